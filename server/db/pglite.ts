@@ -1,0 +1,62 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Database, type Queryable, type QueryResult } from './database';
+
+export interface PgliteOptions {
+  /** Directory for the database files, or undefined for an in-memory database (tests). */
+  dataDir: string | undefined;
+}
+
+type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
+
+function wrap(q: PgliteQueryable): Queryable & { exec(sql: string): Promise<void> } {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const r = await q.query<Row>(sql, params as unknown[] | undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql);
+    },
+  };
+}
+
+/**
+ * Embedded PostgreSQL. It is single-process: the caller must hold the data-dir lock
+ * (server/db/data-dir-lock.ts) before opening a file-backed database.
+ */
+export async function openPglite(options: PgliteOptions): Promise<Database> {
+  let dir: string | undefined;
+  if (options.dataDir !== undefined) {
+    dir = path.resolve(options.dataDir, 'pg');
+    mkdirSync(dir, { recursive: true });
+  }
+  const db = await PGlite.create(dir === undefined ? undefined : dir, {
+    parsers: { [pgliteTypes.INT8]: (v: string) => Number(v) },
+  });
+  const base = wrap(db);
+  // PGlite runs one statement at a time; session advisory locks would be held by the whole instance,
+  // so a JavaScript mutex gives the same guarantee inside this (the only) process.
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    kind: 'pglite',
+    description: dir === undefined ? 'embedded PostgreSQL (PGlite, in memory)' : `embedded PostgreSQL (PGlite) at ${dir}`,
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return db.transaction(async (tx) => fn(wrap(tx)));
+    },
+    async withAdvisoryLock<T>(_key: number, fn: (conn: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
+      const run = chain.then(() => fn(base));
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    async ping(): Promise<void> {
+      await db.query('SELECT 1');
+    },
+    async close(): Promise<void> {
+      if (!db.closed) await db.close();
+    },
+  };
+}

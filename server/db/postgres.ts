@@ -1,0 +1,102 @@
+import { Pool, type PoolClient, types } from 'pg';
+import { lockKey, type Database, type Queryable, type QueryResult } from './database';
+
+// int8 (COUNT(*), BIGINT) as JavaScript numbers: Baton's counters stay far below 2^53.
+types.setTypeParser(20, (v) => Number(v));
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Schema to create and use (tests isolate each file in its own schema). Defaults to `public`. */
+  schema?: string;
+  max?: number;
+  applicationName?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function clientQueryable(client: PoolClient): Queryable & { exec(sql: string): Promise<void> } {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const r = await client.query(sql, params as unknown[] | undefined);
+      return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+  };
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'baton',
+    connectionTimeoutMillis: 5000,
+    // search_path is set per connection so the same unqualified SQL works in every schema.
+    options: `-c search_path=${schema}`,
+  });
+  // A broken idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const url = new URL(options.connectionString);
+  const description = `PostgreSQL ${url.hostname}:${url.port || '5432'}${url.pathname}${schema === 'public' ? '' : ` (schema ${schema})`}`;
+
+  return {
+    kind: 'postgres',
+    description,
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const r = await pool.query(sql, params as unknown[] | undefined);
+      return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(sql: string): Promise<void> {
+      await pool.query(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(clientQueryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async withAdvisoryLock<T>(key: number, fn: (conn: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      const k = lockKey(`${schema}:${key}`);
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [k]);
+        try {
+          return await fn(clientQueryable(client));
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [k]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async ping(): Promise<void> {
+      await pool.query('SELECT 1');
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}
+
+/** Drops a test schema (used by test teardown). */
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  if (!SCHEMA_NAME.test(schema) || schema === 'public') throw new Error(`refusing to drop schema "${schema}"`);
+  const pool = new Pool({ connectionString, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}

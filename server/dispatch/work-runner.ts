@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { Database } from '../db/database';
+import { outbox, type JobRef } from './outbox.repository';
+
+export interface JobContext {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: Record<string, unknown>;
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** Aborted when the lease is lost or the process shuts down past its drain timeout. */
+  readonly signal: AbortSignal;
+}
+
+/** Handlers run at least once per row; side effects inside them carry idempotency keys. */
+export type JobHandler = (job: JobContext) => Promise<void>;
+
+/** Thrown by a handler to be retried after a specific delay (e.g. a vendor's Retry-After). */
+export class RetryLaterError extends Error {
+  constructor(message: string, readonly delayMs: number) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+export interface WorkRunnerOptions {
+  workerId: string;
+  leaseMs: number;
+  logger: Logger;
+  /** Called with the ref of a job rescheduled after a failure, so the dispatcher delivers it on time. */
+  reschedule: (ref: JobRef) => Promise<void>;
+  onOutcome?: (kind: string, outcome: 'done' | 'retry' | 'dead') => void;
+  /** Backoff for dispatch-level retries: attempt → delay. */
+  backoffMs?: (attempt: number) => number;
+}
+
+const defaultBackoff = (attempt: number): number => Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
+
+/** Claims a delivered job row, runs its handler under a renewed lease, and records the result. */
+export class WorkRunner {
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  private accepting = true;
+
+  constructor(private readonly db: Database, private readonly options: WorkRunnerOptions) {}
+
+  register(kind: string, handler: JobHandler): void {
+    if (this.handlers.has(kind)) throw new Error(`a handler for "${kind}" is already registered`);
+    this.handlers.set(kind, handler);
+  }
+
+  get activeCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Entry point for dispatchers. Never throws: failures are recorded on the row. */
+  deliver = async (ref: JobRef): Promise<void> => {
+    if (!this.accepting) return; // the row stays pending; another process or the next start picks it up
+    const { workerId, leaseMs, logger } = this.options;
+    const row = await outbox.claim(this.db, ref, workerId, leaseMs).catch((err: unknown) => {
+      logger.warn({ err, job: ref.id }, 'could not claim job');
+      return undefined;
+    });
+    if (row === undefined) return;
+    const abort = new AbortController();
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const key = `${row.tenant_id}/${row.id}`;
+    this.inFlight.set(key, { done, abort });
+    const heartbeat = setInterval(() => {
+      outbox
+        .extendLease(this.db, ref, workerId, leaseMs)
+        .then((held) => {
+          if (!held) abort.abort(new Error('lease lost'));
+        })
+        .catch(() => undefined);
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
+    try {
+      const handler = this.handlers.get(row.kind);
+      if (handler === undefined) throw new Error(`no handler registered for job kind "${row.kind}"`);
+      await handler({ tenantId: row.tenant_id, id: row.id, kind: row.kind, payload: row.payload, attempt: row.attempts, signal: abort.signal });
+      await outbox.complete(this.db, ref);
+      this.options.onOutcome?.(row.kind, 'done');
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const exhausted = row.attempts >= row.max_attempts;
+      const delay = err instanceof RetryLaterError ? err.delayMs : (this.options.backoffMs ?? defaultBackoff)(row.attempts);
+      const retryAt = exhausted ? undefined : new Date(Date.now() + delay);
+      logger.warn({ job: row.id, kind: row.kind, attempt: row.attempts, err: message, dead: exhausted }, exhausted ? 'job failed for good' : 'job failed; will retry');
+      try {
+        const next = await outbox.fail(this.db, ref, message, retryAt);
+        if (next !== undefined) await this.options.reschedule(next);
+      } catch (recordErr) {
+        logger.error({ err: recordErr, job: row.id }, 'could not record job failure; the lease expiry will retry it');
+      }
+      this.options.onOutcome?.(row.kind, exhausted ? 'dead' : 'retry');
+    } finally {
+      clearInterval(heartbeat);
+      this.inFlight.delete(key);
+      resolveDone();
+    }
+  };
+
+  /** Stops accepting deliveries and waits for in-flight handlers, aborting them after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.accepting = false;
+    const all = Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+    const result = await Promise.race([all, timeout]);
+    if (timer !== undefined) clearTimeout(timer);
+    if (result === 'timeout') {
+      for (const f of this.inFlight.values()) f.abort.abort(new Error('shutting down'));
+      await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), new Promise((r) => setTimeout(r, 1000))]);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import type { Database, Queryable } from '../db/database';
+import type { JobRef } from '../dispatch/outbox.repository';
+import type { WorkQueue } from '../dispatch/work-queue';
+import { newId } from '../security/ids';
+
+export const EVENT_PROCESS_JOB = 'event.process';
+
+export interface IngestResult {
+  eventId: string;
+  profileId: string | null;
+  duplicate: boolean;
+}
+
+export interface StoredEvent {
+  id: string;
+  source: string;
+  sourceEventId: string;
+  type: string;
+  occurredAt: string;
+  receivedAt: string;
+  subject: CanonicalEvent['subject'];
+  text: string | null;
+  properties: Record<string, unknown>;
+  profileId: string | null;
+  processedAt: string | null;
+}
+
+/** Stable JSON (sorted keys) so the same content always hashes the same. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The sender's event id, or a content hash so an identical resubmission is recognised. */
+export function sourceEventIdOf(event: CanonicalEvent, idempotencyKey?: string): string {
+  if (event.id !== undefined) return event.id;
+  if (idempotencyKey !== undefined && idempotencyKey.trim() !== '') return `idem:${idempotencyKey.trim()}`;
+  const { id: _id, ...content } = event;
+  return `sha256:${createHash('sha256').update(stableJson(content)).digest('hex')}`;
+}
+
+/**
+ * Appends an event to the log and records its processing job in the same transaction; rings the
+ * dispatcher after commit. A duplicate (same tenant, source and source event id) is stored once.
+ */
+export async function ingestEvent(db: Database, work: WorkQueue, tenantId: string, event: CanonicalEvent, idempotencyKey?: string): Promise<IngestResult> {
+  const sourceEventId = sourceEventIdOf(event, idempotencyKey);
+  let ref: JobRef | undefined;
+  const result = await db.transaction(async (tx) => {
+    const id = newId('evt');
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
+       RETURNING id`,
+      [tenantId, id, event.source, sourceEventId, event.type, event.occurredAt, JSON.stringify(event.subject), event.text ?? null, JSON.stringify(event.properties ?? {})],
+    );
+    if (inserted.rows[0] !== undefined) {
+      ref = await work.record(tx, { tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` });
+      return { eventId: id, profileId: null, duplicate: false };
+    }
+    const existing = await tx.query<{ id: string; profile_id: string | null }>(
+      'SELECT id, profile_id FROM events WHERE tenant_id = $1 AND source = $2 AND source_event_id = $3',
+      [tenantId, event.source, sourceEventId],
+    );
+    const row = existing.rows[0];
+    if (row === undefined) throw new Error('event conflict without a stored row');
+    return { eventId: row.id, profileId: row.profile_id, duplicate: true };
+  });
+  if (ref !== undefined) await work.notify([ref]);
+  return result;
+}
+
+export async function getEvent(q: Queryable, tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
+  const r = await q.query<{
+    id: string; source: string; source_event_id: string; type: string; occurred_at: Date; received_at: Date;
+    subject: CanonicalEvent['subject']; text: string | null; properties: Record<string, unknown>; profile_id: string | null; processed_at: Date | null;
+  }>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [tenantId, eventId]);
+  const row = r.rows[0];
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    source: row.source,
+    sourceEventId: row.source_event_id,
+    type: row.type,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    receivedAt: new Date(row.received_at).toISOString(),
+    subject: row.subject,
+    text: row.text,
+    properties: row.properties,
+    profileId: row.profile_id,
+    processedAt: row.processed_at === null ? null : new Date(row.processed_at).toISOString(),
+  };
+}
+
+export async function markEventProcessed(q: Queryable, tenantId: string, eventId: string, profileId: string | null): Promise<void> {
+  await q.query('UPDATE events SET processed_at = now(), profile_id = coalesce($3, profile_id) WHERE tenant_id = $1 AND id = $2', [tenantId, eventId, profileId]);
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Database } from '../db/database';
+import type { Dispatcher } from '../dispatch/dispatcher';
+import type { WorkQueue } from '../dispatch/work-queue';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { adminRoutes } from './admin.routes';
+import { requireApiKey } from './auth';
+import { errorHandler, notFound } from './errors';
+import { eventRoutes } from './events.routes';
+import { healthRoutes } from './health.routes';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The exact bytes received, kept for webhook signature checks. */
+    rawBody?: Buffer;
+  }
+}
+
+export interface AppDeps {
+  db: Database;
+  dispatcher: Dispatcher;
+  work: WorkQueue;
+  logger: Logger;
+  metrics: Metrics;
+  /** Token for the loopback admin routes; undefined disables them. */
+  adminToken?: string;
+  isShuttingDown?: () => boolean;
+  /** Largest JSON body accepted by the public API. */
+  jsonLimit?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const keepRawBody = (req: IncomingMessage, _res: ServerResponse, buf: Buffer): void => {
+  req.rawBody = buf;
+};
+
+/** Builds the HTTP app from its dependencies; nothing here reads configuration or opens connections. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: {
+        // Method and path only: query strings and headers may carry tokens or personal data.
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+      },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`;
+      end({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(express.json({ limit: deps.jsonLimit ?? '1mb', verify: keepRawBody }));
+
+  app.use(healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
+  if (deps.adminToken !== undefined) app.use('/internal/admin', adminRoutes({ db: deps.db, adminToken: deps.adminToken }));
+
+  const api = express.Router();
+  api.use(requireApiKey(deps.db));
+  api.use(eventRoutes({ db: deps.db, work: deps.work, metrics: deps.metrics }));
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,164 @@
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock';
+import { migrate } from './db/migrate';
+import { openPglite } from './db/pglite';
+import { openPostgres } from './db/postgres';
+import { BullmqDispatcher } from './dispatch/bullmq.dispatcher';
+import type { Dispatcher } from './dispatch/dispatcher';
+import { InProcessDispatcher } from './dispatch/in-process.dispatcher';
+import { outbox } from './dispatch/outbox.repository';
+import { Sweeper } from './dispatch/sweeper';
+import { WorkQueue } from './dispatch/work-queue';
+import { WorkRunner, type JobHandler } from './dispatch/work-runner';
+import { EVENT_PROCESS_JOB } from './events/events.repository';
+import { eventProcessor, type EventStage } from './events/event-processor';
+import { createApp } from './http/app';
+import { createLogger, type Logger } from './observability/logger';
+import { createMetrics, type Metrics } from './observability/metrics';
+import { newToken } from './security/ids';
+import { SecretBox, loadOrCreateLocalKey } from './security/secret-box';
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export interface RuntimeOptions {
+  logger?: Logger;
+  /** PostgreSQL schema (tests isolate each file). */
+  schema?: string;
+  /** BullMQ queue name (tests isolate each file). */
+  queueName?: string;
+  /** Extra job handlers (tests register probes). */
+  handlers?: Record<string, JobHandler>;
+  stages?: readonly EventStage[];
+  leaseMs?: number;
+  sweepIntervalMs?: number;
+  redispatchAfterMs?: number;
+  /** Listen on this host (default: all interfaces). */
+  host?: string;
+  /** Skip the data-dir lock (only for in-memory PGlite in tests). */
+  inMemory?: boolean;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly db: Database;
+  readonly dispatcher: Dispatcher;
+  readonly work: WorkQueue;
+  readonly runner: WorkRunner;
+  readonly sweeper: Sweeper;
+  readonly secrets: SecretBox;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Base URL this process listens on (loopback), when it serves HTTP. */
+  readonly url: string | undefined;
+  shutdown(reason?: string): Promise<void>;
+}
+
+async function openDatabase(config: Config, options: RuntimeOptions, logger: Logger): Promise<{ db: Database; lock: DataDirLock | undefined }> {
+  if (config.databaseUrl !== undefined) {
+    const db = await openPostgres({ connectionString: config.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) });
+    return { db, lock: undefined };
+  }
+  if (options.inMemory === true) return { db: await openPglite({ dataDir: undefined }), lock: undefined };
+  const lock = acquireDataDirLock(config.dataDir);
+  try {
+    const db = await openPglite({ dataDir: config.dataDir });
+    return { db, lock };
+  } catch (err) {
+    lock.release();
+    logger.error({ err }, 'could not open the embedded database');
+    throw err;
+  }
+}
+
+/** Builds and starts the whole service (HTTP and/or workers per BATON_ROLE) from a validated config. */
+export async function startService(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const { db, lock } = await openDatabase(config, options, logger);
+  const cleanup: (() => Promise<void>)[] = [async () => db.close(), async () => lock?.release()];
+  try {
+    let key = config.encryptionKey;
+    if (key === undefined) {
+      const local = loadOrCreateLocalKey(config.dataDir);
+      key = local.key;
+      if (local.created) logger.warn(`BATON_ENCRYPTION_KEY is not set: generated a key in ${config.dataDir}/encryption.key. Back it up, or set BATON_ENCRYPTION_KEY, before storing real credentials.`);
+    }
+    const secrets = new SecretBox(key, config.previousEncryptionKeys);
+
+    const migration = await migrate(db);
+    if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+
+    const dispatcher: Dispatcher =
+      config.redisUrl !== undefined
+        ? new BullmqDispatcher({ redisUrl: config.redisUrl, concurrency: config.workerConcurrency, ...(options.queueName === undefined ? {} : { queueName: options.queueName }) })
+        : new InProcessDispatcher({ concurrency: config.workerConcurrency });
+    cleanup.unshift(async () => dispatcher.stop());
+    const work = new WorkQueue(db, dispatcher);
+    const metrics = createMetrics({ outboxCounts: () => outbox.counts(db), transportDepth: () => dispatcher.depth() });
+    const runner = new WorkRunner(db, {
+      workerId: `${hostname()}:${process.pid}:${newToken(4)}`,
+      leaseMs: options.leaseMs ?? 60_000,
+      logger,
+      reschedule: (ref) => work.notify([ref]),
+      onOutcome: (kind, outcome) => metrics.jobsFinished.inc({ kind, outcome }),
+    });
+    runner.register(EVENT_PROCESS_JOB, eventProcessor(db, options.stages ?? []));
+    for (const [kind, handler] of Object.entries(options.handlers ?? {})) runner.register(kind, handler);
+
+    const sweeper = new Sweeper(db, dispatcher, {
+      intervalMs: options.sweepIntervalMs ?? 5_000,
+      horizonMs: 60_000,
+      redispatchAfterMs: options.redispatchAfterMs ?? 30_000,
+      batchSize: 500,
+      logger,
+    });
+    const consumes = config.role !== 'web';
+    if (consumes) {
+      await dispatcher.start(runner.deliver);
+      sweeper.start();
+    }
+
+    let shuttingDown = false;
+    let server: Server | undefined;
+    let url: string | undefined;
+    const adminToken = lock === undefined ? undefined : newToken();
+    if (config.role !== 'worker') {
+      const app = createApp({ db, dispatcher, work, logger, metrics, isShuttingDown: () => shuttingDown, ...(adminToken === undefined ? {} : { adminToken }) });
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(config.port, options.host ?? '0.0.0.0', (err?: Error) => (err === undefined ? resolve(s) : reject(err)));
+        s.on('error', reject);
+      });
+      server.keepAliveTimeout = 65_000;
+      const port = (server.address() as AddressInfo).port;
+      url = `http://127.0.0.1:${port}`;
+      lock?.update({ url, ...(adminToken === undefined ? {} : { adminToken }) });
+    }
+
+    let stopping: Promise<void> | undefined;
+    const shutdown = (reason = 'shutdown'): Promise<void> => {
+      stopping ??= (async () => {
+        shuttingDown = true;
+        logger.info({ reason }, 'shutting down: no new requests, draining in-flight work');
+        const closed = server === undefined ? Promise.resolve() : new Promise<void>((r) => server?.close(() => r()));
+        server?.closeIdleConnections();
+        await sweeper.stop();
+        await runner.drain(config.shutdownTimeoutMs);
+        await Promise.race([closed, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs))]);
+        server?.closeAllConnections();
+        for (const step of cleanup) {
+          await step().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+        }
+        logger.info('stopped');
+      })();
+      return stopping;
+    };
+
+    return { config, db, dispatcher, work, runner, sweeper, secrets, logger, metrics, url, shutdown };
+  } catch (err) {
+    for (const step of cleanup) await step().catch(() => undefined);
+    throw err;
+  }
+}
+
