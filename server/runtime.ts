@@ -145,7 +145,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
         server?.closeIdleConnections();
         await sweeper.stop();
         await runner.drain(config.shutdownTimeoutMs);
-        await Promise.race([closed, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs))]);
+        await Promise.race([closed, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
         server?.closeAllConnections();
         for (const step of cleanup) {
           await step().catch((err: unknown) => logger.warn({ err }, 'error while closing'));

@@ -1,10 +1,14 @@
 import { ConfigError } from '../config';
 import { DataDirLockedError } from '../db/data-dir-lock';
 import { CliUsageError, type CliCommand, type CliIo } from './io';
+import { resolveCommand } from './commands/resolve';
+import { signalsCommand } from './commands/signals';
 import { tenantsCommand } from './tenants.command';
 
 const commands: Record<string, { run: CliCommand; summary: string }> = {
   tenants: { run: tenantsCommand, summary: 'tenants create --name NAME      create a tenant; prints {"tenantId","apiKey"}' },
+  resolve: { run: resolveCommand, summary: 'resolve A.csv [B.csv ...] --mapping M.json --out CLUSTERS.csv   batch identity resolution' },
+  signals: { run: signalsCommand, summary: 'signals                         one text per line on stdin → intent, sentiment, urgency as JSON lines' },
 };
 
 function help(): string {

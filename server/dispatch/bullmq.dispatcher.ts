@@ -26,6 +26,7 @@ export class BullmqDispatcher implements Dispatcher {
   private readonly connection: Redis;
   private readonly queue: Queue<Message>;
   private worker: Worker<Message> | undefined;
+  private workerConnection: Redis | undefined;
   private readonly queueName: string;
 
   constructor(private readonly options: BullmqOptions) {
@@ -41,13 +42,16 @@ export class BullmqDispatcher implements Dispatcher {
   }
 
   async start(deliver: (ref: JobRef) => Promise<void>): Promise<void> {
+    // A worker blocks on its connection, so it gets its own; BullMQ does not close connections it was given.
+    this.workerConnection = this.connection.duplicate({ maxRetriesPerRequest: null });
+    this.workerConnection.on('error', () => undefined);
     const worker = new Worker<Message>(
       this.queueName,
       async (job: Job<Message>) => {
         const m = job.data;
         await deliver({ tenantId: m.tenantId, id: m.id, attempt: m.attempt, dueAt: new Date(m.dueAt) });
       },
-      { connection: this.connection.duplicate({ maxRetriesPerRequest: null }), concurrency: this.options.concurrency, autorun: true },
+      { connection: this.workerConnection, concurrency: this.options.concurrency, autorun: true },
     );
     worker.on('error', () => undefined);
     this.worker = worker;
@@ -81,7 +85,9 @@ export class BullmqDispatcher implements Dispatcher {
     // Worker.close() waits for active jobs to finish before resolving.
     if (this.worker !== undefined) await this.worker.close();
     await this.queue.close();
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    for (const c of [this.workerConnection, this.connection]) {
+      if (c !== undefined) await c.quit().catch(() => c.disconnect());
+    }
   }
 
   /** Removes every key of this queue (tests). */

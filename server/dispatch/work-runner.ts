@@ -108,12 +108,15 @@ export class WorkRunner {
     this.accepting = false;
     const all = Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+    const timeout = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), timeoutMs);
+      timer.unref();
+    });
     const result = await Promise.race([all, timeout]);
     if (timer !== undefined) clearTimeout(timer);
     if (result === 'timeout') {
       for (const f of this.inFlight.values()) f.abort.abort(new Error('shutting down'));
-      await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
   }
 }
