@@ -1,0 +1,49 @@
+import artifact from './model/intent-model.json';
+import { IntentModel } from './intent-model';
+import { type Intent } from './intents';
+import { parseIntentModelJson } from './model-json';
+import { detectLanguage } from './language';
+import { scoreSentiment } from './sentiment';
+import { scoreUrgency } from './urgency';
+import { type ExtractOptions, type SignalExtractor, type Signals } from './signal-extractor';
+
+let defaultModel: IntentModel | undefined;
+const NOT_PRAISE: ReadonlySet<Intent> = new Set<Intent>(['positive_feedback']);
+
+/** The committed artifact, parsed once on first use. */
+export function defaultIntentModel(): IntentModel {
+  defaultModel ??= new IntentModel(parseIntentModelJson(artifact));
+  return defaultModel;
+}
+
+/**
+ * The default extractor: no network, no download. Trained intent classifier (committed artifact),
+ * VADER plus a domain lexicon for sentiment, cue rules for urgency.
+ */
+export class OfflineSignalExtractor implements SignalExtractor {
+  private readonly model: IntentModel;
+
+  constructor(model?: IntentModel) {
+    this.model = model ?? defaultIntentModel();
+  }
+
+  extractSync(text: string): Signals {
+    const sentiment = scoreSentiment(text);
+    // Praise cannot come with negative polarity ("not happy at all"): refuse that class then.
+    const intent = this.model.score(text, sentiment.label === 'negative' ? NOT_PRAISE : undefined);
+    const urgency = scoreUrgency(text, sentiment.score);
+    const language = detectLanguage(text);
+    const base = {
+      intent: intent.intent,
+      intentConfidence: intent.confidence,
+      sentiment: sentiment.score,
+      sentimentLabel: sentiment.label,
+      urgency: urgency.level,
+    };
+    return language === undefined ? base : { ...base, language };
+  }
+
+  extract(text: string, _opts?: ExtractOptions): Promise<Signals> {
+    return Promise.resolve(this.extractSync(text));
+  }
+}

@@ -1,0 +1,36 @@
+import { type Intent } from './intents';
+
+export type SentimentLabel = 'positive' | 'neutral' | 'negative';
+export type Urgency = 'low' | 'medium' | 'high';
+
+/** What Baton understands from one piece of customer text. */
+export interface Signals {
+  readonly intent: Intent;
+  /** Probability-like confidence in [0, 1] for `intent`. */
+  readonly intentConfidence: number;
+  /** Polarity in [-1, 1]. */
+  readonly sentiment: number;
+  readonly sentimentLabel: SentimentLabel;
+  readonly urgency: Urgency;
+  /** ISO 639-1 code when the extractor could tell. */
+  readonly language?: string;
+}
+
+export interface ExtractOptions {
+  /** Cancels the extraction (providers that do I/O honour it; the offline model ignores it). */
+  readonly signal?: AbortSignal;
+}
+
+/** Port: anything that turns text into signals (offline model, LLM provider, test double). */
+export interface SignalExtractor {
+  extract(text: string, opts?: ExtractOptions): Promise<Signals>;
+}
+
+/** VADER's published convention: compound >= 0.05 positive, <= -0.05 negative. */
+export const SENTIMENT_THRESHOLD = 0.05;
+
+export function labelSentiment(score: number): SentimentLabel {
+  if (score >= SENTIMENT_THRESHOLD) return 'positive';
+  if (score <= -SENTIMENT_THRESHOLD) return 'negative';
+  return 'neutral';
+}
