@@ -1,0 +1,176 @@
+/**
+ * Batch identity resolution (`baton resolve`): every record goes through the same resolver the
+ * service uses (deterministic links, limits, blocked values), then a Fellegi–Sunter model trained
+ * on the batch links records that share no identifier.
+ */
+import type { Columns } from '../compare/comparisons';
+import { IdentityResolver } from '../graph/engine';
+import { InMemoryGraphStore } from '../graph/memory-store';
+import { recordKey } from '../graph/model';
+import type { LinkPolicy } from '../graph/policy';
+import { defaultMatcherConfig, MATCH_FIELDS } from '../model/defaults';
+import { trainMatcher, type MatcherConfig } from '../model/matcher';
+import { probabilityFromWeight } from '../model/parameters';
+import { IdentifierNormalizer, type NormalizerConfig } from '../normalize/identifier';
+import { normalizeTraits } from '../normalize/traits';
+import type { RawIdentifier } from '../types';
+import type { Random } from '../util/prng';
+import { UnionFind } from '../util/union-find';
+import type { MappingField } from './mapping';
+
+export interface BatchRecord {
+  readonly source: string;
+  readonly recordId: string;
+  /** Trimmed, non-empty values only. */
+  readonly values: Partial<Record<MappingField, string>>;
+}
+
+export type BatchPhase = 'deterministic' | 'training' | 'linking';
+
+export interface BatchOptions {
+  readonly random: Random;
+  /** Timestamp recorded as the provenance time of the batch's evidence. */
+  readonly at: string;
+  readonly normalizer?: NormalizerConfig;
+  readonly policy?: LinkPolicy;
+  readonly matcher?: Partial<MatcherConfig>;
+  readonly onProgress?: (phase: BatchPhase, done: number, total: number) => void;
+}
+
+export interface PossibleMatch {
+  readonly a: number;
+  readonly b: number;
+  readonly probability: number;
+}
+
+export interface BatchResult {
+  /** Profile id of each input record, in input order. */
+  readonly profileIds: readonly string[];
+  readonly possibleMatches: readonly PossibleMatch[];
+  readonly stats: {
+    readonly profiles: number;
+    readonly candidatePairs: number;
+    readonly probabilisticLinks: number;
+    readonly refusedLinks: number;
+    readonly emIterations: number;
+  };
+}
+
+const IDENTIFIER_FIELDS: readonly (readonly [MappingField, string])[] = [
+  ['hubspotContactId', 'hubspotContactId'], ['salesforceId', 'salesforceId'], ['zendeskUserId', 'zendeskUserId'],
+  ['nationalId', 'nationalId'], ['email', 'email'], ['whatsappId', 'whatsapp'], ['phone', 'phone'],
+];
+
+export async function resolveBatch(records: readonly BatchRecord[], options: BatchOptions): Promise<BatchResult> {
+  const n = records.length;
+  const store = new InMemoryGraphStore();
+  let nextId = 0;
+  const normalizer = new IdentifierNormalizer(options.normalizer);
+  const resolver = new IdentityResolver({
+    store,
+    normalizer,
+    newProfileId: () => `p${String(++nextId).padStart(7, '0')}`,
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
+  const present = new Set<string>();
+  for (const r of records) for (const f of Object.keys(r.values)) present.add(f);
+  const matchFields = MATCH_FIELDS.filter(
+    (f) => present.has(f) || ((f === 'firstName' || f === 'lastName') && present.has('fullName')) || (f === 'phone' && present.has('whatsappId')),
+  );
+  const columns: Record<string, string[]> = {};
+  for (const f of matchFields) columns[f] = new Array<string>(n).fill('');
+
+  const step = Math.max(1, Math.floor(n / 100));
+  for (let i = 0; i < n; i++) {
+    const record = records[i] as BatchRecord;
+    const identifiers: RawIdentifier[] = [];
+    for (const [field, type] of IDENTIFIER_FIELDS) {
+      const value = record.values[field];
+      if (value !== undefined) identifiers.push({ type, value });
+    }
+    const traits = normalizeTraits(record.values);
+    await resolver.resolve({ identifiers, traits: record.values }, { source: record.source, recordId: record.recordId, at: options.at });
+    for (const f of matchFields) {
+      const col = columns[f] as string[];
+      if (f === 'email' || f === 'phone' || f === 'nationalId') {
+        // A WhatsApp id stands in for a missing phone: it yields the same E.164 number.
+        const value = record.values[f];
+        const raw: RawIdentifier | undefined = value !== undefined ? { type: f, value } : f === 'phone' && record.values.whatsappId !== undefined ? { type: 'whatsapp', value: record.values.whatsappId } : undefined;
+        if (raw !== undefined) col[i] = normalizer.normalize([raw]).identifiers.find((id) => id.type === f)?.value ?? '';
+      } else {
+        col[i] = traits[f as keyof typeof traits] ?? '';
+      }
+    }
+    if (i % step === 0) options.onProgress?.('deterministic', i, n);
+  }
+  options.onProgress?.('deterministic', n, n);
+
+  const recordProfiles = async (): Promise<string[]> =>
+    store.unitOfWork([], async (tx) => {
+      const keys = records.map((r) => recordKey(r.source, r.recordId));
+      const nodes = await tx.getNodes(keys);
+      return keys.map((k) => nodes.get(k)?.profileId ?? '');
+    });
+
+  options.onProgress?.('training', 0, 1);
+  // u needs enough random pairs to see rare agreements, but not more than the data can use.
+  const uSamples = Math.min(20_000, Math.max(5_000, 2 * n));
+  const config = defaultMatcherConfig(matchFields, { uSamples, ...options.matcher });
+  const C = config.comparisons.length;
+  if (C === 0 || n < 2) return finish(await recordProfiles(), [], 0, 0, 0, 0);
+  const { model, pairs, levels } = trainMatcher(config, columns as Columns, n, options.random);
+  options.onProgress?.('training', 1, 1);
+
+  const probabilities = new Float64Array(pairs.count);
+  for (let p = 0; p < pairs.count; p++) probabilities[p] = probabilityFromWeight(model.weightOf(columns as Columns, pairs.left[p] as number, levels, p * C));
+  const order = Array.from({ length: pairs.count }, (_, p) => p)
+    .filter((p) => (probabilities[p] as number) >= config.reviewThreshold)
+    .sort((x, y) => (probabilities[y] as number) - (probabilities[x] as number));
+
+  // Records known to share a profile: links between them change nothing and are skipped.
+  const initial = await recordProfiles();
+  const together = new UnionFind(n);
+  const firstOf = new Map<string, number>();
+  initial.forEach((pid, i) => {
+    const first = firstOf.get(pid);
+    if (first === undefined) firstOf.set(pid, i);
+    else together.union(first, i);
+  });
+
+  let links = 0;
+  let refused = 0;
+  const review: PossibleMatch[] = [];
+  const linkStep = Math.max(1, Math.floor(order.length / 50));
+  for (let k = 0; k < order.length; k++) {
+    const p = order[k] as number;
+    const i = pairs.left[p] as number;
+    const j = pairs.right[p] as number;
+    const probability = probabilities[p] as number;
+    if (together.find(i) === together.find(j)) continue;
+    if (probability < config.linkThreshold) {
+      review.push({ a: i, b: j, probability });
+      continue;
+    }
+    const ri = records[i] as BatchRecord;
+    const rj = records[j] as BatchRecord;
+    const { fields } = model.explain(columns as Columns, i, j);
+    const outcome = await resolver.linkRecords(ri, rj, { probability, fields }, { source: 'matcher', recordId: `${ri.recordId}~${rj.recordId}`, at: options.at });
+    if (outcome.status === 'active') {
+      together.union(i, j);
+      links++;
+    } else refused++;
+    if (k % linkStep === 0) options.onProgress?.('linking', k, order.length);
+  }
+  options.onProgress?.('linking', order.length, order.length);
+  const final = await recordProfiles();
+  const possible = review.filter((m) => final[m.a] !== final[m.b]);
+  return finish(final, possible, pairs.count, links, refused, model.iterations);
+}
+
+function finish(profileIds: string[], possibleMatches: PossibleMatch[], candidatePairs: number, probabilisticLinks: number, refusedLinks: number, emIterations: number): BatchResult {
+  return {
+    profileIds,
+    possibleMatches,
+    stats: { profiles: new Set(profileIds).size, candidatePairs, probabilisticLinks, refusedLinks, emIterations },
+  };
+}

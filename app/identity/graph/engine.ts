@@ -1,0 +1,297 @@
+/**
+ * The identity resolver: the one entry point for every change to the identity graph, used online
+ * by the service (one canonical event subject at a time) and by the batch resolver.
+ */
+import { IdentifierNormalizer } from '../normalize/identifier';
+import { firstNameOf, normalizeTraits, type DateOrder } from '../normalize/traits';
+import type { Identifier, Provenance, RawIdentifier, RejectedIdentifier, Subject } from '../types';
+import { applyEvidence, type ApplyContext } from './apply';
+import { explainLink, type Explanation } from './explain';
+import { edgeId, recordKey, type EdgeRow, type NodeRow, type ProbabilisticDetail, type RefusalReason, type ReviewItem } from './model';
+import { DEFAULT_POLICY, limitGroupOf, type LinkPolicy } from './policy';
+import { recomputeProfiles } from './recompute';
+import { nodeKeyOf, type NodeRef, type RecordRef } from './refs';
+import type { IdentityGraphStore, IdentityGraphTx } from './store';
+
+export interface ResolverOptions {
+  readonly store: IdentityGraphStore;
+  /** Generates profile ids (injected so tests and batch runs are deterministic). */
+  readonly newProfileId: () => string;
+  readonly normalizer?: IdentifierNormalizer;
+  readonly policy?: LinkPolicy;
+  readonly dateOrder?: DateOrder;
+}
+
+export interface Refusal {
+  readonly identifier: string;
+  readonly reason: RefusalReason;
+}
+
+export interface ResolveOutcome {
+  readonly profileId: string;
+  readonly created: boolean;
+  /** Profiles merged into `profileId` by this evidence. */
+  readonly merged: readonly string[];
+  /** Identifier keys newly linked to the profile. */
+  readonly linked: readonly string[];
+  /** Links refused (limits, name guard, shared identifiers, "not the same person"). */
+  readonly refused: readonly Refusal[];
+  /** Raw identifiers that are not identifiers (junk, role addresses, invalid, own values). */
+  readonly rejected: readonly RejectedIdentifier[];
+  /** Identifiers that became shared, and the profiles recomputed because of it. */
+  readonly markedShared: readonly string[];
+  readonly recomputed: readonly string[];
+  readonly reviews: readonly ReviewItem[];
+}
+
+export interface ChangeOutcome {
+  readonly profiles: readonly string[];
+  readonly created: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export class IdentityResolver {
+  readonly normalizer: IdentifierNormalizer;
+  private readonly store: IdentityGraphStore;
+  private readonly policy: LinkPolicy;
+  private readonly newProfileId: () => string;
+  private readonly dateOrder: DateOrder;
+
+  constructor(options: ResolverOptions) {
+    this.store = options.store;
+    this.newProfileId = options.newProfileId;
+    this.normalizer = options.normalizer ?? new IdentifierNormalizer();
+    this.policy = options.policy ?? DEFAULT_POLICY;
+    this.dateOrder = options.dateOrder ?? 'dmy';
+  }
+
+  private ctx(tx: IdentityGraphTx, at: string): ApplyContext {
+    return { tx, policy: this.policy, newProfileId: this.newProfileId, at };
+  }
+
+  /** Resolves the subject of one event: links its identifiers and returns its profile. */
+  async resolve(subject: Subject, provenance: Provenance): Promise<ResolveOutcome> {
+    const normalized = this.normalizer.normalize(subject.identifiers);
+    const first = firstNameOf(normalizeTraits(subject.traits, this.dateOrder));
+    const rKey = recordKey(provenance.source, provenance.recordId);
+    const ids = [...normalized.identifiers].sort((a, b) => this.policy.priority[a.type] - this.policy.priority[b.type]);
+    const lockKeys = [rKey, ...ids.map((i) => i.key), ...normalized.candidates.map((c) => c.key)];
+    return this.store.unitOfWork(lockKeys, async (tx) => {
+      const ctx = this.ctx(tx, provenance.at);
+      const existing = await tx.getNodes(lockKeys);
+      const nodes: NodeRow[] = [];
+      const oldRecord = existing.get(rKey);
+      const names = new Set(oldRecord?.firstNames ?? []);
+      if (first !== undefined) names.add(first);
+      nodes.push({
+        key: rKey,
+        kind: 'record',
+        profileId: oldRecord?.profileId,
+        shared: false,
+        firstNames: [...names].slice(-4),
+        seq: oldRecord?.seq ?? (await tx.nextSeq()),
+      });
+      for (const id of [...ids, ...normalized.candidates]) {
+        if (!existing.has(id.key) && !nodes.some((n) => n.key === id.key)) nodes.push(await this.identifierNode(tx, id));
+      }
+      const priorEdges = new Map((await tx.edgesOf([rKey])).map((e) => [e.id, e]));
+      const edges: EdgeRow[] = [];
+      for (const id of ids) {
+        const eid = edgeId('carries', rKey, id.key);
+        const prior = priorEdges.get(eid);
+        if (prior?.status === 'active') continue;
+        edges.push({ id: eid, kind: 'carries', a: rKey, b: id.key, provenance: prior?.provenance ?? provenance, seq: prior?.seq ?? (await tx.nextSeq()), status: 'active' });
+      }
+      for (const c of normalized.candidates) {
+        const eid = edgeId('candidate', rKey, c.key);
+        if (!priorEdges.has(eid)) edges.push({ id: eid, kind: 'candidate', a: rKey, b: c.key, provenance, seq: await tx.nextSeq(), status: 'inactive' });
+      }
+      const applied = await applyEvidence(ctx, rKey, nodes, edges);
+      const profileId = applied.profileId as string;
+      const refused = applied.edges.filter((e) => e.kind === 'carries' && e.status !== 'active');
+      const reviews = await this.reviewsFor(tx, rKey, profileId, ids, refused, provenance);
+      const { markedShared, recomputed } = await this.markShared(ctx, refused.map((e) => e.b));
+      const finalProfile = (await tx.getNodes([rKey])).get(rKey)?.profileId ?? profileId;
+      return {
+        profileId: finalProfile,
+        created: applied.created,
+        merged: applied.merged,
+        linked: applied.edges.filter((e) => e.kind === 'carries' && e.status === 'active').map((e) => e.b),
+        refused: refused.map((e) => ({ identifier: e.b, reason: e.reason ?? 'shared' })),
+        rejected: normalized.rejected,
+        markedShared,
+        recomputed,
+        reviews,
+      };
+    });
+  }
+
+  private async identifierNode(tx: IdentityGraphTx, id: Identifier): Promise<NodeRow> {
+    return { key: id.key, kind: 'identifier', profileId: undefined, type: id.type, limitGroup: limitGroupOf(id), shared: false, firstNames: [], seq: await tx.nextSeq() };
+  }
+
+  /** Conflicts and quirk candidates touching this record become review items. */
+  private async reviewsFor(tx: IdentityGraphTx, rKey: string, profileId: string, ids: readonly Identifier[], refused: readonly EdgeRow[], provenance: Provenance): Promise<ReviewItem[]> {
+    const items: ReviewItem[] = [];
+    const touched = await tx.getNodes([...refused.map((e) => e.b)]);
+    for (const e of refused) {
+      if (e.reason === 'shared' || e.reason === undefined) continue;
+      const other = touched.get(e.b)?.profileId;
+      items.push({ id: `conflict|${e.id}`, kind: 'conflict', a: rKey, b: e.b, profiles: other ? [profileId, other] : [profileId], reason: e.reason, provenance });
+    }
+    const candidateEdges = (await tx.edgesOf([rKey, ...ids.map((i) => i.key)])).filter((e) => e.kind === 'candidate');
+    for (const e of candidateEdges) {
+      // e.a is the record that produced the candidate, e.b the candidate number.
+      const ends = await tx.getNodes([e.a, e.b]);
+      const pa = ends.get(e.a)?.profileId;
+      const pb = ends.get(e.b)?.profileId;
+      if (pa !== undefined && pb !== undefined && pa !== pb) {
+        items.push({ id: `quirk|${e.id}`, kind: 'quirk-candidate', a: e.a, b: e.b, profiles: [pa, pb], provenance: e.provenance });
+      }
+    }
+    if (items.length > 0) await tx.addReviews(items);
+    return items;
+  }
+
+  /** Identifiers carried by records of more than N profiles become shared; their profile is recomputed. */
+  private async markShared(ctx: ApplyContext, keys: readonly string[]): Promise<{ markedShared: string[]; recomputed: string[] }> {
+    const { tx } = ctx;
+    const markedShared: string[] = [];
+    const recomputed: string[] = [];
+    for (const key of new Set(keys)) {
+      const node = (await tx.getNodes([key])).get(key);
+      if (node === undefined || node.shared) continue;
+      const carriers = (await tx.edgesOf([key])).filter((e) => e.kind === 'carries').map((e) => e.a);
+      const profiles = new Set([...(await tx.getNodes(carriers)).values()].map((n) => n.profileId).filter((p) => p !== undefined));
+      if (profiles.size <= this.policy.maxProfilesPerIdentifier) continue;
+      await tx.putNodes([{ ...node, shared: true }]);
+      markedShared.push(key);
+      if (node.profileId !== undefined) recomputed.push(...(await recomputeProfiles(ctx, [node.profileId])).profiles);
+    }
+    return { markedShared, recomputed };
+  }
+
+  /** A probabilistic link between two records (batch matcher or online scoring). */
+  async linkRecords(a: RecordRef, b: RecordRef, detail: ProbabilisticDetail, provenance: Provenance): Promise<{ profileId: string | undefined; status: EdgeRow['status']; reason?: RefusalReason }> {
+    const ka = recordKey(a.source, a.recordId);
+    const kb = recordKey(b.source, b.recordId);
+    return this.store.unitOfWork([ka, kb], async (tx) => {
+      const edge: EdgeRow = { id: edgeId('probabilistic', ka, kb), kind: 'probabilistic', a: ka, b: kb, provenance, seq: await tx.nextSeq(), status: 'active', detail };
+      const applied = await applyEvidence(this.ctx(tx, provenance.at), ka, [], [edge]);
+      const stored = applied.edges[0] as EdgeRow;
+      return stored.reason === undefined ? { profileId: applied.profileId, status: stored.status } : { profileId: applied.profileId, status: stored.status, reason: stored.reason };
+    });
+  }
+
+  /** A CRM merge event: the two records / identifiers are one person (authoritative, no limits). */
+  async merge(a: NodeRef, b: NodeRef, provenance: Provenance): Promise<{ profileId: string | undefined; merged: readonly string[] }> {
+    const ka = nodeKeyOf(a, this.normalizer);
+    const kb = nodeKeyOf(b, this.normalizer);
+    return this.store.unitOfWork([ka, kb], async (tx) => {
+      const existing = await tx.getNodes([ka, kb]);
+      const nodes: NodeRow[] = [];
+      for (const [ref, key] of [[a, ka], [b, kb]] as const) {
+        if (existing.has(key)) continue;
+        if ('record' in ref) nodes.push({ key, kind: 'record', profileId: undefined, shared: false, firstNames: [], seq: await tx.nextSeq() });
+        else {
+          const id = this.normalizer.normalize([ref.identifier]).identifiers[0];
+          if (id !== undefined) nodes.push(await this.identifierNode(tx, id));
+        }
+      }
+      const edge: EdgeRow = { id: edgeId('crm-merge', ka, kb, provenance.recordId), kind: 'crm-merge', a: ka, b: kb, provenance, seq: await tx.nextSeq(), status: 'active' };
+      const applied = await applyEvidence(this.ctx(tx, provenance.at), ka, nodes, [edge]);
+      return { profileId: applied.profileId, merged: applied.merged };
+    });
+  }
+
+  /** A source record no longer carries an identifier: drop that evidence and recompute. */
+  async removeIdentifier(record: RecordRef, identifier: RawIdentifier, at: string): Promise<ChangeOutcome> {
+    const rKey = recordKey(record.source, record.recordId);
+    const iKey = nodeKeyOf({ identifier }, this.normalizer);
+    return this.store.unitOfWork([rKey, iKey], async (tx) => {
+      const nodes = await tx.getNodes([rKey, iKey]);
+      const profiles = [...nodes.values()].map((n) => n.profileId).filter((p): p is string => p !== undefined);
+      await tx.deleteEdges([edgeId('carries', rKey, iKey)]);
+      await this.dropOrphans(tx, [iKey]);
+      return recomputeProfiles(this.ctx(tx, at), profiles);
+    });
+  }
+
+  /** A source record was deleted (CRM deletion): drop all its evidence and recompute. */
+  async deleteRecord(record: RecordRef, at: string): Promise<ChangeOutcome> {
+    const rKey = recordKey(record.source, record.recordId);
+    return this.store.unitOfWork([rKey], async (tx) => {
+      const node = (await tx.getNodes([rKey])).get(rKey);
+      if (node === undefined) return { profiles: [], created: [], removed: [] };
+      const edges = await tx.edgesOf([rKey]);
+      await tx.deleteEdges(edges.map((e) => e.id));
+      await tx.deleteNodes([rKey]);
+      await tx.deleteCannotLinksOf([rKey]);
+      await tx.deleteReviewsOf([rKey]);
+      await this.dropOrphans(tx, edges.map((e) => (e.a === rKey ? e.b : e.a)));
+      return node.profileId === undefined ? { profiles: [], created: [], removed: [] } : recomputeProfiles(this.ctx(tx, at), [node.profileId]);
+    });
+  }
+
+  private async dropOrphans(tx: IdentityGraphTx, keys: readonly string[]): Promise<void> {
+    const nodes = await tx.getNodes(keys);
+    for (const [key, node] of nodes) {
+      if (node.kind === 'identifier' && (await tx.edgesOf([key])).length === 0) await tx.deleteNodes([key]);
+    }
+  }
+
+  /** A person says these two are not the same person: forbid it and recompute. */
+  async notSamePerson(a: NodeRef, b: NodeRef, provenance: Provenance): Promise<ChangeOutcome> {
+    const ka = nodeKeyOf(a, this.normalizer);
+    const kb = nodeKeyOf(b, this.normalizer);
+    return this.store.unitOfWork([ka, kb], async (tx) => {
+      await tx.addCannotLink({ a: ka, b: kb, provenance });
+      const nodes = await tx.getNodes([ka, kb]);
+      const profiles = [...nodes.values()].map((n) => n.profileId).filter((p): p is string => p !== undefined);
+      return recomputeProfiles(this.ctx(tx, provenance.at), profiles);
+    });
+  }
+
+  /** The evidence chain that put two nodes in one profile. */
+  async explain(a: NodeRef, b: NodeRef): Promise<Explanation> {
+    const ka = nodeKeyOf(a, this.normalizer);
+    const kb = nodeKeyOf(b, this.normalizer);
+    return this.store.unitOfWork([ka, kb], (tx) => explainLink(tx, ka, kb));
+  }
+
+  /** The profile a node belongs to, with its member keys. */
+  async profileOf(ref: NodeRef): Promise<{ profileId: string; records: string[]; identifiers: string[] } | undefined> {
+    const key = nodeKeyOf(ref, this.normalizer);
+    return this.store.unitOfWork([key], async (tx) => {
+      const profileId = (await tx.getNodes([key])).get(key)?.profileId;
+      if (profileId === undefined) return undefined;
+      const members = await tx.profileMembers(profileId);
+      return {
+        profileId,
+        records: members.filter((m) => m.kind === 'record').map((m) => m.key).sort(),
+        identifiers: members.filter((m) => m.kind === 'identifier').map((m) => m.key).sort(),
+      };
+    });
+  }
+
+  /** Privacy erasure: removes the profile, its records, identifiers, evidence and reviews. */
+  async erase(profileId: string): Promise<{ records: string[]; identifiers: string[] }> {
+    return this.store.unitOfWork([], async (tx) => {
+      await tx.lockProfiles([profileId]);
+      const members = await tx.profileMembers(profileId);
+      const keys = members.map((m) => m.key);
+      const edges = await tx.edgesOf(keys);
+      await tx.deleteEdges(edges.map((e) => e.id));
+      await tx.deleteCannotLinksOf(keys);
+      await tx.deleteReviewsOf(keys);
+      await tx.deleteNodes(keys);
+      await tx.deleteProfiles([profileId]);
+      const memberSet = new Set(keys);
+      await this.dropOrphans(tx, edges.flatMap((e) => [e.a, e.b]).filter((k) => !memberSet.has(k)));
+      return {
+        records: members.filter((m) => m.kind === 'record').map((m) => m.key),
+        identifiers: members.filter((m) => m.kind === 'identifier').map((m) => m.key),
+      };
+    });
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Identity resolution: FEBRL 1/2/3 pairwise precision / recall / F1 and records/s (when
+ * ../shared/datasets/febrl is present), incremental link operations/s, and a seeded CRM-like
+ * synthetic population. Baselines measured in the same run: exact match on all fields (accuracy),
+ * a trivial normalise-and-hash pass over the same rows (speed), exact-email linking (synthetic).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { pairwiseScores } from '../app/identity/batch/evaluate';
+import { resolveBatch, type BatchRecord } from '../app/identity/batch/resolve-batch';
+import { IdentityResolver } from '../app/identity/graph/engine';
+import { InMemoryGraphStore } from '../app/identity/graph/memory-store';
+import { IdentifierNormalizer } from '../app/identity/normalize/identifier';
+import { generateCrmPopulation } from '../app/identity/synthetic/crm-population';
+import type { RawIdentifier } from '../app/identity/types';
+import { seededRandom } from '../app/identity/util/prng';
+import type { BenchFigure, BenchSuite } from './types';
+
+const FEBRL_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets', 'febrl');
+const FEBRL_MAP: Readonly<Record<string, string>> = {
+  given_name: 'firstName', surname: 'lastName', street_number: 'streetNumber', address_1: 'street', address_2: 'addressLine2',
+  suburb: 'city', postcode: 'postcode', state: 'region', date_of_birth: 'birthDate', soc_sec_id: 'nationalId',
+};
+const AT = '2026-01-01T00:00:00.000Z';
+
+function loadFebrl(file: string): { records: BatchRecord[]; truth: string[] } {
+  const rows = parse(readFileSync(file, 'utf8'), { columns: true, trim: true }) as Record<string, string>[];
+  const records = rows.map((row) => {
+    const values: Record<string, string> = {};
+    for (const [col, field] of Object.entries(FEBRL_MAP)) if (row[col]) values[field] = row[col];
+    return { source: path.basename(file), recordId: row['rec_id'] ?? '', values };
+  });
+  return { records, truth: rows.map((row) => (row['rec_id'] ?? '').split('-')[1] ?? '') };
+}
+
+/** Exact match on all mapped fields: the accuracy baseline. */
+function exactAllFields(records: readonly BatchRecord[]): string[] {
+  return records.map((r) => JSON.stringify(Object.entries(r.values).sort().map(([k, v]) => [k, (v ?? '').trim().toLowerCase()])));
+}
+
+/** A trivial pass over the same rows (trim, lower-case, hash into a map): the speed baseline. */
+function trivialPass(records: readonly BatchRecord[]): number {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as BatchRecord;
+    let key = '';
+    for (const v of Object.values(r.values)) key += `${(v ?? '').trim().toLowerCase()}|`;
+    seen.set(key, i);
+  }
+  return seen.size;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function timeRecordsPerSecond(n: number, run: () => Promise<unknown> | unknown, repeats: number): Promise<number> {
+  const rates: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now();
+    await run();
+    rates.push(n / ((performance.now() - t0) / 1000));
+  }
+  return median(rates);
+}
+
+function accuracyFigures(prefix: string, predicted: readonly string[], baseline: readonly string[], truth: readonly string[]): BenchFigure[] {
+  const s = pairwiseScores(predicted, truth);
+  const b = pairwiseScores(baseline, truth);
+  const fig = (name: string, value: number, base: number): BenchFigure => ({ name: `${prefix}.${name}`, value: round(value), unit: 'ratio', baseline: round(base), ...(base > 0 ? { ratio: round(value / base) } : {}) });
+  return [fig('precision', s.precision, b.precision), fig('recall', s.recall, b.recall), fig('f1', s.f1, b.f1)];
+}
+
+const round = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+function identifiersOf(r: BatchRecord): RawIdentifier[] {
+  const out: RawIdentifier[] = [];
+  const v = r.values;
+  if (v.hubspotContactId) out.push({ type: 'hubspotContactId', value: v.hubspotContactId });
+  if (v.zendeskUserId) out.push({ type: 'zendeskUserId', value: v.zendeskUserId });
+  if (v.email) out.push({ type: 'email', value: v.email });
+  if (v.whatsappId) out.push({ type: 'whatsapp', value: v.whatsappId });
+  if (v.phone) out.push({ type: 'phone', value: v.phone });
+  return out;
+}
+
+export const identityBench: BenchSuite = {
+  name: 'identity',
+  async run(progress) {
+    const figures: BenchFigure[] = [];
+    for (const k of [1, 2, 3]) {
+      const file = path.join(FEBRL_DIR, `dataset${k}.csv`);
+      if (!existsSync(file)) {
+        progress(`FEBRL${k}: ${file} not present, skipped`);
+        continue;
+      }
+      const { records, truth } = loadFebrl(file);
+      progress(`FEBRL${k}: ${records.length} records`);
+      await resolveBatch(records, { random: seededRandom(1), at: AT }); // warm-up
+      let result = await resolveBatch(records, { random: seededRandom(1), at: AT });
+      figures.push(...accuracyFigures(`identity.febrl${k}`, result.profileIds, exactAllFields(records), truth));
+      const rate = await timeRecordsPerSecond(records.length, async () => {
+        result = await resolveBatch(records, { random: seededRandom(1), at: AT });
+      }, 3);
+      const base = await timeRecordsPerSecond(records.length, () => trivialPass(records), 5);
+      figures.push({ name: `identity.febrl${k}.batch_records_per_s`, value: Math.round(rate), unit: 'records/s', baseline: Math.round(base), ratio: round(rate / base) });
+      progress(`FEBRL${k}: F1 ${figures.find((f) => f.name === `identity.febrl${k}.f1`)?.value}, ${Math.round(rate)} records/s`);
+    }
+
+    progress('synthetic CRM population: generating 5,000 people');
+    const synthetic = generateCrmPopulation(seededRandom(42), 5000);
+    const truth = synthetic.map((r) => String(r.person));
+    const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
+    const emailOnly = synthetic.map((r, i) => (r.values.email ? normalizer.normalize([{ type: 'email', value: r.values.email }]).identifiers[0]?.key : undefined) ?? `solo-${i}`);
+    const t0 = performance.now();
+    const batch = await resolveBatch(synthetic, { random: seededRandom(7), at: AT, normalizer: { defaultRegion: 'US' } });
+    const syntheticRate = synthetic.length / ((performance.now() - t0) / 1000);
+    figures.push(...accuracyFigures('identity.synthetic', batch.profileIds, emailOnly, truth));
+    figures.push({ name: 'identity.synthetic.batch_records_per_s', value: Math.round(syntheticRate), unit: 'records/s' });
+    progress(`synthetic: ${synthetic.length} records, ${batch.stats.profiles} profiles, ${batch.possibleMatches.length} possible matches for review`);
+
+    progress('incremental: resolving synthetic records one event at a time');
+    const incremental = async (): Promise<void> => {
+      let n = 0;
+      const resolver = new IdentityResolver({ store: new InMemoryGraphStore(), normalizer, newProfileId: () => `p${++n}` });
+      for (const r of synthetic) await resolver.resolve({ identifiers: identifiersOf(r), traits: r.values }, { source: r.source, recordId: r.recordId, at: AT });
+    };
+    await incremental(); // warm-up
+    const opsRate = await timeRecordsPerSecond(synthetic.length, incremental, 3);
+    const mapBaseline = await timeRecordsPerSecond(synthetic.length, () => {
+      const index = new Map<string, number>();
+      synthetic.forEach((r, i) => {
+        for (const id of identifiersOf(r)) index.set(`${id.type}:${id.value.trim().toLowerCase()}`, i);
+      });
+    }, 5);
+    figures.push({ name: 'identity.incremental.link_ops_per_s', value: Math.round(opsRate), unit: 'ops/s', baseline: Math.round(mapBaseline), ratio: round(opsRate / mapBaseline) });
+    return figures;
+  },
+};
