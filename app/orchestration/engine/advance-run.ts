@@ -1,0 +1,116 @@
+import type { Playbook } from '../playbook/playbook.schema';
+import type { Run, RunSnapshot } from '../runs/run.types';
+import type { Wake } from './attempts';
+import { applyActionResult, applyDecision } from './call-outcomes';
+import { planClaim } from './claim';
+import { engineOptions, PinnedPlaybookMissingError, RunContentionError, type EngineDeps } from './engine-deps';
+import type { AdvanceOutcome, Plan } from './plan.types';
+import { planNext } from './planner';
+import { cloneSnapshot } from './snapshot-ops';
+
+export interface AdvanceResult {
+  readonly outcome: AdvanceOutcome;
+  readonly run: Run | null;
+}
+
+export async function loadPinnedPlaybook(deps: EngineDeps, run: Run): Promise<Playbook> {
+  const stored = await deps.playbooks.get(run.tenantId, run.playbookId, run.playbookVersion);
+  if (stored === null) throw new PinnedPlaybookMissingError(run.id, run.playbookId, run.playbookVersion);
+  return stored.playbook;
+}
+
+const outcomeOf = (run: Run): AdvanceOutcome =>
+  run.status === 'completed' || run.status === 'exited' || run.status === 'cancelled' || run.status === 'failed' ? run.status : 'idle';
+
+/**
+ * "Advance run R": the one entry point the dispatcher calls (on a wake-up, after an event, after a
+ * start or resume). Safe to call any number of times, concurrently, and after a crash at any line:
+ * - a lease gives one invocation the run at a time; others back off until it expires;
+ * - every change is an optimistic-concurrency commit; a lost race reloads and re-plans;
+ * - wake-ups are scheduled before the commit that needs them;
+ * - port calls carry idempotency keys, so re-executing a call after a crash has no second effect.
+ * Throws only for bugs, store failures and crashes; the dispatcher retries the invocation.
+ */
+export async function advanceRun(deps: EngineDeps, tenantId: string, runId: string): Promise<AdvanceResult> {
+  const options = engineOptions(deps);
+  const me = deps.ids.newId('adv');
+  const loaded = await deps.runs.load(tenantId, runId);
+  if (loaded === null) return { outcome: 'not_found', run: null };
+  let snapshot: RunSnapshot = loaded;
+  const playbook = await loadPinnedPlaybook(deps, snapshot.run);
+  let conflicts = 0;
+
+  const reload = async (): Promise<boolean> => {
+    conflicts += 1;
+    if (conflicts > options.maxConflicts) throw new RunContentionError(runId, conflicts);
+    const fresh = await deps.runs.load(tenantId, runId);
+    if (fresh === null) return false;
+    snapshot = fresh;
+    return true;
+  };
+
+  /** Schedules the wake-up (first), then commits. Returns false on a lost race. */
+  const commit = async (next: RunSnapshot, wake: Wake | null, release: boolean): Promise<boolean> => {
+    if (release) {
+      next.run.lease = null;
+      next.run.wakeAt = wake?.at ?? null;
+    }
+    if (wake !== null) await deps.scheduler.wakeAt({ tenantId, runId, at: wake.at, reason: wake.reason });
+    const result = await deps.runs.commit(next, snapshot.run.version);
+    if (!result.ok) return false;
+    next.run.version = result.version;
+    snapshot = next;
+    return true;
+  };
+
+  // 1. Claim the run.
+  for (;;) {
+    const claim = planClaim(snapshot, playbook, deps.clock.now(), me, options.leaseMs);
+    if (claim.kind === 'stop') return { outcome: claim.outcome, run: snapshot.run };
+    if (claim.kind === 'busy' || claim.kind === 'idle') {
+      if (claim.wake !== null) await deps.scheduler.wakeAt({ tenantId, runId, at: claim.wake.at, reason: claim.wake.reason });
+      return { outcome: claim.kind === 'busy' ? 'busy' : 'idle', run: snapshot.run };
+    }
+    if (await commit(claim.next, null, false)) break;
+    if (!(await reload())) return { outcome: 'not_found', run: null };
+  }
+
+  // 2. Step through the run while this invocation holds it.
+  for (let transitions = 0; ; transitions += 1) {
+    if (snapshot.run.lease?.owner !== me) return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
+    const now = deps.clock.now();
+    let plan: Plan | null =
+      transitions >= options.maxTransitionsPerInvocation
+        ? { kind: 'commit', next: cloneSnapshot(snapshot), wake: { at: now, reason: 'yield' }, release: true }
+        : planNext(snapshot, playbook, { now, me, leaseMs: options.leaseMs });
+    const yielding = transitions >= options.maxTransitionsPerInvocation;
+
+    if (plan.kind === 'stop') return { outcome: plan.outcome, run: snapshot.run };
+
+    if (plan.kind === 'call_action' || plan.kind === 'call_decider') {
+      const stepId = plan.kind === 'call_action' ? plan.request.stepId : plan.meta.stepId;
+      const apply =
+        plan.kind === 'call_action'
+          ? await deps.actions.execute(plan.request).then((result) => (s: RunSnapshot) => applyActionResult(s, playbook, stepId, me, result, deps.clock.now()))
+          : await deps.decider
+              .decide(plan.profileId, plan.context, plan.meta)
+              .then((result) => (s: RunSnapshot) => applyDecision(s, playbook, stepId, me, result, deps.clock.now()));
+      // Apply the answer to the latest state; after a lost race, reload and try again.
+      for (;;) {
+        plan = apply(snapshot);
+        if (plan === null || plan.kind !== 'commit') break;
+        if (await commit(plan.next, plan.wake, plan.release)) break;
+        if (!(await reload())) return { outcome: 'not_found', run: null };
+      }
+      if (plan === null) return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
+      if (plan.kind === 'commit' && plan.release) return { outcome: outcomeOf(snapshot.run), run: snapshot.run };
+      continue;
+    }
+
+    if (await commit(plan.next, plan.wake, plan.release)) {
+      if (plan.release) return { outcome: yielding ? 'yielded' : outcomeOf(snapshot.run), run: snapshot.run };
+    } else if (!(await reload())) {
+      return { outcome: 'not_found', run: null };
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { toJson, type JsonObject } from '../json';
+import { findStep, nextStepId } from '../playbook/playbook.graph';
+import type { Playbook } from '../playbook/playbook.schema';
+import type { ActionResult, DecideResult } from '../ports';
+import type { RunSnapshot, StepExecution } from '../runs/run.types';
+import { completeAttempt, failAttempt, policyFor } from './attempts';
+import { completeDecideWithoutAction } from './instant-steps';
+import type { Plan } from './plan.types';
+import { cloneSnapshot, currentExecution } from './snapshot-ops';
+
+/**
+ * Applying a port's answer to the latest committed state. Returns null when the answer no longer
+ * applies (the run was cancelled or exited meanwhile, or another invocation took the run over):
+ * the answer is then dropped — the idempotency key makes any effect it reports unrepeatable.
+ */
+function runningStepHeldBy(snapshot: RunSnapshot, stepId: string, me: string): StepExecution | null {
+  const { run } = snapshot;
+  if (run.lease?.owner !== me || run.cursor !== stepId) return null;
+  const exec = currentExecution(snapshot);
+  return exec.status === 'running' ? exec : null;
+}
+
+export function applyActionResult(snapshot: RunSnapshot, playbook: Playbook, stepId: string, me: string, result: ActionResult, now: number): Plan | null {
+  if (runningStepHeldBy(snapshot, stepId, me) === null) return null;
+  const step = findStep(playbook, stepId);
+  if (step === undefined || (step.kind !== 'action' && step.kind !== 'decide')) throw new Error(`step "${stepId}" does not call an action`);
+  const next = cloneSnapshot(snapshot);
+  const exec = currentExecution(next);
+  if (result.ok) {
+    const output =
+      step.kind === 'decide'
+        ? { decisionId: exec.decision?.['decisionId'] ?? null, action: exec.decision?.['action'] ?? null, executed: true, result: result.output }
+        : result.output;
+    completeAttempt(next, playbook, exec, output, nextStepId(playbook, stepId), now);
+    return { kind: 'commit', next, wake: null, release: false };
+  }
+  const wake = failAttempt(next, exec, policyFor(playbook, step), result.error, now);
+  return { kind: 'commit', next, wake, release: wake !== null };
+}
+
+export function applyDecision(snapshot: RunSnapshot, playbook: Playbook, stepId: string, me: string, result: DecideResult, now: number): Plan | null {
+  if (runningStepHeldBy(snapshot, stepId, me) === null) return null;
+  const step = findStep(playbook, stepId);
+  if (step?.kind !== 'decide') throw new Error(`step "${stepId}" is not a decide step`);
+  const next = cloneSnapshot(snapshot);
+  const exec = currentExecution(next);
+  const decision = toJson({ decisionId: result.decisionId, action: result.action }) as JsonObject;
+  exec.decision = decision;
+  exec.updatedAt = now;
+  if (result.action === null || result.action.channel === 'none') {
+    completeDecideWithoutAction(next, playbook, step, exec, now);
+  } else {
+    const input = exec.input !== null && typeof exec.input === 'object' && !Array.isArray(exec.input) ? exec.input : {};
+    exec.input = { ...input, action: toJson(result.action) };
+  }
+  return { kind: 'commit', next, wake: null, release: false };
+}

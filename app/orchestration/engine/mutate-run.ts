@@ -1,0 +1,42 @@
+import type { Playbook } from '../playbook/playbook.schema';
+import type { RunSnapshot } from '../runs/run.types';
+import type { Wake } from './attempts';
+import { loadPinnedPlaybook } from './advance-run';
+import { engineOptions, RunContentionError, type EngineDeps } from './engine-deps';
+
+export type Mutation<R> =
+  | { readonly kind: 'skip'; readonly result: R }
+  | { readonly kind: 'commit'; readonly next: RunSnapshot; readonly wake: Wake | null; readonly result: R };
+
+/**
+ * Read-modify-write of one run outside an advance invocation (events, approvals, resume, cancel).
+ * `mutate` is pure and re-run after every lost optimistic-concurrency race. A needed wake-up is
+ * scheduled before the commit. Returns null if the run does not exist.
+ */
+export async function mutateRun<R>(
+  deps: EngineDeps,
+  tenantId: string,
+  runId: string,
+  mutate: (snapshot: RunSnapshot, playbook: Playbook, now: number) => Mutation<R>,
+): Promise<{ readonly result: R; readonly snapshot: RunSnapshot } | null> {
+  const options = engineOptions(deps);
+  let playbook: Playbook | null = null;
+  for (let conflicts = 0; conflicts <= options.maxConflicts; conflicts += 1) {
+    const snapshot = await deps.runs.load(tenantId, runId);
+    if (snapshot === null) return null;
+    playbook ??= await loadPinnedPlaybook(deps, snapshot.run);
+    const mutation = mutate(snapshot, playbook, deps.clock.now());
+    if (mutation.kind === 'skip') return { result: mutation.result, snapshot };
+    if (mutation.wake !== null) {
+      await deps.scheduler.wakeAt({ tenantId, runId, at: mutation.wake.at, reason: mutation.wake.reason });
+      mutation.next.run.wakeAt = mutation.wake.at;
+    }
+    const committed = await deps.runs.commit(mutation.next, snapshot.run.version);
+    if (committed.ok) {
+      mutation.next.run.version = committed.version;
+      return { result: mutation.result, snapshot: mutation.next };
+    }
+    if (committed.reason === 'not_found') return null;
+  }
+  throw new RunContentionError(runId, options.maxConflicts + 1);
+}

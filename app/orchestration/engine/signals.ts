@@ -1,0 +1,67 @@
+import { evaluateCondition } from '../playbook/expression';
+import { findStep, nextStepId } from '../playbook/playbook.graph';
+import type { Playbook } from '../playbook/playbook.schema';
+import { toJson } from '../json';
+import type { RunSnapshot } from '../runs/run.types';
+import { engineOptions, type EngineDeps } from './engine-deps';
+import { mutateRun, type Mutation } from './mutate-run';
+import { buildScope, type RunEvent } from './scope';
+import { cloneSnapshot, currentExecution, endRun, rememberEvent, succeedStep } from './snapshot-ops';
+
+export type EventEffect =
+  | { readonly runId: string; readonly effect: 'exited'; readonly criterionId: string }
+  | { readonly runId: string; readonly effect: 'resumed'; readonly stepId: string }
+  | { readonly runId: string; readonly effect: 'ignored'; readonly reason: string };
+
+const safeCondition = (expression: Parameters<typeof evaluateCondition>[0], scope: Parameters<typeof evaluateCondition>[1]): boolean => {
+  try {
+    return evaluateCondition(expression, scope);
+  } catch {
+    return false; // a condition that cannot be evaluated does not match
+  }
+};
+
+/** What one event does to one run: exit criteria first, then a matching wait-for-event step. */
+export function eventMutation(snapshot: RunSnapshot, playbook: Playbook, event: RunEvent, now: number, memory: number): Mutation<EventEffect> {
+  const { run } = snapshot;
+  const ignore = (reason: string): Mutation<EventEffect> => ({ kind: 'skip', result: { runId: run.id, effect: 'ignored', reason } });
+  if (run.profileId !== event.profileId) return ignore('other profile');
+  if (run.status !== 'pending' && run.status !== 'running' && run.status !== 'waiting' && run.status !== 'failed') return ignore(`run is ${run.status}`);
+  if (run.consumedEventIds.includes(event.id)) return ignore('event already consumed');
+  const scope = buildScope(snapshot, event);
+
+  const criterion = playbook.exitCriteria.find((c) => safeCondition(c.when, scope));
+  if (criterion !== undefined) {
+    const next = cloneSnapshot(snapshot);
+    rememberEvent(next, event.id, memory);
+    endRun(next, 'exited', { kind: 'exit_criteria', detail: criterion.id }, now);
+    return { kind: 'commit', next, wake: null, result: { runId: run.id, effect: 'exited', criterionId: criterion.id } };
+  }
+
+  if (run.cursor === null) return ignore('no current step');
+  const step = findStep(playbook, run.cursor);
+  const exec = currentExecution(snapshot);
+  if (step?.kind !== 'wait' || step.wait.type !== 'event' || exec.status !== 'waiting') return ignore('not waiting for an event');
+  if (!safeCondition(step.wait.match, scope)) return ignore('does not match the wait');
+
+  const next = cloneSnapshot(snapshot);
+  rememberEvent(next, event.id, memory);
+  succeedStep(next, playbook, currentExecution(next), { timedOut: false, event: toJson(event) }, nextStepId(playbook, step.id), now);
+  return { kind: 'commit', next, wake: { at: now, reason: `event ${event.type}` }, result: { runId: run.id, effect: 'resumed', stepId: step.id } };
+}
+
+/**
+ * Delivers an event to the profile's active runs: an exit criterion match ends a run (`exited`),
+ * a wait-for-event match resumes it (its advance is scheduled). Redelivering the same event id is
+ * a no-op. Events are not buffered: a wait only sees events that arrive while it is waiting.
+ */
+export async function deliverEvent(deps: EngineDeps, tenantId: string, event: RunEvent): Promise<EventEffect[]> {
+  const memory = engineOptions(deps).consumedEventMemory;
+  const runs = await deps.runs.listActiveForProfile(tenantId, event.profileId);
+  const effects: EventEffect[] = [];
+  for (const run of runs) {
+    const outcome = await mutateRun(deps, tenantId, run.id, (snapshot, playbook, now) => eventMutation(snapshot, playbook, event, now, memory));
+    if (outcome !== null) effects.push(outcome.result);
+  }
+  return effects;
+}

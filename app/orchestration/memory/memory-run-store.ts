@@ -1,0 +1,86 @@
+import type { CommitResult, CreateRunResult, RunListFilter, RunStore } from '../ports';
+import { isRunActive, type Run, type RunSnapshot } from '../runs/run.types';
+
+const key = (tenantId: string, runId: string) => `${tenantId}\u0000${runId}`;
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * In-memory RunStore honouring the same contract as the SQL adapter (see ports.ts): atomic
+ * concurrency-key check on create, compare-and-set on version, tenant isolation, copies in and out.
+ */
+export class MemoryRunStore implements RunStore {
+  private readonly rows = new Map<string, RunSnapshot>();
+  /** Number of commits refused for a stale version (for tests). */
+  conflicts = 0;
+
+  async create(snapshot: RunSnapshot): Promise<CreateRunResult> {
+    const { run } = snapshot;
+    if (run.concurrencyKey !== null) {
+      for (const stored of this.rows.values()) {
+        const other = stored.run;
+        if (other.tenantId === run.tenantId && other.concurrencyKey === run.concurrencyKey && isRunActive(other.status)) {
+          return { created: false, snapshot: copy(stored) };
+        }
+      }
+    }
+    if (this.rows.has(key(run.tenantId, run.id))) throw new Error(`run ${run.id} already exists`);
+    const stored = copy(snapshot);
+    stored.run.version = 1;
+    this.rows.set(key(run.tenantId, run.id), stored);
+    return { created: true, snapshot: copy(stored) };
+  }
+
+  async load(tenantId: string, runId: string): Promise<RunSnapshot | null> {
+    const stored = this.rows.get(key(tenantId, runId));
+    return stored === undefined ? null : copy(stored);
+  }
+
+  async commit(snapshot: RunSnapshot, expectedVersion: number): Promise<CommitResult> {
+    const k = key(snapshot.run.tenantId, snapshot.run.id);
+    const stored = this.rows.get(k);
+    if (stored === undefined) return { ok: false, reason: 'not_found' };
+    if (stored.run.version !== expectedVersion) {
+      this.conflicts += 1;
+      return { ok: false, reason: 'version_conflict' };
+    }
+    const next = copy(snapshot);
+    next.run.version = expectedVersion + 1;
+    // Upsert step executions by step id (steps not in the snapshot are kept, like an SQL upsert).
+    const steps = [...stored.steps];
+    for (const exec of next.steps) {
+      const index = steps.findIndex((s) => s.stepId === exec.stepId);
+      if (index >= 0) steps[index] = exec;
+      else steps.push(exec);
+    }
+    this.rows.set(k, { run: next.run, steps });
+    return { ok: true, version: next.run.version };
+  }
+
+  async listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]> {
+    return this.select(tenantId, (r) => r.profileId === profileId && isRunActive(r.status));
+  }
+
+  async list(tenantId: string, filter: RunListFilter): Promise<Run[]> {
+    const matches = this.select(
+      tenantId,
+      (r) =>
+        (filter.profileId === undefined || r.profileId === filter.profileId) &&
+        (filter.playbookId === undefined || r.playbookId === filter.playbookId) &&
+        (filter.statuses === undefined || filter.statuses.includes(r.status)),
+    );
+    return filter.limit === undefined ? matches : matches.slice(0, filter.limit);
+  }
+
+  /** All snapshots of a tenant (tests). */
+  all(tenantId: string): RunSnapshot[] {
+    return [...this.rows.values()].filter((s) => s.run.tenantId === tenantId).map(copy);
+  }
+
+  private select(tenantId: string, predicate: (run: Run) => boolean): Run[] {
+    return [...this.rows.values()]
+      .map((s) => s.run)
+      .filter((r) => r.tenantId === tenantId && predicate(r))
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+      .map(copy);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What an `action` step can ask the ActionPort to do, and the parameters each kind needs
+ * (present either as literal values or as expressions/templates resolved at run time).
+ * Facts as data: the validator and the port adapters read this table.
+ */
+export const ACTION_KINDS = [
+  'crm_update',
+  'task',
+  'note',
+  'email',
+  'message',
+  'ticket',
+  'workflow_enrollment',
+  'sequence_enrollment',
+  'callback_completion',
+] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+export const REQUIRED_ACTION_PARAMS: Readonly<Record<ActionKind, readonly string[]>> = {
+  crm_update: ['properties'],
+  task: ['subject'],
+  note: ['body'],
+  email: ['templateId'],
+  message: ['channel', 'body'],
+  ticket: ['subject'],
+  workflow_enrollment: ['workflowId'],
+  sequence_enrollment: ['sequenceId'],
+  callback_completion: ['callbackId'],
+};
+
+/** Decision channels (the action catalog's `channel`) mapped to the port kind a `decide` step runs. */
+export const DECISION_CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
+export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
+
+export const CHANNEL_TO_ACTION_KIND: Readonly<Record<DecisionChannel, ActionKind | null>> = {
+  email: 'email',
+  sms: 'message',
+  whatsapp: 'message',
+  task: 'task',
+  crm_update: 'crm_update',
+  ticket: 'ticket',
+  none: null,
+};
+
+export const isDecisionChannel = (value: string): value is DecisionChannel =>
+  (DECISION_CHANNELS as readonly string[]).includes(value);

@@ -1,0 +1,157 @@
+import type { PortError } from './errors';
+import type { JsonObject, JsonValue } from './json';
+import type { ActionKind, DecisionChannel } from './playbook/action-kinds';
+import type { Playbook, PlaybookStatus } from './playbook/playbook.schema';
+import type { Run, RunSnapshot, RunStatus } from './runs/run.types';
+
+/** Wall-clock time in epoch milliseconds. The engine never reads the system clock itself. */
+export interface Clock {
+  now(): number;
+}
+
+/** Unique ids (run ids, advance-invocation ids used as lease owners). */
+export interface IdGenerator {
+  newId(prefix: string): string;
+}
+
+export type CommitResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: 'version_conflict' | 'not_found' };
+export type CreateRunResult = { readonly created: true; readonly snapshot: RunSnapshot } | { readonly created: false; readonly snapshot: RunSnapshot };
+
+export interface RunListFilter {
+  readonly profileId?: string;
+  readonly playbookId?: string;
+  readonly statuses?: readonly RunStatus[];
+  readonly limit?: number;
+}
+
+/**
+ * Durable run state. Contract every adapter (SQL, in-memory) must honour:
+ *
+ * 1. Tenant isolation: every method is scoped by tenantId; a run of another tenant is "not found".
+ * 2. `create` is atomic with the concurrency rule: if `run.concurrencyKey` is not null and another
+ *    run of the same tenant with that key has an ACTIVE status (pending, running, waiting, failed),
+ *    nothing is written and `{ created: false, snapshot: <that run> }` is returned.
+ *    SQL: a partial unique index on (tenant_id, concurrency_key) WHERE concurrency_key IS NOT NULL
+ *    AND status IN ('pending','running','waiting','failed'); on a unique violation, select and
+ *    return the existing run. The snapshot passed in has version 0; stored, it has version 1.
+ * 3. `commit` is a compare-and-set on `run.version`: it succeeds only if the stored version equals
+ *    `expectedVersion`, and then stores the run with version = expectedVersion + 1 and upserts every
+ *    step execution in the snapshot (keyed by tenant, run id, step id) in ONE transaction.
+ *    SQL: UPDATE runs SET …, version = $expected + 1 WHERE tenant_id = $t AND id = $id AND
+ *    version = $expected; zero rows → `version_conflict` (or `not_found` if the run does not exist)
+ *    and roll back. Two advancers that loaded the same version can never both commit.
+ * 4. `load` returns a snapshot that reflects exactly one committed version (read run and steps in
+ *    one transaction / consistent snapshot). Returned objects are the caller's to mutate.
+ * 5. Status changes may move a run out of ACTIVE; the concurrency key is then free for a new run.
+ */
+export interface RunStore {
+  create(snapshot: RunSnapshot): Promise<CreateRunResult>;
+  load(tenantId: string, runId: string): Promise<RunSnapshot | null>;
+  commit(snapshot: RunSnapshot, expectedVersion: number): Promise<CommitResult>;
+  /** Active runs of a profile (pending, running, waiting, failed), for event delivery. */
+  listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]>;
+  list(tenantId: string, filter: RunListFilter): Promise<Run[]>;
+}
+
+export interface StoredPlaybook {
+  readonly tenantId: string;
+  readonly playbook: Playbook;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type InsertPlaybookResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'version_exists' };
+export type SetPlaybookStatusResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'not_found' | 'status_changed' };
+
+/**
+ * Versioned playbook definitions. A version's steps are immutable once inserted; only its status
+ * changes (draft → published → archived). Contract:
+ * - `insert` fails with `version_exists` if (tenant, id, version) is taken (SQL: primary key).
+ * - `setStatus(…, from, to)` is a compare-and-set on the status (`status_changed` if it is not `from`).
+ * - `get` returns any version whatever its status (in-flight runs keep loading archived versions).
+ * - `latestPublished` returns the highest version whose status is `published`, or null.
+ */
+export interface PlaybookStore {
+  insert(tenantId: string, playbook: Playbook, now: number): Promise<InsertPlaybookResult>;
+  get(tenantId: string, playbookId: string, version: number): Promise<StoredPlaybook | null>;
+  latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null>;
+  listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]>;
+  list(tenantId: string): Promise<StoredPlaybook[]>;
+  setStatus(tenantId: string, playbookId: string, version: number, from: PlaybookStatus, to: PlaybookStatus, now: number): Promise<SetPlaybookStatusResult>;
+}
+
+export interface WakeRequest {
+  readonly tenantId: string;
+  readonly runId: string;
+  /** Epoch ms; deliver at or after this instant. */
+  readonly at: number;
+  readonly reason: string;
+}
+
+/**
+ * Wakes a run later: at or after `at`, call `advanceRun(tenantId, runId)`. Contract:
+ * - durable once `wakeAt` resolves (survives restarts) and delivered at least once;
+ * - delivery is retried if the advance invocation throws or its process dies;
+ * - duplicates and early/spurious deliveries are harmless (the engine re-checks and re-arms),
+ *   so an adapter may dedupe on (tenantId, runId, at).
+ * The engine calls `wakeAt` BEFORE the commit that makes the wake-up necessary, so a crash between
+ * the two leaves at worst a spurious wake-up, never a run nobody will look at.
+ */
+export interface Scheduler {
+  wakeAt(request: WakeRequest): Promise<void>;
+}
+
+export interface ActionRequest {
+  readonly tenantId: string;
+  readonly runId: string;
+  readonly stepId: string;
+  readonly profileId: string;
+  readonly kind: ActionKind;
+  readonly params: JsonObject;
+  /** At most one effect per key, ever (see idempotency.ts). */
+  readonly idempotencyKey: string;
+  /** 1-based attempt number (informational; do not derive keys from it). */
+  readonly attempt: number;
+}
+
+export type ActionResult = { readonly ok: true; readonly output: JsonValue } | { readonly ok: false; readonly error: PortError };
+
+/**
+ * Performs a side effect (CRM write, message, task…). Contract:
+ * - At most one effect per (tenantId, idempotencyKey). A repeated call for a key whose effect was
+ *   applied returns `{ ok: true, output }` with the original output, without acting again.
+ * - A call that returns an error must leave the key unused unless the effect may have been applied
+ *   (then the next call with the key must find and return it, e.g. via the vendor's own dedup).
+ * - Expected failures are values classified rate_limited (with retryAfterMs) / transient / auth /
+ *   permanent; throwing means a bug or a crash (the invocation is retried by the dispatcher).
+ * - No retries inside the port: the engine is the only retrying layer.
+ * - Must answer within the engine's lease (EngineOptions.leaseMs), e.g. with an HTTP timeout.
+ */
+export interface ActionPort {
+  execute(request: ActionRequest): Promise<ActionResult>;
+}
+
+export interface DecidedAction {
+  readonly id: string;
+  readonly label: string;
+  readonly channel: DecisionChannel;
+  readonly params?: JsonObject;
+}
+
+export interface DecideResult {
+  readonly decisionId: string;
+  readonly action: DecidedAction | null;
+}
+
+export interface DecideMeta {
+  readonly tenantId: string;
+  readonly runId: string;
+  readonly stepId: string;
+  /** Same key for re-asks of the same step, so decisioning can return the logged decision. */
+  readonly idempotencyKey: string;
+}
+
+/** Next best action for a profile (implemented by decisioning). Throwing = crash; the step is retried. */
+export interface Decider {
+  decide(profileId: string, context: JsonObject, meta: DecideMeta): Promise<DecideResult>;
+}

@@ -1,0 +1,88 @@
+import type { PlaybookInput } from '../playbook/playbook.schema';
+
+/**
+ * "Renewal rescue": a customer whose renewal is at risk. Flag the record, get the owner involved for
+ * big accounts, reach out in the customer's business hours with the next best action, then wait for
+ * a reply; no reply in five days opens a ticket for the CSM team. Ends as soon as the renewal is
+ * won, the customer unsubscribes or a high-priority ticket is opened.
+ *
+ * Run context expected: { profile: { firstName, email, timeZone }, renewal: { arr, renewalDate } }.
+ */
+export const renewalRescueDefinition = {
+  id: 'renewal-rescue',
+  version: 1,
+  name: 'Renewal rescue',
+  description: 'Save at-risk renewals: flag, escalate big accounts, reach out in business hours, follow up.',
+  status: 'published',
+  concurrency: 'one_per_profile',
+  exitCriteria: [
+    {
+      id: 'renewal-won',
+      description: 'The renewal deal reached closed-won',
+      when: { and: [{ '==': [{ var: 'event.type' }, 'deal_stage_changed'] }, { '==': [{ var: 'event.properties.stage' }, 'closedwon'] }] },
+    },
+    { id: 'unsubscribed', description: 'The customer unsubscribed', when: { '==': [{ var: 'event.type' }, 'unsubscribe'] } },
+    {
+      id: 'urgent-ticket',
+      description: 'A high-priority ticket is open: humans take over',
+      when: { and: [{ '==': [{ var: 'event.type' }, 'ticket_opened'] }, { '==': [{ var: 'event.properties.priority' }, 'high'] }] },
+    },
+  ],
+  defaults: { retry: { maxAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maxInterval: '5m' } },
+  steps: [
+    {
+      id: 'flag-at-risk',
+      kind: 'action',
+      action: {
+        type: 'crm_update',
+        params: { properties: { baton_renewal_risk: 'high', baton_renewal_arr: { $expr: { var: 'context.renewal.arr' } } } },
+      },
+      retry: { nonRetryableErrorCodes: ['property_not_found'] },
+    },
+    {
+      id: 'big-account',
+      kind: 'branch',
+      branches: [{ when: { '>=': [{ var: 'context.renewal.arr' }, 50000] }, next: 'owner-task' }],
+      otherwise: 'business-hours',
+    },
+    {
+      id: 'owner-task',
+      kind: 'action',
+      action: {
+        type: 'task',
+        params: { subject: 'Renewal at risk: call {{context.profile.firstName}}', priority: 'high', dueInDays: 1 },
+      },
+      next: 'business-hours',
+    },
+    {
+      id: 'business-hours',
+      kind: 'wait',
+      wait: { type: 'time_window', days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
+    },
+    { id: 'outreach', kind: 'decide', context: { goal: 'renewal', arr: { $expr: { var: 'context.renewal.arr' } } }, onNoAction: 'csm-ticket' },
+    {
+      id: 'await-reply',
+      kind: 'wait',
+      wait: {
+        type: 'event',
+        match: { in: [{ var: 'event.type' }, ['email_replied', 'message_received', 'meeting_booked']] },
+        timeout: '5d',
+        onTimeout: 'csm-ticket',
+      },
+    },
+    {
+      id: 'log-reply',
+      kind: 'action',
+      action: { type: 'note', params: { body: 'Customer responded to renewal outreach ({{steps.await-reply.output.event.type}}).' } },
+    },
+    { id: 'engaged', kind: 'exit', reason: 'customer engaged' },
+    {
+      id: 'csm-ticket',
+      kind: 'action',
+      action: {
+        type: 'ticket',
+        params: { subject: 'Renewal at risk, no response: {{context.profile.email}}', priority: 'normal' },
+      },
+    },
+  ],
+} as const satisfies PlaybookInput;

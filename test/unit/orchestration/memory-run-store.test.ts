@@ -1,0 +1,41 @@
+import { newExecutionForTest } from './support/snapshots';
+import { MemoryRunStore } from '../../../app/orchestration/memory';
+
+describe('MemoryRunStore (the contract the SQL adapter must honour)', () => {
+  it('refuses a commit based on a stale version and accepts the current one', async () => {
+    const store = new MemoryRunStore();
+    const snapshot = newExecutionForTest('run_1', 'key_1');
+    expect(await store.create(snapshot)).toMatchObject({ created: true, snapshot: { run: { version: 1 } } });
+
+    const a = await store.load('t', 'run_1');
+    const b = await store.load('t', 'run_1');
+    if (a === null || b === null) throw new Error('missing');
+    a.run.updatedAt = 1;
+    b.run.updatedAt = 2;
+    expect(await store.commit(a, 1)).toEqual({ ok: true, version: 2 });
+    expect(await store.commit(b, 1)).toEqual({ ok: false, reason: 'version_conflict' });
+    expect((await store.load('t', 'run_1'))?.run).toMatchObject({ version: 2, updatedAt: 1 });
+    expect(await store.commit({ ...a, run: { ...a.run, id: 'run_x' } }, 1)).toEqual({ ok: false, reason: 'not_found' });
+  });
+
+  it('returns the active run for a taken concurrency key and frees the key when the run ends', async () => {
+    const store = new MemoryRunStore();
+    await store.create(newExecutionForTest('run_1', 'key_1'));
+    expect(await store.create(newExecutionForTest('run_2', 'key_1'))).toMatchObject({ created: false, snapshot: { run: { id: 'run_1' } } });
+    const current = await store.load('t', 'run_1');
+    if (current === null) throw new Error('missing');
+    current.run.status = 'cancelled';
+    await store.commit(current, current.run.version);
+    expect(await store.create(newExecutionForTest('run_3', 'key_1'))).toMatchObject({ created: true });
+  });
+
+  it('hands out copies, so callers cannot change stored state without committing', async () => {
+    const store = new MemoryRunStore();
+    await store.create(newExecutionForTest('run_1', null));
+    const loaded = await store.load('t', 'run_1');
+    if (loaded === null) throw new Error('missing');
+    loaded.run.status = 'completed';
+    expect((await store.load('t', 'run_1'))?.run.status).toBe('pending');
+    expect(await store.load('other-tenant', 'run_1')).toBeNull();
+  });
+});
