@@ -17,6 +17,8 @@ import { WorkRunner, type JobHandler } from './dispatch/work-runner';
 import { EVENT_PROCESS_JOB } from './events/events.repository';
 import { eventProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
+import type { ModuleFactory, ServiceModule } from './module';
+import { modules as defaultModules } from './modules';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { newToken } from './security/ids';
@@ -39,6 +41,8 @@ export interface RuntimeOptions {
   host?: string;
   /** Skip the data-dir lock (only for in-memory PGlite in tests). */
   inMemory?: boolean;
+  /** Capability modules; defaults to server/modules.ts. */
+  modules?: readonly ModuleFactory[];
 }
 
 export interface Runtime {
@@ -51,6 +55,7 @@ export interface Runtime {
   readonly secrets: SecretBox;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly modules: readonly ServiceModule[];
   /** Base URL this process listens on (loopback), when it serves HTTP. */
   readonly url: string | undefined;
   shutdown(reason?: string): Promise<void>;
@@ -104,8 +109,18 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       reschedule: (ref) => work.notify([ref]),
       onOutcome: (kind, outcome) => metrics.jobsFinished.inc({ kind, outcome }),
     });
-    runner.register(EVENT_PROCESS_JOB, eventProcessor(db, options.stages ?? []));
+    const ctx = { config, db, work, logger, metrics, secrets };
+    const loaded = (options.modules ?? defaultModules).map((factory) => factory(ctx));
+    const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
+    runner.register(EVENT_PROCESS_JOB, eventProcessor(db, stages));
+    for (const m of loaded) for (const [kind, handler] of Object.entries(m.handlers ?? {})) runner.register(kind, handler);
     for (const [kind, handler] of Object.entries(options.handlers ?? {})) runner.register(kind, handler);
+    for (const m of loaded) {
+      if (m.start !== undefined) {
+        await m.start();
+        cleanup.unshift(async () => m.stop?.());
+      }
+    }
 
     const sweeper = new Sweeper(db, dispatcher, {
       intervalMs: options.sweepIntervalMs ?? 5_000,
@@ -125,7 +140,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     let url: string | undefined;
     const adminToken = lock === undefined ? undefined : newToken();
     if (config.role !== 'worker') {
-      const app = createApp({ db, dispatcher, work, logger, metrics, isShuttingDown: () => shuttingDown, ...(adminToken === undefined ? {} : { adminToken }) });
+      const app = createApp({ db, dispatcher, work, logger, metrics, modules: loaded, isShuttingDown: () => shuttingDown, ...(adminToken === undefined ? {} : { adminToken }) });
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, options.host ?? '0.0.0.0', (err?: Error) => (err === undefined ? resolve(s) : reject(err)));
         s.on('error', reject);
@@ -155,7 +170,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       return stopping;
     };
 
-    return { config, db, dispatcher, work, runner, sweeper, secrets, logger, metrics, url, shutdown };
+    return { config, db, dispatcher, work, runner, sweeper, secrets, logger, metrics, modules: loaded, url, shutdown };
   } catch (err) {
     for (const step of cleanup) await step().catch(() => undefined);
     throw err;

@@ -51,7 +51,16 @@ export function sourceEventIdOf(event: CanonicalEvent, idempotencyKey?: string):
  * Appends an event to the log and records its processing job in the same transaction; rings the
  * dispatcher after commit. A duplicate (same tenant, source and source event id) is stored once.
  */
-export async function ingestEvent(db: Database, work: WorkQueue, tenantId: string, event: CanonicalEvent, idempotencyKey?: string): Promise<IngestResult> {
+export type Identify = (tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }) => Promise<string | null>;
+
+export async function ingestEvent(
+  db: Database,
+  work: WorkQueue,
+  tenantId: string,
+  event: CanonicalEvent,
+  idempotencyKey?: string,
+  identify?: Identify,
+): Promise<IngestResult> {
   const sourceEventId = sourceEventIdOf(event, idempotencyKey);
   let ref: JobRef | undefined;
   const result = await db.transaction(async (tx) => {
@@ -64,8 +73,10 @@ export async function ingestEvent(db: Database, work: WorkQueue, tenantId: strin
       [tenantId, id, event.source, sourceEventId, event.type, event.occurredAt, JSON.stringify(event.subject), event.text ?? null, JSON.stringify(event.properties ?? {})],
     );
     if (inserted.rows[0] !== undefined) {
+      const profileId = identify === undefined ? null : await identify(tx, { tenantId, eventId: id, event });
+      if (profileId !== null) await tx.query('UPDATE events SET profile_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, id, profileId]);
       ref = await work.record(tx, { tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` });
-      return { eventId: id, profileId: null, duplicate: false };
+      return { eventId: id, profileId, duplicate: false };
     }
     const existing = await tx.query<{ id: string; profile_id: string | null }>(
       'SELECT id, profile_id FROM events WHERE tenant_id = $1 AND source = $2 AND source_event_id = $3',

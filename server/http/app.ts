@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Database } from '../db/database';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import type { WorkQueue } from '../dispatch/work-queue';
+import type { ServiceModule } from '../module';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { adminRoutes } from './admin.routes';
@@ -27,6 +28,8 @@ export interface AppDeps {
   work: WorkQueue;
   logger: Logger;
   metrics: Metrics;
+  /** Capability modules whose routes are mounted. */
+  modules?: readonly ServiceModule[];
   /** Token for the loopback admin routes; undefined disables them. */
   adminToken?: string;
   isShuttingDown?: () => boolean;
@@ -70,6 +73,8 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  // Module routes (webhooks, OAuth) parse their own bodies: signatures need the exact bytes.
+  for (const m of deps.modules ?? []) if (m.routes !== undefined) app.use(m.routes);
   app.use(express.json({ limit: deps.jsonLimit ?? '1mb', verify: keepRawBody }));
 
   app.use(healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
@@ -77,7 +82,9 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(requireApiKey(deps.db));
-  api.use(eventRoutes({ db: deps.db, work: deps.work, metrics: deps.metrics }));
+  const identify = (deps.modules ?? []).find((m) => m.identify !== undefined)?.identify;
+  api.use(eventRoutes({ db: deps.db, work: deps.work, metrics: deps.metrics, ...(identify === undefined ? {} : { identify }) }));
+  for (const m of deps.modules ?? []) if (m.api !== undefined) api.use(m.api);
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -1,0 +1,43 @@
+import type { Router } from 'express';
+import type { Config } from './config';
+import type { CanonicalEvent } from '../app/events/canonical-event';
+import type { Database, Queryable } from './db/database';
+import type { WorkQueue } from './dispatch/work-queue';
+import type { JobHandler } from './dispatch/work-runner';
+import type { EventStage } from './events/event-processor';
+import type { Logger } from './observability/logger';
+import type { Metrics } from './observability/metrics';
+import type { SecretBox } from './security/secret-box';
+
+/** What a capability module gets from the composition root. */
+export interface ModuleContext {
+  readonly config: Config;
+  readonly db: Database;
+  readonly work: WorkQueue;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly secrets: SecretBox;
+}
+
+/**
+ * A capability (identity, runs, decisioning, a connector...) plugs into the service through this shape:
+ * its public API routes (mounted under /api/v1 behind API-key auth), its other routes (webhooks, OAuth;
+ * mounted at the root, authenticating themselves), its durable job handlers and its event-pipeline stages.
+ */
+export interface ServiceModule {
+  readonly name: string;
+  readonly api?: Router;
+  readonly routes?: Router;
+  readonly handlers?: Readonly<Record<string, JobHandler>>;
+  /** Run in module order for every stored event. */
+  readonly stages?: readonly EventStage[];
+  /**
+   * Resolves the person an event is about, inside the ingest transaction, so `POST /api/v1/events`
+   * can answer with the profile id. At most one module provides it (identity).
+   */
+  readonly identify?: (tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }) => Promise<string | null>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type ModuleFactory = (ctx: ModuleContext) => ServiceModule;
