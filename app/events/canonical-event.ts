@@ -26,7 +26,7 @@ export const identifierSchema = z.object({
   scope: z.string().trim().min(1).max(200).optional(),
 });
 
-export const canonicalEventSchema = z.object({
+export const canonicalEventSchema = z.strictObject({
   /** The sender's id for this event; resubmitting the same id stores the event once. */
   id: z.string().trim().min(1).max(200).optional(),
   source: z
@@ -39,7 +39,7 @@ export const canonicalEventSchema = z.object({
     .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'must be a dotted lower-case name such as contact.created or message.received')
     .max(100),
   occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-23T10:00:00Z' }),
-  subject: z.object({
+  subject: z.strictObject({
     identifiers: z.array(identifierSchema).min(1, 'must name at least one identifier of the person').max(50),
     traits: z.record(z.string().max(100), traitValue).default({}),
   }),
