@@ -1,0 +1,102 @@
+/**
+ * The tenant's action catalog, exactly the body of `PUT /api/v1/actions` (product brief 4.3):
+ * `{ "actions": [{ "id", "label", "channel", "value", "cost"?, "eligibility"?, "requiresApproval"?, "template"? }] }`.
+ * Unknown keys are refused so that a typo ("eligibilty") is reported instead of silently ignored.
+ * Everything else the decision needs about an action (promotional or not, levers, applicability,
+ * suitability) lives in the tenant's `DecisioningConfig`, not in this shape.
+ */
+import { z } from 'zod';
+import { jsonLogicRuleSchema, type JsonLogicRule } from './expressions';
+
+export const CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const channelSchema = z.enum(CHANNELS);
+
+/** Channels that reach the customer directly; consent, quiet hours and caps apply to these. */
+export const CUSTOMER_CONTACT_CHANNELS: readonly Channel[] = ['email', 'sms', 'whatsapp'];
+
+export function isCustomerContactChannel(channel: Channel): boolean {
+  return channel === 'email' || channel === 'sms' || channel === 'whatsapp';
+}
+
+/** A human does the work (a CRM task for a rep); everything else is automation. */
+export function isAutomatedChannel(channel: Channel): boolean {
+  return channel !== 'task';
+}
+
+/** A template is named by a string, or by an object with a name and provider-specific extras. */
+export type ActionTemplate = string | { name: string; language?: string; [key: string]: unknown };
+
+const templateSchema = z.union([
+  z.string().trim().min(1, 'template must not be empty').max(512),
+  z.looseObject({
+    name: z.string().trim().min(1, 'template.name must not be empty').max(512),
+    language: z.string().trim().min(1).max(35).optional(),
+  }),
+]);
+
+export const actionSchema = z.strictObject({
+  id: z
+    .string()
+    .trim()
+    .min(1, 'id must not be empty')
+    .max(128, 'id must be at most 128 characters')
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'id may contain letters, digits, "_", ".", ":" and "-" only'),
+  label: z.string().trim().min(1, 'label must not be empty').max(200, 'label must be at most 200 characters'),
+  channel: channelSchema,
+  value: z.number().finite().min(0, 'value must be zero or positive'),
+  cost: z.number().finite().min(0, 'cost must be zero or positive').optional(),
+  eligibility: jsonLogicRuleSchema.optional(),
+  requiresApproval: z.boolean().optional(),
+  template: templateSchema.optional(),
+});
+
+export const catalogSchema = z
+  .strictObject({
+    actions: z.array(actionSchema).max(2500, 'a catalog holds at most 2,500 actions'),
+  })
+  .superRefine((catalog, ctx) => {
+    const seen = new Map<string, number>();
+    catalog.actions.forEach((action, index) => {
+      const first = seen.get(action.id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', index, 'id'],
+          message: `duplicate action id "${action.id}" (first used at actions[${first}])`,
+        });
+      } else {
+        seen.set(action.id, index);
+      }
+    });
+  });
+
+/** One action of the catalog, as the domain core sees it. */
+export interface Action {
+  readonly id: string;
+  readonly label: string;
+  readonly channel: Channel;
+  readonly value: number;
+  readonly cost?: number;
+  readonly eligibility?: JsonLogicRule;
+  readonly requiresApproval?: boolean;
+  readonly template?: ActionTemplate;
+}
+
+export interface ActionCatalog {
+  readonly actions: readonly Action[];
+}
+
+export type CatalogParseResult =
+  | { ok: true; catalog: ActionCatalog }
+  | { ok: false; issues: { path: string; message: string }[] };
+
+/** Validates a `PUT /api/v1/actions` body; issues name the field (`actions.3.channel`) and what is wrong. */
+export function parseCatalog(input: unknown): CatalogParseResult {
+  const result = catalogSchema.safeParse(input);
+  if (result.success) return { ok: true, catalog: result.data as ActionCatalog };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+  };
+}

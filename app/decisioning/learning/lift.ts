@@ -1,0 +1,100 @@
+/**
+ * Incremental lift of treated vs holdout, with delta-method confidence intervals (the statistics
+ * Pega's Impact Analyzer uses, pdstools):
+ *   rate p = positives / n, SE(p) = √(p(1 − p) / n)
+ *   lift = (p_t − p_c) / p_c
+ *   SE(lift) = (1 / p_c) · √(SE_t² + (p_t / p_c)² · SE_c²)
+ *   CI = lift ± z · SE(lift) (z = 1.96 for 95%); significant when the CI excludes 0.
+ * Per action, the control is the holdout decisions whose counterfactual choice was that action.
+ */
+import { type LiftObservation } from './outcomes';
+
+export interface GroupCounts {
+  readonly decisions: number;
+  readonly positives: number;
+}
+
+export interface RateEstimate extends GroupCounts {
+  readonly rate: number | null;
+  readonly standardError: number | null;
+}
+
+export interface LiftEstimate {
+  readonly treated: RateEstimate;
+  readonly control: RateEstimate;
+  /** Relative lift (p_t − p_c) / p_c; null when it is undefined (no data, or a zero control rate). */
+  readonly lift: number | null;
+  readonly standardError: number | null;
+  readonly confidenceInterval: readonly [number, number] | null;
+  readonly confidenceLevel: number;
+  readonly significant: boolean;
+}
+
+export function rateEstimate(counts: GroupCounts): RateEstimate {
+  if (counts.decisions <= 0) return { ...counts, rate: null, standardError: null };
+  const rate = counts.positives / counts.decisions;
+  return { ...counts, rate, standardError: Math.sqrt((rate * (1 - rate)) / counts.decisions) };
+}
+
+/** Two-sided z for a confidence level, for the usual levels (0.8, 0.9, 0.95, 0.99). */
+export function zFor(confidenceLevel: number): number {
+  const table: Record<string, number> = { '0.8': 1.2816, '0.9': 1.6449, '0.95': 1.96, '0.99': 2.5758 };
+  const z = table[String(confidenceLevel)];
+  if (z === undefined) throw new RangeError(`unsupported confidence level ${confidenceLevel}; use 0.8, 0.9, 0.95 or 0.99`);
+  return z;
+}
+
+export function relativeLift(treated: GroupCounts, control: GroupCounts, confidenceLevel = 0.95): LiftEstimate {
+  const t = rateEstimate(treated);
+  const c = rateEstimate(control);
+  const empty = { treated: t, control: c, lift: null, standardError: null, confidenceInterval: null, confidenceLevel, significant: false };
+  if (t.rate === null || c.rate === null || t.standardError === null || c.standardError === null || c.rate === 0) return empty;
+  const lift = (t.rate - c.rate) / c.rate;
+  const ratio = t.rate / c.rate;
+  const standardError = (1 / c.rate) * Math.sqrt(t.standardError ** 2 + ratio ** 2 * c.standardError ** 2);
+  const z = zFor(confidenceLevel);
+  const low = lift - z * standardError;
+  const high = lift + z * standardError;
+  return { treated: t, control: c, lift, standardError, confidenceInterval: [low, high], confidenceLevel, significant: low > 0 || high < 0 };
+}
+
+export interface LiftReport {
+  readonly overall: LiftEstimate;
+  readonly perAction: readonly (LiftEstimate & { readonly actionId: string })[];
+}
+
+/** Aggregated counts per group and (possibly counterfactual) action. */
+export interface LiftRow extends GroupCounts {
+  readonly group: 'treated' | 'holdout';
+  readonly actionId: string | null;
+}
+
+export function aggregateObservations(observations: readonly LiftObservation[]): LiftRow[] {
+  const rows = new Map<string, { group: 'treated' | 'holdout'; actionId: string | null; decisions: number; positives: number }>();
+  for (const o of observations) {
+    const key = `${o.group}\u0000${o.actionId ?? ''}`;
+    const row = rows.get(key) ?? { group: o.group, actionId: o.actionId, decisions: 0, positives: 0 };
+    row.decisions += 1;
+    if (o.positive) row.positives += 1;
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+export function liftReport(rows: readonly LiftRow[], confidenceLevel = 0.95): LiftReport {
+  const sum = (group: 'treated' | 'holdout', actionId?: string): GroupCounts => {
+    let decisions = 0;
+    let positives = 0;
+    for (const row of rows) {
+      if (row.group !== group || (actionId !== undefined && row.actionId !== actionId)) continue;
+      decisions += row.decisions;
+      positives += row.positives;
+    }
+    return { decisions, positives };
+  };
+  const actionIds = [...new Set(rows.map((r) => r.actionId).filter((id): id is string => id !== null))].sort();
+  return {
+    overall: relativeLift(sum('treated'), sum('holdout'), confidenceLevel),
+    perAction: actionIds.map((actionId) => ({ actionId, ...relativeLift(sum('treated', actionId), sum('holdout', actionId), confidenceLevel) })),
+  };
+}
