@@ -1,0 +1,166 @@
+/**
+ * Orchestration throughput: runs/s of a 5-step playbook with no-op actions executed by the real
+ * service (SQL stores, outbox, dispatcher), in embedded mode and — when reachable — PostgreSQL +
+ * Redis; beside raw BullMQ no-op job throughput measured in the same run (the ratio says what the
+ * durable engine costs over bare queue jobs), and p50/p99 step latency (step scheduled → finished).
+ */
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import type { ActionPort } from '../app/orchestration';
+import { parseConfig } from '../server/config';
+import { dropSchema } from '../server/db/postgres';
+import { runsModule } from '../server/runs';
+import { startService, type Runtime } from '../server/runtime';
+import { createTenant } from '../server/tenants/tenants.repository';
+import type { BenchFigure, BenchSuite } from './types';
+
+const RUNS = 300;
+const CONCURRENCY = 8;
+const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env['TEST_REDIS_URL'] ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+const noop: ActionPort = { execute: async () => ({ ok: true, output: null }) };
+
+const PLAYBOOK = {
+  id: 'bench-five',
+  name: 'Bench: five no-op actions',
+  concurrency: 'unlimited',
+  steps: [1, 2, 3, 4, 5].map((n) => ({ id: `s${n}`, kind: 'action', action: { type: 'note', params: { body: `step ${n}` } } })),
+};
+
+function reachable(url: string, port: number): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect({ host: u.hostname, port: Number(u.port || port), timeout: 1000 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function call(runtime: Runtime, apiKey: string, method: string, route: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${runtime.url ?? ''}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Starts RUNS runs through the API and waits for all to complete; returns runs/s and step latencies. */
+async function measureRuns(mode: 'embedded' | 'postgres+redis'): Promise<{ runsPerSecond: number; latencies: number[]; inRun: number[] }> {
+  const schema = `bench_${Date.now().toString(36)}`;
+  const config = parseConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    BATON_ENCRYPTION_KEY: KEY,
+    BATON_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'baton-bench-')),
+    BATON_WORKER_CONCURRENCY: String(CONCURRENCY),
+    ...(mode === 'postgres+redis' ? { DATABASE_URL, REDIS_URL } : {}),
+  });
+  const runtime = await startService(config, {
+    host: '127.0.0.1',
+    inMemory: mode === 'embedded',
+    ...(mode === 'postgres+redis' ? { schema, queueName: schema } : {}),
+    modules: [runsModule({ actions: noop })],
+  });
+  try {
+    const { apiKey, tenantId } = await createTenant(runtime.db, 'Bench');
+    await call(runtime, apiKey, 'POST', '/playbooks', PLAYBOOK);
+    await call(runtime, apiKey, 'POST', `/playbooks/${PLAYBOOK.id}/publish`, {});
+    const started = performance.now();
+    for (let i = 0; i < RUNS; i += 20) {
+      await Promise.all(Array.from({ length: Math.min(20, RUNS - i) }, (_, j) => call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i + j}` })));
+    }
+    for (;;) {
+      const r = await runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`, [tenantId]);
+      if ((r.rows[0]?.n ?? 0) >= RUNS) break;
+      if (performance.now() - started > 300_000) throw new Error('bench runs did not complete within 5 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const steps = await runtime.db.query<{ ms: number; first: boolean }>(
+      `SELECT (extract(epoch FROM finished_at - scheduled_at) * 1000)::float8 AS ms, position = 0 AS first FROM run_steps WHERE tenant_id = $1 ORDER BY 1`,
+      [tenantId],
+    );
+    return { runsPerSecond: RUNS / seconds, latencies: steps.rows.map((r) => r.ms), inRun: steps.rows.filter((r) => !r.first).map((r) => r.ms) };
+  } finally {
+    await runtime.shutdown('bench');
+    if (mode === 'postgres+redis') {
+      await dropSchema(DATABASE_URL, schema).catch(() => undefined);
+      const q = new Queue(schema, { connection: { url: REDIS_URL } });
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
+  }
+}
+
+/** Raw BullMQ: RUNS×5 no-op jobs through one queue with the same worker concurrency; jobs/s. */
+async function measureBullmq(jobs: number): Promise<number> {
+  const name = `bench_raw_${Date.now().toString(36)}`;
+  const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
+  const queue = new Queue(name, { connection, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } });
+  const events = new QueueEvents(name, { connection });
+  let done = 0;
+  let resolveAll: () => void = () => undefined;
+  const all = new Promise<void>((r) => (resolveAll = r));
+  const worker = new Worker(name, async () => undefined, { connection, concurrency: CONCURRENCY });
+  worker.on('completed', () => {
+    done += 1;
+    if (done === jobs) resolveAll();
+  });
+  await worker.waitUntilReady();
+  const started = performance.now();
+  for (let i = 0; i < jobs; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, jobs - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })));
+  await all;
+  const perSecond = jobs / ((performance.now() - started) / 1000);
+  await worker.close();
+  await events.close();
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  return perSecond;
+}
+
+export const orchestrationBench: BenchSuite = {
+  name: 'orchestration',
+  async run(progress) {
+    const figures: BenchFigure[] = [];
+    const redis = await reachable(REDIS_URL, 6379);
+    const postgres = await reachable(DATABASE_URL, 5432);
+    let bullmq: number | undefined;
+    if (redis) {
+      progress(`raw BullMQ: ${RUNS * 5} no-op jobs, concurrency ${CONCURRENCY}`);
+      bullmq = await measureBullmq(RUNS * 5);
+      figures.push({ name: 'orchestration: raw BullMQ no-op jobs/s (baseline)', value: round(bullmq), unit: 'jobs/s' });
+    } else {
+      progress('Redis not reachable: no raw BullMQ baseline');
+    }
+    const modes: ('embedded' | 'postgres+redis')[] = ['embedded', ...(redis && postgres ? ['postgres+redis' as const] : [])];
+    for (const mode of modes) {
+      progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook through the API`);
+      const { runsPerSecond, latencies, inRun } = await measureRuns(mode);
+      // Baseline in the same unit: a run is 5 steps, so BullMQ's equivalent is jobs/s ÷ 5.
+      const baseline = bullmq === undefined ? undefined : bullmq / 5;
+      figures.push({
+        name: `orchestration (${mode}): runs/s, 5 no-op action steps (baseline: raw BullMQ jobs/s ÷ 5)`,
+        value: round(runsPerSecond),
+        unit: 'runs/s',
+        ...(baseline === undefined ? {} : { baseline: round(baseline), ratio: round(runsPerSecond / baseline, 3) }),
+      });
+      // All steps: a first step's latency includes its wait in the queue behind the burst of starts.
+      figures.push({ name: `orchestration (${mode}): step latency p50, all steps (scheduled → finished, queue wait included)`, value: round(percentile(latencies, 50), 2), unit: 'ms' });
+      figures.push({ name: `orchestration (${mode}): step latency p99, all steps (scheduled → finished, queue wait included)`, value: round(percentile(latencies, 99), 2), unit: 'ms' });
+      figures.push({ name: `orchestration (${mode}): step latency p50, steps 2-5 (previous step done → finished)`, value: round(percentile(inRun, 50), 2), unit: 'ms' });
+      figures.push({ name: `orchestration (${mode}): step latency p99, steps 2-5 (previous step done → finished)`, value: round(percentile(inRun, 99), 2), unit: 'ms' });
+    }
+    return figures;
+  },
+};

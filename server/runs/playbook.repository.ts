@@ -1,0 +1,76 @@
+import type { InsertPlaybookResult, Playbook, PlaybookStatus, PlaybookStore, SetPlaybookStatusResult, StoredPlaybook } from '../../app/orchestration';
+import type { Queryable } from '../db/database';
+
+interface PlaybookRow {
+  tenant_id: string;
+  status: PlaybookStatus;
+  definition: Playbook;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const COLUMNS = 'tenant_id, status, definition, created_at, updated_at';
+const ms = (value: Date | string): number => new Date(value).getTime();
+
+/** The definition was validated before insert and is never rewritten; the status column is authoritative. */
+const toStored = (row: PlaybookRow): StoredPlaybook => ({
+  tenantId: row.tenant_id,
+  playbook: { ...row.definition, status: row.status },
+  createdAt: ms(row.created_at),
+  updatedAt: ms(row.updated_at),
+});
+
+/**
+ * PlaybookStore on PostgreSQL / PGlite (contract in app/orchestration/ports.ts): versions are
+ * immutable rows keyed (tenant_id, id, version); `setStatus` is a compare-and-set on the status.
+ */
+export class SqlPlaybookStore implements PlaybookStore {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(tenantId: string, playbook: Playbook, now: number): Promise<InsertPlaybookResult> {
+    const at = new Date(now).toISOString();
+    const r = await this.db.query(
+      `INSERT INTO playbooks (tenant_id, id, version, status, name, definition, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+       ON CONFLICT (tenant_id, id, version) DO NOTHING
+       RETURNING id`,
+      [tenantId, playbook.id, playbook.version, playbook.status, playbook.name, JSON.stringify(playbook), at],
+    );
+    return r.rows.length === 0 ? { ok: false, reason: 'version_exists' } : { ok: true };
+  }
+
+  async get(tenantId: string, playbookId: string, version: number): Promise<StoredPlaybook | null> {
+    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3`, [tenantId, playbookId, version]);
+    const row = r.rows[0];
+    return row === undefined ? null : toStored(row);
+  }
+
+  async latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null> {
+    const r = await this.db.query<PlaybookRow>(
+      `SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 AND status = 'published' ORDER BY version DESC LIMIT 1`,
+      [tenantId, playbookId],
+    );
+    const row = r.rows[0];
+    return row === undefined ? null : toStored(row);
+  }
+
+  async listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]> {
+    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 ORDER BY version`, [tenantId, playbookId]);
+    return r.rows.map(toStored);
+  }
+
+  async list(tenantId: string): Promise<StoredPlaybook[]> {
+    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 ORDER BY id, version`, [tenantId]);
+    return r.rows.map(toStored);
+  }
+
+  async setStatus(tenantId: string, playbookId: string, version: number, from: PlaybookStatus, to: PlaybookStatus, now: number): Promise<SetPlaybookStatusResult> {
+    const r = await this.db.query(
+      `UPDATE playbooks SET status = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND version = $3 AND status = $4 RETURNING id`,
+      [tenantId, playbookId, version, from, to, new Date(now).toISOString()],
+    );
+    if (r.rows.length > 0) return { ok: true };
+    const exists = await this.db.query('SELECT 1 FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3', [tenantId, playbookId, version]);
+    return { ok: false, reason: exists.rows.length === 0 ? 'not_found' : 'status_changed' };
+  }
+}

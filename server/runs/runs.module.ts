@@ -1,0 +1,91 @@
+import { Router } from 'express';
+import type { ActionPort, Decider, EngineOptions } from '../../app/orchestration';
+import type { ModuleFactory } from '../module';
+import { ActionRegistry } from './action-registry.adapter';
+import { NoDecisioningDecider } from './default-decider.adapter';
+import { LogActionPort } from './log-action.adapter';
+import { RUN_ADVANCE_JOB } from './outbox-scheduler.adapter';
+import { playbookRoutes } from './playbooks.routes';
+import { runRoutes } from './runs.routes';
+import { RunsService } from './runs.service';
+import { runsStage } from './runs.stage';
+
+export interface RunsModuleOptions {
+  /**
+   * Next-best-action provider for `decide` steps. Default: NoDecisioningDecider, which answers "no
+   * action" (recorded on the step) until the decisioning module is wired in here.
+   */
+  readonly decider?: Decider;
+  /**
+   * The action port. Default: an ActionRegistry whose every kind falls back to the built-in
+   * LogActionPort (effects recorded in action_effects); CRM connectors will register per kind.
+   */
+  readonly actions?: ActionPort;
+  /** Wraps the action port (tests: slow it down to crash a process mid-call). */
+  readonly wrapActions?: (port: ActionPort) => ActionPort;
+  /** Engine knobs (lease length, …); defaults are the engine's. */
+  readonly engine?: Partial<EngineOptions>;
+  /** How often a worker looks for stuck runs (default 30 s); 0 disables the sweep. */
+  readonly stuckSweepIntervalMs?: number;
+  /** Delay before an immediate wake-up is delivered, so it sees the commit that scheduled it (default 100 ms). */
+  readonly wakeSettleMs?: number;
+  /** How overdue a run's wake-up or lease must be before the sweep re-arms it (default 30 s). */
+  readonly stuckGraceMs?: number;
+}
+
+/**
+ * Playbooks and durable runs inside the service: SQL stores, the outbox scheduler, the
+ * `run.advance` job, the events stage, the API, and (in processes that consume work) the stuck-run sweep.
+ */
+export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
+  return (ctx) => {
+    const base = options.actions ?? new ActionRegistry({ fallback: new LogActionPort(ctx.db) });
+    const service = new RunsService({
+      db: ctx.db,
+      work: ctx.work,
+      logger: ctx.logger,
+      actions: options.wrapActions === undefined ? base : options.wrapActions(base),
+      decider: options.decider ?? new NoDecisioningDecider(),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+      ...(options.wakeSettleMs === undefined ? {} : { wakeSettleMs: options.wakeSettleMs }),
+    });
+    const api = Router();
+    api.use(playbookRoutes(service));
+    api.use(runRoutes(service));
+
+    const intervalMs = options.stuckSweepIntervalMs ?? 30_000;
+    const graceMs = options.stuckGraceMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweeps = ctx.config.role !== 'web' && intervalMs > 0;
+
+    return {
+      name: 'runs',
+      api,
+      handlers: { [RUN_ADVANCE_JOB]: service.advanceHandler },
+      stages: [runsStage(service)],
+      async start() {
+        if (!sweeps) return;
+        const tick = (): void => {
+          sweeping = service
+            .sweepStuckRuns(graceMs)
+            .catch((err: unknown) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'))
+            .finally(() => {
+              if (timer !== undefined) {
+                timer = setTimeout(tick, intervalMs);
+                timer.unref();
+              }
+            });
+        };
+        timer = setTimeout(tick, intervalMs);
+        timer.unref();
+      },
+      async stop() {
+        const t = timer;
+        timer = undefined;
+        if (t !== undefined) clearTimeout(t);
+        await sweeping;
+      },
+    };
+  };
+}

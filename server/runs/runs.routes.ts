@@ -1,0 +1,116 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, type ControlResult, type RunStatus } from '../../app/orchestration';
+import { tenantOf } from '../http/auth';
+import { HttpError, validationError } from '../http/errors';
+import { effectsOfRun } from './log-action.adapter';
+import { runView, snapshotView } from './run.view';
+import type { RunsService } from './runs.service';
+
+const startBody = z.strictObject({
+  playbookId: z.string().trim().min(1, 'must name a playbook'),
+  profileId: z.string().trim().min(1, 'must name the profile the run is about').max(200),
+  context: jsonObjectSchema.optional(),
+  version: z.number().int().min(1).optional(),
+});
+const statusList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .pipe(z.array(z.enum(RUN_STATUSES, { error: `each status must be one of ${RUN_STATUSES.join(', ')}` })));
+const listQuery = z.strictObject({
+  profileId: z.string().min(1).optional(),
+  playbookId: z.string().min(1).optional(),
+  status: statusList.optional(),
+  limit: z.coerce.number().int().min(1).max(1000, 'must be at most 1000').default(100),
+});
+const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+const approveBody = z.strictObject({
+  stepId: z.string().min(1).optional(),
+  decision: z.enum(['approved', 'rejected']).default('approved'),
+  actor: z.string().max(200).optional(),
+  comment: z.string().max(2000).optional(),
+});
+
+function answer(res: Response, result: ControlResult): void {
+  if (result.ok) {
+    res.json({ ...snapshotView(result.snapshot), alreadyApplied: result.alreadyApplied });
+    return;
+  }
+  throw new HttpError(result.code === 'run_not_found' ? 404 : 409, result.code, result.message);
+}
+
+const runIdOf = (params: Record<string, string | undefined>): string => params['runId'] ?? '';
+
+/** Runs API: start (or get the active run), read with steps, list, resume, cancel, approve. */
+export function runRoutes(service: RunsService): Router {
+  const router = Router();
+  const { deps } = service;
+
+  router.post('/runs', async (req, res) => {
+    const tenantId = tenantOf(res);
+    await service.ensureSamples(tenantId);
+    const body = startBody.safeParse(req.body ?? {});
+    if (!body.success) throw validationError(body.error);
+    const { playbookId, profileId, context, version } = body.data;
+    const result = await startRun(deps, { tenantId, playbookId, profileId, ...(context === undefined ? {} : { context }), ...(version === undefined ? {} : { version }) });
+    if (!result.ok) {
+      const hint = result.error.code === 'playbook_not_found' ? ' (GET /api/v1/playbooks lists yours)' : ' (publish it with POST /api/v1/playbooks/:id/publish)';
+      throw new HttpError(result.error.code === 'playbook_not_found' ? 404 : 409, result.error.code, `${result.error.message}${hint}`);
+    }
+    res.status(result.created ? 201 : 200).json({ ...snapshotView(result.snapshot), created: result.created });
+  });
+
+  router.get('/runs', async (req, res) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) throw validationError(query.error, 'query');
+    const { profileId, playbookId, status, limit } = query.data;
+    const statuses: readonly RunStatus[] | undefined = status === undefined || status.length === 0 ? undefined : status;
+    const runs = await deps.runs.list(tenantOf(res), {
+      limit,
+      ...(profileId === undefined ? {} : { profileId }),
+      ...(playbookId === undefined ? {} : { playbookId }),
+      ...(statuses === undefined ? {} : { statuses }),
+    });
+    res.json({ runs: runs.map(runView) });
+  });
+
+  router.get('/runs/:runId', async (req, res) => {
+    const snapshot = await deps.runs.load(tenantOf(res), runIdOf(req.params));
+    if (snapshot === null) throw new HttpError(404, 'run_not_found', `no run "${runIdOf(req.params)}" in your tenant`);
+    res.json(snapshotView(snapshot));
+  });
+
+  router.get('/runs/:runId/effects', async (req, res) => {
+    const tenantId = tenantOf(res);
+    const runId = runIdOf(req.params);
+    if ((await deps.runs.load(tenantId, runId)) === null) throw new HttpError(404, 'run_not_found', `no run "${runId}" in your tenant`);
+    res.json({ effects: await effectsOfRun(service.db, tenantId, runId) });
+  });
+
+  router.post('/runs/:runId/resume', async (req, res) => {
+    answer(res, await resumeRun(deps, tenantOf(res), runIdOf(req.params)));
+  });
+
+  router.post('/runs/:runId/cancel', async (req, res) => {
+    const body = cancelBody.safeParse(req.body ?? {});
+    if (!body.success) throw validationError(body.error);
+    answer(res, await cancelRun(deps, tenantOf(res), runIdOf(req.params), body.data.reason ?? 'cancelled through the API'));
+  });
+
+  router.post('/runs/:runId/approve', async (req, res) => {
+    const tenantId = tenantOf(res);
+    const runId = runIdOf(req.params);
+    const body = approveBody.safeParse(req.body ?? {});
+    if (!body.success) throw validationError(body.error);
+    let stepId = body.data.stepId;
+    if (stepId === undefined) {
+      const snapshot = await deps.runs.load(tenantId, runId);
+      if (snapshot === null) throw new HttpError(404, 'run_not_found', `no run "${runId}" in your tenant`);
+      if (snapshot.run.cursor === null) throw new HttpError(409, 'not_awaiting_approval', `run ${runId} is ${snapshot.run.status} and waits for nothing`);
+      stepId = snapshot.run.cursor;
+    }
+    const { decision, actor, comment } = body.data;
+    answer(res, await submitApproval(deps, tenantId, runId, { stepId, decision, ...(actor === undefined ? {} : { actor }), ...(comment === undefined ? {} : { comment }) }));
+  });
+  return router;
+}

@@ -1,0 +1,115 @@
+import {
+  advanceRun,
+  samplePlaybooks,
+  type ActionPort,
+  type Decider,
+  type EngineDeps,
+  type EngineOptions,
+} from '../../app/orchestration';
+import type { Database } from '../db/database';
+import { lockKey } from '../db/database';
+import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import type { WorkQueue } from '../dispatch/work-queue';
+import type { Logger } from '../observability/logger';
+import { newId } from '../security/ids';
+import { findStuckRuns, insertWake, OutboxScheduler } from './outbox-scheduler.adapter';
+import { SqlPlaybookStore } from './playbook.repository';
+import { SqlRunStore } from './run.repository';
+
+export interface RunsServiceDeps {
+  readonly db: Database;
+  readonly work: WorkQueue;
+  readonly logger: Logger;
+  readonly actions: ActionPort;
+  readonly decider: Decider;
+  readonly engine?: Partial<EngineOptions>;
+  readonly now?: () => number;
+  /** See OutboxScheduler: delay before an immediate wake-up is delivered (default 100 ms). */
+  readonly wakeSettleMs?: number;
+}
+
+/** A busy run (another invocation holds its lease) is retried this many times, shortly, before relying on the lease-expiry wake-up. */
+const BUSY_RETRIES = 5;
+const BUSY_RETRY_MS = 250;
+/**
+ * startRun schedules the first wake-up before it inserts the run, so a prompt delivery may not find
+ * the run yet: look again a few times before concluding it was never created (a crash in between).
+ */
+const NOT_FOUND_RETRIES = 3;
+const NOT_FOUND_RETRY_MS = 200;
+
+/** Everything the runs module needs at run time: the engine's dependencies on SQL and the outbox. */
+export class RunsService {
+  readonly deps: EngineDeps;
+  private readonly installed = new Set<string>();
+
+  constructor(private readonly options: RunsServiceDeps) {
+    const now = options.now ?? Date.now;
+    this.deps = {
+      runs: new SqlRunStore(options.db),
+      playbooks: new SqlPlaybookStore(options.db),
+      scheduler: new OutboxScheduler(options.db, options.work, now, options.wakeSettleMs),
+      actions: options.actions,
+      decider: options.decider,
+      clock: { now },
+      ids: { newId },
+      ...(options.engine === undefined ? {} : { options: options.engine }),
+    };
+  }
+
+  get db(): Database {
+    return this.options.db;
+  }
+
+  /**
+   * Installs the sample playbooks ("renewal rescue", "new lead nurture") for a tenant the first time
+   * it uses the runs API. Idempotent: an existing version is left as it is (insert reports
+   * version_exists), so a tenant's own changes to the samples are never overwritten.
+   */
+  async ensureSamples(tenantId: string): Promise<void> {
+    if (this.installed.has(tenantId)) return;
+    const now = this.deps.clock.now();
+    for (const playbook of samplePlaybooks) await this.deps.playbooks.insert(tenantId, playbook, now);
+    this.installed.add(tenantId);
+  }
+
+  /** The `run.advance` job: one advance invocation; a busy run is retried shortly a few times. */
+  readonly advanceHandler: JobHandler = async (job) => {
+    const runId = job.payload['runId'];
+    if (typeof runId !== 'string') throw new Error('run.advance job without a runId');
+    const result = await advanceRun(this.deps, job.tenantId, runId);
+    // The engine has already armed a wake-up at the lease's expiry; retrying shortly covers the
+    // common case of two deliveries racing for a run whose holder is about to finish.
+    if (result.outcome === 'busy' && job.attempt <= BUSY_RETRIES) {
+      throw new RetryLaterError(`run ${runId} is held by another invocation`, BUSY_RETRY_MS * job.attempt);
+    }
+    if (result.outcome === 'not_found' && job.attempt <= NOT_FOUND_RETRIES) {
+      throw new RetryLaterError(`run ${runId} does not exist (yet)`, NOT_FOUND_RETRY_MS * job.attempt);
+    }
+  };
+
+  /**
+   * One pass of the stuck-run sweep (see findStuckRuns): re-arms a wake-up now for each run nobody
+   * will otherwise look at. Guarded by a transaction-level advisory lock, so concurrent workers do
+   * not all re-arm the same runs. Returns how many runs were re-armed.
+   */
+  async sweepStuckRuns(graceMs: number, limit = 500): Promise<number> {
+    const now = this.deps.clock.now();
+    const refs = await this.options.db.transaction(async (tx) => {
+      const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [lockKey('baton:runs:stuck-sweep')]);
+      if (lock.rows[0]?.locked !== true) return [];
+      const stuck = await findStuckRuns(tx, now, graceMs, limit);
+      const armed = [];
+      for (const { tenantId, runId } of stuck) {
+        const ref = await insertWake(tx, tenantId, runId, now, 'stuck-run sweep');
+        if (ref !== undefined) armed.push(ref);
+      }
+      return armed;
+    });
+    if (refs.length > 0) {
+      this.options.logger.warn({ runs: refs.length }, 're-armed wake-ups for runs nobody was going to advance');
+      await this.options.work.notify(refs);
+    }
+    return refs.length;
+  }
+}

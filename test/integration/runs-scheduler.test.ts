@@ -1,0 +1,87 @@
+import type { Dispatcher } from '../../server/dispatch/dispatcher';
+import type { JobRef } from '../../server/dispatch/outbox.repository';
+import { WorkQueue } from '../../server/dispatch/work-queue';
+import { createLogger } from '../../server/observability/logger';
+import { NoDecisioningDecider, OutboxScheduler, RunsService, SqlRunStore } from '../../server/runs';
+import { findStuckRuns } from '../../server/runs/outbox-scheduler.adapter';
+import { LogActionPort } from '../../server/runs/log-action.adapter';
+import { backends, describeWith, type TestDb } from '../support/services';
+import { pendingRun } from '../support/runs-fixtures';
+
+/** Records what the scheduler rings, instead of delivering it. */
+class RecordingDispatcher implements Dispatcher {
+  readonly name = 'in-process' as const;
+  readonly rung: JobRef[] = [];
+  async start(): Promise<void> {}
+  async notify(refs: readonly JobRef[]): Promise<void> {
+    this.rung.push(...refs);
+  }
+  async ping(): Promise<void> {}
+  async depth(): Promise<number> {
+    return 0;
+  }
+  async stop(): Promise<void> {}
+}
+
+for (const backend of backends) {
+  describeWith(backend.needs, `run scheduler and stuck-run sweep on ${backend.name}`, () => {
+    let t: TestDb;
+    let dispatcher: RecordingDispatcher;
+    let scheduler: OutboxScheduler;
+    const rows = async (runId: string) =>
+      (await t.db.query<{ id: string; status: string }>(`SELECT id, status FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' = $1 ORDER BY created_at, id`, [runId])).rows;
+
+    beforeAll(async () => {
+      t = await backend.open();
+      await t.db.query(`INSERT INTO tenants (id, name) VALUES ('t', 't')`);
+      dispatcher = new RecordingDispatcher();
+      scheduler = new OutboxScheduler(t.db, new WorkQueue(t.db, dispatcher), () => 1_000, 100);
+    });
+    afterAll(async () => t.cleanup());
+
+    it('coalesces with an unclaimed pending wake-up, but never with a finished or claimed one', async () => {
+      const at = Date.now() + 60_000;
+      await scheduler.wakeAt({ tenantId: 't', runId: 'run_w', at, reason: 'a' });
+      await scheduler.wakeAt({ tenantId: 't', runId: 'run_w', at, reason: 'b' });
+      expect(await rows('run_w')).toHaveLength(1);
+      // Claimed by a worker (being executed right now): a re-arm must not be absorbed by it.
+      await t.db.query(`UPDATE outbox SET attempts = 1, locked_until = now() + interval '1 minute' WHERE payload->>'runId' = 'run_w'`);
+      await scheduler.wakeAt({ tenantId: 't', runId: 'run_w', at, reason: 'c' });
+      expect(await rows('run_w')).toHaveLength(2);
+      // Finished: the same (run, instant) must still produce a wake-up.
+      await t.db.query(`UPDATE outbox SET status = 'done' WHERE payload->>'runId' = 'run_w'`);
+      await scheduler.wakeAt({ tenantId: 't', runId: 'run_w', at, reason: 'd' });
+      expect((await rows('run_w')).map((r) => r.status)).toEqual(['done', 'done', 'pending']);
+    });
+
+    it('rings the dispatcher no earlier than the settle delay for immediate wake-ups', async () => {
+      dispatcher.rung.length = 0;
+      await scheduler.wakeAt({ tenantId: 't', runId: 'run_now', at: 500, reason: 'start' });
+      expect(dispatcher.rung.map((r) => r.dueAt.getTime())).toEqual([1_100]);
+    });
+
+    it('finds runs nobody will advance and re-arms them once', async () => {
+      const store = new SqlRunStore(t.db);
+      const now = Date.now();
+      const overdue = pendingRun('t', 'run_stuck', null, { createdAt: now - 60_000 });
+      await store.create(overdue);
+      const leased = pendingRun('t', 'run_leased', null, { createdAt: now - 60_000 });
+      leased.run.lease = { owner: 'adv_live', expiresAt: now + 60_000 };
+      await store.create(leased);
+      const done = pendingRun('t', 'run_done', null, { createdAt: now - 60_000 });
+      done.run.status = 'completed';
+      await store.create(done);
+      const dead = pendingRun('t', 'run_dead_lease', null, { createdAt: now - 60_000 });
+      Object.assign(dead.run, { status: 'running', wakeAt: null, lease: { owner: 'adv_dead', expiresAt: now - 10_000 } });
+      await store.create(dead);
+
+      const stuck = (await findStuckRuns(t.db, now, 2_000, 100)).map((r) => r.runId).sort();
+      expect(stuck).toEqual(['run_dead_lease', 'run_stuck']);
+      const service = new RunsService({ db: t.db, work: new WorkQueue(t.db, dispatcher), logger: createLogger('silent'), actions: new LogActionPort(t.db), decider: new NoDecisioningDecider() });
+      expect(await service.sweepStuckRuns(2_000)).toBe(2);
+      // A pending wake-up due now exists for each: the next pass leaves them alone.
+      expect(await service.sweepStuckRuns(2_000)).toBe(0);
+      expect(await rows('run_stuck')).toHaveLength(1);
+    });
+  });
+}
