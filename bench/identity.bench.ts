@@ -15,6 +15,14 @@ import { IdentifierNormalizer } from '../app/identity/normalize/identifier';
 import { generateCrmPopulation } from '../app/identity/synthetic/crm-population';
 import type { RawIdentifier } from '../app/identity/types';
 import { seededRandom } from '../app/identity/util/prng';
+import { migrate } from '../server/db/migrate';
+import type { Database } from '../server/db/database';
+import { openPglite } from '../server/db/pglite';
+import { dropSchema, openPostgres } from '../server/db/postgres';
+import { SqlGraphStore } from '../server/identity/sql-graph-store';
+import { createTenant } from '../server/tenants/tenants.repository';
+import { OnlineMatcher } from '../app/identity/model/online';
+import type { SyntheticRecord } from '../app/identity/synthetic/crm-population';
 import type { BenchFigure, BenchSuite } from './types';
 
 const FEBRL_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets', 'febrl');
@@ -86,6 +94,76 @@ function identifiersOf(r: BatchRecord): RawIdentifier[] {
   return out;
 }
 
+const POSTGRES_URL = process.env['BATON_BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+/**
+ * Incremental link operations/s through the SQL graph store: each synthetic record resolved online
+ * (deterministic + household + probabilistic matching) in its own transaction, as the ingest hook
+ * does. Baseline: the same number of one-row INSERT transactions on the same database.
+ */
+async function sqlIncremental(db: Database, records: readonly SyntheticRecord[], concurrency: number): Promise<{ rate: number; baseline: number }> {
+  const { tenantId } = await createTenant(db, 'bench');
+  const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
+  const matcher = new OnlineMatcher();
+  let n = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < records.length; i = next++) {
+      const r = records[i] as SyntheticRecord;
+      await db.transaction((tx) =>
+        new IdentityResolver({ store: new SqlGraphStore(tx, tenantId), normalizer, matcher, newProfileId: () => `p${++n}` })
+          .resolve({ identifiers: identifiersOf(r), traits: r.values }, { source: r.source, recordId: r.recordId, at: AT }),
+      );
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const rate = records.length / ((performance.now() - t0) / 1000);
+  await db.exec('CREATE TABLE IF NOT EXISTS bench_rows (tenant_id text, id int, body jsonb)');
+  next = 0;
+  const insert = async (): Promise<void> => {
+    for (let i = next++; i < records.length; i = next++) {
+      await db.transaction((tx) => tx.query('INSERT INTO bench_rows VALUES ($1, $2, $3)', [tenantId, i, JSON.stringify((records[i] as SyntheticRecord).values)]));
+    }
+  };
+  const t1 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, insert));
+  return { rate, baseline: records.length / ((performance.now() - t1) / 1000) };
+}
+
+async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const sample = synthetic.slice(0, 1500);
+  const fig = (name: string, r: { rate: number; baseline: number }): BenchFigure => ({ name, value: Math.round(r.rate), unit: 'ops/s', baseline: Math.round(r.baseline), ratio: round(r.rate / r.baseline) });
+  const lite = await openPglite({ dataDir: undefined });
+  try {
+    await migrate(lite);
+    progress(`incremental through SQL: PGlite, ${sample.length} records one transaction each`);
+    figures.push(fig('identity.incremental_sql.pglite.link_ops_per_s', await sqlIncremental(lite, sample, 1)));
+  } finally {
+    await lite.close();
+  }
+  const schema = `bench_identity_${Date.now().toString(36)}`;
+  let pg: Database | undefined;
+  try {
+    pg = await openPostgres({ connectionString: POSTGRES_URL, schema, max: 8 });
+    await migrate(pg);
+  } catch (err) {
+    progress(`incremental through SQL: PostgreSQL not reachable (${(err as Error).message}), skipped`);
+    await pg?.close();
+    return figures;
+  }
+  try {
+    progress(`incremental through SQL: PostgreSQL, ${sample.length} records, 1 and 8 concurrent`);
+    figures.push(fig('identity.incremental_sql.postgres.link_ops_per_s', await sqlIncremental(pg, sample, 1)));
+    figures.push(fig('identity.incremental_sql.postgres_8_concurrent.link_ops_per_s', await sqlIncremental(pg, sample, 8)));
+  } finally {
+    await pg.close();
+    await dropSchema(POSTGRES_URL, schema);
+  }
+  return figures;
+}
+
 export const identityBench: BenchSuite = {
   name: 'identity',
   async run(progress) {
@@ -136,6 +214,7 @@ export const identityBench: BenchSuite = {
       });
     }, 5);
     figures.push({ name: 'identity.incremental.link_ops_per_s', value: Math.round(opsRate), unit: 'ops/s', baseline: Math.round(mapBaseline), ratio: round(opsRate / mapBaseline) });
+    figures.push(...(await sqlFigures(synthetic, progress)));
     return figures;
   },
 };

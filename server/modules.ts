@@ -1,7 +1,9 @@
+import { identityModule } from './identity/identity.module';
 import type { ModuleFactory } from './module';
+import { runsModule } from './runs/runs.module';
 
 /**
  * The capability modules the service runs, in pipeline order (identity before signals before
  * decisioning). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [];
+export const modules: readonly ModuleFactory[] = [identityModule, runsModule()];

@@ -4,7 +4,7 @@
  * The online resolver seeds it with existing profiles and applies new edges; a recompute replays
  * all of a component's edges from scratch in their original order. Same checks, same outcome.
  */
-import type { CannotLink, EdgeRow, EdgeStatus, NodeRow, RefusalReason } from './model';
+import { isAuthoritative, type CannotLink, type EdgeRow, type EdgeStatus, type NodeRow, type RefusalReason } from './model';
 import { anyCompatible, type LinkPolicy, typeOfGroup } from './policy';
 
 interface Summary {
@@ -92,7 +92,7 @@ export class ComponentBuilder {
     const sa = this.summaries.get(ra) as Summary;
     const sb = this.summaries.get(rb) as Summary;
     if (this.forbidden(sa, rb) || this.forbidden(sb, ra)) return { status: 'conflict', reason: 'cannot-link' };
-    if (edge.kind !== 'crm-merge' && this.breaksLimit(sa, sb, edge.kind === 'probabilistic')) return { status: 'conflict', reason: 'limit' };
+    if (!isAuthoritative(edge.kind) && this.breaksLimit(sa, sb, edge.kind === 'probabilistic')) return { status: 'conflict', reason: 'limit' };
     if (edge.kind === 'carries') {
       const ident = na.kind === 'identifier' ? na : nb;
       if (ident.type !== undefined && this.policy.guardedTypes.has(ident.type) && !anyCompatible(sa.names, sb.names)) {

@@ -3,14 +3,16 @@
  * by the service (one canonical event subject at a time) and by the batch resolver.
  */
 import { IdentifierNormalizer } from '../normalize/identifier';
+import { matchVectorOf, type OnlineMatcher } from '../model/online';
 import { firstNameOf, normalizeTraits, type DateOrder } from '../normalize/traits';
 import type { Identifier, Provenance, RawIdentifier, RejectedIdentifier, Subject } from '../types';
 import { applyEvidence, type ApplyContext } from './apply';
 import { explainLink, type Explanation } from './explain';
 import { edgeId, recordKey, type EdgeRow, type NodeRow, type ProbabilisticDetail, type RefusalReason, type ReviewItem } from './model';
+import { householdLink, probabilisticLink, type OnlineLink } from './online-links';
 import { DEFAULT_POLICY, limitGroupOf, type LinkPolicy } from './policy';
 import { recomputeProfiles } from './recompute';
-import { nodeKeyOf, type NodeRef, type RecordRef } from './refs';
+import { nodeKeyOf, UnknownIdentifierError, type NodeRef, type RecordRef } from './refs';
 import type { IdentityGraphStore, IdentityGraphTx } from './store';
 
 export interface ResolverOptions {
@@ -20,6 +22,16 @@ export interface ResolverOptions {
   readonly normalizer?: IdentifierNormalizer;
   readonly policy?: LinkPolicy;
   readonly dateOrder?: DateOrder;
+  /**
+   * Online probabilistic matching (and the blocking index it needs). Without it, online resolution
+   * links on identifiers and household names only.
+   */
+  readonly matcher?: OnlineMatcher;
+}
+
+export interface ResolveOptions {
+  /** The source record the subject belongs to; defaults to (provenance.source, provenance.recordId). */
+  readonly record?: RecordRef;
 }
 
 export interface Refusal {
@@ -42,6 +54,8 @@ export interface ResolveOutcome {
   readonly markedShared: readonly string[];
   readonly recomputed: readonly string[];
   readonly reviews: readonly ReviewItem[];
+  /** A link made for a record no identifier joined: household name disambiguation or the model. */
+  readonly onlineLink?: OnlineLink;
 }
 
 export interface ChangeOutcome {
@@ -56,6 +70,7 @@ export class IdentityResolver {
   private readonly policy: LinkPolicy;
   private readonly newProfileId: () => string;
   private readonly dateOrder: DateOrder;
+  private readonly matcher: OnlineMatcher | undefined;
 
   constructor(options: ResolverOptions) {
     this.store = options.store;
@@ -63,6 +78,7 @@ export class IdentityResolver {
     this.normalizer = options.normalizer ?? new IdentifierNormalizer();
     this.policy = options.policy ?? DEFAULT_POLICY;
     this.dateOrder = options.dateOrder ?? 'dmy';
+    this.matcher = options.matcher;
   }
 
   private ctx(tx: IdentityGraphTx, at: string): ApplyContext {
@@ -70,10 +86,13 @@ export class IdentityResolver {
   }
 
   /** Resolves the subject of one event: links its identifiers and returns its profile. */
-  async resolve(subject: Subject, provenance: Provenance): Promise<ResolveOutcome> {
+  async resolve(subject: Subject, provenance: Provenance, options: ResolveOptions = {}): Promise<ResolveOutcome> {
     const normalized = this.normalizer.normalize(subject.identifiers);
-    const first = firstNameOf(normalizeTraits(subject.traits, this.dateOrder));
-    const rKey = recordKey(provenance.source, provenance.recordId);
+    const traits = normalizeTraits(subject.traits, this.dateOrder);
+    const first = firstNameOf(traits);
+    const record = options.record ?? provenance;
+    const rKey = recordKey(record.source, record.recordId);
+    const vector = this.matcher === undefined ? undefined : matchVectorOf(normalized.identifiers, traits);
     const ids = [...normalized.identifiers].sort((a, b) => this.policy.priority[a.type] - this.policy.priority[b.type]);
     const lockKeys = [rKey, ...ids.map((i) => i.key), ...normalized.candidates.map((c) => c.key)];
     return this.store.unitOfWork(lockKeys, async (tx) => {
@@ -83,6 +102,7 @@ export class IdentityResolver {
       const oldRecord = existing.get(rKey);
       const names = new Set(oldRecord?.firstNames ?? []);
       if (first !== undefined) names.add(first);
+      const match = vector === undefined ? oldRecord?.match : { ...oldRecord?.match, ...vector };
       nodes.push({
         key: rKey,
         kind: 'record',
@@ -90,6 +110,7 @@ export class IdentityResolver {
         shared: false,
         firstNames: [...names].slice(-4),
         seq: oldRecord?.seq ?? (await tx.nextSeq()),
+        ...(match === undefined ? {} : { match }),
       });
       for (const id of [...ids, ...normalized.candidates]) {
         if (!existing.has(id.key) && !nodes.some((n) => n.key === id.key)) nodes.push(await this.identifierNode(tx, id));
@@ -111,7 +132,22 @@ export class IdentityResolver {
       const refused = applied.edges.filter((e) => e.kind === 'carries' && e.status !== 'active');
       const reviews = await this.reviewsFor(tx, rKey, profileId, ids, refused, provenance);
       const { markedShared, recomputed } = await this.markShared(ctx, refused.map((e) => e.b));
-      const finalProfile = (await tx.getNodes([rKey])).get(rKey)?.profileId ?? profileId;
+      let onlineLink: OnlineLink | undefined;
+      const current = (await tx.getNodes([rKey])).get(rKey);
+      if (applied.created && current?.profileId !== undefined) {
+        const guardedRefusals = refused.filter((e) => e.reason === 'shared' || e.reason === 'name-mismatch').map((e) => e.b);
+        if (first !== undefined) onlineLink = await householdLink(ctx, rKey, first, guardedRefusals, current.profileId, provenance);
+        if (onlineLink === undefined && this.matcher !== undefined && current.match !== undefined) {
+          const outcome = await probabilisticLink(ctx, this.matcher, rKey, current.match, current.profileId, provenance);
+          onlineLink = outcome.link;
+          reviews.push(...outcome.reviews);
+        }
+      }
+      if (this.matcher !== undefined && current?.match !== undefined && !sameVector(oldRecord?.match, current.match)) {
+        await tx.putBlockingKeys(rKey, this.matcher.blockingKeys(current.match));
+      }
+      const changed = onlineLink !== undefined || recomputed.length > 0;
+      const finalProfile = (changed ? (await tx.getNodes([rKey])).get(rKey)?.profileId : current?.profileId) ?? profileId;
       return {
         profileId: finalProfile,
         created: applied.created,
@@ -122,6 +158,7 @@ export class IdentityResolver {
         markedShared,
         recomputed,
         reviews,
+        ...(onlineLink === undefined ? {} : { onlineLink }),
       };
     });
   }
@@ -183,8 +220,11 @@ export class IdentityResolver {
     });
   }
 
-  /** A CRM merge event: the two records / identifiers are one person (authoritative, no limits). */
-  async merge(a: NodeRef, b: NodeRef, provenance: Provenance): Promise<{ profileId: string | undefined; merged: readonly string[] }> {
+  /**
+   * A CRM merge event, or a person confirming two are one: the two records / identifiers are one
+   * person (authoritative, no limits).
+   */
+  async merge(a: NodeRef, b: NodeRef, provenance: Provenance, kind: 'crm-merge' | 'manual-merge' = 'crm-merge'): Promise<{ profileId: string | undefined; merged: readonly string[] }> {
     const ka = nodeKeyOf(a, this.normalizer);
     const kb = nodeKeyOf(b, this.normalizer);
     return this.store.unitOfWork([ka, kb], async (tx) => {
@@ -192,13 +232,14 @@ export class IdentityResolver {
       const nodes: NodeRow[] = [];
       for (const [ref, key] of [[a, ka], [b, kb]] as const) {
         if (existing.has(key)) continue;
+        if ('key' in ref) throw new UnknownIdentifierError(`no node ${key}`);
         if ('record' in ref) nodes.push({ key, kind: 'record', profileId: undefined, shared: false, firstNames: [], seq: await tx.nextSeq() });
         else {
           const id = this.normalizer.normalize([ref.identifier]).identifiers[0];
           if (id !== undefined) nodes.push(await this.identifierNode(tx, id));
         }
       }
-      const edge: EdgeRow = { id: edgeId('crm-merge', ka, kb, provenance.recordId), kind: 'crm-merge', a: ka, b: kb, provenance, seq: await tx.nextSeq(), status: 'active' };
+      const edge: EdgeRow = { id: edgeId(kind, ka, kb, provenance.recordId), kind, a: ka, b: kb, provenance, seq: await tx.nextSeq(), status: 'active' };
       const applied = await applyEvidence(this.ctx(tx, provenance.at), ka, nodes, [edge]);
       return { profileId: applied.profileId, merged: applied.merged };
     });
@@ -294,4 +335,11 @@ export class IdentityResolver {
       };
     });
   }
+}
+
+function sameVector(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>): boolean {
+  if (a === undefined) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
 }

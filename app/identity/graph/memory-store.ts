@@ -28,6 +28,8 @@ export class InMemoryGraphStore implements IdentityGraphStore, IdentityGraphTx {
   private readonly profiles = new Map<string, ProfileRow>();
   private readonly cannot = new Map<string, Set<CannotLink>>();
   private readonly reviewItems = new Map<string, ReviewItem>();
+  private readonly blockKeys = new Map<string, Set<string>>();
+  private readonly keysOfRecord = new Map<string, readonly string[]>();
   private seq = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -40,6 +42,21 @@ export class InMemoryGraphStore implements IdentityGraphStore, IdentityGraphTx {
   async reviews(profileId?: string): Promise<ReviewItem[]> {
     const all = [...this.reviewItems.values()];
     return profileId === undefined ? all : all.filter((r) => r.profiles.includes(profileId));
+  }
+
+  /** Loads a whole graph at once (batch runs); `seq` is the highest sequence value used. */
+  bulkLoad(nodes: readonly NodeRow[], edges: readonly EdgeRow[], profiles: readonly ProfileRow[], seq: number): void {
+    for (const row of nodes) {
+      this.nodes.set(row.key, row);
+      if (row.profileId !== undefined) addTo(this.members, row.profileId, row.key);
+    }
+    for (const row of edges) {
+      this.edges.set(row.id, row);
+      addTo(this.adjacency, row.a, row.id);
+      addTo(this.adjacency, row.b, row.id);
+    }
+    for (const p of profiles) this.profiles.set(p.id, p);
+    this.seq = Math.max(this.seq, seq);
   }
 
   /** Counts for tests and benchmarks. */
@@ -67,6 +84,7 @@ export class InMemoryGraphStore implements IdentityGraphStore, IdentityGraphTx {
 
   async deleteNodes(keys: readonly string[]): Promise<void> {
     for (const key of keys) {
+      await this.putBlockingKeys(key, []);
       const old = this.nodes.get(key);
       if (old?.profileId !== undefined) removeFrom(this.members, old.profileId, key);
       this.nodes.delete(key);
@@ -161,5 +179,22 @@ export class InMemoryGraphStore implements IdentityGraphStore, IdentityGraphTx {
 
   async nextSeq(): Promise<number> {
     return ++this.seq;
+  }
+
+  async putBlockingKeys(recordKey: string, keys: readonly string[]): Promise<void> {
+    for (const k of this.keysOfRecord.get(recordKey) ?? []) removeFrom(this.blockKeys, k, recordKey);
+    if (keys.length === 0) this.keysOfRecord.delete(recordKey);
+    else this.keysOfRecord.set(recordKey, [...keys]);
+    for (const k of keys) addTo(this.blockKeys, k, recordKey);
+  }
+
+  async recordsByBlockingKeys(keys: readonly string[], maxBlockSize: number, limit: number): Promise<NodeRow[]> {
+    const found = new Set<string>();
+    for (const k of keys) {
+      const block = this.blockKeys.get(k);
+      if (block === undefined || block.size > maxBlockSize) continue;
+      for (const r of block) if (found.size < limit) found.add(r);
+    }
+    return [...(await this.getNodes([...found])).values()];
   }
 }

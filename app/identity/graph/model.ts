@@ -2,6 +2,9 @@
 import type { IdentifierType, Provenance } from '../types';
 import type { FieldWeight } from '../model/matcher';
 
+/** Normalized values of the matcher's fields (see model/defaults.ts MATCH_FIELDS); absent = unknown. */
+export type MatchVector = Readonly<Record<string, string>>;
+
 export type NodeKind = 'record' | 'identifier';
 
 export interface NodeRow {
@@ -18,15 +21,25 @@ export interface NodeRow {
   readonly shared: boolean;
   /** Given names seen on the record (records only), for the name guard. */
   readonly firstNames: readonly string[];
+  /** Normalized match fields of a record (traits, email, phone), for online probabilistic scoring. */
+  readonly match?: MatchVector;
   readonly seq: number;
 }
 
 /**
  * Evidence. `carries`: a source record carried an identifier. `crm-merge`: a CRM merged two records
- * (authoritative, not subject to limits). `probabilistic`: two records scored above the link
- * threshold. `candidate`: a possible same number (WhatsApp country quirks), never linking.
+ * (authoritative, not subject to limits). `manual-merge`: a person confirmed two are one (same
+ * authority as a CRM merge). `probabilistic`: two records scored above the link threshold.
+ * `household`: a record carrying only a shared identifier (a family phone) joined the one profile
+ * among that identifier's carriers whose given name is compatible. `candidate`: a possible same
+ * number (WhatsApp country quirks), never linking.
  */
-export type EdgeKind = 'carries' | 'crm-merge' | 'probabilistic' | 'candidate';
+export type EdgeKind = 'carries' | 'crm-merge' | 'manual-merge' | 'probabilistic' | 'household' | 'candidate';
+
+/** Merges no limit can refuse. */
+export function isAuthoritative(kind: EdgeKind): boolean {
+  return kind === 'crm-merge' || kind === 'manual-merge';
+}
 
 /** `active` joins its ends; `conflict` was refused (see reason); `inactive` never links. */
 export type EdgeStatus = 'active' | 'conflict' | 'inactive';

@@ -8,7 +8,8 @@ export interface RecordRef {
   readonly recordId: string;
 }
 
-export type NodeRef = { readonly identifier: RawIdentifier } | { readonly record: RecordRef };
+/** `key`: a node key as stored (`rec:<source>:<id>` or `<type>:<scope>:<value>`). */
+export type NodeRef = { readonly identifier: RawIdentifier } | { readonly record: RecordRef } | { readonly key: string };
 
 export class UnknownIdentifierError extends Error {
   constructor(message: string) {
@@ -18,6 +19,7 @@ export class UnknownIdentifierError extends Error {
 }
 
 export function nodeKeyOf(ref: NodeRef, normalizer: IdentifierNormalizer): string {
+  if ('key' in ref) return ref.key;
   if ('record' in ref) return recordKey(ref.record.source, ref.record.recordId);
   const normalized = normalizer.normalize([ref.identifier]);
   const first = normalized.identifiers[0];

@@ -57,6 +57,18 @@ export interface IdentityGraphTx {
 
   /** Next value of a global, increasing sequence (PostgreSQL: a sequence / bigserial). */
   nextSeq(): Promise<number>;
+
+  /**
+   * Blocking index for online probabilistic matching: replaces the blocking keys of a record node.
+   * Deleting a node deletes its keys.
+   */
+  putBlockingKeys(recordKey: string, keys: readonly string[]): Promise<void>;
+  /**
+   * Record nodes sharing at least one of `keys`, skipping keys held by more than `maxBlockSize`
+   * records (common values are evidence of nothing), at most `limit` rows. Read without locks: a
+   * candidate's profile is locked (and re-checked) before anything is linked to it.
+   */
+  recordsByBlockingKeys(keys: readonly string[], maxBlockSize: number, limit: number): Promise<NodeRow[]>;
 }
 
 export interface IdentityGraphStore {

@@ -86,8 +86,12 @@ export function nameVariants(name: string): readonly string[] {
   return set === undefined ? [name] : [...set];
 }
 
+/** Text that is already clean (the common case in bulk data): cleanText returns it unchanged. */
+const ALREADY_CLEAN = /^[a-z0-9'-]+(?: [a-z0-9'-]+)*$/;
+
 /** Lower-case, accents removed, only letters, digits, spaces, hyphens and apostrophes kept. */
 export function cleanText(raw: string): string {
+  if (ALREADY_CLEAN.test(raw)) return raw;
   return raw
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

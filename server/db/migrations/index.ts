@@ -1,4 +1,6 @@
 import * as m001 from './001_foundation';
+import * as m002 from './002_runs';
+import * as m003 from './003_identity';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +12,8 @@ export interface Migration {
  * Append only: never edit a migration that has shipped; add a new one.
  * Numbers reserved while capabilities land: 002 runs/playbooks, 003 identity, 004 decisioning.
  */
-export const migrations: readonly Migration[] = [{ version: 1, name: 'foundation', sql: m001.sql }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'foundation', sql: m001.sql },
+  { version: 2, name: 'runs', sql: m002.sql },
+  { version: 3, name: 'identity', sql: m003.sql },
+];

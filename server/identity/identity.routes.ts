@@ -1,0 +1,206 @@
+/**
+ * Identity API (mounted under /api/v1 behind API-key auth): profiles, search, explanations, splits,
+ * merges, review decisions and privacy erasure. Every handler works inside one transaction on the
+ * caller's tenant only.
+ */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { IdentityResolver } from '../../app/identity/graph/engine';
+import { UnknownIdentifierError } from '../../app/identity/graph/refs';
+import type { Database, Queryable } from '../db/database';
+import { tenantOf } from '../http/auth';
+import { HttpError, validationError } from '../http/errors';
+import { newId } from '../security/ids';
+import type { IdentityService } from './identity.service';
+import { nodeKeyFromParam, requireMember } from './identifier-param';
+import { currentProfileId, eraseProfileData, loadProfileIdentity, profileAliases, profileSummaries, reviewViews, searchProfiles } from './profiles.repository';
+
+/** Another module's part of GET /profiles/:id (stage, hotness, signals, runs, decision...). */
+export interface ProfileSection {
+  readonly name: string;
+  load(q: Queryable, tenantId: string, profileId: string): Promise<unknown>;
+}
+
+const profileIdSchema = z.string().trim().min(1).max(200);
+const searchSchema = z
+  .object({
+    email: z.string().trim().min(3).max(320).optional(),
+    phone: z.string().trim().min(3).max(64).optional(),
+    q: z.string().trim().min(2, 'must be at least 2 characters').max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .refine((s) => [s.email, s.phone, s.q].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of email, phone or q' });
+const explainSchema = z.object({ a: z.string().trim().min(1).max(400), b: z.string().trim().min(1).max(400) });
+const splitSchema = z.object({ a: z.string().trim().min(1).max(400), b: z.string().trim().min(1).max(400), note: z.string().max(500).optional() }).strict();
+const mergeSchema = z.object({ profileIds: z.array(profileIdSchema).min(2, 'name at least two profiles').max(20) }).strict();
+const decisionSchema = z.enum(['confirm', 'reject'], { error: 'must be confirm or reject' });
+
+function param(req: Request, name: string): string {
+  const parsed = profileIdSchema.safeParse(req.params[name]);
+  if (!parsed.success) throw validationError(parsed.error, `path parameter ${name}`);
+  return parsed.data;
+}
+
+const now = (): string => new Date().toISOString();
+
+export function identityRoutes(deps: { db: Database; service: IdentityService; sections?: readonly ProfileSection[] }): Router {
+  const router = Router();
+  const { db, service } = deps;
+
+  /** Runs `fn` in a transaction with a resolver for the caller's tenant; unusable identifiers are a 400. */
+  async function withResolver<T>(tenantId: string, fn: (tx: Queryable, resolver: IdentityResolver) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction(async (tx) => fn(tx, await service.resolver(tx, tenantId)));
+    } catch (err) {
+      if (err instanceof UnknownIdentifierError) throw new HttpError(400, 'invalid_identifier', err.message);
+      throw err;
+    }
+  }
+
+  async function liveProfile(q: Queryable, tenantId: string, id: string): Promise<string> {
+    const current = await currentProfileId(q, tenantId, id);
+    if (current === undefined) throw new HttpError(404, 'not_found', `no profile ${id} in your tenant`);
+    return current;
+  }
+
+  router.get('/profiles', async (req, res) => {
+    const parsed = searchSchema.safeParse(req.query);
+    if (!parsed.success) throw validationError(parsed.error, 'query');
+    const tenantId = tenantOf(res);
+    const s = parsed.data;
+    const profiles = await withResolver(tenantId, async (tx, resolver) => {
+      let ids: string[];
+      if (s.q !== undefined) ids = await searchProfiles(tx, tenantId, s.q, s.limit);
+      else {
+        const raw = s.email !== undefined ? { type: 'email', value: s.email } : { type: 'phone', value: s.phone ?? '' };
+        const key = resolver.normalizer.normalize([raw]).identifiers.find((i) => i.type === raw.type)?.key;
+        if (key === undefined) throw new HttpError(400, 'invalid_identifier', `${raw.type} "${raw.value}" is not a usable ${raw.type} (invalid, junk or a role address)`);
+        const found = await tx.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
+        ids = found.rows.flatMap((r) => (r.profile_id === null ? [] : [r.profile_id]));
+      }
+      return profileSummaries(tx, tenantId, ids);
+    });
+    res.json({ profiles });
+  });
+
+  router.post('/profiles/merge', async (req, res) => {
+    const parsed = mergeSchema.safeParse(req.body);
+    if (!parsed.success) throw validationError(parsed.error);
+    const tenantId = tenantOf(res);
+    const result = await withResolver(tenantId, async (tx, resolver) => {
+      const ids = [...new Set(await Promise.all(parsed.data.profileIds.map((id) => liveProfile(tx, tenantId, id))))];
+      const anchors: string[] = [];
+      for (const id of ids) {
+        const r = await tx.query<{ key: string }>(`SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'record' ORDER BY seq LIMIT 1`, [tenantId, id]);
+        anchors.push(r.rows[0]?.key ?? '');
+      }
+      const provenance = { source: 'api', recordId: newId('merge'), at: now() };
+      let profileId = ids[0] as string;
+      for (const anchor of anchors.slice(1)) {
+        const merged = await resolver.merge({ key: anchors[0] as string }, { key: anchor }, provenance, 'manual-merge');
+        profileId = merged.profileId ?? profileId;
+      }
+      return { profileId, merged: ids.filter((id) => id !== profileId) };
+    });
+    res.json(result);
+  });
+
+  router.get('/profiles/:profileId', async (req, res) => {
+    const requested = param(req, 'profileId');
+    const tenantId = tenantOf(res);
+    const view = await db.transaction(async (tx) => {
+      const id = await liveProfile(tx, tenantId, requested);
+      const identity = await loadProfileIdentity(tx, tenantId, id);
+      if (identity === undefined) throw new HttpError(404, 'not_found', `no profile ${requested} in your tenant`);
+      const sections: Record<string, unknown> = {};
+      for (const s of deps.sections ?? []) sections[s.name] = await s.load(tx, tenantId, id);
+      return { ...identity, ...(id === requested ? {} : { requestedId: requested }), ...sections };
+    });
+    res.json(view);
+  });
+
+  router.get('/profiles/:profileId/explain', async (req, res) => {
+    const requested = param(req, 'profileId');
+    const parsed = explainSchema.safeParse(req.query);
+    if (!parsed.success) throw validationError(parsed.error, 'query');
+    const tenantId = tenantOf(res);
+    const out = await withResolver(tenantId, async (tx, resolver) => {
+      const id = await liveProfile(tx, tenantId, requested);
+      const a = await requireMember(tx, tenantId, id, nodeKeyFromParam(resolver.normalizer, parsed.data.a), parsed.data.a);
+      const b = await requireMember(tx, tenantId, id, nodeKeyFromParam(resolver.normalizer, parsed.data.b), parsed.data.b);
+      const why = await resolver.explain({ key: a }, { key: b });
+      const chain = why.sameProfile
+        ? why.chain.map((s) => ({
+            from: s.from, to: s.to, kind: s.edge.kind, provenance: s.edge.provenance,
+            ...(s.edge.detail === undefined ? {} : { probability: s.edge.detail.probability, fields: s.edge.detail.fields }),
+          }))
+        : [];
+      return { profileId: id, a, b, chain };
+    });
+    res.json(out);
+  });
+
+  router.post('/profiles/:profileId/split', async (req, res) => {
+    const requested = param(req, 'profileId');
+    const parsed = splitSchema.safeParse(req.body);
+    if (!parsed.success) throw validationError(parsed.error);
+    const tenantId = tenantOf(res);
+    const out = await withResolver(tenantId, async (tx, resolver) => {
+      const id = await liveProfile(tx, tenantId, requested);
+      const a = await requireMember(tx, tenantId, id, nodeKeyFromParam(resolver.normalizer, parsed.data.a), parsed.data.a);
+      const b = await requireMember(tx, tenantId, id, nodeKeyFromParam(resolver.normalizer, parsed.data.b), parsed.data.b);
+      if (a === b) throw new HttpError(400, 'invalid_request', 'a and b name the same identifier');
+      const change = await resolver.notSamePerson({ key: a }, { key: b }, { source: 'api', recordId: newId('split'), at: now() });
+      const nodes = await tx.query<{ key: string; profile_id: string | null }>('SELECT key, profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [tenantId, [a, b]]);
+      const profileOf = (k: string): string | null => nodes.rows.find((r) => r.key === k)?.profile_id ?? null;
+      return { profiles: change.profiles, created: change.created, removed: change.removed, a: { key: a, profileId: profileOf(a) }, b: { key: b, profileId: profileOf(b) } };
+    });
+    res.json(out);
+  });
+
+  router.delete('/profiles/:profileId', async (req, res) => {
+    const requested = param(req, 'profileId');
+    const tenantId = tenantOf(res);
+    const out = await withResolver(tenantId, async (tx, resolver) => {
+      await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+      const id = await liveProfile(tx, tenantId, requested);
+      const aliases = await profileAliases(tx, tenantId, id);
+      const erased = await resolver.erase(id);
+      const events = await eraseProfileData(tx, tenantId, aliases, erased.records);
+      return { erased: { profileId: id, profileIds: aliases, identifiers: erased.identifiers.length, records: erased.records.length, events } };
+    });
+    res.json(out);
+  });
+
+  router.get('/possible-matches', async (req, res) => {
+    const status = z.enum(['open', 'confirmed', 'rejected']).default('open').safeParse(req.query['status']);
+    if (!status.success) throw validationError(status.error, 'query');
+    const tenantId = tenantOf(res);
+    const items = await reviewViews(db, tenantId, `r.status = $2 AND r.kind <> 'conflict'`, [status.data]);
+    res.json({ possibleMatches: items });
+  });
+
+  router.post('/possible-matches/:reviewId/:decision', async (req, res) => {
+    const reviewId = param(req, 'reviewId');
+    const decision = decisionSchema.safeParse(req.params['decision']);
+    if (!decision.success) throw new HttpError(404, 'not_found', `no route for POST ${req.path}: use /possible-matches/:id/confirm or /possible-matches/:id/reject`);
+    const tenantId = tenantOf(res);
+    const out = await withResolver(tenantId, async (tx, resolver) => {
+      const found = await reviewViews(tx, tenantId, 'r.public_id = $2', [reviewId]);
+      const item = found[0];
+      if (item === undefined) throw new HttpError(404, 'not_found', `no possible match ${reviewId} in your tenant`);
+      if (item.status !== 'open') throw new HttpError(409, 'already_decided', `possible match ${reviewId} was already ${item.status}`);
+      if (item.profiles[0] === null || item.profiles[1] === null) throw new HttpError(409, 'stale', 'one side of this possible match no longer exists');
+      const provenance = { source: 'review', recordId: reviewId, at: now() };
+      let profileId: string | null = null;
+      if (decision.data === 'confirm') profileId = (await resolver.merge({ key: item.a }, { key: item.b }, provenance, 'manual-merge')).profileId ?? null;
+      else if (item.kind !== 'conflict') await resolver.notSamePerson({ key: item.a }, { key: item.b }, provenance);
+      const status = decision.data === 'confirm' ? 'confirmed' : 'rejected';
+      await tx.query(`UPDATE identity_reviews SET status = $3, decided_at = now() WHERE tenant_id = $1 AND public_id = $2`, [tenantId, reviewId, status]);
+      return { id: reviewId, status, ...(profileId === null ? {} : { profileId }) };
+    });
+    res.json(out);
+  });
+
+  return router;
+}

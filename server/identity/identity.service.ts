@@ -1,0 +1,133 @@
+/**
+ * Identity resolution inside the service: one resolver per tenant and transaction over the SQL graph
+ * store, the tenant's identity settings, and the mapping from a canonical event to the source record
+ * it is evidence of.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { identifierSchema, type CanonicalEvent } from '../../app/events/canonical-event';
+import { IdentityResolver } from '../../app/identity/graph/engine';
+import type { RecordRef } from '../../app/identity/graph/refs';
+import { DEFAULT_POLICY, type LinkPolicy } from '../../app/identity/graph/policy';
+import { OnlineMatcher } from '../../app/identity/model/online';
+import { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
+import type { Region } from '../../app/identity/normalize/phone';
+import { firstNameOf, normalizeTraits } from '../../app/identity/normalize/traits';
+import type { IdentifierType, Provenance, RawIdentifier } from '../../app/identity/types';
+import type { Queryable } from '../db/database';
+import { newId } from '../security/ids';
+import { getTenant } from '../tenants/tenants.repository';
+import { SqlGraphStore } from './sql-graph-store';
+
+/** `tenants.settings.identity`; every field optional. */
+const settingsSchema = z.object({
+  defaultRegion: z.string().regex(/^[A-Z]{2}$/).optional(),
+  ownValues: z.array(identifierSchema).max(200).optional(),
+  blockedValues: z.array(identifierSchema).max(1000).optional(),
+  maxProfilesPerIdentifier: z.number().int().min(1).max(100).optional(),
+  onlineMatching: z.boolean().optional(),
+  linkThreshold: z.number().gt(0).lt(1).optional(),
+  reviewThreshold: z.number().gt(0).lt(1).optional(),
+});
+
+interface TenantIdentity {
+  readonly normalizer: IdentifierNormalizer;
+  readonly policy: LinkPolicy;
+  readonly matcher: OnlineMatcher | undefined;
+  readonly until: number;
+}
+
+const CRM_ID_OF_SOURCE: Readonly<Record<string, IdentifierType>> = { hubspot: 'hubspotContactId', salesforce: 'salesforceId', zendesk: 'zendeskUserId' };
+const DELETION_TYPES: ReadonlySet<string> = new Set(['contact.deleted', 'lead.deleted', 'user.deleted']);
+const mergedSchema = z.union([identifierSchema, z.array(identifierSchema).max(20)]);
+
+export class IdentityService {
+  private readonly tenants = new Map<string, TenantIdentity>();
+
+  constructor(private readonly cacheMs = 30_000) {}
+
+  private async tenantIdentity(q: Queryable, tenantId: string): Promise<TenantIdentity> {
+    const hit = this.tenants.get(tenantId);
+    if (hit !== undefined && hit.until > Date.now()) return hit;
+    const tenant = await getTenant(q, tenantId);
+    const parsed = settingsSchema.safeParse(tenant?.settings['identity'] ?? {});
+    const s = parsed.success ? parsed.data : {};
+    const normalizer = new IdentifierNormalizer({
+      ...(s.defaultRegion === undefined ? {} : { defaultRegion: s.defaultRegion as Region }),
+      ...(s.ownValues === undefined ? {} : { ownValues: s.ownValues.map(toRaw) }),
+      ...(s.blockedValues === undefined ? {} : { blockedValues: s.blockedValues.map(toRaw) }),
+    });
+    const policy = s.maxProfilesPerIdentifier === undefined ? DEFAULT_POLICY : { ...DEFAULT_POLICY, maxProfilesPerIdentifier: s.maxProfilesPerIdentifier };
+    const matcher = s.onlineMatching === false ? undefined : new OnlineMatcher(undefined, {
+      ...(s.linkThreshold === undefined ? {} : { linkThreshold: s.linkThreshold }),
+      ...(s.reviewThreshold === undefined ? {} : { reviewThreshold: s.reviewThreshold }),
+    });
+    const entry = { normalizer, policy, matcher, until: Date.now() + this.cacheMs };
+    if (this.tenants.size > 10_000) this.tenants.clear();
+    this.tenants.set(tenantId, entry);
+    return entry;
+  }
+
+  /** A resolver working inside the caller's transaction `tx`. */
+  async resolver(tx: Queryable, tenantId: string): Promise<IdentityResolver> {
+    const t = await this.tenantIdentity(tx, tenantId);
+    return new IdentityResolver({
+      store: new SqlGraphStore(tx, tenantId),
+      normalizer: t.normalizer,
+      policy: t.policy,
+      newProfileId: () => newId('prof'),
+      ...(t.matcher === undefined ? {} : { matcher: t.matcher }),
+    });
+  }
+
+  /**
+   * The `identify` hook: resolves the event's subject online inside the ingest transaction and returns
+   * its profile id. CRM merge events merge; CRM deletions drop the record's evidence.
+   */
+  async identify(tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }): Promise<string | null> {
+    const { tenantId, eventId, event } = input;
+    const resolver = await this.resolver(tx, tenantId);
+    const provenance: Provenance = { source: event.source, recordId: eventId, at: new Date(event.occurredAt).toISOString() };
+    const record = recordOf(resolver.normalizer, event, eventId);
+    const recordKey = `rec:${record.source}:${record.recordId}`;
+    await tx.query('INSERT INTO identity_event_records (tenant_id, event_id, record_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, eventId, recordKey]);
+    if (DELETION_TYPES.has(event.type) && CRM_ID_OF_SOURCE[event.source] !== undefined && record.recordId.startsWith(`${CRM_ID_OF_SOURCE[event.source]}:`)) {
+      await resolver.deleteRecord(record, provenance.at);
+      return null;
+    }
+    const outcome = await resolver.resolve({ identifiers: event.subject.identifiers.map(toRaw), traits: event.subject.traits }, provenance, { record });
+    let profileId = outcome.profileId;
+    if (/\.merged$/.test(event.type)) {
+      const merged = mergedSchema.safeParse(event.properties?.['mergedFrom'] ?? event.properties?.['merged']);
+      const others = merged.success ? (Array.isArray(merged.data) ? merged.data : [merged.data]) : [];
+      for (const other of others) {
+        const raw = toRaw(other);
+        if (resolver.normalizer.normalize([raw]).identifiers.length === 0) continue;
+        const result = await resolver.merge({ record }, { identifier: raw }, provenance, 'crm-merge');
+        if (result.profileId !== undefined) profileId = result.profileId;
+      }
+    }
+    return profileId;
+  }
+}
+
+/**
+ * The source record an event is evidence of. A CRM event is about its contact (the CRM id of its own
+ * source). Other events (messages, forms) stand for "this sender": the same identifiers and given name
+ * from one source are one record, so a conversation does not grow the graph message by message.
+ */
+export function recordOf(normalizer: IdentifierNormalizer, event: CanonicalEvent, eventId: string): RecordRef {
+  const normalized = normalizer.normalize(event.subject.identifiers.map(toRaw));
+  const crmType = CRM_ID_OF_SOURCE[event.source];
+  const crmId = crmType === undefined ? undefined : normalized.identifiers.find((i) => i.type === crmType);
+  if (crmId !== undefined) return { source: event.source, recordId: crmId.key };
+  if (normalized.identifiers.length === 0) return { source: event.source, recordId: `event:${eventId}` };
+  const first = firstNameOf(normalizeTraits(event.subject.traits)) ?? '';
+  const basis = `${normalized.identifiers.map((i) => i.key).sort().join('|')}#${first}`;
+  return { source: event.source, recordId: `sender:${createHash('sha256').update(basis).digest('hex').slice(0, 24)}` };
+}
+
+/** A canonical identifier as the resolver takes it (no `scope: undefined`). */
+export function toRaw(id: { type: string; value: string; scope?: string | undefined }): RawIdentifier {
+  return id.scope === undefined ? { type: id.type, value: id.value } : { type: id.type, value: id.value, scope: id.scope };
+}
