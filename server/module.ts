@@ -8,6 +8,7 @@ import type { EventStage } from './events/event-processor';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { SecretBox } from './security/secret-box';
+import type { ServiceRegistry } from './services';
 
 /** What a capability module gets from the composition root. */
 export interface ModuleContext {
@@ -17,6 +18,8 @@ export interface ModuleContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly secrets: SecretBox;
+  /** Services modules offer each other; earlier modules provide, later ones (or calls at run time) look up. */
+  readonly services: ServiceRegistry;
 }
 
 /**

@@ -19,6 +19,7 @@ import { eventProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
 import type { ModuleFactory, ServiceModule } from './module';
 import { modules as defaultModules } from './modules';
+import { ServiceRegistry } from './services';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { newToken } from './security/ids';
@@ -109,7 +110,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       reschedule: (ref) => work.notify([ref]),
       onOutcome: (kind, outcome) => metrics.jobsFinished.inc({ kind, outcome }),
     });
-    const ctx = { config, db, work, logger, metrics, secrets };
+    const ctx = { config, db, work, logger, metrics, secrets, services: new ServiceRegistry() };
     const loaded = (options.modules ?? defaultModules).map((factory) => factory(ctx));
     const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
     runner.register(EVENT_PROCESS_JOB, eventProcessor(db, stages));

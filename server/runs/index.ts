@@ -1,4 +1,4 @@
-export { runsModule, type RunsModuleOptions } from './runs.module';
+export { runsModule, ACTION_REGISTRY, DECIDER, RUNS_SERVICE, type RunsModuleOptions } from './runs.module';
 export { RunsService } from './runs.service';
 export { SqlRunStore } from './run.repository';
 export { SqlPlaybookStore } from './playbook.repository';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ActionPort, Decider, EngineOptions } from '../../app/orchestration';
 import type { ModuleFactory } from '../module';
+import { serviceKey } from '../services';
 import { ActionRegistry } from './action-registry.adapter';
 import { NoDecisioningDecider } from './default-decider.adapter';
 import { LogActionPort } from './log-action.adapter';
@@ -9,6 +10,13 @@ import { playbookRoutes } from './playbooks.routes';
 import { runRoutes } from './runs.routes';
 import { RunsService } from './runs.service';
 import { runsStage } from './runs.stage';
+
+/** The runs module's action registry: connectors register their ports for the kinds they handle. */
+export const ACTION_REGISTRY = serviceKey<ActionRegistry>('runs.actions');
+/** A Decider for `decide` steps, provided by the decisioning module (looked up at call time). */
+export const DECIDER = serviceKey<Decider>('decisioning.decider');
+/** The runs service, for modules that start runs (card buttons, workflow actions). */
+export const RUNS_SERVICE = serviceKey<RunsService>('runs.service');
 
 export interface RunsModuleOptions {
   /**
@@ -39,16 +47,23 @@ export interface RunsModuleOptions {
  */
 export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
   return (ctx) => {
-    const base = options.actions ?? new ActionRegistry({ fallback: new LogActionPort(ctx.db) });
+    const registry = new ActionRegistry({ fallback: new LogActionPort(ctx.db) });
+    ctx.services.provide(ACTION_REGISTRY, registry);
+    const base = options.actions ?? registry;
+    const fallbackDecider = new NoDecisioningDecider();
+    const decider: Decider = options.decider ?? {
+      decide: (profileId, context, meta) => (ctx.services.get(DECIDER) ?? fallbackDecider).decide(profileId, context, meta),
+    };
     const service = new RunsService({
       db: ctx.db,
       work: ctx.work,
       logger: ctx.logger,
       actions: options.wrapActions === undefined ? base : options.wrapActions(base),
-      decider: options.decider ?? new NoDecisioningDecider(),
+      decider,
       ...(options.engine === undefined ? {} : { engine: options.engine }),
       ...(options.wakeSettleMs === undefined ? {} : { wakeSettleMs: options.wakeSettleMs }),
     });
+    ctx.services.provide(RUNS_SERVICE, service);
     const api = Router();
     api.use(playbookRoutes(service));
     api.use(runRoutes(service));
