@@ -1,3 +1,4 @@
+import { consoleModule } from './console/console.routes';
 import { identityModule } from './identity/identity.module';
 import type { ModuleFactory } from './module';
 import { runsModule } from './runs/runs.module';
@@ -6,4 +7,4 @@ import { runsModule } from './runs/runs.module';
  * The capability modules the service runs, in pipeline order (identity before signals before
  * decisioning). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [identityModule, runsModule()];
+export const modules: readonly ModuleFactory[] = [identityModule, runsModule(), consoleModule];
