@@ -22,6 +22,14 @@ export interface RunListFilter {
   readonly playbookId?: string;
   readonly statuses?: readonly RunStatus[];
   readonly limit?: number;
+  /** Keyset pagination: only runs ordered strictly after this (createdAt, id). */
+  readonly after?: RunPosition;
+}
+
+/** A run's place in list order (createdAt, then id). */
+export interface RunPosition {
+  readonly createdAt: number;
+  readonly id: string;
 }
 
 /**
@@ -43,11 +51,19 @@ export interface RunListFilter {
  * 4. `load` returns a snapshot that reflects exactly one committed version (read run and steps in
  *    one transaction / consistent snapshot). Returned objects are the caller's to mutate.
  * 5. Status changes may move a run out of ACTIVE; the concurrency key is then free for a new run.
+ * 6. A `wake` passed to `create` or `commit` is recorded durably in the SAME transaction as the write
+ *    (transactional outbox) and handed to the dispatcher only AFTER that transaction has committed;
+ *    if nothing is written (version conflict, concurrency key taken, not found) no wake-up is
+ *    recorded. So a wake-up can never be delivered before the state it wakes the run for is
+ *    durable, and a crash can never leave committed state that needs a wake-up without one.
+ *    SQL: the outbox row is inserted in the commit's transaction; the dispatcher is rung after COMMIT.
+ * 7. `list` returns runs ordered by (createdAt, id); with `after`, only runs strictly after that
+ *    position (keyset pagination).
  */
 export interface RunStore {
-  create(snapshot: RunSnapshot): Promise<CreateRunResult>;
+  create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult>;
   load(tenantId: string, runId: string): Promise<RunSnapshot | null>;
-  commit(snapshot: RunSnapshot, expectedVersion: number): Promise<CommitResult>;
+  commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest): Promise<CommitResult>;
   /** Active runs of a profile (pending, running, waiting, failed), for event delivery. */
   listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]>;
   list(tenantId: string, filter: RunListFilter): Promise<Run[]>;
@@ -93,9 +109,10 @@ export interface WakeRequest {
  * - durable once `wakeAt` resolves (survives restarts) and delivered at least once;
  * - delivery is retried if the advance invocation throws or its process dies;
  * - duplicates and early/spurious deliveries are harmless (the engine re-checks and re-arms),
- *   so an adapter may dedupe on (tenantId, runId, at).
- * The engine calls `wakeAt` BEFORE the commit that makes the wake-up necessary, so a crash between
- * the two leaves at worst a spurious wake-up, never a run nobody will look at.
+ *   so an adapter may coalesce with a pending, not yet claimed wake-up for (tenantId, runId, at).
+ * The engine calls `wakeAt` only to RE-ARM a wake-up for state that is already committed (another
+ * invocation holds a live lease; a wake-up arrived before its time). A wake-up that a state change
+ * needs travels with that change: `RunStore.create/commit(…, wake)` (contract item 6), never before it.
  */
 export interface Scheduler {
   wakeAt(request: WakeRequest): Promise<void>;
@@ -141,6 +158,13 @@ export interface DecidedAction {
 export interface DecideResult {
   readonly decisionId: string;
   readonly action: DecidedAction | null;
+  /**
+   * Why decisioning chose this action (or none): a short human-readable reason, shown on the step.
+   * Recorded on the step's decision and output as `reason` (null when the decider gives none).
+   */
+  readonly reason?: string;
+  /** Structured explanation (e.g. per-action eligibility and scores), recorded as given. */
+  readonly explanation?: JsonValue;
 }
 
 export interface DecideMeta {

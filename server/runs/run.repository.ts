@@ -6,8 +6,12 @@ import {
   type RunListFilter,
   type RunSnapshot,
   type RunStore,
+  type WakeRequest,
 } from '../../app/orchestration';
-import type { Database } from '../db/database';
+import type { Database, Queryable } from '../db/database';
+import type { JobRef } from '../dispatch/outbox.repository';
+import type { WorkQueue } from '../dispatch/work-queue';
+import { wakeJob } from './outbox-scheduler.adapter';
 import { runFromJson, stepFromJson, stepRecord, STEP_RECORD_COLUMNS, toTimestamp, type RunJson } from './run-row.mapping';
 
 const ACTIVE_SQL = `('pending', 'running', 'waiting', 'failed')`;
@@ -46,15 +50,38 @@ const stepRecords = (snapshot: RunSnapshot): string =>
  * - `create` relies on the partial unique index runs_active_concurrency_uq (one active run per key);
  * - `commit` is an UPDATE … WHERE version = expected plus the step upserts, in ONE statement (a
  *   data-modifying CTE: atomic, and one round trip instead of BEGIN/UPDATE/UPSERT/COMMIT);
- * - `load` reads the run and its steps in ONE statement, i.e. one consistent snapshot.
+ * - `load` reads the run and its steps in ONE statement, i.e. one consistent snapshot;
+ * - a wake-up given to `create` / `commit` is a `run.advance` outbox row inserted through the
+ *   WorkQueue (outbox.repository) in the SAME transaction as the write, and the dispatcher is rung
+ *   only after COMMIT: a wake-up never runs before the state it wakes for is durable, and committed
+ *   state that needs a wake-up always has one.
  */
 export class SqlRunStore implements RunStore {
-  constructor(private readonly db: Database) {}
+  /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
+  constructor(private readonly db: Database, private readonly work?: WorkQueue) {}
 
-  async create(snapshot: RunSnapshot): Promise<CreateRunResult> {
+  /**
+   * Runs `write` (which returns whether it wrote) and, if a wake-up is given, records it in the same
+   * transaction; rings the dispatcher after the commit. Without a wake-up: one plain statement.
+   */
+  private async writeWithWake<T>(wake: WakeRequest | undefined, write: (q: Queryable) => Promise<T>, wrote: (result: T) => boolean): Promise<T> {
+    if (wake === undefined) return write(this.db);
+    const work = this.work;
+    if (work === undefined) throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
+    let ref: JobRef | undefined;
+    const result = await this.db.transaction(async (tx) => {
+      const written = await write(tx);
+      if (wrote(written)) ref = await work.record(tx, wakeJob(wake));
+      return written;
+    });
+    if (ref !== undefined) await work.notify([ref]);
+    return result;
+  }
+
+  async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
     const { run } = snapshot;
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const r = await this.db.query<{ id: string }>(
+      const r = await this.writeWithWake(wake, (q) => q.query<{ id: string }>(
         `WITH created AS (
            INSERT INTO runs (tenant_id, id, playbook_id, playbook_version, profile_id, concurrency_key, status, context, cursor,
              waiting_for, wake_at, error, ended_by, lease_owner, lease_expires_at, resume_count, consumed_event_ids, version,
@@ -71,7 +98,7 @@ export class SqlRunStore implements RunStore {
           toTimestamp(run.lease?.expiresAt ?? null), run.resumeCount, JSON.stringify(run.consumedEventIds),
           toTimestamp(run.createdAt), toTimestamp(run.updatedAt), toTimestamp(run.startedAt), toTimestamp(run.endedAt),
         ],
-      );
+      ), (written) => written.rows.length > 0);
       if (r.rows.length > 0) {
         const stored = structuredClone(snapshot);
         stored.run.version = 1;
@@ -94,13 +121,13 @@ export class SqlRunStore implements RunStore {
     return row === undefined ? null : toSnapshot(row);
   }
 
-  async commit(snapshot: RunSnapshot, expectedVersion: number): Promise<CommitResult> {
+  async commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest): Promise<CommitResult> {
     const { run } = snapshot;
-    const updated = await this.db.query<{ version: number }>(
+    const updated = await this.writeWithWake(wake, (q) => q.query<{ version: number }>(
       `WITH updated AS (
          UPDATE runs SET status = $5, cursor = $6, waiting_for = $7, wake_at = $8, error = $9, ended_by = $10,
                 lease_owner = $11, lease_expires_at = $12, resume_count = $13, consumed_event_ids = $14,
-                version = $4::int + 1, updated_at = $15, started_at = $16, ended_at = $17
+                version = $4::int + 1, updated_at = $15, started_at = $16, ended_at = $17, context = $18
           WHERE tenant_id = $2 AND id = $3 AND version = $4
           RETURNING version),
        steps AS (${upsertStepsSql('updated')})
@@ -109,9 +136,9 @@ export class SqlRunStore implements RunStore {
         stepRecords(snapshot),
         run.tenantId, run.id, expectedVersion, run.status, run.cursor, run.waitingFor, toTimestamp(run.wakeAt), j(run.error), j(run.end),
         run.lease?.owner ?? null, toTimestamp(run.lease?.expiresAt ?? null), run.resumeCount, JSON.stringify(run.consumedEventIds),
-        toTimestamp(run.updatedAt), toTimestamp(run.startedAt), toTimestamp(run.endedAt),
+        toTimestamp(run.updatedAt), toTimestamp(run.startedAt), toTimestamp(run.endedAt), JSON.stringify(run.context),
       ],
-    );
+    ), (written) => written.rows.length > 0);
     const row = updated.rows[0];
     if (row !== undefined) return { ok: true, version: row.version };
     const exists = await this.db.query('SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2', [run.tenantId, run.id]);
@@ -127,9 +154,13 @@ export class SqlRunStore implements RunStore {
       `SELECT to_jsonb(r) AS run FROM runs r
         WHERE r.tenant_id = $1 AND ($2::text IS NULL OR r.profile_id = $2) AND ($3::text IS NULL OR r.playbook_id = $3)
           AND ($4::text[] IS NULL OR r.status = ANY($4::text[]))
+          AND ($6::timestamptz IS NULL OR (r.created_at, r.id) > ($6::timestamptz, $7::text))
         ORDER BY r.created_at, r.id
         LIMIT $5`,
-      [tenantId, filter.profileId ?? null, filter.playbookId ?? null, filter.statuses === undefined ? null : [...filter.statuses], filter.limit ?? null],
+      [
+        tenantId, filter.profileId ?? null, filter.playbookId ?? null, filter.statuses === undefined ? null : [...filter.statuses], filter.limit ?? null,
+        toTimestamp(filter.after?.createdAt ?? null), filter.after?.id ?? null,
+      ],
     );
     return r.rows.map((row) => runFromJson(row.run));
   }

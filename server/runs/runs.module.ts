@@ -35,8 +35,6 @@ export interface RunsModuleOptions {
   readonly engine?: Partial<EngineOptions>;
   /** How often a worker looks for stuck runs (default 30 s); 0 disables the sweep. */
   readonly stuckSweepIntervalMs?: number;
-  /** Delay before an immediate wake-up is delivered, so it sees the commit that scheduled it (default 100 ms). */
-  readonly wakeSettleMs?: number;
   /** How overdue a run's wake-up or lease must be before the sweep re-arms it (default 30 s). */
   readonly stuckGraceMs?: number;
 }
@@ -61,7 +59,6 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
       actions: options.wrapActions === undefined ? base : options.wrapActions(base),
       decider,
       ...(options.engine === undefined ? {} : { engine: options.engine }),
-      ...(options.wakeSettleMs === undefined ? {} : { wakeSettleMs: options.wakeSettleMs }),
     });
     ctx.services.provide(RUNS_SERVICE, service);
     const api = Router();

@@ -12,7 +12,7 @@ import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { Logger } from '../observability/logger';
 import { newId } from '../security/ids';
-import { findStuckRuns, insertWake, OutboxScheduler } from './outbox-scheduler.adapter';
+import { findStuckRuns, OutboxScheduler, rearmWake } from './outbox-scheduler.adapter';
 import { SqlPlaybookStore } from './playbook.repository';
 import { SqlRunStore } from './run.repository';
 
@@ -24,19 +24,11 @@ export interface RunsServiceDeps {
   readonly decider: Decider;
   readonly engine?: Partial<EngineOptions>;
   readonly now?: () => number;
-  /** See OutboxScheduler: delay before an immediate wake-up is delivered (default 100 ms). */
-  readonly wakeSettleMs?: number;
 }
 
 /** A busy run (another invocation holds its lease) is retried this many times, shortly, before relying on the lease-expiry wake-up. */
 const BUSY_RETRIES = 5;
 const BUSY_RETRY_MS = 250;
-/**
- * startRun schedules the first wake-up before it inserts the run, so a prompt delivery may not find
- * the run yet: look again a few times before concluding it was never created (a crash in between).
- */
-const NOT_FOUND_RETRIES = 3;
-const NOT_FOUND_RETRY_MS = 200;
 
 /** Everything the runs module needs at run time: the engine's dependencies on SQL and the outbox. */
 export class RunsService {
@@ -46,9 +38,9 @@ export class RunsService {
   constructor(private readonly options: RunsServiceDeps) {
     const now = options.now ?? Date.now;
     this.deps = {
-      runs: new SqlRunStore(options.db),
+      runs: new SqlRunStore(options.db, options.work),
       playbooks: new SqlPlaybookStore(options.db),
-      scheduler: new OutboxScheduler(options.db, options.work, now, options.wakeSettleMs),
+      scheduler: new OutboxScheduler(options.db, options.work),
       actions: options.actions,
       decider: options.decider,
       clock: { now },
@@ -83,9 +75,6 @@ export class RunsService {
     if (result.outcome === 'busy' && job.attempt <= BUSY_RETRIES) {
       throw new RetryLaterError(`run ${runId} is held by another invocation`, BUSY_RETRY_MS * job.attempt);
     }
-    if (result.outcome === 'not_found' && job.attempt <= NOT_FOUND_RETRIES) {
-      throw new RetryLaterError(`run ${runId} does not exist (yet)`, NOT_FOUND_RETRY_MS * job.attempt);
-    }
   };
 
   /**
@@ -101,7 +90,7 @@ export class RunsService {
       const stuck = await findStuckRuns(tx, now, graceMs, limit);
       const armed = [];
       for (const { tenantId, runId } of stuck) {
-        const ref = await insertWake(tx, tenantId, runId, now, 'stuck-run sweep');
+        const ref = await rearmWake(tx, this.options.work, { tenantId, runId, at: now, reason: 'stuck-run sweep' });
         if (ref !== undefined) armed.push(ref);
       }
       return armed;

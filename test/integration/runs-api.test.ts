@@ -196,7 +196,13 @@ for (const { mode, needs } of modes) {
       }
       const done = await waitForRun(api, run.id, (r) => r.status === 'completed', 'the renewal run to complete');
       expect(done.steps.map((s) => s.stepId)).toEqual(['flag-at-risk', 'big-account', 'owner-task', 'business-hours', 'outreach', 'csm-ticket']);
-      expect(done.steps.find((s) => s.stepId === 'outreach')?.output).toEqual({ decisionId: 'none:decisioning-not-installed', action: null, executed: false, result: null });
+      expect(done.steps.find((s) => s.stepId === 'outreach')?.output).toEqual({
+        decisionId: 'none:decisioning-not-installed',
+        action: null,
+        reason: 'decisioning is not installed for this service, so no action was proposed',
+        executed: false,
+        result: null,
+      });
       expect(done.steps.find((s) => s.stepId === 'flag-at-risk')?.input).toEqual({ properties: { baton_renewal_risk: 'high', baton_renewal_arr: 80000 } });
     });
 

@@ -8,13 +8,15 @@ import { LogActionPort } from '../../server/runs/log-action.adapter';
 import { backends, describeWith, type TestDb } from '../support/services';
 import { pendingRun } from '../support/runs-fixtures';
 
-/** Records what the scheduler rings, instead of delivering it. */
+/** Records what the scheduler rings, instead of delivering it; optionally looks at the database when rung. */
 class RecordingDispatcher implements Dispatcher {
   readonly name = 'in-process' as const;
   readonly rung: JobRef[] = [];
+  onNotify: ((refs: readonly JobRef[]) => Promise<void>) | undefined;
   async start(): Promise<void> {}
   async notify(refs: readonly JobRef[]): Promise<void> {
     this.rung.push(...refs);
+    await this.onNotify?.(refs);
   }
   async ping(): Promise<void> {}
   async depth(): Promise<number> {
@@ -35,7 +37,7 @@ for (const backend of backends) {
       t = await backend.open();
       await t.db.query(`INSERT INTO tenants (id, name) VALUES ('t', 't')`);
       dispatcher = new RecordingDispatcher();
-      scheduler = new OutboxScheduler(t.db, new WorkQueue(t.db, dispatcher), () => 1_000, 100);
+      scheduler = new OutboxScheduler(t.db, new WorkQueue(t.db, dispatcher));
     });
     afterAll(async () => t.cleanup());
 
@@ -54,10 +56,46 @@ for (const backend of backends) {
       expect((await rows('run_w')).map((r) => r.status)).toEqual(['done', 'done', 'pending']);
     });
 
-    it('rings the dispatcher no earlier than the settle delay for immediate wake-ups', async () => {
+    it('records a wake-up in the same transaction as the create or commit, and rings only after COMMIT', async () => {
+      const store = new SqlRunStore(t.db, new WorkQueue(t.db, dispatcher));
       dispatcher.rung.length = 0;
-      await scheduler.wakeAt({ tenantId: 't', runId: 'run_now', at: 500, reason: 'start' });
-      expect(dispatcher.rung.map((r) => r.dueAt.getTime())).toEqual([1_100]);
+      // When the dispatcher is rung, the state the wake-up is for must already be visible to anyone.
+      const seenAtRing: { version: number | undefined; rows: number }[] = [];
+      dispatcher.onNotify = async () => {
+        const stored = await new SqlRunStore(t.db).load('t', 'run_tx');
+        seenAtRing.push({ version: stored?.run.version, rows: (await rows('run_tx')).length });
+      };
+      const at = Date.now();
+      const created = await store.create(pendingRun('t', 'run_tx', 'key_tx'), { tenantId: 't', runId: 'run_tx', at, reason: 'start' });
+      expect(created.created).toBe(true);
+      const loaded = await store.load('t', 'run_tx');
+      if (loaded === null) throw new Error('run_tx missing');
+      loaded.run.status = 'running';
+      expect(await store.commit(loaded, 1, { tenantId: 't', runId: 'run_tx', at: at + 60_000, reason: 'wait' })).toEqual({ ok: true, version: 2 });
+      expect(seenAtRing).toEqual([{ version: 1, rows: 1 }, { version: 2, rows: 2 }]);
+      const due = (await t.db.query<{ due_at: Date; payload: { reason: string } }>(`SELECT due_at, payload FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' = 'run_tx' ORDER BY due_at`)).rows;
+      expect(due.map((r) => [new Date(r.due_at).getTime(), r.payload.reason])).toEqual([[at, 'start'], [at + 60_000, 'wait']]);
+
+      // A commit that loses its race writes nothing, so it records no wake-up and rings nothing.
+      dispatcher.rung.length = 0;
+      expect(await store.commit(loaded, 1, { tenantId: 't', runId: 'run_tx', at: at + 1, reason: 'stale' })).toEqual({ ok: false, reason: 'version_conflict' });
+      // A start that finds the concurrency slot taken does not record a wake-up either.
+      const second = await store.create(pendingRun('t', 'run_tx2', 'key_tx'), { tenantId: 't', runId: 'run_tx2', at, reason: 'start' });
+      expect(second).toMatchObject({ created: false, snapshot: { run: { id: 'run_tx' } } });
+      expect(dispatcher.rung).toEqual([]);
+      expect(await rows('run_tx')).toHaveLength(2);
+      expect(await rows('run_tx2')).toHaveLength(0);
+      dispatcher.onNotify = undefined;
+    });
+
+    it('rolls the write back when its wake-up cannot be recorded (one transaction)', async () => {
+      const store = new SqlRunStore(t.db, new WorkQueue(t.db, dispatcher));
+      dispatcher.rung.length = 0;
+      // The run row is written first; recording the (invalid) wake-up then fails inside the same transaction.
+      await expect(store.create(pendingRun('t', 'run_rollback', null), { tenantId: 't', runId: 'run_rollback', at: Number.NaN, reason: 'start' })).rejects.toThrow();
+      expect(await store.load('t', 'run_rollback')).toBeNull();
+      expect(await rows('run_rollback')).toHaveLength(0);
+      expect(dispatcher.rung).toEqual([]);
     });
 
     it('finds runs nobody will advance and re-arms them once', async () => {

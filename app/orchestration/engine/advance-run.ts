@@ -1,4 +1,5 @@
 import type { Playbook } from '../playbook/playbook.schema';
+import type { WakeRequest } from '../ports';
 import type { Run, RunSnapshot } from '../runs/run.types';
 import type { Wake } from './attempts';
 import { applyActionResult, applyDecision } from './call-outcomes';
@@ -19,6 +20,10 @@ export async function loadPinnedPlaybook(deps: EngineDeps, run: Run): Promise<Pl
   return stored.playbook;
 }
 
+/** The port-level wake-up for an engine `Wake` (undefined when there is none). */
+export const wakeRequest = (tenantId: string, runId: string, wake: Wake | null): WakeRequest | undefined =>
+  wake === null ? undefined : { tenantId, runId, at: wake.at, reason: wake.reason };
+
 const outcomeOf = (run: Run): AdvanceOutcome =>
   run.status === 'completed' || run.status === 'exited' || run.status === 'cancelled' || run.status === 'failed' ? run.status : 'idle';
 
@@ -27,7 +32,8 @@ const outcomeOf = (run: Run): AdvanceOutcome =>
  * start or resume). Safe to call any number of times, concurrently, and after a crash at any line:
  * - a lease gives one invocation the run at a time; others back off until it expires;
  * - every change is an optimistic-concurrency commit; a lost race reloads and re-plans;
- * - wake-ups are scheduled before the commit that needs them;
+ * - a wake-up a change needs is recorded atomically with that change (never before it is durable);
+ *   only re-arms for already-committed state (busy, early delivery) go to the Scheduler directly;
  * - port calls carry idempotency keys, so re-executing a call after a crash has no second effect.
  * Throws only for bugs, store failures and crashes; the dispatcher retries the invocation.
  */
@@ -49,14 +55,19 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
     return true;
   };
 
-  /** Schedules the wake-up (first), then commits. Returns false on a lost race. */
+  /**
+   * Commits `next` with the wake-up it needs, atomically (RunStore contract item 6): the wake-up is
+   * recorded in the commit's transaction and delivered only once the state it wakes for is durable.
+   * Returns false on a lost race (then nothing, not even the wake-up, was recorded).
+   */
   const commit = async (next: RunSnapshot, wake: Wake | null, release: boolean): Promise<boolean> => {
     if (release) {
       next.run.lease = null;
       next.run.wakeAt = wake?.at ?? null;
+    } else if (wake !== null) {
+      next.run.wakeAt = wake.at;
     }
-    if (wake !== null) await deps.scheduler.wakeAt({ tenantId, runId, at: wake.at, reason: wake.reason });
-    const result = await deps.runs.commit(next, snapshot.run.version);
+    const result = await deps.runs.commit(next, snapshot.run.version, wakeRequest(tenantId, runId, wake));
     if (!result.ok) return false;
     next.run.version = result.version;
     snapshot = next;

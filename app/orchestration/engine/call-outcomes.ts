@@ -4,7 +4,7 @@ import type { Playbook } from '../playbook/playbook.schema';
 import type { ActionResult, DecideResult } from '../ports';
 import type { RunSnapshot, StepExecution } from '../runs/run.types';
 import { completeAttempt, failAttempt, policyFor } from './attempts';
-import { completeDecideWithoutAction } from './instant-steps';
+import { completeDecideWithoutAction, decisionOutput } from './instant-steps';
 import type { Plan } from './plan.types';
 import { cloneSnapshot, currentExecution } from './snapshot-ops';
 
@@ -27,10 +27,7 @@ export function applyActionResult(snapshot: RunSnapshot, playbook: Playbook, ste
   const next = cloneSnapshot(snapshot);
   const exec = currentExecution(next);
   if (result.ok) {
-    const output =
-      step.kind === 'decide'
-        ? { decisionId: exec.decision?.['decisionId'] ?? null, action: exec.decision?.['action'] ?? null, executed: true, result: result.output }
-        : result.output;
+    const output = step.kind === 'decide' ? decisionOutput(exec.decision ?? {}, true, result.output) : result.output;
     completeAttempt(next, playbook, exec, output, nextStepId(playbook, stepId), now);
     return { kind: 'commit', next, wake: null, release: false };
   }
@@ -44,7 +41,12 @@ export function applyDecision(snapshot: RunSnapshot, playbook: Playbook, stepId:
   if (step?.kind !== 'decide') throw new Error(`step "${stepId}" is not a decide step`);
   const next = cloneSnapshot(snapshot);
   const exec = currentExecution(next);
-  const decision = toJson({ decisionId: result.decisionId, action: result.action }) as JsonObject;
+  const decision = toJson({
+    decisionId: result.decisionId,
+    action: result.action,
+    reason: result.reason ?? null,
+    ...(result.explanation === undefined ? {} : { explanation: result.explanation }),
+  }) as JsonObject;
   exec.decision = decision;
   exec.updatedAt = now;
   if (result.action === null || result.action.channel === 'none') {

@@ -1,5 +1,5 @@
 import { ENGINE_ERROR_CODES } from '../errors';
-import type { JsonObject } from '../json';
+import type { JsonObject, JsonValue } from '../json';
 import { evaluateCondition } from '../playbook/expression';
 import { nextStepId } from '../playbook/playbook.graph';
 import type { BranchStep, DecideStep, ExitStep, Playbook } from '../playbook/playbook.schema';
@@ -47,10 +47,25 @@ export function planExit(snapshot: RunSnapshot, step: ExitStep, now: number): Pl
   return { kind: 'commit', next, wake: null, release: false };
 }
 
+/**
+ * A decide step's output (`steps.<id>.output`): the decision (id, action, the decider's reason and
+ * explanation when given), whether its action was executed, and that action's result.
+ */
+export function decisionOutput(decision: JsonObject, executed: boolean, result: JsonValue): JsonObject {
+  return {
+    decisionId: decision['decisionId'] ?? null,
+    action: decision['action'] ?? null,
+    reason: decision['reason'] ?? null,
+    ...(decision['explanation'] === undefined ? {} : { explanation: decision['explanation'] }),
+    executed,
+    result,
+  };
+}
+
 /** A decide step whose decider proposed nothing to execute: done, continue at onNoAction (or next). */
 export function completeDecideWithoutAction(snapshot: RunSnapshot, playbook: Playbook, step: DecideStep, exec: StepExecution, now: number): void {
   const decision: JsonObject = exec.decision ?? {};
   const hasAction = decision['action'] !== null && decision['action'] !== undefined;
   const target = hasAction ? nextStepId(playbook, step.id) : (step.onNoAction ?? nextStepId(playbook, step.id));
-  completeAttempt(snapshot, playbook, exec, { decisionId: decision['decisionId'] ?? null, action: decision['action'] ?? null, executed: false, result: null }, target, now);
+  completeAttempt(snapshot, playbook, exec, decisionOutput(decision, false, null), target, now);
 }

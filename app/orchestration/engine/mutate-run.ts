@@ -1,7 +1,7 @@
 import type { Playbook } from '../playbook/playbook.schema';
 import type { RunSnapshot } from '../runs/run.types';
 import type { Wake } from './attempts';
-import { loadPinnedPlaybook } from './advance-run';
+import { loadPinnedPlaybook, wakeRequest } from './advance-run';
 import { engineOptions, RunContentionError, type EngineDeps } from './engine-deps';
 
 export type Mutation<R> =
@@ -11,7 +11,8 @@ export type Mutation<R> =
 /**
  * Read-modify-write of one run outside an advance invocation (events, approvals, resume, cancel).
  * `mutate` is pure and re-run after every lost optimistic-concurrency race. A needed wake-up is
- * scheduled before the commit. Returns null if the run does not exist.
+ * recorded atomically with the commit (delivered only once it is durable). Returns null if the run
+ * does not exist.
  */
 export async function mutateRun<R>(
   deps: EngineDeps,
@@ -27,11 +28,8 @@ export async function mutateRun<R>(
     playbook ??= await loadPinnedPlaybook(deps, snapshot.run);
     const mutation = mutate(snapshot, playbook, deps.clock.now());
     if (mutation.kind === 'skip') return { result: mutation.result, snapshot };
-    if (mutation.wake !== null) {
-      await deps.scheduler.wakeAt({ tenantId, runId, at: mutation.wake.at, reason: mutation.wake.reason });
-      mutation.next.run.wakeAt = mutation.wake.at;
-    }
-    const committed = await deps.runs.commit(mutation.next, snapshot.run.version);
+    if (mutation.wake !== null) mutation.next.run.wakeAt = mutation.wake.at;
+    const committed = await deps.runs.commit(mutation.next, snapshot.run.version, wakeRequest(tenantId, runId, mutation.wake));
     if (committed.ok) {
       mutation.next.run.version = committed.version;
       return { result: mutation.result, snapshot: mutation.next };

@@ -43,8 +43,8 @@ async function choosePlaybook(deps: EngineDeps, input: StartRunInput): Promise<S
 /**
  * Starts a run pinned to a published playbook version, or returns the profile's active run of that
  * playbook (one_per_profile, Temporal's "UseExisting" conflict policy). The first advance is
- * scheduled before the run is created, so a crash in between leaves only a harmless wake-up for a
- * run that does not exist.
+ * recorded in the same transaction that creates the run, so it is delivered only once the run exists
+ * (and not at all when an active run already held the slot).
  */
 export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<StartRunResult> {
   const chosen = await choosePlaybook(deps, input);
@@ -89,7 +89,6 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
     endedAt: null,
   };
   const snapshot: RunSnapshot = { run, steps: [newExecution(playbook, first.id, now)] };
-  await deps.scheduler.wakeAt({ tenantId, runId: run.id, at: now, reason: 'start' });
-  const created = await deps.runs.create(snapshot);
+  const created = await deps.runs.create(snapshot, { tenantId, runId: run.id, at: now, reason: 'start' });
   return { ok: true, created: created.created, snapshot: created.snapshot };
 }

@@ -1,4 +1,4 @@
-import type { CommitResult, CreateRunResult, RunListFilter, RunStore } from '../ports';
+import type { CommitResult, CreateRunResult, RunListFilter, RunStore, Scheduler, WakeRequest } from '../ports';
 import { isRunActive, type Run, type RunSnapshot } from '../runs/run.types';
 
 const key = (tenantId: string, runId: string) => `${tenantId}\u0000${runId}`;
@@ -6,14 +6,24 @@ const copy = <T>(value: T): T => structuredClone(value);
 
 /**
  * In-memory RunStore honouring the same contract as the SQL adapter (see ports.ts): atomic
- * concurrency-key check on create, compare-and-set on version, tenant isolation, copies in and out.
+ * concurrency-key check on create, compare-and-set on version, tenant isolation, copies in and out,
+ * and wake-ups handed to `wakes` only after the write they travel with has been applied.
  */
 export class MemoryRunStore implements RunStore {
   private readonly rows = new Map<string, RunSnapshot>();
   /** Number of commits refused for a stale version (for tests). */
   conflicts = 0;
 
-  async create(snapshot: RunSnapshot): Promise<CreateRunResult> {
+  /** @param wakes Receives the wake-ups recorded with creates and commits (after the write). */
+  constructor(private readonly wakes?: Scheduler) {}
+
+  private async deliverAfterWrite(wake: WakeRequest | undefined): Promise<void> {
+    if (wake === undefined) return;
+    if (this.wakes === undefined) throw new Error('MemoryRunStore was given a wake-up but has no scheduler to hand it to');
+    await this.wakes.wakeAt(wake);
+  }
+
+  async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
     const { run } = snapshot;
     if (run.concurrencyKey !== null) {
       for (const stored of this.rows.values()) {
@@ -27,6 +37,7 @@ export class MemoryRunStore implements RunStore {
     const stored = copy(snapshot);
     stored.run.version = 1;
     this.rows.set(key(run.tenantId, run.id), stored);
+    await this.deliverAfterWrite(wake);
     return { created: true, snapshot: copy(stored) };
   }
 
@@ -35,7 +46,7 @@ export class MemoryRunStore implements RunStore {
     return stored === undefined ? null : copy(stored);
   }
 
-  async commit(snapshot: RunSnapshot, expectedVersion: number): Promise<CommitResult> {
+  async commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest): Promise<CommitResult> {
     const k = key(snapshot.run.tenantId, snapshot.run.id);
     const stored = this.rows.get(k);
     if (stored === undefined) return { ok: false, reason: 'not_found' };
@@ -53,6 +64,7 @@ export class MemoryRunStore implements RunStore {
       else steps.push(exec);
     }
     this.rows.set(k, { run: next.run, steps });
+    await this.deliverAfterWrite(wake);
     return { ok: true, version: next.run.version };
   }
 
@@ -66,7 +78,8 @@ export class MemoryRunStore implements RunStore {
       (r) =>
         (filter.profileId === undefined || r.profileId === filter.profileId) &&
         (filter.playbookId === undefined || r.playbookId === filter.playbookId) &&
-        (filter.statuses === undefined || filter.statuses.includes(r.status)),
+        (filter.statuses === undefined || filter.statuses.includes(r.status)) &&
+        (filter.after === undefined || r.createdAt > filter.after.createdAt || (r.createdAt === filter.after.createdAt && r.id > filter.after.id)),
     );
     return filter.limit === undefined ? matches : matches.slice(0, filter.limit);
   }
@@ -80,7 +93,7 @@ export class MemoryRunStore implements RunStore {
     return [...this.rows.values()]
       .map((s) => s.run)
       .filter((r) => r.tenantId === tenantId && predicate(r))
-      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map(copy);
   }
 }

@@ -10,7 +10,14 @@ export class ScriptedDecider implements Decider {
   private readonly byKey = new Map<string, DecideResult>();
   private counter = 0;
 
-  constructor(private readonly choose: (profileId: string, context: JsonObject) => DecidedAction | null) {}
+  /**
+   * @param choose The action for a profile and context (null: no action).
+   * @param explain Optional reason / explanation to return with each decision.
+   */
+  constructor(
+    private readonly choose: (profileId: string, context: JsonObject) => DecidedAction | null,
+    private readonly explain?: (profileId: string, context: JsonObject, action: DecidedAction | null) => Pick<DecideResult, 'reason' | 'explanation'>,
+  ) {}
 
   async decide(profileId: string, context: JsonObject, meta: DecideMeta): Promise<DecideResult> {
     this.calls.push({ profileId, context: structuredClone(context), meta });
@@ -18,7 +25,8 @@ export class ScriptedDecider implements Decider {
     const logged = this.byKey.get(k);
     if (logged !== undefined) return logged;
     this.counter += 1;
-    const result: DecideResult = { decisionId: `decision_${this.counter}`, action: this.choose(profileId, context) };
+    const action = this.choose(profileId, context);
+    const result: DecideResult = { decisionId: `decision_${this.counter}`, action, ...this.explain?.(profileId, context, action) };
     this.byKey.set(k, result);
     return result;
   }

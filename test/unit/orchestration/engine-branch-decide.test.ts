@@ -91,8 +91,28 @@ describe('decide steps', () => {
     await publish(world, deciding);
     const { run } = await start(world, 'dec');
     await pump(world);
-    expect(stepOf(await load(world, run.id), 'nba').output).toEqual({ decisionId: 'decision_1', action: null, executed: false, result: null });
+    expect(stepOf(await load(world, run.id), 'nba').output).toEqual({ decisionId: 'decision_1', action: null, reason: null, executed: false, result: null });
     expect(world.actions.calls.map((c) => c.stepId)).toEqual(['nothing']);
+  });
+
+  it("records the decider's reason and explanation on the step, readable by later steps", async () => {
+    const action: DecidedAction = { id: 'email-offer', label: 'Email offer', channel: 'email', params: { templateId: 'offer' } };
+    const explanation = [{ actionId: 'email-offer', eligible: true, score: 0.42 }, { actionId: 'sms-offer', eligible: false, blockedBy: 'consent' }];
+    const world = makeWorld({ decide: () => action, explain: () => ({ reason: 'highest score among eligible actions', explanation }) });
+    await publish(world, {
+      ...deciding,
+      id: 'dec-why',
+      steps: [
+        { id: 'nba', kind: 'decide', next: 'log-why' },
+        { id: 'log-why', kind: 'action', action: { type: 'note', params: { body: '{{steps.nba.output.reason}}' } } },
+      ],
+    });
+    const { run } = await start(world, 'dec-why');
+    await pump(world);
+    const snapshot = await load(world, run.id);
+    expect(stepOf(snapshot, 'nba').output).toMatchObject({ decisionId: 'decision_1', reason: 'highest score among eligible actions', explanation, executed: true });
+    expect(stepOf(snapshot, 'nba').decision).toMatchObject({ reason: 'highest score among eligible actions', explanation });
+    expect(world.actions.callsFor('log-why')[0]?.params).toEqual({ body: 'highest score among eligible actions' });
   });
 
   it('records but does not execute an action on channel "none"', async () => {

@@ -42,14 +42,20 @@ export interface World {
 
 export const defaultDecision = (): DecidedAction => ({ id: 'renewal-offer', label: 'Renewal offer', channel: 'email', params: { templateId: 'renewal-offer' } });
 
-export function makeWorld(options: { decide?: (profileId: string, context: JsonObject) => DecidedAction | null; engine?: Partial<EngineOptions> } = {}): World {
+export function makeWorld(
+  options: {
+    decide?: (profileId: string, context: JsonObject) => DecidedAction | null;
+    explain?: ConstructorParameters<typeof ScriptedDecider>[1];
+    engine?: Partial<EngineOptions>;
+  } = {},
+): World {
   const clock = new ManualClock(T0);
   const ids = new SequentialIds();
-  const runs = new MemoryRunStore();
-  const playbooks = new MemoryPlaybookStore();
   const scheduler = new MemoryScheduler();
+  const runs = new MemoryRunStore(scheduler);
+  const playbooks = new MemoryPlaybookStore();
   const actions = new CountingActionPort();
-  const decider = new ScriptedDecider(options.decide ?? defaultDecision);
+  const decider = new ScriptedDecider(options.decide ?? defaultDecision, options.explain);
   const deps: EngineDeps = { runs, playbooks, scheduler, actions, decider, clock, ids, ...(options.engine ? { options: options.engine } : {}) };
   return { clock, ids, runs, playbooks, scheduler, actions, decider, deps };
 }
