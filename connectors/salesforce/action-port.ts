@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import {
+  authError,
+  permanentError,
+  rateLimited,
+  type ActionPort,
+  type ActionRequest,
+  type ActionResult,
+  type JsonObject,
+  type JsonValue,
+  type PortError,
+} from '../../app/orchestration';
+import { ApiBudgetError, type SalesforceClient } from './client';
+import { itemPortError, toPortError } from './errors';
+import { apiName, mapProperties, TASK_KEY_FIELD } from './fields';
+import { objectOfId, SALESFORCE_ID } from './version';
+
+/** A Salesforce record Baton has seen for a profile (from change events and outbound messages). */
+export interface LinkedRecord {
+  readonly recordId: string;
+  readonly objectType: string;
+}
+
+/**
+ * Effects whose vendor call cannot be made retry-safe (emailSimple, Flows) are recorded here: `start`
+ * before the call, `finish` after success, `clear` when Salesforce refused (nothing happened). A key
+ * left `started` means the outcome is unknown, and Baton does not send a second email.
+ */
+export interface EffectLedger {
+  get(tenantId: string, key: string): Promise<{ readonly status: 'started' | 'done'; readonly output: JsonValue | null } | undefined>;
+  start(tenantId: string, key: string, kind: string): Promise<void>;
+  finish(tenantId: string, key: string, output: JsonValue): Promise<void>;
+  clear(tenantId: string, key: string): Promise<void>;
+}
+
+export interface SalesforceActionDeps {
+  /** The tenant's org client, or null when the tenant has no active Salesforce connection. */
+  clientFor(tenantId: string): Promise<SalesforceClient | null>;
+  records(tenantId: string, profileId: string, orgId: string): Promise<readonly LinkedRecord[]>;
+  readonly ledger: EffectLedger;
+  /** Wait after REQUEST_LIMIT_EXCEEDED (the header has no Retry-After). */
+  readonly rateLimitRetryMs: number;
+  readonly namespace?: string;
+}
+
+const PRIORITY: Readonly<Record<string, string>> = { high: 'High', normal: 'Normal', medium: 'Normal', low: 'Low' };
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/** The Task external id for an idempotency key: the same step attempt always upserts the same Task. */
+export const taskKeyOf = (idempotencyKey: string): string => `bt-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
+
+function dueDate(params: JsonObject, now: Date): string | undefined {
+  const given = str(params['dueDate']);
+  if (given !== undefined && /^\d{4}-\d{2}-\d{2}/.test(given)) return given.slice(0, 10);
+  const days = params['dueInDays'];
+  if (typeof days === 'number' && Number.isFinite(days)) return new Date(now.getTime() + Math.round(days) * 86_400_000).toISOString().slice(0, 10);
+  return undefined;
+}
+
+/**
+ * Salesforce write-back for the run engine: `task` (Task upserted by Baton_Key__c, so a retried step
+ * never creates a second Task), `crm_update` (fields on the person's Contact/Lead records through
+ * sObject Collections), `email` (the emailSimple standard action) and `workflow_enrollment` (an
+ * autolaunched Flow by REST). Failures come back classified; the engine does the retrying.
+ */
+export class SalesforceActionPort implements ActionPort {
+  constructor(private readonly deps: SalesforceActionDeps) {}
+
+  async execute(request: ActionRequest): Promise<ActionResult> {
+    const client = await this.deps.clientFor(request.tenantId);
+    if (client === null) return { ok: false, error: authError('salesforce.not_connected', 'this tenant has no active Salesforce connection; install Baton in Salesforce again') };
+    try {
+      switch (request.kind) {
+        case 'task':
+          return await this.task(client, request);
+        case 'crm_update':
+          return await this.crmUpdate(client, request);
+        case 'email':
+          return await this.once(request, () => this.email(client, request));
+        case 'workflow_enrollment':
+          return await this.once(request, () => this.flow(client, request));
+        default:
+          return { ok: false, error: permanentError('salesforce.unsupported_action', `Salesforce does not handle "${request.kind}" actions`) };
+      }
+    } catch (err) {
+      return { ok: false, error: this.errorOf(err) };
+    }
+  }
+
+  private errorOf(err: unknown): PortError {
+    if (err instanceof ApiBudgetError) return rateLimited(err.retryAfterMs, err.message);
+    return toPortError(err, this.deps.rateLimitRetryMs);
+  }
+
+  private async person(client: SalesforceClient, request: ActionRequest): Promise<{ who: LinkedRecord | undefined; what: LinkedRecord | undefined }> {
+    const explicit = str(request.params['recordId']);
+    const records = explicit !== undefined && SALESFORCE_ID.test(explicit)
+      ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
+      : await this.deps.records(request.tenantId, request.profileId, client.orgId);
+    return {
+      who: records.find((r) => r.objectType === 'Contact') ?? records.find((r) => r.objectType === 'Lead'),
+      what: records.find((r) => r.objectType === 'Opportunity' || r.objectType === 'Case' || r.objectType === 'Account'),
+    };
+  }
+
+  private async task(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
+    const p = request.params;
+    const { who, what } = await this.person(client, request);
+    const whoId = str(p['whoId']) ?? who?.recordId;
+    const whatId = str(p['whatId']) ?? (who?.objectType === 'Lead' ? undefined : what?.recordId);
+    if (whoId === undefined && whatId === undefined) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact, Lead or related record is known for this person, so the Task has nothing to attach to') };
+    const priority = PRIORITY[String(p['priority'] ?? 'normal').toLowerCase()];
+    if (priority === undefined) return { ok: false, error: permanentError('salesforce.bad_priority', `priority must be high, normal or low, not "${String(p['priority'])}"`) };
+    const due = dueDate(p, new Date());
+    const fields: Record<string, unknown> = {
+      Subject: String(p['subject']).slice(0, 255),
+      Status: 'Not Started',
+      Priority: priority,
+      ...(whoId === undefined ? {} : { WhoId: whoId }),
+      ...(whatId === undefined ? {} : { WhatId: whatId }),
+      ...(str(p['description'] ?? p['body']) === undefined ? {} : { Description: String(p['description'] ?? p['body']).slice(0, 32_000) }),
+      ...(due === undefined ? {} : { ActivityDate: due }),
+    };
+    const key = taskKeyOf(request.idempotencyKey);
+    const res = await client.upsert('Task', apiName(TASK_KEY_FIELD, this.deps.namespace), key, fields);
+    return { ok: true, output: { channel: 'salesforce', taskId: res.id, taskKey: key, created: res.created } };
+  }
+
+  private async crmUpdate(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
+    const props = request.params['properties'];
+    if (props === null || typeof props !== 'object' || Array.isArray(props)) return { ok: false, error: permanentError('salesforce.bad_properties', 'properties must be an object of field names to values') };
+    const { fields, unknown } = mapProperties(props, this.deps.namespace);
+    if (unknown.length > 0) return { ok: false, error: permanentError('salesforce.unknown_fields', `Salesforce has no Baton mapping for: ${unknown.join(', ')} (use stage, nextAction, hotness, reason or a field API name ending in __c)`) };
+    const explicit = str(request.params['recordId']);
+    const targets = explicit !== undefined
+      ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? '' }]
+      : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter((r) => r.objectType === 'Contact' || r.objectType === 'Lead');
+    if (targets.length === 0) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person') };
+    const results = await client.updateRecords(targets.slice(0, 200).map((t) => ({ type: t.objectType, id: t.recordId, fields })));
+    const failed = results.find((r) => !r.success);
+    if (failed !== undefined) return { ok: false, error: itemPortError(failed.errors, this.deps.rateLimitRetryMs) };
+    return { ok: true, output: { channel: 'salesforce', updated: targets.map((t) => t.recordId) } };
+  }
+
+  private async email(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
+    const p = request.params;
+    const { who } = await this.person(client, request);
+    const to = str(p['to']);
+    if (who === undefined && to === undefined) return { ok: false, error: permanentError('salesforce.no_recipient', 'no Salesforce Contact or Lead (or "to" address) for this person') };
+    const template = str(p['templateId']) ?? '';
+    const isTemplateId = /^00X[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(template);
+    const input: Record<string, unknown> = {
+      ...(who === undefined ? {} : { recipientId: who.recordId, relatedRecordId: who.recordId }),
+      ...(to === undefined ? {} : { emailAddresses: to }),
+      ...(isTemplateId ? { emailTemplateId: template } : { emailSubject: str(p['subject']) ?? template, emailBody: str(p['body']) ?? '' }),
+      senderType: str(p['senderAddress']) === undefined ? 'CurrentUser' : 'OrgWideEmailAddress',
+      ...(str(p['senderAddress']) === undefined ? {} : { senderAddress: str(p['senderAddress']) }),
+      logEmailOnSend: true,
+    };
+    if (!isTemplateId && input['emailBody'] === '') return { ok: false, error: permanentError('salesforce.empty_email', `"${template}" is not a Salesforce email template id (00X...) and the step gives no body`) };
+    const [result] = await client.emailSimple([input]);
+    if (result === undefined || !result.isSuccess) return { ok: false, error: itemPortError(result?.errors, this.deps.rateLimitRetryMs) };
+    return { ok: true, output: { channel: 'salesforce', action: 'emailSimple', recipientId: who?.recordId ?? null } };
+  }
+
+  private async flow(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
+    const name = String(request.params['workflowId']);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) return { ok: false, error: permanentError('salesforce.bad_flow_name', `"${name}" is not a Flow API name`) };
+    const { who, what } = await this.person(client, request);
+    const extra = request.params['inputs'];
+    const input = { ...(who === undefined && what === undefined ? {} : { recordId: (who ?? what)?.recordId }), ...(extra !== null && typeof extra === 'object' && !Array.isArray(extra) ? extra : {}) };
+    const [result] = await client.launchFlow(name, [input]);
+    if (result === undefined || !result.isSuccess) return { ok: false, error: itemPortError(result?.errors, this.deps.rateLimitRetryMs) };
+    return { ok: true, output: { channel: 'salesforce', flow: name, status: String(result.outputValues?.['Flow__InterviewStatus'] ?? 'Started') } };
+  }
+
+  /** At-most-once for effects Salesforce cannot deduplicate (see EffectLedger). */
+  private async once(request: ActionRequest, act: () => Promise<ActionResult>): Promise<ActionResult> {
+    const { ledger } = this.deps;
+    const prior = await ledger.get(request.tenantId, request.idempotencyKey);
+    if (prior?.status === 'done') return { ok: true, output: prior.output ?? null };
+    if (prior?.status === 'started') {
+      return { ok: false, error: permanentError('salesforce.outcome_unknown', `an earlier attempt of this ${request.kind} step may have reached Salesforce (the call did not answer); Baton does not send it twice. Check the record's activity, then resume or cancel the run`) };
+    }
+    await ledger.start(request.tenantId, request.idempotencyKey, request.kind);
+    let result: ActionResult;
+    try {
+      result = await act();
+    } catch (err) {
+      const error = this.errorOf(err);
+      // Refusals prove nothing was sent; network errors and 5xx leave the key "started" (unknown outcome).
+      if (error.category !== 'transient') await ledger.clear(request.tenantId, request.idempotencyKey);
+      return { ok: false, error };
+    }
+    if (result.ok) await ledger.finish(request.tenantId, request.idempotencyKey, result.output);
+    else await ledger.clear(request.tenantId, request.idempotencyKey);
+    return result;
+  }
+}

@@ -1,0 +1,163 @@
+import { Connection } from 'jsforce';
+import type { ApiUsageTracker } from './limits';
+import { refreshTokens, type SalesforceApp } from './oauth';
+import { BATON_CLIENT_TAG, SALESFORCE_API_VERSION } from './version';
+
+export interface SalesforceTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly instanceUrl: string;
+}
+
+/**
+ * Where tokens live (encrypted, in the connections table). `renew` is called when Salesforce answers 401:
+ * it must serialise refreshes across processes and persist the rotated refresh token atomically; if
+ * another process already rotated (the stored access token differs from `staleAccessToken`) it returns
+ * the stored tokens without a second refresh, which would revoke the whole token family.
+ */
+export interface TokenKeeper {
+  renew(staleAccessToken: string, refresh: (refreshToken: string) => Promise<SalesforceTokens>): Promise<SalesforceTokens>;
+}
+
+/** Thrown before a call when Baton is holding back to leave the org's API allocation to its owner. */
+export class ApiBudgetError extends Error {
+  readonly errorCode = 'REQUEST_LIMIT_EXCEEDED';
+  constructor(readonly retryAfterMs: number, used: number, limit: number) {
+    super(`Baton pauses Salesforce calls near the org's daily API limit (${used}/${limit} used)`);
+    this.name = 'REQUEST_LIMIT_EXCEEDED';
+  }
+}
+
+export interface ClientOptions {
+  readonly app: Omit<SalesforceApp, 'redirectUri'>;
+  readonly orgId: string;
+  readonly tokens: SalesforceTokens;
+  readonly keeper: TokenKeeper;
+  readonly usage: ApiUsageTracker;
+}
+
+export interface RecordWrite {
+  readonly type: string;
+  readonly id: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export interface SaveResult {
+  readonly id: string | null;
+  readonly success: boolean;
+  readonly errors: readonly { statusCode?: string; errorCode?: string; message?: string; fields?: string[] }[];
+}
+
+export interface ActionResultItem {
+  readonly actionName: string;
+  readonly isSuccess: boolean;
+  readonly errors: readonly { statusCode?: string; message?: string }[] | null;
+  readonly outputValues: Record<string, unknown> | null;
+}
+
+export interface CompositeSubrequest {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly referenceId: string;
+  readonly body?: unknown;
+}
+
+export interface CompositeResponse {
+  readonly compositeResponse: readonly { body: unknown; httpStatusCode: number; referenceId: string }[];
+}
+
+/**
+ * One org's REST access through jsforce: explicit API version, every call tagged `client=Baton`,
+ * refreshes through the TokenKeeper (rotation persisted), usage read from `Sforce-Limit-Info` after
+ * each call and checked before the next.
+ */
+export class SalesforceClient {
+  readonly conn: Connection;
+
+  constructor(private readonly options: ClientOptions) {
+    const { app, tokens, keeper } = options;
+    this.conn = new Connection({
+      instanceUrl: tokens.instanceUrl,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      loginUrl: app.loginUrl,
+      oauth2: { loginUrl: app.loginUrl, clientId: app.clientId, clientSecret: app.clientSecret },
+      version: SALESFORCE_API_VERSION,
+      callOptions: { client: BATON_CLIENT_TAG },
+      refreshFn: (conn, callback) => {
+        keeper
+          .renew(conn.accessToken ?? '', (refreshToken) => refreshTokens(app, refreshToken))
+          .then((fresh) => {
+            conn.refreshToken = fresh.refreshToken;
+            callback(undefined, fresh.accessToken);
+          })
+          .catch((err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
+      },
+    });
+  }
+
+  get orgId(): string {
+    return this.options.orgId;
+  }
+
+  private async call<T>(fn: () => Promise<T>, essential = false): Promise<T> {
+    if (!essential) {
+      const wait = this.options.usage.throttleMs(this.options.orgId);
+      const u = this.options.usage.get(this.options.orgId);
+      if (wait > 0 && u !== undefined) throw new ApiBudgetError(wait, u.used, u.limit);
+    }
+    try {
+      return await fn();
+    } finally {
+      const usage = this.conn.limitInfo.apiUsage;
+      if (usage !== undefined) this.options.usage.record(this.options.orgId, usage);
+    }
+  }
+
+  /** Field updates for up to 200 records in one sObject Collections call (per-record results). */
+  updateRecords(records: readonly RecordWrite[]): Promise<SaveResult[]> {
+    if (records.length > 200) throw new Error('sObject Collections take at most 200 records per call');
+    const body = { allOrNone: false, records: records.map((r) => ({ attributes: { type: r.type }, Id: r.id, ...r.fields })) };
+    return this.call(() => this.conn.requestPatch<SaveResult[]>('/composite/sobjects', body));
+  }
+
+  /** Upsert by an external-id field: creates once, updates afterwards (retry-safe creation). */
+  upsert(type: string, externalIdField: string, externalId: string, fields: Readonly<Record<string, unknown>>): Promise<{ id: string; created: boolean }> {
+    return this.call(async () => {
+      const res = await this.conn.requestPatch<{ id: string; created?: boolean } | null>(`/sobjects/${type}/${externalIdField}/${encodeURIComponent(externalId)}`, fields);
+      if (res?.id !== undefined) return { id: res.id, created: res.created ?? false };
+      const found = await this.conn.query<{ Id: string }>(`SELECT Id FROM ${type} WHERE ${externalIdField} = '${externalId.replace(/'/g, "\\'")}' LIMIT 1`);
+      const id = found.records[0]?.Id;
+      if (id === undefined) throw new Error(`upsert of ${type} ${externalId} returned no id`);
+      return { id, created: false };
+    });
+  }
+
+  emailSimple(inputs: readonly Record<string, unknown>[]): Promise<ActionResultItem[]> {
+    return this.call(() => this.conn.requestPost<ActionResultItem[]>('/actions/standard/emailSimple', { inputs }));
+  }
+
+  launchFlow(flowApiName: string, inputs: readonly Record<string, unknown>[]): Promise<ActionResultItem[]> {
+    return this.call(() => this.conn.requestPost<ActionResultItem[]>(`/actions/custom/flow/${encodeURIComponent(flowApiName)}`, { inputs }));
+  }
+
+  /** Up to 25 subrequests in one API call. */
+  composite(subrequests: readonly CompositeSubrequest[], allOrNone: boolean): Promise<CompositeResponse> {
+    if (subrequests.length > 25) throw new Error('a Composite request takes at most 25 subrequests');
+    return this.call(() => this.conn.requestPost<CompositeResponse>('/composite', { allOrNone, compositeRequest: subrequests }));
+  }
+
+  query<T extends Record<string, unknown>>(soql: string): Promise<T[]> {
+    return this.call(async () => (await this.conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 })).records);
+  }
+
+  /** Hands the package its per-org signing secret (Apex REST endpoint of the Baton package). */
+  deliverSigningSecret(secret: string): Promise<unknown> {
+    return this.call(() => this.conn.apex.post('/baton/secret/v1', { secret }), true);
+  }
+
+  /** The API path prefix, e.g. `/services/data/v66.0`, for Composite subrequest URLs. */
+  get dataPath(): string {
+    return `/services/data/v${SALESFORCE_API_VERSION}`;
+  }
+}

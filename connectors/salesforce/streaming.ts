@@ -1,0 +1,105 @@
+import { StreamingExtension } from 'jsforce/lib/api/streaming';
+import type { SalesforceClient } from './client';
+import { channelOf, type ChangeEventMessage } from './normalize';
+import type { CdcEntity } from './version';
+
+/** The parts of a Faye client and subscription Baton uses (faye ships no types). */
+interface FayeSubscription {
+  callback(fn: () => void): void;
+  errback(fn: (err: { message?: string } | string) => void): void;
+  cancel(): void;
+}
+interface FayeClient {
+  subscribe(channel: string, onMessage: (message: unknown) => void): FayeSubscription;
+  disconnect(): void;
+}
+
+export interface ChangeStreamHandlers {
+  /** Store the event durably, then persist its replay id. Events of one stream arrive one at a time. */
+  onEvent(entity: CdcEntity, message: ChangeEventMessage): Promise<void>;
+  /** The stored replay id is no longer retained (72 h): the caller re-synchronises by query. */
+  onReplayExpired(entity: CdcEntity): Promise<void>;
+  /** Authentication failed (token revoked or expired) or handling an event failed: restart or stop. */
+  onFailure(reason: string, cause?: unknown): void;
+}
+
+const EXPIRED_REPLAY = /^400::.*replayId/i;
+
+/**
+ * Change Data Capture over the Streaming API (CometD, through jsforce's Faye client) for one org: one
+ * channel per entity, each resumed from its stored replay id via the Replay extension; auth failures
+ * (advice.reconnect = none) reported through the AuthFailure extension. Messages are handled strictly
+ * in order, so a replay id is persisted only after everything before it was stored.
+ */
+export class ChangeStream {
+  private client: FayeClient | undefined;
+  private readonly subscriptions: FayeSubscription[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly sf: SalesforceClient, private readonly positions: ReadonlyMap<CdcEntity, number>, private readonly handlers: ChangeStreamHandlers) {}
+
+  /** Subscribes every entity; resolves with the entities whose subscription succeeded. */
+  async start(): Promise<CdcEntity[]> {
+    const entities = [...this.positions.keys()];
+    const replays = new Map(entities.map((e) => [e, new StreamingExtension.Replay(channelOf(e), this.positions.get(e) ?? -1)]));
+    const auth = new StreamingExtension.AuthFailure((message: unknown) => {
+      const reason = (message as { ext?: { sfdc?: { failureReason?: string } }; error?: string }).ext?.sfdc?.failureReason ?? (message as { error?: string }).error ?? 'authentication failed';
+      this.handlers.onFailure(`streaming authentication failed: ${reason}`);
+    });
+    this.client = this.sf.conn.streaming.createClient([auth, ...replays.values()]) as unknown as FayeClient;
+    const results = await Promise.all(entities.map((entity) => this.subscribe(entity, replays.get(entity))));
+    return entities.filter((_e, i) => results[i] === true);
+  }
+
+  private subscribe(entity: CdcEntity, replay: InstanceType<typeof StreamingExtension.Replay> | undefined): Promise<boolean> {
+    const client = this.client;
+    if (client === undefined) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const sub = client.subscribe(channelOf(entity), (message) => this.enqueue(entity, message as ChangeEventMessage));
+      this.subscriptions.push(sub);
+      sub.callback(() => resolve(true));
+      sub.errback((err) => {
+        const text = typeof err === 'string' ? err : err.message ?? String(err);
+        if (EXPIRED_REPLAY.test(text)) {
+          // Resubscribe for new events first, then fill the gap by query.
+          replay?.setReplay('-1');
+          this.chain = this.chain.then(() => this.handlers.onReplayExpired(entity));
+          this.subscribe(entity, replay).then(resolve, () => resolve(false));
+          return;
+        }
+        this.handlers.onFailure(`subscribing to ${channelOf(entity)} failed: ${text}`);
+        resolve(false);
+      });
+    });
+  }
+
+  private enqueue(entity: CdcEntity, message: ChangeEventMessage): void {
+    this.chain = this.chain.then(async () => {
+      if (this.stopped) return;
+      try {
+        await this.handlers.onEvent(entity, message);
+      } catch (err) {
+        // Not stored: stop here so the replay id stays before this event, and let the owner restart.
+        this.stopped = true;
+        this.handlers.onFailure(`storing a ${entity} change event failed`, err);
+      }
+    });
+  }
+
+  /** Waits for the events already received to be handled. */
+  drain(): Promise<void> {
+    return this.chain;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const s of this.subscriptions) s.cancel();
+    try {
+      this.client?.disconnect();
+    } catch {
+      // already gone
+    }
+    await this.chain.catch(() => undefined);
+  }
+}

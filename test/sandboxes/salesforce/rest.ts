@@ -1,0 +1,180 @@
+import type { SalesforceSandboxState, SObject } from './state';
+
+export interface RestResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const err = (status: number, errorCode: string, message: string, fields?: string[]): RestResult => ({
+  status,
+  body: [fields === undefined ? { message, errorCode } : { message, errorCode, fields }],
+});
+
+const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User']);
+const REQUIRED: Readonly<Record<string, readonly string[]>> = { Contact: ['LastName'], Lead: ['LastName', 'Company'], Account: ['Name'], Opportunity: ['Name', 'StageName', 'CloseDate'] };
+const TASK_PRIORITIES = new Set(['High', 'Normal', 'Low']);
+
+function missing(type: string, fields: Record<string, unknown>): RestResult | undefined {
+  const absent = (REQUIRED[type] ?? []).filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
+  return absent.length === 0 ? undefined : err(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${absent.join(', ')}]`, absent);
+}
+
+function validateTask(state: SalesforceSandboxState, fields: Record<string, unknown>): RestResult | undefined {
+  for (const f of ['WhoId', 'WhatId'] as const) {
+    const v = fields[f];
+    if (typeof v === 'string' && state.find(v) === undefined) return err(400, 'FIELD_INTEGRITY_EXCEPTION', `${f}: id value of incorrect type: ${v}`, [f]);
+  }
+  const p = fields['Priority'];
+  if (p !== undefined && (typeof p !== 'string' || !TASK_PRIORITIES.has(p))) return err(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Priority: bad value for restricted picklist field: ${String(p)}`, ['Priority']);
+  const d = fields['ActivityDate'];
+  if (d !== undefined && d !== null && (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d))) return err(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of date from VALUE_STRING value ${String(d)}`);
+  return undefined;
+}
+
+function cleanFields(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
+  const { attributes: _a, Id: _id, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+function createOne(state: SalesforceSandboxState, type: string, body: unknown, origin: string | null): RestResult {
+  if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+  const fields = cleanFields(body);
+  const invalid = missing(type, fields) ?? (type === 'Task' ? validateTask(state, fields) : undefined);
+  if (invalid !== undefined) return invalid;
+  const record = state.create(type, fields, origin);
+  return { status: 201, body: { id: record.Id, success: true, errors: [] } };
+}
+
+function updateOne(state: SalesforceSandboxState, type: string, id: string, body: unknown, origin: string | null): RestResult {
+  const fields = cleanFields(body);
+  if (type === 'Task') {
+    const invalid = validateTask(state, fields);
+    if (invalid !== undefined) return invalid;
+  }
+  const updated = state.update(type, id, fields, origin);
+  return updated === undefined ? err(404, 'NOT_FOUND', 'The requested resource does not exist') : { status: 204, body: null };
+}
+
+function upsertOne(state: SalesforceSandboxState, type: string, field: string, value: string, body: unknown, origin: string | null): RestResult {
+  if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+  const matches = [...state.table(type).values()].filter((r) => r[field] === value);
+  if (matches.length > 1) return { status: 300, body: matches.map((m) => `/services/data/v66.0/sobjects/${type}/${m.Id}`) };
+  const existing = matches[0];
+  if (existing !== undefined) {
+    const r = updateOne(state, type, existing.Id, body, origin);
+    return r.status === 204 ? { status: 200, body: { id: existing.Id, success: true, errors: [], created: false } } : r;
+  }
+  const r = createOne(state, type, { ...cleanFields(body), [field]: value }, origin);
+  return r.status === 201 ? { status: 201, body: { ...(r.body as object), created: true } } : r;
+}
+
+function project(type: string, record: SObject, fields: readonly string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { attributes: { type, url: `/services/data/v66.0/sobjects/${type}/${record.Id}` } };
+  for (const f of fields ?? Object.keys(record)) out[f] = record[f] ?? null;
+  return out;
+}
+
+/** Enough SOQL for the backend's queries: SELECT f, ... FROM T [WHERE a op v [AND ...]] [ORDER BY f] [LIMIT n]. */
+function query(state: SalesforceSandboxState, soql: string): RestResult {
+  const m = /^\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(?:\s+(ASC|DESC))?)?(?:\s+LIMIT\s+(\d+))?\s*$/i.exec(soql);
+  if (m === null) return err(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
+  const [, fieldList = '', type = '', where, orderBy, dir, limit] = m;
+  if (!KNOWN_TYPES.has(type)) return err(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
+  const fields = fieldList.split(',').map((f) => f.trim());
+  const conditions = (where ?? '').split(/\s+AND\s+/i).filter((c) => c.trim() !== '').map((c) => {
+    const cm = /^\s*(\w+)\s*(=|!=|>=|<=|>|<)\s*(.+?)\s*$/.exec(c);
+    if (cm === null) return null;
+    const raw = cm[3] ?? '';
+    const value: string | number | null = raw === 'null' ? null : raw.startsWith("'") ? raw.slice(1, -1).replace(/\\'/g, "'") : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    return { field: cm[1] ?? '', op: cm[2] ?? '=', value };
+  });
+  if (conditions.some((c) => c === null)) return err(400, 'MALFORMED_QUERY', `unsupported condition in: ${where ?? ''}`);
+  const cmp = (a: unknown, b: string | number | null): number => {
+    if (typeof b === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(b) && typeof a === 'string') return Date.parse(a) - Date.parse(b);
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    return String(a ?? '').localeCompare(String(b ?? ''));
+  };
+  let rows = [...state.table(type).values()].filter((r) =>
+    conditions.every((c) => {
+      if (c === null) return false;
+      const v = r[c.field];
+      if (c.op === '=') return c.value === null ? v === undefined || v === null : v === c.value;
+      if (c.op === '!=') return c.value === null ? v !== undefined && v !== null : v !== c.value;
+      const d = cmp(v, c.value);
+      return c.op === '>' ? d > 0 : c.op === '>=' ? d >= 0 : c.op === '<' ? d < 0 : d <= 0;
+    }),
+  );
+  if (orderBy !== undefined) rows.sort((a, b) => cmp(a[orderBy], (b[orderBy] as string | number | null | undefined) ?? null) * (dir?.toUpperCase() === 'DESC' ? -1 : 1));
+  if (limit !== undefined) rows = rows.slice(0, Number(limit));
+  return { status: 200, body: { totalSize: rows.length, done: true, records: rows.map((r) => project(type, r, fields)) } };
+}
+
+const EMAIL_RECIPIENT_INPUTS = ['emailAddresses', 'emailAddressesArray', 'recipientId', 'recipientAddresses'];
+
+function emailSimple(state: SalesforceSandboxState, body: unknown): RestResult {
+  const inputs = (body as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs) || inputs.length === 0) return err(400, 'JSON_PARSER_ERROR', 'inputs: a non-empty list of inputs is required');
+  const results = (inputs as Record<string, unknown>[]).map((input) => {
+    const hasRecipient = EMAIL_RECIPIENT_INPUTS.some((k) => input[k] !== undefined && input[k] !== '');
+    const hasContent = input['emailTemplateId'] !== undefined || (typeof input['emailSubject'] === 'string' && typeof input['emailBody'] === 'string');
+    if (!hasRecipient || !hasContent) {
+      return { actionName: 'emailSimple', errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Missing required input parameter: ' + (hasRecipient ? 'emailBody' : 'emailAddresses'), fields: [] }], isSuccess: false, outputValues: null };
+    }
+    if (typeof input['recipientId'] === 'string' && state.find(input['recipientId']) === undefined) {
+      return { actionName: 'emailSimple', errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }], isSuccess: false, outputValues: null };
+    }
+    return { actionName: 'emailSimple', errors: null, isSuccess: true, outputValues: null };
+  });
+  state.actions.push({ name: 'emailSimple', inputs: (inputs as Record<string, unknown>[]).filter((_i, n) => results[n]?.isSuccess === true) });
+  return { status: 200, body: results };
+}
+
+function flow(state: SalesforceSandboxState, name: string, body: unknown, flows: ReadonlySet<string>): RestResult {
+  if (!flows.has(name)) return err(404, 'NOT_FOUND', `The requested resource does not exist: no active autolaunched flow named ${name}`);
+  const inputs = (body as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs)) return err(400, 'JSON_PARSER_ERROR', 'inputs: a list of inputs is required');
+  state.actions.push({ name: `flow:${name}`, inputs: inputs as Record<string, unknown>[] });
+  return { status: 200, body: inputs.map(() => ({ actionName: name, errors: null, isSuccess: true, outputValues: { Flow__InterviewStatus: 'Finished' } })) };
+}
+
+function collections(state: SalesforceSandboxState, method: string, body: unknown, origin: string | null): RestResult {
+  const b = (body ?? {}) as { allOrNone?: boolean; records?: unknown };
+  if (!Array.isArray(b.records)) return err(400, 'JSON_PARSER_ERROR', 'records: a list is required');
+  if (b.records.length > 200) return err(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+  const results = (b.records as Record<string, unknown>[]).map((rec) => {
+    const type = (rec['attributes'] as { type?: string } | undefined)?.type ?? '';
+    const r = method === 'POST' ? createOne(state, type, rec, origin) : updateOne(state, type, String(rec['Id'] ?? ''), rec, origin);
+    if (r.status < 300) return { id: method === 'POST' ? (r.body as { id: string }).id : String(rec['Id']), success: true, errors: [] };
+    const e = (r.body as { errorCode: string; message: string; fields?: string[] }[])[0];
+    return { id: null, success: false, errors: [{ statusCode: e?.errorCode ?? 'UNKNOWN_EXCEPTION', message: e?.message ?? '', fields: e?.fields ?? [] }] };
+  });
+  return { status: 200, body: results };
+}
+
+/**
+ * One REST request against the sandbox org, after authentication and limits: the same core serves
+ * plain requests and Composite subrequests. `path` is what follows /services/data/vXX.X.
+ */
+export function handleRest(state: SalesforceSandboxState, method: string, path: string, params: Record<string, string>, body: unknown, origin: string | null, flows: ReadonlySet<string>): RestResult {
+  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const [root, a, b, c] = parts;
+  if (root === 'limits' && method === 'GET') {
+    return { status: 200, body: { DailyApiRequests: { Max: state.apiLimit, Remaining: Math.max(0, state.apiLimit - state.apiUsed) } } };
+  }
+  if (root === 'query' && method === 'GET') return query(state, params['q'] ?? '');
+  if (root === 'sobjects' && a !== undefined) {
+    if (parts.length === 2 && method === 'POST') return createOne(state, a, body, origin);
+    if (parts.length === 3 && b !== undefined) {
+      const found = state.table(a).get(b);
+      if (method === 'GET') return found === undefined ? err(404, 'NOT_FOUND', 'The requested resource does not exist') : { status: 200, body: project(a, found, params['fields']?.split(',')) };
+      if (method === 'PATCH') return updateOne(state, a, b, body, origin);
+      if (method === 'DELETE') return state.remove(a, b, origin) ? { status: 204, body: null } : err(404, 'NOT_FOUND', 'The requested resource does not exist');
+    }
+    if (parts.length === 4 && b !== undefined && c !== undefined && method === 'PATCH') return upsertOne(state, a, b, c, body, origin);
+  }
+  if (root === 'composite' && a === 'sobjects' && (method === 'POST' || method === 'PATCH')) return collections(state, method, body, origin);
+  if (root === 'actions' && a === 'standard' && b === 'emailSimple' && method === 'POST') return emailSimple(state, body);
+  if (root === 'actions' && a === 'custom' && b === 'flow' && c !== undefined && method === 'POST') return flow(state, c, body, flows);
+  return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+}

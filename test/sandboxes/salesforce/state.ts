@@ -1,0 +1,261 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { newSalesforceId, to18 } from './ids';
+
+/** Objects whose changes the sandbox publishes as Change Data Capture events. */
+export const CDC_OBJECTS = ['Contact', 'Lead', 'Account', 'Opportunity', 'Case'] as const;
+
+export type SObject = Record<string, unknown> & { Id: string };
+
+export interface ChangeEventMessage {
+  readonly channel: string;
+  readonly replayId: number;
+  readonly data: { schema: string; payload: Record<string, unknown>; event: { replayId: number } };
+}
+
+/** A response the next matching request gets instead of the real one (429-style storms, 5xx, limits). */
+export interface Fault {
+  readonly method?: string;
+  /** Matched against the path after /services/data/vXX.X (e.g. /sobjects/Task). */
+  readonly path: RegExp;
+  readonly status: number;
+  readonly body: unknown;
+  /** Apply the request first, then answer with the fault (an ambiguous outcome: the effect landed). */
+  readonly afterApply?: boolean;
+  remaining: number;
+}
+
+interface RefreshFamily {
+  readonly id: string;
+  current: string;
+  revoked: boolean;
+  rotations: number;
+}
+
+export interface SandboxOptions {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly dailyApiLimit: number;
+  /** How long /meta/connect holds a long poll without events (real Salesforce: 110 s). */
+  readonly connectHoldMs: number;
+}
+
+/**
+ * Everything the sandbox org knows: records, OAuth codes and token families, API usage, CDC
+ * events with replay ids, faults to inject and what Apex endpoints received. Tests read and drive it.
+ */
+export class SalesforceSandboxState {
+  readonly records = new Map<string, Map<string, SObject>>();
+  readonly codes = new Map<string, { challenge: string; redirectUri: string; used: boolean }>();
+  readonly accessTokens = new Map<string, { family: string; valid: boolean }>();
+  readonly families = new Map<string, RefreshFamily>();
+  readonly refreshIndex = new Map<string, string>();
+  readonly faults: Fault[] = [];
+  /** Every REST request: method, path (after the version prefix) and the Sforce-Call-Options client. */
+  readonly requests: { method: string; path: string; client: string | null; body: unknown }[] = [];
+  readonly actions: { name: string; inputs: Record<string, unknown>[] }[] = [];
+  readonly apexRest: { path: string; body: unknown }[] = [];
+  readonly events: ChangeEventMessage[] = [];
+  apiUsed = 0;
+  apiLimit: number;
+  /** Events with a replay id at or below this were purged (72 h retention). */
+  purgedThrough = 0;
+  private nextReplay = 1000;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly options: SandboxOptions) {
+    this.apiLimit = options.dailyApiLimit;
+  }
+
+  get orgId(): string {
+    return this.options.orgId;
+  }
+
+  // ---- records -------------------------------------------------------------------------------
+
+  table(type: string): Map<string, SObject> {
+    let t = this.records.get(type);
+    if (t === undefined) {
+      t = new Map();
+      this.records.set(type, t);
+    }
+    return t;
+  }
+
+  find(id: string): { type: string; record: SObject } | undefined {
+    for (const [type, t] of this.records) {
+      const record = t.get(id) ?? t.get(id.length === 15 ? to18(id) : id);
+      if (record !== undefined) return { type, record };
+    }
+    return undefined;
+  }
+
+  create(type: string, fields: Record<string, unknown>, origin: string | null): SObject {
+    const now = new Date().toISOString();
+    const id = newSalesforceId(type);
+    const record: SObject = { ...fields, Id: id, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now };
+    this.table(type).set(id, record);
+    this.publishChange(type, 'CREATE', record, Object.keys(fields), origin);
+    return record;
+  }
+
+  update(type: string, id: string, fields: Record<string, unknown>, origin: string | null): SObject | undefined {
+    const record = this.table(type).get(id);
+    if (record === undefined) return undefined;
+    const now = new Date().toISOString();
+    Object.assign(record, fields, { LastModifiedDate: now, SystemModstamp: now });
+    this.publishChange(type, 'UPDATE', record, [...Object.keys(fields), 'LastModifiedDate'], origin);
+    return record;
+  }
+
+  remove(type: string, id: string, origin: string | null): boolean {
+    const record = this.table(type).get(id);
+    if (record === undefined) return false;
+    this.table(type).delete(id);
+    this.publishChange(type, 'DELETE', record, [], origin);
+    return true;
+  }
+
+  tasks(): SObject[] {
+    return [...this.table('Task').values()];
+  }
+
+  // ---- Change Data Capture -------------------------------------------------------------------
+
+  private publishChange(type: string, changeType: string, record: SObject, changed: string[], origin: string | null): void {
+    if (!(CDC_OBJECTS as readonly string[]).includes(type)) return;
+    const replayId = this.nextReplay;
+    this.nextReplay += 1 + Math.floor(Math.random() * 3); // opaque and non-contiguous, like the real thing
+    const header = {
+      entityName: type,
+      recordIds: [record.Id],
+      changeType,
+      changeOrigin: origin ?? '',
+      transactionKey: randomBytes(16).toString('hex'),
+      sequenceNumber: 1,
+      commitTimestamp: Date.now(),
+      commitNumber: replayId * 1000,
+      commitUser: this.options.userId,
+      changedFields: changeType === 'UPDATE' ? changed : [],
+      diffFields: [],
+      nulledFields: [],
+    };
+    const fields: Record<string, unknown> = {};
+    const include = changeType === 'UPDATE' ? changed : changeType === 'DELETE' ? [] : Object.keys(record).filter((k) => k !== 'Id');
+    for (const k of include) fields[k] = record[k] ?? null;
+    const channel = `/data/${type}ChangeEvent`;
+    this.events.push({ channel, replayId, data: { schema: createHash('md5').update(type).digest('base64url').slice(0, 22), payload: { ChangeEventHeader: header, ...fields }, event: { replayId } } });
+    for (const l of this.listeners) l();
+  }
+
+  /** Events on a channel after `replayId` (-1: none of the retained ones, -2: all retained). */
+  eventsAfter(channel: string, replayId: number): ChangeEventMessage[] {
+    if (replayId === -1) return [];
+    return this.events.filter((e) => e.channel === channel && e.replayId > this.purgedThrough && (replayId === -2 || e.replayId > replayId));
+  }
+
+  replayValid(replayId: number): boolean {
+    return replayId === -1 || replayId === -2 || replayId >= this.purgedThrough;
+  }
+
+  /** Simulates the 72-hour retention passing for everything published so far. */
+  purgeRetainedEvents(): void {
+    this.purgedThrough = this.nextReplay - 1;
+  }
+
+  latestReplayId(): number {
+    return this.nextReplay - 1;
+  }
+
+  onEvent(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- OAuth ---------------------------------------------------------------------------------
+
+  issueCode(challenge: string, redirectUri: string): string {
+    const code = `aPrx${randomBytes(18).toString('base64url')}`;
+    this.codes.set(code, { challenge, redirectUri, used: false });
+    return code;
+  }
+
+  newFamily(): { accessToken: string; refreshToken: string } {
+    const family = randomBytes(8).toString('hex');
+    const refreshToken = `5Aep${randomBytes(24).toString('base64url')}`;
+    this.families.set(family, { id: family, current: refreshToken, revoked: false, rotations: 0 });
+    this.refreshIndex.set(refreshToken, family);
+    return { accessToken: this.newAccessToken(family), refreshToken };
+  }
+
+  newAccessToken(family: string): string {
+    const token = `${this.options.orgId}!AR${randomBytes(24).toString('base64url')}`;
+    this.accessTokens.set(token, { family, valid: true });
+    return token;
+  }
+
+  /**
+   * Refresh Token Rotation: the presented token must be the family's current one; a new refresh
+   * token replaces it. Reusing an old one revokes the whole family (as Salesforce may).
+   */
+  rotate(refreshToken: string): { accessToken: string; refreshToken: string } | { error: string } {
+    const familyId = this.refreshIndex.get(refreshToken);
+    const family = familyId === undefined ? undefined : this.families.get(familyId);
+    if (family === undefined || family.revoked) return { error: 'expired access/refresh token' };
+    if (family.current !== refreshToken) {
+      this.revokeFamily(family.id);
+      return { error: 'expired access/refresh token' };
+    }
+    const next = `5Aep${randomBytes(24).toString('base64url')}`;
+    family.current = next;
+    family.rotations += 1;
+    this.refreshIndex.set(next, family.id);
+    return { accessToken: this.newAccessToken(family.id), refreshToken: next };
+  }
+
+  revokeFamily(familyId: string): void {
+    const family = this.families.get(familyId);
+    if (family !== undefined) family.revoked = true;
+    for (const t of this.accessTokens.values()) if (t.family === familyId) t.valid = false;
+  }
+
+  /** Revokes whatever the token belongs to (as POST /services/oauth2/revoke does). */
+  revoke(token: string): boolean {
+    const family = this.refreshIndex.get(token) ?? this.accessTokens.get(token)?.family;
+    if (family === undefined) return false;
+    this.revokeFamily(family);
+    return true;
+  }
+
+  /** Every installation's access is revoked (an admin removed the app). */
+  revokeAll(): void {
+    for (const f of this.families.keys()) this.revokeFamily(f);
+  }
+
+  /** Access tokens expire (session timeout); refresh tokens stay good. */
+  expireAccessTokens(): void {
+    for (const t of this.accessTokens.values()) t.valid = false;
+  }
+
+  tokenValid(token: string): boolean {
+    return this.accessTokens.get(token)?.valid === true;
+  }
+
+  // ---- faults --------------------------------------------------------------------------------
+
+  failNext(fault: Omit<Fault, 'remaining'> & { times?: number }): void {
+    const { times, ...rest } = fault;
+    this.faults.push({ ...rest, remaining: times ?? 1 });
+  }
+
+  takeFault(method: string, path: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.remaining > 0 && (f.method === undefined || f.method === method) && f.path.test(path));
+    if (i < 0) return undefined;
+    const f = this.faults[i];
+    if (f === undefined) return undefined;
+    f.remaining -= 1;
+    if (f.remaining <= 0) this.faults.splice(i, 1);
+    return f;
+  }
+}
