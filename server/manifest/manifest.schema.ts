@@ -7,6 +7,9 @@ const hubspotObject = z.enum(['contact', 'company', 'deal', 'ticket', 'product',
 
 const workflowField = z.object({
   name: uid,
+  /** Shown in HubSpot's workflow editor; defaults to the name. */
+  label: z.string().min(1).optional(),
+  description: z.string().min(1).optional(),
   type: z.enum(['string', 'number', 'bool', 'enumeration', 'date', 'datetime']),
   required: z.boolean().optional(),
   options: z.array(z.string()).min(1).optional(),
@@ -32,7 +35,7 @@ export const manifestSchema = z.strictObject({
       }).refine((a) => a.requiredScopes.every((s) => !a.optionalScopes.includes(s)), 'a scope is either required or optional, not both'),
       webhooks: z.object({
         targetPath: path,
-        maxConcurrentRequests: z.number().int().min(5),
+        maxConcurrentRequests: z.number().int().gt(5, 'HubSpot needs more than 5 concurrent webhook requests'),
         crmObjects: z.array(z.object({
           subscriptionType: z.enum(['object.creation', 'object.deletion', 'object.propertyChange', 'object.merge', 'object.restore', 'object.associationChange']),
           objectType: hubspotObject,
@@ -41,8 +44,8 @@ export const manifestSchema = z.strictObject({
         hubEvents: z.array(z.object({ subscriptionType: z.enum(['contact.privacyDeletion', 'conversation.creation', 'conversation.deletion', 'conversation.newMessage', 'conversation.privacyDeletion', 'conversation.propertyChange']) })),
       }),
       cards: z.array(z.object({ uid, title: z.string().min(1), location: z.enum(['crm.record.tab', 'crm.record.sidebar', 'crm.preview']), objectTypes: z.array(z.enum(['contacts', 'companies', 'deals', 'tickets'])).min(1), dataPath: path, actionsPath: path })).min(1),
-      settingsPage: z.object({ uid, title: z.string().min(1) }),
-      workflowActions: z.array(z.object({ uid, label: z.string().min(1), objectTypes: z.array(z.enum(['CONTACT', 'COMPANY', 'DEAL', 'TICKET'])).min(1), path, inputs: z.array(workflowField), outputs: z.array(workflowField) })),
+      settingsPage: z.object({ uid, title: z.string().min(1), dataPath: path }),
+      workflowActions: z.array(z.object({ uid, label: z.string().min(1), description: z.string().min(1).optional(), objectTypes: z.array(z.enum(['CONTACT', 'COMPANY', 'DEAL', 'TICKET'])).min(1), path, inputs: z.array(workflowField), outputs: z.array(workflowField) })),
       propertyGroup: z.object({ name: z.string().regex(/^[a-z][a-z0-9_]*$/), label: z.string().min(1) }),
       properties: z.array(z.object({ name: z.string().regex(/^baton_[a-z0-9_]+$/, 'Baton properties are prefixed baton_'), label: z.string().min(1), type: z.enum(['string', 'number', 'enumeration', 'datetime', 'bool']) })),
     }),

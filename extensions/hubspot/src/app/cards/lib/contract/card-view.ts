@@ -1,0 +1,147 @@
+// GENERATED: copy of app/cards/card-view.ts (scripts/generate-hubspot-project.ts). Edit the original.
+/**
+ * The record card: what a rep sees about one person on a CRM record (HubSpot card, Salesforce LWC,
+ * Baton console). One contract for every surface; the backend builds it, the UIs only render it.
+ * Dates are ISO 8601 strings; every list is newest first and bounded.
+ */
+import { z } from 'zod';
+import { STAGES } from './stages';
+
+const iso = z.iso.datetime({ offset: true });
+export const CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
+
+export const cardReasonSchema = z.object({
+  /** Machine-readable, e.g. `policy.quiet_hours`, `score.propensity`, `signal.intent`. */
+  code: z.string(),
+  /** One sentence a rep can read. */
+  text: z.string(),
+});
+
+export const cardNextActionSchema = z.object({
+  decisionId: z.string(),
+  action: z.object({ id: z.string(), label: z.string(), channel: z.enum(CHANNELS) }),
+  score: z.number().nullable(),
+  propensity: z.number().min(0).max(1),
+  /** Why this action, and why not the runners-up (at most 8). */
+  reasons: z.array(cardReasonSchema).max(20),
+  requiresApproval: z.boolean(),
+  /** A drafted message the rep may approve or edit before it is sent. */
+  draft: z.object({ subject: z.string().optional(), body: z.string() }).optional(),
+  status: z.enum(['proposed', 'accepted', 'snoozed', 'dismissed', 'deferred']),
+  /** Set when snoozed or deferred by a policy (quiet hours…). */
+  until: iso.optional(),
+  decidedAt: iso,
+});
+
+export const cardRunStepSchema = z.object({
+  stepId: z.string(),
+  kind: z.enum(['action', 'wait', 'branch', 'decide', 'exit']),
+  status: z.string(),
+  attempts: z.number().int().min(0),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  updatedAt: iso.optional(),
+});
+
+export const cardRunSchema = z.object({
+  runId: z.string(),
+  playbookId: z.string(),
+  playbookName: z.string(),
+  playbookVersion: z.number().int(),
+  status: z.string(),
+  startedAt: iso,
+  updatedAt: iso,
+  /** True when a failed step can be retried from the card. */
+  canRetry: z.boolean(),
+  steps: z.array(cardRunStepSchema).max(50),
+});
+
+export const cardIdentitySchema = z.object({
+  type: z.string(),
+  /** Display value (phones E.164, emails lower-case). */
+  value: z.string(),
+  /** Portal, org or subdomain the identifier belongs to. */
+  scope: z.string().optional(),
+  source: z.string(),
+  linkedAt: iso,
+});
+
+export const cardPossibleMatchSchema = z.object({
+  matchId: z.string(),
+  otherProfileId: z.string(),
+  displayName: z.string().nullable(),
+  probability: z.number().min(0).max(1),
+  reasons: z.array(z.string()).max(20),
+});
+
+export const cardSignalSchema = z.object({
+  eventId: z.string(),
+  source: z.string(),
+  type: z.string(),
+  occurredAt: iso,
+  /** At most 280 characters of the message. */
+  excerpt: z.string().max(280).nullable(),
+  intent: z.string().nullable(),
+  intentConfidence: z.number().min(0).max(1).nullable(),
+  sentiment: z.number().min(-1).max(1).nullable(),
+  sentimentLabel: z.enum(['positive', 'neutral', 'negative']).nullable(),
+  urgency: z.enum(['low', 'medium', 'high']).nullable(),
+});
+
+export const cardViewSchema = z.object({
+  /** Null when the record is not yet known to Baton (no event carried its identifiers). */
+  profileId: z.string().nullable(),
+  displayName: z.string().nullable(),
+  journey: z
+    .object({
+      stage: z.enum(STAGES),
+      enteredAt: iso,
+      timeInStageMs: z.number().int().min(0),
+      history: z.array(z.object({ from: z.enum(STAGES).nullable(), to: z.enum(STAGES), at: iso, reason: z.string() })).max(20),
+    })
+    .nullable(),
+  hotness: z.object({ score: z.number().min(0).max(100), trend: z.enum(['rising', 'steady', 'cooling']), updatedAt: iso }).nullable(),
+  nextBestAction: cardNextActionSchema.nullable(),
+  runs: z.array(cardRunSchema).max(20),
+  identities: z.array(cardIdentitySchema).max(100),
+  possibleMatches: z.array(cardPossibleMatchSchema).max(20),
+  signals: z.array(cardSignalSchema).max(50),
+  generatedAt: iso,
+});
+
+/** What a card button sends. Every request names what it acts on, so a stale card cannot act on something else. */
+export const cardActionRequestSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('accept'), profileId: z.string().min(1), decisionId: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal('snooze'),
+    profileId: z.string().min(1),
+    decisionId: z.string().min(1),
+    hours: z.number().int().min(1, 'snooze for at least 1 hour').max(24 * 30, 'snooze for at most 30 days').default(24),
+  }),
+  z.strictObject({ type: z.literal('dismiss'), profileId: z.string().min(1), decisionId: z.string().min(1), reason: z.string().max(500).optional() }),
+  z.strictObject({
+    type: z.literal('approve_draft'),
+    profileId: z.string().min(1),
+    decisionId: z.string().min(1),
+    draft: z.strictObject({ subject: z.string().max(300).optional(), body: z.string().min(1, 'the message is empty').max(5000) }),
+  }),
+  z.strictObject({ type: z.literal('retry_step'), profileId: z.string().min(1), runId: z.string().min(1) }),
+  z.strictObject({ type: z.literal('confirm_match'), profileId: z.string().min(1), matchId: z.string().min(1) }),
+  z.strictObject({ type: z.literal('reject_match'), profileId: z.string().min(1), matchId: z.string().min(1) }),
+]);
+
+export type CardView = z.infer<typeof cardViewSchema>;
+export type CardNextAction = z.infer<typeof cardNextActionSchema>;
+export type CardRun = z.infer<typeof cardRunSchema>;
+export type CardSignal = z.infer<typeof cardSignalSchema>;
+export type CardActionRequest = z.infer<typeof cardActionRequestSchema>;
+
+/** The card's answer to a button: the refreshed card and a line to show the rep. */
+export interface CardActionResult {
+  readonly message: string;
+  readonly card: CardView;
+}
+
+/** An empty card for a record Baton has not seen yet. */
+export function emptyCard(now: Date): CardView {
+  return { profileId: null, displayName: null, journey: null, hotness: null, nextBestAction: null, runs: [], identities: [], possibleMatches: [], signals: [], generatedAt: now.toISOString() };
+}

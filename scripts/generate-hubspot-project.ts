@@ -1,0 +1,96 @@
+/**
+ * Writes the HubSpot project files (extensions/hubspot) from manifest.json.
+ *
+ *   npx tsx scripts/generate-hubspot-project.ts            # (re)write the generated files
+ *   npx tsx scripts/generate-hubspot-project.ts --check    # exit 1 and name the files that drifted
+ *   npx tsx scripts/generate-hubspot-project.ts --profile prod --account-id 123 --public-url https://baton.example.com
+ *                                                          # also write src/hsprofile.prod.json for `hs project upload --profile prod`
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { manifestSchema } from '../server/manifest/manifest.schema';
+import { CONTRACT_SOURCES, HUBSPOT_PROJECT_DIR, renderHubSpotProject } from '../server/manifest/hubspot-project';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function installedVersion(root: string, name: string): string {
+  return (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Every file the generator owns, with the content it should have. */
+export function expectedHubSpotProject(root = ROOT): Map<string, string> {
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8')));
+  const sources = Object.fromEntries(CONTRACT_SOURCES.map(({ from }) => [from, readFileSync(path.join(root, from), 'utf8')]));
+  const versions = {
+    uiExtensions: installedVersion(root, '@hubspot/ui-extensions'),
+    react: installedVersion(root, 'react'),
+    zod: `^${installedVersion(root, 'zod')}`,
+    typesReact: `^${installedVersion(root, '@types/react')}`,
+  };
+  return renderHubSpotProject({ manifest, versions, sources });
+}
+
+function listMetaFiles(dir: string, rel = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name === 'node_modules') return [];
+    const r = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) return listMetaFiles(path.join(dir, e.name), r);
+    return e.name.endsWith('-hsmeta.json') ? [r] : [];
+  });
+}
+
+export interface ProjectDrift {
+  /** Generated files whose committed content differs or is missing. */
+  readonly changed: string[];
+  /** Component files on disk the manifest no longer declares. */
+  readonly stale: string[];
+}
+
+export function hubSpotProjectDrift(root = ROOT): ProjectDrift {
+  const projectDir = path.join(root, HUBSPOT_PROJECT_DIR);
+  const expected = expectedHubSpotProject(root);
+  const changed = [...expected].filter(([file, text]) => {
+    const p = path.join(projectDir, file);
+    return !existsSync(p) || readFileSync(p, 'utf8') !== text;
+  }).map(([file]) => file);
+  const stale = listMetaFiles(path.join(projectDir, 'src')).map((f) => `src/${f}`).filter((f) => !expected.has(f));
+  return { changed, stale };
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function main(): void {
+  const projectDir = path.join(ROOT, HUBSPOT_PROJECT_DIR);
+  if (process.argv.includes('--check')) {
+    const { changed, stale } = hubSpotProjectDrift();
+    if (changed.length + stale.length === 0) {
+      process.stdout.write('HubSpot project matches manifest.json\n');
+      return;
+    }
+    process.stderr.write(`HubSpot project drifted from manifest.json; run npx tsx scripts/generate-hubspot-project.ts\n${[...changed.map((f) => `  changed: ${f}`), ...stale.map((f) => `  stale:   ${f}`)].join('\n')}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  for (const [file, text] of expectedHubSpotProject()) {
+    const p = path.join(projectDir, file);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+  for (const file of hubSpotProjectDrift().stale) rmSync(path.join(projectDir, file));
+  const profile = arg('--profile');
+  if (profile !== undefined) {
+    const accountId = Number(arg('--account-id'));
+    const publicUrl = arg('--public-url');
+    if (!Number.isInteger(accountId) || accountId <= 0 || publicUrl === undefined || !/^https:\/\/[^/]+/.test(publicUrl)) {
+      throw new Error('--profile needs --account-id <HubSpot developer account id> and --public-url https://<backend origin>');
+    }
+    writeFileSync(path.join(projectDir, 'src', `hsprofile.${profile}.json`), `${JSON.stringify({ accountId, variables: { PUBLIC_URL: publicUrl.replace(/\/+$/, '') } }, null, 2)}\n`);
+  }
+  process.stdout.write(`wrote ${HUBSPOT_PROJECT_DIR}\n`);
+}
+
+if (require.main === module) main();
