@@ -93,8 +93,8 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
   }
   const { view } = state;
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
-    setForm({ ...form, [key]: value });
-    if (errors[key] !== undefined) setErrors({ ...errors, [key]: undefined });
+    setForm((f) => (f === null ? f : { ...f, [key]: value }));
+    setErrors((e) => (e[key] === undefined ? e : { ...e, [key]: undefined }));
   };
   const fieldError = (key: keyof FormState) => ({ error: errors[key] !== undefined, validationMessage: errors[key] ?? '' });
 
@@ -159,7 +159,7 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
       {view.playbooks.length === 0 ? <Text>No playbooks yet: publish one through the Baton API.</Text> : null}
       {view.playbooks.map((pb) => (
         <Flex key={pb.playbookId} direction="column" gap="flush">
-          <Toggle label={`${pb.name}${pb.version !== null ? ` (v${pb.version})` : ' (draft)'}`} name={`playbook-${pb.playbookId}`} checked={form.playbooks[pb.playbookId] ?? pb.enabled} onChange={(v) => set('playbooks', { ...form.playbooks, [pb.playbookId]: v })} testId={`playbook-${pb.playbookId}`} />
+          <Toggle label={`${pb.name}${pb.version !== null ? ` (v${pb.version})` : ' (draft)'}`} name={`playbook-${pb.playbookId}`} checked={form.playbooks[pb.playbookId] ?? pb.enabled} onChange={(v) => setForm((f) => (f === null ? f : { ...f, playbooks: { ...f.playbooks, [pb.playbookId]: v } }))} testId={`playbook-${pb.playbookId}`} />
           {pb.description !== null ? <Text variant="microcopy">{pb.description}</Text> : null}
         </Flex>
       ))}
