@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, type ControlResult, type RunStatus } from '../../app/orchestration';
+import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, updateRunContext, type ControlResult, type RunPosition, type RunStatus } from '../../app/orchestration';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { effectsOfRun } from './log-action.adapter';
@@ -17,12 +17,26 @@ const statusList = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
   .pipe(z.array(z.enum(RUN_STATUSES, { error: `each status must be one of ${RUN_STATUSES.join(', ')}` })));
+/** An opaque page cursor: the (createdAt, id) of the last run of the previous page, base64url JSON. */
+const cursorSchema = z.strictObject({ c: z.number().int().min(0), i: z.string().min(1) });
+const encodeCursor = (position: RunPosition): string => Buffer.from(JSON.stringify({ c: position.createdAt, i: position.id })).toString('base64url');
+const pageCursor = z.string().transform((value, ctx): RunPosition => {
+  try {
+    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
+    return { createdAt: parsed.c, id: parsed.i };
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a cursor returned as "nextCursor" by this endpoint' });
+    return z.NEVER;
+  }
+});
 const listQuery = z.strictObject({
   profileId: z.string().min(1).optional(),
   playbookId: z.string().min(1).optional(),
   status: statusList.optional(),
   limit: z.coerce.number().int().min(1).max(1000, 'must be at most 1000').default(100),
+  cursor: pageCursor.optional(),
 });
+const contextBody = z.strictObject({ context: jsonObjectSchema });
 const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 const approveBody = z.strictObject({
   stepId: z.string().min(1).optional(),
@@ -41,7 +55,7 @@ function answer(res: Response, result: ControlResult): void {
 
 const runIdOf = (params: Record<string, string | undefined>): string => params['runId'] ?? '';
 
-/** Runs API: start (or get the active run), read with steps, list, resume, cancel, approve. */
+/** Runs API: start (or get the active run), read with steps, list (filtered, paginated), resume, cancel, approve, change context. */
 export function runRoutes(service: RunsService): Router {
   const router = Router();
   const { deps } = service;
@@ -63,15 +77,19 @@ export function runRoutes(service: RunsService): Router {
   router.get('/runs', async (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) throw validationError(query.error, 'query');
-    const { profileId, playbookId, status, limit } = query.data;
+    const { profileId, playbookId, status, limit, cursor } = query.data;
     const statuses: readonly RunStatus[] | undefined = status === undefined || status.length === 0 ? undefined : status;
-    const runs = await deps.runs.list(tenantOf(res), {
-      limit,
+    // One more than asked tells whether another page exists.
+    const found = await deps.runs.list(tenantOf(res), {
+      limit: limit + 1,
       ...(profileId === undefined ? {} : { profileId }),
       ...(playbookId === undefined ? {} : { playbookId }),
       ...(statuses === undefined ? {} : { statuses }),
+      ...(cursor === undefined ? {} : { after: cursor }),
     });
-    res.json({ runs: runs.map(runView) });
+    const page = found.slice(0, limit);
+    const last = page.at(-1);
+    res.json({ runs: page.map(runView), nextCursor: found.length > limit && last !== undefined ? encodeCursor(last) : null });
   });
 
   router.get('/runs/:runId', async (req, res) => {
@@ -95,6 +113,15 @@ export function runRoutes(service: RunsService): Router {
     const body = cancelBody.safeParse(req.body ?? {});
     if (!body.success) throw validationError(body.error);
     answer(res, await cancelRun(deps, tenantOf(res), runIdOf(req.params), body.data.reason ?? 'cancelled through the API'));
+  });
+
+  // Context change (JSON Merge Patch into the run's context): exit criteria are re-evaluated and may end the run.
+  router.patch('/runs/:runId/context', async (req, res) => {
+    const body = contextBody.safeParse(req.body ?? {});
+    if (!body.success) throw validationError(body.error);
+    const result = await updateRunContext(deps, tenantOf(res), runIdOf(req.params), body.data.context);
+    if (!result.ok) throw new HttpError(result.code === 'run_not_found' ? 404 : 409, result.code, result.message);
+    res.json({ ...snapshotView(result.snapshot), effect: result.effect, ...(result.effect === 'exited' ? { criterionId: result.criterionId } : {}) });
   });
 
   router.post('/runs/:runId/approve', async (req, res) => {

@@ -1,6 +1,9 @@
 import {
   advanceRun,
   samplePlaybooks,
+  updateProfileRunsContext,
+  type ContextChangeResult,
+  type JsonObject,
   type ActionPort,
   type Decider,
   type EngineDeps,
@@ -63,6 +66,14 @@ export class RunsService {
     const now = this.deps.clock.now();
     for (const playbook of samplePlaybooks) await this.deps.playbooks.insert(tenantId, playbook, now);
     this.installed.add(tenantId);
+  }
+
+  /**
+   * A profile's context changed (e.g. its CRM record was updated): merge `patch` (JSON Merge Patch)
+   * into the context of each of its unfinished runs; runs whose exit criteria now hold end as `exited`.
+   */
+  updateProfileContext(tenantId: string, profileId: string, patch: JsonObject): Promise<ContextChangeResult[]> {
+    return updateProfileRunsContext(this.deps, tenantId, profileId, patch);
   }
 
   /** The `run.advance` job: one advance invocation; a busy run is retried shortly a few times. */

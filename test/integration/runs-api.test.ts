@@ -138,11 +138,88 @@ for (const { mode, needs } of modes) {
       const failed = await waitForRun(api, run.id, (r) => r.status === 'failed', 'the run to fail');
       expect(failed.error).toMatchObject({ code: 'vendor_refused', stepId: 'flaky' });
       expect(failed.steps.find((s) => s.stepId === 'flaky')).toMatchObject({ status: 'failed', error: { code: 'vendor_refused', category: 'permanent' } });
+      // The run detail shows every step's input, output, attempts (each with its outcome and error) and error.
+      const detail = (await api.call<RunJson>('GET', `/runs/${run.id}`)).body;
+      const [ok, flaky] = detail.steps;
+      expect(ok).toMatchObject({ stepId: 'ok', status: 'succeeded', input: { body: 'fine' }, output: { kind: 'note', channel: 'log' }, attempt: 1, error: null });
+      expect(ok?.['attempts']).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', error: null, idempotencyKey: ok?.idempotencyKey })]);
+      expect(flaky).toMatchObject({ stepId: 'flaky', input: { subject: 'help' }, output: null, attempt: 1 });
+      expect(flaky?.['attempts']).toEqual([
+        expect.objectContaining({ attempt: 1, outcome: 'failed', error: { code: 'vendor_refused', message: expect.any(String), category: 'permanent' }, startedAt: expect.any(String), finishedAt: expect.any(String) }),
+      ]);
       expect((await api.call('POST', `/runs/${run.id}/resume`)).status).toBe(200);
       const done = await waitForRun(api, run.id, (r) => r.status === 'completed', 'the resumed run to complete');
       expect(done.resumeCount).toBe(1);
       const effects = await api.call<{ effects: { stepId: string }[] }>('GET', `/runs/${run.id}/effects`);
       expect(effects.body.effects.map((e) => e.stepId)).toEqual(['ok', 'flaky']);
+    });
+
+    it('lists runs filtered by playbook, profile and status, page by page', async () => {
+      for (const id of ['paged', 'paged-other']) {
+        await api.call('POST', '/playbooks', crashPlaybook(id, '1h'));
+        await api.call('POST', '/playbooks/' + id + '/publish', {});
+      }
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) ids.push((await api.call<RunJson>('POST', '/runs', { playbookId: 'paged', profileId: `p-page-${i % 2}` })).body.id);
+      await api.call('POST', '/runs', { playbookId: 'paged-other', profileId: 'p-page-0' });
+      for (const id of ids) await waitForRun(api, id, (r) => r.status === 'waiting', 'the run to wait');
+      await api.call('POST', `/runs/${ids[4] ?? ''}/cancel`, {});
+
+      const seen: string[] = [];
+      const pages: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = `/runs?playbookId=paged&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const page: { status: number; body: { runs: RunJson[]; nextCursor: string | null } } = await api.call('GET', query);
+        expect(page.status).toBe(200);
+        pages.push(page.body.runs.length);
+        seen.push(...page.body.runs.map((r) => r.id));
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      expect(pages).toEqual([2, 2, 1]);
+      expect(seen).toEqual(ids); // oldest first, each once
+      const waitingOfProfile = await api.call<{ runs: RunJson[]; nextCursor: string | null }>('GET', '/runs?playbookId=paged&profileId=p-page-0&status=waiting');
+      expect(waitingOfProfile.body).toEqual({ runs: [expect.objectContaining({ id: ids[0] }), expect.objectContaining({ id: ids[2] })], nextCursor: null });
+      const cancelled = await api.call<{ runs: RunJson[] }>('GET', '/runs?playbookId=paged&status=cancelled');
+      expect(cancelled.body.runs.map((r) => r.id)).toEqual([ids[4]]);
+      const bad = await api.call<{ error: { code: string; details: { path: string; message: string }[] } }>('GET', '/runs?cursor=not-a-cursor');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'cursor', message: expect.stringMatching(/nextCursor/) })]);
+    });
+
+    it('changes a run\'s context: later steps read the new value, and an exit criterion that now holds ends the run', async () => {
+      const definition = {
+        id: 'ctx',
+        name: 'Context-aware',
+        concurrency: 'unlimited',
+        exitCriteria: [{ id: 'deal-won', when: { '==': [{ var: 'context.deal.stage' }, 'closedwon'] } }],
+        steps: [
+          { id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '600ms' } },
+          { id: 'offer', kind: 'action', action: { type: 'email', params: { templateId: '{{context.offer}}' } } },
+        ],
+      };
+      await api.call('POST', '/playbooks', definition);
+      await api.call('POST', '/playbooks/ctx/publish', {});
+      const context = { deal: { stage: 'negotiation' }, offer: 'renewal-10' };
+      const updated = (await api.call<RunJson>('POST', '/runs', { playbookId: 'ctx', profileId: 'p-ctx', context })).body;
+      const ended = (await api.call<RunJson>('POST', '/runs', { playbookId: 'ctx', profileId: 'p-ctx', context })).body;
+
+      const patch = await api.call<RunJson>('PATCH', `/runs/${updated.id}/context`, { context: { offer: 'renewal-20' } });
+      expect(patch.status).toBe(200);
+      expect(patch.body).toMatchObject({ effect: 'updated', context: { deal: { stage: 'negotiation' }, offer: 'renewal-20' } });
+      const won = await api.call<RunJson>('PATCH', `/runs/${ended.id}/context`, { context: { deal: { stage: 'closedwon' } } });
+      expect(won.body).toMatchObject({ effect: 'exited', criterionId: 'deal-won', status: 'exited', end: { kind: 'exit_criteria', detail: 'deal-won' } });
+
+      const done = await waitForRun(api, updated.id, (r) => r.status === 'completed', 'the updated run to complete');
+      expect(done.steps.find((s) => s.stepId === 'offer')?.input).toEqual({ templateId: 'renewal-20' });
+      const late = await api.call<{ error: { code: string } }>('PATCH', `/runs/${ended.id}/context`, { context: { offer: 'x' } });
+      expect([late.status, late.body.error.code]).toEqual([409, 'run_already_ended']);
+      const bad = await api.call<{ error: { code: string } }>('PATCH', `/runs/${updated.id}/context`, { offer: 'x' });
+      expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_request']);
+      expect((await other.call('PATCH', `/runs/${updated.id}/context`, { context: {} })).status).toBe(404);
+      // The exited run never sent its offer.
+      const effects = await api.call<{ effects: unknown[] }>('GET', `/runs/${ended.id}/effects`);
+      expect(effects.body.effects).toEqual([]);
     });
 
     it('runs "new lead nurture" through an event, a human approval and the sales task', async () => {

@@ -151,6 +151,27 @@ for (const target of targets) {
       expect((await runs.listActiveForProfile('other-tenant', 'lp')).map((r) => r.id)).toEqual(['run_l3']);
     });
 
+    it('pages through runs after a (createdAt, id) position, ties broken by id', async () => {
+      const at = 1_700_000_200_000;
+      for (const [id, createdAt] of [['run_pb', at], ['run_pa', at], ['run_pc', at + 1], ['run_pd', at + 2]] as const) {
+        await runs.create(pendingRun('t', id, null, { profileId: 'pp', createdAt }));
+      }
+      const all = (await runs.list('t', { profileId: 'pp' })).map((r) => r.id);
+      expect(all).toEqual(['run_pa', 'run_pb', 'run_pc', 'run_pd']);
+      expect((await runs.list('t', { profileId: 'pp', after: { createdAt: at, id: 'run_pa' }, limit: 2 })).map((r) => r.id)).toEqual(['run_pb', 'run_pc']);
+      expect((await runs.list('t', { profileId: 'pp', after: { createdAt: at + 1, id: 'run_pc' } })).map((r) => r.id)).toEqual(['run_pd']);
+      expect(await runs.list('t', { profileId: 'pp', after: { createdAt: at + 2, id: 'run_pd' } })).toEqual([]);
+    });
+
+    it('stores a changed context with the commit', async () => {
+      await runs.create(pendingRun('t', 'run_ctx', null));
+      const loaded = await runs.load('t', 'run_ctx');
+      if (loaded === null) throw new Error('missing');
+      loaded.run.context = { deal: { stage: 'closedwon' } };
+      expect(await runs.commit(loaded, 1)).toEqual({ ok: true, version: 2 });
+      expect((await runs.load('t', 'run_ctx'))?.run.context).toEqual({ deal: { stage: 'closedwon' } });
+    });
+
     it('keeps playbook versions immutable, with a compare-and-set on status', async () => {
       const v1 = definePlaybook({ ...crashPlaybook('pb-contract', '1s'), version: 1 });
       const v2 = definePlaybook({ ...crashPlaybook('pb-contract', '2s'), version: 2 });

@@ -1,8 +1,8 @@
-import { evaluateCondition } from '../playbook/expression';
 import { findStep, nextStepId } from '../playbook/playbook.graph';
 import type { Playbook } from '../playbook/playbook.schema';
 import { toJson } from '../json';
 import type { RunSnapshot } from '../runs/run.types';
+import { matchingExitCriterion, safeCondition } from './context-change';
 import { engineOptions, type EngineDeps } from './engine-deps';
 import { mutateRun, type Mutation } from './mutate-run';
 import { buildScope, type RunEvent } from './scope';
@@ -13,14 +13,6 @@ export type EventEffect =
   | { readonly runId: string; readonly effect: 'resumed'; readonly stepId: string }
   | { readonly runId: string; readonly effect: 'ignored'; readonly reason: string };
 
-const safeCondition = (expression: Parameters<typeof evaluateCondition>[0], scope: Parameters<typeof evaluateCondition>[1]): boolean => {
-  try {
-    return evaluateCondition(expression, scope);
-  } catch {
-    return false; // a condition that cannot be evaluated does not match
-  }
-};
-
 /** What one event does to one run: exit criteria first, then a matching wait-for-event step. */
 export function eventMutation(snapshot: RunSnapshot, playbook: Playbook, event: RunEvent, now: number, memory: number): Mutation<EventEffect> {
   const { run } = snapshot;
@@ -30,12 +22,12 @@ export function eventMutation(snapshot: RunSnapshot, playbook: Playbook, event: 
   if (run.consumedEventIds.includes(event.id)) return ignore('event already consumed');
   const scope = buildScope(snapshot, event);
 
-  const criterion = playbook.exitCriteria.find((c) => safeCondition(c.when, scope));
-  if (criterion !== undefined) {
+  const criterionId = matchingExitCriterion(snapshot, playbook, event);
+  if (criterionId !== null) {
     const next = cloneSnapshot(snapshot);
     rememberEvent(next, event.id, memory);
-    endRun(next, 'exited', { kind: 'exit_criteria', detail: criterion.id }, now);
-    return { kind: 'commit', next, wake: null, result: { runId: run.id, effect: 'exited', criterionId: criterion.id } };
+    endRun(next, 'exited', { kind: 'exit_criteria', detail: criterionId }, now);
+    return { kind: 'commit', next, wake: null, result: { runId: run.id, effect: 'exited', criterionId } };
   }
 
   if (run.cursor === null) return ignore('no current step');

@@ -36,8 +36,8 @@ export interface Run {
   /** `${playbookId}:${profileId}` for one_per_profile playbooks, null otherwise. */
   readonly concurrencyKey: string | null;
   status: RunStatus;
-  /** The run's input; read by expressions as `context.*`. */
-  readonly context: JsonObject;
+  /** The run's input; read by expressions as `context.*`. Changed only by `updateRunContext`. */
+  context: JsonObject;
   /** The step being executed or waited on; null once the run has ended. */
   cursor: string | null;
   waitingFor: WaitReason | null;
