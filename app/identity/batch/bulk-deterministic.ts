@@ -10,11 +10,11 @@
  * pass is repeated with such identifiers shared from the start (at most a few passes), which is what
  * the online recompute converges to.
  */
-import { ComponentBuilder } from '../graph/components';
+import { ComponentBuilder, type JoinOutcome } from '../graph/components';
 import type { InMemoryGraphStore } from '../graph/memory-store';
-import { edgeId, recordKey, type EdgeRow, type NodeRow, type ProfileRow } from '../graph/model';
+import { edgeId, recordKey, type EdgeRow, type NodeRow, type ProbabilisticDetail, type ProfileRow } from '../graph/model';
 import { compatibleNames, limitGroupOf, type LinkPolicy } from '../graph/policy';
-import type { Identifier } from '../types';
+import type { Identifier, Provenance } from '../types';
 
 export interface BulkRecord {
   readonly source: string;
@@ -154,34 +154,78 @@ function householdLinks(records: readonly BulkRecord[], pass: Pass, at: string):
   return seq;
 }
 
-/** Resolves the records' identifiers into `store` (which must be empty); returns each record's profile. */
-export async function bulkDeterministic(store: InMemoryGraphStore, records: readonly BulkRecord[], policy: LinkPolicy, newProfileId: () => string, at: string): Promise<string[]> {
-  const shared = new Set<string>();
-  let pass = runPass(records, policy, shared, at);
-  for (let k = 1; k < MAX_PASSES; k++) {
-    const more = newlyShared(pass, policy, shared);
-    if (more.length === 0) break;
-    for (const key of more) shared.add(key);
-    pass = runPass(records, policy, shared, at);
+/**
+ * The batch graph in memory: the deterministic phase applied in bulk, then probabilistic links tried
+ * under the same policy checks (ComponentBuilder.tryJoin, as applyEvidence does online), then one
+ * write into an empty store.
+ */
+export class BulkGraph {
+  private seq: number;
+
+  private constructor(
+    private readonly pass: Pass,
+    private readonly keys: readonly string[],
+    seq: number,
+  ) {
+    this.seq = seq;
   }
-  const { nodes, builder } = pass;
-  let seq = householdLinks(records, pass, at);
-  // Profiles in order of their first record, as one-by-one resolution creates them.
-  const profileOfRoot = new Map<string, string>();
-  const profiles: ProfileRow[] = [];
-  const out: string[] = [];
-  for (const r of records) {
-    const root = builder.root(recordKey(r.source, r.recordId));
-    let id = profileOfRoot.get(root);
-    if (id === undefined) {
-      id = newProfileId();
-      profileOfRoot.set(root, id);
-      profiles.push({ id, createdAt: at, seq: ++seq });
+
+  static build(records: readonly BulkRecord[], policy: LinkPolicy, at: string): BulkGraph {
+    const shared = new Set<string>();
+    let pass = runPass(records, policy, shared, at);
+    for (let k = 1; k < MAX_PASSES; k++) {
+      const more = newlyShared(pass, policy, shared);
+      if (more.length === 0) break;
+      for (const key of more) shared.add(key);
+      pass = runPass(records, policy, shared, at);
     }
-    out.push(id);
+    const seq = householdLinks(records, pass, at);
+    return new BulkGraph(pass, records.map((r) => recordKey(r.source, r.recordId)), seq);
   }
-  const rows: NodeRow[] = [];
-  for (const n of nodes.values()) rows.push({ ...n, profileId: profileOfRoot.get(builder.root(n.key)) });
-  store.bulkLoad(rows, pass.edges, profiles, seq);
-  return out;
+
+  /** Records i and j are in one profile already. */
+  together(i: number, j: number): boolean {
+    const { builder } = this.pass;
+    return builder.root(this.keys[i] as string) === builder.root(this.keys[j] as string);
+  }
+
+  /** A probabilistic link between records i and j, refused when the policy forbids it. */
+  link(i: number, j: number, detail: ProbabilisticDetail, provenance: Provenance): JoinOutcome {
+    const a = this.keys[i] as string;
+    const b = this.keys[j] as string;
+    const edge: EdgeRow = { id: edgeId('probabilistic', a, b), kind: 'probabilistic', a, b, provenance, seq: ++this.seq, status: 'active', detail };
+    const outcome = this.pass.builder.tryJoin(edge);
+    this.pass.edges.push(outcome.reason === undefined ? { ...edge, status: outcome.status } : { ...edge, status: outcome.status, reason: outcome.reason });
+    return outcome;
+  }
+
+  /** Each record's profile id, profiles numbered in order of their first record (as one by one). */
+  profileIds(newProfileId: () => string): string[] {
+    const { builder } = this.pass;
+    const profileOfRoot = new Map<string, string>();
+    return this.keys.map((key) => {
+      const root = builder.root(key);
+      let id = profileOfRoot.get(root);
+      if (id === undefined) profileOfRoot.set(root, (id = newProfileId()));
+      return id;
+    });
+  }
+
+  /** Writes the graph into `store` (which must be empty), with the profile ids `profileIds` gave. */
+  write(store: InMemoryGraphStore, profileIds: readonly string[], at: string): void {
+    const { nodes, builder, edges } = this.pass;
+    const profileOfRoot = new Map<string, string>();
+    const profiles: ProfileRow[] = [];
+    this.keys.forEach((key, i) => {
+      const root = builder.root(key);
+      if (profileOfRoot.has(root)) return;
+      const id = profileIds[i] as string;
+      profileOfRoot.set(root, id);
+      profiles.push({ id, createdAt: at, seq: ++this.seq });
+    });
+    const rows: NodeRow[] = [];
+    for (const n of nodes.values()) rows.push({ ...n, profileId: profileOfRoot.get(builder.root(n.key)) });
+    store.bulkLoad(rows, edges, profiles, this.seq);
+  }
+
 }

@@ -8,7 +8,7 @@ import { IdentityResolver } from '../graph/engine';
 import { InMemoryGraphStore } from '../graph/memory-store';
 import { recordKey } from '../graph/model';
 import { DEFAULT_POLICY, type LinkPolicy } from '../graph/policy';
-import { bulkDeterministic, type BulkRecord } from './bulk-deterministic';
+import { BulkGraph, type BulkRecord } from './bulk-deterministic';
 import { defaultMatcherConfig, MATCH_FIELDS } from '../model/defaults';
 import { trainMatcher, type MatcherConfig } from '../model/matcher';
 import { probabilityFromWeight } from '../model/parameters';
@@ -41,6 +41,8 @@ export interface BatchOptions {
    * (batch/bulk-deterministic.ts). `one-by-one`: every record through IdentityResolver.resolve.
    */
   readonly deterministic?: 'bulk' | 'one-by-one';
+  /** An empty store that receives the batch's evidence graph (to inspect or explain it). */
+  readonly graphStore?: InMemoryGraphStore;
 }
 
 export interface PossibleMatch {
@@ -69,7 +71,7 @@ const IDENTIFIER_FIELDS: readonly (readonly [MappingField, string])[] = [
 
 export async function resolveBatch(records: readonly BatchRecord[], options: BatchOptions): Promise<BatchResult> {
   const n = records.length;
-  const store = new InMemoryGraphStore();
+  const store = options.graphStore ?? new InMemoryGraphStore();
   let nextId = 0;
   const normalizer = new IdentifierNormalizer(options.normalizer);
   const newProfileId = (): string => `p${String(++nextId).padStart(7, '0')}`;
@@ -115,11 +117,13 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     }
     if (i % step === 0) options.onProgress?.('deterministic', i, n);
   }
-  const bulkProfiles = options.deterministic === 'one-by-one' ? undefined : await bulkDeterministic(store, bulk, policy, newProfileId, options.at);
+  const graph = options.deterministic === 'one-by-one' ? undefined : BulkGraph.build(bulk, policy, options.at);
   options.onProgress?.('deterministic', n, n);
 
   const recordProfiles = async (): Promise<string[]> =>
-    store.unitOfWork([], async (tx) => {
+    graph !== undefined
+      ? graph.profileIds(newProfileId)
+      : store.unitOfWork([], async (tx) => {
       const keys = records.map((r) => recordKey(r.source, r.recordId));
       const nodes = await tx.getNodes(keys);
       return keys.map((k) => nodes.get(k)?.profileId ?? '');
@@ -131,7 +135,11 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
   const uSamples = Math.min(20_000, Math.max(5_000, n));
   const config = defaultMatcherConfig(matchFields, { uSamples, ...options.matcher });
   const C = config.comparisons.length;
-  if (C === 0 || n < 2) return finish(await recordProfiles(), [], 0, 0, 0, 0);
+  if (C === 0 || n < 2) {
+    const ids = await recordProfiles();
+    if (graph !== undefined && options.graphStore !== undefined) graph.write(options.graphStore, ids, options.at);
+    return finish(ids, [], 0, 0, 0, 0);
+  }
   const { model, pairs, levels } = trainMatcher(config, columns as Columns, n, options.random);
   options.onProgress?.('training', 1, 1);
 
@@ -142,15 +150,7 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
   const order = Int32Array.from(above).sort((x, y) => (probabilities[y] as number) - (probabilities[x] as number) || x - y);
 
   // Records known to share a profile: links between them change nothing and are skipped.
-  const initial = bulkProfiles ?? (await recordProfiles());
-  const together = new UnionFind(n);
-  const firstOf = new Map<string, number>();
-  initial.forEach((pid, i) => {
-    const first = firstOf.get(pid);
-    if (first === undefined) firstOf.set(pid, i);
-    else together.union(first, i);
-  });
-
+  const together = graph ?? oneByOneTogether(n, await recordProfiles());
   let links = 0;
   let refused = 0;
   const review: PossibleMatch[] = [];
@@ -160,7 +160,7 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     const i = pairs.left[p] as number;
     const j = pairs.right[p] as number;
     const probability = probabilities[p] as number;
-    if (together.find(i) === together.find(j)) continue;
+    if (together.together(i, j)) continue;
     if (probability < config.linkThreshold) {
       review.push({ a: i, b: j, probability });
       continue;
@@ -168,15 +168,18 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     const ri = records[i] as BatchRecord;
     const rj = records[j] as BatchRecord;
     const { fields } = model.explain(columns as Columns, i, j);
-    const outcome = await resolver.linkRecords(ri, rj, { probability, fields }, { source: 'matcher', recordId: `${ri.recordId}~${rj.recordId}`, at: options.at });
+    const detail = { probability, fields };
+    const provenance = { source: 'matcher', recordId: `${ri.recordId}~${rj.recordId}`, at: options.at };
+    const outcome = graph !== undefined ? graph.link(i, j, detail, provenance) : await resolver.linkRecords(ri, rj, detail, provenance);
     if (outcome.status === 'active') {
-      together.union(i, j);
+      if (graph === undefined) (together as ReturnType<typeof oneByOneTogether>).union(i, j);
       links++;
     } else refused++;
     if (k % linkStep === 0) options.onProgress?.('linking', k, order.length);
   }
   options.onProgress?.('linking', order.length, order.length);
   const final = await recordProfiles();
+  if (graph !== undefined && options.graphStore !== undefined) graph.write(options.graphStore, final, options.at);
   const possible = review.filter((m) => final[m.a] !== final[m.b]);
   return finish(final, possible, pairs.count, links, refused, model.iterations);
 }
@@ -187,4 +190,16 @@ function finish(profileIds: string[], possibleMatches: PossibleMatch[], candidat
     possibleMatches,
     stats: { profiles: new Set(profileIds).size, candidatePairs, probabilisticLinks, refusedLinks, emIterations },
   };
+}
+
+/** Which records share a profile, for the one-by-one path (the bulk graph answers this itself). */
+function oneByOneTogether(n: number, profileIds: readonly string[]): { together(i: number, j: number): boolean; union(i: number, j: number): void } {
+  const sets = new UnionFind(n);
+  const firstOf = new Map<string, number>();
+  profileIds.forEach((pid, i) => {
+    const first = firstOf.get(pid);
+    if (first === undefined) firstOf.set(pid, i);
+    else sets.union(first, i);
+  });
+  return { together: (i, j) => sets.find(i) === sets.find(j), union: (i, j) => sets.union(i, j) };
 }

@@ -3,7 +3,7 @@
  * Level 0 means "missing on either side" (weight 0); levels 1..k go from strongest agreement to none.
  */
 import { editDistance } from './edit-distance';
-import { jaroWinkler } from './jaro-winkler';
+import { jaroWinklerAtLeast } from './jaro-winkler';
 import { areNicknames } from '../normalize/names';
 
 /** Column-oriented records: `columns[field][i]` is record i's value, '' when missing. */
@@ -58,13 +58,13 @@ export function nameComparison(field: string, otherField: string | undefined, tf
       if (a.length === 0 || b.length === 0) return 0;
       if (a === b) return 1;
       if (areNicknames(a, b)) return 2;
-      const s = jaroWinkler(a, b);
+      const s = jaroWinklerAtLeast(a, b, 0.7);
       if (s >= 0.94) return 3;
       if (s >= 0.85) return 4;
       if (other !== undefined) {
         const ob = other[j] ?? '';
         const oa = other[i] ?? '';
-        if ((ob.length > 0 && jaroWinkler(a, ob) >= 0.9) || (oa.length > 0 && jaroWinkler(oa, b) >= 0.9)) return 5;
+        if ((ob.length > 0 && jaroWinklerAtLeast(a, ob, 0.9) >= 0.9) || (oa.length > 0 && jaroWinklerAtLeast(oa, b, 0.9) >= 0.9)) return 5;
       }
       return s >= 0.7 ? 6 : 7;
       };
@@ -86,7 +86,7 @@ export function textComparison(field: string, tf = false): Comparison {
       if (a.length === 0 || b.length === 0) return 0;
       if (a === b) return 1;
       if (equalIgnoringSpaces(a, b)) return 2;
-      const s = jaroWinkler(a, b);
+      const s = jaroWinklerAtLeast(a, b, 0.8);
       if (s >= 0.92) return 3;
       return s >= 0.8 ? 4 : 5;
       };
@@ -171,7 +171,7 @@ export function emailComparison(field: string): Comparison {
       const la = a.slice(0, a.lastIndexOf('@'));
       const lb = b.slice(0, b.lastIndexOf('@'));
       if (la === lb) return 2;
-      return jaroWinkler(la, lb) >= 0.9 ? 3 : 4;
+      return jaroWinklerAtLeast(la, lb, 0.9) >= 0.9 ? 3 : 4;
       };
     },
   };

@@ -15,6 +15,36 @@ function ensure(size: number): void {
   }
 }
 
+const counts = new Int32Array(128);
+
+/**
+ * Characters of a[a0..a1) without a partner in b[b0..b1) (multisets, positions ignored): a lower
+ * bound of the edit distance, as one edit changes at most one character of each side. 0 (no bound)
+ * for non-ASCII text.
+ */
+function differingCharacters(a: string, a0: number, a1: number, b: string, b0: number, b1: number): number {
+  let ascii = true;
+  for (let i = a0; i < a1; i++) {
+    const c = a.charCodeAt(i);
+    if (c >= 128) ascii = false;
+    else counts[c] = (counts[c] as number) + 1;
+  }
+  let unmatched = a1 - a0;
+  for (let j = b0; j < b1 && ascii; j++) {
+    const c = b.charCodeAt(j);
+    if (c >= 128) ascii = false;
+    else if ((counts[c] as number) > 0) {
+      counts[c] = (counts[c] as number) - 1;
+      unmatched--;
+    }
+  }
+  for (let i = a0; i < a1; i++) {
+    const c = a.charCodeAt(i);
+    if (c < 128) counts[c] = 0;
+  }
+  return ascii ? Math.max(unmatched, (b1 - b0) - (a1 - a0 - unmatched)) : 0;
+}
+
 /**
  * Optimal string alignment distance (Levenshtein plus adjacent transpositions), capped at max + 1.
  * With `transpositions = false` it is plain Levenshtein.
@@ -35,6 +65,7 @@ export function editDistance(a: string, b: string, max = Number.MAX_SAFE_INTEGER
   const m = lb - start;
   if (n === 0) return m <= max ? m : max + 1;
   if (m === 0) return n <= max ? n : max + 1;
+  if (max < n && max < m && differingCharacters(a, start, start + n, b, start, start + m) > max) return max + 1;
   ensure(m + 1);
   for (let j = 0; j <= m; j++) prev[j] = j;
   for (let i = 1; i <= n; i++) {

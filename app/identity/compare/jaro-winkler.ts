@@ -58,3 +58,51 @@ export function jaroWinkler(a: string, b: string): number {
   while (prefix < limit && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
   return j + prefix * 0.1 * (1 - j);
 }
+
+const counts = new Int32Array(128);
+
+/**
+ * An upper bound of jaroWinkler(a, b) from the characters the strings share, positions ignored (the
+ * matching characters Jaro counts are a subset of them). Linear time; 1 for non-ASCII text.
+ */
+export function jaroWinklerUpperBound(a: string, b: string): number {
+  const la = a.length;
+  const lb = b.length;
+  if (la === 0 || lb === 0) return 0;
+  let ascii = true;
+  for (let i = 0; i < la; i++) {
+    const c = a.charCodeAt(i);
+    if (c >= 128) ascii = false;
+    else counts[c] = (counts[c] as number) + 1;
+  }
+  let common = 0;
+  for (let j = 0; j < lb && ascii; j++) {
+    const c = b.charCodeAt(j);
+    if (c >= 128) ascii = false;
+    else if ((counts[c] as number) > 0) {
+      counts[c] = (counts[c] as number) - 1;
+      common++;
+    }
+  }
+  for (let i = 0; i < la; i++) {
+    const c = a.charCodeAt(i);
+    if (c < 128) counts[c] = 0;
+  }
+  if (!ascii) return 1;
+  if (common === 0) return 0;
+  const j = (common / la + common / lb + 1) / 3;
+  if (j <= 0.7) return j;
+  const limit = Math.min(4, la, lb);
+  let prefix = 0;
+  while (prefix < limit && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  return j + prefix * 0.1 * (1 - j);
+}
+
+/**
+ * jaroWinkler(a, b) when it may reach `min`; otherwise some value below `min` (the cheap upper bound).
+ * Callers that only compare the result with thresholds of at least `min` get the same answers.
+ */
+export function jaroWinklerAtLeast(a: string, b: string, min: number): number {
+  const bound = jaroWinklerUpperBound(a, b);
+  return bound < min ? bound : jaroWinkler(a, b);
+}

@@ -9,6 +9,8 @@ export interface BlockingRule {
   readonly name: string;
   /** Columns the rule needs; a rule is dropped when one is absent from the data. */
   readonly fields: readonly string[];
+  /** The (field, prefix length or 0) parts the key is made of. */
+  readonly parts: readonly (readonly [string, number])[];
   key(columns: Columns, i: number): string | undefined;
 }
 
@@ -18,6 +20,7 @@ export function blockOn(...parts: readonly (string | readonly [string, number])[
   return {
     name: specs.map(([f, n]) => (n > 0 ? `${f}[:${n}]` : f)).join('+'),
     fields: specs.map(([f]) => f),
+    parts: specs,
     key(columns, i) {
       let key = '';
       for (const [field, prefix] of specs) {
@@ -38,37 +41,124 @@ export interface CandidatePairs {
   readonly count: number;
 }
 
-/** Distinct pairs (i < j) sharing a key under any rule. */
+/** Dense ids of each record's value (or value prefix) in one column; 0 when missing. */
+function encode(columns: Columns, n: number, field: string, prefix: number): { ids: Int32Array; distinct: number } {
+  const col = columns[field] ?? [];
+  const index = new Map<string, number>();
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = col[i] ?? '';
+    if (value.length === 0) continue;
+    const part = prefix > 0 ? value.slice(0, prefix) : value;
+    let id = index.get(part);
+    if (id === undefined) index.set(part, (id = index.size + 1));
+    ids[i] = id;
+  }
+  return { ids, distinct: index.size + 1 };
+}
+
+/**
+ * Record i's key id under one rule (ids dense, in order of first appearance), -1 when it has no key
+ * or its block is too small or too large to use. Keys are built from per-column value ids, so no
+ * string is made per record.
+ */
+function keyIds(n: number, parts: readonly { ids: Int32Array; distinct: number }[], maxBlockSize: number): { ids: Int32Array; sizes: number[] } {
+  const index = new Map<number | string, number>();
+  const ids = new Int32Array(n);
+  const sizes: number[] = [];
+  // A mixed-radix number is exact below 2^53; beyond that (huge inputs) the key is a string.
+  const numeric = parts.reduce((product, part) => product * part.distinct, 1) < 2 ** 53;
+  for (let i = 0; i < n; i++) {
+    let key: number | string = numeric ? 0 : '';
+    for (const part of parts) {
+      const v = part.ids[i] as number;
+      if (v === 0) {
+        key = -1;
+        break;
+      }
+      key = numeric ? (key as number) * part.distinct + v : `${key as string}${v},`;
+    }
+    if (key === -1) {
+      ids[i] = -1;
+      continue;
+    }
+    let id = index.get(key);
+    if (id === undefined) {
+      id = sizes.length;
+      index.set(key, id);
+      sizes.push(0);
+    }
+    ids[i] = id;
+    sizes[id] = (sizes[id] as number) + 1;
+  }
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    if (id >= 0) {
+      const size = sizes[id] as number;
+      if (size < 2 || size > maxBlockSize) ids[i] = -1;
+    }
+  }
+  return { ids, sizes };
+}
+
+/**
+ * Distinct pairs (i < j) sharing a key under any rule. A pair is emitted by the first rule that
+ * produces it (no earlier rule gives i and j one key), so no set of seen pairs is needed.
+ */
 export function candidatePairs(columns: Columns, n: number, rules: readonly BlockingRule[], maxBlockSize: number): CandidatePairs {
-  const seen = new Map<number, number>();
+  const R = rules.length;
+  const encoded = new Map<string, { ids: Int32Array; distinct: number }>();
+  const partIds = (field: string, prefix: number): { ids: Int32Array; distinct: number } => {
+    const name = `${field}[:${prefix}]`;
+    let e = encoded.get(name);
+    if (e === undefined) encoded.set(name, (e = encode(columns, n, field, prefix)));
+    return e;
+  };
+  const keys = rules.map((rule) => keyIds(n, rule.parts.map(([f, p]) => partIds(f, p)), maxBlockSize));
   let left = new Int32Array(1024);
   let right = new Int32Array(1024);
   let mask = new Uint32Array(1024);
   let count = 0;
-  for (let r = 0; r < rules.length; r++) {
-    const rule = rules[r] as BlockingRule;
-    const bit = 1 << Math.min(r, 31);
-    const blocks = new Map<string, number[]>();
+  for (let r = 0; r < R; r++) {
+    const { ids, sizes } = keys[r] as { ids: Int32Array; sizes: number[] };
+    // Members of each usable block, ascending (counting sort by key id).
+    const start = new Int32Array(sizes.length + 1);
     for (let i = 0; i < n; i++) {
-      const key = rule.key(columns, i);
-      if (key === undefined) continue;
-      const block = blocks.get(key);
-      if (block === undefined) blocks.set(key, [i]);
-      else block.push(i);
+      const id = ids[i] as number;
+      if (id >= 0) start[id + 1] = (start[id + 1] as number) + 1;
     }
-    for (const block of blocks.values()) {
-      if (block.length < 2 || block.length > maxBlockSize) continue;
-      for (let x = 0; x < block.length; x++) {
-        const i = block[x] as number;
-        for (let y = x + 1; y < block.length; y++) {
-          const j = block[y] as number;
-          const id = i < j ? i * n + j : j * n + i;
-          const known = seen.get(id);
-          if (known !== undefined) {
-            mask[known] = (mask[known] as number) | bit;
-            continue;
+    for (let k = 0; k < sizes.length; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+    const fill = start.slice(0, sizes.length);
+    const members = new Int32Array(start[sizes.length] as number);
+    for (let i = 0; i < n; i++) {
+      const id = ids[i] as number;
+      if (id >= 0) members[(fill[id] as number)++] = i;
+    }
+    for (let k = 0; k < sizes.length; k++) {
+      const from = start[k] as number;
+      const to = start[k + 1] as number;
+      for (let x = from; x < to; x++) {
+        const i = members[x] as number;
+        for (let y = x + 1; y < to; y++) {
+          const j = members[y] as number;
+          let bits = 0;
+          let earlier = false;
+          for (let s = 0; s < R; s++) {
+            if (s === r) {
+              bits |= 1 << Math.min(s, 31);
+              continue;
+            }
+            const other = (keys[s] as { ids: Int32Array }).ids;
+            const ki = other[i] as number;
+            if (ki >= 0 && ki === other[j]) {
+              if (s < r) {
+                earlier = true;
+                break;
+              }
+              bits |= 1 << Math.min(s, 31);
+            }
           }
-          seen.set(id, count);
+          if (earlier) continue;
           if (count === left.length) {
             const grownL = new Int32Array(count * 2);
             const grownR = new Int32Array(count * 2);
@@ -80,9 +170,9 @@ export function candidatePairs(columns: Columns, n: number, rules: readonly Bloc
             right = grownR;
             mask = grownM;
           }
-          left[count] = Math.min(i, j);
-          right[count] = Math.max(i, j);
-          mask[count] = bit;
+          left[count] = i;
+          right[count] = j;
+          mask[count] = bits;
           count++;
         }
       }

@@ -49,25 +49,31 @@ export interface Patterns {
   readonly size: number;
 }
 
-/** Groups identical comparison vectors. */
-export function collectPatterns(levels: Uint8Array, count: number, C: number): Patterns {
+/**
+ * Groups identical comparison vectors. `rows` selects pairs (all when absent); comparisons flagged in
+ * `ignore` count as missing (level 0). `radix[c]` is one more than comparison c's highest level.
+ */
+export function collectPatterns(levels: Uint8Array, count: number, C: number, options: { rows?: Int32Array; ignore?: readonly boolean[]; radix?: readonly number[] } = {}): Patterns {
+  const { rows, ignore, radix } = options;
   const index = new Map<number, number>();
-  const rows: number[] = [];
+  const out: number[] = [];
   const counts: number[] = [];
-  for (let p = 0; p < count; p++) {
-    // Levels are < 8 (3 bits each): the key is exact for up to 17 comparisons (2^51).
+  const total = rows === undefined ? count : rows.length;
+  for (let r = 0; r < total; r++) {
+    const p = rows === undefined ? r : (rows[r] as number);
+    // Mixed radix (levels < 8 without radix): exact while the product of radices stays below 2^53.
     let key = 0;
-    for (let c = 0; c < C; c++) key = key * 8 + (levels[p * C + c] as number);
+    for (let c = 0; c < C; c++) key = key * (radix === undefined ? 8 : (radix[c] as number)) + (ignore?.[c] === true ? 0 : (levels[p * C + c] as number));
     let id = index.get(key);
     if (id === undefined) {
       id = counts.length;
       index.set(key, id);
       counts.push(0);
-      for (let c = 0; c < C; c++) rows.push(levels[p * C + c] as number);
+      for (let c = 0; c < C; c++) out.push(ignore?.[c] === true ? 0 : (levels[p * C + c] as number));
     }
     counts[id] = (counts[id] as number) + 1;
   }
-  return { levels: Uint8Array.from(rows), counts: Float64Array.from(counts), size: counts.length };
+  return { levels: Uint8Array.from(out), counts: Float64Array.from(counts), size: counts.length };
 }
 
 export interface EmOptions {
@@ -84,55 +90,70 @@ export function expectationMaximisation(
   options: EmOptions,
 ): { params: ModelParameters; iterations: number } {
   const C = comparisons.length;
-  let m = initialM(comparisons);
+  // Parameters flat: comparison c, level l at offset[c] + l - 1; each pattern's cells precomputed.
+  const offset = new Int32Array(C + 1);
+  for (let c = 0; c < C; c++) offset[c + 1] = (offset[c] as number) + (comparisons[c] as Comparison).levels.length;
+  const L = offset[C] as number;
+  const cell = new Int32Array(patterns.size * C);
+  for (let p = 0; p < patterns.size; p++) {
+    for (let c = 0; c < C; c++) {
+      const level = patterns.levels[p * C + c] as number;
+      cell[p * C + c] = level === 0 ? -1 : (offset[c] as number) + level - 1;
+    }
+  }
+  const m = new Float64Array(L);
+  const uf = new Float64Array(L);
+  initialM(comparisons).forEach((row, c) => row.forEach((v, l) => (m[(offset[c] as number) + l] = v)));
+  u.forEach((row, c) => row.forEach((v, l) => (uf[(offset[c] as number) + l] = v)));
+  const next = new Float64Array(L);
   let lambda = options.initialLambda;
-  const posterior = new Float64Array(patterns.size);
   let iterations = 0;
   for (; iterations < options.maxIterations; iterations++) {
-    // E step
+    // E step and the M step's sums in one sweep.
+    next.fill(0);
     let matchMass = 0;
     let total = 0;
     for (let p = 0; p < patterns.size; p++) {
       let pm = lambda;
       let pu = 1 - lambda;
+      const base = p * C;
       for (let c = 0; c < C; c++) {
-        const level = patterns.levels[p * C + c] as number;
-        if (level === 0) continue;
-        pm *= (m[c] as number[])[level - 1] as number;
-        pu *= (u[c] as readonly number[])[level - 1] as number;
+        const k = cell[base + c] as number;
+        if (k < 0) continue;
+        pm *= m[k] as number;
+        pu *= uf[k] as number;
       }
       const post = pm + pu > 0 ? pm / (pm + pu) : 0;
-      posterior[p] = post;
       const n = patterns.counts[p] as number;
-      matchMass += post * n;
+      const w = post * n;
+      matchMass += w;
       total += n;
-    }
-    // M step
-    const next = comparisons.map((c) => new Array<number>(c.levels.length).fill(0));
-    for (let p = 0; p < patterns.size; p++) {
-      const w = (posterior[p] as number) * (patterns.counts[p] as number);
       for (let c = 0; c < C; c++) {
-        const level = patterns.levels[p * C + c] as number;
-        if (level > 0) {
-          const row = next[c] as number[];
-          row[level - 1] = (row[level - 1] as number) + w;
-        }
+        const k = cell[base + c] as number;
+        if (k >= 0) next[k] = (next[k] as number) + w;
       }
     }
-    const nextM = next.map((row) => smoothedDistribution(row, 0.01));
-    const nextLambda = total > 0 ? matchMass / total : lambda;
-    let delta = Math.abs(nextLambda - lambda);
+    // M step: smoothed distributions per comparison.
+    let delta = 0;
     for (let c = 0; c < C; c++) {
-      const a = m[c] as number[];
-      const b = nextM[c] as number[];
-      for (let l = 0; l < a.length; l++) delta = Math.max(delta, Math.abs((a[l] as number) - (b[l] as number)));
+      const from = offset[c] as number;
+      const to = offset[c + 1] as number;
+      let sum = 0.01 * (to - from);
+      for (let k = from; k < to; k++) sum += next[k] as number;
+      for (let k = from; k < to; k++) {
+        const v = ((next[k] as number) + 0.01) / sum;
+        delta = Math.max(delta, Math.abs(v - (m[k] as number)));
+        m[k] = v;
+      }
     }
-    m = nextM;
+    const nextLambda = total > 0 ? matchMass / total : lambda;
+    delta = Math.max(delta, Math.abs(nextLambda - lambda));
     lambda = nextLambda;
     if (delta < options.tolerance) {
       iterations++;
       break;
     }
   }
-  return { params: { lambda, m, u: u.map((row) => [...row]) }, iterations };
+  const rows = comparisons.map((_, c) => Array.from(m.subarray(offset[c] as number, offset[c + 1] as number)));
+  return { params: { lambda, m: rows, u: u.map((row) => [...row]) }, iterations };
 }

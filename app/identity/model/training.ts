@@ -8,7 +8,7 @@
  */
 import type { Comparison } from '../compare/comparisons';
 import type { BlockingRule, CandidatePairs } from './blocking';
-import { collectPatterns, expectationMaximisation, type EmOptions } from './estimation';
+import { collectPatterns, expectationMaximisation, type EmOptions, type Patterns } from './estimation';
 import { initialM, levelWeights, type ModelParameters } from './parameters';
 
 export interface TrainedParameters {
@@ -32,20 +32,19 @@ export function trainParameters(
   const mass = new Array<number>(C).fill(0);
   let iterations = 0;
   let sessions = 0;
+  const radix = comparisons.map((c) => c.levels.length + 1);
   rules.forEach((rule, r) => {
     const bit = 1 << Math.min(r, 31);
     const blocked = comparisons.map((c) => rule.fields.includes(c.field));
     if (blocked.every((b) => b)) return;
-    const rows: number[] = [];
-    for (let p = 0; p < pairs.count; p++) if (((pairs.rules[p] as number) & bit) !== 0) rows.push(p);
-    if (rows.length < 10) return;
-    const session = new Uint8Array(rows.length * C);
-    rows.forEach((p, k) => {
-      for (let c = 0; c < C; c++) session[k * C + c] = blocked[c] ? 0 : (levels[p * C + c] as number);
-    });
-    const result = expectationMaximisation(collectPatterns(session, rows.length, C), comparisons, u, em);
+    let selected = 0;
+    for (let p = 0; p < pairs.count; p++) if (((pairs.rules[p] as number) & bit) !== 0) selected++;
+    if (selected < 10) return;
+    const rows = new Int32Array(selected);
+    for (let p = 0, k = 0; p < pairs.count; p++) if (((pairs.rules[p] as number) & bit) !== 0) rows[k++] = p;
+    const result = expectationMaximisation(collectPatterns(levels, pairs.count, C, { rows, ignore: blocked, radix }), comparisons, u, em);
     iterations += result.iterations;
-    const matches = result.params.lambda * rows.length;
+    const matches = result.params.lambda * selected;
     if (!(matches >= 1)) return;
     sessions++;
     for (let c = 0; c < C; c++) {
@@ -58,14 +57,14 @@ export function trainParameters(
   });
   const fallback = initialM(comparisons);
   const m = sums.map((row, c) => ((mass[c] as number) > 0 ? row.map((v) => v / (mass[c] as number)) : (fallback[c] as number[])));
-  const lambda = globalPrior({ lambda: 0.5, m, u }, pairs, levels, C, n);
+  const lambda = globalPrior({ lambda: 0.5, m, u }, collectPatterns(levels, pairs.count, C, { radix }), pairs.count, n);
   return { params: { lambda, m, u: u.map((row) => [...row]) }, iterations, sessions };
 }
 
 /** Fixed point of lambda = sum of candidate posteriors / number of all pairs. */
-function globalPrior(params: ModelParameters, pairs: CandidatePairs, levels: Uint8Array, C: number, n: number): number {
+function globalPrior(params: ModelParameters, patterns: Patterns, pairCount: number, n: number): number {
   const weights = levelWeights(params);
-  const patterns = collectPatterns(levels, pairs.count, C);
+  const C = params.m.length;
   const factors = new Float64Array(patterns.size);
   for (let p = 0; p < patterns.size; p++) {
     let w = 0;
@@ -73,7 +72,7 @@ function globalPrior(params: ModelParameters, pairs: CandidatePairs, levels: Uin
     factors[p] = 2 ** w;
   }
   const allPairs = Math.max(1, (n * (n - 1)) / 2);
-  let lambda = Math.min(0.5, Math.max(pairs.count, 1) / allPairs);
+  let lambda = Math.min(0.5, Math.max(pairCount, 1) / allPairs);
   for (let it = 0; it < 100; it++) {
     let expected = 0;
     for (let p = 0; p < patterns.size; p++) {
