@@ -91,6 +91,7 @@ describe('Baton record card: states', () => {
     expect(renderer.findByTestId(Tag, 'journey-stage').text).toBe('Opportunity');
     expect(renderer.findByTestId(Text, 'time-in-stage').text).toBe('3 days (since 2026-11-27 09:00 UTC)');
     expect(renderer.findByTestId(Text, 'hotness').text).toBe('82 / 100');
+    expect(renderer.findByTestId(Tag, 'hotness-trend').text).toBe('Rising');
     expect(renderer.findByTestId(Tag, 'nba-status').text).toBe('Proposed');
     expect(renderer.findByTestId(List, 'nba-reasons').findAll(Text).map((t) => t.text)).toEqual(['Asked about pricing yesterday (purchase intent).', 'Similar people replied 31% of the time.']);
     expect(renderer.findByTestId(TextArea, 'draft-body').props.value).toBe('Hi Ada, here is the case study we discussed.');

@@ -1,4 +1,4 @@
-import { Button, DescriptionList, DescriptionListItem, Divider, EmptyState, ErrorState, Flex, LoadingSpinner, StatisticsTrend, Tag, Text } from '@hubspot/ui-extensions';
+import { Button, DescriptionList, DescriptionListItem, Divider, EmptyState, ErrorState, Flex, LoadingSpinner, Tag, Text } from '@hubspot/ui-extensions';
 import { useCallback, useEffect, useState } from 'react';
 import { type AddAlert, type BatonApi, describeError, NOT_CONFIGURED } from '../lib/api';
 import type { CardActionRequest, CardView } from '../lib/contract/card-view';
@@ -20,6 +20,7 @@ export interface RecordCardProps {
 
 type State = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; card: CardView };
 
+const TREND_VARIANT = { rising: 'success', steady: 'default', cooling: 'warning' } as const;
 const WRITES_PROPERTIES = new Set<CardActionRequest['type']>(['accept', 'approve_draft', 'dismiss', 'snooze']);
 
 export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjectProperties }: RecordCardProps) {
@@ -94,11 +95,7 @@ export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjec
           ) : (
             <Flex direction="row" gap="xs" align="center">
               <Text format={{ fontWeight: 'bold' }} testId="hotness">{`${Math.round(card.hotness.score)} / 100`}</Text>
-              {card.hotness.trend === 'steady' ? (
-                <Text variant="microcopy">steady</Text>
-              ) : (
-                <StatisticsTrend value={card.hotness.trend} direction={card.hotness.trend === 'rising' ? 'increase' : 'decrease'} color={card.hotness.trend === 'rising' ? 'green' : 'red'} testId="hotness-trend" />
-              )}
+              <Tag variant={TREND_VARIANT[card.hotness.trend]} testId="hotness-trend">{humanize(card.hotness.trend)}</Tag>
             </Flex>
           )}
         </DescriptionListItem>
