@@ -154,6 +154,32 @@ for (const { mode, needs } of modes) {
       expect(effects.body.effects.map((e) => e.stepId)).toEqual(['ok', 'flaky']);
     });
 
+    it('keeps a run in flight on the version it started with when a new version is published', async () => {
+      const version = (body: string) => ({
+        id: 'pinned',
+        name: 'Pinned',
+        concurrency: 'unlimited',
+        steps: [
+          { id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '800ms' } },
+          { id: 'say', kind: 'action', action: { type: 'note', params: { body } } },
+        ],
+      });
+      await api.call('POST', '/playbooks', version('from v1'));
+      await api.call('POST', '/playbooks/pinned/publish', {});
+      const old = (await api.call<RunJson>('POST', '/runs', { playbookId: 'pinned', profileId: 'p-pin' })).body;
+      await waitForRun(api, old.id, (r) => r.status === 'waiting', 'the v1 run to wait');
+      await api.call('POST', '/playbooks', version('from v2'));
+      expect((await api.call('POST', '/playbooks/pinned/publish', {})).body).toMatchObject({ version: 2, status: 'published' });
+      const fresh = (await api.call<RunJson>('POST', '/runs', { playbookId: 'pinned', profileId: 'p-pin-2' })).body;
+      const [oldDone, freshDone] = await Promise.all([
+        waitForRun(api, old.id, (r) => r.status === 'completed', 'the v1 run to complete'),
+        waitForRun(api, fresh.id, (r) => r.status === 'completed', 'the v2 run to complete'),
+      ]);
+      // v1 is archived by the publish of v2, yet its run finishes on v1's steps.
+      expect([oldDone['playbookVersion'], oldDone.steps.find((s) => s.stepId === 'say')?.input]).toEqual([1, { body: 'from v1' }]);
+      expect([freshDone['playbookVersion'], freshDone.steps.find((s) => s.stepId === 'say')?.input]).toEqual([2, { body: 'from v2' }]);
+    });
+
     it('lists runs filtered by playbook, profile and status, page by page', async () => {
       for (const id of ['paged', 'paged-other']) {
         await api.call('POST', '/playbooks', crashPlaybook(id, '1h'));
