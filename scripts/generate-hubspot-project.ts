@@ -58,6 +58,13 @@ export function hubSpotProjectDrift(root = ROOT): ProjectDrift {
   return { changed, stale };
 }
 
+/** A config profile for `hs project upload --profile <name>`: the target account and the backend URL. */
+export function hsProfile(accountId: number, publicUrl: string | undefined): string {
+  if (!Number.isInteger(accountId) || accountId <= 0) throw new Error('--account-id must be the HubSpot developer account id (a positive integer)');
+  if (publicUrl === undefined || !/^https:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) throw new Error('--public-url must be the backend\'s https URL, exactly as PUBLIC_URL is set on the server');
+  return `${JSON.stringify({ accountId, variables: { PUBLIC_URL: publicUrl.replace(/\/+$/, '') } }, null, 2)}\n`;
+}
+
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -83,12 +90,8 @@ function main(): void {
   for (const file of hubSpotProjectDrift().stale) rmSync(path.join(projectDir, file));
   const profile = arg('--profile');
   if (profile !== undefined) {
-    const accountId = Number(arg('--account-id'));
-    const publicUrl = arg('--public-url');
-    if (!Number.isInteger(accountId) || accountId <= 0 || publicUrl === undefined || !/^https:\/\/[^/]+/.test(publicUrl)) {
-      throw new Error('--profile needs --account-id <HubSpot developer account id> and --public-url https://<backend origin>');
-    }
-    writeFileSync(path.join(projectDir, 'src', `hsprofile.${profile}.json`), `${JSON.stringify({ accountId, variables: { PUBLIC_URL: publicUrl.replace(/\/+$/, '') } }, null, 2)}\n`);
+    if (!/^[A-Za-z0-9_-]+$/.test(profile)) throw new Error('--profile must be a plain name like prod');
+    writeFileSync(path.join(projectDir, 'src', `hsprofile.${profile}.json`), hsProfile(Number(arg('--account-id')), arg('--public-url')));
   }
   process.stdout.write(`wrote ${HUBSPOT_PROJECT_DIR}\n`);
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { settingsPoliciesSchema } from '../../../../app/cards/settings-view';
-import { expectedHubSpotProject, hubSpotProjectDrift } from '../../../../scripts/generate-hubspot-project';
+import { expectedHubSpotProject, hsProfile, hubSpotProjectDrift } from '../../../../scripts/generate-hubspot-project';
 import { manifestSchema } from '../../../../server/manifest/manifest.schema';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -78,6 +78,12 @@ describe('HubSpot project (extensions/hubspot) against manifest.json', () => {
     const expected = expectedHubSpotProject();
     const copy = expected.get('src/app/cards/lib/contract/card-view.ts') ?? '';
     expect(copy).toContain(readFileSync(path.join(ROOT, 'app/cards/card-view.ts'), 'utf8').replace("from '../journey/stages'", "from './stages'"));
+  });
+
+  it('writes a config profile only for an https backend URL and a real account id', () => {
+    expect(JSON.parse(hsProfile(123, 'https://baton.example.com/'))).toEqual({ accountId: 123, variables: { PUBLIC_URL: 'https://baton.example.com' } });
+    expect(() => hsProfile(123, 'http://localhost:3000')).toThrow(/https URL/);
+    expect(() => hsProfile(Number.NaN, 'https://baton.example.com')).toThrow(/account-id/);
   });
 
   it('keeps the settings page bounds equal to the manifest settings', () => {
