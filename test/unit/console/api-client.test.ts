@@ -87,20 +87,15 @@ describe('console API client', () => {
     expect(query({})).toBe('');
   });
 
-  it('reads policies bare or wrapped, and saves them in the same shape', async () => {
-    const bareCalls: Call[] = [];
-    const bare = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { holdout: { share: 0.05 } }, bareCalls) }));
-    const doc = await bare.policies();
-    expect(doc).toEqual({ policies: { holdout: { share: 0.05 } }, wrapped: false });
-    await bare.savePolicies({ ...doc, policies: { holdout: { share: 0.1 } } });
-    expect(JSON.parse(bareCalls[1]?.body ?? '')).toEqual({ holdout: { share: 0.1 } });
-
-    const wrappedCalls: Call[] = [];
-    const wrapped = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { policies: { holdout: { share: 0.2 } } }, wrappedCalls) }));
-    const w = await wrapped.policies();
-    expect(w).toEqual({ policies: { holdout: { share: 0.2 } }, wrapped: true });
-    await wrapped.savePolicies(w);
-    expect(JSON.parse(wrappedCalls[1]?.body ?? '')).toEqual({ policies: { holdout: { share: 0.2 } } });
+  it('reads policies wrapped as the server answers them (or bare), and saves the settings themselves', async () => {
+    const calls: Call[] = [];
+    const wrapped = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { policies: { holdout: { share: 0.2 } }, version: 3, updatedAt: null }, calls) }));
+    const policies = await wrapped.policies();
+    expect(policies).toEqual({ holdout: { share: 0.2 } });
+    await wrapped.savePolicies({ ...policies, holdout: { share: 0.1 } });
+    expect([calls[1]?.method, JSON.parse(calls[1]?.body ?? '')]).toEqual(['PUT', { holdout: { share: 0.1 } }]);
+    const bare = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { holdout: { share: 0.05 }, quietHours: { enabled: false } }) }));
+    await expect(bare.policies()).resolves.toEqual({ holdout: { share: 0.05 }, quietHours: { enabled: false } });
   });
 
   it('accepts connections listed with id or connectionId, and lift series points named at or periodStart', async () => {

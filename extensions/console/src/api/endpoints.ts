@@ -19,11 +19,6 @@ export function profileQueryFor(text: string): ProfileQuery {
   return { q: t };
 }
 
-/** PUT /policies takes the same shape GET answered (bare or wrapped). */
-export interface PoliciesDoc {
-  readonly policies: Policies;
-  readonly wrapped: boolean;
-}
 
 export function endpoints(api: ApiClient) {
   return {
@@ -44,11 +39,13 @@ export function endpoints(api: ApiClient) {
     decision: (decisionId: string) => api.request('GET', `/decisions/${id(decisionId)}`, decisionSchema),
     recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, z.unknown(), { outcome }),
     lift: () => api.request('GET', '/lift', liftReportSchema),
-    policies: async (): Promise<PoliciesDoc> => {
+    /** GET answers `{ policies, version, updatedAt }` (older servers: the settings bare). */
+    policies: async (): Promise<Policies> => {
       const r = await api.request('GET', '/policies', policiesResponseSchema);
-      return 'policies' in r && typeof r.policies === 'object' && r.policies !== null ? { policies: r.policies as Policies, wrapped: true } : { policies: r as Policies, wrapped: false };
+      return 'policies' in r && typeof r.policies === 'object' && r.policies !== null ? (r.policies as Policies) : (r as Policies);
     },
-    savePolicies: (doc: PoliciesDoc) => api.request('PUT', '/policies', z.unknown(), doc.wrapped ? { policies: doc.policies } : doc.policies),
+    /** PUT takes the settings themselves (app/decisioning/config.ts), not wrapped. */
+    savePolicies: (policies: Policies) => api.request('PUT', '/policies', z.unknown(), policies),
     connections: () => api.request('GET', '/connections', connectionListSchema).then((r) => r.connections),
     createConnection: (type: 'zendesk' | 'twilio' | 'whatsapp', config: Record<string, string>) =>
       api.request('POST', '/connections', connectionCreatedSchema, { type, config }),

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { PoliciesDoc } from '../../api/endpoints';
+import type { Policies as PolicySettings } from '../../api/schemas';
 import { Async, describeError, Facts, JsonBlock, Notice, Section } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatPercent, humanize } from '../../lib/format';
@@ -13,10 +13,10 @@ export function Policies() {
   const [notice, setNotice] = useState<{ text: string; tone: 'info' | 'bad' } | null>(null);
   const current = loaded.status === 'ok' ? loaded.data : null;
   useEffect(() => {
-    if (current !== null) setShare(String(Math.round((current.policies.holdout?.share ?? 0.05) * 1000) / 10));
+    if (current !== null) setShare(String(Math.round((current.holdout?.share ?? 0.05) * 1000) / 10));
   }, [current]);
 
-  async function save(e: FormEvent, doc: PoliciesDoc) {
+  async function save(e: FormEvent, policies: PolicySettings) {
     e.preventDefault();
     const pct = Number(share);
     if (!Number.isFinite(pct) || pct < 0 || pct > 50) {
@@ -24,7 +24,7 @@ export function Policies() {
       return;
     }
     try {
-      await api.savePolicies({ ...doc, policies: { ...doc.policies, holdout: { ...doc.policies.holdout, share: pct / 100 } } });
+      await api.savePolicies({ ...policies, holdout: { ...policies.holdout, share: pct / 100 } });
       setNotice({ text: `Holdout share saved: ${pct}%.`, tone: 'info' });
       loaded.reload();
     } catch (err) {
@@ -36,8 +36,7 @@ export function Policies() {
   return (
     <Section title="Policies and holdout">
       <Async state={loaded} what="policies">
-        {(doc) => {
-          const p = doc.policies;
+        {(p) => {
           const q = p.quietHours;
           return (
             <>
@@ -50,7 +49,7 @@ export function Policies() {
                   ['Engagement policies', (p.engagementPolicies ?? []).map((e) => `${e.id} (${humanize(e.kind)})`).join(', ') || 'none'],
                 ]}
               />
-              <form className="row" onSubmit={(e) => void save(e, doc)}>
+              <form className="row" onSubmit={(e) => void save(e, p)}>
                 <label htmlFor="holdout-share">Holdout share (%)</label>
                 <input id="holdout-share" type="number" min={0} max={50} step={0.5} value={share} onChange={(e) => setShare(e.target.value)} />
                 <button type="submit">Save</button>

@@ -1,0 +1,292 @@
+/**
+ * The console in a real browser (Debian Chromium via playwright-core) against the real service,
+ * in-process on embedded defaults with the console freshly built: sign in, find a profile, open its
+ * card, start a run and see it, resume a failed run, explain a decision, open the lift charts and the
+ * settings. Any browser console error fails the test. Screenshots go to test-artifacts/console/.
+ *
+ * Steps that need an endpoint this server does not have yet (decisioning, connections) check that
+ * the console says so ("Not available on this server yet") and are reported as SKIPPED with the
+ * reason; the 404s those pages provoke are the only console errors tolerated, each one named.
+ */
+import path from 'node:path';
+import type { ActionPort } from '../../app/orchestration';
+import { permanentError } from '../../app/orchestration';
+import type { ModuleFactory } from '../../server/module';
+import { modules as defaultModules } from '../../server/modules';
+import { ACTION_REGISTRY } from '../../server/runs';
+import { LogActionPort } from '../../server/runs/log-action.adapter';
+import { createTenant } from '../../server/tenants/tenants.repository';
+import { ARTIFACTS, buildConsole, chromiumInstalled, CHROMIUM, openBrowser, type Browser } from '../support/browser';
+import { startTestService, type TestService } from '../support/runtime';
+import { waitFor } from '../support/services';
+
+/** Notes of a step named "flaky" are refused once per run, so the run parks as failed and can be resumed. */
+const flakyNotes: ModuleFactory = (ctx) => {
+  const log = new LogActionPort(ctx.db);
+  const refused = new Set<string>();
+  const port: ActionPort = {
+    async execute(request) {
+      if (!refused.has(request.runId)) {
+        refused.add(request.runId);
+        return { ok: false, error: permanentError('vendor_refused', 'the vendor refused the note (e2e)') };
+      }
+      return log.execute(request);
+    },
+  };
+  ctx.services.require(ACTION_REGISTRY).register('note', port, { handles: async (r) => r.stepId === 'flaky', name: 'e2e-flaky' });
+  return { name: 'e2e-flaky-notes' };
+};
+
+const CATALOG = [
+  { id: 'call-lead', label: 'Call the lead', channel: 'task', value: 120 },
+  { id: 'demo-invite', label: 'Send a demo invite', channel: 'email', value: 80, cost: 1 },
+];
+
+const isCi = process.env['CI'] === 'true';
+const suite = chromiumInstalled() ? describe : isCi ? describe : describe.skip;
+const skipped: string[] = [];
+function skipStep(step: string, reason: string): void {
+  skipped.push(`${step}: ${reason}`);
+  console.warn(`SKIPPED STEP "${step}": ${reason}`);
+}
+
+suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM} missing: apt-get install -y chromium]`}`, () => {
+  let svc: TestService;
+  let browser: Browser;
+  let apiKey = '';
+  let profileId = '';
+  const missing = new Set<string>();
+
+  async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(`${svc.url}/api/v1${p}`, {
+      method,
+      headers: { Authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  }
+
+  /** Records whether the server routes `method path` at all (a 404 "no route for" means not shipped yet). */
+  async function probe(method: string, p: string, body?: unknown): Promise<boolean> {
+    const r = await call(method, p, body);
+    const absent = r.status === 404 && String((r.json['error'] as { message?: string } | undefined)?.message ?? '').startsWith('no route for');
+    if (absent) missing.add(p.split('?')[0] ?? p);
+    return !absent;
+  }
+
+  beforeAll(async () => {
+    if (!chromiumInstalled()) throw new Error(`${CHROMIUM} is missing; CI installs it with: apt-get install -y chromium`);
+    await buildConsole();
+    svc = await startTestService('embedded', { modules: [...defaultModules, flakyNotes] });
+    apiKey = (await createTenant(svc.runtime.db, 'Console e2e')).apiKey;
+    // Decisioning first (where the server has it), so the events below already get a next best action:
+    // a small catalog, and no holdout so the person is not held out by chance (the settings step raises it).
+    if (await probe('GET', '/actions')) {
+      expect((await call('PUT', '/actions', { actions: CATALOG })).status).toBe(200);
+    }
+    if (await probe('GET', '/policies')) expect((await call('PUT', '/policies', { holdout: { share: 0 } })).status).toBe(200);
+    const people = [
+      { identifiers: [{ type: 'email', value: 'ada.lovelace@analytical-engines.io' }, { type: 'phone', value: '+44 20 7946 0958' }], traits: { firstName: 'Ada', lastName: 'Lovelace' }, text: 'Could we book a demo next week? We are ready to buy.' },
+      { identifiers: [{ type: 'email', value: 'grace.hopper@cobol-works.com' }], traits: { firstName: 'Grace', lastName: 'Hopper' }, text: 'My invoice is wrong again, please fix it.' },
+    ];
+    for (const [i, p] of people.entries()) {
+      const r = await call('POST', '/events', { source: 'hubspot', type: 'form_submitted', occurredAt: new Date(Date.now() - (10 - i) * 60_000).toISOString(), subject: { identifiers: p.identifiers, traits: p.traits }, text: p.text });
+      expect(r.status).toBe(202);
+      if (i === 0) profileId = String(r.json['profileId']);
+    }
+    await call('POST', '/playbooks', {
+      id: 'console-e2e',
+      name: 'Console e2e',
+      steps: [
+        { id: 'hello', kind: 'action', action: { type: 'note', params: { body: 'hello' } } },
+        { id: 'flaky', kind: 'action', action: { type: 'note', params: { body: 'refused once' } }, retry: { maxAttempts: 1 } },
+        { id: 'bye', kind: 'action', action: { type: 'note', params: { body: 'bye' } } },
+      ],
+    });
+    expect((await call('POST', '/playbooks/console-e2e/publish', {})).status).toBe(200);
+    await probe('GET', `/profiles/${profileId}/card`);
+    await probe('GET', '/lift');
+    if (!(await probe('GET', '/decisions/dec_probe'))) missing.add('/decisions');
+    await probe('GET', '/connections');
+    if (!missing.has(`/profiles/${profileId}/card`)) {
+      // The pipeline decides after ingest; give it a moment, but a card without an action is a logged skip later, not a failure here.
+      await waitFor(async () => ((await call('GET', `/profiles/${profileId}/card`)).json['nextBestAction'] ?? undefined) !== undefined, 'a next best action on the card', 15_000).catch(() => undefined);
+    }
+    browser = await openBrowser(path.join(ARTIFACTS, 'console'));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.stop();
+    if (skipped.length > 0) console.warn(`Console e2e: ${skipped.length} step(s) skipped because the server lacks their endpoint:\n- ${skipped.join('\n- ')}`);
+  });
+
+  const text = () => browser.page.locator('main').innerText();
+
+  it('serves the console with its own CSP and falls back to the app for deep links', async () => {
+    const res = await fetch(`${svc.url}/console/runs/anything`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<div id="root">');
+    expect((await fetch(`${svc.url}/console/assets/nope.js`)).status).toBe(404);
+  });
+
+  it('signs in with the tenant API key (kept in sessionStorage only)', async () => {
+    const { page } = browser;
+    await page.goto(`${svc.url}/console/`);
+    await page.getByLabel('Tenant API key').fill(apiKey);
+    await browser.screenshot('01-sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    expect(await page.evaluate('[sessionStorage.getItem("baton.console.apiKey"), localStorage.length]')).toEqual([apiKey, 0]);
+  });
+
+  it('finds a profile by name and by email and opens its record', async () => {
+    const { page } = browser;
+    await page.getByLabel('Find a person by email, phone or name').fill('lovelace');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+    await page.waitForURL(`**/console/profiles/${profileId}?q=lovelace`);
+    await page.getByLabel('Find a person by email, phone or name').fill('grace.hopper@cobol-works.com');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Ada Lovelace' }).count()).toBe(0);
+    await page.goto(`${svc.url}/console/profiles/${profileId}`);
+    if (missing.has(`/profiles/${profileId}/card`)) {
+      await page.getByText('Not available on this server yet').first().waitFor();
+      skipStep('record card (stage, hotness, next best action, identities, signals)', `GET /api/v1/profiles/:id/card is not on this server; the console shows its "not available" state and the runs list`);
+    } else {
+      await page.getByRole('article', { name: /Record card for Ada Lovelace/i }).waitFor();
+      const t = await text();
+      for (const heading of ['Next best action', 'Runs', 'Linked identities', 'Signals']) expect(t).toContain(heading);
+      expect(t).toContain('ada.lovelace@analytical-engines.io');
+    }
+    await browser.screenshot('02-record');
+  });
+
+  it('accepts the next best action from the card and sees its run', async () => {
+    const { page } = browser;
+    if (missing.has(`/profiles/${profileId}/card`)) {
+      skipStep('accept the next best action', 'GET /api/v1/profiles/:id/card is not on this server');
+      return;
+    }
+    const accept = page.getByRole('button', { name: 'Accept', exact: true });
+    if ((await accept.count()) === 0) {
+      const nba = (await call('GET', `/profiles/${profileId}/card`)).json['nextBestAction'];
+      skipStep('accept the next best action', `the card proposes no action to accept (nextBestAction: ${JSON.stringify(nba)})`);
+      return;
+    }
+    await accept.click();
+    await page.getByRole('status').filter({ hasText: /accept/i }).first().waitFor();
+    await page.getByRole('link', { name: 'Accepted next best action' }).first().waitFor();
+    const runs = (await call('GET', `/runs?profileId=${profileId}&playbookId=baton-accepted-action`)).json['runs'] as unknown[];
+    expect(runs).toHaveLength(1);
+    await browser.screenshot('03-accepted');
+  });
+
+  it('starts a playbook from the record view and sees the run', async () => {
+    const { page } = browser;
+    await page.getByLabel('Playbook', { exact: true }).selectOption('console-e2e');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.getByText(/Started console-e2e|Already running: console-e2e/).waitFor();
+    const runs = await waitFor(async () => {
+      const r = await call('GET', `/runs?profileId=${profileId}&playbookId=console-e2e`);
+      const list = r.json['runs'] as { id: string; status: string }[];
+      return list.length > 0 ? list : undefined;
+    }, 'the run to exist');
+    await page.getByRole('link', { name: /Console e2e|console-e2e/ }).first().waitFor();
+    expect(runs).toHaveLength(1);
+    await browser.screenshot('04-run-started');
+  });
+
+  it('lists failed runs, shows the failed step, resumes it to completion', async () => {
+    const { page } = browser;
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Runs' }).click();
+    await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+    await page.getByLabel('Status').selectOption('failed');
+    await waitFor(async () => {
+      if ((await page.getByRole('cell', { name: /console-e2e/ }).count()) > 0) return true;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(300);
+      return undefined;
+    }, 'the failed run in the list');
+    await browser.screenshot('05-runs-failed');
+    await page.getByRole('row', { name: /console-e2e/ }).getByRole('link').first().click();
+    await page.getByRole('button', { name: 'Resume from the failed step' }).waitFor();
+    const t = await text();
+    expect(t).toContain('vendor_refused');
+    expect(t).toContain('refused once');
+    await browser.screenshot('06-run-failed-detail');
+    await page.getByRole('button', { name: 'Resume from the failed step' }).click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'Completed' }).waitFor({ timeout: 20_000 });
+    await browser.screenshot('07-run-resumed');
+  });
+
+  it('explains a decision: every candidate with its policy or P×C×V×L', async () => {
+    const { page } = browser;
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Decisions' }).click();
+    await page.getByLabel('Profile id').fill(profileId);
+    await page.getByRole('button', { name: 'Decide now' }).click();
+    if (missing.has('/decisions')) {
+      await page.getByText('Not available on this server yet').first().waitFor();
+      skipStep('explain a decision', 'POST /api/v1/decisions is not on this server; the console shows its "not available" state');
+      return;
+    }
+    await page.getByRole('table', { name: /Candidates/ }).first().waitFor();
+    const first = (await call('GET', `/runs?profileId=${profileId}&playbookId=baton-accepted-action`)).json['runs'] as { context?: { decisionId?: string } }[];
+    const decisionId = (await call('GET', `/profiles/${profileId}/card`)).json['nextBestAction'] as { decisionId?: string } | null;
+    const id = decisionId?.decisionId ?? first[0]?.context?.decisionId;
+    if (id === undefined) {
+      skipStep('explain a stored decision by id', 'no decision id known for the profile (no next best action was proposed)');
+    } else {
+      await page.getByLabel('Decision id').fill(id);
+      await page.getByRole('button', { name: 'Explain' }).click();
+      await page.getByRole('region', { name: 'Explanation' }).getByRole('table', { name: /Candidates \(2\)/ }).waitFor();
+      expect(await page.getByRole('region', { name: 'Explanation' }).innerText()).toMatch(/Call the lead[\s\S]*Send a demo invite|Send a demo invite[\s\S]*Call the lead/);
+    }
+    await browser.screenshot('08-decision');
+  });
+
+  it('shows lift, treated vs holdout, as charts', async () => {
+    const { page } = browser;
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Lift' }).click();
+    await page.getByRole('heading', { name: 'Lift', level: 1 }).waitFor();
+    if (missing.has('/lift')) {
+      await page.getByText('Not available on this server yet').first().waitFor();
+      skipStep('lift charts', 'GET /api/v1/lift is not on this server; the console shows its "not available" state');
+    } else {
+      await page.getByText('Overall lift').waitFor();
+      expect(await page.locator('svg.recharts-surface').count()).toBeGreaterThanOrEqual(2);
+      await page.getByRole('table', { name: /Lift per action/ }).waitFor();
+    }
+    await browser.screenshot('09-lift');
+  });
+
+  it('shows settings: connections, policies with an editable holdout share, catalog, playbooks', async () => {
+    const { page } = browser;
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByText('Console e2e').first().waitFor();
+    for (const [p, step] of [['/connections', 'connections list'], ['/policies', 'policies and holdout share'], ['/actions', 'action catalog']] as const) {
+      if (missing.has(p)) skipStep(`settings: ${step}`, `GET /api/v1${p} is not on this server; the console shows its "not available" state`);
+    }
+    if (!missing.has('/actions')) await page.getByRole('cell', { name: 'Call the lead' }).waitFor();
+    if (!missing.has('/policies')) {
+      await page.getByLabel('Holdout share (%)').fill('10');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Holdout share saved: 10%.').waitFor();
+      const saved = (await call('GET', '/policies')).json['policies'] as { holdout: { share: number } };
+      expect(saved.holdout.share).toBeCloseTo(0.1, 10);
+    }
+    await page.waitForLoadState('networkidle');
+    await browser.screenshot('10-settings');
+  });
+
+  it('logged no browser console errors (other than 404s of endpoints this server lacks)', () => {
+    const tolerated = (url: string): boolean => [...missing].some((p) => new URL(url, svc.url).pathname === `/api/v1${p}`);
+    const unexpected = browser.problems.filter((p) => !(p.kind === 'console' && p.url !== '' && tolerated(p.url)));
+    const toleratedCount = browser.problems.length - unexpected.length;
+    if (toleratedCount > 0) console.warn(`Console e2e: tolerated ${toleratedCount} console error(s) from missing endpoints: ${[...missing].join(', ')}`);
+    expect(unexpected).toEqual([]);
+  });
+});
