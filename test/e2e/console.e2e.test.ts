@@ -282,6 +282,27 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await browser.screenshot('10-settings');
   });
 
+  it('works by keyboard and on a phone-sized screen', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${svc.url}/console/profiles/${profileId}`);
+    await page.getByRole('heading', { name: 'Records', level: 1 }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+    await browser.screenshot('11-phone-record');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Runs' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+    await page.waitForFunction('document.activeElement && document.activeElement.id === "main"');
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+    await browser.screenshot('12-phone-runs');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('logged no browser console errors (other than 404s of endpoints this server lacks)', () => {
     const tolerated = (url: string): boolean => [...missing].some((p) => new URL(url, svc.url).pathname === `/api/v1${p}`);
     const unexpected = browser.problems.filter((p) => !(p.kind === 'console' && p.url !== '' && tolerated(p.url)));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CardActionRequest } from '../../../../app/cards/card-view';
 import { query, type ApiClient } from './http';
 import {
-  cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, decisionSchema, liftReportSchema,
+  cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionSchema, liftReportSchema,
   playbookListSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema, type Policies,
 } from './schemas';
 
@@ -49,6 +49,7 @@ export function endpoints(api: ApiClient) {
     connections: () => api.request('GET', '/connections', connectionListSchema).then((r) => r.connections),
     createConnection: (type: 'zendesk' | 'twilio' | 'whatsapp', config: Record<string, string>) =>
       api.request('POST', '/connections', connectionCreatedSchema, { type, config }),
+    testConnection: (connectionId: string) => api.request('POST', `/connections/${id(connectionId)}/test`, connectionTestSchema, {}),
   };
 }
 

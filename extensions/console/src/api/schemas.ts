@@ -169,11 +169,15 @@ export const connectionSchema = z.preprocess((v) => {
   status: z.string().optional(),
   createdAt: instant.optional(),
   config: z.record(z.string(), z.unknown()).optional(),
+  statusReason: z.string().nullable().optional(),
   webhookUrl: z.string().optional(),
+  webhookSetup: z.string().optional(),
   lastError: z.union([z.string(), errorInfo]).nullable().optional(),
 }));
 export const connectionListSchema = z.looseObject({ connections: z.array(connectionSchema) });
 export const connectionCreatedSchema = z.looseObject({ connectionId: z.string() });
+/** POST /connections/:id/test: the vendor call ran; ok, or the classified error. */
+export const connectionTestSchema = z.looseObject({ ok: z.boolean(), error: errorInfo.optional() });
 
 export type ProfileSummary = z.infer<typeof profileSummarySchema>;
 export type Run = z.infer<typeof runSchema>;

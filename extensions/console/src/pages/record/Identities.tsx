@@ -15,6 +15,7 @@ export function Identities({ profileId, identities, matches, busy, act }: Props)
   return (
     <Section title="Linked identities">
       {identities.length === 0 ? <p className="muted">No identifiers yet.</p> : (
+        <div className="table-wrap">
         <table>
           <caption className="sr-only">Identifiers linked to this person</caption>
           <thead><tr><th scope="col">Type</th><th scope="col">Value</th><th scope="col">Source</th><th scope="col">Linked</th></tr></thead>
@@ -29,6 +30,7 @@ export function Identities({ profileId, identities, matches, busy, act }: Props)
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {matches.length === 0 ? null : (
         <>

@@ -16,6 +16,7 @@ export function StepDetail({ step }: { step: Step }) {
         <JsonBlock label="Output" value={step.output} />
       </div>
       {step.attempts.length === 0 ? null : (
+        <div className="table-wrap">
         <table>
           <caption>Attempts of {step.stepId}</caption>
           <thead><tr><th scope="col">#</th><th scope="col">Outcome</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Error</th><th scope="col">Idempotency key</th></tr></thead>
@@ -32,6 +33,7 @@ export function StepDetail({ step }: { step: Step }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </details>
   );

@@ -60,6 +60,18 @@ export function Connections() {
   const { api } = useConsole();
   const list = useAsync(() => api.connections(), [api]);
   const [notice, setNotice] = useState<string | null>(null);
+
+  async function test(connectionId: string) {
+    try {
+      const r = await api.testConnection(connectionId);
+      setNotice(r.ok ? `${connectionId}: the vendor accepted the credentials.` : `${connectionId}: ${r.error?.code ?? 'failed'}: ${r.error?.message ?? 'the vendor refused'}`);
+    } catch (err) {
+      const d = describeError(err);
+      setNotice(`${d.title}: ${d.detail}`);
+    }
+    list.reload();
+  }
+
   return (
     <Section title="Connections">
       <Async state={list} what="connections">
@@ -69,7 +81,9 @@ export function Connections() {
               <li key={c.connectionId}>
                 <strong>{humanize(c.type)}</strong> <code>{c.connectionId}</code> <Badge value={c.status ?? 'unknown'} />
                 {c.createdAt === undefined ? null : <span className="muted"> since {formatInstant(c.createdAt)}</span>}
-                {c.webhookUrl === undefined ? null : <p className="muted">Webhook: <code>{c.webhookUrl}</code></p>}
+                {c.statusReason === null || c.statusReason === undefined ? null : <span className="field-error"> {c.statusReason}</span>}
+                <button type="button" className="link" aria-label={`Test the ${c.type} connection ${c.connectionId}`} onClick={() => void test(c.connectionId)}>Test</button>
+                {c.webhookUrl === undefined ? null : <p className="muted">Webhook: <code>{c.webhookUrl}</code>{c.webhookSetup === undefined ? null : <> — {c.webhookSetup}</>}</p>}
                 {c.lastError === null || c.lastError === undefined ? null : (
                   <p className="field-error">{typeof c.lastError === 'string' ? c.lastError : `${c.lastError.code}: ${c.lastError.message}`}</p>
                 )}
