@@ -135,6 +135,11 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
   it('signs in with the tenant API key (kept in sessionStorage only)', async () => {
     const { page } = browser;
     await page.goto(`${svc.url}/console/`);
+    // A wrong key first: refused with the server's reason, nothing kept (its 401 is tolerated below, by name).
+    await page.getByLabel('Tenant API key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not signed in: the API key is not valid' }).waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await page.getByLabel('Tenant API key').fill(apiKey);
     await browser.screenshot('01-sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -303,10 +308,12 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('logged no browser console errors (other than 404s of endpoints this server lacks)', () => {
+  it('logged no browser console errors (other than the wrong-key 401 and 404s of endpoints this server lacks)', () => {
     const tolerated = (url: string): boolean => [...missing].some((p) => new URL(url, svc.url).pathname === `/api/v1${p}`);
-    const unexpected = browser.problems.filter((p) => !(p.kind === 'console' && p.url !== '' && tolerated(p.url)));
-    const toleratedCount = browser.problems.length - unexpected.length;
+    const wrongKey = (p: { text: string; url: string }): boolean => p.text.includes('401') && p.url.endsWith('/api/v1/runs?limit=1');
+    expect(browser.problems.filter(wrongKey)).toHaveLength(1);
+    const unexpected = browser.problems.filter((p) => !wrongKey(p) && !(p.kind === 'console' && p.url !== '' && tolerated(p.url)));
+    const toleratedCount = browser.problems.length - unexpected.length - 1;
     if (toleratedCount > 0) console.warn(`Console e2e: tolerated ${toleratedCount} console error(s) from missing endpoints: ${[...missing].join(', ')}`);
     expect(unexpected).toEqual([]);
   });

@@ -1,8 +1,8 @@
-import { useId, type ReactNode } from 'react';
+import { useContext, useId, type ReactNode } from 'react';
 import { ApiError, isMissingEndpoint } from '../api/http';
 import { formatJson, humanize } from '../lib/format';
 import { routeHref, type Route } from '../lib/route';
-import { useConsole } from '../lib/context';
+import { Console, useConsole } from '../lib/context';
 import type { AsyncState } from '../lib/useAsync';
 
 /** What went wrong, in words a person can act on. */
@@ -22,11 +22,14 @@ export function describeError(error: unknown): { title: string; detail: string }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { title, detail } = describeError(error);
+  const ctx = useContext(Console);
+  const signedOut = error instanceof ApiError && error.failure.kind === 'http' && error.failure.status === 401;
   return (
     <div className="error-state" role="alert">
       <strong>{title}</strong>
       <p>{detail}</p>
-      {onRetry === undefined ? null : <button type="button" onClick={onRetry}>Try again</button>}
+      {signedOut && ctx !== null ? <button type="button" onClick={ctx.signOut}>Sign in again</button> : null}
+      {onRetry === undefined || signedOut ? null : <button type="button" onClick={onRetry}>Try again</button>}
     </div>
   );
 }

@@ -33,3 +33,14 @@ export function useAsync<T>(load: (() => Promise<T>) | null, deps: readonly unkn
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
 }
+
+/** Calls `reload` every `ms` while the tab is visible (live cards, runs and lift). */
+export function usePolling(reload: () => void, ms: number, enabled = true): void {
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = window.setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, ms);
+    return () => window.clearInterval(timer);
+  }, [reload, ms, enabled]);
+}

@@ -3,7 +3,7 @@ import { Async, Badge, Section } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { formatInterval, formatLift, formatPercent } from '../lib/format';
 import { actionRows, seriesRows } from '../lib/lift';
-import { useAsync } from '../lib/useAsync';
+import { useAsync, usePolling } from '../lib/useAsync';
 import { ActionLiftChart, LiftOverTimeChart } from './LiftCharts';
 
 function Summary({ report }: { report: LiftReport }) {
@@ -21,6 +21,7 @@ function Summary({ report }: { report: LiftReport }) {
 export function LiftPage() {
   const { api } = useConsole();
   const lift = useAsync(() => api.lift(), [api]);
+  usePolling(lift.reload, 30_000);
   return (
     <div>
       <h1>Lift</h1>

@@ -3,7 +3,7 @@ import type { CardActionRequest, CardView } from '../../../../../app/cards/card-
 import { isMissingEndpoint } from '../../api/http';
 import { describeError, ErrorState, Loading, Notice } from '../../components/ui';
 import { useConsole } from '../../lib/context';
-import { useAsync } from '../../lib/useAsync';
+import { useAsync, usePolling } from '../../lib/useAsync';
 import { CardHeader } from './CardHeader';
 import { CardRuns, ProfileRuns } from './CardRuns';
 import { Identities } from './Identities';
@@ -19,6 +19,7 @@ export function Card({ profileId }: { profileId: string }) {
   const [notice, setNotice] = useState<{ text: string; tone: 'info' | 'bad' } | null>(null);
   const [busy, setBusy] = useState(false);
   const [starts, setStarts] = useState(0);
+  usePolling(loaded.reload, 10_000, !busy);
   const fresh = loaded.status === 'ok' ? loaded.data : null;
   useEffect(() => {
     if (fresh !== null) setCard(fresh);

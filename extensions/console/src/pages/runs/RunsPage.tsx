@@ -4,7 +4,7 @@ import { Async, Badge, Link } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatInstant, formatRelative, humanize } from '../../lib/format';
 import type { Route } from '../../lib/route';
-import { useAsync } from '../../lib/useAsync';
+import { useAsync, usePolling } from '../../lib/useAsync';
 
 /** Every run of the tenant, newest first, filtered by status. */
 export function RunsPage({ route }: { route: Extract<Route, { page: 'runs' }> }) {
@@ -12,6 +12,7 @@ export function RunsPage({ route }: { route: Extract<Route, { page: 'runs' }> })
   const id = useId();
   const status = route.status;
   const runs = useAsync(() => api.runs(status === undefined ? {} : { status }), [api, status]);
+  usePolling(runs.reload, 10_000);
   return (
     <div>
       <h1>Runs</h1>
