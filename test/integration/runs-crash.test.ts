@@ -45,7 +45,9 @@ for (const { mode, needs } of modes) {
       const first = await start({ RUNS_CHILD_TENANT: 'Crash' });
       const apiKey = first.apiKey ?? '';
       let api: ApiClient = apiClient(first.url ?? '', apiKey);
-      expect((await api.call('POST', '/playbooks', crashPlaybook('crash', '3s'))).status).toBe(201);
+      // The timer is long enough that the restarted process has most runs parked on it at once,
+      // however fast it recovers the interrupted calls (recovery may start before it answers HTTP).
+      expect((await api.call('POST', '/playbooks', crashPlaybook('crash', '10s'))).status).toBe(201);
       await api.call('POST', '/playbooks/crash/publish', {});
       const ids: string[] = [];
       for (let i = 0; i < RUNS; i++) ids.push((await api.call<RunJson>('POST', '/runs', { playbookId: 'crash', profileId: `c-${i}` })).body.id);
@@ -58,7 +60,10 @@ for (const { mode, needs } of modes) {
       // 2. Restart, let runs reach the timer, kill again while they wait.
       const second = await start();
       api = apiClient(second.url ?? '', apiKey);
-      await waitFor(async () => (await list()).filter((r) => r.status === 'waiting' && r.currentStep === 'pause').length >= RUNS / 2, 'runs waiting on the timer', 40_000, 50);
+      const states = async (): Promise<string> => JSON.stringify((await list()).map((r) => [r.id, r.status, r.currentStep, r.wakeAt, r.leaseExpiresAt]));
+      await waitFor(async () => (await list()).filter((r) => r.status === 'waiting' && r.currentStep === 'pause').length >= RUNS / 2, 'runs waiting on the timer', 40_000, 50).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}; runs: ${await states()} at ${new Date().toISOString()}`);
+      });
       await second.kill('SIGKILL');
 
       // 3. A third process finishes everything.
