@@ -48,6 +48,7 @@ export class CometdEndpoint {
     const messages: Message[] = Array.isArray(req.body) ? (req.body as Message[]) : [req.body as Message];
     const out: unknown[] = [];
     for (const m of messages) out.push(...(await this.one(m, token)));
+    if (process.env['SF_SANDBOX_DEBUG'] === '1') console.log(Date.now() % 100000, JSON.stringify(messages).slice(0, 150), '=>', JSON.stringify(out).slice(0, 200));
     res.json(out);
   };
 
@@ -71,7 +72,7 @@ export class CometdEndpoint {
         }
         const clientId = randomBytes(12).toString('base64url');
         this.sessions.set(clientId, { clientId, token, cursors: new Map() });
-        return [{ ...base, version: '1.0', minimumVersion: '1.0', clientId, supportedConnectionTypes: ['long-polling'], successful: true, ext: { replay: true, payload_format: true }, advice: { reconnect: 'retry', interval: 0, timeout: this.holdMs } }];
+        return [{ ...base, version: '1.0', minimumVersion: '1.0', clientId, supportedConnectionTypes: ['long-polling'], successful: true, ext: { replay: true, payload_format: true }, advice: { reconnect: 'retry', interval: 0, timeout: 110_000 } }];
       }
       case '/meta/subscribe': {
         const session = this.sessions.get(m.clientId ?? '');
@@ -97,7 +98,7 @@ export class CometdEndpoint {
       case '/meta/connect': {
         const session = this.sessions.get(m.clientId ?? '');
         if (session === undefined) return [{ ...base, successful: false, error: '403::Unknown client', advice: { reconnect: 'handshake', interval: 0 } }];
-        const ok = { ...base, clientId: session.clientId, successful: true, advice: { reconnect: 'retry', interval: 0, timeout: this.holdMs } };
+        const ok = { ...base, clientId: session.clientId, successful: true, advice: { reconnect: 'retry', interval: 0, timeout: 110_000 } };
         const deadline = Date.now() + this.holdMs;
         for (;;) {
           if (!this.state.tokenValid(session.token)) {
