@@ -124,6 +124,21 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
 
   const text = () => browser.page.locator('main').innerText();
 
+  /** Sixteen more people, about half of them in the holdout, each decided once, two thirds with a positive outcome: lift has data. */
+  async function population(): Promise<void> {
+    expect((await call('PUT', '/policies', { holdout: { share: 0.5 } })).status).toBe(200);
+    for (let i = 0; i < 16; i++) {
+      const ev = await call('POST', '/events', {
+        source: 'hubspot', type: 'contact.updated', occurredAt: new Date().toISOString(),
+        subject: { identifiers: [{ type: 'email', value: `person${i}@lift-sample.io` }], traits: { firstName: `Person${i}`, lastName: 'Sample' } },
+      });
+      const decision = await call('POST', '/decisions', { profileId: ev.json['profileId'] });
+      expect(decision.status).toBe(200);
+      const outcome = i % 3 === 0 ? 'negative' : 'positive';
+      expect((await call('POST', `/decisions/${String(decision.json['decisionId'])}/outcome`, { outcome })).status).toBe(200);
+    }
+  }
+
   it('serves the console with its own CSP and falls back to the app for deep links', async () => {
     const res = await fetch(`${svc.url}/console/runs/anything`);
     expect(res.status).toBe(200);
@@ -261,7 +276,11 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       await page.getByText('Not available on this server yet').first().waitFor();
       skipStep('lift charts', 'GET /api/v1/lift is not on this server; the console shows its "not available" state');
     } else {
+      await population();
+      await page.reload();
       await page.getByText('Overall lift').waitFor();
+      const overall = await page.getByRole('table', { name: /Lift per action/ }).getByRole('row', { name: /^Overall/ }).innerText();
+      expect(overall).not.toContain('(0/0)');
       expect(await page.locator('svg.recharts-surface').count()).toBeGreaterThanOrEqual(2);
       await page.getByRole('table', { name: /Lift per action/ }).waitFor();
     }

@@ -45,10 +45,10 @@ describe('console lift chart rows', () => {
     significant: ci !== null && ci[0] > 0,
   });
 
-  it('puts the overall estimate first and turns CIs into error offsets around the lift, in percent', () => {
+  it('puts the overall estimate first and keeps each CI as a [low, high] range, in percent', () => {
     const rows = actionRows({ overall: est([100, 30], [50, 10], 0.5, [0.1, 0.9]), perAction: [{ actionId: 'email', ...est([10, 1], [0, 0], null, null) }] });
-    expect(rows[0]).toEqual({ actionId: 'Overall', treatedRate: 30, controlRate: 20, lift: 50, liftError: [40, 40], treated: 100, control: 50, significant: true });
-    expect(rows[1]).toMatchObject({ actionId: 'email', treatedRate: 10, controlRate: null, lift: null, liftError: null, significant: false });
+    expect(rows[0]).toEqual({ actionId: 'Overall', treatedRate: 30, controlRate: 20, lift: 50, liftRange: [10, 90], treated: 100, control: 50, significant: true });
+    expect(rows[1]).toMatchObject({ actionId: 'email', treatedRate: 10, controlRate: null, lift: null, liftRange: null, significant: false });
   });
 
   it('orders series points by time and keeps the CI as a range', () => {

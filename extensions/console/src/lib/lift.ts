@@ -7,8 +7,8 @@ export interface ActionLiftRow {
   readonly treatedRate: number | null;
   readonly controlRate: number | null;
   readonly lift: number | null;
-  /** [below, above] distances from `lift` to the CI ends, in percentage points of lift. */
-  readonly liftError: readonly [number, number] | null;
+  /** [low, high] of the confidence interval, drawn as a range bar beside the lift. */
+  readonly liftRange: readonly [number, number] | null;
   readonly treated: number;
   readonly control: number;
   readonly significant: boolean;
@@ -25,12 +25,11 @@ export interface LiftPointRow {
 
 const pct = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10000) / 100);
 
-function errorOffsets(e: LiftEstimate): readonly [number, number] | null {
-  const lift = pct(e.lift);
-  if (lift === null || e.confidenceInterval === null) return null;
-  const low = pct(e.confidenceInterval[0]) ?? lift;
-  const high = pct(e.confidenceInterval[1]) ?? lift;
-  return [Math.max(0, lift - low), Math.max(0, high - lift)];
+function range(ci: LiftEstimate['confidenceInterval']): readonly [number, number] | null {
+  if (ci === null) return null;
+  const low = pct(ci[0]);
+  const high = pct(ci[1]);
+  return low === null || high === null ? null : [low, high];
 }
 
 export function actionRows(report: LiftReport): ActionLiftRow[] {
@@ -39,7 +38,7 @@ export function actionRows(report: LiftReport): ActionLiftRow[] {
     treatedRate: pct(e.treated.rate),
     controlRate: pct(e.control.rate),
     lift: pct(e.lift),
-    liftError: errorOffsets(e),
+    liftRange: range(e.confidenceInterval),
     treated: e.treated.decisions,
     control: e.control.decisions,
     significant: e.significant === true,
@@ -49,15 +48,11 @@ export function actionRows(report: LiftReport): ActionLiftRow[] {
 export function seriesRows(report: LiftReport): LiftPointRow[] {
   return [...(report.series ?? [])]
     .sort((a, b) => (toDate(a.at)?.getTime() ?? 0) - (toDate(b.at)?.getTime() ?? 0))
-    .map((p) => {
-      const low = p.confidenceInterval === null ? null : pct(p.confidenceInterval[0]);
-      const high = p.confidenceInterval === null ? null : pct(p.confidenceInterval[1]);
-      return {
-        label: formatInstant(p.at).replace(' 00:00 UTC', ''),
-        treatedRate: pct(p.treated.rate),
-        controlRate: pct(p.control.rate),
-        lift: pct(p.lift),
-        liftRange: low === null || high === null ? null : [low, high],
-      };
-    });
+    .map((p) => ({
+      label: formatInstant(p.at).replace(' 00:00 UTC', ''),
+      treatedRate: pct(p.treated.rate),
+      controlRate: pct(p.control.rate),
+      lift: pct(p.lift),
+      liftRange: range(p.confidenceInterval),
+    }));
 }

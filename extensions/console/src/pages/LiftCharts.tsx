@@ -1,4 +1,4 @@
-import { Area, Bar, BarChart, CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ActionLiftRow, LiftPointRow } from '../lib/lift';
 
 const TREATED = '#2457c5';
@@ -59,12 +59,12 @@ export function ActionLiftChart({ rows }: { rows: readonly ActionLiftRow[] }) {
           <BarChart data={data} margin={MARGIN}>
             {percentAxes('actionId')}
             <ReferenceLine y={0} stroke="#333" />
-            <Bar dataKey="lift" name="Lift" fill={LIFT} isAnimationActive={false}>
-              <ErrorBar dataKey="liftError" width={6} stroke="#222" direction="y" />
-            </Bar>
+            <Legend />
+            <Bar dataKey="lift" name="Lift" fill={LIFT} isAnimationActive={false} />
+            <Bar dataKey="liftRange" name="Confidence interval" fill={LIFT} fillOpacity={0.25} stroke={LIFT} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
-        <figcaption className="muted">Relative lift; whiskers show the confidence interval.</figcaption>
+        <figcaption className="muted">Relative lift, and its confidence interval as a range bar (low to high).</figcaption>
       </figure>
     </div>
   );

@@ -11,7 +11,7 @@ function Summary({ report }: { report: LiftReport }) {
   return (
     <p className="lift-summary">
       Overall lift <strong>{formatLift(o.lift)}</strong> ({Math.round((o.confidenceLevel ?? 0.95) * 100)}% CI {formatInterval(o.confidenceInterval)}){' '}
-      {o.significant === true ? <Badge value="positive" label="significant" /> : <Badge value="neutral" label="not significant yet" />} — treated{' '}
+      {o.significant === true ? <Badge value={(o.lift ?? 0) > 0 ? 'positive' : 'negative'} label={(o.lift ?? 0) > 0 ? 'significant gain' : 'significant loss'} /> : <Badge value="neutral" label="not significant yet" />} — treated{' '}
       {formatPercent(o.treated.rate)} of {o.treated.decisions} decisions vs holdout {formatPercent(o.control.rate)} of {o.control.decisions}.
     </p>
   );
