@@ -118,6 +118,10 @@ export const decisionSchema = z.looseObject({
   profileId: z.string().optional(),
   decidedAt: instant.optional(),
   mode: z.string().optional(),
+  /** proposed, accepted, snoozed, dismissed, deferred… */
+  status: z.string().optional(),
+  segment: z.string().optional(),
+  runId: z.string().nullable().optional(),
   action: z.looseObject({ id: z.string(), label: z.string(), channel: z.string() }).nullable(),
   holdout: z.boolean(),
   propensity: z.number(),
