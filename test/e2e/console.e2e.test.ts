@@ -101,6 +101,7 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       steps: [
         { id: 'hello', kind: 'action', action: { type: 'note', params: { body: 'hello' } } },
         { id: 'flaky', kind: 'action', action: { type: 'note', params: { body: 'refused once' } }, retry: { maxAttempts: 1 } },
+        { id: 'sign-off', kind: 'wait', wait: { type: 'approval', timeout: '1d', prompt: 'Send the goodbye note?' } },
         { id: 'bye', kind: 'action', action: { type: 'note', params: { body: 'bye' } } },
       ],
     });
@@ -220,7 +221,7 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await browser.screenshot('04-run-started');
   });
 
-  it('lists failed runs, shows the failed step, resumes it to completion', async () => {
+  it('lists failed runs, shows the failed step, resumes it, approves its sign-off, and it completes', async () => {
     const { page } = browser;
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Runs' }).click();
     await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
@@ -239,8 +240,14 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     expect(t).toContain('refused once');
     await browser.screenshot('06-run-failed-detail');
     await page.getByRole('button', { name: 'Resume from the failed step' }).click();
+    await page.getByRole('button', { name: 'Approve step sign-off' }).waitFor({ timeout: 20_000 });
+    await browser.screenshot('07-run-awaiting-approval');
+    await page.getByRole('button', { name: 'Approve step sign-off' }).click();
     await page.getByRole('heading', { level: 1 }).filter({ hasText: 'Completed' }).waitFor({ timeout: 20_000 });
-    await browser.screenshot('07-run-resumed');
+    const done = (await call('GET', `/runs?profileId=${profileId}&playbookId=console-e2e`)).json['runs'] as { id: string }[];
+    const effects = (await call('GET', `/runs/${done[0]?.id ?? ''}/effects`)).json['effects'] as { stepId: string }[];
+    expect(effects.map((e) => e.stepId)).toEqual(['hello', 'flaky', 'bye']);
+    await browser.screenshot('07-run-completed');
   });
 
   it('explains a decision: every candidate with its policy or P×C×V×L', async () => {

@@ -32,6 +32,8 @@ export function endpoints(api: ApiClient) {
     run: (runId: string) => api.request('GET', `/runs/${id(runId)}`, runDetailSchema),
     resumeRun: (runId: string) => api.request('POST', `/runs/${id(runId)}/resume`, runControlSchema, {}),
     cancelRun: (runId: string, reason?: string) => api.request('POST', `/runs/${id(runId)}/cancel`, runControlSchema, reason === undefined ? {} : { reason }),
+    /** Answers the approval the run waits for (its current step). */
+    approveRun: (runId: string, decision: 'approved' | 'rejected') => api.request('POST', `/runs/${id(runId)}/approve`, runControlSchema, { decision, actor: 'console' }),
     startRun: (playbookId: string, profileId: string) => api.request('POST', '/runs', runControlSchema, { playbookId, profileId }),
     playbooks: () => api.request('GET', '/playbooks', playbookListSchema).then((r) => r.playbooks),
     actions: () => api.request('GET', '/actions', catalogSchema).then((r) => r.actions),

@@ -16,12 +16,13 @@ export function RunDetailPage({ runId }: { runId: string }) {
   const [notice, setNotice] = useState<{ text: string; tone: 'info' | 'bad' } | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function control(what: 'resume' | 'cancel') {
+  async function control(what: 'resume' | 'cancel' | 'approved' | 'rejected') {
     setBusy(true);
     try {
-      const r = what === 'resume' ? await api.resumeRun(runId) : await api.cancelRun(runId, 'cancelled from the console');
+      const r = what === 'resume' ? await api.resumeRun(runId) : what === 'cancel' ? await api.cancelRun(runId, 'cancelled from the console') : await api.approveRun(runId, what);
       setOverride(r);
-      setNotice({ text: `${what === 'resume' ? 'Resumed' : 'Cancelled'}${r.alreadyApplied === true ? ' (it already was)' : ''}: the run is ${r.status}.`, tone: 'info' });
+      const done = { resume: 'Resumed', cancel: 'Cancelled', approved: 'Approved', rejected: 'Rejected' }[what];
+      setNotice({ text: `${done}${r.alreadyApplied === true ? ' (it already was)' : ''}: the run is ${r.status}.`, tone: 'info' });
     } catch (err) {
       const d = describeError(err);
       setNotice({ text: `${d.title}: ${d.detail}`, tone: 'bad' });
@@ -60,6 +61,12 @@ export function RunDetailPage({ runId }: { runId: string }) {
               <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />
               <div className="buttons" role="group" aria-label="Run controls">
                 <button type="button" onClick={() => void control('resume')} disabled={busy || run.status !== 'failed'}>Resume from the failed step</button>
+                {run.waitingFor === 'approval' ? (
+                  <>
+                    <button type="button" onClick={() => void control('approved')} disabled={busy}>Approve step {run.currentStep}</button>
+                    <button type="button" className="secondary" onClick={() => void control('rejected')} disabled={busy}>Reject</button>
+                  </>
+                ) : null}
                 <button type="button" className="secondary" onClick={() => void control('cancel')} disabled={busy || ENDED.includes(run.status)}>Cancel run</button>
                 <button type="button" className="link" onClick={refresh} disabled={busy}>Refresh</button>
               </div>
