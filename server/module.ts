@@ -8,7 +8,7 @@ import type { EventStage } from './events/event-processor';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { SecretBox } from './security/secret-box';
-import type { ServiceRegistry } from './services';
+import { serviceKey, type ServiceRegistry } from './services';
 
 /** What a capability module gets from the composition root. */
 export interface ModuleContext {
@@ -39,8 +39,18 @@ export interface ServiceModule {
    * can answer with the profile id. At most one module provides it (identity).
    */
   readonly identify?: (tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }) => Promise<string | null>;
+  /**
+   * Privacy erasure (DELETE /api/v1/profiles/:id): deletes this module's data about the person, whose
+   * profile ids (the profile and every profile merged into it) are `profileIds`. Runs inside the
+   * erasure transaction, after identity has erased the graph and the events (`baton.erasure` is on).
+   * Identity calls it on every loaded module (LOADED_MODULES); a module without person data omits it.
+   */
+  erase?(tx: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }
 
 export type ModuleFactory = (ctx: ModuleContext) => ServiceModule;
+
+/** The loaded modules in order, provided by the runtime once every factory has run. */
+export const LOADED_MODULES = serviceKey<readonly ServiceModule[]>('runtime.modules');

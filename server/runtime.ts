@@ -17,7 +17,7 @@ import { WorkRunner, type JobHandler } from './dispatch/work-runner';
 import { EVENT_PROCESS_JOB } from './events/events.repository';
 import { eventProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
-import type { ModuleFactory, ServiceModule } from './module';
+import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from './module';
 import { modules as defaultModules } from './modules';
 import { ServiceRegistry } from './services';
 import { createLogger, type Logger } from './observability/logger';
@@ -112,6 +112,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     });
     const ctx = { config, db, work, logger, metrics, secrets, services: new ServiceRegistry() };
     const loaded = (options.modules ?? defaultModules).map((factory) => factory(ctx));
+    ctx.services.provide(LOADED_MODULES, loaded);
     const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
     runner.register(EVENT_PROCESS_JOB, eventProcessor(db, stages));
     for (const m of loaded) for (const [kind, handler] of Object.entries(m.handlers ?? {})) runner.register(kind, handler);

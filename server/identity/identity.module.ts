@@ -2,7 +2,7 @@
  * The identity capability: resolves every ingested event to a profile inside the ingest transaction
  * (`identify`), and serves the profile, search, explanation, split, merge, review and erasure API.
  */
-import type { ModuleContext, ModuleFactory, ServiceModule } from '../module';
+import { LOADED_MODULES, type ModuleContext, type ModuleFactory, type ServiceModule } from '../module';
 import { serviceKey } from '../services';
 import { IdentityService } from './identity.service';
 import { identityRoutes, type ProfileSection } from './identity.routes';
@@ -34,7 +34,7 @@ export function identityModuleWith(options: IdentityModuleOptions = {}): ModuleF
     ctx.services.provide(IDENTITY_SERVICE, service);
     return {
       name: 'identity',
-      api: identityRoutes({ db: ctx.db, service, sections }),
+      api: identityRoutes({ db: ctx.db, service, sections, modules: () => ctx.services.get(LOADED_MODULES) ?? [] }),
       identify: (tx, input) => service.identify(tx, input),
     };
   };

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { IdentityResolver } from '../../app/identity/graph/engine';
 import { UnknownIdentifierError } from '../../app/identity/graph/refs';
 import type { Database, Queryable } from '../db/database';
+import type { ServiceModule } from '../module';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { newId } from '../security/ids';
@@ -43,7 +44,15 @@ function param(req: Request, name: string): string {
 
 const now = (): string => new Date().toISOString();
 
-export function identityRoutes(deps: { db: Database; service: IdentityService; sections?: readonly ProfileSection[] }): Router {
+export interface IdentityRouteDeps {
+  readonly db: Database;
+  readonly service: IdentityService;
+  readonly sections?: readonly ProfileSection[];
+  /** Modules whose `erase` hook privacy erasure calls (looked up at request time). */
+  readonly modules?: () => readonly ServiceModule[];
+}
+
+export function identityRoutes(deps: IdentityRouteDeps): Router {
   const router = Router();
   const { db, service } = deps;
 
@@ -167,7 +176,14 @@ export function identityRoutes(deps: { db: Database; service: IdentityService; s
       const aliases = await profileAliases(tx, tenantId, id);
       const erased = await resolver.erase(id);
       const events = await eraseProfileData(tx, tenantId, aliases, erased.records);
-      return { erased: { profileId: id, profileIds: aliases, identifiers: erased.identifiers.length, records: erased.records.length, events } };
+      // Every other module's data about the person (decisions, runs, signals...), same transaction.
+      const erasedBy: string[] = [];
+      for (const m of deps.modules?.() ?? []) {
+        if (m.erase === undefined) continue;
+        await m.erase(tx, tenantId, aliases);
+        erasedBy.push(m.name);
+      }
+      return { erased: { profileId: id, profileIds: aliases, identifiers: erased.identifiers.length, records: erased.records.length, events, modules: erasedBy } };
     });
     res.json(out);
   });

@@ -11,6 +11,13 @@
  *   of work throws StaleReadError.
  * - Each unit of work runs under a SAVEPOINT: on StaleReadError, deadlock (40P01) or serialization
  *   failure (40001) it rolls back to the savepoint (releasing the locks it took) and runs again.
+ *
+ * Round trips (an ingested event costs a handful, not one per port call):
+ * - Writes (nodes, edges, profiles, blocking keys) are buffered and sent as one statement of
+ *   data-modifying CTEs, before the next read that could see them and at the end of the unit of work.
+ * - Taking profile locks re-reads the known nodes and, in the same statement, loads the locked
+ *   profiles, their members and the cannot-links touching them, which applyEvidence asks for next.
+ * - The first node-lock statement also draws a block of sequence values.
  */
 import { StaleReadError, type IdentityGraphStore, type IdentityGraphTx } from '../../app/identity/graph/store';
 import type { CannotLink, EdgeRow, NodeRow, ProfileRow, ReviewItem } from '../../app/identity/graph/model';
@@ -35,14 +42,36 @@ class SeqBlock {
   private next = 0;
   private end = 0;
   constructor(private readonly q: Queryable) {}
+  get empty(): boolean {
+    return this.next >= this.end;
+  }
+  /** A block drawn by another statement (the first lock statement). */
+  refill(value: number): void {
+    this.next = value;
+    this.end = value + 64;
+  }
   async take(): Promise<number> {
-    if (this.next >= this.end) {
+    if (this.empty) {
       const r = await this.q.query<{ v: number }>(`SELECT nextval('identity_seq') AS v`);
-      this.next = Number(r.rows[0]?.v);
-      this.end = this.next + 64;
+      this.refill(Number(r.rows[0]?.v));
     }
     return this.next++;
   }
+}
+
+interface ProfileRowJson {
+  id: string;
+  created_at: string;
+  seq: number;
+}
+
+/** What lockProfiles loaded with the lock: valid until this unit of work changes nodes or cannot-links. */
+interface LockedView {
+  readonly members: Map<string, NodeRow[]>;
+  readonly profiles: Map<string, ProfileRow>;
+  /** Node keys whose cannot-links are all in `cannot`. */
+  readonly covered: Set<string>;
+  readonly cannot: CannotLink[];
 }
 
 export class SqlGraphStore implements IdentityGraphStore {
@@ -57,8 +86,9 @@ export class SqlGraphStore implements IdentityGraphStore {
       await this.q.query('SAVEPOINT identity_uow');
       try {
         const tx = new SqlGraphTx(this.q, this.tenantId, this.seq);
-        await tx.lockNames(lockKeys.map((k) => `n:${k}`));
+        await tx.lockNames(lockKeys.map((k) => `n:${k}`), this.seq.empty);
         const result = await work(tx);
+        await tx.flush();
         await this.q.query('RELEASE SAVEPOINT identity_uow');
         return result;
       } catch (err) {
@@ -84,41 +114,95 @@ class SqlGraphTx implements IdentityGraphTx {
   private readonly known = new Map<string, string>();
   /** Profile moves written here (old → new → count), to leave aliases for profiles deleted by a merge. */
   private readonly moves = new Map<string, Map<string, number>>();
-  /** Nodes absent when this unit of work first looked (under its node lock, so created here). */
-  private readonly fresh = new Set<string>();
+  /** Buffered writes, last row per key. */
+  private readonly pendingNodes = new Map<string, NodeRow>();
+  private readonly pendingEdges = new Map<string, EdgeRow>();
+  private readonly pendingProfiles = new Map<string, ProfileRow>();
+  private readonly pendingKeys = new Map<string, readonly string[]>();
+  private locked: LockedView | undefined;
 
   constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly seq: SeqBlock) {}
 
-  async lockNames(names: readonly string[]): Promise<void> {
+  /** Advisory locks on `names` (ascending hash order); with `drawSeq`, also a block of sequence values. */
+  async lockNames(names: readonly string[], drawSeq = false): Promise<void> {
     if (names.length === 0) return;
     const pairs = [...new Set(names)].map((n) => lockPair(`${this.tenantId}\u0000${n}`));
-    await this.q.query(
-      `SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k1, k2) FROM (SELECT k1, k2 FROM unnest($1::int[], $2::int[]) AS t(k1, k2) ORDER BY k1, k2) s) l`,
-      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    const r = await this.q.query<{ v: string | number | null }>(
+      `SELECT (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k1, k2) FROM (SELECT k1, k2 FROM unnest($1::int[], $2::int[]) AS t(k1, k2) ORDER BY k1, k2) s) l) AS n,
+              CASE WHEN $3::boolean THEN nextval('identity_seq') END AS v`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1]), drawSeq],
     );
+    const v = r.rows[0]?.v;
+    if (drawSeq && v !== null && v !== undefined) this.seq.refill(Number(v));
   }
 
   private remember(key: string, profileId: string | undefined): void {
     this.known.set(key, profileId ?? NONE);
   }
 
+  /** Sends the buffered writes in one statement. */
+  async flush(): Promise<void> {
+    if (this.pendingNodes.size + this.pendingEdges.size + this.pendingProfiles.size + this.pendingKeys.size === 0) return;
+    const parts: string[] = [];
+    const params: unknown[] = [this.tenantId];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    if (this.pendingNodes.size > 0) {
+      parts.push(`n AS (INSERT INTO identity_nodes (tenant_id, ${NODE_COLUMNS})
+       SELECT $1, x.key, x.kind, x.profile_id, x.type, x.limit_group, x.shared, x.first_names, x.match, x.seq
+         FROM jsonb_to_recordset(${param(JSON.stringify([...this.pendingNodes.values()].map(nodeToJson)))}::jsonb) AS x(key text, kind text, profile_id text, type text, limit_group text, shared boolean, first_names jsonb, match jsonb, seq bigint)
+       ON CONFLICT (tenant_id, key) DO UPDATE SET kind = EXCLUDED.kind, profile_id = EXCLUDED.profile_id, type = EXCLUDED.type,
+         limit_group = EXCLUDED.limit_group, shared = EXCLUDED.shared, first_names = EXCLUDED.first_names, match = EXCLUDED.match, seq = EXCLUDED.seq RETURNING 1)`);
+    }
+    if (this.pendingEdges.size > 0) {
+      parts.push(`e AS (INSERT INTO identity_edges (tenant_id, ${EDGE_COLUMNS})
+       SELECT $1, x.id, x.kind, x.a, x.b, x.source, x.record_id, x.at, x.seq, x.status, x.reason, x.detail
+         FROM jsonb_to_recordset(${param(JSON.stringify([...this.pendingEdges.values()].map(edgeToJson)))}::jsonb) AS x(id text, kind text, a text, b text, source text, record_id text, at text, seq bigint, status text, reason text, detail jsonb)
+       ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, a = EXCLUDED.a, b = EXCLUDED.b, source = EXCLUDED.source, record_id = EXCLUDED.record_id,
+         at = EXCLUDED.at, seq = EXCLUDED.seq, status = EXCLUDED.status, reason = EXCLUDED.reason, detail = EXCLUDED.detail RETURNING 1)`);
+    }
+    if (this.pendingProfiles.size > 0) {
+      const rows = [...this.pendingProfiles.values()].map((p) => ({ id: p.id, created_at: p.createdAt, seq: p.seq }));
+      parts.push(`p AS (INSERT INTO identity_profiles (tenant_id, id, created_at, seq)
+       SELECT $1, x.id, x.created_at, x.seq FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS x(id text, created_at timestamptz, seq bigint)
+       ON CONFLICT (tenant_id, id) DO UPDATE SET created_at = EXCLUDED.created_at, seq = EXCLUDED.seq RETURNING 1)`);
+    }
+    if (this.pendingKeys.size > 0) {
+      // Keys a record no longer has are deleted, its current ones inserted: no row is touched twice.
+      const keys = param(JSON.stringify([...this.pendingKeys].map(([record_key, list]) => ({ record_key, keys: [...new Set(list)] }))));
+      parts.push(`kd AS (DELETE FROM identity_blocking_keys b USING jsonb_to_recordset(${keys}::jsonb) AS x(record_key text, keys jsonb)
+       WHERE b.tenant_id = $1 AND b.record_key = x.record_key AND NOT (x.keys ? b.key) RETURNING 1)`);
+      parts.push(`ki AS (INSERT INTO identity_blocking_keys (tenant_id, key, record_key)
+       SELECT $1, k.key, x.record_key FROM jsonb_to_recordset(${keys}::jsonb) AS x(record_key text, keys jsonb), jsonb_array_elements_text(x.keys) AS k(key)
+       ON CONFLICT DO NOTHING RETURNING 1)`);
+    }
+    this.pendingNodes.clear();
+    this.pendingEdges.clear();
+    this.pendingProfiles.clear();
+    this.pendingKeys.clear();
+    await this.q.query(`WITH ${parts.join(',\n')} SELECT 1`, params);
+  }
+
   async getNodes(keys: readonly string[]): Promise<Map<string, NodeRow>> {
-    const out = new Map<string, NodeRow>();
-    if (keys.length === 0) return out;
+    if (keys.length === 0) return new Map();
+    await this.flush();
     const r = await this.q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])`, [this.tenantId, [...new Set(keys)]]);
-    for (const row of r.rows) out.set(row.key, nodeFromDb(row));
+    return this.readNodes(keys, r.rows);
+  }
+
+  private readNodes(keys: readonly string[], rows: readonly NodeDbRow[]): Map<string, NodeRow> {
+    const out = new Map<string, NodeRow>();
+    for (const row of rows) out.set(row.key, nodeFromDb(row));
     for (const key of keys) {
       if (this.known.has(key)) continue;
       this.known.set(key, out.has(key) ? (out.get(key)?.profileId ?? NONE) : ABSENT);
-      if (!out.has(key)) this.fresh.add(key);
     }
     return out;
   }
 
   async putNodes(rows: readonly NodeRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const unique = lastByKey(rows, (n) => n.key);
-    for (const n of unique) {
+    this.locked = undefined;
+    for (const n of lastByKey(rows, (row) => row.key)) {
       const before = this.known.get(n.key);
       if (before !== undefined && before !== ABSENT && before !== NONE && n.profileId !== undefined && before !== n.profileId) {
         let targets = this.moves.get(before);
@@ -126,19 +210,14 @@ class SqlGraphTx implements IdentityGraphTx {
         targets.set(n.profileId, (targets.get(n.profileId) ?? 0) + 1);
       }
       this.remember(n.key, n.profileId);
+      this.pendingNodes.set(n.key, n);
     }
-    await this.q.query(
-      `INSERT INTO identity_nodes (tenant_id, ${NODE_COLUMNS})
-       SELECT $1, x.key, x.kind, x.profile_id, x.type, x.limit_group, x.shared, x.first_names, x.match, x.seq
-         FROM jsonb_to_recordset($2::jsonb) AS x(key text, kind text, profile_id text, type text, limit_group text, shared boolean, first_names jsonb, match jsonb, seq bigint)
-       ON CONFLICT (tenant_id, key) DO UPDATE SET kind = EXCLUDED.kind, profile_id = EXCLUDED.profile_id, type = EXCLUDED.type,
-         limit_group = EXCLUDED.limit_group, shared = EXCLUDED.shared, first_names = EXCLUDED.first_names, match = EXCLUDED.match, seq = EXCLUDED.seq`,
-      [this.tenantId, JSON.stringify(unique.map(nodeToJson))],
-    );
   }
 
   async deleteNodes(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
+    await this.flush();
+    this.locked = undefined;
     for (const k of keys) this.known.set(k, ABSENT);
     await this.q.query('DELETE FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [this.tenantId, keys]);
     await this.q.query('DELETE FROM identity_blocking_keys WHERE tenant_id = $1 AND record_key = ANY($2::text[])', [this.tenantId, keys]);
@@ -146,6 +225,7 @@ class SqlGraphTx implements IdentityGraphTx {
 
   async edgesOf(keys: readonly string[]): Promise<EdgeRow[]> {
     if (keys.length === 0) return [];
+    await this.flush();
     const r = await this.q.query<EdgeDbRow>(
       `SELECT ${EDGE_COLUMNS} FROM identity_edges WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))`,
       [this.tenantId, [...new Set(keys)]],
@@ -153,38 +233,78 @@ class SqlGraphTx implements IdentityGraphTx {
     return r.rows.map(edgeFromDb);
   }
 
-  async putEdges(rows: readonly EdgeRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.q.query(
-      `INSERT INTO identity_edges (tenant_id, ${EDGE_COLUMNS})
-       SELECT $1, x.id, x.kind, x.a, x.b, x.source, x.record_id, x.at, x.seq, x.status, x.reason, x.detail
-         FROM jsonb_to_recordset($2::jsonb) AS x(id text, kind text, a text, b text, source text, record_id text, at text, seq bigint, status text, reason text, detail jsonb)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, a = EXCLUDED.a, b = EXCLUDED.b, source = EXCLUDED.source, record_id = EXCLUDED.record_id,
-         at = EXCLUDED.at, seq = EXCLUDED.seq, status = EXCLUDED.status, reason = EXCLUDED.reason, detail = EXCLUDED.detail`,
-      [this.tenantId, JSON.stringify(lastByKey(rows, (e) => e.id).map(edgeToJson))],
+  async readAround(nodeKeys: readonly string[], edgeKeys: readonly string[]): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }> {
+    if (nodeKeys.length === 0 || edgeKeys.length === 0) return { nodes: await this.getNodes(nodeKeys), edges: await this.edgesOf(edgeKeys) };
+    await this.flush();
+    const r = await this.q.query<{ nodes: NodeDbRow[]; edges: EdgeDbRow[] }>(
+      `SELECT
+         (SELECT coalesce(jsonb_agg(to_jsonb(n)), '[]'::jsonb) FROM (SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])) n) AS nodes,
+         (SELECT coalesce(jsonb_agg(to_jsonb(e)), '[]'::jsonb) FROM (SELECT ${EDGE_COLUMNS} FROM identity_edges WHERE tenant_id = $1 AND (a = ANY($3::text[]) OR b = ANY($3::text[]))) e) AS edges`,
+      [this.tenantId, [...new Set(nodeKeys)], [...new Set(edgeKeys)]],
     );
+    const row = r.rows[0] ?? { nodes: [], edges: [] };
+    return { nodes: this.readNodes(nodeKeys, row.nodes), edges: row.edges.map(edgeFromDb) };
+  }
+
+  async putEdges(rows: readonly EdgeRow[]): Promise<void> {
+    for (const e of rows) this.pendingEdges.set(e.id, e);
   }
 
   async deleteEdges(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
+    await this.flush();
     await this.q.query('DELETE FROM identity_edges WHERE tenant_id = $1 AND id = ANY($2::text[])', [this.tenantId, ids]);
   }
 
+  /**
+   * Locks the profiles, then re-reads every node this unit of work knows (StaleReadError if one moved)
+   * and loads the profiles, their members and the cannot-links touching them, in one statement.
+   */
   async lockProfiles(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
+    await this.flush();
     await this.lockNames(ids.map((id) => `p:${id}`));
     const keys = [...this.known.keys()];
-    if (keys.length === 0) return;
-    const r = await this.q.query<{ key: string; profile_id: string | null }>('SELECT key, profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [this.tenantId, keys]);
-    const now = new Map(r.rows.map((row) => [row.key, row.profile_id ?? NONE]));
+    const r = await this.q.query<{ known: [string, string | null][]; members: NodeDbRow[]; profiles: ProfileRowJson[]; cannot: { a: string; b: string; source: string; record_id: string; at: string }[] }>(
+      `WITH m AS (SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = ANY($3::text[]))
+       SELECT
+         (SELECT coalesce(jsonb_agg(jsonb_build_array(key, profile_id)), '[]'::jsonb) FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])) AS known,
+         (SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]'::jsonb) FROM m) AS members,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'created_at', created_at, 'seq', seq)), '[]'::jsonb) FROM identity_profiles WHERE tenant_id = $1 AND id = ANY($3::text[])) AS profiles,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('a', c.a, 'b', c.b, 'source', c.source, 'record_id', c.record_id, 'at', c.at)), '[]'::jsonb)
+            FROM identity_cannot_links c
+           WHERE c.tenant_id = $1 AND (c.a = ANY($2::text[]) OR c.b = ANY($2::text[]) OR c.a IN (SELECT key FROM m) OR c.b IN (SELECT key FROM m))) AS cannot`,
+      [this.tenantId, keys, [...new Set(ids)]],
+    );
+    const row = r.rows[0] ?? { known: [], members: [], profiles: [], cannot: [] };
+    const now = new Map(row.known.map(([key, profileId]) => [key, profileId ?? NONE]));
     for (const [key, seen] of this.known) {
       if ((now.get(key) ?? ABSENT) !== seen) throw new StaleReadError(`identity node ${key} changed under a unit of work`);
     }
+    const members = new Map<string, NodeRow[]>(ids.map((id) => [id, []]));
+    const covered = new Set(keys);
+    for (const m of row.members) {
+      const node = nodeFromDb(m);
+      members.get(node.profileId as string)?.push(node);
+      covered.add(node.key);
+      if (!this.known.has(node.key)) this.remember(node.key, node.profileId);
+    }
+    const profiles = new Map(row.profiles.map((p) => [p.id, { id: p.id, createdAt: new Date(p.created_at).toISOString(), seq: Number(p.seq) }]));
+    this.locked = { members, profiles, covered, cannot: row.cannot.map(cannotLinkFromDb) };
   }
 
   async getProfiles(ids: readonly string[]): Promise<Map<string, ProfileRow>> {
     const out = new Map<string, ProfileRow>();
     if (ids.length === 0) return out;
+    const view = this.locked;
+    if (view !== undefined && ids.every((id) => view.members.has(id))) {
+      for (const id of ids) {
+        const row = this.pendingProfiles.get(id) ?? view.profiles.get(id);
+        if (row !== undefined) out.set(id, row);
+      }
+      return out;
+    }
+    await this.flush();
     const r = await this.q.query<{ id: string; created_at: Date | string; seq: number }>(
       'SELECT id, created_at, seq FROM identity_profiles WHERE tenant_id = $1 AND id = ANY($2::text[])',
       [this.tenantId, [...ids]],
@@ -194,6 +314,9 @@ class SqlGraphTx implements IdentityGraphTx {
   }
 
   async profileMembers(profileId: string): Promise<NodeRow[]> {
+    const cached = this.locked?.members.get(profileId);
+    if (cached !== undefined) return cached;
+    await this.flush();
     const r = await this.q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2`, [this.tenantId, profileId]);
     const rows = r.rows.map(nodeFromDb);
     for (const n of rows) if (!this.known.has(n.key)) this.remember(n.key, n.profileId);
@@ -201,15 +324,12 @@ class SqlGraphTx implements IdentityGraphTx {
   }
 
   async putProfile(row: ProfileRow): Promise<void> {
-    await this.q.query(
-      `INSERT INTO identity_profiles (tenant_id, id, created_at, seq) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET created_at = EXCLUDED.created_at, seq = EXCLUDED.seq`,
-      [this.tenantId, row.id, row.createdAt, row.seq],
-    );
+    this.pendingProfiles.set(row.id, row);
   }
 
   async deleteProfiles(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
+    await this.flush();
     await this.q.query('DELETE FROM identity_profiles WHERE tenant_id = $1 AND id = ANY($2::text[])', [this.tenantId, [...ids]]);
     for (const id of ids) {
       const targets = [...(this.moves.get(id) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
@@ -226,6 +346,12 @@ class SqlGraphTx implements IdentityGraphTx {
 
   async cannotLinksOf(keys: readonly string[]): Promise<CannotLink[]> {
     if (keys.length === 0) return [];
+    const view = this.locked;
+    if (view !== undefined && keys.every((k) => view.covered.has(k))) {
+      const wanted = new Set(keys);
+      return view.cannot.filter((c) => wanted.has(c.a) || wanted.has(c.b));
+    }
+    await this.flush();
     const r = await this.q.query<{ a: string; b: string; source: string; record_id: string; at: string }>(
       'SELECT a, b, source, record_id, at FROM identity_cannot_links WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))',
       [this.tenantId, [...new Set(keys)]],
@@ -234,6 +360,8 @@ class SqlGraphTx implements IdentityGraphTx {
   }
 
   async addCannotLink(row: CannotLink): Promise<void> {
+    await this.flush();
+    this.locked = undefined;
     await this.q.query(
       `INSERT INTO identity_cannot_links (tenant_id, a, b, source, record_id, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, a, b) DO NOTHING`,
       [this.tenantId, row.a, row.b, row.provenance.source, row.provenance.recordId, row.provenance.at],
@@ -242,11 +370,14 @@ class SqlGraphTx implements IdentityGraphTx {
 
   async deleteCannotLinksOf(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
+    await this.flush();
+    this.locked = undefined;
     await this.q.query('DELETE FROM identity_cannot_links WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))', [this.tenantId, keys]);
   }
 
   async addReviews(items: readonly ReviewItem[]): Promise<void> {
     if (items.length === 0) return;
+    await this.flush();
     // A decided item keeps its decision when the same evidence shows up again.
     await this.q.query(
       `INSERT INTO identity_reviews (tenant_id, ${REVIEW_COLUMNS.replace(', status', '')})
@@ -259,6 +390,7 @@ class SqlGraphTx implements IdentityGraphTx {
 
   async deleteReviewsOf(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
+    await this.flush();
     await this.q.query('DELETE FROM identity_reviews WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))', [this.tenantId, keys]);
   }
 
@@ -267,16 +399,13 @@ class SqlGraphTx implements IdentityGraphTx {
   }
 
   async putBlockingKeys(recordKey: string, keys: readonly string[]): Promise<void> {
-    // A record this unit of work found absent has no keys yet.
-    const fresh = this.fresh.delete(recordKey);
-    if (!fresh) await this.q.query('DELETE FROM identity_blocking_keys WHERE tenant_id = $1 AND record_key = $2', [this.tenantId, recordKey]);
-    if (keys.length === 0) return;
-    await this.q.query(
-      'INSERT INTO identity_blocking_keys (tenant_id, key, record_key) SELECT $1, k, $2 FROM unnest($3::text[]) AS k ON CONFLICT DO NOTHING',
-      [this.tenantId, recordKey, [...new Set(keys)]],
-    );
+    this.pendingKeys.set(recordKey, keys);
   }
 
+  /**
+   * Read without flushing (other records' keys are what matters); rows this unit of work has
+   * changed but not yet written are returned as changed.
+   */
   async recordsByBlockingKeys(keys: readonly string[], maxBlockSize: number, limit: number): Promise<NodeRow[]> {
     if (keys.length === 0) return [];
     const r = await this.q.query<NodeDbRow>(
@@ -289,7 +418,7 @@ class SqlGraphTx implements IdentityGraphTx {
        SELECT ${NODE_COLUMNS.split(', ').map((c) => `n.${c}`).join(', ')} FROM found f JOIN identity_nodes n ON n.tenant_id = $1 AND n.key = f.record_key`,
       [this.tenantId, [...new Set(keys)], maxBlockSize, limit],
     );
-    const rows = r.rows.map(nodeFromDb);
+    const rows = r.rows.map((row) => this.pendingNodes.get(row.key) ?? nodeFromDb(row));
     for (const n of rows) if (!this.known.has(n.key)) this.remember(n.key, n.profileId);
     return rows;
   }

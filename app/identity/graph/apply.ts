@@ -25,13 +25,21 @@ export interface ApplyResult {
 }
 
 /**
- * `nodes` are new or updated node rows (profileId as currently stored), `edges` new evidence.
+ * `nodes` are new or updated node rows (profileId as currently stored), `edges` new evidence;
+ * `read` optionally holds rows the caller already read in this unit of work.
  * Edges whose id already exists with status `active` must not be passed again.
  */
-export async function applyEvidence(ctx: ApplyContext, anchor: string, nodes: readonly NodeRow[], edges: readonly EdgeRow[]): Promise<ApplyResult> {
+export async function applyEvidence(ctx: ApplyContext, anchor: string, nodes: readonly NodeRow[], edges: readonly EdgeRow[], read?: ReadonlyMap<string, NodeRow>): Promise<ApplyResult> {
   const { tx, policy } = ctx;
   const rows = new Map<string, NodeRow>();
   for (const n of nodes) rows.set(n.key, n);
+  // Edge ends the caller read in this unit of work (under their node locks) need no second read.
+  for (const e of edges) {
+    for (const k of [e.a, e.b]) {
+      const known = read?.get(k);
+      if (known !== undefined && !rows.has(k)) rows.set(k, known);
+    }
+  }
   const endKeys = edges.flatMap((e) => [e.a, e.b]).filter((k) => !rows.has(k));
   for (const [k, n] of await tx.getNodes(endKeys)) rows.set(k, n);
 

@@ -97,7 +97,9 @@ export class IdentityResolver {
     const lockKeys = [rKey, ...ids.map((i) => i.key), ...normalized.candidates.map((c) => c.key)];
     return this.store.unitOfWork(lockKeys, async (tx) => {
       const ctx = this.ctx(tx, provenance.at);
-      const existing = await tx.getNodes(lockKeys);
+      // One read for the nodes, the record's prior evidence and the quirk candidates on its identifiers.
+      const around = await tx.readAround(lockKeys, [rKey, ...ids.map((i) => i.key)]);
+      const existing = around.nodes;
       const nodes: NodeRow[] = [];
       const oldRecord = existing.get(rKey);
       const names = new Set(oldRecord?.firstNames ?? []);
@@ -115,7 +117,8 @@ export class IdentityResolver {
       for (const id of [...ids, ...normalized.candidates]) {
         if (!existing.has(id.key) && !nodes.some((n) => n.key === id.key)) nodes.push(await this.identifierNode(tx, id));
       }
-      const priorEdges = new Map((await tx.edgesOf([rKey])).map((e) => [e.id, e]));
+      const nearEdges = around.edges;
+      const priorEdges = new Map(nearEdges.filter((e) => e.a === rKey || e.b === rKey).map((e) => [e.id, e]));
       const edges: EdgeRow[] = [];
       for (const id of ids) {
         const eid = edgeId('carries', rKey, id.key);
@@ -127,13 +130,16 @@ export class IdentityResolver {
         const eid = edgeId('candidate', rKey, c.key);
         if (!priorEdges.has(eid)) edges.push({ id: eid, kind: 'candidate', a: rKey, b: c.key, provenance, seq: await tx.nextSeq(), status: 'inactive' });
       }
-      const applied = await applyEvidence(ctx, rKey, nodes, edges);
+      const applied = await applyEvidence(ctx, rKey, nodes, edges, existing);
       const profileId = applied.profileId as string;
       const refused = applied.edges.filter((e) => e.kind === 'carries' && e.status !== 'active');
-      const reviews = await this.reviewsFor(tx, rKey, profileId, ids, refused, provenance);
+      const candidateEdges = [...nearEdges, ...edges].filter((e) => e.kind === 'candidate');
+      const reviews = await this.reviewsFor(tx, rKey, profileId, refused, candidateEdges, provenance);
       const { markedShared, recomputed } = await this.markShared(ctx, refused.map((e) => e.b));
       let onlineLink: OnlineLink | undefined;
-      const current = (await tx.getNodes([rKey])).get(rKey);
+      // The record row as applyEvidence wrote it, unless a recompute moved it since.
+      const written = nodes[0] === undefined ? undefined : { ...nodes[0], profileId: applied.profileId };
+      const current = recomputed.length > 0 ? (await tx.getNodes([rKey])).get(rKey) : written;
       if (applied.created && current?.profileId !== undefined) {
         const guardedRefusals = refused.filter((e) => e.reason === 'shared' || e.reason === 'name-mismatch').map((e) => e.b);
         if (first !== undefined) onlineLink = await householdLink(ctx, rKey, first, guardedRefusals, current.profileId, provenance);
@@ -168,7 +174,7 @@ export class IdentityResolver {
   }
 
   /** Conflicts and quirk candidates touching this record become review items. */
-  private async reviewsFor(tx: IdentityGraphTx, rKey: string, profileId: string, ids: readonly Identifier[], refused: readonly EdgeRow[], provenance: Provenance): Promise<ReviewItem[]> {
+  private async reviewsFor(tx: IdentityGraphTx, rKey: string, profileId: string, refused: readonly EdgeRow[], candidateEdges: readonly EdgeRow[], provenance: Provenance): Promise<ReviewItem[]> {
     const items: ReviewItem[] = [];
     const touched = await tx.getNodes([...refused.map((e) => e.b)]);
     for (const e of refused) {
@@ -176,10 +182,10 @@ export class IdentityResolver {
       const other = touched.get(e.b)?.profileId;
       items.push({ id: `conflict|${e.id}`, kind: 'conflict', a: rKey, b: e.b, profiles: other ? [profileId, other] : [profileId], reason: e.reason, provenance });
     }
-    const candidateEdges = (await tx.edgesOf([rKey, ...ids.map((i) => i.key)])).filter((e) => e.kind === 'candidate');
-    for (const e of candidateEdges) {
+    const unique = [...new Map(candidateEdges.map((e) => [e.id, e])).values()];
+    const ends = await tx.getNodes(unique.flatMap((e) => [e.a, e.b]));
+    for (const e of unique) {
       // e.a is the record that produced the candidate, e.b the candidate number.
-      const ends = await tx.getNodes([e.a, e.b]);
       const pa = ends.get(e.a)?.profileId;
       const pb = ends.get(e.b)?.profileId;
       if (pa !== undefined && pb !== undefined && pa !== pb) {

@@ -102,6 +102,10 @@ export class InMemoryGraphStore implements IdentityGraphStore, IdentityGraphTx {
     return out;
   }
 
+  async readAround(nodeKeys: readonly string[], edgeKeys: readonly string[]): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }> {
+    return { nodes: await this.getNodes(nodeKeys), edges: await this.edgesOf(edgeKeys) };
+  }
+
   async putEdges(rows: readonly EdgeRow[]): Promise<void> {
     for (const row of rows) {
       this.edges.set(row.id, row);

@@ -37,6 +37,8 @@ export interface IdentityGraphTx {
 
   /** Every edge with an end in `keys`. */
   edgesOf(keys: readonly string[]): Promise<EdgeRow[]>;
+  /** getNodes(nodeKeys) and edgesOf(edgeKeys) at once (one round trip on SQL). */
+  readAround(nodeKeys: readonly string[], edgeKeys: readonly string[]): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }>;
   /** Insert or replace by id. */
   putEdges(rows: readonly EdgeRow[]): Promise<void>;
   deleteEdges(ids: readonly string[]): Promise<void>;
