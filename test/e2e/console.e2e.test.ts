@@ -120,7 +120,7 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
   afterAll(async () => {
     await browser?.close();
     await svc?.stop();
-    if (skipped.length > 0) console.warn(`Console e2e: ${skipped.length} step(s) skipped because the server lacks their endpoint:\n- ${skipped.join('\n- ')}`);
+    if (skipped.length > 0) console.warn(`Console e2e: ${skipped.length} step(s) skipped (each with its reason):\n- ${skipped.join('\n- ')}`);
   });
 
   const text = () => browser.page.locator('main').innerText();
