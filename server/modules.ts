@@ -1,5 +1,6 @@
 import { consoleModule } from './console/console.routes';
 import { identityModule } from './identity/identity.module';
+import { messagingModule } from './messaging/messaging.module';
 import type { ModuleFactory } from './module';
 import { runsModule } from './runs/runs.module';
 import { salesforceModule } from './salesforce/salesforce.module';
@@ -8,4 +9,4 @@ import { salesforceModule } from './salesforce/salesforce.module';
  * The capability modules the service runs, in pipeline order (identity before signals before
  * decisioning). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [identityModule, runsModule(), consoleModule, salesforceModule];
+export const modules: readonly ModuleFactory[] = [identityModule, runsModule(), consoleModule, salesforceModule, messagingModule];

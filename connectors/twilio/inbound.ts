@@ -1,6 +1,6 @@
 /**
  * Twilio messaging webhooks (form-encoded) → what Baton does with them: an inbound SMS/WhatsApp
- * message (a canonical `message.received` event, plus `consent.changed` for STOP/START keywords) or
+ * message (a canonical `message.received` event, plus `consent.updated` for STOP/START keywords) or
  * a delivery status callback. WhatsApp senders are identified by WaId and phone; ProfileName is a
  * user-chosen display name, kept as a trait and never used as an identifier.
  */
@@ -124,7 +124,7 @@ export function normalizeTwilioWebhook(params: FormParams, receivedAt: string): 
     events.push({
       id: `twilio:${p.MessageSid}:consent`,
       source: 'twilio',
-      type: 'consent.changed',
+      type: 'consent.updated',
       occurredAt: receivedAt,
       subject: { identifiers, traits: {} },
       properties: {

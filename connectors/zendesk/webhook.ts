@@ -133,9 +133,10 @@ function ticketEvent(envelope: ZendeskEnvelope, subdomain: string, action: strin
     properties: {
       zendesk: b.zendesk,
       ticket,
+      // Flat fields the decisioning pipeline reads (server/decisioning/event-interpretation.ts).
       ticketId,
-      ticketStatus: status ?? null,
-      ticketPriority: priority ?? null,
+      status: status ?? null,
+      priority: priority ?? null,
       openHighPriorityTicket: isOpenHighPriority(status, priority),
       ...(journey === undefined ? {} : { journey }),
       ...(action === 'comment_added'
@@ -182,7 +183,9 @@ function userEvent(envelope: ZendeskEnvelope, subdomain: string, action: string)
     type = 'user.deleted';
   }
   if (email !== undefined && action !== 'identity_deleted' && type !== 'user.deleted') identifiers.push({ type: 'email', value: email });
-  const role = str(d['role']);
+  const role = str(d['role'])?.toLowerCase();
+  // Agents and admins are staff, not customers: their identities must never link to a customer profile.
+  if (role === 'agent' || role === 'admin') return { kind: 'unknown', type: `${envelope.type} (staff user)` };
   if (role !== undefined) properties['role'] = role;
   return {
     kind: 'event',

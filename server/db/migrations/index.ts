@@ -2,6 +2,7 @@ import * as m001 from './001_foundation';
 import * as m002 from './002_runs';
 import * as m003 from './003_identity';
 import * as m006 from './006_salesforce';
+import * as m007 from './007_messaging';
 
 export interface Migration {
   readonly version: number;
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'runs', sql: m002.sql },
   { version: 3, name: 'identity', sql: m003.sql },
   { version: 6, name: 'salesforce', sql: m006.sql },
+  { version: 7, name: 'messaging', sql: m007.sql },
 ];

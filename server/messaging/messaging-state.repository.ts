@@ -1,0 +1,175 @@
+/**
+ * Messaging state the connectors keep for themselves (migration 007): consent keyword and last
+ * inbound time per (channel, address) — checked before sending —, the effect ledger of message and
+ * ticket actions, and Zendesk ticket state. Decisioning keeps its own per-profile view from the
+ * canonical events these connectors emit (consent.updated, ticket.*, message.received).
+ */
+import type { JsonValue } from '../../app/orchestration';
+import type { Queryable } from '../db/database';
+
+export type MessagingChannel = 'sms' | 'whatsapp';
+export type Consent = 'opted_in' | 'opted_out' | 'unknown';
+
+export interface ContactState {
+  readonly consent: Consent;
+  readonly lastInboundAt: number | undefined;
+}
+
+export async function recordInbound(q: Queryable, tenantId: string, channel: MessagingChannel, address: string, at: string): Promise<void> {
+  await q.query(
+    `INSERT INTO messaging_contacts (tenant_id, channel, address, last_inbound_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, channel, address) DO UPDATE SET last_inbound_at = greatest(messaging_contacts.last_inbound_at, excluded.last_inbound_at), updated_at = now()`,
+    [tenantId, channel, address, at],
+  );
+}
+
+/** Records a consent change unless a later one is already stored (webhooks arrive out of order). */
+export async function recordConsent(q: Queryable, tenantId: string, channel: MessagingChannel, address: string, consent: Consent, at: string, source: string): Promise<void> {
+  await q.query(
+    `INSERT INTO messaging_contacts (tenant_id, channel, address, consent, consent_at, consent_source) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (tenant_id, channel, address) DO UPDATE SET consent = excluded.consent, consent_at = excluded.consent_at, consent_source = excluded.consent_source, updated_at = now()
+      WHERE messaging_contacts.consent_at IS NULL OR messaging_contacts.consent_at <= excluded.consent_at`,
+    [tenantId, channel, address, consent, at, source],
+  );
+}
+
+export async function contactState(q: Queryable, tenantId: string, channel: MessagingChannel, address: string): Promise<ContactState> {
+  const r = await q.query<{ consent: Consent; last_inbound_at: Date | string | null }>(
+    'SELECT consent, last_inbound_at FROM messaging_contacts WHERE tenant_id = $1 AND channel = $2 AND address = $3',
+    [tenantId, channel, address],
+  );
+  const row = r.rows[0];
+  return { consent: row?.consent ?? 'unknown', lastInboundAt: row?.last_inbound_at === undefined || row.last_inbound_at === null ? undefined : new Date(row.last_inbound_at).getTime() };
+}
+
+// ---- effect ledger ----
+
+export type EffectState = 'pending' | 'unknown' | 'done' | 'failed';
+
+export interface EffectRow {
+  readonly state: EffectState;
+  readonly output: JsonValue | null;
+  readonly providerRef: string | null;
+  readonly connectionId: string;
+  readonly recipient: string | null;
+  readonly request: Record<string, unknown>;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly attempts: number;
+}
+
+export interface NewEffect {
+  readonly tenantId: string;
+  readonly idempotencyKey: string;
+  readonly kind: 'message' | 'ticket';
+  readonly connectionId: string;
+  readonly provider: string;
+  readonly channel: string | null;
+  readonly recipient: string | null;
+  readonly profileId: string;
+  readonly runId: string;
+  readonly request: Record<string, unknown>;
+}
+
+type Claim = { readonly fresh: true } | { readonly fresh: false; readonly row: EffectRow };
+
+interface DbEffect {
+  state: EffectState; output: JsonValue | null; provider_ref: string | null; connection_id: string; recipient: string | null;
+  request: Record<string, unknown>; created_at: Date | string; updated_at: Date | string; attempts: number;
+}
+const toEffect = (r: DbEffect): EffectRow => ({
+  state: r.state, output: r.output, providerRef: r.provider_ref, connectionId: r.connection_id, recipient: r.recipient, request: r.request,
+  createdAt: new Date(r.created_at).getTime(), updatedAt: new Date(r.updated_at).getTime(), attempts: r.attempts,
+});
+
+/**
+ * Claims an idempotency key for an attempt. Fresh: nobody used it, or only attempts the vendor
+ * refused (failed); the caller may call the vendor. Otherwise the stored row says what happened.
+ */
+export async function claimEffect(q: Queryable, e: NewEffect): Promise<Claim> {
+  const inserted = await q.query<{ idempotency_key: string }>(
+    `INSERT INTO messaging_effects (tenant_id, idempotency_key, kind, connection_id, provider, channel, recipient, profile_id, run_id, state, request, attempts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, 1)
+     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+    [e.tenantId, e.idempotencyKey, e.kind, e.connectionId, e.provider, e.channel, e.recipient, e.profileId, e.runId, JSON.stringify(e.request)],
+  );
+  if (inserted.rows.length > 0) return { fresh: true };
+  const retried = await q.query<{ idempotency_key: string }>(
+    `UPDATE messaging_effects SET state = 'pending', attempts = attempts + 1, connection_id = $3, provider = $4, channel = $5, recipient = $6, request = $7, error_code = NULL, updated_at = now()
+      WHERE tenant_id = $1 AND idempotency_key = $2 AND state = 'failed' RETURNING idempotency_key`,
+    [e.tenantId, e.idempotencyKey, e.connectionId, e.provider, e.channel, e.recipient, JSON.stringify(e.request)],
+  );
+  if (retried.rows.length > 0) return { fresh: true };
+  const r = await q.query<DbEffect>('SELECT * FROM messaging_effects WHERE tenant_id = $1 AND idempotency_key = $2', [e.tenantId, e.idempotencyKey]);
+  const row = r.rows[0];
+  if (row === undefined) throw new Error('messaging effect vanished while claiming it');
+  return { fresh: false, row: toEffect(row) };
+}
+
+/** Re-arms an ambiguous row for another attempt (after reconciliation showed no effect). */
+export async function rearmEffect(q: Queryable, tenantId: string, key: string): Promise<void> {
+  await q.query(`UPDATE messaging_effects SET state = 'pending', attempts = attempts + 1, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key]);
+}
+
+export async function finishEffect(q: Queryable, tenantId: string, key: string, outcome: { state: 'done'; output: JsonValue; providerRef: string | null; deliveryStatus?: string | undefined } | { state: 'failed' | 'unknown'; errorCode: string }): Promise<void> {
+  if (outcome.state === 'done') {
+    await q.query(
+      `UPDATE messaging_effects SET state = 'done', output = $3, provider_ref = $4, delivery_status = coalesce(delivery_status, $5), updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [tenantId, key, JSON.stringify(outcome.output), outcome.providerRef, outcome.deliveryStatus ?? null],
+    );
+  } else {
+    await q.query(`UPDATE messaging_effects SET state = $3, error_code = $4, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key, outcome.state, outcome.errorCode]);
+  }
+}
+
+/** Applies a delivery status callback; never moves a message backwards. Returns whether a sent message matched. */
+export async function recordDelivery(q: Queryable, tenantId: string, provider: string, providerRef: string, status: string, rank: number, errorCode: string | null): Promise<boolean> {
+  const r = await q.query<{ idempotency_key: string }>(
+    `UPDATE messaging_effects SET delivery_status = $4, delivery_rank = $5, error_code = coalesce($6, error_code), updated_at = now()
+      WHERE tenant_id = $1 AND provider = $2 AND provider_ref = $3 AND delivery_rank <= $5 RETURNING idempotency_key`,
+    [tenantId, provider, providerRef, status, rank, errorCode],
+  );
+  return r.rows.length > 0;
+}
+
+export async function deliveryOf(q: Queryable, tenantId: string, key: string): Promise<{ state: EffectState; deliveryStatus: string | null; providerRef: string | null; attempts: number; errorCode: string | null } | undefined> {
+  const r = await q.query<{ state: EffectState; delivery_status: string | null; provider_ref: string | null; attempts: number; error_code: string | null }>(
+    'SELECT state, delivery_status, provider_ref, attempts, error_code FROM messaging_effects WHERE tenant_id = $1 AND idempotency_key = $2',
+    [tenantId, key],
+  );
+  const row = r.rows[0];
+  return row === undefined ? undefined : { state: row.state, deliveryStatus: row.delivery_status, providerRef: row.provider_ref, attempts: row.attempts, errorCode: row.error_code };
+}
+
+// ---- tickets ----
+
+export interface TicketRow {
+  readonly status: string | null;
+  readonly priority: string | null;
+  readonly lastRequesterSentiment: number | null;
+}
+
+/**
+ * Upserts a ticket from a webhook (newer source time wins) and, for a requester comment, its
+ * sentiment. Returns the row after the update.
+ */
+export async function upsertTicket(
+  q: Queryable,
+  t: { tenantId: string; connectionId: string; ticketId: string; requesterId: string | undefined; status: string | undefined; priority: string | undefined; sourceUpdatedAt: string; sentiment: number | undefined },
+): Promise<TicketRow> {
+  const r = await q.query<{ status: string | null; priority: string | null; last_requester_sentiment: number | null }>(
+    `INSERT INTO support_tickets (tenant_id, connection_id, ticket_id, requester_id, status, priority, last_requester_sentiment, source_updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (tenant_id, connection_id, ticket_id) DO UPDATE SET
+       requester_id = coalesce(excluded.requester_id, support_tickets.requester_id),
+       status = CASE WHEN excluded.source_updated_at >= support_tickets.source_updated_at THEN coalesce(excluded.status, support_tickets.status) ELSE support_tickets.status END,
+       priority = CASE WHEN excluded.source_updated_at >= support_tickets.source_updated_at THEN coalesce(excluded.priority, support_tickets.priority) ELSE support_tickets.priority END,
+       last_requester_sentiment = coalesce(excluded.last_requester_sentiment, support_tickets.last_requester_sentiment),
+       source_updated_at = greatest(support_tickets.source_updated_at, excluded.source_updated_at),
+       updated_at = now()
+     RETURNING status, priority, last_requester_sentiment`,
+    [t.tenantId, t.connectionId, t.ticketId, t.requesterId ?? null, t.status ?? null, t.priority ?? null, t.sentiment ?? null, t.sourceUpdatedAt],
+  );
+  const row = r.rows[0];
+  return { status: row?.status ?? null, priority: row?.priority ?? null, lastRequesterSentiment: row?.last_requester_sentiment ?? null };
+}

@@ -1,0 +1,49 @@
+/**
+ * Zendesk, Twilio and WhatsApp Cloud inside the service: the connections API, the three webhook
+ * endpoints, the requester lookup job, and the `message` / `ticket` action ports registered in the
+ * runs module's action registry (each guarded by "this tenant has an active connection of mine").
+ */
+import type { ModuleFactory } from '../module';
+import { ACTION_REGISTRY } from '../runs/runs.module';
+import { connectionRoutes } from '../connections/connections.routes';
+import { ConnectionsRepository } from '../connections/connections.repository';
+import { Router } from 'express';
+import { connectorIngest } from './ingest';
+import { MessageActionPort } from './message.port';
+import { TicketActionPort } from './ticket.port';
+import { twilioWebhookRoutes } from './twilio.routes';
+import { whatsappWebhookRoutes } from './whatsapp.routes';
+import { ZENDESK_USER_SYNC_JOB, zendeskWebhookRoutes } from './zendesk.routes';
+import { zendeskUserSync } from './zendesk-user-sync';
+
+export interface MessagingModuleOptions {
+  /** Clock for signature freshness and the WhatsApp window (tests). */
+  readonly now?: () => number;
+}
+
+export function messagingModuleWith(options: MessagingModuleOptions = {}): ModuleFactory {
+  return (ctx) => {
+    const repo = new ConnectionsRepository(ctx.secrets);
+    const ingest = connectorIngest(ctx);
+    const now = options.now ?? Date.now;
+    const registry = ctx.services.get(ACTION_REGISTRY);
+    if (registry !== undefined) {
+      const messages = new MessageActionPort({ db: ctx.db, repo, ingest, publicUrl: ctx.config.publicUrl, now });
+      const tickets = new TicketActionPort({ db: ctx.db, repo, now });
+      registry.register('message', messages, { handles: (r) => messages.handles(r), name: 'messaging (Twilio / WhatsApp Cloud)' });
+      registry.register('ticket', tickets, { handles: (r) => tickets.handles(r), name: 'zendesk' });
+    }
+    const routes = Router();
+    routes.use(zendeskWebhookRoutes(ctx, repo, ingest, now));
+    routes.use(twilioWebhookRoutes(ctx, repo, ingest));
+    routes.use(whatsappWebhookRoutes(ctx, repo, ingest));
+    return {
+      name: 'messaging',
+      api: connectionRoutes({ db: ctx.db, repo, publicUrl: ctx.config.publicUrl }),
+      routes,
+      handlers: { [ZENDESK_USER_SYNC_JOB]: zendeskUserSync(ctx, repo, ingest) },
+    };
+  };
+}
+
+export const messagingModule: ModuleFactory = messagingModuleWith();
