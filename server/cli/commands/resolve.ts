@@ -73,7 +73,10 @@ async function loadMapping(file: string): Promise<Mapping> {
   }
 }
 
-function loadRecords(file: string, text: string, mapping: Mapping, io: CliIo): BatchRecord[] {
+/** Mapped columns a file lacks. */
+type MissingColumns = [MappingField, string][];
+
+function loadRecords(file: string, text: string, mapping: Mapping, missing: MissingColumns): BatchRecord[] {
   let rows: string[][];
   try {
     rows = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
@@ -87,7 +90,7 @@ function loadRecords(file: string, text: string, mapping: Mapping, io: CliIo): B
   const fields: [MappingField, number][] = [];
   for (const [field, column] of Object.entries(mapping.fields) as [MappingField, string][]) {
     const index = header.indexOf(column);
-    if (index < 0) io.stderr.write(`baton: warning: ${file} has no column "${column}" (mapped to ${field}); treated as missing\n`);
+    if (index < 0) missing.push([field, column]);
     else fields.push([field, index]);
   }
   const source = path.basename(file);
@@ -119,7 +122,8 @@ function progressReporter(io: CliIo): { update: (phase: BatchPhase, done: number
       stop: () => undefined,
     };
   }
-  const bar = new SingleBar({ stream: io.stderr, format: 'resolve {phase} [{bar}] {percentage}% | {value}/{total}', hideCursor: true, clearOnComplete: false });
+  // The caller decided the stream is interactive (a terminal), so draw even if it does not say isTTY.
+  const bar = new SingleBar({ stream: io.stderr, format: 'resolve {phase} [{bar}] {percentage}% | {value}/{total}', hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 200 });
   let current: BatchPhase | undefined;
   return {
     update: (phase, done, total) => {
@@ -141,12 +145,21 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const mapping = await loadMapping(resolvePath(parsed.mapping));
   const records: BatchRecord[] = [];
   const sources = new Set<string>();
+  const missingIn = new Map<string, string[]>();
   for (const file of parsed.files) {
     const text = await readInput(resolvePath(file), 'input file');
     const source = path.basename(file);
     if (sources.has(source)) throw new CliUsageError(`two input files share the base name ${source}; rename one so output rows can be told apart`);
     sources.add(source);
-    records.push(...loadRecords(file, text, mapping, io));
+    const missing: MissingColumns = [];
+    records.push(...loadRecords(file, text, mapping, missing));
+    for (const [field, column] of missing) missingIn.set(`${field}\u0000${column}`, [...(missingIn.get(`${field}\u0000${column}`) ?? []), file]);
+  }
+  for (const [key, files] of missingIn) {
+    const [field, column] = key.split('\u0000') as [string, string];
+    // In no file at all: a typo in the mapping, not a source that lacks the field.
+    if (files.length === parsed.files.length) throw new CliUsageError(`mapping field ${field} names column "${column}", which no input file has (${files.join(', ')}); fix the mapping or remove the field`);
+    io.stderr.write(`baton: warning: ${files.join(', ')} has no column "${column}" (mapped to ${field}); treated as missing there\n`);
   }
   const progress = progressReporter(io);
   const result = await resolveBatch(records, { random: seededRandom(20260101), at: new Date().toISOString(), onProgress: progress.update });

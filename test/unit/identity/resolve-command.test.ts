@@ -5,11 +5,11 @@ import { PassThrough } from 'node:stream';
 import { resolveCommand } from '../../../server/cli/commands/resolve';
 import type { CliIo } from '../../../server/cli/io';
 
-function io(cwd: string): { io: CliIo; stderr: () => string } {
+function io(cwd: string, interactive = false): { io: CliIo; stderr: () => string } {
   const err = new PassThrough();
   let text = '';
   err.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return { io: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: err, cwd, interactive: false }, stderr: () => text };
+  return { io: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: err, cwd, interactive }, stderr: () => text };
 }
 
 describe('baton resolve', () => {
@@ -64,5 +64,44 @@ describe('baton resolve', () => {
       expect(await resolveCommand(['crm.csv', '--mapping', mapping, '--out', 'o.csv'], cli)).toBe(2);
       expect(stderr()).toMatch(message);
     }
+  });
+
+  it('exits 2 for a mapped column no input file has, and only warns when some file lacks it', async () => {
+    writeFileSync(path.join(dir, 'typo.json'), JSON.stringify({ id: 'Id', fields: { email: 'Emial', firstName: 'First' } }));
+    const bad = io(dir);
+    expect(await resolveCommand(['crm.csv', 'support.csv', '--mapping', 'typo.json', '--out', 'o.csv'], bad.io)).toBe(2);
+    expect(bad.stderr()).toMatch(/mapping field email names column "Emial", which no input file has/);
+    writeFileSync(path.join(dir, 'extra.json'), JSON.stringify({ id: 'Id', fields: { email: 'Email', company: 'Extra' } }));
+    const partial = io(dir);
+    expect(await resolveCommand(['crm.csv', 'support.csv', '--mapping', 'extra.json', '--out', 'o.csv'], partial.io)).toBe(0);
+    expect(partial.stderr()).toMatch(/warning: support\.csv has no column "Extra" \(mapped to company\)/);
+  });
+
+  it('exits 2 for a CSV it cannot read or parse', async () => {
+    writeFileSync(path.join(dir, 'broken.csv'), 'Id,Email\n1,"ann@acme.io\n2,bo@zeta.io\n');
+    const broken = io(dir);
+    expect(await resolveCommand(['broken.csv', '--mapping', 'map.json', '--out', 'o.csv'], broken.io)).toBe(2);
+    expect(broken.stderr()).toMatch(/^baton: broken\.csv is not a readable CSV file/);
+    const folder = io(dir);
+    expect(await resolveCommand(['.', '--mapping', 'map.json', '--out', 'o.csv'], folder.io)).toBe(2);
+    expect(folder.stderr()).toMatch(/input file .* is not a file/);
+    writeFileSync(path.join(dir, 'empty.csv'), '');
+    const empty = io(dir);
+    expect(await resolveCommand(['empty.csv', '--mapping', 'map.json', '--out', 'o.csv'], empty.io)).toBe(2);
+    expect(empty.stderr()).toMatch(/empty\.csv is empty: expected a header row with column "Id"/);
+  });
+
+  it('shows progress on stderr: a bar on a terminal, one line per phase otherwise', async () => {
+    const rows = ['Id,Email,First,Last'];
+    for (let i = 0; i < 300; i++) rows.push(`${i},person${i % 250}@acme.io,Name${i % 250},Family${i % 97}`);
+    writeFileSync(path.join(dir, 'big.csv'), rows.join('\n'));
+    const tty = io(dir, true);
+    expect(await resolveCommand(['big.csv', '--mapping', 'map.json', '--out', 'o.csv'], tty.io)).toBe(0);
+    expect(tty.stderr()).toMatch(/resolve deterministic\s+\[[^\]]+\] 100% \| 300\/300/);
+    expect(tty.stderr()).toMatch(/resolve training/);
+    const plain = io(dir);
+    expect(await resolveCommand(['big.csv', '--mapping', 'map.json', '--out', 'o.csv'], plain.io)).toBe(0);
+    expect(plain.stderr()).toMatch(/resolve: deterministic done\nresolve: training done\nresolve: linking done\n/);
+    expect(readFileSync(path.join(dir, 'o.csv'), 'utf8').trim().split('\n')).toHaveLength(301);
   });
 });
