@@ -3,6 +3,7 @@ import * as m002 from './002_runs';
 import * as m003 from './003_identity';
 import * as m006 from './006_salesforce';
 import * as m007 from './007_messaging';
+import * as m005 from './005_hubspot';
 
 export interface Migration {
   readonly version: number;
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'identity', sql: m003.sql },
   { version: 6, name: 'salesforce', sql: m006.sql },
   { version: 7, name: 'messaging', sql: m007.sql },
+  { version: 5, name: 'hubspot', sql: m005.sql },
 ];

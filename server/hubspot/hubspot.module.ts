@@ -1,0 +1,198 @@
+/**
+ * The HubSpot capability: OAuth install, signed webhooks into the event log, write-back actions in the
+ * run engine's action registry (for tenants with an active installation), Baton properties kept in
+ * step with each profile, custom workflow actions and the record-card API. Runs after decisioning and
+ * runs in server/modules.ts, so its pipeline stage sees each event's decisions.
+ */
+import { Router } from 'express';
+import type { ActionRequest } from '../../app/orchestration';
+import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from '../../connectors/hubspot/actions';
+import { HubSpotApi } from '../../connectors/hubspot/api';
+import { classifyHubSpotError } from '../../connectors/hubspot/errors';
+import { CARD_SERVICE } from '../cards/card.service';
+import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { tenantOf } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { IDENTITY_SERVICE } from '../identity/identity.module';
+import { LOADED_MODULES, type ModuleContext, type ModuleFactory, type ServiceModule } from '../module';
+import { ACTION_REGISTRY, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
+import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
+import { cardRoutes } from './cards';
+import { activeInstallation, currentInstallation, installationsOfTenant, Installations } from './installations';
+import { SqlEffectLedger } from './ledger';
+import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth';
+import { HubSpotRateGate, type RateGateLimits } from './rate-gate';
+import { contactsOfProfile } from './records';
+import { enrichHandler, HUBSPOT_ENRICH_JOB, webhookRoutes } from './webhooks';
+import { HUBSPOT_WORKFLOW_COMPLETE_JOB, workflowActionRoutes, workflowCompleteHandler } from './workflow-actions';
+import { HUBSPOT_WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
+
+export interface HubSpotModuleOptions {
+  /** Per-portal budget (tests shrink it); default HubSpot's marketplace limits with a margin. */
+  readonly limits?: RateGateLimits;
+  /** Redis key prefix of the shared budget (tests isolate it). */
+  readonly rateKeyPrefix?: string;
+  /** Where `GET /oauth/hubspot/install` sends the browser (the sandbox in tests and the demo). */
+  readonly authorizeUrl?: string;
+}
+
+/** Erases the tenant's HubSpot data (disconnect): our rows, HubSpot-sourced events, and the tokens. */
+async function purgeTenant(ctx: ModuleContext, tenantId: string): Promise<{ events: number }> {
+  return ctx.db.transaction(async (tx) => {
+    await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+    for (const table of ['hubspot_effects', 'hubspot_workflow_calls', 'hubspot_writeback']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+    await tx.query('DELETE FROM identity_event_records WHERE tenant_id = $1 AND event_id IN (SELECT id FROM events WHERE tenant_id = $1 AND source = $2)', [tenantId, 'hubspot']);
+    const events = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot']);
+    await tx.query(
+      `UPDATE connections SET status = 'disconnected', status_reason = 'disconnected by an admin; HubSpot data purged', secret_ciphertext = NULL, secret_key_id = NULL,
+              config = config || jsonb_build_object('purgedAt', now()), updated_at = now()
+        WHERE tenant_id = $1 AND type = 'hubspot'`,
+      [tenantId],
+    );
+    return { events: events.rowCount };
+  });
+}
+
+export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFactory {
+  return (ctx): ServiceModule => {
+    const { config } = ctx;
+    const { clientId, clientSecret } = config.hubspot;
+    const installations = new Installations({ db: ctx.db, secrets: ctx.secrets, logger: ctx.logger });
+    const gate = new HubSpotRateGate({
+      ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.rateKeyPrefix === undefined ? {} : { keyPrefix: options.rateKeyPrefix }),
+    });
+    const api =
+      clientId === undefined || clientSecret === undefined
+        ? undefined
+        : new HubSpotApi({ basePath: config.hubspot.apiBaseUrl, clientId, clientSecret, tokens: installations, gate });
+    installations.api = api;
+    const getApi = (): HubSpotApi | undefined => api;
+    const identity = () => ctx.services.get(IDENTITY_SERVICE);
+    const secret = (): string | undefined => clientSecret;
+
+    if (api !== undefined) {
+      const port = new HubSpotActionPort({
+        api,
+        ledger: new SqlEffectLedger(ctx.db),
+        async target(request: ActionRequest): Promise<HubSpotTarget | { error: string }> {
+          const install = await currentInstallation(ctx.db, request.tenantId);
+          if (install === undefined) return { error: 'the tenant has no HubSpot connection' };
+          const p = request.params;
+          if (typeof p['objectType'] === 'string' && typeof p['objectId'] === 'string') return { portalId: install.portalId, objectType: p['objectType'], objectId: p['objectId'] };
+          const [contactId] = await contactsOfProfile(ctx.db, request.tenantId, request.profileId, install.portalId);
+          if (contactId === undefined) return { error: `profile ${request.profileId} has no contact in HubSpot portal ${install.portalId}` };
+          return { portalId: install.portalId, objectType: 'contact', objectId: contactId };
+        },
+      });
+      const registry = ctx.services.require(ACTION_REGISTRY);
+      // Connected, or disconnected by HubSpot (then the port answers an auth error and the run stops).
+      const handles = async (request: ActionRequest): Promise<boolean> => (await currentInstallation(ctx.db, request.tenantId)) !== undefined;
+      for (const kind of HUBSPOT_ACTION_KINDS) registry.register(kind, port, { handles, name: 'hubspot' });
+    }
+
+    const installHandler: JobHandler = async (job) => {
+      if (api === undefined) return;
+      const portalId = String(job.payload['portalId']);
+      try {
+        await api.ensureProperties(portalId, 'contacts', HUBSPOT_APP.propertyGroup, CONTACT_PROPERTIES);
+        await api.ensureProperties(portalId, 'tasks', HUBSPOT_APP.propertyGroup, ENGAGEMENT_PROPERTIES);
+        await api.ensureProperties(portalId, 'notes', HUBSPOT_APP.propertyGroup, ENGAGEMENT_PROPERTIES);
+      } catch (err) {
+        const failure = classifyHubSpotError(err, 'property setup');
+        if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+        throw err;
+      }
+    };
+
+    const routes = Router();
+    routes.use(
+      oauthRoutes({
+        db: ctx.db,
+        work: ctx.work,
+        logger: ctx.logger,
+        publicUrl: config.publicUrl,
+        clientId,
+        clientSecret,
+        requiredScopes: HUBSPOT_APP.requiredScopes,
+        optionalScopes: HUBSPOT_APP.optionalScopes,
+        redirectPath: HUBSPOT_APP.redirectPath,
+        installations,
+        api: getApi,
+        ...(options.authorizeUrl === undefined ? {} : { authorizeBase: options.authorizeUrl }),
+      }),
+    );
+    const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: () => ctx.services.get(LOADED_MODULES) ?? [] };
+    routes.use(webhookRoutes(webhookDeps));
+    const workflowDeps = {
+      db: ctx.db,
+      work: ctx.work,
+      logger: ctx.logger,
+      publicUrl: config.publicUrl,
+      clientSecret: secret,
+      identity,
+      decider: () => ctx.services.get(DECIDER),
+      runs: () => ctx.services.get(RUNS_SERVICE),
+      api: getApi,
+      knownActions: HUBSPOT_APP.workflowActionUids,
+    };
+    routes.use(workflowActionRoutes(workflowDeps));
+    routes.use(cardRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, api: getApi, cards: () => ctx.services.get(CARD_SERVICE), identity }));
+
+    const apiRouter = Router();
+    apiRouter.post('/hubspot/install-links', async (_req, res) => {
+      if (clientId === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+      const state = await mintState({ db: ctx.db, clientSecret }, tenantOf(res));
+      const deps = { clientId, publicUrl: config.publicUrl, redirectPath: HUBSPOT_APP.redirectPath, requiredScopes: HUBSPOT_APP.requiredScopes, optionalScopes: HUBSPOT_APP.optionalScopes };
+      res.status(201).json({ url: authorizeUrl(deps, state, options.authorizeUrl), expiresInSeconds: 600 });
+    });
+    apiRouter.get('/hubspot/connection', async (_req, res) => {
+      const installs = await installationsOfTenant(ctx.db, tenantOf(res));
+      res.json({
+        connections: installs.map((i) => ({ portalId: i.portalId, status: i.status, reason: i.statusReason, scopes: i.scopes })),
+        installUrl: `${config.publicUrl}/oauth/hubspot/install`,
+      });
+    });
+    apiRouter.delete('/hubspot/connection', async (_req, res) => {
+      const tenantId = tenantOf(res);
+      const install = await activeInstallation(ctx.db, tenantId);
+      let uninstalled = false;
+      if (install !== undefined && api !== undefined) {
+        try {
+          await api.deleteExternalInstall(install.portalId);
+          uninstalled = true;
+        } catch (err) {
+          const failure = classifyHubSpotError(err, 'external-install delete');
+          if (failure.category !== 'auth') throw new HttpError(502, 'hubspot_unavailable', `HubSpot did not confirm the uninstall (${failure.message}); try again`);
+        }
+      }
+      const purged = await purgeTenant(ctx, tenantId);
+      res.json({ disconnected: true, uninstalledInHubSpot: uninstalled, purged });
+    });
+
+    return {
+      name: 'hubspot',
+      routes,
+      api: apiRouter,
+      handlers: {
+        [HUBSPOT_INSTALL_JOB]: installHandler,
+        [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
+        [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi }),
+        [HUBSPOT_WORKFLOW_COMPLETE_JOB]: workflowCompleteHandler(workflowDeps),
+      },
+      async erase(tx, tenantId, profileIds) {
+        await tx.query('DELETE FROM hubspot_writeback WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
+      },
+      stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => ctx.services.get(CARD_SERVICE) })],
+      async start() {
+        // Nothing to start; declared so the runtime calls stop() (which closes the Redis budget client).
+      },
+      async stop() {
+        await gate.close();
+      },
+    };
+  };
+}
+
+export const hubspotModule: ModuleFactory = hubspotModuleWith();

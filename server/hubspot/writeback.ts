@@ -1,0 +1,109 @@
+/**
+ * Baton properties on HubSpot contacts (stage, hotness, next best action, reason) follow the profile:
+ * a pipeline stage that runs after decisioning compares the card's values with the last ones written
+ * for each of the profile's contacts in the tenant's portal, marks changed ones pending, and a
+ * per-portal job writes pending rows in batches of up to 100 (one batch update call), a couple of
+ * seconds after the first change, so a burst of events costs one API call.
+ */
+import { createHash } from 'node:crypto';
+import type { CardView } from '../../app/cards/card-view';
+import type { HubSpotApi } from '../../connectors/hubspot/api';
+import { classifyHubSpotError } from '../../connectors/hubspot/errors';
+import type { CardService } from '../cards/card.service';
+import type { Database } from '../db/database';
+import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import type { WorkQueue } from '../dispatch/work-queue';
+import type { EventStage } from '../events/event-processor';
+import type { Logger } from '../observability/logger';
+import { activeInstallation } from './installations';
+import { contactsOfProfile } from './records';
+
+export const HUBSPOT_WRITEBACK_JOB = 'hubspot.writeback';
+const BATCH_WINDOW_MS = 2_000;
+
+/** The Baton properties a card implies (names from manifest.json). */
+export function batonProperties(card: CardView): Record<string, string> {
+  const nba = card.nextBestAction;
+  return {
+    baton_stage: card.journey?.stage ?? '',
+    baton_hotness: card.hotness === null ? '' : String(Math.round(card.hotness.score)),
+    baton_next_action: nba === null || nba.status === 'dismissed' ? '' : nba.action.label,
+    baton_reason: nba?.reasons[0]?.text.slice(0, 1000) ?? '',
+  };
+}
+
+const hashOf = (props: Record<string, string>): string => createHash('sha256').update(JSON.stringify(Object.entries(props).sort())).digest('hex').slice(0, 32);
+
+export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () => CardService | undefined }): EventStage {
+  return {
+    name: 'hubspot-writeback',
+    async run({ tenantId, profileId }) {
+      if (profileId === null) return {};
+      const cards = deps.cards();
+      if (cards === undefined) return {};
+      const install = await activeInstallation(deps.db, tenantId);
+      if (install === undefined) return {};
+      const contacts = await contactsOfProfile(deps.db, tenantId, profileId, install.portalId);
+      if (contacts.length === 0) return {};
+      const props = batonProperties(await cards.view(tenantId, profileId));
+      const hash = hashOf(props);
+      let changed = false;
+      for (const contactId of contacts.slice(0, 5)) {
+        const r = await deps.db.query(
+          `INSERT INTO hubspot_writeback (tenant_id, profile_id, portal_id, contact_id, values_hash, properties, pending)
+           VALUES ($1, $2, $3, $4, $5, $6, true)
+           ON CONFLICT (tenant_id, profile_id, portal_id, contact_id) DO UPDATE
+             SET values_hash = EXCLUDED.values_hash, properties = EXCLUDED.properties, pending = true, updated_at = now()
+             WHERE hubspot_writeback.values_hash <> EXCLUDED.values_hash`,
+          [tenantId, profileId, install.portalId, contactId, hash, JSON.stringify(props)],
+        );
+        if (r.rowCount > 0) changed = true;
+      }
+      if (changed) {
+        const bucket = Math.floor(Date.now() / BATCH_WINDOW_MS);
+        await deps.work.enqueue({
+          tenantId,
+          kind: HUBSPOT_WRITEBACK_JOB,
+          payload: { portalId: install.portalId },
+          dedupeKey: `hubspot-writeback:${install.portalId}:${bucket}`,
+          dueAt: new Date((bucket + 1) * BATCH_WINDOW_MS),
+        });
+      }
+      return {};
+    },
+  };
+}
+
+export function writebackHandler(deps: { db: Database; logger: Logger; api: () => HubSpotApi | undefined }): JobHandler {
+  return async (job) => {
+    const api = deps.api();
+    if (api === undefined) return;
+    const portalId = String(job.payload['portalId']);
+    for (let round = 0; round < 20; round++) {
+      const pending = await deps.db.query<{ profile_id: string; contact_id: string; values_hash: string; properties: Record<string, string> }>(
+        `SELECT profile_id, contact_id, values_hash, properties FROM hubspot_writeback
+          WHERE tenant_id = $1 AND portal_id = $2 AND pending ORDER BY updated_at LIMIT 100`,
+        [job.tenantId, portalId],
+      );
+      if (pending.rows.length === 0) return;
+      // One contact may appear for two profiles (before a merge settles): the last one wins.
+      const inputs = new Map<string, Record<string, string>>();
+      for (const row of pending.rows) inputs.set(row.contact_id, row.properties);
+      try {
+        await api.batchUpdate(portalId, 'contact', [...inputs].map(([id, properties]) => ({ id, properties })));
+      } catch (err) {
+        const failure = classifyHubSpotError(err, 'Baton property write-back');
+        if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+        if (failure.category === 'transient') throw err;
+        // Permanent or auth (contact deleted, properties missing, disconnected): drop this batch, say why.
+        deps.logger.warn({ portalId, tenantId: job.tenantId, failure }, 'HubSpot refused a Baton property write-back batch; dropped');
+      }
+      for (const row of pending.rows) {
+        await deps.db.query(
+          `UPDATE hubspot_writeback SET pending = false, written_at = now() WHERE tenant_id = $1 AND profile_id = $2 AND portal_id = $3 AND contact_id = $4 AND values_hash = $5`,
+          [job.tenantId, row.profile_id, portalId, row.contact_id, row.values_hash],
+        );
+      }
+    }
+  };
+}
