@@ -45,9 +45,10 @@ for (const { mode, needs } of modes) {
       const first = await start({ RUNS_CHILD_TENANT: 'Crash' });
       const apiKey = first.apiKey ?? '';
       let api: ApiClient = apiClient(first.url ?? '', apiKey);
-      // The timer is long enough that the restarted process has most runs parked on it at once,
-      // however fast it recovers the interrupted calls (recovery may start before it answers HTTP).
-      expect((await api.call('POST', '/playbooks', crashPlaybook('crash', '10s'))).status).toBe(201);
+      // The timer is long enough that the restarted process still has most runs parked on it when the
+      // test can see them: it recovers the interrupted calls before it answers HTTP, and under load
+      // starting a process takes tens of seconds.
+      expect((await api.call('POST', '/playbooks', crashPlaybook('crash', '40s'))).status).toBe(201);
       await api.call('POST', '/playbooks/crash/publish', {});
       const ids: string[] = [];
       for (let i = 0; i < RUNS; i++) ids.push((await api.call<RunJson>('POST', '/runs', { playbookId: 'crash', profileId: `c-${i}` })).body.id);
@@ -72,7 +73,7 @@ for (const { mode, needs } of modes) {
       const done = await waitFor(async () => {
         const runs = await list();
         return runs.length === RUNS && runs.every((r) => r.status === 'completed') ? runs : undefined;
-      }, 'every run to complete', 60_000, 200).catch(async (err: unknown) => {
+      }, 'every run to complete', 100_000, 200).catch(async (err: unknown) => {
         const unfinished = (await list()).filter((r) => r.status !== 'completed');
         throw new Error(`${String(err)}; unfinished: ${JSON.stringify(unfinished.map((r) => [r.id, r.status, r.currentStep, r.wakeAt, r.leaseExpiresAt]))} at ${new Date().toISOString()}`);
       });

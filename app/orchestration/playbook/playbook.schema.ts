@@ -108,7 +108,7 @@ export const playbookSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     status: z.enum(PLAYBOOK_STATUSES).default('draft'),
-    /** Any criterion matching an incoming event ends the run (status `exited`). */
+    /** A criterion that holds for an incoming event or after a context change ends the run (status `exited`). */
     exitCriteria: z.array(z.object({ id: idSchema('an exit criterion id'), description: z.string().optional(), when: expressionSchema }).strict()).default([]),
     /** one_per_profile: starting a run while one is active for (profile, playbook) returns the active one. */
     concurrency: z.enum(['one_per_profile', 'unlimited']).default('one_per_profile'),

@@ -84,13 +84,20 @@ function offsetAt(instant: number, timeZone: string): number {
  */
 export function instantOfWallTime(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): number {
   const wallAsUtc = Date.UTC(year, month - 1, day, 0, minuteOfDay);
-  const first = wallAsUtc - offsetAt(wallAsUtc, timeZone);
-  const second = wallAsUtc - offsetAt(first, timeZone);
-  if (second === first) return first;
-  // Two different offsets: the wall time falls in a gap (or an overlap). Take the later instant so
-  // we never open a window before its wall-clock start.
-  return Math.max(first, second);
+  // The offsets in force a day before and a day after bracket any transition near this wall time.
+  const candidates = [offsetAt(wallAsUtc - DAY_MS, timeZone), offsetAt(wallAsUtc + DAY_MS, timeZone)].map((offset) => wallAsUtc - offset);
+  const reads = (instant: number): boolean => {
+    const w = wallClock(instant, timeZone);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) === wallAsUtc;
+  };
+  const exact = candidates.filter(reads);
+  // One exact instant: the usual case. Two (fall-back overlap): the later one. None (the wall time
+  // is skipped by a spring-forward jump): the instant after the jump that reads the same distance
+  // past it, i.e. the later candidate — so a window never opens before its wall-clock start.
+  return Math.max(...(exact.length > 0 ? exact : candidates));
 }
+
+const DAY_MS = 86_400_000;
 
 const inWindow = (w: WallClock, window: DailyWindow): boolean => {
   const minute = w.hour * 60 + w.minute;

@@ -41,7 +41,7 @@ export interface Run {
   /** The step being executed or waited on; null once the run has ended. */
   cursor: string | null;
   waitingFor: WaitReason | null;
-  /** When the engine next needs to look at this run (mirrors the last Scheduler.wakeAt). */
+  /** When the engine next needs to look at this run (the instant of the last wake-up recorded for it). */
   wakeAt: number | null;
   /** The error that parked the run as failed (also kept on the step). */
   error: (StepError & { readonly stepId: string }) | null;
