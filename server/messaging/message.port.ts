@@ -16,7 +16,7 @@ import type { Connection, ConnectionsRepository } from '../connections/connectio
 import type { TwilioConfig, WhatsAppConfig } from '../connections/connection-config';
 import type { Database } from '../db/database';
 import type { Ingest } from './ingest';
-import { claimEffect, contactState, finishEffect, rearmEffect, recordConsent, type MessagingChannel } from './messaging-state.repository';
+import { claimEffect, contactState, finishEffect, linkProfile, rearmEffect, recordConsent, type MessagingChannel } from './messaging-state.repository';
 import { profileAddresses } from './recipients';
 import { addressKey, consentEvent } from './twilio.routes';
 
@@ -130,6 +130,7 @@ export class MessageActionPort implements ActionPort {
     if (result.error.code === 'twilio.opted_out') {
       const at = new Date(this.now()).toISOString();
       await recordConsent(this.deps.db, request.tenantId, params.channel, address, 'opted_out', at, 'twilio:21610');
+      await linkProfile(this.deps.db, request.tenantId, { channel: params.channel, address }, request.profileId);
       const phone = params.channel === 'whatsapp' ? `+${address}` : address;
       await this.deps.ingest(request.tenantId, consentEvent('twilio', `twilio:21610:${key}`, params.channel, phone, 'opted_out', at, { provider: 'twilio', errorCode: '21610' }));
     }

@@ -173,3 +173,45 @@ export async function upsertTicket(
   const row = r.rows[0];
   return { status: row?.status ?? null, priority: row?.priority ?? null, lastRequesterSentiment: row?.last_requester_sentiment ?? null };
 }
+
+// ---- profiles (erasure, profile view) ----
+
+/** Remembers which profile an address / ticket belongs to (set after the identity hook resolved the event). */
+export async function linkProfile(q: Queryable, tenantId: string, target: { channel: MessagingChannel; address: string } | { connectionId: string; ticketId: string }, profileId: string | null): Promise<void> {
+  if (profileId === null) return;
+  if ('channel' in target) {
+    await q.query('UPDATE messaging_contacts SET profile_id = $4 WHERE tenant_id = $1 AND channel = $2 AND address = $3', [tenantId, target.channel, target.address, profileId]);
+  } else {
+    await q.query('UPDATE support_tickets SET profile_id = $4 WHERE tenant_id = $1 AND connection_id = $2 AND ticket_id = $3', [tenantId, target.connectionId, target.ticketId, profileId]);
+  }
+}
+
+/** Privacy erasure: everything these connectors keep about the given profiles. */
+export async function eraseMessagingData(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void> {
+  const ids = [...profileIds];
+  await q.query(
+    `DELETE FROM messaging_contacts WHERE tenant_id = $1 AND (profile_id = ANY($2::text[])
+        OR address IN (SELECT recipient FROM messaging_effects WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND recipient IS NOT NULL))`,
+    [tenantId, ids],
+  );
+  await q.query('DELETE FROM messaging_effects WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, ids]);
+  await q.query('DELETE FROM support_tickets WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, ids]);
+}
+
+/** The messaging part of GET /api/v1/profiles/:id: consent and last inbound per address, support tickets. */
+export async function messagingView(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<{ contacts: unknown[]; tickets: unknown[] }> {
+  const ids = [...profileIds];
+  const contacts = await q.query<{ channel: string; address: string; consent: string; consent_at: Date | string | null; consent_source: string | null; last_inbound_at: Date | string | null }>(
+    'SELECT channel, address, consent, consent_at, consent_source, last_inbound_at FROM messaging_contacts WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY channel, address',
+    [tenantId, ids],
+  );
+  const tickets = await q.query<{ connection_id: string; ticket_id: string; status: string | null; priority: string | null; last_requester_sentiment: number | null; source_updated_at: Date | string }>(
+    'SELECT connection_id, ticket_id, status, priority, last_requester_sentiment, source_updated_at FROM support_tickets WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY source_updated_at DESC LIMIT 50',
+    [tenantId, ids],
+  );
+  const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
+  return {
+    contacts: contacts.rows.map((c) => ({ channel: c.channel, address: c.address, consent: c.consent, consentAt: iso(c.consent_at), consentSource: c.consent_source, lastInboundAt: iso(c.last_inbound_at) })),
+    tickets: tickets.rows.map((t) => ({ connectionId: t.connection_id, ticketId: t.ticket_id, status: t.status, priority: t.priority, requesterSentiment: t.last_requester_sentiment, updatedAt: iso(t.source_updated_at) })),
+  };
+}

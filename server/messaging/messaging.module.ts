@@ -3,12 +3,15 @@
  * endpoints, the requester lookup job, and the `message` / `ticket` action ports registered in the
  * runs module's action registry (each guarded by "this tenant has an active connection of mine").
  */
+import { PROFILE_SECTIONS } from '../identity/identity.module';
+import { profileAliases } from '../identity/profiles.repository';
 import type { ModuleFactory } from '../module';
 import { ACTION_REGISTRY } from '../runs/runs.module';
 import { connectionRoutes } from '../connections/connections.routes';
 import { ConnectionsRepository } from '../connections/connections.repository';
 import { Router } from 'express';
 import { connectorIngest } from './ingest';
+import { eraseMessagingData, messagingView } from './messaging-state.repository';
 import { MessageActionPort } from './message.port';
 import { TicketActionPort } from './ticket.port';
 import { twilioWebhookRoutes } from './twilio.routes';
@@ -33,6 +36,10 @@ export function messagingModuleWith(options: MessagingModuleOptions = {}): Modul
       registry.register('message', messages, { handles: (r) => messages.handles(r), name: 'messaging (Twilio / WhatsApp Cloud)' });
       registry.register('ticket', tickets, { handles: (r) => tickets.handles(r), name: 'zendesk' });
     }
+    ctx.services.get(PROFILE_SECTIONS)?.add({
+      name: 'messaging',
+      load: async (q, tenantId, profileId) => messagingView(q, tenantId, await profileAliases(q, tenantId, profileId)),
+    });
     const routes = Router();
     routes.use(zendeskWebhookRoutes(ctx, repo, ingest, now));
     routes.use(twilioWebhookRoutes(ctx, repo, ingest));
@@ -42,6 +49,7 @@ export function messagingModuleWith(options: MessagingModuleOptions = {}): Modul
       api: connectionRoutes({ db: ctx.db, repo, publicUrl: ctx.config.publicUrl }),
       routes,
       handlers: { [ZENDESK_USER_SYNC_JOB]: zendeskUserSync(ctx, repo, ingest) },
+      erase: (tx, tenantId, profileIds) => eraseMessagingData(tx, tenantId, profileIds),
     };
   };
 }

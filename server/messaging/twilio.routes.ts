@@ -13,7 +13,7 @@ import type { ConnectionsRepository } from '../connections/connections.repositor
 import { HttpError } from '../http/errors';
 import type { ModuleContext } from '../module';
 import { badSignature, unknownConnection, type Ingest } from './ingest';
-import { recordConsent, recordDelivery, recordInbound, type MessagingChannel } from './messaging-state.repository';
+import { linkProfile, recordConsent, recordDelivery, recordInbound, type MessagingChannel } from './messaging-state.repository';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -86,7 +86,10 @@ export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposit
     const address = addressKey(inbound.channel, inbound.address);
     await recordInbound(ctx.db, tenantId, inbound.channel, address, inbound.occurredAt);
     if (inbound.consent !== undefined) await recordConsent(ctx.db, tenantId, inbound.channel, address, inbound.consent.status, inbound.occurredAt, `keyword:${inbound.consent.keyword}`);
-    for (const event of inbound.events) await ingest(tenantId, event);
+    for (const event of inbound.events) {
+      const stored = await ingest(tenantId, event);
+      await linkProfile(ctx.db, tenantId, { channel: inbound.channel, address }, stored.profileId);
+    }
     res.status(200).type('text/xml').send(EMPTY_TWIML);
   });
   return router;

@@ -10,7 +10,7 @@ import type { ConnectionsRepository } from '../connections/connections.repositor
 import { HttpError, validationError } from '../http/errors';
 import type { ModuleContext } from '../module';
 import { badSignature, parseJsonBody, unknownConnection, type Ingest } from './ingest';
-import { recordDelivery, recordInbound } from './messaging-state.repository';
+import { linkProfile, recordDelivery, recordInbound } from './messaging-state.repository';
 
 export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): Router {
   const router = Router();
@@ -38,8 +38,10 @@ export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepos
     for (const inbound of normalized.inbound) await recordInbound(ctx.db, tenantId, 'whatsapp', inbound.waId, inbound.at);
     let stored = 0;
     let duplicates = 0;
-    for (const event of normalized.events) {
+    for (const [i, event] of normalized.events.entries()) {
       const r = await ingest(tenantId, event);
+      const waId = normalized.inbound[i]?.waId;
+      if (waId !== undefined) await linkProfile(ctx.db, tenantId, { channel: 'whatsapp', address: waId }, r.profileId);
       if (r.duplicate) duplicates++;
       else stored++;
     }

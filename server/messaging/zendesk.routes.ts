@@ -12,7 +12,7 @@ import type { ConnectionsRepository } from '../connections/connections.repositor
 import { validationError } from '../http/errors';
 import type { ModuleContext } from '../module';
 import { badSignature, parseJsonBody, unknownConnection, type Ingest } from './ingest';
-import { upsertTicket } from './messaging-state.repository';
+import { linkProfile, upsertTicket } from './messaging-state.repository';
 
 export const ZENDESK_USER_SYNC_JOB = 'zendesk.user_sync';
 const POSITIVE = 0.05;
@@ -63,6 +63,7 @@ export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposi
       }
     }
     const result = await ingest(connection.tenantId, event);
+    if (ticket !== undefined) await linkProfile(ctx.db, connection.tenantId, { connectionId: connection.id, ticketId: ticket.ticketId }, result.profileId);
     if (ticket?.requesterId !== undefined && !result.duplicate) {
       await ctx.work.enqueue({
         tenantId: connection.tenantId,

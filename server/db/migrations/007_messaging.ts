@@ -4,6 +4,7 @@
  * the effect ledger of message and ticket actions (at most one vendor effect per idempotency key,
  * delivery state from status callbacks), and the ticket state Zendesk webhooks report (priority,
  * status, the requester's latest sentiment, so a solved ticket can be judged a positive outcome).
+ * profile_id is the person the identity hook resolved; privacy erasure deletes by it.
  */
 export const sql = `
 CREATE TABLE messaging_contacts (
@@ -14,9 +15,11 @@ CREATE TABLE messaging_contacts (
   consent_at       timestamptz,
   consent_source   text,
   last_inbound_at  timestamptz,
+  profile_id       text,
   updated_at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, channel, address)
 );
+CREATE INDEX messaging_contacts_profile_idx ON messaging_contacts (tenant_id, profile_id) WHERE profile_id IS NOT NULL;
 
 CREATE TABLE messaging_effects (
   tenant_id         text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
@@ -41,6 +44,7 @@ CREATE TABLE messaging_effects (
   PRIMARY KEY (tenant_id, idempotency_key)
 );
 CREATE INDEX messaging_effects_ref_idx ON messaging_effects (tenant_id, provider, provider_ref) WHERE provider_ref IS NOT NULL;
+CREATE INDEX messaging_effects_profile_idx ON messaging_effects (tenant_id, profile_id);
 
 CREATE TABLE support_tickets (
   tenant_id                 text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
@@ -50,8 +54,10 @@ CREATE TABLE support_tickets (
   status                    text,
   priority                  text,
   last_requester_sentiment  double precision,
+  profile_id                text,
   source_updated_at         timestamptz NOT NULL,
   updated_at                timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, connection_id, ticket_id)
 );
+CREATE INDEX support_tickets_profile_idx ON support_tickets (tenant_id, profile_id) WHERE profile_id IS NOT NULL;
 `;

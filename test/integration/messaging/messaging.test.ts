@@ -218,6 +218,13 @@ for (const { mode, needs } of modes) {
         const r = await probe.services().require(ACTION_REGISTRY).execute(actionRequest(tenantId, profileId, 'message', { channel: 'sms', body: 'Flash sale!' }));
         expect(r).toEqual({ ok: false, error: expect.objectContaining({ category: 'permanent', code: 'message.consent_revoked' }) });
         expect(twilio.state.messages.length).toBe(before);
+        const profile = await call('GET', `/profiles/${profileId}`);
+        expect(profile.json['messaging']).toMatchObject({ contacts: [{ channel: 'sms', address: phone, consent: 'opted_out', consentSource: 'keyword:STOP' }] });
+        // Privacy erasure removes what the connectors keep about the person too.
+        const erased = await call('DELETE', `/profiles/${profileId}`);
+        expect((erased.json['erased'] as { modules: string[] }).modules).toContain('messaging');
+        const left = await svc.runtime.db.query('SELECT 1 FROM messaging_contacts WHERE tenant_id = $1 AND address = $2 UNION ALL SELECT 1 FROM messaging_effects WHERE tenant_id = $1 AND recipient = $2', [tenantId, phone]);
+        expect(left.rows).toHaveLength(0);
       });
 
       it('error 21610 from Twilio revokes consent too', async () => {
