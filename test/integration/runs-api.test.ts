@@ -142,9 +142,9 @@ for (const { mode, needs } of modes) {
       const detail = (await api.call<RunJson>('GET', `/runs/${run.id}`)).body;
       const [ok, flaky] = detail.steps;
       expect(ok).toMatchObject({ stepId: 'ok', status: 'succeeded', input: { body: 'fine' }, output: { kind: 'note', channel: 'log' }, attempt: 1, error: null });
-      expect(ok?.['attempts']).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', error: null, idempotencyKey: ok?.idempotencyKey })]);
+      expect(ok?.attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', error: null, idempotencyKey: ok?.idempotencyKey })]);
       expect(flaky).toMatchObject({ stepId: 'flaky', input: { subject: 'help' }, output: null, attempt: 1 });
-      expect(flaky?.['attempts']).toEqual([
+      expect(flaky?.attempts).toEqual([
         expect.objectContaining({ attempt: 1, outcome: 'failed', error: { code: 'vendor_refused', message: expect.any(String), category: 'permanent' }, startedAt: expect.any(String), finishedAt: expect.any(String) }),
       ]);
       expect((await api.call('POST', `/runs/${run.id}/resume`)).status).toBe(200);

@@ -68,7 +68,18 @@ export interface RunJson {
   wakeAt: string | null;
   error: { code: string; message: string } | null;
   end: { kind: string; detail: string | null } | null;
-  steps: { stepId: string; status: string; attempt: number; input: unknown; output: unknown; error: unknown; startedAt: string | null; finishedAt: string | null; idempotencyKey: string | null }[];
+  steps: {
+    stepId: string;
+    status: string;
+    attempt: number;
+    input: unknown;
+    output: unknown;
+    error: unknown;
+    startedAt: string | null;
+    finishedAt: string | null;
+    idempotencyKey: string | null;
+    attempts: { attempt: number; outcome: string; error: unknown; idempotencyKey: string | null; startedAt: string; finishedAt: string }[];
+  }[];
   [key: string]: unknown;
 }
 
