@@ -1,5 +1,6 @@
 /**
- * HubSpot webhook ingest: signed batches of 100 `contact.propertyChange` events (distinct per request,
+ * HubSpot figures. Card endpoint: p50/p99 of the signed `GET /hubspot/cards/record` for a contact
+ * whose profile has 1,000 events (embedded mode). Webhook ingest: signed batches of 100 `contact.propertyChange` events (distinct per request,
  * so every event is really stored: signature check, validation, normalisation, identity resolution and
  * the durable write of event + outbox row, all before the 200) against a bare Express handler that
  * parses the same JSON and answers 200, both driven by autocannon in the same run with the same
@@ -14,14 +15,14 @@ import express from 'express';
 import { signedHeaders } from '../connectors/hubspot/signature';
 import { parseConfig } from '../server/config';
 import { dropSchema } from '../server/db/postgres';
-import { Installations } from '../server/hubspot/installations';
 import { startService } from '../server/runtime';
 import { createTenant } from '../server/tenants/tenants.repository';
-import { startHubSpotSandbox } from '../test/sandboxes/hubspot';
+import { startHubSpotSandbox, type HubSpotSandbox } from '../test/sandboxes/hubspot';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, reachable, round } from './support';
 import type { BenchFigure, BenchSuite } from './types';
 
 const DURATION_S = 8;
+const CARD_DURATION_S = 5;
 const CONNECTIONS = 4;
 const BATCH = 100;
 const PORTAL = 62515;
@@ -74,7 +75,27 @@ async function bareExpress(): Promise<{ rps: number; p99: number }> {
   }
 }
 
-async function baton(mode: 'embedded' | 'postgres+redis', apiBaseUrl: string): Promise<{ rps: number; p99: number; non2xx: number }> {
+/** Signed GETs of one record card for CARD_DURATION_S; the profile behind it has 1,000 events. */
+async function cardLatency(baseUrl: string, contactId: string): Promise<{ p50: number; p99: number; rps: number; non2xx: number }> {
+  const pathAndQuery = `/hubspot/cards/record?objectTypeId=0-1&objectId=${contactId}&userId=1&portalId=${PORTAL}`;
+  const headers = signedHeaders({ clientSecret: SECRET, method: 'GET', uri: `${PUBLIC_URL}${pathAndQuery}`, body: '', timestampMs: Date.now() });
+  const result = await autocannon({ url: `${baseUrl}${pathAndQuery}`, method: 'GET', headers, connections: 2, duration: CARD_DURATION_S });
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, non2xx: result.non2xx };
+}
+
+async function post(url: string, body: string): Promise<void> {
+  const headers = { 'content-type': 'application/json', ...signedHeaders({ clientSecret: SECRET, method: 'POST', uri: `${PUBLIC_URL}/webhooks/hubspot`, body, timestampMs: Date.now() }) };
+  const r = await fetch(url, { method: 'POST', headers, body });
+  if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${await r.text()}`);
+}
+
+interface BatonFigures {
+  webhook: { rps: number; p99: number; non2xx: number };
+  card?: { p50: number; p99: number; rps: number; non2xx: number };
+}
+
+async function baton(mode: 'embedded' | 'postgres+redis', sandbox: HubSpotSandbox, measureCard: boolean): Promise<BatonFigures> {
+  const apiBaseUrl = sandbox.url;
   const schema = `bench_hubspot_${Date.now().toString(36)}`;
   const config = parseConfig({
     PORT: '0',
@@ -90,10 +111,25 @@ async function baton(mode: 'embedded' | 'postgres+redis', apiBaseUrl: string): P
   // The pipeline works behind the acknowledgements on the same cores, as it does in production.
   const runtime = await startService(config, { host: '127.0.0.1', ...(mode === 'postgres+redis' ? { schema, queueName: schema } : {}) });
   try {
-    const { tenantId } = await createTenant(runtime.db, 'Bench HubSpot');
-    const installs = new Installations({ db: runtime.db, secrets: runtime.secrets, logger: runtime.logger });
-    await installs.save(tenantId, String(PORTAL), { accessToken: 'bench-access', refreshToken: 'bench-refresh', expiresInSeconds: 1800 }, ['oauth']);
-    return await load(`${runtime.url ?? ''}/webhooks/hubspot`);
+    const { apiKey } = await createTenant(runtime.db, 'Bench HubSpot');
+    const base = runtime.url ?? '';
+    // Install through OAuth against the sandbox, as a customer would.
+    const link = (await (await fetch(`${base}/api/v1/hubspot/install-links`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } })).json()) as { url: string };
+    const callback = await sandbox.consent(link.url, String(PORTAL));
+    const installed = await fetch(callback.replace(PUBLIC_URL, base));
+    if (installed.status !== 200) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
+    let card: BatonFigures['card'];
+    if (measureCard) {
+      const contact = sandbox.state.createObject(String(PORTAL), 'contacts', { email: 'card.bench@analytical.io', firstname: 'Card' });
+      for (let b = 0; b < 10; b++) {
+        const now = Date.now();
+        const events = Array.from({ length: BATCH }, (_, i) => ({ eventId: 9_000_000 + b * BATCH + i, subscriptionId: 1, portalId: PORTAL, appId: 1, occurredAt: now - (b * BATCH + i) * 1000, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(contact.id), propertyName: 'lifecyclestage', propertyValue: i % 2 === 0 ? 'lead' : 'opportunity', changeSource: 'CRM' }));
+        await post(`${base}/webhooks/hubspot`, JSON.stringify(events));
+      }
+      card = await cardLatency(base, contact.id);
+    }
+    const webhook = await load(`${base}/webhooks/hubspot`);
+    return { webhook, ...(card === undefined ? {} : { card }) };
   } finally {
     await runtime.shutdown('bench');
     if (mode === 'postgres+redis') await dropSchema(BENCH_DATABASE_URL, schema);
@@ -113,8 +149,14 @@ export const hubspotBench: BenchSuite = {
       else progress('PostgreSQL or Redis not reachable: postgres+redis mode skipped');
       for (const mode of modes) {
         progress(`POST /webhooks/hubspot, ${mode}, ${DURATION_S} s`);
-        const ours = await baton(mode, sandbox.url);
+        const measured = await baton(mode, sandbox, mode === 'embedded');
+        const ours = measured.webhook;
         if (ours.non2xx > 0) progress(`${mode}: ${ours.non2xx} responses were not 2xx`);
+        if (measured.card !== undefined) {
+          if (measured.card.non2xx > 0) progress(`card: ${measured.card.non2xx} responses were not 2xx`);
+          figures.push({ name: `hubspot.card.${mode}.p50_latency (profile with 1,000 events)`, value: measured.card.p50, unit: 'ms' });
+          figures.push({ name: `hubspot.card.${mode}.p99_latency (profile with 1,000 events)`, value: measured.card.p99, unit: 'ms' });
+        }
         figures.push({ name: `hubspot.webhook.${mode}.batches_per_s (${BATCH} events each; baseline: bare Express JSON handler)`, value: round(ours.rps, 2), unit: 'req/s', baseline: round(bare.rps, 2), ratio: round(ours.rps / bare.rps, 4) });
         figures.push({ name: `hubspot.webhook.${mode}.events_per_s`, value: round(ours.rps * BATCH), unit: 'events/s' });
         figures.push({ name: `hubspot.webhook.${mode}.p99_latency (HubSpot allows 5,000 ms)`, value: ours.p99, unit: 'ms', baseline: bare.p99 });

@@ -231,6 +231,15 @@ for (const { mode, needs } of modes) {
       expect(notInstalled.status).toBe(403);
       const smuggled = await signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-1&objectId=${foreign.id}&portalId=${OTHER_PORTAL}&portalId=${PORTAL}`);
       expect(smuggled.status).toBe(400);
+      // The profile's Baton properties were written back to the contact (batched), matching the card.
+      const card = ok.body as { journey: { stage: string } | null; hotness: { score: number } | null };
+      const written = await waitFor(async () => {
+        const props = sandbox.state.portal(PORTAL).objects.get('contacts')?.get(contact?.id ?? '')?.properties;
+        return props?.['baton_stage'] !== undefined ? props : undefined;
+      }, 'Baton properties written to the contact');
+      expect(written['baton_stage']).toBe(card.journey?.stage ?? '');
+      expect(written['baton_hotness']).toBe(card.hotness === null ? '' : String(Math.round(card.hotness.score)));
+      expect(sandbox.state.count('POST', /^\/crm\/v3\/objects\/contacts\/batch\/update$/)).toBeGreaterThan(0);
       const unsigned = await fetch(`${svc.url}/hubspot/cards/record?objectTypeId=0-1&objectId=${contact?.id ?? ''}&portalId=${PORTAL}`);
       expect(unsigned.status).toBe(401);
       const badAction = await signedFetch('POST', `/hubspot/cards/actions?portalId=${PORTAL}`, { type: 'teleport' });
