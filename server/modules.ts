@@ -1,4 +1,5 @@
 import { consoleModule } from './console/console.routes';
+import { decisioningModule } from './decisioning/decisioning.module';
 import { hubspotModule } from './hubspot/hubspot.module';
 import { identityModule } from './identity/identity.module';
 import { messagingModule } from './messaging/messaging.module';
@@ -10,4 +11,4 @@ import { salesforceModule } from './salesforce/salesforce.module';
  * The capability modules the service runs, in pipeline order (identity before signals before
  * decisioning). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [identityModule, runsModule(), consoleModule, salesforceModule, messagingModule, hubspotModule];
+export const modules: readonly ModuleFactory[] = [identityModule, decisioningModule, runsModule(), consoleModule, salesforceModule, messagingModule, hubspotModule];

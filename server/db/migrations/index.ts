@@ -4,6 +4,7 @@ import * as m003 from './003_identity';
 import * as m006 from './006_salesforce';
 import * as m007 from './007_messaging';
 import * as m005 from './005_hubspot';
+import * as m004 from './004_decisioning';
 
 export interface Migration {
   readonly version: number;
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'salesforce', sql: m006.sql },
   { version: 7, name: 'messaging', sql: m007.sql },
   { version: 5, name: 'hubspot', sql: m005.sql },
+  { version: 4, name: 'decisioning', sql: m004.sql },
 ];

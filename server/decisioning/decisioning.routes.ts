@@ -1,0 +1,158 @@
+/**
+ * Decisioning API (mounted under /api/v1): the action catalog, policies, decisions with their full
+ * explanation, outcomes, lift, and the record card for the console. Every handler is scoped to the
+ * caller's tenant; another tenant's decision is "not found".
+ */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { cardActionRequestSchema } from '../../app/cards/card-view';
+import { parseCatalog, parseDecisioningConfig } from '../../app/decisioning';
+import { identifierSchema } from '../../app/events/canonical-event';
+import { isValidTimeZone } from '../../app/orchestration';
+import type { CardService } from '../cards/card.service';
+import type { Database } from '../db/database';
+import { tenantOf } from '../http/auth';
+import { HttpError, validationError } from '../http/errors';
+import { toRaw, type IdentityService } from '../identity/identity.service';
+import { currentProfileId } from '../identity/profiles.repository';
+import type { DecisioningFacade } from './decisioning.service';
+import { loadCatalog, loadConfig, loadPolicyInput, saveCatalog, savePolicies } from './settings.repository';
+import { decisionDetail, decisionResponse } from './views';
+
+const idParam = z.string().trim().min(1).max(200);
+const decisionRequest = z
+  .strictObject({
+    profileId: idParam.optional(),
+    identifiers: z.array(identifierSchema).min(1, 'name at least one identifier').max(50).optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((b) => (b.profileId === undefined) !== (b.identifiers === undefined), { message: 'give exactly one of profileId or identifiers' });
+const outcomeRequest = z.strictObject({
+  outcome: z.enum(['positive', 'negative'], { error: 'must be positive or negative' }),
+  value: z.number().finite().min(0, 'must be zero or positive').optional(),
+});
+const liftQuery = z.strictObject({
+  confidence: z.coerce
+    .number()
+    .refine((c) => [0.8, 0.9, 0.95, 0.99].includes(c), 'must be one of 0.8, 0.9, 0.95, 0.99')
+    .default(0.95),
+});
+
+function issuesError(code: string, what: string, issues: { path: string; message: string }[]): HttpError {
+  const first = issues[0];
+  const summary = first === undefined ? `invalid ${what}` : `invalid ${what}: ${first.path || '(root)'} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`;
+  return new HttpError(400, code, summary, issues.map((i) => ({ path: i.path || '(root)', message: i.message })));
+}
+
+function param(req: Request, name: string): string {
+  const parsed = idParam.safeParse(req.params[name]);
+  if (!parsed.success) throw validationError(parsed.error, `path parameter ${name}`);
+  return parsed.data;
+}
+
+export interface DecisioningRoutesDeps {
+  readonly db: Database;
+  readonly facade: DecisioningFacade;
+  readonly cards: CardService;
+  readonly identity: () => IdentityService | undefined;
+}
+
+export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
+  const { db, facade, cards } = deps;
+  const router = Router();
+
+  /** The live profile named by id or by identifiers; 404 when Baton has not seen the person. */
+  async function profileOf(tenantId: string, body: { profileId?: string | undefined; identifiers?: z.infer<typeof identifierSchema>[] | undefined }): Promise<string> {
+    if (body.profileId !== undefined) {
+      const live = await currentProfileId(db, tenantId, body.profileId);
+      if (live === undefined) throw new HttpError(404, 'profile_not_found', `no profile ${body.profileId} in your tenant`);
+      return live;
+    }
+    const identity = deps.identity();
+    if (identity === undefined) throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed; name the profile by profileId');
+    const keys = await db.transaction(async (tx) => (await identity.resolver(tx, tenantId)).normalizer.normalize((body.identifiers ?? []).map(toRaw)).identifiers.map((i) => i.key));
+    if (keys.length === 0) throw new HttpError(400, 'invalid_identifier', 'none of the identifiers is usable (invalid, junk or a role address)');
+    const r = await db.query<{ profile_id: string }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[]) AND profile_id IS NOT NULL ORDER BY seq LIMIT 1', [tenantId, keys]);
+    const found = r.rows[0]?.profile_id;
+    if (found === undefined) throw new HttpError(404, 'profile_not_found', 'no profile carries these identifiers; send an event about the person first (POST /api/v1/events)');
+    return found;
+  }
+
+  router.put('/actions', async (req, res) => {
+    const parsed = parseCatalog(req.body);
+    if (!parsed.ok) throw issuesError('invalid_catalog', 'action catalog', parsed.issues);
+    const tenantId = tenantOf(res);
+    await db.transaction((tx) => saveCatalog(tx, tenantId, parsed.catalog.actions));
+    res.json({ actions: parsed.catalog.actions });
+  });
+
+  router.get('/actions', async (_req, res) => {
+    res.json({ actions: await loadCatalog(db, tenantOf(res)) });
+  });
+
+  router.get('/policies', async (_req, res) => {
+    const tenantId = tenantOf(res);
+    const [stored, config] = await Promise.all([loadPolicyInput(db, tenantId), loadConfig(db, tenantId)]);
+    res.json({ policies: config, version: stored?.version ?? 0, updatedAt: stored?.updatedAt ?? null });
+  });
+
+  router.put('/policies', async (req, res) => {
+    const parsed = parseDecisioningConfig(req.body);
+    if (!parsed.ok) throw issuesError('invalid_policies', 'policies', parsed.issues);
+    if (!isValidTimeZone(parsed.config.quietHours.defaultTimeZone)) {
+      throw issuesError('invalid_policies', 'policies', [{ path: 'quietHours.defaultTimeZone', message: `"${parsed.config.quietHours.defaultTimeZone}" is not an IANA time zone (e.g. Europe/Berlin)` }]);
+    }
+    const tenantId = tenantOf(res);
+    await savePolicies(db, tenantId, req.body ?? {});
+    const stored = await loadPolicyInput(db, tenantId);
+    res.json({ policies: parsed.config, version: stored?.version ?? 1, updatedAt: stored?.updatedAt ?? null });
+  });
+
+  router.post('/decisions', async (req, res) => {
+    const parsed = decisionRequest.safeParse(req.body ?? {});
+    if (!parsed.success) throw validationError(parsed.error);
+    const tenantId = tenantOf(res);
+    const profileId = await profileOf(tenantId, parsed.data);
+    const decision = await facade.decide(tenantId, profileId, { trigger: 'api', ...(parsed.data.context ?? {}) }, { origin: 'api' });
+    res.json(decisionResponse(decision));
+  });
+
+  router.get('/decisions/:decisionId', async (req, res) => {
+    const id = param(req, 'decisionId');
+    const decision = await facade.get(db, tenantOf(res), id);
+    if (decision === undefined) throw new HttpError(404, 'decision_not_found', `no decision ${id} in your tenant`);
+    res.json(decisionDetail(decision));
+  });
+
+  router.post('/decisions/:decisionId/outcome', async (req, res) => {
+    const id = param(req, 'decisionId');
+    const parsed = outcomeRequest.safeParse(req.body ?? {});
+    if (!parsed.success) throw validationError(parsed.error);
+    const result = await facade.recordOutcome(tenantOf(res), id, parsed.data.outcome, parsed.data.value);
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new HttpError(404, 'decision_not_found', `no decision ${id} in your tenant`);
+      throw new HttpError(409, 'outcome_refused', result.reason);
+    }
+    const s = result.settlement;
+    res.json({ decisionId: id, outcome: s.outcome, value: s.value, at: new Date(s.at).toISOString(), learned: s.posteriorUpdate !== null, lift: s.lift?.group ?? null });
+  });
+
+  router.get('/lift', async (req, res) => {
+    const parsed = liftQuery.safeParse(req.query);
+    if (!parsed.success) throw validationError(parsed.error, 'query');
+    res.json(await facade.lift(tenantOf(res), parsed.data.confidence));
+  });
+
+  router.get('/profiles/:profileId/card', async (req, res) => {
+    res.json(await cards.view(tenantOf(res), param(req, 'profileId')));
+  });
+
+  router.post('/cards/actions', async (req, res) => {
+    const parsed = cardActionRequestSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw validationError(parsed.error);
+    const user = req.header('x-baton-user');
+    res.json(await cards.act(tenantOf(res), parsed.data, { source: 'console', ...(user === undefined ? {} : { userId: user }) }));
+  });
+
+  return router;
+}

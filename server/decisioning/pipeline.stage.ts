@@ -1,0 +1,122 @@
+/**
+ * The decisioning stage of the event pipeline (after identity, before runs): for every event about a
+ * known profile it
+ *   1. extracts signals from the event's text (the configured extractor; stored once per event),
+ *   2. updates journey stage, hotness, traits, tickets and consent, and settles the decision an
+ *      outcome-type event is attributed to (one transaction, applied once per event),
+ *   3. decides the next best action again when something relevant changed (logged under the
+ *      event's key, so a redelivery returns the same decision).
+ * Safe to run twice for one event.
+ */
+import type { Signals, SignalExtractor } from '../../app/signals';
+import type { Database, Queryable } from '../db/database';
+import type { EventStage } from '../events/event-processor';
+import type { StoredEvent } from '../events/events.repository';
+import type { Logger } from '../observability/logger';
+import type { DecisioningFacade } from './decisioning.service';
+import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
+import { applyEventToProfile } from './profile-state.repository';
+import { iso } from './sql-stores';
+
+export interface PipelineDeps {
+  readonly db: Database;
+  readonly facade: DecisioningFacade;
+  readonly extractor: SignalExtractor;
+  /** Stored with each signal: which extractor produced it (offline, openai, anthropic). */
+  readonly extractorName: string;
+  readonly logger: Logger;
+}
+
+export const pipelineDecisionKey = (eventId: string): string => `event:${eventId}`;
+
+async function storedSignals(q: Queryable, tenantId: string, eventId: string): Promise<Signals | null> {
+  const r = await q.query<{ intent: Signals['intent']; intent_confidence: number; sentiment: number; sentiment_label: Signals['sentimentLabel']; urgency: Signals['urgency']; language: string | null }>(
+    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
+    [tenantId, eventId],
+  );
+  const row = r.rows[0];
+  if (row === undefined) return null;
+  return {
+    intent: row.intent,
+    intentConfidence: Number(row.intent_confidence),
+    sentiment: Number(row.sentiment),
+    sentimentLabel: row.sentiment_label,
+    urgency: row.urgency,
+    ...(row.language === null ? {} : { language: row.language }),
+  };
+}
+
+function factsOf(event: StoredEvent): EventFacts {
+  return {
+    type: event.type,
+    source: event.source,
+    at: Date.parse(event.occurredAt),
+    text: event.text === null || event.text.trim() === '' ? null : event.text,
+    properties: event.properties,
+    traits: event.subject.traits,
+  };
+}
+
+export function decisioningStage(deps: PipelineDeps): EventStage {
+  const { db, facade, extractor, logger } = deps;
+
+  async function signalsFor(tenantId: string, event: StoredEvent, facts: EventFacts, profileId: string): Promise<Signals | null> {
+    if (facts.text === null) return null;
+    const known = await storedSignals(db, tenantId, event.id);
+    if (known !== null) return known;
+    const s = await extractor.extract(facts.text);
+    await db.query(
+      `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
+      [tenantId, event.id, profileId, iso(facts.at), s.intent, s.intentConfidence, s.sentiment, s.sentimentLabel, s.urgency, s.language ?? null, mentionsLegalThreat(facts.text), channelOf(facts), deps.extractorName],
+    );
+    // Under a race the first writer's signals win; read them back so every step uses the same ones.
+    return (await storedSignals(db, tenantId, event.id)) ?? s;
+  }
+
+  return {
+    name: 'decisioning',
+    async run({ tenantId, event, profileId }) {
+      if (profileId === null) return {};
+      const facts = factsOf(event);
+      if (!Number.isFinite(facts.at)) return {};
+      const signals = await signalsFor(tenantId, event, facts, profileId);
+      const meaning = interpretEvent(facts, signals);
+
+      const applied = await db.transaction(async (tx) => {
+        const result = await applyEventToProfile(tx, { tenantId, profileId, eventId: event.id, at: facts.at, traits: facts.traits, signals, meaning });
+        if (result !== null && meaning.outcome !== null) await facade.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at);
+        return result;
+      });
+      let stageChanged = applied?.stageChanged ?? false;
+      if (applied === null) {
+        // A redelivery: whether this event moved the stage is in the transition history.
+        const moved = await db.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, event.id]);
+        stageChanged = moved.rows.length > 0;
+      }
+      if (!meaning.relevant && !stageChanged) return {};
+      const hasCatalog = await db.query('SELECT 1 FROM decisioning_actions WHERE tenant_id = $1 LIMIT 1', [tenantId]);
+      if (hasCatalog.rows.length === 0 && signals === null) return {};
+      const context = {
+        trigger: event.type,
+        eventId: event.id,
+        source: event.source,
+        ...(signals === null
+          ? {}
+          : {
+              signal: {
+                intent: signals.intent,
+                sentiment: signals.sentiment,
+                urgency: signals.urgency,
+                at: facts.at,
+                ...(facts.text !== null && mentionsLegalThreat(facts.text) ? { legalThreat: true } : {}),
+                ...(channelOf(facts) === null ? {} : { channel: channelOf(facts) }),
+              },
+            }),
+      };
+      const decision = await facade.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id) });
+      logger.debug({ tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null }, 'decided after event');
+      return {};
+    },
+  };
+}

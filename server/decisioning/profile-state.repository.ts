@@ -1,0 +1,263 @@
+/**
+ * Per-profile state the pipeline keeps for decisioning: journey stage (with transition history),
+ * hotness, traits, last inbound message per channel, open tickets and consent; plus the reads the
+ * decision, the profile sections and the card need. Every statement is scoped by tenant_id.
+ */
+import type { Channel } from '../../app/decisioning/catalog';
+import type { ConsentStatus, OpenTicket, ProfileSnapshot, SignalObservation, TicketPriority, Urgency } from '../../app/decisioning/types';
+import { addSignal, applyJourneyEvent, hotnessIndex, isStage, signalWeight, type JourneyState, type Stage } from '../../app/journey';
+import type { Signals } from '../../app/signals';
+import type { Queryable } from '../db/database';
+import type { EventMeaning } from './event-interpretation';
+import { iso, toMs } from './sql-stores';
+
+const DAY_MS = 24 * 3_600_000;
+
+interface StateRow {
+  profile_id: string;
+  stage: string;
+  entered_at: Date | string;
+  hotness_score: number;
+  hotness_as_of: Date | string;
+  last_signal_at: Date | string | null;
+  last_signal_weight: number | null;
+  traits: Record<string, unknown>;
+  last_inbound: Record<string, number>;
+  updated_at: Date | string;
+}
+
+export interface ProfileState {
+  readonly profileId: string;
+  readonly stage: Stage;
+  readonly enteredAt: number;
+  readonly hotness: { score: number; asOf: number };
+  readonly lastSignalAt: number | null;
+  readonly lastSignalWeight: number | null;
+  readonly traits: Readonly<Record<string, unknown>>;
+  readonly lastInbound: Readonly<Partial<Record<Channel, number>>>;
+  readonly updatedAt: number;
+}
+
+export interface TransitionView {
+  readonly from: Stage | null;
+  readonly to: Stage;
+  readonly at: number;
+  readonly ruleId: string;
+  readonly reason: string;
+  readonly eventId: string | null;
+}
+
+export interface SignalView {
+  readonly eventId: string;
+  readonly at: number;
+  readonly intent: string;
+  readonly intentConfidence: number;
+  readonly sentiment: number;
+  readonly sentimentLabel: 'positive' | 'neutral' | 'negative';
+  readonly urgency: Urgency;
+  readonly legalThreat: boolean;
+  readonly channel: Channel | null;
+}
+
+const STATE_COLUMNS = 'profile_id, stage, entered_at, hotness_score, hotness_as_of, last_signal_at, last_signal_weight, traits, last_inbound, updated_at';
+
+function stateFromRow(row: StateRow): ProfileState {
+  return {
+    profileId: row.profile_id,
+    stage: isStage(row.stage) ? row.stage : 'lead',
+    enteredAt: toMs(row.entered_at),
+    hotness: { score: Number(row.hotness_score), asOf: toMs(row.hotness_as_of) },
+    lastSignalAt: row.last_signal_at === null ? null : toMs(row.last_signal_at),
+    lastSignalWeight: row.last_signal_weight === null ? null : Number(row.last_signal_weight),
+    traits: row.traits,
+    lastInbound: row.last_inbound as Partial<Record<Channel, number>>,
+    updatedAt: toMs(row.updated_at),
+  };
+}
+
+export interface ApplyInput {
+  readonly tenantId: string;
+  readonly profileId: string;
+  readonly eventId: string;
+  readonly at: number;
+  readonly traits: Readonly<Record<string, unknown>>;
+  readonly signals: Signals | null;
+  readonly meaning: EventMeaning;
+}
+
+/**
+ * Applies one event to the profile's state, once: returns null when the event was applied before
+ * (a redelivery). Must run inside a transaction (the state row is locked while it changes).
+ */
+export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Promise<{ stageChanged: boolean } | null> {
+  const { tenantId, profileId, eventId, at, signals, meaning } = input;
+  const first = await tx.query('INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, eventId, profileId]);
+  if (first.rowCount !== 1) return null;
+  const created = await tx.query(
+    `INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of) VALUES ($1, $2, 'lead', $3, $3) ON CONFLICT DO NOTHING`,
+    [tenantId, profileId, iso(at)],
+  );
+  if (created.rowCount === 1) {
+    await tx.query(
+      `INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id) VALUES ($1, $2, NULL, 'lead', $3, 'first-seen', 'first seen', $4)`,
+      [tenantId, profileId, iso(at), eventId],
+    );
+  }
+  const r = await tx.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $2 FOR UPDATE`, [tenantId, profileId]);
+  const row = r.rows[0];
+  if (row === undefined) throw new Error(`journey state of ${profileId} vanished`);
+  const state = stateFromRow(row);
+
+  let journey: JourneyState = { stage: state.stage, enteredAt: state.enteredAt, history: [] };
+  let stageChanged = false;
+  for (const event of meaning.journey) {
+    const step = applyJourneyEvent(journey, event);
+    if (!step.changed) continue;
+    stageChanged = true;
+    journey = step.state;
+    const t = step.transition;
+    await tx.query(
+      `INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [tenantId, profileId, t.from, t.to, iso(t.at), t.ruleId, t.reason, eventId],
+    );
+  }
+
+  let hotness = state.hotness;
+  let lastSignalAt = state.lastSignalAt;
+  let lastSignalWeight = state.lastSignalWeight;
+  if (signals !== null) {
+    const signal = { intent: signals.intent, at, urgency: signals.urgency, confidence: signals.intentConfidence };
+    hotness = addSignal(hotness, signal);
+    if (lastSignalAt === null || at >= lastSignalAt) {
+      lastSignalAt = at;
+      lastSignalWeight = signalWeight(signal);
+    }
+  }
+  const lastInbound: Partial<Record<Channel, number>> = { ...state.lastInbound };
+  if (meaning.inbound !== null) lastInbound[meaning.inbound] = Math.max(lastInbound[meaning.inbound] ?? 0, at);
+  const traits = { ...state.traits, ...Object.fromEntries(Object.entries(input.traits).filter(([, v]) => v !== null && v !== '')) };
+  await tx.query(
+    `UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
+        traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
+      WHERE tenant_id = $1 AND profile_id = $2`,
+    [tenantId, profileId, journey.stage, iso(journey.enteredAt), hotness.score, iso(hotness.asOf), lastSignalAt === null ? null : iso(lastSignalAt), lastSignalWeight, JSON.stringify(traits), JSON.stringify(lastInbound)],
+  );
+
+  if (meaning.ticket !== null) {
+    const t = meaning.ticket;
+    await tx.query(
+      `INSERT INTO profile_tickets (tenant_id, profile_id, ticket_id, priority, status, opened_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (tenant_id, profile_id, ticket_id) DO UPDATE SET priority = excluded.priority, status = excluded.status, updated_at = excluded.updated_at
+        WHERE profile_tickets.updated_at <= excluded.updated_at`,
+      [tenantId, profileId, t.id, t.priority, t.status, iso(at)],
+    );
+  }
+  if (meaning.consent !== null) await setConsent(tx, tenantId, profileId, meaning.consent.channel, meaning.consent.status, 'event', at);
+  return { stageChanged };
+}
+
+export async function setConsent(q: Queryable, tenantId: string, profileId: string, channel: string, status: ConsentStatus, source: string, at: number): Promise<void> {
+  await q.query(
+    `INSERT INTO profile_consent (tenant_id, profile_id, channel, status, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (tenant_id, profile_id, channel) DO UPDATE SET status = excluded.status, source = excluded.source, updated_at = excluded.updated_at
+      WHERE profile_consent.updated_at <= excluded.updated_at`,
+    [tenantId, profileId, channel, status, source, iso(at)],
+  );
+}
+
+/** The profile's state: its own row, or (after a merge) the most recently updated row among its aliases. */
+export async function loadState(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<ProfileState | null> {
+  const r = await q.query<StateRow>(
+    `SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY (profile_id = $3) DESC, updated_at DESC LIMIT 1`,
+    [tenantId, [...profileIds], profileIds[0] ?? ''],
+  );
+  const row = r.rows[0];
+  return row === undefined ? null : stateFromRow(row);
+}
+
+export async function loadTransitions(q: Queryable, tenantId: string, profileId: string, limit = 20): Promise<TransitionView[]> {
+  const r = await q.query<{ from_stage: string | null; to_stage: string; at: Date | string; rule_id: string; reason: string; event_id: string | null }>(
+    `SELECT from_stage, to_stage, at, rule_id, reason, event_id FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 ORDER BY seq DESC LIMIT $3`,
+    [tenantId, profileId, limit],
+  );
+  return r.rows.map((row) => ({
+    from: isStage(row.from_stage) ? row.from_stage : null,
+    to: isStage(row.to_stage) ? row.to_stage : 'lead',
+    at: toMs(row.at),
+    ruleId: row.rule_id,
+    reason: row.reason,
+    eventId: row.event_id,
+  }));
+}
+
+export async function loadSignals(q: Queryable, tenantId: string, profileIds: readonly string[], limit: number, since?: number): Promise<SignalView[]> {
+  const r = await q.query<{ event_id: string; occurred_at: Date | string; intent: string; intent_confidence: number; sentiment: number; sentiment_label: SignalView['sentimentLabel']; urgency: Urgency; legal_threat: boolean; channel: string | null }>(
+    `SELECT event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel FROM event_signals
+      WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
+    [tenantId, [...profileIds], iso(since ?? 0), limit],
+  );
+  return r.rows.map((row) => ({
+    eventId: row.event_id,
+    at: toMs(row.occurred_at),
+    intent: row.intent,
+    intentConfidence: Number(row.intent_confidence),
+    sentiment: Number(row.sentiment),
+    sentimentLabel: row.sentiment_label,
+    urgency: row.urgency,
+    legalThreat: row.legal_threat,
+    channel: row.channel as Channel | null,
+  }));
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/** Everything `decide` needs about one person, read in a few statements. */
+export async function loadSnapshot(q: Queryable, tenantId: string, profileIds: readonly string[], now: number): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null }> {
+  const profileId = profileIds[0] ?? '';
+  const [state, signals, tickets, consent] = await Promise.all([
+    loadState(q, tenantId, profileIds),
+    loadSignals(q, tenantId, profileIds, 50, now - 30 * DAY_MS),
+    q.query<{ ticket_id: string; priority: TicketPriority; opened_at: Date | string }>(
+      `SELECT ticket_id, priority, opened_at FROM profile_tickets WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status = 'open'`,
+      [tenantId, [...profileIds]],
+    ),
+    q.query<{ channel: Channel; status: ConsentStatus }>(
+      'SELECT channel, status FROM profile_consent WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY updated_at',
+      [tenantId, [...profileIds]],
+    ),
+  ]);
+  const traits = state?.traits ?? {};
+  const timeZone = text(traits['timeZone']) ?? text(traits['timezone']) ?? text(traits['tz']);
+  const accountValue = num(traits['accountValue']) ?? num(traits['arr']) ?? num(traits['annualRevenue']) ?? num(traits['amount']);
+  const segment = text(traits['segment']);
+  const recentSignals: SignalObservation[] = signals.map((s) => ({
+    intent: s.intent,
+    sentiment: s.sentiment,
+    urgency: s.urgency,
+    at: s.at,
+    ...(s.legalThreat ? { legalThreat: true } : {}),
+    ...(s.channel !== null ? { channel: s.channel } : {}),
+  }));
+  const openTickets: OpenTicket[] = tickets.rows.map((t) => ({ id: t.ticket_id, priority: t.priority, openedAt: toMs(t.opened_at) }));
+  const snapshot: ProfileSnapshot = {
+    profileId,
+    ...(segment !== undefined ? { segment } : {}),
+    ...(state !== null ? { stage: state.stage, hotness: hotnessIndex(state.hotness, now), lastInboundAt: state.lastInbound } : {}),
+    ...(timeZone !== undefined ? { timeZone } : {}),
+    ...(accountValue !== undefined ? { accountValue } : {}),
+    traits,
+    consent: Object.fromEntries(consent.rows.map((c) => [c.channel, c.status])),
+    openTickets,
+    recentSignals,
+  };
+  return { snapshot, state };
+}
+
+/** Display hotness: 0–100 now, and whether it is rising (a recent warming signal), cooling (quiet for two days) or steady. */
+export function hotnessView(state: ProfileState, now: number): { score: number; trend: 'rising' | 'steady' | 'cooling'; updatedAt: string } {
+  const score = hotnessIndex(state.hotness, now);
+  const last = state.lastSignalAt;
+  const trend = last !== null && now - last < DAY_MS && (state.lastSignalWeight ?? 0) > 0 ? 'rising' : last === null || now - last > 2 * DAY_MS ? (score > 0 ? 'cooling' : 'steady') : 'steady';
+  return { score, trend, updatedAt: iso(Math.max(state.hotness.asOf, state.updatedAt)) };
+}

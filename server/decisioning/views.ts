@@ -1,0 +1,41 @@
+/** API representations of decisions: ISO timestamps instead of epoch milliseconds. */
+import { toDecisionResponse, type CandidateExplanation } from '../../app/decisioning';
+import type { StoredDecision } from './decisioning.service';
+import { iso } from './sql-stores';
+
+export function explanationView(explanation: readonly CandidateExplanation[]): Record<string, unknown>[] {
+  return explanation.map((c) => ({ ...c, ...(c.deferredUntil === undefined ? {} : { deferredUntil: iso(c.deferredUntil) }) }));
+}
+
+/** The body of POST /api/v1/decisions (brief 4.3), plus the status. */
+export function decisionResponse(decision: StoredDecision): Record<string, unknown> {
+  const body = toDecisionResponse(decision.record);
+  return { ...body, explanation: explanationView(body.explanation), status: decision.status, ...(decision.until === null ? {} : { until: iso(decision.until) }) };
+}
+
+/** GET /api/v1/decisions/:id: everything that was decided and why, and what happened since. */
+export function decisionDetail(decision: StoredDecision): Record<string, unknown> {
+  const { record, settlement } = decision;
+  return {
+    decisionId: record.decisionId,
+    profileId: record.profileId,
+    decidedAt: iso(record.decidedAt),
+    origin: decision.origin,
+    segment: record.segment,
+    mode: record.mode,
+    holdout: record.holdout,
+    action: record.action === null ? null : { ...record.action, ...(record.action.deliverAt === undefined ? {} : { deliverAt: iso(record.action.deliverAt) }) },
+    counterfactualActionId: record.counterfactualActionId,
+    propensity: record.propensity,
+    score: record.score,
+    explanation: explanationView(record.explanation),
+    notes: record.notes,
+    ...(record.escalation === undefined ? {} : { escalation: record.escalation }),
+    context: record.context,
+    attributionEndsAt: iso(record.attributionEndsAt),
+    status: decision.status,
+    until: decision.until === null ? null : iso(decision.until),
+    runId: decision.runId,
+    outcome: settlement === null ? null : { outcome: settlement.outcome, value: settlement.value, at: iso(settlement.at), implicit: settlement.implicit },
+  };
+}

@@ -1,0 +1,62 @@
+import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from '../../../server/decisioning/event-interpretation';
+import type { Signals } from '../../../app/signals';
+
+const at = Date.parse('2026-11-23T10:00:00Z');
+const facts = (type: string, extra: Partial<EventFacts> = {}): EventFacts => ({ type, source: 'api', at, text: null, properties: {}, traits: {}, ...extra });
+const signals = (intent: Signals['intent'], extra: Partial<Signals> = {}): Signals => ({ intent, intentConfidence: 0.9, sentiment: 0, sentimentLabel: 'neutral', urgency: 'low', ...extra });
+
+describe('interpretEvent', () => {
+  it.each([
+    ['email.replied', 'reply'],
+    ['message.received', 'reply'],
+    ['meeting.booked', 'meeting_booked'],
+    ['ticket.solved', 'ticket_solved'],
+    ['contact.unsubscribed', 'unsubscribe'],
+    ['contact.updated', null],
+    ['email.opened', null],
+  ])('%s → outcome %s', (type, outcome) => {
+    const props = type.startsWith('ticket.') ? { ticketId: 'T1' } : {};
+    expect(interpretEvent(facts(type, { properties: props }), null).outcome).toBe(outcome);
+  });
+
+  it('reads deal stages: advancing is positive, closed lost is not', () => {
+    const won = interpretEvent(facts('deal.stage_changed', { properties: { stage: 'closedwon' } }), null);
+    expect(won.outcome).toBe('deal_stage_advanced');
+    expect(won.journey).toContainEqual({ kind: 'deal_stage', at, stage: 'closedwon', isClosed: true, isWon: true });
+    const lost = interpretEvent(facts('deal.stage_changed', { properties: { stage: 'closedlost' } }), null);
+    expect(lost.outcome).toBeNull();
+    expect(lost.journey).toContainEqual(expect.objectContaining({ kind: 'deal_stage', isClosed: true, isWon: false }));
+  });
+
+  it('tracks tickets with their priority and status', () => {
+    expect(interpretEvent(facts('ticket.created', { properties: { id: 42, priority: 'URGENT' } }), null).ticket).toEqual({ id: '42', status: 'open', priority: 'urgent' });
+    expect(interpretEvent(facts('ticket.updated', { properties: { ticketId: 'T', status: 'closed' } }), null).ticket).toMatchObject({ status: 'solved', priority: 'normal' });
+    expect(interpretEvent(facts('ticket.created'), null).ticket).toBeNull();
+  });
+
+  it('turns an unsubscribe message into an opt-out outcome and consent on the channel it came from', () => {
+    const sms = interpretEvent(facts('sms.received', { source: 'twilio', text: 'STOP' }), signals('unsubscribe'));
+    expect(sms.outcome).toBe('unsubscribe');
+    expect(sms.inbound).toBe('sms');
+    expect(interpretEvent(facts('whatsapp.unsubscribed'), null).consent).toEqual({ channel: 'whatsapp', status: 'opted_out' });
+    expect(interpretEvent(facts('consent.updated', { properties: { channel: 'sms', status: 'opted_in' } }), null).consent).toEqual({ channel: 'sms', status: 'opted_in' });
+  });
+
+  it('maps lifecycle stages, milestones and intents onto journey events, and says when a decision is due', () => {
+    const m = interpretEvent(facts('contact.updated', { properties: { lifecycleStage: 'SalesQualifiedLead' } }), null);
+    expect(m.journey).toEqual([{ kind: 'crm_lifecycle', at, value: 'salesqualifiedlead' }]);
+    expect(m.relevant).toBe(false);
+    const msg = interpretEvent(facts('message.received', { text: 'demo please' }), signals('demo_request', { urgency: 'medium' }));
+    expect(msg.journey).toContainEqual({ kind: 'intent', at, intent: 'demo_request', sentiment: 0, urgency: 'medium', confidence: 0.9 });
+    expect(msg.relevant).toBe(true);
+    expect(interpretEvent(facts('subscription.cancelled'), null).journey).toEqual([{ kind: 'lifecycle_milestone', at, milestone: 'subscription_cancelled' }]);
+  });
+
+  it('finds the channel and legal threats', () => {
+    expect(channelOf(facts('message.received', { source: 'whatsapp' }))).toBe('whatsapp');
+    expect(channelOf(facts('message.received', { properties: { channel: 'EMAIL' } }))).toBe('email');
+    expect(channelOf(facts('note.created'))).toBeNull();
+    expect(mentionsLegalThreat('Fix it or my lawyer will be in touch')).toBe(true);
+    expect(mentionsLegalThreat('The law of large numbers')).toBe(false);
+  });
+});
