@@ -1,6 +1,7 @@
 /**
- * Identity resolution: FEBRL 1/2/3 pairwise precision / recall / F1 and records/s (when
- * ../shared/datasets/febrl is present), incremental link operations/s, and a seeded CRM-like
+ * Identity resolution: FEBRL 1/2/3 (dedupe) and 4 (linkage, dataset4a/4b) pairwise precision /
+ * recall / F1 and records/s (when ../shared/datasets/febrl has them), incremental link operations/s
+ * and SQL round trips per event, and a seeded CRM-like
  * synthetic population. Baselines measured in the same run: exact match on all fields (accuracy),
  * a trivial normalise-and-hash pass over the same rows (speed), exact-email linking (synthetic).
  */
@@ -16,7 +17,7 @@ import { generateCrmPopulation } from '../app/identity/synthetic/crm-population'
 import type { RawIdentifier } from '../app/identity/types';
 import { seededRandom } from '../app/identity/util/prng';
 import { migrate } from '../server/db/migrate';
-import type { Database } from '../server/db/database';
+import type { Database, Queryable } from '../server/db/database';
 import { openPglite } from '../server/db/pglite';
 import { dropSchema, openPostgres } from '../server/db/postgres';
 import { SqlGraphStore } from '../server/identity/sql-graph-store';
@@ -101,17 +102,19 @@ const POSTGRES_URL = process.env['BATON_BENCH_DATABASE_URL'] ?? process.env['TES
  * (deterministic + household + probabilistic matching) in its own transaction, as the ingest hook
  * does. Baseline: the same number of one-row INSERT transactions on the same database.
  */
-async function sqlIncremental(db: Database, records: readonly SyntheticRecord[], concurrency: number): Promise<{ rate: number; baseline: number }> {
+async function sqlIncremental(db: Database, records: readonly SyntheticRecord[], concurrency: number): Promise<{ rate: number; baseline: number; queriesPerEvent: number }> {
   const { tenantId } = await createTenant(db, 'bench');
   const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
   const matcher = new OnlineMatcher();
   let n = 0;
   let next = 0;
+  let queries = 0;
+  const counting = (tx: Queryable): Queryable => ({ query: (sql, params) => (queries++, tx.query(sql, params)) });
   const worker = async (): Promise<void> => {
     for (let i = next++; i < records.length; i = next++) {
       const r = records[i] as SyntheticRecord;
       await db.transaction((tx) =>
-        new IdentityResolver({ store: new SqlGraphStore(tx, tenantId), normalizer, matcher, newProfileId: () => `p${++n}` })
+        new IdentityResolver({ store: new SqlGraphStore(counting(tx), tenantId), normalizer, matcher, newProfileId: () => `p${++n}` })
           .resolve({ identifiers: identifiersOf(r), traits: r.values }, { source: r.source, recordId: r.recordId, at: AT }),
       );
     }
@@ -128,7 +131,7 @@ async function sqlIncremental(db: Database, records: readonly SyntheticRecord[],
   };
   const t1 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, insert));
-  return { rate, baseline: records.length / ((performance.now() - t1) / 1000) };
+  return { rate, baseline: records.length / ((performance.now() - t1) / 1000), queriesPerEvent: queries / records.length };
 }
 
 async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
@@ -155,7 +158,9 @@ async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: s
   }
   try {
     progress(`incremental through SQL: PostgreSQL, ${sample.length} records, 1 and 8 concurrent`);
-    figures.push(fig('identity.incremental_sql.postgres.link_ops_per_s', await sqlIncremental(pg, sample, 1)));
+    const single = await sqlIncremental(pg, sample, 1);
+    figures.push(fig('identity.incremental_sql.postgres.link_ops_per_s', single));
+    figures.push({ name: 'identity.incremental_sql.postgres.queries_per_event', value: round(single.queriesPerEvent), unit: 'queries' });
     figures.push(fig('identity.incremental_sql.postgres_8_concurrent.link_ops_per_s', await sqlIncremental(pg, sample, 8)));
   } finally {
     await pg.close();
@@ -185,6 +190,23 @@ export const identityBench: BenchSuite = {
       const base = await timeRecordsPerSecond(records.length, () => trivialPass(records), 5);
       figures.push({ name: `identity.febrl${k}.batch_records_per_s`, value: Math.round(rate), unit: 'records/s', baseline: Math.round(base), ratio: round(rate / base) });
       progress(`FEBRL${k}: F1 ${figures.find((f) => f.name === `identity.febrl${k}.f1`)?.value}, ${Math.round(rate)} records/s`);
+    }
+
+    const a4 = path.join(FEBRL_DIR, 'dataset4a.csv');
+    const b4 = path.join(FEBRL_DIR, 'dataset4b.csv');
+    if (existsSync(a4) && existsSync(b4)) {
+      // Linkage: two files of the same people; the truth is the rec id number.
+      const a = loadFebrl(a4);
+      const b = loadFebrl(b4);
+      const records = [...a.records, ...b.records];
+      const truth = [...a.truth, ...b.truth];
+      progress(`FEBRL4: ${records.length} records in two files`);
+      const result = await resolveBatch(records, { random: seededRandom(1), at: AT });
+      figures.push(...accuracyFigures('identity.febrl4', result.profileIds, exactAllFields(records), truth));
+      const rate = await timeRecordsPerSecond(records.length, () => resolveBatch(records, { random: seededRandom(1), at: AT }), 3);
+      figures.push({ name: 'identity.febrl4.batch_records_per_s', value: Math.round(rate), unit: 'records/s' });
+    } else {
+      progress(`FEBRL4: ${a4} / dataset4b.csv not present, skipped`);
     }
 
     progress('synthetic CRM population: generating 5,000 people');

@@ -9,6 +9,9 @@ import type { IdentityResolver } from '../../app/identity/graph/engine';
 import { UnknownIdentifierError } from '../../app/identity/graph/refs';
 import type { Database, Queryable } from '../db/database';
 import type { ServiceModule } from '../module';
+import { defaultMatcherConfig } from '../../app/identity/model/defaults';
+import { levelWeights } from '../../app/identity/model/parameters';
+import { deleteTenantModel, loadTenantModel, type StoredTenantModel } from './model.repository';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { newId } from '../security/ids';
@@ -188,6 +191,27 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
     res.json(out);
   });
 
+  // The tenant's online match model: trained by EM on its own records, replacing the built-in priors.
+  router.get('/identity/model', async (_req, res) => {
+    const tenantId = tenantOf(res);
+    const model = await loadTenantModel(db, tenantId);
+    res.json({ model: model === undefined ? null : modelView(model) });
+  });
+
+  router.post('/identity/model/train', async (_req, res) => {
+    const tenantId = tenantOf(res);
+    const out = await db.transaction((tx) => service.trainModel(tx, tenantId));
+    if (out.model === undefined) throw new HttpError(409, 'not_enough_data', `cannot train a match model yet: ${out.reason ?? 'not enough data'}`);
+    res.json({ model: modelView(out.model) });
+  });
+
+  router.delete('/identity/model', async (_req, res) => {
+    const tenantId = tenantOf(res);
+    const deleted = await deleteTenantModel(db, tenantId);
+    service.forget(tenantId);
+    res.json({ deleted });
+  });
+
   router.get('/possible-matches', async (req, res) => {
     const status = z.enum(['open', 'confirmed', 'rejected']).default('open').safeParse(req.query['status']);
     if (!status.success) throw validationError(status.error, 'query');
@@ -219,4 +243,20 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
   });
 
   return router;
+}
+
+/** A model as the API shows it: per field, the m and u of each comparison level and its weight. */
+function modelView(model: StoredTenantModel): unknown {
+  const config = defaultMatcherConfig(model.fields);
+  const weights = levelWeights(model.params);
+  return {
+    trainedAt: model.trainedAt,
+    records: model.records,
+    candidatePairs: model.pairs,
+    lambda: model.params.lambda,
+    fields: config.comparisons.map((c, i) => ({
+      field: c.field,
+      levels: c.levels.map((label, l) => ({ level: label, m: model.params.m[i]?.[l], u: model.params.u[i]?.[l], weight: weights[i]?.[l + 1] })),
+    })),
+  };
 }

@@ -10,6 +10,8 @@ import { IdentityResolver } from '../../app/identity/graph/engine';
 import type { RecordRef } from '../../app/identity/graph/refs';
 import { DEFAULT_POLICY, type LinkPolicy } from '../../app/identity/graph/policy';
 import { OnlineMatcher } from '../../app/identity/model/online';
+import { trainTenantModel } from '../../app/identity/model/tenant-model';
+import { seededRandom } from '../../app/identity/util/prng';
 import { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
 import type { Region } from '../../app/identity/normalize/phone';
 import { firstNameOf, normalizeTraits } from '../../app/identity/normalize/traits';
@@ -17,6 +19,7 @@ import type { IdentifierType, Provenance, RawIdentifier } from '../../app/identi
 import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import { getTenant } from '../tenants/tenants.repository';
+import { loadTenantModel, recordVectors, saveTenantModel, type StoredTenantModel } from './model.repository';
 import { SqlGraphStore } from './sql-graph-store';
 
 /** `tenants.settings.identity`; every field optional. */
@@ -58,7 +61,8 @@ export class IdentityService {
       ...(s.blockedValues === undefined ? {} : { blockedValues: s.blockedValues.map(toRaw) }),
     });
     const policy = s.maxProfilesPerIdentifier === undefined ? DEFAULT_POLICY : { ...DEFAULT_POLICY, maxProfilesPerIdentifier: s.maxProfilesPerIdentifier };
-    const matcher = s.onlineMatching === false ? undefined : new OnlineMatcher(undefined, {
+    const trained = s.onlineMatching === false ? undefined : await loadTenantModel(q, tenantId);
+    const matcher = s.onlineMatching === false ? undefined : new OnlineMatcher(trained, {
       ...(s.linkThreshold === undefined ? {} : { linkThreshold: s.linkThreshold }),
       ...(s.reviewThreshold === undefined ? {} : { reviewThreshold: s.reviewThreshold }),
     });
@@ -66,6 +70,24 @@ export class IdentityService {
     if (this.tenants.size > 10_000) this.tenants.clear();
     this.tenants.set(tenantId, entry);
     return entry;
+  }
+
+  /** Drops the cached settings and model of a tenant (after training). */
+  forget(tenantId: string): void {
+    this.tenants.delete(tenantId);
+  }
+
+  /**
+   * Trains the tenant's online match model on its own records (EM, as a batch run does) and stores
+   * it; the next resolution uses it. Undefined model: not enough data, with the reason.
+   */
+  async trainModel(q: Queryable, tenantId: string, maxRecords = 50_000): Promise<{ model: StoredTenantModel | undefined; reason?: string }> {
+    const vectors = await recordVectors(q, tenantId, maxRecords);
+    const result = trainTenantModel(vectors, seededRandom(vectors.length));
+    if (result.model === undefined) return { model: undefined, reason: result.reason };
+    const trainedAt = await saveTenantModel(q, tenantId, result.model);
+    this.forget(tenantId);
+    return { model: { ...result.model, trainedAt } };
   }
 
   /** A resolver working inside the caller's transaction `tx`. */

@@ -5,6 +5,7 @@ import * as m006 from './006_salesforce';
 import * as m007 from './007_messaging';
 import * as m005 from './005_hubspot';
 import * as m004 from './004_decisioning';
+import * as m009 from './009_identity_extra';
 
 export interface Migration {
   readonly version: number;
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'messaging', sql: m007.sql },
   { version: 5, name: 'hubspot', sql: m005.sql },
   { version: 4, name: 'decisioning', sql: m004.sql },
+  { version: 9, name: 'identity_extra', sql: m009.sql },
 ];
