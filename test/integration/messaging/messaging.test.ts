@@ -160,6 +160,26 @@ for (const { mode, needs } of modes) {
         expect(comment).toMatchObject({ ok: true, output: { operation: 'update', status: 'pending' } });
         expect(zendesk.state.tickets.get(ticketId)?.comments.at(-1)).toMatchObject({ body: 'Internal: VIP customer', public: false });
       });
+      it('round-trips with the sandbox as the demo uses it: a customer ticket arrives by webhook, Baton solves it through the API, the change comes back as ticket.solved', async () => {
+        zendesk.state.webhook = { url: target(), secret: 'zendesk-signing-secret' };
+        try {
+          const customer = zendesk.state.addUser({ name: 'Round Trip', email: 'round.trip@northwind.io', phone: null, role: 'end-user' });
+          const t = await zendesk.customerTicket(customer.id, 'Where is my refund?', 'I am still waiting for my refund, this is really frustrating', 'high');
+          expect(zendesk.state.emitted.map((e) => e.status)).toEqual([200, 200]);
+          const opened = await svc.runtime.db.query<{ type: string; text: string | null; properties: Record<string, unknown> }>("SELECT type, text, properties FROM events WHERE tenant_id = $1 AND properties->>'ticketId' = $2 ORDER BY seq", [tenantId, t.id]);
+          expect(opened.rows.map((r) => r.type).sort()).toEqual(['ticket.comment_added', 'ticket.created']);
+          expect(opened.rows.find((r) => r.type === 'ticket.comment_added')?.text).toBe('I am still waiting for my refund, this is really frustrating');
+          const registry = probe.services().require(ACTION_REGISTRY);
+          expect(await registry.execute(actionRequest(tenantId, crmProfile, 'ticket', { subject: 'solve', ticketId: t.id, comment: 'Refund sent today.', public: true, status: 'solved' }))).toMatchObject({ ok: true });
+          await zendesk.flush();
+          const solved = await svc.runtime.db.query<{ properties: Record<string, unknown> }>("SELECT properties FROM events WHERE tenant_id = $1 AND type = 'ticket.solved' AND properties->>'ticketId' = $2", [tenantId, t.id]);
+          // The requester's last words were negative: solved, but not a positive outcome.
+          expect(solved.rows[0]?.properties).toMatchObject({ status: 'solved', satisfaction: 'bad' });
+          expect(solved.rows[0]?.properties['outcome']).toBeUndefined();
+        } finally {
+          zendesk.state.webhook = undefined;
+        }
+      });
     });
 
     describe('Twilio', () => {
@@ -204,6 +224,12 @@ for (const { mode, needs } of modes) {
         expect((await twilio.statusCallback(sid, 'delivered')).status).toBe(200);
         expect((await twilio.statusCallback(sid, 'sent')).status).toBe(200);
         expect(await deliveryOf(svc.runtime.db, tenantId, request.idempotencyKey)).toMatchObject({ state: 'done', deliveryStatus: 'delivered', providerRef: sid, attempts: 2 });
+        // With automatic callbacks (as in the demo) the sandbox reports delivery by itself.
+        twilio.state.autoStatus = true;
+        const auto = actionRequest(tenantId, crmProfile, 'message', { channel: 'sms', body: 'Auto status please' });
+        expect(await registry.execute(auto)).toMatchObject({ ok: true });
+        await waitFor(async () => (await deliveryOf(svc.runtime.db, tenantId, auto.idempotencyKey))?.deliveryStatus === 'delivered', 'the automatic delivery callback');
+        twilio.state.autoStatus = false;
       });
 
       it('STOP revokes consent: a consent.updated event is stored and later sends are refused before reaching Twilio', async () => {

@@ -23,6 +23,8 @@ export interface TwilioSandboxState {
   /** WhatsApp addresses (whatsapp:+E164) with an open 24-hour window (they wrote last day). */
   readonly whatsappSessions: Set<string>;
   readonly requests: { method: string; path: string }[];
+  /** When true, every sent message reports `sent` then `delivered` to its StatusCallback (as Twilio does). */
+  autoStatus: boolean;
   inject(method: string, path: RegExp, ...responses: Injected[]): void;
 }
 
@@ -50,11 +52,21 @@ export async function startTwilioSandbox(options: { port?: number; accountSid?: 
     optedOut: new Set(),
     whatsappSessions: new Set(),
     requests: [],
+    autoStatus: false,
     inject(method, path, ...responses) {
       injections.add(method, path, responses);
     },
   };
   const error = (status: number, code: number, message: string) => ({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+
+  const post = async (target: string, params: Record<string, string>, signature?: string) => {
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature ?? twilioSignature(state.authToken, target, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: res.status, text: await res.text() };
+  };
 
   const app = express();
   app.use(express.urlencoded({ extended: false }));
@@ -98,6 +110,18 @@ export async function startTwilioSandbox(options: { port?: number; accountSid?: 
     const m: TwilioMessageRow = { sid: sidOf('SM'), to: p['To'], from: p['From'] ?? null, body: p['Body'] ?? null, contentSid: p['ContentSid'] ?? null, status: 'queued', statusCallback: p['StatusCallback'] ?? null, dateCreated: new Date().toISOString() };
     state.messages.push(m);
     res.status(201).json(resource(m));
+    if (state.autoStatus && m.statusCallback !== null) {
+      const callback = m.statusCallback;
+      setTimeout(() => {
+        void (async () => {
+          for (const status of ['sent', 'delivered']) {
+            m.status = status;
+            const params = { MessageSid: m.sid, SmsSid: m.sid, MessageStatus: status, SmsStatus: status, AccountSid: state.accountSid, To: m.to, From: m.from ?? '', ApiVersion: '2010-04-01' };
+            await post(callback, params).catch(() => undefined);
+          }
+        })();
+      }, 20);
+    }
   });
   account.get('/Messages.json', (req, res) => {
     const to = req.query['To'];
@@ -108,14 +132,6 @@ export async function startTwilioSandbox(options: { port?: number; accountSid?: 
   });
 
   const { url, close } = await listen(app, options.port);
-  const post = async (target: string, params: Record<string, string>, signature?: string) => {
-    const res = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature ?? twilioSignature(state.authToken, target, params) },
-      body: new URLSearchParams(params).toString(),
-    });
-    return { status: res.status, text: await res.text() };
-  };
   return {
     url,
     state,

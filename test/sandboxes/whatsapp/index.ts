@@ -19,6 +19,8 @@ export interface WhatsAppSandboxState {
   readonly sent: SentRow[];
   /** wa_id → epoch ms of the person's last inbound message (opens the 24-hour window). */
   readonly lastInbound: Map<string, number>;
+  /** When set, every sent message reports `sent` then `delivered` to this webhook URL (as Meta does). */
+  webhook: string | undefined;
   inject(method: string, path: RegExp, ...responses: Injected[]): void;
 }
 
@@ -46,11 +48,23 @@ export async function startWhatsAppSandbox(options: { port?: number; phoneNumber
     appSecret: options.appSecret ?? randomBytes(16).toString('hex'),
     sent: [],
     lastInbound: new Map(),
+    webhook: undefined,
     inject(method, path, ...responses) {
       injections.add(method, path, responses);
     },
   };
   const graphError = (code: number, message: string, type = 'OAuthException') => ({ error: { message, type, code, fbtrace_id: randomBytes(8).toString('hex') } });
+
+  const postRaw = async (target: string, body: string, signature?: string) => {
+    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? whatsappSignature(state.appSecret, body) }, body });
+    return answer(res);
+  };
+  const envelope = (value: Record<string, unknown>) =>
+    JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: state.displayPhoneNumber, phone_number_id: state.phoneNumberId }, ...value } }] }] });
+  const sendStatus = (target: string, messageId: string, status: string) => {
+    const row = state.sent.find((x) => x.id === messageId);
+    return postRaw(target, envelope({ statuses: [{ id: messageId, status, timestamp: String(Math.floor(now() / 1000)), recipient_id: row?.to ?? '0' }] }));
+  };
 
   const app = express();
   app.use(express.json());
@@ -96,15 +110,17 @@ export async function startWhatsAppSandbox(options: { port?: number; phoneNumber
     const id = `wamid.${randomBytes(18).toString('base64url')}`;
     state.sent.push({ id, to: waId, type: b.type, ...(b.type === 'text' ? { text: b.text?.body ?? '' } : { template: b.template?.name ?? '' }), at: now() });
     res.json({ messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: waId }], messages: [{ id }] });
+    const hook = state.webhook;
+    if (hook !== undefined) {
+      setTimeout(() => {
+        void (async () => {
+          for (const status of ['sent', 'delivered']) await sendStatus(hook, id, status).catch(() => undefined);
+        })();
+      }, 20);
+    }
   });
 
   const { url, close } = await listen(app, options.port);
-  const postRaw = async (target: string, body: string, signature?: string) => {
-    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? whatsappSignature(state.appSecret, body) }, body });
-    return answer(res);
-  };
-  const envelope = (value: Record<string, unknown>) =>
-    JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: state.displayPhoneNumber, phone_number_id: state.phoneNumberId }, ...value } }] }] });
   return {
     url,
     state,
@@ -119,11 +135,7 @@ export async function startWhatsAppSandbox(options: { port?: number; phoneNumber
       });
       return { ...(await postRaw(target, body)), messageId };
     },
-    async status(target, messageId, status) {
-      const row = state.sent.find((s) => s.id === messageId);
-      const body = envelope({ statuses: [{ id: messageId, status, timestamp: String(Math.floor(now() / 1000)), recipient_id: row?.to ?? '0' }] });
-      return postRaw(target, body);
-    },
+    status: sendStatus,
     close,
   };
 }

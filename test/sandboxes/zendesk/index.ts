@@ -21,6 +21,10 @@ export interface ZendeskSandboxState {
   /** Idempotency-Key → ticket id it created. */
   readonly idempotency: Map<string, string>;
   readonly requests: { method: string; path: string; idempotencyKey?: string }[];
+  /** When set, ticket changes made through the API (and `customerTicket`) are sent to Baton as signed event webhooks. */
+  webhook: { url: string; secret: string } | undefined;
+  /** Webhook deliveries made automatically (status Baton answered). */
+  readonly emitted: { type: string; status: number }[];
   addUser(user: Omit<ZendeskUser, 'id'> & { id?: string }, identities?: { type: string; value: string }[]): ZendeskUser;
   /** Answers the next matching requests with these responses (e.g. a 429), before the real handler. */
   inject(method: string, path: RegExp, ...responses: Injected[]): void;
@@ -31,6 +35,10 @@ export interface ZendeskSandbox {
   readonly state: ZendeskSandboxState;
   /** Signs and POSTs an event-subscribed webhook envelope to `target`; returns Baton's answer. */
   deliver(target: string, secret: string, envelope: Record<string, unknown>, options?: { timestamp?: string; signature?: string }): Promise<{ status: number; body: unknown }>;
+  /** A customer opens a ticket (web form): stored, and announced to `state.webhook` like Zendesk would. */
+  customerTicket(requesterId: string, subject: string, body: string, priority?: string): Promise<ZendeskTicketRow>;
+  /** Waits until every automatic webhook delivery so far has been answered. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,8 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
     identities: new Map(),
     tickets: new Map(),
     idempotency: new Map(),
+    webhook: undefined,
+    emitted: [],
     requests: [],
     addUser(user, identities = []) {
       const id = user.id ?? nextId();
@@ -62,6 +72,22 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
     },
   };
   state.users.set(agentId, { id: agentId, name: 'Sandbox Agent', email: state.agent.email, phone: null, role: 'admin' });
+
+  async function deliverTo(target: string, secret: string, envelope: Record<string, unknown>, opts: { timestamp?: string; signature?: string } = {}): Promise<{ status: number; body: unknown }> {
+    const body = JSON.stringify(envelope);
+    const timestamp = opts.timestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-zendesk-webhook-signature': opts.signature ?? zendeskSignature(secret, timestamp, body),
+        'x-zendesk-webhook-signature-timestamp': timestamp,
+        'x-zendesk-webhook-invocation-id': nextId(),
+      },
+      body,
+    });
+    return answer(res);
+  }
 
   const app = express();
   app.use(express.json());
@@ -81,6 +107,19 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
   const userJson = (u: ZendeskUser) => ({ ...u, id: Number(u.id), url: `/api/v2/users/${u.id}.json` });
   const ticketJson = (t: ZendeskTicketRow) => ({ id: Number(t.id), subject: t.subject, status: t.status, priority: t.priority, requester_id: Number(t.requester_id), external_id: t.external_id, tags: t.tags, created_at: t.created_at, updated_at: t.updated_at });
   const notFound = (res: Response): void => void res.status(404).json({ error: 'RecordNotFound', description: 'Not found' });
+  const pending: Promise<unknown>[] = [];
+  let eventSeq = 0;
+  /** Sends a ticket event the way an event-subscribed Zendesk webhook does (detail = current ticket state). */
+  const emit = (type: string, t: ZendeskTicketRow, event: Record<string, unknown> = {}): void => {
+    const hook = state.webhook;
+    if (hook === undefined) return;
+    const envelope = {
+      account_id: 1, id: `01SANDBOX${String(++eventSeq).padStart(12, '0')}`, type: `zen:event-type:ticket.${type}`, subject: `zen:ticket:${t.id}`, time: new Date().toISOString(), zendesk_event_version: '2022-11-06',
+      detail: { id: t.id, requester_id: t.requester_id, status: t.status.toUpperCase(), priority: t.priority?.toUpperCase() ?? null, subject: t.subject, created_at: t.created_at, updated_at: t.updated_at, via: { channel: 'web' } },
+      event,
+    };
+    pending.push(deliverTo(hook.url, hook.secret, envelope).then((r) => state.emitted.push({ type, status: r.status }), () => state.emitted.push({ type, status: 0 })));
+  };
 
   api.get(p('/users/me'), (_req, res) => void res.json({ user: userJson(state.users.get(agentId) as ZendeskUser) }));
   api.get(p('/users/search'), (req: Request, res) => {
@@ -129,6 +168,7 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
     };
     state.tickets.set(t.id, t);
     if (key !== undefined) state.idempotency.set(key, t.id);
+    emit('created', t);
     res.status(201).set('x-idempotency-lookup', 'miss').json({ ticket: ticketJson(t) });
   });
   api.get(p('/tickets/:id'), (req, res) => {
@@ -144,10 +184,14 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
       res.status(422).json({ error: 'RecordInvalid', description: 'Status: closed prevents ticket update' });
       return;
     }
+    const before = { status: t.status, priority: t.priority };
     if (body.comment !== undefined) t.comments.push({ body: body.comment.body, public: body.comment.public !== false, author_id: agentId });
     if (body.status !== undefined) t.status = body.status;
     if (body.priority !== undefined) t.priority = body.priority;
     t.updated_at = new Date().toISOString();
+    if (body.comment !== undefined) emit('comment_added', t, { comment: { body: body.comment.body, is_public: body.comment.public !== false, author: { id: agentId, is_staff: true } } });
+    if (t.status !== before.status) emit('status_changed', t, { previous: before.status.toUpperCase(), current: t.status.toUpperCase() });
+    if (t.priority !== before.priority) emit('priority_changed', t, { previous: before.priority?.toUpperCase() ?? null, current: t.priority?.toUpperCase() ?? null });
     res.json({ ticket: ticketJson(t), audit: { id: Number(nextId()), ticket_id: Number(t.id) } });
   });
   app.use('/api/v2', api);
@@ -156,20 +200,18 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
   return {
     url,
     state,
-    async deliver(target, secret, envelope, opts = {}) {
-      const body = JSON.stringify(envelope);
-      const timestamp = opts.timestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const res = await fetch(target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-zendesk-webhook-signature': opts.signature ?? zendeskSignature(secret, timestamp, body),
-          'x-zendesk-webhook-signature-timestamp': timestamp,
-          'x-zendesk-webhook-invocation-id': nextId(),
-        },
-        body,
-      });
-      return answer(res);
+    deliver: (target, secret, envelope, opts = {}) => deliverTo(target, secret, envelope, opts),
+    async customerTicket(requesterId, subject, body, priority) {
+      const now = new Date().toISOString();
+      const t: ZendeskTicketRow = { id: nextId(), subject, status: 'new', priority: priority ?? 'normal', requester_id: requesterId, external_id: null, tags: [], comments: [{ body, public: true, author_id: requesterId }], created_at: now, updated_at: now };
+      state.tickets.set(t.id, t);
+      emit('created', t);
+      emit('comment_added', t, { comment: { body, is_public: true, author: { id: requesterId, is_staff: false } } });
+      await Promise.allSettled(pending);
+      return t;
+    },
+    async flush() {
+      await Promise.allSettled(pending);
     },
     close,
   };
