@@ -1,0 +1,83 @@
+import { DecisioningFacade } from '../../server/decisioning/decisioning.service';
+import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
+import { SqlDecisionStore, SqlPosteriorStore } from '../../server/decisioning/sql-stores';
+import { createTenant } from '../../server/tenants/tenants.repository';
+import { backends, describeWith, type TestDb } from '../support/services';
+
+jest.setTimeout(120_000);
+
+const HOUR = 3_600_000;
+
+for (const backend of backends) {
+  describeWith(backend.needs, `decisioning SQL stores (${backend.name})`, () => {
+    let t: TestDb;
+    let tenantId: string;
+    let otherTenant: string;
+    let now = Date.parse('2026-11-23T10:00:00Z');
+    let facade: DecisioningFacade;
+
+    beforeAll(async () => {
+      t = await backend.open();
+      tenantId = (await createTenant(t.db, 'Stores A')).tenantId;
+      otherTenant = (await createTenant(t.db, 'Stores B')).tenantId;
+      facade = new DecisioningFacade(t.db, () => now);
+      await t.db.transaction((tx) => saveCatalog(tx, tenantId, [{ id: 'nudge', label: 'Nudge', channel: 'task', value: 5 }]));
+      await savePolicies(t.db, tenantId, { holdout: { share: 0 }, randomControlShare: 0, attributionWindowHours: 24 });
+    });
+    afterAll(async () => t.cleanup());
+
+    it('increments posteriors atomically under concurrent updates, per tenant', async () => {
+      const store = new SqlPosteriorStore(t.db, tenantId);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.apply({ actionId: 'x', segment: i % 2 === 0 ? 'lead' : 'active', positive: i % 4 === 0 })));
+      const table = await store.load(['x', 'unknown']);
+      expect(table['x']).toEqual({ positives: 5, negatives: 15, segments: { lead: { positives: 5, negatives: 5 }, active: { positives: 0, negatives: 10 } } });
+      expect(table['unknown']).toBeUndefined();
+      expect(await new SqlPosteriorStore(t.db, otherTenant).load(['x'])).toEqual({});
+    });
+
+    it('settles a decision once even when outcomes race', async () => {
+      const d = await facade.decide(tenantId, 'prof_race', {}, { origin: 'api' });
+      expect(d.record.action?.id).toBe('nudge');
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => facade.recordOutcome(tenantId, d.record.decisionId, i % 2 === 0 ? 'positive' : 'negative')));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const evidence = await new SqlPosteriorStore(t.db, tenantId).load(['nudge']);
+      expect((evidence['nudge']?.positives ?? 0) + (evidence['nudge']?.negatives ?? 0)).toBe(1);
+      expect(await new SqlDecisionStore(t.db, otherTenant).get(d.record.decisionId)).toBeUndefined();
+    });
+
+    it('returns the logged decision for a repeated idempotency key', async () => {
+      const [a, b] = await Promise.all([
+        facade.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
+        facade.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
+      ]);
+      expect(a.record.decisionId).toBe(b.record.decisionId);
+      const n = await t.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM decisions WHERE tenant_id = $1 AND idempotency_key = 'run:k1'`, [tenantId]);
+      expect(Number(n.rows[0]?.n)).toBe(1);
+    });
+
+    it('settles decisions past their attribution window as no response, and lift counts them', async () => {
+      const d = await facade.decide(tenantId, 'prof_silent', {}, { origin: 'pipeline' });
+      expect(await facade.expireDue()).toBe(0);
+      now += 25 * HOUR;
+      expect(await facade.expireDue()).toBeGreaterThanOrEqual(1);
+      const stored = await facade.get(t.db, tenantId, d.record.decisionId);
+      expect(stored?.settlement).toMatchObject({ outcome: 'negative', implicit: true });
+      const late = await facade.recordOutcome(tenantId, d.record.decisionId, 'positive');
+      expect(late.ok).toBe(false);
+      const lift = await facade.lift(tenantId, 0.95);
+      expect(lift.overall.treated.decisions).toBeGreaterThanOrEqual(2);
+    });
+
+    it('keeps the first holdout assignment of a profile', async () => {
+      await savePolicies(t.db, tenantId, { holdout: { share: 1 }, randomControlShare: 0 });
+      const held = await facade.decide(tenantId, 'prof_held', {}, { origin: 'api' });
+      expect([held.record.holdout, held.record.action]).toEqual([true, null]);
+      await savePolicies(t.db, tenantId, { holdout: { share: 0 }, randomControlShare: 0 });
+      const again = await facade.decide(tenantId, 'prof_held', {}, { origin: 'api' });
+      expect(again.record.holdout).toBe(true);
+      expect(again.record.notes.join(' ')).toMatch(/holdout group \(assigned at first decision/);
+      const fresh = await facade.decide(tenantId, 'prof_new', {}, { origin: 'api' });
+      expect(fresh.record.holdout).toBe(false);
+    });
+  });
+}
