@@ -79,8 +79,8 @@ function offsetAt(instant: number, timeZone: string): number {
 
 /**
  * The instant at which the wall clock in `timeZone` reads the given date and minute of day.
- * A wall time skipped by a spring-forward jump maps to the same reading after the jump (02:30 → 03:30);
- * a repeated wall time (fall-back overlap) maps to its later occurrence.
+ * A wall time skipped by a spring-forward jump maps to the jump (02:30 → 03:00, the first instant the
+ * clock reads past it); a repeated wall time (fall-back overlap) maps to its first occurrence.
  */
 export function instantOfWallTime(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): number {
   const wallAsUtc = Date.UTC(year, month - 1, day, 0, minuteOfDay);
@@ -91,10 +91,24 @@ export function instantOfWallTime(year: number, month: number, day: number, minu
     return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) === wallAsUtc;
   };
   const exact = candidates.filter(reads);
-  // One exact instant: the usual case. Two (fall-back overlap): the later one. None (the wall time
-  // is skipped by a spring-forward jump): the instant after the jump that reads the same distance
-  // past it, i.e. the later candidate — so a window never opens before its wall-clock start.
-  return Math.max(...(exact.length > 0 ? exact : candidates));
+  // One exact instant: the usual case. Two (fall-back overlap): the first one, when the wall clock
+  // first reads that time. None (skipped by a spring-forward jump): the jump itself, the first
+  // instant whose reading is past that time.
+  if (exact.length > 0) return Math.min(...exact);
+  let before = Math.min(...candidates);
+  let after = Math.max(...candidates);
+  const readsAtLeast = (instant: number): boolean => {
+    const w = wallClock(instant, timeZone);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) >= wallAsUtc;
+  };
+  // Invariant: `before` reads earlier than the wall time, `after` reads it or later. Transitions
+  // happen on whole seconds, so bisect down to one second.
+  while (after - before > 1000) {
+    const middle = before + Math.floor((after - before) / 2000) * 1000;
+    if (readsAtLeast(middle)) after = middle;
+    else before = middle;
+  }
+  return after;
 }
 
 const DAY_MS = 86_400_000;

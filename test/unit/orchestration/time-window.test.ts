@@ -38,15 +38,25 @@ describe('time windows in the recipient time zone', () => {
     expect(nextWindowOpening(london, 'Europe/London', everyDay('09:00', '17:00'))).toBe(utc('2025-10-26T09:00:00Z'));
   });
 
-  it('maps a start time skipped by the spring-forward jump to the same reading after it', () => {
+  it('opens at the spring-forward jump when the start time is skipped by it', () => {
     const now = utc('2025-03-09T05:00:00Z');
-    expect(nextWindowOpening(now, 'America/New_York', everyDay('02:30', '04:00'))).toBe(utc('2025-03-09T07:30:00Z')); // 03:30 EDT
+    // 02:00 EST → 03:00 EDT at 07:00Z: from then on the clock reads inside 02:30-04:00.
+    expect(nextWindowOpening(now, 'America/New_York', everyDay('02:30', '04:00'))).toBe(utc('2025-03-09T07:00:00Z'));
+    // Chatham jumps 02:45 → 03:45 (at 14:00Z on 27 September 2025): a 03:00-04:00 window opens at the jump.
+    expect(nextWindowOpening(utc('2025-09-27T12:00:00Z'), 'Pacific/Chatham', everyDay('03:00', '04:00'))).toBe(utc('2025-09-27T14:00:00Z'));
+    // A window entirely inside the gap never opens that day.
+    expect(nextWindowOpening(now, 'America/New_York', everyDay('02:15', '02:45'))).toBe(utc('2025-03-10T06:15:00Z'));
   });
 
   it('opens at the local start the day before a transition that happens 11 hours later (Lord Howe, 30-minute DST)', () => {
     // Saturday 28 March 2026, 16:00 LHDT (UTC+11): next Saturday's 15:00 is still UTC+11, even though
     // the clocks go back from 02:00 to 01:30 that night.
     expect(nextWindowOpening(utc('2026-03-28T05:00:00Z'), 'Australia/Lord_Howe', { days: [6], start: '15:00', end: '16:00' })).toBe(utc('2026-04-04T04:00:00Z'));
+  });
+
+  it('opens at the first of two 01:00s when the clocks go back', () => {
+    // Sunday 3 November 2024 in New York: 01:00 EDT (05:00Z), then 01:00 again in EST (06:00Z).
+    expect(nextWindowOpening(utc('2024-10-28T06:00:00Z'), 'America/New_York', { days: [7, 1], start: '01:00', end: '02:00' })).toBe(utc('2024-11-03T05:00:00Z'));
   });
 
   it('finds the earliest open instant at or after now (property)', () => {
