@@ -47,9 +47,10 @@ function runPass(records: readonly BulkRecord[], policy: LinkPolicy, shared: Rea
     const rKey = recordKey(r.source, r.recordId);
     const provenance = { source: r.source, recordId: r.recordId, at };
     const old = nodes.get(rKey);
-    const names = new Set(old?.firstNames ?? []);
-    if (r.firstName !== undefined) names.add(r.firstName);
-    const recordRow: NodeRow = { key: rKey, kind: 'record', profileId: undefined, shared: false, firstNames: [...names].slice(-4), seq: old?.seq ?? ++seq };
+    // The record's given names so far plus this one, the last four kept (as online resolution does).
+    let firstNames: readonly string[] = old?.firstNames ?? [];
+    if (r.firstName !== undefined && !firstNames.includes(r.firstName)) firstNames = [...firstNames, r.firstName].slice(-4);
+    const recordRow: NodeRow = { key: rKey, kind: 'record', profileId: undefined, shared: false, firstNames, seq: old?.seq ?? ++seq };
     nodes.set(rKey, recordRow);
     builder.addNode(recordRow);
     const ids = r.identifiers.length > 1 ? [...r.identifiers].sort((a, b) => policy.priority[a.type] - policy.priority[b.type]) : r.identifiers;

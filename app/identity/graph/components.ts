@@ -22,9 +22,13 @@ export interface JoinOutcome {
 const ACTIVE: JoinOutcome = { status: 'active' };
 
 export class ComponentBuilder {
-  private readonly parent = new Map<string, string>();
-  private readonly summaries = new Map<string, Summary>();
-  private readonly nodes = new Map<string, NodeRow>();
+  // Union-find over dense node indices: one map lookup per key, integer steps after that.
+  private readonly index = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private readonly parent: number[] = [];
+  private readonly rows: NodeRow[] = [];
+  /** Summary of each root (undefined for non-roots). */
+  private readonly summaries: (Summary | undefined)[] = [];
   private readonly cannot = new Map<string, Set<string>>();
 
   constructor(private readonly policy: LinkPolicy, cannotLinks: readonly CannotLink[]) {
@@ -41,56 +45,73 @@ export class ComponentBuilder {
   }
 
   has(key: string): boolean {
-    return this.parent.has(key);
+    return this.index.has(key);
   }
 
   node(key: string): NodeRow | undefined {
-    return this.nodes.get(key);
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.rows[i];
   }
 
   addNode(row: NodeRow): void {
-    if (this.parent.has(row.key)) {
-      this.nodes.set(row.key, row);
+    const known = this.index.get(row.key);
+    if (known !== undefined) {
+      this.rows[known] = row;
       return;
     }
-    this.parent.set(row.key, row.key);
-    this.nodes.set(row.key, row);
+    const i = this.keys.length;
+    this.index.set(row.key, i);
+    this.keys.push(row.key);
+    this.parent.push(i);
+    this.rows.push(row);
     const groups = new Map<string, Set<string>>();
     if (row.kind === 'identifier' && row.limitGroup !== undefined) groups.set(row.limitGroup, new Set([row.key]));
-    this.summaries.set(row.key, { members: [row.key], groups, names: new Set(row.firstNames) });
+    this.summaries.push({ members: [row.key], groups, names: new Set(row.firstNames) });
   }
 
-  root(key: string): string {
-    let node = key;
+  private indexOf(key: string): number {
+    const i = this.index.get(key);
+    if (i === undefined) throw new Error(`unknown node ${key}`);
+    return i;
+  }
+
+  private rootOf(i: number): number {
+    const parent = this.parent;
+    let node = i;
     for (;;) {
-      const parent = this.parent.get(node);
-      if (parent === undefined) throw new Error(`unknown node ${key}`);
-      if (parent === node) return node;
-      const grand = this.parent.get(parent) ?? parent;
-      this.parent.set(node, grand);
+      const up = parent[node] as number;
+      if (up === node) return node;
+      const grand = parent[up] as number;
+      parent[node] = grand;
       node = grand;
     }
   }
 
+  root(key: string): string {
+    return this.keys[this.rootOf(this.indexOf(key))] as string;
+  }
+
   /** Joins without checks (members of an existing profile). */
   join(a: string, b: string): void {
-    const ra = this.root(a);
-    const rb = this.root(b);
+    const ra = this.rootOf(this.indexOf(a));
+    const rb = this.rootOf(this.indexOf(b));
     if (ra !== rb) this.union(ra, rb);
   }
 
   /** Applies one edge if the policy allows it. */
   tryJoin(edge: EdgeRow): JoinOutcome {
     if (edge.kind === 'candidate') return { status: 'inactive' };
-    const na = this.nodes.get(edge.a);
-    const nb = this.nodes.get(edge.b);
-    if (na === undefined || nb === undefined) return { status: 'conflict', reason: 'cannot-link' };
+    const ia = this.index.get(edge.a);
+    const ib = this.index.get(edge.b);
+    if (ia === undefined || ib === undefined) return { status: 'conflict', reason: 'cannot-link' };
+    const na = this.rows[ia] as NodeRow;
+    const nb = this.rows[ib] as NodeRow;
     if (na.shared || nb.shared) return { status: 'inactive', reason: 'shared' };
-    const ra = this.root(edge.a);
-    const rb = this.root(edge.b);
+    const ra = this.rootOf(ia);
+    const rb = this.rootOf(ib);
     if (ra === rb) return ACTIVE;
-    const sa = this.summaries.get(ra) as Summary;
-    const sb = this.summaries.get(rb) as Summary;
+    const sa = this.summaries[ra] as Summary;
+    const sb = this.summaries[rb] as Summary;
     if (this.forbidden(sa, rb) || this.forbidden(sb, ra)) return { status: 'conflict', reason: 'cannot-link' };
     if (!isAuthoritative(edge.kind) && this.breaksLimit(sa, sb, edge.kind === 'probabilistic')) return { status: 'conflict', reason: 'limit' };
     if (edge.kind === 'carries') {
@@ -103,12 +124,15 @@ export class ComponentBuilder {
     return ACTIVE;
   }
 
-  private forbidden(s: Summary, otherRoot: string): boolean {
+  private forbidden(s: Summary, otherRoot: number): boolean {
     if (this.cannot.size === 0) return false;
     for (const member of s.members) {
       const partners = this.cannot.get(member);
       if (partners === undefined) continue;
-      for (const p of partners) if (this.parent.has(p) && this.root(p) === otherRoot) return true;
+      for (const p of partners) {
+        const i = this.index.get(p);
+        if (i !== undefined && this.rootOf(i) === otherRoot) return true;
+      }
     }
     return false;
   }
@@ -128,15 +152,15 @@ export class ComponentBuilder {
     return false;
   }
 
-  private union(ra: string, rb: string): void {
-    let big = this.summaries.get(ra) as Summary;
-    let small = this.summaries.get(rb) as Summary;
+  private union(ra: number, rb: number): void {
+    let big = this.summaries[ra] as Summary;
+    let small = this.summaries[rb] as Summary;
     let [bigRoot, smallRoot] = [ra, rb];
     if (big.members.length < small.members.length) {
       [big, small] = [small, big];
       [bigRoot, smallRoot] = [smallRoot, bigRoot];
     }
-    this.parent.set(smallRoot, bigRoot);
+    this.parent[smallRoot] = bigRoot;
     for (const m of small.members) big.members.push(m);
     for (const [group, keys] of small.groups) {
       const target = big.groups.get(group);
@@ -144,17 +168,19 @@ export class ComponentBuilder {
       else for (const k of keys) target.add(k);
     }
     for (const n of small.names) big.names.add(n);
-    this.summaries.delete(smallRoot);
+    this.summaries[smallRoot] = undefined;
   }
 
   /** Current components: root → member keys. */
   components(): Map<string, readonly string[]> {
     const out = new Map<string, readonly string[]>();
-    for (const [root, s] of this.summaries) out.set(root, s.members);
+    this.summaries.forEach((s, i) => {
+      if (s !== undefined) out.set(this.keys[i] as string, s.members);
+    });
     return out;
   }
 
   membersOf(key: string): readonly string[] {
-    return (this.summaries.get(this.root(key)) as Summary).members;
+    return (this.summaries[this.rootOf(this.indexOf(key))] as Summary).members;
   }
 }
