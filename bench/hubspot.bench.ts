@@ -140,7 +140,7 @@ export const hubspotBench: BenchSuite = {
   name: 'hubspot',
   async run(progress) {
     const figures: BenchFigure[] = [];
-    const sandbox = await startHubSpotSandbox({ clientSecret: SECRET });
+    const sandbox = await startHubSpotSandbox({ clientId: 'bench-client-id', clientSecret: SECRET });
     try {
       progress(`bare Express handler, ${BATCH}-event batches, ${DURATION_S} s, ${CONNECTIONS} connections`);
       const bare = await bareExpress();

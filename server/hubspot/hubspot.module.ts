@@ -23,7 +23,7 @@ import { SqlEffectLedger } from './ledger';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth';
 import { HubSpotRateGate, type RateGateLimits } from './rate-gate';
 import { contactsOfProfile } from './records';
-import { enrichHandler, HUBSPOT_ENRICH_JOB, webhookRoutes } from './webhooks';
+import { enrichHandler, HUBSPOT_ENRICH_JOB, HUBSPOT_WEBHOOK_JOB, installCache, webhookBatchHandler, webhookRoutes } from './webhooks';
 import { HUBSPOT_WORKFLOW_COMPLETE_JOB, workflowActionRoutes, workflowCompleteHandler } from './workflow-actions';
 import { HUBSPOT_WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
 
@@ -124,7 +124,8 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       }),
     );
     const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: () => ctx.services.get(LOADED_MODULES) ?? [] };
-    routes.use(webhookRoutes(webhookDeps));
+    const installs = installCache(ctx.db);
+    routes.use(webhookRoutes(webhookDeps, installs));
     const workflowDeps = {
       db: ctx.db,
       work: ctx.work,
@@ -168,6 +169,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         }
       }
       const purged = await purgeTenant(ctx, tenantId);
+      for (const i of await installationsOfTenant(ctx.db, tenantId)) installs.invalidate(i.portalId);
       res.json({ disconnected: true, uninstalledInHubSpot: uninstalled, purged });
     });
 
@@ -177,6 +179,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       api: apiRouter,
       handlers: {
         [HUBSPOT_INSTALL_JOB]: installHandler,
+        [HUBSPOT_WEBHOOK_JOB]: webhookBatchHandler(webhookDeps),
         [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
         [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi }),
         [HUBSPOT_WORKFLOW_COMPLETE_JOB]: workflowCompleteHandler(workflowDeps),

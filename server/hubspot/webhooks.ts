@@ -1,15 +1,15 @@
 /**
- * `POST /webhooks/hubspot`: signed batches (≤ 100) → canonical events stored through the same ingest
- * path as `POST /api/v1/events` (one event log, one pipeline), all before the 200. Duplicates collapse
- * on HubSpot's composite key. Unknown portals and unsubscribed types are answered 200 and counted (a
- * 4xx would be retried for a day); `contact.privacyDeletion` erases the person. New contacts are
- * enriched afterwards with a batch read (a durable job), so the 200 never waits on HubSpot.
+ * `POST /webhooks/hubspot`: signed batches (≤ 100) stored durably in one transaction before the 200,
+ * then turned into canonical events through the same ingest path as `POST /api/v1/events` (one event
+ * log, one pipeline) by a job. Duplicates collapse on HubSpot's composite key. Unknown portals and
+ * unsubscribed types are answered 200 and counted (a 4xx would be retried for a day);
+ * `contact.privacyDeletion` erases the person. New contacts are enriched with a batch read (a job).
  */
 import { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
-import { contactIdentifier, normalizeWebhookEvent, webhookBatchSchema } from '../../connectors/hubspot/webhook';
+import { contactIdentifier, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent } from '../../connectors/hubspot/webhook';
 import type { Database } from '../db/database';
 import type { JobRef } from '../dispatch/outbox.repository';
 import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
@@ -25,6 +25,7 @@ import { profileOfRecord } from './records';
 import { jsonBody, rawBody, requireSignature } from './signed';
 
 export const HUBSPOT_ENRICH_JOB = 'hubspot.enrich';
+export const HUBSPOT_WEBHOOK_JOB = 'hubspot.webhook_batch';
 const CONTACT_PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname', 'company', 'lifecyclestage', 'hs_lastmodifieddate'];
 
 export interface WebhookDeps {
@@ -39,10 +40,10 @@ export interface WebhookDeps {
 
 export interface WebhookOutcome {
   received: number;
-  stored: number;
-  duplicates: number;
+  /** Stored durably for processing (duplicates of earlier deliveries collapse when processed). */
+  accepted: number;
+  /** Unknown or disconnected portal, or a type Baton does not handle: acknowledged and counted. */
   ignored: number;
-  erased: number;
 }
 
 /**
@@ -63,54 +64,101 @@ export async function eraseContact(db: Database, identity: IdentityService, modu
   });
 }
 
-export async function ingestWebhookBatch(deps: WebhookDeps, body: unknown): Promise<WebhookOutcome> {
+/**
+ * Accepts a verified batch: validates it (400 when malformed), drops events of unknown or disconnected
+ * portals and of types Baton does not handle (counted), and records the rest as one durable job per
+ * portal, all in ONE transaction, before the 200. The job (`hubspot.webhook_batch`) normalises and
+ * ingests each event through the shared ingest path; duplicates collapse there on the composite key.
+ * Answering after a single insert keeps HubSpot's 5-second deadline whatever the pipeline's backlog.
+ */
+export async function acceptWebhookBatch(deps: WebhookDeps, body: unknown, installs: InstallCache): Promise<WebhookOutcome> {
   const parsed = webhookBatchSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error, 'webhook batch');
-  const identity = deps.identity();
-  const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
-  const out: WebhookOutcome = { received: parsed.data.length, stored: 0, duplicates: 0, ignored: 0, erased: 0 };
-  const installs = new Map<string, Installation | undefined>();
-  const toEnrich = new Map<string, { tenantId: string; ids: Set<string> }>();
+  const out: WebhookOutcome = { received: parsed.data.length, accepted: 0, ignored: 0 };
+  const byPortal = new Map<string, { tenantId: string; events: HubSpotWebhookEvent[] }>();
   for (const e of parsed.data) {
-    if (!installs.has(e.portalId)) installs.set(e.portalId, await installationByPortal(deps.db, e.portalId));
-    const install = installs.get(e.portalId);
+    const install = await installs.get(e.portalId);
     if (install === undefined || install.status !== 'active') {
       deps.metrics.webhooksUnknown.inc({ source: 'hubspot', type: 'unknown_portal' });
       out.ignored++;
       continue;
     }
-    const n = normalizeWebhookEvent(e);
-    if (n.kind === 'unsupported') {
+    if (normalizeWebhookEvent(e).kind === 'unsupported') {
       deps.metrics.webhooksUnknown.inc({ source: 'hubspot', type: e.subscriptionType.slice(0, 60) });
       out.ignored++;
       continue;
     }
-    if (n.kind === 'privacy_deletion') {
-      if (identity !== undefined && (await eraseContact(deps.db, identity, deps.modules(), install.tenantId, n.portalId, n.contactId))) out.erased++;
-      continue;
-    }
-    const result = await ingestEvent(deps.db, deps.work, install.tenantId, n.event, undefined, identify);
-    deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
-    if (result.duplicate) out.duplicates++;
-    else out.stored++;
-    if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) {
-      const entry = toEnrich.get(e.portalId) ?? { tenantId: install.tenantId, ids: new Set<string>() };
-      entry.ids.add(n.objectId);
-      toEnrich.set(e.portalId, entry);
-    }
+    const group = byPortal.get(e.portalId) ?? { tenantId: install.tenantId, events: [] };
+    group.events.push(e);
+    byPortal.set(e.portalId, group);
+    out.accepted++;
   }
-  const refs: JobRef[] = [];
-  for (const [portalId, { tenantId, ids }] of toEnrich) {
-    refs.push(await deps.work.record(deps.db, { tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...ids] } }));
-  }
-  if (refs.length > 0) await deps.work.notify(refs);
+  if (byPortal.size === 0) return out;
+  const refs = await deps.db.transaction(async (tx) => {
+    const recorded: JobRef[] = [];
+    for (const [portalId, group] of byPortal) recorded.push(await deps.work.record(tx, { tenantId: group.tenantId, kind: HUBSPOT_WEBHOOK_JOB, payload: { portalId, events: group.events } }));
+    return recorded;
+  });
+  await deps.work.notify(refs);
   return out;
 }
 
-export function webhookRoutes(deps: WebhookDeps): Router {
+/** Installations by portal, cached briefly: every webhook request needs them. */
+export interface InstallCache {
+  get(portalId: string): Promise<Installation | undefined>;
+  /** Forgets a portal (after a disconnect or reinstall in this process). */
+  invalidate(portalId: string): void;
+}
+
+export function installCache(db: Database, ttlMs = 5_000): InstallCache {
+  const cache = new Map<string, { value: Installation | undefined; until: number }>();
+  return {
+    async get(portalId) {
+      const hit = cache.get(portalId);
+      if (hit !== undefined && hit.until > Date.now()) return hit.value;
+      const value = await installationByPortal(db, portalId);
+      if (cache.size > 10_000) cache.clear();
+      cache.set(portalId, { value, until: Date.now() + ttlMs });
+      return value;
+    },
+    invalidate(portalId) {
+      cache.delete(portalId);
+    },
+  };
+}
+
+/** The batch job: each event → canonical event in the log (or a privacy erasure); new contacts → enrich. */
+export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
+  return async (job) => {
+    const portalId = String(job.payload['portalId']);
+    const parsed = webhookBatchSchema.safeParse(job.payload['events']);
+    if (!parsed.success) throw new Error(`stored webhook batch ${job.id} no longer parses: ${parsed.error.message}`);
+    const install = await installationByPortal(deps.db, portalId);
+    if (install === undefined || install.tenantId !== job.tenantId || install.purged) return; // disconnected and purged since
+    const identity = deps.identity();
+    const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
+    const toEnrich = new Set<string>();
+    for (const e of parsed.data) {
+      const n = normalizeWebhookEvent(e);
+      if (n.kind === 'unsupported') continue;
+      if (n.kind === 'privacy_deletion') {
+        if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
+        continue;
+      }
+      const result = await ingestEvent(deps.db, deps.work, job.tenantId, n.event, undefined, identify);
+      deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
+      if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
+    }
+    if (toEnrich.size > 0) {
+      await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...toEnrich] }, dedupeKey: `hubspot-enrich:${job.id}` });
+    }
+  };
+}
+
+export function webhookRoutes(deps: WebhookDeps, installs: InstallCache): Router {
   const router = Router();
   router.post('/webhooks/hubspot', rawBody, requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret }), async (req, res) => {
-    res.status(200).json(await ingestWebhookBatch(deps, jsonBody(req)));
+    res.status(200).json(await acceptWebhookBatch(deps, jsonBody(req), installs));
   });
   return router;
 }

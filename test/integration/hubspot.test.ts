@@ -112,12 +112,18 @@ for (const { mode, needs } of modes) {
       const unknownPortal = event({ subscriptionType: 'contact.creation', objectId: 9, portalId: 424242 });
       const first = await webhook([created, unknownType, unknownPortal]);
       expect(first.status).toBe(200);
-      expect(JSON.parse(first.body)).toEqual({ received: 3, stored: 1, duplicates: 0, ignored: 2, erased: 0 });
-      const stored = await svc.runtime.db.query<{ type: string }>(`SELECT type FROM events WHERE tenant_id = $1 AND source = 'hubspot'`, [tenantId]);
-      expect(stored.rows.map((r) => r.type)).toContain('contact.created');
+      expect(JSON.parse(first.body)).toEqual({ received: 3, accepted: 1, ignored: 2 });
+      // Durable before the 200: the batch is in the outbox already.
+      const queued = await svc.runtime.db.query<{ payload: { events: unknown[] } }>(`SELECT payload FROM outbox WHERE tenant_id = $1 AND kind = 'hubspot.webhook_batch'`, [tenantId]);
+      expect(queued.rows.map((r) => r.payload.events.length)).toContain(1);
+      const createdEvents = async () => (await svc.runtime.db.query(`SELECT id FROM events WHERE tenant_id = $1 AND source = 'hubspot' AND type = 'contact.created' AND subject::text LIKE $2`, [tenantId, `%"${contact.id}"%`])).rows.length;
+      await waitFor(async () => (await createdEvents()) === 1, 'the contact.created event');
 
+      // A redelivery (HubSpot retries with a new attempt number) is accepted and collapses into the stored event.
       const again = await webhook([{ ...created, attemptNumber: 1 }]);
-      expect(JSON.parse(again.body)).toMatchObject({ stored: 0, duplicates: 1 });
+      expect(JSON.parse(again.body)).toMatchObject({ accepted: 1 });
+      await waitFor(async () => (await svc.runtime.db.query(`SELECT 1 FROM outbox WHERE tenant_id = $1 AND kind = 'hubspot.webhook_batch' AND status = 'pending'`, [tenantId])).rows.length === 0, 'the redelivered batch processed');
+      expect(await createdEvents()).toBe(1);
 
       const profileId = await waitFor(() => profileOfEmail('ada@analytical.io'), 'the contact enriched into a profile with its email');
       const profile = await api.call<{ identities?: { type: string; value: string }[] } & Record<string, unknown>>('GET', `/profiles/${profileId}`);
@@ -282,8 +288,8 @@ for (const { mode, needs } of modes) {
       await webhook([event({ subscriptionType: 'contact.creation', objectId: Number(contact.id) })]);
       const profileId = await waitFor(() => profileOfEmail('erase.me@analytical.io'), 'profile to erase');
       const r = await webhook([event({ subscriptionType: 'contact.privacyDeletion', objectId: Number(contact.id) })]);
-      expect(JSON.parse(r.body)).toMatchObject({ erased: 1 });
-      expect(await profileOfEmail('erase.me@analytical.io')).toBeUndefined();
+      expect(JSON.parse(r.body)).toMatchObject({ accepted: 1 });
+      await waitFor(async () => (await profileOfEmail('erase.me@analytical.io')) === undefined, 'the person erased');
       const events = await svc.runtime.db.query('SELECT id FROM events WHERE tenant_id = $1 AND profile_id = $2', [tenantId, profileId]);
       expect(events.rows).toHaveLength(0);
     });
@@ -322,7 +328,7 @@ for (const { mode, needs } of modes) {
       expect(conn.rows[0]).toEqual({ status: 'disconnected', secret_ciphertext: null });
       // Webhooks for the portal are now acknowledged and ignored.
       const late = await webhook([event({ subscriptionType: 'contact.creation', objectId: 1 })]);
-      expect(JSON.parse(late.body)).toMatchObject({ stored: 0, ignored: 1 });
+      expect(JSON.parse(late.body)).toMatchObject({ accepted: 0, ignored: 1 });
     });
   });
 }
