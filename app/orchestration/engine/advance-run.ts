@@ -6,6 +6,8 @@ import { applyActionResult, applyDecision } from './call-outcomes';
 import { planClaim } from './claim';
 import { engineOptions, PinnedPlaybookMissingError, RunContentionError, type EngineDeps } from './engine-deps';
 import type { AdvanceOutcome, Plan } from './plan.types';
+
+type CommitPlan = Extract<Plan, { kind: 'commit' }>;
 import { planNext } from './planner';
 import { cloneSnapshot } from './snapshot-ops';
 
@@ -74,7 +76,27 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
     return true;
   };
 
-  // 1. Claim the run.
+  /**
+   * Folds the state changes that follow `plan` without any I/O — entering the next step, leaving
+   * `pending`, evaluating a branch, starting the next attempt — into the same commit, at most
+   * `budget` of them. Stops before a port call and after a plan that releases the run or needs a
+   * wake-up. Safe for exactly-once because only the final state is persisted and the commit that
+   * precedes every port call still records the step `running` with its idempotency key.
+   */
+  const fold = (plan: CommitPlan, budget: number): { plan: CommitPlan; folded: number } => {
+    let current = plan;
+    let folded = 0;
+    while (!current.release && current.wake === null && folded < budget) {
+      const following = planNext(current.next, playbook, { now: deps.clock.now(), me, leaseMs: options.leaseMs });
+      if (following.kind !== 'commit') break;
+      current = following;
+      folded += 1;
+    }
+    return { plan: current, folded };
+  };
+
+  // 1. Claim the run (with the state changes that follow the claim at once).
+  let transitions: number;
   for (;;) {
     const claim = planClaim(snapshot, playbook, deps.clock.now(), me, options.leaseMs);
     if (claim.kind === 'stop') return { outcome: claim.outcome, run: snapshot.run };
@@ -82,12 +104,17 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
       if (claim.wake !== null) await deps.scheduler.wakeAt({ tenantId, runId, at: claim.wake.at, reason: claim.wake.reason });
       return { outcome: claim.kind === 'busy' ? 'busy' : 'idle', run: snapshot.run };
     }
-    if (await commit(claim.next, null, false)) break;
+    const { plan: claimed, folded } = fold({ kind: 'commit', next: claim.next, wake: null, release: false }, options.maxTransitionsPerInvocation);
+    if (await commit(claimed.next, claimed.wake, claimed.release)) {
+      if (claimed.release) return { outcome: outcomeOf(snapshot.run), run: snapshot.run };
+      transitions = folded;
+      break;
+    }
     if (!(await reload())) return { outcome: 'not_found', run: null };
   }
 
   // 2. Step through the run while this invocation holds it.
-  for (let transitions = 0; ; transitions += 1) {
+  for (; ; transitions += 1) {
     if (snapshot.run.lease?.owner !== me) return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
     const now = deps.clock.now();
     let plan: Plan | null =
@@ -106,11 +133,16 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
           : await deps.decider
               .decide(plan.profileId, plan.context, plan.meta)
               .then((result) => (s: RunSnapshot) => applyDecision(s, playbook, stepId, me, result, deps.clock.now()));
-      // Apply the answer to the latest state; after a lost race, reload and try again.
+      // Apply the answer to the latest state (with what follows it at once); after a lost race, reload and try again.
       for (;;) {
         plan = apply(snapshot);
         if (plan === null || plan.kind !== 'commit') break;
-        if (await commit(plan.next, plan.wake, plan.release)) break;
+        const { plan: folded, folded: count } = fold(plan, Math.max(0, options.maxTransitionsPerInvocation - transitions));
+        plan = folded;
+        if (await commit(plan.next, plan.wake, plan.release)) {
+          transitions += count;
+          break;
+        }
         if (!(await reload())) return { outcome: 'not_found', run: null };
       }
       if (plan === null) return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
@@ -118,8 +150,10 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
       continue;
     }
 
-    if (await commit(plan.next, plan.wake, plan.release)) {
-      if (plan.release) return { outcome: yielding ? 'yielded' : outcomeOf(snapshot.run), run: snapshot.run };
+    const { plan: folded, folded: count } = yielding ? { plan, folded: 0 } : fold(plan, Math.max(0, options.maxTransitionsPerInvocation - transitions - 1));
+    if (await commit(folded.next, folded.wake, folded.release)) {
+      transitions += count;
+      if (folded.release) return { outcome: yielding ? 'yielded' : outcomeOf(snapshot.run), run: snapshot.run };
     } else if (!(await reload())) {
       return { outcome: 'not_found', run: null };
     }
