@@ -1,0 +1,182 @@
+/**
+ * `npm run demo`: Baton on embedded defaults (PGlite under --data-dir, in-process dispatch) with local
+ * HubSpot, Salesforce, Zendesk, Twilio and WhatsApp sandboxes in this process; a demo tenant installed
+ * through the real OAuth and connection flows; a simulated population that talks to Baton only
+ * through the vendors' webhooks and Baton's public API. Prints the console URL, the API key and a
+ * live one-line summary. Ctrl-C stops everything cleanly; a second run resumes the same data.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { parseConfig, ConfigError } from '../server/config';
+import { defaultConsoleDir } from '../server/console/console.routes';
+import { createLogger } from '../server/observability/logger';
+import { startService, type Runtime } from '../server/runtime';
+import { BatonApi } from './demo/api';
+import { ArgsError, parseArgs } from './demo/args';
+import { installDemoTenant } from './demo/install';
+import { Population } from './demo/population';
+import { choosePort, startSandboxes, type Sandboxes } from './demo/sandboxes';
+import { DemoStateFile } from './demo/state';
+import { collectSummary, formatSummary, writeStatus } from './demo/summary';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Whether Baton's Change Data Capture subscriber is live in the Salesforce sandbox (within `timeoutMs`). */
+async function subscribed(sandboxes: Sandboxes, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (sandboxes.salesforce.cometd.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent'))) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2), process.cwd());
+  } catch (err) {
+    if (err instanceof ArgsError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { store, resumed } = DemoStateFile.open(args.dataDir);
+  store.state.runs += 1;
+  store.save();
+  mkdirSync(args.dataDir, { recursive: true });
+  const logFile = path.join(args.dataDir, 'baton.log');
+  const logger = createLogger(process.env['LOG_LEVEL'] ?? 'info', pino.destination({ dest: logFile, sync: true }));
+  const tty = process.stdout.isTTY === true;
+
+  out(`Baton demo: data in ${args.dataDir}${resumed ? ` (resuming tenant ${store.state.tenantId ?? '?'})` : ''}; service log in ${logFile}`);
+  let sandboxes: Sandboxes | undefined;
+  let runtime: Runtime | undefined;
+  let population: Population | undefined;
+  let stopping: Promise<void> | undefined;
+  let summaryTimer: NodeJS.Timeout | undefined;
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      if (summaryTimer !== undefined) clearTimeout(summaryTimer);
+      if (tty) process.stdout.write('\n');
+      out(`Stopping (${reason}): population, service, sandboxes…`);
+      await population?.stop().catch(() => undefined);
+      await runtime?.shutdown(reason).catch((err: unknown) => out(`service shutdown: ${String(err)}`));
+      await sandboxes?.close().catch(() => undefined);
+      out('Stopped. Run the same command again to resume this data.');
+    })();
+    return stopping;
+  };
+  let signals = 0;
+  const onSignal = (signal: string) => () => {
+    signals++;
+    if (signals > 1) {
+      out('Second interrupt: exiting without waiting.');
+      process.exit(130);
+    }
+    void stop(signal).then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal('SIGINT'));
+  process.on('SIGTERM', onSignal('SIGTERM'));
+
+  try {
+    const c = store.state.credentials;
+    sandboxes = await startSandboxes(c);
+    const envPort = Number(process.env['PORT'] ?? 3000);
+    const port = await choosePort(Number.isInteger(envPort) ? envPort : 3000);
+    if (envPort > 0 && port !== envPort) out(`Port ${envPort} is taken; using ${port}.`);
+    const publicUrl = `http://localhost:${port}`;
+    const config = parseConfig({
+      ...process.env,
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      BATON_DATA_DIR: args.dataDir,
+      // Embedded defaults: the demo never touches a shared PostgreSQL or Redis.
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      BATON_ROLE: 'all',
+      HUBSPOT_CLIENT_ID: c.hubspot.clientId,
+      HUBSPOT_CLIENT_SECRET: c.hubspot.clientSecret,
+      HUBSPOT_APP_ID: '54321',
+      HUBSPOT_API_BASE_URL: sandboxes.hubspot.url,
+      SALESFORCE_CLIENT_ID: c.salesforce.clientId,
+      SALESFORCE_CLIENT_SECRET: c.salesforce.clientSecret,
+      SALESFORCE_LOGIN_URL: sandboxes.salesforce.url,
+      BATON_SHUTDOWN_TIMEOUT_MS: process.env['BATON_SHUTDOWN_TIMEOUT_MS'] ?? '5000',
+    });
+    runtime = await startService(config, { logger });
+    if (stopping !== undefined) return 0;
+    const base = new BatonApi(`http://127.0.0.1:${port}`);
+
+    const installed = await installDemoTenant(base, sandboxes, store);
+    for (const step of installed.steps) out(`  ✓ ${step}`);
+    const api = base.withKey(installed.apiKey);
+    const consoleUrl = `${publicUrl}/console`;
+    out('');
+    out(`Console: ${consoleUrl}`);
+    out(`API key: ${installed.apiKey}`);
+    out(`Tenant: ${installed.tenantId}`);
+    if (!existsSync(path.join(defaultConsoleDir(), 'index.html'))) out('  (the console is not built: run `npx vite build --config extensions/console/vite.config.mts`, then reload)');
+    out(`Sandboxes: HubSpot ${sandboxes.hubspot.url} · Salesforce ${sandboxes.salesforce.url} · Zendesk ${sandboxes.zendesk.url} · Twilio ${sandboxes.twilio.url} · WhatsApp ${sandboxes.whatsapp.url}`);
+    out(`Population: ${args.people} people, seed ${args.seed}, ${args.speed} simulated hour(s) per second.${args.durationSeconds === undefined ? ' Ctrl-C to stop.' : ` Stops after ${args.durationSeconds} s.`}`);
+    out('');
+
+    const conns = store.state.connections;
+    population = new Population({
+      api,
+      publicUrl,
+      sandboxes,
+      credentials: c,
+      connections: { zendesk: conns.zendesk ?? '', twilio: conns.twilio ?? '', whatsapp: conns.whatsapp ?? '' },
+      people: args.people,
+      seed: args.seed,
+      speed: args.speed,
+      log: (message) => logger.warn({ demo: true }, message),
+    });
+    // Change events published before Baton subscribes are not replayed to it: let the stream start first.
+    if (!(await subscribed(sandboxes, 60_000))) out('  (Baton has not subscribed to Salesforce change events yet; Salesforce records created meanwhile reach it only as later changes)');
+    await population.seed();
+    population.start();
+
+    const startedAt = Date.now();
+    let printedAt = 0;
+    const refresh = async (): Promise<void> => {
+      if (stopping !== undefined || runtime === undefined) return;
+      try {
+        const summary = await collectSummary(runtime.db, api, installed.tenantId, consoleUrl, population?.stats ?? null);
+        writeStatus(args.dataDir, summary);
+        const line = formatSummary(summary);
+        if (tty) process.stdout.write(`\r\x1b[K${line.slice(0, Math.max(40, (process.stdout.columns ?? 200) - 1))}`);
+        else if (Date.now() - printedAt >= 10_000) {
+          printedAt = Date.now();
+          out(line);
+        }
+      } catch (err) {
+        logger.warn({ err }, 'demo summary failed');
+      }
+      if (args.durationSeconds !== undefined && Date.now() - startedAt >= args.durationSeconds * 1000) {
+        void stop(`--duration ${args.durationSeconds}`).then(() => process.exit(0));
+        return;
+      }
+      if (stopping === undefined) summaryTimer = setTimeout(() => void refresh(), tty ? 2_000 : 2_000);
+    };
+    summaryTimer = setTimeout(() => void refresh(), 1_000);
+    return await new Promise<number>(() => undefined); // runs until a signal or --duration ends the process
+  } catch (err) {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`The demo could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await stop('start-up failed');
+    return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

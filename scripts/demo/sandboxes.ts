@@ -1,0 +1,69 @@
+/**
+ * The five local vendors the demo runs in its own process (test/sandboxes): HubSpot, Salesforce,
+ * Zendesk, Twilio and WhatsApp Cloud, each speaking its vendor's wire format on a loopback port and
+ * started with the credentials the demo remembers, so what Baton stored last time still works.
+ */
+import { createServer } from 'node:net';
+import { startHubSpotSandbox, type HubSpotSandbox } from '../../test/sandboxes/hubspot';
+import { startSalesforceSandbox, type SalesforceSandbox } from '../../test/sandboxes/salesforce';
+import { startTwilioSandbox, type TwilioSandbox } from '../../test/sandboxes/twilio';
+import { startWhatsAppSandbox, type WhatsAppSandbox } from '../../test/sandboxes/whatsapp';
+import { startZendeskSandbox, type ZendeskSandbox } from '../../test/sandboxes/zendesk';
+import type { Credentials } from './state';
+
+export interface Sandboxes {
+  readonly hubspot: HubSpotSandbox;
+  readonly salesforce: SalesforceSandbox;
+  readonly zendesk: ZendeskSandbox;
+  readonly twilio: TwilioSandbox;
+  readonly whatsapp: WhatsAppSandbox;
+  close(): Promise<void>;
+}
+
+export async function startSandboxes(c: Credentials): Promise<Sandboxes> {
+  const started: { close(): Promise<void> }[] = [];
+  const track = <T extends { close(): Promise<void> }>(s: T): T => {
+    started.push(s);
+    return s;
+  };
+  try {
+    const hubspot = track(await startHubSpotSandbox({ clientId: c.hubspot.clientId, clientSecret: c.hubspot.clientSecret }));
+    hubspot.state.nextInstallPortal = c.hubspot.portalId;
+    const salesforce = track(await startSalesforceSandbox({ clientId: c.salesforce.clientId, clientSecret: c.salesforce.clientSecret, orgId: c.salesforce.orgId }));
+    const zendesk = track(await startZendeskSandbox({ email: c.zendesk.email, token: c.zendesk.token }));
+    const twilio = track(await startTwilioSandbox({ accountSid: c.twilio.accountSid, authToken: c.twilio.authToken }));
+    const whatsapp = track(await startWhatsAppSandbox({ phoneNumberId: c.whatsapp.phoneNumberId, accessToken: c.whatsapp.accessToken, appSecret: c.whatsapp.appSecret }));
+    return {
+      hubspot, salesforce, zendesk, twilio, whatsapp,
+      async close() {
+        await Promise.allSettled(started.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw err;
+  }
+}
+
+/** Whether a TCP port can be listened on (on all interfaces, as the service listens). */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+  });
+}
+
+/** `preferred` when it is free, otherwise a port the system picks. */
+export async function choosePort(preferred: number): Promise<number> {
+  if (preferred > 0 && (await portIsFree(preferred))) return preferred;
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '0.0.0.0', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}

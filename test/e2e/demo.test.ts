@@ -1,0 +1,99 @@
+/**
+ * `npm run demo` end to end, as a child process on a fresh data directory: it installs a tenant
+ * through the vendors' flows and prints the console URL and API key; while the population runs,
+ * Baton's API shows events from every vendor, decisions and runs, and the HubSpot sandbox receives
+ * Baton's writes; Ctrl-C (SIGINT) stops it with exit code 0; a second run resumes the same tenant.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPopulation } from '../../scripts/demo/people';
+import { spawnTs, type Child } from '../support/child';
+import { waitFor } from '../support/services';
+
+// Starting the service (TypeScript through tsx, PGlite, migrations) can take a while on a busy machine.
+jest.setTimeout(360_000);
+
+const PEOPLE = 50;
+const SEED = 11;
+
+interface Status {
+  decisions: { total: number };
+  population: { hubspotRecordWrites: number; accepted: number } | null;
+}
+
+describe('npm run demo', () => {
+  let dir: string;
+  const children: Child[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'baton-demo-test-'));
+  });
+  afterAll(() => {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = (durationSeconds: number): Child => {
+    const child = spawnTs('scripts/demo.ts', { PORT: '0', LOG_LEVEL: 'info' }, ['--duration', String(durationSeconds), '--people', String(PEOPLE), '--seed', String(SEED), '--data-dir', dir]);
+    children.push(child);
+    return child;
+  };
+
+  it('runs the population through every vendor, stops on SIGINT, and resumes the same tenant', async () => {
+    // --duration is only a safety net here: the test interrupts the demo as soon as it has seen enough.
+    const first = start(150);
+    const consoleUrl = (await first.waitForLine(/^Console: (http:\/\/localhost:\d+\/console)$/, 180_000))[1] ?? '';
+    const apiKey = (await first.waitForLine(/^API key: (bk_\S+)$/))[1] ?? '';
+    const tenantId = (await first.waitForLine(/^Tenant: (ten_\S+)$/))[1] ?? '';
+    const base = consoleUrl.replace(/\/console$/, '');
+    const call = async <T>(p: string): Promise<{ status: number; body: T }> => {
+      const r = await fetch(`${base}/api/v1${p}`, { headers: { authorization: `Bearer ${apiKey}` } });
+      return { status: r.status, body: (await r.json()) as T };
+    };
+    const consolePage = await fetch(consoleUrl);
+    expect([200, 503]).toContain(consolePage.status); // 503 names the build step when dist/console is missing
+
+    // Events from every vendor, counted by the service as it stored them.
+    await waitFor(async () => {
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const stored = (source: string): number => Number(new RegExp(`baton_events_ingested_total\\{source="${source}",outcome="stored"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      return ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp'].every((s) => stored(s) > 0);
+    }, 'events from HubSpot, Salesforce, Zendesk, Twilio and WhatsApp', 120_000, 1_000);
+
+    // Decisions on the people's profiles, found by their email like the console's search does.
+    const people = buildPopulation(PEOPLE, SEED);
+    await waitFor(async () => {
+      for (const p of people) {
+        const found = await call<{ profiles?: { id: string }[] }>(`/profiles?email=${encodeURIComponent(p.email)}`);
+        const id = found.body.profiles?.[0]?.id;
+        if (id === undefined) continue;
+        const profile = await call<{ decision?: { decisionId: string } | null }>(`/profiles/${id}`);
+        if (profile.body.decision?.decisionId !== undefined) return true;
+      }
+      return false;
+    }, 'a decision on some profile', 120_000, 2_000);
+
+    await waitFor(async () => ((await call<{ runs: unknown[] }>('/runs?limit=5')).body.runs.length > 0 ? true : undefined), 'a run', 120_000, 1_000);
+
+    // What the HubSpot sandbox received from Baton (record writes, not the install's property setup).
+    const status = await waitFor(async () => {
+      const s = JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status;
+      return (s.population?.hubspotRecordWrites ?? 0) > 0 ? s : undefined;
+    }, 'a HubSpot write from Baton', 120_000, 1_000);
+    expect(status.decisions.total).toBeGreaterThan(0);
+
+    first.proc.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.lines).toContain('Stopped. Run the same command again to resume this data.');
+
+    // A second run on the same data: same tenant, nothing installed twice; it stops by itself.
+    const second = start(5);
+    expect((await second.waitForLine(/resuming tenant (ten_\S+)\)/, 180_000))[1]).toBe(tenantId);
+    expect((await second.waitForLine(/^Tenant: (ten_\S+)$/, 180_000))[1]).toBe(tenantId);
+    expect((await second.waitForLine(/^API key: (bk_\S+)$/))[1]).toBe(apiKey);
+    expect(await second.exited).toBe(0);
+    expect(second.lines.filter((l) => /created by the Salesforce install|action catalog loaded|playbook .* published| connected$/.test(l) && !/re-authorised|HubSpot portal/.test(l))).toEqual([]);
+    expect(second.lines.some((l) => /zendesk connection reused/.test(l))).toBe(true);
+  });
+});
