@@ -76,7 +76,7 @@ for (const { mode, needs } of modes) {
 
       const erased = await call('DELETE', `/profiles/${survivor}`);
       expect(erased.status).toBe(200);
-      expect(erased.json['erased']).toMatchObject({ events: 2, modules: ['erasure-probe'] });
+      expect(erased.json['erased']).toMatchObject({ events: 2, modules: expect.arrayContaining(['erasure-probe']) });
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ tenantId, erasureSetting: 'on', eventsLeft: 0, ownRowsBefore: 2 });
       expect([...(seen[0]?.profileIds ?? [])].sort()).toEqual([a.profileId, b.profileId].sort());
