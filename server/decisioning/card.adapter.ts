@@ -157,8 +157,8 @@ export class DecisioningCardService implements CardService {
     }>(
       `SELECT e.id, e.source, e.type, e.occurred_at, e.text, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency
          FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
-        WHERE e.tenant_id = $1 AND e.profile_id = ANY($2::text[]) ORDER BY e.occurred_at DESC LIMIT 50`,
-      [tenantId, [...aliases]],
+        WHERE e.tenant_id = $1 AND ${aliases.length === 1 ? 'e.profile_id = $2' : 'e.profile_id = ANY($2::text[])'} ORDER BY e.occurred_at DESC LIMIT 50`,
+      [tenantId, aliases.length === 1 ? aliases[0] : [...aliases]],
     );
     return r.rows.map((row) => ({
       eventId: row.id,

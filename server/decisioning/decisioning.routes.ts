@@ -83,6 +83,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     if (!parsed.ok) throw issuesError('invalid_catalog', 'action catalog', parsed.issues);
     const tenantId = tenantOf(res);
     await db.transaction((tx) => saveCatalog(tx, tenantId, parsed.catalog.actions));
+    facade.invalidate(tenantId);
     res.json({ actions: parsed.catalog.actions });
   });
 
@@ -104,6 +105,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     }
     const tenantId = tenantOf(res);
     await savePolicies(db, tenantId, req.body ?? {});
+    facade.invalidate(tenantId);
     const stored = await loadPolicyInput(db, tenantId);
     res.json({ policies: parsed.config, version: stored?.version ?? 1, updatedAt: stored?.updatedAt ?? null });
   });

@@ -3,7 +3,7 @@
  * keeps the holdout assignment persistent, runs the pure core through DecisioningService over the
  * SQL ports, and tracks what happened to each decision (status, outcome, contact).
  */
-import { createSeededRandom, DecisioningService, isInHoldout, type DecisionContext, type DecisionRecord, type DecisioningConfig, type LiftReport, type Outcome, type Settlement } from '../../app/decisioning';
+import { createSeededRandom, DecisioningService, isInHoldout, type Action, type DecisionContext, type DecisionRecord, type DecisioningConfig, type LiftReport, type Outcome, type Settlement } from '../../app/decisioning';
 import type { Database, Queryable } from '../db/database';
 import { newId, newToken } from '../security/ids';
 import { profileAliases } from '../identity/profiles.repository';
@@ -55,10 +55,30 @@ export interface DecideOptions {
   readonly idempotencyKey?: string;
 }
 
+/** How long a process reuses a tenant's catalog and policies before reading them again (other processes' PUTs show up within this). */
+const SETTINGS_TTL_MS = 2_000;
+
 export class DecisioningFacade {
   private readonly random = createSeededRandom(newToken(12));
+  private readonly settingsCache = new Map<string, { until: number; value: Promise<{ catalog: Action[]; config: DecisioningConfig }> }>();
 
   constructor(private readonly db: Database, private readonly clock: () => number = Date.now) {}
+
+  /** The tenant's catalog and effective policies, cached briefly (decisions read them on every event). */
+  settings(tenantId: string): Promise<{ catalog: Action[]; config: DecisioningConfig }> {
+    const hit = this.settingsCache.get(tenantId);
+    if (hit !== undefined && hit.until > Date.now()) return hit.value;
+    const value = Promise.all([loadCatalog(this.db, tenantId), loadConfig(this.db, tenantId)]).then(([catalog, config]) => ({ catalog, config }));
+    if (this.settingsCache.size > 10_000) this.settingsCache.clear();
+    this.settingsCache.set(tenantId, { until: Date.now() + SETTINGS_TTL_MS, value });
+    value.catch(() => this.settingsCache.delete(tenantId));
+    return value;
+  }
+
+  /** Called after this process changed the tenant's catalog or policies. */
+  invalidate(tenantId: string): void {
+    this.settingsCache.delete(tenantId);
+  }
 
   now(): number {
     return this.clock();
@@ -88,12 +108,16 @@ export class DecisioningFacade {
    * not move people who were already assigned (their history would otherwise mix both groups).
    */
   private async holdoutOf(tenantId: string, profileId: string, config: DecisioningConfig): Promise<boolean> {
+    const select = 'SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2';
+    const known = await this.db.query<{ in_holdout: boolean }>(select, [tenantId, profileId]);
+    if (known.rows[0] !== undefined) return known.rows[0].in_holdout;
     const drawn = isInHoldout(profileId, config.holdout);
     await this.db.query(
       `INSERT INTO holdout_assignments (tenant_id, profile_id, in_holdout, share, salt) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
       [tenantId, profileId, drawn, config.holdout.share, config.holdout.salt],
     );
-    const r = await this.db.query<{ in_holdout: boolean }>('SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2', [tenantId, profileId]);
+    // Under a race the first assignment wins.
+    const r = await this.db.query<{ in_holdout: boolean }>(select, [tenantId, profileId]);
     return r.rows[0]?.in_holdout ?? drawn;
   }
 
@@ -105,7 +129,7 @@ export class DecisioningFacade {
     }
     const now = this.clock();
     const aliases = await profileAliases(this.db, tenantId, profileId);
-    const [catalog, config, { snapshot }] = await Promise.all([loadCatalog(this.db, tenantId), loadConfig(this.db, tenantId), loadSnapshot(this.db, tenantId, aliases, now)]);
+    const [{ catalog, config }, { snapshot }] = await Promise.all([this.settings(tenantId), loadSnapshot(this.db, tenantId, aliases, now)]);
     const inHoldout = await this.holdoutOf(tenantId, profileId, config);
     const overridden = inHoldout !== isInHoldout(profileId, config.holdout);
     const effective: DecisioningConfig = overridden ? { ...config, holdout: { ...config.holdout, share: inHoldout ? 1 : 0 } } : config;

@@ -95,8 +95,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         stageChanged = moved.rows.length > 0;
       }
       if (!meaning.relevant && !stageChanged) return {};
-      const hasCatalog = await db.query('SELECT 1 FROM decisioning_actions WHERE tenant_id = $1 LIMIT 1', [tenantId]);
-      if (hasCatalog.rows.length === 0 && signals === null) return {};
+      if ((await facade.settings(tenantId)).catalog.length === 0 && signals === null) return {};
       const context = {
         trigger: event.type,
         eventId: event.id,

@@ -70,9 +70,11 @@ for (const backend of backends) {
 
     it('keeps the first holdout assignment of a profile', async () => {
       await savePolicies(t.db, tenantId, { holdout: { share: 1 }, randomControlShare: 0 });
+      facade.invalidate(tenantId);
       const held = await facade.decide(tenantId, 'prof_held', {}, { origin: 'api' });
       expect([held.record.holdout, held.record.action]).toEqual([true, null]);
       await savePolicies(t.db, tenantId, { holdout: { share: 0 }, randomControlShare: 0 });
+      facade.invalidate(tenantId);
       const again = await facade.decide(tenantId, 'prof_held', {}, { origin: 'api' });
       expect(again.record.holdout).toBe(true);
       expect(again.record.notes.join(' ')).toMatch(/holdout group \(assigned at first decision/);
