@@ -9,10 +9,16 @@ import { anyCompatible, type LinkPolicy, typeOfGroup } from './policy';
 
 interface Summary {
   members: string[];
-  /** limit group → identifier keys */
+  /** limit group → identifier keys (the shared NO_GROUPS until the component has one) */
   groups: Map<string, Set<string>>;
+  /** given names (the shared NO_NAMES until the component has one) */
   names: Set<string>;
 }
+
+// Most nodes start without limit groups (records) or names (identifiers): they share these empty
+// values, and a union copies before the first write, so none is ever modified.
+const NO_GROUPS: ReadonlyMap<string, Set<string>> = new Map();
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 export interface JoinOutcome {
   readonly status: EdgeStatus;
@@ -64,9 +70,9 @@ export class ComponentBuilder {
     this.keys.push(row.key);
     this.parent.push(i);
     this.rows.push(row);
-    const groups = new Map<string, Set<string>>();
-    if (row.kind === 'identifier' && row.limitGroup !== undefined) groups.set(row.limitGroup, new Set([row.key]));
-    this.summaries.push({ members: [row.key], groups, names: new Set(row.firstNames) });
+    const groups = row.kind === 'identifier' && row.limitGroup !== undefined ? new Map([[row.limitGroup, new Set([row.key])]]) : (NO_GROUPS as Map<string, Set<string>>);
+    const names = row.firstNames.length > 0 ? new Set(row.firstNames) : (NO_NAMES as Set<string>);
+    this.summaries.push({ members: [row.key], groups, names });
   }
 
   private indexOf(key: string): number {
@@ -162,11 +168,14 @@ export class ComponentBuilder {
     }
     this.parent[smallRoot] = bigRoot;
     for (const m of small.members) big.members.push(m);
+    if (small.groups.size > 0 && big.groups === NO_GROUPS) big.groups = new Map();
     for (const [group, keys] of small.groups) {
       const target = big.groups.get(group);
+      // The smaller summary is dropped below, so its sets can be taken over as they are.
       if (target === undefined) big.groups.set(group, keys);
       else for (const k of keys) target.add(k);
     }
+    if (small.names.size > 0 && big.names === NO_NAMES) big.names = new Set();
     for (const n of small.names) big.names.add(n);
     this.summaries[smallRoot] = undefined;
   }
