@@ -11,8 +11,11 @@ import { classifyHttpStatus, joinUrl, networkError, parseRetryAfter, provesNoEff
 
 export interface ZendeskCredentials {
   readonly subdomain: string;
-  readonly email: string;
-  readonly apiToken: string;
+  /** API-token auth (Basic `email/token:apiToken`)… */
+  readonly email?: string | undefined;
+  readonly apiToken?: string | undefined;
+  /** …or OAuth (Bearer). */
+  readonly oauthToken?: string | undefined;
   /** Site root replacing https://{subdomain}.zendesk.com (sandboxes, proxies). */
   readonly baseUrl?: string | undefined;
   readonly timeoutMs?: number;
@@ -73,9 +76,9 @@ export class ZendeskApi {
 
   private client(exchange: Exchange, headers: Record<string, string> = {}) {
     const timeoutMs = this.credentials.timeoutMs ?? 10_000;
+    const { oauthToken } = this.credentials;
     return createClient({
-      username: this.credentials.email,
-      token: this.credentials.apiToken,
+      ...(oauthToken === undefined ? { username: this.credentials.email ?? '', token: this.credentials.apiToken ?? '' } : { token: oauthToken, oauth: true }),
       endpointUri: zendeskEndpoint(this.credentials),
       throwOriginalException: true,
       customHeaders: headers,

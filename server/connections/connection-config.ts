@@ -18,15 +18,24 @@ const baseUrl = z
 const secret = (what: string) => z.string().trim().min(6, `${what} looks too short`).max(1000, `${what} is too long`);
 const e164 = z.string().trim().regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550100 (whatsapp: prefix allowed)');
 
-export const zendeskConfigSchema = z.strictObject({
-  subdomain: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be the account subdomain, e.g. "acme" for acme.zendesk.com'),
-  email: z.string().trim().email('must be the email of the agent who owns the API token'),
-  apiToken: secret('apiToken'),
-  webhookSecret: secret('webhookSecret'),
-  /** The previous signing secret, accepted during a rotation. */
-  previousWebhookSecret: secret('previousWebhookSecret').optional(),
-  baseUrl,
-});
+export const zendeskConfigSchema = z
+  .strictObject({
+    subdomain: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be the account subdomain, e.g. "acme" for acme.zendesk.com'),
+    /** API-token auth: the agent's email and token. */
+    email: z.string().trim().email('must be the email of the agent who owns the API token').optional(),
+    apiToken: secret('apiToken').optional(),
+    /** OAuth auth instead: an access token (Bearer). */
+    oauthToken: secret('oauthToken').optional(),
+    webhookSecret: secret('webhookSecret'),
+    /** The previous signing secret, accepted during a rotation. */
+    previousWebhookSecret: secret('previousWebhookSecret').optional(),
+    baseUrl,
+  })
+  .superRefine((c, ctx) => {
+    if (c.oauthToken !== undefined) return;
+    if (c.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is required with apiToken (or give oauthToken instead)' });
+    if (c.apiToken === undefined) ctx.addIssue({ code: 'custom', path: ['apiToken'], message: 'is required (or give oauthToken instead)' });
+  });
 
 export const twilioConfigSchema = z.strictObject({
   accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC followed by 32 hex characters)'),
@@ -59,7 +68,7 @@ export interface ConfigOf {
 
 /** Fields sealed at rest and never returned by the API. */
 export const SECRET_FIELDS: Readonly<Record<MessagingConnectionType, readonly string[]>> = {
-  zendesk: ['apiToken', 'webhookSecret', 'previousWebhookSecret'],
+  zendesk: ['apiToken', 'oauthToken', 'webhookSecret', 'previousWebhookSecret'],
   twilio: ['authToken', 'secondaryAuthToken'],
   whatsapp: ['accessToken', 'appSecret', 'verifyToken'],
 };

@@ -9,7 +9,7 @@ export type ConnectionTestResult =
   | { readonly ok: true; readonly details: Record<string, unknown> }
   | { readonly ok: false; readonly error: { readonly code: string; readonly category: string; readonly message: string } };
 
-export const zendeskApiOf = (c: ZendeskConfig): ZendeskApi => new ZendeskApi({ subdomain: c.subdomain, email: c.email, apiToken: c.apiToken, baseUrl: c.baseUrl });
+export const zendeskApiOf = (c: ZendeskConfig): ZendeskApi => new ZendeskApi({ subdomain: c.subdomain, email: c.email, apiToken: c.apiToken, oauthToken: c.oauthToken, baseUrl: c.baseUrl });
 export const twilioApiOf = (c: TwilioConfig): TwilioApi => new TwilioApi({ accountSid: c.accountSid, authToken: c.authToken, baseUrl: c.baseUrl });
 export const whatsappApiOf = (c: WhatsAppConfig): WhatsAppApi => new WhatsAppApi({ phoneNumberId: c.phoneNumberId, accessToken: c.accessToken, baseUrl: c.baseUrl });
 

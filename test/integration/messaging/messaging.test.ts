@@ -90,6 +90,13 @@ for (const { mode, needs } of modes) {
       expect((await call('POST', `/connections/${wrong.json['connectionId'] as string}/test`)).json['ok']).toBe(true);
       expect((await call('PATCH', `/connections/${wrong.json['connectionId'] as string}`, { config: { email: 'not-an-email' } })).status).toBe(400);
       expect((await call('DELETE', `/connections/${wrong.json['connectionId'] as string}`)).status).toBe(204);
+      // OAuth instead of an API token; neither is a clear 400.
+      const oauth = await call('POST', '/connections', { type: 'zendesk', config: { subdomain: `${subdomain}o`, oauthToken: zendesk.state.agent.oauthToken, webhookSecret: 'whatever-secret', baseUrl: zendesk.url } });
+      expect(oauth.status).toBe(201);
+      expect((await call('POST', `/connections/${oauth.json['connectionId'] as string}/test`)).json['ok']).toBe(true);
+      expect((await call('DELETE', `/connections/${oauth.json['connectionId'] as string}`)).status).toBe(204);
+      const neither = await call('POST', '/connections', { type: 'zendesk', config: { subdomain: `${subdomain}n`, webhookSecret: 'whatever-secret' } });
+      expect((neither.json.error?.details as { path: string; message: string }[]).map((d) => d.path)).toEqual(['email', 'apiToken']);
       expect((await call('GET', `/connections/${wrong.json['connectionId'] as string}`)).status).toBe(404);
     });
 

@@ -14,7 +14,7 @@ export interface ZendeskIdentityRow { id: string; user_id: string; type: string;
 export interface ZendeskTicketRow { id: string; subject: string; status: string; priority: string | null; requester_id: string; external_id: string | null; tags: string[]; comments: { body: string; public: boolean; author_id: string }[]; created_at: string; updated_at: string }
 
 export interface ZendeskSandboxState {
-  readonly agent: { email: string; token: string; userId: string };
+  readonly agent: { email: string; token: string; userId: string; oauthToken: string };
   readonly users: Map<string, ZendeskUser>;
   readonly identities: Map<string, ZendeskIdentityRow[]>;
   readonly tickets: Map<string, ZendeskTicketRow>;
@@ -49,7 +49,7 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
   const injections = new Injections();
   const agentId = nextId();
   const state: ZendeskSandboxState = {
-    agent: { email: options.email ?? 'agent@sandbox.example', token: options.token ?? 'sandbox-zendesk-token', userId: agentId },
+    agent: { email: options.email ?? 'agent@sandbox.example', token: options.token ?? 'sandbox-zendesk-token', userId: agentId, oauthToken: 'sandbox-oauth-access-token' },
     users: new Map(),
     identities: new Map(),
     tickets: new Map(),
@@ -96,7 +96,7 @@ export async function startZendeskSandbox(options: { port?: number; email?: stri
     const key = req.get('idempotency-key');
     state.requests.push({ method: req.method, path: req.path, ...(key === undefined ? {} : { idempotencyKey: key }) });
     const expected = `Basic ${Buffer.from(`${state.agent.email}/token:${state.agent.token}`).toString('base64')}`;
-    if (req.get('authorization') !== expected) {
+    if (req.get('authorization') !== expected && req.get('authorization') !== `Bearer ${state.agent.oauthToken}`) {
       res.status(401).json({ error: "Couldn't authenticate you" });
       return;
     }
