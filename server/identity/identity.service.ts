@@ -43,6 +43,7 @@ interface TenantIdentity {
 const CRM_ID_OF_SOURCE: Readonly<Record<string, IdentifierType>> = { hubspot: 'hubspotContactId', salesforce: 'salesforceId', zendesk: 'zendeskUserId' };
 const DELETION_TYPES: ReadonlySet<string> = new Set(['contact.deleted', 'lead.deleted', 'user.deleted']);
 const mergedSchema = z.union([identifierSchema, z.array(identifierSchema).max(20)]);
+const removedSchema = z.array(identifierSchema).max(50);
 
 export class IdentityService {
   private readonly tenants = new Map<string, TenantIdentity>();
@@ -104,7 +105,8 @@ export class IdentityService {
 
   /**
    * The `identify` hook: resolves the event's subject online inside the ingest transaction and returns
-   * its profile id. CRM merge events merge; CRM deletions drop the record's evidence.
+   * its profile id. CRM merge events merge; CRM deletions drop the record's evidence; identifiers
+   * listed in `properties.removedIdentifiers` are no longer carried by the record.
    */
   async identify(tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }): Promise<string | null> {
     const { tenantId, eventId, event } = input;
@@ -128,6 +130,17 @@ export class IdentityService {
         const result = await resolver.merge({ record }, { identifier: raw }, provenance, 'crm-merge');
         if (result.profileId !== undefined) profileId = result.profileId;
       }
+    }
+    // A source record that no longer carries an identifier (an email removed from a CRM contact):
+    // its evidence is dropped and the profile recomputed, so no stale merge is left.
+    const removed = removedSchema.safeParse(event.properties?.['removedIdentifiers']);
+    if (removed.success && removed.data.length > 0) {
+      for (const id of removed.data) {
+        const raw = toRaw(id);
+        if (resolver.normalizer.normalize([raw]).identifiers.length === 0) continue;
+        await resolver.removeIdentifier(record, raw, provenance.at);
+      }
+      profileId = (await resolver.profileOf({ record }))?.profileId ?? profileId;
     }
     return profileId;
   }

@@ -150,6 +150,21 @@ for (const { mode, needs } of modes) {
       expect((await call('GET', '/profiles?phone=%2B14155550188', undefined, t.apiKey)).json['profiles']).toEqual([]);
     });
 
+    it('drops an identifier a CRM record no longer carries and splits the profile it bridged', async () => {
+      const crm = await ingest('hubspot', [{ type: 'hubspotContactId', value: '4242' }, { type: 'email', value: 'old.address@acme.io' }, { type: 'phone', value: '+1 415 555 0142' }]);
+      const support = await ingest('zendesk', [{ type: 'zendeskUserId', value: '4242', scope: 'acme' }, { type: 'email', value: 'old.address@acme.io' }]);
+      expect(support.profileId).toBe(crm.profileId);
+      const update = await ingest('hubspot', [{ type: 'hubspotContactId', value: '4242' }, { type: 'phone', value: '+1 415 555 0142' }], {}, { properties: { removedIdentifiers: [{ type: 'email', value: 'Old.Address@acme.io' }] } });
+      const byEmail = (await call('GET', '/profiles?email=old.address%40acme.io')).json['profiles'] as { id: string }[];
+      const byPhone = (await call('GET', '/profiles?phone=%2B14155550142')).json['profiles'] as { id: string }[];
+      expect(byEmail).toHaveLength(1);
+      expect(byPhone).toEqual([expect.objectContaining({ id: update.profileId })]);
+      expect(byEmail[0]?.id).not.toBe(update.profileId);
+      const bad = await call('POST', '/events', { source: 'hubspot', type: 'contact.updated', occurredAt: '2026-03-02T00:00:00Z', subject: { identifiers: [{ type: 'hubspotContactId', value: '4242' }] }, properties: { removedIdentifiers: 'email' } });
+      expect(bad.status).toBe(202);
+      expect(bad.json['profileId']).toBe(update.profileId);
+    });
+
     it('keeps tenants apart', async () => {
       const mine = await ingest('api', [{ type: 'email', value: 'tenant.one@acme.io' }]);
       const theirs = await ingest('api', [{ type: 'email', value: 'tenant.one@acme.io' }], {}, {}, otherKey);
