@@ -168,7 +168,8 @@ function userEvent(envelope: ZendeskEnvelope, subdomain: string, action: string)
     if (previous !== undefined) properties['previousIdentity'] = previous;
   } else if (action === 'identity_deleted') {
     const removed = identityToIdentifier(obj(ev['previous']) ?? obj(ev['identity']) ?? obj(ev['current']) ?? ev);
-    if (removed !== undefined) properties['removedIdentity'] = removed;
+    // The identity hook drops the record's evidence for identifiers listed in removedIdentifiers.
+    if (removed !== undefined) properties['removedIdentifiers'] = [removed];
   } else if (action === 'merged') {
     // UNCONFIRMED payload shape: collect the other user's id from the fields merge events are seen with.
     const others = new Set<string>();

@@ -36,6 +36,8 @@ describe('Zendesk events → canonical events', () => {
     expect(identity.kind === 'event' && identity.event.subject.identifiers).toEqual([
       { type: 'zendeskUserId', value: '7', scope: 'acme' }, { type: 'phone', value: '+14155550100' }, { type: 'email', value: 'jo@northwind.io' },
     ]);
+    const removed = normalizeZendeskEvent(zd('user.identity_deleted', { id: '7', role: 'end-user' }, { previous: { type: 'email', value: 'old@northwind.io' } }), 'acme');
+    expect(removed.kind === 'event' && removed.event.properties?.['removedIdentifiers']).toEqual([{ type: 'email', value: 'old@northwind.io' }]);
     const merged = normalizeZendeskEvent(zd('user.merged', { id: '7', role: 'end-user' }, { merged_user_id: '8' }), 'acme');
     expect(merged.kind === 'event' && merged.event.properties?.['mergedFrom']).toEqual([{ type: 'zendeskUserId', value: '8', scope: 'acme' }]);
     const gone = normalizeZendeskEvent(zd('user.active_changed', { id: '7', role: 'end-user' }, { previous: true, current: false }), 'acme');
