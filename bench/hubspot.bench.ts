@@ -126,6 +126,13 @@ async function baton(mode: 'embedded' | 'postgres+redis', sandbox: HubSpotSandbo
         const events = Array.from({ length: BATCH }, (_, i) => ({ eventId: 9_000_000 + b * BATCH + i, subscriptionId: 1, portalId: PORTAL, appId: 1, occurredAt: now - (b * BATCH + i) * 1000, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(contact.id), propertyName: 'lifecyclestage', propertyValue: i % 2 === 0 ? 'lead' : 'opportunity', changeSource: 'CRM' }));
         await post(`${base}/webhooks/hubspot`, JSON.stringify(events));
       }
+      // Let the pipeline finish those events (so the card shows them and the load below starts clean).
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        const r = await runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending' AND due_at <= now()`);
+        if ((r.rows[0]?.n ?? 0) === 0) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
       card = await cardLatency(base, contact.id);
     }
     const webhook = await load(`${base}/webhooks/hubspot`);

@@ -181,7 +181,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         [HUBSPOT_INSTALL_JOB]: installHandler,
         [HUBSPOT_WEBHOOK_JOB]: webhookBatchHandler(webhookDeps),
         [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
-        [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi }),
+        [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => ctx.services.get(CARD_SERVICE) }),
         [HUBSPOT_WORKFLOW_COMPLETE_JOB]: workflowCompleteHandler(workflowDeps),
       },
       async erase(tx, tenantId, profileIds) {

@@ -1,9 +1,9 @@
 /**
  * Baton properties on HubSpot contacts (stage, hotness, next best action, reason) follow the profile:
- * a pipeline stage that runs after decisioning compares the card's values with the last ones written
- * for each of the profile's contacts in the tenant's portal, marks changed ones pending, and a
- * per-portal job writes pending rows in batches of up to 100 (one batch update call), a couple of
- * seconds after the first change, so a burst of events costs one API call.
+ * a pipeline stage that runs after decisioning marks the profile's contacts dirty; a per-portal job, a
+ * couple of seconds later, builds each dirty profile's card once, compares its values with the last
+ * ones written, and writes the changed contacts in batches of up to 100 (one batch update call), so a
+ * burst of events costs one card build per profile and one API call per 100 contacts.
  */
 import { createHash } from 'node:crypto';
 import type { CardView } from '../../app/cards/card-view';
@@ -37,71 +37,87 @@ const hashOf = (props: Record<string, string>): string => createHash('sha256').u
 export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () => CardService | undefined }): EventStage {
   return {
     name: 'hubspot-writeback',
+    // Cheap per event: mark the profile's contacts dirty and make sure a window job is queued. The card
+    // is built once per profile per window by the job, not once per event.
     async run({ tenantId, profileId }) {
-      if (profileId === null) return {};
-      const cards = deps.cards();
-      if (cards === undefined) return {};
+      if (profileId === null || deps.cards() === undefined) return {};
       const install = await activeInstallation(deps.db, tenantId);
       if (install === undefined) return {};
       const contacts = await contactsOfProfile(deps.db, tenantId, profileId, install.portalId);
       if (contacts.length === 0) return {};
-      const props = batonProperties(await cards.view(tenantId, profileId));
-      const hash = hashOf(props);
-      let changed = false;
       for (const contactId of contacts.slice(0, 5)) {
-        const r = await deps.db.query(
+        await deps.db.query(
           `INSERT INTO hubspot_writeback (tenant_id, profile_id, portal_id, contact_id, values_hash, properties, pending)
-           VALUES ($1, $2, $3, $4, $5, $6, true)
-           ON CONFLICT (tenant_id, profile_id, portal_id, contact_id) DO UPDATE
-             SET values_hash = EXCLUDED.values_hash, properties = EXCLUDED.properties, pending = true, updated_at = now()
-             WHERE hubspot_writeback.values_hash <> EXCLUDED.values_hash`,
-          [tenantId, profileId, install.portalId, contactId, hash, JSON.stringify(props)],
+           VALUES ($1, $2, $3, $4, '', '{}'::jsonb, true)
+           ON CONFLICT (tenant_id, profile_id, portal_id, contact_id) DO UPDATE SET pending = true, updated_at = now()`,
+          [tenantId, profileId, install.portalId, contactId],
         );
-        if (r.rowCount > 0) changed = true;
       }
-      if (changed) {
-        const bucket = Math.floor(Date.now() / BATCH_WINDOW_MS);
-        await deps.work.enqueue({
-          tenantId,
-          kind: HUBSPOT_WRITEBACK_JOB,
-          payload: { portalId: install.portalId },
-          dedupeKey: `hubspot-writeback:${install.portalId}:${bucket}`,
-          dueAt: new Date((bucket + 1) * BATCH_WINDOW_MS),
-        });
-      }
+      const bucket = Math.floor(Date.now() / BATCH_WINDOW_MS);
+      await deps.work.enqueue({
+        tenantId,
+        kind: HUBSPOT_WRITEBACK_JOB,
+        payload: { portalId: install.portalId },
+        dedupeKey: `hubspot-writeback:${install.portalId}:${bucket}`,
+        dueAt: new Date((bucket + 1) * BATCH_WINDOW_MS),
+      });
       return {};
     },
   };
 }
 
-export function writebackHandler(deps: { db: Database; logger: Logger; api: () => HubSpotApi | undefined }): JobHandler {
+interface PendingRow {
+  profile_id: string;
+  contact_id: string;
+  values_hash: string;
+  stamp: string;
+}
+
+/**
+ * The window job: builds each dirty profile's card once, and writes the contacts whose Baton values
+ * differ from the last written ones in batch updates of up to 100. A row marked dirty again while the
+ * job runs stays pending (its updated_at moved) and is picked up by the next window.
+ */
+export function writebackHandler(deps: { db: Database; logger: Logger; api: () => HubSpotApi | undefined; cards: () => CardService | undefined }): JobHandler {
   return async (job) => {
     const api = deps.api();
-    if (api === undefined) return;
+    const cards = deps.cards();
+    if (api === undefined || cards === undefined) return;
     const portalId = String(job.payload['portalId']);
     for (let round = 0; round < 20; round++) {
-      const pending = await deps.db.query<{ profile_id: string; contact_id: string; values_hash: string; properties: Record<string, string> }>(
-        `SELECT profile_id, contact_id, values_hash, properties FROM hubspot_writeback
+      const pending = await deps.db.query<PendingRow>(
+        `SELECT profile_id, contact_id, values_hash, updated_at::text AS stamp FROM hubspot_writeback
           WHERE tenant_id = $1 AND portal_id = $2 AND pending ORDER BY updated_at LIMIT 100`,
         [job.tenantId, portalId],
       );
       if (pending.rows.length === 0) return;
+      const byProfile = new Map<string, Record<string, string>>();
+      for (const row of pending.rows) {
+        if (!byProfile.has(row.profile_id)) byProfile.set(row.profile_id, batonProperties(await cards.view(job.tenantId, row.profile_id)));
+      }
       // One contact may appear for two profiles (before a merge settles): the last one wins.
       const inputs = new Map<string, Record<string, string>>();
-      for (const row of pending.rows) inputs.set(row.contact_id, row.properties);
-      try {
-        await api.batchUpdate(portalId, 'contact', [...inputs].map(([id, properties]) => ({ id, properties })));
-      } catch (err) {
-        const failure = classifyHubSpotError(err, 'Baton property write-back');
-        if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
-        if (failure.category === 'transient') throw err;
-        // Permanent or auth (contact deleted, properties missing, disconnected): drop this batch, say why.
-        deps.logger.warn({ portalId, tenantId: job.tenantId, failure }, 'HubSpot refused a Baton property write-back batch; dropped');
+      for (const row of pending.rows) {
+        const props = byProfile.get(row.profile_id) ?? {};
+        if (hashOf(props) !== row.values_hash) inputs.set(row.contact_id, props);
+      }
+      if (inputs.size > 0) {
+        try {
+          await api.batchUpdate(portalId, 'contact', [...inputs].map(([id, properties]) => ({ id, properties })));
+        } catch (err) {
+          const failure = classifyHubSpotError(err, 'Baton property write-back');
+          if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+          if (failure.category === 'transient') throw err;
+          // Permanent or auth (contact deleted, properties missing, disconnected): drop this batch, say why.
+          deps.logger.warn({ portalId, tenantId: job.tenantId, failure }, 'HubSpot refused a Baton property write-back batch; dropped');
+        }
       }
       for (const row of pending.rows) {
+        const props = byProfile.get(row.profile_id) ?? {};
         await deps.db.query(
-          `UPDATE hubspot_writeback SET pending = false, written_at = now() WHERE tenant_id = $1 AND profile_id = $2 AND portal_id = $3 AND contact_id = $4 AND values_hash = $5`,
-          [job.tenantId, row.profile_id, portalId, row.contact_id, row.values_hash],
+          `UPDATE hubspot_writeback SET pending = false, values_hash = $6, properties = $7, written_at = now()
+            WHERE tenant_id = $1 AND profile_id = $2 AND portal_id = $3 AND contact_id = $4 AND updated_at::text = $5`,
+          [job.tenantId, row.profile_id, portalId, row.contact_id, row.stamp, hashOf(props), JSON.stringify(props)],
         );
       }
     }
