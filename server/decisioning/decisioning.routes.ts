@@ -146,7 +146,11 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
   });
 
   router.get('/profiles/:profileId/card', async (req, res) => {
-    res.json(await cards.view(tenantOf(res), param(req, 'profileId')));
+    const profileId = param(req, 'profileId');
+    const card = await cards.view(tenantOf(res), profileId);
+    // The CRM cards show an empty card for a record Baton has not seen; by profile id, unknown is a 404.
+    if (card.profileId === null) throw new HttpError(404, 'not_found', `no profile ${profileId} in your tenant`);
+    res.json(card);
   });
 
   router.post('/cards/actions', async (req, res) => {
