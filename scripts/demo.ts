@@ -16,7 +16,7 @@ import { BatonApi } from './demo/api';
 import { ArgsError, parseArgs } from './demo/args';
 import { installDemoTenant } from './demo/install';
 import { Population } from './demo/population';
-import { choosePort, startSandboxes, type Sandboxes } from './demo/sandboxes';
+import { choosePort, restoreSalesforceOrg, salesforceOrgMemory, startSandboxes, type Sandboxes } from './demo/sandboxes';
 import { DemoStateFile } from './demo/state';
 import { collectSummary, formatSummary, writeStatus } from './demo/summary';
 
@@ -57,6 +57,7 @@ async function main(): Promise<number> {
   let population: Population | undefined;
   let stopping: Promise<void> | undefined;
   let summaryTimer: NodeJS.Timeout | undefined;
+  let rememberOrg = (): void => undefined;
 
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
       out(`Stopping (${reason}): population, service, sandboxes…`);
       await population?.stop().catch(() => undefined);
       await runtime?.shutdown(reason).catch((err: unknown) => out(`service shutdown: ${String(err)}`));
+      rememberOrg();
       await sandboxes?.close().catch(() => undefined);
       out('Stopped. Run the same command again to resume this data.');
     })();
@@ -85,6 +87,12 @@ async function main(): Promise<number> {
   try {
     const c = store.state.credentials;
     sandboxes = await startSandboxes(c);
+    const sandboxesNow = sandboxes;
+    if (restoreSalesforceOrg(sandboxes.salesforce, store.state.salesforceOrg)) out('  ✓ Salesforce sandbox org restored (tokens and change-event position)');
+    rememberOrg = () => {
+      store.state.salesforceOrg = salesforceOrgMemory(sandboxesNow.salesforce);
+      store.save();
+    };
     const envPort = Number(process.env['PORT'] ?? 3000);
     const port = await choosePort(Number.isInteger(envPort) ? envPort : 3000);
     if (envPort > 0 && port !== envPort) out(`Port ${envPort} is taken; using ${port}.`);
@@ -112,6 +120,7 @@ async function main(): Promise<number> {
     const base = new BatonApi(`http://127.0.0.1:${port}`);
 
     const installed = await installDemoTenant(base, sandboxes, store);
+    rememberOrg();
     for (const step of installed.steps) out(`  ✓ ${step}`);
     const api = base.withKey(installed.apiKey);
     const consoleUrl = `${publicUrl}/console`;
@@ -148,6 +157,7 @@ async function main(): Promise<number> {
       try {
         const summary = await collectSummary(runtime.db, api, installed.tenantId, consoleUrl, population?.stats ?? null);
         writeStatus(args.dataDir, summary);
+        rememberOrg(); // Salesforce rotates refresh tokens: keep the latest ones
         const line = formatSummary(summary);
         if (tty) process.stdout.write(`\r\x1b[K${line.slice(0, Math.max(40, (process.stdout.columns ?? 200) - 1))}`);
         else if (Date.now() - printedAt >= 10_000) {

@@ -2,8 +2,10 @@
  * Installs the demo tenant through the flows a real admin uses: Salesforce OAuth with PKCE (which
  * creates the tenant and shows its API key once), HubSpot OAuth through an install link bound to that
  * tenant, Zendesk / Twilio / WhatsApp connections through the connections API, the action catalog,
- * the policies and the sample playbooks. On a resumed run only what is missing is created; the CRM
- * consents are given again because the sandboxes start empty and forget the tokens they issued.
+ * the policies and the sample playbooks. On a resumed run only what is missing is created. The
+ * Salesforce sandbox gets its issued tokens back from the demo state (scripts/demo/sandboxes.ts), so
+ * the org stays connected; the HubSpot sandbox cannot (its tokens are private to it), so HubSpot is
+ * consented again through an install link bound to the same tenant.
  */
 import type { BatonApi } from './api';
 import { DEMO_CATALOG, DEMO_MARKER, DEMO_POLICIES, demoPlaybooks } from './catalog';
@@ -119,6 +121,14 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
   if (api !== undefined && (await api.call('GET', '/actions')).status === 401) {
     throw new Error(`the API key in ${store.file} is no longer accepted by the data in this directory; remove ${store.file} and the directory to start over`);
   }
+  if (api !== undefined) {
+    const sfConnections = (await api.ok<{ connections: { orgId: string; status: string }[] }>('GET', '/salesforce/connection')).connections;
+    const active = sfConnections.find((x) => x.status === 'active');
+    if (active !== undefined && store.state.salesforceOrg !== undefined) {
+      steps.push(`Salesforce org ${active.orgId} still connected`);
+      return finish(api, sandboxes, store, steps);
+    }
+  }
   const sf = await installSalesforce(base, api);
   if (api === undefined) {
     if (typeof sf['apiKey'] !== 'string' || typeof sf['tenantId'] !== 'string') {
@@ -133,6 +143,11 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
     if (sf['tenantId'] !== state.tenantId) throw new Error(`Salesforce answered for tenant ${String(sf['tenantId'])}, expected ${state.tenantId ?? '?'}`);
     steps.push(`Salesforce org ${String(sf['orgId'])} re-authorised`);
   }
+  return finish(api, sandboxes, store, steps);
+}
+
+async function finish(api: BatonApi, sandboxes: Sandboxes, store: DemoStateFile, steps: string[]): Promise<InstallReport> {
+  const { state } = store;
   const hs = await installHubSpot(api, sandboxes, state.credentials.hubspot.portalId);
   if (hs['tenantId'] !== state.tenantId) throw new Error(`HubSpot answered for tenant ${String(hs['tenantId'])}, expected ${state.tenantId ?? '?'}`);
   steps.push(`HubSpot portal ${String(hs['portalId'])} connected`);

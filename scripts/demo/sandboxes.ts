@@ -67,3 +67,34 @@ export async function choosePort(preferred: number): Promise<number> {
     });
   });
 }
+
+interface SalesforceOrgMemory {
+  families: [string, { id: string; current: string; revoked: boolean; rotations: number }][];
+  refreshIndex: [string, string][];
+  accessTokens: [string, { family: string; valid: boolean }][];
+  nextReplay: number;
+}
+
+/** What the Salesforce sandbox must remember across demo runs: issued tokens and the replay id counter. */
+export function salesforceOrgMemory(sandbox: SalesforceSandbox): SalesforceOrgMemory {
+  const s = sandbox.state;
+  return {
+    families: [...s.families.entries()].map(([k, v]) => [k, { ...v }]),
+    refreshIndex: [...s.refreshIndex.entries()],
+    accessTokens: [...s.accessTokens.entries()].map(([k, v]) => [k, { ...v }]),
+    nextReplay: s.latestReplayId() + 1,
+  };
+}
+
+/** Restores `salesforceOrgMemory` into a fresh sandbox (the org "was there all along"). */
+export function restoreSalesforceOrg(sandbox: SalesforceSandbox, saved: unknown): boolean {
+  const m = saved as Partial<SalesforceOrgMemory> | undefined;
+  if (m === undefined || !Array.isArray(m.families) || !Array.isArray(m.refreshIndex) || !Array.isArray(m.accessTokens) || typeof m.nextReplay !== 'number') return false;
+  const s = sandbox.state;
+  for (const [k, v] of m.families) s.families.set(k, { ...v });
+  for (const [k, v] of m.refreshIndex) s.refreshIndex.set(k, v);
+  for (const [k, v] of m.accessTokens) s.accessTokens.set(k, { ...v });
+  // The replay counter is private to the sandbox state; continuing it keeps Baton's stored replay id meaningful.
+  (s as unknown as { nextReplay: number }).nextReplay = Math.max(m.nextReplay, s.latestReplayId() + 1);
+  return true;
+}

@@ -24,6 +24,8 @@ const stateSchema = z.object({
   credentials: credentialsSchema,
   connections: z.object({ zendesk: z.string().optional(), twilio: z.string().optional(), whatsapp: z.string().optional() }).default({}),
   runs: z.number().int().default(0),
+  /** The Salesforce sandbox's OAuth token families and change-event position, so Baton's stored tokens and replay id stay valid. */
+  salesforceOrg: z.unknown().optional(),
 });
 export type DemoState = z.infer<typeof stateSchema>;
 

@@ -30,7 +30,8 @@ export async function collectSummary(db: Database, api: BatonApi, tenantId: stri
       [tenantId],
     ),
     db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM runs WHERE tenant_id = $1 GROUP BY status', [tenantId]),
-    api.call<{ overall?: NonNullable<Summary['lift']> }>('GET', '/lift'),
+    // A busy service may answer slowly; the summary then shows the rest without lift.
+    api.call<{ overall?: NonNullable<Summary['lift']> }>('GET', '/lift').catch(() => ({ status: 0, body: {} as { overall?: NonNullable<Summary['lift']> } })),
   ]);
   const bySource: Record<string, number> = {};
   for (const r of events.rows) bySource[r.source] = num(r.n);

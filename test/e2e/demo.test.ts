@@ -12,15 +12,18 @@ import { spawnTs, type Child } from '../support/child';
 import { waitFor } from '../support/services';
 
 // Starting the service (TypeScript through tsx, PGlite, migrations) can take a while on a busy machine.
-jest.setTimeout(360_000);
+jest.setTimeout(600_000);
 
-const PEOPLE = 50;
+const PEOPLE = 20;
 const SEED = 11;
 
 interface Status {
   decisions: { total: number };
   population: { hubspotRecordWrites: number; accepted: number } | null;
 }
+
+const t0 = Date.now();
+const progress = (what: string): void => console.log(`demo e2e +${Math.round((Date.now() - t0) / 1000)} s: ${what}`);
 
 describe('npm run demo', () => {
   let dir: string;
@@ -51,6 +54,7 @@ describe('npm run demo', () => {
       const r = await fetch(`${base}/api/v1${p}`, { headers: { authorization: `Bearer ${apiKey}` } });
       return { status: r.status, body: (await r.json()) as T };
     };
+    progress('started and installed');
     const consolePage = await fetch(consoleUrl);
     expect([200, 503]).toContain(consolePage.status); // 503 names the build step when dist/console is missing
 
@@ -61,6 +65,7 @@ describe('npm run demo', () => {
       return ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp'].every((s) => stored(s) > 0);
     }, 'events from HubSpot, Salesforce, Zendesk, Twilio and WhatsApp', 120_000, 1_000);
 
+    progress('events from every vendor');
     // Decisions on the people's profiles, found by their email like the console's search does.
     const people = buildPopulation(PEOPLE, SEED);
     await waitFor(async () => {
@@ -74,8 +79,10 @@ describe('npm run demo', () => {
       return false;
     }, 'a decision on some profile', 120_000, 2_000);
 
+    progress('a decision');
     await waitFor(async () => ((await call<{ runs: unknown[] }>('/runs?limit=5')).body.runs.length > 0 ? true : undefined), 'a run', 120_000, 1_000);
 
+    progress('a run');
     // What the HubSpot sandbox received from Baton (record writes, not the install's property setup).
     const status = await waitFor(async () => {
       const s = JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status;
@@ -83,17 +90,19 @@ describe('npm run demo', () => {
     }, 'a HubSpot write from Baton', 120_000, 1_000);
     expect(status.decisions.total).toBeGreaterThan(0);
 
+    progress('a HubSpot write');
     first.proc.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.lines).toContain('Stopped. Run the same command again to resume this data.');
 
+    progress('stopped on SIGINT');
     // A second run on the same data: same tenant, nothing installed twice; it stops by itself.
     const second = start(5);
     expect((await second.waitForLine(/resuming tenant (ten_\S+)\)/, 180_000))[1]).toBe(tenantId);
     expect((await second.waitForLine(/^Tenant: (ten_\S+)$/, 180_000))[1]).toBe(tenantId);
     expect((await second.waitForLine(/^API key: (bk_\S+)$/))[1]).toBe(apiKey);
     expect(await second.exited).toBe(0);
-    expect(second.lines.filter((l) => /created by the Salesforce install|action catalog loaded|playbook .* published| connected$/.test(l) && !/re-authorised|HubSpot portal/.test(l))).toEqual([]);
+    expect(second.lines.filter((l) => /created by the Salesforce install|action catalog loaded|playbook .* published|✓ (zendesk|twilio|whatsapp) connected$/.test(l))).toEqual([]);
     expect(second.lines.some((l) => /zendesk connection reused/.test(l))).toBe(true);
   });
 });
