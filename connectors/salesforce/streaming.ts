@@ -6,7 +6,7 @@ import type { CdcEntity } from './version';
 /** The parts of a Faye client and subscription Baton uses (faye ships no types). */
 interface FayeSubscription {
   callback(fn: () => void): void;
-  errback(fn: (err: { message?: string } | string) => void): void;
+  errback(fn: (err: { code?: number | null; message?: string } | string) => void): void;
   cancel(): void;
 }
 interface FayeClient {
@@ -23,7 +23,42 @@ export interface ChangeStreamHandlers {
   onFailure(reason: string, cause?: unknown): void;
 }
 
-const EXPIRED_REPLAY = /^400::.*replayId/i;
+/** Salesforce refuses an expired replay id with `400::The replayId {n} you provided was invalid...` (Faye splits code and message). */
+const EXPIRED_REPLAY = /replayId .*(invalid|not valid)/i;
+
+interface BayeuxMessage {
+  channel?: string;
+  ext?: Record<string, unknown>;
+  data?: { event?: { replayId?: number } };
+}
+
+/**
+ * The replay extension for several channels on one client. jsforce's StreamingExtension.Replay handles
+ * one channel, and several instances overwrite each other's `ext.replay` map on /meta/subscribe (only
+ * the last channel would resume), so this one keeps channel → replay id for all of them.
+ */
+export class MultiChannelReplay {
+  private readonly replay: Map<string, number>;
+
+  constructor(initial: ReadonlyMap<string, number>) {
+    this.replay = new Map(initial);
+  }
+
+  set(channel: string, replayId: number): void {
+    this.replay.set(channel, replayId);
+  }
+
+  incoming(message: BayeuxMessage, callback: (m: BayeuxMessage) => void): void {
+    const id = message.data?.event?.replayId;
+    if (message.channel !== undefined && typeof id === 'number' && this.replay.has(message.channel)) this.replay.set(message.channel, id);
+    callback(message);
+  }
+
+  outgoing(message: BayeuxMessage, callback: (m: BayeuxMessage) => void): void {
+    if (message.channel === '/meta/subscribe') message.ext = { ...(message.ext ?? {}), replay: Object.fromEntries(this.replay) };
+    callback(message);
+  }
+}
 
 /**
  * Change Data Capture over the Streaming API (CometD, through jsforce's Faye client) for one org: one
@@ -42,17 +77,17 @@ export class ChangeStream {
   /** Subscribes every entity; resolves with the entities whose subscription succeeded. */
   async start(): Promise<CdcEntity[]> {
     const entities = [...this.positions.keys()];
-    const replays = new Map(entities.map((e) => [e, new StreamingExtension.Replay(channelOf(e), this.positions.get(e) ?? -1)]));
+    const replay = new MultiChannelReplay(new Map(entities.map((e) => [channelOf(e), this.positions.get(e) ?? -1])));
     const auth = new StreamingExtension.AuthFailure((message: unknown) => {
       const reason = (message as { ext?: { sfdc?: { failureReason?: string } }; error?: string }).ext?.sfdc?.failureReason ?? (message as { error?: string }).error ?? 'authentication failed';
       this.handlers.onFailure(`streaming authentication failed: ${reason}`);
     });
-    this.client = this.sf.conn.streaming.createClient([auth, ...replays.values()]) as unknown as FayeClient;
-    const results = await Promise.all(entities.map((entity) => this.subscribe(entity, replays.get(entity))));
+    this.client = this.sf.conn.streaming.createClient([auth, replay]) as unknown as FayeClient;
+    const results = await Promise.all(entities.map((entity) => this.subscribe(entity, replay)));
     return entities.filter((_e, i) => results[i] === true);
   }
 
-  private subscribe(entity: CdcEntity, replay: InstanceType<typeof StreamingExtension.Replay> | undefined): Promise<boolean> {
+  private subscribe(entity: CdcEntity, replay: MultiChannelReplay): Promise<boolean> {
     const client = this.client;
     if (client === undefined) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
@@ -60,10 +95,10 @@ export class ChangeStream {
       this.subscriptions.push(sub);
       sub.callback(() => resolve(true));
       sub.errback((err) => {
-        const text = typeof err === 'string' ? err : err.message ?? String(err);
+        const text = typeof err === 'string' ? err : `${err.code ?? ''}::${err.message ?? ''}`;
         if (EXPIRED_REPLAY.test(text)) {
           // Resubscribe for new events first, then fill the gap by query.
-          replay?.setReplay('-1');
+          replay.set(channelOf(entity), -1);
           this.chain = this.chain.then(() => this.handlers.onReplayExpired(entity));
           this.subscribe(entity, replay).then(resolve, () => resolve(false));
           return;

@@ -131,12 +131,13 @@ export class StreamManager {
     return new Map(r.rows.map((row) => [row.channel, { replayId: row.replay_id === null ? null : Number(row.replay_id), lastEventAt: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString() }]));
   }
 
-  private async savePosition(i: Installation, entity: CdcEntity, replayId: number | null, lastEventAt: string | null): Promise<void> {
+  /** `replayId` undefined keeps the stored one (a resync running beside the live stream must not erase it). */
+  private async savePosition(i: Installation, entity: CdcEntity, replayId: number | null | undefined, lastEventAt: string | null): Promise<void> {
     await this.o.db.query(
       `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, replay_id, last_event_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET replay_id = EXCLUDED.replay_id,
+       ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET replay_id = CASE WHEN $6 THEN salesforce_stream_positions.replay_id ELSE EXCLUDED.replay_id END,
          last_event_at = greatest(salesforce_stream_positions.last_event_at, EXCLUDED.last_event_at), updated_at = now()`,
-      [i.tenantId, i.connectionId, channelOf(entity), replayId, lastEventAt],
+      [i.tenantId, i.connectionId, channelOf(entity), replayId ?? null, lastEventAt, replayId === undefined],
     );
   }
 
@@ -156,7 +157,7 @@ export class StreamManager {
       onEvent: async (entity, message) => this.onEvent(i, entity, message),
       onReplayExpired: async (entity) => {
         this.o.logger.warn({ orgId: i.orgId, entity }, 'stored CDC replay id expired (past 72 h retention): re-synchronising by query');
-        await this.resync(i, entity, stored.get(channelOf(entity))?.lastEventAt ?? i.installedAt);
+        await this.resync(i, entity, stored.get(channelOf(entity))?.lastEventAt ?? i.installedAt, true);
       },
       onFailure: (reason, cause) => {
         this.o.logger.warn({ orgId: i.orgId, reason, err: cause }, 'Salesforce change stream stopped');
@@ -165,7 +166,7 @@ export class StreamManager {
     });
     const subscribed = await stream.start();
     this.running.set(i.connectionId, { installation: i, stream, subscribed });
-    for (const entity of resync) await this.resync(i, entity, stored.get(channelOf(entity))?.lastEventAt ?? i.installedAt);
+    for (const entity of resync) await this.resync(i, entity, stored.get(channelOf(entity))?.lastEventAt ?? i.installedAt, false);
     this.o.logger.info({ orgId: i.orgId, entities: subscribed }, 'following Salesforce change events');
   }
 
@@ -177,7 +178,7 @@ export class StreamManager {
   }
 
   /** Re-reads records modified since `since` and stores them as events; then the position is "new events only". */
-  private async resync(i: Installation, entity: CdcEntity, since: string): Promise<void> {
+  private async resync(i: Installation, entity: CdcEntity, since: string, expired: boolean): Promise<void> {
     const client = await this.o.installations.client(i);
     const fields = RESYNC_FIELDS[entity];
     const rows = await client.query<Record<string, unknown> & { Id: string; SystemModstamp: string }>(
@@ -186,7 +187,7 @@ export class StreamManager {
     const events = rows.map((row) => canonicalOf({ orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
     for (let k = 0; k < events.length; k += 100) await this.o.ingest(i.tenantId, events.slice(k, k + 100));
     const last = rows.at(-1)?.SystemModstamp;
-    await this.savePosition(i, entity, null, last === undefined ? null : new Date(last).toISOString());
+    await this.savePosition(i, entity, expired ? null : undefined, last === undefined ? null : new Date(last).toISOString());
   }
 
   /** After a failure: renew the token (auth failure; a revoked org ends disconnected) and restart from the stored position. */

@@ -73,7 +73,7 @@ export const sfEnv = (sb: SalesforceSandbox): Record<string, string> => ({
 export async function startOnSchema(schema: string, sb: SalesforceSandbox, modules: ModuleFactory[]): Promise<Runtime> {
   const config = parseConfig({
     PORT: '0',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['SF_LOG'] ?? 'silent',
     BATON_ENCRYPTION_KEY: TEST_KEY,
     BATON_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'baton-sf-')),
     DATABASE_URL: TEST_DATABASE_URL,

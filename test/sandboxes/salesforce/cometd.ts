@@ -48,7 +48,6 @@ export class CometdEndpoint {
     const messages: Message[] = Array.isArray(req.body) ? (req.body as Message[]) : [req.body as Message];
     const out: unknown[] = [];
     for (const m of messages) out.push(...(await this.one(m, token)));
-    if (process.env['SF_SANDBOX_DEBUG'] === '1') console.log(Date.now() % 100000, JSON.stringify(messages).slice(0, 150), '=>', JSON.stringify(out).slice(0, 200));
     res.json(out);
   };
 
