@@ -19,7 +19,7 @@ describe('messaging → decisioning (embedded, all modules)', () => {
     svc = await startTestService('embedded', { modules });
     whatsapp = await startWhatsAppSandbox();
     zendesk = await startZendeskSandbox();
-  });
+  }, 180_000); // starting the service and migrating on a loaded machine
   afterAll(async () => {
     await svc?.stop();
     await whatsapp?.close();

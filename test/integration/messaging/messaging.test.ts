@@ -45,7 +45,7 @@ for (const { mode, needs } of modes) {
         subject: { identifiers: [{ type: 'hubspotContactId', value: '501', scope: 'portal1' }, { type: 'email', value: 'jane.doe@northwind.io' }, { type: 'phone', value: '+1 (415) 555-0134' }], traits: { firstName: 'Jane', lastName: 'Doe' } },
       });
       crmProfile = crm.json['profileId'] as string;
-    });
+    }, 180_000); // starting the service and migrating on a loaded machine
     afterAll(async () => {
       await svc?.stop();
       await Promise.all([zendesk?.close(), twilio?.close(), whatsapp?.close()]);
