@@ -231,10 +231,7 @@ describe('Salesforce end to end (embedded service, sandbox org, real jsforce)', 
       sb.state.expireAccessTokens();
       values.set(profileId, { stage });
       sb.state.update('Contact', c.Id, { Title: stage }, null);
-      await waitFor(async () => sb.state.find(c.Id)?.record['baton__Baton_Stage__c'] === stage, `stage ${stage} written after a refresh`).catch(async (err: unknown) => {
-        console.log(JSON.stringify((await svc.runtime.db.query(`SELECT kind, status, attempts, last_error FROM outbox WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 8`, [tenantId])).rows), JSON.stringify((await events()).slice(-3)));
-        throw err;
-      });
+      await waitFor(async () => sb.state.find(c.Id)?.record['baton__Baton_Stage__c'] === stage, `stage ${stage} written after a refresh`);
     }
     const live = [...sb.state.families.values()].filter((f) => !f.revoked);
     expect(live.some((f) => f.rotations >= 2)).toBe(true);
