@@ -72,6 +72,16 @@ async function main(): Promise<number> {
     })();
     return stopping;
   };
+  /** Stops and exits 0; if the service has not finished stopping after 30 s, says so and exits anyway. */
+  const stopWithin = async (reason: string): Promise<void> => {
+    const late = setTimeout(() => {
+      out(`The service did not finish stopping within 30 s (see ${logFile}); exiting anyway.`);
+      process.exit(0);
+    }, 30_000);
+    await stop(reason);
+    clearTimeout(late);
+    process.exit(0);
+  };
   let signals = 0;
   const onSignal = (signal: string) => () => {
     signals++;
@@ -79,7 +89,7 @@ async function main(): Promise<number> {
       out('Second interrupt: exiting without waiting.');
       process.exit(130);
     }
-    void stop(signal).then(() => process.exit(0));
+    void stopWithin(signal);
   };
   process.on('SIGINT', onSignal('SIGINT'));
   process.on('SIGTERM', onSignal('SIGTERM'));
@@ -88,7 +98,8 @@ async function main(): Promise<number> {
     const c = store.state.credentials;
     sandboxes = await startSandboxes(c);
     const sandboxesNow = sandboxes;
-    if (restoreSalesforceOrg(sandboxes.salesforce, store.state.salesforceOrg)) out('  ✓ Salesforce sandbox org restored (tokens and change-event position)');
+    const restored = restoreSalesforceOrg(sandboxes.salesforce, store.state.salesforceOrg);
+    if (restored) out('  ✓ Salesforce sandbox org restored (tokens and change-event position)');
     rememberOrg = () => {
       store.state.salesforceOrg = salesforceOrgMemory(sandboxesNow.salesforce);
       store.save();
@@ -145,8 +156,9 @@ async function main(): Promise<number> {
       speed: args.speed,
       log: (message) => logger.warn({ demo: true }, message),
     });
-    // Change events published before Baton subscribes are not replayed to it: let the stream start first.
-    if (!(await subscribed(sandboxes, 60_000))) out('  (Baton has not subscribed to Salesforce change events yet; Salesforce records created meanwhile reach it only as later changes)');
+    // On a first install Baton subscribes for new change events only: let the stream start before the
+    // records are created. A resumed org replays from Baton's stored position, so nothing is missed.
+    if (!restored && !(await subscribed(sandboxes, 60_000))) out('  (Baton has not subscribed to Salesforce change events yet; Salesforce records created meanwhile reach it only as later changes)');
     await population.seed();
     population.start();
 
@@ -168,7 +180,7 @@ async function main(): Promise<number> {
         logger.warn({ err }, 'demo summary failed');
       }
       if (args.durationSeconds !== undefined && Date.now() - startedAt >= args.durationSeconds * 1000) {
-        void stop(`--duration ${args.durationSeconds}`).then(() => process.exit(0));
+        void stopWithin(`--duration ${args.durationSeconds}`);
         return;
       }
       if (stopping === undefined) summaryTimer = setTimeout(() => void refresh(), tty ? 2_000 : 2_000);
