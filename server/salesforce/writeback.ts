@@ -5,7 +5,7 @@
  * writes them (one sObject Collections call for all of the profile's records) and remembers them.
  * The write carries `client=Baton`, so its change event is recognised as an echo and skipped.
  */
-import { ApiBudgetError, batonFieldValues, describeError, type BatonValues } from '../../connectors/salesforce';
+import { ApiBudgetError, batonFieldValues, classifyCode, describeError, type BatonValues } from '../../connectors/salesforce';
 import { CARD_SERVICE, type CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
@@ -88,6 +88,7 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
       }
       throw err;
     }
+    let retry: string | undefined;
     for (const [i, r] of results.entries()) {
       const record = stale[i];
       if (record === undefined) continue;
@@ -97,7 +98,10 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
       }
       const code = r.errors[0]?.statusCode ?? r.errors[0]?.errorCode ?? 'UNKNOWN';
       if (code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'NOT_FOUND') await unlinkRecord(deps.db, job.tenantId, install.orgId, record.recordId);
+      else if (classifyCode(code) !== 'permanent') retry = code;
       else deps.logger.warn({ tenantId: job.tenantId, recordId: record.recordId, code, message: r.errors[0]?.message }, 'Salesforce refused a Baton field write-back');
     }
+    // Records locked or briefly unavailable: the job runs again (the written ones are skipped as unchanged).
+    if (retry !== undefined) throw new RetryLaterError(`Salesforce could not update every record yet (${retry})`, 5_000);
   };
 }
