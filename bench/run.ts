@@ -4,13 +4,15 @@
  * `{ name, value, unit, baseline?, ratio? }` on stdout).
  */
 import { decisioningBench } from './decisioning.bench';
+import { hubspotBench } from './hubspot.bench';
 import { identityBench } from './identity.bench';
 import { ingestBench } from './ingest.bench';
 import { orchestrationBench } from './orchestration.bench';
+import { pipelineBench } from './pipeline.bench';
 import { signalsBench } from './signals.bench';
 import type { BenchFigure, BenchSuite } from './types';
 
-const SUITES: readonly BenchSuite[] = [ingestBench, signalsBench, identityBench, decisioningBench, orchestrationBench];
+const SUITES: readonly BenchSuite[] = [ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, orchestrationBench];
 
 interface Args {
   json: boolean;

@@ -26,7 +26,8 @@ for (const { mode, needs } of modes) {
         },
       };
       const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-shutdown-'));
-      const svc = await startTestService(mode, { stages: [slow], inMemory: false }, { BATON_DATA_DIR: dataDir, BATON_SHUTDOWN_TIMEOUT_MS: '20000' });
+      // The foundation only: no capability modules, so the slow stage is the only work in flight.
+      const svc = await startTestService(mode, { modules: [], stages: [slow], inMemory: false }, { BATON_DATA_DIR: dataDir, BATON_SHUTDOWN_TIMEOUT_MS: '20000' });
       const schema = svc.schema;
       const { apiKey, tenantId } = await createTenant(svc.runtime.db, 'Shutdown');
       const res = await fetch(`${svc.url}/api/v1/events`, {
@@ -61,6 +62,6 @@ for (const { mode, needs } of modes) {
         await db.close();
         await svc.stop(); // drops the test schema and queue
       }
-    }, 60_000);
+    }, 120_000);
   });
 }
