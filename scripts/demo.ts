@@ -96,8 +96,16 @@ async function main(): Promise<number> {
 
   try {
     const c = store.state.credentials;
-    sandboxes = await startSandboxes(c);
+    sandboxes = await startSandboxes(c, { salesforcePort: store.state.salesforcePort });
     const sandboxesNow = sandboxes;
+    const sfPort = Number(new URL(sandboxes.salesforce.url).port);
+    if (store.state.salesforcePort !== undefined && store.state.salesforcePort !== sfPort) {
+      // Baton's stored instance URL names the old port: consent again so it learns the new one.
+      delete store.state.salesforceOrg;
+      out(`  (Salesforce sandbox port ${store.state.salesforcePort} is taken; the org is authorised again on ${sfPort})`);
+    }
+    store.state.salesforcePort = sfPort;
+    store.save();
     const restored = restoreSalesforceOrg(sandboxes.salesforce, store.state.salesforceOrg);
     if (restored) out('  ✓ Salesforce sandbox org restored (tokens and change-event position)');
     rememberOrg = () => {

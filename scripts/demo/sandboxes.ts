@@ -20,7 +20,7 @@ export interface Sandboxes {
   close(): Promise<void>;
 }
 
-export async function startSandboxes(c: Credentials): Promise<Sandboxes> {
+export async function startSandboxes(c: Credentials, options: { salesforcePort?: number | undefined } = {}): Promise<Sandboxes> {
   const started: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(s: T): T => {
     started.push(s);
@@ -29,7 +29,8 @@ export async function startSandboxes(c: Credentials): Promise<Sandboxes> {
   try {
     const hubspot = track(await startHubSpotSandbox({ clientId: c.hubspot.clientId, clientSecret: c.hubspot.clientSecret }));
     hubspot.state.nextInstallPortal = c.hubspot.portalId;
-    const salesforce = track(await startSalesforceSandbox({ clientId: c.salesforce.clientId, clientSecret: c.salesforce.clientSecret, orgId: c.salesforce.orgId }));
+    const sfPort = options.salesforcePort !== undefined && (await portIsFree(options.salesforcePort)) ? options.salesforcePort : 0;
+    const salesforce = track(await startSalesforceSandbox({ port: sfPort, clientId: c.salesforce.clientId, clientSecret: c.salesforce.clientSecret, orgId: c.salesforce.orgId }));
     const zendesk = track(await startZendeskSandbox({ email: c.zendesk.email, token: c.zendesk.token }));
     const twilio = track(await startTwilioSandbox({ accountSid: c.twilio.accountSid, authToken: c.twilio.authToken }));
     const whatsapp = track(await startWhatsAppSandbox({ phoneNumberId: c.whatsapp.phoneNumberId, accessToken: c.whatsapp.accessToken, appSecret: c.whatsapp.appSecret }));

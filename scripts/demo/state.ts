@@ -26,6 +26,8 @@ const stateSchema = z.object({
   runs: z.number().int().default(0),
   /** The Salesforce sandbox's OAuth token families and change-event position, so Baton's stored tokens and replay id stay valid. */
   salesforceOrg: z.unknown().optional(),
+  /** Baton stores the org's instance URL (the sandbox's address): the sandbox comes back on the same port. */
+  salesforcePort: z.number().int().optional(),
 });
 export type DemoState = z.infer<typeof stateSchema>;
 
