@@ -36,6 +36,15 @@ const PRIORITIES: ReadonlySet<string> = new Set(['low', 'normal', 'high', 'urgen
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : null);
 const lower = (v: unknown): string | null => str(v)?.toLowerCase() ?? null;
 
+/**
+ * A property of the event, also when the event is one CRM property change carried as
+ * `propertyName`/`propertyValue` (HubSpot property-change webhooks).
+ */
+function prop(e: EventFacts, name: string): unknown {
+  if (e.properties[name] !== undefined) return e.properties[name];
+  return e.properties['propertyName'] === name ? e.properties['propertyValue'] : undefined;
+}
+
 /** Threats of legal action; the high-risk policy sends these to a person. */
 const LEGAL = /\b(lawyer|attorney|solicitor|lawsuit|sue|suing|legal action|take (you|this) to court|small claims|regulator|ombudsman|class action)\b/i;
 export const mentionsLegalThreat = (text: string): boolean => LEGAL.test(text);
@@ -65,7 +74,8 @@ function ticketOf(e: EventFacts): EventMeaning['ticket'] {
 
 function dealOf(e: EventFacts): JourneyEvent | null {
   if (!/^(deal|opportunity)\./.test(e.type)) return null;
-  const stage = lower(e.properties['stage']) ?? lower(e.properties['dealstage']) ?? lower(e.properties['stageName']);
+  // `recordStage`: Salesforce Opportunity StageName as the Salesforce connector normalises it.
+  const stage = lower(prop(e, 'stage')) ?? lower(prop(e, 'dealstage')) ?? lower(prop(e, 'stageName')) ?? lower(prop(e, 'recordStage'));
   if (stage === null) return null;
   const won = e.properties['isWon'] === true || stage === 'closedwon' || stage === 'closed won';
   const closed = won || e.properties['isClosed'] === true || stage === 'closedlost' || stage === 'closed lost';
@@ -96,7 +106,7 @@ function outcomeOf(e: EventFacts, signals: Signals | null, deal: JourneyEvent | 
 
 export function interpretEvent(e: EventFacts, signals: Signals | null): EventMeaning {
   const journey: JourneyEvent[] = [];
-  const lifecycle = lower(e.properties['lifecycleStage']) ?? lower(e.properties['lifecyclestage']) ?? lower(e.traits['lifecycleStage']) ?? lower(e.traits['lifecyclestage']);
+  const lifecycle = lower(prop(e, 'lifecycleStage')) ?? lower(prop(e, 'lifecyclestage')) ?? lower(e.traits['lifecycleStage']) ?? lower(e.traits['lifecyclestage']);
   if (lifecycle !== null) journey.push({ kind: 'crm_lifecycle', at: e.at, value: lifecycle });
   const deal = dealOf(e);
   if (deal !== null) journey.push(deal);

@@ -19,6 +19,17 @@ describe('interpretEvent', () => {
     expect(interpretEvent(facts(type, { properties: props }), null).outcome).toBe(outcome);
   });
 
+  it('reads CRM property changes carried as propertyName/propertyValue, and Salesforce record stages', () => {
+    const hubspot = interpretEvent(facts('contact.property_changed', { properties: { propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead' } }), null);
+    expect(hubspot.journey).toContainEqual({ kind: 'crm_lifecycle', at, value: 'salesqualifiedlead' });
+    const other = interpretEvent(facts('contact.property_changed', { properties: { propertyName: 'phone', propertyValue: '+33612345678' } }), null);
+    expect(other.journey.some((j) => j.kind === 'crm_lifecycle')).toBe(false);
+    const deal = interpretEvent(facts('deal.property_changed', { properties: { propertyName: 'dealstage', propertyValue: 'closedwon' } }), null);
+    expect(deal.outcome).toBe('deal_stage_advanced');
+    const opportunity = interpretEvent(facts('opportunity.updated', { properties: { recordStage: 'Closed Won' } }), null);
+    expect(opportunity.journey).toContainEqual({ kind: 'deal_stage', at, stage: 'closed won', isClosed: true, isWon: true });
+  });
+
   it('reads deal stages: advancing is positive, closed lost is not', () => {
     const won = interpretEvent(facts('deal.stage_changed', { properties: { stage: 'closedwon' } }), null);
     expect(won.outcome).toBe('deal_stage_advanced');
