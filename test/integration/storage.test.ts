@@ -7,6 +7,8 @@ import { createTenant, tenantForApiKey } from '../../server/tenants/tenants.repo
 import { TEST_DATABASE_URL, backends, describeWith, openTestPostgres, uniqueName, type TestDb } from '../support/services';
 
 const TENANT_OWNED = ['api_keys', 'connections', 'events', 'outbox'];
+/** OAuth `state` rows exist before a tenant may (a marketplace install creates it at the callback): keyed by the random state, tenant_id nullable. */
+const PRE_TENANT = new Set(['hubspot_oauth_states', 'salesforce_oauth_states']);
 
 for (const backend of backends) {
   describeWith(backend.needs, `storage on ${backend.name}`, () => {
@@ -40,6 +42,20 @@ for (const backend of backends) {
       );
       const firstKeyColumn = Object.fromEntries(r.rows.map((row) => [row.table_name, row.column_name]));
       for (const table of TENANT_OWNED) expect([table, firstKeyColumn[table]]).toEqual([table, 'tenant_id']);
+      // Every table any capability added with a tenant_id column is keyed by it too.
+      const withTenant = await db.query<{ table_name: string }>(
+        `SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+          WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'`,
+      );
+      expect(withTenant.rows.length).toBeGreaterThan(TENANT_OWNED.length);
+      const unkeyed = withTenant.rows.map((row) => row.table_name).filter((table) => !PRE_TENANT.has(table) && firstKeyColumn[table] !== 'tenant_id');
+      expect(unkeyed).toEqual([]);
+    });
+
+    it('lists migrations in strictly increasing version order', () => {
+      const versions = migrations.map((m) => m.version);
+      expect(versions).toEqual([...versions].sort((x, y) => x - y));
+      expect(new Set(versions).size).toBe(versions.length);
     });
 
     it('stores API keys hashed and finds the tenant by key', async () => {

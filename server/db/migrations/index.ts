@@ -1,10 +1,10 @@
 import * as m001 from './001_foundation';
 import * as m002 from './002_runs';
 import * as m003 from './003_identity';
+import * as m004 from './004_decisioning';
+import * as m005 from './005_hubspot';
 import * as m006 from './006_salesforce';
 import * as m007 from './007_messaging';
-import * as m005 from './005_hubspot';
-import * as m004 from './004_decisioning';
 import * as m009 from './009_identity_extra';
 
 export interface Migration {
@@ -15,15 +15,15 @@ export interface Migration {
 
 /**
  * Append only: never edit a migration that has shipped; add a new one.
- * Numbers reserved while capabilities land: 002 runs/playbooks, 003 identity, 004 decisioning.
+ * Listed in version order (a test checks it); 008 was reserved and never used.
  */
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'foundation', sql: m001.sql },
   { version: 2, name: 'runs', sql: m002.sql },
   { version: 3, name: 'identity', sql: m003.sql },
+  { version: 4, name: 'decisioning', sql: m004.sql },
+  { version: 5, name: 'hubspot', sql: m005.sql },
   { version: 6, name: 'salesforce', sql: m006.sql },
   { version: 7, name: 'messaging', sql: m007.sql },
-  { version: 5, name: 'hubspot', sql: m005.sql },
-  { version: 4, name: 'decisioning', sql: m004.sql },
   { version: 9, name: 'identity_extra', sql: m009.sql },
 ];
