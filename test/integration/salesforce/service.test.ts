@@ -3,7 +3,11 @@ import { ACK_XML } from '../../../connectors/salesforce';
 import { outboundMessageXml, startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { startTestService, type TestService } from '../../support/runtime';
 import { apiClient, type ApiClient } from '../../support/runs-helpers';
-import { waitFor } from '../../support/services';
+import { waitFor as waitForWithin } from '../../support/services';
+
+/** Waits up to 60 s: the change stream polls and refreshes tokens on its own schedule, slower on a loaded CI machine. */
+jest.setTimeout(180_000);
+const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> => waitForWithin(probe, what, timeoutMs);
 import { installOrg, sfEnv, sfModules, signedFetch, type StubValues } from './helpers';
 
 interface EventRow {
