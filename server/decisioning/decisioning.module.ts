@@ -17,6 +17,7 @@ import { DecisioningDecider } from './decider.adapter';
 import { decisioningRoutes } from './decisioning.routes';
 import { DecisioningFacade } from './decisioning.service';
 import { eraseDecisioningData } from './erasure';
+import { OUTCOME_SERVICE } from './outcome.service';
 import { decisioningStage } from './pipeline.stage';
 import { decisioningSections, runsSection } from './profile-sections';
 
@@ -57,6 +58,14 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
     const cards = new DecisioningCardService({ db: ctx.db, facade, runs: () => ctx.services.get(RUNS_SERVICE), identity });
     ctx.services.provide(DECIDER, new DecisioningDecider(ctx.db, facade));
     ctx.services.provide(CARD_SERVICE, cards);
+    ctx.services.provide(OUTCOME_SERVICE, {
+      async record(tenantId, decisionId, outcome, value) {
+        const result = await facade.recordOutcome(tenantId, decisionId, outcome, value);
+        return result.ok
+          ? { ok: true, decisionId, outcome: result.settlement.outcome, learned: result.settlement.posteriorUpdate !== null }
+          : { ok: false, decisionId, reason: result.reason };
+      },
+    });
     const sections = ctx.services.get(PROFILE_SECTIONS);
     for (const section of decisioningSections(facade)) sections?.add(section);
 
