@@ -87,9 +87,9 @@ export class InMemoryDecisionStore implements DecisionStore {
     entry.settlement = settlement;
     return true;
   }
-  async openFor(profileId: string, at: number): Promise<DecisionRecord[]> {
+  async openFor(profileIds: readonly string[], at: number): Promise<DecisionRecord[]> {
     return [...this.records.values()]
-      .filter((e) => e.settlement === null && e.record.profileId === profileId && e.record.decidedAt <= at && at <= e.record.attributionEndsAt)
+      .filter((e) => e.settlement === null && profileIds.includes(e.record.profileId) && e.record.decidedAt <= at && at <= e.record.attributionEndsAt)
       .map((e) => e.record);
   }
   async expired(now: number, limit: number): Promise<DecisionRecord[]> {

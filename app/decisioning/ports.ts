@@ -42,8 +42,11 @@ export interface DecisionStore {
    * (must be atomic: a conditional update in SQL).
    */
   settle(settlement: Settlement): Promise<boolean>;
-  /** Unsettled decisions of a profile whose attribution window contains `at`. */
-  openFor(profileId: string, at: number): Promise<DecisionRecord[]>;
+  /**
+   * Unsettled decisions of a person whose attribution window contains `at`. `profileIds` are every
+   * id the person has had (the live one and the ids merged into it): decisions made before a merge count.
+   */
+  openFor(profileIds: readonly string[], at: number): Promise<DecisionRecord[]>;
   /** Unsettled decisions whose attribution window ended before `now`, oldest first. */
   expired(now: number, limit: number): Promise<DecisionRecord[]>;
   /** Settled decisions aggregated for lift. */

@@ -69,11 +69,15 @@ export class DecisioningService {
     return this.commit(result.settlement);
   }
 
-  /** An ingested event (reply, meeting booked, unsubscribe...) settles the decision it is attributed to, if any. */
-  async recordOutcomeEvent(profileId: string, eventType: string, at: number): Promise<SettleResult | null> {
+  /**
+   * An ingested event (reply, meeting booked, unsubscribe...) settles the decision it is attributed
+   * to, if any. `profileIds`: the person's live id and every id merged into it.
+   */
+  async recordOutcomeEvent(profileIds: string | readonly string[], eventType: string, at: number): Promise<SettleResult | null> {
     const outcome = outcomeForEvent(eventType);
     if (outcome === null) return null;
-    const decision = attributeEvent(await this.ports.decisions.openFor(profileId, at), at);
+    const ids = typeof profileIds === 'string' ? [profileIds] : profileIds;
+    const decision = attributeEvent(await this.ports.decisions.openFor(ids, at), at);
     if (decision === null) return null;
     const result = settleDecision(decision, outcome, at);
     if (!result.ok) return result;

@@ -172,9 +172,13 @@ export class DecisioningFacade {
     return this.db.transaction((tx) => this.service(tx, tenantId).recordOutcome(decisionId, outcome, value));
   }
 
-  /** An outcome-type event (reply, meeting booked…) settles the decision it is attributed to; q is the pipeline's transaction. */
+  /**
+   * An outcome-type event (reply, meeting booked…) settles the decision it is attributed to, also a
+   * decision made on a profile id that has since been merged into this one; q is the pipeline's transaction.
+   */
   async recordOutcomeEvent(q: Queryable, tenantId: string, profileId: string, outcomeType: string, at: number): Promise<boolean> {
-    const result = await this.service(q, tenantId).recordOutcomeEvent(profileId, outcomeType, at);
+    const aliases = await profileAliases(q, tenantId, profileId);
+    const result = await this.service(q, tenantId).recordOutcomeEvent(aliases, outcomeType, at);
     return result?.ok === true;
   }
 

@@ -93,13 +93,30 @@ function consentOf(e: EventFacts, channel: Channel | null): EventMeaning['consen
   return null;
 }
 
-/** The outcome an event stands for, if any (see OUTCOME_EVENTS). */
+/**
+ * The customer's satisfaction rating on a ticket: `properties.satisfaction` as 'good' / 'bad', or as
+ * Zendesk's `{ score }` object. Anything else ('offered', 'unoffered', missing) is null: not rated.
+ */
+export function satisfactionOf(e: Pick<EventFacts, 'properties'>): 'good' | 'bad' | null {
+  const raw = e.properties['satisfaction'];
+  const score = lower(typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['score'] : raw);
+  return score === 'good' || score === 'bad' ? score : null;
+}
+
+/**
+ * The outcome an event stands for, if any (see OUTCOME_EVENTS). A solved ticket counts by its
+ * satisfaction: 'good' is positive, 'bad' negative, and a solved ticket nobody rated is neutral (no
+ * outcome: the decision stays open for a later signal or runs out of its window as no response).
+ */
 function outcomeOf(e: EventFacts, signals: Signals | null, deal: JourneyEvent | null, ticket: EventMeaning['ticket'], consent: EventMeaning['consent']): string | null {
   if (consent?.status === 'opted_out') return 'unsubscribe';
   if (signals?.intent === 'unsubscribe' && signals.intentConfidence >= 0.5) return 'unsubscribe';
   if (/(^|\.)meeting(s)?\.(booked|scheduled)$|^meeting_booked$/.test(e.type)) return 'meeting_booked';
   if (deal?.kind === 'deal_stage' && !(deal.isClosed === true && deal.isWon !== true)) return 'deal_stage_advanced';
-  if (ticket?.status === 'solved') return 'ticket_solved';
+  if (ticket?.status === 'solved') {
+    const satisfaction = satisfactionOf(e);
+    return satisfaction === 'good' ? 'ticket_solved' : satisfaction === 'bad' ? 'ticket_solved_unsatisfied' : null;
+  }
   if (REPLY_TYPES.test(e.type) || INBOUND_TYPES.test(e.type)) return 'reply';
   return null;
 }
@@ -112,10 +129,10 @@ export function interpretEvent(e: EventFacts, signals: Signals | null): EventMea
   if (deal !== null) journey.push(deal);
   const ticket = ticketOf(e);
   if (ticket !== null) {
-    const satisfaction = lower(e.properties['satisfaction']);
+    const satisfaction = satisfactionOf(e);
     journey.push({
       kind: 'ticket', at: e.at, status: ticket.status === 'open' ? 'opened' : 'solved', priority: ticket.priority,
-      ...(satisfaction === 'good' || satisfaction === 'bad' ? { satisfaction } : {}),
+      ...(satisfaction === null ? {} : { satisfaction }),
     });
   }
   const milestone = e.type === 'subscription.cancelled' ? 'subscription_cancelled' : e.type === 'subscription.renewed' ? 'subscription_renewed' : e.type === 'onboarding.completed' ? 'onboarding_completed' : null;

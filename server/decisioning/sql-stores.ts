@@ -131,14 +131,14 @@ export class SqlDecisionStore implements DecisionStore {
     return r.rowCount === 1;
   }
 
-  async openFor(profileId: string, at: number): Promise<DecisionRecord[]> {
+  async openFor(profileIds: readonly string[], at: number): Promise<DecisionRecord[]> {
     const r = await this.q.query<{ record: DecisionRecord }>(
       `SELECT d.record FROM decisions d
-        WHERE d.tenant_id = $1 AND d.profile_id = $2 AND d.decided_at <= $3 AND d.attribution_ends_at >= $3
+        WHERE d.tenant_id = $1 AND d.profile_id = ANY($2::text[]) AND d.decided_at <= $3 AND d.attribution_ends_at >= $3
           AND (d.action_id IS NOT NULL OR d.holdout)
           AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)
         ORDER BY d.decided_at DESC LIMIT 50`,
-      [this.tenantId, profileId, iso(at)],
+      [this.tenantId, [...profileIds], iso(at)],
     );
     return r.rows.map((row) => row.record);
   }

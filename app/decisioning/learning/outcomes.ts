@@ -15,7 +15,10 @@ export const OUTCOME_EVENTS: Readonly<Record<string, Outcome>> = {
   reply: 'positive',
   meeting_booked: 'positive',
   deal_stage_advanced: 'positive',
+  /** Solved with a 'good' satisfaction rating (an unrated solved ticket is no outcome). */
   ticket_solved: 'positive',
+  /** Solved, but the customer rated it 'bad'. */
+  ticket_solved_unsatisfied: 'negative',
   card_accept: 'positive',
   unsubscribe: 'negative',
   card_dismiss: 'negative',

@@ -1,5 +1,6 @@
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from '../../../server/decisioning/event-interpretation';
 import type { Signals } from '../../../app/signals';
+import { outcomeForEvent } from '../../../app/decisioning/learning/outcomes';
 
 const at = Date.parse('2026-11-23T10:00:00Z');
 const facts = (type: string, extra: Partial<EventFacts> = {}): EventFacts => ({ type, source: 'api', at, text: null, properties: {}, traits: {}, ...extra });
@@ -10,13 +11,30 @@ describe('interpretEvent', () => {
     ['email.replied', 'reply'],
     ['message.received', 'reply'],
     ['meeting.booked', 'meeting_booked'],
-    ['ticket.solved', 'ticket_solved'],
+    ['ticket.solved', null],
     ['contact.unsubscribed', 'unsubscribe'],
     ['contact.updated', null],
     ['email.opened', null],
   ])('%s → outcome %s', (type, outcome) => {
     const props = type.startsWith('ticket.') ? { ticketId: 'T1' } : {};
     expect(interpretEvent(facts(type, { properties: props }), null).outcome).toBe(outcome);
+  });
+
+  it.each([
+    [{ satisfaction: 'good' }, 'ticket_solved', 'positive'],
+    [{ satisfaction: 'Good' }, 'ticket_solved', 'positive'],
+    [{ satisfaction: { score: 'good' } }, 'ticket_solved', 'positive'],
+    [{ satisfaction: 'bad' }, 'ticket_solved_unsatisfied', 'negative'],
+    [{ satisfaction: { score: 'bad' } }, 'ticket_solved_unsatisfied', 'negative'],
+    [{ satisfaction: 'offered' }, null, null],
+    [{}, null, null],
+  ])('a solved ticket with %j counts as %s (%s)', (extra, outcome, polarity) => {
+    const meaning = interpretEvent(facts('ticket.solved', { properties: { ticketId: 'T1', ...extra } }), null);
+    expect(meaning.outcome).toBe(outcome);
+    expect(meaning.outcome === null ? null : outcomeForEvent(meaning.outcome)).toBe(polarity);
+    // Rated or not, the ticket is solved (suppression lifts) and the event is worth deciding again.
+    expect(meaning.ticket?.status).toBe('solved');
+    expect(meaning.relevant).toBe(true);
   });
 
   it('reads CRM property changes carried as propertyName/propertyValue, and Salesforce record stages', () => {
