@@ -56,6 +56,33 @@ export default class BatonCard extends LightningElement {
     get hasMatches() {
         return this.card && this.card.possibleMatches && this.card.possibleMatches.length > 0;
     }
+    get matchRows() {
+        return (this.card.possibleMatches || []).map((m) => ({
+            matchId: m.matchId,
+            label: `${m.displayName || m.otherProfileId}: ${Math.round(m.probability * 100)}% likely the same person`,
+        }));
+    }
+    get hasIdentities() {
+        return this.card && this.card.identities && this.card.identities.length > 0;
+    }
+    get identityRows() {
+        return this.card.identities.map((i) => ({
+            key: `${i.type}:${i.scope || ''}:${i.value}`,
+            label: `${humanize(i.type)}: ${i.value}${i.scope ? ` (${i.scope})` : ''}`,
+            source: i.source,
+        }));
+    }
+    get hasSignals() {
+        return this.card && this.card.signals && this.card.signals.length > 0;
+    }
+    get signalRows() {
+        return this.card.signals.map((s) => {
+            const parts = [`${s.source} · ${humanize(s.type)}`];
+            if (s.intent) parts.push(`intent ${humanize(s.intent)}${s.intentConfidence === null || s.intentConfidence === undefined ? '' : ` (${Math.round(s.intentConfidence * 100)}%)`}`);
+            if (s.sentimentLabel) parts.push(`${s.sentimentLabel} sentiment`);
+            return { eventId: s.eventId, summary: parts.join(' — '), urgent: s.urgency === 'high', excerpt: s.excerpt };
+        });
+    }
 
     async send(action) {
         this.busy = true;
@@ -100,6 +127,11 @@ export default class BatonCard extends LightningElement {
     rejectMatch(event) {
         return this.send({ type: 'reject_match', profileId: this.card.profileId, matchId: event.target.dataset.matchId });
     }
+}
+
+function humanize(code) {
+    const text = String(code).replace(/[._]/g, ' ');
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function messageOf(e) {

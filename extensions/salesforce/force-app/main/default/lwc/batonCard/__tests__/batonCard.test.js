@@ -1,0 +1,224 @@
+/* global jest, describe, it, expect, afterEach, document */
+import { createElement } from 'lwc';
+import BatonCard from 'c/batonCard';
+import getCard from '@salesforce/apex/BatonCardController.getCard';
+import act from '@salesforce/apex/BatonCardController.act';
+
+jest.mock('@salesforce/apex/BatonCardController.getCard', () => ({ default: jest.fn() }), { virtual: true });
+jest.mock('@salesforce/apex/BatonCardController.act', () => ({ default: jest.fn() }), { virtual: true });
+
+const RECORD_ID = '0035g00000AbCdEAAF';
+const NOW = '2026-11-30T10:00:00.000Z';
+
+/** A card as the backend's app/cards/card-view.ts contract builds it. */
+function fullCard(overrides = {}) {
+    return {
+        profileId: 'prf_1',
+        displayName: 'Ada Lovelace',
+        journey: { stage: 'engaged', enteredAt: NOW, timeInStageMs: 0, history: [] },
+        hotness: { score: 61.6, trend: 'rising', updatedAt: NOW },
+        nextBestAction: {
+            decisionId: 'dec_1',
+            action: { id: 'call', label: 'Call Ada', channel: 'task' },
+            score: 0.4,
+            propensity: 0.3,
+            reasons: [
+                { code: 'score.propensity', text: 'Likely to answer a call this week' },
+                { code: 'signal.intent', text: 'Asked for a demo yesterday' },
+            ],
+            requiresApproval: false,
+            status: 'proposed',
+            decidedAt: NOW,
+        },
+        runs: [
+            { runId: 'run_failed', playbookId: 'p1', playbookName: 'New lead nurture', playbookVersion: 1, status: 'failed', startedAt: NOW, updatedAt: NOW, canRetry: true, steps: [] },
+            { runId: 'run_ok', playbookId: 'p2', playbookName: 'Renewal', playbookVersion: 1, status: 'running', startedAt: NOW, updatedAt: NOW, canRetry: false, steps: [] },
+        ],
+        identities: [
+            { type: 'email', value: 'ada@example.com', source: 'salesforce', linkedAt: NOW },
+            { type: 'salesforce_contact_id', value: RECORD_ID, scope: '00D5e000000KQ2eEAG', source: 'salesforce', linkedAt: NOW },
+        ],
+        possibleMatches: [{ matchId: 'mt_1', otherProfileId: 'prf_2', displayName: 'A. Lovelace', probability: 0.83, reasons: ['same phone'] }],
+        signals: [
+            { eventId: 'evt_1', source: 'zendesk', type: 'ticket.created', occurredAt: NOW, excerpt: 'Can we see a demo?', intent: 'demo_request', intentConfidence: 0.91, sentiment: 0.4, sentimentLabel: 'positive', urgency: 'high' },
+            { eventId: 'evt_2', source: 'salesforce', type: 'contact.updated', occurredAt: NOW, excerpt: null, intent: null, intentConfidence: null, sentiment: null, sentimentLabel: null, urgency: null },
+        ],
+        generatedAt: NOW,
+        ...overrides,
+    };
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function mount(recordId = RECORD_ID) {
+    const element = createElement('c-baton-card', { is: BatonCard });
+    element.recordId = recordId;
+    document.body.appendChild(element);
+    await flush();
+    return element;
+}
+
+const $ = (element, selector) => element.shadowRoot.querySelector(selector);
+const $$ = (element, selector) => [...element.shadowRoot.querySelectorAll(selector)];
+const button = (element, label) => $$(element, 'lightning-button').find((b) => b.label === label);
+const sentAction = (call = act.mock.calls.at(-1)) => ({ recordId: call[0].recordId, action: JSON.parse(call[0].actionJson) });
+const text = (element) => element.shadowRoot.textContent.replace(/\s+/g, ' ');
+
+afterEach(() => {
+    while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
+    jest.clearAllMocks();
+});
+
+describe('c-baton-card', () => {
+    it('shows a spinner while the card loads, then the card', async () => {
+        let answer;
+        getCard.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+        const element = createElement('c-baton-card', { is: BatonCard });
+        element.recordId = RECORD_ID;
+        document.body.appendChild(element);
+        await Promise.resolve();
+        expect($(element, 'lightning-spinner')).not.toBeNull();
+        expect($(element, 'lightning-spinner').alternativeText).toBe('Loading Baton');
+        expect(getCard).toHaveBeenCalledWith({ recordId: RECORD_ID });
+        answer({ recordId: RECORD_ID, card: fullCard() });
+        await flush();
+        expect($(element, 'lightning-spinner')).toBeNull();
+        expect(text(element)).toContain('Call Ada');
+        await expect(element).toBeAccessible();
+    });
+
+    it('says Baton has not seen the record when the card has no profile', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ profileId: null, nextBestAction: null, runs: [], identities: [], possibleMatches: [], signals: [] }) });
+        const element = await mount();
+        expect(text(element)).toContain('Baton has not seen this record yet');
+        expect($$(element, 'lightning-button')).toHaveLength(0);
+        await expect(element).toBeAccessible();
+    });
+
+    it('shows the controller error in an alert, and a refresh clears it', async () => {
+        getCard.mockRejectedValueOnce({ body: { message: 'Baton is not connected to this org yet' } });
+        const element = await mount();
+        const alert = $(element, '[role="alert"]');
+        expect(alert).not.toBeNull();
+        expect(alert.textContent).toContain('Baton is not connected to this org yet');
+        await expect(element).toBeAccessible();
+        getCard.mockResolvedValueOnce({ recordId: RECORD_ID, card: fullCard() });
+        $(element, 'lightning-button-icon').dispatchEvent(new CustomEvent('click'));
+        await flush();
+        expect($(element, '[role="alert"]')).toBeNull();
+        expect(getCard).toHaveBeenCalledTimes(2);
+    });
+
+    it('falls back to a generic message when the error carries none', async () => {
+        getCard.mockRejectedValueOnce({});
+        const element = await mount();
+        expect($(element, '[role="alert"]').textContent).toContain('Baton could not be reached');
+    });
+
+    it('renders stage, hotness and the next best action with every reason', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        const element = await mount();
+        expect($(element, 'lightning-badge').label).toBe('engaged');
+        expect(text(element)).toContain('62 (rising)');
+        const nba = $(element, 'section[aria-label="Next best action"]');
+        expect(nba.textContent).toContain('Call Ada');
+        expect(nba.textContent).toContain('proposed');
+        expect([...nba.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Likely to answer a call this week', 'Asked for a demo yesterday']);
+        await expect(element).toBeAccessible();
+    });
+
+    it.each([
+        ['Accept', { type: 'accept', profileId: 'prf_1', decisionId: 'dec_1' }],
+        ['Snooze 24 h', { type: 'snooze', profileId: 'prf_1', decisionId: 'dec_1', hours: 24 }],
+        ['Dismiss', { type: 'dismiss', profileId: 'prf_1', decisionId: 'dec_1' }],
+    ])('"%s" sends its action through the controller and shows the refreshed card', async (label, expected) => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        act.mockResolvedValue({ message: `${label} done`, card: fullCard({ nextBestAction: { ...fullCard().nextBestAction, status: 'accepted' } }) });
+        const element = await mount();
+        button(element, label).dispatchEvent(new CustomEvent('click'));
+        await flush();
+        expect(act).toHaveBeenCalledTimes(1);
+        expect(sentAction()).toEqual({ recordId: RECORD_ID, action: expected });
+        expect($(element, '[role="status"]').textContent).toBe(`${label} done`);
+        expect($(element, 'section[aria-label="Next best action"]').textContent).toContain('accepted');
+    });
+
+    it('sends an edited draft with "Approve and send"', async () => {
+        const nba = { ...fullCard().nextBestAction, requiresApproval: true, draft: { subject: 'Your demo', body: 'Hi Ada' } };
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ nextBestAction: nba }) });
+        act.mockResolvedValue({ message: 'Sent', card: fullCard() });
+        const element = await mount();
+        const textarea = $(element, 'lightning-textarea');
+        expect(textarea.value).toBe('Hi Ada');
+        textarea.dispatchEvent(new CustomEvent('change', { detail: { value: 'Hi Ada, Thursday works' } }));
+        button(element, 'Approve and send').dispatchEvent(new CustomEvent('click'));
+        await flush();
+        expect(sentAction().action).toEqual({ type: 'approve_draft', profileId: 'prf_1', decisionId: 'dec_1', draft: { subject: 'Your demo', body: 'Hi Ada, Thursday works' } });
+        await expect(element).toBeAccessible();
+    });
+
+    it('lists runs and retries only the failed one', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        act.mockResolvedValue({ message: 'Retrying', card: fullCard() });
+        const element = await mount();
+        const runs = $$(element, 'ul.runs > li');
+        expect(runs.map((li) => li.textContent.replace(/\s+/g, ' ').trim())).toEqual(['New lead nurture — failed', 'Renewal — running']);
+        const retries = $$(element, 'lightning-button').filter((b) => b.label === 'Retry');
+        expect(retries).toHaveLength(1);
+        retries[0].dispatchEvent(new CustomEvent('click'));
+        await flush();
+        expect(sentAction()).toEqual({ recordId: RECORD_ID, action: { type: 'retry_step', profileId: 'prf_1', runId: 'run_failed' } });
+    });
+
+    it('lists linked identities and confirms or rejects a possible match', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        act.mockResolvedValue({ message: 'Noted', card: fullCard() });
+        const element = await mount();
+        expect($$(element, 'ul.identities > li').map((li) => li.textContent.replace(/\s+/g, ' ').trim())).toEqual([
+            'Email: ada@example.com (salesforce)',
+            `Salesforce contact id: ${RECORD_ID} (00D5e000000KQ2eEAG) (salesforce)`,
+        ]);
+        expect($(element, 'ul.matches').textContent).toContain('A. Lovelace: 83% likely the same person');
+        button(element, 'Same person').dispatchEvent(new CustomEvent('click'));
+        await flush();
+        expect(sentAction().action).toEqual({ type: 'confirm_match', profileId: 'prf_1', matchId: 'mt_1' });
+        button(element, 'Not the same').dispatchEvent(new CustomEvent('click'));
+        await flush();
+        expect(sentAction().action).toEqual({ type: 'reject_match', profileId: 'prf_1', matchId: 'mt_1' });
+        expect(act).toHaveBeenCalledTimes(2);
+        await expect(element).toBeAccessible();
+    });
+
+    it('shows the latest signals with intent, sentiment, urgency and excerpt', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        const element = await mount();
+        const signals = $$(element, 'ul.signals > li');
+        expect(signals).toHaveLength(2);
+        expect(signals[0].textContent).toContain('zendesk · Ticket created — intent Demo request (91%) — positive sentiment');
+        expect(signals[0].querySelector('lightning-badge').label).toBe('Urgent');
+        expect(signals[0].querySelector('p').textContent).toBe('Can we see a demo?');
+        expect(signals[1].textContent.trim()).toBe('salesforce · Contact updated');
+        expect(signals[1].querySelector('lightning-badge')).toBeNull();
+    });
+
+    it('disables the buttons while an action is in flight and shows a failed action as an error', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        let fail;
+        act.mockReturnValue(new Promise((_resolve, reject) => (fail = reject)));
+        const element = await mount();
+        button(element, 'Accept').dispatchEvent(new CustomEvent('click'));
+        await Promise.resolve();
+        expect(button(element, 'Dismiss').disabled).toBe(true);
+        fail({ body: { message: 'this card is out of date' } });
+        await flush();
+        expect(button(element, 'Dismiss')).toBeUndefined();
+        expect($(element, '[role="alert"]').textContent).toContain('this card is out of date');
+    });
+
+    it('the accessibility matcher does fail on a real violation (control)', async () => {
+        const broken = document.createElement('div');
+        broken.innerHTML = '<button></button><img src="x.png">';
+        document.body.appendChild(broken);
+        await expect(expect(broken).toBeAccessible()).rejects.toThrow(/button-name|image-alt/);
+    });
+});
