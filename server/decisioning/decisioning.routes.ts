@@ -6,7 +6,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { cardActionRequestSchema } from '../../app/cards/card-view';
-import { parseCatalog, parseDecisioningConfig } from '../../app/decisioning';
+import { LIFT_BUCKETS, parseCatalog, parseDecisioningConfig } from '../../app/decisioning';
 import { identifierSchema } from '../../app/events/canonical-event';
 import { isValidTimeZone } from '../../app/orchestration';
 import type { CardService } from '../cards/card.service';
@@ -16,6 +16,7 @@ import { HttpError, validationError } from '../http/errors';
 import { toRaw, type IdentityService } from '../identity/identity.service';
 import { currentProfileId } from '../identity/profiles.repository';
 import type { DecisioningFacade } from './decisioning.service';
+import { liftOverTime, SeriesTooLongError } from './lift.repository';
 import { loadCatalog, loadConfig, loadPolicyInput, saveCatalog, savePolicies } from './settings.repository';
 import { decisionDetail, decisionResponse } from './views';
 
@@ -36,6 +37,7 @@ const liftQuery = z.strictObject({
     .number()
     .refine((c) => [0.8, 0.9, 0.95, 0.99].includes(c), 'must be one of 0.8, 0.9, 0.95, 0.99')
     .default(0.95),
+  bucket: z.enum([...LIFT_BUCKETS, 'auto'] as const, { error: `must be one of ${LIFT_BUCKETS.join(', ')} or auto` }).default('auto'),
 });
 
 function issuesError(code: string, what: string, issues: { path: string; message: string }[]): HttpError {
@@ -142,7 +144,12 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
   router.get('/lift', async (req, res) => {
     const parsed = liftQuery.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error, 'query');
-    res.json(await facade.lift(tenantOf(res), parsed.data.confidence));
+    try {
+      res.json(await liftOverTime(db, tenantOf(res), parsed.data.bucket, parsed.data.confidence));
+    } catch (err) {
+      if (err instanceof SeriesTooLongError) throw new HttpError(400, 'series_too_long', err.message);
+      throw err;
+    }
   });
 
   router.get('/profiles/:profileId/card', async (req, res) => {

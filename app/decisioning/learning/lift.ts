@@ -98,3 +98,90 @@ export function liftReport(rows: readonly LiftRow[], confidenceLevel = 0.95): Li
     perAction: actionIds.map((actionId) => ({ actionId, ...relativeLift(sum('treated', actionId), sum('holdout', actionId), confidenceLevel) })),
   };
 }
+
+// ---- lift over time ------------------------------------------------------------------------------
+
+/**
+ * Buckets of the lift series, in UTC. A point is cumulative: the lift over every outcome settled
+ * before the end of its bucket, i.e. "lift as it stood at the end of that day". That is what a
+ * marketer reading "lift over time" expects: the estimate and its interval narrowing as evidence
+ * builds up, the last point equal to the overall figure. Per-bucket lift would jump around on the
+ * few observations a single day holds.
+ */
+export const LIFT_BUCKETS = ['minute', 'hour', 'day', 'week'] as const;
+export type LiftBucket = (typeof LIFT_BUCKETS)[number];
+
+const BUCKET_MS: Readonly<Record<Exclude<LiftBucket, 'week'>, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+const DAY_MS = 86_400_000;
+/** Most points a chosen (`auto`) bucket aims for across the observed span. */
+export const AUTO_MAX_POINTS = 60;
+
+/** Start (epoch ms, UTC) of the bucket holding `at`; weeks start on Monday (ISO 8601, like PostgreSQL's date_trunc). */
+export function bucketStart(at: number, bucket: LiftBucket): number {
+  if (bucket !== 'week') return Math.floor(at / BUCKET_MS[bucket]) * BUCKET_MS[bucket];
+  const day = Math.floor(at / DAY_MS) * DAY_MS;
+  const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
+  return day - weekday * DAY_MS;
+}
+
+/** How many buckets the span from `first` to `last` touches. */
+export function bucketsBetween(first: number, last: number, bucket: LiftBucket): number {
+  const width = bucket === 'week' ? 7 * DAY_MS : BUCKET_MS[bucket];
+  return Math.round((bucketStart(last, bucket) - bucketStart(first, bucket)) / width) + 1;
+}
+
+/** The smallest bucket that draws the span from `first` to `last` in at most AUTO_MAX_POINTS points. */
+export function chooseBucket(first: number, last: number): LiftBucket {
+  const span = Math.max(0, last - first);
+  for (const bucket of ['minute', 'hour', 'day'] as const) if (span / BUCKET_MS[bucket] < AUTO_MAX_POINTS) return bucket;
+  return 'week';
+}
+
+/** Lift rows of one bucket: `at` is the bucket start (epoch ms). */
+export interface TimedLiftRow extends LiftRow {
+  readonly at: number;
+}
+
+export interface LiftPoint extends LiftEstimate {
+  /** Start of the bucket (ISO 8601, UTC); the point counts every outcome settled before the bucket's end. */
+  readonly at: string;
+}
+
+export interface LiftReportOverTime extends LiftReport {
+  readonly bucket: LiftBucket;
+  /** Always true: points accumulate (see LIFT_BUCKETS). */
+  readonly cumulative: true;
+  readonly series: readonly LiftPoint[];
+  readonly perAction: readonly (LiftEstimate & { readonly actionId: string; readonly series: readonly LiftPoint[] })[];
+}
+
+/** Cumulative treated-vs-holdout lift at the end of each bucket that has observations (of this action, when given). */
+export function liftSeries(rows: readonly TimedLiftRow[], confidenceLevel = 0.95, actionId?: string): LiftPoint[] {
+  const mine = rows.filter((r) => actionId === undefined || r.actionId === actionId);
+  const times = [...new Set(mine.map((r) => r.at))].sort((a, b) => a - b);
+  const treated = { decisions: 0, positives: 0 };
+  const control = { decisions: 0, positives: 0 };
+  const points: LiftPoint[] = [];
+  for (const at of times) {
+    for (const row of mine) {
+      if (row.at !== at) continue;
+      const sum = row.group === 'treated' ? treated : control;
+      sum.decisions += row.decisions;
+      sum.positives += row.positives;
+    }
+    points.push({ at: new Date(at).toISOString(), ...relativeLift({ ...treated }, { ...control }, confidenceLevel) });
+  }
+  return points;
+}
+
+/** The lift report with its time series, overall and per action, from rows already in `bucket`. */
+export function liftReportOverTime(rows: readonly TimedLiftRow[], bucket: LiftBucket, confidenceLevel = 0.95): LiftReportOverTime {
+  const report = liftReport(rows, confidenceLevel);
+  return {
+    overall: report.overall,
+    perAction: report.perAction.map((a) => ({ ...a, series: liftSeries(rows, confidenceLevel, a.actionId) })),
+    bucket,
+    cumulative: true,
+    series: liftSeries(rows, confidenceLevel),
+  };
+}
