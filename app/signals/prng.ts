@@ -1,16 +1,7 @@
 /** Seeded PRNG (mulberry32) so training and splits are reproducible bit for bit. */
-export type Rng = () => number;
+import type { Random as Rng } from '../shared/prng';
 
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as mulberry32, type Random as Rng } from '../shared/prng';
 
 /** Fisher–Yates shuffle into a new array. */
 export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
