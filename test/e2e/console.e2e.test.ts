@@ -54,6 +54,7 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
   let svc: TestService;
   let browser: Browser;
   let apiKey = '';
+  let tenantId = '';
   let profileId = '';
   const missing = new Set<string>();
 
@@ -79,7 +80,7 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     if (!chromiumInstalled()) throw new Error(`${CHROMIUM} is missing; CI installs it with: apt-get install -y chromium`);
     await buildConsole();
     svc = await startTestService('embedded', { modules: [...defaultModules, flakyNotes] });
-    apiKey = (await createTenant(svc.runtime.db, 'Console e2e')).apiKey;
+    ({ apiKey, tenantId } = await createTenant(svc.runtime.db, 'Console e2e'));
     // Decisioning first (where the server has it), so the events below already get a next best action:
     // a small catalog, and no holdout so the person is not held out by chance (the settings step raises it).
     if (await probe('GET', '/actions')) {
@@ -138,6 +139,13 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       const outcome = i % 3 === 0 ? 'negative' : 'positive';
       expect((await call('POST', `/decisions/${String(decision.json['decisionId'])}/outcome`, { outcome })).status).toBe(200);
     }
+    // The API settles outcomes "now": spread them over four days so lift over time has a point per day.
+    await svc.runtime.db.query(
+      `UPDATE decision_outcomes o SET at = o.at - (r.n % 4) * interval '1 day'
+         FROM (SELECT decision_id, row_number() OVER (ORDER BY decision_id) AS n FROM decision_outcomes WHERE tenant_id = $1) r
+        WHERE o.tenant_id = $1 AND o.decision_id = r.decision_id`,
+      [tenantId],
+    );
   }
 
   it('serves the console with its own CSP and falls back to the app for deep links', async () => {
@@ -290,6 +298,21 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       expect(overall).not.toContain('(0/0)');
       expect(await page.locator('svg.recharts-surface').count()).toBeGreaterThanOrEqual(2);
       await page.getByRole('table', { name: /Lift per action/ }).waitFor();
+      // Lift over time: one cumulative point per day, drawn as dots on the treated and holdout lines, with a CI band.
+      const overTime = page.getByRole('figure', { name: 'Treated and holdout conversion rates and lift over time' });
+      await overTime.locator('.recharts-line-dot').first().waitFor();
+      expect(await overTime.locator('.recharts-line-dot').count()).toBeGreaterThanOrEqual(4);
+      expect(await overTime.locator('.recharts-area-area').count()).toBe(1);
+      expect(await page.getByText(/Cumulative: each point counts every outcome up to the end of its day/).count()).toBe(1);
+      await overTime.scrollIntoViewIfNeeded();
+      await browser.screenshot('09-lift-over-time');
+      // The same figures as a table, and one over-time chart per action with outcomes.
+      await page.getByText('Lift over time as a table').click();
+      const table = page.getByRole('table', { name: /Lift over time, treated vs holdout/ });
+      expect(await table.getByRole('row').count()).toBe(5);
+      const lastRow = await table.getByRole('row').nth(4).innerText();
+      expect(lastRow).toContain(overall.split('\t')[1]?.trim() ?? 'missing');
+      expect(await page.getByRole('figure', { name: /^Lift over time: / }).count()).toBeGreaterThanOrEqual(1);
     }
     await browser.screenshot('09-lift');
   });

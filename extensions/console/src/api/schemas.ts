@@ -148,8 +148,11 @@ const liftPointSchema = z.preprocess((v) => {
 }, liftEstimateSchema.extend({ at: instant }));
 export const liftReportSchema = z.looseObject({
   overall: liftEstimateSchema,
-  perAction: z.array(liftEstimateSchema.extend({ actionId: z.string() })),
+  perAction: z.array(liftEstimateSchema.extend({ actionId: z.string(), series: z.array(liftPointSchema).optional() })),
   series: z.array(liftPointSchema).optional(),
+  /** Width of a series point (minute, hour, day, week; UTC) and whether points accumulate. */
+  bucket: z.string().optional(),
+  cumulative: z.boolean().optional(),
 });
 
 /** The tenant's decisioning settings (app/decisioning/config.ts); only what the console shows is checked. */
@@ -193,5 +196,6 @@ export type Decision = z.infer<typeof decisionSchema>;
 export type Candidate = z.infer<typeof candidateSchema>;
 export type LiftEstimate = z.infer<typeof liftEstimateSchema>;
 export type LiftReport = z.infer<typeof liftReportSchema>;
+export type LiftPoint = NonNullable<LiftReport['series']>[number];
 export type Policies = z.infer<typeof policiesSchema>;
 export type Connection = z.infer<typeof connectionSchema>;

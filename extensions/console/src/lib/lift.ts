@@ -1,5 +1,5 @@
 /** Lift report → chart rows (pure; tested). Rates and lifts in percent, CIs as recharts error offsets. */
-import type { LiftEstimate, LiftReport } from '../api/schemas';
+import type { LiftEstimate, LiftPoint, LiftReport } from '../api/schemas';
 import { formatInstant, toDate } from './format';
 
 export interface ActionLiftRow {
@@ -45,14 +45,40 @@ export function actionRows(report: LiftReport): ActionLiftRow[] {
   }));
 }
 
-export function seriesRows(report: LiftReport): LiftPointRow[] {
-  return [...(report.series ?? [])]
+/** A point's label on the time axis, as short as its bucket allows (UTC). */
+export function pointLabel(at: string | number, bucket?: string): string {
+  const full = formatInstant(at);
+  if (full === '—') return full;
+  if (bucket === 'minute') return full.slice(11, 16);
+  if (bucket === 'hour') return full.slice(5, 16);
+  if (bucket === 'day' || bucket === 'week') return full.slice(0, 10);
+  return full.replace(' 00:00 UTC', '');
+}
+
+/** Series points → chart rows, oldest first. */
+export function pointRows(points: readonly LiftPoint[], bucket?: string): LiftPointRow[] {
+  return [...points]
     .sort((a, b) => (toDate(a.at)?.getTime() ?? 0) - (toDate(b.at)?.getTime() ?? 0))
     .map((p) => ({
-      label: formatInstant(p.at).replace(' 00:00 UTC', ''),
+      label: pointLabel(p.at, bucket),
       treatedRate: pct(p.treated.rate),
       controlRate: pct(p.control.rate),
       lift: pct(p.lift),
       liftRange: range(p.confidenceInterval),
     }));
+}
+
+export function seriesRows(report: LiftReport): LiftPointRow[] {
+  return pointRows(report.series ?? [], report.bucket);
+}
+
+/** Per action: its series as chart rows (actions the server sent no series for are left out). */
+export function actionSeries(report: LiftReport): { actionId: string; rows: LiftPointRow[] }[] {
+  return report.perAction.flatMap((a) => (a.series === undefined || a.series.length === 0 ? [] : [{ actionId: a.actionId, rows: pointRows(a.series, report.bucket) }]));
+}
+
+/** "cumulative, per day (UTC)": how to read the over-time chart. */
+export function seriesCaption(report: LiftReport): string {
+  const per = report.bucket === undefined ? 'per period' : `per ${report.bucket}`;
+  return report.cumulative === true ? `Cumulative: each point counts every outcome up to the end of its ${report.bucket ?? 'period'} (UTC).` : `One point ${per} (UTC).`;
 }

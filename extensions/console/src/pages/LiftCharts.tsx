@@ -15,11 +15,11 @@ const percentAxes = (xKey: string) => [
   <Tooltip key="tip" formatter={(v) => `${String(v)}%`} />,
 ];
 
-/** Conversion of treated vs holdout per period, and the lift with its confidence band. */
-export function LiftOverTimeChart({ rows }: { rows: readonly LiftPointRow[] }) {
+/** Conversion of treated vs holdout over time, and the lift with its confidence band. */
+export function LiftOverTimeChart({ rows, label = 'Treated and holdout conversion rates and lift over time', height = 300, caption }: { rows: readonly LiftPointRow[]; label?: string; height?: number; caption?: string }) {
   return (
-    <figure className="chart" aria-label="Treated and holdout conversion rates and lift over time">
-      <ResponsiveContainer width="100%" height={300}>
+    <figure className="chart" aria-label={label}>
+      <ResponsiveContainer width="100%" height={height}>
         <ComposedChart data={[...rows]} margin={MARGIN}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="label" />
@@ -33,7 +33,7 @@ export function LiftOverTimeChart({ rows }: { rows: readonly LiftPointRow[] }) {
           <Line yAxisId="rate" dataKey="controlRate" name="Holdout rate" stroke={CONTROL} strokeDasharray="4 4" isAnimationActive={false} />
         </ComposedChart>
       </ResponsiveContainer>
-      <figcaption className="muted">Left axis: positive-outcome rate. Right axis: relative lift with its confidence interval (shaded).</figcaption>
+      <figcaption className="muted">{caption ?? 'Left axis: positive-outcome rate. Right axis: relative lift with its confidence interval (shaded).'}</figcaption>
     </figure>
   );
 }

@@ -1,8 +1,8 @@
-import type { LiftReport } from '../api/schemas';
+import type { LiftEstimate, LiftReport } from '../api/schemas';
 import { Async, Badge, Section } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { formatInterval, formatLift, formatPercent } from '../lib/format';
-import { actionRows, seriesRows } from '../lib/lift';
+import { actionRows, actionSeries, pointLabel, seriesCaption, seriesRows } from '../lib/lift';
 import { useAsync, usePolling } from '../lib/useAsync';
 import { ActionLiftChart, LiftOverTimeChart } from './LiftCharts';
 
@@ -14,6 +14,29 @@ function Summary({ report }: { report: LiftReport }) {
       {o.significant === true ? <Badge value={(o.lift ?? 0) > 0 ? 'positive' : 'negative'} label={(o.lift ?? 0) > 0 ? 'significant gain' : 'significant loss'} /> : <Badge value="neutral" label="not significant yet" />} — treated{' '}
       {formatPercent(o.treated.rate)} of {o.treated.decisions} decisions vs holdout {formatPercent(o.control.rate)} of {o.control.decisions}.
     </p>
+  );
+}
+
+/** Treated vs holdout figures as a table: the text alternative of a chart (screen readers, copying figures). */
+function LiftTable({ caption, first, rows }: { caption: string; first: string; rows: readonly { key: string; label: string; estimate: LiftEstimate }[] }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>{caption}</caption>
+        <thead><tr><th scope="col">{first}</th><th scope="col">Treated</th><th scope="col">Holdout</th><th scope="col">Lift</th><th scope="col">Confidence interval</th></tr></thead>
+        <tbody>
+          {rows.map(({ key, label, estimate: e }) => (
+            <tr key={key}>
+              <th scope="row">{label}</th>
+              <td>{formatPercent(e.treated.rate)} <span className="muted">({e.treated.positives}/{e.treated.decisions})</span></td>
+              <td>{formatPercent(e.control.rate)} <span className="muted">({e.control.positives}/{e.control.decisions})</span></td>
+              <td>{formatLift(e.lift)}</td>
+              <td>{formatInterval(e.confidenceInterval)}{e.significant === true ? ' *' : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -29,33 +52,42 @@ export function LiftPage() {
         {(report) => {
           const rows = actionRows(report);
           const series = seriesRows(report);
+          const perActionSeries = actionSeries(report);
           return (
             <>
               <Summary report={report} />
               <Section title="Over time">
                 {report.series === undefined ? (
                   <p className="muted">This server reports lift so far, without a time series; the chart appears when the lift endpoint returns one.</p>
-                ) : series.length === 0 ? <p className="muted">No periods with decisions yet.</p> : <LiftOverTimeChart rows={series} />}
+                ) : series.length === 0 ? (
+                  <p className="muted">No outcomes yet: the chart starts with the first settled decision.</p>
+                ) : (
+                  <>
+                    <p className="muted">{seriesCaption(report)}</p>
+                    <LiftOverTimeChart rows={series} />
+                    <details>
+                      <summary>Lift over time as a table</summary>
+                      <LiftTable caption="Lift over time, treated vs holdout (the same data as the chart)" first="Up to" rows={report.series.map((p) => ({ key: String(p.at), label: pointLabel(p.at, report.bucket), estimate: p }))} />
+                    </details>
+                  </>
+                )}
               </Section>
+              {perActionSeries.length === 0 ? null : (
+                <Section title="Per action over time">
+                  <div className="chart-grid">
+                    {perActionSeries.map((a) => (
+                      <LiftOverTimeChart key={a.actionId} rows={a.rows} height={220} label={`Lift over time: ${a.actionId}`} caption={`${a.actionId}: treated vs the holdout decisions that would have chosen it.`} />
+                    ))}
+                  </div>
+                </Section>
+              )}
               <Section title="Per action">
                 <ActionLiftChart rows={rows} />
-                <div className="table-wrap">
-                  <table>
-                    <caption>Lift per action, treated vs holdout (the same data as the chart)</caption>
-                    <thead><tr><th scope="col">Action</th><th scope="col">Treated</th><th scope="col">Holdout</th><th scope="col">Lift</th><th scope="col">Confidence interval</th></tr></thead>
-                    <tbody>
-                      {[{ ...report.overall, actionId: 'Overall' }, ...report.perAction].map((e) => (
-                        <tr key={e.actionId}>
-                          <th scope="row">{e.actionId}</th>
-                          <td>{formatPercent(e.treated.rate)} <span className="muted">({e.treated.positives}/{e.treated.decisions})</span></td>
-                          <td>{formatPercent(e.control.rate)} <span className="muted">({e.control.positives}/{e.control.decisions})</span></td>
-                          <td>{formatLift(e.lift)}</td>
-                          <td>{formatInterval(e.confidenceInterval)}{e.significant === true ? ' *' : ''}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <LiftTable
+                  caption="Lift per action, treated vs holdout (the same data as the chart)"
+                  first="Action"
+                  rows={[{ ...report.overall, actionId: 'Overall' }, ...report.perAction].map((e) => ({ key: e.actionId, label: e.actionId, estimate: e }))}
+                />
               </Section>
             </>
           );
