@@ -2,11 +2,15 @@
  * The handful of HubSpot endpoints Baton uses, behind one adapter over `@hubspot/api-client`
  * (basePath configurable for the sandbox; the SDK's own retries and limiter are OFF — the run engine is
  * the only retrying layer and the per-portal budget is ours). Every call first takes a token from the
- * portal's rate gate. Endpoints the SDK lacks (single-send, sequences, external-install) go through
- * `apiRequest`, which uses the same basePath and auth.
+ * portal's rate gate and has a deadline (`timeoutMs`, default 10 s): the SDK's transport takes no abort
+ * signal, so the adapter stops waiting and raises HubSpotTimeoutError (classified transient). Endpoints
+ * the SDK lacks (single-send, sequences, external-install) go through `apiRequest`, which uses the same
+ * basePath and auth. OAuth uses HubSpot's date-versioned `/oauth/2026-03/token` (the SDK still calls
+ * `/oauth/v1/token`, removed 2027-02-16) with a fetch bounded by AbortSignal.timeout.
  */
 import { Client } from '@hubspot/api-client';
-import { HubSpotCallError, HubSpotThrottledError } from './errors';
+import { z } from 'zod';
+import { HubSpotCallError, HubSpotThrottledError, HubSpotTimeoutError } from './errors';
 
 export type RateBucket = 'general' | 'search';
 
@@ -39,7 +43,32 @@ export interface TokenResponse {
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly expiresInSeconds: number;
+  /** The portal (`hub_id`) and granted scopes, which the 2026-03 token answer carries. */
+  readonly hubId?: string;
+  readonly scopes?: readonly string[];
 }
+
+/** The OAuth paths Baton calls (reference §5.2, date-versioned). */
+export const OAUTH_TOKEN_PATH = '/oauth/2026-03/token';
+export const OAUTH_INTROSPECT_PATH = '/oauth/2026-03/token/introspect';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+const tokenAnswer = z.looseObject({
+  access_token: z.string().min(1),
+  refresh_token: z.string().optional(),
+  expires_in: z.number().positive(),
+  hub_id: z.union([z.number(), z.string()]).optional(),
+  scopes: z.array(z.string()).optional(),
+});
+const introspectAnswer = z.looseObject({
+  active: z.boolean(),
+  hub_id: z.union([z.number(), z.string()]).optional(),
+  scopes: z.array(z.string()).optional(),
+  user: z.string().optional(),
+});
+
+/** Contacts associated with records of one type: record id → contact ids (ascending). */
+export type AssociatedContacts = ReadonlyMap<string, readonly string[]>;
 
 /** HubSpot-defined association type ids (reference §6.3). */
 export const ASSOCIATION_TYPE_IDS: Readonly<Record<'task' | 'note', Readonly<Record<string, number>>>> = {
@@ -81,13 +110,30 @@ export interface HubSpotApiOptions {
   readonly clientSecret: string;
   readonly tokens: TokenSource;
   readonly gate?: RateGate;
+  /** Deadline of every HubSpot call, ms (default 10 s). */
+  readonly timeoutMs?: number;
 }
 
 export class HubSpotApi {
   private readonly gate: RateGate;
+  private readonly timeoutMs: number;
 
   constructor(private readonly options: HubSpotApiOptions) {
     this.gate = options.gate ?? openRateGate;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Stops waiting for `work` after the deadline (the SDK's fetch cannot be aborted from outside). */
+  private async bounded<T>(what: string, work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new HubSpotTimeoutError(what, this.timeoutMs)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([work(), deadline]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
   private sdk(accessToken?: string): Client {
@@ -100,7 +146,7 @@ export class HubSpotApi {
     if (!admitted.ok) throw new HubSpotThrottledError(admitted.retryAfterMs, bucket);
     const token = await this.options.tokens.accessToken(portalId);
     try {
-      return await fn(this.sdk(token));
+      return await this.bounded('HubSpot API call', () => fn(this.sdk(token)));
     } catch (err) {
       throw toCallError(err);
     }
@@ -117,32 +163,51 @@ export class HubSpotApi {
 
   // ---- OAuth (no portal token; client credentials in the form body) ----
 
+  /** POSTs a form to an OAuth endpoint with a deadline that aborts the request. */
+  private async oauthForm(path: string, form: Record<string, string>): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.options.basePath}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({ ...form, client_id: this.options.clientId, client_secret: this.options.clientSecret }).toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new HubSpotTimeoutError(`OAuth ${path}`, this.timeoutMs);
+      throw err;
+    }
+    if (!res.ok) throw await responseError(res);
+    return (await res.json()) as unknown;
+  }
+
+  private async tokenGrant(form: Record<string, string>): Promise<TokenResponse> {
+    const parsed = tokenAnswer.safeParse(await this.oauthForm(OAUTH_TOKEN_PATH, form));
+    if (!parsed.success) throw new HubSpotCallError(502, { message: `unexpected token answer: ${parsed.error.issues[0]?.message ?? 'invalid'}` }, {}, 'unexpected token answer');
+    const t = parsed.data;
+    return {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token ?? '',
+      expiresInSeconds: t.expires_in,
+      ...(t.hub_id === undefined ? {} : { hubId: String(t.hub_id) }),
+      ...(t.scopes === undefined ? {} : { scopes: t.scopes }),
+    };
+  }
+
   async exchangeCode(code: string, redirectUri: string): Promise<TokenResponse> {
-    try {
-      const r = await this.sdk().oauth.tokensApi.create('authorization_code', code, redirectUri, this.options.clientId, this.options.clientSecret);
-      return { accessToken: r.accessToken, refreshToken: r.refreshToken, expiresInSeconds: r.expiresIn };
-    } catch (err) {
-      throw toCallError(err);
-    }
+    return this.tokenGrant({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
   }
 
+  /** An empty `refreshToken` in the answer means HubSpot kept the current one. */
   async refresh(refreshToken: string): Promise<TokenResponse> {
-    try {
-      const r = await this.sdk().oauth.tokensApi.create('refresh_token', undefined, undefined, this.options.clientId, this.options.clientSecret, refreshToken);
-      return { accessToken: r.accessToken, refreshToken: r.refreshToken, expiresInSeconds: r.expiresIn };
-    } catch (err) {
-      throw toCallError(err);
-    }
+    return this.tokenGrant({ grant_type: 'refresh_token', refresh_token: refreshToken });
   }
 
-  /** Token metadata: the portal (hub) the token belongs to, and its scopes. */
+  /** Token metadata through introspection: the portal (hub) the token belongs to, and its scopes. */
   async tokenInfo(accessToken: string): Promise<{ hubId: string; scopes: string[]; user: string | undefined }> {
-    try {
-      const r = await this.sdk().oauth.accessTokensApi.get(accessToken);
-      return { hubId: String(r.hubId), scopes: r.scopes, user: r.user };
-    } catch (err) {
-      throw toCallError(err);
-    }
+    const parsed = introspectAnswer.safeParse(await this.oauthForm(OAUTH_INTROSPECT_PATH, { token: accessToken, token_type_hint: 'access_token' }));
+    if (!parsed.success || !parsed.data.active || parsed.data.hub_id === undefined) throw new HubSpotCallError(401, { message: 'the access token is not active' }, {}, 'inactive access token');
+    return { hubId: String(parsed.data.hub_id), scopes: parsed.data.scopes ?? [], user: parsed.data.user };
   }
 
   // ---- CRM ----
@@ -153,6 +218,24 @@ export class HubSpotApi {
       c.crm.objects.batchApi.read(path, { inputs: ids.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] }),
     );
     return r.results.map((o) => ({ id: o.id, properties: o.properties }));
+  }
+
+  /**
+   * The contacts associated with each record (v4 associations batch read, ≤ 100 ids per call).
+   * Records without contacts are absent from the map.
+   */
+  async associatedContacts(portalId: string, objectType: string, ids: readonly string[]): Promise<AssociatedContacts> {
+    const path = requirePath(objectType);
+    const out = new Map<string, string[]>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const chunk = ids.slice(i, i + 100);
+      const r = await this.call(portalId, 'general', (c) => c.crm.associations.v4.batchApi.getPage(path, 'contacts', { inputs: chunk.map((id) => ({ id })) }));
+      for (const result of r.results) {
+        const contacts = result.to.map((t) => String(t.toObjectId)).sort((a, b) => Number(a) - Number(b));
+        if (contacts.length > 0) out.set(String(result._from.id), contacts);
+      }
+    }
+    return out;
   }
 
   async updateObject(portalId: string, objectType: string, id: string, properties: Record<string, string>): Promise<CrmObject> {

@@ -1,6 +1,6 @@
 /**
  * Error classification for HubSpot calls (reference §7): 429 → rate_limited with the wait the
- * headers and `policyName` imply; 5xx and network failures → transient; 401/403 → auth; other 4xx →
+ * headers and `policyName` imply; 5xx, network failures and timeouts → transient; 401/403 → auth; other 4xx →
  * permanent. The run engine decides what to do with each category.
  */
 import { authError, permanentError, rateLimited, transientError, type PortError } from '../../app/orchestration';
@@ -23,6 +23,14 @@ export class HubSpotDisconnectedError extends Error {
   constructor(readonly portalId: string, readonly reason: string) {
     super(`HubSpot portal ${portalId} is disconnected: ${reason}`);
     this.name = 'HubSpotDisconnectedError';
+  }
+}
+
+/** HubSpot did not answer within the adapter's deadline (the call may or may not have taken effect). */
+export class HubSpotTimeoutError extends Error {
+  constructor(readonly what: string, readonly timeoutMs: number) {
+    super(`${what}: HubSpot did not answer within ${timeoutMs} ms`);
+    this.name = 'HubSpotTimeoutError';
   }
 }
 
@@ -66,6 +74,7 @@ function messageOf(body: unknown, fallback: string): string {
 /** Any error from a HubSpot call (SDK ApiException, fetch failure, our own errors) → PortError. */
 export function classifyHubSpotError(err: unknown, what: string): PortError {
   if (err instanceof HubSpotThrottledError) return rateLimited(err.retryAfterMs, err.message);
+  if (err instanceof HubSpotTimeoutError) return transientError('hubspot.timeout', `${what}: ${err.message}`.slice(0, 500));
   if (err instanceof HubSpotDisconnectedError) return authError('hubspot.disconnected', `${err.message}; reconnect HubSpot, then resume the run`);
   const e = err as { code?: unknown; status?: unknown; body?: unknown; headers?: unknown };
   const status = typeof e.status === 'number' ? e.status : typeof e.code === 'number' ? e.code : undefined;

@@ -122,3 +122,31 @@ export function normalizeWebhookEvent(e: HubSpotWebhookEvent): NormalizedWebhook
   };
   return { kind: 'event', event, objectType: kind.objectType, objectId: subjectId };
 }
+
+/** Actions of a company, deal or ticket whose events count for the person associated with the record. */
+const ATTACHABLE_ACTIONS = new Set(['created', 'updated', 'restored', 'association_changed']);
+
+/** Whether a normalised event is about a company, deal or ticket that could land on a contact. */
+export function needsAssociatedContact(n: NormalizedWebhook): n is Extract<NormalizedWebhook, { kind: 'event' }> {
+  if (n.kind !== 'event' || n.objectType === 'contact' || n.objectType === 'conversation') return false;
+  return ATTACHABLE_ACTIONS.has(n.event.type.slice(n.event.type.indexOf('.') + 1));
+}
+
+/**
+ * A company/deal/ticket event re-addressed to the contact associated with the record (read with the
+ * v4 associations API), so it lands on that person's profile. The record's own identifier is NOT put
+ * beside the contact's: one event naming two identifiers is evidence they are the same person, and a
+ * record associated with several contacts over time would merge them all. The record stays in the
+ * properties (`objectType`, `objectId`) for everything downstream.
+ */
+export function attachToContact(n: Extract<NormalizedWebhook, { kind: 'event' }>, contactId: string): Extract<NormalizedWebhook, { kind: 'event' }> {
+  const portalId = String(n.event.properties?.['portalId'] ?? '');
+  return {
+    ...n,
+    event: {
+      ...n.event,
+      subject: { identifiers: [contactIdentifier(portalId, contactId)], traits: {} },
+      properties: { ...n.event.properties, associatedContactId: contactId },
+    },
+  };
+}

@@ -5,7 +5,8 @@
  * The portal is the one HubSpot appends to the signed URL (`portalId`, exactly once: a card that adds
  * its own is refused), it must be an active installation, and the record must exist in that portal
  * (checked with the portal's own token, cached), so a signed request can never read another portal's
- * record. Records map to profiles through the identity graph; the card itself comes from CARD_SERVICE.
+ * record. Records map to profiles through the identity graph (a company, deal or ticket without a
+ * profile of its own shows its associated contact's); the card itself comes from CARD_SERVICE.
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -34,15 +35,19 @@ const recordQuery = z.object({
   objectId: z.string().trim().regex(/^\d{1,20}$/, 'must be a HubSpot record id'),
 });
 
-/** The portal HubSpot put in the signed query; refused when absent, repeated or not installed. */
-export async function signedPortal(db: Database, req: Request): Promise<Installation> {
+/**
+ * The portal HubSpot put in the signed query; refused when absent, repeated or not installed, and
+ * unless `allowInactive` (the settings page shows a revoked connection) when not active.
+ */
+export async function signedPortal(db: Database, req: Request, options: { allowInactive?: boolean } = {}): Promise<Installation> {
   const params = new URL(req.originalUrl, 'http://x').searchParams.getAll('portalId');
   if (params.length !== 1 || !/^\d{1,20}$/.test(params[0] ?? '')) {
     throw new HttpError(400, 'invalid_portal', params.length > 1 ? 'portalId appears more than once; only HubSpot may add it' : 'the request carries no portalId from HubSpot');
   }
   const install = await installationByPortal(db, params[0] ?? '');
   if (install === undefined) throw new HttpError(403, 'not_installed', `Baton is not installed in HubSpot portal ${params[0] ?? ''}`);
-  if (install.status !== 'active') throw new HttpError(403, 'disconnected', `Baton's connection to this portal is ${install.status}: ${install.statusReason ?? 'reinstall the app'}`);
+  if (install.purged) throw new HttpError(403, 'disconnected', `Baton was disconnected from this portal and its HubSpot data purged; reinstall the app`);
+  if (install.status !== 'active' && options.allowInactive !== true) throw new HttpError(403, 'disconnected', `Baton's connection to this portal is ${install.status}: ${install.statusReason ?? 'reinstall the app'}`);
   return install;
 }
 
@@ -70,6 +75,14 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     seen.set(key, Date.now() + SEEN_MS);
   }
 
+  /** A company, deal or ticket shows the person its events landed on: its (lowest) associated contact. */
+  async function profileOfAssociatedContact(install: Installation, identity: IdentityService, objectType: string, objectId: string): Promise<string | undefined> {
+    const api = deps.api();
+    if (api === undefined) return undefined;
+    const contactId = (await api.associatedContacts(install.portalId, objectType, [objectId])).get(objectId)?.[0];
+    return contactId === undefined ? undefined : profileOfRecord(deps.db, identity, install.tenantId, install.portalId, 'contact', contactId);
+  }
+
   function services(): { cards: CardService; identity: IdentityService } {
     const cards = deps.cards();
     const identity = deps.identity();
@@ -85,7 +98,9 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     const install = await signedPortal(deps.db, req);
     const { cards, identity } = services();
     await assertRecordInPortal(install, objectType, q.data.objectId);
-    const profileId = await profileOfRecord(deps.db, identity, install.tenantId, install.portalId, objectType, q.data.objectId);
+    const profileId =
+      (await profileOfRecord(deps.db, identity, install.tenantId, install.portalId, objectType, q.data.objectId)) ??
+      (objectType === 'contact' ? undefined : await profileOfAssociatedContact(install, identity, objectType, q.data.objectId));
     res.json(profileId === undefined ? emptyCard(new Date()) : await cards.view(install.tenantId, profileId));
   });
 

@@ -1,7 +1,7 @@
 /**
  * The HubSpot capability: OAuth install, signed webhooks into the event log, write-back actions in the
  * run engine's action registry (for tenants with an active installation), Baton properties kept in
- * step with each profile, custom workflow actions and the record-card API. Runs after decisioning and
+ * step with each profile, custom workflow actions, the record-card API and the settings page API. Runs after decisioning and
  * runs in server/modules.ts, so its pipeline stage sees each event's decisions.
  */
 import { Router } from 'express';
@@ -13,15 +13,18 @@ import { CARD_SERVICE } from '../cards/card.service';
 import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
 import { tenantOf } from '../http/auth';
 import { HttpError } from '../http/errors';
+import { OUTCOME_SERVICE } from '../decisioning/outcome.service';
 import { IDENTITY_SERVICE } from '../identity/identity.module';
-import { LOADED_MODULES, type ModuleContext, type ModuleFactory, type ServiceModule } from '../module';
+import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from '../module';
 import { ACTION_REGISTRY, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
 import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
 import { cardRoutes } from './cards';
 import { activeInstallation, currentInstallation, installationsOfTenant, Installations } from './installations';
 import { SqlEffectLedger } from './ledger';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth';
+import { purgeTenantHubSpotData } from './purge';
 import { HubSpotRateGate, type RateGateLimits } from './rate-gate';
+import { settingsRoutes } from './settings';
 import { contactsOfProfile } from './records';
 import { enrichHandler, HUBSPOT_ENRICH_JOB, HUBSPOT_WEBHOOK_JOB, installCache, webhookBatchHandler, webhookRoutes } from './webhooks';
 import { HUBSPOT_WORKFLOW_COMPLETE_JOB, workflowActionRoutes, workflowCompleteHandler } from './workflow-actions';
@@ -34,23 +37,6 @@ export interface HubSpotModuleOptions {
   readonly rateKeyPrefix?: string;
   /** Where `GET /oauth/hubspot/install` sends the browser (the sandbox in tests and the demo). */
   readonly authorizeUrl?: string;
-}
-
-/** Erases the tenant's HubSpot data (disconnect): our rows, HubSpot-sourced events, and the tokens. */
-async function purgeTenant(ctx: ModuleContext, tenantId: string): Promise<{ events: number }> {
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
-    for (const table of ['hubspot_effects', 'hubspot_workflow_calls', 'hubspot_writeback']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
-    await tx.query('DELETE FROM identity_event_records WHERE tenant_id = $1 AND event_id IN (SELECT id FROM events WHERE tenant_id = $1 AND source = $2)', [tenantId, 'hubspot']);
-    const events = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot']);
-    await tx.query(
-      `UPDATE connections SET status = 'disconnected', status_reason = 'disconnected by an admin; HubSpot data purged', secret_ciphertext = NULL, secret_key_id = NULL,
-              config = config || jsonb_build_object('purgedAt', now()), updated_at = now()
-        WHERE tenant_id = $1 AND type = 'hubspot'`,
-      [tenantId],
-    );
-    return { events: events.rowCount };
-  });
 }
 
 export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFactory {
@@ -87,8 +73,18 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         },
       });
       const registry = ctx.services.require(ACTION_REGISTRY);
-      // Connected, or disconnected by HubSpot (then the port answers an auth error and the run stops).
-      const handles = async (request: ActionRequest): Promise<boolean> => (await currentInstallation(ctx.db, request.tenantId)) !== undefined;
+      // HubSpot acts when the tenant is connected (or was disconnected by HubSpot: the port then answers an
+      // auth error and the run stops) AND the action has somewhere to land in this portal: a callback, a
+      // record the step names, or a contact of the profile. A tenant with both CRMs thus sends a person's
+      // actions to the CRM that actually holds their record, whichever port registered first.
+      const handles = async (request: ActionRequest): Promise<boolean> => {
+        const install = await currentInstallation(ctx.db, request.tenantId);
+        if (install === undefined) return false;
+        if (request.kind === 'callback_completion') return true;
+        const p = request.params;
+        if (typeof p['objectType'] === 'string' && typeof p['objectId'] === 'string') return true;
+        return (await contactsOfProfile(ctx.db, request.tenantId, request.profileId, install.portalId)).length > 0;
+      };
       for (const kind of HUBSPOT_ACTION_KINDS) registry.register(kind, port, { handles, name: 'hubspot' });
     }
 
@@ -123,7 +119,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         ...(options.authorizeUrl === undefined ? {} : { authorizeBase: options.authorizeUrl }),
       }),
     );
-    const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: () => ctx.services.get(LOADED_MODULES) ?? [] };
+    const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: () => ctx.services.get(LOADED_MODULES) ?? [], api: getApi };
     const installs = installCache(ctx.db);
     routes.use(webhookRoutes(webhookDeps, installs));
     const workflowDeps = {
@@ -136,10 +132,13 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       decider: () => ctx.services.get(DECIDER),
       runs: () => ctx.services.get(RUNS_SERVICE),
       api: getApi,
+      outcomes: () => ctx.services.get(OUTCOME_SERVICE),
+      cards: () => ctx.services.get(CARD_SERVICE),
       knownActions: HUBSPOT_APP.workflowActionUids,
     };
     routes.use(workflowActionRoutes(workflowDeps));
     routes.use(cardRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, api: getApi, cards: () => ctx.services.get(CARD_SERVICE), identity }));
+    routes.use(settingsRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, runs: () => ctx.services.get(RUNS_SERVICE) }));
 
     const apiRouter = Router();
     apiRouter.post('/hubspot/install-links', async (_req, res) => {
@@ -168,7 +167,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
           if (failure.category !== 'auth') throw new HttpError(502, 'hubspot_unavailable', `HubSpot did not confirm the uninstall (${failure.message}); try again`);
         }
       }
-      const purged = await purgeTenant(ctx, tenantId);
+      const purged = await purgeTenantHubSpotData(ctx.db, identity(), tenantId);
       for (const i of await installationsOfTenant(ctx.db, tenantId)) installs.invalidate(i.portalId);
       res.json({ disconnected: true, uninstalledInHubSpot: uninstalled, purged });
     });

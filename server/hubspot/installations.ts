@@ -22,6 +22,8 @@ export interface Installation {
   readonly scopes: readonly string[];
   /** Set when an admin disconnected and the tenant's HubSpot data was purged. */
   readonly purged: boolean;
+  /** When the current installation was made (ISO), if known. */
+  readonly installedAt: string | null;
 }
 
 interface Row {
@@ -30,7 +32,7 @@ interface Row {
   external_id: string;
   status: 'active' | 'disconnected' | 'error';
   status_reason: string | null;
-  config: { accessExpiresAt?: number; scopes?: string[]; purgedAt?: string };
+  config: { accessExpiresAt?: number; scopes?: string[]; purgedAt?: string; installedAt?: string };
   secret_ciphertext: string | null;
   secret_key_id: string | null;
 }
@@ -48,6 +50,7 @@ const toInstallation = (r: Row): Installation => ({
   accessExpiresAt: r.config.accessExpiresAt ?? 0,
   scopes: r.config.scopes ?? [],
   purged: r.config.purgedAt !== undefined,
+  installedAt: r.config.installedAt ?? null,
 });
 
 const aad = (tenantId: string, connectionId: string): string => `connections:${tenantId}:${connectionId}`;

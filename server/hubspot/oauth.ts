@@ -4,7 +4,8 @@
  * consumed, code exchanged, portal read from the token metadata, tokens sealed into `connections`, and
  * the app's property group and properties created by a durable job. A state minted through the API
  * (`POST /api/v1/hubspot/install-links`) binds the portal to that tenant; a marketplace install without
- * one creates a tenant for the portal (or reuses the tenant of an earlier install of it).
+ * one creates a tenant for the portal (or reuses the tenant of an earlier install of it) and shows the
+ * new tenant's API key once on the success page (a browser gets HTML, an API client JSON).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
@@ -17,6 +18,7 @@ import { HttpError, validationError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import { newToken } from '../security/ids';
 import { createTenant } from '../tenants/tenants.repository';
+import { installSuccessHtml } from './install-page';
 import { installationByPortal, type Installations } from './installations';
 
 export const HUBSPOT_INSTALL_JOB = 'hubspot.install';
@@ -103,7 +105,8 @@ export function oauthRoutes(deps: OAuthDeps): Router {
     let info;
     try {
       tokens = await api.exchangeCode(parsed.data.code, `${deps.publicUrl}${deps.redirectPath}`);
-      info = await api.tokenInfo(tokens.accessToken);
+      // The 2026-03 token answer names the portal and scopes; introspect only when it does not.
+      info = tokens.hubId !== undefined && tokens.scopes !== undefined ? { hubId: tokens.hubId, scopes: [...tokens.scopes] } : await api.tokenInfo(tokens.accessToken);
     } catch (err) {
       if (err instanceof HubSpotCallError && err.status < 500) throw new HttpError(400, 'code_refused', 'HubSpot refused the authorization code (expired or already used); start the install again');
       throw err;
@@ -112,11 +115,19 @@ export function oauthRoutes(deps: OAuthDeps): Router {
     if (existing !== undefined && boundTenant !== null && existing.tenantId !== boundTenant) {
       throw new HttpError(409, 'portal_taken', `HubSpot portal ${info.hubId} is already connected to another Baton tenant; disconnect it there first`);
     }
-    const tenantId = existing?.tenantId ?? boundTenant ?? (await createTenant(deps.db, `HubSpot portal ${info.hubId}`)).tenantId;
+    const created = existing === undefined && boundTenant === null ? await createTenant(deps.db, `HubSpot portal ${info.hubId}`) : undefined;
+    const tenantId = existing?.tenantId ?? boundTenant ?? created?.tenantId ?? '';
     const install = await deps.installations.save(tenantId, info.hubId, tokens, info.scopes);
     await deps.work.enqueue({ tenantId, kind: HUBSPOT_INSTALL_JOB, payload: { portalId: info.hubId }, dedupeKey: `hubspot-install:${info.hubId}:${Date.now()}` });
-    deps.logger.info({ tenantId, portalId: info.hubId }, 'HubSpot portal connected');
-    res.status(200).json({ connected: true, portalId: install.portalId, tenantId: install.tenantId, newTenant: existing === undefined && boundTenant === null });
+    deps.logger.info({ tenantId, portalId: info.hubId, newTenant: created !== undefined }, 'HubSpot portal connected');
+    // The new tenant's API key exists only in this answer (Baton stores its hash): never cache it.
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    const apiKey = created?.apiKey;
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.status(200).type('html').send(installSuccessHtml({ portalId: install.portalId, tenantId: install.tenantId, consoleUrl: `${deps.publicUrl}/console`, ...(apiKey === undefined ? {} : { apiKey }) }));
+      return;
+    }
+    res.status(200).json({ connected: true, portalId: install.portalId, tenantId: install.tenantId, newTenant: created !== undefined, ...(apiKey === undefined ? {} : { apiKey }) });
   });
   return router;
 }

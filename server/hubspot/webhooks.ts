@@ -4,12 +4,14 @@
  * log, one pipeline) by a job. Duplicates collapse on HubSpot's composite key. Unknown portals and
  * unsubscribed types are answered 200 and counted (a 4xx would be retried for a day);
  * `contact.privacyDeletion` erases the person. New contacts are enriched with a batch read (a job).
+ * Company, deal and ticket events land on the associated contact's profile: the batch job reads the
+ * records' contact associations (v4 batch read, one call per object type) before ingesting them.
  */
 import { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
-import { contactIdentifier, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent } from '../../connectors/hubspot/webhook';
+import { attachToContact, contactIdentifier, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent, type NormalizedWebhook } from '../../connectors/hubspot/webhook';
 import type { Database } from '../db/database';
 import type { JobRef } from '../dispatch/outbox.repository';
 import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
@@ -36,6 +38,8 @@ export interface WebhookDeps {
   readonly clientSecret: () => string | undefined;
   readonly identity: () => IdentityService | undefined;
   readonly modules: () => readonly ServiceModule[];
+  /** For association reads; undefined when HubSpot is not configured (records then stay their own profiles). */
+  readonly api?: () => HubSpotApi | undefined;
 }
 
 export interface WebhookOutcome {
@@ -138,9 +142,15 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
     const identity = deps.identity();
     const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
     const toEnrich = new Set<string>();
-    for (const e of parsed.data) {
-      const n = normalizeWebhookEvent(e);
+    const normalized = parsed.data.map(normalizeWebhookEvent);
+    const contactOf = await associatedContactsOf(deps, portalId, normalized);
+    for (const original of normalized) {
+      let n = original;
       if (n.kind === 'unsupported') continue;
+      if (needsAssociatedContact(n)) {
+        const contactId = contactOf.get(`${n.objectType}:${n.objectId}`);
+        if (contactId !== undefined) n = attachToContact(n, contactId);
+      }
       if (n.kind === 'privacy_deletion') {
         if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
         continue;
@@ -153,6 +163,29 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
       await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...toEnrich] }, dedupeKey: `hubspot-enrich:${job.id}` });
     }
   };
+}
+
+/**
+ * The contact each company/deal/ticket event belongs to (`objectType:objectId` → the lowest associated
+ * contact id, so the choice is stable). Rate limits and transient failures retry the batch job (ingest
+ * collapses what was already stored); a permanent or auth refusal leaves the records as their own profiles.
+ */
+async function associatedContactsOf(deps: WebhookDeps, portalId: string, events: readonly NormalizedWebhook[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const api = deps.api?.();
+  if (api === undefined) return out;
+  const byType = new Map<string, Set<string>>();
+  for (const n of events) if (needsAssociatedContact(n)) byType.set(n.objectType, (byType.get(n.objectType) ?? new Set()).add(n.objectId));
+  for (const [objectType, ids] of byType) {
+    try {
+      for (const [id, contacts] of await api.associatedContacts(portalId, objectType, [...ids])) if (contacts[0] !== undefined) out.set(`${objectType}:${id}`, contacts[0]);
+    } catch (err) {
+      const failure = classifyHubSpotError(err, `${objectType} association read`);
+      if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+      if (failure.category === 'transient') throw err;
+    }
+  }
+  return out;
 }
 
 export function webhookRoutes(deps: WebhookDeps, installs: InstallCache): Router {

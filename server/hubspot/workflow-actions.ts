@@ -7,7 +7,9 @@
  *   completed later through the callbacks API by a durable job.
  * - baton_start_playbook: starts (or joins) the run; BLOCK (P7D) until it ends, then a job completes
  *   the callback with runId and runStatus. An unknown playbook is FAIL_CONTINUE with a reason.
- * - baton_record_outcome: records an `outcome.recorded` event; SUCCESS.
+ * - baton_record_outcome: records an `outcome.recorded` event on the record and settles the decision
+ *   (input `decisionId`, else the record's current decision) through OUTCOME_SERVICE — the same path as
+ *   `POST /api/v1/decisions/:id/outcome`, so the posterior learns; SUCCESS, or FAIL_CONTINUE with why.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -15,7 +17,9 @@ import { isRunTerminal, startRun, type Decider } from '../../app/orchestration';
 import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
 import { contactIdentifier, recordIdentifier } from '../../connectors/hubspot/webhook';
+import type { CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
+import type { OutcomeService } from '../decisioning/outcome.service';
 import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, type Identify } from '../events/events.repository';
@@ -52,7 +56,31 @@ export interface WorkflowDeps {
   readonly decider: () => Decider | undefined;
   readonly runs: () => RunsService | undefined;
   readonly api: () => HubSpotApi | undefined;
+  readonly outcomes: () => OutcomeService | undefined;
+  readonly cards: () => CardService | undefined;
   readonly knownActions: readonly string[];
+}
+
+const outcomeInputs = z.object({
+  outcome: z.enum(['positive', 'negative'], { error: 'outcome must be positive or negative' }),
+  value: z.union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number), z.literal('').transform(() => undefined)]).optional(),
+  decisionId: z.string().trim().max(200).optional(),
+});
+
+/** Settles a decision with the outcome a workflow reports (idempotency lives in hubspot_workflow_calls). */
+async function recordOutcome(deps: WorkflowDeps, tenantId: string, profileId: string, inputs: Record<string, unknown>): Promise<Output> {
+  const parsed = outcomeInputs.safeParse(inputs);
+  if (!parsed.success) return withState('FAIL_CONTINUE', { recorded: 'false', error: parsed.error.issues[0]?.message ?? 'invalid inputs' });
+  const outcomes = deps.outcomes();
+  if (outcomes === undefined) return withState('FAIL_CONTINUE', { recorded: 'false', error: 'decisioning is not running on this server' });
+  const given = parsed.data.decisionId === undefined || parsed.data.decisionId === '' ? undefined : parsed.data.decisionId;
+  const decisionId = given ?? (await deps.cards()?.view(tenantId, profileId))?.nextBestAction?.decisionId;
+  if (decisionId === undefined) return withState('FAIL_CONTINUE', { recorded: 'false', error: 'this record has no decision to settle; pass decisionId' });
+  const result = await outcomes.record(tenantId, decisionId, parsed.data.outcome, parsed.data.value);
+  if (result.ok) return withState('SUCCESS', { recorded: 'true', decisionId, learned: String(result.learned) });
+  // Settled already (another entry point, or an earlier attempt of this call): nothing left to do.
+  if (result.reason === 'already_settled' || /already recorded/.test(result.reason)) return withState('SUCCESS', { recorded: 'false', decisionId, reason: 'already_settled' });
+  return withState('FAIL_CONTINUE', { recorded: 'false', decisionId, error: result.reason === 'not_found' ? `no decision ${decisionId} in Baton` : result.reason });
 }
 
 const withState = (state: 'SUCCESS' | 'FAIL_CONTINUE' | 'BLOCK', fields: Output = {}, expiration?: string): Output => ({
@@ -115,8 +143,7 @@ export function workflowActionRoutes(deps: WorkflowDeps): Router {
     if (profileId === null) {
       output = withState('FAIL_CONTINUE', { error: 'Baton could not identify this record' });
     } else if (actionUid === 'baton_record_outcome') {
-      const outcome = z.enum(['positive', 'negative']).safeParse(inputs['outcome']);
-      output = outcome.success ? withState('SUCCESS', { recorded: 'true' }) : withState('FAIL_CONTINUE', { recorded: 'false', error: 'outcome must be positive or negative' });
+      output = await recordOutcome(deps, tenantId, profileId, inputs);
     } else if (actionUid === 'baton_start_playbook') {
       const runs = deps.runs();
       const playbookId = typeof inputs['playbookId'] === 'string' ? inputs['playbookId'] : '';

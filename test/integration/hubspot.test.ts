@@ -270,7 +270,8 @@ for (const { mode, needs } of modes) {
       expect(replay.body).toEqual(nba.body);
 
       const outcome = await signedFetch('POST', '/hubspot/workflow-actions/baton_record_outcome', request('baton_record_outcome', 'ap-1-2', { outcome: 'positive' }));
-      expect(outcome.body).toEqual({ outputFields: { recorded: 'true', hs_execution_state: 'SUCCESS' } });
+      // No catalog, so no decision to settle (hubspot-flows.test.ts settles real ones).
+      expect(outcome.body).toEqual({ outputFields: { recorded: 'false', error: 'this record has no decision to settle; pass decisionId', hs_execution_state: 'FAIL_CONTINUE' } });
 
       const playbook = { id: 'short-wait', name: 'Short wait', concurrency: 'unlimited', steps: [{ id: 'w', kind: 'wait', wait: { type: 'duration', duration: '1s' } }, { id: 'done', kind: 'exit', reason: 'waited' }] };
       await api.call('POST', '/playbooks', playbook);

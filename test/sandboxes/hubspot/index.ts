@@ -1,10 +1,11 @@
 /**
  * A local HubSpot: the endpoints Baton calls, in HubSpot's documented wire formats (reference
- * /work/shared/reference/hubspot.md §2, §4.4, §5, §6, §7): OAuth authorize/token/metadata, CRM v3
- * objects (get, batch read/update, update, search), properties and groups, tasks and notes with
- * associations, workflow-action callbacks, marketing single-send, sequence enrollment,
- * external-install delete, rate-limit headers with 429s and 5xx on demand, and signed webhook
- * delivery to Baton. Driven by the real `@hubspot/api-client` with `basePath` pointed here.
+ * /work/shared/reference/hubspot.md §2, §4.4, §5, §6, §7): OAuth authorize, the date-versioned token
+ * and introspection endpoints (`/oauth/2026-03/token[/introspect]`, plus the legacy v1 ones), CRM v3
+ * objects (get, batch read/update, update, search), v4 association batch reads, properties and groups,
+ * tasks and notes with associations, workflow-action callbacks, marketing single-send, sequence
+ * enrollment, external-install delete, rate-limit headers with 429s, 5xx and stalls on demand, and
+ * signed webhook delivery to Baton. Driven by the real `@hubspot/api-client` with `basePath` pointed here.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -35,6 +36,8 @@ export interface PortalState {
 
 export interface InjectedResponse {
   status: number;
+  /** Waits this long before answering (a stalled HubSpot). */
+  delayMs?: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -63,6 +66,10 @@ export interface SandboxState {
   createObject(portalId: string, objectType: string, properties: Record<string, string>): SandboxObject;
   /** Requests whose path matches. */
   count(method: string, path: RegExp): number;
+  /** Associates two records (HubSpot-defined type id), both directions, as the CRM UI does. */
+  associate(portalId: string, from: { objectType: string; id: string }, to: { objectType: string; id: string }, associationTypeId: number): void;
+  /** Bodies of the OAuth token requests received (form fields, client secret removed), in order. */
+  readonly tokenRequests: { path: string; form: Record<string, string> }[];
 }
 
 export interface WebhookOptions {
@@ -106,6 +113,7 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   const codes = new Map<string, { portalId: string; redirectUri: string }>();
   const injected: { method: string; path: RegExp; response: InjectedResponse }[] = [];
   const requests: SandboxState['requests'] = [];
+  const tokenRequests: SandboxState['tokenRequests'] = [];
   let seq = 1000;
   const nextId = (): string => String(++seq);
 
@@ -151,14 +159,24 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     count(method, path) {
       return requests.filter((r) => r.method === method.toUpperCase() && path.test(r.path)).length;
     },
+    associate(portalId, from, to, associationTypeId) {
+      const a = portal(portalId).objects.get(objectPath(from.objectType))?.get(from.id);
+      const b = portal(portalId).objects.get(objectPath(to.objectType))?.get(to.id);
+      if (a === undefined || b === undefined) throw new Error(`sandbox: no ${from.objectType} ${from.id} or ${to.objectType} ${to.id} in portal ${portalId}`);
+      (a.associations ??= []).push({ toObjectType: objectPath(to.objectType), toId: to.id, associationTypeId });
+      (b.associations ??= []).push({ toObjectType: objectPath(from.objectType), toId: from.id, associationTypeId });
+    },
+    tokenRequests,
   };
 
-  const issueTokens = (portalId: string): { access_token: string; refresh_token: string; expires_in: number; token_type: string; hub_id: number } => {
+  const GRANTED_SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'];
+  /** The 2026-03 answer (v1 callers ignore the extra fields). */
+  const issueTokens = (portalId: string): { access_token: string; refresh_token: string; expires_in: number; token_type: string; hub_id: number; user_id: number; scopes: string[]; token_use: string } => {
     const access = `at-${portalId}-${randomBytes(8).toString('hex')}`;
     const refresh = `rt-${portalId}-${randomBytes(8).toString('hex')}`;
-    accessTokens.set(access, { portalId, expiresAt: Date.now() + state.accessTokenTtlSeconds * 1000, scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'] });
+    accessTokens.set(access, { portalId, expiresAt: Date.now() + state.accessTokenTtlSeconds * 1000, scopes: GRANTED_SCOPES });
     refreshTokens.set(refresh, portalId);
-    return { access_token: access, refresh_token: refresh, expires_in: state.accessTokenTtlSeconds, token_type: 'bearer', hub_id: Number(portalId) };
+    return { access_token: access, refresh_token: refresh, expires_in: state.accessTokenTtlSeconds, token_type: 'bearer', hub_id: Number(portalId), user_id: 123, scopes: GRANTED_SCOPES, token_use: 'access_token' };
   };
 
   const app = express();
@@ -188,6 +206,12 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
 
   const tokenHandler = async (req: Request, res: Response): Promise<void> => {
     const body = (req.body ?? {}) as Record<string, string>;
+    const { client_secret: _secret, ...form } = body;
+    tokenRequests.push({ path: req.path, form });
+    if (!req.is('application/x-www-form-urlencoded')) {
+      oauthError(res, 400, 'invalid_request', 'the body must be application/x-www-form-urlencoded', 'BAD_REQUEST');
+      return;
+    }
     if (body['client_id'] !== clientId || body['client_secret'] !== clientSecret) {
       oauthError(res, 400, 'invalid_client', 'client_id or client_secret is wrong', 'BAD_CLIENT_ID');
       return;
@@ -222,6 +246,20 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   app.post('/oauth/v3/token', tokenHandler);
   app.post('/oauth/2026-03/token', tokenHandler);
 
+  app.post('/oauth/2026-03/token/introspect', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (body['client_id'] !== clientId || body['client_secret'] !== clientSecret) {
+      oauthError(res, 400, 'invalid_client', 'client_id or client_secret is wrong', 'BAD_CLIENT_ID');
+      return;
+    }
+    const t = accessTokens.get(body['token'] ?? '');
+    if (t === undefined || t.expiresAt < Date.now()) {
+      res.json({ active: false });
+      return;
+    }
+    res.json({ active: true, hub_id: Number(t.portalId), app_id: 54321, user_id: 123, user: 'installer@example.com', hub_domain: `portal-${t.portalId}.hubspot.com`, scopes: t.scopes, expires_in: Math.round((t.expiresAt - Date.now()) / 1000), token_type: 'access_token', is_private_distribution: false });
+  });
+
   app.get('/oauth/v1/access-tokens/:token', (req, res) => {
     const t = accessTokens.get(req.params.token);
     if (t === undefined || t.expiresAt < Date.now()) {
@@ -241,9 +279,14 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     if (i >= 0) {
       const [hit] = injected.splice(i, 1);
       if (hit !== undefined) {
-        res.status(hit.response.status).set(hit.response.headers ?? {});
-        if (hit.response.body === undefined) res.end();
-        else res.json(hit.response.body);
+        const answer = (): void => {
+          if (res.writableEnded || res.destroyed) return;
+          res.status(hit.response.status).set(hit.response.headers ?? {});
+          if (hit.response.body === undefined) res.end();
+          else res.json(hit.response.body);
+        };
+        if (hit.response.delayMs === undefined) answer();
+        else setTimeout(answer, hit.response.delayMs).unref();
         return;
       }
     }
@@ -387,6 +430,26 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const o = createObject(P(res).portalId, type, b.properties ?? {});
     o.associations = (b.associations ?? []).flatMap((a) => a.types.map((t) => ({ toObjectType: 'unknown', toId: a.to.id, associationTypeId: t.associationTypeId })));
     res.status(201).json(view(o));
+  });
+
+  // v4 associations, batch read: { inputs: [{ id }] } → { status, results: [{ from: { id }, to: [{ toObjectId, associationTypes }] }] }.
+  app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', (req, res) => {
+    const from = store(res, req.params.fromObjectType);
+    const toType = objectPath(req.params.toObjectType);
+    if (from === undefined || !OBJECT_TYPES.has(toType)) return notFound(res, `object type ${req.params.fromObjectType} or ${req.params.toObjectType}`);
+    const inputs = ((req.body as { inputs?: { id: string }[] }).inputs ?? []);
+    if (inputs.length === 0 || inputs.length > 1000) {
+      res.status(400).json({ status: 'error', message: 'inputs must hold 1 to 1000 ids', category: 'VALIDATION_ERROR' });
+      return;
+    }
+    const now = new Date().toISOString();
+    const results = inputs.flatMap((i) => {
+      const o = from.get(String(i.id));
+      if (o === undefined) return [];
+      const to = (o.associations ?? []).filter((a) => a.toObjectType === toType).map((a) => ({ toObjectId: Number(a.toId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.associationTypeId, label: null }] }));
+      return to.length === 0 ? [] : [{ from: { id: o.id }, to }];
+    });
+    res.json({ status: 'COMPLETE', results, startedAt: now, completedAt: now });
   });
 
   // Workflow-action callbacks (single and batch).
