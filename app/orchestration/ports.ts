@@ -165,6 +165,12 @@ export interface DecideResult {
   readonly reason?: string;
   /** Structured explanation (e.g. per-action eligibility and scores), recorded as given. */
   readonly explanation?: JsonValue;
+  /**
+   * The action may not be performed before this instant (epoch ms), e.g. the recipient's quiet
+   * hours: the run waits (step `retrying`, run `waiting` for `time_window`, a wake-up at that
+   * instant) and then performs it with the same idempotency key. Absent or past: act now.
+   */
+  readonly notBefore?: number;
 }
 
 export interface DecideMeta {

@@ -6,7 +6,8 @@ import type { RunSnapshot, StepExecution } from '../runs/run.types';
 import { completeAttempt, failAttempt, policyFor } from './attempts';
 import { completeDecideWithoutAction, decisionOutput } from './instant-steps';
 import type { Plan } from './plan.types';
-import { cloneSnapshot, currentExecution } from './snapshot-ops';
+import { transitionStep } from '../runs/transitions';
+import { cloneSnapshot, currentExecution, setRunStatus } from './snapshot-ops';
 
 /**
  * Applying a port's answer to the latest committed state. Returns null when the answer no longer
@@ -54,6 +55,16 @@ export function applyDecision(snapshot: RunSnapshot, playbook: Playbook, stepId:
   } else {
     const input = exec.input !== null && typeof exec.input === 'object' && !Array.isArray(exec.input) ? exec.input : {};
     exec.input = { ...input, action: toJson(result.action) };
+    if (result.notBefore !== undefined && result.notBefore > now) {
+      // Not yet (quiet hours): park the step until the window opens. The wait is not an attempt —
+      // the attempt that performs the action starts at the wake-up, with the step's same key.
+      transitionStep(exec, 'retrying');
+      exec.attempt -= 1;
+      exec.dueAt = result.notBefore;
+      exec.input = { ...exec.input, notBefore: result.notBefore };
+      setRunStatus(next, 'waiting', now, 'time_window');
+      return { kind: 'commit', next, wake: { at: result.notBefore, reason: `step "${stepId}" deferred until its delivery window opens` }, release: true };
+    }
   }
   return { kind: 'commit', next, wake: null, release: false };
 }
