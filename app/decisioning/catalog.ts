@@ -35,6 +35,36 @@ const templateSchema = z.union([
   }),
 ]);
 
+const propertyValueSchema = z.union([z.string().max(65_536), z.number().finite(), z.boolean(), z.null()]);
+
+/**
+ * What performing the action needs besides its channel (optional; see CHANNEL_PARAMS for which
+ * channel reads which field): CRM properties to write, an email template id, subject and body,
+ * a task or ticket priority. Values are literal; a card draft overrides subject and body.
+ */
+export const actionParamsSchema = z.strictObject({
+  properties: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'property names are 1-100 letters, digits or "_", starting with a letter'), propertyValueSchema)
+    .refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 100, 'properties needs between 1 and 100 properties')
+    .optional(),
+  templateId: z.union([z.string().trim().min(1).max(200), z.number().int().positive().transform(String)]).optional(),
+  subject: z.string().trim().min(1, 'subject must not be empty').max(500).optional(),
+  body: z.string().trim().min(1, 'body must not be empty').max(60_000).optional(),
+  priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
+});
+export type ActionParams = z.output<typeof actionParamsSchema>;
+
+/** Which params each channel reads; anything else on an action of that channel is refused. */
+export const CHANNEL_PARAMS: Readonly<Record<Channel, readonly (keyof ActionParams)[]>> = {
+  email: ['templateId', 'subject', 'body'],
+  sms: ['body'],
+  whatsapp: ['body'],
+  task: ['subject', 'body', 'priority'],
+  ticket: ['subject', 'body', 'priority'],
+  crm_update: ['properties'],
+  none: [],
+};
+
 export const actionSchema = z.strictObject({
   id: z
     .string()
@@ -49,6 +79,7 @@ export const actionSchema = z.strictObject({
   eligibility: jsonLogicRuleSchema.optional(),
   requiresApproval: z.boolean().optional(),
   template: templateSchema.optional(),
+  params: actionParamsSchema.optional(),
 });
 
 export const catalogSchema = z
@@ -58,6 +89,19 @@ export const catalogSchema = z
   .superRefine((catalog, ctx) => {
     const seen = new Map<string, number>();
     catalog.actions.forEach((action, index) => {
+      const allowed = CHANNEL_PARAMS[action.channel];
+      for (const key of Object.keys(action.params ?? {}) as (keyof ActionParams)[]) {
+        if (!allowed.includes(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['actions', index, 'params', key],
+            message: `a ${action.channel} action does not use params.${key}` + (allowed.length > 0 ? ` (it reads ${allowed.join(', ')})` : ''),
+          });
+        }
+      }
+      if ((action.channel === 'sms' || action.channel === 'whatsapp') && (action.params?.body?.length ?? 0) > 1600) {
+        ctx.addIssue({ code: 'custom', path: ['actions', index, 'params', 'body'], message: 'a text message body is at most 1,600 characters' });
+      }
       const first = seen.get(action.id);
       if (first !== undefined) {
         ctx.addIssue({
@@ -81,6 +125,7 @@ export interface Action {
   readonly eligibility?: JsonLogicRule;
   readonly requiresApproval?: boolean;
   readonly template?: ActionTemplate;
+  readonly params?: ActionParams;
 }
 
 export interface ActionCatalog {

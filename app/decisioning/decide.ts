@@ -205,6 +205,7 @@ export function decide(input: DecisionInput, rng: Random): DecisionRecord {
       channel: chosen.channel,
       requiresApproval: chosen.requiresApproval === true,
       ...(chosen.template !== undefined ? { template: chosen.template } : {}),
+      ...(chosen.params !== undefined ? { params: chosen.params } : {}),
       ...(winner.deferredUntil !== undefined ? { deliverAt: winner.deferredUntil } : {}),
     };
     propensity = selection.probability;

@@ -2,7 +2,7 @@
  * What a decision produces: the record the server persists, with every candidate's fate, and the
  * exact response body of `POST /api/v1/decisions` derived from it.
  */
-import { type ActionTemplate, type Channel } from './catalog';
+import { type ActionParams, type ActionTemplate, type Channel } from './catalog';
 import { type PolicyId } from './policies/types';
 import { type DecisionContext } from './types';
 
@@ -56,6 +56,8 @@ export interface ChosenAction {
   readonly channel: Channel;
   readonly requiresApproval: boolean;
   readonly template?: ActionTemplate;
+  /** The catalog action's params (properties, template id, subject, body, priority). */
+  readonly params?: ActionParams;
   /** Quiet hours: run at this instant (epoch ms) instead of now. */
   readonly deliverAt?: number;
   /** True for Baton's own human-escalation task (not in the tenant's catalog). */

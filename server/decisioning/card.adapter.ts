@@ -30,6 +30,13 @@ export const acceptPlaybook: Playbook = definePlaybook({
   steps: [{ id: 'execute', kind: 'decide', context: {} }],
 });
 
+/** Installs the accept playbook for a tenant (once per process; an existing version is kept). */
+export async function installAcceptPlaybook(runs: RunsService, tenantId: string, installed: Set<string>): Promise<void> {
+  if (installed.has(tenantId)) return;
+  await runs.deps.playbooks.insert(tenantId, acceptPlaybook, runs.deps.clock.now());
+  installed.add(tenantId);
+}
+
 const MESSAGE_CHANNELS: ReadonlySet<string> = new Set(['email', 'sms', 'whatsapp']);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
@@ -278,11 +285,6 @@ export class DecisioningCardService implements CardService {
     if (!moved) throw new HttpError(409, 'already_decided', `decision ${decision.record.decisionId} is already ${decision.status}; refresh the card`);
   }
 
-  private async ensurePlaybook(runs: RunsService, tenantId: string): Promise<void> {
-    if (this.installed.has(tenantId)) return;
-    await runs.deps.playbooks.insert(tenantId, acceptPlaybook, runs.deps.clock.now());
-    this.installed.add(tenantId);
-  }
 
   /** Accept (or approve the draft): the decision becomes a run of the accept playbook, visible on the card. */
   private async accept(tenantId: string, live: string, aliases: readonly string[], request: Extract<CardActionRequest, { type: 'accept' | 'approve_draft' }>, actor: { source: string; userId?: string }): Promise<string> {
@@ -293,7 +295,7 @@ export class DecisioningCardService implements CardService {
       throw new HttpError(409, 'no_draft', `decision ${request.decisionId} does not send a message, so there is no draft to approve`);
     }
     await this.move(tenantId, decision, ['proposed', 'deferred', 'snoozed'], 'accepted', request.type === 'approve_draft' ? { draft: { body: request.draft.body, ...(request.draft.subject === undefined ? {} : { subject: request.draft.subject }) } } : {});
-    await this.ensurePlaybook(runs, tenantId);
+    await installAcceptPlaybook(runs, tenantId, this.installed);
     const started = await startRun(runs.deps, {
       tenantId,
       playbookId: ACCEPT_PLAYBOOK_ID,

@@ -1,29 +1,59 @@
 /**
  * The Decider the runs module calls for `decide` steps: real decisioning, logged under the step's
- * idempotency key so a retried or re-asked step gets the same decision. A run started by a card's
+ * idempotency key so a retried or re-asked step gets the same decision. The contact counts for
+ * frequency caps when the run's action step succeeds (server/runs/contact-recording.adapter.ts). A run started by a card's
  * "accept" carries `acceptedDecisionId` and executes exactly that decision instead of deciding anew.
  */
 import type { ChosenAction } from '../../app/decisioning';
 import type { DecideMeta, Decider, DecideResult, JsonObject } from '../../app/orchestration';
 import type { Database } from '../db/database';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
-import { iso } from './sql-stores';
 
 export const ACCEPTED_DECISION_KEY = 'acceptedDecisionId';
 
-/** Parameters for the port call that performs a chosen action (see CHANNEL_TO_ACTION_KIND). */
+/** Task priorities as both CRMs' task ports read them (HubSpot HIGH/MEDIUM/LOW; Salesforce any case). */
+const TASK_PRIORITY = { low: 'LOW', normal: 'MEDIUM', high: 'HIGH', urgent: 'HIGH' } as const;
+
+/**
+ * Parameters for the port call that performs a chosen action (the port kind is CHANNEL_TO_ACTION_KIND
+ * of its channel), from the catalog action's `params` and `template`:
+ * - email: templateId = params.templateId ?? the template's name ?? the action id; subject and body =
+ *   the card draft ?? params ?? the template object's `subject`/`body` ?? the label (subject and body);
+ * - sms / whatsapp: channel, body (draft ?? params.body ?? template body ?? a string template, which
+ *   for a text message is its text ?? the label) and the template (WhatsApp outside the 24 h window);
+ * - task: subject, body, priority (HIGH/MEDIUM/LOW; Baton's own escalation task is HIGH);
+ * - ticket: subject, body, priority (low/normal/high/urgent);
+ * - crm_update: the properties to write (an action without them is never chosen; see prepared.ts).
+ */
 export function actionParams(action: ChosenAction, draft: StoredDecision['draft']): JsonObject {
-  const templateName = typeof action.template === 'string' ? action.template : action.template?.name;
-  const params: JsonObject = {
-    templateId: templateName ?? action.id,
-    subject: draft?.subject ?? action.label,
-    body: draft?.body ?? templateName ?? action.label,
-  };
-  if (action.template !== undefined) params['template'] = JSON.parse(JSON.stringify(action.template)) as JsonObject;
-  if (action.channel === 'sms' || action.channel === 'whatsapp') params['channel'] = action.channel;
-  if (action.deliverAt !== undefined) params['deliverAt'] = iso(action.deliverAt);
-  if (action.builtIn === true) params['priority'] = 'high';
-  return params;
+  const p = action.params ?? {};
+  const template = typeof action.template === 'object' ? action.template : undefined;
+  const templateName = typeof action.template === 'string' ? action.template : template?.name;
+  const fromTemplate = (key: 'subject' | 'body'): string | undefined => (typeof template?.[key] === 'string' ? template[key] : undefined);
+  const subject = draft?.subject ?? p.subject ?? fromTemplate('subject');
+  const body = draft?.body ?? p.body ?? fromTemplate('body');
+  const templateJson = (): JsonObject => (action.template === undefined ? {} : { template: JSON.parse(JSON.stringify(action.template)) as JsonObject });
+  switch (action.channel) {
+    case 'email':
+      return { templateId: p.templateId ?? templateName ?? action.id, subject: subject ?? action.label, body: body ?? action.label, ...templateJson() };
+    case 'sms':
+    case 'whatsapp':
+      return { channel: action.channel, body: body ?? (typeof action.template === 'string' ? action.template : action.label), ...templateJson() };
+    case 'task': {
+      const priority = p.priority ?? (action.builtIn === true ? 'high' : undefined);
+      return { subject: subject ?? action.label, ...(body === undefined ? {} : { body }), ...(priority === undefined ? {} : { priority: TASK_PRIORITY[priority] }) };
+    }
+    case 'ticket':
+      return {
+        subject: subject ?? action.label,
+        ...(body === undefined ? (typeof action.template === 'string' ? { body: action.template } : {}) : { body }),
+        ...(p.priority === undefined ? {} : { priority: p.priority }),
+      };
+    case 'crm_update':
+      return { properties: { ...(p.properties ?? {}) } };
+    case 'none':
+      return {};
+  }
 }
 
 export function toDecideResult(decision: StoredDecision): DecideResult {
@@ -32,6 +62,8 @@ export function toDecideResult(decision: StoredDecision): DecideResult {
   return {
     decisionId: record.decisionId,
     action: { id: record.action.id, label: record.action.label, channel: record.action.channel, params: actionParams(record.action, decision.draft) },
+    // Quiet hours: the run waits until the window opens, then acts (the engine's deferred attempt).
+    ...(record.action.deliverAt === undefined ? {} : { notBefore: record.action.deliverAt }),
   };
 }
 
@@ -44,10 +76,7 @@ export class DecisioningDecider implements Decider {
     const { [ACCEPTED_DECISION_KEY]: _ignored, ...rest } = context;
     const decision = await this.facade.decide(meta.tenantId, profileId, { ...rest, trigger: 'run', runId: meta.runId, stepId: meta.stepId }, { origin: 'run', idempotencyKey: `run:${meta.idempotencyKey}` });
     if (decision.record.action !== null) {
-      await this.db.transaction(async (tx) => {
-        await this.facade.transition(tx, meta.tenantId, decision.record.decisionId, ['proposed', 'deferred'], 'accepted', { runId: meta.runId });
-        await this.facade.recordContact(tx, meta.tenantId, decision.record);
-      });
+      await this.facade.transition(this.db, meta.tenantId, decision.record.decisionId, ['proposed', 'deferred'], 'accepted', { runId: meta.runId });
     }
     return toDecideResult(decision);
   }
@@ -58,7 +87,6 @@ export class DecisioningDecider implements Decider {
     if (decision === undefined || decision.status !== 'accepted') {
       return { decisionId: `none:not-accepted:${decisionId}`, action: null };
     }
-    await this.facade.recordContact(this.db, tenantId, decision.record);
     return toDecideResult(decision);
   }
 }
