@@ -3,7 +3,7 @@
  * keeps the holdout assignment persistent, runs the pure core through DecisioningService over the
  * SQL ports, and tracks what happened to each decision (status, outcome, contact).
  */
-import { createSeededRandom, DecisioningService, isInHoldout, type Action, type DecisionContext, type DecisionRecord, type DecisioningConfig, type LiftReport, type Outcome, type Settlement } from '../../app/decisioning';
+import { createSeededRandom, DecisioningService, isInHoldout, type Action, type Channel, type DecisionContext, type DecisionRecord, type DecisioningConfig, type LiftReport, type Outcome, type Settlement } from '../../app/decisioning';
 import type { Database, Queryable } from '../db/database';
 import { newId, newToken } from '../security/ids';
 import { profileAliases } from '../identity/profiles.repository';
@@ -121,6 +121,12 @@ export class DecisioningFacade {
     return r.rows[0]?.in_holdout ?? drawn;
   }
 
+  /** Whether the profile is in the persistent holdout group (assigned now if it never was). */
+  async inHoldout(tenantId: string, profileId: string): Promise<boolean> {
+    const { config } = await this.settings(tenantId);
+    return this.holdoutOf(tenantId, profileId, config);
+  }
+
   /** Decides for a live profile id and logs the decision with its explanation. */
   async decide(tenantId: string, profileId: string, context: DecisionContext, options: DecideOptions): Promise<StoredDecision> {
     if (options.idempotencyKey !== undefined) {
@@ -139,7 +145,7 @@ export class DecisioningFacade {
       random: this.random,
       ids: { next: () => newId('dec') },
       posteriors: new SqlPosteriorStore(this.db, tenantId),
-      contacts: new SqlContactHistory(this.db, tenantId),
+      contacts: new SqlContactHistory(this.db, tenantId, aliases),
       decisions: {
         get: (id) => decisions.get(id),
         settle: (s) => decisions.settle(s),
@@ -212,14 +218,12 @@ export class DecisioningFacade {
     await q.query('UPDATE decisions SET run_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, decisionId, runId]);
   }
 
-  /** The action is going out: counts towards frequency caps (once per decision). */
-  async recordContact(q: Queryable, tenantId: string, record: DecisionRecord): Promise<void> {
-    if (record.action === null || record.action.builtIn === true) return;
-    await new SqlContactHistory(q, tenantId).recordDelivery(record.profileId, record.decisionId, {
-      actionId: record.action.id,
-      channel: record.action.channel,
-      at: record.action.deliverAt ?? this.clock(),
-    });
+  /**
+   * An outbound contact a run made (email, message, task step that succeeded): counts towards
+   * frequency caps, once per key (the decision id, or the step's idempotency key).
+   */
+  async recordContact(q: Queryable, tenantId: string, profileId: string, key: string, contact: { actionId: string; channel: Channel }): Promise<void> {
+    await new SqlContactHistory(q, tenantId).recordDelivery(profileId, key, { ...contact, at: this.clock() });
   }
 
   /** A card button's verdict as learning feedback (card_accept positive, card_dismiss negative), if the decision is still open. */

@@ -49,12 +49,13 @@ export class SqlPosteriorStore implements PosteriorStore {
 }
 
 export class SqlContactHistory implements ContactHistoryStore {
-  constructor(private readonly q: Queryable, private readonly tenantId: string) {}
+  /** @param aliases Ids merged into the profile: their contacts count too. */
+  constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly aliases: readonly string[] = []) {}
 
   async recent(profileId: string, since: number): Promise<ContactRecord[]> {
     const r = await this.q.query<{ action_id: string; channel: string; at: Date | string }>(
-      'SELECT action_id, channel, at FROM contact_history WHERE tenant_id = $1 AND profile_id = $2 AND at >= $3 ORDER BY at',
-      [this.tenantId, profileId, iso(since)],
+      'SELECT action_id, channel, at FROM contact_history WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND at >= $3 ORDER BY at',
+      [this.tenantId, [profileId, ...this.aliases.filter((a) => a !== profileId)], iso(since)],
     );
     return r.rows.map((row) => ({ actionId: row.action_id, channel: row.channel as Channel, at: toMs(row.at) }));
   }

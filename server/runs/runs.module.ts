@@ -3,6 +3,7 @@ import type { ActionPort, Decider, EngineOptions } from '../../app/orchestration
 import type { ModuleFactory } from '../module';
 import { serviceKey } from '../services';
 import { ActionRegistry } from './action-registry.adapter';
+import { ContactRecordingActionPort, type ContactRecorder } from './contact-recording.adapter';
 import { NoDecisioningDecider } from './default-decider.adapter';
 import { LogActionPort } from './log-action.adapter';
 import { RUN_ADVANCE_JOB } from './outbox-scheduler.adapter';
@@ -15,6 +16,8 @@ import { runsStage } from './runs.stage';
 export const ACTION_REGISTRY = serviceKey<ActionRegistry>('runs.actions');
 /** A Decider for `decide` steps, provided by the decisioning module (looked up at call time). */
 export const DECIDER = serviceKey<Decider>('decisioning.decider');
+/** Records outbound contacts of run steps for frequency caps (provided by decisioning; looked up per call). */
+export const CONTACT_RECORDER = serviceKey<ContactRecorder>('decisioning.contacts');
 /** The runs service, for modules that start runs (card buttons, workflow actions). */
 export const RUNS_SERVICE = serviceKey<RunsService>('runs.service');
 
@@ -56,7 +59,7 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
       db: ctx.db,
       work: ctx.work,
       logger: ctx.logger,
-      actions: options.wrapActions === undefined ? base : options.wrapActions(base),
+      actions: new ContactRecordingActionPort(options.wrapActions === undefined ? base : options.wrapActions(base), () => ctx.services.get(CONTACT_RECORDER)),
       decider,
       ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
