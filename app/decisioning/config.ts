@@ -9,6 +9,7 @@ import { channelSchema } from './catalog';
 import { jsonLogicRuleSchema } from './expressions';
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const PLAYBOOK_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const share = (fallback: number) => z.number().min(0).max(1).default(fallback);
 
 export const ENGAGEMENT_KINDS = ['eligibility', 'applicability', 'suitability'] as const;
@@ -40,7 +41,13 @@ const actionSettingsSchema = z.strictObject({
   promotional: z.boolean().optional(),
   /** Business lever for this action, additive percentage. */
   leverPct: z.number().finite().min(-100).max(10000).optional(),
+  /** Playbook that carries this action out when automation runs it (default: automation.playbook). */
+  playbook: z.string().regex(PLAYBOOK_ID, 'playbook must be a playbook id').optional(),
 });
+
+const eventTypePattern = z
+  .string()
+  .regex(/^\*$|^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/, 'an event type pattern is a dotted type ("email.replied"), a prefix ("ticket.*") or "*"');
 
 const consentRuleSchema = z.enum(['opt_in', 'opt_out']);
 
@@ -119,6 +126,18 @@ export const decisioningConfigSchema = z.strictObject({
   /** Most Monte-Carlo rounds for the selection probability of the chosen action (fewer when it is clear early). */
   selectionRounds: z.number().int().min(1).max(10000).default(100),
   attributionWindowHours: z.number().positive().default(72),
+  /**
+   * Act on the pipeline's decision without waiting for a person: after an ingested event of one of
+   * `events`, a chosen action (not held out, not `requiresApproval`) is accepted and a run of its
+   * playbook starts (`actionSettings[id].playbook` ?? `playbook` ?? Baton's one-step
+   * "baton-accepted-action"), with `acceptedDecisionId` in its context. Empty: decisions wait on the card.
+   */
+  automation: z
+    .strictObject({
+      events: z.array(eventTypePattern).default([]),
+      playbook: z.string().regex(PLAYBOOK_ID, 'playbook must be a playbook id').optional(),
+    })
+    .prefault({}),
 });
 
 export type DecisioningConfig = z.output<typeof decisioningConfigSchema>;

@@ -11,7 +11,7 @@ import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module'
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import type { ModuleFactory } from '../module';
 import type { Logger } from '../observability/logger';
-import { DECIDER, RUNS_SERVICE } from '../runs/runs.module';
+import { CONTACT_RECORDER, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
 import { DecisioningCardService } from './card.adapter';
 import { DecisioningDecider } from './decider.adapter';
 import { decisioningRoutes } from './decisioning.routes';
@@ -19,6 +19,7 @@ import { DecisioningFacade } from './decisioning.service';
 import { eraseDecisioningData } from './erasure';
 import { OUTCOME_SERVICE } from './outcome.service';
 import { decisioningStage } from './pipeline.stage';
+import { PipelineAutomation } from './automation';
 import { decisioningSections, runsSection } from './profile-sections';
 
 export interface DecisioningModuleOptions {
@@ -58,6 +59,9 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
     const cards = new DecisioningCardService({ db: ctx.db, facade, runs: () => ctx.services.get(RUNS_SERVICE), identity });
     ctx.services.provide(DECIDER, new DecisioningDecider(ctx.db, facade));
     ctx.services.provide(CARD_SERVICE, cards);
+    ctx.services.provide(CONTACT_RECORDER, {
+      record: (c) => facade.recordContact(ctx.db, c.tenantId, c.profileId, c.key, { actionId: c.actionId, channel: c.channel }),
+    });
     ctx.services.provide(OUTCOME_SERVICE, {
       async record(tenantId, decisionId, outcome, value) {
         const result = await facade.recordOutcome(tenantId, decisionId, outcome, value);
@@ -66,6 +70,7 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
           : { ok: false, decisionId, reason: result.reason };
       },
     });
+    const automation = new PipelineAutomation({ db: ctx.db, facade, runs: () => ctx.services.get(RUNS_SERVICE), logger: ctx.logger });
     const sections = ctx.services.get(PROFILE_SECTIONS);
     for (const section of decisioningSections(facade)) sections?.add(section);
 
@@ -75,7 +80,7 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
       name: 'decisioning',
       api: decisioningRoutes({ db: ctx.db, facade, cards, identity }),
       erase: (tx, tenantId, profileIds) => eraseDecisioningData(tx, tenantId, profileIds),
-      stages: [decisioningStage({ db: ctx.db, facade, extractor: chosen.extractor, extractorName: chosen.name, logger: ctx.logger })],
+      stages: [decisioningStage({ db: ctx.db, facade, extractor: chosen.extractor, extractorName: chosen.name, logger: ctx.logger, automation })],
       async start() {
         // Runs is later in the module list: add its part of the profile unless it already serves one.
         if (ctx.services.get(RUNS_SERVICE) !== undefined && sections !== undefined) {

@@ -5,7 +5,8 @@
  *   2. updates journey stage, hotness, traits, tickets and consent, and settles the decision an
  *      outcome-type event is attributed to (one transaction, applied once per event),
  *   3. decides the next best action again when something relevant changed (logged under the
- *      event's key, so a redelivery returns the same decision).
+ *      event's key, so a redelivery returns the same decision),
+ *   4. starts the runs the automation policy or a playbook trigger asks for (automation.ts).
  * Safe to run twice for one event.
  */
 import type { Signals, SignalExtractor } from '../../app/signals';
@@ -13,7 +14,8 @@ import type { Database, Queryable } from '../db/database';
 import type { EventStage } from '../events/event-processor';
 import type { StoredEvent } from '../events/events.repository';
 import type { Logger } from '../observability/logger';
-import type { DecisioningFacade } from './decisioning.service';
+import type { PipelineAutomation } from './automation';
+import type { DecisioningFacade, StoredDecision } from './decisioning.service';
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
 import { applyEventToProfile } from './profile-state.repository';
 import { iso } from './sql-stores';
@@ -25,6 +27,8 @@ export interface PipelineDeps {
   /** Stored with each signal: which extractor produced it (offline, openai, anthropic). */
   readonly extractorName: string;
   readonly logger: Logger;
+  /** Starts runs from events and decisions (automation policy, playbook triggers); absent: none. */
+  readonly automation?: PipelineAutomation;
 }
 
 export const pipelineDecisionKey = (eventId: string): string => `event:${eventId}`;
@@ -94,28 +98,34 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         const moved = await db.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, event.id]);
         stageChanged = moved.rows.length > 0;
       }
-      if (!meaning.relevant && !stageChanged) return {};
-      if ((await facade.settings(tenantId)).catalog.length === 0 && signals === null) return {};
-      const context = {
-        trigger: event.type,
-        eventId: event.id,
-        source: event.source,
-        ...(signals === null
-          ? {}
-          : {
-              signal: {
-                intent: signals.intent,
-                sentiment: signals.sentiment,
-                urgency: signals.urgency,
-                at: facts.at,
-                ...(facts.text !== null && mentionsLegalThreat(facts.text) ? { legalThreat: true } : {}),
-                ...(channelOf(facts) === null ? {} : { channel: channelOf(facts) }),
-              },
-            }),
-      };
-      const decision = await facade.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id) });
-      logger.debug({ tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null }, 'decided after event');
+      const decision = meaning.relevant || stageChanged ? await decideAfter(tenantId, event, facts, signals, profileId) : null;
+      if (deps.automation !== undefined) await deps.automation.run({ tenantId, event, profileId, signals, decision });
       return {};
     },
   };
+
+  /** The next best action after a relevant event, logged under the event's key. */
+  async function decideAfter(tenantId: string, event: StoredEvent, facts: EventFacts, signals: Signals | null, profileId: string): Promise<StoredDecision | null> {
+    if ((await facade.settings(tenantId)).catalog.length === 0 && signals === null) return null;
+    const context = {
+      trigger: event.type,
+      eventId: event.id,
+      source: event.source,
+      ...(signals === null
+        ? {}
+        : {
+            signal: {
+              intent: signals.intent,
+              sentiment: signals.sentiment,
+              urgency: signals.urgency,
+              at: facts.at,
+              ...(facts.text !== null && mentionsLegalThreat(facts.text) ? { legalThreat: true } : {}),
+              ...(channelOf(facts) === null ? {} : { channel: channelOf(facts) }),
+            },
+          }),
+    };
+    const decision = await facade.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id) });
+    logger.debug({ tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null }, 'decided after event');
+    return decision;
+  }
 }

@@ -98,6 +98,28 @@ export const stepSchema = z.discriminatedUnion('kind', [actionStepSchema, waitSt
   error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of action, wait, branch, decide, exit' : undefined),
 });
 
+/** An event type ("email.replied"), a prefix ("ticket.*") or every event ("*"). */
+export const eventTypePatternSchema = z
+  .string()
+  .regex(/^\*$|^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/, 'an event type pattern is a dotted type ("email.replied"), a prefix ("ticket.*") or "*"');
+
+/** True when `type` matches one of the patterns (see eventTypePatternSchema). */
+export function matchesEventType(patterns: readonly string[], type: string): boolean {
+  return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
+}
+
+/**
+ * Starts a run of the (latest published) playbook for the profile of each ingested event that
+ * matches: its type is one of `events` and `when` (JSON-logic over `{ event, profile }`, see
+ * TRIGGER_SCOPE_ROOTS) holds. Holdout profiles never get a triggered run.
+ */
+export const triggerSchema = z
+  .object({
+    events: z.array(eventTypePatternSchema).min(1, 'a trigger needs at least one event type'),
+    when: expressionSchema.optional(),
+  })
+  .strict();
+
 export const PLAYBOOK_STATUSES = ['draft', 'published', 'archived'] as const;
 export type PlaybookStatus = (typeof PLAYBOOK_STATUSES)[number];
 
@@ -114,6 +136,7 @@ export const playbookSchema = z
     concurrency: z.enum(['one_per_profile', 'unlimited']).default('one_per_profile'),
     defaults: z.object({ retry: retryPolicySchema.optional() }).strict().default({}),
     steps: z.array(stepSchema).min(1, 'a playbook needs at least one step'),
+    trigger: triggerSchema.optional(),
   })
   .strict();
 
@@ -128,3 +151,4 @@ export type BranchStep = z.output<typeof branchStepSchema>;
 export type DecideStep = z.output<typeof decideStepSchema>;
 export type ExitStep = z.output<typeof exitStepSchema>;
 export type TimeWindowSpec = z.output<typeof timeWindowWait>;
+export type PlaybookTrigger = z.output<typeof triggerSchema>;

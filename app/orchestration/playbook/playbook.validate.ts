@@ -5,7 +5,7 @@ import { analyseExpression } from './expression';
 import { analyseParams } from './params';
 import { adjacency, findCycle, reachableFrom, stepEdges } from './playbook.graph';
 import { playbookSchema, type Playbook, type Step } from './playbook.schema';
-import { EVENT_SCOPE_ROOTS, RUN_SCOPE_ROOTS } from './scope';
+import { EVENT_SCOPE_ROOTS, RUN_SCOPE_ROOTS, TRIGGER_SCOPE_ROOTS } from './scope';
 import { isValidTimeZone, parseClockTime } from './time-window';
 
 export interface PlaybookIssue {
@@ -105,6 +105,7 @@ function checkSemantics(playbook: Playbook): PlaybookIssue[] {
   };
 
   playbook.exitCriteria.forEach((c, i) => checkExpression(`exitCriteria[${i}].when`, c.when, EVENT_SCOPE_ROOTS));
+  if (playbook.trigger?.when !== undefined) checkExpression('trigger.when', playbook.trigger.when, TRIGGER_SCOPE_ROOTS);
 
   steps.forEach((step, i) => {
     const at = `steps[${i}]`;

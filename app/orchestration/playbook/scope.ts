@@ -8,3 +8,8 @@
  */
 export const RUN_SCOPE_ROOTS = ['context', 'steps', 'run'] as const;
 export const EVENT_SCOPE_ROOTS = [...RUN_SCOPE_ROOTS, 'event'] as const;
+/**
+ * A playbook trigger's `when` (no run exists yet): `event` `{ id, type, source, occurredAt, text,
+ * properties }` and `profile` `{ id, stage, hotness, traits, signal: { intent, sentiment, urgency } | null }`.
+ */
+export const TRIGGER_SCOPE_ROOTS = ['event', 'profile'] as const;
