@@ -1,11 +1,26 @@
 import { canonicalEventSchema } from '../../../app/events/canonical-event';
 import { classifyHubSpotError, HubSpotCallError, retryAfterMsOf } from '../../../connectors/hubspot/errors';
-import { dedupeKeyOf, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent } from '../../../connectors/hubspot/webhook';
+import { attachToContact, dedupeKeyOf, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent } from '../../../connectors/hubspot/webhook';
 
 const base = { eventId: 1, subscriptionId: 12345, portalId: 62515, appId: 54321, occurredAt: 1564113600000, attemptNumber: 0, objectId: 123, changeSource: 'CRM' };
 const parse = (e: Record<string, unknown>): HubSpotWebhookEvent => webhookBatchSchema.parse([e])[0] as HubSpotWebhookEvent;
 
 describe('HubSpot webhook normalisation', () => {
+  it('re-addresses company, deal and ticket changes to their contact, but not contacts, merges or deletions', () => {
+    const deal = normalizeWebhookEvent(parse({ ...base, subscriptionType: 'deal.propertyChange', propertyName: 'dealstage', propertyValue: 'closedwon' }));
+    expect(needsAssociatedContact(deal)).toBe(true);
+    if (!needsAssociatedContact(deal)) return;
+    const moved = attachToContact(deal, '51');
+    expect(moved.event.subject.identifiers).toEqual([{ type: 'hubspotContactId', value: '51', scope: '62515' }]);
+    expect(moved.event.properties).toMatchObject({ objectType: 'deal', objectId: '123', associatedContactId: '51', propertyName: 'dealstage', propertyValue: 'closedwon' });
+    expect(moved.event.id).toBe(deal.event.id);
+    expect(canonicalEventSchema.safeParse(moved.event).success).toBe(true);
+    for (const type of ['contact.creation', 'deal.merge', 'deal.deletion', 'conversation.newMessage']) {
+      expect(needsAssociatedContact(normalizeWebhookEvent(parse({ ...base, subscriptionType: type, ...(type === 'deal.merge' ? { primaryObjectId: 123, mergedObjectIds: [124] } : {}) })))).toBe(false);
+    }
+    expect(needsAssociatedContact(normalizeWebhookEvent(parse({ ...base, subscriptionType: 'object.creation', objectTypeId: '0-5' })))).toBe(true);
+  });
+
   it('maps classic and generic creation to the same canonical event, scoped by portal', () => {
     const classic = normalizeWebhookEvent(parse({ ...base, subscriptionType: 'contact.creation', changeFlag: 'NEW' }));
     const generic = normalizeWebhookEvent(parse({ ...base, subscriptionType: 'object.creation', objectTypeId: '0-1' }));

@@ -62,8 +62,8 @@ describe('HubSpot project (extensions/hubspot) against manifest.json', () => {
     const actions = hs.workflowActions.map((a) => ({ uid: a.uid, meta: readJson<ActionMeta>(`src/app/workflow-actions/${a.uid}-hsmeta.json`).config }));
     expect(actions.map((a) => a.uid)).toEqual(['baton_next_best_action', 'baton_start_playbook', 'baton_record_outcome']);
     const outcome = actions[2]?.meta;
-    expect(outcome?.inputFields.map((f) => [f.typeDefinition.name, f.isRequired])).toEqual([['outcome', true], ['value', false]]);
-    expect(actions[0]?.meta.outputFields.map((f) => f.typeDefinition.name)).toEqual(['actionId', 'actionLabel', 'holdout']);
+    expect(outcome?.inputFields.map((f) => [f.typeDefinition.name, f.isRequired])).toEqual([['outcome', true], ['value', false], ['decisionId', false]]);
+    expect(actions[0]?.meta.outputFields.map((f) => f.typeDefinition.name)).toEqual(['actionId', 'actionLabel', 'holdout', 'decisionId']);
   });
 
   it('puts the record card on the record tab of contacts, companies, deals and tickets, and both entry points exist', () => {
