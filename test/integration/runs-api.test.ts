@@ -306,7 +306,7 @@ for (const { mode, needs } of modes) {
         executed: false,
         result: null,
       });
-      expect(done.steps.find((s) => s.stepId === 'flag-at-risk')?.input).toEqual({ properties: { baton_renewal_risk: 'high', baton_renewal_arr: 80000 } });
+      expect(done.steps.find((s) => s.stepId === 'flag-at-risk')?.input).toEqual({ properties: { baton_reason: 'Renewal at risk: 80000 ARR, renews 2027-01-01' } });
     });
 
     it('answers unknown runs and routes with the error envelope', async () => {

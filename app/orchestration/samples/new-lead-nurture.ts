@@ -6,7 +6,12 @@ import type { PlaybookInput } from '../playbook/playbook.schema';
  * get a reminder in their local daytime. Ends when the lead books a demo, becomes a customer or
  * unsubscribes.
  *
- * Run context expected: { profile: { firstName, email, timeZone }, lead: { source, score } }.
+ * Run context expected: { profile: { firstName, email, timeZone }, lead: { source, score },
+ * emails?: { welcome, reminder } }. Parameters are ones both CRM ports accept: HubSpot sends a
+ * marketing email by its numeric id (`emails.welcome` / `emails.reminder`, no default can exist),
+ * Salesforce sends the subject and body; task priority is HIGH (HubSpot's enum, Salesforce maps it).
+ * Events are matched by the canonical names the pipeline stores (`meeting.booked`, `email.opened`,
+ * `*.unsubscribed`) and by the older underscore names.
  */
 export const newLeadNurtureDefinition = {
   id: 'new-lead-nurture',
@@ -16,22 +21,39 @@ export const newLeadNurtureDefinition = {
   status: 'published',
   concurrency: 'one_per_profile',
   exitCriteria: [
-    { id: 'demo-booked', when: { '==': [{ var: 'event.type' }, 'meeting_booked'] } },
-    { id: 'became-customer', when: { '==': [{ var: 'event.properties.lifecycleStage' }, 'customer'] } },
-    { id: 'unsubscribed', when: { '==': [{ var: 'event.type' }, 'unsubscribe'] } },
+    { id: 'demo-booked', when: { in: [{ var: 'event.type' }, ['meeting.booked', 'meeting_booked']] } },
+    {
+      id: 'became-customer',
+      when: {
+        or: [
+          { '==': [{ var: 'event.properties.lifecycleStage' }, 'customer'] },
+          { and: [{ '==': [{ var: 'event.properties.propertyName' }, 'lifecyclestage'] }, { '==': [{ var: 'event.properties.propertyValue' }, 'customer'] }] },
+        ],
+      },
+    },
+    // A substring test: `unsubscribe`, `email.unsubscribed`, `message.unsubscribed`.
+    { id: 'unsubscribed', when: { in: ['unsubscribe', { var: 'event.type' }] } },
   ],
   steps: [
     {
       id: 'welcome-email',
       kind: 'action',
-      action: { type: 'email', params: { templateId: 'nurture-welcome', to: '{{context.profile.email}}', firstName: '{{context.profile.firstName}}' } },
+      action: {
+        type: 'email',
+        params: {
+          templateId: '{{context.emails.welcome}}',
+          to: '{{context.profile.email}}',
+          subject: 'Welcome, {{context.profile.firstName}}',
+          body: 'Hi {{context.profile.firstName}}, thanks for your interest! Reply to this email and a person will answer.',
+        },
+      },
     },
     {
       id: 'await-engagement',
       kind: 'wait',
       wait: {
         type: 'event',
-        match: { in: [{ var: 'event.type' }, ['email_opened', 'email_clicked', 'form_submitted']] },
+        match: { in: [{ var: 'event.type' }, ['email.opened', 'email.clicked', 'form.submitted', 'email_opened', 'email_clicked', 'form_submitted']] },
         timeout: '3d',
         onTimeout: 'daytime',
       },
@@ -41,7 +63,7 @@ export const newLeadNurtureDefinition = {
       kind: 'branch',
       branches: [
         {
-          when: { or: [{ '>=': [{ var: 'context.lead.score' }, 70] }, { '==': [{ var: 'steps.await-engagement.output.event.type' }, 'form_submitted'] }] },
+          when: { or: [{ '>=': [{ var: 'context.lead.score' }, 70] }, { in: [{ var: 'steps.await-engagement.output.event.type' }, ['form.submitted', 'form_submitted']] }] },
           next: 'approve-handoff',
         },
       ],
@@ -55,7 +77,7 @@ export const newLeadNurtureDefinition = {
     {
       id: 'sales-task',
       kind: 'action',
-      action: { type: 'task', params: { subject: 'Hot lead: {{context.profile.firstName}} ({{context.lead.source}})', priority: 'high' } },
+      action: { type: 'task', params: { subject: 'Hot lead: {{context.profile.firstName}} ({{context.lead.source}})', priority: 'HIGH' } },
       next: 'handed-off',
     },
     { id: 'next-touch', kind: 'decide', context: { goal: 'nurture', score: { $expr: { var: 'context.lead.score' } } }, next: 'nurtured', onNoAction: 'nurtured' },
@@ -63,7 +85,15 @@ export const newLeadNurtureDefinition = {
     {
       id: 'reminder-email',
       kind: 'action',
-      action: { type: 'email', params: { templateId: 'nurture-reminder', to: '{{context.profile.email}}' } },
+      action: {
+        type: 'email',
+        params: {
+          templateId: '{{context.emails.reminder}}',
+          to: '{{context.profile.email}}',
+          subject: 'Still interested?',
+          body: 'Just checking in: is there anything we can help with?',
+        },
+      },
       retry: { maxAttempts: 4, initialInterval: '30s' },
       next: 'nurtured',
     },

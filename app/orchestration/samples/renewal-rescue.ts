@@ -3,10 +3,14 @@ import type { PlaybookInput } from '../playbook/playbook.schema';
 /**
  * "Renewal rescue": a customer whose renewal is at risk. Flag the record, get the owner involved for
  * big accounts, reach out in the customer's business hours with the next best action, then wait for
- * a reply; no reply in five days opens a ticket for the CSM team. Ends as soon as the renewal is
- * won, the customer unsubscribes or a high-priority ticket is opened.
+ * a reply; a reply becomes a follow-up task, no reply in five days opens a ticket for the CSM team.
+ * Ends as soon as the renewal is won, the customer unsubscribes or a high-priority ticket is opened.
  *
  * Run context expected: { profile: { firstName, email, timeZone }, renewal: { arr, renewalDate } }.
+ * Every step uses values both CRM ports accept: the flag is written to `baton_reason` (a property
+ * Baton creates in HubSpot, mapped to Baton_Reason__c in Salesforce; Baton's own write-back replaces
+ * it when the next best action changes), tasks carry HIGH/MEDIUM (HubSpot's enum, Salesforce maps
+ * it), and the reply is logged as a task because the Salesforce port has no notes.
  */
 export const renewalRescueDefinition = {
   id: 'renewal-rescue',
@@ -19,13 +23,18 @@ export const renewalRescueDefinition = {
     {
       id: 'renewal-won',
       description: 'The renewal deal reached closed-won',
-      when: { and: [{ '==': [{ var: 'event.type' }, 'deal_stage_changed'] }, { '==': [{ var: 'event.properties.stage' }, 'closedwon'] }] },
+      when: {
+        and: [
+          { or: [{ in: ['deal', { var: 'event.type' }] }, { in: ['opportunity', { var: 'event.type' }] }] },
+          { or: [{ in: [{ var: 'event.properties.stage' }, ['closedwon', 'Closed Won']] }, { '==': [{ var: 'event.properties.isWon' }, true] }] },
+        ],
+      },
     },
-    { id: 'unsubscribed', description: 'The customer unsubscribed', when: { '==': [{ var: 'event.type' }, 'unsubscribe'] } },
+    { id: 'unsubscribed', description: 'The customer unsubscribed', when: { in: ['unsubscribe', { var: 'event.type' }] } },
     {
       id: 'urgent-ticket',
       description: 'A high-priority ticket is open: humans take over',
-      when: { and: [{ '==': [{ var: 'event.type' }, 'ticket_opened'] }, { '==': [{ var: 'event.properties.priority' }, 'high'] }] },
+      when: { and: [{ in: [{ var: 'event.type' }, ['ticket.created', 'ticket_opened']] }, { in: [{ var: 'event.properties.priority' }, ['high', 'urgent']] }] },
     },
   ],
   defaults: { retry: { maxAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maxInterval: '5m' } },
@@ -35,9 +44,8 @@ export const renewalRescueDefinition = {
       kind: 'action',
       action: {
         type: 'crm_update',
-        params: { properties: { baton_renewal_risk: 'high', baton_renewal_arr: { $expr: { var: 'context.renewal.arr' } } } },
+        params: { properties: { baton_reason: 'Renewal at risk: {{context.renewal.arr}} ARR, renews {{context.renewal.renewalDate}}' } },
       },
-      retry: { nonRetryableErrorCodes: ['property_not_found'] },
     },
     {
       id: 'big-account',
@@ -50,7 +58,7 @@ export const renewalRescueDefinition = {
       kind: 'action',
       action: {
         type: 'task',
-        params: { subject: 'Renewal at risk: call {{context.profile.firstName}}', priority: 'high', dueInDays: 1 },
+        params: { subject: 'Renewal at risk: call {{context.profile.firstName}}', priority: 'HIGH', dueInDays: 1 },
       },
       next: 'business-hours',
     },
@@ -65,7 +73,7 @@ export const renewalRescueDefinition = {
       kind: 'wait',
       wait: {
         type: 'event',
-        match: { in: [{ var: 'event.type' }, ['email_replied', 'message_received', 'meeting_booked']] },
+        match: { in: [{ var: 'event.type' }, ['email.replied', 'message.received', 'meeting.booked', 'email_replied', 'message_received', 'meeting_booked']] },
         timeout: '5d',
         onTimeout: 'csm-ticket',
       },
@@ -73,7 +81,10 @@ export const renewalRescueDefinition = {
     {
       id: 'log-reply',
       kind: 'action',
-      action: { type: 'note', params: { body: 'Customer responded to renewal outreach ({{steps.await-reply.output.event.type}}).' } },
+      action: {
+        type: 'task',
+        params: { subject: 'Renewal: {{context.profile.firstName}} answered the outreach ({{steps.await-reply.output.event.type}}), follow up', priority: 'MEDIUM', dueInDays: 1 },
+      },
     },
     { id: 'engaged', kind: 'exit', reason: 'customer engaged' },
     {

@@ -55,7 +55,7 @@ describe('sample playbooks', () => {
     const { run } = await start(world, 'renewal-rescue', { profile: { timeZone: 'Europe/Paris', email: 'a@b.c' }, renewal: { arr: 1200 } });
     await pump(world);
     expect(world.actions.calls.map((c) => c.stepId)).toEqual(['flag-at-risk', 'outreach']);
-    expect(world.actions.callsFor('flag-at-risk')[0]?.params).toEqual({ properties: { baton_renewal_risk: 'high', baton_renewal_arr: 1200 } });
+    expect(world.actions.callsFor('flag-at-risk')[0]?.params).toEqual({ properties: { baton_reason: 'Renewal at risk: 1200 ARR, renews ' } });
     await deliverEvent(world.deps, TENANT, { id: 'u', type: 'unsubscribe', occurredAt: T0, profileId: 'profile_1' });
     await runToQuiet(world);
     expect((await load(world, run.id)).run).toMatchObject({ status: 'exited', end: { detail: 'unsubscribed' } });
