@@ -5,7 +5,7 @@
  * email / sequence / workflow enrollment / callback completion, "Record outcome" settling decisions,
  * the action guard for tenants with several CRMs, and the disconnect purge of identity data.
  */
-import type { ActionPort, ActionRequest, ActionResult } from '../../app/orchestration';
+import type { ActionKind, ActionPort, ActionRequest, ActionResult } from '../../app/orchestration';
 import { HubSpotActionPort } from '../../connectors/hubspot/actions';
 import { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError, HubSpotTimeoutError } from '../../connectors/hubspot/errors';
@@ -188,7 +188,7 @@ for (const { mode, needs } of modes.filter((m) => m.mode === 'postgres+redis')) 
 
       // Replaying each step with its key (a crash after the effect) changes nothing in HubSpot.
       const { port } = adapter();
-      const steps: Record<string, { kind: string; params: Record<string, unknown> }> = {
+      const steps: Record<string, { kind: ActionKind; params: Record<string, unknown> }> = {
         mail: { kind: 'email', params: { templateId: 987654 } },
         seq: { kind: 'sequence_enrollment', params: { sequenceId: '4242', userId: '77', senderEmail: 'rep@acme.io' } },
         flow: { kind: 'workflow_enrollment', params: { workflowId: '555' } },
