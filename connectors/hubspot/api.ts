@@ -67,7 +67,7 @@ const introspectAnswer = z.looseObject({
   user: z.string().optional(),
 });
 
-/** Contacts associated with records of one type: record id → contact ids (ascending). */
+/** Contacts associated with records of one type: record id → contact ids (primary first, then ascending). */
 export type AssociatedContacts = ReadonlyMap<string, readonly string[]>;
 
 /** HubSpot-defined association type ids (reference §6.3). */
@@ -231,7 +231,9 @@ export class HubSpotApi {
       const chunk = ids.slice(i, i + 100);
       const r = await this.call(portalId, 'general', (c) => c.crm.associations.v4.batchApi.getPage(path, 'contacts', { inputs: chunk.map((id) => ({ id })) }));
       for (const result of r.results) {
-        const contacts = result.to.map((t) => String(t.toObjectId)).sort((a, b) => Number(a) - Number(b));
+        // The primary contact first (labelled "Primary", or company→contact type 2), then by id: a stable choice.
+        const primary = (t: (typeof result.to)[number]): number => (t.associationTypes.some((a) => a.label === 'Primary' || (path === 'companies' && a.typeId === 2)) ? 0 : 1);
+        const contacts = [...result.to].sort((a, b) => primary(a) - primary(b) || Number(a.toObjectId) - Number(b.toObjectId)).map((t) => String(t.toObjectId));
         if (contacts.length > 0) out.set(String(result._from.id), contacts);
       }
     }

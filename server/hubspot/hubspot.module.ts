@@ -37,6 +37,8 @@ export interface HubSpotModuleOptions {
   readonly rateKeyPrefix?: string;
   /** Where `GET /oauth/hubspot/install` sends the browser (the sandbox in tests and the demo). */
   readonly authorizeUrl?: string;
+  /** Deadline of each HubSpot call, ms (default 10 s). */
+  readonly timeoutMs?: number;
 }
 
 export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFactory {
@@ -52,7 +54,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
     const api =
       clientId === undefined || clientSecret === undefined
         ? undefined
-        : new HubSpotApi({ basePath: config.hubspot.apiBaseUrl, clientId, clientSecret, tokens: installations, gate });
+        : new HubSpotApi({ basePath: config.hubspot.apiBaseUrl, clientId, clientSecret, tokens: installations, gate, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     installations.api = api;
     const getApi = (): HubSpotApi | undefined => api;
     const identity = () => ctx.services.get(IDENTITY_SERVICE);

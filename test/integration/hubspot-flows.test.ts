@@ -122,13 +122,21 @@ for (const { mode, needs } of modes.filter((m) => m.mode === 'postgres+redis')) 
       const ticket = h.sandbox.state.createObject(h.portalId, 'tickets', { subject: 'Login broken' });
       h.sandbox.state.associate(h.portalId, { objectType: 'tickets', id: ticket.id }, { objectType: 'contacts', id: contactId }, 16);
       const lonely = h.sandbox.state.createObject(h.portalId, 'deals', { dealname: 'No contact yet' });
-      const reads = h.sandbox.state.count('POST', /^\/crm\/v4\/associations\/(deals|tickets)\/contacts\/batch\/read$/);
+      // A company with two contacts: the one HubSpot marks primary (type 2) wins over the lower id.
+      const primary = await h.contactProfile('oli@assoc.io');
+      const company = h.sandbox.state.createObject(h.portalId, 'companies', { name: 'Assoc Ltd' });
+      h.sandbox.state.associate(h.portalId, { objectType: 'companies', id: company.id }, { objectType: 'contacts', id: contactId }, 280);
+      h.sandbox.state.associate(h.portalId, { objectType: 'companies', id: company.id }, { objectType: 'contacts', id: primary.contactId }, 2);
+      const reads = h.sandbox.state.count('POST', /^\/crm\/v4\/associations\/(deals|tickets|companies)\/contacts\/batch\/read$/);
       const r = await h.webhook([
         h.event({ subscriptionType: 'deal.propertyChange', objectId: Number(deal.id), propertyName: 'dealstage', propertyValue: 'closedwon' }),
         h.event({ subscriptionType: 'object.creation', objectTypeId: '0-5', objectId: Number(ticket.id) }),
         h.event({ subscriptionType: 'deal.creation', objectId: Number(lonely.id) }),
+        h.event({ subscriptionType: 'company.propertyChange', objectId: Number(company.id), propertyName: 'lifecyclestage', propertyValue: 'customer' }),
       ]);
-      expect(JSON.parse(r.body)).toMatchObject({ accepted: 3 });
+      expect(JSON.parse(r.body)).toMatchObject({ accepted: 4 });
+      const companyEvent = await waitFor(async () => (await h.svc.runtime.db.query<{ profile_id: string }>(`SELECT profile_id FROM events WHERE tenant_id = $1 AND type = 'company.updated' AND properties->>'objectId' = $2`, [h.tenantId, company.id])).rows[0], 'the company event');
+      expect(companyEvent.profile_id).toBe(primary.profileId);
       const rows = await waitFor(async () => {
         const q = await h.svc.runtime.db.query<{ type: string; profile_id: string | null; properties: Record<string, unknown> }>(
           `SELECT type, profile_id, properties FROM events WHERE tenant_id = $1 AND source = 'hubspot' AND type IN ('deal.updated', 'ticket.created', 'deal.created') AND properties->>'objectId' = ANY($2::text[])`,
@@ -142,7 +150,7 @@ for (const { mode, needs } of modes.filter((m) => m.mode === 'postgres+redis')) 
       expect(of('deal.created')?.profile_id).not.toBe(profileId);
       expect(of('deal.created')?.properties['associatedContactId']).toBeUndefined();
       // One association read per object type in the batch.
-      expect(h.sandbox.state.count('POST', /^\/crm\/v4\/associations\/(deals|tickets)\/contacts\/batch\/read$/) - reads).toBe(2);
+      expect(h.sandbox.state.count('POST', /^\/crm\/v4\/associations\/(deals|tickets|companies)\/contacts\/batch\/read$/) - reads).toBe(3);
       // The deal's card shows the person.
       const card = await h.signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-3&objectId=${deal.id}&portalId=${h.portalId}`);
       expect(card.status).toBe(200);
