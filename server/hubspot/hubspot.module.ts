@@ -5,7 +5,7 @@
  * runs in server/modules.ts, so its pipeline stage sees each event's decisions.
  */
 import { Router } from 'express';
-import type { ActionRequest } from '../../app/orchestration';
+import { resumeRun, type ActionRequest, type RunPosition } from '../../app/orchestration';
 import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from '../../connectors/hubspot/actions';
 import { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
@@ -17,6 +17,7 @@ import { OUTCOME_SERVICE } from '../decisioning/outcome.service';
 import { IDENTITY_SERVICE } from '../identity/identity.module';
 import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from '../module';
 import { ACTION_REGISTRY, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
+import type { RunsService } from '../runs/runs.service';
 import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
 import { cardRoutes } from './cards';
 import { activeInstallation, currentInstallation, installationsOfTenant, Installations } from './installations';
@@ -39,6 +40,25 @@ export interface HubSpotModuleOptions {
   readonly authorizeUrl?: string;
   /** Deadline of each HubSpot call, ms (default 10 s). */
   readonly timeoutMs?: number;
+}
+
+/** Error codes of steps that stopped because HubSpot access was lost (see connectors/hubspot/errors.ts). */
+const DISCONNECTED_CODES = new Set(['hubspot.disconnected', 'hubspot.http_401']);
+
+/** Resumes the tenant's runs parked (failed) because HubSpot access was lost; returns how many. */
+async function resumeParkedRuns(runs: RunsService, tenantId: string): Promise<number> {
+  let resumed = 0;
+  let after: RunPosition | undefined;
+  for (;;) {
+    const page = await runs.deps.runs.list(tenantId, { statuses: ['failed'], limit: 200, ...(after === undefined ? {} : { after }) });
+    for (const run of page) {
+      if (run.error === null || !DISCONNECTED_CODES.has(run.error.code)) continue;
+      if ((await resumeRun(runs.deps, tenantId, run.id)).ok) resumed++;
+    }
+    const last = page.at(-1);
+    if (last === undefined || page.length < 200) return resumed;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
 }
 
 export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFactory {
@@ -101,6 +121,11 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         const failure = classifyHubSpotError(err, 'property setup');
         if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
         throw err;
+      }
+      const runs = ctx.services.get(RUNS_SERVICE);
+      if (job.payload['reconnected'] === true && runs !== undefined) {
+        const resumed = await resumeParkedRuns(runs, job.tenantId);
+        if (resumed > 0) ctx.logger.info({ tenantId: job.tenantId, portalId, resumed }, 'HubSpot reconnected: resumed the runs it had parked');
       }
     };
 

@@ -118,7 +118,9 @@ export function oauthRoutes(deps: OAuthDeps): Router {
     const created = existing === undefined && boundTenant === null ? await createTenant(deps.db, `HubSpot portal ${info.hubId}`) : undefined;
     const tenantId = existing?.tenantId ?? boundTenant ?? created?.tenantId ?? '';
     const install = await deps.installations.save(tenantId, info.hubId, tokens, info.scopes);
-    await deps.work.enqueue({ tenantId, kind: HUBSPOT_INSTALL_JOB, payload: { portalId: info.hubId }, dedupeKey: `hubspot-install:${info.hubId}:${Date.now()}` });
+    // A reinstall after HubSpot revoked the tokens (not after an admin's purge) also resumes the runs that parked on it.
+    const reconnected = existing !== undefined && existing.status !== 'active' && !existing.purged;
+    await deps.work.enqueue({ tenantId, kind: HUBSPOT_INSTALL_JOB, payload: { portalId: info.hubId, reconnected }, dedupeKey: `hubspot-install:${info.hubId}:${Date.now()}` });
     deps.logger.info({ tenantId, portalId: info.hubId, newTenant: created !== undefined }, 'HubSpot portal connected');
     // The new tenant's API key exists only in this answer (Baton stores its hash): never cache it.
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });

@@ -316,7 +316,11 @@ for (const { mode, needs } of modes) {
       expect(done.status).toBe(200);
       const after = await api.call<{ connections: { status: string }[] }>('GET', '/hubspot/connection');
       expect(after.body.connections[0]?.status).toBe('active');
-    }, 30_000);
+      // The run that parked on the lost connection is resumed by the reinstall and finishes.
+      expect(run.error).toMatchObject({ code: 'hubspot.disconnected' });
+      const resumed = await waitForRun(api, started.body.id, (x) => x.status === 'completed', 'the parked run resumed after the reinstall', 30_000);
+      expect(resumed.status).toBe('completed');
+    }, 60_000);
 
     it('disconnect uninstalls in HubSpot and purges the tenant\'s HubSpot data', async () => {
       const r = await api.call<{ disconnected: boolean; uninstalledInHubSpot: boolean; purged: { events: number } }>('DELETE', '/hubspot/connection');
