@@ -189,6 +189,8 @@ for (const { mode, needs } of modes.filter((m) => m.mode === 'postgres+redis')) 
 
       const enrollments = portal.sequenceEnrollments.filter((e) => e['contactId'] === contactId);
       expect(enrollments).toEqual([expect.objectContaining({ sequenceId: '4242', senderEmail: 'rep@acme.io' })]);
+      const enrollCalls = h.sandbox.state.requests.filter((x) => x.method === 'POST' && x.path === '/automation/v4/sequences/enrollments');
+      expect(enrollCalls.at(-1)?.query).toBe('?userId=77');
       const trigger = portal.objects.get('contacts')?.get(contactId)?.properties['baton_enroll_trigger'];
       expect(trigger).toMatch(/^555:[A-Za-z0-9_-]{16}$/);
       expect(portal.callbacks.get('ap-steps-1')).toEqual({ verdict: 'done', hs_execution_state: 'SUCCESS' });

@@ -46,8 +46,8 @@ export interface SandboxState {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly portals: Map<string, PortalState>;
-  /** Every API request received (method, path without query, portal of its token). */
-  readonly requests: { method: string; path: string; portalId: string | undefined }[];
+  /** Every API request received (method, path without query, the query string, portal of its token). */
+  readonly requests: { method: string; path: string; query: string; portalId: string | undefined }[];
   /** Number of refresh_token grants served. */
   refreshCount: number;
   /** Token lifetime handed out, seconds (HubSpot: 1800). */
@@ -274,7 +274,7 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const auth = req.get('authorization') ?? '';
     const token = /^Bearer (.+)$/.exec(auth)?.[1];
     const t = token === undefined ? undefined : accessTokens.get(token);
-    requests.push({ method: req.method, path: req.path, portalId: t?.portalId });
+    requests.push({ method: req.method, path: req.path, query: new URL(req.originalUrl, 'http://sandbox').search, portalId: t?.portalId });
     const i = injected.findIndex((x) => x.method === req.method && x.path.test(req.path));
     if (i >= 0) {
       const [hit] = injected.splice(i, 1);
