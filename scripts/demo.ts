@@ -138,7 +138,7 @@ async function main(): Promise<number> {
     if (stopping !== undefined) return 0;
     const base = new BatonApi(`http://127.0.0.1:${port}`);
 
-    const installed = await installDemoTenant(base, sandboxes, store);
+    const installed = await installDemoTenant(base, sandboxes, store, args.speed);
     rememberOrg();
     for (const step of installed.steps) out(`  ✓ ${step}`);
     const api = base.withKey(installed.apiKey);

@@ -8,7 +8,7 @@
  * consented again through an install link bound to the same tenant.
  */
 import type { BatonApi } from './api';
-import { DEMO_CATALOG, DEMO_MARKER, DEMO_POLICIES, demoPlaybooks } from './catalog';
+import { DEMO_CATALOG, DEMO_MARKER, demoPlaybooks, demoPolicies } from './catalog';
 import type { Sandboxes } from './sandboxes';
 import type { DemoStateFile } from './state';
 
@@ -83,7 +83,7 @@ async function ensureConnections(api: BatonApi, sandboxes: Sandboxes, store: Dem
   }
 }
 
-async function ensureCatalogAndPolicies(api: BatonApi, steps: string[]): Promise<void> {
+async function ensureCatalogAndPolicies(api: BatonApi, steps: string[], speed: number): Promise<void> {
   const actions = await api.ok<{ actions: unknown[] }>('GET', '/actions');
   if (actions.actions.length === 0) {
     await api.ok('PUT', '/actions', DEMO_CATALOG);
@@ -91,8 +91,8 @@ async function ensureCatalogAndPolicies(api: BatonApi, steps: string[]): Promise
   }
   const policies = await api.ok<{ version: number }>('GET', '/policies');
   if (policies.version === 0) {
-    await api.ok('PUT', '/policies', DEMO_POLICIES);
-    steps.push('policies set (20% holdout)');
+    await api.ok('PUT', '/policies', demoPolicies(speed));
+    steps.push(`policies set (20% holdout, outcomes attributed for 72 simulated hours = ${Math.round(72 / speed)} s)`);
   }
 }
 
@@ -114,7 +114,8 @@ async function ensurePlaybooks(api: BatonApi, steps: string[]): Promise<void> {
   }
 }
 
-export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, store: DemoStateFile): Promise<InstallReport> {
+/** `speed`: simulated hours per second, which sets the attribution window of a fresh tenant's policies. */
+export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, store: DemoStateFile, speed = 1): Promise<InstallReport> {
   const steps: string[] = [];
   const { state } = store;
   let api = state.apiKey === undefined ? undefined : base.withKey(state.apiKey);
@@ -126,7 +127,7 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
     const active = sfConnections.find((x) => x.status === 'active');
     if (active !== undefined && store.state.salesforceOrg !== undefined) {
       steps.push(`Salesforce org ${active.orgId} still connected`);
-      return finish(api, sandboxes, store, steps);
+      return finish(api, sandboxes, store, steps, speed);
     }
   }
   const sf = await installSalesforce(base, api);
@@ -143,16 +144,16 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
     if (sf['tenantId'] !== state.tenantId) throw new Error(`Salesforce answered for tenant ${String(sf['tenantId'])}, expected ${state.tenantId ?? '?'}`);
     steps.push(`Salesforce org ${String(sf['orgId'])} re-authorised`);
   }
-  return finish(api, sandboxes, store, steps);
+  return finish(api, sandboxes, store, steps, speed);
 }
 
-async function finish(api: BatonApi, sandboxes: Sandboxes, store: DemoStateFile, steps: string[]): Promise<InstallReport> {
+async function finish(api: BatonApi, sandboxes: Sandboxes, store: DemoStateFile, steps: string[], speed: number): Promise<InstallReport> {
   const { state } = store;
   const hs = await installHubSpot(api, sandboxes, state.credentials.hubspot.portalId);
   if (hs['tenantId'] !== state.tenantId) throw new Error(`HubSpot answered for tenant ${String(hs['tenantId'])}, expected ${state.tenantId ?? '?'}`);
   steps.push(`HubSpot portal ${String(hs['portalId'])} connected`);
   await ensureConnections(api, sandboxes, store, steps);
-  await ensureCatalogAndPolicies(api, steps);
+  await ensureCatalogAndPolicies(api, steps, speed);
   await ensurePlaybooks(api, steps);
   return { tenantId: state.tenantId ?? '', apiKey: state.apiKey ?? '', steps };
 }

@@ -21,6 +21,11 @@ export interface Person {
   readonly whatsapp: boolean;
   /** Hidden: probability of a positive response to each kind of touch. */
   readonly preferences: Readonly<Record<Touch, number>>;
+  /**
+   * Hidden: probability that the person engages on their own (books a meeting, replies) after
+   * reaching out, whether or not Baton did anything: the holdout group's baseline.
+   */
+  readonly baseRate: number;
   lifecycle: string;
   hubspotId?: string;
   salesforceId?: string;
@@ -51,6 +56,12 @@ function preferencesOf(rng: Random, segment: Segment): Record<Touch, number> {
   return out;
 }
 
+/** Engaging unprompted is rarer than answering a touch: half the person's mean response rate. */
+const baseRateOf = (preferences: Readonly<Record<Touch, number>>): number => {
+  const rates = Object.values(preferences);
+  return rates.reduce((a, b) => a + b, 0) / rates.length / 2;
+};
+
 export function buildPopulation(size: number, seed: number): Person[] {
   const rng = createSeededRandom(`baton-demo:${seed}`);
   const people: Person[] = [];
@@ -62,6 +73,9 @@ export function buildPopulation(size: number, seed: number): Person[] {
     const segment: Segment = roll < 0.5 ? 'lead' : roll < 0.8 ? 'customer' : 'at_risk';
     // US numbers 415-2XX-XXXX, unique per person.
     const line = 2_000_000 + ((seed * 7919 + i * 13) % 7_000_000);
+    const texts = rng.next() < 0.7;
+    const whatsapp = rng.next() < 0.5;
+    const preferences = preferencesOf(rng, segment);
     people.push({
       index: i,
       firstName,
@@ -72,9 +86,10 @@ export function buildPopulation(size: number, seed: number): Person[] {
       segment,
       // The demo company syncs both CRMs: leads are Salesforce Leads, customers Contacts.
       inSalesforce: true,
-      texts: rng.next() < 0.7,
-      whatsapp: rng.next() < 0.5,
-      preferences: preferencesOf(rng, segment),
+      texts,
+      whatsapp,
+      preferences,
+      baseRate: baseRateOf(preferences),
       lifecycle: segment === 'lead' ? 'lead' : 'customer',
       unsubscribed: false,
       nurtureStarted: false,

@@ -5,12 +5,16 @@
  * Baton's API like the console does: it accepts next best actions and starts the sample playbooks.
  * What Baton writes back (HubSpot tasks and emails, Salesforce records, texts, WhatsApp messages,
  * Zendesk tickets) is observed in the sandboxes, and each person answers it with their hidden
- * propensity, so outcomes, learning and lift build up over time. Time is compressed: `speed`
- * simulated hours per real second.
+ * propensity, so outcomes, learning and lift build up over time. Everyone, holdout included, also
+ * engages on their own at a hidden base rate after reaching out: that is the baseline lift is measured
+ * against. Reps approve drafted messages from the card (`approve_draft`) and work the approval queue
+ * of waiting runs (`POST /runs/:id/approve`, as the console's run page does). Time is compressed:
+ * `speed` simulated hours per real second.
  */
 import { randomBytes } from 'node:crypto';
 import { createSeededRandom, type Random } from '../../app/decisioning/random/prng';
 import type { BatonApi } from './api';
+import { DEMO_EMAILS } from './catalog';
 import { buildPopulation, pick, spontaneousText, TEXTS, waIdOf, type Person, type TextKind, type Touch } from './people';
 import type { Sandboxes } from './sandboxes';
 import type { Credentials } from './state';
@@ -49,6 +53,17 @@ export interface PopulationStats {
   positiveResponses: number;
   unsubscribes: number;
   accepted: number;
+  /** Engagements people started on their own (their base rate), holdout or not. */
+  organic: number;
+  /** Drafts a rep approved (and edited) from the card. */
+  draftsApproved: number;
+  /** Runs waiting for a human that a rep approved / rejected. */
+  runApprovals: number;
+  runRejections: number;
+  /** The latest runs a rep approved (at most 20). */
+  approvedRunIds: string[];
+  /** The latest runs started by a rep approving an edited draft (at most 20). */
+  draftRunIds: string[];
   runsStarted: number;
   acceptedDecisionIds: string[];
   dropped: number;
@@ -101,6 +116,15 @@ const ACTIVITY_RATE = 0.012;
 const MAX_ACTIVITIES_PER_TICK = 10;
 const LIFECYCLE = ['lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer'];
 const READS = /\/(search|batch\/read)$/;
+const keepLast = (list: string[], item: string, max: number): void => {
+  list.push(item);
+  if (list.length > max) list.shift();
+};
+/** Ticks between two looks at the approval queue. */
+const APPROVAL_QUEUE_TICKS = 5;
+/** The simulated rep, as named in run approvals and drafts. */
+export const REP = 'demo rep (Sam)';
+export const REP_SIGNATURE = 'Sam, Baton Demo sales';
 
 export class Population {
   readonly people: Person[];
@@ -116,6 +140,7 @@ export class Population {
   private readonly seen = { hubspotTasks: new Set<string>(), hubspotSends: new Set<string>(), sfTasks: new Set<string>(), sfActions: 0, twilio: 0, whatsapp: 0, zendesk: new Set<string>() };
   private readonly ownTickets = new Set<string>();
   private readonly acceptedIds = new Set<string>();
+  private readonly answeredRuns = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
   private stopped = false;
@@ -137,6 +162,12 @@ export class Population {
       positiveResponses: 0,
       unsubscribes: 0,
       accepted: 0,
+      organic: 0,
+      draftsApproved: 0,
+      runApprovals: 0,
+      runRejections: 0,
+      approvedRunIds: [],
+      draftRunIds: [],
       runsStarted: 0,
       acceptedDecisionIds: [],
       dropped: 0,
@@ -241,6 +272,7 @@ export class Population {
       const p = pick(this.rng, candidates.length > 0 ? candidates : this.people);
       this.lanes.run(async () => {
         await first(p);
+        this.maybeEngage(p);
         this.later(0.5, () => this.review(p));
       });
     }
@@ -251,6 +283,8 @@ export class Population {
       const p = pick(this.rng, this.people);
       if (!p.unsubscribed) this.lanes.run(() => this.activity(p));
     }
+    // A rep works the approval queue every few simulated hours.
+    if (this.ticks % APPROVAL_QUEUE_TICKS === 0) this.lanes.run(() => this.approvalQueue());
     const due = this.pending.filter((x) => x.at <= this.stats.simulatedHours);
     for (const d of due) {
       this.pending.splice(this.pending.indexOf(d), 1);
@@ -264,13 +298,26 @@ export class Population {
   private async activity(p: Person): Promise<void> {
     const r = this.rng.next();
     const kind = spontaneousText(this.rng, p.segment);
-    if (r < 0.22) await this.crmChange(p);
+    // A lifecycle step forward counts as engagement (an outcome), so it follows the person's base rate.
+    if (r < 0.22 && this.rng.next() < p.baseRate * 2) await this.crmChange(p);
     else if (r < 0.37 && p.salesforceId !== undefined) await this.salesforceChange(p);
     else if (r < 0.55) await this.ticket(p, kind);
     else if (r < 0.8 && p.texts) await this.sms(p, pick(this.rng, TEXTS[kind]));
     else if (p.whatsapp) await this.whatsapp(p, pick(this.rng, TEXTS[kind]));
-    else await this.crmChange(p);
+    else await this.ticket(p, kind);
+    this.maybeEngage(p);
     this.later(0.5 + this.rng.next(), () => this.review(p));
+  }
+
+  /** After reaching out, the person may engage on their own (base rate), whatever Baton does. */
+  private maybeEngage(p: Person): void {
+    if (p.unsubscribed || this.rng.next() >= p.baseRate) return;
+    this.later(1 + this.rng.next() * 24, async () => {
+      if (p.unsubscribed) return;
+      this.stats.organic++;
+      if (this.rng.next() < 0.5) await this.apiEvent(p, 'calendar', 'meeting.booked');
+      else await this.apiEvent(p, 'email', 'email.replied', pick(this.rng, TEXTS.reply));
+    });
   }
 
   /** HubSpot: the lifecycle stage moves on (or a lead becomes sales-qualified), sent as a signed webhook. */
@@ -340,7 +387,9 @@ export class Population {
     const detail = { id, requester_id: requester, status: 'NEW', priority, subject: text.slice(0, 60), updated_at: now, via: { channel: 'email' } };
     await this.deliverZendesk(this.zendeskEnvelope('ticket.created', detail));
     await this.deliverZendesk(this.zendeskEnvelope('ticket.comment_added', { ...detail, status: 'OPEN' }, { comment: { id: Number(id) * 10, body: text, is_public: true, author: { id: requester, is_staff: false } } }));
-    this.later(2 + this.rng.next() * 10, () => this.solve(p, id, priority, this.rng.next() < 0.7));
+    // A solved ticket counts as engagement: a third are fixed within hours, the rest after the attribution window.
+    const quick = this.rng.next() < 0.35;
+    this.later(quick ? 2 + this.rng.next() * 10 : 80 + this.rng.next() * 120, () => this.solve(p, id, priority, this.rng.next() < 0.7));
   }
 
   private async solve(p: Person, ticketId: string, priority: string, happy: boolean): Promise<void> {
@@ -392,7 +441,7 @@ export class Population {
       if (attempt < 4) this.later(1 + attempt, () => this.review(p, attempt + 1));
       return;
     }
-    const card = await this.o.api.call<{ nextBestAction?: { decisionId: string; status: string } | null }>('GET', `/profiles/${profileId}/card`);
+    const card = await this.o.api.call<{ nextBestAction?: { decisionId: string; status: string; requiresApproval?: boolean; draft?: { subject?: string; body: string } } | null }>('GET', `/profiles/${profileId}/card`);
     if (card.status === 404) {
       delete p.profileId; // merged into another profile meanwhile
       return;
@@ -400,20 +449,52 @@ export class Population {
     const nba = card.body.nextBestAction;
     if (nba !== undefined && nba !== null && nba.status === 'proposed' && !this.acceptedIds.has(nba.decisionId) && this.rng.next() < 0.85) {
       this.acceptedIds.add(nba.decisionId);
-      const r = await this.o.api.call('POST', '/cards/actions', { type: 'accept', profileId, decisionId: nba.decisionId });
+      // A drafted message is approved with the rep's own touch; anything else is accepted as proposed.
+      const draft = nba.requiresApproval === true && nba.draft !== undefined ? { ...nba.draft, body: `${nba.draft.body}\n\n${REP_SIGNATURE}` } : undefined;
+      const r = await this.o.api.call<{ message?: string }>('POST', '/cards/actions', draft === undefined ? { type: 'accept', profileId, decisionId: nba.decisionId } : { type: 'approve_draft', profileId, decisionId: nba.decisionId, draft });
       if (r.status === 200) {
         this.stats.accepted++;
-        this.stats.acceptedDecisionIds.push(nba.decisionId);
-        if (this.stats.acceptedDecisionIds.length > 50) this.stats.acceptedDecisionIds.shift();
-      }
+        if (draft !== undefined) {
+          this.stats.draftsApproved++;
+          const runId = /\brun (\S+) started/.exec(r.body.message ?? '')?.[1];
+          if (runId !== undefined) keepLast(this.stats.draftRunIds, runId, 20);
+        }
+        keepLast(this.stats.acceptedDecisionIds, nba.decisionId, 50);
+      } else this.o.log(`card ${draft === undefined ? 'accept' : 'approve_draft'} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
     }
-    const context = { profile: { firstName: p.firstName, email: p.email, timeZone: 'UTC' } };
+    const context = { profile: { firstName: p.firstName, email: p.email, timeZone: 'UTC' }, emails: DEMO_EMAILS };
     if (p.segment === 'lead' && !p.nurtureStarted && this.rng.next() < 0.5) {
       p.nurtureStarted = true;
       await this.startRun('new-lead-nurture', profileId, { ...context, lead: { source: 'web', score: 30 + Math.floor(this.rng.next() * 70) } });
     } else if (p.segment === 'at_risk' && !p.rescueStarted && this.rng.next() < 0.6) {
       p.rescueStarted = true;
       await this.startRun('renewal-rescue', profileId, { ...context, renewal: { arr: 10_000 + Math.floor(this.rng.next() * 90_000), renewalDate: new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10) } });
+    }
+  }
+
+  /** The rep's approval queue: runs waiting for a person. Most are approved, some rejected (the run takes its other path). */
+  private async approvalQueue(): Promise<void> {
+    const r = await this.o.api.call<{ runs?: { id: string; waitingFor: string | null; currentStep: string | null }[] }>('GET', '/runs?status=waiting&limit=100');
+    for (const run of r.body.runs ?? []) {
+      if (run.waitingFor !== 'approval' || this.answeredRuns.has(run.id)) continue;
+      this.answeredRuns.add(run.id);
+      const approve = this.rng.next() < 0.85;
+      const answer = await this.o.api.call('POST', `/runs/${encodeURIComponent(run.id)}/approve`, {
+        ...(run.currentStep === null ? {} : { stepId: run.currentStep }),
+        decision: approve ? 'approved' : 'rejected',
+        actor: REP,
+        comment: approve ? 'Looks right, go ahead.' : 'Not now: keep nurturing.',
+      });
+      if (answer.status !== 200) {
+        this.o.log(`POST /runs/${run.id}/approve answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+        continue;
+      }
+      if (!approve) {
+        this.stats.runRejections++;
+        continue;
+      }
+      this.stats.runApprovals++;
+      keepLast(this.stats.approvedRunIds, run.id, 20);
     }
   }
 
@@ -493,6 +574,8 @@ export class Population {
   private touched(p: Person, touch: Touch, ticketId?: string): void {
     this.stats.touches++;
     if (p.unsubscribed) return;
+    // Most emails get opened (a nurture run waits for that), whether or not the person answers.
+    if (touch === 'email' && this.rng.next() < 0.6) this.later(0.2 + this.rng.next(), () => this.apiEvent(p, 'email', 'email.opened'));
     const roll = this.rng.next();
     const delay = 1 + this.rng.next() * 6;
     if (roll < p.preferences[touch]) {

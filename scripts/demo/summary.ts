@@ -63,12 +63,14 @@ export function formatSummary(s: Summary): string {
   const active = (s.runs.byStatus['running'] ?? 0) + (s.runs.byStatus['waiting'] ?? 0) + (s.runs.byStatus['pending'] ?? 0);
   const failed = s.runs.byStatus['failed'] ?? 0;
   const l = s.lift;
+  const groups = l === null ? '' : `(treated ${l.treated.positives}/${l.treated.decisions}, holdout ${l.control.positives}/${l.control.decisions})`;
   const lift =
     l === null ? 'lift n/a'
-    : l.lift === null ? `lift pending (treated ${l.treated.positives}/${l.treated.decisions}, holdout ${l.control.positives}/${l.control.decisions})`
-    : `lift ${pct(l.lift)}${l.confidenceInterval === null ? '' : ` [${pct(l.confidenceInterval[0])}, ${pct(l.confidenceInterval[1])}]`}${l.significant ? ' significant' : ''} (treated ${l.treated.positives}/${l.treated.decisions}, holdout ${l.control.positives}/${l.control.decisions})`;
+    : l.lift === null ? `lift so far pending ${groups}`
+    : `lift so far ${pct(l.lift)}${l.confidenceInterval === null ? '' : ` [${pct(l.confidenceInterval[0])}, ${pct(l.confidenceInterval[1])}]`}${l.significant ? ' significant' : ''} ${groups}`;
   const p = s.population;
-  const writes = p === null ? '' : ` · Baton wrote: hs ${p.batonWrites.hubspot} sf ${p.batonWrites.salesforce} sms ${p.batonWrites.sms} wa ${p.batonWrites.whatsapp} zd ${p.batonWrites.zendesk}`;
+  const reps = p === null ? '' : ` · reps approved ${p.runApprovals} run(s), ${p.draftsApproved} draft(s)`;
+  const writes = p === null ? '' : `${reps} · Baton wrote: hs ${p.batonWrites.hubspot} sf ${p.batonWrites.salesforce} sms ${p.batonWrites.sms} wa ${p.batonWrites.whatsapp} zd ${p.batonWrites.zendesk}`;
   const sim = p === null ? '' : `day ${Math.floor(p.simulatedHours / 24) + 1} · `;
   return `${sim}events ${s.events.total} (${sources || 'none yet'}) · decisions ${s.decisions.total} · runs ${s.runs.total} (${active} active, ${failed} failed) · ${lift}${writes}`;
 }

@@ -2,12 +2,15 @@
  * `npm run demo` end to end, as a child process on a fresh data directory: it installs a tenant
  * through the vendors' flows and prints the console URL and API key; while the population runs,
  * Baton's API shows events from every vendor, decisions and runs, and the HubSpot sandbox receives
- * Baton's writes; Ctrl-C (SIGINT) stops it with exit code 0; a second run resumes the same tenant.
+ * Baton's writes; lift has settled observations in both the treated and the holdout group; a
+ * simulated rep approved a run (one waiting for a person, or one started from an edited draft);
+ * Ctrl-C (SIGINT) stops it with exit code 0; a second run resumes the same tenant.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPopulation } from '../../scripts/demo/people';
+import { REP, REP_SIGNATURE } from '../../scripts/demo/population';
 import { spawnTs, type Child } from '../support/child';
 import { waitFor } from '../support/services';
 
@@ -19,7 +22,19 @@ const SEED = 11;
 
 interface Status {
   decisions: { total: number };
-  population: { hubspotRecordWrites: number; accepted: number } | null;
+  population: { hubspotRecordWrites: number; accepted: number; approvedRunIds: string[]; draftRunIds: string[] } | null;
+}
+interface Counts {
+  decisions: number;
+  positives: number;
+}
+interface LiftJson {
+  overall: { treated: Counts; control: Counts };
+  series: { at: string; treated: Counts; control: Counts }[];
+}
+interface RunJson {
+  id: string;
+  steps: { stepId: string; input: unknown; output: { decision?: string; actor?: string } | null }[];
 }
 
 const t0 = Date.now();
@@ -45,7 +60,7 @@ describe('npm run demo', () => {
 
   it('runs the population through every vendor, stops on SIGINT, and resumes the same tenant', async () => {
     // --duration is only a safety net here: the test interrupts the demo as soon as it has seen enough.
-    const first = start(150);
+    const first = start(420);
     const consoleUrl = (await first.waitForLine(/^Console: (http:\/\/localhost:\d+\/console)$/, 180_000))[1] ?? '';
     const apiKey = (await first.waitForLine(/^API key: (bk_\S+)$/))[1] ?? '';
     const tenantId = (await first.waitForLine(/^Tenant: (ten_\S+)$/))[1] ?? '';
@@ -91,6 +106,32 @@ describe('npm run demo', () => {
     expect(status.decisions.total).toBeGreaterThan(0);
 
     progress('a HubSpot write');
+    // Lift compares both groups: holdout people get no automated action but still engage at their base
+    // rate, and unanswered decisions settle as negative after the (compressed) attribution window.
+    const lift = await waitFor(async () => {
+      const r = await call<LiftJson>('/lift');
+      return r.body.overall.treated.decisions > 0 && r.body.overall.control.decisions > 0 ? r.body : undefined;
+    }, 'lift with treated and holdout observations', 240_000, 2_000);
+    const last = lift.series.at(-1);
+    expect(last?.treated).toEqual(lift.overall.treated);
+    expect(last?.control).toEqual(lift.overall.control);
+    expect(first.lines.some((l) => /lift so far /.test(l))).toBe(true);
+
+    progress(`lift: treated ${lift.overall.treated.positives}/${lift.overall.treated.decisions}, holdout ${lift.overall.control.positives}/${lift.overall.control.decisions}`);
+    // A simulated rep approved a run: a run waiting for a person (the approval is its step's output),
+    // or the run a rep started by approving an edited draft on the card (the rep's words are sent).
+    const approved = await waitFor(async () => {
+      const s = JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status;
+      for (const id of [...(s.population?.approvedRunIds ?? []), ...(s.population?.draftRunIds ?? [])]) {
+        const run = (await call<RunJson>(`/runs/${id}`)).body;
+        if (run.steps.some((st) => st.output?.decision === 'approved' && st.output.actor === REP)) return run;
+        if (run.steps.some((st) => JSON.stringify(st.input).includes(REP_SIGNATURE))) return run;
+      }
+      return undefined;
+    }, 'a run approved by a simulated rep', 240_000, 2_000);
+    expect(approved.id).toMatch(/^run_/);
+
+    progress(`run ${approved.id} approved by a simulated rep`);
     first.proc.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.lines).toContain('Stopped. Run the same command again to resume this data.');
