@@ -9,7 +9,7 @@ import { newId, newToken } from '../security/ids';
 import { profileAliases } from '../identity/profiles.repository';
 import { loadSnapshot } from './profile-state.repository';
 import { loadCatalog, loadConfig } from './settings.repository';
-import { iso, SqlContactHistory, SqlDecisionStore, SqlPosteriorStore, toMs, type DecisionOrigin, type DecisionStatus } from './sql-stores';
+import { initialStatus, iso, SqlContactHistory, SqlDecisionStore, SqlPosteriorStore, toMs, type DecisionOrigin, type DecisionStatus } from './sql-stores';
 
 export interface StoredDecision {
   readonly record: DecisionRecord;
@@ -53,7 +53,14 @@ export interface DecideOptions {
   readonly origin: DecisionOrigin;
   /** Asking again with the same key returns the logged decision instead of deciding anew. */
   readonly idempotencyKey?: string;
+  /** The caller knows no decision was logged under the key yet (skips the look-up; a race still resolves to the first). */
+  readonly fresh?: boolean;
+  /** The profile's aliases (live id first), when the caller has them already. */
+  readonly aliases?: readonly string[];
 }
+
+/** Holdout assignments never change once drawn: remembered per (tenant, profile) in this process. */
+const HOLDOUT_CACHE_MAX = 100_000;
 
 /** How long a process reuses a tenant's catalog and policies before reading them again (other processes' PUTs show up within this). */
 const SETTINGS_TTL_MS = 2_000;
@@ -61,6 +68,7 @@ const SETTINGS_TTL_MS = 2_000;
 export class DecisioningFacade {
   private readonly random = createSeededRandom(newToken(12));
   private readonly settingsCache = new Map<string, { until: number; value: Promise<{ catalog: Action[]; config: DecisioningConfig }> }>();
+  private readonly holdoutCache = new Map<string, boolean>();
 
   constructor(private readonly db: Database, private readonly clock: () => number = Date.now) {}
 
@@ -108,6 +116,16 @@ export class DecisioningFacade {
    * not move people who were already assigned (their history would otherwise mix both groups).
    */
   private async holdoutOf(tenantId: string, profileId: string, config: DecisioningConfig): Promise<boolean> {
+    const cacheKey = `${tenantId}\u0000${profileId}`;
+    const cached = this.holdoutCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const assigned = await this.assignHoldout(tenantId, profileId, config);
+    if (this.holdoutCache.size >= HOLDOUT_CACHE_MAX) this.holdoutCache.clear();
+    this.holdoutCache.set(cacheKey, assigned);
+    return assigned;
+  }
+
+  private async assignHoldout(tenantId: string, profileId: string, config: DecisioningConfig): Promise<boolean> {
     const select = 'SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2';
     const known = await this.db.query<{ in_holdout: boolean }>(select, [tenantId, profileId]);
     if (known.rows[0] !== undefined) return known.rows[0].in_holdout;
@@ -129,12 +147,12 @@ export class DecisioningFacade {
 
   /** Decides for a live profile id and logs the decision with its explanation. */
   async decide(tenantId: string, profileId: string, context: DecisionContext, options: DecideOptions): Promise<StoredDecision> {
-    if (options.idempotencyKey !== undefined) {
+    if (options.idempotencyKey !== undefined && options.fresh !== true) {
       const logged = await this.findByKey(this.db, tenantId, options.idempotencyKey);
       if (logged !== undefined) return logged;
     }
     const now = this.clock();
-    const aliases = await profileAliases(this.db, tenantId, profileId);
+    const aliases = options.aliases ?? (await profileAliases(this.db, tenantId, profileId));
     const [{ catalog, config }, { snapshot }] = await Promise.all([this.settings(tenantId), loadSnapshot(this.db, tenantId, aliases, now)]);
     const inHoldout = await this.holdoutOf(tenantId, profileId, config);
     const overridden = inHoldout !== isInHoldout(profileId, config.holdout);
@@ -153,12 +171,20 @@ export class DecisioningFacade {
         expired: (n, l) => decisions.expired(n, l),
         liftRows: () => decisions.liftRows(),
         // The persistent assignment decided the group; say so instead of quoting the overriding share.
-        save: (record) => decisions.save(overridden ? { ...record, notes: record.notes.map((n) => n.replace(/in the [\d.]+% holdout group/, 'in the holdout group (assigned at first decision; kept when the share changes)')) } : record),
+        save: (record) => {
+          saved = overridden ? { ...record, notes: record.notes.map((n) => n.replace(/in the [\d.]+% holdout group/, 'in the holdout group (assigned at first decision; kept when the share changes)')) } : record;
+          return decisions.save(saved);
+        },
       },
     });
-    const record = await service.decide({ profile: snapshot, context, catalog, config: effective });
-    // Read back what was stored: under a race on the idempotency key the first decision wins.
-    const stored = options.idempotencyKey !== undefined ? await this.findByKey(this.db, tenantId, options.idempotencyKey) : await this.get(this.db, tenantId, record.decisionId);
+    let saved: DecisionRecord | undefined;
+    await service.decide({ profile: snapshot, context, catalog, config: effective });
+    if (saved !== undefined && decisions.lastSaveInserted) {
+      const { status, until } = initialStatus(saved);
+      return { record: saved, settlement: null, origin: options.origin, status, until, statusAt: saved.decidedAt, draft: null, runId: null };
+    }
+    // Under a race on the idempotency key the first decision wins: read it back.
+    const stored = options.idempotencyKey !== undefined ? await this.findByKey(this.db, tenantId, options.idempotencyKey) : undefined;
     if (stored === undefined) throw new Error('a decision was not stored');
     return stored;
   }
@@ -182,8 +208,8 @@ export class DecisioningFacade {
    * An outcome-type event (reply, meeting booked…) settles the decision it is attributed to, also a
    * decision made on a profile id that has since been merged into this one; q is the pipeline's transaction.
    */
-  async recordOutcomeEvent(q: Queryable, tenantId: string, profileId: string, outcomeType: string, at: number): Promise<boolean> {
-    const aliases = await profileAliases(q, tenantId, profileId);
+  async recordOutcomeEvent(q: Queryable, tenantId: string, profileId: string, outcomeType: string, at: number, knownAliases?: readonly string[]): Promise<boolean> {
+    const aliases = knownAliases ?? (await profileAliases(q, tenantId, profileId));
     const result = await this.service(q, tenantId).recordOutcomeEvent(aliases, outcomeType, at);
     return result?.ok === true;
   }

@@ -17,6 +17,7 @@ import type { Logger } from '../observability/logger';
 import type { PipelineAutomation } from './automation';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
+import { profileAliases } from '../identity/profiles.repository';
 import { applyEventToProfile } from './profile-state.repository';
 import { iso } from './sql-stores';
 
@@ -69,11 +70,12 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     const known = await storedSignals(db, tenantId, event.id);
     if (known !== null) return known;
     const s = await extractor.extract(facts.text);
-    await db.query(
+    const inserted = await db.query(
       `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
       [tenantId, event.id, profileId, iso(facts.at), s.intent, s.intentConfidence, s.sentiment, s.sentimentLabel, s.urgency, s.language ?? null, mentionsLegalThreat(facts.text), channelOf(facts), deps.extractorName],
     );
+    if (inserted.rowCount === 1) return s;
     // Under a race the first writer's signals win; read them back so every step uses the same ones.
     return (await storedSignals(db, tenantId, event.id)) ?? s;
   }
@@ -87,9 +89,14 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       const signals = await signalsFor(tenantId, event, facts, profileId);
       const meaning = interpretEvent(facts, signals);
 
+      // The person's ids (live first, then those merged into it), read once for outcomes and the decision.
+      let aliases: Promise<string[]> | undefined;
+      const aliasesOf = (): Promise<string[]> => (aliases ??= profileAliases(db, tenantId, profileId));
+      // Read before the transaction: embedded mode has one connection, a query outside it would wait for it.
+      const outcomeAliases = meaning.outcome !== null ? await aliasesOf() : undefined;
       const applied = await db.transaction(async (tx) => {
         const result = await applyEventToProfile(tx, { tenantId, profileId, eventId: event.id, at: facts.at, traits: facts.traits, signals, meaning });
-        if (result !== null && meaning.outcome !== null) await facade.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at);
+        if (result !== null && meaning.outcome !== null) await facade.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
         return result;
       });
       let stageChanged = applied?.stageChanged ?? false;
@@ -98,14 +105,15 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         const moved = await db.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, event.id]);
         stageChanged = moved.rows.length > 0;
       }
-      const decision = meaning.relevant || stageChanged ? await decideAfter(tenantId, event, facts, signals, profileId) : null;
+      // First application of this event: no decision can be logged under its key yet.
+      const decision = meaning.relevant || stageChanged ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }) : null;
       if (deps.automation !== undefined) await deps.automation.run({ tenantId, event, profileId, signals, decision });
       return {};
     },
   };
 
   /** The next best action after a relevant event, logged under the event's key. */
-  async function decideAfter(tenantId: string, event: StoredEvent, facts: EventFacts, signals: Signals | null, profileId: string): Promise<StoredDecision | null> {
+  async function decideAfter(tenantId: string, event: StoredEvent, facts: EventFacts, signals: Signals | null, profileId: string, known: { fresh: boolean; aliases: readonly string[] }): Promise<StoredDecision | null> {
     if ((await facade.settings(tenantId)).catalog.length === 0 && signals === null) return null;
     const context = {
       trigger: event.type,
@@ -124,7 +132,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
             },
           }),
     };
-    const decision = await facade.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id) });
+    const decision = await facade.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id), ...known });
     logger.debug({ tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null }, 'decided after event');
     return decision;
   }

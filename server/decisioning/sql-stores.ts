@@ -92,11 +92,14 @@ export function initialStatus(record: DecisionRecord): { status: DecisionStatus;
 }
 
 export class SqlDecisionStore implements DecisionStore {
+  /** Whether the last `save` inserted its record (false: a decision with the same idempotency key was there). */
+  lastSaveInserted = false;
+
   constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly saveOptions: DecisionSaveOptions = { origin: 'api' }) {}
 
   async save(record: DecisionRecord): Promise<void> {
     const { status, until } = initialStatus(record);
-    await this.q.query(
+    const r = await this.q.query(
       `INSERT INTO decisions (tenant_id, id, profile_id, decided_at, origin, idempotency_key, action_id, holdout, mode, propensity, score,
           record, attribution_ends_at, status, status_until, status_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $4)
@@ -107,6 +110,7 @@ export class SqlDecisionStore implements DecisionStore {
         iso(record.attributionEndsAt), status, until === null ? null : iso(until),
       ],
     );
+    this.lastSaveInserted = r.rowCount === 1;
   }
 
   async get(decisionId: string): Promise<DecisionRow | undefined> {

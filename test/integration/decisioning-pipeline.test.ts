@@ -146,6 +146,30 @@ for (const { mode, needs } of modes) {
       expect(after.body.explanation.find((c) => c.actionId === 'upsell-email')).toMatchObject({ fate: 'blocked', blockedBy: { policy: 'frequency_cap' } });
     });
 
+    it('settles a decision made before an identity merge from an outcome event on the merged person, and reads ticket satisfaction', async () => {
+      const { api } = await tenant('Merges', calm);
+      const a = await ingest(api, 'first@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
+      const b = await ingest(api, 'second@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
+      const before = await api.call<DecisionJson>('POST', '/decisions', { profileId: a.profileId });
+      expect(before.body.action).not.toBeNull();
+      const merged = await api.call<{ profileId: string; merged: string[] }>('POST', '/profiles/merge', { profileIds: [a.profileId, b.profileId] });
+      expect(merged.status).toBe(200);
+      // The outcome arrives about the other identifier; the live profile may be either id.
+      await ingest(api, 'second@acme.io', 'meeting.booked');
+      const settled = await api.call<{ outcome: { outcome: string } | null }>('GET', `/decisions/${before.body.decisionId}`);
+      expect(settled.body.outcome).toMatchObject({ outcome: 'positive' });
+
+      // Ticket solved: 'bad' satisfaction is a negative outcome; unrated settles nothing.
+      const c = await ingest(api, 'rated@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
+      const outcomes = async (): Promise<string[]> =>
+        (await svc.runtime.db.query<{ outcome: string }>('SELECT o.outcome FROM decision_outcomes o JOIN decisions d ON d.tenant_id = o.tenant_id AND d.id = o.decision_id WHERE d.profile_id = $1', [c.profileId])).rows.map((r) => r.outcome);
+      expect((await api.call<DecisionJson>('POST', '/decisions', { profileId: c.profileId })).body.action).not.toBeNull();
+      await ingest(api, 'rated@acme.io', 'ticket.solved', { properties: { ticketId: 'Z-1' } });
+      expect(await outcomes()).toEqual([]);
+      await ingest(api, 'rated@acme.io', 'ticket.solved', { properties: { ticketId: 'Z-2', satisfaction: 'bad' } });
+      expect(await outcomes()).toEqual(['negative']);
+    });
+
     it('makes an automated run wait for the end of the recipient\'s quiet hours instead of sending', async () => {
       const { api, tenantId } = await tenant('Quiet', { ...calm, automation: { events: ['contact.updated'] } });
       const p = await ingest(api, 'sleeper@acme.io', 'contact.updated', { traits: { timeZone: nightZone() }, properties: { lifecycleStage: 'customer' } });
