@@ -4,7 +4,8 @@
  *   rate p = positives / n, SE(p) = √(p(1 − p) / n)
  *   lift = (p_t − p_c) / p_c
  *   SE(lift) = (1 / p_c) · √(SE_t² + (p_t / p_c)² · SE_c²)
- *   CI = lift ± z · SE(lift) (z = 1.96 for 95%); significant when the CI excludes 0.
+ *   CI = lift ± z · SE(lift) (z = 1.96 for 95%); significant when the CI excludes 0. No CI when
+ *   SE(lift) is 0 (both rates at 0% or 100%).
  * Per action, the control is the holdout decisions whose counterfactual choice was that action.
  */
 import { type LiftObservation } from './outcomes';
@@ -52,6 +53,9 @@ export function relativeLift(treated: GroupCounts, control: GroupCounts, confide
   const lift = (t.rate - c.rate) / c.rate;
   const ratio = t.rate / c.rate;
   const standardError = (1 / c.rate) * Math.sqrt(t.standardError ** 2 + ratio ** 2 * c.standardError ** 2);
+  // Both rates at 0 % or 100 % give a zero standard error: the delta method cannot size the
+  // uncertainty of so few or so uniform outcomes, so no interval rather than a zero-width one.
+  if (standardError === 0) return { ...empty, lift };
   const z = zFor(confidenceLevel);
   const low = lift - z * standardError;
   const high = lift + z * standardError;

@@ -101,6 +101,12 @@ describe('lift over time (cumulative series, delta-method CI per point)', () => 
     expect(call?.series.at(-1)?.control.decisions).toBe(obs.filter((o) => o.group === 'holdout' && o.actionId === 'call').length);
   });
 
+  it('gives no interval, not a zero-width one, while every decision in both groups engaged', () => {
+    const uniform = relativeLift({ decisions: 27, positives: 27 }, { decisions: 2, positives: 2 });
+    expect(uniform).toMatchObject({ lift: 0, confidenceInterval: null, significant: false });
+    expect(relativeLift({ decisions: 27, positives: 27 }, { decisions: 20, positives: 10 }).confidenceInterval).not.toBeNull();
+  });
+
   it('is empty without observations, and a point without holdout data has no lift rather than an infinite one', () => {
     expect(liftSeries([])).toEqual([]);
     const onlyTreated = liftSeries([{ group: 'treated', actionId: 'a', at: T0, decisions: 10, positives: 3 }]);
