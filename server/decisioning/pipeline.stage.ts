@@ -9,6 +9,7 @@
  *   4. starts the runs the automation policy or a playbook trigger asks for (automation.ts).
  * Safe to run twice for one event.
  */
+import { matchesEventType } from '../../app/orchestration';
 import type { Signals, SignalExtractor } from '../../app/signals';
 import type { Database, Queryable } from '../db/database';
 import type { EventStage } from '../events/event-processor';
@@ -105,8 +106,10 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         const moved = await db.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, event.id]);
         stageChanged = moved.rows.length > 0;
       }
+      // Decide when something relevant changed, or when the automation policy acts on this event type.
+      const automated = matchesEventType((await facade.settings(tenantId)).config.automation.events, event.type);
       // First application of this event: no decision can be logged under its key yet.
-      const decision = meaning.relevant || stageChanged ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }) : null;
+      const decision = meaning.relevant || stageChanged || automated ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }) : null;
       if (deps.automation !== undefined) await deps.automation.run({ tenantId, event, profileId, signals, decision });
       return {};
     },

@@ -172,7 +172,8 @@ for (const { mode, needs } of modes) {
 
     it('makes an automated run wait for the end of the recipient\'s quiet hours instead of sending', async () => {
       const { api, tenantId } = await tenant('Quiet', { ...calm, automation: { events: ['contact.updated'] } });
-      const p = await ingest(api, 'sleeper@acme.io', 'contact.updated', { traits: { timeZone: nightZone() }, properties: { lifecycleStage: 'customer' } });
+      // contact.updated alone changes nothing relevant; the automation policy makes the pipeline decide on it.
+      const p = await ingest(api, 'sleeper@acme.io', 'contact.updated', { traits: { timeZone: nightZone() } });
       const [run] = await waitFor(async () => ((await runsOf(p.profileId)).length > 0 ? runsOf(p.profileId) : undefined), 'the automated run');
       const waiting = await waitForRun(api, run?.id ?? '', (r) => r.status === 'waiting', 'the deferred run');
       expect(waiting.waitingFor).toBe('time_window');
