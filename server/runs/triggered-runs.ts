@@ -1,8 +1,9 @@
 /**
  * Runs started by ingested events (playbook triggers, automated decisions). Each start carries a key
- * derived from what caused it (event id + playbook id, or the decision id): the run id is a hash of
- * (tenant, key), so a redelivered event finds its run instead of starting a second one — also when
- * two deliveries race (the second insert hits the primary key) or the first run already ended.
+ * derived from what caused it (event id + playbook id, or the decision id), remembered in
+ * `run_starts` with the run it started or joined; the run id is also a hash of (tenant, key), so two
+ * racing deliveries (the second insert hits the primary key) or a crash before the key was remembered
+ * still end with one run. A redelivered event never starts a second run.
  */
 import { createHash } from 'node:crypto';
 import { matchesEventType, startRun, type JsonObject, type PlaybookTrigger, type StartRunResult } from '../../app/orchestration';
@@ -27,8 +28,16 @@ export async function startTriggeredRun(
   input: { tenantId: string; playbookId: string; profileId: string; context: JsonObject; key: string },
 ): Promise<TriggeredStart> {
   const runId = triggeredRunId(input.tenantId, input.key);
-  const known = await runs.db.query('SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2', [input.tenantId, runId]);
-  if (known.rows.length > 0) return { ok: true, runId, created: false };
+  const known = await runs.db.query<{ run_id: string }>(
+    `SELECT run_id FROM run_starts WHERE tenant_id = $1 AND start_key = $2
+     UNION ALL SELECT id FROM runs WHERE tenant_id = $1 AND id = $3 LIMIT 1`,
+    [input.tenantId, input.key, runId],
+  );
+  const startedBefore = known.rows[0]?.run_id;
+  if (startedBefore !== undefined) {
+    await remember(runs, input.tenantId, input.key, startedBefore);
+    return { ok: true, runId: startedBefore, created: false };
+  }
   const deps = { ...runs.deps, ids: { newId: (prefix: string) => (prefix === 'run' ? runId : runs.deps.ids.newId(prefix)) } };
   let started: StartRunResult;
   try {
@@ -38,7 +47,13 @@ export async function startTriggeredRun(
     throw error;
   }
   if (!started.ok) return { ok: false, code: started.error.code, message: started.error.message };
+  await remember(runs, input.tenantId, input.key, started.snapshot.run.id);
   return { ok: true, runId: started.snapshot.run.id, created: started.created };
+}
+
+/** The key started (or joined) this run; the first remembered run wins. */
+async function remember(runs: RunsService, tenantId: string, key: string, runId: string): Promise<void> {
+  await runs.db.query('INSERT INTO run_starts (tenant_id, start_key, run_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, key, runId]);
 }
 
 export interface TriggeredPlaybook {

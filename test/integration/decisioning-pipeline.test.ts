@@ -122,6 +122,25 @@ for (const { mode, needs } of modes) {
       expect(noProps.body.error.details.map((d) => d.path)).toContain('actions.0.params.properties');
     });
 
+    it('does not start a second run when an event is redelivered after the run it joined has ended', async () => {
+      const { api, tenantId } = await tenant('Joined', calm);
+      await api.call('POST', '/playbooks', {
+        id: 'nurture-once', version: 1, name: 'One at a time', concurrency: 'one_per_profile', trigger: { events: ['form.submitted'] },
+        steps: [{ id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'form.done'] }, timeout: '1d' } }],
+      });
+      await api.call('POST', '/playbooks/nurture-once/publish', {});
+      await new Promise((r) => setTimeout(r, 2_100));
+      const first = await ingest(api, 'joined@acme.io', 'form.submitted', { traits: { timeZone: dayZone() } });
+      const second = await ingest(api, 'joined@acme.io', 'form.submitted');
+      const [run] = await runsOf(first.profileId);
+      expect((await runsOf(first.profileId)).length).toBe(1); // the second event joined the active run
+      await api.call('POST', `/runs/${run?.id ?? ''}/cancel`, {});
+      await waitForRun(api, run?.id ?? '', (r) => r.status === 'cancelled', 'the cancelled run');
+      await redeliver(tenantId, second.eventId, second.profileId);
+      await redeliver(tenantId, first.eventId, first.profileId);
+      expect((await runsOf(first.profileId)).map((r) => r.id)).toEqual([run?.id]);
+    });
+
     it('never starts an automated run for a holdout profile', async () => {
       const { api } = await tenant('Holdout', { ...calm, holdout: { share: 1 }, automation: { events: ['*'] } });
       await api.call('POST', '/playbooks', { id: 'every-reply', version: 1, name: 'Every reply', trigger: { events: ['email.replied'] }, steps: [{ id: 'n', kind: 'action', action: { type: 'note', params: { body: 'x' } } }] });

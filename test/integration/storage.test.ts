@@ -127,7 +127,7 @@ describeWith(['postgres'], 'migrations from two processes at once', () => {
     const b = await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
     try {
       const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
-      expect([...ra.applied, ...rb.applied].sort()).toEqual(migrations.map((m) => m.version));
+      expect([...ra.applied, ...rb.applied].sort((x, y) => x - y)).toEqual(migrations.map((m) => m.version));
       const r = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
       expect(r.rows[0]?.n).toBe(migrations.length);
     } finally {

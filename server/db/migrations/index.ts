@@ -6,6 +6,7 @@ import * as m005 from './005_hubspot';
 import * as m006 from './006_salesforce';
 import * as m007 from './007_messaging';
 import * as m009 from './009_identity_extra';
+import * as m010 from './010_run_starts';
 
 export interface Migration {
   readonly version: number;
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'salesforce', sql: m006.sql },
   { version: 7, name: 'messaging', sql: m007.sql },
   { version: 9, name: 'identity_extra', sql: m009.sql },
+  { version: 10, name: 'run_starts', sql: m010.sql },
 ];
