@@ -34,7 +34,7 @@ const otherCrm: ModuleFactory = (ctx) => {
   return { name: 'other-crm' };
 };
 
-for (const { mode, needs } of modes.filter((m) => m.mode === 'postgres+redis')) {
+for (const { mode, needs } of modes) {
   describeWith(needs, `HubSpot connector flows (${mode})`, () => {
     let h: HubSpotHarness;
 

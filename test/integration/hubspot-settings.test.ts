@@ -21,7 +21,7 @@ interface View {
   updatedAt: string | null;
 }
 
-for (const { mode, needs } of modes.filter((m) => m.mode === 'postgres+redis')) {
+for (const { mode, needs } of modes) {
   describeWith(needs, `HubSpot settings API (${mode})`, () => {
     let h: HubSpotHarness;
     const path = (): string => `/hubspot/settings?userId=1&userEmail=admin%40acme.io&appId=54321&portalId=${h.portalId}`;
