@@ -151,6 +151,13 @@ for (const { mode, needs } of modes) {
       expect(of('deal.created')?.properties['associatedContactId']).toBeUndefined();
       // One association read per object type in the batch.
       expect(h.sandbox.state.count('POST', /^\/crm\/v4\/associations\/(deals|tickets|companies)\/contacts\/batch\/read$/) - reads).toBe(3);
+      // A rate-limited association read retries the batch job later; the event still lands on the person.
+      const late = h.sandbox.state.createObject(h.portalId, 'deals', { dealname: 'Ines upsell' });
+      h.sandbox.state.associate(h.portalId, { objectType: 'deals', id: late.id }, { objectType: 'contacts', id: contactId }, 3);
+      h.sandbox.state.inject('POST', /^\/crm\/v4\/associations\/deals\/contacts\/batch\/read$/, { status: 429, headers: { 'Retry-After': '1' }, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', policyName: 'TEN_SECONDLY_ROLLING' } });
+      await h.webhook([h.event({ subscriptionType: 'deal.creation', objectId: Number(late.id) })]);
+      const lateRow = await waitFor(async () => (await h.svc.runtime.db.query<{ profile_id: string }>(`SELECT profile_id FROM events WHERE tenant_id = $1 AND type = 'deal.created' AND properties->>'objectId' = $2`, [h.tenantId, late.id])).rows[0], 'the rate-limited deal event');
+      expect(lateRow.profile_id).toBe(profileId);
       // The deal's card shows the person.
       const card = await h.signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-3&objectId=${deal.id}&portalId=${h.portalId}`);
       expect(card.status).toBe(200);
