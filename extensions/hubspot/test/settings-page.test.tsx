@@ -94,6 +94,17 @@ describe('Baton settings page', () => {
     await renderer.waitFor(() => expect(renderer.findByTestId(Input, 'quiet-end').props.error).toBe(false));
   });
 
+  it('shows the fields the backend refused next to them', async () => {
+    const refusal = { error: { code: 'invalid_request', message: 'invalid settings: policies.holdoutShare at most 50% of people can be held out', details: [{ path: 'policies.holdoutShare', message: 'at most 50% of people can be held out' }] } };
+    const s = setup((call) => (call.method === 'GET' ? { status: 200, body: settingsView() } : { status: 400, body: refusal }));
+    await s.renderer.waitFor(() => expect(s.renderer.findByTestId(Button, 'settings-save')).toBeDefined());
+    fire(s.renderer.findByTestId(Button, 'settings-save'), 'onClick');
+    await s.renderer.waitFor(() => expect(s.renderer.findByTestId(NumberInput, 'holdout').props.validationMessage).toBe('at most 50% of people can be held out'));
+    expect(s.renderer.findByTestId(NumberInput, 'holdout').props.error).toBe(true);
+    expect(s.renderer.findByTestId(Input, 'quiet-start').props.error).toBe(false);
+    expect(s.alerts).toEqual([{ type: 'danger', title: 'Settings not saved', message: refusal.error.message }]);
+  });
+
   it('tells the admin when the backend refuses the save and keeps the form', async () => {
     const s = setup((call) => (call.method === 'GET' ? { status: 200, body: settingsView() } : { status: 422, body: { error: { code: 'validation_failed', message: 'Playbook pb_gone does not exist.' } } }));
     await s.renderer.waitFor(() => expect(s.renderer.findByTestId(Button, 'settings-save')).toBeDefined());

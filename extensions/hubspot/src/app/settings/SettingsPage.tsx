@@ -1,6 +1,6 @@
 import { Alert, Button, Divider, ErrorState, Flex, Heading, Input, Link, LoadingSpinner, NumberInput, StatusTag, Text, Toggle } from '@hubspot/ui-extensions';
 import { useCallback, useEffect, useState } from 'react';
-import { type AddAlert, type BatonApi, describeError, NOT_CONFIGURED } from '../cards/lib/api';
+import { type AddAlert, type BatonApi, BatonApiError, describeError, type FieldIssue, NOT_CONFIGURED } from '../cards/lib/api';
 import { SETTINGS_BOUNDS, type SettingsPolicies, type SettingsUpdateRequest, type SettingsView, settingsUpdateRequestSchema } from '../cards/lib/contract/settings-view';
 import { formatTime, humanize } from '../cards/lib/format';
 
@@ -62,6 +62,16 @@ const FIELD_OF: Record<string, keyof FormState> = {
   'policies.randomControlShare': 'randomControlPct',
 };
 
+/** The first message for each form field among contract-path issues (client-side zod or the backend's details). */
+function fieldErrorsOf(issues: readonly FieldIssue[]): Partial<Record<keyof FormState, string>> {
+  const next: Partial<Record<keyof FormState, string>> = {};
+  for (const issue of issues) {
+    const key = FIELD_OF[issue.path];
+    if (key !== undefined && next[key] === undefined) next[key] = issue.message;
+  }
+  return next;
+}
+
 export function SettingsPage({ api, addAlert }: SettingsPageProps) {
   const [state, setState] = useState<State>(api === null ? { kind: 'error', message: NOT_CONFIGURED } : { kind: 'loading' });
   const [form, setForm] = useState<FormState | null>(null);
@@ -102,12 +112,7 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
     if (api === null || saving) return;
     const parsed = settingsUpdateRequestSchema.safeParse(requestFrom(form));
     if (!parsed.success) {
-      const next: Partial<Record<keyof FormState, string>> = {};
-      for (const issue of parsed.error.issues) {
-        const key = FIELD_OF[issue.path.join('.')];
-        if (key !== undefined && next[key] === undefined) next[key] = issue.message;
-      }
-      setErrors(next);
+      setErrors(fieldErrorsOf(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))));
       return;
     }
     setSaving(true);
@@ -120,6 +125,9 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
       },
       (e: unknown) => {
         setSaving(false);
+        // Fields the backend refused (its own bounds may be stricter than this page's) show at the field.
+        const refused = e instanceof BatonApiError ? fieldErrorsOf(e.details) : {};
+        if (Object.keys(refused).length > 0) setErrors(refused);
         addAlert({ type: 'danger', title: 'Settings not saved', message: describeError(e) });
       },
     );

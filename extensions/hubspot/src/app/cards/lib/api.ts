@@ -17,6 +17,12 @@ export interface FetchResponse {
 }
 export type HubSpotFetch = (url: string, options?: { method?: 'GET' | 'POST' | 'PUT'; body?: Record<string, unknown>; timeout?: number }) => Promise<FetchResponse>;
 
+/** One field Baton refused: the contract path (`policies.holdoutShare`) and why. */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
 export class BatonApiError extends Error {
   constructor(
     message: string,
@@ -24,6 +30,8 @@ export class BatonApiError extends Error {
     readonly status: number,
     /** Baton's error code (`not_found`, `validation_failed`, `invalid_response`, `network`…). */
     readonly code: string,
+    /** The fields Baton refused, when it named them. */
+    readonly details: readonly FieldIssue[] = [],
   ) {
     super(message);
     this.name = 'BatonApiError';
@@ -47,7 +55,7 @@ export interface BatonApi {
   saveSettings(request: SettingsUpdateRequest): Promise<SettingsUpdateResult>;
 }
 
-const errorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const errorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ path: z.string(), message: z.string() })).optional().catch(undefined) }) });
 const actionResultSchema = z.object({ message: z.string(), card: cardViewSchema });
 const settingsResultSchema = z.object({ message: z.string(), settings: settingsViewSchema });
 
@@ -79,7 +87,7 @@ export function createBatonApi(options: { baseUrl: string; fetch: HubSpotFetch }
     }
     if (!response.ok) {
       const envelope = errorEnvelope.safeParse(body);
-      if (envelope.success) throw new BatonApiError(envelope.data.error.message, response.status, envelope.data.error.code);
+      if (envelope.success) throw new BatonApiError(envelope.data.error.message, response.status, envelope.data.error.code, envelope.data.error.details ?? []);
       throw new BatonApiError(`Baton answered ${response.status}.`, response.status, 'http_error');
     }
     const parsed = schema.safeParse(body);
