@@ -104,9 +104,19 @@ export class DecisioningFacade {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  /** The latest decision about a person (any of their merged ids). */
+  /**
+   * The latest decision about a person (any of their merged ids). The latest id per profile id is
+   * found on the (tenant, profile, decided_at DESC) index first: with `profile_id = ANY(...)` the
+   * planner would read and sort every decision of the person (records included) for the card.
+   */
   async current(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<StoredDecision | undefined> {
-    const r = await q.query<DecisionDbRow>(`${DECISION_SELECT} WHERE d.tenant_id = $1 AND d.profile_id = ANY($2::text[]) ORDER BY d.decided_at DESC LIMIT 1`, [tenantId, [...profileIds]]);
+    const r = await q.query<DecisionDbRow>(
+      `${DECISION_SELECT} WHERE d.tenant_id = $1 AND d.id = (
+         SELECT latest.id FROM unnest($2::text[]) AS p(id)
+           CROSS JOIN LATERAL (SELECT x.id, x.decided_at FROM decisions x WHERE x.tenant_id = $1 AND x.profile_id = p.id ORDER BY x.decided_at DESC LIMIT 1) AS latest
+          ORDER BY latest.decided_at DESC LIMIT 1)`,
+      [tenantId, [...profileIds]],
+    );
     const row = r.rows[0];
     return row === undefined ? undefined : fromRow(row);
   }

@@ -192,9 +192,10 @@ export async function loadTransitions(q: Queryable, tenantId: string, profileId:
 
 export async function loadSignals(q: Queryable, tenantId: string, profileIds: readonly string[], limit: number, since?: number): Promise<SignalView[]> {
   const r = await q.query<{ event_id: string; occurred_at: Date | string; intent: string; intent_confidence: number; sentiment: number; sentiment_label: SignalView['sentimentLabel']; urgency: Urgency; legal_threat: boolean; channel: string | null }>(
+    // One id (the usual case): equality lets the (tenant, profile, occurred_at DESC) index stop after `limit` rows.
     `SELECT event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel FROM event_signals
-      WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
-    [tenantId, [...profileIds], iso(since ?? 0), limit],
+      WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
+    [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds], iso(since ?? 0), limit],
   );
   return r.rows.map((row) => ({
     eventId: row.event_id,
