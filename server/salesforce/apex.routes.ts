@@ -3,7 +3,9 @@
  * `/salesforce/...` and all signed per org (see connectors/salesforce/signing.ts): the org named in
  * `X-Baton-Org` must be an active installation and the HMAC over the canonical request must verify
  * with that org's secret, else 401. Flow actions are bulk: `{ requests: [...] }` in, `{ results: [...] }`
- * out, same length and order, one failed item never failing the others.
+ * out, same length and order, one failed item never failing the others. "Record outcome" settles the
+ * decision through the decisioning module's OUTCOME_SERVICE (the path of POST /api/v1/decisions/:id/outcome),
+ * so the posterior learns and lift counts it, whichever entry point reported it.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -11,6 +13,7 @@ import { cardActionRequestSchema, emptyCard } from '../../app/cards/card-view';
 import { startRun } from '../../app/orchestration';
 import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from '../../connectors/salesforce';
 import { CARD_SERVICE } from '../cards/card.service';
+import { OUTCOME_SERVICE } from '../decisioning/outcome.service';
 import type { Database } from '../db/database';
 import { HttpError, validationError } from '../http/errors';
 import type { Logger } from '../observability/logger';
@@ -23,7 +26,7 @@ const recordId = z.string().regex(SALESFORCE_ID, 'must be a 15- or 18-character 
 const bulk = <T extends z.ZodType>(item: T) => z.strictObject({ requests: z.array(item).min(1).max(200, 'at most 200 requests per call (one Flow batch)') });
 const nbaSchema = bulk(z.object({ recordId, context: z.record(z.string(), z.unknown()).optional() }));
 const startSchema = bulk(z.object({ recordId, playbookId: z.string().min(1).max(200) }));
-const outcomeSchema = bulk(z.object({ recordId, decisionId: z.string().min(1).max(200), outcome: z.enum(['positive', 'negative']), value: z.number().finite().optional() }));
+const outcomeSchema = bulk(z.object({ recordId, decisionId: z.string().min(1).max(200).nullish(), outcome: z.enum(['positive', 'negative']), value: z.number().finite().optional() }));
 const cardActionSchema = z.strictObject({ recordId, action: cardActionRequestSchema });
 
 const installOf = (res: Response): Installation => res.locals['salesforceInstall'] as Installation;
@@ -127,20 +130,32 @@ export function apexRoutes(deps: { db: Database; logger: Logger; installations: 
     const parsed = outcomeSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error, 'Flow requests');
     const install = installOf(res);
+    const outcomes = deps.services.get(OUTCOME_SERVICE);
+    if (outcomes === undefined) throw new HttpError(503, 'decisioning_unavailable', 'decisioning is not running on this server');
     const results = [];
+    // One at a time, in request order: a decision named twice in a batch is settled once, then already_settled.
     for (const r of parsed.data.requests) {
-      const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, r.recordId);
-      if (profileId === null) {
-        results.push({ recordId: r.recordId, recorded: false, error: 'Baton has not seen this record yet' });
-        continue;
-      }
+      const failed = (error: string, decisionId: string | null = r.decisionId ?? null) => ({ recordId: r.recordId, status: 'failed', recorded: false, decisionId, learned: false, error });
       try {
-        // The card's buttons carry the outcome to decisioning: accept = positive, dismiss = negative.
-        const action = r.outcome === 'positive' ? { type: 'accept' as const, profileId, decisionId: r.decisionId } : { type: 'dismiss' as const, profileId, decisionId: r.decisionId, reason: 'recorded from a Salesforce Flow' };
-        await cards().act(install.tenantId, action, { source: 'salesforce.flow' });
-        results.push({ recordId: r.recordId, recorded: true, error: null });
+        const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, r.recordId);
+        if (profileId === null) {
+          results.push(failed('Baton has not seen this record yet'));
+          continue;
+        }
+        // Without a decision id: the record's current next best action (as the HubSpot workflow action does).
+        const decisionId = r.decisionId ?? (await cards().view(install.tenantId, profileId)).nextBestAction?.decisionId;
+        if (decisionId === undefined) {
+          results.push(failed('this record has no decision to settle; pass a Decision Id'));
+          continue;
+        }
+        // The same path as POST /api/v1/decisions/:id/outcome: settles the decision, updates the posterior, counts for lift.
+        const result = await outcomes.record(install.tenantId, decisionId, r.outcome, r.value);
+        if (result.ok) results.push({ recordId: r.recordId, status: 'recorded', recorded: true, decisionId, learned: result.learned, error: null });
+        else if (result.reason === 'already_settled' || /already/.test(result.reason)) results.push({ recordId: r.recordId, status: 'already_settled', recorded: false, decisionId, learned: false, error: null });
+        else results.push(failed(result.reason === 'not_found' ? `no decision ${decisionId} in Baton` : result.reason, decisionId));
       } catch (err) {
-        results.push({ recordId: r.recordId, recorded: false, error: (err as Error).message });
+        deps.logger.warn({ err, orgId: install.orgId }, 'recording a Flow outcome failed');
+        results.push(failed((err as Error).message));
       }
     }
     res.json({ results });

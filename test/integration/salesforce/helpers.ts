@@ -4,6 +4,7 @@ import path from 'node:path';
 import { emptyCard, type CardActionRequest, type CardView } from '../../../app/cards/card-view';
 import { signRequest } from '../../../connectors/salesforce';
 import { CARD_SERVICE, type CardService } from '../../../server/cards/card.service';
+import { OUTCOME_SERVICE } from '../../../server/decisioning/outcome.service';
 import { parseConfig } from '../../../server/config';
 import { identityModule } from '../../../server/identity/identity.module';
 import type { ModuleFactory } from '../../../server/module';
@@ -24,7 +25,14 @@ export interface StubValues {
  * Stands in for the decisioning module's card service (built separately): the card of a profile shows
  * what the test put in `values`; button presses are recorded.
  */
-export function stubCards(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[]): ModuleFactory {
+export interface StubOutcome {
+  tenantId: string;
+  decisionId: string;
+  outcome: 'positive' | 'negative';
+  value: number | undefined;
+}
+
+export function stubCards(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[], outcomes: StubOutcome[] = []): ModuleFactory {
   const service: CardService = {
     async view(_tenantId, profileId) {
       const v = values.get(profileId);
@@ -50,15 +58,23 @@ export function stubCards(values: Map<string, StubValues>, acts: { tenantId: str
   };
   return (ctx) => {
     ctx.services.provide(CARD_SERVICE, service);
+    // Stands in for decisioning's outcome recording: each decision settles once.
+    ctx.services.provide(OUTCOME_SERVICE, {
+      async record(tenantId, decisionId, outcome, value) {
+        if (outcomes.some((o) => o.tenantId === tenantId && o.decisionId === decisionId)) return { ok: false, decisionId, reason: 'already_settled' };
+        outcomes.push({ tenantId, decisionId, outcome, value });
+        return { ok: true, decisionId, outcome, learned: true };
+      },
+    });
     return { name: 'test-cards' };
   };
 }
 
-export function sfModules(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[]): ModuleFactory[] {
+export function sfModules(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[], outcomes: StubOutcome[] = []): ModuleFactory[] {
   return [
     identityModule,
     runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
-    stubCards(values, acts),
+    stubCards(values, acts, outcomes),
     salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, rateLimitRetryMs: 100 }),
   ];
 }
