@@ -34,6 +34,18 @@ export interface ClientOptions {
   readonly tokens: SalesforceTokens;
   readonly keeper: TokenKeeper;
   readonly usage: ApiUsageTracker;
+  /** A call Salesforce has not answered by then fails as a transient ETIMEDOUT (default 60 s; queries 5 min). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Rejects with a transient `ETIMEDOUT` unless `p` settles within `ms` (jsforce's own bound is 30 minutes). */
+function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`Salesforce did not answer within ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 export interface RecordWrite {
@@ -100,17 +112,20 @@ export class SalesforceClient {
     return this.options.orgId;
   }
 
-  private async call<T>(fn: () => Promise<T>, essential = false): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, essential = false, timeoutMs = this.options.requestTimeoutMs ?? 60_000): Promise<T> {
+    const { usage, orgId } = this.options;
     if (!essential) {
-      const wait = this.options.usage.throttleMs(this.options.orgId);
-      const u = this.options.usage.get(this.options.orgId);
+      const wait = await usage.check(orgId);
+      const u = usage.get(orgId);
       if (wait > 0 && u !== undefined) throw new ApiBudgetError(wait, u.used, u.limit);
     }
+    const before = this.conn.limitInfo.apiUsage;
     try {
-      return await fn();
+      return await bounded(fn(), timeoutMs);
     } finally {
-      const usage = this.conn.limitInfo.apiUsage;
-      if (usage !== undefined) this.options.usage.record(this.options.orgId, usage);
+      // Only a reading this call produced (jsforce keeps the last header on the connection).
+      const after = this.conn.limitInfo.apiUsage;
+      if (after !== undefined && after !== before) await usage.observe(orgId, after);
     }
   }
 
@@ -148,7 +163,7 @@ export class SalesforceClient {
   }
 
   query<T extends Record<string, unknown>>(soql: string): Promise<T[]> {
-    return this.call(async () => (await this.conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 })).records);
+    return this.call(async () => (await this.conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 })).records, false, 5 * (this.options.requestTimeoutMs ?? 60_000));
   }
 
   /** Hands the package its per-org signing secret (Apex REST endpoint of the Baton package). */

@@ -6,7 +6,7 @@
  * same transaction; `invalid_grant` marks the connection disconnected with a reason people can read.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiUsageTracker, refreshTokens, SalesforceClient, type InstalledOrg, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../connectors/salesforce';
+import { ApiUsageTracker, refreshTokens, SalesforceClient, type InstalledOrg, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../connectors/salesforce';
 import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../observability/logger';
 import { newId } from '../security/ids';
@@ -69,9 +69,12 @@ export class DisconnectedError extends Error {
 
 export class SalesforceInstallations {
   private readonly clients = new Map<string, SalesforceClient>();
-  readonly usage = new ApiUsageTracker();
+  /** API usage per org; shared with the other processes when the module was given a SharedApiUsage. */
+  readonly usage: ApiUsageTracker;
 
-  constructor(private readonly deps: { db: Database; secrets: SecretBox; logger: Logger; app: () => Omit<SalesforceApp, 'redirectUri'> | undefined }) {}
+  constructor(private readonly deps: { db: Database; secrets: SecretBox; logger: Logger; app: () => Omit<SalesforceApp, 'redirectUri'> | undefined; sharedUsage?: SharedApiUsage; requestTimeoutMs?: number }) {
+    this.usage = new ApiUsageTracker(undefined, undefined, deps.sharedUsage);
+  }
 
   private open(row: Row): Secrets {
     if (row.secret_ciphertext === null || row.secret_key_id === null) throw new DisconnectedError(row.external_id, row.status_reason ?? 'no tokens stored');
@@ -155,7 +158,7 @@ export class SalesforceInstallations {
     const row = r.rows[0];
     if (row === undefined || row.status !== 'active') throw new DisconnectedError(i.orgId, row?.status_reason ?? 'not installed');
     const s = this.open(row);
-    const client = new SalesforceClient({ app, orgId: i.orgId, tokens: { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? i.instanceUrl }, keeper: this.keeperFor(i), usage: this.usage });
+    const client = new SalesforceClient({ app, orgId: i.orgId, tokens: { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? i.instanceUrl }, keeper: this.keeperFor(i), usage: this.usage, ...(this.deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.deps.requestTimeoutMs }) });
     this.clients.set(i.connectionId, client);
     return client;
   }
