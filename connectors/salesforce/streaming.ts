@@ -66,13 +66,37 @@ export class MultiChannelReplay {
  * (advice.reconnect = none) reported through the AuthFailure extension. Messages are handled strictly
  * in order, so a replay id is persisted only after everything before it was stored.
  */
+export interface ChangeStreamTimeouts {
+  /** A subscription Salesforce has not confirmed by then counts as failed (an unreachable instance never answers). */
+  readonly subscribeMs?: number;
+  /** How long `stop()` waits for the event being stored before it returns anyway. */
+  readonly stopMs?: number;
+}
+
+/** Resolves with `fallback` after `ms` unless `p` settles first (the timer never keeps the process alive). */
+export function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export class ChangeStream {
   private client: FayeClient | undefined;
   private readonly subscriptions: FayeSubscription[] = [];
+  /** Subscriptions awaiting Salesforce's answer; `stop()` settles them (as not subscribed). */
+  private readonly waiting = new Set<(ok: boolean) => void>();
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly subscribeMs: number;
+  private readonly stopMs: number;
 
-  constructor(private readonly sf: SalesforceClient, private readonly positions: ReadonlyMap<CdcEntity, number>, private readonly handlers: ChangeStreamHandlers) {}
+  constructor(private readonly sf: SalesforceClient, private readonly positions: ReadonlyMap<CdcEntity, number>, private readonly handlers: ChangeStreamHandlers, timeouts: ChangeStreamTimeouts = {}) {
+    this.subscribeMs = timeouts.subscribeMs ?? 30_000;
+    this.stopMs = timeouts.stopMs ?? 5_000;
+  }
 
   /** Subscribes every entity; resolves with the entities whose subscription succeeded. */
   async start(): Promise<CdcEntity[]> {
@@ -89,24 +113,34 @@ export class ChangeStream {
 
   private subscribe(entity: CdcEntity, replay: MultiChannelReplay): Promise<boolean> {
     const client = this.client;
-    if (client === undefined) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const sub = client.subscribe(channelOf(entity), (message) => this.enqueue(entity, message as ChangeEventMessage));
-      this.subscriptions.push(sub);
-      sub.callback(() => resolve(true));
-      sub.errback((err) => {
-        const text = typeof err === 'string' ? err : `${err.code ?? ''}::${err.message ?? ''}`;
-        if (EXPIRED_REPLAY.test(text)) {
-          // Resubscribe for new events first, then fill the gap by query.
-          replay.set(channelOf(entity), -1);
-          this.chain = this.chain.then(() => this.handlers.onReplayExpired(entity));
-          this.subscribe(entity, replay).then(resolve, () => resolve(false));
-          return;
-        }
-        this.handlers.onFailure(`subscribing to ${channelOf(entity)} failed: ${text}`);
-        resolve(false);
-      });
+    if (client === undefined || this.stopped) return Promise.resolve(false);
+    let settle: (ok: boolean) => void = () => undefined;
+    const answered = new Promise<boolean>((resolve) => {
+      settle = (ok) => {
+        this.waiting.delete(settle);
+        resolve(ok);
+      };
     });
+    this.waiting.add(settle);
+    // Salesforce never answering (unreachable instance) counts as a failed subscription.
+    const timer = setTimeout(() => settle(false), this.subscribeMs);
+    timer.unref();
+    const sub = client.subscribe(channelOf(entity), (message) => this.enqueue(entity, message as ChangeEventMessage));
+    this.subscriptions.push(sub);
+    sub.callback(() => settle(true));
+    sub.errback((err) => {
+      const text = typeof err === 'string' ? err : `${err.code ?? ''}::${err.message ?? ''}`;
+      if (EXPIRED_REPLAY.test(text)) {
+        // Resubscribe for new events first, then fill the gap by query.
+        replay.set(channelOf(entity), -1);
+        this.chain = this.chain.then(() => this.handlers.onReplayExpired(entity));
+        this.subscribe(entity, replay).then(settle, () => settle(false));
+        return;
+      }
+      this.handlers.onFailure(`subscribing to ${channelOf(entity)} failed: ${text}`);
+      settle(false);
+    });
+    return answered.finally(() => clearTimeout(timer));
   }
 
   private enqueue(entity: CdcEntity, message: ChangeEventMessage): void {
@@ -127,14 +161,22 @@ export class ChangeStream {
     return this.chain;
   }
 
+  /** Disconnects; waits at most `stopMs` for the event being stored (a hung store must not hang shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const s of this.subscriptions) s.cancel();
+    for (const settle of [...this.waiting]) settle(false);
+    for (const s of this.subscriptions) {
+      try {
+        s.cancel();
+      } catch {
+        // the client is already gone
+      }
+    }
     try {
       this.client?.disconnect();
     } catch {
       // already gone
     }
-    await this.chain.catch(() => undefined);
+    await within(this.chain.catch(() => undefined), this.stopMs, undefined);
   }
 }

@@ -5,6 +5,7 @@
 import type { EffectLedger, LinkedRecord, BatonValues } from '../../connectors/salesforce';
 import type { JsonValue } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
+import { currentProfileId } from '../identity/profiles.repository';
 
 export interface SalesforceRecordRow {
   readonly recordId: string;
@@ -40,6 +41,23 @@ export async function profileOfRecord(q: Queryable, tenantId: string, orgId: str
 
 export async function markWritten(q: Queryable, tenantId: string, orgId: string, recordId: string, values: BatonValues): Promise<void> {
   await q.query('UPDATE salesforce_records SET written = $4, written_at = now() WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [tenantId, orgId, recordId, JSON.stringify(values)]);
+}
+
+/** Contact (003) and Lead (00Q) key prefixes of Salesforce record ids. */
+const PERSON_PREFIXES = ['003', '00Q'];
+
+/**
+ * The profile's Salesforce Contacts and Leads in one org, from the identity graph (identifier nodes
+ * `salesforceId:<org 15>:<id>`, following merges). Whether this org holds the person at all.
+ */
+export async function personIdsOfProfile(q: Queryable, tenantId: string, profileId: string, orgId: string): Promise<string[]> {
+  const live = (await currentProfileId(q, tenantId, profileId)) ?? profileId;
+  const prefix = `salesforceId:${orgId.slice(0, 15)}:`;
+  const r = await q.query<{ key: string }>(
+    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND left(key, $4) = $3 AND substr(key, $4 + 1, 3) = ANY($5::text[]) ORDER BY seq DESC`,
+    [tenantId, live, prefix, prefix.length, PERSON_PREFIXES],
+  );
+  return r.rows.map((row) => row.key.slice(prefix.length));
 }
 
 export const asLinked = (rows: readonly SalesforceRecordRow[]): LinkedRecord[] => rows.map((r) => ({ recordId: r.recordId, objectType: r.objectType }));

@@ -3,20 +3,29 @@
  * ids persisted, Outbound Messages, Apex-facing signed endpoints (LWC card, Flow actions), write-back
  * actions for playbook steps (registered in the runs module's action registry for tenants with an
  * active org) and the Baton fields kept current on Contacts and Leads. Last in server/modules.ts, so its
- * pipeline stage sees what decisioning decided for the event.
+ * pipeline stage sees what decisioning decided for the event. Write-back actions are taken only for
+ * people this org holds (a Contact or Lead of theirs in the identity graph, or a step naming a Salesforce
+ * record), so a tenant with HubSpot too sends each person's actions to the CRM that has them.
+ * `DELETE /api/v1/salesforce/connection` revokes the token, stops the stream and purges the org's data.
  */
 import { Router } from 'express';
+import { z } from 'zod';
 import { canonicalEventSchema, type CanonicalEvent } from '../../app/events/canonical-event';
-import { SalesforceActionPort, type SalesforceApp } from '../../connectors/salesforce';
+import type { ActionRequest } from '../../app/orchestration';
+import { objectOfId, revokeToken, SALESFORCE_ID, SalesforceActionPort, within, type LinkedRecord, type SalesforceApp } from '../../connectors/salesforce';
+import { tenantOf } from '../http/auth';
+import { HttpError, validationError } from '../http/errors';
 import { ingestEvent } from '../events/events.repository';
 import { IDENTITY_SERVICE } from '../identity/identity.module';
 import type { ModuleFactory } from '../module';
 import { ACTION_REGISTRY } from '../runs/runs.module';
 import { apexRoutes } from './apex.routes';
-import { SalesforceInstallations } from './installations';
+import { SalesforceInstallations, type Installation } from './installations';
 import { oauthApiRoutes, oauthRoutes } from './oauth.routes';
 import { outboundRoutes } from './outbound.routes';
-import { asLinked, recordsOfProfile, SqlEffectLedger } from './records';
+import { RedisApiUsage } from './api-usage';
+import { purgeSalesforceOrg } from './purge';
+import { asLinked, personIdsOfProfile, recordsOfProfile, SqlEffectLedger } from './records';
 import { StreamManager } from './streams';
 import { WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
 
@@ -33,7 +42,31 @@ export interface SalesforceModuleOptions {
   readonly rateLimitRetryMs?: number;
   /** Clock for signature timestamps (tests). */
   readonly now?: () => number;
+  /** Bounds on waiting for Salesforce: stream subscriptions (default 30 s), stopping (5 s), token revocation (10 s). */
+  readonly subscribeTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  readonly revokeTimeoutMs?: number;
+  /** Bound on one REST call to the org (default 60 s). */
+  readonly requestTimeoutMs?: number;
 }
+
+const disconnectQuery = z.object({
+  connectionId: z.string().min(1).max(100).optional(),
+  force: z.enum(['true', 'false']).optional(),
+});
+
+/** Salesforce answered the revocation with a 4xx: the token was already invalid (revoked, expired). */
+const alreadyInvalid = (err: unknown): boolean => {
+  const name = (err as { name?: unknown }).name;
+  return typeof name === 'string' && (/^ERROR_HTTP_4\d\d$/.test(name) || /^(invalid_|unsupported_)/.test(name));
+};
+
+/** A step naming its Salesforce target itself (record, WhoId, WhatId). */
+const namesSalesforceRecord = (params: ActionRequest['params']): boolean =>
+  ['recordId', 'whoId', 'whatId'].some((k) => {
+    const v = params[k];
+    return typeof v === 'string' && SALESFORCE_ID.test(v.trim()) && objectOfId(v.trim()) !== undefined;
+  });
 
 export function salesforceModuleWith(options: SalesforceModuleOptions = {}): ModuleFactory {
   return (ctx) => {
@@ -42,7 +75,13 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       config.salesforce.clientId === undefined || config.salesforce.clientSecret === undefined
         ? undefined
         : { loginUrl: config.salesforce.loginUrl, clientId: config.salesforce.clientId, clientSecret: config.salesforce.clientSecret, redirectUri: `${config.publicUrl}${CALLBACK_PATH}` };
-    const installations = new SalesforceInstallations({ db, secrets, logger, app });
+    // API usage per org shared by the fleet through Redis (in memory with embedded storage).
+    const sharedUsage = config.redisUrl === undefined ? undefined : new RedisApiUsage(config.redisUrl);
+    const installations = new SalesforceInstallations({
+      db, secrets, logger, app,
+      ...(sharedUsage === undefined ? {} : { sharedUsage }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    });
     const rateLimitRetryMs = options.rateLimitRetryMs ?? 60_000;
 
     /** The same path as POST /api/v1/events: validated, deduplicated, identity resolved, pipeline queued. */
@@ -69,6 +108,8 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       leaseMs: options.streamLeaseMs ?? 60_000,
       pollMs: options.streamPollMs ?? 15_000,
       restartMs: options.streamRestartMs ?? 5_000,
+      ...(options.subscribeTimeoutMs === undefined ? {} : { subscribeTimeoutMs: options.subscribeTimeoutMs }),
+      ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
     });
 
     const port = new SalesforceActionPort({
@@ -76,12 +117,27 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
         const i = await installations.active(tenantId);
         return i === undefined ? null : installations.client(i);
       },
-      records: async (tenantId, profileId, orgId) => asLinked(await recordsOfProfile(db, tenantId, orgId, profileId)),
+      records: async (tenantId, profileId, orgId) => {
+        // Records seen through this org's events, then Contacts/Leads the identity graph knows for the person.
+        const seen = asLinked(await recordsOfProfile(db, tenantId, orgId, profileId));
+        const known = new Set(seen.map((r) => r.recordId.slice(0, 15)));
+        const people: LinkedRecord[] = (await personIdsOfProfile(db, tenantId, profileId, orgId))
+          .filter((id) => !known.has(id.slice(0, 15)))
+          .map((id) => ({ recordId: id, objectType: objectOfId(id) ?? 'Contact' }));
+        return [...seen, ...people];
+      },
       ledger: new SqlEffectLedger(db),
       rateLimitRetryMs,
     });
     const registry = services.get(ACTION_REGISTRY);
-    const handles = async (request: { tenantId: string }): Promise<boolean> => (await installations.active(request.tenantId)) !== undefined;
+    // Only for people this org holds: a Contact/Lead id of the org on the profile, or a step that names
+    // a Salesforce record. Otherwise the next CRM's port (HubSpot) gets the action.
+    const handles = async (request: ActionRequest): Promise<boolean> => {
+      const install = await installations.active(request.tenantId);
+      if (install === undefined) return false;
+      if (namesSalesforceRecord(request.params)) return true;
+      return (await personIdsOfProfile(db, request.tenantId, request.profileId, install.orgId)).length > 0;
+    };
     for (const kind of ['task', 'crm_update', 'email', 'workflow_enrollment'] as const) registry?.register(kind, port, { handles, name: 'salesforce' });
 
     const oauthDeps = {
@@ -90,9 +146,10 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       logger,
       app,
       installations,
-      onInstalled: async (i: { tenantId: string; connectionId: string }) => {
+      onInstalled: async (i: Installation) => {
         await work.enqueue({ tenantId: i.tenantId, kind: DELIVER_SECRET_JOB, payload: { connectionId: i.connectionId }, dedupeKey: `salesforce-secret:${i.connectionId}:${Date.now()}` });
-        if (streaming) await streams.poke();
+        // Not awaited: the admin's callback answers at once, even when the org's instance does not.
+        if (streaming) void streams.poke().catch((err: unknown) => logger.warn({ err, orgId: i.orgId }, 'could not start following the new org yet; the supervisor retries'));
       },
     };
     const routes = Router();
@@ -101,10 +158,45 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
     routes.use(apexRoutes({ db, logger, installations, services, ...(options.now === undefined ? {} : { now: options.now }) }));
     const wbDeps = { db, work, logger, services, installations };
 
+    const api = oauthApiRoutes(oauthDeps);
+    api.delete('/salesforce/connection', async (req, res) => {
+      const parsed = disconnectQuery.safeParse(req.query);
+      if (!parsed.success) throw validationError(parsed.error, 'query');
+      const tenantId = tenantOf(res);
+      const all = await installations.ofTenant(tenantId);
+      const install = parsed.data.connectionId === undefined ? (all.find((i) => i.status === 'active') ?? all.at(-1)) : all.find((i) => i.connectionId === parsed.data.connectionId);
+      if (install === undefined) throw new HttpError(404, 'not_found', 'this tenant has no Salesforce connection');
+      // 1. Revoke at Salesforce (the refresh token: its access tokens go with it), bounded in time.
+      let revoked = false;
+      const tokens = await installations.tokens(install);
+      const sfApp = app();
+      if (tokens !== undefined && sfApp !== undefined) {
+        try {
+          const answered = await within(revokeToken(sfApp, tokens.refreshToken).then(() => true), options.revokeTimeoutMs ?? 10_000, false);
+          if (!answered) throw new Error('Salesforce did not answer the revocation in time');
+          revoked = true;
+        } catch (err) {
+          if (alreadyInvalid(err)) revoked = true;
+          else if (parsed.data.force !== 'true') {
+            logger.warn({ err, orgId: install.orgId }, 'Salesforce token revocation failed');
+            throw new HttpError(502, 'salesforce_unavailable', `Salesforce did not confirm the revocation (${(err as Error).message}); try again, or pass force=true to disconnect without it`);
+          }
+        }
+      }
+      // 2. Stop following the org here (other processes stop at their next supervision round).
+      await streams.stopConnection(install.connectionId);
+      installations.forget(install.connectionId);
+      // 3. Purge the org's data and mark the connection disconnected.
+      const purged = await purgeSalesforceOrg(db, services.get(IDENTITY_SERVICE), install, 'disconnected by an admin; Salesforce data purged');
+      await sharedUsage?.forget(install.orgId).catch(() => undefined);
+      logger.info({ tenantId, orgId: install.orgId, revoked, ...purged }, 'Salesforce org disconnected and purged');
+      res.json({ disconnected: true, connectionId: install.connectionId, orgId: install.orgId, revoked, purged });
+    });
+
     return {
       name: 'salesforce',
       routes,
-      api: oauthApiRoutes(oauthDeps),
+      api,
       stages: [writebackStage(wbDeps)],
       handlers: {
         [WRITEBACK_JOB]: writebackHandler({ ...wbDeps, rateLimitRetryMs }),
@@ -123,6 +215,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       },
       async stop() {
         await streams.stop();
+        await sharedUsage?.close();
       },
     };
   };

@@ -5,9 +5,11 @@
  * after the last stored event. A replay id past the 72-hour retention makes Salesforce refuse the
  * subscription: the stream then subscribes for new events and re-synchronises by querying the records
  * modified since the last event it stored. Auth failures refresh the token (or mark the org disconnected).
+ * Nothing here waits on Salesforce without a bound: a stream whose subscriptions are not confirmed in
+ * time (an unreachable instance URL) is stopped and retried later, and `stop()` returns within its timeout.
  */
 import { hostname } from 'node:os';
-import { canonicalOf, CDC_ENTITIES, channelOf, changeEventToCanonical, ChangeStream, type CdcEntity, type ChangeEventMessage } from '../../connectors/salesforce';
+import { canonicalOf, CDC_ENTITIES, channelOf, changeEventToCanonical, ChangeStream, within, type CdcEntity, type ChangeEventMessage } from '../../connectors/salesforce';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { Database } from '../db/database';
 import type { Logger } from '../observability/logger';
@@ -34,6 +36,10 @@ export interface StreamManagerOptions {
   readonly pollMs: number;
   /** Wait before restarting a stream that failed. */
   readonly restartMs: number;
+  /** Subscriptions not confirmed by then fail (default 30 s); starting a stream gives up a little later. */
+  readonly subscribeTimeoutMs?: number;
+  /** The longest `stop()` waits for a supervision round or a stream to finish (default 5 s each). */
+  readonly stopTimeoutMs?: number;
 }
 
 interface Running {
@@ -46,11 +52,18 @@ export class StreamManager {
   private readonly owner = `${hostname()}:${process.pid}:${newToken(4)}`;
   private readonly running = new Map<string, Running>();
   private readonly starting = new Set<string>();
+  /** Streams being started (not yet confirmed): `stop()` stops them too. */
+  private readonly pending = new Map<string, ChangeStream>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = true;
+  private readonly subscribeMs: number;
+  private readonly stopMs: number;
 
-  constructor(private readonly o: StreamManagerOptions) {}
+  constructor(private readonly o: StreamManagerOptions) {
+    this.subscribeMs = o.subscribeTimeoutMs ?? 30_000;
+    this.stopMs = o.stopTimeoutMs ?? 5_000;
+  }
 
   start(): void {
     this.stopped = false;
@@ -60,17 +73,19 @@ export class StreamManager {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.ticking = this.tick()
+      this.ticking = this.ticking
+        .then(() => this.tick())
         .catch((err: unknown) => this.o.logger.warn({ err }, 'Salesforce stream supervision failed; will try again'))
         .finally(() => this.schedule(this.o.pollMs));
     }, ms);
     this.timer.unref();
   }
 
-  /** Picks up new installations now (after an install in this process). */
-  async poke(): Promise<void> {
-    await this.ticking;
-    await this.tick();
+  /** Picks up new installations now (after an install in this process); waits at most `waitMs` for it. */
+  async poke(waitMs = this.subscribeMs + this.stopMs): Promise<void> {
+    const round = this.ticking.then(() => this.tick());
+    this.ticking = round.catch((err: unknown) => this.o.logger.warn({ err }, 'Salesforce stream supervision failed; will try again'));
+    await within(round, waitMs, undefined);
   }
 
   /** Streams this process follows, with their subscribed entities (tests, readiness). */
@@ -90,9 +105,13 @@ export class StreamManager {
       if (!(await this.acquireLease(i))) continue;
       this.starting.add(i.connectionId);
       try {
-        await this.startOne(i);
+        // Bounded even if Salesforce never answers: the stream is then stopped and retried next round.
+        const started = await within(this.startOne(i).then(() => true), this.subscribeMs + this.stopMs, false);
+        if (!started) throw new Error(`the change stream did not start within ${this.subscribeMs + this.stopMs} ms (is ${i.instanceUrl} reachable?)`);
       } catch (err) {
         this.o.logger.warn({ err, orgId: i.orgId }, 'could not start the Salesforce change stream; will retry');
+        await this.pending.get(i.connectionId)?.stop();
+        this.pending.delete(i.connectionId);
         await this.releaseLease(i);
       } finally {
         this.starting.delete(i.connectionId);
@@ -153,6 +172,7 @@ export class StreamManager {
       start.set(entity, p?.replayId ?? -1);
     }
     let stream: ChangeStream | undefined = undefined;
+    const timeouts = { subscribeMs: this.subscribeMs, stopMs: this.stopMs };
     stream = new ChangeStream(client, start, {
       onEvent: async (entity, message) => this.onEvent(i, entity, message),
       onReplayExpired: async (entity) => {
@@ -163,11 +183,31 @@ export class StreamManager {
         this.o.logger.warn({ orgId: i.orgId, reason, err: cause }, 'Salesforce change stream stopped');
         void this.recover(i, stream, /authentication/i.test(reason));
       },
-    });
+    }, timeouts);
+    this.pending.set(i.connectionId, stream);
     const subscribed = await stream.start();
+    // Given up on meanwhile (timeout or stop): this stream was stopped by whoever gave up.
+    if (this.pending.get(i.connectionId) !== stream) return;
+    this.pending.delete(i.connectionId);
+    if (this.stopped || subscribed.length === 0) {
+      await stream.stop();
+      if (!this.stopped) throw new Error('Salesforce confirmed none of the change event subscriptions');
+      return;
+    }
     this.running.set(i.connectionId, { installation: i, stream, subscribed });
-    for (const entity of resync) await this.resync(i, entity, stored.get(channelOf(entity))?.lastEventAt ?? i.installedAt, false);
     this.o.logger.info({ orgId: i.orgId, entities: subscribed }, 'following Salesforce change events');
+    // Filling the gap may take long on a big org: beside the live stream, not inside the bounded start.
+    const live = stream;
+    void (async () => {
+      for (const entity of resync) {
+        if (this.running.get(i.connectionId)?.stream !== live) return;
+        await this.resync(i, entity, stored.get(channelOf(entity))?.lastEventAt ?? i.installedAt, false);
+      }
+    })().catch((err: unknown) => {
+      if (this.stopped || this.running.get(i.connectionId)?.stream !== live) return;
+      this.o.logger.warn({ err, orgId: i.orgId }, 'Salesforce re-synchronisation by query failed; restarting the stream');
+      void this.recover(i, live, false);
+    });
   }
 
   private async onEvent(i: Installation, entity: CdcEntity, message: ChangeEventMessage): Promise<void> {
@@ -211,10 +251,26 @@ export class StreamManager {
     await this.releaseLease(r.installation).catch(() => undefined);
   }
 
+  /** Stops every stream; returns within about twice `stopTimeoutMs` whatever Salesforce does. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.ticking.catch(() => undefined);
-    for (const id of [...this.running.keys()]) await this.stopOne(id);
+    // Streams still subscribing give up now, so the round starting them can finish.
+    for (const [id, stream] of [...this.pending]) {
+      this.pending.delete(id);
+      await stream.stop();
+    }
+    await within(this.ticking.catch(() => undefined), this.stopMs, undefined);
+    await Promise.all([...this.running.keys()].map((id) => this.stopOne(id)));
+  }
+
+  /** Stops following one connection now (disconnect); true when this process was following it. */
+  async stopConnection(connectionId: string): Promise<boolean> {
+    const pending = this.pending.get(connectionId);
+    this.pending.delete(connectionId);
+    await pending?.stop();
+    const was = this.running.has(connectionId);
+    await this.stopOne(connectionId);
+    return was || pending !== undefined;
   }
 }

@@ -88,7 +88,7 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       signature: createHash('sha256').update(id + issuedAt).digest('base64'),
       scope: 'refresh_token api id',
-      instance_url: base,
+      instance_url: state.instanceUrl ?? base,
       id,
       token_type: 'Bearer',
       issued_at: issuedAt,

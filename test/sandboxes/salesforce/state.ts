@@ -61,6 +61,8 @@ export class SalesforceSandboxState {
   apiLimit: number;
   /** Events with a replay id at or below this were purged (72 h retention). */
   purgedThrough = 0;
+  /** The `instance_url` token responses name (default: the sandbox itself); an unreachable one simulates an org whose instance is down. */
+  instanceUrl: string | undefined;
   private nextReplay = 1000;
   private readonly listeners = new Set<() => void>();
 
