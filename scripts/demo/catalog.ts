@@ -19,7 +19,8 @@ export const DEMO_CATALOG = {
     { id: 'whatsapp-offer', label: 'WhatsApp renewal offer', channel: 'whatsapp', value: 70, cost: 2, template: { name: 'renewal_offer', language: 'en' }, requiresApproval: true },
     { id: 'call-task', label: 'Call them', channel: 'task', value: 100, cost: 10 },
     { id: 'csm-ticket', label: 'Open a CSM follow-up ticket', channel: 'ticket', value: 50, cost: 5, template: 'Please reach out: Baton flagged this customer for a follow-up.' },
-    { id: 'flag-hot-lead', label: 'Flag as hot in the CRM', channel: 'crm_update', value: 15 },
+    // A crm_update needs properties to be chosen; baton_reason is a field both CRMs carry (see the samples).
+    { id: 'flag-hot-lead', label: 'Flag as hot in the CRM', channel: 'crm_update', value: 15, params: { properties: { baton_reason: 'Flagged hot by Baton: high intent and recent engagement' } } },
   ],
 };
 

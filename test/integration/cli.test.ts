@@ -39,7 +39,7 @@ describe('baton tenants create (embedded storage)', () => {
     expect(await authorized(url, `${created.apiKey}x`)).toBe(401);
     service.proc.kill('SIGTERM');
     expect(await service.exited).toBe(0);
-  }, 90_000);
+  }, 180_000);
 
   it('asks the running service that holds the data directory, instead of failing on its lock', async () => {
     const env = envFor(mkdtempSync(path.join(tmpdir(), 'baton-cli-')));
@@ -53,7 +53,7 @@ describe('baton tenants create (embedded storage)', () => {
     expect(await authorized(url, created.apiKey)).toBe(200);
     service.proc.kill('SIGTERM');
     expect(await service.exited).toBe(0);
-  }, 90_000);
+  }, 180_000);
 
   it.each([
     [['tenants', 'create'], /--name is required/],
