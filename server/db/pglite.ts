@@ -1,4 +1,5 @@
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Database, type Queryable, type QueryResult } from './database';
@@ -35,7 +36,21 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
   const db = await PGlite.create(dir === undefined ? undefined : dir, {
     parsers: { [pgliteTypes.INT8]: (v: string) => Number(v) },
   });
-  const base = wrap(db);
+  const wrapped = wrap(db);
+  // PGlite has one connection: a statement sent to the database (not to the transaction's queryable)
+  // from inside a transaction waits for that transaction, which waits for it: a silent hang. Such a
+  // call is refused at once instead, naming the mistake (PostgreSQL would run it on a second
+  // connection, outside the transaction, which is just as wrong).
+  const inTransaction = new AsyncLocalStorage<{ open: boolean }>();
+  const outside = (what: string): void => {
+    if (inTransaction.getStore()?.open === true) {
+      throw new Error(`${what} on the database inside one of its transactions would deadlock on PGlite's single connection: use the transaction's queryable`);
+    }
+  };
+  const base: Queryable & { exec(sql: string): Promise<void> } = {
+    query: async (sql, params) => (outside('a query'), wrapped.query(sql, params)),
+    exec: async (sql) => (outside('exec'), wrapped.exec(sql)),
+  };
   // PGlite runs one statement at a time; session advisory locks would be held by the whole instance,
   // so a JavaScript mutex gives the same guarantee inside this (the only) process.
   let chain: Promise<unknown> = Promise.resolve();
@@ -45,7 +60,14 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
     query: base.query,
     exec: base.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return db.transaction(async (tx) => fn(wrap(tx)));
+      outside('a nested transaction');
+      const state = { open: true };
+      try {
+        return await inTransaction.run(state, () => db.transaction(async (tx) => fn(wrap(tx))));
+      } finally {
+        // Work the transaction started but did not await (timers, fire-and-forget) may use the database later.
+        state.open = false;
+      }
     },
     async withAdvisoryLock<T>(_key: number, fn: (conn: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
       const run = chain.then(() => fn(base));
