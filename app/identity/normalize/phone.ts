@@ -16,6 +16,16 @@ export interface PhoneParse {
 
 const INVALID: PhoneParse = { e164: undefined, candidates: [] };
 
+/** Only digits and the punctuation people write numbers with, an optional leading `+`. */
+const PUNCTUATED_DIGITS = /^\+?[\d\s().\-/]+$/;
+
+/** The number as written, without a scheme, an extension or the `00` international prefix. */
+function phoneText(raw: string): string {
+  let text = raw.trim().replace(/^(tel:|sms:|whatsapp:)/i, '');
+  text = text.replace(/\s*(?:ext\.?|extension|x|#)\s*\d+\s*$/i, '');
+  return text.startsWith('00') ? `+${text.slice(2)}` : text;
+}
+
 function parseValid(text: string, region: Region | undefined): string | undefined {
   const parsed = parsePhoneNumberFromString(text, region);
   if (parsed === undefined || !parsed.isValid()) return undefined;
@@ -32,7 +42,11 @@ export class PhoneNormalizer {
   ) {}
 
   phone(raw: string): PhoneParse {
-    return this.memo(`p|${raw}`, () => this.parsePhone(raw));
+    const text = phoneText(raw);
+    // Formatting characters do not change what a number parses to, so "(415) 555-0100" and
+    // "415.555.0100" share one parse; text with letters (vanity numbers) is kept as written.
+    const key = PUNCTUATED_DIGITS.test(text) ? `${text.startsWith('+') ? '+' : ''}${text.replace(/\D/g, '')}` : text;
+    return this.memo(`p|${key}`, () => this.parseText(text));
   }
 
   /** A WhatsApp id: digits of the number without `+` (Meta `wa_id`, Twilio `WaId`) or `whatsapp:+…`. */
@@ -51,10 +65,7 @@ export class PhoneNormalizer {
     return value;
   }
 
-  private parsePhone(raw: string): PhoneParse {
-    let text = raw.trim().replace(/^(tel:|sms:|whatsapp:)/i, '');
-    text = text.replace(/\s*(?:ext\.?|extension|x|#)\s*\d+\s*$/i, '');
-    if (text.startsWith('00')) text = `+${text.slice(2)}`;
+  private parseText(text: string): PhoneParse {
     const e164 = parseValid(text, this.defaultRegion);
     if (e164 === undefined) return INVALID;
     return { e164, candidates: quirkCandidates(e164.slice(1)) };
