@@ -11,7 +11,8 @@ interface FayeSubscription {
 }
 interface FayeClient {
   subscribe(channel: string, onMessage: (message: unknown) => void): FayeSubscription;
-  disconnect(): void;
+  /** A Faye Publication (thenable) when connected; nothing otherwise. */
+  disconnect(): { then?(ok: () => void, failed: () => void): void } | undefined;
 }
 
 export interface ChangeStreamHandlers {
@@ -172,11 +173,17 @@ export class ChangeStream {
         // the client is already gone
       }
     }
-    try {
-      this.client?.disconnect();
-    } catch {
-      // already gone
-    }
-    await within(this.chain.catch(() => undefined), this.stopMs, undefined);
+    // Wait (bounded) for Salesforce to confirm the disconnect: Faye closes its transport only then, and
+    // until it does its retry timers keep the process alive.
+    const disconnected = new Promise<void>((resolve) => {
+      try {
+        const publication = this.client?.disconnect();
+        if (publication?.then === undefined) resolve();
+        else publication.then(resolve, resolve);
+      } catch {
+        resolve(); // already gone
+      }
+    });
+    await within(Promise.all([disconnected, this.chain.catch(() => undefined)]).then(() => undefined), this.stopMs, undefined);
   }
 }
