@@ -151,6 +151,15 @@ describe('Salesforce with identity, decisioning and runs (embedded)', () => {
     const live = [...sb.state.families.values()].filter((f) => !f.revoked);
     expect(live.length).toBeGreaterThan(0);
 
+    // Salesforce cannot confirm the revocation: nothing is disconnected or purged (force=true would go on).
+    sb.state.revokeUnavailable = true;
+    const refused = await api.call<{ error: { code: string; message: string } }>('DELETE', '/salesforce/connection');
+    sb.state.revokeUnavailable = false;
+    expect([refused.status, refused.body.error.code]).toEqual([502, 'salesforce_unavailable']);
+    expect(refused.body.error.message).toMatch(/force=true/);
+    expect((await api.call<{ connections: { status: string }[] }>('GET', '/salesforce/connection')).body.connections[0]?.status).toBe('active');
+    expect(await sfNodes()).toBeGreaterThan(0);
+
     const res = await api.call<{ disconnected: boolean; revoked: boolean; purged: { events: number; records: number } }>('DELETE', '/salesforce/connection');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ disconnected: true, revoked: true });

@@ -126,6 +126,10 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
 
   app.post('/services/oauth2/revoke', express.urlencoded({ extended: false }), (req, res) => {
     const token = (req.body as Record<string, string | undefined>)['token'] ?? '';
+    if (state.revokeUnavailable) {
+      res.status(503).type('text/plain').send('Service Unavailable');
+      return;
+    }
     if (!state.revoke(token)) {
       res.status(400).json({ error: 'unsupported_token_type', error_description: 'this token type is not supported' });
       return;

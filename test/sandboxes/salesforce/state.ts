@@ -63,6 +63,8 @@ export class SalesforceSandboxState {
   purgedThrough = 0;
   /** The `instance_url` token responses name (default: the sandbox itself); an unreachable one simulates an org whose instance is down. */
   instanceUrl: string | undefined;
+  /** While set, /services/oauth2/revoke answers 503 (Salesforce unavailable). */
+  revokeUnavailable = false;
   private nextReplay = 1000;
   private readonly listeners = new Set<() => void>();
 
