@@ -8,6 +8,7 @@
  * the console says so ("Not available on this server yet") and are reported as SKIPPED with the
  * reason; the 404s those pages provoke are the only console errors tolerated, each one named.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionPort } from '../../app/orchestration';
 import { permanentError } from '../../app/orchestration';
@@ -56,7 +57,11 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
   let apiKey = '';
   let tenantId = '';
   let profileId = '';
+  let graceId = '';
+  let linusId = '';
   const missing = new Set<string>();
+  /** Browser console warnings (errors are in browser.problems). */
+  const warnings: string[] = [];
 
   async function call(method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const res = await fetch(`${svc.url}/api/v1${p}`, {
@@ -90,11 +95,14 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     const people = [
       { identifiers: [{ type: 'email', value: 'ada.lovelace@analytical-engines.io' }, { type: 'phone', value: '+44 20 7946 0958' }], traits: { firstName: 'Ada', lastName: 'Lovelace' }, text: 'Could we book a demo next week? We are ready to buy.' },
       { identifiers: [{ type: 'email', value: 'grace.hopper@cobol-works.com' }], traits: { firstName: 'Grace', lastName: 'Hopper' }, text: 'My invoice is wrong again, please fix it.' },
+      { identifiers: [{ type: 'phone', value: '+1 (415) 555-0100' }], traits: { firstName: 'Linus', lastName: 'Pauling' }, text: 'Please call me back about pricing.' },
     ];
     for (const [i, p] of people.entries()) {
       const r = await call('POST', '/events', { source: 'hubspot', type: 'form_submitted', occurredAt: new Date(Date.now() - (10 - i) * 60_000).toISOString(), subject: { identifiers: p.identifiers, traits: p.traits }, text: p.text });
       expect(r.status).toBe(202);
       if (i === 0) profileId = String(r.json['profileId']);
+      if (i === 1) graceId = String(r.json['profileId']);
+      if (i === 2) linusId = String(r.json['profileId']);
     }
     await call('POST', '/playbooks', {
       id: 'console-e2e',
@@ -116,6 +124,9 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       await waitFor(async () => ((await call('GET', `/profiles/${profileId}/card`)).json['nextBestAction'] ?? undefined) !== undefined, 'a next best action on the card', 15_000).catch(() => undefined);
     }
     browser = await openBrowser(path.join(ARTIFACTS, 'console'));
+    browser.page.on('console', (msg) => {
+      if (msg.type() === 'warning') warnings.push(`${msg.text()} (${msg.location().url})`);
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -125,6 +136,46 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
   });
 
   const text = () => browser.page.locator('main').innerText();
+
+  /**
+   * axe-core (node_modules/axe-core, there through @sa11y) on the page as it is: no serious or
+   * critical violation. Evaluated through the DevTools protocol, which the console's CSP does not cover.
+   */
+  const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  async function expectAccessible(where: string): Promise<void> {
+    const { page } = browser;
+    if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(AXE);
+    const violations = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`)) as string[];
+    expect({ where, violations }).toEqual({ where, violations: [] });
+  }
+
+  /** Presses Tab until the focused element's accessible text matches, failing after `max` presses; checks the focus is drawn. */
+  async function tabTo(name: RegExp, max = 60): Promise<void> {
+    const { page } = browser;
+    const seen: string[] = [];
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press('Tab');
+      const focused = (await page.evaluate(`(() => { const e = document.activeElement; if (!e) return null;
+        const label = e.labels && e.labels[0] ? e.labels[0].innerText : '';
+        return { text: (e.getAttribute('aria-label') || label || e.innerText || e.value || '').trim(), outline: getComputedStyle(e).outlineStyle }; })()`)) as { text: string; outline: string } | null;
+      seen.push(focused?.text.slice(0, 40) ?? '(nothing)');
+      if (focused !== null && name.test(focused.text)) {
+        expect({ focused: focused.text, outline: focused.outline }).toEqual({ focused: focused.text, outline: expect.not.stringMatching(/^none$/) });
+        return;
+      }
+    }
+    throw new Error(`${max} presses of Tab never reached ${String(name)}; focus went to: ${seen.join(' | ')}`);
+  }
+
+  /** Everything that looks clickable is a real control (a link, button, summary, label or form field), not a div. */
+  async function expectClickablesAreControls(where: string): Promise<void> {
+    const odd = (await browser.page.evaluate(`[...document.querySelectorAll('body *')]
+      .filter((e) => getComputedStyle(e).cursor === 'pointer' && !e.closest('a, button, summary, label, select, input, textarea, .recharts-wrapper'))
+      .map((e) => e.tagName.toLowerCase() + '.' + e.className)`)) as string[];
+    expect({ where, odd }).toEqual({ where, odd: [] });
+  }
 
   /** Sixteen more people, about half of them in the holdout, each decided once, two thirds with a positive outcome: lift has data. */
   async function population(): Promise<void> {
@@ -164,11 +215,13 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Not signed in: the API key is not valid' }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await expectAccessible('sign-in with an error');
     await page.getByLabel('Tenant API key').fill(apiKey);
     await browser.screenshot('01-sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
-    expect(await page.evaluate('[sessionStorage.getItem("baton.console.apiKey"), localStorage.length]')).toEqual([apiKey, 0]);
+    expect(await page.evaluate('[sessionStorage.getItem("baton.console.apiKey"), localStorage.length, document.cookie]')).toEqual([apiKey, 0, '']);
+    expect(await page.context().cookies()).toEqual([]);
   });
 
   it('finds a profile by name and by email and opens its record', async () => {
@@ -181,6 +234,20 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
     expect(await page.getByRole('link', { name: 'Ada Lovelace' }).count()).toBe(0);
+    // A phone in any format finds the number stored as E.164 (+14155550100, +442079460958).
+    for (const typed of ['4155550100', '+1 (415) 555-0100', '415.555.0100', '1-415-555-0100']) {
+      await page.getByLabel('Find a person by email, phone or name').fill(typed);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('region', { name: `Results for “${typed}”` }).getByRole('link', { name: 'Linus Pauling', exact: true }).waitFor();
+      expect(await page.getByRole('region', { name: /^Results for/ }).getByRole('link').count()).toBe(1);
+    }
+    await page.getByLabel('Find a person by email, phone or name').fill('020 7946 0958');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('region', { name: 'Results for “020 7946 0958”' }).getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+    // Nobody: the empty state, not an error.
+    await page.getByLabel('Find a person by email, phone or name').fill('nobody-here@nowhere-corp.com');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('Nobody matches.').waitFor();
     await page.goto(`${svc.url}/console/profiles/${profileId}`);
     if (missing.has(`/profiles/${profileId}/card`)) {
       await page.getByText('Not available on this server yet').first().waitFor();
@@ -190,6 +257,9 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       const t = await text();
       for (const heading of ['Next best action', 'Runs', 'Linked identities', 'Signals']) expect(t).toContain(heading);
       expect(t).toContain('ada.lovelace@analytical-engines.io');
+      for (const fact of ['Stage', 'Time in stage', 'Hotness']) expect(t).toContain(fact);
+      await expectAccessible('record card');
+      await expectClickablesAreControls('record card');
     }
     await browser.screenshot('02-record');
   });
@@ -258,6 +328,69 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await browser.screenshot('07-run-completed');
   });
 
+  it("snoozes, then dismisses, the next best action and retries a failed step from the card", async () => {
+    const { page } = browser;
+    if (missing.has(`/profiles/${graceId}/card`) || missing.has(`/profiles/${profileId}/card`)) {
+      skipStep('card buttons', 'GET /api/v1/profiles/:id/card is not on this server');
+      return;
+    }
+    // Grace's run of console-e2e parks on its flaky step; the card offers the retry.
+    const started = await call('POST', '/runs', { playbookId: 'console-e2e', profileId: graceId });
+    const runId = String(started.json['id']);
+    await waitFor(async () => (await call('GET', `/runs/${runId}`)).json['status'] === 'failed', 'the run to fail at its flaky step');
+    await page.goto(`${svc.url}/console/profiles/${graceId}`);
+    await page.getByRole('article', { name: /Record card for Grace Hopper/ }).waitFor();
+    const nba = page.getByRole('region', { name: 'Next best action' });
+    if ((await nba.getByRole('button', { name: 'Snooze', exact: true }).count()) === 0 || !(await nba.getByRole('button', { name: 'Snooze', exact: true }).isEnabled())) {
+      skipStep('snooze from the card', 'the card proposes no open action for Grace');
+    } else {
+      await nba.getByLabel('Snooze for').selectOption({ label: '4 h' });
+      await nba.getByRole('button', { name: 'Snooze', exact: true }).click();
+      await nba.getByText('Snoozed until').waitFor();
+      const card = (await call('GET', `/profiles/${graceId}/card`)).json['nextBestAction'] as { decisionId: string; status: string; until: string };
+      expect(card.status).toBe('snoozed');
+      const hours = (Date.parse(card.until) - Date.now()) / 3_600_000;
+      expect(hours).toBeGreaterThan(3.5);
+      expect(hours).toBeLessThan(4.5);
+      // Still open while snoozed: the rep can dismiss it for good.
+      await nba.getByRole('button', { name: 'Dismiss' }).click();
+      await page.getByRole('status').filter({ hasText: /Dismissed/ }).first().waitFor();
+      expect((await call('GET', `/decisions/${card.decisionId}`)).json['status']).toBe('dismissed');
+    }
+    await page.getByRole('button', { name: 'Retry failed step' }).click();
+    await page.getByRole('status').filter({ hasText: /retr/i }).first().waitFor();
+    await waitFor(async () => (await call('GET', `/runs/${runId}`)).json['waitingFor'] === 'approval', 'the retried run to reach its sign-off');
+    expect(await page.getByRole('button', { name: 'Retry failed step' }).count()).toBe(0);
+    await browser.screenshot('07b-card-retried');
+  });
+
+  it('pages through many runs, and cancels one from the list, which updates', async () => {
+    const { page } = browser;
+    await call('POST', '/playbooks', { id: 'console-e2e-wait', name: 'Console e2e wait', concurrency: 'unlimited', steps: [{ id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '1d' } }] });
+    expect((await call('POST', '/playbooks/console-e2e-wait/publish', {})).status).toBe(200);
+    for (let i = 0; i < 26; i++) expect((await call('POST', '/runs', { playbookId: 'console-e2e-wait', profileId: linusId })).status).toBe(201);
+    const waiting = await waitFor(async () => {
+      const list = (await call('GET', '/runs?status=waiting&limit=1000')).json['runs'] as { id: string; playbookId: string }[];
+      return list.filter((r) => r.playbookId === 'console-e2e-wait').length === 26 ? list : undefined;
+    }, 'the 26 runs to wait');
+    await page.goto(`${svc.url}/console/runs?status=waiting`);
+    await page.getByLabel('Per page').selectOption('25');
+    const rows = page.getByRole('table', { name: 'Runs with status waiting' }).locator('tbody tr');
+    await page.getByText('Showing 25 runs, more to load').waitFor();
+    expect(await rows.count()).toBe(25);
+    await page.getByRole('button', { name: 'Load 25 more' }).click();
+    await page.getByText(`Showing ${waiting.length} runs (oldest first)`).waitFor();
+    expect(await rows.count()).toBe(waiting.length);
+    await expectAccessible('runs list');
+    const victim = waiting.filter((r) => r.playbookId === 'console-e2e-wait').at(-1)?.id ?? 'missing';
+    await page.getByRole('button', { name: `Cancel run ${victim}` }).click();
+    await page.getByRole('status').filter({ hasText: `Cancelled ${victim}` }).waitFor();
+    await page.getByText(`Showing ${waiting.length - 1} runs`).waitFor();
+    expect(await page.getByRole('link', { name: victim }).count()).toBe(0);
+    expect((await call('GET', `/runs/${victim}`)).json['status']).toBe('cancelled');
+    await browser.screenshot('07c-runs-paged');
+  });
+
   it('explains a decision: every candidate with its policy or P×C×V×L', async () => {
     const { page } = browser;
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Decisions' }).click();
@@ -324,46 +457,144 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     for (const [p, step] of [['/connections', 'connections list'], ['/policies', 'policies and holdout share'], ['/actions', 'action catalog']] as const) {
       if (missing.has(p)) skipStep(`settings: ${step}`, `GET /api/v1${p} is not on this server; the console shows its "not available" state`);
     }
-    if (!missing.has('/actions')) await page.getByRole('cell', { name: 'Call the lead' }).waitFor();
+    if (!missing.has('/actions')) await page.getByRole('cell', { name: 'Call the lead', exact: true }).waitFor();
     if (!missing.has('/policies')) {
       await page.getByLabel('Holdout share (%)').fill('10');
+      await page.getByLabel('From', { exact: true }).fill('22:30');
+      await page.getByLabel('Until', { exact: true }).fill('07:15');
+      await page.getByLabel('Default time zone').fill('Europe/Berlin');
+      await page.getByLabel('All channels per day').fill('3');
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText('Holdout share saved: 10%.').waitFor();
-      const saved = (await call('GET', '/policies')).json['policies'] as { holdout: { share: number } };
+      const saved = (await call('GET', '/policies')).json['policies'] as { holdout: { share: number }; quietHours: { start: string; end: string; defaultTimeZone: string }; frequencyCaps: { channel: string; period: string; max: number }[] };
       expect(saved.holdout.share).toBeCloseTo(0.1, 10);
+      expect(saved.quietHours).toMatchObject({ start: '22:30', end: '07:15', defaultTimeZone: 'Europe/Berlin' });
+      expect(saved.frequencyCaps.find((c) => c.channel === 'all' && c.period === 'day')?.max).toBe(3);
+      // A wrong time zone: the server's reason, nothing saved.
+      await page.getByLabel('Default time zone').fill('Mars/Olympus');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: /not an IANA time zone/ }).waitFor();
+      expect(((await call('GET', '/policies')).json['policies'] as { quietHours: { defaultTimeZone: string } }).quietHours.defaultTimeZone).toBe('Europe/Berlin');
     }
+    if (!missing.has('/actions')) {
+      // Edit an action, add one, remove it: each a PUT of the whole catalog.
+      await page.getByRole('button', { name: 'Edit Send a demo invite' }).click();
+      await page.getByLabel('Value', { exact: true }).fill('95');
+      await page.getByLabel('A rep approves it before it is sent').check();
+      await page.getByRole('button', { name: 'Save action' }).click();
+      await page.getByText('Saved demo-invite.').waitFor();
+      const edited = ((await call('GET', '/actions')).json['actions'] as { id: string; value: number; cost?: number; requiresApproval?: boolean }[]).find((a) => a.id === 'demo-invite');
+      expect(edited).toMatchObject({ value: 95, cost: 1, requiresApproval: true });
+      await page.getByRole('button', { name: 'Add an action' }).click();
+      await page.getByLabel('Id', { exact: true }).fill('nurture-sms');
+      await page.getByLabel('Label', { exact: true }).fill('Nurture by SMS');
+      await page.getByLabel('Channel', { exact: true }).selectOption('sms');
+      await page.getByLabel('Value', { exact: true }).fill('30');
+      await page.getByRole('button', { name: 'Save action' }).click();
+      await page.getByRole('cell', { name: 'Nurture by SMS', exact: true }).waitFor();
+      expect(((await call('GET', '/actions')).json['actions'] as { id: string }[]).map((a) => a.id)).toEqual(['call-lead', 'demo-invite', 'nurture-sms']);
+      await page.getByRole('button', { name: 'Remove Nurture by SMS' }).click();
+      await page.getByText('Removed nurture-sms.').waitFor();
+      expect(((await call('GET', '/actions')).json['actions'] as { id: string }[]).map((a) => a.id)).toEqual(['call-lead', 'demo-invite']);
+    }
+    // Playbooks off and on again: off archives, on publishes a new version of the same definition.
+    const toggle = page.getByRole('switch', { name: 'Playbook Console e2e', exact: true });
+    expect(await toggle.isChecked()).toBe(true);
+    await toggle.click();
+    await page.getByText('Console e2e is off').waitFor();
+    const published = async () => ((await call('GET', '/playbooks?id=console-e2e')).json['playbooks'] as { version: number; status: string }[]).filter((p) => p.status === 'published').map((p) => p.version);
+    expect(await published()).toEqual([]);
+    expect((await call('POST', '/runs', { playbookId: 'console-e2e', profileId: linusId })).status).toBeGreaterThanOrEqual(400);
+    await toggle.click();
+    await page.getByText(/Console e2e is on \(v2\)/).waitFor();
+    expect(await published()).toEqual([2]);
+    expect(await toggle.isChecked()).toBe(true);
     await page.waitForLoadState('networkidle');
+    await expectAccessible('settings');
     await browser.screenshot('10-settings');
   });
 
   it('works by keyboard and on a phone-sized screen', async () => {
     const { page } = browser;
+    const noSideways = async (where: string) => expect({ where, overflow: await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') }).toEqual({ where, overflow: 0 });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${svc.url}/console/profiles/${profileId}`);
     await page.getByRole('heading', { name: 'Records', level: 1 }).waitFor();
+    await page.getByRole('article', { name: /Record card for Ada Lovelace/ }).waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+    await noSideways('record card');
     await browser.screenshot('11-phone-record');
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(await page.evaluate('document.activeElement.id')).toBe('main');
-    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Runs' }).focus();
+
+    // Find a person and open the card without a mouse.
+    await tabTo(/^Find a person by email, phone or name$/);
+    await page.keyboard.type('hopper');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    await tabTo(/^Grace Hopper$/); // shown with capitals (search answers names lower-case)
+    await page.keyboard.press('Enter');
+    await page.getByRole('article', { name: /Record card for Grace Hopper/ }).waitFor();
+    await page.waitForLoadState('networkidle');
+    await noSideways('record card after a keyboard search');
+    await expectAccessible('record card at 390 px');
+
+    // The nav by keyboard: Runs, one run's detail, its controls.
+    await page.goto(`${svc.url}/console/profiles`);
+    await tabTo(/^Runs$/);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
     await page.waitForFunction('document.activeElement && document.activeElement.id === "main"');
-    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+    await page.getByRole('table').first().waitFor();
+    await noSideways('runs');
     await browser.screenshot('12-phone-runs');
+    await tabTo(/^run_/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Run run_/, level: 1 }).waitFor();
+    await tabTo(/^(Cancel run|Refresh)$/);
+    await page.waitForLoadState('networkidle');
+    await noSideways('run detail');
+    await expectAccessible('run detail at 390 px');
+
+    for (const [where, heading] of [['decisions', 'Decisions'], ['lift', 'Lift'], ['settings', 'Settings']] as const) {
+      await page.goto(`${svc.url}/console/${where}`);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await noSideways(where);
+      await expectAccessible(`${where} at 390 px`);
+      await expectClickablesAreControls(where);
+    }
+    await browser.screenshot('13-phone-settings');
+
+    // Sign out and in again by keyboard: the key leaves sessionStorage on sign-out.
+    await page.goto(`${svc.url}/console/profiles`);
+    await tabTo(/^Sign out$/);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Tenant API key').waitFor();
+    expect(await page.evaluate('[sessionStorage.length, localStorage.length, document.cookie]')).toEqual([0, 0, '']);
+    await page.reload();
+    await page.getByLabel('Tenant API key').waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('api-key');
+    await page.keyboard.type(apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("baton.console.apiKey")')).toBe(apiKey);
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('logged no browser console errors (other than the wrong-key 401 and 404s of endpoints this server lacks)', () => {
+  it('logged no browser console errors or warnings (other than the wrong-key 401, the bad time zone 400 and 404s of endpoints this server lacks)', () => {
     const tolerated = (url: string): boolean => [...missing].some((p) => new URL(url, svc.url).pathname === `/api/v1${p}`);
     const wrongKey = (p: { text: string; url: string }): boolean => p.text.includes('401') && p.url.endsWith('/api/v1/runs?limit=1');
+    // The settings step saves an unknown time zone on purpose: the server's 400 is shown to the user.
+    const badZone = (p: { text: string; url: string }): boolean => p.text.includes('400') && p.url.endsWith('/api/v1/policies');
     expect(browser.problems.filter(wrongKey)).toHaveLength(1);
-    const unexpected = browser.problems.filter((p) => !wrongKey(p) && !(p.kind === 'console' && p.url !== '' && tolerated(p.url)));
-    const toleratedCount = browser.problems.length - unexpected.length - 1;
+    expect(browser.problems.filter(badZone)).toHaveLength(missing.has('/policies') ? 0 : 1);
+    const unexpected = browser.problems.filter((p) => !wrongKey(p) && !badZone(p) && !(p.kind === 'console' && p.url !== '' && tolerated(p.url)));
+    const toleratedCount = browser.problems.length - unexpected.length - 1 - browser.problems.filter(badZone).length;
     if (toleratedCount > 0) console.warn(`Console e2e: tolerated ${toleratedCount} console error(s) from missing endpoints: ${[...missing].join(', ')}`);
     expect(unexpected).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoints, profileQueryFor } from '../../../extensions/console/src/api/endpoints';
+import { endpoints, phoneDigits, profileQueryFor } from '../../../extensions/console/src/api/endpoints';
 import { ApiError, createApiClient, isMissingEndpoint, query } from '../../../extensions/console/src/api/http';
 import { cardViewSchema, emptyCard } from '../../../app/cards/card-view';
 
@@ -112,5 +112,39 @@ describe('console API client', () => {
     expect(profileQueryFor('(415) 555-0134')).toEqual({ phone: '(415) 555-0134' });
     expect(profileQueryFor('Ada Lovelace')).toEqual({ q: 'Ada Lovelace' });
     expect(profileQueryFor('agent 007')).toEqual({ q: 'agent 007' });
+  });
+
+  it('reduces a phone in any format to the digits inside its E.164 form', () => {
+    expect(phoneDigits('+1 (415) 555-0100')).toBe('14155550100');
+    expect(phoneDigits('(415) 555-0100')).toBe('4155550100');
+    expect(phoneDigits('020 7946 0958')).toBe('2079460958');
+    expect(phoneDigits('0044 20 7946 0958')).toBe('442079460958');
+    expect('+442079460958').toContain(phoneDigits('020 7946 0958'));
+  });
+
+  it('searches a phone by its digits, and exactly only when it has a country code; each profile once', async () => {
+    const linus = { id: 'p1', name: 'Linus Pauling', identifiers: [{ type: 'phone', scope: null, value: '+14155550100' }] };
+    const calls: Call[] = [];
+    const api = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { profiles: [linus] }, calls) }));
+    expect(await api.searchProfiles(profileQueryFor('(415) 555-0100'))).toEqual([linus]);
+    expect(calls.map((c) => c.url)).toEqual(['/api/v1/profiles?q=4155550100&limit=20']);
+    calls.length = 0;
+    expect(await api.searchProfiles(profileQueryFor('+1 (415) 555-0100'))).toEqual([linus]);
+    expect(calls.map((c) => c.url).sort()).toEqual(['/api/v1/profiles?phone=%2B1%20(415)%20555-0100&limit=20', '/api/v1/profiles?q=14155550100&limit=20']);
+    // A malformed international number the server refuses (400) still gets the digit search.
+    const refusing = endpoints(createApiClient({ apiKey: 'k', fetch: async (url) => (url.includes('phone=')
+      ? { status: 400, ok: false, text: async () => JSON.stringify({ error: { code: 'invalid_identifier', message: 'not a usable phone' } }) }
+      : { status: 200, ok: true, text: async () => JSON.stringify({ profiles: [linus] }) }) }));
+    expect(await refusing.searchProfiles(profileQueryFor('+1 415 555 01'))).toEqual([linus]);
+    // Other failures are not swallowed.
+    const down = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(500, { error: { code: 'internal', message: 'boom' } }) }));
+    expect((await failureOf(down.searchProfiles(profileQueryFor('+1 (415) 555-0100')))).kind).toBe('http');
+  });
+
+  it('pages runs with the cursor the server returned', async () => {
+    const calls: Call[] = [];
+    const api = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { runs: [], nextCursor: 'abc' }, calls) }));
+    expect((await api.runsPage({ status: 'waiting', limit: 25, cursor: 'xyz' })).nextCursor).toBe('abc');
+    expect(calls[0]?.url).toBe('/api/v1/runs?status=waiting&limit=25&cursor=xyz');
   });
 });

@@ -1,4 +1,4 @@
-import { formatDuration, formatInstant, formatInterval, formatJson, formatLift, formatNumber, formatPercent, formatRelative, formatSentiment, humanize, toDate } from '../../../extensions/console/src/lib/format';
+import { displayName, formatDuration, formatInstant, formatInterval, formatJson, formatLift, formatNumber, formatPercent, formatRelative, formatSentiment, humanize, toDate } from '../../../extensions/console/src/lib/format';
 import { actionRows, seriesRows } from '../../../extensions/console/src/lib/lift';
 import { parseRoute, routeHref, type Route } from '../../../extensions/console/src/lib/route';
 
@@ -89,5 +89,12 @@ describe('console routes', () => {
     expect(parseRoute('/console/')).toEqual({ page: 'record' });
     expect(parseRoute('/console/nowhere')).toEqual({ page: 'record' });
     expect(parseRoute('/console/runs/%E0%A4%A')).toEqual({ page: 'runs' });
+  });
+
+  it('capitalizes names that search answers in lower case, and leaves typed capitals alone', () => {
+    expect(displayName('grace hopper')).toBe('Grace Hopper');
+    expect(displayName("mary-jane o'neil")).toBe("Mary-Jane O'Neil");
+    expect(displayName('élodie durand')).toBe('Élodie Durand');
+    expect(displayName('Ludwig van Beethoven')).toBe('Ludwig van Beethoven');
   });
 });

@@ -1,10 +1,11 @@
 /** Every API call the console makes, typed end to end (paths per product.md 4.3). */
 import { z } from 'zod';
 import type { CardActionRequest } from '../../../../app/cards/card-view';
-import { query, type ApiClient } from './http';
+import { ApiError, query, type ApiClient } from './http';
 import {
   cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionSchema, liftReportSchema,
-  playbookListSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema, type Policies,
+  playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
+  type CatalogAction, type Policies, type ProfileSummary,
 } from './schemas';
 
 const id = (value: string): string => encodeURIComponent(value);
@@ -19,16 +20,53 @@ export function profileQueryFor(text: string): ProfileQuery {
   return { q: t };
 }
 
+/**
+ * The digits of a phone number as they appear inside its stored E.164 key, whatever the format typed:
+ * separators dropped, and leading zeros (a national trunk prefix, or the 00 international prefix)
+ * too, so "020 7946 0958" and "+44 20 7946 0958" both give "2079460958"…, a substring of +442079460958.
+ */
+export function phoneDigits(text: string): string {
+  return text.replace(/\D/g, '').replace(/^0+/, '');
+}
+
+/** Profiles of both lists, each once, in first-seen order. */
+function mergeProfiles(a: readonly ProfileSummary[], b: readonly ProfileSummary[]): ProfileSummary[] {
+  const byId = new Map<string, ProfileSummary>();
+  for (const p of [...a, ...b]) if (!byId.has(p.id)) byId.set(p.id, p);
+  return [...byId.values()];
+}
 
 export function endpoints(api: ApiClient) {
   return {
     /** Checks a key without side effects. */
     verifyKey: () => api.request('GET', '/runs?limit=1', runListSchema),
-    searchProfiles: (q: ProfileQuery) => api.request('GET', `/profiles${query({ ...q, limit: 20 })}`, profileSearchSchema).then((r) => r.profiles),
+    /**
+     * Email and name searches as typed. A phone is looked up by its digits inside the stored E.164
+     * numbers, and exactly too when typed with its country code, so "4155550100", "(415) 555-0100"
+     * and "+1 415-555-0100" all find +14155550100.
+     */
+    searchProfiles: async (q: ProfileQuery): Promise<ProfileSummary[]> => {
+      const search = (params: ProfileQuery) => api.request('GET', `/profiles${query({ ...params, limit: 20 })}`, profileSearchSchema).then((r) => r.profiles);
+      if (!('phone' in q)) return search(q);
+      const digits = phoneDigits(q.phone);
+      const international = /^\s*(\+|00)/.test(q.phone) && digits.length >= 8;
+      const [exact, partial] = await Promise.all([
+        // Only a number with its country code is looked up exactly: the server cannot normalize the
+        // others without a default region (a 400); a malformed one still answers 400, shown as no match.
+        international ? search(q).catch((err: unknown) => {
+          if (err instanceof ApiError && err.failure.kind === 'http' && err.failure.status === 400) return [];
+          throw err;
+        }) : Promise.resolve([]),
+        digits.length >= 6 ? search({ q: digits }) : Promise.resolve([]),
+      ]);
+      return mergeProfiles(exact, partial);
+    },
     card: (profileId: string) => api.request('GET', `/profiles/${id(profileId)}/card`, cardSchema),
     cardAction: (request: CardActionRequest) => api.request('POST', '/cards/actions', cardActionResultSchema, request),
     runs: (filter: { status?: string; profileId?: string; playbookId?: string; limit?: number }) =>
       api.request('GET', `/runs${query({ ...filter, limit: filter.limit ?? 100 })}`, runListSchema).then((r) => r.runs),
+    /** One page of runs, oldest first, and the cursor of the next page (null on the last one). */
+    runsPage: (filter: { status?: string; limit: number; cursor?: string }) => api.request('GET', `/runs${query(filter)}`, runListSchema),
     run: (runId: string) => api.request('GET', `/runs/${id(runId)}`, runDetailSchema),
     resumeRun: (runId: string) => api.request('POST', `/runs/${id(runId)}/resume`, runControlSchema, {}),
     cancelRun: (runId: string, reason?: string) => api.request('POST', `/runs/${id(runId)}/cancel`, runControlSchema, reason === undefined ? {} : { reason }),
@@ -37,6 +75,14 @@ export function endpoints(api: ApiClient) {
     startRun: (playbookId: string, profileId: string) => api.request('POST', '/runs', runControlSchema, { playbookId, profileId }),
     playbooks: () => api.request('GET', '/playbooks', playbookListSchema).then((r) => r.playbooks),
     actions: () => api.request('GET', '/actions', catalogSchema).then((r) => r.actions),
+    /** PUT replaces the whole catalog (the server validates it and answers what it stored). */
+    saveActions: (actions: readonly CatalogAction[]) => api.request('PUT', '/actions', catalogSchema, { actions }).then((r) => r.actions),
+    /** Turning a playbook off archives its published version (runs in flight finish on it). */
+    archivePlaybook: (playbookId: string) => api.request('POST', `/playbooks/${id(playbookId)}/archive`, playbookSchema, {}),
+    /** Publishes the newest draft of the playbook. */
+    publishPlaybook: (playbookId: string) => api.request('POST', `/playbooks/${id(playbookId)}/publish`, playbookSchema, {}),
+    /** A new draft version from a definition (an archived version's, to turn it back on). */
+    createPlaybook: (definition: Record<string, unknown>) => api.request('POST', '/playbooks', playbookSchema, definition),
     decide: (profileId: string) => api.request('POST', '/decisions', decisionSchema, { profileId }),
     decision: (decisionId: string) => api.request('GET', `/decisions/${id(decisionId)}`, decisionSchema),
     recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, z.unknown(), { outcome }),

@@ -59,7 +59,7 @@ export const runSchema = z.looseObject({
   createdAt: instant.nullable(),
   updatedAt: instant.nullable(),
 });
-export const runListSchema = z.looseObject({ runs: z.array(runSchema) });
+export const runListSchema = z.looseObject({ runs: z.array(runSchema), nextCursor: z.string().nullable().optional() });
 export const runDetailSchema = runSchema.extend({ steps: z.array(stepSchema) });
 export const runControlSchema = runDetailSchema.extend({ alreadyApplied: z.boolean().optional(), created: z.boolean().optional() });
 

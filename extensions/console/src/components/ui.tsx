@@ -1,4 +1,4 @@
-import { useContext, useId, type ReactNode } from 'react';
+import { useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError, isMissingEndpoint } from '../api/http';
 import { formatJson, humanize } from '../lib/format';
 import { routeHref, type Route } from '../lib/route';
@@ -18,6 +18,12 @@ export function describeError(error: unknown): { title: string; detail: string }
     return { title: `${humanize(f.code)} (HTTP ${f.status})`, detail: f.message };
   }
   return { title: 'Something went wrong', detail: error instanceof Error ? error.message : String(error) };
+}
+
+/** describeError as one line, for a notice under the button that failed. */
+export function errorText(error: unknown): string {
+  const { title, detail } = describeError(error);
+  return `${title}: ${detail}`;
 }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
@@ -113,4 +119,28 @@ export function Facts({ items }: { items: readonly (readonly [string, ReactNode]
 /** A one-line result of a button ("Accepted: run started"), announced to screen readers. */
 export function Notice({ text, tone = 'info' }: { text: string | null; tone?: 'info' | 'bad' }) {
   return <p className={`notice notice-${tone}`} role="status" aria-live="polite">{text ?? ''}</p>;
+}
+
+/**
+ * A wide table's horizontal scroller. When its content is wider than the screen (phones) it becomes a
+ * named, focusable region, so keyboard users can scroll it with the arrow keys.
+ */
+export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useEffect(() => {
+    const el = box.current;
+    if (el === null) return;
+    const measure = () => setScrolls(el.scrollWidth > el.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    if (el.firstElementChild !== null) observer.observe(el.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <div ref={box} className="table-wrap" {...(scrolls ? { tabIndex: 0, role: 'region', 'aria-label': `${label} (scrolls sideways)` } : {})}>
+      {children}
+    </div>
+  );
 }

@@ -80,3 +80,12 @@ export function formatSentiment(score: number | null, label: string | null): str
   const n = `${score > 0 ? '+' : ''}${score.toFixed(2)}`;
   return label === null ? n : `${label} (${n})`;
 }
+
+/**
+ * A person's name for display. Profile search answers the matching form of names (lower-case, as
+ * the identity resolver compares them); a name typed all in lower case gets capitals on its words.
+ */
+export function displayName(name: string): string {
+  if (name !== name.toLowerCase()) return name;
+  return name.replace(/(^|[\s'-])(\p{Ll})/gu, (_m, sep: string, c: string) => `${sep}${c.toUpperCase()}`);
+}

@@ -1,5 +1,5 @@
 import type { Candidate, Decision } from '../api/schemas';
-import { Badge, Facts, Link } from '../components/ui';
+import { Badge, Facts, Link, TableWrap } from '../components/ui';
 import { formatInstant, formatNumber, formatPercent, humanize } from '../lib/format';
 
 export function outcomeText(outcome: Decision['outcome']): string {
@@ -38,7 +38,7 @@ export function DecisionView({ decision }: { decision: Decision }) {
       {decision.notes === undefined || decision.notes.length === 0 ? null : (
         <ul className="reasons">{decision.notes.map((n) => <li key={n}>{n}</li>)}</ul>
       )}
-      <div className="table-wrap">
+      <TableWrap label="Candidates">
         <table>
           <caption>Candidates ({decision.explanation.length}): Priority = Propensity × Context × Value × Levers</caption>
           <thead>
@@ -63,7 +63,7 @@ export function DecisionView({ decision }: { decision: Decision }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import type { LiftEstimate, LiftReport } from '../api/schemas';
-import { Async, Badge, Section } from '../components/ui';
+import { Async, Badge, Section, TableWrap } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { formatInterval, formatLift, formatPercent } from '../lib/format';
 import { actionRows, actionSeries, pointLabel, seriesCaption, seriesRows } from '../lib/lift';
@@ -20,7 +20,7 @@ function Summary({ report }: { report: LiftReport }) {
 /** Treated vs holdout figures as a table: the text alternative of a chart (screen readers, copying figures). */
 function LiftTable({ caption, first, rows }: { caption: string; first: string; rows: readonly { key: string; label: string; estimate: LiftEstimate }[] }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label={caption}>
       <table>
         <caption>{caption}</caption>
         <thead><tr><th scope="col">{first}</th><th scope="col">Treated</th><th scope="col">Holdout</th><th scope="col">Lift</th><th scope="col">Confidence interval</th></tr></thead>
@@ -36,7 +36,7 @@ function LiftTable({ caption, first, rows }: { caption: string; first: string; r
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

@@ -1,5 +1,5 @@
 import type { CardActionRequest, CardView } from '../../../../../app/cards/card-view';
-import { Section } from '../../components/ui';
+import { Section, TableWrap } from '../../components/ui';
 import { formatInstant, formatPercent } from '../../lib/format';
 
 interface Props {
@@ -15,7 +15,7 @@ export function Identities({ profileId, identities, matches, busy, act }: Props)
   return (
     <Section title="Linked identities">
       {identities.length === 0 ? <p className="muted">No identifiers yet.</p> : (
-        <div className="table-wrap">
+        <TableWrap label="Linked identities">
         <table>
           <caption className="sr-only">Identifiers linked to this person</caption>
           <thead><tr><th scope="col">Type</th><th scope="col">Value</th><th scope="col">Source</th><th scope="col">Linked</th></tr></thead>
@@ -30,7 +30,7 @@ export function Identities({ profileId, identities, matches, busy, act }: Props)
             ))}
           </tbody>
         </table>
-        </div>
+        </TableWrap>
       )}
       {matches.length === 0 ? null : (
         <>

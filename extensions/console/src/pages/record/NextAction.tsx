@@ -24,7 +24,8 @@ export function NextAction({ profileId, next, busy, act }: Props) {
     );
   }
   const base = { profileId, decisionId: next.decisionId };
-  const open = next.status === 'proposed' || next.status === 'deferred';
+  // A snoozed action can still be accepted, approved, re-snoozed or dismissed (server/decisioning/card.adapter.ts).
+  const open = next.status === 'proposed' || next.status === 'deferred' || next.status === 'snoozed';
   const hasDraft = next.draft !== undefined || next.requiresApproval;
   return (
     <Section title="Next best action" actions={<Link to={{ page: 'decisions', decisionId: next.decisionId }}>Why this action?</Link>}>

@@ -3,6 +3,7 @@ import { profileQueryFor } from '../../api/endpoints';
 import { Async, Link, Section } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import type { Route } from '../../lib/route';
+import { displayName } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { Card } from './Card';
 
@@ -43,7 +44,7 @@ export function RecordPage({ route }: { route: RecordRoute }) {
                   {profiles.map((p) => (
                     <li key={p.id}>
                       <Link to={{ page: 'record', profileId: p.id, search }} current={p.id === route.profileId}>
-                        <strong>{p.name ?? p.identifiers[0]?.value ?? p.id}</strong>
+                        <strong>{p.name === null ? (p.identifiers[0]?.value ?? p.id) : displayName(p.name)}</strong>
                       </Link>
                       <span className="muted"> {p.identifiers.slice(0, 3).map((i) => `${i.type}: ${i.value}`).join(' · ')}</span>
                     </li>

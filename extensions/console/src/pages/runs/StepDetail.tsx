@@ -1,5 +1,5 @@
 import type { Step } from '../../api/schemas';
-import { Badge, JsonBlock } from '../../components/ui';
+import { Badge, JsonBlock, TableWrap } from '../../components/ui';
 import { formatInstant, humanize } from '../../lib/format';
 
 export function StepDetail({ step }: { step: Step }) {
@@ -16,7 +16,7 @@ export function StepDetail({ step }: { step: Step }) {
         <JsonBlock label="Output" value={step.output} />
       </div>
       {step.attempts.length === 0 ? null : (
-        <div className="table-wrap">
+        <TableWrap label={`Attempts of ${step.stepId}`}>
         <table>
           <caption>Attempts of {step.stepId}</caption>
           <thead><tr><th scope="col">#</th><th scope="col">Outcome</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Error</th><th scope="col">Idempotency key</th></tr></thead>
@@ -33,7 +33,7 @@ export function StepDetail({ step }: { step: Step }) {
             ))}
           </tbody>
         </table>
-        </div>
+        </TableWrap>
       )}
     </details>
   );
