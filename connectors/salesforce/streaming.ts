@@ -13,6 +13,19 @@ interface FayeClient {
   subscribe(channel: string, onMessage: (message: unknown) => void): FayeSubscription;
   /** A Faye Publication (thenable) when connected; nothing otherwise. */
   disconnect(): { then?(ok: () => void, failed: () => void): void } | undefined;
+  /** Faye internals (jsforce reaches `_dispatcher` too): used to end a client that never connected. */
+  _advice?: { reconnect?: string };
+  _dispatcher?: { close(): void };
+}
+
+/**
+ * Ends a Faye client that is still handshaking (an unreachable instance): `disconnect()` ignores it, and
+ * it would retry the handshake forever. `reconnect: none` stops the retries; closing the dispatcher drops
+ * its transport, so pending messages are not sent again.
+ */
+function abandon(client: FayeClient): void {
+  if (client._advice !== undefined) client._advice.reconnect = 'none';
+  client._dispatcher?.close();
 }
 
 export interface ChangeStreamHandlers {
@@ -175,14 +188,17 @@ export class ChangeStream {
     }
     // Wait (bounded) for Salesforce to confirm the disconnect: Faye closes its transport only then, and
     // until it does its retry timers keep the process alive.
+    const client = this.client;
     const disconnected = new Promise<void>((resolve) => {
+      if (client === undefined) return resolve();
       try {
-        const publication = this.client?.disconnect();
-        if (publication?.then === undefined) resolve();
-        else publication.then(resolve, resolve);
+        const publication = client.disconnect();
+        if (publication?.then !== undefined) return publication.then(resolve, resolve);
+        abandon(client); // never connected: nothing to disconnect, but it must stop retrying
       } catch {
-        resolve(); // already gone
+        // already gone
       }
+      resolve();
     });
     await within(Promise.all([disconnected, this.chain.catch(() => undefined)]).then(() => undefined), this.stopMs, undefined);
   }
