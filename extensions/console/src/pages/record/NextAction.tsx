@@ -26,7 +26,8 @@ export function NextAction({ profileId, next, busy, act }: Props) {
   const base = { profileId, decisionId: next.decisionId };
   // A snoozed action can still be accepted, approved, re-snoozed or dismissed (server/decisioning/card.adapter.ts).
   const open = next.status === 'proposed' || next.status === 'deferred' || next.status === 'snoozed';
-  const hasDraft = next.draft !== undefined || next.requiresApproval;
+  // The server drafts every message that needs approval; other actions needing approval are accepted as they are.
+  const hasDraft = next.draft !== undefined;
   return (
     <Section title="Next best action" actions={<Link to={{ page: 'decisions', decisionId: next.decisionId }}>Why this action?</Link>}>
       <p className="nba-title">
