@@ -566,6 +566,43 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await browser.screenshot('10b-draft-approved');
   });
 
+  it('confirms and rejects possible matches from the card', async () => {
+    const { page } = browser;
+    const person = async (identifiers: { type: string; value: string }[], traits: Record<string, string>): Promise<string> => {
+      const r = await call('POST', '/events', { source: 'hubspot', type: 'contact.updated', occurredAt: new Date().toISOString(), subject: { identifiers, traits } });
+      expect(r.status).toBe(202);
+      return String(r.json['profileId']);
+    };
+    // Same name and city, no shared identifier: possible matches of the fuller record, for a person to decide.
+    const full = await person([{ type: 'email', value: 'seun@adeyemi.io' }], { firstName: 'Oluwaseun', lastName: 'Adeyemi-Park', birthDate: '1988-11-02', postcode: '60614', city: 'Chicago' });
+    const other = await person([{ type: 'phone', value: '+1 312 555 0101' }], { firstName: 'Oluwaseun', lastName: 'Adeyemi-Park', city: 'Chicago' });
+    const same = await person([{ type: 'phone', value: '+1 312 555 0177' }], { firstName: 'Oluwaseun', lastName: 'Adeyemi-Park', city: 'Chicago' });
+    expect(new Set([full, other, same]).size).toBe(3);
+
+    await page.goto(`${svc.url}/console/profiles/${other}`);
+    const identities = page.getByRole('region', { name: 'Linked identities' });
+    await identities.getByRole('heading', { name: 'Possible matches' }).waitFor();
+    expect(await identities.innerText()).toMatch(/likely the same person/);
+    const matchesOf = async (id: string) => ((await call('GET', `/profiles/${id}/card`)).json['possibleMatches'] as unknown[]).length;
+    const before = await matchesOf(other);
+    const rejectButtons = identities.getByRole('button', { name: 'Not the same' });
+    expect(await rejectButtons.count()).toBe(before);
+    await rejectButtons.first().click();
+    await waitFor(async () => (await matchesOf(other)) === before - 1, 'the rejected match to leave the card');
+    await waitFor(async () => (await rejectButtons.count()) === before - 1, 'the card to drop the rejected match');
+    expect((await call('GET', `/profiles/${other}`)).json['id']).toBe(other);
+
+    await page.goto(`${svc.url}/console/profiles/${same}`);
+    await identities.getByRole('heading', { name: 'Possible matches' }).waitFor();
+    await identities.getByRole('button', { name: 'Same person' }).first().click();
+    const merged = await waitFor(async () => {
+      const id = String((await call('GET', `/profiles/${same}`)).json['id']);
+      return id === same ? undefined : id;
+    }, 'the confirmed match to merge the profiles');
+    expect([full, other]).toContain(merged);
+    await browser.screenshot('10c-match-confirmed');
+  });
+
   it('works by keyboard and on a phone-sized screen', async () => {
     const { page } = browser;
     const noSideways = async (where: string) => expect({ where, overflow: await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') }).toEqual({ where, overflow: 0 });
