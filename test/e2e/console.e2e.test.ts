@@ -603,6 +603,35 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await browser.screenshot('10c-match-confirmed');
   });
 
+  it('shows loading, then a network error with a retry that recovers', async () => {
+    const { page } = browser;
+    const card = `**/api/v1/profiles/${linusId}/card`;
+    let mode: 'hold' | 'refuse' | 'pass' = 'hold';
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route(card, async (route) => {
+      if (mode === 'refuse') return route.abort('connectionrefused');
+      if (mode === 'hold') await held;
+      return route.continue();
+    });
+    try {
+      await page.goto(`${svc.url}/console/profiles/${linusId}`);
+      await page.getByRole('status').filter({ hasText: 'Loading the record card…' }).waitFor();
+      mode = 'pass';
+      release();
+      await page.getByRole('article', { name: /Record card for Linus Pauling/ }).waitFor();
+      mode = 'refuse';
+      await page.reload();
+      await page.getByRole('alert').filter({ hasText: 'Baton is unreachable' }).waitFor();
+      mode = 'pass';
+      await page.getByRole('alert').getByRole('button', { name: 'Try again' }).click();
+      await page.getByRole('article', { name: /Record card for Linus Pauling/ }).waitFor();
+    } finally {
+      release();
+      await page.unroute(card);
+    }
+  });
+
   it('works by keyboard and on a phone-sized screen', async () => {
     const { page } = browser;
     const noSideways = async (where: string) => expect({ where, overflow: await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') }).toEqual({ where, overflow: 0 });
@@ -673,14 +702,16 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('logged no browser console errors or warnings (other than the deliberate wrong key, bad time zone and unknown profile, and 404s of endpoints this server lacks)', () => {
+  it('logged no browser console errors or warnings (other than the deliberate wrong key, bad time zone, unknown profile and refused connection, and 404s of endpoints this server lacks)', () => {
     const tolerated = (url: string): boolean => [...missing].some((p) => new URL(url, svc.url).pathname === `/api/v1${p}`);
     const wrongKey = (p: { text: string; url: string }): boolean => p.text.includes('401') && p.url.endsWith('/api/v1/runs?limit=1');
     // The settings step saves an unknown time zone on purpose: the server's 400 is shown to the user.
     const badZone = (p: { text: string; url: string }): boolean => p.text.includes('400') && p.url.endsWith('/api/v1/policies');
     // …and the search step opens an unknown profile on purpose (its card answers 404).
     const unknownProfile = (p: { text: string; url: string }): boolean => p.text.includes('404') && p.url.endsWith('/api/v1/profiles/prof_nobody/card');
-    const deliberate = (p: { text: string; url: string }): boolean => wrongKey(p) || badZone(p) || unknownProfile(p);
+    // …and the loading step refuses the card's connection once.
+    const refused = (p: { text: string; url: string }): boolean => p.text.includes('ERR_CONNECTION_REFUSED') && p.url.endsWith(`/api/v1/profiles/${linusId}/card`);
+    const deliberate = (p: { text: string; url: string }): boolean => wrongKey(p) || badZone(p) || unknownProfile(p) || refused(p);
     expect(browser.problems.filter(wrongKey)).toHaveLength(1);
     expect(browser.problems.filter(badZone)).toHaveLength(missing.has('/policies') ? 0 : 1);
     expect(browser.problems.filter(unknownProfile).length).toBeGreaterThanOrEqual(1);

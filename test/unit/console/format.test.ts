@@ -30,6 +30,7 @@ describe('console formatting', () => {
   it('formats numbers, codes, JSON and sentiment for people', () => {
     expect([formatNumber(1234.567), formatNumber(0.12345), formatNumber(0.00001234), formatNumber(null)]).toEqual(['1,230', '0.123', '1.23e-5', '—']);
     expect([humanize('at_risk'), humanize('new-lead-nurture'), humanize('')]).toEqual(['At risk', 'New lead nurture', '']);
+    expect([humanize('sms'), humanize('whatsapp'), humanize('crm_update'), humanize('hubspot')]).toEqual(['SMS', 'WhatsApp', 'CRM update', 'HubSpot']);
     expect(formatJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect([formatJson(undefined), formatJson(null)]).toEqual(['(none)', 'null']);
     expect([formatSentiment(-0.62, 'negative'), formatSentiment(0.5, null), formatSentiment(null, 'neutral'), formatSentiment(null, null)]).toEqual(['negative (-0.62)', '+0.50', 'neutral', '—']);

@@ -62,8 +62,13 @@ export function formatNumber(value: number | null | undefined): string {
   return Number(value.toPrecision(3)).toLocaleString('en-US');
 }
 
+/** Names people write their own way. */
+const PROPER: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp', hubspot: 'HubSpot', crm_update: 'CRM update' };
+
 /** snake_case and kebab-case codes as words: "at_risk" → "At risk". */
 export function humanize(code: string): string {
+  const proper = PROPER[code.toLowerCase()];
+  if (proper !== undefined) return proper;
   const words = code.replace(/[_-]+/g, ' ').trim();
   return words.length === 0 ? code : words.charAt(0).toUpperCase() + words.slice(1);
 }
