@@ -1,8 +1,8 @@
 /**
  * HubSpot figures. Card endpoint: p50/p99 of the signed `GET /hubspot/cards/record` for a contact
  * whose profile has 1,000 events (embedded mode). Webhook ingest: signed batches of 100 `contact.propertyChange` events (distinct per request,
- * so every event is really stored: signature check, validation, normalisation, identity resolution and
- * the durable write of event + outbox row, all before the 200) against a bare Express handler that
+ * so every event is really stored: signature check, validation and the durable write of the batch before
+ * the 200; normalisation, identity and the pipeline run behind it on the same cores) against a bare Express handler that
  * parses the same JSON and answers 200, both driven by autocannon in the same run with the same
  * client-side work (building and signing each batch).
  */
