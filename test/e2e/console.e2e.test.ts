@@ -319,6 +319,13 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     const t = await text();
     expect(t).toContain('vendor_refused');
     expect(t).toContain('refused once');
+    // The failed step is open: its input, output and each attempt with its error and idempotency key.
+    const attempts = page.getByRole('table', { name: 'Attempts of flaky' });
+    expect(await attempts.getByRole('row').count()).toBe(2);
+    expect(await attempts.getByRole('row').nth(1).innerText()).toMatch(/1\tFailed\t.*vendor_refused: the vendor refused the note \(e2e\)\t\S+/);
+    expect(await page.getByRole('figure').filter({ hasText: 'Input' }).count()).toBeGreaterThan(0);
+    expect(await page.getByRole('figure').filter({ hasText: 'Output' }).count()).toBeGreaterThan(0);
+    await expectAccessible('failed run detail');
     await browser.screenshot('06-run-failed-detail');
     await page.getByRole('button', { name: 'Resume from the failed step' }).click();
     await page.getByRole('button', { name: 'Approve step sign-off' }).waitFor({ timeout: 20_000 });
