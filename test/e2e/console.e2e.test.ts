@@ -439,6 +439,10 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
       await page.getByRole('status').filter({ hasText: `Recorded a positive outcome for ${id}` }).waitFor();
       await region.getByText(/^Positive/).waitFor();
     }
+    // A decision for the person an email names.
+    await page.getByLabel('Person (profile id, email or phone)').fill('grace.hopper@cobol-works.com');
+    await page.getByRole('button', { name: 'Decide now' }).click();
+    await page.getByRole('region', { name: 'New decision' }).getByRole('link', { name: graceId }).waitFor();
     await browser.screenshot('08-decision');
   });
 

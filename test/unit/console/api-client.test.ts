@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoints, phoneDigits, profileQueryFor } from '../../../extensions/console/src/api/endpoints';
+import { decisionSubject, endpoints, phoneDigits, profileQueryFor } from '../../../extensions/console/src/api/endpoints';
 import { ApiError, createApiClient, isMissingEndpoint, query } from '../../../extensions/console/src/api/http';
 import { cardViewSchema, emptyCard } from '../../../app/cards/card-view';
 
@@ -139,6 +139,13 @@ describe('console API client', () => {
     // Other failures are not swallowed.
     const down = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(500, { error: { code: 'internal', message: 'boom' } }) }));
     expect((await failureOf(down.searchProfiles(profileQueryFor('+1 (415) 555-0100')))).kind).toBe('http');
+  });
+
+  it('asks for a decision by profile id, or by the email or phone typed', () => {
+    expect(decisionSubject(' prof_123 ')).toEqual({ profileId: 'prof_123' });
+    expect(decisionSubject('ada@analytical.io')).toEqual({ identifiers: [{ type: 'email', value: 'ada@analytical.io' }] });
+    expect(decisionSubject('+44 20 7946 0958')).toEqual({ identifiers: [{ type: 'phone', value: '+44 20 7946 0958' }] });
+    expect(decisionSubject('legacy-id-7')).toEqual({ profileId: 'legacy-id-7' });
   });
 
   it('pages runs with the cursor the server returned', async () => {

@@ -36,6 +36,16 @@ function mergeProfiles(a: readonly ProfileSummary[], b: readonly ProfileSummary[
   return [...byId.values()];
 }
 
+/** Whom POST /decisions is about: an email or a phone as identifiers, anything else as a profile id. */
+export function decisionSubject(text: string): { profileId: string } | { identifiers: { type: 'email' | 'phone'; value: string }[] } {
+  const t = text.trim();
+  if (/^prof_/.test(t)) return { profileId: t };
+  const q = profileQueryFor(t);
+  if ('email' in q) return { identifiers: [{ type: 'email', value: q.email }] };
+  if ('phone' in q) return { identifiers: [{ type: 'phone', value: q.phone }] };
+  return { profileId: t };
+}
+
 export function endpoints(api: ApiClient) {
   return {
     /** Checks a key without side effects. */
@@ -83,7 +93,8 @@ export function endpoints(api: ApiClient) {
     publishPlaybook: (playbookId: string) => api.request('POST', `/playbooks/${id(playbookId)}/publish`, playbookSchema, {}),
     /** A new draft version from a definition (an archived version's, to turn it back on). */
     createPlaybook: (definition: Record<string, unknown>) => api.request('POST', '/playbooks', playbookSchema, definition),
-    decide: (profileId: string) => api.request('POST', '/decisions', decisionSchema, { profileId }),
+    /** A fresh decision for a profile id, or for the person an email or phone names (text as typed). */
+    decide: (person: string) => api.request('POST', '/decisions', decisionSchema, decisionSubject(person)),
     decision: (decisionId: string) => api.request('GET', `/decisions/${id(decisionId)}`, decisionSchema),
     recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, z.unknown(), { outcome }),
     lift: () => api.request('GET', '/lift', liftReportSchema),

@@ -20,7 +20,9 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
   async function decide(e: FormEvent) {
     e.preventDefault();
     try {
-      setFresh(await api.decide(profileId.trim()));
+      const made = await api.decide(profileId);
+      // The stored decision says more than POST's answer (whom it is about, when, mode, segment).
+      setFresh(await api.decision(made.decisionId).catch(() => made));
       setNotice(null);
     } catch (err) {
       const d = describeError(err);
@@ -56,7 +58,7 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
           <button type="submit">Explain</button>
         </form>
         <form className="row" onSubmit={decide}>
-          <label htmlFor="decide-profile">Profile id</label>
+          <label htmlFor="decide-profile">Person (profile id, email or phone)</label>
           <input id="decide-profile" value={profileId} onChange={(e) => setProfileId(e.target.value)} required />
           <button type="submit">Decide now</button>
         </form>
