@@ -11,9 +11,17 @@ export interface PgliteOptions {
 
 type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
 
+/**
+ * PGlite executes each statement synchronously (WASM) and resolves in a microtask, so a chain of
+ * statements never lets the event loop reach its I/O phase: while jobs work, HTTP requests (a webhook
+ * waiting for its 200) are not even read. Each statement first yields one macrotask turn.
+ */
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function wrap(q: PgliteQueryable): Queryable & { exec(sql: string): Promise<void> } {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      await yieldToIo();
       const r = await q.query<Row>(sql, params as unknown[] | undefined);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },

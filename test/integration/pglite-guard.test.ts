@@ -43,3 +43,24 @@ describe('embedded database: no silent self-deadlock', () => {
     expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM t WHERE v > 10')).rows[0]?.n).toBe(3);
   });
 });
+
+describe('embedded database: statements leave room for I/O', () => {
+  it('lets a timer (or an arriving request) run while a long chain of statements is in progress', async () => {
+    const db = await openPglite({ dataDir: undefined });
+    try {
+      let finished = false;
+      const chain = (async () => {
+        for (let i = 0; i < 300; i++) await db.query('SELECT 1');
+        finished = true;
+      })();
+      // PGlite resolves each statement in a microtask; without a yield per statement this timer (like a
+      // socket read) would only run after all 300.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(finished).toBe(false);
+      await chain;
+      expect(finished).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+});
