@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CardActionRequest, CardView } from '../../../../../app/cards/card-view';
 import { isMissingEndpoint } from '../../api/http';
 import { describeError, ErrorState, Loading, Notice } from '../../components/ui';
@@ -25,7 +25,21 @@ export function Card({ profileId }: { profileId: string }) {
     if (fresh !== null) setCard(fresh);
   }, [fresh]);
 
+  const noticeBox = useRef<HTMLDivElement>(null);
+  const focusBefore = useRef<HTMLElement | null>(null);
+  // Buttons are disabled while an action runs, which drops the keyboard focus: put it back on the
+  // button if it is still there and usable, otherwise on the result line.
+  useEffect(() => {
+    const before = focusBefore.current;
+    if (busy || before === null) return;
+    focusBefore.current = null;
+    if (document.activeElement !== document.body && document.activeElement !== null) return;
+    if (before.isConnected && !(before as HTMLButtonElement).disabled) before.focus();
+    else noticeBox.current?.focus();
+  }, [busy]);
+
   async function act(request: CardActionRequest) {
+    focusBefore.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     setBusy(true);
     try {
       const result = await api.cardAction(request);
@@ -61,7 +75,9 @@ export function Card({ profileId }: { profileId: string }) {
   return (
     <article className="card-grid" aria-label={`Record card for ${card.displayName ?? id}`}>
       <CardHeader card={card} />
-      <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />
+      <div ref={noticeBox} tabIndex={-1} className="notice-box">
+        <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />
+      </div>
       <NextAction key={card.nextBestAction?.decisionId ?? 'none'} profileId={id} next={card.nextBestAction} busy={busy} act={act} />
       <CardRuns profileId={id} runs={card.runs} busy={busy} act={act} />
       <StartPlaybook profileId={id} onStarted={started} />
