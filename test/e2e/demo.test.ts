@@ -6,11 +6,12 @@
  * simulated rep approved a run (one waiting for a person, or one started from an edited draft);
  * Ctrl-C (SIGINT) stops it with exit code 0; a second run resumes the same tenant.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPopulation } from '../../scripts/demo/people';
 import { REP, REP_SIGNATURE } from '../../scripts/demo/population';
+import { ARTIFACTS, buildConsole, CHROMIUM, chromiumInstalled, openBrowser } from '../support/browser';
 import { spawnTs, type Child } from '../support/child';
 import { waitFor } from '../support/services';
 
@@ -37,6 +38,54 @@ interface RunJson {
   steps: { stepId: string; input: unknown; output: { decision?: string; actor?: string } | null }[];
 }
 
+type Call = <T>(p: string) => Promise<{ status: number; body: T }>;
+
+/**
+ * The console against the running demo, as a rep would use it: sign in with the printed key, find a
+ * person whose card proposes an action, accept it and see its run on the card, then open the lift
+ * chart. Simulated reps work the same cards, so a person whose action they took first is skipped.
+ */
+async function inTheBrowser(consoleUrl: string, apiKey: string, emails: readonly string[], call: Call): Promise<void> {
+  const browser = await openBrowser(path.join(ARTIFACTS, 'demo'));
+  try {
+    const { page } = browser;
+    await page.goto(`${consoleUrl}/`);
+    await page.getByLabel('Tenant API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    const accepted = await waitFor(async () => {
+      for (const email of emails) {
+        const found = await call<{ profiles?: { id: string }[] }>(`/profiles?email=${encodeURIComponent(email)}`);
+        const id = found.body.profiles?.[0]?.id;
+        if (id === undefined) continue;
+        const card = await call<{ nextBestAction: { status: string; requiresApproval: boolean } | null }>(`/profiles/${id}/card`);
+        const nba = card.body.nextBestAction;
+        if (nba === null || nba.status !== 'proposed' || nba.requiresApproval) continue;
+        await page.getByLabel('Find a person by email, phone or name').fill(email);
+        await page.getByRole('button', { name: 'Search' }).click();
+        await page.getByRole('region', { name: /^Results for/ }).getByRole('link').first().click();
+        await page.waitForURL(`**/console/profiles/${id}**`);
+        const accept = page.getByRole('button', { name: 'Accept', exact: true });
+        if (!(await accept.isVisible({ timeout: 10_000 }).catch(() => false))) continue;
+        await accept.click();
+        const ok = await page.getByRole('link', { name: 'Accepted next best action' }).first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
+        if (ok) return id;
+      }
+      return undefined;
+    }, 'a proposed next best action accepted from the console', 180_000, 2_000);
+    const runs = await call<{ runs: { id: string }[] }>(`/runs?profileId=${accepted}&playbookId=baton-accepted-action`);
+    expect(runs.body.runs.length).toBeGreaterThanOrEqual(1);
+    await browser.screenshot('01-accepted-on-the-card');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Lift' }).click();
+    await page.getByRole('figure', { name: 'Treated and holdout conversion rates and lift over time' }).waitFor({ timeout: 30_000 });
+    await browser.screenshot('02-lift');
+    // Refused actions a simulated rep took first answer 409; nothing else may go wrong in the page.
+    expect(browser.problems.filter((p) => !/409/.test(p.text))).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
 const t0 = Date.now();
 const progress = (what: string): void => console.log(`demo e2e +${Math.round((Date.now() - t0) / 1000)} s: ${what}`);
 
@@ -44,8 +93,10 @@ describe('npm run demo', () => {
   let dir: string;
   const children: Child[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'baton-demo-test-'));
+    // `npm run demo` builds first; this test starts scripts/demo.ts itself, so the console must exist.
+    if (!existsSync(path.resolve(__dirname, '..', '..', 'dist', 'console', 'index.html'))) await buildConsole();
   });
   afterAll(() => {
     for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
@@ -132,6 +183,12 @@ describe('npm run demo', () => {
     expect(approved.id).toMatch(/^run_/);
 
     progress(`run ${approved.id} approved by a simulated rep`);
+    if (chromiumInstalled()) {
+      await inTheBrowser(consoleUrl, apiKey, people.map((p) => p.email), call);
+      progress('signed in, found a person, accepted their next best action, saw the run and the lift chart in Chromium');
+    } else {
+      progress(`SKIPPED the browser part: ${CHROMIUM} is not installed (.ci/run installs it)`);
+    }
     first.proc.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.lines).toContain('Stopped. Run the same command again to resume this data.');
