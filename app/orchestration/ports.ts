@@ -22,8 +22,10 @@ export interface RunListFilter {
   readonly playbookId?: string;
   readonly statuses?: readonly RunStatus[];
   readonly limit?: number;
-  /** Keyset pagination: only runs ordered strictly after this (createdAt, id). */
+  /** Keyset pagination: only runs strictly after this (createdAt, id) in the chosen order. */
   readonly after?: RunPosition;
+  /** `oldest` first (default) or `newest` first. */
+  readonly order?: 'oldest' | 'newest';
 }
 
 /** A run's place in list order (createdAt, then id). */
@@ -57,8 +59,8 @@ export interface RunPosition {
  *    recorded. So a wake-up can never be delivered before the state it wakes the run for is
  *    durable, and a crash can never leave committed state that needs a wake-up without one.
  *    SQL: the outbox row is inserted in the commit's transaction; the dispatcher is rung after COMMIT.
- * 7. `list` returns runs ordered by (createdAt, id); with `after`, only runs strictly after that
- *    position (keyset pagination).
+ * 7. `list` returns runs ordered by (createdAt, id), ascending or (`order: 'newest'`) descending;
+ *    with `after`, only runs strictly after that position in that order (keyset pagination).
  */
 export interface RunStore {
   create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult>;

@@ -150,12 +150,14 @@ export class SqlRunStore implements RunStore {
   }
 
   async list(tenantId: string, filter: RunListFilter): Promise<Run[]> {
+    // Two fixed statements (no SQL built from input): ascending, or newest first.
+    const [beyond, order] = filter.order === 'newest' ? ['<', 'r.created_at DESC, r.id DESC'] : ['>', 'r.created_at, r.id'];
     const r = await this.db.query<{ run: RunJson }>(
       `SELECT to_jsonb(r) AS run FROM runs r
         WHERE r.tenant_id = $1 AND ($2::text IS NULL OR r.profile_id = $2) AND ($3::text IS NULL OR r.playbook_id = $3)
           AND ($4::text[] IS NULL OR r.status = ANY($4::text[]))
-          AND ($6::timestamptz IS NULL OR (r.created_at, r.id) > ($6::timestamptz, $7::text))
-        ORDER BY r.created_at, r.id
+          AND ($6::timestamptz IS NULL OR (r.created_at, r.id) ${beyond} ($6::timestamptz, $7::text))
+        ORDER BY ${order}
         LIMIT $5`,
       [
         tenantId, filter.profileId ?? null, filter.playbookId ?? null, filter.statuses === undefined ? null : [...filter.statuses], filter.limit ?? null,

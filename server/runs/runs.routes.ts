@@ -35,6 +35,7 @@ const listQuery = z.strictObject({
   status: statusList.optional(),
   limit: z.coerce.number().int().min(1).max(1000, 'must be at most 1000').default(100),
   cursor: pageCursor.optional(),
+  order: z.enum(['oldest', 'newest'], { error: 'must be oldest or newest' }).default('oldest'),
 });
 const contextBody = z.strictObject({ context: jsonObjectSchema });
 const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
@@ -77,11 +78,12 @@ export function runRoutes(service: RunsService): Router {
   router.get('/runs', async (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) throw validationError(query.error, 'query');
-    const { profileId, playbookId, status, limit, cursor } = query.data;
+    const { profileId, playbookId, status, limit, cursor, order } = query.data;
     const statuses: readonly RunStatus[] | undefined = status === undefined || status.length === 0 ? undefined : status;
     // One more than asked tells whether another page exists.
     const found = await deps.runs.list(tenantOf(res), {
       limit: limit + 1,
+      order,
       ...(profileId === undefined ? {} : { profileId }),
       ...(playbookId === undefined ? {} : { playbookId }),
       ...(statuses === undefined ? {} : { statuses }),

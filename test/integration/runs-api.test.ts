@@ -204,6 +204,16 @@ for (const { mode, needs } of modes) {
       } while (cursor !== null);
       expect(pages).toEqual([2, 2, 1]);
       expect(seen).toEqual(ids); // oldest first, each once
+      const newest: string[] = [];
+      cursor = null;
+      do {
+        const query: string = `/runs?playbookId=paged&limit=2&order=newest${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const page: { status: number; body: { runs: RunJson[]; nextCursor: string | null } } = await api.call('GET', query);
+        newest.push(...page.body.runs.map((r) => r.id));
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      expect(newest).toEqual([...ids].reverse());
+      expect((await api.call('GET', '/runs?order=latest')).status).toBe(400);
       const waitingOfProfile = await api.call<{ runs: RunJson[]; nextCursor: string | null }>('GET', '/runs?playbookId=paged&profileId=p-page-0&status=waiting');
       expect(waitingOfProfile.body).toEqual({ runs: [expect.objectContaining({ id: ids[0] }), expect.objectContaining({ id: ids[2] })], nextCursor: null });
       const cancelled = await api.call<{ runs: RunJson[] }>('GET', '/runs?playbookId=paged&status=cancelled');

@@ -1,4 +1,4 @@
-import type { CommitResult, CreateRunResult, RunListFilter, RunStore, Scheduler, WakeRequest } from '../ports';
+import type { CommitResult, CreateRunResult, RunListFilter, RunPosition, RunStore, Scheduler, WakeRequest } from '../ports';
 import { isRunActive, type Run, type RunSnapshot } from '../runs/run.types';
 
 const key = (tenantId: string, runId: string) => `${tenantId}\u0000${runId}`;
@@ -73,14 +73,21 @@ export class MemoryRunStore implements RunStore {
   }
 
   async list(tenantId: string, filter: RunListFilter): Promise<Run[]> {
-    const matches = this.select(
+    const newest = filter.order === 'newest';
+    const beyond = (r: Run, p: RunPosition): boolean => {
+      const ascending = r.createdAt > p.createdAt || (r.createdAt === p.createdAt && r.id > p.id);
+      const same = r.createdAt === p.createdAt && r.id === p.id;
+      return newest ? !ascending && !same : ascending;
+    };
+    const selected = this.select(
       tenantId,
       (r) =>
         (filter.profileId === undefined || r.profileId === filter.profileId) &&
         (filter.playbookId === undefined || r.playbookId === filter.playbookId) &&
         (filter.statuses === undefined || filter.statuses.includes(r.status)) &&
-        (filter.after === undefined || r.createdAt > filter.after.createdAt || (r.createdAt === filter.after.createdAt && r.id > filter.after.id)),
+        (filter.after === undefined || beyond(r, filter.after)),
     );
+    const matches = newest ? selected.reverse() : selected;
     return filter.limit === undefined ? matches : matches.slice(0, filter.limit);
   }
 

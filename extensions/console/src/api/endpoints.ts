@@ -74,9 +74,9 @@ export function endpoints(api: ApiClient) {
     card: (profileId: string) => api.request('GET', `/profiles/${id(profileId)}/card`, cardSchema),
     cardAction: (request: CardActionRequest) => api.request('POST', '/cards/actions', cardActionResultSchema, request),
     runs: (filter: { status?: string; profileId?: string; playbookId?: string; limit?: number }) =>
-      api.request('GET', `/runs${query({ ...filter, limit: filter.limit ?? 100 })}`, runListSchema).then((r) => r.runs),
+      api.request('GET', `/runs${query({ ...filter, limit: filter.limit ?? 100, order: 'newest' })}`, runListSchema).then((r) => r.runs),
     /** One page of runs, oldest first, and the cursor of the next page (null on the last one). */
-    runsPage: (filter: { status?: string; limit: number; cursor?: string }) => api.request('GET', `/runs${query(filter)}`, runListSchema),
+    runsPage: (filter: { status?: string; limit: number; cursor?: string }) => api.request('GET', `/runs${query({ ...filter, order: 'newest' })}`, runListSchema),
     run: (runId: string) => api.request('GET', `/runs/${id(runId)}`, runDetailSchema),
     resumeRun: (runId: string) => api.request('POST', `/runs/${id(runId)}/resume`, runControlSchema, {}),
     cancelRun: (runId: string, reason?: string) => api.request('POST', `/runs/${id(runId)}/cancel`, runControlSchema, reason === undefined ? {} : { reason }),
