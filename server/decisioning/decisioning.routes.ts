@@ -13,12 +13,13 @@ import type { CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
+import { encodeCursor, pageCursor } from '../http/page-cursor';
 import { toRaw, type IdentityService } from '../identity/identity.service';
-import { currentProfileId } from '../identity/profiles.repository';
+import { currentProfileId, profileAliases } from '../identity/profiles.repository';
 import type { DecisioningFacade } from './decisioning.service';
 import { liftOverTime, SeriesTooLongError } from './lift.repository';
 import { loadCatalog, loadConfig, loadPolicyInput, saveCatalog, savePolicies } from './settings.repository';
-import { decisionDetail, decisionResponse } from './views';
+import { decisionDetail, decisionResponse, decisionSummary } from './views';
 
 const idParam = z.string().trim().min(1).max(200);
 const decisionRequest = z
@@ -38,6 +39,13 @@ const liftQuery = z.strictObject({
     .refine((c) => [0.8, 0.9, 0.95, 0.99].includes(c), 'must be one of 0.8, 0.9, 0.95, 0.99')
     .default(0.95),
   bucket: z.enum([...LIFT_BUCKETS, 'auto'] as const, { error: `must be one of ${LIFT_BUCKETS.join(', ')} or auto` }).default('auto'),
+});
+
+const listQuery = z.strictObject({
+  profileId: idParam.optional(),
+  actionId: idParam.optional(),
+  limit: z.coerce.number().int().min(1).max(200, 'must be at most 200').default(50),
+  cursor: pageCursor.optional(),
 });
 
 function issuesError(code: string, what: string, issues: { path: string; message: string }[]): HttpError {
@@ -119,6 +127,28 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     const profileId = await profileOf(tenantId, parsed.data);
     const decision = await facade.decide(tenantId, profileId, { trigger: 'api', ...(parsed.data.context ?? {}) }, { origin: 'api' });
     res.json(decisionResponse(decision));
+  });
+
+  // The tenant's decisions, newest first; a profile's include those made on ids merged into it.
+  router.get('/decisions', async (req, res) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) throw validationError(query.error, 'query');
+    const tenantId = tenantOf(res);
+    const { profileId, actionId, limit, cursor } = query.data;
+    let profileIds: string[] | undefined;
+    if (profileId !== undefined) {
+      const live = await currentProfileId(db, tenantId, profileId);
+      profileIds = live === undefined ? [profileId] : await profileAliases(db, tenantId, live);
+    }
+    const found = await facade.list(db, tenantId, {
+      limit: limit + 1,
+      ...(profileIds === undefined ? {} : { profileIds }),
+      ...(actionId === undefined ? {} : { actionId }),
+      ...(cursor === undefined ? {} : { before: { decidedAt: cursor.at, id: cursor.id } }),
+    });
+    const page = found.slice(0, limit);
+    const last = page.at(-1)?.record;
+    res.json({ decisions: page.map(decisionSummary), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.decidedAt, id: last.decisionId }) : null });
   });
 
   router.get('/decisions/:decisionId', async (req, res) => {

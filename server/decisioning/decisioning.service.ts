@@ -98,6 +98,19 @@ export class DecisioningFacade {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** A page of the tenant's decisions, newest first (by decided_at, then id), optionally of some profile ids or one action. */
+  async list(q: Queryable, tenantId: string, filter: { profileIds?: readonly string[]; actionId?: string; limit: number; before?: { decidedAt: number; id: string } }): Promise<StoredDecision[]> {
+    const r = await q.query<DecisionDbRow>(
+      `${DECISION_SELECT}
+        WHERE d.tenant_id = $1 AND ($2::text[] IS NULL OR d.profile_id = ANY($2::text[])) AND ($3::text IS NULL OR d.action_id = $3)
+          AND ($4::timestamptz IS NULL OR (d.decided_at, d.id) < ($4::timestamptz, $5::text))
+        ORDER BY d.decided_at DESC, d.id DESC
+        LIMIT $6`,
+      [tenantId, filter.profileIds === undefined ? null : [...filter.profileIds], filter.actionId ?? null, filter.before === undefined ? null : new Date(filter.before.decidedAt).toISOString(), filter.before?.id ?? null, filter.limit],
+    );
+    return r.rows.map(fromRow);
+  }
+
   async get(q: Queryable, tenantId: string, decisionId: string): Promise<StoredDecision | undefined> {
     const r = await q.query<DecisionDbRow>(`${DECISION_SELECT} WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, decisionId]);
     const row = r.rows[0];

@@ -13,29 +13,38 @@ export function decisionResponse(decision: StoredDecision): Record<string, unkno
   return { ...body, explanation: explanationView(body.explanation), status: decision.status, ...(decision.until === null ? {} : { until: iso(decision.until) }) };
 }
 
-/** GET /api/v1/decisions/:id: everything that was decided and why, and what happened since. */
-export function decisionDetail(decision: StoredDecision): Record<string, unknown> {
+/** One row of GET /api/v1/decisions: what was chosen for whom, and what came of it (details at /decisions/:id). */
+export function decisionSummary(decision: StoredDecision): Record<string, unknown> {
   const { record, settlement } = decision;
   return {
     decisionId: record.decisionId,
     profileId: record.profileId,
     decidedAt: iso(record.decidedAt),
     origin: decision.origin,
-    segment: record.segment,
     mode: record.mode,
     holdout: record.holdout,
-    action: record.action === null ? null : { ...record.action, ...(record.action.deliverAt === undefined ? {} : { deliverAt: iso(record.action.deliverAt) }) },
-    counterfactualActionId: record.counterfactualActionId,
+    action: record.action === null ? null : { id: record.action.id, label: record.action.label, channel: record.action.channel },
     propensity: record.propensity,
     score: record.score,
+    status: decision.status,
+    runId: decision.runId,
+    outcome: settlement === null ? null : { outcome: settlement.outcome, value: settlement.value, at: iso(settlement.at), implicit: settlement.implicit },
+  };
+}
+
+/** GET /api/v1/decisions/:id: everything that was decided and why, and what happened since. */
+export function decisionDetail(decision: StoredDecision): Record<string, unknown> {
+  const { record } = decision;
+  return {
+    ...decisionSummary(decision),
+    segment: record.segment,
+    action: record.action === null ? null : { ...record.action, ...(record.action.deliverAt === undefined ? {} : { deliverAt: iso(record.action.deliverAt) }) },
+    counterfactualActionId: record.counterfactualActionId,
     explanation: explanationView(record.explanation),
     notes: record.notes,
     ...(record.escalation === undefined ? {} : { escalation: record.escalation }),
     context: record.context,
     attributionEndsAt: iso(record.attributionEndsAt),
-    status: decision.status,
     until: decision.until === null ? null : iso(decision.until),
-    runId: decision.runId,
-    outcome: settlement === null ? null : { outcome: settlement.outcome, value: settlement.value, at: iso(settlement.at), implicit: settlement.implicit },
   };
 }

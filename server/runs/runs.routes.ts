@@ -1,8 +1,9 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, updateRunContext, type ControlResult, type RunPosition, type RunStatus } from '../../app/orchestration';
+import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, updateRunContext, type ControlResult, type RunStatus } from '../../app/orchestration';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
+import { encodeCursor, pageCursor } from '../http/page-cursor';
 import { effectsOfRun } from './log-action.adapter';
 import { runView, snapshotView } from './run.view';
 import type { RunsService } from './runs.service';
@@ -17,18 +18,6 @@ const statusList = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
   .pipe(z.array(z.enum(RUN_STATUSES, { error: `each status must be one of ${RUN_STATUSES.join(', ')}` })));
-/** An opaque page cursor: the (createdAt, id) of the last run of the previous page, base64url JSON. */
-const cursorSchema = z.strictObject({ c: z.number().int().min(0), i: z.string().min(1) });
-const encodeCursor = (position: RunPosition): string => Buffer.from(JSON.stringify({ c: position.createdAt, i: position.id })).toString('base64url');
-const pageCursor = z.string().transform((value, ctx): RunPosition => {
-  try {
-    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
-    return { createdAt: parsed.c, id: parsed.i };
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'is not a cursor returned as "nextCursor" by this endpoint' });
-    return z.NEVER;
-  }
-});
 const listQuery = z.strictObject({
   profileId: z.string().min(1).optional(),
   playbookId: z.string().min(1).optional(),
@@ -87,11 +76,11 @@ export function runRoutes(service: RunsService): Router {
       ...(profileId === undefined ? {} : { profileId }),
       ...(playbookId === undefined ? {} : { playbookId }),
       ...(statuses === undefined ? {} : { statuses }),
-      ...(cursor === undefined ? {} : { after: cursor }),
+      ...(cursor === undefined ? {} : { after: { createdAt: cursor.at, id: cursor.id } }),
     });
     const page = found.slice(0, limit);
     const last = page.at(-1);
-    res.json({ runs: page.map(runView), nextCursor: found.length > limit && last !== undefined ? encodeCursor(last) : null });
+    res.json({ runs: page.map(runView), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.createdAt, id: last.id }) : null });
   });
 
   router.get('/runs/:runId', async (req, res) => {

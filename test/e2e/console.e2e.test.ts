@@ -392,10 +392,12 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await page.getByText('Showing 25 runs, more to load').waitFor();
     expect(await rows.count()).toBe(25);
     await page.getByRole('button', { name: 'Load 25 more' }).click();
-    await page.getByText(`Showing ${waiting.length} runs (oldest first)`).waitFor();
+    await page.getByText(`Showing ${waiting.length} runs (newest first)`).waitFor();
     expect(await rows.count()).toBe(waiting.length);
     await expectAccessible('runs list');
+    // The API listed them oldest first; the console shows the newest on top.
     const victim = waiting.filter((r) => r.playbookId === 'console-e2e-wait').at(-1)?.id ?? 'missing';
+    expect(await rows.first().innerText()).toContain(victim);
     await page.getByRole('button', { name: `Cancel run ${victim}` }).click();
     await page.getByRole('status').filter({ hasText: `Cancelled ${victim}` }).waitFor();
     await page.getByText(`Showing ${waiting.length - 1} runs`).waitFor();
@@ -447,6 +449,17 @@ suite(`console end to end in Chromium${chromiumInstalled() ? '' : ` [${CHROMIUM}
     await page.getByRole('button', { name: 'Decide now' }).click();
     await page.getByRole('region', { name: 'New decision' }).getByRole('link', { name: graceId }).waitFor();
     await browser.screenshot('08-decision');
+    // The latest decisions, newest first: the one just made heads the list and opens its explanation.
+    const latest = ((await call('GET', '/decisions?limit=1')).json['decisions'] as { decisionId: string; profileId: string }[])[0];
+    expect(latest?.profileId).toBe(graceId);
+    await page.reload();
+    const recent = page.getByRole('table', { name: 'Recent decisions, newest first' });
+    await recent.waitFor();
+    expect(await recent.getByRole('row').nth(1).innerText()).toContain(graceId);
+    await recent.getByRole('link', { name: `explain decision ${latest?.decisionId ?? ''}` }).click();
+    await page.waitForURL(`**/console/decisions/${latest?.decisionId ?? ''}`);
+    await page.getByRole('region', { name: 'Explanation' }).getByRole('table', { name: /Candidates/ }).waitFor();
+    await expectAccessible('recent decisions');
   });
 
   it('shows lift, treated vs holdout, as charts', async () => {

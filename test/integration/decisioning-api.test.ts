@@ -206,6 +206,33 @@ for (const { mode, needs } of modes) {
       expect(settled.body.outcome).toMatchObject({ outcome: 'positive' });
     });
 
+    it('lists decisions newest first, per profile and per action, page by page, only the tenant\'s own', async () => {
+      const p = await ingest(api, 'lister@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
+      const made: string[] = [];
+      for (let i = 0; i < 5; i++) made.push((await api.call<DecisionJson>('POST', '/decisions', { profileId: p.profileId })).body.decisionId);
+      interface ListJson { decisions: { decisionId: string; profileId: string; action: { id: string } | null; outcome: unknown }[]; nextCursor: string | null }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { status: number; body: ListJson } = await api.call('GET', `/decisions?profileId=${p.profileId}&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`);
+        expect(page.status).toBe(200);
+        seen.push(...page.body.decisions.map((d) => d.decisionId));
+        cursor = page.body.nextCursor;
+        pages++;
+      } while (cursor !== null);
+      expect(pages).toBe(3);
+      expect(seen).toEqual([...made].reverse());
+      const all = await api.call<ListJson>('GET', '/decisions?limit=200');
+      expect(all.body.decisions.map((d) => d.decisionId).slice(0, 5)).toEqual([...made].reverse());
+      const upsell = await api.call<ListJson>('GET', '/decisions?actionId=upsell-email&limit=200');
+      expect(upsell.body.decisions.length).toBeGreaterThan(0);
+      expect(upsell.body.decisions.every((d) => d.action?.id === 'upsell-email')).toBe(true);
+      expect((await other.call<ListJson>('GET', `/decisions?profileId=${p.profileId}`)).body.decisions).toEqual([]);
+      expect((await api.call('GET', '/decisions?limit=0')).status).toBe(400);
+      expect((await api.call('GET', '/decisions?cursor=nope')).status).toBe(400);
+    });
+
     it('uses the real decider for decide steps, once per step', async () => {
       const p = await ingest(api, 'runner@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
       await api.call('POST', '/playbooks', { id: 'ask-brain', version: 1, name: 'Ask the brain', steps: [{ id: 'pick', kind: 'decide', context: { goal: 'test' } }] });

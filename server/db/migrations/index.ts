@@ -7,6 +7,7 @@ import * as m006 from './006_salesforce';
 import * as m007 from './007_messaging';
 import * as m009 from './009_identity_extra';
 import * as m010 from './010_run_starts';
+import * as m011 from './011_decisions_recent';
 
 export interface Migration {
   readonly version: number;
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'messaging', sql: m007.sql },
   { version: 9, name: 'identity_extra', sql: m009.sql },
   { version: 10, name: 'run_starts', sql: m010.sql },
+  { version: 11, name: 'decisions_recent', sql: m011.sql },
 ];

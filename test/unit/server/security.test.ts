@@ -60,7 +60,10 @@ describe('API keys', () => {
     expect(a.key).not.toBe(b.key);
     expect(looksLikeApiKey(a.key)).toBe(true);
     expect(a.hash).toBe(hashApiKey(a.key));
-    expect(a.hash).not.toContain(a.key.split('_')[2] ?? '');
+    // The secret is everything after `bk_<id>_` (base64url, so it may itself contain or start with "_").
+    const secret = a.key.slice(`bk_${a.id}_`.length);
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(a.hash).not.toContain(secret);
     expect(looksLikeApiKey('Bearer nonsense')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CardActionRequest } from '../../../../app/cards/card-view';
 import { ApiError, query, type ApiClient } from './http';
 import {
-  cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionSchema, liftReportSchema,
+  cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
   playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
   type CatalogAction, type Policies, type ProfileSummary,
 } from './schemas';
@@ -96,6 +96,8 @@ export function endpoints(api: ApiClient) {
     /** A fresh decision for a profile id, or for the person an email or phone names (text as typed). */
     decide: (person: string) => api.request('POST', '/decisions', decisionSchema, decisionSubject(person)),
     decision: (decisionId: string) => api.request('GET', `/decisions/${id(decisionId)}`, decisionSchema),
+    /** The tenant's decisions, newest first, a page at a time. */
+    decisionsPage: (filter: { limit: number; cursor?: string }) => api.request('GET', `/decisions${query(filter)}`, decisionListSchema),
     recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, z.unknown(), { outcome }),
     lift: () => api.request('GET', '/lift', liftReportSchema),
     /** GET answers `{ policies, version, updatedAt }` (older servers: the settings bare). */

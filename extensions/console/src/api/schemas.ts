@@ -130,6 +130,20 @@ export const decisionSchema = z.looseObject({
   notes: z.array(z.string()).optional(),
   outcome: outcomeSchema.nullable().optional(),
 });
+/** A row of GET /decisions (newest first). */
+export const decisionSummarySchema = z.looseObject({
+  decisionId: z.string(),
+  profileId: z.string(),
+  decidedAt: instant,
+  mode: z.string(),
+  status: z.string(),
+  holdout: z.boolean(),
+  action: z.looseObject({ id: z.string(), label: z.string(), channel: z.string() }).nullable(),
+  score: z.number().nullable(),
+  outcome: outcomeSchema.nullable(),
+});
+export type DecisionSummary = z.infer<typeof decisionSummarySchema>;
+export const decisionListSchema = z.looseObject({ decisions: z.array(decisionSummarySchema), nextCursor: z.string().nullable() });
 
 export const rateSchema = z.looseObject({ decisions: z.number(), positives: z.number(), rate: z.number().nullable(), standardError: z.number().nullable().optional() });
 export const liftEstimateSchema = z.looseObject({

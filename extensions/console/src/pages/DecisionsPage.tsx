@@ -5,8 +5,9 @@ import { useConsole } from '../lib/context';
 import type { Route } from '../lib/route';
 import { useAsync } from '../lib/useAsync';
 import { DecisionView } from './DecisionView';
+import { RecentDecisions } from './RecentDecisions';
 
-/** Why a decision was made: look one up by id, or ask for a fresh decision for a profile. */
+/** Why a decision was made: the latest decisions, one looked up by id, or a fresh decision for a person. */
 export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisions' }> }) {
   const { api, navigate } = useConsole();
   const [decisionId, setDecisionId] = useState(route.decisionId ?? '');
@@ -77,6 +78,9 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
           </Async>
         </Section>
       )}
+      <Section title="Recent decisions">
+        <RecentDecisions />
+      </Section>
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { useAsync, usePolling } from '../../lib/useAsync';
 export const PAGE_SIZES = [25, 50, 100] as const;
 const ENDED = ['completed', 'exited', 'cancelled'];
 
-/** Every run of the tenant in the order the API pages them (oldest first), filtered by status, a page at a time. */
+/** Every run of the tenant, newest first, filtered by status, a page at a time. */
 export function RunsPage({ route }: { route: Extract<Route, { page: 'runs' }> }) {
   const { api, navigate } = useConsole();
   const id = useId();
@@ -64,7 +64,7 @@ export function RunsPage({ route }: { route: Extract<Route, { page: 'runs' }> })
       <Async state={runs} what="runs">
         {({ list, more }) => list.length === 0 ? <p className="muted">No {status === undefined ? '' : `${humanize(status).toLowerCase()} `}runs.</p> : (
           <>
-            <p className="muted" aria-live="polite">Showing {list.length} run{list.length === 1 ? '' : 's'}{more ? ', more to load' : ''} (oldest first).</p>
+            <p className="muted" aria-live="polite">Showing {list.length} run{list.length === 1 ? '' : 's'}{more ? ', more to load' : ''} (newest first).</p>
             <TableWrap label="Runs">
               <table>
                 <caption className="sr-only">Runs{status === undefined ? '' : ` with status ${status}`}</caption>
