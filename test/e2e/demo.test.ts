@@ -63,13 +63,15 @@ async function inTheBrowser(consoleUrl: string, apiKey: string, emails: readonly
         if (nba === null || nba.status !== 'proposed' || nba.requiresApproval) continue;
         await page.getByLabel('Find a person by email, phone or name').fill(email);
         await page.getByRole('button', { name: 'Search' }).click();
-        await page.getByRole('region', { name: /^Results for/ }).getByRole('link').first().click();
-        await page.waitForURL(`**/console/profiles/${id}**`);
-        const accept = page.getByRole('button', { name: 'Accept', exact: true });
+        // The person's own result (an email may also sit on a profile that is only a possible match).
+        const result = page.getByRole('region', { name: `Results for “${email}”` }).locator(`a[href*="/profiles/${id}"]`).first();
+        if (!(await result.isVisible({ timeout: 10_000 }).catch(() => false))) continue;
+        await result.click();
+        const accept = page.getByRole('article', { name: /^Record card for/ }).getByRole('button', { name: 'Accept', exact: true });
         if (!(await accept.isVisible({ timeout: 10_000 }).catch(() => false))) continue;
         await accept.click();
         const ok = await page.getByRole('link', { name: 'Accepted next best action' }).first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
-        if (ok) return id;
+        if (ok && page.url().includes(`/profiles/${id}`)) return id;
       }
       return undefined;
     }, 'a proposed next best action accepted from the console', 180_000, 2_000);

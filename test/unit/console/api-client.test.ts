@@ -82,7 +82,7 @@ describe('console API client', () => {
     const calls: Call[] = [];
     const api = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { runs: [] }, calls) }));
     await api.runs({ status: 'failed', profileId: 'a/b c' });
-    expect(calls[0]?.url).toBe('/api/v1/runs?status=failed&profileId=a%2Fb%20c&limit=100');
+    expect(calls[0]?.url).toBe('/api/v1/runs?status=failed&profileId=a%2Fb%20c&limit=100&order=newest');
     expect(query({ a: undefined, b: '', c: 0 })).toBe('?c=0');
     expect(query({})).toBe('');
   });
@@ -152,6 +152,6 @@ describe('console API client', () => {
     const calls: Call[] = [];
     const api = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { runs: [], nextCursor: 'abc' }, calls) }));
     expect((await api.runsPage({ status: 'waiting', limit: 25, cursor: 'xyz' })).nextCursor).toBe('abc');
-    expect(calls[0]?.url).toBe('/api/v1/runs?status=waiting&limit=25&cursor=xyz');
+    expect(calls[0]?.url).toBe('/api/v1/runs?status=waiting&limit=25&cursor=xyz&order=newest');
   });
 });
