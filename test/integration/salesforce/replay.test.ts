@@ -42,10 +42,14 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
   });
 
   it('resumes from the stored replay id after a restart: changes made while down arrive once, nothing twice', async () => {
+    const queriesBefore = sb.state.requests.filter((r) => r.path.startsWith('/query')).length;
     const r1 = await start();
     const installed = await installOrg(r1.url ?? '');
     tenantId = installed.body.tenantId;
     await subscribed();
+    // The install's gap-filling queries (one per object) run beside the live stream; a record created
+    // before they ran would arrive both ways. Create after them, so each change has one way in.
+    await waitFor(async () => sb.state.requests.filter((r) => r.path.startsWith('/query')).length >= queriesBefore + 5, 'the install\'s five catch-up queries');
     const ada = sb.state.create('Contact', { LastName: 'Lovelace', Email: 'ada@example.com' }, null);
     await waitFor(async () => (await rows(r1)).some((e) => e.properties.recordId === ada.Id), 'the first event');
     // The replay id is written right after the event is stored.
