@@ -3,6 +3,7 @@ import type { DecisionSummary } from '../api/schemas';
 import { Async, Badge, Link, TableWrap } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { formatInstant, formatNumber, formatRelative, humanize } from '../lib/format';
+import { firstPages } from '../lib/pages';
 import { useAsync } from '../lib/useAsync';
 
 const PAGE = 25;
@@ -17,17 +18,13 @@ function outcomeText(outcome: DecisionSummary['outcome']): string {
 export function RecentDecisions() {
   const { api } = useConsole();
   const [pages, setPages] = useState(1);
-  const decisions = useAsync(async () => {
-    const list: DecisionSummary[] = [];
-    let cursor: string | undefined;
-    for (let i = 0; i < pages; i++) {
+  const decisions = useAsync(
+    () => firstPages(pages, async (cursor) => {
       const page = await api.decisionsPage({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
-      list.push(...page.decisions);
-      cursor = page.nextCursor ?? undefined;
-      if (cursor === undefined) break;
-    }
-    return { list, more: cursor !== undefined };
-  }, [api, pages]);
+      return { items: page.decisions, nextCursor: page.nextCursor };
+    }),
+    [api, pages],
+  );
   return (
     <Async state={decisions} what="recent decisions">
       {({ list, more }) => list.length === 0 ? <p className="muted">No decisions yet.</p> : (

@@ -4,6 +4,7 @@ import { Async, Badge, errorText, Link, Notice, TableWrap } from '../../componen
 import { useConsole } from '../../lib/context';
 import { formatInstant, formatRelative, humanize } from '../../lib/format';
 import type { Route } from '../../lib/route';
+import { firstPages } from '../../lib/pages';
 import { useAsync, usePolling } from '../../lib/useAsync';
 
 export const PAGE_SIZES = [25, 50, 100] as const;
@@ -19,17 +20,13 @@ export function RunsPage({ route }: { route: Extract<Route, { page: 'runs' }> })
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; tone: 'info' | 'bad' } | null>(null);
   // The first `pages` pages, following the server's cursors; reloading refetches them all.
-  const runs = useAsync(async () => {
-    const list: Run[] = [];
-    let cursor: string | undefined;
-    for (let i = 0; i < pages; i++) {
+  const runs = useAsync(
+    () => firstPages(pages, async (cursor) => {
       const page = await api.runsPage({ ...(status === undefined ? {} : { status }), limit: pageSize, ...(cursor === undefined ? {} : { cursor }) });
-      list.push(...page.runs);
-      cursor = page.nextCursor ?? undefined;
-      if (cursor === undefined) break;
-    }
-    return { list, more: cursor !== undefined };
-  }, [api, status, pageSize, pages]);
+      return { items: page.runs, nextCursor: page.nextCursor };
+    }),
+    [api, status, pageSize, pages],
+  );
   usePolling(runs.reload, 10_000, busy === null);
 
   async function control(run: Run, what: 'resume' | 'cancel') {
