@@ -3,10 +3,10 @@ import type { Database } from '../../server/db/database';
 import { migrate } from '../../server/db/migrate';
 import { openPglite } from '../../server/db/pglite';
 import { dropSchema, openPostgres } from '../../server/db/postgres';
+import { requireOrSkip } from './require-or-skip';
 
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const isCi = process.env['CI'] === 'true';
 
 type Service = 'postgres' | 'redis';
 
@@ -16,21 +16,11 @@ function available(service: Service): boolean {
 
 /**
  * `describe` for suites that need real services. Missing service: under CI the suite fails with a
- * message naming the service; otherwise it is skipped and says so.
+ * message naming the service; otherwise it is skipped and says so (the rule of ./require-or-skip).
  */
 export function describeWith(services: readonly Service[], name: string, fn: () => void): void {
   const missing = services.filter((s) => !available(s));
-  if (missing.length === 0) {
-    describe(name, fn);
-  } else if (isCi) {
-    describe(name, () => {
-      it(`needs ${missing.join(' and ')}`, () => {
-        throw new Error(`${missing.join(' and ')} not reachable (TEST_DATABASE_URL / TEST_REDIS_URL); CI requires it`);
-      });
-    });
-  } else {
-    describe.skip(`${name} [skipped: ${missing.join(' and ')} not reachable]`, fn);
-  }
+  requireOrSkip(missing.length === 0, `${missing.join(' and ')} (not reachable at TEST_DATABASE_URL / TEST_REDIS_URL)`).describe(name, fn);
 }
 
 export function uniqueName(prefix: string): string {

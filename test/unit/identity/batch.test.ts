@@ -6,6 +6,7 @@ import { MappingError, parseMapping } from '../../../app/identity/batch/mapping'
 import { resolveBatch, type BatchRecord } from '../../../app/identity/batch/resolve-batch';
 import { generateCrmPopulation } from '../../../app/identity/synthetic/crm-population';
 import { seededRandom } from '../../../app/identity/util/prng';
+import { requireOrSkip } from '../../support/require-or-skip';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -54,7 +55,8 @@ describe('batch resolution', () => {
   });
 
   const febrl1 = path.resolve(__dirname, '../../../../shared/datasets/febrl/dataset1.csv');
-  (existsSync(febrl1) ? it : it.skip)('FEBRL1 (when ../shared is present): F1 at least 0.99', async () => {
+  // In ../shared, absent from a fresh clone: skipped there, a failure under CI=true.
+  requireOrSkip(existsSync(febrl1), 'the FEBRL1 dataset (../shared/datasets/febrl/dataset1.csv)').it('FEBRL1: F1 at least 0.99', async () => {
     const rows = parse(readFileSync(febrl1, 'utf8'), { columns: true, trim: true }) as Record<string, string>[];
     const map: Record<string, string> = { given_name: 'firstName', surname: 'lastName', street_number: 'streetNumber', address_1: 'street', address_2: 'addressLine2', suburb: 'city', postcode: 'postcode', state: 'region', date_of_birth: 'birthDate', soc_sec_id: 'nationalId' };
     const records: BatchRecord[] = rows.map((row) => {
