@@ -32,31 +32,77 @@ export interface OutboxRow {
   max_attempts: number;
   locked_by: string | null;
   last_error: string | null;
+  /** Rate-limited waits so far (each gave its attempt back). */
+  rate_limit_waits: number;
 }
 
-const toRef = (row: { tenant_id: string; id: string; attempts: number; due_at: Date }): JobRef => ({
+/** The columns a JobRef is built from. */
+const REF_COLUMNS = 'tenant_id, id, deliveries, due_at';
+const ROW_COLUMNS = 'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits';
+type RefRow = { tenant_id: string; id: string; deliveries: number; due_at: Date };
+
+/**
+ * A ref carries the row's delivery count (claims so far, never reset), not its attempts: an attempt
+ * given back after a rate limit, or reset by a redrive, must still make a new queue message.
+ */
+const toRef = (row: RefRow): JobRef => ({
   tenantId: row.tenant_id,
   id: row.id,
-  attempt: row.attempts,
+  attempt: row.deliveries,
   dueAt: new Date(row.due_at),
 });
+
+/** A row that used up its attempts, as the dead-letter list shows it. */
+export interface DeadLetterRow {
+  tenant_id: string;
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+  rate_limit_waits: number;
+  redrives: number;
+  last_error: string | null;
+  created_at: Date;
+  dead_at: Date;
+}
+
+export interface DeadLetterQuery {
+  /** Undefined only for the operator (every tenant). */
+  tenantId?: string;
+  kind?: string;
+  limit: number;
+  /** Keyset position: rows that died before this one (newest first). */
+  before?: { at: number; id: string };
+}
+
+export interface RedriveQuery {
+  tenantId?: string;
+  ids?: readonly string[];
+  kind?: string;
+  limit: number;
+}
+
+const DEAD_COLUMNS = 'tenant_id, id, kind, payload, attempts, max_attempts, rate_limit_waits, redrives, last_error, created_at, dead_at';
+const REDRIVE_SET = `status = 'pending', due_at = now(), attempts = 0, rate_limit_waits = 0, redrives = redrives + 1, dead_at = NULL,
+              locked_until = NULL, locked_by = NULL, dispatched_at = now(), updated_at = now()`;
 
 /** SQL for the outbox/timer table. Every statement takes the executor so callers choose the transaction. */
 export const outbox = {
   /** Inserts the row (inside the caller's transaction). Returns the existing row's ref for a duplicate dedupe key. */
   async insert(q: Queryable, job: NewJob): Promise<JobRef> {
     const id = newId('job');
-    const inserted = await q.query<{ tenant_id: string; id: string; attempts: number; due_at: Date }>(
+    const inserted = await q.query<RefRow>(
       `INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
        VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7, now())
        ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-       RETURNING tenant_id, id, attempts, due_at`,
+       RETURNING ${REF_COLUMNS}`,
       [job.tenantId, id, job.kind, JSON.stringify(job.payload ?? {}), job.dedupeKey ?? null, job.dueAt?.toISOString() ?? null, job.maxAttempts ?? 10],
     );
     const row = inserted.rows[0];
     if (row !== undefined) return toRef(row);
-    const existing = await q.query<{ tenant_id: string; id: string; attempts: number; due_at: Date }>(
-      'SELECT tenant_id, id, attempts, due_at FROM outbox WHERE tenant_id = $1 AND dedupe_key = $2',
+    const existing = await q.query<RefRow>(
+      `SELECT ${REF_COLUMNS} FROM outbox WHERE tenant_id = $1 AND dedupe_key = $2`,
       [job.tenantId, job.dedupeKey],
     );
     const found = existing.rows[0];
@@ -71,10 +117,10 @@ export const outbox = {
   async claim(q: Queryable, ref: Pick<JobRef, 'tenantId' | 'id'>, workerId: string, leaseMs: number): Promise<OutboxRow | undefined> {
     const r = await q.query<OutboxRow>(
       `UPDATE outbox SET locked_until = now() + ($4::int * interval '1 millisecond'), locked_by = $3,
-              attempts = attempts + 1, updated_at = now()
+              attempts = attempts + 1, deliveries = deliveries + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND due_at <= now()
           AND (locked_until IS NULL OR locked_until < now())
-        RETURNING tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error`,
+        RETURNING ${ROW_COLUMNS}`,
       [ref.tenantId, ref.id, workerId, leaseMs],
     );
     return r.rows[0];
@@ -97,18 +143,38 @@ export const outbox = {
     );
   },
 
-  /** Records a failure: back to pending at `retryAt`, or dead when attempts are used up (retryAt undefined). */
+  /**
+   * Records a failure: back to pending at `retryAt`, or dead when attempts are used up (retryAt
+   * undefined), keeping the error and when it died (to the millisecond, the dead-letter list's keyset).
+   */
   async fail(q: Queryable, ref: Pick<JobRef, 'tenantId' | 'id'>, error: string, retryAt: Date | undefined): Promise<JobRef | undefined> {
-    const r = await q.query<{ tenant_id: string; id: string; attempts: number; due_at: Date }>(
+    const r = await q.query<RefRow>(
       `UPDATE outbox SET status = CASE WHEN $4::timestamptz IS NULL THEN 'dead' ELSE 'pending' END,
               due_at = coalesce($4::timestamptz, due_at), locked_until = NULL, last_error = $3, updated_at = now(),
-              dispatched_at = now()
+              dispatched_at = now(),
+              dead_at = CASE WHEN $4::timestamptz IS NULL THEN date_trunc('milliseconds', now()) ELSE NULL END
         WHERE tenant_id = $1 AND id = $2 AND status = 'pending'
-        RETURNING tenant_id, id, attempts, due_at`,
+        RETURNING ${REF_COLUMNS}`,
       [ref.tenantId, ref.id, error.slice(0, 2000), retryAt?.toISOString() ?? null],
     );
     const row = r.rows[0];
     return row !== undefined && retryAt !== undefined ? toRef(row) : undefined;
+  },
+
+  /**
+   * A rate-limited try (the vendor said "retry after"): back to pending at `retryAt` WITHOUT using up
+   * the attempt the claim took. Counted in rate_limit_waits, which the work runner bounds.
+   */
+  async deferRateLimited(q: Queryable, ref: Pick<JobRef, 'tenantId' | 'id'>, error: string, retryAt: Date): Promise<JobRef | undefined> {
+    const r = await q.query<RefRow>(
+      `UPDATE outbox SET attempts = greatest(attempts - 1, 0), rate_limit_waits = rate_limit_waits + 1, due_at = $4::timestamptz,
+              locked_until = NULL, last_error = $3, updated_at = now(), dispatched_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND status = 'pending'
+        RETURNING ${REF_COLUMNS}`,
+      [ref.tenantId, ref.id, error.slice(0, 2000), retryAt.toISOString()],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : toRef(row);
   },
 
   /**
@@ -117,7 +183,7 @@ export const outbox = {
    * on every sweep, while a lost one is re-sent). Marks them dispatched in the same statement.
    */
   async takeDue(q: Queryable, horizonMs: number, redispatchAfterMs: number, limit: number): Promise<JobRef[]> {
-    const r = await q.query<{ tenant_id: string; id: string; attempts: number; due_at: Date }>(
+    const r = await q.query<RefRow>(
       `UPDATE outbox o SET dispatched_at = now()
         FROM (SELECT tenant_id, id FROM outbox
                WHERE status = 'pending' AND due_at <= now() + ($1::int * interval '1 millisecond')
@@ -125,7 +191,7 @@ export const outbox = {
                  AND (dispatched_at IS NULL OR dispatched_at < now() - ($2::int * interval '1 millisecond'))
                ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
        WHERE o.tenant_id = due.tenant_id AND o.id = due.id
-       RETURNING o.tenant_id, o.id, o.attempts, o.due_at`,
+       RETURNING o.tenant_id, o.id, o.deliveries, o.due_at`,
       [horizonMs, redispatchAfterMs, limit],
     );
     return r.rows.map(toRef);
@@ -151,9 +217,70 @@ export const outbox = {
 
   async get(q: Queryable, tenantId: string, id: string): Promise<OutboxRow | undefined> {
     const r = await q.query<OutboxRow>(
-      'SELECT tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error FROM outbox WHERE tenant_id = $1 AND id = $2',
+      `SELECT ${ROW_COLUMNS} FROM outbox WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id],
     );
     return r.rows[0];
+  },
+};
+
+/** The dead-letter list: rows whose attempts are used up, with their last error, and their redrive. */
+export const deadLetters = {
+  /** Newest deaths first, keyset-paged on (dead_at, id). */
+  async list(q: Queryable, query: DeadLetterQuery): Promise<DeadLetterRow[]> {
+    const r = await q.query<DeadLetterRow>(
+      `SELECT ${DEAD_COLUMNS} FROM outbox
+        WHERE status = 'dead' AND ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR kind = $2)
+          AND ($3::timestamptz IS NULL OR (dead_at, id) < ($3::timestamptz, $4::text))
+        ORDER BY dead_at DESC, id DESC
+        LIMIT $5`,
+      [query.tenantId ?? null, query.kind ?? null, query.before === undefined ? null : new Date(query.before.at).toISOString(), query.before?.id ?? '', query.limit],
+    );
+    return r.rows;
+  },
+
+  async get(q: Queryable, tenantId: string, id: string): Promise<(DeadLetterRow & { status: string }) | undefined> {
+    const r = await q.query<DeadLetterRow & { status: string }>(`SELECT ${DEAD_COLUMNS}, status FROM outbox WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return r.rows[0];
+  },
+
+  /**
+   * Puts one dead row back to work: pending, due now, attempts (and rate-limited waits) reset. Answers
+   * the ref to dispatch, or why not: no such row for this tenant, or it is not dead.
+   */
+  async redrive(q: Queryable, tenantId: string, id: string): Promise<JobRef | 'not_found' | 'not_dead'> {
+    const r = await q.query<RefRow>(
+      `UPDATE outbox SET ${REDRIVE_SET} WHERE tenant_id = $1 AND id = $2 AND status = 'dead' RETURNING ${REF_COLUMNS}`,
+      [tenantId, id],
+    );
+    const row = r.rows[0];
+    if (row !== undefined) return toRef(row);
+    const exists = await q.query('SELECT 1 FROM outbox WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    return exists.rows.length === 0 ? 'not_found' : 'not_dead';
+  },
+
+  /** Redrives up to `limit` dead rows (of a tenant, of given ids, of a kind), oldest deaths first. */
+  async redriveMany(q: Queryable, query: RedriveQuery): Promise<JobRef[]> {
+    const r = await q.query<RefRow>(
+      `UPDATE outbox o SET ${REDRIVE_SET}
+        FROM (SELECT tenant_id, id FROM outbox
+               WHERE status = 'dead' AND ($1::text IS NULL OR tenant_id = $1) AND ($2::text[] IS NULL OR id = ANY($2::text[]))
+                 AND ($3::text IS NULL OR kind = $3)
+               ORDER BY dead_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) d
+       WHERE o.tenant_id = d.tenant_id AND o.id = d.id
+       RETURNING o.tenant_id, o.id, o.deliveries, o.due_at`,
+      [query.tenantId ?? null, query.ids === undefined ? null : [...query.ids], query.kind ?? null, query.limit],
+    );
+    return r.rows.map(toRef);
+  },
+
+  /** How many dead rows match (to say whether a bounded bulk redrive left some). */
+  async count(q: Queryable, query: Omit<RedriveQuery, 'limit'>): Promise<number> {
+    const r = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox
+        WHERE status = 'dead' AND ($1::text IS NULL OR tenant_id = $1) AND ($2::text[] IS NULL OR id = ANY($2::text[])) AND ($3::text IS NULL OR kind = $3)`,
+      [query.tenantId ?? null, query.ids === undefined ? null : [...query.ids], query.kind ?? null],
+    );
+    return r.rows[0]?.n ?? 0;
   },
 };

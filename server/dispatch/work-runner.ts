@@ -16,11 +16,24 @@ export interface JobContext {
 /** Handlers run at least once per row; side effects inside them carry idempotency keys. */
 export type JobHandler = (job: JobContext) => Promise<void>;
 
-/** Thrown by a handler to be retried after a specific delay (e.g. a vendor's Retry-After). */
+/** Thrown by a handler to be retried after a specific delay. The try counts as an attempt. */
 export class RetryLaterError extends Error {
   constructor(message: string, readonly delayMs: number) {
     super(message);
     this.name = 'RetryLaterError';
+  }
+}
+
+/**
+ * Thrown by a handler when a vendor rate-limited it and said how long to wait (Retry-After, a
+ * shared budget's reset): the row waits `delayMs` and the try does NOT use up an attempt. The
+ * number of such waits per row is bounded (WorkRunnerOptions.maxRateLimitWaits); past it a
+ * rate-limited try counts like any other failure, so work a vendor refuses forever still dies.
+ */
+export class RateLimitedError extends RetryLaterError {
+  constructor(message: string, delayMs: number) {
+    super(message, Math.max(0, delayMs));
+    this.name = 'RateLimitedError';
   }
 }
 
@@ -30,10 +43,16 @@ export interface WorkRunnerOptions {
   logger: Logger;
   /** Called with the ref of a job rescheduled after a failure, so the dispatcher delivers it on time. */
   reschedule: (ref: JobRef) => Promise<void>;
-  onOutcome?: (kind: string, outcome: 'done' | 'retry' | 'dead') => void;
+  onOutcome?: (kind: string, outcome: JobOutcome) => void;
   /** Backoff for dispatch-level retries: attempt → delay. */
   backoffMs?: (attempt: number) => number;
+  /** Rate-limited waits a row may take without using attempts (default 100). */
+  maxRateLimitWaits?: number;
 }
+
+export type JobOutcome = 'done' | 'retry' | 'rate_limited' | 'dead';
+
+const DEFAULT_MAX_RATE_LIMIT_WAITS = 100;
 
 const defaultBackoff = (attempt: number): number => Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
 
@@ -85,6 +104,18 @@ export class WorkRunner {
       this.options.onOutcome?.(row.kind, 'done');
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (err instanceof RateLimitedError && row.rate_limit_waits < (this.options.maxRateLimitWaits ?? DEFAULT_MAX_RATE_LIMIT_WAITS)) {
+        // The vendor asked us to wait: reschedule at its time and give the attempt back.
+        logger.info({ job: row.id, kind: row.kind, attempt: row.attempts, waitMs: err.delayMs, waits: row.rate_limit_waits + 1 }, 'job rate limited; waiting without using an attempt');
+        try {
+          const next = await outbox.deferRateLimited(this.db, ref, message, new Date(Date.now() + err.delayMs));
+          if (next !== undefined) await this.options.reschedule(next);
+        } catch (recordErr) {
+          logger.error({ err: recordErr, job: row.id }, 'could not record the rate-limited wait; the lease expiry will retry it');
+        }
+        this.options.onOutcome?.(row.kind, 'rate_limited');
+        return;
+      }
       const exhausted = row.attempts >= row.max_attempts;
       const delay = err instanceof RetryLaterError ? err.delayMs : (this.options.backoffMs ?? defaultBackoff)(row.attempts);
       const retryAt = exhausted ? undefined : new Date(Date.now() + delay);

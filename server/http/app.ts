@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { adminRoutes } from './admin.routes';
 import { requireApiKey } from './auth';
+import { deadLetterAdminRoutes, deadLetterRoutes } from './dead-letters.routes';
 import { errorHandler, notFound } from './errors';
 import { eventRoutes } from './events.routes';
 import { healthRoutes } from './health.routes';
@@ -78,12 +79,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.jsonLimit ?? '1mb', verify: keepRawBody }));
 
   app.use(healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
-  if (deps.adminToken !== undefined) app.use('/internal/admin', adminRoutes({ db: deps.db, adminToken: deps.adminToken }));
+  // adminRoutes' guard (loopback + token) runs first for every /internal/admin path, the dead-letter ones included.
+  if (deps.adminToken !== undefined) app.use('/internal/admin', adminRoutes({ db: deps.db, adminToken: deps.adminToken }), deadLetterAdminRoutes({ db: deps.db, work: deps.work }));
 
   const api = express.Router();
   api.use(requireApiKey(deps.db));
   const identify = (deps.modules ?? []).find((m) => m.identify !== undefined)?.identify;
   api.use(eventRoutes({ db: deps.db, work: deps.work, metrics: deps.metrics, ...(identify === undefined ? {} : { identify }) }));
+  api.use(deadLetterRoutes({ db: deps.db, work: deps.work }));
   for (const m of deps.modules ?? []) if (m.api !== undefined) api.use(m.api);
   app.use('/api/v1', api);
 

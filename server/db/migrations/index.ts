@@ -8,6 +8,7 @@ import * as m007 from './007_messaging';
 import * as m009 from './009_identity_extra';
 import * as m010 from './010_run_starts';
 import * as m011 from './011_decisions_recent';
+import * as m012 from './012_dead_letters';
 
 export interface Migration {
   readonly version: number;
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'identity_extra', sql: m009.sql },
   { version: 10, name: 'run_starts', sql: m010.sql },
   { version: 11, name: 'decisions_recent', sql: m011.sql },
+  { version: 12, name: 'dead_letters', sql: m012.sql },
 ];
