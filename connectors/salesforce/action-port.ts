@@ -10,7 +10,7 @@ import {
   type JsonValue,
   type PortError,
 } from '../../app/orchestration';
-import { ApiBudgetError, type SalesforceClient } from './client';
+import { ApiBudgetError, type CompositeSubrequest, type SalesforceClient } from './client';
 import { itemPortError, toPortError } from './errors';
 import { apiName, mapProperties, TASK_KEY_FIELD } from './fields';
 import { objectOfId, SALESFORCE_ID } from './version';
@@ -43,8 +43,35 @@ export interface SalesforceActionDeps {
   readonly namespace?: string;
 }
 
+/** A Composite subrequest rolled back only because another one failed (allOrNone). */
+const halted = (body: unknown): boolean => Array.isArray(body) && (body as { errorCode?: unknown }[]).every((e) => e.errorCode === 'PROCESSING_HALTED');
+
 const PRIORITY: Readonly<Record<string, string>> = { high: 'High', normal: 'Normal', medium: 'Normal', low: 'Low' };
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/** The title of a note step that gives none. */
+export const DEFAULT_NOTE_TITLE = 'Note from Baton';
+/** A Composite request holds 25 subrequests: the ContentNote and up to 24 links. */
+const MAX_NOTE_LINKS = 24;
+const USER_ID = /^005[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/;
+const CADENCE_ID = /^77C[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/;
+/** ActionCadenceTracker states of a target that is in its cadence (Complete and Error are not). */
+const ENROLLED_STATES = new Set(['Running', 'Initializing', 'Paused']);
+const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const soqlString = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * Plain text as ContentNote `Content`: HTML-escaped (`&#39;`, since Salesforce refuses `&apos;`), line
+ * breaks as `<br>` (bare ones are dropped), control characters removed, then base64 of the UTF-8 bytes.
+ */
+export function noteContent(text: string): string {
+  const html = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
+    .replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c)
+    .replace(/\r\n|\r|\n/g, '<br>');
+  return Buffer.from(html, 'utf8').toString('base64');
+}
 
 /** The Task external id for an idempotency key: the same step attempt always upserts the same Task. */
 export const taskKeyOf = (idempotencyKey: string): string => `bt-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
@@ -61,7 +88,16 @@ function dueDate(params: JsonObject, now: Date): string | undefined {
  * Salesforce write-back for the run engine: `task` (Task upserted by Baton_Key__c, so a retried step
  * never creates a second Task), `crm_update` (fields on the person's Contact/Lead records through
  * sObject Collections), `email` (the emailSimple standard action) and `workflow_enrollment` (an
- * autolaunched Flow by REST). Failures come back classified; the engine does the retrying.
+ * autolaunched Flow by REST), `note` (a ContentNote linked to the person's Contact/Lead records in one
+ * all-or-none Composite request) and `sequence_enrollment` (the `assignTargetToSalesCadence` action of
+ * Sales Engagement). Failures come back classified; the engine does the retrying.
+ *
+ * Idempotency per step key: a Task is upserted by its key. Email, Flow, note and cadence go through the
+ * EffectLedger (at most once). A note and its links commit together or not at all, so Salesforce never
+ * holds a note without its link; when the answer to that request is lost (Baton crashed, timeout, 5xx)
+ * the key stays "started" and the retry ends as `salesforce.outcome_unknown` instead of writing a second
+ * note (a note carries no field Baton could look it up by). A cadence enrollment can be looked up: a
+ * retry of a "started" key first asks for the target's ActionCadenceTracker in that cadence.
  */
 export class SalesforceActionPort implements ActionPort {
   constructor(private readonly deps: SalesforceActionDeps) {}
@@ -79,6 +115,10 @@ export class SalesforceActionPort implements ActionPort {
           return await this.once(request, () => this.email(client, request));
         case 'workflow_enrollment':
           return await this.once(request, () => this.flow(client, request));
+        case 'note':
+          return await this.note(client, request);
+        case 'sequence_enrollment':
+          return await this.sequence(client, request);
         default:
           return { ok: false, error: permanentError('salesforce.unsupported_action', `Salesforce does not handle "${request.kind}" actions`) };
       }
@@ -174,13 +214,88 @@ export class SalesforceActionPort implements ActionPort {
     return { ok: true, output: { channel: 'salesforce', flow: name, status: String(result.outputValues?.['Flow__InterviewStatus'] ?? 'Started') } };
   }
 
-  /** At-most-once for effects Salesforce cannot deduplicate (see EffectLedger). */
-  private async once(request: ActionRequest, act: () => Promise<ActionResult>): Promise<ActionResult> {
+  private async note(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
+    const p = request.params;
+    const body = typeof p['body'] === 'string' || typeof p['body'] === 'number' ? String(p['body']) : '';
+    if (body.trim() === '') return { ok: false, error: permanentError('salesforce.empty_note', 'a note step needs a non-empty "body"') };
+    const explicit = str(p['recordId']);
+    const targets = explicit !== undefined && SALESFORCE_ID.test(explicit)
+      ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
+      : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter((r) => r.objectType === 'Contact' || r.objectType === 'Lead');
+    if (targets.length === 0) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so the note has nothing to attach to') };
+    const title = (str(p['title']) ?? DEFAULT_NOTE_TITLE).slice(0, 255);
+    const linked = [...new Map(targets.map((t) => [t.recordId.slice(0, 15), t.recordId])).values()].slice(0, MAX_NOTE_LINKS);
+    const subrequests: CompositeSubrequest[] = [
+      { method: 'POST', url: `${client.dataPath}/sobjects/ContentNote`, referenceId: 'note', body: { Title: title, Content: noteContent(body) } },
+      // ShareType I: who may see the note follows who may see the record; AllUsers includes portal users who can.
+      ...linked.map((id, i): CompositeSubrequest => ({ method: 'POST', url: `${client.dataPath}/sobjects/ContentDocumentLink`, referenceId: `link${i}`, body: { ContentDocumentId: '@{note.id}', LinkedEntityId: id, ShareType: 'I', Visibility: 'AllUsers' } })),
+    ];
+    return this.once(request, async () => {
+      const { compositeResponse } = await client.composite(subrequests, true);
+      const failure = compositeResponse.find((r) => r.httpStatusCode >= 400 && !halted(r.body)) ?? compositeResponse.find((r) => r.httpStatusCode >= 400);
+      if (failure !== undefined) return { ok: false, error: itemPortError(Array.isArray(failure.body) ? failure.body : [], this.deps.rateLimitRetryMs) };
+      const noteId = (compositeResponse[0]?.body as { id?: unknown } | null)?.id;
+      if (typeof noteId !== 'string') return { ok: false, error: permanentError('salesforce.no_note_id', 'Salesforce accepted the note but returned no id') };
+      const linkIds = compositeResponse.slice(1).map((r) => String((r.body as { id?: unknown } | null)?.id ?? ''));
+      return { ok: true, output: { channel: 'salesforce', noteId, title, linkedTo: linked, linkIds } };
+    });
+  }
+
+  private async sequence(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
+    const p = request.params;
+    const cadence = typeof p['sequenceId'] === 'number' ? String(p['sequenceId']) : str(p['sequenceId']);
+    if (cadence === undefined) return { ok: false, error: permanentError('salesforce.bad_cadence', 'sequenceId must name a Sales Engagement cadence (its name or 77C... id)') };
+    const userId = str(p['userId']);
+    if (userId !== undefined && !USER_ID.test(userId)) return { ok: false, error: permanentError('salesforce.bad_user', `userId "${userId}" is not a Salesforce User id (005...); leave it out to assign the cadence to the connected user`) };
+    const { who } = await this.person(client, request);
+    if (who === undefined) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so there is no cadence target') };
+    const enrolled = (trackerId: string, extra: JsonObject): ActionResult => ({ ok: true, output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId, trackerId, ...extra } });
+    const recover = async (): Promise<ActionResult | undefined> => {
+      const tracker = await this.enrolledTracker(client, who.recordId, cadence);
+      return tracker === undefined ? undefined : enrolled(tracker, { recovered: true });
+    };
+    return this.once(request, async () => {
+      const [result] = await client.assignTargetToSalesCadence([{ salesCadenceNameOrId: cadence, targetId: who.recordId, ...(userId === undefined ? {} : { userId }) }]);
+      // The action has no documented outputs; the tracker is looked up only when it matters (recovery, refusal).
+      if (result?.isSuccess === true) return { ok: true, output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId } };
+      const error = itemPortError(result?.errors, this.deps.rateLimitRetryMs);
+      // A target is in one cadence at a time: refused because it already is in this one means done (as HubSpot's 409).
+      if (error.category === 'permanent') {
+        const tracker = await this.enrolledTracker(client, who.recordId, cadence);
+        if (tracker !== undefined) return enrolled(tracker, { alreadyEnrolled: true });
+      }
+      return { ok: false, error };
+    }, recover);
+  }
+
+  /** The target's tracker in the cadence (by id or name) while it is enrolled there, if any. */
+  private async enrolledTracker(client: SalesforceClient, targetId: string, cadence: string): Promise<string | undefined> {
+    const cadenceIds = CADENCE_ID.test(cadence) ? [cadence] : (await client.query<{ Id: string }>(`SELECT Id FROM ActionCadence WHERE Name = ${soqlString(cadence)}`)).map((r) => r.Id);
+    if (cadenceIds.length === 0) return undefined;
+    const ids = new Set(cadenceIds.map((id) => id.slice(0, 15)));
+    const trackers = await client.query<{ Id: string; ActionCadenceId: string | null; State: string | null }>(`SELECT Id, ActionCadenceId, State FROM ActionCadenceTracker WHERE TargetId = ${soqlString(targetId)}`);
+    return trackers.find((t) => ENROLLED_STATES.has(t.State ?? '') && ids.has((t.ActionCadenceId ?? '').slice(0, 15)))?.Id;
+  }
+
+  /**
+   * At-most-once for effects Salesforce cannot deduplicate (see EffectLedger). `recover` looks for the
+   * effect of an earlier attempt whose outcome is unknown; without it (or when it finds nothing it can
+   * vouch for) such a retry fails as outcome_unknown rather than risk doing the effect twice.
+   */
+  private async once(request: ActionRequest, act: () => Promise<ActionResult>, recover?: () => Promise<ActionResult | undefined>): Promise<ActionResult> {
     const { ledger } = this.deps;
     const prior = await ledger.get(request.tenantId, request.idempotencyKey);
     if (prior?.status === 'done') return { ok: true, output: prior.output ?? null };
     if (prior?.status === 'started') {
-      return { ok: false, error: permanentError('salesforce.outcome_unknown', `an earlier attempt of this ${request.kind} step may have reached Salesforce (the call did not answer); Baton does not send it twice. Check the record's activity, then resume or cancel the run`) };
+      const found = recover === undefined ? undefined : await recover();
+      if (found?.ok === true) {
+        await ledger.finish(request.tenantId, request.idempotencyKey, found.output);
+        return found;
+      }
+      // A recover that found nothing proves the earlier attempt left no effect: do it now.
+      if (recover === undefined) {
+        return { ok: false, error: permanentError('salesforce.outcome_unknown', `an earlier attempt of this ${request.kind} step may have reached Salesforce (the call did not answer); Baton does not send it twice. Check the record's activity, then resume or cancel the run`) };
+      }
     }
     await ledger.start(request.tenantId, request.idempotencyKey, request.kind);
     let result: ActionResult;

@@ -78,6 +78,25 @@ export interface CompositeResponse {
   readonly compositeResponse: readonly { body: unknown; httpStatusCode: number; referenceId: string }[];
 }
 
+const isActionResult = (v: unknown): v is ActionResultItem => v !== null && typeof v === 'object' && typeof (v as { isSuccess?: unknown }).isSuccess === 'boolean';
+
+/** The per-input results inside a thrown invocable-action error (jsforce keeps a one-item body as text in `data.message`, several in `data`). */
+function actionResultsOf(err: unknown): ActionResultItem[] | undefined {
+  const e = err as { errorCode?: unknown; data?: unknown } | null;
+  if (typeof e?.errorCode !== 'string' || !/^(ERROR_HTTP_4\d\d|MULTIPLE_API_ERRORS)$/.test(e.errorCode)) return undefined;
+  let body: unknown = e.data;
+  if (!Array.isArray(body)) {
+    const text = (body as { message?: unknown } | null | undefined)?.message;
+    if (typeof text !== 'string') return undefined;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  return Array.isArray(body) && body.length > 0 && body.every(isActionResult) ? body : undefined;
+}
+
 /**
  * One org's REST access through jsforce: explicit API version, every call tagged `client=Baton`,
  * refreshes through the TokenKeeper (rotation persisted), usage read from `Sforce-Limit-Info` after
@@ -148,12 +167,33 @@ export class SalesforceClient {
     });
   }
 
+  /**
+   * An invocable action: one result per input. When every input fails Salesforce may answer 4xx with the
+   * same result array as body; jsforce then throws, and the per-input results are recovered from the error.
+   */
+  private invoke(path: string, inputs: readonly Record<string, unknown>[]): Promise<ActionResultItem[]> {
+    return this.call(async () => {
+      try {
+        return await this.conn.requestPost<ActionResultItem[]>(path, { inputs });
+      } catch (err) {
+        const results = actionResultsOf(err);
+        if (results === undefined) throw err;
+        return results;
+      }
+    });
+  }
+
   emailSimple(inputs: readonly Record<string, unknown>[]): Promise<ActionResultItem[]> {
-    return this.call(() => this.conn.requestPost<ActionResultItem[]>('/actions/standard/emailSimple', { inputs }));
+    return this.invoke('/actions/standard/emailSimple', inputs);
   }
 
   launchFlow(flowApiName: string, inputs: readonly Record<string, unknown>[]): Promise<ActionResultItem[]> {
-    return this.call(() => this.conn.requestPost<ActionResultItem[]>(`/actions/custom/flow/${encodeURIComponent(flowApiName)}`, { inputs }));
+    return this.invoke(`/actions/custom/flow/${encodeURIComponent(flowApiName)}`, inputs);
+  }
+
+  /** Sales Engagement: adds a Contact, Lead or person account to a cadence (`assignTargetToSalesCadence`, API 45.0+). */
+  assignTargetToSalesCadence(inputs: readonly { salesCadenceNameOrId: string; targetId: string; userId?: string }[]): Promise<ActionResultItem[]> {
+    return this.invoke('/actions/standard/assignTargetToSalesCadence', inputs);
   }
 
   /** Up to 25 subrequests in one API call. */

@@ -10,6 +10,10 @@ export const KEY_PREFIX: Readonly<Record<string, string>> = {
   Task: '00T',
   User: '005',
   Organization: '00D',
+  // A ContentNote is a ContentDocument: its id is the document id that ContentDocumentLink names.
+  ContentNote: '069',
+  ContentDocumentLink: '06A',
+  ActionCadence: '77C',
 };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

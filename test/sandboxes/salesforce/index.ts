@@ -1,7 +1,8 @@
 /**
  * A local Salesforce org for tests and the demo: OAuth 2.0 web-server flow with PKCE and refresh-token
  * rotation, the identity URL, REST (sObject rows, upsert by external id, SOQL, sObject Collections,
- * Composite, limits), invocable actions (`emailSimple`, autolaunched Flows), an Apex REST endpoint of
+ * Composite, limits), notes (ContentNote, ContentDocumentLink), invocable actions (`emailSimple`,
+ * autolaunched Flows, `assignTargetToSalesCadence` of Sales Engagement), an Apex REST endpoint of
  * the Baton package, the Streaming API's CometD endpoint for Change Data Capture, the
  * `Sforce-Limit-Info` header, REST error arrays, and a client for posting Outbound Messages.
  * Wire formats follow ../shared/reference/salesforce.md. Driven through the real jsforce.
@@ -28,6 +29,8 @@ export interface StartSalesforceSandboxOptions extends Partial<SandboxOptions> {
   readonly port?: number;
   /** Autolaunched flows that exist in the org. */
   readonly flows?: readonly string[];
+  /** Names of the active Sales Engagement cadences in the org. */
+  readonly cadences?: readonly string[];
 }
 
 const VERSIONED = /^\/services\/data\/v(\d+\.\d)(\/.*)$/;
@@ -53,6 +56,7 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
     connectHoldMs: options.connectHoldMs ?? 1_000,
   });
   const flows = new Set(options.flows ?? ['Baton_Follow_Up']);
+  for (const name of options.cadences ?? ['Baton Nurture']) state.addCadence(name);
   const cometd = new CometdEndpoint(state, state.options.connectHoldMs);
   const app = express();
   let base = '';
@@ -203,20 +207,31 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
         restError(res, 400, 'INVALID_FIELD', 'Composite requests can contain up to 25 subrequests');
         return;
       }
-      const responses: unknown[] = [];
+      const responses: { body: unknown; httpHeaders: object; httpStatusCode: number; referenceId: string }[] = [];
       const refs = new Map<string, unknown>();
+      const halted = { body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }], httpHeaders: {}, httpStatusCode: 400 };
+      // @{referenceId.field} in a subrequest's URL or body names a field of an earlier subrequest's answer.
+      const resolve = (text: string): string => text.replace(/@\{(\w+)\.(\w+)\}/g, (_m, ref: string, field: string) => String((refs.get(ref) as Record<string, unknown> | undefined)?.[field] ?? ''));
+      const resolveBody = (v: unknown): unknown =>
+        typeof v === 'string' ? resolve(v) : Array.isArray(v) ? v.map(resolveBody) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveBody(x)])) : v;
+      const before = body.allOrNone === true ? state.snapshot() : undefined;
       let failed = false;
       for (const sub of subs) {
         if (failed && body.allOrNone === true) {
-          responses.push({ body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }], httpHeaders: {}, httpStatusCode: 400, referenceId: sub.referenceId });
+          responses.push({ ...halted, referenceId: sub.referenceId });
           continue;
         }
-        const url = sub.url.replace(/@\{(\w+)\.(\w+)\}/g, (_m, ref: string, field: string) => String((refs.get(ref) as Record<string, unknown> | undefined)?.[field] ?? ''));
+        const url = resolve(sub.url);
         const sm = VERSIONED.exec(url.split('?')[0] ?? '');
-        const r = sm === null ? { status: 400, body: [{ errorCode: 'INVALID_URL', message: `bad url ${url}` }] } : handleRest(state, sub.method, sm[2] ?? '/', Object.fromEntries(new URL(url, base).searchParams), sub.body, origin, flows);
+        const r = sm === null ? { status: 400, body: [{ errorCode: 'INVALID_URL', message: `bad url ${url}` }] } : handleRest(state, sub.method, sm[2] ?? '/', Object.fromEntries(new URL(url, base).searchParams), resolveBody(sub.body), origin, flows);
         if (r.status >= 400) failed = true;
         refs.set(sub.referenceId, r.body);
         responses.push({ body: r.body, httpHeaders: {}, httpStatusCode: r.status, referenceId: sub.referenceId });
+      }
+      if (failed && before !== undefined) {
+        // All or none: what succeeded is rolled back and answers PROCESSING_HALTED; the failure keeps its error.
+        state.restore(before);
+        for (const [i, r] of responses.entries()) if (r.httpStatusCode < 400) responses[i] = { ...halted, referenceId: r.referenceId };
       }
       result = { status: 200, body: { compositeResponse: responses } };
     } else {

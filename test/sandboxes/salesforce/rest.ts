@@ -10,7 +10,10 @@ const err = (status: number, errorCode: string, message: string, fields?: string
   body: [fields === undefined ? { message, errorCode } : { message, errorCode, fields }],
 });
 
-const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User']);
+const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User', 'ContentNote', 'ContentDocumentLink', 'ActionCadence', 'ActionCadenceTracker']);
+/** Objects the API can read but not create (cadences are built in Cadence Builder; trackers by the assign action). */
+const READ_ONLY_TYPES = new Set(['ActionCadence', 'ActionCadenceTracker']);
+const sameId = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeof b === 'string' && a.length >= 15 && b.length >= 15 && a.slice(0, 15) === b.slice(0, 15);
 const REQUIRED: Readonly<Record<string, readonly string[]>> = { Contact: ['LastName'], Lead: ['LastName', 'Company'], Account: ['Name'], Opportunity: ['Name', 'StageName', 'CloseDate'] };
 const TASK_PRIORITIES = new Set(['High', 'Normal', 'Low']);
 
@@ -31,6 +34,64 @@ function validateTask(state: SalesforceSandboxState, fields: Record<string, unkn
   return undefined;
 }
 
+const NOTE_TAGS = /<\/?(?:p|br|b|i|u|s|strong|em|ul|ol|li)\s*\/?>/gi;
+const NOTE_ENTITY = /&(?:amp|lt|gt|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g;
+
+/**
+ * ContentNote: Title required (not blank, at most 255), Content base64 of UTF-8 HTML in which plain-text
+ * special characters are escaped. Salesforce refuses bare `&`, `<`, `>` and `&apos;` with the message of
+ * its knowledge article 000232870 (the error code there is not documented; this one is permanent like it).
+ */
+function validateNote(fields: Record<string, unknown>): RestResult | undefined {
+  const title = fields['Title'];
+  if (typeof title !== 'string' || title.trim() === '') return err(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [Title]', ['Title']);
+  if (title.length > 255) return err(400, 'STRING_TOO_LONG', `Title: data value too large: ${title.slice(0, 40)}... (max length=255)`, ['Title']);
+  const content = fields['Content'];
+  if (content === undefined || content === null) return undefined;
+  if (typeof content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(content) || content.length % 4 !== 0) return err(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of base64 from VALUE_STRING value: not valid base64 at [line:1, column:1]');
+  const html = Buffer.from(content, 'base64').toString('utf8');
+  const text = html.replace(NOTE_TAGS, '').replace(NOTE_ENTITY, '');
+  if (/[<>&]/.test(text) || html.includes('&apos;') || html.includes('\uFFFD')) {
+    return err(400, 'FIELD_INTEGRITY_EXCEPTION', "Note can't be saved because it contains HTML tags or unescaped characters that are not allowed in a Note.", ['Content']);
+  }
+  return undefined;
+}
+
+const SHARE_TYPES = new Set(['V', 'C', 'I']);
+const VISIBILITIES = new Set(['AllUsers', 'InternalUsers', 'SharedUsers']);
+
+/** ContentDocumentLink: an existing document and a record the user can see, ShareType V/C/I, one link per pair. */
+function validateLink(state: SalesforceSandboxState, fields: Record<string, unknown>): RestResult | undefined {
+  const doc = fields['ContentDocumentId'];
+  const entity = fields['LinkedEntityId'];
+  const missingFields = (['ContentDocumentId', 'LinkedEntityId', 'ShareType'] as const).filter((f) => typeof fields[f] !== 'string' || fields[f] === '');
+  if (missingFields.length > 0) return err(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missingFields.join(', ')}]`, [...missingFields]);
+  if (typeof doc !== 'string' || !/^069[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(doc)) return err(400, 'FIELD_INTEGRITY_EXCEPTION', `Document ID: id value of incorrect type: ${String(doc)}`, ['ContentDocumentId']);
+  if (![...state.table('ContentNote').keys()].some((id) => sameId(id, doc))) return err(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['ContentDocumentId']);
+  if (typeof entity !== 'string' || state.find(entity) === undefined) return err(400, 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', 'insufficient access rights on cross-reference id', ['LinkedEntityId']);
+  if (!SHARE_TYPES.has(String(fields['ShareType']))) return err(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Share Type: bad value for restricted picklist field: ${String(fields['ShareType'])}`, ['ShareType']);
+  const visibility = fields['Visibility'];
+  if (visibility !== undefined && visibility !== null && !VISIBILITIES.has(String(visibility))) return err(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `Visibility: bad value for restricted picklist field: ${String(visibility)}`, ['Visibility']);
+  if ([...state.table('ContentDocumentLink').values()].some((l) => sameId(l['ContentDocumentId'], doc) && sameId(l['LinkedEntityId'], entity))) {
+    return err(400, 'DUPLICATE_VALUE', `Document with ID: ${doc} is already linked with the entity with ID: ${entity}`);
+  }
+  return undefined;
+}
+
+function validate(state: SalesforceSandboxState, type: string, fields: Record<string, unknown>): RestResult | undefined {
+  if (type === 'Task') return validateTask(state, fields);
+  if (type === 'ContentNote') return validateNote(fields);
+  if (type === 'ContentDocumentLink') return validateLink(state, fields);
+  return undefined;
+}
+
+/** What Salesforce derives when a note is saved (read-only fields). */
+function noteDerived(fields: Record<string, unknown>): Record<string, unknown> {
+  const html = typeof fields['Content'] === 'string' ? Buffer.from(fields['Content'], 'base64').toString('utf8') : '';
+  const text = html.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return { FileType: 'SNOTE', FileExtension: 'snote', ContentSize: Buffer.byteLength(html), TextPreview: text.slice(0, 200) };
+}
+
 function cleanFields(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
   const { attributes: _a, Id: _id, ...rest } = body as Record<string, unknown>;
@@ -39,17 +100,19 @@ function cleanFields(body: unknown): Record<string, unknown> {
 
 function createOne(state: SalesforceSandboxState, type: string, body: unknown, origin: string | null): RestResult {
   if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (READ_ONLY_TYPES.has(type)) return err(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${type} does not support insert`);
   const fields = cleanFields(body);
-  const invalid = missing(type, fields) ?? (type === 'Task' ? validateTask(state, fields) : undefined);
+  const invalid = missing(type, fields) ?? validate(state, type, fields);
   if (invalid !== undefined) return invalid;
-  const record = state.create(type, fields, origin);
+  const record = state.create(type, type === 'ContentNote' ? { ...fields, ...noteDerived(fields) } : fields, origin);
   return { status: 201, body: { id: record.Id, success: true, errors: [] } };
 }
 
 function updateOne(state: SalesforceSandboxState, type: string, id: string, body: unknown, origin: string | null): RestResult {
   const fields = cleanFields(body);
-  if (type === 'Task') {
-    const invalid = validateTask(state, fields);
+  if (READ_ONLY_TYPES.has(type) || type === 'ContentDocumentLink') return err(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${type} does not support update`);
+  if (type === 'Task' || type === 'ContentNote') {
+    const invalid = type === 'Task' ? validateTask(state, fields) : validateNote({ Title: state.table(type).get(id)?.['Title'], ...fields });
     if (invalid !== undefined) return invalid;
   }
   const updated = state.update(type, id, fields, origin);
@@ -90,6 +153,9 @@ function query(state: SalesforceSandboxState, soql: string): RestResult {
     return { field: cm[1] ?? '', op: cm[2] ?? '=', value };
   });
   if (conditions.some((c) => c === null)) return err(400, 'MALFORMED_QUERY', `unsupported condition in: ${where ?? ''}`);
+  if (type === 'ContentDocumentLink' && !conditions.some((c) => c !== null && c.op === '=' && (c.field === 'Id' || c.field === 'ContentDocumentId' || c.field === 'LinkedEntityId'))) {
+    return err(400, 'MALFORMED_QUERY', "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.");
+  }
   const cmp = (a: unknown, b: string | number | null): number => {
     if (typeof b === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(b) && typeof a === 'string') return Date.parse(a) - Date.parse(b);
     if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -128,6 +194,34 @@ function emailSimple(state: SalesforceSandboxState, body: unknown): RestResult {
   });
   state.actions.push({ name: 'emailSimple', inputs: (inputs as Record<string, unknown>[]).filter((_i, n) => results[n]?.isSuccess === true) });
   return { status: 200, body: results };
+}
+
+/** Inputs of the Sales Engagement action (API 45.0+): salesCadenceNameOrId and targetId required, userId optional. */
+function assignTargetToSalesCadence(state: SalesforceSandboxState, body: unknown): RestResult {
+  const inputs = (body as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs) || inputs.length === 0) return err(400, 'JSON_PARSER_ERROR', 'inputs: a non-empty list of inputs is required');
+  const actionName = 'assignTargetToSalesCadence';
+  const fail = (statusCode: string, message: string): Record<string, unknown> => ({ actionName, errors: [{ statusCode, message, fields: [] }], isSuccess: false, outputValues: null });
+  const results = (inputs as Record<string, unknown>[]).map((input) => {
+    const nameOrId = input['salesCadenceNameOrId'];
+    const targetId = input['targetId'];
+    const userId = input['userId'];
+    if (typeof nameOrId !== 'string' || nameOrId === '') return fail('REQUIRED_FIELD_MISSING', 'Missing required input parameter: salesCadenceNameOrId');
+    if (typeof targetId !== 'string' || targetId === '') return fail('REQUIRED_FIELD_MISSING', 'Missing required input parameter: targetId');
+    // Error codes below are not documented per case; Salesforce answers each with isSuccess false, as here.
+    const cadence = [...state.table('ActionCadence').values()].find((c) => sameId(c.Id, nameOrId) || c['Name'] === nameOrId);
+    if (cadence === undefined || cadence['State'] !== 'Active') return fail('INVALID_INPUT', `We couldn't find an active cadence with the name or ID ${nameOrId}.`);
+    const target = state.find(targetId);
+    if (target === undefined || (target.type !== 'Contact' && target.type !== 'Lead')) return fail('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+    if (userId !== undefined && userId !== null && !sameId(userId, state.options.userId) && state.table('User').get(String(userId)) === undefined) return fail('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+    const active = [...state.table('ActionCadenceTracker').values()].find((t) => sameId(t['TargetId'], target.record.Id) && t['State'] !== 'Complete' && t['State'] !== 'Error');
+    if (active !== undefined) return fail('INVALID_OPERATION', 'This target is already assigned to a cadence. Remove the target from its current cadence before assigning a new one.');
+    state.create('ActionCadenceTracker', { ActionCadenceId: cadence.Id, TargetId: target.record.Id, State: 'Running', OwnerId: typeof userId === 'string' ? userId : state.options.userId }, null);
+    return { actionName, errors: null, isSuccess: true, outputValues: null };
+  });
+  state.actions.push({ name: actionName, inputs: (inputs as Record<string, unknown>[]).filter((_i, n) => results[n]?.['isSuccess'] === true) });
+  // When no input succeeded, the whole request answers 400 with the same result array.
+  return { status: results.some((r) => r['isSuccess'] === true) ? 200 : 400, body: results };
 }
 
 function flow(state: SalesforceSandboxState, name: string, body: unknown, flows: ReadonlySet<string>): RestResult {
@@ -175,6 +269,7 @@ export function handleRest(state: SalesforceSandboxState, method: string, path: 
   }
   if (root === 'composite' && a === 'sobjects' && (method === 'POST' || method === 'PATCH')) return collections(state, method, body, origin);
   if (root === 'actions' && a === 'standard' && b === 'emailSimple' && method === 'POST') return emailSimple(state, body);
+  if (root === 'actions' && a === 'standard' && b === 'assignTargetToSalesCadence' && method === 'POST') return assignTargetToSalesCadence(state, body);
   if (root === 'actions' && a === 'custom' && b === 'flow' && c !== undefined && method === 'POST') return flow(state, c, body, flows);
   return err(404, 'NOT_FOUND', 'The requested resource does not exist');
 }

@@ -125,6 +125,35 @@ export class SalesforceSandboxState {
     return [...this.table('Task').values()];
   }
 
+  /** The ContentNotes linked to a record, each with its links, and the note text decoded. */
+  notesOf(recordId: string): { note: SObject; html: string; links: SObject[] }[] {
+    const same = (a: unknown): boolean => typeof a === 'string' && a.slice(0, 15) === recordId.slice(0, 15);
+    const links = [...this.table('ContentDocumentLink').values()];
+    return [...this.table('ContentNote').values()]
+      .filter((n) => links.some((l) => l['ContentDocumentId'] === n.Id && same(l['LinkedEntityId'])))
+      .map((note) => ({ note, html: Buffer.from(String(note['Content'] ?? ''), 'base64').toString('utf8'), links: links.filter((l) => l['ContentDocumentId'] === note.Id) }));
+  }
+
+  /** An active Sales Engagement cadence (cadences are built in Cadence Builder, not through the API). */
+  addCadence(name: string): SObject {
+    const now = new Date().toISOString();
+    const record: SObject = { Id: newSalesforceId('ActionCadence'), Name: name, State: 'Active', CreatedDate: now, LastModifiedDate: now, SystemModstamp: now };
+    this.table('ActionCadence').set(record.Id, record);
+    return record;
+  }
+
+  /** A copy of every record and the event count, for rolling back an all-or-none Composite request. */
+  snapshot(): { records: Map<string, Map<string, SObject>>; events: number } {
+    return { records: new Map([...this.records].map(([type, t]) => [type, new Map([...t].map(([id, r]) => [id, { ...r }]))])), events: this.events.length };
+  }
+
+  /** Undoes everything since `snapshot()`: records and the change events they published (never committed). */
+  restore(snap: { records: Map<string, Map<string, SObject>>; events: number }): void {
+    this.records.clear();
+    for (const [type, t] of snap.records) this.records.set(type, t);
+    this.events.splice(snap.events);
+  }
+
   // ---- Change Data Capture -------------------------------------------------------------------
 
   private publishChange(type: string, changeType: string, record: SObject, changed: string[], origin: string | null): void {
