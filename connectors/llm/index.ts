@@ -1,4 +1,4 @@
-export { LlmSignalExtractor, type LlmExtractorDeps } from './llm-extractor';
+export { LlmSignalExtractor, type LlmExtractorDeps, type LlmExtractOptions } from './llm-extractor';
 export { type LlmProviderConfig, type FetchLike } from './config';
-export { redactPii } from './redact';
+export { redactPii, type RedactOptions } from './redact';
 export { llmSignalsSchema, type LlmSignals } from './schema';

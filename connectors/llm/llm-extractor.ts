@@ -14,6 +14,11 @@ export interface LlmExtractorDeps {
   readonly onFallback?: (error: unknown, text: string) => void;
 }
 
+/** Extraction options; `knownNames` (the profile's names, when the caller has them) are redacted too. */
+export interface LlmExtractOptions extends ExtractOptions {
+  readonly knownNames?: readonly string[];
+}
+
 /**
  * SignalExtractor backed by an LLM. The text is PII-minimised before it leaves the process,
  * the call is bounded by a timeout, the answer is zod-validated, and any failure falls back to
@@ -29,9 +34,9 @@ export class LlmSignalExtractor implements SignalExtractor {
     this.fetchImpl = deps.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  async extract(text: string, opts?: ExtractOptions): Promise<Signals> {
+  async extract(text: string, opts?: LlmExtractOptions): Promise<Signals> {
     try {
-      return await this.callProvider(text, opts?.signal);
+      return await this.callProvider(text, opts?.signal, opts?.knownNames);
     } catch (error) {
       if (opts?.signal?.aborted === true) throw error;
       this.deps.onFallback?.(error, text);
@@ -39,8 +44,9 @@ export class LlmSignalExtractor implements SignalExtractor {
     }
   }
 
-  private async callProvider(text: string, callerSignal: AbortSignal | undefined): Promise<Signals> {
-    const redacted = redactPii(text.slice(0, this.config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS));
+  private async callProvider(text: string, callerSignal: AbortSignal | undefined, knownNames: readonly string[] | undefined): Promise<Signals> {
+    const clipped = text.slice(0, this.config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS);
+    const redacted = redactPii(clipped, knownNames === undefined ? {} : { knownNames });
     const request = this.config.kind === 'anthropic' ? anthropicRequest(this.config, redacted) : openAiRequest(this.config, redacted);
     const timeout = AbortSignal.timeout(this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = callerSignal === undefined ? timeout : AbortSignal.any([timeout, callerSignal]);

@@ -10,7 +10,8 @@ export const SYSTEM_PROMPT = [
   'urgency: high for legal threats, outages, security or data loss, explicit urgency with impact; medium for',
   'deadlines or repeated chasing; low otherwise.',
   'language: ISO 639-1 code of the message.',
-  'Placeholders such as [EMAIL], [PHONE] and [NUMBER] stand for redacted personal data.',
+  'Placeholders such as [NAME], [EMAIL], [PHONE], [ADDRESS], [NUMBER], [CARD], [IBAN] and [NATIONAL_ID] stand for',
+  'redacted personal data.',
   'Answer with the JSON object only.',
 ].join('\n');
 

@@ -94,6 +94,19 @@ describe('LlmSignalExtractor', () => {
     expect(sent).toContain('[NUMBER]');
   });
 
+  it('redacts cards, addresses and the profile names it is given before the prompt leaves', async () => {
+    stub.handler = (_b, _q, res) => json(res, 200, chatAnswer('{"intent":"billing_issue","intentConfidence":0.8,"sentiment":-0.5,"urgency":"medium"}'));
+    const fallback = fallbackExtractor();
+    await new LlmSignalExtractor(openai(), { fallback }).extract(
+      'Hello, Okafor speaking. You charged 5555 5555 5555 4444 twice; send the refund letter to 14 Elm Road, Leeds LS6 2AB.',
+      { knownNames: ['Chidi Okafor'] },
+    );
+    const sent = JSON.stringify(stub.requests[0]?.body);
+    for (const secret of ['Okafor', '5555', '4444', 'Elm Road', 'LS6 2AB']) expect(sent).not.toContain(secret);
+    expect(sent).toContain('[NAME] speaking. You charged [CARD] twice; send the refund letter to [ADDRESS].');
+    expect(fallback.calls).toBe(0);
+  });
+
   it.each([
     ['an intent outside the canonical set', () => chatAnswer('{"intent":"buy_now","intentConfidence":0.9,"sentiment":0.2,"urgency":"low"}')],
     ['sentiment out of range', () => chatAnswer('{"intent":"complaint","intentConfidence":0.9,"sentiment":-3,"urgency":"high"}')],
@@ -162,10 +175,19 @@ describe('redactPii', () => {
   it.each([
     ['write to jane.doe+crm@acme.co.uk today', 'write to [EMAIL] today'],
     ['call +1 (415) 555-0134 now', 'call [PHONE] now'],
-    ['card 4111 1111 1111 1111', 'card [NUMBER]'],
+    ['card 4111 1111 1111 1111', 'card [CARD]'],
+    ['card 4111 1111 1111 1112', 'card [NUMBER]'],
+    ['refund to DE89 3704 0044 0532 0130 00', 'refund to [IBAN]'],
+    ['SSN 536-22-8817', 'SSN [NATIONAL_ID]'],
     ['order 113542617735902', 'order [NUMBER]'],
+    ['Hi Maria, where is my parcel?', 'Hi [NAME], where is my parcel?'],
+    ['ship to 221B Baker Street, London NW1 6XE', 'ship to [ADDRESS]'],
     ['3 seats for 2 years', '3 seats for 2 years'],
   ])('%s → %s', (input, output) => {
     expect(redactPii(input)).toBe(output);
+  });
+
+  it('redacts the names the caller knows', () => {
+    expect(redactPii('Maria Garcia here, my husband will call', { knownNames: ['Maria Garcia'] })).toBe('[NAME] here, my husband will call');
   });
 });
