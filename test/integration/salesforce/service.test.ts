@@ -189,6 +189,39 @@ for (const { mode, needs } of modes) {
       expect(sb.state.actions.filter((a) => a.name === 'flow:Baton_Follow_Up' && a.inputs[0]?.['recordId'] === c.Id)).toHaveLength(1);
     });
 
+    it('writes a note on the Contact and enrolls it in a cadence from run steps, as HubSpot does for its contacts', async () => {
+      const c = sb.state.create('Contact', { LastName: 'Hodgkin', Email: 'dorothy@example.com' }, null);
+      const profileId = (await eventFor(c.Id, 'contact.created')).profile_id ?? '';
+      const playbook = {
+        id: 'sf-note-cadence', name: 'Salesforce note and cadence', concurrency: 'unlimited',
+        defaults: { retry: { maxAttempts: 4, initialInterval: '50ms', maxInterval: '200ms' } },
+        steps: [
+          { id: 'note', kind: 'action', action: { type: 'note', params: { title: 'Baton: insulin', body: 'Asked for the <structure> & a call' } } },
+          { id: 'cadence', kind: 'action', action: { type: 'sequence_enrollment', params: { sequenceId: 'Baton Nurture' } } },
+          { id: 'done', kind: 'exit', reason: 'ok' },
+        ],
+      };
+      expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
+      expect((await api.call('POST', '/playbooks/sf-note-cadence/publish', {})).status).toBe(200);
+      // The first cadence answer is lost after Salesforce enrolled: the retry finds the tracker instead of enrolling twice.
+      sb.state.failNext({ method: 'POST', path: /^\/actions\/standard\/assignTargetToSalesCadence$/, status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }], afterApply: true });
+      const run = await api.call<{ id: string }>('POST', '/runs', { playbookId: 'sf-note-cadence', profileId });
+      expect(run.status).toBe(201);
+      const done = await waitFor(async () => {
+        const r = await api.call<{ status: string; steps: { stepId: string; output: Record<string, unknown> | null }[] }>('GET', `/runs/${run.body.id}`);
+        return r.body.status === 'completed' ? r.body : undefined;
+      }, 'the note and cadence run to complete');
+      const notes = sb.state.notesOf(c.Id);
+      expect(notes).toHaveLength(1);
+      expect(notes[0]?.note['Title']).toBe('Baton: insulin');
+      expect(notes[0]?.html).toBe('Asked for the &lt;structure&gt; &amp; a call');
+      expect(notes[0]?.links).toEqual([expect.objectContaining({ LinkedEntityId: c.Id, ShareType: 'I', Visibility: 'AllUsers' })]);
+      const trackers = [...sb.state.table('ActionCadenceTracker').values()].filter((t) => t['TargetId'] === c.Id);
+      expect(trackers).toHaveLength(1);
+      expect(done.steps.find((s) => s.stepId === 'note')?.output).toMatchObject({ channel: 'salesforce', noteId: notes[0]?.note.Id });
+      expect(done.steps.find((s) => s.stepId === 'cadence')?.output).toMatchObject({ channel: 'salesforce', targetId: c.Id, trackerId: trackers[0]?.Id, recovered: true });
+    });
+
     it('serves the Apex endpoints only to correctly signed requests of an installed org', async () => {
       const c = sb.state.create('Contact', { LastName: 'Franklin', Email: 'rosalind@example.com' }, null);
       const profileId = (await eventFor(c.Id, 'contact.created')).profile_id ?? '';
