@@ -1,8 +1,12 @@
 /**
- * Errors as values. A port (action, decider) reports an expected failure as a `PortError`,
+ * Errors as values. `undeliverable` is not a failure of a call but a fact about the person or the
+ * tenant: no connected system can carry this action out for them (no record in any connected CRM,
+ * channel not connected, step kind not supported). It is never retried; the step ends `undeliverable`
+ * and the playbook's `onUndeliverable` says what happens next (skip, fail, or a fallback step).
+ * A port (action, decider) reports an expected failure as a `PortError`,
  * classified by the connector where it happened; the run engine is the only layer that retries.
  */
-export const ERROR_CATEGORIES = ['rate_limited', 'transient', 'auth', 'permanent'] as const;
+export const ERROR_CATEGORIES = ['rate_limited', 'transient', 'auth', 'permanent', 'undeliverable'] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
 export interface PortError {
@@ -37,6 +41,9 @@ export const rateLimited = (retryAfterMs: number, message = 'rate limited'): Por
 export const transientError = (code: string, message: string): PortError => ({ category: 'transient', code, message });
 export const permanentError = (code: string, message: string): PortError => ({ category: 'permanent', code, message });
 export const authError = (code: string, message: string): PortError => ({ category: 'auth', code, message });
+/** Nothing was sent: no connected system can deliver this action for this person (see the file comment). */
+export const undeliverableError = (code: string, message: string): PortError => ({ category: 'undeliverable', code, message });
+export const isUndeliverable = (error: { readonly category: string }): boolean => error.category === 'undeliverable';
 
 /**
  * True when the error proves the effect was NOT applied (the vendor refused the request), so a
@@ -44,7 +51,7 @@ export const authError = (code: string, message: string): PortError => ({ catego
  * ambiguous: the effect may have landed, so the same key must be reused.
  */
 export const errorProvesNoEffect = (error: StepError): boolean =>
-  error.category === 'permanent' || error.category === 'auth';
+  error.category === 'permanent' || error.category === 'auth' || error.category === 'undeliverable';
 
 /** A bug in the engine or its caller: a state change the transition tables do not allow. */
 export class IllegalTransitionError extends Error {

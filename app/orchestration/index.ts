@@ -12,6 +12,7 @@ export { parseDuration } from './playbook/duration';
 export { analyseExpression, evaluate, evaluateCondition } from './playbook/expression';
 export { resolveParams, readPath } from './playbook/params';
 export * from './playbook/playbook.schema';
+export { undeliverablePolicy } from './playbook/playbook.graph';
 export { parsePlaybook, definePlaybook, type PlaybookIssue, type PlaybookParseResult } from './playbook/playbook.validate';
 export { createPlaybookVersion, publishPlaybook, archivePlaybook, type PlaybookServiceResult } from './playbook/playbook-service';
 export { resolveRetryPolicy, backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryPolicyInput } from './playbook/retry-policy';

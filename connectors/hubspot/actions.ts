@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { permanentError, type ActionPort, type ActionRequest, type ActionResult, type JsonValue } from '../../app/orchestration';
+import { permanentError, undeliverableError, type ActionPort, type ActionRequest, type ActionResult, type JsonValue } from '../../app/orchestration';
 import type { HubSpotApi } from './api';
 import { classifyHubSpotError, HubSpotCallError } from './errors';
 
@@ -77,7 +77,7 @@ export class HubSpotActionPort implements ActionPort {
       return { ok: false, error: permanentError('hubspot.invalid_params', `step "${request.stepId}": ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid parameters'}`) };
     }
     const target = await this.deps.target(request);
-    if ('error' in target) return { ok: false, error: permanentError('hubspot.no_record', target.error) };
+    if ('error' in target) return { ok: false, error: undeliverableError('hubspot.no_record', target.error) };
     try {
       return { ok: true, output: await this.perform(kind, parsed.data as Record<string, unknown>, request, target) };
     } catch (err) {

@@ -107,7 +107,8 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         if (typeof p['objectType'] === 'string' && typeof p['objectId'] === 'string') return true;
         return (await contactsOfProfile(ctx.db, request.tenantId, request.profileId, install.portalId)).length > 0;
       };
-      for (const kind of HUBSPOT_ACTION_KINDS) registry.register(kind, port, { handles, name: 'hubspot' });
+      const available = async (tenantId: string): Promise<boolean> => (await currentInstallation(ctx.db, tenantId)) !== undefined;
+      for (const kind of HUBSPOT_ACTION_KINDS) registry.register(kind, port, { handles, available, name: 'HubSpot' });
     }
 
     const installHandler: JobHandler = async (job) => {
@@ -169,7 +170,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
 
     const apiRouter = Router();
     apiRouter.post('/hubspot/install-links', async (_req, res) => {
-      if (clientId === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+      if (clientId === undefined) throw new HttpError(404, 'not_configured', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)', { vendor: 'hubspot' });
       const state = await mintState({ db: ctx.db, clientSecret }, tenantOf(res));
       const deps = { clientId, publicUrl: config.publicUrl, redirectPath: HUBSPOT_APP.redirectPath, requiredScopes: HUBSPOT_APP.requiredScopes, optionalScopes: HUBSPOT_APP.optionalScopes };
       res.status(201).json({ url: authorizeUrl(deps, state, options.authorizeUrl), expiresInSeconds: 600 });

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
-import { permanentError, transientError, type PortError } from '../../app/orchestration/errors';
+import { permanentError, transientError, undeliverableError, type PortError } from '../../app/orchestration/errors';
 import type { TwilioResult } from '../../connectors/twilio/api';
 import type { WhatsAppResult } from '../../connectors/whatsapp/api';
 import { twilioApiOf, whatsappApiOf } from '../connections/connection-test';
@@ -87,9 +87,9 @@ export class MessageActionPort implements ActionPort {
     if (!parsed.success) return fail(permanentError('message.invalid_params', `message step: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`));
     const params = parsed.data;
     const route = await this.route(request.tenantId, params.channel);
-    if (route === undefined) return fail(permanentError('message.not_connected', `no active ${params.channel === 'sms' ? 'Twilio' : 'WhatsApp or Twilio'} connection for this tenant`));
+    if (route === undefined) return fail(undeliverableError('message.not_connected', `no active ${params.channel === 'sms' ? 'Twilio' : 'WhatsApp or Twilio'} connection for this tenant`));
     const to = await this.recipient(request, params);
-    if (to === undefined) return fail(permanentError('message.no_recipient', `the profile has no ${params.channel === 'sms' ? 'phone number' : 'WhatsApp id or phone number'} to send to`));
+    if (to === undefined) return fail(undeliverableError('message.no_recipient', `the profile has no ${params.channel === 'sms' ? 'phone number' : 'WhatsApp id or phone number'} to send to`));
     const address = addressKey(params.channel, to);
     const key = request.idempotencyKey;
     const claim = await claimEffect(this.deps.db, {
@@ -117,7 +117,7 @@ export class MessageActionPort implements ActionPort {
     const state = await contactState(this.deps.db, request.tenantId, params.channel, address);
     if (state.consent === 'opted_out') {
       await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
-      return fail(permanentError('message.consent_revoked', `the recipient opted out of ${params.channel} messages`));
+      return fail(undeliverableError('message.consent_revoked', `the recipient opted out of ${params.channel} messages`));
     }
     const windowOpen = params.channel === 'sms' || (state.lastInboundAt !== undefined && this.now() - state.lastInboundAt < WHATSAPP_WINDOW_MS);
     const result = route.provider === 'twilio' ? await this.sendTwilio(route.connection, params, address, windowOpen) : await this.sendCloud(route.connection, params, address, windowOpen);

@@ -33,8 +33,12 @@ export function messagingModuleWith(options: MessagingModuleOptions = {}): Modul
     if (registry !== undefined) {
       const messages = new MessageActionPort({ db: ctx.db, repo, ingest, publicUrl: ctx.config.publicUrl, now });
       const tickets = new TicketActionPort({ db: ctx.db, repo, now });
-      registry.register('message', messages, { handles: (r) => messages.handles(r), name: 'messaging (Twilio / WhatsApp Cloud)' });
-      registry.register('ticket', tickets, { handles: (r) => tickets.handles(r), name: 'zendesk' });
+      registry.register('message', messages, {
+        handles: (r) => messages.handles(r),
+        available: (tenantId) => repo.hasActive(ctx.db, tenantId, ['twilio', 'whatsapp']),
+        name: 'Twilio or WhatsApp Cloud',
+      });
+      registry.register('ticket', tickets, { handles: (r) => tickets.handles(r), available: (tenantId) => tickets.available(tenantId), name: 'Zendesk' });
     }
     ctx.services.get(PROFILE_SECTIONS)?.add({
       name: 'messaging',

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
-import { permanentError, transientError } from '../../app/orchestration/errors';
+import { permanentError, transientError, undeliverableError } from '../../app/orchestration/errors';
 import { zendeskApiOf } from '../connections/connection-test';
 import type { ConnectionsRepository } from '../connections/connections.repository';
 import type { Database } from '../db/database';
@@ -36,7 +36,11 @@ export class TicketActionPort implements ActionPort {
   constructor(private readonly deps: { db: Database; repo: ConnectionsRepository; now?: () => number }) {}
 
   handles(request: ActionRequest): Promise<boolean> {
-    return this.deps.repo.hasActive(this.deps.db, request.tenantId, ['zendesk']);
+    return this.available(request.tenantId);
+  }
+
+  available(tenantId: string): Promise<boolean> {
+    return this.deps.repo.hasActive(this.deps.db, tenantId, ['zendesk']);
   }
 
   async execute(request: ActionRequest): Promise<ActionResult> {
@@ -79,7 +83,7 @@ export class TicketActionPort implements ActionPort {
     const email = addresses.emails[0];
     if (requesterId === undefined && email === undefined) {
       await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'ticket.no_requester' });
-      return { ok: false, error: permanentError('ticket.no_requester', 'the profile has neither a Zendesk user in this account nor an email to open a ticket for') };
+      return { ok: false, error: undeliverableError('ticket.no_requester', 'the profile has neither a Zendesk user in this account nor an email to open a ticket for') };
     }
     const r = await api.createTicket(
       {

@@ -3,6 +3,5 @@ export { RunsService } from './runs.service';
 export { SqlRunStore } from './run.repository';
 export { SqlPlaybookStore } from './playbook.repository';
 export { OutboxScheduler, RUN_ADVANCE_JOB } from './outbox-scheduler.adapter';
-export { ActionRegistry } from './action-registry.adapter';
-export { LogActionPort, effectsOfRun, type EffectRow } from './log-action.adapter';
+export { ActionRegistry, type UnsupportedStep } from './action-registry.adapter';
 export { NoDecisioningDecider } from './default-decider.adapter';

@@ -74,6 +74,15 @@ export function playbookRoutes(service: RunsService): Router {
       }
       version = chosen.playbook.version;
     }
+    if (action === 'publish') {
+      const stored = await playbooks.get(tenantId, playbookId, version);
+      const unsupported = stored === null ? [] : await service.unsupportedSteps(tenantId, stored.playbook);
+      const [first] = unsupported;
+      if (first !== undefined) {
+        const more = unsupported.length > 1 ? ` (and ${unsupported.length - 1} more step(s); see details)` : '';
+        throw new HttpError(400, 'undeliverable_steps', `playbook "${playbookId}" v${version} cannot be published: ${first.reason}${more}`, unsupported);
+      }
+    }
     const result = action === 'publish'
       ? await publishPlaybook(playbooks, clock, tenantId, playbookId, version)
       : await archivePlaybook(playbooks, clock, tenantId, playbookId, version);

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import type { ActionPort, Decider, EngineOptions } from '../../app/orchestration';
+import { type ActionPort, type Decider, type EngineOptions } from '../../app/orchestration';
+import type { Queryable } from '../db/database';
 import type { ModuleFactory } from '../module';
 import { serviceKey } from '../services';
 import { ActionRegistry } from './action-registry.adapter';
 import { ContactRecordingActionPort, type ContactRecorder } from './contact-recording.adapter';
 import { NoDecisioningDecider } from './default-decider.adapter';
-import { LogActionPort } from './log-action.adapter';
 import { RUN_ADVANCE_JOB } from './outbox-scheduler.adapter';
 import { playbookRoutes } from './playbooks.routes';
 import { runRoutes } from './runs.routes';
@@ -28,10 +28,15 @@ export interface RunsModuleOptions {
    */
   readonly decider?: Decider;
   /**
-   * The action port. Default: an ActionRegistry whose every kind falls back to the built-in
-   * LogActionPort (effects recorded in action_effects); CRM connectors will register per kind.
+   * The action port. Default: the ActionRegistry the connector modules register their ports with;
+   * an action no registered port can carry out for the person is undeliverable (nothing is sent).
    */
   readonly actions?: ActionPort;
+  /**
+   * Tests and the bench: a port registered after the connectors for every action kind, without a
+   * guard (e.g. one that records effects in a table). The service itself never has one.
+   */
+  readonly catchAll?: (db: Queryable) => ActionPort;
   /** Wraps the action port (tests: slow it down to crash a process mid-call). */
   readonly wrapActions?: (port: ActionPort) => ActionPort;
   /** Engine knobs (lease length, …); defaults are the engine's. */
@@ -48,7 +53,7 @@ export interface RunsModuleOptions {
  */
 export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
   return (ctx) => {
-    const registry = new ActionRegistry({ fallback: new LogActionPort(ctx.db) });
+    const registry = new ActionRegistry(options.catchAll === undefined ? {} : { catchAll: options.catchAll(ctx.db) });
     ctx.services.provide(ACTION_REGISTRY, registry);
     const base = options.actions ?? registry;
     const fallbackDecider = new NoDecisioningDecider();
@@ -61,6 +66,7 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
       logger: ctx.logger,
       actions: new ContactRecordingActionPort(options.wrapActions === undefined ? base : options.wrapActions(base), () => ctx.services.get(CONTACT_RECORDER)),
       decider,
+      ...(options.actions === undefined ? { deliverability: (tenantId, playbook) => registry.unsupportedSteps(tenantId, playbook) } : {}),
       ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
     ctx.services.provide(RUNS_SERVICE, service);

@@ -4,7 +4,6 @@ import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitA
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { encodeCursor, pageCursor } from '../http/page-cursor';
-import { effectsOfRun } from './log-action.adapter';
 import { runView, snapshotView } from './run.view';
 import type { RunsService } from './runs.service';
 
@@ -87,13 +86,6 @@ export function runRoutes(service: RunsService): Router {
     const snapshot = await deps.runs.load(tenantOf(res), runIdOf(req.params));
     if (snapshot === null) throw new HttpError(404, 'run_not_found', `no run "${runIdOf(req.params)}" in your tenant`);
     res.json(snapshotView(snapshot));
-  });
-
-  router.get('/runs/:runId/effects', async (req, res) => {
-    const tenantId = tenantOf(res);
-    const runId = runIdOf(req.params);
-    if ((await deps.runs.load(tenantId, runId)) === null) throw new HttpError(404, 'run_not_found', `no run "${runId}" in your tenant`);
-    res.json({ effects: await effectsOfRun(service.db, tenantId, runId) });
   });
 
   router.post('/runs/:runId/resume', async (req, res) => {

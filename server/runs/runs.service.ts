@@ -8,7 +8,9 @@ import {
   type Decider,
   type EngineDeps,
   type EngineOptions,
+  type Playbook,
 } from '../../app/orchestration';
+import type { UnsupportedStep } from './action-registry.adapter';
 import type { Database } from '../db/database';
 import { lockKey } from '../db/database';
 import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
@@ -27,6 +29,11 @@ export interface RunsServiceDeps {
   readonly decider: Decider;
   readonly engine?: Partial<EngineOptions>;
   readonly now?: () => number;
+  /**
+   * The action steps of a playbook this tenant's connected systems cannot carry out (see
+   * ActionRegistry.unsupportedSteps); publishing refuses them. Absent: every step counts as supported.
+   */
+  readonly deliverability?: (tenantId: string, playbook: Playbook) => Promise<UnsupportedStep[]>;
 }
 
 /** A busy run (another invocation holds its lease) is retried this many times, shortly, before relying on the lease-expiry wake-up. */
@@ -64,8 +71,18 @@ export class RunsService {
   async ensureSamples(tenantId: string): Promise<void> {
     if (this.installed.has(tenantId)) return;
     const now = this.deps.clock.now();
-    for (const playbook of samplePlaybooks) await this.deps.playbooks.insert(tenantId, playbook, now);
+    for (const sample of samplePlaybooks) {
+      // A sample is installed published only when the tenant's connected systems can carry out its
+      // steps (as publishing requires); otherwise as a draft, to publish once they are connected.
+      const playbook = (await this.unsupportedSteps(tenantId, sample)).length === 0 ? sample : { ...sample, status: 'draft' as const };
+      await this.deps.playbooks.insert(tenantId, playbook, now);
+    }
     this.installed.add(tenantId);
+  }
+
+  /** Action steps of `playbook` that nothing this tenant has connected can carry out, with reasons. */
+  unsupportedSteps(tenantId: string, playbook: Playbook): Promise<UnsupportedStep[]> {
+    return this.options.deliverability?.(tenantId, playbook) ?? Promise.resolve([]);
   }
 
   /**

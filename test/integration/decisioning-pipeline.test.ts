@@ -3,7 +3,7 @@ import { getEvent } from '../../server/events/events.repository';
 import type { EventStage } from '../../server/events/event-processor';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
-import { effectsOfRun } from '../../server/runs/log-action.adapter';
+import { effectsOfRun } from '../support/recording-action-port';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { dayZone, ingest, nightZone, type DecisionJson } from '../support/decisioning-helpers';
 import { describeWith, waitFor } from '../support/services';

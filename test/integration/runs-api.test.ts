@@ -4,6 +4,7 @@ import { outbox } from '../../server/dispatch/outbox.repository';
 import { describeWith } from '../support/services';
 import { modes, startTestService, type TestService } from '../support/runtime';
 import { crashPlaybook } from '../support/runs-fixtures';
+import { effectsOfRun, RecordingActionPort } from '../support/recording-action-port';
 import { apiClient, externalIdIdentity, RefuseOnceActionPort, waitForRun, zoneInBusinessHours, type ApiClient, type RunJson } from '../support/runs-helpers';
 
 interface PlaybookJson {
@@ -17,13 +18,15 @@ for (const { mode, needs } of modes) {
     let svc: TestService;
     let api: ApiClient;
     let other: ApiClient;
+    let tenantA = '';
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
         modules: [
           externalIdIdentity,
           runsModule({
-            // The "flaky" step refuses once per run so resume can be shown; everything else is the built-in log port.
+            // The "flaky" step refuses once per run so resume can be shown; every effect is recorded in action_effects.
+            catchAll: (db) => new RecordingActionPort(db),
             wrapActions: (port) => new RefuseOnceActionPort(port, ['flaky']),
             engine: { leaseMs: 5_000 },
             stuckSweepIntervalMs: 500,
@@ -32,6 +35,7 @@ for (const { mode, needs } of modes) {
         ],
       });
       const a = await createTenant(svc.runtime.db, 'Runs A');
+      tenantA = a.tenantId;
       const b = await createTenant(svc.runtime.db, 'Runs B');
       api = apiClient(svc.url, a.apiKey);
       other = apiClient(svc.url, b.apiKey);
@@ -93,8 +97,8 @@ for (const { mode, needs } of modes) {
       const pause = done.steps.find((s) => s.stepId === 'pause');
       expect(Date.parse(pause?.finishedAt ?? '') - Date.parse(pause?.startedAt ?? '')).toBeGreaterThanOrEqual(390);
       expect(done.steps[0]).toMatchObject({ attempt: 1, input: { body: 'first touch for p-timer' }, output: { channel: 'log', kind: 'note' }, error: null });
-      const effects = await api.call<{ effects: { stepId: string; replays: number }[] }>('GET', `/runs/${done.id}/effects`);
-      expect(effects.body.effects.map((e) => [e.stepId, e.replays])).toEqual([['first', 0], ['second', 0]]);
+      const effects = await effectsOfRun(svc.runtime.db, tenantA, done.id);
+      expect(effects.map((e) => [e.stepId, e.replays])).toEqual([['first', 0], ['second', 0]]);
     });
 
     it('returns the active run for a second start of the same profile and playbook, and lists runs', async () => {
@@ -150,8 +154,8 @@ for (const { mode, needs } of modes) {
       expect((await api.call('POST', `/runs/${run.id}/resume`)).status).toBe(200);
       const done = await waitForRun(api, run.id, (r) => r.status === 'completed', 'the resumed run to complete');
       expect(done.resumeCount).toBe(1);
-      const effects = await api.call<{ effects: { stepId: string }[] }>('GET', `/runs/${run.id}/effects`);
-      expect(effects.body.effects.map((e) => e.stepId)).toEqual(['ok', 'flaky']);
+      const effects = await effectsOfRun(svc.runtime.db, tenantA, run.id);
+      expect(effects.map((e) => e.stepId)).toEqual(['ok', 'flaky']);
     });
 
     it('keeps a run in flight on the version it started with when a new version is published', async () => {
@@ -254,8 +258,8 @@ for (const { mode, needs } of modes) {
       expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_request']);
       expect((await other.call('PATCH', `/runs/${updated.id}/context`, { context: {} })).status).toBe(404);
       // The exited run never sent its offer.
-      const effects = await api.call<{ effects: unknown[] }>('GET', `/runs/${ended.id}/effects`);
-      expect(effects.body.effects).toEqual([]);
+      const effects = await effectsOfRun(svc.runtime.db, tenantA, ended.id);
+      expect(effects).toEqual([]);
     });
 
     it('runs "new lead nurture" through an event, a human approval and the sales task', async () => {
@@ -280,8 +284,8 @@ for (const { mode, needs } of modes) {
       const done = await waitForRun(api, run.id, (r) => r.status === 'completed', 'the run to complete');
       expect(done.end).toEqual({ kind: 'exit_step', detail: 'handed to sales' });
       expect(done.steps.find((s) => s.stepId === 'approve-handoff')?.output).toMatchObject({ decision: 'approved', actor: 'sales-lead' });
-      const effects = await api.call<{ effects: { stepId: string; kind: string }[] }>('GET', `/runs/${run.id}/effects`);
-      expect(effects.body.effects.map((e) => [e.stepId, e.kind])).toEqual([['welcome-email', 'email'], ['sales-task', 'task']]);
+      const effects = await effectsOfRun(svc.runtime.db, tenantA, run.id);
+      expect(effects.map((e) => [e.stepId, e.kind])).toEqual([['welcome-email', 'email'], ['sales-task', 'task']]);
     });
 
     it('ends a run when an event matches an exit criterion', async () => {

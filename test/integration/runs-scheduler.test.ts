@@ -4,7 +4,7 @@ import { WorkQueue } from '../../server/dispatch/work-queue';
 import { createLogger } from '../../server/observability/logger';
 import { NoDecisioningDecider, OutboxScheduler, RunsService, SqlRunStore } from '../../server/runs';
 import { findStuckRuns } from '../../server/runs/outbox-scheduler.adapter';
-import { LogActionPort } from '../../server/runs/log-action.adapter';
+import { RecordingActionPort } from '../support/recording-action-port';
 import { backends, describeWith, type TestDb } from '../support/services';
 import { pendingRun } from '../support/runs-fixtures';
 
@@ -115,7 +115,7 @@ for (const backend of backends) {
 
       const stuck = (await findStuckRuns(t.db, now, 2_000, 100)).map((r) => r.runId).sort();
       expect(stuck).toEqual(['run_dead_lease', 'run_stuck']);
-      const service = new RunsService({ db: t.db, work: new WorkQueue(t.db, dispatcher), logger: createLogger('silent'), actions: new LogActionPort(t.db), decider: new NoDecisioningDecider() });
+      const service = new RunsService({ db: t.db, work: new WorkQueue(t.db, dispatcher), logger: createLogger('silent'), actions: new RecordingActionPort(t.db), decider: new NoDecisioningDecider() });
       expect(await service.sweepStuckRuns(2_000)).toBe(2);
       // A pending wake-up due now exists for each: the next pass leaves them alone.
       expect(await service.sweepStuckRuns(2_000)).toBe(0);

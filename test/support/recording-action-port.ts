@@ -1,20 +1,20 @@
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
-import type { Queryable } from '../db/database';
-import { newId } from '../security/ids';
+import type { Queryable } from '../../server/db/database';
+import { newId } from '../../server/security/ids';
 
 /**
- * The built-in action port: records the requested effect (kind, params, profile) in `action_effects`
- * instead of calling a vendor. It is a real effect with the contract every connector port must
- * honour — at most one effect per (tenant, idempotency key): the first call inserts the row, any
- * later call with the same key returns the original output and only counts a replay. Until CRM
- * connectors are registered for a kind, this is what an action step does, and its output says so
- * (`channel: "log"`), so nobody mistakes a logged effect for a delivered email.
+ * A test action port (never part of the service): records the requested effect (kind, params,
+ * profile) in `action_effects` instead of calling a vendor, so tests and the bench can count effects
+ * per idempotency key. It honours the contract every connector port must — at most one effect per
+ * (tenant, idempotency key): the first call inserts the row, any later call with the same key returns
+ * the original output and only counts a replay. Registered for every kind through
+ * `runsModule({ catchAll })`.
  */
-export class LogActionPort implements ActionPort {
+export class RecordingActionPort implements ActionPort {
   constructor(private readonly db: Queryable) {}
 
   async execute(request: ActionRequest): Promise<ActionResult> {
-    const output: JsonValue = { effectId: newId('eff'), kind: request.kind, channel: 'log', delivered: false };
+    const output: JsonValue = { effectId: newId('eff'), kind: request.kind, channel: 'test-recorder' };
     const r = await this.db.query<{ output: JsonValue }>(
       `INSERT INTO action_effects (tenant_id, idempotency_key, run_id, step_id, profile_id, kind, params, output)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -12,6 +12,7 @@ import { startService } from '../../server/runtime';
 import { runsModule } from '../../server/runs';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { slowActions } from './runs-helpers';
+import { RecordingActionPort } from './recording-action-port';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     ...(env['RUNS_CHILD_QUEUE'] === undefined ? {} : { queueName: env['RUNS_CHILD_QUEUE'] }),
     modules: [
       runsModule({
+        catchAll: (db) => new RecordingActionPort(db),
         engine: { leaseMs },
         stuckSweepIntervalMs: 500,
         stuckGraceMs: 2_000,

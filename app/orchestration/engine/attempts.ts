@@ -1,12 +1,13 @@
 import { ENGINE_ERROR_CODES } from '../errors';
-import type { JsonValue } from '../json';
+import type { JsonObject, JsonValue } from '../json';
 import { resolveRetryPolicy, type RetryPolicy } from '../playbook/retry-policy';
 import type { ActionStep, DecideStep, Playbook } from '../playbook/playbook.schema';
 import { idempotencyKey } from '../runs/idempotency';
 import type { AttemptRecord, RunSnapshot, StepExecution } from '../runs/run.types';
 import { transitionStep } from '../runs/transitions';
 import { decideRetry, type FailedCall } from './retry-decision';
-import { failStep, setRunStatus, succeedStep } from './snapshot-ops';
+import { enterStep, failStep, setRunStatus, succeedStep } from './snapshot-ops';
+import type { StepError } from '../errors';
 
 export interface Wake {
   readonly at: number;
@@ -87,4 +88,41 @@ export function abandonAttempt(snapshot: RunSnapshot, exec: StepExecution, polic
     now,
     true,
   );
+}
+
+/**
+ * The call reached no system that could carry the action out for this person: nothing was sent, so
+ * the step ends `undeliverable` (never retried; a resume uses a fresh key) with the reason, and the
+ * step's policy decides what the run does next: go on (`skip`), park as failed (`fail`), or continue
+ * at a fallback step. The output says `delivered: false` so later steps and the card can tell.
+ */
+export function undeliverableAttempt(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  exec: StepExecution,
+  error: StepError,
+  policy: 'skip' | 'fail' | { readonly fallback: string },
+  nextId: string | null,
+  now: number,
+  base?: JsonObject,
+): void {
+  record(exec, now, 'undeliverable', error);
+  const then = policy === 'skip' ? 'skipped' : policy === 'fail' ? 'failed' : `fell back to step "${policy.fallback}"`;
+  transitionStep(exec, 'undeliverable');
+  exec.error = error;
+  exec.output = { ...(base ?? {}), delivered: false, undeliverable: { code: error.code, reason: error.message, then } };
+  exec.dueAt = null;
+  exec.startedAt ??= now;
+  exec.finishedAt = now;
+  exec.updatedAt = now;
+  const { run } = snapshot;
+  if (run.status === 'waiting') setRunStatus(snapshot, 'running', now);
+  if (policy === 'fail') {
+    setRunStatus(snapshot, 'failed', now);
+    run.error = { ...error, stepId: exec.stepId };
+    run.lease = null;
+    run.wakeAt = null;
+    return;
+  }
+  enterStep(snapshot, playbook, policy === 'skip' ? nextId : policy.fallback, now);
 }

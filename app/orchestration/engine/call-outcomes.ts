@@ -1,9 +1,10 @@
 import { toJson, type JsonObject } from '../json';
-import { findStep, nextStepId } from '../playbook/playbook.graph';
+import { findStep, nextStepId, undeliverablePolicy } from '../playbook/playbook.graph';
 import type { Playbook } from '../playbook/playbook.schema';
 import type { ActionResult, DecideResult } from '../ports';
 import type { RunSnapshot, StepExecution } from '../runs/run.types';
-import { completeAttempt, failAttempt, policyFor } from './attempts';
+import { isUndeliverable } from '../errors';
+import { completeAttempt, failAttempt, policyFor, undeliverableAttempt } from './attempts';
 import { completeDecideWithoutAction, decisionOutput } from './instant-steps';
 import type { Plan } from './plan.types';
 import { transitionStep } from '../runs/transitions';
@@ -30,6 +31,11 @@ export function applyActionResult(snapshot: RunSnapshot, playbook: Playbook, ste
   if (result.ok) {
     const output = step.kind === 'decide' ? decisionOutput(exec.decision ?? {}, true, result.output) : result.output;
     completeAttempt(next, playbook, exec, output, nextStepId(playbook, stepId), now);
+    return { kind: 'commit', next, wake: null, release: false };
+  }
+  if (isUndeliverable(result.error)) {
+    const error = { code: result.error.code, message: result.error.message, category: result.error.category };
+    undeliverableAttempt(next, playbook, exec, error, undeliverablePolicy(playbook, step), nextStepId(playbook, stepId), now, step.kind === 'decide' ? decisionOutput(exec.decision ?? {}, false, null) : undefined);
     return { kind: 'commit', next, wake: null, release: false };
   }
   const wake = failAttempt(next, exec, policyFor(playbook, step), result.error, now);

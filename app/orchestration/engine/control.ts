@@ -31,6 +31,7 @@ export function resumeRun(deps: EngineDeps, tenantId: string, runId: string): Pr
     }
     const next = cloneSnapshot(snapshot);
     const exec = currentExecution(next);
+    // The failed step, or an undeliverable one whose policy was `fail`: either is tried again.
     const bumpKey = exec.error !== null && errorProvesNoEffect(exec.error);
     transitionStep(exec, 'scheduled');
     exec.attempt = 0;

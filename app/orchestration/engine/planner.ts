@@ -44,6 +44,7 @@ export function planNext(snapshot: RunSnapshot, playbook: Playbook, ctx: PlanCon
     case 'succeeded':
     case 'failed':
     case 'cancelled':
+    case 'undeliverable':
       throw new Error(`run ${run.id} is ${run.status} but its current step "${exec.stepId}" is ${exec.status}`);
   }
 }

@@ -27,6 +27,9 @@ export function stepEdges(steps: readonly Step[], index: number): StepEdge[] {
   const next = step.next ?? following(steps, index);
   const edges: StepEdge[] = [{ field: 'next', target: next }];
   if (step.kind === 'decide' && step.onNoAction !== undefined) edges.push({ field: 'onNoAction', target: step.onNoAction });
+  if ((step.kind === 'action' || step.kind === 'decide') && typeof step.onUndeliverable === 'object') {
+    edges.push({ field: 'onUndeliverable.fallback', target: step.onUndeliverable.fallback });
+  }
   if (step.kind === 'wait') {
     const spec = step.wait;
     if ((spec.type === 'event' || spec.type === 'approval') && spec.onTimeout !== undefined) {
@@ -43,6 +46,12 @@ export function nextStepId(playbook: Playbook, stepId: string): string | null {
   const step = playbook.steps[index];
   if (step === undefined || step.kind === 'exit' || step.kind === 'branch') return null;
   return step.next ?? following(playbook.steps, index);
+}
+
+/** What the run does when `step` is undeliverable: its own policy, else the playbook default, else skip. */
+export function undeliverablePolicy(playbook: Playbook, step: Step): 'skip' | 'fail' | { readonly fallback: string } {
+  const own = step.kind === 'action' || step.kind === 'decide' ? step.onUndeliverable : undefined;
+  return own ?? playbook.defaults.onUndeliverable ?? 'skip';
 }
 
 export function findStep(playbook: Playbook, stepId: string): Step | undefined {

@@ -20,6 +20,19 @@ const stepRef = z.string().min(1);
 const expressionSchema = jsonValueSchema;
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day must be "HH:MM" (24-hour)');
 
+/**
+ * What a run does when an action or decide step turns out undeliverable for the person (no connected
+ * system can carry it out; nothing was sent): `skip` goes on with the step's `next` (the step keeps
+ * status `undeliverable` and its reason, visible on the run and the card); `fail` parks the run as
+ * failed on that step (resumable, e.g. after connecting the missing system); `{ fallback: stepId }`
+ * continues at a named alternative step of the same playbook (e.g. a task instead of an email).
+ */
+export const UNDELIVERABLE_POLICIES = ['skip', 'fail'] as const;
+export const onUndeliverableSchema = z.union([z.enum(UNDELIVERABLE_POLICIES), z.object({ fallback: z.string().min(1) }).strict()], {
+  error: 'onUndeliverable must be "skip", "fail" or { "fallback": "<step id>" }',
+});
+export type OnUndeliverable = z.output<typeof onUndeliverableSchema>;
+
 const stepBase = {
   id: stepIdSchema,
   name: z.string().optional(),
@@ -32,6 +45,7 @@ export const actionStepSchema = z
     kind: z.literal('action'),
     action: z.object({ type: z.enum(ACTION_KINDS), params: jsonObjectSchema.default({}) }).strict(),
     retry: retryPolicySchema.optional(),
+    onUndeliverable: onUndeliverableSchema.optional(),
     next: stepRef.optional(),
   })
   .strict();
@@ -89,6 +103,8 @@ export const decideStepSchema = z
     next: stepRef.optional(),
     /** Where to go when the decider proposes no action; defaults to `next`. */
     onNoAction: stepRef.optional(),
+    /** When the decided action cannot be delivered to this person (see onUndeliverableSchema). */
+    onUndeliverable: onUndeliverableSchema.optional(),
   })
   .strict();
 
@@ -134,7 +150,8 @@ export const playbookSchema = z
     exitCriteria: z.array(z.object({ id: idSchema('an exit criterion id'), description: z.string().optional(), when: expressionSchema }).strict()).default([]),
     /** one_per_profile: starting a run while one is active for (profile, playbook) returns the active one. */
     concurrency: z.enum(['one_per_profile', 'unlimited']).default('one_per_profile'),
-    defaults: z.object({ retry: retryPolicySchema.optional() }).strict().default({}),
+    /** `onUndeliverable` applies to steps that do not set their own (default `skip`). */
+    defaults: z.object({ retry: retryPolicySchema.optional(), onUndeliverable: z.enum(UNDELIVERABLE_POLICIES).optional() }).strict().default({}),
     steps: z.array(stepSchema).min(1, 'a playbook needs at least one step'),
     trigger: triggerSchema.optional(),
   })

@@ -14,7 +14,12 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'exited
 export const isRunTerminal = (status: RunStatus): boolean => TERMINAL_RUN_STATUSES.includes(status);
 export const isRunActive = (status: RunStatus): boolean => ACTIVE_RUN_STATUSES.includes(status);
 
-export const STEP_STATUSES = ['scheduled', 'running', 'retrying', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
+/**
+ * `undeliverable`: the step's port call reached no system that could carry it out for this person
+ * (nothing was sent); the step's `onUndeliverable` decided whether the run skipped it, failed, or
+ * went to a fallback step.
+ */
+export const STEP_STATUSES = ['scheduled', 'running', 'retrying', 'waiting', 'succeeded', 'failed', 'cancelled', 'undeliverable'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** Why a waiting run is waiting (for display and for the sweeper's sanity checks). */
@@ -68,7 +73,7 @@ export interface AttemptRecord {
   readonly attempt: number;
   readonly startedAt: number;
   readonly finishedAt: number;
-  readonly outcome: 'succeeded' | 'failed' | 'rate_limited' | 'abandoned';
+  readonly outcome: 'succeeded' | 'failed' | 'rate_limited' | 'abandoned' | 'undeliverable';
   readonly error: StepError | null;
   /** The idempotency key the call carried. */
   readonly idempotencyKey: string | null;

@@ -33,6 +33,7 @@ export const STEP_TRANSITIONS = [
   { from: 'running', to: 'succeeded', why: 'port call succeeded' },
   { from: 'running', to: 'retrying', why: 'retryable error, rate limit or abandoned attempt' },
   { from: 'running', to: 'failed', why: 'retries exhausted or non-retryable error' },
+  { from: 'running', to: 'undeliverable', why: 'no connected system can deliver the action for this person' },
   { from: 'running', to: 'cancelled', why: 'run ended while the call was in flight' },
   { from: 'retrying', to: 'running', why: 'next attempt starts' },
   { from: 'retrying', to: 'failed', why: 'cannot continue' },
@@ -42,6 +43,7 @@ export const STEP_TRANSITIONS = [
   { from: 'waiting', to: 'cancelled', why: 'run ended while waiting' },
   { from: 'failed', to: 'scheduled', why: 'resume re-runs the failed step' },
   { from: 'failed', to: 'cancelled', why: 'parked run cancelled' },
+  { from: 'undeliverable', to: 'scheduled', why: 'resume re-runs a step whose undeliverable outcome failed the run' },
 ] as const satisfies readonly { from: StepStatus; to: StepStatus; why: string }[];
 
 export const PLAYBOOK_TRANSITIONS = [

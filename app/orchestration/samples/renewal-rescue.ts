@@ -94,6 +94,18 @@ export const renewalRescueDefinition = {
         type: 'ticket',
         params: { subject: 'Renewal at risk, no response: {{context.profile.email}}', priority: 'normal' },
       },
+      // Without a help desk for this person, the account owner gets the follow-up as a CRM task.
+      onUndeliverable: { fallback: 'csm-task' },
+      next: 'escalated',
+    },
+    { id: 'escalated', kind: 'exit', reason: 'handed to customer success' },
+    {
+      id: 'csm-task',
+      kind: 'action',
+      action: {
+        type: 'task',
+        params: { subject: 'Renewal at risk, no response from {{context.profile.email}}: call them', priority: 'HIGH', dueInDays: 1 },
+      },
     },
   ],
 } as const satisfies PlaybookInput;

@@ -9,6 +9,7 @@ import * as m009 from './009_identity_extra';
 import * as m010 from './010_run_starts';
 import * as m011 from './011_decisions_recent';
 import * as m012 from './012_dead_letters';
+import * as m013 from './013_undeliverable';
 
 export interface Migration {
   readonly version: number;
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'run_starts', sql: m010.sql },
   { version: 11, name: 'decisions_recent', sql: m011.sql },
   { version: 12, name: 'dead_letters', sql: m012.sql },
+  { version: 13, name: 'undeliverable', sql: m013.sql },
 ];

@@ -249,7 +249,7 @@ for (const { mode, needs } of modes) {
         expect(consent.rows[0]).toMatchObject({ type: 'consent.updated', profile_id: profileId, properties: { channel: 'sms', status: 'opted_out', keyword: 'STOP' } });
         const before = twilio.state.messages.length;
         const r = await probe.services().require(ACTION_REGISTRY).execute(actionRequest(tenantId, profileId, 'message', { channel: 'sms', body: 'Flash sale!' }));
-        expect(r).toEqual({ ok: false, error: expect.objectContaining({ category: 'permanent', code: 'message.consent_revoked' }) });
+        expect(r).toEqual({ ok: false, error: expect.objectContaining({ category: 'undeliverable', code: 'message.consent_revoked' }) });
         expect(twilio.state.messages.length).toBe(before);
         const profile = await call('GET', `/profiles/${profileId}`);
         expect(profile.json['messaging']).toMatchObject({ contacts: [{ channel: 'sms', address: phone, consent: 'opted_out', consentSource: 'keyword:STOP' }] });
