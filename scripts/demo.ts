@@ -15,10 +15,11 @@ import { startService, type Runtime } from '../server/runtime';
 import { BatonApi } from './demo/api';
 import { ArgsError, parseArgs } from './demo/args';
 import { installDemoTenant } from './demo/install';
-import { Population } from './demo/population';
+import { Population, REP, REP_SIGNATURE } from './demo/population';
 import { choosePort, restoreSalesforceOrg, salesforceOrgMemory, startSandboxes, type Sandboxes } from './demo/sandboxes';
 import { DemoStateFile } from './demo/state';
 import { collectSummary, formatSummary, writeStatus } from './demo/summary';
+import { Walkthrough } from './demo/walkthrough';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
   let sandboxes: Sandboxes | undefined;
   let runtime: Runtime | undefined;
   let population: Population | undefined;
+  let walkthrough: Walkthrough | undefined;
   let stopping: Promise<void> | undefined;
   let summaryTimer: NodeJS.Timeout | undefined;
   let rememberOrg = (): void => undefined;
@@ -64,6 +66,7 @@ async function main(): Promise<number> {
       if (summaryTimer !== undefined) clearTimeout(summaryTimer);
       if (tty) process.stdout.write('\n');
       out(`Stopping (${reason}): population, service, sandboxes…`);
+      walkthrough?.stop();
       await population?.stop().catch(() => undefined);
       await runtime?.shutdown(reason).catch((err: unknown) => out(`service shutdown: ${String(err)}`));
       rememberOrg();
@@ -169,13 +172,16 @@ async function main(): Promise<number> {
     if (!restored && !(await subscribed(sandboxes, 60_000))) out('  (Baton has not subscribed to Salesforce change events yet; Salesforce records created meanwhile reach it only as later changes)');
     await population.seed();
     population.start();
+    // Beside the random population, a scripted rep goes through every step once (scripts/demo/walkthrough.ts).
+    walkthrough = new Walkthrough({ api, publicUrl, sandboxes, portalId: c.hubspot.portalId, runNumber: store.state.runs, rep: REP, signature: REP_SIGNATURE, out });
+    void walkthrough.run();
 
     const startedAt = Date.now();
     let printedAt = 0;
     const refresh = async (): Promise<void> => {
       if (stopping !== undefined || runtime === undefined) return;
       try {
-        const summary = await collectSummary(runtime.db, api, installed.tenantId, consoleUrl, population?.stats ?? null);
+        const summary = await collectSummary(runtime.db, api, installed.tenantId, consoleUrl, population?.stats ?? null, walkthrough?.report ?? null);
         writeStatus(args.dataDir, summary);
         rememberOrg(); // Salesforce rotates refresh tokens: keep the latest ones
         const line = formatSummary(summary);

@@ -27,6 +27,17 @@ export const DEMO_CATALOG = {
 /** The marketing emails the sample playbooks send (run context `emails`, see app/orchestration/samples). */
 export const DEMO_EMAILS = { welcome: EMAIL_TEMPLATES.welcome, reminder: EMAIL_TEMPLATES.reminder } as const;
 
+/** Decision context key naming the one action a rep asks Baton to decide for (the walkthrough does). */
+export const REQUESTED_ACTION = 'requestedAction';
+
+/** An engagement policy: a decision asked for one action (context.requestedAction) considers only that action. */
+export const REQUESTED_ACTION_POLICY = {
+  id: 'rep-requested-action',
+  kind: 'applicability',
+  description: 'A rep asking Baton to decide for one action (decision context requestedAction) gets only that action considered.',
+  rule: { or: [{ '!': [{ var: `context.${REQUESTED_ACTION}` }] }, { '==': [{ var: `context.${REQUESTED_ACTION}` }, { var: 'action.id' }] }] },
+} as const;
+
 /** Simulated hours a decision waits for its outcome before it counts as "no response". */
 export const ATTRIBUTION_SIMULATED_HOURS = 72;
 
@@ -39,6 +50,7 @@ export function demoPolicies(speed: number): Record<string, unknown> {
   return {
     holdout: { share: 0.2 },
     randomControlShare: 0.05,
+    engagementPolicies: [REQUESTED_ACTION_POLICY],
     // The demo runs at any hour; quiet hours would park every message at night in UTC.
     quietHours: { enabled: false },
     // Demo contacts consented to texts and WhatsApp when they signed up.

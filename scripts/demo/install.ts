@@ -8,7 +8,7 @@
  * consented again through an install link bound to the same tenant.
  */
 import type { BatonApi } from './api';
-import { DEMO_CATALOG, DEMO_MARKER, demoPlaybooks, demoPolicies } from './catalog';
+import { DEMO_CATALOG, DEMO_MARKER, demoPlaybooks, demoPolicies, REQUESTED_ACTION_POLICY } from './catalog';
 import type { Sandboxes } from './sandboxes';
 import type { DemoStateFile } from './state';
 
@@ -89,10 +89,14 @@ async function ensureCatalogAndPolicies(api: BatonApi, steps: string[], speed: n
     await api.ok('PUT', '/actions', DEMO_CATALOG);
     steps.push(`action catalog loaded (${DEMO_CATALOG.actions.length} actions)`);
   }
-  const policies = await api.ok<{ version: number }>('GET', '/policies');
+  const policies = await api.ok<{ version: number; policies: { engagementPolicies: { id: string }[] } }>('GET', '/policies');
   if (policies.version === 0) {
     await api.ok('PUT', '/policies', demoPolicies(speed));
     steps.push(`policies set (20% holdout, outcomes attributed for 72 simulated hours = ${Math.round(72 / speed)} s)`);
+  } else if (!policies.policies.engagementPolicies.some((p) => p.id === REQUESTED_ACTION_POLICY.id)) {
+    // Data from a demo before the walkthrough: add the policy it asks Baton with, keep everything else.
+    await api.ok('PUT', '/policies', { ...policies.policies, engagementPolicies: [...policies.policies.engagementPolicies, REQUESTED_ACTION_POLICY] });
+    steps.push(`policy ${REQUESTED_ACTION_POLICY.id} added`);
   }
 }
 

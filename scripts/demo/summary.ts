@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Database } from '../../server/db/database';
 import type { BatonApi } from './api';
 import type { PopulationStats } from './population';
+import type { WalkthroughReport } from './walkthrough';
 
 export interface Summary {
   readonly at: string;
@@ -18,11 +19,13 @@ export interface Summary {
   readonly runs: { readonly total: number; readonly byStatus: Record<string, number> };
   readonly lift: { readonly treated: { decisions: number; positives: number }; readonly control: { decisions: number; positives: number }; readonly lift: number | null; readonly confidenceInterval: readonly [number, number] | null; readonly significant: boolean } | null;
   readonly population: PopulationStats | null;
+  /** The scripted rep's pass (accept, snooze, explain, approve a draft, resume a failed run). */
+  readonly walkthrough: WalkthroughReport | null;
 }
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-export async function collectSummary(db: Database, api: BatonApi, tenantId: string, consoleUrl: string, population: PopulationStats | null): Promise<Summary> {
+export async function collectSummary(db: Database, api: BatonApi, tenantId: string, consoleUrl: string, population: PopulationStats | null, walkthrough: WalkthroughReport | null = null): Promise<Summary> {
   const [events, decisions, runs, lift] = await Promise.all([
     db.query<{ source: string; n: string }>('SELECT source, count(*) AS n FROM events WHERE tenant_id = $1 GROUP BY source', [tenantId]),
     db.query<{ total: string; with_action: string; holdout: string }>(
@@ -48,6 +51,7 @@ export async function collectSummary(db: Database, api: BatonApi, tenantId: stri
     runs: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
     lift: o === undefined ? null : { treated: o.treated, control: o.control, lift: o.lift, confidenceInterval: o.confidenceInterval, significant: o.significant },
     population,
+    walkthrough,
   };
 }
 

@@ -2,17 +2,22 @@
  * `npm run demo` end to end, as a child process on a fresh data directory: it installs a tenant
  * through the vendors' flows and prints the console URL and API key; while the population runs,
  * Baton's API shows events from every vendor, decisions and runs, and the HubSpot sandbox receives
- * Baton's writes; lift has settled observations in both the treated and the holdout group; a
- * simulated rep approved a run (one waiting for a person, or one started from an edited draft);
- * Ctrl-C (SIGINT) stops it with exit code 0; a second run resumes the same tenant.
+ * Baton's writes; lift has settled observations in both the treated and the holdout group; the
+ * scripted rep (scripts/demo/walkthrough.ts) accepted, snoozed, explained, approved an edited draft and
+ * resumed a failed run, each checked through the API; in Chromium, the person the walkthrough left for
+ * the console gets their next best action accepted from the card; Ctrl-C (SIGINT) stops it with exit
+ * code 0; a second run resumes the same tenant. Every step happens on every run: only a missing
+ * Chromium skips the browser part, and under CI=true that is a failure.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPopulation } from '../../scripts/demo/people';
-import { REP, REP_SIGNATURE } from '../../scripts/demo/population';
+import { REP_SIGNATURE } from '../../scripts/demo/population';
+import type { WalkthroughPerson, WalkthroughReport } from '../../scripts/demo/walkthrough';
 import { ARTIFACTS, buildConsole, CHROMIUM, chromiumInstalled, openBrowser } from '../support/browser';
 import { spawnTs, type Child } from '../support/child';
+import { requireOrSkip } from '../support/require-or-skip';
 import { waitFor } from '../support/services';
 
 // Starting the service (TypeScript through tsx, PGlite, migrations) can take a while on a busy machine.
@@ -24,6 +29,7 @@ const SEED = 11;
 interface Status {
   decisions: { total: number };
   population: { hubspotRecordWrites: number; accepted: number; approvedRunIds: string[]; draftRunIds: string[] } | null;
+  walkthrough: WalkthroughReport | null;
 }
 interface Counts {
   decisions: number;
@@ -35,17 +41,24 @@ interface LiftJson {
 }
 interface RunJson {
   id: string;
-  steps: { stepId: string; input: unknown; output: { decision?: string; actor?: string } | null }[];
+  status: string;
+  steps: { stepId: string; status: string; attempts?: unknown[]; input: unknown; output: { decision?: string; actor?: string } | null }[];
+}
+interface DecisionJson {
+  decisionId: string;
+  status: string;
+  action: { id: string; label: string } | null;
+  explanation: { actionId: string; fate: string; blockedBy?: { policy: string } }[];
 }
 
 type Call = <T>(p: string) => Promise<{ status: number; body: T }>;
 
 /**
- * The console against the running demo, as a rep would use it: sign in with the printed key, find a
- * person whose card proposes an action, accept it and see its run on the card, then open the lift
- * chart. Simulated reps work the same cards, so a person whose action they took first is skipped.
+ * The console against the running demo, as a rep would use it: sign in with the printed key, find the
+ * person the walkthrough left a proposed "Call them" for (nobody else touches their card), accept it
+ * and see its run on the card, then open the lift chart.
  */
-async function inTheBrowser(consoleUrl: string, apiKey: string, emails: readonly string[], call: Call): Promise<void> {
+async function inTheBrowser(consoleUrl: string, apiKey: string, person: WalkthroughPerson, call: Call): Promise<void> {
   const browser = await openBrowser(path.join(ARTIFACTS, 'demo'));
   try {
     const { page } = browser;
@@ -53,36 +66,22 @@ async function inTheBrowser(consoleUrl: string, apiKey: string, emails: readonly
     await page.getByLabel('Tenant API key').fill(apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
-    const accepted = await waitFor(async () => {
-      for (const email of emails) {
-        const found = await call<{ profiles?: { id: string }[] }>(`/profiles?email=${encodeURIComponent(email)}`);
-        const id = found.body.profiles?.[0]?.id;
-        if (id === undefined) continue;
-        const card = await call<{ nextBestAction: { status: string; requiresApproval: boolean } | null }>(`/profiles/${id}/card`);
-        const nba = card.body.nextBestAction;
-        if (nba === null || nba.status !== 'proposed' || nba.requiresApproval) continue;
-        await page.getByLabel('Find a person by email, phone or name').fill(email);
-        await page.getByRole('button', { name: 'Search' }).click();
-        // The person's own result (an email may also sit on a profile that is only a possible match).
-        const result = page.getByRole('region', { name: `Results for “${email}”` }).locator(`a[href*="/profiles/${id}"]`).first();
-        if (!(await result.isVisible({ timeout: 10_000 }).catch(() => false))) continue;
-        await result.click();
-        const accept = page.getByRole('article', { name: /^Record card for/ }).getByRole('button', { name: 'Accept', exact: true });
-        if (!(await accept.isVisible({ timeout: 10_000 }).catch(() => false))) continue;
-        await accept.click();
-        const ok = await page.getByRole('link', { name: 'Accepted next best action' }).first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
-        if (ok && page.url().includes(`/profiles/${id}`)) return id;
-      }
-      return undefined;
-    }, 'a proposed next best action accepted from the console', 180_000, 2_000);
-    const runs = await call<{ runs: { id: string }[] }>(`/runs?profileId=${accepted}&playbookId=baton-accepted-action`);
-    expect(runs.body.runs.length).toBeGreaterThanOrEqual(1);
+    await page.getByLabel('Find a person by email, phone or name').fill(person.email);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('region', { name: `Results for “${person.email}”` }).locator(`a[href*="/profiles/${person.profileId}"]`).first().click();
+    const card = page.getByRole('article', { name: `Record card for ${person.name}` });
+    const accept = card.getByRole('region', { name: 'Next best action' }).getByRole('button', { name: 'Accept', exact: true });
+    await accept.waitFor({ timeout: 30_000 });
+    await accept.click();
+    await page.getByRole('link', { name: 'Accepted next best action' }).first().waitFor({ timeout: 30_000 });
+    expect((await call<DecisionJson>(`/decisions/${person.decisionId}`)).body.status).toBe('accepted');
+    const runs = await call<{ runs: { id: string }[] }>(`/runs?profileId=${person.profileId}&playbookId=baton-accepted-action`);
+    expect(runs.body.runs).toHaveLength(1);
     await browser.screenshot('01-accepted-on-the-card');
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Lift' }).click();
     await page.getByRole('figure', { name: 'Treated and holdout conversion rates and lift over time' }).waitFor({ timeout: 30_000 });
     await browser.screenshot('02-lift');
-    // Refused actions a simulated rep took first answer 409; nothing else may go wrong in the page.
-    expect(browser.problems.filter((p) => !/409/.test(p.text))).toEqual([]);
+    expect(browser.problems).toEqual([]);
   } finally {
     await browser.close();
   }
@@ -171,25 +170,36 @@ describe('npm run demo', () => {
     expect(first.lines.some((l) => /lift so far /.test(l))).toBe(true);
 
     progress(`lift: treated ${lift.overall.treated.positives}/${lift.overall.treated.decisions}, holdout ${lift.overall.control.positives}/${lift.overall.control.decisions}`);
-    // A simulated rep approved a run: a run waiting for a person (the approval is its step's output),
-    // or the run a rep started by approving an edited draft on the card (the rep's words are sent).
-    const approved = await waitFor(async () => {
-      const s = JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status;
-      for (const id of [...(s.population?.approvedRunIds ?? []), ...(s.population?.draftRunIds ?? [])]) {
-        const run = (await call<RunJson>(`/runs/${id}`)).body;
-        if (run.steps.some((st) => st.output?.decision === 'approved' && st.output.actor === REP)) return run;
-        if (run.steps.some((st) => JSON.stringify(st.input).includes(REP_SIGNATURE))) return run;
-      }
-      return undefined;
-    }, 'a run approved by a simulated rep', 240_000, 2_000);
-    expect(approved.id).toMatch(/^run_/);
+    // The scripted rep went through every step; each one is checked through Baton's API.
+    const walk = await waitFor(async () => {
+      const w = (JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status).walkthrough;
+      if (w?.status === 'failed' || w?.status === 'interrupted') throw new Error(`the walkthrough ${w.status}: ${w.error ?? ''}`);
+      return w?.status === 'done' ? w : undefined;
+    }, 'the walkthrough (accept, snooze, explain, approve a draft, resume a failed run)', 240_000, 1_000);
+    const { accepted, snoozed, explained, draftApproved, resumed, forYou } = walk;
+    if (accepted === null || snoozed === null || explained === null || draftApproved === null || resumed === null || forYou === null) throw new Error(`incomplete walkthrough: ${JSON.stringify(walk)}`);
+    expect(first.lines).toContain(`Walkthrough done: a rep accepted, snoozed, explained, approved a draft and resumed a failed run. Open ${forYou.name} (${forYou.email}) in the console to accept their next best action yourself.`);
+    // Accept: the decision is accepted, its run carried out the call task.
+    expect((await call<DecisionJson>(`/decisions/${accepted.decisionId}`)).body.status).toBe('accepted');
+    expect((await call<RunJson>(`/runs/${accepted.runId}`)).body.status).toBe('completed');
+    // Snooze.
+    expect((await call<DecisionJson>(`/decisions/${snoozed.decisionId}`)).body.status).toBe('snoozed');
+    // Explain: every catalog action is a candidate; the requested one chosen, the others ruled out by the policy.
+    const why = (await call<DecisionJson>(`/decisions/${explained.decisionId}`)).body;
+    expect(why.explanation.filter((c) => c.fate === 'chosen').map((c) => c.actionId)).toEqual([why.action?.id]);
+    expect(why.explanation.filter((c) => c.fate === 'blocked').every((c) => c.blockedBy?.policy === 'applicability')).toBe(true);
+    expect(explained.candidates).toBe(why.explanation.length);
+    // Approve a draft: the rep's edited words are in the run.
+    expect((await call<DecisionJson>(`/decisions/${draftApproved.decisionId}`)).body.status).toBe('accepted');
+    expect(JSON.stringify((await call<RunJson>(`/runs/${draftApproved.runId}`)).body.steps)).toContain(REP_SIGNATURE);
+    // Resume a failed run: HubSpot refused the task once; resumed from the failed step, the run completed.
+    expect(resumed.failedWith).toMatch(/not an active owner/);
+    expect((await call<RunJson>(`/runs/${resumed.runId}`)).body.status).toBe('completed');
+    progress(`walkthrough: accepted ${accepted.runId}, snoozed ${snoozed.decisionId}, explained ${explained.decisionId}, draft ${draftApproved.runId}, resumed ${resumed.runId}`);
 
-    progress(`run ${approved.id} approved by a simulated rep`);
-    if (chromiumInstalled()) {
-      await inTheBrowser(consoleUrl, apiKey, people.map((p) => p.email), call);
-      progress('signed in, found a person, accepted their next best action, saw the run and the lift chart in Chromium');
-    } else {
-      progress(`SKIPPED the browser part: ${CHROMIUM} is not installed (.ci/run installs it)`);
+    if (requireOrSkip(chromiumInstalled(), `Chromium (${CHROMIUM}; .ci/run installs it)`).step('the demo in the browser')) {
+      await inTheBrowser(consoleUrl, apiKey, forYou, call);
+      progress(`signed in, found ${forYou.name}, accepted their next best action, saw the run and the lift chart in Chromium`);
     }
     first.proc.kill('SIGINT');
     expect(await first.exited).toBe(0);

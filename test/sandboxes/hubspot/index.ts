@@ -40,7 +40,13 @@ export interface InjectedResponse {
   delayMs?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Serves this response only to a request whose parsed JSON body matches (e.g. a task for one contact). */
+  when?: (body: unknown) => boolean;
 }
+
+/** Matches a create request (task, note) associated with the contact `contactId`. */
+export const associatedWith = (contactId: string) => (body: unknown): boolean =>
+  ((body as { associations?: { to?: { id?: unknown } }[] } | null)?.associations ?? []).some((a) => String(a.to?.id) === contactId);
 
 export interface SandboxState {
   readonly clientId: string;
@@ -275,7 +281,7 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const token = /^Bearer (.+)$/.exec(auth)?.[1];
     const t = token === undefined ? undefined : accessTokens.get(token);
     requests.push({ method: req.method, path: req.path, query: new URL(req.originalUrl, 'http://sandbox').search, portalId: t?.portalId });
-    const i = injected.findIndex((x) => x.method === req.method && x.path.test(req.path));
+    const i = injected.findIndex((x) => x.method === req.method && x.path.test(req.path) && (x.response.when === undefined || x.response.when(req.body)));
     if (i >= 0) {
       const [hit] = injected.splice(i, 1);
       if (hit !== undefined) {

@@ -1,8 +1,9 @@
 /** The demo's pure parts: the one-line summary, the policies at a given speed, the playbooks it installs. */
-import { parseDecisioningConfig } from '../../../app/decisioning';
+import { decide, parseCatalog, parseDecisioningConfig } from '../../../app/decisioning';
+import { createSeededRandom } from '../../../app/decisioning/random/prng';
 import { definePlaybook } from '../../../app/orchestration/playbook/playbook.validate';
 import { newLeadNurtureDefinition } from '../../../app/orchestration/samples';
-import { DEMO_MARKER, demoPlaybooks, demoPolicies } from '../../../scripts/demo/catalog';
+import { DEMO_CATALOG, DEMO_MARKER, demoPlaybooks, demoPolicies, REQUESTED_ACTION } from '../../../scripts/demo/catalog';
 import { buildPopulation } from '../../../scripts/demo/people';
 import { formatSummary, type Summary } from '../../../scripts/demo/summary';
 
@@ -19,6 +20,7 @@ const summary = (lift: Summary['lift'], approvals = { runApprovals: 0, draftsApp
     batonWrites: { hubspot: 3, salesforce: 1, sms: 0, whatsapp: 0, zendesk: 0 }, hubspotRecordWrites: 2, reviews: 4, touches: 3, positiveResponses: 1, unsubscribes: 0,
     accepted: 2, organic: 1, ...approvals, runRejections: 0, approvedRunIds: [], draftRunIds: [], runsStarted: 1, acceptedDecisionIds: [], dropped: 0,
   },
+  walkthrough: null,
 });
 
 describe('demo summary line', () => {
@@ -58,5 +60,29 @@ describe('demo tenant', () => {
       expect(p.baseRate).toBeCloseTo(mean / 2, 12);
       expect(p.baseRate).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the walkthrough asks Baton for one action', () => {
+  const parsed = parseDecisioningConfig({ ...demoPolicies(1), holdout: { share: 0 } });
+  const catalog = parseCatalog(DEMO_CATALOG);
+  if (!parsed.ok || !catalog.ok) throw new Error('the demo policies and catalog must parse');
+  const input = (context: Record<string, unknown>) => ({
+    decisionId: 'dec_1', profile: { profileId: 'prof_1', stage: 'lead' }, context, catalog: catalog.catalog, config: parsed.config, propensities: {}, contactHistory: [], now: Date.parse('2026-03-02T12:00:00Z'),
+  });
+
+  it('chooses exactly the requested action, whatever the random draw, and explains why the others were not considered', () => {
+    for (const requested of ['call-task', 'nurture-email', 'upgrade-offer-email']) {
+      for (let seed = 0; seed < 30; seed++) {
+        const record = decide(input({ [REQUESTED_ACTION]: requested }), createSeededRandom(`walkthrough:${seed}`));
+        expect(record.action?.id).toBe(requested);
+        expect(record.explanation.filter((c) => c.fate === 'blocked').map((c) => c.blockedBy?.policy)).toEqual(Array(DEMO_CATALOG.actions.length - 1).fill('applicability'));
+      }
+    }
+  });
+
+  it('leaves every other decision alone', () => {
+    const record = decide(input({ trigger: 'contact.created' }), createSeededRandom('walkthrough:none'));
+    expect(record.explanation.some((c) => c.blockedBy?.policy === 'applicability')).toBe(false);
   });
 });
