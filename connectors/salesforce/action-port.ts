@@ -87,7 +87,7 @@ function dueDate(params: JsonObject, now: Date): string | undefined {
 /**
  * Salesforce write-back for the run engine: `task` (Task upserted by Baton_Key__c, so a retried step
  * never creates a second Task), `crm_update` (fields on the person's Contact/Lead records through
- * sObject Collections), `email` (the emailSimple standard action) and `workflow_enrollment` (an
+ * sObject Collections), `email` (the emailSimple standard action), `workflow_enrollment` (an
  * autolaunched Flow by REST), `note` (a ContentNote linked to the person's Contact/Lead records in one
  * all-or-none Composite request) and `sequence_enrollment` (the `assignTargetToSalesCadence` action of
  * Sales Engagement). Failures come back classified; the engine does the retrying.
