@@ -94,10 +94,10 @@ export function findPaymentCards(text: string): SensitiveFinding[] {
         if (digits.length > 19) break;
         if (digits.length < 13) continue;
         if ((i === 0 && leftGlued) || (j === groups.length - 1 && rightGlued)) continue;
-        const whole = i === 0 && j === groups.length - 1;
-        if (!whole && !cardLikeGrouping(groups.slice(i, j + 1))) continue;
         const scheme = cardScheme(digits);
-        if (scheme !== null && luhnValid(digits)) {
+        if (scheme === null || !luhnValid(digits)) continue;
+        const whole = i === 0 && j === groups.length - 1;
+        if (whole || cardLikeGrouping(groups.slice(i, j + 1))) {
           best = j;
           bestScheme = scheme;
         }

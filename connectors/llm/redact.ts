@@ -18,7 +18,8 @@ const SENSITIVE_PLACEHOLDER: Readonly<Record<SensitiveKind, string>> = {
   national_id: '[NATIONAL_ID]',
 };
 
-const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+/** Starts only where a token starts, so a long run of word characters is scanned once, not once per position. */
+const EMAIL = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
 /** A + or digit, then digits with common separators; checked for 7–15 digits below. */
 const PHONE_LIKE = /(?:\+|\b)\d[\d\s().-]{5,}\d\b/g;
 const LONG_DIGITS = /\d{5,}/g;
@@ -71,10 +72,10 @@ const PO_BOX = /\b(?:P\.?\s?O\.?\s?Box|Post(?:al)?\s+Office\s+Box|Postfach|Apart
 
 const US_STATES = 'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR';
 /** "Springfield, IL 62704-1234": a state and ZIP (+4), with the city before it. */
-const US_CITY_STATE_ZIP = new RegExp(String.raw`(?:${CAP_WORD}(?:\s+${CAP_WORD}){0,2},\s*)?\b(?:${US_STATES}),?\s+\d{5}(?:-\d{4})?\b`, 'gu');
+const US_CITY_STATE_ZIP = new RegExp(String.raw`(?:(?<![\p{L}\p{M}\d'’.-])${CAP_WORD}(?:\s+${CAP_WORD}){0,2},\s*)?\b(?:${US_STATES}),?\s+\d{5}(?:-\d{4})?\b`, 'gu');
 /** UK postcodes in their printed form (outward code, one space, inward code), with the town before them. */
 const UK_POSTCODE = new RegExp(
-  String.raw`(?:${CAP_WORD}(?:[ \t]+${CAP_WORD}){0,2},?[ \t]+)?\b(?:GIR 0AA|[A-PR-UWYZ](?:\d\d?|[A-HK-Y]\d\d?|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRV-Y]) \d[ABD-HJLNP-UW-Z]{2})\b`,
+  String.raw`(?:(?<![\p{L}\p{M}\d'’.-])${CAP_WORD}(?:[ \t]+${CAP_WORD}){0,2},?[ \t]+)?\b(?:GIR 0AA|[A-PR-UWYZ](?:\d\d?|[A-HK-Y]\d\d?|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRV-Y]) \d[ABD-HJLNP-UW-Z]{2})\b`,
   'gu',
 );
 /** Dutch "1017 AB Amsterdam" (the letter pairs SA, SD and SS are never used). */
