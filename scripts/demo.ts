@@ -173,7 +173,7 @@ async function main(): Promise<number> {
     await population.seed();
     population.start();
     // Beside the random population, a scripted rep goes through every step once (scripts/demo/walkthrough.ts).
-    walkthrough = new Walkthrough({ api, publicUrl, sandboxes, portalId: c.hubspot.portalId, runNumber: store.state.runs, rep: REP, signature: REP_SIGNATURE, out });
+    walkthrough = new Walkthrough({ api, publicUrl, sandboxes, portalId: c.hubspot.portalId, runNumber: store.state.runs, rep: REP, signature: REP_SIGNATURE, out: (line) => out(tty ? `\r\x1b[K${line}` : line) });
     void walkthrough.run();
 
     const startedAt = Date.now();

@@ -38,7 +38,7 @@ const NAMES = [
   ['Alma', 'Reyes'], ['Bruno', 'Keller'], ['Cleo', 'Marsh'], ['Dario', 'Conti'], ['Elif', 'Aydin'], ['Felix', 'Brandt'],
   ['Gia', 'Moreau'], ['Hugo', 'Lind'], ['Iris', 'Novak'], ['Jude', 'Okoro'], ['Kira', 'Sato'], ['Leon', 'Berg'],
 ] as const;
-/** Holdout share 20%: twelve candidates leave five people outside it with overwhelming odds; more would say the holdout is wrong. */
+/** With the demo's 20% holdout, five people outside it need about six candidates; forty not sufficing means the holdout share is wrong. */
 const MAX_CANDIDATES = 40;
 
 export interface WalkthroughPerson {
