@@ -81,11 +81,16 @@ export interface RedriveQuery {
   ids?: readonly string[];
   kind?: string;
   limit: number;
+  /**
+   * True when the caller cannot ring a dispatcher (the CLI on the database): the rows are left
+   * undispatched, so the service's next sweep delivers them.
+   */
+  leaveToSweeper?: boolean;
 }
 
 const DEAD_COLUMNS = 'tenant_id, id, kind, payload, attempts, max_attempts, rate_limit_waits, redrives, last_error, created_at, dead_at';
-const REDRIVE_SET = `status = 'pending', due_at = now(), attempts = 0, rate_limit_waits = 0, redrives = redrives + 1, dead_at = NULL,
-              locked_until = NULL, locked_by = NULL, dispatched_at = now(), updated_at = now()`;
+const redriveSet = (dispatchedAt: 'now()' | 'NULL'): string => `status = 'pending', due_at = now(), attempts = 0, rate_limit_waits = 0, redrives = redrives + 1,
+              dead_at = NULL, locked_until = NULL, locked_by = NULL, dispatched_at = ${dispatchedAt}, updated_at = now()`;
 
 /** SQL for the outbox/timer table. Every statement takes the executor so callers choose the transaction. */
 export const outbox = {
@@ -250,7 +255,7 @@ export const deadLetters = {
    */
   async redrive(q: Queryable, tenantId: string, id: string): Promise<JobRef | 'not_found' | 'not_dead'> {
     const r = await q.query<RefRow>(
-      `UPDATE outbox SET ${REDRIVE_SET} WHERE tenant_id = $1 AND id = $2 AND status = 'dead' RETURNING ${REF_COLUMNS}`,
+      `UPDATE outbox SET ${redriveSet('now()')} WHERE tenant_id = $1 AND id = $2 AND status = 'dead' RETURNING ${REF_COLUMNS}`,
       [tenantId, id],
     );
     const row = r.rows[0];
@@ -262,7 +267,7 @@ export const deadLetters = {
   /** Redrives up to `limit` dead rows (of a tenant, of given ids, of a kind), oldest deaths first. */
   async redriveMany(q: Queryable, query: RedriveQuery): Promise<JobRef[]> {
     const r = await q.query<RefRow>(
-      `UPDATE outbox o SET ${REDRIVE_SET}
+      `UPDATE outbox o SET ${redriveSet(query.leaveToSweeper === true ? 'NULL' : 'now()')}
         FROM (SELECT tenant_id, id FROM outbox
                WHERE status = 'dead' AND ($1::text IS NULL OR tenant_id = $1) AND ($2::text[] IS NULL OR id = ANY($2::text[]))
                  AND ($3::text IS NULL OR kind = $3)

@@ -86,11 +86,12 @@ export async function deadLetterPage(
 /** Bulk redrive (bounded): puts matching dead letters back to work and dispatches them. */
 export async function redriveDeadLetters(
   db: Database,
-  work: WorkQueue,
+  work: WorkQueue | undefined,
   query: { tenantId?: string; ids?: readonly string[]; kind?: string },
 ): Promise<{ redriven: number; ids: string[]; remaining: number }> {
-  const refs = await deadLetters.redriveMany(db, { ...query, limit: REDRIVE_BATCH_LIMIT });
-  await work.notify(refs);
+  // Without a work queue (the CLI on the database) the service's sweeper dispatches the rows.
+  const refs = await deadLetters.redriveMany(db, { ...query, limit: REDRIVE_BATCH_LIMIT, leaveToSweeper: work === undefined });
+  if (work !== undefined) await work.notify(refs);
   const remaining = refs.length < REDRIVE_BATCH_LIMIT ? 0 : await deadLetters.count(db, query);
   return { redriven: refs.length, ids: refs.map((r) => r.id), remaining };
 }
