@@ -10,7 +10,7 @@ import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from '../
 import { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
 import { CARD_SERVICE } from '../cards/card.service';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
 import { tenantOf } from '../http/auth';
 import { HttpError } from '../http/errors';
 import { OUTCOME_SERVICE } from '../decisioning/outcome.service';
@@ -120,7 +120,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         await api.ensureProperties(portalId, 'notes', HUBSPOT_APP.propertyGroup, ENGAGEMENT_PROPERTIES);
       } catch (err) {
         const failure = classifyHubSpotError(err, 'property setup');
-        if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+        if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
         throw err;
       }
       const runs = ctx.services.get(RUNS_SERVICE);

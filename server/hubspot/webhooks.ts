@@ -14,7 +14,7 @@ import { classifyHubSpotError } from '../../connectors/hubspot/errors';
 import { attachToContact, contactIdentifier, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent, type NormalizedWebhook } from '../../connectors/hubspot/webhook';
 import type { Database } from '../db/database';
 import type { JobRef } from '../dispatch/outbox.repository';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, type Identify } from '../events/events.repository';
 import { validationError } from '../http/errors';
@@ -181,7 +181,7 @@ async function associatedContactsOf(deps: WebhookDeps, portalId: string, events:
       for (const [id, contacts] of await api.associatedContacts(portalId, objectType, [...ids])) if (contacts[0] !== undefined) out.set(`${objectType}:${id}`, contacts[0]);
     } catch (err) {
       const failure = classifyHubSpotError(err, `${objectType} association read`);
-      if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+      if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
       if (failure.category === 'transient') throw err;
     }
   }
@@ -213,7 +213,7 @@ export function enrichHandler(deps: { db: Database; work: WorkQueue; api: () => 
       contacts = await api.batchRead(portalId, 'contact', ids.slice(0, 100), CONTACT_PROPERTIES);
     } catch (err) {
       const failure = classifyHubSpotError(err, 'contact batch read');
-      if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+      if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
       if (failure.category === 'auth') return; // disconnected or scope removed: nothing to enrich until reinstalled
       throw err;
     }

@@ -20,7 +20,7 @@ import { contactIdentifier, recordIdentifier } from '../../connectors/hubspot/we
 import type { CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
 import type { OutcomeService } from '../decisioning/outcome.service';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, type Identify } from '../events/events.repository';
 import { HttpError, validationError } from '../http/errors';
@@ -225,7 +225,7 @@ export function workflowCompleteHandler(deps: WorkflowDeps): JobHandler {
       await api.completeCallback(portalId, callbackId, fields);
     } catch (err) {
       const failure = classifyHubSpotError(err, 'callback completion');
-      if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+      if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
       if (failure.category === 'permanent' || failure.category === 'auth') {
         deps.logger.warn({ callbackId, failure }, 'HubSpot refused the workflow callback completion; giving up');
         await deps.db.query(`UPDATE hubspot_workflow_calls SET status = 'completed', output = $3, updated_at = now() WHERE tenant_id = $1 AND callback_id = $2`, [job.tenantId, callbackId, JSON.stringify({ ...fields, error: failure.message })]);

@@ -11,7 +11,7 @@ import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
 import type { CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { EventStage } from '../events/event-processor';
 import type { Logger } from '../observability/logger';
@@ -106,7 +106,7 @@ export function writebackHandler(deps: { db: Database; logger: Logger; api: () =
           await api.batchUpdate(portalId, 'contact', [...inputs].map(([id, properties]) => ({ id, properties })));
         } catch (err) {
           const failure = classifyHubSpotError(err, 'Baton property write-back');
-          if (failure.category === 'rate_limited') throw new RetryLaterError(failure.message, failure.retryAfterMs ?? 10_000);
+          if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
           if (failure.category === 'transient') throw err;
           // Permanent or auth (contact deleted, properties missing, disconnected): drop this batch, say why.
           deps.logger.warn({ portalId, tenantId: job.tenantId, failure }, 'HubSpot refused a Baton property write-back batch; dropped');

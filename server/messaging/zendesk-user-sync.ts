@@ -7,7 +7,7 @@ import type { Identifier } from '../../app/events/canonical-event';
 import { identityToIdentifier } from '../../connectors/zendesk/webhook';
 import { zendeskApiOf } from '../connections/connection-test';
 import type { ConnectionsRepository } from '../connections/connections.repository';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
 import type { ModuleContext } from '../module';
 import type { Ingest } from './ingest';
 
@@ -23,7 +23,7 @@ export function zendeskUserSync(ctx: ModuleContext, repo: ConnectionsRepository,
     const identities = user.ok ? await api.listIdentities(userId) : user;
     for (const r of [user, identities]) {
       if (r.ok) continue;
-      if (r.error.category === 'rate_limited') throw new RetryLaterError(r.error.message, r.error.retryAfterMs ?? 30_000);
+      if (r.error.category === 'rate_limited') throw new RateLimitedError(r.error.message, r.error.retryAfterMs ?? 30_000);
       if (r.error.category === 'permanent') {
         ctx.logger.info({ connectionId, code: r.error.code }, 'zendesk user lookup refused; not retrying');
         return;

@@ -9,7 +9,7 @@ import { ApiBudgetError, batonFieldValues, classifyCode, describeError, type Bat
 import { CARD_SERVICE, type CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RateLimitedError, RetryLaterError, type JobHandler } from '../dispatch/work-runner';
 import type { EventStage } from '../events/event-processor';
 import type { Logger } from '../observability/logger';
 import type { ServiceRegistry } from '../services';
@@ -79,9 +79,9 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
     try {
       results = await client.updateRecords(stale.map((r) => ({ type: r.objectType, id: r.recordId, fields: batonFieldValues(values) })));
     } catch (err) {
-      if (err instanceof ApiBudgetError) throw new RetryLaterError(err.message, err.retryAfterMs);
+      if (err instanceof ApiBudgetError) throw new RateLimitedError(err.message, err.retryAfterMs);
       const d = describeError(err);
-      if (d.cls === 'rate_limited') throw new RetryLaterError(`Salesforce API limit: ${d.message}`, deps.rateLimitRetryMs);
+      if (d.cls === 'rate_limited') throw new RateLimitedError(`Salesforce API limit: ${d.message}`, deps.rateLimitRetryMs);
       if (d.cls === 'auth') {
         deps.logger.warn({ tenantId: job.tenantId, orgId: install.orgId, code: d.code }, 'Salesforce write-back skipped: the connection is not authorised');
         return;
