@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import type { Database } from './db/database';
@@ -17,6 +18,7 @@ import { WorkRunner, type JobHandler } from './dispatch/work-runner';
 import { EVENT_PROCESS_JOB } from './events/events.repository';
 import { eventProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
+import { answerClientErrors } from './http/errors';
 import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from './module';
 import { modules as defaultModules } from './modules';
 import { ServiceRegistry } from './services';
@@ -59,6 +61,8 @@ export interface Runtime {
   readonly modules: readonly ServiceModule[];
   /** Base URL this process listens on (loopback), when it serves HTTP. */
   readonly url: string | undefined;
+  /** The HTTP app being served (tests walk its routes), when this process serves HTTP. */
+  readonly app: Express | undefined;
   shutdown(reason?: string): Promise<void>;
 }
 
@@ -140,13 +144,16 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     let shuttingDown = false;
     let server: Server | undefined;
     let url: string | undefined;
+    let app: Express | undefined;
     const adminToken = lock === undefined ? undefined : newToken();
     if (config.role !== 'worker') {
-      const app = createApp({ db, dispatcher, work, logger, metrics, modules: loaded, isShuttingDown: () => shuttingDown, ...(adminToken === undefined ? {} : { adminToken }) });
+      const httpApp = createApp({ db, dispatcher, work, logger, metrics, modules: loaded, isShuttingDown: () => shuttingDown, ...(adminToken === undefined ? {} : { adminToken }) });
       server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(config.port, options.host ?? '0.0.0.0', (err?: Error) => (err === undefined ? resolve(s) : reject(err)));
+        const s = httpApp.listen(config.port, options.host ?? '0.0.0.0', (err?: Error) => (err === undefined ? resolve(s) : reject(err)));
         s.on('error', reject);
       });
+      app = httpApp;
+      answerClientErrors(server);
       server.keepAliveTimeout = 65_000;
       const port = (server.address() as AddressInfo).port;
       url = `http://127.0.0.1:${port}`;
@@ -172,7 +179,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       return stopping;
     };
 
-    return { config, db, dispatcher, work, runner, sweeper, secrets, logger, metrics, modules: loaded, url, shutdown };
+    return { config, db, dispatcher, work, runner, sweeper, secrets, logger, metrics, modules: loaded, url, app, shutdown };
   } catch (err) {
     for (const step of cleanup) await step().catch(() => undefined);
     throw err;

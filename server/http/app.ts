@@ -12,7 +12,7 @@ import type { Metrics } from '../observability/metrics';
 import { adminRoutes } from './admin.routes';
 import { requireApiKey } from './auth';
 import { deadLetterAdminRoutes, deadLetterRoutes } from './dead-letters.routes';
-import { errorHandler, notFound } from './errors';
+import { assertNoNul, errorHandler, HttpError, notFound } from './errors';
 import { eventRoutes } from './events.routes';
 import { healthRoutes } from './health.routes';
 
@@ -41,8 +41,12 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const keepRawBody = (req: IncomingMessage, _res: ServerResponse, buf: Buffer): void => {
+  assertNoNul(buf);
   req.rawBody = buf;
 };
+
+/** `%00` anywhere in the path or query: PostgreSQL stores no NUL, so no parameter can carry one. */
+const NUL_IN_URL = /%00/i;
 
 /** Builds the HTTP app from its dependencies; nothing here reads configuration or opens connections. */
 export function createApp(deps: AppDeps): Express {
@@ -72,6 +76,10 @@ export function createApp(deps: AppDeps): Express {
       const route = req.route === undefined ? 'unmatched' : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`;
       end({ route, status: String(res.statusCode) });
     });
+    next();
+  });
+  app.use((req, _res, next) => {
+    if (NUL_IN_URL.test(req.url)) throw new HttpError(400, 'invalid_request', 'the URL contains a NUL character (%00), which no parameter accepts');
     next();
   });
   // Module routes (webhooks, OAuth) parse their own bodies: signatures need the exact bytes.

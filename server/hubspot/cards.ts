@@ -15,7 +15,7 @@ import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { HubSpotCallError } from '../../connectors/hubspot/errors';
 import type { CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
-import { HttpError, validationError } from '../http/errors';
+import { HttpError, notConfigured, validationError } from '../http/errors';
 import type { IdentityService } from '../identity/identity.service';
 import { installationByPortal, type Installation } from './installations';
 import { objectTypeName, profileOfRecord } from './records';
@@ -62,7 +62,7 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     const until = seen.get(key);
     if (until !== undefined && until > Date.now()) return;
     const api = deps.api();
-    if (api === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server');
+    if (api === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     let found: readonly { id: string }[];
     try {
       found = await api.batchRead(install.portalId, objectType, [objectId], ['hs_object_id']);

@@ -14,7 +14,7 @@ import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { HubSpotCallError } from '../../connectors/hubspot/errors';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
-import { HttpError, validationError } from '../http/errors';
+import { HttpError, notConfigured, validationError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import { newToken } from '../security/ids';
 import { createTenant } from '../tenants/tenants.repository';
@@ -49,7 +49,7 @@ function signState(secret: string, body: string): string {
 
 /** Mints a state and stores it (single use). `tenantId` binds the install to an existing tenant. */
 export async function mintState(deps: Pick<OAuthDeps, 'db' | 'clientSecret'>, tenantId: string | undefined, nowMs = Date.now()): Promise<string> {
-  if (deps.clientSecret === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+  if (deps.clientSecret === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
   const id = newToken(18);
   const exp = nowMs + STATE_TTL_MS;
   await deps.db.query('INSERT INTO hubspot_oauth_states (id, tenant_id, expires_at) VALUES ($1, $2, $3)', [id, tenantId ?? null, new Date(exp).toISOString()]);
@@ -90,16 +90,16 @@ const callbackSchema = z.object({ code: z.string().min(1).max(2000), state: z.st
 export function oauthRoutes(deps: OAuthDeps): Router {
   const router = Router();
   router.get('/oauth/hubspot/install', async (_req, res) => {
-    if (deps.clientId === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+    if (deps.clientId === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     res.redirect(302, authorizeUrl(deps, await mintState(deps, undefined), deps.authorizeBase));
   });
 
   router.get('/oauth/hubspot/callback', async (req, res) => {
+    const api = deps.api();
+    if (api === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     if (typeof req.query['error'] === 'string') throw new HttpError(400, 'install_refused', `HubSpot did not grant access: ${String(req.query['error_description'] ?? req.query['error']).slice(0, 300)}`);
     const parsed = callbackSchema.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error, 'callback query');
-    const api = deps.api();
-    if (api === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server');
     const boundTenant = await consumeState(deps, parsed.data.state);
     let tokens;
     let info;

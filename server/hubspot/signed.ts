@@ -5,7 +5,7 @@
  */
 import express, { type Request, type RequestHandler } from 'express';
 import { verifyHubSpotRequest, type SignatureCheck } from '../../connectors/hubspot/signature';
-import { HttpError } from '../http/errors';
+import { assertNoNul, HttpError, notConfigured } from '../http/errors';
 
 export const rawBody: RequestHandler = express.raw({ type: () => true, limit: '2mb' });
 
@@ -16,7 +16,7 @@ export function bodyText(req: Request): string {
 export function requireSignature(options: { publicUrl: string; clientSecret: () => string | undefined; allowV2?: boolean; now?: () => number }): RequestHandler {
   return (req, res, next) => {
     const secret = options.clientSecret();
-    if (secret === undefined) throw new HttpError(503, 'hubspot_not_configured', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+    if (secret === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     const check: SignatureCheck = verifyHubSpotRequest(
       { method: req.method, uri: `${options.publicUrl}${req.originalUrl}`, body: bodyText(req), header: (name) => req.get(name) },
       secret,
@@ -33,6 +33,7 @@ export function requireSignature(options: { publicUrl: string; clientSecret: () 
 export function jsonBody(req: Request): unknown {
   const text = bodyText(req);
   if (text.trim() === '') return undefined;
+  assertNoNul(text);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -10,7 +10,7 @@ import { DELIVERY_RANK, normalizeTwilioWebhook } from '../../connectors/twilio/i
 import { TWILIO_OPTED_OUT } from '../../connectors/twilio/api';
 import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioForm, verifyTwilioJson, type FormParams } from '../../connectors/twilio/signature';
 import type { ConnectionsRepository } from '../connections/connections.repository';
-import { HttpError } from '../http/errors';
+import { assertNoNul, HttpError } from '../http/errors';
 import type { ModuleContext } from '../module';
 import { badSignature, unknownConnection, type Ingest } from './ingest';
 import { linkProfile, recordConsent, recordDelivery, recordInbound, type MessagingChannel } from './messaging-state.repository';
@@ -64,6 +64,7 @@ export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposit
     }
     const params = formParams(raw);
     if (!verifyTwilioForm(signed, params)) throw badSignature('X-Twilio-Signature does not match PUBLIC_URL + path and the form parameters');
+    assertNoNul(Object.values(params).flat().join(''), 'the form');
     const receivedAt = new Date().toISOString();
     const inbound = normalizeTwilioWebhook(params, receivedAt);
     if (inbound.kind === 'invalid') throw new HttpError(400, 'invalid_request', `invalid Twilio webhook: ${inbound.message}`);

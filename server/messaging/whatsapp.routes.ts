@@ -7,7 +7,7 @@ import { DELIVERY_RANK } from '../../connectors/twilio/inbound';
 import { verifyHandshake, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from '../../connectors/whatsapp/signature';
 import { normalizeWhatsAppPayload, whatsappPayloadSchema } from '../../connectors/whatsapp/webhook';
 import type { ConnectionsRepository } from '../connections/connections.repository';
-import { HttpError, validationError } from '../http/errors';
+import { assertNoNul, HttpError, validationError } from '../http/errors';
 import type { ModuleContext } from '../module';
 import { badSignature, parseJsonBody, unknownConnection, type Ingest } from './ingest';
 import { linkProfile, recordDelivery, recordInbound } from './messaging-state.repository';
@@ -27,6 +27,7 @@ export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepos
     if (connection === undefined) throw unknownConnection('whatsapp');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyWhatsAppSignature([connection.config.appSecret], req.get(WHATSAPP_SIGNATURE_HEADER), raw)) throw badSignature('X-Hub-Signature-256 does not match the body and the app secret');
+    assertNoNul(raw);
     const payload = whatsappPayloadSchema.safeParse(parseJsonBody(raw));
     if (!payload.success) throw validationError(payload.error, 'WhatsApp webhook');
     const normalized = normalizeWhatsAppPayload(payload.data, connection.config.phoneNumberId);

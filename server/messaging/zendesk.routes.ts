@@ -9,7 +9,7 @@ import { scoreSentiment } from '../../app/signals';
 import { normalizeZendeskEvent, zendeskEnvelopeSchema } from '../../connectors/zendesk/webhook';
 import { verifyZendeskSignature, ZENDESK_SIGNATURE_HEADER, ZENDESK_TIMESTAMP_HEADER } from '../../connectors/zendesk/signature';
 import type { ConnectionsRepository } from '../connections/connections.repository';
-import { validationError } from '../http/errors';
+import { assertNoNul, validationError } from '../http/errors';
 import type { ModuleContext } from '../module';
 import { badSignature, parseJsonBody, unknownConnection, type Ingest } from './ingest';
 import { linkProfile, upsertTicket } from './messaging-state.repository';
@@ -32,6 +32,7 @@ export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposi
       now: now(),
     });
     if (!check.ok) throw badSignature(check.reason);
+    assertNoNul(raw);
     const envelope = zendeskEnvelopeSchema.safeParse(parseJsonBody(raw));
     if (!envelope.success) throw validationError(envelope.error, 'Zendesk event');
     const normalized = normalizeZendeskEvent(envelope.data, subdomain);

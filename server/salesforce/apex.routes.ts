@@ -15,7 +15,7 @@ import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from '../../connector
 import { CARD_SERVICE } from '../cards/card.service';
 import { OUTCOME_SERVICE } from '../decisioning/outcome.service';
 import type { Database } from '../db/database';
-import { HttpError, validationError } from '../http/errors';
+import { assertNoNul, HttpError, validationError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import { RUNS_SERVICE } from '../runs/runs.module';
 import type { ServiceRegistry } from '../services';
@@ -56,6 +56,7 @@ export function apexRoutes(deps: { db: Database; logger: Logger; installations: 
     if (!verdict.ok) return refuse(verdict.reason);
     res.locals['salesforceInstall'] = install;
     if (body.length > 0) {
+      assertNoNul(body);
       try {
         req.body = JSON.parse(body.toString('utf8')) as unknown;
       } catch {

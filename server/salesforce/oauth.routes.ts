@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { beginAuthorization, exchangeCode, type SalesforceApp } from '../../connectors/salesforce';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
-import { HttpError, validationError } from '../http/errors';
+import { HttpError, notConfigured as notConfiguredError, validationError } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import { newToken } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
@@ -32,7 +32,10 @@ export interface OAuthDeps {
   readonly onInstalled: (i: Installation, signingSecret: string) => Promise<void>;
 }
 
-const notConfigured = (): HttpError => new HttpError(503, 'salesforce_not_configured', 'Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
+const notConfigured = (): HttpError => notConfiguredError('salesforce', 'Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
+
+/** Every public (non-API) path of the Salesforce module: OAuth, Outbound Messages, the package's Apex calls. */
+const PUBLIC_PATHS = ['/oauth/salesforce', '/webhooks/salesforce', '/salesforce'];
 
 async function mintInstall(deps: OAuthDeps, tenantId: string | null): Promise<string> {
   const app = deps.app();
@@ -63,18 +66,27 @@ async function consumeState(deps: OAuthDeps, state: string): Promise<{ tenantId:
 
 const callbackSchema = z.object({ code: z.string().min(1).max(2000), state: z.string().min(1).max(200) });
 
+/**
+ * The module mounts this router first, so its guard answers 404 `not_configured` for every public
+ * Salesforce path (also the Outbound Message and Apex endpoints mounted after it) while the app
+ * credentials are not set, before any body, signature or query is looked at.
+ */
 export function oauthRoutes(deps: OAuthDeps): Router {
   const router = Router();
+  router.use(PUBLIC_PATHS, (_req, _res, next) => {
+    if (deps.app() === undefined) throw notConfigured();
+    next();
+  });
   router.get('/oauth/salesforce/install', async (_req, res) => {
     res.redirect(302, await mintInstall(deps, null));
   });
 
   router.get('/oauth/salesforce/callback', async (req, res) => {
     if (typeof req.query['error'] === 'string') throw new HttpError(400, 'install_refused', `Salesforce did not grant access: ${String(req.query['error_description'] ?? req.query['error']).slice(0, 300)}`);
-    const parsed = callbackSchema.safeParse(req.query);
-    if (!parsed.success) throw validationError(parsed.error, 'callback query');
     const app = deps.app();
     if (app === undefined) throw notConfigured();
+    const parsed = callbackSchema.safeParse(req.query);
+    if (!parsed.success) throw validationError(parsed.error, 'callback query');
     const { tenantId: bound, verifier } = await consumeState(deps, parsed.data.state);
     let org;
     try {

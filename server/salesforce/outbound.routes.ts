@@ -3,7 +3,8 @@
  * envelope is parsed with fast-xml-parser; the organisation id must be an active installation (there is
  * no signature on outbound messages, so this is the authenticity check); every notification is stored
  * as a canonical event (deduplicated on its notification Id) BEFORE the exact `Ack` body is returned.
- * Malformed or unexpected XML gets a SOAP fault, never a crash; Salesforce then retries for 24 hours.
+ * Malformed or unexpected XML gets a 400 SOAP fault (soapenv:Client), never a crash or a 5xx; only a
+ * failure to store is a 500 (soapenv:Server). Salesforce retries any non-200 for 24 hours.
  */
 import express, { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
@@ -26,13 +27,17 @@ export function outboundRoutes(deps: {
   };
   router.post(OUTBOUND_PATH, express.text({ type: () => true, limit: '5mb' }), async (req, res) => {
     const xml = typeof req.body === 'string' ? req.body : '';
+    if (xml.includes('\u0000')) {
+      fault(res, 400, 'soapenv:Client', 'the message contains a NUL character, which no field accepts');
+      return;
+    }
     let message;
     try {
       message = parseOutboundMessage(xml);
     } catch (err) {
       if (err instanceof OutboundMessageError) {
         deps.logger.info({ reason: err.message }, 'refused a malformed Salesforce outbound message');
-        fault(res, 500, 'soapenv:Client', err.message);
+        fault(res, 400, 'soapenv:Client', err.message);
         return;
       }
       throw err;

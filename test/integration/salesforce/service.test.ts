@@ -113,7 +113,7 @@ for (const { mode, needs } of modes) {
       expect((await events()).filter((e) => e.source_event_id.startsWith('om:04l5e00000Gx7'))).toHaveLength(2);
 
       const broken = await post(xml.slice(0, 300));
-      expect(broken.status).toBe(500);
+      expect(broken.status).toBe(400);
       expect(await broken.text()).toMatch(/<soapenv:Fault>\s*<faultcode>soapenv:Client<\/faultcode>\s*<faultstring>malformed XML/);
       const foreign = await post(outboundMessageXml({ orgId: '00D000000000001AAA', notifications: [{ id: '04l5e00000Gx7R1AAJ', sobjectType: 'Lead', fields: { Id: c.Id } }] }));
       expect(foreign.status).toBe(401);
