@@ -11,6 +11,7 @@ import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module'
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import type { ModuleFactory } from '../module';
 import type { Logger } from '../observability/logger';
+import { recordDecisionDelivery } from './lift.repository';
 import { CONTACT_RECORDER, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
 import { DecisioningCardService } from './card.adapter';
 import { DecisioningDecider } from './decider.adapter';
@@ -61,6 +62,7 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
     ctx.services.provide(CARD_SERVICE, cards);
     ctx.services.provide(CONTACT_RECORDER, {
       record: (c) => facade.recordContact(ctx.db, c.tenantId, c.profileId, c.key, { actionId: c.actionId, channel: c.channel }),
+      delivery: (d) => recordDecisionDelivery(ctx.db, d.tenantId, d.decisionId, d.delivered, d.reason),
     });
     ctx.services.provide(OUTCOME_SERVICE, {
       async record(tenantId, decisionId, outcome, value) {

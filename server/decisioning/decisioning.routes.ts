@@ -17,7 +17,7 @@ import { encodeCursor, pageCursor } from '../http/page-cursor';
 import { toRaw, type IdentityService } from '../identity/identity.service';
 import { currentProfileId, profileAliases } from '../identity/profiles.repository';
 import type { DecisioningFacade } from './decisioning.service';
-import { liftOverTime, SeriesTooLongError } from './lift.repository';
+import { deliveryReport, liftOverTime, SeriesTooLongError } from './lift.repository';
 import { loadCatalog, loadConfig, loadPolicyInput, saveCatalog, savePolicies } from './settings.repository';
 import { decisionDetail, decisionResponse, decisionSummary } from './views';
 
@@ -175,7 +175,8 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     const parsed = liftQuery.safeParse(req.query);
     if (!parsed.success) throw validationError(parsed.error, 'query');
     try {
-      res.json(await liftOverTime(db, tenantOf(res), parsed.data.bucket, parsed.data.confidence));
+      const tenantId = tenantOf(res);
+      res.json({ ...(await liftOverTime(db, tenantId, parsed.data.bucket, parsed.data.confidence)), delivery: await deliveryReport(db, tenantId) });
     } catch (err) {
       if (err instanceof SeriesTooLongError) throw new HttpError(400, 'series_too_long', err.message);
       throw err;

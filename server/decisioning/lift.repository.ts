@@ -42,3 +42,53 @@ export async function liftOverTime(q: Queryable, tenantId: string, bucket: LiftB
   }
   return liftReportOverTime(await liftRowsByBucket(q, tenantId, chosen), chosen, confidenceLevel);
 }
+
+// ---- delivery ------------------------------------------------------------------------------------
+
+/** How many decided actions runs tried to carry out, and how many reached the person. */
+export interface DeliveryCounts {
+  /** Decisions whose action a run step tried to carry out (delivered + undeliverable). */
+  readonly attempted: number;
+  readonly delivered: number;
+  readonly undeliverable: number;
+  /** delivered / attempted, or null before any attempt. */
+  readonly rate: number | null;
+}
+
+export interface DeliveryReport {
+  readonly overall: DeliveryCounts;
+  readonly perAction: readonly (DeliveryCounts & { readonly actionId: string })[];
+}
+
+/**
+ * Records whether a decision's action reached the person. `delivered` wins over an earlier
+ * `undeliverable` (a resumed run delivered it after the CRM record appeared); never the reverse.
+ */
+export async function recordDecisionDelivery(q: Queryable, tenantId: string, decisionId: string, delivered: boolean, reason: string | null): Promise<void> {
+  await q.query(
+    `UPDATE decisions SET delivery = $3, delivery_reason = $4, delivery_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND (delivery IS NULL OR (delivery = 'undeliverable' AND $3 = 'delivered'))`,
+    [tenantId, decisionId, delivered ? 'delivered' : 'undeliverable', delivered ? null : reason],
+  );
+}
+
+const counts = (delivered: number, undeliverable: number): DeliveryCounts => {
+  const attempted = delivered + undeliverable;
+  return { attempted, delivered, undeliverable, rate: attempted === 0 ? null : delivered / attempted };
+};
+
+/**
+ * Delivery of treated (non-holdout) decisions per action. Lift itself stays intention-to-treat (every
+ * treated decision counts, delivered or not); this says how much of the treatment actually arrived.
+ */
+export async function deliveryReport(q: Queryable, tenantId: string): Promise<DeliveryReport> {
+  const r = await q.query<{ action_id: string; delivered: string | number; undeliverable: string | number }>(
+    `SELECT action_id, count(*) FILTER (WHERE delivery = 'delivered') AS delivered, count(*) FILTER (WHERE delivery = 'undeliverable') AS undeliverable
+       FROM decisions WHERE tenant_id = $1 AND NOT holdout AND action_id IS NOT NULL AND delivery IS NOT NULL
+      GROUP BY action_id ORDER BY action_id`,
+    [tenantId],
+  );
+  const perAction = r.rows.map((row) => ({ actionId: row.action_id, ...counts(Number(row.delivered), Number(row.undeliverable)) }));
+  const total = perAction.reduce((sum, a) => ({ d: sum.d + a.delivered, u: sum.u + a.undeliverable }), { d: 0, u: 0 });
+  return { overall: counts(total.d, total.u), perAction };
+}

@@ -5,7 +5,7 @@
  * plain playbook email as much as a decided one — keyed by the decision id when a decision chose the
  * action, else by the step's idempotency key, so a retried or replayed step counts once.
  */
-import type { ActionKind, ActionPort, ActionRequest, ActionResult } from '../../app/orchestration';
+import { isUndeliverable, type ActionKind, type ActionPort, type ActionRequest, type ActionResult } from '../../app/orchestration';
 
 export type ContactChannel = 'email' | 'sms' | 'whatsapp' | 'task';
 
@@ -18,8 +18,19 @@ export interface OutboundContact {
   readonly channel: ContactChannel;
 }
 
+/** Whether the action a decision chose reached the person (recorded when a run step carried it out). */
+export interface DecisionDelivery {
+  readonly tenantId: string;
+  readonly decisionId: string;
+  readonly delivered: boolean;
+  /** Why not, for an undeliverable action. */
+  readonly reason: string | null;
+}
+
 export interface ContactRecorder {
   record(contact: OutboundContact): Promise<void>;
+  /** Optional: the delivery outcome of a decided action (lift reports the delivery rate per action). */
+  delivery?(delivery: DecisionDelivery): Promise<void>;
 }
 
 /** The channel a successful step of this kind contacted the person on (null: not a contact). */
@@ -55,9 +66,14 @@ export class ContactRecordingActionPort implements ActionPort {
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const result = await this.inner.execute(request);
+    const recorder = this.recorder();
+    const decisionId = request.params['decisionId'];
+    if (recorder?.delivery !== undefined && typeof decisionId === 'string' && decisionId !== '' && (result.ok || isUndeliverable(result.error))) {
+      await recorder.delivery({ tenantId: request.tenantId, decisionId, delivered: result.ok, reason: result.ok ? null : result.error.message });
+    }
+    // Only a delivered contact counts toward frequency caps: an undeliverable or failed step sent nothing.
     if (!result.ok) return result;
     const contact = outboundContactOf(request);
-    const recorder = this.recorder();
     // Recorded after the effect: a crash in between is healed by the step's retry (same key, the
     // port returns its first output, the contact is recorded then).
     if (contact !== null && recorder !== undefined) await recorder.record(contact);

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/database';
 import type { ModuleFactory } from '../module';
 import { serviceKey } from '../services';
 import { ActionRegistry } from './action-registry.adapter';
+import { PiiGuardPort } from './pii-guard.adapter';
 import { ContactRecordingActionPort, type ContactRecorder } from './contact-recording.adapter';
 import { NoDecisioningDecider } from './default-decider.adapter';
 import { RUN_ADVANCE_JOB } from './outbox-scheduler.adapter';
@@ -55,7 +56,12 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
   return (ctx) => {
     const registry = new ActionRegistry(options.catchAll === undefined ? {} : { catchAll: options.catchAll(ctx.db) });
     ctx.services.provide(ACTION_REGISTRY, registry);
-    const base = options.actions ?? registry;
+    // Every outbound action passes the PII policy first: content carrying a card number, a national
+    // id or an IBAN is blocked with the field and reason on the step, and nothing is sent.
+    const base = new PiiGuardPort(options.actions ?? registry, {
+      onBlocked: (request, violations) =>
+        ctx.logger.warn({ tenantId: request.tenantId, runId: request.runId, stepId: request.stepId, fields: violations.map((v) => v.path) }, 'outbound content blocked by the PII policy'),
+    });
     const fallbackDecider = new NoDecisioningDecider();
     const decider: Decider = options.decider ?? {
       decide: (profileId, context, meta) => (ctx.services.get(DECIDER) ?? fallbackDecider).decide(profileId, context, meta),

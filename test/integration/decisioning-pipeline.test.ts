@@ -3,7 +3,7 @@ import { getEvent } from '../../server/events/events.repository';
 import type { EventStage } from '../../server/events/event-processor';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
-import { effectsOfRun } from '../support/recording-action-port';
+import { effectsOfRun, RecordingActionPort } from '../support/recording-action-port';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { dayZone, ingest, nightZone, type DecisionJson } from '../support/decisioning-helpers';
 import { describeWith, waitFor } from '../support/services';
@@ -33,7 +33,7 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
+        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
       });
     });
     afterAll(async () => svc.stop());

@@ -96,7 +96,7 @@ for (const { mode, needs } of modes) {
       expect(done.steps.map((s) => [s.stepId, s.status])).toEqual([['first', 'succeeded'], ['pause', 'succeeded'], ['second', 'succeeded'], ['done', 'succeeded']]);
       const pause = done.steps.find((s) => s.stepId === 'pause');
       expect(Date.parse(pause?.finishedAt ?? '') - Date.parse(pause?.startedAt ?? '')).toBeGreaterThanOrEqual(390);
-      expect(done.steps[0]).toMatchObject({ attempt: 1, input: { body: 'first touch for p-timer' }, output: { channel: 'log', kind: 'note' }, error: null });
+      expect(done.steps[0]).toMatchObject({ attempt: 1, input: { body: 'first touch for p-timer' }, output: { channel: 'test-recorder', kind: 'note' }, error: null });
       const effects = await effectsOfRun(svc.runtime.db, tenantA, done.id);
       expect(effects.map((e) => [e.stepId, e.replays])).toEqual([['first', 0], ['second', 0]]);
     });
@@ -145,7 +145,7 @@ for (const { mode, needs } of modes) {
       // The run detail shows every step's input, output, attempts (each with its outcome and error) and error.
       const detail = (await api.call<RunJson>('GET', `/runs/${run.id}`)).body;
       const [ok, flaky] = detail.steps;
-      expect(ok).toMatchObject({ stepId: 'ok', status: 'succeeded', input: { body: 'fine' }, output: { kind: 'note', channel: 'log' }, attempt: 1, error: null });
+      expect(ok).toMatchObject({ stepId: 'ok', status: 'succeeded', input: { body: 'fine' }, output: { kind: 'note', channel: 'test-recorder' }, attempt: 1, error: null });
       expect(ok?.attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', error: null, idempotencyKey: ok?.idempotencyKey })]);
       expect(flaky).toMatchObject({ stepId: 'flaky', input: { subject: 'help' }, output: null, attempt: 1 });
       expect(flaky?.attempts).toEqual([

@@ -160,8 +160,12 @@ const liftPointSchema = z.preprocess((v) => {
   const o = v as Record<string, unknown>;
   return { ...o, at: o['at'] ?? o['periodStart'] ?? o['date'] ?? o['day'] };
 }, liftEstimateSchema.extend({ at: instant }));
+/** How many decided actions runs tried to carry out and how many reached the person (rate null before any). */
+export const deliveryCountsSchema = z.looseObject({ attempted: z.number(), delivered: z.number(), undeliverable: z.number(), rate: z.number().nullable() });
 export const liftReportSchema = z.looseObject({
   overall: liftEstimateSchema,
+  /** Delivery of treated decisions per action (lift stays intention-to-treat). */
+  delivery: z.looseObject({ overall: deliveryCountsSchema, perAction: z.array(deliveryCountsSchema.extend({ actionId: z.string() })) }).optional(),
   perAction: z.array(liftEstimateSchema.extend({ actionId: z.string(), series: z.array(liftPointSchema).optional() })),
   series: z.array(liftPointSchema).optional(),
   /** Width of a series point (minute, hour, day, week; UTC) and whether points accumulate. */

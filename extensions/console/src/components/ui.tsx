@@ -54,7 +54,7 @@ export function Async<T>({ state, what, children }: { state: AsyncState<T> & { r
 const TONES: Record<string, string> = {
   completed: 'good', succeeded: 'good', chosen: 'good', accepted: 'good', positive: 'good', active: 'good', connected: 'good', published: 'good',
   failed: 'bad', blocked: 'bad', cancelled: 'muted', dismissed: 'muted', negative: 'bad', error: 'bad', churned: 'bad', at_risk: 'warn',
-  waiting: 'warn', retrying: 'warn', deferred: 'warn', snoozed: 'warn', held_back: 'warn', proposed: 'info', running: 'info', pending: 'info',
+  waiting: 'warn', retrying: 'warn', undeliverable: 'warn', deferred: 'warn', snoozed: 'warn', held_back: 'warn', proposed: 'info', running: 'info', pending: 'info',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {

@@ -40,6 +40,39 @@ function LiftTable({ caption, first, rows }: { caption: string; first: string; r
   );
 }
 
+/**
+ * Delivery per action: lift counts every treated decision (intention-to-treat), so this says how
+ * much of the treatment actually reached people; a low rate explains a weak lift.
+ */
+function Delivery({ delivery }: { delivery: NonNullable<LiftReport['delivery']> }) {
+  const rows = [{ ...delivery.overall, actionId: 'Overall' }, ...delivery.perAction];
+  return (
+    <Section title="Delivery">
+      <p className="muted">
+        Lift counts every treated decision, delivered or not. Of the decided actions runs tried to carry out, {formatPercent(delivery.overall.rate)} reached the person
+        ({delivery.overall.delivered} of {delivery.overall.attempted}); the others had no connected system that could deliver them (see the run steps marked undeliverable).
+      </p>
+      <TableWrap label="Delivery per action">
+        <table>
+          <caption>Delivery per action (treated decisions whose action a run tried to carry out)</caption>
+          <thead><tr><th scope="col">Action</th><th scope="col">Tried</th><th scope="col">Delivered</th><th scope="col">Undeliverable</th><th scope="col">Delivery rate</th></tr></thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.actionId}>
+                <th scope="row">{r.actionId}</th>
+                <td>{r.attempted}</td>
+                <td>{r.delivered}</td>
+                <td>{r.undeliverable}</td>
+                <td><meter min={0} max={1} value={r.rate ?? 0} aria-label={`delivery rate of ${r.actionId}`} /> {formatPercent(r.rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+    </Section>
+  );
+}
+
 /** Treated vs holdout: over time and per action, with confidence intervals. */
 export function LiftPage() {
   const { api } = useConsole();
@@ -89,6 +122,7 @@ export function LiftPage() {
                   rows={[{ ...report.overall, actionId: 'Overall' }, ...report.perAction].map((e) => ({ key: e.actionId, label: e.actionId, estimate: e }))}
                 />
               </Section>
+              {report.delivery === undefined ? null : <Delivery delivery={report.delivery} />}
             </>
           );
         }}

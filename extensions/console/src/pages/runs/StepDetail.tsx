@@ -4,7 +4,7 @@ import { formatInstant, humanize } from '../../lib/format';
 
 export function StepDetail({ step }: { step: Step }) {
   return (
-    <details className="step" open={step.status === 'failed'}>
+    <details className="step" open={step.status === 'failed' || step.status === 'undeliverable'}>
       <summary>
         <strong>{step.stepId}</strong> <span className="muted">{humanize(step.kind)}</span> <Badge value={step.status} />{' '}
         <span className="muted">{step.attempt} attempt{step.attempt === 1 ? '' : 's'}</span>

@@ -8,7 +8,7 @@ type Variant = 'danger' | 'warning' | 'info' | 'success' | 'default';
 export function statusVariant(status: string): Variant {
   if (['failed', 'parked', 'error', 'cancelled'].includes(status)) return 'danger';
   if (['completed', 'succeeded', 'done', 'skipped'].includes(status)) return status === 'skipped' ? 'default' : 'success';
-  if (['waiting', 'paused', 'retrying', 'scheduled'].includes(status)) return 'warning';
+  if (['waiting', 'paused', 'retrying', 'scheduled', 'undeliverable'].includes(status)) return 'warning';
   if (['running', 'active', 'pending', 'in_progress'].includes(status)) return 'info';
   return 'default';
 }
