@@ -5,6 +5,7 @@ import { Link, Loading } from './components/ui';
 import { Console, type ConsoleContext } from './lib/context';
 import { NAV, parseRoute, routeHref, type Route } from './lib/route';
 import { clearApiKey, loadApiKey, saveApiKey } from './lib/session';
+import { DeadLettersPage } from './pages/DeadLettersPage';
 import { DecisionsPage } from './pages/DecisionsPage';
 import { RecordPage } from './pages/record/RecordPage';
 import { RunDetailPage } from './pages/runs/RunDetailPage';
@@ -35,6 +36,8 @@ function Page({ route }: { route: Route }) {
       );
     case 'settings':
       return <SettingsPage />;
+    case 'dead-letters':
+      return <DeadLettersPage />;
   }
 }
 

@@ -1,6 +1,7 @@
 /** Every API call the console makes, typed end to end (paths per product.md 4.3). */
 import { z } from 'zod';
 import type { CardActionRequest } from '../../../../app/cards/card-view';
+import { deadLetterEndpoints } from './dead-letters';
 import { ApiError, query, type ApiClient } from './http';
 import {
   cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
@@ -111,6 +112,7 @@ export function endpoints(api: ApiClient) {
     createConnection: (type: 'zendesk' | 'twilio' | 'whatsapp', config: Record<string, string>) =>
       api.request('POST', '/connections', connectionCreatedSchema, { type, config }),
     testConnection: (connectionId: string) => api.request('POST', `/connections/${id(connectionId)}/test`, connectionTestSchema, {}),
+    ...deadLetterEndpoints(api),
   };
 }
 

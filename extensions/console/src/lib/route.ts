@@ -8,6 +8,7 @@ export type Route =
   | { readonly page: 'run'; readonly runId: string }
   | { readonly page: 'decisions'; readonly decisionId?: string; readonly profileId?: string }
   | { readonly page: 'lift' }
+  | { readonly page: 'dead-letters' }
   | { readonly page: 'settings' };
 
 export const BASE = '/console';
@@ -37,6 +38,8 @@ export function parseRoute(pathname: string, search = ''): Route {
       return { page: 'decisions', ...opt('decisionId', segment(second)), ...opt('profileId', params.get('profileId')) };
     case 'lift':
       return { page: 'lift' };
+    case 'dead-letters':
+      return { page: 'dead-letters' };
     case 'settings':
       return { page: 'settings' };
     case 'profiles':
@@ -59,6 +62,8 @@ export function routeHref(route: Route): string {
       return `${BASE}/decisions${route.decisionId === undefined ? '' : `/${encodeURIComponent(route.decisionId)}`}${q('profileId', route.profileId)}`;
     case 'lift':
       return `${BASE}/lift`;
+    case 'dead-letters':
+      return `${BASE}/dead-letters`;
     case 'settings':
       return `${BASE}/settings`;
   }
@@ -69,5 +74,6 @@ export const NAV: readonly { readonly label: string; readonly route: Route; read
   { label: 'Runs', route: { page: 'runs' }, pages: ['runs', 'run'] },
   { label: 'Decisions', route: { page: 'decisions' }, pages: ['decisions'] },
   { label: 'Lift', route: { page: 'lift' }, pages: ['lift'] },
+  { label: 'Dead letters', route: { page: 'dead-letters' }, pages: ['dead-letters'] },
   { label: 'Settings', route: { page: 'settings' }, pages: ['settings'] },
 ];
