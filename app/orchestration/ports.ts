@@ -161,6 +161,12 @@ export interface DecideResult {
   readonly decisionId: string;
   readonly action: DecidedAction | null;
   /**
+   * True only when the person is in the holdout group (no automated action, by design of the lift
+   * measurement); false or absent when no action was chosen for any other reason (nothing eligible,
+   * caps, quiet hours…).
+   */
+  readonly holdout?: boolean;
+  /**
    * Why decisioning chose this action (or none): a short human-readable reason, shown on the step.
    * Recorded on the step's decision and output as `reason` (null when the decider gives none).
    */

@@ -9,6 +9,7 @@ import {
   type JsonObject,
   type JsonValue,
   type PortError,
+  undeliverableError,
 } from '../../app/orchestration';
 import { ApiBudgetError, type CompositeSubrequest, type SalesforceClient } from './client';
 import { itemPortError, toPortError } from './errors';
@@ -148,7 +149,7 @@ export class SalesforceActionPort implements ActionPort {
     const { who, what } = await this.person(client, request);
     const whoId = str(p['whoId']) ?? who?.recordId;
     const whatId = str(p['whatId']) ?? (who?.objectType === 'Lead' ? undefined : what?.recordId);
-    if (whoId === undefined && whatId === undefined) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact, Lead or related record is known for this person, so the Task has nothing to attach to') };
+    if (whoId === undefined && whatId === undefined) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact, Lead or related record is known for this person, so the Task has nothing to attach to') };
     const priority = PRIORITY[String(p['priority'] ?? 'normal').toLowerCase()];
     if (priority === undefined) return { ok: false, error: permanentError('salesforce.bad_priority', `priority must be high, normal or low, not "${String(p['priority'])}"`) };
     const due = dueDate(p, new Date());
@@ -175,7 +176,7 @@ export class SalesforceActionPort implements ActionPort {
     const targets = explicit !== undefined
       ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? '' }]
       : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter((r) => r.objectType === 'Contact' || r.objectType === 'Lead');
-    if (targets.length === 0) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person') };
+    if (targets.length === 0) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person') };
     const results = await client.updateRecords(targets.slice(0, 200).map((t) => ({ type: t.objectType, id: t.recordId, fields })));
     const failed = results.find((r) => !r.success);
     if (failed !== undefined) return { ok: false, error: itemPortError(failed.errors, this.deps.rateLimitRetryMs) };
@@ -186,7 +187,7 @@ export class SalesforceActionPort implements ActionPort {
     const p = request.params;
     const { who } = await this.person(client, request);
     const to = str(p['to']);
-    if (who === undefined && to === undefined) return { ok: false, error: permanentError('salesforce.no_recipient', 'no Salesforce Contact or Lead (or "to" address) for this person') };
+    if (who === undefined && to === undefined) return { ok: false, error: undeliverableError('salesforce.no_recipient', 'no Salesforce Contact or Lead (or "to" address) for this person') };
     const template = str(p['templateId']) ?? '';
     const isTemplateId = /^00X[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(template);
     const input: Record<string, unknown> = {
@@ -222,7 +223,7 @@ export class SalesforceActionPort implements ActionPort {
     const targets = explicit !== undefined && SALESFORCE_ID.test(explicit)
       ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
       : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter((r) => r.objectType === 'Contact' || r.objectType === 'Lead');
-    if (targets.length === 0) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so the note has nothing to attach to') };
+    if (targets.length === 0) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so the note has nothing to attach to') };
     const title = (str(p['title']) ?? DEFAULT_NOTE_TITLE).slice(0, 255);
     const linked = [...new Map(targets.map((t) => [t.recordId.slice(0, 15), t.recordId])).values()].slice(0, MAX_NOTE_LINKS);
     const subrequests: CompositeSubrequest[] = [
@@ -248,7 +249,7 @@ export class SalesforceActionPort implements ActionPort {
     const userId = str(p['userId']);
     if (userId !== undefined && !USER_ID.test(userId)) return { ok: false, error: permanentError('salesforce.bad_user', `userId "${userId}" is not a Salesforce User id (005...); leave it out to assign the cadence to the connected user`) };
     const { who } = await this.person(client, request);
-    if (who === undefined) return { ok: false, error: permanentError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so there is no cadence target') };
+    if (who === undefined) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so there is no cadence target') };
     const enrolled = (trackerId: string, extra: JsonObject): ActionResult => ({ ok: true, output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId, trackerId, ...extra } });
     const recover = async (): Promise<ActionResult | undefined> => {
       const tracker = await this.enrolledTracker(client, who.recordId, cadence);

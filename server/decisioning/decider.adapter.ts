@@ -58,9 +58,10 @@ export function actionParams(action: ChosenAction, draft: StoredDecision['draft'
 
 export function toDecideResult(decision: StoredDecision): DecideResult {
   const { record } = decision;
-  if (record.action === null) return { decisionId: record.decisionId, action: null };
+  if (record.action === null) return { decisionId: record.decisionId, action: null, holdout: record.holdout };
   return {
     decisionId: record.decisionId,
+    holdout: record.holdout,
     action: { id: record.action.id, label: record.action.label, channel: record.action.channel, params: actionParams(record.action, decision.draft) },
     // Quiet hours: the run waits until the window opens, then acts (the engine's deferred attempt).
     ...(record.action.deliverAt === undefined ? {} : { notBefore: record.action.deliverAt }),

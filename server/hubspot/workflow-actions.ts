@@ -89,7 +89,8 @@ const withState = (state: 'SUCCESS' | 'FAIL_CONTINUE' | 'BLOCK', fields: Output 
   ...(expiration === undefined ? {} : { hs_expiration_duration: expiration }),
 });
 
-async function decideWithin(decider: Decider, profileId: string, tenantId: string, callbackId: string, context: string | undefined): Promise<Output | undefined> {
+/** The "Next best action" workflow action's outputs, or undefined when the decider did not answer within its budget. */
+export async function decideWithin(decider: Decider, profileId: string, tenantId: string, callbackId: string, context: string | undefined): Promise<Output | undefined> {
   const decided = decider.decide(profileId, context === undefined ? {} : { context }, { tenantId, runId: `hubspot-workflow:${callbackId}`, stepId: 'workflow-action', idempotencyKey: `hubspot:wfa:${callbackId}` });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
@@ -98,7 +99,8 @@ async function decideWithin(decider: Decider, profileId: string, tenantId: strin
   try {
     const r = await Promise.race([decided, timeout]);
     if (r === undefined) return undefined;
-    return { actionId: r.action?.id ?? '', actionLabel: r.action?.label ?? '', holdout: String(r.action === null), decisionId: r.decisionId };
+    // "In holdout group" is true only for a holdout decision, never merely because nothing was eligible.
+    return { actionId: r.action?.id ?? '', actionLabel: r.action?.label ?? '', holdout: String(r.holdout === true), decisionId: r.decisionId };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

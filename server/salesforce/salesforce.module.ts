@@ -138,7 +138,8 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       if (namesSalesforceRecord(request.params)) return true;
       return (await personIdsOfProfile(db, request.tenantId, request.profileId, install.orgId)).length > 0;
     };
-    for (const kind of ['task', 'crm_update', 'email', 'workflow_enrollment', 'note', 'sequence_enrollment'] as const) registry?.register(kind, port, { handles, name: 'salesforce' });
+    const available = async (tenantId: string): Promise<boolean> => (await installations.active(tenantId)) !== undefined;
+    for (const kind of ['task', 'crm_update', 'email', 'workflow_enrollment', 'note', 'sequence_enrollment'] as const) registry?.register(kind, port, { handles, available, name: 'Salesforce' });
 
     const oauthDeps = {
       db,

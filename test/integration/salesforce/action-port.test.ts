@@ -134,7 +134,7 @@ describe('Salesforce action port: notes and cadences against the sandbox, throug
 
     it('refuses, permanently, a person without a Contact or Lead and an empty body', async () => {
       const account = { ...sb.state.create('Account', { Name: 'Acme' }, null), type: 'Account' };
-      expect(failed(await port.execute(request('note', person([account]), { body: 'x' })))).toMatchObject({ category: 'permanent', code: 'salesforce.no_record' });
+      expect(failed(await port.execute(request('note', person([account]), { body: 'x' })))).toMatchObject({ category: 'undeliverable', code: 'salesforce.no_record' });
       expect(failed(await port.execute(request('note', person([contact('Blank')]), { body: '  ' })))).toMatchObject({ category: 'permanent', code: 'salesforce.empty_note' });
     });
 
@@ -221,7 +221,7 @@ describe('Salesforce action port: notes and cadences against the sandbox, throug
 
     it('refuses, permanently, a person without a Contact or Lead and a user id that is not a Salesforce User', async () => {
       const account = { ...sb.state.create('Account', { Name: 'Initech' }, null), type: 'Account' };
-      expect(failed(await port.execute(request('sequence_enrollment', person([account]), { sequenceId: 'Baton Nurture' })))).toMatchObject({ category: 'permanent', code: 'salesforce.no_record' });
+      expect(failed(await port.execute(request('sequence_enrollment', person([account]), { sequenceId: 'Baton Nurture' })))).toMatchObject({ category: 'undeliverable', code: 'salesforce.no_record' });
       expect(failed(await port.execute(request('sequence_enrollment', person([contact('Hubspotter')]), { sequenceId: 'Baton Nurture', userId: '12345' })))).toMatchObject({ category: 'permanent', code: 'salesforce.bad_user' });
     });
   });
