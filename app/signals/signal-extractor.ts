@@ -19,6 +19,11 @@ export interface Signals {
 export interface ExtractOptions {
   /** Cancels the extraction (providers that do I/O honour it; the offline model ignores it). */
   readonly signal?: AbortSignal;
+  /**
+   * Names of the person the text is from or about (e.g. the event's firstName/lastName traits), so a
+   * provider that sends text out of the process can redact them too; the offline model ignores them.
+   */
+  readonly knownNames?: readonly string[];
 }
 
 /** Port: anything that turns text into signals (offline model, LLM provider, test double). */

@@ -63,6 +63,16 @@ function factsOf(event: StoredEvent): EventFacts {
   };
 }
 
+/** The person's names from the event's traits, for redaction before text leaves the process. */
+export function namesOf(traits: EventFacts['traits']): string[] {
+  const names: string[] = [];
+  for (const key of ['firstName', 'lastName', 'name', 'fullName', 'firstname', 'lastname']) {
+    const v = traits[key];
+    if (typeof v === 'string' && v.trim().length > 1) names.push(v.trim());
+  }
+  return [...new Set(names)];
+}
+
 export function decisioningStage(deps: PipelineDeps): EventStage {
   const { db, facade, extractor, logger } = deps;
 
@@ -70,7 +80,8 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     if (facts.text === null) return null;
     const known = await storedSignals(db, tenantId, event.id);
     if (known !== null) return known;
-    const s = await extractor.extract(facts.text);
+    const names = namesOf(facts.traits);
+    const s = await extractor.extract(facts.text, names.length === 0 ? {} : { knownNames: names });
     const inserted = await db.query(
       `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,

@@ -62,4 +62,16 @@ describe('decisioning with an LLM signal provider (embedded)', () => {
     const profile = await api.call<{ signals: { intent: string }[] }>('GET', `/profiles/${p.profileId}`);
     expect(profile.body.signals.map((s) => s.intent)).toEqual(['positive_feedback', 'cancellation']);
   });
+
+  it('redacts the person\'s own names (from the event traits) and their street address before the text leaves', async () => {
+    stub.state.failing = false;
+    const before = stub.prompts.length;
+    await ingest(api, 'zoe.k@acme.io', 'message.received', {
+      text: 'Zoe here. Please send the replacement to 42 Baker Street, Kowalczyk household, I am so annoyed',
+      traits: { firstName: 'Zoe', lastName: 'Kowalczyk' },
+    });
+    const prompt = stub.prompts[before] ?? '';
+    expect(prompt).toContain('I am so annoyed');
+    expect(prompt).not.toMatch(/zoe|Kowalczyk|42 Baker Street/i);
+  });
 });
