@@ -79,7 +79,10 @@ describe('baton dead-letters (embedded storage)', () => {
 
     const service = spawnTs('test/support/service-child.ts', env);
     children.push(service);
-    await service.waitForLine(/^READY (\S+)/);
+    const url = (await service.waitForLine(/^READY (\S+)/))[1] ?? '';
+    // The operator routes answer only the CLI (the lock file's token), like the tenants one.
+    expect((await fetch(`${url}/internal/admin/dead-letters`)).status).toBe(403);
+    expect((await fetch(`${url}/internal/admin/dead-letters/redrive`, { method: 'POST', headers: { 'x-baton-admin-token': 'guess' } })).status).toBe(403);
 
     const through = await baton(['dead-letters', 'redrive', '--all', '--tenant', t2], env);
     expect(through.stderr).toBe('');

@@ -53,14 +53,14 @@ for (const { mode, needs } of modes) {
     const ran: { id: string; tag: unknown; attempt: number; ok: boolean }[] = [];
     const limitedLeft = new Map<string, number>();
     const limitedSeen: { id: string; attempt: number }[] = [];
-    let ports: RateLimitedActionPort | undefined;
+    let ports: RateLimitedActionPort | undefined = undefined;
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
         modules: [
           externalIdIdentity,
           runsModule({
-            wrapActions: () => (ports = new RateLimitedActionPort(3, 150)),
+            actions: (ports = new RateLimitedActionPort(3, 150)),
             engine: { leaseMs: 5_000 },
           }),
         ],
