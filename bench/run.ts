@@ -10,9 +10,10 @@ import { ingestBench } from './ingest.bench';
 import { orchestrationBench } from './orchestration.bench';
 import { pipelineBench } from './pipeline.bench';
 import { signalsBench } from './signals.bench';
+import { startupBench } from './startup.bench';
 import type { BenchFigure, BenchSuite } from './types';
 
-const SUITES: readonly BenchSuite[] = [ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, orchestrationBench];
+const SUITES: readonly BenchSuite[] = [startupBench, ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, orchestrationBench];
 
 interface Args {
   json: boolean;

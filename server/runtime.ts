@@ -6,9 +6,10 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock';
 import { migrate } from './db/migrate';
-import { openPglite } from './db/pglite';
-import { openPostgres } from './db/postgres';
-import { BullmqDispatcher } from './dispatch/bullmq.dispatcher';
+import { defaultTemplateCache, seedFromTemplate } from './db/pglite-template';
+import type * as PgliteDriver from './db/pglite';
+import type * as PostgresDriver from './db/postgres';
+import type * as BullmqDispatcherModule from './dispatch/bullmq.dispatcher';
 import type { Dispatcher } from './dispatch/dispatcher';
 import { InProcessDispatcher } from './dispatch/in-process.dispatcher';
 import { outbox } from './dispatch/outbox.repository';
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   inMemory?: boolean;
   /** Capability modules; defaults to server/modules.ts. */
   modules?: readonly ModuleFactory[];
+  /** Where a fresh embedded database's template is cached (server/db/pglite-template.ts); false: run initdb in place. */
+  pgliteTemplateCache?: string | false;
 }
 
 export interface Runtime {
@@ -66,14 +69,27 @@ export interface Runtime {
   shutdown(reason?: string): Promise<void>;
 }
 
+// The drivers are loaded for the storage in use only: PostgreSQL mode never loads PGlite, embedded
+// mode never loads pg nor BullMQ (start-up time, see docs/ARCHITECTURE.md "Start-up").
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadPostgres = (): typeof PostgresDriver => require('./db/postgres') as typeof PostgresDriver;
+const loadPglite = (): typeof PgliteDriver => require('./db/pglite') as typeof PgliteDriver;
+const loadBullmq = (): typeof BullmqDispatcherModule => require('./dispatch/bullmq.dispatcher') as typeof BullmqDispatcherModule;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 async function openDatabase(config: Config, options: RuntimeOptions, logger: Logger): Promise<{ db: Database; lock: DataDirLock | undefined }> {
   if (config.databaseUrl !== undefined) {
+    const { openPostgres } = loadPostgres();
     const db = await openPostgres({ connectionString: config.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) });
     return { db, lock: undefined };
   }
+  const { openPglite } = loadPglite();
   if (options.inMemory === true) return { db: await openPglite({ dataDir: undefined }), lock: undefined };
   const lock = acquireDataDirLock(config.dataDir);
   try {
+    const cacheDir = options.pgliteTemplateCache === false ? undefined : (options.pgliteTemplateCache ?? defaultTemplateCache());
+    const seeded = await seedFromTemplate(config.dataDir, { cacheDir, logger, openPglite });
+    if (seeded !== 'existing') logger.info({ dataDir: config.dataDir, from: seeded === 'no-cache' ? 'initdb' : 'template' }, 'created the embedded database');
     const db = await openPglite({ dataDir: config.dataDir });
     return { db, lock };
   } catch (err) {
@@ -86,7 +102,16 @@ async function openDatabase(config: Config, options: RuntimeOptions, logger: Log
 /** Builds and starts the whole service (HTTP and/or workers per BATON_ROLE) from a validated config. */
 export async function startService(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Where start-up time goes, logged once the service is up (docs/ARCHITECTURE.md, "Start-up").
+  const phases: Record<string, number> = { loadedMs: Math.round(process.uptime() * 1000) };
+  let mark = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[`${name}Ms`] = Math.round(now - mark);
+    mark = now;
+  };
   const { db, lock } = await openDatabase(config, options, logger);
+  phase('database');
   const cleanup: (() => Promise<void>)[] = [async () => db.close(), async () => lock?.release()];
   try {
     let key = config.encryptionKey;
@@ -98,11 +123,12 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     const secrets = new SecretBox(key, config.previousEncryptionKeys);
 
     const migration = await migrate(db);
+    phase('migrations');
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
 
     const dispatcher: Dispatcher =
       config.redisUrl !== undefined
-        ? new BullmqDispatcher({ redisUrl: config.redisUrl, concurrency: config.workerConcurrency, ...(options.queueName === undefined ? {} : { queueName: options.queueName }) })
+        ? new (loadBullmq().BullmqDispatcher)({ redisUrl: config.redisUrl, concurrency: config.workerConcurrency, ...(options.queueName === undefined ? {} : { queueName: options.queueName }) })
         : new InProcessDispatcher({ concurrency: config.workerConcurrency });
     cleanup.unshift(async () => dispatcher.stop());
     const work = new WorkQueue(db, dispatcher);
@@ -128,6 +154,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       }
     }
 
+    phase('modules');
     const sweeper = new Sweeper(db, dispatcher, {
       intervalMs: options.sweepIntervalMs ?? 5_000,
       horizonMs: 60_000,
@@ -159,6 +186,8 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       url = `http://127.0.0.1:${port}`;
       lock?.update({ url, ...(adminToken === undefined ? {} : { adminToken }) });
     }
+    phase('dispatchAndHttp');
+    logger.info({ ...phases, readyMs: Math.round(process.uptime() * 1000) }, 'started');
 
     let stopping: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown'): Promise<void> => {

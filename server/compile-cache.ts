@@ -1,0 +1,8 @@
+/**
+ * Imported first by server/main.ts: Node keeps the compiled bytecode of every module loaded after this
+ * on disk (NODE_COMPILE_CACHE, or the OS temp folder) and reuses it on the next start, which roughly
+ * halves the time spent loading the service's modules (docs/ARCHITECTURE.md, "Start-up").
+ */
+import module from 'node:module';
+
+module.enableCompileCache?.();
