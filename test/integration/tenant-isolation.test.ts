@@ -67,8 +67,12 @@ describe('tenant isolation across every public API route (embedded)', () => {
     });
     expect(ingest.status).toBe(202);
     const { eventId, profileId } = JSON.parse(ingest.text) as { eventId: string; profileId: string };
-    const playbooks = JSON.parse((await call(a.apiKey, 'GET', '/playbooks')).text) as { playbooks: { id: string }[] };
-    const playbookId = playbooks.playbooks[0]?.id ?? '';
+    // The samples stay drafts here (nothing is connected to carry out their steps): A runs a playbook of its own.
+    const playbooks = JSON.parse((await call(a.apiKey, 'GET', '/playbooks')).text) as { playbooks: { id: string; status: string }[] };
+    expect(playbooks.playbooks.map((p) => p.status)).toEqual(['draft', 'draft']);
+    const playbookId = 'iso-wait';
+    expect((await call(a.apiKey, 'POST', '/playbooks', { id: playbookId, name: 'Isolated wait', steps: [{ id: 'w', kind: 'wait', wait: { type: 'duration', duration: '1h' } }] })).status).toBe(201);
+    expect((await call(a.apiKey, 'POST', `/playbooks/${playbookId}/publish`, {})).status).toBe(200);
     const run = await call(a.apiKey, 'POST', '/runs', { playbookId, profileId });
     expect(run.status).toBeLessThan(300);
     const runId = (JSON.parse(run.text) as { id?: string; runId?: string }).id ?? (JSON.parse(run.text) as { runId?: string }).runId ?? '';
