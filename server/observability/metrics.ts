@@ -34,7 +34,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   const jobsFinished = new Counter({
     name: 'baton_jobs_finished_total',
-    help: 'Durable jobs finished, by kind and outcome (done, retry, rate_limited: waiting for the vendor's Retry-After without using an attempt, dead)',
+    help: 'Durable jobs finished, by kind and outcome (done, retry, rate_limited: waiting for the vendor Retry-After without using an attempt, dead)',
     labelNames: ['kind', 'outcome'] as const,
     registers: [registry],
   });
