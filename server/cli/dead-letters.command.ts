@@ -1,11 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config';
-import { acquireDataDirLock, readLock } from '../db/data-dir-lock';
-import type { Database } from '../db/database';
-import { migrate } from '../db/migrate';
-import { openPglite } from '../db/pglite';
-import { openPostgres } from '../db/postgres';
+import { readLock } from '../db/data-dir-lock';
 import { deadLetterPage, redriveDeadLetters, REDRIVE_BATCH_LIMIT, type DeadLetterView } from '../http/dead-letters.routes';
+import { withDatabase } from './database';
 import { CliUsageError, type CliCommand, type CliIo } from './io';
 
 const USAGE = [
@@ -22,30 +19,6 @@ interface Backend {
   redrive(query: { tenant?: string; kind?: string; ids?: readonly string[] }): Promise<Redriven>;
 }
 
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  if (config.databaseUrl !== undefined) {
-    const db = await openPostgres({ connectionString: config.databaseUrl, max: 2, applicationName: 'baton-cli' });
-    try {
-      await migrate(db);
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
-  const lock = acquireDataDirLock(config.dataDir);
-  try {
-    const db = await openPglite({ dataDir: config.dataDir });
-    try {
-      await migrate(db);
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    lock.release();
-  }
-}
 
 /** The database directly: redriven rows are left for the service's sweeper to dispatch. */
 const databaseBackend: Backend = {

@@ -1,40 +1,12 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { acquireDataDirLock, readLock } from '../db/data-dir-lock';
-import type { Database } from '../db/database';
-import { migrate } from '../db/migrate';
-import { openPglite } from '../db/pglite';
-import { openPostgres } from '../db/postgres';
+import { readLock } from '../db/data-dir-lock';
 import { createTenant, type CreatedTenant } from '../tenants/tenants.repository';
+import { withDatabase } from './database';
 import { CliUsageError, type CliCommand } from './io';
 
 const USAGE = 'usage: baton tenants create --name NAME';
 
-/** Runs `fn` against the configured database, opening (and locking) the embedded one if needed. */
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  if (config.databaseUrl !== undefined) {
-    const db = await openPostgres({ connectionString: config.databaseUrl, max: 2, applicationName: 'baton-cli' });
-    try {
-      await migrate(db);
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
-  const lock = acquireDataDirLock(config.dataDir);
-  try {
-    const db = await openPglite({ dataDir: config.dataDir });
-    try {
-      await migrate(db);
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    lock.release();
-  }
-}
 
 /** When the service holds the embedded database, the CLI asks it over loopback instead of opening the files. */
 async function createThroughService(url: string, adminToken: string, name: string): Promise<CreatedTenant> {
