@@ -2,7 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { canonicalEventSchema } from '../../../app/events/canonical-event';
 import {
   ALL_CATEGORIES, BATCH_MAPPING, HELD_OUT_PEOPLE, HELD_OUT_SEED, TRAP_CATEGORIES, TUNING_SEEDS, clusterByKeys, clustersFromCsv,
-  generateTrapPopulation, pairsByCategory, scorePairs, toBatchCsv, toCanonicalEvents, type TrapIdentifier, type TrapRecord,
+  generateTrapPopulation, pairsByCategory, scorePairs, summarizePopulation, toBatchCsv, toCanonicalEvents, type TrapIdentifier, type TrapRecord,
 } from '../../fixtures/identity-traps/generator';
 
 const heldOut = generateTrapPopulation({ seed: HELD_OUT_SEED, people: HELD_OUT_PEOPLE });
@@ -52,6 +52,15 @@ describe('identity-trap generator', () => {
     for (const c of ['role_address', 'common_name', 'household'] as const) expect(pairs[c].mustNotMatch.length).toBeGreaterThanOrEqual(minimum[c] / 2);
     for (const c of ['role_address', 'messaging_nickname', 'changed_email', 'nickname_typo'] as const) expect(pairs[c].shouldMatch.length).toBeGreaterThanOrEqual(minimum[c] / 2);
     for (const r of records) for (const c of r.categories) expect(ALL_CATEGORIES).toContain(c);
+  });
+
+  it('holds every trap in every tuning draw too', () => {
+    for (const seed of TUNING_SEEDS) {
+      const summary = summarizePopulation(generateTrapPopulation({ seed, people: 300 }).records);
+      for (const c of ALL_CATEGORIES) expect([seed, c, summary[c].groups > 3]).toEqual([seed, c, true]);
+    }
+    const held = summarizePopulation(records);
+    expect(held.role_address.mustNotMatch).toBe(pairs.role_address.mustNotMatch.length);
   });
 
   it('labels pairs by truth: should-match share a person, must-not-match never do', () => {
