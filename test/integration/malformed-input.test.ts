@@ -10,8 +10,10 @@
  * signature so the parsing behind the signature checks is exercised too. Afterwards the service is
  * still ready and still ingests a well-formed event.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import nodePath from 'node:path';
 import type { Express } from 'express';
 import fc from 'fast-check';
 import { signedHeaders } from '../../connectors/hubspot/signature';
@@ -203,10 +205,15 @@ describe.each([
 ])('malformed input on every mounted route, $label', ({ configured }) => {
   let svc: TestService;
   let apiKey = '';
+  let adminToken = '';
   const ids: string[] = [];
 
   beforeAll(async () => {
-    svc = await startTestService('embedded', {}, { PUBLIC_URL, ...(configured ? VENDORS : {}) });
+    // File-backed (a fresh data dir, seeded from the template): the loopback admin routes are mounted too.
+    svc = await startTestService('embedded', { inMemory: false }, { PUBLIC_URL, ...(configured ? VENDORS : {}) });
+    // The loopback admin token is in the data dir's lock file (server/db/data-dir-lock.ts), as the CLI reads it.
+    adminToken = (JSON.parse(readFileSync(nodePath.join(svc.runtime.config.dataDir, 'baton.lock'), 'utf8')) as { adminToken?: string }).adminToken ?? '';
+    expect(adminToken).not.toBe('');
     const tenant = await createTenant(svc.runtime.db, 'Fuzz');
     apiKey = tenant.apiKey;
     if (configured) {
@@ -249,7 +256,7 @@ describe.each([
     if (app === undefined) throw new Error('the service serves no HTTP');
     const routes = appRoutes(app);
     // The walk finds the API (under /api/v1), the webhooks, OAuth, cards and the console.
-    for (const expected of ['/api/v1/events', '/webhooks/salesforce/outbound', '/webhooks/hubspot', '/oauth/hubspot/callback', '/hubspot/cards/record', '/webhooks/twilio/:connectionId', '/readyz']) {
+    for (const expected of ['/api/v1/events', '/internal/admin/tenants', '/webhooks/salesforce/outbound', '/webhooks/hubspot', '/oauth/hubspot/callback', '/hubspot/cards/record', '/webhooks/twilio/:connectionId', '/readyz']) {
       expect(routes.map((r) => r.path)).toContain(expected);
     }
     const failures: string[] = [];
@@ -267,6 +274,7 @@ describe.each([
         if (c.contentType !== null) headers['content-type'] = c.contentType;
         if (c.encoding !== null) headers['content-encoding'] = c.encoding;
         if (c.auth === 'valid') headers['authorization'] = `Bearer ${apiKey}`;
+        if (c.auth === 'valid' && path.startsWith('/internal/admin')) headers['x-baton-admin-token'] = adminToken;
         else if (c.auth === 'other') headers['authorization'] = `Bearer bk_${'x'.repeat(40)}`;
         const vendor = vendorOf(path);
         if (configured && c.sign && vendor !== undefined) Object.assign(headers, signature(vendor, method, pathAndQuery, method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : body));
