@@ -126,7 +126,7 @@ export const startupBench: BenchSuite = {
       await timeToReady([main], { BATON_DATA_DIR: kept }, '/readyz');
       progress(`embedded: ${RUNS} restarts on an existing data dir`);
       const restart = await medianOf(() => timeToReady([main], { BATON_DATA_DIR: kept }, '/readyz'));
-      figure('start → /readyz, embedded, first start on a fresh data dir', first, bare);
+      figure('start → /readyz, embedded, first fresh data dir of this run (builds the template if the machine has none)', first, bare);
       figure(`start → /readyz, embedded, fresh data dir (median of ${RUNS})`, fresh, bare);
       figure(`start → /readyz, embedded, restart (median of ${RUNS})`, restart, bare);
 

@@ -299,6 +299,16 @@ describe.each([
     expect(ingest.status).toBe(202);
   }, 240_000);
 
+  if (configured) {
+    it('answers a body larger than a route accepts with 413 and the error envelope', async () => {
+      const big = Buffer.alloc(6 * 1024 * 1024, 'a');
+      for (const path of ['/api/v1/events', '/webhooks/hubspot', '/webhooks/salesforce/outbound', `/webhooks/zendesk/${ids[0] ?? 'x'}`]) {
+        const a = await send(svc.url, 'POST', path, { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, big);
+        expect({ path, status: a.status, code: hasEnvelope(a) ? (JSON.parse(a.text) as { error: { code: string } }).error.code : a.text.slice(0, 80) }).toEqual({ path, status: 413, code: 'payload_too_large' });
+      }
+    });
+  }
+
   if (!configured) {
     it('answers bytes that are not HTTP with 400 and the error envelope', async () => {
       const url = new URL(svc.url);
