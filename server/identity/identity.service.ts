@@ -152,12 +152,13 @@ export class IdentityService {
  * from one source are one record, so a conversation does not grow the graph message by message.
  */
 export function recordOf(normalizer: IdentifierNormalizer, event: CanonicalEvent, eventId: string): RecordRef {
-  const normalized = normalizer.normalize(event.subject.identifiers.map(toRaw));
+  const traits = normalizeTraits(event.subject.traits);
+  const normalized = normalizer.normalize(event.subject.identifiers.map(toRaw), { country: traits.country });
   const crmType = CRM_ID_OF_SOURCE[event.source];
   const crmId = crmType === undefined ? undefined : normalized.identifiers.find((i) => i.type === crmType);
   if (crmId !== undefined) return { source: event.source, recordId: crmId.key };
   if (normalized.identifiers.length === 0) return { source: event.source, recordId: `event:${eventId}` };
-  const first = firstNameOf(normalizeTraits(event.subject.traits)) ?? '';
+  const first = firstNameOf(traits) ?? '';
   const basis = `${normalized.identifiers.map((i) => i.key).sort().join('|')}#${first}`;
   return { source: event.source, recordId: `sender:${createHash('sha256').update(basis).digest('hex').slice(0, 24)}` };
 }

@@ -7,7 +7,7 @@ import type { Columns } from '../compare/comparisons';
 import { IdentityResolver } from '../graph/engine';
 import { InMemoryGraphStore } from '../graph/memory-store';
 import { recordKey } from '../graph/model';
-import { DEFAULT_POLICY, type LinkPolicy } from '../graph/policy';
+import { compatibleNames, DEFAULT_POLICY, hasAnchorEvidence, type LinkPolicy } from '../graph/policy';
 import { BulkGraph, type BulkRecord } from './bulk-deterministic';
 import { defaultMatcherConfig, MATCH_FIELDS } from '../model/defaults';
 import { trainMatcher, type MatcherConfig } from '../model/matcher';
@@ -100,7 +100,7 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
       if (value !== undefined) identifiers.push({ type, value });
     }
     const traits = normalizeTraits(record.values);
-    const normalized = normalizer.normalize(identifiers);
+    const normalized = normalizer.normalize(identifiers, { country: traits.country });
     if (options.deterministic === 'one-by-one') {
       await resolver.resolve({ identifiers, traits: record.values }, { source: record.source, recordId: record.recordId, at: options.at });
     } else {
@@ -168,6 +168,11 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     const ri = records[i] as BatchRecord;
     const rj = records[j] as BatchRecord;
     const { fields } = model.explain(columns as Columns, i, j);
+    if (!hasAnchorEvidence(fields) || !givenNamesAllowLink(columns['firstName'], i, j)) {
+      // A name alone never links automatically: a possible match for review.
+      review.push({ a: i, b: j, probability });
+      continue;
+    }
     const detail = { probability, fields };
     const provenance = { source: 'matcher', recordId: `${ri.recordId}~${rj.recordId}`, at: options.at };
     const outcome = graph !== undefined ? graph.link(i, j, detail, provenance) : await resolver.linkRecords(ri, rj, detail, provenance);
@@ -182,6 +187,14 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
   if (graph !== undefined && options.graphStore !== undefined) graph.write(options.graphStore, final, options.at);
   const possible = review.filter((m) => final[m.a] !== final[m.b]);
   return finish(final, possible, pairs.count, links, refused, model.iterations);
+}
+
+/** Given names that cannot be one person's (Mary / John) rule out an automatic link, as online. */
+function givenNamesAllowLink(col: readonly string[] | undefined, i: number, j: number): boolean {
+  if (col === undefined) return true;
+  const a = (col[i] ?? '').split(/[\s-]/)[0] ?? '';
+  const b = (col[j] ?? '').split(/[\s-]/)[0] ?? '';
+  return a.length === 0 || b.length === 0 || compatibleNames(a, b);
 }
 
 function finish(profileIds: string[], possibleMatches: PossibleMatch[], candidatePairs: number, probabilisticLinks: number, refusedLinks: number, emIterations: number): BatchResult {

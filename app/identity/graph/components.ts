@@ -152,7 +152,7 @@ export class ComponentBuilder {
       if (probabilistic && !this.policy.probabilisticLimitTypes.has(type)) continue;
       let union = other.size;
       for (const k of keys) if (!other.has(k)) union++;
-      const limit = this.policy.limits[type];
+      const limit = probabilistic ? Math.min(this.policy.limits[type], this.policy.probabilisticLimit) : this.policy.limits[type];
       if (union > limit && union > Math.max(keys.size, other.size)) return true;
     }
     return false;

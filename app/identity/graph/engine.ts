@@ -87,8 +87,8 @@ export class IdentityResolver {
 
   /** Resolves the subject of one event: links its identifiers and returns its profile. */
   async resolve(subject: Subject, provenance: Provenance, options: ResolveOptions = {}): Promise<ResolveOutcome> {
-    const normalized = this.normalizer.normalize(subject.identifiers);
     const traits = normalizeTraits(subject.traits, this.dateOrder);
+    const normalized = this.normalizer.normalize(subject.identifiers, { country: traits.country });
     const first = firstNameOf(traits);
     const record = options.record ?? provenance;
     const rKey = recordKey(record.source, record.recordId);

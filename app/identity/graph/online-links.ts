@@ -14,7 +14,7 @@ import type { OnlineMatcher } from '../model/online';
 import type { Provenance } from '../types';
 import { applyEvidence, type ApplyContext } from './apply';
 import { edgeId, type EdgeRow, type MatchVector, type ReviewItem } from './model';
-import { compatibleNames } from './policy';
+import { compatibleNames, hasAnchorEvidence } from './policy';
 
 export interface OnlineLink {
   readonly profileId: string;
@@ -68,7 +68,7 @@ export async function probabilisticLink(ctx: ApplyContext, matcher: OnlineMatche
   const possible: typeof scored = [];
   for (const s of scored) {
     const detail = { probability: s.score.probability, fields: s.score.fields };
-    if (link === undefined && s.score.probability >= linkThreshold && matcher.namesAllowLink(vector, s.node.match as MatchVector)) {
+    if (link === undefined && s.score.probability >= linkThreshold && matcher.namesAllowLink(vector, s.node.match as MatchVector) && hasAnchorEvidence(s.score.fields)) {
       const edge: EdgeRow = { id: edgeId('probabilistic', rKey, s.node.key), kind: 'probabilistic', a: rKey, b: s.node.key, provenance, seq: await tx.nextSeq(), status: 'active', detail };
       const applied = await applyEvidence(ctx, rKey, [], [edge]);
       if (applied.edges[0]?.status === 'active' && applied.profileId !== undefined) {

@@ -5,7 +5,8 @@
  */
 import { jaroWinkler } from '../compare/jaro-winkler';
 import { salesforceObjectPrefix } from '../normalize/crm-ids';
-import { areNicknames } from '../normalize/names';
+import { areNicknames, isKnownName, nameVariants } from '../normalize/names';
+import type { FieldWeight } from '../model/matcher';
 import type { Identifier, IdentifierType } from '../types';
 
 export interface LinkPolicy {
@@ -22,13 +23,20 @@ export interface LinkPolicy {
    * (national ids, emails, phones) contain typos, and the model already weighs their disagreement.
    */
   readonly probabilisticLimitTypes: ReadonlySet<IdentifierType>;
+  /**
+   * The limit a probabilistic link must keep for those types (usually 1): a model's guess never joins
+   * two contacts of one CRM, while a shared address or number with a compatible name may (duplicates).
+   */
+  readonly probabilisticLimit: number;
 }
 
 export const DEFAULT_POLICY: LinkPolicy = {
+  // Several contacts of one CRM may be one person (duplicates, a new contact after a job change): an
+  // address or number they share, with compatible names, links them; a model's guess does not.
   limits: {
-    hubspotContactId: 1,
-    salesforceId: 1,
-    zendeskUserId: 1,
+    hubspotContactId: 3,
+    salesforceId: 3,
+    zendeskUserId: 3,
     nationalId: 1,
     externalId: 1,
     email: 5,
@@ -50,6 +58,7 @@ export const DEFAULT_POLICY: LinkPolicy = {
   guardedTypes: new Set<IdentifierType>(['email', 'phone', 'whatsapp', 'twilioAddress']),
   maxProfilesPerIdentifier: 1,
   probabilisticLimitTypes: new Set<IdentifierType>(['hubspotContactId', 'salesforceId', 'zendeskUserId', 'externalId']),
+  probabilisticLimit: 1,
 };
 
 export function withPolicy(overrides: Partial<LinkPolicy>): LinkPolicy {
@@ -70,12 +79,44 @@ export function typeOfGroup(group: string): IdentifierType {
 export function compatibleNames(a: string, b: string): boolean {
   if (a === b || areNicknames(a, b)) return true;
   if (a.length === 1 || b.length === 1) return a.charAt(0) === b.charAt(0);
+  // Two known given names that are not forms of one another are two people, however alike they look
+  // (Alexander / Alexandra, Daniel / Danielle, Helen / Ellen): the household case.
+  if (isKnownName(a) && isKnownName(b)) return false;
   if (a.length >= 3 && b.length >= 3 && (a.startsWith(b) || b.startsWith(a))) return true;
-  return jaroWinkler(a, b) >= 0.88;
+  if (jaroWinkler(a, b) >= 0.88) return true;
+  // A slip in the formal form of a nickname: "Bob" / "Robrt", "Liz" / "Elisabeht".
+  return typoOfVariant(a, b) || typoOfVariant(b, a);
+}
+
+function typoOfVariant(nick: string, other: string): boolean {
+  const variants = nameVariants(nick);
+  if (variants.length === 1) return false;
+  for (const v of variants) if (v !== nick && v.length >= 4 && jaroWinkler(v, other) >= 0.85) return true;
+  return false;
 }
 
 export function anyCompatible(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size === 0 || b.size === 0) return true;
   for (const x of a) for (const y of b) if (compatibleNames(x, y)) return true;
+  return false;
+}
+
+/**
+ * Fields whose agreement is evidence beyond a name: a contact point, a date of birth, an id, an
+ * address. An employer, a city, a region or a country is shared by too many people to count.
+ */
+const ANCHOR_FIELDS: ReadonlySet<string> = new Set(['email', 'phone', 'birthDate', 'nationalId', 'street', 'postcode', 'addressLine2']);
+
+/**
+ * A name alone is never enough for an automatic link: a probabilistic link needs at least one anchor
+ * field that agrees (positive weight). Below that, however high the score, it is a possible match.
+ */
+export function hasAnchorEvidence(fields: readonly FieldWeight[]): boolean {
+  for (const f of fields) {
+    if (f.weight <= 0 || !ANCHOR_FIELDS.has(f.field)) continue;
+    // A look-alike address (joe.smith@ / joe.smith7@) or a similar number is not the same contact point.
+    if ((f.field === 'email' || f.field === 'phone') && f.level !== 'exact') continue;
+    return true;
+  }
   return false;
 }

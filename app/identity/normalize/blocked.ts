@@ -11,7 +11,13 @@ const JUNK_EMAILS = new Set([
   'test@test.com', 'a@a.com', 'a@b.com', 'abc@abc.com', 'asdf@asdf.com', 'none@none.com', 'no@no.com',
   'noemail@noemail.com', 'email@email.com', 'user@domain.com', 'name@domain.com', 'test@gmail.com',
 ]);
-const RESERVED_DOMAINS = ['example.com', 'example.org', 'example.net', 'test', 'invalid', 'localhost', 'example'];
+/**
+ * Placeholder domains (RFC 2606 second-level names and the reserved TLDs on their own, any host under
+ * example.com/org/net, .invalid and .localhost). Named hosts under the `.example` and `.test` TLDs
+ * (acme.example) are documentation and sandbox organisations, each address one mailbox: they are kept.
+ */
+const RESERVED_DOMAINS = ['example.com', 'example.org', 'example.net', 'invalid', 'localhost'];
+const RESERVED_BARE = new Set(['test', 'example', 'invalid', 'localhost']);
 const JUNK_LOCAL_PARTS = new Set(['test', 'noemail', 'none', 'null', 'asdf', 'fake', 'dummy', 'nobody']);
 
 /** Zeros/dashes only (Segment's suggested block regex) and other placeholders. */
@@ -28,7 +34,7 @@ export function isJunkEmail(key: string): boolean {
   const local = key.slice(0, at);
   const domain = key.slice(at + 1);
   if (JUNK_LOCAL_PARTS.has(local)) return true;
-  return RESERVED_DOMAINS.some((d) => domain === d || domain.endsWith(`.${d}`));
+  return RESERVED_BARE.has(domain) || RESERVED_DOMAINS.some((d) => domain === d || domain.endsWith(`.${d}`));
 }
 
 /** E.164 numbers made of one repeated digit or a plain ascending run after the country code. */

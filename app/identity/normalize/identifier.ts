@@ -14,7 +14,7 @@ import {
 import { isJunkEmail, isJunkPhone, isJunkValue } from './blocked';
 import { normalizeNumericId, normalizeSalesforceId } from './crm-ids';
 import { parseEmail } from './email';
-import { PhoneNormalizer, type Region } from './phone';
+import { PhoneNormalizer, regionOfCountry, regionOfE164, type Region } from './phone';
 
 export interface NormalizerConfig {
   /** Region for numbers written in national format (ISO 3166-1 alpha-2, e.g. "US"). */
@@ -58,13 +58,19 @@ export class IdentifierNormalizer {
     }
   }
 
-  normalize(raws: readonly RawIdentifier[]): NormalizedIdentifiers {
+  /**
+   * `context.country` (the record's country trait) is the region for numbers written in national
+   * format when the tenant has no default region; failing that, the country of another number on the
+   * same record (a WhatsApp id carries its country code).
+   */
+  normalize(raws: readonly RawIdentifier[], context: { readonly country?: string | undefined } = {}): NormalizedIdentifiers {
     const identifiers: Identifier[] = [];
     const candidates: Identifier[] = [];
     const rejected: RejectedIdentifier[] = [];
     const seen = new Set<string>();
+    const region = this.phones.hasDefaultRegion ? undefined : this.contextRegion(raws, context.country);
     for (const raw of raws) {
-      const one = this.normalizeOne(raw);
+      const one = this.normalizeOne(raw, region);
       if (!one.ok) {
         rejected.push({ raw, reason: one.reason });
         continue;
@@ -79,10 +85,34 @@ export class IdentifierNormalizer {
       }
       candidates.push(...one.candidates);
     }
+    // Zendesk keys end users by address: the requester of a shared role mailbox (info@, support@) is
+    // the mailbox, whoever writes from it. Its user id never links, like the address itself.
+    if (rejected.some((r) => r.reason === 'role') && identifiers.some((i) => i.type === 'zendeskUserId')) {
+      const kept: Identifier[] = [];
+      for (const id of identifiers) {
+        if (id.type === 'zendeskUserId') rejected.push({ raw: { type: id.type, value: id.value, scope: id.scope }, reason: 'role' });
+        else kept.push(id);
+      }
+      return { identifiers: kept, candidates: candidates.filter((c) => !seen.has(c.key)), rejected };
+    }
     return { identifiers, candidates: candidates.filter((c) => !seen.has(c.key)), rejected };
   }
 
-  private normalizeOne(raw: RawIdentifier): One {
+  private contextRegion(raws: readonly RawIdentifier[], country: string | undefined): Region | undefined {
+    const fromTrait = regionOfCountry(country);
+    if (fromTrait !== undefined) return fromTrait;
+    for (const raw of raws) {
+      const type = resolveType(raw.type);
+      if (type !== 'whatsapp' && type !== 'phone' && type !== 'twilioAddress') continue;
+      const value = typeof raw.value === 'string' ? raw.value.trim() : '';
+      const e164 = type === 'whatsapp' || /^whatsapp:/i.test(value) ? this.phones.whatsapp(value).e164 : value.startsWith('+') || value.startsWith('00') ? this.phones.phone(value).e164 : undefined;
+      const region = e164 === undefined ? undefined : regionOfE164(e164);
+      if (region !== undefined) return region;
+    }
+    return undefined;
+  }
+
+  private normalizeOne(raw: RawIdentifier, region?: Region): One {
     const type = resolveType(raw.type);
     if (type === undefined) return { ok: false, reason: 'unsupported' };
     const value = typeof raw.value === 'string' ? raw.value.trim() : '';
@@ -93,7 +123,7 @@ export class IdentifierNormalizer {
       case 'email':
         return this.email(value);
       case 'phone':
-        return this.phone(value, 'phone');
+        return this.phone(value, region);
       case 'whatsapp':
         return this.whatsapp(value);
       case 'twilioAddress':
@@ -126,13 +156,13 @@ export class IdentifierNormalizer {
     return single(makeIdentifier('email', NO_SCOPE, parsed.key));
   }
 
-  private phone(value: string, type: 'phone'): One {
-    const parsed = this.phones.phone(value);
+  private phone(value: string, region?: Region): One {
+    const parsed = this.phones.phone(value, region);
     if (parsed.e164 === undefined) return { ok: false, reason: 'invalid' };
     if (isJunkPhone(parsed.e164)) return { ok: false, reason: 'junk' };
     return {
       ok: true,
-      ids: [makeIdentifier(type, NO_SCOPE, parsed.e164)],
+      ids: [makeIdentifier('phone', NO_SCOPE, parsed.e164)],
       candidates: parsed.candidates.map((c) => makeIdentifier('phone', NO_SCOPE, c)),
     };
   }
@@ -151,7 +181,7 @@ export class IdentifierNormalizer {
   /** Twilio `From`/`To`: `whatsapp:+E164`, `+E164` (SMS/voice) or another channel address. */
   private twilio(value: string): One {
     if (/^whatsapp:/i.test(value)) return this.whatsapp(value);
-    if (/^\+?[\d\s().-]+$/.test(value)) return this.phone(value, 'phone');
+    if (/^\+?[\d\s().-]+$/.test(value)) return this.phone(value);
     return single(makeIdentifier('twilioAddress', NO_SCOPE, value.toLowerCase()));
   }
 }

@@ -47,13 +47,31 @@ export function normalizeTraits(raw: Readonly<Record<string, unknown>> | undefin
     const normalized = normalizeOne(field, String(value), order);
     if (normalized !== undefined) traits[field] = normalized;
   }
-  if (traits.fullName !== undefined && (traits.firstName === undefined || traits.lastName === undefined)) {
-    const split = splitFullName(String(raw['fullName']));
+  // Messaging and support sources send one display name (WhatsApp profile name, Twilio ProfileName,
+  // a Zendesk requester name): read it as a full name when no name field came.
+  let full = traits.fullName === undefined ? undefined : String(raw['fullName']);
+  if (full === undefined && traits.firstName === undefined && traits.lastName === undefined) {
+    for (const alias of DISPLAY_NAME_FIELDS) {
+      const value = raw[alias];
+      if (typeof value === 'string' && value.trim() !== '') {
+        full = value;
+        break;
+      }
+    }
+  }
+  if (full !== undefined && (traits.firstName === undefined || traits.lastName === undefined)) {
+    const split = splitFullName(full);
     if (traits.firstName === undefined && split.first) traits.firstName = split.first;
     if (traits.lastName === undefined && split.last) traits.lastName = split.last;
   }
+  // "S." as a family name is an initial: it says nothing a comparison or the guard can use.
+  if (traits.lastName !== undefined && traits.lastName.replace(/[^a-z]/g, '').length <= 1) delete traits.lastName;
+  if (traits.firstName !== undefined && !/[a-z]/.test(traits.firstName)) delete traits.firstName;
   return traits;
 }
+
+/** Trait names sources use for a single display name, in order of preference. */
+const DISPLAY_NAME_FIELDS = ['name', 'displayName', 'display_name', 'profileName', 'profile_name', 'senderName'] as const;
 
 /** First given name of a person (first token), used by the name guard. */
 export function firstNameOf(traits: Traits): string | undefined {

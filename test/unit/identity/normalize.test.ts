@@ -60,7 +60,7 @@ describe('identifier normalizer', () => {
       { type: 'shoeSize', value: '42' },
     ]);
     expect(out.identifiers).toEqual([]);
-    expect(out.rejected.map((r) => r.reason)).toEqual(['invalid', 'junk', 'junk', 'role', 'own', 'own', 'junk', 'junk', 'unsupported']);
+    expect(out.rejected.map((r) => r.reason)).toEqual(['invalid', 'junk', 'junk', 'role', 'own', 'role', 'junk', 'junk', 'unsupported']);
   });
 
   it('gives a WhatsApp id its E.164 phone when that number is valid', () => {
@@ -69,13 +69,20 @@ describe('identifier normalizer', () => {
     expect(keys(n, 'twilioAddress', '+14155550134')).toEqual(['phone::+14155550134']);
   });
 
-  it('turns country quirks into review candidates, not identifiers', () => {
+  it('reads a WhatsApp id that is only valid under its country quirk as that number', () => {
+    // Mexico: wa_id 521 + ten digits is the number +52 + ten digits.
     const mx = n.normalize([{ type: 'whatsapp', value: '5215512345678' }]);
-    expect(mx.identifiers.map((i) => i.key)).toEqual(['whatsapp::5215512345678']);
-    expect(mx.candidates.map((i) => i.key)).toEqual(['phone::+525512345678']);
+    expect(mx.identifiers.map((i) => i.key)).toEqual(['whatsapp::5215512345678', 'phone::+525512345678']);
+    expect(mx.candidates).toEqual([]);
+    // Brazil: a mobile registered before the ninth digit (local number starting 6-9).
     const br = n.normalize([{ type: 'whatsapp', value: '559281723241' }]);
-    expect(br.identifiers.map((i) => i.key)).toEqual(['whatsapp::559281723241']);
-    expect(br.candidates.map((i) => i.key)).toEqual(['phone::+5592981723241']);
+    expect(br.identifiers.map((i) => i.key)).toEqual(['whatsapp::559281723241', 'phone::+5592981723241']);
+  });
+
+  it('turns country quirks into review candidates, not identifiers, when the id is valid as it stands', () => {
+    const landline = n.normalize([{ type: 'whatsapp', value: '551127654321' }]);
+    expect(landline.identifiers.map((i) => i.key)).toEqual(['whatsapp::551127654321', 'phone::+551127654321']);
+    expect(landline.candidates.map((i) => i.key)).toEqual(['phone::+5511927654321']);
     expect(quirkCandidates('5491123456789')).toEqual(['+541123456789']);
   });
 
