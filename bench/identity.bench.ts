@@ -25,6 +25,8 @@ import { createTenant } from '../server/tenants/tenants.repository';
 import { OnlineMatcher } from '../app/identity/model/online';
 import type { SyntheticRecord } from '../app/identity/synthetic/crm-population';
 import type { BenchFigure, BenchSuite } from './types';
+import { ALL_CATEGORIES, clusterByKeys, generateTrapPopulation, HELD_OUT_PEOPLE, HELD_OUT_SEED, scorePairs, type PairScore, type TrapRecord } from '../test/fixtures/identity-traps/generator';
+import { resolveTrapsBatch, resolveTrapsLive } from '../test/unit/identity/trap-harness';
 
 const FEBRL_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets', 'febrl');
 const FEBRL_MAP: Readonly<Record<string, string>> = {
@@ -241,6 +243,8 @@ export const identityBench: BenchSuite = {
     figures.push({ name: 'identity.synthetic.batch_records_per_cpu_s', value: Math.round(syntheticRates.cpu), unit: 'records/s' });
     progress(`synthetic: ${synthetic.length} records, ${batch.stats.profiles} profiles, ${batch.possibleMatches.length} possible matches for review`);
 
+    figures.push(...(await trapFigures(progress)));
+
     progress('incremental: resolving synthetic records one event at a time');
     const incremental = async (): Promise<void> => {
       let n = 0;
@@ -260,3 +264,38 @@ export const identityBench: BenchSuite = {
     return figures;
   },
 };
+
+/**
+ * The independent CRM-like trap population (test/fixtures/identity-traps), held-out draw only:
+ * pairwise precision / recall and per category recall and false-merge rate, for the batch resolver
+ * and the live path (events one at a time). Baseline: a naive union on normalised email / phone.
+ */
+async function trapFigures(progress: (m: string) => void): Promise<BenchFigure[]> {
+  const { records } = generateTrapPopulation({ seed: HELD_OUT_SEED, people: HELD_OUT_PEOPLE });
+  progress(`identity traps: held-out draw, ${records.length} records`);
+  const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
+  const naive = scorePairs(
+    clusterByKeys(records, (r: TrapRecord) => normalizer.normalize(r.identifiers.filter((i) => i.type !== 'crm_id').map((i) => ({ type: i.type, value: i.value }))).identifiers.map((i) => i.key)),
+    records,
+  );
+  const figures: BenchFigure[] = [];
+  const add = (mode: string, score: PairScore): void => {
+    const fig = (name: string, value: number | null, base?: number | null): BenchFigure => ({
+      name: `identity.traps.${mode}.${name}`, value: round(value ?? 1), unit: 'ratio', ...(base === undefined || base === null ? {} : { baseline: round(base) }),
+    });
+    figures.push(fig('precision', score.precision, naive.precision), fig('recall', score.recall, naive.recall), fig('f1', score.f1, naive.f1));
+    for (const c of ALL_CATEGORIES) {
+      const cat = score.categories[c];
+      if (cat.recall !== null) figures.push(fig(`${c}.recall`, cat.recall, naive.categories[c].recall));
+      if (cat.falseMergeRate !== null) figures.push(fig(`${c}.false_merge_rate`, cat.falseMergeRate, naive.categories[c].falseMergeRate));
+    }
+  };
+  const batch = await resolveTrapsBatch(records);
+  add('batch', scorePairs(batch.clusterOf, records));
+  const live = await resolveTrapsLive(records);
+  add('live', scorePairs(live.clusterOf, records));
+  const b = figures.find((f) => f.name === 'identity.traps.batch.f1')?.value;
+  const l = figures.find((f) => f.name === 'identity.traps.live.f1')?.value;
+  progress(`identity traps: batch F1 ${b}, live F1 ${l}, naive union F1 ${round(naive.f1)}`);
+  return figures;
+}

@@ -10,6 +10,7 @@ import { resolveBatch, type BatchRecord, type BatchResult } from '../../../app/i
 import type { MappingField } from '../../../app/identity/batch/mapping';
 import { IdentityResolver } from '../../../app/identity/graph/engine';
 import { InMemoryGraphStore } from '../../../app/identity/graph/memory-store';
+import type { IdentityGraphStore } from '../../../app/identity/graph/store';
 import { OnlineMatcher } from '../../../app/identity/model/online';
 import { IdentifierNormalizer } from '../../../app/identity/normalize/identifier';
 import { seededRandom } from '../../../app/identity/util/prng';
@@ -52,13 +53,13 @@ export async function resolveTrapsBatch(records: readonly TrapRecord[]): Promise
 export interface TrapLiveRun {
   readonly clusterOf: (recordId: string) => string;
   readonly resolver: IdentityResolver;
-  readonly store: InMemoryGraphStore;
+  readonly store: IdentityGraphStore;
   /** The graph record key each trap record (event) was resolved as. */
   readonly recordKeys: ReadonlyMap<string, string>;
 }
 
 /** A fresh tenant's identity resolver (no settings): what the service builds for `identify`. */
-export function liveResolver(store = new InMemoryGraphStore()): IdentityResolver {
+export function liveResolver(store: IdentityGraphStore = new InMemoryGraphStore()): IdentityResolver {
   let n = 0;
   return new IdentityResolver({ store, normalizer: new IdentifierNormalizer(), matcher: new OnlineMatcher(), newProfileId: () => `live${String(++n).padStart(6, '0')}` });
 }
@@ -72,9 +73,13 @@ export async function identifyEvent(resolver: IdentityResolver, event: Canonical
   return `rec:${record.source}:${record.recordId}`;
 }
 
-/** The live path over `records` in the given order (default: the population's own order). */
-export async function resolveTrapsLive(records: readonly TrapRecord[], order?: readonly number[]): Promise<TrapLiveRun> {
-  const store = new InMemoryGraphStore();
+/**
+ * The live path over `records` in the given order (default: the population's own order), over an
+ * in-memory store unless `store` (e.g. the SQL store of an integration test) is given.
+ */
+export async function resolveTrapsLive(records: readonly TrapRecord[], options: { order?: readonly number[]; store?: IdentityGraphStore } = {}): Promise<TrapLiveRun> {
+  const { order } = options;
+  const store = options.store ?? new InMemoryGraphStore();
   const resolver = liveResolver(store);
   const events = toCanonicalEvents(records);
   const recordKeys = new Map<string, string>();
