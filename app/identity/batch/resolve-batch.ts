@@ -168,7 +168,10 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     const ri = records[i] as BatchRecord;
     const rj = records[j] as BatchRecord;
     const { fields } = model.explain(columns as Columns, i, j);
-    if (!hasAnchorEvidence(fields) || !givenNamesAllowLink(columns['firstName'], i, j)) {
+    // The given-name guard binds links resting on a shared address or number (a family's landline), as
+    // it binds identifier links; elsewhere given names are one weighed field among many (typos, swaps).
+    const sharedContact = fields.some((f) => (f.field === 'phone' || f.field === 'email') && f.level === 'exact');
+    if (!hasAnchorEvidence(fields) || (sharedContact && !givenNamesAllowLink(columns['firstName'], i, j))) {
       // A name alone never links automatically: a possible match for review.
       review.push({ a: i, b: j, probability });
       continue;
