@@ -2,7 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { canonicalEventSchema } from '../../../app/events/canonical-event';
 import {
   ALL_CATEGORIES, BATCH_MAPPING, HELD_OUT_PEOPLE, HELD_OUT_SEED, TRAP_CATEGORIES, TUNING_SEEDS, clusterByKeys, clustersFromCsv,
-  generateTrapPopulation, pairsByCategory, scorePairs, summarizePopulation, toBatchCsv, toCanonicalEvents, type TrapIdentifier, type TrapRecord,
+  generateTrapPopulation, mailboxKey, pairsByCategory, scorePairs, summarizePopulation, toBatchCsv, toCanonicalEvents, type TrapIdentifier, type TrapRecord,
 } from '../../fixtures/identity-traps/generator';
 
 const heldOut = generateTrapPopulation({ seed: HELD_OUT_SEED, people: HELD_OUT_PEOPLE });
@@ -26,6 +26,28 @@ const emailUnion = clusterByKeys(records, (r) => r.identifiers.flatMap((i) => em
 const normalisedUnion = clusterByKeys(records, (r) => r.identifiers.flatMap((i) => [emailKey(i), e164Of(i)].filter((k): k is string => k !== undefined)));
 
 describe('identity-trap generator', () => {
+  it('never gives two people one mailbox (Gmail ignores dots and +tags in the local part)', () => {
+    expect(mailboxKey('Margaret.Lee+shop@GMail.com')).toBe(mailboxKey('margaretlee@gmail.com'));
+    expect(mailboxKey('margaret.lee@acme.example')).not.toBe(mailboxKey('margaretlee@acme.example'));
+    for (const seed of [HELD_OUT_SEED, ...TUNING_SEEDS]) {
+      const { records } = generateTrapPopulation({ seed, people: 300 });
+      const owner = new Map<string, string>();
+      const shared = new Set<string>();
+      for (const r of records) {
+        for (const i of r.identifiers) {
+          if (i.type !== 'email') continue;
+          const key = mailboxKey(i.value);
+          const other = owner.get(key);
+          if (other !== undefined && other !== r.truthId) shared.add(key);
+          owner.set(key, r.truthId);
+        }
+      }
+      // Only role mailboxes and household family addresses are shared on purpose.
+      const unexpected = [...shared].filter((key) => !records.some((r) => r.categories.some((c) => c === 'role_address' || c === 'household') && r.identifiers.some((i) => i.type === 'email' && mailboxKey(i.value) === key)));
+      expect(unexpected).toEqual([]);
+    }
+  });
+
   it('is deterministic per seed and differs between seeds', () => {
     const again = generateTrapPopulation({ seed: HELD_OUT_SEED, people: HELD_OUT_PEOPLE });
     expect(again.records).toEqual(records);
