@@ -108,8 +108,8 @@ for (const { mode, needs } of modes) {
     });
 
     it('splits a profile ("not the same person") and keeps it split; merges profiles; handles CRM merge events', async () => {
-      const a = await ingest('hubspot', [{ type: 'hubspotContactId', value: '31' }, { type: 'email', value: 'front-desk@clinic.io' }]);
-      const b = await ingest('zendesk', [{ type: 'email', value: 'front-desk@clinic.io' }, { type: 'phone', value: '+1 646 555 0110' }]);
+      const a = await ingest('hubspot', [{ type: 'hubspotContactId', value: '31' }, { type: 'email', value: 'dana.ellis@clinic.io' }]);
+      const b = await ingest('zendesk', [{ type: 'email', value: 'dana.ellis@clinic.io' }, { type: 'phone', value: '+1 646 555 0110' }]);
       expect(b.profileId).toBe(a.profileId);
       const records = (await call('GET', `/profiles/${a.profileId}`)).json['records'] as { key: string; source: string }[];
       const [hs, zd] = ['hubspot', 'zendesk'].map((s) => records.find((r) => r.source === s)?.key ?? '');
@@ -117,7 +117,7 @@ for (const { mode, needs } of modes) {
       expect(split.status).toBe(200);
       const parts = split.json as { a: { profileId: string }; b: { profileId: string } };
       expect(parts.a.profileId).not.toBe(parts.b.profileId);
-      const again = await ingest('zendesk', [{ type: 'email', value: 'front-desk@clinic.io' }, { type: 'phone', value: '+1 646 555 0110' }]);
+      const again = await ingest('zendesk', [{ type: 'email', value: 'dana.ellis@clinic.io' }, { type: 'phone', value: '+1 646 555 0110' }]);
       expect(again.profileId).toBe(parts.b.profileId);
       expect((await call('POST', `/profiles/${a.profileId}/split`, { a: 'hubspotContactId:31' })).status).toBe(400);
 

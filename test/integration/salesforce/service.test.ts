@@ -288,20 +288,23 @@ for (const { mode, needs } of modes) {
     it('marks the connection disconnected, visibly, when Salesforce revokes access', async () => {
       const c = sb.state.create('Contact', { LastName: 'Goodall', Email: 'jane@example.com' }, null);
       const profileId = (await eventFor(c.Id, 'contact.created')).profile_id ?? '';
-      sb.state.revokeAll();
+      // Published while the org is connected (publishing refuses steps nothing connected can carry out).
       const playbook = { id: 'sf-revoked', name: 'After revoke', concurrency: 'unlimited', steps: [{ id: 'call', kind: 'action', action: { type: 'task', params: { subject: 'Call Jane' } } }, { id: 'done', kind: 'exit', reason: 'x' }] };
-      await api.call('POST', '/playbooks', playbook);
-      await api.call('POST', '/playbooks/sf-revoked/publish', {});
+      expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
+      expect((await api.call('POST', '/playbooks/sf-revoked/publish', {})).status).toBe(200);
+      sb.state.revokeAll();
       const run = await api.call<{ id: string }>('POST', '/runs', { playbookId: 'sf-revoked', profileId });
+      expect(run.status).toBe(201);
       // Whoever meets the revocation first (the change stream's handshake or this step's REST call) marks
       // the org disconnected; the step then either fails with an auth error or, once the tenant has no
       // active org, is not routed to Salesforce at all. Either way no Task reaches Salesforce.
       const ended = await waitFor(async () => {
-        const r = await api.call<{ status: string; error: { category: string } | null; steps: { stepId: string; output: { channel?: string } | null }[] }>('GET', `/runs/${run.body.id}`);
+        const r = await api.call<{ status: string; error: { category: string } | null; steps: { stepId: string; status: string; error: { category: string } | null }[] }>('GET', `/runs/${run.body.id}`);
         return r.body.status === 'failed' || r.body.status === 'completed' ? r.body : undefined;
       }, 'the run to end');
+      // Never reported as done: an auth failure, or (no active org any more) undeliverable.
       if (ended.status === 'failed') expect(ended.error?.category).toBe('auth');
-      else expect(ended.steps.find((st) => st.stepId === 'call')?.output?.channel).not.toBe('salesforce');
+      else expect(ended.steps.find((st) => st.stepId === 'call')).toMatchObject({ status: 'undeliverable', error: { category: 'undeliverable' } });
       const conn = await waitFor(async () => {
         const r = await api.call<{ connections: { status: string; statusReason: string }[] }>('GET', '/salesforce/connection');
         return r.body.connections[0]?.status === 'disconnected' ? r.body.connections[0] : undefined;
