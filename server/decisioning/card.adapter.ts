@@ -11,6 +11,7 @@ import type { Database } from '../db/database';
 import { HttpError } from '../http/errors';
 import { decidePossibleMatch } from '../identity/review-actions';
 import type { IdentityService } from '../identity/identity.service';
+import { loadIdentityEvidence } from '../identity/link-evidence.repository';
 import { currentProfileId, loadProfileIdentity, profileAliases, profileSummaries } from '../identity/profiles.repository';
 import type { RunsService } from '../runs/runs.service';
 import { ACCEPTED_DECISION_KEY } from './decider.adapter';
@@ -109,8 +110,9 @@ export class DecisioningCardService implements CardService {
     const live = await currentProfileId(db, tenantId, profileId);
     if (live === undefined) return emptyCard(new Date(now));
     const aliases = await profileAliases(db, tenantId, live);
-    const [identity, state, transitions, decision, signals, runs, summary] = await Promise.all([
+    const [identity, evidence, state, transitions, decision, signals, runs, summary] = await Promise.all([
       loadProfileIdentity(db, tenantId, live),
+      loadIdentityEvidence(db, tenantId, live),
       loadState(db, tenantId, aliases),
       loadTransitions(db, tenantId, live, 20),
       facade.current(db, tenantId, aliases),
@@ -138,13 +140,17 @@ export class DecisioningCardService implements CardService {
       hotness: state === null ? null : hotnessView(state, now),
       nextBestAction: nextActionOf(decision),
       runs,
-      identities: (identity?.identities ?? []).slice(0, 100).map((i) => ({
-        type: i.type,
-        value: i.value,
-        ...(i.scope === null ? {} : { scope: i.scope }),
-        source: i.provenance[0]?.source ?? 'unknown',
-        linkedAt: new Date(i.provenance[0]?.at ?? identity?.createdAt ?? now).toISOString(),
-      })),
+      identities: (identity?.identities ?? []).slice(0, 100).map((i) => {
+        const why = evidence.get(i.key);
+        return {
+          type: i.type,
+          value: i.value,
+          ...(i.scope === null ? {} : { scope: i.scope }),
+          source: i.provenance[0]?.source ?? 'unknown',
+          linkedAt: new Date(i.provenance[0]?.at ?? identity?.createdAt ?? now).toISOString(),
+          ...(why === undefined ? {} : { evidence: why }),
+        };
+      }),
       possibleMatches: possible.slice(0, 20).map((m, index) => ({
         matchId: m.id,
         otherProfileId: others[index] ?? '',

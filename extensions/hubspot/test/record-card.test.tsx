@@ -99,7 +99,11 @@ describe('Baton record card: states', () => {
     expect(renderer.findByTestId(StatusTag, 'step-status-run_failed-create_task').text).toBe('Failed');
     expect(allText(renderer.getRootNode())).toContain('rate_limited: HubSpot answered 429 five times');
     expect(renderer.maybeFindByTestId(Button, 'retry-run_done')).toBeNull();
-    expect(renderer.findByTestId(Table, 'identities').findAll(TableRow)).toHaveLength(1 + 3);
+    // Header, three identities, and the evidence line under the one a link brought.
+    expect(renderer.findByTestId(Table, 'identities').findAll(TableRow)).toHaveLength(1 + 3 + 1);
+    expect(renderer.findByTestId(Text, 'identity-evidence-phone::+447700900123').props.variant).toBe('microcopy');
+    expect(renderer.findByTestId(Text, 'identity-evidence-phone::+447700900123').text).toBe('same email a…@example.com, name Ada ≈ Adah · HubSpot contact ↔ Zendesk user');
+    expect(renderer.maybeFindByTestId(Text, 'identity-evidence-email::ada@example.com')).toBeNull();
     expect(allText(renderer.getRootNode())).toContain('123 (62515)');
     expect(allText(renderer.getRootNode())).toContain('A. Lovelace: 87% likely the same person');
     const signals = renderer.findByTestId(Table, 'signals');

@@ -110,7 +110,7 @@ export function fullCard(overrides: Partial<CardView> = {}): CardView {
     identities: [
       { type: 'email', value: 'ada@example.com', source: 'hubspot', linkedAt: '2026-11-01T10:00:00Z' },
       { type: 'hubspot_contact_id', value: '123', scope: '62515', source: 'hubspot', linkedAt: '2026-11-01T10:00:00Z' },
-      { type: 'phone', value: '+447700900123', source: 'zendesk', linkedAt: '2026-11-10T10:00:00Z' },
+      { type: 'phone', value: '+447700900123', source: 'zendesk', linkedAt: '2026-11-10T10:00:00Z', evidence: 'same email a…@example.com, name Ada ≈ Adah · HubSpot contact ↔ Zendesk user' },
     ],
     possibleMatches: [{ matchId: 'm_1', otherProfileId: 'prof_9', displayName: 'A. Lovelace', probability: 0.87, reasons: ['same last name', 'same company domain'] }],
     signals: [

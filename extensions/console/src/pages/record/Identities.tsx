@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import type { CardActionRequest, CardView } from '../../../../../app/cards/card-view';
 import { Section, TableWrap } from '../../components/ui';
 import { formatInstant, formatPercent } from '../../lib/format';
@@ -10,7 +11,7 @@ interface Props {
   act(request: CardActionRequest): Promise<void>;
 }
 
-/** Identifiers linked across systems, and possible matches a person should confirm or reject. */
+/** Identifiers linked across systems (each with the evidence that linked it), and possible matches a person should confirm or reject. */
 export function Identities({ profileId, identities, matches, busy, act }: Props) {
   return (
     <Section title="Linked identities">
@@ -21,12 +22,19 @@ export function Identities({ profileId, identities, matches, busy, act }: Props)
           <thead><tr><th scope="col">Type</th><th scope="col">Value</th><th scope="col">Source</th><th scope="col">Linked</th></tr></thead>
           <tbody>
             {identities.map((i) => (
-              <tr key={`${i.type}:${i.scope ?? ''}:${i.value}`}>
-                <td>{i.type}{i.scope === undefined ? '' : ` (${i.scope})`}</td>
-                <td><code>{i.value}</code></td>
-                <td>{i.source}</td>
-                <td>{formatInstant(i.linkedAt)}</td>
-              </tr>
+              <Fragment key={`${i.type}:${i.scope ?? ''}:${i.value}`}>
+                <tr className={i.evidence === undefined ? undefined : 'has-evidence'}>
+                  <td>{i.type}{i.scope === undefined ? '' : ` (${i.scope})`}</td>
+                  <td><code>{i.value}</code></td>
+                  <td>{i.source}</td>
+                  <td>{formatInstant(i.linkedAt)}</td>
+                </tr>
+                {i.evidence === undefined ? null : (
+                  <tr className="evidence">
+                    <td colSpan={4} className="muted"><span className="sr-only">Why linked: </span>{i.evidence}</td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

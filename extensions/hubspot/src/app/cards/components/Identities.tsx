@@ -27,14 +27,28 @@ export function Identities({ profileId, identities, possibleMatches, busy, onAct
             </TableRow>
           </TableHead>
           <TableBody>
-            {identities.map((id) => (
-              <TableRow key={`${id.type}:${id.scope ?? ''}:${id.value}`}>
-                <TableCell>{humanize(id.type)}</TableCell>
-                <TableCell>{id.scope !== undefined ? `${id.value} (${id.scope})` : id.value}</TableCell>
-                <TableCell>{id.source}</TableCell>
-                <TableCell>{formatTime(id.linkedAt)}</TableCell>
-              </TableRow>
-            ))}
+            {identities.flatMap((id) => {
+              const key = `${id.type}:${id.scope ?? ''}:${id.value}`;
+              const row = (
+                <TableRow key={key}>
+                  <TableCell>{humanize(id.type)}</TableCell>
+                  <TableCell>{id.scope !== undefined ? `${id.value} (${id.scope})` : id.value}</TableCell>
+                  <TableCell>{id.source}</TableCell>
+                  <TableCell>{formatTime(id.linkedAt)}</TableCell>
+                </TableRow>
+              );
+              // The evidence that linked it, muted, on a full-width line under the identity.
+              return id.evidence === undefined
+                ? [row]
+                : [
+                    row,
+                    <TableRow key={`${key}#evidence`}>
+                      <TableCell colSpan={4}>
+                        <Text variant="microcopy" testId={`identity-evidence-${key}`}>{id.evidence}</Text>
+                      </TableCell>
+                    </TableRow>,
+                  ];
+            })}
           </TableBody>
         </Table>
       )}

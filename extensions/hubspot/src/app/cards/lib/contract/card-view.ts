@@ -63,6 +63,11 @@ export const cardIdentitySchema = z.object({
   scope: z.string().optional(),
   source: z.string(),
   linkedAt: iso,
+  /**
+   * Why the record that brought this identifier is this person, one line ("same phone +1 303 555
+   * 0142, name Joe ≈ Joseph · HubSpot contact ↔ WhatsApp sender"); absent where the profile started.
+   */
+  evidence: z.string().max(200).optional(),
 });
 
 export const cardPossibleMatchSchema = z.object({

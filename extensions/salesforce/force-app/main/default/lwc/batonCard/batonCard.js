@@ -70,6 +70,8 @@ export default class BatonCard extends LightningElement {
             key: `${i.type}:${i.scope || ''}:${i.value}`,
             label: `${humanize(i.type)}: ${i.value}${i.scope ? ` (${i.scope})` : ''}`,
             source: i.source,
+            // Why the record that brought it is this person ("same phone …, name Joe ≈ Joseph · …").
+            evidence: i.evidence || null,
         }));
     }
     get hasSignals() {

@@ -37,6 +37,7 @@ function fullCard(overrides = {}) {
         identities: [
             { type: 'email', value: 'ada@example.com', source: 'salesforce', linkedAt: NOW },
             { type: 'salesforce_contact_id', value: RECORD_ID, scope: '00D5e000000KQ2eEAG', source: 'salesforce', linkedAt: NOW },
+            { type: 'whatsapp', value: '13035550142', source: 'whatsapp', linkedAt: NOW, evidence: 'same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender' },
         ],
         possibleMatches: [{ matchId: 'mt_1', otherProfileId: 'prf_2', displayName: 'A. Lovelace', probability: 0.83, reasons: ['same phone'] }],
         signals: [
@@ -177,7 +178,11 @@ describe('c-baton-card', () => {
         expect($$(element, 'ul.identities > li').map((li) => li.textContent.replace(/\s+/g, ' ').trim())).toEqual([
             'Email: ada@example.com (salesforce)',
             `Salesforce contact id: ${RECORD_ID} (00D5e000000KQ2eEAG) (salesforce)`,
+            // The evidence is a block (a line of its own) right after the source.
+            'Whatsapp: 13035550142 (whatsapp)same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender',
         ]);
+        // The evidence of a link is its own muted line, only under the identity a link brought.
+        expect($$(element, 'ul.identities .evidence').map((e) => e.textContent)).toEqual(['same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender']);
         expect($(element, 'ul.matches').textContent).toContain('A. Lovelace: 83% likely the same person');
         button(element, 'Same person').dispatchEvent(new CustomEvent('click'));
         await flush();
