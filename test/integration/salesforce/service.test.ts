@@ -129,10 +129,18 @@ for (const { mode, needs } of modes) {
       await waitFor(async () => sb.state.find(c.Id)?.record['baton__Baton_Stage__c'] === 'engaged', 'Baton fields on the contact');
       expect(sb.state.find(c.Id)?.record).toMatchObject({ baton__Baton_Hotness__c: 62, baton__Baton_Next_Action__c: 'Call Grace', baton__Baton_Reason__c: 'High propensity to reply' });
       const writes = () => sb.state.requests.filter((r) => r.path === '/composite/sobjects' && r.method === 'PATCH').length;
+      // Both events (created, phone changed) may schedule a write-back job: count from when none is in flight.
+      const settled = async (): Promise<boolean> =>
+        (await svc.runtime.db.query(
+          `SELECT 1 FROM events WHERE tenant_id = $1 AND processed_at IS NULL
+           UNION ALL SELECT 1 FROM outbox WHERE tenant_id = $1 AND kind = 'salesforce.writeback' AND status = 'pending'`,
+          [tenantId],
+        )).rows.length === 0;
+      await waitFor(settled, 'both events processed and their write-backs done');
       const n = writes();
       const seen = (await events()).length;
       sb.state.update('Contact', c.Id, { Title: 'Rear Admiral' }, null);
-      await waitFor(async () => (await events()).length > seen && (await svc.runtime.db.query(`SELECT 1 FROM events WHERE tenant_id = $1 AND processed_at IS NULL`, [tenantId])).rows.length === 0, 'the unchanged-values event processed');
+      await waitFor(async () => (await events()).length > seen && (await settled()), 'the unchanged-values event processed');
       expect(writes()).toBe(n);
       values.set(profileId, { ...values.get(profileId), stage: 'qualified' });
       sb.state.update('Contact', c.Id, { Title: 'Admiral' }, null);
