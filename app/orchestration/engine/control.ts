@@ -33,6 +33,8 @@ export function resumeRun(deps: EngineDeps, tenantId: string, runId: string): Pr
     const exec = currentExecution(next);
     // The failed step, or an undeliverable one whose policy was `fail`: either is tried again.
     const bumpKey = exec.error !== null && errorProvesNoEffect(exec.error);
+    // An undeliverable step's output only said why nothing was sent; the retried step writes its own.
+    if (exec.status === 'undeliverable') exec.output = null;
     transitionStep(exec, 'scheduled');
     exec.attempt = 0;
     exec.rateLimitWaits = 0;

@@ -51,6 +51,7 @@ describe('undeliverable steps', () => {
     // The person was synced to the CRM meanwhile: resume delivers it (nothing was sent before, so a new key).
     const resumed = await resumeRun(world.deps, TENANT, snapshot.run.id);
     expect(resumed.ok).toBe(true);
+    if (resumed.ok) expect(stepOf(resumed.snapshot, 'mail')).toMatchObject({ status: 'scheduled', output: null, error: null });
     await runToQuiet(world);
     const after = await load(world, snapshot.run.id);
     expect(after.run.status).toBe('completed');
