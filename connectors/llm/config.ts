@@ -12,7 +12,7 @@ export interface LlmProviderConfig {
   readonly model: string;
   /** Whole-request timeout; default 8000 ms. */
   readonly timeoutMs?: number;
-  /** Longer texts are cut before sending; default 4000 characters. */
+  /** Longer texts are cut (after redaction, so no identifier is cut in half) before sending; default 4000 characters. */
   readonly maxTextChars?: number;
   /** OpenAI-style only: `json_schema` (strict structured output, default) or `json_object` for servers without it. */
   readonly responseFormat?: 'json_schema' | 'json_object';

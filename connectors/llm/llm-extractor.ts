@@ -2,7 +2,7 @@ import { labelSentiment, type ExtractOptions, type SignalExtractor, type Signals
 import { anthropicOutput, anthropicRequest } from './anthropic';
 import { DEFAULT_MAX_TEXT_CHARS, DEFAULT_TIMEOUT_MS, type FetchLike, type LlmProviderConfig } from './config';
 import { openAiOutput, openAiRequest } from './openai';
-import { redactPii } from './redact';
+import { redactAndClip } from './redact';
 import { llmSignalsSchema } from './schema';
 
 export interface LlmExtractorDeps {
@@ -45,8 +45,7 @@ export class LlmSignalExtractor implements SignalExtractor {
   }
 
   private async callProvider(text: string, callerSignal: AbortSignal | undefined, knownNames: readonly string[] | undefined): Promise<Signals> {
-    const clipped = text.slice(0, this.config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS);
-    const redacted = redactPii(clipped, knownNames === undefined ? {} : { knownNames });
+    const redacted = redactAndClip(text, this.config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS, knownNames === undefined ? {} : { knownNames });
     const request = this.config.kind === 'anthropic' ? anthropicRequest(this.config, redacted) : openAiRequest(this.config, redacted);
     const timeout = AbortSignal.timeout(this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = callerSignal === undefined ? timeout : AbortSignal.any([timeout, callerSignal]);

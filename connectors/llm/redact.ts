@@ -227,3 +227,20 @@ export function redactPii(text: string, options: RedactOptions = {}): string {
     })
     .replace(LONG_DIGITS, '[NUMBER]');
 }
+
+/** Identifiers (an email is at most 254 characters) and the context their patterns read fit well inside this. */
+const CUT_MARGIN = 512;
+
+/**
+ * The redacted text cut to `maxChars`. Redaction comes first, so a cut never leaves a fragment of an identifier
+ * ("jane.doe@exam", "4111 1111 11", half a name) that the patterns no longer recognise. Only a prefix is redacted:
+ * `maxChars` plus a margin, grown while placeholders shrink it so much that the possibly-cut tail of the window
+ * could reach the kept part.
+ */
+export function redactAndClip(text: string, maxChars: number, options: RedactOptions = {}): string {
+  for (let end = maxChars + CUT_MARGIN; end < text.length; end *= 2) {
+    const redacted = redactPii(text.slice(0, end), options);
+    if (redacted.length >= maxChars + CUT_MARGIN) return redacted.slice(0, maxChars);
+  }
+  return redactPii(text, options).slice(0, maxChars);
+}
