@@ -17,7 +17,10 @@ export const ACK_XML = `<?xml version="1.0" encoding="UTF-8"?>
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** A SOAP 1.1 fault (HTTP 500): Salesforce keeps the message queued and retries it. */
+/**
+ * A SOAP 1.1 fault (`soapenv:Client` with HTTP 400 for a malformed message or 401 for a refused token or
+ * org, `soapenv:Server` with HTTP 500): Salesforce keeps the message queued and retries it for 24 hours.
+ */
 export function soapFault(faultCode: 'soapenv:Client' | 'soapenv:Server', message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">

@@ -3,7 +3,8 @@
  * with a single-use, 10-minute `state` and a PKCE S256 challenge (the verifier is sealed in
  * `salesforce_oauth_states` so any process can finish the flow); `GET /oauth/salesforce/callback` →
  * state consumed, code exchanged with the verifier, org and user read from the identity URL, tokens and
- * a fresh per-org signing secret sealed into `connections`, the secret handed to the package. A link
+ * a fresh per-org signing secret sealed into `connections`, the secret handed to the package, and (new or
+ * reconnected org) the Outbound Message endpoint URL with its per-org token answered once. A link
  * minted with `POST /api/v1/salesforce/install-links` binds the org to that tenant; an install without
  * one creates a tenant for the org (or reuses the tenant of an earlier install of it).
  */
@@ -18,6 +19,7 @@ import { newToken } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
 import { createTenant } from '../tenants/tenants.repository';
 import type { Installation, SalesforceInstallations } from './installations';
+import { hasOutboundToken, issueOutboundToken, outboundUrl } from './outbound-token.repository';
 
 const STATE_TTL_MS = 10 * 60_000;
 const stateAad = (id: string): string => `salesforce_oauth_states:${id}`;
@@ -30,6 +32,8 @@ export interface OAuthDeps {
   readonly installations: SalesforceInstallations;
   /** After an install: deliver the signing secret, start following the org's change events. */
   readonly onInstalled: (i: Installation, signingSecret: string) => Promise<void>;
+  /** PUBLIC_URL: the Outbound Message endpoint URL shown at install is built on it. */
+  readonly publicUrl: string;
 }
 
 const notConfigured = (): HttpError => notConfiguredError('salesforce', 'Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
@@ -102,6 +106,10 @@ export function oauthRoutes(deps: OAuthDeps): Router {
     const created = existing === undefined && bound === null ? await createTenant(deps.db, `Salesforce org ${org.orgId}`) : undefined;
     const tenantId = existing?.tenantId ?? bound ?? created?.tenantId ?? '';
     const { installation, signingSecret } = await deps.installations.save(tenantId, org);
+    // A new or reconnected org gets its Outbound Message endpoint token, shown once below; a re-consent
+    // of an org already active keeps the token its Outbound Messages use (rotate it with the API).
+    const keepToken = existing?.status === 'active' && (await hasOutboundToken(deps.db, tenantId, installation.orgId));
+    const outboundToken = keepToken ? undefined : await issueOutboundToken(deps.db, tenantId, installation.orgId);
     await deps.onInstalled(installation, signingSecret);
     deps.logger.info({ tenantId, orgId: org.orgId }, 'Salesforce org connected');
     res.status(200).json({
@@ -111,6 +119,8 @@ export function oauthRoutes(deps: OAuthDeps): Router {
       newTenant: created !== undefined,
       // Shown once, to the admin who installed: the key for Baton's API and console.
       ...(created === undefined ? {} : { apiKey: created.apiKey }),
+      // Shown once: the endpoint URL to set on the org's Outbound Messages (only its token's hash is kept).
+      ...(outboundToken === undefined ? {} : { outboundMessageUrl: outboundUrl(deps.publicUrl, outboundToken) }),
     });
   });
   return router;

@@ -23,6 +23,7 @@ import { apexRoutes } from './apex.routes';
 import { SalesforceInstallations, type Installation } from './installations';
 import { oauthApiRoutes, oauthRoutes } from './oauth.routes';
 import { outboundRoutes } from './outbound.routes';
+import { outboundTokenApiRoutes } from './outbound-token.routes';
 import { RedisApiUsage } from './api-usage';
 import { purgeSalesforceOrg } from './purge';
 import { asLinked, personIdsOfProfile, recordsOfProfile, SqlEffectLedger } from './records';
@@ -147,6 +148,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       logger,
       app,
       installations,
+      publicUrl: config.publicUrl,
       onInstalled: async (i: Installation) => {
         await work.enqueue({ tenantId: i.tenantId, kind: DELIVER_SECRET_JOB, payload: { connectionId: i.connectionId }, dedupeKey: `salesforce-secret:${i.connectionId}:${Date.now()}` });
         // Not awaited: the admin's callback answers at once, even when the org's instance does not.
@@ -155,11 +157,12 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
     };
     const routes = Router();
     routes.use(oauthRoutes(oauthDeps));
-    routes.use(outboundRoutes({ db, logger, installations, ingest }));
+    routes.use(outboundRoutes({ db, logger, installations, ingest, publicUrl: config.publicUrl }));
     routes.use(apexRoutes({ db, logger, installations, services, ...(options.now === undefined ? {} : { now: options.now }) }));
     const wbDeps = { db, work, logger, services, installations };
 
     const api = oauthApiRoutes(oauthDeps);
+    api.use(outboundTokenApiRoutes({ db, logger, installations, publicUrl: config.publicUrl }));
     api.delete('/salesforce/connection', async (req, res) => {
       const parsed = disconnectQuery.safeParse(req.query);
       if (!parsed.success) throw validationError(parsed.error, 'query');

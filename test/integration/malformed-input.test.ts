@@ -256,7 +256,7 @@ describe.each([
     if (app === undefined) throw new Error('the service serves no HTTP');
     const routes = appRoutes(app);
     // The walk finds the API (under /api/v1), the webhooks, OAuth, cards and the console.
-    for (const expected of ['/api/v1/events', '/internal/admin/tenants', '/webhooks/salesforce/outbound', '/webhooks/hubspot', '/oauth/hubspot/callback', '/hubspot/cards/record', '/webhooks/twilio/:connectionId', '/readyz']) {
+    for (const expected of ['/api/v1/events', '/internal/admin/tenants', '/webhooks/salesforce/outbound', '/webhooks/salesforce/outbound/:token', '/webhooks/hubspot', '/oauth/hubspot/callback', '/hubspot/cards/record', '/webhooks/twilio/:connectionId', '/readyz']) {
       expect(routes.map((r) => r.path)).toContain(expected);
     }
     const failures: string[] = [];
@@ -282,7 +282,7 @@ describe.each([
         const where = `${method} ${pathAndQuery} ${JSON.stringify(headers)} ${JSON.stringify(body.toString('utf8').slice(0, 120))}`;
         if (answer.status >= 500) failures.push(`${where} → ${answer.status} ${answer.text.slice(0, 300)}`);
         else if (answer.status >= 400 && method !== 'HEAD') {
-          const soapFault = path === '/webhooks/salesforce/outbound' && answer.text.includes('<soapenv:Fault>');
+          const soapFault = path.startsWith('/webhooks/salesforce/outbound') && answer.text.includes('<soapenv:Fault>');
           const consoleAsset = path.startsWith('/console') && answer.contentType.startsWith('text/plain');
           if (!hasEnvelope(answer) && !soapFault && !consoleAsset) failures.push(`${where} → ${answer.status} without the error envelope: ${answer.text.slice(0, 200)}`);
         }
@@ -302,7 +302,7 @@ describe.each([
   if (configured) {
     it('answers a body larger than a route accepts with 413 and the error envelope', async () => {
       const big = Buffer.alloc(6 * 1024 * 1024, 'a');
-      for (const path of ['/api/v1/events', '/webhooks/hubspot', '/webhooks/salesforce/outbound', `/webhooks/zendesk/${ids[0] ?? 'x'}`]) {
+      for (const path of ['/api/v1/events', '/webhooks/hubspot', '/webhooks/salesforce/outbound', `/webhooks/salesforce/outbound/${'t'.repeat(43)}`, `/webhooks/zendesk/${ids[0] ?? 'x'}`]) {
         const a = await send(svc.url, 'POST', path, { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, big);
         expect({ path, status: a.status, code: hasEnvelope(a) ? (JSON.parse(a.text) as { error: { code: string } }).error.code : a.text.slice(0, 80) }).toEqual({ path, status: 413, code: 'payload_too_large' });
       }
@@ -332,6 +332,7 @@ describe.each([
         ['POST', '/hubspot/workflow-actions/record-outcome'],
         ['GET', '/hubspot/settings'],
         ['POST', '/webhooks/salesforce/outbound'],
+        ['POST', `/webhooks/salesforce/outbound/${'t'.repeat(43)}`],
         ['GET', '/oauth/salesforce/install'],
         ['GET', '/oauth/salesforce/callback?code=a&state=b'],
         ['GET', '/salesforce/cards/record?recordId=003000000000001'],

@@ -103,7 +103,8 @@ for (const { mode, needs } of modes) {
         { id: '04l5e00000Gx7QzAAJ', sobjectType: 'Lead', fields: { Id: c.Id, Email: 'alan@example.com', Status: 'Working' } },
         { id: '04l5e00000Gx7R0AAJ', sobjectType: 'Lead', fields: { Id: c.Id, Email: 'alan@example.com', Status: 'Qualified' } },
       ] });
-      const post = (body: string) => fetch(`${svc.url}/webhooks/salesforce/outbound`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
+      const endpoint = (await api.call<{ outboundMessageUrl: string }>('POST', '/salesforce/outbound-token')).body.outboundMessageUrl;
+      const post = (body: string) => fetch(endpoint, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
       const res = await post(xml);
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(ACK_XML);
@@ -117,7 +118,7 @@ for (const { mode, needs } of modes) {
       expect(await broken.text()).toMatch(/<soapenv:Fault>\s*<faultcode>soapenv:Client<\/faultcode>\s*<faultstring>malformed XML/);
       const foreign = await post(outboundMessageXml({ orgId: '00D000000000001AAA', notifications: [{ id: '04l5e00000Gx7R1AAJ', sobjectType: 'Lead', fields: { Id: c.Id } }] }));
       expect(foreign.status).toBe(401);
-      expect(await foreign.text()).toMatch(/no active Baton installation/);
+      expect(await foreign.text()).toMatch(/not the organization this endpoint token was issued for/);
     });
 
     it('writes Baton fields back when stage, hotness or next best action change, and only then', async () => {
