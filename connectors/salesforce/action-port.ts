@@ -13,7 +13,7 @@ import {
 } from '../../app/orchestration';
 import { ApiBudgetError, type CompositeSubrequest, type SalesforceClient } from './client';
 import { itemPortError, toPortError } from './errors';
-import { apiName, mapProperties, TASK_KEY_FIELD } from './fields';
+import { apiName, isBatonProperty, mapProperties, PACKAGE_NAMESPACE, TASK_KEY_FIELD, type BatonPackage } from './fields';
 import { objectOfId, SALESFORCE_ID } from './version';
 
 /** A Salesforce record Baton has seen for a profile (from change events and outbound messages). */
@@ -41,8 +41,14 @@ export interface SalesforceActionDeps {
   readonly ledger: EffectLedger;
   /** Wait after REQUEST_LIMIT_EXCEEDED (the header has no Retry-After). */
   readonly rateLimitRetryMs: number;
-  readonly namespace?: string;
+  /**
+   * How the Baton package is installed in the tenant's org (discovered at install): its namespace names
+   * the Task key and the Baton fields. Default: the managed package, namespace `baton`.
+   */
+  packageFor?(tenantId: string): Promise<BatonPackage>;
 }
+
+const MANAGED: BatonPackage = { namespace: PACKAGE_NAMESPACE, fieldsReady: true, apexReady: true, problem: null };
 
 /** A Composite subrequest rolled back only because another one failed (allOrNone). */
 const halted = (body: unknown): boolean => Array.isArray(body) && (body as { errorCode?: unknown }[]).every((e) => e.errorCode === 'PROCESSING_HALTED');
@@ -133,6 +139,13 @@ export class SalesforceActionPort implements ActionPort {
     return toPortError(err, this.deps.rateLimitRetryMs);
   }
 
+  /** The org's package namespace when its Baton fields are usable, else the step's error (the admin's fix in it). */
+  private async namespace(request: ActionRequest, what: string): Promise<{ ns: string } | { error: PortError }> {
+    const pkg = (await this.deps.packageFor?.(request.tenantId)) ?? MANAGED;
+    if (pkg.fieldsReady && pkg.namespace !== null) return { ns: pkg.namespace };
+    return { error: undeliverableError('salesforce.package_missing', `${what} needs the Baton package in Salesforce: ${pkg.problem ?? 'the Baton fields are not usable in this org'}`) };
+  }
+
   private async person(client: SalesforceClient, request: ActionRequest): Promise<{ who: LinkedRecord | undefined; what: LinkedRecord | undefined }> {
     const explicit = str(request.params['recordId']);
     const records = explicit !== undefined && SALESFORCE_ID.test(explicit)
@@ -162,15 +175,23 @@ export class SalesforceActionPort implements ActionPort {
       ...(str(p['description'] ?? p['body']) === undefined ? {} : { Description: String(p['description'] ?? p['body']).slice(0, 32_000) }),
       ...(due === undefined ? {} : { ActivityDate: due }),
     };
+    const ns = await this.namespace(request, 'a Task');
+    if ('error' in ns) return { ok: false, error: ns.error };
     const key = taskKeyOf(request.idempotencyKey);
-    const res = await client.upsert('Task', apiName(TASK_KEY_FIELD, this.deps.namespace), key, fields);
+    const res = await client.upsert('Task', apiName(TASK_KEY_FIELD, ns.ns), key, fields);
     return { ok: true, output: { channel: 'salesforce', taskId: res.id, taskKey: key, created: res.created } };
   }
 
   private async crmUpdate(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
     const props = request.params['properties'];
     if (props === null || typeof props !== 'object' || Array.isArray(props)) return { ok: false, error: permanentError('salesforce.bad_properties', 'properties must be an object of field names to values') };
-    const { fields, unknown } = mapProperties(props, this.deps.namespace);
+    let namespace = PACKAGE_NAMESPACE;
+    if (Object.keys(props).some(isBatonProperty)) {
+      const ns = await this.namespace(request, 'updating Baton fields');
+      if ('error' in ns) return { ok: false, error: ns.error };
+      namespace = ns.ns;
+    }
+    const { fields, unknown } = mapProperties(props, namespace);
     if (unknown.length > 0) return { ok: false, error: permanentError('salesforce.unknown_fields', `Salesforce has no Baton mapping for: ${unknown.join(', ')} (use stage, nextAction, hotness, reason or a field API name ending in __c)`) };
     const explicit = str(request.params['recordId']);
     const targets = explicit !== undefined

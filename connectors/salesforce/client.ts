@@ -1,4 +1,5 @@
 import { Connection } from 'jsforce';
+import { apexRestPath, assessPackage, PACKAGE_DESCRIBES, SECRET_REST_CLASS, SECRET_REST_MAPPING, type BatonPackage, type PackageEvidence } from './fields';
 import type { ApiUsageTracker } from './limits';
 import { refreshTokens, type SalesforceApp } from './oauth';
 import { BATON_CLIENT_TAG, SALESFORCE_API_VERSION } from './version';
@@ -206,9 +207,38 @@ export class SalesforceClient {
     return this.call(async () => (await this.conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 })).records, false, 5 * (this.options.requestTimeoutMs ?? 60_000));
   }
 
-  /** Hands the package its per-org signing secret (Apex REST endpoint of the Baton package). */
-  deliverSigningSecret(secret: string): Promise<unknown> {
-    return this.call(() => this.conn.apex.post('/baton/secret/v1', { secret }), true);
+  /** Hands the package its per-org signing secret (Apex REST endpoint of the Baton package, `/services/apexrest/[ns/]secret/v1`). */
+  deliverSigningSecret(secret: string, namespace: string): Promise<unknown> {
+    return this.call(() => this.conn.apex.post(apexRestPath(SECRET_REST_MAPPING, namespace), { secret }), true);
+  }
+
+  /**
+   * How the Baton package is installed: Contact, Lead and Task describes (fields the connected user can
+   * see, with their edit rights) and the package's Apex REST class with its NamespacePrefix, in one
+   * Composite call (one API request).
+   */
+  async discoverPackage(): Promise<BatonPackage> {
+    const subs: CompositeSubrequest[] = [
+      ...PACKAGE_DESCRIBES.map((o): CompositeSubrequest => ({ method: 'GET', url: `${this.dataPath}/sobjects/${o}/describe`, referenceId: `describe${o}` })),
+      { method: 'GET', url: `${this.dataPath}/query?q=${encodeURIComponent(`SELECT NamespacePrefix, Name FROM ApexClass WHERE Name = '${SECRET_REST_CLASS}'`)}`, referenceId: 'apex' },
+    ];
+    const res = await this.call(() => this.conn.requestPost<CompositeResponse>('/composite', { allOrNone: false, compositeRequest: subs }), true);
+    const ok = (ref: string): unknown => {
+      const r = res.compositeResponse.find((x) => x.referenceId === ref);
+      return r !== undefined && r.httpStatusCode < 300 ? r.body : undefined;
+    };
+    const describes: Record<string, PackageEvidence['describes'][string]> = {};
+    for (const o of PACKAGE_DESCRIBES) {
+      const fields = (ok(`describe${o}`) as { fields?: unknown } | undefined)?.fields;
+      describes[o] = Array.isArray(fields) ? (fields as { name: string; updateable?: boolean; createable?: boolean }[]) : undefined;
+    }
+    const records = (ok('apex') as { records?: unknown } | undefined)?.records;
+    // Every API user can describe Contact: a failure there is a failed call, not a verdict on the package.
+    if (describes['Contact'] === undefined) {
+      const r = res.compositeResponse.find((x) => x.referenceId === 'describeContact');
+      throw Object.assign(new Error(`Salesforce did not describe Contact (HTTP ${r?.httpStatusCode ?? 'no answer'})`), { errorCode: 'UNKNOWN_EXCEPTION' });
+    }
+    return assessPackage({ describes, apexClasses: Array.isArray(records) ? (records as PackageEvidence['apexClasses']) : [] });
   }
 
   /** The API path prefix, e.g. `/services/data/v66.0`, for Composite subrequest URLs. */

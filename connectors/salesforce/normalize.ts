@@ -1,4 +1,5 @@
 import type { CanonicalEvent, Identifier } from '../../app/events/canonical-event';
+import { bareName } from './fields';
 import { BATON_CLIENT_TAG, CDC_ENTITIES, type CdcEntity } from './version';
 
 /** A Change Data Capture message as the Streaming API (CometD) delivers it. */
@@ -29,13 +30,17 @@ export function isEcho(header: ChangeEventHeader): boolean {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-/** Fields carried into `properties.fields`: primitives only, and no long texts. */
-function plainFields(fields: Record<string, unknown>): Record<string, string | number | boolean> {
+/**
+ * Fields carried into `properties.fields`: primitives only, and no long texts. The Baton package's own
+ * fields go by their bare names (`Baton_Stage__c`) whatever namespace the org installed the package with,
+ * so journey rules read them the same way in every org.
+ */
+function plainFields(fields: Record<string, unknown>, namespace: string): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (k === 'ChangeEventHeader' || k === 'attributes' || v === null || v === undefined) continue;
-    if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-    else if (typeof v === 'string' && v.length <= 1000) out[k] = v;
+    if (typeof v === 'number' || typeof v === 'boolean') out[bareName(k, namespace)] = v;
+    else if (typeof v === 'string' && v.length <= 1000) out[bareName(k, namespace)] = v;
   }
   return out;
 }
@@ -83,6 +88,8 @@ export interface RecordChange {
   readonly sourceEventId: string;
   readonly via: 'cdc' | 'outbound_message' | 'resync';
   readonly changedFields?: readonly string[];
+  /** The org's Baton package namespace ('' none); its fields are reported by their bare names. */
+  readonly namespace?: string;
 }
 
 /** A record change as Baton's canonical event (source `salesforce`, ids scoped by org). */
@@ -101,8 +108,8 @@ export function canonicalOf(c: RecordChange): CanonicalEvent {
       objectType: c.entity,
       recordId: c.recordId,
       via: c.via,
-      fields: plainFields(c.fields),
-      ...(c.changedFields === undefined ? {} : { changedFields: [...c.changedFields] }),
+      fields: plainFields(c.fields, c.namespace ?? ''),
+      ...(c.changedFields === undefined ? {} : { changedFields: c.changedFields.map((f) => bareName(f, c.namespace ?? '')) }),
       ...(stage === undefined ? {} : { recordStage: stage }),
     },
   };
@@ -112,7 +119,7 @@ export function canonicalOf(c: RecordChange): CanonicalEvent {
  * A CDC message as canonical events (one per record id; merged changes carry several). Echoes of
  * Baton's own writes return `[]`; gap events become plain updates (the record changed, details unknown).
  */
-export function changeEventToCanonical(orgId: string, message: ChangeEventMessage): CanonicalEvent[] {
+export function changeEventToCanonical(orgId: string, message: ChangeEventMessage, namespace = ''): CanonicalEvent[] {
   const h = message.payload.ChangeEventHeader;
   if (isEcho(h)) return [];
   const entity = h.entityName;
@@ -131,6 +138,7 @@ export function changeEventToCanonical(orgId: string, message: ChangeEventMessag
         fields,
         sourceEventId: `cdc:${entity}:${message.event.replayId}:${recordId}`,
         via: 'cdc',
+        namespace,
         ...(h.changedFields === undefined ? {} : { changedFields: h.changedFields }),
       }),
     );

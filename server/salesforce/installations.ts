@@ -6,7 +6,7 @@
  * same transaction; `invalid_grant` marks the connection disconnected with a reason people can read.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiUsageTracker, refreshTokens, SalesforceClient, type InstalledOrg, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../connectors/salesforce';
+import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../connectors/salesforce';
 import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../observability/logger';
 import { newId } from '../security/ids';
@@ -58,6 +58,17 @@ const toInstallation = (r: Row): Installation => ({
 
 /** Org ids compare on their case-sensitive 15-character form (18-char ids add a checksum). */
 export const sameOrg = (a: string, b: string): boolean => a.slice(0, 15) === b.slice(0, 15);
+
+/** How long a package found lacking is trusted before the org is asked again (the admin may have fixed it). */
+export const PACKAGE_RECHECK_MS = 60_000;
+
+interface PackageRow {
+  namespace: string | null;
+  fields_ready: boolean;
+  apex_ready: boolean;
+  problem: string | null;
+  checked_at: string | Date;
+}
 
 export class DisconnectedError extends Error {
   readonly errorCode = 'INVALID_GRANT';
@@ -134,6 +145,43 @@ export class SalesforceInstallations {
     });
     this.clients.delete(installation.connectionId);
     return { installation, signingSecret };
+  }
+
+  /**
+   * Asks the org how the Baton package is installed (namespace, fields, Apex REST class), stores the
+   * answer and shows what is missing as the connection's statusReason (cleared once it is fixed).
+   */
+  async discoverPackage(i: Installation): Promise<BatonPackage> {
+    const found = await (await this.client(i)).discoverPackage();
+    await this.deps.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO salesforce_packages (tenant_id, connection_id, namespace, fields_ready, apex_ready, problem, checked_at) VALUES ($1, $2, $3, $4, $5, $6, now())
+         ON CONFLICT (tenant_id, connection_id) DO UPDATE SET namespace = EXCLUDED.namespace, fields_ready = EXCLUDED.fields_ready, apex_ready = EXCLUDED.apex_ready, problem = EXCLUDED.problem, checked_at = now()`,
+        [i.tenantId, i.connectionId, found.namespace, found.fieldsReady, found.apexReady, found.problem],
+      );
+      await tx.query(`UPDATE connections SET status_reason = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'active'`, [i.tenantId, i.connectionId, found.problem]);
+    });
+    if (found.problem !== null) this.deps.logger.warn({ tenantId: i.tenantId, orgId: i.orgId, problem: found.problem }, 'the Baton package is not usable in this Salesforce org');
+    else this.deps.logger.info({ tenantId: i.tenantId, orgId: i.orgId, namespace: found.namespace }, 'Baton package found in the Salesforce org');
+    return found;
+  }
+
+  /** The stored package shape (undefined before the first discovery). */
+  async storedPackage(i: Installation): Promise<(BatonPackage & { checkedAt: string }) | undefined> {
+    const r = await this.deps.db.query<PackageRow>('SELECT namespace, fields_ready, apex_ready, problem, checked_at FROM salesforce_packages WHERE tenant_id = $1 AND connection_id = $2', [i.tenantId, i.connectionId]);
+    const row = r.rows[0];
+    if (row === undefined) return undefined;
+    return { namespace: row.namespace, fieldsReady: row.fields_ready, apexReady: row.apex_ready, problem: row.problem, checkedAt: new Date(row.checked_at).toISOString() };
+  }
+
+  /**
+   * How the package is installed in the org: the stored answer; discovered now when there is none yet
+   * (an org installed before discovery existed) or when something was missing a while ago.
+   */
+  async packageOf(i: Installation): Promise<BatonPackage> {
+    const stored = await this.storedPackage(i);
+    if (stored !== undefined && (stored.problem === null || Date.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS)) return stored;
+    return this.discoverPackage(i);
   }
 
   async markSecretDelivered(i: Installation): Promise<void> {

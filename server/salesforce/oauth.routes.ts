@@ -134,9 +134,16 @@ export function oauthApiRoutes(deps: OAuthDeps): Router {
   });
   router.get('/salesforce/connection', async (_req, res) => {
     const all = await deps.installations.ofTenant(tenantOf(res));
-    res.json({
-      connections: all.map((i) => ({ connectionId: i.connectionId, orgId: i.orgId, status: i.status, statusReason: i.statusReason, instanceUrl: i.instanceUrl, installedAt: i.installedAt, packageConfigured: i.secretDelivered })),
-    });
+    const connections = [];
+    for (const i of all) {
+      // How the Baton package is installed in the org (null before the first check); problems are in statusReason.
+      const pkg = await deps.installations.storedPackage(i);
+      connections.push({
+        connectionId: i.connectionId, orgId: i.orgId, status: i.status, statusReason: i.statusReason, instanceUrl: i.instanceUrl, installedAt: i.installedAt, packageConfigured: i.secretDelivered,
+        package: pkg === undefined ? null : { namespace: pkg.namespace, fieldsReady: pkg.fieldsReady, apexReady: pkg.apexReady, checkedAt: pkg.checkedAt },
+      });
+    }
+    res.json({ connections });
   });
   return router;
 }

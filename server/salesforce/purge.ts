@@ -50,7 +50,7 @@ export async function purgeSalesforceOrg(db: Database, identity: IdentityService
     await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
     const graph = identity === undefined ? { records: 0, identifiers: 0 } : await purgeIdentity(tx, identity, i.tenantId, org15);
     await tx.query('DELETE FROM salesforce_records WHERE tenant_id = $1 AND left(org_id, 15) = $2', [i.tenantId, org15]);
-    for (const table of ['salesforce_stream_positions', 'salesforce_stream_leases']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [i.tenantId, i.connectionId]);
+    for (const table of ['salesforce_stream_positions', 'salesforce_stream_leases', 'salesforce_packages']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [i.tenantId, i.connectionId]);
     const others = await tx.query(`SELECT 1 FROM connections WHERE tenant_id = $1 AND type = 'salesforce' AND status = 'active' AND id <> $2`, [i.tenantId, i.connectionId]);
     if (others.rows.length === 0) await tx.query('DELETE FROM salesforce_effects WHERE tenant_id = $1', [i.tenantId]);
     const orgEvents = `SELECT id FROM events WHERE tenant_id = $1 AND source = 'salesforce' AND left(properties->>'orgId', 15) = $2`;

@@ -18,6 +18,7 @@ import { HttpError, validationError } from '../http/errors';
 import { ingestEvent } from '../events/events.repository';
 import { IDENTITY_SERVICE } from '../identity/identity.module';
 import type { ModuleFactory } from '../module';
+import { RetryLaterError } from '../dispatch/work-runner';
 import { ACTION_REGISTRY } from '../runs/runs.module';
 import { apexRoutes } from './apex.routes';
 import { SalesforceInstallations, type Installation } from './installations';
@@ -127,6 +128,11 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
           .map((id) => ({ recordId: id, objectType: objectOfId(id) ?? 'Contact' }));
         return [...seen, ...people];
       },
+      packageFor: async (tenantId) => {
+        const i = await installations.active(tenantId);
+        if (i === undefined) throw new Error('this tenant has no active Salesforce connection');
+        return installations.packageOf(i);
+      },
       ledger: new SqlEffectLedger(db),
       rateLimitRetryMs,
     });
@@ -209,8 +215,12 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
           if (i === undefined || i.status !== 'active' || i.secretDelivered) return;
           const secret = await installations.signingSecret(i);
           if (secret === undefined) return;
-          // Fails (and is retried with backoff) until the Baton package is installed in the org.
-          await (await installations.client(i)).deliverSigningSecret(secret);
+          // At every install and reconnect: how the package is installed (namespace, fields, Apex REST),
+          // stored for the org; what is missing shows as the connection's statusReason.
+          const pkg = await installations.discoverPackage(i);
+          // Retried with backoff until the Baton package is installed in the org.
+          if (!pkg.apexReady || pkg.namespace === null) throw new RetryLaterError(pkg.problem ?? 'the Baton package is not installed in this org', 60_000);
+          await (await installations.client(i)).deliverSigningSecret(secret, pkg.namespace);
           await installations.markSecretDelivered(i);
         },
       },

@@ -211,10 +211,15 @@ export class StreamManager {
   }
 
   private async onEvent(i: Installation, entity: CdcEntity, message: ChangeEventMessage): Promise<void> {
-    const events = changeEventToCanonical(i.orgId, message);
+    const events = changeEventToCanonical(i.orgId, message, await this.namespaceOf(i));
     if (events.length > 0) await this.o.ingest(i.tenantId, events);
     const at = new Date(message.payload.ChangeEventHeader.commitTimestamp).toISOString();
     await this.savePosition(i, entity, message.event.replayId, at);
+  }
+
+  /** The org's package namespace as last discovered (no API call; '' until known). */
+  private async namespaceOf(i: Installation): Promise<string> {
+    return (await this.o.installations.storedPackage(i))?.namespace ?? '';
   }
 
   /** Re-reads records modified since `since` and stores them as events; then the position is "new events only". */
@@ -224,7 +229,8 @@ export class StreamManager {
     const rows = await client.query<Record<string, unknown> & { Id: string; SystemModstamp: string }>(
       `SELECT ${fields.join(', ')} FROM ${entity} WHERE SystemModstamp > ${new Date(since).toISOString()} ORDER BY SystemModstamp LIMIT 10000`,
     );
-    const events = rows.map((row) => canonicalOf({ orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
+    const namespace = await this.namespaceOf(i);
+    const events = rows.map((row) => canonicalOf({ namespace, orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
     for (let k = 0; k < events.length; k += 100) await this.o.ingest(i.tenantId, events.slice(k, k + 100));
     const last = rows.at(-1)?.SystemModstamp;
     await this.savePosition(i, entity, expired ? null : undefined, last === undefined ? null : new Date(last).toISOString());

@@ -77,7 +77,14 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
     const client = await deps.installations.client(install);
     let results;
     try {
-      results = await client.updateRecords(stale.map((r) => ({ type: r.objectType, id: r.recordId, fields: batonFieldValues(values) })));
+      // The org's package decides the field names (namespaced or not); without usable fields there is
+      // nothing to write, and the connection status tells the admin what to fix.
+      const pkg = await deps.installations.packageOf(install);
+      if (!pkg.fieldsReady || pkg.namespace === null) {
+        deps.logger.warn({ tenantId: job.tenantId, orgId: install.orgId, problem: pkg.problem }, 'Salesforce write-back skipped: the Baton fields are not usable in this org');
+        return;
+      }
+      results = await client.updateRecords(stale.map((r) => ({ type: r.objectType, id: r.recordId, fields: batonFieldValues(values, pkg.namespace ?? '') })));
     } catch (err) {
       if (err instanceof ApiBudgetError) throw new RateLimitedError(err.message, err.retryAfterMs);
       const d = describeError(err);

@@ -10,6 +10,7 @@ import * as m010 from './010_run_starts';
 import * as m011 from './011_decisions_recent';
 import * as m012 from './012_dead_letters';
 import * as m013 from './013_undeliverable';
+import * as m014 from './014_salesforce_namespace';
 import * as m015 from './015_salesforce_outbound_token';
 
 export interface Migration {
@@ -35,5 +36,6 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: 'decisions_recent', sql: m011.sql },
   { version: 12, name: 'dead_letters', sql: m012.sql },
   { version: 13, name: 'undeliverable', sql: m013.sql },
+  { version: 14, name: 'salesforce_namespace', sql: m014.sql },
   { version: 15, name: 'salesforce_outbound_token', sql: m015.sql },
 ];

@@ -61,7 +61,7 @@ describeWith(['redis'], 'Salesforce API usage shared across processes (Redis)', 
     expect(sb.state.find(c.Id)?.record['Title']).toBe('three');
     // The package's secret hand-over is essential and still goes through.
     const handed = sb.state.apexRest.length;
-    await second.deliverSigningSecret(Buffer.alloc(32, 1).toString('base64'));
+    await second.deliverSigningSecret(Buffer.alloc(32, 1).toString('base64'), 'baton');
     expect(sb.state.apexRest.length).toBe(handed + 1);
   });
 

@@ -14,6 +14,7 @@ export const KEY_PREFIX: Readonly<Record<string, string>> = {
   ContentNote: '069',
   ContentDocumentLink: '06A',
   ActionCadence: '77C',
+  ApexClass: '01p',
 };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -2,8 +2,9 @@
  * A local Salesforce org for tests and the demo: OAuth 2.0 web-server flow with PKCE and refresh-token
  * rotation, the identity URL, REST (sObject rows, upsert by external id, SOQL, sObject Collections,
  * Composite, limits), notes (ContentNote, ContentDocumentLink), invocable actions (`emailSimple`,
- * autolaunched Flows, `assignTargetToSalesCadence` of Sales Engagement), an Apex REST endpoint of
- * the Baton package, the Streaming API's CometD endpoint for Change Data Capture, the
+ * autolaunched Flows, `assignTargetToSalesCadence` of Sales Engagement), sObject describes and the
+ * Baton package installed with namespace `baton`, without one, or not at all (its fields, Apex classes
+ * and Apex REST endpoint), the Streaming API's CometD endpoint for Change Data Capture, the
  * `Sforce-Limit-Info` header, REST error arrays, and a client for posting Outbound Messages.
  * Wire formats follow ../shared/reference/salesforce.md. Driven through the real jsforce.
  */
@@ -54,6 +55,7 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
     userId: options.userId ?? '0055g00000XyZabAAB',
     dailyApiLimit: options.dailyApiLimit ?? 15_000,
     connectHoldMs: options.connectHoldMs ?? 1_000,
+    packageNamespace: options.packageNamespace === undefined ? 'baton' : options.packageNamespace,
   });
   const flows = new Set(options.flows ?? ['Baton_Follow_Up']);
   for (const name of options.cadences ?? ['Baton Nurture']) state.addCadence(name);
@@ -246,9 +248,17 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
   });
 
   // ---- Apex REST of the Baton package (the backend delivers the per-org signing secret) --------
-  app.post('/services/apexrest/baton/secret/v1', express.json(), (req, res) => {
+  // A managed package's urlMapping is prefixed with its namespace: /services/apexrest/baton/secret/v1;
+  // deployed without a namespace it is /services/apexrest/secret/v1.
+  app.use('/services/apexrest', express.json(), (req, res) => {
     if (!authorised(req, res) || !counted(res)) return;
-    state.apexRest.push({ path: '/baton/secret/v1', body: req.body as unknown });
+    const ns = state.packageNamespace;
+    const expected = ns === null ? undefined : ns === '' ? '/secret/v1' : `/${ns}/secret/v1`;
+    if (req.method !== 'POST' || req.path !== expected) {
+      restError(res, 404, 'NOT_FOUND', `Could not find a match for URL ${req.path}`);
+      return;
+    }
+    state.apexRest.push({ path: req.path, body: req.body as unknown });
     res.json({ ok: true });
   });
 

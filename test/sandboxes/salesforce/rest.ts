@@ -10,9 +10,9 @@ const err = (status: number, errorCode: string, message: string, fields?: string
   body: [fields === undefined ? { message, errorCode } : { message, errorCode, fields }],
 });
 
-const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User', 'ContentNote', 'ContentDocumentLink', 'ActionCadence', 'ActionCadenceTracker']);
-/** Objects the API can read but not create (cadences are built in Cadence Builder; trackers by the assign action). */
-const READ_ONLY_TYPES = new Set(['ActionCadence', 'ActionCadenceTracker']);
+const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User', 'ContentNote', 'ContentDocumentLink', 'ActionCadence', 'ActionCadenceTracker', 'ApexClass']);
+/** Objects the API can read but not create (cadences are built in Cadence Builder; trackers by the assign action; Apex by deploys). */
+const READ_ONLY_TYPES = new Set(['ActionCadence', 'ActionCadenceTracker', 'ApexClass']);
 const sameId = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeof b === 'string' && a.length >= 15 && b.length >= 15 && a.slice(0, 15) === b.slice(0, 15);
 const REQUIRED: Readonly<Record<string, readonly string[]>> = { Contact: ['LastName'], Lead: ['LastName', 'Company'], Account: ['Name'], Opportunity: ['Name', 'StageName', 'CloseDate'] };
 const TASK_PRIORITIES = new Set(['High', 'Normal', 'Low']);
@@ -78,7 +78,39 @@ function validateLink(state: SalesforceSandboxState, fields: Record<string, unkn
   return undefined;
 }
 
+/** Standard fields a describe lists (enough for the backend; the real list is much longer). */
+const STANDARD_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Contact: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'MobilePhone', 'Title', 'AccountId', 'Description'],
+  Lead: ['Id', 'FirstName', 'LastName', 'Company', 'Email', 'Phone', 'MobilePhone', 'Title', 'Status', 'LeadSource', 'Rating', 'Description'],
+  Task: ['Id', 'Subject', 'Status', 'Priority', 'WhoId', 'WhatId', 'ActivityDate', 'Description'],
+};
+const PACKAGE_LIKE = /(?:^|__)Baton_[A-Za-z0-9_]*__c$/;
+
+/** `GET /sobjects/{T}/describe`: the fields the connected user can see, with their edit rights (field-level security). */
+function describe(state: SalesforceSandboxState, type: string): RestResult {
+  if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', `The requested resource does not exist`);
+  const edit = state.batonFieldAccess === 'edit';
+  const fields = [
+    ...(STANDARD_FIELDS[type] ?? ['Id', 'Name']).map((name) => ({ name, custom: false, updateable: name !== 'Id', createable: name !== 'Id' })),
+    ...state.visiblePackageFields(type).map((name) => ({ name, custom: true, updateable: edit, createable: edit, externalId: name.endsWith('Baton_Key__c') })),
+  ];
+  return { status: 200, body: { name: type, custom: false, createable: !READ_ONLY_TYPES.has(type), updateable: !READ_ONLY_TYPES.has(type), fields } };
+}
+
+/** A field that looks like a Baton package field must be one this org has, visible and editable. */
+function packageFieldsValid(state: SalesforceSandboxState, type: string, fields: Record<string, unknown>): RestResult | undefined {
+  const visible = new Set(state.visiblePackageFields(type));
+  for (const k of Object.keys(fields)) {
+    if (!PACKAGE_LIKE.test(k)) continue;
+    if (!visible.has(k)) return err(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${type}`);
+    if (state.batonFieldAccess !== 'edit') return err(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${k}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, [k]);
+  }
+  return undefined;
+}
+
 function validate(state: SalesforceSandboxState, type: string, fields: Record<string, unknown>): RestResult | undefined {
+  const pkg = packageFieldsValid(state, type, fields);
+  if (pkg !== undefined) return pkg;
   if (type === 'Task') return validateTask(state, fields);
   if (type === 'ContentNote') return validateNote(fields);
   if (type === 'ContentDocumentLink') return validateLink(state, fields);
@@ -111,6 +143,8 @@ function createOne(state: SalesforceSandboxState, type: string, body: unknown, o
 function updateOne(state: SalesforceSandboxState, type: string, id: string, body: unknown, origin: string | null): RestResult {
   const fields = cleanFields(body);
   if (READ_ONLY_TYPES.has(type) || type === 'ContentDocumentLink') return err(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${type} does not support update`);
+  const pkg = packageFieldsValid(state, type, fields);
+  if (pkg !== undefined) return pkg;
   if (type === 'Task' || type === 'ContentNote') {
     const invalid = type === 'Task' ? validateTask(state, fields) : validateNote({ Title: state.table(type).get(id)?.['Title'], ...fields });
     if (invalid !== undefined) return invalid;
@@ -121,6 +155,7 @@ function updateOne(state: SalesforceSandboxState, type: string, id: string, body
 
 function upsertOne(state: SalesforceSandboxState, type: string, field: string, value: string, body: unknown, origin: string | null): RestResult {
   if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (PACKAGE_LIKE.test(field) && !state.visiblePackageFields(type).includes(field)) return err(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${field}`);
   const matches = [...state.table(type).values()].filter((r) => r[field] === value);
   if (matches.length > 1) return { status: 300, body: matches.map((m) => `/services/data/v66.0/sobjects/${type}/${m.Id}`) };
   const existing = matches[0];
@@ -259,6 +294,7 @@ export function handleRest(state: SalesforceSandboxState, method: string, path: 
   if (root === 'query' && method === 'GET') return query(state, params['q'] ?? '');
   if (root === 'sobjects' && a !== undefined) {
     if (parts.length === 2 && method === 'POST') return createOne(state, a, body, origin);
+    if (parts.length === 3 && b === 'describe' && method === 'GET') return describe(state, a);
     if (parts.length === 3 && b !== undefined) {
       const found = state.table(a).get(b);
       if (method === 'GET') return found === undefined ? err(404, 'NOT_FOUND', 'The requested resource does not exist') : { status: 200, body: project(a, found, params['fields']?.split(',')) };

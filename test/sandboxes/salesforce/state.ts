@@ -31,6 +31,14 @@ interface RefreshFamily {
   rotations: number;
 }
 
+/** The Baton package's custom fields per object (Task's key is an Activity field) and its Apex classes. */
+export const PACKAGE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Contact: ['Baton_Stage__c', 'Baton_Next_Action__c', 'Baton_Hotness__c', 'Baton_Reason__c'],
+  Lead: ['Baton_Stage__c', 'Baton_Next_Action__c', 'Baton_Hotness__c', 'Baton_Reason__c'],
+  Task: ['Baton_Key__c'],
+};
+export const PACKAGE_CLASSES = ['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonNextBestAction', 'BatonRecordOutcome', 'BatonSecretRest', 'BatonSigner', 'BatonStartPlaybook'] as const;
+
 export interface SandboxOptions {
   readonly clientId: string;
   readonly clientSecret: string;
@@ -39,6 +47,12 @@ export interface SandboxOptions {
   readonly dailyApiLimit: number;
   /** How long /meta/connect holds a long poll without events (real Salesforce: 110 s). */
   readonly connectHoldMs: number;
+  /**
+   * How the Baton package is installed: 'baton' = the managed package (fields `baton__Baton_Stage__c`,
+   * Apex REST `/services/apexrest/baton/secret/v1`), '' = deployed from source without a namespace
+   * (`Baton_Stage__c`, `/services/apexrest/secret/v1`), null = not installed.
+   */
+  readonly packageNamespace: string | null;
 }
 
 /**
@@ -68,8 +82,43 @@ export class SalesforceSandboxState {
   private nextReplay = 1000;
   private readonly listeners = new Set<() => void>();
 
+  /** The connected user's access to the package's fields (field-level security): edit, read only, or none (invisible). */
+  batonFieldAccess: 'edit' | 'read' | 'none' = 'edit';
+  private pkgNamespace: string | null = null;
+
   constructor(readonly options: SandboxOptions) {
     this.apiLimit = options.dailyApiLimit;
+    this.installPackage(options.packageNamespace);
+  }
+
+  // ---- the Baton package ---------------------------------------------------------------------
+
+  /** The installed package's namespace ('' none), or null when it is not installed. */
+  get packageNamespace(): string | null {
+    return this.pkgNamespace;
+  }
+
+  /** Installs (or removes, with null) the Baton package: its fields and Apex classes. */
+  installPackage(namespace: string | null): void {
+    this.pkgNamespace = namespace;
+    const classes = this.table('ApexClass');
+    classes.clear();
+    if (namespace === null) return;
+    for (const name of PACKAGE_CLASSES) {
+      const id = newSalesforceId('ApexClass');
+      classes.set(id, { Id: id, Name: name, NamespacePrefix: namespace === '' ? null : namespace });
+    }
+  }
+
+  /** A package field's API name in this org (`baton__Baton_Stage__c` or `Baton_Stage__c`). */
+  packageField(field: string): string {
+    return this.pkgNamespace === null || this.pkgNamespace === '' ? field : `${this.pkgNamespace}__${field}`;
+  }
+
+  /** The package fields of an object that the connected user can see. */
+  visiblePackageFields(type: string): string[] {
+    if (this.pkgNamespace === null || this.batonFieldAccess === 'none') return [];
+    return (PACKAGE_FIELDS[type] ?? []).map((f) => this.packageField(f));
   }
 
   get orgId(): string {
