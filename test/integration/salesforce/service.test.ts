@@ -103,7 +103,8 @@ for (const { mode, needs } of modes) {
         { id: '04l5e00000Gx7QzAAJ', sobjectType: 'Lead', fields: { Id: c.Id, Email: 'alan@example.com', Status: 'Working' } },
         { id: '04l5e00000Gx7R0AAJ', sobjectType: 'Lead', fields: { Id: c.Id, Email: 'alan@example.com', Status: 'Qualified' } },
       ] });
-      const endpoint = (await api.call<{ outboundMessageUrl: string }>('POST', '/salesforce/outbound-token')).body.outboundMessageUrl;
+      // The endpoint with a fresh token (PUBLIC_URL is not this test server's address: only the path is kept).
+      const endpoint = `${svc.url}${new URL((await api.call<{ outboundMessageUrl: string }>('POST', '/salesforce/outbound-token')).body.outboundMessageUrl).pathname}`;
       const post = (body: string) => fetch(endpoint, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
       const res = await post(xml);
       expect(res.status).toBe(200);
