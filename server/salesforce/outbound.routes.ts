@@ -37,11 +37,13 @@ export function outboundRoutes(deps: {
   };
   const refused = (res: express.Response, message: string): void => fault(res, 401, 'soapenv:Client', message);
 
-  router.post(OUTBOUND_PATH, (_req, res) => {
+  // The same body limit as the tokened path (413 for an oversized body, like every webhook).
+  const body = express.text({ type: () => true, limit: '5mb' });
+  router.post(OUTBOUND_PATH, body, (_req, res) => {
     refused(res, `this endpoint needs the organization's token: set the Outbound Message endpoint URL to ${deps.publicUrl}${OUTBOUND_PATH}/<token> (the URL shown at install; POST /api/v1/salesforce/outbound-token issues a new one)`);
   });
 
-  router.post(`${OUTBOUND_PATH}/:token`, express.text({ type: () => true, limit: '5mb' }), async (req, res) => {
+  router.post(`${OUTBOUND_PATH}/:token`, body, async (req, res) => {
     const owner = await outboundTokenOwner(deps.db, String(req.params['token'] ?? ''));
     if (owner === undefined) {
       deps.logger.info('refused a Salesforce outbound message with an unknown token');
