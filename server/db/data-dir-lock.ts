@@ -30,13 +30,30 @@ function lockPath(dataDir: string): string {
   return path.join(dataDir, 'baton.lock');
 }
 
-function isAlive(pid: number): boolean {
+/** The state letter of a Linux process (`/proc/<pid>/stat`, third field), or undefined where there is none. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) S ...": comm may hold spaces and parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a lock holder still runs. A process killed with SIGKILL stays a zombie until its parent
+ * reaps it; it holds no files any more, so a zombie (or dead) process counts as gone: a restart right
+ * after `kill -9` must not be refused because the old pid has not been reaped yet.
+ */
+export function isAlive(pid: number, stateOf: (pid: number) => string | undefined = procState): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const state = stateOf(pid);
+  return state !== 'Z' && state !== 'X';
 }
 
 /** The live holder of the lock, or undefined when the directory is free (a stale lock counts as free). */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { isAlive } from '../../server/db/data-dir-lock';
 import { TEST_KEY } from './runtime';
 
 export interface ChildService {
@@ -63,18 +64,22 @@ export function spawnService(env: Record<string, string>, timeoutMs = 120_000): 
         // SIGKILL: the whole group dies at once. SIGTERM: the service shuts down cleanly (tsx relays
         // it), with a SIGKILL of the group if it has not exited within 15 s.
         async kill(signal) {
-          if (signal === 'SIGKILL') signalGroup('SIGKILL');
-          else {
-            try {
-              process.kill(info.pid, signal);
-            } catch {
-              // already gone
-            }
-            const timer = setTimeout(() => signalGroup('SIGKILL'), 15_000);
+          if (signal === 'SIGKILL') {
+            signalGroup('SIGKILL');
             await exited;
-            clearTimeout(timer);
+            // The service runs in tsx's child process: the wrapper may exit before the kernel has torn
+            // the service down. A restart must find the old holder gone (or a zombie), as after a real kill -9.
+            for (let i = 0; i < 100 && isAlive(info.pid); i++) await new Promise((r) => setTimeout(r, 50));
+            return;
           }
+          try {
+            process.kill(info.pid, signal);
+          } catch {
+            // already gone
+          }
+          const timer = setTimeout(() => signalGroup('SIGKILL'), 15_000);
           await exited;
+          clearTimeout(timer);
         },
       });
     });

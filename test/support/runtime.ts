@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -28,17 +28,19 @@ export interface TestService {
 export async function startTestService(mode: Mode, options: RuntimeOptions = {}, env: Record<string, string> = {}): Promise<TestService> {
   const schema = mode === 'postgres+redis' ? uniqueName('svc') : undefined;
   const queueName = mode === 'postgres+redis' ? uniqueName('q') : undefined;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-test-'));
   const config = parseConfig({
     PORT: '0',
     LOG_LEVEL: 'silent',
     BATON_ENCRYPTION_KEY: TEST_KEY,
-    BATON_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'baton-test-')),
+    BATON_DATA_DIR: dataDir,
     ...(mode === 'postgres+redis' ? { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL } : {}),
     ...env,
   });
   const runtime = await startService(config, {
     host: '127.0.0.1',
-    inMemory: mode === 'embedded',
+    // Embedded tests run on a file-backed database seeded from the cached, migrated template (as a
+    // fresh `npm start` does): ~5 s less per service than initdb of an in-memory one.
     sweepIntervalMs: 100,
     redispatchAfterMs: 500,
     ...(schema === undefined ? {} : { schema }),
@@ -52,6 +54,7 @@ export async function startTestService(mode: Mode, options: RuntimeOptions = {},
     queueName,
     async stop() {
       await runtime.shutdown('test');
+      rmSync(dataDir, { recursive: true, force: true });
       if (schema !== undefined) await dropSchema(TEST_DATABASE_URL, schema);
       if (queueName !== undefined) await obliterateQueue(queueName);
     },
