@@ -152,8 +152,12 @@ export class MessageActionPort implements ActionPort {
     return params.body;
   }
 
+  /**
+   * The provider accepted the message (`status` is its own: queued, sent…). Handset delivery is not
+   * known yet; it arrives later through the provider's status callbacks into the effect ledger.
+   */
   private output(route: Route, channel: MessagingChannel, address: string, messageId: string, status: string, mode: string): JsonValue {
-    return { provider: route.provider, connectionId: route.connection.id, channel, to: address, messageId, status, mode, delivered: false };
+    return { provider: route.provider, connectionId: route.connection.id, channel, to: address, messageId, status, mode, accepted: true };
   }
 
   private async sendTwilio(connection: Connection<'twilio'>, params: MessageParams, address: string, windowOpen: boolean): Promise<SendOutcome> {
