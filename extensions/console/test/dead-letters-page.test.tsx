@@ -1,21 +1,9 @@
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { DeadLetter } from '../src/api/dead-letters';
 import { endpoints } from '../src/api/endpoints';
 import { createApiClient } from '../src/api/http';
 import { Console, type ConsoleContext } from '../src/lib/context';
 import { DeadLetterList, DeadLettersPage } from '../src/pages/DeadLettersPage';
-
-const letter = (id: string, extra: Partial<DeadLetter> = {}): DeadLetter => ({
-  id,
-  kind: 'hubspot.webhook-batch',
-  error: 'Error: HubSpot answered 500',
-  attempts: 5,
-  maxAttempts: 5,
-  redrives: 0,
-  payload: {},
-  diedAt: '2026-11-23T10:00:00.000Z',
-  ...extra,
-});
+import { deadLetter as letter } from './dead-letter-fixture';
 
 describe('console: the Dead letters page', () => {
   it('shows each dead letter with its error, kind, attempts and time of death, and a Redrive button per row', () => {

@@ -1,8 +1,8 @@
 import { endpoints } from '../../../extensions/console/src/api/endpoints';
 import { ApiError, createApiClient } from '../../../extensions/console/src/api/http';
-import type { DeadLetter } from '../../../extensions/console/src/api/dead-letters';
 import { redriveSummary, shortError } from '../../../extensions/console/src/lib/dead-letters';
 import { NAV, parseRoute, routeHref } from '../../../extensions/console/src/lib/route';
+import { deadLetter as letter } from '../../../extensions/console/test/dead-letter-fixture';
 
 interface Call {
   url: string;
@@ -18,18 +18,6 @@ function fakeFetch(answers: readonly { status: number; body: unknown }[], calls:
     return { status: a.status, ok: a.status >= 200 && a.status < 300, text: async () => JSON.stringify(a.body) };
   };
 }
-
-const letter = (id: string, extra: Partial<DeadLetter> = {}): DeadLetter => ({
-  id,
-  kind: 'hubspot.webhook-batch',
-  error: 'Error: HubSpot answered 500',
-  attempts: 5,
-  maxAttempts: 5,
-  redrives: 0,
-  payload: {},
-  diedAt: '2026-11-23T10:00:00.000Z',
-  ...extra,
-});
 
 describe('console: dead letters', () => {
   it('is a page of its own, in the navigation, at /console/dead-letters', () => {
