@@ -1,4 +1,5 @@
 import { consoleModule } from './console/console.routes';
+import { conversationModule } from './conversation/conversation.module';
 import { decisioningModule } from './decisioning/decisioning.module';
 import { hubspotModule } from './hubspot/hubspot.module';
 import { identityModule } from './identity/identity.module';
@@ -6,9 +7,10 @@ import { messagingModule } from './messaging/messaging.module';
 import type { ModuleFactory } from './module';
 import { runsModule } from './runs/runs.module';
 import { salesforceModule } from './salesforce/salesforce.module';
+import { warehouseModule } from './warehouse/warehouse.module';
 
 /**
  * The capability modules the service runs, in pipeline order (identity before signals before
  * decisioning). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [identityModule, decisioningModule, runsModule(), consoleModule, salesforceModule, messagingModule, hubspotModule];
+export const modules: readonly ModuleFactory[] = [identityModule, decisioningModule, conversationModule, runsModule(), consoleModule, salesforceModule, warehouseModule, messagingModule, hubspotModule];

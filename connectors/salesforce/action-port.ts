@@ -48,6 +48,70 @@ export interface SalesforceActionDeps {
   packageFor?(tenantId: string): Promise<BatonPackage>;
 }
 
+/** How long a recipient's consent read is reused by the same step (its retries), and how many are kept. */
+const CONSENT_CACHE_MS = 5 * 60_000;
+const CONSENT_CACHE_SIZE = 1_000;
+/** How long an org found without Data Protection and Privacy (no IndividualId) is not asked for consent records again. */
+const NO_PRIVACY_RECHECK_MS = 60 * 60_000;
+
+/** What Salesforce says about contacting one Contact/Lead: its flags and its consent records, if the org keeps them. */
+export interface RecipientConsent {
+  readonly recordId: string;
+  readonly objectType: 'Contact' | 'Lead';
+  readonly hasOptedOutOfEmail: boolean;
+  readonly doNotCall: boolean;
+  /** Null when the org does not use consent records (no Data Protection and Privacy, or no Individual on the record). */
+  readonly typeConsents: readonly TypeConsent[] | null;
+}
+
+/** One ContactPointTypeConsent row of the person's Individual. */
+export interface TypeConsent {
+  readonly id: string;
+  readonly contactPointType: string;
+  readonly status: string;
+  readonly effectiveFrom: string | null;
+  readonly effectiveTo: string | null;
+  readonly capturedAt: string | null;
+  readonly dataUsePurposeId: string | null;
+}
+
+/** The contact point a step reaches the person through. */
+export type ContactPoint = 'Email' | 'Phone';
+
+/**
+ * The consent record in force for a contact point at `now`: effective (EffectiveFrom not after now,
+ * EffectiveTo after now or empty), the latest by EffectiveFrom, then by capture date. Any data-use purpose
+ * counts: Baton's steps are sales and marketing contact, and an opt-out recorded for any purpose is honoured.
+ */
+export function effectiveConsent(consents: readonly TypeConsent[], point: ContactPoint, now: number): TypeConsent | undefined {
+  const at = (v: string | null): number => (v === null ? Number.NaN : Date.parse(v));
+  const inForce = consents.filter((c) => c.contactPointType === point && !(at(c.effectiveFrom) > now) && !(at(c.effectiveTo) <= now));
+  const key = (c: TypeConsent): [number, number] => [Number.isNaN(at(c.effectiveFrom)) ? 0 : at(c.effectiveFrom), Number.isNaN(at(c.capturedAt)) ? 0 : at(c.capturedAt)];
+  return inForce.sort((a, b) => {
+    const [fa, ca] = key(a);
+    const [fb, cb] = key(b);
+    return fb - fa || cb - ca;
+  })[0];
+}
+
+/**
+ * Why Salesforce says this person must not be reached through `point`, as an undeliverable step error;
+ * undefined when nothing forbids it. The record's own flag (HasOptedOutOfEmail, DoNotCall) first, then the
+ * consent record in force for that contact point type.
+ */
+export function consentRefusal(c: RecipientConsent, point: ContactPoint, now: number): PortError | undefined {
+  if (point === 'Email' && c.hasOptedOutOfEmail) return undeliverableError('salesforce.opted_out_email', `${c.objectType} ${c.recordId} has opted out of email in Salesforce (Email Opt Out); nothing was sent`);
+  if (point === 'Phone' && c.doNotCall) return undeliverableError('salesforce.do_not_call', `${c.objectType} ${c.recordId} is marked Do Not Call in Salesforce; no call task was created`);
+  const record = c.typeConsents === null ? undefined : effectiveConsent(c.typeConsents, point, now);
+  if (record?.status === 'OptOut') {
+    return undeliverableError(`salesforce.consent_opt_out_${point === 'Email' ? 'email' : 'phone'}`, `the Individual of ${c.objectType} ${c.recordId} opted out of ${point.toLowerCase()} contact (ContactPointTypeConsent ${record.id}, PrivacyConsentStatus OptOut${record.effectiveFrom === null ? '' : ` since ${record.effectiveFrom}`}); nothing was sent`);
+  }
+  return undefined;
+}
+
+/** A task step that is a call (`type` or `taskSubtype` "call"): the person's Do Not Call applies. */
+export const isCallTask = (params: JsonObject): boolean => ['type', 'taskSubtype', 'taskType'].some((k) => String(params[k] ?? '').toLowerCase() === 'call');
+
 const MANAGED: BatonPackage = { namespace: PACKAGE_NAMESPACE, fieldsReady: true, apexReady: true, problem: null };
 
 /** A Composite subrequest rolled back only because another one failed (allOrNone). */
@@ -107,19 +171,102 @@ function dueDate(params: JsonObject, now: Date): string | undefined {
  * retry of a "started" key first asks for the target's ActionCadenceTracker in that cadence.
  */
 export class SalesforceActionPort implements ActionPort {
+  /** Consent reads per step key (a retried step does not read again for a while). */
+  private readonly consentCache = new Map<string, { at: number; consent: RecipientConsent | null }>();
+  /** Orgs found without Data Protection and Privacy, and when. */
+  private readonly noPrivacy = new Map<string, number>();
+
   constructor(private readonly deps: SalesforceActionDeps) {}
+
+  /** The step's undeliverable error when Salesforce forbids reaching its Contact/Lead through `point`. */
+  private async refusal(client: SalesforceClient, request: ActionRequest, point: ContactPoint): Promise<PortError | undefined> {
+    const { who } = await this.person(client, request);
+    if (who === undefined || (who.objectType !== 'Contact' && who.objectType !== 'Lead')) return undefined;
+    const key = `${request.tenantId}:${request.idempotencyKey}:${who.recordId}`;
+    const now = Date.now();
+    let cached = this.consentCache.get(key);
+    if (cached === undefined || now - cached.at > CONSENT_CACHE_MS) {
+      cached = { at: now, consent: await this.readConsent(client, who.recordId, who.objectType) };
+      this.consentCache.delete(key);
+      this.consentCache.set(key, cached);
+      for (const k of this.consentCache.keys()) {
+        if (this.consentCache.size <= CONSENT_CACHE_SIZE) break;
+        this.consentCache.delete(k);
+      }
+    }
+    return cached.consent === null ? undefined : consentRefusal(cached.consent, point, now);
+  }
+
+  /**
+   * The record's opt-out flags and, when the org keeps consent records, its Individual's
+   * ContactPointTypeConsent rows: one Composite call (one API request) with both queries, the consent
+   * one a semi-join on the record's IndividualId. An org without Data Protection and Privacy has no
+   * IndividualId field: the flags are then read alone (and the org is remembered for an hour).
+   */
+  async readConsent(client: SalesforceClient, recordId: string, objectType: 'Contact' | 'Lead'): Promise<RecipientConsent | null> {
+    const id = soqlString(recordId);
+    const since = this.noPrivacy.get(client.orgId);
+    const privacy = since === undefined || Date.now() - since > NO_PRIVACY_RECHECK_MS;
+    const q = (soql: string): string => `${client.dataPath}/query?q=${encodeURIComponent(soql)}`;
+    const subrequests: CompositeSubrequest[] = [
+      { method: 'GET', url: q(`SELECT Id, HasOptedOutOfEmail, DoNotCall${privacy ? ', IndividualId' : ''} FROM ${objectType} WHERE Id = ${id}`), referenceId: 'person' },
+      ...(privacy ? [{ method: 'GET' as const, url: q(`SELECT Id, ContactPointType, PrivacyConsentStatus, EffectiveFrom, EffectiveTo, CaptureDate, DataUsePurposeId FROM ContactPointTypeConsent WHERE PartyId IN (SELECT IndividualId FROM ${objectType} WHERE Id = ${id})`), referenceId: 'consent' }] : []),
+    ];
+    const { compositeResponse } = await client.composite(subrequests, false);
+    const person = compositeResponse.find((r) => r.referenceId === 'person');
+    if (person === undefined) throw Object.assign(new Error('Salesforce answered the consent read without the record'), { errorCode: 'UNKNOWN_EXCEPTION' });
+    if (person.httpStatusCode >= 400) {
+      const errors = Array.isArray(person.body) ? (person.body as { errorCode?: string; message?: string }[]) : [];
+      if (privacy && errors.some((e) => e.errorCode === 'INVALID_FIELD' && /IndividualId/.test(e.message ?? ''))) {
+        this.noPrivacy.set(client.orgId, Date.now());
+        return this.readConsent(client, recordId, objectType);
+      }
+      const first = errors[0];
+      throw Object.assign(new Error(`Salesforce refused to read ${objectType} ${recordId}'s opt-outs: ${first?.message ?? `HTTP ${person.httpStatusCode}`}`), { errorCode: first?.errorCode ?? 'UNKNOWN_EXCEPTION' });
+    }
+    const row = ((person.body as { records?: Record<string, unknown>[] } | null)?.records ?? [])[0];
+    // A record Salesforce no longer has: the step's own call reports that.
+    if (row === undefined) return null;
+    const consent = compositeResponse.find((r) => r.referenceId === 'consent');
+    const individual = typeof row['IndividualId'] === 'string' ? row['IndividualId'] : null;
+    // The consent query fails (INVALID_TYPE) where the objects are not enabled or not visible: no consent records then.
+    const rows = individual !== null && consent !== undefined && consent.httpStatusCode < 300 ? ((consent.body as { records?: Record<string, unknown>[] } | null)?.records ?? []) : null;
+    const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    return {
+      recordId,
+      objectType,
+      hasOptedOutOfEmail: row['HasOptedOutOfEmail'] === true,
+      doNotCall: row['DoNotCall'] === true,
+      typeConsents: rows === null ? null : rows.map((r) => ({
+        id: String(r['Id'] ?? ''),
+        contactPointType: String(r['ContactPointType'] ?? ''),
+        status: String(r['PrivacyConsentStatus'] ?? ''),
+        effectiveFrom: text(r['EffectiveFrom']),
+        effectiveTo: text(r['EffectiveTo']),
+        capturedAt: text(r['CaptureDate']),
+        dataUsePurposeId: text(r['DataUsePurposeId']),
+      })),
+    };
+  }
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const client = await this.deps.clientFor(request.tenantId);
     if (client === null) return { ok: false, error: authError('salesforce.not_connected', 'this tenant has no active Salesforce connection; install Baton in Salesforce again') };
     try {
       switch (request.kind) {
-        case 'task':
-          return await this.task(client, request);
+        case 'task': {
+          const refused = isCallTask(request.params) ? await this.refusal(client, request, 'Phone') : undefined;
+          return refused === undefined ? await this.task(client, request) : { ok: false, error: refused };
+        }
         case 'crm_update':
           return await this.crmUpdate(client, request);
-        case 'email':
-          return await this.once(request, () => this.email(client, request));
+        case 'email': {
+          // Checked before the at-most-once ledger: a refused person leaves no "started" key behind. A
+          // step already done stays done (it was sent before the opt-out).
+          const done = (await this.deps.ledger.get(request.tenantId, request.idempotencyKey))?.status === 'done';
+          const refused = done ? undefined : await this.refusal(client, request, 'Email');
+          return refused === undefined ? await this.once(request, () => this.email(client, request)) : { ok: false, error: refused };
+        }
         case 'workflow_enrollment':
           return await this.once(request, () => this.flow(client, request));
         case 'note':
@@ -174,6 +321,7 @@ export class SalesforceActionPort implements ActionPort {
       ...(whatId === undefined ? {} : { WhatId: whatId }),
       ...(str(p['description'] ?? p['body']) === undefined ? {} : { Description: String(p['description'] ?? p['body']).slice(0, 32_000) }),
       ...(due === undefined ? {} : { ActivityDate: due }),
+      ...(isCallTask(p) ? { Type: 'Call' } : {}),
     };
     const ns = await this.namespace(request, 'a Task');
     if ('error' in ns) return { ok: false, error: ns.error };

@@ -14,6 +14,7 @@ import type { IdentityService } from '../identity/identity.service';
 import { loadIdentityEvidence } from '../identity/link-evidence.repository';
 import { currentProfileId, loadProfileIdentity, profileAliases, profileSummaries } from '../identity/profiles.repository';
 import type { RunsService } from '../runs/runs.service';
+import { conversationCard } from '../conversation/conversation.card';
 import { ACCEPTED_DECISION_KEY } from './decider.adapter';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
 import { hotnessView, loadState, loadTransitions } from './profile-state.repository';
@@ -120,6 +121,7 @@ export class DecisioningCardService implements CardService {
       this.runsOf(tenantId, aliases),
       profileSummaries(db, tenantId, [live]),
     ]);
+    const conversation = await conversationCard(db, tenantId, aliases);
     const possible = identity?.possibleMatches ?? [];
     const others = possible.map((m) => m.profiles.find((p) => p !== null && p !== live) ?? null);
     const otherNames = await profileSummaries(db, tenantId, others.filter((p): p is string => p !== null));
@@ -159,6 +161,7 @@ export class DecisioningCardService implements CardService {
         reasons: [...(m.reason === null ? [] : [m.reason]), ...(m.fields ?? []).map((f) => `${f.field}: ${f.level} (${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(1)})`)].slice(0, 20),
       })),
       signals,
+      conversation,
       generatedAt: iso(now),
     };
   }
@@ -166,9 +169,9 @@ export class DecisioningCardService implements CardService {
   private async signals(tenantId: string, aliases: readonly string[]): Promise<CardSignal[]> {
     const r = await this.deps.db.query<{
       id: string; source: string; type: string; occurred_at: Date | string; text: string | null;
-      intent: string | null; intent_confidence: number | null; sentiment: number | null; sentiment_label: CardSignal['sentimentLabel']; urgency: CardSignal['urgency'];
+      intent: string | null; intent_confidence: number | null; sentiment: number | null; sentiment_label: CardSignal['sentimentLabel']; urgency: CardSignal['urgency']; language: string | null;
     }>(
-      `SELECT e.id, e.source, e.type, e.occurred_at, e.text, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency
+      `SELECT e.id, e.source, e.type, e.occurred_at, e.text, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
          FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
         WHERE e.tenant_id = $1 AND ${aliases.length === 1 ? 'e.profile_id = $2' : 'e.profile_id = ANY($2::text[])'} ORDER BY e.occurred_at DESC LIMIT 50`,
       [tenantId, aliases.length === 1 ? aliases[0] : [...aliases]],
@@ -184,6 +187,7 @@ export class DecisioningCardService implements CardService {
       sentiment: row.sentiment === null ? null : Number(row.sentiment),
       sentimentLabel: row.sentiment_label,
       urgency: row.urgency,
+      language: row.language,
     }));
   }
 

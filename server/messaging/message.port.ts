@@ -7,6 +7,7 @@
  * an approved template (Twilio ContentSid / Cloud template name). Opted-out recipients are not sent to.
  */
 import { z } from 'zod';
+import { botThreadKey } from '../../app/conversation';
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
 import { permanentError, transientError, undeliverableError, type PortError } from '../../app/orchestration/errors';
 import type { TwilioResult } from '../../connectors/twilio/api';
@@ -14,6 +15,7 @@ import type { WhatsAppResult } from '../../connectors/whatsapp/api';
 import { twilioApiOf, whatsappApiOf } from '../connections/connection-test';
 import type { Connection, ConnectionsRepository } from '../connections/connections.repository';
 import type { TwilioConfig, WhatsAppConfig } from '../connections/connection-config';
+import { recordMessage } from '../conversation/conversation.repository';
 import type { Database } from '../db/database';
 import type { Ingest } from './ingest';
 import { claimEffect, contactState, finishEffect, linkProfile, rearmEffect, recordConsent, type MessagingChannel } from './messaging-state.repository';
@@ -107,6 +109,7 @@ export class MessageActionPort implements ActionPort {
         if (found.value !== undefined) {
           const output = this.output(route, params.channel, address, found.value.sid, found.value.status, 'reconciled');
           await finishEffect(this.deps.db, request.tenantId, key, { state: 'done', output, providerRef: found.value.sid, deliveryStatus: found.value.status });
+          await this.converse(request, params, address, 'session');
           return { ok: true, output };
         }
         await rearmEffect(this.deps.db, request.tenantId, key);
@@ -124,6 +127,7 @@ export class MessageActionPort implements ActionPort {
     if (result.ok) {
       const output = this.output(route, params.channel, address, result.messageId, result.status, result.mode);
       await finishEffect(this.deps.db, request.tenantId, key, { state: 'done', output, providerRef: result.messageId, deliveryStatus: result.status });
+      await this.converse(request, params, address, result.mode);
       return { ok: true, output };
     }
     await finishEffect(this.deps.db, request.tenantId, key, result.noEffect ? { state: 'failed', errorCode: result.error.code } : { state: 'unknown', errorCode: result.error.code });
@@ -135,6 +139,20 @@ export class MessageActionPort implements ActionPort {
       await this.deps.ingest(request.tenantId, consentEvent('twilio', `twilio:21610:${key}`, params.channel, phone, 'opted_out', at, { provider: 'twilio', errorCode: '21610' }));
     }
     return fail(result.error);
+  }
+
+  /**
+   * The sent message joins the person's conversation as Baton's (speaker bot), once per idempotency
+   * key; a template send is shown by its template name (its text is the provider's).
+   */
+  private async converse(request: ActionRequest, params: MessageParams, address: string, mode: string): Promise<void> {
+    const template = typeof params.template === 'string' ? params.template : (params.template?.name ?? params.contentSid);
+    await recordMessage(this.deps.db, {
+      tenantId: request.tenantId, profileId: request.profileId, sourceId: `step:${request.idempotencyKey}`, eventId: null,
+      channel: params.channel, threadKey: botThreadKey(params.channel, address), speaker: 'bot', occurredAt: new Date(this.now()).toISOString(),
+      source: 'baton', eventType: `${params.channel}.sent`, subject: null,
+      text: mode === 'template' ? `[template ${template ?? 'unnamed'}]` : params.body, signals: null,
+    });
   }
 
   private async recipient(request: ActionRequest, params: MessageParams): Promise<string | undefined> {

@@ -12,6 +12,10 @@ import * as m012 from './012_dead_letters';
 import * as m013 from './013_undeliverable';
 import * as m014 from './014_salesforce_namespace';
 import * as m015 from './015_salesforce_outbound_token';
+import * as m016 from './016_salesforce_pubsub';
+import * as m018 from './018_conversation';
+import * as m019 from './019_warehouse';
+import * as m020 from './020_warehouse_export';
 
 export interface Migration {
   readonly version: number;
@@ -38,4 +42,8 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'undeliverable', sql: m013.sql },
   { version: 14, name: 'salesforce_namespace', sql: m014.sql },
   { version: 15, name: 'salesforce_outbound_token', sql: m015.sql },
+  { version: 16, name: 'salesforce_pubsub', sql: m016.sql },
+  { version: 18, name: 'conversation', sql: m018.sql },
+  { version: 19, name: 'warehouse', sql: m019.sql },
+  { version: 20, name: 'warehouse_export', sql: m020.sql },
 ];

@@ -10,11 +10,30 @@ const err = (status: number, errorCode: string, message: string, fields?: string
   body: [fields === undefined ? { message, errorCode } : { message, errorCode, fields }],
 });
 
-const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User', 'ContentNote', 'ContentDocumentLink', 'ActionCadence', 'ActionCadenceTracker', 'ApexClass']);
+const KNOWN_TYPES = new Set(['Account', 'Contact', 'Lead', 'Opportunity', 'Case', 'Task', 'User', 'ContentNote', 'ContentDocumentLink', 'ActionCadence', 'ActionCadenceTracker', 'ApexClass', 'Individual', 'ContactPointTypeConsent']);
+/** Objects that exist only with Data Protection and Privacy enabled. */
+const PRIVACY_TYPES = new Set(['Individual', 'ContactPointTypeConsent']);
 /** Objects the API can read but not create (cadences are built in Cadence Builder; trackers by the assign action; Apex by deploys). */
 const READ_ONLY_TYPES = new Set(['ActionCadence', 'ActionCadenceTracker', 'ApexClass']);
 const sameId = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeof b === 'string' && a.length >= 15 && b.length >= 15 && a.slice(0, 15) === b.slice(0, 15);
-const REQUIRED: Readonly<Record<string, readonly string[]>> = { Contact: ['LastName'], Lead: ['LastName', 'Company'], Account: ['Name'], Opportunity: ['Name', 'StageName', 'CloseDate'] };
+const REQUIRED: Readonly<Record<string, readonly string[]>> = { Contact: ['LastName'], Lead: ['LastName', 'Company'], Account: ['Name'], Opportunity: ['Name', 'StageName', 'CloseDate'], Individual: ['LastName'], ContactPointTypeConsent: ['Name', 'PartyId'] };
+/** Restricted picklists of ContactPointTypeConsent (Object Reference). */
+const CONSENT_PICKLISTS: Readonly<Record<string, ReadonlySet<string>>> = {
+  ContactPointType: new Set(['Email', 'MailingAddress', 'Phone', 'Social', 'Web']),
+  CaptureContactPointType: new Set(['Email', 'MailingAddress', 'Phone', 'Social', 'Web']),
+  PrivacyConsentStatus: new Set(['OptIn', 'OptOut', 'NotSeen', 'Seen']),
+};
+
+/** ContactPointTypeConsent: its restricted picklists and a PartyId that is an Individual of the org. */
+function validateConsent(state: SalesforceSandboxState, fields: Record<string, unknown>): RestResult | undefined {
+  for (const [f, allowed] of Object.entries(CONSENT_PICKLISTS)) {
+    const v = fields[f];
+    if (v !== undefined && v !== null && !allowed.has(String(v))) return err(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${f}: bad value for restricted picklist field: ${String(v)}`, [f]);
+  }
+  const party = fields['PartyId'];
+  if (party !== undefined && (typeof party !== 'string' || state.find(party)?.type !== 'Individual')) return err(400, 'FIELD_INTEGRITY_EXCEPTION', `Individual ID: id value of incorrect type: ${String(party)}`, ['PartyId']);
+  return undefined;
+}
 const TASK_PRIORITIES = new Set(['High', 'Normal', 'Low']);
 
 function missing(type: string, fields: Record<string, unknown>): RestResult | undefined {
@@ -80,18 +99,21 @@ function validateLink(state: SalesforceSandboxState, fields: Record<string, unkn
 
 /** Standard fields a describe lists (enough for the backend; the real list is much longer). */
 const STANDARD_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Contact: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'MobilePhone', 'Title', 'AccountId', 'Description'],
-  Lead: ['Id', 'FirstName', 'LastName', 'Company', 'Email', 'Phone', 'MobilePhone', 'Title', 'Status', 'LeadSource', 'Rating', 'Description'],
+  Contact: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'MobilePhone', 'Title', 'AccountId', 'Description', 'HasOptedOutOfEmail', 'DoNotCall', 'MailingStreet', 'MailingCity', 'MailingState', 'MailingPostalCode', 'MailingCountry'],
+  Lead: ['Id', 'FirstName', 'LastName', 'Company', 'Email', 'Phone', 'MobilePhone', 'Title', 'Status', 'LeadSource', 'Rating', 'Description', 'HasOptedOutOfEmail', 'DoNotCall', 'Street', 'City', 'State', 'PostalCode', 'Country'],
+  Individual: ['Id', 'FirstName', 'LastName', 'HasOptedOutTracking', 'HasOptedOutProcessing'],
+  ContactPointTypeConsent: ['Id', 'Name', 'PartyId', 'ContactPointType', 'PrivacyConsentStatus', 'EffectiveFrom', 'EffectiveTo', 'CaptureDate', 'CaptureSource', 'CaptureContactPointType', 'DataUsePurposeId'],
   Task: ['Id', 'Subject', 'Status', 'Priority', 'WhoId', 'WhatId', 'ActivityDate', 'Description'],
 };
 const PACKAGE_LIKE = /(?:^|__)Baton_[A-Za-z0-9_]*__c$/;
 
 /** `GET /sobjects/{T}/describe`: the fields the connected user can see, with their edit rights (field-level security). */
 function describe(state: SalesforceSandboxState, type: string): RestResult {
-  if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', `The requested resource does not exist`);
+  if (!KNOWN_TYPES.has(type) || (PRIVACY_TYPES.has(type) && !state.privacyEnabled)) return err(404, 'NOT_FOUND', `The requested resource does not exist`);
   const edit = state.batonFieldAccess === 'edit';
   const fields = [
     ...(STANDARD_FIELDS[type] ?? ['Id', 'Name']).map((name) => ({ name, custom: false, updateable: name !== 'Id', createable: name !== 'Id' })),
+    ...((type === 'Contact' || type === 'Lead') && state.privacyEnabled ? [{ name: 'IndividualId', custom: false, updateable: true, createable: true }] : []),
     ...state.visiblePackageFields(type).map((name) => ({ name, custom: true, updateable: edit, createable: edit, externalId: name.endsWith('Baton_Key__c') })),
   ];
   return { status: 200, body: { name: type, custom: false, createable: !READ_ONLY_TYPES.has(type), updateable: !READ_ONLY_TYPES.has(type), fields } };
@@ -114,6 +136,7 @@ function validate(state: SalesforceSandboxState, type: string, fields: Record<st
   if (type === 'Task') return validateTask(state, fields);
   if (type === 'ContentNote') return validateNote(fields);
   if (type === 'ContentDocumentLink') return validateLink(state, fields);
+  if (type === 'ContactPointTypeConsent') return validateConsent(state, fields);
   return undefined;
 }
 
@@ -131,7 +154,7 @@ function cleanFields(body: unknown): Record<string, unknown> {
 }
 
 function createOne(state: SalesforceSandboxState, type: string, body: unknown, origin: string | null): RestResult {
-  if (!KNOWN_TYPES.has(type)) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (!KNOWN_TYPES.has(type) || (PRIVACY_TYPES.has(type) && !state.privacyEnabled)) return err(404, 'NOT_FOUND', 'The requested resource does not exist');
   if (READ_ONLY_TYPES.has(type)) return err(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${type} does not support insert`);
   const fields = cleanFields(body);
   const invalid = missing(type, fields) ?? validate(state, type, fields);
@@ -173,42 +196,92 @@ function project(type: string, record: SObject, fields: readonly string[] | unde
   return out;
 }
 
-/** Enough SOQL for the backend's queries: SELECT f, ... FROM T [WHERE a op v [AND ...]] [ORDER BY f] [LIMIT n]. */
+/** Splits a WHERE clause on its top-level ANDs (not those inside a semi-join's parentheses). */
+function splitAnd(where: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < where.length; i++) {
+    const ch = where[i];
+    if (ch === "'" && where[i - 1] !== '\\') quoted = !quoted;
+    if (quoted) continue;
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && /^\sAND\s/i.test(where.slice(i, i + 5))) {
+      parts.push(where.slice(start, i));
+      start = i + 5;
+      i += 4;
+    }
+  }
+  parts.push(where.slice(start));
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+type Condition = { field: string; op: string; value: string | number | null } | { field: string; op: 'IN'; values: readonly unknown[] };
+
+const literal = (raw: string): string | number | null => (raw === 'null' ? null : raw.startsWith("'") ? raw.slice(1, -1).replace(/\\'/g, "'") : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw);
+
+/**
+ * Enough SOQL for the backend's queries: SELECT f, ... FROM T [WHERE c [AND ...]] [ORDER BY f [ASC|DESC]]
+ * [LIMIT n], where a condition is `f op literal`, `f IN ('a', 'b')` or a semi-join `f IN (SELECT g FROM U WHERE ...)`.
+ */
 function query(state: SalesforceSandboxState, soql: string): RestResult {
+  const rows = select(state, soql);
+  if ('error' in rows) return rows.error;
+  return { status: 200, body: { totalSize: rows.records.length, done: true, records: rows.records.map((r) => project(rows.type, r, rows.fields)) } };
+}
+
+function select(state: SalesforceSandboxState, soql: string): { type: string; fields: string[]; records: SObject[] } | { error: RestResult } {
   const m = /^\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(?:\s+(ASC|DESC))?)?(?:\s+LIMIT\s+(\d+))?\s*$/i.exec(soql);
-  if (m === null) return err(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`);
+  if (m === null) return { error: err(400, 'MALFORMED_QUERY', `unexpected token in: ${soql.slice(0, 80)}`) };
   const [, fieldList = '', type = '', where, orderBy, dir, limit] = m;
-  if (!KNOWN_TYPES.has(type)) return err(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
+  if (!KNOWN_TYPES.has(type) || (PRIVACY_TYPES.has(type) && !state.privacyEnabled)) return { error: err(400, 'INVALID_TYPE', `sObject type '${type}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`) };
   const fields = fieldList.split(',').map((f) => f.trim());
-  const conditions = (where ?? '').split(/\s+AND\s+/i).filter((c) => c.trim() !== '').map((c) => {
+  const conditions: (Condition | null)[] = splitAnd(where ?? '').map((c) => {
+    const semi = /^(\w+)\s+IN\s+\(\s*(SELECT\s.+)\)$/is.exec(c);
+    if (semi !== null) {
+      const inner = select(state, semi[2] ?? '');
+      if ('error' in inner) return null;
+      const f = inner.fields[0] ?? 'Id';
+      return { field: semi[1] ?? '', op: 'IN', values: inner.records.map((r) => r[f]).filter((v) => v !== null && v !== undefined) };
+    }
+    const list = /^(\w+)\s+IN\s+\((.*)\)$/is.exec(c);
+    if (list !== null) return { field: list[1] ?? '', op: 'IN', values: (list[2] ?? '').split(',').map((v) => literal(v.trim())) };
     const cm = /^\s*(\w+)\s*(=|!=|>=|<=|>|<)\s*(.+?)\s*$/.exec(c);
     if (cm === null) return null;
-    const raw = cm[3] ?? '';
-    const value: string | number | null = raw === 'null' ? null : raw.startsWith("'") ? raw.slice(1, -1).replace(/\\'/g, "'") : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
-    return { field: cm[1] ?? '', op: cm[2] ?? '=', value };
+    return { field: cm[1] ?? '', op: cm[2] ?? '=', value: literal(cm[3] ?? '') };
   });
-  if (conditions.some((c) => c === null)) return err(400, 'MALFORMED_QUERY', `unsupported condition in: ${where ?? ''}`);
+  if (conditions.some((c) => c === null)) return { error: err(400, 'MALFORMED_QUERY', `unsupported condition in: ${where ?? ''}`) };
+  // Fields that exist only with Data Protection and Privacy on.
+  const named = [...fields, ...conditions.map((c) => c?.field ?? '')];
+  if (!state.privacyEnabled && (type === 'Contact' || type === 'Lead') && named.includes('IndividualId')) {
+    return { error: err(400, 'INVALID_FIELD', `\nSELECT ${fieldList}\n       ^\nERROR at Row:1:Column:8\nNo such column 'IndividualId' on entity '${type}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`) };
+  }
   if (type === 'ContentDocumentLink' && !conditions.some((c) => c !== null && c.op === '=' && (c.field === 'Id' || c.field === 'ContentDocumentId' || c.field === 'LinkedEntityId'))) {
-    return err(400, 'MALFORMED_QUERY', "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.");
+    return { error: err(400, 'MALFORMED_QUERY', "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.") };
   }
   const cmp = (a: unknown, b: string | number | null): number => {
     if (typeof b === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(b) && typeof a === 'string') return Date.parse(a) - Date.parse(b);
     if (typeof a === 'number' && typeof b === 'number') return a - b;
     return String(a ?? '').localeCompare(String(b ?? ''));
   };
-  let rows = [...state.table(type).values()].filter((r) =>
+  // Ids compare on their 15-character form, as SOQL does for 15- and 18-character ids.
+  const eq = (a: unknown, b: unknown): boolean => a === b || sameId(a, b);
+  let records = [...state.table(type).values()].filter((r) =>
     conditions.every((c) => {
       if (c === null) return false;
       const v = r[c.field];
-      if (c.op === '=') return c.value === null ? v === undefined || v === null : v === c.value;
-      if (c.op === '!=') return c.value === null ? v !== undefined && v !== null : v !== c.value;
+      if ('values' in c) return c.values.some((x) => eq(v, x));
+      if (c.op === '=') return c.value === null ? v === undefined || v === null : eq(v, c.value);
+      if (c.op === '!=') return c.value === null ? v !== undefined && v !== null : !eq(v, c.value);
       const d = cmp(v, c.value);
       return c.op === '>' ? d > 0 : c.op === '>=' ? d >= 0 : c.op === '<' ? d < 0 : d <= 0;
     }),
   );
-  if (orderBy !== undefined) rows.sort((a, b) => cmp(a[orderBy], (b[orderBy] as string | number | null | undefined) ?? null) * (dir?.toUpperCase() === 'DESC' ? -1 : 1));
-  if (limit !== undefined) rows = rows.slice(0, Number(limit));
-  return { status: 200, body: { totalSize: rows.length, done: true, records: rows.map((r) => project(type, r, fields)) } };
+  if (orderBy !== undefined) records.sort((a, b) => cmp(a[orderBy], (b[orderBy] as string | number | null | undefined) ?? null) * (dir?.toUpperCase() === 'DESC' ? -1 : 1));
+  if (limit !== undefined) records = records.slice(0, Number(limit));
+  return { type, fields, records };
 }
 
 const EMAIL_RECIPIENT_INPUTS = ['emailAddresses', 'emailAddressesArray', 'recipientId', 'recipientAddresses'];

@@ -37,6 +37,49 @@ export const PACKAGE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   Lead: ['Baton_Stage__c', 'Baton_Next_Action__c', 'Baton_Hotness__c', 'Baton_Reason__c'],
   Task: ['Baton_Key__c'],
 };
+/**
+ * Boolean fields Salesforce fills on insert when the request leaves them out (checkboxes are never
+ * null): the person's email opt-out and Do Not Call flags.
+ */
+const INSERT_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  Contact: { HasOptedOutOfEmail: false, DoNotCall: false },
+  Lead: { HasOptedOutOfEmail: false, DoNotCall: false },
+};
+
+/** Key prefixes of the privacy objects (Individual is 0PK; the consent prefix only has to be stable here, Baton never reads it). */
+const PRIVACY_PREFIX: Readonly<Record<string, string>> = { Individual: '0PK', ContactPointTypeConsent: '0ZY' };
+
+/**
+ * Address components of the compound fields as Change Data Capture nests them (`MailingAddress.State`
+ * for Contact's MailingState; Lead's Address is made of Street, City, State...).
+ */
+const COMPOUND_ADDRESSES: Readonly<Record<string, readonly { compound: string; prefix: string }[]>> = {
+  Contact: [{ compound: 'MailingAddress', prefix: 'Mailing' }, { compound: 'OtherAddress', prefix: 'Other' }],
+  Lead: [{ compound: 'Address', prefix: '' }],
+};
+const ADDRESS_COMPONENTS = ['Street', 'City', 'State', 'PostalCode', 'Country', 'StateCode', 'CountryCode', 'Latitude', 'Longitude', 'GeocodeAccuracy'] as const;
+
+/**
+ * A CDC payload's fields with address components nested in their compound field. A new record carries
+ * every component; an update only the changed ones (listed in changedFields as `MailingAddress.State`).
+ */
+function nestAddresses(type: string, fields: Record<string, unknown>, changed: string[]): { fields: Record<string, unknown>; changed: string[] } {
+  const out: Record<string, unknown> = { ...fields };
+  let names = [...changed];
+  for (const { compound, prefix } of COMPOUND_ADDRESSES[type] ?? []) {
+    const nested: Record<string, unknown> = {};
+    for (const part of ADDRESS_COMPONENTS) {
+      const flat = `${prefix}${part}`;
+      if (!(flat in out)) continue;
+      nested[part] = out[flat];
+      delete out[flat];
+      names = names.map((n) => (n === flat ? `${compound}.${part}` : n));
+    }
+    if (Object.keys(nested).length > 0) out[compound] = nested;
+  }
+  return { fields: out, changed: names };
+}
+
 export const PACKAGE_CLASSES = ['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonNextBestAction', 'BatonRecordOutcome', 'BatonSecretRest', 'BatonSigner', 'BatonStartPlaybook'] as const;
 
 export interface SandboxOptions {
@@ -84,6 +127,11 @@ export class SalesforceSandboxState {
 
   /** The connected user's access to the package's fields (field-level security): edit, read only, or none (invisible). */
   batonFieldAccess: 'edit' | 'read' | 'none' = 'edit';
+  /**
+   * Setup's "Data Protection and Privacy": on, Contact and Lead have IndividualId and the Individual and
+   * ContactPointTypeConsent objects exist; off, querying them fails as it does in such an org.
+   */
+  privacyEnabled = true;
   private pkgNamespace: string | null = null;
 
   constructor(readonly options: SandboxOptions) {
@@ -146,8 +194,9 @@ export class SalesforceSandboxState {
 
   create(type: string, fields: Record<string, unknown>, origin: string | null): SObject {
     const now = new Date().toISOString();
-    const id = newSalesforceId(type);
-    const record: SObject = { ...fields, Id: id, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now };
+    const prefix = PRIVACY_PREFIX[type];
+    const id = prefix === undefined ? newSalesforceId(type) : to18(`${prefix}${newSalesforceId(type).slice(3, 15)}`);
+    const record: SObject = { ...INSERT_DEFAULTS[type], ...fields, Id: id, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now };
     this.table(type).set(id, record);
     this.publishChange(type, 'CREATE', record, Object.keys(fields), origin);
     return record;
@@ -181,6 +230,27 @@ export class SalesforceSandboxState {
     return [...this.table('ContentNote').values()]
       .filter((n) => links.some((l) => l['ContentDocumentId'] === n.Id && same(l['LinkedEntityId'])))
       .map((note) => ({ note, html: Buffer.from(String(note['Content'] ?? ''), 'base64').toString('utf8'), links: links.filter((l) => l['ContentDocumentId'] === note.Id) }));
+  }
+
+  /**
+   * Consent as an org with Data Protection and Privacy records it: the person's Individual (created and
+   * linked through the record's IndividualId when it has none) and a ContactPointTypeConsent for one
+   * contact point type (Email, Phone...) with its status and effective period.
+   */
+  recordConsent(recordId: string, contactPointType: string, status: 'OptIn' | 'OptOut' | 'NotSeen' | 'Seen', period: { from?: string; to?: string; captured?: string } = {}): SObject {
+    const found = this.find(recordId);
+    if (found === undefined) throw new Error(`no record ${recordId}`);
+    let individualId = found.record['IndividualId'];
+    if (typeof individualId !== 'string') {
+      const individual = this.create('Individual', { LastName: found.record['LastName'] ?? 'Unknown', FirstName: found.record['FirstName'] ?? null }, null);
+      individualId = individual.Id;
+      this.update(found.type, found.record.Id, { IndividualId: individual.Id }, null);
+    }
+    return this.create('ContactPointTypeConsent', {
+      Name: `${contactPointType} consent`, PartyId: individualId, ContactPointType: contactPointType, PrivacyConsentStatus: status,
+      CaptureDate: period.captured ?? new Date().toISOString(), CaptureSource: 'sandbox', CaptureContactPointType: 'Web',
+      EffectiveFrom: period.from ?? null, EffectiveTo: period.to ?? null, DataUsePurposeId: null,
+    }, null);
   }
 
   /** An active Sales Engagement cadence (cadences are built in Cadence Builder, not through the API). */
@@ -223,9 +293,12 @@ export class SalesforceSandboxState {
       diffFields: [],
       nulledFields: [],
     };
-    const fields: Record<string, unknown> = {};
+    const flat: Record<string, unknown> = {};
     const include = changeType === 'UPDATE' ? changed : changeType === 'DELETE' ? [] : Object.keys(record).filter((k) => k !== 'Id');
-    for (const k of include) fields[k] = record[k] ?? null;
+    for (const k of include) flat[k] = record[k] ?? null;
+    const nested = nestAddresses(type, flat, header.changedFields);
+    const fields = nested.fields;
+    header.changedFields = nested.changed;
     const channel = `/data/${type}ChangeEvent`;
     this.events.push({ channel, replayId, data: { schema: createHash('md5').update(type).digest('base64url').slice(0, 22), payload: { ChangeEventHeader: header, ...fields }, event: { replayId } } });
     for (const l of this.listeners) l();

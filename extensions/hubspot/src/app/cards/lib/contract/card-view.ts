@@ -90,6 +90,45 @@ export const cardSignalSchema = z.object({
   sentiment: z.number().min(-1).max(1).nullable(),
   sentimentLabel: z.enum(['positive', 'neutral', 'negative']).nullable(),
   urgency: z.enum(['low', 'medium', 'high']).nullable(),
+  /** ISO 639-1 language of the message; null when unknown. Optional for cards built before it existed. */
+  language: z.string().nullable().optional(),
+});
+
+/**
+ * One message of the person's conversation (any channel), newest first on the card. `speaker`: the
+ * person (customer), someone of the business (rep), Baton's own sends (bot), or not known (unknown).
+ * Signals are set for the customer's own messages only.
+ */
+export const cardMessageSchema = z.object({
+  messageId: z.string(),
+  threadKey: z.string(),
+  channel: z.string(),
+  speaker: z.enum(['customer', 'rep', 'bot', 'unknown']),
+  occurredAt: iso,
+  /** At most 280 characters of the message. */
+  excerpt: z.string().max(280).nullable(),
+  intent: z.string().nullable(),
+  sentiment: z.number().min(-1).max(1).nullable(),
+  sentimentLabel: z.enum(['positive', 'neutral', 'negative']).nullable(),
+  urgency: z.enum(['low', 'medium', 'high']).nullable(),
+  language: z.string().nullable(),
+});
+
+/**
+ * The customer's sentiment trend: each of their messages' sentiment and the exponentially weighted
+ * trend after it (oldest first), the latest trend, its direction, and the sharp falls among the points
+ * (the rule policies can escalate on: `sentiment.dropped` events).
+ */
+export const cardTrendSchema = z.object({
+  points: z.array(z.object({ at: iso, sentiment: z.number().min(-1).max(1), trend: z.number().min(-1).max(1) })).max(30),
+  latest: z.number().min(-1).max(1).nullable(),
+  direction: z.enum(['falling', 'rising', 'steady']),
+  falls: z.array(z.object({ at: iso, from: z.number(), to: z.number(), drop: z.number() })).max(30),
+});
+
+export const cardConversationSchema = z.object({
+  latest: z.array(cardMessageSchema).max(5),
+  trend: cardTrendSchema,
 });
 
 export const cardViewSchema = z.object({
@@ -110,6 +149,8 @@ export const cardViewSchema = z.object({
   identities: z.array(cardIdentitySchema).max(100),
   possibleMatches: z.array(cardPossibleMatchSchema).max(20),
   signals: z.array(cardSignalSchema).max(50),
+  /** The latest messages across channels and the sentiment trend; absent where the backend has no conversation store. */
+  conversation: cardConversationSchema.optional(),
   generatedAt: iso,
 });
 
@@ -138,6 +179,8 @@ export type CardView = z.infer<typeof cardViewSchema>;
 export type CardNextAction = z.infer<typeof cardNextActionSchema>;
 export type CardRun = z.infer<typeof cardRunSchema>;
 export type CardSignal = z.infer<typeof cardSignalSchema>;
+export type CardMessage = z.infer<typeof cardMessageSchema>;
+export type CardConversation = z.infer<typeof cardConversationSchema>;
 export type CardActionRequest = z.infer<typeof cardActionRequestSchema>;
 
 /** The card's answer to a button: the refreshed card and a line to show the rep. */

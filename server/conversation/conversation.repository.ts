@@ -1,0 +1,241 @@
+/**
+ * The conversation message store (migration 018): one row per message with a person, on any channel,
+ * its thread, who spoke and (customer messages only) the signals read from it. Filled idempotently
+ * (unique per tenant + source id); read newest first by keyset on (occurred_at, id); erased with the
+ * person. Every read takes the person's profile ids (the live one and those merged into it).
+ */
+import { sentimentTrend, sharpFalls, trendDirection, type ConversationChannel, type SentimentSample, type Speaker, type TrendPoint } from '../../app/conversation';
+import type { Queryable } from '../db/database';
+import type { PagePosition } from '../http/page-cursor';
+import { newId } from '../security/ids';
+
+export interface MessageSignals {
+  readonly intent: string;
+  readonly intentConfidence: number;
+  readonly sentiment: number;
+  readonly sentimentLabel: 'positive' | 'neutral' | 'negative';
+  readonly urgency: 'low' | 'medium' | 'high';
+  /** ISO 639-1, null when the extractor could not tell. */
+  readonly language: string | null;
+}
+
+export interface NewMessage {
+  readonly tenantId: string;
+  readonly profileId: string;
+  /** Unique per tenant: the stored event id, or `step:<idempotency key>` for Baton's own sends. */
+  readonly sourceId: string;
+  /** The stored event the message came in (null for Baton's own sends). */
+  readonly eventId: string | null;
+  readonly channel: ConversationChannel;
+  readonly threadKey: string;
+  readonly speaker: Speaker;
+  readonly occurredAt: string;
+  readonly source: string;
+  readonly eventType: string;
+  readonly subject: string | null;
+  readonly text: string | null;
+  /** Customer messages only; ignored for other speakers. */
+  readonly signals: MessageSignals | null;
+}
+
+export interface MessageView {
+  readonly id: string;
+  readonly threadKey: string;
+  readonly channel: string;
+  readonly speaker: Speaker;
+  readonly occurredAt: string;
+  readonly source: string;
+  readonly eventType: string;
+  readonly eventId: string | null;
+  readonly subject: string | null;
+  readonly text: string | null;
+  readonly signals: MessageSignals | null;
+}
+
+export interface ThreadView {
+  readonly threadKey: string;
+  readonly channel: string;
+  readonly subject: string | null;
+  readonly firstAt: string;
+  readonly lastAt: string;
+  /** Every message of the thread (not only those on the page). */
+  readonly messageCount: number;
+  /** The ids of this page's messages in the thread, newest first. */
+  readonly messageIds: readonly string[];
+}
+
+export interface TrendView {
+  /** The customer's messages with a sentiment, oldest first: the message's own sentiment and the EWMA. */
+  readonly points: readonly { at: string; messageId: string; sentiment: number; trend: number }[];
+  readonly latest: number | null;
+  readonly direction: 'falling' | 'rising' | 'steady';
+  /** Sharp falls (the rule of app/conversation/trend.ts) among these points, oldest first. */
+  readonly falls: readonly { at: string; messageId: string; from: number; to: number; drop: number }[];
+}
+
+interface Row {
+  id: string;
+  thread_key: string;
+  channel: string;
+  speaker: Speaker;
+  occurred_at: Date | string;
+  source: string;
+  event_type: string;
+  event_id: string | null;
+  subject: string | null;
+  text: string | null;
+  intent: string | null;
+  intent_confidence: number | null;
+  sentiment: number | null;
+  sentiment_label: MessageSignals['sentimentLabel'] | null;
+  urgency: MessageSignals['urgency'] | null;
+  language: string | null;
+}
+
+const COLUMNS = 'id, thread_key, channel, speaker, occurred_at, source, event_type, event_id, subject, text, intent, intent_confidence, sentiment, sentiment_label, urgency, language';
+const at = (v: Date | string): string => new Date(v).toISOString();
+
+function viewOf(row: Row): MessageView {
+  return {
+    id: row.id,
+    threadKey: row.thread_key,
+    channel: row.channel,
+    speaker: row.speaker,
+    occurredAt: at(row.occurred_at),
+    source: row.source,
+    eventType: row.event_type,
+    eventId: row.event_id,
+    subject: row.subject,
+    text: row.text,
+    signals:
+      row.intent === null || row.sentiment === null || row.sentiment_label === null || row.urgency === null
+        ? null
+        : {
+            intent: row.intent,
+            intentConfidence: Number(row.intent_confidence ?? 0),
+            sentiment: Number(row.sentiment),
+            sentimentLabel: row.sentiment_label,
+            urgency: row.urgency,
+            language: row.language,
+          },
+  };
+}
+
+/** Stores a message once per source id; answers the stored row's id and whether this call stored it. */
+export async function recordMessage(q: Queryable, m: NewMessage): Promise<{ id: string; created: boolean }> {
+  const s = m.speaker === 'customer' ? m.signals : null;
+  const inserted = await q.query<{ id: string }>(
+    `INSERT INTO conversation_messages (tenant_id, id, source_id, profile_id, event_id, channel, thread_key, speaker, occurred_at, source, event_type, subject, text,
+       intent, intent_confidence, sentiment, sentiment_label, urgency, language)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+     ON CONFLICT (tenant_id, source_id) DO NOTHING RETURNING id`,
+    [
+      m.tenantId, newId('msg'), m.sourceId, m.profileId, m.eventId, m.channel, m.threadKey, m.speaker, m.occurredAt, m.source, m.eventType,
+      m.subject === null ? null : m.subject.slice(0, 500), m.text,
+      s?.intent ?? null, s?.intentConfidence ?? null, s?.sentiment ?? null, s?.sentimentLabel ?? null, s?.urgency ?? null, s?.language ?? null,
+    ],
+  );
+  const row = inserted.rows[0];
+  if (row !== undefined) return { id: row.id, created: true };
+  const existing = await q.query<{ id: string }>('SELECT id FROM conversation_messages WHERE tenant_id = $1 AND source_id = $2', [m.tenantId, m.sourceId]);
+  const found = existing.rows[0];
+  if (found === undefined) throw new Error('conversation message conflict without a stored row');
+  return { id: found.id, created: false };
+}
+
+export interface MessagePageQuery {
+  readonly limit: number;
+  readonly before?: PagePosition | undefined;
+  readonly channel?: string | undefined;
+  readonly threadKey?: string | undefined;
+}
+
+/** One page of the person's messages, newest first; `next` is the position to continue from. */
+export async function messagePage(q: Queryable, tenantId: string, profileIds: readonly string[], page: MessagePageQuery): Promise<{ messages: MessageView[]; next: PagePosition | null }> {
+  const params: unknown[] = [tenantId, [...profileIds]];
+  const where = ['tenant_id = $1', 'profile_id = ANY($2::text[])'];
+  if (page.channel !== undefined) {
+    params.push(page.channel);
+    where.push(`channel = $${params.length}`);
+  }
+  if (page.threadKey !== undefined) {
+    params.push(page.threadKey);
+    where.push(`thread_key = $${params.length}`);
+  }
+  if (page.before !== undefined) {
+    params.push(new Date(page.before.at).toISOString(), page.before.id);
+    where.push(`(occurred_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+  }
+  params.push(page.limit + 1);
+  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY occurred_at DESC, id DESC LIMIT $${params.length}`, params);
+  const rows = r.rows.slice(0, page.limit);
+  const last = rows[rows.length - 1];
+  return {
+    messages: rows.map(viewOf),
+    next: r.rows.length > page.limit && last !== undefined ? { at: new Date(last.occurred_at).getTime(), id: last.id } : null,
+  };
+}
+
+/** The threads of a page's messages with their totals, most recent thread first. */
+export async function threadsOf(q: Queryable, tenantId: string, profileIds: readonly string[], messages: readonly MessageView[]): Promise<ThreadView[]> {
+  const keys = [...new Set(messages.map((m) => m.threadKey))];
+  if (keys.length === 0) return [];
+  const r = await q.query<{ thread_key: string; channel: string; subject: string | null; first_at: Date | string; last_at: Date | string; n: string | number }>(
+    `SELECT thread_key, min(channel) AS channel, max(subject) AS subject, min(occurred_at) AS first_at, max(occurred_at) AS last_at, count(*) AS n
+       FROM conversation_messages WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND thread_key = ANY($3::text[])
+      GROUP BY thread_key`,
+    [tenantId, [...profileIds], keys],
+  );
+  return r.rows
+    .map((row) => ({
+      threadKey: row.thread_key,
+      channel: row.channel,
+      subject: row.subject,
+      firstAt: at(row.first_at),
+      lastAt: at(row.last_at),
+      messageCount: Number(row.n),
+      messageIds: messages.filter((m) => m.threadKey === row.thread_key).map((m) => m.id),
+    }))
+    .sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : a.threadKey < b.threadKey ? -1 : 1));
+}
+
+/** The customer's most recent messages with a sentiment (at most `limit`), for the trend. */
+export async function sentimentSamples(q: Queryable, tenantId: string, profileIds: readonly string[], limit = 200): Promise<SentimentSample[]> {
+  const r = await q.query<{ id: string; occurred_at: Date | string; sentiment: number }>(
+    `SELECT id, occurred_at, sentiment FROM conversation_messages
+      WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND speaker = 'customer' AND sentiment IS NOT NULL
+      ORDER BY occurred_at DESC, id DESC LIMIT $3`,
+    [tenantId, [...profileIds], limit],
+  );
+  return r.rows.map((row) => ({ id: row.id, at: new Date(row.occurred_at).getTime(), sentiment: Number(row.sentiment) }));
+}
+
+/** The trend view of a series: the last `points` points, the direction and the sharp falls among them. */
+export function trendView(series: readonly TrendPoint[], points = 30): TrendView {
+  const shown = series.slice(-points);
+  const shownIds = new Set(shown.map((p) => p.id));
+  const round = (x: number): number => Math.round(x * 1000) / 1000;
+  return {
+    points: shown.map((p) => ({ at: new Date(p.at).toISOString(), messageId: p.id, sentiment: round(p.sentiment), trend: round(p.trend) })),
+    latest: shown.length === 0 ? null : round(shown[shown.length - 1]?.trend ?? 0),
+    direction: trendDirection(series),
+    falls: sharpFalls(series)
+      .filter((f) => shownIds.has(f.id))
+      .map((f) => ({ at: new Date(f.at).toISOString(), messageId: f.id, from: f.from, to: f.to, drop: f.drop })),
+  };
+}
+
+/** The person's sentiment trend (customer messages only). */
+export async function loadTrend(q: Queryable, tenantId: string, profileIds: readonly string[], points = 30): Promise<TrendView> {
+  return trendView(sentimentTrend(await sentimentSamples(q, tenantId, profileIds)), points);
+}
+
+/** The person's `limit` most recent messages, newest first. */
+export async function latestMessages(q: Queryable, tenantId: string, profileIds: readonly string[], limit: number): Promise<MessageView[]> {
+  return (await messagePage(q, tenantId, profileIds, { limit })).messages;
+}
+
+/** Privacy erasure: every message of these profile ids (messages of erased events also go by cascade). */
+export async function eraseConversation(tx: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void> {
+  await tx.query('DELETE FROM conversation_messages WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
+}

@@ -1,0 +1,104 @@
+/**
+ * The conversation stage of the event pipeline (after decisioning, which has stored the event's
+ * signals): an event that is a message (app/conversation/messages.ts) is stored in the person's
+ * conversation, with the signals for the customer's own messages. When a customer message makes the
+ * sentiment trend fall sharply (app/conversation/trend.ts), a `sentiment.dropped` event is ingested
+ * for the person (source `baton`, id derived from the message's event, so a redelivery stores it once);
+ * it goes through the pipeline like any event, so playbook triggers (`trigger.events`, JSON-logic
+ * `when` over `event.properties.drop`…) and the automation policy (`automation.events`) act on it.
+ * Safe to run twice for one event.
+ */
+import { classifyMessage, DEFAULT_FALL_RULE, sentimentTrend, sharpFallAt, type ClassifiedMessage } from '../../app/conversation';
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import type { Database, Queryable } from '../db/database';
+import type { WorkQueue } from '../dispatch/work-queue';
+import type { EventStage } from '../events/event-processor';
+import { ingestEvent, type StoredEvent } from '../events/events.repository';
+import { profileAliases } from '../identity/profiles.repository';
+import type { Logger } from '../observability/logger';
+import { recordMessage, sentimentSamples, type MessageSignals } from './conversation.repository';
+
+export const SENTIMENT_DROPPED = 'sentiment.dropped';
+
+export interface ConversationStageDeps {
+  readonly db: Database;
+  readonly work: WorkQueue;
+  readonly logger: Logger;
+}
+
+async function signalsOf(q: Queryable, tenantId: string, eventId: string): Promise<MessageSignals | null> {
+  const r = await q.query<{ intent: string; intent_confidence: number; sentiment: number; sentiment_label: MessageSignals['sentimentLabel']; urgency: MessageSignals['urgency']; language: string | null }>(
+    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
+    [tenantId, eventId],
+  );
+  const row = r.rows[0];
+  if (row === undefined) return null;
+  return { intent: row.intent, intentConfidence: Number(row.intent_confidence), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
+}
+
+export function messageOf(event: StoredEvent): ClassifiedMessage | null {
+  return classifyMessage({
+    type: event.type,
+    source: event.source,
+    text: event.text === null || event.text.trim() === '' ? null : event.text,
+    properties: event.properties,
+    identifiers: event.subject.identifiers,
+  });
+}
+
+export function conversationStage(deps: ConversationStageDeps): EventStage {
+  const { db, work, logger } = deps;
+  return {
+    name: 'conversation',
+    async run({ tenantId, event, profileId }) {
+      if (profileId === null) return {};
+      const message = messageOf(event);
+      if (message === null) return {};
+      const signals = message.speaker === 'customer' && message.text !== null ? await signalsOf(db, tenantId, event.id) : null;
+      const stored = await recordMessage(db, {
+        tenantId,
+        profileId,
+        sourceId: event.id,
+        eventId: event.id,
+        channel: message.channel,
+        threadKey: message.threadKey,
+        speaker: message.speaker,
+        occurredAt: event.occurredAt,
+        source: event.source,
+        eventType: event.type,
+        subject: message.subject,
+        text: message.text,
+        signals,
+      });
+      if (signals === null) return {};
+      const samples = await sentimentSamples(db, tenantId, await profileAliases(db, tenantId, profileId));
+      const fall = sharpFallAt(sentimentTrend(samples, DEFAULT_FALL_RULE.alpha), stored.id, DEFAULT_FALL_RULE);
+      if (fall === null) return {};
+      const dropped: CanonicalEvent = {
+        id: `${SENTIMENT_DROPPED}:${event.id}`,
+        source: 'baton',
+        type: SENTIMENT_DROPPED,
+        occurredAt: event.occurredAt,
+        subject: { identifiers: event.subject.identifiers, traits: {} },
+        properties: {
+          from: fall.from,
+          to: fall.to,
+          drop: fall.drop,
+          messageId: stored.id,
+          messageEventId: event.id,
+          channel: message.channel,
+          threadKey: message.threadKey,
+          sentiment: signals.sentiment,
+          intent: signals.intent,
+          urgency: signals.urgency,
+          ...(signals.language === null ? {} : { language: signals.language }),
+          rule: { ...DEFAULT_FALL_RULE },
+        },
+      };
+      // The person is known: the derived event is theirs without resolving its identifiers again.
+      const result = await ingestEvent(db, work, tenantId, dropped, undefined, async () => profileId);
+      if (!result.duplicate) logger.info({ tenantId, profileId, eventId: result.eventId, from: fall.from, to: fall.to }, 'sentiment dropped sharply');
+      return {};
+    },
+  };
+}
