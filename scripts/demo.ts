@@ -27,7 +27,7 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 async function subscribed(sandboxes: Sandboxes, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (sandboxes.salesforce.cometd.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent'))) return true;
+    if (sandboxes.salesforce.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent'))) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
@@ -135,6 +135,8 @@ async function main(): Promise<number> {
       SALESFORCE_CLIENT_ID: c.salesforce.clientId,
       SALESFORCE_CLIENT_SECRET: c.salesforce.clientSecret,
       SALESFORCE_LOGIN_URL: sandboxes.salesforce.url,
+      SALESFORCE_PUBSUB_ENDPOINT: sandboxes.salesforce.pubsub.address,
+      SALESFORCE_PUBSUB_TLS: 'false',
       BATON_SHUTDOWN_TIMEOUT_MS: process.env['BATON_SHUTDOWN_TIMEOUT_MS'] ?? '5000',
     });
     runtime = await startService(config, { logger });

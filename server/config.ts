@@ -60,6 +60,9 @@ export const envSchema = z.object({
   SALESFORCE_CLIENT_ID: optionalString,
   SALESFORCE_CLIENT_SECRET: optionalString,
   SALESFORCE_LOGIN_URL: url(['http:', 'https:'], 'http(s)').default('https://login.salesforce.com'),
+  /** Salesforce Pub/Sub API (change events), `host:port`; TLS unless SALESFORCE_PUBSUB_TLS=false (a local test server). */
+  SALESFORCE_PUBSUB_ENDPOINT: z.string().trim().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port (e.g. api.pubsub.salesforce.com:7443)').default('api.pubsub.salesforce.com:7443'),
+  SALESFORCE_PUBSUB_TLS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   LLM_PROVIDER: z.enum(['none', 'openai', 'anthropic'], { error: 'must be one of none, openai, anthropic' }).default('none'),
   LLM_BASE_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
   LLM_API_KEY: optionalString,
@@ -96,6 +99,9 @@ export interface Config {
     readonly clientId: string | undefined;
     readonly clientSecret: string | undefined;
     readonly loginUrl: string;
+    /** Pub/Sub API `host:port` and whether it speaks TLS. */
+    readonly pubsubEndpoint: string;
+    readonly pubsubTls: boolean;
   };
   readonly llm: {
     readonly provider: 'none' | 'openai' | 'anthropic';
@@ -165,7 +171,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     workerConcurrency: e.BATON_WORKER_CONCURRENCY,
     shutdownTimeoutMs: e.BATON_SHUTDOWN_TIMEOUT_MS,
     hubspot: { clientId: e.HUBSPOT_CLIENT_ID, clientSecret: e.HUBSPOT_CLIENT_SECRET, appId: e.HUBSPOT_APP_ID, apiBaseUrl: stripSlash(e.HUBSPOT_API_BASE_URL) },
-    salesforce: { clientId: e.SALESFORCE_CLIENT_ID, clientSecret: e.SALESFORCE_CLIENT_SECRET, loginUrl: stripSlash(e.SALESFORCE_LOGIN_URL) },
+    salesforce: { clientId: e.SALESFORCE_CLIENT_ID, clientSecret: e.SALESFORCE_CLIENT_SECRET, loginUrl: stripSlash(e.SALESFORCE_LOGIN_URL), pubsubEndpoint: e.SALESFORCE_PUBSUB_ENDPOINT, pubsubTls: e.SALESFORCE_PUBSUB_TLS === 'true' },
     llm: { provider: e.LLM_PROVIDER, baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS },
   };
 }

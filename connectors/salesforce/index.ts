@@ -9,3 +9,4 @@ export * from './outbound';
 export * from './signing';
 export * from './streaming';
 export * from './version';
+export * from './pubsub';

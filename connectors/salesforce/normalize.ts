@@ -2,11 +2,12 @@ import type { CanonicalEvent, Identifier } from '../../app/events/canonical-even
 import { bareName } from './fields';
 import { BATON_CLIENT_TAG, CDC_ENTITIES, type CdcEntity } from './version';
 
-/** A Change Data Capture message as the Streaming API (CometD) delivers it. */
+/** A Change Data Capture message: header and fields (as the Pub/Sub client decodes them) and the replay id as text. */
 export interface ChangeEventMessage {
   readonly schema?: string;
   readonly payload: Record<string, unknown> & { ChangeEventHeader: ChangeEventHeader };
-  readonly event: { readonly replayId: number };
+  /** The replay id: decimal for Salesforce's 8-byte ids (the number CometD showed), so event ids stay the same. */
+  readonly event: { readonly replayId: number | string };
 }
 
 export interface ChangeEventHeader {

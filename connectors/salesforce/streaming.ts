@@ -1,89 +1,46 @@
-import { StreamingExtension } from 'jsforce/lib/api/streaming';
-import type { SalesforceClient } from './client';
+/**
+ * Change Data Capture for one org over the Pub/Sub API (gRPC + Avro): one subscription per entity topic
+ * (`/data/ContactChangeEvent`…), each resumed after its stored replay id, with flow control, reconnects,
+ * stall detection and expired-replay reporting done by ./pubsub/client.
+ *
+ * This replaced jsforce's Streaming API (CometD) client, which stopped silently (a long poll that never
+ * came back) and failed silently on an expired replay id (jsforce #1709): neither is observable there,
+ * while Pub/Sub reports an expired replay id as an error with a code, sends keepalives a silent stream
+ * can be told apart by, and lets the client pace delivery. No CometD path is kept.
+ */
 import { channelOf, type ChangeEventMessage } from './normalize';
+import { PubSubClient, type FlowStats, type PubSubCredentials, type ReceivedEvent, type Subscription } from './pubsub/client';
 import type { CdcEntity } from './version';
 
-/** The parts of a Faye client and subscription Baton uses (faye ships no types). */
-interface FayeSubscription {
-  callback(fn: () => void): void;
-  errback(fn: (err: { code?: number | null; message?: string } | string) => void): void;
-  cancel(): void;
-}
-interface FayeClient {
-  subscribe(channel: string, onMessage: (message: unknown) => void): FayeSubscription;
-  /** A Faye Publication (thenable) when connected; nothing otherwise. */
-  disconnect(): { then?(ok: () => void, failed: () => void): void } | undefined;
-  /** Faye internals (jsforce reaches `_dispatcher` too): used to end a client that never connected. */
-  _advice?: { reconnect?: string };
-  _dispatcher?: { close(): void };
-}
-
-/**
- * Ends a Faye client that is still handshaking (an unreachable instance): `disconnect()` ignores it, and
- * it would retry the handshake forever. `reconnect: none` stops the retries; closing the dispatcher drops
- * its transport, so pending messages are not sent again.
- */
-function abandon(client: FayeClient): void {
-  if (client._advice !== undefined) client._advice.reconnect = 'none';
-  client._dispatcher?.close();
-}
-
 export interface ChangeStreamHandlers {
-  /** Store the event durably, then persist its replay id. Events of one stream arrive one at a time. */
-  onEvent(entity: CdcEntity, message: ChangeEventMessage): Promise<void>;
-  /** The stored replay id is no longer retained (72 h): the caller re-synchronises by query. */
-  onReplayExpired(entity: CdcEntity): Promise<void>;
-  /** Authentication failed (token revoked or expired) or handling an event failed: restart or stop. */
-  onFailure(reason: string, cause?: unknown): void;
+  /** Store the event durably, then persist its replay id. Events of one entity arrive one at a time, in order. */
+  onEvent(entity: CdcEntity, message: ChangeEventMessage, replayId: Buffer): Promise<void>;
+  /** The stored replay id was refused (past the 72 h retention): the entity now follows new events; fill the gap by query. */
+  onReplayExpired(entity: CdcEntity, detail: string): Promise<void>;
+  /** The entity's stream is caught up at `replayId` (a keepalive with nothing owed left): a position worth storing. */
+  onCaughtUp?(entity: CdcEntity, replayId: Buffer): Promise<void>;
+  /** The entity's stream went silent while events were owed; it is being subscribed again. */
+  onStall?(entity: CdcEntity, idleMs: number): void;
+  /** The entity's stream ended or failed transiently; it is subscribed again after `delayMs`. */
+  onRetry?(entity: CdcEntity, reason: string, attempt: number, delayMs: number): void;
+  /** Authentication failed (token revoked or expired), handling an event failed, or Salesforce refused the subscription: restart or stop. */
+  onFailure(reason: string, cause?: unknown, kind?: 'auth' | 'handler' | 'fatal'): void;
 }
 
-/** Salesforce refuses an expired replay id with `400::The replayId {n} you provided was invalid...` (Faye splits code and message). */
-const EXPIRED_REPLAY = /replayId .*(invalid|not valid)/i;
-
-interface BayeuxMessage {
-  channel?: string;
-  ext?: Record<string, unknown>;
-  data?: { event?: { replayId?: number } };
-}
-
-/**
- * The replay extension for several channels on one client. jsforce's StreamingExtension.Replay handles
- * one channel, and several instances overwrite each other's `ext.replay` map on /meta/subscribe (only
- * the last channel would resume), so this one keeps channel → replay id for all of them.
- */
-export class MultiChannelReplay {
-  private readonly replay: Map<string, number>;
-
-  constructor(initial: ReadonlyMap<string, number>) {
-    this.replay = new Map(initial);
-  }
-
-  set(channel: string, replayId: number): void {
-    this.replay.set(channel, replayId);
-  }
-
-  incoming(message: BayeuxMessage, callback: (m: BayeuxMessage) => void): void {
-    const id = message.data?.event?.replayId;
-    if (message.channel !== undefined && typeof id === 'number' && this.replay.has(message.channel)) this.replay.set(message.channel, id);
-    callback(message);
-  }
-
-  outgoing(message: BayeuxMessage, callback: (m: BayeuxMessage) => void): void {
-    if (message.channel === '/meta/subscribe') message.ext = { ...(message.ext ?? {}), replay: Object.fromEntries(this.replay) };
-    callback(message);
-  }
-}
-
-/**
- * Change Data Capture over the Streaming API (CometD, through jsforce's Faye client) for one org: one
- * channel per entity, each resumed from its stored replay id via the Replay extension; auth failures
- * (advice.reconnect = none) reported through the AuthFailure extension. Messages are handled strictly
- * in order, so a replay id is persisted only after everything before it was stored.
- */
-export interface ChangeStreamTimeouts {
-  /** A subscription Salesforce has not confirmed by then counts as failed (an unreachable instance never answers). */
+export interface ChangeStreamOptions {
+  /** Pub/Sub API `host:port` (api.pubsub.salesforce.com:7443). */
+  readonly endpoint: string;
+  readonly tls: boolean;
+  readonly credentials: () => Promise<PubSubCredentials>;
+  /** Events requested at a time per entity (≤ 100). */
+  readonly batchSize?: number;
+  /** Silence while events are owed that counts as a stall (default 300 s). */
+  readonly idleTimeoutMs?: number;
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+  /** GetTopic (the subscription check) not answered by then counts as failed (default 30 s). */
   readonly subscribeMs?: number;
-  /** How long `stop()` waits for the event being stored before it returns anyway. */
+  /** How long `stop()` waits for the event being stored before it returns anyway (default 5 s). */
   readonly stopMs?: number;
 }
 
@@ -97,109 +54,75 @@ export function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-export class ChangeStream {
-  private client: FayeClient | undefined;
-  private readonly subscriptions: FayeSubscription[] = [];
-  /** Subscriptions awaiting Salesforce's answer; `stop()` settles them (as not subscribed). */
-  private readonly waiting = new Set<(ok: boolean) => void>();
-  private chain: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private readonly subscribeMs: number;
-  private readonly stopMs: number;
+/** A decoded Pub/Sub change event in the shape the normaliser reads (the one CometD delivered). */
+export function toChangeEventMessage(e: ReceivedEvent): ChangeEventMessage {
+  return { schema: e.schemaId, payload: { ...e.fields, ChangeEventHeader: { ...e.header } }, event: { replayId: e.replayKey } };
+}
 
-  constructor(private readonly sf: SalesforceClient, private readonly positions: ReadonlyMap<CdcEntity, number>, private readonly handlers: ChangeStreamHandlers, timeouts: ChangeStreamTimeouts = {}) {
-    this.subscribeMs = timeouts.subscribeMs ?? 30_000;
-    this.stopMs = timeouts.stopMs ?? 5_000;
+export class ChangeStream {
+  private readonly client: PubSubClient;
+  private readonly subscriptions = new Map<CdcEntity, Subscription>();
+  private stopped = false;
+
+  constructor(private readonly o: ChangeStreamOptions, private readonly positions: ReadonlyMap<CdcEntity, Buffer | null>, private readonly handlers: ChangeStreamHandlers) {
+    this.client = new PubSubClient({ endpoint: o.endpoint, tls: o.tls, credentials: o.credentials, callTimeoutMs: o.subscribeMs ?? 30_000 });
   }
 
-  /** Subscribes every entity; resolves with the entities whose subscription succeeded. */
+  /** Checks each topic (GetTopic) and subscribes; resolves with the entities subscribed. A refused token fails the whole start. */
   async start(): Promise<CdcEntity[]> {
     const entities = [...this.positions.keys()];
-    const replay = new MultiChannelReplay(new Map(entities.map((e) => [channelOf(e), this.positions.get(e) ?? -1])));
-    const auth = new StreamingExtension.AuthFailure((message: unknown) => {
-      const reason = (message as { ext?: { sfdc?: { failureReason?: string } }; error?: string }).ext?.sfdc?.failureReason ?? (message as { error?: string }).error ?? 'authentication failed';
-      this.handlers.onFailure(`streaming authentication failed: ${reason}`);
-    });
-    this.client = this.sf.conn.streaming.createClient([auth, replay]) as unknown as FayeClient;
-    const results = await Promise.all(entities.map((entity) => this.subscribe(entity, replay)));
-    return entities.filter((_e, i) => results[i] === true);
-  }
-
-  private subscribe(entity: CdcEntity, replay: MultiChannelReplay): Promise<boolean> {
-    const client = this.client;
-    if (client === undefined || this.stopped) return Promise.resolve(false);
-    let settle: (ok: boolean) => void = () => undefined;
-    const answered = new Promise<boolean>((resolve) => {
-      settle = (ok) => {
-        this.waiting.delete(settle);
-        resolve(ok);
-      };
-    });
-    this.waiting.add(settle);
-    // Salesforce never answering (unreachable instance) counts as a failed subscription.
-    const timer = setTimeout(() => settle(false), this.subscribeMs);
-    timer.unref();
-    const sub = client.subscribe(channelOf(entity), (message) => this.enqueue(entity, message as ChangeEventMessage));
-    this.subscriptions.push(sub);
-    sub.callback(() => settle(true));
-    sub.errback((err) => {
-      const text = typeof err === 'string' ? err : `${err.code ?? ''}::${err.message ?? ''}`;
-      if (EXPIRED_REPLAY.test(text)) {
-        // Resubscribe for new events first, then fill the gap by query.
-        replay.set(channelOf(entity), -1);
-        this.chain = this.chain.then(() => this.handlers.onReplayExpired(entity));
-        this.subscribe(entity, replay).then(settle, () => settle(false));
-        return;
-      }
-      this.handlers.onFailure(`subscribing to ${channelOf(entity)} failed: ${text}`);
-      settle(false);
-    });
-    return answered.finally(() => clearTimeout(timer));
-  }
-
-  private enqueue(entity: CdcEntity, message: ChangeEventMessage): void {
-    this.chain = this.chain.then(async () => {
-      if (this.stopped) return;
+    const checked = await Promise.all(entities.map(async (entity) => {
       try {
-        await this.handlers.onEvent(entity, message);
+        const topic = await this.client.getTopic(channelOf(entity));
+        if (!topic.canSubscribe) this.handlers.onFailure(`the connected user may not subscribe to ${channelOf(entity)} (View All on ${entity} and Change Data Capture selection needed)`, undefined, 'fatal');
+        return topic.canSubscribe;
       } catch (err) {
-        // Not stored: stop here so the replay id stays before this event, and let the owner restart.
-        this.stopped = true;
-        this.handlers.onFailure(`storing a ${entity} change event failed`, err);
+        const e = err as { code?: number; details?: string; message?: string };
+        this.handlers.onFailure(`checking ${channelOf(entity)} failed: ${e.details ?? e.message ?? String(err)}`, err, e.code === 16 ? 'auth' : 'fatal');
+        return false;
       }
-    });
+    }));
+    const ok = entities.filter((_e, k) => checked[k] === true);
+    if (this.stopped) return [];
+    for (const entity of ok) {
+      const replayId = this.positions.get(entity) ?? null;
+      const sub = this.client.subscribe(channelOf(entity), {
+        start: replayId === null ? { preset: 'LATEST' } : { preset: 'CUSTOM', replayId },
+        ...(this.o.batchSize === undefined ? {} : { batchSize: this.o.batchSize }),
+        ...(this.o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.o.idleTimeoutMs }),
+        ...(this.o.retryInitialMs === undefined ? {} : { retryInitialMs: this.o.retryInitialMs }),
+        ...(this.o.retryMaxMs === undefined ? {} : { retryMaxMs: this.o.retryMaxMs }),
+      }, {
+        onEvent: (e) => this.handlers.onEvent(entity, toChangeEventMessage(e), e.replayId),
+        onReplayInvalid: (detail) => this.handlers.onReplayExpired(entity, detail),
+        ...(this.handlers.onCaughtUp === undefined ? {} : { onCaughtUp: (id: Buffer) => this.handlers.onCaughtUp?.(entity, id) ?? Promise.resolve() }),
+        onStall: (idleMs) => this.handlers.onStall?.(entity, idleMs),
+        onRetry: (reason, attempt, delayMs) => this.handlers.onRetry?.(entity, reason, attempt, delayMs),
+        onFailure: (kind, reason, cause) => this.handlers.onFailure(reason, cause, kind),
+      });
+      this.subscriptions.set(entity, sub);
+    }
+    return ok;
+  }
+
+  /** Flow-control counters per entity (tests, status). */
+  flow(): Map<CdcEntity, FlowStats> {
+    return new Map([...this.subscriptions].map(([e, s]) => [e, s.flow()]));
   }
 
   /** Waits for the events already received to be handled. */
-  drain(): Promise<void> {
-    return this.chain;
+  async drain(): Promise<void> {
+    await Promise.all([...this.subscriptions.values()].map((s) => s.drain()));
   }
 
-  /** Disconnects; waits at most `stopMs` for the event being stored (a hung store must not hang shutdown). */
+  /** Cancels the subscriptions; waits at most `stopMs` for the event being stored (a hung store must not hang shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const settle of [...this.waiting]) settle(false);
-    for (const s of this.subscriptions) {
-      try {
-        s.cancel();
-      } catch {
-        // the client is already gone
-      }
-    }
-    // Wait (bounded) for Salesforce to confirm the disconnect: Faye closes its transport only then, and
-    // until it does its retry timers keep the process alive.
-    const client = this.client;
-    const disconnected = new Promise<void>((resolve) => {
-      if (client === undefined) return resolve();
-      try {
-        const publication = client.disconnect();
-        if (publication?.then !== undefined) return publication.then(resolve, resolve);
-        abandon(client); // never connected: nothing to disconnect, but it must stop retrying
-      } catch {
-        // already gone
-      }
-      resolve();
+    const chains = [...this.subscriptions.values()].map((s) => {
+      s.stop();
+      return s.drain().catch(() => undefined);
     });
-    await within(Promise.all([disconnected, this.chain.catch(() => undefined)]).then(() => undefined), this.stopMs, undefined);
+    await within(Promise.all(chains).then(() => undefined), this.o.stopMs ?? 5_000, undefined);
+    this.client.close();
   }
 }

@@ -28,6 +28,7 @@ import { outboundTokenApiRoutes } from './outbound-token.routes';
 import { RedisApiUsage } from './api-usage';
 import { purgeSalesforceOrg } from './purge';
 import { asLinked, personIdsOfProfile, recordsOfProfile, SqlEffectLedger } from './records';
+import { streamStatusRoutes } from './pubsub-status';
 import { StreamManager } from './streams';
 import { WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
 
@@ -40,6 +41,10 @@ export interface SalesforceModuleOptions {
   readonly streamPollMs?: number;
   readonly streamLeaseMs?: number;
   readonly streamRestartMs?: number;
+  /** Change events requested at a time per entity (≤ 100, default 100), silence that counts as a stall (default 300 s), first re-subscribe wait (default 500 ms). */
+  readonly streamBatchSize?: number;
+  readonly streamIdleTimeoutMs?: number;
+  readonly streamRetryMs?: number;
   /** Wait after REQUEST_LIMIT_EXCEEDED before the step is tried again (default 60 s). */
   readonly rateLimitRetryMs?: number;
   /** Clock for signature timestamps (tests). */
@@ -110,6 +115,12 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       leaseMs: options.streamLeaseMs ?? 60_000,
       pollMs: options.streamPollMs ?? 15_000,
       restartMs: options.streamRestartMs ?? 5_000,
+      pubsubEndpoint: config.salesforce.pubsubEndpoint,
+      pubsubTls: config.salesforce.pubsubTls,
+      registry: metrics.registry,
+      ...(options.streamBatchSize === undefined ? {} : { batchSize: options.streamBatchSize }),
+      ...(options.streamIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.streamIdleTimeoutMs }),
+      ...(options.streamRetryMs === undefined ? {} : { retryInitialMs: options.streamRetryMs }),
       ...(options.subscribeTimeoutMs === undefined ? {} : { subscribeTimeoutMs: options.subscribeTimeoutMs }),
       ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
     });
@@ -169,6 +180,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
 
     const api = oauthApiRoutes(oauthDeps);
     api.use(outboundTokenApiRoutes({ db, logger, installations, publicUrl: config.publicUrl }));
+    api.use(streamStatusRoutes({ db, installations, streams }));
     api.delete('/salesforce/connection', async (req, res) => {
       const parsed = disconnectQuery.safeParse(req.query);
       if (!parsed.success) throw validationError(parsed.error, 'query');

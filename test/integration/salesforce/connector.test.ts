@@ -86,27 +86,37 @@ describe('Salesforce connector against the sandbox, through jsforce', () => {
     expect(describeError(await client.upsert('Task', 'baton__Baton_Key__c', 'k3', { Subject: 'x' }).catch((e: unknown) => e)).cls).toBe('transient');
   });
 
-  it('streams change events with replay ids and resumes after them', async () => {
-    const got: ChangeEventMessage[] = [];
+  it('streams change events over the Pub/Sub API with replay ids and resumes after them', async () => {
+    const options = {
+      endpoint: sb.pubsub.address,
+      tls: false,
+      credentials: async () => ({ accessToken: keeper.tokens.accessToken, instanceUrl: keeper.tokens.instanceUrl, tenantId: sb.state.orgId }),
+    };
+    const got: { message: ChangeEventMessage; replayId: Buffer }[] = [];
     const failures: string[] = [];
-    const stream = new ChangeStream(client, new Map([['Contact', -1]]), {
-      onEvent: async (_e, m) => void got.push(m),
+    const stream = new ChangeStream(options, new Map([['Contact', null]]), {
+      onEvent: async (_e, message, replayId) => void got.push({ message, replayId }),
       onReplayExpired: async () => undefined,
       onFailure: (r) => void failures.push(r),
     });
     expect(await stream.start()).toEqual(['Contact']);
-    const c = sb.state.create('Contact', { LastName: 'Hopper' }, null);
+    await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')), 'the Contact subscription');
+    const c = sb.state.create('Contact', { FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com' }, null);
     await waitFor(async () => got.length >= 1, 'a change event');
     await stream.stop();
-    expect(got[0]?.payload.ChangeEventHeader).toMatchObject({ entityName: 'Contact', changeType: 'CREATE', recordIds: [c.Id] });
-    const last = got[0]?.event.replayId ?? 0;
+    const first = got[0];
+    if (first === undefined) throw new Error('no event');
+    // Avro decoded; the Name compound flattened to the REST field names.
+    expect(first.message.payload.ChangeEventHeader).toMatchObject({ entityName: 'Contact', changeType: 'CREATE', recordIds: [c.Id] });
+    expect(first.message.payload).toMatchObject({ FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com' });
     sb.state.update('Contact', c.Id, { Title: 'Admiral' }, null);
     const resumed: ChangeEventMessage[] = [];
-    const again = new ChangeStream(client, new Map([['Contact', last]]), { onEvent: async (_e, m) => void resumed.push(m), onReplayExpired: async () => undefined, onFailure: (r) => void failures.push(r) });
+    const again = new ChangeStream(options, new Map([['Contact', first.replayId]]), { onEvent: async (_e, m) => void resumed.push(m), onReplayExpired: async () => undefined, onFailure: (r) => void failures.push(r) });
     await again.start();
     await waitFor(async () => resumed.length >= 1, 'the missed update');
     await again.stop();
     expect(resumed.map((m) => m.payload.ChangeEventHeader.changeType)).toEqual(['UPDATE']);
+    expect(resumed[0]?.payload.ChangeEventHeader.changedFields).toEqual(['Title', 'LastModifiedDate']);
     expect(failures).toEqual([]);
   });
 });

@@ -83,6 +83,8 @@ export const sfEnv = (sb: SalesforceSandbox): Record<string, string> => ({
   SALESFORCE_CLIENT_ID: 'sandbox-client-id',
   SALESFORCE_CLIENT_SECRET: 'sandbox-client-secret',
   SALESFORCE_LOGIN_URL: sb.url,
+  SALESFORCE_PUBSUB_ENDPOINT: sb.pubsub.address,
+  SALESFORCE_PUBSUB_TLS: 'false',
 });
 
 /** The whole service on PostgreSQL (in-process dispatch) in a given schema, so a test can stop and restart it. */

@@ -80,7 +80,7 @@ for (const { mode, needs } of modes) {
       api = apiClient(svc.url, installed.body.apiKey ?? '');
       expect((await api.call('PUT', '/actions', catalog)).status).toBe(200);
       expect((await api.call('PUT', '/policies', policies)).status).toBe(200);
-      await waitFor(async () => sb.state.apexRest.length > 0 && sb.cometd.subscriptions.some((s) => s.channels.length === 5), 'the secret delivered and the stream subscribed');
+      await waitFor(async () => sb.state.apexRest.length > 0 && sb.pubsub.subscriptions.some((s) => s.channels.length === 5), 'the secret delivered and the stream subscribed');
     });
     afterAll(async () => {
       await svc.stop();
@@ -168,7 +168,7 @@ for (const { mode, needs } of modes) {
       expect(res.body.purged.records).toBeGreaterThan(0);
       // Revoked at Salesforce: the family of the stored refresh token is dead.
       expect(live.some((f) => sb.state.families.get(f.id)?.revoked === true)).toBe(true);
-      await waitFor(async () => sb.cometd.subscriptions.length === 0, 'the change stream stopped');
+      await waitFor(async () => sb.pubsub.subscriptions.length === 0, 'the change stream stopped');
       const conn = await api.call<{ connections: { status: string; statusReason: string }[] }>('GET', '/salesforce/connection');
       expect(conn.body.connections[0]).toMatchObject({ status: 'disconnected', statusReason: expect.stringMatching(/disconnected by an admin/) });
       expect(await sfNodes()).toBe(0);

@@ -30,7 +30,13 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
   };
   const rows = async (r: Runtime): Promise<Row[]> =>
     (await r.db.query<Row>(`SELECT source_event_id, type, properties FROM events WHERE tenant_id = $1 AND source = 'salesforce' ORDER BY seq`, [tenantId])).rows;
-  const subscribed = () => waitFor(async () => sb.cometd.subscriptions.some((s) => s.channels.length === 5), 'five CDC subscriptions');
+  /** The stored Contact replay id as the sandbox's number (Pub/Sub replay ids are 8 bytes, big-endian). */
+  const storedContactReplay = async (r: Runtime): Promise<number> => {
+    const stored = await r.db.query<{ replay_id: Uint8Array | null }>(`SELECT replay_id FROM salesforce_stream_positions WHERE tenant_id = $1 AND channel = '/data/ContactChangeEvent'`, [tenantId]);
+    const bytes = stored.rows[0]?.replay_id;
+    return bytes === null || bytes === undefined || bytes.length !== 8 ? 0 : Number(Buffer.from(bytes).readBigUInt64BE());
+  };
+  const subscribed = () => waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.length === 5), 'five CDC subscriptions');
 
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ connectHoldMs: 300 });
@@ -53,10 +59,7 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
     const ada = sb.state.create('Contact', { LastName: 'Lovelace', Email: 'ada@example.com' }, null);
     await waitFor(async () => (await rows(r1)).some((e) => e.properties.recordId === ada.Id), 'the first event');
     // The replay id is written right after the event is stored.
-    await waitFor(async () => {
-      const stored = await r1.db.query<{ replay_id: string | null }>(`SELECT replay_id FROM salesforce_stream_positions WHERE tenant_id = $1 AND channel = '/data/ContactChangeEvent'`, [tenantId]);
-      return Number(stored.rows[0]?.replay_id ?? 0) > 0;
-    }, 'the Contact replay id stored');
+    await waitFor(async () => (await storedContactReplay(r1)) > 0, 'the Contact replay id stored');
     await stop();
 
     sb.state.update('Contact', ada.Id, { Title: 'Countess' }, null);
@@ -85,9 +88,6 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
     await subscribed();
     const after = sb.state.create('Contact', { LastName: 'Franklin' }, null);
     await waitFor(async () => (await rows(r3)).some((e) => e.properties.recordId === after.Id && e.properties.via === 'cdc'), 'new events after the resync');
-    await waitFor(async () => {
-      const pos = await r3.db.query<{ replay_id: string | null }>(`SELECT replay_id FROM salesforce_stream_positions WHERE tenant_id = $1 AND channel = '/data/ContactChangeEvent'`, [tenantId]);
-      return Number(pos.rows[0]?.replay_id ?? 0) > sb.state.purgedThrough;
-    }, 'a retained replay id stored again');
+    await waitFor(async () => (await storedContactReplay(r3)) > sb.state.purgedThrough, 'a retained replay id stored again');
   });
 });

@@ -67,7 +67,7 @@ for (const { mode, needs } of modes) {
       const conn = await api.call<{ connections: { status: string; packageConfigured: boolean }[] }>('GET', '/salesforce/connection');
       await waitFor(async () => (await api.call<{ connections: { packageConfigured: boolean }[] }>('GET', '/salesforce/connection')).body.connections[0]?.packageConfigured, 'secretDelivered');
       expect(conn.body.connections[0]?.status).toBe('active');
-      await waitFor(async () => sb.cometd.subscriptions.some((s) => s.channels.length === 5), 'CDC subscriptions for five objects');
+      await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.length === 5), 'CDC subscriptions for five objects');
     });
 
     it('refuses a reused install state', async () => {

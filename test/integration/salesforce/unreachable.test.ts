@@ -62,9 +62,9 @@ describe('Salesforce org whose instance URL never answers', () => {
     expect(installed.status).toBe(200);
     const row = await running.runtime.db.query<{ status: string; config: { instanceUrl?: string } }>(`SELECT status, config FROM connections WHERE type = 'salesforce'`);
     expect(row.rows[0]).toMatchObject({ status: 'active', config: { instanceUrl: sb.state.instanceUrl } });
-    // The stream (and the secret hand-over) reach for the stalled instance, more than once: it retries.
+    // The stream's catch-up queries (and the secret hand-over) reach for the stalled instance, more than
+    // once: it retries. (The Pub/Sub API is its own endpoint, so the subscriptions themselves may succeed.)
     await waitFor(async () => held.length >= 2, 'connections to the stalled instance', 30_000);
-    expect(sb.cometd.subscriptions).toHaveLength(0);
     await finishes(running.runtime.shutdown('test'), 30_000, 'shutdown');
   });
 });

@@ -4,7 +4,7 @@
  * Composite, limits), notes (ContentNote, ContentDocumentLink), invocable actions (`emailSimple`,
  * autolaunched Flows, `assignTargetToSalesCadence` of Sales Engagement), sObject describes and the
  * Baton package installed with namespace `baton`, without one, or not at all (its fields, Apex classes
- * and Apex REST endpoint), the Streaming API's CometD endpoint for Change Data Capture, the
+ * and Apex REST endpoint), the Pub/Sub API (gRPC, plaintext on its own port) for Change Data Capture, the
  * `Sforce-Limit-Info` header, REST error arrays, and a client for posting Outbound Messages.
  * Wire formats follow ../shared/reference/salesforce.md. Driven through the real jsforce.
  */
@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import { CometdEndpoint } from './cometd';
+import { PubSubEndpoint } from './pubsub';
 import { handleRest } from './rest';
 import { SalesforceSandboxState, type SandboxOptions } from './state';
 
@@ -22,7 +22,8 @@ export { outboundMessageXml, type OutboundNotification } from './outbound';
 export interface SalesforceSandbox {
   readonly url: string;
   readonly state: SalesforceSandboxState;
-  readonly cometd: CometdEndpoint;
+  /** The Pub/Sub API server (`pubsub.address` is its `host:port`, plaintext). */
+  readonly pubsub: PubSubEndpoint;
   close(): Promise<void>;
 }
 
@@ -32,6 +33,8 @@ export interface StartSalesforceSandboxOptions extends Partial<SandboxOptions> {
   readonly flows?: readonly string[];
   /** Names of the active Sales Engagement cadences in the org. */
   readonly cadences?: readonly string[];
+  /** How long a Pub/Sub stream with nothing to deliver waits before its keepalive (real Salesforce: up to 270 s). */
+  readonly pubsubKeepaliveMs?: number;
 }
 
 const VERSIONED = /^\/services\/data\/v(\d+\.\d)(\/.*)$/;
@@ -59,7 +62,8 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
   });
   const flows = new Set(options.flows ?? ['Baton_Follow_Up']);
   for (const name of options.cadences ?? ['Baton Nurture']) state.addCadence(name);
-  const cometd = new CometdEndpoint(state, state.options.connectHoldMs);
+  const pubsub = new PubSubEndpoint(state, options.pubsubKeepaliveMs ?? 1_000);
+  await pubsub.listen();
   const app = express();
   let base = '';
 
@@ -262,11 +266,6 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
     res.json({ ok: true });
   });
 
-  // ---- Streaming API (CometD) -------------------------------------------------------------------
-  app.post('/cometd/:version', express.json({ type: () => true }), (req, res, next) => {
-    cometd.handle(req, res).catch(next);
-  });
-
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? 0, '127.0.0.1', (e?: Error) => (e === undefined ? resolve(s) : reject(e)));
   });
@@ -274,9 +273,9 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
   return {
     url: base,
     state,
-    cometd,
+    pubsub,
     async close() {
-      cometd.close();
+      await pubsub.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -1,0 +1,2 @@
+export * from './avro';
+export * from './client';
