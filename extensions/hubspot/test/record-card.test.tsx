@@ -1,4 +1,4 @@
-import { Button, EmptyState, ErrorState, Input, List, LoadingSpinner, Select, StatusTag, Table, TableRow, Tag, Text, TextArea } from '@hubspot/ui-extensions';
+import { Button, EmptyState, ErrorState, Input, LineChart, List, LoadingSpinner, Select, StatusTag, Table, TableRow, Tag, Text, TextArea } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import { type AddAlert, backendUrlFrom, createBatonApi, NOT_CONFIGURED } from '../src/app/cards/lib/api';
 import { RecordCard } from '../src/app/cards/components/RecordCard';
@@ -110,6 +110,31 @@ describe('Baton record card: states', () => {
     expect(allText(signals)).toContain('Purchase intent (92%)');
     expect(allText(signals)).toContain('Positive +0.35');
     expect(allText(signals)).toContain('zendesk · Ticket comment');
+    expect(allText(signals)).toContain('Positive +0.35 en What would it cost for 40 seats?');
+  });
+
+  it('renders the conversation: latest messages with channel, speaker, signals and language, the sentiment trend with its sharp fall', async () => {
+    const { renderer } = await loadedCard(fullCard());
+    const rows = renderer.findByTestId(Table, 'conversation').findAll(TableRow);
+    expect(rows).toHaveLength(1 + 3);
+    expect(allText(rows[1] ?? renderer.getRootNode())).toBe('2026-11-30 09:00 UTC WhatsApp · Customer Complaint Urgent Negative -0.72 es Esto es inaceptable, nadie me responde.');
+    expect(allText(rows[2] ?? renderer.getRootNode())).toContain('WhatsApp · Baton');
+    expect(allText(rows[3] ?? renderer.getRootNode())).toContain('Zendesk · Rep');
+    expect(renderer.findByTestId(Text, 'trend-latest').text).toBe('Sentiment trend -0.12');
+    expect(renderer.findByTestId(Tag, 'trend-direction').text).toBe('Falling');
+    expect(renderer.findByTestId(Tag, 'trend-fall').text).toBe('Sharp fall +0.60 → -0.12 (2026-11-30 09:00 UTC)');
+    const chart = renderer.findByTestId(LineChart, 'trend-chart');
+    expect((chart.props.data as { trend: number }[]).map((d) => d.trend)).toEqual([0.6, 0.475, -0.123]);
+  });
+
+  it('leaves the conversation out for a backend without it, and says so when there are no messages', async () => {
+    const { conversation: _c, ...older } = fullCard();
+    const { renderer } = await loadedCard(older);
+    expect(renderer.maybeFindByTestId(Table, 'conversation')).toBeNull();
+    const empty = await loadedCard(fullCard({ conversation: { latest: [], trend: { points: [], latest: null, direction: 'steady', falls: [] } } }));
+    expect(empty.renderer.findByTestId(Text, 'conversation-none').text).toBe('No messages with this person yet.');
+    expect(empty.renderer.findByTestId(Text, 'trend-none')).toBeDefined();
+    expect(empty.renderer.maybeFindByTestId(LineChart, 'trend-chart')).toBeNull();
   });
 });
 

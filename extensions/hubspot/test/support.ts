@@ -114,9 +114,26 @@ export function fullCard(overrides: Partial<CardView> = {}): CardView {
     ],
     possibleMatches: [{ matchId: 'm_1', otherProfileId: 'prof_9', displayName: 'A. Lovelace', probability: 0.87, reasons: ['same last name', 'same company domain'] }],
     signals: [
-      { eventId: 'ev_2', source: 'zendesk', type: 'ticket.comment', occurredAt: '2026-11-29T15:00:00Z', excerpt: 'What would it cost for 40 seats?', intent: 'purchase_intent', intentConfidence: 0.92, sentiment: 0.35, sentimentLabel: 'positive', urgency: 'medium' },
+      { eventId: 'ev_2', source: 'zendesk', type: 'ticket.comment', occurredAt: '2026-11-29T15:00:00Z', excerpt: 'What would it cost for 40 seats?', intent: 'purchase_intent', intentConfidence: 0.92, sentiment: 0.35, sentimentLabel: 'positive', urgency: 'medium', language: 'en' },
       { eventId: 'ev_1', source: 'hubspot', type: 'contact.propertyChange', occurredAt: '2026-11-28T15:00:00Z', excerpt: null, intent: null, intentConfidence: null, sentiment: null, sentimentLabel: null, urgency: null },
     ],
+    conversation: {
+      latest: [
+        { messageId: 'msg_3', threadKey: 'whatsapp:447700900123', channel: 'whatsapp', speaker: 'customer', occurredAt: '2026-11-30T09:00:00Z', excerpt: 'Esto es inaceptable, nadie me responde.', intent: 'complaint', sentiment: -0.72, sentimentLabel: 'negative', urgency: 'high', language: 'es' },
+        { messageId: 'msg_2', threadKey: 'whatsapp:447700900123', channel: 'whatsapp', speaker: 'bot', occurredAt: '2026-11-29T16:00:00Z', excerpt: 'Your order ships today.', intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
+        { messageId: 'msg_1', threadKey: 'zendesk:acme:42', channel: 'zendesk', speaker: 'rep', occurredAt: '2026-11-29T15:30:00Z', excerpt: null, intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
+      ],
+      trend: {
+        points: [
+          { at: '2026-11-28T10:00:00Z', sentiment: 0.6, trend: 0.6 },
+          { at: '2026-11-29T15:00:00Z', sentiment: 0.35, trend: 0.475 },
+          { at: '2026-11-30T09:00:00Z', sentiment: -0.72, trend: -0.123 },
+        ],
+        latest: -0.123,
+        direction: 'falling',
+        falls: [{ at: '2026-11-30T09:00:00Z', from: 0.6, to: -0.123, drop: 0.723 }],
+      },
+    },
     generatedAt: '2026-11-30T12:00:00Z',
     ...overrides,
   });

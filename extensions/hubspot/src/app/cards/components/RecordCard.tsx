@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { type AddAlert, type BatonApi, describeError, NOT_CONFIGURED } from '../lib/api';
 import type { CardActionRequest, CardView } from '../lib/contract/card-view';
 import { formatDuration, formatTime, humanize } from '../lib/format';
+import { Conversation } from './Conversation';
 import { Identities } from './Identities';
 import { NextBestAction } from './NextBestAction';
 import { Runs } from './Runs';
@@ -107,6 +108,12 @@ export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjec
       <Divider />
       <Identities profileId={profileId} identities={card.identities} possibleMatches={card.possibleMatches} busy={busy} onAct={act} />
       <Divider />
+      {card.conversation === undefined ? null : (
+        <>
+          <Conversation conversation={card.conversation} />
+          <Divider />
+        </>
+      )}
       <Signals signals={card.signals} />
       <Text variant="microcopy">{`Updated ${formatTime(card.generatedAt)}`}</Text>
     </Flex>

@@ -18,6 +18,7 @@ export function Signals({ signals }: { readonly signals: readonly CardSignal[] }
               <TableHeader>Source</TableHeader>
               <TableHeader>Intent</TableHeader>
               <TableHeader>Sentiment</TableHeader>
+              <TableHeader>Language</TableHeader>
               <TableHeader>Message</TableHeader>
             </TableRow>
           </TableHead>
@@ -33,6 +34,7 @@ export function Signals({ signals }: { readonly signals: readonly CardSignal[] }
                 <TableCell>
                   {s.sentimentLabel === null ? '—' : <Tag variant={SENTIMENT_VARIANT[s.sentimentLabel]}>{`${humanize(s.sentimentLabel)}${s.sentiment !== null ? ` ${formatSentiment(s.sentiment)}` : ''}`}</Tag>}
                 </TableCell>
+                <TableCell>{s.language ?? '—'}</TableCell>
                 <TableCell>{s.excerpt ?? ''}</TableCell>
               </TableRow>
             ))}
