@@ -82,8 +82,48 @@ export default class BatonCard extends LightningElement {
             const parts = [`${s.source} · ${humanize(s.type)}`];
             if (s.intent) parts.push(`intent ${humanize(s.intent)}${s.intentConfidence === null || s.intentConfidence === undefined ? '' : ` (${Math.round(s.intentConfidence * 100)}%)`}`);
             if (s.sentimentLabel) parts.push(`${s.sentimentLabel} sentiment`);
+            if (s.language) parts.push(`language ${s.language}`);
             return { eventId: s.eventId, summary: parts.join(' — '), urgent: s.urgency === 'high', excerpt: s.excerpt };
         });
+    }
+    get conversation() {
+        return this.card ? this.card.conversation : undefined;
+    }
+    get hasConversation() {
+        return !!this.conversation;
+    }
+    get hasMessages() {
+        return !!this.conversation && this.conversation.latest.length > 0;
+    }
+    /** The latest messages across channels: who said it where, and the signals of the customer's own. */
+    get messageRows() {
+        return this.conversation.latest.map((m) => {
+            const parts = [`${CHANNELS[m.channel] || humanize(m.channel)} · ${SPEAKERS[m.speaker] || m.speaker}`];
+            if (m.intent) parts.push(`intent ${humanize(m.intent)}`);
+            if (m.sentimentLabel) parts.push(`${m.sentimentLabel} sentiment ${signed(m.sentiment)}`);
+            if (m.language) parts.push(`language ${m.language}`);
+            return { messageId: m.messageId, summary: parts.join(' — '), urgent: m.urgency === 'high', excerpt: m.excerpt, occurredAt: m.occurredAt };
+        });
+    }
+    get trendSummary() {
+        const t = this.conversation && this.conversation.trend;
+        if (!t || t.latest === null) return 'No sentiment yet: the person has not written in words.';
+        return `Sentiment trend ${signed(t.latest)} (${t.direction})`;
+    }
+    /** The latest sharp fall of the trend (what policies can escalate on), as one line. */
+    get trendFall() {
+        const t = this.conversation && this.conversation.trend;
+        const fall = t && t.falls.length > 0 ? t.falls[t.falls.length - 1] : null;
+        return fall ? `Sharp fall ${signed(fall.from)} → ${signed(fall.to)} on ${fall.at}` : null;
+    }
+    get hasTrendLine() {
+        return !!this.conversation && this.conversation.trend.points.length >= 2;
+    }
+    /** SVG polyline points of the trend in a 100 × 30 box (x by message, y from +1 at the top to −1 at the bottom). */
+    get trendPoints() {
+        const points = this.conversation.trend.points;
+        const step = 100 / (points.length - 1);
+        return points.map((p, i) => `${(i * step).toFixed(1)},${(15 - p.trend * 15).toFixed(1)}`).join(' ');
     }
 
     async send(action) {
@@ -129,6 +169,13 @@ export default class BatonCard extends LightningElement {
     rejectMatch(event) {
         return this.send({ type: 'reject_match', profileId: this.card.profileId, matchId: event.target.dataset.matchId });
     }
+}
+
+const CHANNELS = { email: 'E-mail', crm_note: 'CRM note', crm_case: 'Case', hubspot_inbox: 'HubSpot inbox', zendesk: 'Zendesk', sms: 'SMS', whatsapp: 'WhatsApp', chat: 'Chat', api: 'API' };
+const SPEAKERS = { customer: 'Customer', rep: 'Rep', bot: 'Baton', unknown: 'Unknown sender' };
+
+function signed(x) {
+    return `${x >= 0 ? '+' : ''}${Number(x).toFixed(2)}`;
 }
 
 function humanize(code) {

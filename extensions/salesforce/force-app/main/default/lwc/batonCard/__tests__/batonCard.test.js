@@ -41,9 +41,26 @@ function fullCard(overrides = {}) {
         ],
         possibleMatches: [{ matchId: 'mt_1', otherProfileId: 'prf_2', displayName: 'A. Lovelace', probability: 0.83, reasons: ['same phone'] }],
         signals: [
-            { eventId: 'evt_1', source: 'zendesk', type: 'ticket.created', occurredAt: NOW, excerpt: 'Can we see a demo?', intent: 'demo_request', intentConfidence: 0.91, sentiment: 0.4, sentimentLabel: 'positive', urgency: 'high' },
+            { eventId: 'evt_1', source: 'zendesk', type: 'ticket.created', occurredAt: NOW, excerpt: 'Can we see a demo?', intent: 'demo_request', intentConfidence: 0.91, sentiment: 0.4, sentimentLabel: 'positive', urgency: 'high', language: 'en' },
             { eventId: 'evt_2', source: 'salesforce', type: 'contact.updated', occurredAt: NOW, excerpt: null, intent: null, intentConfidence: null, sentiment: null, sentimentLabel: null, urgency: null },
         ],
+        conversation: {
+            latest: [
+                { messageId: 'msg_3', threadKey: 'whatsapp:13035550142', channel: 'whatsapp', speaker: 'customer', occurredAt: NOW, excerpt: 'Ça ne marche toujours pas, c’est inadmissible.', intent: 'complaint', sentiment: -0.7, sentimentLabel: 'negative', urgency: 'high', language: 'fr' },
+                { messageId: 'msg_2', threadKey: 'whatsapp:13035550142', channel: 'whatsapp', speaker: 'bot', occurredAt: NOW, excerpt: 'Your order ships today.', intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
+                { messageId: 'msg_1', threadKey: 'zendesk:acme:42', channel: 'zendesk', speaker: 'rep', occurredAt: NOW, excerpt: null, intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
+            ],
+            trend: {
+                points: [
+                    { at: '2026-11-28T10:00:00Z', sentiment: 0.6, trend: 0.6 },
+                    { at: '2026-11-29T10:00:00Z', sentiment: 0.4, trend: 0.5 },
+                    { at: NOW, sentiment: -0.7, trend: -0.1 },
+                ],
+                latest: -0.1,
+                direction: 'falling',
+                falls: [{ at: NOW, from: 0.6, to: -0.1, drop: 0.7 }],
+            },
+        },
         generatedAt: NOW,
         ...overrides,
     };
@@ -204,6 +221,38 @@ describe('c-baton-card', () => {
         expect(signals[0].querySelector('p').textContent).toBe('Can we see a demo?');
         expect(signals[1].textContent.trim()).toBe('salesforce · Contact updated');
         expect(signals[1].querySelector('lightning-badge')).toBeNull();
+    });
+
+    it('shows the conversation: latest messages with channel, speaker, signals and language, the trend line and its sharp fall', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        const element = await mount();
+        const messages = $$(element, 'ul.messages > li');
+        expect(messages).toHaveLength(3);
+        expect(messages[0].textContent).toContain('WhatsApp · Customer — intent Complaint — negative sentiment -0.70 — language fr');
+        expect(messages[0].querySelector('lightning-badge').label).toBe('Urgent');
+        expect(messages[0].querySelector('p').textContent).toBe('Ça ne marche toujours pas, c’est inadmissible.');
+        expect(messages[1].textContent).toContain('WhatsApp · Baton');
+        expect(messages[2].textContent.trim()).toBe('Zendesk · Rep');
+        expect($(element, 'p.trend').textContent).toBe('Sentiment trend -0.10 (falling)');
+        expect($(element, 'lightning-badge.trend-fall').label).toBe(`Sharp fall +0.60 → -0.10 on ${NOW}`);
+        expect($(element, 'svg.trend-line polyline').getAttribute('points')).toBe('0.0,6.0 50.0,7.5 100.0,16.5');
+        expect($(element, 'svg.trend-line').getAttribute('aria-label')).toBe('Sentiment trend -0.10 (falling)');
+        expect($$(element, 'ul.signals > li')[0].textContent).toContain('positive sentiment — language en');
+        await expect(element).toBeAccessible();
+    });
+
+    it('leaves the conversation out for a backend without it, and draws no line for fewer than two points', async () => {
+        const { conversation: _omitted, ...older } = fullCard();
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: older });
+        const element = await mount();
+        expect($(element, 'ul.messages')).toBeNull();
+        expect(text(element)).not.toContain('Conversation');
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ conversation: { latest: [], trend: { points: [{ at: NOW, sentiment: 0.2, trend: 0.2 }], latest: 0.2, direction: 'steady', falls: [] } } }) });
+        const single = await mount();
+        expect($(single, 'p.trend').textContent).toBe('Sentiment trend +0.20 (steady)');
+        expect($(single, 'svg.trend-line')).toBeNull();
+        expect($(single, 'lightning-badge.trend-fall')).toBeNull();
+        expect($(single, 'ul.messages')).toBeNull();
     });
 
     it('disables the buttons while an action is in flight and shows a failed action as an error', async () => {
