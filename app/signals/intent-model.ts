@@ -1,4 +1,4 @@
-import { features } from './tokenize';
+import { featurizer, featurizerName } from './featurize';
 import { type Intent, isIntent } from './intents';
 
 /** Serialised multinomial logistic regression over word uni/bi-grams (see scripts/train-intent.ts). */
@@ -39,6 +39,7 @@ export class IntentModel {
   private readonly classes: readonly Intent[];
   private readonly weights: ReadonlyMap<string, readonly number[]>;
   private readonly otherIndex: number;
+  private readonly featurize: (text: string) => string[];
 
   constructor(private readonly json: IntentModelJson) {
     if (json.format !== 'baton-intent-softmax/1') throw new Error(`unknown intent model format ${String(json.format)}`);
@@ -56,6 +57,7 @@ export class IntentModel {
       weights.set(feature, row);
     }
     this.weights = weights;
+    this.featurize = featurizer(featurizerName(json.meta));
   }
 
   get threshold(): number {
@@ -67,7 +69,7 @@ export class IntentModel {
    * this to refuse positive_feedback for text whose sentiment is negative).
    */
   score(text: string, exclude: ReadonlySet<Intent> = NO_EXCLUSIONS): IntentScore {
-    const known = features(text).filter((f) => this.weights.has(f));
+    const known = this.featurize(text).filter((f) => this.weights.has(f));
     const scale = featureScale(known.length);
     const logits = this.json.bias.slice();
     for (const f of known) {

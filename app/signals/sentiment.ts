@@ -1,6 +1,8 @@
 import vader from 'vader-sentiment';
+import artifact from './model/sentiment-model.json';
 import { DOMAIN_PHRASES, DOMAIN_WORDS } from './domain-lexicon';
-import { labelSentiment, type SentimentLabel } from './signal-extractor';
+import { labelSentiment, SENTIMENT_THRESHOLD, type SentimentLabel } from './signal-extractor';
+import { parseSentimentModelJson, SentimentModel } from './sentiment-model';
 
 export interface SentimentResult {
   readonly score: number;
@@ -74,13 +76,66 @@ function neutraliseRequestWording(text: string): string {
 }
 
 /**
- * Polarity in [-1, 1]: VADER's compound (negation, boosters, capitals, "but", punctuation emphasis)
- * combined with a small customer-support lexicon on VADER's own unnormalised scale.
+ * The first version, kept as the bench's baseline and as one input of `scoreSentiment`: VADER's
+ * compound (negation, boosters, capitals, "but", punctuation emphasis) combined with a small
+ * customer-support lexicon on VADER's own unnormalised scale. English only.
  */
-export function scoreSentiment(text: string): SentimentResult {
+export function scoreSentimentLexicon(text: string): SentimentResult {
   const compound = vader.SentimentIntensityAnalyzer.polarity_scores(neutraliseRequestWording(lowercaseNegations(text))).compound;
   const extra = domainValence(text);
   const score = extra === 0 ? compound : normalise(denormalise(compound) + extra);
+  const rounded = Math.round(score * 1e4) / 1e4;
+  return { score: rounded, label: labelSentiment(rounded) };
+}
+
+let defaultModel: SentimentModel | undefined;
+
+/** The committed sentiment artifact, parsed once on first use. */
+export function defaultSentimentModel(): SentimentModel {
+  defaultModel ??= new SentimentModel(parseSentimentModelJson(artifact));
+  return defaultModel;
+}
+
+/** Questions in the five languages: a trailing "?" or an opening question word. */
+const QUESTION = /\?\s*$|^\s*[¿]|^\s*(?:how|what|when|where|which|who|why|is|are|do|does|can|could|would|will|cómo|qué|cuándo|dónde|cuál|como|quando|onde|qual|comment|quand|où|quel|quelle|est-ce|wie|was|wann|wo|welche|welcher|gibt|kann|können)\b/i;
+/** A question is neutral unless the model or the lexicon finds clear polarity in it. */
+const QUESTION_NEUTRAL_FLOOR = 0.3;
+
+const NEGATED = /\b(?:not|no|never|nothing|hardly|without|nor|neither|cannot|[a-z]+n['’]t)\b/i;
+const NEGATION_LEXICON_MIN = 0.3;
+/** The negation rule applies to short texts only, where one negator governs the whole sentence. */
+const SHORT_TEXT_WORDS = 8;
+
+/** Weight of the lexicon score next to the trained model's polarity (chosen on calibration data). */
+const LEXICON_WEIGHT = 0.5;
+/** A lexicon score this strong overrides the model's "neutral" ("I was charged twice"). */
+const LEXICON_OVERRIDE = 0.5;
+
+/**
+ * Polarity in [-1, 1] and its label. The trained classifier (sentiment-model.ts, trained on public
+ * review, opinion and tweet data in five languages) decides neutral vs opinionated and gives
+ * P(positive) − P(negative); the lexicon score above is added at half weight, which sharpens
+ * intensity ("extremely good!!!") and customer-support wording the review data lacks.
+ * A label of positive/negative always comes with |score| ≥ 0.05 and neutral with |score| < 0.05,
+ * so `labelSentiment(score)` agrees with `label`.
+ */
+export function scoreSentiment(text: string, model: SentimentModel = defaultSentimentModel()): SentimentResult {
+  const prediction = model.predict(text);
+  const lexicon = scoreSentimentLexicon(text).score;
+  const neutralQuestion = QUESTION.test(text) && prediction.probabilities.neutral >= QUESTION_NEUTRAL_FLOOR && Math.abs(lexicon) < QUESTION_NEUTRAL_FLOOR;
+  const neutral = (prediction.label === 'neutral' || neutralQuestion) && Math.abs(lexicon) < LEXICON_OVERRIDE;
+  const blended = (prediction.polarity + LEXICON_WEIGHT * lexicon) / (1 + LEXICON_WEIGHT);
+  if (neutral) return result(Math.max(-SENTIMENT_THRESHOLD + 0.0001, Math.min(SENTIMENT_THRESHOLD - 0.0001, blended)));
+  // Bag-of-words models are weak at negation ("not bad at all"); the lexicon's explicit negation
+  // rule decides when the two disagree on a short negated text and the lexicon is sure.
+  const negationDispute = NEGATED.test(text) && text.split(/\s+/).length <= SHORT_TEXT_WORDS && Math.abs(lexicon) >= NEGATION_LEXICON_MIN && Math.sign(lexicon) !== Math.sign(blended);
+  const sign = negationDispute ? Math.sign(lexicon) : blended > 0 || (blended === 0 && prediction.polarity >= 0) ? 1 : -1;
+  // Magnitude: the lexicon's (boosters, capitals, "!!!") when it agrees, else the blend's.
+  const magnitude = Math.sign(lexicon) === sign && lexicon !== 0 ? Math.abs(lexicon) : Math.abs(blended);
+  return result(sign * Math.max(SENTIMENT_THRESHOLD, magnitude));
+}
+
+function result(score: number): SentimentResult {
   const rounded = Math.round(score * 1e4) / 1e4;
   return { score: rounded, label: labelSentiment(rounded) };
 }

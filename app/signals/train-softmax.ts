@@ -1,5 +1,6 @@
 import { features } from './tokenize';
 import { featureScale, softmax, type IntentModelJson } from './intent-model';
+import { featurizer, type FeaturizerName } from './featurize';
 import { mulberry32, shuffled } from './prng';
 
 export interface LabelledText {
@@ -15,13 +16,28 @@ export interface TrainOptions {
   readonly l2?: number;
   /** Features seen in fewer training texts are dropped (keeps the artifact small). */
   readonly minCount?: number;
+  /** Feature rows whose largest absolute weight is below this are dropped from the artifact (default 0.01). */
+  readonly minWeight?: number;
   readonly otherThreshold: number;
   readonly meta?: Record<string, unknown>;
+  /** Feature function, recorded in the artifact's meta so inference uses the same (default words/1). */
+  readonly featurizer?: FeaturizerName;
+  /** Per-example weight multiplier (default 1), e.g. to keep a large public set from drowning a small one. */
+  readonly exampleWeight?: (example: LabelledText) => number;
+}
+
+/** The class-agnostic part of a trained model. */
+export interface LinearModelParts {
+  readonly classes: readonly string[];
+  readonly bias: readonly number[];
+  readonly weights: Readonly<Record<string, readonly number[]>>;
+  readonly meta: Readonly<Record<string, unknown>>;
 }
 
 interface Encoded {
   readonly ids: readonly number[];
   readonly label: number;
+  readonly weight: number;
 }
 
 /**
@@ -29,15 +45,23 @@ interface Encoded {
  * decaying learning rate and L2 shrinkage on touched rows. Pure and deterministic for a seed.
  */
 export function trainSoftmax(data: readonly LabelledText[], opts: TrainOptions): IntentModelJson {
+  const parts = trainLinear(data, opts);
+  return { format: 'baton-intent-softmax/1', classes: parts.classes, bias: parts.bias, weights: parts.weights, otherThreshold: opts.otherThreshold, meta: parts.meta };
+}
+
+/** Trains the softmax model and returns its parts (classes may be any labels). */
+export function trainLinear(data: readonly LabelledText[], opts: Omit<TrainOptions, 'otherThreshold'>): LinearModelParts {
+  const featurize = opts.featurizer === undefined ? features : featurizer(opts.featurizer);
   const epochs = opts.epochs ?? 30;
   const lr0 = opts.learningRate ?? 0.5;
   const l2 = opts.l2 ?? 1e-4;
   const minCount = opts.minCount ?? 2;
+  const minWeight = opts.minWeight ?? 0.01;
   const K = opts.classes.length;
   const classIndex = new Map(opts.classes.map((c, i) => [c, i]));
 
   const docFreq = new Map<string, number>();
-  const featureLists = data.map((d) => features(d.text));
+  const featureLists = data.map((d) => featurize(d.text));
   for (const fs of featureLists) for (const f of fs) docFreq.set(f, (docFreq.get(f) ?? 0) + 1);
   const vocab = [...docFreq.entries()].filter(([, n]) => n >= minCount).map(([f]) => f).sort();
   const vocabIndex = new Map(vocab.map((f, i) => [f, i]));
@@ -49,12 +73,13 @@ export function trainSoftmax(data: readonly LabelledText[], opts: TrainOptions):
       const id = vocabIndex.get(f);
       return id === undefined ? [] : [id];
     });
-    return { ids, label };
+    return { ids, label, weight: opts.exampleWeight?.(d) ?? 1 };
   });
 
   const counts = new Array<number>(K).fill(0);
-  for (const e of encoded) counts[e.label] = (counts[e.label] as number) + 1;
-  const classWeight = counts.map((n) => (n === 0 ? 0 : encoded.length / (K * n)));
+  for (const e of encoded) counts[e.label] = (counts[e.label] as number) + e.weight;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const classWeight = counts.map((n) => (n === 0 ? 0 : total / (K * n)));
 
   const W = new Float64Array(vocab.length * K);
   const b = new Float64Array(K);
@@ -69,7 +94,7 @@ export function trainSoftmax(data: readonly LabelledText[], opts: TrainOptions):
       const logits = Array.from(b);
       for (const id of e.ids) for (let c = 0; c < K; c += 1) logits[c] = (logits[c] as number) + (W[id * K + c] as number) * x;
       const p = softmax(logits);
-      const sw = classWeight[e.label] as number;
+      const sw = (classWeight[e.label] as number) * e.weight;
       for (let c = 0; c < K; c += 1) {
         const g = sw * ((p[c] as number) - (c === e.label ? 1 : 0));
         b[c] = (b[c] as number) - lr * g;
@@ -84,14 +109,13 @@ export function trainSoftmax(data: readonly LabelledText[], opts: TrainOptions):
   const weights: Record<string, number[]> = {};
   vocab.forEach((f, id) => {
     const row = Array.from(W.subarray(id * K, id * K + K), (v) => Math.round(v * 1000) / 1000);
-    if (row.some((v) => Math.abs(v) >= 0.01)) weights[f] = row;
+    if (row.some((v) => Math.abs(v) >= minWeight)) weights[f] = row;
   });
+  const featurizerMeta = opts.featurizer === undefined ? {} : { featurizer: opts.featurizer };
   return {
-    format: 'baton-intent-softmax/1',
     classes: opts.classes.slice(),
     bias: Array.from(b, (v) => Math.round(v * 1000) / 1000),
     weights,
-    otherThreshold: opts.otherThreshold,
-    meta: { seed: opts.seed, epochs, learningRate: lr0, l2, minCount, trainSize: data.length, ...opts.meta },
+    meta: { seed: opts.seed, epochs, learningRate: lr0, l2, minCount, trainSize: data.length, ...featurizerMeta, ...opts.meta },
   };
 }

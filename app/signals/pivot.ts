@@ -1,0 +1,133 @@
+/**
+ * A small hand-written glossary that rewrites Spanish, Portuguese, French, German and Italian
+ * customer wording into the English words the trained models know ("quiero cancelar mi
+ * suscripción" → "i want cancel my subscription"). It is not a translator: it covers the
+ * vocabulary of Baton's intents (cancel, unsubscribe, invoice, charged twice, refund, not working,
+ * talk to a person, demo, price, buy) and of plain praise and complaint, phrase entries first so
+ * "no funciona" becomes "not working" before "no" is seen alone. Words it does not know are left
+ * as they are (the sentiment model also learned some native words from public tweets).
+ *
+ * Written for Baton by its authors; see app/signals/training/README.md.
+ */
+import { type SupportedLanguage } from './language';
+
+type Glossary = ReadonlyArray<readonly [string, string]>;
+
+const ES: Glossary = [
+  ['darme de baja', 'unsubscribe'], ['dar de baja', 'cancel'], ['darse de baja', 'unsubscribe'], ['me doy de baja', 'unsubscribe'],
+  ['no funciona', 'not working'], ['no me funciona', 'not working'], ['no anda', 'not working'], ['no puedo', 'can not'],
+  ['no me gusta', 'do not like'], ['no me gustó', 'did not like'], ['me encanta', 'love'], ['me encantó', 'loved'], ['me gusta', 'like'],
+  ['dos veces', 'twice'], ['por duplicado', 'twice'], ['me cobraron', 'i was charged'], ['me han cobrado', 'i was charged'], ['cobro indebido', 'wrong charge'],
+  ['ahora mismo', 'right now'], ['cuanto antes', 'asap'], ['lo antes posible', 'asap'], ['está caído', 'is down'], ['está caída', 'is down'], ['se cayó', 'went down'],
+  ['hablar con una persona', 'talk to a human'], ['hablar con un agente', 'talk to an agent'], ['hablar con alguien', 'talk to someone'], ['persona real', 'real person'],
+  ['dejen de', 'stop'], ['dejad de', 'stop'], ['no quiero recibir', 'do not want to receive'], ['más correos', 'more emails'],
+  ['muchas gracias', 'thank you so much'], ['por favor', 'please'], ['atención al cliente', 'customer service'], ['servicio al cliente', 'customer service'],
+  ['quiero', 'i want'], ['quisiera', 'i would like'], ['necesito', 'i need'], ['cancelar', 'cancel'], ['anular', 'cancel'], ['baja', 'cancel'],
+  ['suscripción', 'subscription'], ['suscripcion', 'subscription'], ['cuenta', 'account'], ['factura', 'invoice'], ['facturas', 'invoices'], ['cobro', 'charge'],
+  ['cobrado', 'charged'], ['cobraron', 'charged'], ['cargo', 'charge'], ['reembolso', 'refund'], ['devolución', 'refund'], ['dinero', 'money'],
+  ['tarjeta', 'card'], ['pago', 'payment'], ['precio', 'price'], ['caro', 'expensive'], ['demo', 'demo'], ['demostración', 'demo'], ['comprar', 'buy'],
+  ['contraseña', 'password'], ['error', 'error'], ['problema', 'problem'], ['ayuda', 'help'], ['urgente', 'urgent'], ['hoy', 'today'], ['ahora', 'now'],
+  ['queja', 'complaint'], ['reclamación', 'complaint'], ['pésimo', 'terrible'], ['pésima', 'terrible'], ['horrible', 'horrible'], ['malo', 'bad'], ['mala', 'bad'],
+  ['bueno', 'good'], ['buena', 'good'], ['excelente', 'excellent'], ['genial', 'great'], ['increíble', 'amazing'], ['gracias', 'thanks'], ['contento', 'happy'],
+  ['contenta', 'happy'], ['decepcionado', 'disappointed'], ['decepcionada', 'disappointed'], ['harto', 'fed up'], ['harta', 'fed up'], ['nunca', 'never'],
+  ['todavía', 'still'], ['sigo esperando', 'still waiting'], ['esperando', 'waiting'], ['correos', 'emails'], ['mensajes', 'messages'], ['perdí', 'lost'],
+  ['mi', 'my'], ['no', 'not'], ['el servicio', 'the service'], ['producto', 'product'], ['pedido', 'order'], ['envío', 'delivery'],
+];
+
+const PT: Glossary = [
+  ['não funciona', 'not working'], ['nao funciona', 'not working'], ['não consigo', 'can not'], ['nao consigo', 'can not'], ['fora do ar', 'is down'],
+  ['não gostei', 'did not like'], ['não gosto', 'do not like'], ['adorei', 'loved'], ['amei', 'loved'], ['gostei', 'liked'],
+  ['duas vezes', 'twice'], ['em dobro', 'twice'], ['fui cobrado', 'i was charged'], ['fui cobrada', 'i was charged'], ['me cobraram', 'i was charged'],
+  ['agora mesmo', 'right now'], ['o quanto antes', 'asap'], ['o mais rápido possível', 'asap'], ['falar com uma pessoa', 'talk to a human'],
+  ['falar com um atendente', 'talk to an agent'], ['falar com alguém', 'talk to someone'], ['pessoa de verdade', 'real person'], ['parem de', 'stop'],
+  ['descadastrar', 'unsubscribe'], ['descadastre', 'unsubscribe'], ['cancelar a inscrição', 'unsubscribe'], ['muito obrigado', 'thank you so much'],
+  ['muito obrigada', 'thank you so much'], ['por favor', 'please'], ['atendimento ao cliente', 'customer service'], ['quero', 'i want'], ['gostaria', 'i would like'],
+  ['preciso', 'i need'], ['cancelar', 'cancel'], ['assinatura', 'subscription'], ['conta', 'account'], ['fatura', 'invoice'], ['cobrança', 'charge'],
+  ['cobrado', 'charged'], ['cobrada', 'charged'], ['reembolso', 'refund'], ['estorno', 'refund'], ['dinheiro', 'money'], ['cartão', 'card'],
+  ['pagamento', 'payment'], ['preço', 'price'], ['caro', 'expensive'], ['demonstração', 'demo'], ['comprar', 'buy'], ['senha', 'password'],
+  ['erro', 'error'], ['problema', 'problem'], ['ajuda', 'help'], ['urgente', 'urgent'], ['hoje', 'today'], ['agora', 'now'], ['reclamação', 'complaint'],
+  ['péssimo', 'terrible'], ['péssima', 'terrible'], ['horrível', 'horrible'], ['ruim', 'bad'], ['bom', 'good'], ['boa', 'good'], ['ótimo', 'great'],
+  ['ótima', 'great'], ['excelente', 'excellent'], ['incrível', 'amazing'], ['obrigado', 'thanks'], ['obrigada', 'thanks'], ['satisfeito', 'happy'],
+  ['satisfeita', 'happy'], ['decepcionado', 'disappointed'], ['decepcionada', 'disappointed'], ['nunca', 'never'], ['ainda', 'still'],
+  ['esperando', 'waiting'], ['e-mails', 'emails'], ['emails', 'emails'], ['mensagens', 'messages'], ['perdi', 'lost'], ['meu', 'my'], ['minha', 'my'],
+  ['não', 'not'], ['nao', 'not'], ['produto', 'product'], ['pedido', 'order'], ['entrega', 'delivery'], ['serviço', 'service'],
+];
+
+const FR: Glossary = [
+  ['ne fonctionne pas', 'not working'], ['ne marche pas', 'not working'], ['ne fonctionne plus', 'not working'], ['ne marche plus', 'not working'],
+  ['je ne peux pas', 'i can not'], ['en panne', 'is down'], ['hors service', 'is down'], ["je n'aime pas", 'i do not like'], ["j'adore", 'i love'],
+  ["j'ai adoré", 'i loved'], ["j'aime", 'i like'], ['deux fois', 'twice'], ['en double', 'twice'], ["j'ai été débité", 'i was charged'],
+  ["j'ai été prélevé", 'i was charged'], ['tout de suite', 'right now'], ['dès que possible', 'asap'], ['au plus vite', 'asap'],
+  ['parler à une personne', 'talk to a human'], ['parler à un conseiller', 'talk to an agent'], ["parler à quelqu'un", 'talk to someone'],
+  ['vraie personne', 'real person'], ['arrêtez de', 'stop'], ['me désinscrire', 'unsubscribe'], ['désinscrire', 'unsubscribe'], ['désabonner', 'unsubscribe'],
+  ['merci beaucoup', 'thank you so much'], ["s'il vous plaît", 'please'], ['service client', 'customer service'], ['je veux', 'i want'],
+  ['je voudrais', 'i would like'], ["j'ai besoin", 'i need'], ['annuler', 'cancel'], ['résilier', 'cancel'], ['abonnement', 'subscription'],
+  ['compte', 'account'], ['facture', 'invoice'], ['prélèvement', 'charge'], ['prélevé', 'charged'], ['débité', 'charged'], ['remboursement', 'refund'],
+  ['rembourser', 'refund'], ['argent', 'money'], ['carte', 'card'], ['paiement', 'payment'], ['prix', 'price'], ['cher', 'expensive'],
+  ['démonstration', 'demo'], ['démo', 'demo'], ['acheter', 'buy'], ['mot de passe', 'password'], ['erreur', 'error'], ['problème', 'problem'],
+  ['aide', 'help'], ['urgent', 'urgent'], ["aujourd'hui", 'today'], ['maintenant', 'now'], ['plainte', 'complaint'], ['nul', 'terrible'], ['nulle', 'terrible'],
+  ['horrible', 'horrible'], ['mauvais', 'bad'], ['mauvaise', 'bad'], ['bon', 'good'], ['bonne', 'good'], ['génial', 'great'], ['excellent', 'excellent'],
+  ['super', 'great'], ['incroyable', 'amazing'], ['merci', 'thanks'], ['content', 'happy'], ['contente', 'happy'], ['satisfait', 'happy'], ['déçu', 'disappointed'],
+  ['déçue', 'disappointed'], ['jamais', 'never'], ['toujours', 'still'], ["j'attends", 'waiting'], ['mails', 'emails'], ['e-mails', 'emails'],
+  ['messages', 'messages'], ["j'ai perdu", 'i lost'], ['mon', 'my'], ['ma', 'my'], ['mes', 'my'], ['pas', 'not'], ['produit', 'product'], ['commande', 'order'],
+  ['livraison', 'delivery'], ['service', 'service'],
+];
+
+const DE: Glossary = [
+  ['funktioniert nicht', 'not working'], ['geht nicht', 'not working'], ['funktioniert nicht mehr', 'not working'], ['kann nicht', 'can not'],
+  ['ist ausgefallen', 'is down'], ['ausgefallen', 'down'], ['gefällt mir nicht', 'do not like'], ['gefällt mir', 'like'], ['liebe es', 'love it'],
+  ['doppelt', 'twice'], ['zweimal', 'twice'], ['abgebucht', 'charged'], ['belastet', 'charged'], ['sofort', 'right now'], ['so schnell wie möglich', 'asap'],
+  ['mit einem menschen sprechen', 'talk to a human'], ['mit einem mitarbeiter sprechen', 'talk to an agent'], ['mit jemandem sprechen', 'talk to someone'],
+  ['echten menschen', 'real person'], ['hören sie auf', 'stop'], ['abmelden', 'unsubscribe'], ['austragen', 'unsubscribe'], ['vielen dank', 'thank you so much'],
+  ['bitte', 'please'], ['kundenservice', 'customer service'], ['kundendienst', 'customer service'], ['ich möchte', 'i want'], ['ich will', 'i want'],
+  ['ich brauche', 'i need'], ['kündigen', 'cancel'], ['kündigung', 'cancellation'], ['stornieren', 'cancel'], ['abo', 'subscription'],
+  ['abonnement', 'subscription'], ['konto', 'account'], ['rechnung', 'invoice'], ['abbuchung', 'charge'], ['rückerstattung', 'refund'], ['erstattung', 'refund'],
+  ['geld zurück', 'refund'], ['geld', 'money'], ['karte', 'card'], ['zahlung', 'payment'], ['preis', 'price'], ['teuer', 'expensive'], ['demo', 'demo'],
+  ['vorführung', 'demo'], ['kaufen', 'buy'], ['passwort', 'password'], ['fehler', 'error'], ['problem', 'problem'], ['hilfe', 'help'], ['dringend', 'urgent'],
+  ['heute', 'today'], ['jetzt', 'now'], ['beschwerde', 'complaint'], ['schrecklich', 'terrible'], ['furchtbar', 'terrible'], ['katastrophe', 'disaster'],
+  ['schlecht', 'bad'], ['gut', 'good'], ['toll', 'great'], ['super', 'great'], ['ausgezeichnet', 'excellent'], ['hervorragend', 'excellent'],
+  ['großartig', 'great'], ['danke', 'thanks'], ['zufrieden', 'happy'], ['enttäuscht', 'disappointed'], ['nie', 'never'], ['niemals', 'never'],
+  ['immer noch', 'still'], ['warte', 'waiting'], ['e-mails', 'emails'], ['mails', 'emails'], ['nachrichten', 'messages'], ['verloren', 'lost'],
+  ['mein', 'my'], ['meine', 'my'], ['nicht', 'not'], ['kein', 'no'], ['keine', 'no'], ['produkt', 'product'], ['bestellung', 'order'], ['lieferung', 'delivery'],
+];
+
+const IT: Glossary = [
+  ['non funziona', 'not working'], ['non riesco', 'can not'], ['non mi piace', 'do not like'], ['mi piace', 'like'], ['adoro', 'love'],
+  ['due volte', 'twice'], ['addebitato', 'charged'], ['subito', 'right now'], ['parlare con una persona', 'talk to a human'], ['disiscrivermi', 'unsubscribe'],
+  ['grazie mille', 'thank you so much'], ['per favore', 'please'], ['voglio', 'i want'], ['vorrei', 'i would like'], ['annullare', 'cancel'],
+  ['disdire', 'cancel'], ['abbonamento', 'subscription'], ['fattura', 'invoice'], ['rimborso', 'refund'], ['soldi', 'money'], ['carta', 'card'],
+  ['pagamento', 'payment'], ['prezzo', 'price'], ['caro', 'expensive'], ['comprare', 'buy'], ['oggi', 'today'], ['adesso', 'now'], ['pessimo', 'terrible'],
+  ['ottimo', 'great'], ['buono', 'good'], ['grazie', 'thanks'], ['deluso', 'disappointed'], ['mio', 'my'], ['mia', 'my'], ['non', 'not'],
+];
+
+const GLOSSARIES: Readonly<Record<Exclude<SupportedLanguage, 'en'>, Glossary>> = { es: ES, pt: PT, fr: FR, de: DE, it: IT };
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Longest phrases first so they win over the words inside them; one alternation per language. */
+const COMPILED: ReadonlyMap<string, { readonly pattern: RegExp; readonly map: ReadonlyMap<string, string> }> = new Map(
+  Object.entries(GLOSSARIES).map(([lang, glossary]) => {
+    const map = new Map(glossary.map(([from, to]) => [from, to] as const));
+    const alternatives = [...map.keys()].sort((a, b) => b.length - a.length).map(escape);
+    const pattern = new RegExp(`(?<![\\p{L}'])(?:${alternatives.join('|')})(?![\\p{L}])`, 'gu');
+    return [lang, { pattern, map }] as const;
+  }),
+);
+
+/**
+ * English rendering of the glossary words in `text` (only those, in order), or undefined for
+ * English or a language without a glossary.
+ */
+export function pivotToEnglish(text: string, language: string): string | undefined {
+  const compiled = COMPILED.get(language);
+  if (compiled === undefined) return undefined;
+  const lower = text.toLowerCase().replace(/’/g, "'");
+  const out: string[] = [];
+  for (const m of lower.matchAll(compiled.pattern)) {
+    const english = compiled.map.get(m[0]);
+    if (english !== undefined) out.push(english);
+  }
+  return out.length === 0 ? undefined : out.join(' ');
+}

@@ -1,0 +1,318 @@
+/**
+ * Reproduces app/signals/model/sentiment-model.json from public polarity data read in place from a
+ * folder given on the command line (nothing of it is committed; see app/signals/training/README.md
+ * for what goes where, where each set comes from and its licence):
+ *
+ *   npx tsx scripts/train-sentiment.ts --data /path/to/data          # train, write, print held-out figures
+ *   npx tsx scripts/train-sentiment.ts --data /path/to/data --check  # retrain, fail if the artifact differs
+ *
+ * Every set is split with a fixed seed (or by its official split); the model is trained on the
+ * training parts, the neutral threshold is calibrated on the calibration parts, and the held-out
+ * parts are only ever scored (here and in bench/signals.bench.ts).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { BITEXT_RELATIVE_PATH } from './train-intent';
+import { trainLinear, type LabelledText } from '../app/signals/train-softmax';
+import { SentimentModel, type SentimentModelJson } from '../app/signals/sentiment-model';
+import { stratifiedSplit } from '../app/signals/split';
+import { type SentimentLabel } from '../app/signals/signal-extractor';
+
+export const SENTIMENT_ARTIFACT_PATH = 'app/signals/model/sentiment-model.json';
+export const OWN_NEUTRAL_PATH = 'app/signals/training/sentiment-neutral.txt';
+const SEED = 20251206;
+
+export interface SentimentExample extends LabelledText {
+  readonly label: SentimentLabel;
+  /** Which public set (or 'own') the example comes from, e.g. 'sst2', 'cr', 'absa-restaurants'. */
+  readonly source: string;
+  readonly language: string;
+}
+
+export interface SentimentCorpus {
+  readonly train: SentimentExample[];
+  readonly calibration: SentimentExample[];
+  /** Held-out sets by name, never trained or calibrated on. */
+  readonly heldOut: ReadonlyMap<string, SentimentExample[]>;
+}
+
+function lines(file: string, encoding: BufferEncoding = 'utf8'): string[] {
+  return readFileSync(file, encoding).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+}
+
+/** Undoes the Penn-Treebank spacing of the older sets ("do n't", "it 's", " , ") so text looks typed. */
+export function detokenise(text: string): string {
+  return text
+    .replace(/ n't\b/g, "n't")
+    .replace(/ '(s|re|ve|ll|d|m)\b/g, "'$1")
+    .replace(/ ([,.!?;:)])/g, '$1')
+    .replace(/\( /g, '(')
+    .replace(/-lrb-/gi, '(')
+    .replace(/-rrb-/gi, ')')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function ex(text: string, label: SentimentLabel, source: string, language = 'en'): SentimentExample {
+  return { text, label, source, language };
+}
+
+function sst2(dir: string, file: string): SentimentExample[] {
+  return lines(path.join(dir, 'harvard', file)).map((l) => ex(detokenise(l.slice(2)), l.startsWith('1') ? 'positive' : 'negative', 'sst2'));
+}
+
+/** SemEval-2014 ABSA (.seg: sentence with $T$, aspect, polarity): a sentence whose aspects all agree gets that label. */
+function absa(file: string, source: string): SentimentExample[] {
+  const raw = readFileSync(file, 'utf8').split(/\r?\n/);
+  const bySentence = new Map<string, Set<string>>();
+  for (let i = 0; i + 2 < raw.length; i += 3) {
+    const sentence = (raw[i] as string).replace('$T$', (raw[i + 1] as string).trim()).trim();
+    const polarity = (raw[i + 2] as string).trim();
+    const set = bySentence.get(sentence) ?? new Set<string>();
+    set.add(polarity);
+    bySentence.set(sentence, set);
+  }
+  const out: SentimentExample[] = [];
+  for (const [sentence, polarities] of bySentence) {
+    if (polarities.size !== 1) continue;
+    const p = [...polarities][0];
+    out.push(ex(sentence, p === '1' ? 'positive' : p === '-1' ? 'negative' : 'neutral', source));
+  }
+  return out.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+}
+
+/** Bitext intents whose requests carry no opinion (complaints, refunds, payment problems excluded). */
+const NEUTRAL_BITEXT_INTENTS: ReadonlySet<string> = new Set([
+  'change_order', 'change_shipping_address', 'set_up_shipping_address', 'create_account', 'edit_account', 'switch_account',
+  'delivery_options', 'delivery_period', 'track_order', 'check_invoice', 'get_invoice', 'check_payment_methods',
+  'check_refund_policy', 'place_order', 'newsletter_subscription', 'recover_password', 'contact_customer_service',
+]);
+
+const XLMT_LANGUAGES: ReadonlyArray<readonly [string, string]> = [['spanish', 'es'], ['portuguese', 'pt'], ['french', 'fr'], ['german', 'de']];
+
+/** UMSAB / XLM-T tweets: 0 negative, 1 neutral, 2 positive; user handles and links blanked. */
+function xlmt(dir: string, folder: string, language: string, part: string): SentimentExample[] {
+  const texts = readFileSync(path.join(dir, 'xlmt', folder, `${part}_text.txt`), 'utf8').split(/\r?\n/);
+  const labels = readFileSync(path.join(dir, 'xlmt', folder, `${part}_labels.txt`), 'utf8').split(/\r?\n/);
+  const out: SentimentExample[] = [];
+  labels.forEach((l, i) => {
+    const text = (texts[i] ?? '').replace(/@user/g, '').replace(/https?:\S+/g, '').replace(/\s+/g, ' ').trim();
+    if (text === '' || !['0', '1', '2'].includes(l.trim())) return;
+    out.push(ex(text, l.trim() === '0' ? 'negative' : l.trim() === '1' ? 'neutral' : 'positive', `tweets-${language}`, language));
+  });
+  return out;
+}
+
+function split3(items: SentimentExample[], seed: number): { train: SentimentExample[]; calibration: SentimentExample[]; test: SentimentExample[] } {
+  const first = stratifiedSplit(items, (e) => e.label, 0.2, seed);
+  const second = stratifiedSplit(first.train, (e) => e.label, 0.125, seed + 1);
+  return { train: second.train, calibration: second.test, test: first.test };
+}
+
+export function loadSentimentCorpus(dataDir: string, repoRoot: string): SentimentCorpus {
+  const h = (f: string): string => path.join(dataDir, 'harvard', f);
+  const train: SentimentExample[] = [];
+  const calibration: SentimentExample[] = [];
+  const heldOut = new Map<string, SentimentExample[]>();
+
+  // Films: SST-2 official train / dev (calibration) / test.
+  train.push(...sst2(dataDir, 'stsa.binary.train'));
+  calibration.push(...sst2(dataDir, 'stsa.binary.dev'));
+  heldOut.set('sst2 (films)', sst2(dataDir, 'stsa.binary.test'));
+
+  // More films: Pang & Lee sentence polarity (MR), training only, minus every sentence SST-2 also
+  // has (SST was built from the same snippets; keeping them would leak SST's test part into training).
+  const key = (t: string): string => t.toLowerCase().replace(/[^a-z]/g, '');
+  const sstKeys = new Set([...sst2(dataDir, 'stsa.binary.train'), ...sst2(dataDir, 'stsa.binary.dev'), ...sst2(dataDir, 'stsa.binary.test')].map((e) => key(e.text)));
+  const mr = [
+    ...lines(h('rt-polarity.pos'), 'latin1').map((l) => ex(detokenise(l), 'positive', 'mr')),
+    ...lines(h('rt-polarity.neg'), 'latin1').map((l) => ex(detokenise(l), 'negative', 'mr')),
+  ];
+  train.push(...mr.filter((e) => !sstKeys.has(key(e.text))));
+
+  // Products: Hu & Liu customer reviews, seeded 70/10/20.
+  const cr = [
+    ...lines(h('custrev.pos')).map((l) => ex(detokenise(l), 'positive', 'cr')),
+    ...lines(h('custrev.neg')).map((l) => ex(detokenise(l), 'negative', 'cr')),
+  ];
+  const crSplit = split3(cr, SEED);
+  train.push(...crSplit.train);
+  calibration.push(...crSplit.calibration);
+  heldOut.set('cr (products)', crSplit.test);
+
+  // Restaurants: SemEval-2014 ABSA official train / test gold, sentence level.
+  const restTrain = absa(path.join(dataDir, 'absa', 'Restaurants_Train.xml.seg'), 'absa-restaurants');
+  const restSplit = stratifiedSplit(restTrain, (e) => e.label, 0.1, SEED);
+  train.push(...restSplit.train);
+  calibration.push(...restSplit.test);
+  heldOut.set('absa (restaurants)', absa(path.join(dataDir, 'absa', 'Restaurants_Test_Gold.xml.seg'), 'absa-restaurants'));
+
+  // Laptops: a review domain the model never sees in training.
+  heldOut.set('absa (laptops, unseen domain)', [
+    ...absa(path.join(dataDir, 'absa', 'Laptops_Train.xml.seg'), 'absa-laptops'),
+    ...absa(path.join(dataDir, 'absa', 'Laptops_Test_Gold.xml.seg'), 'absa-laptops'),
+  ]);
+
+  // Short opinion phrases (MPQA), training only: they teach the polarity of plain words.
+  train.push(...lines(h('mpqa.pos')).map((l) => ex(l, 'positive', 'mpqa')), ...lines(h('mpqa.neg')).map((l) => ex(l, 'negative', 'mpqa')));
+
+  // Neutral: TREC questions and objective (plot) sentences from the subjectivity set.
+  const trec = lines(h('TREC.train'), 'latin1').map((l) => ex(detokenise(l.replace(/^\S+\s/, '')), 'neutral', 'trec'));
+  const trecSplit = stratifiedSplit(trec, () => 'q', 0.1, SEED);
+  train.push(...trecSplit.train);
+  calibration.push(...trecSplit.test);
+  heldOut.set('trec questions (neutral)', lines(h('TREC.test'), 'latin1').map((l) => ex(detokenise(l.replace(/^\S+\s/, '')), 'neutral', 'trec')));
+  const objective = lines(h('subj.objective'), 'latin1').map((l) => ex(detokenise(l), 'neutral', 'subj'));
+  const objSplit = split3(objective, SEED + 7);
+  train.push(...objSplit.train);
+  calibration.push(...objSplit.calibration);
+  heldOut.set('objective sentences (neutral)', objSplit.test);
+
+  // Spanish, Portuguese, French, German tweets: official train / val (calibration) / test.
+  for (const [folder, language] of XLMT_LANGUAGES) {
+    train.push(...xlmt(dataDir, folder, language, 'train'));
+    calibration.push(...xlmt(dataDir, folder, language, 'val'));
+    heldOut.set(`tweets ${language}`, xlmt(dataDir, folder, language, 'test'));
+  }
+
+  // Customer-service requests with no opinion in them (Bitext: orders, delivery, accounts, invoices),
+  // so plain requests in customer wording stay neutral; training only.
+  const bitextFile = path.resolve(repoRoot, BITEXT_RELATIVE_PATH);
+  if (!existsSync(bitextFile)) throw new Error(`train-sentiment: ${BITEXT_RELATIVE_PATH} not found`);
+  const rows: unknown = parse(readFileSync(bitextFile), { columns: true, skip_empty_lines: true });
+  if (!Array.isArray(rows)) throw new Error('bitext: unexpected CSV shape');
+  for (const r of rows as Array<Record<string, unknown>>) {
+    const { instruction, intent } = r;
+    if (typeof instruction === 'string' && typeof intent === 'string' && NEUTRAL_BITEXT_INTENTS.has(intent)) train.push(ex(instruction.trim(), 'neutral', 'bitext'));
+  }
+
+  // Our own neutral customer-logistics lines (5 languages), all for training.
+  const own = path.join(repoRoot, OWN_NEUTRAL_PATH);
+  if (existsSync(own)) {
+    train.push(...lines(own).filter((l) => !l.startsWith('#')).map((l) => ex(l, 'neutral', 'own')));
+  }
+  return { train, calibration, heldOut };
+}
+
+/** Binary accuracy on opinionated texts with `neutral` counted wrong; neutral accuracy on neutral ones. */
+export function sentimentScores(predict: (text: string) => SentimentLabel, examples: readonly SentimentExample[]): { opinionAccuracy: number; neutralRate: number; neutralAccuracy: number; nOpinion: number; nNeutral: number } {
+  let opinion = 0;
+  let opinionRight = 0;
+  let opinionNeutral = 0;
+  let neutral = 0;
+  let neutralRight = 0;
+  for (const e of examples) {
+    const p = predict(e.text);
+    if (e.label === 'neutral') {
+      neutral += 1;
+      if (p === 'neutral') neutralRight += 1;
+    } else {
+      opinion += 1;
+      if (p === e.label) opinionRight += 1;
+      if (p === 'neutral') opinionNeutral += 1;
+    }
+  }
+  return {
+    opinionAccuracy: opinion === 0 ? 0 : opinionRight / opinion,
+    neutralRate: opinion === 0 ? 0 : opinionNeutral / opinion,
+    neutralAccuracy: neutral === 0 ? 0 : neutralRight / neutral,
+    nOpinion: opinion,
+    nNeutral: neutral,
+  };
+}
+
+/**
+ * The neutral threshold: the one (on a 0.01 grid) that maximises the mean of opinion accuracy and
+ * neutral accuracy on the calibration data, among those that call at most 5% of opinions neutral.
+ */
+export function calibrateNeutral(model: SentimentModel, calibration: readonly SentimentExample[]): number {
+  const scored = calibration.map((e) => ({ e, ...model.probabilities(e.text) }));
+  let best = 1;
+  let bestScore = -1;
+  for (let step = 30; step <= 95; step += 1) {
+    const threshold = step / 100;
+    let opinion = 0;
+    let opinionRight = 0;
+    let opinionNeutral = 0;
+    let neutral = 0;
+    let neutralRight = 0;
+    for (const { e, probabilities: p, knownFeatures } of scored) {
+      const label: SentimentLabel = knownFeatures === 0 || p.neutral >= threshold ? 'neutral' : p.positive >= p.negative ? 'positive' : 'negative';
+      if (e.label === 'neutral') {
+        neutral += 1;
+        if (label === 'neutral') neutralRight += 1;
+      } else {
+        opinion += 1;
+        if (label === e.label) opinionRight += 1;
+        if (label === 'neutral') opinionNeutral += 1;
+      }
+    }
+    if (opinion === 0 || neutral === 0 || opinionNeutral / opinion > 0.05) continue;
+    const score = (opinionRight / opinion + neutralRight / neutral) / 2;
+    if (score > bestScore) {
+      bestScore = score;
+      best = threshold;
+    }
+  }
+  return best;
+}
+
+export function trainSentimentArtifact(corpus: SentimentCorpus): SentimentModelJson {
+  // MPQA phrases are many and short: half weight so they inform without dominating.
+  const parts = trainLinear(corpus.train, {
+    classes: ['negative', 'neutral', 'positive'],
+    seed: SEED,
+    epochs: 20,
+    learningRate: 0.5,
+    l2: 1e-6,
+    minCount: 2,
+    minWeight: 0.05,
+    featurizer: 'multilingual/1',
+    exampleWeight: (e) => ((e as SentimentExample).source === 'mpqa' ? 0.5 : 1),
+    meta: {
+      trainedBy: 'scripts/train-sentiment.ts',
+      sources: ['sst2', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'cr', 'absa-restaurants', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
+      features: 'binary word unigrams + bigrams (light stemming), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
+    },
+  });
+  const provisional: SentimentModelJson = { format: 'baton-sentiment-softmax/1', ...parts, neutralThreshold: 0.5 };
+  const neutralThreshold = calibrateNeutral(new SentimentModel(provisional), corpus.calibration);
+  return { ...provisional, neutralThreshold };
+}
+
+function argValue(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function main(argv: readonly string[]): number {
+  const dataDir = argValue(argv, '--data');
+  if (dataDir === undefined || !existsSync(dataDir)) {
+    console.error('usage: npx tsx scripts/train-sentiment.ts --data <folder> [--check]   (see app/signals/training/README.md for the layout)');
+    return 2;
+  }
+  const repoRoot = process.cwd();
+  const corpus = loadSentimentCorpus(dataDir, repoRoot);
+  console.log(`train ${corpus.train.length}, calibration ${corpus.calibration.length}`);
+  const json = trainSentimentArtifact(corpus);
+  const serialised = `${JSON.stringify(json)}\n`;
+  const artifact = path.join(repoRoot, SENTIMENT_ARTIFACT_PATH);
+  if (argv.includes('--check')) {
+    const same = existsSync(artifact) && readFileSync(artifact, 'utf8') === serialised;
+    console.log(same ? 'artifact is up to date' : 'artifact differs from a fresh training run');
+    return same ? 0 : 1;
+  }
+  writeFileSync(artifact, serialised);
+  console.log(`wrote ${SENTIMENT_ARTIFACT_PATH} (${(serialised.length / 1024).toFixed(0)} KiB, ${Object.keys(json.weights).length} features, neutral threshold ${json.neutralThreshold})`);
+  const model = new SentimentModel(json);
+  for (const [name, examples] of corpus.heldOut) {
+    const s = sentimentScores((t) => model.predict(t).label, examples);
+    console.log(`  ${name.padEnd(32)} opinion acc ${s.opinionAccuracy.toFixed(4)} (n=${s.nOpinion}, neutral ${(s.neutralRate * 100).toFixed(1)}%)  neutral acc ${s.neutralAccuracy.toFixed(4)} (n=${s.nNeutral})`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
