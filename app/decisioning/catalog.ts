@@ -6,6 +6,7 @@
  * suitability) lives in the tenant's `DecisioningConfig`, not in this shape.
  */
 import { z } from 'zod';
+import { languageKeyed } from '../shared/language';
 import { jsonLogicRuleSchema, type JsonLogicRule } from './expressions';
 
 export const CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
@@ -80,6 +81,12 @@ export const actionSchema = z.strictObject({
   requiresApproval: z.boolean().optional(),
   template: templateSchema.optional(),
   params: actionParamsSchema.optional(),
+  /**
+   * The same action in other languages, keyed by ISO 639-1 code: its template and params replace the
+   * base ones (params key by key) when the person's language is known (their language trait, else the
+   * language of their latest message). `{ "es": { "params": { "body": "Hola…" } } }`.
+   */
+  localized: languageKeyed(z.strictObject({ template: templateSchema.optional(), params: actionParamsSchema.optional() })).optional(),
 });
 
 export const catalogSchema = z
@@ -90,13 +97,19 @@ export const catalogSchema = z
     const seen = new Map<string, number>();
     catalog.actions.forEach((action, index) => {
       const allowed = CHANNEL_PARAMS[action.channel];
-      for (const key of Object.keys(action.params ?? {}) as (keyof ActionParams)[]) {
-        if (!allowed.includes(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['actions', index, 'params', key],
-            message: `a ${action.channel} action does not use params.${key}` + (allowed.length > 0 ? ` (it reads ${allowed.join(', ')})` : ''),
-          });
+      const paramSets: [readonly (string | number)[], ActionParams | undefined][] = [
+        [['actions', index, 'params'], action.params],
+        ...Object.entries(action.localized ?? {}).map(([language, variant]): [readonly (string | number)[], ActionParams | undefined] => [['actions', index, 'localized', language, 'params'], variant.params]),
+      ];
+      for (const [at, params] of paramSets) {
+        for (const key of Object.keys(params ?? {}) as (keyof ActionParams)[]) {
+          if (!allowed.includes(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [...at, key],
+              message: `a ${action.channel} action does not use params.${key}` + (allowed.length > 0 ? ` (it reads ${allowed.join(', ')})` : ''),
+            });
+          }
         }
       }
       if ((action.channel === 'sms' || action.channel === 'whatsapp') && (action.params?.body?.length ?? 0) > 1600) {
@@ -124,6 +137,13 @@ export interface Action {
   readonly cost?: number;
   readonly eligibility?: JsonLogicRule;
   readonly requiresApproval?: boolean;
+  readonly template?: ActionTemplate;
+  readonly params?: ActionParams;
+  readonly localized?: Readonly<Record<string, LocalizedAction>>;
+}
+
+/** An action's template and params in one language (see actionSchema.localized). */
+export interface LocalizedAction {
   readonly template?: ActionTemplate;
   readonly params?: ActionParams;
 }

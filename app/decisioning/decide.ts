@@ -206,6 +206,7 @@ export function decide(input: DecisionInput, rng: Random): DecisionRecord {
       requiresApproval: chosen.requiresApproval === true,
       ...(chosen.template !== undefined ? { template: chosen.template } : {}),
       ...(chosen.params !== undefined ? { params: chosen.params } : {}),
+      ...(chosen.localized !== undefined ? { localized: chosen.localized } : {}),
       ...(winner.deferredUntil !== undefined ? { deliverAt: winner.deferredUntil } : {}),
     };
     propensity = selection.probability;

@@ -2,7 +2,7 @@
  * What a decision produces: the record the server persists, with every candidate's fate, and the
  * exact response body of `POST /api/v1/decisions` derived from it.
  */
-import { type ActionParams, type ActionTemplate, type Channel } from './catalog';
+import { type ActionParams, type ActionTemplate, type Channel, type LocalizedAction } from './catalog';
 import { type PolicyId } from './policies/types';
 import { type DecisionContext } from './types';
 
@@ -58,6 +58,8 @@ export interface ChosenAction {
   readonly template?: ActionTemplate;
   /** The catalog action's params (properties, template id, subject, body, priority). */
   readonly params?: ActionParams;
+  /** The catalog action's variants by language (ISO 639-1), applied when the action is carried out. */
+  readonly localized?: Readonly<Record<string, LocalizedAction>>;
   /** Quiet hours: run at this instant (epoch ms) instead of now. */
   readonly deliverAt?: number;
   /** True for Baton's own human-escalation task (not in the tenant's catalog). */

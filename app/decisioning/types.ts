@@ -36,6 +36,8 @@ export interface ProfileSnapshot {
   readonly hotness?: number;
   /** IANA time zone, e.g. "Europe/Berlin". */
   readonly timeZone?: string;
+  /** ISO 639-1: the person's language trait, else the language of their latest understood message. */
+  readonly language?: string;
   /** Account value (ARR, deal amount) used for "high-value account" rules. */
   readonly accountValue?: number;
   readonly traits?: Readonly<Record<string, unknown>>;

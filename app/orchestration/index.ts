@@ -11,6 +11,7 @@ export * from './playbook/action-kinds';
 export { parseDuration } from './playbook/duration';
 export { analyseExpression, evaluate, evaluateCondition } from './playbook/expression';
 export { resolveParams, readPath } from './playbook/params';
+export { localizeParams, primaryLanguage, LANGUAGE_SCOPE_PATH } from './playbook/localize';
 export * from './playbook/playbook.schema';
 export { undeliverablePolicy } from './playbook/playbook.graph';
 export { parsePlaybook, definePlaybook, type PlaybookIssue, type PlaybookParseResult } from './playbook/playbook.validate';

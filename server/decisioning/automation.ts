@@ -10,7 +10,7 @@
  * persistent holdout assignment). Safe to run again for a redelivered event.
  */
 import { evaluateRule, type JsonLogicRule } from '../../app/decisioning/expressions';
-import { matchesEventType, toJson, isJsonObject, type JsonObject } from '../../app/orchestration';
+import { matchesEventType, primaryLanguage, toJson, isJsonObject, type JsonObject } from '../../app/orchestration';
 import type { Signals } from '../../app/signals';
 import type { Database } from '../db/database';
 import { profileAliases } from '../identity/profiles.repository';
@@ -21,7 +21,7 @@ import { startTriggeredRun, TriggeredPlaybooks } from '../runs/triggered-runs';
 import { ACCEPT_PLAYBOOK_ID, installAcceptPlaybook } from './card.adapter';
 import { ACCEPTED_DECISION_KEY } from './decider.adapter';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
-import { loadState } from './profile-state.repository';
+import { languageTrait, latestMessageLanguage, loadState } from './profile-state.repository';
 
 export interface AutomationDeps {
   readonly db: Database;
@@ -127,8 +127,11 @@ export class PipelineAutomation {
 
   private async scopeOf(input: AutomationInput): Promise<{ event: JsonObject; profile: JsonObject }> {
     const { event, signals } = input;
-    const state = await loadState(this.deps.db, input.tenantId, await profileAliases(this.deps.db, input.tenantId, input.profileId));
-    const traits = toJson({ ...(state?.traits ?? {}), ...event.subject.traits });
+    const aliases = await profileAliases(this.deps.db, input.tenantId, input.profileId);
+    const state = await loadState(this.deps.db, input.tenantId, aliases);
+    const merged = { ...(state?.traits ?? {}), ...event.subject.traits };
+    const traits = toJson(merged);
+    const language = languageTrait(merged) ?? primaryLanguage(signals?.language) ?? (await latestMessageLanguage(this.deps.db, input.tenantId, aliases));
     return {
       event: {
         id: event.id,
@@ -143,7 +146,8 @@ export class PipelineAutomation {
         stage: state?.stage ?? null,
         hotness: state?.hotness.score ?? 0,
         traits: isJsonObject(traits) ? traits : {},
-        signal: signals === null ? null : { intent: signals.intent, sentiment: signals.sentiment, urgency: signals.urgency },
+        signal: signals === null ? null : { intent: signals.intent, sentiment: signals.sentiment, urgency: signals.urgency, ...(signals.language === undefined ? {} : { language: signals.language }) },
+        ...(language === undefined ? {} : { language }),
       },
     };
   }
@@ -161,5 +165,7 @@ function profileContext(scope: { profile: JsonObject }): JsonObject {
     id: scope.profile['id'] ?? null,
     stage: scope.profile['stage'] ?? null,
     ...(typeof traits['timeZone'] === 'string' ? { timeZone: traits['timeZone'] } : {}),
+    // Localized action steps pick their text by this (LANGUAGE_SCOPE_PATH).
+    ...(typeof scope.profile['language'] === 'string' ? { language: scope.profile['language'] } : {}),
   };
 }

@@ -15,7 +15,7 @@ import { loadIdentityEvidence } from '../identity/link-evidence.repository';
 import { currentProfileId, loadProfileIdentity, profileAliases, profileSummaries } from '../identity/profiles.repository';
 import type { RunsService } from '../runs/runs.service';
 import { conversationCard } from '../conversation/conversation.card';
-import { ACCEPTED_DECISION_KEY } from './decider.adapter';
+import { ACCEPTED_DECISION_KEY, localizedAction } from './decider.adapter';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
 import { hotnessView, loadState, loadTransitions } from './profile-state.repository';
 import { iso, toMs } from './sql-stores';
@@ -80,12 +80,15 @@ function otherReason(c: CandidateExplanation): { code: string; text: string } {
 function nextActionOf(decision: StoredDecision | undefined): CardNextAction | null {
   if (decision === undefined || decision.status === 'none') return null;
   const { record } = decision;
-  const action = record.action;
-  if (action === null) return null;
+  if (record.action === null) return null;
+  // The draft a rep approves is in the person's language when the catalog has it (see localizedAction).
+  const action = localizedAction(record.action, record.context['language']).action;
   const template = typeof action.template === 'string' ? action.template : action.template?.name;
   const draft =
     decision.draft ??
-    (MESSAGE_CHANNELS.has(action.channel) && action.requiresApproval ? { ...(action.channel === 'email' ? { subject: action.label } : {}), body: template ?? action.label } : undefined);
+    (MESSAGE_CHANNELS.has(action.channel) && action.requiresApproval
+      ? { ...(action.channel === 'email' ? { subject: action.params?.subject ?? action.label } : {}), body: action.params?.body ?? template ?? action.label }
+      : undefined);
   return {
     decisionId: record.decisionId,
     action: { id: action.id, label: action.label, channel: action.channel },

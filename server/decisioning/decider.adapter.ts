@@ -5,7 +5,7 @@
  * "accept" carries `acceptedDecisionId` and executes exactly that decision instead of deciding anew.
  */
 import type { ChosenAction } from '../../app/decisioning';
-import type { DecideMeta, Decider, DecideResult, JsonObject } from '../../app/orchestration';
+import { primaryLanguage, type DecideMeta, type Decider, type DecideResult, type JsonObject } from '../../app/orchestration';
 import type { Database } from '../db/database';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
 
@@ -25,7 +25,25 @@ const TASK_PRIORITY = { low: 'LOW', normal: 'MEDIUM', high: 'HIGH', urgent: 'HIG
  * - ticket: subject, body, priority (low/normal/high/urgent);
  * - crm_update: the properties to write (an action without them is never chosen; see prepared.ts).
  */
-export function actionParams(action: ChosenAction, draft: StoredDecision['draft']): JsonObject {
+export function actionParams(chosen: ChosenAction, draft: StoredDecision['draft'], language?: unknown): JsonObject {
+  const { action, language: applied } = localizedAction(chosen, language);
+  return { ...channelParams(action, draft), ...(applied === null ? {} : { language: applied }) };
+}
+
+/**
+ * The catalog action in the person's language: the variant's template and params (key by key) over the
+ * base ones; the base action, and a null language, when the catalog has no variant for it.
+ */
+export function localizedAction(action: ChosenAction, language: unknown): { action: ChosenAction; language: string | null } {
+  const code = primaryLanguage(language);
+  const variant = code === undefined ? undefined : action.localized?.[code];
+  if (code === undefined || variant === undefined) return { action, language: null };
+  const template = variant.template ?? action.template;
+  const params = variant.params === undefined ? action.params : { ...(action.params ?? {}), ...variant.params };
+  return { action: { ...action, ...(template === undefined ? {} : { template }), ...(params === undefined ? {} : { params }) }, language: code };
+}
+
+function channelParams(action: ChosenAction, draft: StoredDecision['draft']): JsonObject {
   const p = action.params ?? {};
   const template = typeof action.template === 'object' ? action.template : undefined;
   const templateName = typeof action.template === 'string' ? action.template : template?.name;
@@ -62,7 +80,7 @@ export function toDecideResult(decision: StoredDecision): DecideResult {
   return {
     decisionId: record.decisionId,
     holdout: record.holdout,
-    action: { id: record.action.id, label: record.action.label, channel: record.action.channel, params: actionParams(record.action, decision.draft) },
+    action: { id: record.action.id, label: record.action.label, channel: record.action.channel, params: actionParams(record.action, decision.draft, record.context['language']) },
     // Quiet hours: the run waits until the window opens, then acts (the engine's deferred attempt).
     ...(record.action.deliverAt === undefined ? {} : { notBefore: record.action.deliverAt }),
   };

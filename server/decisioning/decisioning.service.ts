@@ -201,7 +201,9 @@ export class DecisioningFacade {
       },
     });
     let saved: DecisionRecord | undefined;
-    await service.decide({ profile: snapshot, context, catalog, config: effective });
+    // The person's language rides on the decision so the chosen action goes out in it (actionParams).
+    const decisionContext = snapshot.language !== undefined && context['language'] === undefined ? { ...context, language: snapshot.language } : context;
+    await service.decide({ profile: snapshot, context: decisionContext, catalog, config: effective });
     if (saved !== undefined && decisions.lastSaveInserted) {
       const { status, until } = initialStatus(saved);
       return { record: saved, settlement: null, origin: options.origin, status, until, statusAt: saved.decidedAt, draft: null, runId: null };

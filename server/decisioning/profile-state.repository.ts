@@ -5,6 +5,7 @@
  */
 import type { Channel } from '../../app/decisioning/catalog';
 import type { ConsentStatus, OpenTicket, ProfileSnapshot, SignalObservation, TicketPriority, Urgency } from '../../app/decisioning/types';
+import { primaryLanguage } from '../../app/orchestration';
 import { addSignal, applyJourneyEvent, hotnessIndex, isStage, signalWeight, type JourneyState, type Stage } from '../../app/journey';
 import type { Signals } from '../../app/signals';
 import type { Queryable } from '../db/database';
@@ -57,6 +58,8 @@ export interface SignalView {
   readonly urgency: Urgency;
   readonly legalThreat: boolean;
   readonly channel: Channel | null;
+  /** ISO 639-1 when the extractor could tell. */
+  readonly language: string | null;
 }
 
 const STATE_COLUMNS = 'profile_id, stage, entered_at, hotness_score, hotness_as_of, last_signal_at, last_signal_weight, traits, last_inbound, updated_at';
@@ -191,9 +194,9 @@ export async function loadTransitions(q: Queryable, tenantId: string, profileId:
 }
 
 export async function loadSignals(q: Queryable, tenantId: string, profileIds: readonly string[], limit: number, since?: number): Promise<SignalView[]> {
-  const r = await q.query<{ event_id: string; occurred_at: Date | string; intent: string; intent_confidence: number; sentiment: number; sentiment_label: SignalView['sentimentLabel']; urgency: Urgency; legal_threat: boolean; channel: string | null }>(
+  const r = await q.query<{ event_id: string; occurred_at: Date | string; intent: string; intent_confidence: number; sentiment: number; sentiment_label: SignalView['sentimentLabel']; urgency: Urgency; legal_threat: boolean; channel: string | null; language: string | null }>(
     // One id (the usual case): equality lets the (tenant, profile, occurred_at DESC) index stop after `limit` rows.
-    `SELECT event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel FROM event_signals
+    `SELECT event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel, language FROM event_signals
       WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
     [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds], iso(since ?? 0), limit],
   );
@@ -207,11 +210,26 @@ export async function loadSignals(q: Queryable, tenantId: string, profileIds: re
     urgency: row.urgency,
     legalThreat: row.legal_threat,
     channel: row.channel as Channel | null,
+    language: row.language,
   }));
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/** The person's language trait (a CRM language field), when one is set; ISO 639-1. */
+export function languageTrait(traits: Readonly<Record<string, unknown>>): string | undefined {
+  return primaryLanguage(traits['language']) ?? primaryLanguage(traits['locale']) ?? primaryLanguage(traits['preferredLanguage']) ?? primaryLanguage(traits['hs_language']);
+}
+
+/** The language of the person's latest understood message that had one (ISO 639-1). */
+export async function latestMessageLanguage(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<string | undefined> {
+  const r = await q.query<{ language: string }>(
+    `SELECT language FROM event_signals WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND language IS NOT NULL AND language <> 'und' ORDER BY occurred_at DESC LIMIT 1`,
+    [tenantId, [...profileIds]],
+  );
+  return primaryLanguage(r.rows[0]?.language);
+}
 
 /** Everything `decide` needs about one person, read in a few statements. */
 export async function loadSnapshot(q: Queryable, tenantId: string, profileIds: readonly string[], now: number): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null }> {
@@ -232,6 +250,8 @@ export async function loadSnapshot(q: Queryable, tenantId: string, profileIds: r
   const timeZone = text(traits['timeZone']) ?? text(traits['timezone']) ?? text(traits['tz']);
   const accountValue = num(traits['accountValue']) ?? num(traits['arr']) ?? num(traits['annualRevenue']) ?? num(traits['amount']);
   const segment = text(traits['segment']);
+  // An explicit preference (a CRM language field) wins over what the person last wrote in.
+  const language = languageTrait(traits) ?? signals.map((s) => primaryLanguage(s.language)).find((l) => l !== undefined);
   const recentSignals: SignalObservation[] = signals.map((s) => ({
     intent: s.intent,
     sentiment: s.sentiment,
@@ -246,6 +266,7 @@ export async function loadSnapshot(q: Queryable, tenantId: string, profileIds: r
     ...(segment !== undefined ? { segment } : {}),
     ...(state !== null ? { stage: state.stage, hotness: hotnessIndex(state.hotness, now), lastInboundAt: state.lastInbound } : {}),
     ...(timeZone !== undefined ? { timeZone } : {}),
+    ...(language !== undefined ? { language } : {}),
     ...(accountValue !== undefined ? { accountValue } : {}),
     traits,
     consent: Object.fromEntries(consent.rows.map((c) => [c.channel, c.status])),

@@ -22,6 +22,17 @@ import { claimEffect, contactState, finishEffect, linkProfile, rearmEffect, reco
 import { profileAddresses } from './recipients';
 import { addressKey, consentEvent } from './twilio.routes';
 
+/**
+ * WhatsApp template language codes for an ISO 639-1 language: the bare code where WhatsApp has one
+ * ("es", "fr", "de"), its documented default locale where it has only regional ones (English en_US,
+ * Portuguese pt_BR); en_US when the language is unknown.
+ */
+export function whatsAppLanguage(language: string | undefined): string {
+  if (language === undefined || language === 'en') return 'en_US';
+  if (language === 'pt') return 'pt_BR';
+  return language;
+}
+
 export const WHATSAPP_WINDOW_MS = 24 * 60 * 60_000;
 /** A claimed attempt younger than this is assumed to be in flight elsewhere. */
 const IN_FLIGHT_MS = 60_000;
@@ -45,6 +56,8 @@ export const messageParamsSchema = z.looseObject({
   contentSid: z.string().trim().regex(/^HX[0-9a-fA-F]{32}$/, 'contentSid must be HX followed by 32 hex characters').optional(),
   contentVariables: z.record(z.string(), z.string()).optional(),
   mediaUrl: z.array(z.string().url()).max(10).optional(),
+  /** ISO 639-1 language the text was chosen in (set by localized steps). */
+  language: z.string().regex(/^[a-z]{2}$/, 'language must be an ISO 639-1 code such as "es"').optional(),
 });
 type MessageParams = z.infer<typeof messageParamsSchema>;
 
@@ -208,7 +221,9 @@ export class MessageActionPort implements ActionPort {
     else {
       const t = params.template;
       if (t === undefined) return templateRequired();
-      const template = typeof t === 'string' ? { name: t, language: 'en_US' } : { name: t.name, language: t.language ?? 'en_US', ...(t.components === undefined ? {} : { components: t.components }) };
+      // A template without its own language code goes out in the person's (localized steps pass `language`).
+      const fallback = whatsAppLanguage(params.language);
+      const template = typeof t === 'string' ? { name: t, language: fallback } : { name: t.name, language: t.language ?? fallback, ...(t.components === undefined ? {} : { components: t.components }) };
       r = await api.send(address, { template });
     }
     return r.ok ? { ok: true, messageId: r.value.messageId, status: 'accepted', mode: windowOpen ? 'session' : 'template' } : { ok: false, error: r.error, noEffect: r.noEffect };

@@ -1,6 +1,7 @@
 import { ENGINE_ERROR_CODES } from '../errors';
 import { isJsonObject, type JsonObject } from '../json';
 import { CHANNEL_TO_ACTION_KIND, isDecisionChannel } from '../playbook/action-kinds';
+import { localizeParams, scopeLanguage } from '../playbook/localize';
 import { resolveParams } from '../playbook/params';
 import { findStep } from '../playbook/playbook.graph';
 import type { Playbook, Step } from '../playbook/playbook.schema';
@@ -61,8 +62,9 @@ function planStart(snapshot: RunSnapshot, playbook: Playbook, step: Step, ctx: P
       const next = cloneSnapshot(snapshot);
       const exec = currentExecution(next);
       try {
-        const params = step.kind === 'action' ? step.action.params : step.context;
-        const resolved = resolveParams(params, buildScope(snapshot));
+        const scope = buildScope(snapshot);
+        const params = step.kind === 'action' ? localizeParams(step.action.params, step.action.localized, scopeLanguage(scope)).params : step.context;
+        const resolved = resolveParams(params, scope);
         exec.input = step.kind === 'action' ? resolved : { context: resolved };
       } catch (error) {
         failStep(next, exec, { code: ENGINE_ERROR_CODES.expressionFailed, message: `could not resolve parameters: ${String(error)}`, category: 'engine' }, ctx.now);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JsonObject, JsonValue } from '../json';
+import { languageKeyed } from '../../shared/language';
 import { ACTION_KINDS } from './action-kinds';
 import { durationSchema } from './duration';
 import { retryPolicySchema } from './retry-policy';
@@ -43,7 +44,14 @@ export const actionStepSchema = z
   .object({
     ...stepBase,
     kind: z.literal('action'),
-    action: z.object({ type: z.enum(ACTION_KINDS), params: jsonObjectSchema.default({}) }).strict(),
+    action: z
+      .object({
+        type: z.enum(ACTION_KINDS),
+        params: jsonObjectSchema.default({}),
+        /** Parameter variants by the person's language (ISO 639-1 keys), laid over `params`: see localize.ts. */
+        localized: languageKeyed(jsonObjectSchema).optional(),
+      })
+      .strict(),
     retry: retryPolicySchema.optional(),
     onUndeliverable: onUndeliverableSchema.optional(),
     next: stepRef.optional(),

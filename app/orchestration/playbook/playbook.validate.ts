@@ -119,6 +119,12 @@ function checkSemantics(playbook: Playbook): PlaybookIssue[] {
         for (const key of REQUIRED_ACTION_PARAMS[step.action.type]) {
           if (!(key in params)) add(`${where}.${key}`, `the ${step.action.type} action needs the parameter "${key}"`, step.id);
         }
+        for (const [language, variant] of Object.entries(step.action.localized ?? {})) {
+          const variantAt = `${at}.action.localized.${language}`;
+          const variantAnalysis = analyseParams(variant);
+          for (const p of variantAnalysis.problems) add(`${variantAt}.${p.param}`, p.message, step.id);
+          checkReads(variantAt, variantAnalysis.paths, RUN_SCOPE_ROOTS, step);
+        }
       }
       checkRetry(`${at}.retry`, step.retry, add, step.id);
     }

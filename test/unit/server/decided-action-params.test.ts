@@ -2,6 +2,7 @@ import { parseCatalog, type Action } from '../../../app/decisioning/catalog';
 import type { ChosenAction } from '../../../app/decisioning/record';
 import { actionParams } from '../../../server/decisioning/decider.adapter';
 import { contactChannelOf, outboundContactOf } from '../../../server/runs/contact-recording.adapter';
+import { whatsAppLanguage } from '../../../server/messaging/message.port';
 
 const chosen = (action: Partial<ChosenAction> & Pick<ChosenAction, 'channel'>): ChosenAction => ({ id: 'a1', label: 'Upgrade offer', requiresApproval: false, ...action });
 
@@ -47,6 +48,54 @@ describe('actionParams: the catalog action becomes the port input', () => {
       { ...base, id: 'f', channel: 'crm_update', params: { priority: 'high', properties: { a: 1 } } },
     ])).toEqual(['actions.0.params.properties', 'actions.1.params.body', 'actions.2.params.priority']);
     expect(parseCatalog({ actions: [{ ...base, channel: 'crm_update', params: { properties: { baton_hot: true } } }] }).ok).toBe(true);
+  });
+});
+
+describe('actionParams: the action in the person’s language', () => {
+  const localized = chosen({
+    channel: 'email',
+    template: { name: 'renewal', subject: 'Your renewal', body: 'Renews soon' },
+    params: { templateId: '100', subject: 'Your renewal' },
+    localized: { es: { params: { templateId: '200', subject: 'Tu renovación' } }, pt: { template: { name: 'renovacao', subject: 'Sua renovação', body: 'Renova em breve' } } },
+  });
+
+  it('lays the variant’s params over the base key by key and names the language', () => {
+    expect(actionParams(localized, null, 'es')).toEqual({ templateId: '200', subject: 'Tu renovación', body: 'Renews soon', template: { name: 'renewal', subject: 'Your renewal', body: 'Renews soon' }, language: 'es' });
+    // A variant that replaces the template: its subject and body come from it; base params stay.
+    expect(actionParams(localized, null, 'pt-BR')).toMatchObject({ templateId: '100', subject: 'Your renewal', body: 'Renova em breve', template: { name: 'renovacao' }, language: 'pt' });
+    // A rep’s approved draft still wins.
+    expect(actionParams(localized, { subject: 'Editado', body: 'Texto editado' }, 'es')).toMatchObject({ subject: 'Editado', body: 'Texto editado', templateId: '200', language: 'es' });
+  });
+
+  it('uses the base action when the language is unknown or has no variant', () => {
+    const base = actionParams(localized, null);
+    expect(base).toEqual({ templateId: '100', subject: 'Your renewal', body: 'Renews soon', template: { name: 'renewal', subject: 'Your renewal', body: 'Renews soon' } });
+    expect(actionParams(localized, null, 'de')).toEqual(base);
+    expect(actionParams(localized, null, 'und')).toEqual(base);
+  });
+
+  it('refuses bad language keys and params the channel does not read inside a variant', () => {
+    const result = parseCatalog({
+      actions: [
+        { id: 'a', label: 'A', value: 1, channel: 'sms', params: { body: 'Hi' }, localized: { Spanish: { params: { body: 'Hola' } } } },
+        { id: 'b', label: 'B', value: 1, channel: 'sms', params: { body: 'Hi' }, localized: { es: { params: { subject: 'Hola' } } } },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['actions.0.localized.Spanish', 'actions.1.localized.es.params.subject']));
+      expect(result.issues.find((i) => i.path === 'actions.0.localized.Spanish')?.message).toMatch(/ISO 639-1/);
+    }
+  });
+});
+
+describe('WhatsApp template language', () => {
+  it('sends a template without its own language code in the person’s language', () => {
+    expect(whatsAppLanguage(undefined)).toBe('en_US');
+    expect(whatsAppLanguage('en')).toBe('en_US');
+    expect(whatsAppLanguage('pt')).toBe('pt_BR');
+    expect(whatsAppLanguage('es')).toBe('es');
+    expect(whatsAppLanguage('de')).toBe('de');
   });
 });
 
