@@ -1,5 +1,5 @@
 /** Structural rules checked by `npm run depcheck` (in `npm run lint` and CI). */
-const connectors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp'];
+const connectors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp', 'warehouse'];
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'Circular imports make initialisation order fragile.', from: {}, to: { circular: true } },

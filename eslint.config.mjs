@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const connectors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp'];
+const connectors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp', 'warehouse'];
 
 const ioLibraries = [
   'pg', 'ioredis', 'bullmq', 'express', '@electric-sql/pglite', 'pino', 'pino-http', 'prom-client',

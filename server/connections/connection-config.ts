@@ -3,6 +3,7 @@
  * into plain settings (stored as jsonb, listed by the API) and secrets (sealed with the SecretBox,
  * never listed). `baseUrl` points a connection at a sandbox or proxy instead of the vendor.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 export const MESSAGING_CONNECTION_TYPES = ['zendesk', 'twilio', 'whatsapp'] as const;
@@ -94,3 +95,78 @@ export function splitSecrets(type: MessagingConnectionType, config: Record<strin
   }
   return { plain, secrets };
 }
+
+/*
+ * Warehouse connections (issue #21): a query whose rows carry identifiers and traits (or, with
+ * `audience`, the members of a named audience), read on demand or on a cron schedule, and a table
+ * Baton exports its decisions, outcomes and run results to. Served by server/warehouse.
+ */
+const column = z.string().trim().min(1, 'must name a column').max(128).regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain column name (letters, digits, _; as the query returns it)');
+const tableName = z
+  .string()
+  .trim()
+  .max(200)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$/, 'must be a table name such as baton_export or analytics.baton_export');
+
+export const WAREHOUSE_ENGINES = ['postgres', 'duckdb'] as const;
+
+export const warehouseConfigSchema = z
+  .strictObject({
+    engine: z.enum(WAREHOUSE_ENGINES, { error: `must be one of ${WAREHOUSE_ENGINES.join(', ')}` }),
+    /** postgres: postgres://user:password@host:port/database (a secret: it carries the password). */
+    url: z
+      .string()
+      .trim()
+      .max(2000)
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** duckdb: absolute path of the database file; Parquet/CSV files beside it can be read by the query. */
+    path: z.string().trim().max(1000).regex(/^\/\S.*$/, 'must be an absolute path such as /data/warehouse.duckdb').optional(),
+    /** One SELECT (or WITH … SELECT); Baton pages it in the order of the cursor and identifier columns. */
+    query: z
+      .string()
+      .trim()
+      .min(1)
+      .max(20_000)
+      .regex(/^(select|with)\b/i, 'must be one SELECT statement (or WITH … SELECT)')
+      .refine((q) => !/;\s*\S/.test(q), 'must be a single statement (no ; followed by more SQL)'),
+    /** Identifier type → column, e.g. { "email": "email", "phone": "mobile" }. */
+    identifiers: z
+      .partialRecord(z.enum(['email', 'phone', 'whatsappId', 'hubspotContactId', 'salesforceId', 'zendeskUserId', 'externalId'], { error: 'must be an identifier type: email, phone, whatsappId, hubspotContactId, salesforceId, zendeskUserId or externalId' }), column)
+      .refine((m) => Object.keys(m).length > 0, 'must map at least one identifier type to a column'),
+    /** Columns whose values become traits of the person. */
+    traits: z.array(column).max(100).default([]),
+    /** A column that only grows (updated_at, a sequence): each sync reads only rows past the last one. */
+    cursor: column.optional(),
+    /** Five- or six-field cron expression (UTC), e.g. "0 * * * *" for hourly. */
+    schedule: z
+      .string()
+      .trim()
+      .max(100)
+      .refine((s) => {
+        try {
+          new Cron(s, { paused: true, timezone: 'UTC' }).stop();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a cron expression such as "0 * * * *" (minute hour day month weekday)')
+      .optional(),
+    /** Makes the query define a named audience: its rows are the members (entered/left events). */
+    audience: z.string().trim().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case name such as trial_users').optional(),
+    /** Table decisions, outcomes and run results are exported to (POST /connections/:id/export). */
+    exportTable: tableName.default('baton_export'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.engine === 'postgres' && c.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required for engine postgres' });
+    if (c.engine === 'duckdb' && c.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required for engine duckdb' });
+    if (c.engine !== 'postgres' && c.url !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: `is only for engine postgres` });
+    if (c.engine !== 'duckdb' && c.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: `is only for engine duckdb` });
+    if (c.audience === undefined && c.traits.length === 0) ctx.addIssue({ code: 'custom', path: ['traits'], message: 'must name at least one column (or set audience to define an audience)' });
+    if (c.audience !== undefined && c.cursor !== undefined) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'an audience is read whole on every sync (members who are gone have left it); remove cursor' });
+    const used = new Set(Object.values(c.identifiers));
+    for (const [i, t] of c.traits.entries()) if (used.has(t)) ctx.addIssue({ code: 'custom', path: ['traits', i], message: `${t} is already an identifier column` });
+  });
+export type WarehouseConfig = z.infer<typeof warehouseConfigSchema>;
+/** Sealed at rest, never returned: the URL carries the password. */
+export const WAREHOUSE_SECRET_FIELDS: readonly string[] = ['url'];

@@ -1,0 +1,70 @@
+/**
+ * Warehouse-native traits, audiences and export (issue #21) in one module: warehouse connections on
+ * the connections API, durable syncs (`warehouse.sync`), cron schedules, the `traits` pipeline stage
+ * and profile section, and exports back into the warehouse (`warehouse.export`). Engine adapters live
+ * in connectors/warehouse.
+ */
+import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module';
+import type { ModuleFactory } from '../module';
+import { startPeriodic, type Periodic } from '../dispatch/periodic';
+import { openWarehouse, type OpenWarehouse } from './clients';
+import { WAREHOUSE_EXPORT_JOB, warehouseExportJob } from './export.job';
+import { runSchedules } from './schedule';
+import { WAREHOUSE_SYNC_JOB, warehouseSyncJob, type SyncDeps } from './sync.job';
+import { eraseWarehouseData, profileTraits, traitsStage } from './traits';
+import { WarehouseRepository } from './warehouse.repository';
+import { warehouseRoutes } from './warehouse.routes';
+
+export interface WarehouseModuleOptions {
+  /** Clock for schedules and the export horizon (tests advance it). */
+  readonly now?: () => number;
+  /** How often schedules are checked (default 30 s; a cron slot is at least a minute). */
+  readonly scheduleTickMs?: number;
+  /** Rows per page (default 500). */
+  readonly pageSize?: number;
+  /** Exported items must be at least this old (default 5 s), so a commit in flight is never skipped. */
+  readonly exportHorizonMs?: number;
+  readonly open?: OpenWarehouse;
+  readonly beforeCheckpoint?: SyncDeps['beforeCheckpoint'];
+}
+
+export function warehouseModuleWith(options: WarehouseModuleOptions = {}): ModuleFactory {
+  return (ctx) => {
+    const repo = new WarehouseRepository(ctx.secrets);
+    const now = options.now ?? Date.now;
+    const open = options.open ?? openWarehouse;
+    ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traits', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).traits });
+    ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traitSources', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).sources });
+    const syncDeps: SyncDeps = {
+      db: ctx.db,
+      work: ctx.work,
+      repo,
+      open,
+      identity: () => ctx.services.get(IDENTITY_SERVICE),
+      logger: ctx.logger,
+      pageSize: options.pageSize ?? 500,
+      ...(options.beforeCheckpoint === undefined ? {} : { beforeCheckpoint: options.beforeCheckpoint }),
+    };
+    let periodic: Periodic | undefined;
+    const consumes = ctx.config.role !== 'web';
+    return {
+      name: 'warehouse',
+      api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now }),
+      handlers: {
+        [WAREHOUSE_SYNC_JOB]: warehouseSyncJob(syncDeps),
+        [WAREHOUSE_EXPORT_JOB]: warehouseExportJob({ db: ctx.db, repo, open, horizonMs: options.exportHorizonMs ?? 5_000, now }),
+      },
+      stages: [traitsStage(ctx.db)],
+      erase: (tx, tenantId, profileIds) => eraseWarehouseData(tx, tenantId, profileIds),
+      async start() {
+        if (!consumes) return;
+        periodic = startPeriodic(() => runSchedules({ db: ctx.db, work: ctx.work, repo, logger: ctx.logger, now }), options.scheduleTickMs ?? 30_000, (err) => ctx.logger.warn({ err }, 'warehouse schedule check failed'));
+      },
+      async stop() {
+        await periodic?.stop();
+      },
+    };
+  };
+}
+
+export const warehouseModule: ModuleFactory = warehouseModuleWith();
