@@ -37,6 +37,8 @@ export interface ToolRun {
   /** Problems of the tool itself (bad ruleset, unparsable output, processing errors). Never ignored. */
   readonly errors: readonly string[];
   readonly findings: readonly ApexFinding[];
+  /** PMD: the violations @SuppressWarnings('PMD.…') silenced (so a stale suppression shows). apex-ls: none. */
+  readonly suppressed: readonly ApexFinding[];
   readonly millis: number;
 }
 
@@ -45,6 +47,7 @@ export interface ApexCheck {
   readonly ruleset: string;
   readonly runs: readonly ToolRun[];
   readonly findings: readonly ApexFinding[];
+  readonly suppressed: readonly ApexFinding[];
   readonly errors: readonly string[];
   readonly ok: boolean;
 }
@@ -128,11 +131,16 @@ export async function runApexLs(project: string): Promise<ToolRun> {
   }
   // apex-ls exits non-zero exactly when it reports something; a non-zero exit with nothing parsed is a tool error.
   if (r.code !== 0 && findings.length === 0 && errors.length === 0) errors.push(`apex-ls exited ${String(r.code)} without a finding: ${r.stderr.slice(0, 2000)}`);
-  return { tool: 'apex-ls', command: `java … CheckForIssues --workspace ${project} --detail unused`, exitCode: r.code, errors, findings, millis: r.millis };
+  return { tool: 'apex-ls', command: `java … CheckForIssues --workspace ${project} --detail unused`, exitCode: r.code, errors, findings, suppressed: [], millis: r.millis };
 }
 
+interface PmdViolations {
+  filename?: string;
+  violations?: { beginline?: number; begincolumn?: number; rule?: string; description?: string }[];
+}
 interface PmdJson {
-  files?: { filename?: string; violations?: { beginline?: number; begincolumn?: number; rule?: string; description?: string }[] }[];
+  files?: PmdViolations[];
+  suppressedViolations?: PmdViolations[];
   processingErrors?: { filename?: string; message?: string }[];
   configurationErrors?: { rule?: string; message?: string }[];
 }
@@ -140,27 +148,25 @@ interface PmdJson {
 /** PMD `check` over the project's package folders with the given ruleset (UnusedMethod resolved through apex-ls). */
 export async function runPmd(project: string, ruleset: string): Promise<ToolRun> {
   const sources = packageDirectories(project);
-  const args = [...JVM_FLAGS, '-cp', classpath(), 'net.sourceforge.pmd.cli.PmdCli', 'check', '-R', ruleset, '-f', 'json', '--no-cache', '--no-progress', '-d', ...sources];
+  const args = [...JVM_FLAGS, '-cp', classpath(), 'net.sourceforge.pmd.cli.PmdCli', 'check', '-R', ruleset, '-f', 'json', '--show-suppressed', '--no-cache', '--no-progress', '-d', ...sources];
   const r = await exec(javaCommand(), args, { ...process.env, PMD_APEX_ROOT_DIRECTORY: project }, project);
   const errors: string[] = [];
-  const findings: ApexFinding[] = [];
   let parsed: PmdJson | null = null;
   try {
     parsed = JSON.parse(r.stdout) as PmdJson;
   } catch {
     errors.push(`PMD printed no JSON report (exit ${String(r.code)}): ${(r.stderr || r.stdout).slice(0, 2000)}`);
   }
-  for (const f of parsed?.files ?? []) {
-    for (const v of f.violations ?? []) {
-      findings.push({ tool: 'pmd', file: rel(project, f.filename ?? '?'), line: v.beginline ?? 0, column: v.begincolumn ?? 0, rule: v.rule ?? '?', message: v.description ?? '' });
-    }
-  }
+  const toFindings = (list: PmdViolations[] | undefined): ApexFinding[] =>
+    (list ?? []).flatMap((f) => (f.violations ?? []).map((v) => ({ tool: 'pmd' as const, file: rel(project, f.filename ?? '?'), line: v.beginline ?? 0, column: v.begincolumn ?? 0, rule: v.rule ?? '?', message: v.description ?? '' })));
+  const findings = toFindings(parsed?.files);
+  const suppressed = toFindings(parsed?.suppressedViolations);
   for (const e of parsed?.processingErrors ?? []) errors.push(`PMD could not process ${rel(project, e.filename ?? '?')}: ${(e.message ?? '').split('\n')[0] ?? ''}`);
   for (const e of parsed?.configurationErrors ?? []) errors.push(`PMD rule ${e.rule ?? '?'} is misconfigured: ${e.message ?? ''}`);
   // PMD: 0 = clean, 4 = violations found; anything else (1 error, 2 usage, 5 recoverable errors) is a tool failure.
   if (r.code !== 0 && r.code !== 4) errors.push(`PMD exited ${String(r.code)}: ${r.stderr.split('\n').filter((l) => /ERROR|Exception/.test(l)).slice(0, 5).join(' | ') || r.stderr.slice(0, 500)}`);
   if (r.code === 4 && findings.length === 0) errors.push('PMD exited 4 (violations) but its report holds none');
-  return { tool: 'pmd', command: `java … PmdCli check -R ${rel(project, ruleset)} -d ${sources.map((s) => rel(project, s)).join(' ')}`, exitCode: r.code, errors, findings, millis: r.millis };
+  return { tool: 'pmd', command: `java … PmdCli check -R ${rel(project, ruleset)} -d ${sources.map((s) => rel(project, s)).join(' ')}`, exitCode: r.code, errors, findings, suppressed, millis: r.millis };
 }
 
 /** The package folders of sfdx-project.json, absolute. */
@@ -178,9 +184,11 @@ export async function checkApex(project: string = DEFAULT_PROJECT, ruleset: stri
   if (!existsSync(path.join(abs, 'sfdx-project.json'))) throw new Error(`${abs} is not an SFDX project (no sfdx-project.json)`);
   if (!existsSync(ruleset)) throw new Error(`no PMD ruleset at ${ruleset}`);
   const runs = await Promise.all([runApexLs(abs), runPmd(abs, path.resolve(ruleset))]);
-  const findings = runs.flatMap((r) => r.findings).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.tool.localeCompare(b.tool));
+  const order = (a: ApexFinding, b: ApexFinding): number => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.tool.localeCompare(b.tool);
+  const findings = runs.flatMap((r) => r.findings).sort(order);
+  const suppressed = runs.flatMap((r) => r.suppressed).sort(order);
   const errors = runs.flatMap((r) => r.errors);
-  return { project: abs, ruleset: path.resolve(ruleset), runs, findings, errors, ok: findings.length === 0 && errors.length === 0 };
+  return { project: abs, ruleset: path.resolve(ruleset), runs, findings, suppressed, errors, ok: findings.length === 0 && errors.length === 0 };
 }
 
 /** Human report: one block per file, then a line per tool. */
@@ -196,7 +204,8 @@ export function formatReport(check: ApexCheck): string {
   for (const e of check.errors) lines.push(`TOOL ERROR ${e}`);
   for (const r of check.runs) {
     const name = r.tool === 'apex-ls' ? 'apex-ls CheckForIssues (semantic, detail=unused)' : `PMD (${path.relative(ROOT, check.ruleset)})`;
-    lines.push(`${name}: ${r.findings.length} issue(s)${r.errors.length > 0 ? `, ${r.errors.length} tool error(s)` : ''} in ${(r.millis / 1000).toFixed(1)} s`);
+    const silenced = r.suppressed.length > 0 ? ` (${r.suppressed.length} suppressed in place: ${[...new Set(r.suppressed.map((f) => f.rule))].sort().join(', ')})` : '';
+    lines.push(`${name}: ${r.findings.length} issue(s)${silenced}${r.errors.length > 0 ? `, ${r.errors.length} tool error(s)` : ''} in ${(r.millis / 1000).toFixed(1)} s`);
   }
   lines.push(check.ok ? `Apex of ${path.relative(ROOT, check.project) || check.project}: clean` : `Apex of ${path.relative(ROOT, check.project) || check.project}: ${check.findings.length} issue(s), ${check.errors.length} tool error(s)`);
   return `${lines.join('\n')}\n`;
