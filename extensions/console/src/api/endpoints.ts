@@ -4,7 +4,7 @@ import type { CardActionRequest } from '../../../../app/cards/card-view';
 import { deadLetterEndpoints } from './dead-letters';
 import { ApiError, query, type ApiClient } from './http';
 import {
-  cardActionResultSchema, cardSchema, catalogSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
+  cardActionResultSchema, cardSchema, catalogSchema, conversationSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
   playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
   type CatalogAction, type Policies, type ProfileSummary,
 } from './schemas';
@@ -73,6 +73,9 @@ export function endpoints(api: ApiClient) {
       return mergeProfiles(exact, partial);
     },
     card: (profileId: string) => api.request('GET', `/profiles/${id(profileId)}/card`, cardSchema),
+    /** One page of the person's conversation, newest first (`cursor`: the previous page's nextCursor). */
+    conversation: (profileId: string, page: { cursor?: string; channel?: string; limit?: number } = {}) =>
+      api.request('GET', `/profiles/${id(profileId)}/conversation${query({ limit: page.limit ?? 25, cursor: page.cursor, channel: page.channel })}`, conversationSchema),
     cardAction: (request: CardActionRequest) => api.request('POST', '/cards/actions', cardActionResultSchema, request),
     runs: (filter: { status?: string; profileId?: string; playbookId?: string; limit?: number }) =>
       api.request('GET', `/runs${query({ ...filter, limit: filter.limit ?? 100, order: 'newest' })}`, runListSchema).then((r) => r.runs),

@@ -6,6 +6,7 @@ import { useConsole } from '../../lib/context';
 import { useAsync, usePolling } from '../../lib/useAsync';
 import { CardHeader } from './CardHeader';
 import { CardRuns, ProfileRuns } from './CardRuns';
+import { Conversation } from './Conversation';
 import { Identities } from './Identities';
 import { NextAction } from './NextAction';
 import { Signals } from './Signals';
@@ -82,6 +83,7 @@ export function Card({ profileId }: { profileId: string }) {
       <CardRuns profileId={id} runs={card.runs} busy={busy} act={act} />
       <StartPlaybook profileId={id} onStarted={started} />
       <Identities profileId={id} identities={card.identities} matches={card.possibleMatches} busy={busy} act={act} />
+      <Conversation profileId={id} />
       <Signals signals={card.signals} />
     </article>
   );

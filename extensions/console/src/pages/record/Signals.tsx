@@ -15,6 +15,7 @@ export function Signals({ signals }: { signals: readonly CardSignal[] }) {
                 {s.intent === null ? null : <> · <Badge value={s.intent} />{s.intentConfidence === null ? null : <span className="muted"> {formatPercent(s.intentConfidence, 0)}</span>}</>}
                 {s.urgency === null ? null : <> · urgency {s.urgency}</>}
                 {s.sentiment === null && s.sentimentLabel === null ? null : <> · {formatSentiment(s.sentiment, s.sentimentLabel)}</>}
+                {s.language === null || s.language === undefined ? null : <> · language {s.language}</>}
               </p>
               {s.excerpt === null ? null : <blockquote>{s.excerpt}</blockquote>}
             </li>
