@@ -4,12 +4,14 @@ import { deadLettersCommand } from './dead-letters.command';
 import { CliUsageError, type CliCommand, type CliIo } from './io';
 import { resolveCommand } from './commands/resolve';
 import { signalsCommand } from './commands/signals';
+import { syncCommand } from './commands/sync';
 import { tenantsCommand } from './tenants.command';
 
 const commands: Record<string, { run: CliCommand; summary: string }> = {
   tenants: { run: tenantsCommand, summary: 'tenants create --name NAME      create a tenant; prints {"tenantId","apiKey"}' },
   resolve: { run: resolveCommand, summary: 'resolve A.csv [B.csv ...] --mapping M.json --out CLUSTERS.csv   batch identity resolution' },
   signals: { run: signalsCommand, summary: 'signals                         one text per line on stdin → intent, sentiment, urgency as JSON lines' },
+  sync: { run: syncCommand, summary: 'sync <connectionId> --api-key KEY [--url URL]   run a warehouse sync on the running service and show its progress' },
   'dead-letters': {
     run: deadLettersCommand,
     summary: 'dead-letters list [--tenant T] [--kind K] [--limit N] [--json] | redrive <id...> | --all [--tenant T]   work that used up its attempts',

@@ -19,6 +19,7 @@ import { createTenant } from '../../server/tenants/tenants.repository';
 import { warehouseModuleWith } from '../../server/warehouse/warehouse.module';
 import { modes, startTestService, type TestService } from '../support/runtime';
 import { describeWith, TEST_DATABASE_URL, uniqueName, waitFor } from '../support/services';
+import { spawnTs } from '../support/child';
 import { api, type Json } from './messaging/helpers';
 
 interface SyncJson extends Json {
@@ -50,6 +51,7 @@ for (const { mode, needs } of modes) {
   describeWith(needs, `warehouse traits, audiences and export (${mode})`, () => {
     let svc: TestService;
     let call: ReturnType<typeof api>;
+    let apiKey: string;
     let tenantId: string;
     let dir: string;
     let clock = Date.now();
@@ -113,6 +115,7 @@ for (const { mode, needs } of modes) {
       });
       const t = await createTenant(svc.runtime.db, 'Warehouse');
       tenantId = t.tenantId;
+      apiKey = t.apiKey;
       call = api(svc.url, t.apiKey);
     }, 180_000);
     afterAll(async () => {
@@ -282,6 +285,25 @@ for (const { mode, needs } of modes) {
       expect((await profile('tina@acme.io'))['traits']).toMatchObject({ audience_trial: true });
       expect(((await call('POST', '/decisions', { profileId: tom })).json['action'] as { id: string }).id).toBe('newsletter');
       expect(await warehouseEvents()).toEqual(expect.arrayContaining([{ type: 'audience.entered', n: 2 }, { type: 'audience.left', n: 1 }]));
+    }, 60_000);
+
+    it('`baton sync <connectionId>` starts a sync, prints its progress and the final counts', async () => {
+      const lines = [CSV_HEAD];
+      for (let i = 0; i < 5; i++) lines.push(`cli${i}@acme.io,,pro,${i},2026-11-0${i + 1}T00:00:00Z`);
+      lines.push('bad-address,,pro,9,2026-11-09T00:00:00Z');
+      const file = csv('cli.csv', lines);
+      const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(dir, 'wh.duckdb'), query: `SELECT * FROM read_csv('${file}')`, identifiers: { email: 'email' }, traits: ['plan'], cursor: 'updated_at' } });
+      const id = created.json['connectionId'] as string;
+      const child = spawnTs('server/cli/main.ts', { LOG_LEVEL: 'warn' }, ['sync', id, '--api-key', apiKey, '--url', svc.url, '--interval-ms', '20']);
+      expect(await child.exited).toBe(0);
+      const final = JSON.parse(child.lines.join('')) as SyncJson;
+      expect(final).toMatchObject({ status: 'succeeded', rowsRead: 6, rowsRejected: 1, profilesCreated: 5, trigger: 'cli' });
+      const progress = child.stderr().trim().split('\n');
+      expect(progress[progress.length - 1]).toBe('succeeded: 6 rows read, 0 matched, 5 created, 1 rejected');
+      // Usage errors exit 2 and say what is missing.
+      const bad = spawnTs('server/cli/main.ts', { LOG_LEVEL: 'warn' }, ['sync', id]);
+      expect(await bad.exited).toBe(2);
+      expect(bad.stderr()).toMatch(/--api-key is required/);
     }, 60_000);
 
     it('exports decisions, outcomes and runs to a DuckDB table, incrementally', async () => {
