@@ -84,7 +84,7 @@ export const syncCommand: CliCommand = async (args, io) => {
     try {
       res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'x-baton-client': 'cli' } });
     } catch (err) {
-      throw new Error(`cannot reach the service at ${base} (${err instanceof Error ? err.message : String(err)}); is it running? (--url)`);
+      throw new Error(`cannot reach the service at ${base} (${err instanceof Error ? err.message : String(err)}); is it running? (--url)`, { cause: err });
     }
     const body = (await res.json().catch(() => ({}))) as T & { error?: { message?: string } };
     if (!res.ok) throw new Error(`the service answered ${res.status}: ${body.error?.message ?? res.statusText}`);
