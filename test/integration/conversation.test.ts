@@ -16,6 +16,7 @@ import { messagingModule } from '../../server/messaging/messaging.module';
 import { ACTION_REGISTRY, runsModule } from '../../server/runs/runs.module';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio';
+import { dayZone } from '../support/decisioning-helpers';
 import { RecordingActionPort } from '../support/recording-action-port';
 import { modes, startTestService, type TestService } from '../support/runtime';
 import { describeWith, waitFor } from '../support/services';
@@ -90,20 +91,23 @@ for (const { mode, needs } of modes) {
     });
 
     /** POST /events and wait until the pipeline has processed it. */
-    async function ingest(event: { source: string; type: string; identifiers: { type: string; value: string; scope?: string }[]; text?: string; properties?: Record<string, unknown>; at?: string }): Promise<{ eventId: string; profileId: string }> {
+    async function ingest(
+      event: { source: string; type: string; identifiers: { type: string; value: string; scope?: string }[]; text?: string; properties?: Record<string, unknown>; at?: string; traits?: Record<string, string> },
+      client: ReturnType<typeof api> = call,
+    ): Promise<{ eventId: string; profileId: string }> {
       n += 1;
-      const r = await call('POST', '/events', {
+      const r = await client('POST', '/events', {
         id: `conv-${mode}-${n}`,
         source: event.source,
         type: event.type,
         occurredAt: event.at ?? new Date(Date.UTC(2026, 10, 1, 9, 0, n)).toISOString(),
-        subject: { identifiers: event.identifiers, traits: {} },
+        subject: { identifiers: event.identifiers, traits: event.traits ?? {} },
         ...(event.text === undefined ? {} : { text: event.text }),
         ...(event.properties === undefined ? {} : { properties: event.properties }),
       });
       expect(r.status).toBe(202);
       const eventId = r.json['eventId'] as string;
-      await waitFor(async () => (await call('GET', `/events/${eventId}`)).json['processedAt'] !== null, `event ${eventId} processed`);
+      await waitFor(async () => (await client('GET', `/events/${eventId}`)).json['processedAt'] !== null, `event ${eventId} processed`);
       return { eventId, profileId: r.json['profileId'] as string };
     }
     const conversation = async (profileId: string, query = ''): Promise<{ status: number; json: Json & Partial<ConversationJson> }> => call('GET', `/profiles/${profileId}/conversation${query}`);
@@ -259,6 +263,45 @@ for (const { mode, needs } of modes) {
       expect(body.trend.direction).toBe('falling');
       const card = (await call('GET', `/profiles/${profileId}/card`)).json as unknown as CardView;
       expect(card.conversation?.trend.falls).toHaveLength(1);
+    });
+
+    it('lets the automation policy escalate on sentiment.dropped: the decision for the derived event picks the escalation its applicability rule allows, and runs it', async () => {
+      const t = await createTenant(svc.runtime.db, 'Policy escalation');
+      const policyCall = api(svc.url, t.apiKey);
+      const catalog = {
+        actions: [
+          { id: 'escalate-call', label: 'Call back now', channel: 'task', value: 100, params: { subject: 'Call back: the customer is upset' } },
+          { id: 'upsell', label: 'Upgrade offer', channel: 'task', value: 1000, params: { subject: 'Offer the upgrade' } },
+        ],
+      };
+      expect((await policyCall('PUT', '/actions', catalog)).status).toBe(200);
+      const onDrop = { '==': [{ var: 'context.trigger' }, 'sentiment.dropped'] };
+      const policies = {
+        holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 },
+        automation: { events: ['sentiment.dropped'] },
+        engagementPolicies: [
+          { id: 'escalate-only-on-drop', kind: 'applicability', rule: onDrop, actions: ['escalate-call'] },
+          { id: 'no-upsell-on-drop', kind: 'suitability', rule: { '!': onDrop }, actions: ['upsell'] },
+        ],
+      };
+      const put = await policyCall('PUT', '/policies', policies);
+      expect([put.status, put.json.error]).toEqual([200, undefined]);
+      const who = [{ type: 'email', value: `policy-${mode}@acme.io` }];
+      const say = (text: string, minute: number) =>
+        ingest({ source: 'api', type: 'message.received', identifiers: who, text, traits: { timeZone: dayZone() }, properties: { channel: 'email' }, at: new Date(Date.UTC(2026, 10, 3, 9, minute)).toISOString() }, policyCall);
+      const { profileId } = await say('Thank you, everything works wonderfully, great job!', 0);
+      await say('This is awful. Broken again, I am furious and nobody helps.', 1);
+      await say('Terrible, useless service. I hate this, refund me now!', 2);
+      const dropped = await waitFor(async () => (await svc.runtime.db.query<{ id: string }>("SELECT id FROM events WHERE tenant_id = $1 AND type = 'sentiment.dropped' AND profile_id = $2 AND processed_at IS NOT NULL", [t.tenantId, profileId])).rows[0], 'the processed sentiment.dropped event');
+      const decision = await waitFor(async () => (await svc.runtime.db.query<{ id: string; action_id: string | null; run_id: string | null }>(
+        'SELECT id, action_id, run_id FROM decisions WHERE tenant_id = $1 AND idempotency_key = $2', [t.tenantId, `event:${dropped.id}`])).rows.find((r) => r.run_id !== null), 'the decision for the drop, with its run');
+      expect(decision.action_id).toBe('escalate-call');
+      const effects = await waitFor(async () => (await svc.runtime.db.query<{ kind: string; params: Record<string, unknown> }>('SELECT kind, params FROM action_effects WHERE tenant_id = $1 AND run_id = $2', [t.tenantId, decision.run_id])).rows.find(() => true), 'the escalation task');
+      expect(effects).toMatchObject({ kind: 'task', params: { actionId: 'escalate-call', subject: 'Call back: the customer is upset' } });
+      // Decisions for the messages themselves never chose the escalation (its rule holds only on the drop).
+      const others = await svc.runtime.db.query<{ action_id: string | null }>('SELECT action_id FROM decisions WHERE tenant_id = $1 AND profile_id = $2 AND idempotency_key <> $3', [t.tenantId, profileId, `event:${dropped.id}`]);
+      expect(others.rows.length).toBeGreaterThan(0);
+      expect(others.rows.map((r) => r.action_id)).not.toContain('escalate-call');
     });
 
     it('gives merged profiles one conversation, and erasure deletes every message of the person, Baton\'s sends included', async () => {
