@@ -6,6 +6,7 @@
  * Needs Java 17+ (Debian's openjdk-17-jre-headless): skipped without it locally, a failure under CI=true.
  * One run per project (a JVM per tool): the slow part of this file.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireOrSkip } from '../../support/require-or-skip';
@@ -79,5 +80,18 @@ java.describe('Apex analysis (apex-ls CheckForIssues + PMD, scripts/check-apex.t
     expect(report).toContain(BAD_CLASS);
     expect(report).toMatch(/apex-ls Missing: No type declaration found for 'Renamer'/);
     expect(report).toMatch(/pmd {5}OperationWithLimitsInLoop/);
+  });
+});
+
+describe('scripts/check-apex.ts without Java', () => {
+  it('names what is missing and how to get it, with exit code 2 (not a silent pass)', () => {
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../../scripts/check-apex.ts')], {
+      env: { ...process.env, JAVA: path.join(__dirname, 'no-such-java') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('Java 17 or later is needed (found none)');
+    expect(run.stderr).toContain('openjdk-17-jre-headless');
   });
 });
