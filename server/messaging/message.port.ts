@@ -113,7 +113,12 @@ export class MessageActionPort implements ActionPort {
     });
     if (!claim.fresh) {
       const row = claim.row;
-      if (row.state === 'done' && row.output !== null) return { ok: true, output: row.output };
+      if (row.state === 'done' && row.output !== null) {
+        // A retry after the send: make sure the message is in the conversation (stored once per key).
+        const mode = typeof row.output === 'object' && row.output !== null && !Array.isArray(row.output) && row.output['mode'] === 'template' ? 'template' : 'session';
+        await this.converse(request, params, address, mode);
+        return { ok: true, output: row.output };
+      }
       if (row.state === 'pending' && this.now() - row.updatedAt < IN_FLIGHT_MS) return fail(transientError('message.in_flight', 'an attempt with this idempotency key is in flight; try again shortly'));
       // The earlier attempt may have sent the message: find it before sending again.
       if (route.provider === 'twilio' && row.providerRef === null) {
