@@ -20,7 +20,8 @@ import { stratifiedSplit } from '../app/signals/split';
 import { type SentimentLabel } from '../app/signals/signal-extractor';
 
 export const SENTIMENT_ARTIFACT_PATH = 'app/signals/model/sentiment-model.json';
-export const OWN_NEUTRAL_PATH = 'app/signals/training/sentiment-neutral.txt';
+export const REVIEW_SAMPLE_PATH = 'app/signals/eval/review-sentences-sample.tsv';
+export const OWN_NEUTRAL_PATH = 'app/signals/training/sentiment/neutral.txt';
 const SEED = 20251206;
 
 export interface SentimentExample extends LabelledText {
@@ -298,6 +299,16 @@ function main(argv: readonly string[]): number {
   const json = trainSentimentArtifact(corpus);
   const serialised = `${JSON.stringify(json)}\n`;
   const artifact = path.join(repoRoot, SENTIMENT_ARTIFACT_PATH);
+  if (argv.includes('--write-sample')) {
+    // A small seeded sample of the held-out review sentences, committed for the accuracy unit test.
+    const pick = (name: string, n: number): SentimentExample[] =>
+      stratifiedSplit((corpus.heldOut.get(name) ?? []).filter((e) => e.label !== 'neutral'), (e) => e.label, n / Math.max(1, (corpus.heldOut.get(name) ?? []).filter((e) => e.label !== 'neutral').length), SEED + 99).test;
+    const rows = [...pick('sst2 (films)', 60), ...pick('cr (products)', 60), ...pick('absa (restaurants)', 60), ...pick('absa (laptops, unseen domain)', 60)];
+    const header = '# Seeded sample of held-out review sentences (never trained on): label<TAB>source<TAB>text.\n# Written by scripts/train-sentiment.ts --write-sample; sources and licences in ../training/README.md.\n';
+    writeFileSync(path.join(repoRoot, REVIEW_SAMPLE_PATH), header + rows.map((e) => `${e.label}\t${e.source}\t${e.text.replace(/\t/g, ' ')}`).join('\n') + '\n');
+    console.log(`wrote ${REVIEW_SAMPLE_PATH} (${rows.length} sentences)`);
+    return 0;
+  }
   if (argv.includes('--check')) {
     const same = existsSync(artifact) && readFileSync(artifact, 'utf8') === serialised;
     console.log(same ? 'artifact is up to date' : 'artifact differs from a fresh training run');

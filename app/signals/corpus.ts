@@ -7,7 +7,8 @@ export const CORPUS_SPLIT = { seed: 20250611, testShare: 0.2 } as const;
 export const TRAIN_SEED = 7;
 export const OTHER_THRESHOLD = 0.4;
 
-export type CorpusSource = 'own' | 'bitext';
+/** own: app/signals/training/*.txt; own-i18n: training/i18n; the rest are public sets (training/README.md). */
+export type CorpusSource = 'own' | 'bitext' | 'own-i18n' | 'banking77' | 'chitchat' | 'trec';
 
 export interface CorpusExample {
   readonly text: string;

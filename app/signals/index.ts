@@ -10,6 +10,8 @@ export {
 } from './signal-extractor';
 export { OfflineSignalExtractor, defaultIntentModel } from './offline-extractor';
 export { IntentModel, type IntentModelJson, type IntentScore } from './intent-model';
-export { scoreSentiment, type SentimentResult } from './sentiment';
+export { scoreSentiment, scoreSentimentLexicon, defaultSentimentModel, type SentimentResult } from './sentiment';
+export { SentimentModel, type SentimentModelJson, type SentimentPrediction } from './sentiment-model';
 export { scoreUrgency, type UrgencyResult } from './urgency';
-export { detectLanguage } from './language';
+export { detectLanguage, guessLanguage, SUPPORTED_LANGUAGES, UNDETERMINED, type LanguageGuess } from './language';
+export { pivotToEnglish } from './pivot';

@@ -28,12 +28,14 @@ const WORDS: Readonly<Record<SupportedLanguage, string>> = {
     están estoy tengo tiene hola buenos buenas días me se lo le les su sus nos ya muy más esto eso este
     esta cuando donde dónde qué cómo por favor cancelar suscripción cuenta factura cobro cobrado cobraron
     dinero reembolso tarjeta pago funciona hoy ahora también pedido ayuda necesito hay sin sobre
-    todavía nada mucho bueno malo excelente gracias hasta muy fue pero porque quisiera puedo pueden usted`,
+    todavía nada mucho bueno malo excelente gracias hasta muy fue pero porque quisiera puedo pueden usted
+    mensajes envíen dejen quiten nadie aplicación contraseña pásenme llamada`,
   pt: `o os as é e de do da dos das que meu minha para com não uma um quero você está estou tenho tem
     olá oi obrigado obrigada bom boa dia mas por favor cancelar assinatura conta fatura cobrança cobrado
     cobraram dinheiro reembolso cartão pagamento funciona hoje agora também pedido ajuda preciso há sem
     sobre ainda nada muito ótimo péssimo foi porque gostaria posso podem vocês isso isto esse essa
-    nao voce estão já mais meu seu sua no na nos nas ao pelo pela`,
+    nao voce estão já mais meu seu sua no na nos nas ao pelo pela eu como senha mensagens podem vocês parem enviar
+    atendimento aplicativo obrigado tudo ninguém também assinatura`,
   fr: `le la les est et de des du que je vous mon ma mes pour avec pas une un merci mais ne veux voudrais
     suis ai avez bonjour bonsoir salut au aux ce cette ces il elle nous ils sur dans en très plus
     annuler abonnement compte facture prélevé débité argent remboursement carte paiement fonctionne
@@ -59,7 +61,7 @@ const LETTER_CUES: ReadonlyArray<{ readonly lang: SupportedLanguage; readonly pa
   { lang: 'es', pattern: /ñ|¿|¡/g, weight: 1.5 },
   { lang: 'es', pattern: /ción\b/g, weight: 0.5 },
   { lang: 'pt', pattern: /[ãõ]|ção\b|ções\b/g, weight: 1.5 },
-  { lang: 'pt', pattern: /ç/g, weight: 0.5 },
+  { lang: 'pt', pattern: /ç/g, weight: 0.75 },
   { lang: 'fr', pattern: /[èêëîœù]|ç/g, weight: 0.75 },
   { lang: 'fr', pattern: /\b[ldjnqcs]['’][a-zéèêàâîôû]/g, weight: 1 },
   { lang: 'de', pattern: /[äöüß]/g, weight: 1.5 },

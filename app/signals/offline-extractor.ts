@@ -2,7 +2,7 @@ import artifact from './model/intent-model.json';
 import { IntentModel } from './intent-model';
 import { type Intent } from './intents';
 import { parseIntentModelJson } from './model-json';
-import { detectLanguage } from './language';
+import { guessLanguage } from './language';
 import { scoreSentiment } from './sentiment';
 import { scoreUrgency } from './urgency';
 import { type ExtractOptions, type SignalExtractor, type Signals } from './signal-extractor';
@@ -17,8 +17,11 @@ export function defaultIntentModel(): IntentModel {
 }
 
 /**
- * The default extractor: no network, no download. Trained intent classifier (committed artifact),
- * VADER plus a domain lexicon for sentiment, cue rules for urgency.
+ * The default extractor: no network, no download. Trained intent and sentiment classifiers
+ * (committed artifacts; Spanish, Portuguese, French and German read through a glossary into the
+ * models' English features), VADER plus a domain lexicon blended into sentiment, cue rules for
+ * urgency in the same five languages. `language` is always set: an ISO 639-1 code, or `und` when
+ * the text has no evidence for any language (e.g. "ok", "👍", an order number).
  */
 export class OfflineSignalExtractor implements SignalExtractor {
   private readonly model: IntentModel;
@@ -32,15 +35,14 @@ export class OfflineSignalExtractor implements SignalExtractor {
     // Praise cannot come with negative polarity ("not happy at all"): refuse that class then.
     const intent = this.model.score(text, sentiment.label === 'negative' ? NOT_PRAISE : undefined);
     const urgency = scoreUrgency(text, sentiment.score);
-    const language = detectLanguage(text);
-    const base = {
+    return {
       intent: intent.intent,
       intentConfidence: intent.confidence,
       sentiment: sentiment.score,
       sentimentLabel: sentiment.label,
       urgency: urgency.level,
+      language: guessLanguage(text).language,
     };
-    return language === undefined ? base : { ...base, language };
   }
 
   extract(text: string, _opts?: ExtractOptions): Promise<Signals> {

@@ -14,6 +14,17 @@ import { type SupportedLanguage } from './language';
 type Glossary = ReadonlyArray<readonly [string, string]>;
 
 const ES: Glossary = [
+  ['cancel*', 'cancel'], ['reclam*', 'complain'], ['plan', 'plan'], ['aplicación', 'app'], ['app', 'app'], ['actualización', 'update'],
+  ['agente', 'agent'], ['supervisor', 'supervisor'], ['llamada', 'call'], ['llámenme', 'call me'], ['teléfono', 'phone'], ['presupuesto', 'budget quote'],
+  ['cotización', 'quote'], ['licencias', 'licenses'], ['contratar', 'buy subscribe'], ['contrato', 'contract'], ['firmar', 'sign'], ['herramienta', 'tool'],
+  ['competencia', 'competitors'], ['proveedor', 'vendor'], ['integración', 'integration'], ['configurar', 'set up'], ['iniciar sesión', 'log in'],
+  ['acceder', 'access'], ['recibí', 'received'], ['prometieron', 'promised'], ['persona', 'person'], ['humano', 'human'], ['robot', 'bot'],
+  ['hablar', 'talk'], ['pasar con', 'transfer me to'], ['pásenme con', 'transfer me to'], ['mostrar', 'show'], ['mostrarnos', 'show us'],
+  ['semana', 'week'], ['equipo', 'team'], ['nadie', 'nobody'], ['responde', 'responds'], ['perfecto', 'perfect'], ['contentos', 'happy'],
+  ['muy', 'very'], ['nueva', 'new'], ['versión', 'version'], ['funciona', 'works'], ['renovar', 'renew'], ['cerrar', 'close'], ['lista', 'list'],
+  ['boletín', 'newsletter'], ['publicidad', 'ads'], ['promocionales', 'promotional'], ['importe', 'amount'], ['incorrecto', 'wrong'], ['comisión', 'fee'],
+  ['usuarios', 'users'], ['cuesta', 'cost'], ['demasiado', 'too'], ['ya usamos', 'we already use'], ['tiempo', 'weather'], ['partido', 'game match'],
+  ['cumpleaños', 'birthday'], ['vacaciones', 'vacation'],
   ['darme de baja', 'unsubscribe'], ['dar de baja', 'cancel'], ['darse de baja', 'unsubscribe'], ['me doy de baja', 'unsubscribe'],
   ['no funciona', 'not working'], ['no me funciona', 'not working'], ['no anda', 'not working'], ['no puedo', 'can not'],
   ['no me gusta', 'do not like'], ['no me gustó', 'did not like'], ['me encanta', 'love'], ['me encantó', 'loved'], ['me gusta', 'like'],
@@ -35,6 +46,17 @@ const ES: Glossary = [
 ];
 
 const PT: Glossary = [
+  ['cancel*', 'cancel'], ['reclam*', 'complain'], ['plano', 'plan'], ['aplicativo', 'app'], ['app', 'app'], ['atualização', 'update'],
+  ['atendente', 'agent'], ['supervisor', 'supervisor'], ['chamada', 'call'], ['me liguem', 'call me'], ['telefone', 'phone'], ['orçamento', 'budget quote'],
+  ['proposta', 'quote'], ['licenças', 'licenses'], ['contratar', 'buy subscribe'], ['contrato', 'contract'], ['assinar', 'sign'], ['fechar', 'close deal'],
+  ['ferramenta', 'tool'], ['concorrência', 'competitors'], ['fornecedor', 'vendor'], ['integração', 'integration'], ['configurar', 'set up'],
+  ['entrar', 'log in'], ['acessar', 'access'], ['recebi', 'received'], ['prometeram', 'promised'], ['pessoa', 'person'], ['humano', 'human'],
+  ['robô', 'bot'], ['falar', 'talk'], ['transferir', 'transfer'], ['me passem para', 'transfer me to'], ['mostrar', 'show'], ['semana', 'week'],
+  ['equipe', 'team'], ['ninguém', 'nobody'], ['responde', 'responds'], ['perfeito', 'perfect'], ['satisfeitos', 'happy'], ['muito', 'very'],
+  ['nova', 'new'], ['versão', 'version'], ['funciona', 'works'], ['renovar', 'renew'], ['encerrar', 'close'], ['lista', 'list'], ['newsletter', 'newsletter'],
+  ['propaganda', 'ads'], ['promocionais', 'promotional'], ['valor', 'amount'], ['errado', 'wrong'], ['errada', 'wrong'], ['taxa', 'fee'], ['usuários', 'users'],
+  ['custa', 'cost'], ['demais', 'too'], ['já usamos', 'we already use'], ['cansado', 'fed up'], ['cansada', 'fed up'], ['tempo', 'weather'],
+  ['jogo', 'game match'], ['aniversário', 'birthday'], ['férias', 'vacation'], ['senha', 'password'], ['mudo', 'change'], ['mudar', 'change'],
   ['não funciona', 'not working'], ['nao funciona', 'not working'], ['não consigo', 'can not'], ['nao consigo', 'can not'], ['fora do ar', 'is down'],
   ['não gostei', 'did not like'], ['não gosto', 'do not like'], ['adorei', 'loved'], ['amei', 'loved'], ['gostei', 'liked'],
   ['duas vezes', 'twice'], ['em dobro', 'twice'], ['fui cobrado', 'i was charged'], ['fui cobrada', 'i was charged'], ['me cobraram', 'i was charged'],
@@ -54,6 +76,17 @@ const PT: Glossary = [
 ];
 
 const FR: Glossary = [
+  ['annul*', 'cancel'], ['résili*', 'cancel'], ['plaint*', 'complain'], ['forfait', 'plan'], ['plan', 'plan'], ['application', 'app'], ['appli', 'app'],
+  ['mise à jour', 'update'], ['conseiller', 'agent'], ['responsable', 'supervisor'], ['appel', 'call'], ['appelez-moi', 'call me'], ['téléphone', 'phone'],
+  ['devis', 'quote'], ['budget', 'budget'], ['licences', 'licenses'], ['souscrire', 'buy subscribe'], ['contrat', 'contract'], ['signer', 'sign'],
+  ['outil', 'tool'], ['concurrence', 'competitors'], ['fournisseur', 'vendor'], ['intégration', 'integration'], ['configurer', 'set up'],
+  ['me connecter', 'log in'], ['accéder', 'access'], ['reçu', 'received'], ['promis', 'promised'], ['personne', 'person nobody'], ['humain', 'human'],
+  ['robot', 'bot'], ['parler', 'talk'], ['passer un', 'transfer me to'], ['passez-moi', 'transfer me to'], ['montrer', 'show'], ['semaine', 'week'],
+  ['équipe', 'team'], ['répond', 'responds'], ['parfait', 'perfect'], ['contents', 'happy'], ['ravis', 'happy'], ['très', 'very'], ['nouvelle', 'new'],
+  ['version', 'version'], ['fonctionne', 'works'], ['marche', 'works'], ['renouvelle', 'renew'], ['fermer', 'close'], ['liste', 'list'], ['newsletter', 'newsletter'],
+  ['publicitaires', 'ads'], ['promotionnels', 'promotional'], ['montant', 'amount'], ['erroné', 'wrong'], ['erreur', 'error'], ['frais', 'fee'],
+  ['utilisateurs', 'users'], ['trop', 'too'], ['déjà', 'already'], ["j'en ai marre", 'fed up'], ['marre', 'fed up'], ['temps', 'weather'], ['match', 'game match'],
+  ['anniversaire', 'birthday'], ['vacances', 'vacation'],
   ['ne fonctionne pas', 'not working'], ['ne marche pas', 'not working'], ['ne fonctionne plus', 'not working'], ['ne marche plus', 'not working'],
   ['je ne peux pas', 'i can not'], ['en panne', 'is down'], ['hors service', 'is down'], ["je n'aime pas", 'i do not like'], ["j'adore", 'i love'],
   ["j'ai adoré", 'i loved'], ["j'aime", 'i like'], ['deux fois', 'twice'], ['en double', 'twice'], ["j'ai été débité", 'i was charged'],
@@ -74,6 +107,17 @@ const FR: Glossary = [
 ];
 
 const DE: Glossary = [
+  ['kündig*', 'cancel'], ['storn*', 'cancel'], ['beschwer*', 'complain'], ['tarif', 'plan'], ['plan', 'plan'], ['app', 'app'], ['update', 'update'],
+  ['aktualisierung', 'update'], ['mitarbeiter', 'agent'], ['vorgesetzten', 'supervisor'], ['anruf', 'call'], ['call', 'call'], ['rufen sie mich', 'call me'],
+  ['telefonieren', 'phone'], ['telefon', 'phone'], ['angebot', 'quote'], ['budget', 'budget'], ['lizenzen', 'licenses'], ['buchen', 'buy subscribe'],
+  ['buche', 'buy subscribe'], ['vertrag', 'contract'], ['unterschreiben', 'sign'], ['tool', 'tool'], ['konkurrenz', 'competitors'], ['anbieter', 'vendor'],
+  ['integration', 'integration'], ['einrichtung', 'set up'], ['einrichten', 'set up'], ['einloggen', 'log in'], ['anmelden', 'log in'], ['erhalten', 'received'],
+  ['versprochene', 'promised'], ['mensch', 'person'], ['menschen', 'human'], ['bot', 'bot'], ['sprechen', 'talk'], ['verbinden', 'transfer me to'],
+  ['zeigen', 'show'], ['woche', 'week'], ['team', 'team'], ['niemand', 'nobody'], ['antwortet', 'responds'], ['perfekt', 'perfect'], ['sehr', 'very'],
+  ['neue', 'new'], ['version', 'version'], ['funktioniert', 'works'], ['nicht mehr', 'not anymore'], ['verlängern', 'renew'], ['schließen', 'close'],
+  ['verteiler', 'list'], ['newsletter', 'newsletter'], ['werbung', 'ads'], ['betrag', 'amount'], ['falsch', 'wrong'], ['falschen', 'wrong'], ['gebühr', 'fee'],
+  ['nutzer', 'users'], ['kostet', 'cost'], ['zu', 'too'], ['schon', 'already'], ['nase voll', 'fed up'], ['wetter', 'weather'], ['spiel', 'game match'],
+  ['geburtstag', 'birthday'], ['urlaub', 'vacation'], ['wechseln', 'switch upgrade'],
   ['funktioniert nicht', 'not working'], ['geht nicht', 'not working'], ['funktioniert nicht mehr', 'not working'], ['kann nicht', 'can not'],
   ['ist ausgefallen', 'is down'], ['ausgefallen', 'down'], ['gefällt mir nicht', 'do not like'], ['gefällt mir', 'like'], ['liebe es', 'love it'],
   ['doppelt', 'twice'], ['zweimal', 'twice'], ['abgebucht', 'charged'], ['belastet', 'charged'], ['sofort', 'right now'], ['so schnell wie möglich', 'asap'],
@@ -106,13 +150,17 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Longest phrases first so they win over the words inside them; one alternation per language. */
-const COMPILED: ReadonlyMap<string, { readonly pattern: RegExp; readonly map: ReadonlyMap<string, string> }> = new Map(
+/**
+ * Longest phrases first so they win over the words inside them; one alternation per language. An
+ * entry ending in `*` is a stem and matches any ending ("kündig*" → kündige, kündigen, Kündigung).
+ */
+const COMPILED: ReadonlyMap<string, { readonly pattern: RegExp; readonly map: ReadonlyMap<string, string>; readonly stems: ReadonlyArray<readonly [string, string]> }> = new Map(
   Object.entries(GLOSSARIES).map(([lang, glossary]) => {
-    const map = new Map(glossary.map(([from, to]) => [from, to] as const));
-    const alternatives = [...map.keys()].sort((a, b) => b.length - a.length).map(escape);
+    const map = new Map(glossary.filter(([from]) => !from.endsWith('*')).map(([from, to]) => [from, to] as const));
+    const stems = glossary.filter(([from]) => from.endsWith('*')).map(([from, to]) => [from.slice(0, -1), to] as const);
+    const alternatives = [...[...map.keys()].map(escape), ...stems.map(([stem]) => `${escape(stem)}\\p{L}*`)].sort((a, b) => b.length - a.length);
     const pattern = new RegExp(`(?<![\\p{L}'])(?:${alternatives.join('|')})(?![\\p{L}])`, 'gu');
-    return [lang, { pattern, map }] as const;
+    return [lang, { pattern, map, stems }] as const;
   }),
 );
 
@@ -126,7 +174,7 @@ export function pivotToEnglish(text: string, language: string): string | undefin
   const lower = text.toLowerCase().replace(/’/g, "'");
   const out: string[] = [];
   for (const m of lower.matchAll(compiled.pattern)) {
-    const english = compiled.map.get(m[0]);
+    const english = compiled.map.get(m[0]) ?? compiled.stems.find(([stem]) => m[0].startsWith(stem))?.[1];
     if (english !== undefined) out.push(english);
   }
   return out.length === 0 ? undefined : out.join(' ');

@@ -12,7 +12,11 @@ export interface Signals {
   readonly sentiment: number;
   readonly sentimentLabel: SentimentLabel;
   readonly urgency: Urgency;
-  /** ISO 639-1 code when the extractor could tell. */
+  /**
+   * ISO 639-1 code of the text's language ('en', 'es', 'pt', 'fr', 'de', 'it'), or 'und' when the
+   * text has no evidence for any. The offline extractor always sets it; optional in the type so
+   * extractors written before it (test doubles, older providers) still compile.
+   */
   readonly language?: string;
 }
 

@@ -4,11 +4,12 @@ import { OfflineSignalExtractor } from '../../../app/signals/offline-extractor';
 import { type SignalExtractor } from '../../../app/signals/signal-extractor';
 import { CliUsageError, type CliCommand, type CliIo } from '../io';
 
-const USAGE = 'usage: baton signals < texts.txt   (one text per line in, one JSON object per line out)';
+const USAGE = 'usage: baton signals < texts.txt   (one text per line in, one JSON object per line out; a TSV/CSV line is one text)';
 
 /**
  * `baton signals`: one text per line on stdin (blank lines skipped), one JSON object per line on
- * stdout: { text, intent, intentConfidence, sentiment, sentimentLabel, urgency }. Streams, so input
+ * stdout: { text, intent, intentConfidence, sentiment, sentimentLabel, urgency, language } (language:
+ * ISO 639-1, or 'und' when undetermined; always present). Streams, so input
  * size is bounded by nothing but time; honours stdout backpressure.
  */
 export function makeSignalsCommand(extractor: () => SignalExtractor): CliCommand {
@@ -35,6 +36,7 @@ async function run(extractor: SignalExtractor, io: CliIo): Promise<number> {
       sentiment: s.sentiment,
       sentimentLabel: s.sentimentLabel,
       urgency: s.urgency,
+      language: s.language ?? 'und',
     };
     if (!io.stdout.write(`${JSON.stringify(out)}\n`)) await once(io.stdout, 'drain');
     count += 1;

@@ -22,7 +22,7 @@ describe('baton signals', () => {
     expect(lines.map((l) => l.text)).toEqual(['I want to cancel my subscription', 'the weather is nice today', 'please remove me from your list']);
     expect(lines.map((l) => l.intent)).toEqual(['cancellation', 'other', 'unsubscribe']);
     for (const l of lines) {
-      expect(Object.keys(l).sort()).toEqual(['intent', 'intentConfidence', 'sentiment', 'sentimentLabel', 'text', 'urgency']);
+      expect(Object.keys(l).sort()).toEqual(['intent', 'intentConfidence', 'language', 'sentiment', 'sentimentLabel', 'text', 'urgency']);
     }
   });
 

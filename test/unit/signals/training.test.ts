@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ARTIFACT_PATH, BITEXT_RELATIVE_PATH, loadBitextExamples, loadOwnExamples, trainArtifact } from '../../../scripts/train-intent';
+import { ARTIFACT_PATH, BITEXT_RELATIVE_PATH, loadBitextExamples, loadOwnExamples } from '../../../scripts/train-intent';
 import { splitCorpus, dedupe } from '../../../app/signals/corpus';
 import { stratifiedSplit } from '../../../app/signals/split';
 import { trainSoftmax } from '../../../app/signals/train-softmax';
@@ -67,12 +67,8 @@ describe('intent training', () => {
     expect(() => parseIntentModelJson({ format: 'baton-intent-softmax/1', classes: ['x'], bias: [0], weights: {}, otherThreshold: 2 })).toThrow();
   });
 
-  withBitext('retraining from the data reproduces the committed artifact byte for byte', () => {
-    const bitext = loadBitextExamples(root) ?? [];
-    const { train } = splitCorpus([...own, ...bitext]);
-    const fresh = `${JSON.stringify(trainArtifact(train, ['app/signals/training/*.txt', 'bitext customer_support_sample.csv']))}\n`;
-    expect(fresh === readFileSync(path.join(root, ARTIFACT_PATH), 'utf8')).toBe(true);
-  });
+  // Byte-for-byte reproduction needs the public sets (not in the repo): `npx tsx scripts/train-intent.ts
+  // --data <folder> --check`, and the bench runs the same check when SIGNALS_DATA points at them.
 
   withBitext('beats the majority baseline by a wide margin on the held-out split', () => {
     const bitext = loadBitextExamples(root) ?? [];
