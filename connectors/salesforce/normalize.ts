@@ -1,4 +1,6 @@
 import type { CanonicalEvent, Identifier } from '../../app/events/canonical-event';
+import { isValidTimeZone } from '../../app/decisioning/timezone';
+import { regionTimeZone } from '../../app/shared/region-time-zone';
 import { bareName } from './fields';
 import { BATON_CLIENT_TAG, CDC_ENTITIES, type CdcEntity } from './version';
 
@@ -38,13 +40,34 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim
  */
 function plainFields(fields: Record<string, unknown>, namespace: string): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(fields)) {
+  for (const [k, v] of Object.entries(flattenAddresses(fields))) {
     if (k === 'ChangeEventHeader' || k === 'attributes' || v === null || v === undefined) continue;
     if (typeof v === 'number' || typeof v === 'boolean') out[bareName(k, namespace)] = v;
     else if (typeof v === 'string' && v.length <= 1000) out[bareName(k, namespace)] = v;
   }
   return out;
 }
+
+/**
+ * Change events nest an address's components in its compound field (`MailingAddress: { State, Country }`,
+ * a Lead's `Address: { State }`); records and Outbound Messages name them flat (`MailingState`, `State`).
+ * Flattened here so every source gives the same field names.
+ */
+export function flattenAddresses(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const m = /^(\w*)Address$/.exec(k);
+    if (m === null || v === null || typeof v !== 'object' || Array.isArray(v)) {
+      out[k] = v;
+      continue;
+    }
+    for (const [part, value] of Object.entries(v as Record<string, unknown>)) out[`${m[1] ?? ''}${part}`] = value;
+  }
+  return out;
+}
+
+/** `MailingAddress.State` (a changed component of a compound field) → `MailingState`. */
+export const flatFieldName = (name: string): string => name.replace(/^(\w*)Address\.(\w+)$/, '$1$2');
 
 /** Who a record is about: the record itself, plus its person fields and related contact. */
 function identifiersOf(orgId: string, entity: string, recordId: string, fields: Record<string, unknown>): Identifier[] {
@@ -110,7 +133,7 @@ export function canonicalOf(c: RecordChange): CanonicalEvent {
       recordId: c.recordId,
       via: c.via,
       fields: plainFields(c.fields, c.namespace ?? ''),
-      ...(c.changedFields === undefined ? {} : { changedFields: c.changedFields.map((f) => bareName(f, c.namespace ?? '')) }),
+      ...(c.changedFields === undefined ? {} : { changedFields: c.changedFields.map((f) => bareName(flatFieldName(f), c.namespace ?? '')) }),
       ...(stage === undefined ? {} : { recordStage: stage }),
     },
   };
@@ -147,3 +170,90 @@ export function changeEventToCanonical(orgId: string, message: ChangeEventMessag
 
 export const isCdcEntity = (name: string): name is CdcEntity => (CDC_ENTITIES as readonly string[]).includes(name);
 export const channelOf = (entity: CdcEntity): string => `/data/${entity}ChangeEvent`;
+
+/** Per-org settings for what a Contact/Lead says about reaching the person (validated where they are set). */
+export interface PersonFactSettings {
+  /** The org's Baton package namespace ('' none): a configured package field may be named either way. */
+  readonly namespace?: string;
+  /** A field holding the person's IANA time zone (e.g. `Time_Zone__c`); null/undefined: none configured. */
+  readonly timeZoneField?: string | null;
+}
+
+/** Fields a re-synchronising query should read so that opt-outs and the time zone reach Baton. */
+export function personFactFields(entity: 'Contact' | 'Lead', timeZoneField?: string | null): string[] {
+  const address = entity === 'Contact' ? ['MailingCountry', 'MailingState'] : ['Country', 'State'];
+  return ['HasOptedOutOfEmail', 'DoNotCall', ...address, ...(timeZoneField === undefined || timeZoneField === null ? [] : [timeZoneField])];
+}
+
+/** An IANA zone in a field's value: `Europe/Paris`, or inside a label such as `(GMT+01:00) Central European Time (Europe/Paris)`. */
+export function timeZoneOfValue(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim();
+  if (v !== '' && isValidTimeZone(v) && /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$|^UTC$/.test(v)) return v;
+  const inner = /\(([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)\)/.exec(v)?.[1];
+  return inner !== undefined && isValidTimeZone(inner) ? inner : undefined;
+}
+
+/**
+ * The person's time zone from a Contact/Lead's fields: the org's configured time-zone field when it holds
+ * a zone, else the mailing country/state (Contact) or country/state (Lead), through the region tables.
+ * `source` names the field it came from. Undefined when neither tells (Baton then uses the tenant default).
+ */
+export function recordTimeZone(entity: string, fields: Readonly<Record<string, unknown>>, settings: PersonFactSettings = {}): { timeZone: string; source: string } | undefined {
+  const configured = settings.timeZoneField ?? undefined;
+  if (configured !== undefined) {
+    const bare = bareName(configured, settings.namespace ?? '');
+    const zone = timeZoneOfValue(fields[bare]) ?? timeZoneOfValue(fields[configured]);
+    if (zone !== undefined) return { timeZone: zone, source: `salesforce:${entity}.${bare}` };
+  }
+  const prefix = entity === 'Contact' ? 'Mailing' : entity === 'Lead' ? '' : undefined;
+  if (prefix === undefined) return undefined;
+  const text = (f: string): string | undefined => (typeof fields[f] === 'string' && (fields[f] as string).trim() !== '' ? (fields[f] as string) : undefined);
+  const country = text(`${prefix}CountryCode`) ?? text(`${prefix}Country`);
+  const state = text(`${prefix}StateCode`) ?? text(`${prefix}State`);
+  const found = regionTimeZone(country, state);
+  if (found === undefined) return undefined;
+  return { timeZone: found.timeZone, source: `salesforce:${entity}.${prefix}${found.from === 'state' ? 'State' : 'Country'}` };
+}
+
+/**
+ * What a Contact/Lead change says about reaching the person, as Baton facts:
+ * - the record's event gets the `timeZone` trait (and `timeZoneSource`) when the record tells one;
+ * - `HasOptedOutOfEmail` true (or "true" in an Outbound Message) becomes a `consent.updated` opt-out of email, `DoNotCall` true an opt-out
+ *   of sms and whatsapp (Baton has no call channel of its own; the Salesforce port checks call tasks);
+ * - a flag turned off (a change event listing it among the changed fields, false now) lifts that
+ *   opt-out to `unknown`: Salesforce no longer forbids it, which is not an opt-in. A full snapshot with
+ *   the flag off (a resync, an Outbound Message) says nothing about consent, so another source's
+ *   opt-in or opt-out stands.
+ * Other events pass through unchanged. Consent events carry the record's identifiers and ids derived
+ * from the record event's (same redelivery, same ids: stored once).
+ */
+export function withPersonFacts(event: CanonicalEvent, settings: PersonFactSettings = {}): CanonicalEvent[] {
+  const props = event.properties ?? {};
+  const entity = props['objectType'];
+  if (event.source !== 'salesforce' || (entity !== 'Contact' && entity !== 'Lead') || event.type.endsWith('.deleted')) return [event];
+  const fields = (props['fields'] ?? {}) as Record<string, unknown>;
+  const changed = Array.isArray(props['changedFields']) ? (props['changedFields'] as unknown[]).map(String) : undefined;
+  const zone = recordTimeZone(entity, fields, settings);
+  const main: CanonicalEvent = zone === undefined ? event : { ...event, subject: { ...event.subject, traits: { ...event.subject.traits, timeZone: zone.timeZone, timeZoneSource: zone.source } } };
+  const facts: CanonicalEvent[] = [];
+  const consent = (flag: string, channels: readonly string[]): void => {
+    const v = fields[flag];
+    // Outbound Messages carry checkboxes as xsd:boolean text.
+    const status = v === true || v === 'true' ? 'opted_out' : v === false && props['via'] === 'cdc' && changed?.includes(flag) === true ? 'unknown' : undefined;
+    if (status === undefined) return;
+    for (const channel of channels) {
+      facts.push({
+        id: `${event.id ?? `${String(props['recordId'])}:${event.occurredAt}`}:consent:${channel}`,
+        source: 'salesforce',
+        type: 'consent.updated',
+        occurredAt: event.occurredAt,
+        subject: { identifiers: event.subject.identifiers, traits: {} },
+        properties: { channel, status, field: flag, orgId: props['orgId'], objectType: entity, recordId: props['recordId'], via: props['via'] },
+      });
+    }
+  };
+  consent('HasOptedOutOfEmail', ['email']);
+  consent('DoNotCall', ['sms', 'whatsapp']);
+  return [main, ...facts];
+}

@@ -6,7 +6,8 @@
  * same transaction; `invalid_grant` marks the connection disconnected with a reason people can read.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../connectors/salesforce';
+import { z } from 'zod';
+import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../connectors/salesforce';
 import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../observability/logger';
 import { newId } from '../security/ids';
@@ -22,7 +23,23 @@ export interface Installation {
   readonly userId: string;
   readonly installedAt: string;
   readonly secretDelivered: boolean;
+  /** The Contact/Lead field holding the person's IANA time zone (API name), or null: mailing address, then the tenant default. */
+  readonly timeZoneField: string | null;
 }
+
+/**
+ * The per-org settings an admin may change (`PUT /api/v1/salesforce/settings`). A field API name:
+ * `Time_Zone__c`, a namespaced `acme__Time_Zone__c`, or null to use the mailing address alone.
+ */
+export const orgSettingsSchema = z.strictObject({
+  timeZoneField: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:__c)?$|^[A-Za-z][A-Za-z0-9]*__[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__c$/, 'must be a field API name such as Time_Zone__c (or acme__Time_Zone__c in a namespace)')
+    .nullable(),
+});
+export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
 interface Secrets {
   accessToken: string;
@@ -36,7 +53,7 @@ interface Row {
   external_id: string;
   status: 'active' | 'disconnected' | 'error';
   status_reason: string | null;
-  config: { instanceUrl?: string; userId?: string; installedAt?: string; secretDelivered?: boolean };
+  config: { instanceUrl?: string; userId?: string; installedAt?: string; secretDelivered?: boolean; timeZoneField?: string | null };
   secret_ciphertext: string | null;
   secret_key_id: string | null;
 }
@@ -54,6 +71,7 @@ const toInstallation = (r: Row): Installation => ({
   userId: r.config.userId ?? '',
   installedAt: r.config.installedAt ?? new Date(0).toISOString(),
   secretDelivered: r.config.secretDelivered === true,
+  timeZoneField: typeof r.config.timeZoneField === 'string' ? r.config.timeZoneField : null,
 });
 
 /** Org ids compare on their case-sensitive 15-character form (18-char ids add a checksum). */
@@ -127,7 +145,8 @@ export class SalesforceInstallations {
       const owner = row?.tenant_id ?? tenantId;
       const id = row?.id ?? newId('con');
       const sealed = this.seal(owner, id, { accessToken: org.accessToken, refreshToken: org.refreshToken, signingSecret });
-      const config = JSON.stringify({ instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date().toISOString(), secretDelivered: false });
+      // An admin's settings outlive a re-install (the same org keeps its time-zone field).
+      const config = JSON.stringify({ instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date().toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) });
       if (row === undefined) {
         await tx.query(
           `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id) VALUES ($1, $2, 'salesforce', $3, 'active', $4, $5, $6)`,
@@ -182,6 +201,19 @@ export class SalesforceInstallations {
     const stored = await this.storedPackage(i);
     if (stored !== undefined && (stored.problem === null || Date.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS)) return stored;
     return this.discoverPackage(i);
+  }
+
+  /** Stores the admin's settings for the org (validated with `orgSettingsSchema` by the route). */
+  async saveSettings(i: Installation, settings: OrgSettings): Promise<void> {
+    await this.deps.db.query(`UPDATE connections SET config = config || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId, JSON.stringify({ timeZoneField: settings.timeZoneField })]);
+  }
+
+  /** What the connector needs to turn the tenant's Contact/Lead changes into Baton facts (empty without an active org). */
+  async personSettings(tenantId: string): Promise<PersonFactSettings> {
+    const i = await this.active(tenantId);
+    if (i === undefined) return {};
+    const pkg = await this.storedPackage(i);
+    return { namespace: pkg?.namespace ?? '', timeZoneField: i.timeZoneField };
   }
 
   async markSecretDelivered(i: Installation): Promise<void> {

@@ -12,7 +12,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { canonicalEventSchema, type CanonicalEvent } from '../../app/events/canonical-event';
 import type { ActionRequest } from '../../app/orchestration';
-import { objectOfId, revokeToken, SALESFORCE_ID, SalesforceActionPort, within, type LinkedRecord, type SalesforceApp } from '../../connectors/salesforce';
+import { objectOfId, revokeToken, SALESFORCE_ID, SalesforceActionPort, withPersonFacts, within, type LinkedRecord, type SalesforceApp } from '../../connectors/salesforce';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { ingestEvent } from '../events/events.repository';
@@ -29,6 +29,7 @@ import { RedisApiUsage } from './api-usage';
 import { purgeSalesforceOrg } from './purge';
 import { asLinked, personIdsOfProfile, recordsOfProfile, SqlEffectLedger } from './records';
 import { streamStatusRoutes } from './pubsub-status';
+import { settingsApiRoutes } from './settings.routes';
 import { StreamManager } from './streams';
 import { WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
 
@@ -94,7 +95,9 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
     /** The same path as POST /api/v1/events: validated, deduplicated, identity resolved, pipeline queued. */
     const ingest = async (tenantId: string, events: readonly CanonicalEvent[]): Promise<void> => {
       const identity = services.get(IDENTITY_SERVICE);
-      for (const raw of events) {
+      // Contact/Lead opt-outs become consent facts and the record's time zone a trait (normalize.ts).
+      const settings = await installations.personSettings(tenantId);
+      for (const raw of events.flatMap((e) => withPersonFacts(e, settings))) {
         const parsed = canonicalEventSchema.safeParse(raw);
         if (!parsed.success) {
           logger.warn({ tenantId, type: raw.type, issues: parsed.error.issues.slice(0, 3) }, 'skipped a Salesforce record that does not make a valid event');
@@ -180,6 +183,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
 
     const api = oauthApiRoutes(oauthDeps);
     api.use(outboundTokenApiRoutes({ db, logger, installations, publicUrl: config.publicUrl }));
+    api.use(settingsApiRoutes({ logger, installations }));
     api.use(streamStatusRoutes({ db, installations, streams }));
     api.delete('/salesforce/connection', async (req, res) => {
       const parsed = disconnectQuery.safeParse(req.query);

@@ -114,6 +114,7 @@ function describe(state: SalesforceSandboxState, type: string): RestResult {
   const fields = [
     ...(STANDARD_FIELDS[type] ?? ['Id', 'Name']).map((name) => ({ name, custom: false, updateable: name !== 'Id', createable: name !== 'Id' })),
     ...((type === 'Contact' || type === 'Lead') && state.privacyEnabled ? [{ name: 'IndividualId', custom: false, updateable: true, createable: true }] : []),
+    ...(state.customFields.get(type) ?? []).map((name) => ({ name, custom: true, updateable: true, createable: true })),
     ...state.visiblePackageFields(type).map((name) => ({ name, custom: true, updateable: edit, createable: edit, externalId: name.endsWith('Baton_Key__c') })),
   ];
   return { status: 200, body: { name: type, custom: false, createable: !READ_ONLY_TYPES.has(type), updateable: !READ_ONLY_TYPES.has(type), fields } };

@@ -49,37 +49,6 @@ const INSERT_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>
 /** Key prefixes of the privacy objects (Individual is 0PK; the consent prefix only has to be stable here, Baton never reads it). */
 const PRIVACY_PREFIX: Readonly<Record<string, string>> = { Individual: '0PK', ContactPointTypeConsent: '0ZY' };
 
-/**
- * Address components of the compound fields as Change Data Capture nests them (`MailingAddress.State`
- * for Contact's MailingState; Lead's Address is made of Street, City, State...).
- */
-const COMPOUND_ADDRESSES: Readonly<Record<string, readonly { compound: string; prefix: string }[]>> = {
-  Contact: [{ compound: 'MailingAddress', prefix: 'Mailing' }, { compound: 'OtherAddress', prefix: 'Other' }],
-  Lead: [{ compound: 'Address', prefix: '' }],
-};
-const ADDRESS_COMPONENTS = ['Street', 'City', 'State', 'PostalCode', 'Country', 'StateCode', 'CountryCode', 'Latitude', 'Longitude', 'GeocodeAccuracy'] as const;
-
-/**
- * A CDC payload's fields with address components nested in their compound field. A new record carries
- * every component; an update only the changed ones (listed in changedFields as `MailingAddress.State`).
- */
-function nestAddresses(type: string, fields: Record<string, unknown>, changed: string[]): { fields: Record<string, unknown>; changed: string[] } {
-  const out: Record<string, unknown> = { ...fields };
-  let names = [...changed];
-  for (const { compound, prefix } of COMPOUND_ADDRESSES[type] ?? []) {
-    const nested: Record<string, unknown> = {};
-    for (const part of ADDRESS_COMPONENTS) {
-      const flat = `${prefix}${part}`;
-      if (!(flat in out)) continue;
-      nested[part] = out[flat];
-      delete out[flat];
-      names = names.map((n) => (n === flat ? `${compound}.${part}` : n));
-    }
-    if (Object.keys(nested).length > 0) out[compound] = nested;
-  }
-  return { fields: out, changed: names };
-}
-
 export const PACKAGE_CLASSES = ['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonNextBestAction', 'BatonRecordOutcome', 'BatonSecretRest', 'BatonSigner', 'BatonStartPlaybook'] as const;
 
 export interface SandboxOptions {
@@ -132,6 +101,12 @@ export class SalesforceSandboxState {
    * ContactPointTypeConsent objects exist; off, querying them fails as it does in such an org.
    */
   privacyEnabled = true;
+  /** The org's own custom fields per object (an admin's `Time_Zone__c`), listed by describe. */
+  readonly customFields = new Map<string, string[]>();
+
+  addCustomField(type: string, name: string): void {
+    this.customFields.set(type, [...(this.customFields.get(type) ?? []), name]);
+  }
   private pkgNamespace: string | null = null;
 
   constructor(readonly options: SandboxOptions) {
@@ -293,12 +268,9 @@ export class SalesforceSandboxState {
       diffFields: [],
       nulledFields: [],
     };
-    const flat: Record<string, unknown> = {};
+    const fields: Record<string, unknown> = {};
     const include = changeType === 'UPDATE' ? changed : changeType === 'DELETE' ? [] : Object.keys(record).filter((k) => k !== 'Id');
-    for (const k of include) flat[k] = record[k] ?? null;
-    const nested = nestAddresses(type, flat, header.changedFields);
-    const fields = nested.fields;
-    header.changedFields = nested.changed;
+    for (const k of include) fields[k] = record[k] ?? null;
     const channel = `/data/${type}ChangeEvent`;
     this.events.push({ channel, replayId, data: { schema: createHash('md5').update(type).digest('base64url').slice(0, 22), payload: { ChangeEventHeader: header, ...fields }, event: { replayId } } });
     for (const l of this.listeners) l();
