@@ -20,6 +20,7 @@ import { choosePort, restoreSalesforceOrg, salesforceOrgMemory, startSandboxes, 
 import { DemoStateFile } from './demo/state';
 import { collectSummary, formatSummary, writeStatus } from './demo/summary';
 import { Walkthrough } from './demo/walkthrough';
+import { warehouseScene } from './demo/warehouse';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -177,6 +178,8 @@ async function main(): Promise<number> {
     // Beside the random population, a scripted rep goes through every step once (scripts/demo/walkthrough.ts).
     walkthrough = new Walkthrough({ api, publicUrl, sandboxes, portalId: c.hubspot.portalId, runNumber: store.state.runs, rep: REP, signature: REP_SIGNATURE, out: (line) => out(tty ? `\r\x1b[K${line}` : line) });
     void walkthrough.run();
+    // A DuckDB warehouse with plan and usage traits that change a decision (scripts/demo/warehouse.ts).
+    void warehouseScene({ api, dataDir: args.dataDir, runNumber: store.state.runs, speed: args.speed, out: (line) => out(tty ? `\r\x1b[K${line}` : line) }).catch((err: unknown) => out(`  (warehouse scene: ${err instanceof Error ? err.message : String(err)})`));
 
     const startedAt = Date.now();
     let printedAt = 0;
