@@ -2,8 +2,9 @@
  * `GET /api/v1/salesforce/stream`: how the tenant's change event streams are doing, per entity, from the
  * position rows (whichever process follows the org): the stored replay id, the last event's commit time,
  * when Salesforce was last heard from, how often the stream went silent (stalls, detected and recovered)
- * and how often a stored replay id had expired (gap filled by query). `followedHere` and `live` add what
- * this process knows when it is the one following the org.
+ * and how often a stored replay id had expired (gap filled by query). When this process follows the org
+ * (`followedHere`), each entity also shows its state (live, retrying, resyncing), re-subscriptions and
+ * flow-control counters (requested, received, handled, most in flight at once).
  */
 import { Router } from 'express';
 import { CDC_ENTITIES, channelOf, replayIdText } from '../../connectors/salesforce';
@@ -56,7 +57,8 @@ export function streamStatusRoutes(deps: { db: Database; installations: Salesfor
           expiredReplays: row?.expired_replays ?? 0,
           lastResyncAt: iso(row?.last_resync_at ?? null),
           lastProblem: row?.last_problem ?? null,
-          ...(live === undefined ? {} : { state: here?.entities.includes(entity) === true ? live.state : 'not_subscribed' }),
+          ...(live === undefined ? {} : { state: here?.entities.includes(entity) === true ? live.state : 'not_subscribed', retries: live.retries }),
+          ...(here?.flow[entity] === undefined ? {} : { flow: here.flow[entity] }),
         };
       }),
     });
