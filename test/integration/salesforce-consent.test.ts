@@ -12,6 +12,7 @@ import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
 import { salesforceModuleWith } from '../../server/salesforce/salesforce.module';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../sandboxes/salesforce';
+import { outboundMessageXml } from '../sandboxes/salesforce/outbound';
 import type { DecisionJson } from '../support/decisioning-helpers';
 import { modes, startTestService, type TestService } from '../support/runtime';
 import { apiClient, waitForRun, type ApiClient } from '../support/runs-helpers';
@@ -34,6 +35,7 @@ for (const { mode, needs } of modes) {
     let svc: TestService;
     let api: ApiClient;
     let tenantId: string;
+    let outboundUrl: string;
     let n = 0;
 
     const profileOf = (recordId: string): Promise<string> =>
@@ -84,6 +86,7 @@ for (const { mode, needs } of modes) {
       const installed = await installOrg(svc.url);
       expect(installed.status).toBe(200);
       tenantId = installed.body.tenantId;
+      outboundUrl = (installed.body as { outboundMessageUrl?: string }).outboundMessageUrl ?? '';
       api = apiClient(svc.url, installed.body.apiKey ?? '');
       expect((await api.call('PUT', '/actions', catalog)).status).toBe(200);
       // Everyone treated, SMS allowed by default (so only an opt-out blocks it), quiet hours off until the time-zone test.
@@ -132,6 +135,17 @@ for (const { mode, needs } of modes) {
       const run = await runStep(profileId, { type: 'task', params: { subject: 'Call about the renewal', type: 'call' } });
       expect(run.steps[0]).toMatchObject({ status: 'undeliverable', error: { code: 'salesforce.do_not_call' } });
       expect(sb.state.tasks().filter((t) => t['WhoId'] === lead.Id)).toEqual([]);
+    });
+
+    it('reads the same facts from an Outbound Message (checkboxes as text, flat address fields)', async () => {
+      const lead = sb.state.create('Lead', { LastName: 'Outbound', Company: 'Soap Ltd' }, null);
+      const xml = outboundMessageXml({ orgId: sb.state.orgId, notifications: [{ id: '04l5e00000Cn001AAJ', sobjectType: 'Lead', fields: { Id: lead.Id, Email: `om-${mode}@example.com`, HasOptedOutOfEmail: 'true', DoNotCall: 'false', Country: 'Japan' } }] });
+      const res = await fetch(new URL(new URL(outboundUrl).pathname, svc.url), { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: xml });
+      expect(res.status).toBe(200);
+      const profileId = await profileOf(lead.Id);
+      await waitFor(async () => (await consentOf(profileId))['email'] === 'opted_out', 'the email opt-out from the Outbound Message');
+      expect(await consentOf(profileId)).toEqual({ email: 'opted_out' });
+      expect(await traitsOf(profileId)).toMatchObject({ timeZone: 'Asia/Tokyo', timeZoneSource: 'salesforce:Lead.Country' });
     });
 
     it('refuses an email step when the Individual\'s consent record in force says OptOut', async () => {
