@@ -2,16 +2,30 @@
  * The conversation graph: per person, one timeline across channels grouped in threads, who spoke,
  * and the signals of the customer's own messages (migration 018, app/conversation). Filled by its
  * pipeline stage (after decisioning, which stores each message's signals) and by the message port's
- * sends; served by `GET /api/v1/profiles/:id/conversation` and on the record card; erased with the person.
+ * sends; served by `GET /api/v1/profiles/:id/conversation`, as the `conversation` part of
+ * `GET /api/v1/profiles/:id` (messages per channel, the sentiment trend) and on the record card;
+ * erased with the person.
  */
+import { PROFILE_SECTIONS } from '../identity/identity.module';
+import { profileAliases } from '../identity/profiles.repository';
 import type { ModuleFactory } from '../module';
-import { eraseConversation } from './conversation.repository';
+import { channelSummary, eraseConversation, loadTrend } from './conversation.repository';
 import { conversationRoutes } from './conversation.routes';
 import { conversationStage } from './conversation.stage';
 
-export const conversationModule: ModuleFactory = (ctx) => ({
-  name: 'conversation',
-  api: conversationRoutes(ctx.db),
-  stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger })],
-  erase: (tx, tenantId, profileIds) => eraseConversation(tx, tenantId, profileIds),
-});
+export const conversationModule: ModuleFactory = (ctx) => {
+  ctx.services.get(PROFILE_SECTIONS)?.add({
+    name: 'conversation',
+    async load(q, tenantId, profileId) {
+      const aliases = await profileAliases(q, tenantId, profileId);
+      const [channels, trend] = await Promise.all([channelSummary(q, tenantId, aliases), loadTrend(q, tenantId, aliases, 10)]);
+      return { channels, sentiment: { latest: trend.latest, direction: trend.direction, recentFalls: trend.falls } };
+    },
+  });
+  return {
+    name: 'conversation',
+    api: conversationRoutes(ctx.db),
+    stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger })],
+    erase: (tx, tenantId, profileIds) => eraseConversation(tx, tenantId, profileIds),
+  };
+};

@@ -235,6 +235,16 @@ export async function latestMessages(q: Queryable, tenantId: string, profileIds:
   return (await messagePage(q, tenantId, profileIds, { limit })).messages;
 }
 
+/** Per channel: how many messages and the last one's time (the person's profile summary). */
+export async function channelSummary(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<{ channel: string; messages: number; lastAt: string }[]> {
+  const r = await q.query<{ channel: string; n: string | number; last_at: Date | string }>(
+    `SELECT channel, count(*) AS n, max(occurred_at) AS last_at FROM conversation_messages
+      WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) GROUP BY channel ORDER BY max(occurred_at) DESC, channel`,
+    [tenantId, [...profileIds]],
+  );
+  return r.rows.map((row) => ({ channel: row.channel, messages: Number(row.n), lastAt: at(row.last_at) }));
+}
+
 /** Privacy erasure: every message of these profile ids (messages of erased events also go by cascade). */
 export async function eraseConversation(tx: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void> {
   await tx.query('DELETE FROM conversation_messages WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);

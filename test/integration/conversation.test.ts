@@ -196,6 +196,11 @@ for (const { mode, needs } of modes) {
       for (const m of card.conversation?.latest ?? []) expect(Object.keys(m)).toEqual(expect.arrayContaining(['speaker', 'channel', 'intent', 'sentiment', 'urgency', 'language']));
       expect(card.conversation?.trend.points).toHaveLength(3); // the three customer messages with words
       expect(card.signals.every((s) => 'language' in s)).toBe(true);
+      // GET /profiles/:id has the conversation part: messages per channel, the sentiment trend.
+      const profile = await call('GET', `/profiles/${profileId}`);
+      const part = profile.json['conversation'] as { channels: { channel: string; messages: number }[]; sentiment: { latest: number | null } };
+      expect(Object.fromEntries(part.channels.map((c) => [c.channel, c.messages]))).toEqual({ sms: 2, zendesk: 2, email: 2, hubspot_inbox: 1 });
+      expect(part.sentiment.latest).toBe(body.trend.points.at(-1)?.trend);
     });
 
     it('answers 400 to a bad query or cursor and 404 to an unknown profile or another tenant\'s', async () => {
