@@ -1,15 +1,31 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import vader from 'vader-sentiment';
 import { type BenchFigure, type BenchSuite } from './types';
-import { loadBitextExamples, loadOwnExamples } from '../scripts/train-intent';
+import {
+  ARTIFACT_PATH,
+  evaluateIntents,
+  intentTrainingSet,
+  loadBitextExamples,
+  loadMultilingualEval,
+  loadOwnExamples,
+  loadPublicIntentSets,
+  trainArtifact,
+  INTENT_SOURCES,
+} from '../scripts/train-intent';
+import { loadSentimentCorpus, SENTIMENT_ARTIFACT_PATH, sentimentScores, trainSentimentArtifact, type SentimentExample } from '../scripts/train-sentiment';
 import { splitCorpus, type CorpusExample } from '../app/signals/corpus';
 import { HIGH_STAKES_INTENTS, type Intent } from '../app/signals/intents';
 import { accuracy, macroF1, majorityLabel } from '../app/signals/metrics';
 import { OfflineSignalExtractor } from '../app/signals/offline-extractor';
-import { labelSentiment } from '../app/signals/signal-extractor';
+import { scoreSentiment, scoreSentimentLexicon } from '../app/signals/sentiment';
+import { labelSentiment, type SentimentLabel } from '../app/signals/signal-extractor';
+import { guessLanguage } from '../app/signals/language';
 
 const SENTIMENT_CHECK = 'app/signals/eval/sentiment-check.tsv';
+const REVIEW_SAMPLE = 'app/signals/eval/review-sentences-sample.tsv';
+/** Folder with the public sets (layout in app/signals/training/README.md); figures on them are skipped without it. */
+const DATA_ENV = 'SIGNALS_DATA';
 
 function round(x: number, digits = 4): number {
   const f = 10 ** digits;
@@ -26,14 +42,29 @@ function intentFigures(name: string, test: readonly CorpusExample[], majority: s
   return withBaseline(name, macroF1(gold, predicted), macroF1(gold, gold.map(() => majority)), 'macro-F1');
 }
 
-function loadSentimentCheck(root: string): { label: string; text: string }[] {
-  return readFileSync(path.join(root, SENTIMENT_CHECK), 'utf8')
+function tsv(root: string, file: string): string[][] {
+  return readFileSync(path.join(root, file), 'utf8')
     .split(/\r?\n/)
     .filter((l) => l.trim() !== '' && !l.startsWith('#'))
-    .map((l) => {
-      const [label = '', text = ''] = l.split('\t');
-      return { label, text };
-    });
+    .map((l) => l.split('\t'));
+}
+
+const ours = (text: string): SentimentLabel => scoreSentiment(text).label;
+const previous = (text: string): SentimentLabel => scoreSentimentLexicon(text).label;
+
+/** Sentiment figures for one set: binary accuracy on opinions (neutral counts wrong), or neutral accuracy. */
+function sentimentFigures(name: string, examples: readonly SentimentExample[]): BenchFigure[] {
+  const now = sentimentScores(ours, examples);
+  const before = sentimentScores(previous, examples);
+  const out: BenchFigure[] = [];
+  if (now.nOpinion > 0) {
+    out.push(withBaseline(`signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: previous VADER+lexicon)`, now.opinionAccuracy, before.opinionAccuracy, 'accuracy'));
+    out.push(withBaseline(`signals: opinionated sentences called neutral, held-out ${name} (baseline: previous VADER+lexicon)`, now.neutralRate, before.neutralRate, 'share'));
+  }
+  if (now.nNeutral > 0 && now.nOpinion === 0) {
+    out.push(withBaseline(`signals: neutral kept neutral, held-out ${name} (n=${now.nNeutral}; baseline: previous VADER+lexicon)`, now.neutralAccuracy, before.neutralAccuracy, 'accuracy'));
+  }
+  return out;
 }
 
 export const signalsBench: BenchSuite = {
@@ -42,7 +73,11 @@ export const signalsBench: BenchSuite = {
     const root = process.cwd();
     const extractor = new OfflineSignalExtractor();
     const figures: BenchFigure[] = [];
+    const dataDir = process.env[DATA_ENV];
+    const haveData = dataDir !== undefined && existsSync(dataDir);
+    if (!haveData) progress(`${DATA_ENV} is not set to the public data folder: only the committed samples are measured`);
 
+    // --- Intent ---------------------------------------------------------------------------------
     const own = loadOwnExamples(root);
     const bitext = loadBitextExamples(root);
     if (bitext === undefined) progress('bitext dataset not found under ../shared: intent figures use the hand-written examples only');
@@ -56,21 +91,54 @@ export const signalsBench: BenchSuite = {
     const ownMajority = majorityLabel(train.filter((e) => e.source === 'own').map((e) => e.label));
     figures.push(intentFigures('signals: intent macro-F1, held-out own CRM examples (baseline: majority class)', ownTest, ownMajority, extractor));
 
+    const multilingual = loadMultilingualEval(root);
+    const classify = (text: string): Intent => extractor.extractSync(text).intent;
+    if (haveData) {
+      const sets = loadPublicIntentSets(dataDir);
+      const ev = evaluateIntents(classify, sets, multilingual);
+      figures.push({ name: `signals: Banking77 held-out service trouble read as support/billing/complaint (n=${sets.bankingTest.length})`, value: round(ev.troubleRecall), unit: 'recall' });
+      figures.push({ name: `signals: held-out off-topic + chit-chat (TREC test, Personality Chat) given a high-stakes intent (n=${sets.offTopicTest.length})`, value: round(ev.offTopicHighStakes), unit: 'share' });
+    }
     const offTopic = test.filter((e) => e.label === 'other');
-    const falseAlarms = offTopic.filter((e) => HIGH_STAKES_INTENTS.has(extractor.extractSync(e.text).intent as Intent)).length;
-    figures.push({ name: 'signals: held-out "other" texts given a high-stakes intent', value: round(offTopic.length === 0 ? 0 : falseAlarms / offTopic.length), unit: 'share' });
+    const falseAlarms = offTopic.filter((e) => HIGH_STAKES_INTENTS.has(classify(e.text))).length;
+    figures.push({ name: 'signals: held-out own+bitext "other" texts given a high-stakes intent', value: round(offTopic.length === 0 ? 0 : falseAlarms / offTopic.length), unit: 'share' });
 
-    progress('sentiment: labelled check set');
-    const check = loadSentimentCheck(root);
+    const ml = evaluateIntents(classify, { bankingTest: [], offTopicTest: [] }, multilingual);
+    figures.push(withBaseline(`signals: intent accuracy, held-out multilingual customer messages es/pt/fr/de (n=${multilingual.length}; baseline: majority class)`, ml.multilingualAccuracy, accuracy(multilingual.map((e) => e.label), multilingual.map(() => majorityLabel(multilingual.map((e) => e.label)))), 'accuracy'));
+    for (const [language, acc] of ml.multilingualByLanguage) figures.push({ name: `signals: intent accuracy, held-out multilingual, ${language}`, value: round(acc), unit: 'accuracy' });
+    const languageHits = multilingual.filter((e) => guessLanguage(e.text).language === e.language).length;
+    figures.push({ name: 'signals: language identified, held-out multilingual customer messages', value: round(languageHits / multilingual.length), unit: 'accuracy' });
+
+    // --- Sentiment ------------------------------------------------------------------------------
+    progress('sentiment: committed review sample and check set');
+    const sample: SentimentExample[] = tsv(root, REVIEW_SAMPLE).map(([label = '', source = '', text = '']) => ({ label: label as SentimentLabel, source, text, language: 'en' }));
+    figures.push(...sentimentFigures('committed review sample (films, products, restaurants, laptops)', sample));
+
+    const check = tsv(root, SENTIMENT_CHECK).map(([label = '', text = '']) => ({ label, text }));
     const gold = check.map((c) => c.label);
-    const ours = check.map((c) => extractor.extractSync(c.text).sentimentLabel);
+    const mine = check.map((c) => extractor.extractSync(c.text).sentimentLabel);
     const plainVader = check.map((c) => labelSentiment(vader.SentimentIntensityAnalyzer.polarity_scores(c.text).compound));
-    const majoritySentiment = majorityLabel(gold);
-    figures.push(withBaseline('signals: sentiment accuracy, check set (baseline: majority label)', accuracy(gold, ours), accuracy(gold, gold.map(() => majoritySentiment)), 'accuracy'));
-    figures.push(withBaseline('signals: sentiment accuracy, check set (baseline: plain VADER)', accuracy(gold, ours), accuracy(gold, plainVader), 'accuracy'));
+    const lexicon = check.map((c) => previous(c.text));
+    figures.push(withBaseline('signals: sentiment accuracy, customer-message check set (baseline: previous VADER+lexicon, written with it)', accuracy(gold, mine), accuracy(gold, lexicon), 'accuracy'));
+    figures.push(withBaseline('signals: sentiment accuracy, customer-message check set (baseline: plain VADER)', accuracy(gold, mine), accuracy(gold, plainVader), 'accuracy'));
+
+    if (haveData) {
+      progress('sentiment: held-out public sets');
+      const corpus = loadSentimentCorpus(dataDir, root);
+      for (const [name, examples] of corpus.heldOut) figures.push(...sentimentFigures(name, examples));
+
+      progress('reproducibility: retraining both artifacts from the data');
+      const sentimentFresh = `${JSON.stringify(trainSentimentArtifact(corpus))}\n`;
+      figures.push({ name: 'signals: sentiment artifact reproduced byte for byte from scripts/train-sentiment.ts (1 = yes)', value: sentimentFresh === readFileSync(path.join(root, SENTIMENT_ARTIFACT_PATH), 'utf8') ? 1 : 0, unit: 'bool' });
+      const intentCorpus = intentTrainingSet(root, dataDir);
+      if (intentCorpus !== undefined) {
+        const intentFresh = `${JSON.stringify(trainArtifact(intentCorpus.train, INTENT_SOURCES))}\n`;
+        figures.push({ name: 'signals: intent artifact reproduced byte for byte from scripts/train-intent.ts (1 = yes)', value: intentFresh === readFileSync(path.join(root, ARTIFACT_PATH), 'utf8') ? 1 : 0, unit: 'bool' });
+      }
+    }
 
     progress('throughput');
-    const texts = [...test.map((e) => e.text), ...check.map((c) => c.text)];
+    const texts = [...test.map((e) => e.text), ...check.map((c) => c.text), ...multilingual.map((e) => e.text)];
     let done = 0;
     const started = process.hrtime.bigint();
     let elapsedNs = 0n;
