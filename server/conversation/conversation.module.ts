@@ -4,11 +4,12 @@
  * pipeline stage (after decisioning, which stores each message's signals) and by the message port's
  * sends; served by `GET /api/v1/profiles/:id/conversation`, as the `conversation` part of
  * `GET /api/v1/profiles/:id` (messages per channel, the sentiment trend) and on the record card;
- * erased with the person.
+ * erased with the person. A backfill job fills it from the events stored before it existed.
  */
 import { PROFILE_SECTIONS } from '../identity/identity.module';
 import { profileAliases } from '../identity/profiles.repository';
 import type { ModuleFactory } from '../module';
+import { backfillHandler, CONVERSATION_BACKFILL_JOB, enqueueBackfills } from './conversation.backfill';
 import { channelSummary, eraseConversation, loadTrend } from './conversation.repository';
 import { conversationRoutes } from './conversation.routes';
 import { conversationStage } from './conversation.stage';
@@ -26,6 +27,11 @@ export const conversationModule: ModuleFactory = (ctx) => {
     name: 'conversation',
     api: conversationRoutes(ctx.db),
     stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger })],
+    handlers: { [CONVERSATION_BACKFILL_JOB]: backfillHandler(ctx.db, ctx.work) },
     erase: (tx, tenantId, profileIds) => eraseConversation(tx, tenantId, profileIds),
+    async start() {
+      // Messages of the event log from before the store existed (once per tenant; see conversation.backfill.ts).
+      await enqueueBackfills(ctx.db, ctx.work);
+    },
   };
 };

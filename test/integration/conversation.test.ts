@@ -7,6 +7,7 @@
  * share one conversation; privacy erasure deletes every message, Baton's sends included.
  */
 import type { CardView } from '../../app/cards/card-view';
+import { backfillBatch, CONVERSATION_BACKFILL_JOB } from '../../server/conversation/conversation.backfill';
 import { conversationModule } from '../../server/conversation/conversation.module';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { getEvent } from '../../server/events/events.repository';
@@ -201,6 +202,33 @@ for (const { mode, needs } of modes) {
       const part = profile.json['conversation'] as { channels: { channel: string; messages: number }[]; sentiment: { latest: number | null } };
       expect(Object.fromEntries(part.channels.map((c) => [c.channel, c.messages]))).toEqual({ sms: 2, zendesk: 2, email: 2, hubspot_inbox: 1 });
       expect(part.sentiment.latest).toBe(body.trend.points.at(-1)?.trend);
+    });
+
+    it('backfills the store from the event log (paged by seq, idempotent, no sentiment.dropped from history), e.g. for events stored before migration 018', async () => {
+      type Row = { source_id: string; thread_key: string; speaker: string; channel: string; sentiment: number | null; language: string | null };
+      const rows = async () => (await svc.runtime.db.query<Row>('SELECT source_id, thread_key, speaker, channel, sentiment, language FROM conversation_messages WHERE tenant_id = $1 AND event_id IS NOT NULL ORDER BY source_id', [tenantId])).rows;
+      const before = await rows();
+      expect(before.length).toBeGreaterThanOrEqual(6);
+      const drops = async () => Number((await svc.runtime.db.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE tenant_id = $1 AND type = 'sentiment.dropped'", [tenantId])).rows[0]?.n);
+      const dropsBefore = await drops();
+      await svc.runtime.db.query('DELETE FROM conversation_messages WHERE tenant_id = $1 AND event_id IS NOT NULL', [tenantId]);
+      // Pages of three events follow the seq cursor to the end.
+      let after = 0;
+      let batches = 0;
+      for (;;) {
+        const r = await backfillBatch(svc.runtime.db, tenantId, after, 3);
+        batches += 1;
+        if (r.lastSeq === null) break;
+        expect(r.lastSeq).toBeGreaterThan(after);
+        after = r.lastSeq;
+      }
+      expect(batches).toBeGreaterThan(2);
+      expect(await rows()).toEqual(before);
+      // Again through the job handler (one batch of 500): nothing new, nothing doubled.
+      const handler = svc.runtime.modules.find((m) => m.name === 'conversation')?.handlers?.[CONVERSATION_BACKFILL_JOB];
+      await handler?.({ tenantId, id: 'job_test', kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: 0 }, attempt: 1, signal: new AbortController().signal });
+      expect(await rows()).toEqual(before);
+      expect(await drops()).toBe(dropsBefore);
     });
 
     it('answers 400 to a bad query or cursor and 404 to an unknown profile or another tenant\'s', async () => {

@@ -1,0 +1,85 @@
+/**
+ * Fills the conversation store from the event log that existed before it (and heals any message the
+ * live stage missed): a durable job per tenant walks the processed events with a profile in `seq`
+ * order, 500 at a time, and stores every message among them (the same classifier and signals as the
+ * live stage; duplicates collapse on the source id). History never raises `sentiment.dropped`: a fall
+ * that happened long ago is not news to act on. Each batch records the next one (deduplicated by its
+ * starting position), so a crash resumes where it stopped. The first batch is enqueued once per
+ * tenant (dedupe key `conversation.backfill`) when the module starts.
+ */
+import type { Database } from '../db/database';
+import type { WorkQueue } from '../dispatch/work-queue';
+import type { JobHandler } from '../dispatch/work-runner';
+import type { StoredEvent } from '../events/events.repository';
+import { recordMessage, type MessageSignals } from './conversation.repository';
+import { messageOf } from './conversation.stage';
+
+export const CONVERSATION_BACKFILL_JOB = 'conversation.backfill';
+export const BACKFILL_BATCH = 500;
+
+interface EventRow {
+  id: string;
+  seq: string | number;
+  source: string;
+  source_event_id: string;
+  type: string;
+  occurred_at: Date | string;
+  received_at: Date | string;
+  subject: StoredEvent['subject'];
+  text: string | null;
+  properties: Record<string, unknown>;
+  profile_id: string;
+  intent: string | null;
+  intent_confidence: number | null;
+  sentiment: number | null;
+  sentiment_label: MessageSignals['sentimentLabel'] | null;
+  urgency: MessageSignals['urgency'] | null;
+  language: string | null;
+}
+
+/** Stores the messages among one batch of events after `afterSeq`; answers the last seq read, or null at the end. */
+export async function backfillBatch(db: Database, tenantId: string, afterSeq: number, limit = BACKFILL_BATCH): Promise<{ stored: number; lastSeq: number | null }> {
+  const r = await db.query<EventRow>(
+    `SELECT e.id, e.seq, e.source, e.source_event_id, e.type, e.occurred_at, e.received_at, e.subject, e.text, e.properties, e.profile_id,
+            s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
+       FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
+      WHERE e.tenant_id = $1 AND e.seq > $2 AND e.profile_id IS NOT NULL AND e.processed_at IS NOT NULL
+      ORDER BY e.seq LIMIT $3`,
+    [tenantId, afterSeq, limit],
+  );
+  let stored = 0;
+  for (const row of r.rows) {
+    const event: StoredEvent = {
+      id: row.id, source: row.source, sourceEventId: row.source_event_id, type: row.type, occurredAt: new Date(row.occurred_at).toISOString(),
+      receivedAt: new Date(row.received_at).toISOString(), subject: row.subject, text: row.text, properties: row.properties, profileId: row.profile_id, processedAt: null,
+    };
+    const message = messageOf(event);
+    if (message === null) continue;
+    const signals: MessageSignals | null =
+      message.speaker !== 'customer' || message.text === null || row.intent === null || row.sentiment === null || row.sentiment_label === null || row.urgency === null
+        ? null
+        : { intent: row.intent, intentConfidence: Number(row.intent_confidence ?? 0), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
+    const result = await recordMessage(db, {
+      tenantId, profileId: row.profile_id, sourceId: event.id, eventId: event.id, channel: message.channel, threadKey: message.threadKey, speaker: message.speaker,
+      occurredAt: event.occurredAt, source: event.source, eventType: event.type, subject: message.subject, text: message.text, signals,
+    });
+    if (result.created) stored += 1;
+  }
+  const last = r.rows[r.rows.length - 1];
+  return { stored, lastSeq: r.rows.length === limit && last !== undefined ? Number(last.seq) : null };
+}
+
+export function backfillHandler(db: Database, work: WorkQueue): JobHandler {
+  return async (job) => {
+    const after = typeof job.payload['afterSeq'] === 'number' ? job.payload['afterSeq'] : 0;
+    const { lastSeq } = await backfillBatch(db, job.tenantId, after);
+    if (lastSeq !== null) await work.enqueue({ tenantId: job.tenantId, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: lastSeq }, dedupeKey: `${CONVERSATION_BACKFILL_JOB}:${lastSeq}` });
+  };
+}
+
+/** Enqueues the first batch for every tenant (once per tenant: the dedupe key outlives the job). */
+export async function enqueueBackfills(db: Database, work: WorkQueue): Promise<number> {
+  const tenants = await db.query<{ id: string }>('SELECT id FROM tenants ORDER BY id');
+  for (const t of tenants.rows) await work.enqueue({ tenantId: t.id, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: 0 }, dedupeKey: CONVERSATION_BACKFILL_JOB });
+  return tenants.rows.length;
+}
