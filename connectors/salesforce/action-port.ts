@@ -180,7 +180,9 @@ export class SalesforceActionPort implements ActionPort {
 
   /** The step's undeliverable error when Salesforce forbids reaching its Contact/Lead through `point`. */
   private async refusal(client: SalesforceClient, request: ActionRequest, point: ContactPoint): Promise<PortError | undefined> {
-    const { who } = await this.person(client, request);
+    // A task naming its WhoId reaches that person, whoever the profile's records are.
+    const named = str(request.params['whoId']);
+    const who = named !== undefined && SALESFORCE_ID.test(named) && request.kind === 'task' ? { recordId: named, objectType: objectOfId(named) ?? 'Unknown' } : (await this.person(client, request)).who;
     if (who === undefined || (who.objectType !== 'Contact' && who.objectType !== 'Lead')) return undefined;
     const key = `${request.tenantId}:${request.idempotencyKey}:${who.recordId}`;
     const now = Date.now();

@@ -139,6 +139,9 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     expect(tasksOf(dnc.id)).toEqual([]);
     expect(await port.execute(request('task', dnc.profileId, { subject: 'Review account' }))).toMatchObject({ ok: true });
     expect(tasksOf(dnc.id).map((t) => t['Subject'])).toEqual(['Review account']);
+    // A call task naming the Do Not Call Lead as its WhoId is refused too, whoever the profile is.
+    const other = person('Contact', {});
+    expect(failed(await port.execute(request('task', other.profileId, { subject: 'Call them', type: 'call', whoId: dnc.id })))).toMatchObject({ code: 'salesforce.do_not_call' });
     const ok = person('Contact', {});
     expect(await port.execute(request('task', ok.profileId, { subject: 'Call Ada', taskSubtype: 'Call' }))).toMatchObject({ ok: true });
     expect(tasksOf(ok.id)).toEqual([expect.objectContaining({ Subject: 'Call Ada', Type: 'Call' })]);
