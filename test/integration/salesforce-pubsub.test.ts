@@ -247,20 +247,66 @@ for (const { mode, needs } of modes) {
   });
 }
 
-describe('Pub/Sub change stream filling an expired gap (connector)', () => {
+describe('Pub/Sub change stream (connector, against the local server)', () => {
   let sb: SalesforceSandbox;
+  let org: { orgId: string; accessToken: string; instanceUrl: string };
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ pubsubKeepaliveMs: 200 });
+    const app = { loginUrl: sb.url, clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret', redirectUri: 'http://baton.test/cb' };
+    const pending = beginAuthorization(app);
+    const cb = await approve(pending.url);
+    org = await exchangeCode(app, cb.get('code') ?? '', pending.codeVerifier);
   });
   afterAll(async () => {
     await sb.close();
   });
 
+  it('subscribes again after the server ends the stream and while it answers UNAVAILABLE, with growing waits, losing nothing', async () => {
+    const got: string[] = [];
+    const retries: { reason: string; attempt: number; delayMs: number }[] = [];
+    const failures: string[] = [];
+    const stream = new ChangeStream(
+      { endpoint: sb.pubsub.address, tls: false, retryInitialMs: 50, credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
+      new Map([['Lead', null]]),
+      {
+        onEvent: async (_e, m) => void got.push(...m.payload.ChangeEventHeader.recordIds),
+        onReplayExpired: async () => undefined,
+        onRetry: (_e, reason, attempt, delayMs) => void retries.push({ reason, attempt, delayMs }),
+        onFailure: (r) => void failures.push(r),
+      },
+    );
+    expect(await stream.start()).toEqual(['Lead']);
+    await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/LeadChangeEvent')), 'the Lead subscription');
+    const first = sb.state.create('Lead', { LastName: 'Before', Company: 'A' }, null).Id;
+    await waitFor(async () => got.includes(first), 'the first change');
+    // The service goes away for three attempts, after ending the stream cleanly.
+    sb.pubsub.failSubscribes(3);
+    sb.pubsub.endStreams();
+    const meanwhile = sb.state.create('Lead', { LastName: 'Meanwhile', Company: 'B' }, null).Id;
+    await waitFor(async () => got.includes(meanwhile), 'the change made while the service was away');
+    await stream.stop();
+    expect(sb.pubsub.refused).toBe(3);
+    expect(retries[0]?.reason).toMatch(/ended the stream/);
+    expect(retries.slice(1).map((r) => r.reason)).toEqual(Array(3).fill(expect.stringMatching(/UNAVAILABLE.*service\.unavailable/)));
+    expect(retries.map((r) => r.delayMs)).toEqual([50, 100, 200, 400]);
+    // Resumed from the last handled replay id: the first change was not delivered again.
+    expect(got).toEqual([first, meanwhile]);
+    expect(failures).toEqual([]);
+  });
+
+  it('reports a refused token as an authentication failure and subscribes to nothing', async () => {
+    const failures: { reason: string; kind: string | undefined }[] = [];
+    const stream = new ChangeStream(
+      { endpoint: sb.pubsub.address, tls: false, credentials: async () => ({ accessToken: 'not-a-token', instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
+      new Map([['Contact', null]]),
+      { onEvent: async () => undefined, onReplayExpired: async () => undefined, onFailure: (reason, _c, kind) => void failures.push({ reason, kind }) },
+    );
+    expect(await stream.start()).toEqual([]);
+    await stream.stop();
+    expect(failures).toEqual([{ reason: expect.stringMatching(/authentication exception/), kind: 'auth' }]);
+  });
+
   it('subscribes from LATEST before the gap is filled, so a change made while filling it still arrives', async () => {
-    const app = { loginUrl: sb.url, clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret', redirectUri: 'http://baton.test/cb' };
-    const pending = beginAuthorization(app);
-    const cb = await approve(pending.url);
-    const org = await exchangeCode(app, cb.get('code') ?? '', pending.codeVerifier);
     const old = sb.state.create('Contact', { LastName: 'Old' }, null);
     const expired = Buffer.alloc(8);
     expired.writeBigUInt64BE(BigInt(sb.state.events.at(-1)?.replayId ?? 0) - 1n);

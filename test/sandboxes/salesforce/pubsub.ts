@@ -12,7 +12,8 @@
  * is corrupt or past the retention (`state.purgeRetainedEvents()`) fails the stream with
  * INVALID_ARGUMENT and the `error-code` trailer Salesforce uses; bad tokens fail with UNAUTHENTICATED.
  * `stall()` makes the current streams go silent without an error (no events, no keepalives: the
- * silent-stop case); `endStreams()` ends them cleanly.
+ * silent-stop case); `endStreams()` ends them cleanly; `failSubscribes()` refuses the next subscriptions
+ * with a status (UNAVAILABLE: the service is briefly down).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -115,6 +116,9 @@ export class PubSubEndpoint {
   private unlisten: (() => void) | undefined;
   /** Requests that broke the 100-outstanding rule (answered with an error). */
   readonly violations: string[] = [];
+  private refusals: { code: grpc.status; errorCode: string; remaining: number } | undefined;
+  /** Subscribe calls refused by `failSubscribes`. */
+  refused = 0;
   address = '';
 
   constructor(private readonly state: SalesforceSandboxState, private readonly keepaliveMs: number) {}
@@ -167,6 +171,11 @@ export class PubSubEndpoint {
       n += 1;
     }
     return n;
+  }
+
+  /** The next `times` Subscribe calls fail at their first request with `code` (default UNAVAILABLE). */
+  failSubscribes(times: number, code: grpc.status = grpc.status.UNAVAILABLE, errorCode = 'sfdc.platform.eventbus.grpc.service.unavailable'): void {
+    this.refusals = { code, errorCode, remaining: times };
   }
 
   /** The current streams end cleanly (status OK), as the server may at any time. */
@@ -335,6 +344,11 @@ export class PubSubEndpoint {
     call.on('data', (raw: { topic_name: string; replay_preset: string; replay_id: Buffer; num_requested: number }) => {
       if (sub.closed) return;
       if (sub.channel === undefined) {
+        if (this.refusals !== undefined && this.refusals.remaining > 0) {
+          this.refusals.remaining -= 1;
+          this.refused += 1;
+          return fail(this.error(this.refusals.code, 'The service is unavailable. Try again later.', this.refusals.errorCode));
+        }
         const entity = this.entityOf(raw.topic_name);
         if (entity === undefined) return fail(this.error(grpc.status.NOT_FOUND, `Topic ${raw.topic_name} not found or not accessible.`, 'sfdc.platform.eventbus.grpc.topic.not.found'));
         if (raw.replay_preset === 'CUSTOM') {
