@@ -108,7 +108,17 @@ const tableName = z
   .max(200)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$/, 'must be a table name such as baton_export or analytics.baton_export');
 
-export const WAREHOUSE_ENGINES = ['postgres', 'duckdb'] as const;
+export const WAREHOUSE_ENGINES = ['postgres', 'duckdb', 'snowflake', 'bigquery'] as const;
+/** Engines Baton can export to (the others are read-only sources). */
+export const EXPORT_ENGINES: readonly string[] = ['postgres', 'duckdb'];
+const ENGINE_FIELDS = {
+  postgres: ['url'],
+  duckdb: ['path'],
+  snowflake: ['account', 'username', 'password', 'warehouse', 'database', 'schema', 'role', 'accessUrl'],
+  bigquery: ['projectId', 'serviceAccountKey', 'accessToken', 'location', 'apiEndpoint'],
+} as const;
+const httpUrl = z.string().trim().max(500).regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be a base URL such as https://myorg-myaccount.snowflakecomputing.com').transform((v) => v.replace(/\/+$/, ''));
+const sfName = (what: string) => z.string().trim().min(1).max(255).regex(/^[A-Za-z0-9_$."-]+$/, `must be a Snowflake ${what} name`);
 
 export const warehouseConfigSchema = z
   .strictObject({
@@ -122,6 +132,37 @@ export const warehouseConfigSchema = z
       .optional(),
     /** duckdb: absolute path of the database file; Parquet/CSV files beside it can be read by the query. */
     path: z.string().trim().max(1000).regex(/^\/\S.*$/, 'must be an absolute path such as /data/warehouse.duckdb').optional(),
+    /** snowflake: account identifier (orgname-accountname or locator[.region]). */
+    account: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'must be the Snowflake account identifier, e.g. myorg-myaccount').optional(),
+    username: z.string().trim().min(1).max(255).optional(),
+    /** snowflake: the user's password (a secret). */
+    password: z.string().min(1).max(1000).optional(),
+    warehouse: sfName('warehouse').optional(),
+    database: sfName('database').optional(),
+    schema: sfName('schema').optional(),
+    role: sfName('role').optional(),
+    /** snowflake: base URL instead of https://<account>.snowflakecomputing.com (private link, a stand-in). */
+    accessUrl: httpUrl.optional(),
+    /** bigquery: the project that runs (and pays for) the query. */
+    projectId: z.string().trim().regex(/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/, 'must be a Google Cloud project id such as acme-analytics').optional(),
+    /** bigquery: a service-account key file's JSON (a secret). */
+    serviceAccountKey: z
+      .string()
+      .max(20_000)
+      .refine((v) => {
+        try {
+          const k = JSON.parse(v) as Record<string, unknown>;
+          return typeof k['client_email'] === 'string' && typeof k['private_key'] === 'string';
+        } catch {
+          return false;
+        }
+      }, 'must be a service-account key file (JSON with client_email and private_key)')
+      .optional(),
+    /** bigquery: an OAuth access token instead of a key (a secret). */
+    accessToken: z.string().trim().min(10).max(4000).optional(),
+    location: z.string().trim().regex(/^[A-Za-z0-9-]{2,40}$/, 'must be a BigQuery location such as US or europe-west3').optional(),
+    /** bigquery: API base URL instead of https://bigquery.googleapis.com (a stand-in). */
+    apiEndpoint: httpUrl.optional(),
     /** One SELECT (or WITH … SELECT); Baton pages it in the order of the cursor and identifier columns. */
     query: z
       .string()
@@ -158,15 +199,20 @@ export const warehouseConfigSchema = z
     exportTable: tableName.default('baton_export'),
   })
   .superRefine((c, ctx) => {
-    if (c.engine === 'postgres' && c.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required for engine postgres' });
-    if (c.engine === 'duckdb' && c.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required for engine duckdb' });
-    if (c.engine !== 'postgres' && c.url !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: `is only for engine postgres` });
-    if (c.engine !== 'duckdb' && c.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: `is only for engine duckdb` });
+    const required: Record<WarehouseConfigEngine, readonly string[]> = { postgres: ['url'], duckdb: ['path'], snowflake: ['account', 'username', 'password'], bigquery: ['projectId'] };
+    const record = c as unknown as Record<string, unknown>;
+    for (const f of required[c.engine]) if (record[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `is required for engine ${c.engine}` });
+    for (const [engine, fields] of Object.entries(ENGINE_FIELDS)) {
+      if (engine === c.engine) continue;
+      for (const f of fields) if (record[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `is only for engine ${engine}` });
+    }
+    if (c.engine === 'bigquery' && (c.serviceAccountKey === undefined) === (c.accessToken === undefined)) ctx.addIssue({ code: 'custom', path: ['serviceAccountKey'], message: 'give serviceAccountKey or accessToken (one of them)' });
     if (c.audience === undefined && c.traits.length === 0) ctx.addIssue({ code: 'custom', path: ['traits'], message: 'must name at least one column (or set audience to define an audience)' });
     if (c.audience !== undefined && c.cursor !== undefined) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'an audience is read whole on every sync (members who are gone have left it); remove cursor' });
     const used = new Set(Object.values(c.identifiers));
     for (const [i, t] of c.traits.entries()) if (used.has(t)) ctx.addIssue({ code: 'custom', path: ['traits', i], message: `${t} is already an identifier column` });
   });
 export type WarehouseConfig = z.infer<typeof warehouseConfigSchema>;
-/** Sealed at rest, never returned: the URL carries the password. */
-export const WAREHOUSE_SECRET_FIELDS: readonly string[] = ['url'];
+type WarehouseConfigEngine = (typeof WAREHOUSE_ENGINES)[number];
+/** Sealed at rest, never returned: the PostgreSQL URL carries the password. */
+export const WAREHOUSE_SECRET_FIELDS: readonly string[] = ['url', 'password', 'serviceAccountKey', 'accessToken'];

@@ -6,7 +6,7 @@
  */
 import { Router, type NextFunction, type Response } from 'express';
 import { z } from 'zod';
-import { warehouseConfigSchema } from '../connections/connection-config';
+import { EXPORT_ENGINES, warehouseConfigSchema } from '../connections/connection-config';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { tenantOf } from '../http/auth';
@@ -168,6 +168,9 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     if (!parsed.success) throw validationError(parsed.error, 'export request (set exportTable on the connection instead)');
     const connection = await repo.get(db, tenantId, req.params['id'] ?? '');
     if (connection === undefined) throw new HttpError(404, 'not_found', 'no warehouse connection with this id in your tenant');
+    if (!EXPORT_ENGINES.includes(connection.config.engine)) {
+      throw new HttpError(400, 'export_unsupported', `export writes to a PostgreSQL or DuckDB warehouse; this connection is ${connection.config.engine} (create a postgres or duckdb connection for the export)`);
+    }
     const out = await startExport(deps, tenantId, connection.id, connection.config.exportTable);
     res.status(202).json({ exportId: out.export.id, status: out.export.status, table: out.export.table, alreadyRunning: !out.created });
   });
