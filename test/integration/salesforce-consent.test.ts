@@ -170,7 +170,9 @@ for (const { mode, needs } of modes) {
     });
 
     it('makes quiet hours follow the person\'s zone: the configured field, then the mailing country/state, then the tenant default', async () => {
-      // A window that covers (nearly) the whole day, so every decision is deferred and says in which zone.
+      // A window that covers the whole day but its last minute, so every decision is deferred and says in
+      // which zone. These zones are whole hours from UTC: their last local minute is UTC minute 59.
+      while (new Date().getUTCMinutes() >= 58) await new Promise((r) => setTimeout(r, 5_000));
       const put = await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, consent: { sms: 'opt_out' }, quietHours: { enabled: true, start: '00:00', end: '23:59', defaultTimeZone: 'Europe/Lisbon' } });
       expect(put.status).toBe(200);
       const people = [
