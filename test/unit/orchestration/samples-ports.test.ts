@@ -67,6 +67,11 @@ function salesforcePort(): SalesforceActionPort {
     async emailSimple() {
       return [{ isSuccess: true }];
     },
+    dataPath: '/services/data/v62.0',
+    // The email step reads the recipient's opt-outs first (one Composite call): not opted out.
+    async composite() {
+      return { compositeResponse: [{ referenceId: 'person', httpStatusCode: 200, body: { records: [{ Id: '003000000000001AAA', HasOptedOutOfEmail: false, DoNotCall: false, IndividualId: null }] } }] };
+    },
   } as unknown as SalesforceClient; // only the calls these action kinds make
   const ledger = { get: async () => undefined, start: async () => undefined, finish: async () => undefined, clear: async () => undefined };
   return new SalesforceActionPort({ clientFor: async () => client, records: async () => [{ recordId: '003000000000001AAA', objectType: 'Contact' }], ledger, rateLimitRetryMs: 1000 });
