@@ -8,7 +8,7 @@ export const TRAIN_SEED = 7;
 export const OTHER_THRESHOLD = 0.4;
 
 /** own: app/signals/training/*.txt; own-i18n: training/i18n; the rest are public sets (training/README.md). */
-export type CorpusSource = 'own' | 'bitext' | 'own-i18n' | 'banking77' | 'chitchat' | 'trec';
+export type CorpusSource = 'own' | 'bitext' | 'own-i18n' | 'banking77' | 'chitchat' | 'trec' | 'pivot-style';
 
 export interface CorpusExample {
   readonly text: string;

@@ -14,6 +14,27 @@ import { type SupportedLanguage } from './language';
 type Glossary = ReadonlyArray<readonly [string, string]>;
 
 const ES: Glossary = [
+  // General customer-service vocabulary, by kind: verbs, nouns, adjectives, time and people.
+  ['usar', 'use'], ['usamos', 'use'], ['utilizar', 'use'], ['dejar de', 'stop'], ['dejo de', 'stop'], ['recibir', 'receive'], ['recibo', 'receive'],
+  ['enviar', 'send'], ['mandar', 'send'], ['envíen', 'send'], ['manden', 'send'], ['pagar', 'pay'], ['pago', 'pay payment'], ['pagué', 'paid'], ['pagado', 'paid'],
+  ['esperar', 'wait'], ['espero', 'waiting'], ['responder', 'answer'], ['respuesta', 'answer reply'], ['llamar', 'call'], ['llame', 'call'],
+  ['ver', 'see'], ['enseñar', 'show'], ['abrir', 'open'], ['cambiar', 'change'], ['conectar', 'connect'], ['importar', 'import'], ['exportar', 'export'],
+  ['borrar', 'delete'], ['eliminar', 'delete remove'], ['quitar', 'remove'], ['sacar', 'remove'], ['activar', 'activate'], ['adquirir', 'buy'],
+  ['pedir', 'order request'], ['pedí', 'requested'], ['solicito', 'request'], ['solicitar', 'request'], ['interesa', 'interested'], ['gustaría', 'would like'],
+  ['continuar', 'continue'], ['seguir', 'continue'], ['funcionar', 'work'], ['llega', 'arrive'], ['llegan', 'arrive'], ['resolver', 'resolve'],
+  ['resolvieron', 'resolved'], ['solucionar', 'fix'], ['arreglar', 'fix'], ['atender', 'serve'], ['atienda', 'serve'], ['facturar', 'bill'],
+  ['facturado', 'billed'], ['plataforma', 'platform'], ['servicio', 'service'], ['soporte', 'support'], ['empresa', 'company'], ['usuario', 'user'],
+  ['correo', 'email'], ['correos', 'emails'], ['envíos', 'emails mailings'], ['newsletters', 'newsletters'], ['difusión', 'mailing'], ['extracto', 'statement'],
+  ['recibo', 'receipt'], ['euros', 'euros'], ['mes', 'month'], ['meses', 'months'], ['año', 'year'], ['anual', 'annual'], ['mensual', 'monthly'],
+  ['archivo', 'file'], ['datos', 'data'], ['informe', 'report'], ['informes', 'reports'], ['función', 'feature'], ['permisos', 'permissions'],
+  ['verificación', 'verification'], ['reunión', 'meeting'], ['videollamada', 'video call'], ['presentación', 'presentation'], ['presentaciones', 'presentations'],
+  ['prueba', 'trial'], ['licencia', 'license'], ['premium', 'premium'], ['versión', 'version'], ['competidor', 'competitor'], ['mitad', 'half'],
+  ['valor', 'value'], ['prioridad', 'priority'], ['complicado', 'complicated'], ['fácil', 'easy'], ['rápido', 'fast quickly'], ['lento', 'slow'],
+  ['barato', 'cheap'], ['molesto', 'upset'], ['molesta', 'upset'], ['enfadado', 'angry'], ['furioso', 'furious'], ['satisfecho', 'satisfied'],
+  ['encantados', 'delighted'], ['fantástico', 'fantastic'], ['fantástica', 'fantastic'], ['desastre', 'disaster'], ['vergüenza', 'disgrace'],
+  ['experiencia', 'experience'], ['responsable', 'manager responsible'], ['asesor', 'advisor'], ['humano', 'human'], ['alguien', 'someone'],
+  ['siempre', 'always'], ['otra vez', 'again'], ['ya', 'already'], ['mañana', 'tomorrow'], ['ayer', 'yesterday'], ['semanas', 'weeks'], ['ventas', 'sales'],
+  ['interés', 'interest'], ['no me interesa', 'not interested'],
   ['cancel*', 'cancel'], ['reclam*', 'complain'], ['plan', 'plan'], ['aplicación', 'app'], ['app', 'app'], ['actualización', 'update'],
   ['agente', 'agent'], ['supervisor', 'supervisor'], ['llamada', 'call'], ['llámenme', 'call me'], ['teléfono', 'phone'], ['presupuesto', 'budget quote'],
   ['cotización', 'quote'], ['licencias', 'licenses'], ['contratar', 'buy subscribe'], ['contrato', 'contract'], ['firmar', 'sign'], ['herramienta', 'tool'],
@@ -46,6 +67,25 @@ const ES: Glossary = [
 ];
 
 const PT: Glossary = [
+  // General customer-service vocabulary, by kind: verbs, nouns, adjectives, time and people.
+  ['usar', 'use'], ['usamos', 'use'], ['utilizar', 'use'], ['deixar de', 'stop'], ['paro de', 'stop'], ['receber', 'receive'], ['recebendo', 'receiving'],
+  ['enviar', 'send'], ['mandar', 'send'], ['enviem', 'send'], ['mandem', 'send'], ['pagar', 'pay'], ['pago', 'paid'], ['paguei', 'paid'],
+  ['esperar', 'wait'], ['esperando', 'waiting'], ['responder', 'answer'], ['resposta', 'answer reply'], ['ligar', 'call'], ['ligue', 'call'],
+  ['ver', 'see'], ['apresentar', 'show present'], ['abrir', 'open'], ['trocar', 'change'], ['conectar', 'connect'], ['importar', 'import'], ['exportar', 'export'],
+  ['apagar', 'delete'], ['excluir', 'delete'], ['remover', 'remove'], ['removam', 'remove'], ['tirem', 'remove'], ['ativar', 'activate'], ['adquirir', 'buy'],
+  ['pedir', 'order request'], ['pedi', 'requested'], ['solicito', 'request'], ['solicitar', 'request'], ['interesse', 'interest'], ['gostaríamos', 'would like'],
+  ['continuar', 'continue'], ['funcionar', 'work'], ['chega', 'arrive'], ['chegou', 'arrived'], ['resolver', 'resolve'], ['resolveram', 'resolved'],
+  ['consertar', 'fix'], ['atender', 'serve'], ['atendido', 'served'], ['faturar', 'bill'], ['plataforma', 'platform'], ['suporte', 'support'],
+  ['empresa', 'company'], ['usuário', 'user'], ['envios', 'emails mailings'], ['newsletters', 'newsletters'], ['divulgação', 'mailing'], ['extrato', 'statement'],
+  ['recibo', 'receipt'], ['reais', 'money'], ['mês', 'month'], ['meses', 'months'], ['ano', 'year'], ['anual', 'annual'], ['mensal', 'monthly'],
+  ['arquivo', 'file'], ['dados', 'data'], ['relatório', 'report'], ['relatórios', 'reports'], ['função', 'feature'], ['permissões', 'permissions'],
+  ['verificação', 'verification'], ['reunião', 'meeting'], ['videochamada', 'video call'], ['apresentação', 'presentation'], ['apresentações', 'presentations'],
+  ['teste', 'trial'], ['licença', 'license'], ['premium', 'premium'], ['concorrente', 'competitor'], ['metade', 'half'], ['prioridade', 'priority'],
+  ['complicado', 'complicated'], ['fácil', 'easy'], ['rápido', 'fast quickly'], ['lento', 'slow'], ['barato', 'cheap'], ['chateado', 'upset'],
+  ['chateada', 'upset'], ['bravo', 'angry'], ['irritado', 'angry'], ['encantados', 'delighted'], ['fantástico', 'fantastic'], ['fantástica', 'fantastic'],
+  ['desastre', 'disaster'], ['vergonha', 'disgrace'], ['experiência', 'experience'], ['consultor', 'advisor'], ['alguém', 'someone'], ['sempre', 'always'],
+  ['de novo', 'again'], ['amanhã', 'tomorrow'], ['ontem', 'yesterday'], ['semanas', 'weeks'], ['vendas', 'sales'], ['time', 'team'], ['nota dez', 'excellent'],
+  ['não tenho interesse', 'not interested'],
   ['cancel*', 'cancel'], ['reclam*', 'complain'], ['plano', 'plan'], ['aplicativo', 'app'], ['app', 'app'], ['atualização', 'update'],
   ['atendente', 'agent'], ['supervisor', 'supervisor'], ['chamada', 'call'], ['me liguem', 'call me'], ['telefone', 'phone'], ['orçamento', 'budget quote'],
   ['proposta', 'quote'], ['licenças', 'licenses'], ['contratar', 'buy subscribe'], ['contrato', 'contract'], ['assinar', 'sign'], ['fechar', 'close deal'],
@@ -76,6 +116,25 @@ const PT: Glossary = [
 ];
 
 const FR: Glossary = [
+  // General customer-service vocabulary, by kind: verbs, nouns, adjectives, time and people.
+  ['utiliser', 'use'], ['utilisons', 'use'], ['arrêter', 'stop'], ['cesser', 'stop'], ['ne plus recevoir', 'stop receiving'], ['recevoir', 'receive'],
+  ['reçois', 'receive'], ['envoyer', 'send'], ['envoyez', 'send'], ['payer', 'pay'], ['payé', 'paid'], ['attendre', 'wait'], ['attends', 'waiting'],
+  ['répondre', 'answer'], ['réponse', 'answer reply'], ['appeler', 'call'], ['appelle', 'call'], ['voir', 'see'], ['présenter', 'show present'],
+  ['ouvrir', 'open'], ['changer', 'change'], ['connecter', 'connect'], ['importer', 'import'], ['import', 'import'], ['exporter', 'export'],
+  ['supprimer', 'delete'], ['supprimez', 'delete remove'], ['retirer', 'remove'], ['retirez', 'remove'], ['activer', 'activate'], ['acquérir', 'buy'],
+  ['commander', 'order'], ['demandé', 'requested'], ['demande', 'request'], ['intéresse', 'interested'], ['aimerions', 'would like'], ['continuer', 'continue'],
+  ['régler', 'resolve'], ['réglé', 'resolved'], ['résoudre', 'resolve'], ['réparer', 'fix'], ['facturé', 'billed'], ['facturer', 'bill'],
+  ['plateforme', 'platform'], ['support', 'support'], ['entreprise', 'company'], ['société', 'company'], ['utilisateur', 'user'], ['envois', 'emails mailings'],
+  ['newsletters', 'newsletters'], ['diffusion', 'mailing'], ['relevé', 'statement'], ['euros', 'euros'], ['mois', 'month'], ['an', 'year'], ['année', 'year'],
+  ['annuel', 'annual'], ['annuelle', 'annual'], ['mensuel', 'monthly'], ['fichier', 'file'], ['données', 'data'], ['rapport', 'report'], ['rapports', 'reports'],
+  ['fonction', 'feature'], ['fonctionnalité', 'feature'], ['droits', 'permissions'], ['vérification', 'verification'], ['réunion', 'meeting'],
+  ['visioconférence', 'video call'], ['présentation', 'presentation'], ['présentations', 'presentations'], ['essai', 'trial'], ['licence', 'license'],
+  ['premium', 'premium'], ['concurrent', 'competitor'], ['moitié', 'half'], ['intérêt', 'value'], ['priorité', 'priority'], ['compliqué', 'complicated'],
+  ['facile', 'easy'], ['vite', 'fast quickly'], ['rapide', 'fast'], ['lent', 'slow'], ['pas cher', 'cheap'], ['mécontent', 'upset'], ['mécontente', 'upset'],
+  ['fâché', 'angry'], ['furieux', 'furious'], ['fantastique', 'fantastic'], ['au top', 'excellent'], ['catastrophe', 'disaster'], ['honteux', 'disgrace'],
+  ['honte', 'disgrace'], ['expérience', 'experience'], ['supérieur', 'manager'], ['agent', 'agent'], ['être humain', 'human'], ['quelqu\'un', 'someone'],
+  ['encore', 'again'], ['demain', 'tomorrow'], ['hier', 'yesterday'], ['semaines', 'weeks'], ['commerciale', 'sales'], ['ventes', 'sales'],
+  ["ça ne m'intéresse pas", 'not interested'], ['clôture', 'close'],
   ['annul*', 'cancel'], ['résili*', 'cancel'], ['plaint*', 'complain'], ['forfait', 'plan'], ['plan', 'plan'], ['application', 'app'], ['appli', 'app'],
   ['mise à jour', 'update'], ['conseiller', 'agent'], ['responsable', 'supervisor'], ['appel', 'call'], ['appelez-moi', 'call me'], ['téléphone', 'phone'],
   ['devis', 'quote'], ['budget', 'budget'], ['licences', 'licenses'], ['souscrire', 'buy subscribe'], ['contrat', 'contract'], ['signer', 'sign'],
@@ -107,6 +166,25 @@ const FR: Glossary = [
 ];
 
 const DE: Glossary = [
+  // General customer-service vocabulary, by kind: verbs, nouns, adjectives, time and people.
+  ['nutzen', 'use'], ['benutzen', 'use'], ['aufhören', 'stop'], ['hören auf', 'stop'], ['beenden', 'end cancel'], ['bekommen', 'receive'],
+  ['bekomme', 'receive'], ['erhalten', 'receive'], ['schicken', 'send'], ['senden', 'send'], ['bezahlen', 'pay'], ['bezahlt', 'paid'], ['bezahle', 'pay'],
+  ['warten', 'wait'], ['antworten', 'answer'], ['antwort', 'answer reply'], ['anrufen', 'call'], ['anruft', 'call'], ['sehen', 'see'], ['vorstellen', 'show present'],
+  ['öffnen', 'open'], ['ändern', 'change'], ['verbinden', 'connect'], ['import', 'import'], ['importieren', 'import'], ['exportieren', 'export'],
+  ['löschen', 'delete remove'], ['entfernen', 'remove'], ['aktivieren', 'activate'], ['freischalten', 'activate'], ['erwerben', 'buy'], ['bestellen', 'order'],
+  ['beantragt', 'requested'], ['bitte um', 'request'], ['interesse', 'interest'], ['würden gerne', 'would like'], ['möchten', 'would like'],
+  ['weitermachen', 'continue'], ['lösen', 'resolve'], ['gelöst', 'resolved'], ['reparieren', 'fix'], ['berechnet', 'billed'], ['plattform', 'platform'],
+  ['service', 'service'], ['support', 'support'], ['firma', 'company'], ['unternehmen', 'company'], ['benutzer', 'user'], ['aussendungen', 'emails mailings'],
+  ['newsletter', 'newsletter'], ['mailingliste', 'mailing list'], ['kontoauszug', 'statement'], ['euro', 'euros'], ['monat', 'month'], ['jahr', 'year'],
+  ['jahresabo', 'annual subscription'], ['jahreslizenz', 'annual license'], ['monatlich', 'monthly'], ['datei', 'file'], ['daten', 'data'], ['bericht', 'report'],
+  ['berichte', 'reports'], ['funktion', 'feature'], ['benutzerrechte', 'permissions'], ['rechte', 'permissions'], ['bestätigung', 'verification'],
+  ['meeting', 'meeting'], ['termin', 'meeting'], ['videokonferenz', 'video call'], ['präsentation', 'presentation'], ['präsentationen', 'presentations'],
+  ['testphase', 'trial'], ['lizenz', 'license'], ['premium', 'premium'], ['konkurrent', 'competitor'], ['halben', 'half'], ['mehrwert', 'value'],
+  ['priorität', 'priority'], ['kompliziert', 'complicated'], ['einfach', 'easy'], ['schnell', 'fast quickly'], ['langsam', 'slow'], ['billig', 'cheap'],
+  ['günstig', 'cheap'], ['verärgert', 'upset angry'], ['wütend', 'angry'], ['sauer', 'angry'], ['begeistert', 'delighted'], ['fantastisch', 'fantastic'],
+  ['erstklassig', 'excellent'], ['erstklassiger', 'excellent'], ['schande', 'disgrace'], ['erfahrung', 'experience'], ['berater', 'advisor'],
+  ['menschlichen', 'human'], ['jemand', 'someone'], ['reden', 'talk'], ['immer', 'always'], ['wieder', 'again'], ['morgen', 'tomorrow'], ['gestern', 'yesterday'],
+  ['wochen', 'weeks'], ['vertrieb', 'sales'], ['vertriebsteam', 'sales team'], ['kein interesse', 'not interested'], ['schließung', 'close'],
   ['kündig*', 'cancel'], ['storn*', 'cancel'], ['beschwer*', 'complain'], ['tarif', 'plan'], ['plan', 'plan'], ['app', 'app'], ['update', 'update'],
   ['aktualisierung', 'update'], ['mitarbeiter', 'agent'], ['vorgesetzten', 'supervisor'], ['anruf', 'call'], ['call', 'call'], ['rufen sie mich', 'call me'],
   ['telefonieren', 'phone'], ['telefon', 'phone'], ['angebot', 'quote'], ['budget', 'budget'], ['lizenzen', 'licenses'], ['buchen', 'buy subscribe'],
@@ -178,4 +256,20 @@ export function pivotToEnglish(text: string, language: string): string | undefin
     if (english !== undefined) out.push(english);
   }
   return out.length === 0 ? undefined : out.join(' ');
+}
+
+/** Every English word the glossaries can produce: the vocabulary a pivoted text is made of. */
+export function pivotVocabulary(): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const glossary of Object.values(GLOSSARIES)) for (const [, english] of glossary) for (const w of english.split(' ')) out.add(w);
+  return out;
+}
+
+/**
+ * An English text as the pivot would render it: only the words a glossary can produce, in order
+ * ("I want to cancel my subscription, thanks" → "i want cancel my subscription thanks"). Training
+ * on these teaches the model to read the sparse English that non-English text becomes.
+ */
+export function pivotStyle(text: string, vocabulary: ReadonlySet<string> = pivotVocabulary()): string {
+  return (text.toLowerCase().replace(/n['’]t\b/g, ' not').match(/[a-z]+/g) ?? []).filter((w) => vocabulary.has(w)).join(' ');
 }

@@ -6,7 +6,7 @@ import { pivotToEnglish } from '../../../app/signals/pivot';
 import { multilingualFeatures } from '../../../app/signals/featurize';
 import { scoreUrgency } from '../../../app/signals/urgency';
 import { HIGH_STAKES_INTENTS } from '../../../app/signals/intents';
-import { loadMultilingualEval } from '../../../scripts/train-intent';
+import { loadMultilingualEval, MULTILINGUAL_FRESH_PATH } from '../../../scripts/train-intent';
 
 const extractor = new OfflineSignalExtractor();
 const root = path.resolve(__dirname, '../../..');
@@ -77,7 +77,7 @@ describe('multilingual signals', () => {
     }
   });
 
-  it('reaches 0.80 intent accuracy on the committed held-out multilingual set, in each language', () => {
+  it('holds 0.80 intent accuracy on the multilingual development set, in each language', () => {
     const examples = loadMultilingualEval(root);
     const languages = [...new Set(examples.map((e) => e.language))].sort();
     expect(languages).toEqual(['de', 'es', 'fr', 'pt']);
@@ -89,14 +89,26 @@ describe('multilingual signals', () => {
     }
   });
 
-  it('the held-out multilingual set shares no line with the training examples', () => {
+  it('reaches 0.75 intent accuracy overall (0.65 in each language) on the fresh held-out multilingual set', () => {
+    const examples = loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH);
+    expect(examples.length).toBeGreaterThanOrEqual(160);
+    const right = (e: { text: string; label: string }): boolean => extractor.extractSync(e.text).intent === e.label;
+    expect(examples.filter(right).length / examples.length).toBeGreaterThanOrEqual(0.75);
+    for (const language of ['es', 'pt', 'fr', 'de']) {
+      const mine = examples.filter((e) => e.language === language);
+      expect(mine.filter(right).length / mine.length).toBeGreaterThanOrEqual(0.65);
+    }
+  });
+
+  it('neither multilingual evaluation set shares a line with the training examples', () => {
     const dir = path.join(root, 'app/signals/training/i18n');
     const training = new Set(
       ['cancellation', 'unsubscribe', 'billing_issue', 'support_request', 'complaint', 'human_handoff', 'demo_request', 'purchase_intent', 'objection', 'positive_feedback', 'other']
         .flatMap((f) => readFileSync(path.join(dir, `${f}.txt`), 'utf8').split('\n'))
         .map((l) => l.trim().toLowerCase()),
     );
-    expect(loadMultilingualEval(root).filter((e) => training.has(e.text.trim().toLowerCase()))).toEqual([]);
+    const both = [...loadMultilingualEval(root), ...loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH)];
+    expect(both.filter((e) => training.has(e.text.trim().toLowerCase()))).toEqual([]);
   });
 });
 
