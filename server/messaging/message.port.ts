@@ -18,7 +18,8 @@ import type { TwilioConfig, WhatsAppConfig } from '../connections/connection-con
 import { recordMessage } from '../conversation/conversation.repository';
 import type { Database } from '../db/database';
 import type { Ingest } from './ingest';
-import { claimEffect, contactState, finishEffect, linkProfile, rearmEffect, recordConsent, type MessagingChannel } from './messaging-state.repository';
+import { profileAliases } from '../identity/profiles.repository';
+import { claimEffect, contactState, finishEffect, linkProfile, profileConsent, rearmEffect, recordConsent, type MessagingChannel } from './messaging-state.repository';
 import { profileAddresses } from './recipients';
 import { addressKey, consentEvent } from './twilio.routes';
 
@@ -139,6 +140,13 @@ export class MessageActionPort implements ActionPort {
     if (state.consent === 'opted_out') {
       await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
       return fail(undeliverableError('message.consent_revoked', `the recipient opted out of ${params.channel} messages`));
+    }
+    // The person's consent from any system (a CRM's Do Not Call, an opt-out recorded elsewhere) binds
+    // playbook message steps too, not only decisioning.
+    const person = await profileConsent(this.deps.db, request.tenantId, await profileAliases(this.deps.db, request.tenantId, request.profileId), params.channel);
+    if (person?.status === 'opted_out') {
+      await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
+      return fail(undeliverableError('message.consent_revoked', `the person opted out of ${params.channel} messages (a consent.updated event, e.g. a CRM's Do Not Call)`));
     }
     const windowOpen = params.channel === 'sms' || (state.lastInboundAt !== undefined && this.now() - state.lastInboundAt < WHATSAPP_WINDOW_MS);
     const result = route.provider === 'twilio' ? await this.sendTwilio(route.connection, params, address, windowOpen) : await this.sendCloud(route.connection, params, address, windowOpen);

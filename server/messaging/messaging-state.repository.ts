@@ -42,6 +42,19 @@ export async function contactState(q: Queryable, tenantId: string, channel: Mess
   return { consent: row?.consent ?? 'unknown', lastInboundAt: row?.last_inbound_at === undefined || row.last_inbound_at === null ? undefined : new Date(row.last_inbound_at).getTime() };
 }
 
+/**
+ * The person's own consent for a channel (profile_consent: set by consent.updated events from any
+ * source, e.g. a CRM's Do Not Call or email opt-out), across the ids merged into the profile; the
+ * latest word wins. Undefined when no source ever said.
+ */
+export async function profileConsent(q: Queryable, tenantId: string, profileIds: readonly string[], channel: MessagingChannel): Promise<{ status: Consent; source: string } | undefined> {
+  const r = await q.query<{ status: Consent; source: string }>(
+    'SELECT status, source FROM profile_consent WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND channel = $3 ORDER BY updated_at DESC LIMIT 1',
+    [tenantId, [...profileIds], channel],
+  );
+  return r.rows[0];
+}
+
 // ---- effect ledger ----
 
 export type EffectState = 'pending' | 'unknown' | 'done' | 'failed';

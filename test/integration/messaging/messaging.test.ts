@@ -260,6 +260,23 @@ for (const { mode, needs } of modes) {
         expect(left.rows).toHaveLength(0);
       });
 
+      it('the person’s consent from another system (a CRM’s Do Not Call) blocks a playbook message step too', async () => {
+        const phone = '+14155550166';
+        const person = await call('POST', '/events', { source: 'api', type: 'contact.created', occurredAt: '2026-11-01T10:00:00Z', subject: { identifiers: [{ type: 'phone', value: phone }], traits: {} } });
+        const profileId = person.json['profileId'] as string;
+        // What the decisioning stage stores for a consent.updated opt-out (e.g. Salesforce DoNotCall → sms).
+        await svc.runtime.db.query(`INSERT INTO profile_consent (tenant_id, profile_id, channel, status, source, updated_at) VALUES ($1, $2, 'sms', 'opted_out', 'event', now())`, [tenantId, profileId]);
+        const registry = probe.services().require(ACTION_REGISTRY);
+        const before = twilio.state.messages.length;
+        const refused = await registry.execute(actionRequest(tenantId, profileId, 'message', { channel: 'sms', body: 'Flash sale!' }));
+        expect(refused).toEqual({ ok: false, error: expect.objectContaining({ category: 'undeliverable', code: 'message.consent_revoked' }) });
+        expect(twilio.state.messages.length).toBe(before);
+        // A later opt-in from that system lifts it.
+        await svc.runtime.db.query(`UPDATE profile_consent SET status = 'opted_in', updated_at = now() WHERE tenant_id = $1 AND profile_id = $2 AND channel = 'sms'`, [tenantId, profileId]);
+        expect(await registry.execute(actionRequest(tenantId, profileId, 'message', { channel: 'sms', body: 'Welcome back' }))).toMatchObject({ ok: true });
+        expect(twilio.state.messages.length).toBe(before + 1);
+      });
+
       it('error 21610 from Twilio revokes consent too', async () => {
         const phone = '+14155550177';
         twilio.state.optedOut.add(phone);
