@@ -9,6 +9,7 @@
  *   4. starts the runs the automation policy or a playbook trigger asks for (automation.ts).
  * Safe to run twice for one event.
  */
+import { classifyMessage } from '../../app/conversation';
 import { matchesEventType } from '../../app/orchestration';
 import type { Signals, SignalExtractor } from '../../app/signals';
 import type { Database, Queryable } from '../db/database';
@@ -63,6 +64,12 @@ function factsOf(event: StoredEvent): EventFacts {
   };
 }
 
+/** Whether an event's text is the customer's: anything but a message a rep or Baton wrote. */
+export function customerWords(event: StoredEvent): boolean {
+  const speaker = classifyMessage({ type: event.type, source: event.source, text: event.text, properties: event.properties, identifiers: event.subject.identifiers })?.speaker;
+  return speaker !== 'rep' && speaker !== 'bot';
+}
+
 /** The person's names from the event's traits, for redaction before text leaves the process. */
 export function namesOf(traits: EventFacts['traits']): string[] {
   const names: string[] = [];
@@ -78,6 +85,8 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
 
   async function signalsFor(tenantId: string, event: StoredEvent, facts: EventFacts, profileId: string): Promise<Signals | null> {
     if (facts.text === null) return null;
+    // A rep's or Baton's own words are part of the conversation, not signals of the customer (app/conversation).
+    if (!customerWords(event)) return null;
     const known = await storedSignals(db, tenantId, event.id);
     if (known !== null) return known;
     const names = namesOf(facts.traits);

@@ -129,7 +129,7 @@ for (const { mode, needs } of modes) {
       await ingest({ source: 'zendesk', type: 'ticket.comment_added', identifiers: [{ type: 'email', value: email }], properties: { ...zendesk, direction: 'outbound' } });
       await ingest({ source: 'zendesk', type: 'ticket.comment_added', identifiers: [{ type: 'email', value: email }], properties: { ...zendesk, direction: 'outbound', public: false } });
       await ingest({ source: 'hubspot', type: 'email.received', identifiers: [{ type: 'email', value: email }], text: 'Can we talk about pricing for 50 seats?', properties: { subject: 'Pricing' } });
-      await ingest({ source: 'hubspot', type: 'email.sent', identifiers: [{ type: 'email', value: email }], text: 'Sure, does Tuesday work?', properties: { subject: 'RE: Pricing' } });
+      const repEmail = await ingest({ source: 'hubspot', type: 'email.sent', identifiers: [{ type: 'email', value: email }], text: 'Sure, does Tuesday work?', properties: { subject: 'RE: Pricing' } });
       await ingest({ source: 'hubspot', type: 'conversation.message_received', identifiers: [{ type: 'email', value: email }], properties: { portalId: 'p1', objectId: '900', messageType: 'MESSAGE' } });
 
       const all = await conversation(profileId, '?limit=100');
@@ -158,6 +158,8 @@ for (const { mode, needs } of modes) {
         if (m.speaker === 'customer') expect(m.signals).toEqual(expect.objectContaining({ sentiment: expect.any(Number), intent: expect.any(String), urgency: expect.stringMatching(/^(low|medium|high)$/) }));
         else expect(m.signals).toBeNull();
       }
+      // The rep's e-mail gave the pipeline no customer signals either (no intent, mood or urgency from it).
+      expect((await svc.runtime.db.query('SELECT 1 FROM event_signals WHERE tenant_id = $1 AND event_id = $2', [tenantId, repEmail.eventId])).rows).toEqual([]);
       const inbound = messages.find((m) => m.channel === 'sms' && m.speaker === 'customer');
       expect(inbound).toMatchObject({ text: 'Hi! Has my order shipped yet? Thanks so much', source: 'twilio' });
       expect(inbound?.signals?.sentimentLabel).toBe('positive');
