@@ -23,6 +23,8 @@ export interface ChangeStreamHandlers {
   onStall?(entity: CdcEntity, idleMs: number): void;
   /** The entity's stream ended or failed transiently; it is subscribed again after `delayMs`. */
   onRetry?(entity: CdcEntity, reason: string, attempt: number, delayMs: number): void;
+  /** Salesforce would not let this entity be followed (GetTopic refused, or the user may not subscribe); the others go on. */
+  onTopicRefused?(entity: CdcEntity, reason: string): void;
   /** Authentication failed (token revoked or expired), handling an event failed, or Salesforce refused the subscription: restart or stop. */
   onFailure(reason: string, cause?: unknown, kind?: 'auth' | 'handler' | 'fatal'): void;
 }
@@ -68,20 +70,31 @@ export class ChangeStream {
     this.client = new PubSubClient({ endpoint: o.endpoint, tls: o.tls, credentials: o.credentials, callTimeoutMs: o.subscribeMs ?? 30_000 });
   }
 
-  /** Checks each topic (GetTopic) and subscribes; resolves with the entities subscribed. A refused token fails the whole start. */
+  /**
+   * Checks each topic (GetTopic) and subscribes; resolves with the entities subscribed. A refused token
+   * fails the whole start (one `onFailure`, kind auth); a topic refused for another reason only leaves
+   * its entity out (`onTopicRefused`).
+   */
   async start(): Promise<CdcEntity[]> {
     const entities = [...this.positions.keys()];
+    let authFailure: { reason: string; cause: unknown } | undefined;
     const checked = await Promise.all(entities.map(async (entity) => {
       try {
         const topic = await this.client.getTopic(channelOf(entity));
-        if (!topic.canSubscribe) this.handlers.onFailure(`the connected user may not subscribe to ${channelOf(entity)} (View All on ${entity} and Change Data Capture selection needed)`, undefined, 'fatal');
+        if (!topic.canSubscribe) this.handlers.onTopicRefused?.(entity, `the connected user may not subscribe to ${channelOf(entity)} (View All on ${entity} and its Change Data Capture selection are needed)`);
         return topic.canSubscribe;
       } catch (err) {
         const e = err as { code?: number; details?: string; message?: string };
-        this.handlers.onFailure(`checking ${channelOf(entity)} failed: ${e.details ?? e.message ?? String(err)}`, err, e.code === 16 ? 'auth' : 'fatal');
+        const reason = `checking ${channelOf(entity)} failed: ${e.details ?? e.message ?? String(err)}`;
+        if (e.code === 16) authFailure ??= { reason, cause: err };
+        else this.handlers.onTopicRefused?.(entity, reason);
         return false;
       }
     }));
+    if (authFailure !== undefined) {
+      this.handlers.onFailure(authFailure.reason, authFailure.cause, 'auth');
+      return [];
+    }
     const ok = entities.filter((_e, k) => checked[k] === true);
     if (this.stopped) return [];
     for (const entity of ok) {

@@ -218,14 +218,15 @@ export class StreamManager {
   }
 
   /** Records trouble on the entity's position row (visible through the API from any process). */
-  private async noteTrouble(i: Installation, entity: CdcEntity, kind: 'stall' | 'expired' | 'resynced', problem: string | null): Promise<void> {
-    const set = kind === 'stall' ? 'stalls = salesforce_stream_positions.stalls + 1, last_stall_at = now()'
-      : kind === 'expired' ? 'expired_replays = salesforce_stream_positions.expired_replays + 1'
-      : 'last_resync_at = now()';
+  private async noteTrouble(i: Installation, entity: CdcEntity, kind: 'stall' | 'expired' | 'resynced' | 'problem', problem: string | null): Promise<void> {
+    const set = kind === 'stall' ? 'stalls = salesforce_stream_positions.stalls + 1, last_stall_at = now(), '
+      : kind === 'expired' ? 'expired_replays = salesforce_stream_positions.expired_replays + 1, '
+      : kind === 'resynced' ? 'last_resync_at = now(), '
+      : '';
     await this.o.db.query(
       `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, stalls, last_stall_at, expired_replays, last_resync_at, last_problem)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET ${set}, last_problem = coalesce($8, salesforce_stream_positions.last_problem), updated_at = now()`,
+       ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET ${set}last_problem = coalesce($8, salesforce_stream_positions.last_problem), updated_at = now()`,
       [i.tenantId, i.connectionId, channelOf(entity), kind === 'stall' ? 1 : 0, kind === 'stall' ? new Date().toISOString() : null, kind === 'expired' ? 1 : 0, kind === 'resynced' ? new Date().toISOString() : null, problem],
     );
   }
@@ -268,7 +269,13 @@ export class StreamManager {
         h(entity).state = 'live';
         h(entity).lastHeardAt = new Date().toISOString();
         // Keeps a quiet entity's position inside the retention window (no needless resync after 72 h).
-        await this.savePosition(i, entity, replayId, null);
+        // Best effort: not stored, the position stays at the last event (still correct, only older).
+        await this.savePosition(i, entity, replayId, null).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId, entity }, 'could not store a caught-up CDC position; keeping the previous one'));
+      },
+      onTopicRefused: (entity, reason) => {
+        h(entity).lastProblem = reason;
+        this.o.logger.warn({ orgId: i.orgId, entity, reason }, 'Salesforce refused a change event topic; following the other objects (retried when the stream restarts)');
+        void this.noteTrouble(i, entity, 'problem', reason).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId }, 'could not record a refused topic'));
       },
       onReplayExpired: async (entity, detail) => {
         h(entity).state = 'resyncing';

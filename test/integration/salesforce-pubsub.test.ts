@@ -142,11 +142,12 @@ for (const { mode, needs } of modes) {
       expect(adas[1]?.properties.changedFields).toEqual(['Title', 'LastModifiedDate']);
       expect(adas[1]?.properties.fields?.['Title']).toBe('Countess');
       expect(got.find((e) => e.properties.recordId === lead.Id)).toMatchObject({ type: 'lead.created', properties: { via: 'cdc', fields: { Company: 'Engines' } } });
-      // Event ids carry Salesforce's replay id; the stored position is at or past the last Contact event
-      // (past it once a keepalive said the stream is caught up at the org's latest replay id).
-      const lastContact = sb.state.events.filter((e) => e.channel === '/data/ContactChangeEvent').at(-1)?.replayId ?? Infinity;
-      expect(adas[1]?.source_event_id).toBe(`cdc:Contact:${lastContact}:${ada.Id}`);
-      await waitFor(async () => Number((await contactStatus()).replayId) >= lastContact, 'the Contact replay id stored');
+      // Event ids carry Salesforce's replay id of the change (not Baton's own write-backs, whose echoes are
+      // skipped); the stored position is at or past it (past once a keepalive said the stream is caught up).
+      const header = (e: (typeof sb.state.events)[number]): { recordIds: string[]; changeType: string; changeOrigin: string } => e.data.payload['ChangeEventHeader'] as never;
+      const update = sb.state.events.find((e) => e.channel === '/data/ContactChangeEvent' && header(e).recordIds.includes(ada.Id) && header(e).changeType === 'UPDATE' && !header(e).changeOrigin.includes('client=Baton'))?.replayId ?? Infinity;
+      expect(adas[1]?.source_event_id).toBe(`cdc:Contact:${update}:${ada.Id}`);
+      await waitFor(async () => Number((await contactStatus()).replayId) >= update, 'the Contact replay id stored');
       expect(await status()).toMatchObject({ followedHere: true });
     });
 
@@ -304,6 +305,31 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
     expect(await stream.start()).toEqual([]);
     await stream.stop();
     expect(failures).toEqual([{ reason: expect.stringMatching(/authentication exception/), kind: 'auth' }]);
+  });
+
+  it('leaves out an object whose topic the user may not subscribe to and follows the others', async () => {
+    sb.pubsub.deniedTopics.add('/data/CaseChangeEvent');
+    const refused: string[] = [];
+    const failures: string[] = [];
+    const got: string[] = [];
+    const stream = new ChangeStream(
+      { endpoint: sb.pubsub.address, tls: false, credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
+      new Map([['Contact', null], ['Case', null]]),
+      { onEvent: async (_e, m) => void got.push(m.payload.ChangeEventHeader.entityName), onReplayExpired: async () => undefined, onTopicRefused: (entity) => void refused.push(entity), onFailure: (r) => void failures.push(r) },
+    );
+    try {
+      expect(await stream.start()).toEqual(['Contact']);
+      await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')), 'the Contact subscription');
+      sb.state.create('Case', { Subject: 'Unseen' }, null);
+      sb.state.create('Contact', { LastName: 'Seen' }, null);
+      await waitFor(async () => got.length > 0, 'the Contact change');
+      expect(got).toEqual(['Contact']);
+      expect(refused).toEqual(['Case']);
+      expect(failures).toEqual([]);
+    } finally {
+      await stream.stop();
+      sb.pubsub.deniedTopics.clear();
+    }
   });
 
   it('subscribes from LATEST before the gap is filled, so a change made while filling it still arrives', async () => {

@@ -119,6 +119,8 @@ export class PubSubEndpoint {
   private refusals: { code: grpc.status; errorCode: string; remaining: number } | undefined;
   /** Subscribe calls refused by `failSubscribes`. */
   refused = 0;
+  /** Topics the connected user may not subscribe to (GetTopic says can_subscribe: false). */
+  readonly deniedTopics = new Set<string>();
   address = '';
 
   constructor(private readonly state: SalesforceSandboxState, private readonly keepaliveMs: number) {}
@@ -319,7 +321,7 @@ export class PubSubEndpoint {
     if (refused !== undefined) return cb(refused);
     const entity = this.entityOf(call.request.topic_name);
     if (entity === undefined) return cb(this.error(grpc.status.NOT_FOUND, `Topic ${call.request.topic_name} not found or not accessible.`, 'sfdc.platform.eventbus.grpc.topic.not.found'));
-    cb(null, { topic_name: call.request.topic_name, tenant_guid: this.state.orgId, can_publish: false, can_subscribe: true, schema_id: this.schemaOf(entity).id, rpc_id: randomBytes(8).toString('hex') });
+    cb(null, { topic_name: call.request.topic_name, tenant_guid: this.state.orgId, can_publish: false, can_subscribe: !this.deniedTopics.has(call.request.topic_name), schema_id: this.schemaOf(entity).id, rpc_id: randomBytes(8).toString('hex') });
   }
 
   private getSchema(call: grpc.ServerUnaryCall<{ schema_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>): void {
