@@ -152,8 +152,9 @@ export interface MessagePageQuery {
 
 /** One page of the person's messages, newest first; `next` is the position to continue from. */
 export async function messagePage(q: Queryable, tenantId: string, profileIds: readonly string[], page: MessagePageQuery): Promise<{ messages: MessageView[]; next: PagePosition | null }> {
-  const params: unknown[] = [tenantId, [...profileIds]];
-  const where = ['tenant_id = $1', 'profile_id = ANY($2::text[])'];
+  // One id (the usual case): equality lets the (tenant, profile, occurred_at DESC, id DESC) index stop after `limit` rows.
+  const params: unknown[] = [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds]];
+  const where = ['tenant_id = $1', profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'];
   if (page.channel !== undefined) {
     params.push(page.channel);
     where.push(`channel = $${params.length}`);
@@ -203,9 +204,9 @@ export async function threadsOf(q: Queryable, tenantId: string, profileIds: read
 export async function sentimentSamples(q: Queryable, tenantId: string, profileIds: readonly string[], limit = 200): Promise<SentimentSample[]> {
   const r = await q.query<{ id: string; occurred_at: Date | string; sentiment: number }>(
     `SELECT id, occurred_at, sentiment FROM conversation_messages
-      WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND speaker = 'customer' AND sentiment IS NOT NULL
+      WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND speaker = 'customer' AND sentiment IS NOT NULL
       ORDER BY occurred_at DESC, id DESC LIMIT $3`,
-    [tenantId, [...profileIds], limit],
+    [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds], limit],
   );
   return r.rows.map((row) => ({ id: row.id, at: new Date(row.occurred_at).getTime(), sentiment: Number(row.sentiment) }));
 }
