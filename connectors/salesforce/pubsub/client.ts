@@ -279,6 +279,8 @@ export class Subscription {
       msg.replay_preset = start.preset;
       if (start.preset === 'CUSTOM') msg.replay_id = start.replayId;
     }
+    // The silence clock starts when the server starts owing: time spent handling with nothing owed is not its silence.
+    if (this.owed === 0) this.lastHeard = Date.now();
     this.owed += n;
     this.stats.requested += n;
     this.noteInFlight();
@@ -356,7 +358,7 @@ export class Subscription {
     const next = ++this.generation;
     const code = errorCodeOf(err);
     const text = `${grpc.status[err.code] ?? err.code}: ${err.details}${code === '' ? '' : ` (${code})`}`;
-    if (INVALID_REPLAY.test(code) && start.preset === 'CUSTOM') {
+    if ((INVALID_REPLAY.test(code) || INVALID_REPLAY.test(err.details ?? '')) && start.preset === 'CUSTOM') {
       // Start again from LATEST first, then let the owner fill the gap; the new stream's events wait behind it.
       this.position = undefined;
       this.start = { preset: 'LATEST' };
