@@ -259,8 +259,11 @@ export function calibrateNeutral(model: SentimentModel, calibration: readonly Se
   return best;
 }
 
+const SENTIMENT_SOURCE_WEIGHT: Readonly<Record<string, number>> = { mpqa: 0.5, cr: 2, 'absa-restaurants': 2 };
+
 export function trainSentimentArtifact(corpus: SentimentCorpus): SentimentModelJson {
-  // MPQA phrases are many and short: half weight so they inform without dominating.
+  // MPQA phrases are many and short: half weight so they inform without dominating; the product and
+  // restaurant sentences count double next to the (larger) film sets.
   const parts = trainLinear(corpus.train, {
     classes: ['negative', 'neutral', 'positive'],
     seed: SEED,
@@ -269,12 +272,12 @@ export function trainSentimentArtifact(corpus: SentimentCorpus): SentimentModelJ
     l2: 1e-6,
     minCount: 2,
     minWeight: 0.05,
-    featurizer: 'multilingual/1',
-    exampleWeight: (e) => ((e as SentimentExample).source === 'mpqa' ? 0.5 : 1),
+    featurizer: 'multilingual/2',
+    exampleWeight: (e) => SENTIMENT_SOURCE_WEIGHT[(e as SentimentExample).source] ?? 1,
     meta: {
       trainedBy: 'scripts/train-sentiment.ts',
       sources: ['sst2', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'cr', 'absa-restaurants', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
-      features: 'binary word unigrams + bigrams (light stemming), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
+      features: 'binary word unigrams + bigrams (light stemming, negation marked 3 words deep), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
     },
   });
   const provisional: SentimentModelJson = { format: 'baton-sentiment-softmax/1', ...parts, neutralThreshold: 0.5 };

@@ -3,7 +3,7 @@ import { guessLanguage } from './language';
 import { pivotToEnglish } from './pivot';
 
 /** Names of the feature functions a model artifact can declare in `meta.featurizer`. */
-export type FeaturizerName = 'words/1' | 'multilingual/1';
+export type FeaturizerName = 'words/1' | 'multilingual/1' | 'multilingual/2';
 
 /**
  * Features for the multilingual models: English text gets the word uni/bi-grams of `features`;
@@ -11,17 +11,25 @@ export type FeaturizerName = 'words/1' | 'multilingual/1';
  * collide with English features) plus the English features of the glossary rendering
  * (pivot.ts), which is what lets models trained mostly on English data read them.
  */
-export function multilingualFeatures(text: string, language: string = guessLanguage(text).language): string[] {
-  if (language === 'en' || language === 'und') return features(text);
-  const own = features(text).map((f) => `${language}:${f}`);
+export function multilingualFeatures(text: string, language: string = guessLanguage(text).language, negationScope = 1): string[] {
+  if (language === 'en' || language === 'und') return features(text, negationScope);
+  const own = features(text, negationScope).map((f) => `${language}:${f}`);
   const pivot = pivotToEnglish(text, language);
-  return pivot === undefined ? own : [...new Set([...own, ...features(pivot)])];
+  return pivot === undefined ? own : [...new Set([...own, ...features(pivot, negationScope)])];
 }
 
+/**
+ * words/1: English word features; multilingual/1: `multilingualFeatures` (intent);
+ * multilingual/2: the same with negation marking three words deep ("not very good"), which helps
+ * sentiment and not intent.
+ */
 export function featurizer(name: FeaturizerName): (text: string) => string[] {
-  return name === 'multilingual/1' ? (text) => multilingualFeatures(text) : features;
+  if (name === 'multilingual/1') return (text) => multilingualFeatures(text);
+  if (name === 'multilingual/2') return (text) => multilingualFeatures(text, guessLanguage(text).language, 3);
+  return (text) => features(text);
 }
 
 export function featurizerName(meta: Readonly<Record<string, unknown>>): FeaturizerName {
-  return meta['featurizer'] === 'multilingual/1' ? 'multilingual/1' : 'words/1';
+  const name = meta['featurizer'];
+  return name === 'multilingual/1' || name === 'multilingual/2' ? name : 'words/1';
 }

@@ -56,17 +56,18 @@ export function tokenize(text: string): string[] {
 }
 
 const NEGATORS = new Set(['not', 'no', 'never', 'nobody', 'nothing', 'without']);
+/** How many words after a negator are marked, by default (the sentiment featurizer uses 3). */
 const SCOPE = 1;
 
 /**
- * Marks the few words after a negator ("not happy" → not, !happy) so a negated word is a
+ * Marks the few (`scope`) words after a negator ("not very happy" → not, !very, !happy) so a negated word is a
  * different feature from the plain one. Bigrams are built over the marked tokens ("not !happy").
  */
-function markNegation(tokens: readonly string[]): string[] {
+function markNegation(tokens: readonly string[], scope: number): string[] {
   let left = 0;
   return tokens.map((t) => {
     if (NEGATORS.has(t)) {
-      left = SCOPE;
+      left = scope;
       return t;
     }
     if (left > 0) {
@@ -78,8 +79,8 @@ function markNegation(tokens: readonly string[]): string[] {
 }
 
 /** Unigram and bigram features (bigrams joined with a space), de-duplicated, order kept. */
-export function features(text: string): string[] {
-  const tokens = markNegation(tokenize(text));
+export function features(text: string, negationScope: number = SCOPE): string[] {
+  const tokens = markNegation(tokenize(text), negationScope);
   const out = new Set<string>();
   for (let i = 0; i < tokens.length; i += 1) {
     const t = tokens[i] as string;
