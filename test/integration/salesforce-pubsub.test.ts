@@ -245,6 +245,23 @@ for (const { mode, needs } of modes) {
       const metrics = await (await fetch(`${running().url}/metrics`)).text();
       expect(metrics).toMatch(/baton_salesforce_stream_stalls_total\{entity="Contact"\} [1-9]/);
     });
+
+    it('renews the token when Salesforce ends the stream for an expired session, and goes on', async () => {
+      await allSubscribed();
+      const rotations = (): number => [...sb.state.families.values()].reduce((n, f) => n + f.rotations, 0);
+      const before = rotations();
+      sb.state.expireAccessTokens(); // the session times out; the refresh token stays good
+      await waitFor(async () => rotations() > before, 'a token refresh after UNAUTHENTICATED');
+      await allSubscribed();
+      const after = sb.state.create('Lead', { LastName: 'Renewed', Company: 'Fresh' }, null);
+      const got = await waitFor(async () => {
+        const r = (await rows()).filter((e) => e.properties.recordId === after.Id);
+        return r.length > 0 ? r : undefined;
+      }, 'a change after the renewal');
+      expect(got).toHaveLength(1);
+      const row = await running().runtime.db.query<{ status: string }>(`SELECT status FROM connections WHERE tenant_id = $1 AND type = 'salesforce'`, [tenantId]);
+      expect(row.rows[0]?.status).toBe('active');
+    });
   });
 }
 

@@ -13,7 +13,8 @@
  * INVALID_ARGUMENT and the `error-code` trailer Salesforce uses; bad tokens fail with UNAUTHENTICATED.
  * `stall()` makes the current streams go silent without an error (no events, no keepalives: the
  * silent-stop case); `endStreams()` ends them cleanly; `failSubscribes()` refuses the next subscriptions
- * with a status (UNAVAILABLE: the service is briefly down).
+ * with a status (UNAVAILABLE: the service is briefly down). A stream whose access token was revoked or
+ * expired fails with UNAUTHENTICATED at its next keepalive.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -415,11 +416,17 @@ export class PubSubEndpoint {
     }
   }
 
-  /** Empty responses with the latest replay id to streams that had nothing for a while. */
+  /** Empty responses with the latest replay id to streams that had nothing for a while; streams whose session ended fail. */
   private keepAll(): void {
     const now = Date.now();
-    for (const s of this.subs.values()) {
-      if (s.closed || s.silent || s.channel === undefined || now - s.lastSent < this.keepaliveMs) continue;
+    for (const s of [...this.subs.values()]) {
+      if (s.closed || s.silent || s.channel === undefined) continue;
+      if (!this.state.tokenValid(s.token)) {
+        this.drop(s);
+        s.call.emit('error', this.error(grpc.status.UNAUTHENTICATED, 'An authentication exception occurred. Provide valid authentication via metadata headers.', 'sfdc.platform.eventbus.grpc.service.auth.error'));
+        continue;
+      }
+      if (now - s.lastSent < this.keepaliveMs) continue;
       // Caught up: the stream's position is the org's latest; otherwise where delivery stopped.
       const undelivered = this.state.eventsAfter(s.channel, s.cursor).length > 0;
       const latest = undelivered ? s.cursor : Math.max(s.cursor, this.state.latestReplayId());
