@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { BITEXT_RELATIVE_PATH } from './train-intent';
+import { BITEXT_RELATIVE_PATH, loadI18nExamples } from './train-intent';
 import { trainLinear, type LabelledText } from '../app/signals/train-softmax';
 import { SentimentModel, type SentimentModelJson } from '../app/signals/sentiment-model';
 import { stratifiedSplit } from '../app/signals/split';
@@ -89,6 +89,9 @@ const NEUTRAL_BITEXT_INTENTS: ReadonlySet<string> = new Set([
   'delivery_options', 'delivery_period', 'track_order', 'check_invoice', 'get_invoice', 'check_payment_methods',
   'check_refund_policy', 'place_order', 'newsletter_subscription', 'recover_password', 'contact_customer_service',
 ]);
+
+/** Intents of training/i18n whose lines are plain requests without an opinion. */
+const NEUTRAL_I18N_INTENTS: ReadonlySet<string> = new Set(['demo_request', 'purchase_intent', 'human_handoff', 'unsubscribe', 'cancellation']);
 
 const XLMT_LANGUAGES: ReadonlyArray<readonly [string, string]> = [['spanish', 'es'], ['portuguese', 'pt'], ['french', 'fr'], ['german', 'de']];
 
@@ -187,6 +190,12 @@ export function loadSentimentCorpus(dataDir: string, repoRoot: string): Sentimen
     const { instruction, intent } = r;
     if (typeof instruction === 'string' && typeof intent === 'string' && NEUTRAL_BITEXT_INTENTS.has(intent)) train.push(ex(instruction.trim(), 'neutral', 'bitext'));
   }
+  // Our es/pt/fr/de requests whose intents carry no opinion (training/i18n), as neutral, so plain
+  // requests in those languages stay neutral. (Pivot-style copies of the Bitext requests were tried
+  // as well and cost about a point of review accuracy.)
+  for (const e of loadI18nExamples(repoRoot)) {
+    if (NEUTRAL_I18N_INTENTS.has(e.label)) train.push(ex(e.text, 'neutral', 'own-i18n'));
+  }
 
   // Our own neutral customer-logistics lines (5 languages), all for training.
   const own = path.join(repoRoot, OWN_NEUTRAL_PATH);
@@ -276,7 +285,7 @@ export function trainSentimentArtifact(corpus: SentimentCorpus): SentimentModelJ
     exampleWeight: (e) => SENTIMENT_SOURCE_WEIGHT[(e as SentimentExample).source] ?? 1,
     meta: {
       trainedBy: 'scripts/train-sentiment.ts',
-      sources: ['sst2', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'cr', 'absa-restaurants', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
+      sources: ['sst2', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'training/i18n neutral-intent requests', 'cr', 'absa-restaurants', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
       features: 'binary word unigrams + bigrams (light stemming, negation marked 3 words deep), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
     },
   });

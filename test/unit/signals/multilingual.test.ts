@@ -71,6 +71,12 @@ describe('multilingual signals', () => {
     expect((await extractor.extract(text)).sentimentLabel).toBe(label);
   });
 
+  it('plain requests in other languages are neutral, not praise or complaint', async () => {
+    for (const text of ['Quiero cancelar mi suscripción', 'Je veux parler à un conseiller', 'Ich möchte mein Abo kündigen']) {
+      expect((await extractor.extract(text)).sentimentLabel).toBe('neutral');
+    }
+  });
+
   it('small talk in other languages is not given a high-stakes intent', async () => {
     for (const text of ['Hola, ¿qué tal?', 'Bom dia, tudo bem?', 'Bonjour à tous', 'Guten Morgen zusammen']) {
       expect(HIGH_STAKES_INTENTS.has((await extractor.extract(text)).intent)).toBe(false);
