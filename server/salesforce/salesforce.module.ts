@@ -46,6 +46,8 @@ export interface SalesforceModuleOptions {
   readonly streamBatchSize?: number;
   readonly streamIdleTimeoutMs?: number;
   readonly streamRetryMs?: number;
+  /** Records read per query when a change stream fills a gap (default 2000). */
+  readonly streamResyncPageSize?: number;
   /** Wait after REQUEST_LIMIT_EXCEEDED before the step is tried again (default 60 s). */
   readonly rateLimitRetryMs?: number;
   /** Clock for signature timestamps (tests). */
@@ -124,6 +126,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       ...(options.streamBatchSize === undefined ? {} : { batchSize: options.streamBatchSize }),
       ...(options.streamIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.streamIdleTimeoutMs }),
       ...(options.streamRetryMs === undefined ? {} : { retryInitialMs: options.streamRetryMs }),
+      ...(options.streamResyncPageSize === undefined ? {} : { resyncPageSize: options.streamResyncPageSize }),
       ...(options.subscribeTimeoutMs === undefined ? {} : { subscribeTimeoutMs: options.subscribeTimeoutMs }),
       ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
     });

@@ -53,6 +53,8 @@ export interface StreamManagerOptions {
   readonly idleTimeoutMs?: number;
   /** First wait before subscribing again after a stream ended or failed transiently (doubles up to 30 s; default 500 ms). */
   readonly retryInitialMs?: number;
+  /** Records read per query when filling a gap (default 2000). */
+  readonly resyncPageSize?: number;
   /** Where the stream counters are registered (the service's metrics registry). */
   readonly registry?: Registry;
 }
@@ -90,6 +92,9 @@ function streamCounters(registry: Registry | undefined): { stalls: Counter<'enti
   }
   return c;
 }
+
+/** A SOQL dateTime literal (documented format, whole seconds). */
+const soqlTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const asBuffer = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v) : null);
 
@@ -348,23 +353,47 @@ export class StreamManager {
 
   /**
    * Re-reads records modified at or after `since` (the last stored event's commit time: a change in the
-   * same millisecond is read again rather than missed; the event ids differ from CDC ones and repeat only
-   * for the same record version) and stores them as events. `expired`: the replay id is cleared, so the
-   * position is "new events only" until the next event stores one.
+   * same instant is read again rather than missed; the event ids differ from CDC ones and repeat only for
+   * the same record version, which ingest keeps once) and stores them as events, page by page in
+   * SystemModstamp order, so a gap of any size is filled (a full page within one instant is read whole
+   * with an equality query, then the paging goes past that instant). Each page is stored and the
+   * position's time moved on before the next is read. `expired`: the replay id is cleared, so the position
+   * is "new events only" until the next event stores one.
    */
   private async resync(i: Installation, entity: CdcEntity, since: string, expired: boolean): Promise<void> {
     const client = await this.o.installations.client(i);
-    const fields = RESYNC_FIELDS[entity];
-    const rows = await client.query<Record<string, unknown> & { Id: string; SystemModstamp: string }>(
-      `SELECT ${fields.join(', ')} FROM ${entity} WHERE SystemModstamp >= ${new Date(since).toISOString()} ORDER BY SystemModstamp LIMIT 10000`,
-    );
     const namespace = await this.namespaceOf(i);
-    const events = rows.map((row) => canonicalOf({ namespace, orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
-    for (let k = 0; k < events.length; k += 100) await this.o.ingest(i.tenantId, events.slice(k, k + 100));
-    const last = rows.at(-1)?.SystemModstamp;
-    await this.savePosition(i, entity, expired ? null : undefined, last === undefined ? null : new Date(last).toISOString());
+    const page = this.o.resyncPageSize ?? 2_000;
+    const select = `SELECT ${RESYNC_FIELDS[entity].join(', ')} FROM ${entity}`;
+    type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
+    const store = async (rows: readonly Row[]): Promise<void> => {
+      const events = rows.map((row) => canonicalOf({ namespace, orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
+      for (let k = 0; k < events.length; k += 100) await this.o.ingest(i.tenantId, events.slice(k, k + 100));
+      const last = rows.at(-1)?.SystemModstamp;
+      await this.savePosition(i, entity, expired ? null : undefined, last === undefined ? null : new Date(last).toISOString());
+    };
+    // SOQL dateTime literals are documented to the second (YYYY-MM-DDThh:mm:ssZ): pages start at whole
+    // seconds, rounded down, so a boundary is read twice rather than skipped.
+    let from = Math.floor(Date.parse(since) / 1000) * 1000;
+    let total = 0;
+    for (;;) {
+      const rows = await client.query<Row>(`${select} WHERE SystemModstamp >= ${soqlTime(from)} ORDER BY SystemModstamp LIMIT ${page}`);
+      await store(rows);
+      total += rows.length;
+      if (rows.length < page) break;
+      const last = Math.floor(Date.parse(rows.at(-1)?.SystemModstamp ?? '') / 1000) * 1000;
+      if (!Number.isFinite(last) || last <= from) {
+        // A full page within one second: read that second whole, then page on after it.
+        const same = await client.query<Row>(`${select} WHERE SystemModstamp >= ${soqlTime(from)} AND SystemModstamp < ${soqlTime(from + 1000)} ORDER BY SystemModstamp`);
+        await store(same);
+        total += same.length;
+        from += 1000;
+        continue;
+      }
+      from = last;
+    }
     await this.noteTrouble(i, entity, 'resynced', null);
-    this.o.logger.info({ orgId: i.orgId, entity, since, records: rows.length }, 'Salesforce records re-synchronised by query');
+    this.o.logger.info({ orgId: i.orgId, entity, since, records: total }, 'Salesforce records re-synchronised by query');
   }
 
   /** After a failure: renew the token (auth failure; a revoked org ends disconnected) and restart from the stored position. */

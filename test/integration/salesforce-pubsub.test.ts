@@ -35,6 +35,8 @@ async function approve(url: string): Promise<URLSearchParams> {
 
 const BATCH = 10;
 const IDLE_MS = 1_500;
+/** Gap-filling queries read 3 records at a time, so the gaps below take several pages (and whole seconds). */
+const RESYNC_PAGE = 3;
 
 interface Row {
   source_event_id: string;
@@ -60,7 +62,7 @@ function modules(values: Map<string, StubValues>, acts: { tenantId: string; requ
     identityModule,
     runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
     stubCards(values, acts),
-    salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, streamBatchSize: BATCH, streamIdleTimeoutMs: IDLE_MS, streamRetryMs: 100 }),
+    salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, streamBatchSize: BATCH, streamIdleTimeoutMs: IDLE_MS, streamRetryMs: 100, streamResyncPageSize: RESYNC_PAGE }),
   ];
 }
 
@@ -210,14 +212,16 @@ for (const { mode, needs } of modes) {
       await halt();
       sb.state.update('Contact', ada, { Title: 'Analyst' }, null);
       const grace = sb.state.create('Contact', { FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com' }, null);
+      const many = Array.from({ length: 8 }, (_x, k) => sb.state.create('Contact', { LastName: `Gap ${k}` }, null).Id);
       sb.state.purgeRetainedEvents(); // 72 hours pass: every stored replay id is now refused
       await start();
       const synced = await waitFor(async () => {
         const r = await rows();
         const g = r.find((e) => e.properties.recordId === grace.Id && e.properties.via === 'resync');
         const a = r.find((e) => e.properties.recordId === ada && e.properties.via === 'resync' && e.properties.fields?.['Title'] === 'Analyst');
-        return g !== undefined && a !== undefined ? { g, a } : undefined;
-      }, 'both changes made while the replay id expired, re-read by query');
+        const all = many.every((id) => r.some((e) => e.properties.recordId === id && e.properties.via === 'resync'));
+        return g !== undefined && a !== undefined && all ? { g, a } : undefined;
+      }, `all ${many.length + 2} changes made while the replay id expired, re-read by query ${RESYNC_PAGE} at a time`);
       expect(synced.g).toMatchObject({ type: 'contact.updated', properties: { fields: { Email: 'grace@example.com', LastName: 'Hopper' } } });
       const after = sb.state.create('Contact', { LastName: 'Franklin' }, null);
       await waitFor(async () => (await rows()).some((e) => e.properties.recordId === after.Id && e.properties.via === 'cdc'), 'new events after the resync');
