@@ -36,7 +36,7 @@ export interface SyncDeps {
   readonly logger: Logger;
   readonly pageSize: number;
   /** Called after a page's rows were ingested, before its checkpoint commits (tests crash a sync here). */
-  readonly beforeCheckpoint?: (sync: SyncRecord, pageIndex: number) => Promise<void> | void;
+  readonly beforeCheckpoint?: (sync: SyncRecord, pageIndex: number, signal: AbortSignal) => Promise<void> | void;
 }
 
 /** Records a sync and its job in one transaction; rings the dispatcher after commit. */
@@ -114,7 +114,7 @@ async function runSync(deps: SyncDeps, connection: WarehouseConnection, initial:
     const missing = first === undefined ? [] : missingColumns(config, first);
     if (missing.length > 0) throw new WarehouseError('query', `the query returns no column ${missing.join(', ')} (columns: ${Object.keys(first ?? {}).join(', ')})`);
     const page = await applyPage(deps, connection, sync, rows.map((r) => readRow(config, normalizer, r)), { normalizer, identify, occurredAt });
-    await deps.beforeCheckpoint?.(sync, pageIndex);
+    await deps.beforeCheckpoint?.(sync, pageIndex, signal);
     const committed = await deps.db.transaction((tx) => deps.repo.checkpoint(tx, sync, sync.offsetRows, page));
     if (!committed) throw new Error('the sync moved on elsewhere (another worker holds it); leaving it');
     sync = (await deps.repo.sync(deps.db, tenantId, sync.id)) ?? sync;
