@@ -221,7 +221,7 @@ for (const { mode, needs } of modes) {
       expect((after.json['action'] as { id: string } | null)?.id).toBe('exec-call');
     }, 120_000);
 
-    it('resumes a sync killed between ingesting a page and its checkpoint without applying any row twice', async () => {
+    it('resumes a sync whose page failed between ingesting its rows and its checkpoint, without applying any row twice', async () => {
       const lines = [CSV_HEAD];
       for (let i = 0; i < 7; i++) lines.push(`crash${i}@acme.io,,team,${i},2026-11-0${i + 1}T00:00:00Z`);
       const file = csv('crash.csv', lines);
@@ -306,7 +306,7 @@ for (const { mode, needs } of modes) {
       expect(bad.stderr()).toMatch(/--api-key is required/);
     }, 60_000);
 
-    it('exports decisions, outcomes and runs to a DuckDB table, incrementally', async () => {
+    it('exports decisions and finished runs to a DuckDB table, incrementally', async () => {
       const target = path.join(dir, 'export.duckdb');
       const file = csv('export-source.csv', [CSV_HEAD, 'ex@acme.io,,pro,1,2026-11-01T00:00:00Z']);
       const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: target, query: `SELECT * FROM read_csv('${file}')`, identifiers: { email: 'email' }, traits: ['plan'], exportTable: 'baton_export' } });
@@ -319,10 +319,16 @@ for (const { mode, needs } of modes) {
           return e['status'] === 'succeeded' || e['status'] === 'failed' ? e : undefined;
         }, 'the export', 30_000, 100);
       };
+      // The enterprise-welcome run (started by trait.changed) ends: a run result to export.
+      const run = await svc.runtime.db.query<{ id: string }>(`SELECT id FROM runs WHERE tenant_id = $1 AND playbook_id = 'enterprise-welcome'`, [tenantId]);
+      const runId = run.rows[0]?.id ?? '';
+      expect((await call('POST', `/runs/${runId}/cancel`, {})).status).toBe(200);
+      await waitFor(async () => ((await svc.runtime.db.query(`SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2 AND ended_at IS NOT NULL`, [tenantId, runId])).rows.length === 1 ? true : undefined), 'the cancelled run');
       const decisions = await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decisions WHERE tenant_id = $1', [tenantId]);
       const first = await exportAndWait();
       expect(first).toMatchObject({ status: 'succeeded', table: 'baton_export' });
-      expect((first['counts'] as Record<string, number>)['decision']).toBe(decisions.rows[0]?.n);
+      expect(first['counts']).toEqual({ decision: decisions.rows[0]?.n, run: 1 });
+      expect(await duckRows(target, `SELECT data->>'playbookId' AS playbook, data->>'status' AS status FROM baton_export WHERE id = 'run:${runId}'`)).toEqual([{ playbook: 'enterprise-welcome', status: 'cancelled' }]);
       const rows = await duckRows(target, `SELECT kind, count(*)::INTEGER AS n FROM baton_export GROUP BY kind ORDER BY kind`);
       expect(rows.find((r) => r['kind'] === 'decision')?.['n']).toBe(decisions.rows[0]?.n);
       expect((await exportAndWait())['rowsWritten']).toBe(0);
@@ -390,10 +396,15 @@ describeWith(['postgres'], 'warehouse on PostgreSQL (a schema on the test server
     await call('POST', '/decisions', { profileId: pat });
     const e1 = (await call('POST', `/connections/${id}/export`)).json;
     expect(await waitDone(`/connections/${id}/exports/${e1['exportId'] as string}`)).toMatchObject({ status: 'succeeded', counts: { decision: 1 } });
-    await call('POST', '/decisions', { profileId: pat });
+    const second = (await call('POST', '/decisions', { profileId: pat })).json;
+    expect((await call('POST', `/decisions/${second['decisionId'] as string}/outcome`, { outcome: 'positive', value: 40 })).status).toBe(200);
     const e2 = (await call('POST', `/connections/${id}/export`)).json;
-    expect(await waitDone(`/connections/${id}/exports/${e2['exportId'] as string}`)).toMatchObject({ status: 'succeeded', rowsWritten: 1 });
-    const exported = await admin.query<{ kind: string; profile_id: string; action: string }>(`SELECT kind, profile_id, data->>'actionId' AS action FROM ${schema}.baton_export ORDER BY occurred_at`);
-    expect(exported.rows).toEqual([{ kind: 'decision', profile_id: pat, action: 'call' }, { kind: 'decision', profile_id: pat, action: 'call' }]);
+    expect(await waitDone(`/connections/${id}/exports/${e2['exportId'] as string}`)).toMatchObject({ status: 'succeeded', rowsWritten: 2, counts: { decision: 1, outcome: 1 } });
+    const exported = await admin.query<{ id: string; kind: string; profile_id: string; action: string; outcome: string | null }>(`SELECT id, kind, profile_id, data->>'actionId' AS action, data->>'outcome' AS outcome FROM ${schema}.baton_export ORDER BY occurred_at, kind`);
+    expect(exported.rows.map((r) => [r.kind, r.profile_id, r.action, r.outcome])).toEqual([['decision', pat, 'call', null], ['decision', pat, 'call', null], ['outcome', pat, 'call', 'positive']]);
+    expect(exported.rows[2]?.id).toBe(`outcome:${second['decisionId'] as string}`);
+    // A third export has nothing new to write.
+    const e3 = (await call('POST', `/connections/${id}/export`)).json;
+    expect(await waitDone(`/connections/${id}/exports/${e3['exportId'] as string}`)).toMatchObject({ status: 'succeeded', rowsWritten: 0 });
   }, 90_000);
 });
