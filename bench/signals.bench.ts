@@ -112,6 +112,10 @@ export const signalsBench: BenchSuite = {
       for (const [language, acc] of ml.multilingualByLanguage) figures.push({ name: `signals: intent accuracy, ${label}, ${language}`, value: round(acc), unit: 'accuracy' });
       const languageHits = set.filter((e) => guessLanguage(e.text).language === e.language).length;
       figures.push({ name: `signals: language identified, ${label} customer messages`, value: round(languageHits / set.length), unit: 'accuracy' });
+      // Sentiment in the same languages: praise should read positive and complaints negative.
+      const opinions = set.flatMap((e) => (e.label === 'positive_feedback' ? [{ e, want: 'positive' }] : e.label === 'complaint' ? [{ e, want: 'negative' }] : []));
+      const polarityRight = (f: (text: string) => SentimentLabel): number => opinions.filter((o) => f(o.e.text) === o.want).length / Math.max(1, opinions.length);
+      figures.push(withBaseline(`signals: sentiment of praise and complaint messages, ${label} (n=${opinions.length}; baseline: previous VADER+lexicon)`, polarityRight(ours), polarityRight(previous), 'accuracy'));
     }
 
     // --- Sentiment ------------------------------------------------------------------------------

@@ -280,7 +280,8 @@ export function trainSentimentArtifact(corpus: SentimentCorpus): SentimentModelJ
     learningRate: 0.5,
     l2: 1e-6,
     minCount: 2,
-    minWeight: 0.05,
+    minWeight: 0.1,
+    decimals: 2,
     featurizer: 'multilingual/2',
     exampleWeight: (e) => SENTIMENT_SOURCE_WEIGHT[(e as SentimentExample).source] ?? 1,
     meta: {

@@ -18,6 +18,8 @@ export interface TrainOptions {
   readonly minCount?: number;
   /** Feature rows whose largest absolute weight is below this are dropped from the artifact (default 0.01). */
   readonly minWeight?: number;
+  /** Decimals the artifact keeps for each weight (default 3); fewer keep it smaller to load. */
+  readonly decimals?: number;
   readonly otherThreshold: number;
   readonly meta?: Record<string, unknown>;
   /** Feature function, recorded in the artifact's meta so inference uses the same (default words/1). */
@@ -57,6 +59,7 @@ export function trainLinear(data: readonly LabelledText[], opts: Omit<TrainOptio
   const l2 = opts.l2 ?? 1e-4;
   const minCount = opts.minCount ?? 2;
   const minWeight = opts.minWeight ?? 0.01;
+  const scaleOut = 10 ** (opts.decimals ?? 3);
   const K = opts.classes.length;
   const classIndex = new Map(opts.classes.map((c, i) => [c, i]));
 
@@ -108,13 +111,13 @@ export function trainLinear(data: readonly LabelledText[], opts: Omit<TrainOptio
 
   const weights: Record<string, number[]> = {};
   vocab.forEach((f, id) => {
-    const row = Array.from(W.subarray(id * K, id * K + K), (v) => Math.round(v * 1000) / 1000);
+    const row = Array.from(W.subarray(id * K, id * K + K), (v) => Math.round(v * scaleOut) / scaleOut);
     if (row.some((v) => Math.abs(v) >= minWeight)) weights[f] = row;
   });
   const featurizerMeta = opts.featurizer === undefined ? {} : { featurizer: opts.featurizer };
   return {
     classes: opts.classes.slice(),
-    bias: Array.from(b, (v) => Math.round(v * 1000) / 1000),
+    bias: Array.from(b, (v) => Math.round(v * scaleOut) / scaleOut),
     weights,
     meta: { seed: opts.seed, epochs, learningRate: lr0, l2, minCount, trainSize: data.length, ...featurizerMeta, ...opts.meta },
   };
