@@ -1,8 +1,9 @@
 /**
  * The conversation stage of the event pipeline (after decisioning, which has stored the event's
  * signals): an event that is a message (app/conversation/messages.ts) is stored in the person's
- * conversation, with the signals for the customer's own messages. When a customer message makes the
- * sentiment trend fall sharply (app/conversation/trend.ts), a `sentiment.dropped` event is ingested
+ * conversation, with the signals for the customer's own messages. When the person's latest message
+ * (of the last 14 days) makes the sentiment trend fall sharply (app/conversation/trend.ts), a
+ * `sentiment.dropped` event is ingested
  * for the person (source `baton`, id derived from the message's event, so a redelivery stores it once);
  * it goes through the pipeline like any event, so playbook triggers (`trigger.events`, JSON-logic
  * `when` over `event.properties.drop`…) and the automation policy (`automation.events`) act on it.
@@ -24,7 +25,10 @@ export interface ConversationStageDeps {
   readonly db: Database;
   readonly work: WorkQueue;
   readonly logger: Logger;
+  readonly now?: () => number;
 }
+
+const DAY_MS = 86_400_000;
 
 async function signalsOf(q: Queryable, tenantId: string, eventId: string): Promise<MessageSignals | null> {
   const r = await q.query<{ intent: string; intent_confidence: number; sentiment: number; sentiment_label: MessageSignals['sentimentLabel']; urgency: MessageSignals['urgency']; language: string | null }>(
@@ -48,6 +52,7 @@ export function messageOf(event: StoredEvent): ClassifiedMessage | null {
 
 export function conversationStage(deps: ConversationStageDeps): EventStage {
   const { db, work, logger } = deps;
+  const now = deps.now ?? Date.now;
   return {
     name: 'conversation',
     async run({ tenantId, event, profileId }) {
@@ -71,8 +76,13 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
         signals,
       });
       if (signals === null) return {};
+      // Only news raises a fall: the person's latest message, from the last `windowDays` (an import of
+      // old e-mails or a late, older message is history, shown in the trend but not acted on).
+      if (now() - Date.parse(event.occurredAt) > DEFAULT_FALL_RULE.windowDays * DAY_MS) return {};
       const samples = await sentimentSamples(db, tenantId, await profileAliases(db, tenantId, profileId));
-      const fall = sharpFallAt(sentimentTrend(samples, DEFAULT_FALL_RULE.alpha), stored.id, DEFAULT_FALL_RULE);
+      const series = sentimentTrend(samples, DEFAULT_FALL_RULE.alpha);
+      if (series[series.length - 1]?.id !== stored.id) return {};
+      const fall = sharpFallAt(series, stored.id, DEFAULT_FALL_RULE);
       if (fall === null) return {};
       const dropped: CanonicalEvent = {
         id: `${SENTIMENT_DROPPED}:${event.id}`,

@@ -254,12 +254,16 @@ for (const { mode, needs } of modes) {
         trigger: { events: ['sentiment.dropped'], when: { '>=': [{ var: 'event.properties.drop' }, 0.6] } },
         steps: [{ id: 'escalate', kind: 'action', action: { type: 'task', params: { subject: 'Call back: sentiment fell', body: 'Sentiment fell sharply on {{context.trigger.eventId}}' } } }],
       };
+      // No holdout group here: a person in it never gets an automated run (by design), and ids are random.
+      const calm = await call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0 });
+      expect([calm.status, calm.json.error]).toEqual([200, undefined]);
       expect((await call('POST', '/playbooks', playbook)).status).toBe(201);
       expect((await call('POST', '/playbooks/escalate-unhappy/publish', {})).status).toBe(200);
       await new Promise((r) => setTimeout(r, 2_100)); // the pipeline's trigger cache
 
       const who = [{ type: 'email', value: `unhappy-${mode}@acme.io` }];
-      const say = (text: string, minute: number) => ingest({ source: 'api', type: 'message.received', identifiers: who, text, properties: { channel: 'email' }, at: new Date(Date.UTC(2026, 10, 2, 9, minute)).toISOString() });
+      const recent = Date.now() - 3_600_000;
+      const say = (text: string, minute: number, at = recent) => ingest({ source: 'api', type: 'message.received', identifiers: who, text, properties: { channel: 'email' }, at: new Date(at + minute * 60_000).toISOString() });
       const first = await say('Thanks so much, the onboarding was wonderful and the team is great!', 0);
       const profileId = first.profileId;
       const angry: string[] = [];
@@ -298,6 +302,16 @@ for (const { mode, needs } of modes) {
       expect(body.trend.direction).toBe('falling');
       const card = (await call('GET', `/profiles/${profileId}/card`)).json as unknown as CardView;
       expect(card.conversation?.trend.falls).toHaveLength(1);
+
+      // History is not news: the same words a month ago (an import of old e-mails) raise no event.
+      const old = Date.now() - 30 * 86_400_000;
+      const history = [{ type: 'email', value: `history-${mode}@acme.io` }];
+      const sayThen = (text: string, minute: number) => ingest({ source: 'api', type: 'message.received', identifiers: history, text, properties: { channel: 'email' }, at: new Date(old + minute * 60_000).toISOString() });
+      const then = await sayThen('Thanks so much, the onboarding was wonderful and the team is great!', 0);
+      for (const [i, text] of ['This is terrible. The app is broken again and nobody answers, I am furious.', 'Worst service ever. Awful, useless, I hate this and I want a refund now!'].entries()) await sayThen(text, i + 1);
+      const historyTrend = ((await conversation(then.profileId)).json as unknown as ConversationJson).trend;
+      expect(historyTrend.falls).toHaveLength(1); // the card and the console still show it
+      expect((await svc.runtime.db.query("SELECT 1 FROM events WHERE tenant_id = $1 AND type = 'sentiment.dropped' AND profile_id = $2", [tenantId, then.profileId])).rows).toEqual([]);
     });
 
     it('lets the automation policy escalate on sentiment.dropped: the decision for the derived event picks the escalation its applicability rule allows, and runs it', async () => {
@@ -322,8 +336,9 @@ for (const { mode, needs } of modes) {
       const put = await policyCall('PUT', '/policies', policies);
       expect([put.status, put.json.error]).toEqual([200, undefined]);
       const who = [{ type: 'email', value: `policy-${mode}@acme.io` }];
+      const recent = Date.now() - 3_600_000;
       const say = (text: string, minute: number) =>
-        ingest({ source: 'api', type: 'message.received', identifiers: who, text, traits: { timeZone: dayZone() }, properties: { channel: 'email' }, at: new Date(Date.UTC(2026, 10, 3, 9, minute)).toISOString() }, policyCall);
+        ingest({ source: 'api', type: 'message.received', identifiers: who, text, traits: { timeZone: dayZone() }, properties: { channel: 'email' }, at: new Date(recent + minute * 60_000).toISOString() }, policyCall);
       const { profileId } = await say('Thank you, everything works wonderfully, great job!', 0);
       await say('This is awful. Broken again, I am furious and nobody helps.', 1);
       await say('Terrible, useless service. I hate this, refund me now!', 2);
