@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OfflineSignalExtractor } from '../../../app/signals/offline-extractor';
 import { guessLanguage, detectLanguage } from '../../../app/signals/language';
-import { pivotToEnglish } from '../../../app/signals/pivot';
+import { pivotStyle, pivotToEnglish } from '../../../app/signals/pivot';
+import { mapBanking77Intent } from '../../../app/signals/banking77-mapping';
 import { multilingualFeatures } from '../../../app/signals/featurize';
 import { scoreUrgency } from '../../../app/signals/urgency';
 import { HIGH_STAKES_INTENTS } from '../../../app/signals/intents';
@@ -133,5 +134,22 @@ describe('urgency in five languages', () => {
     expect(scoreUrgency('No es urgente, cuando puedan', 0).level).toBe('low');
     expect(scoreUrgency('Keine Eile, danke', 0).level).toBe('low');
     expect(scoreUrgency('Hello, how are you?', 0).level).toBe('low');
+  });
+});
+
+describe('training helpers', () => {
+  it('maps Banking77 categories onto service intents', () => {
+    expect(mapBanking77Intent('transaction_charged_twice')).toBe('billing_issue');
+    expect(mapBanking77Intent('Refund_not_showing_up')).toBe('billing_issue');
+    expect(mapBanking77Intent('card_not_working')).toBe('support_request');
+    expect(mapBanking77Intent('terminate_account')).toBe('cancellation');
+    expect(mapBanking77Intent('not a category!')).toBeUndefined();
+  });
+
+  it('renders English the way the glossary would (only words a glossary produces, in order)', () => {
+    const copy = pivotStyle("I don't want to receive your newsletter any more, please cancel my subscription");
+    expect(copy.startsWith('i do not want to receive')).toBe(true);
+    expect(copy).toContain('cancel my subscription');
+    expect(copy).not.toContain('your');
   });
 });

@@ -45,6 +45,14 @@ describe('baton signals', () => {
     expect(t.out().trim().split('\n')).toHaveLength(3000);
   });
 
+  it('prints the language of every line: an ISO 639-1 code, or und when nothing tells', async () => {
+    const t = io('Quiero cancelar mi suscripción\nJe veux parler à un conseiller\nI was charged twice\nok\n');
+    expect(await signalsCommand([], t.io)).toBe(0);
+    const lines = t.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.language)).toEqual(['es', 'fr', 'en', 'und']);
+    expect(lines[0]).toMatchObject({ intent: 'cancellation' });
+  });
+
   it('rejects unexpected arguments as a usage error', async () => {
     await expect(signalsCommand(['--model', 'x'], io('').io)).rejects.toBeInstanceOf(CliUsageError);
   });
