@@ -130,6 +130,9 @@ export const signalsBench: BenchSuite = {
     const lexicon = check.map((c) => previous(c.text));
     figures.push(withBaseline('signals: sentiment accuracy, customer-message check set (baseline: previous VADER+lexicon, written with it)', accuracy(gold, mine), accuracy(gold, lexicon), 'accuracy'));
     figures.push(withBaseline('signals: sentiment accuracy, customer-message check set (baseline: plain VADER)', accuracy(gold, mine), accuracy(gold, plainVader), 'accuracy'));
+    const neutralIdx = gold.flatMap((g, i) => (g === 'neutral' ? [i] : []));
+    const neutralShare = (labels: readonly string[]): number => neutralIdx.filter((i) => labels[i] === 'neutral').length / Math.max(1, neutralIdx.length);
+    figures.push(withBaseline(`signals: neutral customer messages (questions, logistics) kept neutral, check set (n=${neutralIdx.length}; baseline: previous VADER+lexicon)`, neutralShare(mine), neutralShare(lexicon), 'accuracy'));
 
     if (haveData) {
       progress('sentiment: held-out public sets');
