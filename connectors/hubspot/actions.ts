@@ -1,18 +1,21 @@
 /**
  * Write-back: the ActionPort for HubSpot (crm_update, task, note, email, sequence_enrollment,
- * workflow_enrollment, callback_completion). At most one effect per idempotency key:
+ * workflow_enrollment, callback_completion, reply_in_thread). At most one effect per idempotency key:
  * - property writes are idempotent by nature (same values);
  * - tasks and notes carry the key in an app-owned property; an attempt after an ambiguous failure or a
  *   crash first searches for it, so a retry never creates a second one;
  * - single-send passes the key as `sendId` (HubSpot sends at most one email per sendId);
  * - sequence enrollment treats "already enrolled" (409) as done; workflow enrollment writes a trigger
- *   property whose value is derived from the key.
+ *   property whose value is derived from the key;
+ * - an inbox reply (reply_in_thread) is recorded in the effect ledger; an attempt after an ambiguous
+ *   failure first looks in the thread for the same text from the same sender and adopts it.
  * Errors are classified (errors.ts); nothing retries here.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { permanentError, undeliverableError, type ActionPort, type ActionRequest, type ActionResult, type JsonValue } from '../../app/orchestration';
 import type { HubSpotApi } from './api';
+import { HubSpotConversations, type InboxMessage } from './conversations';
 import { classifyHubSpotError, HubSpotCallError } from './errors';
 
 export const IDEMPOTENCY_PROPERTY = 'baton_idempotency_key';
@@ -30,6 +33,8 @@ export interface HubSpotActionDeps {
   /** The tenant's portal and the profile's record there; undefined when the profile has no HubSpot record. */
   target(request: ActionRequest): Promise<HubSpotTarget | { error: string }>;
   readonly ledger: EffectLedger;
+  /** The profile's latest HubSpot inbox thread in the portal (reply_in_thread without a threadId). */
+  latestThread?(request: ActionRequest, portalId: string): Promise<string | undefined>;
 }
 
 /** Remembers, per (tenant, idempotency key), that an effect was attempted and what it produced. */
@@ -56,6 +61,12 @@ const schemas = {
   email: z.object({ templateId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]), to: z.email().optional(), contactProperties: z.record(z.string(), z.string()).optional(), customProperties: z.record(z.string(), z.string()).optional() }),
   sequence_enrollment: z.object({ sequenceId: str, userId: str, senderEmail: z.email() }),
   workflow_enrollment: z.object({ workflowId: str, ...targetParams }),
+  reply_in_thread: z.object({
+    body: z.string().trim().min(1).max(20_000),
+    threadId: z.union([z.string().regex(/^\d{1,20}$/), z.number().int().positive().transform(String)]).optional(),
+    senderActorId: z.string().regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)').optional(),
+    richText: z.string().max(60_000).optional(),
+  }),
   callback_completion: z.object({ callbackId: z.string().min(1), outputFields: z.record(z.string(), str).default({}), executionState: z.enum(['SUCCESS', 'FAIL_CONTINUE']).default('SUCCESS') }),
 } as const;
 
@@ -124,12 +135,59 @@ export class HubSpotActionPort implements ActionPort {
           throw err;
         }
       }
+      case 'reply_in_thread':
+        return this.replyInThread(p, request, target);
       case 'callback_completion': {
         const outputFields = { ...(p['outputFields'] as Record<string, string>), hs_execution_state: p['executionState'] as string };
         await api.completeCallback(portalId, p['callbackId'] as string, outputFields);
         return { portalId, callbackId: p['callbackId'] as string, outputFields };
       }
     }
+  }
+
+  /**
+   * Answers in the person's inbox thread (the step's `threadId`, else their latest one) on the thread's
+   * own channel and channel account, as the step's agent (`senderActorId`) or the thread's assignee, to
+   * the customer of the latest incoming message.
+   */
+  private async replyInThread(p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
+    const { api, ledger } = this.deps;
+    const portalId = target.portalId;
+    const threadId = (p['threadId'] as string | undefined) ?? (await this.deps.latestThread?.(request, portalId));
+    if (threadId === undefined) throw new HubSpotCallError(400, { message: `profile ${request.profileId} has no HubSpot inbox thread to reply in; give the step a threadId` }, {}, 'no thread');
+    const conversations = new HubSpotConversations(api);
+    const text = p['body'] as string;
+    const started = await ledger.begin(request.tenantId, request.idempotencyKey, portalId, 'reply_in_thread');
+    if (started.state === 'done') return started.output;
+    const thread = await conversations.thread(portalId, threadId);
+    const sender = (p['senderActorId'] as string | undefined) ?? (thread.assignedTo?.startsWith('A-') === true ? thread.assignedTo : undefined);
+    if (sender === undefined) throw new HubSpotCallError(400, { message: `thread ${threadId} has no assigned agent; give the step a senderActorId (A- and a HubSpot user id)` }, {}, 'no sender');
+    if (thread.originalChannelId === undefined || thread.originalChannelAccountId === undefined) throw new HubSpotCallError(400, { message: `thread ${threadId} has no channel to reply on` }, {}, 'no channel');
+    const history = await conversations.messages(portalId, threadId);
+    if (started.state === 'retry') {
+      const sent = history.find((m) => m.type === 'MESSAGE' && m.direction === 'OUTGOING' && m.text === text && m.senders.some((s) => s.actorId === sender));
+      if (sent !== undefined) {
+        const output = { portalId, threadId, messageId: sent.id, recovered: true };
+        await ledger.finish(request.tenantId, request.idempotencyKey, output);
+        return output;
+      }
+    }
+    const lastIncoming: InboxMessage | undefined = [...history].reverse().find((m) => m.type === 'MESSAGE' && m.direction === 'INCOMING');
+    const recipients = (lastIncoming?.senders ?? []).flatMap((s) =>
+      s.actorId === undefined ? [] : [{ actorId: s.actorId, ...(s.deliveryIdentifier === undefined ? {} : { deliveryIdentifiers: [{ type: s.deliveryIdentifier.type, value: s.deliveryIdentifier.value }] }) }],
+    );
+    const sent = await conversations.send(portalId, threadId, {
+      text,
+      ...(p['richText'] === undefined ? {} : { richText: p['richText'] as string }),
+      senderActorId: sender,
+      channelId: thread.originalChannelId,
+      channelAccountId: thread.originalChannelAccountId,
+      recipients,
+      ...(lastIncoming?.subject === undefined ? {} : { subject: lastIncoming.subject.startsWith('Re:') ? lastIncoming.subject : `Re: ${lastIncoming.subject}` }),
+    });
+    const output = { portalId, threadId, messageId: sent.id };
+    await ledger.finish(request.tenantId, request.idempotencyKey, output);
+    return output;
   }
 
   private async createOnce(kind: 'task' | 'note', p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {

@@ -312,6 +312,14 @@ export class HubSpotApi {
     return this.raw(portalId, { method: 'POST', path: '/automation/v4/sequences/enrollments', qs: { userId }, body });
   }
 
+  /**
+   * A JSON call to an endpoint the SDK lacks (conversations, scheduler: connectors/hubspot/conversations.ts,
+   * scheduler.ts), with the same gate, token, deadline and error classification as every other call.
+   */
+  async request(portalId: string, request: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown; qs?: Record<string, string> }): Promise<unknown> {
+    return this.raw(portalId, request);
+  }
+
   /** Uninstalls the app from the portal (certification requirement for disconnects). */
   async deleteExternalInstall(portalId: string): Promise<void> {
     await this.raw(portalId, { method: 'DELETE', path: '/appinstalls/v3/external-install' });

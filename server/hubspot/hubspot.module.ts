@@ -27,6 +27,8 @@ import { purgeTenantHubSpotData } from './purge';
 import { HubSpotRateGate, type RateGateLimits } from './rate-gate';
 import { settingsRoutes } from './settings';
 import { contactsOfProfile } from './records';
+import { profileAliases } from '../identity/profiles.repository';
+import { HUBSPOT_INBOX_JOB, inboxMessageHandler } from './inbox';
 import { enrichHandler, HUBSPOT_ENRICH_JOB, HUBSPOT_WEBHOOK_JOB, installCache, webhookBatchHandler, webhookRoutes } from './webhooks';
 import { HUBSPOT_WORKFLOW_COMPLETE_JOB, workflowActionRoutes, workflowCompleteHandler } from './workflow-actions';
 import { HUBSPOT_WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
@@ -80,8 +82,21 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
     const identity = () => ctx.services.get(IDENTITY_SERVICE);
     const secret = (): string | undefined => clientSecret;
 
+    /** The profile's latest HubSpot inbox thread in the portal (from its stored inbox messages). */
+    const latestThread = async (request: ActionRequest, portalId: string): Promise<string | undefined> => {
+      const aliases = await profileAliases(ctx.db, request.tenantId, request.profileId);
+      const r = await ctx.db.query<{ thread: string | null }>(
+        `SELECT properties->>'objectId' AS thread FROM events
+          WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND source = 'hubspot' AND type = 'conversation.message_received' AND properties->>'portalId' = $3
+          ORDER BY occurred_at DESC LIMIT 1`,
+        [request.tenantId, [request.profileId, ...aliases], portalId],
+      );
+      return r.rows[0]?.thread ?? undefined;
+    };
+
     if (api !== undefined) {
       const port = new HubSpotActionPort({
+        latestThread,
         api,
         ledger: new SqlEffectLedger(ctx.db),
         async target(request: ActionRequest): Promise<HubSpotTarget | { error: string }> {
@@ -89,6 +104,8 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
           if (install === undefined) return { error: 'the tenant has no HubSpot connection' };
           const p = request.params;
           if (typeof p['objectType'] === 'string' && typeof p['objectId'] === 'string') return { portalId: install.portalId, objectType: p['objectType'], objectId: p['objectId'] };
+          // An inbox reply lands in a thread (found by the port), whether or not the person has a contact.
+          if (request.kind === 'reply_in_thread') return { portalId: install.portalId, objectType: 'conversation', objectId: typeof p['threadId'] === 'string' ? p['threadId'] : '' };
           const [contactId] = await contactsOfProfile(ctx.db, request.tenantId, request.profileId, install.portalId);
           if (contactId === undefined) return { error: `profile ${request.profileId} has no contact in HubSpot portal ${install.portalId}` };
           return { portalId: install.portalId, objectType: 'contact', objectId: contactId };
@@ -103,6 +120,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         const install = await currentInstallation(ctx.db, request.tenantId);
         if (install === undefined) return false;
         if (request.kind === 'callback_completion') return true;
+        if (request.kind === 'reply_in_thread') return request.params['threadId'] !== undefined || (await latestThread(request, install.portalId)) !== undefined;
         const p = request.params;
         if (typeof p['objectType'] === 'string' && typeof p['objectId'] === 'string') return true;
         return (await contactsOfProfile(ctx.db, request.tenantId, request.profileId, install.portalId)).length > 0;
@@ -207,6 +225,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       handlers: {
         [HUBSPOT_INSTALL_JOB]: installHandler,
         [HUBSPOT_WEBHOOK_JOB]: webhookBatchHandler(webhookDeps),
+        [HUBSPOT_INBOX_JOB]: inboxMessageHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
         [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
         [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => ctx.services.get(CARD_SERVICE) }),
         [HUBSPOT_WORKFLOW_COMPLETE_JOB]: workflowCompleteHandler(workflowDeps),

@@ -6,6 +6,7 @@
  * `contact.privacyDeletion` erases the person. New contacts are enriched with a batch read (a job).
  * Company, deal and ticket events land on the associated contact's profile: the batch job reads the
  * records' contact associations (v4 batch read, one call per object type) before ingesting them.
+ * `conversation.newMessage` carries no text: each announced MESSAGE goes to the inbox job (inbox.ts).
  */
 import { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
@@ -22,6 +23,7 @@ import type { IdentityService } from '../identity/identity.service';
 import { eraseProfileData, profileAliases } from '../identity/profiles.repository';
 import type { ServiceModule } from '../module';
 import type { Metrics } from '../observability/metrics';
+import { inboxJob, type AnnouncedMessage } from './inbox';
 import { installationByPortal, type Installation } from './installations';
 import { profileOfRecord } from './records';
 import { jsonBody, rawBody, requireSignature } from './signed';
@@ -142,6 +144,7 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
     const identity = deps.identity();
     const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
     const toEnrich = new Set<string>();
+    const announced: AnnouncedMessage[] = [];
     const normalized = parsed.data.map(normalizeWebhookEvent);
     const contactOf = await associatedContactsOf(deps, portalId, normalized);
     for (const original of normalized) {
@@ -151,6 +154,13 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
         const contactId = contactOf.get(`${n.objectType}:${n.objectId}`);
         if (contactId !== undefined) n = attachToContact(n, contactId);
       }
+      if (isInboxMessage(n) && deps.api?.() !== undefined) {
+        // The webhook has no text or sender: the inbox job reads the message and stores it (server/hubspot/inbox.ts).
+        const messageId = n.event.properties?.['messageId'];
+        const internalNote = String(n.event.properties?.['messageType'] ?? '').toUpperCase() === 'COMMENT';
+        if (typeof messageId === 'string' && messageId !== '' && !internalNote) announced.push({ threadId: n.objectId, messageId });
+        continue;
+      }
       if (n.kind === 'privacy_deletion') {
         if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
         continue;
@@ -159,11 +169,15 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
       deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
       if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
     }
+    for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
     if (toEnrich.size > 0) {
       await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...toEnrich] }, dedupeKey: `hubspot-enrich:${job.id}` });
     }
   };
 }
+
+/** A `conversation.newMessage` event (thread id in objectId, message id and type in the properties). */
+const isInboxMessage = (n: NormalizedWebhook): n is Extract<NormalizedWebhook, { kind: 'event' }> => n.kind === 'event' && n.objectType === 'conversation' && n.event.type === 'conversation.message_received';
 
 /**
  * The contact each company/deal/ticket event belongs to (`objectType:objectId` → the lowest associated

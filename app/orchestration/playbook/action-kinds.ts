@@ -13,6 +13,7 @@ export const ACTION_KINDS = [
   'workflow_enrollment',
   'sequence_enrollment',
   'callback_completion',
+  'reply_in_thread',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -26,6 +27,8 @@ export const REQUIRED_ACTION_PARAMS: Readonly<Record<ActionKind, readonly string
   workflow_enrollment: ['workflowId'],
   sequence_enrollment: ['sequenceId'],
   callback_completion: ['callbackId'],
+  /** An answer in the person's CRM inbox thread (HubSpot conversations); `threadId` optional (latest thread). */
+  reply_in_thread: ['body'],
 };
 
 /** Decision channels (the action catalog's `channel`) mapped to the port kind a `decide` step runs. */

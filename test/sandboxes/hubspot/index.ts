@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { signedHeaders } from '../../../connectors/hubspot/signature';
+import { registerConversations } from './conversations';
 
 export interface SandboxObject {
   id: string;
@@ -507,6 +508,7 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     res.status(204).end();
   });
 
+  registerConversations(app);
   app.use((req, res) => notFound(res, `${req.method} ${req.path}`));
 
   const server: Server = await new Promise((resolve, reject) => {
