@@ -8,7 +8,7 @@
  * next export, so a transaction still committing an older time cannot be skipped.
  */
 import type { ExportRow } from '../../connectors/warehouse/types';
-import { WarehouseError } from '../../connectors/warehouse/types';
+import { WarehouseError, type WarehouseClient } from '../../connectors/warehouse/types';
 import type { Database, Queryable } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
@@ -128,8 +128,9 @@ export function warehouseExportJob(deps: { db: Database; repo: WarehouseReposito
     if (connection === undefined) return finish('failed', 'the connection was deleted');
     await deps.db.query(`UPDATE warehouse_exports SET status = 'running' WHERE tenant_id = $1 AND id = $2 AND status = 'queued'`, [job.tenantId, exportId]);
     const until = new Date(deps.now() - deps.horizonMs);
-    const client = deps.open(connection.config);
+    let client: WarehouseClient | undefined;
     try {
+      client = deps.open(connection.config);
       for (const kind of EXPORT_KINDS) {
         for (;;) {
           if (job.signal.aborted) throw new Error('export aborted; it resumes from its position');
@@ -159,7 +160,7 @@ export function warehouseExportJob(deps: { db: Database; repo: WarehouseReposito
       if ((err instanceof WarehouseError && err.category !== 'transient') || job.attempt >= EXPORT_MAX_ATTEMPTS) return finish('failed', message);
       throw err;
     } finally {
-      await client.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
     }
   };
 }

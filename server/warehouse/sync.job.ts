@@ -65,8 +65,9 @@ export function warehouseSyncJob(deps: SyncDeps): JobHandler {
       await deps.db.transaction((tx) => deps.repo.finishSync(tx, found, 'failed', 'the connection was deleted', false));
       return;
     }
-    const client = deps.open(connection.config);
+    let client: WarehouseClient | undefined;
     try {
+      client = deps.open(connection.config);
       await runSync(deps, connection, found, client, job.signal);
     } catch (err) {
       const permanent = err instanceof WarehouseError && err.category !== 'transient';
@@ -80,7 +81,7 @@ export function warehouseSyncJob(deps: SyncDeps): JobHandler {
       }
       throw err;
     } finally {
-      await client.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
     }
   };
 }

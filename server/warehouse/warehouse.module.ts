@@ -7,7 +7,8 @@
 import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module';
 import type { ModuleFactory } from '../module';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
-import { openWarehouse, type OpenWarehouse } from './clients';
+import path from 'node:path';
+import { duckdbPathProblem, openWarehouseIn, type OpenWarehouse } from './clients';
 import { WAREHOUSE_EXPORT_JOB, warehouseExportJob } from './export.job';
 import { runSchedules } from './schedule';
 import { WAREHOUSE_SYNC_JOB, warehouseSyncJob, type SyncDeps } from './sync.job';
@@ -25,6 +26,8 @@ export interface WarehouseModuleOptions {
   /** Exported items must be at least this old (default 5 s), so a commit in flight is never skipped. */
   readonly exportHorizonMs?: number;
   readonly open?: OpenWarehouse;
+  /** Directory DuckDB warehouse files must be in (default `<BATON_DATA_DIR>/warehouse`). */
+  readonly duckdbRoot?: string;
   readonly beforeCheckpoint?: SyncDeps['beforeCheckpoint'];
 }
 
@@ -32,7 +35,8 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
   return (ctx) => {
     const repo = new WarehouseRepository(ctx.secrets);
     const now = options.now ?? Date.now;
-    const open = options.open ?? openWarehouse;
+    const duckdbRoot = path.resolve(options.duckdbRoot ?? path.join(ctx.config.dataDir, 'warehouse'));
+    const open = options.open ?? openWarehouseIn(duckdbRoot);
     ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traits', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).traits });
     ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traitSources', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).sources });
     const syncDeps: SyncDeps = {
@@ -49,7 +53,7 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
     const consumes = ctx.config.role !== 'web';
     return {
       name: 'warehouse',
-      api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now }),
+      api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now, checkPath: (file) => duckdbPathProblem(duckdbRoot, file) }),
       handlers: {
         [WAREHOUSE_SYNC_JOB]: warehouseSyncJob(syncDeps),
         [WAREHOUSE_EXPORT_JOB]: warehouseExportJob({ db: ctx.db, repo, open, horizonMs: options.exportHorizonMs ?? 5_000, now }),

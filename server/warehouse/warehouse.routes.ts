@@ -6,11 +6,12 @@
  */
 import { Router, type NextFunction, type Response } from 'express';
 import { z } from 'zod';
-import { EXPORT_ENGINES, warehouseConfigSchema } from '../connections/connection-config';
+import { EXPORT_ENGINES, warehouseConfigSchema, type WarehouseConfig } from '../connections/connection-config';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
+import type { WarehouseClient } from '../../connectors/warehouse/types';
 import type { OpenWarehouse } from './clients';
 import { getExport, startExport, type ExportRecord } from './export.job';
 import { nextSlot } from './schedule';
@@ -23,6 +24,16 @@ export interface WarehouseRouteDeps {
   readonly repo: WarehouseRepository;
   readonly open: OpenWarehouse;
   readonly now: () => number;
+  /** Why a DuckDB path is refused (outside the service's warehouse directory), or undefined. */
+  readonly checkPath: (file: string) => string | undefined;
+}
+
+function checkedConfig(deps: WarehouseRouteDeps, input: unknown): WarehouseConfig {
+  const config = warehouseConfigSchema.safeParse(input);
+  if (!config.success) throw validationError(config.error, 'warehouse config');
+  const problem = config.data.engine === 'duckdb' ? deps.checkPath(config.data.path ?? '') : undefined;
+  if (problem !== undefined) throw new HttpError(400, 'invalid_request', `invalid warehouse config: path ${problem}`, [{ path: 'path', message: problem }]);
+  return config.data;
 }
 
 const exportBodySchema = z.strictObject({}).optional();
@@ -75,9 +86,7 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     if (body === undefined || body === null || typeof body !== 'object' || body.type !== 'warehouse') return next();
     const extra = Object.keys(body).filter((k) => k !== 'type' && k !== 'config');
     if (extra.length > 0) throw new HttpError(400, 'invalid_request', `invalid connection: unknown field ${extra.join(', ')} (expected { "type": "warehouse", "config": { … } })`);
-    const config = warehouseConfigSchema.safeParse(body.config);
-    if (!config.success) throw validationError(config.error, 'warehouse config');
-    const view = await repo.create(db, tenantOf(res), config.data);
+    const view = await repo.create(db, tenantOf(res), checkedConfig(deps, body.config));
     res.status(201).json(await present(tenantOf(res), view));
   });
 
@@ -110,9 +119,7 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     }
     const merged: Record<string, unknown> = { ...current.config, ...(body.config as Record<string, unknown>) };
     for (const [k, v] of Object.entries(body.config as Record<string, unknown>)) if (v === null) delete merged[k];
-    const config = warehouseConfigSchema.safeParse(merged);
-    if (!config.success) throw validationError(config.error, 'warehouse config');
-    const view = await repo.update(db, tenantId, id, config.data);
+    const view = await repo.update(db, tenantId, id, checkedConfig(deps, merged));
     if (view === undefined) throw new HttpError(404, 'not_found', 'the connection was deleted meanwhile');
     res.json(await present(tenantId, view));
   });
@@ -129,8 +136,9 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     const tenantId = tenantOf(res);
     const connection = await repo.get(db, tenantId, req.params['id'] ?? '');
     if (connection === undefined) return next();
-    const client = deps.open(connection.config);
+    let client: WarehouseClient | undefined;
     try {
+      client = deps.open(connection.config);
       const rows = await client.readPage({ query: connection.config.query, orderBy: [], offset: 0, limit: 1 });
       await repo.setStatus(db, tenantId, connection.id, 'active', null);
       res.json({ connectionId: connection.id, type: 'warehouse', ok: true, details: { columns: rows[0] === undefined ? [] : Object.keys(rows[0]) } });
@@ -140,7 +148,7 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
       if (category === 'auth') await repo.setStatus(db, tenantId, connection.id, 'error', message);
       res.json({ connectionId: connection.id, type: 'warehouse', ok: false, error: { code: `warehouse.${category}`, category, message } });
     } finally {
-      await client.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
     }
   });
 

@@ -5,7 +5,7 @@
  * ingests the interrupted page again under the same event ids (stored once) and finishes. Every row
  * is applied exactly once: one event and one set of traits per row.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../server/config';
@@ -62,10 +62,12 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
     const t = await createTenant(first.db, 'Crash');
     const lines = ['email,plan,seats,updated_at'];
     for (let i = 0; i < 10; i++) lines.push(`p${i}@crash.io,team,${i},2026-11-${String(i + 1).padStart(2, '0')}T00:00:00Z`);
-    const csv = path.join(dir, 'rows.csv');
+    const files = path.join(dir, 'warehouse');
+    mkdirSync(files, { recursive: true });
+    const csv = path.join(files, 'rows.csv');
     writeFileSync(csv, `${lines.join('\n')}\n`);
     const call1 = api(first.url ?? '', t.apiKey);
-    const created = await call1('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(dir, 'wh.duckdb'), query: `SELECT * FROM read_csv('${csv}')`, identifiers: { email: 'email' }, traits: ['plan', 'seats'], cursor: 'updated_at' } });
+    const created = await call1('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(files, 'wh.duckdb'), query: `SELECT * FROM read_csv('${csv}')`, identifiers: { email: 'email' }, traits: ['plan', 'seats'], cursor: 'updated_at' } });
     const id = created.json['connectionId'] as string;
     const syncId = (await call1('POST', `/connections/${id}/sync`)).json['syncId'] as string;
     await hung;

@@ -6,8 +6,7 @@
  * a row twice, run on a cron schedule, maintain an audience (entered/left), and export decisions,
  * outcomes and runs back incrementally.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
@@ -92,7 +91,6 @@ for (const { mode, needs } of modes) {
       (await svc.runtime.db.query<{ type: string; n: number }>(`SELECT type, count(*)::int AS n FROM events WHERE tenant_id = $1 AND source = 'warehouse' GROUP BY type ORDER BY type`, [tenantId])).rows;
 
     beforeAll(async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'baton-wh-'));
       svc = await startTestService(mode, {
         modules: [
           identityModule,
@@ -113,6 +111,9 @@ for (const { mode, needs } of modes) {
           messagingModule,
         ],
       });
+      // DuckDB files live in the service's warehouse directory (<BATON_DATA_DIR>/warehouse).
+      dir = path.join(svc.runtime.config.dataDir, 'warehouse');
+      mkdirSync(dir, { recursive: true });
       const t = await createTenant(svc.runtime.db, 'Warehouse');
       tenantId = t.tenantId;
       apiKey = t.apiKey;
@@ -120,7 +121,6 @@ for (const { mode, needs } of modes) {
     }, 180_000);
     afterAll(async () => {
       await svc?.stop();
-      rmSync(dir, { recursive: true, force: true });
     });
 
     it('validates warehouse configs with 400s naming the field', async () => {
@@ -135,6 +135,8 @@ for (const { mode, needs } of modes) {
         [{ engine: 'duckdb', path: '/tmp/x.duckdb', query: 'SELECT 1', identifiers: { email: 'email' }, traits: ['email'] }, 'traits.0'],
         [{ engine: 'duckdb', path: '/tmp/x.duckdb', query: 'SELECT 1', identifiers: { email: 'email' }, traits: ['plan'], schedule: 'every hour' }, 'schedule'],
         [{ engine: 'oracle', query: 'SELECT 1', identifiers: { email: 'email' }, traits: ['plan'] }, 'engine'],
+        // A DuckDB file outside the service's warehouse directory: its neighbours would be readable.
+        [{ engine: 'duckdb', path: '/etc/baton.duckdb', query: "SELECT * FROM read_csv('/etc/passwd')", identifiers: { email: 'email' }, traits: ['plan'] }, 'path'],
       ];
       for (const [config, field] of cases) {
         const r = await call('POST', '/connections', { type: 'warehouse', config });
