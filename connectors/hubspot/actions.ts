@@ -17,6 +17,9 @@ import { permanentError, undeliverableError, type ActionPort, type ActionRequest
 import type { HubSpotApi } from './api';
 import { HubSpotConversations, type InboxMessage } from './conversations';
 import { classifyHubSpotError, HubSpotCallError } from './errors';
+import { recordOwner } from './account';
+import { EMAIL_ROUTES, logEmail, marketingSend, routeRefusal, transactionalSend, type EmailCapabilities, type EmailCapability, type EmailRoute } from './email';
+import { emailOptOutReason, emailSubscriptionStatus } from './preferences';
 
 export const IDEMPOTENCY_PROPERTY = 'baton_idempotency_key';
 export const ENROLL_TRIGGER_PROPERTY = 'baton_enroll_trigger';
@@ -33,9 +36,33 @@ export interface HubSpotActionDeps {
   /** The tenant's portal and the profile's record there; undefined when the profile has no HubSpot record. */
   target(request: ActionRequest): Promise<HubSpotTarget | { error: string }>;
   readonly ledger: EffectLedger;
+  /** Email by capability (routes, consent reads, send log); without it only the marketing single-send is tried, then a task. */
+  readonly email?: EmailRouting;
   /** The profile's latest HubSpot inbox thread in the portal (reply_in_thread without a threadId). */
   latestThread?(request: ActionRequest, portalId: string): Promise<string | undefined>;
 }
+
+/** What the email branch needs from the server: the portal's capabilities and a log of Baton's sends. */
+export interface EmailRouting {
+  capabilities(tenantId: string, portalId: string): Promise<EmailCapabilities>;
+  /** HubSpot refused a route or feature (403): turn it off for the portal, with HubSpot's reason. */
+  markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void>;
+  recordSend(send: { tenantId: string; portalId: string; idempotencyKey: string; profileId: string; contactId: string; runId: string; route: EmailRoute; recipient: string; sendId: string }): Promise<void>;
+}
+
+const assumed = (available: boolean, reason: string): { available: boolean; reason: string; at: string } => ({ available, reason, at: new Date(0).toISOString() });
+/** Without capability knowledge: the marketing single-send (as before issue #20), then a task. */
+const LEGACY_CAPABILITIES: EmailCapabilities = {
+  transactional: assumed(false, 'no capability record'),
+  marketing: assumed(true, 'assumed'),
+  sequence: assumed(false, 'no capability record'),
+  task: assumed(true, 'always possible'),
+  preferences: assumed(false, 'no capability record'),
+  events: assumed(false, 'no capability record'),
+};
+
+/** Contact properties the email branch reads: address, opt-out, owner. */
+const EMAIL_CONTACT_PROPERTIES = ['email', 'hs_email_optout', 'hubspot_owner_id'];
 
 /** Remembers, per (tenant, idempotency key), that an effect was attempted and what it produced. */
 export interface EffectLedger {
@@ -58,7 +85,23 @@ const schemas = {
     ...targetParams,
   }),
   note: z.object({ body: z.string().min(1).max(60_000), ...targetParams }),
-  email: z.object({ templateId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]), to: z.email().optional(), contactProperties: z.record(z.string(), z.string()).optional(), customProperties: z.record(z.string(), z.string()).optional() }),
+  email: z
+    .object({
+      templateId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+      to: z.email().optional(),
+      /** Marketing email honours HubSpot opt-outs (hs_email_optout, subscription status); transactional is a service message. */
+      purpose: z.enum(['marketing', 'transactional']).default('marketing'),
+      /** The subscription type this email belongs to (a NOT_SUBSCRIBED status for it stops the email). */
+      subscriptionId: str.optional(),
+      /** The drafted email, used for the owner's task and the timeline log. */
+      subject: z.string().min(1).max(500).optional(),
+      body: z.string().max(60_000).optional(),
+      /** A sequence to enrol the contact in, sent by the record owner, when no single-send route exists. */
+      sequenceId: str.optional(),
+      contactProperties: z.record(z.string(), z.string()).optional(),
+      customProperties: z.record(z.string(), z.string()).optional(),
+    })
+    .refine((e) => e.templateId !== undefined || e.subject !== undefined || e.sequenceId !== undefined, { message: 'an email step needs a templateId, a sequenceId or a subject', path: ['templateId'] }),
   sequence_enrollment: z.object({ sequenceId: str, userId: str, senderEmail: z.email() }),
   workflow_enrollment: z.object({ workflowId: str, ...targetParams }),
   reply_in_thread: z.object({
@@ -71,6 +114,7 @@ const schemas = {
 } as const;
 
 export type HubSpotActionKind = keyof typeof schemas;
+type EmailParams = z.infer<(typeof schemas)['email']>;
 export const HUBSPOT_ACTION_KINDS = Object.keys(schemas) as HubSpotActionKind[];
 
 const shortKey = (key: string): string => createHash('sha256').update(key).digest('base64url').slice(0, 16);
@@ -90,6 +134,7 @@ export class HubSpotActionPort implements ActionPort {
     const target = await this.deps.target(request);
     if ('error' in target) return { ok: false, error: undeliverableError('hubspot.no_record', target.error) };
     try {
+      if (kind === 'email') return await this.email(parsed.data as EmailParams, request, target);
       return { ok: true, output: await this.perform(kind, parsed.data as Record<string, unknown>, request, target) };
     } catch (err) {
       return { ok: false, error: classifyHubSpotError(err, `HubSpot ${request.kind}`) };
@@ -114,18 +159,8 @@ export class HubSpotActionPort implements ActionPort {
       case 'task':
       case 'note':
         return this.createOnce(kind, p, request, target);
-      case 'email': {
-        const to = (p['to'] as string | undefined) ?? (await api.batchRead(portalId, 'contact', [target.objectId], ['email']))[0]?.properties['email'] ?? undefined;
-        if (to === undefined || to === null || to === '') throw new HubSpotCallError(400, { message: `contact ${target.objectId} has no email address` }, {}, 'no email address');
-        const sendId = request.idempotencyKey;
-        const r = (await api.singleSend(portalId, {
-          emailId: p['templateId'] as number,
-          message: { to, sendId },
-          ...(p['contactProperties'] === undefined ? {} : { contactProperties: p['contactProperties'] as Record<string, string> }),
-          ...(p['customProperties'] === undefined ? {} : { customProperties: p['customProperties'] as Record<string, string> }),
-        })) as { statusId?: string } | undefined;
-        return { portalId, sendId, statusId: r?.statusId ?? null };
-      }
+      case 'email':
+        throw new Error('email steps are routed by HubSpotActionPort.email');
       case 'sequence_enrollment': {
         try {
           const r = (await api.enrollInSequence(portalId, p['userId'] as string, { contactId: target.objectId, sequenceId: p['sequenceId'] as string, senderEmail: p['senderEmail'] as string })) as { id?: string } | undefined;
@@ -188,6 +223,123 @@ export class HubSpotActionPort implements ActionPort {
     const output = { portalId, threadId, messageId: sent.id };
     await ledger.finish(request.tenantId, request.idempotencyKey, output);
     return output;
+  }
+
+  /**
+   * Email by capability: consent first (marketing purpose), then the first route the portal allows;
+   * a 403 for a route turns it off for the portal and the next route is tried in the same attempt, so
+   * the person still gets the email. The output names the route taken and why the others were not.
+   */
+  private async email(p: EmailParams, request: ActionRequest, target: HubSpotTarget): Promise<ActionResult> {
+    const { api, ledger } = this.deps;
+    const routing = this.deps.email;
+    const { portalId } = target;
+    const { tenantId } = request;
+    const contact = target.objectType === 'contact' ? (await api.batchRead(portalId, 'contact', [target.objectId], EMAIL_CONTACT_PROPERTIES))[0] : undefined;
+    const props = contact?.properties ?? {};
+    const to = p.to ?? props['email'] ?? undefined;
+    if (to === undefined || to === null || to === '') return { ok: false, error: undeliverableError('hubspot.no_email_address', `${target.objectType} ${target.objectId} has no email address in HubSpot portal ${portalId}`) };
+    const caps = routing === undefined ? LEGACY_CAPABILITIES : await routing.capabilities(tenantId, portalId);
+    const consentChecked: string[] = [];
+    if (p.purpose === 'marketing') {
+      if (String(props['hs_email_optout'] ?? '').toLowerCase() === 'true') {
+        return { ok: false, error: undeliverableError('hubspot.email_opted_out', `${to} opted out of all email in HubSpot (hs_email_optout); nothing was sent`) };
+      }
+      if (contact !== undefined) consentChecked.push('hs_email_optout');
+      if (routing !== undefined && caps.preferences.available) {
+        try {
+          const reason = emailOptOutReason(await emailSubscriptionStatus(api, portalId, to), p.subscriptionId);
+          if (reason !== null) return { ok: false, error: undeliverableError('hubspot.email_opted_out', `${to} is ${reason}; nothing was sent`) };
+          consentChecked.push('subscription_status');
+        } catch (err) {
+          const refusal = routeRefusal(err);
+          if (refusal === undefined) throw err;
+          await routing.markOff(tenantId, portalId, 'preferences', refusal);
+        }
+      }
+    }
+    const started = await ledger.begin(tenantId, request.idempotencyKey, portalId, 'email');
+    if (started.state === 'done') return { ok: true, output: started.output };
+    const routesTried: { route: EmailRoute; skipped?: string; refused?: string }[] = [];
+    for (const route of EMAIL_ROUTES) {
+      const cap = caps[route];
+      if (!cap.available) {
+        routesTried.push({ route, skipped: cap.reason });
+        continue;
+      }
+      try {
+        const sent = await this.sendBy(route, p, request, target, to, props);
+        if ('skipped' in sent) {
+          routesTried.push({ route, skipped: String(sent['skipped']) });
+          continue;
+        }
+        const output: JsonValue = { portalId, objectType: target.objectType, objectId: target.objectId, route, recipient: to, ...sent, routesTried, consentChecked };
+        await ledger.finish(tenantId, request.idempotencyKey, output);
+        return { ok: true, output };
+      } catch (err) {
+        const refusal = route === 'task' ? undefined : routeRefusal(err);
+        if (refusal === undefined || routing === undefined) throw err;
+        await routing.markOff(tenantId, portalId, route, refusal);
+        routesTried.push({ route, refused: refusal });
+      }
+    }
+    return { ok: false, error: undeliverableError('hubspot.no_email_route', `no email route is available in HubSpot portal ${portalId}: ${routesTried.map((r) => `${r.route}: ${r.refused ?? r.skipped ?? ''}`).join('; ')}`) };
+  }
+
+  /** One route; `skipped` when the step or the record lacks what this route needs. */
+  private async sendBy(route: EmailRoute, p: EmailParams, request: ActionRequest, target: HubSpotTarget, to: string, props: Readonly<Record<string, string | null>>): Promise<Record<string, JsonValue>> {
+    const { api } = this.deps;
+    const { portalId } = target;
+    const sendId = request.idempotencyKey;
+    switch (route) {
+      case 'transactional':
+      case 'marketing': {
+        if (p.templateId === undefined) return { skipped: 'the step names no templateId' };
+        const body = { emailId: p.templateId, message: { to, sendId }, ...(p.contactProperties === undefined ? {} : { contactProperties: p.contactProperties }), ...(p.customProperties === undefined ? {} : { customProperties: p.customProperties }) };
+        const status = route === 'transactional' ? await transactionalSend(api, portalId, body) : await marketingSend(api, portalId, body);
+        const routing = this.deps.email;
+        if (routing === undefined) return { sendId, statusId: status.statusId };
+        await routing.recordSend({ tenantId: request.tenantId, portalId, idempotencyKey: request.idempotencyKey, profileId: request.profileId, contactId: target.objectId, runId: request.runId, route, recipient: to, sendId });
+        return { sendId, statusId: status.statusId, sendResult: status.sendResult, ...(await this.logSent(p, request, target, to)) };
+      }
+      case 'sequence': {
+        if (p.sequenceId === undefined) return { skipped: 'the step names no sequenceId' };
+        const ownerId = props['hubspot_owner_id'];
+        if (ownerId === undefined || ownerId === null || ownerId === '') return { skipped: 'the record has no owner to send the sequence' };
+        const owner = await recordOwner(api, portalId, ownerId);
+        if (owner.userId === null || owner.email === null) return { skipped: `owner ${ownerId} is not a HubSpot user with an email address` };
+        try {
+          const r = (await api.enrollInSequence(portalId, owner.userId, { contactId: target.objectId, sequenceId: p.sequenceId, senderEmail: owner.email })) as { id?: unknown } | undefined;
+          return { sequenceId: p.sequenceId, ownerId, senderEmail: owner.email, enrollmentId: r?.id === undefined ? null : String(r.id) };
+        } catch (err) {
+          if (err instanceof HubSpotCallError && err.status === 409) return { sequenceId: p.sequenceId, ownerId, senderEmail: owner.email, alreadyEnrolled: true };
+          throw err;
+        }
+      }
+      case 'task': {
+        const subject = p.subject ?? (p.templateId === undefined ? `Email ${to}` : `Send email template ${p.templateId} to ${to}`);
+        const draft = [`To: ${to}`, `Subject: ${subject}`, '', p.body ?? (p.templateId === undefined ? '' : `Use the HubSpot email template ${p.templateId}.`)].join('\n');
+        const ownerId = props['hubspot_owner_id'];
+        const task = (await this.createOnce('task', { subject: `Email: ${subject}`.slice(0, 500), body: draft, type: 'EMAIL', priority: 'MEDIUM', ...(ownerId ? { ownerId } : {}) }, { ...request, idempotencyKey: `${request.idempotencyKey}:task` }, target)) as Record<string, JsonValue>;
+        return { taskId: task['taskId'] ?? null, ownerId: ownerId ?? null };
+      }
+    }
+  }
+
+  /** Logs a send on the record once (its own ledger key); a failed log is reported, the send stands. */
+  private async logSent(p: EmailParams, request: ActionRequest, target: HubSpotTarget, to: string): Promise<Record<string, JsonValue>> {
+    if (target.objectType !== 'contact') return { logged: false, logNote: 'only contacts get the email logged' };
+    const key = `${request.idempotencyKey}:log`;
+    const started = await this.deps.ledger.begin(request.tenantId, key, target.portalId, 'email_log');
+    if (started.state === 'done') return { logged: true, emailLogId: (started.output as { id?: JsonValue } | null)?.id ?? null };
+    if (started.state === 'retry') return { logged: false, logNote: 'an earlier attempt may have logged it; not logged twice' };
+    try {
+      const id = await logEmail(this.deps.api, target.portalId, target.objectId, { subject: p.subject ?? `HubSpot email ${p.templateId ?? ''}`.trim(), text: p.body ?? `Sent by Baton (template ${p.templateId ?? 'none'})`, to, at: new Date() });
+      await this.deps.ledger.finish(request.tenantId, key, { id });
+      return { logged: true, emailLogId: id };
+    } catch (err) {
+      return { logged: false, logNote: classifyHubSpotError(err, 'email log').message };
+    }
   }
 
   private async createOnce(kind: 'task' | 'note', p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {

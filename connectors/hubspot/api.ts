@@ -152,7 +152,8 @@ export class HubSpotApi {
     }
   }
 
-  private async raw(portalId: string, request: { method: string; path: string; body?: unknown; qs?: Record<string, string> }): Promise<unknown> {
+  /** One call to an endpoint the SDK lacks (same gate, token, deadline and error mapping). */
+  async raw(portalId: string, request: { method: string; path: string; body?: unknown; qs?: Record<string, string> }): Promise<unknown> {
     return this.call(portalId, 'general', async (client) => {
       const res = await client.apiRequest({ method: request.method, path: request.path, ...(request.body === undefined ? {} : { body: request.body }), ...(request.qs === undefined ? {} : { qs: request.qs }) });
       if (!res.ok) throw await responseError(res);

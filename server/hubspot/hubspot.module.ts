@@ -20,7 +20,8 @@ import { ACTION_REGISTRY, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
 import type { RunsService } from '../runs/runs.service';
 import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
 import { cardRoutes } from './cards';
-import { activeInstallation, currentInstallation, installationsOfTenant, Installations } from './installations';
+import { EmailCapabilityStore } from './capabilities';
+import { activeInstallation, currentInstallation, installationByPortal, installationsOfTenant, Installations } from './installations';
 import { SqlEffectLedger } from './ledger';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth';
 import { purgeTenantHubSpotData } from './purge';
@@ -78,6 +79,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         ? undefined
         : new HubSpotApi({ basePath: config.hubspot.apiBaseUrl, clientId, clientSecret, tokens: installations, gate, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     installations.api = api;
+    const emailCapabilities = new EmailCapabilityStore({ db: ctx.db, logger: ctx.logger });
     const getApi = (): HubSpotApi | undefined => api;
     const identity = () => ctx.services.get(IDENTITY_SERVICE);
     const secret = (): string | undefined => clientSecret;
@@ -99,6 +101,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         latestThread,
         api,
         ledger: new SqlEffectLedger(ctx.db),
+        email: emailCapabilities,
         async target(request: ActionRequest): Promise<HubSpotTarget | { error: string }> {
           const install = await currentInstallation(ctx.db, request.tenantId);
           if (install === undefined) return { error: 'the tenant has no HubSpot connection' };
@@ -141,6 +144,9 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
         throw err;
       }
+      // What email routes the portal allows, from the scopes this install granted (issue #20).
+      const installed = await installationByPortal(ctx.db, portalId);
+      if (installed !== undefined) await emailCapabilities.learn(installed.tenantId, portalId, installed.scopes);
       const runs = ctx.services.get(RUNS_SERVICE);
       if (job.payload['reconnected'] === true && runs !== undefined) {
         const resumed = await resumeParkedRuns(runs, job.tenantId);
@@ -196,7 +202,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
     apiRouter.get('/hubspot/connection', async (_req, res) => {
       const installs = await installationsOfTenant(ctx.db, tenantOf(res));
       res.json({
-        connections: installs.map((i) => ({ portalId: i.portalId, status: i.status, reason: i.statusReason, scopes: i.scopes })),
+        connections: await Promise.all(installs.map(async (i) => ({ portalId: i.portalId, status: i.status, reason: i.statusReason, scopes: i.scopes, email: await emailCapabilities.capabilities(i.tenantId, i.portalId) }))),
         installUrl: `${config.publicUrl}/oauth/hubspot/install`,
       });
     });
@@ -232,6 +238,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       },
       async erase(tx, tenantId, profileIds) {
         await tx.query('DELETE FROM hubspot_writeback WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
+        await tx.query('DELETE FROM hubspot_email_sends WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
       },
       stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => ctx.services.get(CARD_SERVICE) })],
       async start() {

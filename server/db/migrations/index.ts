@@ -16,6 +16,7 @@ import * as m016 from './016_salesforce_pubsub';
 import * as m018 from './018_conversation';
 import * as m019 from './019_warehouse';
 import * as m020 from './020_warehouse_export';
+import * as m022 from './022_hubspot_email';
 
 export interface Migration {
   readonly version: number;
@@ -46,4 +47,5 @@ export const migrations: readonly Migration[] = [
   { version: 18, name: 'conversation', sql: m018.sql },
   { version: 19, name: 'warehouse', sql: m019.sql },
   { version: 20, name: 'warehouse_export', sql: m020.sql },
+  { version: 22, name: 'hubspot_email', sql: m022.sql },
 ];

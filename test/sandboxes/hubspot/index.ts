@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { signedHeaders } from '../../../connectors/hubspot/signature';
+import { registerEmailSandbox } from './email';
 import { registerConversations } from './conversations';
 
 export interface SandboxObject {
@@ -316,6 +317,7 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     res.status(404).json({ status: 'error', message: `${what} not found`, correlationId: 'sandbox', category: 'OBJECT_NOT_FOUND' });
   };
 
+  registerEmailSandbox(app, state, GRANTED_SCOPES);
   // Properties and groups.
   app.post('/crm/v3/properties/:objectType/groups', (req, res) => {
     const groups = P(res).propertyGroups.get(objectPath(req.params.objectType)) ?? new Map();
