@@ -13,7 +13,7 @@
  */
 import { hostname } from 'node:os';
 import { Counter, type Registry } from 'prom-client';
-import { canonicalOf, CDC_ENTITIES, channelOf, changeEventToCanonical, ChangeStream, within, type CdcEntity, type ChangeEventMessage, type FlowStats } from '../../connectors/salesforce';
+import { canonicalOf, CDC_ENTITIES, personFactFields, channelOf, changeEventToCanonical, ChangeStream, within, type CdcEntity, type ChangeEventMessage, type FlowStats } from '../../connectors/salesforce';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { Database } from '../db/database';
 import type { Logger } from '../observability/logger';
@@ -364,7 +364,9 @@ export class StreamManager {
     const client = await this.o.installations.client(i);
     const namespace = await this.namespaceOf(i);
     const page = this.o.resyncPageSize ?? 2_000;
-    const select = `SELECT ${RESYNC_FIELDS[entity].join(', ')} FROM ${entity}`;
+    // Contacts and leads also carry the person facts (opt-outs, address, the org's time-zone field).
+    const fields = entity === 'Contact' || entity === 'Lead' ? [...new Set([...RESYNC_FIELDS[entity], ...personFactFields(entity, i.timeZoneField)])] : RESYNC_FIELDS[entity];
+    const select = `SELECT ${fields.join(', ')} FROM ${entity}`;
     type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
     const store = async (rows: readonly Row[]): Promise<void> => {
       const events = rows.map((row) => canonicalOf({ namespace, orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
