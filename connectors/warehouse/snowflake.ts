@@ -4,7 +4,7 @@
  * them (Snowflake upper-cases unquoted ones: configure columns as they come back). No export: Baton
  * writes back to PostgreSQL or DuckDB.
  */
-import snowflake from 'snowflake-sdk';
+import type snowflake from 'snowflake-sdk';
 import { maxSql, pageSql, question, toWarehouseValue } from './sql';
 import { WarehouseError, type ExportRow, type PageRequest, type WarehouseClient, type WarehouseRow, type WarehouseValue } from './types';
 
@@ -22,12 +22,20 @@ export interface SnowflakeWarehouseOptions {
   readonly timeoutMs?: number;
 }
 
-let configured = false;
-function configureOnce(): void {
-  if (configured) return;
-  // The SDK logs to a file and stdout by default; Baton's own logs say what failed.
-  snowflake.configure({ logLevel: 'OFF' });
-  configured = true;
+type Sdk = typeof snowflake;
+let loaded: Promise<Sdk> | undefined;
+/**
+ * The SDK is loaded on first use: importing it starts a cloud-platform probe (instance metadata
+ * endpoints), which a service without Snowflake connections should never make.
+ */
+function sdk(): Promise<Sdk> {
+  loaded ??= import('snowflake-sdk').then((m) => {
+    const s = ((m as { default?: Sdk }).default ?? m) as Sdk;
+    // The SDK logs to a file and stdout by default; Baton's own logs say what failed.
+    s.configure({ logLevel: 'OFF' });
+    return s;
+  });
+  return loaded;
 }
 
 /** Snowflake error codes: 390100 (bad credentials), 390144/390104 (token, session) are auth; SQL errors are the query's. */
@@ -47,34 +55,35 @@ export class SnowflakeWarehouse implements WarehouseClient {
   constructor(private readonly options: SnowflakeWarehouseOptions) {}
 
   private connect(): Promise<snowflake.Connection> {
-    if (this.connection === undefined) {
-      configureOnce();
-      const o = this.options;
-      const connection = snowflake.createConnection({
-        account: o.account,
-        username: o.username,
-        password: o.password,
-        ...(o.warehouse === undefined ? {} : { warehouse: o.warehouse }),
-        ...(o.database === undefined ? {} : { database: o.database }),
-        ...(o.schema === undefined ? {} : { schema: o.schema }),
-        ...(o.role === undefined ? {} : { role: o.role }),
-        ...(o.accessUrl === undefined ? {} : { accessUrl: o.accessUrl }),
-        timeout: o.timeoutMs ?? 60_000,
-        // Retries belong to Baton's work runner (a failed page is retried from its checkpoint).
-        sfRetryMaxLoginRetries: 1,
-        retryTimeout: 0,
-      });
-      // connect(callback): connectAsync() resolves even when the login was refused.
-      this.connection = new Promise<snowflake.Connection>((resolve, reject) => {
-        connection.connect((err, conn) => {
-          if (err) {
-            this.connection = undefined;
-            reject(classifySnowflakeError(err));
-          } else resolve(conn);
-        });
-      });
-    }
+    this.connection ??= sdk().then((s) => this.open(s));
     return this.connection;
+  }
+
+  private open(s: Sdk): Promise<snowflake.Connection> {
+    const o = this.options;
+    const connection = s.createConnection({
+      account: o.account,
+      username: o.username,
+      password: o.password,
+      ...(o.warehouse === undefined ? {} : { warehouse: o.warehouse }),
+      ...(o.database === undefined ? {} : { database: o.database }),
+      ...(o.schema === undefined ? {} : { schema: o.schema }),
+      ...(o.role === undefined ? {} : { role: o.role }),
+      ...(o.accessUrl === undefined ? {} : { accessUrl: o.accessUrl }),
+      timeout: o.timeoutMs ?? 60_000,
+      // Retries belong to Baton's work runner (a failed page is retried from its checkpoint).
+      sfRetryMaxLoginRetries: 1,
+      retryTimeout: 0,
+    });
+    // connect(callback): connectAsync() resolves even when the login was refused.
+    return new Promise<snowflake.Connection>((resolve, reject) => {
+      connection.connect((err, conn) => {
+        if (err) {
+          this.connection = undefined;
+          reject(classifySnowflakeError(err));
+        } else resolve(conn);
+      });
+    });
   }
 
   private async rows(sqlText: string, binds: readonly WarehouseValue[]): Promise<Record<string, unknown>[]> {

@@ -21,6 +21,24 @@ export function duckdbPathProblem(root: string, file: string): string | undefine
   return undefined;
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+const endpointOf = (url: string): string | undefined => {
+  try {
+    const u = new URL(url);
+    const host = LOOPBACK.has(u.hostname.toLowerCase()) ? 'loopback' : u.hostname.toLowerCase();
+    return `${host}:${u.port === '' ? '5432' : u.port}/${decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres'}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Why a PostgreSQL warehouse URL is refused: it names Baton's own database (every tenant's data). */
+export function postgresUrlProblem(ownDatabaseUrl: string | undefined, url: string): string | undefined {
+  if (ownDatabaseUrl === undefined) return undefined;
+  const own = endpointOf(ownDatabaseUrl);
+  return own !== undefined && endpointOf(url) === own ? "must not be Baton's own database; connect the warehouse's database" : undefined;
+}
+
 export const openWarehouseIn = (duckdbRoot: string): OpenWarehouse => (config) => {
   switch (config.engine) {
     case 'postgres':

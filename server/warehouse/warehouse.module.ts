@@ -8,7 +8,7 @@ import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module'
 import type { ModuleFactory } from '../module';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import path from 'node:path';
-import { duckdbPathProblem, openWarehouseIn, type OpenWarehouse } from './clients';
+import { duckdbPathProblem, openWarehouseIn, postgresUrlProblem, type OpenWarehouse } from './clients';
 import { WAREHOUSE_EXPORT_JOB, warehouseExportJob } from './export.job';
 import { runSchedules } from './schedule';
 import { WAREHOUSE_SYNC_JOB, warehouseSyncJob, type SyncDeps } from './sync.job';
@@ -53,7 +53,7 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
     const consumes = ctx.config.role !== 'web';
     return {
       name: 'warehouse',
-      api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now, checkPath: (file) => duckdbPathProblem(duckdbRoot, file) }),
+      api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now, checkPath: (file) => duckdbPathProblem(duckdbRoot, file), checkUrl: (url) => postgresUrlProblem(ctx.config.databaseUrl, url) }),
       handlers: {
         [WAREHOUSE_SYNC_JOB]: warehouseSyncJob(syncDeps),
         [WAREHOUSE_EXPORT_JOB]: warehouseExportJob({ db: ctx.db, repo, open, horizonMs: options.exportHorizonMs ?? 5_000, now }),

@@ -26,6 +26,8 @@ export interface WarehouseRouteDeps {
   readonly now: () => number;
   /** Why a DuckDB path is refused (outside the service's warehouse directory), or undefined. */
   readonly checkPath: (file: string) => string | undefined;
+  /** Why a PostgreSQL URL is refused (Baton's own database), or undefined. */
+  readonly checkUrl: (url: string) => string | undefined;
 }
 
 function checkedConfig(deps: WarehouseRouteDeps, input: unknown): WarehouseConfig {
@@ -33,6 +35,8 @@ function checkedConfig(deps: WarehouseRouteDeps, input: unknown): WarehouseConfi
   if (!config.success) throw validationError(config.error, 'warehouse config');
   const problem = config.data.engine === 'duckdb' ? deps.checkPath(config.data.path ?? '') : undefined;
   if (problem !== undefined) throw new HttpError(400, 'invalid_request', `invalid warehouse config: path ${problem}`, [{ path: 'path', message: problem }]);
+  const urlProblem = config.data.engine === 'postgres' ? deps.checkUrl(config.data.url ?? '') : undefined;
+  if (urlProblem !== undefined) throw new HttpError(400, 'invalid_request', `invalid warehouse config: url ${urlProblem}`, [{ path: 'url', message: urlProblem }]);
   return config.data;
 }
 

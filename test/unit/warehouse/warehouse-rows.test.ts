@@ -1,6 +1,7 @@
 import { IdentifierNormalizer } from '../../../app/identity/normalize/identifier';
 import { pageSql, maxSql, question, at, dollar, toWarehouseValue } from '../../../connectors/warehouse/sql';
 import { warehouseConfigSchema } from '../../../server/connections/connection-config';
+import { duckdbPathProblem, postgresUrlProblem } from '../../../server/warehouse/clients';
 import { dueSlot, nextSlot } from '../../../server/warehouse/schedule';
 import { missingColumns, readRow, traitChanges } from '../../../server/warehouse/rows';
 
@@ -65,5 +66,18 @@ describe('warehouse schedules', () => {
     expect(nextSlot('*/15 * * * *', after)?.toISOString()).toBe('2026-01-01T00:15:00.000Z');
     expect(dueSlot('*/15 * * * *', after, new Date('2026-01-01T00:14:59Z'))).toBeNull();
     expect(dueSlot('*/15 * * * *', after, new Date('2026-01-01T01:07:00Z'))?.toISOString()).toBe('2026-01-01T01:00:00.000Z');
+  });
+});
+
+describe('warehouse fences', () => {
+  it('keeps DuckDB files inside the warehouse directory and PostgreSQL warehouses off Baton\'s own database', () => {
+    expect(duckdbPathProblem('/data/baton/warehouse', '/data/baton/warehouse/acme.duckdb')).toBeUndefined();
+    expect(duckdbPathProblem('/data/baton/warehouse', '/data/baton/warehouse/../secret/x.duckdb')).toMatch(/inside \/data\/baton\/warehouse/);
+    expect(duckdbPathProblem('/data/baton/warehouse', '/data/baton/warehouse')).toBeDefined();
+    const own = 'postgresql://baton:pw@127.0.0.1:5432/baton';
+    expect(postgresUrlProblem(own, 'postgres://reader:x@localhost/baton')).toMatch(/own database/);
+    expect(postgresUrlProblem(own, 'postgres://reader:x@localhost:5432/analytics')).toBeUndefined();
+    expect(postgresUrlProblem(own, 'postgres://reader:x@warehouse.internal:5432/baton')).toBeUndefined();
+    expect(postgresUrlProblem(undefined, 'postgres://x@localhost/baton')).toBeUndefined();
   });
 });
