@@ -108,6 +108,15 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
     expect(windowed.every((q) => q.types['p1'] === 'TIMESTAMP' && q.types['p2'] === 'TIMESTAMP')).toBe(true);
     await waitFor(async () => ((await traitsOf('kim@bq.io'))['plan'] === 'pro' ? true : undefined), 'the pro plan');
 
+    // Privacy erasure takes the person's warehouse traits and row state with it.
+    const kim = (await svc.runtime.db.query<{ profile_id: string }>(`SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = 'email::kim@bq.io'`, [tenantId])).rows[0]?.profile_id ?? '';
+    expect((await call('DELETE', `/profiles/${kim}`)).status).toBeLessThan(300);
+    const left = await svc.runtime.db.query<{ traits: number; rows: number }>(
+      `SELECT (SELECT count(*)::int FROM profile_traits WHERE tenant_id = $1 AND profile_id = $2) AS traits, (SELECT count(*)::int FROM warehouse_rows WHERE tenant_id = $1 AND profile_id = $2) AS rows`,
+      [tenantId, kim],
+    );
+    expect(left.rows[0]).toEqual({ traits: 0, rows: 0 });
+
     expect((await call('PATCH', `/connections/${id}`, { config: { accessToken: 'ya29.expired-token' } })).status).toBe(200);
     expect(await syncAndWait(id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/authentication credential/) });
   }, 60_000);
