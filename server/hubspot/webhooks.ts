@@ -27,10 +27,11 @@ import { inboxJob, type AnnouncedMessage } from './inbox';
 import { installationByPortal, type Installation } from './installations';
 import { profileOfRecord } from './records';
 import { jsonBody, rawBody, requireSignature } from './signed';
+import { ianaZoneOfHubSpot } from './timezone';
 
 export const HUBSPOT_ENRICH_JOB = 'hubspot.enrich';
 export const HUBSPOT_WEBHOOK_JOB = 'hubspot.webhook_batch';
-const CONTACT_PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname', 'company', 'lifecyclestage', 'hs_lastmodifieddate'];
+const CONTACT_PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname', 'company', 'lifecyclestage', 'hs_lastmodifieddate', 'hs_timezone'];
 
 export interface WebhookDeps {
   readonly db: Database;
@@ -241,6 +242,8 @@ export function enrichHandler(deps: { db: Database; work: WorkQueue; api: () => 
       if (p['firstname']) traits['firstName'] = p['firstname'];
       if (p['lastname']) traits['lastName'] = p['lastname'];
       if (p['company']) traits['company'] = p['company'];
+      const timeZone = ianaZoneOfHubSpot(p['hs_timezone']);
+      if (timeZone !== undefined) traits['timeZone'] = timeZone; // quiet hours: the contact's zone before the tenant's
       const event: CanonicalEvent = {
         id: `hubspot:${portalId}:contact.snapshot:${c.id}:${p['hs_lastmodifieddate'] ?? 'initial'}`,
         source: 'hubspot',

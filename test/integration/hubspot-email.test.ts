@@ -6,6 +6,7 @@
  * route; a send is logged on the contact and remembered for engagement; marketing email honours
  * hs_email_optout and the contact's subscription status.
  */
+import { loadSnapshot } from '../../server/decisioning/profile-state.repository';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { DEFAULT_EMAIL_SCOPES, emailPortal, grantEmailScopes } from '../sandboxes/hubspot/email';
 import { modes } from '../support/runtime';
@@ -121,6 +122,15 @@ for (const { mode, needs } of modes) {
       expect(task?.properties['hs_task_body']).toContain(`To: owned-${mode}@mail.io`);
       expect(task?.properties['hs_task_body']).toContain('Reply to extend it.');
       portal.marketingEnterprise = true;
+    });
+
+    it("the contact's hs_timezone becomes the profile's time zone, which quiet hours read before the tenant default", async () => {
+      const { profileId } = await h.contactProfile(`tz-${mode}@mail.io`, { hs_timezone: 'america_slash_new_york' });
+      const snapshotZone = async (): Promise<string | undefined> => (await loadSnapshot(h.svc.runtime.db, h.tenantId, [profileId], Date.now())).snapshot.timeZone;
+      expect(await waitFor(snapshotZone, 'the time zone trait')).toBe('America/New_York');
+      const { profileId: other } = await h.contactProfile(`notz-${mode}@mail.io`, { hs_timezone: 'nowhere_slash_atlantis' });
+      await waitFor(async () => (await loadSnapshot(h.svc.runtime.db, h.tenantId, [other], Date.now())).state !== null, 'the second profile state');
+      expect((await loadSnapshot(h.svc.runtime.db, h.tenantId, [other], Date.now())).snapshot.timeZone).toBeUndefined();
     });
 
     it('marketing email honours hs_email_optout and the subscription status; a transactional email still goes', async () => {
