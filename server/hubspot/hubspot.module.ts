@@ -30,6 +30,8 @@ import { settingsRoutes } from './settings';
 import { contactsOfProfile } from './records';
 import { profileAliases } from '../identity/profiles.repository';
 import { HUBSPOT_INBOX_JOB, inboxMessageHandler } from './inbox';
+import { DEFAULT_UNINSTALL_GRACE_MS, DEFAULT_UNINSTALL_PROBE_MS, HUBSPOT_UNINSTALL_PURGE_JOB, probeUninstalls, uninstallPurgeHandler } from './uninstall';
+import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import { enrichHandler, HUBSPOT_ENRICH_JOB, HUBSPOT_WEBHOOK_JOB, installCache, webhookBatchHandler, webhookRoutes } from './webhooks';
 import { HUBSPOT_WORKFLOW_COMPLETE_JOB, workflowActionRoutes, workflowCompleteHandler } from './workflow-actions';
 import { HUBSPOT_WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
@@ -43,6 +45,10 @@ export interface HubSpotModuleOptions {
   readonly authorizeUrl?: string;
   /** Deadline of each HubSpot call, ms (default 10 s). */
   readonly timeoutMs?: number;
+  /** Time between a detected uninstall and the purge of the portal's data, ms (default 72 h). */
+  readonly uninstallGraceMs?: number;
+  /** How often every active installation's refresh token is probed for an uninstall, ms (default 6 h). */
+  readonly uninstallProbeMs?: number;
 }
 
 /** Error codes of steps that stopped because HubSpot access was lost (see connectors/hubspot/errors.ts). */
@@ -173,6 +179,16 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
     );
     const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: () => ctx.services.get(LOADED_MODULES) ?? [], api: getApi };
     const installs = installCache(ctx.db);
+    const uninstallDeps = {
+      db: ctx.db,
+      work: ctx.work,
+      logger: ctx.logger,
+      installations: api === undefined ? undefined : installations,
+      identity,
+      graceMs: options.uninstallGraceMs ?? DEFAULT_UNINSTALL_GRACE_MS,
+      purged: (portalId: string) => installs.invalidate(portalId),
+    };
+    let uninstallProbe: Periodic | undefined;
     routes.use(webhookRoutes(webhookDeps, installs));
     const workflowDeps = {
       db: ctx.db,
@@ -231,6 +247,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       handlers: {
         [HUBSPOT_INSTALL_JOB]: installHandler,
         [HUBSPOT_WEBHOOK_JOB]: webhookBatchHandler(webhookDeps),
+        [HUBSPOT_UNINSTALL_PURGE_JOB]: uninstallPurgeHandler(uninstallDeps),
         [HUBSPOT_INBOX_JOB]: inboxMessageHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
         [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
         [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => ctx.services.get(CARD_SERVICE) }),
@@ -242,9 +259,11 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       },
       stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => ctx.services.get(CARD_SERVICE) })],
       async start() {
-        // Nothing to start; declared so the runtime calls stop() (which closes the Redis budget client).
+        // The uninstall probe (uninstall.ts): refused refresh tokens become scheduled purges.
+        if (api !== undefined) uninstallProbe = startPeriodic(() => probeUninstalls(uninstallDeps), options.uninstallProbeMs ?? DEFAULT_UNINSTALL_PROBE_MS, (err) => ctx.logger.warn({ err }, 'HubSpot uninstall probe failed; will try again'));
       },
       async stop() {
+        await uninstallProbe?.stop();
         await gate.close();
       },
     };

@@ -61,8 +61,11 @@ async function purgeIdentity(tx: Queryable, identity: IdentityService, tenantId:
   return { records: records.rows.length, identifiers };
 }
 
-/** Erases the tenant's HubSpot data (admin disconnect) and marks its installations disconnected. */
-export async function purgeTenantHubSpotData(db: Database, identity: IdentityService | undefined, tenantId: string): Promise<PurgeResult> {
+/**
+ * Erases the tenant's HubSpot data (admin disconnect; an uninstall after its grace period) and marks
+ * its installations disconnected with `reason`.
+ */
+export async function purgeTenantHubSpotData(db: Database, identity: IdentityService | undefined, tenantId: string, reason = 'disconnected by an admin; HubSpot data purged'): Promise<PurgeResult> {
   return db.transaction(async (tx) => {
     await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
     const portals = await tx.query<{ external_id: string }>(`SELECT external_id FROM connections WHERE tenant_id = $1 AND type = 'hubspot'`, [tenantId]);
@@ -71,10 +74,10 @@ export async function purgeTenantHubSpotData(db: Database, identity: IdentitySer
     await tx.query('DELETE FROM identity_event_records WHERE tenant_id = $1 AND event_id IN (SELECT id FROM events WHERE tenant_id = $1 AND source = $2)', [tenantId, 'hubspot']);
     const events = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot']);
     await tx.query(
-      `UPDATE connections SET status = 'disconnected', status_reason = 'disconnected by an admin; HubSpot data purged', secret_ciphertext = NULL, secret_key_id = NULL,
+      `UPDATE connections SET status = 'disconnected', status_reason = $2, secret_ciphertext = NULL, secret_key_id = NULL,
               config = config || jsonb_build_object('purgedAt', now()), updated_at = now()
         WHERE tenant_id = $1 AND type = 'hubspot'`,
-      [tenantId],
+      [tenantId, reason],
     );
     return { events: events.rowCount, ...graph };
   });
