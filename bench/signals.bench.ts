@@ -11,6 +11,7 @@ import {
   loadOwnExamples,
   loadPublicIntentSets,
   MULTILINGUAL_FRESH_PATH,
+  MULTILINGUAL_CHAT_PATH,
   trainArtifact,
   INTENT_SOURCES,
 } from '../scripts/train-intent';
@@ -105,7 +106,13 @@ export const signalsBench: BenchSuite = {
     figures.push({ name: 'signals: held-out own+bitext "other" texts given a high-stakes intent', value: round(offTopic.length === 0 ? 0 : falseAlarms / offTopic.length), unit: 'share' });
 
     const fresh = loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH);
-    for (const [label, set] of [['held-out (fresh) multilingual', fresh], ['multilingual development set (glossary extended on it)', multilingual]] as const) {
+    const chat = loadMultilingualEval(root, MULTILINGUAL_CHAT_PATH);
+    const sets = [
+      ['held-out (fresh) multilingual', fresh],
+      ['held-out chat-style multilingual (informal, accents often missing)', chat],
+      ['multilingual development set (glossary extended on it)', multilingual],
+    ] as const;
+    for (const [label, set] of sets) {
       const ml = evaluateIntents(classify, { bankingTest: [], offTopicTest: [] }, set);
       const majorityOfSet = majorityLabel(set.map((e) => e.label));
       figures.push(withBaseline(`signals: intent accuracy, ${label} customer messages es/pt/fr/de (n=${set.length}; baseline: majority class)`, ml.multilingualAccuracy, accuracy(set.map((e) => e.label), set.map(() => majorityOfSet)), 'accuracy'));
@@ -150,7 +157,7 @@ export const signalsBench: BenchSuite = {
     }
 
     progress('throughput');
-    const texts = [...test.map((e) => e.text), ...check.map((c) => c.text), ...multilingual.map((e) => e.text), ...fresh.map((e) => e.text)];
+    const texts = [...test.map((e) => e.text), ...check.map((c) => c.text), ...multilingual.map((e) => e.text), ...fresh.map((e) => e.text), ...chat.map((e) => e.text)];
     let done = 0;
     const started = process.hrtime.bigint();
     let elapsedNs = 0n;

@@ -11,6 +11,11 @@
  * character statistics trained on long prose.
  */
 
+import { foldAccents, foldGerman } from './fold';
+import { glossaryHits } from './pivot';
+
+export { foldAccents, foldGerman } from './fold';
+
 export const SUPPORTED_LANGUAGES = ['en', 'es', 'pt', 'fr', 'de', 'it'] as const;
 export type SupportedLanguage = (typeof SUPPORTED_LANGUAGES)[number];
 
@@ -52,8 +57,16 @@ const WORDS: Readonly<Record<SupportedLanguage, string>> = {
     perché vorrei posso potete voi del alla dei nel sul`,
 };
 
+/**
+ * Each list also holds its words without accents: customers often type "suscripcion", "nao",
+ * "kundigen". A folded form can then count for two languages ("esta"), which the letter cues and
+ * the other words settle.
+ */
 const LEXICON: ReadonlyMap<SupportedLanguage, ReadonlySet<string>> = new Map(
-  SUPPORTED_LANGUAGES.map((lang) => [lang, new Set(WORDS[lang].split(/\s+/).filter((w) => w !== ''))] as const),
+  SUPPORTED_LANGUAGES.map((lang) => {
+    const ws = WORDS[lang].split(/\s+/).filter((w) => w !== '');
+    return [lang, new Set([...ws, ...ws.map(foldAccents), ...(lang === 'de' ? ws.map(foldGerman) : [])])] as const;
+  }),
 );
 
 /** Letters (and one digraph) that point to a language; each occurrence adds `weight`. */
@@ -87,6 +100,8 @@ export function languageScores(text: string): Map<SupportedLanguage, number> {
   const scores = new Map<SupportedLanguage, number>(SUPPORTED_LANGUAGES.map((l) => [l, 0]));
   for (const w of ws) {
     const parts = w.includes("'") ? [w, ...w.split("'")] : [w];
+    if (w !== foldAccents(w)) parts.push(foldAccents(w));
+    if (/ae|oe|ue|ss/.test(w)) parts.push(foldGerman(w));
     for (const lang of SUPPORTED_LANGUAGES) {
       const lex = LEXICON.get(lang) as ReadonlySet<string>;
       if (parts.some((p) => lex.has(p))) scores.set(lang, (scores.get(lang) as number) + 1);
@@ -107,9 +122,13 @@ export function languageScores(text: string): Map<SupportedLanguage, number> {
 export function guessLanguage(text: string): LanguageGuess {
   const ranked = [...languageScores(text).entries()].sort((a, b) => b[1] - a[1]);
   const [first, second] = ranked;
-  if (first === undefined || first[1] <= 0) return { language: UNDETERMINED, margin: 0 };
   const runnerUp = second?.[1] ?? 0;
-  if (first[1] > runnerUp) return { language: first[0], margin: first[1] - runnerUp };
+  if (first !== undefined && first[1] > 0 && first[1] > runnerUp) return { language: first[0], margin: first[1] - runnerUp };
+  // No word-list evidence, or a tie: the customer-service glossaries (pivot.ts) are language
+  // evidence too ("zu teuer", "muy caro"); the language with the most glossary words wins, if alone.
+  const hits = glossaryHits(text).sort((a, b) => b[1] - a[1]);
+  const [top, next] = hits;
+  if (top !== undefined && top[1] > 0 && top[1] > (next?.[1] ?? 0)) return { language: top[0], margin: top[1] - (next?.[1] ?? 0) };
   return { language: UNDETERMINED, margin: 0 };
 }
 

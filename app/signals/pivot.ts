@@ -9,7 +9,10 @@
  *
  * Written for Baton by its authors; see app/signals/training/README.md.
  */
-import { type SupportedLanguage } from './language';
+import { foldAccents, foldGerman } from './fold';
+
+/** The languages with a glossary (language.ts guesses these and English). */
+export type GlossaryLanguage = 'es' | 'pt' | 'fr' | 'de' | 'it';
 
 type Glossary = ReadonlyArray<readonly [string, string]>;
 
@@ -222,7 +225,10 @@ const IT: Glossary = [
   ['ottimo', 'great'], ['buono', 'good'], ['grazie', 'thanks'], ['deluso', 'disappointed'], ['mio', 'my'], ['mia', 'my'], ['non', 'not'],
 ];
 
-const GLOSSARIES: Readonly<Record<Exclude<SupportedLanguage, 'en'>, Glossary>> = { es: ES, pt: PT, fr: FR, de: DE, it: IT };
+const GLOSSARIES: Readonly<Record<GlossaryLanguage, Glossary>> = { es: ES, pt: PT, fr: FR, de: DE, it: IT };
+
+/** German also meets its umlaut-less spellings (foldGerman); the others fold accents only. */
+const FOLD: Readonly<Record<string, (text: string) => string>> = { de: foldGerman };
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -231,11 +237,15 @@ function escape(s: string): string {
 /**
  * Longest phrases first so they win over the words inside them; one alternation per language. An
  * entry ending in `*` is a stem and matches any ending ("kündig*" → kündige, kündigen, Kündigung).
+ * Matching is on accent-folded text against accent-folded entries, so "suscripcion", "nao
+ * funciona" and "kundigen" read like their accented forms (the first entry wins a folded clash).
  */
 const COMPILED: ReadonlyMap<string, { readonly pattern: RegExp; readonly map: ReadonlyMap<string, string>; readonly stems: ReadonlyArray<readonly [string, string]> }> = new Map(
   Object.entries(GLOSSARIES).map(([lang, glossary]) => {
-    const map = new Map(glossary.filter(([from]) => !from.endsWith('*')).map(([from, to]) => [from, to] as const));
-    const stems = glossary.filter(([from]) => from.endsWith('*')).map(([from, to]) => [from.slice(0, -1), to] as const);
+    const fold = FOLD[lang] ?? foldAccents;
+    const map = new Map<string, string>();
+    for (const [from, to] of glossary) if (!from.endsWith('*') && !map.has(fold(from))) map.set(fold(from), to);
+    const stems = glossary.filter(([from]) => from.endsWith('*')).map(([from, to]) => [fold(from.slice(0, -1)), to] as const);
     const alternatives = [...[...map.keys()].map(escape), ...stems.map(([stem]) => `${escape(stem)}\\p{L}*`)].sort((a, b) => b.length - a.length);
     const pattern = new RegExp(`(?<![\\p{L}'])(?:${alternatives.join('|')})(?![\\p{L}])`, 'gu');
     return [lang, { pattern, map, stems }] as const;
@@ -249,13 +259,35 @@ const COMPILED: ReadonlyMap<string, { readonly pattern: RegExp; readonly map: Re
 export function pivotToEnglish(text: string, language: string): string | undefined {
   const compiled = COMPILED.get(language);
   if (compiled === undefined) return undefined;
-  const lower = text.toLowerCase().replace(/’/g, "'");
+  const lower = (FOLD[language] ?? foldAccents)(text).replace(/’/g, "'");
   const out: string[] = [];
   for (const m of lower.matchAll(compiled.pattern)) {
     const english = compiled.map.get(m[0]) ?? compiled.stems.find(([stem]) => m[0].startsWith(stem))?.[1];
     if (english !== undefined) out.push(english);
   }
   return out.length === 0 ? undefined : out.join(' ');
+}
+
+/** Glossary words that are English words too, so they say nothing about the language. */
+const ENGLISH_ALSO: ReadonlySet<string> = new Set(['no', 'super', 'mails', 'e-mails', 'emails', 'match', 'content', 'messages', 'me', 'a', 'on', 'plan', 'pas', 'ma', 'mes', 'mon']);
+
+/**
+ * How many glossary entries of each non-English language occur in `text` (language evidence),
+ * not counting entries spelled like their English rendering ("excellent", "service", "demo") or
+ * otherwise English ("no", "super").
+ */
+export function glossaryHits(text: string): Array<[GlossaryLanguage, number]> {
+  return (Object.keys(GLOSSARIES) as GlossaryLanguage[]).map((lang) => {
+    const compiled = COMPILED.get(lang);
+    if (compiled === undefined) return [lang, 0];
+    const lower = (FOLD[lang] ?? foldAccents)(text).replace(/’/g, "'");
+    let hits = 0;
+    for (const m of lower.matchAll(compiled.pattern)) {
+      const english = compiled.map.get(m[0]) ?? compiled.stems.find(([stem]) => m[0].startsWith(stem))?.[1];
+      if (english !== undefined && english !== m[0] && !ENGLISH_ALSO.has(m[0])) hits += 1;
+    }
+    return [lang, hits];
+  });
 }
 
 /** Every English word the glossaries can produce: the vocabulary a pivoted text is made of. */

@@ -7,7 +7,7 @@ import { mapBanking77Intent } from '../../../app/signals/banking77-mapping';
 import { multilingualFeatures } from '../../../app/signals/featurize';
 import { scoreUrgency } from '../../../app/signals/urgency';
 import { HIGH_STAKES_INTENTS } from '../../../app/signals/intents';
-import { loadMultilingualEval, MULTILINGUAL_FRESH_PATH } from '../../../scripts/train-intent';
+import { loadMultilingualEval, MULTILINGUAL_CHAT_PATH, MULTILINGUAL_FRESH_PATH } from '../../../scripts/train-intent';
 
 const extractor = new OfflineSignalExtractor();
 const root = path.resolve(__dirname, '../../..');
@@ -24,6 +24,16 @@ describe('language detection', () => {
     ['Não consigo entrar na minha conta', 'pt'],
   ])('%s → %s', (text, language) => {
     expect(guessLanguage(text).language).toBe(language);
+  });
+
+  it('reads text typed without accents or umlauts, and glossary words as evidence', () => {
+    expect(guessLanguage('como cancelo la suscripcion').language).toBe('es');
+    expect(guessLanguage('nao consigo entrar no app').language).toBe('pt');
+    expect(guessLanguage('wo bleibt meine rueckerstattung').language).toBe('de');
+    expect(guessLanguage('zu teuer').language).toBe('de');
+    expect(guessLanguage('trop cher').language).toBe('fr');
+    expect(guessLanguage('Audio is excellent.').language).not.toBe('fr');
+    expect(pivotToEnglish('wie kuendige ich das abo', 'de')).toBe('cancel subscription');
   });
 
   it('says und (and detectLanguage undefined) when there is no evidence', () => {
@@ -96,15 +106,20 @@ describe('multilingual signals', () => {
     }
   });
 
-  it('reaches 0.75 intent accuracy overall (0.65 in each language) on the fresh held-out multilingual set', () => {
-    const examples = loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH);
+  it.each([
+    ['fresh', MULTILINGUAL_FRESH_PATH],
+    ['chat-style', MULTILINGUAL_CHAT_PATH],
+  ])('reaches 0.80 intent accuracy overall (0.70 in each language) and 0.90 language accuracy on the %s held-out multilingual set', (_name, file) => {
+    const examples = loadMultilingualEval(root, file);
     expect(examples.length).toBeGreaterThanOrEqual(160);
     const right = (e: { text: string; label: string }): boolean => extractor.extractSync(e.text).intent === e.label;
-    expect(examples.filter(right).length / examples.length).toBeGreaterThanOrEqual(0.75);
+    expect(examples.filter(right).length / examples.length).toBeGreaterThanOrEqual(0.8);
     for (const language of ['es', 'pt', 'fr', 'de']) {
       const mine = examples.filter((e) => e.language === language);
-      expect(mine.filter(right).length / mine.length).toBeGreaterThanOrEqual(0.65);
+      expect(mine.length).toBeGreaterThanOrEqual(40);
+      expect(mine.filter(right).length / mine.length).toBeGreaterThanOrEqual(0.7);
     }
+    expect(examples.filter((e) => extractor.extractSync(e.text).language === e.language).length / examples.length).toBeGreaterThanOrEqual(0.9);
   });
 
   it('neither multilingual evaluation set shares a line with the training examples', () => {
@@ -114,7 +129,7 @@ describe('multilingual signals', () => {
         .flatMap((f) => readFileSync(path.join(dir, `${f}.txt`), 'utf8').split('\n'))
         .map((l) => l.trim().toLowerCase()),
     );
-    const both = [...loadMultilingualEval(root), ...loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH)];
+    const both = [...loadMultilingualEval(root), ...loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH), ...loadMultilingualEval(root, MULTILINGUAL_CHAT_PATH)];
     expect(both.filter((e) => training.has(e.text.trim().toLowerCase()))).toEqual([]);
   });
 });
