@@ -92,7 +92,9 @@ function zendeskMessage(e: MessageEventFacts): ClassifiedMessage | null {
   if (ticketId === null) return null;
   const subdomain = str(obj(e.properties['zendesk'])?.['subdomain']) ?? 'zendesk';
   const speaker = declaredSpeaker(e.properties) ?? 'unknown';
-  return { channel: 'zendesk', threadKey: key('zendesk', subdomain, ticketId), speaker, text: e.text, subject: str(obj(e.properties['ticket'])?.['subject']) };
+  // The requester's words are the event's text; an agent's public reply rides in `agentComment`.
+  const text = e.text ?? str(e.properties['agentComment']);
+  return { channel: 'zendesk', threadKey: key('zendesk', subdomain, ticketId), speaker, text, subject: str(obj(e.properties['ticket'])?.['subject']) };
 }
 
 function phoneMessage(e: MessageEventFacts): ClassifiedMessage | null {

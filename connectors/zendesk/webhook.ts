@@ -140,7 +140,14 @@ function ticketEvent(envelope: ZendeskEnvelope, subdomain: string, action: strin
       openHighPriorityTicket: isOpenHighPriority(status, priority),
       ...(journey === undefined ? {} : { journey }),
       ...(action === 'comment_added'
-        ? { channel: 'ticket', direction: byRequester ? 'inbound' : 'outbound', public: isPublic, ...(authorId === undefined ? {} : { authorId }) }
+        ? {
+            channel: 'ticket',
+            direction: byRequester ? 'inbound' : 'outbound',
+            public: isPublic,
+            ...(authorId === undefined ? {} : { authorId }),
+            // An agent's public reply is part of the conversation (never the customer's signals, which read `text`).
+            ...(!byRequester && isPublic && body !== undefined ? { agentComment: body.slice(0, 20_000) } : {}),
+          }
         : {}),
     },
   };

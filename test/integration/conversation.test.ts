@@ -126,7 +126,7 @@ for (const { mode, needs } of modes) {
       expect(sent).toMatchObject({ ok: true });
       const zendesk = { ticketId: '77', zendesk: { subdomain: 'acme' }, ticket: { subject: 'Invoice' }, channel: 'ticket', public: true };
       await ingest({ source: 'zendesk', type: 'ticket.comment_added', identifiers: [{ type: 'email', value: email }], text: 'The invoice amount is wrong, please fix it.', properties: { ...zendesk, direction: 'inbound' } });
-      await ingest({ source: 'zendesk', type: 'ticket.comment_added', identifiers: [{ type: 'email', value: email }], properties: { ...zendesk, direction: 'outbound' } });
+      await ingest({ source: 'zendesk', type: 'ticket.comment_added', identifiers: [{ type: 'email', value: email }], properties: { ...zendesk, direction: 'outbound', agentComment: 'We are correcting the invoice now.' } });
       await ingest({ source: 'zendesk', type: 'ticket.comment_added', identifiers: [{ type: 'email', value: email }], properties: { ...zendesk, direction: 'outbound', public: false } });
       await ingest({ source: 'hubspot', type: 'email.received', identifiers: [{ type: 'email', value: email }], text: 'Can we talk about pricing for 50 seats?', properties: { subject: 'Pricing' } });
       const repEmail = await ingest({ source: 'hubspot', type: 'email.sent', identifiers: [{ type: 'email', value: email }], text: 'Sure, does Tuesday work?', properties: { subject: 'RE: Pricing' } });
@@ -192,6 +192,8 @@ for (const { mode, needs } of modes) {
       expect(onlySms.messages.map((m) => m.speaker).sort()).toEqual(['bot', 'customer']);
       const ticket = (await conversation(profileId, `?thread=${encodeURIComponent('zendesk:acme:77')}`)).json as unknown as ConversationJson;
       expect(ticket.messages.map((m) => m.speaker).sort()).toEqual(['customer', 'rep']);
+      // The agent's public reply is in the timeline with its words (and no customer signals).
+      expect(ticket.messages.find((m) => m.speaker === 'rep')).toMatchObject({ text: 'We are correcting the invoice now.' });
 
       // The record card shows the latest five with their signals (language included) and the trend.
       const card = (await call('GET', `/profiles/${profileId}/card`)).json as unknown as CardView;

@@ -27,6 +27,10 @@ describe('Zendesk events → canonical events', () => {
     const byAgent = normalizeZendeskEvent(zd('ticket.comment_added', { id: '1', requester_id: '2', status: 'OPEN' }, { comment: { body: 'We are on it', is_public: true, author: { id: '99', is_staff: true } } }), 'acme');
     expect(byAgent.kind === 'event' && byAgent.event.text).toBeUndefined();
     expect(byAgent.kind === 'event' && byAgent.event.properties?.['direction']).toBe('outbound');
+    // The agent's public reply is kept for the conversation, outside the customer's text.
+    expect(byAgent.kind === 'event' && byAgent.event.properties?.['agentComment']).toBe('We are on it');
+    const note = normalizeZendeskEvent(zd('ticket.comment_added', { id: '1', requester_id: '2', status: 'OPEN' }, { comment: { body: 'Internal: refund approved', is_public: false, author: { id: '99' } } }), 'acme');
+    expect(note.kind === 'event' && note.event.properties?.['agentComment']).toBeUndefined();
     const byRequester = normalizeZendeskEvent(zd('ticket.comment_added', { id: '1', requester_id: '2', status: 'OPEN' }, { comment: { body: 'Still broken!!', is_public: true, author: { id: '2' } } }), 'acme');
     expect(byRequester.kind === 'event' && byRequester.event.text).toBe('Still broken!!');
   });

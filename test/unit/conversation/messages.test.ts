@@ -19,6 +19,8 @@ describe('conversation messages: which events are messages, channel, thread and 
     expect(requester).toEqual({ channel: 'zendesk', threadKey: 'zendesk:acme:42', speaker: 'customer', text: 'Still broken', subject: 'Broken widget' });
     const agent = classifyMessage(facts({ source: 'zendesk', type: 'ticket.comment_added', properties: { ...base, channel: 'ticket', direction: 'outbound', public: true } }));
     expect(agent).toMatchObject({ threadKey: 'zendesk:acme:42', speaker: 'rep', text: null });
+    const reply = classifyMessage(facts({ source: 'zendesk', type: 'ticket.comment_added', properties: { ...base, channel: 'ticket', direction: 'outbound', public: true, agentComment: 'We are on it' } }));
+    expect(reply).toMatchObject({ speaker: 'rep', text: 'We are on it' });
     expect(classifyMessage(facts({ source: 'zendesk', type: 'ticket.comment_added', properties: { ...base, direction: 'outbound', public: false } }))).toBeNull();
     expect(classifyMessage(facts({ source: 'zendesk', type: 'ticket.status_changed', properties: base }))).toBeNull();
   });
