@@ -289,6 +289,16 @@ for (const { mode, needs } of modes) {
       expect(await warehouseEvents()).toEqual(expect.arrayContaining([{ type: 'audience.entered', n: 2 }, { type: 'audience.left', n: 1 }]));
     }, 60_000);
 
+    it('reads Parquet files beside the DuckDB database (read_parquet)', async () => {
+      const parquet = path.join(dir, 'usage.parquet');
+      await duckRows(path.join(dir, 'parquet-writer.duckdb'), `COPY (SELECT * FROM (VALUES ('pq1@acme.io', 'pro', 14), ('pq2@acme.io', 'enterprise', 230)) t(email, plan, weekly_active_users)) TO '${parquet}' (FORMAT PARQUET)`);
+      const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(dir, 'wh.duckdb'), query: `SELECT * FROM read_parquet('${parquet}')`, identifiers: { email: 'email' }, traits: ['plan', 'weekly_active_users'] } });
+      expect(created.status).toBe(201);
+      expect(await syncAndWait(created.json['connectionId'] as string)).toMatchObject({ status: 'succeeded', rowsRead: 2, profilesCreated: 2 });
+      await processed();
+      expect((await profile('pq2@acme.io'))['traits']).toMatchObject({ plan: 'enterprise', weekly_active_users: 230 });
+    }, 60_000);
+
     it('`baton sync <connectionId>` starts a sync, prints its progress and the final counts', async () => {
       const lines = [CSV_HEAD];
       for (let i = 0; i < 5; i++) lines.push(`cli${i}@acme.io,,pro,${i},2026-11-0${i + 1}T00:00:00Z`);
@@ -321,6 +331,7 @@ for (const { mode, needs } of modes) {
           return e['status'] === 'succeeded' || e['status'] === 'failed' ? e : undefined;
         }, 'the export', 30_000, 100);
       };
+      await processed(); // pipeline decisions of earlier syncs are made before the counts below
       // The enterprise-welcome run (started by trait.changed) ends: a run result to export.
       const run = await svc.runtime.db.query<{ id: string }>(`SELECT id FROM runs WHERE tenant_id = $1 AND playbook_id = 'enterprise-welcome'`, [tenantId]);
       const runId = run.rows[0]?.id ?? '';
