@@ -188,7 +188,7 @@ for (const { mode, needs } of modes) {
       expect((await call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(200);
       expect((await call('PUT', '/actions', { actions: [
         { id: 'exec-call', label: 'Executive call', channel: 'task', value: 100, eligibility: { '==': [{ var: 'profile.traits.plan' }, 'enterprise'] } },
-        { id: 'upgrade-nudge', label: 'Upgrade nudge', channel: 'task', value: 1 },
+        { id: 'upgrade-nudge', label: 'Upgrade nudge', channel: 'task', value: 1, eligibility: { '!=': [{ var: 'profile.traits.plan' }, 'enterprise'] } },
       ] })).status).toBe(200);
       const playbook = { id: 'enterprise-welcome', version: 1, name: 'Enterprise welcome', concurrency: 'unlimited', trigger: { events: ['trait.changed'], when: { '==': [{ var: 'profile.traits.plan' }, 'enterprise'] } }, steps: [{ id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'never.happens'] }, timeout: '1d' } }] };
       expect((await call('POST', '/playbooks', playbook)).status).toBe(201);
@@ -275,7 +275,7 @@ for (const { mode, needs } of modes) {
       expect((await profile('tom@acme.io'))['traits']).toMatchObject({ audience_trial: true });
       expect((await call('PUT', '/actions', { actions: [
         { id: 'trial-tips', label: 'Trial tips', channel: 'task', value: 10, eligibility: { '==': [{ var: 'profile.traits.audience_trial' }, true] } },
-        { id: 'newsletter', label: 'Newsletter', channel: 'task', value: 1 },
+        { id: 'newsletter', label: 'Newsletter', channel: 'task', value: 1, eligibility: { '!=': [{ var: 'profile.traits.audience_trial' }, true] } },
       ] })).status).toBe(200);
       const tom = await profileOf('tom@acme.io');
       expect(((await call('POST', '/decisions', { profileId: tom })).json['action'] as { id: string }).id).toBe('trial-tips');
