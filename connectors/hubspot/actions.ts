@@ -47,6 +47,8 @@ export interface EmailRouting {
   capabilities(tenantId: string, portalId: string): Promise<EmailCapabilities>;
   /** HubSpot refused a route or feature (403): turn it off for the portal, with HubSpot's reason. */
   markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void>;
+  /** Why this address must not be emailed (a reported bounce), if so. */
+  bounced?(tenantId: string, profileId: string, address: string): Promise<string | undefined>;
   recordSend(send: { tenantId: string; portalId: string; idempotencyKey: string; profileId: string; contactId: string; runId: string; route: EmailRoute; recipient: string; sendId: string }): Promise<void>;
 }
 
@@ -239,6 +241,8 @@ export class HubSpotActionPort implements ActionPort {
     const props = contact?.properties ?? {};
     const to = p.to ?? props['email'] ?? undefined;
     if (to === undefined || to === null || to === '') return { ok: false, error: undeliverableError('hubspot.no_email_address', `${target.objectType} ${target.objectId} has no email address in HubSpot portal ${portalId}`) };
+    const bounce = await routing?.bounced?.(tenantId, request.profileId, to);
+    if (bounce !== undefined) return { ok: false, error: undeliverableError('hubspot.email_bounced', `${bounce}; the address is marked invalid, nothing was sent`) };
     const caps = routing === undefined ? LEGACY_CAPABILITIES : await routing.capabilities(tenantId, portalId);
     const consentChecked: string[] = [];
     if (p.purpose === 'marketing') {

@@ -78,6 +78,19 @@ export class EmailCapabilityStore implements EmailRouting {
     this.deps.logger.warn({ tenantId, portalId, capability, reason }, 'HubSpot refused an email capability: turned off for this portal, next route used');
   }
 
+  /** Why the address must not be emailed: HubSpot reported a bounce for it (an `email.bounced` event). */
+  async bounced(tenantId: string, profileId: string, address: string): Promise<string | undefined> {
+    const r = await this.deps.db.query<{ occurred_at: Date | string; category: string | null }>(
+      `SELECT occurred_at, properties->>'category' AS category FROM events
+        WHERE tenant_id = $1 AND profile_id = $2 AND source = 'hubspot' AND type = 'email.bounced' AND lower(properties->>'address') = lower($3)
+        ORDER BY occurred_at DESC LIMIT 1`,
+      [tenantId, profileId, address],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return undefined;
+    return `HubSpot reported a bounce for ${address} on ${new Date(row.occurred_at).toISOString()}${row.category === null ? '' : ` (${row.category})`}`;
+  }
+
   async recordSend(send: Parameters<EmailRouting['recordSend']>[0]): Promise<void> {
     await this.deps.db.query(
       `INSERT INTO hubspot_email_sends (tenant_id, idempotency_key, portal_id, profile_id, contact_id, run_id, route, recipient, send_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

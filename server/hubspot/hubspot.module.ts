@@ -21,6 +21,7 @@ import type { RunsService } from '../runs/runs.service';
 import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
 import { cardRoutes } from './cards';
 import { EmailCapabilityStore } from './capabilities';
+import { emailEventsHandler, HUBSPOT_EMAIL_EVENTS_JOB, schedulePoll, type EngagementDeps } from './engagement';
 import { activeInstallation, currentInstallation, installationByPortal, installationsOfTenant, Installations } from './installations';
 import { SqlEffectLedger } from './ledger';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth';
@@ -45,6 +46,8 @@ export interface HubSpotModuleOptions {
   readonly authorizeUrl?: string;
   /** Deadline of each HubSpot call, ms (default 10 s). */
   readonly timeoutMs?: number;
+  /** How often each portal's email events are polled for engagement with Baton's emails, ms (default 5 min). */
+  readonly emailEventsIntervalMs?: number;
   /** Time between a detected uninstall and the purge of the portal's data, ms (default 72 h). */
   readonly uninstallGraceMs?: number;
   /** How often every active installation's refresh token is probed for an uninstall, ms (default 6 h). */
@@ -86,6 +89,10 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         : new HubSpotApi({ basePath: config.hubspot.apiBaseUrl, clientId, clientSecret, tokens: installations, gate, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     installations.api = api;
     const emailCapabilities = new EmailCapabilityStore({ db: ctx.db, logger: ctx.logger });
+    const engagement: EngagementDeps = {
+      db: ctx.db, work: ctx.work, logger: ctx.logger, api: () => api, identity: () => ctx.services.get(IDENTITY_SERVICE), outcomes: () => ctx.services.get(OUTCOME_SERVICE), capabilities: emailCapabilities,
+      ...(options.emailEventsIntervalMs === undefined ? {} : { intervalMs: options.emailEventsIntervalMs }),
+    };
     const getApi = (): HubSpotApi | undefined => api;
     const identity = () => ctx.services.get(IDENTITY_SERVICE);
     const secret = (): string | undefined => clientSecret;
@@ -152,7 +159,10 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       }
       // What email routes the portal allows, from the scopes this install granted (issue #20).
       const installed = await installationByPortal(ctx.db, portalId);
-      if (installed !== undefined) await emailCapabilities.learn(installed.tenantId, portalId, installed.scopes);
+      if (installed !== undefined) {
+        await emailCapabilities.learn(installed.tenantId, portalId, installed.scopes);
+        await schedulePoll(engagement, installed.tenantId, portalId);
+      }
       const runs = ctx.services.get(RUNS_SERVICE);
       if (job.payload['reconnected'] === true && runs !== undefined) {
         const resumed = await resumeParkedRuns(runs, job.tenantId);
@@ -246,6 +256,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       api: apiRouter,
       handlers: {
         [HUBSPOT_INSTALL_JOB]: installHandler,
+        [HUBSPOT_EMAIL_EVENTS_JOB]: emailEventsHandler(engagement),
         [HUBSPOT_WEBHOOK_JOB]: webhookBatchHandler(webhookDeps),
         [HUBSPOT_UNINSTALL_PURGE_JOB]: uninstallPurgeHandler(uninstallDeps),
         [HUBSPOT_INBOX_JOB]: inboxMessageHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
@@ -260,6 +271,11 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => ctx.services.get(CARD_SERVICE) })],
       async start() {
         // The uninstall probe (uninstall.ts): refused refresh tokens become scheduled purges.
+        if (api !== undefined) {
+          // Engagement polls for portals installed before polling existed (one job per slot, so restarts add none).
+          const active = await ctx.db.query<{ tenant_id: string; external_id: string }>(`SELECT tenant_id, external_id FROM connections WHERE type = 'hubspot' AND status = 'active'`);
+          for (const row of active.rows) await schedulePoll(engagement, row.tenant_id, row.external_id);
+        }
         if (api !== undefined) uninstallProbe = startPeriodic(() => probeUninstalls(uninstallDeps), options.uninstallProbeMs ?? DEFAULT_UNINSTALL_PROBE_MS, (err) => ctx.logger.warn({ err }, 'HubSpot uninstall probe failed; will try again'));
       },
       async stop() {

@@ -4,7 +4,8 @@
  * (`POST /marketing/v3/transactional/single-email/send`, 403 MISSING_SCOPES without the add-on), a 403
  * in front of the marketing single-send for portals without Enterprise, contacts' subscription statuses
  * (`GET /communication-preferences/v3/status/email/{emailAddress}`), owners (`GET /crm/v3/owners/{id}`)
- * and logged email engagements (`POST /crm/v3/objects/emails`). Registered by index.ts after its
+ * logged email engagements (`POST /crm/v3/objects/emails`) and the email events log
+ * (`GET /email/public/v1/events`: startTimestamp/endTimestamp inclusive, oldest first, `offset` paging). Registered by index.ts after its
  * authentication middleware, which puts the caller's portal in `res.locals.portal`.
  */
 import { randomBytes } from 'node:crypto';
@@ -29,6 +30,8 @@ export interface PortalEmailState {
   readonly subscriptions: Map<string, SubscriptionStatusView[]>;
   readonly owners: Map<string, { id: string; email: string; userId: number | null; firstName: string; lastName: string }>;
   readonly loggedEmails: { id: string; properties: Record<string, string>; associations: unknown }[];
+  /** The portal's email events (tests add OPEN/CLICK/BOUNCE/STATUSCHANGE… with `created` in ms). */
+  readonly emailEvents: ({ id: string; created: number; type: string; recipient: string } & Record<string, unknown>)[];
 }
 
 /** Scopes every sandbox install grants on top of the CRM ones (an Enterprise portal without the add-on). */
@@ -47,7 +50,7 @@ export function emailPortal(state: SandboxState, portalId: string): PortalEmailS
   const portals = stateOf(state).portals;
   let p = portals.get(portalId);
   if (p === undefined) {
-    p = { transactionalAddOn: false, marketingEnterprise: true, transactionalSends: new Map(), subscriptions: new Map(), owners: new Map(), loggedEmails: [] };
+    p = { transactionalAddOn: false, marketingEnterprise: true, transactionalSends: new Map(), subscriptions: new Map(), owners: new Map(), loggedEmails: [], emailEvents: [] };
     portals.set(portalId, p);
   }
   return p;
@@ -114,6 +117,21 @@ export function registerEmailSandbox(app: Express, state: SandboxState, grantedS
       return;
     }
     res.json({ ...o, archived: false, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString() });
+  });
+
+  app.get('/email/public/v1/events', (req, res) => {
+    const start = Number(req.query['startTimestamp'] ?? 0);
+    const end = Number(req.query['endTimestamp'] ?? Number.MAX_SAFE_INTEGER);
+    const limit = Math.min(Number(req.query['limit'] ?? 100), 1000);
+    const from = Number(req.query['offset'] ?? 0);
+    if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isInteger(from) || from < 0) {
+      res.status(400).json({ status: 'error', message: 'startTimestamp, endTimestamp and offset must be numbers', category: 'VALIDATION_ERROR' });
+      return;
+    }
+    const all = portalOf(res).emailEvents.filter((e) => e.created >= start && e.created <= end).sort((a, b) => a.created - b.created);
+    const events = all.slice(from, from + limit).map((e) => ({ portalId: Number((res.locals['portal'] as PortalState).portalId), appId: 0, appName: 'Batch', ...e }));
+    const hasMore = from + limit < all.length;
+    res.json({ events, hasMore, offset: String(from + events.length) });
   });
 
   app.post('/crm/v3/objects/emails', (req, res) => {
