@@ -167,6 +167,8 @@ export function scopeForSubscription(objectOrEvent: string): string {
   const object = objectOrEvent.split('.')[0] ?? objectOrEvent;
   if (object === 'ticket') return 'tickets';
   if (object === 'conversation') return 'conversations.read';
+  // Meetings are engagements: the meetings object API reads under the contacts scope.
+  if (object === 'meeting_event') return 'crm.objects.contacts.read';
   const plural: Record<string, string> = { contact: 'contacts', company: 'companies', deal: 'deals', product: 'products', line_item: 'line_items' };
   return `crm.objects.${plural[object] ?? object}.read`;
 }

@@ -1,6 +1,6 @@
 /**
  * Write-back: the ActionPort for HubSpot (crm_update, task, note, email, sequence_enrollment,
- * workflow_enrollment, callback_completion, reply_in_thread). At most one effect per idempotency key:
+ * workflow_enrollment, callback_completion, reply_in_thread, book_meeting). At most one effect per idempotency key:
  * - property writes are idempotent by nature (same values);
  * - tasks and notes carry the key in an app-owned property; an attempt after an ambiguous failure or a
  *   crash first searches for it, so a retry never creates a second one;
@@ -8,7 +8,9 @@
  * - sequence enrollment treats "already enrolled" (409) as done; workflow enrollment writes a trigger
  *   property whose value is derived from the key;
  * - an inbox reply (reply_in_thread) is recorded in the effect ledger; an attempt after an ambiguous
- *   failure first looks in the thread for the same text from the same sender and adopts it.
+ *   failure first looks in the thread for the same text from the same sender and adopts it;
+ * - a meeting booking (book_meeting with a startTime) is recorded in the effect ledger; an attempt after
+ *   an ambiguous failure first looks for a meeting at that time with the contact and adopts it.
  * Errors are classified (errors.ts); nothing retries here.
  */
 import { createHash } from 'node:crypto';
@@ -16,6 +18,7 @@ import { z } from 'zod';
 import { permanentError, undeliverableError, type ActionPort, type ActionRequest, type ActionResult, type JsonValue } from '../../app/orchestration';
 import type { HubSpotApi } from './api';
 import { HubSpotConversations, type InboxMessage } from './conversations';
+import { HubSpotScheduler, pickLink } from './scheduler';
 import { classifyHubSpotError, HubSpotCallError } from './errors';
 import { recordOwner } from './account';
 import { EMAIL_ROUTES, logEmail, marketingSend, routeRefusal, transactionalSend, type EmailCapabilities, type EmailCapability, type EmailRoute } from './email';
@@ -112,6 +115,22 @@ const schemas = {
     senderActorId: z.string().regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)').optional(),
     richText: z.string().max(60_000).optional(),
   }),
+  book_meeting: z.object({
+    /** Book at this time (through the owner's scheduling page); without it the step sends the page's link. */
+    startTime: z.iso.datetime({ offset: true }).optional(),
+    durationMinutes: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(5).max(480)).default(30),
+    timezone: z.string().trim().min(1).max(64).default('UTC'),
+    /** A scheduling page slug; default the organiser's default page. */
+    slug: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/_-]{0,199}$/, 'must be a HubSpot meeting link slug such as jane-doe or jane-doe/15min').optional(),
+    /** Whose page (HubSpot user id); default the contact's owner (hubspot_owner_id). */
+    ownerId: str.optional(),
+    /** The message that carries the link; `{link}` is replaced by the page's URL. */
+    body: z.string().min(1).max(20_000).default('Pick a time that suits you: {link}'),
+    /** `inbox`: send the link in the person's HubSpot inbox thread; `none`: only resolve it (output.link) for a later step. */
+    deliver: z.enum(['inbox', 'none']).default('inbox'),
+    threadId: z.union([z.string().regex(/^\d{1,20}$/), z.number().int().positive().transform(String)]).optional(),
+    senderActorId: z.string().regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)').optional(),
+  }),
   callback_completion: z.object({ callbackId: z.string().min(1), outputFields: z.record(z.string(), str).default({}), executionState: z.enum(['SUCCESS', 'FAIL_CONTINUE']).default('SUCCESS') }),
 } as const;
 
@@ -174,6 +193,8 @@ export class HubSpotActionPort implements ActionPort {
       }
       case 'reply_in_thread':
         return this.replyInThread(p, request, target);
+      case 'book_meeting':
+        return this.bookMeeting(p, request, target);
       case 'callback_completion': {
         const outputFields = { ...(p['outputFields'] as Record<string, string>), hs_execution_state: p['executionState'] as string };
         await api.completeCallback(portalId, p['callbackId'] as string, outputFields);
@@ -187,6 +208,63 @@ export class HubSpotActionPort implements ActionPort {
    * own channel and channel account, as the step's agent (`senderActorId`) or the thread's assignee, to
    * the customer of the latest incoming message.
    */
+  /**
+   * The owner's meeting link in a message (the person's inbox thread), or, with a `startTime`, a booking
+   * on the owner's scheduling page for the contact (their e-mail and name), once per idempotency key.
+   */
+  private async bookMeeting(p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
+    const { api, ledger } = this.deps;
+    const portalId = target.portalId;
+    if (target.objectType !== 'contact') throw new HubSpotCallError(400, { message: 'a meeting is booked for a contact; the step names another record' }, {}, 'not a contact');
+    const scheduler = new HubSpotScheduler(api);
+    const contact = (await api.batchRead(portalId, 'contact', [target.objectId], ['email', 'firstname', 'lastname', 'hubspot_owner_id']))[0]?.properties ?? {};
+    const ownerId = (p['ownerId'] as string | undefined) ?? contact['hubspot_owner_id'] ?? undefined;
+    let slug = p['slug'] as string | undefined;
+    let link: string | undefined;
+    if (slug === undefined) {
+      const chosen = pickLink(await scheduler.meetingLinks(portalId, ownerId ?? undefined), ownerId ?? undefined);
+      if (chosen === undefined) throw new HubSpotCallError(400, { message: `no meeting scheduling page for ${ownerId === undefined || ownerId === null ? 'this portal' : `owner ${ownerId}`}; create one in HubSpot or give the step a slug` }, {}, 'no meeting link');
+      slug = chosen.slug;
+      link = chosen.link;
+    }
+    const startTime = p['startTime'] as string | undefined;
+    if (startTime === undefined) {
+      link ??= (await scheduler.meetingLinks(portalId)).find((l) => l.slug === slug)?.link;
+      if (link === undefined) throw new HubSpotCallError(400, { message: `no meeting scheduling page with slug ${slug}` }, {}, 'unknown slug');
+      if (p['deliver'] === 'none') return { portalId, mode: 'link', slug, link, delivered: false };
+      const text = (p['body'] as string).includes('{link}') ? (p['body'] as string).split('{link}').join(link) : `${p['body'] as string} ${link}`;
+      const reply = await this.replyInThread({ body: text, threadId: p['threadId'], senderActorId: p['senderActorId'] }, request, target);
+      return { portalId, mode: 'link', slug, link, delivered: 'inbox', reply };
+    }
+    const email = contact['email'];
+    if (email === undefined || email === null || email === '') throw new HubSpotCallError(400, { message: `contact ${target.objectId} has no email address to book a meeting with` }, {}, 'no email address');
+    const startMs = Date.parse(startTime);
+    const started = await ledger.begin(request.tenantId, request.idempotencyKey, portalId, 'book_meeting');
+    if (started.state === 'done') return started.output;
+    if (started.state === 'retry') {
+      const found = await scheduler.meetingsStartingAt(portalId, startMs);
+      const withContact = await scheduler.meetingContacts(portalId, found.map((m) => m.id));
+      const mine = found.find((m) => withContact.get(m.id)?.includes(target.objectId) === true);
+      if (mine !== undefined) {
+        const output = { portalId, mode: 'booked', slug, contactId: target.objectId, meetingId: mine.id, start: new Date(startMs).toISOString(), recovered: true };
+        await ledger.finish(request.tenantId, request.idempotencyKey, output);
+        return output;
+      }
+    }
+    const booked = await scheduler.book(portalId, {
+      slug,
+      email,
+      firstName: contact['firstname'] ?? email.slice(0, email.indexOf('@')),
+      lastName: contact['lastname'] ?? '',
+      startTime: new Date(startMs).toISOString(),
+      durationMs: (p['durationMinutes'] as number) * 60_000,
+      timezone: p['timezone'] as string,
+    });
+    const output = { portalId, mode: 'booked', slug, contactId: booked.contactId ?? target.objectId, start: booked.start, end: booked.end ?? null, calendarEventId: booked.calendarEventId ?? null };
+    await ledger.finish(request.tenantId, request.idempotencyKey, output);
+    return output;
+  }
+
   private async replyInThread(p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
     const { api, ledger } = this.deps;
     const portalId = target.portalId;

@@ -31,6 +31,7 @@ import { settingsRoutes } from './settings';
 import { contactsOfProfile } from './records';
 import { profileAliases } from '../identity/profiles.repository';
 import { HUBSPOT_INBOX_JOB, inboxMessageHandler } from './inbox';
+import { HUBSPOT_MEETINGS_JOB, meetingsHandler } from './meetings';
 import { DEFAULT_UNINSTALL_GRACE_MS, DEFAULT_UNINSTALL_PROBE_MS, HUBSPOT_UNINSTALL_PURGE_JOB, probeUninstalls, uninstallPurgeHandler } from './uninstall';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import { enrichHandler, HUBSPOT_ENRICH_JOB, HUBSPOT_WEBHOOK_JOB, installCache, webhookBatchHandler, webhookRoutes } from './webhooks';
@@ -259,6 +260,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         [HUBSPOT_EMAIL_EVENTS_JOB]: emailEventsHandler(engagement),
         [HUBSPOT_WEBHOOK_JOB]: webhookBatchHandler(webhookDeps),
         [HUBSPOT_UNINSTALL_PURGE_JOB]: uninstallPurgeHandler(uninstallDeps),
+        [HUBSPOT_MEETINGS_JOB]: meetingsHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
         [HUBSPOT_INBOX_JOB]: inboxMessageHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
         [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
         [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => ctx.services.get(CARD_SERVICE) }),

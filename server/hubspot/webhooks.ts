@@ -6,7 +6,8 @@
  * `contact.privacyDeletion` erases the person. New contacts are enriched with a batch read (a job).
  * Company, deal and ticket events land on the associated contact's profile: the batch job reads the
  * records' contact associations (v4 batch read, one call per object type) before ingesting them.
- * `conversation.newMessage` carries no text: each announced MESSAGE goes to the inbox job (inbox.ts).
+ * `conversation.newMessage` carries no text: each announced MESSAGE goes to the inbox job (inbox.ts);
+ * meetings-object creations go to the meetings job (meetings.ts), which stores `meeting.booked` outcomes.
  */
 import { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
@@ -24,6 +25,7 @@ import { eraseProfileData, profileAliases } from '../identity/profiles.repositor
 import type { ServiceModule } from '../module';
 import type { Metrics } from '../observability/metrics';
 import { inboxJob, type AnnouncedMessage } from './inbox';
+import { isMeetingCreation, meetingsJob } from './meetings';
 import { installationByPortal, type Installation } from './installations';
 import { profileOfRecord } from './records';
 import { jsonBody, rawBody, requireSignature } from './signed';
@@ -90,7 +92,7 @@ export async function acceptWebhookBatch(deps: WebhookDeps, body: unknown, insta
       out.ignored++;
       continue;
     }
-    if (normalizeWebhookEvent(e).kind === 'unsupported') {
+    if (normalizeWebhookEvent(e).kind === 'unsupported' && !isMeetingCreation(e)) {
       deps.metrics.webhooksUnknown.inc({ source: 'hubspot', type: e.subscriptionType.slice(0, 60) });
       out.ignored++;
       continue;
@@ -171,6 +173,8 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
       if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
     }
     for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
+    const meetings = parsed.data.filter(isMeetingCreation).map((e) => ({ id: e.objectId, occurredAt: e.occurredAt }));
+    if (meetings.length > 0 && deps.api?.() !== undefined) await deps.work.enqueue(meetingsJob(job.tenantId, portalId, job.id, meetings));
     if (toEnrich.size > 0) {
       await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...toEnrich] }, dedupeKey: `hubspot-enrich:${job.id}` });
     }

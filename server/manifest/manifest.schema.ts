@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** The schema of manifest.json: the app's declaration for both marketplaces. */
 const path = z.string().regex(/^\/[a-z0-9/_:-]*$/, 'must be a backend path starting with /');
 const uid = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{1,63}$/, 'must be an identifier (letters, digits, underscore)');
-const hubspotObject = z.enum(['contact', 'company', 'deal', 'ticket', 'product', 'line_item', 'conversation']);
+const hubspotObject = z.enum(['contact', 'company', 'deal', 'ticket', 'product', 'line_item', 'conversation', 'meeting_event']);
 
 const workflowField = z.object({
   name: uid,

@@ -51,6 +51,7 @@ const KIND_LABEL: Readonly<Record<ActionKind, string>> = {
   sequence_enrollment: 'a sequence/cadence enrollment',
   callback_completion: 'a workflow callback completion',
   reply_in_thread: 'an inbox reply',
+  book_meeting: 'a meeting booking',
 };
 
 const list = (names: readonly string[]): string => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1] ?? ''}`);

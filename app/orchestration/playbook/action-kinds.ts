@@ -14,6 +14,7 @@ export const ACTION_KINDS = [
   'sequence_enrollment',
   'callback_completion',
   'reply_in_thread',
+  'book_meeting',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -29,6 +30,8 @@ export const REQUIRED_ACTION_PARAMS: Readonly<Record<ActionKind, readonly string
   callback_completion: ['callbackId'],
   /** An answer in the person's CRM inbox thread (HubSpot conversations); `threadId` optional (latest thread). */
   reply_in_thread: ['body'],
+  /** The owner's meeting link in a message, or a booking when the step gives `startTime` (HubSpot scheduler). */
+  book_meeting: [],
 };
 
 /** Decision channels (the action catalog's `channel`) mapped to the port kind a `decide` step runs. */

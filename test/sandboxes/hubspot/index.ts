@@ -14,6 +14,7 @@ import express, { type Request, type Response } from 'express';
 import { signedHeaders } from '../../../connectors/hubspot/signature';
 import { registerEmailSandbox } from './email';
 import { registerConversations } from './conversations';
+import { registerScheduler } from './scheduler';
 
 export interface SandboxObject {
   id: string;
@@ -99,8 +100,8 @@ export interface HubSpotSandbox {
   close(): Promise<void>;
 }
 
-const OBJECT_TYPES = new Set(['contacts', 'companies', 'deals', 'tickets', 'tasks', 'notes']);
-const ALIASES: Record<string, string> = { '0-1': 'contacts', '0-2': 'companies', '0-3': 'deals', '0-5': 'tickets', contact: 'contacts', company: 'companies', deal: 'deals', ticket: 'tickets', task: 'tasks', note: 'notes' };
+const OBJECT_TYPES = new Set(['contacts', 'companies', 'deals', 'tickets', 'tasks', 'notes', 'meetings']);
+const ALIASES: Record<string, string> = { '0-1': 'contacts', '0-2': 'companies', '0-3': 'deals', '0-5': 'tickets', contact: 'contacts', company: 'companies', deal: 'deals', ticket: 'tickets', task: 'tasks', note: 'notes', meeting: 'meetings', '0-47': 'meetings' };
 const objectPath = (t: string): string => ALIASES[t] ?? t;
 const RATE_HEADERS = { 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000', 'X-HubSpot-RateLimit-Max': '110' };
 
@@ -511,6 +512,7 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   });
 
   registerConversations(app);
+  registerScheduler(app, state);
   app.use((req, res) => notFound(res, `${req.method} ${req.path}`));
 
   const server: Server = await new Promise((resolve, reject) => {
