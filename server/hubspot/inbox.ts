@@ -6,7 +6,9 @@
  * contact, else the sender's identity), and stores a `conversation.message_received` event with the
  * text and the speaker through the shared ingest path: the conversation graph and, for the customer's
  * words only, signals and decisioning pick it up like any other message. Internal COMMENTs are not
- * fetched: they are notes between agents, not part of the conversation with the person.
+ * fetched: they are notes between agents, not part of the conversation with the person. A message
+ * Baton itself sent (a reply_in_thread or book_meeting step, found in the effect ledger by its message
+ * id) is Baton's ('bot'), not the agent it was sent as.
  */
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
 import { HubSpotConversations, inboxMessageEvent, needsOriginalContent } from '../../connectors/hubspot/conversations';
@@ -67,6 +69,11 @@ export function inboxMessageHandler(deps: InboxDeps): JobHandler {
       return;
     }
     if (event === null) return; // not a MESSAGE (thread activity) or nobody to attach it to
+    const ours = await deps.db.query(
+      `SELECT 1 FROM hubspot_effects WHERE tenant_id = $1 AND portal_id = $2 AND kind = 'reply_in_thread' AND output->>'messageId' = $3 LIMIT 1`,
+      [job.tenantId, portalId, messageId],
+    );
+    if (ours.rows.length > 0) event = { ...event, properties: { ...event.properties, speaker: 'bot', sentBy: 'baton' } };
     const identity = deps.identity();
     const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
     const result = await ingestEvent(deps.db, deps.work, job.tenantId, event, undefined, identify);

@@ -5,7 +5,7 @@
  * contact, or on the sender's e-mail when the thread has none; the customer's words get signals, an
  * agent's reply joins the conversation as the rep's with none; internal comments are not read;
  * duplicate deliveries read once. A `reply_in_thread` step answers in the thread as its agent on its
- * channel, once per idempotency key.
+ * channel, once per idempotency key, and the reply, announced back by HubSpot, is Baton's ('bot').
  */
 import { addMessage, createThread, inboxOf, SANDBOX_TRUNCATE_AT } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
@@ -123,6 +123,11 @@ for (const { mode, needs } of modes) {
       const output = run.steps.find((s) => s.stepId === 'answer')?.output as { threadId: string; messageId: string };
       expect(output.threadId).toBe(thread.id);
       expect(thread.messages.at(-1)?.id).toBe(output.messageId);
+      // HubSpot announces the reply Baton sent: it joins the conversation as Baton's own words, without signals.
+      expect((await h.webhook([newMessage(thread.id, output.messageId)])).status).toBe(200);
+      const ours = await waitFor(() => messageRow(thread.id, 'Yes: annual billing'), "Baton's reply in the conversation");
+      expect(ours).toMatchObject({ profile_id: profileId, speaker: 'bot' });
+      expect(await signalsOf(ours.event_id)).toBe(0);
 
       // A thread without an assignee and a step without a sender is refused with a reason a person can act on.
       const orphan = createThread(h.sandbox.state, h.portalId, { associatedContactId: contactId });
