@@ -95,7 +95,8 @@ async function sync(api: BatonApi, connectionId: string): Promise<SyncJson> {
 const callDecision = (d: DecisionJson): string => {
   if (d.action?.id === 'call-task') return `"${d.action.label}" proposed`;
   const blocked = d.explanation.find((e) => e.actionId === 'call-task')?.blockedBy;
-  return blocked === undefined ? 'no call' : `no call (${blocked.reason})`;
+  if (blocked === undefined) return 'no call';
+  return blocked.reason.includes(WAREHOUSE_CALL_POLICY.id) ? `no call (policy ${WAREHOUSE_CALL_POLICY.id})` : `no call (${blocked.reason})`;
 };
 
 export async function warehouseScene(options: { api: BatonApi; dataDir: string; runNumber: number; speed: number; out: (line: string) => void }): Promise<void> {
