@@ -7,6 +7,10 @@
  * duplicate deliveries read once. A `reply_in_thread` step answers in the thread as its agent on its
  * channel, once per idempotency key, and the reply, announced back by HubSpot, is Baton's ('bot').
  */
+import { HubSpotActionPort } from '../../connectors/hubspot/actions';
+import { HubSpotApi } from '../../connectors/hubspot/api';
+import { Installations } from '../../server/hubspot/installations';
+import { SqlEffectLedger } from '../../server/hubspot/ledger';
 import { addMessage, createThread, inboxOf, SANDBOX_TRUNCATE_AT } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { modes } from '../support/runtime';
@@ -142,6 +146,27 @@ for (const { mode, needs } of modes) {
       const failed = await waitForRun(h.api, refused.body.id, (x) => x.status === 'completed' || x.status === 'failed', 'the refused reply run', 30_000);
       expect(failed.status).toBe('failed');
       expect(failed.steps.find((s) => s.stepId === 'answer')?.error).toMatchObject({ category: 'permanent', message: expect.stringMatching(/senderActorId/) });
+    });
+
+    it('a reply retried after an attempt that reached HubSpot adopts the sent message instead of sending again', async () => {
+      const installs = new Installations({ db: h.svc.runtime.db, secrets: h.svc.runtime.secrets, logger: h.svc.runtime.logger });
+      const api = new HubSpotApi({ basePath: h.sandbox.url, clientId: h.sandbox.state.clientId, clientSecret: h.sandbox.state.clientSecret, tokens: installs });
+      installs.api = api;
+      const ledger = new SqlEffectLedger(h.svc.runtime.db);
+      const port = new HubSpotActionPort({ api, ledger, target: async () => ({ portalId: h.portalId, objectType: 'conversation', objectId: '' }) });
+      const thread = createThread(h.sandbox.state, h.portalId, { assignedTo: 'A-903' });
+      addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'V-9904', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'eve@inbox.io' } }, text: 'Is there a discount for nonprofits?' });
+      // The earlier attempt began, HubSpot posted the reply, then the process died before recording it.
+      const key = `k-reply-crash-${Date.now()}`;
+      expect(await ledger.begin(h.tenantId, key, h.portalId, 'reply_in_thread')).toEqual({ state: 'new' });
+      const landed = addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'A-903' }, to: [{ actorId: 'V-9904' }], text: 'Yes, 30% off.', direction: 'OUTGOING' });
+      const sentBefore = inboxOf(h.sandbox.state, h.portalId).sent.length;
+      const request = { tenantId: h.tenantId, runId: 'r-crash', stepId: 'answer', profileId: 'p-crash', kind: 'reply_in_thread' as const, params: { body: 'Yes, 30% off.', threadId: thread.id }, idempotencyKey: key, attempt: 2 };
+      const again = await port.execute(request);
+      expect(again).toEqual({ ok: true, output: { portalId: h.portalId, threadId: thread.id, messageId: landed.id, recovered: true } });
+      expect(inboxOf(h.sandbox.state, h.portalId).sent.length).toBe(sentBefore);
+      // Recorded: a third attempt answers from the ledger without reading the thread.
+      expect(await port.execute({ ...request, attempt: 3 })).toEqual(again);
     });
   });
 }

@@ -6,6 +6,10 @@
  * (object.creation, objectTypeId 0-47) becomes a `meeting.booked` event on the associated contact's
  * profile that settles their open decision as positive; a cancelled meeting is no booking.
  */
+import { HubSpotActionPort } from '../../connectors/hubspot/actions';
+import { HubSpotApi } from '../../connectors/hubspot/api';
+import { Installations } from '../../server/hubspot/installations';
+import { SqlEffectLedger } from '../../server/hubspot/ledger';
 import { addMessage, createThread, inboxOf } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { addMeetingLink, MEETING_TO_CONTACT, schedulerOf } from '../sandboxes/hubspot/scheduler';
@@ -106,6 +110,25 @@ for (const { mode, needs } of modes) {
         return r.rows.length > 0 && r.rows;
       }, 'the logged meeting');
       expect(rows.map((r) => r.properties.meetingId)).toEqual([logged.id]);
+    });
+
+    it('a booking retried after an attempt that reached HubSpot adopts the meeting instead of booking again', async () => {
+      const { contactId } = await h.contactProfile('kai@meet.io', { hubspot_owner_id: '77', firstname: 'Kai', lastname: 'Lee' });
+      const installs = new Installations({ db: h.svc.runtime.db, secrets: h.svc.runtime.secrets, logger: h.svc.runtime.logger });
+      const api = new HubSpotApi({ basePath: h.sandbox.url, clientId: h.sandbox.state.clientId, clientSecret: h.sandbox.state.clientSecret, tokens: installs });
+      installs.api = api;
+      const ledger = new SqlEffectLedger(h.svc.runtime.db);
+      const port = new HubSpotActionPort({ api, ledger, target: async () => ({ portalId: h.portalId, objectType: 'contact', objectId: contactId }) });
+      const startTime = '2027-03-03T09:00:00.000Z';
+      // The earlier attempt began and HubSpot booked the meeting, then the answer was lost.
+      const key = `k-book-crash-${Date.now()}`;
+      expect(await ledger.begin(h.tenantId, key, h.portalId, 'book_meeting')).toEqual({ state: 'new' });
+      const landed = h.sandbox.state.createObject(h.portalId, 'meetings', { hs_meeting_start_time: String(Date.parse(startTime)), hs_meeting_outcome: 'SCHEDULED', hubspot_owner_id: '77' });
+      h.sandbox.state.associate(h.portalId, { objectType: 'meetings', id: landed.id }, { objectType: 'contacts', id: contactId }, MEETING_TO_CONTACT);
+      const bookingsBefore = schedulerOf(h.sandbox.state, h.portalId).bookings.length;
+      const r = await port.execute({ tenantId: h.tenantId, runId: 'r-book-crash', stepId: 'meet', profileId: 'p', kind: 'book_meeting', params: { startTime, durationMinutes: 30, timezone: 'UTC' }, idempotencyKey: key, attempt: 2 });
+      expect(r).toEqual({ ok: true, output: { portalId: h.portalId, mode: 'booked', slug: 'owner-seventy-seven', contactId, meetingId: landed.id, start: startTime, recovered: true } });
+      expect(schedulerOf(h.sandbox.state, h.portalId).bookings.length).toBe(bookingsBefore);
     });
   });
 }
