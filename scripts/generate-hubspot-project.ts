@@ -5,11 +5,15 @@
  *   npx tsx scripts/generate-hubspot-project.ts --check    # exit 1 and name the files that drifted
  *   npx tsx scripts/generate-hubspot-project.ts --profile prod --account-id 123 --public-url https://baton.example.com
  *                                                          # also write src/hsprofile.prod.json for `hs project upload --profile prod`
+ * An upload profile carries the marketplace listing fields too, from HUBSPOT_SUPPORT_URL,
+ * HUBSPOT_SUPPORT_EMAIL, HUBSPOT_PRIVACY_URL and HUBSPOT_TERMS_URL (validated by server/config.ts);
+ * it is refused while any is missing, so no upload ever carries a placeholder.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { manifestSchema } from '../server/manifest/manifest.schema';
-import { CONTRACT_SOURCES, HUBSPOT_PROJECT_DIR, renderHubSpotProject } from '../server/manifest/hubspot-project';
+import { loadConfig, type Config } from '../server/config';
+import { CONTRACT_SOURCES, HUBSPOT_PROJECT_DIR, LISTING_VARIABLES, renderHubSpotProject } from '../server/manifest/hubspot-project';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -58,11 +62,30 @@ export function hubSpotProjectDrift(root = ROOT): ProjectDrift {
   return { changed, stale };
 }
 
-/** A config profile for `hs project upload --profile <name>`: the target account and the backend URL. */
-export function hsProfile(accountId: number, publicUrl: string | undefined): string {
+export type ListingFields = { readonly [K in keyof Config['hubspotListing']]-?: string };
+
+const LISTING_ENV: Readonly<Record<keyof ListingFields, string>> = { supportUrl: 'HUBSPOT_SUPPORT_URL', supportEmail: 'HUBSPOT_SUPPORT_EMAIL', privacyUrl: 'HUBSPOT_PRIVACY_URL', termsUrl: 'HUBSPOT_TERMS_URL' };
+
+/** The listing fields, or an error naming every variable still to set. */
+export function requireListing(listing: Config['hubspotListing']): ListingFields {
+  const missing = (Object.keys(LISTING_ENV) as (keyof ListingFields)[]).filter((k) => listing[k] === undefined);
+  if (missing.length > 0) throw new Error(`a marketplace upload profile needs the listing fields; set ${missing.map((k) => LISTING_ENV[k]).join(', ')} (https URLs and a support email address)`);
+  return listing as ListingFields;
+}
+
+/** A config profile for `hs project upload --profile <name>`: the target account, the backend URL and the listing fields. */
+export function hsProfile(accountId: number, publicUrl: string | undefined, listing: Config['hubspotListing']): string {
   if (!Number.isInteger(accountId) || accountId <= 0) throw new Error('--account-id must be the HubSpot developer account id (a positive integer)');
   if (publicUrl === undefined || !/^https:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) throw new Error('--public-url must be the backend\'s https URL, exactly as PUBLIC_URL is set on the server');
-  return `${JSON.stringify({ accountId, variables: { PUBLIC_URL: publicUrl.replace(/\/+$/, '') } }, null, 2)}\n`;
+  const l = requireListing(listing);
+  const variables = {
+    PUBLIC_URL: publicUrl.replace(/\/+$/, ''),
+    [LISTING_VARIABLES.supportUrl]: l.supportUrl,
+    [LISTING_VARIABLES.supportEmail]: l.supportEmail,
+    [LISTING_VARIABLES.privacyUrl]: l.privacyUrl,
+    [LISTING_VARIABLES.termsUrl]: l.termsUrl,
+  };
+  return `${JSON.stringify({ accountId, variables }, null, 2)}\n`;
 }
 
 function arg(name: string): string | undefined {
@@ -91,7 +114,7 @@ function main(): void {
   const profile = arg('--profile');
   if (profile !== undefined) {
     if (!/^[A-Za-z0-9_-]+$/.test(profile)) throw new Error('--profile must be a plain name like prod');
-    writeFileSync(path.join(projectDir, 'src', `hsprofile.${profile}.json`), hsProfile(Number(arg('--account-id')), arg('--public-url')));
+    writeFileSync(path.join(projectDir, 'src', `hsprofile.${profile}.json`), hsProfile(Number(arg('--account-id')), arg('--public-url'), loadConfig().hubspotListing));
   }
   process.stdout.write(`wrote ${HUBSPOT_PROJECT_DIR}\n`);
 }

@@ -21,6 +21,8 @@ import { HUBSPOT_COMPONENT_SCHEMAS, scopeForSubscription } from './hubspot-proje
 
 /** The profile the check substitutes `${PUBLIC_URL}` with. */
 export const CHECK_PUBLIC_URL = 'https://baton.example.com';
+/** The listing variables the check substitutes (the real ones come from HUBSPOT_SUPPORT_* at profile generation). */
+const CHECK_LISTING = { SUPPORT_URL: 'https://baton.example.com/support', SUPPORT_EMAIL: 'support@baton.example.com', PRIVACY_URL: 'https://baton.example.com/privacy', TERMS_URL: 'https://baton.example.com/terms' };
 
 export interface ProjectValidation {
   readonly errors: string[];
@@ -56,7 +58,7 @@ export async function validateHubSpotProject(projectDir: string): Promise<Projec
   let remoteSchemaCheck = 'not run';
   try {
     cpSync(path.join(projectDir, srcDir), tmp, { recursive: true, filter: (p) => !p.includes(`${path.sep}node_modules`) });
-    writeFileSync(path.join(tmp, 'hsprofile.check.json'), JSON.stringify({ accountId: 1, variables: { PUBLIC_URL: CHECK_PUBLIC_URL } }));
+    writeFileSync(path.join(tmp, 'hsprofile.check.json'), JSON.stringify({ accountId: 1, variables: { PUBLIC_URL: CHECK_PUBLIC_URL, ...CHECK_LISTING } }));
     const context = { projectSourceDir: tmp, platformVersion };
     const { intermediateRepresentation, skippedHsMetaFiles } = await translate(context, { skipValidation: true, profile: 'check' });
     for (const f of skippedHsMetaFiles) errors.push(`${f}: not in a component directory HubSpot reads; it would be ignored`);

@@ -57,6 +57,11 @@ export const envSchema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalString,
   HUBSPOT_APP_ID: optionalString,
   HUBSPOT_API_BASE_URL: url(['http:', 'https:'], 'http(s)').default('https://api.hubapi.com'),
+  /** Marketplace listing (issue #20): required to generate an upload profile (scripts/generate-hubspot-project.ts --profile). */
+  HUBSPOT_SUPPORT_URL: optionalUrl(['https:'], 'https'),
+  HUBSPOT_SUPPORT_EMAIL: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.email({ error: 'must be an email address people can write to for support' }).optional()),
+  HUBSPOT_PRIVACY_URL: optionalUrl(['https:'], 'https'),
+  HUBSPOT_TERMS_URL: optionalUrl(['https:'], 'https'),
   SALESFORCE_CLIENT_ID: optionalString,
   SALESFORCE_CLIENT_SECRET: optionalString,
   SALESFORCE_LOGIN_URL: url(['http:', 'https:'], 'http(s)').default('https://login.salesforce.com'),
@@ -94,6 +99,13 @@ export interface Config {
     readonly clientSecret: string | undefined;
     readonly appId: string | undefined;
     readonly apiBaseUrl: string;
+  };
+  /** HubSpot marketplace listing fields; each undefined until configured (the upload profile refuses then). */
+  readonly hubspotListing: {
+    readonly supportUrl: string | undefined;
+    readonly supportEmail: string | undefined;
+    readonly privacyUrl: string | undefined;
+    readonly termsUrl: string | undefined;
   };
   readonly salesforce: {
     readonly clientId: string | undefined;
@@ -171,6 +183,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     workerConcurrency: e.BATON_WORKER_CONCURRENCY,
     shutdownTimeoutMs: e.BATON_SHUTDOWN_TIMEOUT_MS,
     hubspot: { clientId: e.HUBSPOT_CLIENT_ID, clientSecret: e.HUBSPOT_CLIENT_SECRET, appId: e.HUBSPOT_APP_ID, apiBaseUrl: stripSlash(e.HUBSPOT_API_BASE_URL) },
+    hubspotListing: { supportUrl: e.HUBSPOT_SUPPORT_URL, supportEmail: e.HUBSPOT_SUPPORT_EMAIL, privacyUrl: e.HUBSPOT_PRIVACY_URL, termsUrl: e.HUBSPOT_TERMS_URL },
     salesforce: { clientId: e.SALESFORCE_CLIENT_ID, clientSecret: e.SALESFORCE_CLIENT_SECRET, loginUrl: stripSlash(e.SALESFORCE_LOGIN_URL), pubsubEndpoint: e.SALESFORCE_PUBSUB_ENDPOINT, pubsubTls: e.SALESFORCE_PUBSUB_TLS === 'true' },
     llm: { provider: e.LLM_PROVIDER, baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS },
   };

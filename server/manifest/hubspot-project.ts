@@ -39,6 +39,9 @@ export interface HubSpotProjectInput {
   readonly sources: Readonly<Record<string, string>>;
 }
 
+/** Upload-profile variables of the marketplace listing (src/hsprofile.<name>.json), by listing field. */
+export const LISTING_VARIABLES = { supportUrl: 'SUPPORT_URL', supportEmail: 'SUPPORT_EMAIL', privacyUrl: 'PRIVACY_URL', termsUrl: 'TERMS_URL' } as const;
+
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 export function renderHubSpotProject(input: HubSpotProjectInput): Map<string, string> {
@@ -66,11 +69,8 @@ export function renderHubSpotProject(input: HubSpotProjectInput): Map<string, st
           conditionallyRequiredScopes: [],
         },
         permittedUrls: { fetch: [base], iframe: [], img: [] },
-        support: {
-          supportEmail: manifest.vendor.supportEmail,
-          documentationUrl: `${manifest.vendor.website}/docs`,
-          supportUrl: `${manifest.vendor.website}/support`,
-        },
+        // Listing contacts come from the upload profile (HUBSPOT_SUPPORT_* on the machine that generates it), never placeholders.
+        support: { supportEmail: `\${${LISTING_VARIABLES.supportEmail}}`, supportUrl: `\${${LISTING_VARIABLES.supportUrl}}` },
       },
     }),
   );

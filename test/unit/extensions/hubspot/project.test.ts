@@ -80,10 +80,20 @@ describe('HubSpot project (extensions/hubspot) against manifest.json', () => {
     expect(copy).toContain(readFileSync(path.join(ROOT, 'app/cards/card-view.ts'), 'utf8').replace("from '../journey/stages'", "from './stages'"));
   });
 
-  it('writes a config profile only for an https backend URL and a real account id', () => {
-    expect(JSON.parse(hsProfile(123, 'https://baton.example.com/'))).toEqual({ accountId: 123, variables: { PUBLIC_URL: 'https://baton.example.com' } });
-    expect(() => hsProfile(123, 'http://localhost:3000')).toThrow(/https URL/);
-    expect(() => hsProfile(Number.NaN, 'https://baton.example.com')).toThrow(/account-id/);
+  it('writes a config profile only for an https backend URL, a real account id and every listing field', () => {
+    const listing = { supportUrl: 'https://help.acme.io', supportEmail: 'help@acme.io', privacyUrl: 'https://acme.io/privacy', termsUrl: 'https://acme.io/terms' };
+    expect(JSON.parse(hsProfile(123, 'https://baton.example.com/', listing))).toEqual({
+      accountId: 123,
+      variables: { PUBLIC_URL: 'https://baton.example.com', SUPPORT_URL: 'https://help.acme.io', SUPPORT_EMAIL: 'help@acme.io', PRIVACY_URL: 'https://acme.io/privacy', TERMS_URL: 'https://acme.io/terms' },
+    });
+    expect(() => hsProfile(123, 'http://localhost:3000', listing)).toThrow(/https URL/);
+    expect(() => hsProfile(Number.NaN, 'https://baton.example.com', listing)).toThrow(/account-id/);
+    // No listing, no profile: the error names what to set.
+    expect(() => hsProfile(123, 'https://baton.example.com', { ...listing, privacyUrl: undefined, termsUrl: undefined })).toThrow(/set HUBSPOT_PRIVACY_URL, HUBSPOT_TERMS_URL/);
+    // The generated app reads its support contacts from the profile, never a placeholder.
+    const app = JSON.parse(expectedHubSpotProject().get('src/app/app-hsmeta.json') ?? '{}') as { config: { support: Record<string, string> } };
+    expect(app.config.support).toEqual({ supportEmail: '${SUPPORT_EMAIL}', supportUrl: '${SUPPORT_URL}' });
+    expect(JSON.stringify(app)).not.toContain('.invalid');
   });
 
   it('keeps the settings page bounds equal to the manifest settings', () => {
