@@ -17,7 +17,7 @@ import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
-import { ingestEvent, type Identify } from '../events/events.repository';
+import { getEvent, ingestEvent, type Identify } from '../events/events.repository';
 import type { IdentityService } from '../identity/identity.service';
 import type { Logger } from '../observability/logger';
 import type { OpenWarehouse } from './clients';
@@ -167,6 +167,7 @@ async function applyPage(
       properties: {
         connectionId: connection.id,
         syncId: sync.id,
+        newPerson: isNew,
         changes: traitChanges(before?.traits ?? {}, r.traits),
         ...(config.audience === undefined ? {} : { audience: config.audience }),
       },
@@ -174,7 +175,9 @@ async function applyPage(
     // The id names this sync, so a duplicate is this sync's own event from a page replayed after a crash.
     const result = await ingestEvent(deps.db, deps.work, tenantId, event, undefined, ctx.identify);
     events += 1;
-    if (isNew) created += 1;
+    // On a replayed page the person exists by now: the first attempt's answer is in the stored event.
+    const createdPerson = result.duplicate ? (await getEvent(deps.db, tenantId, result.eventId))?.properties['newPerson'] === true : isNew;
+    if (createdPerson) created += 1;
     else matched += 1;
     states.push({ rowKey: r.rowKey, identifiers: r.identifiers, traits: r.traits, traitsHash: r.traitsHash, profileId: result.profileId, seenSyncId: sync.id });
   }

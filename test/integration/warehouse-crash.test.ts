@@ -84,7 +84,7 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
       const s = (await call2('GET', `/connections/${id}/syncs/${syncId}`)).json;
       return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
     }, 'the resumed sync', 60_000, 100);
-    expect(done).toMatchObject({ status: 'succeeded', rowsRead: 10, rowsRejected: 0, eventsEmitted: 10 });
+    expect(done).toMatchObject({ status: 'succeeded', rowsRead: 10, rowsRejected: 0, eventsEmitted: 10, profilesCreated: 10, profilesMatched: 0 });
     const events = await second.db.query<{ n: number; ids: number; people: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT source_event_id)::int AS ids, count(DISTINCT profile_id)::int AS people FROM events WHERE tenant_id = $1 AND source = 'warehouse'`,
       [t.tenantId],
