@@ -7,7 +7,7 @@ const answering = (result: DecideResult): Decider => ({ decide: async () => resu
 
 // Only the fields toDecideResult reads; a whole DecisionRecord (explanation, factors…) is irrelevant here.
 const stored = (holdout: boolean, action: { id: string; label: string; channel: 'email' } | null): StoredDecision =>
-  ({ record: { decisionId: 'dec_1', holdout, action }, draft: null }) as unknown as StoredDecision;
+  ({ record: { decisionId: 'dec_1', holdout, action, context: {} }, draft: null }) as unknown as StoredDecision;
 
 describe('HubSpot "Next best action" workflow output: In holdout group', () => {
   it('is true for a holdout decision', async () => {
