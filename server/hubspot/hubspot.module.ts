@@ -22,6 +22,7 @@ import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-de
 import { cardRoutes } from './cards';
 import { EmailCapabilityStore } from './capabilities';
 import { emailEventsHandler, HUBSPOT_EMAIL_EVENTS_JOB, schedulePoll, type EngagementDeps } from './engagement';
+import { resumeRefusedEmailRuns } from './email-routing';
 import { activeInstallation, currentInstallation, installationByPortal, installationsOfTenant, Installations } from './installations';
 import { SqlEffectLedger } from './ledger';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth';
@@ -163,6 +164,9 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       if (installed !== undefined) {
         await emailCapabilities.learn(installed.tenantId, portalId, installed.scopes);
         await schedulePoll(engagement, installed.tenantId, portalId);
+        const runsService = ctx.services.get(RUNS_SERVICE);
+        const rerouted = runsService === undefined ? 0 : await resumeRefusedEmailRuns(runsService, installed.tenantId);
+        if (rerouted > 0) ctx.logger.info({ tenantId: installed.tenantId, portalId, rerouted }, 'HubSpot email capabilities relearned: resumed the email runs HubSpot had refused');
       }
       const runs = ctx.services.get(RUNS_SERVICE);
       if (job.payload['reconnected'] === true && runs !== undefined) {

@@ -124,6 +124,28 @@ for (const { mode, needs } of modes) {
       portal.marketingEnterprise = true;
     });
 
+    it('a run parked because HubSpot refused even the owner task is resumed by a reinstall and emails by the best route the portal now allows', async () => {
+      const portal = emailPortal(h.sandbox.state, h.portalId);
+      const { profileId } = await h.contactProfile(`parked-${mode}@mail.io`);
+      // Single-send routes are off for this portal by now; the task is refused too (contacts write lost).
+      expect((await capabilities()).marketing.available).toBe(false);
+      h.sandbox.state.inject('POST', /^\/crm\/v3\/objects\/tasks$/, { status: 403, body: { status: 'error', message: 'This app has not been granted all required scopes to make this call.', category: 'MISSING_SCOPES', errors: [{ context: { requiredGranularScopes: ['crm.objects.contacts.write'] } }] } });
+      const parked = await runEmail(profileId, { templateId: 555, subject: 'Welcome back' });
+      expect(parked.status).toBe('failed');
+      expect(parked.error).toMatchObject({ code: 'hubspot.http_403', message: expect.stringMatching(/^HubSpot email:/) });
+
+      // The admin reinstalls with the add-on in place: capabilities are learned again and the run goes on.
+      portal.transactionalAddOn = true;
+      grantEmailScopes(h.sandbox.state, [...DEFAULT_EMAIL_SCOPES, 'transactional-email']);
+      const link = await h.api.call<{ url: string }>('POST', '/hubspot/install-links');
+      expect((await fetch(h.local(await h.sandbox.consent(link.body.url, h.portalId)))).status).toBe(200);
+      const resumed = await waitForRun(h.api, parked.id, (x) => x.status === 'completed', 'the resumed email run', 40_000);
+      expect(mailStep(resumed).output).toMatchObject({ route: 'transactional', recipient: `parked-${mode}@mail.io` });
+      expect([...portal.transactionalSends.values()].filter((b) => (b['message'] as { to: string }).to === `parked-${mode}@mail.io`)).toHaveLength(1);
+      portal.transactionalAddOn = false;
+      grantEmailScopes(h.sandbox.state, DEFAULT_EMAIL_SCOPES);
+    });
+
     it("the contact's hs_timezone becomes the profile's time zone, which quiet hours read before the tenant default", async () => {
       const { profileId } = await h.contactProfile(`tz-${mode}@mail.io`, { hs_timezone: 'america_slash_new_york' });
       const snapshotZone = async (): Promise<string | undefined> => (await loadSnapshot(h.svc.runtime.db, h.tenantId, [profileId], Date.now())).snapshot.timeZone;
@@ -151,11 +173,11 @@ for (const { mode, needs } of modes) {
       expect(mailStep(c).error).toMatchObject({ code: 'hubspot.email_opted_out', message: expect.stringMatching(/Newsletter/) });
       expect(h.sandbox.state.count('POST', /^\/marketing\/(v4\/email\/single-send|v3\/transactional\/single-email\/send)$/)).toBe(sendsBefore);
 
-      // A service message (purpose transactional) is not marketing: the opt-out does not stop it (this
-      // portal's single-send routes were turned off above, so it reaches the owner as a task).
+      // A service message (purpose transactional) is not marketing: the opt-out does not stop it (the
+      // reinstall above relearned the routes; without the add-on it goes by marketing single-send).
       const d = await runEmail(optedOut.profileId, { templateId: 333, purpose: 'transactional' });
       expect(d.status).toBe('completed');
-      expect(mailStep(d).output).toMatchObject({ route: 'task', recipient: `optout-${mode}@mail.io`, consentChecked: [] });
+      expect(mailStep(d).output).toMatchObject({ route: 'marketing', recipient: `optout-${mode}@mail.io`, consentChecked: [] });
     });
   });
 }
