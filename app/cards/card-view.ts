@@ -130,6 +130,26 @@ export const cardConversationSchema = z.object({
   trend: cardTrendSchema,
 });
 
+/** How many traits the card shows at most. */
+export const CARD_TRAITS_MAX = 12;
+/** The longest trait value the card shows; longer values are clipped with an ellipsis. */
+export const CARD_TRAIT_VALUE_MAX = 200;
+
+/**
+ * A trait on the person's profile (their own or one merged into it) with where and when its value came
+ * from: `source` is `warehouse:<connection id>`, `hubspot`, `salesforce`, `api`… The value is a string
+ * (clipped), a number or a boolean; any other JSON is shown as clipped JSON text. `audience` is set for
+ * an audience membership (`audience_<name>` traits): the audience's name, and the value true while the
+ * person is a member, false once they left.
+ */
+export const cardTraitSchema = z.object({
+  name: z.string().min(1).max(200),
+  value: z.union([z.string().max(CARD_TRAIT_VALUE_MAX), z.number(), z.boolean()]),
+  source: z.string().max(200),
+  at: iso,
+  audience: z.string().max(200).optional(),
+});
+
 export const cardViewSchema = z.object({
   /** Null when the record is not yet known to Baton (no event carried its identifiers). */
   profileId: z.string().nullable(),
@@ -150,6 +170,8 @@ export const cardViewSchema = z.object({
   signals: z.array(cardSignalSchema).max(50),
   /** The latest messages across channels and the sentiment trend; absent where the backend has no conversation store. */
   conversation: cardConversationSchema.optional(),
+  /** The person's traits, most recently changed first; absent where the backend does not record traits. */
+  traits: z.array(cardTraitSchema).max(CARD_TRAITS_MAX).optional(),
   generatedAt: iso,
 });
 
@@ -180,6 +202,7 @@ export type CardRun = z.infer<typeof cardRunSchema>;
 export type CardSignal = z.infer<typeof cardSignalSchema>;
 export type CardMessage = z.infer<typeof cardMessageSchema>;
 export type CardConversation = z.infer<typeof cardConversationSchema>;
+export type CardTrait = z.infer<typeof cardTraitSchema>;
 export type CardActionRequest = z.infer<typeof cardActionRequestSchema>;
 
 /** The card's answer to a button: the refreshed card and a line to show the rep. */

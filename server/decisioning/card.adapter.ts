@@ -1,7 +1,8 @@
 /**
  * CardService (server/cards/card.service.ts) for every record surface: assembles the CardView from
  * journey, hotness, the current decision, runs (through RUNS_SERVICE), identities and possible
- * matches (identity tables) and recent signals, and performs card buttons.
+ * matches (identity tables), recent signals, the conversation and the profile's traits (with source and
+ * time), and performs card buttons.
  */
 import { emptyCard, type CardActionRequest, type CardActionResult, type CardNextAction, type CardRun, type CardSignal, type CardView } from '../../app/cards/card-view';
 import type { CandidateExplanation } from '../../app/decisioning';
@@ -15,6 +16,7 @@ import { loadIdentityEvidence } from '../identity/link-evidence.repository';
 import { currentProfileId, loadProfileIdentity, profileAliases, profileSummaries } from '../identity/profiles.repository';
 import type { RunsService } from '../runs/runs.service';
 import { conversationCard } from '../conversation/conversation.card';
+import { traitsCard } from '../warehouse/traits.card';
 import { ACCEPTED_DECISION_KEY, localizedAction } from './decider.adapter';
 import type { DecisioningFacade, StoredDecision } from './decisioning.service';
 import { hotnessView, loadState, loadTransitions } from './profile-state.repository';
@@ -125,6 +127,7 @@ export class DecisioningCardService implements CardService {
       profileSummaries(db, tenantId, [live]),
     ]);
     const conversation = await conversationCard(db, tenantId, aliases);
+    const profileTraits = await traitsCard(db, tenantId, aliases);
     const possible = identity?.possibleMatches ?? [];
     const others = possible.map((m) => m.profiles.find((p) => p !== null && p !== live) ?? null);
     const otherNames = await profileSummaries(db, tenantId, others.filter((p): p is string => p !== null));
@@ -165,6 +168,7 @@ export class DecisioningCardService implements CardService {
       })),
       signals,
       conversation,
+      traits: profileTraits,
       generatedAt: iso(now),
     };
   }

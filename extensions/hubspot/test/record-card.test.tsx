@@ -136,6 +136,43 @@ describe('Baton record card: states', () => {
     expect(empty.renderer.findByTestId(Text, 'trend-none')).toBeDefined();
     expect(empty.renderer.maybeFindByTestId(LineChart, 'trend-chart')).toBeNull();
   });
+
+  const traits: NonNullable<CardView['traits']> = [
+    { name: 'plan', value: 'enterprise', source: 'warehouse:conn_7', at: '2026-11-30T08:00:00Z' },
+    { name: 'audience_trial', value: true, source: 'warehouse:conn_8', at: '2026-11-30T07:00:00Z', audience: 'trial' },
+    { name: 'seats', value: 60, source: 'warehouse:conn_7', at: '2026-11-30T06:00:00Z' },
+    { name: 'audience_churn_risk', value: false, source: 'warehouse:conn_9', at: '2026-11-29T07:00:00Z', audience: 'churn_risk' },
+    { name: 'vip', value: false, source: 'salesforce', at: '2026-11-20T10:00:00Z' },
+    { name: 'firstName', value: '<b>Ada</b>', source: 'hubspot', at: '2026-11-01T10:00:00Z' },
+  ];
+
+  it('renders traits newest first with value, source and time, and audience traits as memberships', async () => {
+    const { renderer } = await loadedCard(fullCard({ traits }));
+    const rows = renderer.findByTestId(Table, 'traits').findAll(TableRow);
+    expect(rows.map((r) => allText(r))).toEqual([
+      'Trait Value Source Changed',
+      'plan enterprise Warehouse conn_7 2026-11-30 08:00 UTC',
+      'seats 60 Warehouse conn_7 2026-11-30 06:00 UTC',
+      'vip No Salesforce 2026-11-20 10:00 UTC',
+      // Markup in a value is text, never rendered.
+      'firstName <b>Ada</b> HubSpot 2026-11-01 10:00 UTC',
+    ]);
+    const trial = renderer.findByTestId(Tag, 'audience-trial');
+    expect(trial.props.variant).toBe('success');
+    expect(trial.text).toBe('trial: member · Warehouse conn_8 · 2026-11-30 07:00 UTC');
+    const churn = renderer.findByTestId(Tag, 'audience-churn_risk');
+    expect(churn.props.variant).toBe('default');
+    expect(churn.text).toBe('churn_risk: left · Warehouse conn_9 · 2026-11-29 07:00 UTC');
+  });
+
+  it('leaves traits out for a backend without them, and says so when the person has none', async () => {
+    const { renderer } = await loadedCard(fullCard());
+    expect(renderer.maybeFindByTestId(Table, 'traits')).toBeNull();
+    expect(renderer.maybeFindByTestId(Text, 'traits-empty')).toBeNull();
+    const empty = await loadedCard(fullCard({ traits: [] }));
+    expect(empty.renderer.findByTestId(Text, 'traits-empty').text).toBe('No traits recorded for this person yet.');
+    expect(empty.renderer.maybeFindByTestId(Table, 'traits')).toBeNull();
+  });
 });
 
 describe('Baton record card: buttons', () => {

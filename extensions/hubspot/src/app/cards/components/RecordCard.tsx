@@ -8,6 +8,7 @@ import { Identities } from './Identities';
 import { NextBestAction } from './NextBestAction';
 import { Runs } from './Runs';
 import { Signals } from './Signals';
+import { Traits } from './Traits';
 
 export interface RecordCardProps {
   readonly objectTypeId: string;
@@ -108,6 +109,12 @@ export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjec
       <Divider />
       <Identities profileId={profileId} identities={card.identities} possibleMatches={card.possibleMatches} busy={busy} onAct={act} />
       <Divider />
+      {card.traits === undefined ? null : (
+        <>
+          <Traits traits={card.traits} />
+          <Divider />
+        </>
+      )}
       {card.conversation === undefined ? null : (
         <>
           <Conversation conversation={card.conversation} />
