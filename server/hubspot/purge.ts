@@ -70,7 +70,7 @@ export async function purgeTenantHubSpotData(db: Database, identity: IdentitySer
     await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
     const portals = await tx.query<{ external_id: string }>(`SELECT external_id FROM connections WHERE tenant_id = $1 AND type = 'hubspot'`, [tenantId]);
     const graph = identity === undefined ? { records: 0, identifiers: 0 } : await purgeIdentity(tx, identity, tenantId, portals.rows.map((r) => r.external_id));
-    for (const table of ['hubspot_effects', 'hubspot_workflow_calls', 'hubspot_writeback']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+    for (const table of ['hubspot_effects', 'hubspot_workflow_calls', 'hubspot_writeback', 'hubspot_email_sends', 'hubspot_email_event_cursors', 'hubspot_email_capabilities']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
     await tx.query('DELETE FROM identity_event_records WHERE tenant_id = $1 AND event_id IN (SELECT id FROM events WHERE tenant_id = $1 AND source = $2)', [tenantId, 'hubspot']);
     const events = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot']);
     await tx.query(
