@@ -11,6 +11,7 @@ import { Identities } from './Identities';
 import { NextAction } from './NextAction';
 import { Signals } from './Signals';
 import { StartPlaybook } from './StartPlaybook';
+import { Traits } from './Traits';
 
 /** The record card: the same contract (app/cards/card-view.ts) the HubSpot and Salesforce cards render. */
 export function Card({ profileId }: { profileId: string }) {
@@ -83,6 +84,7 @@ export function Card({ profileId }: { profileId: string }) {
       <CardRuns profileId={id} runs={card.runs} busy={busy} act={act} />
       <StartPlaybook profileId={id} onStarted={started} />
       <Identities profileId={id} identities={card.identities} matches={card.possibleMatches} busy={busy} act={act} />
+      {card.traits === undefined ? null : <Traits traits={card.traits} />}
       <Conversation profileId={id} />
       <Signals signals={card.signals} />
     </article>
