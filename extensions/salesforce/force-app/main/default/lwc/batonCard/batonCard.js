@@ -74,6 +74,37 @@ export default class BatonCard extends LightningElement {
             evidence: i.evidence || null,
         }));
     }
+    /** True when the backend sends traits (an older one does not: the section stays out). */
+    get hasTraitSection() {
+        return !!this.card && Array.isArray(this.card.traits);
+    }
+    get hasNoTraits() {
+        return this.hasTraitSection && this.card.traits.length === 0;
+    }
+    /** Traits other than audience memberships, in the card's order (most recently changed first). */
+    get traitRows() {
+        return this.hasTraitSection
+            ? this.card.traits.filter((t) => !t.audience).map((t) => ({ name: t.name, value: traitValue(t.value), source: sourceLabel(t.source), at: instant(t.at) }))
+            : [];
+    }
+    get hasTraitRows() {
+        return this.traitRows.length > 0;
+    }
+    /** `audience_<name>` traits as memberships: member while true, left once false. */
+    get audienceRows() {
+        return this.hasTraitSection
+            ? this.card.traits
+                  .filter((t) => t.audience)
+                  .map((t) => ({
+                      name: t.name,
+                      label: `${t.audience}: ${t.value === true ? 'member' : t.value === false ? 'left' : traitValue(t.value)}`,
+                      detail: `${sourceLabel(t.source)} · ${instant(t.at)}`,
+                  }))
+            : [];
+    }
+    get hasAudiences() {
+        return this.audienceRows.length > 0;
+    }
     get hasSignals() {
         return this.card && this.card.signals && this.card.signals.length > 0;
     }
@@ -173,6 +204,29 @@ export default class BatonCard extends LightningElement {
 
 const CHANNELS = { email: 'E-mail', crm_note: 'CRM note', crm_case: 'Case', hubspot_inbox: 'HubSpot inbox', zendesk: 'Zendesk', sms: 'SMS', whatsapp: 'WhatsApp', chat: 'Chat', api: 'API' };
 const SPEAKERS = { customer: 'Customer', rep: 'Rep', bot: 'Baton', unknown: 'Unknown sender' };
+
+const SOURCES = { hubspot: 'HubSpot', salesforce: 'Salesforce', api: 'API', zendesk: 'Zendesk', twilio: 'Twilio', whatsapp: 'WhatsApp', warehouse: 'Warehouse' };
+
+/** A trait value as text (the template renders it as text, never as markup): yes/no for booleans. */
+function traitValue(value) {
+    if (value === true) return 'Yes';
+    if (value === false) return 'No';
+    return String(value);
+}
+
+/** `warehouse:con_1` → "Warehouse con_1", `hubspot` → "HubSpot". */
+function sourceLabel(source) {
+    const at = String(source).indexOf(':');
+    const kind = at < 0 ? String(source) : String(source).slice(0, at);
+    const name = SOURCES[kind] || kind;
+    return at < 0 ? name : `${name} ${String(source).slice(at + 1)}`;
+}
+
+/** ISO time → "2026-11-30 14:05 UTC". */
+function instant(iso) {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
 
 function signed(x) {
     return `${x >= 0 ? '+' : ''}${Number(x).toFixed(2)}`;

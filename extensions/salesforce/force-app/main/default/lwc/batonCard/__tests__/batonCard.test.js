@@ -255,6 +255,46 @@ describe('c-baton-card', () => {
         expect($(single, 'ul.messages')).toBeNull();
     });
 
+    const traits = [
+        { name: 'plan', value: 'enterprise', source: 'warehouse:con_7', at: '2026-11-30T08:00:00.000Z' },
+        { name: 'audience_trial', value: true, source: 'warehouse:con_8', at: '2026-11-30T07:00:00.000Z', audience: 'trial' },
+        { name: 'seats', value: 60, source: 'warehouse:con_7', at: '2026-11-30T06:00:00.000Z' },
+        { name: 'audience_churn_risk', value: false, source: 'warehouse:con_9', at: '2026-11-29T07:00:00.000Z', audience: 'churn_risk' },
+        { name: 'vip', value: false, source: 'salesforce', at: '2026-11-20T10:00:00.000Z' },
+        { name: 'firstName', value: '<img src=x onerror=alert(1)>', source: 'hubspot', at: '2026-11-01T10:00:00.000Z' },
+    ];
+
+    it('shows traits newest first with value, source and time, and audience traits as memberships', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ traits }) });
+        const element = await mount();
+        const rows = $$(element, 'table.traits tbody tr').map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+        expect(rows).toEqual([
+            ['plan', 'enterprise', 'Warehouse con_7', '2026-11-30 08:00 UTC'],
+            ['seats', '60', 'Warehouse con_7', '2026-11-30 06:00 UTC'],
+            ['vip', 'No', 'Salesforce', '2026-11-20 10:00 UTC'],
+            ['firstName', '<img src=x onerror=alert(1)>', 'HubSpot', '2026-11-01 10:00 UTC'],
+        ]);
+        // A value with markup is text: no element is made from it.
+        expect($(element, 'table.traits img')).toBeNull();
+        const audiences = $$(element, 'ul.audiences > li');
+        expect(audiences.map((li) => li.querySelector('lightning-badge').label)).toEqual(['trial: member', 'churn_risk: left']);
+        expect(audiences[0].querySelector('span').textContent).toBe('Warehouse con_8 · 2026-11-30 07:00 UTC');
+        expect($(element, 'p.traits-none')).toBeNull();
+        await expect(element).toBeAccessible();
+    });
+
+    it('leaves traits out for a backend without them, and says so when the person has none', async () => {
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
+        const older = await mount();
+        expect($(older, 'table.traits')).toBeNull();
+        expect(text(older)).not.toContain('Traits');
+        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ traits: [] }) });
+        const none = await mount();
+        expect($(none, 'p.traits-none').textContent).toBe('No traits recorded for this person yet.');
+        expect($(none, 'table.traits')).toBeNull();
+        expect($(none, 'ul.audiences')).toBeNull();
+    });
+
     it('disables the buttons while an action is in flight and shows a failed action as an error', async () => {
         getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
         let fail;
