@@ -66,7 +66,9 @@ export class EmailCapabilityStore implements EmailRouting {
     if (row !== undefined) return { ...capabilitiesFromScopes([]), ...row.routes };
     // Installed before capabilities were recorded: learn from the scopes stored with the installation.
     const install = await installationByPortal(this.deps.db, portalId);
-    return this.learn(tenantId, portalId, install?.scopes ?? []);
+    // Only an active installation's scopes are stored (a disconnected or purged one is just shown).
+    if (install === undefined || install.status !== 'active' || install.purged) return capabilitiesFromScopes(install?.scopes ?? [], this.now());
+    return this.learn(tenantId, portalId, install.scopes);
   }
 
   async markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void> {

@@ -115,5 +115,15 @@ for (const { mode, needs } of modes) {
       const r = await h.svc.runtime.db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE tenant_id = $1 AND kind = $2 AND status = 'pending' AND due_at > now()`, [h.tenantId, HUBSPOT_EMAIL_EVENTS_JOB]);
       expect(Number(r.rows[0]?.n)).toBeGreaterThan(0);
     });
+
+    it('an admin disconnect purges the recipients Baton emailed, the cursor and the capabilities', async () => {
+      const count = async (table: string): Promise<number> => Number((await h.svc.runtime.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = $1`, [h.tenantId])).rows[0]?.n);
+      expect(await count('hubspot_email_sends')).toBeGreaterThan(0);
+      expect((await h.api.call('DELETE', '/hubspot/connection')).status).toBe(200);
+      for (const table of ['hubspot_email_sends', 'hubspot_email_event_cursors', 'hubspot_email_capabilities']) expect([table, await count(table)]).toEqual([table, 0]);
+      // Showing the (disconnected) connection does not bring the capability record back.
+      expect((await h.api.call('GET', '/hubspot/connection')).status).toBe(200);
+      expect(await count('hubspot_email_capabilities')).toBe(0);
+    });
   });
 }
