@@ -9,6 +9,8 @@
  * and the offset move in one transaction (the checkpoint). A killed worker's job is redelivered and
  * resumes at the checkpoint; rows of the interrupted page are ingested again under the same event id
  * (sync id + row key + content hash), which the event log stores once — a row is never applied twice.
+ * An audience member who left is dropped and counted in one transaction, after its `audience.left`
+ * event (same id on a replay), so a kill in that phase neither loses nor doubles a count.
  * A bad row is rejected with its reason and counted; the sync goes on.
  */
 import type { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
@@ -37,6 +39,8 @@ export interface SyncDeps {
   readonly pageSize: number;
   /** Called after a page's rows were ingested, before its checkpoint commits (tests crash a sync here). */
   readonly beforeCheckpoint?: (sync: SyncRecord, pageIndex: number, signal: AbortSignal) => Promise<void> | void;
+  /** Called after each audience member's leave is applied, with how many this attempt applied (tests crash a sync here). */
+  readonly afterAudienceLeft?: (sync: SyncRecord, left: number, signal: AbortSignal) => Promise<void> | void;
 }
 
 /** Records a sync and its job in one transaction; rings the dispatcher after commit. */
@@ -122,7 +126,7 @@ async function runSync(deps: SyncDeps, connection: WarehouseConnection, initial:
     pageIndex += 1;
     if (rows.length < deps.pageSize) break;
   }
-  if (config.audience !== undefined) await leaveAudience(deps, connection, sync, identify, occurredAt, config.audience);
+  if (config.audience !== undefined) await leaveAudience(deps, connection, sync, identify, occurredAt, config.audience, signal);
   const done = (await deps.repo.sync(deps.db, tenantId, sync.id)) ?? sync;
   await deps.db.transaction((tx) => deps.repo.finishSync(tx, done, 'succeeded', null, config.cursor !== undefined && done.cursorUpTo !== null));
 }
@@ -192,11 +196,12 @@ async function isNewPerson(db: Database, tenantId: string, normalizer: Identifie
 }
 
 /** Members the audience query no longer returns: an `audience.left` event each, then their row is dropped. */
-async function leaveAudience(deps: SyncDeps, connection: WarehouseConnection, sync: SyncRecord, identify: Identify, occurredAt: string, audience: string): Promise<void> {
+async function leaveAudience(deps: SyncDeps, connection: WarehouseConnection, sync: SyncRecord, identify: Identify, occurredAt: string, audience: string, signal: AbortSignal): Promise<void> {
+  let left = 0;
   for (;;) {
+    if (signal.aborted) throw new Error('warehouse sync aborted (lease lost or shutting down); it resumes where it stopped');
     const gone = await deps.repo.unseenRows(deps.db, connection.tenantId, connection.id, sync.id, 200);
     if (gone.length === 0) return;
-    let emitted = 0;
     for (const row of gone) {
       const event: CanonicalEvent = {
         id: `wh:${sync.id}:${row.rowKey}:left`,
@@ -207,9 +212,15 @@ async function leaveAudience(deps: SyncDeps, connection: WarehouseConnection, sy
         properties: { connectionId: connection.id, syncId: sync.id, audience },
       };
       await ingestEvent(deps.db, deps.work, connection.tenantId, event, undefined, identify);
-      emitted += 1;
-      await deps.repo.dropRow(deps.db, connection.tenantId, connection.id, row.rowKey, sync.id);
+      // The row goes and its event is counted in one transaction, and only by the call that removed it:
+      // a worker killed after the event is stored replays it as a duplicate and counts it then; one
+      // killed after this commit finds the row gone. (Counting once per batch after the drops lost the
+      // count of the rows dropped before a kill.)
+      await deps.db.transaction(async (tx) => {
+        if (await deps.repo.dropRow(tx, connection.tenantId, connection.id, row.rowKey, sync.id)) await deps.repo.countLeft(tx, connection.tenantId, sync.id, 1);
+      });
+      left += 1;
+      await deps.afterAudienceLeft?.(sync, left, signal);
     }
-    await deps.repo.countLeft(deps.db, connection.tenantId, sync.id, emitted);
   }
 }

@@ -29,6 +29,7 @@ export interface WarehouseModuleOptions {
   /** Directory DuckDB warehouse files must be in (default `<BATON_DATA_DIR>/warehouse`). */
   readonly duckdbRoot?: string;
   readonly beforeCheckpoint?: SyncDeps['beforeCheckpoint'];
+  readonly afterAudienceLeft?: SyncDeps['afterAudienceLeft'];
 }
 
 export function warehouseModuleWith(options: WarehouseModuleOptions = {}): ModuleFactory {
@@ -48,6 +49,7 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
       logger: ctx.logger,
       pageSize: options.pageSize ?? 500,
       ...(options.beforeCheckpoint === undefined ? {} : { beforeCheckpoint: options.beforeCheckpoint }),
+      ...(options.afterAudienceLeft === undefined ? {} : { afterAudienceLeft: options.afterAudienceLeft }),
     };
     let periodic: Periodic | undefined;
     const consumes = ctx.config.role !== 'web';

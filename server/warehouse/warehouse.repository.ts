@@ -347,8 +347,10 @@ export class WarehouseRepository {
     return r.rows.map((x) => ({ rowKey: x.row_key, identifiers: x.identifiers, traits: x.traits, traitsHash: x.traits_hash, profileId: x.profile_id, seenSyncId: x.seen_sync_id }));
   }
 
-  async dropRow(q: Queryable, tenantId: string, connectionId: string, rowKey: string, syncId: string): Promise<void> {
-    await q.query('DELETE FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2 AND row_key = $3 AND seen_sync_id <> $4', [tenantId, connectionId, rowKey, syncId]);
+  /** Drops a member the audience query no longer returns; true when this call removed it (false: already gone or seen again). */
+  async dropRow(q: Queryable, tenantId: string, connectionId: string, rowKey: string, syncId: string): Promise<boolean> {
+    const r = await q.query('DELETE FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2 AND row_key = $3 AND seen_sync_id <> $4', [tenantId, connectionId, rowKey, syncId]);
+    return r.rowCount === 1;
   }
 
   async countLeft(q: Queryable, tenantId: string, syncId: string, n: number): Promise<void> {
