@@ -29,6 +29,7 @@ import { isMeetingCreation, meetingsJob } from './meetings';
 import { installationByPortal, type Installation } from './installations';
 import { profileOfRecord } from './records';
 import { jsonBody, rawBody, requireSignature } from './signed';
+import { withContactPreferences } from './contact-preferences';
 import { ianaZoneOfHubSpot } from './timezone';
 
 export const HUBSPOT_ENRICH_JOB = 'hubspot.enrich';
@@ -168,8 +169,11 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
         if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
         continue;
       }
-      const result = await ingestEvent(deps.db, deps.work, job.tenantId, n.event, undefined, identify);
+      const [main, ...implied] = withContactPreferences(n.event);
+      const result = await ingestEvent(deps.db, deps.work, job.tenantId, main ?? n.event, undefined, identify);
       deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
+      // A preference change (hs_email_optout) also says something about consent.
+      for (const extra of implied) await ingestEvent(deps.db, deps.work, job.tenantId, extra, undefined, identify);
       if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
     }
     for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
