@@ -38,6 +38,8 @@ export const cardRunStepSchema = z.object({
   status: z.string(),
   attempts: z.number().int().min(0),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** How the step reached the person when the system chose among routes (HubSpot email: transactional, marketing, sequence, owner_task). */
+  route: z.string().max(64).optional(),
   updatedAt: iso.optional(),
 });
 

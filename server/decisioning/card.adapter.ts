@@ -79,6 +79,14 @@ function otherReason(c: CandidateExplanation): { code: string; text: string } {
   return { code: 'rank.runner_up', text: `Not "${c.label}": ranked #${c.rank ?? '?'} with score ${(c.factors?.score ?? 0).toFixed(2)}.` };
 }
 
+/** The route a step's output names (`route`, or a decide step's `result.route`), for the card. */
+function routeOf(output: unknown): { route?: string } {
+  const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const o = obj(output);
+  const route = o?.['route'] ?? obj(o?.['result'])?.['route'];
+  return typeof route === 'string' && route !== '' ? { route: route.slice(0, 64) } : {};
+}
+
 function nextActionOf(decision: StoredDecision | undefined): CardNextAction | null {
   if (decision === undefined || decision.status === 'none') return null;
   const { record } = decision;
@@ -227,6 +235,7 @@ export class DecisioningCardService implements CardService {
             status: s.status,
             attempts: s.attempt,
             ...(s.error === null ? {} : { error: { code: s.error.code, message: s.error.message } }),
+            ...routeOf(s.output),
             updatedAt: iso(s.updatedAt),
           })),
         };

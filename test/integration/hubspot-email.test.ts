@@ -90,6 +90,9 @@ for (const { mode, needs } of modes) {
       const marketingSend = h.sandbox.state.portal(h.portalId).singleSends.get(String(second['sendId']));
       expect(marketingSend).toMatchObject({ emailId: 111, message: { to: `lapsed-${mode}@mail.io` } });
       expect(await capabilities()).toMatchObject({ transactional: { available: false, reason: expect.stringMatching(/MISSING_SCOPES/) } });
+      // The route taken is on the record card's run too.
+      const card = await h.api.call<{ runs: { runId: string; steps: { stepId: string; route?: string }[] }[] }>('GET', `/profiles/${b.profileId}/card`);
+      expect(card.body.runs.find((r) => r.runId === rerouted.id)?.steps.map((st) => st.route)).toContain('marketing');
 
       // The route stays off: the next email does not ask HubSpot again.
       const before = h.sandbox.state.count('POST', /^\/marketing\/v3\/transactional\/single-email\/send$/);

@@ -98,6 +98,8 @@ describe('Baton record card: states', () => {
     expect(renderer.findByTestId(StatusTag, 'run-status-run_failed').props.variant).toBe('danger');
     expect(renderer.findByTestId(StatusTag, 'step-status-run_failed-create_task').text).toBe('Failed');
     expect(allText(renderer.getRootNode())).toContain('rate_limited: HubSpot answered 429 five times');
+    // The route the email took (HubSpot chose among transactional, marketing, sequence, owner task).
+    expect(allText(renderer.getRootNode())).toContain('Owner task');
     expect(renderer.maybeFindByTestId(Button, 'retry-run_done')).toBeNull();
     // Header, three identities, and the evidence line under the one a link brought.
     expect(renderer.findByTestId(Table, 'identities').findAll(TableRow)).toHaveLength(1 + 3 + 1);

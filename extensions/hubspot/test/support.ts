@@ -91,7 +91,7 @@ export function fullCard(overrides: Partial<CardView> = {}): CardView {
         updatedAt: '2026-11-30T10:00:00Z',
         canRetry: true,
         steps: [
-          { stepId: 'welcome', kind: 'action', status: 'completed', attempts: 1, updatedAt: '2026-11-28T10:00:01Z' },
+          { stepId: 'welcome', kind: 'action', status: 'completed', attempts: 1, route: 'owner_task', updatedAt: '2026-11-28T10:00:01Z' },
           { stepId: 'create_task', kind: 'action', status: 'failed', attempts: 5, error: { code: 'rate_limited', message: 'HubSpot answered 429 five times' }, updatedAt: '2026-11-30T10:00:00Z' },
         ],
       },

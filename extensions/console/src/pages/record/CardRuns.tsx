@@ -28,6 +28,7 @@ export function CardRuns({ profileId, runs, busy, act }: Props) {
                   <li key={s.stepId}>
                     <span>{s.stepId}</span> <span className="muted">{humanize(s.kind)}</span> <Badge value={s.status} />
                     {s.attempts > 1 ? <span className="muted"> {s.attempts} attempts</span> : null}
+                    {s.route === undefined ? null : <span className="muted"> via {humanize(s.route)}</span>}
                     {s.error === undefined ? null : <span className="field-error"> {s.error.code}: {s.error.message}</span>}
                   </li>
                 ))}

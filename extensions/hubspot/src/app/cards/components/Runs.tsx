@@ -39,6 +39,7 @@ export function Runs({ profileId, runs, busy, onAct }: RunsProps) {
                   <TableHeader>Step</TableHeader>
                   <TableHeader>Status</TableHeader>
                   <TableHeader>Attempts</TableHeader>
+                  <TableHeader>Via</TableHeader>
                   <TableHeader>Error</TableHeader>
                 </TableRow>
               </TableHead>
@@ -50,6 +51,7 @@ export function Runs({ profileId, runs, busy, onAct }: RunsProps) {
                       <StatusTag variant={statusVariant(step.status)} testId={`step-status-${run.runId}-${step.stepId}`}>{humanize(step.status)}</StatusTag>
                     </TableCell>
                     <TableCell>{String(step.attempts)}</TableCell>
+                    <TableCell>{step.route !== undefined ? humanize(step.route) : ''}</TableCell>
                     <TableCell>{step.error !== undefined ? `${step.error.code}: ${step.error.message}` : ''}</TableCell>
                   </TableRow>
                 ))}
