@@ -52,9 +52,11 @@ export class EmailCapabilityStore implements EmailRouting {
   /** (Re)learns from the granted scopes: at install and reinstall. */
   async learn(tenantId: string, portalId: string, scopes: readonly string[]): Promise<EmailCapabilities> {
     const caps = capabilitiesFromScopes(scopes, this.now());
+    // A portal re-installed under another tenant leaves nothing behind under the old one.
+    await this.deps.db.query('DELETE FROM hubspot_email_capabilities WHERE portal_id = $1 AND tenant_id <> $2', [portalId, tenantId]);
     await this.deps.db.query(
       `INSERT INTO hubspot_email_capabilities (portal_id, tenant_id, routes, scopes, learned_at, updated_at) VALUES ($1, $2, $3, $4, now(), now())
-       ON CONFLICT (portal_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, routes = EXCLUDED.routes, scopes = EXCLUDED.scopes, learned_at = now(), updated_at = now()`,
+       ON CONFLICT (tenant_id, portal_id) DO UPDATE SET routes = EXCLUDED.routes, scopes = EXCLUDED.scopes, learned_at = now(), updated_at = now()`,
       [portalId, tenantId, JSON.stringify(caps), JSON.stringify(scopes)],
     );
     return caps;

@@ -121,7 +121,7 @@ export async function pollEmailEvents(deps: EngagementDeps, tenantId: string, po
     const first = await deps.db.query<{ at: Date | string | null }>('SELECT min(sent_at) AS at FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2', [tenantId, portalId]);
     const at = first.rows[0]?.at;
     const start = at === null || at === undefined ? now - EVENT_LAG_MS : new Date(at).getTime() - 60_000;
-    await deps.db.query('INSERT INTO hubspot_email_event_cursors (portal_id, tenant_id, start_ms) VALUES ($1, $2, $3) ON CONFLICT (portal_id) DO NOTHING', [portalId, tenantId, start]);
+    await deps.db.query('INSERT INTO hubspot_email_event_cursors (portal_id, tenant_id, start_ms) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, portal_id) DO NOTHING', [portalId, tenantId, start]);
     cursor = { start_ms: String(start), end_ms: null, offset_token: null };
   }
   const start = Number(cursor.start_ms);

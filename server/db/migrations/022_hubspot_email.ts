@@ -6,12 +6,13 @@
  */
 export const sql = `
 CREATE TABLE hubspot_email_capabilities (
-  portal_id    text PRIMARY KEY,
   tenant_id    text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  portal_id    text NOT NULL,
   routes       jsonb NOT NULL,
   scopes       jsonb NOT NULL DEFAULT '[]'::jsonb,
   learned_at   timestamptz NOT NULL DEFAULT now(),
-  updated_at   timestamptz NOT NULL DEFAULT now()
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, portal_id)
 );
 
 CREATE TABLE hubspot_email_sends (
@@ -30,13 +31,14 @@ CREATE TABLE hubspot_email_sends (
 CREATE INDEX hubspot_email_sends_recipient_idx ON hubspot_email_sends (portal_id, lower(recipient), sent_at);
 
 CREATE TABLE hubspot_email_event_cursors (
-  portal_id        text PRIMARY KEY,
   tenant_id        text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  portal_id        text NOT NULL,
   start_ms         bigint NOT NULL,
   end_ms           bigint,
   offset_token     text,
   polled_at        timestamptz,
   last_error       text,
-  updated_at       timestamptz NOT NULL DEFAULT now()
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, portal_id)
 );
 `;
