@@ -76,8 +76,22 @@ for (const { mode, needs } of modes) {
       child.proc.kill('SIGKILL');
       await child.exited;
     };
+    /** Waits until the child reports, after line `mark`, that its outbox holds nothing pending. */
+    const drained = async (child: Child, mark: number): Promise<void> => {
+      await waitFor(async () => child.lines.slice(mark).includes('PENDING 0'), 'every event to be processed', 120_000, 100).catch((err: unknown) => {
+        throw new Error(`${String(err)}; last report: ${child.lines.filter((l) => l.startsWith('PENDING')).at(-1) ?? 'none'}`);
+      });
+    };
     const openDb = async (): Promise<Database> => (mode === 'embedded' ? openPglite({ dataDir }) : openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 }));
 
+    // A test's processes never outlive it: a leftover one would take the next test's jobs.
+    afterEach(async () => {
+      for (const c of children) {
+        if (c.proc.exitCode !== null || c.proc.signalCode !== null) continue;
+        c.proc.kill('SIGKILL');
+        await c.exited;
+      }
+    });
     afterAll(async () => {
       for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
       if (mode === 'postgres+redis') {
@@ -172,7 +186,7 @@ for (const { mode, needs } of modes) {
       // Every event processed (its traits recorded) before the database is read directly: the service
       // reports its outbox rows not yet done; then it stops cleanly (releasing the embedded database).
       const mark = third.child.lines.length;
-      await waitFor(async () => third.child.lines.slice(mark).includes('PENDING 0'), 'every event to be processed', 60_000, 100);
+      await drained(third.child, mark);
       third.child.proc.kill('SIGTERM');
       expect(await third.child.exited).toBe(0);
       db = await openDb();
@@ -275,7 +289,7 @@ for (const { mode, needs } of modes) {
       const mark = second.child.lines.length;
       const done = await finished(syncId);
       expect(done).toMatchObject({ status: 'succeeded', rowsRead: STAY, rowsUnchanged: STAY, profilesMatched: STAY, profilesCreated: 0, eventsEmitted: MEMBERS - STAY });
-      await waitFor(async () => second.child.lines.slice(mark).includes('PENDING 0'), 'every event to be processed', 60_000, 100);
+      await drained(second.child, mark);
       second.child.proc.kill('SIGTERM');
       expect(await second.child.exited).toBe(0);
 

@@ -10,8 +10,8 @@
  *   WH_CHILD_HOLD_LEFT                a sync stops for good once this many audience members have left
  * Prints one JSON line `{ "url", "tenantId"?, "apiKey"?, "pid" }` once ready, then
  * `PAGE <syncId> <index> <offset>` each time a page's rows are ingested (before its checkpoint),
- * `HELD <syncId> <index> <offset>` when it holds (`HELD-LEFT <syncId> <n>` after n members left), and `PENDING <n>` every 250 ms: the outbox rows not
- * done yet (0 once every event is processed). SIGTERM shuts down cleanly.
+ * `HELD <syncId> <index> <offset>` when it holds (`HELD-LEFT <syncId> <n>` after n members left), and `PENDING <n> [latest {…}]` every 250 ms: the outbox
+ * rows not done yet (0 once every event is processed) and the one due last. SIGTERM shuts down cleanly.
  */
 import { loadConfig } from '../../server/config';
 import { decisioningModule } from '../../server/decisioning/decisioning.module';
@@ -57,10 +57,19 @@ async function main(): Promise<void> {
   const tenant = tenantName === undefined ? undefined : await createTenant(runtime.db, tenantName);
   process.stdout.write(`${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { tenantId: tenant.tenantId, apiKey: tenant.apiKey }) })}\n`);
   const pending = setInterval(() => {
-    runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending'`).then(
-      (r) => process.stdout.write(`PENDING ${r.rows[0]?.n ?? -1}\n`),
-      () => undefined,
-    );
+    runtime.db
+      .query<{ n: number; kind: string | null; attempts: number | null; due_in_ms: number | null; last_error: string | null }>(
+        `SELECT (SELECT count(*)::int FROM outbox WHERE status = 'pending') AS n, o.kind, o.attempts, (extract(epoch FROM o.due_at - now()) * 1000)::int AS due_in_ms, o.last_error
+           FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM outbox WHERE status = 'pending' ORDER BY due_at DESC LIMIT 1) o ON true`,
+      )
+      .then(
+        (r) => {
+          const row = r.rows[0];
+          const latest = row?.kind === null || row === undefined ? '' : ` latest ${JSON.stringify({ kind: row.kind, attempts: row.attempts, dueInMs: row.due_in_ms, lastError: row.last_error?.slice(0, 300) ?? null })}`;
+          process.stdout.write(`PENDING ${row?.n ?? -1}${latest}\n`);
+        },
+        (err: unknown) => process.stdout.write(`PENDING ? ${String(err)}\n`),
+      );
   }, 250);
   const stop = (): void => {
     clearInterval(pending);
