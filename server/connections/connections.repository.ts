@@ -6,6 +6,7 @@
 import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
+import { openConnection, sealConnection } from './connection-secrets';
 import { CONFIG_SCHEMAS, SECRET_FIELDS, externalIdOf, splitSecrets, type ConfigOf, type MessagingConnectionType } from './connection-config';
 
 export interface ConnectionView {
@@ -43,7 +44,6 @@ interface Row {
 }
 
 const TYPES = "('zendesk', 'twilio', 'whatsapp')";
-const aad = (tenantId: string, id: string): string => `connection:${tenantId}:${id}`;
 
 export class ConnectionConflictError extends Error {
   constructor(readonly type: MessagingConnectionType, readonly externalId: string) {
@@ -72,16 +72,13 @@ export class ConnectionsRepository {
   }
 
   private open(row: Row): Connection {
-    const secrets = row.secret_ciphertext === null || row.secret_key_id === null ? {} : (JSON.parse(this.secrets.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as Record<string, unknown>);
-    const { _secretNames: _names, ...plain } = row.config;
-    const config = CONFIG_SCHEMAS[row.type].parse({ ...plain, ...secrets });
+    const config = CONFIG_SCHEMAS[row.type].parse(openConnection(this.secrets, row));
     return { tenantId: row.tenant_id, id: row.id, type: row.type, status: row.status, config } as Connection;
   }
 
   private seal(tenantId: string, id: string, type: MessagingConnectionType, config: Record<string, unknown>): { plain: Record<string, unknown>; ciphertext: string; keyId: string } {
     const { plain, secrets } = splitSecrets(type, config);
-    const sealed = this.secrets.seal(JSON.stringify(secrets), aad(tenantId, id));
-    return { plain: { ...plain, _secretNames: Object.keys(secrets) }, ciphertext: sealed.ciphertext, keyId: sealed.keyId };
+    return sealConnection(this.secrets, tenantId, id, plain, secrets);
   }
 
   async create<T extends MessagingConnectionType>(q: Queryable, tenantId: string, type: T, config: ConfigOf[T]): Promise<ConnectionView> {

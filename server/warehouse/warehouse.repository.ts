@@ -7,6 +7,7 @@
 import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
+import { openConnection, sealConnection } from '../connections/connection-secrets';
 import { WAREHOUSE_SECRET_FIELDS, warehouseConfigSchema, type WarehouseConfig } from '../connections/connection-config';
 import type { WarehouseValue } from '../../connectors/warehouse/types';
 
@@ -96,7 +97,6 @@ interface SyncRow {
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
 const isoOrNull = (d: Date | string | null): string | null => (d === null ? null : iso(d));
-const aad = (tenantId: string, id: string): string => `connection:${tenantId}:${id}`;
 /** Rejections kept per sync (the count is exact; the reasons are a sample). */
 export const MAX_REJECTIONS_KEPT = 100;
 
@@ -164,9 +164,7 @@ export class WarehouseRepository {
   }
 
   private open(row: ConnectionRow): WarehouseConnection {
-    const secrets = row.secret_ciphertext === null || row.secret_key_id === null ? {} : (JSON.parse(this.secrets.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as Record<string, unknown>);
-    const { _secretNames: _names, ...plain } = row.config;
-    return { tenantId: row.tenant_id, id: row.id, status: row.status, config: warehouseConfigSchema.parse({ ...plain, ...secrets }), createdAt: iso(row.created_at) };
+    return { tenantId: row.tenant_id, id: row.id, status: row.status, config: warehouseConfigSchema.parse(openConnection(this.secrets, row)), createdAt: iso(row.created_at) };
   }
 
   private seal(tenantId: string, id: string, config: WarehouseConfig): { plain: Record<string, unknown>; ciphertext: string; keyId: string } {
@@ -177,8 +175,7 @@ export class WarehouseRepository {
       if (WAREHOUSE_SECRET_FIELDS.includes(k)) secrets[k] = v;
       else plain[k] = v;
     }
-    const sealed = this.secrets.seal(JSON.stringify(secrets), aad(tenantId, id));
-    return { plain: { ...plain, _secretNames: Object.keys(secrets) }, ciphertext: sealed.ciphertext, keyId: sealed.keyId };
+    return sealConnection(this.secrets, tenantId, id, plain, secrets);
   }
 
   async create(q: Queryable, tenantId: string, config: WarehouseConfig): Promise<WarehouseConnectionView> {
