@@ -231,10 +231,11 @@ export class HubSpotActionPort implements ActionPort {
     if (startTime === undefined) {
       link ??= (await scheduler.meetingLinks(portalId)).find((l) => l.slug === slug)?.link;
       if (link === undefined) throw new HubSpotCallError(400, { message: `no meeting scheduling page with slug ${slug}` }, {}, 'unknown slug');
-      if (p['deliver'] === 'none') return { portalId, mode: 'link', slug, link, delivered: false };
+      // deliver 'none': the step only resolves the link for a later step (nothing is sent, nor claimed to be).
+      if (p['deliver'] === 'none') return { portalId, mode: 'link', slug, link, sentTo: null };
       const text = (p['body'] as string).includes('{link}') ? (p['body'] as string).split('{link}').join(link) : `${p['body'] as string} ${link}`;
       const reply = await this.replyInThread({ body: text, threadId: p['threadId'], senderActorId: p['senderActorId'] }, request, target);
-      return { portalId, mode: 'link', slug, link, delivered: 'inbox', reply };
+      return { portalId, mode: 'link', slug, link, sentTo: 'inbox', reply };
     }
     const email = contact['email'];
     if (email === undefined || email === null || email === '') throw new HubSpotCallError(400, { message: `contact ${target.objectId} has no email address to book a meeting with` }, {}, 'no email address');

@@ -7,18 +7,13 @@
  * (server/decisioning/event-interpretation.ts) and settles the person's open decision with it.
  * Cancelled meetings are not bookings and are skipped.
  */
-import type { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
 import { HubSpotScheduler, MEETING_OBJECT_TYPE_ID, meetingBookedEvent } from '../../connectors/hubspot/scheduler';
 import type { HubSpotWebhookEvent } from '../../connectors/hubspot/webhook';
-import type { Database } from '../db/database';
 import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
-import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, type Identify } from '../events/events.repository';
-import type { IdentityService } from '../identity/identity.service';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
 import { installationByPortal } from './installations';
+import type { InboxDeps } from './inbox';
 
 export const HUBSPOT_MEETINGS_JOB = 'hubspot.meetings';
 
@@ -29,14 +24,8 @@ export function meetingsJob(tenantId: string, portalId: string, batchJobId: stri
   return { tenantId, kind: HUBSPOT_MEETINGS_JOB, payload: { portalId, meetings }, dedupeKey: `hubspot-meetings:${batchJobId}` };
 }
 
-export interface MeetingDeps {
-  readonly db: Database;
-  readonly work: WorkQueue;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly api: () => HubSpotApi | undefined;
-  readonly identity: () => IdentityService | undefined;
-}
+/** The same services as the inbox job (both read an object HubSpot only announced, then ingest it). */
+export type MeetingDeps = InboxDeps;
 
 export function meetingsHandler(deps: MeetingDeps): JobHandler {
   return async (job) => {

@@ -55,14 +55,14 @@ for (const { mode, needs } of modes) {
 
       const done = await run('meet-link', { body: 'Happy to talk, pick a slot here: {link}' }, profileId);
       expect(done.status).toBe('completed');
-      expect(done.steps.find((s) => s.stepId === 'meet')?.output).toMatchObject({ mode: 'link', slug: 'owner-seventy-seven', link: 'https://meetings.hubspot.com/owner-seventy-seven', delivered: 'inbox' });
+      expect(done.steps.find((s) => s.stepId === 'meet')?.output).toMatchObject({ mode: 'link', slug: 'owner-seventy-seven', link: 'https://meetings.hubspot.com/owner-seventy-seven', sentTo: 'inbox' });
       const sent = inboxOf(h.sandbox.state, h.portalId).sent.filter((s) => s.threadId === thread.id);
       expect(sent.map((s) => s.body['text'])).toEqual(['Happy to talk, pick a slot here: https://meetings.hubspot.com/owner-seventy-seven']);
       expect(schedulerOf(h.sandbox.state, h.portalId).bookings).toHaveLength(0);
 
       // deliver: none only resolves the link for a later step; nothing is sent.
       const resolved = await run('meet-link-only', { deliver: 'none' }, profileId);
-      expect(resolved.steps.find((s) => s.stepId === 'meet')?.output).toMatchObject({ mode: 'link', link: 'https://meetings.hubspot.com/owner-seventy-seven', delivered: false });
+      expect(resolved.steps.find((s) => s.stepId === 'meet')?.output).toMatchObject({ mode: 'link', link: 'https://meetings.hubspot.com/owner-seventy-seven', sentTo: null });
       expect(inboxOf(h.sandbox.state, h.portalId).sent.filter((s) => s.threadId === thread.id)).toHaveLength(1);
     });
 
