@@ -1,5 +1,5 @@
 import type { CanonicalEvent, Identifier } from '../../app/events/canonical-event';
-import { isValidTimeZone } from '../../app/decisioning/timezone';
+import { isValidTimeZone } from '../../app/shared/time-zone';
 import { regionTimeZone } from '../../app/shared/region-time-zone';
 import { bareName } from './fields';
 import { BATON_CLIENT_TAG, CDC_ENTITIES, type CdcEntity } from './version';

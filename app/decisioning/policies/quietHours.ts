@@ -3,7 +3,7 @@
  * dropped: the verdict is `defer` with the first allowed instant (the window's end, local time),
  * which the run engine waits for. Windows may cross midnight (21:00–08:00) or not (12:00–14:00).
  */
-import { epochOfWallTime, isValidTimeZone, parseHhMm, wallClockAt } from '../timezone';
+import { isValidTimeZone, localWindowAt } from '../../shared/time-zone';
 import { ALLOW, formatInstant, type BoundPolicy, type ContactPolicy, type PolicyInput, type PolicyVerdict } from './types';
 
 export interface QuietWindowResult {
@@ -13,29 +13,10 @@ export interface QuietWindowResult {
   readonly timeZone: string;
 }
 
-/** Whether `now` is inside the quiet window in `timeZone`, and when the window ends. */
+/** Whether `now` is inside the quiet window in `timeZone`, and when the window ends (DST rules: app/shared/time-zone.ts). */
 export function quietWindowAt(now: number, timeZone: string, start: string, end: string): QuietWindowResult {
-  const startMin = parseHhMm(start);
-  const endMin = parseHhMm(end);
-  if (startMin === endMin) return { quiet: false, timeZone };
-  const wall = wallClockAt(now, timeZone);
-  const minute = wall.hour * 60 + wall.minute;
-  const crossesMidnight = startMin > endMin;
-  const quiet = crossesMidnight ? minute >= startMin || minute < endMin : minute >= startMin && minute < endMin;
-  if (!quiet) return { quiet: false, timeZone };
-  const endsTomorrow = crossesMidnight && minute >= startMin;
-  const day = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + (endsTomorrow ? 1 : 0)));
-  const until = epochOfWallTime(
-    {
-      year: day.getUTCFullYear(),
-      month: day.getUTCMonth() + 1,
-      day: day.getUTCDate(),
-      hour: Math.floor(endMin / 60),
-      minute: endMin % 60,
-    },
-    timeZone,
-  );
-  return { quiet: true, until: Math.max(until, now), timeZone };
+  const window = localWindowAt(now, timeZone, start, end);
+  return window.inside ? { quiet: true, until: window.endsAt, timeZone } : { quiet: false, timeZone };
 }
 
 export const quietHoursPolicy: ContactPolicy = {

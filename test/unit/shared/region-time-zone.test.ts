@@ -1,4 +1,4 @@
-import { isValidTimeZone, wallClockAt } from '../../../app/decisioning/timezone';
+import { isValidTimeZone, wallClockAt } from '../../../app/shared/time-zone';
 import { countryCodeOf, countryTimeZone, regionTimeZone, stateTimeZone } from '../../../app/shared/region-time-zone';
 
 const hourIn = (iso: string, zone: string): number => wallClockAt(Date.parse(iso), zone).hour;
