@@ -11,9 +11,10 @@ import { orchestrationBench } from './orchestration.bench';
 import { pipelineBench } from './pipeline.bench';
 import { signalsBench } from './signals.bench';
 import { startupBench } from './startup.bench';
+import { sustainedBench } from './sustained.bench';
 import type { BenchFigure, BenchSuite } from './types';
 
-const SUITES: readonly BenchSuite[] = [startupBench, ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, orchestrationBench];
+const SUITES: readonly BenchSuite[] = [startupBench, ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, sustainedBench, orchestrationBench];
 
 interface Args {
   json: boolean;

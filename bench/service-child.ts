@@ -1,0 +1,64 @@
+/**
+ * A Baton service process for the sustained bench (bench/sustained.bench.ts): started with
+ * `node --import tsx`, configured through the environment like production (server/config.ts; embedded
+ * when DATABASE_URL is unset; BATON_ROLE web/worker/all). Bench knobs:
+ *   BENCH_SCHEMA, BENCH_QUEUE   isolate the PostgreSQL schema / BullMQ queue
+ *   BENCH_TENANT                create a tenant with this name and print its API key
+ *   BENCH_STAGES=off            no capability modules: ingest, outbox, claim and "processed" only (the baseline)
+ *   BENCH_STATUS=1              print `STATUS {…}` every 250 ms: pending outbox rows due now, events not
+ *                               processed yet, events, decisions and runs (the bench's drain check)
+ * Prints `READY {"url","pid","apiKey"?}` once started. SIGTERM shuts down cleanly.
+ */
+import { loadConfig } from '../server/config';
+import { startService } from '../server/runtime';
+import { createTenant } from '../server/tenants/tenants.repository';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const runtime = await startService(loadConfig(), {
+    host: '127.0.0.1',
+    ...(env['BENCH_SCHEMA'] === undefined ? {} : { schema: env['BENCH_SCHEMA'] }),
+    ...(env['BENCH_QUEUE'] === undefined ? {} : { queueName: env['BENCH_QUEUE'] }),
+    ...(env['BENCH_STAGES'] === 'off' ? { modules: [] } : {}),
+  });
+  const tenant = env['BENCH_TENANT'] === undefined ? undefined : await createTenant(runtime.db, env['BENCH_TENANT']);
+  process.stdout.write(`READY ${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { apiKey: tenant.apiKey, tenantId: tenant.tenantId }) })}\n`);
+  const hasTable = async (name: string): Promise<boolean> =>
+    (await runtime.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = $1 AND table_schema = current_schema()`, [name])).rows.length > 0;
+  const counted = env['BENCH_STATUS'] === '1' ? { decisions: await hasTable('decisions'), runs: await hasTable('runs') } : undefined;
+  let busy = false;
+  const status =
+    counted === undefined
+      ? undefined
+      : setInterval(() => {
+          if (busy) return;
+          busy = true;
+          runtime.db
+            .query<{ pending: number; unprocessed: number; events: number; decisions: number; runs: number }>(
+              `SELECT (SELECT count(*)::int FROM outbox WHERE status = 'pending' AND due_at <= now()) AS pending,
+                      (SELECT count(*)::int FROM events WHERE processed_at IS NULL) AS unprocessed,
+                      (SELECT count(*)::int FROM events) AS events,
+                      ${counted.decisions ? '(SELECT count(*)::int FROM decisions)' : '0'} AS decisions,
+                      ${counted.runs ? '(SELECT count(*)::int FROM runs)' : '0'} AS runs`,
+            )
+            .then(
+              (r) => process.stdout.write(`STATUS ${JSON.stringify(r.rows[0] ?? {})}\n`),
+              (err: unknown) => process.stdout.write(`STATUS ${JSON.stringify({ error: String(err) })}\n`),
+            )
+            .finally(() => (busy = false));
+        }, 250);
+  const stop = (): void => {
+    if (status !== undefined) clearInterval(status);
+    runtime.shutdown('SIGTERM').then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench service-child failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
