@@ -9,7 +9,7 @@
  * Holdout profiles never get an automated run (their decisions carry no action; triggers check the
  * persistent holdout assignment). Safe to run again for a redelivered event.
  */
-import { evaluateRule, type JsonLogicRule } from '../../app/decisioning/expressions';
+import { evaluateRule, type JsonLogicRule } from '../../app/shared/json-logic';
 import { matchesEventType, primaryLanguage, toJson, isJsonObject, type JsonObject } from '../../app/orchestration';
 import type { Signals } from '../../app/signals';
 import type { Database } from '../db/database';
