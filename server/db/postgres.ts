@@ -26,6 +26,35 @@ function clientQueryable(client: PoolClient): Queryable & { exec(sql: string): P
   };
 }
 
+/**
+ * A pooled client checked out for a transaction or a lock. pg-pool listens for errors on idle clients
+ * only: a connection terminated while checked out between two statements (pg_terminate_backend, a
+ * failover, a proxy restart) would emit 'error' with no listener and crash the process. The listener
+ * keeps the error; the next statement fails with it, and the client is released as broken so the pool
+ * discards it.
+ */
+async function checkOut(pool: Pool): Promise<{ client: PoolClient; release(failed: unknown): void }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(failed) {
+      client.off('error', onError);
+      client.release(broken ?? (failed instanceof Error && isConnectionError(failed) ? failed : undefined));
+    },
+  };
+}
+
+/** Errors after which the connection cannot be trusted (terminated, dropped, not queryable). */
+function isConnectionError(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (typeof code === 'string' && (code.startsWith('57P') || code.startsWith('08'))) || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test(err.message);
+}
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   const schema = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
@@ -54,22 +83,25 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await pool.query(sql);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
+      let failed: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn(clientQueryable(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
+        failed = err;
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        release(failed);
       }
     },
     async withAdvisoryLock<T>(key: number, fn: (conn: Queryable & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
       const k = lockKey(`${schema}:${key}`);
+      let failed: unknown;
       try {
         await client.query('SELECT pg_advisory_lock($1)', [k]);
         try {
@@ -77,8 +109,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         } finally {
           await client.query('SELECT pg_advisory_unlock($1)', [k]);
         }
+      } catch (err) {
+        failed = err;
+        throw err;
       } finally {
-        client.release();
+        release(failed);
       }
     },
     async ping(): Promise<void> {
