@@ -1,32 +1,12 @@
 /** In-memory implementations of the decisioning ports, for tests, the simulator and the demo. */
 import { aggregateObservations, type LiftRow } from './learning/lift';
 import { applyPosteriorUpdate, type PosteriorUpdate, type Settlement } from './learning/outcomes';
-import { type Clock, type ContactHistoryStore, type DecisionStore, type IdGenerator, type PosteriorStore } from './ports';
+import { type ContactHistoryStore, type DecisionStore, type PosteriorStore } from './ports';
 import { type DecisionRecord } from './record';
 import { type ContactRecord, type PropensityTable } from './types';
 
-/** A clock that only moves when told to. */
-export class ManualClock implements Clock {
-  constructor(private current: number) {}
-  now(): number {
-    return this.current;
-  }
-  set(epochMs: number): void {
-    this.current = epochMs;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
-
-export class SequentialIds implements IdGenerator {
-  private counter = 0;
-  constructor(private readonly prefix = 'dec') {}
-  next(): string {
-    this.counter += 1;
-    return `${this.prefix}_${this.counter.toString().padStart(8, '0')}`;
-  }
-}
+export { ManualClock } from '../shared/clock';
+export { SequentialIds } from '../shared/ids';
 
 export class InMemoryPosteriorStore implements PosteriorStore {
   private table: PropensityTable;

@@ -6,19 +6,12 @@
 import { type LiftRow } from './learning/lift';
 import { type PosteriorUpdate, type Settlement } from './learning/outcomes';
 import { type DecisionRecord } from './record';
-import { type Random } from './random/prng';
 import { type ContactRecord, type PropensityTable } from './types';
 
-export interface Clock {
-  /** Epoch ms. */
-  now(): number;
-}
-
-export interface IdGenerator {
-  next(): string;
-}
-
-export type { Random };
+/** Time, ids and randomness: the shared ports (app/shared). Decision ids are `newId('dec')`. */
+export type { Clock } from '../shared/clock';
+export type { IdGenerator } from '../shared/ids';
+export type { Random } from '../shared/random';
 
 export interface PosteriorStore {
   /** Outcome counts for the given actions (missing ones are new). */

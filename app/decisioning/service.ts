@@ -42,7 +42,7 @@ export class DecisioningService {
     ]);
     const record = decide(
       {
-        decisionId: this.ports.ids.next(),
+        decisionId: this.ports.ids.newId('dec'),
         profile: request.profile,
         ...(request.context !== undefined ? { context: request.context } : {}),
         catalog: request.catalog,

@@ -4,15 +4,9 @@ import type { ActionKind, DecisionChannel } from './playbook/action-kinds';
 import type { Playbook, PlaybookStatus } from './playbook/playbook.schema';
 import type { Run, RunSnapshot, RunStatus } from './runs/run.types';
 
-/** Wall-clock time in epoch milliseconds. The engine never reads the system clock itself. */
-export interface Clock {
-  now(): number;
-}
-
-/** Unique ids (run ids, advance-invocation ids used as lease owners). */
-export interface IdGenerator {
-  newId(prefix: string): string;
-}
+/** Wall-clock time (the engine never reads the system clock itself) and unique ids (run ids, advance-invocation ids used as lease owners): the shared ports. */
+export type { Clock } from '../shared/clock';
+export type { IdGenerator } from '../shared/ids';
 
 export type CommitResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: 'version_conflict' | 'not_found' };
 export type CreateRunResult = { readonly created: true; readonly snapshot: RunSnapshot } | { readonly created: false; readonly snapshot: RunSnapshot };

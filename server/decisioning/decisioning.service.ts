@@ -184,7 +184,7 @@ export class DecisioningFacade {
     const service = new DecisioningService({
       clock: { now: () => now },
       random: this.random,
-      ids: { next: () => newId('dec') },
+      ids: { newId },
       posteriors: new SqlPosteriorStore(this.db, tenantId),
       contacts: new SqlContactHistory(this.db, tenantId, aliases),
       decisions: {
@@ -218,7 +218,7 @@ export class DecisioningFacade {
     return new DecisioningService({
       clock: { now: this.clock },
       random: this.random,
-      ids: { next: () => newId('dec') },
+      ids: { newId },
       posteriors: new SqlPosteriorStore(q, tenantId),
       contacts: new SqlContactHistory(q, tenantId),
       decisions: new SqlDecisionStore(q, tenantId),

@@ -30,8 +30,8 @@ export function estimateU(columns: Columns, n: number, comparisons: readonly Com
   if (n < 2) return counts.map((c) => smoothedDistribution(c, 1));
   const compares = comparisons.map((c) => c.prepare(columns));
   for (let s = 0; s < samples; s++) {
-    const i = Math.floor(random() * n);
-    let j = Math.floor(random() * (n - 1));
+    const i = Math.floor(random.next() * n);
+    let j = Math.floor(random.next() * (n - 1));
     if (j >= i) j++;
     for (let c = 0; c < comparisons.length; c++) {
       const level = (compares[c] as (i: number, j: number) => number)(i, j);

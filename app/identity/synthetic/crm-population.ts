@@ -46,13 +46,13 @@ function formatPhone(random: Random, digits: string): string {
 function typo(random: Random, word: string): string {
   if (word.length < 4) return word;
   const i = 1 + randomInt(random, word.length - 2);
-  return random() < 0.5 ? word.slice(0, i) + (word[i + 1] ?? '') + (word[i] ?? '') + word.slice(i + 2) : word.slice(0, i) + word.slice(i + 1);
+  return random.next() < 0.5 ? word.slice(0, i) + (word[i + 1] ?? '') + (word[i] ?? '') + word.slice(i + 2) : word.slice(0, i) + word.slice(i + 1);
 }
 
 function emailVariant(random: Random, email: string): string {
   const [local = '', domain = ''] = email.split('@');
-  const r = random();
-  if (domain === 'gmail.com' && r < 0.3) return `${local.split('').join(random() < 0.5 ? '' : '.').slice(0, 200)}+${pick(random, ['news', 'crm', 'x'])}@${random() < 0.3 ? 'googlemail.com' : 'gmail.com'}`;
+  const r = random.next();
+  if (domain === 'gmail.com' && r < 0.3) return `${local.split('').join(random.next() < 0.5 ? '' : '.').slice(0, 200)}+${pick(random, ['news', 'crm', 'x'])}@${random.next() < 0.3 ? 'googlemail.com' : 'gmail.com'}`;
   if (r < 0.6) return `${local.charAt(0).toUpperCase()}${local.slice(1)}@${domain.toUpperCase()}`;
   return ` ${email} `;
 }
@@ -65,8 +65,8 @@ function makePerson(random: Random, id: number): Person {
   const company = pick(random, COMPANY);
   const domain = `${company.toLowerCase().replace(/[^a-z]/g, '')}.com`;
   const handle = `${first}.${last.replace(/ /g, '')}${randomInt(random, 90) + 10}`;
-  const email = random() < 0.5 ? `${handle}@${pick(random, FREEMAIL)}` : `${first.charAt(0)}${last.replace(/ /g, '')}${id}@${domain}`;
-  const altEmail = random() < 0.12 ? `${first}${id}@${pick(random, FREEMAIL)}` : undefined;
+  const email = random.next() < 0.5 ? `${handle}@${pick(random, FREEMAIL)}` : `${first.charAt(0)}${last.replace(/ /g, '')}${id}@${domain}`;
+  const altEmail = random.next() < 0.12 ? `${first}${id}@${pick(random, FREEMAIL)}` : undefined;
   return { id, first, last, company, domain, email, altEmail, phone: phoneNumber(random) };
 }
 
@@ -76,7 +76,7 @@ export function generateCrmPopulation(random: Random, people: number): Synthetic
   for (let i = 0; i < people; i++) {
     const person = makePerson(random, i);
     const partner = persons[persons.length - 1];
-    if (partner !== undefined && random() < 0.1) {
+    if (partner !== undefined && random.next() < 0.1) {
       person.last = partner.last;
       person.phone = partner.phone;
       while (person.first.charAt(0) === partner.first.charAt(0)) person.first = pick(random, FIRST);
@@ -90,22 +90,22 @@ export function generateCrmPopulation(random: Random, people: number): Synthetic
   for (const p of persons) {
     add('hubspot', `hs-${p.id}`, p, {
       hubspotContactId: String(1000 + p.id), email: p.email, phone: formatPhone(random, p.phone),
-      firstName: cap(p.first), lastName: cap(p.last), company: `${p.company}${random() < 0.3 ? ' Inc.' : ''}`,
+      firstName: cap(p.first), lastName: cap(p.last), company: `${p.company}${random.next() < 0.3 ? ' Inc.' : ''}`,
     });
-    if (random() < 0.6) {
-      const name = random() < 0.3 && NICK[p.first] ? NICK[p.first] : p.first;
+    if (random.next() < 0.6) {
+      const name = random.next() < 0.3 && NICK[p.first] ? NICK[p.first] : p.first;
       add('zendesk', `zd-${p.id}`, p, {
         zendeskUserId: String(50_000 + p.id), email: emailVariant(random, p.email), fullName: `${cap(name ?? p.first)} ${cap(p.last)}`,
-        ...(random() < 0.4 ? { phone: formatPhone(random, p.phone) } : {}),
+        ...(random.next() < 0.4 ? { phone: formatPhone(random, p.phone) } : {}),
       });
     }
-    if (random() < 0.5) add('whatsapp', `wa-${p.id}`, p, { whatsappId: `1${p.phone}`, fullName: cap(random() < 0.5 ? p.first : `${p.first} ${p.last}`) });
+    if (random.next() < 0.5) add('whatsapp', `wa-${p.id}`, p, { whatsappId: `1${p.phone}`, fullName: cap(random.next() < 0.5 ? p.first : `${p.first} ${p.last}`) });
     const forms = randomInt(random, 3);
     for (let f = 0; f < forms; f++) {
-      const r = random();
+      const r = random.next();
       const values: Partial<Record<MappingField, string>> = {
-        firstName: cap(random() < 0.1 ? typo(random, p.first) : p.first),
-        lastName: cap(random() < 0.1 ? typo(random, p.last) : p.last),
+        firstName: cap(random.next() < 0.1 ? typo(random, p.first) : p.first),
+        lastName: cap(random.next() < 0.1 ? typo(random, p.last) : p.last),
         company: p.company,
       };
       if (r < 0.08) {
@@ -116,7 +116,7 @@ export function generateCrmPopulation(random: Random, people: number): Synthetic
         values.phone = formatPhone(random, p.phone);
       } else {
         values.email = emailVariant(random, p.email);
-        if (random() < 0.5) values.phone = formatPhone(random, p.phone);
+        if (random.next() < 0.5) values.phone = formatPhone(random, p.phone);
       }
       add('form', `form-${p.id}-${f}`, p, values);
     }

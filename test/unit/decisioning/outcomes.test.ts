@@ -78,7 +78,7 @@ describe('DecisioningService over in-memory ports', () => {
   it('stores the decision, learns from one outcome only, and reports lift', async () => {
     const { svc, clock, posteriors } = service();
     const record = await svc.decide(request(profileIdWithHoldout(false)));
-    expect(record.decisionId).toBe('dec_00000001');
+    expect(record.decisionId).toBe('dec_1');
     clock.advance(HOUR);
     const first = await svc.recordOutcome(record.decisionId, 'positive');
     expect(first.ok).toBe(true);
