@@ -3,7 +3,8 @@
  * with a 5-minute window; v2 = hex(SHA-256(clientSecret + METHOD + URI + body)) for workflow-action calls
  * that carry no v3 headers. Compared in constant time; the URI is decoded the way HubSpot documents.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { safeEqual } from '../shared/safe-equal';
 
 export const MAX_SIGNATURE_AGE_MS = 300_000;
 /** Clock skew tolerated for timestamps from the future (the docs are silent; extra hardening). */
@@ -32,17 +33,6 @@ export function signV1(input: { clientSecret: string; body: string }): string {
   return createHash('sha256').update(`${input.clientSecret}${input.body}`, 'utf8').digest('hex');
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  // Compare against itself when lengths differ so the time does not depend on where they differ.
-  if (x.length !== y.length) {
-    timingSafeEqual(x, x);
-    return false;
-  }
-  return timingSafeEqual(x, y);
-}
-
 export type SignatureFailure = 'missing' | 'stale' | 'future' | 'malformed_timestamp' | 'mismatch';
 export type SignatureCheck = { readonly ok: true; readonly version: 'v2' | 'v3' } | { readonly ok: false; readonly reason: SignatureFailure };
 
@@ -64,14 +54,14 @@ export function verifyHubSpotRequest(req: SignedRequest, clientSecret: string, n
     if (nowMs - at > MAX_SIGNATURE_AGE_MS) return { ok: false, reason: 'stale' };
     if (at - nowMs > MAX_FUTURE_SKEW_MS) return { ok: false, reason: 'future' };
     const expected = signV3({ clientSecret, method: req.method, uri: req.uri, body: req.body, timestamp: ts });
-    return constantTimeEqual(expected, v3) ? { ok: true, version: 'v3' } : { ok: false, reason: 'mismatch' };
+    return safeEqual(expected, v3) ? { ok: true, version: 'v3' } : { ok: false, reason: 'mismatch' };
   }
   if (options.allowV2 === true) {
     const v2 = req.header('x-hubspot-signature');
     const version = req.header('x-hubspot-signature-version');
     if (v2 !== undefined && (version === undefined || version.toLowerCase() === 'v2')) {
       const expected = signV2({ clientSecret, method: req.method, uri: req.uri, body: req.body });
-      return constantTimeEqual(expected, v2.toLowerCase()) ? { ok: true, version: 'v2' } : { ok: false, reason: 'mismatch' };
+      return safeEqual(expected, v2.toLowerCase()) ? { ok: true, version: 'v2' } : { ok: false, reason: 'mismatch' };
     }
   }
   return { ok: false, reason: 'missing' };

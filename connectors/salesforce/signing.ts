@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { safeEqual } from '../shared/safe-equal';
 
 /**
  * Requests from the Baton package's Apex code (LWC controller, Flow actions) to `/salesforce/...` are
@@ -37,8 +38,6 @@ export type VerifyResult = { readonly ok: true } | { readonly ok: false; readonl
 export function verifyRequest(secretBase64: string, r: SignedRequest, signature: string, nowSeconds: number): VerifyResult {
   if (!/^\d{9,11}$/.test(r.timestamp)) return { ok: false, reason: 'X-Baton-Timestamp must be Unix seconds' };
   if (Math.abs(nowSeconds - Number(r.timestamp)) > MAX_CLOCK_SKEW_SECONDS) return { ok: false, reason: 'the request timestamp is outside the 5-minute window' };
-  const expected = Buffer.from(signRequest(secretBase64, r), 'utf8');
-  const given = Buffer.from(signature, 'utf8');
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'signature mismatch' };
+  if (!safeEqual(signRequest(secretBase64, r), signature)) return { ok: false, reason: 'signature mismatch' };
   return { ok: true };
 }

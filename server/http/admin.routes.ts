@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { safeEqual } from '../../connectors/shared/safe-equal';
 import type { Database } from '../db/database';
 import { createTenant } from '../tenants/tenants.repository';
 import { HttpError, validationError } from './errors';
@@ -15,9 +15,7 @@ export function adminRoutes(deps: { db: Database; adminToken: string }): Router 
   const router = Router();
   router.use((req, _res, next) => {
     const token = req.get('x-baton-admin-token') ?? '';
-    const expected = Buffer.from(deps.adminToken);
-    const given = Buffer.from(token);
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '') || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '') || !safeEqual(token, deps.adminToken)) {
       throw new HttpError(403, 'forbidden', 'admin routes are for the local CLI only');
     }
     next();

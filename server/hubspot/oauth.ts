@@ -7,7 +7,8 @@
  * one creates a tenant for the portal (or reuses the tenant of an earlier install of it) and shows the
  * new tenant's API key once on the success page (a browser gets HTML, an API client JSON).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../../connectors/shared/safe-equal';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { HubSpotApi } from '../../connectors/hubspot/api';
@@ -62,9 +63,7 @@ export async function consumeState(deps: Pick<OAuthDeps, 'db' | 'clientSecret'>,
   const parts = state.split('.');
   if (parts.length !== 4 || deps.clientSecret === undefined) throw new HttpError(400, 'invalid_state', 'the install link is not valid; start the install again');
   const [id = '', exp = '', tenant = '', sig = ''] = parts;
-  const expected = Buffer.from(signState(deps.clientSecret, `${id}.${exp}.${tenant}`));
-  const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new HttpError(400, 'invalid_state', 'the install link is not valid; start the install again');
+  if (!safeEqual(signState(deps.clientSecret, `${id}.${exp}.${tenant}`), sig)) throw new HttpError(400, 'invalid_state', 'the install link is not valid; start the install again');
   if (!(Number(exp) > nowMs)) throw new HttpError(400, 'expired_state', 'the install link expired (10 minutes); start the install again');
   const r = await deps.db.query<{ tenant_id: string | null }>(
     'UPDATE hubspot_oauth_states SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING tenant_id',
