@@ -59,7 +59,12 @@ export interface RunPosition {
 export interface RunStore {
   create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult>;
   load(tenantId: string, runId: string): Promise<RunSnapshot | null>;
-  commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest): Promise<CommitResult>;
+  /**
+   * `base`, when given, is the committed snapshot (at `expectedVersion`) that `snapshot` was derived
+   * from: an adapter may skip writing step executions equal to their counterpart in it (they are
+   * stored already). The result must be the same as writing every step.
+   */
+  commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest, base?: RunSnapshot): Promise<CommitResult>;
   /** Active runs of a profile (pending, running, waiting, failed), for event delivery. */
   listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]>;
   list(tenantId: string, filter: RunListFilter): Promise<Run[]>;

@@ -11,6 +11,7 @@ import {
 import type { Database, Queryable } from '../db/database';
 import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
+import { CommitBatcher } from './commit-batcher';
 import { wakeJob } from './outbox-scheduler.adapter';
 import { runFromJson, stepFromJson, stepRecord, STEP_RECORD_COLUMNS, toTimestamp, type RunJson } from './run-row.mapping';
 
@@ -27,11 +28,11 @@ interface SnapshotRow {
 const toSnapshot = (row: SnapshotRow): RunSnapshot => ({ run: runFromJson(row.run), steps: row.steps.map(stepFromJson) });
 const j = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
-/** Step upsert, as a data-modifying CTE over `$1` (jsonb array of step records), run only if `guard` returned a row. */
-const upsertStepsSql = (guard: string): string => `
+/** Step upsert, as a data-modifying CTE over `param` (jsonb array of step records, `x`), run for the records `guard` returns a row for. */
+const upsertStepsSql = (guard: string, param = '$1'): string => `
   INSERT INTO run_steps (tenant_id, run_id, step_id, position, kind, status, input, output, attempt, rate_limit_waits, error,
       idempotency_key, key_generation, decision, due_at, attempts, scheduled_at, started_at, attempt_started_at, finished_at, updated_at)
-  SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(${STEP_RECORD_COLUMNS})
+  SELECT x.* FROM jsonb_to_recordset(${param}::jsonb) AS x(${STEP_RECORD_COLUMNS})
    WHERE EXISTS (SELECT 1 FROM ${guard})
   ON CONFLICT (tenant_id, run_id, step_id) DO UPDATE SET
     status = excluded.status, input = excluded.input, output = excluded.output, attempt = excluded.attempt,
@@ -43,6 +44,88 @@ const upsertStepsSql = (guard: string): string => `
 /** Position is the order the steps were entered; kept on update so a stale snapshot cannot reorder. */
 const stepRecords = (snapshot: RunSnapshot): string =>
   JSON.stringify(snapshot.steps.map((exec, position) => stepRecord(snapshot.run.tenantId, snapshot.run.id, position, exec)));
+
+/**
+ * The step records a commit must write: every step, or, given the committed snapshot `base` the
+ * new one was planned from, only those that differ from their stored counterpart (a step usually
+ * changes in the commit that finishes it and in the one that enters it, not in the others).
+ */
+function changedStepRecords(snapshot: RunSnapshot, base: RunSnapshot | undefined): Record<string, unknown>[] {
+  const { tenantId, id } = snapshot.run;
+  const stored = new Map<string, string>();
+  if (base !== undefined && base.run.tenantId === tenantId && base.run.id === id) {
+    base.steps.forEach((exec, position) => stored.set(exec.stepId, JSON.stringify(stepRecord(tenantId, id, position, exec))));
+  }
+  const records: Record<string, unknown>[] = [];
+  snapshot.steps.forEach((exec, position) => {
+    const record = stepRecord(tenantId, id, position, exec);
+    if (stored.get(exec.stepId) !== JSON.stringify(record)) records.push(record);
+  });
+  return records;
+}
+
+/** One run's commit, as records (taken when it is submitted, so a later change to the snapshot cannot leak in). */
+interface CommitItem {
+  readonly key: string;
+  readonly run: Record<string, unknown>;
+  readonly steps: readonly Record<string, unknown>[];
+}
+
+const runKey = (tenantId: string, runId: string): string => `${tenantId}\u0000${runId}`;
+
+function commitItem(snapshot: RunSnapshot, expectedVersion: number, base: RunSnapshot | undefined): CommitItem {
+  return { key: runKey(snapshot.run.tenantId, snapshot.run.id), run: runCommitRecord(snapshot.run, expectedVersion), steps: changedStepRecords(snapshot, base) };
+}
+
+/** The run columns a commit sets, as a record for `jsonb_to_recordset` (RUN_COMMIT_COLUMNS). */
+const runCommitRecord = (run: Run, expectedVersion: number): Record<string, unknown> => ({
+  tenant_id: run.tenantId,
+  id: run.id,
+  expected: expectedVersion,
+  status: run.status,
+  cursor: run.cursor,
+  waiting_for: run.waitingFor,
+  wake_at: toTimestamp(run.wakeAt),
+  error: run.error,
+  ended_by: run.end,
+  lease_owner: run.lease?.owner ?? null,
+  lease_expires_at: toTimestamp(run.lease?.expiresAt ?? null),
+  resume_count: run.resumeCount,
+  consumed_event_ids: run.consumedEventIds,
+  updated_at: toTimestamp(run.updatedAt),
+  started_at: toTimestamp(run.startedAt),
+  ended_at: toTimestamp(run.endedAt),
+  context: run.context,
+});
+
+const RUN_COMMIT_COLUMNS = `tenant_id text, id text, expected integer, status text, cursor text, waiting_for text, wake_at timestamptz,
+  error jsonb, ended_by jsonb, lease_owner text, lease_expires_at timestamptz, resume_count integer, consumed_event_ids jsonb,
+  updated_at timestamptz, started_at timestamptz, ended_at timestamptz, context jsonb`;
+
+/**
+ * Commits several runs in ONE statement (a data-modifying CTE, atomic): each run row is updated
+ * only if its version is the expected one (compare-and-set), and the step rows of exactly the runs
+ * that were updated are upserted. Answers, per item in order, the new version or false (lost race or
+ * no such run). The items must be of distinct runs.
+ */
+async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(number | false)[]> {
+  const r = await q.query<{ tenant_id: string; id: string; version: number }>(
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(${RUN_COMMIT_COLUMNS})),
+     updated AS (
+       UPDATE runs r SET status = i.status, cursor = i.cursor, waiting_for = i.waiting_for, wake_at = i.wake_at, error = i.error,
+              ended_by = i.ended_by, lease_owner = i.lease_owner, lease_expires_at = i.lease_expires_at, resume_count = i.resume_count,
+              consumed_event_ids = i.consumed_event_ids, version = i.expected + 1, updated_at = i.updated_at, started_at = i.started_at,
+              ended_at = i.ended_at, context = i.context
+         FROM input i
+        WHERE r.tenant_id = i.tenant_id AND r.id = i.id AND r.version = i.expected
+        RETURNING r.tenant_id, r.id, r.version),
+     steps AS (${upsertStepsSql('updated u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', '$2')})
+     SELECT tenant_id, id, version FROM updated`,
+    [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps))],
+  );
+  const versions = new Map(r.rows.map((row) => [runKey(row.tenant_id, row.id), row.version]));
+  return items.map((item) => versions.get(item.key) ?? false);
+}
 
 /**
  * RunStore on PostgreSQL / PGlite, with the contract of app/orchestration/ports.ts:
@@ -57,8 +140,13 @@ const stepRecords = (snapshot: RunSnapshot): string =>
  *   state that needs a wake-up always has one.
  */
 export class SqlRunStore implements RunStore {
+  private readonly batcher: CommitBatcher<CommitItem, number | false>;
+
   /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
-  constructor(private readonly db: Database, private readonly work?: WorkQueue) {}
+  constructor(private readonly db: Database, private readonly work?: WorkQueue) {
+    // PGlite runs one statement at a time: one batch in flight, the next one forms behind it.
+    this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 4, maxBatch: 64 });
+  }
 
   /**
    * Runs `write` (which returns whether it wrote) and, if a wake-up is given, records it in the same
@@ -121,26 +209,16 @@ export class SqlRunStore implements RunStore {
     return row === undefined ? null : toSnapshot(row);
   }
 
-  async commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest): Promise<CommitResult> {
+  async commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest, base?: RunSnapshot): Promise<CommitResult> {
+    const item = commitItem(snapshot, expectedVersion, base);
     const { run } = snapshot;
-    const updated = await this.writeWithWake(wake, (q) => q.query<{ version: number }>(
-      `WITH updated AS (
-         UPDATE runs SET status = $5, cursor = $6, waiting_for = $7, wake_at = $8, error = $9, ended_by = $10,
-                lease_owner = $11, lease_expires_at = $12, resume_count = $13, consumed_event_ids = $14,
-                version = $4::int + 1, updated_at = $15, started_at = $16, ended_at = $17, context = $18
-          WHERE tenant_id = $2 AND id = $3 AND version = $4
-          RETURNING version),
-       steps AS (${upsertStepsSql('updated')})
-       SELECT version FROM updated`,
-      [
-        stepRecords(snapshot),
-        run.tenantId, run.id, expectedVersion, run.status, run.cursor, run.waitingFor, toTimestamp(run.wakeAt), j(run.error), j(run.end),
-        run.lease?.owner ?? null, toTimestamp(run.lease?.expiresAt ?? null), run.resumeCount, JSON.stringify(run.consumedEventIds),
-        toTimestamp(run.updatedAt), toTimestamp(run.startedAt), toTimestamp(run.endedAt), JSON.stringify(run.context),
-      ],
-    ), (written) => written.rows.length > 0);
-    const row = updated.rows[0];
-    if (row !== undefined) return { ok: true, version: row.version };
+    // Without a wake-up, commits of different runs are grouped into one statement under load; with
+    // one, the commit and its outbox row need their own transaction.
+    const result =
+      wake === undefined
+        ? await this.batcher.submit(item.key, item)
+        : await this.writeWithWake(wake, async (q): Promise<number | false> => (await commitRuns(q, [item]))[0] ?? false, (written) => written !== false);
+    if (result !== false) return { ok: true, version: result };
     const exists = await this.db.query('SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2', [run.tenantId, run.id]);
     return { ok: false, reason: exists.rows.length === 0 ? 'not_found' : 'version_conflict' };
   }

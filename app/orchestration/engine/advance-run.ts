@@ -1,10 +1,11 @@
 import type { Playbook } from '../playbook/playbook.schema';
 import type { WakeRequest } from '../ports';
-import type { Run, RunSnapshot } from '../runs/run.types';
+import { findExecution, type Run, type RunSnapshot } from '../runs/run.types';
 import type { Wake } from './attempts';
 import { applyActionResult, applyDecision } from './call-outcomes';
 import { planClaim } from './claim';
-import { engineOptions, PinnedPlaybookMissingError, RunContentionError, type EngineDeps } from './engine-deps';
+import { engineOptions, RunContentionError, type EngineDeps } from './engine-deps';
+import { pinnedPlaybook } from './pinned-playbooks';
 import type { AdvanceOutcome, Plan } from './plan.types';
 
 type CommitPlan = Extract<Plan, { kind: 'commit' }>;
@@ -16,15 +17,17 @@ export interface AdvanceResult {
   readonly run: Run | null;
 }
 
-export async function loadPinnedPlaybook(deps: EngineDeps, run: Run): Promise<Playbook> {
-  const stored = await deps.playbooks.get(run.tenantId, run.playbookId, run.playbookVersion);
-  if (stored === null) throw new PinnedPlaybookMissingError(run.id, run.playbookId, run.playbookVersion);
-  return stored.playbook;
+/** The (immutable) playbook version the run is pinned to, read once per process (pinned-playbooks.ts). */
+export function loadPinnedPlaybook(deps: EngineDeps, run: Run): Promise<Playbook> {
+  return pinnedPlaybook(deps.playbooks, run);
 }
 
 /** The port-level wake-up for an engine `Wake` (undefined when there is none). */
 export const wakeRequest = (tenantId: string, runId: string, wake: Wake | null): WakeRequest | undefined =>
   wake === null ? undefined : { tenantId, runId, at: wake.at, reason: wake.reason };
+
+/** The current step is `running`: an attempt was begun (and committed) whose call has not been answered yet. */
+const attemptBegun = (snapshot: RunSnapshot): boolean => snapshot.run.cursor !== null && findExecution(snapshot, snapshot.run.cursor)?.status === 'running';
 
 const outcomeOf = (run: Run): AdvanceOutcome =>
   run.status === 'completed' || run.status === 'exited' || run.status === 'cancelled' || run.status === 'failed' ? run.status : 'idle';
@@ -42,6 +45,7 @@ const outcomeOf = (run: Run): AdvanceOutcome =>
 export async function advanceRun(deps: EngineDeps, tenantId: string, runId: string): Promise<AdvanceResult> {
   const options = engineOptions(deps);
   const me = deps.ids.newId('adv');
+  const began = deps.clock.now();
   const loaded = await deps.runs.load(tenantId, runId);
   if (loaded === null) return { outcome: 'not_found', run: null };
   let snapshot: RunSnapshot = loaded;
@@ -69,7 +73,8 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
     } else if (wake !== null) {
       next.run.wakeAt = wake.at;
     }
-    const result = await deps.runs.commit(next, snapshot.run.version, wakeRequest(tenantId, runId, wake));
+    // `snapshot` is the committed state `next` was planned from: the store writes only what changed.
+    const result = await deps.runs.commit(next, snapshot.run.version, wakeRequest(tenantId, runId, wake), snapshot);
     if (!result.ok) return false;
     next.run.version = result.version;
     snapshot = next;
@@ -95,6 +100,9 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
     return { plan: current, folded };
   };
 
+  /** State changes still allowed to fold into a commit: none once the time bound is reached (the next step then starts in a new invocation). */
+  const budget = (used: number): number => (deps.clock.now() - began >= options.maxInvocationMs ? 0 : Math.max(0, options.maxTransitionsPerInvocation - used));
+
   // 1. Claim the run (with the state changes that follow the claim at once).
   let transitions: number;
   for (;;) {
@@ -117,11 +125,15 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
   for (; ; transitions += 1) {
     if (snapshot.run.lease?.owner !== me) return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
     const now = deps.clock.now();
-    let plan: Plan | null =
-      transitions >= options.maxTransitionsPerInvocation
-        ? { kind: 'commit', next: cloneSnapshot(snapshot), wake: { at: now, reason: 'yield' }, release: true }
-        : planNext(snapshot, playbook, { now, me, leaseMs: options.leaseMs });
-    const yielding = transitions >= options.maxTransitionsPerInvocation;
+    // Run until blocked, but bounded: past maxTransitionsPerInvocation state changes or
+    // maxInvocationMs, the run is handed back to the queue (released with an immediate wake-up), so
+    // one long run cannot hold a worker slot while others wait. An attempt this invocation has
+    // already begun (committed `running`, not yet called) is called first: released, it would be
+    // taken for an abandoned attempt.
+    const yielding = (transitions >= options.maxTransitionsPerInvocation || now - began >= options.maxInvocationMs) && !attemptBegun(snapshot);
+    let plan: Plan | null = yielding
+      ? { kind: 'commit', next: cloneSnapshot(snapshot), wake: { at: now, reason: 'yield' }, release: true }
+      : planNext(snapshot, playbook, { now, me, leaseMs: options.leaseMs });
 
     if (plan.kind === 'stop') return { outcome: plan.outcome, run: snapshot.run };
 
@@ -137,7 +149,7 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
       for (;;) {
         plan = apply(snapshot);
         if (plan === null || plan.kind !== 'commit') break;
-        const { plan: folded, folded: count } = fold(plan, Math.max(0, options.maxTransitionsPerInvocation - transitions));
+        const { plan: folded, folded: count } = fold(plan, budget(transitions));
         plan = folded;
         if (await commit(plan.next, plan.wake, plan.release)) {
           transitions += count;
@@ -150,7 +162,7 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
       continue;
     }
 
-    const { plan: folded, folded: count } = yielding ? { plan, folded: 0 } : fold(plan, Math.max(0, options.maxTransitionsPerInvocation - transitions - 1));
+    const { plan: folded, folded: count } = yielding ? { plan, folded: 0 } : fold(plan, budget(transitions + 1));
     if (await commit(folded.next, folded.wake, folded.release)) {
       transitions += count;
       if (folded.release) return { outcome: yielding ? 'yielded' : outcomeOf(snapshot.run), run: snapshot.run };

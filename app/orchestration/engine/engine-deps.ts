@@ -8,6 +8,11 @@ export interface EngineOptions {
   readonly leaseMs: number;
   /** State changes one invocation makes before yielding (it schedules an immediate wake-up). Default 50. */
   readonly maxTransitionsPerInvocation: number;
+  /**
+   * How long (by the engine's clock) one invocation keeps a run before yielding it the same way,
+   * checked between steps: consecutive steps run in one invocation only up to this. Default 10 s.
+   */
+  readonly maxInvocationMs: number;
   /** Optimistic-concurrency conflicts tolerated per call before giving up (throwing). Default 20. */
   readonly maxConflicts: number;
   /** How many consumed event ids a run remembers, to ignore redelivered events. Default 200. */
@@ -17,6 +22,7 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   leaseMs: 60_000,
   maxTransitionsPerInvocation: 50,
+  maxInvocationMs: 10_000,
   maxConflicts: 20,
   consumedEventMemory: 200,
 };

@@ -29,7 +29,7 @@ export async function mutateRun<R>(
     const mutation = mutate(snapshot, playbook, deps.clock.now());
     if (mutation.kind === 'skip') return { result: mutation.result, snapshot };
     if (mutation.wake !== null) mutation.next.run.wakeAt = mutation.wake.at;
-    const committed = await deps.runs.commit(mutation.next, snapshot.run.version, wakeRequest(tenantId, runId, mutation.wake));
+    const committed = await deps.runs.commit(mutation.next, snapshot.run.version, wakeRequest(tenantId, runId, mutation.wake), snapshot);
     if (committed.ok) {
       mutation.next.run.version = committed.version;
       return { result: mutation.result, snapshot: mutation.next };

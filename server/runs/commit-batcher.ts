@@ -1,0 +1,91 @@
+/**
+ * Group commit for run state: commits submitted while earlier ones are still being written are
+ * sent together, as ONE statement, when a writing slot frees up. Nothing waits for a timer: a commit
+ * submitted to an idle batcher is written at once, alone; batches form only under load, where they
+ * save a round trip (and a WAL flush) per run step. Each item keeps its own compare-and-set and
+ * gets its own answer. At most one item per key (run) goes into a batch: a second commit for the
+ * same run (two racing invocations) waits for the next batch, where the version check decides.
+ */
+export interface BatchOptions {
+  /** Batches being written at once (statements in flight). */
+  readonly maxInFlight: number;
+  /** Items per statement. */
+  readonly maxBatch: number;
+}
+
+interface Pending<I, R> {
+  readonly key: string;
+  readonly item: I;
+  readonly resolve: (result: R) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * `write` answers one result per item, in order. If it throws, each item of that batch is written
+ * again alone, so one bad item fails only its own caller.
+ */
+export class CommitBatcher<I, R> {
+  private queue: Pending<I, R>[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly write: (items: readonly I[]) => Promise<R[]>,
+    private readonly options: BatchOptions,
+  ) {}
+
+  submit(key: string, item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ key, item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch: Pending<I, R>[] = [];
+      const keys = new Set<string>();
+      const rest: Pending<I, R>[] = [];
+      for (const pending of this.queue) {
+        if (batch.length < this.options.maxBatch && !keys.has(pending.key)) {
+          batch.push(pending);
+          keys.add(pending.key);
+        } else {
+          rest.push(pending);
+        }
+      }
+      this.queue = rest;
+      this.inFlight += 1;
+      void this.flush(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: readonly Pending<I, R>[]): Promise<void> {
+    let results: R[];
+    try {
+      results = await this.write(batch.map((p) => p.item));
+      if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} commits answered ${results.length} results`);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      // Settle each on its own: one failing item must not fail the others.
+      await Promise.all(
+        batch.map(async (p) => {
+          try {
+            const [result] = await this.write([p.item]);
+            if (result === undefined) throw new Error('a commit answered no result');
+            p.resolve(result);
+          } catch (alone) {
+            p.reject(alone);
+          }
+        }),
+      );
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i] as R));
+  }
+}
