@@ -9,16 +9,10 @@ import { z } from 'zod';
 import { languageKeyed } from '../shared/language';
 import { jsonLogicRuleSchema, type JsonLogicRule } from './expressions';
 
-export const CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { CHANNELS, type Channel } from '../shared/channels';
+
+export { CHANNELS, CUSTOMER_CONTACT_CHANNELS, isCustomerContactChannel, type Channel } from '../shared/channels';
 export const channelSchema = z.enum(CHANNELS);
-
-/** Channels that reach the customer directly; consent, quiet hours and caps apply to these. */
-export const CUSTOMER_CONTACT_CHANNELS: readonly Channel[] = ['email', 'sms', 'whatsapp'];
-
-export function isCustomerContactChannel(channel: Channel): boolean {
-  return channel === 'email' || channel === 'sms' || channel === 'whatsapp';
-}
 
 /** A human does the work (a CRM task for a rep); everything else is automation. */
 export function isAutomatedChannel(channel: Channel): boolean {

@@ -3,6 +3,7 @@
  * object pair: each action's engagement checks, promotional flag, levers and net value. Decisions
  * then do no per-action string work beyond evaluating rules.
  */
+import { CUSTOMER_CONTACT_CHANNELS } from '../shared/channels';
 import { type Action, type ActionCatalog, type Channel } from './catalog';
 import { type DecisioningConfig, type EngagementKind } from './config';
 import { type JsonLogicRule } from './expressions';
@@ -44,7 +45,7 @@ export interface PreparedCatalog {
   readonly keyedSlots: number;
 }
 
-const PROMOTIONAL_BY_DEFAULT: ReadonlySet<Channel> = new Set<Channel>(['email', 'sms', 'whatsapp']);
+const PROMOTIONAL_BY_DEFAULT: ReadonlySet<Channel> = new Set<Channel>(CUSTOMER_CONTACT_CHANNELS);
 const KIND_ORDER: Record<EngagementKind, number> = { eligibility: 0, applicability: 1, suitability: 2 };
 
 function readsAction(rule: JsonLogicRule): boolean {

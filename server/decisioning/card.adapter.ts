@@ -4,6 +4,7 @@
  * matches (identity tables), recent signals, the conversation and the profile's traits (with source and
  * time), and performs card buttons.
  */
+import { CUSTOMER_CONTACT_CHANNELS } from '../../app/shared/channels';
 import { emptyCard, type CardActionRequest, type CardActionResult, type CardNextAction, type CardRun, type CardSignal, type CardView } from '../../app/cards/card-view';
 import type { CandidateExplanation } from '../../app/decisioning';
 import { definePlaybook, resumeRun, startRun, type Playbook } from '../../app/orchestration';
@@ -41,7 +42,7 @@ export async function installAcceptPlaybook(runs: RunsService, tenantId: string,
   installed.add(tenantId);
 }
 
-const MESSAGE_CHANNELS: ReadonlySet<string> = new Set(['email', 'sms', 'whatsapp']);
+const MESSAGE_CHANNELS: ReadonlySet<string> = new Set(CUSTOMER_CONTACT_CHANNELS);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export interface CardDeps {

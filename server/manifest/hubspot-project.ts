@@ -20,6 +20,7 @@ export const HUBSPOT_SRC_DIR = 'src';
 /** app/ sources copied into the card bundle (HubSpot builds only what is inside the project). */
 export const CONTRACT_SOURCES: readonly { readonly from: string; readonly to: string }[] = [
   { from: 'app/journey/stages.ts', to: 'src/app/cards/lib/contract/stages.ts' },
+  { from: 'app/shared/channels.ts', to: 'src/app/cards/lib/contract/channels.ts' },
   { from: 'app/cards/card-view.ts', to: 'src/app/cards/lib/contract/card-view.ts' },
   { from: 'app/cards/settings-view.ts', to: 'src/app/cards/lib/contract/settings-view.ts' },
 ];
@@ -143,7 +144,7 @@ export function renderHubSpotProject(input: HubSpotProjectInput): Map<string, st
   for (const { from, to } of CONTRACT_SOURCES) {
     const text = input.sources[from];
     if (text === undefined) throw new Error(`missing contract source ${from}`);
-    files.set(to, `// GENERATED: copy of ${from} (scripts/generate-hubspot-project.ts). Edit the original.\n${text.replace("from '../journey/stages'", "from './stages'")}`);
+    files.set(to, `// GENERATED: copy of ${from} (scripts/generate-hubspot-project.ts). Edit the original.\n${text.replace("from '../journey/stages'", "from './stages'").replace("from '../shared/channels'", "from './channels'")}`);
   }
   return files;
 }

@@ -3,6 +3,8 @@
  * (present either as literal values or as expressions/templates resolved at run time).
  * Facts as data: the validator and the port adapters read this table.
  */
+import { CHANNELS as DECISION_CHANNELS, type Channel as DecisionChannel } from '../../shared/channels';
+
 export const ACTION_KINDS = [
   'crm_update',
   'task',
@@ -35,8 +37,8 @@ export const REQUIRED_ACTION_PARAMS: Readonly<Record<ActionKind, readonly string
 };
 
 /** Decision channels (the action catalog's `channel`) mapped to the port kind a `decide` step runs. */
-export const DECISION_CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
-export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
+/** The shared channel list (app/shared/channels.ts) under the name a `decide` step reads. */
+export { DECISION_CHANNELS, type DecisionChannel };
 
 export const CHANNEL_TO_ACTION_KIND: Readonly<Record<DecisionChannel, ActionKind | null>> = {
   email: 'email',

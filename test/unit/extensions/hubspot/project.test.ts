@@ -77,7 +77,9 @@ describe('HubSpot project (extensions/hubspot) against manifest.json', () => {
   it('ships the card contract the backend builds, unchanged', () => {
     const expected = expectedHubSpotProject();
     const copy = expected.get('src/app/cards/lib/contract/card-view.ts') ?? '';
-    expect(copy).toContain(readFileSync(path.join(ROOT, 'app/cards/card-view.ts'), 'utf8').replace("from '../journey/stages'", "from './stages'"));
+    expect(copy).toContain(readFileSync(path.join(ROOT, 'app/cards/card-view.ts'), 'utf8').replace("from '../journey/stages'", "from './stages'").replace("from '../shared/channels'", "from './channels'"));
+    // The one channel list travels with it.
+    expect(expected.get('src/app/cards/lib/contract/channels.ts') ?? '').toContain(readFileSync(path.join(ROOT, 'app/shared/channels.ts'), 'utf8'));
   });
 
   it('writes a config profile only for an https backend URL, a real account id and every listing field', () => {

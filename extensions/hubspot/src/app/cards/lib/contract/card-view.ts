@@ -5,10 +5,12 @@
  * Dates are ISO 8601 strings; every list is newest first and bounded.
  */
 import { z } from 'zod';
+import { CHANNELS } from './channels';
 import { STAGES } from './stages';
 
+export { CHANNELS };
+
 const iso = z.iso.datetime({ offset: true });
-export const CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
 
 export const cardReasonSchema = z.object({
   /** Machine-readable, e.g. `policy.quiet_hours`, `score.propensity`, `signal.intent`. */
