@@ -11,6 +11,7 @@ import {
 import type { Database, Queryable } from '../db/database';
 import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
+import { newId } from '../security/ids';
 import { CommitBatcher } from './commit-batcher';
 import { wakeJob } from './outbox-scheduler.adapter';
 import { runFromJson, stepFromJson, stepRecord, STEP_RECORD_COLUMNS, toTimestamp, type RunJson } from './run-row.mapping';
@@ -26,7 +27,6 @@ interface SnapshotRow {
 }
 
 const toSnapshot = (row: SnapshotRow): RunSnapshot => ({ run: runFromJson(row.run), steps: row.steps.map(stepFromJson) });
-const j = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** Step upsert, as a data-modifying CTE over `param` (jsonb array of step records, `x`), run for the records `guard` returns a row for. */
 const upsertStepsSql = (guard: string, param = '$1'): string => `
@@ -109,8 +109,14 @@ const RUN_COMMIT_COLUMNS = `tenant_id text, id text, expected integer, status te
  * no such run). The items must be of distinct runs.
  */
 async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(number | false)[]> {
-  const r = await q.query<{ tenant_id: string; id: string; version: number }>(
-    `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(${RUN_COMMIT_COLUMNS})),
+  const r = await q.query<{ tenant_id: string; id: string; version: number }>(`WITH ${commitRunsCtes(items, 1)} SELECT tenant_id, id, version FROM updated`, commitRunsParams(items));
+  const versions = new Map(r.rows.map((row) => [runKey(row.tenant_id, row.id), row.version]));
+  return items.map((item) => versions.get(item.key) ?? false);
+}
+
+/** The CTEs of a commit (`updated` answers the runs written), with parameters from `$p`. */
+const commitRunsCtes = (items: readonly CommitItem[], p: number): string => `
+     input AS (SELECT * FROM jsonb_to_recordset($${p}::jsonb) AS i(${RUN_COMMIT_COLUMNS})),
      updated AS (
        UPDATE runs r SET status = i.status, cursor = i.cursor, waiting_for = i.waiting_for, wake_at = i.wake_at, error = i.error,
               ended_by = i.ended_by, lease_owner = i.lease_owner, lease_expires_at = i.lease_expires_at, resume_count = i.resume_count,
@@ -119,13 +125,24 @@ async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(
          FROM input i
         WHERE r.tenant_id = i.tenant_id AND r.id = i.id AND r.version = i.expected
         RETURNING r.tenant_id, r.id, r.version),
-     steps AS (${upsertStepsSql('updated u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', '$2')})
-     SELECT tenant_id, id, version FROM updated`,
-    [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps))],
-  );
-  const versions = new Map(r.rows.map((row) => [runKey(row.tenant_id, row.id), row.version]));
-  return items.map((item) => versions.get(item.key) ?? false);
-}
+     steps AS (${upsertStepsSql('updated u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', `$${p + 1}`)})`;
+
+const commitRunsParams = (items: readonly CommitItem[]): unknown[] => [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps))];
+
+const RUN_CREATE_COLUMNS = `tenant_id, id, playbook_id, playbook_version, profile_id, concurrency_key, status, context, cursor, waiting_for, wake_at,
+  error, ended_by, lease_owner, lease_expires_at, resume_count, consumed_event_ids, version, created_at, updated_at, started_at, ended_at`;
+
+/** A new run's row (version 1), as a record for `jsonb_populate_record(NULL::runs, …)`. */
+const runCreateRecord = (run: Run): Record<string, unknown> => ({
+  ...runCommitRecord(run, 0),
+  expected: undefined,
+  playbook_id: run.playbookId,
+  playbook_version: run.playbookVersion,
+  profile_id: run.profileId,
+  concurrency_key: run.concurrencyKey,
+  version: 1,
+  created_at: toTimestamp(run.createdAt),
+});
 
 /**
  * RunStore on PostgreSQL / PGlite, with the contract of app/orchestration/ports.ts:
@@ -149,45 +166,55 @@ export class SqlRunStore implements RunStore {
   }
 
   /**
-   * Runs `write` (which returns whether it wrote) and, if a wake-up is given, records it in the same
-   * transaction; rings the dispatcher after the commit. Without a wake-up: one plain statement.
+   * Runs `write` — one statement that answers whether it wrote (e.g. `SELECT id FROM created`) — and,
+   * with a wake-up, records the wake-up's outbox row IN THE SAME STATEMENT, only if the write happened
+   * (a data-modifying CTE; atomic, one round trip instead of BEGIN, write, insert, COMMIT); then rings
+   * the dispatcher, after the commit. `write` gets the number of the first parameter it may use.
    */
-  private async writeWithWake<T>(wake: WakeRequest | undefined, write: (q: Queryable) => Promise<T>, wrote: (result: T) => boolean): Promise<T> {
-    if (wake === undefined) return write(this.db);
+  private async writeWithWake(
+    wake: WakeRequest | undefined,
+    write: (firstParam: number) => { readonly ctes: string; readonly wrote: string; readonly params: readonly unknown[] },
+  ): Promise<boolean> {
+    if (wake === undefined) {
+      const { ctes, wrote, params } = write(1);
+      const r = await this.db.query(`WITH ${ctes} SELECT 1 FROM ${wrote}`, params);
+      return r.rows.length > 0;
+    }
     const work = this.work;
     if (work === undefined) throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
-    let ref: JobRef | undefined;
-    const result = await this.db.transaction(async (tx) => {
-      const written = await write(tx);
-      if (wrote(written)) ref = await work.record(tx, wakeJob(wake));
-      return written;
-    });
-    if (ref !== undefined) await work.notify([ref]);
-    return result;
+    const job = wakeJob(wake);
+    const { ctes, wrote, params } = write(7);
+    // The row outbox.insert (WorkQueue.record) would insert for this job: wake-ups have no dedupe key.
+    const r = await this.db.query<{ tenant_id: string; id: string; deliveries: number; due_at: Date | string }>(
+      `WITH ${ctes},
+       wake AS (
+         INSERT INTO outbox (tenant_id, id, kind, payload, due_at, max_attempts, dispatched_at)
+         SELECT $1, $2, $3, $4::jsonb, coalesce($5::timestamptz, now()), $6, now() WHERE EXISTS (SELECT 1 FROM ${wrote})
+         RETURNING tenant_id, id, deliveries, due_at)
+       SELECT tenant_id, id, deliveries, due_at FROM wake`,
+      [job.tenantId, newId('job'), job.kind, JSON.stringify(job.payload ?? {}), job.dueAt?.toISOString() ?? null, job.maxAttempts ?? 10, ...params],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return false;
+    const ref: JobRef = { tenantId: row.tenant_id, id: row.id, attempt: row.deliveries, dueAt: new Date(row.due_at) };
+    await work.notify([ref]);
+    return true;
   }
 
   async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
     const { run } = snapshot;
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const r = await this.writeWithWake(wake, (q) => q.query<{ id: string }>(
-        `WITH created AS (
-           INSERT INTO runs (tenant_id, id, playbook_id, playbook_version, profile_id, concurrency_key, status, context, cursor,
-             waiting_for, wake_at, error, ended_by, lease_owner, lease_expires_at, resume_count, consumed_event_ids, version,
-             created_at, updated_at, started_at, ended_at)
-           VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $21, $22)
+      const created = await this.writeWithWake(wake, (p) => ({
+        ctes: `created AS (
+           INSERT INTO runs (${RUN_CREATE_COLUMNS})
+           SELECT ${RUN_CREATE_COLUMNS} FROM jsonb_populate_record(NULL::runs, $${p + 1}::jsonb)
            ON CONFLICT (tenant_id, concurrency_key) WHERE concurrency_key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING
            RETURNING id),
-         steps AS (${upsertStepsSql('created')})
-         SELECT id FROM created`,
-        [
-          stepRecords(snapshot),
-          run.tenantId, run.id, run.playbookId, run.playbookVersion, run.profileId, run.concurrencyKey, run.status, JSON.stringify(run.context),
-          run.cursor, run.waitingFor, toTimestamp(run.wakeAt), j(run.error), j(run.end), run.lease?.owner ?? null,
-          toTimestamp(run.lease?.expiresAt ?? null), run.resumeCount, JSON.stringify(run.consumedEventIds),
-          toTimestamp(run.createdAt), toTimestamp(run.updatedAt), toTimestamp(run.startedAt), toTimestamp(run.endedAt),
-        ],
-      ), (written) => written.rows.length > 0);
-      if (r.rows.length > 0) {
+         steps AS (${upsertStepsSql('created', `$${p}`)})`,
+        wrote: 'created',
+        params: [stepRecords(snapshot), JSON.stringify(runCreateRecord(run))],
+      }));
+      if (created) {
         const stored = structuredClone(snapshot);
         stored.run.version = 1;
         return { created: true, snapshot: stored };
@@ -214,10 +241,14 @@ export class SqlRunStore implements RunStore {
     const { run } = snapshot;
     // Without a wake-up, commits of different runs are grouped into one statement under load; with
     // one, the commit and its outbox row need their own transaction.
-    const result =
-      wake === undefined
-        ? await this.batcher.submit(item.key, item)
-        : await this.writeWithWake(wake, async (q): Promise<number | false> => (await commitRuns(q, [item]))[0] ?? false, (written) => written !== false);
+    let result: number | false;
+    if (wake === undefined) {
+      result = await this.batcher.submit(item.key, item);
+    } else {
+      // With a wake-up, the commit and its outbox row go in one statement of their own.
+      const wrote = await this.writeWithWake(wake, (p) => ({ ctes: commitRunsCtes([item], p), wrote: 'updated', params: commitRunsParams([item]) }));
+      result = wrote ? expectedVersion + 1 : false;
+    }
     if (result !== false) return { ok: true, version: result };
     const exists = await this.db.query('SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2', [run.tenantId, run.id]);
     return { ok: false, reason: exists.rows.length === 0 ? 'not_found' : 'version_conflict' };
