@@ -17,7 +17,7 @@ import { Sweeper } from './dispatch/sweeper';
 import { WorkQueue } from './dispatch/work-queue';
 import { WorkRunner, type JobHandler } from './dispatch/work-runner';
 import { EVENT_PROCESS_JOB } from './events/events.repository';
-import { eventProcessor, type EventStage } from './events/event-processor';
+import { eventBatchProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/errors';
 import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from './module';
@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   inMemory?: boolean;
   /** Capability modules; defaults to server/modules.ts. */
   modules?: readonly ModuleFactory[];
+  /** Events claimed and processed together by one worker (default 50; 1 = one event per job). */
+  eventBatchSize?: number;
   /** Where a fresh embedded database's template is cached (server/db/pglite-template.ts); false: run initdb in place. */
   pgliteTemplateCache?: string | false;
 }
@@ -144,7 +146,8 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     const loaded = (options.modules ?? defaultModules).map((factory) => factory(ctx));
     ctx.services.provide(LOADED_MODULES, loaded);
     const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
-    runner.register(EVENT_PROCESS_JOB, eventProcessor(db, stages));
+    // Micro-batches: a delivered event claims up to a batch of the tenant's waiting events (docs/ARCHITECTURE.md, "Throughput").
+    runner.registerBatch(EVENT_PROCESS_JOB, eventBatchProcessor(db, stages), options.eventBatchSize ?? 50);
     for (const m of loaded) for (const [kind, handler] of Object.entries(m.handlers ?? {})) runner.register(kind, handler);
     for (const [kind, handler] of Object.entries(options.handlers ?? {})) runner.register(kind, handler);
     for (const m of loaded) {

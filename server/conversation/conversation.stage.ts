@@ -55,11 +55,20 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
   const now = deps.now ?? Date.now;
   return {
     name: 'conversation',
-    async run({ tenantId, event, profileId }) {
+    async run({ tenantId, event, profileId, shared }) {
       if (profileId === null) return {};
       const message = messageOf(event);
       if (message === null) return {};
-      const signals = message.speaker === 'customer' && message.text !== null ? await signalsOf(db, tenantId, event.id) : null;
+      // The decisioning stage hands over the signals it stored for this event; otherwise read them.
+      const handed = shared?.signals;
+      const signals =
+        message.speaker !== 'customer' || message.text === null
+          ? null
+          : handed === undefined
+            ? await signalsOf(db, tenantId, event.id)
+            : handed === null
+              ? null
+              : { intent: handed.intent, intentConfidence: handed.intentConfidence, sentiment: handed.sentiment, sentimentLabel: handed.sentimentLabel, urgency: handed.urgency, language: handed.language ?? null };
       const stored = await recordMessage(db, {
         tenantId,
         profileId,
@@ -79,7 +88,7 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
       // Only news raises a fall: the person's latest message, from the last `windowDays` (an import of
       // old e-mails or a late, older message is history, shown in the trend but not acted on).
       if (now() - Date.parse(event.occurredAt) > DEFAULT_FALL_RULE.windowDays * DAY_MS) return {};
-      const samples = await sentimentSamples(db, tenantId, await profileAliases(db, tenantId, profileId));
+      const samples = await sentimentSamples(db, tenantId, shared?.aliases !== undefined ? [...shared.aliases] : await profileAliases(db, tenantId, profileId));
       const series = sentimentTrend(samples, DEFAULT_FALL_RULE.alpha);
       if (series[series.length - 1]?.id !== stored.id) return {};
       const fall = sharpFallAt(series, stored.id, DEFAULT_FALL_RULE);

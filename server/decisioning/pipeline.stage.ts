@@ -83,11 +83,12 @@ export function namesOf(traits: EventFacts['traits']): string[] {
 export function decisioningStage(deps: PipelineDeps): EventStage {
   const { db, facade, extractor, logger } = deps;
 
-  async function signalsFor(tenantId: string, event: StoredEvent, facts: EventFacts, profileId: string): Promise<Signals | null> {
+  async function signalsFor(tenantId: string, event: StoredEvent, facts: EventFacts, profileId: string, firstClaim: boolean): Promise<Signals | null> {
     if (facts.text === null) return null;
     // A rep's or Baton's own words are part of the conversation, not signals of the customer (app/conversation).
     if (!customerWords(event)) return null;
-    const known = await storedSignals(db, tenantId, event.id);
+    // On the event's first processing nothing can be stored yet; on a later one the stored signals win.
+    const known = firstClaim ? null : await storedSignals(db, tenantId, event.id);
     if (known !== null) return known;
     const names = namesOf(facts.traits);
     const s = await extractor.extract(facts.text, names.length === 0 ? {} : { knownNames: names });
@@ -103,16 +104,22 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
 
   return {
     name: 'decisioning',
-    async run({ tenantId, event, profileId }) {
+    async run({ tenantId, event, profileId, firstClaim, shared }) {
       if (profileId === null) return {};
       const facts = factsOf(event);
       if (!Number.isFinite(facts.at)) return {};
-      const signals = await signalsFor(tenantId, event, facts, profileId);
+      const signals = await signalsFor(tenantId, event, facts, profileId, firstClaim === true);
+      // Later stages (conversation) take these instead of reading them back.
+      if (shared !== undefined) shared.signals = signals;
       const meaning = interpretEvent(facts, signals);
 
       // The person's ids (live first, then those merged into it), read once for outcomes and the decision.
       let aliases: Promise<string[]> | undefined;
-      const aliasesOf = (): Promise<string[]> => (aliases ??= profileAliases(db, tenantId, profileId));
+      const aliasesOf = (): Promise<string[]> =>
+        (aliases ??= profileAliases(db, tenantId, profileId).then((ids) => {
+          if (shared !== undefined) shared.aliases = ids;
+          return ids;
+        }));
       // Read before the transaction: embedded mode has one connection, a query outside it would wait for it.
       const outcomeAliases = meaning.outcome !== null ? await aliasesOf() : undefined;
       const applied = await db.transaction(async (tx) => {

@@ -34,11 +34,13 @@ export interface OutboxRow {
   last_error: string | null;
   /** Rate-limited waits so far (each gave its attempt back). */
   rate_limit_waits: number;
+  /** Claims so far, never reset (attempts are given back after a rate limit and reset by a redrive). */
+  deliveries: number;
 }
 
 /** The columns a JobRef is built from. */
 const REF_COLUMNS = 'tenant_id, id, deliveries, due_at';
-const ROW_COLUMNS = 'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits';
+const ROW_COLUMNS = 'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits, deliveries';
 type RefRow = { tenant_id: string; id: string; deliveries: number; due_at: Date };
 
 /**
@@ -129,6 +131,50 @@ export const outbox = {
       [ref.tenantId, ref.id, workerId, leaseMs],
     );
     return r.rows[0];
+  },
+
+  /**
+   * Claims, for a micro-batch, up to `limit` more due, unlocked pending rows of one tenant and kind that
+   * were never tried (a row that failed once is retried alone, through its own delivery), oldest first,
+   * skipping rows another worker holds. The rows' queue messages become no-ops: their claim finds the
+   * row leased or done.
+   */
+  async claimBatch(q: Queryable, tenantId: string, kind: string, workerId: string, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    if (limit <= 0) return [];
+    const r = await q.query<OutboxRow>(
+      `UPDATE outbox o SET locked_until = now() + ($4::int * interval '1 millisecond'), locked_by = $3,
+              attempts = o.attempts + 1, deliveries = o.deliveries + 1, updated_at = now()
+         FROM (SELECT tenant_id, id FROM outbox
+                WHERE tenant_id = $1 AND kind = $2 AND status = 'pending' AND attempts = 0 AND due_at <= now()
+                  AND (locked_until IS NULL OR locked_until < now())
+                ORDER BY due_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) c
+        WHERE o.tenant_id = c.tenant_id AND o.id = c.id
+        RETURNING ${ROW_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}`,
+      [tenantId, kind, workerId, leaseMs, limit],
+    );
+    return r.rows;
+  },
+
+  /** Extends the lease of every row of a batch this worker holds; answers the ids it no longer holds. */
+  async extendLeases(q: Queryable, tenantId: string, ids: readonly string[], workerId: string, leaseMs: number): Promise<string[]> {
+    const r = await q.query<{ id: string }>(
+      `UPDATE outbox SET locked_until = now() + ($4::int * interval '1 millisecond')
+        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND status = 'pending' AND locked_by = $3
+        RETURNING id`,
+      [tenantId, [...ids], workerId, leaseMs],
+    );
+    const held = new Set(r.rows.map((row) => row.id));
+    return ids.filter((id) => !held.has(id));
+  },
+
+  /** Completes the rows of a batch in one statement. */
+  async completeMany(q: Queryable, tenantId: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await q.query(
+      `UPDATE outbox SET status = 'done', done_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
+        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND status = 'pending'`,
+      [tenantId, [...ids]],
+    );
   },
 
   async extendLease(q: Queryable, ref: Pick<JobRef, 'tenantId' | 'id'>, workerId: string, leaseMs: number): Promise<boolean> {

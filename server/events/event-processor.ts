@@ -1,6 +1,33 @@
+import type { Signals } from '../../app/signals';
 import type { Database } from '../db/database';
-import type { JobHandler } from '../dispatch/work-runner';
-import { getEvent, markEventProcessed, type StoredEvent } from './events.repository';
+import type { BatchJobHandler, JobContext, JobHandler } from '../dispatch/work-runner';
+import { getEvent, getEvents, markEventProcessed, type StoredEvent } from './events.repository';
+
+export interface StageInput {
+  tenantId: string;
+  event: StoredEvent;
+  profileId: string | null;
+  /**
+   * True on the event's first processing ever (its job's first claim): nothing of it was stored by an
+   * earlier try, so a stage may skip its "already done?" reads. Absent (a direct call) means "maybe".
+   */
+  firstClaim?: boolean;
+  /**
+   * What one stage learned about this event for the later ones, so they need not read it back: the
+   * event's stored signals (null: none) and the person's profile ids (live first, then merged ones).
+   * Absent or unset: read it.
+   */
+  shared?: StageShared;
+}
+
+export interface StageShared {
+  signals?: Signals | null;
+  aliases?: readonly string[];
+}
+
+export interface StageOutput {
+  profileId?: string | null;
+}
 
 /**
  * One stage of the pipeline run for every stored event (identity → signals → journey → decide → runs,
@@ -8,9 +35,10 @@ import { getEvent, markEventProcessed, type StoredEvent } from './events.reposit
  */
 export interface EventStage {
   readonly name: string;
-  run(input: { tenantId: string; event: StoredEvent; profileId: string | null }): Promise<{ profileId?: string | null }>;
+  run(input: StageInput): Promise<StageOutput>;
 }
 
+/** The single-event handler (one job, one event). */
 export function eventProcessor(db: Database, stages: readonly EventStage[]): JobHandler {
   return async (job) => {
     const eventId = job.payload['eventId'];
@@ -19,11 +47,77 @@ export function eventProcessor(db: Database, stages: readonly EventStage[]): Job
     if (event === undefined) return; // erased by a privacy deletion since it was queued
     if (event.processedAt !== null) return; // a redelivery of finished work
     let profileId = event.profileId;
+    const shared: StageShared = {};
     for (const stage of stages) {
       if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
-      const out = await stage.run({ tenantId: job.tenantId, event, profileId });
+      const out = await stage.run({ tenantId: job.tenantId, event, profileId, shared, ...(job.firstClaim === true ? { firstClaim: true } : {}) });
       if (out.profileId !== undefined) profileId = out.profileId;
     }
     await markEventProcessed(db, job.tenantId, eventId, profileId);
+  };
+}
+
+export interface BatchProcessorOptions {
+  /** How many people's events run at once within a batch (default 4). */
+  concurrency?: number;
+}
+
+interface Item {
+  job: JobContext;
+  event: StoredEvent;
+}
+
+/**
+ * The micro-batch handler of `event.process` (issue #16). One statement loads the batch's events; the
+ * events are grouped by person, groups run a few at a time, and within a group each event goes through
+ * every stage in the order the events were recorded, then is marked processed at once, as a single job
+ * would be (so a crash between an event's stages and its mark re-runs that event only, never a whole
+ * batch). An event whose stage fails leaves the batch: its job is retried alone; the others go on.
+ */
+export function eventBatchProcessor(db: Database, stages: readonly EventStage[], options: BatchProcessorOptions = {}): BatchJobHandler {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  return async (jobs) => {
+    const failures = new Map<string, unknown>();
+    const tenantId = jobs[0]?.tenantId;
+    if (tenantId === undefined) return failures;
+    const wanted: { job: JobContext; eventId: string }[] = [];
+    for (const job of jobs) {
+      const eventId = job.payload['eventId'];
+      if (typeof eventId !== 'string' || job.tenantId !== tenantId) failures.set(job.id, new Error('event.process job without an eventId'));
+      else wanted.push({ job, eventId });
+    }
+    const events = await getEvents(db, tenantId, wanted.map((w) => w.eventId));
+    // One lane per person (events without a profile each alone), in the order the jobs were recorded.
+    const lanes = new Map<string, Item[]>();
+    for (const { job, eventId } of wanted) {
+      const event = events.get(eventId);
+      // Erased by a privacy deletion since it was queued, or a redelivery of finished work: done.
+      if (event === undefined || event.processedAt !== null) continue;
+      const key = event.profileId ?? `event:${event.id}`;
+      const lane = lanes.get(key);
+      if (lane === undefined) lanes.set(key, [{ job, event }]);
+      else lane.push({ job, event });
+    }
+    const queue = [...lanes.values()];
+    const worker = async (): Promise<void> => {
+      for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) {
+        for (const { job, event } of lane) {
+          try {
+            let profileId = event.profileId;
+            const shared: StageShared = {};
+            for (const stage of stages) {
+              if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
+              const out = await stage.run({ tenantId, event, profileId, shared, ...(job.firstClaim === true ? { firstClaim: true } : {}) });
+              if (out.profileId !== undefined) profileId = out.profileId;
+            }
+            await markEventProcessed(db, tenantId, event.id, profileId);
+          } catch (err) {
+            failures.set(job.id, err);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    return failures;
   };
 }

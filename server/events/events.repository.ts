@@ -90,26 +90,38 @@ export async function ingestEvent(
   return result;
 }
 
+interface EventRow {
+  id: string; source: string; source_event_id: string; type: string; occurred_at: Date; received_at: Date;
+  subject: CanonicalEvent['subject']; text: string | null; properties: Record<string, unknown>; profile_id: string | null; processed_at: Date | null;
+}
+
+const toStoredEvent = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  source: row.source,
+  sourceEventId: row.source_event_id,
+  type: row.type,
+  occurredAt: new Date(row.occurred_at).toISOString(),
+  receivedAt: new Date(row.received_at).toISOString(),
+  subject: row.subject,
+  text: row.text,
+  properties: row.properties,
+  profileId: row.profile_id,
+  processedAt: row.processed_at === null ? null : new Date(row.processed_at).toISOString(),
+});
+
+const EVENT_COLUMNS = 'id, source, source_event_id, type, occurred_at, received_at, subject, text, properties, profile_id, processed_at';
+
 export async function getEvent(q: Queryable, tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
-  const r = await q.query<{
-    id: string; source: string; source_event_id: string; type: string; occurred_at: Date; received_at: Date;
-    subject: CanonicalEvent['subject']; text: string | null; properties: Record<string, unknown>; profile_id: string | null; processed_at: Date | null;
-  }>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [tenantId, eventId]);
+  const r = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2`, [tenantId, eventId]);
   const row = r.rows[0];
-  if (row === undefined) return undefined;
-  return {
-    id: row.id,
-    source: row.source,
-    sourceEventId: row.source_event_id,
-    type: row.type,
-    occurredAt: new Date(row.occurred_at).toISOString(),
-    receivedAt: new Date(row.received_at).toISOString(),
-    subject: row.subject,
-    text: row.text,
-    properties: row.properties,
-    profileId: row.profile_id,
-    processedAt: row.processed_at === null ? null : new Date(row.processed_at).toISOString(),
-  };
+  return row === undefined ? undefined : toStoredEvent(row);
+}
+
+/** Several events of a tenant in one statement, by id (absent ids are missing from the map). */
+export async function getEvents(q: Queryable, tenantId: string, eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
+  if (eventIds.length === 0) return new Map();
+  const r = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`, [tenantId, [...eventIds]]);
+  return new Map(r.rows.map((row) => [row.id, toStoredEvent(row)]));
 }
 
 export async function markEventProcessed(q: Queryable, tenantId: string, eventId: string, profileId: string | null): Promise<void> {

@@ -17,16 +17,14 @@ export function traitsStage(db: Database): EventStage {
       if (traits.length === 0) return {};
       const connectionId = typeof event.properties['connectionId'] === 'string' ? event.properties['connectionId'] : undefined;
       const source = event.source === 'warehouse' && connectionId !== undefined ? `warehouse:${connectionId}` : event.source;
-      await db.transaction(async (tx) => {
-        for (const [name, value] of traits) {
-          await tx.query(
-            `INSERT INTO profile_traits (tenant_id, profile_id, name, value, source, event_id, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
-             ON CONFLICT (tenant_id, profile_id, name) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
-             WHERE profile_traits.updated_at <= EXCLUDED.updated_at`,
-            [tenantId, profileId, name, JSON.stringify(value), source, event.id, event.occurredAt],
-          );
-        }
-      });
+      // One statement for all of the event's traits (names are unique within an event).
+      const values = traits.map((_, i) => `($1, $2, $${i * 2 + 5}, $${i * 2 + 6}::jsonb, $3, $4, $${traits.length * 2 + 5}::timestamptz)`).join(', ');
+      await db.query(
+        `INSERT INTO profile_traits (tenant_id, profile_id, name, value, source, event_id, updated_at) VALUES ${values}
+         ON CONFLICT (tenant_id, profile_id, name) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
+         WHERE profile_traits.updated_at <= EXCLUDED.updated_at`,
+        [tenantId, profileId, source, event.id, ...traits.flatMap(([name, value]) => [name, JSON.stringify(value)]), event.occurredAt],
+      );
       return {};
     },
   };

@@ -17,6 +17,7 @@ import * as m018 from './018_conversation';
 import * as m019 from './019_warehouse';
 import * as m020 from './020_warehouse_export';
 import * as m022 from './022_hubspot_email';
+import * as m023 from './023_event_batches';
 
 export interface Migration {
   readonly version: number;
@@ -48,4 +49,5 @@ export const migrations: readonly Migration[] = [
   { version: 19, name: 'warehouse', sql: m019.sql },
   { version: 20, name: 'warehouse_export', sql: m020.sql },
   { version: 22, name: 'hubspot_email', sql: m022.sql },
+  { version: 23, name: 'event_batches', sql: m023.sql },
 ];

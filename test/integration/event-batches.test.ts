@@ -1,0 +1,167 @@
+/**
+ * Micro-batches of the event pipeline (issue #16), in both storage modes: one delivered `event.process`
+ * row claims the tenant's other waiting events and runs them together. A failing event leaves the batch
+ * and is retried alone while the others finish once; a person's events pass the stages in the order they
+ * were recorded; a batch redelivered after a crash (events not marked processed, rows pending again)
+ * makes no second decision nor run.
+ */
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
+import type { JobRef } from '../../server/dispatch/outbox.repository';
+import type { WorkQueue } from '../../server/dispatch/work-queue';
+import type { EventStage } from '../../server/events/event-processor';
+import { ingestEvent } from '../../server/events/events.repository';
+import { identityModule } from '../../server/identity/identity.module';
+import { runsModule } from '../../server/runs';
+import { createTenant } from '../../server/tenants/tenants.repository';
+import { RecordingActionPort } from '../support/recording-action-port';
+import { describeWith, waitFor } from '../support/services';
+import { modes, startTestService, type TestService } from '../support/runtime';
+import { apiClient } from '../support/runs-helpers';
+
+jest.setTimeout(120_000);
+
+const message = (id: string, email: string, text: string, at: number): CanonicalEvent => ({
+  id,
+  source: 'api',
+  type: 'message.received',
+  occurredAt: new Date(at).toISOString(),
+  subject: { identifiers: [{ type: 'email', value: email }], traits: {} },
+  text,
+});
+
+/** Records events without ringing the dispatcher, so one delivery finds them all waiting. */
+async function recordQuietly(svc: TestService, tenantId: string, events: readonly CanonicalEvent[]): Promise<{ refs: JobRef[]; eventIds: string[] }> {
+  const refs: JobRef[] = [];
+  const quiet = {
+    record: async (tx: Parameters<WorkQueue['record']>[0], job: Parameters<WorkQueue['record']>[1]) => {
+      const ref = await svc.runtime.work.record(tx, job);
+      refs.push(ref);
+      return ref;
+    },
+    notify: async () => undefined,
+  } as unknown as WorkQueue;
+  const identify = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
+  const eventIds: string[] = [];
+  for (const e of events) eventIds.push((await ingestEvent(svc.runtime.db, quiet, tenantId, e, undefined, identify)).eventId);
+  return { refs, eventIds };
+}
+
+for (const { mode, needs } of modes) {
+  describeWith(needs, `event micro-batches (${mode})`, () => {
+    describe('with a probe stage', () => {
+      let svc: TestService;
+      const seen: { eventId: string; profileId: string | null; text: string | null }[] = [];
+      let failOnce = new Set<string>();
+
+      beforeAll(async () => {
+        const probe: EventStage = {
+          name: 'probe',
+          async run({ event, profileId }) {
+            seen.push({ eventId: event.id, profileId, text: event.text });
+            if (event.text !== null && failOnce.delete(event.text)) throw new Error(`probe refuses "${event.text}" once`);
+            return {};
+          },
+        };
+        // No sweeps during a test: the rows recorded quietly wait for the one delivery the test makes (a retry is rung by the runner itself).
+        svc = await startTestService(mode, { modules: [identityModule], stages: [probe], sweepIntervalMs: 60_000, redispatchAfterMs: 60_000 });
+      });
+      afterAll(async () => svc.stop());
+      beforeEach(() => {
+        seen.length = 0;
+        failOnce = new Set();
+      });
+
+      const processed = async (tenantId: string, ids: readonly string[]): Promise<number> =>
+        (await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND id = ANY($2::text[]) AND processed_at IS NOT NULL', [tenantId, [...ids]])).rows[0]?.n ?? 0;
+
+      it('runs waiting events as one batch; a failing event is retried alone and the others run once', async () => {
+        const { tenantId } = await createTenant(svc.runtime.db, 'Batch isolation');
+        const t0 = Date.now() - 60_000;
+        const events = Array.from({ length: 6 }, (_, i) => message(`iso-${i}`, `person${i}@batch.io`, `hello ${i}`, t0 + i * 1000));
+        const { refs, eventIds } = await recordQuietly(svc, tenantId, events);
+        failOnce.add('hello 3');
+        await svc.runtime.runner.deliver(refs[0] as JobRef);
+        // One delivery ran all six: five processed, the refused one pending with its error, tried once.
+        expect(seen.map((s) => s.text).sort()).toEqual(['hello 0', 'hello 1', 'hello 2', 'hello 3', 'hello 4', 'hello 5']);
+        expect(await processed(tenantId, eventIds)).toBe(5);
+        const failed = await svc.runtime.db.query<{ status: string; attempts: number; last_error: string | null }>(
+          `SELECT status, attempts, last_error FROM outbox WHERE tenant_id = $1 AND payload->>'eventId' = $2`,
+          [tenantId, eventIds[3]],
+        );
+        expect(failed.rows[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('probe refuses') });
+        // Its retry runs it alone; nobody else runs twice.
+        await waitFor(async () => (await processed(tenantId, eventIds)) === 6, 'the retried event', 30_000);
+        const counts = new Map<string, number>();
+        for (const s of seen) counts.set(s.text ?? '', (counts.get(s.text ?? '') ?? 0) + 1);
+        expect(Object.fromEntries(counts)).toEqual({ 'hello 0': 1, 'hello 1': 1, 'hello 2': 1, 'hello 3': 2, 'hello 4': 1, 'hello 5': 1 });
+        const rows = await svc.runtime.db.query<{ status: string }>(`SELECT status FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`, [tenantId]);
+        expect(rows.rows.map((r) => r.status)).toEqual(Array(6).fill('done'));
+      });
+
+      it("passes each person's events through the stages in the order they were recorded", async () => {
+        const { tenantId } = await createTenant(svc.runtime.db, 'Batch order');
+        const t0 = Date.now() - 60_000;
+        // Interleaved: ana 1, bo 1, ana 2, ana 3, bo 2 (occurrence times deliberately not in that order).
+        const plan = [['ana', 'a1', 5], ['bo', 'b1', 4], ['ana', 'a2', 3], ['ana', 'a3', 2], ['bo', 'b2', 1]] as const;
+        const { refs, eventIds } = await recordQuietly(svc, tenantId, plan.map(([who, text, back]) => message(`ord-${text}`, `${who}@order.io`, text, t0 - back * 1000)));
+        await svc.runtime.runner.deliver(refs[0] as JobRef);
+        expect(await processed(tenantId, eventIds)).toBe(5);
+        const order = (who: string) => seen.filter((s) => s.text?.startsWith(who[0] ?? '') === true).map((s) => s.text);
+        expect(order('ana')).toEqual(['a1', 'a2', 'a3']);
+        expect(order('bo')).toEqual(['b1', 'b2']);
+        // Each person has one profile, carried into the stage.
+        expect(new Set(seen.filter((s) => s.text?.startsWith('a') === true).map((s) => s.profileId)).size).toBe(1);
+        // Redelivering any of the batch's messages does nothing more.
+        for (const ref of refs) await svc.runtime.runner.deliver(ref);
+        expect(seen).toHaveLength(5);
+      });
+    });
+
+    describe('with decisioning and runs', () => {
+      let svc: TestService;
+      beforeAll(async () => {
+        svc = await startTestService(mode, {
+          modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 })],
+          sweepIntervalMs: 60_000,
+        });
+      });
+      afterAll(async () => svc.stop());
+
+      it('a batch redelivered after a crash makes no second decision and starts no second run', async () => {
+        const t = await createTenant(svc.runtime.db, 'Batch redelivery');
+        const api = apiClient(svc.url, t.apiKey);
+        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(200);
+        expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(200);
+        const playbook = {
+          id: 'follow',
+          version: 1,
+          name: 'Follow',
+          trigger: { events: ['message.received'] },
+          steps: [{ id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'never.happens'] }, timeout: '1d' } }],
+        };
+        expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
+        expect((await api.call('POST', '/playbooks/follow/publish', {})).status).toBe(200);
+        const now = Date.now() - 30_000;
+        const events = Array.from({ length: 5 }, (_, i) => message(`redo-${i}`, `buyer${i}@redo.io`, 'I want to buy the enterprise plan, please send a quote', now + i));
+        const { refs, eventIds } = await recordQuietly(svc, t.tenantId, events);
+        await svc.runtime.runner.deliver(refs[0] as JobRef);
+        const count = async (table: string): Promise<number> => (await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [t.tenantId])).rows[0]?.n ?? 0;
+        const decisions = await count('decisions');
+        const runs = await count('runs');
+        expect(decisions).toBe(5);
+        expect(runs).toBe(5);
+        // The crash: the worker died after the stages, before marking the events and completing the rows.
+        await svc.runtime.db.query('UPDATE events SET processed_at = NULL WHERE tenant_id = $1 AND id = ANY($2::text[])', [t.tenantId, eventIds]);
+        await svc.runtime.db.query(`UPDATE outbox SET status = 'pending', locked_until = NULL, attempts = 0, done_at = NULL WHERE tenant_id = $1 AND kind = 'event.process'`, [t.tenantId]);
+        const again = await svc.runtime.db.query<{ tenant_id: string; id: string; deliveries: number; due_at: Date }>(`SELECT tenant_id, id, deliveries, due_at FROM outbox WHERE tenant_id = $1 AND kind = 'event.process' ORDER BY due_at LIMIT 1`, [t.tenantId]);
+        const row = again.rows[0];
+        if (row === undefined) throw new Error('no row');
+        await svc.runtime.runner.deliver({ tenantId: row.tenant_id, id: row.id, attempt: row.deliveries, dueAt: new Date(row.due_at) });
+        expect((await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL', [t.tenantId])).rows[0]?.n).toBe(5);
+        expect(await count('decisions')).toBe(decisions);
+        expect(await count('runs')).toBe(runs);
+      });
+    });
+  });
+}
