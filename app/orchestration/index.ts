@@ -29,7 +29,8 @@ export { startRun, concurrencyKeyFor, type StartRunInput, type StartRunResult } 
 export { deliverEvent, type EventEffect } from './engine/signals';
 export { resumeRun, cancelRun, submitApproval, type ApprovalInput, type ControlResult } from './engine/control';
 export { decideRetry, type RetryDecision } from './engine/retry-decision';
-export { updateRunContext, updateProfileRunsContext, mergePatch, type ContextChangeResult } from './engine/context-change';
+export { updateRunContext, updateProfileRunsContext, type ContextChangeResult } from './engine/context-change';
+export { mergePatch } from '../shared/json-merge-patch';
 export { DEFAULT_ENGINE_OPTIONS, RunContentionError, PinnedPlaybookMissingError, type EngineDeps, type EngineOptions } from './engine/engine-deps';
 export type { RunEvent } from './engine/scope';
 

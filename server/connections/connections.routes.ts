@@ -4,6 +4,7 @@
  * are sealed at rest and never returned.
  */
 import { Router } from 'express';
+import { mergePatch } from '../../app/shared/json-merge-patch';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
@@ -59,8 +60,7 @@ export function connectionRoutes(deps: { db: Database; repo: ConnectionsReposito
     }
     const current = await deps.repo.get(deps.db, tenantId, id);
     if (current === undefined) throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
-    const merged = { ...(current.config as Record<string, unknown>), ...(body.config as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(body.config as Record<string, unknown>)) if (v === null) delete merged[k];
+    const merged = mergePatch(current.config as Record<string, unknown>, body.config as Record<string, unknown>);
     const config = CONFIG_SCHEMAS[current.type].safeParse(merged);
     if (!config.success) throw validationError(config.error, `${current.type} config`);
     const view = await deps.repo.update(deps.db, tenantId, id, current.type, config.data).catch(conflict);

@@ -5,6 +5,7 @@
  * and exports (`POST …/export` → 202 { exportId }). Secrets (the URL) are sealed and never returned.
  */
 import { Router, type NextFunction, type Response } from 'express';
+import { mergePatch } from '../../app/shared/json-merge-patch';
 import { z } from 'zod';
 import { EXPORT_ENGINES, warehouseConfigSchema, type WarehouseConfig } from '../connections/connection-config';
 import type { Database } from '../db/database';
@@ -121,8 +122,7 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     if (body === undefined || body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) {
       throw new HttpError(400, 'invalid_request', 'expected { "config": { ...fields to change } }');
     }
-    const merged: Record<string, unknown> = { ...current.config, ...(body.config as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(body.config as Record<string, unknown>)) if (v === null) delete merged[k];
+    const merged = mergePatch(current.config, body.config as Record<string, unknown>);
     const view = await repo.update(db, tenantId, id, checkedConfig(deps, merged));
     if (view === undefined) throw new HttpError(404, 'not_found', 'the connection was deleted meanwhile');
     res.json(await present(tenantId, view));

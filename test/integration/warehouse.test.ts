@@ -145,6 +145,19 @@ for (const { mode, needs } of modes) {
       }
     });
 
+    it('PATCH /connections/:id applies the config change as a JSON merge patch: nested settings merge, null removes', async () => {
+      const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(dir, 'wh.duckdb'), query: 'SELECT 1 AS email', identifiers: { email: 'email', phone: 'mobile' }, traits: ['plan'], schedule: '0 * * * *' } });
+      expect(created.status).toBe(201);
+      const id = created.json['connectionId'] as string;
+      const patched = await call('PATCH', `/connections/${id}`, { config: { identifiers: { phone: null, externalId: 'customer_id' }, traits: ['plan', 'seats'], schedule: null } });
+      expect(patched.status).toBe(200);
+      const config = (await call('GET', `/connections/${id}`)).json['config'] as Record<string, unknown>;
+      expect(config['identifiers']).toEqual({ email: 'email', externalId: 'customer_id' });
+      expect(config['traits']).toEqual(['plan', 'seats']);
+      expect(config).not.toHaveProperty('schedule');
+      expect((await call('DELETE', `/connections/${id}`)).status).toBe(204);
+    });
+
     it('syncs a DuckDB file: traits on resolved profiles with their source, bad rows rejected with reasons, only new rows by cursor, trait.changed starts a playbook and policies read the traits', async () => {
       // A person Baton already knows from another source: the warehouse row must land on them.
       const known = await call('POST', '/events', { source: 'api', type: 'contact.created', occurredAt: '2026-11-01T10:00:00Z', subject: { identifiers: [{ type: 'email', value: 'ana@acme.io' }], traits: { firstName: 'Ana' } } });

@@ -1,3 +1,4 @@
+import { mergePatch } from '../../shared/json-merge-patch';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { evaluateCondition } from '../playbook/expression';
 import type { Playbook } from '../playbook/playbook.schema';
@@ -6,20 +7,6 @@ import type { EngineDeps } from './engine-deps';
 import { mutateRun, type Mutation } from './mutate-run';
 import { buildScope, type RunEvent } from './scope';
 import { cloneSnapshot, endRun } from './snapshot-ops';
-
-/**
- * JSON Merge Patch (RFC 7386): objects merge key by key, `null` removes a key, anything else
- * (arrays included) replaces the value.
- */
-export function mergePatch(target: JsonValue, patch: JsonValue): JsonValue {
-  if (!isJsonObject(patch)) return patch;
-  const out: JsonObject = isJsonObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key] ?? null, value);
-  }
-  return out;
-}
 
 export type ContextChangeResult =
   | { readonly ok: true; readonly effect: 'updated' | 'unchanged'; readonly snapshot: RunSnapshot }
