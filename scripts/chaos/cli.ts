@@ -142,6 +142,7 @@ async function main(): Promise<void> {
       seed: args.seed,
       rate: args.rate,
       keep: args.keep,
+      handleSignals: true,
       ...(args.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: args.drainTimeoutMs }),
       log: (line) => process.stderr.write(`${line}\n`),
     });

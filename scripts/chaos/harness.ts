@@ -47,6 +47,8 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
   /** Keep the work directory and database (for a post-mortem). */
   readonly keep?: boolean;
+  /** Stop cleanly on SIGINT / SIGTERM: kill the service processes, the private Redis, drop the database (the CLI). */
+  readonly handleSignals?: boolean;
   readonly databaseUrl?: string;
 }
 
@@ -133,6 +135,8 @@ interface Topology {
   readonly db: Queryable | undefined;
   /** Processes that exited on their own (and were restarted). */
   readonly crashes: readonly Crash[];
+  /** Starts that failed and were tried again. */
+  readonly failedStarts: readonly { name: string; at: number; error: string }[];
   processes(): ServiceProcess[];
   /** Kills `name` with SIGKILL and starts it again; resolves when the new one is ready. */
   killAndRestart(name: string, pauseMs: number): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }>;
@@ -148,6 +152,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   mkdirSync(dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
   const problems: string[] = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch((err: unknown) => log(`chaos cleanup: ${String(err)}`));
+    if (options.keep !== true) rmSync(workDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`chaos: ${signal}: stopping the processes and cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  if (options.handleSignals === true) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   log(`chaos ${options.mode}: seed ${options.seed}, ${Math.round(options.durationMs / 1000)} s at ${options.rate} events/s; work dir ${workDir}`);
   try {
     const hubspot = await startHubSpotSandbox();
@@ -274,6 +290,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     if (load.stats.errors.length > 0) problems.push(`${load.stats.errors.length} events refused with a 4xx (harness error): ${load.stats.errors.slice(0, 3).join('; ')}`);
     for (const crash of topology.crashes) problems.push(`${crash.name} (pid ${crash.pid}) exited on its own at ${((crash.at - loadStart) / 1000).toFixed(1)} s (code ${String(crash.code)}, signal ${String(crash.signal)}); see ${path.join(workDir, `${crash.name}.log`)}`);
+    for (const failed of topology.failedStarts) problems.push(`${failed.name} failed to start at ${((failed.at - loadStart) / 1000).toFixed(1)} s: ${failed.error.slice(0, 300)}`);
     for (const f of faults) if (!f.injected) problems.push(`fault ${f.kind} at ${(f.at / 1000).toFixed(1)} s could not be injected: ${f.detail}`);
     if (!drained) problems.push('the work did not drain before the deadline');
     if (verification.lost > 0) problems.push(`${verification.lost} acknowledged events lost: ${verification.lostSample.join('; ')}`);
@@ -300,8 +317,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       workDir,
     };
   } finally {
-    for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`chaos cleanup: ${String(err)}`));
-    if (options.keep !== true) rmSync(workDir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
 }
 
@@ -338,6 +356,7 @@ export interface Crash {
 class Supervisor {
   readonly running = new Map<string, ServiceProcess>();
   readonly crashes: Crash[] = [];
+  readonly failedStarts: { name: string; at: number; error: string }[] = [];
   private readonly intended = new Set<number>();
   private stopping = false;
 
@@ -346,15 +365,27 @@ class Supervisor {
   async start(name: string): Promise<ServiceProcess> {
     const spec = this.specs[name];
     if (spec === undefined) throw new Error(`unknown process ${name}`);
-    const p = await startServiceProcess(name, spec, path.join(this.workDir, `${name}.log`));
+    let p: ServiceProcess | undefined;
+    // A start that fails (as a supervisor would see it) is tried again a few times before the run gives up.
+    for (let attempt = 1; p === undefined; attempt++) {
+      try {
+        p = await startServiceProcess(name, spec, path.join(this.workDir, `${name}.log`));
+      } catch (err) {
+        if (attempt >= 4 || this.stopping) throw err;
+        this.failedStarts.push({ name, at: Date.now(), error: err instanceof Error ? err.message : String(err) });
+        this.log(`chaos: ${name} did not start (${err instanceof Error ? err.message : String(err)}); trying again`);
+        await sleep(2_000);
+      }
+    }
     this.running.set(name, p);
-    void p.exited.then((e) => {
-      if (this.intended.has(p.pid) || this.stopping) return;
-      this.crashes.push({ name, pid: p.pid, code: e.code, signal: e.signal, at: Date.now() });
-      this.log(`chaos: ${name} pid ${p.pid} EXITED ON ITS OWN (code ${String(e.code)}, signal ${String(e.signal)}); restarting it (log: ${path.join(this.workDir, `${name}.log`)})`);
+    const started = p;
+    void started.exited.then((e) => {
+      if (this.intended.has(started.pid) || this.stopping) return;
+      this.crashes.push({ name, pid: started.pid, code: e.code, signal: e.signal, at: Date.now() });
+      this.log(`chaos: ${name} pid ${started.pid} EXITED ON ITS OWN (code ${String(e.code)}, signal ${String(e.signal)}); restarting it (log: ${path.join(this.workDir, `${name}.log`)})`);
       this.start(name).catch((err: unknown) => this.log(`chaos: could not restart ${name}: ${String(err)}`));
     });
-    return p;
+    return started;
   }
 
   async killAndRestart(name: string, pauseMs: number): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }> {
@@ -393,6 +424,7 @@ async function startPg(env: Record<string, string>, port: number, workDir: strin
     baseUrl: `http://127.0.0.1:${port}`,
     db,
     crashes: supervisor.crashes,
+    failedStarts: supervisor.failedStarts,
     processes: () => [...supervisor.running.values()],
     killAndRestart: (name, pauseMs) => supervisor.killAndRestart(name, pauseMs),
     async stop() {
@@ -413,6 +445,7 @@ async function startEmbedded(env: Record<string, string>, port: number, workDir:
     baseUrl: `http://127.0.0.1:${port}`,
     db: undefined,
     crashes: supervisor.crashes,
+    failedStarts: supervisor.failedStarts,
     processes: () => [...supervisor.running.values()],
     killAndRestart: (name, pauseMs) => supervisor.killAndRestart(name, pauseMs),
     async stop() {
