@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { Dispatcher } from './dispatcher';
 import { outbox } from './outbox.repository';
+import { startPeriodic, type Periodic } from './periodic';
 
 export interface SweeperOptions {
   intervalMs: number;
@@ -18,23 +19,15 @@ export interface SweeperOptions {
  * message was lost (Redis restart, killed process, crash between commit and notify) or whose lease expired.
  */
 export class Sweeper {
-  private timer: NodeJS.Timeout | undefined;
+  private periodic: Periodic | undefined;
   private running: Promise<number> | undefined;
 
   constructor(private readonly db: Database, private readonly dispatcher: Dispatcher, private readonly options: SweeperOptions) {}
 
   start(): void {
-    if (this.timer !== undefined) return;
-    const tick = (): void => {
-      void this.sweep().finally(() => {
-        if (this.timer !== undefined) {
-          this.timer = setTimeout(tick, this.options.intervalMs);
-          this.timer.unref();
-        }
-      });
-    };
-    this.timer = setTimeout(tick, 0);
-    this.timer.unref();
+    if (this.periodic !== undefined) return;
+    // sweep() reports its own failures; the first pass runs at once.
+    this.periodic = startPeriodic(() => this.sweep(), this.options.intervalMs, () => undefined, { initialDelayMs: 0 });
   }
 
   /** One pass; returns how many rows were dispatched. */
@@ -62,9 +55,9 @@ export class Sweeper {
   }
 
   async stop(): Promise<void> {
-    const t = this.timer;
-    this.timer = undefined;
-    if (t !== undefined) clearTimeout(t);
+    const periodic = this.periodic;
+    this.periodic = undefined;
+    await periodic?.stop();
     if (this.running !== undefined) await this.running;
   }
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { type ActionPort, type Decider, type EngineOptions } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
+import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import type { ModuleFactory } from '../module';
 import { serviceKey } from '../services';
 import { ActionRegistry } from './action-registry.adapter';
@@ -82,8 +83,7 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
 
     const intervalMs = options.stuckSweepIntervalMs ?? 30_000;
     const graceMs = options.stuckGraceMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    let sweeping: Promise<unknown> = Promise.resolve();
+    let sweeper: Periodic | undefined;
     const sweeps = ctx.config.role !== 'web' && intervalMs > 0;
 
     return {
@@ -93,25 +93,10 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
       stages: [runsStage(service)],
       async start() {
         if (!sweeps) return;
-        const tick = (): void => {
-          sweeping = service
-            .sweepStuckRuns(graceMs)
-            .catch((err: unknown) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'))
-            .finally(() => {
-              if (timer !== undefined) {
-                timer = setTimeout(tick, intervalMs);
-                timer.unref();
-              }
-            });
-        };
-        timer = setTimeout(tick, intervalMs);
-        timer.unref();
+        sweeper = startPeriodic(() => service.sweepStuckRuns(graceMs), intervalMs, (err) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'));
       },
       async stop() {
-        const t = timer;
-        timer = undefined;
-        if (t !== undefined) clearTimeout(t);
-        await sweeping;
+        await sweeper?.stop();
       },
     };
   };
