@@ -118,6 +118,52 @@ export const outbox = {
   },
 
   /**
+   * Inserts several rows in one statement (inside the caller's transaction), due in the given order (a
+   * microsecond apart, so rows recorded together keep their order); answers a ref per job, in order,
+   * the existing row's for a duplicate dedupe key.
+   */
+  async insertMany(q: Queryable, jobs: readonly NewJob[]): Promise<JobRef[]> {
+    if (jobs.length === 0) return [];
+    const rows = jobs.map((job, i) => ({
+      tenant_id: job.tenantId,
+      id: newId('job'),
+      kind: job.kind,
+      payload: job.payload ?? {},
+      dedupe_key: job.dedupeKey ?? null,
+      due_at: job.dueAt?.toISOString() ?? null,
+      max_attempts: job.maxAttempts ?? 10,
+      ord: i,
+    }));
+    const inserted = await q.query<RefRow & { dedupe_key: string | null; ord: number }>(
+      `INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
+       SELECT r.tenant_id, r.id, r.kind, r.payload, r.dedupe_key, coalesce(r.due_at, now() + r.ord * interval '1 microsecond'), r.max_attempts, now()
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, id text, kind text, payload jsonb, dedupe_key text, due_at timestamptz, max_attempts int, ord int)
+        ORDER BY r.ord
+       ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING ${REF_COLUMNS}`,
+      [JSON.stringify(rows)],
+    );
+    const byId = new Map(inserted.rows.map((row) => [row.id, toRef(row)]));
+    const refs: (JobRef | undefined)[] = rows.map((row) => byId.get(row.id));
+    const missing = rows.filter((row, i) => refs[i] === undefined);
+    if (missing.length > 0) {
+      const existing = await q.query<RefRow & { dedupe_key: string }>(
+        `SELECT ${REF_COLUMNS}, dedupe_key FROM outbox o
+          WHERE (o.tenant_id, o.dedupe_key) IN (SELECT r.tenant_id, r.dedupe_key FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, dedupe_key text))`,
+        [JSON.stringify(missing.map((row) => ({ tenant_id: row.tenant_id, dedupe_key: row.dedupe_key })))],
+      );
+      const byKey = new Map(existing.rows.map((row) => [`${row.tenant_id}/${row.dedupe_key}`, toRef(row)]));
+      rows.forEach((row, i) => {
+        if (refs[i] === undefined) refs[i] = byKey.get(`${row.tenant_id}/${row.dedupe_key ?? ''}`);
+      });
+    }
+    return refs.map((ref) => {
+      if (ref === undefined) throw new Error('outbox dedupe conflict without a row');
+      return ref;
+    });
+  },
+
+  /**
    * Claims a due, unlocked pending row for `leaseMs`. Returns undefined when it is not due, already
    * done, or leased by a live worker. Database time decides, so clocks of different hosts don't matter.
    */

@@ -14,6 +14,11 @@ export class WorkQueue {
     return outbox.insert(tx, job);
   }
 
+  /** Records several jobs in one statement inside the caller's transaction; `notify` with the result after commit. */
+  recordMany(tx: Queryable, jobs: readonly NewJob[]): Promise<JobRef[]> {
+    return outbox.insertMany(tx, jobs);
+  }
+
   async notify(refs: readonly JobRef[]): Promise<void> {
     try {
       await this.dispatcher.notify(refs);

@@ -90,6 +90,79 @@ export async function ingestEvent(
   return result;
 }
 
+export interface IngestItem {
+  event: CanonicalEvent;
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * `ingestEvent` for several events of one tenant in ONE transaction (group commit): one statement
+ * appends the events (duplicates stored once, also within the batch), identity resolves each new one
+ * in order, one statement stores their profiles and one records their jobs (due in the given order);
+ * the dispatcher is rung once after commit. Answers a result per item, in order. Throws when anything
+ * fails (nothing is stored then); the caller retries the items one by one to isolate a bad one.
+ */
+export async function ingestEvents(db: Database, work: WorkQueue, tenantId: string, items: readonly IngestItem[], identify?: Identify): Promise<IngestResult[]> {
+  if (items.length === 0) return [];
+  const rows = items.map((item, ord) => ({
+    ord,
+    id: newId('evt'),
+    source: item.event.source,
+    source_event_id: sourceEventIdOf(item.event, item.idempotencyKey),
+    type: item.event.type,
+    occurred_at: item.event.occurredAt,
+    subject: item.event.subject,
+    text: item.event.text ?? null,
+    properties: item.event.properties ?? {},
+  }));
+  let refs: JobRef[] = [];
+  const results = await db.transaction(async (tx) => {
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
+       SELECT $1, r.id, r.source, r.source_event_id, r.type, r.occurred_at, r.subject, r.text, r.properties
+         FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int)
+        ORDER BY r.ord
+       ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
+       RETURNING id`,
+      [tenantId, JSON.stringify(rows)],
+    );
+    const fresh = new Set(inserted.rows.map((r) => r.id));
+    const profiles = new Map<string, string | null>();
+    for (const [i, row] of rows.entries()) {
+      const item = items[i];
+      if (!fresh.has(row.id) || item === undefined) continue;
+      profiles.set(row.id, identify === undefined ? null : await identify(tx, { tenantId, eventId: row.id, event: item.event }));
+    }
+    const resolved = [...profiles].filter(([, p]) => p !== null).map(([id, profile_id]) => ({ id, profile_id }));
+    if (resolved.length > 0) {
+      await tx.query(
+        `UPDATE events e SET profile_id = r.profile_id FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text) WHERE e.tenant_id = $1 AND e.id = r.id`,
+        [tenantId, JSON.stringify(resolved)],
+      );
+    }
+    const newIds = rows.filter((row) => fresh.has(row.id)).map((row) => row.id);
+    refs = await work.recordMany(tx, newIds.map((id) => ({ tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` })));
+    const dupes = rows.filter((row) => !fresh.has(row.id));
+    const existing = new Map<string, { id: string; profile_id: string | null }>();
+    if (dupes.length > 0) {
+      const found = await tx.query<{ id: string; profile_id: string | null; source: string; source_event_id: string }>(
+        `SELECT e.id, e.profile_id, e.source, e.source_event_id FROM events e
+          WHERE e.tenant_id = $1 AND (e.source, e.source_event_id) IN (SELECT r.source, r.source_event_id FROM jsonb_to_recordset($2::jsonb) AS r(source text, source_event_id text))`,
+        [tenantId, JSON.stringify(dupes.map((d) => ({ source: d.source, source_event_id: d.source_event_id })))],
+      );
+      for (const f of found.rows) existing.set(`${f.source}\u0000${f.source_event_id}`, f);
+    }
+    return rows.map((row): IngestResult => {
+      if (fresh.has(row.id)) return { eventId: row.id, profileId: profiles.get(row.id) ?? null, duplicate: false };
+      const hit = existing.get(`${row.source}\u0000${row.source_event_id}`);
+      if (hit === undefined) throw new Error('event conflict without a stored row');
+      return { eventId: hit.id, profileId: hit.profile_id, duplicate: true };
+    });
+  });
+  if (refs.length > 0) await work.notify(refs);
+  return results;
+}
+
 interface EventRow {
   id: string; source: string; source_event_id: string; type: string; occurred_at: Date; received_at: Date;
   subject: CanonicalEvent['subject']; text: string | null; properties: Record<string, unknown>; profile_id: string | null; processed_at: Date | null;

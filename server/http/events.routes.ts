@@ -2,18 +2,21 @@ import { Router } from 'express';
 import { canonicalEventSchema } from '../../app/events/canonical-event';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
-import { getEvent, ingestEvent, type Identify } from '../events/events.repository';
+import { getEvent, type Identify } from '../events/events.repository';
+import { IngestBatcher } from '../events/ingest-batcher';
 import type { Metrics } from '../observability/metrics';
 import { tenantOf } from './auth';
 import { HttpError, validationError } from './errors';
 
 export function eventRoutes(deps: { db: Database; work: WorkQueue; metrics: Metrics; identify?: Identify }): Router {
   const router = Router();
+  // Concurrent requests share one transaction (group commit); each is answered after its commit.
+  const batcher = new IngestBatcher(deps.db, deps.work, deps.identify);
   router.post('/events', async (req, res) => {
     const parsed = canonicalEventSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error, 'event');
     const tenantId = tenantOf(res);
-    const result = await ingestEvent(deps.db, deps.work, tenantId, parsed.data, req.get('idempotency-key'), deps.identify);
+    const result = await batcher.ingest(tenantId, parsed.data, req.get('idempotency-key'));
     deps.metrics.eventsIngested.inc({ source: parsed.data.source, outcome: result.duplicate ? 'duplicate' : 'stored' });
     res.status(202).json(result);
   });

@@ -1,0 +1,88 @@
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import type { Database } from '../db/database';
+import type { WorkQueue } from '../dispatch/work-queue';
+import { ingestEvent, ingestEvents, type Identify, type IngestResult } from './events.repository';
+
+export interface IngestBatcherOptions {
+  /** Events per transaction at most (default 64). */
+  maxBatch?: number;
+  /** Transactions in flight at once (default: 1 embedded, 3 on PostgreSQL). */
+  maxInFlight?: number;
+}
+
+interface Waiting {
+  tenantId: string;
+  event: CanonicalEvent;
+  idempotencyKey: string | undefined;
+  resolve: (r: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for acknowledged ingest (issue #16): requests that arrive while a transaction is in
+ * flight wait for the next one and are appended together (`ingestEvents`: one statement for the events,
+ * one for their jobs, one commit), so the durable write costs a few statements per batch rather than per
+ * event. A request alone goes at once (no timer). Each caller is answered only after the transaction
+ * holding its event committed; when a batch fails, its events are retried one by one, so one bad event
+ * fails alone.
+ */
+export class IngestBatcher {
+  private readonly waiting: Waiting[] = [];
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+
+  constructor(private readonly db: Database, private readonly work: WorkQueue, private readonly identify: Identify | undefined, options: IngestBatcherOptions = {}) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? 64);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 3));
+  }
+
+  ingest(tenantId: string, event: CanonicalEvent, idempotencyKey?: string): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ tenantId, event, idempotencyKey, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.flush(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: readonly Waiting[]): Promise<void> {
+    const byTenant = new Map<string, Waiting[]>();
+    for (const w of batch) {
+      const group = byTenant.get(w.tenantId);
+      if (group === undefined) byTenant.set(w.tenantId, [w]);
+      else group.push(w);
+    }
+    for (const [tenantId, group] of byTenant) {
+      if (group.length > 1) {
+        try {
+          const results = await ingestEvents(this.db, this.work, tenantId, group.map((w) => ({ event: w.event, idempotencyKey: w.idempotencyKey })), this.identify);
+          group.forEach((w, i) => {
+            const r = results[i];
+            if (r === undefined) w.reject(new Error('no ingest result'));
+            else w.resolve(r);
+          });
+          continue;
+        } catch {
+          // Nothing of the batch was stored: each event on its own below.
+        }
+      }
+      for (const w of group) {
+        try {
+          w.resolve(await ingestEvent(this.db, this.work, tenantId, w.event, w.idempotencyKey, this.identify));
+        } catch (err) {
+          w.reject(err);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Group commit of acknowledged ingest (issue #16), in both storage modes: concurrent POST /api/v1/events
+ * share transactions; every request is answered with its own event (a resubmission with the same id, in
+ * the same batch or not, is the same event, flagged duplicate), a person's events resolve to one profile
+ * and every stored event is processed once. A batch holding an event that cannot be stored fails that
+ * event alone.
+ */
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import { IngestBatcher } from '../../server/events/ingest-batcher';
+import { identityModule } from '../../server/identity/identity.module';
+import { createTenant } from '../../server/tenants/tenants.repository';
+import { describeWith, waitFor } from '../support/services';
+import { modes, startTestService, type TestService } from '../support/runtime';
+import { apiClient } from '../support/runs-helpers';
+
+jest.setTimeout(120_000);
+
+const message = (id: string, email: string, text: string): CanonicalEvent => ({
+  id,
+  source: 'api',
+  type: 'message.received',
+  occurredAt: '2026-11-23T10:00:00Z',
+  subject: { identifiers: [{ type: 'email', value: email }], traits: {} },
+  text,
+});
+
+for (const { mode, needs } of modes) {
+  describeWith(needs, `ingest group commit (${mode})`, () => {
+    let svc: TestService;
+    beforeAll(async () => {
+      svc = await startTestService(mode, { modules: [identityModule] });
+    });
+    afterAll(async () => svc.stop());
+
+    it('answers concurrent requests each with its own event, stores duplicates once and processes every event once', async () => {
+      const t = await createTenant(svc.runtime.db, 'Group commit');
+      const api = apiClient(svc.url, t.apiKey);
+      // 30 people x 2 messages, plus a resubmission of every fifth first message, all at once.
+      const bodies = Array.from({ length: 60 }, (_, i) => message(`gc-${i}`, `p${i % 30}@gc.io`, `hello ${i}`));
+      const resent = bodies.filter((_, i) => i % 5 === 0 && i < 30);
+      const answers = await Promise.all([...bodies, ...resent].map((b) => api.call<{ eventId: string; profileId: string | null; duplicate: boolean }>('POST', '/events', b)));
+      expect(answers.every((a) => a.status === 202)).toBe(true);
+      const first = answers.slice(0, 60).map((a) => a.body);
+      const again = answers.slice(60).map((a) => a.body);
+      expect(new Set(first.map((a) => a.eventId)).size).toBe(60);
+      // A resubmission is the same event; of each pair exactly one answer is the stored one.
+      resent.forEach((_, k) => {
+        const original = first[k * 5];
+        expect(again[k]?.eventId).toBe(original?.eventId);
+        expect([original?.duplicate, again[k]?.duplicate].filter((d) => d === true)).toHaveLength(1);
+      });
+      // A person's two messages are one profile; people are apart.
+      for (let p = 0; p < 30; p++) {
+        expect(first[p]?.profileId).toEqual(expect.any(String));
+        expect(first[p + 30]?.profileId).toBe(first[p]?.profileId);
+      }
+      expect(new Set(first.slice(0, 30).map((a) => a.profileId)).size).toBe(30);
+      const stored = await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1', [t.tenantId]);
+      expect(stored.rows[0]?.n).toBe(60);
+      await waitFor(
+        async () => ((await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL', [t.tenantId])).rows[0]?.n ?? 0) === 60,
+        'every event processed',
+        60_000,
+      );
+      const jobs = await svc.runtime.db.query<{ n: number; done: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'done')::int AS done FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
+        [t.tenantId],
+      );
+      expect(jobs.rows[0]).toEqual({ n: 60, done: 60 });
+    });
+
+    it('fails only the event that cannot be stored when its batch fails', async () => {
+      const t = await createTenant(svc.runtime.db, 'Group commit isolation');
+      const identity = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
+      if (identity === undefined) throw new Error('no identity module');
+      // Identity refuses one event: its batch rolls back and every event is tried alone.
+      const batcher = new IngestBatcher(svc.runtime.db, svc.runtime.work, async (tx, input) => {
+        if (input.event.text === 'poison') throw new Error('identity refused');
+        return identity(tx, input);
+      }, { maxInFlight: 1 });
+      const events = Array.from({ length: 8 }, (_, i) => message(`iso-${i}`, `q${i}@gc.io`, i === 5 ? 'poison' : `fine ${i}`));
+      const settled = await Promise.allSettled(events.map((e) => batcher.ingest(t.tenantId, e)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const stored = await svc.runtime.db.query<{ source_event_id: string }>('SELECT source_event_id FROM events WHERE tenant_id = $1 ORDER BY source_event_id', [t.tenantId]);
+      expect(stored.rows.map((r) => r.source_event_id)).toEqual(['iso-0', 'iso-1', 'iso-2', 'iso-3', 'iso-4', 'iso-6', 'iso-7']);
+      const jobs = await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`, [t.tenantId]);
+      expect(jobs.rows[0]?.n).toBe(7);
+    });
+  });
+}
