@@ -3,6 +3,7 @@
  * prints each figure beside the baseline measured in the same run (or, with --json, one JSON array of
  * `{ name, value, unit, baseline?, ratio? }` on stdout).
  */
+import { ackBench } from './ack.bench';
 import { decisioningBench } from './decisioning.bench';
 import { hubspotBench } from './hubspot.bench';
 import { identityBench } from './identity.bench';
@@ -14,7 +15,7 @@ import { startupBench } from './startup.bench';
 import { sustainedBench } from './sustained.bench';
 import type { BenchFigure, BenchSuite } from './types';
 
-const SUITES: readonly BenchSuite[] = [startupBench, ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, sustainedBench, orchestrationBench];
+const SUITES: readonly BenchSuite[] = [startupBench, ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, sustainedBench, ackBench, orchestrationBench];
 
 interface Args {
   json: boolean;
