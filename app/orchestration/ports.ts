@@ -2,6 +2,7 @@ import type { PortError } from './errors';
 import type { JsonObject, JsonValue } from './json';
 import type { ActionKind, DecisionChannel } from './playbook/action-kinds';
 import type { Playbook, PlaybookStatus } from './playbook/playbook.schema';
+import type { PagePosition } from '../shared/page-position';
 import type { Run, RunSnapshot, RunStatus } from './runs/run.types';
 
 /** Wall-clock time (the engine never reads the system clock itself) and unique ids (run ids, advance-invocation ids used as lease owners): the shared ports. */
@@ -16,17 +17,13 @@ export interface RunListFilter {
   readonly playbookId?: string;
   readonly statuses?: readonly RunStatus[];
   readonly limit?: number;
-  /** Keyset pagination: only runs strictly after this (createdAt, id) in the chosen order. */
-  readonly after?: RunPosition;
+  /** Keyset pagination: only runs strictly after this position (`at` is the run's createdAt, then id) in the chosen order. */
+  readonly after?: PagePosition;
   /** `oldest` first (default) or `newest` first. */
   readonly order?: 'oldest' | 'newest';
 }
 
-/** A run's place in list order (createdAt, then id). */
-export interface RunPosition {
-  readonly createdAt: number;
-  readonly id: string;
-}
+export type { PagePosition } from '../shared/page-position';
 
 /**
  * Durable run state. Contract every adapter (SQL, in-memory) must honour:

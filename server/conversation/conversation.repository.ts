@@ -6,7 +6,7 @@
  */
 import { sentimentTrend, sharpFalls, trendDirection, type ConversationChannel, type SentimentSample, type Speaker, type TrendPoint } from '../../app/conversation';
 import type { Queryable } from '../db/database';
-import type { PagePosition } from '../http/page-cursor';
+import type { PagePosition } from '../../app/shared/page-position';
 import { newId } from '../security/ids';
 
 export interface MessageSignals {

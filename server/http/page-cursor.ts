@@ -1,10 +1,7 @@
 import { z } from 'zod';
+import type { PagePosition } from '../../app/shared/page-position';
 
-/** A list position for keyset pagination: a time (epoch ms) and an id that breaks ties. */
-export interface PagePosition {
-  readonly at: number;
-  readonly id: string;
-}
+export type { PagePosition };
 
 /** Opaque page cursors (base64url JSON of the last item's position), shared by the list endpoints. */
 const cursorSchema = z.strictObject({ c: z.number().int().min(0), i: z.string().min(1) });

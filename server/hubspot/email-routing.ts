@@ -5,7 +5,7 @@
  * best route the portal now allows. Runs still waiting to email need nothing: the route is chosen when
  * the step runs, from the capabilities of that moment, so a route turned off re-routes them by itself.
  */
-import { resumeRun, type RunPosition } from '../../app/orchestration';
+import { resumeRun, type PagePosition } from '../../app/orchestration';
 import type { RunsService } from '../runs/runs.service';
 
 /** A run parked by a 403 on an email step (connectors/hubspot/errors.ts names the step kind first). */
@@ -14,7 +14,7 @@ export const isRefusedEmail = (error: { code: string; message: string } | null):
 
 export async function resumeRefusedEmailRuns(runs: RunsService, tenantId: string): Promise<number> {
   let resumed = 0;
-  let after: RunPosition | undefined;
+  let after: PagePosition | undefined;
   for (;;) {
     const page = await runs.deps.runs.list(tenantId, { statuses: ['failed'], limit: 200, ...(after === undefined ? {} : { after }) });
     for (const run of page) {
@@ -23,6 +23,6 @@ export async function resumeRefusedEmailRuns(runs: RunsService, tenantId: string
     }
     const last = page.at(-1);
     if (last === undefined || page.length < 200) return resumed;
-    after = { createdAt: last.createdAt, id: last.id };
+    after = { at: last.createdAt, id: last.id };
   }
 }

@@ -5,7 +5,7 @@
  * runs in server/modules.ts, so its pipeline stage sees each event's decisions.
  */
 import { Router } from 'express';
-import { resumeRun, type ActionRequest, type RunPosition } from '../../app/orchestration';
+import { resumeRun, type ActionRequest, type PagePosition } from '../../app/orchestration';
 import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from '../../connectors/hubspot/actions';
 import { HubSpotApi } from '../../connectors/hubspot/api';
 import { classifyHubSpotError } from '../../connectors/hubspot/errors';
@@ -62,7 +62,7 @@ const DISCONNECTED_CODES = new Set(['hubspot.disconnected', 'hubspot.http_401'])
 /** Resumes the tenant's runs parked (failed) because HubSpot access was lost; returns how many. */
 async function resumeParkedRuns(runs: RunsService, tenantId: string): Promise<number> {
   let resumed = 0;
-  let after: RunPosition | undefined;
+  let after: PagePosition | undefined;
   for (;;) {
     const page = await runs.deps.runs.list(tenantId, { statuses: ['failed'], limit: 200, ...(after === undefined ? {} : { after }) });
     for (const run of page) {
@@ -71,7 +71,7 @@ async function resumeParkedRuns(runs: RunsService, tenantId: string): Promise<nu
     }
     const last = page.at(-1);
     if (last === undefined || page.length < 200) return resumed;
-    after = { createdAt: last.createdAt, id: last.id };
+    after = { at: last.createdAt, id: last.id };
   }
 }
 

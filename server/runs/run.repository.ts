@@ -270,7 +270,7 @@ export class SqlRunStore implements RunStore {
         LIMIT $5`,
       [
         tenantId, filter.profileId ?? null, filter.playbookId ?? null, filter.statuses === undefined ? null : [...filter.statuses], filter.limit ?? null,
-        toTimestamp(filter.after?.createdAt ?? null), filter.after?.id ?? null,
+        toTimestamp(filter.after?.at ?? null), filter.after?.id ?? null,
       ],
     );
     return r.rows.map((row) => runFromJson(row.run));

@@ -75,7 +75,7 @@ export function runRoutes(service: RunsService): Router {
       ...(profileId === undefined ? {} : { profileId }),
       ...(playbookId === undefined ? {} : { playbookId }),
       ...(statuses === undefined ? {} : { statuses }),
-      ...(cursor === undefined ? {} : { after: { createdAt: cursor.at, id: cursor.id } }),
+      ...(cursor === undefined ? {} : { after: cursor }),
     });
     const page = found.slice(0, limit);
     const last = page.at(-1);

@@ -158,14 +158,14 @@ for (const target of targets) {
       }
       const all = (await runs.list('t', { profileId: 'pp' })).map((r) => r.id);
       expect(all).toEqual(['run_pa', 'run_pb', 'run_pc', 'run_pd']);
-      expect((await runs.list('t', { profileId: 'pp', after: { createdAt: at, id: 'run_pa' }, limit: 2 })).map((r) => r.id)).toEqual(['run_pb', 'run_pc']);
-      expect((await runs.list('t', { profileId: 'pp', after: { createdAt: at + 1, id: 'run_pc' } })).map((r) => r.id)).toEqual(['run_pd']);
-      expect(await runs.list('t', { profileId: 'pp', after: { createdAt: at + 2, id: 'run_pd' } })).toEqual([]);
+      expect((await runs.list('t', { profileId: 'pp', after: { at, id: 'run_pa' }, limit: 2 })).map((r) => r.id)).toEqual(['run_pb', 'run_pc']);
+      expect((await runs.list('t', { profileId: 'pp', after: { at: at + 1, id: 'run_pc' } })).map((r) => r.id)).toEqual(['run_pd']);
+      expect(await runs.list('t', { profileId: 'pp', after: { at: at + 2, id: 'run_pd' } })).toEqual([]);
       // Newest first: the same positions, read the other way.
       expect((await runs.list('t', { profileId: 'pp', order: 'newest' })).map((r) => r.id)).toEqual(['run_pd', 'run_pc', 'run_pb', 'run_pa']);
-      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { createdAt: at + 1, id: 'run_pc' }, limit: 1 })).map((r) => r.id)).toEqual(['run_pb']);
-      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { createdAt: at, id: 'run_pb' } })).map((r) => r.id)).toEqual(['run_pa']);
-      expect(await runs.list('t', { profileId: 'pp', order: 'newest', after: { createdAt: at, id: 'run_pa' } })).toEqual([]);
+      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { at: at + 1, id: 'run_pc' }, limit: 1 })).map((r) => r.id)).toEqual(['run_pb']);
+      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { at: at, id: 'run_pb' } })).map((r) => r.id)).toEqual(['run_pa']);
+      expect(await runs.list('t', { profileId: 'pp', order: 'newest', after: { at, id: 'run_pa' } })).toEqual([]);
     });
 
     it('stores a changed context with the commit', async () => {

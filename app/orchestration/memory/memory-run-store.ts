@@ -1,4 +1,5 @@
-import type { CommitResult, CreateRunResult, RunListFilter, RunPosition, RunStore, Scheduler, WakeRequest } from '../ports';
+import { comparePositions } from '../../shared/page-position';
+import type { CommitResult, CreateRunResult, PagePosition, RunListFilter, RunStore, Scheduler, WakeRequest } from '../ports';
 import { isRunActive, type Run, type RunSnapshot } from '../runs/run.types';
 
 const key = (tenantId: string, runId: string) => `${tenantId}\u0000${runId}`;
@@ -74,10 +75,9 @@ export class MemoryRunStore implements RunStore {
 
   async list(tenantId: string, filter: RunListFilter): Promise<Run[]> {
     const newest = filter.order === 'newest';
-    const beyond = (r: Run, p: RunPosition): boolean => {
-      const ascending = r.createdAt > p.createdAt || (r.createdAt === p.createdAt && r.id > p.id);
-      const same = r.createdAt === p.createdAt && r.id === p.id;
-      return newest ? !ascending && !same : ascending;
+    const beyond = (r: Run, p: PagePosition): boolean => {
+      const order = comparePositions({ at: r.createdAt, id: r.id }, p);
+      return newest ? order < 0 : order > 0;
     };
     const selected = this.select(
       tenantId,
