@@ -1,4 +1,4 @@
-import vader from 'vader-sentiment';
+import { polarityScores } from './vader';
 import artifact from './model/sentiment-model.json';
 import { DOMAIN_PHRASES, DOMAIN_WORDS } from './domain-lexicon';
 import { labelSentiment, SENTIMENT_THRESHOLD, type SentimentLabel } from './signal-extractor';
@@ -81,7 +81,7 @@ function neutraliseRequestWording(text: string): string {
  * customer-support lexicon on VADER's own unnormalised scale. English only.
  */
 export function scoreSentimentLexicon(text: string): SentimentResult {
-  const compound = vader.SentimentIntensityAnalyzer.polarity_scores(neutraliseRequestWording(lowercaseNegations(text))).compound;
+  const compound = polarityScores(neutraliseRequestWording(lowercaseNegations(text))).compound;
   const extra = domainValence(text);
   const score = extra === 0 ? compound : normalise(denormalise(compound) + extra);
   const rounded = Math.round(score * 1e4) / 1e4;
