@@ -14,13 +14,15 @@ import type { Database, Queryable } from '../../server/db/database';
 import { readLock } from '../../server/db/data-dir-lock';
 import { openPglite } from '../../server/db/pglite';
 import { openPostgres } from '../../server/db/postgres';
+import { seededRandom } from '../../app/shared/random';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startHubSpotSandbox, tenSecondly429, type HubSpotSandbox } from '../../test/sandboxes/hubspot';
 import { startTwilioSandbox, type TwilioSandbox } from '../../test/sandboxes/twilio';
 import { startLoad, type LoadGenerator, type LoadStats } from './load';
 import { startServiceProcess, type ServiceProcess } from './processes';
 import { startFaultProxy, type FaultProxy, type StormKind } from './proxy';
-import { freePort, startPrivateRedis, type PrivateRedis } from './redis';
+import { freePort } from '../../test/integration/messaging/helpers';
+import { startPrivateRedis, type PrivateRedis } from './redis';
 import { createTenantThroughAdmin, PLAYBOOK_ID, PORTAL_ID, setUpTenant } from './setup';
 import { verify, type Verification } from './verify';
 
@@ -97,18 +99,6 @@ export interface ChaosReport {
   readonly workDir: string;
 }
 
-/** mulberry32: a small seeded PRNG, so a run's fault schedule can be replayed with --seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The faults of a run: `rounds` shuffled rounds of every kind, spread over 10 %–75 % of the load with seeded jitter. */
 export function planFaults(random: () => number, kinds: readonly FaultKind[], durationMs: number, rounds: number): { kind: FaultKind; at: number }[] {
   const order: FaultKind[] = [];
@@ -138,6 +128,8 @@ interface Topology {
   /** Starts that failed and were tried again. */
   readonly failedStarts: readonly { name: string; at: number; error: string }[];
   processes(): ServiceProcess[];
+  /** Stops the service processes (SIGTERM), keeping the harness's own database connection. */
+  stopProcesses(): Promise<void>;
   /** Kills `name` with SIGKILL and starts it again; resolves when the new one is ready. */
   killAndRestart(name: string, pauseMs: number): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }>;
   stop(): Promise<void>;
@@ -145,7 +137,8 @@ interface Topology {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
-  const random = rng(options.seed);
+  const seeded = seededRandom(options.seed);
+  const random = (): number => seeded.next();
   const tag = randomBytes(4).toString('hex');
   const workDir = mkdtempSync(path.join(tmpdir(), `baton-chaos-${options.mode}-`));
   const dataDir = path.join(workDir, 'data');
@@ -239,16 +232,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const faults: FaultRecord[] = [];
     const watchers: Promise<void>[] = [];
     try {
+      // Faults start once the whole path works (the first SMS reached Twilio): a storm before any run
+      // reached a vendor, or a kill before any work was claimed, would test nothing.
+      const warmDeadline = Date.now() + 180_000;
+      while (twilio.state.messages.length === 0 && Date.now() < warmDeadline) await sleep(250);
+      const warm = Date.now() - loadStart;
+      log(`chaos ${options.mode}: first side effect ${(warm / 1000).toFixed(1)} s after the load started; faults from now`);
       let previousEnd = 0;
       for (const planned of plan) {
         // Faults do not overlap: a slow restart pushes the next one back (at least 5 s after it).
-        await sleep(Math.max(loadStart + planned.at, previousEnd + 5_000) - Date.now());
+        await sleep(Math.max(loadStart + warm + planned.at, previousEnd + 5_000) - Date.now());
         const record = await inject(planned.kind, { random, topology, redis, proxies: [hubspotProxy, twilioProxy], appName, dbName, loadStart, watchers });
         faults.push(record);
         previousEnd = record.endedAt;
         log(`chaos ${options.mode}: ${record.kind} at ${(record.at / 1000).toFixed(1)} s: ${record.injected ? '' : 'NOT INJECTED: '}${record.detail}`);
       }
-      await sleep(loadStart + options.durationMs - Date.now());
+      await sleep(loadStart + warm + options.durationMs - Date.now());
     } finally {
       await load.stop();
       clearInterval(progress);
@@ -264,15 +263,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`chaos ${options.mode}: ${drained ? `drained ${(drainMs / 1000).toFixed(1)} s after the load stopped` : `NOT drained within ${Math.round(drainTimeoutMs / 1000)} s`}`);
 
     // The embedded database is readable only when its service has stopped.
+    // The service processes stop before anything is counted: work still in flight (an undrained run)
+    // must not land at a sandbox between reading it and reading the ledgers. The embedded database is
+    // readable only once its service has stopped anyway.
+    await topology.stopProcesses();
     let verification: Verification;
-    const messages = twilio.state.messages;
+    const messages = [...twilio.state.messages];
     const tasks = [...(hubspot.state.portal(PORTAL_ID).objects.get('tasks')?.values() ?? [])];
     if (options.mode === 'pg') {
       if (topology.db === undefined) throw new Error('no database');
       verification = await verify(topology.db, { tenantId: tenant.tenantId, acked: load.stats.acked, messages, tasks });
       await measureRecoveries(topology.db, tenant.tenantId, faults, load.stats);
     } else {
-      await topology.stop();
       const db = await openPglite({ dataDir });
       try {
         verification = await verify(db, { tenantId: tenant.tenantId, acked: load.stats.acked, messages, tasks });
@@ -419,6 +421,17 @@ async function startPg(env: Record<string, string>, port: number, workDir: strin
   await Promise.all([supervisor.start('worker-1'), supervisor.start('worker-2')]);
   log(`chaos pg: web + 2 workers ready (logs in ${workDir})`);
   const db = await openPostgres({ connectionString: harnessUrl, applicationName: 'baton-chaos-harness', max: 3 });
+  return topologyOf(supervisor, port, db);
+}
+
+async function startEmbedded(env: Record<string, string>, port: number, workDir: string, log: (l: string) => void): Promise<Topology> {
+  const supervisor = new Supervisor({ baton: { ...env, PORT: String(port) } }, workDir, log);
+  await supervisor.start('baton');
+  log(`chaos embedded: service ready (log in ${workDir})`);
+  return topologyOf(supervisor, port, undefined);
+}
+
+function topologyOf(supervisor: Supervisor, port: number, db: Database | undefined): Topology {
   let stopped = false;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -427,31 +440,12 @@ async function startPg(env: Record<string, string>, port: number, workDir: strin
     failedStarts: supervisor.failedStarts,
     processes: () => [...supervisor.running.values()],
     killAndRestart: (name, pauseMs) => supervisor.killAndRestart(name, pauseMs),
+    stopProcesses: () => supervisor.stop(),
     async stop() {
       if (stopped) return;
       stopped = true;
       await supervisor.stop();
-      await db.close();
-    },
-  };
-}
-
-async function startEmbedded(env: Record<string, string>, port: number, workDir: string, log: (l: string) => void): Promise<Topology> {
-  const supervisor = new Supervisor({ baton: { ...env, PORT: String(port) } }, workDir, log);
-  await supervisor.start('baton');
-  log(`chaos embedded: service ready (log in ${workDir})`);
-  let stopped = false;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    db: undefined,
-    crashes: supervisor.crashes,
-    failedStarts: supervisor.failedStarts,
-    processes: () => [...supervisor.running.values()],
-    killAndRestart: (name, pauseMs) => supervisor.killAndRestart(name, pauseMs),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await supervisor.stop();
+      await db?.close();
     },
   };
 }
@@ -540,8 +534,8 @@ async function inject(kind: FaultKind, c: InjectContext): Promise<FaultRecord> {
         for (const p of c.proxies) p.storm(storm, retryAfter);
         const served = (): number => c.proxies.reduce((sum, p) => sum + (p.stats.storms[p.stats.storms.length - 1]?.faults ?? 0), 0);
         await sleep(minMs);
-        // A storm nobody called into did not happen: it lasts until it has answered at least a few calls (at most 30 s more).
-        for (let waited = 0; served() < 3 && waited < 30_000; waited += 250) await sleep(250);
+        // A storm nobody called into did not happen: it lasts until it has answered at least a few calls (at most 60 s more).
+        for (let waited = 0; served() < 3 && waited < 60_000; waited += 250) await sleep(250);
         for (const p of c.proxies) p.calm();
         const lastsMs = Date.now() - injectedAt;
         const perProxy = c.proxies.map((p) => `${p.name} ${p.stats.storms[p.stats.storms.length - 1]?.faults ?? 0}`);

@@ -4,20 +4,8 @@
  * Killed and started again it comes back empty, as a Redis that keeps nothing does after a restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import IORedis from 'ioredis';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../test/integration/messaging/helpers';
 
 export interface PrivateRedis {
   readonly url: string;

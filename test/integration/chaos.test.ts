@@ -16,7 +16,7 @@ const expectClean = (report: ChaosReport, mode: ChaosMode): void => {
   const v = report.verification;
   // One figure at a time, so a failure says which.
   expect(report.problems).toEqual([]);
-  expect(v.acknowledged).toBeGreaterThan(50);
+  expect(v.acknowledged).toBeGreaterThan(40);
   expect(v.lost).toBe(0);
   expect(v.processed).toBe(v.acknowledged);
   expect(v.duplicateSms + v.duplicateTasks).toBe(0);
@@ -38,14 +38,14 @@ const log = (line: string): void => {
 
 describeWith(['postgres', 'redis'], 'chaos, PostgreSQL + Redis (web + 2 workers)', () => {
   it('loses nothing and duplicates no side effect through a worker kill, a web kill, an emptied Redis, terminated connections, a 429 storm and a 5xx storm', async () => {
-    const report = await runChaos({ mode: 'pg', durationMs: 75_000, seed: SEED, rate: 5, rounds: 1, drainTimeoutMs: 300_000, log });
+    const report = await runChaos({ mode: 'pg', durationMs: 60_000, seed: SEED, rate: 4, rounds: 1, drainTimeoutMs: 420_000, log });
     expectClean(report, 'pg');
   });
 });
 
 describe('chaos, embedded (one process)', () => {
   it('loses nothing and duplicates no side effect through kill -9 and restart, a 429 storm and a 5xx storm', async () => {
-    const report = await runChaos({ mode: 'embedded', durationMs: 60_000, seed: SEED, rate: 3, rounds: 1, drainTimeoutMs: 300_000, log });
+    const report = await runChaos({ mode: 'embedded', durationMs: 60_000, seed: SEED, rate: 2, rounds: 1, drainTimeoutMs: 420_000, log });
     expectClean(report, 'embedded');
   });
 });
