@@ -21,6 +21,7 @@ import { HIGH_STAKES_INTENTS, type Intent } from '../app/signals/intents';
 import { accuracy, macroF1, majorityLabel } from '../app/signals/metrics';
 import { OfflineSignalExtractor } from '../app/signals/offline-extractor';
 import { scoreSentiment, scoreSentimentLexicon } from '../app/signals/sentiment';
+import { polarityScores } from '../app/signals/vader';
 import { labelSentiment, type SentimentLabel } from '../app/signals/signal-extractor';
 import { guessLanguage } from '../app/signals/language';
 
@@ -157,6 +158,18 @@ export const signalsBench: BenchSuite = {
     }
 
     progress('throughput');
+    // VADER alone (app/signals/vader.ts, issue #16) against the vader-sentiment package it replaced, same sentences.
+    const sentencesPerSecond = (score: (text: string) => unknown): number => {
+      const started = process.hrtime.bigint();
+      let n = 0;
+      while (process.hrtime.bigint() - started < 500_000_000n || n < 500) {
+        for (const e of sample) score(e.text);
+        n += sample.length;
+      }
+      return n / (Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    const packageRate = sentencesPerSecond((t) => vader.SentimentIntensityAnalyzer.polarity_scores(t));
+    figures.push(withBaseline('signals: lexicon scorer (VADER), committed review sample (baseline: the vader-sentiment package)', Math.round(sentencesPerSecond(polarityScores)), Math.round(packageRate), 'sentences/s'));
     const texts = [...test.map((e) => e.text), ...check.map((c) => c.text), ...multilingual.map((e) => e.text), ...fresh.map((e) => e.text), ...chat.map((e) => e.text)];
     let done = 0;
     const started = process.hrtime.bigint();

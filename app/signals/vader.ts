@@ -64,6 +64,8 @@ const IDIOMS: ReadonlyMap<string, number> = new Map([
   ['the shit', 3], ['the bomb', 3], ['bad ass', 1.5], ['yeah right', -2],
   ['cut the mustard', 2], ['kiss of death', -1.5], ['hand to mouth', -2],
 ]);
+/** Where an idiom ending at or just before a sentiment word may start and end, relative to it, in the order tried. */
+const IDIOM_SPANS_BEFORE: readonly (readonly [number, number])[] = [[-1, 0], [-2, 0], [-2, -1], [-3, -1], [-3, -2]];
 /** First words of the idioms and two-word dampeners: a phrase is only built when it could match. */
 const PHRASE_STARTS: ReadonlySet<string> = new Set([...IDIOMS.keys(), ...DAMPENER_BIGRAMS].map((p) => p.slice(0, p.indexOf(' '))));
 
@@ -181,8 +183,8 @@ class Sentence {
   /** Idioms around word i (i ≥ 3), and a two-word dampener ("kind of") just before it. */
   idiomCheck(valence: number, i: number): number {
     let v = valence;
-    for (const [from, to] of [[i - 1, i], [i - 2, i], [i - 2, i - 1], [i - 3, i - 1], [i - 3, i - 2]] as const) {
-      const idiom = IDIOMS.get(this.phrase(from, to) ?? '');
+    for (const [from, to] of IDIOM_SPANS_BEFORE) {
+      const idiom = IDIOMS.get(this.phrase(i + from, i + to) ?? '');
       if (idiom !== undefined) {
         v = idiom;
         break;
