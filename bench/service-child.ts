@@ -6,15 +6,32 @@
  *   BENCH_TENANT                create a tenant with this name and print its API key
  *   BENCH_STAGES=off            no capability modules: ingest, outbox, claim and "processed" only (the baseline)
  *   BENCH_STATUS=1              print `STATUS {…}` every 250 ms: pending outbox rows due now, events not
- *                               processed yet, events, decisions and runs (the bench's drain check)
+ *                               processed yet, events, decisions and runs (the bench's drain check), and on
+ *                               PostgreSQL the SQL statements this process sent so far (BEGIN/COMMIT included)
  * Prints `READY {"url","pid","apiKey"?}` once started. SIGTERM shuts down cleanly.
  */
+import type * as PgModule from 'pg';
 import { loadConfig } from '../server/config';
 import { startService } from '../server/runtime';
 import { createTenant } from '../server/tenants/tenants.repository';
 
+/** Counts every statement sent through node-postgres (pool queries and transaction clients alike). */
+function countStatements(): () => number {
+  let n = 0;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only on PostgreSQL, like the runtime does
+  const pg = require('pg') as typeof PgModule;
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    n++;
+    return original.apply(this, args);
+  };
+  return () => n;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
+  const statements = env['DATABASE_URL'] !== undefined ? countStatements() : undefined;
   const runtime = await startService(loadConfig(), {
     host: '127.0.0.1',
     ...(env['BENCH_SCHEMA'] === undefined ? {} : { schema: env['BENCH_SCHEMA'] }),
@@ -27,12 +44,14 @@ async function main(): Promise<void> {
     (await runtime.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = $1 AND table_schema = current_schema()`, [name])).rows.length > 0;
   const counted = env['BENCH_STATUS'] === '1' ? { decisions: await hasTable('decisions'), runs: await hasTable('runs') } : undefined;
   let busy = false;
+  let statusQueries = 0;
   const status =
     counted === undefined
       ? undefined
       : setInterval(() => {
           if (busy) return;
           busy = true;
+          statusQueries++;
           runtime.db
             .query<{ pending: number; unprocessed: number; events: number; decisions: number; runs: number }>(
               `SELECT (SELECT count(*)::int FROM outbox WHERE status = 'pending' AND due_at <= now()) AS pending,
@@ -42,7 +61,7 @@ async function main(): Promise<void> {
                       ${counted.runs ? '(SELECT count(*)::int FROM runs)' : '0'} AS runs`,
             )
             .then(
-              (r) => process.stdout.write(`STATUS ${JSON.stringify(r.rows[0] ?? {})}\n`),
+              (r) => process.stdout.write(`STATUS ${JSON.stringify({ ...r.rows[0], ...(statements === undefined ? {} : { statements: statements() - statusQueries }) })}\n`),
               (err: unknown) => process.stdout.write(`STATUS ${JSON.stringify({ error: String(err) })}\n`),
             )
             .finally(() => (busy = false));

@@ -10,6 +10,8 @@
  * Modes: PostgreSQL + Redis (one process), embedded (one process), and 1 web + 2 worker processes
  * (BATON_ROLE). Baseline in the same run: the same load through the same service with no capability
  * modules (ingest, outbox, claim, processed mark only: the floor of the machinery around the stages).
+ * On PostgreSQL it also reports the SQL statements per event (ingest and pipeline, one process).
+ * Knobs: BENCH_PEOPLE, BENCH_MODES (postgres+redis,embedded,split), BENCH_DRAIN_TIMEOUT_MS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -85,6 +87,8 @@ interface Status {
   events: number;
   decisions: number;
   runs: number;
+  /** PostgreSQL only: statements the reporting process sent so far (its own status queries excluded). */
+  statements?: number;
 }
 
 interface Proc {
@@ -158,6 +162,8 @@ interface Result {
   decisions: number;
   runs: number;
   non2xx: number;
+  /** SQL statements per event (single PostgreSQL process only: web and workers in one). */
+  statementsPerEvent: number | undefined;
 }
 
 async function sustained(mode: Mode, stages: boolean, progress: (m: string) => void): Promise<Result> {
@@ -188,6 +194,10 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
       await api(url, apiKey, 'POST', `/playbooks/${PLAYBOOK.id}/publish`, {});
     }
     const reporter = procs.find((p) => p !== web || mode !== 'split') ?? web;
+    // A status taken after the set-up, so the statement count covers the load alone.
+    const setUp = Date.now();
+    while (reporter.statusAt <= setUp) await new Promise((r) => setTimeout(r, 50));
+    const statementsBefore = reporter.status?.statements;
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, pids.reduce((s, pid) => s + rssMb(pid), 0))), 250);
     let next = 0;
@@ -236,6 +246,7 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
       decisions: final?.decisions ?? 0,
       runs: final?.runs ?? 0,
       non2xx: posted.non2xx + posted.errors,
+      statementsPerEvent: mode === 'postgres+redis' && statementsBefore !== undefined && final?.statements !== undefined ? (final.statements - statementsBefore) / EVENTS : undefined,
     };
   } finally {
     for (const p of procs) await stopService(p);
@@ -252,6 +263,9 @@ export const sustainedBench: BenchSuite = {
     else progress('PostgreSQL or Redis not reachable: postgres+redis and split modes skipped');
     modes.push('embedded');
     if (modes.includes('postgres+redis')) modes.push('split');
+    // BENCH_MODES=postgres+redis,embedded,split picks some (the split figure's baseline needs postgres+redis).
+    const only = process.env['BENCH_MODES']?.split(',');
+    if (only !== undefined) modes.splice(0, modes.length, ...modes.filter((m) => only.includes(m)));
     const results = new Map<Mode, Result>();
     for (const mode of modes) {
       const target = mode === 'embedded' ? 500 : 1000;
@@ -266,6 +280,9 @@ export const sustainedBench: BenchSuite = {
       const baseName = mode === 'split' ? 'the whole pipeline in one process, PostgreSQL + Redis' : 'the same load with no stages';
       figures.push({ name: `sustained.${label}.events_per_s (target >= ${target}; ${EVENTS} events, ${PEOPLE} people, until drained; baseline: ${baseName})`, value: round(ours.eventsPerS), unit: 'events/s', ...(base === undefined ? {} : { baseline: round(base.eventsPerS), ratio: round(ours.eventsPerS / base.eventsPerS, 3) }) });
       figures.push({ name: `sustained.${label}.ack_per_s (POST /api/v1/events while the pipeline works; baseline: ${baseName})`, value: round(ours.ackPerS), unit: 'events/s', ...(base === undefined ? {} : { baseline: round(base.ackPerS) }) });
+      if (ours.statementsPerEvent !== undefined) {
+        figures.push({ name: `sustained.${label}.sql_statements_per_event (BEGIN/COMMIT included; ingest and pipeline; baseline: no stages)`, value: round(ours.statementsPerEvent), unit: 'statements', ...(base?.statementsPerEvent === undefined ? {} : { baseline: round(base.statementsPerEvent) }) });
+      }
       figures.push({ name: `sustained.${label}.decisions_and_runs (decisions made; runs started, baseline column)`, value: ours.decisions, unit: 'decisions', baseline: ours.runs });
       figures.push({ name: `sustained.${label}.rss_under_load (peak, all service processes)`, value: round(ours.rssLoadMb), unit: 'MB', ...(base === undefined ? {} : { baseline: round(base.rssLoadMb) }) });
       figures.push({ name: `sustained.${label}.rss_idle (${IDLE_MS / 1000} s after drained)`, value: round(ours.rssIdleMb), unit: 'MB', ...(base === undefined ? {} : { baseline: round(base.rssIdleMb) }) });
