@@ -83,23 +83,53 @@ function zoneOrThrow(timeZone: string): string {
   return zone;
 }
 
-// Readings per (zone, minute): decisions cluster in time, and converting is the costly part.
-const minuteCache = new Map<string, Omit<WallClock, 'second'>>();
-const MINUTE_CACHE_LIMIT = 4096;
+/**
+ * A stretch of time in which a zone's UTC offset does not change, bounded by Temporal's transitions
+ * (`getTimeZoneTransition`). Readings inside a known stretch are plain arithmetic; asking Temporal
+ * is the costly part, and decisions cluster in time, so each zone keeps the last few stretches.
+ */
+interface OffsetPeriod {
+  readonly start: number;
+  readonly end: number;
+  readonly offsetMs: number;
+}
+const periodsByZone = new Map<string, OffsetPeriod[]>();
+const PERIODS_PER_ZONE = 8;
+const PERIOD_ZONES_LIMIT = 1024;
+
+function offsetPeriodAt(epochMs: number, zone: string): OffsetPeriod {
+  let periods = periodsByZone.get(zone);
+  if (periods !== undefined) {
+    for (const p of periods) if (epochMs >= p.start && epochMs < p.end) return p;
+  } else {
+    if (periodsByZone.size >= PERIOD_ZONES_LIMIT) periodsByZone.clear();
+    periods = [];
+    periodsByZone.set(zone, periods);
+  }
+  const z = Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(zone);
+  // `previous` is strictly before the instant it is asked from: ask from 1 ms later, so an instant that
+  // is itself a transition starts its period (transitions fall on whole seconds).
+  const previous = z.add({ milliseconds: 1 }).getTimeZoneTransition('previous');
+  const next = z.getTimeZoneTransition('next');
+  const period = { start: previous?.epochMilliseconds ?? -Infinity, end: next?.epochMilliseconds ?? Infinity, offsetMs: z.offsetNanoseconds / 1e6 };
+  if (periods.length >= PERIODS_PER_ZONE) periods.shift();
+  periods.push(period);
+  return period;
+}
 
 /** The local wall-clock reading of an instant; throws a RangeError on an unknown zone. */
 export function wallClockAt(epochMs: number, timeZone: string): WallClock {
-  const minuteStart = Math.floor(epochMs / 60_000) * 60_000;
-  const second = Math.floor((epochMs - minuteStart) / 1000);
-  const key = `${timeZone}|${minuteStart}`;
-  let reading = minuteCache.get(key);
-  if (reading === undefined) {
-    const z = Temporal.Instant.fromEpochMilliseconds(minuteStart).toZonedDateTimeISO(zoneOrThrow(timeZone));
-    reading = { year: z.year, month: z.month, day: z.day, hour: z.hour, minute: z.minute, weekday: z.dayOfWeek };
-    if (minuteCache.size >= MINUTE_CACHE_LIMIT) minuteCache.clear();
-    minuteCache.set(key, reading);
-  }
-  return { ...reading, second };
+  const local = new Date(epochMs + offsetPeriodAt(epochMs, zoneOrThrow(timeZone)).offsetMs);
+  const weekday = local.getUTCDay();
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    weekday: weekday === 0 ? 7 : weekday,
+  };
 }
 
 /** Minutes after local midnight of an instant. */
