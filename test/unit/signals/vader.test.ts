@@ -135,9 +135,10 @@ describe('VADER scorer', () => {
       'but', 'BUT', 'But', 'not', 'NOT', "isn't", "don't", 'never', 'so', 'this', 'least', 'at', 'very', 'kind', 'of', 'sort', 'just',
       'enough', 'the', 'shit', 'bomb', 'bad', 'ass', 'yeah', 'right', 'cut', 'mustard', 'kiss', 'death', 'hand', 'to', 'mouth',
       'extremely', 'slightly', 'kinda', 'good', 'GOOD', 'great', 'terrible', 'love', 'hate', 'and', 'it', 'was', 'I', 'a',
+      'LEAST', 'At', "n't", "DIDN'T", 'uh-uh', ':)', ':(', '<3', ':-D', '👍', '😡', 'İYİ', 'ÉNORME', 'ß', '42', '',
     ];
     const edges = ['', '', '', '', '!', '!!', '!!!', '!!!!', '?', '??', '?!?', ',', '.', '...', ':', '"', "'", '-', ')', '('];
-    const spaces = [' ', ' ', ' ', ' ', '  ', '\t', '\n', '\u00a0'];
+    const spaces = [' ', ' ', ' ', ' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u2028', '\u3000', '\ufeff'];
     const texts: string[] = [];
     for (let n = 0; n < 4000; n++) {
       const length = 1 + Math.floor(rng.next() * 14);
