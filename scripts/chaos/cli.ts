@@ -99,7 +99,8 @@ export function figures(r: ChaosReport): Figure[] {
 
 const secs = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
-function text(r: ChaosReport): string {
+/** The report as the CLI prints it. */
+export function formatReport(r: ChaosReport): string {
   const v = r.verification;
   const lines = [
     `chaos ${r.mode} (seed ${r.seed}, load ${Math.round(r.loadMs / 1000)} s at ${r.rate} events/s offered): ${r.ok ? 'PASS' : 'FAIL'}`,
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
       log: (line) => process.stderr.write(`${line}\n`),
     });
     reports.push(report);
-    if (!args.json) process.stdout.write(`${text(report)}\n`);
+    if (!args.json) process.stdout.write(`${formatReport(report)}\n`);
   }
   if (args.json) process.stdout.write(`${JSON.stringify(reports.flatMap(figures), null, 2)}\n`);
   process.exit(reports.every((r) => r.ok) ? 0 : 1);

@@ -5,6 +5,7 @@
  * effect may happen twice, no run may be stuck or failed, no process may exit on its own, and every
  * fault must actually have been injected (one that could not be is a failure, never a skip).
  */
+import { formatReport } from '../../scripts/chaos/cli';
 import { FAULTS, runChaos, type ChaosMode, type ChaosReport } from '../../scripts/chaos/harness';
 import { describeWith } from '../support/services';
 
@@ -14,6 +15,7 @@ const SEED = 16;
 
 const expectClean = (report: ChaosReport, mode: ChaosMode): void => {
   const v = report.verification;
+  log(formatReport(report));
   // One figure at a time, so a failure says which.
   expect(report.problems).toEqual([]);
   expect(v.acknowledged).toBeGreaterThan(40);
