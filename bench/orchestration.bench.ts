@@ -3,16 +3,20 @@
  * service (SQL stores, outbox, dispatcher), in embedded mode and — when reachable — PostgreSQL +
  * Redis; beside raw BullMQ no-op job throughput measured in the same run (the ratio says what the
  * durable engine costs over bare queue jobs), and p50/p99 step latency (step scheduled → finished).
+ * Runs are started two ways: through the API (POST /runs, one HTTP request each), and in-process
+ * through the start path triggered runs take (as the raw BullMQ baseline adds its jobs in bulk
+ * without HTTP). Also: SQL statements and run.advance jobs per run.
  */
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import type { ActionPort } from '../app/orchestration';
+import { startRun, type ActionPort } from '../app/orchestration';
 import { parseConfig } from '../server/config';
 import { dropSchema } from '../server/db/postgres';
-import { runsModule } from '../server/runs';
+import type { Database, Queryable } from '../server/db/database';
+import { runsModule, RUNS_SERVICE, type RunsService } from '../server/runs';
 import { startService, type Runtime } from '../server/runtime';
 import { createTenant } from '../server/tenants/tenants.repository';
 import type { BenchFigure, BenchSuite } from './types';
@@ -55,8 +59,34 @@ async function call(runtime: Runtime, apiKey: string, method: string, route: str
   return res.json();
 }
 
-/** Starts RUNS runs through the API and waits for all to complete; returns runs/s and step latencies. */
-async function measureRuns(mode: 'embedded' | 'postgres+redis'): Promise<{ runsPerSecond: number; latencies: number[]; inRun: number[] }> {
+/** Counts the SQL statements sent through `db` (a transaction counts its BEGIN and COMMIT too). */
+function countStatements(db: Database): { readonly count: () => number; readonly uncounted: Queryable } {
+  let n = 0;
+  const target = db as { query: Queryable['query']; transaction: Database['transaction'] };
+  const query = target.query.bind(db);
+  const transaction = target.transaction.bind(db);
+  target.query = (sql, params) => ((n += 1), query(sql, params));
+  target.transaction = (fn) =>
+    transaction((tx) => {
+      n += 2;
+      return fn({ query: (sql, params) => ((n += 1), tx.query(sql, params)) });
+    });
+  return { count: () => n, uncounted: { query } };
+}
+
+interface RunsMeasure {
+  runsPerSecond: number;
+  latencies: number[];
+  inRun: number[];
+  statementsPerRun: number;
+  advanceJobsPerRun: number;
+}
+
+/**
+ * Starts RUNS runs — through the API, or in-process through the start path triggered runs take —
+ * and waits for all to complete; returns runs/s, step latencies, statements and jobs per run.
+ */
+async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | 'in-process'): Promise<RunsMeasure> {
   const schema = `bench_${Date.now().toString(36)}`;
   const config = parseConfig({
     PORT: '0',
@@ -66,23 +96,45 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis'): Promise<{ runsP
     BATON_WORKER_CONCURRENCY: String(CONCURRENCY),
     ...(mode === 'postgres+redis' ? { DATABASE_URL, REDIS_URL } : {}),
   });
+  let service: RunsService | undefined;
+  const runs = runsModule({ actions: noop });
   const runtime = await startService(config, {
     host: '127.0.0.1',
     inMemory: mode === 'embedded',
     ...(mode === 'postgres+redis' ? { schema, queueName: schema } : {}),
-    modules: [runsModule({ actions: noop })],
+    modules: [
+      (ctx) => {
+        const module = runs(ctx);
+        service = ctx.services.get(RUNS_SERVICE);
+        return module;
+      },
+    ],
   });
   try {
+    if (service === undefined) throw new Error('the runs module provided no RUNS_SERVICE');
+    const { deps } = service;
     const { apiKey, tenantId } = await createTenant(runtime.db, 'Bench');
     await call(runtime, apiKey, 'POST', '/playbooks', PLAYBOOK);
     await call(runtime, apiKey, 'POST', `/playbooks/${PLAYBOOK.id}/publish`, {});
+    const statements = countStatements(runtime.db);
     const started = performance.now();
-    for (let i = 0; i < RUNS; i += 20) {
-      await Promise.all(Array.from({ length: Math.min(20, RUNS - i) }, (_, j) => call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i + j}` })));
+    if (start === 'api') {
+      for (let i = 0; i < RUNS; i += 20) {
+        await Promise.all(Array.from({ length: Math.min(20, RUNS - i) }, (_, j) => call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i + j}` })));
+      }
+    } else {
+      await Promise.all(
+        Array.from({ length: RUNS }, async (_, i) => {
+          const r = await startRun(deps, { tenantId, playbookId: PLAYBOOK.id, profileId: `b-${i}` });
+          if (!r.ok) throw new Error(r.error.message);
+        }),
+      );
     }
+    // The bench's own polling is not the service's work: not counted.
+    const completed = (): Promise<number> =>
+      statements.uncounted.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`, [tenantId]).then((r) => r.rows[0]?.n ?? 0);
     for (;;) {
-      const r = await runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`, [tenantId]);
-      if ((r.rows[0]?.n ?? 0) >= RUNS) break;
+      if ((await completed()) >= RUNS) break;
       if (performance.now() - started > 300_000) throw new Error('bench runs did not complete within 5 minutes');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -91,7 +143,14 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis'): Promise<{ runsP
       `SELECT (extract(epoch FROM finished_at - scheduled_at) * 1000)::float8 AS ms, position = 0 AS first FROM run_steps WHERE tenant_id = $1 ORDER BY 1`,
       [tenantId],
     );
-    return { runsPerSecond: RUNS / seconds, latencies: steps.rows.map((r) => r.ms), inRun: steps.rows.filter((r) => !r.first).map((r) => r.ms) };
+    const jobs = await runtime.db.query<{ n: number }>(`SELECT coalesce(sum(deliveries), 0)::int AS n FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance'`, [tenantId]);
+    return {
+      runsPerSecond: RUNS / seconds,
+      latencies: steps.rows.map((r) => r.ms),
+      inRun: steps.rows.filter((r) => !r.first).map((r) => r.ms),
+      statementsPerRun: statements.count() / RUNS,
+      advanceJobsPerRun: (jobs.rows[0]?.n ?? 0) / RUNS,
+    };
   } finally {
     await runtime.shutdown('bench');
     if (mode === 'postgres+redis') {
@@ -144,17 +203,30 @@ export const orchestrationBench: BenchSuite = {
       progress('Redis not reachable: no raw BullMQ baseline');
     }
     const modes: ('embedded' | 'postgres+redis')[] = ['embedded', ...(redis && postgres ? ['postgres+redis' as const] : [])];
+    // Baseline in the same unit: a run is 5 steps, so BullMQ's equivalent is jobs/s ÷ 5.
+    const baseline = bullmq === undefined ? undefined : bullmq / 5;
+    const vsBullmq = (runsPerSecond: number): Pick<BenchFigure, 'baseline' | 'ratio'> =>
+      baseline === undefined ? {} : { baseline: round(baseline), ratio: round(runsPerSecond / baseline, 3) };
     for (const mode of modes) {
-      progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook through the API`);
-      const { runsPerSecond, latencies, inRun } = await measureRuns(mode);
-      // Baseline in the same unit: a run is 5 steps, so BullMQ's equivalent is jobs/s ÷ 5.
-      const baseline = bullmq === undefined ? undefined : bullmq / 5;
+      progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook started in-process`);
+      const inProcess = await measureRuns(mode, 'in-process');
       figures.push({
-        name: `orchestration (${mode}): runs/s, 5 no-op action steps (baseline: raw BullMQ jobs/s ÷ 5)`,
+        name: `orchestration (${mode}): runs/s, 5 no-op action steps, started in-process like triggered runs (baseline: raw BullMQ jobs/s ÷ 5)`,
+        value: round(inProcess.runsPerSecond),
+        unit: 'runs/s',
+        ...vsBullmq(inProcess.runsPerSecond),
+      });
+      progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook through the API`);
+      const { runsPerSecond, latencies, inRun, statementsPerRun, advanceJobsPerRun } = await measureRuns(mode, 'api');
+      figures.push({
+        name: `orchestration (${mode}): runs/s, 5 no-op action steps, started through the API (baseline: raw BullMQ jobs/s ÷ 5)`,
         value: round(runsPerSecond),
         unit: 'runs/s',
-        ...(baseline === undefined ? {} : { baseline: round(baseline), ratio: round(runsPerSecond / baseline, 3) }),
+        ...vsBullmq(runsPerSecond),
       });
+      figures.push({ name: `orchestration (${mode}): SQL statements per run, start through the API to completion (5 steps)`, value: round(statementsPerRun, 2), unit: 'statements' });
+      figures.push({ name: `orchestration (${mode}): SQL statements per run, started in-process (5 steps)`, value: round(inProcess.statementsPerRun, 2), unit: 'statements' });
+      figures.push({ name: `orchestration (${mode}): run.advance jobs per run (5 steps that do not wait run in one job)`, value: round(advanceJobsPerRun, 2), unit: 'jobs' });
       // All steps: a first step's latency includes its wait in the queue behind the burst of starts.
       figures.push({ name: `orchestration (${mode}): step latency p50, all steps (scheduled → finished, queue wait included)`, value: round(percentile(latencies, 50), 2), unit: 'ms' });
       figures.push({ name: `orchestration (${mode}): step latency p99, all steps (scheduled → finished, queue wait included)`, value: round(percentile(latencies, 99), 2), unit: 'ms' });

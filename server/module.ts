@@ -3,7 +3,7 @@ import type { Config } from './config';
 import type { CanonicalEvent } from '../app/events/canonical-event';
 import type { Database, Queryable } from './db/database';
 import type { WorkQueue } from './dispatch/work-queue';
-import type { JobHandler } from './dispatch/work-runner';
+import type { BatchJobHandler, JobHandler } from './dispatch/work-runner';
 import type { EventStage } from './events/event-processor';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -32,6 +32,8 @@ export interface ServiceModule {
   readonly api?: Router;
   readonly routes?: Router;
   readonly handlers?: Readonly<Record<string, JobHandler>>;
+  /** Micro-batch job handlers (WorkRunner.registerBatch): a delivered never-tried row claims up to `maxBatch` of its tenant's due rows of the kind. */
+  readonly batchHandlers?: Readonly<Record<string, { readonly handler: BatchJobHandler; readonly maxBatch: number }>>;
   /** Run in module order for every stored event. */
   readonly stages?: readonly EventStage[];
   /**

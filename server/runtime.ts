@@ -149,6 +149,7 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     // Micro-batches: a delivered event claims up to a batch of the tenant's waiting events (docs/ARCHITECTURE.md, "Throughput").
     runner.registerBatch(EVENT_PROCESS_JOB, eventBatchProcessor(db, stages), options.eventBatchSize ?? 50);
     for (const m of loaded) for (const [kind, handler] of Object.entries(m.handlers ?? {})) runner.register(kind, handler);
+    for (const m of loaded) for (const [kind, batch] of Object.entries(m.batchHandlers ?? {})) runner.registerBatch(kind, batch.handler, batch.maxBatch);
     for (const [kind, handler] of Object.entries(options.handlers ?? {})) runner.register(kind, handler);
     for (const m of loaded) {
       if (m.start !== undefined) {

@@ -230,6 +230,16 @@ export class SqlRunStore implements RunStore {
     throw new Error(`run ${run.id}: concurrency key ${run.concurrencyKey ?? ''} kept changing hands`);
   }
 
+  /** Several runs of a tenant in ONE statement (each a consistent snapshot), by id; missing runs are absent. */
+  async loadMany(tenantId: string, runIds: readonly string[]): Promise<Map<string, RunSnapshot>> {
+    if (runIds.length === 0) return new Map();
+    const r = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = ANY($2::text[])`, [tenantId, [...new Set(runIds)]]);
+    return new Map(r.rows.map((row) => {
+      const snapshot = toSnapshot(row);
+      return [snapshot.run.id, snapshot];
+    }));
+  }
+
   async load(tenantId: string, runId: string): Promise<RunSnapshot | null> {
     const r = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = $2`, [tenantId, runId]);
     const row = r.rows[0];

@@ -47,6 +47,8 @@ export interface RunsModuleOptions {
   readonly stuckSweepIntervalMs?: number;
   /** How overdue a run's wake-up or lease must be before the sweep re-arms it (default 30 s). */
   readonly stuckGraceMs?: number;
+  /** Due `run.advance` wake-ups of a tenant claimed and advanced together (default 32; 1: one at a time). */
+  readonly advanceBatchSize?: number;
 }
 
 /**
@@ -89,7 +91,9 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
     return {
       name: 'runs',
       api,
-      handlers: { [RUN_ADVANCE_JOB]: service.advanceHandler },
+      // Micro-batches of wake-ups (a single job when only one is due): one claim, one read and one
+      // completion for many runs, whose commits then group too (commit-batcher.ts).
+      batchHandlers: { [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? 32 } },
       stages: [runsStage(service)],
       async start() {
         if (!sweeps) return;

@@ -9,11 +9,12 @@ import {
   type EngineDeps,
   type EngineOptions,
   type Playbook,
+  type RunSnapshot,
 } from '../../app/orchestration';
 import type { UnsupportedStep } from './action-registry.adapter';
 import type { Database } from '../db/database';
 import { lockKey } from '../db/database';
-import { RetryLaterError, type JobHandler } from '../dispatch/work-runner';
+import { RetryLaterError, type BatchJobHandler, type JobContext, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { Logger } from '../observability/logger';
 import { newId } from '../security/ids';
@@ -39,16 +40,20 @@ export interface RunsServiceDeps {
 /** A busy run (another invocation holds its lease) is retried this many times, shortly, before relying on the lease-expiry wake-up. */
 const BUSY_RETRIES = 5;
 const BUSY_RETRY_MS = 250;
+/** Runs of one `run.advance` micro-batch advanced at the same time (each may be waiting on a vendor). */
+const BATCH_PARALLELISM = 16;
 
 /** Everything the runs module needs at run time: the engine's dependencies on SQL and the outbox. */
 export class RunsService {
   readonly deps: EngineDeps;
   private readonly installed = new Set<string>();
+  private readonly store: SqlRunStore;
 
   constructor(private readonly options: RunsServiceDeps) {
     const now = options.now ?? Date.now;
+    this.store = new SqlRunStore(options.db, options.work);
     this.deps = {
-      runs: new SqlRunStore(options.db, options.work),
+      runs: this.store,
       playbooks: new SqlPlaybookStore(options.db),
       scheduler: new OutboxScheduler(options.db, options.work),
       actions: options.actions,
@@ -94,15 +99,55 @@ export class RunsService {
   }
 
   /** The `run.advance` job: one advance invocation; a busy run is retried shortly a few times. */
-  readonly advanceHandler: JobHandler = async (job) => {
+  readonly advanceHandler: JobHandler = async (job) => this.advance(job);
+
+  private async advance(job: JobContext, preloaded?: RunSnapshot | null): Promise<void> {
     const runId = job.payload['runId'];
     if (typeof runId !== 'string') throw new Error('run.advance job without a runId');
-    const result = await advanceRun(this.deps, job.tenantId, runId);
+    const result = await advanceRun(this.deps, job.tenantId, runId, preloaded);
     // The engine has already armed a wake-up at the lease's expiry; retrying shortly covers the
     // common case of two deliveries racing for a run whose holder is about to finish.
     if (result.outcome === 'busy' && job.attempt <= BUSY_RETRIES) {
       throw new RetryLaterError(`run ${runId} is held by another invocation`, BUSY_RETRY_MS * job.attempt);
     }
+  }
+
+  /**
+   * `run.advance` micro-batches (the work runner claims a tenant's due, never-tried wake-ups together,
+   * server/dispatch/work-runner.ts registerBatch): the runs are read in one statement and advanced
+   * side by side, BATCH_PARALLELISM at a time (each run until blocked, as alone); two wake-ups of the
+   * same run in one batch go one after the other, the second reading the run afresh. Answers each
+   * job that failed with its error (retried alone, like a single job).
+   */
+  readonly advanceBatchHandler: BatchJobHandler = async (jobs) => {
+    const tenantId = jobs[0]?.tenantId;
+    const failures = new Map<string, unknown>();
+    if (tenantId === undefined) return failures;
+    const byRun = new Map<string, JobContext[]>();
+    for (const job of jobs) {
+      const runId = job.payload['runId'];
+      if (typeof runId !== 'string' || job.tenantId !== tenantId) {
+        failures.set(job.id, new Error('run.advance job without a runId (or of another tenant in the batch)'));
+        continue;
+      }
+      byRun.set(runId, [...(byRun.get(runId) ?? []), job]);
+    }
+    const snapshots = await this.store.loadMany(tenantId, [...byRun.keys()]);
+    const queue = [...byRun.entries()];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [runId, runJobs] = next;
+        for (const [i, job] of runJobs.entries()) {
+          try {
+            await this.advance(job, i === 0 ? (snapshots.get(runId) ?? null) : undefined);
+          } catch (error) {
+            failures.set(job.id, error);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_PARALLELISM, queue.length) }, worker));
+    return failures;
   };
 
   /**

@@ -42,11 +42,12 @@ const outcomeOf = (run: Run): AdvanceOutcome =>
  * - port calls carry idempotency keys, so re-executing a call after a crash has no second effect.
  * Throws only for bugs, store failures and crashes; the dispatcher retries the invocation.
  */
-export async function advanceRun(deps: EngineDeps, tenantId: string, runId: string): Promise<AdvanceResult> {
+export async function advanceRun(deps: EngineDeps, tenantId: string, runId: string, preloaded?: RunSnapshot | null): Promise<AdvanceResult> {
   const options = engineOptions(deps);
   const me = deps.ids.newId('adv');
   const began = deps.clock.now();
-  const loaded = await deps.runs.load(tenantId, runId);
+  // `preloaded`: the run as a batch read it just before (null: it does not exist); a stale one only costs a lost race and a reload.
+  const loaded = preloaded === undefined ? await deps.runs.load(tenantId, runId) : preloaded;
   if (loaded === null) return { outcome: 'not_found', run: null };
   let snapshot: RunSnapshot = loaded;
   const playbook = await loadPinnedPlaybook(deps, snapshot.run);
