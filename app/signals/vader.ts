@@ -66,8 +66,9 @@ const IDIOMS: ReadonlyMap<string, number> = new Map([
 ]);
 /** Where an idiom ending at or just before a sentiment word may start and end, relative to it, in the order tried. */
 const IDIOM_SPANS_BEFORE: readonly (readonly [number, number])[] = [[-1, 0], [-2, 0], [-2, -1], [-3, -1], [-3, -2]];
-/** First words of the idioms and two-word dampeners: a phrase is only built when it could match. */
+/** First and last words of the idioms and two-word dampeners: a phrase is only built when it could match. */
 const PHRASE_STARTS: ReadonlySet<string> = new Set([...IDIOMS.keys(), ...DAMPENER_BIGRAMS].map((p) => p.slice(0, p.indexOf(' '))));
+const PHRASE_ENDS: ReadonlySet<string> = new Set([...IDIOMS.keys(), ...DAMPENER_BIGRAMS].map((p) => p.slice(p.lastIndexOf(' ') + 1)));
 
 /** Punctuation runs a word may carry on one side and still be read as the word ("good!!", "(great" is not one). */
 const EDGE_PUNCTUATION: ReadonlySet<string> = new Set(['.', '!', '?', ',', ';', ':', '-', "'", '"', '!!', '!!!', '??', '???', '?!?', '!?!', '?!?!', '!?!?']);
@@ -176,7 +177,7 @@ class Sentence {
 
   /** The phrase of words from..to (inclusive) when it could be an idiom or a two-word dampener. */
   phrase(from: number, to: number): string | undefined {
-    if (from < 0 || to >= this.words.length || !PHRASE_STARTS.has(this.word(from))) return undefined;
+    if (from < 0 || to >= this.words.length || !PHRASE_STARTS.has(this.word(from)) || !PHRASE_ENDS.has(this.word(to))) return undefined;
     return this.words.slice(from, to + 1).join(' ');
   }
 
