@@ -25,7 +25,8 @@ const SENDERS = 4;
 const CARD_EVENTS = 1_000;
 const CARD_REQUESTS = 300;
 
-const TEXTS = [
+/** Message texts of the pipeline benches (bench/sustained.bench.ts adds more). */
+export const TEXTS = [
   'Can we get a demo next week?',
   'I want to buy the enterprise plan, please send a quote',
   'My invoice is wrong again, this is really annoying',
@@ -33,7 +34,8 @@ const TEXTS = [
   'Please stop emailing me',
   'The app is down and we cannot work, fix it asap!!',
 ];
-const CATALOG = {
+/** A catalog of 20 actions over the five main channels. */
+export const CATALOG = {
   actions: Array.from({ length: 20 }, (_, i) => ({
     id: `action-${i}`,
     label: `Action ${i}`,

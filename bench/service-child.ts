@@ -66,15 +66,15 @@ async function main(): Promise<void> {
             )
             .finally(() => (busy = false));
         }, 250);
-  const stop = (): void => {
+  const stop = async (): Promise<void> => {
     if (status !== undefined) clearInterval(status);
-    runtime.shutdown('SIGTERM').then(
-      () => process.exit(0),
-      () => process.exit(1),
+    const clean = await runtime.shutdown('SIGTERM').then(
+      () => true,
+      () => false,
     );
+    process.exit(clean ? 0 : 1);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop());
 }
 
 main().catch((err: unknown) => {

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { dropSchema } from '../server/db/postgres';
+import { CATALOG, TEXTS as PIPELINE_TEXTS } from './pipeline.bench';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, reachable, round } from './support';
 import type { BenchFigure, BenchSuite } from './types';
 
@@ -30,12 +31,7 @@ const DRAIN_TIMEOUT_MS = Number(process.env['BENCH_DRAIN_TIMEOUT_MS'] ?? '900000
 const ROOT = path.join(__dirname, '..');
 
 const TEXTS = [
-  'Can we get a demo next week?',
-  'I want to buy the enterprise plan, please send a quote',
-  'My invoice is wrong again, this is really annoying',
-  'Thanks, the onboarding went great',
-  'Please stop emailing me',
-  'The app is down and we cannot work, fix it asap!!',
+  ...PIPELINE_TEXTS,
   'How much does the pro plan cost for 20 seats?',
   'Is there a discount for nonprofits?',
   'We are thinking about cancelling our subscription',
@@ -48,14 +44,6 @@ const TEXTS = [
   'Can you send me the contract to sign?',
 ];
 const FIRST_NAMES = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Eva', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jon', 'Kai', 'Lena', 'Mateo', 'Nora', 'Omar', 'Priya'];
-const CATALOG = {
-  actions: Array.from({ length: 20 }, (_, i) => ({
-    id: `action-${i}`,
-    label: `Action ${i}`,
-    channel: (['email', 'sms', 'whatsapp', 'task', 'crm_update'] as const)[i % 5],
-    value: 10 + i,
-  })),
-};
 const PLAYBOOK = {
   id: 'pro-follow-up',
   version: 1,
