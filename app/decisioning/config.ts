@@ -5,7 +5,7 @@
  * suppression, 5% holdout, 2% random control).
  */
 import { z } from 'zod';
-import { channelSchema } from './catalog';
+import { channelSchema, CUSTOMER_CONTACT_CHANNELS } from './catalog';
 import { jsonLogicRuleSchema } from './expressions';
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -78,7 +78,7 @@ export const decisioningConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       start: z.string().regex(HH_MM, 'start must be HH:MM (24h)').default('21:00'),
       end: z.string().regex(HH_MM, 'end must be HH:MM (24h)').default('08:00'),
-      channels: z.array(channelSchema).default(['email', 'sms', 'whatsapp']),
+      channels: z.array(channelSchema).default([...CUSTOMER_CONTACT_CHANNELS]),
       /** Used when the profile has no (or an unknown) time zone. */
       defaultTimeZone: z.string().default('UTC'),
     })
