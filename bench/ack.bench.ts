@@ -6,6 +6,7 @@
  * pool of the same kind and size as the service's (pg, 10 connections; or the embedded database).
  * PostgreSQL + Redis runs the web role alone (the acknowledgement path; the queue fills); embedded runs
  * the whole service, its pipeline working behind the acknowledgements on the same cores.
+ * Knobs: BENCH_ACK_SECONDS (default 8), BENCH_MODES (postgres+redis,embedded).
  */
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -112,6 +113,9 @@ export const ackBench: BenchSuite = {
     if ((await reachable(BENCH_DATABASE_URL, 5432)) && (await reachable(BENCH_REDIS_URL, 6379))) modes.push('postgres+redis');
     else progress('PostgreSQL or Redis not reachable: postgres+redis mode skipped');
     modes.push('embedded');
+    // BENCH_MODES=postgres+redis,embedded picks some.
+    const only = process.env['BENCH_MODES']?.split(',');
+    if (only !== undefined) modes.splice(0, modes.length, ...modes.filter((m) => only.includes(m)));
     for (const mode of modes) {
       progress(`${mode}: durable-append baseline (one INSERT per request)`);
       const base = await durableAppend(mode, `${run}${mode === 'embedded' ? 'e' : 'p'}`);
