@@ -1,0 +1,88 @@
+import type { RunSnapshot } from '../../app/orchestration';
+import type { Database } from '../../server/db/database';
+import { SqlRunStore } from '../../server/runs';
+import { backends, describeWith, type TestDb } from '../support/services';
+import { pendingRun, step } from '../support/runs-fixtures';
+
+/** Counts the statements sent through `db` (the store's grouped commits must send fewer than one per commit). */
+function counting(db: Database): Database & { statements: number } {
+  const counted = Object.assign(Object.create(db) as Database, { statements: 0 });
+  counted.query = (sql, params) => ((counted.statements += 1), db.query(sql, params));
+  return counted;
+}
+
+for (const backend of backends) {
+  describeWith(backend.needs, `grouped run commits (${backend.name})`, () => {
+    let t: TestDb;
+    beforeAll(async () => {
+      t = await backend.open();
+      await t.db.query(`INSERT INTO tenants (id, name) VALUES ('t', 't')`);
+    });
+    afterAll(async () => t.cleanup());
+
+    it('commits many runs at once in fewer statements, each with its own compare-and-set and only its changed steps', async () => {
+      const db = counting(t.db);
+      const store = new SqlRunStore(db);
+      const loaded: RunSnapshot[] = [];
+      for (let i = 0; i < 12; i++) {
+        await store.create(pendingRun('t', `run_g${i}`, null));
+        const snapshot = await store.load('t', `run_g${i}`);
+        if (snapshot === null) throw new Error('missing run');
+        loaded.push(snapshot);
+      }
+      // Run 0 moves on first, so the commit below planned from its old version must lose.
+      const moved = structuredClone(loaded[0] as RunSnapshot);
+      moved.run.status = 'running';
+      expect(await store.commit(moved, 1, undefined, loaded[0])).toEqual({ ok: true, version: 2 });
+
+      db.statements = 0;
+      const nexts = loaded.map((base, i) => {
+        const next = structuredClone(base);
+        next.run.status = 'running';
+        next.run.context = { ...next.run.context, n: i };
+        const first = next.steps[0];
+        if (first === undefined) throw new Error('no step');
+        first.status = 'running';
+        first.attempt = 1;
+        first.idempotencyKey = `key_${i}`;
+        next.steps.push(step('b', base.run.createdAt + i));
+        return next;
+      });
+      const results = await Promise.all(nexts.map((next, i) => store.commit(next, 1, undefined, loaded[i])));
+      expect(results[0]).toEqual({ ok: false, reason: 'version_conflict' });
+      expect(results.slice(1)).toEqual(Array.from({ length: 11 }, () => ({ ok: true, version: 2 })));
+      // One statement for the first commit, the rest grouped behind it (plus the lost race's lookup).
+      expect(db.statements).toBeLessThan(nexts.length);
+
+      for (let i = 1; i < 12; i++) {
+        const stored = await store.load('t', `run_g${i}`);
+        expect(stored?.run).toMatchObject({ status: 'running', version: 2, context: { n: i } });
+        expect(stored?.steps.map((s) => [s.stepId, s.status, s.attempt, s.idempotencyKey])).toEqual([['a', 'running', 1, `key_${i}`], ['b', 'scheduled', 0, null]]);
+      }
+      // The loser wrote nothing: its run is as the winner left it, without step b.
+      const lost = await store.load('t', 'run_g0');
+      expect(lost?.run.context).not.toHaveProperty('n');
+      expect(lost?.steps.map((s) => [s.stepId, s.status])).toEqual([['a', 'scheduled']]);
+    });
+
+    it('writes only the steps that changed when given the committed base, and every step without it', async () => {
+      const store = new SqlRunStore(t.db);
+      await store.create(pendingRun('t', 'run_base', null));
+      const base = await store.load('t', 'run_base');
+      if (base === null) throw new Error('missing run');
+      // A row changed behind the store's back shows which commits rewrite it.
+      const next = structuredClone(base);
+      next.run.status = 'running';
+      next.steps.push(step('b', base.run.createdAt));
+      await t.db.query(`UPDATE run_steps SET attempt = 7 WHERE run_id = 'run_base' AND step_id = 'a'`);
+      expect(await store.commit(next, 1, undefined, base)).toEqual({ ok: true, version: 2 });
+      const partial = await t.db.query<{ step_id: string; attempt: number }>(`SELECT step_id, attempt FROM run_steps WHERE run_id = 'run_base' ORDER BY position`);
+      expect(partial.rows).toEqual([{ step_id: 'a', attempt: 7 }, { step_id: 'b', attempt: 0 }]);
+      const again = structuredClone(next);
+      again.run.version = 2;
+      expect(await store.commit(again, 2)).toEqual({ ok: true, version: 3 });
+      const full = await t.db.query<{ step_id: string; attempt: number }>(`SELECT step_id, attempt FROM run_steps WHERE run_id = 'run_base' ORDER BY position`);
+      expect(full.rows).toEqual([{ step_id: 'a', attempt: 0 }, { step_id: 'b', attempt: 0 }]);
+    });
+  });
+}
