@@ -23,11 +23,14 @@ export function multilingualFeatures(text: string, language: string = guessLangu
  * multilingual/2: the same with negation marking three words deep ("not very good"), which helps
  * sentiment and not intent.
  */
-export function featurizer(name: FeaturizerName): (text: string) => string[] {
-  if (name === 'multilingual/1') return (text) => multilingualFeatures(text);
-  if (name === 'multilingual/2') return (text) => multilingualFeatures(text, guessLanguage(text).language, 3);
+export function featurizer(name: FeaturizerName): Featurize {
+  if (name === 'multilingual/1') return (text, language) => multilingualFeatures(text, language ?? guessLanguage(text).language);
+  if (name === 'multilingual/2') return (text, language) => multilingualFeatures(text, language ?? guessLanguage(text).language, 3);
   return (text) => features(text);
 }
+
+/** A model's feature function; `language` is the text's guessed language when the caller already has it. */
+export type Featurize = (text: string, language?: string) => string[];
 
 export function featurizerName(meta: Readonly<Record<string, unknown>>): FeaturizerName {
   const name = meta['featurizer'];

@@ -1,4 +1,4 @@
-import { featurizer, featurizerName } from './featurize';
+import { featurizer, featurizerName, type Featurize } from './featurize';
 import { type Intent, isIntent } from './intents';
 
 /** Serialised multinomial logistic regression over word uni/bi-grams (see scripts/train-intent.ts). */
@@ -39,7 +39,7 @@ export class IntentModel {
   private readonly classes: readonly Intent[];
   private readonly weights: ReadonlyMap<string, readonly number[]>;
   private readonly otherIndex: number;
-  private readonly featurize: (text: string) => string[];
+  private readonly featurize: Featurize;
 
   constructor(private readonly json: IntentModelJson) {
     if (json.format !== 'baton-intent-softmax/1') throw new Error(`unknown intent model format ${String(json.format)}`);
@@ -66,10 +66,11 @@ export class IntentModel {
 
   /**
    * Scores `text`. Classes in `exclude` are removed and the rest renormalised (the extractor uses
-   * this to refuse positive_feedback for text whose sentiment is negative).
+   * this to refuse positive_feedback for text whose sentiment is negative). `language`: the text's
+   * guessed language when the caller has it (else guessed here).
    */
-  score(text: string, exclude: ReadonlySet<Intent> = NO_EXCLUSIONS): IntentScore {
-    const known = this.featurize(text).filter((f) => this.weights.has(f));
+  score(text: string, exclude: ReadonlySet<Intent> = NO_EXCLUSIONS, language?: string): IntentScore {
+    const known = this.featurize(text, language).filter((f) => this.weights.has(f));
     const scale = featureScale(known.length);
     const logits = this.json.bias.slice();
     for (const f of known) {

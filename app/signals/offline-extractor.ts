@@ -31,9 +31,11 @@ export class OfflineSignalExtractor implements SignalExtractor {
   }
 
   extractSync(text: string): Signals {
-    const sentiment = scoreSentiment(text);
+    // The language is guessed once and given to both models' featurizers.
+    const language = guessLanguage(text).language;
+    const sentiment = scoreSentiment(text, undefined, language);
     // Praise cannot come with negative polarity ("not happy at all"): refuse that class then.
-    const intent = this.model.score(text, sentiment.label === 'negative' ? NOT_PRAISE : undefined);
+    const intent = this.model.score(text, sentiment.label === 'negative' ? NOT_PRAISE : undefined, language);
     const urgency = scoreUrgency(text, sentiment.score);
     return {
       intent: intent.intent,
@@ -41,7 +43,7 @@ export class OfflineSignalExtractor implements SignalExtractor {
       sentiment: sentiment.score,
       sentimentLabel: sentiment.label,
       urgency: urgency.level,
-      language: guessLanguage(text).language,
+      language,
     };
   }
 

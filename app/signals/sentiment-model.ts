@@ -1,5 +1,5 @@
 import { featureScale, softmax } from './intent-model';
-import { featurizer, featurizerName } from './featurize';
+import { featurizer, featurizerName, type Featurize } from './featurize';
 import { type LinearModelParts } from './train-softmax';
 import { type SentimentLabel } from './signal-extractor';
 
@@ -46,7 +46,7 @@ export function parseSentimentModelJson(value: unknown): SentimentModelJson {
 export class SentimentModel {
   private readonly weights: ReadonlyMap<string, readonly number[]>;
   private readonly index: Readonly<Record<SentimentLabel, number>>;
-  private readonly featurize: (text: string) => string[];
+  private readonly featurize: Featurize;
 
   constructor(private readonly json: SentimentModelJson) {
     this.weights = new Map(Object.entries(json.weights));
@@ -58,9 +58,9 @@ export class SentimentModel {
     return this.json.neutralThreshold;
   }
 
-  /** Class probabilities for `text`, before the neutral threshold. */
-  probabilities(text: string): { probabilities: Record<SentimentLabel, number>; knownFeatures: number } {
-    const known = this.featurize(text).filter((f) => this.weights.has(f));
+  /** Class probabilities for `text`, before the neutral threshold (`language`: its guessed language, when known). */
+  probabilities(text: string, language?: string): { probabilities: Record<SentimentLabel, number>; knownFeatures: number } {
+    const known = this.featurize(text, language).filter((f) => this.weights.has(f));
     const scale = featureScale(known.length);
     const logits = this.json.bias.slice();
     for (const f of known) {
@@ -74,8 +74,8 @@ export class SentimentModel {
     };
   }
 
-  predict(text: string, neutralThreshold: number = this.json.neutralThreshold): SentimentPrediction {
-    const { probabilities, knownFeatures } = this.probabilities(text);
+  predict(text: string, neutralThreshold: number = this.json.neutralThreshold, language?: string): SentimentPrediction {
+    const { probabilities, knownFeatures } = this.probabilities(text, language);
     const polarity = probabilities.positive - probabilities.negative;
     let label: SentimentLabel;
     if (knownFeatures === 0 || probabilities.neutral >= neutralThreshold) label = 'neutral';

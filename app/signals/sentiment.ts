@@ -119,8 +119,8 @@ const LEXICON_OVERRIDE = 0.5;
  * A label of positive/negative always comes with |score| ≥ 0.05 and neutral with |score| < 0.05,
  * so `labelSentiment(score)` agrees with `label`.
  */
-export function scoreSentiment(text: string, model: SentimentModel = defaultSentimentModel()): SentimentResult {
-  const prediction = model.predict(text);
+export function scoreSentiment(text: string, model: SentimentModel = defaultSentimentModel(), language?: string): SentimentResult {
+  const prediction = model.predict(text, model.neutralThreshold, language);
   const lexicon = scoreSentimentLexicon(text).score;
   const neutralQuestion = QUESTION.test(text) && prediction.probabilities.neutral >= QUESTION_NEUTRAL_FLOOR && Math.abs(lexicon) < QUESTION_NEUTRAL_FLOOR;
   const neutral = (prediction.label === 'neutral' || neutralQuestion) && Math.abs(lexicon) < LEXICON_OVERRIDE;
