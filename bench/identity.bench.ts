@@ -20,9 +20,9 @@ import { migrate } from '../server/db/migrate';
 import type { Database, Queryable } from '../server/db/database';
 import { openPglite } from '../server/db/pglite';
 import { dropSchema, openPostgres } from '../server/db/postgres';
-import { SqlGraphStore } from '../server/identity/sql-graph-store';
+import { IdentityService } from '../server/identity/identity.service';
+import type { CanonicalEvent } from '../app/events/canonical-event';
 import { createTenant } from '../server/tenants/tenants.repository';
-import { OnlineMatcher } from '../app/identity/model/online';
 import type { SyntheticRecord } from '../app/identity/synthetic/crm-population';
 import type { BenchFigure, BenchSuite } from './types';
 import { ALL_CATEGORIES, clusterByKeys, generateTrapPopulation, HELD_OUT_PEOPLE, HELD_OUT_SEED, scorePairs, type PairScore, type TrapRecord } from '../test/fixtures/identity-traps/generator';
@@ -111,52 +111,92 @@ function identifiersOf(r: BatchRecord): RawIdentifier[] {
 
 const POSTGRES_URL = process.env['BATON_BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
+/** A synthetic record as the canonical event the ingest path hands to identity. */
+function eventOf(r: SyntheticRecord): CanonicalEvent {
+  return { source: r.source, type: 'contact.updated', occurredAt: AT, subject: { identifiers: identifiersOf(r), traits: r.values } } as CanonicalEvent;
+}
+
+interface SqlRun {
+  rate: number;
+  statementsPerEvent: number;
+}
+
 /**
- * Incremental link operations/s through the SQL graph store: each synthetic record resolved online
- * (deterministic + household + probabilistic matching) in its own transaction, as the ingest hook
- * does. Baseline: the same number of one-row INSERT transactions on the same database.
+ * Incremental link operations/s through the service's identity path on SQL, as the pipeline runs it:
+ * `identify` (one event per transaction, the ingest hook) or `linkMany` (a micro-batch of events per
+ * transaction, the identity stage), `concurrency` transactions at a time, on a fresh tenant.
+ * Deterministic, household and probabilistic matching on. Every statement identity sends inside the
+ * transaction is counted (BEGIN / COMMIT belong to the caller's transaction and are not).
  */
-async function sqlIncremental(db: Database, records: readonly SyntheticRecord[], concurrency: number): Promise<{ rate: number; baseline: number; queriesPerEvent: number }> {
+async function sqlIdentity(db: Database, events: readonly CanonicalEvent[], concurrency: number, batchSize: number): Promise<SqlRun> {
   const { tenantId } = await createTenant(db, 'bench');
-  const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
-  const matcher = new OnlineMatcher();
-  let n = 0;
+  await db.query(`UPDATE tenants SET settings = jsonb_set(settings, '{identity}', '{"defaultRegion":"US"}') WHERE id = $1`, [tenantId]);
+  const service = new IdentityService();
+  await db.transaction((tx) => service.resolver(tx, tenantId)); // settings and model read once, as a running worker has them
+  let statements = 0;
+  const counting = (tx: Queryable): Queryable => ({ query: (sql, params) => (statements++, tx.query(sql, params)) });
   let next = 0;
-  let queries = 0;
-  const counting = (tx: Queryable): Queryable => ({ query: (sql, params) => (queries++, tx.query(sql, params)) });
+  let seq = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < records.length; i = next++) {
-      const r = records[i] as SyntheticRecord;
-      await db.transaction((tx) =>
-        new IdentityResolver({ store: new SqlGraphStore(counting(tx), tenantId), normalizer, matcher, newProfileId: () => `p${++n}` })
-          .resolve({ identifiers: identifiersOf(r), traits: r.values }, { source: r.source, recordId: r.recordId, at: AT }),
+    for (let i = next; i < events.length; i = next) {
+      next = i + batchSize;
+      const slice = events.slice(i, i + batchSize).map((event) => ({ eventId: `evt_bench_${++seq}`, event }));
+      await db.transaction(async (tx): Promise<unknown> =>
+        batchSize === 1 ? service.identify(counting(tx), { tenantId, ...(slice[0] as { eventId: string; event: CanonicalEvent }) }) : service.linkMany(counting(tx), tenantId, slice),
       );
     }
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const rate = records.length / ((performance.now() - t0) / 1000);
-  await db.exec('CREATE TABLE IF NOT EXISTS bench_rows (tenant_id text, id int, body jsonb)');
-  next = 0;
-  const insert = async (): Promise<void> => {
-    for (let i = next++; i < records.length; i = next++) {
-      await db.transaction((tx) => tx.query('INSERT INTO bench_rows VALUES ($1, $2, $3)', [tenantId, i, JSON.stringify((records[i] as SyntheticRecord).values)]));
-    }
-  };
-  const t1 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, insert));
-  return { rate, baseline: records.length / ((performance.now() - t1) / 1000), queriesPerEvent: queries / records.length };
+  return { rate: events.length / ((performance.now() - t0) / 1000), statementsPerEvent: statements / events.length };
 }
 
-async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
+/** Baseline: the same number of durable one-row INSERT transactions on the same database, `concurrency` at a time. */
+async function insertBaseline(db: Database, records: readonly SyntheticRecord[], concurrency: number): Promise<number> {
+  await db.exec('CREATE TABLE IF NOT EXISTS bench_rows (tenant_id text, id int, body jsonb)');
+  let next = 0;
+  const insert = async (): Promise<void> => {
+    for (let i = next++; i < records.length; i = next++) {
+      await db.transaction((tx) => tx.query('INSERT INTO bench_rows VALUES ($1, $2, $3)', ['bench', i, JSON.stringify((records[i] as SyntheticRecord).values)]));
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, insert));
+  return records.length / ((performance.now() - t0) / 1000);
+}
+
+const BATCH = 100;
+
+async function sqlModeFigures(mode: 'pglite' | 'postgres', db: Database, sample: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
+  const events = sample.map(eventOf);
   const figures: BenchFigure[] = [];
-  const sample = synthetic.slice(0, 1500);
-  const fig = (name: string, r: { rate: number; baseline: number }): BenchFigure => ({ name, value: Math.round(r.rate), unit: 'ops/s', baseline: Math.round(r.baseline), ratio: round(r.rate / r.baseline) });
+  const prefix = `identity.incremental_sql.${mode}`;
+  const fig = (name: string, rate: number, baseline: number): BenchFigure => ({ name, value: Math.round(rate), unit: 'ops/s', baseline: Math.round(baseline), ratio: round(rate / baseline) });
+  const concurrencies = mode === 'postgres' ? [1, 8] : [1];
+  for (const c of concurrencies) {
+    const baseline = await insertBaseline(db, sample, c);
+    progress(`incremental through SQL: ${mode}, ${events.length} events, ${c} at a time, one per transaction (identify) and ${BATCH} per transaction (linkMany); baseline ${Math.round(baseline)} one-row INSERT transactions/s`);
+    const single = await sqlIdentity(db, events, c, 1);
+    const batch = await sqlIdentity(db, events, c, BATCH);
+    const name = c === 1 ? prefix : `${prefix}_${c}_concurrent`;
+    figures.push(fig(`${name}.link_ops_per_s`, single.rate, baseline));
+    figures.push(fig(`${name}.batch_${BATCH}.link_ops_per_s`, batch.rate, baseline));
+    if (c === 1) {
+      figures.push({ name: `${prefix}.statements_per_event`, value: round(single.statementsPerEvent), unit: 'statements' });
+      figures.push({ name: `${prefix}.batch_${BATCH}.statements_per_event`, value: round(batch.statementsPerEvent), unit: 'statements' });
+    }
+    progress(`  identify ${Math.round(single.rate)}/s (${round(single.statementsPerEvent)} statements/event), linkMany ${Math.round(batch.rate)}/s (${round(batch.statementsPerEvent)} statements/event)`);
+  }
+  return figures;
+}
+
+export async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const sample = synthetic.slice(0, Number(process.env['BATON_BENCH_IDENTITY_EVENTS'] ?? 1500));
   const lite = await openPglite({ dataDir: undefined });
   try {
     await migrate(lite);
-    progress(`incremental through SQL: PGlite, ${sample.length} records one transaction each`);
-    figures.push(fig('identity.incremental_sql.pglite.link_ops_per_s', await sqlIncremental(lite, sample, 1)));
+    figures.push(...(await sqlModeFigures('pglite', lite, sample, progress)));
   } finally {
     await lite.close();
   }
@@ -171,11 +211,7 @@ async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: s
     return figures;
   }
   try {
-    progress(`incremental through SQL: PostgreSQL, ${sample.length} records, 1 and 8 concurrent`);
-    const single = await sqlIncremental(pg, sample, 1);
-    figures.push(fig('identity.incremental_sql.postgres.link_ops_per_s', single));
-    figures.push({ name: 'identity.incremental_sql.postgres.queries_per_event', value: round(single.queriesPerEvent), unit: 'queries' });
-    figures.push(fig('identity.incremental_sql.postgres_8_concurrent.link_ops_per_s', await sqlIncremental(pg, sample, 8)));
+    figures.push(...(await sqlModeFigures('postgres', pg, sample, progress)));
   } finally {
     await pg.close();
     await dropSchema(POSTGRES_URL, schema);

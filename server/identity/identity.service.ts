@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { identifierSchema, type CanonicalEvent } from '../../app/events/canonical-event';
 import { IdentityResolver } from '../../app/identity/graph/engine';
 import type { RecordRef } from '../../app/identity/graph/refs';
+import { recordKey } from '../../app/identity/graph/model';
+import type { IdentityGraphStore } from '../../app/identity/graph/store';
 import { DEFAULT_POLICY, type LinkPolicy } from '../../app/identity/graph/policy';
 import { OnlineMatcher } from '../../app/identity/model/online';
 import { trainTenantModel } from '../../app/identity/model/tenant-model';
@@ -15,7 +17,7 @@ import { seededRandom } from '../../app/identity/util/prng';
 import { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
 import type { Region } from '../../app/identity/normalize/phone';
 import { firstNameOf, normalizeTraits } from '../../app/identity/normalize/traits';
-import type { IdentifierType, Provenance, RawIdentifier } from '../../app/identity/types';
+import type { IdentifierType, Provenance, RawIdentifier, Subject } from '../../app/identity/types';
 import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import { getTenant } from '../tenants/tenants.repository';
@@ -93,9 +95,12 @@ export class IdentityService {
 
   /** A resolver working inside the caller's transaction `tx`. */
   async resolver(tx: Queryable, tenantId: string): Promise<IdentityResolver> {
-    const t = await this.tenantIdentity(tx, tenantId);
+    return this.resolverOn(new SqlGraphStore(tx, tenantId), await this.tenantIdentity(tx, tenantId));
+  }
+
+  private resolverOn(store: IdentityGraphStore, t: TenantIdentity): IdentityResolver {
     return new IdentityResolver({
-      store: new SqlGraphStore(tx, tenantId),
+      store,
       normalizer: t.normalizer,
       policy: t.policy,
       newProfileId: () => newId('prof'),
@@ -106,44 +111,101 @@ export class IdentityService {
   /**
    * The `identify` hook: resolves the event's subject online inside the ingest transaction and returns
    * its profile id. CRM merge events merge; CRM deletions drop the record's evidence; identifiers
-   * listed in `properties.removedIdentifiers` are no longer carried by the record.
+   * listed in `properties.removedIdentifiers` are no longer carried by the record. An ordinary event
+   * costs two statements (one read, one identity_apply that also writes its identity_event_records
+   * row); see sql-graph-store.ts.
    */
   async identify(tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }): Promise<string | null> {
     const { tenantId, eventId, event } = input;
-    const resolver = await this.resolver(tx, tenantId);
-    const provenance: Provenance = { source: event.source, recordId: eventId, at: new Date(event.occurredAt).toISOString() };
-    const record = recordOf(resolver.normalizer, event, eventId);
-    const recordKey = `rec:${record.source}:${record.recordId}`;
-    await tx.query('INSERT INTO identity_event_records (tenant_id, event_id, record_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, eventId, recordKey]);
-    if (DELETION_TYPES.has(event.type) && CRM_ID_OF_SOURCE[event.source] !== undefined && record.recordId.startsWith(`${CRM_ID_OF_SOURCE[event.source]}:`)) {
-      await resolver.deleteRecord(record, provenance.at);
-      return null;
-    }
-    const outcome = await resolver.resolve({ identifiers: event.subject.identifiers.map(toRaw), traits: event.subject.traits }, provenance, { record });
-    let profileId = outcome.profileId;
-    if (/\.merged$/.test(event.type)) {
-      const merged = mergedSchema.safeParse(event.properties?.['mergedFrom'] ?? event.properties?.['merged']);
-      const others = merged.success ? (Array.isArray(merged.data) ? merged.data : [merged.data]) : [];
-      for (const other of others) {
-        const raw = toRaw(other);
-        if (resolver.normalizer.normalize([raw]).identifiers.length === 0) continue;
-        const result = await resolver.merge({ record }, { identifier: raw }, provenance, 'crm-merge');
-        if (result.profileId !== undefined) profileId = result.profileId;
-      }
-    }
-    // A source record that no longer carries an identifier (an email removed from a CRM contact):
-    // its evidence is dropped and the profile recomputed, so no stale merge is left.
-    const removed = removedSchema.safeParse(event.properties?.['removedIdentifiers']);
-    if (removed.success && removed.data.length > 0) {
-      for (const id of removed.data) {
-        const raw = toRaw(id);
-        if (resolver.normalizer.normalize([raw]).identifiers.length === 0) continue;
-        await resolver.removeIdentifier(record, raw, provenance.at);
-      }
-      profileId = (await resolver.profileOf({ record }))?.profileId ?? profileId;
-    }
+    const t = await this.tenantIdentity(tx, tenantId);
+    const record = recordOf(t.normalizer, event, eventId);
+    const store = new SqlGraphStore(tx, tenantId, { eventRecords: [{ eventId, recordKey: recordKey(record.source, record.recordId) }] });
+    const profileId = await identifyWith(this.resolverOn(store, t), event, eventId, record);
+    await store.flushEventRecords();
     return profileId;
   }
+
+  /**
+   * The identity stage for a micro-batch of ingested events of one tenant, inside the caller's
+   * transaction `tx`: the same as `identify` on each event in order (each sees the ones before it, so
+   * the profiles are those of one-by-one resolution), but read in one statement up front and written
+   * in one identity_apply at the end, plus a statement for anything the batch reads that was not
+   * foreseen (a merged profile's members, a probabilistic candidate's profile). Returns the profile id
+   * of each event in input order (null: a deletion, or no identifier at all). On contention with
+   * another transaction the whole batch is decided again; after MAX_ATTEMPTS it throws.
+   */
+  async linkMany(tx: Queryable, tenantId: string, events: readonly { eventId: string; event: CanonicalEvent }[]): Promise<(string | null)[]> {
+    if (events.length === 0) return [];
+    const t = await this.tenantIdentity(tx, tenantId);
+    const records = events.map((e) => recordOf(t.normalizer, e.event, e.eventId));
+    const store = new SqlGraphStore(tx, tenantId, { eventRecords: events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf(records[i] as RecordRef) })) });
+    const planner = this.resolverOn(store, t);
+    const nodeKeys = new Set<string>();
+    const edgeKeys = new Set<string>();
+    const blocking: [string, string][] = [];
+    let maxBlockSize = 0;
+    events.forEach((e, i) => {
+      const record = records[i] as RecordRef;
+      const plan = planner.plan(subjectOf(e.event), provenanceOf(e.event, e.eventId), { record });
+      for (const k of plan.nodeKeys) nodeKeys.add(k);
+      for (const k of plan.edgeKeys) edgeKeys.add(k);
+      for (const k of plan.blockingKeys) blocking.push([plan.record, k]);
+      maxBlockSize = plan.maxBlockSize;
+    });
+    const profiles = await store.batch({ nodeKeys: [...nodeKeys], edgeKeys: [...edgeKeys], blocking, maxBlockSize }, async (nested) => {
+      const resolver = this.resolverOn(nested, t);
+      const out: (string | null)[] = [];
+      for (const [i, e] of events.entries()) out.push(await identifyWith(resolver, e.event, e.eventId, records[i] as RecordRef));
+      return out;
+    });
+    await store.flushEventRecords();
+    return profiles;
+  }
+}
+
+function subjectOf(event: CanonicalEvent): Subject {
+  return { identifiers: event.subject.identifiers.map(toRaw), traits: event.subject.traits };
+}
+
+function provenanceOf(event: CanonicalEvent, eventId: string): Provenance {
+  return { source: event.source, recordId: eventId, at: new Date(event.occurredAt).toISOString() };
+}
+
+function recordKeyOf(record: RecordRef): string {
+  return recordKey(record.source, record.recordId);
+}
+
+/** One event's identity work on `resolver` (its store decides how and when it is written). */
+async function identifyWith(resolver: IdentityResolver, event: CanonicalEvent, eventId: string, record: RecordRef): Promise<string | null> {
+  const provenance = provenanceOf(event, eventId);
+  if (DELETION_TYPES.has(event.type) && CRM_ID_OF_SOURCE[event.source] !== undefined && record.recordId.startsWith(`${CRM_ID_OF_SOURCE[event.source]}:`)) {
+    await resolver.deleteRecord(record, provenance.at);
+    return null;
+  }
+  const outcome = await resolver.resolve(subjectOf(event), provenance, { record });
+  let profileId = outcome.profileId;
+  if (/\.merged$/.test(event.type)) {
+    const merged = mergedSchema.safeParse(event.properties?.['mergedFrom'] ?? event.properties?.['merged']);
+    const others = merged.success ? (Array.isArray(merged.data) ? merged.data : [merged.data]) : [];
+    for (const other of others) {
+      const raw = toRaw(other);
+      if (resolver.normalizer.normalize([raw]).identifiers.length === 0) continue;
+      const result = await resolver.merge({ record }, { identifier: raw }, provenance, 'crm-merge');
+      if (result.profileId !== undefined) profileId = result.profileId;
+    }
+  }
+  // A source record that no longer carries an identifier (an email removed from a CRM contact):
+  // its evidence is dropped and the profile recomputed, so no stale merge is left.
+  const removed = removedSchema.safeParse(event.properties?.['removedIdentifiers']);
+  if (removed.success && removed.data.length > 0) {
+    for (const id of removed.data) {
+      const raw = toRaw(id);
+      if (resolver.normalizer.normalize([raw]).identifiers.length === 0) continue;
+      await resolver.removeIdentifier(record, raw, provenance.at);
+    }
+    profileId = (await resolver.profileOf({ record }))?.profileId ?? profileId;
+  }
+  return profileId;
 }
 
 /**

@@ -1,43 +1,53 @@
 /**
  * The identity graph store on PostgreSQL / PGlite (same SQL), for one tenant, inside a transaction
- * the caller owns (the ingest transaction of POST /api/v1/events, or a route's transaction).
+ * the caller owns (the ingest transaction, a micro-batch's transaction, or a route's transaction).
  *
- * How it meets the port's concurrency contract (app/identity/graph/store.ts):
- * - Node locks: `pg_advisory_xact_lock` on hashes of (tenant, node key), taken in one statement in
- *   ascending hash order at the start of a unit of work. Absent identifiers are locked too, so two
- *   events carrying a common identifier are serialised and never create two profiles.
- * - Profile locks: the same, on (tenant, "profile", id). After taking them, every node this unit of
- *   work has read is re-read; if one moved to another profile (a concurrent merge or split), the unit
- *   of work throws StaleReadError.
- * - Each unit of work runs under a SAVEPOINT: on StaleReadError, deadlock (40P01) or serialization
- *   failure (40001) it rolls back to the savepoint (releasing the locks it took) and runs again.
+ * Write path (migration 024): optimistic, two statements for an ordinary event.
+ * 1. Read, without locks, in one statement (one snapshot): the event's nodes, the edges around them,
+ *    the profiles they belong to with their members and cannot-links, and the blocking-index
+ *    candidates for a record seen for the first time. Each thing read comes with a fingerprint.
+ *    Anything the engine asks for later that was not read is read the same way (lazily).
+ * 2. The engine decides in memory; reads see the unit's own buffered writes on top of what was read.
+ * 3. One call of identity_apply(): takes the advisory locks of everything read or written (one
+ *    sorted pass, so units never deadlock each other), checks every fingerprint read against the
+ *    database, and writes all changes (and the events' identity_event_records). If something read
+ *    changed meanwhile, or on a deadlock, the call rolls itself back (locks included) and the unit
+ *    of work runs again from a fresh read; nothing it decided was written.
  *
- * Round trips (an ingested event costs a handful, not one per port call):
- * - Writes (nodes, edges, profiles, blocking keys) are buffered and sent as one statement of
- *   data-modifying CTEs, before the next read that could see them and at the end of the unit of work.
- * - Taking profile locks re-reads the known nodes and, in the same statement, loads the locked
- *   profiles, their members and the cannot-links touching them, which applyEvidence asks for next.
- * - The first node-lock statement also draws a block of sequence values.
+ * The port's concurrency contract (app/identity/graph/store.ts) holds: two units touching one
+ * identifier are serialised by its lock at apply time, and the later one re-reads and sees the
+ * earlier one's profile. A writer locks every node it writes (`n:<key>`) and both profiles of a node
+ * that changes profile (`p:<id>`), so the check under the same locks sees any concurrent change.
+ *
+ * Micro-batches: `batch()` runs many units of work on one shared read cache and applies them with one
+ * identity_apply call; the units run in order and each sees the previous ones' writes, so a batch
+ * gives the same profiles as the same events one by one.
  */
-import { StaleReadError, type IdentityGraphStore, type IdentityGraphTx } from '../../app/identity/graph/store';
 import type { CannotLink, EdgeRow, NodeRow, ProfileRow, ReviewItem } from '../../app/identity/graph/model';
+import type { IdentityGraphStore, IdentityGraphTx, ReadHints } from '../../app/identity/graph/store';
 import type { Queryable } from '../db/database';
 import {
-  EDGE_COLUMNS, NODE_COLUMNS, REVIEW_COLUMNS, cannotLinkFromDb, edgeFromDb, edgeToJson, lastByKey, lockPair, nodeFromDb, nodeToJson,
+  EDGE_COLUMNS, REVIEW_COLUMNS, cannotLinkFromDb, edgeFromDb, edgeToJson, lastByKey, lockPair, nodeFromDb, nodeToJson,
   reviewFromDb, reviewToJson, type EdgeDbRow, type NodeDbRow, type ReviewDbRow,
 } from './sql-graph-rows';
 
 const MAX_ATTEMPTS = 12;
-const ABSENT = '\u0000absent';
-const NONE = '\u0000none';
 
-function isRetryable(err: unknown): boolean {
-  if (err instanceof StaleReadError) return true;
-  const code = (err as { code?: unknown }).code;
-  return code === '40P01' || code === '40001';
+/** Advisory lock keys (pg_advisory_xact_lock(int, int)), sorted. */
+type LockPairs = readonly (readonly [number, number])[];
+
+/** identity_apply's answer: written, or rolled back because a read changed / a deadlock / a lock was taken (retry only). */
+type ApplyStatus = 'ok' | 'stale' | 'deadlock' | 'busy';
+
+/** Another transaction changed what a unit of work read, every attempt. */
+export class IdentityContentionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IdentityContentionError';
+  }
 }
 
-/** Sequence values are handed out in blocks of 64 (the sequence's increment). */
+/** Sequence values are handed out in blocks of 64 (the sequence's increment), shared by the store's units. */
 class SeqBlock {
   private next = 0;
   private end = 0;
@@ -45,7 +55,6 @@ class SeqBlock {
   get empty(): boolean {
     return this.next >= this.end;
   }
-  /** A block drawn by another statement (the first lock statement). */
   refill(value: number): void {
     this.next = value;
     this.end = value + 64;
@@ -59,45 +68,111 @@ class SeqBlock {
   }
 }
 
-interface ProfileRowJson {
-  id: string;
-  created_at: string;
-  seq: number;
+/** An event whose resolution is written with the unit of work that resolves it. */
+export interface EventRecordRow {
+  readonly eventId: string;
+  readonly recordKey: string;
 }
 
-/** What lockProfiles loaded with the lock: valid until this unit of work changes nodes or cannot-links. */
-interface LockedView {
-  readonly members: Map<string, NodeRow[]>;
-  readonly profiles: Map<string, ProfileRow>;
-  /** Node keys whose cannot-links are all in `cannot`. */
-  readonly covered: Set<string>;
-  readonly cannot: CannotLink[];
+export interface SqlGraphStoreOptions {
+  /** identity_event_records rows, written by the next unit of work that applies. */
+  readonly eventRecords?: readonly EventRecordRow[];
+}
+
+/** What a micro-batch reads up front (the union of its events' read hints). */
+export interface BatchPrefetch {
+  readonly nodeKeys: readonly string[];
+  readonly edgeKeys: readonly string[];
+  /** [record key, blocking key]: the key's candidates are read if the record is not in the graph yet. */
+  readonly blocking: readonly (readonly [string, string])[];
+  readonly maxBlockSize: number;
 }
 
 export class SqlGraphStore implements IdentityGraphStore {
   private readonly seq: SeqBlock;
+  private eventRecords: EventRecordRow[];
 
-  constructor(private readonly q: Queryable, readonly tenantId: string) {
+  constructor(private readonly q: Queryable, readonly tenantId: string, options: SqlGraphStoreOptions = {}) {
     this.seq = new SeqBlock(q);
+    this.eventRecords = [...(options.eventRecords ?? [])];
+  }
+
+  /** Adds identity_event_records rows to the next apply. */
+  addEventRecords(rows: readonly EventRecordRow[]): void {
+    this.eventRecords.push(...rows);
+  }
+
+  /** Writes event records still waiting for a unit of work (one statement; none when nothing waits). */
+  async flushEventRecords(): Promise<void> {
+    if (this.eventRecords.length === 0) return;
+    await this.unitOfWork([], async () => undefined);
   }
 
   async unitOfWork<T>(lockKeys: readonly string[], work: (tx: IdentityGraphTx) => Promise<T>): Promise<T> {
+    return this.attempts(async (tx) => {
+      tx.lockNodeKeys(lockKeys);
+      return work(tx);
+    });
+  }
+
+  /**
+   * Runs `fn` with a store whose units of work share one read cache and are applied together at the
+   * end (one identity_apply). `prefetch` is read in one statement first. On contention the whole
+   * batch runs again.
+   */
+  async batch<T>(prefetch: BatchPrefetch | undefined, fn: (store: IdentityGraphStore) => Promise<T>): Promise<T> {
+    return this.attempts(async (tx) => {
+      if (prefetch !== undefined) await tx.prefetch(prefetch);
+      const nested: IdentityGraphStore = {
+        unitOfWork: async (lockKeys, work) => {
+          tx.lockNodeKeys(lockKeys);
+          return work(tx);
+        },
+        reviews: (profileId) => this.reviews(profileId),
+      };
+      return fn(nested);
+    });
+  }
+
+  /**
+   * Runs a unit of work optimistically. When another transaction changed what it read (or on a
+   * deadlock), it runs again inside a savepoint, first taking the locks the failed attempt needed, so
+   * a busy person's events queue on the lock instead of retrying each other out; a retry that fails
+   * rolls back to the savepoint, which releases those locks. The savepoint costs two statements, paid
+   * only under contention.
+   */
+  private async attempts<T>(run: (tx: OccGraphTx) => Promise<T>): Promise<T> {
+    let held: LockPairs | undefined;
     for (let attempt = 1; ; attempt++) {
-      await this.q.query('SAVEPOINT identity_uow');
+      const retry = held !== undefined;
+      if (retry) await this.q.query('SAVEPOINT identity_retry');
+      const tx = new OccGraphTx(this.q, this.tenantId, this.seq);
+      let status: ApplyStatus;
       try {
-        const tx = new SqlGraphTx(this.q, this.tenantId, this.seq);
-        await tx.lockNames(lockKeys.map((k) => `n:${k}`), this.seq.empty);
-        const result = await work(tx);
-        await tx.flush();
-        await this.q.query('RELEASE SAVEPOINT identity_uow');
-        return result;
+        status = held === undefined ? 'ok' : await tx.lock(held);
+        if (status === 'ok') {
+          const result = await run(tx);
+          status = await tx.apply(this.eventRecords, !retry);
+          if (status === 'ok') {
+            if (retry) await this.q.query('RELEASE SAVEPOINT identity_retry');
+            this.eventRecords = [];
+            return result;
+          }
+          held = tx.lockPairs();
+        }
       } catch (err) {
-        await this.q.query('ROLLBACK TO SAVEPOINT identity_uow');
-        await this.q.query('RELEASE SAVEPOINT identity_uow');
-        if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        if (retry) await this.rollbackRetry();
+        throw err;
       }
+      if (retry) await this.rollbackRetry();
+      if (attempt >= MAX_ATTEMPTS) throw new IdentityContentionError(`identity unit of work still ${status} after ${attempt} attempts`);
+      await new Promise((r) => setTimeout(r, Math.random() * 3 * attempt));
     }
+  }
+
+  private async rollbackRetry(): Promise<void> {
+    await this.q.query('ROLLBACK TO SAVEPOINT identity_retry');
+    await this.q.query('RELEASE SAVEPOINT identity_retry');
   }
 
   async reviews(profileId?: string): Promise<ReviewItem[]> {
@@ -109,289 +184,359 @@ export class SqlGraphStore implements IdentityGraphStore {
   }
 }
 
-class SqlGraphTx implements IdentityGraphTx {
-  /** Profile each node had when this unit of work last read or wrote it. */
-  private readonly known = new Map<string, string>();
+type Fp = string;
+type NodeWithFp = NodeDbRow & { fp: Fp };
+interface ProfileWithFp {
+  id: string;
+  created_at: string;
+  seq: number;
+  fp: Fp;
+}
+interface CannotDb {
+  a: string;
+  b: string;
+  source: string;
+  record_id: string;
+  at: string;
+}
+interface ReadRow {
+  nodes: NodeWithFp[];
+  members: NodeWithFp[];
+  member_fps: Record<string, Fp>;
+  edges: EdgeDbRow[];
+  edge_fps: Record<string, Fp>;
+  cannot: CannotDb[];
+  cannot_fps: Record<string, Fp>;
+  profiles: ProfileWithFp[];
+  blocks: { key: string; size: number }[];
+  block_members: [string, string][];
+  candidates: NodeWithFp[];
+  seq: string | number | null;
+}
+
+/** One read request: every part optional; `closure` adds the profiles of the nodes read. */
+interface ReadRequest {
+  nodeKeys?: readonly string[];
+  edgeKeys?: readonly string[];
+  memberProfiles?: readonly string[];
+  cannotKeys?: readonly string[];
+  profileIds?: readonly string[];
+  blocking?: readonly (readonly [string, string])[];
+  maxBlockSize?: number;
+  closure?: boolean;
+}
+
+type Op =
+  | { op: 'cannot+'; link: CannotLink }
+  | { op: 'cannot-'; keys: readonly string[] }
+  | { op: 'review+'; items: readonly ReviewItem[] }
+  | { op: 'review-'; keys: readonly string[] }
+  | { op: 'alias'; profile: string; into: string };
+
+/**
+ * One unit of work (or one micro-batch of them): what was read (with fingerprints), what was
+ * written (buffered), and the locks both need.
+ */
+class OccGraphTx implements IdentityGraphTx {
+  // What the database held when read (null: absent).
+  private readonly dbNodes = new Map<string, { row: NodeRow | null; fp: Fp }>();
+  private readonly dbEdges = new Map<string, EdgeRow>();
+  private readonly dbEdgesOf = new Map<string, { ids: Set<string>; fp: Fp }>();
+  private readonly dbMembers = new Map<string, { keys: Set<string>; fp: Fp }>();
+  private readonly dbProfiles = new Map<string, { row: ProfileRow | null; fp: Fp }>();
+  private readonly dbCannot = new Map<string, { links: CannotLink[]; fp: Fp }>();
+  private readonly dbBlocks = new Map<string, { big: boolean; records: Set<string>; max: number }>();
+  /** Profiles created by this unit (no database rows to read). */
+  private readonly fresh = new Set<string>();
+  /** Read set: what the decisions rest on, checked at apply. */
+  private readonly checks = { n: new Map<string, Fp>(), e: new Map<string, Fp>(), m: new Map<string, Fp>(), c: new Map<string, Fp>(), p: new Map<string, Fp>() };
+  private readonly nodeLocks = new Set<string>();
+  private readonly profileLocks = new Set<string>();
+  // Buffered writes (null: delete).
+  private readonly wNodes = new Map<string, NodeRow | null>();
+  private readonly wEdges = new Map<string, EdgeRow | null>();
+  private readonly wProfiles = new Map<string, ProfileRow | null>();
+  private readonly wBlocking = new Map<string, readonly string[]>();
+  private readonly ops: Op[] = [];
   /** Profile moves written here (old → new → count), to leave aliases for profiles deleted by a merge. */
   private readonly moves = new Map<string, Map<string, number>>();
-  /** Buffered writes, last row per key. */
-  private readonly pendingNodes = new Map<string, NodeRow>();
-  private readonly pendingEdges = new Map<string, EdgeRow>();
-  private readonly pendingProfiles = new Map<string, ProfileRow>();
-  private readonly pendingKeys = new Map<string, readonly string[]>();
-  private locked: LockedView | undefined;
+  private reads = 0;
+  /** Two reads disagreed (another transaction wrote between them): apply reports stale at once. */
+  private inconsistent = false;
 
   constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly seq: SeqBlock) {}
 
-  /** Advisory locks on `names` (ascending hash order); with `drawSeq`, also a block of sequence values. */
-  async lockNames(names: readonly string[], drawSeq = false): Promise<void> {
-    if (names.length === 0) return;
-    const pairs = [...new Set(names)].map((n) => lockPair(`${this.tenantId}\u0000${n}`));
-    const r = await this.q.query<{ v: string | number | null }>(
-      `SELECT (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k1, k2) FROM (SELECT k1, k2 FROM unnest($1::int[], $2::int[]) AS t(k1, k2) ORDER BY k1, k2) s) l) AS n,
-              CASE WHEN $3::boolean THEN nextval('identity_seq') END AS v`,
-      [pairs.map((p) => p[0]), pairs.map((p) => p[1]), drawSeq],
-    );
-    const v = r.rows[0]?.v;
-    if (drawSeq && v !== null && v !== undefined) this.seq.refill(Number(v));
+  lockNodeKeys(keys: readonly string[]): void {
+    for (const k of keys) this.nodeLocks.add(k);
   }
 
-  private remember(key: string, profileId: string | undefined): void {
-    this.known.set(key, profileId ?? NONE);
+  async prefetch(p: BatchPrefetch): Promise<void> {
+    await this.read({ nodeKeys: p.nodeKeys, edgeKeys: p.edgeKeys, blocking: p.blocking, maxBlockSize: p.maxBlockSize, closure: true });
   }
 
-  /** Sends the buffered writes in one statement. */
-  async flush(): Promise<void> {
-    if (this.pendingNodes.size + this.pendingEdges.size + this.pendingProfiles.size + this.pendingKeys.size === 0) return;
-    const parts: string[] = [];
-    const params: unknown[] = [this.tenantId];
-    const param = (value: unknown): string => `$${params.push(value)}`;
-    if (this.pendingNodes.size > 0) {
-      parts.push(`n AS (INSERT INTO identity_nodes (tenant_id, ${NODE_COLUMNS})
-       SELECT $1, x.key, x.kind, x.profile_id, x.type, x.limit_group, x.shared, x.first_names, x.match, x.seq
-         FROM jsonb_to_recordset(${param(JSON.stringify([...this.pendingNodes.values()].map(nodeToJson)))}::jsonb) AS x(key text, kind text, profile_id text, type text, limit_group text, shared boolean, first_names jsonb, match jsonb, seq bigint)
-       ON CONFLICT (tenant_id, key) DO UPDATE SET kind = EXCLUDED.kind, profile_id = EXCLUDED.profile_id, type = EXCLUDED.type,
-         limit_group = EXCLUDED.limit_group, shared = EXCLUDED.shared, first_names = EXCLUDED.first_names, match = EXCLUDED.match, seq = EXCLUDED.seq RETURNING 1)`);
+  // ---- reading ----
+
+  private async read(req: ReadRequest): Promise<void> {
+    const nodeKeys = [...new Set(req.nodeKeys ?? [])].filter((k) => !this.dbNodes.has(k));
+    const edgeKeys = [...new Set(req.edgeKeys ?? [])].filter((k) => !this.dbEdgesOf.has(k));
+    const memberProfiles = [...new Set(req.memberProfiles ?? [])].filter((p) => !this.dbMembers.has(p) && !this.fresh.has(p));
+    const cannotKeys = [...new Set(req.cannotKeys ?? [])].filter((k) => !this.dbCannot.has(k));
+    const profileIds = [...new Set(req.profileIds ?? [])].filter((p) => !this.dbProfiles.has(p) && !this.fresh.has(p));
+    const maxBlock = req.maxBlockSize ?? 0;
+    const blocking = (req.blocking ?? []).filter(([, key]) => this.dbBlocks.get(key)?.max !== maxBlock);
+    const closure = req.closure === true;
+    if (nodeKeys.length + edgeKeys.length + memberProfiles.length + cannotKeys.length + profileIds.length + blocking.length === 0) return;
+    const drawSeq = this.seq.empty;
+    this.reads++;
+    const r = await this.q.query<ReadRow>(READ_SQL, [
+      this.tenantId, nodeKeys, edgeKeys, memberProfiles, cannotKeys, profileIds,
+      blocking.map((b) => b[1]), blocking.map((b) => b[0]), maxBlock, drawSeq, closure,
+    ]);
+    const row = r.rows[0];
+    if (row === undefined) throw new Error('identity read returned no row');
+    if (drawSeq && row.seq !== null) this.seq.refill(Number(row.seq));
+    for (const n of [...row.nodes, ...row.members, ...row.candidates]) this.learnNode(n.key, nodeFromDb(n), n.fp);
+    for (const k of nodeKeys) if (!this.dbNodes.has(k)) this.dbNodes.set(k, { row: null, fp: '-' });
+    for (const e of row.edges) this.dbEdges.set(e.id, edgeFromDb(e));
+    for (const [k, fp] of Object.entries(row.edge_fps)) {
+      if (this.known(this.dbEdgesOf, k, fp)) continue;
+      const ids = new Set<string>();
+      for (const e of row.edges) if (e.a === k || e.b === k) ids.add(e.id);
+      this.dbEdgesOf.set(k, { ids, fp });
     }
-    if (this.pendingEdges.size > 0) {
-      parts.push(`e AS (INSERT INTO identity_edges (tenant_id, ${EDGE_COLUMNS})
-       SELECT $1, x.id, x.kind, x.a, x.b, x.source, x.record_id, x.at, x.seq, x.status, x.reason, x.detail
-         FROM jsonb_to_recordset(${param(JSON.stringify([...this.pendingEdges.values()].map(edgeToJson)))}::jsonb) AS x(id text, kind text, a text, b text, source text, record_id text, at text, seq bigint, status text, reason text, detail jsonb)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, a = EXCLUDED.a, b = EXCLUDED.b, source = EXCLUDED.source, record_id = EXCLUDED.record_id,
-         at = EXCLUDED.at, seq = EXCLUDED.seq, status = EXCLUDED.status, reason = EXCLUDED.reason, detail = EXCLUDED.detail RETURNING 1)`);
+    for (const [p, fp] of Object.entries(row.member_fps)) {
+      if (this.known(this.dbMembers, p, fp)) continue;
+      this.dbMembers.set(p, { keys: new Set(row.members.filter((m) => m.profile_id === p).map((m) => m.key)), fp });
     }
-    if (this.pendingProfiles.size > 0) {
-      const rows = [...this.pendingProfiles.values()].map((p) => ({ id: p.id, created_at: p.createdAt, seq: p.seq }));
-      parts.push(`p AS (INSERT INTO identity_profiles (tenant_id, id, created_at, seq)
-       SELECT $1, x.id, x.created_at, x.seq FROM jsonb_to_recordset(${param(JSON.stringify(rows))}::jsonb) AS x(id text, created_at timestamptz, seq bigint)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET created_at = EXCLUDED.created_at, seq = EXCLUDED.seq RETURNING 1)`);
+    const links = row.cannot.map(cannotLinkFromDb);
+    for (const [k, fp] of Object.entries(row.cannot_fps)) {
+      if (!this.known(this.dbCannot, k, fp)) this.dbCannot.set(k, { links: links.filter((c) => c.a === k || c.b === k), fp });
     }
-    if (this.pendingKeys.size > 0) {
-      // Keys a record no longer has are deleted, its current ones inserted: no row is touched twice.
-      const keys = param(JSON.stringify([...this.pendingKeys].map(([record_key, list]) => ({ record_key, keys: [...new Set(list)] }))));
-      parts.push(`kd AS (DELETE FROM identity_blocking_keys b USING jsonb_to_recordset(${keys}::jsonb) AS x(record_key text, keys jsonb)
-       WHERE b.tenant_id = $1 AND b.record_key = x.record_key AND NOT (x.keys ? b.key) RETURNING 1)`);
-      parts.push(`ki AS (INSERT INTO identity_blocking_keys (tenant_id, key, record_key)
-       SELECT $1, k.key, x.record_key FROM jsonb_to_recordset(${keys}::jsonb) AS x(record_key text, keys jsonb), jsonb_array_elements_text(x.keys) AS k(key)
-       ON CONFLICT DO NOTHING RETURNING 1)`);
-    }
-    this.pendingNodes.clear();
-    this.pendingEdges.clear();
-    this.pendingProfiles.clear();
-    this.pendingKeys.clear();
-    await this.q.query(`WITH ${parts.join(',\n')} SELECT 1`, params);
+    for (const p of row.profiles) this.learnProfile(p.id, { id: p.id, createdAt: new Date(p.created_at).toISOString(), seq: Number(p.seq) }, p.fp);
+    for (const id of profileIds) if (!this.dbProfiles.has(id)) this.dbProfiles.set(id, { row: null, fp: '-' });
+    for (const b of row.blocks) this.dbBlocks.set(b.key, { big: b.size > maxBlock, records: new Set(), max: maxBlock });
+    for (const [key, record] of row.block_members) this.dbBlocks.get(key)?.records.add(record);
+  }
+
+  /** Whether `key` was read before (then kept: a second read that disagrees marks the unit stale). */
+  private known(map: ReadonlyMap<string, { fp: Fp }>, key: string, fp: Fp): boolean {
+    const had = map.get(key);
+    if (had !== undefined && had.fp !== fp) this.inconsistent = true;
+    return had !== undefined;
+  }
+
+  private learnNode(key: string, row: NodeRow, fp: Fp): void {
+    const had = this.dbNodes.get(key);
+    if (had !== undefined && had.fp !== fp) this.inconsistent = true;
+    if (had === undefined) this.dbNodes.set(key, { row, fp });
+  }
+
+  private learnProfile(id: string, row: ProfileRow, fp: Fp): void {
+    const had = this.dbProfiles.get(id);
+    if (had !== undefined && had.fp !== fp) this.inconsistent = true;
+    if (had === undefined) this.dbProfiles.set(id, { row, fp });
+  }
+
+  /** The node as this unit sees it: its own write, else what was read (undefined: absent). */
+  private current(key: string): NodeRow | undefined {
+    if (this.wNodes.has(key)) return this.wNodes.get(key) ?? undefined;
+    return this.dbNodes.get(key)?.row ?? undefined;
+  }
+
+  private checkNode(key: string): void {
+    if (this.checks.n.has(key)) return;
+    const db = this.dbNodes.get(key);
+    if (db !== undefined) this.checks.n.set(key, db.fp);
+    this.nodeLocks.add(key);
   }
 
   async getNodes(keys: readonly string[]): Promise<Map<string, NodeRow>> {
-    if (keys.length === 0) return new Map();
-    await this.flush();
-    const r = await this.q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])`, [this.tenantId, [...new Set(keys)]]);
-    return this.readNodes(keys, r.rows);
-  }
-
-  private readNodes(keys: readonly string[], rows: readonly NodeDbRow[]): Map<string, NodeRow> {
+    await this.read({ nodeKeys: keys.filter((k) => !this.wNodes.has(k)), closure: true });
     const out = new Map<string, NodeRow>();
-    for (const row of rows) out.set(row.key, nodeFromDb(row));
     for (const key of keys) {
-      if (this.known.has(key)) continue;
-      this.known.set(key, out.has(key) ? (out.get(key)?.profileId ?? NONE) : ABSENT);
+      if (!this.wNodes.has(key)) this.checkNode(key);
+      const row = this.current(key);
+      if (row !== undefined) out.set(key, row);
     }
     return out;
   }
 
   async putNodes(rows: readonly NodeRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    this.locked = undefined;
     for (const n of lastByKey(rows, (row) => row.key)) {
-      const before = this.known.get(n.key);
-      if (before !== undefined && before !== ABSENT && before !== NONE && n.profileId !== undefined && before !== n.profileId) {
+      const before = this.current(n.key)?.profileId;
+      if (before !== undefined && n.profileId !== undefined && before !== n.profileId) {
         let targets = this.moves.get(before);
         if (targets === undefined) this.moves.set(before, (targets = new Map()));
         targets.set(n.profileId, (targets.get(n.profileId) ?? 0) + 1);
       }
-      this.remember(n.key, n.profileId);
-      this.pendingNodes.set(n.key, n);
+      this.nodeLocks.add(n.key);
+      if (before !== undefined) this.profileLocks.add(before);
+      if (n.profileId !== undefined) this.profileLocks.add(n.profileId);
+      this.wNodes.set(n.key, n);
     }
   }
 
   async deleteNodes(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.flush();
-    this.locked = undefined;
-    for (const k of keys) this.known.set(k, ABSENT);
-    await this.q.query('DELETE FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [this.tenantId, keys]);
-    await this.q.query('DELETE FROM identity_blocking_keys WHERE tenant_id = $1 AND record_key = ANY($2::text[])', [this.tenantId, keys]);
+    for (const k of keys) {
+      const before = this.current(k)?.profileId;
+      if (before !== undefined) this.profileLocks.add(before);
+      this.nodeLocks.add(k);
+      this.wNodes.set(k, null);
+      this.wBlocking.set(k, []);
+    }
   }
 
   async edgesOf(keys: readonly string[]): Promise<EdgeRow[]> {
     if (keys.length === 0) return [];
-    await this.flush();
-    const r = await this.q.query<EdgeDbRow>(
-      `SELECT ${EDGE_COLUMNS} FROM identity_edges WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))`,
-      [this.tenantId, [...new Set(keys)]],
-    );
-    return r.rows.map(edgeFromDb);
+    await this.read({ edgeKeys: keys });
+    const wanted = new Set(keys);
+    const ids = new Set<string>();
+    for (const k of wanted) {
+      const db = this.dbEdgesOf.get(k);
+      if (db === undefined) continue;
+      if (!this.checks.e.has(k)) this.checks.e.set(k, db.fp);
+      this.nodeLocks.add(k);
+      for (const id of db.ids) ids.add(id);
+    }
+    for (const [id, e] of this.wEdges) if (e !== null && (wanted.has(e.a) || wanted.has(e.b))) ids.add(id);
+    const out: EdgeRow[] = [];
+    for (const id of ids) {
+      const e = this.wEdges.has(id) ? this.wEdges.get(id) : this.dbEdges.get(id);
+      if (e !== null && e !== undefined) out.push(e);
+    }
+    return out;
   }
 
-  async readAround(nodeKeys: readonly string[], edgeKeys: readonly string[]): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }> {
-    if (nodeKeys.length === 0 || edgeKeys.length === 0) return { nodes: await this.getNodes(nodeKeys), edges: await this.edgesOf(edgeKeys) };
-    await this.flush();
-    const r = await this.q.query<{ nodes: NodeDbRow[]; edges: EdgeDbRow[] }>(
-      `SELECT
-         (SELECT coalesce(jsonb_agg(to_jsonb(n)), '[]'::jsonb) FROM (SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])) n) AS nodes,
-         (SELECT coalesce(jsonb_agg(to_jsonb(e)), '[]'::jsonb) FROM (SELECT ${EDGE_COLUMNS} FROM identity_edges WHERE tenant_id = $1 AND (a = ANY($3::text[]) OR b = ANY($3::text[]))) e) AS edges`,
-      [this.tenantId, [...new Set(nodeKeys)], [...new Set(edgeKeys)]],
-    );
-    const row = r.rows[0] ?? { nodes: [], edges: [] };
-    return { nodes: this.readNodes(nodeKeys, row.nodes), edges: row.edges.map(edgeFromDb) };
+  async readAround(nodeKeys: readonly string[], edgeKeys: readonly string[], hints?: ReadHints): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }> {
+    const blocking = hints?.blockingKeys === undefined || hints.record === undefined ? [] : hints.blockingKeys.map((k) => [hints.record as string, k] as const);
+    await this.read({
+      nodeKeys: nodeKeys.filter((k) => !this.wNodes.has(k)), edgeKeys, blocking, maxBlockSize: hints?.maxBlockSize ?? 0, closure: true,
+    });
+    return { nodes: await this.getNodes(nodeKeys), edges: await this.edgesOf(edgeKeys) };
   }
 
   async putEdges(rows: readonly EdgeRow[]): Promise<void> {
-    for (const e of rows) this.pendingEdges.set(e.id, e);
+    for (const e of rows) {
+      this.nodeLocks.add(e.a);
+      this.nodeLocks.add(e.b);
+      this.wEdges.set(e.id, e);
+    }
   }
 
   async deleteEdges(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.flush();
-    await this.q.query('DELETE FROM identity_edges WHERE tenant_id = $1 AND id = ANY($2::text[])', [this.tenantId, ids]);
+    for (const id of ids) {
+      const e = this.wEdges.get(id) ?? this.dbEdges.get(id);
+      if (e !== undefined) {
+        this.nodeLocks.add(e.a);
+        this.nodeLocks.add(e.b);
+      }
+      this.wEdges.set(id, null);
+    }
   }
 
-  /**
-   * Locks the profiles, then re-reads every node this unit of work knows (StaleReadError if one moved)
-   * and loads the profiles, their members and the cannot-links touching them, in one statement.
-   */
+  /** Nothing is locked while deciding: the profiles' locks are taken at apply; their rows are read now. */
   async lockProfiles(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.flush();
-    await this.lockNames(ids.map((id) => `p:${id}`));
-    const keys = [...this.known.keys()];
-    const r = await this.q.query<{ known: [string, string | null][]; members: NodeDbRow[]; profiles: ProfileRowJson[]; cannot: { a: string; b: string; source: string; record_id: string; at: string }[] }>(
-      `WITH m AS (SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = ANY($3::text[]))
-       SELECT
-         (SELECT coalesce(jsonb_agg(jsonb_build_array(key, profile_id)), '[]'::jsonb) FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])) AS known,
-         (SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]'::jsonb) FROM m) AS members,
-         (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'created_at', created_at, 'seq', seq)), '[]'::jsonb) FROM identity_profiles WHERE tenant_id = $1 AND id = ANY($3::text[])) AS profiles,
-         (SELECT coalesce(jsonb_agg(jsonb_build_object('a', c.a, 'b', c.b, 'source', c.source, 'record_id', c.record_id, 'at', c.at)), '[]'::jsonb)
-            FROM identity_cannot_links c
-           WHERE c.tenant_id = $1 AND (c.a = ANY($2::text[]) OR c.b = ANY($2::text[]) OR c.a IN (SELECT key FROM m) OR c.b IN (SELECT key FROM m))) AS cannot`,
-      [this.tenantId, keys, [...new Set(ids)]],
-    );
-    const row = r.rows[0] ?? { known: [], members: [], profiles: [], cannot: [] };
-    const now = new Map(row.known.map(([key, profileId]) => [key, profileId ?? NONE]));
-    for (const [key, seen] of this.known) {
-      if ((now.get(key) ?? ABSENT) !== seen) throw new StaleReadError(`identity node ${key} changed under a unit of work`);
-    }
-    const members = new Map<string, NodeRow[]>(ids.map((id) => [id, []]));
-    const covered = new Set(keys);
-    for (const m of row.members) {
-      const node = nodeFromDb(m);
-      members.get(node.profileId as string)?.push(node);
-      covered.add(node.key);
-      if (!this.known.has(node.key)) this.remember(node.key, node.profileId);
-    }
-    const profiles = new Map(row.profiles.map((p) => [p.id, { id: p.id, createdAt: new Date(p.created_at).toISOString(), seq: Number(p.seq) }]));
-    this.locked = { members, profiles, covered, cannot: row.cannot.map(cannotLinkFromDb) };
+    for (const id of ids) this.profileLocks.add(id);
+    await this.read({ memberProfiles: ids, profileIds: ids, closure: true });
   }
 
   async getProfiles(ids: readonly string[]): Promise<Map<string, ProfileRow>> {
+    await this.read({ profileIds: ids.filter((id) => !this.wProfiles.has(id)) });
     const out = new Map<string, ProfileRow>();
-    if (ids.length === 0) return out;
-    const view = this.locked;
-    if (view !== undefined && ids.every((id) => view.members.has(id))) {
-      for (const id of ids) {
-        const row = this.pendingProfiles.get(id) ?? view.profiles.get(id);
-        if (row !== undefined) out.set(id, row);
+    for (const id of ids) {
+      let row: ProfileRow | null | undefined;
+      if (this.wProfiles.has(id)) row = this.wProfiles.get(id);
+      else {
+        const db = this.dbProfiles.get(id);
+        if (db !== undefined && !this.checks.p.has(id)) this.checks.p.set(id, db.fp);
+        this.profileLocks.add(id);
+        row = db?.row;
       }
-      return out;
+      if (row !== null && row !== undefined) out.set(id, row);
     }
-    await this.flush();
-    const r = await this.q.query<{ id: string; created_at: Date | string; seq: number }>(
-      'SELECT id, created_at, seq FROM identity_profiles WHERE tenant_id = $1 AND id = ANY($2::text[])',
-      [this.tenantId, [...ids]],
-    );
-    for (const row of r.rows) out.set(row.id, { id: row.id, createdAt: new Date(row.created_at).toISOString(), seq: Number(row.seq) });
     return out;
   }
 
   async profileMembers(profileId: string): Promise<NodeRow[]> {
-    const cached = this.locked?.members.get(profileId);
-    if (cached !== undefined) return cached;
-    await this.flush();
-    const r = await this.q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2`, [this.tenantId, profileId]);
-    const rows = r.rows.map(nodeFromDb);
-    for (const n of rows) if (!this.known.has(n.key)) this.remember(n.key, n.profileId);
-    return rows;
+    await this.read({ memberProfiles: [profileId], closure: true });
+    const keys = new Set<string>();
+    const db = this.dbMembers.get(profileId);
+    if (db !== undefined) {
+      if (!this.checks.m.has(profileId)) this.checks.m.set(profileId, db.fp);
+      this.profileLocks.add(profileId);
+      for (const k of db.keys) {
+        keys.add(k);
+        if (!this.wNodes.has(k)) this.checkNode(k);
+      }
+    }
+    for (const [k, n] of this.wNodes) if (n?.profileId === profileId) keys.add(k);
+    const out: NodeRow[] = [];
+    for (const k of [...keys].sort()) {
+      const n = this.current(k);
+      if (n?.profileId === profileId) out.push(n);
+    }
+    return out;
   }
 
   async putProfile(row: ProfileRow): Promise<void> {
-    this.pendingProfiles.set(row.id, row);
+    if (!this.dbProfiles.has(row.id) && !this.dbMembers.has(row.id)) this.fresh.add(row.id);
+    this.profileLocks.add(row.id);
+    this.wProfiles.set(row.id, row);
   }
 
   async deleteProfiles(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.flush();
-    await this.q.query('DELETE FROM identity_profiles WHERE tenant_id = $1 AND id = ANY($2::text[])', [this.tenantId, [...ids]]);
     for (const id of ids) {
+      this.profileLocks.add(id);
+      this.wProfiles.set(id, null);
       const targets = [...(this.moves.get(id) ?? new Map<string, number>())].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
       const into = targets[0]?.[0];
-      if (into === undefined) continue;
-      await this.q.query(
-        `INSERT INTO identity_profile_aliases (tenant_id, profile_id, merged_into) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id, profile_id) DO UPDATE SET merged_into = EXCLUDED.merged_into, at = now()`,
-        [this.tenantId, id, into],
-      );
-      await this.q.query('UPDATE identity_profile_aliases SET merged_into = $3 WHERE tenant_id = $1 AND merged_into = $2', [this.tenantId, id, into]);
+      if (into !== undefined) this.ops.push({ op: 'alias', profile: id, into });
     }
   }
 
   async cannotLinksOf(keys: readonly string[]): Promise<CannotLink[]> {
     if (keys.length === 0) return [];
-    const view = this.locked;
-    if (view !== undefined && keys.every((k) => view.covered.has(k))) {
-      const wanted = new Set(keys);
-      return view.cannot.filter((c) => wanted.has(c.a) || wanted.has(c.b));
+    await this.read({ cannotKeys: keys });
+    const wanted = new Set(keys);
+    const byPair = new Map<string, CannotLink>();
+    for (const k of wanted) {
+      const db = this.dbCannot.get(k);
+      if (db === undefined) continue;
+      if (!this.checks.c.has(k)) this.checks.c.set(k, db.fp);
+      this.nodeLocks.add(k);
+      for (const c of db.links) byPair.set(`${c.a}\u0000${c.b}`, c);
     }
-    await this.flush();
-    const r = await this.q.query<{ a: string; b: string; source: string; record_id: string; at: string }>(
-      'SELECT a, b, source, record_id, at FROM identity_cannot_links WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))',
-      [this.tenantId, [...new Set(keys)]],
-    );
-    return r.rows.map(cannotLinkFromDb);
+    for (const op of this.ops) {
+      if (op.op === 'cannot+' && (wanted.has(op.link.a) || wanted.has(op.link.b))) {
+        const pair = `${op.link.a}\u0000${op.link.b}`;
+        if (!byPair.has(pair)) byPair.set(pair, op.link);
+      } else if (op.op === 'cannot-') {
+        const gone = new Set(op.keys);
+        for (const [pair, c] of byPair) if (gone.has(c.a) || gone.has(c.b)) byPair.delete(pair);
+      }
+    }
+    return [...byPair.values()];
   }
 
   async addCannotLink(row: CannotLink): Promise<void> {
-    await this.flush();
-    this.locked = undefined;
-    await this.q.query(
-      `INSERT INTO identity_cannot_links (tenant_id, a, b, source, record_id, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, a, b) DO NOTHING`,
-      [this.tenantId, row.a, row.b, row.provenance.source, row.provenance.recordId, row.provenance.at],
-    );
+    this.nodeLocks.add(row.a);
+    this.nodeLocks.add(row.b);
+    this.ops.push({ op: 'cannot+', link: row });
   }
 
   async deleteCannotLinksOf(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.flush();
-    this.locked = undefined;
-    await this.q.query('DELETE FROM identity_cannot_links WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))', [this.tenantId, keys]);
+    for (const k of keys) this.nodeLocks.add(k);
+    this.ops.push({ op: 'cannot-', keys: [...keys] });
   }
 
   async addReviews(items: readonly ReviewItem[]): Promise<void> {
-    if (items.length === 0) return;
-    await this.flush();
-    // A decided item keeps its decision when the same evidence shows up again.
-    await this.q.query(
-      `INSERT INTO identity_reviews (tenant_id, ${REVIEW_COLUMNS.replace(', status', '')})
-       SELECT $1, x.id, x.public_id, x.kind, x.a, x.b, x.profiles, x.reason, x.detail, x.source, x.record_id, x.at
-         FROM jsonb_to_recordset($2::jsonb) AS x(id text, public_id text, kind text, a text, b text, profiles jsonb, reason text, detail jsonb, source text, record_id text, at text)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET profiles = EXCLUDED.profiles, detail = EXCLUDED.detail, reason = EXCLUDED.reason`,
-      [this.tenantId, JSON.stringify(lastByKey(items, (i) => i.id).map(reviewToJson))],
-    );
+    if (items.length > 0) this.ops.push({ op: 'review+', items: lastByKey(items, (i) => i.id) });
   }
 
   async deleteReviewsOf(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.flush();
-    await this.q.query('DELETE FROM identity_reviews WHERE tenant_id = $1 AND (a = ANY($2::text[]) OR b = ANY($2::text[]))', [this.tenantId, keys]);
+    if (keys.length > 0) this.ops.push({ op: 'review-', keys: [...keys] });
   }
 
   nextSeq(): Promise<number> {
@@ -399,32 +544,165 @@ class SqlGraphTx implements IdentityGraphTx {
   }
 
   async putBlockingKeys(recordKey: string, keys: readonly string[]): Promise<void> {
-    this.pendingKeys.set(recordKey, keys);
+    this.nodeLocks.add(recordKey);
+    this.wBlocking.set(recordKey, [...new Set(keys)]);
   }
 
   /**
-   * Read without flushing (other records' keys are what matters); rows this unit of work has
-   * changed but not yet written are returned as changed.
+   * Read without locks and not checked at apply (other records' keys are what matters; a candidate's
+   * profile is checked when something is linked to it). Records this unit gave keys are included.
+   * Candidates come in key order, each block's records sorted, so the result does not depend on the
+   * database's row order.
    */
   async recordsByBlockingKeys(keys: readonly string[], maxBlockSize: number, limit: number): Promise<NodeRow[]> {
     if (keys.length === 0) return [];
-    const r = await this.q.query<NodeDbRow>(
-      `WITH usable AS (
-         SELECT k.key FROM unnest($2::text[]) AS k(key)
-          WHERE (SELECT count(*) FROM (SELECT 1 FROM identity_blocking_keys b WHERE b.tenant_id = $1 AND b.key = k.key LIMIT $3::int + 1) s) <= $3::int
-       ), found AS (
-         SELECT DISTINCT b.record_key FROM identity_blocking_keys b JOIN usable u ON u.key = b.key WHERE b.tenant_id = $1 LIMIT $4::int
-       )
-       SELECT ${NODE_COLUMNS.split(', ').map((c) => `n.${c}`).join(', ')} FROM found f JOIN identity_nodes n ON n.tenant_id = $1 AND n.key = f.record_key`,
-      [this.tenantId, [...new Set(keys)], maxBlockSize, limit],
-    );
-    const rows = r.rows.map((row) => this.pendingNodes.get(row.key) ?? nodeFromDb(row));
-    for (const n of rows) if (!this.known.has(n.key)) this.remember(n.key, n.profileId);
-    return rows;
+    await this.read({ blocking: keys.map((k) => ['', k] as const), maxBlockSize });
+    const found = new Set<string>();
+    for (const key of keys) {
+      const block = this.dbBlocks.get(key);
+      const records = new Set(block?.records ?? []);
+      for (const [record, list] of this.wBlocking) {
+        if (list.includes(key)) records.add(record);
+        else records.delete(record);
+      }
+      if (block?.big === true || records.size > maxBlockSize) continue;
+      for (const r of [...records].sort()) if (found.size < limit) found.add(r);
+    }
+    await this.read({ nodeKeys: [...found].filter((k) => !this.wNodes.has(k)) });
+    const out: NodeRow[] = [];
+    for (const k of found) {
+      const n = this.current(k);
+      if (n === undefined) continue;
+      if (!this.wNodes.has(k)) this.checkNode(k);
+      out.push(n);
+    }
+    return out;
+  }
+
+  // ---- applying ----
+
+  /** The advisory locks this unit needs: every node read or written, every profile read or changed. */
+  lockPairs(): LockPairs {
+    const names = new Set<string>();
+    for (const k of this.nodeLocks) names.add(`n:${k}`);
+    for (const p of this.profileLocks) names.add(`p:${p}`);
+    return [...names].map((n) => lockPair(`${this.tenantId}\u0000${n}`)).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  }
+
+  /** Takes locks before reading (a retry after contention); held until the transaction ends. */
+  async lock(pairs: LockPairs): Promise<'ok' | 'deadlock'> {
+    if (pairs.length === 0) return 'ok';
+    const r = await this.q.query<{ r: 'ok' | 'deadlock' }>('SELECT identity_lock($1::int[], $2::int[]) AS r', [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+    return r.rows[0]?.r ?? 'deadlock';
+  }
+
+  /**
+   * Applies the unit's writes with the checks of its read set, in one statement. A unit that changed
+   * nothing and read in at most one statement (one snapshot) sends only its event records, if any.
+   */
+  async apply(eventRecords: readonly EventRecordRow[], wait: boolean): Promise<ApplyStatus> {
+    if (this.inconsistent) return 'stale';
+    const nodes: string[] = [];
+    const nodeRows: Record<string, unknown>[] = [];
+    for (const [k, n] of this.wNodes) {
+      if (n === null) nodes.push(k);
+      else if (!sameNode(n, this.dbNodes.get(k)?.row)) nodeRows.push(nodeToJson(n));
+    }
+    const edgeIds: string[] = [];
+    const edgeRows: Record<string, unknown>[] = [];
+    for (const [id, e] of this.wEdges) {
+      if (e === null) edgeIds.push(id);
+      else edgeRows.push(edgeToJson(e));
+    }
+    const profileIds: string[] = [];
+    const profileRows: Record<string, unknown>[] = [];
+    for (const [id, p] of this.wProfiles) {
+      if (p === null) profileIds.push(id);
+      else profileRows.push({ id: p.id, created_at: p.createdAt, seq: p.seq });
+    }
+    const w = {
+      de: edgeIds, dn: nodes, n: nodeRows, e: edgeRows, p: profileRows, dp: profileIds,
+      bk: [...this.wBlocking].map(([record_key, keys]) => ({ record_key, keys })),
+      ops: this.ops.map(opToJson),
+      er: eventRecords.map((r) => ({ event_id: r.eventId, record_key: r.recordKey })),
+    };
+    const writes = w.de.length + w.dn.length + w.n.length + w.e.length + w.p.length + w.dp.length + w.bk.length + w.ops.length > 0;
+    if (!writes && this.reads <= 1 && eventRecords.length === 0) return 'ok';
+    const checked = writes || this.reads > 1;
+    const pairs = checked ? this.lockPairs() : [];
+    const checks = checked
+      ? { n: Object.fromEntries(this.checks.n), e: Object.fromEntries(this.checks.e), m: Object.fromEntries(this.checks.m), c: Object.fromEntries(this.checks.c), p: Object.fromEntries(this.checks.p) }
+      : {};
+    const r = await this.q.query<{ r: ApplyStatus }>('SELECT identity_apply($1, $2::int[], $3::int[], $4::jsonb, $5::jsonb, $6) AS r', [
+      this.tenantId, pairs.map((p) => p[0]), pairs.map((p) => p[1]), JSON.stringify(checks), JSON.stringify(w), wait,
+    ]);
+    return r.rows[0]?.r ?? 'stale';
   }
 }
 
-/** A store that opens its own transaction per unit of work (routes and tests; the hook uses SqlGraphStore on the ingest transaction). */
+function sameNode(a: NodeRow, b: NodeRow | null | undefined): boolean {
+  return b !== null && b !== undefined && JSON.stringify(nodeToJson(a)) === JSON.stringify(nodeToJson(b));
+}
+
+function opToJson(op: Op): Record<string, unknown> {
+  switch (op.op) {
+    case 'cannot+':
+      return { op: op.op, a: op.link.a, b: op.link.b, source: op.link.provenance.source, record_id: op.link.provenance.recordId, at: op.link.provenance.at };
+    case 'cannot-':
+    case 'review-':
+      return { op: op.op, keys: op.keys };
+    case 'review+':
+      return { op: op.op, items: op.items.map(reviewToJson) };
+    case 'alias':
+      return { op: op.op, profile: op.profile, into: op.into };
+  }
+}
+
+/**
+ * The one read statement. $2 node keys, $3 keys whose edges are read, $4 profiles whose members are
+ * read, $5 keys whose cannot-links are read, $6 profile rows, $7/$8 blocking keys and the record each
+ * is for ('' = always; else only while that record is not in the graph), $9 max block size, $10 draw
+ * a block of sequence values, $11 closure: also the profiles of the nodes read, their members, and
+ * the cannot-links of all of them.
+ */
+const READ_SQL = `
+WITH
+  n AS (SELECT x.*, md5(x::text) AS fp FROM unnest($2::text[]) AS k(key),
+          LATERAL (SELECT * FROM identity_nodes y WHERE y.tenant_id = $1 AND y.key = k.key LIMIT 1) x),
+  ps AS (SELECT DISTINCT profile_id AS id FROM n WHERE $11::boolean AND profile_id IS NOT NULL UNION SELECT unnest($4::text[])),
+  m AS (SELECT x.*, md5(x::text) AS fp FROM ps, LATERAL (SELECT * FROM identity_nodes y WHERE y.tenant_id = $1 AND y.profile_id = ps.id OFFSET 0) x),
+  ck AS (SELECT unnest($5::text[]) AS key UNION SELECT unnest($2::text[]) WHERE $11::boolean UNION SELECT key FROM m),
+  pr AS (SELECT id FROM ps UNION SELECT unnest($6::text[])),
+  hb AS (SELECT DISTINCT h.key FROM unnest($7::text[], $8::text[]) AS h(key, rec)
+           LEFT JOIN LATERAL (SELECT 1 AS found FROM identity_nodes y WHERE y.tenant_id = $1 AND y.key = h.rec LIMIT 1) f ON true
+          WHERE h.rec = '' OR f.found IS NULL),
+  bs AS (SELECT hb.key, (SELECT count(*) FROM (SELECT 1 FROM identity_blocking_keys b WHERE b.tenant_id = $1 AND b.key = hb.key LIMIT $9::int + 1) s)::int AS size FROM hb),
+  bm AS (SELECT bs.key, b.record_key FROM bs, LATERAL (SELECT record_key FROM identity_blocking_keys b WHERE b.tenant_id = $1 AND b.key = bs.key OFFSET 0) b WHERE bs.size <= $9::int),
+  ek AS (SELECT k.key AS k, x.* FROM unnest($3::text[]) AS k(key),
+          LATERAL (SELECT ${EDGE_COLUMNS}, md5(y::text) AS h FROM identity_edges y WHERE y.tenant_id = $1 AND y.a = k.key
+                   UNION SELECT ${EDGE_COLUMNS}, md5(y::text) FROM identity_edges y WHERE y.tenant_id = $1 AND y.b = k.key) x),
+  cl AS (SELECT ck.key AS k, x.* FROM ck,
+          LATERAL (SELECT a, b, source, record_id, at, md5(y::text) AS h FROM identity_cannot_links y WHERE y.tenant_id = $1 AND y.a = ck.key
+                   UNION SELECT a, b, source, record_id, at, md5(y::text) FROM identity_cannot_links y WHERE y.tenant_id = $1 AND y.b = ck.key) x),
+  cn AS (SELECT DISTINCT ON (bm.record_key) x.*, md5(x::text) AS fp FROM bm,
+          LATERAL (SELECT * FROM identity_nodes y WHERE y.tenant_id = $1 AND y.key = bm.record_key LIMIT 1) x)
+SELECT
+  (SELECT coalesce(jsonb_agg(to_jsonb(n)), '[]'::jsonb) FROM n) AS nodes,
+  (SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]'::jsonb) FROM m) AS members,
+  (SELECT coalesce(jsonb_object_agg(ps.id, coalesce((SELECT md5(string_agg(m.key, ',' ORDER BY m.key)) FROM m WHERE m.profile_id = ps.id), '-')), '{}'::jsonb) FROM ps) AS member_fps,
+  (SELECT coalesce(jsonb_agg(to_jsonb(e) - 'k' - 'h'), '[]'::jsonb) FROM (SELECT DISTINCT ON (id) * FROM ek) e) AS edges,
+  (SELECT coalesce(jsonb_object_agg(k.key, coalesce((SELECT md5(string_agg(ek.h, '' ORDER BY ek.id)) FROM ek WHERE ek.k = k.key), '-')), '{}'::jsonb)
+     FROM unnest($3::text[]) AS k(key)) AS edge_fps,
+  (SELECT coalesce(jsonb_agg(to_jsonb(c) - 'k' - 'h'), '[]'::jsonb) FROM (SELECT DISTINCT ON (a, b) * FROM cl) c) AS cannot,
+  (SELECT coalesce(jsonb_object_agg(ck.key, coalesce((SELECT md5(string_agg(cl.h, '' ORDER BY cl.a, cl.b)) FROM cl WHERE cl.k = ck.key), '-')), '{}'::jsonb) FROM ck) AS cannot_fps,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'created_at', p.created_at, 'seq', p.seq, 'fp', md5(p::text))), '[]'::jsonb)
+     FROM pr, LATERAL (SELECT * FROM identity_profiles y WHERE y.tenant_id = $1 AND y.id = pr.id LIMIT 1) p) AS profiles,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'size', size)), '[]'::jsonb) FROM bs) AS blocks,
+  (SELECT coalesce(jsonb_agg(jsonb_build_array(key, record_key)), '[]'::jsonb) FROM bm) AS block_members,
+  (SELECT coalesce(jsonb_agg(to_jsonb(cn)), '[]'::jsonb) FROM cn) AS candidates,
+  CASE WHEN $10::boolean THEN nextval('identity_seq') END AS seq`;
+
+/** A store that opens its own transaction per unit of work (routes and tests; the ingest path uses SqlGraphStore on its transaction). */
 export function transactionalGraphStore(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> } & Queryable, tenantId: string): IdentityGraphStore {
   return {
     unitOfWork: (lockKeys, work) => db.transaction((tx) => new SqlGraphStore(tx, tenantId).unitOfWork(lockKeys, work)),

@@ -58,6 +58,15 @@ export interface ResolveOutcome {
   readonly onlineLink?: OnlineLink;
 }
 
+/** See IdentityResolver.plan. */
+export interface ResolvePlan {
+  readonly record: string;
+  readonly nodeKeys: readonly string[];
+  readonly edgeKeys: readonly string[];
+  readonly blockingKeys: readonly string[];
+  readonly maxBlockSize: number;
+}
+
 export interface ChangeOutcome {
   readonly profiles: readonly string[];
   readonly created: readonly string[];
@@ -85,8 +94,7 @@ export class IdentityResolver {
     return { tx, policy: this.policy, newProfileId: this.newProfileId, at };
   }
 
-  /** Resolves the subject of one event: links its identifiers and returns its profile. */
-  async resolve(subject: Subject, provenance: Provenance, options: ResolveOptions = {}): Promise<ResolveOutcome> {
+  private prepare(subject: Subject, provenance: Provenance, options: ResolveOptions) {
     const traits = normalizeTraits(subject.traits, this.dateOrder);
     const normalized = this.normalizer.normalize(subject.identifiers, { country: traits.country });
     const first = firstNameOf(traits);
@@ -95,10 +103,30 @@ export class IdentityResolver {
     const vector = this.matcher === undefined ? undefined : matchVectorOf(normalized.identifiers, traits);
     const ids = [...normalized.identifiers].sort((a, b) => this.policy.priority[a.type] - this.policy.priority[b.type]);
     const lockKeys = [rKey, ...ids.map((i) => i.key), ...normalized.candidates.map((c) => c.key)];
+    const edgeKeys = [rKey, ...ids.map((i) => i.key)];
+    // A new record's candidates for probabilistic matching (its vector is all it has).
+    const blockingKeys = this.matcher === undefined || vector === undefined ? [] : this.matcher.blockingKeys(vector);
+    return { traits, normalized, first, rKey, vector, ids, lockKeys, edgeKeys, blockingKeys };
+  }
+
+  /**
+   * What resolve() will read first, for a store that reads a micro-batch of events up front: the
+   * nodes, the keys whose edges it reads, and the blocking keys of the record while it is new.
+   */
+  plan(subject: Subject, provenance: Provenance, options: ResolveOptions = {}): ResolvePlan {
+    const p = this.prepare(subject, provenance, options);
+    return { record: p.rKey, nodeKeys: p.lockKeys, edgeKeys: p.edgeKeys, blockingKeys: p.blockingKeys, maxBlockSize: this.matcher?.options.maxBlockSize ?? 0 };
+  }
+
+  /** Resolves the subject of one event: links its identifiers and returns its profile. */
+  async resolve(subject: Subject, provenance: Provenance, options: ResolveOptions = {}): Promise<ResolveOutcome> {
+    const { normalized, first, rKey, vector, ids, lockKeys, edgeKeys, blockingKeys } = this.prepare(subject, provenance, options);
+    const hints = this.matcher === undefined ? {} : { record: rKey, blockingKeys, maxBlockSize: this.matcher.options.maxBlockSize };
     return this.store.unitOfWork(lockKeys, async (tx) => {
       const ctx = this.ctx(tx, provenance.at);
-      // One read for the nodes, the record's prior evidence and the quirk candidates on its identifiers.
-      const around = await tx.readAround(lockKeys, [rKey, ...ids.map((i) => i.key)]);
+      // One read for the nodes, the record's prior evidence and the quirk candidates on its identifiers
+      // (and, as a hint, what the rest of the unit will probably read).
+      const around = await tx.readAround(lockKeys, edgeKeys, hints);
       const existing = around.nodes;
       const nodes: NodeRow[] = [];
       const oldRecord = existing.get(rKey);

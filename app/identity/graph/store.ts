@@ -1,24 +1,20 @@
 /**
  * The storage port of the identity graph.
  *
- * Concurrency contract (what an adapter must guarantee, and how a PostgreSQL adapter does it):
+ * Concurrency contract (what an adapter must guarantee):
  *
- * 1. `unitOfWork(lockKeys, work)` runs `work` in one transaction that holds exclusive locks on the
- *    node rows named by `lockKeys` for its whole duration. PostgreSQL: `INSERT … ON CONFLICT DO
- *    NOTHING` a placeholder row per key (so absent identifiers can be locked too), then
- *    `SELECT … FOR UPDATE` them in ascending key order (a fixed order avoids deadlocks).
- *    Two events carrying any identifier in common are therefore serialised: the second one sees the
- *    profile the first one created or joined, so concurrent events for one person never create two
- *    profiles.
- * 2. `lockProfiles(ids)` locks profile rows (`SELECT … FOR UPDATE`, ascending id) after the node
- *    locks. Every change of a node's profile happens under the lock of the profile it leaves and the
- *    one it joins, so a profile's member list cannot change under a unit of work that locked it.
- *    After taking profile locks the engine re-reads its nodes; if a node moved meanwhile, the unit
- *    of work throws `StaleReadError` and the adapter retries it from the start.
- * 3. On a deadlock or serialization failure the adapter rolls back and retries the whole unit of
- *    work; `work` has no effects outside the transaction, so a retry is safe.
+ * 1. `unitOfWork(lockKeys, work)` runs `work` as if it held exclusive locks on the nodes named by
+ *    `lockKeys`, absent ones included, for its whole duration: two events carrying any identifier in
+ *    common are serialised, the second one sees the profile the first one created or joined, so
+ *    concurrent events for one person never create two profiles.
+ * 2. `lockProfiles(ids)` declares the profiles whose members the unit reads or changes: a profile's
+ *    member list cannot change under a unit of work that declared it.
+ * 3. On a conflict (deadlock, or what the unit read changed) the adapter discards the attempt and runs
+ *    the whole unit of work again; `work` has no effects outside the store, so a retry is safe.
  * 4. Reads inside a unit of work see its own writes.
  *
+ * The SQL adapter (server/identity/sql-graph-store.ts) meets 1–3 optimistically: it reads without
+ * locks, then takes every lock at once when it writes and checks that nothing it read changed.
  * The in-memory implementation runs units of work one at a time, which satisfies all of the above.
  */
 import type { CannotLink, EdgeRow, NodeRow, ProfileRow, ReviewItem } from './model';
@@ -30,6 +26,14 @@ export class StaleReadError extends Error {
   }
 }
 
+/** What a unit of work will probably read after readAround (a prefetch hint; never required). */
+export interface ReadHints {
+  /** The record being resolved: its blocking-index candidates are wanted only while it is new. */
+  readonly record?: string;
+  readonly blockingKeys?: readonly string[];
+  readonly maxBlockSize?: number;
+}
+
 export interface IdentityGraphTx {
   getNodes(keys: readonly string[]): Promise<Map<string, NodeRow>>;
   putNodes(rows: readonly NodeRow[]): Promise<void>;
@@ -37,8 +41,11 @@ export interface IdentityGraphTx {
 
   /** Every edge with an end in `keys`. */
   edgesOf(keys: readonly string[]): Promise<EdgeRow[]>;
-  /** getNodes(nodeKeys) and edgesOf(edgeKeys) at once (one round trip on SQL). */
-  readAround(nodeKeys: readonly string[], edgeKeys: readonly string[]): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }>;
+  /**
+   * getNodes(nodeKeys) and edgesOf(edgeKeys) at once (one round trip on SQL). `hints` says what the
+   * unit of work will probably read next, so an adapter can read it in the same round trip.
+   */
+  readAround(nodeKeys: readonly string[], edgeKeys: readonly string[], hints?: ReadHints): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }>;
   /** Insert or replace by id. */
   putEdges(rows: readonly EdgeRow[]): Promise<void>;
   deleteEdges(ids: readonly string[]): Promise<void>;

@@ -18,6 +18,7 @@ import * as m019 from './019_warehouse';
 import * as m020 from './020_warehouse_export';
 import * as m022 from './022_hubspot_email';
 import * as m023 from './023_event_batches';
+import * as m024 from './024_identity_apply';
 
 export interface Migration {
   readonly version: number;
@@ -50,4 +51,5 @@ export const migrations: readonly Migration[] = [
   { version: 20, name: 'warehouse_export', sql: m020.sql },
   { version: 22, name: 'hubspot_email', sql: m022.sql },
   { version: 23, name: 'event_batches', sql: m023.sql },
+  { version: 24, name: 'identity_apply', sql: m024.sql },
 ];

@@ -1,0 +1,156 @@
+/**
+ * Identity write path in two statements (issue #16): a unit of work reads without locks (one
+ * statement, one snapshot), decides in memory, then calls identity_apply once. identity_apply takes
+ * the unit's advisory locks (one sorted pass), checks that everything the unit read is unchanged
+ * (fingerprints computed by the functions below, the same ones the read used) and writes all its
+ * changes. A changed read set (another transaction got there first) or a deadlock rolls the call
+ * back, locks included, and returns 'stale' / 'deadlock': the unit of work reads again and re-decides.
+ */
+export const sql = `
+CREATE FUNCTION identity_fp_node(t text, k text) RETURNS text LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce((SELECT md5(x::text) FROM identity_nodes x WHERE x.tenant_id = t AND x.key = k), '-')
+$fn$;
+
+-- Each lookup is an equality on an index's two columns (the planner knows no statistics of new
+-- tables; an OR or = ANY here was planned as a scan of the tenant's whole range).
+CREATE FUNCTION identity_fp_edges(t text, k text) RETURNS text LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce((SELECT md5(string_agg(s.h, '' ORDER BY s.id)) FROM (
+    SELECT e.id, md5(e::text) AS h FROM identity_edges e WHERE e.tenant_id = t AND e.a = k
+    UNION SELECT e.id, md5(e::text) FROM identity_edges e WHERE e.tenant_id = t AND e.b = k) s), '-')
+$fn$;
+
+CREATE FUNCTION identity_fp_members(t text, p text) RETURNS text LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce((SELECT md5(string_agg(x.key, ',' ORDER BY x.key)) FROM identity_nodes x WHERE x.tenant_id = t AND x.profile_id = p), '-')
+$fn$;
+
+CREATE FUNCTION identity_fp_cannot(t text, k text) RETURNS text LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce((SELECT md5(string_agg(s.h, '' ORDER BY s.a, s.b)) FROM (
+    SELECT c.a, c.b, md5(c::text) AS h FROM identity_cannot_links c WHERE c.tenant_id = t AND c.a = k
+    UNION SELECT c.a, c.b, md5(c::text) FROM identity_cannot_links c WHERE c.tenant_id = t AND c.b = k) s), '-')
+$fn$;
+
+CREATE FUNCTION identity_fp_profile(t text, p text) RETURNS text LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce((SELECT md5(x::text) FROM identity_profiles x WHERE x.tenant_id = t AND x.id = p), '-')
+$fn$;
+
+-- A unit of work that found its read set changed runs again holding, from the start, the locks its
+-- last attempt needed (no herd of retries for one busy person). A deadlock releases what this call took.
+CREATE FUNCTION identity_lock(k1 int[], k2 int[]) RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+  i int;
+BEGIN
+  BEGIN
+    FOR i IN 1 .. coalesce(array_length(k1, 1), 0) LOOP
+      PERFORM pg_advisory_xact_lock(k1[i], k2[i]);
+    END LOOP;
+    RETURN 'ok';
+  EXCEPTION
+    WHEN deadlock_detected THEN RETURN 'deadlock';
+  END;
+END
+$fn$;
+
+-- checks: {"n": {node key: fp}, "e": {key: fp of its edges}, "m": {profile: fp of its members},
+--          "c": {key: fp of its cannot-links}, "p": {profile: fp of its row}}
+-- w: {"de": [edge ids], "dn": [node keys], "n": [node rows], "e": [edge rows], "p": [profile rows],
+--     "dp": [profile ids], "bk": [{record_key, keys}], "ops": [ordered cannot-link / review / alias
+--     changes], "er": [{event_id, record_key}]}
+-- wait = false (a retry already holding most of its locks): locks it does not hold yet are only
+-- tried, never waited for, so a unit never waits while holding locks of its own: 'busy' if one is taken.
+CREATE FUNCTION identity_apply(t text, k1 int[], k2 int[], checks jsonb, w jsonb, wait boolean) RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+  i int;
+  bad boolean;
+  op jsonb;
+BEGIN
+  BEGIN
+    FOR i IN 1 .. coalesce(array_length(k1, 1), 0) LOOP
+      IF wait THEN
+        PERFORM pg_advisory_xact_lock(k1[i], k2[i]);
+      ELSIF NOT pg_try_advisory_xact_lock(k1[i], k2[i]) THEN
+        RAISE EXCEPTION 'identity lock taken' USING ERRCODE = 'BTBSY';
+      END IF;
+    END LOOP;
+    SELECT EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'n', '{}')) c WHERE identity_fp_node(t, c.key) <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'e', '{}')) c WHERE identity_fp_edges(t, c.key) <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'m', '{}')) c WHERE identity_fp_members(t, c.key) <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'c', '{}')) c WHERE identity_fp_cannot(t, c.key) <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'p', '{}')) c WHERE identity_fp_profile(t, c.key) <> c.value)
+      INTO bad;
+    IF bad THEN
+      RAISE EXCEPTION 'identity read set changed' USING ERRCODE = 'BTSTL';
+    END IF;
+
+    IF jsonb_array_length(coalesce(w->'de', '[]')) > 0 THEN
+      DELETE FROM identity_edges WHERE tenant_id = t AND id IN (SELECT jsonb_array_elements_text(w->'de'));
+    END IF;
+    IF jsonb_array_length(coalesce(w->'dn', '[]')) > 0 THEN
+      DELETE FROM identity_nodes WHERE tenant_id = t AND key IN (SELECT jsonb_array_elements_text(w->'dn'));
+    END IF;
+    IF jsonb_array_length(coalesce(w->'n', '[]')) > 0 THEN
+      INSERT INTO identity_nodes (tenant_id, key, kind, profile_id, type, limit_group, shared, first_names, match, seq)
+      SELECT t, x.key, x.kind, x.profile_id, x.type, x.limit_group, x.shared, x.first_names, x.match, x.seq
+        FROM jsonb_to_recordset(w->'n') AS x(key text, kind text, profile_id text, type text, limit_group text, shared boolean, first_names jsonb, match jsonb, seq bigint)
+      ON CONFLICT (tenant_id, key) DO UPDATE SET kind = EXCLUDED.kind, profile_id = EXCLUDED.profile_id, type = EXCLUDED.type,
+        limit_group = EXCLUDED.limit_group, shared = EXCLUDED.shared, first_names = EXCLUDED.first_names, match = EXCLUDED.match, seq = EXCLUDED.seq;
+    END IF;
+    IF jsonb_array_length(coalesce(w->'e', '[]')) > 0 THEN
+      INSERT INTO identity_edges (tenant_id, id, kind, a, b, source, record_id, at, seq, status, reason, detail)
+      SELECT t, x.id, x.kind, x.a, x.b, x.source, x.record_id, x.at, x.seq, x.status, x.reason, x.detail
+        FROM jsonb_to_recordset(w->'e') AS x(id text, kind text, a text, b text, source text, record_id text, at text, seq bigint, status text, reason text, detail jsonb)
+      ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, a = EXCLUDED.a, b = EXCLUDED.b, source = EXCLUDED.source, record_id = EXCLUDED.record_id,
+        at = EXCLUDED.at, seq = EXCLUDED.seq, status = EXCLUDED.status, reason = EXCLUDED.reason, detail = EXCLUDED.detail;
+    END IF;
+    IF jsonb_array_length(coalesce(w->'p', '[]')) > 0 THEN
+      INSERT INTO identity_profiles (tenant_id, id, created_at, seq)
+      SELECT t, x.id, x.created_at, x.seq FROM jsonb_to_recordset(w->'p') AS x(id text, created_at timestamptz, seq bigint)
+      ON CONFLICT (tenant_id, id) DO UPDATE SET created_at = EXCLUDED.created_at, seq = EXCLUDED.seq;
+    END IF;
+    IF jsonb_array_length(coalesce(w->'dp', '[]')) > 0 THEN
+      DELETE FROM identity_profiles WHERE tenant_id = t AND id IN (SELECT jsonb_array_elements_text(w->'dp'));
+    END IF;
+    IF jsonb_array_length(coalesce(w->'bk', '[]')) > 0 THEN
+      -- Keys a record no longer has are deleted, its current ones inserted.
+      DELETE FROM identity_blocking_keys b USING jsonb_to_recordset(w->'bk') AS x(record_key text, keys jsonb)
+       WHERE b.tenant_id = t AND b.record_key = x.record_key AND NOT (x.keys ? b.key);
+      INSERT INTO identity_blocking_keys (tenant_id, key, record_key)
+      SELECT t, k.key, x.record_key FROM jsonb_to_recordset(w->'bk') AS x(record_key text, keys jsonb), jsonb_array_elements_text(x.keys) AS k(key)
+      ON CONFLICT DO NOTHING;
+    END IF;
+    FOR op IN SELECT value FROM jsonb_array_elements(coalesce(w->'ops', '[]')) LOOP
+      CASE op->>'op'
+        WHEN 'cannot+' THEN
+          INSERT INTO identity_cannot_links (tenant_id, a, b, source, record_id, at)
+          VALUES (t, op->>'a', op->>'b', op->>'source', op->>'record_id', op->>'at') ON CONFLICT (tenant_id, a, b) DO NOTHING;
+        WHEN 'cannot-' THEN
+          DELETE FROM identity_cannot_links WHERE tenant_id = t AND (a IN (SELECT jsonb_array_elements_text(op->'keys')) OR b IN (SELECT jsonb_array_elements_text(op->'keys')));
+        WHEN 'review+' THEN
+          -- A decided item keeps its decision when the same evidence shows up again.
+          INSERT INTO identity_reviews (tenant_id, id, public_id, kind, a, b, profiles, reason, detail, source, record_id, at)
+          SELECT t, x.id, x.public_id, x.kind, x.a, x.b, x.profiles, x.reason, x.detail, x.source, x.record_id, x.at
+            FROM jsonb_to_recordset(op->'items') AS x(id text, public_id text, kind text, a text, b text, profiles jsonb, reason text, detail jsonb, source text, record_id text, at text)
+          ON CONFLICT (tenant_id, id) DO UPDATE SET profiles = EXCLUDED.profiles, detail = EXCLUDED.detail, reason = EXCLUDED.reason;
+        WHEN 'review-' THEN
+          DELETE FROM identity_reviews WHERE tenant_id = t AND (a IN (SELECT jsonb_array_elements_text(op->'keys')) OR b IN (SELECT jsonb_array_elements_text(op->'keys')));
+        WHEN 'alias' THEN
+          INSERT INTO identity_profile_aliases (tenant_id, profile_id, merged_into) VALUES (t, op->>'profile', op->>'into')
+          ON CONFLICT (tenant_id, profile_id) DO UPDATE SET merged_into = EXCLUDED.merged_into, at = now();
+          UPDATE identity_profile_aliases SET merged_into = op->>'into' WHERE tenant_id = t AND merged_into = op->>'profile';
+        ELSE
+          RAISE EXCEPTION 'identity_apply: unknown op %', op->>'op';
+      END CASE;
+    END LOOP;
+    IF jsonb_array_length(coalesce(w->'er', '[]')) > 0 THEN
+      INSERT INTO identity_event_records (tenant_id, event_id, record_key)
+      SELECT t, x.event_id, x.record_key FROM jsonb_to_recordset(w->'er') AS x(event_id text, record_key text)
+      ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN 'ok';
+  EXCEPTION
+    WHEN deadlock_detected THEN RETURN 'deadlock';
+    WHEN SQLSTATE 'BTSTL' THEN RETURN 'stale';
+    WHEN SQLSTATE 'BTBSY' THEN RETURN 'busy';
+  END;
+END
+$fn$;
+`;
