@@ -50,9 +50,18 @@ export function stem(word: string): string {
   return word;
 }
 
+/**
+ * The last text tokenized and its tokens: a message is featurized by the sentiment and the intent
+ * model one after the other (different negation scopes, same tokens), so the second asks again.
+ */
+let last: { text: string; tokens: readonly string[] } | undefined;
+
 export function tokenize(text: string): string[] {
+  if (last?.text === text) return [...last.tokens];
   const words = normalise(text).match(/[a-z\u00c0-\u024f]+/g) ?? [];
-  return words.map(stem);
+  const tokens = words.map(stem);
+  last = { text, tokens };
+  return [...tokens];
 }
 
 const NEGATORS = new Set(['not', 'no', 'never', 'nobody', 'nothing', 'without']);
