@@ -36,11 +36,15 @@ export interface OutboxRow {
   rate_limit_waits: number;
   /** Claims so far, never reset (attempts are given back after a rate limit and reset by a redrive). */
   deliveries: number;
+  /** Due time in microseconds since the epoch (claims only): rows recorded together are a microsecond apart. */
+  due_us?: number;
 }
 
 /** The columns a JobRef is built from. */
 const REF_COLUMNS = 'tenant_id, id, deliveries, due_at';
 const ROW_COLUMNS = 'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits, deliveries';
+/** A Date keeps milliseconds only; claims also return the due time to the microsecond, for ordering. */
+const DUE_US = (table: string): string => `(extract(epoch FROM ${table}due_at) * 1000000)::float8 AS due_us`;
 type RefRow = { tenant_id: string; id: string; deliveries: number; due_at: Date };
 
 /**
@@ -173,7 +177,7 @@ export const outbox = {
               attempts = attempts + 1, deliveries = deliveries + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND due_at <= now()
           AND (locked_until IS NULL OR locked_until < now())
-        RETURNING ${ROW_COLUMNS}`,
+        RETURNING ${ROW_COLUMNS}, ${DUE_US('')}`,
       [ref.tenantId, ref.id, workerId, leaseMs],
     );
     return r.rows[0];
@@ -195,7 +199,7 @@ export const outbox = {
                   AND (locked_until IS NULL OR locked_until < now())
                 ORDER BY due_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) c
         WHERE o.tenant_id = c.tenant_id AND o.id = c.id
-        RETURNING ${ROW_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}`,
+        RETURNING ${ROW_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}, ${DUE_US('o.')}`,
       [tenantId, kind, workerId, leaseMs, limit],
     );
     return r.rows;

@@ -192,7 +192,8 @@ export class WorkRunner {
       rows.push({ ref: { tenantId: row.tenant_id, id: row.id, attempt: row.deliveries, dueAt: new Date(row.due_at) }, row });
     }
     // Oldest first (the order they were recorded in), so the handler sees each subject's jobs in order.
-    rows.sort((a, b) => new Date(a.row.due_at).getTime() - new Date(b.row.due_at).getTime() || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
+    const due = (row: OutboxRow): number => row.due_us ?? new Date(row.due_at).getTime() * 1000;
+    rows.sort((a, b) => due(a.row) - due(b.row) || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
     const abort = new AbortController();
     let resolveDone: () => void = () => undefined;
     const done = new Promise<void>((r) => (resolveDone = r));

@@ -10,7 +10,7 @@ import { decisioningModuleWith } from '../../server/decisioning/decisioning.modu
 import type { JobRef } from '../../server/dispatch/outbox.repository';
 import type { WorkQueue } from '../../server/dispatch/work-queue';
 import type { EventStage } from '../../server/events/event-processor';
-import { ingestEvent } from '../../server/events/events.repository';
+import { ingestEvent, ingestEvents } from '../../server/events/events.repository';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
 import { createTenant } from '../../server/tenants/tenants.repository';
@@ -30,8 +30,11 @@ const message = (id: string, email: string, text: string, at: number): Canonical
   text,
 });
 
-/** Records events without ringing the dispatcher, so one delivery finds them all waiting. */
-async function recordQuietly(svc: TestService, tenantId: string, events: readonly CanonicalEvent[]): Promise<{ refs: JobRef[]; eventIds: string[] }> {
+/**
+ * Records events without ringing the dispatcher, so one delivery finds them all waiting: one transaction
+ * each, or all in one (`together`, as a group commit stores them).
+ */
+async function recordQuietly(svc: TestService, tenantId: string, events: readonly CanonicalEvent[], together = false): Promise<{ refs: JobRef[]; eventIds: string[] }> {
   const refs: JobRef[] = [];
   const quiet = {
     record: async (tx: Parameters<WorkQueue['record']>[0], job: Parameters<WorkQueue['record']>[1]) => {
@@ -39,9 +42,18 @@ async function recordQuietly(svc: TestService, tenantId: string, events: readonl
       refs.push(ref);
       return ref;
     },
+    recordMany: async (tx: Parameters<WorkQueue['recordMany']>[0], jobs: Parameters<WorkQueue['recordMany']>[1]) => {
+      const recorded = await svc.runtime.work.recordMany(tx, jobs);
+      refs.push(...recorded);
+      return recorded;
+    },
     notify: async () => undefined,
   } as unknown as WorkQueue;
   const identify = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
+  if (together) {
+    const results = await ingestEvents(svc.runtime.db, quiet, tenantId, events.map((event) => ({ event })), identify);
+    return { refs, eventIds: results.map((r) => r.eventId) };
+  }
   const eventIds: string[] = [];
   for (const e of events) eventIds.push((await ingestEvent(svc.runtime.db, quiet, tenantId, e, undefined, identify)).eventId);
   return { refs, eventIds };
@@ -99,23 +111,25 @@ for (const { mode, needs } of modes) {
         expect(rows.rows.map((r) => r.status)).toEqual(Array(6).fill('done'));
       });
 
-      it("passes each person's events through the stages in the order they were recorded", async () => {
-        const { tenantId } = await createTenant(svc.runtime.db, 'Batch order');
-        const t0 = Date.now() - 60_000;
-        // Interleaved: ana 1, bo 1, ana 2, ana 3, bo 2 (occurrence times deliberately not in that order).
-        const plan = [['ana', 'a1', 5], ['bo', 'b1', 4], ['ana', 'a2', 3], ['ana', 'a3', 2], ['bo', 'b2', 1]] as const;
-        const { refs, eventIds } = await recordQuietly(svc, tenantId, plan.map(([who, text, back]) => message(`ord-${text}`, `${who}@order.io`, text, t0 - back * 1000)));
-        await svc.runtime.runner.deliver(refs[0] as JobRef);
-        expect(await processed(tenantId, eventIds)).toBe(5);
-        const order = (who: string) => seen.filter((s) => s.text?.startsWith(who[0] ?? '') === true).map((s) => s.text);
-        expect(order('ana')).toEqual(['a1', 'a2', 'a3']);
-        expect(order('bo')).toEqual(['b1', 'b2']);
-        // Each person has one profile, carried into the stage.
-        expect(new Set(seen.filter((s) => s.text?.startsWith('a') === true).map((s) => s.profileId)).size).toBe(1);
-        // Redelivering any of the batch's messages does nothing more.
-        for (const ref of refs) await svc.runtime.runner.deliver(ref);
-        expect(seen).toHaveLength(5);
-      });
+      for (const together of [false, true]) {
+        it(`passes each person's events through the stages in the order they were recorded (${together ? 'in one transaction' : 'one transaction each'})`, async () => {
+          const { tenantId } = await createTenant(svc.runtime.db, `Batch order ${together}`);
+          const t0 = Date.now() - 60_000;
+          // Interleaved: ana 1, bo 1, ana 2, ana 3, bo 2 (occurrence times deliberately not in that order).
+          const plan = [['ana', 'a1', 5], ['bo', 'b1', 4], ['ana', 'a2', 3], ['ana', 'a3', 2], ['bo', 'b2', 1]] as const;
+          const { refs, eventIds } = await recordQuietly(svc, tenantId, plan.map(([who, text, back]) => message(`ord-${text}`, `${who}@order.io`, text, t0 - back * 1000)), together);
+          await svc.runtime.runner.deliver(refs[0] as JobRef);
+          expect(await processed(tenantId, eventIds)).toBe(5);
+          const order = (who: string) => seen.filter((s) => s.text?.startsWith(who[0] ?? '') === true).map((s) => s.text);
+          expect(order('ana')).toEqual(['a1', 'a2', 'a3']);
+          expect(order('bo')).toEqual(['b1', 'b2']);
+          // Each person has one profile, carried into the stage.
+          expect(new Set(seen.filter((s) => s.text?.startsWith('a') === true).map((s) => s.profileId)).size).toBe(1);
+          // Redelivering any of the batch's messages does nothing more.
+          for (const ref of refs) await svc.runtime.runner.deliver(ref);
+          expect(seen).toHaveLength(5);
+        });
+      }
     });
 
     describe('with decisioning and runs', () => {
