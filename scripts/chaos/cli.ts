@@ -108,7 +108,7 @@ export function formatReport(r: ChaosReport): string {
     `  lost ${v.lost}   duplicate side effects ${v.duplicateSms + v.duplicateTasks} (SMS ${v.duplicateSms}, HubSpot tasks ${v.duplicateTasks})   done-but-not-done ${v.silentSuccesses}   untracked effects ${v.untracked}`,
     `  runs ${JSON.stringify(v.runs)}: stuck ${v.runsStuck}, failed ${v.runsFailed}; effects at the sandboxes: ${v.sms} SMS, ${v.tasks} HubSpot tasks`,
     `  drained ${r.drained ? `${secs(r.drainMs)} after the load stopped` : 'NO'}`,
-    '  faults (recovery: the figure for the kind; first = first event processed after; backlog = every event received before it processed; runs = every run started before it finished):',
+    '  faults (recovery: worker kill = its rows claimed again; web kill = first acknowledgement; kill = first event processed; Redis, connections = max of first, backlog and runs; storms = first vendor 2xx. first = first event processed after; backlog = every event received before it processed; runs = every run started before it finished):',
   ];
   for (const f of r.faults) {
     const extra = [

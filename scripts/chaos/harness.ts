@@ -337,8 +337,12 @@ function recoveryOf(f: FaultRecord): number | null {
     case 'vendor_429':
     case 'vendor_5xx':
       return f.vendorOkMs;
-    default:
-      return f.backlogMs;
+    default: {
+      // Redis emptied, connections terminated: everything in flight at the fault finished (events and
+      // runs) and processing went on after it.
+      const parts = [f.backlogMs, f.runsBacklogMs, f.firstProcessedMs];
+      return parts.some((x) => x === null) ? null : Math.max(...(parts as number[]));
+    }
   }
 }
 
