@@ -42,8 +42,8 @@ const upsertStepsSql = (guard: string, param = '$1'): string => `
     finished_at = excluded.finished_at, updated_at = excluded.updated_at`;
 
 /** Position is the order the steps were entered; kept on update so a stale snapshot cannot reorder. */
-const stepRecords = (snapshot: RunSnapshot): string =>
-  JSON.stringify(snapshot.steps.map((exec, position) => stepRecord(snapshot.run.tenantId, snapshot.run.id, position, exec)));
+const stepRecords = (snapshot: RunSnapshot): Record<string, unknown>[] =>
+  snapshot.steps.map((exec, position) => stepRecord(snapshot.run.tenantId, snapshot.run.id, position, exec));
 
 /**
  * The step records a commit must write: every step, or, given the committed snapshot `base` the
@@ -132,6 +132,26 @@ const commitRunsParams = (items: readonly CommitItem[]): unknown[] => [JSON.stri
 const RUN_CREATE_COLUMNS = `tenant_id, id, playbook_id, playbook_version, profile_id, concurrency_key, status, context, cursor, waiting_for, wake_at,
   error, ended_by, lease_owner, lease_expires_at, resume_count, consumed_event_ids, version, created_at, updated_at, started_at, ended_at`;
 
+/** One run to create: its row, its step rows and its first wake-up's outbox row (as outbox.insert would write it). */
+interface CreateItem {
+  readonly run: Record<string, unknown>;
+  readonly steps: readonly Record<string, unknown>[];
+  readonly wake: Record<string, unknown> | null;
+}
+
+const wakeRecord = (wake: WakeRequest): Record<string, unknown> => {
+  const job = wakeJob(wake);
+  return {
+    tenant_id: job.tenantId,
+    id: newId('job'),
+    run_id: wake.runId,
+    kind: job.kind,
+    payload: job.payload ?? {},
+    due_at: job.dueAt?.toISOString() ?? null,
+    max_attempts: job.maxAttempts ?? 10,
+  };
+};
+
 /** A new run's row (version 1), as a record for `jsonb_populate_record(NULL::runs, …)`. */
 const runCreateRecord = (run: Run): Record<string, unknown> => ({
   ...runCommitRecord(run, 0),
@@ -158,11 +178,15 @@ const runCreateRecord = (run: Run): Record<string, unknown> => ({
  */
 export class SqlRunStore implements RunStore {
   private readonly batcher: CommitBatcher<CommitItem, number | false>;
+  private readonly creates: CommitBatcher<CreateItem, boolean>;
 
   /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
   constructor(private readonly db: Database, private readonly work?: WorkQueue) {
     // PGlite runs one statement at a time: one batch in flight, the next one forms behind it.
-    this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 4, maxBatch: 64 });
+    const grouping = db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 4, maxBatch: 64 };
+    this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), grouping);
+    // Creates group the same way (one per run or concurrency key per statement); their wake-ups are rung together after it.
+    this.creates = new CommitBatcher((items) => this.createRuns(items), grouping);
   }
 
   /**
@@ -204,16 +228,10 @@ export class SqlRunStore implements RunStore {
   async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
     const { run } = snapshot;
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const created = await this.writeWithWake(wake, (p) => ({
-        ctes: `created AS (
-           INSERT INTO runs (${RUN_CREATE_COLUMNS})
-           SELECT ${RUN_CREATE_COLUMNS} FROM jsonb_populate_record(NULL::runs, $${p + 1}::jsonb)
-           ON CONFLICT (tenant_id, concurrency_key) WHERE concurrency_key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING
-           RETURNING id),
-         steps AS (${upsertStepsSql('created', `$${p}`)})`,
-        wrote: 'created',
-        params: [stepRecords(snapshot), JSON.stringify(runCreateRecord(run))],
-      }));
+      const created = await this.creates.submit(
+        `${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`,
+        { run: runCreateRecord(run), steps: stepRecords(snapshot), wake: wake === undefined ? null : wakeRecord(wake) },
+      );
       if (created) {
         const stored = structuredClone(snapshot);
         stored.run.version = 1;
@@ -228,6 +246,38 @@ export class SqlRunStore implements RunStore {
       // The holder ended between our insert and our read: the key is free again, try once more.
     }
     throw new Error(`run ${run.id}: concurrency key ${run.concurrencyKey ?? ''} kept changing hands`);
+  }
+
+  /**
+   * Inserts several new runs in ONE statement (a data-modifying CTE, atomic): each run unless an
+   * active run holds its concurrency key, the steps and the wake-up's outbox row of exactly the runs
+   * inserted; then rings the dispatcher once for all their wake-ups, after the commit. Answers, per
+   * item, whether its run was inserted.
+   */
+  private async createRuns(items: readonly CreateItem[]): Promise<boolean[]> {
+    const wakes = items.flatMap((item) => (item.wake === null ? [] : [item.wake]));
+    if (wakes.length > 0 && this.work === undefined) throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
+    const r = await this.db.query<{ what: 'run' | 'wake'; tenant_id: string; id: string; deliveries: number | null; due_at: Date | string | null }>(
+      `WITH created AS (
+         INSERT INTO runs (${RUN_CREATE_COLUMNS})
+         SELECT ${RUN_CREATE_COLUMNS} FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)
+         ON CONFLICT (tenant_id, concurrency_key) WHERE concurrency_key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING
+         RETURNING tenant_id, id),
+       steps AS (${upsertStepsSql('created u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', '$2')}),
+       wakes AS (
+         INSERT INTO outbox (tenant_id, id, kind, payload, due_at, max_attempts, dispatched_at)
+         SELECT w.tenant_id, w.id, w.kind, w.payload, coalesce(w.due_at, now()), w.max_attempts, now()
+           FROM jsonb_to_recordset($3::jsonb) AS w(tenant_id text, id text, run_id text, kind text, payload jsonb, due_at timestamptz, max_attempts integer)
+          WHERE EXISTS (SELECT 1 FROM created c WHERE c.tenant_id = w.tenant_id AND c.id = w.run_id)
+         RETURNING tenant_id, id, deliveries, due_at)
+       SELECT 'run' AS what, tenant_id, id, NULL::integer AS deliveries, NULL::timestamptz AS due_at FROM created
+       UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at FROM wakes`,
+      [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps)), JSON.stringify(wakes)],
+    );
+    const refs: JobRef[] = r.rows.filter((row) => row.what === 'wake').map((row) => ({ tenantId: row.tenant_id, id: row.id, attempt: row.deliveries ?? 0, dueAt: new Date(row.due_at ?? Date.now()) }));
+    if (refs.length > 0) await this.work?.notify(refs);
+    const created = new Set(r.rows.filter((row) => row.what === 'run').map((row) => runKey(row.tenant_id, row.id)));
+    return items.map((item) => created.has(runKey(String(item.run['tenant_id']), String(item.run['id']))));
   }
 
   /** Several runs of a tenant in ONE statement (each a consistent snapshot), by id; missing runs are absent. */

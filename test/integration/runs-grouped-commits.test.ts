@@ -1,5 +1,6 @@
 import type { RunSnapshot } from '../../app/orchestration';
 import type { Database } from '../../server/db/database';
+import type { WorkQueue } from '../../server/dispatch/work-queue';
 import { SqlRunStore } from '../../server/runs';
 import { backends, describeWith, type TestDb } from '../support/services';
 import { pendingRun, step } from '../support/runs-fixtures';
@@ -63,6 +64,27 @@ for (const backend of backends) {
       const lost = await store.load('t', 'run_g0');
       expect(lost?.run.context).not.toHaveProperty('n');
       expect(lost?.steps.map((s) => [s.stepId, s.status])).toEqual([['a', 'scheduled']]);
+    });
+
+    it('groups concurrent creates: one run per active concurrency key, a wake-up row only for the runs created', async () => {
+      const recorded: string[] = [];
+      const work = { notify: async (refs: readonly { id: string }[]) => void recorded.push(...refs.map((r) => r.id)) } as unknown as WorkQueue;
+      const db = counting(t.db);
+      const store = new SqlRunStore(db, work);
+      const wake = (runId: string) => ({ tenantId: 't', runId, at: Date.now(), reason: 'start' });
+      const same = Array.from({ length: 4 }, (_, i) => store.create(pendingRun('t', `run_k${i}`, 'shared-key'), wake(`run_k${i}`)));
+      const distinct = Array.from({ length: 8 }, (_, i) => store.create(pendingRun('t', `run_d${i}`, `key-${i}`), wake(`run_d${i}`)));
+      const results = await Promise.all([...same, ...distinct]);
+      const sameResults = results.slice(0, 4);
+      expect(sameResults.filter((r) => r.created)).toHaveLength(1);
+      const holder = sameResults.find((r) => r.created)?.snapshot.run.id;
+      expect(sameResults.every((r) => r.snapshot.run.id === holder)).toBe(true);
+      expect(results.slice(4).every((r) => r.created)).toBe(true);
+      expect(db.statements).toBeLessThan(results.length);
+      const rows = await t.db.query<{ run_id: string; id: string }>(`SELECT payload->>'runId' AS run_id, id FROM outbox WHERE kind = 'run.advance' AND (payload->>'runId' LIKE 'run_k%' OR payload->>'runId' LIKE 'run_d%') ORDER BY 1`);
+      expect(rows.rows.map((r) => r.run_id)).toEqual([...Array.from({ length: 8 }, (_, i) => `run_d${i}`), holder].sort());
+      // Each recorded wake-up was rung (after its statement), and only those.
+      expect([...recorded].sort()).toEqual(rows.rows.map((r) => r.id).sort());
     });
 
     it('writes only the steps that changed when given the committed base, and every step without it', async () => {
