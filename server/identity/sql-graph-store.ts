@@ -47,22 +47,31 @@ export class IdentityContentionError extends Error {
   }
 }
 
-/** Sequence values are handed out in blocks of 64 (the sequence's increment), shared by the store's units. */
+/**
+ * Sequence values are handed out in blocks of 64 (the sequence's increment), shared by the store's
+ * units; blocks drawn together are used in ascending order.
+ */
 class SeqBlock {
   private next = 0;
   private end = 0;
+  private readonly blocks: number[] = [];
   constructor(private readonly q: Queryable) {}
-  get empty(): boolean {
-    return this.next >= this.end;
+  /** Blocks left (the current one counts when it has values). */
+  get left(): number {
+    return this.blocks.length + (this.next < this.end ? 1 : 0);
   }
-  refill(value: number): void {
-    this.next = value;
-    this.end = value + 64;
+  refill(starts: readonly number[]): void {
+    this.blocks.push(...[...starts].sort((a, b) => a - b));
   }
   async take(): Promise<number> {
-    if (this.empty) {
-      const r = await this.q.query<{ v: number }>(`SELECT nextval('identity_seq') AS v`);
-      this.refill(Number(r.rows[0]?.v));
+    if (this.next >= this.end) {
+      if (this.blocks.length === 0) {
+        const r = await this.q.query<{ v: number }>(`SELECT nextval('identity_seq') AS v FROM generate_series(1, 4)`);
+        this.refill(r.rows.map((row) => Number(row.v)));
+      }
+      const start = this.blocks.shift() as number;
+      this.next = start;
+      this.end = start + 64;
     }
     return this.next++;
   }
@@ -211,7 +220,7 @@ interface ReadRow {
   blocks: { key: string; size: number }[];
   block_members: [string, string][];
   candidates: NodeWithFp[];
-  seq: string | number | null;
+  seq: (string | number)[] | null;
 }
 
 /** One read request: every part optional; `closure` adds the profiles of the nodes read. */
@@ -286,7 +295,9 @@ class OccGraphTx implements IdentityGraphTx {
     const blocking = (req.blocking ?? []).filter(([, key]) => this.dbBlocks.get(key)?.max !== maxBlock);
     const closure = req.closure === true;
     if (nodeKeys.length + edgeKeys.length + memberProfiles.length + cannotKeys.length + profileIds.length + blocking.length === 0) return;
-    const drawSeq = this.seq.empty;
+    // Sequence values for what this read will lead to writing (records, identifiers, edges, profiles).
+    const wanted = Math.max(1, Math.ceil((nodeKeys.length * 3) / 64));
+    const drawSeq = this.seq.left >= wanted ? 0 : wanted;
     this.reads++;
     const r = await this.q.query<ReadRow>(READ_SQL, [
       this.tenantId, nodeKeys, edgeKeys, memberProfiles, cannotKeys, profileIds,
@@ -294,7 +305,7 @@ class OccGraphTx implements IdentityGraphTx {
     ]);
     const row = r.rows[0];
     if (row === undefined) throw new Error('identity read returned no row');
-    if (drawSeq && row.seq !== null) this.seq.refill(Number(row.seq));
+    if (row.seq !== null) this.seq.refill(row.seq.map(Number));
     for (const n of [...row.nodes, ...row.members, ...row.candidates]) this.learnNode(n.key, nodeFromDb(n), n.fp);
     for (const k of nodeKeys) if (!this.dbNodes.has(k)) this.dbNodes.set(k, { row: null, fp: '-' });
     for (const e of row.edges) this.dbEdges.set(e.id, edgeFromDb(e));
@@ -661,8 +672,8 @@ function opToJson(op: Op): Record<string, unknown> {
 /**
  * The one read statement. $2 node keys, $3 keys whose edges are read, $4 profiles whose members are
  * read, $5 keys whose cannot-links are read, $6 profile rows, $7/$8 blocking keys and the record each
- * is for ('' = always; else only while that record is not in the graph), $9 max block size, $10 draw
- * a block of sequence values, $11 closure: also the profiles of the nodes read, their members, and
+ * is for ('' = always; else only while that record is not in the graph), $9 max block size, $10 blocks
+ * of sequence values to draw, $11 closure: also the profiles of the nodes read, their members, and
  * the cannot-links of all of them.
  */
 const READ_SQL = `
@@ -700,7 +711,7 @@ SELECT
   (SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'size', size)), '[]'::jsonb) FROM bs) AS blocks,
   (SELECT coalesce(jsonb_agg(jsonb_build_array(key, record_key)), '[]'::jsonb) FROM bm) AS block_members,
   (SELECT coalesce(jsonb_agg(to_jsonb(cn)), '[]'::jsonb) FROM cn) AS candidates,
-  CASE WHEN $10::boolean THEN nextval('identity_seq') END AS seq`;
+  CASE WHEN $10::int > 0 THEN (SELECT jsonb_agg(v ORDER BY v) FROM (SELECT nextval('identity_seq') AS v FROM generate_series(1, $10::int)) s) END AS seq`;
 
 /** A store that opens its own transaction per unit of work (routes and tests; the ingest path uses SqlGraphStore on its transaction). */
 export function transactionalGraphStore(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> } & Queryable, tenantId: string): IdentityGraphStore {

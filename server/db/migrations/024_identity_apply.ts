@@ -2,37 +2,11 @@
  * Identity write path in two statements (issue #16): a unit of work reads without locks (one
  * statement, one snapshot), decides in memory, then calls identity_apply once. identity_apply takes
  * the unit's advisory locks (one sorted pass), checks that everything the unit read is unchanged
- * (fingerprints computed by the functions below, the same ones the read used) and writes all its
+ * (md5 fingerprints computed as the read computed them) and writes all its
  * changes. A changed read set (another transaction got there first) or a deadlock rolls the call
  * back, locks included, and returns 'stale' / 'deadlock': the unit of work reads again and re-decides.
  */
 export const sql = `
-CREATE FUNCTION identity_fp_node(t text, k text) RETURNS text LANGUAGE sql STABLE AS $fn$
-  SELECT coalesce((SELECT md5(x::text) FROM identity_nodes x WHERE x.tenant_id = t AND x.key = k), '-')
-$fn$;
-
--- Each lookup is an equality on an index's two columns (the planner knows no statistics of new
--- tables; an OR or = ANY here was planned as a scan of the tenant's whole range).
-CREATE FUNCTION identity_fp_edges(t text, k text) RETURNS text LANGUAGE sql STABLE AS $fn$
-  SELECT coalesce((SELECT md5(string_agg(s.h, '' ORDER BY s.id)) FROM (
-    SELECT e.id, md5(e::text) AS h FROM identity_edges e WHERE e.tenant_id = t AND e.a = k
-    UNION SELECT e.id, md5(e::text) FROM identity_edges e WHERE e.tenant_id = t AND e.b = k) s), '-')
-$fn$;
-
-CREATE FUNCTION identity_fp_members(t text, p text) RETURNS text LANGUAGE sql STABLE AS $fn$
-  SELECT coalesce((SELECT md5(string_agg(x.key, ',' ORDER BY x.key)) FROM identity_nodes x WHERE x.tenant_id = t AND x.profile_id = p), '-')
-$fn$;
-
-CREATE FUNCTION identity_fp_cannot(t text, k text) RETURNS text LANGUAGE sql STABLE AS $fn$
-  SELECT coalesce((SELECT md5(string_agg(s.h, '' ORDER BY s.a, s.b)) FROM (
-    SELECT c.a, c.b, md5(c::text) AS h FROM identity_cannot_links c WHERE c.tenant_id = t AND c.a = k
-    UNION SELECT c.a, c.b, md5(c::text) FROM identity_cannot_links c WHERE c.tenant_id = t AND c.b = k) s), '-')
-$fn$;
-
-CREATE FUNCTION identity_fp_profile(t text, p text) RETURNS text LANGUAGE sql STABLE AS $fn$
-  SELECT coalesce((SELECT md5(x::text) FROM identity_profiles x WHERE x.tenant_id = t AND x.id = p), '-')
-$fn$;
-
 -- A unit of work that found its read set changed runs again holding, from the start, the locks its
 -- last attempt needed (no herd of retries for one busy person). A deadlock releases what this call took.
 CREATE FUNCTION identity_lock(k1 int[], k2 int[]) RETURNS text LANGUAGE plpgsql AS $fn$
@@ -71,11 +45,28 @@ BEGIN
         RAISE EXCEPTION 'identity lock taken' USING ERRCODE = 'BTBSY';
       END IF;
     END LOOP;
-    SELECT EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'n', '{}')) c WHERE identity_fp_node(t, c.key) <> c.value)
-        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'e', '{}')) c WHERE identity_fp_edges(t, c.key) <> c.value)
-        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'m', '{}')) c WHERE identity_fp_members(t, c.key) <> c.value)
-        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'c', '{}')) c WHERE identity_fp_cannot(t, c.key) <> c.value)
-        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'p', '{}')) c WHERE identity_fp_profile(t, c.key) <> c.value)
+    -- Fingerprints as the read computed them (server/identity/sql-graph-store.ts READ_SQL): md5 of
+    -- each row's text; a set's rows in id / key order. Each lookup is an index equality (LATERAL):
+    -- the planner knows no statistics of new tables.
+    SELECT EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'n', '{}')) c
+             LEFT JOIN LATERAL (SELECT md5(y::text) AS fp FROM identity_nodes y WHERE y.tenant_id = t AND y.key = c.key LIMIT 1) x ON true
+            WHERE coalesce(x.fp, '-') <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'e', '{}')) c
+             LEFT JOIN LATERAL (SELECT md5(string_agg(s.h, '' ORDER BY s.id)) AS fp FROM (
+               SELECT y.id, md5(y::text) AS h FROM identity_edges y WHERE y.tenant_id = t AND y.a = c.key
+               UNION SELECT y.id, md5(y::text) FROM identity_edges y WHERE y.tenant_id = t AND y.b = c.key) s) x ON true
+            WHERE coalesce(x.fp, '-') <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'m', '{}')) c
+             LEFT JOIN LATERAL (SELECT md5(string_agg(y.key, ',' ORDER BY y.key)) AS fp FROM identity_nodes y WHERE y.tenant_id = t AND y.profile_id = c.key) x ON true
+            WHERE coalesce(x.fp, '-') <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'c', '{}')) c
+             LEFT JOIN LATERAL (SELECT md5(string_agg(s.h, '' ORDER BY s.a, s.b)) AS fp FROM (
+               SELECT y.a, y.b, md5(y::text) AS h FROM identity_cannot_links y WHERE y.tenant_id = t AND y.a = c.key
+               UNION SELECT y.a, y.b, md5(y::text) FROM identity_cannot_links y WHERE y.tenant_id = t AND y.b = c.key) s) x ON true
+            WHERE coalesce(x.fp, '-') <> c.value)
+        OR EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(checks->'p', '{}')) c
+             LEFT JOIN LATERAL (SELECT md5(y::text) AS fp FROM identity_profiles y WHERE y.tenant_id = t AND y.id = c.key LIMIT 1) x ON true
+            WHERE coalesce(x.fp, '-') <> c.value)
       INTO bad;
     IF bad THEN
       RAISE EXCEPTION 'identity read set changed' USING ERRCODE = 'BTSTL';
