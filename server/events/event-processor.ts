@@ -58,7 +58,10 @@ export function eventProcessor(db: Database, stages: readonly EventStage[]): Job
 }
 
 export interface BatchProcessorOptions {
-  /** How many people's events run at once within a batch (default 4). */
+  /**
+   * How many people's events run at once within a batch (default 1: batches already run side by side,
+   * up to BATON_WORKER_CONCURRENCY, so the pipelines in flight stay within what the pool serves).
+   */
   concurrency?: number;
 }
 
@@ -75,7 +78,7 @@ interface Item {
  * batch). An event whose stage fails leaves the batch: its job is retried alone; the others go on.
  */
 export function eventBatchProcessor(db: Database, stages: readonly EventStage[], options: BatchProcessorOptions = {}): BatchJobHandler {
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   return async (jobs) => {
     const failures = new Map<string, unknown>();
     const tenantId = jobs[0]?.tenantId;

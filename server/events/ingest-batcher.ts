@@ -4,9 +4,9 @@ import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, ingestEvents, type Identify, type IngestResult } from './events.repository';
 
 export interface IngestBatcherOptions {
-  /** Events per transaction at most (default 64). */
+  /** Events per transaction at most (default 16: identity resolves them one after the other inside it). */
   maxBatch?: number;
-  /** Transactions in flight at once (default: 1 embedded, 3 on PostgreSQL). */
+  /** Transactions in flight at once (default: 1 embedded, 8 on PostgreSQL, most of the pool of 10). */
   maxInFlight?: number;
 }
 
@@ -33,8 +33,8 @@ export class IngestBatcher {
   private readonly maxInFlight: number;
 
   constructor(private readonly db: Database, private readonly work: WorkQueue, private readonly identify: Identify | undefined, options: IngestBatcherOptions = {}) {
-    this.maxBatch = Math.max(1, options.maxBatch ?? 64);
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 3));
+    this.maxBatch = Math.max(1, options.maxBatch ?? 16);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 8));
   }
 
   ingest(tenantId: string, event: CanonicalEvent, idempotencyKey?: string): Promise<IngestResult> {
