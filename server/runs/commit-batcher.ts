@@ -11,6 +11,11 @@ export interface BatchOptions {
   readonly maxInFlight: number;
   /** Items per statement. */
   readonly maxBatch: number;
+  /**
+   * Whether a batch takes at most one item per key (writes: two commits of one run must not share a
+   * statement). Reads set it false: every caller waiting for the same thing shares the next statement.
+   */
+  readonly distinctKeys?: boolean;
 }
 
 interface Pending<I, R> {
@@ -46,7 +51,7 @@ export class CommitBatcher<I, R> {
       const keys = new Set<string>();
       const rest: Pending<I, R>[] = [];
       for (const pending of this.queue) {
-        if (batch.length < this.options.maxBatch && !keys.has(pending.key)) {
+        if (batch.length < this.options.maxBatch && (this.options.distinctKeys === false || !keys.has(pending.key))) {
           batch.push(pending);
           keys.add(pending.key);
         } else {

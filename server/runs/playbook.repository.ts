@@ -1,5 +1,6 @@
 import type { InsertPlaybookResult, Playbook, PlaybookStatus, PlaybookStore, SetPlaybookStatusResult, StoredPlaybook } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
+import { CommitBatcher } from './commit-batcher';
 
 interface PlaybookRow {
   tenant_id: string;
@@ -25,7 +26,31 @@ const toStored = (row: PlaybookRow): StoredPlaybook => ({
  * immutable rows keyed (tenant_id, id, version); `setStatus` is a compare-and-set on the status.
  */
 export class SqlPlaybookStore implements PlaybookStore {
-  constructor(private readonly db: Queryable) {}
+  /**
+   * `latestPublished` reads asked while one is being answered are grouped into the next statement
+   * (every run start asks it). A caller never shares a read that began before its call, so a publish
+   * committed before the call is always seen.
+   */
+  private readonly latest: CommitBatcher<{ readonly tenantId: string; readonly playbookId: string }, StoredPlaybook | null>;
+
+  constructor(private readonly db: Queryable) {
+    this.latest = new CommitBatcher((items) => this.latestPublishedOf(items), { maxInFlight: 2, maxBatch: 200, distinctKeys: false });
+  }
+
+  private async latestPublishedOf(items: readonly { readonly tenantId: string; readonly playbookId: string }[]): Promise<(StoredPlaybook | null)[]> {
+    const r = await this.db.query<PlaybookRow & { id: string }>(
+      `SELECT DISTINCT ON (p.tenant_id, p.id) p.id, ${COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}
+         FROM playbooks p JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, id) ON p.tenant_id = k.tenant_id AND p.id = k.id
+        WHERE p.status = 'published'
+        ORDER BY p.tenant_id, p.id, p.version DESC`,
+      [items.map((i) => i.tenantId), items.map((i) => i.playbookId)],
+    );
+    const found = new Map(r.rows.map((row) => [`${row.tenant_id}\u0000${row.id}`, row]));
+    return items.map((i) => {
+      const row = found.get(`${i.tenantId}\u0000${i.playbookId}`);
+      return row === undefined ? null : toStored(row);
+    });
+  }
 
   async insert(tenantId: string, playbook: Playbook, now: number): Promise<InsertPlaybookResult> {
     const at = new Date(now).toISOString();
@@ -45,13 +70,8 @@ export class SqlPlaybookStore implements PlaybookStore {
     return row === undefined ? null : toStored(row);
   }
 
-  async latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null> {
-    const r = await this.db.query<PlaybookRow>(
-      `SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 AND status = 'published' ORDER BY version DESC LIMIT 1`,
-      [tenantId, playbookId],
-    );
-    const row = r.rows[0];
-    return row === undefined ? null : toStored(row);
+  latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null> {
+    return this.latest.submit(`${tenantId}\u0000${playbookId}`, { tenantId, playbookId });
   }
 
   async listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]> {

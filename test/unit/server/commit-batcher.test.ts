@@ -44,6 +44,20 @@ describe('CommitBatcher', () => {
     expect(w.batches).toEqual([['x'], ['a1', 'b'], ['a2', 'c']]);
   });
 
+  it('lets reads of the same key share the next statement (distinctKeys: false), never one already in flight', async () => {
+    const w = manualWrite();
+    const batcher = new CommitBatcher<string, string>(w.write, { maxInFlight: 1, maxBatch: 10, distinctKeys: false });
+    const first = batcher.submit('pb', 'q1');
+    await w.flush();
+    const later = [batcher.submit('pb', 'q2'), batcher.submit('pb', 'q3')];
+    w.pending[0]?.release();
+    expect(await first).toBe('ok:q1');
+    await w.flush();
+    expect(w.batches).toEqual([['q1'], ['q2', 'q3']]);
+    w.pending[1]?.release();
+    expect(await Promise.all(later)).toEqual(['ok:q2', 'ok:q3']);
+  });
+
   it('retries a failed batch item by item, so only the bad item fails its caller', async () => {
     const written: string[][] = [];
     const batcher = new CommitBatcher<string, string>(
