@@ -516,7 +516,7 @@ async function inject(kind: FaultKind, c: InjectContext): Promise<FaultRecord> {
         if (c.redis === undefined) throw new Error('no private Redis in this mode');
         const r = await c.redis.restartEmpty();
         record.injected = r.killedBy === 'SIGKILL' && r.keysBefore > 0 && r.runIdAfter !== '' && r.runIdBefore !== r.runIdAfter;
-        record.detail = `private Redis killed (${String(r.killedBy)}) holding ${r.keysBefore} keys; a new server (run id ${r.runIdAfter.slice(0, 8)}) started with ${r.keysAtStart} keys`;
+        record.detail = `private Redis killed (${String(r.killedBy)}) holding ${r.keysBefore} keys; a new, empty server (run id ${r.runIdAfter.slice(0, 8)}) took its port (${r.keysAtStart} keys at its first probe, written by the reconnected clients)`;
         break;
       }
       case 'db_terminate': {
