@@ -23,6 +23,8 @@ import type { BenchFigure, BenchSuite } from './types';
 
 const RUNS = 300;
 const CONCURRENCY = 8;
+/** Concurrent API clients starting runs. */
+const API_CLIENTS = 20;
 const DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -119,9 +121,12 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
     const statements = countStatements(runtime.db);
     const started = performance.now();
     if (start === 'api') {
-      for (let i = 0; i < RUNS; i += 20) {
-        await Promise.all(Array.from({ length: Math.min(20, RUNS - i) }, (_, j) => call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i + j}` })));
-      }
+      // 20 requests in flight at all times (not lock-step batches of 20 that wait for their slowest).
+      let next = 0;
+      const client = async (): Promise<void> => {
+        for (let i = next++; i < RUNS; i = next++) await call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i}` });
+      };
+      await Promise.all(Array.from({ length: API_CLIENTS }, client));
     } else {
       await Promise.all(
         Array.from({ length: RUNS }, async (_, i) => {
