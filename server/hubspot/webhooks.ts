@@ -18,7 +18,7 @@ import type { Database } from '../db/database';
 import type { JobRef } from '../dispatch/outbox.repository';
 import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
-import { ingestEvent, ingestEvents, type Identify, type IngestResult } from '../events/events.repository';
+import { ingestEvent, type Identify } from '../events/events.repository';
 import { validationError } from '../http/errors';
 import type { IdentityService } from '../identity/identity.service';
 import { eraseProfileData, profileAliases } from '../identity/profiles.repository';
@@ -151,18 +151,6 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
     const announced: AnnouncedMessage[] = [];
     const normalized = parsed.data.map(normalizeWebhookEvent);
     const contactOf = await associatedContactsOf(deps, portalId, normalized);
-    // The batch's events are appended together (one transaction, server/events ingestEvents), in order;
-    // a privacy erasure first appends what came before it.
-    const pending: { event: CanonicalEvent; then?: (r: IngestResult) => void }[] = [];
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const items = pending.splice(0, pending.length);
-      const results = await ingestEvents(deps.db, deps.work, job.tenantId, items.map((p) => ({ event: p.event })), identify);
-      items.forEach((p, i) => {
-        const r = results[i];
-        if (r !== undefined) p.then?.(r);
-      });
-    };
     for (const original of normalized) {
       let n = original;
       if (n.kind === 'unsupported') continue;
@@ -178,23 +166,16 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
         continue;
       }
       if (n.kind === 'privacy_deletion') {
-        await flush();
         if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
         continue;
       }
-      const stored = n;
-      const [main, ...implied] = withContactPreferences(stored.event);
-      pending.push({
-        event: main ?? stored.event,
-        then: (result) => {
-          deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
-          if (!result.duplicate && stored.objectType === 'contact' && (stored.event.type === 'contact.created' || stored.event.type === 'contact.restored')) toEnrich.add(stored.objectId);
-        },
-      });
+      const [main, ...implied] = withContactPreferences(n.event);
+      const result = await ingestEvent(deps.db, deps.work, job.tenantId, main ?? n.event, undefined, identify);
+      deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
       // A preference change (hs_email_optout) also says something about consent.
-      for (const extra of implied) pending.push({ event: extra });
+      for (const extra of implied) await ingestEvent(deps.db, deps.work, job.tenantId, extra, undefined, identify);
+      if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
     }
-    await flush();
     for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
     const meetings = parsed.data.filter(isMeetingCreation).map((e) => ({ id: e.objectId, occurredAt: e.occurredAt }));
     if (meetings.length > 0 && deps.api?.() !== undefined) await deps.work.enqueue(meetingsJob(job.tenantId, portalId, job.id, meetings));

@@ -77,7 +77,7 @@ for (const { mode, needs } of modes) {
       const batcher = new IngestBatcher(svc.runtime.db, svc.runtime.work, async (tx, input) => {
         if (input.event.text === 'poison') throw new Error('identity refused');
         return identity(tx, input);
-      }, { maxInFlight: 1 });
+      }, { maxInFlight: 1, maxBatch: 16 });
       const events = Array.from({ length: 8 }, (_, i) => message(`iso-${i}`, `q${i}@gc.io`, i === 5 ? 'poison' : `fine ${i}`));
       const settled = await Promise.allSettled(events.map((e) => batcher.ingest(t.tenantId, e)));
       expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
