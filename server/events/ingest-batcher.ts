@@ -11,7 +11,7 @@ export interface IngestBatcherOptions {
    * no gain measured while identity dominates the acknowledgement. A batch identity API changes that.
    */
   maxBatch?: number;
-  /** Transactions in flight at once (default: 1 embedded, 8 on PostgreSQL, most of the pool of 10). */
+  /** Transactions in flight at once (default: 1 embedded; 32 on PostgreSQL, where the pool of 10 decides, as without batching). */
   maxInFlight?: number;
 }
 
@@ -39,7 +39,7 @@ export class IngestBatcher {
 
   constructor(private readonly db: Database, private readonly work: WorkQueue, private readonly identify: Identify | undefined, options: IngestBatcherOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? (identify === undefined ? 16 : 1));
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 8));
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 32));
   }
 
   ingest(tenantId: string, event: CanonicalEvent, idempotencyKey?: string): Promise<IngestResult> {
