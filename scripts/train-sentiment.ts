@@ -310,7 +310,7 @@ export function trainSentimentArtifact(corpus: SentimentCorpus): SentimentModelJ
     exampleWeight: (e) => SENTIMENT_SOURCE_WEIGHT[(e as SentimentExample).source] ?? 1,
     meta: {
       trainedBy: 'scripts/train-sentiment.ts',
-      sources: ['sst2', 'sst2 phrases (glue)', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'training/i18n neutral-intent requests', 'cr', 'absa-restaurants', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
+      sources: ['sst2', 'sst2 phrases (glue)', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'training/i18n neutral-intent requests', 'cr', 'absa-restaurants', 'absa-laptops', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
       features: 'binary word unigrams + bigrams (light stemming, negation marked 3 words deep), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
     },
   });
