@@ -25,6 +25,9 @@ export class HubSpotRateGate implements RateGate {
     const prefix = options.keyPrefix ?? 'baton:hubspot:rl';
     if (options.redisUrl !== undefined) {
       this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+      // Connection errors reach `take` through the failed command; without a listener ioredis also prints
+      // "Unhandled error event" outside the structured log whenever Redis is down (seen by npm run chaos).
+      this.redis.on('error', () => undefined);
       const redis = this.redis;
       const make = (bucket: RateBucket): RateLimiterAbstract =>
         new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:${bucket}`, points: limits[bucket].points, duration: limits[bucket].durationSeconds });
