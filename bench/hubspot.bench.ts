@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import express from 'express';
-import { signedHeaders } from '../connectors/hubspot/signature';
+import { signedHeaders } from '../connectors/hubspot/client/signature';
 import { parseConfig } from '../server/config';
 import { dropSchema } from '../server/db/postgres';
 import { startService } from '../server/runtime';

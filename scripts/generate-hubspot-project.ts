@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { manifestSchema } from '../server/manifest/manifest.schema';
 import { loadConfig, type Config } from '../server/config';
-import { CONTRACT_SOURCES, HUBSPOT_PROJECT_DIR, LISTING_VARIABLES, renderHubSpotProject } from '../server/manifest/hubspot-project';
+import { CONTRACT_SOURCES, HUBSPOT_PROJECT_DIR, LISTING_VARIABLES, renderHubSpotProject } from '../connectors/hubspot/project';
 
 const ROOT = path.resolve(__dirname, '..');
 

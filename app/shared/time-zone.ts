@@ -2,7 +2,7 @@
  * The one time-zone module: wall-clock arithmetic in a recipient's IANA time zone, built on
  * `temporal-polyfill` (the TC39 Temporal API; its zone rules come from the runtime's tz database).
  * Quiet hours (app/decisioning/policies/quietHours.ts), playbook time windows
- * (app/orchestration/playbook/time-window.ts) and vendor zone names (server/hubspot/timezone.ts) all
+ * (app/orchestration/playbook/time-window.ts) and vendor zone names (connectors/hubspot/timezone.ts) all
  * read time zones through it. All instants are epoch milliseconds.
  *
  * The DST rules, explicit because every caller depends on them:

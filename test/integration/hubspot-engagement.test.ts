@@ -6,7 +6,7 @@
  * address so the next email is undeliverable, an unsubscribe revokes email consent. Polling again adds
  * nothing (idempotent by HubSpot's event id).
  */
-import { HUBSPOT_EMAIL_EVENTS_JOB } from '../../server/hubspot/engagement';
+import { HUBSPOT_EMAIL_EVENTS_JOB } from '../../connectors/hubspot/engagement';
 import { emailPortal } from '../sandboxes/hubspot/email';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { dayZone } from '../support/decisioning-helpers';

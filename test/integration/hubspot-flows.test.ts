@@ -6,11 +6,11 @@
  * the action guard for tenants with several CRMs, and the disconnect purge of identity data.
  */
 import type { ActionKind, ActionPort, ActionRequest, ActionResult } from '../../app/orchestration';
-import { HubSpotActionPort } from '../../connectors/hubspot/actions';
-import { HubSpotApi } from '../../connectors/hubspot/api';
-import { classifyHubSpotError, HubSpotTimeoutError } from '../../connectors/hubspot/errors';
-import { Installations } from '../../server/hubspot/installations';
-import { SqlEffectLedger } from '../../server/hubspot/ledger';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotApi } from '../../connectors/hubspot/client/api';
+import { classifyHubSpotError, HubSpotTimeoutError } from '../../connectors/hubspot/client/errors';
+import { Installations } from '../../connectors/hubspot/installations';
+import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
 import type { ModuleFactory } from '../../server/module';
 import { modules as defaultModules } from '../../server/modules';
 import { ACTION_REGISTRY } from '../../server/runs/runs.module';

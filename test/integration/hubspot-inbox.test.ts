@@ -7,10 +7,10 @@
  * duplicate deliveries read once. A `reply_in_thread` step answers in the thread as its agent on its
  * channel, once per idempotency key, and the reply, announced back by HubSpot, is Baton's ('bot').
  */
-import { HubSpotActionPort } from '../../connectors/hubspot/actions';
-import { HubSpotApi } from '../../connectors/hubspot/api';
-import { Installations } from '../../server/hubspot/installations';
-import { SqlEffectLedger } from '../../server/hubspot/ledger';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotApi } from '../../connectors/hubspot/client/api';
+import { Installations } from '../../connectors/hubspot/installations';
+import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
 import { addMessage, createThread, inboxOf, SANDBOX_TRUNCATE_AT } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { modes } from '../support/runtime';

@@ -6,10 +6,10 @@
  * (object.creation, objectTypeId 0-47) becomes a `meeting.booked` event on the associated contact's
  * profile that settles their open decision as positive; a cancelled meeting is no booking.
  */
-import { HubSpotActionPort } from '../../connectors/hubspot/actions';
-import { HubSpotApi } from '../../connectors/hubspot/api';
-import { Installations } from '../../server/hubspot/installations';
-import { SqlEffectLedger } from '../../server/hubspot/ledger';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotApi } from '../../connectors/hubspot/client/api';
+import { Installations } from '../../connectors/hubspot/installations';
+import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
 import { addMessage, createThread, inboxOf } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { addMeetingLink, MEETING_TO_CONTACT, schedulerOf } from '../sandboxes/hubspot/scheduler';

@@ -1,4 +1,4 @@
-import { HubSpotRateGate } from '../../server/hubspot/rate-gate';
+import { HubSpotRateGate } from '../../connectors/hubspot/rate-gate';
 import { describeWith, TEST_REDIS_URL, uniqueName } from '../support/services';
 
 const limits = { general: { points: 5, durationSeconds: 10 }, search: { points: 2, durationSeconds: 1 } };

@@ -5,9 +5,9 @@
  * and a revoked connection shown as disconnected.
  */
 import { settingsViewSchema as pageSchema } from '../../extensions/hubspot/src/app/cards/lib/contract/settings-view';
-import { HubSpotApi } from '../../connectors/hubspot/api';
-import { HubSpotDisconnectedError } from '../../connectors/hubspot/errors';
-import { Installations } from '../../server/hubspot/installations';
+import { HubSpotApi } from '../../connectors/hubspot/client/api';
+import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors';
+import { Installations } from '../../connectors/hubspot/installations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { modes } from '../support/runtime';
 import { describeWith } from '../support/services';

@@ -7,10 +7,10 @@
  * webhooks ignored).
  */
 import type { ModuleFactory } from '../../server/module';
-import { hubspotModuleWith } from '../../server/hubspot/hubspot.module';
-import { HUBSPOT_UNINSTALL_PURGE_JOB } from '../../server/hubspot/uninstall';
+import { hubspotModuleWith } from '../../connectors/hubspot/hubspot.module';
+import { HUBSPOT_UNINSTALL_PURGE_JOB } from '../../connectors/hubspot/uninstall';
 import { modules as defaultModules } from '../../server/modules';
-import { hubspotModule } from '../../server/hubspot/hubspot.module';
+import { hubspotModule } from '../../connectors/hubspot/hubspot.module';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { modes } from '../support/runtime';
 import { describeWith, waitFor } from '../support/services';

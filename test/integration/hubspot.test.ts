@@ -4,12 +4,12 @@
  * (exactly once through a 429), token refresh single-flight across two "processes", invalid_grant →
  * disconnected, card API portal isolation, workflow actions, privacy deletion and disconnect.
  */
-import { HubSpotActionPort } from '../../connectors/hubspot/actions';
-import { HubSpotApi } from '../../connectors/hubspot/api';
-import { HubSpotDisconnectedError } from '../../connectors/hubspot/errors';
-import { signedHeaders } from '../../connectors/hubspot/signature';
-import { Installations } from '../../server/hubspot/installations';
-import { SqlEffectLedger } from '../../server/hubspot/ledger';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotApi } from '../../connectors/hubspot/client/api';
+import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors';
+import { signedHeaders } from '../../connectors/hubspot/client/signature';
+import { Installations } from '../../connectors/hubspot/installations';
+import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../sandboxes/hubspot';
 import { modes, startTestService, type TestService } from '../support/runtime';

@@ -16,7 +16,7 @@ import net from 'node:net';
 import nodePath from 'node:path';
 import type { Express } from 'express';
 import fc from 'fast-check';
-import { signedHeaders } from '../../connectors/hubspot/signature';
+import { signedHeaders } from '../../connectors/hubspot/client/signature';
 import { twilioSignature } from '../../connectors/twilio/signature';
 import { whatsappSignature } from '../../connectors/whatsapp/signature';
 import { zendeskSignature } from '../../connectors/zendesk/signature';

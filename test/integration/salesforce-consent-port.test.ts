@@ -17,7 +17,7 @@ import {
   type LinkedRecord,
   type SalesforceTokens,
   type TypeConsent,
-} from '../../connectors/salesforce';
+} from '../../connectors/salesforce/client';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../sandboxes/salesforce';
 
 class MemoryLedger implements EffectLedger {

@@ -10,7 +10,7 @@
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
-import { salesforceModuleWith } from '../../server/salesforce/salesforce.module';
+import { salesforceModuleWith } from '../../connectors/salesforce/salesforce.module';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../sandboxes/salesforce';
 import { outboundMessageXml } from '../sandboxes/salesforce/outbound';
 import type { DecisionJson } from '../support/decisioning-helpers';

@@ -15,7 +15,7 @@ import {
   type EffectLedger,
   type LinkedRecord,
   type SalesforceTokens,
-} from '../../../connectors/salesforce';
+} from '../../../connectors/salesforce/client';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 
 class MemoryLedger implements EffectLedger {

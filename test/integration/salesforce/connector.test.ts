@@ -1,4 +1,4 @@
-import { ApiUsageTracker, beginAuthorization, ChangeStream, describeError, exchangeCode, SalesforceClient, type ChangeEventMessage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../../connectors/salesforce';
+import { ApiUsageTracker, beginAuthorization, ChangeStream, describeError, exchangeCode, SalesforceClient, type ChangeEventMessage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../../connectors/salesforce/client';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { waitFor } from '../../support/services';
 

@@ -9,7 +9,7 @@ import { decisioningModuleWith } from '../../../server/decisioning/decisioning.m
 import { identityModule } from '../../../server/identity/identity.module';
 import type { ModuleFactory } from '../../../server/module';
 import { ACTION_REGISTRY, runsModule } from '../../../server/runs';
-import { salesforceModuleWith } from '../../../server/salesforce/salesforce.module';
+import { salesforceModuleWith } from '../../../connectors/salesforce/salesforce.module';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { ingest, type DecisionJson } from '../../support/decisioning-helpers';
 import { modes, startTestService, type TestService } from '../../support/runtime';

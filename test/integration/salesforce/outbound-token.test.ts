@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CardActionRequest } from '../../../app/cards/card-view';
-import { ACK_XML } from '../../../connectors/salesforce';
-import { salesforceModuleWith } from '../../../server/salesforce/salesforce.module';
+import { ACK_XML } from '../../../connectors/salesforce/client';
+import { salesforceModuleWith } from '../../../connectors/salesforce/salesforce.module';
 import { outboundMessageXml, startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { modes, startTestService, type TestService } from '../../support/runtime';
 import { apiClient, type ApiClient } from '../../support/runs-helpers';

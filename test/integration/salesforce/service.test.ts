@@ -1,5 +1,5 @@
 import type { CardActionRequest } from '../../../app/cards/card-view';
-import { ACK_XML } from '../../../connectors/salesforce';
+import { ACK_XML } from '../../../connectors/salesforce/client';
 import { outboundMessageXml, startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { modes, startTestService, type TestService } from '../../support/runtime';
 import { apiClient, type ApiClient } from '../../support/runs-helpers';

@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { CardActionRequest } from '../../../app/cards/card-view';
 import { identityModule } from '../../../server/identity/identity.module';
 import { runsModule } from '../../../server/runs';
-import { salesforceModuleWith } from '../../../server/salesforce/salesforce.module';
+import { salesforceModuleWith } from '../../../connectors/salesforce/salesforce.module';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { startTestService, type TestService } from '../../support/runtime';
 import { waitFor } from '../../support/services';

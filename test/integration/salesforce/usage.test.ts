@@ -3,8 +3,8 @@
  * process took near the limit holds back the others' optional calls (Redis), where per-process
  * tracking would let them spend the org's last requests.
  */
-import { ApiBudgetError, ApiUsageTracker, beginAuthorization, exchangeCode, SalesforceClient, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../../connectors/salesforce';
-import { RedisApiUsage } from '../../../server/salesforce/api-usage';
+import { ApiBudgetError, ApiUsageTracker, beginAuthorization, exchangeCode, SalesforceClient, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../../connectors/salesforce/client';
+import { RedisApiUsage } from '../../../connectors/salesforce/api-usage';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { describeWith, TEST_REDIS_URL, uniqueName } from '../../support/services';
 

@@ -3,7 +3,7 @@
  * to a portal through the real OAuth flow, HubSpot-signed requests to Baton (cards, settings, workflow
  * actions), signed webhook delivery, and profile lookups.
  */
-import { signedHeaders } from '../../../connectors/hubspot/signature';
+import { signedHeaders } from '../../../connectors/hubspot/client/signature';
 import type { ModuleFactory } from '../../../server/module';
 import { createTenant } from '../../../server/tenants/tenants.repository';
 import type { Mode } from '../../support/runtime';

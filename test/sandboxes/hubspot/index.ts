@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import { signedHeaders } from '../../../connectors/hubspot/signature';
+import { signedHeaders } from '../../../connectors/hubspot/client/signature';
 import { registerEmailSandbox } from './email';
 import { registerConversations } from './conversations';
 import { registerScheduler } from './scheduler';

@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { Type } from 'avsc';
-import { eventbusPackage, type FetchResponseMsg } from '../../../connectors/salesforce/pubsub/client';
+import { eventbusPackage, type FetchResponseMsg } from '../../../connectors/salesforce/client/pubsub/client';
 import { CDC_OBJECTS, type ChangeEventMessage, type SalesforceSandboxState } from './state';
 
 const TOPIC = /^\/data\/(\w+)ChangeEvent$/;

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '../../../app/events/canonical-event';
-import { withContactPreferences } from '../../../server/hubspot/contact-preferences';
+import { withContactPreferences } from '../../../connectors/hubspot/contact-preferences';
 
 const change = (propertyName: string, propertyValue: string, type = 'contact.updated'): CanonicalEvent => ({
   id: 'hubspot:1:evt',

@@ -1,7 +1,7 @@
-import { routeRefusal } from '../../../connectors/hubspot/email';
-import { HubSpotCallError } from '../../../connectors/hubspot/errors';
-import { emailOptOutReason } from '../../../connectors/hubspot/preferences';
-import { capabilitiesFromScopes } from '../../../server/hubspot/capabilities';
+import { routeRefusal } from '../../../connectors/hubspot/client/email';
+import { HubSpotCallError } from '../../../connectors/hubspot/client/errors';
+import { emailOptOutReason } from '../../../connectors/hubspot/client/preferences';
+import { capabilitiesFromScopes } from '../../../connectors/hubspot/capabilities';
 
 describe('HubSpot email capabilities from granted scopes', () => {
   it('turns on exactly the routes whose scopes were all granted, and says what is missing', () => {

@@ -1,5 +1,5 @@
-import { engagementOf, type EmailEvent } from '../../../connectors/hubspot/email-events';
-import { isRefusedEmail } from '../../../server/hubspot/email-routing';
+import { engagementOf, type EmailEvent } from '../../../connectors/hubspot/client/email-events';
+import { isRefusedEmail } from '../../../connectors/hubspot/email-routing';
 
 const ev = (over: Partial<EmailEvent>): EmailEvent => ({ id: 'e1', created: 1, type: 'SENT', recipient: 'a@b.io', ...over });
 

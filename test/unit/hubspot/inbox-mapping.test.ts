@@ -5,8 +5,8 @@
  * scheduling page is offered, and the meeting.booked event.
  */
 import { classifyMessage } from '../../../app/conversation';
-import { inboxMessageEvent, inboxMessageSchema, inboxThreadSchema, plainText, speakerOf, subjectIdentifiers, type InboxMessage } from '../../../connectors/hubspot/conversations';
-import { meetingBookedEvent, meetingLinkSchema, pickLink } from '../../../connectors/hubspot/scheduler';
+import { inboxMessageEvent, inboxMessageSchema, inboxThreadSchema, plainText, speakerOf, subjectIdentifiers, type InboxMessage } from '../../../connectors/hubspot/client/conversations';
+import { meetingBookedEvent, meetingLinkSchema, pickLink } from '../../../connectors/hubspot/client/scheduler';
 
 const message = (over: Record<string, unknown>): InboxMessage =>
   inboxMessageSchema.parse({ type: 'MESSAGE', id: 'm1', createdAt: '2026-12-01T10:00:00Z', senders: [], recipients: [], text: 'hello', direction: 'INCOMING', ...over });

@@ -1,8 +1,8 @@
 import { settingsViewSchema } from '../../../app/cards/settings-view';
 import { defaultDecisioningConfig } from '../../../app/decisioning';
 import type { StoredPlaybook } from '../../../app/orchestration';
-import { installSuccessHtml } from '../../../server/hubspot/install-page';
-import { mergePolicies, playbooksView, policiesView } from '../../../server/hubspot/settings';
+import { installSuccessHtml } from '../../../connectors/hubspot/install-page';
+import { mergePolicies, playbooksView, policiesView } from '../../../connectors/hubspot/settings.routes';
 
 const stored = (id: string, version: number, status: 'draft' | 'published' | 'archived', name = id): StoredPlaybook =>
   ({ tenantId: 't', playbook: { id, version, status, name, steps: [] }, createdAt: 0, updatedAt: 0 }) as unknown as StoredPlaybook;

@@ -1,4 +1,4 @@
-import { decodeSignedUri, signV1, signV2, signV3, verifyHubSpotRequest, type SignedRequest } from '../../../connectors/hubspot/signature';
+import { decodeSignedUri, signV1, signV2, signV3, verifyHubSpotRequest, type SignedRequest } from '../../../connectors/hubspot/client/signature';
 
 // Official vectors (reference §1.4): secret and URL are the SDK tests' fixtures.
 const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';

@@ -1,4 +1,4 @@
-import { ianaZoneOfHubSpot } from '../../../server/hubspot/timezone';
+import { ianaZoneOfHubSpot } from '../../../connectors/hubspot/timezone';
 
 describe('ianaZoneOfHubSpot', () => {
   it("reads HubSpot's hs_timezone option values and plain IANA names", () => {

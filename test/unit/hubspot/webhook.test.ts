@@ -1,6 +1,6 @@
 import { canonicalEventSchema } from '../../../app/events/canonical-event';
-import { classifyHubSpotError, HubSpotCallError, retryAfterMsOf } from '../../../connectors/hubspot/errors';
-import { attachToContact, dedupeKeyOf, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent } from '../../../connectors/hubspot/webhook';
+import { classifyHubSpotError, HubSpotCallError, retryAfterMsOf } from '../../../connectors/hubspot/client/errors';
+import { attachToContact, dedupeKeyOf, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent } from '../../../connectors/hubspot/client/webhook';
 
 const base = { eventId: 1, subscriptionId: 12345, portalId: 62515, appId: 54321, occurredAt: 1564113600000, attemptNumber: 0, objectId: 123, changeSource: 'CRM' };
 const parse = (e: Record<string, unknown>): HubSpotWebhookEvent => webhookBatchSchema.parse([e])[0] as HubSpotWebhookEvent;

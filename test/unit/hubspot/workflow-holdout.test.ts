@@ -1,7 +1,7 @@
 import type { Decider, DecideResult } from '../../../app/orchestration';
 import type { StoredDecision } from '../../../server/decisioning/decisioning.service';
 import { toDecideResult } from '../../../server/decisioning/decider.adapter';
-import { decideWithin } from '../../../server/hubspot/workflow-actions';
+import { decideWithin } from '../../../connectors/hubspot/workflow-actions.routes';
 
 const answering = (result: DecideResult): Decider => ({ decide: async () => result });
 

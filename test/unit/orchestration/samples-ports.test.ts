@@ -2,16 +2,16 @@
  * The sample playbooks' action steps, with their parameters resolved from a typical run context,
  * through the real HubSpot and Salesforce action ports (over recording fakes of the vendor clients):
  * every step either port can perform is accepted, and a HubSpot property write names only properties
- * Baton creates at install (server/hubspot/app-definition.ts).
+ * Baton creates at install (connectors/hubspot/app-definition.ts).
  */
-import type { HubSpotApi } from '../../../connectors/hubspot/api';
-import { HubSpotActionPort } from '../../../connectors/hubspot/actions';
-import { SalesforceActionPort } from '../../../connectors/salesforce/action-port';
-import type { SalesforceClient } from '../../../connectors/salesforce/client';
+import type { HubSpotApi } from '../../../connectors/hubspot/client/api';
+import { HubSpotActionPort } from '../../../connectors/hubspot/client/actions';
+import { SalesforceActionPort } from '../../../connectors/salesforce/client/action.port';
+import type { SalesforceClient } from '../../../connectors/salesforce/client/client';
 import { deliverEvent, resolveParams, samplePlaybooks, type ActionRequest, type JsonObject } from '../../../app/orchestration';
 import { newLeadNurtureDefinition, renewalRescueDefinition } from '../../../app/orchestration/samples';
 import { load, makeWorld, publish, pump, start, T0, TENANT } from './support/harness';
-import { CONTACT_PROPERTIES } from '../../../server/hubspot/app-definition';
+import { CONTACT_PROPERTIES } from '../../../connectors/hubspot/app-definition';
 
 const context = {
   profile: { firstName: 'Lin', email: 'lin@example.com', timeZone: 'Europe/Berlin' },

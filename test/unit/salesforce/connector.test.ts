@@ -1,4 +1,4 @@
-import { ACK_XML, ApiUsageTracker, changeEventToCanonical, describeError, isEcho, itemPortError, MAX_NOTIFICATIONS, OutboundMessageError, outboundToCanonical, parseLimitInfo, parseOutboundMessage, parseIdentityUrl, toPortError } from '../../../connectors/salesforce';
+import { ACK_XML, ApiUsageTracker, changeEventToCanonical, describeError, isEcho, itemPortError, MAX_NOTIFICATIONS, OutboundMessageError, outboundToCanonical, parseLimitInfo, parseOutboundMessage, parseIdentityUrl, toPortError } from '../../../connectors/salesforce/client';
 import { canonicalEventSchema } from '../../../app/events/canonical-event';
 import { outboundMessageXml } from '../../sandboxes/salesforce/outbound';
 

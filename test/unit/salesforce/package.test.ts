@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { cardActionRequestSchema } from '../../../app/cards/card-view';
-import { BATON_FIELDS, CDC_ENTITIES, PACKAGE_NAMESPACE, SALESFORCE_API_VERSION, signRequest, TASK_KEY_FIELD, verifyRequest } from '../../../connectors/salesforce';
+import { BATON_FIELDS, CDC_ENTITIES, PACKAGE_NAMESPACE, SALESFORCE_API_VERSION, signRequest, TASK_KEY_FIELD, verifyRequest } from '../../../connectors/salesforce/client';
 import { manifestSchema } from '../../../server/manifest/manifest.schema';
 
 const root = path.join(__dirname, '../../..');

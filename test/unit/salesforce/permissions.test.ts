@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { BATON_FIELD_OBJECTS, BATON_FIELDS, CDC_ENTITIES, SECRET_REST_CLASS, SECRET_REST_MAPPING, TASK_KEY_FIELD } from '../../../connectors/salesforce';
+import { BATON_FIELD_OBJECTS, BATON_FIELDS, CDC_ENTITIES, SECRET_REST_CLASS, SECRET_REST_MAPPING, TASK_KEY_FIELD } from '../../../connectors/salesforce/client';
 
 const src = path.join(__dirname, '../../../extensions/salesforce/force-app/main/default');
 const read = (...p: string[]): string => readFileSync(path.join(src, ...p), 'utf8');

@@ -1,5 +1,5 @@
 import { canonicalEventSchema, type CanonicalEvent } from '../../../app/events/canonical-event';
-import { canonicalOf, changeEventToCanonical, flattenAddresses, personFactFields, recordTimeZone, timeZoneOfValue, withPersonFacts, type ChangeEventMessage } from '../../../connectors/salesforce';
+import { canonicalOf, changeEventToCanonical, flattenAddresses, personFactFields, recordTimeZone, timeZoneOfValue, withPersonFacts, type ChangeEventMessage } from '../../../connectors/salesforce/client';
 
 const ORG = '00D5e000000KQ2eEAG';
 const CONTACT = '0035g00000AbCdEAAF';

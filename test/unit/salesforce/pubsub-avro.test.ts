@@ -3,7 +3,7 @@
  * fields (hex, bit i = schema field i, `p-0x…` for a compound field's parts) and replay id text.
  */
 import { Type } from 'avsc';
-import { decodeChangeEvent, decodeFieldBitmaps, fieldsOfBitmap, parseEventSchema, replayIdText } from '../../../connectors/salesforce/pubsub';
+import { decodeChangeEvent, decodeFieldBitmaps, fieldsOfBitmap, parseEventSchema, replayIdText } from '../../../connectors/salesforce/client/pubsub';
 
 const header = {
   type: 'record',

@@ -2,7 +2,7 @@
 /**
  * The one channel list: how an action reaches a person (the action catalog's `channel`, a playbook
  * `decide` step's channel, the record card's next action). Copied verbatim into the HubSpot card's
- * contract (server/manifest/hubspot-project.ts CONTRACT_SOURCES), so it imports nothing.
+ * contract (connectors/hubspot/project.ts CONTRACT_SOURCES), so it imports nothing.
  */
 export const CHANNELS = ['email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'] as const;
 export type Channel = (typeof CHANNELS)[number];

@@ -1,0 +1,105 @@
+/**
+ * What each HubSpot portal lets Baton do with email (issue #20), stored per portal in
+ * hubspot_email_capabilities: learned from the scopes the install granted (HubSpot grants an optional
+ * scope only to a portal that has the product: `transactional-email` needs the Transactional Email
+ * add-on, `marketing-email` single-send needs Marketing Hub Enterprise), and turned off, with HubSpot's
+ * own reason, when a call for it answers 403. A reinstall learns again (scopes may have changed).
+ */
+import type { EmailRouting } from './client/actions';
+import { EMAIL_FEATURES, EMAIL_ROUTES, type CapabilityState, type EmailCapabilities, type EmailCapability } from './client/email';
+import type { Queryable } from '../../server/db/database';
+import type { Logger } from '../../server/observability/logger';
+import { installationByPortal } from './installations';
+
+/** Which granted scopes each capability needs (all of them). */
+export const CAPABILITY_SCOPES: Readonly<Record<EmailCapability, readonly string[]>> = {
+  transactional: ['transactional-email'],
+  marketing: ['marketing-email'],
+  sequence: ['automation.sequences.enrollments.write', 'crm.objects.owners.read'],
+  task: [],
+  preferences: ['communication_preferences.read'],
+  events: ['content'],
+};
+
+const WHY_MISSING: Readonly<Record<EmailCapability, string>> = {
+  transactional: 'the Transactional Email add-on',
+  marketing: 'Marketing Hub Enterprise',
+  sequence: 'Sales or Service Hub seats with sequences',
+  task: '',
+  preferences: 'subscription preferences access',
+  events: 'email analytics access',
+};
+
+/** Capabilities implied by a set of granted scopes. */
+export function capabilitiesFromScopes(scopes: readonly string[], at = new Date()): EmailCapabilities {
+  const granted = new Set(scopes);
+  const entries = [...EMAIL_ROUTES, ...EMAIL_FEATURES].map((c): [EmailCapability, CapabilityState] => {
+    const missing = CAPABILITY_SCOPES[c].filter((s) => !granted.has(s));
+    return [c, missing.length === 0
+      ? { available: true, reason: CAPABILITY_SCOPES[c].length === 0 ? 'always possible' : `scope ${CAPABILITY_SCOPES[c].join(', ')} granted`, at: at.toISOString() }
+      : { available: false, reason: `scope ${missing.join(', ')} not granted (needs ${WHY_MISSING[c]} and the optional scope accepted at install)`, at: at.toISOString() }];
+  });
+  return Object.fromEntries(entries) as unknown as EmailCapabilities;
+}
+
+export class EmailCapabilityStore implements EmailRouting {
+  constructor(private readonly deps: { db: Queryable; logger: Logger; now?: () => Date }) {}
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
+  /** (Re)learns from the granted scopes: at install and reinstall. */
+  async learn(tenantId: string, portalId: string, scopes: readonly string[]): Promise<EmailCapabilities> {
+    const caps = capabilitiesFromScopes(scopes, this.now());
+    // A portal re-installed under another tenant leaves nothing behind under the old one.
+    await this.deps.db.query('DELETE FROM hubspot_email_capabilities WHERE portal_id = $1 AND tenant_id <> $2', [portalId, tenantId]);
+    await this.deps.db.query(
+      `INSERT INTO hubspot_email_capabilities (portal_id, tenant_id, routes, scopes, learned_at, updated_at) VALUES ($1, $2, $3, $4, now(), now())
+       ON CONFLICT (tenant_id, portal_id) DO UPDATE SET routes = EXCLUDED.routes, scopes = EXCLUDED.scopes, learned_at = now(), updated_at = now()`,
+      [portalId, tenantId, JSON.stringify(caps), JSON.stringify(scopes)],
+    );
+    return caps;
+  }
+
+  async capabilities(tenantId: string, portalId: string): Promise<EmailCapabilities> {
+    const r = await this.deps.db.query<{ routes: EmailCapabilities }>('SELECT routes FROM hubspot_email_capabilities WHERE portal_id = $1 AND tenant_id = $2', [portalId, tenantId]);
+    const row = r.rows[0];
+    if (row !== undefined) return { ...capabilitiesFromScopes([]), ...row.routes };
+    // Installed before capabilities were recorded: learn from the scopes stored with the installation.
+    const install = await installationByPortal(this.deps.db, portalId);
+    // Only an active installation's scopes are stored (a disconnected or purged one is just shown).
+    if (install === undefined || install.status !== 'active' || install.purged) return capabilitiesFromScopes(install?.scopes ?? [], this.now());
+    return this.learn(tenantId, portalId, install.scopes);
+  }
+
+  async markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void> {
+    const state: CapabilityState = { available: false, reason, at: this.now().toISOString() };
+    await this.deps.db.query(
+      `UPDATE hubspot_email_capabilities SET routes = jsonb_set(routes, $3::text[], $4::jsonb), updated_at = now() WHERE portal_id = $1 AND tenant_id = $2`,
+      [portalId, tenantId, [capability], JSON.stringify(state)],
+    );
+    this.deps.logger.warn({ tenantId, portalId, capability, reason }, 'HubSpot refused an email capability: turned off for this portal, next route used');
+  }
+
+  /** Why the address must not be emailed: HubSpot reported a bounce for it (an `email.bounced` event). */
+  async bounced(tenantId: string, profileId: string, address: string): Promise<string | undefined> {
+    const r = await this.deps.db.query<{ occurred_at: Date | string; category: string | null }>(
+      `SELECT occurred_at, properties->>'category' AS category FROM events
+        WHERE tenant_id = $1 AND profile_id = $2 AND source = 'hubspot' AND type = 'email.bounced' AND lower(properties->>'address') = lower($3)
+        ORDER BY occurred_at DESC LIMIT 1`,
+      [tenantId, profileId, address],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return undefined;
+    return `HubSpot reported a bounce for ${address} on ${new Date(row.occurred_at).toISOString()}${row.category === null ? '' : ` (${row.category})`}`;
+  }
+
+  async recordSend(send: Parameters<EmailRouting['recordSend']>[0]): Promise<void> {
+    await this.deps.db.query(
+      `INSERT INTO hubspot_email_sends (tenant_id, idempotency_key, portal_id, profile_id, contact_id, run_id, route, recipient, send_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+      [send.tenantId, send.idempotencyKey, send.portalId, send.profileId, send.contactId, send.runId, send.route, send.recipient, send.sendId],
+    );
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * HubSpot records ↔ Baton profiles, through the identity graph: a contact is the identifier node
+ * `hubspotContactId:<portal>:<id>`; other records (company, deal, ticket) are `externalId` nodes
+ * scoped `hubspot-<portal>` (see connectors/hubspot/client/webhook.ts).
+ */
+import { contactIdentifier, recordIdentifier } from './client/webhook';
+import type { Queryable } from '../../server/db/database';
+import type { IdentityService } from '../../server/identity/identity.service';
+import { toRaw } from '../../server/identity/identity.service';
+import { currentProfileId } from '../../server/identity/profiles.repository';
+
+const OBJECT_TYPES: Readonly<Record<string, string>> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal', '0-5': 'ticket', contact: 'contact', company: 'company', deal: 'deal', ticket: 'ticket', contacts: 'contact', companies: 'company', deals: 'deal', tickets: 'ticket' };
+
+export const objectTypeName = (objectTypeId: string): string | undefined => OBJECT_TYPES[objectTypeId];
+
+/** The node key of a HubSpot record, or undefined when the identifier does not normalise. */
+export async function recordKey(q: Queryable, identity: IdentityService, tenantId: string, portalId: string, objectType: string, objectId: string): Promise<string | undefined> {
+  const resolver = await identity.resolver(q, tenantId);
+  const id = objectType === 'contact' ? contactIdentifier(portalId, objectId) : recordIdentifier(portalId, objectType, objectId);
+  return resolver.normalizer.normalize([toRaw(id)]).identifiers[0]?.key;
+}
+
+/** The live profile of a HubSpot record (following merges), or undefined when Baton has not seen it. */
+export async function profileOfRecord(q: Queryable, identity: IdentityService, tenantId: string, portalId: string, objectType: string, objectId: string): Promise<string | undefined> {
+  const key = await recordKey(q, identity, tenantId, portalId, objectType, objectId);
+  if (key === undefined) return undefined;
+  const r = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
+  const profileId = r.rows[0]?.profile_id;
+  if (profileId === undefined || profileId === null) return undefined;
+  return (await currentProfileId(q, tenantId, profileId)) ?? profileId;
+}
+
+/** The profile's contacts in one portal (ids), most recently linked first. */
+export async function contactsOfProfile(q: Queryable, tenantId: string, profileId: string, portalId: string): Promise<string[]> {
+  const live = (await currentProfileId(q, tenantId, profileId)) ?? profileId;
+  const prefix = `hubspotContactId:${portalId}:`;
+  const r = await q.query<{ key: string }>(
+    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND left(key, $4) = $3 ORDER BY seq DESC`,
+    [tenantId, live, prefix, prefix.length],
+  );
+  return r.rows.map((row) => row.key.slice(prefix.length));
+}

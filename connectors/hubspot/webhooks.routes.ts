@@ -1,0 +1,266 @@
+/**
+ * `POST /webhooks/hubspot`: signed batches (≤ 100) stored durably in one transaction before the 200,
+ * then turned into canonical events through the same ingest path as `POST /api/v1/events` (one event
+ * log, one pipeline) by a job. Duplicates collapse on HubSpot's composite key. Unknown portals and
+ * unsubscribed types are answered 200 and counted (a 4xx would be retried for a day);
+ * `contact.privacyDeletion` erases the person. New contacts are enriched with a batch read (a job).
+ * Company, deal and ticket events land on the associated contact's profile: the batch job reads the
+ * records' contact associations (v4 batch read, one call per object type) before ingesting them.
+ * `conversation.newMessage` carries no text: each announced MESSAGE goes to the inbox job (inbox.ts);
+ * meetings-object creations go to the meetings job (meetings.ts), which stores `meeting.booked` outcomes.
+ */
+import { Router } from 'express';
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import type { HubSpotApi } from './client/api';
+import { classifyHubSpotError } from './client/errors';
+import { attachToContact, contactIdentifier, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent, type NormalizedWebhook } from './client/webhook';
+import type { Database } from '../../server/db/database';
+import type { JobRef } from '../../server/dispatch/outbox.repository';
+import { RateLimitedError, type JobHandler } from '../../server/dispatch/work-runner';
+import type { WorkQueue } from '../../server/dispatch/work-queue';
+import { ingestEvent, type Identify } from '../../server/events/events.repository';
+import { validationError } from '../../server/http/errors';
+import type { IdentityService } from '../../server/identity/identity.service';
+import { eraseProfileData, profileAliases } from '../../server/identity/profiles.repository';
+import type { ServiceModule } from '../../server/module';
+import type { Metrics } from '../../server/observability/metrics';
+import { inboxJob, type AnnouncedMessage } from './inbox';
+import { isMeetingCreation, meetingsJob } from './meetings';
+import { installationByPortal, type Installation } from './installations';
+import { profileOfRecord } from './records.repository';
+import { jsonBody, rawBody, requireSignature } from './signed';
+import { withContactPreferences } from './contact-preferences';
+import { ianaZoneOfHubSpot } from './timezone';
+
+export const HUBSPOT_ENRICH_JOB = 'hubspot.enrich';
+export const HUBSPOT_WEBHOOK_JOB = 'hubspot.webhook_batch';
+const CONTACT_PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname', 'company', 'lifecyclestage', 'hs_lastmodifieddate', 'hs_timezone'];
+
+export interface WebhookDeps {
+  readonly db: Database;
+  readonly work: WorkQueue;
+  readonly metrics: Metrics;
+  readonly publicUrl: string;
+  readonly clientSecret: () => string | undefined;
+  readonly identity: () => IdentityService | undefined;
+  readonly modules: () => readonly ServiceModule[];
+  /** For association reads; undefined when HubSpot is not configured (records then stay their own profiles). */
+  readonly api?: () => HubSpotApi | undefined;
+}
+
+export interface WebhookOutcome {
+  received: number;
+  /** Stored durably for processing (duplicates of earlier deliveries collapse when processed). */
+  accepted: number;
+  /** Unknown or disconnected portal, or a type Baton does not handle: acknowledged and counted. */
+  ignored: number;
+}
+
+/**
+ * Erases the person behind a HubSpot contact (privacy deletion) the way DELETE /api/v1/profiles/:id
+ * does: identity graph and events, then every loaded module's `erase` hook, in one transaction.
+ */
+export async function eraseContact(db: Database, identity: IdentityService, modules: readonly ServiceModule[], tenantId: string, portalId: string, contactId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const profileId = await profileOfRecord(tx, identity, tenantId, portalId, 'contact', contactId);
+    if (profileId === undefined) return false;
+    await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+    const aliases = await profileAliases(tx, tenantId, profileId);
+    const resolver = await identity.resolver(tx, tenantId);
+    const erased = await resolver.erase(profileId);
+    await eraseProfileData(tx, tenantId, aliases, erased.records);
+    for (const m of modules) if (m.erase !== undefined) await m.erase(tx, tenantId, aliases);
+    return true;
+  });
+}
+
+/**
+ * Accepts a verified batch: validates it (400 when malformed), drops events of unknown or disconnected
+ * portals and of types Baton does not handle (counted), and records the rest as one durable job per
+ * portal, all in ONE transaction, before the 200. The job (`hubspot.webhook_batch`) normalises and
+ * ingests each event through the shared ingest path; duplicates collapse there on the composite key.
+ * Answering after a single insert keeps HubSpot's 5-second deadline whatever the pipeline's backlog.
+ */
+export async function acceptWebhookBatch(deps: WebhookDeps, body: unknown, installs: InstallCache): Promise<WebhookOutcome> {
+  const parsed = webhookBatchSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error, 'webhook batch');
+  const out: WebhookOutcome = { received: parsed.data.length, accepted: 0, ignored: 0 };
+  const byPortal = new Map<string, { tenantId: string; events: HubSpotWebhookEvent[] }>();
+  for (const e of parsed.data) {
+    const install = await installs.get(e.portalId);
+    if (install === undefined || install.status !== 'active') {
+      deps.metrics.webhooksUnknown.inc({ source: 'hubspot', type: 'unknown_portal' });
+      out.ignored++;
+      continue;
+    }
+    if (normalizeWebhookEvent(e).kind === 'unsupported' && !isMeetingCreation(e)) {
+      deps.metrics.webhooksUnknown.inc({ source: 'hubspot', type: e.subscriptionType.slice(0, 60) });
+      out.ignored++;
+      continue;
+    }
+    const group = byPortal.get(e.portalId) ?? { tenantId: install.tenantId, events: [] };
+    group.events.push(e);
+    byPortal.set(e.portalId, group);
+    out.accepted++;
+  }
+  if (byPortal.size === 0) return out;
+  const refs = await deps.db.transaction(async (tx) => {
+    const recorded: JobRef[] = [];
+    for (const [portalId, group] of byPortal) recorded.push(await deps.work.record(tx, { tenantId: group.tenantId, kind: HUBSPOT_WEBHOOK_JOB, payload: { portalId, events: group.events } }));
+    return recorded;
+  });
+  await deps.work.notify(refs);
+  return out;
+}
+
+/** Installations by portal, cached briefly: every webhook request needs them. */
+export interface InstallCache {
+  get(portalId: string): Promise<Installation | undefined>;
+  /** Forgets a portal (after a disconnect or reinstall in this process). */
+  invalidate(portalId: string): void;
+}
+
+export function installCache(db: Database, ttlMs = 5_000): InstallCache {
+  const cache = new Map<string, { value: Installation | undefined; until: number }>();
+  return {
+    async get(portalId) {
+      const hit = cache.get(portalId);
+      if (hit !== undefined && hit.until > Date.now()) return hit.value;
+      const value = await installationByPortal(db, portalId);
+      if (cache.size > 10_000) cache.clear();
+      cache.set(portalId, { value, until: Date.now() + ttlMs });
+      return value;
+    },
+    invalidate(portalId) {
+      cache.delete(portalId);
+    },
+  };
+}
+
+/** The batch job: each event → canonical event in the log (or a privacy erasure); new contacts → enrich. */
+export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
+  return async (job) => {
+    const portalId = String(job.payload['portalId']);
+    const parsed = webhookBatchSchema.safeParse(job.payload['events']);
+    if (!parsed.success) throw new Error(`stored webhook batch ${job.id} no longer parses: ${parsed.error.message}`);
+    const install = await installationByPortal(deps.db, portalId);
+    if (install === undefined || install.tenantId !== job.tenantId || install.purged) return; // disconnected and purged since
+    const identity = deps.identity();
+    const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
+    const toEnrich = new Set<string>();
+    const announced: AnnouncedMessage[] = [];
+    const normalized = parsed.data.map(normalizeWebhookEvent);
+    const contactOf = await associatedContactsOf(deps, portalId, normalized);
+    for (const original of normalized) {
+      let n = original;
+      if (n.kind === 'unsupported') continue;
+      if (needsAssociatedContact(n)) {
+        const contactId = contactOf.get(`${n.objectType}:${n.objectId}`);
+        if (contactId !== undefined) n = attachToContact(n, contactId);
+      }
+      if (isInboxMessage(n) && deps.api?.() !== undefined) {
+        // The webhook has no text or sender: the inbox job reads the message and stores it (connectors/hubspot/inbox.ts).
+        const messageId = n.event.properties?.['messageId'];
+        const internalNote = String(n.event.properties?.['messageType'] ?? '').toUpperCase() === 'COMMENT';
+        if (typeof messageId === 'string' && messageId !== '' && !internalNote) announced.push({ threadId: n.objectId, messageId });
+        continue;
+      }
+      if (n.kind === 'privacy_deletion') {
+        if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
+        continue;
+      }
+      const [main, ...implied] = withContactPreferences(n.event);
+      const result = await ingestEvent(deps.db, deps.work, job.tenantId, main ?? n.event, undefined, identify);
+      deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
+      // A preference change (hs_email_optout) also says something about consent.
+      for (const extra of implied) await ingestEvent(deps.db, deps.work, job.tenantId, extra, undefined, identify);
+      if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
+    }
+    for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
+    const meetings = parsed.data.filter(isMeetingCreation).map((e) => ({ id: e.objectId, occurredAt: e.occurredAt }));
+    if (meetings.length > 0 && deps.api?.() !== undefined) await deps.work.enqueue(meetingsJob(job.tenantId, portalId, job.id, meetings));
+    if (toEnrich.size > 0) {
+      await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...toEnrich] }, dedupeKey: `hubspot-enrich:${job.id}` });
+    }
+  };
+}
+
+/** A `conversation.newMessage` event (thread id in objectId, message id and type in the properties). */
+const isInboxMessage = (n: NormalizedWebhook): n is Extract<NormalizedWebhook, { kind: 'event' }> => n.kind === 'event' && n.objectType === 'conversation' && n.event.type === 'conversation.message_received';
+
+/**
+ * The contact each company/deal/ticket event belongs to (`objectType:objectId` → the lowest associated
+ * contact id, so the choice is stable). Rate limits and transient failures retry the batch job (ingest
+ * collapses what was already stored); a permanent or auth refusal leaves the records as their own profiles.
+ */
+async function associatedContactsOf(deps: WebhookDeps, portalId: string, events: readonly NormalizedWebhook[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const api = deps.api?.();
+  if (api === undefined) return out;
+  const byType = new Map<string, Set<string>>();
+  for (const n of events) if (needsAssociatedContact(n)) byType.set(n.objectType, (byType.get(n.objectType) ?? new Set()).add(n.objectId));
+  for (const [objectType, ids] of byType) {
+    try {
+      for (const [id, contacts] of await api.associatedContacts(portalId, objectType, [...ids])) if (contacts[0] !== undefined) out.set(`${objectType}:${id}`, contacts[0]);
+    } catch (err) {
+      const failure = classifyHubSpotError(err, `${objectType} association read`);
+      if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
+      if (failure.category === 'transient') throw err;
+    }
+  }
+  return out;
+}
+
+export function webhookRoutes(deps: WebhookDeps, installs: InstallCache): Router {
+  const router = Router();
+  router.post('/webhooks/hubspot', rawBody, requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret }), async (req, res) => {
+    res.status(200).json(await acceptWebhookBatch(deps, jsonBody(req), installs));
+  });
+  return router;
+}
+
+/**
+ * The enrich job: batch-reads new contacts (≤ 100 per call) and stores a `contact.snapshot` event with
+ * their email, phone and name, so identity can link them to the same person seen elsewhere.
+ */
+export function enrichHandler(deps: { db: Database; work: WorkQueue; api: () => HubSpotApi | undefined; identity: () => IdentityService | undefined }): JobHandler {
+  return async (job) => {
+    const api = deps.api();
+    const portalId = String(job.payload['portalId']);
+    const ids = (job.payload['contactIds'] as unknown[]).map(String);
+    if (api === undefined || ids.length === 0) return;
+    const identity = deps.identity();
+    const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
+    let contacts;
+    try {
+      contacts = await api.batchRead(portalId, 'contact', ids.slice(0, 100), CONTACT_PROPERTIES);
+    } catch (err) {
+      const failure = classifyHubSpotError(err, 'contact batch read');
+      if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
+      if (failure.category === 'auth') return; // disconnected or scope removed: nothing to enrich until reinstalled
+      throw err;
+    }
+    for (const c of contacts) {
+      const p = c.properties;
+      const identifiers: CanonicalEvent['subject']['identifiers'] = [contactIdentifier(portalId, c.id)];
+      if (p['email']) identifiers.push({ type: 'email', value: p['email'] });
+      if (p['phone']) identifiers.push({ type: 'phone', value: p['phone'] });
+      if (p['mobilephone']) identifiers.push({ type: 'phone', value: p['mobilephone'] });
+      const traits: Record<string, string> = {};
+      if (p['firstname']) traits['firstName'] = p['firstname'];
+      if (p['lastname']) traits['lastName'] = p['lastname'];
+      if (p['company']) traits['company'] = p['company'];
+      const timeZone = ianaZoneOfHubSpot(p['hs_timezone']);
+      if (timeZone !== undefined) traits['timeZone'] = timeZone; // quiet hours: the contact's zone before the tenant's
+      const event: CanonicalEvent = {
+        id: `hubspot:${portalId}:contact.snapshot:${c.id}:${p['hs_lastmodifieddate'] ?? 'initial'}`,
+        source: 'hubspot',
+        type: 'contact.snapshot',
+        occurredAt: new Date().toISOString(),
+        subject: { identifiers, traits },
+        properties: { portalId, objectType: 'contact', objectId: c.id, ...(p['lifecyclestage'] ? { lifecyclestage: p['lifecyclestage'] } : {}) },
+      };
+      await ingestEvent(deps.db, deps.work, job.tenantId, event, undefined, identify);
+    }
+  };
+}

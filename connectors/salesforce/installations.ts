@@ -1,0 +1,317 @@
+/**
+ * Salesforce installations: one `connections` row per org (type 'salesforce', external_id = the 18-char
+ * org id from the identity URL), tokens and the per-org signing secret sealed with the SecretBox (the
+ * associated data binds them to the row). Implements the connector's TokenKeeper: one refresh at a time
+ * per org across processes (row lock held during the call); a rotated refresh token is stored in the
+ * same transaction; `invalid_grant` marks the connection disconnected with a reason people can read.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from './client';
+import type { Database, Queryable } from '../../server/db/database';
+import type { Logger } from '../../server/observability/logger';
+import { newId } from '../../server/security/ids';
+import type { SecretBox } from '../../server/security/secret-box';
+
+export interface Installation {
+  readonly tenantId: string;
+  readonly connectionId: string;
+  readonly orgId: string;
+  readonly status: 'active' | 'disconnected' | 'error';
+  readonly statusReason: string | null;
+  readonly instanceUrl: string;
+  readonly userId: string;
+  readonly installedAt: string;
+  readonly secretDelivered: boolean;
+  /** The Contact/Lead field holding the person's IANA time zone (API name), or null: mailing address, then the tenant default. */
+  readonly timeZoneField: string | null;
+}
+
+/**
+ * The per-org settings an admin may change (`PUT /api/v1/salesforce/settings`). A field API name:
+ * `Time_Zone__c`, a namespaced `acme__Time_Zone__c`, or null to use the mailing address alone.
+ */
+export const orgSettingsSchema = z.strictObject({
+  timeZoneField: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:__c)?$|^[A-Za-z][A-Za-z0-9]*__[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__c$/, 'must be a field API name such as Time_Zone__c (or acme__Time_Zone__c in a namespace)')
+    .nullable(),
+});
+export type OrgSettings = z.infer<typeof orgSettingsSchema>;
+
+interface Secrets {
+  accessToken: string;
+  refreshToken: string;
+  signingSecret: string;
+}
+
+interface Row {
+  tenant_id: string;
+  id: string;
+  external_id: string;
+  status: 'active' | 'disconnected' | 'error';
+  status_reason: string | null;
+  config: { instanceUrl?: string; userId?: string; installedAt?: string; secretDelivered?: boolean; timeZoneField?: string | null };
+  secret_ciphertext: string | null;
+  secret_key_id: string | null;
+}
+
+const COLUMNS = 'tenant_id, id, external_id, status, status_reason, config, secret_ciphertext, secret_key_id';
+const aad = (tenantId: string, connectionId: string): string => `connections:${tenantId}:${connectionId}`;
+
+const toInstallation = (r: Row): Installation => ({
+  tenantId: r.tenant_id,
+  connectionId: r.id,
+  orgId: r.external_id,
+  status: r.status,
+  statusReason: r.status_reason,
+  instanceUrl: r.config.instanceUrl ?? '',
+  userId: r.config.userId ?? '',
+  installedAt: r.config.installedAt ?? new Date(0).toISOString(),
+  secretDelivered: r.config.secretDelivered === true,
+  timeZoneField: typeof r.config.timeZoneField === 'string' ? r.config.timeZoneField : null,
+});
+
+/** Org ids compare on their case-sensitive 15-character form (18-char ids add a checksum). */
+export const sameOrg = (a: string, b: string): boolean => a.slice(0, 15) === b.slice(0, 15);
+
+/** How long a package found lacking is trusted before the org is asked again (the admin may have fixed it). */
+export const PACKAGE_RECHECK_MS = 60_000;
+
+interface PackageRow {
+  namespace: string | null;
+  fields_ready: boolean;
+  apex_ready: boolean;
+  problem: string | null;
+  checked_at: string | Date;
+}
+
+export class DisconnectedError extends Error {
+  readonly errorCode = 'INVALID_GRANT';
+  constructor(orgId: string, reason: string) {
+    super(`Salesforce org ${orgId} is disconnected: ${reason}`);
+    this.name = 'INVALID_GRANT';
+  }
+}
+
+export class SalesforceInstallations {
+  private readonly clients = new Map<string, SalesforceClient>();
+  /** API usage per org; shared with the other processes when the module was given a SharedApiUsage. */
+  readonly usage: ApiUsageTracker;
+
+  constructor(private readonly deps: { db: Database; secrets: SecretBox; logger: Logger; app: () => Omit<SalesforceApp, 'redirectUri'> | undefined; sharedUsage?: SharedApiUsage; requestTimeoutMs?: number }) {
+    this.usage = new ApiUsageTracker(undefined, undefined, deps.sharedUsage);
+  }
+
+  private open(row: Row): Secrets {
+    if (row.secret_ciphertext === null || row.secret_key_id === null) throw new DisconnectedError(row.external_id, row.status_reason ?? 'no tokens stored');
+    return JSON.parse(this.deps.secrets.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as Secrets;
+  }
+
+  private seal(tenantId: string, connectionId: string, s: Secrets): { ciphertext: string; keyId: string } {
+    return this.deps.secrets.seal(JSON.stringify(s), aad(tenantId, connectionId));
+  }
+
+  async byOrg(q: Queryable, orgId: string): Promise<Installation | undefined> {
+    const r = await q.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'salesforce' AND left(external_id, 15) = left($1, 15)`, [orgId]);
+    return r.rows[0] === undefined ? undefined : toInstallation(r.rows[0]);
+  }
+
+  async ofTenant(tenantId: string): Promise<Installation[]> {
+    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND type = 'salesforce' ORDER BY created_at`, [tenantId]);
+    return r.rows.map(toInstallation);
+  }
+
+  async active(tenantId: string): Promise<Installation | undefined> {
+    return (await this.ofTenant(tenantId)).find((i) => i.status === 'active');
+  }
+
+  async allActive(): Promise<Installation[]> {
+    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'salesforce' AND status = 'active' ORDER BY created_at`);
+    return r.rows.map(toInstallation);
+  }
+
+  /**
+   * Stores an install: an org already installed keeps its tenant (re-install stores the new tokens and
+   * re-activates it); a new org joins `tenantId`. A fresh signing secret is generated on every install.
+   */
+  async save(tenantId: string, org: InstalledOrg): Promise<{ installation: Installation; signingSecret: string }> {
+    const signingSecret = randomBytes(32).toString('base64');
+    const installation = await this.deps.db.transaction(async (tx) => {
+      const existing = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'salesforce' AND external_id = $1 FOR UPDATE`, [org.orgId]);
+      const row = existing.rows[0];
+      const owner = row?.tenant_id ?? tenantId;
+      const id = row?.id ?? newId('con');
+      const sealed = this.seal(owner, id, { accessToken: org.accessToken, refreshToken: org.refreshToken, signingSecret });
+      // An admin's settings outlive a re-install (the same org keeps its time-zone field).
+      const config = JSON.stringify({ instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date().toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) });
+      if (row === undefined) {
+        await tx.query(
+          `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id) VALUES ($1, $2, 'salesforce', $3, 'active', $4, $5, $6)`,
+          [owner, id, org.orgId, config, sealed.ciphertext, sealed.keyId],
+        );
+      } else {
+        await tx.query(
+          `UPDATE connections SET status = 'active', status_reason = NULL, config = $3, secret_ciphertext = $4, secret_key_id = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+          [owner, id, config, sealed.ciphertext, sealed.keyId],
+        );
+      }
+      const saved = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [owner, id]);
+      if (saved.rows[0] === undefined) throw new Error('installation vanished');
+      return toInstallation(saved.rows[0]);
+    });
+    this.clients.delete(installation.connectionId);
+    return { installation, signingSecret };
+  }
+
+  /**
+   * Asks the org how the Baton package is installed (namespace, fields, Apex REST class), stores the
+   * answer and shows what is missing as the connection's statusReason (cleared once it is fixed).
+   */
+  async discoverPackage(i: Installation): Promise<BatonPackage> {
+    const found = await (await this.client(i)).discoverPackage();
+    await this.deps.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO salesforce_packages (tenant_id, connection_id, namespace, fields_ready, apex_ready, problem, checked_at) VALUES ($1, $2, $3, $4, $5, $6, now())
+         ON CONFLICT (tenant_id, connection_id) DO UPDATE SET namespace = EXCLUDED.namespace, fields_ready = EXCLUDED.fields_ready, apex_ready = EXCLUDED.apex_ready, problem = EXCLUDED.problem, checked_at = now()`,
+        [i.tenantId, i.connectionId, found.namespace, found.fieldsReady, found.apexReady, found.problem],
+      );
+      await tx.query(`UPDATE connections SET status_reason = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'active'`, [i.tenantId, i.connectionId, found.problem]);
+    });
+    if (found.problem !== null) this.deps.logger.warn({ tenantId: i.tenantId, orgId: i.orgId, problem: found.problem }, 'the Baton package is not usable in this Salesforce org');
+    else this.deps.logger.info({ tenantId: i.tenantId, orgId: i.orgId, namespace: found.namespace }, 'Baton package found in the Salesforce org');
+    return found;
+  }
+
+  /** The stored package shape (undefined before the first discovery). */
+  async storedPackage(i: Installation): Promise<(BatonPackage & { checkedAt: string }) | undefined> {
+    const r = await this.deps.db.query<PackageRow>('SELECT namespace, fields_ready, apex_ready, problem, checked_at FROM salesforce_packages WHERE tenant_id = $1 AND connection_id = $2', [i.tenantId, i.connectionId]);
+    const row = r.rows[0];
+    if (row === undefined) return undefined;
+    return { namespace: row.namespace, fieldsReady: row.fields_ready, apexReady: row.apex_ready, problem: row.problem, checkedAt: new Date(row.checked_at).toISOString() };
+  }
+
+  /**
+   * How the package is installed in the org: the stored answer; discovered now when there is none yet
+   * (an org installed before discovery existed) or when something was missing a while ago.
+   */
+  async packageOf(i: Installation): Promise<BatonPackage> {
+    const stored = await this.storedPackage(i);
+    if (stored !== undefined && (stored.problem === null || Date.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS)) return stored;
+    return this.discoverPackage(i);
+  }
+
+  /** Stores the admin's settings for the org (validated with `orgSettingsSchema` by the route). */
+  async saveSettings(i: Installation, settings: OrgSettings): Promise<void> {
+    await this.deps.db.query(`UPDATE connections SET config = config || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId, JSON.stringify({ timeZoneField: settings.timeZoneField })]);
+  }
+
+  /** What the connector needs to turn the tenant's Contact/Lead changes into Baton facts (empty without an active org). */
+  async personSettings(tenantId: string): Promise<PersonFactSettings> {
+    const i = await this.active(tenantId);
+    if (i === undefined) return {};
+    const pkg = await this.storedPackage(i);
+    return { namespace: pkg?.namespace ?? '', timeZoneField: i.timeZoneField };
+  }
+
+  async markSecretDelivered(i: Installation): Promise<void> {
+    await this.deps.db.query(`UPDATE connections SET config = config || '{"secretDelivered": true}'::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
+  }
+
+  /** The per-org secret the package's Apex code signs with (undefined when disconnected). */
+  async signingSecret(i: Installation): Promise<string | undefined> {
+    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
+    const row = r.rows[0];
+    if (row === undefined || row.secret_ciphertext === null) return undefined;
+    return this.open(row).signingSecret;
+  }
+
+  /** A jsforce-backed client for the installation (cached; tokens renewed through `keeperFor`). */
+  async client(i: Installation): Promise<SalesforceClient> {
+    const cached = this.clients.get(i.connectionId);
+    if (cached !== undefined) return cached;
+    const app = this.deps.app();
+    if (app === undefined) throw new Error('Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
+    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
+    const row = r.rows[0];
+    if (row === undefined || row.status !== 'active') throw new DisconnectedError(i.orgId, row?.status_reason ?? 'not installed');
+    const s = this.open(row);
+    const client = new SalesforceClient({ app, orgId: i.orgId, tokens: { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? i.instanceUrl }, keeper: this.keeperFor(i), usage: this.usage, ...(this.deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.deps.requestTimeoutMs }) });
+    this.clients.set(i.connectionId, client);
+    return client;
+  }
+
+  /** Drops cached clients (after a disconnect or when a stream restarts with fresh tokens). */
+  forget(connectionId: string): void {
+    this.clients.delete(connectionId);
+  }
+
+  keeperFor(i: Installation): TokenKeeper {
+    return { renew: (stale, refresh) => this.renew(i, stale, refresh) };
+  }
+
+  private async renew(i: Installation, stale: string, refresh: (refreshToken: string) => Promise<SalesforceTokens>): Promise<SalesforceTokens> {
+    const outcome = await this.deps.db.transaction(async (tx) => {
+      const r = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [i.tenantId, i.connectionId]);
+      const row = r.rows[0];
+      if (row === undefined || row.status !== 'active') return { disconnected: row?.status_reason ?? 'not installed' };
+      const current = this.open(row);
+      const instanceUrl = row.config.instanceUrl ?? i.instanceUrl;
+      // Another process (or request) already rotated: use its tokens, never refresh twice.
+      if (current.accessToken !== stale) return { tokens: { accessToken: current.accessToken, refreshToken: current.refreshToken, instanceUrl } };
+      try {
+        const fresh = await refresh(current.refreshToken);
+        const sealed = this.seal(row.tenant_id, row.id, { ...current, accessToken: fresh.accessToken, refreshToken: fresh.refreshToken });
+        await tx.query(
+          `UPDATE connections SET secret_ciphertext = $3, secret_key_id = $4, config = config || jsonb_build_object('refreshedAt', now()::text), updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+          [row.tenant_id, row.id, sealed.ciphertext, sealed.keyId],
+        );
+        return { tokens: fresh };
+      } catch (err) {
+        const e = err as { name?: string; message?: string };
+        if (e.name === 'invalid_grant' || /invalid_grant|expired access\/refresh token/.test(e.message ?? '')) {
+          const reason = 'Salesforce refused the refresh token (invalid_grant): access was revoked or the app was uninstalled. Install Baton in Salesforce again to reconnect.';
+          await tx.query(
+            `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+            [row.tenant_id, row.id, reason],
+          );
+          this.deps.logger.warn({ orgId: i.orgId, tenantId: i.tenantId }, 'Salesforce refresh token refused: connection marked disconnected');
+          return { disconnected: reason };
+        }
+        throw err;
+      }
+    });
+    if ('disconnected' in outcome) {
+      this.clients.delete(i.connectionId);
+      throw new DisconnectedError(i.orgId, outcome.disconnected);
+    }
+    return outcome.tokens;
+  }
+
+  /** Refreshes the stored tokens now (e.g. the stream's handshake was refused); throws DisconnectedError on invalid_grant. */
+  async refreshNow(i: Installation): Promise<void> {
+    const app = this.deps.app();
+    const current = await this.tokens(i);
+    if (app === undefined || current === undefined) return;
+    await this.renew(i, current.accessToken, (rt) => refreshTokens(app, rt));
+  }
+
+  /** Current tokens (to revoke them at disconnect). */
+  async tokens(i: Installation): Promise<SalesforceTokens | undefined> {
+    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
+    const row = r.rows[0];
+    if (row === undefined || row.secret_ciphertext === null) return undefined;
+    const s = this.open(row);
+    return { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? '' };
+  }
+
+  async disconnect(i: Installation, reason: string): Promise<void> {
+    await this.deps.db.query(
+      `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+      [i.tenantId, i.connectionId, reason],
+    );
+    this.clients.delete(i.connectionId);
+  }
+}

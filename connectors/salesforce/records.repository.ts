@@ -1,0 +1,84 @@
+/**
+ * The Salesforce records Baton has seen for each profile (filled by the pipeline from Salesforce events),
+ * the Baton field values last written to each, and the effect ledger of once-only actions.
+ */
+import type { EffectLedger, LinkedRecord, BatonValues } from './client';
+import type { JsonValue } from '../../app/orchestration';
+import type { Queryable } from '../../server/db/database';
+import { currentProfileId } from '../../server/identity/profiles.repository';
+
+export interface SalesforceRecordRow {
+  readonly recordId: string;
+  readonly objectType: string;
+  readonly profileId: string | null;
+  readonly written: BatonValues | null;
+}
+
+export async function linkRecord(q: Queryable, tenantId: string, orgId: string, recordId: string, objectType: string, profileId: string | null): Promise<void> {
+  await q.query(
+    `INSERT INTO salesforce_records (tenant_id, org_id, record_id, object_type, profile_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, org_id, record_id) DO UPDATE SET profile_id = coalesce(EXCLUDED.profile_id, salesforce_records.profile_id), object_type = EXCLUDED.object_type, seen_at = now()`,
+    [tenantId, orgId, recordId, objectType, profileId],
+  );
+}
+
+export async function unlinkRecord(q: Queryable, tenantId: string, orgId: string, recordId: string): Promise<void> {
+  await q.query('DELETE FROM salesforce_records WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [tenantId, orgId, recordId]);
+}
+
+export async function recordsOfProfile(q: Queryable, tenantId: string, orgId: string, profileId: string): Promise<SalesforceRecordRow[]> {
+  const r = await q.query<{ record_id: string; object_type: string; profile_id: string | null; written: BatonValues | null }>(
+    'SELECT record_id, object_type, profile_id, written FROM salesforce_records WHERE tenant_id = $1 AND org_id = $2 AND profile_id = $3 ORDER BY seen_at DESC LIMIT 200',
+    [tenantId, orgId, profileId],
+  );
+  return r.rows.map((row) => ({ recordId: row.record_id, objectType: row.object_type, profileId: row.profile_id, written: row.written }));
+}
+
+export async function profileOfRecord(q: Queryable, tenantId: string, orgId: string, recordId: string): Promise<string | null> {
+  const r = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM salesforce_records WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [tenantId, orgId, recordId]);
+  return r.rows[0]?.profile_id ?? null;
+}
+
+export async function markWritten(q: Queryable, tenantId: string, orgId: string, recordId: string, values: BatonValues): Promise<void> {
+  await q.query('UPDATE salesforce_records SET written = $4, written_at = now() WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [tenantId, orgId, recordId, JSON.stringify(values)]);
+}
+
+/** Contact (003) and Lead (00Q) key prefixes of Salesforce record ids. */
+const PERSON_PREFIXES = ['003', '00Q'];
+
+/**
+ * The profile's Salesforce Contacts and Leads in one org, from the identity graph (identifier nodes
+ * `salesforceId:<org 15>:<id>`, following merges). Whether this org holds the person at all.
+ */
+export async function personIdsOfProfile(q: Queryable, tenantId: string, profileId: string, orgId: string): Promise<string[]> {
+  const live = (await currentProfileId(q, tenantId, profileId)) ?? profileId;
+  const prefix = `salesforceId:${orgId.slice(0, 15)}:`;
+  const r = await q.query<{ key: string }>(
+    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND left(key, $4) = $3 AND substr(key, $4 + 1, 3) = ANY($5::text[]) ORDER BY seq DESC`,
+    [tenantId, live, prefix, prefix.length, PERSON_PREFIXES],
+  );
+  return r.rows.map((row) => row.key.slice(prefix.length));
+}
+
+export const asLinked = (rows: readonly SalesforceRecordRow[]): LinkedRecord[] => rows.map((r) => ({ recordId: r.recordId, objectType: r.objectType }));
+
+export class SqlEffectLedger implements EffectLedger {
+  constructor(private readonly db: Queryable) {}
+
+  async get(tenantId: string, key: string): Promise<{ status: 'started' | 'done'; output: JsonValue | null } | undefined> {
+    const r = await this.db.query<{ status: 'started' | 'done'; output: JsonValue | null }>('SELECT status, output FROM salesforce_effects WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, key]);
+    return r.rows[0];
+  }
+
+  async start(tenantId: string, key: string, kind: string): Promise<void> {
+    await this.db.query(`INSERT INTO salesforce_effects (tenant_id, idempotency_key, kind, status) VALUES ($1, $2, $3, 'started') ON CONFLICT DO NOTHING`, [tenantId, key, kind]);
+  }
+
+  async finish(tenantId: string, key: string, output: JsonValue): Promise<void> {
+    await this.db.query(`UPDATE salesforce_effects SET status = 'done', output = $3, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key, JSON.stringify(output)]);
+  }
+
+  async clear(tenantId: string, key: string): Promise<void> {
+    await this.db.query(`DELETE FROM salesforce_effects WHERE tenant_id = $1 AND idempotency_key = $2 AND status = 'started'`, [tenantId, key]);
+  }
+}
