@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { endpoints } from '../src/api/endpoints';
 import { createApiClient } from '../src/api/http';
-import type { ConversationPage } from '../src/api/schemas';
+import type { ConversationPage } from '../../../app/contracts';
 import { chartGeometry } from '../src/lib/sentiment-chart';
 import { appendPage, ConversationView, SentimentChart } from '../src/pages/record/Conversation';
 import { Signals } from '../src/pages/record/Signals';

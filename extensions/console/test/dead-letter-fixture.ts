@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../src/api/dead-letters';
+import type { DeadLetter } from '../../../app/contracts';
 
 /** A dead letter as GET /api/v1/dead-letters returns it (console tests). */
 export const deadLetter = (id: string, extra: Partial<DeadLetter> = {}): DeadLetter => ({

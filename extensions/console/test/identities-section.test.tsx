@@ -1,5 +1,5 @@
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { CardView } from '../../../app/cards/card-view';
+import type { CardView } from '../../../app/contracts';
 import { Identities } from '../src/pages/record/Identities';
 
 const identities: CardView['identities'] = [

@@ -1,5 +1,5 @@
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { CardTrait } from '../../../app/cards/card-view';
+import type { CardTrait } from '../../../app/contracts';
 import { Traits } from '../src/pages/record/Traits';
 
 const traits: CardTrait[] = [

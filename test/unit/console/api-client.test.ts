@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { decisionSubject, endpoints, phoneDigits, profileQueryFor } from '../../../extensions/console/src/api/endpoints';
 import { ApiError, createApiClient, isMissingEndpoint, query } from '../../../extensions/console/src/api/http';
-import { cardViewSchema, emptyCard } from '../../../app/cards/card-view';
+import { cardViewSchema, emptyCard } from '../../../app/contracts';
 
 interface Call {
   url: string;

@@ -1,4 +1,4 @@
-import { liftReportSchema } from '../../../extensions/console/src/api/schemas';
+import { liftReportSchema } from '../../../app/contracts';
 import { actionSeries, pointLabel, seriesCaption, seriesRows } from '../../../extensions/console/src/lib/lift';
 
 const est = (t: [number, number], c: [number, number], lift: number | null, ci: [number, number] | null) => ({

@@ -1,4 +1,4 @@
-import type { Playbook } from '../../../extensions/console/src/api/schemas';
+import type { Playbook } from '../../../app/contracts';
 import { enablePlan, playbookRows } from '../../../extensions/console/src/lib/playbooks';
 
 const version = (id: string, v: number, status: string, name = id): Playbook => ({ id, name, version: v, status, steps: [{ id: 's', kind: 'action' }] });

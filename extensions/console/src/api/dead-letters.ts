@@ -1,26 +1,6 @@
 /** The dead-letter endpoints (work that used up its attempts): list, redrive one, redrive many. */
-import { z } from 'zod';
+import { deadLetterListSchema, redriveManySchema, redriveOneSchema } from '../../../../app/contracts';
 import { query, type ApiClient } from './http';
-
-const instant = z.union([z.string(), z.number()]);
-
-export const deadLetterSchema = z.looseObject({
-  id: z.string(),
-  kind: z.string(),
-  error: z.string().nullable(),
-  attempts: z.number(),
-  maxAttempts: z.number(),
-  redrives: z.number().optional(),
-  payload: z.record(z.string(), z.unknown()).optional(),
-  createdAt: instant.optional(),
-  diedAt: instant,
-});
-export type DeadLetter = z.output<typeof deadLetterSchema>;
-
-export const deadLetterListSchema = z.looseObject({ deadLetters: z.array(deadLetterSchema), nextCursor: z.string().nullable() });
-export const redriveOneSchema = z.looseObject({ id: z.string(), status: z.string() });
-export const redriveManySchema = z.looseObject({ redriven: z.number(), ids: z.array(z.string()), remaining: z.number() });
-export type RedriveMany = z.output<typeof redriveManySchema>;
 
 export function deadLetterEndpoints(api: ApiClient) {
   return {

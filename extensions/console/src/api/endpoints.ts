@@ -1,13 +1,12 @@
-/** Every API call the console makes, typed end to end (paths per product.md 4.3). */
+/** Every API call the console makes, typed end to end (paths per product.md 4.3; answers checked against app/contracts). */
 import { z } from 'zod';
-import type { CardActionRequest } from '../../../../app/cards/card-view';
+import {
+  cardActionResultSchema, cardViewSchema, catalogSchema, conversationPageSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
+  playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
+  type CardActionRequest, type CatalogAction, type Policies, type ProfileSummary,
+} from '../../../../app/contracts';
 import { deadLetterEndpoints } from './dead-letters';
 import { ApiError, query, type ApiClient } from './http';
-import {
-  cardActionResultSchema, cardSchema, catalogSchema, conversationSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
-  playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
-  type CatalogAction, type Policies, type ProfileSummary,
-} from './schemas';
 
 const id = (value: string): string => encodeURIComponent(value);
 
@@ -72,10 +71,10 @@ export function endpoints(api: ApiClient) {
       ]);
       return mergeProfiles(exact, partial);
     },
-    card: (profileId: string) => api.request('GET', `/profiles/${id(profileId)}/card`, cardSchema),
+    card: (profileId: string) => api.request('GET', `/profiles/${id(profileId)}/card`, cardViewSchema),
     /** One page of the person's conversation, newest first (`cursor`: the previous page's nextCursor). */
     conversation: (profileId: string, page: { cursor?: string; channel?: string; limit?: number } = {}) =>
-      api.request('GET', `/profiles/${id(profileId)}/conversation${query({ limit: page.limit ?? 25, cursor: page.cursor, channel: page.channel })}`, conversationSchema),
+      api.request('GET', `/profiles/${id(profileId)}/conversation${query({ limit: page.limit ?? 25, cursor: page.cursor, channel: page.channel })}`, conversationPageSchema),
     cardAction: (request: CardActionRequest) => api.request('POST', '/cards/actions', cardActionResultSchema, request),
     runs: (filter: { status?: string; profileId?: string; playbookId?: string; limit?: number }) =>
       api.request('GET', `/runs${query({ ...filter, limit: filter.limit ?? 100, order: 'newest' })}`, runListSchema).then((r) => r.runs),

@@ -1,4 +1,4 @@
-import type { RedriveMany } from '../api/dead-letters';
+import type { RedriveMany } from '../../../../app/contracts';
 
 /** An error as one line of at most 300 characters (the full text is the cell's title). */
 export function shortError(error: string): string {

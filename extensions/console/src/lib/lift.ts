@@ -1,5 +1,5 @@
 /** Lift report → chart rows (pure; tested). Rates and lifts in percent, CIs as recharts error offsets. */
-import type { LiftEstimate, LiftPoint, LiftReport } from '../api/schemas';
+import type { LiftEstimate, LiftPoint, LiftReport } from '../../../../app/contracts';
 import { formatInstant, toDate } from './format';
 
 export interface ActionLiftRow {

@@ -1,5 +1,5 @@
 /** Playbook versions → one on/off row per playbook (pure; tested in test/unit/console). */
-import type { Playbook } from '../api/schemas';
+import type { Playbook } from '../../../../app/contracts';
 
 export interface PlaybookRow {
   readonly id: string;

@@ -1,5 +1,5 @@
 /** The policies form ⇄ decisioning settings (pure; tested in test/unit/console). */
-import type { Policies as PolicySettings } from '../api/schemas';
+import type { Policies as PolicySettings } from '../../../../app/contracts';
 
 type Cap = NonNullable<PolicySettings['frequencyCaps']>[number];
 export interface PolicyForm {

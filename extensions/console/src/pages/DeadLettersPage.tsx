@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { DeadLetter } from '../api/dead-letters';
+import type { DeadLetter } from '../../../../app/contracts';
 import { Async, Badge, Notice, Section, TableWrap, errorText } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { redriveSummary, shortError } from '../lib/dead-letters';

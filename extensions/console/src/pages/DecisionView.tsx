@@ -1,4 +1,4 @@
-import type { Candidate, Decision } from '../api/schemas';
+import type { Candidate, Decision } from '../../../../app/contracts';
 import { Badge, Facts, Link, TableWrap } from '../components/ui';
 import { formatInstant, formatNumber, formatPercent, humanize } from '../lib/format';
 

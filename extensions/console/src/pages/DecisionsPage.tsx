@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Decision } from '../api/schemas';
+import type { Decision } from '../../../../app/contracts';
 import { Async, describeError, Notice, Section } from '../components/ui';
 import { useConsole } from '../lib/context';
 import type { Route } from '../lib/route';

@@ -1,4 +1,4 @@
-import type { LiftEstimate, LiftReport } from '../api/schemas';
+import type { LiftEstimate, LiftReport } from '../../../../app/contracts';
 import { Async, Badge, Section, TableWrap } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { formatInterval, formatLift, formatPercent } from '../lib/format';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { DecisionSummary } from '../api/schemas';
+import type { DecisionSummary } from '../../../../app/contracts';
 import { Async, Badge, Link, TableWrap } from '../components/ui';
 import { useConsole } from '../lib/context';
 import { formatInstant, formatNumber, formatRelative, humanize } from '../lib/format';

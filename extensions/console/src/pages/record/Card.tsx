@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { CardActionRequest, CardView } from '../../../../../app/cards/card-view';
+import type { CardActionRequest, CardView } from '../../../../../app/contracts';
 import { isMissingEndpoint } from '../../api/http';
 import { describeError, ErrorState, Loading, Notice } from '../../components/ui';
 import { useConsole } from '../../lib/context';

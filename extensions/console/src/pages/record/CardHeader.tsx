@@ -1,4 +1,4 @@
-import type { CardView } from '../../../../../app/cards/card-view';
+import type { CardView } from '../../../../../app/contracts';
 import { Badge, Facts } from '../../components/ui';
 import { formatDuration, formatInstant, formatRelative, humanize } from '../../lib/format';
 

@@ -1,4 +1,4 @@
-import type { CardActionRequest, CardRun } from '../../../../../app/cards/card-view';
+import type { CardActionRequest, CardRun } from '../../../../../app/contracts';
 import { Async, Badge, Link, Section } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatRelative, humanize } from '../../lib/format';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ConversationMessage, ConversationPage, ConversationThread, SentimentTrend } from '../../api/schemas';
+import type { ConversationMessage, ConversationPage, ConversationThread, SentimentTrend } from '../../../../../app/contracts';
 import { Badge, ErrorState, Loading, Section } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatInstant, formatSentiment, humanize } from '../../lib/format';

@@ -1,5 +1,5 @@
 import { Fragment } from 'react';
-import type { CardActionRequest, CardView } from '../../../../../app/cards/card-view';
+import type { CardActionRequest, CardView } from '../../../../../app/contracts';
 import { Section, TableWrap } from '../../components/ui';
 import { formatInstant, formatPercent } from '../../lib/format';
 

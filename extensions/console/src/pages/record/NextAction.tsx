@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { CardActionRequest, CardNextAction } from '../../../../../app/cards/card-view';
+import type { CardActionRequest, CardNextAction } from '../../../../../app/contracts';
 import { Badge, Facts, Link, Section } from '../../components/ui';
 import { formatInstant, formatNumber, formatPercent, humanize } from '../../lib/format';
 

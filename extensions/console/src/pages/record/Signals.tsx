@@ -1,4 +1,4 @@
-import type { CardSignal } from '../../../../../app/cards/card-view';
+import type { CardSignal } from '../../../../../app/contracts';
 import { Badge, Section } from '../../components/ui';
 import { formatInstant, formatPercent, formatSentiment, humanize } from '../../lib/format';
 

@@ -1,4 +1,4 @@
-import type { CardTrait } from '../../../../../app/cards/card-view';
+import type { CardTrait } from '../../../../../app/contracts';
 import { Badge, Section, TableWrap } from '../../components/ui';
 import { formatInstant } from '../../lib/format';
 

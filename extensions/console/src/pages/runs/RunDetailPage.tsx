@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RunDetail } from '../../api/schemas';
+import type { RunDetail } from '../../../../../app/contracts';
 import { Async, Badge, describeError, Facts, JsonBlock, Link, Notice, Section } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatInstant, humanize } from '../../lib/format';

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { RUN_STATUSES, type Run } from '../../api/schemas';
+import { RUN_STATUSES, type Run } from '../../../../../app/contracts';
 import { Async, Badge, errorText, Link, Notice, TableWrap } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatInstant, formatRelative, humanize } from '../../lib/format';

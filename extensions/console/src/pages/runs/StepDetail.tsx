@@ -1,4 +1,4 @@
-import type { Step } from '../../api/schemas';
+import type { Step } from '../../../../../app/contracts';
 import { Badge, JsonBlock, TableWrap } from '../../components/ui';
 import { formatInstant, humanize } from '../../lib/format';
 

@@ -1,6 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { CHANNELS } from '../../../../../app/cards/card-view';
-import type { CatalogAction } from '../../api/schemas';
+import { CHANNELS, type CatalogAction } from '../../../../../app/contracts';
 import { Async, errorText, Notice, Section, TableWrap } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatNumber, humanize } from '../../lib/format';

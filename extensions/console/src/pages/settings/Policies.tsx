@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { Policies as PolicySettings } from '../../api/schemas';
+import type { Policies as PolicySettings } from '../../../../../app/contracts';
 import { Async, errorText, Facts, JsonBlock, Notice, Section } from '../../components/ui';
 import { useConsole } from '../../lib/context';
 import { formatPercent, humanize } from '../../lib/format';

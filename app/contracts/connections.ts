@@ -1,0 +1,28 @@
+/** Connections (server/connections/connections.routes.ts): list, create, test. */
+import { z } from 'zod';
+import { errorInfoSchema, instantSchema } from './common';
+
+/** One connection; readers take its id named connectionId or id. */
+export const connectionSchema = z.preprocess((v) => {
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  return { ...o, connectionId: o['connectionId'] ?? o['id'] };
+}, z.looseObject({
+  connectionId: z.string(),
+  type: z.string(),
+  status: z.string().optional(),
+  createdAt: instantSchema.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  statusReason: z.string().nullable().optional(),
+  webhookUrl: z.string().optional(),
+  webhookSetup: z.string().optional(),
+  lastError: z.union([z.string(), errorInfoSchema]).nullable().optional(),
+}));
+export const connectionListSchema = z.looseObject({ connections: z.array(connectionSchema) });
+export const connectionCreatedSchema = z.looseObject({ connectionId: z.string() });
+/** `POST /connections/:id/test`: the vendor call ran; ok, or the classified error. */
+export const connectionTestSchema = z.looseObject({ ok: z.boolean(), error: errorInfoSchema.optional() });
+
+export type Connection = z.infer<typeof connectionSchema>;
+export type ConnectionCreatedBody = z.input<typeof connectionCreatedSchema>;
+export type ConnectionTestBody = z.input<typeof connectionTestSchema>;

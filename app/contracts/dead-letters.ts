@@ -1,0 +1,25 @@
+/** Dead letters (server/http/dead-letters.routes.ts): work that used up its attempts, and redrives. */
+import { z } from 'zod';
+import { instantSchema } from './common';
+
+export const deadLetterSchema = z.looseObject({
+  id: z.string(),
+  kind: z.string(),
+  error: z.string().nullable(),
+  attempts: z.number(),
+  maxAttempts: z.number(),
+  redrives: z.number().optional(),
+  payload: z.record(z.string(), z.unknown()).optional(),
+  createdAt: instantSchema.optional(),
+  diedAt: instantSchema,
+});
+export const deadLetterListSchema = z.looseObject({ deadLetters: z.array(deadLetterSchema), nextCursor: z.string().nullable() });
+export const redriveOneSchema = z.looseObject({ id: z.string(), status: z.string() });
+export const redriveManySchema = z.looseObject({ redriven: z.number(), ids: z.array(z.string()), remaining: z.number() });
+
+export type DeadLetter = z.output<typeof deadLetterSchema>;
+export type RedriveMany = z.output<typeof redriveManySchema>;
+export type DeadLetterBody = z.input<typeof deadLetterSchema>;
+export type DeadLetterListBody = z.input<typeof deadLetterListSchema>;
+export type RedriveOneBody = z.input<typeof redriveOneSchema>;
+export type RedriveManyBody = z.input<typeof redriveManySchema>;
