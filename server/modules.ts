@@ -1,12 +1,12 @@
 import { consoleModule } from './console/console.routes';
 import { conversationModule } from './conversation/conversation.module';
 import { decisioningModule } from './decisioning/decisioning.module';
-import { hubspotModule } from '../connectors/hubspot/hubspot.module';
+import { hubspotModule } from '../connectors/hubspot';
 import { identityModule } from './identity/identity.module';
 import { messagingModule } from './messaging/messaging.module';
 import type { ModuleFactory } from './module';
 import { runsModule } from './runs/runs.module';
-import { salesforceModule } from '../connectors/salesforce/salesforce.module';
+import { salesforceModule } from '../connectors/salesforce';
 import { warehouseModule } from './warehouse/warehouse.module';
 
 /**

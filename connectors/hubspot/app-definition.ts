@@ -5,7 +5,7 @@
 import manifestJson from '../../manifest.json';
 import type { PropertyDefinition } from './client/api';
 import { IDEMPOTENCY_PROPERTY } from './client/actions';
-import { manifestSchema } from '../../server/manifest/manifest.schema';
+import { manifestSchema } from '../../server/platform';
 
 const hubspot = manifestSchema.parse(manifestJson).platforms.hubspot;
 

@@ -7,8 +7,7 @@
  */
 import type { EmailRouting } from './client/actions';
 import { EMAIL_FEATURES, EMAIL_ROUTES, type CapabilityState, type EmailCapabilities, type EmailCapability } from './client/email';
-import type { Queryable } from '../../server/db/database';
-import type { Logger } from '../../server/observability/logger';
+import type { Logger, Queryable } from '../../server/platform';
 import { installationByPortal } from './installations';
 
 /** Which granted scopes each capability needs (all of them). */

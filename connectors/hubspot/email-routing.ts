@@ -6,7 +6,7 @@
  * the step runs, from the capabilities of that moment, so a route turned off re-routes them by itself.
  */
 import { resumeRun, type PagePosition } from '../../app/orchestration';
-import type { RunsService } from '../../server/runs/runs.service';
+import type { RunsService } from '../../server/platform';
 
 /** A run parked by a 403 on an email step (connectors/hubspot/client/errors.ts names the step kind first). */
 export const isRefusedEmail = (error: { code: string; message: string } | null): boolean =>

@@ -17,13 +17,7 @@ import { engagementOf, listEmailEvents, type EmailEvent, type EngagementKind } f
 import { classifyHubSpotError, HubSpotDisconnectedError } from './client/errors';
 import { contactIdentifier } from './client/webhook';
 import { routeRefusal } from './client/email';
-import type { Database } from '../../server/db/database';
-import type { OutcomeService } from '../../server/decisioning/outcome.service';
-import { RateLimitedError, type JobHandler } from '../../server/dispatch/work-runner';
-import type { WorkQueue } from '../../server/dispatch/work-queue';
-import { ingestEvent, type Identify } from '../../server/events/events.repository';
-import type { IdentityService } from '../../server/identity/identity.service';
-import type { Logger } from '../../server/observability/logger';
+import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type OutcomeService, RateLimitedError, type WorkQueue } from '../../server/platform';
 import type { EmailCapabilityStore } from './capabilities';
 
 export const HUBSPOT_EMAIL_EVENTS_JOB = 'hubspot.email_events';

@@ -13,13 +13,7 @@
 import { classifyHubSpotError } from './client/errors';
 import { HubSpotConversations, inboxMessageEvent, needsOriginalContent } from './client/conversations';
 import type { HubSpotApi } from './client/api';
-import type { Database } from '../../server/db/database';
-import { RateLimitedError, type JobHandler } from '../../server/dispatch/work-runner';
-import type { WorkQueue } from '../../server/dispatch/work-queue';
-import { ingestEvent, type Identify } from '../../server/events/events.repository';
-import type { IdentityService } from '../../server/identity/identity.service';
-import type { Logger } from '../../server/observability/logger';
-import type { Metrics } from '../../server/observability/metrics';
+import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type Metrics, RateLimitedError, type WorkQueue } from '../../server/platform';
 import { installationByPortal } from './installations';
 
 export const HUBSPOT_INBOX_JOB = 'hubspot.inbox_message';

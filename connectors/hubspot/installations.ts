@@ -7,10 +7,7 @@
  */
 import { HubSpotCallError, HubSpotDisconnectedError } from './client/errors';
 import type { HubSpotApi, TokenResponse, TokenSource } from './client/api';
-import type { Database, Queryable } from '../../server/db/database';
-import type { Logger } from '../../server/observability/logger';
-import type { SecretBox } from '../../server/security/secret-box';
-import { newId } from '../../server/security/ids';
+import { type Database, type Logger, newId, type Queryable, type SecretBox } from '../../server/platform';
 
 export interface Installation {
   readonly tenantId: string;

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../app/orchestration';
 import type { EffectLedger } from './client/actions';
-import type { Queryable } from '../../server/db/database';
+import type { Queryable } from '../../server/platform';
 
 /** The HubSpot effect ledger in SQL (hubspot_effects): one row per (tenant, idempotency key). */
 export class SqlEffectLedger implements EffectLedger {

@@ -10,8 +10,7 @@
 import { classifyHubSpotError } from './client/errors';
 import { HubSpotScheduler, MEETING_OBJECT_TYPE_ID, meetingBookedEvent } from './client/scheduler';
 import type { HubSpotWebhookEvent } from './client/webhook';
-import { RateLimitedError, type JobHandler } from '../../server/dispatch/work-runner';
-import { ingestEvent, type Identify } from '../../server/events/events.repository';
+import { type Identify, ingestEvent, type JobHandler, RateLimitedError } from '../../server/platform';
 import { installationByPortal } from './installations';
 import type { InboxDeps } from './inbox';
 

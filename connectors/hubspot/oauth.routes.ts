@@ -13,12 +13,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { HubSpotApi } from './client/api';
 import { HubSpotCallError } from './client/errors';
-import type { Database } from '../../server/db/database';
-import type { WorkQueue } from '../../server/dispatch/work-queue';
-import { HttpError, notConfigured, validationError } from '../../server/http/errors';
-import type { Logger } from '../../server/observability/logger';
-import { newToken } from '../../server/security/ids';
-import { createTenant } from '../../server/tenants/tenants.repository';
+import { createTenant, type Database, HttpError, type Logger, newToken, notConfigured, validationError, type WorkQueue } from '../../server/platform';
 import { installSuccessHtml } from './install-page';
 import { installationByPortal, type Installations } from './installations';
 

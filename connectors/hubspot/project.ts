@@ -8,7 +8,7 @@
  * variable `${PUBLIC_URL}` (manifest `backend.publicUrlVariable`); `hs project upload --profile <name>`
  * substitutes it from `src/hsprofile.<name>.json`, and the cards read it from `context.variables`.
  */
-import type { Manifest } from '../../server/manifest/manifest.schema';
+import type { Manifest } from '../../server/platform';
 
 type HubSpot = Manifest['platforms']['hubspot'];
 type WorkflowField = HubSpot['workflowActions'][number]['inputs'][number];

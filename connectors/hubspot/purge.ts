@@ -6,8 +6,7 @@
  * source's record — and drops the tokens. Identifiers other sources gave (an email from Zendesk) stay.
  */
 import type { RawIdentifier } from '../../app/identity/types';
-import type { Database, Queryable } from '../../server/db/database';
-import type { IdentityService } from '../../server/identity/identity.service';
+import type { Database, IdentityService, Queryable } from '../../server/platform';
 
 export interface PurgeResult {
   readonly events: number;

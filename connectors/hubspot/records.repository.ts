@@ -4,10 +4,7 @@
  * scoped `hubspot-<portal>` (see connectors/hubspot/client/webhook.ts).
  */
 import { contactIdentifier, recordIdentifier } from './client/webhook';
-import type { Queryable } from '../../server/db/database';
-import type { IdentityService } from '../../server/identity/identity.service';
-import { toRaw } from '../../server/identity/identity.service';
-import { currentProfileId } from '../../server/identity/profiles.repository';
+import { currentProfileId, type IdentityService, type Queryable, toRaw } from '../../server/platform';
 
 const OBJECT_TYPES: Readonly<Record<string, string>> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal', '0-5': 'ticket', contact: 'contact', company: 'company', deal: 'deal', ticket: 'ticket', contacts: 'contact', companies: 'company', deals: 'deal', tickets: 'ticket' };
 

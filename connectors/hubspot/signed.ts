@@ -5,7 +5,7 @@
  */
 import express, { type Request, type RequestHandler } from 'express';
 import { verifyHubSpotRequest, type SignatureCheck } from './client/signature';
-import { assertNoNul, HttpError, notConfigured } from '../../server/http/errors';
+import { assertNoNul, HttpError, notConfigured } from '../../server/platform';
 
 export const rawBody: RequestHandler = express.raw({ type: () => true, limit: '2mb' });
 

@@ -14,11 +14,7 @@
  * config, status active), and the job then finds nothing to purge. When it fires on a still-uninstalled
  * portal it runs the same purge as an admin disconnect (purge.ts).
  */
-import type { Database } from '../../server/db/database';
-import type { JobHandler } from '../../server/dispatch/work-runner';
-import type { WorkQueue } from '../../server/dispatch/work-queue';
-import type { IdentityService } from '../../server/identity/identity.service';
-import type { Logger } from '../../server/observability/logger';
+import type { Database, IdentityService, JobHandler, Logger, WorkQueue } from '../../server/platform';
 import { HubSpotDisconnectedError } from './client/errors';
 import type { Installations } from './installations';
 import { installationByPortal, installationsOfTenant } from './installations';

@@ -9,12 +9,7 @@ import { createHash } from 'node:crypto';
 import type { CardView } from '../../app/cards/card-view';
 import type { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
-import type { CardService } from '../../server/cards/card.service';
-import type { Database } from '../../server/db/database';
-import { RateLimitedError, type JobHandler } from '../../server/dispatch/work-runner';
-import type { WorkQueue } from '../../server/dispatch/work-queue';
-import type { EventStage } from '../../server/events/event-processor';
-import type { Logger } from '../../server/observability/logger';
+import { type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, type WorkQueue } from '../../server/platform';
 import { activeInstallation } from './installations';
 import { contactsOfProfile } from './records.repository';
 

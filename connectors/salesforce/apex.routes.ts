@@ -12,13 +12,7 @@ import { z } from 'zod';
 import { cardActionRequestSchema, emptyCard } from '../../app/cards/card-view';
 import { startRun } from '../../app/orchestration';
 import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from './client';
-import { CARD_SERVICE } from '../../server/cards/card.service';
-import { OUTCOME_SERVICE } from '../../server/decisioning/outcome.service';
-import type { Database } from '../../server/db/database';
-import { assertNoNul, HttpError, validationError } from '../../server/http/errors';
-import type { Logger } from '../../server/observability/logger';
-import { RUNS_SERVICE } from '../../server/runs/runs.module';
-import type { ServiceRegistry } from '../../server/services';
+import { assertNoNul, CARD_SERVICE, type Database, HttpError, type Logger, OUTCOME_SERVICE, RUNS_SERVICE, type ServiceRegistry, validationError } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 import { profileOfRecord } from './records.repository';
 

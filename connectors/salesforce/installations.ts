@@ -8,10 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from './client';
-import type { Database, Queryable } from '../../server/db/database';
-import type { Logger } from '../../server/observability/logger';
-import { newId } from '../../server/security/ids';
-import type { SecretBox } from '../../server/security/secret-box';
+import { type Database, type Logger, newId, type Queryable, type SecretBox } from '../../server/platform';
 
 export interface Installation {
   readonly tenantId: string;

@@ -11,13 +11,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { beginAuthorization, exchangeCode, type SalesforceApp } from './client';
-import type { Database } from '../../server/db/database';
-import { tenantOf } from '../../server/http/auth';
-import { HttpError, notConfigured as notConfiguredError, validationError } from '../../server/http/errors';
-import type { Logger } from '../../server/observability/logger';
-import { newToken } from '../../server/security/ids';
-import type { SecretBox } from '../../server/security/secret-box';
-import { createTenant } from '../../server/tenants/tenants.repository';
+import { createTenant, type Database, HttpError, type Logger, newToken, notConfigured as notConfiguredError, type SecretBox, tenantOf, validationError } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 import { hasOutboundToken, issueOutboundToken, outboundUrl } from './outbound-token.repository';
 

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { safeEqual } from '../shared/safe-equal';
-import type { Queryable } from '../../server/db/database';
+import type { Queryable } from '../../server/platform';
 
 export const OUTBOUND_BASE_PATH = '/webhooks/salesforce/outbound';
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;

@@ -6,10 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Database } from '../../server/db/database';
-import { tenantOf } from '../../server/http/auth';
-import { HttpError, validationError } from '../../server/http/errors';
-import type { Logger } from '../../server/observability/logger';
+import { type Database, HttpError, type Logger, tenantOf, validationError } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import { issueOutboundToken, outboundUrl } from './outbound-token.repository';
 

@@ -14,8 +14,7 @@
 import express, { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { ACK_XML, OutboundMessageError, outboundToCanonical, parseOutboundMessage, soapFault } from './client';
-import type { Database } from '../../server/db/database';
-import type { Logger } from '../../server/observability/logger';
+import type { Database, Logger } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import { OUTBOUND_BASE_PATH, outboundTokenOwner } from './outbound-token.repository';
 

@@ -8,9 +8,7 @@
  */
 import { Router } from 'express';
 import { CDC_ENTITIES, channelOf, replayIdText } from './client';
-import type { Database } from '../../server/db/database';
-import { tenantOf } from '../../server/http/auth';
-import { HttpError } from '../../server/http/errors';
+import { type Database, HttpError, tenantOf } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import type { StreamManager } from './streams';
 

@@ -6,8 +6,7 @@
  * it), and any `salesforceId` identifier of the org another source's record still carries is removed from
  * that record. Identifiers other sources gave (an email from Zendesk) stay, and profiles are recomputed.
  */
-import type { Database, Queryable } from '../../server/db/database';
-import type { IdentityService } from '../../server/identity/identity.service';
+import type { Database, IdentityService, Queryable } from '../../server/platform';
 import type { Installation } from './installations';
 
 export interface SalesforcePurgeResult {

@@ -4,8 +4,7 @@
  */
 import type { EffectLedger, LinkedRecord, BatonValues } from './client';
 import type { JsonValue } from '../../app/orchestration';
-import type { Queryable } from '../../server/db/database';
-import { currentProfileId } from '../../server/identity/profiles.repository';
+import { currentProfileId, type Queryable } from '../../server/platform';
 
 export interface SalesforceRecordRow {
   readonly recordId: string;

@@ -7,9 +7,7 @@
  */
 import { Router } from 'express';
 import { bareName, type CompositeSubrequest } from './client';
-import { tenantOf } from '../../server/http/auth';
-import { HttpError, validationError } from '../../server/http/errors';
-import type { Logger } from '../../server/observability/logger';
+import { HttpError, type Logger, tenantOf, validationError } from '../../server/platform';
 import { orgSettingsSchema, type Installation, type SalesforceInstallations } from './installations';
 
 const PERSON_OBJECTS = ['Contact', 'Lead'] as const;

@@ -15,9 +15,7 @@ import { hostname } from 'node:os';
 import { Counter, type Registry } from 'prom-client';
 import { canonicalOf, CDC_ENTITIES, personFactFields, channelOf, changeEventToCanonical, ChangeStream, within, type CdcEntity, type ChangeEventMessage, type FlowStats } from './client';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
-import type { Database } from '../../server/db/database';
-import type { Logger } from '../../server/observability/logger';
-import { newToken } from '../../server/security/ids';
+import { type Database, type Logger, newToken } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 
 /** Fields read when re-synchronising by query (they exist in every org at API 66.0). */

@@ -6,13 +6,7 @@
  * The write carries `client=Baton`, so its change event is recognised as an echo and skipped.
  */
 import { ApiBudgetError, batonFieldValues, classifyCode, describeError, type BatonValues } from './client';
-import { CARD_SERVICE, type CardService } from '../../server/cards/card.service';
-import type { Database } from '../../server/db/database';
-import type { WorkQueue } from '../../server/dispatch/work-queue';
-import { RateLimitedError, RetryLaterError, type JobHandler } from '../../server/dispatch/work-runner';
-import type { EventStage } from '../../server/events/event-processor';
-import type { Logger } from '../../server/observability/logger';
-import type { ServiceRegistry } from '../../server/services';
+import { CARD_SERVICE, type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, RetryLaterError, type ServiceRegistry, type WorkQueue } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import { linkRecord, markWritten, recordsOfProfile, unlinkRecord } from './records.repository';
 
