@@ -22,6 +22,7 @@ import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import { getTenant } from '../tenants/tenants.repository';
 import { loadTenantModel, recordVectors, saveTenantModel, type StoredTenantModel } from './model.repository';
+import { carriersOfIdentifiers, forgetEventRecords, recordKeysWithPrefix } from './source-evidence.repository';
 import { SqlGraphStore } from './sql-graph-store';
 
 /** `tenants.settings.identity`; every field optional. */
@@ -44,6 +45,27 @@ interface TenantIdentity {
 
 const CRM_ID_OF_SOURCE: Readonly<Record<string, IdentifierType>> = { hubspot: 'hubspotContactId', salesforce: 'salesforceId', zendesk: 'zendeskUserId' };
 const DELETION_TYPES: ReadonlySet<string> = new Set(['contact.deleted', 'lead.deleted', 'user.deleted']);
+/** What IdentityService.purgeSource drops: one source's evidence (e.g. a disconnected CRM account's). */
+export interface SourcePurge {
+  /** The source whose records are deleted from the graph (identifiers only it gave go with them). */
+  readonly source: string;
+  /** Only the source's records whose id starts with this (one Salesforce org: `salesforceId:<org15>:`); all of them when absent. */
+  readonly recordIdPrefix?: string;
+  /** Identifiers pointing into the source (a portal's contact ids): removed from every other source's record still carrying them. */
+  readonly identifierScopes?: readonly { readonly type: IdentifierType; readonly scope: string }[];
+  /** The source's events being deleted with it: identity forgets which record each was evidence of. */
+  readonly eventIds?: readonly string[];
+  /** When the evidence is dropped (provenance of the changes). */
+  readonly at: string;
+}
+
+export interface SourcePurgeResult {
+  /** Source records dropped from the graph. */
+  readonly records: number;
+  /** Identifiers removed from other sources' records. */
+  readonly identifiers: number;
+}
+
 const mergedSchema = z.union([identifierSchema, z.array(identifierSchema).max(20)]);
 const removedSchema = z.array(identifierSchema).max(50);
 
@@ -91,6 +113,31 @@ export class IdentityService {
     const trainedAt = await saveTenantModel(q, tenantId, result.model);
     this.forget(tenantId);
     return { model: { ...result.model, trainedAt } };
+  }
+
+  /**
+   * Drops one source's evidence inside the caller's transaction `tx` (a vendor's disconnect purge):
+   * its records (all, or those under `recordIdPrefix`) leave the graph, identifiers of the given scopes
+   * are removed from the records of other sources that carry them, and profiles are recomputed.
+   * Identifiers other sources gave (an email from Zendesk) stay. The only way to drop a source's
+   * evidence: vendors never read identity's tables.
+   */
+  async purgeSource(tx: Queryable, tenantId: string, purge: SourcePurge): Promise<SourcePurgeResult> {
+    const resolver = await this.resolver(tx, tenantId);
+    const ownPrefix = recordKey(purge.source, '');
+    const records = await recordKeysWithPrefix(tx, tenantId, recordKey(purge.source, purge.recordIdPrefix ?? ''));
+    for (const key of records) await resolver.deleteRecord({ source: purge.source, recordId: key.slice(ownPrefix.length) }, purge.at);
+    const scopes = (purge.identifierScopes ?? []).map((s) => ({ ...s, prefix: `${s.type}:${s.scope}:` }));
+    let identifiers = 0;
+    for (const { identifierKey, recordKey: carrier } of await carriersOfIdentifiers(tx, tenantId, scopes.map((s) => s.prefix))) {
+      const scope = scopes.find((s) => identifierKey.startsWith(s.prefix));
+      const colon = carrier.indexOf(':', 4);
+      if (scope === undefined || colon < 0) continue;
+      await resolver.removeIdentifier({ source: carrier.slice(4, colon), recordId: carrier.slice(colon + 1) }, { type: scope.type, scope: scope.scope, value: identifierKey.slice(scope.prefix.length) }, purge.at);
+      identifiers++;
+    }
+    await forgetEventRecords(tx, tenantId, purge.eventIds ?? []);
+    return { records: records.length, identifiers };
   }
 
   /** A resolver working inside the caller's transaction `tx`. */
