@@ -19,6 +19,18 @@ export const fieldIssueSchema = z.object({ path: z.string(), message: z.string()
  */
 export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
+/**
+ * A body as the server writes it: what the schema accepts (before defaults), without the index
+ * signatures of loose objects (so a domain interface with exactly the named fields fits) and with
+ * read-only lists.
+ */
+export type BodyOf<S extends z.ZodType> = Known<z.input<S>>;
+type Known<T> = T extends readonly (infer U)[]
+  ? readonly Known<U>[]
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : K]: Known<T[K]> }
+    : T;
+
 export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 export type FieldIssue = z.infer<typeof fieldIssueSchema>;
-export type ApiErrorBody = z.input<typeof apiErrorSchema>;
+export type ApiErrorBody = BodyOf<typeof apiErrorSchema>;

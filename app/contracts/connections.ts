@@ -1,6 +1,6 @@
 /** Connections (server/connections/connections.routes.ts): list, create, test. */
 import { z } from 'zod';
-import { errorInfoSchema, instantSchema } from './common';
+import { type BodyOf, errorInfoSchema, instantSchema } from './common';
 
 /** One connection; readers take its id named connectionId or id. */
 export const connectionSchema = z.preprocess((v) => {
@@ -24,5 +24,5 @@ export const connectionCreatedSchema = z.looseObject({ connectionId: z.string() 
 export const connectionTestSchema = z.looseObject({ ok: z.boolean(), error: errorInfoSchema.optional() });
 
 export type Connection = z.infer<typeof connectionSchema>;
-export type ConnectionCreatedBody = z.input<typeof connectionCreatedSchema>;
-export type ConnectionTestBody = z.input<typeof connectionTestSchema>;
+export type ConnectionCreatedBody = BodyOf<typeof connectionCreatedSchema>;
+export type ConnectionTestBody = BodyOf<typeof connectionTestSchema>;

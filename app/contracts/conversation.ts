@@ -1,5 +1,6 @@
 /** `GET /api/v1/profiles/:id/conversation` (server/conversation/conversation.routes.ts): one page of the person's conversation. */
 import { z } from 'zod';
+import type { BodyOf } from './common';
 
 export const conversationMessageSchema = z.looseObject({
   id: z.string(),
@@ -42,4 +43,4 @@ export type ConversationMessage = z.infer<typeof conversationMessageSchema>;
 export type ConversationThread = z.infer<typeof conversationThreadSchema>;
 export type SentimentTrend = z.infer<typeof sentimentTrendSchema>;
 export type ConversationPage = z.infer<typeof conversationPageSchema>;
-export type ConversationPageBody = z.input<typeof conversationPageSchema>;
+export type ConversationPageBody = BodyOf<typeof conversationPageSchema>;

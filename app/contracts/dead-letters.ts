@@ -1,6 +1,6 @@
 /** Dead letters (server/http/dead-letters.routes.ts): work that used up its attempts, and redrives. */
 import { z } from 'zod';
-import { instantSchema } from './common';
+import { type BodyOf, instantSchema } from './common';
 
 export const deadLetterSchema = z.looseObject({
   id: z.string(),
@@ -19,7 +19,7 @@ export const redriveManySchema = z.looseObject({ redriven: z.number(), ids: z.ar
 
 export type DeadLetter = z.output<typeof deadLetterSchema>;
 export type RedriveMany = z.output<typeof redriveManySchema>;
-export type DeadLetterBody = z.input<typeof deadLetterSchema>;
-export type DeadLetterListBody = z.input<typeof deadLetterListSchema>;
-export type RedriveOneBody = z.input<typeof redriveOneSchema>;
-export type RedriveManyBody = z.input<typeof redriveManySchema>;
+export type DeadLetterBody = BodyOf<typeof deadLetterSchema>;
+export type DeadLetterListBody = BodyOf<typeof deadLetterListSchema>;
+export type RedriveOneBody = BodyOf<typeof redriveOneSchema>;
+export type RedriveManyBody = BodyOf<typeof redriveManySchema>;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CHANNELS } from '../shared/channels';
-import { instantSchema } from './common';
+import { type BodyOf, instantSchema } from './common';
 
 export const channelSchema = z.enum(CHANNELS);
 
@@ -101,9 +101,9 @@ export type Decision = z.infer<typeof decisionSchema>;
 export type DecisionSummary = z.infer<typeof decisionSummarySchema>;
 export type Policies = z.infer<typeof policiesSchema>;
 /** What the server sends. */
-export type CatalogBody = z.input<typeof catalogSchema>;
-export type CandidateBody = z.input<typeof candidateSchema>;
-export type DecisionBody = z.input<typeof decisionSchema>;
-export type DecisionSummaryBody = z.input<typeof decisionSummarySchema>;
-export type DecisionListBody = z.input<typeof decisionListSchema>;
-export type PoliciesResponseBody = z.input<typeof policiesResponseSchema>;
+export type CatalogBody = BodyOf<typeof catalogSchema>;
+export type CandidateBody = BodyOf<typeof candidateSchema>;
+export type DecisionBody = BodyOf<typeof decisionSchema>;
+export type DecisionSummaryBody = BodyOf<typeof decisionSummarySchema>;
+export type DecisionListBody = BodyOf<typeof decisionListSchema>;
+export type PoliciesResponseBody = BodyOf<typeof policiesResponseSchema>;

@@ -1,6 +1,6 @@
 /** `GET /api/v1/lift` (server/decisioning/lift.repository.ts): treated vs holdout, overall, per action and over time, with delivery. */
 import { z } from 'zod';
-import { instantSchema } from './common';
+import { type BodyOf, instantSchema } from './common';
 
 export const rateSchema = z.looseObject({ decisions: z.number(), positives: z.number(), rate: z.number().nullable(), standardError: z.number().nullable().optional() });
 export const liftEstimateSchema = z.looseObject({
@@ -33,4 +33,4 @@ export const liftReportSchema = z.looseObject({
 export type LiftEstimate = z.infer<typeof liftEstimateSchema>;
 export type LiftReport = z.infer<typeof liftReportSchema>;
 export type LiftPoint = NonNullable<LiftReport['series']>[number];
-export type LiftReportBody = z.input<typeof liftReportSchema>;
+export type LiftReportBody = BodyOf<typeof liftReportSchema>;

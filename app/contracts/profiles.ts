@@ -1,5 +1,6 @@
 /** `GET /api/v1/profiles?email=|phone=|q=` (server/identity/identity.routes.ts): the profiles found. */
 import { z } from 'zod';
+import type { BodyOf } from './common';
 
 export const profileSummarySchema = z.looseObject({
   id: z.string(),
@@ -9,4 +10,4 @@ export const profileSummarySchema = z.looseObject({
 export const profileSearchSchema = z.looseObject({ profiles: z.array(profileSummarySchema) });
 
 export type ProfileSummary = z.infer<typeof profileSummarySchema>;
-export type ProfileSearchBody = z.input<typeof profileSearchSchema>;
+export type ProfileSearchBody = BodyOf<typeof profileSearchSchema>;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RUN_STATUSES } from '../orchestration/runs/run.types';
-import { errorInfoSchema, instantSchema } from './common';
+import { type BodyOf, errorInfoSchema, instantSchema } from './common';
 
 export { RUN_STATUSES };
 
@@ -27,6 +27,11 @@ export const stepSchema = z.looseObject({
   error: errorInfoSchema.nullable(),
   idempotencyKey: z.string().nullable().optional(),
   attempts: z.array(attemptSchema).default([]),
+  /** A decide step's decision, kept so a retry or resume does not decide again. */
+  decision: z.record(z.string(), z.unknown()).nullable().optional(),
+  dueAt: instantSchema.nullable().optional(),
+  rateLimitWaits: z.number().optional(),
+  scheduledAt: instantSchema.nullable().optional(),
   startedAt: instantSchema.nullable().optional(),
   finishedAt: instantSchema.nullable().optional(),
   updatedAt: instantSchema.nullable().optional(),
@@ -39,11 +44,18 @@ export const runSchema = z.looseObject({
   status: z.string(),
   currentStep: z.string().nullable(),
   waitingFor: z.string().nullable().optional(),
+  wakeAt: instantSchema.nullable().optional(),
   error: errorInfoSchema.extend({ stepId: z.string().optional() }).nullable(),
   end: z.looseObject({ kind: z.string(), detail: z.string().nullable() }).nullable().optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
   resumeCount: z.number().optional(),
+  leaseExpiresAt: instantSchema.nullable().optional(),
+  /** The run's compare-and-set version. */
+  version: z.number().optional(),
   createdAt: instantSchema.nullable(),
   updatedAt: instantSchema.nullable(),
+  startedAt: instantSchema.nullable().optional(),
+  endedAt: instantSchema.nullable().optional(),
 });
 export const runListSchema = z.looseObject({ runs: z.array(runSchema), nextCursor: z.string().nullable().optional() });
 export const runDetailSchema = runSchema.extend({ steps: z.array(stepSchema) });
@@ -57,6 +69,8 @@ export const playbookSchema = z.looseObject({
   status: z.string(),
   description: z.string().optional(),
   steps: z.array(z.looseObject({ id: z.string(), kind: z.string() })),
+  createdAt: instantSchema.nullable().optional(),
+  updatedAt: instantSchema.nullable().optional(),
 });
 export const playbookListSchema = z.looseObject({ playbooks: z.array(playbookSchema) });
 
@@ -66,10 +80,10 @@ export type Run = z.infer<typeof runSchema>;
 export type RunDetail = z.infer<typeof runDetailSchema>;
 export type Playbook = z.infer<typeof playbookSchema>;
 /** What the server sends (before defaults apply). */
-export type RunBody = z.input<typeof runSchema>;
-export type StepBody = z.input<typeof stepSchema>;
-export type RunListBody = z.input<typeof runListSchema>;
-export type RunDetailBody = z.input<typeof runDetailSchema>;
-export type RunControlBody = z.input<typeof runControlSchema>;
-export type PlaybookBody = z.input<typeof playbookSchema>;
-export type PlaybookListBody = z.input<typeof playbookListSchema>;
+export type RunBody = BodyOf<typeof runSchema>;
+export type StepBody = BodyOf<typeof stepSchema>;
+export type RunListBody = BodyOf<typeof runListSchema>;
+export type RunDetailBody = BodyOf<typeof runDetailSchema>;
+export type RunControlBody = BodyOf<typeof runControlSchema>;
+export type PlaybookBody = BodyOf<typeof playbookSchema>;
+export type PlaybookListBody = BodyOf<typeof playbookListSchema>;

@@ -13,6 +13,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ConversationPageBody } from '../../app/contracts';
 import { CONVERSATION_CHANNELS } from '../../app/conversation';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
@@ -49,7 +50,7 @@ export function conversationRoutes(db: Database): Router {
       threads,
       trend,
       nextCursor: page.next === null ? null : encodeCursor(page.next),
-    });
+    } satisfies ConversationPageBody);
   });
   return router;
 }

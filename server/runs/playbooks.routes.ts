@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { PlaybookListBody } from '../../app/contracts';
 import { archivePlaybook, createPlaybookVersion, publishPlaybook, type PlaybookServiceResult, type StoredPlaybook } from '../../app/orchestration';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
@@ -52,7 +53,7 @@ export function playbookRoutes(service: RunsService): Router {
     if (!query.success) throw validationError(query.error, 'query');
     const all = query.data.id === undefined ? await playbooks.list(tenantId) : await playbooks.listVersions(tenantId, query.data.id);
     const status = query.data.status;
-    res.json({ playbooks: all.filter((p) => status === undefined || p.playbook.status === status).map(playbookView) });
+    res.json({ playbooks: all.filter((p) => status === undefined || p.playbook.status === status).map(playbookView) } satisfies PlaybookListBody);
   });
 
   const transition = (action: 'publish' | 'archive') => async (req: Request, res: Response): Promise<void> => {

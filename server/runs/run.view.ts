@@ -1,9 +1,10 @@
+import type { PlaybookBody, RunBody, RunDetailBody, StepBody } from '../../app/contracts';
 import type { Run, RunSnapshot, StepExecution, StoredPlaybook } from '../../app/orchestration';
 
-/** API representations: ISO timestamps, no internal lease owner ids. */
+/** API representations (their contract: app/contracts/runs.ts): ISO timestamps, no internal lease owner ids. */
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function runView(run: Run): Record<string, unknown> {
+export function runView(run: Run): RunBody {
   return {
     id: run.id,
     playbookId: run.playbookId,
@@ -26,7 +27,7 @@ export function runView(run: Run): Record<string, unknown> {
   };
 }
 
-export function stepView(exec: StepExecution): Record<string, unknown> {
+export function stepView(exec: StepExecution): StepBody {
   return {
     stepId: exec.stepId,
     kind: exec.kind,
@@ -47,8 +48,8 @@ export function stepView(exec: StepExecution): Record<string, unknown> {
   };
 }
 
-export const snapshotView = (snapshot: RunSnapshot): Record<string, unknown> => ({ ...runView(snapshot.run), steps: snapshot.steps.map(stepView) });
+export const snapshotView = (snapshot: RunSnapshot): RunDetailBody => ({ ...runView(snapshot.run), steps: snapshot.steps.map(stepView) });
 
-export function playbookView(stored: StoredPlaybook): Record<string, unknown> {
+export function playbookView(stored: StoredPlaybook): PlaybookBody {
   return { ...stored.playbook, createdAt: iso(stored.createdAt), updatedAt: iso(stored.updatedAt) };
 }

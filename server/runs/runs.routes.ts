@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import type { RunControlBody, RunListBody } from '../../app/contracts';
 import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, updateRunContext, type ControlResult, type RunStatus } from '../../app/orchestration';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
@@ -36,7 +37,7 @@ const approveBody = z.strictObject({
 
 function answer(res: Response, result: ControlResult): void {
   if (result.ok) {
-    res.json({ ...snapshotView(result.snapshot), alreadyApplied: result.alreadyApplied });
+    res.json({ ...snapshotView(result.snapshot), alreadyApplied: result.alreadyApplied } satisfies RunControlBody);
     return;
   }
   throw new HttpError(result.code === 'run_not_found' ? 404 : 409, result.code, result.message);
@@ -60,7 +61,7 @@ export function runRoutes(service: RunsService): Router {
       const hint = result.error.code === 'playbook_not_found' ? ' (GET /api/v1/playbooks lists yours)' : ' (publish it with POST /api/v1/playbooks/:id/publish)';
       throw new HttpError(result.error.code === 'playbook_not_found' ? 404 : 409, result.error.code, `${result.error.message}${hint}`);
     }
-    res.status(result.created ? 201 : 200).json({ ...snapshotView(result.snapshot), created: result.created });
+    res.status(result.created ? 201 : 200).json({ ...snapshotView(result.snapshot), created: result.created } satisfies RunControlBody);
   });
 
   router.get('/runs', async (req, res) => {
@@ -79,7 +80,7 @@ export function runRoutes(service: RunsService): Router {
     });
     const page = found.slice(0, limit);
     const last = page.at(-1);
-    res.json({ runs: page.map(runView), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.createdAt, id: last.id }) : null });
+    res.json({ runs: page.map(runView), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.createdAt, id: last.id }) : null } satisfies RunListBody);
   });
 
   router.get('/runs/:runId', async (req, res) => {
