@@ -23,6 +23,8 @@ export const CONTRACT_SOURCES: readonly { readonly from: string; readonly to: st
   { from: 'app/shared/channels.ts', to: 'src/app/cards/lib/contract/channels.ts' },
   { from: 'app/cards/card-view.ts', to: 'src/app/cards/lib/contract/card-view.ts' },
   { from: 'app/cards/settings-view.ts', to: 'src/app/cards/lib/contract/settings-view.ts' },
+  // The error envelope and field issues of app/contracts (the API contract the console reads too).
+  { from: 'app/contracts/common.ts', to: 'src/app/cards/lib/contract/common.ts' },
 ];
 
 /** Versions the card and settings bundles are built with (the ones the tests ran against). */

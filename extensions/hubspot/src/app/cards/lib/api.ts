@@ -5,8 +5,9 @@
  * against the shared contract before they leave, answers are checked before anything renders them.
  */
 import { z } from 'zod';
-import { type CardActionRequest, type CardActionResult, type CardView, cardActionRequestSchema, cardViewSchema } from './contract/card-view';
-import { type SettingsUpdateRequest, type SettingsUpdateResult, type SettingsView, settingsUpdateRequestSchema, settingsViewSchema } from './contract/settings-view';
+import { type CardActionRequest, type CardActionResult, type CardView, cardActionRequestSchema, cardActionResultSchema, cardViewSchema } from './contract/card-view';
+import { apiErrorSchema, type FieldIssue, fieldIssueSchema } from './contract/common';
+import { type SettingsUpdateRequest, type SettingsUpdateResult, type SettingsView, settingsUpdateRequestSchema, settingsUpdateResultSchema, settingsViewSchema } from './contract/settings-view';
 import { BACKEND_PATHS, PUBLIC_URL_VARIABLE } from './generated/backend';
 
 /** What Baton needs of `hubspot.fetch` (and what the tests provide). */
@@ -18,10 +19,7 @@ export interface FetchResponse {
 export type HubSpotFetch = (url: string, options?: { method?: 'GET' | 'POST' | 'PUT'; body?: Record<string, unknown>; timeout?: number }) => Promise<FetchResponse>;
 
 /** One field Baton refused: the contract path (`policies.holdoutShare`) and why. */
-export interface FieldIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export type { FieldIssue };
 
 export class BatonApiError extends Error {
   constructor(
@@ -55,9 +53,8 @@ export interface BatonApi {
   saveSettings(request: SettingsUpdateRequest): Promise<SettingsUpdateResult>;
 }
 
-const errorEnvelope = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ path: z.string(), message: z.string() })).optional().catch(undefined) }) });
-const actionResultSchema = z.object({ message: z.string(), card: cardViewSchema });
-const settingsResultSchema = z.object({ message: z.string(), settings: settingsViewSchema });
+/** The fields a validation failure names (its `details`); any other details name none. */
+const fieldIssues = z.array(fieldIssueSchema).catch([]);
 
 /** hubspot.fetch allows 15 s by default; card reads should be far quicker, but a cold backend may not be. */
 const TIMEOUT_MS = 15_000;
@@ -86,8 +83,8 @@ export function createBatonApi(options: { baseUrl: string; fetch: HubSpotFetch }
       body = undefined;
     }
     if (!response.ok) {
-      const envelope = errorEnvelope.safeParse(body);
-      if (envelope.success) throw new BatonApiError(envelope.data.error.message, response.status, envelope.data.error.code, envelope.data.error.details ?? []);
+      const envelope = apiErrorSchema.safeParse(body);
+      if (envelope.success) throw new BatonApiError(envelope.data.error.message, response.status, envelope.data.error.code, fieldIssues.parse(envelope.data.error.details));
       throw new BatonApiError(`Baton answered ${response.status}.`, response.status, 'http_error');
     }
     const parsed = schema.safeParse(body);
@@ -105,14 +102,14 @@ export function createBatonApi(options: { baseUrl: string; fetch: HubSpotFetch }
     },
     act(request) {
       const body = cardActionRequestSchema.parse(request);
-      return call(BACKEND_PATHS.actions, actionResultSchema, { method: 'POST', body });
+      return call(BACKEND_PATHS.actions, cardActionResultSchema, { method: 'POST', body });
     },
     getSettings() {
       return call(BACKEND_PATHS.settings, settingsViewSchema, { method: 'GET' });
     },
     saveSettings(request) {
       const body = settingsUpdateRequestSchema.parse(request);
-      return call(BACKEND_PATHS.settings, settingsResultSchema, { method: 'PUT', body });
+      return call(BACKEND_PATHS.settings, settingsUpdateResultSchema, { method: 'PUT', body });
     },
   };
 }

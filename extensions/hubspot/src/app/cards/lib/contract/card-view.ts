@@ -211,10 +211,8 @@ export type CardTrait = z.infer<typeof cardTraitSchema>;
 export type CardActionRequest = z.infer<typeof cardActionRequestSchema>;
 
 /** The card's answer to a button: the refreshed card and a line to show the rep. */
-export interface CardActionResult {
-  readonly message: string;
-  readonly card: CardView;
-}
+export const cardActionResultSchema = z.object({ message: z.string(), card: cardViewSchema });
+export type CardActionResult = z.infer<typeof cardActionResultSchema>;
 
 /** An empty card for a record Baton has not seen yet. */
 export function emptyCard(now: Date): CardView {

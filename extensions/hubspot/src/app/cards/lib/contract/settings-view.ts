@@ -83,7 +83,5 @@ export type SettingsPlaybook = z.infer<typeof settingsPlaybookSchema>;
 export type SettingsUpdateRequest = z.infer<typeof settingsUpdateRequestSchema>;
 
 /** The answer to a save: the stored settings and a line to show the admin. */
-export interface SettingsUpdateResult {
-  readonly message: string;
-  readonly settings: SettingsView;
-}
+export const settingsUpdateResultSchema = z.object({ message: z.string(), settings: settingsViewSchema });
+export type SettingsUpdateResult = z.infer<typeof settingsUpdateResultSchema>;
