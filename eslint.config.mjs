@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 const connectors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp', 'warehouse'];
 
@@ -79,4 +80,23 @@ export default tseslint.config(
       }],
     },
   },
+  // Type-aware rules (guard rails, issue #15): every TypeScript file is checked with its own tsconfig (the root one
+  // for app/, connectors/, server/, scripts/, bench/ and test/; extensions/hubspot, extensions/console and
+  // extensions/console/test have theirs). A promise is awaited, returned, or explicitly `void`ed with a comment
+  // saying where its errors go; a promise-returning function is never passed where a void callback is expected.
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['extensions/console/vite.config.mts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  // Last: turns off every rule that would fight Prettier's layout (npm run format).
+  prettier,
 );

@@ -18,6 +18,7 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
   const id = route.decisionId;
   const loaded = useAsync(id === undefined ? null : () => api.decision(id), [api, id]);
 
+  /** Never rejects: a failure is shown in the notice (the form calls it with `void`). */
   async function decide(e: FormEvent) {
     e.preventDefault();
     try {
@@ -58,7 +59,7 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
           <input id="decision-id" value={decisionId} onChange={(e) => setDecisionId(e.target.value)} required />
           <button type="submit">Explain</button>
         </form>
-        <form className="row" onSubmit={decide}>
+        <form className="row" onSubmit={(e) => void decide(e)}>
           <label htmlFor="decide-profile">Person (profile id, email or phone)</label>
           <input id="decide-profile" value={profileId} onChange={(e) => setProfileId(e.target.value)} required />
           <button type="submit">Decide now</button>

@@ -9,6 +9,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (apiKey: string) => void })
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  /** Never rejects: a failure is shown under the form (the form calls it with `void`). */
   async function submit(e: FormEvent) {
     e.preventDefault();
     const apiKey = key.trim();
@@ -32,7 +33,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (apiKey: string) => void })
   return (
     <main className="signin">
       <h1>Baton console</h1>
-      <form onSubmit={submit} aria-describedby="signin-help">
+      <form onSubmit={(e) => void submit(e)} aria-describedby="signin-help">
         <label htmlFor="api-key">Tenant API key</label>
         <input
           id="api-key"

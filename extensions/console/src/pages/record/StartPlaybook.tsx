@@ -12,6 +12,7 @@ export function StartPlaybook({ profileId, onStarted }: { profileId: string; onS
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
+  /** Never rejects: a failure is shown in the section (the form calls it with `void`). */
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (chosen === '') return;
@@ -35,7 +36,7 @@ export function StartPlaybook({ profileId, onStarted }: { profileId: string; onS
           const published = list.filter((p) => p.status === 'published');
           if (published.length === 0) return <p className="muted">No published playbooks.</p>;
           return (
-            <form onSubmit={submit} className="row">
+            <form onSubmit={(e) => void submit(e)} className="row">
               <label htmlFor={id}>Playbook</label>
               <select id={id} value={chosen} onChange={(e) => setChosen(e.target.value)} required>
                 <option value="">Choose…</option>

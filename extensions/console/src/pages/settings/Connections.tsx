@@ -20,6 +20,7 @@ function NewConnection({ onCreated }: { onCreated: (id: string) => void }) {
   const [error, setError] = useState<string | null>(null);
   const fields = [...CONNECTION_FIELDS[type], 'baseUrl'];
 
+  /** Never rejects: a failure is shown in the form (the form calls it with `void`). */
   async function submit(e: FormEvent) {
     e.preventDefault();
     const config = Object.fromEntries(fields.map((f) => [f, (values[f] ?? '').trim()]).filter(([, v]) => v !== ''));
@@ -35,7 +36,7 @@ function NewConnection({ onCreated }: { onCreated: (id: string) => void }) {
   }
 
   return (
-    <form className="stack" onSubmit={submit}>
+    <form className="stack" onSubmit={(e) => void submit(e)}>
       <fieldset>
         <legend>Connect a channel</legend>
         <label htmlFor="conn-type">Type</label>
