@@ -1,17 +1,13 @@
 /** A real call with a connection's credentials, reporting success or the precise error. */
-import { TwilioApi } from '../../connectors/twilio/api';
-import { WhatsAppApi } from '../../connectors/whatsapp/api';
-import { ZendeskApi } from '../../connectors/zendesk/api';
+import { twilioApiOf } from '../../connectors/twilio';
+import { whatsappApiOf } from '../../connectors/whatsapp';
+import { zendeskApiOf } from '../../connectors/zendesk';
 import type { Connection } from './connections.repository';
 import type { TwilioConfig, WhatsAppConfig, ZendeskConfig } from './connection-config';
 
 export type ConnectionTestResult =
   | { readonly ok: true; readonly details: Record<string, unknown> }
   | { readonly ok: false; readonly error: { readonly code: string; readonly category: string; readonly message: string } };
-
-export const zendeskApiOf = (c: ZendeskConfig): ZendeskApi => new ZendeskApi({ subdomain: c.subdomain, email: c.email, apiToken: c.apiToken, oauthToken: c.oauthToken, baseUrl: c.baseUrl });
-export const twilioApiOf = (c: TwilioConfig): TwilioApi => new TwilioApi({ accountSid: c.accountSid, authToken: c.authToken, baseUrl: c.baseUrl });
-export const whatsappApiOf = (c: WhatsAppConfig): WhatsAppApi => new WhatsAppApi({ phoneNumberId: c.phoneNumberId, accessToken: c.accessToken, baseUrl: c.baseUrl });
 
 export async function testConnection(connection: Connection): Promise<ConnectionTestResult> {
   const fail = (e: { code: string; category: string; message: string }): ConnectionTestResult => ({ ok: false, error: { code: e.code, category: e.category, message: e.message } });

@@ -14,6 +14,9 @@ import { getEvent } from '../../server/events/events.repository';
 import type { EventStage } from '../../server/events/event-processor';
 import { identityModule } from '../../server/identity/identity.module';
 import { messagingModule } from '../../server/messaging/messaging.module';
+import { twilioModule } from '../../connectors/twilio';
+import { whatsappModule } from '../../connectors/whatsapp';
+import { zendeskModule } from '../../connectors/zendesk';
 import { ACTION_REGISTRY, runsModule } from '../../server/runs/runs.module';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandboxes/twilio';
@@ -71,7 +74,7 @@ for (const { mode, needs } of modes) {
             decisioningModuleWith({ expiryIntervalMs: 0 }),
             conversationModule,
             runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 }),
-            messagingModule,
+            messagingModule, zendeskModule, twilioModule, whatsappModule,
             probe.factory,
           ],
         },

@@ -17,10 +17,10 @@ import nodePath from 'node:path';
 import type { Express } from 'express';
 import fc from 'fast-check';
 import { signedHeaders } from '../../connectors/hubspot/client/signature';
-import { twilioSignature } from '../../connectors/twilio/signature';
-import { whatsappSignature } from '../../connectors/whatsapp/signature';
-import { zendeskSignature } from '../../connectors/zendesk/signature';
-import { formParams } from '../../server/messaging/twilio.routes';
+import { twilioSignature } from '../../connectors/twilio/client/signature';
+import { whatsappSignature } from '../../connectors/whatsapp/client/signature';
+import { zendeskSignature } from '../../connectors/zendesk/client/signature';
+import { formParams } from '../../connectors/twilio/twilio.routes';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startTestService, type TestService } from '../support/runtime';
 

@@ -13,6 +13,9 @@ import pg from 'pg';
 import { decisioningModule } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
 import { messagingModule } from '../../server/messaging/messaging.module';
+import { twilioModule } from '../../connectors/twilio';
+import { whatsappModule } from '../../connectors/whatsapp';
+import { zendeskModule } from '../../connectors/zendesk';
 import { runsModule } from '../../server/runs/runs.module';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { warehouseModuleWith } from '../../server/warehouse/warehouse.module';
@@ -108,7 +111,7 @@ for (const { mode, needs } of modes) {
               }
             },
           }),
-          messagingModule,
+          messagingModule, zendeskModule, twilioModule, whatsappModule,
         ],
       });
       // DuckDB files live in the service's warehouse directory (<BATON_DATA_DIR>/warehouse).

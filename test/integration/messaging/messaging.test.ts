@@ -1,5 +1,8 @@
 import { identityModule } from '../../../server/identity/identity.module';
 import { messagingModule } from '../../../server/messaging/messaging.module';
+import { twilioModule } from '../../../connectors/twilio';
+import { whatsappModule } from '../../../connectors/whatsapp';
+import { zendeskModule } from '../../../connectors/zendesk';
 import { deliveryOf } from '../../../server/messaging/messaging-state.repository';
 import { ACTION_REGISTRY, runsModule } from '../../../server/runs/runs.module';
 import { createTenant } from '../../../server/tenants/tenants.repository';
@@ -32,7 +35,7 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       const port = await freePort();
-      svc = await startTestService(mode, { modules: [identityModule, runsModule({ stuckSweepIntervalMs: 0 }), messagingModule, probe.factory] }, { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+      svc = await startTestService(mode, { modules: [identityModule, runsModule({ stuckSweepIntervalMs: 0 }), messagingModule, zendeskModule, twilioModule, whatsappModule, probe.factory] }, { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
       [zendesk, twilio, whatsapp] = await Promise.all([startZendeskSandbox(), startTwilioSandbox(), startWhatsAppSandbox()]);
       const t = await createTenant(svc.runtime.db, 'Messaging');
       tenantId = t.tenantId;

@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import express from 'express';
-import { twilioSignature } from '../../../connectors/twilio/signature';
-import { OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS } from '../../../connectors/twilio/inbound';
+import { twilioSignature } from '../../../connectors/twilio/client/signature';
+import { OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS } from '../../../connectors/twilio/client/inbound';
 import { Injections, listen, type Injected } from '../messaging-support';
 
 export interface TwilioMessageRow { sid: string; to: string; from: string | null; body: string | null; contentSid: string | null; status: string; statusCallback: string | null; dateCreated: string }

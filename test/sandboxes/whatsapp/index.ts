@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import express from 'express';
-import { whatsappSignature } from '../../../connectors/whatsapp/signature';
+import { whatsappSignature } from '../../../connectors/whatsapp/client/signature';
 import { answer, Injections, listen, type Injected } from '../messaging-support';
 
 export interface SentRow { id: string; to: string; type: 'text' | 'template'; text?: string; template?: string; at: number }

@@ -6,7 +6,7 @@
  * Driven by the real `node-zendesk` with `endpointUri` = `${url}/api/v2`.
  */
 import express, { type Request, type Response } from 'express';
-import { zendeskSignature } from '../../../connectors/zendesk/signature';
+import { zendeskSignature } from '../../../connectors/zendesk/client/signature';
 import { answer, Injections, listen, type Injected } from '../messaging-support';
 
 export interface ZendeskUser { id: string; name: string; email: string | null; phone: string | null; role: 'end-user' | 'agent' | 'admin' }

@@ -1,9 +1,9 @@
 import { classifyHttpStatus, parseRetryAfter } from '../../../connectors/shared/http-errors';
-import { classifyTwilioError } from '../../../connectors/twilio/api';
-import { consentKeyword, normalizeTwilioWebhook } from '../../../connectors/twilio/inbound';
-import { classifyGraphError } from '../../../connectors/whatsapp/api';
-import { normalizeWhatsAppPayload, whatsappPayloadSchema } from '../../../connectors/whatsapp/webhook';
-import { normalizeZendeskEvent, zendeskEnvelopeSchema } from '../../../connectors/zendesk/webhook';
+import { classifyTwilioError } from '../../../connectors/twilio/client/api';
+import { consentKeyword, normalizeTwilioWebhook } from '../../../connectors/twilio/client/inbound';
+import { classifyGraphError } from '../../../connectors/whatsapp/client/api';
+import { normalizeWhatsAppPayload, whatsappPayloadSchema } from '../../../connectors/whatsapp/client/webhook';
+import { normalizeZendeskEvent, zendeskEnvelopeSchema } from '../../../connectors/zendesk/client/webhook';
 
 const zd = (type: string, detail: Record<string, unknown>, event: Record<string, unknown> = {}) =>
   zendeskEnvelopeSchema.parse({ account_id: 1, id: '01HR1', type: `zen:event-type:${type}`, time: '2024-03-05T10:00:00Z', detail, event });

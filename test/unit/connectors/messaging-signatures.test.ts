@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { verifyZendeskSignature, zendeskSignature } from '../../../connectors/zendesk/signature';
-import { twilioSignature, verifyTwilioForm, verifyTwilioJson } from '../../../connectors/twilio/signature';
-import { verifyHandshake, verifyWhatsAppSignature, whatsappSignature } from '../../../connectors/whatsapp/signature';
+import { verifyZendeskSignature, zendeskSignature } from '../../../connectors/zendesk/client/signature';
+import { twilioSignature, verifyTwilioForm, verifyTwilioJson } from '../../../connectors/twilio/client/signature';
+import { verifyHandshake, verifyWhatsAppSignature, whatsappSignature } from '../../../connectors/whatsapp/client/signature';
 
 describe('Zendesk webhook signature (reference 1.2)', () => {
   const secret = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==';

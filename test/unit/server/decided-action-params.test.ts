@@ -2,7 +2,7 @@ import { parseCatalog, type Action } from '../../../app/decisioning/catalog';
 import type { ChosenAction } from '../../../app/decisioning/record';
 import { actionParams } from '../../../server/decisioning/decider.adapter';
 import { contactChannelOf, outboundContactOf } from '../../../server/runs/contact-recording.adapter';
-import { whatsAppLanguage } from '../../../server/messaging/message.port';
+import { whatsAppLanguage } from '../../../connectors/whatsapp/message-sender';
 
 const chosen = (action: Partial<ChosenAction> & Pick<ChosenAction, 'channel'>): ChosenAction => ({ id: 'a1', label: 'Upgrade offer', requiresApproval: false, ...action });
 

@@ -6,8 +6,8 @@
  */
 import { createClient } from 'node-zendesk';
 import { z } from 'zod';
-import type { PortError } from '../../app/orchestration/errors';
-import { classifyHttpStatus, joinUrl, networkError, parseRetryAfter, provesNoEffect } from '../shared/http-errors';
+import type { PortError } from '../../../app/orchestration/errors';
+import { classifyHttpStatus, joinUrl, networkError, parseRetryAfter, provesNoEffect } from '../../shared/http-errors';
 
 export interface ZendeskCredentials {
   readonly subdomain: string;

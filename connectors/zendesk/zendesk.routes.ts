@@ -6,13 +6,9 @@
  */
 import express, { Router } from 'express';
 import { scoreSentiment } from '../../app/signals';
-import { normalizeZendeskEvent, zendeskEnvelopeSchema } from '../../connectors/zendesk/webhook';
-import { verifyZendeskSignature, ZENDESK_SIGNATURE_HEADER, ZENDESK_TIMESTAMP_HEADER } from '../../connectors/zendesk/signature';
-import type { ConnectionsRepository } from '../connections/connections.repository';
-import { assertNoNul, validationError } from '../http/errors';
-import type { ModuleContext } from '../module';
-import { badSignature, parseJsonBody, unknownConnection, type Ingest } from './ingest';
-import { linkProfile, upsertTicket } from './messaging-state.repository';
+import { normalizeZendeskEvent, zendeskEnvelopeSchema } from './client/webhook';
+import { verifyZendeskSignature, ZENDESK_SIGNATURE_HEADER, ZENDESK_TIMESTAMP_HEADER } from './client/signature';
+import { assertNoNul, badSignature, type ConnectionsRepository, type Ingest, linkProfile, type ModuleContext, parseJsonBody, unknownConnection, upsertTicket, validationError } from '../../server/platform';
 
 export const ZENDESK_USER_SYNC_JOB = 'zendesk.user_sync';
 const POSITIVE = 0.05;

@@ -8,11 +8,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
 import { permanentError, transientError, undeliverableError } from '../../app/orchestration/errors';
-import { zendeskApiOf } from '../connections/connection-test';
-import type { ConnectionsRepository } from '../connections/connections.repository';
-import type { Database } from '../db/database';
-import { claimEffect, finishEffect } from './messaging-state.repository';
-import { profileAddresses } from './recipients';
+import { zendeskApiOf } from './connection';
+import { claimEffect, type ConnectionsRepository, type Database, finishEffect, profileAddresses } from '../../server/platform';
 
 const IN_FLIGHT_MS = 60_000;
 

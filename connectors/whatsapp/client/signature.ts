@@ -3,7 +3,7 @@
  * verification handshake (hub.mode=subscribe, hub.verify_token, echo hub.challenge).
  */
 import { createHmac } from 'node:crypto';
-import { safeEqual } from '../shared/safe-equal';
+import { safeEqual } from '../../shared/safe-equal';
 
 export const WHATSAPP_SIGNATURE_HEADER = 'x-hub-signature-256';
 

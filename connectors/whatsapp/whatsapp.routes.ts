@@ -3,14 +3,9 @@
  * over the raw body with the app secret): messages → message events, statuses → delivery state.
  */
 import express, { Router } from 'express';
-import { DELIVERY_RANK } from '../../connectors/twilio/inbound';
-import { verifyHandshake, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from '../../connectors/whatsapp/signature';
-import { normalizeWhatsAppPayload, whatsappPayloadSchema } from '../../connectors/whatsapp/webhook';
-import type { ConnectionsRepository } from '../connections/connections.repository';
-import { assertNoNul, HttpError, validationError } from '../http/errors';
-import type { ModuleContext } from '../module';
-import { badSignature, parseJsonBody, unknownConnection, type Ingest } from './ingest';
-import { linkProfile, recordDelivery, recordInbound } from './messaging-state.repository';
+import { verifyHandshake, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from './client/signature';
+import { normalizeWhatsAppPayload, whatsappPayloadSchema } from './client/webhook';
+import { assertNoNul, badSignature, type ConnectionsRepository, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, parseJsonBody, recordDelivery, recordInbound, unknownConnection, validationError } from '../../server/platform';
 
 export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): Router {
   const router = Router();

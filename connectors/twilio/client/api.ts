@@ -8,9 +8,9 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type TwilioResponse from 'twilio/lib/http/response';
-import type { PortError } from '../../app/orchestration/errors';
-import { authError, permanentError } from '../../app/orchestration/errors';
-import { classifyHttpStatus, networkError, parseRetryAfter, provesNoEffect } from '../shared/http-errors';
+import type { PortError } from '../../../app/orchestration/errors';
+import { authError, permanentError } from '../../../app/orchestration/errors';
+import { classifyHttpStatus, networkError, parseRetryAfter, provesNoEffect } from '../../shared/http-errors';
 
 export interface TwilioCredentials {
   readonly accountSid: string;

@@ -5,7 +5,7 @@
  * own identifier (it is not always the E.164 digits: Brazil, Mexico); the profile name is a trait.
  */
 import { z } from 'zod';
-import type { CanonicalEvent } from '../../app/events/canonical-event';
+import type { CanonicalEvent } from '../../../app/events/canonical-event';
 
 const messageSchema = z.looseObject({
   from: z.string().regex(/^\d{5,20}$/, 'must be a wa_id (digits)'),

@@ -4,7 +4,7 @@
  * The timestamp is an ISO-8601 string; deliveries far from now are refused (replay protection).
  */
 import { createHmac } from 'node:crypto';
-import { safeEqual } from '../shared/safe-equal';
+import { safeEqual } from '../../shared/safe-equal';
 
 export const ZENDESK_SIGNATURE_HEADER = 'x-zendesk-webhook-signature';
 export const ZENDESK_TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp';

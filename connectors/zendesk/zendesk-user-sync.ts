@@ -4,12 +4,9 @@
  * known email joins that person's profile even when only ticket events are subscribed.
  */
 import type { Identifier } from '../../app/events/canonical-event';
-import { identityToIdentifier } from '../../connectors/zendesk/webhook';
-import { zendeskApiOf } from '../connections/connection-test';
-import type { ConnectionsRepository } from '../connections/connections.repository';
-import { RateLimitedError, type JobHandler } from '../dispatch/work-runner';
-import type { ModuleContext } from '../module';
-import type { Ingest } from './ingest';
+import { identityToIdentifier } from './client/webhook';
+import { zendeskApiOf } from './connection';
+import { type ConnectionsRepository, type Ingest, type JobHandler, type ModuleContext, RateLimitedError } from '../../server/platform';
 
 export function zendeskUserSync(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): JobHandler {
   return async (job) => {

@@ -5,8 +5,8 @@
  * 190 (token), 131000/131016 (Meta unavailable).
  */
 import { z } from 'zod';
-import { authError, permanentError, rateLimited, transientError, type PortError } from '../../app/orchestration/errors';
-import { classifyHttpStatus, joinUrl, networkError, parseRetryAfter, provesNoEffect } from '../shared/http-errors';
+import { authError, permanentError, rateLimited, transientError, type PortError } from '../../../app/orchestration/errors';
+import { classifyHttpStatus, joinUrl, networkError, parseRetryAfter, provesNoEffect } from '../../shared/http-errors';
 
 export const GRAPH_VERSION = 'v21.0';
 export const WHATSAPP_REENGAGEMENT = 131047;

@@ -5,7 +5,7 @@
  * user-chosen display name, kept as a trait and never used as an identifier.
  */
 import { z } from 'zod';
-import type { CanonicalEvent, Identifier } from '../../app/events/canonical-event';
+import type { CanonicalEvent, Identifier } from '../../../app/events/canonical-event';
 import type { FormParams } from './signature';
 
 /** Twilio's default opt-out / opt-in keywords (single-word messages only). */
@@ -14,12 +14,6 @@ export const OPT_IN_KEYWORDS: ReadonlySet<string> = new Set(['START', 'YES', 'UN
 
 export type MessagingChannel = 'sms' | 'whatsapp';
 export type ConsentChange = { readonly channel: MessagingChannel; readonly status: 'opted_in' | 'opted_out'; readonly keyword: string };
-
-/** MessageStatus values in delivery order; a callback never moves a message backwards. */
-export const DELIVERY_RANK: Readonly<Record<string, number>> = {
-  accepted: 1, scheduled: 1, queued: 2, sending: 3, sent: 4, receiving: 4, received: 5, delivered: 6, read: 7,
-  undelivered: 8, failed: 8, canceled: 8, partially_delivered: 6,
-};
 
 const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${prefix}… sid`);
 const one = z.union([z.string(), z.array(z.string()).transform((a) => a[0] ?? '')]);

@@ -5,7 +5,7 @@
  * lower-case in the REST API, so both are normalised to lower case.
  */
 import { z } from 'zod';
-import type { CanonicalEvent, Identifier } from '../../app/events/canonical-event';
+import type { CanonicalEvent, Identifier } from '../../../app/events/canonical-event';
 
 const id = z.union([z.string().trim().min(1).max(40), z.number().int().nonnegative()]).transform(String);
 

@@ -5,15 +5,10 @@
  * delivery state of the message Baton sent. Answered with empty TwiML (replies go through the API).
  */
 import express, { Router } from 'express';
-import type { CanonicalEvent } from '../../app/events/canonical-event';
-import { DELIVERY_RANK, normalizeTwilioWebhook } from '../../connectors/twilio/inbound';
-import { TWILIO_OPTED_OUT } from '../../connectors/twilio/api';
-import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioForm, verifyTwilioJson, type FormParams } from '../../connectors/twilio/signature';
-import type { ConnectionsRepository } from '../connections/connections.repository';
-import { assertNoNul, HttpError } from '../http/errors';
-import type { ModuleContext } from '../module';
-import { badSignature, unknownConnection, type Ingest } from './ingest';
-import { linkProfile, recordConsent, recordDelivery, recordInbound, type MessagingChannel } from './messaging-state.repository';
+import { normalizeTwilioWebhook } from './client/inbound';
+import { TWILIO_OPTED_OUT } from './client/api';
+import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioForm, verifyTwilioJson, type FormParams } from './client/signature';
+import { addressKey, assertNoNul, badSignature, type ConnectionsRepository, consentEvent, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, recordConsent, recordDelivery, recordInbound, unknownConnection } from '../../server/platform';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -25,21 +20,6 @@ export function formParams(raw: string): FormParams {
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
-}
-
-/** The key Baton stores messaging state under: E.164 for SMS, wa_id digits for WhatsApp. */
-export const addressKey = (channel: MessagingChannel, address: string): string => (channel === 'whatsapp' ? address.replace(/^\+/, '') : address);
-
-/** A consent change learned from the vendor (keyword, or error 21610 on a send), as a canonical event. */
-export function consentEvent(source: string, id: string, channel: MessagingChannel, phone: string, status: 'opted_in' | 'opted_out', at: string, extra: Record<string, unknown>): CanonicalEvent {
-  return {
-    id,
-    source,
-    type: 'consent.updated',
-    occurredAt: at,
-    subject: { identifiers: [channel === 'whatsapp' && !phone.startsWith('+') ? { type: 'whatsappId', value: phone } : { type: 'phone', value: phone }], traits: {} },
-    properties: { channel, status, ...(status === 'opted_out' ? { outcomeEvent: 'unsubscribe' } : {}), ...extra },
-  };
 }
 
 export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): Router {

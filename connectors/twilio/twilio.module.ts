@@ -1,0 +1,13 @@
+/**
+ * Twilio inside the service: the messaging webhook (/webhooks/twilio/:connectionId: inbound SMS and
+ * WhatsApp, STOP/START, delivery callbacks) and the sender the `message` port uses for SMS (and for
+ * WhatsApp without a WhatsApp Cloud connection). The connection is made through the connections API.
+ */
+import { connectorIngest, ConnectionsRepository, MESSAGE_SENDERS, type ModuleFactory } from '../../server/platform';
+import { twilioMessageSender } from './message-sender';
+import { twilioWebhookRoutes } from './twilio.routes';
+
+export const twilioModule: ModuleFactory = (ctx) => {
+  ctx.services.get(MESSAGE_SENDERS)?.register(twilioMessageSender(ctx.config.publicUrl));
+  return { name: 'twilio', routes: twilioWebhookRoutes(ctx, new ConnectionsRepository(ctx.secrets), connectorIngest(ctx)) };
+};

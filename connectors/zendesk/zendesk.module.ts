@@ -1,0 +1,34 @@
+/**
+ * Zendesk inside the service: the ticket webhook (/webhooks/zendesk/:connectionId), the requester
+ * lookup job, and the `ticket` action port (guarded by "this tenant has an active Zendesk connection").
+ * The connection itself is made through the connections API (server/messaging).
+ */
+import { ACTION_REGISTRY, connectorIngest, ConnectionsRepository, type ModuleFactory } from '../../server/platform';
+import { TicketActionPort } from './ticket.port';
+import { ZENDESK_USER_SYNC_JOB, zendeskWebhookRoutes } from './zendesk.routes';
+import { zendeskUserSync } from './zendesk-user-sync';
+
+export interface ZendeskModuleOptions {
+  /** Clock for signature freshness (tests). */
+  readonly now?: () => number;
+}
+
+export function zendeskModuleWith(options: ZendeskModuleOptions = {}): ModuleFactory {
+  return (ctx) => {
+    const repo = new ConnectionsRepository(ctx.secrets);
+    const ingest = connectorIngest(ctx);
+    const now = options.now ?? Date.now;
+    const registry = ctx.services.get(ACTION_REGISTRY);
+    if (registry !== undefined) {
+      const tickets = new TicketActionPort({ db: ctx.db, repo, now });
+      registry.register('ticket', tickets, { handles: (r) => tickets.handles(r), available: (tenantId) => tickets.available(tenantId), name: 'Zendesk' });
+    }
+    return {
+      name: 'zendesk',
+      routes: zendeskWebhookRoutes(ctx, repo, ingest, now),
+      handlers: { [ZENDESK_USER_SYNC_JOB]: zendeskUserSync(ctx, repo, ingest) },
+    };
+  };
+}
+
+export const zendeskModule: ModuleFactory = zendeskModuleWith();
