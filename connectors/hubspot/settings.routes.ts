@@ -13,7 +13,7 @@
  * read policies through a 2-second cache, so a save applies everywhere within that.
  */
 import { Router } from 'express';
-import { SETTINGS_BOUNDS, settingsUpdateRequestSchema, type SettingsPlaybook, type SettingsPolicies, type SettingsUpdateRequest, type SettingsView } from '../../app/cards/settings-view';
+import { SETTINGS_BOUNDS, settingsUpdateRequestSchema, type SettingsPlaybook, type SettingsPolicies, type SettingsUpdateRequest, type SettingsUpdateResult, type SettingsView } from '../../app/cards/settings-view';
 import { parseDecisioningConfig, type DecisioningConfig } from '../../app/decisioning';
 import { archivePlaybook, createPlaybookVersion, isValidTimeZone, publishPlaybook, type PlaybookServiceResult, type StoredPlaybook } from '../../app/orchestration';
 import { type Database, HttpError, loadConfig, loadPolicyInput, type Queryable, type RunsService, savePolicies, SqlPlaybookStore, validationError } from '../../server/platform';
@@ -176,7 +176,7 @@ export function settingsRoutes(deps: SettingsRoutesDeps): Router {
       return turned;
     });
     const parts = [changed.on.length > 0 ? `turned on ${changed.on.join(', ')}` : '', changed.off.length > 0 ? `turned off ${changed.off.join(', ')} (runs in progress finish)` : ''].filter((x) => x !== '');
-    res.json({ message: `Settings saved${parts.length > 0 ? `: ${parts.join('; ')}` : ''}.`, settings: await view(deps.db, install) });
+    res.json({ message: `Settings saved${parts.length > 0 ? `: ${parts.join('; ')}` : ''}.`, settings: await view(deps.db, install) } satisfies SettingsUpdateResult);
   });
   return router;
 }
