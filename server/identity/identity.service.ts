@@ -23,7 +23,7 @@ import { newId } from '../security/ids';
 import { getTenant } from '../tenants/tenants.repository';
 import { loadTenantModel, recordVectors, saveTenantModel, type StoredTenantModel } from './model.repository';
 import { carriersOfIdentifiers, forgetEventRecords, recordKeysWithPrefix } from './source-evidence.repository';
-import { SqlGraphStore } from './sql-graph-store';
+import { SqlGraphStore } from './graph-store.repository';
 
 /** `tenants.settings.identity`; every field optional. */
 const settingsSchema = z.object({
@@ -160,7 +160,7 @@ export class IdentityService {
    * its profile id. CRM merge events merge; CRM deletions drop the record's evidence; identifiers
    * listed in `properties.removedIdentifiers` are no longer carried by the record. An ordinary event
    * costs two statements (one read, one identity_apply that also writes its identity_event_records
-   * row); see sql-graph-store.ts.
+   * row); see graph-store.repository.ts.
    */
   async identify(tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }): Promise<string | null> {
     const { tenantId, eventId, event } = input;

@@ -4,7 +4,7 @@
  * including a late record that bridges two profiles (they merge) and a split (its deletion).
  */
 import { generateTrapPopulation, toCanonicalEvents, TUNING_SEEDS, type TrapRecord } from '../fixtures/identity-traps/generator';
-import { transactionalGraphStore } from '../../server/identity/sql-graph-store';
+import { transactionalGraphStore } from '../../server/identity/graph-store.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { backends, describeWith, type TestDb } from '../support/services';
 import type { CanonicalEvent } from '../../app/events/canonical-event';

@@ -1,4 +1,4 @@
-import { transactionalGraphStore } from '../../server/identity/sql-graph-store';
+import { transactionalGraphStore } from '../../server/identity/graph-store.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { backends, describeWith, type TestDb } from '../support/services';
 import { describeGraphStoreContract } from '../unit/identity/store-contract';

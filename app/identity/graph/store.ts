@@ -13,7 +13,7 @@
  *    the whole unit of work again; `work` has no effects outside the store, so a retry is safe.
  * 4. Reads inside a unit of work see its own writes.
  *
- * The SQL adapter (server/identity/sql-graph-store.ts) meets 1–3 optimistically: it reads without
+ * The SQL adapter (server/identity/graph-store.repository.ts) meets 1–3 optimistically: it reads without
  * locks, then takes every lock at once when it writes and checks that nothing it read changed.
  * The in-memory implementation runs units of work one at a time, which satisfies all of the above.
  */
