@@ -6,6 +6,8 @@
  * 2. Card: GET /api/v1/profiles/:id/card for a profile with 1,000 events (target p99 < 50 ms).
  *    Baseline: GET /api/v1/events/:id (one row behind the same auth) in the same run.
  */
+import { automationModule } from '../server/automation/automation.module';
+import { cardsModule } from '../server/cards/cards.module';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,7 +151,7 @@ async function timeGets(call: ReturnType<typeof client>, route: string, n: numbe
 
 async function cardLatency(progress: (m: string) => void): Promise<{ card: { p50: number; p99: number }; baseline: { p50: number; p99: number } }> {
   const p = probe();
-  const runtime = await start([identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule()], [p.stage]);
+  const runtime = await start([identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule()], [p.stage]);
   try {
     const { apiKey } = await createTenant(runtime.db, 'Bench card');
     const call = client(runtime, apiKey);
@@ -185,7 +187,7 @@ export const pipelineBench: BenchSuite = {
     progress(`event → decision, embedded, ${EVENTS} events, ${SENDERS} senders, without decisioning (baseline)`);
     const base = await eventToDecision([identityModule, runsModule()], false);
     progress(`event → decision, embedded, ${EVENTS} events, ${SENDERS} senders, with decisioning (20 actions)`);
-    const ours = await eventToDecision([identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule()], true);
+    const ours = await eventToDecision([identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule()], true);
     if (ours.decisions < EVENTS) progress(`only ${ours.decisions} decisions for ${EVENTS} events`);
     figures.push({ name: 'pipeline.embedded.event_to_decision_p99 (target < 250 ms; baseline: pipeline without decisioning)', value: round(ours.p99), unit: 'ms', baseline: round(base.p99), ratio: round(ours.p99 / Math.max(base.p99, 0.001), 2) });
     figures.push({ name: 'pipeline.embedded.event_to_decision_p50', value: round(ours.p50), unit: 'ms', baseline: round(base.p50) });

@@ -8,7 +8,7 @@ import type { EventStage } from './events/event-processor';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { SecretBox } from './security/secret-box';
-import { serviceKey, type ServiceRegistry } from './services';
+import { serviceKey, type ServiceKey, type ServiceRegistry } from './services';
 
 /** What a capability module gets from the composition root. */
 export interface ModuleContext {
@@ -18,8 +18,17 @@ export interface ModuleContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly secrets: SecretBox;
-  /** Services modules offer each other; earlier modules provide, later ones (or calls at run time) look up. */
+  /**
+   * Every service provided so far. Only for plain-function factories not yet declaring what they need
+   * (built after every module listed before them, as before); a `defineModule` module gets its
+   * dependencies as the `deps` argument of `build` instead.
+   */
   readonly services: ServiceRegistry;
+  /**
+   * The loaded modules, in registry order, once all are built. A late-bound hook on purpose: identity's
+   * erasure calls every module's `erase`, and those modules are built after (and some need) identity.
+   */
+  readonly loadedModules: () => readonly ServiceModule[];
 }
 
 /**
@@ -52,7 +61,52 @@ export interface ServiceModule {
   stop?(): Promise<void>;
 }
 
-export type ModuleFactory = (ctx: ModuleContext) => ServiceModule;
+/** Typed service keys by the name a module's `build` receives them under. */
+export type ServiceKeys = Readonly<Record<string, ServiceKey<unknown>>>;
+/** The values of some service keys, by the same names. */
+export type ServicesOf<K extends ServiceKeys> = { readonly [P in keyof K]: K[P] extends ServiceKey<infer T> ? T : never };
 
-/** The loaded modules in order, provided by the runtime once every factory has run. */
+/** One service a module offers others: made with `provide(KEY, value)`, so the value matches the key's type. */
+export interface Provision {
+  readonly key: ServiceKey<unknown>;
+  readonly value: unknown;
+}
+export const provide = <T>(key: ServiceKey<T>, value: T): Provision => ({ key, value });
+
+/** What a declared module's `build` returns: the module, and the services it declared it provides. */
+export interface BuiltModule {
+  readonly module: ServiceModule;
+  readonly provided?: readonly Provision[];
+}
+
+/**
+ * A capability module that says what it needs and what it provides. The runtime builds modules in
+ * dependency order (a provider before the modules needing it, otherwise in registry order) and refuses
+ * to start, naming the module and the service, when a need is provided by no module or the needs form a
+ * cycle. `needs` must be provided; `uses` are passed when some module provides them (a partial module
+ * list, e.g. a test without runs, leaves them out) and otherwise undefined.
+ */
+export interface ModuleDefinition<N extends ServiceKeys = ServiceKeys, U extends ServiceKeys = ServiceKeys> {
+  readonly name: string;
+  readonly needs?: N;
+  readonly uses?: U;
+  readonly provides?: readonly ServiceKey<unknown>[];
+  build(ctx: ModuleContext, deps: ServicesOf<N> & Partial<ServicesOf<U>>): BuiltModule;
+}
+
+/** Declares a module (infers the types of `deps` from `needs` and `uses`). */
+export function defineModule<N extends ServiceKeys = Record<never, never>, U extends ServiceKeys = Record<never, never>>(definition: ModuleDefinition<N, U>): ModuleDefinition<N, U> {
+  return definition;
+}
+
+/**
+ * An entry of the module registry: a declared module, or a plain function building its module from the
+ * context (looking services up in `ctx.services`; built after every entry listed before it).
+ */
+export type ModuleFactory = ModuleDefinition<ServiceKeys, ServiceKeys> | ((ctx: ModuleContext) => ServiceModule);
+
+/**
+ * The loaded modules in order, provided in `ctx.services` once every module is built. Kept for
+ * plain-function factories; a declared module uses `ctx.loadedModules`.
+ */
 export const LOADED_MODULES = serviceKey<readonly ServiceModule[]>('runtime.modules');

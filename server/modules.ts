@@ -1,3 +1,5 @@
+import { automationModule } from './automation/automation.module';
+import { cardsModule } from './cards/cards.module';
 import { consoleModule } from './console/console.routes';
 import { conversationModule } from './conversation/conversation.module';
 import { decisioningModule } from './decisioning/decisioning.module';
@@ -13,7 +15,9 @@ import { zendeskModule } from '../connectors/zendesk';
 import { warehouseModule } from './warehouse/warehouse.module';
 
 /**
- * The capability modules the service runs, in pipeline order (identity before signals before
- * decisioning). Each capability adds one line here.
+ * The capability modules the service runs. This order is the order of their pipeline stages (identity
+ * before signals before decisioning, automation right after it, runs later), job handlers and start;
+ * the runtime builds them in dependency order (what each declares it needs) and refuses to start when
+ * a need is missing (server/module-graph.ts). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [identityModule, decisioningModule, conversationModule, runsModule(), consoleModule, salesforceModule, warehouseModule, messagingModule, zendeskModule, twilioModule, whatsappModule, hubspotModule];
+export const modules: readonly ModuleFactory[] = [identityModule, decisioningModule, automationModule, cardsModule, conversationModule, runsModule(), consoleModule, salesforceModule, warehouseModule, messagingModule, zendeskModule, twilioModule, whatsappModule, hubspotModule];

@@ -21,6 +21,7 @@ import { eventBatchProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/errors';
 import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from './module';
+import { buildModules } from './module-graph';
 import { modules as defaultModules } from './modules';
 import { ServiceRegistry } from './services';
 import { createLogger, type Logger } from './observability/logger';
@@ -142,8 +143,12 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       reschedule: (ref) => work.notify([ref]),
       onOutcome: (kind, outcome) => metrics.jobsFinished.inc({ kind, outcome }),
     });
-    const ctx = { config, db, work, logger, metrics, secrets, services: new ServiceRegistry() };
-    const loaded = (options.modules ?? defaultModules).map((factory) => factory(ctx));
+    // Identity's erasure reaches every loaded module, known once all are built: a late-bound hook.
+    const all: { loaded?: readonly ServiceModule[] } = {};
+    const ctx = { config, db, work, logger, metrics, secrets, services: new ServiceRegistry(), loadedModules: (): readonly ServiceModule[] => all.loaded ?? [] };
+    // Dependency order, checked: a missing or cyclic dependency stops here with its name (server/module-graph.ts).
+    const loaded = buildModules(options.modules ?? defaultModules, ctx);
+    all.loaded = loaded;
     ctx.services.provide(LOADED_MODULES, loaded);
     const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
     // Micro-batches: a delivered event claims up to a batch of the tenant's waiting events (docs/ARCHITECTURE.md, "Throughput").

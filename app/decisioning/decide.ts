@@ -38,6 +38,11 @@ export interface DecisionInput {
   readonly contactHistory: readonly ContactRecord[];
   /** Epoch ms. */
   readonly now: number;
+  /**
+   * The profile's persistent holdout assignment, when the caller keeps one (drawn at the first
+   * decision and kept when the share or salt changes). Absent: drawn from `config.holdout` now.
+   */
+  readonly holdoutAssignment?: boolean;
 }
 
 export interface Survivor {
@@ -66,6 +71,8 @@ export interface Funnel {
   readonly survivors: readonly Survivor[];
   readonly segment: string;
   readonly holdout: boolean;
+  /** The kept assignment differs from what the current share and salt would draw. */
+  readonly holdoutKept: boolean;
   readonly risk: HighRiskFinding | null;
   readonly context: DecisionContext;
 }
@@ -91,7 +98,9 @@ export function runFunnel(input: DecisionInput): Funnel {
   const engagement = bindEngagement(profile, context, now, prepared.sharedSlots, prepared.keyedSlots);
   const weights = bindContextWeights(config, profile, context, now);
   const segment = segmentOf(profile);
-  const holdout = isInHoldout(profile.profileId, config.holdout);
+  const drawn = isInHoldout(profile.profileId, config.holdout);
+  const holdout = input.holdoutAssignment ?? drawn;
+  const holdoutKept = holdout !== drawn;
   const risk = findHighRisk(policyInput);
 
   const fates: Fate[] = [];
@@ -141,12 +150,12 @@ export function runFunnel(input: DecisionInput): Funnel {
     };
   }
 
-  return { prepared, fates, survivors, segment, holdout, risk, context };
+  return { prepared, fates, survivors, segment, holdout, holdoutKept, risk, context };
 }
 
 export function decide(input: DecisionInput, rng: Random): DecisionRecord {
   const { profile, config, now } = input;
-  const { prepared, fates, survivors, segment, holdout, risk, context } = runFunnel(input);
+  const { prepared, fates, survivors, segment, holdout, holdoutKept, risk, context } = runFunnel(input);
   const contenders: Contender[] = survivors.map((s) => ({
     posterior: s.posterior,
     weight: s.contextWeight * s.prepared.netValue * s.prepared.levers,
@@ -193,7 +202,8 @@ export function decide(input: DecisionInput, rng: Random): DecisionRecord {
     mode = 'holdout';
     counterfactualActionId = winner?.prepared.action.id ?? null;
     notes.push(
-      `profile is in the ${(config.holdout.share * 100).toFixed(1)}% holdout group: no automated action` +
+      // A kept assignment decided the group, not the current share: say so instead of quoting the share.
+      `profile is in the ${holdoutKept ? 'holdout group (assigned at first decision; kept when the share changes)' : `${(config.holdout.share * 100).toFixed(1)}% holdout group`}: no automated action` +
         (counterfactualActionId !== null ? ` (would have chosen ${counterfactualActionId})` : ''),
     );
   } else if (winner !== undefined && selection !== null) {

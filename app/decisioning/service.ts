@@ -25,6 +25,8 @@ export interface DecideRequest {
   readonly context?: DecisionContext;
   readonly catalog: ActionCatalog | readonly Action[];
   readonly config: DecisioningConfig;
+  /** The profile's persistent holdout assignment, when the caller keeps one (see DecisionInput). */
+  readonly holdoutAssignment?: boolean;
 }
 
 const WEEK_MS = 7 * 24 * 3_600_000;
@@ -47,6 +49,7 @@ export class DecisioningService {
         ...(request.context !== undefined ? { context: request.context } : {}),
         catalog: request.catalog,
         config: request.config,
+        ...(request.holdoutAssignment !== undefined ? { holdoutAssignment: request.holdoutAssignment } : {}),
         propensities,
         contactHistory,
         now,

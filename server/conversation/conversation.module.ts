@@ -8,30 +8,36 @@
  */
 import { PROFILE_SECTIONS } from '../identity/identity.module';
 import { profileAliases } from '../identity/profiles.repository';
-import type { ModuleFactory } from '../module';
+import { defineModule } from '../module';
 import { backfillHandler, CONVERSATION_BACKFILL_JOB, enqueueBackfills } from './conversation.backfill';
 import { channelSummary, eraseConversation, loadTrend } from './conversation.repository';
 import { conversationRoutes } from './conversation.routes';
 import { conversationStage } from './conversation.stage';
 
-export const conversationModule: ModuleFactory = (ctx) => {
-  ctx.services.get(PROFILE_SECTIONS)?.add({
-    name: 'conversation',
-    async load(q, tenantId, profileId) {
-      const aliases = await profileAliases(q, tenantId, profileId);
-      const [channels, trend] = await Promise.all([channelSummary(q, tenantId, aliases), loadTrend(q, tenantId, aliases, 10)]);
-      return { channels, sentiment: { latest: trend.latest, direction: trend.direction, recentFalls: trend.falls } };
-    },
-  });
-  return {
-    name: 'conversation',
-    api: conversationRoutes(ctx.db),
-    stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger })],
-    handlers: { [CONVERSATION_BACKFILL_JOB]: backfillHandler(ctx.db, ctx.work) },
-    erase: (tx, tenantId, profileIds) => eraseConversation(tx, tenantId, profileIds),
-    async start() {
-      // Messages of the event log from before the store existed (once per tenant; see conversation.backfill.ts).
-      await enqueueBackfills(ctx.db, ctx.work);
-    },
-  };
-};
+export const conversationModule = defineModule({
+  name: 'conversation',
+  uses: { sections: PROFILE_SECTIONS },
+  build(ctx, { sections }) {
+    sections?.add({
+      name: 'conversation',
+      async load(q, tenantId, profileId) {
+        const aliases = await profileAliases(q, tenantId, profileId);
+        const [channels, trend] = await Promise.all([channelSummary(q, tenantId, aliases), loadTrend(q, tenantId, aliases, 10)]);
+        return { channels, sentiment: { latest: trend.latest, direction: trend.direction, recentFalls: trend.falls } };
+      },
+    });
+    return {
+      module: {
+        name: 'conversation',
+        api: conversationRoutes(ctx.db),
+        stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger })],
+        handlers: { [CONVERSATION_BACKFILL_JOB]: backfillHandler(ctx.db, ctx.work) },
+        erase: (tx, tenantId, profileIds) => eraseConversation(tx, tenantId, profileIds),
+        async start() {
+          // Messages of the event log from before the store existed (once per tenant; see conversation.backfill.ts).
+          await enqueueBackfills(ctx.db, ctx.work);
+        },
+      },
+    };
+  },
+});

@@ -19,7 +19,8 @@ import type { RunsService } from '../runs/runs.service';
 import { conversationCard } from '../conversation/conversation.card';
 import { traitsCard } from '../warehouse/traits.card';
 import { ACCEPTED_DECISION_KEY, localizedAction } from './decider.adapter';
-import type { DecisioningFacade, StoredDecision } from './decisioning.service';
+import type { DecisionRepository, StoredDecision } from './decision.repository';
+import type { Decisioning } from './decisioning';
 import { hotnessView, loadState, loadTransitions } from './profile-state.repository';
 import { iso, toMs } from './sql-stores';
 
@@ -47,9 +48,10 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export interface CardDeps {
   readonly db: Database;
-  readonly facade: DecisioningFacade;
-  readonly runs: () => RunsService | undefined;
-  readonly identity: () => IdentityService | undefined;
+  readonly decisioning: Decisioning;
+  /** Absent when the service runs without the runs module: the card shows no runs, accepting answers 503. */
+  readonly runs: RunsService | undefined;
+  readonly identity: IdentityService | undefined;
 }
 
 function reasonsOf(decision: StoredDecision): CardNextAction['reasons'] {
@@ -120,8 +122,8 @@ export class DecisioningCardService implements CardService {
   constructor(private readonly deps: CardDeps) {}
 
   async view(tenantId: string, profileId: string): Promise<CardView> {
-    const { db, facade } = this.deps;
-    const now = facade.now();
+    const { db, decisioning } = this.deps;
+    const now = decisioning.clock.now();
     const live = await currentProfileId(db, tenantId, profileId);
     if (live === undefined) return emptyCard(new Date(now));
     const aliases = await profileAliases(db, tenantId, live);
@@ -130,7 +132,7 @@ export class DecisioningCardService implements CardService {
       loadIdentityEvidence(db, tenantId, live),
       loadState(db, tenantId, aliases),
       loadTransitions(db, tenantId, live, 20),
-      facade.current(db, tenantId, aliases),
+      decisioning.decisions.current(db, tenantId, aliases),
       this.signals(tenantId, aliases),
       this.runsOf(tenantId, aliases),
       profileSummaries(db, tenantId, [live]),
@@ -208,7 +210,7 @@ export class DecisioningCardService implements CardService {
   }
 
   private async runsOf(tenantId: string, aliases: readonly string[]): Promise<CardRun[]> {
-    const service = this.deps.runs();
+    const service = this.deps.runs;
     if (service === undefined) return [];
     const { deps } = service;
     const runs = (await Promise.all(aliases.map((profileId) => deps.runs.list(tenantId, { profileId, limit: 20 }))))
@@ -257,7 +259,7 @@ export class DecisioningCardService implements CardService {
         break;
       case 'snooze': {
         const decision = await this.decisionOf(tenantId, aliases, request.decisionId);
-        const until = this.deps.facade.now() + request.hours * 3_600_000;
+        const until = this.deps.decisioning.clock.now() + request.hours * 3_600_000;
         await this.move(tenantId, decision, ['proposed', 'deferred', 'snoozed'], 'snoozed', { until });
         message = `Snoozed "${decision.record.action?.label ?? 'the action'}" until ${iso(until)}.`;
         break;
@@ -265,7 +267,7 @@ export class DecisioningCardService implements CardService {
       case 'dismiss': {
         const decision = await this.decisionOf(tenantId, aliases, request.decisionId);
         await this.move(tenantId, decision, ['proposed', 'deferred', 'snoozed'], 'dismissed');
-        await this.deps.facade.feedback(tenantId, decision, 'negative');
+        await this.deps.decisioning.outcomes.feedback(tenantId, decision, 'negative');
         message = `Dismissed "${decision.record.action?.label ?? 'the action'}"; Baton will learn from it.`;
         break;
       }
@@ -281,7 +283,7 @@ export class DecisioningCardService implements CardService {
       }
       case 'confirm_match':
       case 'reject_match': {
-        const identity = this.deps.identity();
+        const identity = this.deps.identity;
         if (identity === undefined) throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed in this service');
         const decision = request.type === 'confirm_match' ? 'confirm' : 'reject';
         const out = await decidePossibleMatch(this.deps.db, identity, { tenantId, profileId: live, reviewId: request.matchId, decision, actor: `card:${actor.source}` });
@@ -294,21 +296,21 @@ export class DecisioningCardService implements CardService {
   }
 
   private requireRuns(): RunsService {
-    const runs = this.deps.runs();
+    const runs = this.deps.runs;
     if (runs === undefined) throw new HttpError(503, 'runs_unavailable', 'orchestration is not installed in this service');
     return runs;
   }
 
   private async decisionOf(tenantId: string, aliases: readonly string[], decisionId: string): Promise<StoredDecision> {
-    const decision = await this.deps.facade.get(this.deps.db, tenantId, decisionId);
+    const decision = await this.deps.decisioning.decisions.get(this.deps.db, tenantId, decisionId);
     if (decision === undefined) throw new HttpError(404, 'decision_not_found', `no decision ${decisionId} in your tenant`);
     if (!aliases.includes(decision.record.profileId)) throw new HttpError(409, 'stale', `decision ${decisionId} is not about this profile; refresh the card`);
     return decision;
   }
 
-  private async move(tenantId: string, decision: StoredDecision, from: Parameters<DecisioningFacade['transition']>[3], to: Parameters<DecisioningFacade['transition']>[4], extra: Parameters<DecisioningFacade['transition']>[5] = {}): Promise<void> {
+  private async move(tenantId: string, decision: StoredDecision, from: Parameters<DecisionRepository['transition']>[3], to: Parameters<DecisionRepository['transition']>[4], extra: Parameters<DecisionRepository['transition']>[5] = {}): Promise<void> {
     if (decision.record.action === null) throw new HttpError(409, 'no_action', `decision ${decision.record.decisionId} proposed no action`);
-    const moved = await this.deps.facade.transition(this.deps.db, tenantId, decision.record.decisionId, from, to, extra);
+    const moved = await this.deps.decisioning.decisions.transition(this.deps.db, tenantId, decision.record.decisionId, from, to, extra);
     if (!moved) throw new HttpError(409, 'already_decided', `decision ${decision.record.decisionId} is already ${decision.status}; refresh the card`);
   }
 
@@ -330,8 +332,8 @@ export class DecisioningCardService implements CardService {
       context: { [ACCEPTED_DECISION_KEY]: request.decisionId, actor: { source: actor.source, ...(actor.userId === undefined ? {} : { userId: actor.userId }) } },
     });
     if (!started.ok) throw new HttpError(500, started.error.code, started.error.message);
-    await this.deps.facade.setRun(this.deps.db, tenantId, request.decisionId, started.snapshot.run.id);
-    await this.deps.facade.feedback(tenantId, decision, 'positive');
+    await this.deps.decisioning.decisions.setRun(this.deps.db, tenantId, request.decisionId, started.snapshot.run.id);
+    await this.deps.decisioning.outcomes.feedback(tenantId, decision, 'positive');
     return `${request.type === 'approve_draft' ? 'Approved and sending' : 'Accepted'} "${action?.label ?? ''}": run ${started.snapshot.run.id} started.`;
   }
 }

@@ -7,7 +7,8 @@
 import type { ChosenAction } from '../../app/decisioning';
 import { primaryLanguage, type DecideMeta, type Decider, type DecideResult, type JsonObject } from '../../app/orchestration';
 import type { Database } from '../db/database';
-import type { DecisioningFacade, StoredDecision } from './decisioning.service';
+import type { StoredDecision } from './decision.repository';
+import type { Decisioning } from './decisioning';
 
 export const ACCEPTED_DECISION_KEY = 'acceptedDecisionId';
 
@@ -87,21 +88,21 @@ export function toDecideResult(decision: StoredDecision): DecideResult {
 }
 
 export class DecisioningDecider implements Decider {
-  constructor(private readonly db: Database, private readonly facade: DecisioningFacade) {}
+  constructor(private readonly db: Database, private readonly d: Decisioning) {}
 
   async decide(profileId: string, context: JsonObject, meta: DecideMeta): Promise<DecideResult> {
     const accepted = context[ACCEPTED_DECISION_KEY];
     if (typeof accepted === 'string') return this.executeAccepted(meta.tenantId, accepted);
     const { [ACCEPTED_DECISION_KEY]: _ignored, ...rest } = context;
-    const decision = await this.facade.decide(meta.tenantId, profileId, { ...rest, trigger: 'run', runId: meta.runId, stepId: meta.stepId }, { origin: 'run', idempotencyKey: `run:${meta.idempotencyKey}` });
+    const decision = await this.d.decide.decide(meta.tenantId, profileId, { ...rest, trigger: 'run', runId: meta.runId, stepId: meta.stepId }, { origin: 'run', idempotencyKey: `run:${meta.idempotencyKey}` });
     if (decision.record.action !== null) {
-      await this.facade.transition(this.db, meta.tenantId, decision.record.decisionId, ['proposed', 'deferred'], 'accepted', { runId: meta.runId });
+      await this.d.decisions.transition(this.db, meta.tenantId, decision.record.decisionId, ['proposed', 'deferred'], 'accepted', { runId: meta.runId });
     }
     return toDecideResult(decision);
   }
 
   private async executeAccepted(tenantId: string, decisionId: string): Promise<DecideResult> {
-    const decision = await this.facade.get(this.db, tenantId, decisionId);
+    const decision = await this.d.decisions.get(this.db, tenantId, decisionId);
     // Never act on a decision nobody accepted (or one of another tenant); the step records "no action".
     if (decision === undefined || decision.status !== 'accepted') {
       return { decisionId: `none:not-accepted:${decisionId}`, action: null };

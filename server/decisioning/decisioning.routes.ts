@@ -1,22 +1,20 @@
 /**
  * Decisioning API (mounted under /api/v1): the action catalog, policies, decisions with their full
- * explanation, outcomes, lift, and the record card for the console. Every handler is scoped to the
+ * explanation, outcomes and lift (the record card's routes are the cards module's). Every handler is scoped to the
  * caller's tenant; another tenant's decision is "not found".
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cardActionRequestSchema } from '../../app/cards/card-view';
 import { LIFT_BUCKETS, parseCatalog, parseDecisioningConfig } from '../../app/decisioning';
 import { identifierSchema } from '../../app/events/canonical-event';
 import { isValidTimeZone } from '../../app/orchestration';
-import type { CardService } from '../cards/card.service';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { encodeCursor, pageCursor } from '../http/page-cursor';
 import { toRaw, type IdentityService } from '../identity/identity.service';
-import { currentProfileId, profileAliases } from '../identity/profiles.repository';
-import type { DecisioningFacade } from './decisioning.service';
+import { currentProfileId, profileAliases, profileByIdentifierKeys } from '../identity/profiles.repository';
+import type { Decisioning } from './decisioning';
 import { deliveryReport, liftOverTime, SeriesTooLongError } from './lift.repository';
 import { loadCatalog, loadConfig, loadPolicyInput, saveCatalog, savePolicies } from './settings.repository';
 import { decisionDetail, decisionResponse, decisionSummary } from './views';
@@ -62,13 +60,13 @@ function param(req: Request, name: string): string {
 
 export interface DecisioningRoutesDeps {
   readonly db: Database;
-  readonly facade: DecisioningFacade;
-  readonly cards: CardService;
-  readonly identity: () => IdentityService | undefined;
+  readonly decisioning: Decisioning;
+  /** Absent without the identity module: decisions are then asked for by profileId only. */
+  readonly identity: IdentityService | undefined;
 }
 
 export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
-  const { db, facade, cards } = deps;
+  const { db, decisioning } = deps;
   const router = Router();
 
   /** The live profile named by id or by identifiers; 404 when Baton has not seen the person. */
@@ -78,12 +76,11 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
       if (live === undefined) throw new HttpError(404, 'profile_not_found', `no profile ${body.profileId} in your tenant`);
       return live;
     }
-    const identity = deps.identity();
+    const identity = deps.identity;
     if (identity === undefined) throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed; name the profile by profileId');
     const keys = await db.transaction(async (tx) => (await identity.resolver(tx, tenantId)).normalizer.normalize((body.identifiers ?? []).map(toRaw)).identifiers.map((i) => i.key));
     if (keys.length === 0) throw new HttpError(400, 'invalid_identifier', 'none of the identifiers is usable (invalid, junk or a role address)');
-    const r = await db.query<{ profile_id: string }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[]) AND profile_id IS NOT NULL ORDER BY seq LIMIT 1', [tenantId, keys]);
-    const found = r.rows[0]?.profile_id;
+    const found = await profileByIdentifierKeys(db, tenantId, keys);
     if (found === undefined) throw new HttpError(404, 'profile_not_found', 'no profile carries these identifiers; send an event about the person first (POST /api/v1/events)');
     return found;
   }
@@ -93,7 +90,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     if (!parsed.ok) throw issuesError('invalid_catalog', 'action catalog', parsed.issues);
     const tenantId = tenantOf(res);
     await db.transaction((tx) => saveCatalog(tx, tenantId, parsed.catalog.actions));
-    facade.invalidate(tenantId);
+    decisioning.settings.invalidate(tenantId);
     res.json({ actions: parsed.catalog.actions });
   });
 
@@ -115,7 +112,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     }
     const tenantId = tenantOf(res);
     await savePolicies(db, tenantId, req.body ?? {});
-    facade.invalidate(tenantId);
+    decisioning.settings.invalidate(tenantId);
     const stored = await loadPolicyInput(db, tenantId);
     res.json({ policies: parsed.config, version: stored?.version ?? 1, updatedAt: stored?.updatedAt ?? null });
   });
@@ -125,7 +122,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     if (!parsed.success) throw validationError(parsed.error);
     const tenantId = tenantOf(res);
     const profileId = await profileOf(tenantId, parsed.data);
-    const decision = await facade.decide(tenantId, profileId, { trigger: 'api', ...(parsed.data.context ?? {}) }, { origin: 'api' });
+    const decision = await decisioning.decide.decide(tenantId, profileId, { trigger: 'api', ...(parsed.data.context ?? {}) }, { origin: 'api' });
     res.json(decisionResponse(decision));
   });
 
@@ -140,7 +137,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
       const live = await currentProfileId(db, tenantId, profileId);
       profileIds = live === undefined ? [profileId] : await profileAliases(db, tenantId, live);
     }
-    const found = await facade.list(db, tenantId, {
+    const found = await decisioning.decisions.list(db, tenantId, {
       limit: limit + 1,
       ...(profileIds === undefined ? {} : { profileIds }),
       ...(actionId === undefined ? {} : { actionId }),
@@ -153,7 +150,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
 
   router.get('/decisions/:decisionId', async (req, res) => {
     const id = param(req, 'decisionId');
-    const decision = await facade.get(db, tenantOf(res), id);
+    const decision = await decisioning.decisions.get(db, tenantOf(res), id);
     if (decision === undefined) throw new HttpError(404, 'decision_not_found', `no decision ${id} in your tenant`);
     res.json(decisionDetail(decision));
   });
@@ -162,7 +159,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     const id = param(req, 'decisionId');
     const parsed = outcomeRequest.safeParse(req.body ?? {});
     if (!parsed.success) throw validationError(parsed.error);
-    const result = await facade.recordOutcome(tenantOf(res), id, parsed.data.outcome, parsed.data.value);
+    const result = await decisioning.outcomes.recordOutcome(tenantOf(res), id, parsed.data.outcome, parsed.data.value);
     if (!result.ok) {
       if (result.reason === 'not_found') throw new HttpError(404, 'decision_not_found', `no decision ${id} in your tenant`);
       throw new HttpError(409, 'outcome_refused', result.reason);
@@ -181,21 +178,6 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
       if (err instanceof SeriesTooLongError) throw new HttpError(400, 'series_too_long', err.message);
       throw err;
     }
-  });
-
-  router.get('/profiles/:profileId/card', async (req, res) => {
-    const profileId = param(req, 'profileId');
-    const card = await cards.view(tenantOf(res), profileId);
-    // The CRM cards show an empty card for a record Baton has not seen; by profile id, unknown is a 404.
-    if (card.profileId === null) throw new HttpError(404, 'not_found', `no profile ${profileId} in your tenant`);
-    res.json(card);
-  });
-
-  router.post('/cards/actions', async (req, res) => {
-    const parsed = cardActionRequestSchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw validationError(parsed.error);
-    const user = req.header('x-baton-user');
-    res.json(await cards.act(tenantOf(res), parsed.data, { source: 'console', ...(user === undefined ? {} : { userId: user }) }));
   });
 
   return router;

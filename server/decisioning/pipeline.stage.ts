@@ -6,52 +6,42 @@
  *      outcome-type event is attributed to (one transaction, applied once per event),
  *   3. decides the next best action again when something relevant changed (logged under the
  *      event's key, so a redelivery returns the same decision),
- *   4. starts the runs the automation policy or a playbook trigger asks for (automation.ts).
- * Safe to run twice for one event.
+ * and hands the event's signals and decision to the stages after it (StageShared): the automation
+ * stage (server/automation) starts the runs they call for. Safe to run twice for one event.
  */
 import { classifyMessage } from '../../app/conversation';
 import { matchesEventType } from '../../app/orchestration';
 import type { Signals, SignalExtractor } from '../../app/signals';
-import type { Database, Queryable } from '../db/database';
+import type { Database } from '../db/database';
 import type { EventStage } from '../events/event-processor';
 import type { StoredEvent } from '../events/events.repository';
 import type { Logger } from '../observability/logger';
-import type { PipelineAutomation } from './automation';
-import type { DecisioningFacade, StoredDecision } from './decisioning.service';
+import type { StoredDecision } from './decision.repository';
+import type { Decisioning } from './decisioning';
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
 import { profileAliases } from '../identity/profiles.repository';
-import { applyEventToProfile } from './profile-state.repository';
-import { iso } from './sql-stores';
+import { applyEventToProfile, eventMovedStage, eventSignals, insertEventSignals } from './profile-state.repository';
+
+declare module '../events/event-processor' {
+  interface StageShared {
+    /**
+     * The decisioning stage's decision for this event (null: it decided nothing), for the automation
+     * stage after it. Unset: the decisioning stage passed the event over (or is not loaded).
+     */
+    decision?: StoredDecision | null;
+  }
+}
 
 export interface PipelineDeps {
   readonly db: Database;
-  readonly facade: DecisioningFacade;
+  readonly decisioning: Decisioning;
   readonly extractor: SignalExtractor;
   /** Stored with each signal: which extractor produced it (offline, openai, anthropic). */
   readonly extractorName: string;
   readonly logger: Logger;
-  /** Starts runs from events and decisions (automation policy, playbook triggers); absent: none. */
-  readonly automation?: PipelineAutomation;
 }
 
 export const pipelineDecisionKey = (eventId: string): string => `event:${eventId}`;
-
-async function storedSignals(q: Queryable, tenantId: string, eventId: string): Promise<Signals | null> {
-  const r = await q.query<{ intent: Signals['intent']; intent_confidence: number; sentiment: number; sentiment_label: Signals['sentimentLabel']; urgency: Signals['urgency']; language: string | null }>(
-    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
-    [tenantId, eventId],
-  );
-  const row = r.rows[0];
-  if (row === undefined) return null;
-  return {
-    intent: row.intent,
-    intentConfidence: Number(row.intent_confidence),
-    sentiment: Number(row.sentiment),
-    sentimentLabel: row.sentiment_label,
-    urgency: row.urgency,
-    ...(row.language === null ? {} : { language: row.language }),
-  };
-}
 
 function factsOf(event: StoredEvent): EventFacts {
   return {
@@ -81,25 +71,21 @@ export function namesOf(traits: EventFacts['traits']): string[] {
 }
 
 export function decisioningStage(deps: PipelineDeps): EventStage {
-  const { db, facade, extractor, logger } = deps;
+  const { db, decisioning, extractor, logger } = deps;
 
   async function signalsFor(tenantId: string, event: StoredEvent, facts: EventFacts, profileId: string, firstClaim: boolean): Promise<Signals | null> {
     if (facts.text === null) return null;
     // A rep's or Baton's own words are part of the conversation, not signals of the customer (app/conversation).
     if (!customerWords(event)) return null;
     // On the event's first processing nothing can be stored yet; on a later one the stored signals win.
-    const known = firstClaim ? null : await storedSignals(db, tenantId, event.id);
+    const known = firstClaim ? null : await eventSignals(db, tenantId, event.id);
     if (known !== null) return known;
     const names = namesOf(facts.traits);
     const s = await extractor.extract(facts.text, names.length === 0 ? {} : { knownNames: names });
-    const inserted = await db.query(
-      `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
-      [tenantId, event.id, profileId, iso(facts.at), s.intent, s.intentConfidence, s.sentiment, s.sentimentLabel, s.urgency, s.language ?? null, mentionsLegalThreat(facts.text), channelOf(facts), deps.extractorName],
-    );
-    if (inserted.rowCount === 1) return s;
+    const inserted = await insertEventSignals(db, { tenantId, eventId: event.id, profileId, occurredAt: facts.at, signals: s, legalThreat: mentionsLegalThreat(facts.text), channel: channelOf(facts), extractor: deps.extractorName });
+    if (inserted) return s;
     // Under a race the first writer's signals win; read them back so every step uses the same ones.
-    return (await storedSignals(db, tenantId, event.id)) ?? s;
+    return (await eventSignals(db, tenantId, event.id)) ?? s;
   }
 
   return {
@@ -124,27 +110,27 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       const outcomeAliases = meaning.outcome !== null ? await aliasesOf() : undefined;
       const applied = await db.transaction(async (tx) => {
         const result = await applyEventToProfile(tx, { tenantId, profileId, eventId: event.id, at: facts.at, traits: facts.traits, signals, meaning });
-        if (result !== null && meaning.outcome !== null) await facade.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
+        if (result !== null && meaning.outcome !== null) await decisioning.outcomes.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
         return result;
       });
       let stageChanged = applied?.stageChanged ?? false;
       if (applied === null) {
         // A redelivery: whether this event moved the stage is in the transition history.
-        const moved = await db.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, event.id]);
-        stageChanged = moved.rows.length > 0;
+        stageChanged = await eventMovedStage(db, tenantId, profileId, event.id);
       }
       // Decide when something relevant changed, or when the automation policy acts on this event type.
-      const automated = matchesEventType((await facade.settings(tenantId)).config.automation.events, event.type);
+      const automated = matchesEventType((await decisioning.settings.settings(tenantId)).config.automation.events, event.type);
       // First application of this event: no decision can be logged under its key yet.
       const decision = meaning.relevant || stageChanged || automated ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }) : null;
-      if (deps.automation !== undefined) await deps.automation.run({ tenantId, event, profileId, signals, decision });
+      // The automation stage (server/automation) starts the runs this calls for.
+      if (shared !== undefined) shared.decision = decision;
       return {};
     },
   };
 
   /** The next best action after a relevant event, logged under the event's key. */
   async function decideAfter(tenantId: string, event: StoredEvent, facts: EventFacts, signals: Signals | null, profileId: string, known: { fresh: boolean; aliases: readonly string[] }): Promise<StoredDecision | null> {
-    if ((await facade.settings(tenantId)).catalog.length === 0 && signals === null) return null;
+    if ((await decisioning.settings.settings(tenantId)).catalog.length === 0 && signals === null) return null;
     const context = {
       trigger: event.type,
       eventId: event.id,
@@ -162,7 +148,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
             },
           }),
     };
-    const decision = await facade.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id), ...known });
+    const decision = await decisioning.decide.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id), ...known });
     logger.debug({ tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null }, 'decided after event');
     return decision;
   }

@@ -1,13 +1,13 @@
-/** Decisioning's parts of GET /api/v1/profiles/:id: journey, hotness, signals, the current decision (and runs). */
+/** Decisioning's parts of GET /api/v1/profiles/:id: journey, hotness, signals, the current decision. */
 import type { Queryable } from '../db/database';
 import type { ProfileSection } from '../identity/identity.routes';
 import { profileAliases } from '../identity/profiles.repository';
-import type { DecisioningFacade } from './decisioning.service';
+import type { Decisioning } from './decisioning';
 import { hotnessView, loadSignals, loadState, loadTransitions } from './profile-state.repository';
 import { iso } from './sql-stores';
 import { decisionResponse } from './views';
 
-export function decisioningSections(facade: DecisioningFacade): ProfileSection[] {
+export function decisioningSections(d: Decisioning): ProfileSection[] {
   const aliasesOf = (q: Queryable, tenantId: string, profileId: string) => profileAliases(q, tenantId, profileId);
   return [
     {
@@ -19,7 +19,7 @@ export function decisioningSections(facade: DecisioningFacade): ProfileSection[]
         return {
           stage: state.stage,
           enteredAt: iso(state.enteredAt),
-          timeInStageMs: Math.max(0, facade.now() - state.enteredAt),
+          timeInStageMs: Math.max(0, d.clock.now() - state.enteredAt),
           history: history.map((t) => ({ from: t.from, to: t.to, at: iso(t.at), rule: t.ruleId, reason: t.reason, eventId: t.eventId })),
         };
       },
@@ -28,7 +28,7 @@ export function decisioningSections(facade: DecisioningFacade): ProfileSection[]
       name: 'hotness',
       async load(q, tenantId, profileId) {
         const state = await loadState(q, tenantId, await aliasesOf(q, tenantId, profileId));
-        return state === null ? null : hotnessView(state, facade.now());
+        return state === null ? null : hotnessView(state, d.clock.now());
       },
     },
     {
@@ -41,36 +41,10 @@ export function decisioningSections(facade: DecisioningFacade): ProfileSection[]
     {
       name: 'decision',
       async load(q, tenantId, profileId) {
-        const current = await facade.current(q, tenantId, await aliasesOf(q, tenantId, profileId));
+        const current = await d.decisions.current(q, tenantId, await aliasesOf(q, tenantId, profileId));
         return current === undefined ? null : { ...decisionResponse(current), decidedAt: iso(current.record.decidedAt), mode: current.record.mode };
       },
     },
   ];
 }
 
-/**
- * The profile's runs (newest first), for when the runs module does not serve its own section. Reads
- * through the section's transaction (`q`): embedded PGlite has one connection, so a query outside
- * the open transaction would wait for it forever.
- */
-export const runsSection: ProfileSection = {
-  name: 'runs',
-  async load(q, tenantId, profileId) {
-    const aliases = await profileAliases(q, tenantId, profileId);
-    const r = await q.query<{ id: string; playbook_id: string; playbook_version: number; status: string; cursor: string | null; error: unknown; created_at: Date | string; updated_at: Date | string }>(
-      `SELECT id, playbook_id, playbook_version, status, cursor, error, created_at, updated_at FROM runs
-        WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY created_at DESC LIMIT 20`,
-      [tenantId, aliases],
-    );
-    return r.rows.map((row) => ({
-      id: row.id,
-      playbookId: row.playbook_id,
-      playbookVersion: row.playbook_version,
-      status: row.status,
-      currentStep: row.cursor,
-      error: row.error,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-    }));
-  },
-};

@@ -283,3 +283,51 @@ export function hotnessView(state: ProfileState, now: number): { score: number; 
   const trend = last !== null && now - last < DAY_MS && (state.lastSignalWeight ?? 0) > 0 ? 'rising' : last === null || now - last > 2 * DAY_MS ? (score > 0 ? 'cooling' : 'steady') : 'steady';
   return { score, trend, updatedAt: iso(Math.max(state.hotness.asOf, state.updatedAt)) };
 }
+
+/** The signals stored for one event (null: none yet). */
+export async function eventSignals(q: Queryable, tenantId: string, eventId: string): Promise<Signals | null> {
+  const r = await q.query<{ intent: Signals['intent']; intent_confidence: number; sentiment: number; sentiment_label: Signals['sentimentLabel']; urgency: Signals['urgency']; language: string | null }>(
+    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
+    [tenantId, eventId],
+  );
+  const row = r.rows[0];
+  if (row === undefined) return null;
+  return {
+    intent: row.intent,
+    intentConfidence: Number(row.intent_confidence),
+    sentiment: Number(row.sentiment),
+    sentimentLabel: row.sentiment_label,
+    urgency: row.urgency,
+    ...(row.language === null ? {} : { language: row.language }),
+  };
+}
+
+export interface EventSignalsRow {
+  readonly tenantId: string;
+  readonly eventId: string;
+  readonly profileId: string;
+  /** Epoch ms. */
+  readonly occurredAt: number;
+  readonly signals: Signals;
+  readonly legalThreat: boolean;
+  readonly channel: string | null;
+  /** Which extractor produced them (offline, openai, anthropic). */
+  readonly extractor: string;
+}
+
+/** Stores an event's signals once; false when some were stored already (the first writer wins). */
+export async function insertEventSignals(q: Queryable, row: EventSignalsRow): Promise<boolean> {
+  const s = row.signals;
+  const inserted = await q.query(
+    `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
+    [row.tenantId, row.eventId, row.profileId, iso(row.occurredAt), s.intent, s.intentConfidence, s.sentiment, s.sentimentLabel, s.urgency, s.language ?? null, row.legalThreat, row.channel, row.extractor],
+  );
+  return inserted.rowCount === 1;
+}
+
+/** Whether this event moved the person's journey stage (from the transition history). */
+export async function eventMovedStage(q: Queryable, tenantId: string, profileId: string, eventId: string): Promise<boolean> {
+  const moved = await q.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, eventId]);
+  return moved.rows.length > 0;
+}

@@ -1,6 +1,6 @@
 /** API representations of decisions: ISO timestamps instead of epoch milliseconds. */
 import { toDecisionResponse, type CandidateExplanation } from '../../app/decisioning';
-import type { StoredDecision } from './decisioning.service';
+import type { StoredDecision } from './decision.repository';
 import { iso } from './sql-stores';
 
 export function explanationView(explanation: readonly CandidateExplanation[]): Record<string, unknown>[] {

@@ -2,7 +2,7 @@
  * The identity capability: resolves every ingested event to a profile inside the ingest transaction
  * (`identify`), and serves the profile, search, explanation, split, merge, review and erasure API.
  */
-import { LOADED_MODULES, type ModuleContext, type ModuleFactory, type ServiceModule } from '../module';
+import { defineModule, provide, type ModuleFactory } from '../module';
 import { serviceKey } from '../services';
 import { IdentityService } from './identity.service';
 import { identityRoutes, type ProfileSection } from './identity.routes';
@@ -21,23 +21,30 @@ export interface IdentityModuleOptions {
 }
 
 export function identityModuleWith(options: IdentityModuleOptions = {}): ModuleFactory {
-  return (ctx: ModuleContext): ServiceModule => {
-    const service = new IdentityService();
-    // Shared by reference with the routes, so sections added after construction are served.
-    const sections: ProfileSection[] = [...(options.sections ?? [])];
-    ctx.services.provide(PROFILE_SECTIONS, {
-      add(section) {
-        if (sections.some((s) => s.name === section.name)) throw new Error(`profile section "${section.name}" is already added`);
-        sections.push(section);
-      },
-    });
-    ctx.services.provide(IDENTITY_SERVICE, service);
-    return {
-      name: 'identity',
-      api: identityRoutes({ db: ctx.db, service, sections, modules: () => ctx.services.get(LOADED_MODULES) ?? [] }),
-      identify: (tx, input) => service.identify(tx, input),
-    };
-  };
+  return defineModule({
+    name: 'identity',
+    provides: [PROFILE_SECTIONS, IDENTITY_SERVICE],
+    build(ctx) {
+      const service = new IdentityService();
+      // Shared by reference with the routes, so sections added after construction are served.
+      const sections: ProfileSection[] = [...(options.sections ?? [])];
+      const profileSections: ProfileSections = {
+        add(section) {
+          if (sections.some((s) => s.name === section.name)) throw new Error(`profile section "${section.name}" is already added`);
+          sections.push(section);
+        },
+      };
+      return {
+        module: {
+          name: 'identity',
+          // Erasure reaches every loaded module, most of them built after identity: late-bound (ctx.loadedModules).
+          api: identityRoutes({ db: ctx.db, service, sections, modules: ctx.loadedModules }),
+          identify: (tx, input) => service.identify(tx, input),
+        },
+        provided: [provide(PROFILE_SECTIONS, profileSections), provide(IDENTITY_SERVICE, service)],
+      };
+    },
+  });
 }
 
 export const identityModule: ModuleFactory = identityModuleWith();

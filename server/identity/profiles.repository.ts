@@ -178,3 +178,9 @@ export async function eraseProfileData(q: Queryable, tenantId: string, profileId
   await q.query('DELETE FROM identity_blocking_keys WHERE tenant_id = $1 AND record_key = ANY($2::text[])', [tenantId, [...recordKeys]]);
   return events.rowCount;
 }
+
+/** The profile of the earliest identity node carrying one of these identifier keys, if any. */
+export async function profileByIdentifierKeys(q: Queryable, tenantId: string, keys: readonly string[]): Promise<string | undefined> {
+  const r = await q.query<{ profile_id: string }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[]) AND profile_id IS NOT NULL ORDER BY seq LIMIT 1', [tenantId, [...keys]]);
+  return r.rows[0]?.profile_id;
+}

@@ -2,7 +2,9 @@ import { Router } from 'express';
 import { type ActionPort, type Decider, type EngineOptions } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
-import type { ModuleFactory } from '../module';
+import { PROFILE_SECTIONS } from '../identity/identity.module';
+import { profileAliases } from '../identity/profiles.repository';
+import { defineModule, provide, type ModuleFactory } from '../module';
 import { serviceKey } from '../services';
 import { ActionRegistry } from './action-registry.adapter';
 import { PiiGuardPort } from './pii-guard.adapter';
@@ -10,15 +12,16 @@ import { ContactRecordingActionPort, type ContactRecorder } from './contact-reco
 import { NoDecisioningDecider } from './default-decider.adapter';
 import { RUN_ADVANCE_JOB } from './outbox-scheduler.adapter';
 import { playbookRoutes } from './playbooks.routes';
+import { profileRuns } from './profile-runs.repository';
 import { runRoutes } from './runs.routes';
 import { RunsService } from './runs.service';
 import { runsStage } from './runs.stage';
 
 /** The runs module's action registry: connectors register their ports for the kinds they handle. */
 export const ACTION_REGISTRY = serviceKey<ActionRegistry>('runs.actions');
-/** A Decider for `decide` steps, provided by the decisioning module (looked up at call time). */
+/** A Decider for `decide` steps, provided by the decisioning module (without it: NoDecisioningDecider). */
 export const DECIDER = serviceKey<Decider>('decisioning.decider');
-/** Records outbound contacts of run steps for frequency caps (provided by decisioning; looked up per call). */
+/** Records outbound contacts of run steps for frequency caps (provided by decisioning; without it nothing is recorded). */
 export const CONTACT_RECORDER = serviceKey<ContactRecorder>('decisioning.contacts');
 /** The runs service, for modules that start runs (card buttons, workflow actions). */
 export const RUNS_SERVICE = serviceKey<RunsService>('runs.service');
@@ -56,52 +59,56 @@ export interface RunsModuleOptions {
  * `run.advance` job, the events stage, the API, and (in processes that consume work) the stuck-run sweep.
  */
 export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
-  return (ctx) => {
-    const registry = new ActionRegistry(options.catchAll === undefined ? {} : { catchAll: options.catchAll(ctx.db) });
-    ctx.services.provide(ACTION_REGISTRY, registry);
-    // Every outbound action passes the PII policy first: content carrying a card number, a national
-    // id or an IBAN is blocked with the field and reason on the step, and nothing is sent.
-    const base = new PiiGuardPort(options.actions ?? registry, {
-      onBlocked: (request, violations) =>
-        ctx.logger.warn({ tenantId: request.tenantId, runId: request.runId, stepId: request.stepId, fields: violations.map((v) => v.path) }, 'outbound content blocked by the PII policy'),
-    });
-    const fallbackDecider = new NoDecisioningDecider();
-    const decider: Decider = options.decider ?? {
-      decide: (profileId, context, meta) => (ctx.services.get(DECIDER) ?? fallbackDecider).decide(profileId, context, meta),
-    };
-    const service = new RunsService({
-      db: ctx.db,
-      work: ctx.work,
-      logger: ctx.logger,
-      actions: new ContactRecordingActionPort(options.wrapActions === undefined ? base : options.wrapActions(base), () => ctx.services.get(CONTACT_RECORDER)),
-      decider,
-      ...(options.actions === undefined ? { deliverability: (tenantId, playbook) => registry.unsupportedSteps(tenantId, playbook) } : {}),
-      ...(options.engine === undefined ? {} : { engine: options.engine }),
-    });
-    ctx.services.provide(RUNS_SERVICE, service);
-    const api = Router();
-    api.use(playbookRoutes(service));
-    api.use(runRoutes(service));
+  return defineModule({
+    name: 'runs',
+    // Decisioning is built first when loaded; without it `decide` steps answer "no action" and no contact is recorded.
+    uses: { decider: DECIDER, contacts: CONTACT_RECORDER, sections: PROFILE_SECTIONS },
+    provides: [ACTION_REGISTRY, RUNS_SERVICE],
+    build(ctx, { decider, contacts, sections }) {
+      const registry = new ActionRegistry(options.catchAll === undefined ? {} : { catchAll: options.catchAll(ctx.db) });
+      // Every outbound action passes the PII policy first: content carrying a card number, a national
+      // id or an IBAN is blocked with the field and reason on the step, and nothing is sent.
+      const base = new PiiGuardPort(options.actions ?? registry, {
+        onBlocked: (request, violations) =>
+          ctx.logger.warn({ tenantId: request.tenantId, runId: request.runId, stepId: request.stepId, fields: violations.map((v) => v.path) }, 'outbound content blocked by the PII policy'),
+      });
+      const service = new RunsService({
+        db: ctx.db,
+        work: ctx.work,
+        logger: ctx.logger,
+        actions: new ContactRecordingActionPort(options.wrapActions === undefined ? base : options.wrapActions(base), contacts),
+        decider: options.decider ?? decider ?? new NoDecisioningDecider(),
+        ...(options.actions === undefined ? { deliverability: (tenantId, playbook) => registry.unsupportedSteps(tenantId, playbook) } : {}),
+        ...(options.engine === undefined ? {} : { engine: options.engine }),
+      });
+      sections?.add({ name: 'runs', load: async (q, tenantId, profileId) => profileRuns(q, tenantId, await profileAliases(q, tenantId, profileId), 20) });
+      const api = Router();
+      api.use(playbookRoutes(service));
+      api.use(runRoutes(service));
 
-    const intervalMs = options.stuckSweepIntervalMs ?? 30_000;
-    const graceMs = options.stuckGraceMs ?? 30_000;
-    let sweeper: Periodic | undefined;
-    const sweeps = ctx.config.role !== 'web' && intervalMs > 0;
+      const intervalMs = options.stuckSweepIntervalMs ?? 30_000;
+      const graceMs = options.stuckGraceMs ?? 30_000;
+      let sweeper: Periodic | undefined;
+      const sweeps = ctx.config.role !== 'web' && intervalMs > 0;
 
-    return {
-      name: 'runs',
-      api,
-      // Micro-batches of wake-ups (a single job when only one is due): one claim, one read and one
-      // completion for many runs, whose commits then group too (commit-batcher.ts).
-      batchHandlers: { [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? 32 } },
-      stages: [runsStage(service)],
-      async start() {
-        if (!sweeps) return;
-        sweeper = startPeriodic(() => service.sweepStuckRuns(graceMs), intervalMs, (err) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'));
-      },
-      async stop() {
-        await sweeper?.stop();
-      },
-    };
-  };
+      return {
+        module: {
+          name: 'runs',
+          api,
+          // Micro-batches of wake-ups (a single job when only one is due): one claim, one read and one
+          // completion for many runs, whose commits then group too (commit-batcher.ts).
+          batchHandlers: { [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? 32 } },
+          stages: [runsStage(service)],
+          async start() {
+            if (!sweeps) return;
+            sweeper = startPeriodic(() => service.sweepStuckRuns(graceMs), intervalMs, (err) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'));
+          },
+          async stop() {
+            await sweeper?.stop();
+          },
+        },
+        provided: [provide(ACTION_REGISTRY, registry), provide(RUNS_SERVICE, service)],
+      };
+    },
+  });
 }

@@ -4,6 +4,7 @@
  * connection as their source and the sync's time, next to traits other sources set, over merged
  * profiles, newest first, with long values clipped.
  */
+import { cardsModule } from '../../server/cards/cards.module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cardViewSchema, type CardTrait } from '../../app/cards/card-view';
@@ -53,7 +54,7 @@ for (const { mode, needs } of modes) {
     };
 
     beforeAll(async () => {
-      svc = await startTestService(mode, { modules: [identityModule, decisioningModule, warehouseModuleWith({ scheduleTickMs: 60_000 })] });
+      svc = await startTestService(mode, { modules: [identityModule, decisioningModule, cardsModule, warehouseModuleWith({ scheduleTickMs: 60_000 })] });
       dir = path.join(svc.runtime.config.dataDir, 'warehouse');
       mkdirSync(dir, { recursive: true });
       const t = await createTenant(svc.runtime.db, 'Card traits');

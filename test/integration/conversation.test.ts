@@ -6,6 +6,8 @@
  * sentiment trend becomes a `sentiment.dropped` event a playbook trigger escalates on; merged profiles
  * share one conversation; privacy erasure deletes every message, Baton's sends included.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import type { CardView } from '../../app/cards/card-view';
 import { backfillBatch, CONVERSATION_BACKFILL_JOB } from '../../server/conversation/conversation.backfill';
 import { conversationModule } from '../../server/conversation/conversation.module';
@@ -71,7 +73,7 @@ for (const { mode, needs } of modes) {
         {
           modules: [
             identityModule,
-            decisioningModuleWith({ expiryIntervalMs: 0 }),
+            decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule,
             conversationModule,
             runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 }),
             messagingModule, zendeskModule, twilioModule, whatsappModule,

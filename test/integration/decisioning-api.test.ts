@@ -1,3 +1,5 @@
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { RecordingActionPort } from '../support/recording-action-port';
 import type { CardView } from '../../app/cards/card-view';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
@@ -41,7 +43,7 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
+        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
       });
       const a = await createTenant(svc.runtime.db, 'Brain A');
       const b = await createTenant(svc.runtime.db, 'Brain B');

@@ -1,3 +1,4 @@
+import { cardsModule } from '../../server/cards/cards.module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
@@ -43,7 +44,7 @@ describe('decisioning with an LLM signal provider (embedded)', () => {
 
   beforeAll(async () => {
     stub = await startStub();
-    svc = await startTestService('embedded', { modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 })] }, { LLM_PROVIDER: 'openai', LLM_BASE_URL: stub.url, LLM_MODEL: 'stub-model', LLM_TIMEOUT_MS: '3000' });
+    svc = await startTestService('embedded', { modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), cardsModule] }, { LLM_PROVIDER: 'openai', LLM_BASE_URL: stub.url, LLM_MODEL: 'stub-model', LLM_TIMEOUT_MS: '3000' });
     api = apiClient(svc.url, (await createTenant(svc.runtime.db, 'LLM')).apiKey);
   });
   afterAll(async () => {

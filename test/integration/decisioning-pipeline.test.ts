@@ -1,3 +1,5 @@
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { getEvent } from '../../server/events/events.repository';
 import type { EventStage } from '../../server/events/event-processor';
@@ -33,7 +35,7 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
+        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
       });
     });
     afterAll(async () => svc.stop());

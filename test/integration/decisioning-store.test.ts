@@ -1,4 +1,4 @@
-import { DecisioningFacade } from '../../server/decisioning/decisioning.service';
+import { createDecisioning, type Decisioning } from '../../server/decisioning/decisioning';
 import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
 import { SqlDecisionStore, SqlPosteriorStore } from '../../server/decisioning/sql-stores';
 import { createTenant } from '../../server/tenants/tenants.repository';
@@ -14,13 +14,13 @@ for (const backend of backends) {
     let tenantId: string;
     let otherTenant: string;
     let now = Date.parse('2026-11-23T10:00:00Z');
-    let facade: DecisioningFacade;
+    let d0: Decisioning;
 
     beforeAll(async () => {
       t = await backend.open();
       tenantId = (await createTenant(t.db, 'Stores A')).tenantId;
       otherTenant = (await createTenant(t.db, 'Stores B')).tenantId;
-      facade = new DecisioningFacade(t.db, () => now);
+      d0 = createDecisioning(t.db, { now: () => now });
       await t.db.transaction((tx) => saveCatalog(tx, tenantId, [{ id: 'nudge', label: 'Nudge', channel: 'task', value: 5 }]));
       await savePolicies(t.db, tenantId, { holdout: { share: 0 }, randomControlShare: 0, attributionWindowHours: 24 });
     });
@@ -36,9 +36,9 @@ for (const backend of backends) {
     });
 
     it('settles a decision once even when outcomes race', async () => {
-      const d = await facade.decide(tenantId, 'prof_race', {}, { origin: 'api' });
+      const d = await d0.decide.decide(tenantId, 'prof_race', {}, { origin: 'api' });
       expect(d.record.action?.id).toBe('nudge');
-      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => facade.recordOutcome(tenantId, d.record.decisionId, i % 2 === 0 ? 'positive' : 'negative')));
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => d0.outcomes.recordOutcome(tenantId, d.record.decisionId, i % 2 === 0 ? 'positive' : 'negative')));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const evidence = await new SqlPosteriorStore(t.db, tenantId).load(['nudge']);
       expect((evidence['nudge']?.positives ?? 0) + (evidence['nudge']?.negatives ?? 0)).toBe(1);
@@ -47,8 +47,8 @@ for (const backend of backends) {
 
     it('returns the logged decision for a repeated idempotency key', async () => {
       const [a, b] = await Promise.all([
-        facade.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
-        facade.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
+        d0.decide.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
+        d0.decide.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
       ]);
       expect(a.record.decisionId).toBe(b.record.decisionId);
       const n = await t.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM decisions WHERE tenant_id = $1 AND idempotency_key = 'run:k1'`, [tenantId]);
@@ -56,29 +56,29 @@ for (const backend of backends) {
     });
 
     it('settles decisions past their attribution window as no response, and lift counts them', async () => {
-      const d = await facade.decide(tenantId, 'prof_silent', {}, { origin: 'pipeline' });
-      expect(await facade.expireDue()).toBe(0);
+      const d = await d0.decide.decide(tenantId, 'prof_silent', {}, { origin: 'pipeline' });
+      expect(await d0.outcomes.expireDue()).toBe(0);
       now += 25 * HOUR;
-      expect(await facade.expireDue()).toBeGreaterThanOrEqual(1);
-      const stored = await facade.get(t.db, tenantId, d.record.decisionId);
+      expect(await d0.outcomes.expireDue()).toBeGreaterThanOrEqual(1);
+      const stored = await d0.decisions.get(t.db, tenantId, d.record.decisionId);
       expect(stored?.settlement).toMatchObject({ outcome: 'negative', implicit: true });
-      const late = await facade.recordOutcome(tenantId, d.record.decisionId, 'positive');
+      const late = await d0.outcomes.recordOutcome(tenantId, d.record.decisionId, 'positive');
       expect(late.ok).toBe(false);
-      const lift = await facade.lift(tenantId, 0.95);
+      const lift = await d0.outcomes.lift(tenantId, 0.95);
       expect(lift.overall.treated.decisions).toBeGreaterThanOrEqual(2);
     });
 
     it('keeps the first holdout assignment of a profile', async () => {
       await savePolicies(t.db, tenantId, { holdout: { share: 1 }, randomControlShare: 0 });
-      facade.invalidate(tenantId);
-      const held = await facade.decide(tenantId, 'prof_held', {}, { origin: 'api' });
+      d0.settings.invalidate(tenantId);
+      const held = await d0.decide.decide(tenantId, 'prof_held', {}, { origin: 'api' });
       expect([held.record.holdout, held.record.action]).toEqual([true, null]);
       await savePolicies(t.db, tenantId, { holdout: { share: 0 }, randomControlShare: 0 });
-      facade.invalidate(tenantId);
-      const again = await facade.decide(tenantId, 'prof_held', {}, { origin: 'api' });
+      d0.settings.invalidate(tenantId);
+      const again = await d0.decide.decide(tenantId, 'prof_held', {}, { origin: 'api' });
       expect(again.record.holdout).toBe(true);
       expect(again.record.notes.join(' ')).toMatch(/holdout group \(assigned at first decision/);
-      const fresh = await facade.decide(tenantId, 'prof_new', {}, { origin: 'api' });
+      const fresh = await d0.decide.decide(tenantId, 'prof_new', {}, { origin: 'api' });
       expect(fresh.record.holdout).toBe(false);
     });
   });

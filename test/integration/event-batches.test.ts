@@ -5,6 +5,8 @@
  * were recorded; a batch redelivered after a crash (events not marked processed, rows pending again)
  * makes no second decision nor run.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import type { JobRef } from '../../server/dispatch/outbox.repository';
@@ -136,7 +138,7 @@ for (const { mode, needs } of modes) {
       let svc: TestService;
       beforeAll(async () => {
         svc = await startTestService(mode, {
-          modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 })],
+          modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 })],
           sweepIntervalMs: 60_000,
         });
       });

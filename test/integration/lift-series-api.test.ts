@@ -3,6 +3,7 @@
  * through the API, then their settlement times spread over five days in the database (the API
  * settles "now"), so the series has one cumulative point per day and `bucket=auto` picks days.
  */
+import { cardsModule } from '../../server/cards/cards.module';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
 import { createTenant } from '../../server/tenants/tenants.repository';
@@ -38,7 +39,7 @@ for (const { mode, needs } of modes) {
     const day0 = Date.UTC(2026, 10, 23); // Monday
 
     beforeAll(async () => {
-      svc = await startTestService(mode, { modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 })] });
+      svc = await startTestService(mode, { modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), cardsModule] });
       const t = await createTenant(svc.runtime.db, 'Lift series');
       tenantId = t.tenantId;
       api = apiClient(svc.url, t.apiKey);

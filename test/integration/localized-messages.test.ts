@@ -3,6 +3,8 @@
  * decided action and a playbook step's `localized` params, with the language taken from the person's
  * language trait, else from the language of what they wrote.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
@@ -40,7 +42,7 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 } })],
+        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 } })],
       });
       const t = await createTenant(svc.runtime.db, 'Localized');
       tenantId = t.tenantId;

@@ -7,6 +7,8 @@
  * the mailing country/state, then the tenant default. Install both ways, write-back, package status and
  * Outbound Message tokens are covered by salesforce/namespace.test.ts and outbound-token.test.ts.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs';
@@ -78,7 +80,7 @@ for (const { mode, needs } of modes) {
       svc = await startTestService(mode, {
         modules: [
           identityModule,
-          decisioningModuleWith({ expiryIntervalMs: 0 }),
+          decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule,
           runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
           salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, rateLimitRetryMs: 100 }),
         ],

@@ -1,3 +1,5 @@
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import type { ActionPort } from '../../app/orchestration';
 import { decisioningModuleWith } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
@@ -52,7 +54,7 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }), fakeCrm],
+        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }), fakeCrm],
       });
       const t = await createTenant(svc.runtime.db, 'Undeliverable');
       tenantId = t.tenantId;

@@ -5,6 +5,8 @@
  * ingests the interrupted page again under the same event ids (stored once) and finishes. Every row
  * is applied exactly once: one event and one set of traits per row.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,7 +36,7 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
       leaseMs: 1500,
       sweepIntervalMs: 200,
       redispatchAfterMs: 500,
-      modules: [identityModule, decisioningModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 3, ...warehouse })],
+      modules: [identityModule, decisioningModule, automationModule, cardsModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 3, ...warehouse })],
     });
     runtimes.push(runtime);
     return runtime;

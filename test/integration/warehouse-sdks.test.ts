@@ -5,6 +5,8 @@
  * parameter for BigQuery), refused credentials fail the sync and mark the connection, secrets are
  * never returned, and export to these engines is refused with a clear 400.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { decisioningModule } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
 import { runsModule } from '../../server/runs/runs.module';
@@ -32,7 +34,7 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
     [snowflake, bigquery] = await Promise.all([startSnowflakeSandbox(), startBigQuerySandbox()]);
     await snowflake.sql(TABLE);
     await bigquery.sql(TABLE.replace(/@sf\.io/g, '@bq.io'));
-    svc = await startTestService('embedded', { modules: [identityModule, decisioningModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 2 })] });
+    svc = await startTestService('embedded', { modules: [identityModule, decisioningModule, automationModule, cardsModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 2 })] });
     const t = await createTenant(svc.runtime.db, 'SDK warehouses');
     tenantId = t.tenantId;
     call = api(svc.url, t.apiKey);

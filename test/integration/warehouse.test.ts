@@ -6,6 +6,8 @@
  * a row twice, run on a cron schedule, maintain an audience (entered/left), and export decisions,
  * outcomes and runs back incrementally.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -97,7 +99,7 @@ for (const { mode, needs } of modes) {
       svc = await startTestService(mode, {
         modules: [
           identityModule,
-          decisioningModule,
+          decisioningModule, automationModule, cardsModule,
           runsModule({ stuckSweepIntervalMs: 0 }),
           warehouseModuleWith({
             pageSize: 2,
@@ -381,7 +383,7 @@ describeWith(['postgres'], 'warehouse on PostgreSQL (a schema on the test server
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.query(`CREATE TABLE ${schema}.accounts (id serial PRIMARY KEY, contact_email text, plan text, mrr numeric, changed_at timestamptz NOT NULL)`);
     await admin.query(`INSERT INTO ${schema}.accounts (contact_email, plan, mrr, changed_at) VALUES ('pat@pg.io', 'pro', 99.5, '2026-11-01T00:00:00Z'), ('quinn@pg.io', 'free', 0, '2026-11-02T00:00:00Z'), (NULL, 'pro', 10, '2026-11-03T00:00:00Z')`);
-    svc = await startTestService('embedded', { modules: [identityModule, decisioningModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 2, exportHorizonMs: 0 })] });
+    svc = await startTestService('embedded', { modules: [identityModule, decisioningModule, automationModule, cardsModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 2, exportHorizonMs: 0 })] });
     const t = await createTenant(svc.runtime.db, 'PG warehouse');
     call = api(svc.url, t.apiKey);
   }, 180_000);

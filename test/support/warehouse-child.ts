@@ -13,6 +13,8 @@
  * `HELD <syncId> <index> <offset>` when it holds (`HELD-LEFT <syncId> <n>` after n members left), and `PENDING <n> [latest {…}]` every 250 ms: the outbox
  * rows not done yet (0 once every event is processed) and the one due last. SIGTERM shuts down cleanly.
  */
+import { automationModule } from '../../server/automation/automation.module';
+import { cardsModule } from '../../server/cards/cards.module';
 import { loadConfig } from '../../server/config';
 import { decisioningModule } from '../../server/decisioning/decisioning.module';
 import { identityModule } from '../../server/identity/identity.module';
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     ...(env['WH_CHILD_QUEUE'] === undefined ? {} : { queueName: env['WH_CHILD_QUEUE'] }),
     modules: [
       identityModule,
-      decisioningModule,
+      decisioningModule, automationModule, cardsModule,
       runsModule({ stuckSweepIntervalMs: 0 }),
       warehouseModuleWith({
         pageSize,

@@ -4,6 +4,8 @@
  * for people the org holds (another CRM's port, registered after it, gets the others), and an admin
  * disconnect revokes the token, stops the stream and purges the org's data from Baton. Both storage modes.
  */
+import { automationModule } from '../../../server/automation/automation.module';
+import { cardsModule } from '../../../server/cards/cards.module';
 import type { ActionPort, ActionRequest } from '../../../app/orchestration';
 import { decisioningModuleWith } from '../../../server/decisioning/decisioning.module';
 import { identityModule } from '../../../server/identity/identity.module';
@@ -67,7 +69,7 @@ for (const { mode, needs } of modes) {
       svc = await startTestService(mode, {
         modules: [
           identityModule,
-          decisioningModuleWith({ expiryIntervalMs: 0 }),
+          decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule,
           runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
           salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, rateLimitRetryMs: 100 }),
           otherCrm(received),

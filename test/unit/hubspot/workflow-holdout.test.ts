@@ -1,5 +1,5 @@
 import type { Decider, DecideResult } from '../../../app/orchestration';
-import type { StoredDecision } from '../../../server/decisioning/decisioning.service';
+import type { StoredDecision } from '../../../server/decisioning/decision.repository';
 import { toDecideResult } from '../../../server/decisioning/decider.adapter';
 import { decideWithin } from '../../../connectors/hubspot/workflow-actions.routes';
 

@@ -1,6 +1,6 @@
 /**
  * The last link of the pipeline: event → (decision) → run. After the decisioning stage has handled
- * an event, two things may start runs through RUNS_SERVICE:
+ * an event, the automation stage (automation.stage.ts) asks this whether to start runs:
  *   1. the tenant's automation policy (`config.automation.events`): the pipeline's decision for this
  *      event is accepted and its action's playbook runs it (key: the decision id; the run id is
  *      recorded on the decision and the decision id is in the run's context);
@@ -13,20 +13,21 @@ import { evaluateRule, type JsonLogicRule } from '../../app/shared/json-logic';
 import { matchesEventType, primaryLanguage, toJson, isJsonObject, type JsonObject } from '../../app/orchestration';
 import type { Signals } from '../../app/signals';
 import type { Database } from '../db/database';
-import { profileAliases } from '../identity/profiles.repository';
+import type { StoredDecision } from '../decisioning/decision.repository';
+import { inHoldout, type Decisioning } from '../decisioning/decisioning';
 import type { StoredEvent } from '../events/events.repository';
+import { profileAliases } from '../identity/profiles.repository';
 import type { Logger } from '../observability/logger';
 import type { RunsService } from '../runs/runs.service';
 import { startTriggeredRun, TriggeredPlaybooks } from '../runs/triggered-runs';
-import { ACCEPT_PLAYBOOK_ID, installAcceptPlaybook } from './card.adapter';
-import { ACCEPTED_DECISION_KEY } from './decider.adapter';
-import type { DecisioningFacade, StoredDecision } from './decisioning.service';
-import { languageTrait, latestMessageLanguage, loadState } from './profile-state.repository';
+import { ACCEPT_PLAYBOOK_ID, installAcceptPlaybook } from '../decisioning/card.adapter';
+import { ACCEPTED_DECISION_KEY } from '../decisioning/decider.adapter';
+import { languageTrait, latestMessageLanguage, loadState } from '../decisioning/profile-state.repository';
 
 export interface AutomationDeps {
   readonly db: Database;
-  readonly facade: DecisioningFacade;
-  readonly runs: () => RunsService | undefined;
+  readonly decisioning: Decisioning;
+  readonly runs: RunsService;
   readonly logger: Logger;
 }
 
@@ -53,8 +54,7 @@ export class PipelineAutomation {
   }
 
   async run(input: AutomationInput): Promise<AutomationResult> {
-    const runs = this.deps.runs();
-    if (runs === undefined) return { runs: [] };
+    const { runs } = this.deps;
     const started: AutomationResult['runs'] = [];
     const decided = await this.runDecision(runs, input);
     if (decided !== null) started.push(decided);
@@ -66,13 +66,13 @@ export class PipelineAutomation {
   private async runDecision(runs: RunsService, input: AutomationInput): Promise<AutomationResult['runs'][number] | null> {
     const { tenantId, event, decision } = input;
     if (decision === null || decision.record.action === null || decision.record.holdout) return null;
-    const { config } = await this.deps.facade.settings(tenantId);
+    const { config } = await this.deps.decisioning.settings.settings(tenantId);
     if (!matchesEventType(config.automation.events, event.type)) return null;
     const action = decision.record.action;
     if (action.requiresApproval) return null;
     const decisionId = decision.record.decisionId;
     if (decision.status !== 'accepted') {
-      const moved = await this.deps.facade.transition(this.deps.db, tenantId, decisionId, ['proposed', 'deferred'], 'accepted');
+      const moved = await this.deps.decisioning.decisions.transition(this.deps.db, tenantId, decisionId, ['proposed', 'deferred'], 'accepted');
       if (!moved) return null; // a person dismissed or snoozed it meanwhile
     } else if (decision.runId !== null) {
       return { playbookId: '', runId: decision.runId, created: false, decisionId };
@@ -90,7 +90,7 @@ export class PipelineAutomation {
       this.deps.logger.warn({ tenantId, decisionId, playbookId, code: start.code }, `automated decision not run: ${start.message}`);
       return null;
     }
-    await this.deps.facade.setRun(this.deps.db, tenantId, decisionId, start.runId);
+    await this.deps.decisioning.decisions.setRun(this.deps.db, tenantId, decisionId, start.runId);
     return { playbookId, runId: start.runId, created: start.created, decisionId };
   }
 
@@ -99,7 +99,7 @@ export class PipelineAutomation {
     const { tenantId, event, profileId } = input;
     const candidates = await this.triggers.matching(tenantId, event.type);
     if (candidates.length === 0) return [];
-    if (await this.deps.facade.inHoldout(tenantId, profileId)) return [];
+    if (await inHoldout(this.deps.decisioning, tenantId, profileId)) return [];
     const scope = await this.scopeOf(input);
     const started: AutomationResult['runs'] = [];
     for (const { playbookId, trigger } of candidates) {

@@ -1,0 +1,76 @@
+/**
+ * What happened after a decision: outcomes recorded through the API, the CRMs and card buttons,
+ * outcome-type events of the pipeline, decisions whose attribution window ran out, outbound contacts
+ * of runs (frequency caps) and the lift report. The rules are the pure core's (app/decisioning).
+ */
+import { DecisioningService, type Channel, type LiftReport, type Outcome } from '../../app/decisioning';
+import type { Clock } from '../../app/shared/clock';
+import type { Random } from '../../app/shared/random';
+import type { Database, Queryable } from '../db/database';
+import { profileAliases } from '../identity/profiles.repository';
+import { newId } from '../security/ids';
+import type { DecisionRepository, StoredDecision } from './decision.repository';
+import { SqlContactHistory, SqlDecisionStore, SqlPosteriorStore } from './sql-stores';
+
+export interface OutcomesDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly decisions: DecisionRepository;
+}
+
+export class OutcomesUseCase {
+  constructor(private readonly deps: OutcomesDeps) {}
+
+  private service(q: Queryable, tenantId: string): DecisioningService {
+    return new DecisioningService({
+      clock: this.deps.clock,
+      random: this.deps.random,
+      ids: { newId },
+      posteriors: new SqlPosteriorStore(q, tenantId),
+      contacts: new SqlContactHistory(q, tenantId),
+      decisions: new SqlDecisionStore(q, tenantId),
+    });
+  }
+
+  async recordOutcome(tenantId: string, decisionId: string, outcome: Outcome, value?: number): Promise<Awaited<ReturnType<DecisioningService['recordOutcome']>>> {
+    return this.deps.db.transaction((tx) => this.service(tx, tenantId).recordOutcome(decisionId, outcome, value));
+  }
+
+  /**
+   * An outcome-type event (reply, meeting booked…) settles the decision it is attributed to, also a
+   * decision made on a profile id that has since been merged into this one; q is the pipeline's transaction.
+   */
+  async recordOutcomeEvent(q: Queryable, tenantId: string, profileId: string, outcomeType: string, at: number, knownAliases?: readonly string[]): Promise<boolean> {
+    const aliases = knownAliases ?? (await profileAliases(q, tenantId, profileId));
+    const result = await this.service(q, tenantId).recordOutcomeEvent(aliases, outcomeType, at);
+    return result?.ok === true;
+  }
+
+  async lift(tenantId: string, confidenceLevel: number): Promise<LiftReport> {
+    return this.service(this.deps.db, tenantId).lift(confidenceLevel);
+  }
+
+  /** Settles every decision whose attribution window ran out (implicit negatives), for all tenants. */
+  async expireDue(limitPerTenant = 500): Promise<number> {
+    const tenants = await this.deps.decisions.tenantsWithExpired(this.deps.db, this.deps.clock.now());
+    let settled = 0;
+    for (const tenantId of tenants) settled += await this.service(this.deps.db, tenantId).expireDue(limitPerTenant);
+    return settled;
+  }
+
+  /**
+   * An outbound contact a run made (email, message, task step that succeeded): counts towards
+   * frequency caps, once per key (the decision id, or the step's idempotency key).
+   */
+  async recordContact(q: Queryable, tenantId: string, profileId: string, key: string, contact: { actionId: string; channel: Channel }): Promise<void> {
+    await new SqlContactHistory(q, tenantId).recordDelivery(profileId, key, { ...contact, at: this.deps.clock.now() });
+  }
+
+  /** A card button's verdict as learning feedback (card_accept positive, card_dismiss negative), if the decision is still open. */
+  async feedback(tenantId: string, decision: StoredDecision, outcome: Outcome): Promise<boolean> {
+    if (decision.settlement !== null) return false;
+    const result = await this.recordOutcome(tenantId, decision.record.decisionId, outcome);
+    return result.ok;
+  }
+}
