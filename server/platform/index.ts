@@ -56,9 +56,9 @@ export { ACTION_REGISTRY, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
 export type { RunsService } from '../runs/runs.service';
 export { SqlPlaybookStore } from '../runs/playbook.repository';
 
-// Messaging (Zendesk, Twilio, WhatsApp): connections, storing vendor events, channel state, the message port's senders
+// Connections (Zendesk, Twilio, WhatsApp, warehouses) and messaging: storing vendor events, channel state, the message port's senders
 export { ConnectionsRepository, type Connection } from '../connections/connections.repository';
-export type { TwilioConfig, WhatsAppConfig, ZendeskConfig } from '../connections/connection-config';
+export type { TwilioConfig, WarehouseConfig, WhatsAppConfig, ZendeskConfig } from '../connections/connection-config';
 export { badSignature, connectorIngest, parseJsonBody, unknownConnection, type Ingest } from '../messaging/ingest';
 export { claimEffect, finishEffect, linkProfile, recordConsent, recordDelivery, recordInbound, upsertTicket, type MessagingChannel } from '../messaging/messaging-state.repository';
 export { addressKey, consentEvent, DELIVERY_RANK } from '../messaging/channel-state';

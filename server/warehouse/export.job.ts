@@ -7,13 +7,11 @@
  * writes the batch again over itself (never a duplicate). Items newer than `horizonMs` wait for the
  * next export, so a transaction still committing an older time cannot be skipped.
  */
-import type { ExportRow } from '../../connectors/warehouse/types';
-import { WarehouseError, type WarehouseClient } from '../../connectors/warehouse/types';
+import { type ExportRow, type OpenWarehouse, type WarehouseClient, WarehouseError } from '../../connectors/warehouse';
 import type { Database, Queryable } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
 import { newId } from '../security/ids';
-import type { OpenWarehouse } from './clients';
 import type { WarehouseRepository } from './warehouse.repository';
 
 export const WAREHOUSE_EXPORT_JOB = 'warehouse.export';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
-import type { WarehouseRow, WarehouseValue } from '../../connectors/warehouse/types';
+import type { WarehouseRow, WarehouseValue } from '../../connectors/warehouse';
 import type { WarehouseConfig } from '../connections/connection-config';
 
 export interface AcceptedRow {

@@ -14,7 +14,7 @@
  * A bad row is rejected with its reason and counted; the sync goes on.
  */
 import type { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
-import { WarehouseError, type WarehouseClient, type WarehouseValue } from '../../connectors/warehouse/types';
+import { type OpenWarehouse, type WarehouseClient, WarehouseError, type WarehouseValue } from '../../connectors/warehouse';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
@@ -22,7 +22,6 @@ import type { JobHandler } from '../dispatch/work-runner';
 import { getEvent, ingestEvent, type Identify } from '../events/events.repository';
 import type { IdentityService } from '../identity/identity.service';
 import type { Logger } from '../observability/logger';
-import type { OpenWarehouse } from './clients';
 import { missingColumns, readRow, traitChanges, type AcceptedRow } from './rows';
 import type { PageCheckpoint, Rejection, RowState, SyncRecord, WarehouseConnection, WarehouseRepository } from './warehouse.repository';
 

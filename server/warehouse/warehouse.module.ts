@@ -8,7 +8,7 @@ import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module'
 import type { ModuleFactory } from '../module';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import path from 'node:path';
-import { duckdbPathProblem, openWarehouseIn, postgresUrlProblem, type OpenWarehouse } from './clients';
+import { duckdbPathProblem, openWarehouseIn, postgresUrlProblem, type OpenWarehouse } from '../../connectors/warehouse';
 import { WAREHOUSE_EXPORT_JOB, warehouseExportJob } from './export.job';
 import { runSchedules } from './schedule';
 import { WAREHOUSE_SYNC_JOB, warehouseSyncJob, type SyncDeps } from './sync.job';

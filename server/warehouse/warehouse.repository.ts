@@ -9,7 +9,7 @@ import { newId } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
 import { openConnection, sealConnection } from '../connections/connection-secrets';
 import { WAREHOUSE_SECRET_FIELDS, warehouseConfigSchema, type WarehouseConfig } from '../connections/connection-config';
-import type { WarehouseValue } from '../../connectors/warehouse/types';
+import type { WarehouseValue } from '../../connectors/warehouse';
 
 export interface WarehouseConnection {
   readonly tenantId: string;

@@ -1,7 +1,7 @@
 import { IdentifierNormalizer } from '../../../app/identity/normalize/identifier';
 import { pageSql, maxSql, question, at, dollar, toWarehouseValue } from '../../../connectors/warehouse/sql';
 import { warehouseConfigSchema } from '../../../server/connections/connection-config';
-import { duckdbPathProblem, postgresUrlProblem } from '../../../server/warehouse/clients';
+import { duckdbPathProblem, postgresUrlProblem } from '../../../connectors/warehouse/clients';
 import { dueSlot, nextSlot } from '../../../server/warehouse/schedule';
 import { missingColumns, readRow, traitChanges } from '../../../server/warehouse/rows';
 

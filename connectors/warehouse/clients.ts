@@ -4,12 +4,12 @@
  * a tenant names a path, and DuckDB may read the files beside it, so the directory is the fence.
  */
 import path from 'node:path';
-import { BigQueryWarehouse } from '../../connectors/warehouse/bigquery';
-import { DuckDbWarehouse } from '../../connectors/warehouse/duckdb';
-import { PostgresWarehouse } from '../../connectors/warehouse/postgres';
-import { SnowflakeWarehouse } from '../../connectors/warehouse/snowflake';
-import { WarehouseError, type WarehouseClient } from '../../connectors/warehouse/types';
-import type { WarehouseConfig } from '../connections/connection-config';
+import { BigQueryWarehouse } from './bigquery';
+import { DuckDbWarehouse } from './duckdb';
+import { PostgresWarehouse } from './postgres';
+import { SnowflakeWarehouse } from './snowflake';
+import { WarehouseError, type WarehouseClient } from './types';
+import type { WarehouseConfig } from '../../server/platform';
 
 export type OpenWarehouse = (config: WarehouseConfig) => WarehouseClient;
 
