@@ -1,0 +1,149 @@
+/**
+ * File suffixes say what a backend file is (issue #15, guard rails), so the next change lands in the right place:
+ * - `*.routes.ts`: the file exports an Express Router (or a function returning one); every such file has it.
+ * - `*.repository.ts`: the file issues SQL through the Database/Queryable of server/db; outside server/db no other
+ *   file does, except the short, explained ALLOWED_SQL list below (shrink it; never grow it without a reason).
+ * - `*.port.ts`: a port implementation (a class implementing a port interface), nothing else.
+ * "Issues SQL" is decided by the type checker (a `.query(...)` call that resolves to server/db's Queryable), so
+ * SOQL and the customer-warehouse clients (connectors/warehouse) do not count. Scope: app/, connectors/, server/.
+ */
+import path from 'node:path';
+import ts from 'typescript';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const DB_DIR = 'server/db/';
+
+const VENDOR_HUBSPOT = 'SQL still inside the HubSpot vendor folder (installations, effects, purge and routes): being moved to the one connection store, effect ledger and identity.purgeSource (issue #15 item 2)';
+const VENDOR_SALESFORCE = 'SQL still inside the Salesforce vendor folder: being moved to the one connection store and identity.purgeSource (issue #15 item 2)';
+const MOVING = 'SQL in routes, stages and adapters being moved into repositories (issue #15 item 3)';
+
+/** Files that issue SQL outside a repository, each with the reason it still does. */
+const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
+  ...[
+    'connectors/hubspot/capabilities.ts',
+    'connectors/hubspot/engagement.ts',
+    'connectors/hubspot/hubspot.module.ts',
+    'connectors/hubspot/installations.ts',
+    'connectors/hubspot/oauth.routes.ts',
+    'connectors/hubspot/purge.ts',
+    'connectors/hubspot/uninstall.ts',
+    'connectors/hubspot/webhooks.routes.ts',
+    'connectors/hubspot/workflow-actions.routes.ts',
+    'connectors/hubspot/writeback.ts',
+  ].map((f): [string, string] => [f, VENDOR_HUBSPOT]),
+  ...[
+    'connectors/salesforce/installations.ts',
+    'connectors/salesforce/oauth.routes.ts',
+    'connectors/salesforce/pubsub-status.routes.ts',
+    'connectors/salesforce/purge.ts',
+    'connectors/salesforce/streams.ts',
+  ].map((f): [string, string] => [f, VENDOR_SALESFORCE]),
+  ...[
+    'server/conversation/conversation.backfill.ts',
+    'server/conversation/conversation.stage.ts',
+    'server/decisioning/card.adapter.ts',
+    'server/decisioning/erasure.ts',
+    'server/decisioning/sql-stores.ts',
+    'server/identity/identifier-param.ts',
+    'server/identity/identity.routes.ts',
+    'server/identity/review-actions.ts',
+    'server/messaging/recipients.ts',
+    'server/runs/outbox-scheduler.adapter.ts',
+    'server/runs/runs.service.ts',
+    'server/runs/triggered-runs.ts',
+    'server/warehouse/export.job.ts',
+    'server/warehouse/sync.job.ts',
+    'server/warehouse/traits.card.ts',
+    'server/warehouse/traits.ts',
+  ].map((f): [string, string] => [f, MOVING]),
+]);
+
+interface Scan {
+  /** Backend files (relative, forward slashes) → number of SQL calls through server/db's Queryable. */
+  readonly sql: ReadonlyMap<string, number>;
+  /** Backend files exporting an Express Router or a function returning one. */
+  readonly routers: ReadonlySet<string>;
+  /** Backend files declaring a class with an `implements` clause. */
+  readonly implementers: ReadonlySet<string>;
+  readonly files: readonly string[];
+}
+
+function isExpressRouter(type: ts.Type): boolean {
+  const symbol = type.aliasSymbol ?? type.getSymbol();
+  if (symbol === undefined || symbol.getName() !== 'Router') return false;
+  return (symbol.declarations ?? []).some((d) => /[\\/]@types[\\/]express(-serve-static-core)?[\\/]/.test(d.getSourceFile().fileName));
+}
+
+function scan(): Scan {
+  const configPath = path.join(ROOT, 'tsconfig.build.json');
+  const config = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true, sourceMap: false } });
+  const checker = program.getTypeChecker();
+  const sql = new Map<string, number>();
+  const routers = new Set<string>();
+  const implementers = new Set<string>();
+  const files: string[] = [];
+  for (const sf of program.getSourceFiles()) {
+    const rel = path.relative(ROOT, sf.fileName).split(path.sep).join('/');
+    if (!/^(app|connectors|server)\//.test(rel) || rel.includes('node_modules/')) continue;
+    files.push(rel);
+    const moduleSymbol = checker.getSymbolAtLocation(sf);
+    for (const exported of moduleSymbol === undefined ? [] : checker.getExportsOfModule(moduleSymbol)) {
+      if ((exported.flags & (ts.SymbolFlags.Value | ts.SymbolFlags.Alias)) === 0) continue;
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      if ((symbol.flags & ts.SymbolFlags.Value) === 0) continue;
+      const type = checker.getTypeOfSymbolAtLocation(symbol, sf);
+      const declaredHere = (symbol.declarations ?? []).some((d) => d.getSourceFile() === sf);
+      if (declaredHere && (isExpressRouter(type) || type.getCallSignatures().some((s) => isExpressRouter(s.getReturnType())))) routers.add(rel);
+    }
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'query') {
+        const declaration = checker.getSymbolAtLocation(node.expression.name)?.declarations?.[0];
+        const where = declaration === undefined ? '' : path.relative(ROOT, declaration.getSourceFile().fileName).split(path.sep).join('/');
+        if (where.startsWith(DB_DIR)) sql.set(rel, (sql.get(rel) ?? 0) + 1);
+      }
+      if (ts.isClassDeclaration(node) && (node.heritageClauses ?? []).some((h) => h.token === ts.SyntaxKind.ImplementsKeyword)) implementers.add(rel);
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return { sql, routers, implementers, files: files.sort() };
+}
+
+describe('file suffixes tell what a file is', () => {
+  let found: Scan;
+  beforeAll(() => {
+    found = scan();
+  }, 180_000);
+
+  it('scans the backend', () => {
+    expect(found.files.length).toBeGreaterThan(200);
+    expect(found.files).toContain('server/db/database.ts');
+  });
+
+  it('a file exporting an Express Router is *.routes.ts', () => {
+    expect([...found.routers].filter((f) => !f.endsWith('.routes.ts'))).toEqual([]);
+  });
+
+  it('every *.routes.ts exports an Express Router', () => {
+    expect(found.files.filter((f) => f.endsWith('.routes.ts') && !found.routers.has(f))).toEqual([]);
+  });
+
+  it('only repositories (and server/db) issue SQL, apart from the explained allow-list', () => {
+    const offenders = [...found.sql.keys()].filter((f) => !f.endsWith('.repository.ts') && !f.startsWith(DB_DIR) && !ALLOWED_SQL.has(f));
+    expect(offenders.sort()).toEqual([]);
+  });
+
+  it('the allow-list names only files that still issue SQL outside a repository', () => {
+    expect([...ALLOWED_SQL.keys()].filter((f) => !found.sql.has(f) || f.endsWith('.repository.ts'))).toEqual([]);
+  });
+
+  it('every *.repository.ts issues SQL', () => {
+    expect(found.files.filter((f) => f.endsWith('.repository.ts') && !found.sql.has(f))).toEqual([]);
+  });
+
+  it('every *.port.ts is a port implementation (declares a class implementing a port)', () => {
+    expect(found.files.filter((f) => f.endsWith('.port.ts') && !found.implementers.has(f))).toEqual([]);
+  });
+});
