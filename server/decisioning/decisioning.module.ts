@@ -4,13 +4,11 @@
  * for playbook `decide` steps. Needs nothing but identity's optional parts; runs, automation and the
  * record card need it (server/automation, server/cards).
  */
-import { OfflineSignalExtractor, type SignalExtractor } from '../../app/signals';
-import { LlmSignalExtractor } from '../../connectors/llm';
-import type { Config } from '../config';
+import type { SignalExtractor } from '../../app/signals';
+import { signalExtractorFor } from '../../connectors/llm';
 import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import { defineModule, provide, type ModuleFactory, type ServiceModule } from '../module';
-import type { Logger } from '../observability/logger';
 import { recordDecisionDelivery } from './lift.repository';
 import { CONTACT_RECORDER, DECIDER } from '../runs/runs.module';
 import { DecisioningDecider } from './decider.adapter';
@@ -28,26 +26,6 @@ export interface DecisioningModuleOptions {
   readonly expiryIntervalMs?: number;
   /** Clock (epoch ms) for decisions; default the system clock. */
   readonly now?: () => number;
-}
-
-const DEFAULT_BASE_URL = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' } as const;
-const DEFAULT_MODEL = { openai: 'gpt-4o-mini', anthropic: 'claude-3-5-haiku-latest' } as const;
-
-/** The offline model, or the configured LLM provider with the offline model as its fallback. */
-export function signalExtractorFor(llm: Config['llm'], logger: Logger): { extractor: SignalExtractor; name: string } {
-  const offline = new OfflineSignalExtractor();
-  if (llm.provider === 'none') return { extractor: offline, name: 'offline' };
-  const extractor = new LlmSignalExtractor(
-    {
-      kind: llm.provider,
-      baseUrl: llm.baseUrl ?? DEFAULT_BASE_URL[llm.provider],
-      apiKey: llm.apiKey ?? '',
-      model: llm.model ?? DEFAULT_MODEL[llm.provider],
-      timeoutMs: llm.timeoutMs,
-    },
-    { fallback: offline, onFallback: (err) => logger.warn({ err, provider: llm.provider }, 'LLM signal extraction failed; used the offline model') },
-  );
-  return { extractor, name: llm.provider };
 }
 
 export function decisioningModuleWith(options: DecisioningModuleOptions = {}): ModuleFactory {

@@ -7,7 +7,7 @@
 import { OfflineSignalExtractor, type Signals } from '../../app/signals';
 import { LlmSignalExtractor, type LlmProviderConfig } from '../../connectors/llm';
 import { parseConfig } from '../../server/config';
-import { signalExtractorFor } from '../../server/decisioning/decisioning.module';
+import { signalExtractorFor } from '../../connectors/llm';
 import { createLogger } from '../../server/observability/logger';
 import { startLlmSandbox, type LlmAnswer, type LlmFormat, type LlmSandbox } from '../sandboxes/llm';
 
