@@ -20,8 +20,14 @@ export const connectionSchema = z.preprocess((v) => {
 }));
 export const connectionListSchema = z.looseObject({ connections: z.array(connectionSchema) });
 export const connectionCreatedSchema = z.looseObject({ connectionId: z.string() });
-/** `POST /connections/:id/test`: the vendor call ran; ok, or the classified error. */
-export const connectionTestSchema = z.looseObject({ ok: z.boolean(), error: errorInfoSchema.optional() });
+/** `POST /connections/:id/test`: the vendor call ran; ok (with what the vendor said), or the classified error. */
+export const connectionTestSchema = z.looseObject({
+  connectionId: z.string().optional(),
+  type: z.string().optional(),
+  ok: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  error: errorInfoSchema.optional(),
+});
 
 export type Connection = z.infer<typeof connectionSchema>;
 export type ConnectionCreatedBody = BodyOf<typeof connectionCreatedSchema>;

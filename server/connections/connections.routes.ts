@@ -4,6 +4,7 @@
  * are sealed at rest and never returned.
  */
 import { Router } from 'express';
+import type { ConnectionCreatedBody, ConnectionTestBody } from '../../app/contracts';
 import { mergePatch } from '../../app/shared/json-merge-patch';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
@@ -38,7 +39,7 @@ export function connectionRoutes(deps: { db: Database; repo: ConnectionsReposito
     const config = CONFIG_SCHEMAS[type].safeParse(head.data.config);
     if (!config.success) throw validationError(config.error, `${type} config`);
     const view = await deps.repo.create(deps.db, tenantOf(res), type, config.data).catch(conflict);
-    res.status(201).json({ connectionId: view.id, ...withWebhook(view) });
+    res.status(201).json({ connectionId: view.id, ...withWebhook(view) } satisfies ConnectionCreatedBody);
   });
 
   router.get('/connections', async (_req, res) => {
@@ -83,7 +84,7 @@ export function connectionRoutes(deps: { db: Database; repo: ConnectionsReposito
     const result = await testConnection(connection);
     if (result.ok) await deps.repo.setStatus(deps.db, tenantId, connection.id, 'active', null);
     else if (result.error.category === 'auth') await deps.repo.setStatus(deps.db, tenantId, connection.id, 'error', result.error.message);
-    res.json({ connectionId: connection.id, type: connection.type, ...result });
+    res.json({ connectionId: connection.id, type: connection.type, ...result } satisfies ConnectionTestBody);
   });
 
   return router;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { DeadLetterBody, RedriveOneBody } from '../../app/contracts';
 import type { Database } from '../db/database';
 import { deadLetters, type DeadLetterRow } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
@@ -59,7 +60,7 @@ export function deadLetterView(row: DeadLetterRow) {
     payload: summarizePayload(row.payload),
     createdAt: at(row.created_at),
     diedAt: at(row.dead_at),
-  };
+  } satisfies DeadLetterBody;
 }
 
 export type DeadLetterView = ReturnType<typeof deadLetterView>;
@@ -132,7 +133,7 @@ export function deadLetterRoutes(deps: { db: Database; work: WorkQueue }): Route
     if (result === 'not_found') throw new HttpError(404, 'not_found', `no dead letter ${id.data}`);
     if (result === 'not_dead') throw new HttpError(409, 'not_dead', `work ${id.data} is not dead (it is pending or done), so there is nothing to redrive`);
     await deps.work.notify([result]);
-    res.json({ id: result.id, status: 'pending', dueAt: result.dueAt.toISOString() });
+    res.json({ id: result.id, status: 'pending', dueAt: result.dueAt.toISOString() } satisfies RedriveOneBody);
   });
 
   return router;
