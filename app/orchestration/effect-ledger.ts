@@ -13,8 +13,8 @@
  *    refusal proves nothing happened; or `rearm` it when reconciliation showed the earlier attempt left
  *    no effect.
  *
- * The server implements it over one table (effect_ledger); app/orchestration/memory has none because
- * the engine itself never needs it.
+ * The server implements it over one table (effect_ledger); MemoryEffectLedger (./memory) is the same in
+ * memory for tests.
  */
 import type { JsonValue } from './json';
 
@@ -79,7 +79,7 @@ export interface ReserveOptions {
 export type Reservation = { readonly fresh: true } | { readonly fresh: false; readonly entry: EffectEntry };
 
 export type EffectOutcome =
-  | { readonly state: 'done'; readonly output: JsonValue; readonly providerRef?: string | null; readonly deliveryStatus?: string | null }
+  | { readonly state: 'done'; readonly output: JsonValue; readonly providerRef?: string | null | undefined; readonly deliveryStatus?: string | null | undefined }
   | { readonly state: 'failed' | 'unknown'; readonly errorCode: string };
 
 export interface EffectLedger {

@@ -6,6 +6,7 @@
 export * from './json';
 export * from './errors';
 export * from './ports';
+export * from './effect-ledger';
 
 export * from './playbook/action-kinds';
 export { parseDuration } from './playbook/duration';

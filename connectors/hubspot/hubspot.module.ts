@@ -9,14 +9,13 @@ import { resumeRun, type ActionRequest, type PagePosition } from '../../app/orch
 import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from './client/actions';
 import { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
-import { ACTION_REGISTRY, CARD_SERVICE, DECIDER, HttpError, IDENTITY_SERVICE, type JobHandler, LOADED_MODULES, type ModuleFactory, OUTCOME_SERVICE, type Periodic, profileAliases, RateLimitedError, RUNS_SERVICE, type RunsService, type ServiceModule, startPeriodic, tenantOf } from '../../server/platform';
+import { ACTION_REGISTRY, CARD_SERVICE, DECIDER, HttpError, IDENTITY_SERVICE, type JobHandler, LOADED_MODULES, type ModuleFactory, OUTCOME_SERVICE, type Periodic, profileAliases, RateLimitedError, RUNS_SERVICE, type RunsService, type ServiceModule, SqlEffectLedger, startPeriodic, tenantOf } from '../../server/platform';
 import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
 import { cardRoutes } from './cards.routes';
 import { EmailCapabilityStore } from './capabilities';
 import { emailEventsHandler, HUBSPOT_EMAIL_EVENTS_JOB, schedulePoll, type EngagementDeps } from './engagement';
 import { resumeRefusedEmailRuns } from './email-routing';
 import { activeInstallation, currentInstallation, installationByPortal, installationsOfTenant, Installations } from './installations';
-import { SqlEffectLedger } from './ledger.repository';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth.routes';
 import { purgeTenantHubSpotData } from './purge';
 import { HubSpotRateGate, type RateGateLimits } from './rate-gate';

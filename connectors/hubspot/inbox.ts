@@ -13,7 +13,7 @@
 import { classifyHubSpotError } from './client/errors';
 import { HubSpotConversations, inboxMessageEvent, needsOriginalContent } from './client/conversations';
 import type { HubSpotApi } from './client/api';
-import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type Metrics, RateLimitedError, type WorkQueue } from '../../server/platform';
+import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type Metrics, RateLimitedError, SqlEffectLedger, type WorkQueue } from '../../server/platform';
 import { installationByPortal } from './installations';
 
 export const HUBSPOT_INBOX_JOB = 'hubspot.inbox_message';
@@ -63,11 +63,8 @@ export function inboxMessageHandler(deps: InboxDeps): JobHandler {
       return;
     }
     if (event === null) return; // not a MESSAGE (thread activity) or nobody to attach it to
-    const ours = await deps.db.query(
-      `SELECT 1 FROM hubspot_effects WHERE tenant_id = $1 AND portal_id = $2 AND kind = 'reply_in_thread' AND output->>'messageId' = $3 LIMIT 1`,
-      [job.tenantId, portalId, messageId],
-    );
-    if (ours.rows.length > 0) event = { ...event, properties: { ...event.properties, speaker: 'bot', sentBy: 'baton' } };
+    const ours = await new SqlEffectLedger(deps.db).hasDoneOutput(job.tenantId, { vendor: 'hubspot', accountId: portalId, kind: 'reply_in_thread', field: 'messageId', value: messageId });
+    if (ours) event = { ...event, properties: { ...event.properties, speaker: 'bot', sentBy: 'baton' } };
     const identity = deps.identity();
     const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
     const result = await ingestEvent(deps.db, deps.work, job.tenantId, event, undefined, identify);

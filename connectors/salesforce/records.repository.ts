@@ -1,9 +1,8 @@
 /**
  * The Salesforce records Baton has seen for each profile (filled by the pipeline from Salesforce events),
- * the Baton field values last written to each, and the effect ledger of once-only actions.
+ * and the Baton field values last written to each.
  */
-import type { EffectLedger, LinkedRecord, BatonValues } from './client';
-import type { JsonValue } from '../../app/orchestration';
+import type { LinkedRecord, BatonValues } from './client';
 import { currentProfileId, type Queryable } from '../../server/platform';
 
 export interface SalesforceRecordRow {
@@ -60,24 +59,3 @@ export async function personIdsOfProfile(q: Queryable, tenantId: string, profile
 }
 
 export const asLinked = (rows: readonly SalesforceRecordRow[]): LinkedRecord[] => rows.map((r) => ({ recordId: r.recordId, objectType: r.objectType }));
-
-export class SqlEffectLedger implements EffectLedger {
-  constructor(private readonly db: Queryable) {}
-
-  async get(tenantId: string, key: string): Promise<{ status: 'started' | 'done'; output: JsonValue | null } | undefined> {
-    const r = await this.db.query<{ status: 'started' | 'done'; output: JsonValue | null }>('SELECT status, output FROM salesforce_effects WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, key]);
-    return r.rows[0];
-  }
-
-  async start(tenantId: string, key: string, kind: string): Promise<void> {
-    await this.db.query(`INSERT INTO salesforce_effects (tenant_id, idempotency_key, kind, status) VALUES ($1, $2, $3, 'started') ON CONFLICT DO NOTHING`, [tenantId, key, kind]);
-  }
-
-  async finish(tenantId: string, key: string, output: JsonValue): Promise<void> {
-    await this.db.query(`UPDATE salesforce_effects SET status = 'done', output = $3, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key, JSON.stringify(output)]);
-  }
-
-  async clear(tenantId: string, key: string): Promise<void> {
-    await this.db.query(`DELETE FROM salesforce_effects WHERE tenant_id = $1 AND idempotency_key = $2 AND status = 'started'`, [tenantId, key]);
-  }
-}

@@ -2,8 +2,8 @@
  * The chaos tenant, set up through the flows an admin uses: HubSpot through an install link and the
  * sandbox's consent (Baton's HubSpot calls go through a fault proxy), Twilio through the connections
  * API (its base URL is the Twilio proxy), policies without holdout or quiet hours, and one triggered
- * playbook whose runs have two side effects per person and message: an SMS (Twilio, ledger
- * messaging_effects) and a HubSpot task (ledger hubspot_effects, `baton_idempotency_key` on the task).
+ * playbook whose runs have two side effects per person and message: an SMS (Twilio, effect_ledger
+ * vendor twilio) and a HubSpot task (effect_ledger vendor hubspot, `baton_idempotency_key` on the task).
  * Both carry the run id, so the sandboxes can count effects per run.
  */
 import { BatonApi } from '../demo/api';

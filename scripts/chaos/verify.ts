@@ -3,8 +3,8 @@
  * sandboxes' own records:
  * - lost: acknowledged events that were not processed, or whose triggered run was never started;
  * - duplicates: side effects beyond one per idempotency key, counted at the sandboxes (Twilio
- *   messages per run, HubSpot tasks per `baton_idempotency_key`) and against the effect ledgers
- *   (messaging_effects, hubspot_effects);
+ *   messages per run, HubSpot tasks per `baton_idempotency_key`) and against the effect ledger
+ *   (effect_ledger: the Twilio SMS and HubSpot task entries);
  * - silent successes: a run completed (or a ledger row done) whose effect is not at the sandbox;
  * - runs stuck (not finished and not legitimately waiting for a future wake-up) and runs failed.
  */
@@ -102,7 +102,7 @@ export async function verify(q: Queryable, input: { tenantId: string; acked: rea
   const sids = new Set(input.messages.map((m) => m.sid));
   const taskIds = new Set(input.tasks.map((t) => t.id));
   const smsLedger = await q.query<{ idempotency_key: string; run_id: string | null; state: string; provider_ref: string | null }>(
-    `SELECT idempotency_key, run_id, state, provider_ref FROM messaging_effects WHERE tenant_id = $1 AND kind = 'message'`,
+    `SELECT idempotency_key, run_id, state, provider_ref FROM effect_ledger WHERE tenant_id = $1 AND vendor IN ('twilio', 'whatsapp') AND kind = 'message'`,
     [tenantId],
   );
   const ledgerSids = new Set<string>();
@@ -110,20 +110,20 @@ export async function verify(q: Queryable, input: { tenantId: string; acked: rea
     if (row.provider_ref !== null) ledgerSids.add(row.provider_ref);
     if (row.state === 'done' && (row.provider_ref === null || !sids.has(row.provider_ref))) {
       silentSuccesses++;
-      if (silentSample.length < 5) silentSample.push(`messaging_effects ${row.idempotency_key} done, no such message at Twilio`);
+      if (silentSample.length < 5) silentSample.push(`effect_ledger ${row.idempotency_key} (SMS) done, no such message at Twilio`);
     }
   }
-  const taskLedger = await q.query<{ idempotency_key: string; status: string; output: Record<string, unknown> | null }>(
-    `SELECT idempotency_key, status, output FROM hubspot_effects WHERE tenant_id = $1 AND kind = 'task'`,
+  const taskLedger = await q.query<{ idempotency_key: string; state: string; output: Record<string, unknown> | null }>(
+    `SELECT idempotency_key, state, output FROM effect_ledger WHERE tenant_id = $1 AND vendor = 'hubspot' AND kind = 'task'`,
     [tenantId],
   );
   const ledgerKeys = new Set<string>();
   for (const row of taskLedger.rows) {
     ledgerKeys.add(row.idempotency_key);
     const taskId = row.output?.['taskId'];
-    if (row.status === 'done' && (typeof taskId !== 'string' || !taskIds.has(taskId))) {
+    if (row.state === 'done' && (typeof taskId !== 'string' || !taskIds.has(taskId))) {
       silentSuccesses++;
-      if (silentSample.length < 10) silentSample.push(`hubspot_effects ${row.idempotency_key} done, no such task in HubSpot`);
+      if (silentSample.length < 10) silentSample.push(`effect_ledger ${row.idempotency_key} (HubSpot task) done, no such task in HubSpot`);
     }
   }
   for (const r of runs.rows) {

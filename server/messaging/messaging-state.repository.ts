@@ -1,11 +1,15 @@
 /**
  * Messaging state the connectors keep for themselves (migration 007): consent keyword and last
- * inbound time per (channel, address) — checked before sending —, the effect ledger of message and
- * ticket actions, and Zendesk ticket state. Decisioning keeps its own per-profile view from the
+ * inbound time per (channel, address) — checked before sending —, message and ticket actions' entries
+ * in the one effect ledger, and Zendesk ticket state. Decisioning keeps its own per-profile view from the
  * canonical events these connectors emit (consent.updated, ticket.*, message.received).
  */
-import type { JsonValue } from '../../app/orchestration';
+import { toJson, type EffectState as LedgerState, type JsonValue } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
+import { SqlEffectLedger } from '../effects/effect-ledger.repository';
+
+/** The effect ledger's vendors of message and ticket actions (a privacy erasure forgets their entries). */
+export const MESSAGING_VENDORS: readonly string[] = ['twilio', 'whatsapp', 'zendesk'];
 
 export type MessagingChannel = 'sms' | 'whatsapp';
 export type Consent = 'opted_in' | 'opted_out' | 'unknown';
@@ -55,9 +59,9 @@ export async function profileConsent(q: Queryable, tenantId: string, profileIds:
   return r.rows[0];
 }
 
-// ---- effect ledger ----
+// ---- effect ledger (the one effect_ledger, vendor = the provider) ----
 
-export type EffectState = 'pending' | 'unknown' | 'done' | 'failed';
+export type EffectState = LedgerState;
 
 export interface EffectRow {
   readonly state: EffectState;
@@ -65,7 +69,7 @@ export interface EffectRow {
   readonly providerRef: string | null;
   readonly connectionId: string;
   readonly recipient: string | null;
-  readonly request: Record<string, unknown>;
+  readonly request: JsonValue;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly attempts: number;
@@ -86,72 +90,37 @@ export interface NewEffect {
 
 type Claim = { readonly fresh: true } | { readonly fresh: false; readonly row: EffectRow };
 
-interface DbEffect {
-  state: EffectState; output: JsonValue | null; provider_ref: string | null; connection_id: string; recipient: string | null;
-  request: Record<string, unknown>; created_at: Date | string; updated_at: Date | string; attempts: number;
-}
-const toEffect = (r: DbEffect): EffectRow => ({
-  state: r.state, output: r.output, providerRef: r.provider_ref, connectionId: r.connection_id, recipient: r.recipient, request: r.request,
-  createdAt: new Date(r.created_at).getTime(), updatedAt: new Date(r.updated_at).getTime(), attempts: r.attempts,
-});
-
 /**
  * Claims an idempotency key for an attempt. Fresh: nobody used it, or only attempts the vendor
  * refused (failed); the caller may call the vendor. Otherwise the stored row says what happened.
  */
 export async function claimEffect(q: Queryable, e: NewEffect): Promise<Claim> {
-  const inserted = await q.query<{ idempotency_key: string }>(
-    `INSERT INTO messaging_effects (tenant_id, idempotency_key, kind, connection_id, provider, channel, recipient, profile_id, run_id, state, request, attempts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, 1)
-     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
-    [e.tenantId, e.idempotencyKey, e.kind, e.connectionId, e.provider, e.channel, e.recipient, e.profileId, e.runId, JSON.stringify(e.request)],
+  const r = await new SqlEffectLedger(q).reserve(
+    { tenantId: e.tenantId, idempotencyKey: e.idempotencyKey, vendor: e.provider, kind: e.kind, accountId: e.connectionId, channel: e.channel, recipient: e.recipient, profileId: e.profileId, runId: e.runId, request: toJson(e.request) },
+    { onConflict: 'reclaim-failed' },
   );
-  if (inserted.rows.length > 0) return { fresh: true };
-  const retried = await q.query<{ idempotency_key: string }>(
-    `UPDATE messaging_effects SET state = 'pending', attempts = attempts + 1, connection_id = $3, provider = $4, channel = $5, recipient = $6, request = $7, error_code = NULL, updated_at = now()
-      WHERE tenant_id = $1 AND idempotency_key = $2 AND state = 'failed' RETURNING idempotency_key`,
-    [e.tenantId, e.idempotencyKey, e.connectionId, e.provider, e.channel, e.recipient, JSON.stringify(e.request)],
-  );
-  if (retried.rows.length > 0) return { fresh: true };
-  const r = await q.query<DbEffect>('SELECT * FROM messaging_effects WHERE tenant_id = $1 AND idempotency_key = $2', [e.tenantId, e.idempotencyKey]);
-  const row = r.rows[0];
-  if (row === undefined) throw new Error('messaging effect vanished while claiming it');
-  return { fresh: false, row: toEffect(row) };
+  if (r.fresh) return r;
+  const x = r.entry;
+  return { fresh: false, row: { state: x.state, output: x.output, providerRef: x.providerRef, connectionId: x.accountId ?? '', recipient: x.recipient, request: x.request, createdAt: x.createdAt, updatedAt: x.updatedAt, attempts: x.attempts } };
 }
 
 /** Re-arms an ambiguous row for another attempt (after reconciliation showed no effect). */
 export async function rearmEffect(q: Queryable, tenantId: string, key: string): Promise<void> {
-  await q.query(`UPDATE messaging_effects SET state = 'pending', attempts = attempts + 1, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key]);
+  await new SqlEffectLedger(q).rearm(tenantId, key);
 }
 
 export async function finishEffect(q: Queryable, tenantId: string, key: string, outcome: { state: 'done'; output: JsonValue; providerRef: string | null; deliveryStatus?: string | undefined } | { state: 'failed' | 'unknown'; errorCode: string }): Promise<void> {
-  if (outcome.state === 'done') {
-    await q.query(
-      `UPDATE messaging_effects SET state = 'done', output = $3, provider_ref = $4, delivery_status = coalesce(delivery_status, $5), updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`,
-      [tenantId, key, JSON.stringify(outcome.output), outcome.providerRef, outcome.deliveryStatus ?? null],
-    );
-  } else {
-    await q.query(`UPDATE messaging_effects SET state = $3, error_code = $4, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key, outcome.state, outcome.errorCode]);
-  }
+  await new SqlEffectLedger(q).settle(tenantId, key, outcome);
 }
 
 /** Applies a delivery status callback; never moves a message backwards. Returns whether a sent message matched. */
 export async function recordDelivery(q: Queryable, tenantId: string, provider: string, providerRef: string, status: string, rank: number, errorCode: string | null): Promise<boolean> {
-  const r = await q.query<{ idempotency_key: string }>(
-    `UPDATE messaging_effects SET delivery_status = $4, delivery_rank = $5, error_code = coalesce($6, error_code), updated_at = now()
-      WHERE tenant_id = $1 AND provider = $2 AND provider_ref = $3 AND delivery_rank <= $5 RETURNING idempotency_key`,
-    [tenantId, provider, providerRef, status, rank, errorCode],
-  );
-  return r.rows.length > 0;
+  return new SqlEffectLedger(q).recordDelivery(tenantId, provider, providerRef, status, rank, errorCode);
 }
 
 export async function deliveryOf(q: Queryable, tenantId: string, key: string): Promise<{ state: EffectState; deliveryStatus: string | null; providerRef: string | null; attempts: number; errorCode: string | null } | undefined> {
-  const r = await q.query<{ state: EffectState; delivery_status: string | null; provider_ref: string | null; attempts: number; error_code: string | null }>(
-    'SELECT state, delivery_status, provider_ref, attempts, error_code FROM messaging_effects WHERE tenant_id = $1 AND idempotency_key = $2',
-    [tenantId, key],
-  );
-  const row = r.rows[0];
-  return row === undefined ? undefined : { state: row.state, deliveryStatus: row.delivery_status, providerRef: row.provider_ref, attempts: row.attempts, errorCode: row.error_code };
+  const x = await new SqlEffectLedger(q).lookup(tenantId, key);
+  return x === undefined ? undefined : { state: x.state, deliveryStatus: x.deliveryStatus, providerRef: x.providerRef, attempts: x.attempts, errorCode: x.errorCode };
 }
 
 // ---- tickets ----
@@ -202,12 +171,8 @@ export async function linkProfile(q: Queryable, tenantId: string, target: { chan
 /** Privacy erasure: everything these connectors keep about the given profiles. */
 export async function eraseMessagingData(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void> {
   const ids = [...profileIds];
-  await q.query(
-    `DELETE FROM messaging_contacts WHERE tenant_id = $1 AND (profile_id = ANY($2::text[])
-        OR address IN (SELECT recipient FROM messaging_effects WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND recipient IS NOT NULL))`,
-    [tenantId, ids],
-  );
-  await q.query('DELETE FROM messaging_effects WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, ids]);
+  const recipients = await new SqlEffectLedger(q).eraseProfiles(tenantId, MESSAGING_VENDORS, ids);
+  await q.query('DELETE FROM messaging_contacts WHERE tenant_id = $1 AND (profile_id = ANY($2::text[]) OR address = ANY($3::text[]))', [tenantId, ids, recipients]);
   await q.query('DELETE FROM support_tickets WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, ids]);
 }
 

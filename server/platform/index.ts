@@ -55,6 +55,8 @@ export { loadConfig, loadPolicyInput, savePolicies } from '../decisioning/settin
 export { ACTION_REGISTRY, DECIDER, RUNS_SERVICE } from '../runs/runs.module';
 export type { RunsService } from '../runs/runs.service';
 export { SqlPlaybookStore } from '../runs/playbook.repository';
+// The one effect ledger (at most one effect per idempotency key, every vendor)
+export { SqlEffectLedger } from '../effects/effect-ledger.repository';
 
 // Connections (Zendesk, Twilio, WhatsApp, warehouses) and messaging: storing vendor events, channel state, the message port's senders
 export { ConnectionsRepository, type Connection } from '../connections/connections.repository';

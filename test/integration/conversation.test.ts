@@ -291,7 +291,7 @@ for (const { mode, needs } of modes) {
         return r.rows.length > 0 && r.rows.every((x) => x.status === 'completed') ? r.rows : undefined;
       }, 'the escalation run');
       expect(runs).toHaveLength(1);
-      const effects = await svc.runtime.db.query<{ kind: string }>('SELECT kind FROM action_effects WHERE tenant_id = $1 AND run_id = $2', [tenantId, runs[0]?.id]);
+      const effects = await svc.runtime.db.query<{ kind: string }>(`SELECT kind FROM effect_ledger WHERE tenant_id = $1 AND run_id = $2 AND vendor = 'recorder'`, [tenantId, runs[0]?.id]);
       expect(effects.rows.map((e) => e.kind)).toEqual(['task']);
 
       // A redelivery of the messages adds neither messages nor a second fall.
@@ -353,7 +353,7 @@ for (const { mode, needs } of modes) {
       const decision = await waitFor(async () => (await svc.runtime.db.query<{ id: string; action_id: string | null; run_id: string | null }>(
         'SELECT id, action_id, run_id FROM decisions WHERE tenant_id = $1 AND idempotency_key = $2', [t.tenantId, `event:${dropped.id}`])).rows.find((r) => r.run_id !== null), 'the decision for the drop, with its run');
       expect(decision.action_id).toBe('escalate-call');
-      const effects = await waitFor(async () => (await svc.runtime.db.query<{ kind: string; params: Record<string, unknown> }>('SELECT kind, params FROM action_effects WHERE tenant_id = $1 AND run_id = $2', [t.tenantId, decision.run_id])).rows.find(() => true), 'the escalation task');
+      const effects = await waitFor(async () => (await svc.runtime.db.query<{ kind: string; params: Record<string, unknown> }>(`SELECT kind, request AS params FROM effect_ledger WHERE tenant_id = $1 AND run_id = $2 AND vendor = 'recorder'`, [t.tenantId, decision.run_id])).rows.find(() => true), 'the escalation task');
       expect(effects).toMatchObject({ kind: 'task', params: { actionId: 'escalate-call', subject: 'Call back: the customer is upset' } });
       // Decisions for the messages themselves never chose the escalation (its rule holds only on the drop).
       const others = await svc.runtime.db.query<{ action_id: string | null }>('SELECT action_id FROM decisions WHERE tenant_id = $1 AND profile_id = $2 AND idempotency_key <> $3', [t.tenantId, profileId, `event:${dropped.id}`]);

@@ -10,7 +10,7 @@ import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { classifyHubSpotError, HubSpotTimeoutError } from '../../connectors/hubspot/client/errors';
 import { Installations } from '../../connectors/hubspot/installations';
-import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
+import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import type { ModuleFactory } from '../../server/module';
 import { modules as defaultModules } from '../../server/modules';
 import { ACTION_REGISTRY } from '../../server/runs/runs.module';

@@ -10,7 +10,7 @@
 import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { Installations } from '../../connectors/hubspot/installations';
-import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
+import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import { addMessage, createThread, inboxOf, SANDBOX_TRUNCATE_AT } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { modes } from '../support/runtime';
@@ -158,7 +158,7 @@ for (const { mode, needs } of modes) {
       addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'V-9904', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'eve@inbox.io' } }, text: 'Is there a discount for nonprofits?' });
       // The earlier attempt began, HubSpot posted the reply, then the process died before recording it.
       const key = `k-reply-crash-${Date.now()}`;
-      expect(await ledger.begin(h.tenantId, key, h.portalId, 'reply_in_thread')).toEqual({ state: 'new' });
+      expect(await ledger.reserve({ tenantId: h.tenantId, idempotencyKey: key, vendor: 'hubspot', kind: 'reply_in_thread', accountId: h.portalId }, { onConflict: 'count' })).toEqual({ fresh: true });
       const landed = addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'A-903' }, to: [{ actorId: 'V-9904' }], text: 'Yes, 30% off.', direction: 'OUTGOING' });
       const sentBefore = inboxOf(h.sandbox.state, h.portalId).sent.length;
       const request = { tenantId: h.tenantId, runId: 'r-crash', stepId: 'answer', profileId: 'p-crash', kind: 'reply_in_thread' as const, params: { body: 'Yes, 30% off.', threadId: thread.id }, idempotencyKey: key, attempt: 2 };

@@ -9,7 +9,7 @@
 import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { Installations } from '../../connectors/hubspot/installations';
-import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
+import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import { addMessage, createThread, inboxOf } from '../sandboxes/hubspot/conversations';
 import { startHubSpotHarness, type HubSpotHarness } from '../sandboxes/hubspot/harness';
 import { addMeetingLink, MEETING_TO_CONTACT, schedulerOf } from '../sandboxes/hubspot/scheduler';
@@ -122,7 +122,7 @@ for (const { mode, needs } of modes) {
       const startTime = '2027-03-03T09:00:00.000Z';
       // The earlier attempt began and HubSpot booked the meeting, then the answer was lost.
       const key = `k-book-crash-${Date.now()}`;
-      expect(await ledger.begin(h.tenantId, key, h.portalId, 'book_meeting')).toEqual({ state: 'new' });
+      expect(await ledger.reserve({ tenantId: h.tenantId, idempotencyKey: key, vendor: 'hubspot', kind: 'book_meeting', accountId: h.portalId }, { onConflict: 'count' })).toEqual({ fresh: true });
       const landed = h.sandbox.state.createObject(h.portalId, 'meetings', { hs_meeting_start_time: String(Date.parse(startTime)), hs_meeting_outcome: 'SCHEDULED', hubspot_owner_id: '77' });
       h.sandbox.state.associate(h.portalId, { objectType: 'meetings', id: landed.id }, { objectType: 'contacts', id: contactId }, MEETING_TO_CONTACT);
       const bookingsBefore = schedulerOf(h.sandbox.state, h.portalId).bookings.length;

@@ -9,7 +9,7 @@ import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors';
 import { signedHeaders } from '../../connectors/hubspot/client/signature';
 import { Installations } from '../../connectors/hubspot/installations';
-import { SqlEffectLedger } from '../../connectors/hubspot/ledger.repository';
+import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../sandboxes/hubspot';
 import { modes, startTestService, type TestService } from '../support/runtime';
@@ -193,7 +193,7 @@ for (const { mode, needs } of modes) {
       // Simulate a crash after HubSpot created the task but before the ledger recorded it.
       const key = `test-ambiguous-${uniqueName('k')}`;
       sandbox.state.createObject(PORTAL, 'tasks', { hs_task_subject: 'Ambiguous', baton_idempotency_key: key });
-      await svc.runtime.db.query(`INSERT INTO hubspot_effects (tenant_id, idempotency_key, portal_id, kind, status) VALUES ($1, $2, $3, 'task', 'attempting')`, [tenantId, key, PORTAL]);
+      await svc.runtime.db.query(`INSERT INTO effect_ledger (tenant_id, idempotency_key, vendor, account_id, kind, state) VALUES ($1, $2, 'hubspot', $3, 'task', 'pending')`, [tenantId, key, PORTAL]);
       const installs = new Installations({ db: svc.runtime.db, secrets: svc.runtime.secrets, logger: svc.runtime.logger });
       installs.api = new HubSpotApi({ basePath: sandbox.url, clientId: sandbox.state.clientId, clientSecret: sandbox.state.clientSecret, tokens: installs });
       const port = new HubSpotActionPort({ api: installs.api, ledger: new SqlEffectLedger(svc.runtime.db), target: async () => ({ portalId: PORTAL, objectType: 'contact', objectId: contact.id }) });

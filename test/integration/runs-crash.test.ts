@@ -90,7 +90,7 @@ for (const { mode, needs } of modes) {
       const db: Database = mode === 'embedded' ? await openPglite({ dataDir }) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
       try {
         const r = await db.query<{ run_id: string; step_id: string; n: number; replays: number }>(
-          'SELECT run_id, step_id, count(*)::int AS n, sum(replays)::int AS replays FROM action_effects GROUP BY run_id, step_id ORDER BY run_id, step_id',
+          `SELECT run_id, step_id, count(*)::int AS n, sum(attempts - 1)::int AS replays FROM effect_ledger WHERE vendor = 'recorder' GROUP BY run_id, step_id ORDER BY run_id, step_id`,
         );
         expect(r.rows).toHaveLength(RUNS * 2);
         expect(r.rows.every((row) => row.n === 1)).toBe(true);

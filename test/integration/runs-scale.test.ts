@@ -61,8 +61,8 @@ describeWith(['postgres', 'redis'], 'runs scale out over web and worker processe
       expect(notDone.rows[0]?.n).toBe(0);
       const effects = await db.query<{ n: number; keys: number; per_step_max: number }>(
         `SELECT count(*)::int AS n, count(DISTINCT idempotency_key)::int AS keys,
-                (SELECT max(c) FROM (SELECT count(*)::int AS c FROM action_effects GROUP BY run_id, step_id) x) AS per_step_max
-           FROM action_effects`,
+                (SELECT max(c) FROM (SELECT count(*)::int AS c FROM effect_ledger WHERE vendor = 'recorder' GROUP BY run_id, step_id) x) AS per_step_max
+           FROM effect_ledger WHERE vendor = 'recorder'`,
       );
       expect(effects.rows[0]).toEqual({ n: RUNS * 5, keys: RUNS * 5, per_step_max: 1 });
       const steps = await db.query<{ n: number; max_attempt: number; not_ok: number }>(

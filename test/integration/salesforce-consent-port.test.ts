@@ -4,7 +4,8 @@
  * ContactPointTypeConsent in force (OptOut) stops either; what is stopped ends undeliverable with the
  * reason and nothing reaches Salesforce. Plus the pure rule for which consent record is in force.
  */
-import type { ActionRequest, ActionResult, JsonObject, JsonValue } from '../../app/orchestration';
+import type { ActionRequest, ActionResult, JsonObject } from '../../app/orchestration';
+import { MemoryEffectLedger } from '../../app/orchestration/memory';
 import {
   ApiUsageTracker,
   beginAuthorization,
@@ -13,28 +14,11 @@ import {
   exchangeCode,
   SalesforceActionPort,
   SalesforceClient,
-  type EffectLedger,
   type LinkedRecord,
   type SalesforceTokens,
   type TypeConsent,
 } from '../../connectors/salesforce/client';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../sandboxes/salesforce';
-
-class MemoryLedger implements EffectLedger {
-  readonly rows = new Map<string, { status: 'started' | 'done'; output: JsonValue | null }>();
-  async get(tenantId: string, key: string) {
-    return this.rows.get(`${tenantId}/${key}`);
-  }
-  async start(tenantId: string, key: string) {
-    if (!this.rows.has(`${tenantId}/${key}`)) this.rows.set(`${tenantId}/${key}`, { status: 'started', output: null });
-  }
-  async finish(tenantId: string, key: string, output: JsonValue) {
-    this.rows.set(`${tenantId}/${key}`, { status: 'done', output });
-  }
-  async clear(tenantId: string, key: string) {
-    if (this.rows.get(`${tenantId}/${key}`)?.status === 'started') this.rows.delete(`${tenantId}/${key}`);
-  }
-}
 
 const consent = (over: Partial<TypeConsent>): TypeConsent => ({
   id: over.id ?? 'cptc', contactPointType: 'Email', status: 'OptIn', effectiveFrom: null, effectiveTo: null, capturedAt: null, dataUsePurposeId: null, ...over,
@@ -73,7 +57,7 @@ describe('which consent record is in force (2026 dates)', () => {
 describe('Salesforce action port: opt-outs and consent records at send time (sandbox org, jsforce)', () => {
   let sb: SalesforceSandbox;
   let port: SalesforceActionPort;
-  const ledger = new MemoryLedger();
+  const ledger = new MemoryEffectLedger();
   const people = new Map<string, LinkedRecord[]>();
   let n = 0;
 
@@ -124,7 +108,7 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     expect(error).toMatchObject({ category: 'undeliverable', code: 'salesforce.opted_out_email' });
     expect(error?.message).toContain(p.id);
     expect(emailsTo(p.id)).toEqual([]);
-    expect(await ledger.get('t1', req.idempotencyKey)).toBeUndefined();
+    expect(await ledger.lookup('t1', req.idempotencyKey)).toBeUndefined();
   });
 
   it('honours a Lead\'s Email Opt Out the same way', async () => {
@@ -203,7 +187,7 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     const req = request('email', p.profileId, email);
     sb.state.failNext({ method: 'POST', path: /^\/composite$/, status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }] });
     expect(failed(await port.execute(req))).toMatchObject({ category: 'transient' });
-    expect(await ledger.get('t1', req.idempotencyKey)).toBeUndefined();
+    expect(await ledger.lookup('t1', req.idempotencyKey)).toBeUndefined();
     expect(await port.execute({ ...req, attempt: 2 })).toMatchObject({ ok: true });
     expect(emailsTo(p.id)).toHaveLength(1);
   });

@@ -1,31 +1,33 @@
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
 import type { Queryable } from '../../server/db/database';
+import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import { newId } from '../../server/security/ids';
+
+/** The ledger's vendor name for effects recorded by this port. */
+export const RECORDER = 'recorder';
 
 /**
  * A test action port (never part of the service): records the requested effect (kind, params,
- * profile) in `action_effects` instead of calling a vendor, so tests and the bench can count effects
+ * profile) in the effect ledger (vendor `recorder`) instead of calling a vendor, so tests and the bench can count effects
  * per idempotency key. It honours the contract every connector port must — at most one effect per
  * (tenant, idempotency key): the first call inserts the row, any later call with the same key returns
- * the original output and only counts a replay. Registered for every kind through
+ * the original output and only counts the attempt (replays = attempts - 1). Registered for every kind through
  * `runsModule({ catchAll })`.
  */
 export class RecordingActionPort implements ActionPort {
-  constructor(private readonly db: Queryable) {}
+  private readonly ledger: SqlEffectLedger;
+
+  constructor(db: Queryable) {
+    this.ledger = new SqlEffectLedger(db);
+  }
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const output: JsonValue = { effectId: newId('eff'), kind: request.kind, channel: 'test-recorder' };
-    const r = await this.db.query<{ output: JsonValue }>(
-      `INSERT INTO action_effects (tenant_id, idempotency_key, run_id, step_id, profile_id, kind, params, output)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
-         SET replays = action_effects.replays + 1, last_replayed_at = now()
-       RETURNING output`,
-      [request.tenantId, request.idempotencyKey, request.runId, request.stepId, request.profileId, request.kind, JSON.stringify(request.params), JSON.stringify(output)],
+    const reserved = await this.ledger.reserve(
+      { tenantId: request.tenantId, idempotencyKey: request.idempotencyKey, vendor: RECORDER, kind: request.kind, runId: request.runId, stepId: request.stepId, profileId: request.profileId, request: request.params },
+      { onConflict: 'count', doneOutput: output },
     );
-    const row = r.rows[0];
-    if (row === undefined) throw new Error('action_effects upsert returned no row');
-    return { ok: true, output: row.output };
+    return { ok: true, output: reserved.fresh ? output : reserved.entry.output };
   }
 }
 
@@ -42,19 +44,17 @@ export interface EffectRow {
 
 /** Effects recorded for one run, oldest first (API and tests). */
 export async function effectsOfRun(q: Queryable, tenantId: string, runId: string): Promise<EffectRow[]> {
-  const r = await q.query<{ idempotency_key: string; run_id: string; step_id: string; kind: string; params: JsonValue; output: JsonValue; replays: number; created_at: Date | string }>(
-    `SELECT idempotency_key, run_id, step_id, kind, params, output, replays, created_at FROM action_effects
-      WHERE tenant_id = $1 AND run_id = $2 ORDER BY created_at, idempotency_key`,
-    [tenantId, runId],
-  );
-  return r.rows.map((row) => ({
-    idempotencyKey: row.idempotency_key,
-    runId: row.run_id,
-    stepId: row.step_id,
-    kind: row.kind,
-    params: row.params,
-    output: row.output,
-    replays: row.replays,
-    createdAt: new Date(row.created_at).toISOString(),
-  }));
+  const entries = await new SqlEffectLedger(q).ofRun(tenantId, runId);
+  return entries
+    .filter((e) => e.vendor === RECORDER)
+    .map((e) => ({
+      idempotencyKey: e.idempotencyKey,
+      runId: e.runId ?? '',
+      stepId: e.stepId ?? '',
+      kind: e.kind,
+      params: e.request,
+      output: e.output,
+      replays: e.attempts - 1,
+      createdAt: new Date(e.createdAt).toISOString(),
+    }));
 }

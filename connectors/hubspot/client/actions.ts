@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { permanentError, undeliverableError, type ActionPort, type ActionRequest, type ActionResult, type JsonValue } from '../../../app/orchestration';
+import { permanentError, undeliverableError, type ActionPort, type ActionRequest, type ActionResult, type EffectLedger, type JsonValue } from '../../../app/orchestration';
 import type { HubSpotApi } from './api';
 import { HubSpotConversations, type InboxMessage } from './conversations';
 import { HubSpotScheduler, pickLink } from './scheduler';
@@ -69,11 +69,18 @@ const LEGACY_CAPABILITIES: EmailCapabilities = {
 /** Contact properties the email branch reads: address, opt-out, owner. */
 const EMAIL_CONTACT_PROPERTIES = ['email', 'hs_email_optout', 'hubspot_owner_id'];
 
-/** Remembers, per (tenant, idempotency key), that an effect was attempted and what it produced. */
-export interface EffectLedger {
-  /** `new` on the first attempt, `retry` when an earlier attempt may have acted, `done` with its output. */
-  begin(tenantId: string, key: string, portalId: string, kind: string): Promise<{ state: 'new' | 'retry' } | { state: 'done'; output: JsonValue }>;
-  finish(tenantId: string, key: string, output: JsonValue): Promise<void>;
+/**
+ * Reserves a HubSpot effect in the effect ledger (every attempt counted): `new` on the first attempt,
+ * `retry` when an earlier attempt may have acted, `done` with its output.
+ */
+async function beginEffect(ledger: EffectLedger, tenantId: string, key: string, portalId: string, kind: string): Promise<{ state: 'new' | 'retry' } | { state: 'done'; output: JsonValue }> {
+  const reserved = await ledger.reserve({ tenantId, idempotencyKey: key, vendor: 'hubspot', kind, accountId: portalId }, { onConflict: 'count' });
+  if (reserved.fresh) return { state: 'new' };
+  return reserved.entry.state === 'done' ? { state: 'done', output: reserved.entry.output } : { state: 'retry' };
+}
+
+async function finishEffect(ledger: EffectLedger, tenantId: string, key: string, output: JsonValue): Promise<void> {
+  await ledger.settle(tenantId, key, { state: 'done', output });
 }
 
 const str = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -240,7 +247,7 @@ export class HubSpotActionPort implements ActionPort {
     const email = contact['email'];
     if (email === undefined || email === null || email === '') throw new HubSpotCallError(400, { message: `contact ${target.objectId} has no email address to book a meeting with` }, {}, 'no email address');
     const startMs = Date.parse(startTime);
-    const started = await ledger.begin(request.tenantId, request.idempotencyKey, portalId, 'book_meeting');
+    const started = await beginEffect(ledger, request.tenantId, request.idempotencyKey, portalId, 'book_meeting');
     if (started.state === 'done') return started.output;
     if (started.state === 'retry') {
       const found = await scheduler.meetingsStartingAt(portalId, startMs);
@@ -248,7 +255,7 @@ export class HubSpotActionPort implements ActionPort {
       const mine = found.find((m) => withContact.get(m.id)?.includes(target.objectId) === true);
       if (mine !== undefined) {
         const output = { portalId, mode: 'booked', slug, contactId: target.objectId, meetingId: mine.id, start: new Date(startMs).toISOString(), recovered: true };
-        await ledger.finish(request.tenantId, request.idempotencyKey, output);
+        await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
         return output;
       }
     }
@@ -262,7 +269,7 @@ export class HubSpotActionPort implements ActionPort {
       timezone: p['timezone'] as string,
     });
     const output = { portalId, mode: 'booked', slug, contactId: booked.contactId ?? target.objectId, start: booked.start, end: booked.end ?? null, calendarEventId: booked.calendarEventId ?? null };
-    await ledger.finish(request.tenantId, request.idempotencyKey, output);
+    await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
     return output;
   }
 
@@ -273,7 +280,7 @@ export class HubSpotActionPort implements ActionPort {
     if (threadId === undefined) throw new HubSpotCallError(400, { message: `profile ${request.profileId} has no HubSpot inbox thread to reply in; give the step a threadId` }, {}, 'no thread');
     const conversations = new HubSpotConversations(api);
     const text = p['body'] as string;
-    const started = await ledger.begin(request.tenantId, request.idempotencyKey, portalId, 'reply_in_thread');
+    const started = await beginEffect(ledger, request.tenantId, request.idempotencyKey, portalId, 'reply_in_thread');
     if (started.state === 'done') return started.output;
     const thread = await conversations.thread(portalId, threadId);
     const sender = (p['senderActorId'] as string | undefined) ?? (thread.assignedTo?.startsWith('A-') === true ? thread.assignedTo : undefined);
@@ -284,7 +291,7 @@ export class HubSpotActionPort implements ActionPort {
       const sent = history.find((m) => m.type === 'MESSAGE' && m.direction === 'OUTGOING' && m.text === text && m.senders.some((s) => s.actorId === sender));
       if (sent !== undefined) {
         const output = { portalId, threadId, messageId: sent.id, recovered: true };
-        await ledger.finish(request.tenantId, request.idempotencyKey, output);
+        await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
         return output;
       }
     }
@@ -302,7 +309,7 @@ export class HubSpotActionPort implements ActionPort {
       ...(lastIncoming?.subject === undefined ? {} : { subject: lastIncoming.subject.startsWith('Re:') ? lastIncoming.subject : `Re: ${lastIncoming.subject}` }),
     });
     const output = { portalId, threadId, messageId: sent.id };
-    await ledger.finish(request.tenantId, request.idempotencyKey, output);
+    await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
     return output;
   }
 
@@ -341,7 +348,7 @@ export class HubSpotActionPort implements ActionPort {
         }
       }
     }
-    const started = await ledger.begin(tenantId, request.idempotencyKey, portalId, 'email');
+    const started = await beginEffect(ledger, tenantId, request.idempotencyKey, portalId, 'email');
     if (started.state === 'done') return { ok: true, output: started.output };
     const routesTried: { route: EmailRoute; skipped?: string; refused?: string }[] = [];
     for (const route of EMAIL_ROUTES) {
@@ -357,7 +364,7 @@ export class HubSpotActionPort implements ActionPort {
           continue;
         }
         const output: JsonValue = { portalId, objectType: target.objectType, objectId: target.objectId, route, recipient: to, ...sent, routesTried, consentChecked };
-        await ledger.finish(tenantId, request.idempotencyKey, output);
+        await finishEffect(ledger, tenantId, request.idempotencyKey, output);
         return { ok: true, output };
       } catch (err) {
         const refusal = route === 'task' ? undefined : routeRefusal(err);
@@ -413,12 +420,12 @@ export class HubSpotActionPort implements ActionPort {
   private async logSent(p: EmailParams, request: ActionRequest, target: HubSpotTarget, to: string): Promise<Record<string, JsonValue>> {
     if (target.objectType !== 'contact') return { logged: false, logNote: 'only contacts get the email logged' };
     const key = `${request.idempotencyKey}:log`;
-    const started = await this.deps.ledger.begin(request.tenantId, key, target.portalId, 'email_log');
+    const started = await beginEffect(this.deps.ledger, request.tenantId, key, target.portalId, 'email_log');
     if (started.state === 'done') return { logged: true, emailLogId: (started.output as { id?: JsonValue } | null)?.id ?? null };
     if (started.state === 'retry') return { logged: false, logNote: 'an earlier attempt may have logged it; not logged twice' };
     try {
       const id = await logEmail(this.deps.api, target.portalId, target.objectId, { subject: p.subject ?? `HubSpot email ${p.templateId ?? ''}`.trim(), text: p.body ?? `Sent by Baton (template ${p.templateId ?? 'none'})`, to, at: new Date() });
-      await this.deps.ledger.finish(request.tenantId, key, { id });
+      await finishEffect(this.deps.ledger, request.tenantId, key, { id });
       return { logged: true, emailLogId: id };
     } catch (err) {
       return { logged: false, logNote: classifyHubSpotError(err, 'email log').message };
@@ -427,13 +434,13 @@ export class HubSpotActionPort implements ActionPort {
 
   private async createOnce(kind: 'task' | 'note', p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
     const { api, ledger } = this.deps;
-    const started = await ledger.begin(request.tenantId, request.idempotencyKey, target.portalId, kind);
+    const started = await beginEffect(ledger, request.tenantId, request.idempotencyKey, target.portalId, kind);
     if (started.state === 'done') return started.output;
     if (started.state === 'retry') {
       const found = await api.searchEq(target.portalId, kind === 'task' ? 'tasks' : 'notes', IDEMPOTENCY_PROPERTY, request.idempotencyKey);
       if (found[0] !== undefined) {
         const output = { portalId: target.portalId, [`${kind}Id`]: found[0].id, recovered: true };
-        await ledger.finish(request.tenantId, request.idempotencyKey, output);
+        await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
         return output;
       }
     }
@@ -453,7 +460,7 @@ export class HubSpotActionPort implements ActionPort {
         : { hs_timestamp: now, hs_note_body: p['body'] as string, [IDEMPOTENCY_PROPERTY]: request.idempotencyKey };
     const created = await api.createEngagement(target.portalId, kind, properties, { objectType: target.objectType, id: target.objectId });
     const output = { portalId: target.portalId, [`${kind}Id`]: created.id };
-    await ledger.finish(request.tenantId, request.idempotencyKey, output);
+    await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
     return output;
   }
 }

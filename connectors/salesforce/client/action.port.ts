@@ -6,8 +6,8 @@ import {
   type ActionPort,
   type ActionRequest,
   type ActionResult,
+  type EffectLedger,
   type JsonObject,
-  type JsonValue,
   type PortError,
   undeliverableError,
 } from '../../../app/orchestration';
@@ -22,22 +22,16 @@ export interface LinkedRecord {
   readonly objectType: string;
 }
 
-/**
- * Effects whose vendor call cannot be made retry-safe (emailSimple, Flows) are recorded here: `start`
- * before the call, `finish` after success, `clear` when Salesforce refused (nothing happened). A key
- * left `started` means the outcome is unknown, and Baton does not send a second email.
- */
-export interface EffectLedger {
-  get(tenantId: string, key: string): Promise<{ readonly status: 'started' | 'done'; readonly output: JsonValue | null } | undefined>;
-  start(tenantId: string, key: string, kind: string): Promise<void>;
-  finish(tenantId: string, key: string, output: JsonValue): Promise<void>;
-  clear(tenantId: string, key: string): Promise<void>;
-}
 
 export interface SalesforceActionDeps {
   /** The tenant's org client, or null when the tenant has no active Salesforce connection. */
   clientFor(tenantId: string): Promise<SalesforceClient | null>;
   records(tenantId: string, profileId: string, orgId: string): Promise<readonly LinkedRecord[]>;
+  /**
+   * Effects whose vendor call cannot be made retry-safe (emailSimple, Flows) are reserved in the effect
+   * ledger before the call, settled done after success, released when Salesforce refused (nothing
+   * happened). A key left pending means the outcome is unknown, and Baton does not send a second email.
+   */
   readonly ledger: EffectLedger;
   /** Wait after REQUEST_LIMIT_EXCEEDED (the header has no Retry-After). */
   readonly rateLimitRetryMs: number;
@@ -263,9 +257,9 @@ export class SalesforceActionPort implements ActionPort {
         case 'crm_update':
           return await this.crmUpdate(client, request);
         case 'email': {
-          // Checked before the at-most-once ledger: a refused person leaves no "started" key behind. A
+          // Checked before the at-most-once ledger: a refused person leaves no pending key behind. A
           // step already done stays done (it was sent before the opt-out).
-          const done = (await this.deps.ledger.get(request.tenantId, request.idempotencyKey))?.status === 'done';
+          const done = (await this.deps.ledger.lookup(request.tenantId, request.idempotencyKey))?.state === 'done';
           const refused = done ? undefined : await this.refusal(client, request, 'Email');
           return refused === undefined ? await this.once(request, () => this.email(client, request)) : { ok: false, error: refused };
         }
@@ -456,12 +450,12 @@ export class SalesforceActionPort implements ActionPort {
    */
   private async once(request: ActionRequest, act: () => Promise<ActionResult>, recover?: () => Promise<ActionResult | undefined>): Promise<ActionResult> {
     const { ledger } = this.deps;
-    const prior = await ledger.get(request.tenantId, request.idempotencyKey);
-    if (prior?.status === 'done') return { ok: true, output: prior.output ?? null };
-    if (prior?.status === 'started') {
+    const prior = await ledger.lookup(request.tenantId, request.idempotencyKey);
+    if (prior?.state === 'done') return { ok: true, output: prior.output ?? null };
+    if (prior?.state === 'pending') {
       const found = recover === undefined ? undefined : await recover();
       if (found?.ok === true) {
-        await ledger.finish(request.tenantId, request.idempotencyKey, found.output);
+        await ledger.settle(request.tenantId, request.idempotencyKey, { state: 'done', output: found.output });
         return found;
       }
       // A recover that found nothing proves the earlier attempt left no effect: do it now.
@@ -469,18 +463,18 @@ export class SalesforceActionPort implements ActionPort {
         return { ok: false, error: permanentError('salesforce.outcome_unknown', `an earlier attempt of this ${request.kind} step may have reached Salesforce (the call did not answer); Baton does not send it twice. Check the record's activity, then resume or cancel the run`) };
       }
     }
-    await ledger.start(request.tenantId, request.idempotencyKey, request.kind);
+    await ledger.reserve({ tenantId: request.tenantId, idempotencyKey: request.idempotencyKey, vendor: 'salesforce', kind: request.kind });
     let result: ActionResult;
     try {
       result = await act();
     } catch (err) {
       const error = this.errorOf(err);
       // Refusals prove nothing was sent; network errors and 5xx leave the key "started" (unknown outcome).
-      if (error.category !== 'transient') await ledger.clear(request.tenantId, request.idempotencyKey);
+      if (error.category !== 'transient') await ledger.release(request.tenantId, request.idempotencyKey);
       return { ok: false, error };
     }
-    if (result.ok) await ledger.finish(request.tenantId, request.idempotencyKey, result.output);
-    else await ledger.clear(request.tenantId, request.idempotencyKey);
+    if (result.ok) await ledger.settle(request.tenantId, request.idempotencyKey, { state: 'done', output: result.output });
+    else await ledger.release(request.tenantId, request.idempotencyKey);
     return result;
   }
 }

@@ -19,6 +19,7 @@ import * as m020 from './020_warehouse_export';
 import * as m022 from './022_hubspot_email';
 import * as m023 from './023_event_batches';
 import * as m024 from './024_identity_apply';
+import * as m025 from './025_effect_ledger';
 
 export interface Migration {
   readonly version: number;
@@ -52,4 +53,5 @@ export const migrations: readonly Migration[] = [
   { version: 22, name: 'hubspot_email', sql: m022.sql },
   { version: 23, name: 'event_batches', sql: m023.sql },
   { version: 24, name: 'identity_apply', sql: m024.sql },
+  { version: 25, name: 'effect_ledger', sql: m025.sql },
 ];

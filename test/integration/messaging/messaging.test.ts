@@ -259,7 +259,7 @@ for (const { mode, needs } of modes) {
         // Privacy erasure removes what the connectors keep about the person too.
         const erased = await call('DELETE', `/profiles/${profileId}`);
         expect((erased.json['erased'] as { modules: string[] }).modules).toContain('messaging');
-        const left = await svc.runtime.db.query('SELECT 1 FROM messaging_contacts WHERE tenant_id = $1 AND address = $2 UNION ALL SELECT 1 FROM messaging_effects WHERE tenant_id = $1 AND recipient = $2', [tenantId, phone]);
+        const left = await svc.runtime.db.query('SELECT 1 FROM messaging_contacts WHERE tenant_id = $1 AND address = $2 UNION ALL SELECT 1 FROM effect_ledger WHERE tenant_id = $1 AND recipient = $2', [tenantId, phone]);
         expect(left.rows).toHaveLength(0);
       });
 

@@ -3,7 +3,8 @@
  * client against the sandbox org: what lands in Salesforce, how failures are classified, and that a step
  * key never produces a second note or enrollment across retries and lost answers.
  */
-import type { ActionRequest, ActionResult, JsonObject, JsonValue } from '../../../app/orchestration';
+import type { ActionRequest, ActionResult, JsonObject } from '../../../app/orchestration';
+import { MemoryEffectLedger } from '../../../app/orchestration/memory';
 import {
   ApiUsageTracker,
   beginAuthorization,
@@ -12,32 +13,15 @@ import {
   noteContent,
   SalesforceActionPort,
   SalesforceClient,
-  type EffectLedger,
   type LinkedRecord,
   type SalesforceTokens,
 } from '../../../connectors/salesforce/client';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 
-class MemoryLedger implements EffectLedger {
-  readonly rows = new Map<string, { status: 'started' | 'done'; output: JsonValue | null }>();
-  async get(tenantId: string, key: string) {
-    return this.rows.get(`${tenantId}/${key}`);
-  }
-  async start(tenantId: string, key: string) {
-    if (!this.rows.has(`${tenantId}/${key}`)) this.rows.set(`${tenantId}/${key}`, { status: 'started', output: null });
-  }
-  async finish(tenantId: string, key: string, output: JsonValue) {
-    this.rows.set(`${tenantId}/${key}`, { status: 'done', output });
-  }
-  async clear(tenantId: string, key: string) {
-    if (this.rows.get(`${tenantId}/${key}`)?.status === 'started') this.rows.delete(`${tenantId}/${key}`);
-  }
-}
-
 describe('Salesforce action port: notes and cadences against the sandbox, through jsforce', () => {
   let sb: SalesforceSandbox;
   let port: SalesforceActionPort;
-  const ledger = new MemoryLedger();
+  const ledger = new MemoryEffectLedger();
   const people = new Map<string, LinkedRecord[]>();
   let n = 0;
 
@@ -188,7 +172,7 @@ describe('Salesforce action port: notes and cadences against the sandbox, throug
       const profileId = person([c]);
       const unknown = request('sequence_enrollment', profileId, { sequenceId: 'No Such Cadence' });
       expect(failed(await port.execute(unknown))).toMatchObject({ category: 'permanent', code: 'salesforce.INVALID_INPUT' });
-      expect(ledger.rows.has(`t1/${unknown.idempotencyKey}`)).toBe(false);
+      expect(await ledger.lookup('t1', unknown.idempotencyKey)).toBeUndefined();
       const locked = [{ actionName: 'assignTargetToSalesCadence', errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', fields: [] }], isSuccess: false, outputValues: null }];
       const req = request('sequence_enrollment', profileId, { sequenceId: 'Baton Nurture' });
       // Both shapes Salesforce uses for a failed input: 400 with the result array, and 200 with it.
@@ -214,7 +198,7 @@ describe('Salesforce action port: notes and cadences against the sandbox, throug
       const next = request('sequence_enrollment', person([d]), { sequenceId: 'Baton Nurture' });
       sb.state.failNext({ method: 'POST', path: /^\/actions\/standard\/assignTargetToSalesCadence$/, status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }] });
       expect(failed(await port.execute(next))).toMatchObject({ category: 'transient' });
-      expect(ledger.rows.get(`t1/${next.idempotencyKey}`)?.status).toBe('started');
+      expect((await ledger.lookup('t1', next.idempotencyKey))?.state).toBe('pending');
       expect(await port.execute({ ...next, attempt: 2 })).toMatchObject({ ok: true });
       expect(trackersOf(d.Id)).toHaveLength(1);
     });

@@ -174,9 +174,10 @@ for (const { mode, needs } of modes) {
       const conn = await api.call<{ connections: { status: string; statusReason: string }[] }>('GET', '/salesforce/connection');
       expect(conn.body.connections[0]).toMatchObject({ status: 'disconnected', statusReason: expect.stringMatching(/disconnected by an admin/) });
       expect(await sfNodes()).toBe(0);
-      for (const table of ['salesforce_records', 'salesforce_stream_positions', 'salesforce_stream_leases', 'salesforce_effects']) {
+      for (const table of ['salesforce_records', 'salesforce_stream_positions', 'salesforce_stream_leases']) {
         expect([table, await count(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])]).toEqual([table, 0]);
       }
+      expect(['effect_ledger', await count(`SELECT count(*) AS n FROM effect_ledger WHERE tenant_id = $1 AND vendor = 'salesforce'`, [tenantId])]).toEqual(['effect_ledger', 0]);
       expect(await count(`SELECT count(*) AS n FROM events WHERE tenant_id = $1 AND source = 'salesforce'`, [tenantId])).toBe(0);
       // Dorothy keeps a profile for what the API told Baton (her email; recomputed, so possibly a new id),
       // without her Salesforce Lead id.

@@ -9,6 +9,7 @@ import { HubSpotActionPort } from '../../../connectors/hubspot/client/actions';
 import { SalesforceActionPort } from '../../../connectors/salesforce/client/action.port';
 import type { SalesforceClient } from '../../../connectors/salesforce/client/client';
 import { deliverEvent, resolveParams, samplePlaybooks, type ActionRequest, type JsonObject } from '../../../app/orchestration';
+import { MemoryEffectLedger } from '../../../app/orchestration/memory';
 import { newLeadNurtureDefinition, renewalRescueDefinition } from '../../../app/orchestration/samples';
 import { load, makeWorld, publish, pump, start, T0, TENANT } from './support/harness';
 import { CONTACT_PROPERTIES } from '../../../connectors/hubspot/app-definition';
@@ -51,7 +52,7 @@ function hubspotPort(): { port: HubSpotActionPort; written: Record<string, strin
       return [];
     },
   } as unknown as HubSpotApi; // only the calls these action kinds make
-  const ledger = { begin: async () => ({ state: 'new' as const }), finish: async () => undefined };
+  const ledger = new MemoryEffectLedger();
   return { port: new HubSpotActionPort({ api, target: async () => ({ portalId: '42', objectType: 'contact', objectId: '101' }), ledger }), written };
 }
 
@@ -73,7 +74,7 @@ function salesforcePort(): SalesforceActionPort {
       return { compositeResponse: [{ referenceId: 'person', httpStatusCode: 200, body: { records: [{ Id: '003000000000001AAA', HasOptedOutOfEmail: false, DoNotCall: false, IndividualId: null }] } }] };
     },
   } as unknown as SalesforceClient; // only the calls these action kinds make
-  const ledger = { get: async () => undefined, start: async () => undefined, finish: async () => undefined, clear: async () => undefined };
+  const ledger = new MemoryEffectLedger();
   return new SalesforceActionPort({ clientFor: async () => client, records: async () => [{ recordId: '003000000000001AAA', objectType: 'Contact' }], ledger, rateLimitRetryMs: 1000 });
 }
 
