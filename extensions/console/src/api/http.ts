@@ -4,6 +4,7 @@
  * shows up as a clear "contract" error instead of a blank or broken page.
  */
 import type { z } from 'zod';
+import { apiErrorSchema } from '../../../../app/contracts';
 
 export type ApiFailure =
   /** The server answered with its error envelope (or at least an error status). */
@@ -39,12 +40,11 @@ export interface ApiClientOptions {
   readonly fetch?: FetchLike;
 }
 
+/** The server's error envelope (app/contracts), or undefined when the body is not one. */
 function envelopeOf(body: unknown): { code: string; message: string; details?: unknown } | undefined {
-  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
-  const error = (body as { error: unknown }).error;
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message, details } = error as { code?: unknown; message?: unknown; details?: unknown };
-  if (typeof code !== 'string' || typeof message !== 'string') return undefined;
+  const parsed = apiErrorSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const { code, message, details } = parsed.data.error;
   return details === undefined ? { code, message } : { code, message, details };
 }
 
