@@ -1,11 +1,22 @@
-// Lint rules that hold the architecture in place (see docs/ARCHITECTURE.md):
-// app/ is pure domain code, connectors never import each other, only server/config.ts reads the environment.
+// Lint rules that hold the architecture in place (see docs/ARCHITECTURE.md and docs/ADDING_A_CONNECTOR.md):
+// app/ is pure domain code; a vendor folder (connectors/<vendor>/) uses the server only through server/platform
+// and never imports another vendor; the server reaches a vendor only through its index.ts; extensions talk to the
+// backend over HTTP only; only server/config.ts reads the environment. dependency-cruiser checks the same
+// boundaries on resolved paths (.dependency-cruiser.cjs), and test/unit/structure/vendor-shape.test.ts the shape.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 
-const connectors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp', 'warehouse'];
+// Every vendor folder under connectors/ (connectors/shared is not a vendor). Keep in step with .dependency-cruiser.cjs.
+const vendors = ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp', 'warehouse', 'llm'];
+// An import of another vendor's folder, from any depth inside a vendor folder (connectors/<v>/, client/, client/pubsub/).
+const vendorPaths = (name) => [`**/connectors/${name}`, `**/connectors/${name}/**`, ...['../', '../../', '../../../'].flatMap((up) => [`${up}${name}`, `${up}${name}/**`])];
+const otherVendors = (name) =>
+  vendors.filter((other) => other !== name).map((other) => ({
+    group: vendorPaths(other),
+    message: `A vendor folder never imports another (${name} → ${other}); share code through connectors/shared, app/ or server/platform.`,
+  }));
 
 const ioLibraries = [
   'pg', 'ioredis', 'bullmq', 'express', '@electric-sql/pglite', 'pino', 'pino-http', 'prom-client',
@@ -55,16 +66,26 @@ export default tseslint.config(
       }],
     },
   },
-  ...connectors.map((name) => ({
+  // A vendor folder: server/ only through server/platform (its index), no other vendor.
+  ...vendors.map((name) => ({
     files: [`connectors/${name}/**/*.ts`],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          ...connectors.filter((other) => other !== name).map((other) => ({
-            group: [`**/connectors/${other}/**`, `**/connectors/${other}`, `../${other}/**`, `../${other}`],
-            message: `A connector never imports another connector (${name} → ${other}); share code through connectors/shared or app/.`,
-          })),
-          { group: ['**/server/**', '**/server'], message: 'connectors/ must not import server/: the server wires connectors, not the other way round.' },
+          ...otherVendors(name),
+          { regex: '(^|/)server(/|$)(?!platform$)', message: 'A vendor folder uses the server only through server/platform (its index.ts): add what you need there.' },
+        ],
+      }],
+    },
+  })),
+  // A vendor's client/ (its API, signatures, payload parsing) does not use the server at all.
+  ...vendors.map((name) => ({
+    files: [`connectors/${name}/client/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...otherVendors(name),
+          { group: ['**/server/**', '**/server'], message: "A vendor's client/ does not use the server: keep it to the vendor's API (the folder's other files wire it in)." },
         ],
       }],
     },
@@ -74,8 +95,39 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          ...connectors.map((other) => ({ group: [`../${other}/**`, `../${other}`, `**/connectors/${other}/**`], message: 'connectors/shared must not depend on a specific connector.' })),
-          { group: ['**/server/**', '**/server'], message: 'connectors/ must not import server/.' },
+          ...vendors.map((other) => ({ group: [`../${other}/**`, `../${other}`, `**/connectors/${other}/**`, `**/connectors/${other}`], message: 'connectors/shared must not depend on a specific vendor.' })),
+          { group: ['**/server/**', '**/server'], message: 'connectors/shared must not import server/.' },
+        ],
+      }],
+    },
+  },
+  // The server reaches a vendor only through its index.ts (server/modules.ts registers the vendors' modules).
+  {
+    files: ['server/**/*.ts'],
+    ignores: ['server/platform/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: vendors.map((name) => ({ group: [`**/connectors/${name}/**`], message: `Import connectors/${name} (its index.ts), not its internals.` })),
+      }],
+    },
+  },
+  // server/platform is what vendors build on: it never imports a vendor folder (that would be a cycle).
+  {
+    files: ['server/platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: vendors.flatMap((name) => [`**/connectors/${name}`, `**/connectors/${name}/**`]), message: 'server/platform never imports a vendor folder.' }],
+      }],
+    },
+  },
+  // The extensions (HubSpot project, Salesforce package, console) talk to the backend over HTTP only.
+  {
+    files: ['extensions/**/*.ts', 'extensions/**/*.tsx', 'extensions/**/*.mts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/server/**', '**/server'], message: 'extensions/ talk to the backend over HTTP: never import server/.' },
+          { group: ['**/connectors/**', '**/connectors'], message: 'extensions/ never import connectors/.' },
         ],
       }],
     },
