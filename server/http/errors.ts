@@ -2,12 +2,11 @@ import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
+import type { ApiErrorBody } from '../../app/contracts';
 import type { Logger } from '../observability/logger';
 
-/** The one error envelope: `{ "error": { "code", "message", "details"? } }`. */
-export interface ErrorEnvelope {
-  error: { code: string; message: string; details?: unknown };
-}
+/** The one error envelope: `{ "error": { "code", "message", "details"? } }` (its contract: app/contracts/common.ts). */
+export type ErrorEnvelope = ApiErrorBody;
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {

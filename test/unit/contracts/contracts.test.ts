@@ -12,7 +12,6 @@ import { CONTRACT_SOURCES } from '../../../connectors/hubspot/project';
 import { hubSpotProjectDrift } from '../../../scripts/generate-hubspot-project';
 import type { deliveryReport, liftOverTime } from '../../../server/decisioning/lift.repository';
 import type { deadLetterPage, redriveDeadLetters } from '../../../server/http/dead-letters.routes';
-import type { ErrorEnvelope } from '../../../server/http/errors';
 import type { profileSummaries } from '../../../server/identity/profiles.repository';
 
 /** Compiles only when what the server sends (`Sent`) is a body the contract accepts. */
@@ -21,7 +20,6 @@ export type DeadLetterPageFits = Fits<Awaited<ReturnType<typeof deadLetterPage>>
 export type RedriveManyFits = Fits<Awaited<ReturnType<typeof redriveDeadLetters>>, RedriveManyBody>;
 export type ProfileSearchFits = Fits<{ profiles: Awaited<ReturnType<typeof profileSummaries>> }, ProfileSearchBody>;
 export type LiftFits = Fits<Awaited<ReturnType<typeof liftOverTime>> & { delivery: Awaited<ReturnType<typeof deliveryReport>> }, LiftReportBody>;
-export type ErrorEnvelopeFits = Fits<ErrorEnvelope, { error: { code: string; message: string; details?: unknown } }>;
 
 const ROOT = path.resolve(__dirname, '../../..');
 
