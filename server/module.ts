@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Config } from './config';
 import type { CanonicalEvent } from '../app/events/canonical-event';
+import type { Clock } from '../app/shared/clock';
 import type { Database, Queryable } from './db/database';
 import type { WorkQueue } from './dispatch/work-queue';
 import type { BatchJobHandler, JobHandler } from './dispatch/work-runner';
@@ -18,6 +19,8 @@ export interface ModuleContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly secrets: SecretBox;
+  /** The one source of the current time for the server (systemClock; tests may pass another). */
+  readonly clock: Clock;
   /**
    * Every service provided so far. Only for plain-function factories not yet declaring what they need
    * (built after every module listed before them, as before); a `defineModule` module gets its

@@ -24,6 +24,7 @@ import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from './module
 import { buildModules } from './module-graph';
 import { modules as defaultModules } from './modules';
 import { ServiceRegistry } from './services';
+import { systemClock, type Clock } from '../app/shared/clock';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { newToken } from './security/ids';
@@ -52,6 +53,8 @@ export interface RuntimeOptions {
   eventBatchSize?: number;
   /** Where a fresh embedded database's template is cached (server/db/pglite-template.ts); false: run initdb in place. */
   pgliteTemplateCache?: string | false;
+  /** The clock modules read the time from (default systemClock). */
+  clock?: Clock;
 }
 
 export interface Runtime {
@@ -125,14 +128,15 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     }
     const secrets = new SecretBox(key, config.previousEncryptionKeys);
 
+    const clock = options.clock ?? systemClock;
     const migration = await migrate(db);
     phase('migrations');
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
 
     const dispatcher: Dispatcher =
       config.redisUrl !== undefined
-        ? new (loadBullmq().BullmqDispatcher)({ redisUrl: config.redisUrl, concurrency: config.workerConcurrency, ...(options.queueName === undefined ? {} : { queueName: options.queueName }) })
-        : new InProcessDispatcher({ concurrency: config.workerConcurrency });
+        ? new (loadBullmq().BullmqDispatcher)({ redisUrl: config.redisUrl, concurrency: config.workerConcurrency, clock, ...(options.queueName === undefined ? {} : { queueName: options.queueName }) })
+        : new InProcessDispatcher({ concurrency: config.workerConcurrency, clock });
     cleanup.unshift(async () => dispatcher.stop());
     const work = new WorkQueue(db, dispatcher);
     const metrics = createMetrics({ outboxCounts: () => outbox.counts(db), transportDepth: () => dispatcher.depth() });
@@ -142,10 +146,11 @@ export async function startService(config: Config, options: RuntimeOptions = {})
       logger,
       reschedule: (ref) => work.notify([ref]),
       onOutcome: (kind, outcome) => metrics.jobsFinished.inc({ kind, outcome }),
+      clock,
     });
     // Identity's erasure reaches every loaded module, known once all are built: a late-bound hook.
     const all: { loaded?: readonly ServiceModule[] } = {};
-    const ctx = { config, db, work, logger, metrics, secrets, services: new ServiceRegistry(), loadedModules: (): readonly ServiceModule[] => all.loaded ?? [] };
+    const ctx = { config, db, work, logger, metrics, secrets, clock, services: new ServiceRegistry(), loadedModules: (): readonly ServiceModule[] => all.loaded ?? [] };
     // Dependency order, checked: a missing or cyclic dependency stops here with its name (server/module-graph.ts).
     const loaded = buildModules(options.modules ?? defaultModules, ctx);
     all.loaded = loaded;

@@ -11,10 +11,12 @@ import { createHmac } from 'node:crypto';
 import { safeEqual } from '../shared/safe-equal';
 import { Router } from 'express';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../../app/shared/clock';
 import type { HubSpotApi } from './client/api';
 import { HubSpotCallError } from './client/errors';
 import { createTenant, type Database, HttpError, type Logger, newToken, notConfigured, validationError, type WorkQueue } from '../../server/platform';
 import { installSuccessHtml } from './install-page';
+import { insertOAuthState, useOAuthState } from './oauth-states.repository';
 import { installationByPortal, type Installations } from './installations';
 
 export const HUBSPOT_INSTALL_JOB = 'hubspot.install';
@@ -35,6 +37,8 @@ export interface OAuthDeps {
   readonly api: () => HubSpotApi | undefined;
   /** HubSpot's authorize URL (the sandbox's in tests and the demo). */
   readonly authorizeBase?: string;
+  /** When states expire from (default the system clock). */
+  readonly clock?: Clock;
 }
 
 const stateKey = (secret: string): Buffer => createHmac('sha256', 'baton-hubspot-oauth-state').update(secret).digest();
@@ -44,29 +48,25 @@ function signState(secret: string, body: string): string {
 }
 
 /** Mints a state and stores it (single use). `tenantId` binds the install to an existing tenant. */
-export async function mintState(deps: Pick<OAuthDeps, 'db' | 'clientSecret'>, tenantId: string | undefined, nowMs = Date.now()): Promise<string> {
+export async function mintState(deps: Pick<OAuthDeps, 'db' | 'clientSecret' | 'clock'>, tenantId: string | undefined, nowMs = (deps.clock ?? systemClock).now()): Promise<string> {
   if (deps.clientSecret === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
   const id = newToken(18);
   const exp = nowMs + STATE_TTL_MS;
-  await deps.db.query('INSERT INTO hubspot_oauth_states (id, tenant_id, expires_at) VALUES ($1, $2, $3)', [id, tenantId ?? null, new Date(exp).toISOString()]);
+  await insertOAuthState(deps.db, id, tenantId, exp);
   const body = `${id}.${exp}.${tenantId ?? '-'}`;
   return `${body}.${signState(deps.clientSecret, body)}`;
 }
 
 /** Verifies and consumes a state; returns the tenant it binds (null for a marketplace install). */
-export async function consumeState(deps: Pick<OAuthDeps, 'db' | 'clientSecret'>, state: string, nowMs = Date.now()): Promise<string | null> {
+export async function consumeState(deps: Pick<OAuthDeps, 'db' | 'clientSecret' | 'clock'>, state: string, nowMs = (deps.clock ?? systemClock).now()): Promise<string | null> {
   const parts = state.split('.');
   if (parts.length !== 4 || deps.clientSecret === undefined) throw new HttpError(400, 'invalid_state', 'the install link is not valid; start the install again');
   const [id = '', exp = '', tenant = '', sig = ''] = parts;
   if (!safeEqual(signState(deps.clientSecret, `${id}.${exp}.${tenant}`), sig)) throw new HttpError(400, 'invalid_state', 'the install link is not valid; start the install again');
   if (!(Number(exp) > nowMs)) throw new HttpError(400, 'expired_state', 'the install link expired (10 minutes); start the install again');
-  const r = await deps.db.query<{ tenant_id: string | null }>(
-    'UPDATE hubspot_oauth_states SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING tenant_id',
-    [id],
-  );
-  const row = r.rows[0];
+  const row = await useOAuthState(deps.db, id);
   if (row === undefined) throw new HttpError(400, 'used_state', 'this install link was already used; start the install again');
-  return row.tenant_id;
+  return row.tenantId;
 }
 
 export function authorizeUrl(deps: Pick<OAuthDeps, 'clientId' | 'publicUrl' | 'redirectPath' | 'requiredScopes' | 'optionalScopes'>, state: string, authorizeBase = AUTHORIZE_URL): string {
@@ -114,7 +114,7 @@ export function oauthRoutes(deps: OAuthDeps): Router {
     const install = await deps.installations.save(tenantId, info.hubId, tokens, info.scopes);
     // A reinstall after HubSpot revoked the tokens (not after an admin's purge) also resumes the runs that parked on it.
     const reconnected = existing !== undefined && existing.status !== 'active' && !existing.purged;
-    await deps.work.enqueue({ tenantId, kind: HUBSPOT_INSTALL_JOB, payload: { portalId: info.hubId, reconnected }, dedupeKey: `hubspot-install:${info.hubId}:${Date.now()}` });
+    await deps.work.enqueue({ tenantId, kind: HUBSPOT_INSTALL_JOB, payload: { portalId: info.hubId, reconnected }, dedupeKey: `hubspot-install:${info.hubId}:${(deps.clock ?? systemClock).now()}` });
     deps.logger.info({ tenantId, portalId: info.hubId, newTenant: created !== undefined }, 'HubSpot portal connected');
     // The new tenant's API key exists only in this answer (Baton stores its hash): never cache it.
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });

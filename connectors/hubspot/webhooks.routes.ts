@@ -14,7 +14,7 @@ import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
 import { attachToContact, contactIdentifier, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent, type NormalizedWebhook } from './client/webhook';
-import { type Database, eraseProfileData, type Identify, type IdentityService, ingestEvent, type JobHandler, type JobRef, type Metrics, profileAliases, RateLimitedError, type ServiceModule, validationError, type WorkQueue } from '../../server/platform';
+import { beginErasure, type Database, eraseProfileData, type Identify, type IdentityService, ingestEvent, type JobHandler, type JobRef, type Metrics, profileAliases, RateLimitedError, type ServiceModule, validationError, type WorkQueue } from '../../server/platform';
 import { inboxJob, type AnnouncedMessage } from './inbox';
 import { isMeetingCreation, meetingsJob } from './meetings';
 import { installationByPortal, type Installation } from './installations';
@@ -55,7 +55,7 @@ export async function eraseContact(db: Database, identity: IdentityService, modu
   return db.transaction(async (tx) => {
     const profileId = await profileOfRecord(tx, identity, tenantId, portalId, 'contact', contactId);
     if (profileId === undefined) return false;
-    await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+    await beginErasure(tx);
     const aliases = await profileAliases(tx, tenantId, profileId);
     const resolver = await identity.resolver(tx, tenantId);
     const erased = await resolver.erase(profileId);

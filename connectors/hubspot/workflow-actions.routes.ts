@@ -21,6 +21,7 @@ import { type CardService, type Database, HttpError, type Identify, type Identit
 import { installationByPortal } from './installations';
 import { objectTypeName } from './records.repository';
 import { jsonBody, rawBody, requireSignature } from './signed';
+import { completeWorkflowCall, insertWorkflowCall, workflowCall } from './workflow-calls.repository';
 
 export const HUBSPOT_WORKFLOW_COMPLETE_JOB = 'hubspot.workflow_complete';
 /** Polls for a blocked run's end back off from 1 s to every 30 s. */
@@ -111,9 +112,9 @@ export function workflowActionRoutes(deps: WorkflowDeps): Router {
       return;
     }
     const tenantId = install.tenantId;
-    const previous = await deps.db.query<{ output: Output }>('SELECT output FROM hubspot_workflow_calls WHERE tenant_id = $1 AND callback_id = $2', [tenantId, call.callbackId]);
-    if (previous.rows[0] !== undefined) {
-      res.json({ outputFields: previous.rows[0].output });
+    const previous = await workflowCall(deps.db, tenantId, call.callbackId);
+    if (previous !== undefined) {
+      res.json({ outputFields: previous.output });
       return;
     }
     const objectType = objectTypeName(call.object.objectType.toLowerCase()) ?? 'contact';
@@ -164,14 +165,10 @@ export function workflowActionRoutes(deps: WorkflowDeps): Router {
       }
     }
     const stored = await deps.db.transaction(async (tx) => {
-      const r = await tx.query<{ output: Output }>(
-        `INSERT INTO hubspot_workflow_calls (tenant_id, callback_id, action_uid, object_type, object_id, status, output, run_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, callback_id) DO NOTHING RETURNING output`,
-        [tenantId, call.callbackId, actionUid, objectType, call.object.objectId, status, JSON.stringify(output), runId],
-      );
-      if (r.rows[0] === undefined) {
-        const again = await tx.query<{ output: Output }>('SELECT output FROM hubspot_workflow_calls WHERE tenant_id = $1 AND callback_id = $2', [tenantId, call.callbackId]);
-        return { output: again.rows[0]?.output ?? output, ref: undefined };
+      const inserted = await insertWorkflowCall(tx, { tenantId, callbackId: call.callbackId, actionUid, objectType, objectId: call.object.objectId, status, output, runId });
+      if (!inserted) {
+        const again = await workflowCall(tx, tenantId, call.callbackId);
+        return { output: again?.output ?? output, ref: undefined };
       }
       const ref = status === 'blocked'
         ? await deps.work.record(tx, { tenantId, kind: HUBSPOT_WORKFLOW_COMPLETE_JOB, payload: { callbackId: call.callbackId, portalId: install.portalId, profileId }, dedupeKey: `hubspot-wfa:${call.callbackId}:0`, dueAt: new Date(Date.now() + pollDelayMs(0)) })
@@ -190,17 +187,13 @@ export function workflowCompleteHandler(deps: WorkflowDeps): JobHandler {
     const callbackId = String(job.payload['callbackId']);
     const portalId = String(job.payload['portalId']);
     const profileId = String(job.payload['profileId']);
-    const r = await deps.db.query<{ action_uid: string; status: string; run_id: string | null; output: Output }>(
-      'SELECT action_uid, status, run_id, output FROM hubspot_workflow_calls WHERE tenant_id = $1 AND callback_id = $2',
-      [job.tenantId, callbackId],
-    );
-    const row = r.rows[0];
+    const row = await workflowCall(deps.db, job.tenantId, callbackId);
     if (row === undefined || row.status !== 'blocked') return;
     let fields: Output | undefined;
-    if (row.run_id !== null) {
-      const run = await deps.runs()?.deps.runs.load(job.tenantId, row.run_id);
-      if (run === null || run === undefined) fields = withState('FAIL_CONTINUE', { runId: row.run_id, runStatus: 'unknown' });
-      else if (isRunTerminal(run.run.status)) fields = withState('SUCCESS', { runId: row.run_id, runStatus: run.run.status });
+    if (row.runId !== null) {
+      const run = await deps.runs()?.deps.runs.load(job.tenantId, row.runId);
+      if (run === null || run === undefined) fields = withState('FAIL_CONTINUE', { runId: row.runId, runStatus: 'unknown' });
+      else if (isRunTerminal(run.run.status)) fields = withState('SUCCESS', { runId: row.runId, runStatus: run.run.status });
     } else {
       const decider = deps.decider();
       const decided = decider === undefined ? undefined : await decideWithin(decider, profileId, job.tenantId, callbackId, undefined);
@@ -221,11 +214,11 @@ export function workflowCompleteHandler(deps: WorkflowDeps): JobHandler {
       if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
       if (failure.category === 'permanent' || failure.category === 'auth') {
         deps.logger.warn({ callbackId, failure }, 'HubSpot refused the workflow callback completion; giving up');
-        await deps.db.query(`UPDATE hubspot_workflow_calls SET status = 'completed', output = $3, updated_at = now() WHERE tenant_id = $1 AND callback_id = $2`, [job.tenantId, callbackId, JSON.stringify({ ...fields, error: failure.message })]);
+        await completeWorkflowCall(deps.db, job.tenantId, callbackId, { ...fields, error: failure.message });
         return;
       }
       throw err;
     }
-    await deps.db.query(`UPDATE hubspot_workflow_calls SET status = 'completed', output = $3, updated_at = now() WHERE tenant_id = $1 AND callback_id = $2`, [job.tenantId, callbackId, JSON.stringify(fields)]);
+    await completeWorkflowCall(deps.db, job.tenantId, callbackId, fields);
   };
 }

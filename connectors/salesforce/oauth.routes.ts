@@ -10,9 +10,11 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../../app/shared/clock';
 import { beginAuthorization, exchangeCode, type SalesforceApp } from './client';
 import { createTenant, type Database, HttpError, type Logger, newToken, notConfigured as notConfiguredError, type SecretBox, tenantOf, validationError } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
+import { insertOAuthState, useOAuthState } from './oauth-states.repository';
 import { hasOutboundToken, issueOutboundToken, outboundUrl } from './outbound-token.repository';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -28,6 +30,8 @@ export interface OAuthDeps {
   readonly onInstalled: (i: Installation, signingSecret: string) => Promise<void>;
   /** PUBLIC_URL: the Outbound Message endpoint URL shown at install is built on it. */
   readonly publicUrl: string;
+  /** When install states expire from (default the system clock). */
+  readonly clock?: Clock;
 }
 
 const notConfigured = (): HttpError => notConfiguredError('salesforce', 'Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
@@ -41,10 +45,7 @@ async function mintInstall(deps: OAuthDeps, tenantId: string | null): Promise<st
   const pending = beginAuthorization(app);
   const id = newToken(18);
   const sealed = deps.secrets.seal(pending.codeVerifier, stateAad(id));
-  await deps.db.query(
-    'INSERT INTO salesforce_oauth_states (id, tenant_id, verifier_ciphertext, verifier_key_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
-    [id, tenantId, sealed.ciphertext, sealed.keyId, new Date(Date.now() + STATE_TTL_MS).toISOString()],
-  );
+  await insertOAuthState(deps.db, { id, tenantId, verifier: sealed, expiresAt: (deps.clock ?? systemClock).now() + STATE_TTL_MS });
   // Our state id replaces the one beginAuthorization generated (it is what we stored).
   const url = new URL(pending.url);
   url.searchParams.set('state', id);
@@ -53,13 +54,9 @@ async function mintInstall(deps: OAuthDeps, tenantId: string | null): Promise<st
 
 /** Consumes a state: the tenant it binds (null for a marketplace install) and the PKCE verifier. */
 async function consumeState(deps: OAuthDeps, state: string): Promise<{ tenantId: string | null; verifier: string }> {
-  const r = await deps.db.query<{ tenant_id: string | null; verifier_ciphertext: string; verifier_key_id: string }>(
-    'UPDATE salesforce_oauth_states SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING tenant_id, verifier_ciphertext, verifier_key_id',
-    [state],
-  );
-  const row = r.rows[0];
+  const row = await useOAuthState(deps.db, state);
   if (row === undefined) throw new HttpError(400, 'invalid_state', 'this install link is unknown, expired (10 minutes) or already used; start the install again');
-  return { tenantId: row.tenant_id, verifier: deps.secrets.open({ ciphertext: row.verifier_ciphertext, keyId: row.verifier_key_id }, stateAad(state)) };
+  return { tenantId: row.tenantId, verifier: deps.secrets.open(row.verifier, stateAad(state)) };
 }
 
 const callbackSchema = z.object({ code: z.string().min(1).max(2000), state: z.string().min(1).max(200) });

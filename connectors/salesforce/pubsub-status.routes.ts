@@ -11,18 +11,8 @@ import { CDC_ENTITIES, channelOf, replayIdText } from './client';
 import { type Database, HttpError, tenantOf } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import type { StreamManager } from './streams';
+import { streamPositions } from './stream-positions.repository';
 
-interface PositionRow {
-  channel: string;
-  replay_id: unknown;
-  last_event_at: Date | string | null;
-  last_heard_at: Date | string | null;
-  stalls: number;
-  last_stall_at: Date | string | null;
-  expired_replays: number;
-  last_resync_at: Date | string | null;
-  last_problem: string | null;
-}
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
@@ -32,10 +22,7 @@ export function streamStatusRoutes(deps: { db: Database; installations: Salesfor
     const tenantId = tenantOf(res);
     const install = await deps.installations.active(tenantId);
     if (install === undefined) throw new HttpError(404, 'not_found', 'this tenant has no active Salesforce connection');
-    const rows = (await deps.db.query<PositionRow>(
-      'SELECT channel, replay_id, last_event_at, last_heard_at, stalls, last_stall_at, expired_replays, last_resync_at, last_problem FROM salesforce_stream_positions WHERE tenant_id = $1 AND connection_id = $2',
-      [tenantId, install.connectionId],
-    )).rows;
+    const rows = await streamPositions(deps.db, tenantId, install.connectionId);
     const here = deps.streams.status().find((s) => s.connectionId === install.connectionId);
     res.json({
       orgId: install.orgId,

@@ -50,7 +50,7 @@ export class PipelineAutomation {
   private readonly installed = new Set<string>();
 
   constructor(private readonly deps: AutomationDeps) {
-    this.triggers = new TriggeredPlaybooks(deps.db);
+    this.triggers = new TriggeredPlaybooks(deps.db, deps.decisioning.clock);
   }
 
   async run(input: AutomationInput): Promise<AutomationResult> {

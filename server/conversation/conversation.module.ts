@@ -30,7 +30,7 @@ export const conversationModule = defineModule({
       module: {
         name: 'conversation',
         api: conversationRoutes(ctx.db),
-        stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger })],
+        stages: [conversationStage({ db: ctx.db, work: ctx.work, logger: ctx.logger, now: () => ctx.clock.now() })],
         handlers: { [CONVERSATION_BACKFILL_JOB]: backfillHandler(ctx.db, ctx.work) },
         erase: (tx, tenantId, profileIds) => eraseConversation(tx, tenantId, profileIds),
         async start() {

@@ -250,3 +250,14 @@ export async function channelSummary(q: Queryable, tenantId: string, profileIds:
 export async function eraseConversation(tx: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void> {
   await tx.query('DELETE FROM conversation_messages WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
 }
+
+/** The stored signals of one event (null: none). */
+export async function messageSignals(q: Queryable, tenantId: string, eventId: string): Promise<MessageSignals | null> {
+  const r = await q.query<{ intent: string; intent_confidence: number; sentiment: number; sentiment_label: MessageSignals['sentimentLabel']; urgency: MessageSignals['urgency']; language: string | null }>(
+    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
+    [tenantId, eventId],
+  );
+  const row = r.rows[0];
+  if (row === undefined) return null;
+  return { intent: row.intent, intentConfidence: Number(row.intent_confidence), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
+}

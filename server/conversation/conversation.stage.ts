@@ -9,15 +9,16 @@
  * `when` over `event.properties.drop`…) and the automation policy (`automation.events`) act on it.
  * Safe to run twice for one event.
  */
+import { systemClock } from '../../app/shared/clock';
 import { classifyMessage, DEFAULT_FALL_RULE, sentimentTrend, sharpFallAt, type ClassifiedMessage } from '../../app/conversation';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
-import type { Database, Queryable } from '../db/database';
+import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { EventStage } from '../events/event-processor';
 import { ingestEvent, type StoredEvent } from '../events/events.repository';
 import { profileAliases } from '../identity/profiles.repository';
 import type { Logger } from '../observability/logger';
-import { recordMessage, sentimentSamples, type MessageSignals } from './conversation.repository';
+import { messageSignals, recordMessage, sentimentSamples } from './conversation.repository';
 
 export const SENTIMENT_DROPPED = 'sentiment.dropped';
 
@@ -29,16 +30,6 @@ export interface ConversationStageDeps {
 }
 
 const DAY_MS = 86_400_000;
-
-async function signalsOf(q: Queryable, tenantId: string, eventId: string): Promise<MessageSignals | null> {
-  const r = await q.query<{ intent: string; intent_confidence: number; sentiment: number; sentiment_label: MessageSignals['sentimentLabel']; urgency: MessageSignals['urgency']; language: string | null }>(
-    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
-    [tenantId, eventId],
-  );
-  const row = r.rows[0];
-  if (row === undefined) return null;
-  return { intent: row.intent, intentConfidence: Number(row.intent_confidence), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
-}
 
 export function messageOf(event: StoredEvent): ClassifiedMessage | null {
   return classifyMessage({
@@ -52,7 +43,7 @@ export function messageOf(event: StoredEvent): ClassifiedMessage | null {
 
 export function conversationStage(deps: ConversationStageDeps): EventStage {
   const { db, work, logger } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? ((): number => systemClock.now());
   return {
     name: 'conversation',
     async run({ tenantId, event, profileId, shared }) {
@@ -65,7 +56,7 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
         message.speaker !== 'customer' || message.text === null
           ? null
           : handed === undefined
-            ? await signalsOf(db, tenantId, event.id)
+            ? await messageSignals(db, tenantId, event.id)
             : handed === null
               ? null
               : { intent: handed.intent, intentConfidence: handed.intentConfidence, sentiment: handed.sentiment, sentimentLabel: handed.sentimentLabel, urgency: handed.urgency, language: handed.language ?? null };

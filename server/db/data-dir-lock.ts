@@ -1,3 +1,4 @@
+import { systemClock } from '../../app/shared/clock';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
@@ -76,7 +77,7 @@ export interface DataDirLock {
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const file = lockPath(dataDir);
-  const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString() };
+  const info: LockInfo = { pid: process.pid, startedAt: new Date(systemClock.now()).toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);

@@ -7,6 +7,7 @@
  * once) and stale ones are pruned. Nothing here is needed for correctness: without a usable cache
  * directory a fresh database is initialised in place, as before, and migrations still run at start-up.
  */
+import { systemClock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -71,7 +72,7 @@ async function buildTemplate(cacheDir: string, target: string, migrations: reado
     }
     const built = clusterDir(staging);
     appendFileSync(path.join(built, 'postgresql.conf'), CONF);
-    writeFileSync(path.join(built, MARKER), JSON.stringify({ migrations: migrations.map((m) => m.version), builtAt: new Date().toISOString() }));
+    writeFileSync(path.join(built, MARKER), JSON.stringify({ migrations: migrations.map((m) => m.version), builtAt: new Date(systemClock.now()).toISOString() }));
     try {
       renameSync(built, target);
     } catch (err) {

@@ -286,7 +286,7 @@ export class DecisioningCardService implements CardService {
         const identity = this.deps.identity;
         if (identity === undefined) throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed in this service');
         const decision = request.type === 'confirm_match' ? 'confirm' : 'reject';
-        const out = await decidePossibleMatch(this.deps.db, identity, { tenantId, profileId: live, reviewId: request.matchId, decision, actor: `card:${actor.source}` });
+        const out = await decidePossibleMatch(this.deps.db, identity, { tenantId, profileId: live, reviewId: request.matchId, decision, actor: `card:${actor.source}` }, this.deps.decisioning.clock);
         if (out.profileId !== null) show = out.profileId;
         message = decision === 'confirm' ? 'Confirmed: the two profiles are now one person.' : 'Rejected: Baton will keep these profiles apart.';
         break;

@@ -34,7 +34,7 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
     uses: { identity: IDENTITY_SERVICE, sections: PROFILE_SECTIONS },
     provides: [DECISIONING, DECIDER, CONTACT_RECORDER, OUTCOME_SERVICE],
     build(ctx, { identity, sections }) {
-      const d = createDecisioning(ctx.db, options.now === undefined ? undefined : { now: options.now });
+      const d = createDecisioning(ctx.db, options.now === undefined ? ctx.clock : { now: options.now });
       const chosen = options.extractor === undefined ? signalExtractorFor(ctx.config.llm, ctx.logger) : { extractor: options.extractor, name: 'custom' };
       for (const section of decisioningSections(d)) sections?.add(section);
 

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../app/shared/clock';
 import { Queue, Worker, type Job } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import type { Dispatcher } from './dispatcher';
@@ -8,6 +9,8 @@ export interface BullmqOptions {
   /** Queue name; tests use one per file. */
   queueName?: string;
   concurrency: number;
+  /** Due times are measured against it (default the system clock). */
+  clock?: Clock;
 }
 
 interface Message {
@@ -60,7 +63,7 @@ export class BullmqDispatcher implements Dispatcher {
 
   async notify(refs: readonly JobRef[]): Promise<void> {
     if (refs.length === 0) return;
-    const now = Date.now();
+    const now = (this.options.clock ?? systemClock).now();
     await this.queue.addBulk(
       refs.map((ref) => ({
         name: 'work',

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../app/shared/clock';
 import type { Dispatcher } from './dispatcher';
 import type { JobRef } from './outbox.repository';
 
@@ -5,6 +6,8 @@ export interface InProcessOptions {
   concurrency: number;
   /** Timers further out than this are not held in memory; the sweeper hands them back when they come close. */
   maxTimerMs?: number;
+  /** Due times are measured against it (default the system clock). */
+  clock?: Clock;
 }
 
 /** Delivers work inside this process: a timer per due time and a concurrency limit. Embedded mode. */
@@ -31,7 +34,7 @@ export class InProcessDispatcher implements Dispatcher {
 
   async notify(refs: readonly JobRef[]): Promise<void> {
     if (this.stopped) return;
-    const now = Date.now();
+    const now = (this.options.clock ?? systemClock).now();
     for (const ref of refs) {
       const key = `${ref.tenantId}/${ref.id}/${ref.attempt}`;
       if (this.reserved.has(key)) continue;

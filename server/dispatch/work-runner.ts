@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../app/shared/clock';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import { outbox, type JobRef, type OutboxRow } from './outbox.repository';
@@ -60,6 +61,8 @@ export interface WorkRunnerOptions {
   backoffMs?: (attempt: number) => number;
   /** Rate-limited waits a row may take without using attempts (default 100). */
   maxRateLimitWaits?: number;
+  /** Retry times are counted from it (default the system clock). */
+  clock?: Clock;
 }
 
 export type JobOutcome = 'done' | 'retry' | 'rate_limited' | 'dead';
@@ -81,6 +84,10 @@ export class WorkRunner {
   private accepting = true;
 
   constructor(private readonly db: Database, private readonly options: WorkRunnerOptions) {}
+
+  private now(): number {
+    return (this.options.clock ?? systemClock).now();
+  }
 
   register(kind: string, handler: JobHandler): void {
     if (this.handlers.has(kind)) throw new Error(`a handler for "${kind}" is already registered`);
@@ -150,7 +157,7 @@ export class WorkRunner {
       // The vendor asked us to wait: reschedule at its time and give the attempt back.
       logger.info({ job: row.id, kind: row.kind, attempt: row.attempts, waitMs: err.delayMs, waits: row.rate_limit_waits + 1 }, 'job rate limited; waiting without using an attempt');
       try {
-        const next = await outbox.deferRateLimited(this.db, ref, message, new Date(Date.now() + err.delayMs));
+        const next = await outbox.deferRateLimited(this.db, ref, message, new Date(this.now() + err.delayMs));
         if (next !== undefined) await this.options.reschedule(next);
       } catch (recordErr) {
         logger.error({ err: recordErr, job: row.id }, 'could not record the rate-limited wait; the lease expiry will retry it');
@@ -160,7 +167,7 @@ export class WorkRunner {
     }
     const exhausted = row.attempts >= row.max_attempts;
     const delay = err instanceof RetryLaterError ? err.delayMs : (this.options.backoffMs ?? defaultBackoff)(row.attempts);
-    const retryAt = exhausted ? undefined : new Date(Date.now() + delay);
+    const retryAt = exhausted ? undefined : new Date(this.now() + delay);
     logger.warn({ job: row.id, kind: row.kind, attempt: row.attempts, err: message, dead: exhausted }, exhausted ? 'job failed for good' : 'job failed; will retry');
     try {
       const next = await outbox.fail(this.db, ref, message, retryAt);

@@ -1,10 +1,11 @@
+import { systemClock, type Clock } from '../../app/shared/clock';
 import type { RequestHandler, Response } from 'express';
 import type { Queryable } from '../db/database';
 import { tenantForApiKey } from '../tenants/tenants.repository';
 import { HttpError } from './errors';
 
 /** Bearer-key authentication: the tenant comes from the key, never from the request body or path. */
-export function requireApiKey(db: Queryable, cache = new Map<string, { tenantId: string; until: number }>()): RequestHandler {
+export function requireApiKey(db: Queryable, cache = new Map<string, { tenantId: string; until: number }>(), clock: Clock = systemClock): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -12,7 +13,7 @@ export function requireApiKey(db: Queryable, cache = new Map<string, { tenantId:
       throw new HttpError(401, 'unauthorized', 'send your tenant API key as "Authorization: Bearer <apiKey>" (create one with: npx baton tenants create --name NAME)');
     }
     const key = match[1];
-    const now = Date.now();
+    const now = clock.now();
     const hit = cache.get(key);
     let tenantId = hit !== undefined && hit.until > now ? hit.tenantId : undefined;
     if (tenantId === undefined) {

@@ -25,7 +25,7 @@ export function identityModuleWith(options: IdentityModuleOptions = {}): ModuleF
     name: 'identity',
     provides: [PROFILE_SECTIONS, IDENTITY_SERVICE],
     build(ctx) {
-      const service = new IdentityService();
+      const service = new IdentityService(undefined, ctx.clock);
       // Shared by reference with the routes, so sections added after construction are served.
       const sections: ProfileSection[] = [...(options.sections ?? [])];
       const profileSections: ProfileSections = {
@@ -38,7 +38,7 @@ export function identityModuleWith(options: IdentityModuleOptions = {}): ModuleF
         module: {
           name: 'identity',
           // Erasure reaches every loaded module, most of them built after identity: late-bound (ctx.loadedModules).
-          api: identityRoutes({ db: ctx.db, service, sections, modules: ctx.loadedModules }),
+          api: identityRoutes({ db: ctx.db, service, sections, modules: ctx.loadedModules, clock: ctx.clock }),
           identify: (tx, input) => service.identify(tx, input),
         },
         provided: [provide(PROFILE_SECTIONS, profileSections), provide(IDENTITY_SERVICE, service)],

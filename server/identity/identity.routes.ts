@@ -3,6 +3,7 @@
  * merges, review decisions and privacy erasure. Every handler works inside one transaction on the
  * caller's tenant only.
  */
+import { systemClock, type Clock } from '../../app/shared/clock';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { IdentityResolver } from '../../app/identity/graph/engine';
@@ -17,7 +18,7 @@ import { HttpError, validationError } from '../http/errors';
 import { newId } from '../security/ids';
 import type { IdentityService } from './identity.service';
 import { nodeKeyFromParam, requireMember } from './identifier-param';
-import { currentProfileId, eraseProfileData, loadProfileIdentity, profileAliases, profileSummaries, reviewViews, searchProfiles } from './profiles.repository';
+import { beginErasure, currentProfileId, eraseProfileData, firstRecordKey, loadProfileIdentity, profileAliases, profilesOfKeys, profilesWithKey, profileSummaries, reviewViews, searchProfiles, setReviewStatus } from './profiles.repository';
 
 /** Another module's part of GET /profiles/:id (stage, hotness, signals, runs, decision...). */
 export interface ProfileSection {
@@ -45,19 +46,21 @@ function param(req: Request, name: string): string {
   return parsed.data;
 }
 
-const now = (): string => new Date().toISOString();
-
 export interface IdentityRouteDeps {
   readonly db: Database;
   readonly service: IdentityService;
   readonly sections?: readonly ProfileSection[];
   /** Modules whose `erase` hook privacy erasure calls (looked up at request time). */
   readonly modules?: () => readonly ServiceModule[];
+  /** Provenance times of manual merges, splits and review verdicts (default the system clock). */
+  readonly clock?: Clock;
 }
 
 export function identityRoutes(deps: IdentityRouteDeps): Router {
   const router = Router();
   const { db, service } = deps;
+  const clock = deps.clock ?? systemClock;
+  const now = (): string => new Date(clock.now()).toISOString();
 
   /** Runs `fn` in a transaction with a resolver for the caller's tenant; unusable identifiers are a 400. */
   async function withResolver<T>(tenantId: string, fn: (tx: Queryable, resolver: IdentityResolver) => Promise<T>): Promise<T> {
@@ -87,8 +90,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
         const raw = s.email !== undefined ? { type: 'email', value: s.email } : { type: 'phone', value: s.phone ?? '' };
         const key = resolver.normalizer.normalize([raw]).identifiers.find((i) => i.type === raw.type)?.key;
         if (key === undefined) throw new HttpError(400, 'invalid_identifier', `${raw.type} "${raw.value}" is not a usable ${raw.type} (invalid, junk or a role address)`);
-        const found = await tx.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
-        ids = found.rows.flatMap((r) => (r.profile_id === null ? [] : [r.profile_id]));
+        ids = await profilesWithKey(tx, tenantId, key);
       }
       return profileSummaries(tx, tenantId, ids);
     });
@@ -103,8 +105,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       const ids = [...new Set(await Promise.all(parsed.data.profileIds.map((id) => liveProfile(tx, tenantId, id))))];
       const anchors: string[] = [];
       for (const id of ids) {
-        const r = await tx.query<{ key: string }>(`SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'record' ORDER BY seq LIMIT 1`, [tenantId, id]);
-        anchors.push(r.rows[0]?.key ?? '');
+        anchors.push(await firstRecordKey(tx, tenantId, id));
       }
       const provenance = { source: 'api', recordId: newId('merge'), at: now() };
       let profileId = ids[0] as string;
@@ -163,8 +164,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       const b = await requireMember(tx, tenantId, id, nodeKeyFromParam(resolver.normalizer, parsed.data.b), parsed.data.b);
       if (a === b) throw new HttpError(400, 'invalid_request', 'a and b name the same identifier');
       const change = await resolver.notSamePerson({ key: a }, { key: b }, { source: 'api', recordId: newId('split'), at: now() });
-      const nodes = await tx.query<{ key: string; profile_id: string | null }>('SELECT key, profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [tenantId, [a, b]]);
-      const profileOf = (k: string): string | null => nodes.rows.find((r) => r.key === k)?.profile_id ?? null;
+      const nodes = await profilesOfKeys(tx, tenantId, [a, b]);
+      const profileOf = (k: string): string | null => nodes.get(k) ?? null;
       return { profiles: change.profiles, created: change.created, removed: change.removed, a: { key: a, profileId: profileOf(a) }, b: { key: b, profileId: profileOf(b) } };
     });
     res.json(out);
@@ -174,7 +175,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
     const requested = param(req, 'profileId');
     const tenantId = tenantOf(res);
     const out = await withResolver(tenantId, async (tx, resolver) => {
-      await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+      await beginErasure(tx);
       const id = await liveProfile(tx, tenantId, requested);
       const aliases = await profileAliases(tx, tenantId, id);
       const erased = await resolver.erase(id);
@@ -236,7 +237,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       if (decision.data === 'confirm') profileId = (await resolver.merge({ key: item.a }, { key: item.b }, provenance, 'manual-merge')).profileId ?? null;
       else if (item.kind !== 'conflict') await resolver.notSamePerson({ key: item.a }, { key: item.b }, provenance);
       const status = decision.data === 'confirm' ? 'confirmed' : 'rejected';
-      await tx.query(`UPDATE identity_reviews SET status = $3, decided_at = now() WHERE tenant_id = $1 AND public_id = $2`, [tenantId, reviewId, status]);
+      await setReviewStatus(tx, tenantId, reviewId, status);
       return { id: reviewId, status, ...(profileId === null ? {} : { profileId }) };
     });
     res.json(out);

@@ -3,6 +3,7 @@
  * store, the tenant's identity settings, and the mapping from a canonical event to the source record
  * it is evidence of.
  */
+import { systemClock, type Clock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { identifierSchema, type CanonicalEvent } from '../../app/events/canonical-event';
@@ -72,11 +73,14 @@ const removedSchema = z.array(identifierSchema).max(50);
 export class IdentityService {
   private readonly tenants = new Map<string, TenantIdentity>();
 
-  constructor(private readonly cacheMs = 30_000) {}
+  constructor(
+    private readonly cacheMs = 30_000,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private async tenantIdentity(q: Queryable, tenantId: string): Promise<TenantIdentity> {
     const hit = this.tenants.get(tenantId);
-    if (hit !== undefined && hit.until > Date.now()) return hit;
+    if (hit !== undefined && hit.until > this.clock.now()) return hit;
     const tenant = await getTenant(q, tenantId);
     const parsed = settingsSchema.safeParse(tenant?.settings['identity'] ?? {});
     const s = parsed.success ? parsed.data : {};
@@ -91,7 +95,7 @@ export class IdentityService {
       ...(s.linkThreshold === undefined ? {} : { linkThreshold: s.linkThreshold }),
       ...(s.reviewThreshold === undefined ? {} : { reviewThreshold: s.reviewThreshold }),
     });
-    const entry = { normalizer, policy, matcher, until: Date.now() + this.cacheMs };
+    const entry = { normalizer, policy, matcher, until: this.clock.now() + this.cacheMs };
     if (this.tenants.size > 10_000) this.tenants.clear();
     this.tenants.set(tenantId, entry);
     return entry;

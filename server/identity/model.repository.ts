@@ -1,4 +1,5 @@
 /** The tenant's trained match model (migration 009): online matching uses it instead of the priors. */
+import { systemClock, type Clock } from '../../app/shared/clock';
 import { tenantModelSchema, type TenantModel } from '../../app/identity/model/tenant-model';
 import type { Queryable } from '../db/database';
 
@@ -19,14 +20,14 @@ export async function loadTenantModel(q: Queryable, tenantId: string): Promise<S
   return { ...parsed.data, records: Number(row.records), pairs: Number(row.pairs), trainedAt: new Date(row.trained_at).toISOString() };
 }
 
-export async function saveTenantModel(q: Queryable, tenantId: string, model: TenantModel): Promise<string> {
+export async function saveTenantModel(q: Queryable, tenantId: string, model: TenantModel, clock: Clock = systemClock): Promise<string> {
   const r = await q.query<{ trained_at: Date | string }>(
     `INSERT INTO identity_models (tenant_id, fields, params, records, pairs, trained_at) VALUES ($1, $2, $3, $4, $5, now())
      ON CONFLICT (tenant_id) DO UPDATE SET fields = EXCLUDED.fields, params = EXCLUDED.params, records = EXCLUDED.records, pairs = EXCLUDED.pairs, trained_at = EXCLUDED.trained_at
      RETURNING trained_at`,
     [tenantId, JSON.stringify(model.fields), JSON.stringify(model.params), model.records, model.pairs],
   );
-  return new Date(r.rows[0]?.trained_at ?? Date.now()).toISOString();
+  return new Date(r.rows[0]?.trained_at ?? clock.now()).toISOString();
 }
 
 export async function deleteTenantModel(q: Queryable, tenantId: string): Promise<boolean> {

@@ -184,3 +184,34 @@ export async function profileByIdentifierKeys(q: Queryable, tenantId: string, ke
   const r = await q.query<{ profile_id: string }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[]) AND profile_id IS NOT NULL ORDER BY seq LIMIT 1', [tenantId, [...keys]]);
   return r.rows[0]?.profile_id;
 }
+
+/** The profile ids of the identity node with this key (none when the key is unknown or unattached). */
+export async function profilesWithKey(q: Queryable, tenantId: string, key: string): Promise<string[]> {
+  const found = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
+  return found.rows.flatMap((r) => (r.profile_id === null ? [] : [r.profile_id]));
+}
+
+/** The key of a profile's first record node ('' when it has none), the anchor a manual merge names it by. */
+export async function firstRecordKey(q: Queryable, tenantId: string, profileId: string): Promise<string> {
+  const r = await q.query<{ key: string }>(`SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'record' ORDER BY seq LIMIT 1`, [tenantId, profileId]);
+  return r.rows[0]?.key ?? '';
+}
+
+/** The profile of each of these node keys (null: the node is unattached; absent: unknown). */
+export async function profilesOfKeys(q: Queryable, tenantId: string, keys: readonly string[]): Promise<Map<string, string | null>> {
+  const nodes = await q.query<{ key: string; profile_id: string | null }>('SELECT key, profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [tenantId, [...keys]]);
+  return new Map(nodes.rows.map((r) => [r.key, r.profile_id]));
+}
+
+/** Records a possible match's verdict. */
+export async function setReviewStatus(q: Queryable, tenantId: string, reviewId: string, status: 'confirmed' | 'rejected'): Promise<void> {
+  await q.query(`UPDATE identity_reviews SET status = $3, decided_at = now() WHERE tenant_id = $1 AND public_id = $2`, [tenantId, reviewId, status]);
+}
+
+/**
+ * Marks the transaction as a privacy erasure (`baton.erasure`, transaction-local): the triggers that
+ * otherwise refuse deleting events let this transaction's deletes through.
+ */
+export async function beginErasure(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+}

@@ -47,7 +47,7 @@ export { manifestSchema, type Manifest } from '../manifest/manifest.schema';
 export { IDENTITY_SERVICE } from '../identity/identity.module';
 export { toRaw, type IdentityService } from '../identity/identity.service';
 // Identity's profile lookups vendors still read directly (record ↔ profile mapping, purges).
-export { currentProfileId, eraseProfileData, profileAliases } from '../identity/profiles.repository';
+export { beginErasure, currentProfileId, eraseProfileData, profileAliases } from '../identity/profiles.repository';
 export { CARD_SERVICE, type CardService } from '../cards/card.service';
 export { OUTCOME_SERVICE, type OutcomeService } from '../decisioning/outcome.service';
 // The policy settings HubSpot's settings page reads and writes.

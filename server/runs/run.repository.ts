@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../app/shared/clock';
 import {
   ACTIVE_RUN_STATUSES,
   type CommitResult,
@@ -181,7 +182,11 @@ export class SqlRunStore implements RunStore {
   private readonly creates: CommitBatcher<CreateItem, boolean>;
 
   /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
-  constructor(private readonly db: Database, private readonly work?: WorkQueue) {
+  constructor(
+    private readonly db: Database,
+    private readonly work?: WorkQueue,
+    private readonly clock: Clock = systemClock,
+  ) {
     // PGlite runs one statement at a time: one batch in flight, the next one forms behind it.
     const grouping = db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 4, maxBatch: 64 };
     this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), grouping);
@@ -274,7 +279,7 @@ export class SqlRunStore implements RunStore {
        UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at FROM wakes`,
       [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps)), JSON.stringify(wakes)],
     );
-    const refs: JobRef[] = r.rows.filter((row) => row.what === 'wake').map((row) => ({ tenantId: row.tenant_id, id: row.id, attempt: row.deliveries ?? 0, dueAt: new Date(row.due_at ?? Date.now()) }));
+    const refs: JobRef[] = r.rows.filter((row) => row.what === 'wake').map((row) => ({ tenantId: row.tenant_id, id: row.id, attempt: row.deliveries ?? 0, dueAt: new Date(row.due_at ?? this.clock.now()) }));
     if (refs.length > 0) await this.work?.notify(refs);
     const created = new Set(r.rows.filter((row) => row.what === 'run').map((row) => runKey(row.tenant_id, row.id)));
     return items.map((item) => created.has(runKey(String(item.run['tenant_id']), String(item.run['id']))));

@@ -76,6 +76,7 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
         db: ctx.db,
         work: ctx.work,
         logger: ctx.logger,
+        now: () => ctx.clock.now(),
         actions: new ContactRecordingActionPort(options.wrapActions === undefined ? base : options.wrapActions(base), contacts),
         decider: options.decider ?? decider ?? new NoDecisioningDecider(),
         ...(options.actions === undefined ? { deliverability: (tenantId, playbook) => registry.unsupportedSteps(tenantId, playbook) } : {}),

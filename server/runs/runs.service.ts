@@ -1,3 +1,4 @@
+import { systemClock } from '../../app/shared/clock';
 import {
   advanceRun,
   samplePlaybooks,
@@ -50,8 +51,8 @@ export class RunsService {
   private readonly store: SqlRunStore;
 
   constructor(private readonly options: RunsServiceDeps) {
-    const now = options.now ?? Date.now;
-    this.store = new SqlRunStore(options.db, options.work);
+    const now = options.now ?? ((): number => systemClock.now());
+    this.store = new SqlRunStore(options.db, options.work, { now });
     this.deps = {
       runs: this.store,
       playbooks: new SqlPlaybookStore(options.db),

@@ -5,6 +5,7 @@
  * racing deliveries (the second insert hits the primary key) or a crash before the key was remembered
  * still end with one run. A redelivered event never starts a second run.
  */
+import { systemClock, type Clock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
 import { matchesEventType, startRun, type JsonObject, type PlaybookTrigger, type StartRunResult } from '../../app/orchestration';
 import type { Database } from '../db/database';
@@ -68,7 +69,10 @@ const TRIGGERS_TTL_MS = 2_000;
 export class TriggeredPlaybooks {
   private readonly cache = new Map<string, { until: number; value: Promise<TriggeredPlaybook[]> }>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** The triggered playbooks whose event types match `type` (the `when` condition is the caller's). */
   async matching(tenantId: string, type: string): Promise<TriggeredPlaybook[]> {
@@ -77,7 +81,7 @@ export class TriggeredPlaybooks {
 
   private all(tenantId: string): Promise<TriggeredPlaybook[]> {
     const hit = this.cache.get(tenantId);
-    if (hit !== undefined && hit.until > Date.now()) return hit.value;
+    if (hit !== undefined && hit.until > this.clock.now()) return hit.value;
     const value = this.db
       .query<{ id: string; trigger: PlaybookTrigger }>(
         `SELECT DISTINCT ON (id) id, definition->'trigger' AS trigger FROM playbooks
@@ -86,7 +90,7 @@ export class TriggeredPlaybooks {
       )
       .then((r) => r.rows.filter((row) => row.trigger !== null && typeof row.trigger === 'object').map((row) => ({ playbookId: row.id, trigger: row.trigger })));
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(tenantId, { until: Date.now() + TRIGGERS_TTL_MS, value });
+    this.cache.set(tenantId, { until: this.clock.now() + TRIGGERS_TTL_MS, value });
     value.catch(() => this.cache.delete(tenantId));
     return value;
   }

@@ -2,6 +2,7 @@
  * `baton resolve A.csv [B.csv ...] --mapping M.json --out clusters.csv`
  * Batch identity resolution with the service's resolver; writes `source,record_id,profile_id`.
  */
+import { systemClock } from '../../../app/shared/clock';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -162,7 +163,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stderr.write(`baton: warning: ${files.join(', ')} has no column "${column}" (mapped to ${field}); treated as missing there\n`);
   }
   const progress = progressReporter(io);
-  const result = await resolveBatch(records, { random: seededRandom(20260101), at: new Date().toISOString(), onProgress: progress.update });
+  const result = await resolveBatch(records, { random: seededRandom(20260101), at: new Date(systemClock.now()).toISOString(), onProgress: progress.update });
   progress.stop();
   const rows = records.map((r, i) => [r.source, r.recordId, result.profileIds[i] ?? '']);
   const csv = stringify(rows, { header: true, columns: ['source', 'record_id', 'profile_id'] });
