@@ -15,7 +15,7 @@ import { cardRoutes } from './cards.routes';
 import { EmailCapabilityStore } from './capabilities';
 import { emailEventsHandler, HUBSPOT_EMAIL_EVENTS_JOB, schedulePoll, type EngagementDeps } from './engagement';
 import { resumeRefusedEmailRuns } from './email-routing';
-import { activeInstallation, currentInstallation, installationByPortal, installationsOfTenant, Installations } from './installations';
+import { activeInstallation, activePortals, currentInstallation, installationByPortal, installationsOfTenant, Installations } from './installations';
 import { authorizeUrl, HUBSPOT_INSTALL_JOB, mintState, oauthRoutes } from './oauth.routes';
 import { purgeTenantHubSpotData } from './purge';
 import { HubSpotRateGate, type RateGateLimits } from './rate-gate';
@@ -268,8 +268,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         // The uninstall probe (uninstall.ts): refused refresh tokens become scheduled purges.
         if (api !== undefined) {
           // Engagement polls for portals installed before polling existed (one job per slot, so restarts add none).
-          const active = await ctx.db.query<{ tenant_id: string; external_id: string }>(`SELECT tenant_id, external_id FROM connections WHERE type = 'hubspot' AND status = 'active'`);
-          for (const row of active.rows) await schedulePoll(engagement, row.tenant_id, row.external_id);
+          for (const p of await activePortals(ctx.db)) await schedulePoll(engagement, p.tenantId, p.portalId);
         }
         if (api !== undefined) uninstallProbe = startPeriodic(() => probeUninstalls(uninstallDeps), options.uninstallProbeMs ?? DEFAULT_UNINSTALL_PROBE_MS, (err) => ctx.logger.warn({ err }, 'HubSpot uninstall probe failed; will try again'));
       },

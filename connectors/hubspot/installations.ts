@@ -1,5 +1,5 @@
 /**
- * HubSpot installations: one `connections` row per portal (type 'hubspot', external_id = portal id),
+ * HubSpot installations: one row of the connection store per portal (type 'hubspot', external id = portal id),
  * tokens sealed with the SecretBox (associated data binds them to the row), access-token expiry in
  * the config. Refresh happens before expiry with ONE refresh in flight per portal: in-process through
  * a shared promise, across processes through a row lock (SELECT … FOR UPDATE) held during the call,
@@ -7,7 +7,7 @@
  */
 import { HubSpotCallError, HubSpotDisconnectedError } from './client/errors';
 import type { HubSpotApi, TokenResponse, TokenSource } from './client/api';
-import { type Database, type Logger, newId, type Queryable, type SecretBox } from '../../server/platform';
+import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SecretBox, type StoredConnection } from '../../server/platform';
 
 export interface Installation {
   readonly tenantId: string;
@@ -23,27 +23,27 @@ export interface Installation {
   readonly installedAt: string | null;
 }
 
-interface Row {
-  tenant_id: string;
-  id: string;
-  external_id: string;
-  status: 'active' | 'disconnected' | 'error';
-  status_reason: string | null;
-  config: { accessExpiresAt?: number; scopes?: string[]; purgedAt?: string; installedAt?: string };
-  secret_ciphertext: string | null;
-  secret_key_id: string | null;
+/** HubSpot's data on its connection row (the connection store's `config`). */
+export interface HubSpotConnectionData {
+  portalId?: string;
+  accessExpiresAt?: number;
+  scopes?: string[];
+  purgedAt?: string;
+  installedAt?: string;
+  uninstallDetectedAt?: string;
+  purgeDueAt?: string;
 }
 
-const COLUMNS = 'tenant_id, id, external_id, status, status_reason, config, secret_ciphertext, secret_key_id';
+type Row = StoredConnection<HubSpotConnectionData>;
 /** Refresh when less than this is left on the access token. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 const toInstallation = (r: Row): Installation => ({
-  tenantId: r.tenant_id,
+  tenantId: r.tenantId,
   connectionId: r.id,
-  portalId: r.external_id,
+  portalId: r.externalId ?? '',
   status: r.status,
-  statusReason: r.status_reason,
+  statusReason: r.statusReason,
   accessExpiresAt: r.config.accessExpiresAt ?? 0,
   scopes: r.config.scopes ?? [],
   purged: r.config.purgedAt !== undefined,
@@ -52,14 +52,20 @@ const toInstallation = (r: Row): Installation => ({
 
 const aad = (tenantId: string, connectionId: string): string => `connections:${tenantId}:${connectionId}`;
 
+const byPortal = (portalId: string): ConnectionFilter => ({ type: 'hubspot', externalId: portalId });
+
 export async function installationByPortal(q: Queryable, portalId: string): Promise<Installation | undefined> {
-  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'hubspot' AND external_id = $1`, [portalId]);
-  return r.rows[0] === undefined ? undefined : toInstallation(r.rows[0]);
+  const row = await connectionStore.first<HubSpotConnectionData>(q, byPortal(portalId));
+  return row === undefined ? undefined : toInstallation(row);
 }
 
 export async function installationsOfTenant(q: Queryable, tenantId: string): Promise<Installation[]> {
-  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND type = 'hubspot' ORDER BY created_at`, [tenantId]);
-  return r.rows.map(toInstallation);
+  return (await connectionStore.find<HubSpotConnectionData>(q, { tenantId, type: 'hubspot' })).map(toInstallation);
+}
+
+/** Portals with an active installation (every tenant). */
+export async function activePortals(q: Queryable): Promise<{ tenantId: string; portalId: string }[]> {
+  return (await connectionStore.find<HubSpotConnectionData>(q, { type: 'hubspot', status: 'active' })).map((r) => ({ tenantId: r.tenantId, portalId: r.externalId ?? '' }));
 }
 
 /**
@@ -89,8 +95,8 @@ export class Installations implements TokenSource {
   }
 
   private open(row: Row): { accessToken: string; refreshToken: string } {
-    if (row.secret_ciphertext === null || row.secret_key_id === null) throw new HubSpotDisconnectedError(row.external_id, 'no tokens stored');
-    return JSON.parse(this.deps.secrets.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as { accessToken: string; refreshToken: string };
+    if (row.sealed === null) throw new HubSpotDisconnectedError(row.externalId ?? '', 'no tokens stored');
+    return JSON.parse(this.deps.secrets.open(row.sealed, aad(row.tenantId, row.id))) as { accessToken: string; refreshToken: string };
   }
 
   private seal(tenantId: string, connectionId: string, tokens: TokenResponse): { ciphertext: string; keyId: string; accessExpiresAt: number } {
@@ -104,36 +110,26 @@ export class Installations implements TokenSource {
    */
   async save(tenantId: string, portalId: string, tokens: TokenResponse, scopes: readonly string[]): Promise<Installation> {
     return this.deps.db.transaction(async (tx) => {
-      const existing = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'hubspot' AND external_id = $1 FOR UPDATE`, [portalId]);
-      const row = existing.rows[0];
-      const owner = row?.tenant_id ?? tenantId;
+      const row = await connectionStore.first<HubSpotConnectionData>(tx, byPortal(portalId), { forUpdate: true });
+      const owner = row?.tenantId ?? tenantId;
       const connectionId = row?.id ?? newId('con');
-      const sealed = this.seal(owner, connectionId, tokens);
+      const { accessExpiresAt, ...sealed } = this.seal(owner, connectionId, tokens);
       // A fresh config: a reinstall after a purge is a new installation.
-      const config = JSON.stringify({ portalId, scopes, accessExpiresAt: sealed.accessExpiresAt, installedAt: new Date(this.now()).toISOString() });
-      if (row === undefined) {
-        await tx.query(
-          `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id) VALUES ($1, $2, 'hubspot', $3, 'active', $4, $5, $6)`,
-          [owner, connectionId, portalId, config, sealed.ciphertext, sealed.keyId],
-        );
-      } else {
-        await tx.query(
-          `UPDATE connections SET status = 'active', status_reason = NULL, config = $3, secret_ciphertext = $4, secret_key_id = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [owner, connectionId, config, sealed.ciphertext, sealed.keyId],
-        );
-      }
-      const saved = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [owner, connectionId]);
-      if (saved.rows[0] === undefined) throw new Error('installation vanished');
-      return toInstallation(saved.rows[0]);
+      const config: HubSpotConnectionData = { portalId, scopes: [...scopes], accessExpiresAt, installedAt: new Date(this.now()).toISOString() };
+      const saved =
+        row === undefined
+          ? await connectionStore.insert<HubSpotConnectionData>(tx, { tenantId: owner, id: connectionId, type: 'hubspot', externalId: portalId, config, sealed })
+          : (await connectionStore.update<HubSpotConnectionData>(tx, { tenantId: owner, id: connectionId }, { status: 'active', statusReason: null, config, sealed }))[0];
+      if (saved === undefined) throw new Error('installation vanished');
+      return toInstallation(saved);
     });
   }
 
   /** A valid access token for the portal, refreshed first when it expires within REFRESH_MARGIN_MS. */
   async accessToken(portalId: string): Promise<string> {
-    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'hubspot' AND external_id = $1`, [portalId]);
-    const row = r.rows[0];
+    const row = await connectionStore.first<HubSpotConnectionData>(this.deps.db, byPortal(portalId));
     if (row === undefined) throw new HubSpotDisconnectedError(portalId, 'not installed');
-    if (row.status !== 'active') throw new HubSpotDisconnectedError(portalId, row.status_reason ?? row.status);
+    if (row.status !== 'active') throw new HubSpotDisconnectedError(portalId, row.statusReason ?? row.status);
     if ((row.config.accessExpiresAt ?? 0) - this.now() > REFRESH_MARGIN_MS) return this.open(row).accessToken;
     let pending = this.inFlight.get(portalId);
     if (pending === undefined) {
@@ -148,28 +144,21 @@ export class Installations implements TokenSource {
     const api = this.api;
     if (api === undefined) throw new Error('Installations.api is not set');
     const outcome = await this.deps.db.transaction(async (tx) => {
-      const r = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'hubspot' AND external_id = $1 FOR UPDATE`, [portalId]);
-      const row = r.rows[0];
+      const row = await connectionStore.first<HubSpotConnectionData>(tx, byPortal(portalId), { forUpdate: true });
       if (row === undefined) throw new HubSpotDisconnectedError(portalId, 'not installed');
-      if (row.status !== 'active') throw new HubSpotDisconnectedError(portalId, row.status_reason ?? row.status);
+      if (row.status !== 'active') throw new HubSpotDisconnectedError(portalId, row.statusReason ?? row.status);
       const current = this.open(row);
       if ((row.config.accessExpiresAt ?? 0) - this.now() > REFRESH_MARGIN_MS) return { token: current.accessToken };
       try {
         const tokens = await api.refresh(current.refreshToken);
-        const sealed = this.seal(row.tenant_id, row.id, { ...tokens, refreshToken: tokens.refreshToken === '' ? current.refreshToken : tokens.refreshToken });
-        await tx.query(
-          `UPDATE connections SET config = config || jsonb_build_object('accessExpiresAt', $3::bigint), secret_ciphertext = $4, secret_key_id = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [row.tenant_id, row.id, sealed.accessExpiresAt, sealed.ciphertext, sealed.keyId],
-        );
+        const { accessExpiresAt, ...sealed } = this.seal(row.tenantId, row.id, { ...tokens, refreshToken: tokens.refreshToken === '' ? current.refreshToken : tokens.refreshToken });
+        await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { configPatch: { accessExpiresAt }, sealed });
         return { token: tokens.accessToken };
       } catch (err) {
         if (isInvalidGrant(err)) {
           const reason = 'HubSpot refused the refresh token (invalid_grant): the app was uninstalled or access was revoked. Reinstall Baton from HubSpot to reconnect.';
-          await tx.query(
-            `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-            [row.tenant_id, row.id, reason],
-          );
-          this.deps.logger.warn({ portalId, tenantId: row.tenant_id }, 'HubSpot refresh token refused: connection marked disconnected');
+          await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { status: 'disconnected', statusReason: reason, sealed: null });
+          this.deps.logger.warn({ portalId, tenantId: row.tenantId }, 'HubSpot refresh token refused: connection marked disconnected');
           return { disconnected: reason };
         }
         throw err;
@@ -181,11 +170,7 @@ export class Installations implements TokenSource {
 
   /** Marks the installation disconnected and drops its tokens (keeps the row so settings can show why). */
   async disconnect(tenantId: string, portalId: string, reason: string): Promise<void> {
-    await this.deps.db.query(
-      `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL, updated_at = now()
-        WHERE tenant_id = $1 AND type = 'hubspot' AND external_id = $2`,
-      [tenantId, portalId, reason],
-    );
+    await connectionStore.update(this.deps.db, { tenantId, ...byPortal(portalId) }, { status: 'disconnected', statusReason: reason, sealed: null });
   }
 }
 

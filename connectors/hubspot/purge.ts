@@ -5,7 +5,8 @@
  * into the portal — `hubspotContactId` scoped by portal id, `externalId` scoped `hubspot-<portal>` —
  * another source's record carries) — and drops the tokens. Identifiers other sources gave (an email from Zendesk) stay.
  */
-import { type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
+import { connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
+import { installationsOfTenant } from './installations';
 
 export interface PurgeResult {
   readonly events: number;
@@ -22,16 +23,16 @@ export interface PurgeResult {
 export async function purgeTenantHubSpotData(db: Database, identity: IdentityService | undefined, tenantId: string, reason = 'disconnected by an admin; HubSpot data purged'): Promise<PurgeResult> {
   return db.transaction(async (tx) => {
     await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
-    const portals = await tx.query<{ external_id: string }>(`SELECT external_id FROM connections WHERE tenant_id = $1 AND type = 'hubspot'`, [tenantId]);
+    const portals = (await installationsOfTenant(tx, tenantId)).map((i) => i.portalId);
     const eventIds = (await tx.query<{ id: string }>('SELECT id FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot'])).rows.map((r) => r.id);
     const graph =
       identity === undefined
         ? { records: 0, identifiers: 0 }
         : await identity.purgeSource(tx, tenantId, {
             source: 'hubspot',
-            identifierScopes: portals.rows.flatMap((p) => [
-              { type: 'hubspotContactId' as const, scope: p.external_id },
-              { type: 'externalId' as const, scope: `hubspot-${p.external_id}` },
+            identifierScopes: portals.flatMap((p) => [
+              { type: 'hubspotContactId' as const, scope: p },
+              { type: 'externalId' as const, scope: `hubspot-${p}` },
             ]),
             eventIds,
             at: new Date().toISOString(),
@@ -39,12 +40,7 @@ export async function purgeTenantHubSpotData(db: Database, identity: IdentitySer
     await new SqlEffectLedger(tx).forgetVendor(tenantId, ['hubspot']);
     for (const table of ['hubspot_workflow_calls', 'hubspot_writeback', 'hubspot_email_sends', 'hubspot_email_event_cursors', 'hubspot_email_capabilities']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
     const events = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot']);
-    await tx.query(
-      `UPDATE connections SET status = 'disconnected', status_reason = $2, secret_ciphertext = NULL, secret_key_id = NULL,
-              config = config || jsonb_build_object('purgedAt', now()), updated_at = now()
-        WHERE tenant_id = $1 AND type = 'hubspot'`,
-      [tenantId, reason],
-    );
+    await connectionStore.update(tx, { tenantId, type: 'hubspot' }, { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'json' } });
     return { events: events.rowCount, ...graph };
   });
 }

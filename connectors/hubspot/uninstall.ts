@@ -14,10 +14,10 @@
  * config, status active), and the job then finds nothing to purge. When it fires on a still-uninstalled
  * portal it runs the same purge as an admin disconnect (purge.ts).
  */
-import type { Database, IdentityService, JobHandler, Logger, WorkQueue } from '../../server/platform';
+import { connectionStore, type Database, type IdentityService, type JobHandler, type Logger, type StoredConnection, type WorkQueue } from '../../server/platform';
 import { HubSpotDisconnectedError } from './client/errors';
 import type { Installations } from './installations';
-import { installationByPortal, installationsOfTenant } from './installations';
+import { activePortals, installationByPortal, installationsOfTenant, type HubSpotConnectionData } from './installations';
 import { purgeTenantHubSpotData, type PurgeResult } from './purge';
 
 export const HUBSPOT_UNINSTALL_PURGE_JOB = 'hubspot.uninstall_purge';
@@ -37,13 +37,7 @@ export interface UninstallDeps {
   readonly purged?: (portalId: string) => void;
 }
 
-interface ConnectionRow {
-  tenant_id: string;
-  external_id: string;
-  status: string;
-  status_reason: string | null;
-  config: { purgedAt?: string; installedAt?: string; uninstallDetectedAt?: string };
-}
+type ConnectionRow = StoredConnection<HubSpotConnectionData>;
 
 /** A refused refresh token, as Installations records it (installations.ts). */
 const REFUSED = '%invalid_grant%';
@@ -63,9 +57,8 @@ export interface ProbeOutcome {
 export async function probeUninstalls(deps: UninstallDeps): Promise<ProbeOutcome> {
   const refused: string[] = [];
   if (deps.installations !== undefined) {
-    const active = await deps.db.query<{ external_id: string }>(`SELECT external_id FROM connections WHERE type = 'hubspot' AND status = 'active'`);
-    for (const { external_id: portalId } of active.rows) {
-      await deps.db.query(`UPDATE connections SET config = config || '{"accessExpiresAt": 0}'::jsonb WHERE type = 'hubspot' AND external_id = $1 AND status = 'active'`, [portalId]);
+    for (const { portalId } of await activePortals(deps.db)) {
+      await connectionStore.update(deps.db, { type: 'hubspot', externalId: portalId, status: 'active' }, { configPatch: { accessExpiresAt: 0 } });
       try {
         await deps.installations.accessToken(portalId);
       } catch (err) {
@@ -75,13 +68,9 @@ export async function probeUninstalls(deps: UninstallDeps): Promise<ProbeOutcome
     }
   }
   const scheduled: string[] = [];
-  const found = await deps.db.query<ConnectionRow>(
-    `SELECT tenant_id, external_id, status, status_reason, config FROM connections
-      WHERE type = 'hubspot' AND status = 'disconnected' AND status_reason LIKE $1 AND NOT (config ? 'purgedAt') AND NOT (config ? 'uninstallDetectedAt')`,
-    [REFUSED],
-  );
-  for (const row of found.rows) {
-    if (await recordUninstall(deps, row)) scheduled.push(row.external_id);
+  const found = await connectionStore.find<HubSpotConnectionData>(deps.db, { type: 'hubspot', status: 'disconnected', statusReasonLike: REFUSED, configLacks: ['purgedAt', 'uninstallDetectedAt'] });
+  for (const row of found) {
+    if (await recordUninstall(deps, row)) scheduled.push(row.externalId ?? '');
   }
   return { refused, scheduled };
 }
@@ -90,27 +79,28 @@ async function recordUninstall(deps: UninstallDeps, row: ConnectionRow): Promise
   const detectedAt = new Date();
   const dueAt = new Date(detectedAt.getTime() + deps.graceMs);
   const installedAt = row.config.installedAt ?? 'unknown';
+  const portalId = row.externalId ?? '';
   const reason = `Baton was uninstalled from HubSpot (its access was refused on ${detectedAt.toISOString()}). The portal's data in Baton will be purged on ${dueAt.toISOString()} unless Baton is reinstalled before then.`;
   const refs = await deps.db.transaction(async (tx) => {
-    const updated = await tx.query(
-      `UPDATE connections SET status_reason = $3, config = config || jsonb_build_object('uninstallDetectedAt', $4::text, 'purgeDueAt', $5::text), updated_at = now()
-        WHERE tenant_id = $1 AND type = 'hubspot' AND external_id = $2 AND status = 'disconnected' AND NOT (config ? 'uninstallDetectedAt')`,
-      [row.tenant_id, row.external_id, reason, detectedAt.toISOString(), dueAt.toISOString()],
+    const updated = await connectionStore.update(
+      tx,
+      { tenantId: row.tenantId, type: 'hubspot', externalId: portalId, status: 'disconnected', configLacks: ['uninstallDetectedAt'] },
+      { statusReason: reason, configPatch: { uninstallDetectedAt: detectedAt.toISOString(), purgeDueAt: dueAt.toISOString() } },
     );
-    if (updated.rowCount !== 1) return []; // another process recorded it first
+    if (updated.length !== 1) return []; // another process recorded it first
     return [
       await deps.work.record(tx, {
-        tenantId: row.tenant_id,
+        tenantId: row.tenantId,
         kind: HUBSPOT_UNINSTALL_PURGE_JOB,
-        payload: { portalId: row.external_id, installedAt },
+        payload: { portalId, installedAt },
         dueAt,
-        dedupeKey: `hubspot-uninstall:${row.external_id}:${installedAt}`,
+        dedupeKey: `hubspot-uninstall:${portalId}:${installedAt}`,
       }),
     ];
   });
   if (refs.length === 0) return false;
   await deps.work.notify(refs);
-  deps.logger.warn({ tenantId: row.tenant_id, portalId: row.external_id, purgeDueAt: dueAt.toISOString() }, 'HubSpot uninstall detected: purge scheduled after the grace period');
+  deps.logger.warn({ tenantId: row.tenantId, portalId, purgeDueAt: dueAt.toISOString() }, 'HubSpot uninstall detected: purge scheduled after the grace period');
   return true;
 }
 

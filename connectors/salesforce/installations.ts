@@ -1,5 +1,5 @@
 /**
- * Salesforce installations: one `connections` row per org (type 'salesforce', external_id = the 18-char
+ * Salesforce installations: one row of the connection store per org (type 'salesforce', external id = the 18-char
  * org id from the identity URL), tokens and the per-org signing secret sealed with the SecretBox (the
  * associated data binds them to the row). Implements the connector's TokenKeeper: one refresh at a time
  * per org across processes (row lock held during the call); a rotated refresh token is stored in the
@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from './client';
-import { type Database, type Logger, newId, type Queryable, type SecretBox } from '../../server/platform';
+import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SealedSecrets, type SecretBox, type StoredConnection } from '../../server/platform';
 
 export interface Installation {
   readonly tenantId: string;
@@ -44,26 +44,28 @@ interface Secrets {
   signingSecret: string;
 }
 
-interface Row {
-  tenant_id: string;
-  id: string;
-  external_id: string;
-  status: 'active' | 'disconnected' | 'error';
-  status_reason: string | null;
-  config: { instanceUrl?: string; userId?: string; installedAt?: string; secretDelivered?: boolean; timeZoneField?: string | null };
-  secret_ciphertext: string | null;
-  secret_key_id: string | null;
+/** Salesforce's data on its connection row (the connection store's `config`). */
+export interface SalesforceConnectionData {
+  instanceUrl?: string;
+  userId?: string;
+  identityUrl?: string;
+  installedAt?: string;
+  secretDelivered?: boolean;
+  timeZoneField?: string | null;
+  refreshedAt?: string;
+  purgedAt?: string;
 }
 
-const COLUMNS = 'tenant_id, id, external_id, status, status_reason, config, secret_ciphertext, secret_key_id';
+type Row = StoredConnection<SalesforceConnectionData>;
+const ofRow = (i: { tenantId: string; connectionId: string }): ConnectionFilter => ({ tenantId: i.tenantId, id: i.connectionId });
 const aad = (tenantId: string, connectionId: string): string => `connections:${tenantId}:${connectionId}`;
 
 const toInstallation = (r: Row): Installation => ({
-  tenantId: r.tenant_id,
+  tenantId: r.tenantId,
   connectionId: r.id,
-  orgId: r.external_id,
+  orgId: r.externalId ?? '',
   status: r.status,
-  statusReason: r.status_reason,
+  statusReason: r.statusReason,
   instanceUrl: r.config.instanceUrl ?? '',
   userId: r.config.userId ?? '',
   installedAt: r.config.installedAt ?? new Date(0).toISOString(),
@@ -103,22 +105,21 @@ export class SalesforceInstallations {
   }
 
   private open(row: Row): Secrets {
-    if (row.secret_ciphertext === null || row.secret_key_id === null) throw new DisconnectedError(row.external_id, row.status_reason ?? 'no tokens stored');
-    return JSON.parse(this.deps.secrets.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as Secrets;
+    if (row.sealed === null) throw new DisconnectedError(row.externalId ?? '', row.statusReason ?? 'no tokens stored');
+    return JSON.parse(this.deps.secrets.open(row.sealed, aad(row.tenantId, row.id))) as Secrets;
   }
 
-  private seal(tenantId: string, connectionId: string, s: Secrets): { ciphertext: string; keyId: string } {
+  private seal(tenantId: string, connectionId: string, s: Secrets): SealedSecrets {
     return this.deps.secrets.seal(JSON.stringify(s), aad(tenantId, connectionId));
   }
 
   async byOrg(q: Queryable, orgId: string): Promise<Installation | undefined> {
-    const r = await q.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'salesforce' AND left(external_id, 15) = left($1, 15)`, [orgId]);
-    return r.rows[0] === undefined ? undefined : toInstallation(r.rows[0]);
+    const row = await connectionStore.first<SalesforceConnectionData>(q, { type: 'salesforce', externalIdFirst15: orgId });
+    return row === undefined ? undefined : toInstallation(row);
   }
 
   async ofTenant(tenantId: string): Promise<Installation[]> {
-    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND type = 'salesforce' ORDER BY created_at`, [tenantId]);
-    return r.rows.map(toInstallation);
+    return (await connectionStore.find<SalesforceConnectionData>(this.deps.db, { tenantId, type: 'salesforce' })).map(toInstallation);
   }
 
   async active(tenantId: string): Promise<Installation | undefined> {
@@ -126,8 +127,7 @@ export class SalesforceInstallations {
   }
 
   async allActive(): Promise<Installation[]> {
-    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'salesforce' AND status = 'active' ORDER BY created_at`);
-    return r.rows.map(toInstallation);
+    return (await connectionStore.find<SalesforceConnectionData>(this.deps.db, { type: 'salesforce', status: 'active' })).map(toInstallation);
   }
 
   /**
@@ -137,27 +137,18 @@ export class SalesforceInstallations {
   async save(tenantId: string, org: InstalledOrg): Promise<{ installation: Installation; signingSecret: string }> {
     const signingSecret = randomBytes(32).toString('base64');
     const installation = await this.deps.db.transaction(async (tx) => {
-      const existing = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE type = 'salesforce' AND external_id = $1 FOR UPDATE`, [org.orgId]);
-      const row = existing.rows[0];
-      const owner = row?.tenant_id ?? tenantId;
+      const row = await connectionStore.first<SalesforceConnectionData>(tx, { type: 'salesforce', externalId: org.orgId }, { forUpdate: true });
+      const owner = row?.tenantId ?? tenantId;
       const id = row?.id ?? newId('con');
       const sealed = this.seal(owner, id, { accessToken: org.accessToken, refreshToken: org.refreshToken, signingSecret });
       // An admin's settings outlive a re-install (the same org keeps its time-zone field).
-      const config = JSON.stringify({ instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date().toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) });
-      if (row === undefined) {
-        await tx.query(
-          `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id) VALUES ($1, $2, 'salesforce', $3, 'active', $4, $5, $6)`,
-          [owner, id, org.orgId, config, sealed.ciphertext, sealed.keyId],
-        );
-      } else {
-        await tx.query(
-          `UPDATE connections SET status = 'active', status_reason = NULL, config = $3, secret_ciphertext = $4, secret_key_id = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [owner, id, config, sealed.ciphertext, sealed.keyId],
-        );
-      }
-      const saved = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [owner, id]);
-      if (saved.rows[0] === undefined) throw new Error('installation vanished');
-      return toInstallation(saved.rows[0]);
+      const config: SalesforceConnectionData = { instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date().toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) };
+      const saved =
+        row === undefined
+          ? await connectionStore.insert<SalesforceConnectionData>(tx, { tenantId: owner, id, type: 'salesforce', externalId: org.orgId, config, sealed })
+          : (await connectionStore.update<SalesforceConnectionData>(tx, { tenantId: owner, id }, { status: 'active', statusReason: null, config, sealed }))[0];
+      if (saved === undefined) throw new Error('installation vanished');
+      return toInstallation(saved);
     });
     this.clients.delete(installation.connectionId);
     return { installation, signingSecret };
@@ -175,7 +166,7 @@ export class SalesforceInstallations {
          ON CONFLICT (tenant_id, connection_id) DO UPDATE SET namespace = EXCLUDED.namespace, fields_ready = EXCLUDED.fields_ready, apex_ready = EXCLUDED.apex_ready, problem = EXCLUDED.problem, checked_at = now()`,
         [i.tenantId, i.connectionId, found.namespace, found.fieldsReady, found.apexReady, found.problem],
       );
-      await tx.query(`UPDATE connections SET status_reason = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'active'`, [i.tenantId, i.connectionId, found.problem]);
+      await connectionStore.update(tx, { ...ofRow(i), status: 'active' }, { statusReason: found.problem });
     });
     if (found.problem !== null) this.deps.logger.warn({ tenantId: i.tenantId, orgId: i.orgId, problem: found.problem }, 'the Baton package is not usable in this Salesforce org');
     else this.deps.logger.info({ tenantId: i.tenantId, orgId: i.orgId, namespace: found.namespace }, 'Baton package found in the Salesforce org');
@@ -202,7 +193,7 @@ export class SalesforceInstallations {
 
   /** Stores the admin's settings for the org (validated with `orgSettingsSchema` by the route). */
   async saveSettings(i: Installation, settings: OrgSettings): Promise<void> {
-    await this.deps.db.query(`UPDATE connections SET config = config || $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId, JSON.stringify({ timeZoneField: settings.timeZoneField })]);
+    await connectionStore.update(this.deps.db, ofRow(i), { configPatch: { timeZoneField: settings.timeZoneField } });
   }
 
   /** What the connector needs to turn the tenant's Contact/Lead changes into Baton facts (empty without an active org). */
@@ -214,14 +205,13 @@ export class SalesforceInstallations {
   }
 
   async markSecretDelivered(i: Installation): Promise<void> {
-    await this.deps.db.query(`UPDATE connections SET config = config || '{"secretDelivered": true}'::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
+    await connectionStore.update(this.deps.db, ofRow(i), { configPatch: { secretDelivered: true } });
   }
 
   /** The per-org secret the package's Apex code signs with (undefined when disconnected). */
   async signingSecret(i: Installation): Promise<string | undefined> {
-    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
-    const row = r.rows[0];
-    if (row === undefined || row.secret_ciphertext === null) return undefined;
+    const row = await connectionStore.first<SalesforceConnectionData>(this.deps.db, ofRow(i));
+    if (row === undefined || row.sealed === null) return undefined;
     return this.open(row).signingSecret;
   }
 
@@ -231,9 +221,8 @@ export class SalesforceInstallations {
     if (cached !== undefined) return cached;
     const app = this.deps.app();
     if (app === undefined) throw new Error('Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
-    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
-    const row = r.rows[0];
-    if (row === undefined || row.status !== 'active') throw new DisconnectedError(i.orgId, row?.status_reason ?? 'not installed');
+    const row = await connectionStore.first<SalesforceConnectionData>(this.deps.db, ofRow(i));
+    if (row === undefined || row.status !== 'active') throw new DisconnectedError(i.orgId, row?.statusReason ?? 'not installed');
     const s = this.open(row);
     const client = new SalesforceClient({ app, orgId: i.orgId, tokens: { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? i.instanceUrl }, keeper: this.keeperFor(i), usage: this.usage, ...(this.deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.deps.requestTimeoutMs }) });
     this.clients.set(i.connectionId, client);
@@ -251,29 +240,22 @@ export class SalesforceInstallations {
 
   private async renew(i: Installation, stale: string, refresh: (refreshToken: string) => Promise<SalesforceTokens>): Promise<SalesforceTokens> {
     const outcome = await this.deps.db.transaction(async (tx) => {
-      const r = await tx.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [i.tenantId, i.connectionId]);
-      const row = r.rows[0];
-      if (row === undefined || row.status !== 'active') return { disconnected: row?.status_reason ?? 'not installed' };
+      const row = await connectionStore.first<SalesforceConnectionData>(tx, ofRow(i), { forUpdate: true });
+      if (row === undefined || row.status !== 'active') return { disconnected: row?.statusReason ?? 'not installed' };
       const current = this.open(row);
       const instanceUrl = row.config.instanceUrl ?? i.instanceUrl;
       // Another process (or request) already rotated: use its tokens, never refresh twice.
       if (current.accessToken !== stale) return { tokens: { accessToken: current.accessToken, refreshToken: current.refreshToken, instanceUrl } };
       try {
         const fresh = await refresh(current.refreshToken);
-        const sealed = this.seal(row.tenant_id, row.id, { ...current, accessToken: fresh.accessToken, refreshToken: fresh.refreshToken });
-        await tx.query(
-          `UPDATE connections SET secret_ciphertext = $3, secret_key_id = $4, config = config || jsonb_build_object('refreshedAt', now()::text), updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-          [row.tenant_id, row.id, sealed.ciphertext, sealed.keyId],
-        );
+        const sealed = this.seal(row.tenantId, row.id, { ...current, accessToken: fresh.accessToken, refreshToken: fresh.refreshToken });
+        await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { sealed, configNow: { refreshedAt: 'text' } });
         return { tokens: fresh };
       } catch (err) {
         const e = err as { name?: string; message?: string };
         if (e.name === 'invalid_grant' || /invalid_grant|expired access\/refresh token/.test(e.message ?? '')) {
           const reason = 'Salesforce refused the refresh token (invalid_grant): access was revoked or the app was uninstalled. Install Baton in Salesforce again to reconnect.';
-          await tx.query(
-            `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-            [row.tenant_id, row.id, reason],
-          );
+          await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { status: 'disconnected', statusReason: reason, sealed: null });
           this.deps.logger.warn({ orgId: i.orgId, tenantId: i.tenantId }, 'Salesforce refresh token refused: connection marked disconnected');
           return { disconnected: reason };
         }
@@ -297,18 +279,14 @@ export class SalesforceInstallations {
 
   /** Current tokens (to revoke them at disconnect). */
   async tokens(i: Installation): Promise<SalesforceTokens | undefined> {
-    const r = await this.deps.db.query<Row>(`SELECT ${COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2`, [i.tenantId, i.connectionId]);
-    const row = r.rows[0];
-    if (row === undefined || row.secret_ciphertext === null) return undefined;
+    const row = await connectionStore.first<SalesforceConnectionData>(this.deps.db, ofRow(i));
+    if (row === undefined || row.sealed === null) return undefined;
     const s = this.open(row);
     return { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? '' };
   }
 
   async disconnect(i: Installation, reason: string): Promise<void> {
-    await this.deps.db.query(
-      `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-      [i.tenantId, i.connectionId, reason],
-    );
+    await connectionStore.update(this.deps.db, ofRow(i), { status: 'disconnected', statusReason: reason, sealed: null });
     this.clients.delete(i.connectionId);
   }
 }

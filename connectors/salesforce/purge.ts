@@ -6,7 +6,7 @@
  * go with it, and any `salesforceId` identifier of the org another source's record still carries is
  * removed from that record). Identifiers other sources gave (an email from Zendesk) stay, and profiles are recomputed.
  */
-import { type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
+import { connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
 import type { Installation } from './installations';
 
 export interface SalesforcePurgeResult {
@@ -37,14 +37,13 @@ export async function purgeSalesforceOrg(db: Database, identity: IdentityService
           });
     await tx.query('DELETE FROM salesforce_records WHERE tenant_id = $1 AND left(org_id, 15) = $2', [i.tenantId, org15]);
     for (const table of ['salesforce_stream_positions', 'salesforce_stream_leases', 'salesforce_packages']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [i.tenantId, i.connectionId]);
-    const others = await tx.query(`SELECT 1 FROM connections WHERE tenant_id = $1 AND type = 'salesforce' AND status = 'active' AND id <> $2`, [i.tenantId, i.connectionId]);
-    if (others.rows.length === 0) await new SqlEffectLedger(tx).forgetVendor(i.tenantId, ['salesforce']);
+    const others = await connectionStore.count(tx, { tenantId: i.tenantId, type: 'salesforce', status: 'active', notId: i.connectionId });
+    if (others === 0) await new SqlEffectLedger(tx).forgetVendor(i.tenantId, ['salesforce']);
     const events = await tx.query(`DELETE FROM events WHERE id IN (${orgEvents}) AND tenant_id = $1`, [i.tenantId, org15]);
-    await tx.query(
-      `UPDATE connections SET status = 'disconnected', status_reason = $3, secret_ciphertext = NULL, secret_key_id = NULL,
-              config = config || jsonb_build_object('purgedAt', now()::text, 'secretDelivered', false), updated_at = now()
-        WHERE tenant_id = $1 AND id = $2`,
-      [i.tenantId, i.connectionId, reason],
+    await connectionStore.update(
+      tx,
+      { tenantId: i.tenantId, id: i.connectionId },
+      { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'text' }, configPatch: { secretDelivered: false } },
     );
     return { events: events.rowCount, ...graph };
   });

@@ -66,3 +66,5 @@ export { claimEffect, finishEffect, linkProfile, recordConsent, recordDelivery, 
 export { addressKey, consentEvent, DELIVERY_RANK } from '../messaging/channel-state';
 export { profileAddresses } from '../messaging/recipients';
 export { MESSAGE_SENDERS, templateRequired, type MessageSender, type SendOutcome } from '../messaging/senders';
+// The one connection store (every vendor's connection or installation row)
+export { connectionStore, ConnectionUniqueError, type ConnectionFilter, type SealedSecrets, type StoredConnection } from '../connections/connection-store.repository';
