@@ -49,7 +49,7 @@ export class MessageSenders {
 
   register<P extends MessagingProvider>(sender: MessageSender<P>): void {
     if (this.all.some((s) => s.provider === sender.provider)) throw new Error(`a ${sender.provider} message sender is already registered`);
-    this.all.push(sender as unknown as MessageSender);
+    this.all.push(sender);
     this.all.sort((a, b) => a.priority - b.priority);
   }
 
