@@ -120,18 +120,31 @@ export default tseslint.config(
       }],
     },
   },
-  // The extensions (HubSpot project, Salesforce package, console) talk to the backend over HTTP only.
-  {
-    files: ['extensions/**/*.ts', 'extensions/**/*.tsx', 'extensions/**/*.mts'],
+  // The extensions (HubSpot project, Salesforce package, console) talk to the backend over HTTP only. Relative
+  // paths only: a package's own subpath such as 'react-dom/server' is not the backend. The console also uses app/
+  // only through the contract module app/contracts and never imports another extension; the HubSpot project imports
+  // nothing outside itself (dependency-cruiser's hubspot-project-self-contained rule checks the resolved paths).
+  ...[
+    { files: ['extensions/**/*.ts', 'extensions/**/*.tsx', 'extensions/**/*.mts', 'extensions/**/*.js'], more: [] },
+    {
+      files: ['extensions/console/**/*.ts', 'extensions/console/**/*.tsx', 'extensions/console/**/*.mts'],
+      more: [
+        { regex: '^(\\.\\./)+app(?!/contracts(/|$))(/|$)', message: 'The console uses app/ only through the contract module app/contracts.' },
+        { regex: '^(\\.\\./)+(extensions/)?(hubspot|salesforce)(/|$)', message: 'The console never imports another extension.' },
+      ],
+    },
+  ].map(({ files, more }) => ({
+    files,
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/server/**', '**/server'], message: 'extensions/ talk to the backend over HTTP: never import server/.' },
-          { group: ['**/connectors/**', '**/connectors'], message: 'extensions/ never import connectors/.' },
+          { regex: '^(\\.\\./)+server(/|$)', message: 'extensions/ talk to the backend over HTTP: never import server/.' },
+          { regex: '^(\\.\\./)+connectors(/|$)', message: 'extensions/ never import connectors/.' },
+          ...more,
         ],
       }],
     },
-  },
+  })),
   // Type-aware rules (guard rails, issue #15): every TypeScript file is checked with its own tsconfig (the root one
   // for app/, connectors/, server/, scripts/, bench/ and test/; extensions/hubspot, extensions/console and
   // extensions/console/test have theirs). A promise is awaited, returned, or explicitly `void`ed with a comment
