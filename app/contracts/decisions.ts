@@ -46,28 +46,43 @@ export const candidateSchema = z.looseObject({
   reach: z.number().optional(),
   notes: z.array(z.string()).optional(),
 });
+/** What came of a decision; `implicit` when it was inferred from an event rather than recorded. */
 const decisionOutcomeSchema = z.union([
   z.string(),
-  z.looseObject({ outcome: z.string().optional(), status: z.string().optional(), value: z.number().nullable().optional(), at: instantSchema.nullable().optional() }),
+  z.looseObject({
+    outcome: z.string().optional(),
+    status: z.string().optional(),
+    value: z.number().nullable().optional(),
+    at: instantSchema.nullable().optional(),
+    implicit: z.boolean().optional(),
+  }),
 ]);
 const decidedActionSchema = z.looseObject({ id: z.string(), label: z.string(), channel: z.string() });
 
-/** `POST /decisions` and `GET /decisions/:id`. */
+/** `POST /decisions` and `GET /decisions/:id` (the detail adds what was decided on and what came of it). */
 export const decisionSchema = z.looseObject({
   decisionId: z.string(),
   profileId: z.string().optional(),
   decidedAt: instantSchema.optional(),
+  /** Who asked: api, pipeline, card… */
+  origin: z.string().optional(),
   mode: z.string().optional(),
   /** proposed, accepted, snoozed, dismissed, deferred… */
   status: z.string().optional(),
+  /** Until when a snoozed or deferred decision waits. */
+  until: instantSchema.nullable().optional(),
   segment: z.string().optional(),
   runId: z.string().nullable().optional(),
   action: decidedActionSchema.nullable(),
+  counterfactualActionId: z.string().nullable().optional(),
   holdout: z.boolean(),
   propensity: z.number(),
   score: z.number().nullable(),
   explanation: z.array(candidateSchema),
   notes: z.array(z.string()).optional(),
+  escalation: z.looseObject({ kind: z.string(), reason: z.string() }).optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  attributionEndsAt: instantSchema.optional(),
   outcome: decisionOutcomeSchema.nullable().optional(),
 });
 /** A row of `GET /decisions` (newest first). */
@@ -75,14 +90,27 @@ export const decisionSummarySchema = z.looseObject({
   decisionId: z.string(),
   profileId: z.string(),
   decidedAt: instantSchema,
+  origin: z.string().optional(),
   mode: z.string(),
   status: z.string(),
   holdout: z.boolean(),
   action: decidedActionSchema.nullable(),
+  propensity: z.number().optional(),
   score: z.number().nullable(),
+  runId: z.string().nullable().optional(),
   outcome: decisionOutcomeSchema.nullable(),
 });
 export const decisionListSchema = z.looseObject({ decisions: z.array(decisionSummarySchema), nextCursor: z.string().nullable() });
+
+/** `POST /decisions/:id/outcome`: the settled outcome, whether the model learned from it, and the lift group it counts in. */
+export const outcomeRecordedSchema = z.looseObject({
+  decisionId: z.string(),
+  outcome: z.string(),
+  value: z.number().nullable(),
+  at: instantSchema,
+  learned: z.boolean(),
+  lift: z.string().nullable(),
+});
 
 /** The tenant's decisioning settings (app/decisioning/config.ts); only what the console shows is checked. */
 export const policiesSchema = z.looseObject({
@@ -93,7 +121,10 @@ export const policiesSchema = z.looseObject({
   engagementPolicies: z.array(z.looseObject({ id: z.string(), kind: z.string(), description: z.string().optional() })).optional(),
 });
 /** `GET|PUT /policies` answer `{ policies, version, updatedAt }`; readers also take the settings bare. */
-export const policiesResponseSchema = z.union([z.looseObject({ policies: policiesSchema }), policiesSchema]);
+export const policiesResponseSchema = z.union([
+  z.looseObject({ policies: policiesSchema, version: z.number().optional(), updatedAt: instantSchema.nullable().optional() }),
+  policiesSchema,
+]);
 
 export type CatalogAction = z.infer<typeof catalogActionSchema>;
 export type Candidate = z.infer<typeof candidateSchema>;
@@ -106,4 +137,5 @@ export type CandidateBody = BodyOf<typeof candidateSchema>;
 export type DecisionBody = BodyOf<typeof decisionSchema>;
 export type DecisionSummaryBody = BodyOf<typeof decisionSummarySchema>;
 export type DecisionListBody = BodyOf<typeof decisionListSchema>;
+export type OutcomeRecordedBody = BodyOf<typeof outcomeRecordedSchema>;
 export type PoliciesResponseBody = BodyOf<typeof policiesResponseSchema>;

@@ -5,6 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import type { CatalogBody, DecisionListBody, LiftReportBody, OutcomeRecordedBody, PoliciesResponseBody } from '../../app/contracts';
 import { LIFT_BUCKETS, parseCatalog, parseDecisioningConfig } from '../../app/decisioning';
 import { identifierSchema } from '../../app/events/canonical-event';
 import { isValidTimeZone } from '../../app/orchestration';
@@ -91,17 +92,17 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     const tenantId = tenantOf(res);
     await db.transaction((tx) => saveCatalog(tx, tenantId, parsed.catalog.actions));
     decisioning.settings.invalidate(tenantId);
-    res.json({ actions: parsed.catalog.actions });
+    res.json({ actions: parsed.catalog.actions } satisfies CatalogBody);
   });
 
   router.get('/actions', async (_req, res) => {
-    res.json({ actions: await loadCatalog(db, tenantOf(res)) });
+    res.json({ actions: await loadCatalog(db, tenantOf(res)) } satisfies CatalogBody);
   });
 
   router.get('/policies', async (_req, res) => {
     const tenantId = tenantOf(res);
     const [stored, config] = await Promise.all([loadPolicyInput(db, tenantId), loadConfig(db, tenantId)]);
-    res.json({ policies: config, version: stored?.version ?? 0, updatedAt: stored?.updatedAt ?? null });
+    res.json({ policies: config, version: stored?.version ?? 0, updatedAt: stored?.updatedAt ?? null } satisfies PoliciesResponseBody);
   });
 
   router.put('/policies', async (req, res) => {
@@ -114,7 +115,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     await savePolicies(db, tenantId, req.body ?? {});
     decisioning.settings.invalidate(tenantId);
     const stored = await loadPolicyInput(db, tenantId);
-    res.json({ policies: parsed.config, version: stored?.version ?? 1, updatedAt: stored?.updatedAt ?? null });
+    res.json({ policies: parsed.config, version: stored?.version ?? 1, updatedAt: stored?.updatedAt ?? null } satisfies PoliciesResponseBody);
   });
 
   router.post('/decisions', async (req, res) => {
@@ -145,7 +146,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     });
     const page = found.slice(0, limit);
     const last = page.at(-1)?.record;
-    res.json({ decisions: page.map(decisionSummary), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.decidedAt, id: last.decisionId }) : null });
+    res.json({ decisions: page.map(decisionSummary), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.decidedAt, id: last.decisionId }) : null } satisfies DecisionListBody);
   });
 
   router.get('/decisions/:decisionId', async (req, res) => {
@@ -165,7 +166,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
       throw new HttpError(409, 'outcome_refused', result.reason);
     }
     const s = result.settlement;
-    res.json({ decisionId: id, outcome: s.outcome, value: s.value, at: new Date(s.at).toISOString(), learned: s.posteriorUpdate !== null, lift: s.lift?.group ?? null });
+    res.json({ decisionId: id, outcome: s.outcome, value: s.value, at: new Date(s.at).toISOString(), learned: s.posteriorUpdate !== null, lift: s.lift?.group ?? null } satisfies OutcomeRecordedBody);
   });
 
   router.get('/lift', async (req, res) => {
@@ -173,7 +174,7 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     if (!parsed.success) throw validationError(parsed.error, 'query');
     try {
       const tenantId = tenantOf(res);
-      res.json({ ...(await liftOverTime(db, tenantId, parsed.data.bucket, parsed.data.confidence)), delivery: await deliveryReport(db, tenantId) });
+      res.json({ ...(await liftOverTime(db, tenantId, parsed.data.bucket, parsed.data.confidence)), delivery: await deliveryReport(db, tenantId) } satisfies LiftReportBody);
     } catch (err) {
       if (err instanceof SeriesTooLongError) throw new HttpError(400, 'series_too_long', err.message);
       throw err;

@@ -7,7 +7,7 @@
 import request from 'supertest';
 import {
   apiErrorSchema, cardActionResultSchema, cardViewSchema, catalogSchema, connectionListSchema, connectionTestSchema, conversationPageSchema, deadLetterListSchema, decisionListSchema,
-  decisionSchema, liftReportSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, redriveManySchema, redriveOneSchema, runControlSchema, runDetailSchema,
+  decisionSchema, liftReportSchema, outcomeRecordedSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, redriveManySchema, redriveOneSchema, runControlSchema, runDetailSchema,
   runListSchema, type CatalogAction,
 } from '../../app/contracts';
 import { ApiError, createApiClient } from '../../extensions/console/src/api/http';
@@ -70,7 +70,7 @@ for (const { mode, needs } of modes) {
       expect((await api.saveActions(CATALOG)).map((a) => a.id)).toEqual(['call-lead', 'demo-invite']);
       catalogSchema.parse(await body('/actions'));
       const policies = await api.policies();
-      await api.savePolicies({ ...policies, holdout: { share: 0 }, quietHours: { enabled: false } });
+      policiesResponseSchema.parse(await api.savePolicies({ ...policies, holdout: { share: 0 }, quietHours: { enabled: false } }));
       policiesResponseSchema.parse(await body('/policies'));
 
       const decided = await api.decide(profileId);
@@ -79,7 +79,7 @@ for (const { mode, needs } of modes) {
       expect((await api.decisionsPage({ limit: 10 })).decisions.map((d) => d.decisionId)).toContain(decided.decisionId);
       decisionListSchema.parse(await body('/decisions?limit=10'));
 
-      await api.recordOutcome(decided.decisionId, 'positive');
+      expect(outcomeRecordedSchema.parse(await api.recordOutcome(decided.decisionId, 'positive')).outcome).toBe('positive');
       const next = await api.decide(profileId);
       const acted = await api.cardAction({ type: 'dismiss', profileId, decisionId: next.decisionId });
       expect(cardActionResultSchema.parse(acted).card.profileId).toBe(profileId);

@@ -1,8 +1,7 @@
 /** Every API call the console makes, typed end to end (paths per product.md 4.3; answers checked against app/contracts). */
-import { z } from 'zod';
 import {
   cardActionResultSchema, cardViewSchema, catalogSchema, conversationPageSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
-  playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
+  outcomeRecordedSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
   type CardActionRequest, type CatalogAction, type Policies, type ProfileSummary,
 } from '../../../../app/contracts';
 import { deadLetterEndpoints } from './dead-letters';
@@ -101,7 +100,7 @@ export function endpoints(api: ApiClient) {
     decision: (decisionId: string) => api.request('GET', `/decisions/${id(decisionId)}`, decisionSchema),
     /** The tenant's decisions, newest first, a page at a time. */
     decisionsPage: (filter: { limit: number; cursor?: string }) => api.request('GET', `/decisions${query(filter)}`, decisionListSchema),
-    recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, z.unknown(), { outcome }),
+    recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, outcomeRecordedSchema, { outcome }),
     lift: () => api.request('GET', '/lift', liftReportSchema),
     /** GET answers `{ policies, version, updatedAt }` (older servers: the settings bare). */
     policies: async (): Promise<Policies> => {
@@ -109,7 +108,7 @@ export function endpoints(api: ApiClient) {
       return 'policies' in r && typeof r.policies === 'object' && r.policies !== null ? (r.policies as Policies) : (r as Policies);
     },
     /** PUT takes the settings themselves (app/decisioning/config.ts), not wrapped. */
-    savePolicies: (policies: Policies) => api.request('PUT', '/policies', z.unknown(), policies),
+    savePolicies: (policies: Policies) => api.request('PUT', '/policies', policiesResponseSchema, policies),
     connections: () => api.request('GET', '/connections', connectionListSchema).then((r) => r.connections),
     createConnection: (type: 'zendesk' | 'twilio' | 'whatsapp', config: Record<string, string>) =>
       api.request('POST', '/connections', connectionCreatedSchema, { type, config }),
