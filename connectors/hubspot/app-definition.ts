@@ -4,7 +4,7 @@
  */
 import manifestJson from '../../manifest.json';
 import type { PropertyDefinition } from './client/api';
-import { IDEMPOTENCY_PROPERTY } from './client/actions';
+import { IDEMPOTENCY_PROPERTY } from './client/action.port';
 import { manifestSchema } from '../../server/platform';
 
 const hubspot = manifestSchema.parse(manifestJson).platforms.hubspot;

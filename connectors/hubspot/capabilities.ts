@@ -5,7 +5,7 @@
  * add-on, `marketing-email` single-send needs Marketing Hub Enterprise), and turned off, with HubSpot's
  * own reason, when a call for it answers 403. A reinstall learns again (scopes may have changed).
  */
-import type { EmailRouting } from './client/actions';
+import type { EmailRouting } from './client/action.port';
 import { EMAIL_FEATURES, EMAIL_ROUTES, type CapabilityState, type EmailCapabilities, type EmailCapability } from './client/email';
 import type { Logger, Queryable } from '../../server/platform';
 import { installationByPortal } from './installations';

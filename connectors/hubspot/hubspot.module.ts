@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import { resumeRun, type ActionRequest, type PagePosition } from '../../app/orchestration';
-import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from './client/actions';
+import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from './client/action.port';
 import { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
 import { ACTION_REGISTRY, CARD_SERVICE, DECIDER, HttpError, IDENTITY_SERVICE, type JobHandler, LOADED_MODULES, type ModuleFactory, OUTCOME_SERVICE, type Periodic, profileAliases, RateLimitedError, RUNS_SERVICE, type RunsService, type ServiceModule, SqlEffectLedger, startPeriodic, tenantOf } from '../../server/platform';

@@ -6,7 +6,7 @@
  * the action guard for tenants with several CRMs, and the disconnect purge of identity data.
  */
 import type { ActionKind, ActionPort, ActionRequest, ActionResult } from '../../app/orchestration';
-import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/action.port';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { classifyHubSpotError, HubSpotTimeoutError } from '../../connectors/hubspot/client/errors';
 import { Installations } from '../../connectors/hubspot/installations';

@@ -7,7 +7,7 @@
  * duplicate deliveries read once. A `reply_in_thread` step answers in the thread as its agent on its
  * channel, once per idempotency key, and the reply, announced back by HubSpot, is Baton's ('bot').
  */
-import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/action.port';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { Installations } from '../../connectors/hubspot/installations';
 import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';

@@ -6,7 +6,7 @@
  * (object.creation, objectTypeId 0-47) becomes a `meeting.booked` event on the associated contact's
  * profile that settles their open decision as positive; a cancelled meeting is no booking.
  */
-import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/action.port';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { Installations } from '../../connectors/hubspot/installations';
 import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';

@@ -4,7 +4,7 @@
  * (exactly once through a 429), token refresh single-flight across two "processes", invalid_grant →
  * disconnected, card API portal isolation, workflow actions, privacy deletion and disconnect.
  */
-import { HubSpotActionPort } from '../../connectors/hubspot/client/actions';
+import { HubSpotActionPort } from '../../connectors/hubspot/client/action.port';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors';
 import { signedHeaders } from '../../connectors/hubspot/client/signature';

@@ -5,7 +5,7 @@
  * Baton creates at install (connectors/hubspot/app-definition.ts).
  */
 import type { HubSpotApi } from '../../../connectors/hubspot/client/api';
-import { HubSpotActionPort } from '../../../connectors/hubspot/client/actions';
+import { HubSpotActionPort } from '../../../connectors/hubspot/client/action.port';
 import { SalesforceActionPort } from '../../../connectors/salesforce/client/action.port';
 import type { SalesforceClient } from '../../../connectors/salesforce/client/client';
 import { deliverEvent, resolveParams, samplePlaybooks, type ActionRequest, type JsonObject } from '../../../app/orchestration';
