@@ -1,7 +1,7 @@
 /**
  * Decisioning (server/decisioning/decisioning.routes.ts, bodies built by server/decisioning/views.ts):
  * the action catalog, a decision with its explanation (product.md 4.3, app/decisioning/record.ts), a
- * page of decisions, the tenant's policies.
+ * page of decisions, a recorded outcome, the tenant's policies. Lift is in lift.ts.
  */
 import { z } from 'zod';
 import { CHANNELS } from '../shared/channels';
