@@ -6,6 +6,7 @@
 import { systemClock, type Clock } from '../../app/shared/clock';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import type { ProfileSearchBody } from '../../app/contracts';
 import type { IdentityResolver } from '../../app/identity/graph/engine';
 import { UnknownIdentifierError } from '../../app/identity/graph/refs';
 import type { Database, Queryable } from '../db/database';
@@ -94,7 +95,7 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       }
       return profileSummaries(tx, tenantId, ids);
     });
-    res.json({ profiles });
+    res.json({ profiles } satisfies ProfileSearchBody);
   });
 
   router.post('/profiles/merge', async (req, res) => {
