@@ -4,7 +4,7 @@
  * scoped `hubspot-<portal>` (see connectors/hubspot/client/webhook.ts).
  */
 import { contactIdentifier, recordIdentifier } from './client/webhook';
-import { currentProfileId, type IdentityService, type Queryable, toRaw } from '../../server/platform';
+import { identifierValuesOfProfile, type IdentityService, profileOfNodeKey, type Queryable, toRaw } from '../../server/platform';
 
 const OBJECT_TYPES: Readonly<Record<string, string>> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal', '0-5': 'ticket', contact: 'contact', company: 'company', deal: 'deal', ticket: 'ticket', contacts: 'contact', companies: 'company', deals: 'deal', tickets: 'ticket' };
 
@@ -21,19 +21,10 @@ export async function recordKey(q: Queryable, identity: IdentityService, tenantI
 export async function profileOfRecord(q: Queryable, identity: IdentityService, tenantId: string, portalId: string, objectType: string, objectId: string): Promise<string | undefined> {
   const key = await recordKey(q, identity, tenantId, portalId, objectType, objectId);
   if (key === undefined) return undefined;
-  const r = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
-  const profileId = r.rows[0]?.profile_id;
-  if (profileId === undefined || profileId === null) return undefined;
-  return (await currentProfileId(q, tenantId, profileId)) ?? profileId;
+  return profileOfNodeKey(q, tenantId, key);
 }
 
 /** The profile's contacts in one portal (ids), most recently linked first. */
 export async function contactsOfProfile(q: Queryable, tenantId: string, profileId: string, portalId: string): Promise<string[]> {
-  const live = (await currentProfileId(q, tenantId, profileId)) ?? profileId;
-  const prefix = `hubspotContactId:${portalId}:`;
-  const r = await q.query<{ key: string }>(
-    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND left(key, $4) = $3 ORDER BY seq DESC`,
-    [tenantId, live, prefix, prefix.length],
-  );
-  return r.rows.map((row) => row.key.slice(prefix.length));
+  return identifierValuesOfProfile(q, tenantId, profileId, 'hubspotContactId', portalId);
 }

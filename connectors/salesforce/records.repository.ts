@@ -3,7 +3,7 @@
  * and the Baton field values last written to each.
  */
 import type { LinkedRecord, BatonValues } from './client';
-import { currentProfileId, type Queryable } from '../../server/platform';
+import { identifierValuesOfProfile, type Queryable } from '../../server/platform';
 
 export interface SalesforceRecordRow {
   readonly recordId: string;
@@ -45,17 +45,11 @@ export async function markWritten(q: Queryable, tenantId: string, orgId: string,
 const PERSON_PREFIXES = ['003', '00Q'];
 
 /**
- * The profile's Salesforce Contacts and Leads in one org, from the identity graph (identifier nodes
- * `salesforceId:<org 15>:<id>`, following merges). Whether this org holds the person at all.
+ * The profile's Salesforce Contacts and Leads in one org, from identity (its `salesforceId` identifiers
+ * of the org, following merges). Whether this org holds the person at all.
  */
 export async function personIdsOfProfile(q: Queryable, tenantId: string, profileId: string, orgId: string): Promise<string[]> {
-  const live = (await currentProfileId(q, tenantId, profileId)) ?? profileId;
-  const prefix = `salesforceId:${orgId.slice(0, 15)}:`;
-  const r = await q.query<{ key: string }>(
-    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND left(key, $4) = $3 AND substr(key, $4 + 1, 3) = ANY($5::text[]) ORDER BY seq DESC`,
-    [tenantId, live, prefix, prefix.length, PERSON_PREFIXES],
-  );
-  return r.rows.map((row) => row.key.slice(prefix.length));
+  return identifierValuesOfProfile(q, tenantId, profileId, 'salesforceId', orgId.slice(0, 15), PERSON_PREFIXES);
 }
 
 export const asLinked = (rows: readonly SalesforceRecordRow[]): LinkedRecord[] => rows.map((r) => ({ recordId: r.recordId, objectType: r.objectType }));

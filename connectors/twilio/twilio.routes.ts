@@ -8,7 +8,7 @@ import express, { Router } from 'express';
 import { normalizeTwilioWebhook } from './client/inbound';
 import { TWILIO_OPTED_OUT } from './client/api';
 import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioForm, verifyTwilioJson, type FormParams } from './client/signature';
-import { addressKey, assertNoNul, badSignature, type ConnectionsRepository, consentEvent, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, recordConsent, recordDelivery, recordInbound, unknownConnection } from '../../server/platform';
+import { addressKey, assertNoNul, badSignature, type ConnectionsRepository, consentEvent, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, recordConsent, recordInbound, SqlEffectLedger, unknownConnection } from '../../server/platform';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -56,7 +56,7 @@ export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposit
     if (inbound.accountSid !== accountSid) throw new HttpError(400, 'account_mismatch', 'the AccountSid of this webhook is not the account of this connection');
     const tenantId = connection.tenantId;
     if (inbound.kind === 'status') {
-      await recordDelivery(ctx.db, tenantId, 'twilio', inbound.messageSid, inbound.status, DELIVERY_RANK[inbound.status] ?? 0, inbound.errorCode ?? null);
+      await new SqlEffectLedger(ctx.db).recordDelivery(tenantId, 'twilio', inbound.messageSid, inbound.status, DELIVERY_RANK[inbound.status] ?? 0, inbound.errorCode ?? null);
       if (inbound.errorCode === String(TWILIO_OPTED_OUT) && inbound.to !== undefined) {
         await recordConsent(ctx.db, tenantId, inbound.channel, addressKey(inbound.channel, inbound.to), 'opted_out', receivedAt, 'twilio:21610');
         await ingest(tenantId, consentEvent('twilio', `twilio:${inbound.messageSid}:21610`, inbound.channel, inbound.to, 'opted_out', receivedAt, { provider: 'twilio', errorCode: inbound.errorCode }));

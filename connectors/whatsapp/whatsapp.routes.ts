@@ -5,7 +5,7 @@
 import express, { Router } from 'express';
 import { verifyHandshake, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from './client/signature';
 import { normalizeWhatsAppPayload, whatsappPayloadSchema } from './client/webhook';
-import { assertNoNul, badSignature, type ConnectionsRepository, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, parseJsonBody, recordDelivery, recordInbound, unknownConnection, validationError } from '../../server/platform';
+import { assertNoNul, badSignature, type ConnectionsRepository, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, parseJsonBody, recordInbound, SqlEffectLedger, unknownConnection, validationError } from '../../server/platform';
 
 export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): Router {
   const router = Router();
@@ -41,7 +41,7 @@ export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepos
       if (r.duplicate) duplicates++;
       else stored++;
     }
-    for (const s of normalized.statuses) await recordDelivery(ctx.db, tenantId, 'whatsapp', s.messageId, s.status, DELIVERY_RANK[s.status] ?? 0, s.errorCode === undefined ? null : String(s.errorCode));
+    for (const s of normalized.statuses) await new SqlEffectLedger(ctx.db).recordDelivery(tenantId, 'whatsapp', s.messageId, s.status, DELIVERY_RANK[s.status] ?? 0, s.errorCode === undefined ? null : String(s.errorCode));
     res.status(200).json({ stored, duplicates, statuses: normalized.statuses.length, ignored: normalized.ignored.length, invalid: normalized.invalid.length });
   });
   return router;

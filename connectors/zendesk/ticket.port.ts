@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../app/orchestration';
 import { permanentError, transientError, undeliverableError } from '../../app/orchestration/errors';
 import { zendeskApiOf } from './connection';
-import { claimEffect, type ConnectionsRepository, type Database, finishEffect, profileAddresses } from '../../server/platform';
+import { type ConnectionsRepository, type Database, profileAddresses, SqlEffectLedger } from '../../server/platform';
 
 const IN_FLIGHT_MS = 60_000;
 
@@ -49,12 +49,16 @@ export class TicketActionPort implements ActionPort {
     const api = zendeskApiOf(connection.config);
     const key = request.idempotencyKey;
     const update = p.ticketId !== undefined;
-    const claim = await claimEffect(this.deps.db, {
-      tenantId: request.tenantId, idempotencyKey: key, kind: 'ticket', connectionId: connection.id, provider: 'zendesk', channel: 'ticket',
-      recipient: p.ticketId ?? null, profileId: request.profileId, runId: request.runId, request: { subject: p.subject, ...(update ? { ticketId: p.ticketId } : {}) },
-    });
+    const ledger = new SqlEffectLedger(this.deps.db);
+    const claim = await ledger.reserve(
+      {
+        tenantId: request.tenantId, idempotencyKey: key, vendor: 'zendesk', kind: 'ticket', accountId: connection.id, channel: 'ticket',
+        recipient: p.ticketId ?? null, profileId: request.profileId, runId: request.runId, request: { subject: p.subject, ...(p.ticketId !== undefined ? { ticketId: p.ticketId } : {}) },
+      },
+      { onConflict: 'reclaim-failed' },
+    );
     if (!claim.fresh) {
-      const row = claim.row;
+      const row = claim.entry;
       if (row.state === 'done' && row.output !== null) return { ok: true, output: row.output };
       if (row.state === 'pending' && (this.deps.now ?? Date.now)() - row.updatedAt < IN_FLIGHT_MS) return { ok: false, error: transientError('ticket.in_flight', 'an attempt with this idempotency key is in flight') };
       // Creation is safe to repeat (Zendesk replays the original for the same Idempotency-Key); updates are not.
@@ -68,18 +72,18 @@ export class TicketActionPort implements ActionPort {
         ...(p.priority === undefined ? {} : { priority: p.priority }),
       });
       if (!r.ok) {
-        await finishEffect(this.deps.db, request.tenantId, key, r.noEffect ? { state: 'failed', errorCode: r.error.code } : { state: 'unknown', errorCode: r.error.code });
+        await ledger.settle(request.tenantId, key, r.noEffect ? { state: 'failed', errorCode: r.error.code } : { state: 'unknown', errorCode: r.error.code });
         return { ok: false, error: r.error };
       }
       const output: JsonValue = { provider: 'zendesk', connectionId: connection.id, operation: 'update', ticketId: r.value.id, status: r.value.status ?? null, priority: r.value.priority ?? null };
-      await finishEffect(this.deps.db, request.tenantId, key, { state: 'done', output, providerRef: r.value.id });
+      await ledger.settle(request.tenantId, key, { state: 'done', output, providerRef: r.value.id });
       return { ok: true, output };
     }
     const addresses = await profileAddresses(this.deps.db, request.tenantId, request.profileId);
     const requesterId = addresses.zendeskUsers.find((u) => u.scope === connection.config.subdomain)?.id;
     const email = addresses.emails[0];
     if (requesterId === undefined && email === undefined) {
-      await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'ticket.no_requester' });
+      await ledger.settle(request.tenantId, key, { state: 'failed', errorCode: 'ticket.no_requester' });
       return { ok: false, error: undeliverableError('ticket.no_requester', 'the profile has neither a Zendesk user in this account nor an email to open a ticket for') };
     }
     const r = await api.createTicket(
@@ -96,11 +100,11 @@ export class TicketActionPort implements ActionPort {
     );
     if (!r.ok) {
       // Zendesk deduplicates creation by Idempotency-Key, so even a lost answer can be retried safely.
-      await finishEffect(this.deps.db, request.tenantId, key, { state: r.noEffect ? 'failed' : 'unknown', errorCode: r.error.code });
+      await ledger.settle(request.tenantId, key, { state: r.noEffect ? 'failed' : 'unknown', errorCode: r.error.code });
       return { ok: false, error: r.error };
     }
     const output: JsonValue = { provider: 'zendesk', connectionId: connection.id, operation: 'create', ticketId: r.value.id, status: r.value.status ?? null, priority: r.value.priority ?? null, replayed: r.idempotencyLookup === 'hit' };
-    await finishEffect(this.deps.db, request.tenantId, key, { state: 'done', output, providerRef: r.value.id });
+    await ledger.settle(request.tenantId, key, { state: 'done', output, providerRef: r.value.id });
     return { ok: true, output };
   }
 }

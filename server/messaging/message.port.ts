@@ -2,8 +2,8 @@
  * The `message` action port (channel sms | whatsapp), vendor-neutral: the vendors' senders
  * (connectors/twilio, connectors/whatsapp, registered in MESSAGE_SENDERS) carry the message; WhatsApp
  * goes through the tenant's WhatsApp Cloud connection when it has one, otherwise through Twilio; SMS
- * through Twilio. At most one message per idempotency key: the ledger (messaging_effects) records each
- * attempt; a refused attempt leaves the key reusable, an attempt whose answer was lost is reconciled
+ * through Twilio. At most one message per idempotency key: the effect ledger (vendor = the provider)
+ * records each attempt; a refused attempt leaves the key reusable, an attempt whose answer was lost is reconciled
  * (where the vendor can list what it sent: Twilio) before any resend. WhatsApp free-form text only
  * within 24 hours of the person's last message; outside it only an approved template (the sender
  * refuses without one). Opted-out recipients are not sent to.
@@ -14,11 +14,12 @@ import { permanentError, transientError, undeliverableError, type PortError } fr
 import type { Connection, ConnectionsRepository } from '../connections/connections.repository';
 import { recordMessage } from '../conversation/conversation.repository';
 import type { Database } from '../db/database';
+import { SqlEffectLedger } from '../effects/effect-ledger.repository';
 import { profileAliases } from '../identity/profiles.repository';
 import { addressKey, consentEvent } from './channel-state';
 import type { Ingest } from './ingest';
 import { messageParamsSchema, type MessageParams } from './message-params';
-import { claimEffect, contactState, finishEffect, linkProfile, profileConsent, rearmEffect, recordConsent, type MessagingChannel } from './messaging-state.repository';
+import { contactState, linkProfile, profileConsent, recordConsent, type MessagingChannel } from './messaging-state.repository';
 import { profileAddresses } from './recipients';
 import type { MessageSender, MessageSenders, MessagingProvider } from './senders';
 
@@ -75,12 +76,16 @@ export class MessageActionPort implements ActionPort {
     if (to === undefined) return fail(undeliverableError('message.no_recipient', `the profile has no ${params.channel === 'sms' ? 'phone number' : 'WhatsApp id or phone number'} to send to`));
     const address = addressKey(params.channel, to);
     const key = request.idempotencyKey;
-    const claim = await claimEffect(this.deps.db, {
-      tenantId: request.tenantId, idempotencyKey: key, kind: 'message', connectionId: route.connection.id, provider,
-      channel: params.channel, recipient: address, profileId: request.profileId, runId: request.runId, request: { body: params.body, channel: params.channel },
-    });
+    const ledger = new SqlEffectLedger(this.deps.db);
+    const claim = await ledger.reserve(
+      {
+        tenantId: request.tenantId, idempotencyKey: key, vendor: provider, kind: 'message', accountId: route.connection.id,
+        channel: params.channel, recipient: address, profileId: request.profileId, runId: request.runId, request: { body: params.body, channel: params.channel },
+      },
+      { onConflict: 'reclaim-failed' },
+    );
     if (!claim.fresh) {
-      const row = claim.row;
+      const row = claim.entry;
       if (row.state === 'done' && row.output !== null) {
         // A retry after the send: make sure the message is in the conversation (stored once per key).
         const mode = typeof row.output === 'object' && row.output !== null && !Array.isArray(row.output) && row.output['mode'] === 'template' ? 'template' : 'session';
@@ -94,36 +99,36 @@ export class MessageActionPort implements ActionPort {
         if (!found.ok) return fail(found.error);
         if (found.value !== undefined) {
           const output = this.output(route, params.channel, address, found.value.messageId, found.value.status, 'reconciled');
-          await finishEffect(this.deps.db, request.tenantId, key, { state: 'done', output, providerRef: found.value.messageId, deliveryStatus: found.value.status });
+          await ledger.settle(request.tenantId, key, { state: 'done', output, providerRef: found.value.messageId, deliveryStatus: found.value.status });
           await this.converse(request, params, address, 'session');
           return { ok: true, output };
         }
-        await rearmEffect(this.deps.db, request.tenantId, key);
+        await ledger.rearm(request.tenantId, key);
       } else {
         return fail(permanentError(`${provider}.outcome_unknown`, `an earlier attempt's answer was lost and ${provider} cannot be asked whether it sent; not resending to avoid a duplicate`));
       }
     }
     const state = await contactState(this.deps.db, request.tenantId, params.channel, address);
     if (state.consent === 'opted_out') {
-      await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
+      await ledger.settle(request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
       return fail(undeliverableError('message.consent_revoked', `the recipient opted out of ${params.channel} messages`));
     }
     // The person's consent from any system (a CRM's Do Not Call, an opt-out recorded elsewhere) binds
     // playbook message steps too, not only decisioning.
     const person = await profileConsent(this.deps.db, request.tenantId, await profileAliases(this.deps.db, request.tenantId, request.profileId), params.channel);
     if (person?.status === 'opted_out') {
-      await finishEffect(this.deps.db, request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
+      await ledger.settle(request.tenantId, key, { state: 'failed', errorCode: 'consent_revoked' });
       return fail(undeliverableError('message.consent_revoked', `the person opted out of ${params.channel} messages (a consent.updated event, e.g. a CRM's Do Not Call)`));
     }
     const windowOpen = params.channel === 'sms' || (state.lastInboundAt !== undefined && this.now() - state.lastInboundAt < WHATSAPP_WINDOW_MS);
     const result = await route.sender.send(route.connection, { params, address, windowOpen });
     if (result.ok) {
       const output = this.output(route, params.channel, address, result.messageId, result.status, result.mode);
-      await finishEffect(this.deps.db, request.tenantId, key, { state: 'done', output, providerRef: result.messageId, deliveryStatus: result.status });
+      await ledger.settle(request.tenantId, key, { state: 'done', output, providerRef: result.messageId, deliveryStatus: result.status });
       await this.converse(request, params, address, result.mode);
       return { ok: true, output };
     }
-    await finishEffect(this.deps.db, request.tenantId, key, result.noEffect ? { state: 'failed', errorCode: result.error.code } : { state: 'unknown', errorCode: result.error.code });
+    await ledger.settle(request.tenantId, key, result.noEffect ? { state: 'failed', errorCode: result.error.code } : { state: 'unknown', errorCode: result.error.code });
     if (result.optedOutCode !== undefined) {
       const at = new Date(this.now()).toISOString();
       const source = `${provider}:${result.optedOutCode}`;

@@ -1,10 +1,9 @@
 /**
  * Messaging state the connectors keep for themselves (migration 007): consent keyword and last
- * inbound time per (channel, address) — checked before sending —, message and ticket actions' entries
- * in the one effect ledger, and Zendesk ticket state. Decisioning keeps its own per-profile view from the
+ * inbound time per (channel, address) — checked before sending — and Zendesk ticket state. Message
+ * and ticket actions are recorded in the one effect ledger (vendor = provider); erasure forgets them. Decisioning keeps its own per-profile view from the
  * canonical events these connectors emit (consent.updated, ticket.*, message.received).
  */
-import { toJson, type EffectState as LedgerState, type JsonValue } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
 import { SqlEffectLedger } from '../effects/effect-ledger.repository';
 
@@ -57,70 +56,6 @@ export async function profileConsent(q: Queryable, tenantId: string, profileIds:
     [tenantId, [...profileIds], channel],
   );
   return r.rows[0];
-}
-
-// ---- effect ledger (the one effect_ledger, vendor = the provider) ----
-
-export type EffectState = LedgerState;
-
-export interface EffectRow {
-  readonly state: EffectState;
-  readonly output: JsonValue | null;
-  readonly providerRef: string | null;
-  readonly connectionId: string;
-  readonly recipient: string | null;
-  readonly request: JsonValue;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly attempts: number;
-}
-
-export interface NewEffect {
-  readonly tenantId: string;
-  readonly idempotencyKey: string;
-  readonly kind: 'message' | 'ticket';
-  readonly connectionId: string;
-  readonly provider: string;
-  readonly channel: string | null;
-  readonly recipient: string | null;
-  readonly profileId: string;
-  readonly runId: string;
-  readonly request: Record<string, unknown>;
-}
-
-type Claim = { readonly fresh: true } | { readonly fresh: false; readonly row: EffectRow };
-
-/**
- * Claims an idempotency key for an attempt. Fresh: nobody used it, or only attempts the vendor
- * refused (failed); the caller may call the vendor. Otherwise the stored row says what happened.
- */
-export async function claimEffect(q: Queryable, e: NewEffect): Promise<Claim> {
-  const r = await new SqlEffectLedger(q).reserve(
-    { tenantId: e.tenantId, idempotencyKey: e.idempotencyKey, vendor: e.provider, kind: e.kind, accountId: e.connectionId, channel: e.channel, recipient: e.recipient, profileId: e.profileId, runId: e.runId, request: toJson(e.request) },
-    { onConflict: 'reclaim-failed' },
-  );
-  if (r.fresh) return r;
-  const x = r.entry;
-  return { fresh: false, row: { state: x.state, output: x.output, providerRef: x.providerRef, connectionId: x.accountId ?? '', recipient: x.recipient, request: x.request, createdAt: x.createdAt, updatedAt: x.updatedAt, attempts: x.attempts } };
-}
-
-/** Re-arms an ambiguous row for another attempt (after reconciliation showed no effect). */
-export async function rearmEffect(q: Queryable, tenantId: string, key: string): Promise<void> {
-  await new SqlEffectLedger(q).rearm(tenantId, key);
-}
-
-export async function finishEffect(q: Queryable, tenantId: string, key: string, outcome: { state: 'done'; output: JsonValue; providerRef: string | null; deliveryStatus?: string | undefined } | { state: 'failed' | 'unknown'; errorCode: string }): Promise<void> {
-  await new SqlEffectLedger(q).settle(tenantId, key, outcome);
-}
-
-/** Applies a delivery status callback; never moves a message backwards. Returns whether a sent message matched. */
-export async function recordDelivery(q: Queryable, tenantId: string, provider: string, providerRef: string, status: string, rank: number, errorCode: string | null): Promise<boolean> {
-  return new SqlEffectLedger(q).recordDelivery(tenantId, provider, providerRef, status, rank, errorCode);
-}
-
-export async function deliveryOf(q: Queryable, tenantId: string, key: string): Promise<{ state: EffectState; deliveryStatus: string | null; providerRef: string | null; attempts: number; errorCode: string | null } | undefined> {
-  const x = await new SqlEffectLedger(q).lookup(tenantId, key);
-  return x === undefined ? undefined : { state: x.state, deliveryStatus: x.deliveryStatus, providerRef: x.providerRef, attempts: x.attempts, errorCode: x.errorCode };
 }
 
 // ---- tickets ----

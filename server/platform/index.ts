@@ -62,9 +62,11 @@ export { SqlEffectLedger } from '../effects/effect-ledger.repository';
 export { ConnectionsRepository, type Connection } from '../connections/connections.repository';
 export type { TwilioConfig, WarehouseConfig, WhatsAppConfig, ZendeskConfig } from '../connections/connection-config';
 export { badSignature, connectorIngest, parseJsonBody, unknownConnection, type Ingest } from '../messaging/ingest';
-export { claimEffect, finishEffect, linkProfile, recordConsent, recordDelivery, recordInbound, upsertTicket, type MessagingChannel } from '../messaging/messaging-state.repository';
+export { linkProfile, recordConsent, recordInbound, upsertTicket, type MessagingChannel } from '../messaging/messaging-state.repository';
 export { addressKey, consentEvent, DELIVERY_RANK } from '../messaging/channel-state';
 export { profileAddresses } from '../messaging/recipients';
 export { MESSAGE_SENDERS, templateRequired, type MessageSender, type SendOutcome } from '../messaging/senders';
 // The one connection store (every vendor's connection or installation row)
 export { connectionStore, ConnectionUniqueError, type ConnectionFilter, type SealedSecrets, type StoredConnection } from '../connections/connection-store.repository';
+// Identity's public reads of record ↔ profile mapping (vendors never read identity's tables)
+export { identifierValuesOfProfile, profileOfNodeKey } from '../identity/identifier-lookups.repository';

@@ -3,7 +3,7 @@ import { messagingModule } from '../../../server/messaging/messaging.module';
 import { twilioModule } from '../../../connectors/twilio';
 import { whatsappModule } from '../../../connectors/whatsapp';
 import { zendeskModule } from '../../../connectors/zendesk';
-import { deliveryOf } from '../../../server/messaging/messaging-state.repository';
+import { SqlEffectLedger } from '../../../server/effects/effect-ledger.repository';
 import { ACTION_REGISTRY, runsModule } from '../../../server/runs/runs.module';
 import { createTenant } from '../../../server/tenants/tenants.repository';
 import { startTwilioSandbox, type TwilioSandbox } from '../../sandboxes/twilio';
@@ -233,12 +233,12 @@ for (const { mode, needs } of modes) {
         expect(mine[0]?.statusCallback).toBe(target());
         expect((await twilio.statusCallback(sid, 'delivered')).status).toBe(200);
         expect((await twilio.statusCallback(sid, 'sent')).status).toBe(200);
-        expect(await deliveryOf(svc.runtime.db, tenantId, request.idempotencyKey)).toMatchObject({ state: 'done', deliveryStatus: 'delivered', providerRef: sid, attempts: 2 });
+        expect(await new SqlEffectLedger(svc.runtime.db).lookup(tenantId, request.idempotencyKey)).toMatchObject({ state: 'done', deliveryStatus: 'delivered', providerRef: sid, attempts: 2 });
         // With automatic callbacks (as in the demo) the sandbox reports delivery by itself.
         twilio.state.autoStatus = true;
         const auto = actionRequest(tenantId, crmProfile, 'message', { channel: 'sms', body: 'Auto status please' });
         expect(await registry.execute(auto)).toMatchObject({ ok: true });
-        await waitFor(async () => (await deliveryOf(svc.runtime.db, tenantId, auto.idempotencyKey))?.deliveryStatus === 'delivered', 'the automatic delivery callback');
+        await waitFor(async () => (await new SqlEffectLedger(svc.runtime.db).lookup(tenantId, auto.idempotencyKey))?.deliveryStatus === 'delivered', 'the automatic delivery callback');
         twilio.state.autoStatus = false;
       });
 
