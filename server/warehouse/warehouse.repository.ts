@@ -8,6 +8,7 @@ import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
 import { openConnection, sealConnection } from '../connections/connection-secrets';
+import { connectionStore, type StoredConnection } from '../connections/connection-store.repository';
 import { WAREHOUSE_SECRET_FIELDS, warehouseConfigSchema, type WarehouseConfig } from '../connections/connection-config';
 import type { WarehouseValue } from '../../connectors/warehouse';
 
@@ -30,17 +31,7 @@ export interface WarehouseConnectionView {
   readonly updatedAt: string;
 }
 
-interface ConnectionRow {
-  tenant_id: string;
-  id: string;
-  status: 'active' | 'disconnected' | 'error';
-  status_reason: string | null;
-  config: Record<string, unknown>;
-  secret_ciphertext: string | null;
-  secret_key_id: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+type ConnectionRow = StoredConnection;
 
 export type SyncStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type SyncTrigger = 'api' | 'schedule' | 'cli';
@@ -155,16 +146,17 @@ export class WarehouseRepository {
       id: row.id,
       type: 'warehouse',
       status: row.status,
-      statusReason: row.status_reason,
+      statusReason: row.statusReason,
       config: plain,
       secrets: Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [],
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
     };
   }
 
   private open(row: ConnectionRow): WarehouseConnection {
-    return { tenantId: row.tenant_id, id: row.id, status: row.status, config: warehouseConfigSchema.parse(openConnection(this.secrets, row)), createdAt: iso(row.created_at) };
+    const opened = openConnection(this.secrets, { tenant_id: row.tenantId, id: row.id, config: row.config, secret_ciphertext: row.sealed?.ciphertext ?? null, secret_key_id: row.sealed?.keyId ?? null });
+    return { tenantId: row.tenantId, id: row.id, status: row.status, config: warehouseConfigSchema.parse(opened), createdAt: row.createdAt };
   }
 
   private seal(tenantId: string, id: string, config: WarehouseConfig): { plain: Record<string, unknown>; ciphertext: string; keyId: string } {
@@ -181,55 +173,41 @@ export class WarehouseRepository {
   async create(q: Queryable, tenantId: string, config: WarehouseConfig): Promise<WarehouseConnectionView> {
     const id = newId('con');
     const sealed = this.seal(tenantId, id, config);
-    const r = await q.query<ConnectionRow>(
-      `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id)
-       VALUES ($1, $2, 'warehouse', NULL, 'active', $3, $4, $5) RETURNING *`,
-      [tenantId, id, JSON.stringify(sealed.plain), sealed.ciphertext, sealed.keyId],
-    );
-    const row = r.rows[0];
-    if (row === undefined) throw new Error('connection insert returned no row');
-    return this.view(row);
+    return this.view(await connectionStore.insert(q, { tenantId, id, type: 'warehouse', externalId: null, config: sealed.plain, sealed: { ciphertext: sealed.ciphertext, keyId: sealed.keyId } }));
   }
 
   async update(q: Queryable, tenantId: string, id: string, config: WarehouseConfig): Promise<WarehouseConnectionView | undefined> {
     const sealed = this.seal(tenantId, id, config);
-    const r = await q.query<ConnectionRow>(
-      `UPDATE connections SET config = $3, secret_ciphertext = $4, secret_key_id = $5, status = 'active', status_reason = NULL, updated_at = now()
-        WHERE tenant_id = $1 AND id = $2 AND type = 'warehouse' RETURNING *`,
-      [tenantId, id, JSON.stringify(sealed.plain), sealed.ciphertext, sealed.keyId],
-    );
-    return r.rows[0] === undefined ? undefined : this.view(r.rows[0]);
+    const [row] = await connectionStore.update(q, { tenantId, id, type: 'warehouse' }, { config: sealed.plain, sealed: { ciphertext: sealed.ciphertext, keyId: sealed.keyId }, status: 'active', statusReason: null });
+    return row === undefined ? undefined : this.view(row);
   }
 
   async list(q: Queryable, tenantId: string): Promise<WarehouseConnectionView[]> {
-    const r = await q.query<ConnectionRow>(`SELECT * FROM connections WHERE tenant_id = $1 AND type = 'warehouse' ORDER BY created_at, id`, [tenantId]);
-    return r.rows.map((row) => this.view(row));
+    return (await connectionStore.find(q, { tenantId, type: 'warehouse' })).map((row) => this.view(row));
   }
 
   async view1(q: Queryable, tenantId: string, id: string): Promise<WarehouseConnectionView | undefined> {
-    const r = await q.query<ConnectionRow>(`SELECT * FROM connections WHERE tenant_id = $1 AND id = $2 AND type = 'warehouse'`, [tenantId, id]);
-    return r.rows[0] === undefined ? undefined : this.view(r.rows[0]);
+    const row = await connectionStore.first(q, { tenantId, id, type: 'warehouse' });
+    return row === undefined ? undefined : this.view(row);
   }
 
   async get(q: Queryable, tenantId: string, id: string): Promise<WarehouseConnection | undefined> {
-    const r = await q.query<ConnectionRow>(`SELECT * FROM connections WHERE tenant_id = $1 AND id = $2 AND type = 'warehouse'`, [tenantId, id]);
-    return r.rows[0] === undefined ? undefined : this.open(r.rows[0]);
+    const row = await connectionStore.first(q, { tenantId, id, type: 'warehouse' });
+    return row === undefined ? undefined : this.open(row);
   }
 
   /** Active warehouse connections with a schedule, across tenants (the scheduler's scan). */
   async scheduled(q: Queryable): Promise<WarehouseConnection[]> {
-    const r = await q.query<ConnectionRow>(`SELECT * FROM connections WHERE type = 'warehouse' AND status = 'active' AND config ? 'schedule' ORDER BY tenant_id, id`);
-    return r.rows.map((row) => this.open(row));
+    return (await connectionStore.find(q, { type: 'warehouse', status: 'active', configHas: ['schedule'] }, { order: 'tenant' })).map((row) => this.open(row));
   }
 
   async setStatus(q: Queryable, tenantId: string, id: string, status: 'active' | 'error', reason: string | null): Promise<void> {
-    await q.query(`UPDATE connections SET status = $3, status_reason = $4, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND type = 'warehouse'`, [tenantId, id, status, reason]);
+    await connectionStore.update(q, { tenantId, id, type: 'warehouse' }, { status, statusReason: reason });
   }
 
   /** Deletes the connection and everything Baton kept about its rows (traits already on profiles stay). */
   async delete(q: Queryable, tenantId: string, id: string): Promise<boolean> {
-    const r = await q.query<{ id: string }>(`DELETE FROM connections WHERE tenant_id = $1 AND id = $2 AND type = 'warehouse' RETURNING id`, [tenantId, id]);
-    if (r.rows.length === 0) return false;
+    if ((await connectionStore.remove(q, { tenantId, id, type: 'warehouse' })) === 0) return false;
     for (const table of ['warehouse_rows', 'warehouse_state', 'warehouse_syncs', 'warehouse_exports', 'warehouse_export_positions']) {
       await q.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [tenantId, id]);
     }
