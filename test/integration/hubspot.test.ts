@@ -9,6 +9,8 @@ import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors';
 import { signedHeaders } from '../../connectors/hubspot/client/signature';
 import { Installations } from '../../connectors/hubspot/installations';
+import { cardViewSchema } from '../../extensions/hubspot/src/app/cards/lib/contract/card-view';
+import { apiErrorSchema } from '../../extensions/hubspot/src/app/cards/lib/contract/common';
 import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../sandboxes/hubspot';
@@ -228,12 +230,13 @@ for (const { mode, needs } of modes) {
       expect(contact).toBeDefined();
       const ok = await signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-1&objectId=${contact?.id ?? ''}&userId=1&portalId=${PORTAL}`);
       expect(ok.status).toBe(200);
-      expect(ok.body['profileId']).toBe(await profileOfEmail('ada@analytical.io'));
+      // Read as the HubSpot card reads it: with its generated copy of the contract.
+      expect(cardViewSchema.parse(ok.body).profileId).toBe(await profileOfEmail('ada@analytical.io'));
 
       const foreign = sandbox.state.createObject(OTHER_PORTAL, 'contacts', { email: 'eve@analytical.io' });
       const cross = await signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-1&objectId=${foreign.id}&portalId=${PORTAL}`);
       expect(cross.status).toBe(404);
-      expect(cross.body).toMatchObject({ error: { code: 'record_not_in_portal' } });
+      expect(apiErrorSchema.parse(cross.body)).toMatchObject({ error: { code: 'record_not_in_portal' } });
       const notInstalled = await signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-1&objectId=${foreign.id}&portalId=${OTHER_PORTAL}`);
       expect(notInstalled.status).toBe(403);
       const smuggled = await signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-1&objectId=${foreign.id}&portalId=${OTHER_PORTAL}&portalId=${PORTAL}`);
@@ -251,6 +254,7 @@ for (const { mode, needs } of modes) {
       expect(unsigned.status).toBe(401);
       const badAction = await signedFetch('POST', `/hubspot/cards/actions?portalId=${PORTAL}`, { type: 'teleport' });
       expect(badAction.status).toBe(400);
+      apiErrorSchema.parse(badAction.body);
     });
 
     it('answers workflow actions idempotently on callbackId and completes a blocked one through the callbacks API', async () => {
