@@ -66,14 +66,15 @@ export default tseslint.config(
       }],
     },
   },
-  // A vendor folder: server/ only through server/platform (its index), no other vendor.
+  // A vendor folder: server/ only through server/platform (its index), no other vendor. server/ is matched on relative
+  // paths only (a package's own subpath such as 'react-dom/server' is not the backend).
   ...vendors.map((name) => ({
     files: [`connectors/${name}/**/*.ts`],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           ...otherVendors(name),
-          { regex: '(^|/)server(/|$)(?!platform$)', message: 'A vendor folder uses the server only through server/platform (its index.ts): add what you need there.' },
+          { regex: '^(\\.\\./)+server(/|$)(?!platform$)', message: 'A vendor folder uses the server only through server/platform (its index.ts): add what you need there.' },
         ],
       }],
     },
@@ -85,7 +86,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           ...otherVendors(name),
-          { group: ['**/server/**', '**/server'], message: "A vendor's client/ does not use the server: keep it to the vendor's API (the folder's other files wire it in)." },
+          { regex: '^(\\.\\./)+server(/|$)', message: "A vendor's client/ does not use the server: keep it to the vendor's API (the folder's other files wire it in)." },
         ],
       }],
     },
@@ -96,7 +97,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           ...vendors.map((other) => ({ group: [`../${other}/**`, `../${other}`, `**/connectors/${other}/**`, `**/connectors/${other}`], message: 'connectors/shared must not depend on a specific vendor.' })),
-          { group: ['**/server/**', '**/server'], message: 'connectors/shared must not import server/.' },
+          { regex: '^(\\.\\./)+server(/|$)', message: 'connectors/shared must not import server/.' },
         ],
       }],
     },
