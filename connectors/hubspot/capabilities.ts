@@ -9,6 +9,7 @@ import type { EmailRouting } from './client/action.port';
 import { EMAIL_FEATURES, EMAIL_ROUTES, type CapabilityState, type EmailCapabilities, type EmailCapability } from './client/email';
 import type { Logger, Queryable } from '../../server/platform';
 import { installationByPortal } from './installations';
+import { systemClock } from '../../app/shared/clock';
 
 /** Which granted scopes each capability needs (all of them). */
 export const CAPABILITY_SCOPES: Readonly<Record<EmailCapability, readonly string[]>> = {
@@ -30,7 +31,7 @@ const WHY_MISSING: Readonly<Record<EmailCapability, string>> = {
 };
 
 /** Capabilities implied by a set of granted scopes. */
-export function capabilitiesFromScopes(scopes: readonly string[], at = new Date()): EmailCapabilities {
+export function capabilitiesFromScopes(scopes: readonly string[], at = new Date(systemClock.now())): EmailCapabilities {
   const granted = new Set(scopes);
   const entries = [...EMAIL_ROUTES, ...EMAIL_FEATURES].map((c): [EmailCapability, CapabilityState] => {
     const missing = CAPABILITY_SCOPES[c].filter((s) => !granted.has(s));
@@ -45,7 +46,7 @@ export class EmailCapabilityStore implements EmailRouting {
   constructor(private readonly deps: { db: Queryable; logger: Logger; now?: () => Date }) {}
 
   private now(): Date {
-    return (this.deps.now ?? (() => new Date()))();
+    return this.deps.now?.() ?? new Date(systemClock.now());
   }
 
   /** (Re)learns from the granted scopes: at install and reinstall. */

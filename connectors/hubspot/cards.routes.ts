@@ -17,6 +17,7 @@ import { type CardService, type Database, HttpError, type IdentityService, notCo
 import { installationByPortal, type Installation } from './installations';
 import { objectTypeName, profileOfRecord } from './records.repository';
 import { jsonBody, rawBody, requireSignature } from './signed';
+import { systemClock, type Clock } from '../../app/shared/clock';
 
 export interface CardRoutesDeps {
   readonly db: Database;
@@ -25,6 +26,8 @@ export interface CardRoutesDeps {
   readonly api: () => HubSpotApi | undefined;
   readonly cards: () => CardService | undefined;
   readonly identity: () => IdentityService | undefined;
+  /** Time of the record-check cache and of empty cards (default the system clock). */
+  readonly clock?: Clock;
 }
 
 const recordQuery = z.object({
@@ -49,6 +52,7 @@ export async function signedPortal(db: Database, req: Request, options: { allowI
 }
 
 export function cardRoutes(deps: CardRoutesDeps): Router {
+  const clock = deps.clock ?? systemClock;
   const router = Router();
   const signed = requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret });
   const seen = new Map<string, number>();
@@ -57,7 +61,7 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
   async function assertRecordInPortal(install: Installation, objectType: string, objectId: string): Promise<void> {
     const key = `${install.portalId}:${objectType}:${objectId}`;
     const until = seen.get(key);
-    if (until !== undefined && until > Date.now()) return;
+    if (until !== undefined && until > clock.now()) return;
     const api = deps.api();
     if (api === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     let found: readonly { id: string }[];
@@ -69,7 +73,7 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     }
     if (!found.some((o) => o.id === objectId)) throw new HttpError(404, 'record_not_in_portal', `no ${objectType} ${objectId} in HubSpot portal ${install.portalId}`);
     if (seen.size > 50_000) seen.clear();
-    seen.set(key, Date.now() + SEEN_MS);
+    seen.set(key, clock.now() + SEEN_MS);
   }
 
   /** A company, deal or ticket shows the person its events landed on: its (lowest) associated contact. */
@@ -98,7 +102,7 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     const profileId =
       (await profileOfRecord(deps.db, identity, install.tenantId, install.portalId, objectType, q.data.objectId)) ??
       (objectType === 'contact' ? undefined : await profileOfAssociatedContact(install, identity, objectType, q.data.objectId));
-    res.json(profileId === undefined ? emptyCard(new Date()) : await cards.view(install.tenantId, profileId));
+    res.json(profileId === undefined ? emptyCard(new Date(clock.now())) : await cards.view(install.tenantId, profileId));
   });
 
   router.post('/hubspot/cards/actions', rawBody, signed, async (req, res) => {

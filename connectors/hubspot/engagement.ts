@@ -19,6 +19,7 @@ import { contactIdentifier } from './client/webhook';
 import { routeRefusal } from './client/email';
 import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type OutcomeService, RateLimitedError, type WorkQueue } from '../../server/platform';
 import type { EmailCapabilityStore } from './capabilities';
+import { systemClock } from '../../app/shared/clock';
 
 export const HUBSPOT_EMAIL_EVENTS_JOB = 'hubspot.email_events';
 export const DEFAULT_EMAIL_EVENTS_INTERVAL_MS = 5 * 60_000;
@@ -58,7 +59,7 @@ export interface PollResult {
 /** The next poll of this portal, one interval from now (one job per slot however often it is asked). */
 export async function schedulePoll(deps: Pick<EngagementDeps, 'work' | 'intervalMs' | 'now'>, tenantId: string, portalId: string): Promise<void> {
   const interval = deps.intervalMs ?? DEFAULT_EMAIL_EVENTS_INTERVAL_MS;
-  const due = (deps.now ?? Date.now)() + interval;
+  const due = (deps.now?.() ?? systemClock.now()) + interval;
   const slot = Math.floor(due / interval);
   await deps.work.enqueue({ tenantId, kind: HUBSPOT_EMAIL_EVENTS_JOB, payload: { portalId }, dueAt: new Date(due), dedupeKey: `hubspot-email-events:${portalId}:${slot}` });
 }
@@ -107,7 +108,7 @@ async function decisionOfRun(db: Database, tenantId: string, runId: string): Pro
 export async function pollEmailEvents(deps: EngagementDeps, tenantId: string, portalId: string): Promise<PollResult> {
   const api = deps.api();
   if (api === undefined) return { fetched: 0, matched: 0, stored: 0, settled: 0 };
-  const now = (deps.now ?? Date.now)();
+  const now = deps.now?.() ?? systemClock.now();
   const found = await deps.db.query<{ start_ms: string; end_ms: string | null; offset_token: string | null }>('SELECT start_ms, end_ms, offset_token FROM hubspot_email_event_cursors WHERE portal_id = $1 AND tenant_id = $2', [portalId, tenantId]);
   let cursor = found.rows[0];
   if (cursor === undefined) {

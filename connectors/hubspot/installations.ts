@@ -8,6 +8,7 @@
 import { HubSpotCallError, HubSpotDisconnectedError } from './client/errors';
 import type { HubSpotApi, TokenResponse, TokenSource } from './client/api';
 import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SecretBox, type StoredConnection } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 export interface Installation {
   readonly tenantId: string;
@@ -91,7 +92,7 @@ export class Installations implements TokenSource {
   constructor(private readonly deps: { db: Database; secrets: SecretBox; logger: Logger; now?: () => number }) {}
 
   private now(): number {
-    return (this.deps.now ?? Date.now)();
+    return this.deps.now?.() ?? systemClock.now();
   }
 
   private open(row: Row): { accessToken: string; refreshToken: string } {

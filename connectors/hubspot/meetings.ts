@@ -13,6 +13,7 @@ import type { HubSpotWebhookEvent } from './client/webhook';
 import { type Identify, ingestEvent, type JobHandler, RateLimitedError } from '../../server/platform';
 import { installationByPortal } from './installations';
 import type { InboxDeps } from './inbox';
+import { systemClock } from '../../app/shared/clock';
 
 export const HUBSPOT_MEETINGS_JOB = 'hubspot.meetings';
 
@@ -53,7 +54,7 @@ export function meetingsHandler(deps: MeetingDeps): JobHandler {
     for (const meeting of meetings) {
       if ((meeting.properties['hs_meeting_outcome'] ?? '').toUpperCase() === 'CANCELED') continue;
       for (const contactId of contacts.get(meeting.id) ?? []) {
-        const result = await ingestEvent(deps.db, deps.work, job.tenantId, meetingBookedEvent(portalId, meeting, contactId, when.get(meeting.id) ?? Date.now()), undefined, identify);
+        const result = await ingestEvent(deps.db, deps.work, job.tenantId, meetingBookedEvent(portalId, meeting, contactId, when.get(meeting.id) ?? systemClock.now()), undefined, identify);
         deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
       }
     }

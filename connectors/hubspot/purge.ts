@@ -7,6 +7,7 @@
  */
 import { connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
 import { installationsOfTenant } from './installations';
+import { systemClock } from '../../app/shared/clock';
 
 export interface PurgeResult {
   readonly events: number;
@@ -35,7 +36,7 @@ export async function purgeTenantHubSpotData(db: Database, identity: IdentitySer
               { type: 'externalId' as const, scope: `hubspot-${p}` },
             ]),
             eventIds,
-            at: new Date().toISOString(),
+            at: new Date(systemClock.now()).toISOString(),
           });
     await new SqlEffectLedger(tx).forgetVendor(tenantId, ['hubspot']);
     for (const table of ['hubspot_workflow_calls', 'hubspot_writeback', 'hubspot_email_sends', 'hubspot_email_event_cursors', 'hubspot_email_capabilities']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);

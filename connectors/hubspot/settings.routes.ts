@@ -20,6 +20,7 @@ import { type Database, HttpError, loadConfig, loadPolicyInput, type Queryable, 
 import { signedPortal } from './cards.routes';
 import type { Installation } from './installations';
 import { jsonBody, rawBody, requireSignature } from './signed';
+import { systemClock } from '../../app/shared/clock';
 
 export interface SettingsRoutesDeps {
   readonly db: Database;
@@ -124,7 +125,7 @@ async function setEnabled(store: SqlPlaybookStore, clock: { now: () => number },
 export function settingsRoutes(deps: SettingsRoutesDeps): Router {
   const router = Router();
   const signed = requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret });
-  const clock = { now: deps.now ?? Date.now };
+  const clock = { now: deps.now ?? ((): number => systemClock.now()) };
 
   function runs(): RunsService {
     const r = deps.runs();

@@ -6,6 +6,7 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { verifyHubSpotRequest, type SignatureCheck } from './client/signature';
 import { assertNoNul, HttpError, notConfigured } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 export const rawBody: RequestHandler = express.raw({ type: () => true, limit: '2mb' });
 
@@ -20,7 +21,7 @@ export function requireSignature(options: { publicUrl: string; clientSecret: () 
     const check: SignatureCheck = verifyHubSpotRequest(
       { method: req.method, uri: `${options.publicUrl}${req.originalUrl}`, body: bodyText(req), header: (name) => req.get(name) },
       secret,
-      (options.now ?? Date.now)(),
+      options.now?.() ?? systemClock.now(),
       { allowV2: options.allowV2 ?? false },
     );
     if (!check.ok) throw new HttpError(401, 'invalid_signature', `HubSpot signature check failed (${check.reason})`);

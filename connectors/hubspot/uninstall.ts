@@ -19,6 +19,7 @@ import { HubSpotDisconnectedError } from './client/errors';
 import type { Installations } from './installations';
 import { activePortals, installationByPortal, installationsOfTenant, type HubSpotConnectionData } from './installations';
 import { purgeTenantHubSpotData, type PurgeResult } from './purge';
+import { systemClock } from '../../app/shared/clock';
 
 export const HUBSPOT_UNINSTALL_PURGE_JOB = 'hubspot.uninstall_purge';
 /** Default grace period between a detected uninstall and the purge. */
@@ -76,7 +77,7 @@ export async function probeUninstalls(deps: UninstallDeps): Promise<ProbeOutcome
 }
 
 async function recordUninstall(deps: UninstallDeps, row: ConnectionRow): Promise<boolean> {
-  const detectedAt = new Date();
+  const detectedAt = new Date(systemClock.now());
   const dueAt = new Date(detectedAt.getTime() + deps.graceMs);
   const installedAt = row.config.installedAt ?? 'unknown';
   const portalId = row.externalId ?? '';

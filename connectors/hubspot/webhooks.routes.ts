@@ -22,6 +22,7 @@ import { profileOfRecord } from './records.repository';
 import { jsonBody, rawBody, requireSignature } from './signed';
 import { withContactPreferences } from './contact-preferences';
 import { ianaZoneOfHubSpot } from './timezone';
+import { systemClock } from '../../app/shared/clock';
 
 export const HUBSPOT_ENRICH_JOB = 'hubspot.enrich';
 export const HUBSPOT_WEBHOOK_JOB = 'hubspot.webhook_batch';
@@ -116,10 +117,10 @@ export function installCache(db: Database, ttlMs = 5_000): InstallCache {
   return {
     async get(portalId) {
       const hit = cache.get(portalId);
-      if (hit !== undefined && hit.until > Date.now()) return hit.value;
+      if (hit !== undefined && hit.until > systemClock.now()) return hit.value;
       const value = await installationByPortal(db, portalId);
       if (cache.size > 10_000) cache.clear();
-      cache.set(portalId, { value, until: Date.now() + ttlMs });
+      cache.set(portalId, { value, until: systemClock.now() + ttlMs });
       return value;
     },
     invalidate(portalId) {
@@ -247,7 +248,7 @@ export function enrichHandler(deps: { db: Database; work: WorkQueue; api: () => 
         id: `hubspot:${portalId}:contact.snapshot:${c.id}:${p['hs_lastmodifieddate'] ?? 'initial'}`,
         source: 'hubspot',
         type: 'contact.snapshot',
-        occurredAt: new Date().toISOString(),
+        occurredAt: new Date(systemClock.now()).toISOString(),
         subject: { identifiers, traits },
         properties: { portalId, objectType: 'contact', objectId: c.id, ...(p['lifecyclestage'] ? { lifecyclestage: p['lifecyclestage'] } : {}) },
       };

@@ -22,6 +22,7 @@ import { installationByPortal } from './installations';
 import { objectTypeName } from './records.repository';
 import { jsonBody, rawBody, requireSignature } from './signed';
 import { completeWorkflowCall, insertWorkflowCall, workflowCall } from './workflow-calls.repository';
+import { systemClock } from '../../app/shared/clock';
 
 export const HUBSPOT_WORKFLOW_COMPLETE_JOB = 'hubspot.workflow_complete';
 /** Polls for a blocked run's end back off from 1 s to every 30 s. */
@@ -125,7 +126,7 @@ export function workflowActionRoutes(deps: WorkflowDeps): Router {
       id: `hubspot:${install.portalId}:workflow:${call.callbackId}`,
       source: 'hubspot',
       type: actionUid === 'baton_record_outcome' ? 'outcome.recorded' : 'workflow.action_invoked',
-      occurredAt: new Date().toISOString(),
+      occurredAt: new Date(systemClock.now()).toISOString(),
       subject: { identifiers: [objectType === 'contact' ? contactIdentifier(install.portalId, call.object.objectId) : recordIdentifier(install.portalId, objectType, call.object.objectId)], traits: {} },
       properties: { portalId: install.portalId, objectType, objectId: call.object.objectId, actionUid, callbackId: call.callbackId, inputs },
     }, undefined, identify);
@@ -171,7 +172,7 @@ export function workflowActionRoutes(deps: WorkflowDeps): Router {
         return { output: again?.output ?? output, ref: undefined };
       }
       const ref = status === 'blocked'
-        ? await deps.work.record(tx, { tenantId, kind: HUBSPOT_WORKFLOW_COMPLETE_JOB, payload: { callbackId: call.callbackId, portalId: install.portalId, profileId }, dedupeKey: `hubspot-wfa:${call.callbackId}:0`, dueAt: new Date(Date.now() + pollDelayMs(0)) })
+        ? await deps.work.record(tx, { tenantId, kind: HUBSPOT_WORKFLOW_COMPLETE_JOB, payload: { callbackId: call.callbackId, portalId: install.portalId, profileId }, dedupeKey: `hubspot-wfa:${call.callbackId}:0`, dueAt: new Date(systemClock.now() + pollDelayMs(0)) })
         : undefined;
       return { output, ref };
     });
@@ -202,7 +203,7 @@ export function workflowCompleteHandler(deps: WorkflowDeps): JobHandler {
     if (fields === undefined) {
       // Still running: look again later (a new row: dedupe keys are per poll).
       const poll = Number(job.payload['poll'] ?? 0) + 1;
-      await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_WORKFLOW_COMPLETE_JOB, payload: { ...job.payload, poll }, dedupeKey: `hubspot-wfa:${callbackId}:${poll}`, dueAt: new Date(Date.now() + pollDelayMs(poll)) });
+      await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_WORKFLOW_COMPLETE_JOB, payload: { ...job.payload, poll }, dedupeKey: `hubspot-wfa:${callbackId}:${poll}`, dueAt: new Date(systemClock.now() + pollDelayMs(poll)) });
       return;
     }
     const api = deps.api();

@@ -12,6 +12,8 @@ import { classifyHubSpotError } from './client/errors';
 import { type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, type WorkQueue } from '../../server/platform';
 import { activeInstallation } from './installations';
 import { contactsOfProfile } from './records.repository';
+import { markWritebackPending, pendingWritebacks, writebackDone } from './writeback.repository';
+import { systemClock, type Clock } from '../../app/shared/clock';
 
 export const HUBSPOT_WRITEBACK_JOB = 'hubspot.writeback';
 const BATCH_WINDOW_MS = 2_000;
@@ -29,7 +31,7 @@ export function batonProperties(card: CardView): Record<string, string> {
 
 const hashOf = (props: Record<string, string>): string => createHash('sha256').update(JSON.stringify(Object.entries(props).sort())).digest('hex').slice(0, 32);
 
-export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () => CardService | undefined }): EventStage {
+export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () => CardService | undefined; clock?: Clock }): EventStage {
   return {
     name: 'hubspot-writeback',
     // Cheap per event: mark the profile's contacts dirty and make sure a window job is queued. The card
@@ -41,14 +43,9 @@ export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () 
       const contacts = await contactsOfProfile(deps.db, tenantId, profileId, install.portalId);
       if (contacts.length === 0) return {};
       for (const contactId of contacts.slice(0, 5)) {
-        await deps.db.query(
-          `INSERT INTO hubspot_writeback (tenant_id, profile_id, portal_id, contact_id, values_hash, properties, pending)
-           VALUES ($1, $2, $3, $4, '', '{}'::jsonb, true)
-           ON CONFLICT (tenant_id, profile_id, portal_id, contact_id) DO UPDATE SET pending = true, updated_at = now()`,
-          [tenantId, profileId, install.portalId, contactId],
-        );
+        await markWritebackPending(deps.db, tenantId, profileId, install.portalId, contactId);
       }
-      const bucket = Math.floor(Date.now() / BATCH_WINDOW_MS);
+      const bucket = Math.floor((deps.clock ?? systemClock).now() / BATCH_WINDOW_MS);
       await deps.work.enqueue({
         tenantId,
         kind: HUBSPOT_WRITEBACK_JOB,
@@ -59,13 +56,6 @@ export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () 
       return {};
     },
   };
-}
-
-interface PendingRow {
-  profile_id: string;
-  contact_id: string;
-  values_hash: string;
-  stamp: string;
 }
 
 /**
@@ -80,21 +70,17 @@ export function writebackHandler(deps: { db: Database; logger: Logger; api: () =
     if (api === undefined || cards === undefined) return;
     const portalId = String(job.payload['portalId']);
     for (let round = 0; round < 20; round++) {
-      const pending = await deps.db.query<PendingRow>(
-        `SELECT profile_id, contact_id, values_hash, updated_at::text AS stamp FROM hubspot_writeback
-          WHERE tenant_id = $1 AND portal_id = $2 AND pending ORDER BY updated_at LIMIT 100`,
-        [job.tenantId, portalId],
-      );
-      if (pending.rows.length === 0) return;
+      const pending = await pendingWritebacks(deps.db, job.tenantId, portalId);
+      if (pending.length === 0) return;
       const byProfile = new Map<string, Record<string, string>>();
-      for (const row of pending.rows) {
-        if (!byProfile.has(row.profile_id)) byProfile.set(row.profile_id, batonProperties(await cards.view(job.tenantId, row.profile_id)));
+      for (const row of pending) {
+        if (!byProfile.has(row.profileId)) byProfile.set(row.profileId, batonProperties(await cards.view(job.tenantId, row.profileId)));
       }
       // One contact may appear for two profiles (before a merge settles): the last one wins.
       const inputs = new Map<string, Record<string, string>>();
-      for (const row of pending.rows) {
-        const props = byProfile.get(row.profile_id) ?? {};
-        if (hashOf(props) !== row.values_hash) inputs.set(row.contact_id, props);
+      for (const row of pending) {
+        const props = byProfile.get(row.profileId) ?? {};
+        if (hashOf(props) !== row.valuesHash) inputs.set(row.contactId, props);
       }
       if (inputs.size > 0) {
         try {
@@ -107,13 +93,9 @@ export function writebackHandler(deps: { db: Database; logger: Logger; api: () =
           deps.logger.warn({ portalId, tenantId: job.tenantId, failure }, 'HubSpot refused a Baton property write-back batch; dropped');
         }
       }
-      for (const row of pending.rows) {
-        const props = byProfile.get(row.profile_id) ?? {};
-        await deps.db.query(
-          `UPDATE hubspot_writeback SET pending = false, values_hash = $6, properties = $7, written_at = now()
-            WHERE tenant_id = $1 AND profile_id = $2 AND portal_id = $3 AND contact_id = $4 AND updated_at::text = $5`,
-          [job.tenantId, row.profile_id, portalId, row.contact_id, row.stamp, hashOf(props), JSON.stringify(props)],
-        );
+      for (const row of pending) {
+        const props = byProfile.get(row.profileId) ?? {};
+        await writebackDone(deps.db, job.tenantId, portalId, row, hashOf(props), props);
       }
     }
   };

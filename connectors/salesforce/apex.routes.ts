@@ -15,6 +15,7 @@ import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from './client';
 import { assertNoNul, CARD_SERVICE, type Database, HttpError, type Logger, OUTCOME_SERVICE, RUNS_SERVICE, type ServiceRegistry, validationError } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 import { profileOfRecord } from './records.repository';
+import { systemClock } from '../../app/shared/clock';
 
 const recordId = z.string().regex(SALESFORCE_ID, 'must be a 15- or 18-character Salesforce id');
 const bulk = <T extends z.ZodType>(item: T) => z.strictObject({ requests: z.array(item).min(1).max(200, 'at most 200 requests per call (one Flow batch)') });
@@ -46,7 +47,7 @@ export function apexRoutes(deps: { db: Database; logger: Logger; installations: 
     const secret = await deps.installations.signingSecret(install);
     if (secret === undefined) return refuse('this organization has no signing secret; install Baton again');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = verifyRequest(secret, { method: req.method, path: req.originalUrl, timestamp, orgId, body }, signature, Math.floor((deps.now ?? Date.now)() / 1000));
+    const verdict = verifyRequest(secret, { method: req.method, path: req.originalUrl, timestamp, orgId, body }, signature, Math.floor((deps.now?.() ?? systemClock.now()) / 1000));
     if (!verdict.ok) return refuse(verdict.reason);
     res.locals['salesforceInstall'] = install;
     if (body.length > 0) {
@@ -65,7 +66,7 @@ export function apexRoutes(deps: { db: Database; logger: Logger; installations: 
     if (!parsed.success) throw validationError(parsed.error, 'query');
     const install = installOf(res);
     const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, parsed.data.recordId);
-    const card = profileId === null ? emptyCard(new Date()) : await cards().view(install.tenantId, profileId);
+    const card = profileId === null ? emptyCard(new Date(systemClock.now())) : await cards().view(install.tenantId, profileId);
     res.json({ recordId: parsed.data.recordId, card });
   });
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from './client';
 import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SealedSecrets, type SecretBox, type StoredConnection } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 export interface Installation {
   readonly tenantId: string;
@@ -142,7 +143,7 @@ export class SalesforceInstallations {
       const id = row?.id ?? newId('con');
       const sealed = this.seal(owner, id, { accessToken: org.accessToken, refreshToken: org.refreshToken, signingSecret });
       // An admin's settings outlive a re-install (the same org keeps its time-zone field).
-      const config: SalesforceConnectionData = { instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date().toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) };
+      const config: SalesforceConnectionData = { instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date(systemClock.now()).toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) };
       const saved =
         row === undefined
           ? await connectionStore.insert<SalesforceConnectionData>(tx, { tenantId: owner, id, type: 'salesforce', externalId: org.orgId, config, sealed })
@@ -187,7 +188,7 @@ export class SalesforceInstallations {
    */
   async packageOf(i: Installation): Promise<BatonPackage> {
     const stored = await this.storedPackage(i);
-    if (stored !== undefined && (stored.problem === null || Date.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS)) return stored;
+    if (stored !== undefined && (stored.problem === null || systemClock.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS)) return stored;
     return this.discoverPackage(i);
   }
 

@@ -17,6 +17,7 @@ import { ACK_XML, OutboundMessageError, outboundToCanonical, parseOutboundMessag
 import type { Database, Logger } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import { OUTBOUND_BASE_PATH, outboundTokenOwner } from './outbound-token.repository';
+import { systemClock } from '../../app/shared/clock';
 
 export const OUTBOUND_PATH = OUTBOUND_BASE_PATH;
 
@@ -76,7 +77,7 @@ export function outboundRoutes(deps: {
       return;
     }
     try {
-      await deps.ingest(install.tenantId, outboundToCanonical(install.orgId, message, new Date()));
+      await deps.ingest(install.tenantId, outboundToCanonical(install.orgId, message, new Date(systemClock.now())));
     } catch (err) {
       deps.logger.error({ err, orgId: install.orgId }, 'could not store a Salesforce outbound message');
       fault(res, 500, 'soapenv:Server', 'the message could not be stored; Salesforce will retry it');

@@ -8,6 +8,7 @@
  */
 import { connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
 import type { Installation } from './installations';
+import { systemClock } from '../../app/shared/clock';
 
 export interface SalesforcePurgeResult {
   readonly events: number;
@@ -33,7 +34,7 @@ export async function purgeSalesforceOrg(db: Database, identity: IdentityService
             recordIdPrefix: `salesforceId:${org15}:`,
             identifierScopes: [{ type: 'salesforceId', scope: org15 }],
             eventIds,
-            at: new Date().toISOString(),
+            at: new Date(systemClock.now()).toISOString(),
           });
     await tx.query('DELETE FROM salesforce_records WHERE tenant_id = $1 AND left(org_id, 15) = $2', [i.tenantId, org15]);
     for (const table of ['salesforce_stream_positions', 'salesforce_stream_leases', 'salesforce_packages']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [i.tenantId, i.connectionId]);

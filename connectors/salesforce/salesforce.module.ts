@@ -167,7 +167,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       installations,
       publicUrl: config.publicUrl,
       onInstalled: async (i: Installation) => {
-        await work.enqueue({ tenantId: i.tenantId, kind: DELIVER_SECRET_JOB, payload: { connectionId: i.connectionId }, dedupeKey: `salesforce-secret:${i.connectionId}:${Date.now()}` });
+        await work.enqueue({ tenantId: i.tenantId, kind: DELIVER_SECRET_JOB, payload: { connectionId: i.connectionId }, dedupeKey: `salesforce-secret:${i.connectionId}:${ctx.clock.now()}` });
         // Not awaited: the admin's callback answers at once, even when the org's instance does not.
         if (streaming) void streams.poke().catch((err: unknown) => logger.warn({ err, orgId: i.orgId }, 'could not start following the new org yet; the supervisor retries'));
       },

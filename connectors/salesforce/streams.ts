@@ -17,6 +17,7 @@ import { canonicalOf, CDC_ENTITIES, personFactFields, channelOf, changeEventToCa
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { type Database, type Logger, newToken } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
+import { systemClock } from '../../app/shared/clock';
 
 /** Fields read when re-synchronising by query (they exist in every org at API 66.0). */
 const RESYNC_FIELDS: Readonly<Record<CdcEntity, readonly string[]>> = {
@@ -230,7 +231,7 @@ export class StreamManager {
       `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, stalls, last_stall_at, expired_replays, last_resync_at, last_problem)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET ${set}last_problem = coalesce($8, salesforce_stream_positions.last_problem), updated_at = now()`,
-      [i.tenantId, i.connectionId, channelOf(entity), kind === 'stall' ? 1 : 0, kind === 'stall' ? new Date().toISOString() : null, kind === 'expired' ? 1 : 0, kind === 'resynced' ? new Date().toISOString() : null, problem],
+      [i.tenantId, i.connectionId, channelOf(entity), kind === 'stall' ? 1 : 0, kind === 'stall' ? new Date(systemClock.now()).toISOString() : null, kind === 'expired' ? 1 : 0, kind === 'resynced' ? new Date(systemClock.now()).toISOString() : null, problem],
     );
   }
 
@@ -265,12 +266,12 @@ export class StreamManager {
     }, start, {
       onEvent: async (entity, message, replayId) => {
         h(entity).state = 'live';
-        h(entity).lastHeardAt = new Date().toISOString();
+        h(entity).lastHeardAt = new Date(systemClock.now()).toISOString();
         await this.onEvent(i, entity, message, replayId);
       },
       onCaughtUp: async (entity, replayId) => {
         h(entity).state = 'live';
-        h(entity).lastHeardAt = new Date().toISOString();
+        h(entity).lastHeardAt = new Date(systemClock.now()).toISOString();
         // Keeps a quiet entity's position inside the retention window (no needless resync after 72 h).
         // Best effort: not stored, the position stays at the last event (still correct, only older).
         await this.savePosition(i, entity, replayId, null).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId, entity }, 'could not store a caught-up CDC position; keeping the previous one'));

@@ -5,12 +5,13 @@
  * connector first; this is the fallback.
  */
 import { authError, permanentError, rateLimited, transientError, type PortError } from '../../app/orchestration/errors';
+import { systemClock } from '../../app/shared/clock';
 
 /** Default wait when a 429 carries no usable Retry-After. */
 export const DEFAULT_RETRY_AFTER_MS = 30_000;
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number = systemClock.now()): number | undefined {
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;

@@ -9,6 +9,7 @@ import { normalizeTwilioWebhook } from './client/inbound';
 import { TWILIO_OPTED_OUT } from './client/api';
 import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioForm, verifyTwilioJson, type FormParams } from './client/signature';
 import { addressKey, assertNoNul, badSignature, type ConnectionsRepository, consentEvent, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, recordConsent, recordInbound, SqlEffectLedger, unknownConnection } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -45,7 +46,7 @@ export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposit
     const params = formParams(raw);
     if (!verifyTwilioForm(signed, params)) throw badSignature('X-Twilio-Signature does not match PUBLIC_URL + path and the form parameters');
     assertNoNul(Object.values(params).flat().join(''), 'the form');
-    const receivedAt = new Date().toISOString();
+    const receivedAt = new Date(systemClock.now()).toISOString();
     const inbound = normalizeTwilioWebhook(params, receivedAt);
     if (inbound.kind === 'invalid') throw new HttpError(400, 'invalid_request', `invalid Twilio webhook: ${inbound.message}`);
     if (inbound.kind === 'unknown') {

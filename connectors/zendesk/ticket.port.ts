@@ -10,6 +10,7 @@ import type { ActionPort, ActionRequest, ActionResult, JsonValue } from '../../a
 import { permanentError, transientError, undeliverableError } from '../../app/orchestration/errors';
 import { zendeskApiOf } from './connection';
 import { type ConnectionsRepository, type Database, profileAddresses, SqlEffectLedger } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 const IN_FLIGHT_MS = 60_000;
 
@@ -60,7 +61,7 @@ export class TicketActionPort implements ActionPort {
     if (!claim.fresh) {
       const row = claim.entry;
       if (row.state === 'done' && row.output !== null) return { ok: true, output: row.output };
-      if (row.state === 'pending' && (this.deps.now ?? Date.now)() - row.updatedAt < IN_FLIGHT_MS) return { ok: false, error: transientError('ticket.in_flight', 'an attempt with this idempotency key is in flight') };
+      if (row.state === 'pending' && (this.deps.now?.() ?? systemClock.now()) - row.updatedAt < IN_FLIGHT_MS) return { ok: false, error: transientError('ticket.in_flight', 'an attempt with this idempotency key is in flight') };
       // Creation is safe to repeat (Zendesk replays the original for the same Idempotency-Key); updates are not.
       if (update) return { ok: false, error: permanentError('zendesk.outcome_unknown', 'an earlier ticket update lost its answer; not repeating it to avoid a duplicate comment') };
     }

@@ -7,6 +7,7 @@ import type { Identifier } from '../../app/events/canonical-event';
 import { identityToIdentifier } from './client/webhook';
 import { zendeskApiOf } from './connection';
 import { type ConnectionsRepository, type Ingest, type JobHandler, type ModuleContext, RateLimitedError } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 export function zendeskUserSync(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): JobHandler {
   return async (job) => {
@@ -46,7 +47,7 @@ export function zendeskUserSync(ctx: ModuleContext, repo: ConnectionsRepository,
       id: `zendesk:user-sync:${userId}`,
       source: 'zendesk',
       type: 'user.synced',
-      occurredAt: new Date().toISOString(),
+      occurredAt: new Date(systemClock.now()).toISOString(),
       subject: { identifiers, traits: name ? { fullName: name.slice(0, 200) } : {} },
       properties: { zendeskUserId: userId, zendesk: { subdomain: scope } },
     });

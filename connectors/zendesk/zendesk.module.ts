@@ -17,7 +17,7 @@ export function zendeskModuleWith(options: ZendeskModuleOptions = {}): ModuleFac
   return (ctx) => {
     const repo = new ConnectionsRepository(ctx.secrets);
     const ingest = connectorIngest(ctx);
-    const now = options.now ?? Date.now;
+    const now = options.now ?? ((): number => ctx.clock.now());
     const registry = ctx.services.get(ACTION_REGISTRY);
     if (registry !== undefined) {
       const tickets = new TicketActionPort({ db: ctx.db, repo, now });

@@ -9,11 +9,12 @@ import { scoreSentiment } from '../../app/signals';
 import { normalizeZendeskEvent, zendeskEnvelopeSchema } from './client/webhook';
 import { verifyZendeskSignature, ZENDESK_SIGNATURE_HEADER, ZENDESK_TIMESTAMP_HEADER } from './client/signature';
 import { assertNoNul, badSignature, type ConnectionsRepository, type Ingest, linkProfile, type ModuleContext, parseJsonBody, unknownConnection, upsertTicket, validationError } from '../../server/platform';
+import { systemClock } from '../../app/shared/clock';
 
 export const ZENDESK_USER_SYNC_JOB = 'zendesk.user_sync';
 const POSITIVE = 0.05;
 
-export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest, now: () => number = Date.now): Router {
+export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest, now: () => number = () => systemClock.now()): Router {
   const router = Router();
   router.post('/webhooks/zendesk/:connectionId', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const connection = await repo.byWebhookId(ctx.db, 'zendesk', req.params['connectionId'] ?? '');

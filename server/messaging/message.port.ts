@@ -22,6 +22,7 @@ import { messageParamsSchema, type MessageParams } from './message-params';
 import { contactState, linkProfile, profileConsent, recordConsent, type MessagingChannel } from './messaging-state.repository';
 import { profileAddresses } from './recipients';
 import type { MessageSender, MessageSenders, MessagingProvider } from './senders';
+import { systemClock } from '../../app/shared/clock';
 
 export const WHATSAPP_WINDOW_MS = 24 * 60 * 60_000;
 /** A claimed attempt younger than this is assumed to be in flight elsewhere. */
@@ -46,7 +47,7 @@ export class MessageActionPort implements ActionPort {
   private readonly now: () => number;
 
   constructor(private readonly deps: MessagePortDeps) {
-    this.now = deps.now ?? Date.now;
+    this.now = deps.now ?? ((): number => systemClock.now());
   }
 
   /** The guard: this tenant has an active connection able to send on the requested channel. */

@@ -25,7 +25,7 @@ export function messagingModuleWith(options: MessagingModuleOptions = {}): Modul
   return (ctx) => {
     const repo = new ConnectionsRepository(ctx.secrets);
     const ingest = connectorIngest(ctx);
-    const now = options.now ?? Date.now;
+    const now = options.now ?? ((): number => ctx.clock.now());
     const senders = new MessageSenders();
     ctx.services.provide(MESSAGE_SENDERS, senders);
     const registry = ctx.services.get(ACTION_REGISTRY);

@@ -12,7 +12,8 @@ import { duckdbPathProblem, openWarehouseIn, postgresUrlProblem, type OpenWareho
 import { WAREHOUSE_EXPORT_JOB, warehouseExportJob } from './export.job';
 import { runSchedules } from './schedule';
 import { WAREHOUSE_SYNC_JOB, warehouseSyncJob, type SyncDeps } from './sync.job';
-import { eraseWarehouseData, profileTraits, traitsStage } from './traits';
+import { eraseWarehouseData, profileTraits } from './traits.repository';
+import { traitsStage } from './traits.stage';
 import { WarehouseRepository } from './warehouse.repository';
 import { warehouseRoutes } from './warehouse.routes';
 
@@ -35,7 +36,7 @@ export interface WarehouseModuleOptions {
 export function warehouseModuleWith(options: WarehouseModuleOptions = {}): ModuleFactory {
   return (ctx) => {
     const repo = new WarehouseRepository(ctx.secrets);
-    const now = options.now ?? Date.now;
+    const now = options.now ?? ((): number => ctx.clock.now());
     const duckdbRoot = path.resolve(options.duckdbRoot ?? path.join(ctx.config.dataDir, 'warehouse'));
     const open = options.open ?? openWarehouseIn(duckdbRoot);
     ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traits', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).traits });
