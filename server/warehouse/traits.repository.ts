@@ -36,6 +36,23 @@ export async function profileTraits(q: Queryable, tenantId: string, profileId: s
   return { traits, sources };
 }
 
+export interface TraitRow {
+  readonly name: string;
+  readonly value: unknown;
+  readonly source: string;
+  readonly at: number;
+}
+
+/** The newest `limit` trait rows of these profiles (a person's profile and every profile merged into it), newest first. */
+export async function newestTraitRows(q: Queryable, tenantId: string, profileIds: readonly string[], limit: number): Promise<TraitRow[]> {
+  const r = await q.query<{ name: string; value: unknown; source: string; updated_at: Date | string }>(
+    `SELECT name, value, source, updated_at FROM profile_traits
+      WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY updated_at DESC, name LIMIT $3`,
+    [tenantId, [...profileIds], limit],
+  );
+  return r.rows.map((row) => ({ name: row.name, value: row.value, source: row.source, at: new Date(row.updated_at).getTime() }));
+}
+
 export async function eraseWarehouseData(tx: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void> {
   await tx.query('DELETE FROM profile_traits WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
   await tx.query('DELETE FROM warehouse_rows WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);

@@ -42,7 +42,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
     'server/runs/triggered-runs.ts',
     'server/warehouse/export.job.ts',
     'server/warehouse/sync.job.ts',
-    'server/warehouse/traits.card.ts',
   ].map((f): [string, string] => [f, MOVING]),
 ]);
 
