@@ -4,13 +4,12 @@
  * (exactly once through a 429), token refresh single-flight across two "processes", invalid_grant →
  * disconnected, card API portal isolation, workflow actions, privacy deletion and disconnect.
  */
+import { apiErrorSchema, cardViewSchema } from '../../app/contracts';
 import { HubSpotActionPort } from '../../connectors/hubspot/client/action.port';
 import { HubSpotApi } from '../../connectors/hubspot/client/api';
 import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors';
 import { signedHeaders } from '../../connectors/hubspot/client/signature';
 import { Installations } from '../../connectors/hubspot/installations';
-import { cardViewSchema } from '../../extensions/hubspot/src/app/cards/lib/contract/card-view';
-import { apiErrorSchema } from '../../extensions/hubspot/src/app/cards/lib/contract/common';
 import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../sandboxes/hubspot';
@@ -230,7 +229,7 @@ for (const { mode, needs } of modes) {
       expect(contact).toBeDefined();
       const ok = await signedFetch('GET', `/hubspot/cards/record?objectTypeId=0-1&objectId=${contact?.id ?? ''}&userId=1&portalId=${PORTAL}`);
       expect(ok.status).toBe(200);
-      // Read as the HubSpot card reads it: with its generated copy of the contract.
+      // Read with the contract the HubSpot card parses it with (its generated copy is the same file).
       expect(cardViewSchema.parse(ok.body).profileId).toBe(await profileOfEmail('ada@analytical.io'));
 
       const foreign = sandbox.state.createObject(OTHER_PORTAL, 'contacts', { email: 'eve@analytical.io' });
