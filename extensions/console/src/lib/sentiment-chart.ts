@@ -1,16 +1,9 @@
 /** Geometry of the sentiment trend chart (pure, tested in extensions/console/test). */
+import type { SentimentTrend } from '../../../../app/contracts';
 
-export interface TrendPointIn {
-  readonly at: string;
-  readonly messageId: string;
-  readonly sentiment: number;
-  readonly trend: number;
-}
-export interface FallIn {
-  readonly messageId: string;
-  readonly from: number;
-  readonly to: number;
-}
+/** What the chart uses of the conversation's trend points and falls (app/contracts/conversation.ts). */
+export type TrendPointIn = Pick<SentimentTrend['points'][number], 'at' | 'messageId' | 'sentiment' | 'trend'>;
+export type FallIn = Pick<SentimentTrend['falls'][number], 'messageId' | 'from' | 'to'>;
 
 export interface ChartBox {
   readonly width: number;
