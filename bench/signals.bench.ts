@@ -15,7 +15,7 @@ import {
   trainArtifact,
   INTENT_SOURCES,
 } from '../scripts/train-intent';
-import { loadSentimentCorpus, SENTIMENT_ARTIFACT_PATH, sentimentScores, trainSentimentArtifact, type SentimentExample } from '../scripts/train-sentiment';
+import { loadSentimentCnn, loadSentimentCorpus, SENTIMENT_ARTIFACT_PATH, sentimentScores, trainSentimentArtifact, type SentimentExample } from '../scripts/train-sentiment';
 import { splitCorpus, type CorpusExample } from '../app/signals/corpus';
 import { HIGH_STAKES_INTENTS, type Intent } from '../app/signals/intents';
 import { accuracy, macroF1, majorityLabel } from '../app/signals/metrics';
@@ -52,7 +52,9 @@ function tsv(root: string, file: string): string[][] {
     .map((l) => l.split('\t'));
 }
 
-const ours = (text: string): SentimentLabel => scoreSentiment(text).label;
+// As the offline extractor does: the language guessed once, the CNN mixed in for English only.
+const ours = (text: string): SentimentLabel => scoreSentiment(text, undefined, guessLanguage(text).language).label;
+const linearOnly = (text: string): SentimentLabel => scoreSentiment(text, undefined, guessLanguage(text).language, null).label;
 const previous = (text: string): SentimentLabel => scoreSentimentLexicon(text).label;
 
 /** Sentiment figures for one set: binary accuracy on opinions (neutral counts wrong), or neutral accuracy. */
@@ -62,6 +64,7 @@ function sentimentFigures(name: string, examples: readonly SentimentExample[]): 
   const out: BenchFigure[] = [];
   if (now.nOpinion > 0) {
     out.push(withBaseline(`signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: previous VADER+lexicon)`, now.opinionAccuracy, before.opinionAccuracy, 'accuracy'));
+    out.push(withBaseline(`signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: the linear model + lexicon without the CNN)`, now.opinionAccuracy, sentimentScores(linearOnly, examples).opinionAccuracy, 'accuracy'));
     out.push(withBaseline(`signals: opinionated sentences called neutral, held-out ${name} (baseline: previous VADER+lexicon)`, now.neutralRate, before.neutralRate, 'share'));
   }
   if (now.nNeutral > 0 && now.nOpinion === 0) {
@@ -148,7 +151,7 @@ export const signalsBench: BenchSuite = {
       for (const [name, examples] of corpus.heldOut) figures.push(...sentimentFigures(name, examples));
 
       progress('reproducibility: retraining both artifacts from the data');
-      const sentimentFresh = `${JSON.stringify(trainSentimentArtifact(corpus))}\n`;
+      const sentimentFresh = `${JSON.stringify(trainSentimentArtifact(corpus, loadSentimentCnn(root)))}\n`;
       figures.push({ name: 'signals: sentiment artifact reproduced byte for byte from scripts/train-sentiment.ts (1 = yes)', value: sentimentFresh === readFileSync(path.join(root, SENTIMENT_ARTIFACT_PATH), 'utf8') ? 1 : 0, unit: 'bool' });
       const intentCorpus = intentTrainingSet(root, dataDir);
       if (intentCorpus !== undefined) {

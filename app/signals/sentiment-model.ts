@@ -11,6 +11,12 @@ export interface SentimentModelJson extends LinearModelParts {
    * opinionated sentences are rarely called neutral while questions and logistics stay neutral).
    */
   readonly neutralThreshold: number;
+  /**
+   * For English text, the class probabilities are the mix `cnnWeight` × the convolutional model's
+   * (sentiment-cnn.ts) + (1 − cnnWeight) × this model's, with its own neutral threshold; both
+   * calibrated by scripts/train-sentiment.ts on the calibration data. Absent: this model alone.
+   */
+  readonly ensemble?: { readonly cnnWeight: number; readonly neutralThreshold: number };
 }
 
 export interface SentimentPrediction {
@@ -30,7 +36,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Structural check of a parsed artifact, so a corrupt or foreign JSON fails loudly at load time. */
 export function parseSentimentModelJson(value: unknown): SentimentModelJson {
   if (!isRecord(value)) throw new Error('sentiment model: not an object');
-  const { format, classes, bias, weights, neutralThreshold, meta } = value;
+  const { format, classes, bias, weights, neutralThreshold, meta, ensemble } = value;
   if (format !== 'baton-sentiment-softmax/1') throw new Error(`sentiment model: unknown format ${String(format)}`);
   if (!Array.isArray(classes) || classes.length !== 3 || !LABELS.every((l) => classes.includes(l))) {
     throw new Error('sentiment model: classes must be negative, neutral, positive');
@@ -40,7 +46,11 @@ export function parseSentimentModelJson(value: unknown): SentimentModelJson {
   if (!isRecord(weights)) throw new Error('sentiment model: bad weights');
   for (const [feature, row] of Object.entries(weights)) if (!okNumbers(row)) throw new Error(`sentiment model: bad weights for "${feature}"`);
   if (typeof neutralThreshold !== 'number' || neutralThreshold < 0 || neutralThreshold > 1) throw new Error('sentiment model: neutralThreshold must be in [0, 1]');
-  return { format, classes: classes as string[], bias, weights: weights as Record<string, number[]>, neutralThreshold, meta: isRecord(meta) ? meta : {} };
+  const base: SentimentModelJson = { format, classes: classes as string[], bias, weights: weights as Record<string, number[]>, neutralThreshold, meta: isRecord(meta) ? meta : {} };
+  if (ensemble === undefined) return base;
+  const unit = (v: unknown): v is number => typeof v === 'number' && v >= 0 && v <= 1;
+  if (!isRecord(ensemble) || !unit(ensemble.cnnWeight) || !unit(ensemble.neutralThreshold)) throw new Error('sentiment model: ensemble needs cnnWeight and neutralThreshold in [0, 1]');
+  return { ...base, ensemble: { cnnWeight: ensemble.cnnWeight, neutralThreshold: ensemble.neutralThreshold } };
 }
 
 export class SentimentModel {
@@ -56,6 +66,10 @@ export class SentimentModel {
 
   get neutralThreshold(): number {
     return this.json.neutralThreshold;
+  }
+
+  get ensemble(): SentimentModelJson['ensemble'] {
+    return this.json.ensemble;
   }
 
   /** Class probabilities for `text`, before the neutral threshold (`language`: its guessed language, when known). */

@@ -3,6 +3,8 @@ import artifact from './model/sentiment-model.json';
 import { DOMAIN_PHRASES, DOMAIN_WORDS } from './domain-lexicon';
 import { labelSentiment, SENTIMENT_THRESHOLD, type SentimentLabel } from './signal-extractor';
 import { parseSentimentModelJson, SentimentModel } from './sentiment-model';
+import cnnArtifact from './model/sentiment-cnn.json';
+import { parseSentimentCnnJson, SentimentCnn } from './sentiment-cnn';
 
 export interface SentimentResult {
   readonly score: number;
@@ -96,6 +98,41 @@ export function defaultSentimentModel(): SentimentModel {
   return defaultModel;
 }
 
+let defaultCnn: SentimentCnn | undefined;
+
+/** The committed convolutional model (English), parsed once on first use. */
+export function defaultSentimentCnn(): SentimentCnn {
+  defaultCnn ??= new SentimentCnn(parseSentimentCnnJson(cnnArtifact));
+  return defaultCnn;
+}
+
+/**
+ * The convolutional model reads English only: text guessed to be in another language, or with no
+ * evidence of any (`und`), uses the linear model alone; no language given means English.
+ */
+function readsEnglish(language: string | undefined): boolean {
+  return language === undefined || language === 'en';
+}
+
+/**
+ * The classifiers' verdict on `text`: for English, the mix of the convolutional and the linear
+ * model (weights and neutral threshold calibrated together, `model.ensemble`); otherwise, or with
+ * `cnn` null or a model without ensemble settings, the linear model alone.
+ */
+export function classifySentiment(text: string, model: SentimentModel = defaultSentimentModel(), language?: string, cnn: SentimentCnn | null = defaultSentimentCnn()): { label: SentimentLabel; polarity: number; probabilities: Readonly<Record<SentimentLabel, number>> } {
+  const linear = model.predict(text, model.neutralThreshold, language);
+  const ensemble = model.ensemble;
+  if (cnn === null || ensemble === undefined || !readsEnglish(language)) return linear;
+  const c = cnn.byLabel(text);
+  const w = ensemble.cnnWeight;
+  const l = linear.probabilities;
+  const probabilities = { negative: w * c.negative + (1 - w) * l.negative, neutral: w * c.neutral + (1 - w) * l.neutral, positive: w * c.positive + (1 - w) * l.positive };
+  const polarity = probabilities.positive - probabilities.negative;
+  const unknown = linear.knownFeatures === 0 && cnn.coverage(text) === 0;
+  const label: SentimentLabel = unknown || probabilities.neutral >= ensemble.neutralThreshold ? 'neutral' : polarity >= 0 ? 'positive' : 'negative';
+  return { label, polarity, probabilities };
+}
+
 /** Questions in the five languages: a trailing "?" or an opening question word. */
 const QUESTION = /\?\s*$|^\s*[¿]|^\s*(?:how|what|when|where|which|who|why|is|are|do|does|can|could|would|will|cómo|qué|cuándo|dónde|cuál|como|quando|onde|qual|comment|quand|où|quel|quelle|est-ce|wie|was|wann|wo|welche|welcher|gibt|kann|können)\b/i;
 /** A question is neutral unless the model or the lexicon finds clear polarity in it. */
@@ -112,15 +149,16 @@ const LEXICON_WEIGHT = 0.5;
 const LEXICON_OVERRIDE = 0.5;
 
 /**
- * Polarity in [-1, 1] and its label. The trained classifier (sentiment-model.ts, trained on public
- * review, opinion and tweet data in five languages) decides neutral vs opinionated and gives
+ * Polarity in [-1, 1] and its label. The trained classifiers (`classifySentiment`: the linear model,
+ * sentiment-model.ts, trained on public review, opinion and tweet data in five languages, mixed for
+ * English with the convolutional model, sentiment-cnn.ts) decide neutral vs opinionated and give
  * P(positive) − P(negative); the lexicon score above is added at half weight, which sharpens
  * intensity ("extremely good!!!") and customer-support wording the review data lacks.
  * A label of positive/negative always comes with |score| ≥ 0.05 and neutral with |score| < 0.05,
  * so `labelSentiment(score)` agrees with `label`.
  */
-export function scoreSentiment(text: string, model: SentimentModel = defaultSentimentModel(), language?: string): SentimentResult {
-  const prediction = model.predict(text, model.neutralThreshold, language);
+export function scoreSentiment(text: string, model: SentimentModel = defaultSentimentModel(), language?: string, cnn: SentimentCnn | null = defaultSentimentCnn()): SentimentResult {
+  const prediction = classifySentiment(text, model, language, cnn);
   const lexicon = scoreSentimentLexicon(text).score;
   const neutralQuestion = QUESTION.test(text) && prediction.probabilities.neutral >= QUESTION_NEUTRAL_FLOOR && Math.abs(lexicon) < QUESTION_NEUTRAL_FLOOR;
   const neutral = (prediction.label === 'neutral' || neutralQuestion) && Math.abs(lexicon) < LEXICON_OVERRIDE;
