@@ -30,3 +30,18 @@ export async function identifierValuesOfProfile(q: Queryable, tenantId: string, 
         );
   return r.rows.map((row) => row.key.slice(prefix.length));
 }
+
+/** The keys of the profile's own (not shared) identifier nodes, oldest first; `profileId` must be live (see currentProfileId). */
+export async function unsharedIdentifierKeysOfProfile(q: Queryable, tenantId: string, profileId: string): Promise<string[]> {
+  const r = await q.query<{ key: string }>(
+    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND NOT shared ORDER BY seq`,
+    [tenantId, profileId],
+  );
+  return r.rows.map((row) => row.key);
+}
+
+/** Whether any of these identifier keys already belongs to a profile. */
+export async function anyIdentifierKeyKnown(q: Queryable, tenantId: string, keys: readonly string[]): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM identity_nodes WHERE tenant_id = $1 AND kind = 'identifier' AND key = ANY($2::text[]) AND profile_id IS NOT NULL LIMIT 1`, [tenantId, keys]);
+  return r.rows.length > 0;
+}

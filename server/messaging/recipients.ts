@@ -1,5 +1,6 @@
 /** Where to reach a profile: its phones, WhatsApp ids, emails and Zendesk user ids, from the identity graph. */
 import type { Queryable } from '../db/database';
+import { unsharedIdentifierKeysOfProfile } from '../identity/identifier-lookups.repository';
 import { currentProfileId, splitIdentifierKey } from '../identity/profiles.repository';
 
 export interface ProfileAddresses {
@@ -11,12 +12,8 @@ export interface ProfileAddresses {
 
 export async function profileAddresses(q: Queryable, tenantId: string, profileId: string): Promise<ProfileAddresses> {
   const live = (await currentProfileId(q, tenantId, profileId)) ?? profileId;
-  const r = await q.query<{ key: string }>(
-    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'identifier' AND NOT shared ORDER BY seq`,
-    [tenantId, live],
-  );
   const out: ProfileAddresses = { phones: [], whatsappIds: [], emails: [], zendeskUsers: [] };
-  for (const { key } of r.rows) {
+  for (const key of await unsharedIdentifierKeysOfProfile(q, tenantId, live)) {
     const id = splitIdentifierKey(key);
     if (id.type === 'phone') out.phones.push(id.value);
     else if (id.type === 'whatsapp') out.whatsappIds.push(id.value);

@@ -20,6 +20,7 @@ import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
 import { getEvent, ingestEvent, type Identify } from '../events/events.repository';
+import { anyIdentifierKeyKnown } from '../identity/identifier-lookups.repository';
 import type { IdentityService } from '../identity/identity.service';
 import type { Logger } from '../observability/logger';
 import { missingColumns, readRow, traitChanges, type AcceptedRow } from './rows';
@@ -190,8 +191,7 @@ async function applyPage(
 /** True when none of the row's identifiers is known to the identity graph yet (the sync creates the person). */
 async function isNewPerson(db: Database, tenantId: string, normalizer: IdentifierNormalizer, row: AcceptedRow): Promise<boolean> {
   const keys = normalizer.normalize(row.identifiers).identifiers.map((i) => i.key);
-  const r = await db.query(`SELECT 1 FROM identity_nodes WHERE tenant_id = $1 AND kind = 'identifier' AND key = ANY($2::text[]) AND profile_id IS NOT NULL LIMIT 1`, [tenantId, keys]);
-  return r.rows.length === 0;
+  return !(await anyIdentifierKeyKnown(db, tenantId, keys));
 }
 
 /** Members the audience query no longer returns: an `audience.left` event each, then their row is dropped. */

@@ -36,7 +36,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
     'server/decisioning/erasure.ts',
     'server/decisioning/sql-stores.ts',
     'server/identity/identifier-param.ts',
-    'server/messaging/recipients.ts',
     'server/runs/outbox-scheduler.adapter.ts',
     'server/runs/runs.service.ts',
     'server/runs/triggered-runs.ts',
