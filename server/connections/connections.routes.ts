@@ -4,7 +4,7 @@
  * are sealed at rest and never returned.
  */
 import { Router } from 'express';
-import type { ConnectionCreatedBody, ConnectionTestBody } from '../../app/contracts';
+import type { ConnectionBody, ConnectionCreatedBody, ConnectionListBody, ConnectionTestBody } from '../../app/contracts';
 import { mergePatch } from '../../app/shared/json-merge-patch';
 import type { Database } from '../db/database';
 import { tenantOf } from '../http/auth';
@@ -21,7 +21,7 @@ const WEBHOOK_DOC: Readonly<Record<MessagingConnectionType, string>> = {
 
 export function connectionRoutes(deps: { db: Database; repo: ConnectionsRepository; publicUrl: string }): Router {
   const router = Router();
-  const withWebhook = (v: ConnectionView) => ({ ...v, webhookUrl: `${deps.publicUrl}/webhooks/${v.type}/${v.id}`, webhookSetup: WEBHOOK_DOC[v.type] });
+  const withWebhook = (v: ConnectionView) => ({ ...v, webhookUrl: `${deps.publicUrl}/webhooks/${v.type}/${v.id}`, webhookSetup: WEBHOOK_DOC[v.type] }) satisfies ConnectionBody;
   const found = async (tenantId: string, id: string): Promise<ConnectionView> => {
     const v = await deps.repo.view1(deps.db, tenantId, id);
     if (v === undefined) throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
@@ -44,7 +44,7 @@ export function connectionRoutes(deps: { db: Database; repo: ConnectionsReposito
 
   router.get('/connections', async (_req, res) => {
     const list = await deps.repo.list(deps.db, tenantOf(res));
-    res.json({ connections: list.map(withWebhook) });
+    res.json({ connections: list.map(withWebhook) } satisfies ConnectionListBody);
   });
 
   router.get('/connections/:id', async (req, res) => {
