@@ -39,7 +39,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
     'server/runs/outbox-scheduler.adapter.ts',
     'server/runs/runs.service.ts',
     'server/runs/triggered-runs.ts',
-    'server/warehouse/sync.job.ts',
   ].map((f): [string, string] => [f, MOVING]),
 ]);
 
