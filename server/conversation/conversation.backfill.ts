@@ -11,44 +11,18 @@ import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
 import type { StoredEvent } from '../events/events.repository';
-import { recordMessage, type MessageSignals } from './conversation.repository';
+import { tenantIds } from '../tenants/tenants.repository';
+import { backfillEventRows, recordMessage, type MessageSignals } from './conversation.repository';
 import { messageOf } from './conversation.stage';
 
 export const CONVERSATION_BACKFILL_JOB = 'conversation.backfill';
 export const BACKFILL_BATCH = 500;
 
-interface EventRow {
-  id: string;
-  seq: string | number;
-  source: string;
-  source_event_id: string;
-  type: string;
-  occurred_at: Date | string;
-  received_at: Date | string;
-  subject: StoredEvent['subject'];
-  text: string | null;
-  properties: Record<string, unknown>;
-  profile_id: string;
-  intent: string | null;
-  intent_confidence: number | null;
-  sentiment: number | null;
-  sentiment_label: MessageSignals['sentimentLabel'] | null;
-  urgency: MessageSignals['urgency'] | null;
-  language: string | null;
-}
-
 /** Stores the messages among one batch of events after `afterSeq`; answers the last seq read, or null at the end. */
 export async function backfillBatch(db: Database, tenantId: string, afterSeq: number, limit = BACKFILL_BATCH): Promise<{ stored: number; lastSeq: number | null }> {
-  const r = await db.query<EventRow>(
-    `SELECT e.id, e.seq, e.source, e.source_event_id, e.type, e.occurred_at, e.received_at, e.subject, e.text, e.properties, e.profile_id,
-            s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
-       FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
-      WHERE e.tenant_id = $1 AND e.seq > $2 AND e.profile_id IS NOT NULL AND e.processed_at IS NOT NULL
-      ORDER BY e.seq LIMIT $3`,
-    [tenantId, afterSeq, limit],
-  );
+  const rows = await backfillEventRows(db, tenantId, afterSeq, limit);
   let stored = 0;
-  for (const row of r.rows) {
+  for (const row of rows) {
     const event: StoredEvent = {
       id: row.id, source: row.source, sourceEventId: row.source_event_id, type: row.type, occurredAt: new Date(row.occurred_at).toISOString(),
       receivedAt: new Date(row.received_at).toISOString(), subject: row.subject, text: row.text, properties: row.properties, profileId: row.profile_id, processedAt: null,
@@ -65,8 +39,8 @@ export async function backfillBatch(db: Database, tenantId: string, afterSeq: nu
     });
     if (result.created) stored += 1;
   }
-  const last = r.rows[r.rows.length - 1];
-  return { stored, lastSeq: r.rows.length === limit && last !== undefined ? Number(last.seq) : null };
+  const last = rows[rows.length - 1];
+  return { stored, lastSeq: rows.length === limit && last !== undefined ? Number(last.seq) : null };
 }
 
 export function backfillHandler(db: Database, work: WorkQueue): JobHandler {
@@ -79,7 +53,7 @@ export function backfillHandler(db: Database, work: WorkQueue): JobHandler {
 
 /** Enqueues the first batch for every tenant (once per tenant: the dedupe key outlives the job). */
 export async function enqueueBackfills(db: Database, work: WorkQueue): Promise<number> {
-  const tenants = await db.query<{ id: string }>('SELECT id FROM tenants ORDER BY id');
-  for (const t of tenants.rows) await work.enqueue({ tenantId: t.id, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: 0 }, dedupeKey: CONVERSATION_BACKFILL_JOB });
-  return tenants.rows.length;
+  const tenants = await tenantIds(db);
+  for (const tenantId of tenants) await work.enqueue({ tenantId, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: 0 }, dedupeKey: CONVERSATION_BACKFILL_JOB });
+  return tenants.length;
 }

@@ -6,6 +6,7 @@
  */
 import { sentimentTrend, sharpFalls, trendDirection, type ConversationChannel, type SentimentSample, type Speaker, type TrendPoint } from '../../app/conversation';
 import type { Queryable } from '../db/database';
+import type { StoredEvent } from '../events/events.repository';
 import type { PagePosition } from '../../app/shared/page-position';
 import { newId } from '../security/ids';
 
@@ -260,4 +261,38 @@ export async function messageSignals(q: Queryable, tenantId: string, eventId: st
   const row = r.rows[0];
   if (row === undefined) return null;
   return { intent: row.intent, intentConfidence: Number(row.intent_confidence), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
+}
+
+/** A processed event with a profile, and the signals stored for it (the backfill's input). */
+export interface BackfillEventRow {
+  id: string;
+  seq: string | number;
+  source: string;
+  source_event_id: string;
+  type: string;
+  occurred_at: Date | string;
+  received_at: Date | string;
+  subject: StoredEvent['subject'];
+  text: string | null;
+  properties: Record<string, unknown>;
+  profile_id: string;
+  intent: string | null;
+  intent_confidence: number | null;
+  sentiment: number | null;
+  sentiment_label: MessageSignals['sentimentLabel'] | null;
+  urgency: MessageSignals['urgency'] | null;
+  language: string | null;
+}
+
+/** Processed events with a profile after `afterSeq`, in `seq` order, with their stored signals. */
+export async function backfillEventRows(q: Queryable, tenantId: string, afterSeq: number, limit: number): Promise<BackfillEventRow[]> {
+  const r = await q.query<BackfillEventRow>(
+    `SELECT e.id, e.seq, e.source, e.source_event_id, e.type, e.occurred_at, e.received_at, e.subject, e.text, e.properties, e.profile_id,
+            s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
+       FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
+      WHERE e.tenant_id = $1 AND e.seq > $2 AND e.profile_id IS NOT NULL AND e.processed_at IS NOT NULL
+      ORDER BY e.seq LIMIT $3`,
+    [tenantId, afterSeq, limit],
+  );
+  return r.rows;
 }

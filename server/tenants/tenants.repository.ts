@@ -41,3 +41,9 @@ export async function getTenant(q: Queryable, tenantId: string): Promise<Tenant 
   const row = r.rows[0];
   return row === undefined ? undefined : { id: row.id, name: row.name, settings: row.settings, createdAt: row.created_at };
 }
+
+/** Every tenant's id, in id order. */
+export async function tenantIds(q: Queryable): Promise<string[]> {
+  const r = await q.query<{ id: string }>('SELECT id FROM tenants ORDER BY id');
+  return r.rows.map((row) => row.id);
+}

@@ -31,7 +31,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
     'connectors/salesforce/streams.ts',
   ].map((f): [string, string] => [f, VENDOR_SALESFORCE]),
   ...[
-    'server/conversation/conversation.backfill.ts',
     'server/decisioning/card.adapter.ts',
     'server/decisioning/erasure.ts',
     'server/decisioning/sql-stores.ts',
