@@ -11,26 +11,33 @@ export const liftEstimateSchema = z.looseObject({
   confidenceLevel: z.number().optional(),
   significant: z.boolean().optional(),
 });
+const liftPointFields = liftEstimateSchema.extend({ at: instantSchema });
 /** A point of the lift series; readers take the period start named at, periodStart, date or day. */
 export const liftPointSchema = z.preprocess((v) => {
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
   return { ...o, at: o['at'] ?? o['periodStart'] ?? o['date'] ?? o['day'] };
-}, liftEstimateSchema.extend({ at: instantSchema }));
+}, liftPointFields);
 /** How many decided actions runs tried to carry out and how many reached the person (rate null before any). */
 export const deliveryCountsSchema = z.looseObject({ attempted: z.number(), delivered: z.number(), undeliverable: z.number(), rate: z.number().nullable() });
-export const liftReportSchema = z.looseObject({
-  overall: liftEstimateSchema,
-  /** Delivery of treated decisions per action (lift stays intention-to-treat). */
-  delivery: z.looseObject({ overall: deliveryCountsSchema, perAction: z.array(deliveryCountsSchema.extend({ actionId: z.string() })) }).optional(),
-  perAction: z.array(liftEstimateSchema.extend({ actionId: z.string(), series: z.array(liftPointSchema).optional() })),
-  series: z.array(liftPointSchema).optional(),
-  /** Width of a series point (minute, hour, day, week; UTC) and whether points accumulate. */
-  bucket: z.string().optional(),
-  cumulative: z.boolean().optional(),
-});
+
+function liftReportOf<P extends z.ZodType>(point: P) {
+  return z.looseObject({
+    overall: liftEstimateSchema,
+    /** Delivery of treated decisions per action (lift stays intention-to-treat). */
+    delivery: z.looseObject({ overall: deliveryCountsSchema, perAction: z.array(deliveryCountsSchema.extend({ actionId: z.string() })) }).optional(),
+    perAction: z.array(liftEstimateSchema.extend({ actionId: z.string(), series: z.array(point).optional() })),
+    series: z.array(point).optional(),
+    /** Width of a series point (minute, hour, day, week; UTC) and whether points accumulate. */
+    bucket: z.string().optional(),
+    cumulative: z.boolean().optional(),
+  });
+}
+export const liftReportSchema = liftReportOf(liftPointSchema);
+/** The report as the server sends it: each point's period start named `at`. */
+const liftReportSentSchema = liftReportOf(liftPointFields);
 
 export type LiftEstimate = z.infer<typeof liftEstimateSchema>;
 export type LiftReport = z.infer<typeof liftReportSchema>;
 export type LiftPoint = NonNullable<LiftReport['series']>[number];
-export type LiftReportBody = BodyOf<typeof liftReportSchema>;
+export type LiftReportBody = BodyOf<typeof liftReportSentSchema>;
