@@ -25,7 +25,7 @@ import { startTestService, type TestService } from '../support/runtime';
 import { waitFor } from '../support/services';
 
 /**
- * The e2e tenant has no CRM connected: its notes are recorded in action_effects, and those of a step
+ * The e2e tenant has no CRM connected: its notes are recorded in the effect ledger (vendor recorder), and those of a step
  * named "flaky" are refused once per run, so the run parks as failed and can be resumed.
  */
 const flakyNotes: ModuleFactory = (ctx) => {

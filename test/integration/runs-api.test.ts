@@ -25,7 +25,7 @@ for (const { mode, needs } of modes) {
         modules: [
           externalIdIdentity,
           runsModule({
-            // The "flaky" step refuses once per run so resume can be shown; every effect is recorded in action_effects.
+            // The "flaky" step refuses once per run so resume can be shown; every effect is recorded in the effect ledger (vendor recorder).
             catchAll: (db) => new RecordingActionPort(db),
             wrapActions: (port) => new RefuseOnceActionPort(port, ['flaky']),
             engine: { leaseMs: 5_000 },
