@@ -35,7 +35,7 @@ function liftReportOf<P extends z.ZodType>(point: P) {
 }
 export const liftReportSchema = liftReportOf(liftPointSchema);
 /** The report as the server sends it: each point's period start named `at`. */
-const liftReportSentSchema = liftReportOf(liftPointFields);
+export const liftReportSentSchema = liftReportOf(liftPointFields);
 
 export type LiftEstimate = z.infer<typeof liftEstimateSchema>;
 export type LiftReport = z.infer<typeof liftReportSchema>;

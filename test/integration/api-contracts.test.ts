@@ -7,7 +7,7 @@
 import request from 'supertest';
 import {
   apiErrorSchema, cardActionResultSchema, cardViewSchema, catalogSchema, connectionListSchema, connectionTestSchema, conversationPageSchema, deadLetterListSchema, decisionListSchema,
-  decisionSchema, liftReportSchema, outcomeRecordedSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, redriveManySchema, redriveOneSchema, runControlSchema, runDetailSchema,
+  decisionSchema, liftReportSchema, liftReportSentSchema, outcomeRecordedSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, redriveManySchema, redriveOneSchema, runControlSchema, runDetailSchema,
   runListSchema, type CatalogAction,
 } from '../../app/contracts';
 import { ApiError, createApiClient } from '../../extensions/console/src/api/http';
@@ -85,6 +85,7 @@ for (const { mode, needs } of modes) {
       expect(cardActionResultSchema.parse(acted).card.profileId).toBe(profileId);
       expect((await api.lift()).overall.treated.decisions).toBeGreaterThanOrEqual(0);
       liftReportSchema.parse(await body('/lift'));
+      liftReportSentSchema.parse(await body('/lift'));
     });
 
     it('playbooks and runs', async () => {
