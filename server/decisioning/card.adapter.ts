@@ -22,7 +22,7 @@ import { ACCEPTED_DECISION_KEY, localizedAction } from './decider.adapter';
 import type { DecisionRepository, StoredDecision } from './decision.repository';
 import type { Decisioning } from './decisioning';
 import { hotnessView, loadState, loadTransitions } from './profile-state.repository';
-import { iso, toMs } from './sql-stores';
+import { iso, toMs } from './stores.repository';
 
 /** The one-step playbook an accepted card decision runs: its decide step executes the accepted decision. */
 export const ACCEPT_PLAYBOOK_ID = 'baton-accepted-action';

@@ -13,7 +13,7 @@ import type { DecisionRepository, StoredDecision } from './decision.repository';
 import type { HoldoutAssignments } from './holdout.repository';
 import { loadSnapshot } from './profile-state.repository';
 import type { SettingsCache } from './settings-cache';
-import { initialStatus, SqlContactHistory, SqlDecisionStore, SqlPosteriorStore, type DecisionOrigin } from './sql-stores';
+import { initialStatus, SqlContactHistory, SqlDecisionStore, SqlPosteriorStore, type DecisionOrigin } from './stores.repository';
 
 export interface DecideOptions {
   readonly origin: DecisionOrigin;

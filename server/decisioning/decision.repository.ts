@@ -6,7 +6,7 @@
 import type { DecisionRecord, Settlement } from '../../app/decisioning';
 import type { Clock } from '../../app/shared/clock';
 import type { Queryable } from '../db/database';
-import { iso, toMs, type DecisionOrigin, type DecisionStatus } from './sql-stores';
+import { iso, toMs, type DecisionOrigin, type DecisionStatus } from './stores.repository';
 
 export interface StoredDecision {
   readonly record: DecisionRecord;

@@ -10,7 +10,7 @@ import type { Database, Queryable } from '../db/database';
 import { profileAliases } from '../identity/profiles.repository';
 import { newId } from '../security/ids';
 import type { DecisionRepository, StoredDecision } from './decision.repository';
-import { SqlContactHistory, SqlDecisionStore, SqlPosteriorStore } from './sql-stores';
+import { SqlContactHistory, SqlDecisionStore, SqlPosteriorStore } from './stores.repository';
 
 export interface OutcomesDeps {
   readonly db: Database;

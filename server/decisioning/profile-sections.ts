@@ -4,7 +4,7 @@ import type { ProfileSection } from '../identity/identity.routes';
 import { profileAliases } from '../identity/profiles.repository';
 import type { Decisioning } from './decisioning';
 import { hotnessView, loadSignals, loadState, loadTransitions } from './profile-state.repository';
-import { iso } from './sql-stores';
+import { iso } from './stores.repository';
 import { decisionResponse } from './views';
 
 export function decisioningSections(d: Decisioning): ProfileSection[] {

@@ -10,7 +10,7 @@ import { addSignal, applyJourneyEvent, hotnessIndex, isStage, signalWeight, type
 import type { Signals } from '../../app/signals';
 import type { Queryable } from '../db/database';
 import type { EventMeaning } from './event-interpretation';
-import { iso, toMs } from './sql-stores';
+import { iso, toMs } from './stores.repository';
 
 const DAY_MS = 24 * 3_600_000;
 

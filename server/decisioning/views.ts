@@ -2,7 +2,7 @@
 import type { CandidateBody, DecisionBody, DecisionSummaryBody } from '../../app/contracts';
 import { toDecisionResponse, type CandidateExplanation } from '../../app/decisioning';
 import type { StoredDecision } from './decision.repository';
-import { iso } from './sql-stores';
+import { iso } from './stores.repository';
 
 export function explanationView(explanation: readonly CandidateExplanation[]): CandidateBody[] {
   return explanation.map((c) => ({ ...c, ...(c.deferredUntil === undefined ? {} : { deferredUntil: iso(c.deferredUntil) }) }));

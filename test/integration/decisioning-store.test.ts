@@ -1,6 +1,6 @@
 import { createDecisioning, type Decisioning } from '../../server/decisioning/decisioning';
 import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
-import { SqlDecisionStore, SqlPosteriorStore } from '../../server/decisioning/sql-stores';
+import { SqlDecisionStore, SqlPosteriorStore } from '../../server/decisioning/stores.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { backends, describeWith, type TestDb } from '../support/services';
 
