@@ -45,3 +45,9 @@ export async function anyIdentifierKeyKnown(q: Queryable, tenantId: string, keys
   const r = await q.query(`SELECT 1 FROM identity_nodes WHERE tenant_id = $1 AND kind = 'identifier' AND key = ANY($2::text[]) AND profile_id IS NOT NULL LIMIT 1`, [tenantId, keys]);
   return r.rows.length > 0;
 }
+
+/** Whether the node with this key belongs to this profile (as stored: merges not followed). */
+export async function profileHasNodeKey(q: Queryable, tenantId: string, profileId: string, key: string): Promise<boolean> {
+  const r = await q.query<{ key: string }>('SELECT key FROM identity_nodes WHERE tenant_id = $1 AND key = $2 AND profile_id = $3', [tenantId, key, profileId]);
+  return r.rows[0] !== undefined;
+}

@@ -6,6 +6,7 @@
 import type { IdentifierNormalizer } from '../../app/identity/normalize/identifier';
 import type { Queryable } from '../db/database';
 import { HttpError } from '../http/errors';
+import { profileHasNodeKey } from './identifier-lookups.repository';
 
 const SCOPED = /^(hubspotContactId|salesforceId|zendeskUserId|externalId)$/;
 
@@ -25,7 +26,6 @@ export function nodeKeyFromParam(normalizer: IdentifierNormalizer, text: string)
 
 /** The key, if it belongs to the profile; 404 otherwise. */
 export async function requireMember(q: Queryable, tenantId: string, profileId: string, key: string, asGiven: string): Promise<string> {
-  const r = await q.query<{ key: string }>('SELECT key FROM identity_nodes WHERE tenant_id = $1 AND key = $2 AND profile_id = $3', [tenantId, key, profileId]);
-  if (r.rows[0] === undefined) throw new HttpError(404, 'not_found', `${asGiven} is not part of profile ${profileId}`);
+  if (!(await profileHasNodeKey(q, tenantId, profileId, key))) throw new HttpError(404, 'not_found', `${asGiven} is not part of profile ${profileId}`);
   return key;
 }

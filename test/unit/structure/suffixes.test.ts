@@ -33,7 +33,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
   ...[
     'server/decisioning/card.adapter.ts',
     'server/decisioning/erasure.ts',
-    'server/identity/identifier-param.ts',
     'server/runs/outbox-scheduler.adapter.ts',
     'server/runs/runs.service.ts',
     'server/runs/triggered-runs.ts',
