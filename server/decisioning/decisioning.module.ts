@@ -14,7 +14,7 @@ import { CONTACT_RECORDER, DECIDER } from '../runs/runs.module';
 import { DecisioningDecider } from './decider.adapter';
 import { createDecisioning, DECISIONING } from './decisioning';
 import { decisioningRoutes } from './decisioning.routes';
-import { eraseDecisioningData } from './erasure';
+import { eraseDecisioningData } from './erasure.repository';
 import { OUTCOME_SERVICE } from './outcome.service';
 import { decisioningStage } from './pipeline.stage';
 import { decisioningSections } from './profile-sections';

@@ -32,7 +32,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
   ].map((f): [string, string] => [f, VENDOR_SALESFORCE]),
   ...[
     'server/decisioning/card.adapter.ts',
-    'server/decisioning/erasure.ts',
     'server/runs/outbox-scheduler.adapter.ts',
     'server/runs/runs.service.ts',
     'server/runs/triggered-runs.ts',
