@@ -1,8 +1,9 @@
 /**
  * Builds the registry's modules in dependency order (docs/ARCHITECTURE.md, "Capability modules and the
  * service registry"). A declared module (`defineModule`) is built once every service it needs, and every
- * service it uses that some listed module provides, is there; a plain-function factory once every entry
- * listed before it is built. Among the modules ready to build, the first in registry order goes first,
+ * service it uses that some listed module provides, is there (a use no declared module provides may
+ * come from a plain-function factory: it then also waits for those listed before it); a plain-function
+ * factory once every entry listed before it is built. Among the modules ready to build, the first in registry order goes first,
  * so the result does not depend on anything but the registry and the declarations. A need no listed
  * module provides, a service provided twice, a cycle, or a module not providing what it declared stops
  * the start-up with a message naming the module and the service.
@@ -43,7 +44,9 @@ export function buildModules(factories: readonly ModuleFactory[], ctx: ModuleCon
     const f = e.factory;
     if (!isDeclared(f)) return entries.filter((o) => o.index < e.index && !built.has(o.index)).map((o) => `module "${o.name}" (listed before it)`);
     const wanted = [...keysOf(f.needs), ...keysOf(f.uses).filter(([, key]) => providers.has(key))];
-    return wanted.filter(([, key]) => ctx.services.get({ name: key }) === undefined).map(([, key]) => `service "${key}" of module "${providers.get(key) ?? '?'}"`);
+    const undeclared = keysOf(f.uses).some(([, key]) => !providers.has(key));
+    const legacyBefore = undeclared ? entries.filter((o) => o.index < e.index && !isDeclared(o.factory) && !built.has(o.index)).map((o) => `module "${o.name}" (a plain function listed before it)`) : [];
+    return [...wanted.filter(([, key]) => ctx.services.get({ name: key }) === undefined).map(([, key]) => `service "${key}" of module "${providers.get(key) ?? '?'}"`), ...legacyBefore];
   };
   while (built.size < entries.length) {
     const next = entries.find((e) => !built.has(e.index) && waitingFor(e).length === 0);

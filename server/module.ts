@@ -9,7 +9,7 @@ import type { EventStage } from './events/event-processor';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { SecretBox } from './security/secret-box';
-import { serviceKey, type ServiceKey, type ServiceRegistry } from './services';
+import type { ServiceKey, ServiceRegistry } from './services';
 
 /** What a capability module gets from the composition root. */
 export interface ModuleContext {
@@ -57,7 +57,7 @@ export interface ServiceModule {
    * Privacy erasure (DELETE /api/v1/profiles/:id): deletes this module's data about the person, whose
    * profile ids (the profile and every profile merged into it) are `profileIds`. Runs inside the
    * erasure transaction, after identity has erased the graph and the events (`baton.erasure` is on).
-   * Identity calls it on every loaded module (LOADED_MODULES); a module without person data omits it.
+   * Identity calls it on every loaded module (ctx.loadedModules); a module without person data omits it.
    */
   erase?(tx: Queryable, tenantId: string, profileIds: readonly string[]): Promise<void>;
   start?(): Promise<void>;
@@ -107,9 +107,3 @@ export function defineModule<N extends ServiceKeys = Record<never, never>, U ext
  * context (looking services up in `ctx.services`; built after every entry listed before it).
  */
 export type ModuleFactory = ModuleDefinition<ServiceKeys, ServiceKeys> | ((ctx: ModuleContext) => ServiceModule);
-
-/**
- * The loaded modules in order, provided in `ctx.services` once every module is built. Kept for
- * plain-function factories; a declared module uses `ctx.loadedModules`.
- */
-export const LOADED_MODULES = serviceKey<readonly ServiceModule[]>('runtime.modules');

@@ -20,7 +20,7 @@ import { EVENT_PROCESS_JOB } from './events/events.repository';
 import { eventBatchProcessor, type EventStage } from './events/event-processor';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/errors';
-import { LOADED_MODULES, type ModuleFactory, type ServiceModule } from './module';
+import { type ModuleFactory, type ServiceModule } from './module';
 import { buildModules } from './module-graph';
 import { modules as defaultModules } from './modules';
 import { ServiceRegistry } from './services';
@@ -154,7 +154,6 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     // Dependency order, checked: a missing or cyclic dependency stops here with its name (server/module-graph.ts).
     const loaded = buildModules(options.modules ?? defaultModules, ctx);
     all.loaded = loaded;
-    ctx.services.provide(LOADED_MODULES, loaded);
     const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
     // Micro-batches: a delivered event claims up to a batch of the tenant's waiting events (docs/ARCHITECTURE.md, "Throughput").
     runner.registerBatch(EVENT_PROCESS_JOB, eventBatchProcessor(db, stages), options.eventBatchSize ?? 50);

@@ -9,7 +9,7 @@ import { resumeRun, type ActionRequest, type PagePosition } from '../../app/orch
 import { HubSpotActionPort, HUBSPOT_ACTION_KINDS, type HubSpotTarget } from './client/action.port';
 import { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
-import { ACTION_REGISTRY, CARD_SERVICE, DECIDER, HttpError, IDENTITY_SERVICE, type JobHandler, LOADED_MODULES, type ModuleFactory, OUTCOME_SERVICE, type Periodic, profileAliases, RateLimitedError, RUNS_SERVICE, type RunsService, type ServiceModule, SqlEffectLedger, startPeriodic, tenantOf } from '../../server/platform';
+import { ACTION_REGISTRY, CARD_SERVICE, DECIDER, defineModule, HttpError, IDENTITY_SERVICE, type JobHandler, type ModuleFactory, OUTCOME_SERVICE, type Periodic, profileAliases, RateLimitedError, RUNS_SERVICE, type RunsService, SqlEffectLedger, startPeriodic, tenantOf } from '../../server/platform';
 import { CONTACT_PROPERTIES, ENGAGEMENT_PROPERTIES, HUBSPOT_APP } from './app-definition';
 import { cardRoutes } from './cards.routes';
 import { EmailCapabilityStore } from './capabilities';
@@ -65,7 +65,10 @@ async function resumeParkedRuns(runs: RunsService, tenantId: string): Promise<nu
 }
 
 export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFactory {
-  return (ctx): ServiceModule => {
+  return defineModule({
+    name: 'hubspot',
+    uses: { identity: IDENTITY_SERVICE, outcomes: OUTCOME_SERVICE, registry: ACTION_REGISTRY, runs: RUNS_SERVICE, decider: DECIDER, cards: CARD_SERVICE },
+    build(ctx, { identity: identityService, outcomes: outcomeService, registry: actionRegistry, runs: runsService, decider, cards: cardService }) {
     const { config } = ctx;
     const { clientId, clientSecret } = config.hubspot;
     const installations = new Installations({ db: ctx.db, secrets: ctx.secrets, logger: ctx.logger });
@@ -81,11 +84,11 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
     installations.api = api;
     const emailCapabilities = new EmailCapabilityStore({ db: ctx.db, logger: ctx.logger });
     const engagement: EngagementDeps = {
-      db: ctx.db, work: ctx.work, logger: ctx.logger, api: () => api, identity: () => ctx.services.get(IDENTITY_SERVICE), outcomes: () => ctx.services.get(OUTCOME_SERVICE), capabilities: emailCapabilities,
+      db: ctx.db, work: ctx.work, logger: ctx.logger, api: () => api, identity: () => identityService, outcomes: () => outcomeService, capabilities: emailCapabilities,
       ...(options.emailEventsIntervalMs === undefined ? {} : { intervalMs: options.emailEventsIntervalMs }),
     };
     const getApi = (): HubSpotApi | undefined => api;
-    const identity = () => ctx.services.get(IDENTITY_SERVICE);
+    const identity = () => identityService;
     const secret = (): string | undefined => clientSecret;
 
     /** The profile's latest HubSpot inbox thread in the portal (from its stored inbox messages). */
@@ -118,7 +121,8 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
           return { portalId: install.portalId, objectType: 'contact', objectId: contactId };
         },
       });
-      const registry = ctx.services.require(ACTION_REGISTRY);
+      if (actionRegistry === undefined) throw new Error('the HubSpot module needs the runs module (its action registry) when HubSpot is configured');
+      const registry = actionRegistry;
       // HubSpot acts when the tenant is connected (or was disconnected by HubSpot: the port then answers an
       // auth error and the run stops) AND the action has somewhere to land in this portal: a callback, a
       // record the step names, or a contact of the profile. A tenant with both CRMs thus sends a person's
@@ -153,13 +157,11 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       if (installed !== undefined) {
         await emailCapabilities.learn(installed.tenantId, portalId, installed.scopes);
         await schedulePoll(engagement, installed.tenantId, portalId);
-        const runsService = ctx.services.get(RUNS_SERVICE);
         const rerouted = runsService === undefined ? 0 : await resumeRefusedEmailRuns(runsService, installed.tenantId);
         if (rerouted > 0) ctx.logger.info({ tenantId: installed.tenantId, portalId, rerouted }, 'HubSpot email capabilities relearned: resumed the email runs HubSpot had refused');
       }
-      const runs = ctx.services.get(RUNS_SERVICE);
-      if (job.payload['reconnected'] === true && runs !== undefined) {
-        const resumed = await resumeParkedRuns(runs, job.tenantId);
+      if (job.payload['reconnected'] === true && runsService !== undefined) {
+        const resumed = await resumeParkedRuns(runsService, job.tenantId);
         if (resumed > 0) ctx.logger.info({ tenantId: job.tenantId, portalId, resumed }, 'HubSpot reconnected: resumed the runs it had parked');
       }
     };
@@ -178,10 +180,11 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         redirectPath: HUBSPOT_APP.redirectPath,
         installations,
         api: getApi,
+        clock: ctx.clock,
         ...(options.authorizeUrl === undefined ? {} : { authorizeBase: options.authorizeUrl }),
       }),
     );
-    const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: () => ctx.services.get(LOADED_MODULES) ?? [], api: getApi };
+    const webhookDeps = { db: ctx.db, work: ctx.work, metrics: ctx.metrics, publicUrl: config.publicUrl, clientSecret: secret, identity, modules: ctx.loadedModules, api: getApi };
     const installs = installCache(ctx.db);
     const uninstallDeps = {
       db: ctx.db,
@@ -201,16 +204,16 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       publicUrl: config.publicUrl,
       clientSecret: secret,
       identity,
-      decider: () => ctx.services.get(DECIDER),
-      runs: () => ctx.services.get(RUNS_SERVICE),
+      decider: () => decider,
+      runs: () => runsService,
       api: getApi,
-      outcomes: () => ctx.services.get(OUTCOME_SERVICE),
-      cards: () => ctx.services.get(CARD_SERVICE),
+      outcomes: () => outcomeService,
+      cards: () => cardService,
       knownActions: HUBSPOT_APP.workflowActionUids,
     };
     routes.use(workflowActionRoutes(workflowDeps));
-    routes.use(cardRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, api: getApi, cards: () => ctx.services.get(CARD_SERVICE), identity }));
-    routes.use(settingsRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, runs: () => ctx.services.get(RUNS_SERVICE) }));
+    routes.use(cardRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, api: getApi, cards: () => cardService, identity, clock: ctx.clock }));
+    routes.use(settingsRoutes({ db: ctx.db, publicUrl: config.publicUrl, clientSecret: secret, runs: () => runsService }));
 
     const apiRouter = Router();
     apiRouter.post('/hubspot/install-links', async (_req, res) => {
@@ -244,7 +247,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
       res.json({ disconnected: true, uninstalledInHubSpot: uninstalled, purged });
     });
 
-    return {
+    return { module: {
       name: 'hubspot',
       routes,
       api: apiRouter,
@@ -256,14 +259,14 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         [HUBSPOT_MEETINGS_JOB]: meetingsHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
         [HUBSPOT_INBOX_JOB]: inboxMessageHandler({ db: ctx.db, work: ctx.work, logger: ctx.logger, metrics: ctx.metrics, api: getApi, identity }),
         [HUBSPOT_ENRICH_JOB]: enrichHandler({ db: ctx.db, work: ctx.work, api: getApi, identity }),
-        [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => ctx.services.get(CARD_SERVICE) }),
+        [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => cardService }),
         [HUBSPOT_WORKFLOW_COMPLETE_JOB]: workflowCompleteHandler(workflowDeps),
       },
       async erase(tx, tenantId, profileIds) {
         await tx.query('DELETE FROM hubspot_writeback WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
         await tx.query('DELETE FROM hubspot_email_sends WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
       },
-      stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => ctx.services.get(CARD_SERVICE) })],
+      stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => cardService, clock: ctx.clock })],
       async start() {
         // The uninstall probe (uninstall.ts): refused refresh tokens become scheduled purges.
         if (api !== undefined) {
@@ -276,8 +279,9 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         await uninstallProbe?.stop();
         await gate.close();
       },
-    };
-  };
+    } };
+    },
+  });
 }
 
 export const hubspotModule: ModuleFactory = hubspotModuleWith();

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { cardActionRequestSchema, emptyCard } from '../../app/cards/card-view';
 import { startRun } from '../../app/orchestration';
 import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from './client';
-import { assertNoNul, CARD_SERVICE, type Database, HttpError, type Logger, OUTCOME_SERVICE, RUNS_SERVICE, type ServiceRegistry, validationError } from '../../server/platform';
+import { assertNoNul, type CardService, type Database, HttpError, type Logger, type OutcomeService, type RunsService, validationError } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 import { profileOfRecord } from './records.repository';
 import { systemClock } from '../../app/shared/clock';
@@ -26,10 +26,21 @@ const cardActionSchema = z.strictObject({ recordId, action: cardActionRequestSch
 
 const installOf = (res: Response): Installation => res.locals['salesforceInstall'] as Installation;
 
-export function apexRoutes(deps: { db: Database; logger: Logger; installations: SalesforceInstallations; services: ServiceRegistry; now?: () => number }): Router {
+export interface ApexDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly installations: SalesforceInstallations;
+  /** The services the package's calls use, when their modules are loaded (503 otherwise). */
+  readonly cards: CardService | undefined;
+  readonly runs: RunsService | undefined;
+  readonly outcomes: OutcomeService | undefined;
+  readonly now?: () => number;
+}
+
+export function apexRoutes(deps: ApexDeps): Router {
   const router = Router();
   const cards = () => {
-    const c = deps.services.get(CARD_SERVICE);
+    const c = deps.cards;
     if (c === undefined) throw new HttpError(503, 'cards_unavailable', 'the card service is not running on this server');
     return c;
   };
@@ -104,7 +115,7 @@ export function apexRoutes(deps: { db: Database; logger: Logger; installations: 
     const parsed = startSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error, 'Flow requests');
     const install = installOf(res);
-    const runs = deps.services.get(RUNS_SERVICE);
+    const runs = deps.runs;
     if (runs === undefined) throw new HttpError(503, 'runs_unavailable', 'playbooks are not running on this server');
     await runs.ensureSamples(install.tenantId);
     const results = [];
@@ -126,7 +137,7 @@ export function apexRoutes(deps: { db: Database; logger: Logger; installations: 
     const parsed = outcomeSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error, 'Flow requests');
     const install = installOf(res);
-    const outcomes = deps.services.get(OUTCOME_SERVICE);
+    const outcomes = deps.outcomes;
     if (outcomes === undefined) throw new HttpError(503, 'decisioning_unavailable', 'decisioning is not running on this server');
     const results = [];
     // One at a time, in request order: a decision named twice in a batch is settled once, then already_settled.

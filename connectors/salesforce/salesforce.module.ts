@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { canonicalEventSchema, type CanonicalEvent } from '../../app/events/canonical-event';
 import type { ActionRequest } from '../../app/orchestration';
 import { objectOfId, revokeToken, SALESFORCE_ID, SalesforceActionPort, withPersonFacts, within, type LinkedRecord, type SalesforceApp } from './client';
-import { ACTION_REGISTRY, HttpError, IDENTITY_SERVICE, ingestEvent, type ModuleFactory, RetryLaterError, SqlEffectLedger, tenantOf, validationError } from '../../server/platform';
+import { ACTION_REGISTRY, CARD_SERVICE, defineModule, HttpError, IDENTITY_SERVICE, ingestEvent, type ModuleFactory, OUTCOME_SERVICE, RetryLaterError, RUNS_SERVICE, SqlEffectLedger, tenantOf, validationError } from '../../server/platform';
 import { apexRoutes } from './apex.routes';
 import { SalesforceInstallations, type Installation } from './installations';
 import { oauthApiRoutes, oauthRoutes } from './oauth.routes';
@@ -73,8 +73,11 @@ const namesSalesforceRecord = (params: ActionRequest['params']): boolean =>
   });
 
 export function salesforceModuleWith(options: SalesforceModuleOptions = {}): ModuleFactory {
-  return (ctx) => {
-    const { config, db, work, logger, metrics, secrets, services } = ctx;
+  return defineModule({
+    name: 'salesforce',
+    uses: { identity: IDENTITY_SERVICE, registry: ACTION_REGISTRY, cards: CARD_SERVICE, runs: RUNS_SERVICE, outcomes: OUTCOME_SERVICE },
+    build(ctx, { identity, registry, cards, runs, outcomes }) {
+    const { config, db, work, logger, metrics, secrets } = ctx;
     const app = (): SalesforceApp | undefined =>
       config.salesforce.clientId === undefined || config.salesforce.clientSecret === undefined
         ? undefined
@@ -90,7 +93,6 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
 
     /** The same path as POST /api/v1/events: validated, deduplicated, identity resolved, pipeline queued. */
     const ingest = async (tenantId: string, events: readonly CanonicalEvent[]): Promise<void> => {
-      const identity = services.get(IDENTITY_SERVICE);
       // Contact/Lead opt-outs become consent facts and the record's time zone a trait (normalize.ts).
       const settings = await installations.personSettings(tenantId);
       for (const raw of events.flatMap((e) => withPersonFacts(e, settings))) {
@@ -147,7 +149,6 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       ledger: new SqlEffectLedger(db),
       rateLimitRetryMs,
     });
-    const registry = services.get(ACTION_REGISTRY);
     // Only for people this org holds: a Contact/Lead id of the org on the profile, or a step that names
     // a Salesforce record. Otherwise the next CRM's port (HubSpot) gets the action.
     const handles = async (request: ActionRequest): Promise<boolean> => {
@@ -175,8 +176,8 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
     const routes = Router();
     routes.use(oauthRoutes(oauthDeps));
     routes.use(outboundRoutes({ db, logger, installations, ingest, publicUrl: config.publicUrl }));
-    routes.use(apexRoutes({ db, logger, installations, services, ...(options.now === undefined ? {} : { now: options.now }) }));
-    const wbDeps = { db, work, logger, services, installations };
+    routes.use(apexRoutes({ db, logger, installations, cards, runs, outcomes, ...(options.now === undefined ? {} : { now: options.now }) }));
+    const wbDeps = { db, work, logger, cards, installations };
 
     const api = oauthApiRoutes(oauthDeps);
     api.use(outboundTokenApiRoutes({ db, logger, installations, publicUrl: config.publicUrl }));
@@ -210,13 +211,13 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
       await streams.stopConnection(install.connectionId);
       installations.forget(install.connectionId);
       // 3. Purge the org's data and mark the connection disconnected.
-      const purged = await purgeSalesforceOrg(db, services.get(IDENTITY_SERVICE), install, 'disconnected by an admin; Salesforce data purged');
+      const purged = await purgeSalesforceOrg(db, identity, install, 'disconnected by an admin; Salesforce data purged');
       await sharedUsage?.forget(install.orgId).catch(() => undefined);
       logger.info({ tenantId, orgId: install.orgId, revoked, ...purged }, 'Salesforce org disconnected and purged');
       res.json({ disconnected: true, connectionId: install.connectionId, orgId: install.orgId, revoked, purged });
     });
 
-    return {
+    return { module: {
       name: 'salesforce',
       routes,
       api,
@@ -244,8 +245,9 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
         await streams.stop();
         await sharedUsage?.close();
       },
-    };
-  };
+    } };
+    },
+  });
 }
 
 export const salesforceModule: ModuleFactory = salesforceModuleWith();

@@ -6,7 +6,7 @@
  * The write carries `client=Baton`, so its change event is recognised as an echo and skipped.
  */
 import { ApiBudgetError, batonFieldValues, classifyCode, describeError, type BatonValues } from './client';
-import { CARD_SERVICE, type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, RetryLaterError, type ServiceRegistry, type WorkQueue } from '../../server/platform';
+import { type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, RetryLaterError, type WorkQueue } from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import { linkRecord, markWritten, recordsOfProfile, unlinkRecord } from './records.repository';
 
@@ -29,7 +29,8 @@ interface Deps {
   readonly db: Database;
   readonly work: WorkQueue;
   readonly logger: Logger;
-  readonly services: ServiceRegistry;
+  /** The record card, when the cards module is loaded (nothing is written back without it). */
+  readonly cards: CardService | undefined;
   readonly installations: SalesforceInstallations;
 }
 
@@ -45,7 +46,7 @@ export function writebackStage(deps: Deps): EventStage {
       }
       if (profileId === null) return {};
       const install = await deps.installations.active(tenantId);
-      const cards = deps.services.get(CARD_SERVICE);
+      const { cards } = deps;
       if (install === undefined || cards === undefined) return {};
       const records = (await recordsOfProfile(deps.db, tenantId, install.orgId, profileId)).filter((r) => PERSON_OBJECTS.has(r.objectType));
       if (records.length === 0) return {};
@@ -63,7 +64,7 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
     const profileId = job.payload['profileId'];
     if (typeof profileId !== 'string') throw new Error('salesforce.writeback job without a profileId');
     const install = await deps.installations.active(job.tenantId);
-    const cards = deps.services.get(CARD_SERVICE);
+    const { cards } = deps;
     if (install === undefined || cards === undefined) return;
     const values = valuesOf(await cards.view(job.tenantId, profileId));
     const stale = (await recordsOfProfile(deps.db, job.tenantId, install.orgId, profileId)).filter((r) => PERSON_OBJECTS.has(r.objectType) && !same(r.written, values));

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import type { ModuleFactory, ServiceModule } from '../module';
+import { defineModule, type ModuleFactory } from '../module';
 
 export const CONSOLE_PATH = '/console';
 
@@ -81,7 +81,7 @@ export function consoleRoutes(dir: string): Router {
 
 /** The console as a capability module; `dir` overrides where the built files are (tests). */
 export function createConsoleModule(options: { dir?: string } = {}): ModuleFactory {
-  return (): ServiceModule => ({ name: 'console', routes: consoleRoutes(options.dir ?? defaultConsoleDir()) });
+  return defineModule({ name: 'console', build: () => ({ module: { name: 'console', routes: consoleRoutes(options.dir ?? defaultConsoleDir()) } }) });
 }
 
 export const consoleModule: ModuleFactory = createConsoleModule();

@@ -2,17 +2,17 @@
 import { canonicalEventSchema, type CanonicalEvent } from '../../app/events/canonical-event';
 import { ingestEvent, type Identify, type IngestResult } from '../events/events.repository';
 import { HttpError, validationError } from '../http/errors';
-import { IDENTITY_SERVICE } from '../identity/identity.module';
+import type { IdentityService } from '../identity/identity.service';
 import type { ModuleContext } from '../module';
 
 export type Ingest = (tenantId: string, event: CanonicalEvent) => Promise<IngestResult>;
 
-export function connectorIngest(ctx: ModuleContext): Ingest {
+/** `identity`: the identity module's service, when loaded (the event then carries the person's profile). */
+export function connectorIngest(ctx: ModuleContext, identity: IdentityService | undefined): Ingest {
+  const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
   return async (tenantId, event) => {
     const parsed = canonicalEventSchema.safeParse(event);
     if (!parsed.success) throw validationError(parsed.error, `${event.source} event`);
-    const identity = ctx.services.get(IDENTITY_SERVICE);
-    const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
     const result = await ingestEvent(ctx.db, ctx.work, tenantId, parsed.data, undefined, identify);
     ctx.metrics.eventsIngested.inc({ source: parsed.data.source, outcome: result.duplicate ? 'duplicate' : 'stored' });
     return result;

@@ -19,7 +19,7 @@ export { newId, newToken } from '../security/ids';
 export { createTenant } from '../tenants/tenants.repository';
 
 // Module shape and the service registry
-export { LOADED_MODULES, type ModuleContext, type ModuleFactory, type ServiceModule } from '../module';
+export { defineModule, provide, type ModuleContext, type ModuleFactory, type ServiceModule } from '../module';
 export type { ServiceRegistry } from '../services';
 
 // Durable work

@@ -5,7 +5,7 @@
  * in connectors/warehouse.
  */
 import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module';
-import type { ModuleFactory } from '../module';
+import { defineModule, type ModuleFactory } from '../module';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import path from 'node:path';
 import { duckdbPathProblem, openWarehouseIn, postgresUrlProblem, type OpenWarehouse } from '../../connectors/warehouse';
@@ -34,44 +34,50 @@ export interface WarehouseModuleOptions {
 }
 
 export function warehouseModuleWith(options: WarehouseModuleOptions = {}): ModuleFactory {
-  return (ctx) => {
-    const repo = new WarehouseRepository(ctx.secrets);
-    const now = options.now ?? ((): number => ctx.clock.now());
-    const duckdbRoot = path.resolve(options.duckdbRoot ?? path.join(ctx.config.dataDir, 'warehouse'));
-    const open = options.open ?? openWarehouseIn(duckdbRoot);
-    ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traits', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).traits });
-    ctx.services.get(PROFILE_SECTIONS)?.add({ name: 'traitSources', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).sources });
-    const syncDeps: SyncDeps = {
-      db: ctx.db,
-      work: ctx.work,
-      repo,
-      open,
-      identity: () => ctx.services.get(IDENTITY_SERVICE),
-      logger: ctx.logger,
-      pageSize: options.pageSize ?? 500,
-      ...(options.beforeCheckpoint === undefined ? {} : { beforeCheckpoint: options.beforeCheckpoint }),
-      ...(options.afterAudienceLeft === undefined ? {} : { afterAudienceLeft: options.afterAudienceLeft }),
-    };
-    let periodic: Periodic | undefined;
-    const consumes = ctx.config.role !== 'web';
-    return {
-      name: 'warehouse',
-      api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now, checkPath: (file) => duckdbPathProblem(duckdbRoot, file), checkUrl: (url) => postgresUrlProblem(ctx.config.databaseUrl, url) }),
-      handlers: {
-        [WAREHOUSE_SYNC_JOB]: warehouseSyncJob(syncDeps),
-        [WAREHOUSE_EXPORT_JOB]: warehouseExportJob({ db: ctx.db, repo, open, horizonMs: options.exportHorizonMs ?? 5_000, now }),
-      },
-      stages: [traitsStage(ctx.db)],
-      erase: (tx, tenantId, profileIds) => eraseWarehouseData(tx, tenantId, profileIds),
-      async start() {
-        if (!consumes) return;
-        periodic = startPeriodic(() => runSchedules({ db: ctx.db, work: ctx.work, repo, logger: ctx.logger, now }), options.scheduleTickMs ?? 30_000, (err) => ctx.logger.warn({ err }, 'warehouse schedule check failed'));
-      },
-      async stop() {
-        await periodic?.stop();
-      },
-    };
-  };
+  return defineModule({
+    name: 'warehouse',
+    uses: { sections: PROFILE_SECTIONS, identity: IDENTITY_SERVICE },
+    build(ctx, { sections, identity }) {
+      const repo = new WarehouseRepository(ctx.secrets);
+      const now = options.now ?? ((): number => ctx.clock.now());
+      const duckdbRoot = path.resolve(options.duckdbRoot ?? path.join(ctx.config.dataDir, 'warehouse'));
+      const open = options.open ?? openWarehouseIn(duckdbRoot);
+      sections?.add({ name: 'traits', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).traits });
+      sections?.add({ name: 'traitSources', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).sources });
+      const syncDeps: SyncDeps = {
+        db: ctx.db,
+        work: ctx.work,
+        repo,
+        open,
+        identity: () => identity,
+        logger: ctx.logger,
+        pageSize: options.pageSize ?? 500,
+        ...(options.beforeCheckpoint === undefined ? {} : { beforeCheckpoint: options.beforeCheckpoint }),
+        ...(options.afterAudienceLeft === undefined ? {} : { afterAudienceLeft: options.afterAudienceLeft }),
+      };
+      let periodic: Periodic | undefined;
+      const consumes = ctx.config.role !== 'web';
+      return {
+        module: {
+          name: 'warehouse',
+          api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now, checkPath: (file) => duckdbPathProblem(duckdbRoot, file), checkUrl: (url) => postgresUrlProblem(ctx.config.databaseUrl, url) }),
+          handlers: {
+            [WAREHOUSE_SYNC_JOB]: warehouseSyncJob(syncDeps),
+            [WAREHOUSE_EXPORT_JOB]: warehouseExportJob({ db: ctx.db, repo, open, horizonMs: options.exportHorizonMs ?? 5_000, now }),
+          },
+          stages: [traitsStage(ctx.db)],
+          erase: (tx, tenantId, profileIds) => eraseWarehouseData(tx, tenantId, profileIds),
+          async start() {
+            if (!consumes) return;
+            periodic = startPeriodic(() => runSchedules({ db: ctx.db, work: ctx.work, repo, logger: ctx.logger, now }), options.scheduleTickMs ?? 30_000, (err) => ctx.logger.warn({ err }, 'warehouse schedule check failed'));
+          },
+          async stop() {
+            await periodic?.stop();
+          },
+        },
+      };
+    },
+  });
 }
 
 export const warehouseModule: ModuleFactory = warehouseModuleWith();

@@ -89,6 +89,23 @@ describe('module wiring', () => {
     expect(order).toEqual(['provides-a', 'needs-a', 'legacy saw {"b":"x"}']);
   });
 
+  it('builds a declared module after a plain-function module listed before it (which may provide what it uses)', () => {
+    const seen: unknown[] = [];
+    const legacyProvidesA: ModuleFactory = (ctx) => {
+      ctx.services.provide(A, { a: 3 });
+      return { name: 'legacy-a' };
+    };
+    const needsB = defineModule({ name: 'needs-b', needs: { b: B }, build: () => ({ module: { name: 'needs-b' } }) });
+    const providesB = defineModule({ name: 'provides-b', provides: [B], build: () => ({ module: { name: 'provides-b' }, provided: [provide(B, { b: '' })] }) });
+    const usesA = defineModule({ name: 'uses-a', uses: { a: A }, build: (_ctx, { a }) => (seen.push(a), { module: { name: 'uses-a' } }) });
+    buildModules([needsB, legacyProvidesA, usesA, providesB], context());
+    expect(seen).toEqual([{ a: 3 }]);
+  });
+
+  it('every module of the service registry is declared: no lazy lookups in ctx.services', () => {
+    expect(registry.filter((m) => typeof m === 'function').map((m) => (m as { name: string }).name)).toEqual([]);
+  });
+
   it('the service registry declares every need of its modules (nothing missing, no cycle)', () => {
     const names = new Set<string>();
     const provided = new Set<string>();
@@ -101,6 +118,6 @@ describe('module wiring', () => {
       if (typeof m === 'function') continue;
       for (const key of Object.values(m.needs ?? {})) expect(`${m.name} needs ${key.name}: ${provided.has(key.name)}`).toBe(`${m.name} needs ${key.name}: true`);
     }
-    expect([...names]).toEqual(expect.arrayContaining(['identity', 'decisioning', 'automation', 'cards', 'runs']));
+    expect([...names]).toEqual(expect.arrayContaining(['identity', 'decisioning', 'automation', 'cards', 'runs', 'messaging', 'hubspot', 'salesforce']));
   });
 });
