@@ -21,7 +21,7 @@ import { traitsCard } from '../warehouse/traits.card';
 import { ACCEPTED_DECISION_KEY, localizedAction } from './decider.adapter';
 import type { DecisionRepository, StoredDecision } from './decision.repository';
 import type { Decisioning } from './decisioning';
-import { hotnessView, loadState, loadTransitions } from './profile-state.repository';
+import { hotnessView, latestEventSignals, loadState, loadTransitions } from './profile-state.repository';
 import { iso, toMs } from './stores.repository';
 
 /** The one-step playbook an accepted card decision runs: its decide step executes the accepted decision. */
@@ -185,16 +185,8 @@ export class DecisioningCardService implements CardService {
   }
 
   private async signals(tenantId: string, aliases: readonly string[]): Promise<CardSignal[]> {
-    const r = await this.deps.db.query<{
-      id: string; source: string; type: string; occurred_at: Date | string; text: string | null;
-      intent: string | null; intent_confidence: number | null; sentiment: number | null; sentiment_label: CardSignal['sentimentLabel']; urgency: CardSignal['urgency']; language: string | null;
-    }>(
-      `SELECT e.id, e.source, e.type, e.occurred_at, e.text, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
-         FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
-        WHERE e.tenant_id = $1 AND ${aliases.length === 1 ? 'e.profile_id = $2' : 'e.profile_id = ANY($2::text[])'} ORDER BY e.occurred_at DESC LIMIT 50`,
-      [tenantId, aliases.length === 1 ? aliases[0] : [...aliases]],
-    );
-    return r.rows.map((row) => ({
+    const rows = await latestEventSignals(this.deps.db, tenantId, aliases, 50);
+    return rows.map((row) => ({
       eventId: row.id,
       source: row.source,
       type: row.type,

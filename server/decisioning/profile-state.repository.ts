@@ -331,3 +331,29 @@ export async function eventMovedStage(q: Queryable, tenantId: string, profileId:
   const moved = await q.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, eventId]);
   return moved.rows.length > 0;
 }
+
+/** One of a person's latest events with the signals read from it (the record card's signals). */
+export interface EventSignalRow {
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly occurred_at: Date | string;
+  readonly text: string | null;
+  readonly intent: string | null;
+  readonly intent_confidence: number | null;
+  readonly sentiment: number | null;
+  readonly sentiment_label: 'positive' | 'neutral' | 'negative' | null;
+  readonly urgency: Urgency | null;
+  readonly language: string | null;
+}
+
+/** The `limit` latest events of these profiles (a person's aliases), newest first, with their signals. */
+export async function latestEventSignals(q: Queryable, tenantId: string, aliases: readonly string[], limit: number): Promise<EventSignalRow[]> {
+  const r = await q.query<EventSignalRow>(
+    `SELECT e.id, e.source, e.type, e.occurred_at, e.text, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
+       FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
+      WHERE e.tenant_id = $1 AND ${aliases.length === 1 ? 'e.profile_id = $2' : 'e.profile_id = ANY($2::text[])'} ORDER BY e.occurred_at DESC LIMIT $3`,
+    [tenantId, aliases.length === 1 ? aliases[0] : [...aliases], limit],
+  );
+  return r.rows;
+}

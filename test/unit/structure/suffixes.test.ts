@@ -31,10 +31,6 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
     'connectors/salesforce/streams.ts',
   ].map((f): [string, string] => [f, VENDOR_SALESFORCE]),
   ...[
-    'server/decisioning/card.adapter.ts',
-    'server/runs/outbox-scheduler.adapter.ts',
-    'server/runs/runs.service.ts',
-    'server/runs/triggered-runs.ts',
   ].map((f): [string, string] => [f, MOVING]),
 ]);
 
