@@ -19,5 +19,6 @@ export * from './decisions';
 export * from './lift';
 export * from './connections';
 export * from './dead-letters';
+export * from './salesforce';
 export * from '../cards/card-view';
 export * from '../cards/settings-view';

@@ -10,6 +10,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { cardActionRequestSchema, emptyCard } from '../../app/cards/card-view';
+import type { SalesforceCardAnswer } from '../../app/contracts';
 import { startRun } from '../../app/orchestration';
 import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from './client';
 import { assertNoNul, type CardService, type Database, HttpError, type Logger, type OutcomeService, type RunsService, validationError } from '../../server/platform';
@@ -78,7 +79,7 @@ export function apexRoutes(deps: ApexDeps): Router {
     const install = installOf(res);
     const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, parsed.data.recordId);
     const card = profileId === null ? emptyCard(new Date(systemClock.now())) : await cards().view(install.tenantId, profileId);
-    res.json({ recordId: parsed.data.recordId, card });
+    res.json({ recordId: parsed.data.recordId, card } satisfies SalesforceCardAnswer);
   });
 
   router.post('/salesforce/cards/actions', async (req, res) => {

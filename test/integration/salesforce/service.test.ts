@@ -1,4 +1,5 @@
 import type { CardActionRequest } from '../../../app/cards/card-view';
+import { salesforceCardAnswerSchema } from '../../../app/contracts';
 import { ACK_XML } from '../../../connectors/salesforce/client';
 import { outboundMessageXml, startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { modes, startTestService, type TestService } from '../../support/runtime';
@@ -239,9 +240,10 @@ for (const { mode, needs } of modes) {
       const path = `/salesforce/cards/record?recordId=${c.Id}`;
       const ok = await signedFetch(svc.url, secret(), orgId, 'GET', path);
       expect(ok.status).toBe(200);
-      const body = (await ok.json()) as { card: { profileId: string; nextBestAction: { action: { label: string } } } };
+      const body = salesforceCardAnswerSchema.parse(await ok.json());
+      expect(body.recordId).toBe(c.Id);
       expect(body.card.profileId).toBe(profileId);
-      expect(body.card.nextBestAction.action.label).toBe('Call Rosalind');
+      expect(body.card.nextBestAction?.action.label).toBe('Call Rosalind');
 
       const wrongKey = await signedFetch(svc.url, Buffer.alloc(32, 1).toString('base64'), orgId, 'GET', path);
       expect(wrongKey.status).toBe(401);
