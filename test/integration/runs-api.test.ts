@@ -312,7 +312,9 @@ for (const { mode, needs } of modes) {
         return;
       }
       const done = await waitForRun(api, run.id, (r) => r.status === 'completed', 'the renewal run to complete');
-      expect(done.steps.map((s) => s.stepId)).toEqual(['flag-at-risk', 'big-account', 'owner-task', 'business-hours', 'outreach', 'csm-ticket']);
+      // The exit step the ticket leads to is the run's last recorded step and its end.
+      expect(done.steps.map((s) => s.stepId)).toEqual(['flag-at-risk', 'big-account', 'owner-task', 'business-hours', 'outreach', 'csm-ticket', 'escalated']);
+      expect(done.end).toEqual({ kind: 'exit_step', detail: 'handed to customer success' });
       expect(done.steps.find((s) => s.stepId === 'outreach')?.output).toEqual({
         decisionId: 'none:decisioning-not-installed',
         action: null,
