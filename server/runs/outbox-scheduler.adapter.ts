@@ -3,8 +3,9 @@ import type { Database, Queryable } from '../db/database';
 import type { JobRef, NewJob } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 
-/** The durable job that calls `advanceRun` for one run. */
-export const RUN_ADVANCE_JOB = 'run.advance';
+import { pendingWakeExists, RUN_ADVANCE_JOB } from './wakeups.repository';
+
+export { RUN_ADVANCE_JOB } from './wakeups.repository';
 
 /**
  * Dispatch-level attempts of one wake-up row. A throwing advance (store outage, contention) is
@@ -45,37 +46,6 @@ export class OutboxScheduler implements Scheduler {
 
 /** Records a wake-up (in the caller's transaction, if `q` is one) unless an unclaimed pending one exists for the same run and instant. */
 export async function rearmWake(q: Queryable, work: WorkQueue, request: WakeRequest): Promise<JobRef | undefined> {
-  const pending = await q.query(
-    `SELECT 1 FROM outbox
-      WHERE tenant_id = $1 AND kind = '${RUN_ADVANCE_JOB}' AND status = 'pending' AND payload->>'runId' = $2::text
-        AND due_at = $3::timestamptz AND attempts = 0 AND locked_until IS NULL
-      LIMIT 1`,
-    [request.tenantId, request.runId, new Date(request.at).toISOString()],
-  );
-  if (pending.rows.length > 0) return undefined;
+  if (await pendingWakeExists(q, request)) return undefined;
   return work.record(q, wakeJob(request));
-}
-
-/**
- * Runs that nobody will look at: not finished, not held by a live lease, and whose wake-up (or lease)
- * is overdue by more than `graceMs`, with no pending wake-up row due soon. This happens when a
- * process died while holding a run (its lease expired and the busy re-arm was lost with it), or when
- * a wake-up row died after its attempts. Returns them
- * (at most `limit`) so the caller re-arms a wake-up.
- */
-export async function findStuckRuns(q: Queryable, now: number, graceMs: number, limit: number): Promise<{ tenantId: string; runId: string }[]> {
-  const r = await q.query<{ tenant_id: string; id: string }>(
-    `SELECT r.tenant_id, r.id FROM runs r
-      WHERE r.status IN ('pending', 'running', 'waiting')
-        AND coalesce(r.wake_at, r.lease_expires_at) < $1::timestamptz
-        AND (r.lease_expires_at IS NULL OR r.lease_expires_at < $2::timestamptz)
-        AND NOT EXISTS (
-          SELECT 1 FROM outbox o
-           WHERE o.tenant_id = r.tenant_id AND o.kind = '${RUN_ADVANCE_JOB}' AND o.status = 'pending'
-             AND o.payload->>'runId' = r.id AND o.due_at <= $3::timestamptz)
-      ORDER BY coalesce(r.wake_at, r.lease_expires_at)
-      LIMIT $4`,
-    [new Date(now - graceMs).toISOString(), new Date(now).toISOString(), new Date(now + graceMs).toISOString(), limit],
-  );
-  return r.rows.map((row) => ({ tenantId: row.tenant_id, runId: row.id }));
 }

@@ -14,12 +14,12 @@ import {
 } from '../../app/orchestration';
 import type { UnsupportedStep } from './action-registry.adapter';
 import type { Database } from '../db/database';
-import { lockKey } from '../db/database';
 import { RetryLaterError, type BatchJobHandler, type JobContext, type JobHandler } from '../dispatch/work-runner';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { Logger } from '../observability/logger';
 import { newId } from '../security/ids';
-import { findStuckRuns, OutboxScheduler, rearmWake } from './outbox-scheduler.adapter';
+import { OutboxScheduler, rearmWake } from './outbox-scheduler.adapter';
+import { findStuckRuns, tryStuckSweepLock } from './wakeups.repository';
 import { SqlPlaybookStore } from './playbook.repository';
 import { SqlRunStore } from './run.repository';
 
@@ -159,8 +159,7 @@ export class RunsService {
   async sweepStuckRuns(graceMs: number, limit = 500): Promise<number> {
     const now = this.deps.clock.now();
     const refs = await this.options.db.transaction(async (tx) => {
-      const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [lockKey('baton:runs:stuck-sweep')]);
-      if (lock.rows[0]?.locked !== true) return [];
+      if (!(await tryStuckSweepLock(tx))) return [];
       const stuck = await findStuckRuns(tx, now, graceMs, limit);
       const armed = [];
       for (const { tenantId, runId } of stuck) {

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
 import { matchesEventType, startRun, type JsonObject, type PlaybookTrigger, type StartRunResult } from '../../app/orchestration';
 import type { Database } from '../db/database';
+import { knownStart, publishedTriggers, rememberStart } from './run-starts.repository';
 import type { RunsService } from './runs.service';
 
 export const triggeredRunId = (tenantId: string, key: string): string =>
@@ -29,14 +30,9 @@ export async function startTriggeredRun(
   input: { tenantId: string; playbookId: string; profileId: string; context: JsonObject; key: string },
 ): Promise<TriggeredStart> {
   const runId = triggeredRunId(input.tenantId, input.key);
-  const known = await runs.db.query<{ run_id: string }>(
-    `SELECT run_id FROM run_starts WHERE tenant_id = $1 AND start_key = $2
-     UNION ALL SELECT id FROM runs WHERE tenant_id = $1 AND id = $3 LIMIT 1`,
-    [input.tenantId, input.key, runId],
-  );
-  const startedBefore = known.rows[0]?.run_id;
+  const startedBefore = await knownStart(runs.db, input.tenantId, input.key, runId);
   if (startedBefore !== undefined) {
-    await remember(runs, input.tenantId, input.key, startedBefore);
+    await rememberStart(runs.db, input.tenantId, input.key, startedBefore);
     return { ok: true, runId: startedBefore, created: false };
   }
   const deps = { ...runs.deps, ids: { newId: (prefix: string) => (prefix === 'run' ? runId : runs.deps.ids.newId(prefix)) } };
@@ -48,13 +44,8 @@ export async function startTriggeredRun(
     throw error;
   }
   if (!started.ok) return { ok: false, code: started.error.code, message: started.error.message };
-  await remember(runs, input.tenantId, input.key, started.snapshot.run.id);
+  await rememberStart(runs.db, input.tenantId, input.key, started.snapshot.run.id);
   return { ok: true, runId: started.snapshot.run.id, created: started.created };
-}
-
-/** The key started (or joined) this run; the first remembered run wins. */
-async function remember(runs: RunsService, tenantId: string, key: string, runId: string): Promise<void> {
-  await runs.db.query('INSERT INTO run_starts (tenant_id, start_key, run_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, key, runId]);
 }
 
 export interface TriggeredPlaybook {
@@ -82,13 +73,7 @@ export class TriggeredPlaybooks {
   private all(tenantId: string): Promise<TriggeredPlaybook[]> {
     const hit = this.cache.get(tenantId);
     if (hit !== undefined && hit.until > this.clock.now()) return hit.value;
-    const value = this.db
-      .query<{ id: string; trigger: PlaybookTrigger }>(
-        `SELECT DISTINCT ON (id) id, definition->'trigger' AS trigger FROM playbooks
-          WHERE tenant_id = $1 AND status = 'published' ORDER BY id, version DESC`,
-        [tenantId],
-      )
-      .then((r) => r.rows.filter((row) => row.trigger !== null && typeof row.trigger === 'object').map((row) => ({ playbookId: row.id, trigger: row.trigger })));
+    const value = publishedTriggers(this.db, tenantId);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(tenantId, { until: this.clock.now() + TRIGGERS_TTL_MS, value });
     value.catch(() => this.cache.delete(tenantId));

@@ -3,7 +3,7 @@ import type { JobRef } from '../../server/dispatch/outbox.repository';
 import { WorkQueue } from '../../server/dispatch/work-queue';
 import { createLogger } from '../../server/observability/logger';
 import { NoDecisioningDecider, OutboxScheduler, RunsService, SqlRunStore } from '../../server/runs';
-import { findStuckRuns } from '../../server/runs/outbox-scheduler.adapter';
+import { findStuckRuns } from '../../server/runs/wakeups.repository';
 import { RecordingActionPort } from '../support/recording-action-port';
 import { backends, describeWith, type TestDb } from '../support/services';
 import { pendingRun } from '../support/runs-fixtures';
