@@ -27,6 +27,7 @@ import { DEFAULT_UNINSTALL_GRACE_MS, DEFAULT_UNINSTALL_PROBE_MS, HUBSPOT_UNINSTA
 import { enrichHandler, HUBSPOT_ENRICH_JOB, HUBSPOT_WEBHOOK_JOB, installCache, webhookBatchHandler, webhookRoutes } from './webhooks.routes';
 import { HUBSPOT_WORKFLOW_COMPLETE_JOB, workflowActionRoutes, workflowCompleteHandler } from './workflow-actions.routes';
 import { HUBSPOT_WRITEBACK_JOB, writebackHandler, writebackStage } from './writeback';
+import { eraseHubSpotPersonData, latestInboxThread } from './person-data.repository';
 
 export interface HubSpotModuleOptions {
   /** Per-portal budget (tests shrink it); default HubSpot's marketplace limits with a margin. */
@@ -94,13 +95,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
     /** The profile's latest HubSpot inbox thread in the portal (from its stored inbox messages). */
     const latestThread = async (request: ActionRequest, portalId: string): Promise<string | undefined> => {
       const aliases = await profileAliases(ctx.db, request.tenantId, request.profileId);
-      const r = await ctx.db.query<{ thread: string | null }>(
-        `SELECT properties->>'objectId' AS thread FROM events
-          WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND source = 'hubspot' AND type = 'conversation.message_received' AND properties->>'portalId' = $3
-          ORDER BY occurred_at DESC LIMIT 1`,
-        [request.tenantId, [request.profileId, ...aliases], portalId],
-      );
-      return r.rows[0]?.thread ?? undefined;
+      return latestInboxThread(ctx.db, request.tenantId, [request.profileId, ...aliases], portalId);
     };
 
     if (api !== undefined) {
@@ -262,10 +257,7 @@ export function hubspotModuleWith(options: HubSpotModuleOptions = {}): ModuleFac
         [HUBSPOT_WRITEBACK_JOB]: writebackHandler({ db: ctx.db, logger: ctx.logger, api: getApi, cards: () => cardService }),
         [HUBSPOT_WORKFLOW_COMPLETE_JOB]: workflowCompleteHandler(workflowDeps),
       },
-      async erase(tx, tenantId, profileIds) {
-        await tx.query('DELETE FROM hubspot_writeback WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
-        await tx.query('DELETE FROM hubspot_email_sends WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
-      },
+      erase: (tx, tenantId, profileIds) => eraseHubSpotPersonData(tx, tenantId, profileIds),
       stages: [writebackStage({ db: ctx.db, work: ctx.work, cards: () => cardService, clock: ctx.clock })],
       async start() {
         // The uninstall probe (uninstall.ts): refused refresh tokens become scheduled purges.

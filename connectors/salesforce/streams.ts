@@ -17,6 +17,8 @@ import { canonicalOf, CDC_ENTITIES, personFactFields, channelOf, changeEventToCa
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { type Database, type Logger, newToken } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
+import { acquireStreamLease, releaseStreamLease, renewStreamLease } from './stream-leases.repository';
+import { notePositionTrouble, savePosition, storedPositions } from './stream-positions.repository';
 import { systemClock } from '../../app/shared/clock';
 
 /** Fields read when re-synchronising by query (they exist in every org at API 66.0). */
@@ -178,34 +180,20 @@ export class StreamManager {
   }
 
   private async acquireLease(i: Installation): Promise<boolean> {
-    const r = await this.o.db.query(
-      `INSERT INTO salesforce_stream_leases (tenant_id, connection_id, owner, expires_at) VALUES ($1, $2, $3, now() + ($4 || ' milliseconds')::interval)
-       ON CONFLICT (tenant_id, connection_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-         WHERE salesforce_stream_leases.owner = EXCLUDED.owner OR salesforce_stream_leases.expires_at < now()
-       RETURNING owner`,
-      [i.tenantId, i.connectionId, this.owner, String(this.o.leaseMs)],
-    );
-    return r.rows.length > 0;
+    return acquireStreamLease(this.o.db, i.tenantId, i.connectionId, this.owner, this.o.leaseMs);
   }
 
   private async renewLease(i: Installation): Promise<boolean> {
-    const r = await this.o.db.query(
-      `UPDATE salesforce_stream_leases SET expires_at = now() + ($4 || ' milliseconds')::interval WHERE tenant_id = $1 AND connection_id = $2 AND owner = $3`,
-      [i.tenantId, i.connectionId, this.owner, String(this.o.leaseMs)],
-    );
-    return r.rowCount > 0;
+    return renewStreamLease(this.o.db, i.tenantId, i.connectionId, this.owner, this.o.leaseMs);
   }
 
   private async releaseLease(i: Installation): Promise<void> {
-    await this.o.db.query('DELETE FROM salesforce_stream_leases WHERE tenant_id = $1 AND connection_id = $2 AND owner = $3', [i.tenantId, i.connectionId, this.owner]);
+    await releaseStreamLease(this.o.db, i.tenantId, i.connectionId, this.owner);
   }
 
   private async positions(i: Installation): Promise<Map<string, { replayId: Buffer | null; lastEventAt: string | null }>> {
-    const r = await this.o.db.query<{ channel: string; replay_id: unknown; last_event_at: Date | string | null }>(
-      'SELECT channel, replay_id, last_event_at FROM salesforce_stream_positions WHERE tenant_id = $1 AND connection_id = $2',
-      [i.tenantId, i.connectionId],
-    );
-    return new Map(r.rows.map((row) => [row.channel, { replayId: asBuffer(row.replay_id), lastEventAt: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString() }]));
+    const rows = await storedPositions(this.o.db, i.tenantId, i.connectionId);
+    return new Map(rows.map((row) => [row.channel, { replayId: asBuffer(row.replay_id), lastEventAt: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString() }]));
   }
 
   /**
@@ -213,26 +201,12 @@ export class StreamManager {
    * `lastEventAt` null keeps the stored time (a keepalive position carries none).
    */
   private async savePosition(i: Installation, entity: CdcEntity, replayId: Buffer | null | undefined, lastEventAt: string | null): Promise<void> {
-    await this.o.db.query(
-      `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, replay_id, last_event_at, last_heard_at) VALUES ($1, $2, $3, $4, $5, now())
-       ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET replay_id = CASE WHEN $6 THEN salesforce_stream_positions.replay_id ELSE EXCLUDED.replay_id END,
-         last_event_at = greatest(salesforce_stream_positions.last_event_at, EXCLUDED.last_event_at), last_heard_at = now(), updated_at = now()`,
-      [i.tenantId, i.connectionId, channelOf(entity), replayId ?? null, lastEventAt, replayId === undefined],
-    );
+    await savePosition(this.o.db, i.tenantId, i.connectionId, channelOf(entity), replayId, lastEventAt);
   }
 
   /** Records trouble on the entity's position row (visible through the API from any process). */
   private async noteTrouble(i: Installation, entity: CdcEntity, kind: 'stall' | 'expired' | 'resynced' | 'problem', problem: string | null): Promise<void> {
-    const set = kind === 'stall' ? 'stalls = salesforce_stream_positions.stalls + 1, last_stall_at = now(), '
-      : kind === 'expired' ? 'expired_replays = salesforce_stream_positions.expired_replays + 1, '
-      : kind === 'resynced' ? 'last_resync_at = now(), '
-      : '';
-    await this.o.db.query(
-      `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, stalls, last_stall_at, expired_replays, last_resync_at, last_problem)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET ${set}last_problem = coalesce($8, salesforce_stream_positions.last_problem), updated_at = now()`,
-      [i.tenantId, i.connectionId, channelOf(entity), kind === 'stall' ? 1 : 0, kind === 'stall' ? new Date(systemClock.now()).toISOString() : null, kind === 'expired' ? 1 : 0, kind === 'resynced' ? new Date(systemClock.now()).toISOString() : null, problem],
-    );
+    await notePositionTrouble(this.o.db, i.tenantId, i.connectionId, channelOf(entity), kind, problem, systemClock.now());
   }
 
   private async startOne(i: Installation): Promise<void> {

@@ -24,17 +24,9 @@ const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
     'connectors/hubspot/engagement.ts',
     "email sends and the email-event cursor (hubspot_email_sends, hubspot_email_event_cursors) beside the matching; it also reads decisioning's decisions and decision_outcomes directly (should go through the outcome service)",
   ],
-  [
-    'connectors/hubspot/hubspot.module.ts',
-    "the inbox thread lookup (reads the events table) and the module's erase hook (hubspot_writeback, hubspot_email_sends)",
-  ],
   ['connectors/hubspot/purge.ts', "the uninstall purge: after identity.purgeSource, deletes HubSpot's own tables and its events"],
   ['connectors/salesforce/installations.ts', 'package readiness rows (salesforce_packages) written and read beside the installation logic'],
   ['connectors/salesforce/purge.ts', "the uninstall purge: after identity.purgeSource, deletes the org's own tables and its events"],
-  [
-    'connectors/salesforce/streams.ts',
-    'Pub/Sub stream leases and replay positions (salesforce_stream_leases, salesforce_stream_positions) inside the stream manager',
-  ],
 ]);
 
 interface Scan {
