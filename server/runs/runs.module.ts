@@ -82,7 +82,6 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
         ...(options.actions === undefined ? { deliverability: (tenantId, playbook) => registry.unsupportedSteps(tenantId, playbook) } : {}),
         ...(options.engine === undefined ? {} : { engine: options.engine }),
       });
-      sections?.add({ name: 'runs', load: async (q, tenantId, profileId) => profileRuns(q, tenantId, await profileAliases(q, tenantId, profileId), 20) });
       const api = Router();
       api.use(playbookRoutes(service));
       api.use(runRoutes(service));
@@ -101,6 +100,8 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
           batchHandlers: { [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? 32 } },
           stages: [runsStage(service)],
           async start() {
+            // Added once every module is built, so `runs` stays the last part of GET /profiles/:id as it always was.
+            sections?.add({ name: 'runs', load: async (q, tenantId, profileId) => profileRuns(q, tenantId, await profileAliases(q, tenantId, profileId), 20) });
             if (!sweeps) return;
             sweeper = startPeriodic(() => service.sweepStuckRuns(graceMs), intervalMs, (err) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'));
           },
