@@ -10,6 +10,7 @@ import { EMAIL_FEATURES, EMAIL_ROUTES, type CapabilityState, type EmailCapabilit
 import type { Logger, Queryable } from '../../server/platform';
 import { installationByPortal } from './installations';
 import { systemClock } from '../../app/shared/clock';
+import { latestBounce, recordEmailSend, saveCapabilities, setCapabilityState, storedCapabilities } from './email-capabilities.repository';
 
 /** Which granted scopes each capability needs (all of them). */
 export const CAPABILITY_SCOPES: Readonly<Record<EmailCapability, readonly string[]>> = {
@@ -53,19 +54,13 @@ export class EmailCapabilityStore implements EmailRouting {
   async learn(tenantId: string, portalId: string, scopes: readonly string[]): Promise<EmailCapabilities> {
     const caps = capabilitiesFromScopes(scopes, this.now());
     // A portal re-installed under another tenant leaves nothing behind under the old one.
-    await this.deps.db.query('DELETE FROM hubspot_email_capabilities WHERE portal_id = $1 AND tenant_id <> $2', [portalId, tenantId]);
-    await this.deps.db.query(
-      `INSERT INTO hubspot_email_capabilities (portal_id, tenant_id, routes, scopes, learned_at, updated_at) VALUES ($1, $2, $3, $4, now(), now())
-       ON CONFLICT (tenant_id, portal_id) DO UPDATE SET routes = EXCLUDED.routes, scopes = EXCLUDED.scopes, learned_at = now(), updated_at = now()`,
-      [portalId, tenantId, JSON.stringify(caps), JSON.stringify(scopes)],
-    );
+    await saveCapabilities(this.deps.db, tenantId, portalId, caps, scopes);
     return caps;
   }
 
   async capabilities(tenantId: string, portalId: string): Promise<EmailCapabilities> {
-    const r = await this.deps.db.query<{ routes: EmailCapabilities }>('SELECT routes FROM hubspot_email_capabilities WHERE portal_id = $1 AND tenant_id = $2', [portalId, tenantId]);
-    const row = r.rows[0];
-    if (row !== undefined) return { ...capabilitiesFromScopes([]), ...row.routes };
+    const stored = await storedCapabilities(this.deps.db, tenantId, portalId);
+    if (stored !== undefined) return { ...capabilitiesFromScopes([]), ...stored };
     // Installed before capabilities were recorded: learn from the scopes stored with the installation.
     const install = await installationByPortal(this.deps.db, portalId);
     // Only an active installation's scopes are stored (a disconnected or purged one is just shown).
@@ -75,31 +70,18 @@ export class EmailCapabilityStore implements EmailRouting {
 
   async markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void> {
     const state: CapabilityState = { available: false, reason, at: this.now().toISOString() };
-    await this.deps.db.query(
-      `UPDATE hubspot_email_capabilities SET routes = jsonb_set(routes, $3::text[], $4::jsonb), updated_at = now() WHERE portal_id = $1 AND tenant_id = $2`,
-      [portalId, tenantId, [capability], JSON.stringify(state)],
-    );
+    await setCapabilityState(this.deps.db, tenantId, portalId, capability, state);
     this.deps.logger.warn({ tenantId, portalId, capability, reason }, 'HubSpot refused an email capability: turned off for this portal, next route used');
   }
 
   /** Why the address must not be emailed: HubSpot reported a bounce for it (an `email.bounced` event). */
   async bounced(tenantId: string, profileId: string, address: string): Promise<string | undefined> {
-    const r = await this.deps.db.query<{ occurred_at: Date | string; category: string | null }>(
-      `SELECT occurred_at, properties->>'category' AS category FROM events
-        WHERE tenant_id = $1 AND profile_id = $2 AND source = 'hubspot' AND type = 'email.bounced' AND lower(properties->>'address') = lower($3)
-        ORDER BY occurred_at DESC LIMIT 1`,
-      [tenantId, profileId, address],
-    );
-    const row = r.rows[0];
+    const row = await latestBounce(this.deps.db, tenantId, profileId, address);
     if (row === undefined) return undefined;
-    return `HubSpot reported a bounce for ${address} on ${new Date(row.occurred_at).toISOString()}${row.category === null ? '' : ` (${row.category})`}`;
+    return `HubSpot reported a bounce for ${address} on ${new Date(row.occurredAt).toISOString()}${row.category === null ? '' : ` (${row.category})`}`;
   }
 
   async recordSend(send: Parameters<EmailRouting['recordSend']>[0]): Promise<void> {
-    await this.deps.db.query(
-      `INSERT INTO hubspot_email_sends (tenant_id, idempotency_key, portal_id, profile_id, contact_id, run_id, route, recipient, send_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
-      [send.tenantId, send.idempotencyKey, send.portalId, send.profileId, send.contactId, send.runId, send.route, send.recipient, send.sendId],
-    );
+    await recordEmailSend(this.deps.db, send);
   }
 }
