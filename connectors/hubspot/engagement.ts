@@ -20,6 +20,7 @@ import { routeRefusal } from './client/email';
 import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type OutcomeService, RateLimitedError, type WorkQueue } from '../../server/platform';
 import type { EmailCapabilityStore } from './capabilities';
 import { systemClock } from '../../app/shared/clock';
+import { advanceEmailEventCursor, createEmailEventCursor, type EmailSend, emailEventCursor, firstSendAt, matchingSend, sentSince, setEmailEventError, setEmailEventOffset, setEmailEventWindowEnd } from './email-events.repository';
 
 export const HUBSPOT_EMAIL_EVENTS_JOB = 'hubspot.email_events';
 export const DEFAULT_EMAIL_EVENTS_INTERVAL_MS = 5 * 60_000;
@@ -40,14 +41,7 @@ export interface EngagementDeps {
   readonly now?: () => number;
 }
 
-interface Send {
-  idempotency_key: string;
-  profile_id: string;
-  contact_id: string;
-  run_id: string | null;
-  route: string;
-  recipient: string;
-}
+type Send = EmailSend;
 
 export interface PollResult {
   readonly fetched: number;
@@ -66,13 +60,7 @@ export async function schedulePoll(deps: Pick<EngagementDeps, 'work' | 'interval
 
 async function matchSend(deps: EngagementDeps, tenantId: string, portalId: string, e: EmailEvent): Promise<Send | undefined> {
   if (e.recipient === undefined) return undefined;
-  const r = await deps.db.query<Send>(
-    `SELECT idempotency_key, profile_id, contact_id, run_id, route, recipient FROM hubspot_email_sends
-      WHERE tenant_id = $1 AND portal_id = $2 AND lower(recipient) = lower($3) AND sent_at <= $4 AND sent_at >= $5
-      ORDER BY (send_id IS NOT DISTINCT FROM $6) DESC, sent_at DESC LIMIT 1`,
-    [tenantId, portalId, e.recipient, new Date(e.created + 5 * 60_000).toISOString(), new Date(e.created - MATCH_WINDOW_MS).toISOString(), e.sendId ?? null],
-  );
-  return r.rows[0];
+  return matchingSend(deps.db, tenantId, portalId, e.recipient, e.created, MATCH_WINDOW_MS, e.sendId ?? null);
 }
 
 function canonical(portalId: string, kind: EngagementKind, e: EmailEvent, send: Send): CanonicalEvent {
@@ -93,42 +81,28 @@ function canonical(portalId: string, kind: EngagementKind, e: EmailEvent, send: 
   };
 }
 
-/** The open decision behind the run that sent the email, if any. */
-async function decisionOfRun(db: Database, tenantId: string, runId: string): Promise<string | undefined> {
-  const r = await db.query<{ id: string }>(
-    `SELECT d.id FROM decisions d WHERE d.tenant_id = $1 AND d.run_id = $2 AND d.attribution_ends_at > now()
-       AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)
-     ORDER BY d.decided_at DESC LIMIT 1`,
-    [tenantId, runId],
-  );
-  return r.rows[0]?.id;
-}
-
 /** One poll pass: the stored window, page by page, then the cursor moves to the window's end. */
 export async function pollEmailEvents(deps: EngagementDeps, tenantId: string, portalId: string): Promise<PollResult> {
   const api = deps.api();
   if (api === undefined) return { fetched: 0, matched: 0, stored: 0, settled: 0 };
   const now = deps.now?.() ?? systemClock.now();
-  const found = await deps.db.query<{ start_ms: string; end_ms: string | null; offset_token: string | null }>('SELECT start_ms, end_ms, offset_token FROM hubspot_email_event_cursors WHERE portal_id = $1 AND tenant_id = $2', [portalId, tenantId]);
-  let cursor = found.rows[0];
+  let cursor = await emailEventCursor(deps.db, tenantId, portalId);
   if (cursor === undefined) {
     // Start at the first email Baton sent here (nothing before it can be Baton's).
-    const first = await deps.db.query<{ at: Date | string | null }>('SELECT min(sent_at) AS at FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2', [tenantId, portalId]);
-    const at = first.rows[0]?.at;
+    const at = await firstSendAt(deps.db, tenantId, portalId);
     const start = at === null || at === undefined ? now - EVENT_LAG_MS : new Date(at).getTime() - 60_000;
-    await deps.db.query('INSERT INTO hubspot_email_event_cursors (portal_id, tenant_id, start_ms) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, portal_id) DO NOTHING', [portalId, tenantId, start]);
+    await createEmailEventCursor(deps.db, tenantId, portalId, start);
     cursor = { start_ms: String(start), end_ms: null, offset_token: null };
   }
   const start = Number(cursor.start_ms);
   const end = cursor.end_ms === null ? now - EVENT_LAG_MS : Number(cursor.end_ms);
   if (end <= start) return { fetched: 0, matched: 0, stored: 0, settled: 0 };
-  const recent = await deps.db.query('SELECT 1 FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2 AND sent_at > $3 LIMIT 1', [tenantId, portalId, new Date(start - MATCH_WINDOW_MS).toISOString()]);
-  if (recent.rows.length === 0) {
+  if (!(await sentSince(deps.db, tenantId, portalId, start - MATCH_WINDOW_MS))) {
     // Baton sent nothing here that these events could be about: move on without asking HubSpot.
-    await deps.db.query('UPDATE hubspot_email_event_cursors SET start_ms = $2, end_ms = NULL, offset_token = NULL, polled_at = now(), updated_at = now() WHERE portal_id = $1', [portalId, end]);
+    await advanceEmailEventCursor(deps.db, portalId, end, false);
     return { fetched: 0, matched: 0, stored: 0, settled: 0 };
   }
-  if (cursor.end_ms === null) await deps.db.query('UPDATE hubspot_email_event_cursors SET end_ms = $2, updated_at = now() WHERE portal_id = $1', [portalId, end]);
+  if (cursor.end_ms === null) await setEmailEventWindowEnd(deps.db, portalId, end);
   const identity = deps.identity();
   const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
   let offset = cursor.offset_token;
@@ -149,16 +123,16 @@ export async function pollEmailEvents(deps: EngagementDeps, tenantId: string, po
       if (result.duplicate) continue;
       stored++;
       if (kind === 'clicked' && send.run_id !== null) {
-        const decisionId = await decisionOfRun(deps.db, tenantId, send.run_id);
+        // The open decision behind the run that sent the email, if any, learns from the click.
         const outcomes = deps.outcomes();
-        if (decisionId !== undefined && outcomes !== undefined && (await outcomes.record(tenantId, decisionId, 'positive')).ok) settled++;
+        if (outcomes !== undefined && (await outcomes.recordForRun(tenantId, send.run_id, 'positive'))?.ok === true) settled++;
       }
     }
     offset = page.hasMore ? page.offset : null;
-    await deps.db.query('UPDATE hubspot_email_event_cursors SET offset_token = $2, updated_at = now() WHERE portal_id = $1', [portalId, offset]);
+    await setEmailEventOffset(deps.db, portalId, offset);
     if (offset === null) {
       // Window done: the next one starts where this ended (events on the boundary are deduplicated by id).
-      await deps.db.query('UPDATE hubspot_email_event_cursors SET start_ms = $2, end_ms = NULL, offset_token = NULL, polled_at = now(), last_error = NULL, updated_at = now() WHERE portal_id = $1', [portalId, end]);
+      await advanceEmailEventCursor(deps.db, portalId, end, true);
       break;
     }
   }
@@ -179,7 +153,7 @@ export function emailEventsHandler(deps: EngagementDeps): JobHandler {
       const refusal = routeRefusal(err);
       if (refusal !== undefined) {
         await deps.capabilities.markOff(job.tenantId, portalId, 'events', refusal);
-        await deps.db.query('UPDATE hubspot_email_event_cursors SET last_error = $2, updated_at = now() WHERE portal_id = $1', [portalId, refusal]);
+        await setEmailEventError(deps.db, portalId, refusal);
         return;
       }
       const failure = classifyHubSpotError(err, 'email events poll');

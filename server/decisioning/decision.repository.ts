@@ -112,6 +112,17 @@ export class DecisionRepository {
     await q.query('UPDATE decisions SET run_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, decisionId, runId]);
   }
 
+  /** The latest decision behind a run that is not settled and whose attribution window is still open. */
+  async openDecisionOfRun(q: Queryable, tenantId: string, runId: string): Promise<string | undefined> {
+    const r = await q.query<{ id: string }>(
+      `SELECT d.id FROM decisions d WHERE d.tenant_id = $1 AND d.run_id = $2 AND d.attribution_ends_at > now()
+         AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)
+       ORDER BY d.decided_at DESC LIMIT 1`,
+      [tenantId, runId],
+    );
+    return r.rows[0]?.id;
+  }
+
   /** Tenants with a decision whose attribution window ended before `now` and that nothing settled yet (at most 1000). */
   async tenantsWithExpired(q: Queryable, now: number): Promise<string[]> {
     const r = await q.query<{ tenant_id: string }>(

@@ -7,15 +7,16 @@
 import type { SignalExtractor } from '../../app/signals';
 import { signalExtractorFor } from '../../connectors/llm';
 import { IDENTITY_SERVICE, PROFILE_SECTIONS } from '../identity/identity.module';
+import type { Database } from '../db/database';
 import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import { defineModule, provide, type ModuleFactory, type ServiceModule } from '../module';
 import { recordDecisionDelivery } from './lift.repository';
 import { CONTACT_RECORDER, DECIDER } from '../runs/runs.module';
 import { DecisioningDecider } from './decider.adapter';
-import { createDecisioning, DECISIONING } from './decisioning';
+import { createDecisioning, DECISIONING, type Decisioning } from './decisioning';
 import { decisioningRoutes } from './decisioning.routes';
 import { eraseDecisioningData } from './erasure.repository';
-import { OUTCOME_SERVICE } from './outcome.service';
+import { OUTCOME_SERVICE, type OutcomeService } from './outcome.service';
 import { decisioningStage } from './pipeline.stage';
 import { decisioningSections } from './profile-sections';
 
@@ -66,18 +67,28 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
             record: (c) => d.outcomes.recordContact(ctx.db, c.tenantId, c.profileId, c.key, { actionId: c.actionId, channel: c.channel }),
             delivery: (c) => recordDecisionDelivery(ctx.db, c.tenantId, c.decisionId, c.delivered, c.reason),
           }),
-          provide(OUTCOME_SERVICE, {
-            async record(tenantId, decisionId, outcome, value) {
-              const result = await d.outcomes.recordOutcome(tenantId, decisionId, outcome, value);
-              return result.ok
-                ? { ok: true, decisionId, outcome: result.settlement.outcome, learned: result.settlement.posteriorUpdate !== null }
-                : { ok: false, decisionId, reason: result.reason };
-            },
-          }),
+          provide(OUTCOME_SERVICE, outcomeService(ctx.db, d)),
         ],
       };
     },
   });
+}
+
+/** OUTCOME_SERVICE over the decisioning parts: the same path as POST /api/v1/decisions/:id/outcome. */
+function outcomeService(db: Database, d: Decisioning): OutcomeService {
+  const record: OutcomeService['record'] = async (tenantId, decisionId, outcome, value) => {
+    const result = await d.outcomes.recordOutcome(tenantId, decisionId, outcome, value);
+    return result.ok
+      ? { ok: true, decisionId, outcome: result.settlement.outcome, learned: result.settlement.posteriorUpdate !== null }
+      : { ok: false, decisionId, reason: result.reason };
+  };
+  return {
+    record,
+    async recordForRun(tenantId, runId, outcome) {
+      const decisionId = await d.decisions.openDecisionOfRun(db, tenantId, runId);
+      return decisionId === undefined ? null : record(tenantId, decisionId, outcome);
+    },
+  };
 }
 
 export const decisioningModule: ModuleFactory = decisioningModuleWith();

@@ -13,6 +13,12 @@ export type OutcomeResult =
  */
 export interface OutcomeService {
   record(tenantId: string, decisionId: string, outcome: 'positive' | 'negative', value?: number): Promise<OutcomeResult>;
+  /**
+   * Records the outcome of the open decision (not settled, inside its attribution window) behind a run,
+   * the latest if several; null when the run carries out no open decision (e.g. a click on an email a
+   * run sent).
+   */
+  recordForRun(tenantId: string, runId: string, outcome: 'positive' | 'negative'): Promise<OutcomeResult | null>;
 }
 
 export const OUTCOME_SERVICE = serviceKey<OutcomeService>('decisioning.outcomes');

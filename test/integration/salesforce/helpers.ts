@@ -65,6 +65,8 @@ export function stubCards(values: Map<string, StubValues>, acts: { tenantId: str
         outcomes.push({ tenantId, decisionId, outcome, value });
         return { ok: true, decisionId, outcome, learned: true };
       },
+      // No runs carry out decisions here.
+      recordForRun: async () => null,
     });
     return { name: 'test-cards' };
   };
