@@ -273,10 +273,15 @@ for (const { mode, needs } of modes) {
       const run = await waitForRun(a, started.body.id, (r) => r.status === 'completed', 'the rate-limited run to complete');
       expect(ports?.calls.get(run.id)).toBe(4);
       expect(run.steps.find((s) => s.stepId === 'first')).toMatchObject({ status: 'succeeded', attempt: 1, rateLimitWaits: 3 });
-      const advances = await svc.runtime.db.query<{ status: string; attempts: number; rate_limit_waits: number }>(
-        `SELECT status, attempts, rate_limit_waits FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance' AND payload->>'runId' = $2`,
-        [tenantA, run.id],
-      );
+      // The run can complete inside one wake-up while another is still pending (queued or leased): wait
+      // until none is, then every one must have run once, unpenalised.
+      const advances = await waitFor(async () => {
+        const r = await svc.runtime.db.query<{ status: string; attempts: number; rate_limit_waits: number }>(
+          `SELECT status, attempts, rate_limit_waits FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance' AND payload->>'runId' = $2`,
+          [tenantA, run.id],
+        );
+        return r.rows.every((row) => row.status !== 'pending') ? r : undefined;
+      }, 'the run.advance rows to settle');
       expect(advances.rows.length).toBeGreaterThanOrEqual(4);
       expect(advances.rows.every((r) => r.status === 'done' && r.attempts === 1 && r.rate_limit_waits === 0)).toBe(true);
     });
