@@ -304,30 +304,38 @@ export function calibrateNeutral(model: SentimentModel, calibration: readonly Se
   let bestScore = -1;
   for (let step = 60; step <= 198; step += 1) {
     const threshold = step / 200;
-    let opinion = 0;
-    let opinionRight = 0;
-    let opinionNeutral = 0;
-    let neutral = 0;
-    let neutralRight = 0;
-    for (const { e, probabilities: p, knownFeatures } of scored) {
-      const label: SentimentLabel = knownFeatures === 0 || p.neutral >= threshold ? 'neutral' : p.positive >= p.negative ? 'positive' : 'negative';
-      if (e.label === 'neutral') {
-        neutral += 1;
-        if (label === 'neutral') neutralRight += 1;
-      } else {
-        opinion += 1;
-        if (label === e.label) opinionRight += 1;
-        if (label === 'neutral') opinionNeutral += 1;
-      }
-    }
-    if (opinion === 0 || neutral === 0 || opinionNeutral / opinion > MAX_OPINIONS_NEUTRAL) continue;
-    const score = (opinionRight / opinion + neutralRight / neutral) / 2;
-    if (score > bestScore) {
-      bestScore = score;
+    const t = tally(scored.map(({ e, probabilities: p, knownFeatures }) => [e.label, knownFeatures === 0 ? 'neutral' : mixedLabel([p.negative, p.neutral, p.positive], threshold)]));
+    if (t === undefined || t.opinionNeutral > MAX_OPINIONS_NEUTRAL) continue;
+    if (t.score > bestScore) {
+      bestScore = t.score;
       best = threshold;
     }
   }
   return best;
+}
+
+/**
+ * Calibration counts of (gold, predicted) pairs: opinion accuracy (neutral counted wrong), the share
+ * of opinions called neutral, and the mean of opinion and neutral accuracy; undefined without both kinds.
+ */
+function tally(pairs: ReadonlyArray<readonly [SentimentLabel, SentimentLabel]>): { opinionAccuracy: number; opinionNeutral: number; score: number } | undefined {
+  let opinion = 0;
+  let opinionRight = 0;
+  let opinionNeutral = 0;
+  let neutral = 0;
+  let neutralRight = 0;
+  for (const [gold, label] of pairs) {
+    if (gold === 'neutral') {
+      neutral += 1;
+      if (label === 'neutral') neutralRight += 1;
+    } else {
+      opinion += 1;
+      if (label === gold) opinionRight += 1;
+      if (label === 'neutral') opinionNeutral += 1;
+    }
+  }
+  if (opinion === 0 || neutral === 0) return undefined;
+  return { opinionAccuracy: opinionRight / opinion, opinionNeutral: opinionNeutral / opinion, score: (opinionRight / opinion + neutralRight / neutral) / 2 };
 }
 
 /** A label from mixed probabilities: neutral at or above the threshold, else the larger polarity. */
@@ -362,28 +370,12 @@ export function calibrateEnsemble(model: SentimentModel, cnn: SentimentCnn, cali
     let opinionAtThreshold = 0;
     for (let step = 30; step <= 99; step += 1) {
       const t = step / 100;
-      let opinion = 0;
-      let opinionRight = 0;
-      let opinionNeutral = 0;
-      let neutral = 0;
-      let neutralRight = 0;
-      for (const { e, p } of mixed) {
-        const label = mixedLabel(p, t);
-        if (e.label === 'neutral') {
-          neutral += 1;
-          if (label === 'neutral') neutralRight += 1;
-        } else {
-          opinion += 1;
-          if (label === e.label) opinionRight += 1;
-          if (label === 'neutral') opinionNeutral += 1;
-        }
-      }
-      if (opinion === 0 || neutral === 0 || opinionNeutral / opinion > MAX_ENGLISH_OPINIONS_NEUTRAL) continue;
-      const score = (opinionRight / opinion + neutralRight / neutral) / 2;
-      if (score > thresholdScore) {
-        thresholdScore = score;
+      const counts = tally(mixed.map(({ e, p }) => [e.label, mixedLabel(p, t)]));
+      if (counts === undefined || counts.opinionNeutral > MAX_ENGLISH_OPINIONS_NEUTRAL) continue;
+      if (counts.score > thresholdScore) {
+        thresholdScore = counts.score;
         threshold = t;
-        opinionAtThreshold = opinionRight / opinion;
+        opinionAtThreshold = counts.opinionAccuracy;
       }
     }
     // …and, across weights, the one whose opinions are read best there (the figure the product is judged on).
