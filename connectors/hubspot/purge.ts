@@ -5,9 +5,10 @@
  * into the portal — `hubspotContactId` scoped by portal id, `externalId` scoped `hubspot-<portal>` —
  * another source's record carries) — and drops the tokens. Identifiers other sources gave (an email from Zendesk) stay.
  */
-import { connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
+import { beginErasure, connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
 import { installationsOfTenant } from './installations';
 import { systemClock } from '../../app/shared/clock';
+import { deleteHubSpotEvents, deleteHubSpotTables, hubspotEventIds } from './purge.repository';
 
 export interface PurgeResult {
   readonly events: number;
@@ -23,9 +24,9 @@ export interface PurgeResult {
  */
 export async function purgeTenantHubSpotData(db: Database, identity: IdentityService | undefined, tenantId: string, reason = 'disconnected by an admin; HubSpot data purged'): Promise<PurgeResult> {
   return db.transaction(async (tx) => {
-    await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
+    await beginErasure(tx);
     const portals = (await installationsOfTenant(tx, tenantId)).map((i) => i.portalId);
-    const eventIds = (await tx.query<{ id: string }>('SELECT id FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot'])).rows.map((r) => r.id);
+    const eventIds = await hubspotEventIds(tx, tenantId);
     const graph =
       identity === undefined
         ? { records: 0, identifiers: 0 }
@@ -39,9 +40,9 @@ export async function purgeTenantHubSpotData(db: Database, identity: IdentitySer
             at: new Date(systemClock.now()).toISOString(),
           });
     await new SqlEffectLedger(tx).forgetVendor(tenantId, ['hubspot']);
-    for (const table of ['hubspot_workflow_calls', 'hubspot_writeback', 'hubspot_email_sends', 'hubspot_email_event_cursors', 'hubspot_email_capabilities']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
-    const events = await tx.query('DELETE FROM events WHERE tenant_id = $1 AND source = $2', [tenantId, 'hubspot']);
+    await deleteHubSpotTables(tx, tenantId);
+    const events = await deleteHubSpotEvents(tx, tenantId);
     await connectionStore.update(tx, { tenantId, type: 'hubspot' }, { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'json' } });
-    return { events: events.rowCount, ...graph };
+    return { events, ...graph };
   });
 }

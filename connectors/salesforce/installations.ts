@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from './client';
 import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SealedSecrets, type SecretBox, type StoredConnection } from '../../server/platform';
 import { systemClock } from '../../app/shared/clock';
+import { savePackage, storedPackage } from './packages.repository';
 
 export interface Installation {
   readonly tenantId: string;
@@ -79,14 +80,6 @@ export const sameOrg = (a: string, b: string): boolean => a.slice(0, 15) === b.s
 
 /** How long a package found lacking is trusted before the org is asked again (the admin may have fixed it). */
 export const PACKAGE_RECHECK_MS = 60_000;
-
-interface PackageRow {
-  namespace: string | null;
-  fields_ready: boolean;
-  apex_ready: boolean;
-  problem: string | null;
-  checked_at: string | Date;
-}
 
 export class DisconnectedError extends Error {
   readonly errorCode = 'INVALID_GRANT';
@@ -162,11 +155,7 @@ export class SalesforceInstallations {
   async discoverPackage(i: Installation): Promise<BatonPackage> {
     const found = await (await this.client(i)).discoverPackage();
     await this.deps.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO salesforce_packages (tenant_id, connection_id, namespace, fields_ready, apex_ready, problem, checked_at) VALUES ($1, $2, $3, $4, $5, $6, now())
-         ON CONFLICT (tenant_id, connection_id) DO UPDATE SET namespace = EXCLUDED.namespace, fields_ready = EXCLUDED.fields_ready, apex_ready = EXCLUDED.apex_ready, problem = EXCLUDED.problem, checked_at = now()`,
-        [i.tenantId, i.connectionId, found.namespace, found.fieldsReady, found.apexReady, found.problem],
-      );
+      await savePackage(tx, i.tenantId, i.connectionId, found);
       await connectionStore.update(tx, { ...ofRow(i), status: 'active' }, { statusReason: found.problem });
     });
     if (found.problem !== null) this.deps.logger.warn({ tenantId: i.tenantId, orgId: i.orgId, problem: found.problem }, 'the Baton package is not usable in this Salesforce org');
@@ -176,10 +165,7 @@ export class SalesforceInstallations {
 
   /** The stored package shape (undefined before the first discovery). */
   async storedPackage(i: Installation): Promise<(BatonPackage & { checkedAt: string }) | undefined> {
-    const r = await this.deps.db.query<PackageRow>('SELECT namespace, fields_ready, apex_ready, problem, checked_at FROM salesforce_packages WHERE tenant_id = $1 AND connection_id = $2', [i.tenantId, i.connectionId]);
-    const row = r.rows[0];
-    if (row === undefined) return undefined;
-    return { namespace: row.namespace, fieldsReady: row.fields_ready, apexReady: row.apex_ready, problem: row.problem, checkedAt: new Date(row.checked_at).toISOString() };
+    return storedPackage(this.deps.db, i.tenantId, i.connectionId);
   }
 
   /**

@@ -6,9 +6,10 @@
  * go with it, and any `salesforceId` identifier of the org another source's record still carries is
  * removed from that record). Identifiers other sources gave (an email from Zendesk) stay, and profiles are recomputed.
  */
-import { connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
+import { beginErasure, connectionStore, type Database, type IdentityService, SqlEffectLedger } from '../../server/platform';
 import type { Installation } from './installations';
 import { systemClock } from '../../app/shared/clock';
+import { deleteOrgEvents, deleteOrgRows, orgEventIds } from './purge.repository';
 
 export interface SalesforcePurgeResult {
   readonly events: number;
@@ -23,9 +24,8 @@ export async function purgeSalesforceOrg(db: Database, identity: IdentityService
   const org15 = i.orgId.slice(0, 15);
   return db.transaction(async (tx) => {
     // The event log refuses DELETE except under privacy erasure, which this is.
-    await tx.query(`SELECT set_config('baton.erasure', 'on', true)`);
-    const orgEvents = `SELECT id FROM events WHERE tenant_id = $1 AND source = 'salesforce' AND left(properties->>'orgId', 15) = $2`;
-    const eventIds = (await tx.query<{ id: string }>(orgEvents, [i.tenantId, org15])).rows.map((r) => r.id);
+    await beginErasure(tx);
+    const eventIds = await orgEventIds(tx, i.tenantId, org15);
     const graph =
       identity === undefined
         ? { records: 0, identifiers: 0 }
@@ -36,16 +36,15 @@ export async function purgeSalesforceOrg(db: Database, identity: IdentityService
             eventIds,
             at: new Date(systemClock.now()).toISOString(),
           });
-    await tx.query('DELETE FROM salesforce_records WHERE tenant_id = $1 AND left(org_id, 15) = $2', [i.tenantId, org15]);
-    for (const table of ['salesforce_stream_positions', 'salesforce_stream_leases', 'salesforce_packages']) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [i.tenantId, i.connectionId]);
+    await deleteOrgRows(tx, i.tenantId, org15, i.connectionId);
     const others = await connectionStore.count(tx, { tenantId: i.tenantId, type: 'salesforce', status: 'active', notId: i.connectionId });
     if (others === 0) await new SqlEffectLedger(tx).forgetVendor(i.tenantId, ['salesforce']);
-    const events = await tx.query(`DELETE FROM events WHERE id IN (${orgEvents}) AND tenant_id = $1`, [i.tenantId, org15]);
+    const events = await deleteOrgEvents(tx, i.tenantId, org15);
     await connectionStore.update(
       tx,
       { tenantId: i.tenantId, id: i.connectionId },
       { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'text' }, configPatch: { secretDelivered: false } },
     );
-    return { events: events.rowCount, ...graph };
+    return { events, ...graph };
   });
 }

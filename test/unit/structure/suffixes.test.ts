@@ -14,15 +14,10 @@ const ROOT = path.resolve(__dirname, '../../..');
 const DB_DIR = 'server/db/';
 
 /**
- * Files that still issue SQL outside a repository, each with what that SQL is. All are vendor code whose SQL sits
- * beside the vendor's logic (left as it was when the vendor folders were assembled, issue #15); each should become a
- * `*.repository.ts` in its folder. The list may only shrink: a file that stops issuing SQL must leave it.
+ * Files allowed to issue SQL outside a repository, each with what that SQL is and why. Empty: every statement lives
+ * in a `*.repository.ts` (or under server/db). Add an entry only with a reason; a file that stops issuing SQL must leave it.
  */
-const ALLOWED_SQL: ReadonlyMap<string, string> = new Map([
-  ['connectors/hubspot/purge.ts', "the uninstall purge: after identity.purgeSource, deletes HubSpot's own tables and its events"],
-  ['connectors/salesforce/installations.ts', 'package readiness rows (salesforce_packages) written and read beside the installation logic'],
-  ['connectors/salesforce/purge.ts', "the uninstall purge: after identity.purgeSource, deletes the org's own tables and its events"],
-]);
+const ALLOWED_SQL: ReadonlyMap<string, string> = new Map<string, string>([]);
 
 interface Scan {
   /** Backend files (relative, forward slashes) → number of SQL calls through server/db's Queryable. */
