@@ -238,9 +238,14 @@ for (const { mode, needs } of modes) {
       const profileId = (await eventFor(c.Id, 'contact.created')).profile_id ?? '';
       values.set(profileId, { stage: 'engaged', nextAction: { decisionId: 'dec_9', id: 'call', label: 'Call Rosalind', reason: 'Asked for pricing' } });
       const path = `/salesforce/cards/record?recordId=${c.Id}`;
-      const ok = await signedFetch(svc.url, secret(), orgId, 'GET', path);
-      expect(ok.status).toBe(200);
-      const body = salesforceCardAnswerSchema.parse(await ok.json());
+      // The card finds the person through the record's row, which the event's processing writes after
+      // ingest gave the event its profile: until then it answers with no profile, so wait for it.
+      const body = await waitFor(async () => {
+        const ok = await signedFetch(svc.url, secret(), orgId, 'GET', path);
+        expect(ok.status).toBe(200);
+        const answer = salesforceCardAnswerSchema.parse(await ok.json());
+        return answer.card.profileId === null ? undefined : answer;
+      }, 'the card to know the record');
       expect(body.recordId).toBe(c.Id);
       expect(body.card.profileId).toBe(profileId);
       expect(body.card.nextBestAction?.action.label).toBe('Call Rosalind');
