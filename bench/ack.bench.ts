@@ -43,7 +43,16 @@ async function load(url: string, headers: Record<string, string>, run: string): 
     url,
     connections: CONNECTIONS,
     duration: DURATION_S,
-    requests: [{ setupRequest: (req) => ({ ...req, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(sustainedEvent(run, next++, PEOPLE)) }) }],
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(sustainedEvent(run, next++, PEOPLE)),
+        }),
+      },
+    ],
   });
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
 }
@@ -64,11 +73,19 @@ async function serve(handler: express.RequestHandler, run: string): Promise<Load
 /** The durable-append baseline: one INSERT of the body per request, then 202. */
 async function durableAppend(mode: Mode, run: string): Promise<Load> {
   const schema = `bench_append_${run}`;
-  const db: Database = mode === 'postgres+redis' ? await openPostgres({ connectionString: BENCH_DATABASE_URL, schema }) : await openPglite({ dataDir: mkdtempSync(path.join(tmpdir(), 'baton-bench-append-')) });
+  const db: Database =
+    mode === 'postgres+redis'
+      ? await openPostgres({ connectionString: BENCH_DATABASE_URL, schema })
+      : await openPglite({ dataDir: mkdtempSync(path.join(tmpdir(), 'baton-bench-append-')) });
   try {
-    await db.exec('CREATE TABLE IF NOT EXISTS bench_append (id bigserial PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())');
+    await db.exec(
+      'CREATE TABLE IF NOT EXISTS bench_append (id bigserial PRIMARY KEY, body jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
+    );
     return await serve((req, res, next) => {
-      db.query('INSERT INTO bench_append (body) VALUES ($1)', [JSON.stringify(req.body)]).then(() => res.status(202).json({ stored: true }), next);
+      db.query('INSERT INTO bench_append (body) VALUES ($1)', [JSON.stringify(req.body)]).then(
+        () => res.status(202).json({ stored: true }),
+        next,
+      );
     }, run);
   } finally {
     await db.close();
@@ -121,7 +138,8 @@ export const ackBench: BenchSuite = {
       const base = await durableAppend(mode, `${run}${mode === 'embedded' ? 'e' : 'p'}`);
       progress(`${mode}: POST /api/v1/events, a new person per request`);
       const ours = await baton(mode, `${run}${mode === 'embedded' ? 'x' : 'y'}`);
-      if (ours.non2xx > 0 || base.non2xx > 0) progress(`${mode}: ${ours.non2xx} Baton / ${base.non2xx} baseline requests failed or were not 2xx`);
+      if (ours.non2xx > 0 || base.non2xx > 0)
+        progress(`${mode}: ${ours.non2xx} Baton / ${base.non2xx} baseline requests failed or were not 2xx`);
       const role = mode === 'postgres+redis' ? 'web role' : 'whole service, pipeline behind';
       figures.push({
         name: `ack.${mode}.events_per_s (${role}; distinct people; target >= 0.5x baseline: Express + one INSERT per request)`,

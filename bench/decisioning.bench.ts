@@ -11,7 +11,16 @@
  */
 import { decide, type DecisionInput } from '../app/decisioning/decide';
 import { createSeededRandom } from '../app/decisioning/random/prng';
-import { batonStrategy, buildWorld, DEFAULT_SIMULATION, ruleListStrategy, simulate, uniformRandomStrategy, type Strategy, type World } from '../app/decisioning/simulation';
+import {
+  batonStrategy,
+  buildWorld,
+  DEFAULT_SIMULATION,
+  ruleListStrategy,
+  simulate,
+  uniformRandomStrategy,
+  type Strategy,
+  type World,
+} from '../app/decisioning/simulation';
 import { type PropensityTable } from '../app/decisioning/types';
 import { type BenchFigure, type BenchSuite } from './types';
 
@@ -31,7 +40,11 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
-function timeDecisions(world: World, choose: (input: DecisionInput, rng: ReturnType<typeof createSeededRandom>) => unknown, propensities: PropensityTable): Timing {
+function timeDecisions(
+  world: World,
+  choose: (input: DecisionInput, rng: ReturnType<typeof createSeededRandom>) => unknown,
+  propensities: PropensityTable,
+): Timing {
   const rng = createSeededRandom('bench-timing');
   const start = DEFAULT_SIMULATION.start;
   const inputs = (i: number): DecisionInput => {
@@ -61,7 +74,12 @@ function timeDecisions(world: World, choose: (input: DecisionInput, rng: ReturnT
   const cpu = process.cpuUsage(cpuBefore);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   latencies.sort();
-  return { perSecond: (TIMED_DECISIONS / totalMs) * 1000, perCpuSecond: (TIMED_DECISIONS / cpuMs) * 1000, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  return {
+    perSecond: (TIMED_DECISIONS / totalMs) * 1000,
+    perCpuSecond: (TIMED_DECISIONS / cpuMs) * 1000,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
 }
 
 const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
@@ -71,7 +89,9 @@ export const decisioningBench: BenchSuite = {
   async run(progress) {
     const world = buildWorld();
     const strategies: Strategy[] = [batonStrategy, uniformRandomStrategy, ruleListStrategy(world.ruleListOrder)];
-    progress(`decisioning: simulating ${SIMULATED_DECISIONS} decisions × ${strategies.length} policies over ${world.customers.length} customers, ${world.catalog.length} actions`);
+    progress(
+      `decisioning: simulating ${SIMULATED_DECISIONS} decisions × ${strategies.length} policies over ${world.customers.length} customers, ${world.catalog.length} actions`,
+    );
     let learned: PropensityTable = {};
     const captureBaton: Strategy = {
       name: 'baton',
@@ -80,8 +100,11 @@ export const decisioningBench: BenchSuite = {
         return batonStrategy.choose(input, rng);
       },
     };
-    const report = simulate(world, [captureBaton, strategies[1] as Strategy, strategies[2] as Strategy], { ...DEFAULT_SIMULATION, decisions: SIMULATED_DECISIONS }, (done) =>
-      progress(`decisioning: simulated ${done}/${SIMULATED_DECISIONS}`),
+    const report = simulate(
+      world,
+      [captureBaton, strategies[1] as Strategy, strategies[2] as Strategy],
+      { ...DEFAULT_SIMULATION, decisions: SIMULATED_DECISIONS },
+      (done) => progress(`decisioning: simulated ${done}/${SIMULATED_DECISIONS}`),
     );
     const rate = (name: string): number => report.strategies.find((s) => s.name === name)?.positiveRate ?? 0;
     const baton = rate('baton');
@@ -97,9 +120,27 @@ export const decisioningBench: BenchSuite = {
     const cold = timeDecisions(world, (input, rng) => decide(input, rng), {});
 
     const figures: BenchFigure[] = [
-      { name: 'decisioning: positive-outcome rate, Baton vs uniform random (simulated)', value: round(baton), unit: 'rate', baseline: round(random), ratio: round(baton / random, 3) },
-      { name: 'decisioning: positive-outcome rate, Baton vs fixed-priority rule list (simulated)', value: round(baton), unit: 'rate', baseline: round(rules), ratio: round(baton / rules, 3) },
-      { name: 'decisioning: positive-outcome rate, Baton vs oracle (best eligible hidden rate)', value: round(baton), unit: 'rate', baseline: round(report.oracleRate), ratio: round(baton / report.oracleRate, 3) },
+      {
+        name: 'decisioning: positive-outcome rate, Baton vs uniform random (simulated)',
+        value: round(baton),
+        unit: 'rate',
+        baseline: round(random),
+        ratio: round(baton / random, 3),
+      },
+      {
+        name: 'decisioning: positive-outcome rate, Baton vs fixed-priority rule list (simulated)',
+        value: round(baton),
+        unit: 'rate',
+        baseline: round(rules),
+        ratio: round(baton / rules, 3),
+      },
+      {
+        name: 'decisioning: positive-outcome rate, Baton vs oracle (best eligible hidden rate)',
+        value: round(baton),
+        unit: 'rate',
+        baseline: round(report.oracleRate),
+        ratio: round(baton / report.oracleRate, 3),
+      },
       {
         name: 'decisioning: final-decile positive rate, Baton vs rule list (after learning)',
         value: round(finalDecile(report, 'baton')),
@@ -107,15 +148,55 @@ export const decisioningBench: BenchSuite = {
         baseline: round(finalDecile(report, 'rule_list')),
         ratio: round(finalDecile(report, 'baton') / finalDecile(report, 'rule_list'), 3),
       },
-      { name: 'decisioning: decisions/s, 50 actions × 10 policies, learned posteriors (baseline: rule list over same funnel)', value: Math.round(warm.perSecond), unit: 'decisions/s', baseline: Math.round(baseline.perSecond), ratio: round(warm.perSecond / baseline.perSecond, 3) },
-      { name: 'decisioning: decisions per CPU-second, 50 actions × 10 policies, learned posteriors (baseline: rule list)', value: Math.round(warm.perCpuSecond), unit: 'decisions/cpu-s', baseline: Math.round(baseline.perCpuSecond), ratio: round(warm.perCpuSecond / baseline.perCpuSecond, 3) },
-      { name: 'decisioning: p99 decision latency, learned posteriors', value: round(warm.p99Ms, 3), unit: 'ms', baseline: round(baseline.p99Ms, 3), ratio: round(warm.p99Ms / baseline.p99Ms, 3) },
-      { name: 'decisioning: p50 decision latency, learned posteriors', value: round(warm.p50Ms, 3), unit: 'ms', baseline: round(baseline.p50Ms, 3), ratio: round(warm.p50Ms / baseline.p50Ms, 3) },
-      { name: 'decisioning: decisions/s, brand-new catalog (all actions under reach caps)', value: Math.round(cold.perSecond), unit: 'decisions/s', baseline: Math.round(baseline.perSecond), ratio: round(cold.perSecond / baseline.perSecond, 3) },
-      { name: 'decisioning: p99 decision latency, brand-new catalog', value: round(cold.p99Ms, 3), unit: 'ms', baseline: round(baseline.p99Ms, 3), ratio: round(cold.p99Ms / baseline.p99Ms, 3) },
+      {
+        name: 'decisioning: decisions/s, 50 actions × 10 policies, learned posteriors (baseline: rule list over same funnel)',
+        value: Math.round(warm.perSecond),
+        unit: 'decisions/s',
+        baseline: Math.round(baseline.perSecond),
+        ratio: round(warm.perSecond / baseline.perSecond, 3),
+      },
+      {
+        name: 'decisioning: decisions per CPU-second, 50 actions × 10 policies, learned posteriors (baseline: rule list)',
+        value: Math.round(warm.perCpuSecond),
+        unit: 'decisions/cpu-s',
+        baseline: Math.round(baseline.perCpuSecond),
+        ratio: round(warm.perCpuSecond / baseline.perCpuSecond, 3),
+      },
+      {
+        name: 'decisioning: p99 decision latency, learned posteriors',
+        value: round(warm.p99Ms, 3),
+        unit: 'ms',
+        baseline: round(baseline.p99Ms, 3),
+        ratio: round(warm.p99Ms / baseline.p99Ms, 3),
+      },
+      {
+        name: 'decisioning: p50 decision latency, learned posteriors',
+        value: round(warm.p50Ms, 3),
+        unit: 'ms',
+        baseline: round(baseline.p50Ms, 3),
+        ratio: round(warm.p50Ms / baseline.p50Ms, 3),
+      },
+      {
+        name: 'decisioning: decisions/s, brand-new catalog (all actions under reach caps)',
+        value: Math.round(cold.perSecond),
+        unit: 'decisions/s',
+        baseline: Math.round(baseline.perSecond),
+        ratio: round(cold.perSecond / baseline.perSecond, 3),
+      },
+      {
+        name: 'decisioning: p99 decision latency, brand-new catalog',
+        value: round(cold.p99Ms, 3),
+        unit: 'ms',
+        baseline: round(baseline.p99Ms, 3),
+        ratio: round(cold.p99Ms / baseline.p99Ms, 3),
+      },
     ];
     if (lift !== undefined && lift.lift !== null && lift.confidenceInterval !== null) {
-      figures.push({ name: `decisioning: engagement lift treated vs 5% holdout (95% CI ${round(lift.confidenceInterval[0], 2)}..${round(lift.confidenceInterval[1], 2)})`, value: round(lift.lift, 3), unit: 'relative lift' });
+      figures.push({
+        name: `decisioning: engagement lift treated vs 5% holdout (95% CI ${round(lift.confidenceInterval[0], 2)}..${round(lift.confidenceInterval[1], 2)})`,
+        value: round(lift.lift, 3),
+        unit: 'relative lift',
+      });
     }
     return figures;
   },

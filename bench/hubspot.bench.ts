@@ -36,7 +36,19 @@ function batch(): string {
   const now = Date.now();
   const events = Array.from({ length: BATCH }, (_, i) => {
     const n = sequence++;
-    return { eventId: n, subscriptionId: 1, portalId: PORTAL, appId: 1, occurredAt: now, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: 100_000 + (n % 5_000), propertyName: 'lifecyclestage', propertyValue: i % 2 === 0 ? 'lead' : 'opportunity', changeSource: 'CRM' };
+    return {
+      eventId: n,
+      subscriptionId: 1,
+      portalId: PORTAL,
+      appId: 1,
+      occurredAt: now,
+      subscriptionType: 'contact.propertyChange',
+      attemptNumber: 0,
+      objectId: 100_000 + (n % 5_000),
+      propertyName: 'lifecyclestage',
+      propertyValue: i % 2 === 0 ? 'lead' : 'opportunity',
+      changeSource: 'CRM',
+    };
   });
   return JSON.stringify(events);
 }
@@ -51,7 +63,16 @@ async function load(url: string): Promise<{ rps: number; p99: number; non2xx: nu
       {
         setupRequest: (req) => {
           const body = batch();
-          const headers = { 'content-type': 'application/json', ...signedHeaders({ clientSecret: SECRET, method: 'POST', uri: `${PUBLIC_URL}/webhooks/hubspot`, body, timestampMs: Date.now() }) };
+          const headers = {
+            'content-type': 'application/json',
+            ...signedHeaders({
+              clientSecret: SECRET,
+              method: 'POST',
+              uri: `${PUBLIC_URL}/webhooks/hubspot`,
+              body,
+              timestampMs: Date.now(),
+            }),
+          };
           return { ...req, method: 'POST', body, headers };
         },
       },
@@ -78,13 +99,22 @@ async function bareExpress(): Promise<{ rps: number; p99: number }> {
 /** Signed GETs of one record card for CARD_DURATION_S; the profile behind it has 1,000 events. */
 async function cardLatency(baseUrl: string, contactId: string): Promise<{ p50: number; p99: number; rps: number; non2xx: number }> {
   const pathAndQuery = `/hubspot/cards/record?objectTypeId=0-1&objectId=${contactId}&userId=1&portalId=${PORTAL}`;
-  const headers = signedHeaders({ clientSecret: SECRET, method: 'GET', uri: `${PUBLIC_URL}${pathAndQuery}`, body: '', timestampMs: Date.now() });
+  const headers = signedHeaders({
+    clientSecret: SECRET,
+    method: 'GET',
+    uri: `${PUBLIC_URL}${pathAndQuery}`,
+    body: '',
+    timestampMs: Date.now(),
+  });
   const result = await autocannon({ url: `${baseUrl}${pathAndQuery}`, method: 'GET', headers, connections: 2, duration: CARD_DURATION_S });
   return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, non2xx: result.non2xx };
 }
 
 async function post(url: string, body: string): Promise<void> {
-  const headers = { 'content-type': 'application/json', ...signedHeaders({ clientSecret: SECRET, method: 'POST', uri: `${PUBLIC_URL}/webhooks/hubspot`, body, timestampMs: Date.now() }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...signedHeaders({ clientSecret: SECRET, method: 'POST', uri: `${PUBLIC_URL}/webhooks/hubspot`, body, timestampMs: Date.now() }),
+  };
   const r = await fetch(url, { method: 'POST', headers, body });
   if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${await r.text()}`);
 }
@@ -114,7 +144,9 @@ async function baton(mode: 'embedded' | 'postgres+redis', sandbox: HubSpotSandbo
     const { apiKey } = await createTenant(runtime.db, 'Bench HubSpot');
     const base = runtime.url ?? '';
     // Install through OAuth against the sandbox, as a customer would.
-    const link = (await (await fetch(`${base}/api/v1/hubspot/install-links`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } })).json()) as { url: string };
+    const link = (await (
+      await fetch(`${base}/api/v1/hubspot/install-links`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } })
+    ).json()) as { url: string };
     const callback = await sandbox.consent(link.url, String(PORTAL));
     const installed = await fetch(callback.replace(PUBLIC_URL, base));
     if (installed.status !== 200) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
@@ -123,13 +155,27 @@ async function baton(mode: 'embedded' | 'postgres+redis', sandbox: HubSpotSandbo
       const contact = sandbox.state.createObject(String(PORTAL), 'contacts', { email: 'card.bench@analytical.io', firstname: 'Card' });
       for (let b = 0; b < 10; b++) {
         const now = Date.now();
-        const events = Array.from({ length: BATCH }, (_, i) => ({ eventId: 9_000_000 + b * BATCH + i, subscriptionId: 1, portalId: PORTAL, appId: 1, occurredAt: now - (b * BATCH + i) * 1000, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(contact.id), propertyName: 'lifecyclestage', propertyValue: i % 2 === 0 ? 'lead' : 'opportunity', changeSource: 'CRM' }));
+        const events = Array.from({ length: BATCH }, (_, i) => ({
+          eventId: 9_000_000 + b * BATCH + i,
+          subscriptionId: 1,
+          portalId: PORTAL,
+          appId: 1,
+          occurredAt: now - (b * BATCH + i) * 1000,
+          subscriptionType: 'contact.propertyChange',
+          attemptNumber: 0,
+          objectId: Number(contact.id),
+          propertyName: 'lifecyclestage',
+          propertyValue: i % 2 === 0 ? 'lead' : 'opportunity',
+          changeSource: 'CRM',
+        }));
         await post(`${base}/webhooks/hubspot`, JSON.stringify(events));
       }
       // Let the pipeline finish those events (so the card shows them and the load below starts clean).
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
-        const r = await runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending' AND due_at <= now()`);
+        const r = await runtime.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM outbox WHERE status = 'pending' AND due_at <= now()`,
+        );
         if ((r.rows[0]?.n ?? 0) === 0) break;
         await new Promise((res) => setTimeout(res, 500));
       }
@@ -164,9 +210,20 @@ export const hubspotBench: BenchSuite = {
           figures.push({ name: `hubspot.card.${mode}.p50_latency (profile with 1,000 events)`, value: measured.card.p50, unit: 'ms' });
           figures.push({ name: `hubspot.card.${mode}.p99_latency (profile with 1,000 events)`, value: measured.card.p99, unit: 'ms' });
         }
-        figures.push({ name: `hubspot.webhook.${mode}.batches_per_s (${BATCH} events each; baseline: bare Express JSON handler)`, value: round(ours.rps, 2), unit: 'req/s', baseline: round(bare.rps, 2), ratio: round(ours.rps / bare.rps, 4) });
+        figures.push({
+          name: `hubspot.webhook.${mode}.batches_per_s (${BATCH} events each; baseline: bare Express JSON handler)`,
+          value: round(ours.rps, 2),
+          unit: 'req/s',
+          baseline: round(bare.rps, 2),
+          ratio: round(ours.rps / bare.rps, 4),
+        });
         figures.push({ name: `hubspot.webhook.${mode}.events_per_s`, value: round(ours.rps * BATCH), unit: 'events/s' });
-        figures.push({ name: `hubspot.webhook.${mode}.p99_latency (HubSpot allows 5,000 ms)`, value: ours.p99, unit: 'ms', baseline: bare.p99 });
+        figures.push({
+          name: `hubspot.webhook.${mode}.p99_latency (HubSpot allows 5,000 ms)`,
+          value: ours.p99,
+          unit: 'ms',
+          baseline: bare.p99,
+        });
       }
     } finally {
       await sandbox.close();

@@ -25,13 +25,30 @@ import type { CanonicalEvent } from '../app/events/canonical-event';
 import { createTenant } from '../server/tenants/tenants.repository';
 import type { SyntheticRecord } from '../app/identity/synthetic/crm-population';
 import type { BenchFigure, BenchSuite } from './types';
-import { ALL_CATEGORIES, clusterByKeys, generateTrapPopulation, HELD_OUT_PEOPLE, HELD_OUT_SEED, scorePairs, type PairScore, type TrapRecord } from '../test/fixtures/identity-traps/generator';
+import {
+  ALL_CATEGORIES,
+  clusterByKeys,
+  generateTrapPopulation,
+  HELD_OUT_PEOPLE,
+  HELD_OUT_SEED,
+  scorePairs,
+  type PairScore,
+  type TrapRecord,
+} from '../test/fixtures/identity-traps/generator';
 import { resolveTrapsBatch, resolveTrapsLive } from '../test/unit/identity/trap-harness';
 
 const FEBRL_DIR = path.resolve(__dirname, '..', '..', 'shared', 'datasets', 'febrl');
 const FEBRL_MAP: Readonly<Record<string, string>> = {
-  given_name: 'firstName', surname: 'lastName', street_number: 'streetNumber', address_1: 'street', address_2: 'addressLine2',
-  suburb: 'city', postcode: 'postcode', state: 'region', date_of_birth: 'birthDate', soc_sec_id: 'nationalId',
+  given_name: 'firstName',
+  surname: 'lastName',
+  street_number: 'streetNumber',
+  address_1: 'street',
+  address_2: 'addressLine2',
+  suburb: 'city',
+  postcode: 'postcode',
+  state: 'region',
+  date_of_birth: 'birthDate',
+  soc_sec_id: 'nationalId',
 };
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -47,7 +64,13 @@ function loadFebrl(file: string): { records: BatchRecord[]; truth: string[] } {
 
 /** Exact match on all mapped fields: the accuracy baseline. */
 function exactAllFields(records: readonly BatchRecord[]): string[] {
-  return records.map((r) => JSON.stringify(Object.entries(r.values).sort().map(([k, v]) => [k, (v ?? '').trim().toLowerCase()])));
+  return records.map((r) =>
+    JSON.stringify(
+      Object.entries(r.values)
+        .sort()
+        .map(([k, v]) => [k, (v ?? '').trim().toLowerCase()]),
+    ),
+  );
 }
 
 /** A trivial pass over the same rows (trim, lower-case, hash into a map): the speed baseline. */
@@ -89,10 +112,21 @@ async function timeRates(n: number, run: () => Promise<unknown> | unknown, repea
   return { wall: median(wall), cpu: median(cpu) };
 }
 
-function accuracyFigures(prefix: string, predicted: readonly string[], baseline: readonly string[], truth: readonly string[]): BenchFigure[] {
+function accuracyFigures(
+  prefix: string,
+  predicted: readonly string[],
+  baseline: readonly string[],
+  truth: readonly string[],
+): BenchFigure[] {
   const s = pairwiseScores(predicted, truth);
   const b = pairwiseScores(baseline, truth);
-  const fig = (name: string, value: number, base: number): BenchFigure => ({ name: `${prefix}.${name}`, value: round(value), unit: 'ratio', baseline: round(base), ...(base > 0 ? { ratio: round(value / base) } : {}) });
+  const fig = (name: string, value: number, base: number): BenchFigure => ({
+    name: `${prefix}.${name}`,
+    value: round(value),
+    unit: 'ratio',
+    baseline: round(base),
+    ...(base > 0 ? { ratio: round(value / base) } : {}),
+  });
   return [fig('precision', s.precision, b.precision), fig('recall', s.recall, b.recall), fig('f1', s.f1, b.f1)];
 }
 
@@ -109,11 +143,17 @@ function identifiersOf(r: BatchRecord): RawIdentifier[] {
   return out;
 }
 
-const POSTGRES_URL = process.env['BATON_BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env['BATON_BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 /** A synthetic record as the canonical event the ingest path hands to identity. */
 function eventOf(r: SyntheticRecord): CanonicalEvent {
-  return { source: r.source, type: 'contact.updated', occurredAt: AT, subject: { identifiers: identifiersOf(r), traits: r.values } } as CanonicalEvent;
+  return {
+    source: r.source,
+    type: 'contact.updated',
+    occurredAt: AT,
+    subject: { identifiers: identifiersOf(r), traits: r.values },
+  } as CanonicalEvent;
 }
 
 interface SqlRun {
@@ -142,7 +182,9 @@ async function sqlIdentity(db: Database, events: readonly CanonicalEvent[], conc
       next = i + batchSize;
       const slice = events.slice(i, i + batchSize).map((event) => ({ eventId: `evt_bench_${++seq}`, event }));
       await db.transaction(async (tx): Promise<unknown> =>
-        batchSize === 1 ? service.identify(counting(tx), { tenantId, ...(slice[0] as { eventId: string; event: CanonicalEvent }) }) : service.linkMany(counting(tx), tenantId, slice),
+        batchSize === 1
+          ? service.identify(counting(tx), { tenantId, ...(slice[0] as { eventId: string; event: CanonicalEvent }) })
+          : service.linkMany(counting(tx), tenantId, slice),
       );
     }
   };
@@ -157,7 +199,9 @@ async function insertBaseline(db: Database, records: readonly SyntheticRecord[],
   let next = 0;
   const insert = async (): Promise<void> => {
     for (let i = next++; i < records.length; i = next++) {
-      await db.transaction((tx) => tx.query('INSERT INTO bench_rows VALUES ($1, $2, $3)', ['bench', i, JSON.stringify((records[i] as SyntheticRecord).values)]));
+      await db.transaction((tx) =>
+        tx.query('INSERT INTO bench_rows VALUES ($1, $2, $3)', ['bench', i, JSON.stringify((records[i] as SyntheticRecord).values)]),
+      );
     }
   };
   const t0 = performance.now();
@@ -167,13 +211,35 @@ async function insertBaseline(db: Database, records: readonly SyntheticRecord[],
 
 const BATCH = 100;
 
-async function sqlModeFigures(mode: 'pglite' | 'postgres', db: Database, sample: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
+async function sqlModeFigures(
+  mode: 'pglite' | 'postgres',
+  db: Database,
+  sample: readonly SyntheticRecord[],
+  progress: (m: string) => void,
+): Promise<BenchFigure[]> {
   const events = sample.map(eventOf);
   const figures: BenchFigure[] = [];
   const prefix = `identity.incremental_sql.${mode}`;
-  const fig = (name: string, rate: number, baseline: number): BenchFigure => ({ name, value: Math.round(rate), unit: 'ops/s', baseline: Math.round(baseline), ratio: round(rate / baseline) });
+  const fig = (name: string, rate: number, baseline: number): BenchFigure => ({
+    name,
+    value: Math.round(rate),
+    unit: 'ops/s',
+    baseline: Math.round(baseline),
+    ratio: round(rate / baseline),
+  });
   // [concurrent transactions, events per transaction]: identify one by one, and linkMany micro-batches.
-  const runs: [number, number][] = mode === 'postgres' ? [[1, 1], [1, BATCH], [8, 1], [2, BATCH]] : [[1, 1], [1, BATCH]];
+  const runs: [number, number][] =
+    mode === 'postgres'
+      ? [
+          [1, 1],
+          [1, BATCH],
+          [8, 1],
+          [2, BATCH],
+        ]
+      : [
+          [1, 1],
+          [1, BATCH],
+        ];
   const baselines = new Map<number, number>();
   for (const [c, size] of runs) {
     let baseline = baselines.get(c);
@@ -185,7 +251,9 @@ async function sqlModeFigures(mode: 'pglite' | 'postgres', db: Database, sample:
     const name = `${prefix}${c === 1 ? '' : `_${c}_concurrent`}${size === 1 ? '' : `.batch_${size}`}`;
     figures.push(fig(`${name}.link_ops_per_s`, run.rate, baseline));
     if (c === 1) figures.push({ name: `${name}.statements_per_event`, value: round(run.statementsPerEvent), unit: 'statements' });
-    progress(`incremental through SQL: ${mode}, ${events.length} events, ${c} transaction(s) at a time, ${size === 1 ? 'identify (one event per transaction)' : `linkMany (${size} events per transaction)`}: ${Math.round(run.rate)}/s, ${round(run.statementsPerEvent)} statements/event; baseline ${Math.round(baseline)} one-row INSERT transactions/s`);
+    progress(
+      `incremental through SQL: ${mode}, ${events.length} events, ${c} transaction(s) at a time, ${size === 1 ? 'identify (one event per transaction)' : `linkMany (${size} events per transaction)`}: ${Math.round(run.rate)}/s, ${round(run.statementsPerEvent)} statements/event; baseline ${Math.round(baseline)} one-row INSERT transactions/s`,
+    );
   }
   return figures;
 }
@@ -233,17 +301,30 @@ export const identityBench: BenchSuite = {
       progress(`FEBRL${k}: ${records.length} records`);
       // Warm-up to steady state (JIT tiers): about 20,000 records' worth, so a 1,000-record file is not
       // measured mostly on cold code.
-      for (let w = Math.max(1, Math.ceil(20_000 / records.length)); w > 0; w--) await resolveBatch(records, { random: seededRandom(1), at: AT });
+      for (let w = Math.max(1, Math.ceil(20_000 / records.length)); w > 0; w--)
+        await resolveBatch(records, { random: seededRandom(1), at: AT });
       let result = await resolveBatch(records, { random: seededRandom(1), at: AT });
       figures.push(...accuracyFigures(`identity.febrl${k}`, result.profileIds, exactAllFields(records), truth));
-      const rates = await timeRates(records.length, async () => {
-        result = await resolveBatch(records, { random: seededRandom(1), at: AT });
-      }, 5);
+      const rates = await timeRates(
+        records.length,
+        async () => {
+          result = await resolveBatch(records, { random: seededRandom(1), at: AT });
+        },
+        5,
+      );
       const rate = rates.wall;
       const base = await timeRecordsPerSecond(records.length, () => trivialPass(records), 5);
-      figures.push({ name: `identity.febrl${k}.batch_records_per_s`, value: Math.round(rate), unit: 'records/s', baseline: Math.round(base), ratio: round(rate / base) });
+      figures.push({
+        name: `identity.febrl${k}.batch_records_per_s`,
+        value: Math.round(rate),
+        unit: 'records/s',
+        baseline: Math.round(base),
+        ratio: round(rate / base),
+      });
       figures.push({ name: `identity.febrl${k}.batch_records_per_cpu_s`, value: Math.round(rates.cpu), unit: 'records/s' });
-      progress(`FEBRL${k}: F1 ${figures.find((f) => f.name === `identity.febrl${k}.f1`)?.value}, ${Math.round(rate)} records/s (${Math.round(rates.cpu)} per CPU second)`);
+      progress(
+        `FEBRL${k}: F1 ${figures.find((f) => f.name === `identity.febrl${k}.f1`)?.value}, ${Math.round(rate)} records/s (${Math.round(rates.cpu)} per CPU second)`,
+      );
     }
 
     const a4 = path.join(FEBRL_DIR, 'dataset4a.csv');
@@ -267,17 +348,26 @@ export const identityBench: BenchSuite = {
     const synthetic = generateCrmPopulation(seededRandom(42), 5000);
     const truth = synthetic.map((r) => String(r.person));
     const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
-    const emailOnly = synthetic.map((r, i) => (r.values.email ? normalizer.normalize([{ type: 'email', value: r.values.email }]).identifiers[0]?.key : undefined) ?? `solo-${i}`);
+    const emailOnly = synthetic.map(
+      (r, i) =>
+        (r.values.email ? normalizer.normalize([{ type: 'email', value: r.values.email }]).identifiers[0]?.key : undefined) ?? `solo-${i}`,
+    );
     const resolveSynthetic = () => resolveBatch(synthetic, { random: seededRandom(7), at: AT, normalizer: { defaultRegion: 'US' } });
     let batch = await resolveSynthetic(); // also the warm-up
-    const syntheticRates = await timeRates(synthetic.length, async () => {
-      batch = await resolveSynthetic();
-    }, 3);
+    const syntheticRates = await timeRates(
+      synthetic.length,
+      async () => {
+        batch = await resolveSynthetic();
+      },
+      3,
+    );
     const syntheticRate = syntheticRates.wall;
     figures.push(...accuracyFigures('identity.synthetic', batch.profileIds, emailOnly, truth));
     figures.push({ name: 'identity.synthetic.batch_records_per_s', value: Math.round(syntheticRate), unit: 'records/s' });
     figures.push({ name: 'identity.synthetic.batch_records_per_cpu_s', value: Math.round(syntheticRates.cpu), unit: 'records/s' });
-    progress(`synthetic: ${synthetic.length} records, ${batch.stats.profiles} profiles, ${batch.possibleMatches.length} possible matches for review`);
+    progress(
+      `synthetic: ${synthetic.length} records, ${batch.stats.profiles} profiles, ${batch.possibleMatches.length} possible matches for review`,
+    );
 
     figures.push(...(await trapFigures(progress)));
 
@@ -285,17 +375,28 @@ export const identityBench: BenchSuite = {
     const incremental = async (): Promise<void> => {
       let n = 0;
       const resolver = new IdentityResolver({ store: new InMemoryGraphStore(), normalizer, newProfileId: () => `p${++n}` });
-      for (const r of synthetic) await resolver.resolve({ identifiers: identifiersOf(r), traits: r.values }, { source: r.source, recordId: r.recordId, at: AT });
+      for (const r of synthetic)
+        await resolver.resolve({ identifiers: identifiersOf(r), traits: r.values }, { source: r.source, recordId: r.recordId, at: AT });
     };
     await incremental(); // warm-up
     const opsRate = await timeRecordsPerSecond(synthetic.length, incremental, 3);
-    const mapBaseline = await timeRecordsPerSecond(synthetic.length, () => {
-      const index = new Map<string, number>();
-      synthetic.forEach((r, i) => {
-        for (const id of identifiersOf(r)) index.set(`${id.type}:${id.value.trim().toLowerCase()}`, i);
-      });
-    }, 5);
-    figures.push({ name: 'identity.incremental.link_ops_per_s', value: Math.round(opsRate), unit: 'ops/s', baseline: Math.round(mapBaseline), ratio: round(opsRate / mapBaseline) });
+    const mapBaseline = await timeRecordsPerSecond(
+      synthetic.length,
+      () => {
+        const index = new Map<string, number>();
+        synthetic.forEach((r, i) => {
+          for (const id of identifiersOf(r)) index.set(`${id.type}:${id.value.trim().toLowerCase()}`, i);
+        });
+      },
+      5,
+    );
+    figures.push({
+      name: 'identity.incremental.link_ops_per_s',
+      value: Math.round(opsRate),
+      unit: 'ops/s',
+      baseline: Math.round(mapBaseline),
+      ratio: round(opsRate / mapBaseline),
+    });
     figures.push(...(await sqlFigures(synthetic, progress)));
     return figures;
   },
@@ -311,15 +412,26 @@ async function trapFigures(progress: (m: string) => void): Promise<BenchFigure[]
   progress(`identity traps: held-out draw, ${records.length} records`);
   const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
   const naive = scorePairs(
-    clusterByKeys(records, (r: TrapRecord) => normalizer.normalize(r.identifiers.filter((i) => i.type !== 'crm_id').map((i) => ({ type: i.type, value: i.value }))).identifiers.map((i) => i.key)),
+    clusterByKeys(records, (r: TrapRecord) =>
+      normalizer
+        .normalize(r.identifiers.filter((i) => i.type !== 'crm_id').map((i) => ({ type: i.type, value: i.value })))
+        .identifiers.map((i) => i.key),
+    ),
     records,
   );
   const figures: BenchFigure[] = [];
   const add = (mode: string, score: PairScore): void => {
     const fig = (name: string, value: number | null, base?: number | null): BenchFigure => ({
-      name: `identity.traps.${mode}.${name}`, value: round(value ?? 1), unit: 'ratio', ...(base === undefined || base === null ? {} : { baseline: round(base) }),
+      name: `identity.traps.${mode}.${name}`,
+      value: round(value ?? 1),
+      unit: 'ratio',
+      ...(base === undefined || base === null ? {} : { baseline: round(base) }),
     });
-    figures.push(fig('precision', score.precision, naive.precision), fig('recall', score.recall, naive.recall), fig('f1', score.f1, naive.f1));
+    figures.push(
+      fig('precision', score.precision, naive.precision),
+      fig('recall', score.recall, naive.recall),
+      fig('f1', score.f1, naive.f1),
+    );
     for (const c of ALL_CATEGORIES) {
       const cat = score.categories[c];
       if (cat.recall !== null) figures.push(fig(`${c}.recall`, cat.recall, naive.categories[c].recall));

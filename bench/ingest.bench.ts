@@ -28,7 +28,14 @@ const body = JSON.stringify({
 });
 
 async function load(url: string, headers: Record<string, string>): Promise<{ rps: number; p99: number; non2xx: number }> {
-  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration: DURATION_S });
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+  });
   return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
 }
 
@@ -80,7 +87,13 @@ export const ingestBench: BenchSuite = {
       progress(`POST /api/v1/events, ${mode}, ${DURATION_S} s`);
       const ours = await baton(mode);
       if (ours.non2xx > 0) progress(`${mode}: ${ours.non2xx} responses were not 2xx`);
-      figures.push({ name: `ingest.${mode}.events_per_s (baseline: bare Express JSON handler)`, value: round(ours.rps), unit: 'req/s', baseline: round(bare.rps), ratio: round(ours.rps / bare.rps, 3) });
+      figures.push({
+        name: `ingest.${mode}.events_per_s (baseline: bare Express JSON handler)`,
+        value: round(ours.rps),
+        unit: 'req/s',
+        baseline: round(bare.rps),
+        ratio: round(ours.rps / bare.rps, 3),
+      });
       figures.push({ name: `ingest.${mode}.p99_latency`, value: ours.p99, unit: 'ms', baseline: bare.p99 });
     }
     return figures;

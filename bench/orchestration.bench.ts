@@ -49,7 +49,8 @@ function reachable(url: string, port: number): Promise<boolean> {
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function call(runtime: Runtime, apiKey: string, method: string, route: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${runtime.url ?? ''}/api/v1${route}`, {
@@ -125,7 +126,8 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
       // 20 requests in flight at all times (not lock-step batches of 20 that wait for their slowest).
       let next = 0;
       const client = async (): Promise<void> => {
-        for (let i = next++; i < RUNS; i = next++) await call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i}` });
+        for (let i = next++; i < RUNS; i = next++)
+          await call(runtime, apiKey, 'POST', '/runs', { playbookId: PLAYBOOK.id, profileId: `b-${i}` });
       };
       await Promise.all(Array.from({ length: API_CLIENTS }, client));
     } else {
@@ -138,7 +140,9 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
     }
     // The bench's own polling is not the service's work: not counted.
     const completed = (): Promise<number> =>
-      statements.uncounted.query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`, [tenantId]).then((r) => r.rows[0]?.n ?? 0);
+      statements.uncounted
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`, [tenantId])
+        .then((r) => r.rows[0]?.n ?? 0);
     for (;;) {
       if ((await completed()) >= RUNS) break;
       if (performance.now() - started > 300_000) throw new Error('bench runs did not complete within 5 minutes');
@@ -149,7 +153,10 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
       `SELECT (extract(epoch FROM finished_at - scheduled_at) * 1000)::float8 AS ms, position = 0 AS first FROM run_steps WHERE tenant_id = $1 ORDER BY 1`,
       [tenantId],
     );
-    const jobs = await runtime.db.query<{ n: number }>(`SELECT coalesce(sum(deliveries), 0)::int AS n FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance'`, [tenantId]);
+    const jobs = await runtime.db.query<{ n: number }>(
+      `SELECT coalesce(sum(deliveries), 0)::int AS n FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance'`,
+      [tenantId],
+    );
     return {
       runsPerSecond: RUNS / seconds,
       latencies: steps.rows.map((r) => r.ms),
@@ -184,7 +191,8 @@ async function measureBullmq(jobs: number): Promise<number> {
   });
   await worker.waitUntilReady();
   const started = performance.now();
-  for (let i = 0; i < jobs; i += 500) await queue.addBulk(Array.from({ length: Math.min(500, jobs - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })));
+  for (let i = 0; i < jobs; i += 500)
+    await queue.addBulk(Array.from({ length: Math.min(500, jobs - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })));
   await all;
   const perSecond = jobs / ((performance.now() - started) / 1000);
   await worker.close();
@@ -218,7 +226,12 @@ export const orchestrationBench: BenchSuite = {
     for (const mode of modes) {
       progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook started in-process`);
       const { result: inProcess, bullmq } = await beside(mode, () => measureRuns(mode, 'in-process'));
-      if (bullmq !== undefined) figures.push({ name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} in-process runs)`, value: round(bullmq), unit: 'jobs/s' });
+      if (bullmq !== undefined)
+        figures.push({
+          name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} in-process runs)`,
+          value: round(bullmq),
+          unit: 'jobs/s',
+        });
       figures.push({
         name: `orchestration (${mode}): runs/s, 5 no-op action steps, started in-process like triggered runs (baseline: raw BullMQ jobs/s ÷ 5)`,
         value: round(inProcess.runsPerSecond),
@@ -228,21 +241,54 @@ export const orchestrationBench: BenchSuite = {
       progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook through the API`);
       const { result: api, bullmq: bullmqApi } = await beside(`${mode} API`, () => measureRuns(mode, 'api'));
       const { runsPerSecond, latencies, inRun, statementsPerRun, advanceJobsPerRun } = api;
-      if (bullmqApi !== undefined) figures.push({ name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} API runs)`, value: round(bullmqApi), unit: 'jobs/s' });
+      if (bullmqApi !== undefined)
+        figures.push({
+          name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} API runs)`,
+          value: round(bullmqApi),
+          unit: 'jobs/s',
+        });
       figures.push({
         name: `orchestration (${mode}): runs/s, 5 no-op action steps, started through the API (baseline: raw BullMQ jobs/s ÷ 5)`,
         value: round(runsPerSecond),
         unit: 'runs/s',
         ...vsBullmq(runsPerSecond, bullmqApi),
       });
-      figures.push({ name: `orchestration (${mode}): SQL statements per run, start through the API to completion (5 steps)`, value: round(statementsPerRun, 2), unit: 'statements' });
-      figures.push({ name: `orchestration (${mode}): SQL statements per run, started in-process (5 steps)`, value: round(inProcess.statementsPerRun, 2), unit: 'statements' });
-      figures.push({ name: `orchestration (${mode}): run.advance jobs per run (5 steps that do not wait run in one job)`, value: round(advanceJobsPerRun, 2), unit: 'jobs' });
+      figures.push({
+        name: `orchestration (${mode}): SQL statements per run, start through the API to completion (5 steps)`,
+        value: round(statementsPerRun, 2),
+        unit: 'statements',
+      });
+      figures.push({
+        name: `orchestration (${mode}): SQL statements per run, started in-process (5 steps)`,
+        value: round(inProcess.statementsPerRun, 2),
+        unit: 'statements',
+      });
+      figures.push({
+        name: `orchestration (${mode}): run.advance jobs per run (5 steps that do not wait run in one job)`,
+        value: round(advanceJobsPerRun, 2),
+        unit: 'jobs',
+      });
       // All steps: a first step's latency includes its wait in the queue behind the burst of starts.
-      figures.push({ name: `orchestration (${mode}): step latency p50, all steps (scheduled → finished, queue wait included)`, value: round(percentile(latencies, 50), 2), unit: 'ms' });
-      figures.push({ name: `orchestration (${mode}): step latency p99, all steps (scheduled → finished, queue wait included)`, value: round(percentile(latencies, 99), 2), unit: 'ms' });
-      figures.push({ name: `orchestration (${mode}): step latency p50, steps 2-5 (previous step done → finished)`, value: round(percentile(inRun, 50), 2), unit: 'ms' });
-      figures.push({ name: `orchestration (${mode}): step latency p99, steps 2-5 (previous step done → finished)`, value: round(percentile(inRun, 99), 2), unit: 'ms' });
+      figures.push({
+        name: `orchestration (${mode}): step latency p50, all steps (scheduled → finished, queue wait included)`,
+        value: round(percentile(latencies, 50), 2),
+        unit: 'ms',
+      });
+      figures.push({
+        name: `orchestration (${mode}): step latency p99, all steps (scheduled → finished, queue wait included)`,
+        value: round(percentile(latencies, 99), 2),
+        unit: 'ms',
+      });
+      figures.push({
+        name: `orchestration (${mode}): step latency p50, steps 2-5 (previous step done → finished)`,
+        value: round(percentile(inRun, 50), 2),
+        unit: 'ms',
+      });
+      figures.push({
+        name: `orchestration (${mode}): step latency p99, steps 2-5 (previous step done → finished)`,
+        value: round(percentile(inRun, 99), 2),
+        unit: 'ms',
+      });
     }
     return figures;
   },

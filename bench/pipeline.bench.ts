@@ -109,7 +109,10 @@ const eventFor = (i: number, email: string) => ({
 });
 
 /** p50/p99 of POST /events → end of pipeline, with the given modules. */
-async function eventToDecision(modules: readonly ModuleFactory[], withCatalog: boolean): Promise<{ p50: number; p99: number; decisions: number }> {
+async function eventToDecision(
+  modules: readonly ModuleFactory[],
+  withCatalog: boolean,
+): Promise<{ p50: number; p99: number; decisions: number }> {
   const p = probe();
   const runtime = await start(modules, [p.stage]);
   try {
@@ -130,8 +133,13 @@ async function eventToDecision(modules: readonly ModuleFactory[], withCatalog: b
       }
     };
     await Promise.all(Array.from({ length: SENDERS }, sender));
-    const count = await runtime.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'decisions'`);
-    const decisions = Number(count.rows[0]?.n) > 0 ? Number((await runtime.db.query<{ n: string | number }>('SELECT count(*) AS n FROM decisions')).rows[0]?.n ?? 0) : 0;
+    const count = await runtime.db.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'decisions'`,
+    );
+    const decisions =
+      Number(count.rows[0]?.n) > 0
+        ? Number((await runtime.db.query<{ n: string | number }>('SELECT count(*) AS n FROM decisions')).rows[0]?.n ?? 0)
+        : 0;
     return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), decisions };
   } finally {
     await runtime.shutdown('bench');
@@ -149,9 +157,14 @@ async function timeGets(call: ReturnType<typeof client>, route: string, n: numbe
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
-async function cardLatency(progress: (m: string) => void): Promise<{ card: { p50: number; p99: number }; baseline: { p50: number; p99: number } }> {
+async function cardLatency(
+  progress: (m: string) => void,
+): Promise<{ card: { p50: number; p99: number }; baseline: { p50: number; p99: number } }> {
   const p = probe();
-  const runtime = await start([identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule()], [p.stage]);
+  const runtime = await start(
+    [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule()],
+    [p.stage],
+  );
   try {
     const { apiKey } = await createTenant(runtime.db, 'Bench card');
     const call = client(runtime, apiKey);
@@ -163,7 +176,10 @@ async function cardLatency(progress: (m: string) => void): Promise<{ card: { p50
       for (;;) {
         const i = next++;
         if (i >= CARD_EVENTS) return;
-        const r = await call('POST', '/events', { ...eventFor(i, 'busy.person@bench.example'), occurredAt: new Date(Date.now() - (CARD_EVENTS - i) * 60_000).toISOString() });
+        const r = await call('POST', '/events', {
+          ...eventFor(i, 'busy.person@bench.example'),
+          occurredAt: new Date(Date.now() - (CARD_EVENTS - i) * 60_000).toISOString(),
+        });
         if (r.status !== 202) throw new Error(`ingest answered ${r.status}`);
         profileId = String(r.body['profileId']);
         lastEventId = String(r.body['eventId']);
@@ -187,14 +203,34 @@ export const pipelineBench: BenchSuite = {
     progress(`event → decision, embedded, ${EVENTS} events, ${SENDERS} senders, without decisioning (baseline)`);
     const base = await eventToDecision([identityModule, runsModule()], false);
     progress(`event → decision, embedded, ${EVENTS} events, ${SENDERS} senders, with decisioning (20 actions)`);
-    const ours = await eventToDecision([identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule()], true);
+    const ours = await eventToDecision(
+      [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule()],
+      true,
+    );
     if (ours.decisions < EVENTS) progress(`only ${ours.decisions} decisions for ${EVENTS} events`);
-    figures.push({ name: 'pipeline.embedded.event_to_decision_p99 (target < 250 ms; baseline: pipeline without decisioning)', value: round(ours.p99), unit: 'ms', baseline: round(base.p99), ratio: round(ours.p99 / Math.max(base.p99, 0.001), 2) });
+    figures.push({
+      name: 'pipeline.embedded.event_to_decision_p99 (target < 250 ms; baseline: pipeline without decisioning)',
+      value: round(ours.p99),
+      unit: 'ms',
+      baseline: round(base.p99),
+      ratio: round(ours.p99 / Math.max(base.p99, 0.001), 2),
+    });
     figures.push({ name: 'pipeline.embedded.event_to_decision_p50', value: round(ours.p50), unit: 'ms', baseline: round(base.p50) });
     progress(`card endpoint, profile with ${CARD_EVENTS} events, ${CARD_REQUESTS} sequential requests`);
     const card = await cardLatency(progress);
-    figures.push({ name: `card.embedded.p99_${CARD_EVENTS}_events (target < 50 ms; baseline: GET one event)`, value: round(card.card.p99), unit: 'ms', baseline: round(card.baseline.p99), ratio: round(card.card.p99 / Math.max(card.baseline.p99, 0.001), 2) });
-    figures.push({ name: `card.embedded.p50_${CARD_EVENTS}_events`, value: round(card.card.p50), unit: 'ms', baseline: round(card.baseline.p50) });
+    figures.push({
+      name: `card.embedded.p99_${CARD_EVENTS}_events (target < 50 ms; baseline: GET one event)`,
+      value: round(card.card.p99),
+      unit: 'ms',
+      baseline: round(card.baseline.p99),
+      ratio: round(card.card.p99 / Math.max(card.baseline.p99, 0.001), 2),
+    });
+    figures.push({
+      name: `card.embedded.p50_${CARD_EVENTS}_events`,
+      value: round(card.card.p50),
+      unit: 'ms',
+      baseline: round(card.baseline.p50),
+    });
     return figures;
   },
 };

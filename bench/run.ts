@@ -15,7 +15,18 @@ import { startupBench } from './startup.bench';
 import { sustainedBench } from './sustained.bench';
 import type { BenchFigure, BenchSuite } from './types';
 
-const SUITES: readonly BenchSuite[] = [startupBench, ingestBench, hubspotBench, signalsBench, identityBench, decisioningBench, pipelineBench, sustainedBench, ackBench, orchestrationBench];
+const SUITES: readonly BenchSuite[] = [
+  startupBench,
+  ingestBench,
+  hubspotBench,
+  signalsBench,
+  identityBench,
+  decisioningBench,
+  pipelineBench,
+  sustainedBench,
+  ackBench,
+  orchestrationBench,
+];
 
 interface Args {
   json: boolean;
@@ -28,11 +39,18 @@ function parseArgs(argv: readonly string[]): Args {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--only') args.only = new Set((argv[++i] ?? '').split(',').filter((s) => s !== ''));
-    else if (a?.startsWith('--only=') === true) args.only = new Set(a.slice(7).split(',').filter((s) => s !== ''));
+    else if (a?.startsWith('--only=') === true)
+      args.only = new Set(
+        a
+          .slice(7)
+          .split(',')
+          .filter((s) => s !== ''),
+      );
     else throw new UsageError(`unknown argument "${a ?? ''}"`);
   }
   const unknown = [...(args.only ?? [])].filter((n) => !SUITES.some((s) => s.name === n));
-  if (unknown.length > 0) throw new UsageError(`unknown suite(s) ${unknown.join(', ')}; choose from ${SUITES.map((s) => s.name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown suite(s) ${unknown.join(', ')}; choose from ${SUITES.map((s) => s.name).join(', ')}`);
   return args;
 }
 

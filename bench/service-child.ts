@@ -39,9 +39,12 @@ async function main(): Promise<void> {
     ...(env['BENCH_STAGES'] === 'off' ? { modules: [] } : {}),
   });
   const tenant = env['BENCH_TENANT'] === undefined ? undefined : await createTenant(runtime.db, env['BENCH_TENANT']);
-  process.stdout.write(`READY ${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { apiKey: tenant.apiKey, tenantId: tenant.tenantId }) })}\n`);
+  process.stdout.write(
+    `READY ${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { apiKey: tenant.apiKey, tenantId: tenant.tenantId }) })}\n`,
+  );
   const hasTable = async (name: string): Promise<boolean> =>
-    (await runtime.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = $1 AND table_schema = current_schema()`, [name])).rows.length > 0;
+    (await runtime.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = $1 AND table_schema = current_schema()`, [name]))
+      .rows.length > 0;
   const counted = env['BENCH_STATUS'] === '1' ? { decisions: await hasTable('decisions'), runs: await hasTable('runs') } : undefined;
   let busy = false;
   let statusQueries = 0;
@@ -61,7 +64,10 @@ async function main(): Promise<void> {
                       ${counted.runs ? '(SELECT count(*)::int FROM runs)' : '0'} AS runs`,
             )
             .then(
-              (r) => process.stdout.write(`STATUS ${JSON.stringify({ ...r.rows[0], ...(statements === undefined ? {} : { statements: statements() - statusQueries }) })}\n`),
+              (r) =>
+                process.stdout.write(
+                  `STATUS ${JSON.stringify({ ...r.rows[0], ...(statements === undefined ? {} : { statements: statements() - statusQueries }) })}\n`,
+                ),
               (err: unknown) => process.stdout.write(`STATUS ${JSON.stringify({ error: String(err) })}\n`),
             )
             .finally(() => (busy = false));

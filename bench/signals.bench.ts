@@ -15,7 +15,14 @@ import {
   trainArtifact,
   INTENT_SOURCES,
 } from '../scripts/train-intent';
-import { loadSentimentCnn, loadSentimentCorpus, SENTIMENT_ARTIFACT_PATH, sentimentScores, trainSentimentArtifact, type SentimentExample } from '../scripts/train-sentiment';
+import {
+  loadSentimentCnn,
+  loadSentimentCorpus,
+  SENTIMENT_ARTIFACT_PATH,
+  sentimentScores,
+  trainSentimentArtifact,
+  type SentimentExample,
+} from '../scripts/train-sentiment';
 import { splitCorpus, type CorpusExample } from '../app/signals/corpus';
 import { HIGH_STAKES_INTENTS, type Intent } from '../app/signals/intents';
 import { accuracy, macroF1, majorityLabel } from '../app/signals/metrics';
@@ -42,7 +49,15 @@ function withBaseline(name: string, value: number, baseline: number, unit: strin
 function intentFigures(name: string, test: readonly CorpusExample[], majority: string, extractor: OfflineSignalExtractor): BenchFigure {
   const gold = test.map((e) => e.label);
   const predicted = test.map((e) => extractor.extractSync(e.text).intent);
-  return withBaseline(name, macroF1(gold, predicted), macroF1(gold, gold.map(() => majority)), 'macro-F1');
+  return withBaseline(
+    name,
+    macroF1(gold, predicted),
+    macroF1(
+      gold,
+      gold.map(() => majority),
+    ),
+    'macro-F1',
+  );
 }
 
 function tsv(root: string, file: string): string[][] {
@@ -63,12 +78,40 @@ function sentimentFigures(name: string, examples: readonly SentimentExample[]): 
   const before = sentimentScores(previous, examples);
   const out: BenchFigure[] = [];
   if (now.nOpinion > 0) {
-    out.push(withBaseline(`signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: previous VADER+lexicon)`, now.opinionAccuracy, before.opinionAccuracy, 'accuracy'));
-    out.push(withBaseline(`signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: the linear model + lexicon without the CNN)`, now.opinionAccuracy, sentimentScores(linearOnly, examples).opinionAccuracy, 'accuracy'));
-    out.push(withBaseline(`signals: opinionated sentences called neutral, held-out ${name} (baseline: previous VADER+lexicon)`, now.neutralRate, before.neutralRate, 'share'));
+    out.push(
+      withBaseline(
+        `signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: previous VADER+lexicon)`,
+        now.opinionAccuracy,
+        before.opinionAccuracy,
+        'accuracy',
+      ),
+    );
+    out.push(
+      withBaseline(
+        `signals: sentiment binary accuracy, held-out ${name}, neutral counted wrong (n=${now.nOpinion}; baseline: the linear model + lexicon without the CNN)`,
+        now.opinionAccuracy,
+        sentimentScores(linearOnly, examples).opinionAccuracy,
+        'accuracy',
+      ),
+    );
+    out.push(
+      withBaseline(
+        `signals: opinionated sentences called neutral, held-out ${name} (baseline: previous VADER+lexicon)`,
+        now.neutralRate,
+        before.neutralRate,
+        'share',
+      ),
+    );
   }
   if (now.nNeutral > 0 && now.nOpinion === 0) {
-    out.push(withBaseline(`signals: neutral kept neutral, held-out ${name} (n=${now.nNeutral}; baseline: previous VADER+lexicon)`, now.neutralAccuracy, before.neutralAccuracy, 'accuracy'));
+    out.push(
+      withBaseline(
+        `signals: neutral kept neutral, held-out ${name} (n=${now.nNeutral}; baseline: previous VADER+lexicon)`,
+        now.neutralAccuracy,
+        before.neutralAccuracy,
+        'accuracy',
+      ),
+    );
   }
   return out;
 }
@@ -95,19 +138,33 @@ export const signalsBench: BenchSuite = {
     }
     const ownTest = test.filter((e) => e.source === 'own');
     const ownMajority = majorityLabel(train.filter((e) => e.source === 'own').map((e) => e.label));
-    figures.push(intentFigures('signals: intent macro-F1, held-out own CRM examples (baseline: majority class)', ownTest, ownMajority, extractor));
+    figures.push(
+      intentFigures('signals: intent macro-F1, held-out own CRM examples (baseline: majority class)', ownTest, ownMajority, extractor),
+    );
 
     const multilingual = loadMultilingualEval(root);
     const classify = (text: string): Intent => extractor.extractSync(text).intent;
     if (haveData) {
       const sets = loadPublicIntentSets(dataDir);
       const ev = evaluateIntents(classify, sets, multilingual);
-      figures.push({ name: `signals: Banking77 held-out service trouble read as support/billing/complaint (n=${sets.bankingTest.length})`, value: round(ev.troubleRecall), unit: 'recall' });
-      figures.push({ name: `signals: held-out off-topic + chit-chat (TREC test, Personality Chat) given a high-stakes intent (n=${sets.offTopicTest.length})`, value: round(ev.offTopicHighStakes), unit: 'share' });
+      figures.push({
+        name: `signals: Banking77 held-out service trouble read as support/billing/complaint (n=${sets.bankingTest.length})`,
+        value: round(ev.troubleRecall),
+        unit: 'recall',
+      });
+      figures.push({
+        name: `signals: held-out off-topic + chit-chat (TREC test, Personality Chat) given a high-stakes intent (n=${sets.offTopicTest.length})`,
+        value: round(ev.offTopicHighStakes),
+        unit: 'share',
+      });
     }
     const offTopic = test.filter((e) => e.label === 'other');
     const falseAlarms = offTopic.filter((e) => HIGH_STAKES_INTENTS.has(classify(e.text))).length;
-    figures.push({ name: 'signals: held-out own+bitext "other" texts given a high-stakes intent', value: round(offTopic.length === 0 ? 0 : falseAlarms / offTopic.length), unit: 'share' });
+    figures.push({
+      name: 'signals: held-out own+bitext "other" texts given a high-stakes intent',
+      value: round(offTopic.length === 0 ? 0 : falseAlarms / offTopic.length),
+      unit: 'share',
+    });
 
     const fresh = loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH);
     const chat = loadMultilingualEval(root, MULTILINGUAL_CHAT_PATH);
@@ -119,19 +176,49 @@ export const signalsBench: BenchSuite = {
     for (const [label, set] of sets) {
       const ml = evaluateIntents(classify, { bankingTest: [], offTopicTest: [] }, set);
       const majorityOfSet = majorityLabel(set.map((e) => e.label));
-      figures.push(withBaseline(`signals: intent accuracy, ${label} customer messages es/pt/fr/de (n=${set.length}; baseline: majority class)`, ml.multilingualAccuracy, accuracy(set.map((e) => e.label), set.map(() => majorityOfSet)), 'accuracy'));
-      for (const [language, acc] of ml.multilingualByLanguage) figures.push({ name: `signals: intent accuracy, ${label}, ${language}`, value: round(acc), unit: 'accuracy' });
+      figures.push(
+        withBaseline(
+          `signals: intent accuracy, ${label} customer messages es/pt/fr/de (n=${set.length}; baseline: majority class)`,
+          ml.multilingualAccuracy,
+          accuracy(
+            set.map((e) => e.label),
+            set.map(() => majorityOfSet),
+          ),
+          'accuracy',
+        ),
+      );
+      for (const [language, acc] of ml.multilingualByLanguage)
+        figures.push({ name: `signals: intent accuracy, ${label}, ${language}`, value: round(acc), unit: 'accuracy' });
       const languageHits = set.filter((e) => guessLanguage(e.text).language === e.language).length;
-      figures.push({ name: `signals: language identified, ${label} customer messages`, value: round(languageHits / set.length), unit: 'accuracy' });
+      figures.push({
+        name: `signals: language identified, ${label} customer messages`,
+        value: round(languageHits / set.length),
+        unit: 'accuracy',
+      });
       // Sentiment in the same languages: praise should read positive and complaints negative.
-      const opinions = set.flatMap((e) => (e.label === 'positive_feedback' ? [{ e, want: 'positive' }] : e.label === 'complaint' ? [{ e, want: 'negative' }] : []));
-      const polarityRight = (f: (text: string) => SentimentLabel): number => opinions.filter((o) => f(o.e.text) === o.want).length / Math.max(1, opinions.length);
-      figures.push(withBaseline(`signals: sentiment of praise and complaint messages, ${label} (n=${opinions.length}; baseline: previous VADER+lexicon)`, polarityRight(ours), polarityRight(previous), 'accuracy'));
+      const opinions = set.flatMap((e) =>
+        e.label === 'positive_feedback' ? [{ e, want: 'positive' }] : e.label === 'complaint' ? [{ e, want: 'negative' }] : [],
+      );
+      const polarityRight = (f: (text: string) => SentimentLabel): number =>
+        opinions.filter((o) => f(o.e.text) === o.want).length / Math.max(1, opinions.length);
+      figures.push(
+        withBaseline(
+          `signals: sentiment of praise and complaint messages, ${label} (n=${opinions.length}; baseline: previous VADER+lexicon)`,
+          polarityRight(ours),
+          polarityRight(previous),
+          'accuracy',
+        ),
+      );
     }
 
     // --- Sentiment ------------------------------------------------------------------------------
     progress('sentiment: committed review sample and check set');
-    const sample: SentimentExample[] = tsv(root, REVIEW_SAMPLE).map(([label = '', source = '', text = '']) => ({ label: label as SentimentLabel, source, text, language: 'en' }));
+    const sample: SentimentExample[] = tsv(root, REVIEW_SAMPLE).map(([label = '', source = '', text = '']) => ({
+      label: label as SentimentLabel,
+      source,
+      text,
+      language: 'en',
+    }));
     figures.push(...sentimentFigures('committed review sample (films, products, restaurants, laptops)', sample));
 
     const check = tsv(root, SENTIMENT_CHECK).map(([label = '', text = '']) => ({ label, text }));
@@ -139,11 +226,33 @@ export const signalsBench: BenchSuite = {
     const mine = check.map((c) => extractor.extractSync(c.text).sentimentLabel);
     const plainVader = check.map((c) => labelSentiment(vader.SentimentIntensityAnalyzer.polarity_scores(c.text).compound));
     const lexicon = check.map((c) => previous(c.text));
-    figures.push(withBaseline('signals: sentiment accuracy, customer-message check set (baseline: previous VADER+lexicon, written with it)', accuracy(gold, mine), accuracy(gold, lexicon), 'accuracy'));
-    figures.push(withBaseline('signals: sentiment accuracy, customer-message check set (baseline: plain VADER)', accuracy(gold, mine), accuracy(gold, plainVader), 'accuracy'));
+    figures.push(
+      withBaseline(
+        'signals: sentiment accuracy, customer-message check set (baseline: previous VADER+lexicon, written with it)',
+        accuracy(gold, mine),
+        accuracy(gold, lexicon),
+        'accuracy',
+      ),
+    );
+    figures.push(
+      withBaseline(
+        'signals: sentiment accuracy, customer-message check set (baseline: plain VADER)',
+        accuracy(gold, mine),
+        accuracy(gold, plainVader),
+        'accuracy',
+      ),
+    );
     const neutralIdx = gold.flatMap((g, i) => (g === 'neutral' ? [i] : []));
-    const neutralShare = (labels: readonly string[]): number => neutralIdx.filter((i) => labels[i] === 'neutral').length / Math.max(1, neutralIdx.length);
-    figures.push(withBaseline(`signals: neutral customer messages (questions, logistics) kept neutral, check set (n=${neutralIdx.length}; baseline: previous VADER+lexicon)`, neutralShare(mine), neutralShare(lexicon), 'accuracy'));
+    const neutralShare = (labels: readonly string[]): number =>
+      neutralIdx.filter((i) => labels[i] === 'neutral').length / Math.max(1, neutralIdx.length);
+    figures.push(
+      withBaseline(
+        `signals: neutral customer messages (questions, logistics) kept neutral, check set (n=${neutralIdx.length}; baseline: previous VADER+lexicon)`,
+        neutralShare(mine),
+        neutralShare(lexicon),
+        'accuracy',
+      ),
+    );
 
     if (haveData) {
       progress('sentiment: held-out public sets');
@@ -152,11 +261,19 @@ export const signalsBench: BenchSuite = {
 
       progress('reproducibility: retraining both artifacts from the data');
       const sentimentFresh = `${JSON.stringify(trainSentimentArtifact(corpus, loadSentimentCnn(root)))}\n`;
-      figures.push({ name: 'signals: sentiment artifact reproduced byte for byte from scripts/train-sentiment.ts (1 = yes)', value: sentimentFresh === readFileSync(path.join(root, SENTIMENT_ARTIFACT_PATH), 'utf8') ? 1 : 0, unit: 'bool' });
+      figures.push({
+        name: 'signals: sentiment artifact reproduced byte for byte from scripts/train-sentiment.ts (1 = yes)',
+        value: sentimentFresh === readFileSync(path.join(root, SENTIMENT_ARTIFACT_PATH), 'utf8') ? 1 : 0,
+        unit: 'bool',
+      });
       const intentCorpus = intentTrainingSet(root, dataDir);
       if (intentCorpus !== undefined) {
         const intentFresh = `${JSON.stringify(trainArtifact(intentCorpus.train, INTENT_SOURCES))}\n`;
-        figures.push({ name: 'signals: intent artifact reproduced byte for byte from scripts/train-intent.ts (1 = yes)', value: intentFresh === readFileSync(path.join(root, ARTIFACT_PATH), 'utf8') ? 1 : 0, unit: 'bool' });
+        figures.push({
+          name: 'signals: intent artifact reproduced byte for byte from scripts/train-intent.ts (1 = yes)',
+          value: intentFresh === readFileSync(path.join(root, ARTIFACT_PATH), 'utf8') ? 1 : 0,
+          unit: 'bool',
+        });
       }
     }
 
@@ -172,8 +289,21 @@ export const signalsBench: BenchSuite = {
       return n / (Number(process.hrtime.bigint() - started) / 1e9);
     };
     const packageRate = sentencesPerSecond((t) => vader.SentimentIntensityAnalyzer.polarity_scores(t));
-    figures.push(withBaseline('signals: lexicon scorer (VADER), committed review sample (baseline: the vader-sentiment package)', Math.round(sentencesPerSecond(polarityScores)), Math.round(packageRate), 'sentences/s'));
-    const texts = [...test.map((e) => e.text), ...check.map((c) => c.text), ...multilingual.map((e) => e.text), ...fresh.map((e) => e.text), ...chat.map((e) => e.text)];
+    figures.push(
+      withBaseline(
+        'signals: lexicon scorer (VADER), committed review sample (baseline: the vader-sentiment package)',
+        Math.round(sentencesPerSecond(polarityScores)),
+        Math.round(packageRate),
+        'sentences/s',
+      ),
+    );
+    const texts = [
+      ...test.map((e) => e.text),
+      ...check.map((c) => c.text),
+      ...multilingual.map((e) => e.text),
+      ...fresh.map((e) => e.text),
+      ...chat.map((e) => e.text),
+    ];
     let done = 0;
     const started = process.hrtime.bigint();
     let elapsedNs = 0n;
@@ -182,7 +312,11 @@ export const signalsBench: BenchSuite = {
       done += texts.length;
       elapsedNs = process.hrtime.bigint() - started;
     }
-    figures.push({ name: 'signals: offline extraction throughput (one core)', value: Math.round(done / (Number(elapsedNs) / 1e9)), unit: 'texts/s' });
+    figures.push({
+      name: 'signals: offline extraction throughput (one core)',
+      value: Math.round(done / (Number(elapsedNs) / 1e9)),
+      unit: 'texts/s',
+    });
     return figures;
   },
 };

@@ -45,7 +45,10 @@ async function answers(url: string): Promise<boolean> {
 /** CPU time (user + system, every thread) a process has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuMs(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields =
+      readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+        .split(') ')[1]
+        ?.split(' ') ?? [];
     // utime and stime are fields 14 and 15 of the stat line (11 and 12 after the command name), in clock ticks (100 per second).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -112,7 +115,14 @@ export const startupBench: BenchSuite = {
     const figures: BenchFigure[] = [];
     const figure = (name: string, r: Ready, baseline: Ready): void => {
       figures.push({ name, value: round(r.ms, 0), unit: 'ms', baseline: round(baseline.ms, 0), ratio: round(r.ms / baseline.ms, 1) });
-      if (!Number.isNaN(r.cpu)) figures.push({ name: `${name}, CPU time used`, value: round(r.cpu, 0), unit: 'ms', baseline: round(baseline.cpu, 0), ratio: round(r.cpu / baseline.cpu, 1) });
+      if (!Number.isNaN(r.cpu))
+        figures.push({
+          name: `${name}, CPU time used`,
+          value: round(r.cpu, 0),
+          unit: 'ms',
+          baseline: round(baseline.cpu, 0),
+          ratio: round(r.cpu / baseline.cpu, 1),
+        });
     };
     try {
       progress('baseline: bare node http server');
@@ -138,7 +148,12 @@ export const startupBench: BenchSuite = {
           await admin.query(`CREATE DATABASE ${name}`);
           const url = new URL(BENCH_DATABASE_URL);
           url.pathname = `/${name}`;
-          const env = { DATABASE_URL: url.toString(), REDIS_URL: BENCH_REDIS_URL, BATON_ENCRYPTION_KEY: randomBytes(32).toString('base64'), BATON_DATA_DIR: freshDir() };
+          const env = {
+            DATABASE_URL: url.toString(),
+            REDIS_URL: BENCH_REDIS_URL,
+            BATON_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+            BATON_DATA_DIR: freshDir(),
+          };
           progress('postgres+redis: first start on a new database (every migration applied)');
           const created = await timeToReady([main], env, '/readyz');
           progress(`postgres+redis: ${RUNS} restarts`);

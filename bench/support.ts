@@ -1,7 +1,8 @@
 /** Small helpers shared by bench suites: reachability of optional services and number formatting. */
 import net from 'node:net';
 
-export const BENCH_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const BENCH_DATABASE_URL =
+  process.env['TEST_DATABASE_URL'] ?? process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const BENCH_REDIS_URL = process.env['TEST_REDIS_URL'] ?? process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** Whether a TCP service answers (benches measure PostgreSQL + Redis mode only when it does). */

@@ -43,7 +43,24 @@ const TEXTS = [
   'I was charged twice this month, I want a refund now',
   'Can you send me the contract to sign?',
 ];
-const FIRST_NAMES = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Eva', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jon', 'Kai', 'Lena', 'Mateo', 'Nora', 'Omar', 'Priya'];
+const FIRST_NAMES = [
+  'Ana',
+  'Ben',
+  'Chloé',
+  'Dmitri',
+  'Eva',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jon',
+  'Kai',
+  'Lena',
+  'Mateo',
+  'Nora',
+  'Omar',
+  'Priya',
+];
 const PLAYBOOK = {
   id: 'pro-follow-up',
   version: 1,
@@ -90,7 +107,14 @@ interface Proc {
 function spawnService(env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/service-child.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', LOG_LEVEL: 'silent', BATON_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'), PORT: '0', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '/tmp',
+      LOG_LEVEL: 'silent',
+      BATON_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const proc: Proc = { child, ready: Promise.resolve({ url: null, pid: 0 }), status: undefined, statusAt: 0, stderr: '' };
@@ -135,7 +159,11 @@ function rssMb(pid: number): number {
 }
 
 async function api(url: string, apiKey: string, method: string, route: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${url}/api/v1${route}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${url}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (res.status >= 300) throw new Error(`${method} ${route} answered ${res.status}: ${await res.text()}`);
 }
 
@@ -166,7 +194,12 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
   const procs: Proc[] = [];
   try {
     // One process serves HTTP (and works, unless split); it creates the tenant.
-    const web = spawnService({ ...common, BENCH_TENANT: 'Bench sustained', BATON_ROLE: mode === 'split' ? 'web' : 'all', ...(mode === 'split' ? {} : { BENCH_STATUS: '1' }) });
+    const web = spawnService({
+      ...common,
+      BENCH_TENANT: 'Bench sustained',
+      BATON_ROLE: mode === 'split' ? 'web' : 'all',
+      ...(mode === 'split' ? {} : { BENCH_STATUS: '1' }),
+    });
     procs.push(web);
     const info = await web.ready;
     if (mode === 'split') {
@@ -187,7 +220,14 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
     while (reporter.statusAt <= setUp) await new Promise((r) => setTimeout(r, 50));
     const statementsBefore = reporter.status?.statements;
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, pids.reduce((s, pid) => s + rssMb(pid), 0))), 250);
+    const sampler = setInterval(
+      () =>
+        (peak = Math.max(
+          peak,
+          pids.reduce((s, pid) => s + rssMb(pid), 0),
+        )),
+      250,
+    );
     let next = 0;
     const t0 = performance.now();
     const posted = await autocannon({
@@ -197,7 +237,12 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
       timeout: 60,
       requests: [
         {
-          setupRequest: (req) => ({ ...req, method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(sustainedEvent(run, next++)) }),
+          setupRequest: (req) => ({
+            ...req,
+            method: 'POST',
+            headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify(sustainedEvent(run, next++)),
+          }),
         },
       ],
     });
@@ -234,7 +279,10 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
       decisions: final?.decisions ?? 0,
       runs: final?.runs ?? 0,
       non2xx: posted.non2xx + posted.errors,
-      statementsPerEvent: mode === 'postgres+redis' && statementsBefore !== undefined && final?.statements !== undefined ? (final.statements - statementsBefore) / EVENTS : undefined,
+      statementsPerEvent:
+        mode === 'postgres+redis' && statementsBefore !== undefined && final?.statements !== undefined
+          ? (final.statements - statementsBefore) / EVENTS
+          : undefined,
     };
   } finally {
     for (const p of procs) await stopService(p);
@@ -266,14 +314,44 @@ export const sustainedBench: BenchSuite = {
       progress(`${mode}: ${ours.decisions} decisions, ${ours.runs} runs started`);
       const label = mode === 'split' ? 'split_1web_2workers' : mode;
       const baseName = mode === 'split' ? 'the whole pipeline in one process, PostgreSQL + Redis' : 'the same load with no stages';
-      figures.push({ name: `sustained.${label}.events_per_s (target >= ${target}; ${EVENTS} events, ${PEOPLE} people, until drained; baseline: ${baseName})`, value: round(ours.eventsPerS), unit: 'events/s', ...(base === undefined ? {} : { baseline: round(base.eventsPerS), ratio: round(ours.eventsPerS / base.eventsPerS, 3) }) });
-      figures.push({ name: `sustained.${label}.ack_per_s (POST /api/v1/events while the pipeline works; baseline: ${baseName})`, value: round(ours.ackPerS), unit: 'events/s', ...(base === undefined ? {} : { baseline: round(base.ackPerS) }) });
+      figures.push({
+        name: `sustained.${label}.events_per_s (target >= ${target}; ${EVENTS} events, ${PEOPLE} people, until drained; baseline: ${baseName})`,
+        value: round(ours.eventsPerS),
+        unit: 'events/s',
+        ...(base === undefined ? {} : { baseline: round(base.eventsPerS), ratio: round(ours.eventsPerS / base.eventsPerS, 3) }),
+      });
+      figures.push({
+        name: `sustained.${label}.ack_per_s (POST /api/v1/events while the pipeline works; baseline: ${baseName})`,
+        value: round(ours.ackPerS),
+        unit: 'events/s',
+        ...(base === undefined ? {} : { baseline: round(base.ackPerS) }),
+      });
       if (ours.statementsPerEvent !== undefined) {
-        figures.push({ name: `sustained.${label}.sql_statements_per_event (BEGIN/COMMIT included; ingest and pipeline; baseline: no stages)`, value: round(ours.statementsPerEvent), unit: 'statements', ...(base?.statementsPerEvent === undefined ? {} : { baseline: round(base.statementsPerEvent) }) });
+        figures.push({
+          name: `sustained.${label}.sql_statements_per_event (BEGIN/COMMIT included; ingest and pipeline; baseline: no stages)`,
+          value: round(ours.statementsPerEvent),
+          unit: 'statements',
+          ...(base?.statementsPerEvent === undefined ? {} : { baseline: round(base.statementsPerEvent) }),
+        });
       }
-      figures.push({ name: `sustained.${label}.decisions_and_runs (decisions made; runs started, baseline column)`, value: ours.decisions, unit: 'decisions', baseline: ours.runs });
-      figures.push({ name: `sustained.${label}.rss_under_load (peak, all service processes)`, value: round(ours.rssLoadMb), unit: 'MB', ...(base === undefined ? {} : { baseline: round(base.rssLoadMb) }) });
-      figures.push({ name: `sustained.${label}.rss_idle (${IDLE_MS / 1000} s after drained)`, value: round(ours.rssIdleMb), unit: 'MB', ...(base === undefined ? {} : { baseline: round(base.rssIdleMb) }) });
+      figures.push({
+        name: `sustained.${label}.decisions_and_runs (decisions made; runs started, baseline column)`,
+        value: ours.decisions,
+        unit: 'decisions',
+        baseline: ours.runs,
+      });
+      figures.push({
+        name: `sustained.${label}.rss_under_load (peak, all service processes)`,
+        value: round(ours.rssLoadMb),
+        unit: 'MB',
+        ...(base === undefined ? {} : { baseline: round(base.rssLoadMb) }),
+      });
+      figures.push({
+        name: `sustained.${label}.rss_idle (${IDLE_MS / 1000} s after drained)`,
+        value: round(ours.rssIdleMb),
+        unit: 'MB',
+        ...(base === undefined ? {} : { baseline: round(base.rssIdleMb) }),
+      });
     }
     return figures;
   },

@@ -98,7 +98,14 @@ function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd:
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), millis: Date.now() - started }));
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        millis: Date.now() - started,
+      }),
+    );
   });
 }
 
@@ -113,7 +120,19 @@ interface ApexLsJson {
 
 /** apex-ls CheckForIssues over an SFDX project (the folder holding sfdx-project.json). */
 export async function runApexLs(project: string): Promise<ToolRun> {
-  const args = [...JVM_FLAGS, '-cp', classpath(), 'io.github.apexdevtools.apexls.CheckForIssues', '--workspace', project, '--detail', 'unused', '--format', 'json', '--nocache'];
+  const args = [
+    ...JVM_FLAGS,
+    '-cp',
+    classpath(),
+    'io.github.apexdevtools.apexls.CheckForIssues',
+    '--workspace',
+    project,
+    '--detail',
+    'unused',
+    '--format',
+    'json',
+    '--nocache',
+  ];
   const r = await exec(javaCommand(), args, process.env, project);
   const errors: string[] = [];
   const findings: ApexFinding[] = [];
@@ -126,12 +145,28 @@ export async function runApexLs(project: string): Promise<ToolRun> {
   }
   for (const f of parsed?.files ?? []) {
     for (const m of f.messages ?? []) {
-      findings.push({ tool: 'apex-ls', file: rel(project, f.path ?? '?'), line: m.start?.line ?? 0, column: (m.start?.offset ?? 0) + 1, rule: m.category ?? 'Issue', message: m.message ?? '' });
+      findings.push({
+        tool: 'apex-ls',
+        file: rel(project, f.path ?? '?'),
+        line: m.start?.line ?? 0,
+        column: (m.start?.offset ?? 0) + 1,
+        rule: m.category ?? 'Issue',
+        message: m.message ?? '',
+      });
     }
   }
   // apex-ls exits non-zero exactly when it reports something; a non-zero exit with nothing parsed is a tool error.
-  if (r.code !== 0 && findings.length === 0 && errors.length === 0) errors.push(`apex-ls exited ${String(r.code)} without a finding: ${r.stderr.slice(0, 2000)}`);
-  return { tool: 'apex-ls', command: `java … CheckForIssues --workspace ${project} --detail unused`, exitCode: r.code, errors, findings, suppressed: [], millis: r.millis };
+  if (r.code !== 0 && findings.length === 0 && errors.length === 0)
+    errors.push(`apex-ls exited ${String(r.code)} without a finding: ${r.stderr.slice(0, 2000)}`);
+  return {
+    tool: 'apex-ls',
+    command: `java … CheckForIssues --workspace ${project} --detail unused`,
+    exitCode: r.code,
+    errors,
+    findings,
+    suppressed: [],
+    millis: r.millis,
+  };
 }
 
 interface PmdViolations {
@@ -148,7 +183,22 @@ interface PmdJson {
 /** PMD `check` over the project's package folders with the given ruleset (UnusedMethod resolved through apex-ls). */
 export async function runPmd(project: string, ruleset: string): Promise<ToolRun> {
   const sources = packageDirectories(project);
-  const args = [...JVM_FLAGS, '-cp', classpath(), 'net.sourceforge.pmd.cli.PmdCli', 'check', '-R', ruleset, '-f', 'json', '--show-suppressed', '--no-cache', '--no-progress', '-d', ...sources];
+  const args = [
+    ...JVM_FLAGS,
+    '-cp',
+    classpath(),
+    'net.sourceforge.pmd.cli.PmdCli',
+    'check',
+    '-R',
+    ruleset,
+    '-f',
+    'json',
+    '--show-suppressed',
+    '--no-cache',
+    '--no-progress',
+    '-d',
+    ...sources,
+  ];
   const r = await exec(javaCommand(), args, { ...process.env, PMD_APEX_ROOT_DIRECTORY: project }, project);
   const errors: string[] = [];
   let parsed: PmdJson | null = null;
@@ -158,15 +208,42 @@ export async function runPmd(project: string, ruleset: string): Promise<ToolRun>
     errors.push(`PMD printed no JSON report (exit ${String(r.code)}): ${(r.stderr || r.stdout).slice(0, 2000)}`);
   }
   const toFindings = (list: PmdViolations[] | undefined): ApexFinding[] =>
-    (list ?? []).flatMap((f) => (f.violations ?? []).map((v) => ({ tool: 'pmd' as const, file: rel(project, f.filename ?? '?'), line: v.beginline ?? 0, column: v.begincolumn ?? 0, rule: v.rule ?? '?', message: v.description ?? '' })));
+    (list ?? []).flatMap((f) =>
+      (f.violations ?? []).map((v) => ({
+        tool: 'pmd' as const,
+        file: rel(project, f.filename ?? '?'),
+        line: v.beginline ?? 0,
+        column: v.begincolumn ?? 0,
+        rule: v.rule ?? '?',
+        message: v.description ?? '',
+      })),
+    );
   const findings = toFindings(parsed?.files);
   const suppressed = toFindings(parsed?.suppressedViolations);
-  for (const e of parsed?.processingErrors ?? []) errors.push(`PMD could not process ${rel(project, e.filename ?? '?')}: ${(e.message ?? '').split('\n')[0] ?? ''}`);
+  for (const e of parsed?.processingErrors ?? [])
+    errors.push(`PMD could not process ${rel(project, e.filename ?? '?')}: ${(e.message ?? '').split('\n')[0] ?? ''}`);
   for (const e of parsed?.configurationErrors ?? []) errors.push(`PMD rule ${e.rule ?? '?'} is misconfigured: ${e.message ?? ''}`);
   // PMD: 0 = clean, 4 = violations found; anything else (1 error, 2 usage, 5 recoverable errors) is a tool failure.
-  if (r.code !== 0 && r.code !== 4) errors.push(`PMD exited ${String(r.code)}: ${r.stderr.split('\n').filter((l) => /ERROR|Exception/.test(l)).slice(0, 5).join(' | ') || r.stderr.slice(0, 500)}`);
+  if (r.code !== 0 && r.code !== 4)
+    errors.push(
+      `PMD exited ${String(r.code)}: ${
+        r.stderr
+          .split('\n')
+          .filter((l) => /ERROR|Exception/.test(l))
+          .slice(0, 5)
+          .join(' | ') || r.stderr.slice(0, 500)
+      }`,
+    );
   if (r.code === 4 && findings.length === 0) errors.push('PMD exited 4 (violations) but its report holds none');
-  return { tool: 'pmd', command: `java … PmdCli check -R ${rel(project, ruleset)} -d ${sources.map((s) => rel(project, s)).join(' ')}`, exitCode: r.code, errors, findings, suppressed, millis: r.millis };
+  return {
+    tool: 'pmd',
+    command: `java … PmdCli check -R ${rel(project, ruleset)} -d ${sources.map((s) => rel(project, s)).join(' ')}`,
+    exitCode: r.code,
+    errors,
+    findings,
+    suppressed,
+    millis: r.millis,
+  };
 }
 
 /** The package folders of sfdx-project.json, absolute. */
@@ -179,16 +256,28 @@ export function packageDirectories(project: string): string[] {
 }
 
 /** Runs both analysers (in parallel, one JVM each) over an SFDX project. */
-export async function checkApex(project: string = DEFAULT_PROJECT, ruleset: string = path.join(DEFAULT_PROJECT, 'pmd-ruleset.xml')): Promise<ApexCheck> {
+export async function checkApex(
+  project: string = DEFAULT_PROJECT,
+  ruleset: string = path.join(DEFAULT_PROJECT, 'pmd-ruleset.xml'),
+): Promise<ApexCheck> {
   const abs = path.resolve(project);
   if (!existsSync(path.join(abs, 'sfdx-project.json'))) throw new Error(`${abs} is not an SFDX project (no sfdx-project.json)`);
   if (!existsSync(ruleset)) throw new Error(`no PMD ruleset at ${ruleset}`);
   const runs = await Promise.all([runApexLs(abs), runPmd(abs, path.resolve(ruleset))]);
-  const order = (a: ApexFinding, b: ApexFinding): number => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.tool.localeCompare(b.tool);
+  const order = (a: ApexFinding, b: ApexFinding): number =>
+    a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.tool.localeCompare(b.tool);
   const findings = runs.flatMap((r) => r.findings).sort(order);
   const suppressed = runs.flatMap((r) => r.suppressed).sort(order);
   const errors = runs.flatMap((r) => r.errors);
-  return { project: abs, ruleset: path.resolve(ruleset), runs, findings, suppressed, errors, ok: findings.length === 0 && errors.length === 0 };
+  return {
+    project: abs,
+    ruleset: path.resolve(ruleset),
+    runs,
+    findings,
+    suppressed,
+    errors,
+    ok: findings.length === 0 && errors.length === 0,
+  };
 }
 
 /** Human report: one block per file, then a line per tool. */
@@ -198,16 +287,26 @@ export function formatReport(check: ApexCheck): string {
   for (const f of check.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   for (const [file, fs] of byFile) {
     lines.push(file);
-    for (const f of fs) lines.push(`  ${String(f.line).padStart(4)}:${String(f.column).padEnd(3)} ${f.tool.padEnd(7)} ${f.rule}: ${f.message}`);
+    for (const f of fs)
+      lines.push(`  ${String(f.line).padStart(4)}:${String(f.column).padEnd(3)} ${f.tool.padEnd(7)} ${f.rule}: ${f.message}`);
   }
   if (byFile.size > 0) lines.push('');
   for (const e of check.errors) lines.push(`TOOL ERROR ${e}`);
   for (const r of check.runs) {
     const name = r.tool === 'apex-ls' ? 'apex-ls CheckForIssues (semantic, detail=unused)' : `PMD (${path.relative(ROOT, check.ruleset)})`;
-    const silenced = r.suppressed.length > 0 ? ` (${r.suppressed.length} suppressed in place: ${[...new Set(r.suppressed.map((f) => f.rule))].sort().join(', ')})` : '';
-    lines.push(`${name}: ${r.findings.length} issue(s)${silenced}${r.errors.length > 0 ? `, ${r.errors.length} tool error(s)` : ''} in ${(r.millis / 1000).toFixed(1)} s`);
+    const silenced =
+      r.suppressed.length > 0
+        ? ` (${r.suppressed.length} suppressed in place: ${[...new Set(r.suppressed.map((f) => f.rule))].sort().join(', ')})`
+        : '';
+    lines.push(
+      `${name}: ${r.findings.length} issue(s)${silenced}${r.errors.length > 0 ? `, ${r.errors.length} tool error(s)` : ''} in ${(r.millis / 1000).toFixed(1)} s`,
+    );
   }
-  lines.push(check.ok ? `Apex of ${path.relative(ROOT, check.project) || check.project}: clean` : `Apex of ${path.relative(ROOT, check.project) || check.project}: ${check.findings.length} issue(s), ${check.errors.length} tool error(s)`);
+  lines.push(
+    check.ok
+      ? `Apex of ${path.relative(ROOT, check.project) || check.project}: clean`
+      : `Apex of ${path.relative(ROOT, check.project) || check.project}: ${check.findings.length} issue(s), ${check.errors.length} tool error(s)`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -220,7 +319,9 @@ async function main(): Promise<void> {
   const ruleset = path.resolve(arg('--ruleset') ?? path.join(DEFAULT_PROJECT, 'pmd-ruleset.xml'));
   const version = javaVersion();
   if (version === null || version < 17) {
-    process.stderr.write(`Java 17 or later is needed (found ${version === null ? 'none' : String(version)}): on Debian, apt-get install openjdk-17-jre-headless; or set JAVA / JAVA_HOME.\n`);
+    process.stderr.write(
+      `Java 17 or later is needed (found ${version === null ? 'none' : String(version)}): on Debian, apt-get install openjdk-17-jre-headless; or set JAVA / JAVA_HOME.\n`,
+    );
     process.exitCode = 2;
     return;
   }

@@ -53,7 +53,9 @@ async function main(): Promise<number> {
   const logger = createLogger(process.env['LOG_LEVEL'] ?? 'info', pino.destination({ dest: logFile, sync: true }));
   const tty = process.stdout.isTTY === true;
 
-  out(`Baton demo: data in ${args.dataDir}${resumed ? ` (resuming tenant ${store.state.tenantId ?? '?'})` : ''}; service log in ${logFile}`);
+  out(
+    `Baton demo: data in ${args.dataDir}${resumed ? ` (resuming tenant ${store.state.tenantId ?? '?'})` : ''}; service log in ${logFile}`,
+  );
   let sandboxes: Sandboxes | undefined;
   let runtime: Runtime | undefined;
   let population: Population | undefined;
@@ -153,9 +155,14 @@ async function main(): Promise<number> {
     out(`Console: ${consoleUrl}`);
     out(`API key: ${installed.apiKey}`);
     out(`Tenant: ${installed.tenantId}`);
-    if (!existsSync(path.join(defaultConsoleDir(), 'index.html'))) out('  (the console is not built: run `npx vite build --config extensions/console/vite.config.mts`, then reload)');
-    out(`Sandboxes: HubSpot ${sandboxes.hubspot.url} · Salesforce ${sandboxes.salesforce.url} · Zendesk ${sandboxes.zendesk.url} · Twilio ${sandboxes.twilio.url} · WhatsApp ${sandboxes.whatsapp.url}`);
-    out(`Population: ${args.people} people, seed ${args.seed}, ${args.speed} simulated hour(s) per second.${args.durationSeconds === undefined ? ' Ctrl-C to stop.' : ` Stops after ${args.durationSeconds} s.`}`);
+    if (!existsSync(path.join(defaultConsoleDir(), 'index.html')))
+      out('  (the console is not built: run `npx vite build --config extensions/console/vite.config.mts`, then reload)');
+    out(
+      `Sandboxes: HubSpot ${sandboxes.hubspot.url} · Salesforce ${sandboxes.salesforce.url} · Zendesk ${sandboxes.zendesk.url} · Twilio ${sandboxes.twilio.url} · WhatsApp ${sandboxes.whatsapp.url}`,
+    );
+    out(
+      `Population: ${args.people} people, seed ${args.seed}, ${args.speed} simulated hour(s) per second.${args.durationSeconds === undefined ? ' Ctrl-C to stop.' : ` Stops after ${args.durationSeconds} s.`}`,
+    );
     out('');
 
     const conns = store.state.connections;
@@ -172,21 +179,46 @@ async function main(): Promise<number> {
     });
     // On a first install Baton subscribes for new change events only: let the stream start before the
     // records are created. A resumed org replays from Baton's stored position, so nothing is missed.
-    if (!restored && !(await subscribed(sandboxes, 60_000))) out('  (Baton has not subscribed to Salesforce change events yet; Salesforce records created meanwhile reach it only as later changes)');
+    if (!restored && !(await subscribed(sandboxes, 60_000)))
+      out(
+        '  (Baton has not subscribed to Salesforce change events yet; Salesforce records created meanwhile reach it only as later changes)',
+      );
     await population.seed();
     population.start();
     // Beside the random population, a scripted rep goes through every step once (scripts/demo/walkthrough.ts).
-    walkthrough = new Walkthrough({ api, publicUrl, sandboxes, portalId: c.hubspot.portalId, runNumber: store.state.runs, rep: REP, signature: REP_SIGNATURE, out: (line) => out(tty ? `\r\x1b[K${line}` : line) });
+    walkthrough = new Walkthrough({
+      api,
+      publicUrl,
+      sandboxes,
+      portalId: c.hubspot.portalId,
+      runNumber: store.state.runs,
+      rep: REP,
+      signature: REP_SIGNATURE,
+      out: (line) => out(tty ? `\r\x1b[K${line}` : line),
+    });
     void walkthrough.run();
     // A DuckDB warehouse with plan and usage traits that change a decision (scripts/demo/warehouse.ts).
-    void warehouseScene({ api, dataDir: args.dataDir, runNumber: store.state.runs, speed: args.speed, out: (line) => out(tty ? `\r\x1b[K${line}` : line) }).catch((err: unknown) => out(`  (warehouse scene: ${err instanceof Error ? err.message : String(err)})`));
+    void warehouseScene({
+      api,
+      dataDir: args.dataDir,
+      runNumber: store.state.runs,
+      speed: args.speed,
+      out: (line) => out(tty ? `\r\x1b[K${line}` : line),
+    }).catch((err: unknown) => out(`  (warehouse scene: ${err instanceof Error ? err.message : String(err)})`));
 
     const startedAt = Date.now();
     let printedAt = 0;
     const refresh = async (): Promise<void> => {
       if (stopping !== undefined || runtime === undefined) return;
       try {
-        const summary = await collectSummary(runtime.db, api, installed.tenantId, consoleUrl, population?.stats ?? null, walkthrough?.report ?? null);
+        const summary = await collectSummary(
+          runtime.db,
+          api,
+          installed.tenantId,
+          consoleUrl,
+          population?.stats ?? null,
+          walkthrough?.report ?? null,
+        );
         writeStatus(args.dataDir, summary);
         rememberOrg(); // Salesforce rotates refresh tokens: keep the latest ones
         const line = formatSummary(summary);

@@ -54,29 +54,43 @@ export interface ProjectDrift {
 export function hubSpotProjectDrift(root = ROOT): ProjectDrift {
   const projectDir = path.join(root, HUBSPOT_PROJECT_DIR);
   const expected = expectedHubSpotProject(root);
-  const changed = [...expected].filter(([file, text]) => {
-    const p = path.join(projectDir, file);
-    return !existsSync(p) || readFileSync(p, 'utf8') !== text;
-  }).map(([file]) => file);
-  const stale = listMetaFiles(path.join(projectDir, 'src')).map((f) => `src/${f}`).filter((f) => !expected.has(f));
+  const changed = [...expected]
+    .filter(([file, text]) => {
+      const p = path.join(projectDir, file);
+      return !existsSync(p) || readFileSync(p, 'utf8') !== text;
+    })
+    .map(([file]) => file);
+  const stale = listMetaFiles(path.join(projectDir, 'src'))
+    .map((f) => `src/${f}`)
+    .filter((f) => !expected.has(f));
   return { changed, stale };
 }
 
 export type ListingFields = { readonly [K in keyof Config['hubspotListing']]-?: string };
 
-const LISTING_ENV: Readonly<Record<keyof ListingFields, string>> = { supportUrl: 'HUBSPOT_SUPPORT_URL', supportEmail: 'HUBSPOT_SUPPORT_EMAIL', privacyUrl: 'HUBSPOT_PRIVACY_URL', termsUrl: 'HUBSPOT_TERMS_URL' };
+const LISTING_ENV: Readonly<Record<keyof ListingFields, string>> = {
+  supportUrl: 'HUBSPOT_SUPPORT_URL',
+  supportEmail: 'HUBSPOT_SUPPORT_EMAIL',
+  privacyUrl: 'HUBSPOT_PRIVACY_URL',
+  termsUrl: 'HUBSPOT_TERMS_URL',
+};
 
 /** The listing fields, or an error naming every variable still to set. */
 export function requireListing(listing: Config['hubspotListing']): ListingFields {
   const missing = (Object.keys(LISTING_ENV) as (keyof ListingFields)[]).filter((k) => listing[k] === undefined);
-  if (missing.length > 0) throw new Error(`a marketplace upload profile needs the listing fields; set ${missing.map((k) => LISTING_ENV[k]).join(', ')} (https URLs and a support email address)`);
+  if (missing.length > 0)
+    throw new Error(
+      `a marketplace upload profile needs the listing fields; set ${missing.map((k) => LISTING_ENV[k]).join(', ')} (https URLs and a support email address)`,
+    );
   return listing as ListingFields;
 }
 
 /** A config profile for `hs project upload --profile <name>`: the target account, the backend URL and the listing fields. */
 export function hsProfile(accountId: number, publicUrl: string | undefined, listing: Config['hubspotListing']): string {
-  if (!Number.isInteger(accountId) || accountId <= 0) throw new Error('--account-id must be the HubSpot developer account id (a positive integer)');
-  if (publicUrl === undefined || !/^https:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) throw new Error('--public-url must be the backend\'s https URL, exactly as PUBLIC_URL is set on the server');
+  if (!Number.isInteger(accountId) || accountId <= 0)
+    throw new Error('--account-id must be the HubSpot developer account id (a positive integer)');
+  if (publicUrl === undefined || !/^https:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl))
+    throw new Error("--public-url must be the backend's https URL, exactly as PUBLIC_URL is set on the server");
   const l = requireListing(listing);
   const variables = {
     PUBLIC_URL: publicUrl.replace(/\/+$/, ''),
@@ -101,7 +115,9 @@ function main(): void {
       process.stdout.write('HubSpot project matches manifest.json\n');
       return;
     }
-    process.stderr.write(`HubSpot project drifted from manifest.json; run npx tsx scripts/generate-hubspot-project.ts\n${[...changed.map((f) => `  changed: ${f}`), ...stale.map((f) => `  stale:   ${f}`)].join('\n')}\n`);
+    process.stderr.write(
+      `HubSpot project drifted from manifest.json; run npx tsx scripts/generate-hubspot-project.ts\n${[...changed.map((f) => `  changed: ${f}`), ...stale.map((f) => `  stale:   ${f}`)].join('\n')}\n`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -114,7 +130,10 @@ function main(): void {
   const profile = arg('--profile');
   if (profile !== undefined) {
     if (!/^[A-Za-z0-9_-]+$/.test(profile)) throw new Error('--profile must be a plain name like prod');
-    writeFileSync(path.join(projectDir, 'src', `hsprofile.${profile}.json`), hsProfile(Number(arg('--account-id')), arg('--public-url'), loadConfig().hubspotListing));
+    writeFileSync(
+      path.join(projectDir, 'src', `hsprofile.${profile}.json`),
+      hsProfile(Number(arg('--account-id')), arg('--public-url'), loadConfig().hubspotListing),
+    );
   }
   process.stdout.write(`wrote ${HUBSPOT_PROJECT_DIR}\n`);
 }

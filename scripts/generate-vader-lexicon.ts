@@ -55,7 +55,9 @@ function main(): void {
       process.stdout.write(`${VADER_LEXICON_PATH} matches ${VADER_LEXICON_SOURCE}\n`);
       return;
     }
-    process.stderr.write(`${VADER_LEXICON_PATH} ${committed === undefined ? 'is missing' : 'differs from'} ${VADER_LEXICON_SOURCE}; run npx tsx scripts/generate-vader-lexicon.ts\n`);
+    process.stderr.write(
+      `${VADER_LEXICON_PATH} ${committed === undefined ? 'is missing' : 'differs from'} ${VADER_LEXICON_SOURCE}; run npx tsx scripts/generate-vader-lexicon.ts\n`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -14,7 +14,18 @@ const httpsUrl = { type: 'string', pattern: '^https://[^/\\s]+(/\\S*)?$' } as co
 const nonEmpty = { type: 'string', minLength: 1 } as const;
 const stringArray = { type: 'array', items: nonEmpty } as const;
 
-const WORKFLOW_FIELD_TYPES = ['string', 'number', 'bool', 'datetime', 'enumeration', 'date', 'phone_number', 'currency_number', 'json', 'object_coordinates'];
+const WORKFLOW_FIELD_TYPES = [
+  'string',
+  'number',
+  'bool',
+  'datetime',
+  'enumeration',
+  'date',
+  'phone_number',
+  'currency_number',
+  'json',
+  'object_coordinates',
+];
 const WORKFLOW_FIELD_UI = ['text', 'textarea', 'select', 'radio', 'checkbox', 'booleancheckbox', 'date', 'number', 'phonenumber', 'file'];
 
 const typeDefinition = {
@@ -24,7 +35,11 @@ const typeDefinition = {
     name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
     type: { enum: WORKFLOW_FIELD_TYPES },
     fieldType: { enum: WORKFLOW_FIELD_UI },
-    options: { type: 'array', minItems: 1, items: { type: 'object', required: ['value', 'label'], properties: { value: nonEmpty, label: nonEmpty } } },
+    options: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', required: ['value', 'label'], properties: { value: nonEmpty, label: nonEmpty } },
+    },
   },
   if: { properties: { type: { const: 'enumeration' } } },
   then: { required: ['options'] },
@@ -52,12 +67,21 @@ export const HUBSPOT_COMPONENT_SCHEMAS: Record<string, object> = {
       permittedUrls: {
         type: 'object',
         required: ['fetch'],
-        properties: { fetch: { type: 'array', minItems: 1, items: httpsUrl }, iframe: { type: 'array', items: httpsUrl }, img: { type: 'array', items: httpsUrl } },
+        properties: {
+          fetch: { type: 'array', minItems: 1, items: httpsUrl },
+          iframe: { type: 'array', items: httpsUrl },
+          img: { type: 'array', items: httpsUrl },
+        },
       },
       support: {
         type: 'object',
         required: ['supportEmail'],
-        properties: { supportEmail: { type: 'string', format: 'email' }, documentationUrl: httpsUrl, supportUrl: httpsUrl, supportPhone: nonEmpty },
+        properties: {
+          supportEmail: { type: 'string', format: 'email' },
+          documentationUrl: httpsUrl,
+          supportUrl: httpsUrl,
+          supportPhone: nonEmpty,
+        },
       },
     },
     // "With distribution marketplace, the only valid auth.type is oauth" (AGENTS.md, reference 3.1).
@@ -72,7 +96,12 @@ export const HUBSPOT_COMPONENT_SCHEMAS: Record<string, object> = {
       description: { type: 'string' },
       location: { enum: ['crm.record.tab', 'crm.record.sidebar', 'crm.preview', 'helpdesk.sidebar'] },
       entrypoint: { type: 'string', pattern: '^/app/cards/[^/].*\\.(tsx|jsx)$' },
-      objectTypes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['contacts', 'companies', 'deals', 'tickets', 'leads', 'products', 'line_items', 'quotes'] } },
+      objectTypes: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { enum: ['contacts', 'companies', 'deals', 'tickets', 'leads', 'products', 'line_items', 'quotes'] },
+      },
     },
   },
   SETTINGS: {
@@ -99,7 +128,16 @@ export const HUBSPOT_COMPONENT_SCHEMAS: Record<string, object> = {
               type: 'object',
               required: ['subscriptionType', 'objectType', 'active'],
               properties: {
-                subscriptionType: { enum: ['object.creation', 'object.deletion', 'object.merge', 'object.restore', 'object.propertyChange', 'object.associationChange'] },
+                subscriptionType: {
+                  enum: [
+                    'object.creation',
+                    'object.deletion',
+                    'object.merge',
+                    'object.restore',
+                    'object.propertyChange',
+                    'object.associationChange',
+                  ],
+                },
                 objectType: nonEmpty,
                 propertyName: { type: 'string', not: { enum: ['hs_lastmodifieddate', 'num_unique_conversion_events'] } },
                 active: { type: 'boolean' },
@@ -108,13 +146,36 @@ export const HUBSPOT_COMPONENT_SCHEMAS: Record<string, object> = {
               then: { required: ['propertyName'] },
             },
           },
-          legacyCrmObjects: { type: 'array', items: { type: 'object', required: ['subscriptionType', 'active'], properties: { subscriptionType: { type: 'string', pattern: '^(contact|company|deal|ticket|product|line_item)\\.[A-Za-z]+$' }, propertyName: nonEmpty, active: { type: 'boolean' } } } },
+          legacyCrmObjects: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['subscriptionType', 'active'],
+              properties: {
+                subscriptionType: { type: 'string', pattern: '^(contact|company|deal|ticket|product|line_item)\\.[A-Za-z]+$' },
+                propertyName: nonEmpty,
+                active: { type: 'boolean' },
+              },
+            },
+          },
           hubEvents: {
             type: 'array',
             items: {
               type: 'object',
               required: ['subscriptionType', 'active'],
-              properties: { subscriptionType: { enum: ['contact.privacyDeletion', 'conversation.creation', 'conversation.deletion', 'conversation.newMessage', 'conversation.privacyDeletion', 'conversation.propertyChange'] }, active: { type: 'boolean' } },
+              properties: {
+                subscriptionType: {
+                  enum: [
+                    'contact.privacyDeletion',
+                    'conversation.creation',
+                    'conversation.deletion',
+                    'conversation.newMessage',
+                    'conversation.privacyDeletion',
+                    'conversation.propertyChange',
+                  ],
+                },
+                active: { type: 'boolean' },
+              },
             },
           },
         },
@@ -127,8 +188,16 @@ export const HUBSPOT_COMPONENT_SCHEMAS: Record<string, object> = {
     properties: {
       actionUrl: httpsUrl,
       isPublished: { type: 'boolean' },
-      supportedClients: { type: 'array', minItems: 1, items: { type: 'object', required: ['client'], properties: { client: { enum: ['WORKFLOWS', 'AGENTS'] } } } },
-      objectTypes: { type: 'array', minItems: 1, items: { enum: ['CONTACT', 'COMPANY', 'DEAL', 'TICKET', 'QUOTE', 'LINE_ITEM', 'PRODUCT'] } },
+      supportedClients: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'object', required: ['client'], properties: { client: { enum: ['WORKFLOWS', 'AGENTS'] } } },
+      },
+      objectTypes: {
+        type: 'array',
+        minItems: 1,
+        items: { enum: ['CONTACT', 'COMPANY', 'DEAL', 'TICKET', 'QUOTE', 'LINE_ITEM', 'PRODUCT'] },
+      },
       inputFields: {
         type: 'array',
         items: {
@@ -136,7 +205,11 @@ export const HUBSPOT_COMPONENT_SCHEMAS: Record<string, object> = {
           required: ['typeDefinition', 'supportedValueTypes'],
           properties: {
             typeDefinition,
-            supportedValueTypes: { type: 'array', minItems: 1, items: { enum: ['STATIC_VALUE', 'OBJECT_PROPERTY', 'FIELD_DATA', 'FETCHED_OBJECT_PROPERTY', 'ENROLLMENT_EVENT_PROPERTY'] } },
+            supportedValueTypes: {
+              type: 'array',
+              minItems: 1,
+              items: { enum: ['STATIC_VALUE', 'OBJECT_PROPERTY', 'FIELD_DATA', 'FETCHED_OBJECT_PROPERTY', 'ENROLLMENT_EVENT_PROPERTY'] },
+            },
             isRequired: { type: 'boolean' },
           },
         },
@@ -169,6 +242,12 @@ export function scopeForSubscription(objectOrEvent: string): string {
   if (object === 'conversation') return 'conversations.read';
   // Meetings are engagements: the meetings object API reads under the contacts scope.
   if (object === 'meeting_event') return 'crm.objects.contacts.read';
-  const plural: Record<string, string> = { contact: 'contacts', company: 'companies', deal: 'deals', product: 'products', line_item: 'line_items' };
+  const plural: Record<string, string> = {
+    contact: 'contacts',
+    company: 'companies',
+    deal: 'deals',
+    product: 'products',
+    line_item: 'line_items',
+  };
   return `crm.objects.${plural[object] ?? object}.read`;
 }

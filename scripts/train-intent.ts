@@ -62,7 +62,12 @@ export function loadI18nExamples(repoRoot: string): CorpusExample[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith('.txt'))
     .sort()
-    .flatMap((name) => parseExampleFile(readFileSync(path.join(dir, name), 'utf8'), name.slice(0, -'.txt'.length)).map((e) => ({ ...e, source: 'own-i18n' as const })));
+    .flatMap((name) =>
+      parseExampleFile(readFileSync(path.join(dir, name), 'utf8'), name.slice(0, -'.txt'.length)).map((e) => ({
+        ...e,
+        source: 'own-i18n' as const,
+      })),
+    );
 }
 
 export interface MultilingualEvalExample {
@@ -110,7 +115,13 @@ function banking77(file: string): CorpusExample[] {
 function trecQuestions(file: string): CorpusExample[] {
   return readFileSync(file, 'latin1')
     .split(/\r?\n/)
-    .map((l) => l.replace(/^\S+\s/, '').replace(/ \?$/, '?').replace(/ ([,.;:])/g, '$1').trim())
+    .map((l) =>
+      l
+        .replace(/^\S+\s/, '')
+        .replace(/ \?$/, '?')
+        .replace(/ ([,.;:])/g, '$1')
+        .trim(),
+    )
     .filter((l) => l !== '')
     .map((text) => ({ text, label: 'other' as const, source: 'trec' as const }));
 }
@@ -133,7 +144,12 @@ function chitChat(dir: string): CorpusExample[] {
 }
 
 export function loadPublicIntentSets(dataDir: string): PublicIntentSets {
-  const trecTrain = stratifiedSplit(trecQuestions(path.join(dataDir, 'harvard', 'TREC.train')), () => 'q', 1 - TREC_TRAIN_SAMPLE / 5452, PUBLIC_SPLIT_SEED).train;
+  const trecTrain = stratifiedSplit(
+    trecQuestions(path.join(dataDir, 'harvard', 'TREC.train')),
+    () => 'q',
+    1 - TREC_TRAIN_SAMPLE / 5452,
+    PUBLIC_SPLIT_SEED,
+  ).train;
   const chat = stratifiedSplit(chitChat(path.join(dataDir, 'chitchat')), () => 'q', 0.2, PUBLIC_SPLIT_SEED);
   return {
     train: [...banking77(path.join(dataDir, 'banking77', 'train.csv')), ...trecTrain, ...chat.train],
@@ -152,7 +168,11 @@ export interface IntentEvaluation {
   readonly multilingualByLanguage: ReadonlyMap<string, number>;
 }
 
-export function evaluateIntents(classify: (text: string) => Intent, sets: Pick<PublicIntentSets, 'bankingTest' | 'offTopicTest'>, multilingual: readonly MultilingualEvalExample[]): IntentEvaluation {
+export function evaluateIntents(
+  classify: (text: string) => Intent,
+  sets: Pick<PublicIntentSets, 'bankingTest' | 'offTopicTest'>,
+  multilingual: readonly MultilingualEvalExample[],
+): IntentEvaluation {
   const share = (n: number, d: number): number => (d === 0 ? 0 : n / d);
   const trouble = sets.bankingTest.filter((e) => TROUBLE_INTENTS.has(classify(e.text))).length;
   const alarms = sets.offTopicTest.filter((e) => HIGH_STAKES_INTENTS.has(classify(e.text))).length;
@@ -200,7 +220,9 @@ export function pivotStyleCopies(examples: readonly CorpusExample[]): CorpusExam
   return examples.flatMap((e) => {
     if (e.source !== 'own' && e.source !== 'bitext') return [];
     const copy = pivotStyle(e.text, vocabulary);
-    return copy.split(' ').length <= 2 || copy === e.text.toLowerCase() ? [] : [{ text: copy, label: e.label, source: 'pivot-style' as const }];
+    return copy.split(' ').length <= 2 || copy === e.text.toLowerCase()
+      ? []
+      : [{ text: copy, label: e.label, source: 'pivot-style' as const }];
   });
 }
 
@@ -218,7 +240,8 @@ export function trainArtifact(train: readonly CorpusExample[], sources: readonly
       trainedBy: 'scripts/train-intent.ts',
       sources,
       split: CORPUS_SPLIT,
-      features: 'binary word unigrams + bigrams (light stemming), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
+      features:
+        'binary word unigrams + bigrams (light stemming), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
     },
   });
 }
@@ -254,7 +277,10 @@ export const INTENT_SOURCES: readonly string[] = [
 ];
 
 /** Everything the artifact is trained on, and the own+Bitext held-out part. */
-export function intentTrainingSet(repoRoot: string, dataDir: string): { train: CorpusExample[]; test: CorpusExample[]; sets: PublicIntentSets } | undefined {
+export function intentTrainingSet(
+  repoRoot: string,
+  dataDir: string,
+): { train: CorpusExample[]; test: CorpusExample[]; sets: PublicIntentSets } | undefined {
   const bitext = loadBitextExamples(repoRoot);
   if (bitext === undefined) return undefined;
   const { train, test } = splitCorpus([...loadOwnExamples(repoRoot), ...bitext]);
@@ -294,12 +320,28 @@ function main(argv: readonly string[]): number {
   report(model, test, train);
   const m = new IntentModel(model);
   const ev = evaluateIntents((t) => m.score(t).intent, sets, loadMultilingualEval(repoRoot));
-  console.log(`banking77 held-out trouble recall ${ev.troubleRecall.toFixed(4)} (n=${sets.bankingTest.length}); off-topic/chit-chat high-stakes ${ev.offTopicHighStakes.toFixed(4)} (n=${sets.offTopicTest.length})`);
-  console.log(`multilingual development-set accuracy ${ev.multilingualAccuracy.toFixed(4)} ${[...ev.multilingualByLanguage].map(([l, a]) => `${l} ${a.toFixed(3)}`).join(' ')}`);
-  const fresh = evaluateIntents((t) => m.score(t).intent, { bankingTest: [], offTopicTest: [] }, loadMultilingualEval(repoRoot, MULTILINGUAL_FRESH_PATH));
-  console.log(`multilingual held-out (fresh) accuracy ${fresh.multilingualAccuracy.toFixed(4)} ${[...fresh.multilingualByLanguage].map(([l, a]) => `${l} ${a.toFixed(3)}`).join(' ')}`);
-  const chat = evaluateIntents((t) => m.score(t).intent, { bankingTest: [], offTopicTest: [] }, loadMultilingualEval(repoRoot, MULTILINGUAL_CHAT_PATH));
-  console.log(`multilingual held-out (chat) accuracy ${chat.multilingualAccuracy.toFixed(4)} ${[...chat.multilingualByLanguage].map(([l, a]) => `${l} ${a.toFixed(3)}`).join(' ')}`);
+  console.log(
+    `banking77 held-out trouble recall ${ev.troubleRecall.toFixed(4)} (n=${sets.bankingTest.length}); off-topic/chit-chat high-stakes ${ev.offTopicHighStakes.toFixed(4)} (n=${sets.offTopicTest.length})`,
+  );
+  console.log(
+    `multilingual development-set accuracy ${ev.multilingualAccuracy.toFixed(4)} ${[...ev.multilingualByLanguage].map(([l, a]) => `${l} ${a.toFixed(3)}`).join(' ')}`,
+  );
+  const fresh = evaluateIntents(
+    (t) => m.score(t).intent,
+    { bankingTest: [], offTopicTest: [] },
+    loadMultilingualEval(repoRoot, MULTILINGUAL_FRESH_PATH),
+  );
+  console.log(
+    `multilingual held-out (fresh) accuracy ${fresh.multilingualAccuracy.toFixed(4)} ${[...fresh.multilingualByLanguage].map(([l, a]) => `${l} ${a.toFixed(3)}`).join(' ')}`,
+  );
+  const chat = evaluateIntents(
+    (t) => m.score(t).intent,
+    { bankingTest: [], offTopicTest: [] },
+    loadMultilingualEval(repoRoot, MULTILINGUAL_CHAT_PATH),
+  );
+  console.log(
+    `multilingual held-out (chat) accuracy ${chat.multilingualAccuracy.toFixed(4)} ${[...chat.multilingualByLanguage].map(([l, a]) => `${l} ${a.toFixed(3)}`).join(' ')}`,
+  );
   return 0;
 }
 

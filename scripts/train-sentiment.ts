@@ -48,7 +48,10 @@ export interface SentimentCorpus {
 }
 
 function lines(file: string, encoding: BufferEncoding = 'utf8'): string[] {
-  return readFileSync(file, encoding).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  return readFileSync(file, encoding)
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /** Undoes the Penn-Treebank spacing of the older sets ("do n't", "it 's", " , ") so text looks typed. */
@@ -118,7 +121,10 @@ function absaXml(file: string, source: string): SentimentExample[] {
   const seen = new Set<string>();
   for (const m of xml.matchAll(/<sentence\b[^>]*>([\s\S]*?)<\/sentence>/g)) {
     const body = m[1] ?? '';
-    const text = (/<text>([\s\S]*?)<\/text>/.exec(body)?.[1] ?? '').replace(/&(amp|quot|apos|lt|gt);/g, (_, e: string) => XML_ENTITIES[e] ?? '').replace(/\s+/g, ' ').trim();
+    const text = (/<text>([\s\S]*?)<\/text>/.exec(body)?.[1] ?? '')
+      .replace(/&(amp|quot|apos|lt|gt);/g, (_, e: string) => XML_ENTITIES[e] ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
     const polarities = new Set([...body.matchAll(/polarity="(positive|negative|neutral)"/g)].map((p) => p[1] as SentimentLabel));
     if (text === '' || polarities.size !== 1 || seen.has(text)) continue;
     seen.add(text);
@@ -129,15 +135,40 @@ function absaXml(file: string, source: string): SentimentExample[] {
 
 /** Bitext intents whose requests carry no opinion (complaints, refunds, payment problems excluded). */
 const NEUTRAL_BITEXT_INTENTS: ReadonlySet<string> = new Set([
-  'change_order', 'change_shipping_address', 'set_up_shipping_address', 'create_account', 'edit_account', 'switch_account',
-  'delivery_options', 'delivery_period', 'track_order', 'check_invoice', 'get_invoice', 'check_payment_methods',
-  'check_refund_policy', 'place_order', 'newsletter_subscription', 'recover_password', 'contact_customer_service',
+  'change_order',
+  'change_shipping_address',
+  'set_up_shipping_address',
+  'create_account',
+  'edit_account',
+  'switch_account',
+  'delivery_options',
+  'delivery_period',
+  'track_order',
+  'check_invoice',
+  'get_invoice',
+  'check_payment_methods',
+  'check_refund_policy',
+  'place_order',
+  'newsletter_subscription',
+  'recover_password',
+  'contact_customer_service',
 ]);
 
 /** Intents of training/i18n whose lines are plain requests without an opinion. */
-const NEUTRAL_I18N_INTENTS: ReadonlySet<string> = new Set(['demo_request', 'purchase_intent', 'human_handoff', 'unsubscribe', 'cancellation']);
+const NEUTRAL_I18N_INTENTS: ReadonlySet<string> = new Set([
+  'demo_request',
+  'purchase_intent',
+  'human_handoff',
+  'unsubscribe',
+  'cancellation',
+]);
 
-const XLMT_LANGUAGES: ReadonlyArray<readonly [string, string]> = [['spanish', 'es'], ['portuguese', 'pt'], ['french', 'fr'], ['german', 'de']];
+const XLMT_LANGUAGES: ReadonlyArray<readonly [string, string]> = [
+  ['spanish', 'es'],
+  ['portuguese', 'pt'],
+  ['french', 'fr'],
+  ['german', 'de'],
+];
 
 /** UMSAB / XLM-T tweets: 0 negative, 1 neutral, 2 positive; user handles and links blanked. */
 function xlmt(dir: string, folder: string, language: string, part: string): SentimentExample[] {
@@ -145,14 +176,21 @@ function xlmt(dir: string, folder: string, language: string, part: string): Sent
   const labels = readFileSync(path.join(dir, 'xlmt', folder, `${part}_labels.txt`), 'utf8').split(/\r?\n/);
   const out: SentimentExample[] = [];
   labels.forEach((l, i) => {
-    const text = (texts[i] ?? '').replace(/@user/g, '').replace(/https?:\S+/g, '').replace(/\s+/g, ' ').trim();
+    const text = (texts[i] ?? '')
+      .replace(/@user/g, '')
+      .replace(/https?:\S+/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (text === '' || !['0', '1', '2'].includes(l.trim())) return;
     out.push(ex(text, l.trim() === '0' ? 'negative' : l.trim() === '1' ? 'neutral' : 'positive', `tweets-${language}`, language));
   });
   return out;
 }
 
-function split3(items: SentimentExample[], seed: number): { train: SentimentExample[]; calibration: SentimentExample[]; test: SentimentExample[] } {
+function split3(
+  items: SentimentExample[],
+  seed: number,
+): { train: SentimentExample[]; calibration: SentimentExample[]; test: SentimentExample[] } {
   const first = stratifiedSplit(items, (e) => e.label, 0.2, seed);
   const second = stratifiedSplit(first.train, (e) => e.label, 0.125, seed + 1);
   return { train: second.train, calibration: second.test, test: first.test };
@@ -172,7 +210,11 @@ export function loadSentimentCorpus(dataDir: string, repoRoot: string): Sentimen
   // More films: Pang & Lee sentence polarity (MR), training only, minus every sentence SST-2 also
   // has (SST was built from the same snippets; keeping them would leak SST's test part into training).
   const key = (t: string): string => t.toLowerCase().replace(/[^a-z]/g, '');
-  const sstKeys = new Set([...sst2(dataDir, 'stsa.binary.train'), ...sst2(dataDir, 'stsa.binary.dev'), ...sst2(dataDir, 'stsa.binary.test')].map((e) => key(e.text)));
+  const sstKeys = new Set(
+    [...sst2(dataDir, 'stsa.binary.train'), ...sst2(dataDir, 'stsa.binary.dev'), ...sst2(dataDir, 'stsa.binary.test')].map((e) =>
+      key(e.text),
+    ),
+  );
   const mr = [
     ...lines(h('rt-polarity.pos'), 'latin1').map((l) => ex(detokenise(l), 'positive', 'mr')),
     ...lines(h('rt-polarity.neg'), 'latin1').map((l) => ex(detokenise(l), 'negative', 'mr')),
@@ -214,7 +256,10 @@ export function loadSentimentCorpus(dataDir: string, repoRoot: string): Sentimen
   // restaurant reviews were partly drawn from the same sources as 2014's); SemEval-2015 hotel reviews
   // are held out whole: a review domain never trained on.
   const notHeld = new Set([...calibration, ...[...heldOut.values()].flat()].map((e) => key(e.text)));
-  for (const [file, source] of [['ABSA16_Laptops_Train_SB1_v2.xml', 'absa16-laptops'], ['ABSA16_Restaurants_Train_SB1_v2.xml', 'absa16-restaurants']] as const) {
+  for (const [file, source] of [
+    ['ABSA16_Laptops_Train_SB1_v2.xml', 'absa16-laptops'],
+    ['ABSA16_Restaurants_Train_SB1_v2.xml', 'absa16-restaurants'],
+  ] as const) {
     train.push(...absaXml(path.join(dataDir, 'absa16', file), source).filter((e) => !notHeld.has(key(e.text))));
   }
   heldOut.set('absa15 (hotels, unseen domain)', absaXml(path.join(dataDir, 'absa16', 'ABSA15_Hotels_Test.xml'), 'absa15-hotels'));
@@ -227,7 +272,10 @@ export function loadSentimentCorpus(dataDir: string, repoRoot: string): Sentimen
   const trecSplit = stratifiedSplit(trec, () => 'q', 0.1, SEED);
   train.push(...trecSplit.train);
   calibration.push(...trecSplit.test);
-  heldOut.set('trec questions (neutral)', lines(h('TREC.test'), 'latin1').map((l) => ex(detokenise(l.replace(/^\S+\s/, '')), 'neutral', 'trec')));
+  heldOut.set(
+    'trec questions (neutral)',
+    lines(h('TREC.test'), 'latin1').map((l) => ex(detokenise(l.replace(/^\S+\s/, '')), 'neutral', 'trec')),
+  );
   const objective = lines(h('subj.objective'), 'latin1').map((l) => ex(detokenise(l), 'neutral', 'subj'));
   const objSplit = split3(objective, SEED + 7);
   train.push(...objSplit.train);
@@ -249,7 +297,8 @@ export function loadSentimentCorpus(dataDir: string, repoRoot: string): Sentimen
   if (!Array.isArray(rows)) throw new Error('bitext: unexpected CSV shape');
   for (const r of rows as Array<Record<string, unknown>>) {
     const { instruction, intent } = r;
-    if (typeof instruction === 'string' && typeof intent === 'string' && NEUTRAL_BITEXT_INTENTS.has(intent)) train.push(ex(instruction.trim(), 'neutral', 'bitext'));
+    if (typeof instruction === 'string' && typeof intent === 'string' && NEUTRAL_BITEXT_INTENTS.has(intent))
+      train.push(ex(instruction.trim(), 'neutral', 'bitext'));
   }
   // Our es/pt/fr/de requests whose intents carry no opinion (training/i18n), as neutral, so plain
   // requests in those languages stay neutral. (Pivot-style copies of the Bitext requests were tried
@@ -261,13 +310,20 @@ export function loadSentimentCorpus(dataDir: string, repoRoot: string): Sentimen
   // Our own neutral customer-logistics lines (5 languages), all for training.
   const own = path.join(repoRoot, OWN_NEUTRAL_PATH);
   if (existsSync(own)) {
-    train.push(...lines(own).filter((l) => !l.startsWith('#')).map((l) => ex(l, 'neutral', 'own')));
+    train.push(
+      ...lines(own)
+        .filter((l) => !l.startsWith('#'))
+        .map((l) => ex(l, 'neutral', 'own')),
+    );
   }
   return { train, calibration, heldOut };
 }
 
 /** Binary accuracy on opinionated texts with `neutral` counted wrong; neutral accuracy on neutral ones. */
-export function sentimentScores(predict: (text: string) => SentimentLabel, examples: readonly SentimentExample[]): { opinionAccuracy: number; neutralRate: number; neutralAccuracy: number; nOpinion: number; nNeutral: number } {
+export function sentimentScores(
+  predict: (text: string) => SentimentLabel,
+  examples: readonly SentimentExample[],
+): { opinionAccuracy: number; neutralRate: number; neutralAccuracy: number; nOpinion: number; nNeutral: number } {
   let opinion = 0;
   let opinionRight = 0;
   let opinionNeutral = 0;
@@ -304,7 +360,12 @@ export function calibrateNeutral(model: SentimentModel, calibration: readonly Se
   let bestScore = -1;
   for (let step = 60; step <= 198; step += 1) {
     const threshold = step / 200;
-    const t = tally(scored.map(({ e, probabilities: p, knownFeatures }) => [e.label, knownFeatures === 0 ? 'neutral' : mixedLabel([p.negative, p.neutral, p.positive], threshold)]));
+    const t = tally(
+      scored.map(({ e, probabilities: p, knownFeatures }) => [
+        e.label,
+        knownFeatures === 0 ? 'neutral' : mixedLabel([p.negative, p.neutral, p.positive], threshold),
+      ]),
+    );
     if (t === undefined || t.opinionNeutral > MAX_OPINIONS_NEUTRAL) continue;
     if (t.score > bestScore) {
       bestScore = t.score;
@@ -318,7 +379,9 @@ export function calibrateNeutral(model: SentimentModel, calibration: readonly Se
  * Calibration counts of (gold, predicted) pairs: opinion accuracy (neutral counted wrong), the share
  * of opinions called neutral, and the mean of opinion and neutral accuracy; undefined without both kinds.
  */
-function tally(pairs: ReadonlyArray<readonly [SentimentLabel, SentimentLabel]>): { opinionAccuracy: number; opinionNeutral: number; score: number } | undefined {
+function tally(
+  pairs: ReadonlyArray<readonly [SentimentLabel, SentimentLabel]>,
+): { opinionAccuracy: number; opinionNeutral: number; score: number } | undefined {
   let opinion = 0;
   let opinionRight = 0;
   let opinionNeutral = 0;
@@ -335,7 +398,11 @@ function tally(pairs: ReadonlyArray<readonly [SentimentLabel, SentimentLabel]>):
     }
   }
   if (opinion === 0 || neutral === 0) return undefined;
-  return { opinionAccuracy: opinionRight / opinion, opinionNeutral: opinionNeutral / opinion, score: (opinionRight / opinion + neutralRight / neutral) / 2 };
+  return {
+    opinionAccuracy: opinionRight / opinion,
+    opinionNeutral: opinionNeutral / opinion,
+    score: (opinionRight / opinion + neutralRight / neutral) / 2,
+  };
 }
 
 /** A label from mixed probabilities: neutral at or above the threshold, else the larger polarity. */
@@ -352,7 +419,11 @@ function mixedLabel(p: readonly number[], threshold: number): SentimentLabel {
  * `calibrateNeutral` let the threshold fall to 0.42 and cost 1–2 points of opinion accuracy; of the
  * caps 2%, 1% and 0.5%, 0.5% kept opinions best while questions stay neutral.)
  */
-export function calibrateEnsemble(model: SentimentModel, cnn: SentimentCnn, calibration: readonly SentimentExample[]): { cnnWeight: number; neutralThreshold: number } {
+export function calibrateEnsemble(
+  model: SentimentModel,
+  cnn: SentimentCnn,
+  calibration: readonly SentimentExample[],
+): { cnnWeight: number; neutralThreshold: number } {
   const english = calibration.filter((e) => e.language === 'en');
   const scored = english.map((e) => {
     const l = model.probabilities(e.text, e.language).probabilities;
@@ -392,7 +463,14 @@ const MAX_ENGLISH_OPINIONS_NEUTRAL = 0.005;
 /** At most this share of the calibration opinions may be called neutral. */
 const MAX_OPINIONS_NEUTRAL = 0.02;
 
-const SENTIMENT_SOURCE_WEIGHT: Readonly<Record<string, number>> = { mpqa: 0.5, cr: 2, 'absa-restaurants': 2, 'absa-laptops': 2, 'absa16-laptops': 2, 'absa16-restaurants': 2 };
+const SENTIMENT_SOURCE_WEIGHT: Readonly<Record<string, number>> = {
+  mpqa: 0.5,
+  cr: 2,
+  'absa-restaurants': 2,
+  'absa-laptops': 2,
+  'absa16-laptops': 2,
+  'absa16-restaurants': 2,
+};
 
 /** The committed convolutional model, when present (the linear model's ensemble settings are calibrated with it). */
 export function loadSentimentCnn(repoRoot: string): SentimentCnn | null {
@@ -416,14 +494,35 @@ export function trainSentimentArtifact(corpus: SentimentCorpus, cnn: SentimentCn
     exampleWeight: (e) => SENTIMENT_SOURCE_WEIGHT[(e as SentimentExample).source] ?? 1,
     meta: {
       trainedBy: 'scripts/train-sentiment.ts',
-      sources: ['sst2', 'sst2 phrases (glue)', 'mr (minus SST sentences)', 'bitext (neutral requests)', 'training/i18n neutral-intent requests', 'cr', 'absa-restaurants', 'absa-laptops', 'absa16-laptops', 'absa16-restaurants', 'mpqa', 'trec', 'subj-objective', 'umsab tweets es/pt/fr/de', OWN_NEUTRAL_PATH],
-      features: 'binary word unigrams + bigrams (light stemming, negation marked 3 words deep), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
+      sources: [
+        'sst2',
+        'sst2 phrases (glue)',
+        'mr (minus SST sentences)',
+        'bitext (neutral requests)',
+        'training/i18n neutral-intent requests',
+        'cr',
+        'absa-restaurants',
+        'absa-laptops',
+        'absa16-laptops',
+        'absa16-restaurants',
+        'mpqa',
+        'trec',
+        'subj-objective',
+        'umsab tweets es/pt/fr/de',
+        OWN_NEUTRAL_PATH,
+      ],
+      features:
+        'binary word unigrams + bigrams (light stemming, negation marked 3 words deep), L2-normalised; non-English words prefixed by language plus their glossary English (pivot.ts)',
     },
   });
   const provisional: SentimentModelJson = { format: 'baton-sentiment-softmax/1', ...parts, neutralThreshold: 0.5 };
   const neutralThreshold = calibrateNeutral(new SentimentModel(provisional), corpus.calibration);
   if (cnn === null) return { ...provisional, neutralThreshold };
-  return { ...provisional, neutralThreshold, ensemble: calibrateEnsemble(new SentimentModel({ ...provisional, neutralThreshold }), cnn, corpus.calibration) };
+  return {
+    ...provisional,
+    neutralThreshold,
+    ensemble: calibrateEnsemble(new SentimentModel({ ...provisional, neutralThreshold }), cnn, corpus.calibration),
+  };
 }
 
 function argValue(argv: readonly string[], name: string): string | undefined {
@@ -434,7 +533,9 @@ function argValue(argv: readonly string[], name: string): string | undefined {
 function main(argv: readonly string[]): number {
   const dataDir = argValue(argv, '--data');
   if (dataDir === undefined || !existsSync(dataDir)) {
-    console.error('usage: npx tsx scripts/train-sentiment.ts --data <folder> [--check]   (see app/signals/training/README.md for the layout)');
+    console.error(
+      'usage: npx tsx scripts/train-sentiment.ts --data <folder> [--check]   (see app/signals/training/README.md for the layout)',
+    );
     return 2;
   }
   const repoRoot = process.cwd();
@@ -458,10 +559,24 @@ function main(argv: readonly string[]): number {
   if (argv.includes('--write-sample')) {
     // A small seeded sample of the held-out review sentences, committed for the accuracy unit test.
     const pick = (name: string, n: number): SentimentExample[] =>
-      stratifiedSplit((corpus.heldOut.get(name) ?? []).filter((e) => e.label !== 'neutral'), (e) => e.label, n / Math.max(1, (corpus.heldOut.get(name) ?? []).filter((e) => e.label !== 'neutral').length), SEED + 99).test;
-    const rows = [...pick('sst2 (films)', 60), ...pick('cr (products)', 60), ...pick('absa (restaurants)', 60), ...pick('absa (laptops)', 60)];
-    const header = '# Seeded sample of held-out review sentences (never trained on): label<TAB>source<TAB>text.\n# Written by scripts/train-sentiment.ts --write-sample; sources and licences in ../training/README.md.\n';
-    writeFileSync(path.join(repoRoot, REVIEW_SAMPLE_PATH), header + rows.map((e) => `${e.label}\t${e.source}\t${e.text.replace(/\t/g, ' ')}`).join('\n') + '\n');
+      stratifiedSplit(
+        (corpus.heldOut.get(name) ?? []).filter((e) => e.label !== 'neutral'),
+        (e) => e.label,
+        n / Math.max(1, (corpus.heldOut.get(name) ?? []).filter((e) => e.label !== 'neutral').length),
+        SEED + 99,
+      ).test;
+    const rows = [
+      ...pick('sst2 (films)', 60),
+      ...pick('cr (products)', 60),
+      ...pick('absa (restaurants)', 60),
+      ...pick('absa (laptops)', 60),
+    ];
+    const header =
+      '# Seeded sample of held-out review sentences (never trained on): label<TAB>source<TAB>text.\n# Written by scripts/train-sentiment.ts --write-sample; sources and licences in ../training/README.md.\n';
+    writeFileSync(
+      path.join(repoRoot, REVIEW_SAMPLE_PATH),
+      header + rows.map((e) => `${e.label}\t${e.source}\t${e.text.replace(/\t/g, ' ')}`).join('\n') + '\n',
+    );
     console.log(`wrote ${REVIEW_SAMPLE_PATH} (${rows.length} sentences)`);
     return 0;
   }
@@ -471,13 +586,21 @@ function main(argv: readonly string[]): number {
     return same ? 0 : 1;
   }
   writeFileSync(artifact, serialised);
-  console.log(`wrote ${SENTIMENT_ARTIFACT_PATH} (${(serialised.length / 1024).toFixed(0)} KiB, ${Object.keys(json.weights).length} features, neutral threshold ${json.neutralThreshold})`);
+  console.log(
+    `wrote ${SENTIMENT_ARTIFACT_PATH} (${(serialised.length / 1024).toFixed(0)} KiB, ${Object.keys(json.weights).length} features, neutral threshold ${json.neutralThreshold})`,
+  );
   const model = new SentimentModel(json);
   const cnn = loadSentimentCnn(repoRoot);
-  console.log(json.ensemble === undefined ? 'no convolutional model: linear model alone' : `English: CNN weight ${json.ensemble.cnnWeight}, neutral threshold ${json.ensemble.neutralThreshold}`);
+  console.log(
+    json.ensemble === undefined
+      ? 'no convolutional model: linear model alone'
+      : `English: CNN weight ${json.ensemble.cnnWeight}, neutral threshold ${json.ensemble.neutralThreshold}`,
+  );
   for (const [name, examples] of corpus.heldOut) {
     const s = sentimentScores((t) => scoreSentiment(t, model, guessLanguage(t).language, cnn).label, examples);
-    console.log(`  ${name.padEnd(32)} opinion acc ${s.opinionAccuracy.toFixed(4)} (n=${s.nOpinion}, neutral ${(s.neutralRate * 100).toFixed(1)}%)  neutral acc ${s.neutralAccuracy.toFixed(4)} (n=${s.nNeutral})`);
+    console.log(
+      `  ${name.padEnd(32)} opinion acc ${s.opinionAccuracy.toFixed(4)} (n=${s.nOpinion}, neutral ${(s.neutralRate * 100).toFixed(1)}%)  neutral acc ${s.neutralAccuracy.toFixed(4)} (n=${s.nNeutral})`,
+    );
   }
   return 0;
 }

@@ -22,7 +22,12 @@ import { HUBSPOT_COMPONENT_SCHEMAS, scopeForSubscription } from './hubspot-proje
 /** The profile the check substitutes `${PUBLIC_URL}` with. */
 export const CHECK_PUBLIC_URL = 'https://baton.example.com';
 /** The listing variables the check substitutes (the real ones come from HUBSPOT_SUPPORT_* at profile generation). */
-const CHECK_LISTING = { SUPPORT_URL: 'https://baton.example.com/support', SUPPORT_EMAIL: 'support@baton.example.com', PRIVACY_URL: 'https://baton.example.com/privacy', TERMS_URL: 'https://baton.example.com/terms' };
+const CHECK_LISTING = {
+  SUPPORT_URL: 'https://baton.example.com/support',
+  SUPPORT_EMAIL: 'support@baton.example.com',
+  PRIVACY_URL: 'https://baton.example.com/privacy',
+  TERMS_URL: 'https://baton.example.com/terms',
+};
 
 export interface ProjectValidation {
   readonly errors: string[];
@@ -32,9 +37,17 @@ export interface ProjectValidation {
   readonly remoteSchemaCheck: string;
 }
 
-interface AppConfig { auth?: { requiredScopes?: string[]; optionalScopes?: string[] } }
-interface WebhooksConfig { subscriptions?: { crmObjects?: { objectType: string }[]; hubEvents?: { subscriptionType: string }[] } }
-interface WorkflowConfig { inputFields?: { typeDefinition: { name: string } }[]; outputFields?: { typeDefinition: { name: string } }[]; labels?: Record<string, { inputFieldLabels?: Record<string, string>; outputFieldLabels?: Record<string, string> }> }
+interface AppConfig {
+  auth?: { requiredScopes?: string[]; optionalScopes?: string[] };
+}
+interface WebhooksConfig {
+  subscriptions?: { crmObjects?: { objectType: string }[]; hubEvents?: { subscriptionType: string }[] };
+}
+interface WorkflowConfig {
+  inputFields?: { typeDefinition: { name: string } }[];
+  outputFields?: { typeDefinition: { name: string } }[];
+  labels?: Record<string, { inputFieldLabels?: Record<string, string>; outputFieldLabels?: Record<string, string> }>;
+}
 
 export async function validateHubSpotProject(projectDir: string): Promise<ProjectValidation> {
   const errors: string[] = [];
@@ -45,7 +58,8 @@ export async function validateHubSpotProject(projectDir: string): Promise<Projec
     return { errors: [`hsproject.json: ${(e as Error).message}`], components: {}, remoteSchemaCheck: 'not run' };
   }
   const { platformVersion, srcDir } = config;
-  if (!['2025.2', '2026.03'].includes(platformVersion)) errors.push(`hsproject.json: platformVersion ${platformVersion} is not accepted for new marketplace listings (2025.2 or 2026.03)`);
+  if (!['2025.2', '2026.03'].includes(platformVersion))
+    errors.push(`hsproject.json: platformVersion ${platformVersion} is not accepted for new marketplace listings (2025.2 or 2026.03)`);
 
   const metadata = await getProjectMetadata(path.join(projectDir, srcDir));
   for (const [type, m] of Object.entries(metadata.components)) {
@@ -58,7 +72,10 @@ export async function validateHubSpotProject(projectDir: string): Promise<Projec
   let remoteSchemaCheck = 'not run';
   try {
     cpSync(path.join(projectDir, srcDir), tmp, { recursive: true, filter: (p) => !p.includes(`${path.sep}node_modules`) });
-    writeFileSync(path.join(tmp, 'hsprofile.check.json'), JSON.stringify({ accountId: 1, variables: { PUBLIC_URL: CHECK_PUBLIC_URL, ...CHECK_LISTING } }));
+    writeFileSync(
+      path.join(tmp, 'hsprofile.check.json'),
+      JSON.stringify({ accountId: 1, variables: { PUBLIC_URL: CHECK_PUBLIC_URL, ...CHECK_LISTING } }),
+    );
     const context = { projectSourceDir: tmp, platformVersion };
     const { intermediateRepresentation, skippedHsMetaFiles } = await translate(context, { skipValidation: true, profile: 'check' });
     for (const f of skippedHsMetaFiles) errors.push(`${f}: not in a component directory HubSpot reads; it would be ignored`);
@@ -76,9 +93,13 @@ export async function validateHubSpotProject(projectDir: string): Promise<Projec
         errors.push(`${where}: unknown component type ${node.componentType}`);
         continue;
       }
-      const expectedDir = component.parentComponent !== undefined ? path.posix.join(Components[component.parentComponent]?.dir ?? '', component.dir) : component.dir;
+      const expectedDir =
+        component.parentComponent !== undefined
+          ? path.posix.join(Components[component.parentComponent]?.dir ?? '', component.dir)
+          : component.dir;
       if (path.posix.dirname(where) !== expectedDir) errors.push(`${where}: a ${type} component must live in ${srcDir}/${expectedDir}`);
-      if (component.parentComponent === 'app' && node.componentDeps['app'] === undefined) errors.push(`${where}: no app component to belong to`);
+      if (component.parentComponent === 'app' && node.componentDeps['app'] === undefined)
+        errors.push(`${where}: no app component to belong to`);
       if (JSON.stringify(node.config).includes('${')) errors.push(`${where}: a profile variable was not substituted`);
       const schema = HUBSPOT_COMPONENT_SCHEMAS[node.componentType];
       if (schema === undefined) {
@@ -86,7 +107,8 @@ export async function validateHubSpotProject(projectDir: string): Promise<Projec
         continue;
       }
       const validate = ajv.compile(schema);
-      if (!validate(node.config)) for (const e of validate.errors ?? []) errors.push(`${where}: config${e.instancePath} ${e.message ?? 'is invalid'}`);
+      if (!validate(node.config))
+        for (const e of validate.errors ?? []) errors.push(`${where}: config${e.instancePath} ${e.message ?? 'is invalid'}`);
     }
 
     // Cross-component rules from the reference.
@@ -95,17 +117,25 @@ export async function validateHubSpotProject(projectDir: string): Promise<Projec
     const scopes = new Set([...((app?.config as AppConfig | undefined)?.auth?.requiredScopes ?? [])]);
     for (const hook of byType('WEBHOOKS')) {
       const subs = (hook.config as WebhooksConfig).subscriptions;
-      const needed = [...(subs?.crmObjects ?? []).map((s) => s.objectType), ...(subs?.hubEvents ?? []).map((s) => s.subscriptionType)].map(scopeForSubscription);
-      for (const scope of new Set(needed)) if (!scopes.has(scope)) errors.push(`${hook.metaFilePath}: subscriptions need the required scope ${scope}`);
+      const needed = [...(subs?.crmObjects ?? []).map((s) => s.objectType), ...(subs?.hubEvents ?? []).map((s) => s.subscriptionType)].map(
+        scopeForSubscription,
+      );
+      for (const scope of new Set(needed))
+        if (!scopes.has(scope)) errors.push(`${hook.metaFilePath}: subscriptions need the required scope ${scope}`);
     }
     for (const action of byType('WORKFLOW_ACTION')) {
       const c = action.config as WorkflowConfig;
       for (const [locale, labels] of Object.entries(c.labels ?? {})) {
-        for (const f of c.inputFields ?? []) if (labels.inputFieldLabels?.[f.typeDefinition.name] === undefined) errors.push(`${action.metaFilePath}: no ${locale} label for input ${f.typeDefinition.name}`);
-        for (const f of c.outputFields ?? []) if (labels.outputFieldLabels?.[f.typeDefinition.name] === undefined) errors.push(`${action.metaFilePath}: no ${locale} label for output ${f.typeDefinition.name}`);
+        for (const f of c.inputFields ?? [])
+          if (labels.inputFieldLabels?.[f.typeDefinition.name] === undefined)
+            errors.push(`${action.metaFilePath}: no ${locale} label for input ${f.typeDefinition.name}`);
+        for (const f of c.outputFields ?? [])
+          if (labels.outputFieldLabels?.[f.typeDefinition.name] === undefined)
+            errors.push(`${action.metaFilePath}: no ${locale} label for output ${f.typeDefinition.name}`);
       }
     }
-    if (byType('WORKFLOW_ACTION').length > 0 && !scopes.has('automation')) errors.push('workflow actions complete through the callbacks API, which needs the required scope automation');
+    if (byType('WORKFLOW_ACTION').length > 0 && !scopes.has('automation'))
+      errors.push('workflow actions complete through the callbacks API, which needs the required scope automation');
 
     try {
       await translate({ projectSourceDir: tmp, platformVersion });
@@ -127,7 +157,11 @@ async function main(): Promise<void> {
   const result = await validateHubSpotProject(projectDir);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
-    process.stdout.write(result.errors.length === 0 ? `HubSpot project ${projectDir} is valid (${Object.keys(result.components).length} components)\n` : `${result.errors.join('\n')}\n`);
+    process.stdout.write(
+      result.errors.length === 0
+        ? `HubSpot project ${projectDir} is valid (${Object.keys(result.components).length} components)\n`
+        : `${result.errors.join('\n')}\n`,
+    );
     process.stdout.write(`HubSpot schema download (needs an authenticated account): ${result.remoteSchemaCheck}\n`);
   }
   if (result.errors.length > 0) process.exitCode = 1;

@@ -16,13 +16,16 @@ const url = (protocols: readonly string[], what: string) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a ${what} URL (${protocols.map((p) => p.replace(':', '://')).join(' or ')}...)`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a ${what} URL (${protocols.map((p) => p.replace(':', '://')).join(' or ')}...)`,
+    );
 
 const optionalUrl = (protocols: readonly string[], what: string) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), url(protocols, what).optional());
@@ -50,7 +53,12 @@ export const envSchema = z.object({
     .string()
     .trim()
     .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
     .pipe(z.array(encryptionKey)),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   HUBSPOT_CLIENT_ID: optionalString,
@@ -59,14 +67,21 @@ export const envSchema = z.object({
   HUBSPOT_API_BASE_URL: url(['http:', 'https:'], 'http(s)').default('https://api.hubapi.com'),
   /** Marketplace listing (issue #20): required to generate an upload profile (scripts/generate-hubspot-project.ts --profile). */
   HUBSPOT_SUPPORT_URL: optionalUrl(['https:'], 'https'),
-  HUBSPOT_SUPPORT_EMAIL: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.email({ error: 'must be an email address people can write to for support' }).optional()),
+  HUBSPOT_SUPPORT_EMAIL: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+    z.email({ error: 'must be an email address people can write to for support' }).optional(),
+  ),
   HUBSPOT_PRIVACY_URL: optionalUrl(['https:'], 'https'),
   HUBSPOT_TERMS_URL: optionalUrl(['https:'], 'https'),
   SALESFORCE_CLIENT_ID: optionalString,
   SALESFORCE_CLIENT_SECRET: optionalString,
   SALESFORCE_LOGIN_URL: url(['http:', 'https:'], 'http(s)').default('https://login.salesforce.com'),
   /** Salesforce Pub/Sub API (change events), `host:port`; TLS unless SALESFORCE_PUBSUB_TLS=false (a local test server). */
-  SALESFORCE_PUBSUB_ENDPOINT: z.string().trim().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port (e.g. api.pubsub.salesforce.com:7443)').default('api.pubsub.salesforce.com:7443'),
+  SALESFORCE_PUBSUB_ENDPOINT: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port (e.g. api.pubsub.salesforce.com:7443)')
+    .default('api.pubsub.salesforce.com:7443'),
   SALESFORCE_PUBSUB_TLS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   LLM_PROVIDER: z.enum(['none', 'openai', 'anthropic'], { error: 'must be one of none, openai, anthropic' }).default('none'),
   LLM_BASE_URL: optionalUrl(['http:', 'https:'], 'http(s)'),
@@ -74,7 +89,12 @@ export const envSchema = z.object({
   LLM_MODEL: optionalString,
   LLM_TIMEOUT_MS: z.coerce.number({ error: 'must be a number' }).int().positive('must be positive').default(5000),
   BATON_SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number' }).int().positive('must be positive').default(15000),
-  BATON_WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(256, 'must be at most 256').default(8),
+  BATON_WORKER_CONCURRENCY: z.coerce
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1, 'must be at least 1')
+    .max(256, 'must be at most 256')
+    .default(8),
   BATON_ROLE: z.enum(['all', 'web', 'worker'], { error: 'must be one of all, web, worker' }).default('all'),
 });
 
@@ -144,15 +164,17 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? '(environment)'),
-        message:
-          issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+        message: issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required' : issue.message,
       })),
     );
   }
   const e = result.data;
   const problems: { variable: string; message: string }[] = [];
   if (e.LLM_PROVIDER !== 'none' && e.LLM_API_KEY === undefined && e.LLM_BASE_URL === undefined) {
-    problems.push({ variable: 'LLM_API_KEY', message: `is required when LLM_PROVIDER=${e.LLM_PROVIDER} (or set LLM_BASE_URL to a local endpoint)` });
+    problems.push({
+      variable: 'LLM_API_KEY',
+      message: `is required when LLM_PROVIDER=${e.LLM_PROVIDER} (or set LLM_BASE_URL to a local endpoint)`,
+    });
   }
   if (e.HUBSPOT_CLIENT_ID !== undefined && e.HUBSPOT_CLIENT_SECRET === undefined) {
     problems.push({ variable: 'HUBSPOT_CLIENT_SECRET', message: 'is required when HUBSPOT_CLIENT_ID is set' });
@@ -163,11 +185,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (e.DATABASE_URL !== undefined && e.BATON_ENCRYPTION_KEY === undefined) {
     problems.push({
       variable: 'BATON_ENCRYPTION_KEY',
-      message: 'is required with DATABASE_URL (shared databases need a key every process shares; generate one with: openssl rand -base64 32)',
+      message:
+        'is required with DATABASE_URL (shared databases need a key every process shares; generate one with: openssl rand -base64 32)',
     });
   }
   if (e.BATON_ROLE !== 'all' && (e.DATABASE_URL === undefined || e.REDIS_URL === undefined)) {
-    problems.push({ variable: 'BATON_ROLE', message: `=${e.BATON_ROLE} needs DATABASE_URL and REDIS_URL (separate web and worker processes share PostgreSQL and Redis)` });
+    problems.push({
+      variable: 'BATON_ROLE',
+      message: `=${e.BATON_ROLE} needs DATABASE_URL and REDIS_URL (separate web and worker processes share PostgreSQL and Redis)`,
+    });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -182,9 +208,25 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     role: e.BATON_ROLE,
     workerConcurrency: e.BATON_WORKER_CONCURRENCY,
     shutdownTimeoutMs: e.BATON_SHUTDOWN_TIMEOUT_MS,
-    hubspot: { clientId: e.HUBSPOT_CLIENT_ID, clientSecret: e.HUBSPOT_CLIENT_SECRET, appId: e.HUBSPOT_APP_ID, apiBaseUrl: stripSlash(e.HUBSPOT_API_BASE_URL) },
-    hubspotListing: { supportUrl: e.HUBSPOT_SUPPORT_URL, supportEmail: e.HUBSPOT_SUPPORT_EMAIL, privacyUrl: e.HUBSPOT_PRIVACY_URL, termsUrl: e.HUBSPOT_TERMS_URL },
-    salesforce: { clientId: e.SALESFORCE_CLIENT_ID, clientSecret: e.SALESFORCE_CLIENT_SECRET, loginUrl: stripSlash(e.SALESFORCE_LOGIN_URL), pubsubEndpoint: e.SALESFORCE_PUBSUB_ENDPOINT, pubsubTls: e.SALESFORCE_PUBSUB_TLS === 'true' },
+    hubspot: {
+      clientId: e.HUBSPOT_CLIENT_ID,
+      clientSecret: e.HUBSPOT_CLIENT_SECRET,
+      appId: e.HUBSPOT_APP_ID,
+      apiBaseUrl: stripSlash(e.HUBSPOT_API_BASE_URL),
+    },
+    hubspotListing: {
+      supportUrl: e.HUBSPOT_SUPPORT_URL,
+      supportEmail: e.HUBSPOT_SUPPORT_EMAIL,
+      privacyUrl: e.HUBSPOT_PRIVACY_URL,
+      termsUrl: e.HUBSPOT_TERMS_URL,
+    },
+    salesforce: {
+      clientId: e.SALESFORCE_CLIENT_ID,
+      clientSecret: e.SALESFORCE_CLIENT_SECRET,
+      loginUrl: stripSlash(e.SALESFORCE_LOGIN_URL),
+      pubsubEndpoint: e.SALESFORCE_PUBSUB_ENDPOINT,
+      pubsubTls: e.SALESFORCE_PUBSUB_TLS === 'true',
+    },
     llm: { provider: e.LLM_PROVIDER, baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS },
   };
 }

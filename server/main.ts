@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const storage = runtime.db.description;
   const dispatch = runtime.dispatcher.name === 'bullmq' ? 'BullMQ on Redis' : 'in-process dispatch';
   if (runtime.url !== undefined) {
-    process.stdout.write(`Baton is listening on ${config.publicUrl} (local ${runtime.url}; ${storage}; ${dispatch}; role ${config.role}; ready ${process.uptime().toFixed(1)} s after start)\n`);
+    process.stdout.write(
+      `Baton is listening on ${config.publicUrl} (local ${runtime.url}; ${storage}; ${dispatch}; role ${config.role}; ready ${process.uptime().toFixed(1)} s after start)\n`,
+    );
   } else {
     process.stdout.write(`Baton worker running (${storage}; ${dispatch}; ready ${process.uptime().toFixed(1)} s after start)\n`);
   }

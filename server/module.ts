@@ -98,7 +98,9 @@ export interface ModuleDefinition<N extends ServiceKeys = ServiceKeys, U extends
 }
 
 /** Declares a module (infers the types of `deps` from `needs` and `uses`). */
-export function defineModule<N extends ServiceKeys = Record<never, never>, U extends ServiceKeys = Record<never, never>>(definition: ModuleDefinition<N, U>): ModuleDefinition<N, U> {
+export function defineModule<N extends ServiceKeys = Record<never, never>, U extends ServiceKeys = Record<never, never>>(
+  definition: ModuleDefinition<N, U>,
+): ModuleDefinition<N, U> {
   return definition;
 }
 

@@ -20,4 +20,19 @@ import { warehouseModule } from './warehouse/warehouse.module';
  * the runtime builds them in dependency order (what each declares it needs) and refuses to start when
  * a need is missing (server/module-graph.ts). Each capability adds one line here.
  */
-export const modules: readonly ModuleFactory[] = [identityModule, decisioningModule, automationModule, cardsModule, conversationModule, runsModule(), consoleModule, salesforceModule, warehouseModule, messagingModule, zendeskModule, twilioModule, whatsappModule, hubspotModule];
+export const modules: readonly ModuleFactory[] = [
+  identityModule,
+  decisioningModule,
+  automationModule,
+  cardsModule,
+  conversationModule,
+  runsModule(),
+  consoleModule,
+  salesforceModule,
+  warehouseModule,
+  messagingModule,
+  zendeskModule,
+  twilioModule,
+  whatsappModule,
+  hubspotModule,
+];

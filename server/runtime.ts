@@ -83,10 +83,17 @@ const loadPglite = (): typeof PgliteDriver => require('./db/pglite') as typeof P
 const loadBullmq = (): typeof BullmqDispatcherModule => require('./dispatch/bullmq.dispatcher') as typeof BullmqDispatcherModule;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-async function openDatabase(config: Config, options: RuntimeOptions, logger: Logger): Promise<{ db: Database; lock: DataDirLock | undefined }> {
+async function openDatabase(
+  config: Config,
+  options: RuntimeOptions,
+  logger: Logger,
+): Promise<{ db: Database; lock: DataDirLock | undefined }> {
   if (config.databaseUrl !== undefined) {
     const { openPostgres } = loadPostgres();
-    const db = await openPostgres({ connectionString: config.databaseUrl, ...(options.schema === undefined ? {} : { schema: options.schema }) });
+    const db = await openPostgres({
+      connectionString: config.databaseUrl,
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+    });
     return { db, lock: undefined };
   }
   const { openPglite } = loadPglite();
@@ -95,7 +102,8 @@ async function openDatabase(config: Config, options: RuntimeOptions, logger: Log
   try {
     const cacheDir = options.pgliteTemplateCache === false ? undefined : (options.pgliteTemplateCache ?? defaultTemplateCache());
     const seeded = await seedFromTemplate(config.dataDir, { cacheDir, logger, openPglite });
-    if (seeded !== 'existing') logger.info({ dataDir: config.dataDir, from: seeded === 'no-cache' ? 'initdb' : 'template' }, 'created the embedded database');
+    if (seeded !== 'existing')
+      logger.info({ dataDir: config.dataDir, from: seeded === 'no-cache' ? 'initdb' : 'template' }, 'created the embedded database');
     const db = await openPglite({ dataDir: config.dataDir });
     return { db, lock };
   } catch (err) {
@@ -124,7 +132,10 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     if (key === undefined) {
       const local = loadOrCreateLocalKey(config.dataDir);
       key = local.key;
-      if (local.created) logger.warn(`BATON_ENCRYPTION_KEY is not set: generated a key in ${config.dataDir}/encryption.key. Back it up, or set BATON_ENCRYPTION_KEY, before storing real credentials.`);
+      if (local.created)
+        logger.warn(
+          `BATON_ENCRYPTION_KEY is not set: generated a key in ${config.dataDir}/encryption.key. Back it up, or set BATON_ENCRYPTION_KEY, before storing real credentials.`,
+        );
     }
     const secrets = new SecretBox(key, config.previousEncryptionKeys);
 
@@ -135,7 +146,12 @@ export async function startService(config: Config, options: RuntimeOptions = {})
 
     const dispatcher: Dispatcher =
       config.redisUrl !== undefined
-        ? new (loadBullmq().BullmqDispatcher)({ redisUrl: config.redisUrl, concurrency: config.workerConcurrency, clock, ...(options.queueName === undefined ? {} : { queueName: options.queueName }) })
+        ? new (loadBullmq().BullmqDispatcher)({
+            redisUrl: config.redisUrl,
+            concurrency: config.workerConcurrency,
+            clock,
+            ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
+          })
         : new InProcessDispatcher({ concurrency: config.workerConcurrency, clock });
     cleanup.unshift(async () => dispatcher.stop());
     const work = new WorkQueue(db, dispatcher);
@@ -150,7 +166,17 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     });
     // Identity's erasure reaches every loaded module, known once all are built: a late-bound hook.
     const all: { loaded?: readonly ServiceModule[] } = {};
-    const ctx = { config, db, work, logger, metrics, secrets, clock, services: new ServiceRegistry(), loadedModules: (): readonly ServiceModule[] => all.loaded ?? [] };
+    const ctx = {
+      config,
+      db,
+      work,
+      logger,
+      metrics,
+      secrets,
+      clock,
+      services: new ServiceRegistry(),
+      loadedModules: (): readonly ServiceModule[] => all.loaded ?? [],
+    };
     // Dependency order, checked: a missing or cyclic dependency stops here with its name (server/module-graph.ts).
     const loaded = buildModules(options.modules ?? defaultModules, ctx);
     all.loaded = loaded;
@@ -158,7 +184,8 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     // Micro-batches: a delivered event claims up to a batch of the tenant's waiting events (docs/ARCHITECTURE.md, "Throughput").
     runner.registerBatch(EVENT_PROCESS_JOB, eventBatchProcessor(db, stages), options.eventBatchSize ?? 50);
     for (const m of loaded) for (const [kind, handler] of Object.entries(m.handlers ?? {})) runner.register(kind, handler);
-    for (const m of loaded) for (const [kind, batch] of Object.entries(m.batchHandlers ?? {})) runner.registerBatch(kind, batch.handler, batch.maxBatch);
+    for (const m of loaded)
+      for (const [kind, batch] of Object.entries(m.batchHandlers ?? {})) runner.registerBatch(kind, batch.handler, batch.maxBatch);
     for (const [kind, handler] of Object.entries(options.handlers ?? {})) runner.register(kind, handler);
     for (const m of loaded) {
       if (m.start !== undefined) {
@@ -187,7 +214,16 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     let app: Express | undefined;
     const adminToken = lock === undefined ? undefined : newToken();
     if (config.role !== 'worker') {
-      const httpApp = createApp({ db, dispatcher, work, logger, metrics, modules: loaded, isShuttingDown: () => shuttingDown, ...(adminToken === undefined ? {} : { adminToken }) });
+      const httpApp = createApp({
+        db,
+        dispatcher,
+        work,
+        logger,
+        metrics,
+        modules: loaded,
+        isShuttingDown: () => shuttingDown,
+        ...(adminToken === undefined ? {} : { adminToken }),
+      });
       server = await new Promise<Server>((resolve, reject) => {
         const s = httpApp.listen(config.port, options.host ?? '0.0.0.0', (err?: Error) => (err === undefined ? resolve(s) : reject(err)));
         s.on('error', reject);
@@ -227,4 +263,3 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     throw err;
   }
 }
-

@@ -61,7 +61,10 @@ export function cardTraits(stored: readonly StoredTrait[], max: number = CARD_TR
     if (out.length >= max) break;
     const value = cardTraitValue(t.value);
     if (value === undefined || t.name === '') continue;
-    const audience = t.name.startsWith(AUDIENCE_TRAIT_PREFIX) && t.name.length > AUDIENCE_TRAIT_PREFIX.length ? t.name.slice(AUDIENCE_TRAIT_PREFIX.length) : undefined;
+    const audience =
+      t.name.startsWith(AUDIENCE_TRAIT_PREFIX) && t.name.length > AUDIENCE_TRAIT_PREFIX.length
+        ? t.name.slice(AUDIENCE_TRAIT_PREFIX.length)
+        : undefined;
     out.push({
       name: clipText(t.name, 200),
       value,

@@ -35,12 +35,26 @@ export const settingsPoliciesSchema = z.strictObject({
   }),
   frequencyCaps: z
     .strictObject({
-      perDay: z.number().int('a whole number of messages').min(SETTINGS_BOUNDS.perDay.min, 'at least 0').max(SETTINGS_BOUNDS.perDay.max, `at most ${SETTINGS_BOUNDS.perDay.max} a day`),
-      perWeek: z.number().int('a whole number of messages').min(SETTINGS_BOUNDS.perWeek.min, 'at least 0').max(SETTINGS_BOUNDS.perWeek.max, `at most ${SETTINGS_BOUNDS.perWeek.max} a week`),
+      perDay: z
+        .number()
+        .int('a whole number of messages')
+        .min(SETTINGS_BOUNDS.perDay.min, 'at least 0')
+        .max(SETTINGS_BOUNDS.perDay.max, `at most ${SETTINGS_BOUNDS.perDay.max} a day`),
+      perWeek: z
+        .number()
+        .int('a whole number of messages')
+        .min(SETTINGS_BOUNDS.perWeek.min, 'at least 0')
+        .max(SETTINGS_BOUNDS.perWeek.max, `at most ${SETTINGS_BOUNDS.perWeek.max} a week`),
     })
     .refine((c) => c.perDay <= c.perWeek, { message: 'the daily cap cannot exceed the weekly cap', path: ['perDay'] }),
-  holdoutShare: z.number().min(SETTINGS_BOUNDS.holdoutShare.min, 'at least 0%').max(SETTINGS_BOUNDS.holdoutShare.max, 'at most 50% of people can be held out'),
-  randomControlShare: z.number().min(SETTINGS_BOUNDS.randomControlShare.min, 'at least 0%').max(SETTINGS_BOUNDS.randomControlShare.max, 'at most 20% random control'),
+  holdoutShare: z
+    .number()
+    .min(SETTINGS_BOUNDS.holdoutShare.min, 'at least 0%')
+    .max(SETTINGS_BOUNDS.holdoutShare.max, 'at most 50% of people can be held out'),
+  randomControlShare: z
+    .number()
+    .min(SETTINGS_BOUNDS.randomControlShare.min, 'at least 0%')
+    .max(SETTINGS_BOUNDS.randomControlShare.max, 'at most 20% random control'),
 });
 
 export const settingsPlaybookSchema = z.object({

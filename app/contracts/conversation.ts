@@ -13,7 +13,14 @@ export const conversationMessageSchema = z.looseObject({
   subject: z.string().nullable(),
   text: z.string().nullable(),
   signals: z
-    .looseObject({ intent: z.string(), intentConfidence: z.number(), sentiment: z.number(), sentimentLabel: z.string(), urgency: z.string(), language: z.string().nullable() })
+    .looseObject({
+      intent: z.string(),
+      intentConfidence: z.number(),
+      sentiment: z.number(),
+      sentimentLabel: z.string(),
+      urgency: z.string(),
+      language: z.string().nullable(),
+    })
     .nullable(),
 });
 export const conversationThreadSchema = z.looseObject({

@@ -116,7 +116,14 @@ export const outcomeRecordedSchema = z.looseObject({
 export const policiesSchema = z.looseObject({
   holdout: z.looseObject({ share: z.number().min(0).max(1) }).optional(),
   randomControlShare: z.number().optional(),
-  quietHours: z.looseObject({ enabled: z.boolean().optional(), start: z.string().optional(), end: z.string().optional(), defaultTimeZone: z.string().optional() }).optional(),
+  quietHours: z
+    .looseObject({
+      enabled: z.boolean().optional(),
+      start: z.string().optional(),
+      end: z.string().optional(),
+      defaultTimeZone: z.string().optional(),
+    })
+    .optional(),
   frequencyCaps: z.array(z.looseObject({ channel: z.string(), period: z.string(), max: z.number() })).optional(),
   engagementPolicies: z.array(z.looseObject({ id: z.string(), kind: z.string(), description: z.string().optional() })).optional(),
 });

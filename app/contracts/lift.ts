@@ -2,7 +2,12 @@
 import { z } from 'zod';
 import { type BodyOf, instantSchema } from './common';
 
-export const rateSchema = z.looseObject({ decisions: z.number(), positives: z.number(), rate: z.number().nullable(), standardError: z.number().nullable().optional() });
+export const rateSchema = z.looseObject({
+  decisions: z.number(),
+  positives: z.number(),
+  rate: z.number().nullable(),
+  standardError: z.number().nullable().optional(),
+});
 export const liftEstimateSchema = z.looseObject({
   treated: rateSchema,
   control: rateSchema,
@@ -19,13 +24,20 @@ export const liftPointSchema = z.preprocess((v) => {
   return { ...o, at: o['at'] ?? o['periodStart'] ?? o['date'] ?? o['day'] };
 }, liftPointFields);
 /** How many decided actions runs tried to carry out and how many reached the person (rate null before any). */
-export const deliveryCountsSchema = z.looseObject({ attempted: z.number(), delivered: z.number(), undeliverable: z.number(), rate: z.number().nullable() });
+export const deliveryCountsSchema = z.looseObject({
+  attempted: z.number(),
+  delivered: z.number(),
+  undeliverable: z.number(),
+  rate: z.number().nullable(),
+});
 
 function liftReportOf<P extends z.ZodType>(point: P) {
   return z.looseObject({
     overall: liftEstimateSchema,
     /** Delivery of treated decisions per action (lift stays intention-to-treat). */
-    delivery: z.looseObject({ overall: deliveryCountsSchema, perAction: z.array(deliveryCountsSchema.extend({ actionId: z.string() })) }).optional(),
+    delivery: z
+      .looseObject({ overall: deliveryCountsSchema, perAction: z.array(deliveryCountsSchema.extend({ actionId: z.string() })) })
+      .optional(),
     perAction: z.array(liftEstimateSchema.extend({ actionId: z.string(), series: z.array(point).optional() })),
     series: z.array(point).optional(),
     /** Width of a series point (minute, hour, day, week; UTC) and whether points accumulate. */

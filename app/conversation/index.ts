@@ -9,4 +9,14 @@ export {
   type MessageEventFacts,
   type Speaker,
 } from './messages';
-export { DEFAULT_FALL_RULE, sentimentTrend, sharpFallAt, sharpFalls, trendDirection, type FallRule, type SentimentSample, type SharpFall, type TrendPoint } from './trend';
+export {
+  DEFAULT_FALL_RULE,
+  sentimentTrend,
+  sharpFallAt,
+  sharpFalls,
+  trendDirection,
+  type FallRule,
+  type SentimentSample,
+  type SharpFall,
+  type TrendPoint,
+} from './trend';

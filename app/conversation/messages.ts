@@ -16,7 +16,17 @@
  * neither the text nor the sender).
  */
 
-export const CONVERSATION_CHANNELS = ['email', 'crm_note', 'crm_case', 'hubspot_inbox', 'zendesk', 'sms', 'whatsapp', 'chat', 'api'] as const;
+export const CONVERSATION_CHANNELS = [
+  'email',
+  'crm_note',
+  'crm_case',
+  'hubspot_inbox',
+  'zendesk',
+  'sms',
+  'whatsapp',
+  'chat',
+  'api',
+] as const;
 export type ConversationChannel = (typeof CONVERSATION_CHANNELS)[number];
 export const SPEAKERS = ['customer', 'rep', 'bot', 'unknown'] as const;
 export type Speaker = (typeof SPEAKERS)[number];
@@ -43,13 +53,25 @@ export interface ClassifiedMessage {
 const CHANNEL_SET: ReadonlySet<string> = new Set(CONVERSATION_CHANNELS);
 const SPEAKER_SET: ReadonlySet<string> = new Set(SPEAKERS);
 /** Event families that are messages when they carry text (API and CRM activity events). */
-const MESSAGE_FAMILIES: ReadonlySet<string> = new Set(['message', 'email', 'note', 'chat', 'sms', 'whatsapp', 'comment', 'conversation', 'reply']);
+const MESSAGE_FAMILIES: ReadonlySet<string> = new Set([
+  'message',
+  'email',
+  'note',
+  'chat',
+  'sms',
+  'whatsapp',
+  'comment',
+  'conversation',
+  'reply',
+]);
 const CUSTOMER_VERBS = /(^|\.)(received|replied|reply|inbound|opened_by_customer)$/;
 const AGENT_VERBS = /(^|\.)(sent|outbound|logged|posted|created|added)$/;
 const MAX_KEY = 300;
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : null);
-const obj = (v: unknown): Readonly<Record<string, unknown>> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
+const obj = (v: unknown): Readonly<Record<string, unknown>> | null =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 const digits = (v: string): string => v.replace(/\D/g, '');
 const key = (...parts: string[]): string => parts.join(':').slice(0, MAX_KEY);
 
@@ -94,12 +116,19 @@ function zendeskMessage(e: MessageEventFacts): ClassifiedMessage | null {
   const speaker = declaredSpeaker(e.properties) ?? 'unknown';
   // The requester's words are the event's text; an agent's public reply rides in `agentComment`.
   const text = e.text ?? str(e.properties['agentComment']);
-  return { channel: 'zendesk', threadKey: key('zendesk', subdomain, ticketId), speaker, text, subject: str(obj(e.properties['ticket'])?.['subject']) };
+  return {
+    channel: 'zendesk',
+    threadKey: key('zendesk', subdomain, ticketId),
+    speaker,
+    text,
+    subject: str(obj(e.properties['ticket'])?.['subject']),
+  };
 }
 
 function phoneMessage(e: MessageEventFacts): ClassifiedMessage | null {
   const declared = str(e.properties['channel']);
-  const channel = declared === 'whatsapp' || e.source === 'whatsapp' ? 'whatsapp' : declared === 'sms' || e.source === 'twilio' ? 'sms' : null;
+  const channel =
+    declared === 'whatsapp' || e.source === 'whatsapp' ? 'whatsapp' : declared === 'sms' || e.source === 'twilio' ? 'sms' : null;
   if (channel === null || e.type !== 'message.received') return null;
   const number = customerNumber(e, channel);
   if (number === null) return null;
@@ -113,7 +142,13 @@ function hubspotInboxMessage(e: MessageEventFacts): ClassifiedMessage | null {
   const thread = str(e.properties['objectId']);
   if (thread === null) return null;
   const portal = str(e.properties['portalId']) ?? 'hubspot';
-  return { channel: 'hubspot_inbox', threadKey: key('hubspot', portal, thread), speaker: declaredSpeaker(e.properties) ?? 'unknown', text: e.text, subject: null };
+  return {
+    channel: 'hubspot_inbox',
+    threadKey: key('hubspot', portal, thread),
+    speaker: declaredSpeaker(e.properties) ?? 'unknown',
+    text: e.text,
+    subject: null,
+  };
 }
 
 function salesforceCase(e: MessageEventFacts): ClassifiedMessage | null {
@@ -122,7 +157,13 @@ function salesforceCase(e: MessageEventFacts): ClassifiedMessage | null {
   const record = str(e.properties['recordId']);
   if (record === null) return null;
   const fields = obj(e.properties['fields']);
-  return { channel: 'crm_case', threadKey: key('salesforce', org, 'case', record), speaker: 'customer', text: e.text, subject: str(fields?.['Subject']) };
+  return {
+    channel: 'crm_case',
+    threadKey: key('salesforce', org, 'case', record),
+    speaker: 'customer',
+    text: e.text,
+    subject: str(fields?.['Subject']),
+  };
 }
 
 function genericChannel(e: MessageEventFacts, family: string): ConversationChannel {
@@ -140,15 +181,24 @@ function genericMessage(e: MessageEventFacts): ClassifiedMessage | null {
   const family = e.type.slice(0, e.type.indexOf('.') < 0 ? e.type.length : e.type.indexOf('.'));
   if (!MESSAGE_FAMILIES.has(family)) return null;
   const channel = genericChannel(e, family);
-  const speaker = declaredSpeaker(e.properties) ?? (family === 'note' ? 'rep' : CUSTOMER_VERBS.test(e.type) ? 'customer' : AGENT_VERBS.test(e.type) ? 'rep' : 'customer');
+  const speaker =
+    declaredSpeaker(e.properties) ??
+    (family === 'note' ? 'rep' : CUSTOMER_VERBS.test(e.type) ? 'customer' : AGENT_VERBS.test(e.type) ? 'rep' : 'customer');
   const subject = str(e.properties['subject']);
   const thread =
-    str(e.properties['threadId']) ?? str(e.properties['threadKey']) ?? str(e.properties['conversationId']) ?? str(e.properties['ticketId']) ?? str(e.properties['recordId']);
+    str(e.properties['threadId']) ??
+    str(e.properties['threadKey']) ??
+    str(e.properties['conversationId']) ??
+    str(e.properties['ticketId']) ??
+    str(e.properties['recordId']);
   const threadKey =
-    thread !== null ? key(channel, e.source, thread)
-    : subject !== null && normalizeSubject(subject) !== '' ? key(channel, e.source, 'subject', normalizeSubject(subject))
-    : (channel === 'sms' || channel === 'whatsapp') && customerNumber(e, channel) !== null ? key(channel, customerNumber(e, channel) ?? '')
-    : key(channel, e.source);
+    thread !== null
+      ? key(channel, e.source, thread)
+      : subject !== null && normalizeSubject(subject) !== ''
+        ? key(channel, e.source, 'subject', normalizeSubject(subject))
+        : (channel === 'sms' || channel === 'whatsapp') && customerNumber(e, channel) !== null
+          ? key(channel, customerNumber(e, channel) ?? '')
+          : key(channel, e.source);
   return { channel, threadKey, speaker, text: e.text, subject };
 }
 

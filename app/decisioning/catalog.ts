@@ -39,7 +39,10 @@ const propertyValueSchema = z.union([z.string().max(65_536), z.number().finite()
  */
 export const actionParamsSchema = z.strictObject({
   properties: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'property names are 1-100 letters, digits or "_", starting with a letter'), propertyValueSchema)
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'property names are 1-100 letters, digits or "_", starting with a letter'),
+      propertyValueSchema,
+    )
     .refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 100, 'properties needs between 1 and 100 properties')
     .optional(),
   templateId: z.union([z.string().trim().min(1).max(200), z.number().int().positive().transform(String)]).optional(),
@@ -93,7 +96,10 @@ export const catalogSchema = z
       const allowed = CHANNEL_PARAMS[action.channel];
       const paramSets: [readonly (string | number)[], ActionParams | undefined][] = [
         [['actions', index, 'params'], action.params],
-        ...Object.entries(action.localized ?? {}).map(([language, variant]): [readonly (string | number)[], ActionParams | undefined] => [['actions', index, 'localized', language, 'params'], variant.params]),
+        ...Object.entries(action.localized ?? {}).map(([language, variant]): [readonly (string | number)[], ActionParams | undefined] => [
+          ['actions', index, 'localized', language, 'params'],
+          variant.params,
+        ]),
       ];
       for (const [at, params] of paramSets) {
         for (const key of Object.keys(params ?? {}) as (keyof ActionParams)[]) {
@@ -101,13 +107,18 @@ export const catalogSchema = z
             ctx.addIssue({
               code: 'custom',
               path: [...at, key],
-              message: `a ${action.channel} action does not use params.${key}` + (allowed.length > 0 ? ` (it reads ${allowed.join(', ')})` : ''),
+              message:
+                `a ${action.channel} action does not use params.${key}` + (allowed.length > 0 ? ` (it reads ${allowed.join(', ')})` : ''),
             });
           }
         }
       }
       if ((action.channel === 'sms' || action.channel === 'whatsapp') && (action.params?.body?.length ?? 0) > 1600) {
-        ctx.addIssue({ code: 'custom', path: ['actions', index, 'params', 'body'], message: 'a text message body is at most 1,600 characters' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', index, 'params', 'body'],
+          message: 'a text message body is at most 1,600 characters',
+        });
       }
       const first = seen.get(action.id);
       if (first !== undefined) {
@@ -146,9 +157,7 @@ export interface ActionCatalog {
   readonly actions: readonly Action[];
 }
 
-export type CatalogParseResult =
-  | { ok: true; catalog: ActionCatalog }
-  | { ok: false; issues: { path: string; message: string }[] };
+export type CatalogParseResult = { ok: true; catalog: ActionCatalog } | { ok: false; issues: { path: string; message: string }[] };
 
 /** Validates a `PUT /api/v1/actions` body; issues name the field (`actions.3.channel`) and what is wrong. */
 export function parseCatalog(input: unknown): CatalogParseResult {

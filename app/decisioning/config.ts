@@ -47,7 +47,10 @@ const actionSettingsSchema = z.strictObject({
 
 const eventTypePattern = z
   .string()
-  .regex(/^\*$|^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/, 'an event type pattern is a dotted type ("email.replied"), a prefix ("ticket.*") or "*"');
+  .regex(
+    /^\*$|^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/,
+    'an event type pattern is a dotted type ("email.replied"), a prefix ("ticket.*") or "*"',
+  );
 
 const consentRuleSchema = z.enum(['opt_in', 'opt_out']);
 
@@ -70,7 +73,10 @@ export const decisioningConfigSchema = z.strictObject({
       sms: consentRuleSchema.default('opt_in'),
       whatsapp: consentRuleSchema.default('opt_in'),
       /** Channels whose promotional actions stop after an `unsubscribe` intent in recent signals. */
-      unsubscribeIntentLookbackHours: z.number().min(0).default(24 * 30),
+      unsubscribeIntentLookbackHours: z
+        .number()
+        .min(0)
+        .default(24 * 30),
     })
     .prefault({}),
   quietHours: z
@@ -143,9 +149,7 @@ export const decisioningConfigSchema = z.strictObject({
 export type DecisioningConfig = z.output<typeof decisioningConfigSchema>;
 export type DecisioningConfigInput = z.input<typeof decisioningConfigSchema>;
 
-export type ConfigParseResult =
-  | { ok: true; config: DecisioningConfig }
-  | { ok: false; issues: { path: string; message: string }[] };
+export type ConfigParseResult = { ok: true; config: DecisioningConfig } | { ok: false; issues: { path: string; message: string }[] };
 
 export function parseDecisioningConfig(input: unknown): ConfigParseResult {
   const result = decisioningConfigSchema.safeParse(input ?? {});

@@ -195,7 +195,8 @@ export function decide(input: DecisionInput, rng: Random): DecisionRecord {
   let escalation: DecisionRecord['escalation'];
   const winner = selection === null ? undefined : survivors[selection.chosen];
 
-  if (selection?.capLifted) notes.push('every eligible action is new and none entered under its reach cap: cap lifted so the person still gets an action');
+  if (selection?.capLifted)
+    notes.push('every eligible action is new and none entered under its reach cap: cap lifted so the person still gets an action');
   if (risk !== null) notes.push(`high risk: ${risk.description}; automated actions blocked, a person follows up`);
 
   if (holdout && risk === null) {
@@ -221,7 +222,10 @@ export function decide(input: DecisionInput, rng: Random): DecisionRecord {
     };
     propensity = selection.probability;
     score = factors[winner.index]?.score ?? null;
-    if (mode === 'random_control') notes.push(`random-control decision (${(config.randomControlShare * 100).toFixed(1)}% share): action picked uniformly among eligible actions`);
+    if (mode === 'random_control')
+      notes.push(
+        `random-control decision (${(config.randomControlShare * 100).toFixed(1)}% share): action picked uniformly among eligible actions`,
+      );
     if (winner.deferredUntil !== undefined) notes.push(`delivery deferred to ${formatInstant(winner.deferredUntil)}`);
   } else if (risk !== null) {
     mode = 'escalation';
@@ -247,7 +251,8 @@ export function decide(input: DecisionInput, rng: Random): DecisionRecord {
     const actionId = base?.id ?? '';
     const label = base?.label ?? '';
     const channel = base?.channel ?? 'none';
-    if (fate.kind === 'blocked') return { actionId, label, channel, fate: 'blocked', blockedBy: { policy: fate.policy, reason: fate.reason } };
+    if (fate.kind === 'blocked')
+      return { actionId, label, channel, fate: 'blocked', blockedBy: { policy: fate.policy, reason: fate.reason } };
     const s = fate.survivor;
     const entered = selection?.entered[s.index] === 1;
     const entry: Writable<CandidateExplanation> = {

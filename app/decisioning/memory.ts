@@ -69,7 +69,10 @@ export class InMemoryDecisionStore implements DecisionStore {
   }
   async openFor(profileIds: readonly string[], at: number): Promise<DecisionRecord[]> {
     return [...this.records.values()]
-      .filter((e) => e.settlement === null && profileIds.includes(e.record.profileId) && e.record.decidedAt <= at && at <= e.record.attributionEndsAt)
+      .filter(
+        (e) =>
+          e.settlement === null && profileIds.includes(e.record.profileId) && e.record.decidedAt <= at && at <= e.record.attributionEndsAt,
+      )
       .map((e) => e.record);
   }
   async expired(now: number, limit: number): Promise<DecisionRecord[]> {

@@ -126,7 +126,14 @@ export function buildPreparedCatalog(actions: readonly Action[], config: Decisio
     }
     if (action.channel === 'crm_update' && action.params?.properties === undefined) {
       // Nothing to write: never chosen, and the explanation says what to add.
-      checks.push({ kind: 'eligibility', label: 'action setup', description: 'a crm_update action needs params.properties to write', rule: false, sharedSlot: -1, keyed: null });
+      checks.push({
+        kind: 'eligibility',
+        label: 'action setup',
+        description: 'a crm_update action needs params.properties to write',
+        rule: false,
+        sharedSlot: -1,
+        keyed: null,
+      });
     }
     policies.forEach((policy, index) => {
       if (!appliesTo(policy, action)) return;

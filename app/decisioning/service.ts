@@ -6,7 +6,15 @@ import { type Action, type ActionCatalog } from './catalog';
 import { type DecisioningConfig } from './config';
 import { decide } from './decide';
 import { liftReport, type LiftReport } from './learning/lift';
-import { attributeEvent, expireDecision, outcomeForEvent, settleDecision, type Outcome, type SettleResult, type Settlement } from './learning/outcomes';
+import {
+  attributeEvent,
+  expireDecision,
+  outcomeForEvent,
+  settleDecision,
+  type Outcome,
+  type SettleResult,
+  type Settlement,
+} from './learning/outcomes';
 import { type Clock, type ContactHistoryStore, type DecisionStore, type IdGenerator, type PosteriorStore, type Random } from './ports';
 import { type DecisionRecord } from './record';
 import { type ContactRecord, type DecisionContext, type ProfileSnapshot } from './types';

@@ -43,21 +43,40 @@ function matches(rule: TransitionRule, stage: Stage, event: JourneyEvent): boole
 }
 
 /** The rule that fires for this event in this stage, or null. */
-export function findTransition(stage: Stage, event: JourneyEvent, rules: readonly TransitionRule[] = DEFAULT_TRANSITIONS): TransitionRule | null {
+export function findTransition(
+  stage: Stage,
+  event: JourneyEvent,
+  rules: readonly TransitionRule[] = DEFAULT_TRANSITIONS,
+): TransitionRule | null {
   for (const rule of rules) if (matches(rule, stage, event)) return rule;
   return null;
 }
 
-export function applyJourneyEvent(state: JourneyState, event: JourneyEvent, rules: readonly TransitionRule[] = DEFAULT_TRANSITIONS): JourneyStep {
+export function applyJourneyEvent(
+  state: JourneyState,
+  event: JourneyEvent,
+  rules: readonly TransitionRule[] = DEFAULT_TRANSITIONS,
+): JourneyStep {
   if (event.at < state.enteredAt) return { changed: false, state, reason: 'stale' };
   const rule = findTransition(state.stage, event, rules);
   if (rule === null) return { changed: false, state, reason: 'no_rule' };
-  const transition: StageTransition = { from: state.stage, to: rule.to, at: event.at, ruleId: rule.id, reason: rule.description, eventKind: event.kind };
+  const transition: StageTransition = {
+    from: state.stage,
+    to: rule.to,
+    at: event.at,
+    ruleId: rule.id,
+    reason: rule.description,
+    eventKind: event.kind,
+  };
   return { changed: true, state: { stage: rule.to, enteredAt: event.at, history: [...state.history, transition] }, transition };
 }
 
 /** Rebuilds a journey from events in time order (ties keep their given order). */
-export function replayJourney(events: readonly JourneyEvent[], start: JourneyState, rules: readonly TransitionRule[] = DEFAULT_TRANSITIONS): JourneyState {
+export function replayJourney(
+  events: readonly JourneyEvent[],
+  start: JourneyState,
+  rules: readonly TransitionRule[] = DEFAULT_TRANSITIONS,
+): JourneyState {
   const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
   let state = start;
   for (const { event } of ordered) state = applyJourneyEvent(state, event, rules).state;

@@ -79,7 +79,12 @@ export interface ReserveOptions {
 export type Reservation = { readonly fresh: true } | { readonly fresh: false; readonly entry: EffectEntry };
 
 export type EffectOutcome =
-  | { readonly state: 'done'; readonly output: JsonValue; readonly providerRef?: string | null | undefined; readonly deliveryStatus?: string | null | undefined }
+  | {
+      readonly state: 'done';
+      readonly output: JsonValue;
+      readonly providerRef?: string | null | undefined;
+      readonly deliveryStatus?: string | null | undefined;
+    }
   | { readonly state: 'failed' | 'unknown'; readonly errorCode: string };
 
 export interface EffectLedger {
@@ -96,7 +101,17 @@ export interface EffectLedger {
    * Applies a vendor's delivery status report to the entry with that vendor reference; never moves it
    * backwards (`rank` orders statuses). Whether an entry matched.
    */
-  recordDelivery(tenantId: string, vendor: string, providerRef: string, status: string, rank: number, errorCode: string | null): Promise<boolean>;
+  recordDelivery(
+    tenantId: string,
+    vendor: string,
+    providerRef: string,
+    status: string,
+    rank: number,
+    errorCode: string | null,
+  ): Promise<boolean>;
   /** Whether a done entry of this vendor (and account) and kind has `output[field] = value` (recognising Baton's own effects coming back). */
-  hasDoneOutput(tenantId: string, match: { readonly vendor: string; readonly accountId?: string; readonly kind: string; readonly field: string; readonly value: string }): Promise<boolean>;
+  hasDoneOutput(
+    tenantId: string,
+    match: { readonly vendor: string; readonly accountId?: string; readonly kind: string; readonly field: string; readonly value: string },
+  ): Promise<boolean>;
 }

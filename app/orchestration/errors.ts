@@ -66,5 +66,4 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-export const isIllegalTransitionError = (error: unknown): error is IllegalTransitionError =>
-  error instanceof IllegalTransitionError;
+export const isIllegalTransitionError = (error: unknown): error is IllegalTransitionError => error instanceof IllegalTransitionError;

@@ -32,7 +32,13 @@ export { resumeRun, cancelRun, submitApproval, type ApprovalInput, type ControlR
 export { decideRetry, type RetryDecision } from './engine/retry-decision';
 export { updateRunContext, updateProfileRunsContext, type ContextChangeResult } from './engine/context-change';
 export { mergePatch } from '../shared/json-merge-patch';
-export { DEFAULT_ENGINE_OPTIONS, RunContentionError, PinnedPlaybookMissingError, type EngineDeps, type EngineOptions } from './engine/engine-deps';
+export {
+  DEFAULT_ENGINE_OPTIONS,
+  RunContentionError,
+  PinnedPlaybookMissingError,
+  type EngineDeps,
+  type EngineOptions,
+} from './engine/engine-deps';
 export type { RunEvent } from './engine/scope';
 
 export { renewalRescue, newLeadNurture, samplePlaybooks, renewalRescueDefinition, newLeadNurtureDefinition } from './samples';

@@ -9,8 +9,10 @@ import type { Run, RunSnapshot, RunStatus } from './runs/run.types';
 export type { Clock } from '../shared/clock';
 export type { IdGenerator } from '../shared/ids';
 
-export type CommitResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: 'version_conflict' | 'not_found' };
-export type CreateRunResult = { readonly created: true; readonly snapshot: RunSnapshot } | { readonly created: false; readonly snapshot: RunSnapshot };
+export type CommitResult =
+  { readonly ok: true; readonly version: number } | { readonly ok: false; readonly reason: 'version_conflict' | 'not_found' };
+export type CreateRunResult =
+  { readonly created: true; readonly snapshot: RunSnapshot } | { readonly created: false; readonly snapshot: RunSnapshot };
 
 export interface RunListFilter {
   readonly profileId?: string;
@@ -91,7 +93,14 @@ export interface PlaybookStore {
   latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null>;
   listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]>;
   list(tenantId: string): Promise<StoredPlaybook[]>;
-  setStatus(tenantId: string, playbookId: string, version: number, from: PlaybookStatus, to: PlaybookStatus, now: number): Promise<SetPlaybookStatusResult>;
+  setStatus(
+    tenantId: string,
+    playbookId: string,
+    version: number,
+    from: PlaybookStatus,
+    to: PlaybookStatus,
+    now: number,
+  ): Promise<SetPlaybookStatusResult>;
 }
 
 export interface WakeRequest {

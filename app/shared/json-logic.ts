@@ -12,9 +12,40 @@ import jsonLogic from 'json-logic-js';
 import { z } from 'zod';
 
 export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
-  'var', 'missing', 'missing_some', 'if', '?:', '==', '===', '!=', '!==', '!', '!!', 'or', 'and',
-  '>', '>=', '<', '<=', 'max', 'min', '+', '-', '*', '/', '%', 'map', 'filter', 'reduce',
-  'all', 'none', 'some', 'merge', 'in', 'cat', 'substr',
+  'var',
+  'missing',
+  'missing_some',
+  'if',
+  '?:',
+  '==',
+  '===',
+  '!=',
+  '!==',
+  '!',
+  '!!',
+  'or',
+  'and',
+  '>',
+  '>=',
+  '<',
+  '<=',
+  'max',
+  'min',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'map',
+  'filter',
+  'reduce',
+  'all',
+  'none',
+  'some',
+  'merge',
+  'in',
+  'cat',
+  'substr',
 ]);
 
 /** Operators whose second argument is evaluated against each array element, not the outer data. */
@@ -48,7 +79,10 @@ export function analyseExpression(expression: unknown): ExpressionAnalysis {
     if (typeof node !== 'object' || node === null) return;
     const keys = Object.keys(node);
     if (keys.length !== 1) {
-      problems.push({ at, message: `an operation must have exactly one operator key, found ${keys.length} (${keys.join(', ') || 'none'})` });
+      problems.push({
+        at,
+        message: `an operation must have exactly one operator key, found ${keys.length} (${keys.join(', ') || 'none'})`,
+      });
       return;
     }
     const op = keys[0] as string;

@@ -6,7 +6,8 @@
  */
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function mergePatch(target: Json, patch: Json): Json;
 export function mergePatch(target: Readonly<Record<string, unknown>>, patch: Readonly<Record<string, unknown>>): Record<string, unknown>;
@@ -17,7 +18,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     // Defined, not assigned: a "__proto__" key in a request body stays a plain key.
-    else Object.defineProperty(out, key, { value: mergePatch(out[key] ?? null, value), enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(out, key, { value: mergePatch(out[key] ?? null, value), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

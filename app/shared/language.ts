@@ -22,7 +22,12 @@ export function primaryLanguage(tag: unknown): string | undefined {
 export function languageKeyed<T extends z.ZodType>(value: T) {
   return z.record(z.string(), value).superRefine((record, ctx) => {
     for (const key of Object.keys(record)) {
-      if (!isLanguageCode(key)) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is not an ISO 639-1 language code (two lowercase letters such as "es" or "pt")` });
+      if (!isLanguageCode(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${key}" is not an ISO 639-1 language code (two lowercase letters such as "es" or "pt")`,
+        });
     }
   });
 }

@@ -111,7 +111,11 @@ function offsetPeriodAt(epochMs: number, zone: string): OffsetPeriod {
   // is itself a transition starts its period (transitions fall on whole seconds).
   const previous = z.add({ milliseconds: 1 }).getTimeZoneTransition('previous');
   const next = z.getTimeZoneTransition('next');
-  const period = { start: previous?.epochMilliseconds ?? -Infinity, end: next?.epochMilliseconds ?? Infinity, offsetMs: z.offsetNanoseconds / 1e6 };
+  const period = {
+    start: previous?.epochMilliseconds ?? -Infinity,
+    end: next?.epochMilliseconds ?? Infinity,
+    offsetMs: z.offsetNanoseconds / 1e6,
+  };
   if (periods.length >= PERIODS_PER_ZONE) periods.shift();
   periods.push(period);
   return period;
@@ -221,7 +225,12 @@ export function nextWindowOpening(now: number, timeZone: string, window: DailyWi
  * 21:00–08:00; start = end is no window) and, when it does, the instant it ends: the end time on the
  * local day the window closes (never before `now`).
  */
-export function localWindowAt(now: number, timeZone: string, start: string, end: string): { readonly inside: false } | { readonly inside: true; readonly endsAt: number } {
+export function localWindowAt(
+  now: number,
+  timeZone: string,
+  start: string,
+  end: string,
+): { readonly inside: false } | { readonly inside: true; readonly endsAt: number } {
   const startMin = parseClockTime(start);
   const endMin = parseClockTime(end);
   if (startMin === endMin) return { inside: false };

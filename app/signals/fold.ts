@@ -1,6 +1,9 @@
 /** Lower-case without diacritics ("suscripción" → "suscripcion", "kündigen" → "kundigen"); ß stays. */
 export function foldAccents(text: string): string {
-  return text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  return text
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '');
 }
 
 /**

@@ -103,4 +103,3 @@ const NO_EXCLUSIONS: ReadonlySet<Intent> = new Set();
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
-

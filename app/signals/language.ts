@@ -90,7 +90,12 @@ export interface LanguageGuess {
 }
 
 function words(text: string): string[] {
-  return text.toLowerCase().replace(/’/g, "'").match(/[\p{L}]+(?:'[\p{L}]+)?/gu) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .replace(/’/g, "'")
+      .match(/[\p{L}]+(?:'[\p{L}]+)?/gu) ?? []
+  );
 }
 
 /** Scores every supported language on `text`; higher is more likely. */

@@ -85,7 +85,10 @@ const TOKEN = /n't|'[a-z]+|[a-z0-9]+|[^\sa-z0-9]/gu;
  * ("'s", "'re") kept whole, runs of letters and digits, any other character alone.
  */
 export function cnnTokens(text: string): string[] {
-  const lowered = text.toLowerCase().replace(/\u2019/g, "'").replace(/n't\b/g, " n't");
+  const lowered = text
+    .toLowerCase()
+    .replace(/\u2019/g, "'")
+    .replace(/n't\b/g, " n't");
   return lowered.match(TOKEN) ?? [];
 }
 
@@ -114,7 +117,8 @@ export class SentimentCnn {
     this.classes = json.classes;
     this.index = new Map(json.vocab.map((w, i) => [w, i]));
     const raw = decodeBase64(json.embedding);
-    if (raw.length !== json.vocab.length * dims) throw new Error(`sentiment cnn: embedding has ${raw.length} values, expected ${json.vocab.length * dims}`);
+    if (raw.length !== json.vocab.length * dims)
+      throw new Error(`sentiment cnn: embedding has ${raw.length} values, expected ${json.vocab.length * dims}`);
     this.embedding = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
     this.scale = float32s(json.embeddingScale, json.vocab.length, 'embeddingScale');
     this.convs = json.convs.map((c, n) => {
@@ -242,13 +246,22 @@ export function parseSentimentCnnJson(value: unknown): SentimentCnnJson {
   if (value.format !== 'baton-sentiment-cnn/1') throw new Error(`sentiment cnn: unknown format ${String(value.format)}`);
   const { classes, dims, vocab, embedding, embeddingScale, convs, outWeight, outBias, maxTokens, checks } = value;
   const labels: readonly string[] = ['negative', 'neutral', 'positive'];
-  if (!Array.isArray(classes) || classes.length !== 3 || !labels.every((l) => classes.includes(l))) throw new Error('sentiment cnn: classes must be negative, neutral, positive');
+  if (!Array.isArray(classes) || classes.length !== 3 || !labels.every((l) => classes.includes(l)))
+    throw new Error('sentiment cnn: classes must be negative, neutral, positive');
   if (typeof dims !== 'number' || !Number.isInteger(dims) || dims <= 0) throw new Error('sentiment cnn: bad dims');
   if (!Array.isArray(vocab) || vocab.length < 2 || !vocab.every((w) => typeof w === 'string')) throw new Error('sentiment cnn: bad vocab');
-  if (typeof embedding !== 'string' || typeof embeddingScale !== 'string' || typeof outWeight !== 'string' || typeof outBias !== 'string') throw new Error('sentiment cnn: weights must be base64 strings');
+  if (typeof embedding !== 'string' || typeof embeddingScale !== 'string' || typeof outWeight !== 'string' || typeof outBias !== 'string')
+    throw new Error('sentiment cnn: weights must be base64 strings');
   if (!Array.isArray(convs) || convs.length === 0) throw new Error('sentiment cnn: no convolutions');
   for (const c of convs) {
-    if (!isRecord(c) || typeof c.width !== 'number' || typeof c.filters !== 'number' || typeof c.weight !== 'string' || typeof c.bias !== 'string') throw new Error('sentiment cnn: bad convolution');
+    if (
+      !isRecord(c) ||
+      typeof c.width !== 'number' ||
+      typeof c.filters !== 'number' ||
+      typeof c.weight !== 'string' ||
+      typeof c.bias !== 'string'
+    )
+      throw new Error('sentiment cnn: bad convolution');
   }
   if (typeof maxTokens !== 'number' || maxTokens < 1) throw new Error('sentiment cnn: bad maxTokens');
   if (!Array.isArray(checks)) throw new Error('sentiment cnn: bad checks');

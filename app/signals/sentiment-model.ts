@@ -41,15 +41,26 @@ export function parseSentimentModelJson(value: unknown): SentimentModelJson {
   if (!Array.isArray(classes) || classes.length !== 3 || !LABELS.every((l) => classes.includes(l))) {
     throw new Error('sentiment model: classes must be negative, neutral, positive');
   }
-  const okNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const okNumbers = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
   if (!okNumbers(bias)) throw new Error('sentiment model: bad bias');
   if (!isRecord(weights)) throw new Error('sentiment model: bad weights');
-  for (const [feature, row] of Object.entries(weights)) if (!okNumbers(row)) throw new Error(`sentiment model: bad weights for "${feature}"`);
-  if (typeof neutralThreshold !== 'number' || neutralThreshold < 0 || neutralThreshold > 1) throw new Error('sentiment model: neutralThreshold must be in [0, 1]');
-  const base: SentimentModelJson = { format, classes: classes as string[], bias, weights: weights as Record<string, number[]>, neutralThreshold, meta: isRecord(meta) ? meta : {} };
+  for (const [feature, row] of Object.entries(weights))
+    if (!okNumbers(row)) throw new Error(`sentiment model: bad weights for "${feature}"`);
+  if (typeof neutralThreshold !== 'number' || neutralThreshold < 0 || neutralThreshold > 1)
+    throw new Error('sentiment model: neutralThreshold must be in [0, 1]');
+  const base: SentimentModelJson = {
+    format,
+    classes: classes as string[],
+    bias,
+    weights: weights as Record<string, number[]>,
+    neutralThreshold,
+    meta: isRecord(meta) ? meta : {},
+  };
   if (ensemble === undefined) return base;
   const unit = (v: unknown): v is number => typeof v === 'number' && v >= 0 && v <= 1;
-  if (!isRecord(ensemble) || !unit(ensemble.cnnWeight) || !unit(ensemble.neutralThreshold)) throw new Error('sentiment model: ensemble needs cnnWeight and neutralThreshold in [0, 1]');
+  if (!isRecord(ensemble) || !unit(ensemble.cnnWeight) || !unit(ensemble.neutralThreshold))
+    throw new Error('sentiment model: ensemble needs cnnWeight and neutralThreshold in [0, 1]');
   return { ...base, ensemble: { cnnWeight: ensemble.cnnWeight, neutralThreshold: ensemble.neutralThreshold } };
 }
 
@@ -60,7 +71,11 @@ export class SentimentModel {
 
   constructor(private readonly json: SentimentModelJson) {
     this.weights = new Map(Object.entries(json.weights));
-    this.index = { negative: json.classes.indexOf('negative'), neutral: json.classes.indexOf('neutral'), positive: json.classes.indexOf('positive') };
+    this.index = {
+      negative: json.classes.indexOf('negative'),
+      neutral: json.classes.indexOf('neutral'),
+      positive: json.classes.indexOf('positive'),
+    };
     this.featurize = featurizer(featurizerName(json.meta));
   }
 
@@ -83,7 +98,11 @@ export class SentimentModel {
     }
     const p = softmax(logits);
     return {
-      probabilities: { negative: p[this.index.negative] as number, neutral: p[this.index.neutral] as number, positive: p[this.index.positive] as number },
+      probabilities: {
+        negative: p[this.index.negative] as number,
+        neutral: p[this.index.neutral] as number,
+        positive: p[this.index.positive] as number,
+      },
       knownFeatures: known.length,
     };
   }

@@ -27,10 +27,12 @@ function denormalise(compound: number): number {
 }
 
 function plainWords(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/n['’]t\b/g, ' not')
-    .match(/[a-z]+/g) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .replace(/n['’]t\b/g, ' not')
+      .match(/[a-z]+/g) ?? []
+  );
 }
 
 /** Domain valence with VADER-style negation: a negator within the three previous words flips and damps. */
@@ -61,7 +63,10 @@ function domainValence(text: string): number {
 function lowercaseNegations(text: string): string {
   return text
     .replace(/’/g, "'")
-    .replace(/\b(?:[a-z]+n't|not|no|never|none|nobody|nothing|nowhere|neither|nor|cannot|without|dont|doesnt|didnt|isnt|wasnt|arent|cant|wont)\b/gi, (w) => w.toLowerCase());
+    .replace(
+      /\b(?:[a-z]+n't|not|no|never|none|nobody|nothing|nowhere|neither|nor|cannot|without|dont|doesnt|didnt|isnt|wasnt|arent|cant|wont)\b/gi,
+      (w) => w.toLowerCase(),
+    );
 }
 
 /**
@@ -119,22 +124,33 @@ function readsEnglish(language: string | undefined): boolean {
  * model (weights and neutral threshold calibrated together, `model.ensemble`); otherwise, or with
  * `cnn` null or a model without ensemble settings, the linear model alone.
  */
-export function classifySentiment(text: string, model: SentimentModel = defaultSentimentModel(), language?: string, cnn: SentimentCnn | null = defaultSentimentCnn()): { label: SentimentLabel; polarity: number; probabilities: Readonly<Record<SentimentLabel, number>> } {
+export function classifySentiment(
+  text: string,
+  model: SentimentModel = defaultSentimentModel(),
+  language?: string,
+  cnn: SentimentCnn | null = defaultSentimentCnn(),
+): { label: SentimentLabel; polarity: number; probabilities: Readonly<Record<SentimentLabel, number>> } {
   const linear = model.predict(text, model.neutralThreshold, language);
   const ensemble = model.ensemble;
   if (cnn === null || ensemble === undefined || !readsEnglish(language)) return linear;
   const c = cnn.byLabel(text);
   const w = ensemble.cnnWeight;
   const l = linear.probabilities;
-  const probabilities = { negative: w * c.negative + (1 - w) * l.negative, neutral: w * c.neutral + (1 - w) * l.neutral, positive: w * c.positive + (1 - w) * l.positive };
+  const probabilities = {
+    negative: w * c.negative + (1 - w) * l.negative,
+    neutral: w * c.neutral + (1 - w) * l.neutral,
+    positive: w * c.positive + (1 - w) * l.positive,
+  };
   const polarity = probabilities.positive - probabilities.negative;
   const unknown = linear.knownFeatures === 0 && cnn.coverage(text) === 0;
-  const label: SentimentLabel = unknown || probabilities.neutral >= ensemble.neutralThreshold ? 'neutral' : polarity >= 0 ? 'positive' : 'negative';
+  const label: SentimentLabel =
+    unknown || probabilities.neutral >= ensemble.neutralThreshold ? 'neutral' : polarity >= 0 ? 'positive' : 'negative';
   return { label, polarity, probabilities };
 }
 
 /** Questions in the five languages: a trailing "?" or an opening question word. */
-const QUESTION = /\?\s*$|^\s*[¿]|^\s*(?:how|what|when|where|which|who|why|is|are|do|does|can|could|would|will|cómo|qué|cuándo|dónde|cuál|como|quando|onde|qual|comment|quand|où|quel|quelle|est-ce|wie|was|wann|wo|welche|welcher|gibt|kann|können)\b/i;
+const QUESTION =
+  /\?\s*$|^\s*[¿]|^\s*(?:how|what|when|where|which|who|why|is|are|do|does|can|could|would|will|cómo|qué|cuándo|dónde|cuál|como|quando|onde|qual|comment|quand|où|quel|quelle|est-ce|wie|was|wann|wo|welche|welcher|gibt|kann|können)\b/i;
 /** A question is neutral unless the model or the lexicon finds clear polarity in it. */
 const QUESTION_NEUTRAL_FLOOR = 0.3;
 
@@ -157,16 +173,26 @@ const LEXICON_OVERRIDE = 0.5;
  * A label of positive/negative always comes with |score| ≥ 0.05 and neutral with |score| < 0.05,
  * so `labelSentiment(score)` agrees with `label`.
  */
-export function scoreSentiment(text: string, model: SentimentModel = defaultSentimentModel(), language?: string, cnn: SentimentCnn | null = defaultSentimentCnn()): SentimentResult {
+export function scoreSentiment(
+  text: string,
+  model: SentimentModel = defaultSentimentModel(),
+  language?: string,
+  cnn: SentimentCnn | null = defaultSentimentCnn(),
+): SentimentResult {
   const prediction = classifySentiment(text, model, language, cnn);
   const lexicon = scoreSentimentLexicon(text).score;
-  const neutralQuestion = QUESTION.test(text) && prediction.probabilities.neutral >= QUESTION_NEUTRAL_FLOOR && Math.abs(lexicon) < QUESTION_NEUTRAL_FLOOR;
+  const neutralQuestion =
+    QUESTION.test(text) && prediction.probabilities.neutral >= QUESTION_NEUTRAL_FLOOR && Math.abs(lexicon) < QUESTION_NEUTRAL_FLOOR;
   const neutral = (prediction.label === 'neutral' || neutralQuestion) && Math.abs(lexicon) < LEXICON_OVERRIDE;
   const blended = (prediction.polarity + LEXICON_WEIGHT * lexicon) / (1 + LEXICON_WEIGHT);
   if (neutral) return result(Math.max(-SENTIMENT_THRESHOLD + 0.0001, Math.min(SENTIMENT_THRESHOLD - 0.0001, blended)));
   // Bag-of-words models are weak at negation ("not bad at all"); the lexicon's explicit negation
   // rule decides when the two disagree on a short negated text and the lexicon is sure.
-  const negationDispute = NEGATED.test(text) && text.split(/\s+/).length <= SHORT_TEXT_WORDS && Math.abs(lexicon) >= NEGATION_LEXICON_MIN && Math.sign(lexicon) !== Math.sign(blended);
+  const negationDispute =
+    NEGATED.test(text) &&
+    text.split(/\s+/).length <= SHORT_TEXT_WORDS &&
+    Math.abs(lexicon) >= NEGATION_LEXICON_MIN &&
+    Math.sign(lexicon) !== Math.sign(blended);
   const sign = negationDispute ? Math.sign(lexicon) : blended > 0 || (blended === 0 && prediction.polarity >= 0) ? 1 : -1;
   // Magnitude: the lexicon's (boosters, capitals, "!!!") when it agrees, else the blend's.
   const magnitude = Math.sign(lexicon) === sign && lexicon !== 0 ? Math.abs(lexicon) : Math.abs(blended);

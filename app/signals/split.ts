@@ -9,12 +9,7 @@ export interface Split<T> {
  * Stratified, seeded hold-out split: within each label, a seeded shuffle puts
  * round(n × testShare) items in the test part. Same input + seed → same split.
  */
-export function stratifiedSplit<T>(
-  items: readonly T[],
-  labelOf: (item: T) => string,
-  testShare: number,
-  seed: number,
-): Split<T> {
+export function stratifiedSplit<T>(items: readonly T[], labelOf: (item: T) => string, testShare: number, seed: number): Split<T> {
   const byLabel = new Map<string, T[]>();
   for (const item of items) {
     const label = labelOf(item);

@@ -19,8 +19,14 @@ const CONTRACTIONS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 const SPLIT_NOT: Readonly<Record<string, string>> = {
-  dont_: 'do not', doesnt_: 'does not', didnt_: 'did not', isnt_: 'is not', wasnt_: 'was not',
-  arent_: 'are not', cant_: 'can not', wont_: 'will not',
+  dont_: 'do not',
+  doesnt_: 'does not',
+  didnt_: 'did not',
+  isnt_: 'is not',
+  wasnt_: 'was not',
+  arent_: 'are not',
+  cant_: 'can not',
+  wont_: 'will not',
 };
 
 function normalise(text: string): string {

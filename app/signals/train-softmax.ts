@@ -48,7 +48,14 @@ interface Encoded {
  */
 export function trainSoftmax(data: readonly LabelledText[], opts: TrainOptions): IntentModelJson {
   const parts = trainLinear(data, opts);
-  return { format: 'baton-intent-softmax/1', classes: parts.classes, bias: parts.bias, weights: parts.weights, otherThreshold: opts.otherThreshold, meta: parts.meta };
+  return {
+    format: 'baton-intent-softmax/1',
+    classes: parts.classes,
+    bias: parts.bias,
+    weights: parts.weights,
+    otherThreshold: opts.otherThreshold,
+    meta: parts.meta,
+  };
 }
 
 /** Trains the softmax model and returns its parts (classes may be any labels). */
@@ -66,7 +73,10 @@ export function trainLinear(data: readonly LabelledText[], opts: Omit<TrainOptio
   const docFreq = new Map<string, number>();
   const featureLists = data.map((d) => featurize(d.text));
   for (const fs of featureLists) for (const f of fs) docFreq.set(f, (docFreq.get(f) ?? 0) + 1);
-  const vocab = [...docFreq.entries()].filter(([, n]) => n >= minCount).map(([f]) => f).sort();
+  const vocab = [...docFreq.entries()]
+    .filter(([, n]) => n >= minCount)
+    .map(([f]) => f)
+    .sort();
   const vocabIndex = new Map(vocab.map((f, i) => [f, i]));
 
   const encoded: Encoded[] = data.map((d, i) => {

@@ -27,7 +27,13 @@ const FIELD: Readonly<Record<string, Pick<PropertyDefinition, 'type' | 'fieldTyp
 };
 
 /** Baton's contact properties, as declared in the manifest. */
-export const CONTACT_PROPERTIES: readonly PropertyDefinition[] = hubspot.properties.map((p) => ({ name: p.name, label: p.label, ...(FIELD[p.type] ?? { type: 'string', fieldType: 'text' }) }));
+export const CONTACT_PROPERTIES: readonly PropertyDefinition[] = hubspot.properties.map((p) => ({
+  name: p.name,
+  label: p.label,
+  ...(FIELD[p.type] ?? { type: 'string', fieldType: 'text' }),
+}));
 
 /** The hidden property that carries an action's idempotency key on tasks and notes Baton creates. */
-export const ENGAGEMENT_PROPERTIES: readonly PropertyDefinition[] = [{ name: IDEMPOTENCY_PROPERTY, label: 'Baton idempotency key', type: 'string', fieldType: 'text', hidden: true }];
+export const ENGAGEMENT_PROPERTIES: readonly PropertyDefinition[] = [
+  { name: IDEMPOTENCY_PROPERTY, label: 'Baton idempotency key', type: 'string', fieldType: 'text', hidden: true },
+];

@@ -36,9 +36,20 @@ export function capabilitiesFromScopes(scopes: readonly string[], at = new Date(
   const granted = new Set(scopes);
   const entries = [...EMAIL_ROUTES, ...EMAIL_FEATURES].map((c): [EmailCapability, CapabilityState] => {
     const missing = CAPABILITY_SCOPES[c].filter((s) => !granted.has(s));
-    return [c, missing.length === 0
-      ? { available: true, reason: CAPABILITY_SCOPES[c].length === 0 ? 'always possible' : `scope ${CAPABILITY_SCOPES[c].join(', ')} granted`, at: at.toISOString() }
-      : { available: false, reason: `scope ${missing.join(', ')} not granted (needs ${WHY_MISSING[c]} and the optional scope accepted at install)`, at: at.toISOString() }];
+    return [
+      c,
+      missing.length === 0
+        ? {
+            available: true,
+            reason: CAPABILITY_SCOPES[c].length === 0 ? 'always possible' : `scope ${CAPABILITY_SCOPES[c].join(', ')} granted`,
+            at: at.toISOString(),
+          }
+        : {
+            available: false,
+            reason: `scope ${missing.join(', ')} not granted (needs ${WHY_MISSING[c]} and the optional scope accepted at install)`,
+            at: at.toISOString(),
+          },
+    ];
   });
   return Object.fromEntries(entries) as unknown as EmailCapabilities;
 }
@@ -64,14 +75,18 @@ export class EmailCapabilityStore implements EmailRouting {
     // Installed before capabilities were recorded: learn from the scopes stored with the installation.
     const install = await installationByPortal(this.deps.db, portalId);
     // Only an active installation's scopes are stored (a disconnected or purged one is just shown).
-    if (install === undefined || install.status !== 'active' || install.purged) return capabilitiesFromScopes(install?.scopes ?? [], this.now());
+    if (install === undefined || install.status !== 'active' || install.purged)
+      return capabilitiesFromScopes(install?.scopes ?? [], this.now());
     return this.learn(tenantId, portalId, install.scopes);
   }
 
   async markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void> {
     const state: CapabilityState = { available: false, reason, at: this.now().toISOString() };
     await setCapabilityState(this.deps.db, tenantId, portalId, capability, state);
-    this.deps.logger.warn({ tenantId, portalId, capability, reason }, 'HubSpot refused an email capability: turned off for this portal, next route used');
+    this.deps.logger.warn(
+      { tenantId, portalId, capability, reason },
+      'HubSpot refused an email capability: turned off for this portal, next route used',
+    );
   }
 
   /** Why the address must not be emailed: HubSpot reported a bounce for it (an `email.bounced` event). */

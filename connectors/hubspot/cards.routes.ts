@@ -32,7 +32,10 @@ export interface CardRoutesDeps {
 
 const recordQuery = z.object({
   objectTypeId: z.string().trim().min(1).max(40),
-  objectId: z.string().trim().regex(/^\d{1,20}$/, 'must be a HubSpot record id'),
+  objectId: z
+    .string()
+    .trim()
+    .regex(/^\d{1,20}$/, 'must be a HubSpot record id'),
 });
 
 /**
@@ -42,12 +45,22 @@ const recordQuery = z.object({
 export async function signedPortal(db: Database, req: Request, options: { allowInactive?: boolean } = {}): Promise<Installation> {
   const params = new URL(req.originalUrl, 'http://x').searchParams.getAll('portalId');
   if (params.length !== 1 || !/^\d{1,20}$/.test(params[0] ?? '')) {
-    throw new HttpError(400, 'invalid_portal', params.length > 1 ? 'portalId appears more than once; only HubSpot may add it' : 'the request carries no portalId from HubSpot');
+    throw new HttpError(
+      400,
+      'invalid_portal',
+      params.length > 1 ? 'portalId appears more than once; only HubSpot may add it' : 'the request carries no portalId from HubSpot',
+    );
   }
   const install = await installationByPortal(db, params[0] ?? '');
   if (install === undefined) throw new HttpError(403, 'not_installed', `Baton is not installed in HubSpot portal ${params[0] ?? ''}`);
-  if (install.purged) throw new HttpError(403, 'disconnected', `Baton was disconnected from this portal and its HubSpot data purged; reinstall the app`);
-  if (install.status !== 'active' && options.allowInactive !== true) throw new HttpError(403, 'disconnected', `Baton's connection to this portal is ${install.status}: ${install.statusReason ?? 'reinstall the app'}`);
+  if (install.purged)
+    throw new HttpError(403, 'disconnected', `Baton was disconnected from this portal and its HubSpot data purged; reinstall the app`);
+  if (install.status !== 'active' && options.allowInactive !== true)
+    throw new HttpError(
+      403,
+      'disconnected',
+      `Baton's connection to this portal is ${install.status}: ${install.statusReason ?? 'reinstall the app'}`,
+    );
   return install;
 }
 
@@ -63,7 +76,8 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     const until = seen.get(key);
     if (until !== undefined && until > clock.now()) return;
     const api = deps.api();
-    if (api === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+    if (api === undefined)
+      throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     let found: readonly { id: string }[];
     try {
       found = await api.batchRead(install.portalId, objectType, [objectId], ['hs_object_id']);
@@ -71,23 +85,32 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
       if (err instanceof HubSpotCallError && err.status === 404) found = [];
       else throw err;
     }
-    if (!found.some((o) => o.id === objectId)) throw new HttpError(404, 'record_not_in_portal', `no ${objectType} ${objectId} in HubSpot portal ${install.portalId}`);
+    if (!found.some((o) => o.id === objectId))
+      throw new HttpError(404, 'record_not_in_portal', `no ${objectType} ${objectId} in HubSpot portal ${install.portalId}`);
     if (seen.size > 50_000) seen.clear();
     seen.set(key, clock.now() + SEEN_MS);
   }
 
   /** A company, deal or ticket shows the person its events landed on: its (lowest) associated contact. */
-  async function profileOfAssociatedContact(install: Installation, identity: IdentityService, objectType: string, objectId: string): Promise<string | undefined> {
+  async function profileOfAssociatedContact(
+    install: Installation,
+    identity: IdentityService,
+    objectType: string,
+    objectId: string,
+  ): Promise<string | undefined> {
     const api = deps.api();
     if (api === undefined) return undefined;
     const contactId = (await api.associatedContacts(install.portalId, objectType, [objectId])).get(objectId)?.[0];
-    return contactId === undefined ? undefined : profileOfRecord(deps.db, identity, install.tenantId, install.portalId, 'contact', contactId);
+    return contactId === undefined
+      ? undefined
+      : profileOfRecord(deps.db, identity, install.tenantId, install.portalId, 'contact', contactId);
   }
 
   function services(): { cards: CardService; identity: IdentityService } {
     const cards = deps.cards();
     const identity = deps.identity();
-    if (cards === undefined || identity === undefined) throw new HttpError(503, 'cards_unavailable', 'the card service is not running on this server');
+    if (cards === undefined || identity === undefined)
+      throw new HttpError(503, 'cards_unavailable', 'the card service is not running on this server');
     return { cards, identity };
   }
 
@@ -95,7 +118,12 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     const q = recordQuery.safeParse(req.query);
     if (!q.success) throw validationError(q.error, 'query');
     const objectType = objectTypeName(q.data.objectTypeId);
-    if (objectType === undefined) throw new HttpError(400, 'unsupported_object', `Baton cards support contacts, companies, deals and tickets, not ${q.data.objectTypeId}`);
+    if (objectType === undefined)
+      throw new HttpError(
+        400,
+        'unsupported_object',
+        `Baton cards support contacts, companies, deals and tickets, not ${q.data.objectTypeId}`,
+      );
     const install = await signedPortal(deps.db, req);
     const { cards, identity } = services();
     await assertRecordInPortal(install, objectType, q.data.objectId);
@@ -112,7 +140,10 @@ export function cardRoutes(deps: CardRoutesDeps): Router {
     const { cards } = services();
     const userId = new URL(req.originalUrl, 'http://x').searchParams.get('userId') ?? undefined;
     // Tenant-scoped: a profile of another tenant is "not found" to act().
-    const result = await cards.act(install.tenantId, parsed.data, { source: 'hubspot', ...(userId === null || userId === undefined ? {} : { userId }) });
+    const result = await cards.act(install.tenantId, parsed.data, {
+      source: 'hubspot',
+      ...(userId === null || userId === undefined ? {} : { userId }),
+    });
     res.json(result);
   });
   return router;

@@ -20,7 +20,9 @@ export function withContactPreferences(event: CanonicalEvent): CanonicalEvent[] 
   if (name === 'hs_timezone') {
     const timeZone = ianaZoneOfHubSpot(typeof value === 'string' ? value : null);
     if (timeZone === undefined) return [event];
-    return [{ ...event, subject: { ...event.subject, traits: { ...event.subject.traits, timeZone, timeZoneSource: 'hubspot:hs_timezone' } } }];
+    return [
+      { ...event, subject: { ...event.subject, traits: { ...event.subject.traits, timeZone, timeZoneSource: 'hubspot:hs_timezone' } } },
+    ];
   }
   if (name === 'hs_email_optout') {
     const optedOut = String(value).toLowerCase() === 'true';
@@ -30,7 +32,14 @@ export function withContactPreferences(event: CanonicalEvent): CanonicalEvent[] 
       type: 'consent.updated',
       occurredAt: event.occurredAt,
       subject: { identifiers: event.subject.identifiers, traits: {} },
-      properties: { portalId: p['portalId'], objectType: 'contact', objectId: p['objectId'], channel: 'email', status: optedOut ? 'opted_out' : 'unknown', reason: 'hs_email_optout' },
+      properties: {
+        portalId: p['portalId'],
+        objectType: 'contact',
+        objectId: p['objectId'],
+        channel: 'email',
+        status: optedOut ? 'opted_out' : 'unknown',
+        reason: 'hs_email_optout',
+      },
     };
     return [event, consent];
   }

@@ -20,7 +20,15 @@ export interface EmailEventCursor {
 }
 
 /** The send an email event (to `recipient` at `created`) is about: the same send id first, then the latest within the window. */
-export async function matchingSend(q: Queryable, tenantId: string, portalId: string, recipient: string, createdMs: number, windowMs: number, sendId: string | null): Promise<EmailSend | undefined> {
+export async function matchingSend(
+  q: Queryable,
+  tenantId: string,
+  portalId: string,
+  recipient: string,
+  createdMs: number,
+  windowMs: number,
+  sendId: string | null,
+): Promise<EmailSend | undefined> {
   const r = await q.query<EmailSend>(
     `SELECT idempotency_key, profile_id, contact_id, run_id, route, recipient FROM hubspot_email_sends
       WHERE tenant_id = $1 AND portal_id = $2 AND lower(recipient) = lower($3) AND sent_at <= $4 AND sent_at >= $5
@@ -31,23 +39,36 @@ export async function matchingSend(q: Queryable, tenantId: string, portalId: str
 }
 
 export async function emailEventCursor(q: Queryable, tenantId: string, portalId: string): Promise<EmailEventCursor | undefined> {
-  const found = await q.query<EmailEventCursor>('SELECT start_ms, end_ms, offset_token FROM hubspot_email_event_cursors WHERE portal_id = $1 AND tenant_id = $2', [portalId, tenantId]);
+  const found = await q.query<EmailEventCursor>(
+    'SELECT start_ms, end_ms, offset_token FROM hubspot_email_event_cursors WHERE portal_id = $1 AND tenant_id = $2',
+    [portalId, tenantId],
+  );
   return found.rows[0];
 }
 
 /** When Baton first sent an email in the portal (null: never). */
 export async function firstSendAt(q: Queryable, tenantId: string, portalId: string): Promise<Date | string | null | undefined> {
-  const first = await q.query<{ at: Date | string | null }>('SELECT min(sent_at) AS at FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2', [tenantId, portalId]);
+  const first = await q.query<{ at: Date | string | null }>(
+    'SELECT min(sent_at) AS at FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2',
+    [tenantId, portalId],
+  );
   return first.rows[0]?.at;
 }
 
 export async function createEmailEventCursor(q: Queryable, tenantId: string, portalId: string, startMs: number): Promise<void> {
-  await q.query('INSERT INTO hubspot_email_event_cursors (portal_id, tenant_id, start_ms) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, portal_id) DO NOTHING', [portalId, tenantId, startMs]);
+  await q.query(
+    'INSERT INTO hubspot_email_event_cursors (portal_id, tenant_id, start_ms) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, portal_id) DO NOTHING',
+    [portalId, tenantId, startMs],
+  );
 }
 
 /** Whether Baton sent an email in the portal after `sinceMs`. */
 export async function sentSince(q: Queryable, tenantId: string, portalId: string, sinceMs: number): Promise<boolean> {
-  const recent = await q.query('SELECT 1 FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2 AND sent_at > $3 LIMIT 1', [tenantId, portalId, new Date(sinceMs).toISOString()]);
+  const recent = await q.query('SELECT 1 FROM hubspot_email_sends WHERE tenant_id = $1 AND portal_id = $2 AND sent_at > $3 LIMIT 1', [
+    tenantId,
+    portalId,
+    new Date(sinceMs).toISOString(),
+  ]);
   return recent.rows.length > 0;
 }
 

@@ -17,10 +17,31 @@ import { engagementOf, listEmailEvents, type EmailEvent, type EngagementKind } f
 import { classifyHubSpotError, HubSpotDisconnectedError } from './client/errors';
 import { contactIdentifier } from './client/webhook';
 import { routeRefusal } from './client/email';
-import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type OutcomeService, RateLimitedError, type WorkQueue } from '../../server/platform';
+import {
+  type Database,
+  type Identify,
+  type IdentityService,
+  ingestEvent,
+  type JobHandler,
+  type Logger,
+  type OutcomeService,
+  RateLimitedError,
+  type WorkQueue,
+} from '../../server/platform';
 import type { EmailCapabilityStore } from './capabilities';
 import { systemClock } from '../../app/shared/clock';
-import { advanceEmailEventCursor, createEmailEventCursor, type EmailSend, emailEventCursor, firstSendAt, matchingSend, sentSince, setEmailEventError, setEmailEventOffset, setEmailEventWindowEnd } from './email-events.repository';
+import {
+  advanceEmailEventCursor,
+  createEmailEventCursor,
+  type EmailSend,
+  emailEventCursor,
+  firstSendAt,
+  matchingSend,
+  sentSince,
+  setEmailEventError,
+  setEmailEventOffset,
+  setEmailEventWindowEnd,
+} from './email-events.repository';
 
 export const HUBSPOT_EMAIL_EVENTS_JOB = 'hubspot.email_events';
 export const DEFAULT_EMAIL_EVENTS_INTERVAL_MS = 5 * 60_000;
@@ -51,11 +72,21 @@ export interface PollResult {
 }
 
 /** The next poll of this portal, one interval from now (one job per slot however often it is asked). */
-export async function schedulePoll(deps: Pick<EngagementDeps, 'work' | 'intervalMs' | 'now'>, tenantId: string, portalId: string): Promise<void> {
+export async function schedulePoll(
+  deps: Pick<EngagementDeps, 'work' | 'intervalMs' | 'now'>,
+  tenantId: string,
+  portalId: string,
+): Promise<void> {
   const interval = deps.intervalMs ?? DEFAULT_EMAIL_EVENTS_INTERVAL_MS;
   const due = (deps.now?.() ?? systemClock.now()) + interval;
   const slot = Math.floor(due / interval);
-  await deps.work.enqueue({ tenantId, kind: HUBSPOT_EMAIL_EVENTS_JOB, payload: { portalId }, dueAt: new Date(due), dedupeKey: `hubspot-email-events:${portalId}:${slot}` });
+  await deps.work.enqueue({
+    tenantId,
+    kind: HUBSPOT_EMAIL_EVENTS_JOB,
+    payload: { portalId },
+    dueAt: new Date(due),
+    dedupeKey: `hubspot-email-events:${portalId}:${slot}`,
+  });
 }
 
 async function matchSend(deps: EngagementDeps, tenantId: string, portalId: string, e: EmailEvent): Promise<Send | undefined> {
@@ -64,13 +95,29 @@ async function matchSend(deps: EngagementDeps, tenantId: string, portalId: strin
 }
 
 function canonical(portalId: string, kind: EngagementKind, e: EmailEvent, send: Send): CanonicalEvent {
-  const base = { portalId, hubspotEventId: e.id, hubspotEventType: e.type, sendKey: send.idempotency_key, route: send.route, channel: 'email', ...(send.run_id === null ? {} : { runId: send.run_id }) };
+  const base = {
+    portalId,
+    hubspotEventId: e.id,
+    hubspotEventType: e.type,
+    sendKey: send.idempotency_key,
+    route: send.route,
+    channel: 'email',
+    ...(send.run_id === null ? {} : { runId: send.run_id }),
+  };
   const type = kind === 'unsubscribed' ? 'consent.updated' : `email.${kind}`;
   const properties =
-    kind === 'clicked' ? { ...base, ...(e.url ? { url: e.url } : {}) }
-    : kind === 'bounced' ? { ...base, address: send.recipient, ...(e.category ? { category: e.category } : {}), ...(e.response ? { response: e.response.slice(0, 500) } : {}) }
-    : kind === 'unsubscribed' ? { ...base, status: 'opted_out', reason: e.type === 'SPAMREPORT' ? 'spam_report' : 'unsubscribed' }
-    : base;
+    kind === 'clicked'
+      ? { ...base, ...(e.url ? { url: e.url } : {}) }
+      : kind === 'bounced'
+        ? {
+            ...base,
+            address: send.recipient,
+            ...(e.category ? { category: e.category } : {}),
+            ...(e.response ? { response: e.response.slice(0, 500) } : {}),
+          }
+        : kind === 'unsubscribed'
+          ? { ...base, status: 'opted_out', reason: e.type === 'SPAMREPORT' ? 'spam_report' : 'unsubscribed' }
+          : base;
   return {
     id: `hubspot:${portalId}:email-event:${e.created}:${e.id}`,
     source: 'hubspot',

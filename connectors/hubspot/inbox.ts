@@ -13,7 +13,18 @@
 import { classifyHubSpotError } from './client/errors';
 import { HubSpotConversations, inboxMessageEvent, needsOriginalContent } from './client/conversations';
 import type { HubSpotApi } from './client/api';
-import { type Database, type Identify, type IdentityService, ingestEvent, type JobHandler, type Logger, type Metrics, RateLimitedError, SqlEffectLedger, type WorkQueue } from '../../server/platform';
+import {
+  type Database,
+  type Identify,
+  type IdentityService,
+  ingestEvent,
+  type JobHandler,
+  type Logger,
+  type Metrics,
+  RateLimitedError,
+  SqlEffectLedger,
+  type WorkQueue,
+} from '../../server/platform';
 import { installationByPortal } from './installations';
 
 export const HUBSPOT_INBOX_JOB = 'hubspot.inbox_message';
@@ -25,8 +36,17 @@ export interface AnnouncedMessage {
 }
 
 /** Job payload → what to fetch; the dedupe key keeps HubSpot's duplicate deliveries to one fetch. */
-export function inboxJob(tenantId: string, portalId: string, m: AnnouncedMessage): { tenantId: string; kind: string; payload: Record<string, unknown>; dedupeKey: string } {
-  return { tenantId, kind: HUBSPOT_INBOX_JOB, payload: { portalId, threadId: m.threadId, messageId: m.messageId }, dedupeKey: `hubspot-inbox:${portalId}:${m.threadId}:${m.messageId}` };
+export function inboxJob(
+  tenantId: string,
+  portalId: string,
+  m: AnnouncedMessage,
+): { tenantId: string; kind: string; payload: Record<string, unknown>; dedupeKey: string } {
+  return {
+    tenantId,
+    kind: HUBSPOT_INBOX_JOB,
+    payload: { portalId, threadId: m.threadId, messageId: m.messageId },
+    dedupeKey: `hubspot-inbox:${portalId}:${m.threadId}:${m.messageId}`,
+  };
 }
 
 export interface InboxDeps {
@@ -50,7 +70,10 @@ export function inboxMessageHandler(deps: InboxDeps): JobHandler {
     const conversations = new HubSpotConversations(api);
     let event;
     try {
-      const [message, thread] = await Promise.all([conversations.message(portalId, threadId, messageId), conversations.thread(portalId, threadId)]);
+      const [message, thread] = await Promise.all([
+        conversations.message(portalId, threadId, messageId),
+        conversations.thread(portalId, threadId),
+      ]);
       const full = needsOriginalContent(message) ? await conversations.originalContent(portalId, threadId, messageId) : undefined;
       event = inboxMessageEvent(portalId, thread, message, full);
     } catch (err) {
@@ -58,12 +81,21 @@ export function inboxMessageHandler(deps: InboxDeps): JobHandler {
       if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
       if (failure.category === 'transient') throw err;
       // Disconnected, scope missing, thread or message gone: nothing to store; say so instead of retrying for a day.
-      deps.logger.warn({ tenantId: job.tenantId, portalId, threadId, messageId, code: failure.code }, `HubSpot inbox message not stored: ${failure.message}`);
+      deps.logger.warn(
+        { tenantId: job.tenantId, portalId, threadId, messageId, code: failure.code },
+        `HubSpot inbox message not stored: ${failure.message}`,
+      );
       deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: 'inbox_unreadable' });
       return;
     }
     if (event === null) return; // not a MESSAGE (thread activity) or nobody to attach it to
-    const ours = await new SqlEffectLedger(deps.db).hasDoneOutput(job.tenantId, { vendor: 'hubspot', accountId: portalId, kind: 'reply_in_thread', field: 'messageId', value: messageId });
+    const ours = await new SqlEffectLedger(deps.db).hasDoneOutput(job.tenantId, {
+      vendor: 'hubspot',
+      accountId: portalId,
+      kind: 'reply_in_thread',
+      field: 'messageId',
+      value: messageId,
+    });
     if (ours) event = { ...event, properties: { ...event.properties, speaker: 'bot', sentBy: 'baton' } };
     const identity = deps.identity();
     const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);

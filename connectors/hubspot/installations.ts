@@ -7,7 +7,16 @@
  */
 import { HubSpotCallError, HubSpotDisconnectedError } from './client/errors';
 import type { HubSpotApi, TokenResponse, TokenSource } from './client/api';
-import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SecretBox, type StoredConnection } from '../../server/platform';
+import {
+  type ConnectionFilter,
+  connectionStore,
+  type Database,
+  type Logger,
+  newId,
+  type Queryable,
+  type SecretBox,
+  type StoredConnection,
+} from '../../server/platform';
 import { systemClock } from '../../app/shared/clock';
 
 export interface Installation {
@@ -66,7 +75,10 @@ export async function installationsOfTenant(q: Queryable, tenantId: string): Pro
 
 /** Portals with an active installation (every tenant). */
 export async function activePortals(q: Queryable): Promise<{ tenantId: string; portalId: string }[]> {
-  return (await connectionStore.find<HubSpotConnectionData>(q, { type: 'hubspot', status: 'active' })).map((r) => ({ tenantId: r.tenantId, portalId: r.externalId ?? '' }));
+  return (await connectionStore.find<HubSpotConnectionData>(q, { type: 'hubspot', status: 'active' })).map((r) => ({
+    tenantId: r.tenantId,
+    portalId: r.externalId ?? '',
+  }));
 }
 
 /**
@@ -100,8 +112,15 @@ export class Installations implements TokenSource {
     return JSON.parse(this.deps.secrets.open(row.sealed, aad(row.tenantId, row.id))) as { accessToken: string; refreshToken: string };
   }
 
-  private seal(tenantId: string, connectionId: string, tokens: TokenResponse): { ciphertext: string; keyId: string; accessExpiresAt: number } {
-    const sealed = this.deps.secrets.seal(JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }), aad(tenantId, connectionId));
+  private seal(
+    tenantId: string,
+    connectionId: string,
+    tokens: TokenResponse,
+  ): { ciphertext: string; keyId: string; accessExpiresAt: number } {
+    const sealed = this.deps.secrets.seal(
+      JSON.stringify({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }),
+      aad(tenantId, connectionId),
+    );
     return { ...sealed, accessExpiresAt: this.now() + tokens.expiresInSeconds * 1000 };
   }
 
@@ -116,11 +135,29 @@ export class Installations implements TokenSource {
       const connectionId = row?.id ?? newId('con');
       const { accessExpiresAt, ...sealed } = this.seal(owner, connectionId, tokens);
       // A fresh config: a reinstall after a purge is a new installation.
-      const config: HubSpotConnectionData = { portalId, scopes: [...scopes], accessExpiresAt, installedAt: new Date(this.now()).toISOString() };
+      const config: HubSpotConnectionData = {
+        portalId,
+        scopes: [...scopes],
+        accessExpiresAt,
+        installedAt: new Date(this.now()).toISOString(),
+      };
       const saved =
         row === undefined
-          ? await connectionStore.insert<HubSpotConnectionData>(tx, { tenantId: owner, id: connectionId, type: 'hubspot', externalId: portalId, config, sealed })
-          : (await connectionStore.update<HubSpotConnectionData>(tx, { tenantId: owner, id: connectionId }, { status: 'active', statusReason: null, config, sealed }))[0];
+          ? await connectionStore.insert<HubSpotConnectionData>(tx, {
+              tenantId: owner,
+              id: connectionId,
+              type: 'hubspot',
+              externalId: portalId,
+              config,
+              sealed,
+            })
+          : (
+              await connectionStore.update<HubSpotConnectionData>(
+                tx,
+                { tenantId: owner, id: connectionId },
+                { status: 'active', statusReason: null, config, sealed },
+              )
+            )[0];
       if (saved === undefined) throw new Error('installation vanished');
       return toInstallation(saved);
     });
@@ -152,13 +189,21 @@ export class Installations implements TokenSource {
       if ((row.config.accessExpiresAt ?? 0) - this.now() > REFRESH_MARGIN_MS) return { token: current.accessToken };
       try {
         const tokens = await api.refresh(current.refreshToken);
-        const { accessExpiresAt, ...sealed } = this.seal(row.tenantId, row.id, { ...tokens, refreshToken: tokens.refreshToken === '' ? current.refreshToken : tokens.refreshToken });
+        const { accessExpiresAt, ...sealed } = this.seal(row.tenantId, row.id, {
+          ...tokens,
+          refreshToken: tokens.refreshToken === '' ? current.refreshToken : tokens.refreshToken,
+        });
         await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { configPatch: { accessExpiresAt }, sealed });
         return { token: tokens.accessToken };
       } catch (err) {
         if (isInvalidGrant(err)) {
-          const reason = 'HubSpot refused the refresh token (invalid_grant): the app was uninstalled or access was revoked. Reinstall Baton from HubSpot to reconnect.';
-          await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { status: 'disconnected', statusReason: reason, sealed: null });
+          const reason =
+            'HubSpot refused the refresh token (invalid_grant): the app was uninstalled or access was revoked. Reinstall Baton from HubSpot to reconnect.';
+          await connectionStore.update(
+            tx,
+            { tenantId: row.tenantId, id: row.id },
+            { status: 'disconnected', statusReason: reason, sealed: null },
+          );
           this.deps.logger.warn({ portalId, tenantId: row.tenantId }, 'HubSpot refresh token refused: connection marked disconnected');
           return { disconnected: reason };
         }
@@ -171,7 +216,11 @@ export class Installations implements TokenSource {
 
   /** Marks the installation disconnected and drops its tokens (keeps the row so settings can show why). */
   async disconnect(tenantId: string, portalId: string, reason: string): Promise<void> {
-    await connectionStore.update(this.deps.db, { tenantId, ...byPortal(portalId) }, { status: 'disconnected', statusReason: reason, sealed: null });
+    await connectionStore.update(
+      this.deps.db,
+      { tenantId, ...byPortal(portalId) },
+      { status: 'disconnected', statusReason: reason, sealed: null },
+    );
   }
 }
 

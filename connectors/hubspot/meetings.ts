@@ -18,9 +18,15 @@ import { systemClock } from '../../app/shared/clock';
 export const HUBSPOT_MEETINGS_JOB = 'hubspot.meetings';
 
 /** A meetings-object creation webhook event. */
-export const isMeetingCreation = (e: HubSpotWebhookEvent): boolean => e.subscriptionType === 'object.creation' && e.objectTypeId === MEETING_OBJECT_TYPE_ID;
+export const isMeetingCreation = (e: HubSpotWebhookEvent): boolean =>
+  e.subscriptionType === 'object.creation' && e.objectTypeId === MEETING_OBJECT_TYPE_ID;
 
-export function meetingsJob(tenantId: string, portalId: string, batchJobId: string, meetings: readonly { id: string; occurredAt: number }[]): { tenantId: string; kind: string; payload: Record<string, unknown>; dedupeKey: string } {
+export function meetingsJob(
+  tenantId: string,
+  portalId: string,
+  batchJobId: string,
+  meetings: readonly { id: string; occurredAt: number }[],
+): { tenantId: string; kind: string; payload: Record<string, unknown>; dedupeKey: string } {
   return { tenantId, kind: HUBSPOT_MEETINGS_JOB, payload: { portalId, meetings }, dedupeKey: `hubspot-meetings:${batchJobId}` };
 }
 
@@ -54,7 +60,14 @@ export function meetingsHandler(deps: MeetingDeps): JobHandler {
     for (const meeting of meetings) {
       if ((meeting.properties['hs_meeting_outcome'] ?? '').toUpperCase() === 'CANCELED') continue;
       for (const contactId of contacts.get(meeting.id) ?? []) {
-        const result = await ingestEvent(deps.db, deps.work, job.tenantId, meetingBookedEvent(portalId, meeting, contactId, when.get(meeting.id) ?? systemClock.now()), undefined, identify);
+        const result = await ingestEvent(
+          deps.db,
+          deps.work,
+          job.tenantId,
+          meetingBookedEvent(portalId, meeting, contactId, when.get(meeting.id) ?? systemClock.now()),
+          undefined,
+          identify,
+        );
         deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
       }
     }

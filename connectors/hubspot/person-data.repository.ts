@@ -2,7 +2,12 @@
 import type { Queryable } from '../../server/platform';
 
 /** The person's latest HubSpot inbox thread in the portal, from their stored inbox message events. */
-export async function latestInboxThread(q: Queryable, tenantId: string, profileIds: readonly string[], portalId: string): Promise<string | undefined> {
+export async function latestInboxThread(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  portalId: string,
+): Promise<string | undefined> {
   const r = await q.query<{ thread: string | null }>(
     `SELECT properties->>'objectId' AS thread FROM events
       WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND source = 'hubspot' AND type = 'conversation.message_received' AND properties->>'portalId' = $3

@@ -43,7 +43,12 @@ export interface HubSpotProjectInput {
 }
 
 /** Upload-profile variables of the marketplace listing (src/hsprofile.<name>.json), by listing field. */
-export const LISTING_VARIABLES = { supportUrl: 'SUPPORT_URL', supportEmail: 'SUPPORT_EMAIL', privacyUrl: 'PRIVACY_URL', termsUrl: 'TERMS_URL' } as const;
+export const LISTING_VARIABLES = {
+  supportUrl: 'SUPPORT_URL',
+  supportEmail: 'SUPPORT_EMAIL',
+  privacyUrl: 'PRIVACY_URL',
+  termsUrl: 'TERMS_URL',
+} as const;
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -120,13 +125,22 @@ export function renderHubSpotProject(input: HubSpotProjectInput): Map<string, st
       json({
         uid: card.uid,
         type: 'card',
-        config: { name: card.title, description: 'Journey stage, next best action, runs, identities and signals for this record.', location: card.location, entrypoint: '/app/cards/BatonRecordCard.tsx', objectTypes: card.objectTypes },
+        config: {
+          name: card.title,
+          description: 'Journey stage, next best action, runs, identities and signals for this record.',
+          location: card.location,
+          entrypoint: '/app/cards/BatonRecordCard.tsx',
+          objectTypes: card.objectTypes,
+        },
       }),
     );
   }
   files.set('src/app/cards/package.json', bundlePackage(`${manifest.id}-hubspot-cards`));
 
-  files.set('src/app/settings/settings-hsmeta.json', json({ uid: hs.settingsPage.uid, type: 'settings', config: { entrypoint: '/app/settings/BatonSettings.tsx' } }));
+  files.set(
+    'src/app/settings/settings-hsmeta.json',
+    json({ uid: hs.settingsPage.uid, type: 'settings', config: { entrypoint: '/app/settings/BatonSettings.tsx' } }),
+  );
   files.set('src/app/settings/package.json', bundlePackage(`${manifest.id}-hubspot-settings`));
 
   const [card] = hs.cards;
@@ -146,7 +160,10 @@ export function renderHubSpotProject(input: HubSpotProjectInput): Map<string, st
   for (const { from, to } of CONTRACT_SOURCES) {
     const text = input.sources[from];
     if (text === undefined) throw new Error(`missing contract source ${from}`);
-    files.set(to, `// GENERATED: copy of ${from} (scripts/generate-hubspot-project.ts). Edit the original.\n${text.replace("from '../journey/stages'", "from './stages'").replace("from '../shared/channels'", "from './channels'")}`);
+    files.set(
+      to,
+      `// GENERATED: copy of ${from} (scripts/generate-hubspot-project.ts). Edit the original.\n${text.replace("from '../journey/stages'", "from './stages'").replace("from '../shared/channels'", "from './channels'")}`,
+    );
   }
   return files;
 }
@@ -154,7 +171,9 @@ export function renderHubSpotProject(input: HubSpotProjectInput): Map<string, st
 function workflowAction(action: HubSpot['workflowActions'][number], base: string): unknown {
   const label = (f: WorkflowField) => f.label ?? f.name;
   const inputLabels = Object.fromEntries(action.inputs.map((f) => [f.name, label(f)]));
-  const inputDescriptions = Object.fromEntries(action.inputs.filter((f) => f.description !== undefined).map((f) => [f.name, f.description]));
+  const inputDescriptions = Object.fromEntries(
+    action.inputs.filter((f) => f.description !== undefined).map((f) => [f.name, f.description]),
+  );
   const outputLabels = Object.fromEntries(action.outputs.map((f) => [f.name, label(f)]));
   return {
     uid: action.uid,

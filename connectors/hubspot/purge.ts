@@ -22,7 +22,12 @@ export interface PurgeResult {
  * Erases the tenant's HubSpot data (admin disconnect; an uninstall after its grace period) and marks
  * its installations disconnected with `reason`.
  */
-export async function purgeTenantHubSpotData(db: Database, identity: IdentityService | undefined, tenantId: string, reason = 'disconnected by an admin; HubSpot data purged'): Promise<PurgeResult> {
+export async function purgeTenantHubSpotData(
+  db: Database,
+  identity: IdentityService | undefined,
+  tenantId: string,
+  reason = 'disconnected by an admin; HubSpot data purged',
+): Promise<PurgeResult> {
   return db.transaction(async (tx) => {
     await beginErasure(tx);
     const portals = (await installationsOfTenant(tx, tenantId)).map((i) => i.portalId);
@@ -42,7 +47,11 @@ export async function purgeTenantHubSpotData(db: Database, identity: IdentitySer
     await new SqlEffectLedger(tx).forgetVendor(tenantId, ['hubspot']);
     await deleteHubSpotTables(tx, tenantId);
     const events = await deleteHubSpotEvents(tx, tenantId);
-    await connectionStore.update(tx, { tenantId, type: 'hubspot' }, { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'json' } });
+    await connectionStore.update(
+      tx,
+      { tenantId, type: 'hubspot' },
+      { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'json' } },
+    );
     return { events, ...graph };
   });
 }

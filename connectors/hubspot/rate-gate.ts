@@ -30,11 +30,20 @@ export class HubSpotRateGate implements RateGate {
       this.redis.on('error', () => undefined);
       const redis = this.redis;
       const make = (bucket: RateBucket): RateLimiterAbstract =>
-        new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:${bucket}`, points: limits[bucket].points, duration: limits[bucket].durationSeconds });
+        new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${prefix}:${bucket}`,
+          points: limits[bucket].points,
+          duration: limits[bucket].durationSeconds,
+        });
       this.limiters = { general: make('general'), search: make('search') };
     } else {
       const make = (bucket: RateBucket): RateLimiterAbstract =>
-        new RateLimiterMemory({ keyPrefix: `${prefix}:${bucket}`, points: limits[bucket].points, duration: limits[bucket].durationSeconds });
+        new RateLimiterMemory({
+          keyPrefix: `${prefix}:${bucket}`,
+          points: limits[bucket].points,
+          duration: limits[bucket].durationSeconds,
+        });
       this.limiters = { general: make('general'), search: make('search') };
     }
   }

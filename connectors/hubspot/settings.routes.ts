@@ -13,10 +13,35 @@
  * read policies through a 2-second cache, so a save applies everywhere within that.
  */
 import { Router } from 'express';
-import { SETTINGS_BOUNDS, settingsUpdateRequestSchema, type SettingsPlaybook, type SettingsPolicies, type SettingsUpdateRequest, type SettingsUpdateResult, type SettingsView } from '../../app/cards/settings-view';
+import {
+  SETTINGS_BOUNDS,
+  settingsUpdateRequestSchema,
+  type SettingsPlaybook,
+  type SettingsPolicies,
+  type SettingsUpdateRequest,
+  type SettingsUpdateResult,
+  type SettingsView,
+} from '../../app/cards/settings-view';
 import { parseDecisioningConfig, type DecisioningConfig } from '../../app/decisioning';
-import { archivePlaybook, createPlaybookVersion, isValidTimeZone, publishPlaybook, type PlaybookServiceResult, type StoredPlaybook } from '../../app/orchestration';
-import { type Database, HttpError, loadConfig, loadPolicyInput, type Queryable, type RunsService, savePolicies, SqlPlaybookStore, validationError } from '../../server/platform';
+import {
+  archivePlaybook,
+  createPlaybookVersion,
+  isValidTimeZone,
+  publishPlaybook,
+  type PlaybookServiceResult,
+  type StoredPlaybook,
+} from '../../app/orchestration';
+import {
+  type Database,
+  HttpError,
+  loadConfig,
+  loadPolicyInput,
+  type Queryable,
+  type RunsService,
+  savePolicies,
+  SqlPlaybookStore,
+  validationError,
+} from '../../server/platform';
 import { signedPortal } from './cards.routes';
 import type { Installation } from './installations';
 import { jsonBody, rawBody, requireSignature } from './signed';
@@ -48,7 +73,8 @@ export function policiesView(config: DecisioningConfig): SettingsPolicies {
   };
 }
 
-const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asObject = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /** The stored policy input with the page's fields applied; other settings (and per-channel caps) kept. */
 export function mergePolicies(stored: unknown, effective: DecisioningConfig, page: SettingsPolicies): Record<string, unknown> {
@@ -57,7 +83,11 @@ export function mergePolicies(stored: unknown, effective: DecisioningConfig, pag
   return {
     ...input,
     quietHours: { ...asObject(input['quietHours']), ...page.quietHours },
-    frequencyCaps: [{ channel: 'all', period: 'day', max: page.frequencyCaps.perDay }, { channel: 'all', period: 'week', max: page.frequencyCaps.perWeek }, ...caps],
+    frequencyCaps: [
+      { channel: 'all', period: 'day', max: page.frequencyCaps.perDay },
+      { channel: 'all', period: 'week', max: page.frequencyCaps.perWeek },
+      ...caps,
+    ],
     holdout: { ...asObject(input['holdout']), share: page.holdoutShare },
     randomControlShare: page.randomControlShare,
   };
@@ -96,10 +126,17 @@ function connectionView(install: Installation, publicUrl: string): SettingsView[
   };
 }
 
-const refusal = (result: Exclude<PlaybookServiceResult, { ok: true }>): HttpError => new HttpError(409, 'playbook_conflict', result.message);
+const refusal = (result: Exclude<PlaybookServiceResult, { ok: true }>): HttpError =>
+  new HttpError(409, 'playbook_conflict', result.message);
 
 /** Turns one playbook on or off; returns whether anything changed. */
-async function setEnabled(store: SqlPlaybookStore, clock: { now: () => number }, tenantId: string, versions: readonly StoredPlaybook[], enabled: boolean): Promise<boolean> {
+async function setEnabled(
+  store: SqlPlaybookStore,
+  clock: { now: () => number },
+  tenantId: string,
+  versions: readonly StoredPlaybook[],
+  enabled: boolean,
+): Promise<boolean> {
   const sorted = [...versions].sort((a, b) => b.playbook.version - a.playbook.version);
   const published = sorted.find((v) => v.playbook.status === 'published');
   const newest = sorted[0];
@@ -134,8 +171,17 @@ export function settingsRoutes(deps: SettingsRoutesDeps): Router {
   }
 
   async function view(q: Queryable, install: Installation): Promise<SettingsView> {
-    const [config, stored, playbooks] = await Promise.all([loadConfig(q, install.tenantId), loadPolicyInput(q, install.tenantId), new SqlPlaybookStore(q).list(install.tenantId)]);
-    return { connection: connectionView(install, deps.publicUrl), policies: policiesView(config), playbooks: playbooksView(playbooks), updatedAt: stored?.updatedAt ?? null };
+    const [config, stored, playbooks] = await Promise.all([
+      loadConfig(q, install.tenantId),
+      loadPolicyInput(q, install.tenantId),
+      new SqlPlaybookStore(q).list(install.tenantId),
+    ]);
+    return {
+      connection: connectionView(install, deps.publicUrl),
+      policies: policiesView(config),
+      playbooks: playbooksView(playbooks),
+      updatedAt: stored?.updatedAt ?? null,
+    };
   }
 
   router.get('/hubspot/settings', signed, async (req, res) => {
@@ -155,29 +201,50 @@ export function settingsRoutes(deps: SettingsRoutesDeps): Router {
       const store = new SqlPlaybookStore(tx);
       const all = await store.list(tenantId);
       const unknown = request.playbooks.filter((p) => !all.some((s) => s.playbook.id === p.playbookId)).map((p) => p.playbookId);
-      if (unknown.length > 0) throw new HttpError(404, 'playbook_not_found', `no playbook ${unknown.map((u) => `"${u}"`).join(', ')} in this Baton workspace; reload the settings`);
+      if (unknown.length > 0)
+        throw new HttpError(
+          404,
+          'playbook_not_found',
+          `no playbook ${unknown.map((u) => `"${u}"`).join(', ')} in this Baton workspace; reload the settings`,
+        );
 
       const [stored, effective] = await Promise.all([loadPolicyInput(tx, tenantId), loadConfig(tx, tenantId)]);
       const input = mergePolicies(stored?.config, effective, request.policies);
       const checked = parseDecisioningConfig(input);
       if (!checked.ok) {
         const first = checked.issues[0];
-        throw new HttpError(400, 'invalid_policies', `the stored policies would not be valid: ${first?.path ?? ''} ${first?.message ?? ''}`.trim(), checked.issues);
+        throw new HttpError(
+          400,
+          'invalid_policies',
+          `the stored policies would not be valid: ${first?.path ?? ''} ${first?.message ?? ''}`.trim(),
+          checked.issues,
+        );
       }
       if (!isValidTimeZone(checked.config.quietHours.defaultTimeZone)) {
-        throw new HttpError(400, 'invalid_policies', `quietHours.defaultTimeZone "${checked.config.quietHours.defaultTimeZone}" is not an IANA time zone; fix it through PUT /api/v1/policies`);
+        throw new HttpError(
+          400,
+          'invalid_policies',
+          `quietHours.defaultTimeZone "${checked.config.quietHours.defaultTimeZone}" is not an IANA time zone; fix it through PUT /api/v1/policies`,
+        );
       }
       await savePolicies(tx, tenantId, input);
 
       const turned: { on: string[]; off: string[] } = { on: [], off: [] };
       for (const p of request.playbooks) {
         const versions = all.filter((s) => s.playbook.id === p.playbookId);
-        if (await setEnabled(store, clock, tenantId, versions, p.enabled)) turned[p.enabled ? 'on' : 'off'].push(versions[0]?.playbook.name ?? p.playbookId);
+        if (await setEnabled(store, clock, tenantId, versions, p.enabled))
+          turned[p.enabled ? 'on' : 'off'].push(versions[0]?.playbook.name ?? p.playbookId);
       }
       return turned;
     });
-    const parts = [changed.on.length > 0 ? `turned on ${changed.on.join(', ')}` : '', changed.off.length > 0 ? `turned off ${changed.off.join(', ')} (runs in progress finish)` : ''].filter((x) => x !== '');
-    res.json({ message: `Settings saved${parts.length > 0 ? `: ${parts.join('; ')}` : ''}.`, settings: await view(deps.db, install) } satisfies SettingsUpdateResult);
+    const parts = [
+      changed.on.length > 0 ? `turned on ${changed.on.join(', ')}` : '',
+      changed.off.length > 0 ? `turned off ${changed.off.join(', ')} (runs in progress finish)` : '',
+    ].filter((x) => x !== '');
+    res.json({
+      message: `Settings saved${parts.length > 0 ? `: ${parts.join('; ')}` : ''}.`,
+      settings: await view(deps.db, install),
+    } satisfies SettingsUpdateResult);
   });
   return router;
 }

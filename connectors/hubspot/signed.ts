@@ -14,10 +14,16 @@ export function bodyText(req: Request): string {
   return Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
 }
 
-export function requireSignature(options: { publicUrl: string; clientSecret: () => string | undefined; allowV2?: boolean; now?: () => number }): RequestHandler {
+export function requireSignature(options: {
+  publicUrl: string;
+  clientSecret: () => string | undefined;
+  allowV2?: boolean;
+  now?: () => number;
+}): RequestHandler {
   return (req, res, next) => {
     const secret = options.clientSecret();
-    if (secret === undefined) throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
+    if (secret === undefined)
+      throw notConfigured('hubspot', 'HubSpot is not configured on this server (set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)');
     const check: SignatureCheck = verifyHubSpotRequest(
       { method: req.method, uri: `${options.publicUrl}${req.originalUrl}`, body: bodyText(req), header: (name) => req.get(name) },
       secret,

@@ -8,5 +8,10 @@ import { canonicalTimeZone } from '../../app/shared/time-zone';
 
 export function ianaZoneOfHubSpot(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  return canonicalTimeZone(value.trim().toLowerCase().replace(/_slash_/g, '/'));
+  return canonicalTimeZone(
+    value
+      .trim()
+      .toLowerCase()
+      .replace(/_slash_/g, '/'),
+  );
 }

@@ -14,7 +14,15 @@
  * config, status active), and the job then finds nothing to purge. When it fires on a still-uninstalled
  * portal it runs the same purge as an admin disconnect (purge.ts).
  */
-import { connectionStore, type Database, type IdentityService, type JobHandler, type Logger, type StoredConnection, type WorkQueue } from '../../server/platform';
+import {
+  connectionStore,
+  type Database,
+  type IdentityService,
+  type JobHandler,
+  type Logger,
+  type StoredConnection,
+  type WorkQueue,
+} from '../../server/platform';
 import { HubSpotDisconnectedError } from './client/errors';
 import type { Installations } from './installations';
 import { activePortals, installationByPortal, installationsOfTenant, type HubSpotConnectionData } from './installations';
@@ -59,7 +67,11 @@ export async function probeUninstalls(deps: UninstallDeps): Promise<ProbeOutcome
   const refused: string[] = [];
   if (deps.installations !== undefined) {
     for (const { portalId } of await activePortals(deps.db)) {
-      await connectionStore.update(deps.db, { type: 'hubspot', externalId: portalId, status: 'active' }, { configPatch: { accessExpiresAt: 0 } });
+      await connectionStore.update(
+        deps.db,
+        { type: 'hubspot', externalId: portalId, status: 'active' },
+        { configPatch: { accessExpiresAt: 0 } },
+      );
       try {
         await deps.installations.accessToken(portalId);
       } catch (err) {
@@ -69,7 +81,12 @@ export async function probeUninstalls(deps: UninstallDeps): Promise<ProbeOutcome
     }
   }
   const scheduled: string[] = [];
-  const found = await connectionStore.find<HubSpotConnectionData>(deps.db, { type: 'hubspot', status: 'disconnected', statusReasonLike: REFUSED, configLacks: ['purgedAt', 'uninstallDetectedAt'] });
+  const found = await connectionStore.find<HubSpotConnectionData>(deps.db, {
+    type: 'hubspot',
+    status: 'disconnected',
+    statusReasonLike: REFUSED,
+    configLacks: ['purgedAt', 'uninstallDetectedAt'],
+  });
   for (const row of found) {
     if (await recordUninstall(deps, row)) scheduled.push(row.externalId ?? '');
   }
@@ -101,7 +118,10 @@ async function recordUninstall(deps: UninstallDeps, row: ConnectionRow): Promise
   });
   if (refs.length === 0) return false;
   await deps.work.notify(refs);
-  deps.logger.warn({ tenantId: row.tenantId, portalId, purgeDueAt: dueAt.toISOString() }, 'HubSpot uninstall detected: purge scheduled after the grace period');
+  deps.logger.warn(
+    { tenantId: row.tenantId, portalId, purgeDueAt: dueAt.toISOString() },
+    'HubSpot uninstall detected: purge scheduled after the grace period',
+  );
   return true;
 }
 
@@ -118,10 +138,18 @@ export function uninstallPurgeHandler(deps: UninstallDeps): JobHandler {
     if (install.status === 'active' || (install.installedAt ?? 'unknown') !== String(job.payload['installedAt'])) return; // reinstalled
     const others = (await installationsOfTenant(deps.db, job.tenantId)).filter((i) => i.portalId !== portalId && i.status === 'active');
     if (others.length > 0) {
-      deps.logger.warn({ tenantId: job.tenantId, portalId, active: others.map((o) => o.portalId) }, 'HubSpot uninstall: not purging, another portal of the tenant is still connected');
+      deps.logger.warn(
+        { tenantId: job.tenantId, portalId, active: others.map((o) => o.portalId) },
+        'HubSpot uninstall: not purging, another portal of the tenant is still connected',
+      );
       return;
     }
-    const result: PurgeResult = await purgeTenantHubSpotData(deps.db, deps.identity(), job.tenantId, 'Baton was uninstalled from HubSpot; after the grace period its HubSpot data was purged. Reinstall Baton from HubSpot to connect again.');
+    const result: PurgeResult = await purgeTenantHubSpotData(
+      deps.db,
+      deps.identity(),
+      job.tenantId,
+      'Baton was uninstalled from HubSpot; after the grace period its HubSpot data was purged. Reinstall Baton from HubSpot to connect again.',
+    );
     deps.purged?.(portalId);
     deps.logger.info({ tenantId: job.tenantId, portalId, ...result }, 'HubSpot uninstall: grace period over, HubSpot data purged');
   };

@@ -13,8 +13,31 @@ import { Router } from 'express';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
-import { attachToContact, contactIdentifier, needsAssociatedContact, normalizeWebhookEvent, webhookBatchSchema, type HubSpotWebhookEvent, type NormalizedWebhook } from './client/webhook';
-import { beginErasure, type Database, eraseProfileData, type Identify, type IdentityService, ingestEvent, type JobHandler, type JobRef, type Metrics, profileAliases, RateLimitedError, type ServiceModule, validationError, type WorkQueue } from '../../server/platform';
+import {
+  attachToContact,
+  contactIdentifier,
+  needsAssociatedContact,
+  normalizeWebhookEvent,
+  webhookBatchSchema,
+  type HubSpotWebhookEvent,
+  type NormalizedWebhook,
+} from './client/webhook';
+import {
+  beginErasure,
+  type Database,
+  eraseProfileData,
+  type Identify,
+  type IdentityService,
+  ingestEvent,
+  type JobHandler,
+  type JobRef,
+  type Metrics,
+  profileAliases,
+  RateLimitedError,
+  type ServiceModule,
+  validationError,
+  type WorkQueue,
+} from '../../server/platform';
 import { inboxJob, type AnnouncedMessage } from './inbox';
 import { isMeetingCreation, meetingsJob } from './meetings';
 import { installationByPortal, type Installation } from './installations';
@@ -26,7 +49,17 @@ import { systemClock } from '../../app/shared/clock';
 
 export const HUBSPOT_ENRICH_JOB = 'hubspot.enrich';
 export const HUBSPOT_WEBHOOK_JOB = 'hubspot.webhook_batch';
-const CONTACT_PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname', 'company', 'lifecyclestage', 'hs_lastmodifieddate', 'hs_timezone'];
+const CONTACT_PROPERTIES = [
+  'email',
+  'phone',
+  'mobilephone',
+  'firstname',
+  'lastname',
+  'company',
+  'lifecyclestage',
+  'hs_lastmodifieddate',
+  'hs_timezone',
+];
 
 export interface WebhookDeps {
   readonly db: Database;
@@ -52,7 +85,14 @@ export interface WebhookOutcome {
  * Erases the person behind a HubSpot contact (privacy deletion) the way DELETE /api/v1/profiles/:id
  * does: identity graph and events, then every loaded module's `erase` hook, in one transaction.
  */
-export async function eraseContact(db: Database, identity: IdentityService, modules: readonly ServiceModule[], tenantId: string, portalId: string, contactId: string): Promise<boolean> {
+export async function eraseContact(
+  db: Database,
+  identity: IdentityService,
+  modules: readonly ServiceModule[],
+  tenantId: string,
+  portalId: string,
+  contactId: string,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const profileId = await profileOfRecord(tx, identity, tenantId, portalId, 'contact', contactId);
     if (profileId === undefined) return false;
@@ -98,7 +138,10 @@ export async function acceptWebhookBatch(deps: WebhookDeps, body: unknown, insta
   if (byPortal.size === 0) return out;
   const refs = await deps.db.transaction(async (tx) => {
     const recorded: JobRef[] = [];
-    for (const [portalId, group] of byPortal) recorded.push(await deps.work.record(tx, { tenantId: group.tenantId, kind: HUBSPOT_WEBHOOK_JOB, payload: { portalId, events: group.events } }));
+    for (const [portalId, group] of byPortal)
+      recorded.push(
+        await deps.work.record(tx, { tenantId: group.tenantId, kind: HUBSPOT_WEBHOOK_JOB, payload: { portalId, events: group.events } }),
+      );
     return recorded;
   });
   await deps.work.notify(refs);
@@ -166,26 +209,37 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
       deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
       // A preference change (hs_email_optout) also says something about consent.
       for (const extra of implied) await ingestEvent(deps.db, deps.work, job.tenantId, extra, undefined, identify);
-      if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored')) toEnrich.add(n.objectId);
+      if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored'))
+        toEnrich.add(n.objectId);
     }
     for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
     const meetings = parsed.data.filter(isMeetingCreation).map((e) => ({ id: e.objectId, occurredAt: e.occurredAt }));
     if (meetings.length > 0 && deps.api?.() !== undefined) await deps.work.enqueue(meetingsJob(job.tenantId, portalId, job.id, meetings));
     if (toEnrich.size > 0) {
-      await deps.work.enqueue({ tenantId: job.tenantId, kind: HUBSPOT_ENRICH_JOB, payload: { portalId, contactIds: [...toEnrich] }, dedupeKey: `hubspot-enrich:${job.id}` });
+      await deps.work.enqueue({
+        tenantId: job.tenantId,
+        kind: HUBSPOT_ENRICH_JOB,
+        payload: { portalId, contactIds: [...toEnrich] },
+        dedupeKey: `hubspot-enrich:${job.id}`,
+      });
     }
   };
 }
 
 /** A `conversation.newMessage` event (thread id in objectId, message id and type in the properties). */
-const isInboxMessage = (n: NormalizedWebhook): n is Extract<NormalizedWebhook, { kind: 'event' }> => n.kind === 'event' && n.objectType === 'conversation' && n.event.type === 'conversation.message_received';
+const isInboxMessage = (n: NormalizedWebhook): n is Extract<NormalizedWebhook, { kind: 'event' }> =>
+  n.kind === 'event' && n.objectType === 'conversation' && n.event.type === 'conversation.message_received';
 
 /**
  * The contact each company/deal/ticket event belongs to (`objectType:objectId` → the lowest associated
  * contact id, so the choice is stable). Rate limits and transient failures retry the batch job (ingest
  * collapses what was already stored); a permanent or auth refusal leaves the records as their own profiles.
  */
-async function associatedContactsOf(deps: WebhookDeps, portalId: string, events: readonly NormalizedWebhook[]): Promise<Map<string, string>> {
+async function associatedContactsOf(
+  deps: WebhookDeps,
+  portalId: string,
+  events: readonly NormalizedWebhook[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const api = deps.api?.();
   if (api === undefined) return out;
@@ -193,7 +247,8 @@ async function associatedContactsOf(deps: WebhookDeps, portalId: string, events:
   for (const n of events) if (needsAssociatedContact(n)) byType.set(n.objectType, (byType.get(n.objectType) ?? new Set()).add(n.objectId));
   for (const [objectType, ids] of byType) {
     try {
-      for (const [id, contacts] of await api.associatedContacts(portalId, objectType, [...ids])) if (contacts[0] !== undefined) out.set(`${objectType}:${id}`, contacts[0]);
+      for (const [id, contacts] of await api.associatedContacts(portalId, objectType, [...ids]))
+        if (contacts[0] !== undefined) out.set(`${objectType}:${id}`, contacts[0]);
     } catch (err) {
       const failure = classifyHubSpotError(err, `${objectType} association read`);
       if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);
@@ -205,9 +260,14 @@ async function associatedContactsOf(deps: WebhookDeps, portalId: string, events:
 
 export function webhookRoutes(deps: WebhookDeps, installs: InstallCache): Router {
   const router = Router();
-  router.post('/webhooks/hubspot', rawBody, requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret }), async (req, res) => {
-    res.status(200).json(await acceptWebhookBatch(deps, jsonBody(req), installs));
-  });
+  router.post(
+    '/webhooks/hubspot',
+    rawBody,
+    requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret }),
+    async (req, res) => {
+      res.status(200).json(await acceptWebhookBatch(deps, jsonBody(req), installs));
+    },
+  );
   return router;
 }
 
@@ -215,7 +275,12 @@ export function webhookRoutes(deps: WebhookDeps, installs: InstallCache): Router
  * The enrich job: batch-reads new contacts (≤ 100 per call) and stores a `contact.snapshot` event with
  * their email, phone and name, so identity can link them to the same person seen elsewhere.
  */
-export function enrichHandler(deps: { db: Database; work: WorkQueue; api: () => HubSpotApi | undefined; identity: () => IdentityService | undefined }): JobHandler {
+export function enrichHandler(deps: {
+  db: Database;
+  work: WorkQueue;
+  api: () => HubSpotApi | undefined;
+  identity: () => IdentityService | undefined;
+}): JobHandler {
   return async (job) => {
     const api = deps.api();
     const portalId = String(job.payload['portalId']);
@@ -250,7 +315,12 @@ export function enrichHandler(deps: { db: Database; work: WorkQueue; api: () => 
         type: 'contact.snapshot',
         occurredAt: new Date(systemClock.now()).toISOString(),
         subject: { identifiers, traits },
-        properties: { portalId, objectType: 'contact', objectId: c.id, ...(p['lifecyclestage'] ? { lifecyclestage: p['lifecyclestage'] } : {}) },
+        properties: {
+          portalId,
+          objectType: 'contact',
+          objectId: c.id,
+          ...(p['lifecyclestage'] ? { lifecyclestage: p['lifecyclestage'] } : {}),
+        },
       };
       await ingestEvent(deps.db, deps.work, job.tenantId, event, undefined, identify);
     }

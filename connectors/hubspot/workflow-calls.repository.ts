@@ -44,5 +44,8 @@ export async function insertWorkflowCall(q: Queryable, call: NewWorkflowCall): P
 }
 
 export async function completeWorkflowCall(q: Queryable, tenantId: string, callbackId: string, output: WorkflowOutput): Promise<void> {
-  await q.query(`UPDATE hubspot_workflow_calls SET status = 'completed', output = $3, updated_at = now() WHERE tenant_id = $1 AND callback_id = $2`, [tenantId, callbackId, JSON.stringify(output)]);
+  await q.query(
+    `UPDATE hubspot_workflow_calls SET status = 'completed', output = $3, updated_at = now() WHERE tenant_id = $1 AND callback_id = $2`,
+    [tenantId, callbackId, JSON.stringify(output)],
+  );
 }

@@ -13,7 +13,13 @@ export interface PendingWriteback {
 }
 
 /** Marks a contact's Baton values as needing a write (the row is created on first use). */
-export async function markWritebackPending(q: Queryable, tenantId: string, profileId: string, portalId: string, contactId: string): Promise<void> {
+export async function markWritebackPending(
+  q: Queryable,
+  tenantId: string,
+  profileId: string,
+  portalId: string,
+  contactId: string,
+): Promise<void> {
   await q.query(
     `INSERT INTO hubspot_writeback (tenant_id, profile_id, portal_id, contact_id, values_hash, properties, pending)
      VALUES ($1, $2, $3, $4, '', '{}'::jsonb, true)
@@ -33,7 +39,14 @@ export async function pendingWritebacks(q: Queryable, tenantId: string, portalId
 }
 
 /** Records what was written, unless the row was marked again since it was read (its stamp moved). */
-export async function writebackDone(q: Queryable, tenantId: string, portalId: string, row: PendingWriteback, valuesHash: string, properties: Record<string, string>): Promise<void> {
+export async function writebackDone(
+  q: Queryable,
+  tenantId: string,
+  portalId: string,
+  row: PendingWriteback,
+  valuesHash: string,
+  properties: Record<string, string>,
+): Promise<void> {
   await q.query(
     `UPDATE hubspot_writeback SET pending = false, values_hash = $6, properties = $7, written_at = now()
       WHERE tenant_id = $1 AND profile_id = $2 AND portal_id = $3 AND contact_id = $4 AND updated_at::text = $5`,

@@ -9,7 +9,15 @@ import { createHash } from 'node:crypto';
 import type { CardView } from '../../app/cards/card-view';
 import type { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
-import { type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, type WorkQueue } from '../../server/platform';
+import {
+  type CardService,
+  type Database,
+  type EventStage,
+  type JobHandler,
+  type Logger,
+  RateLimitedError,
+  type WorkQueue,
+} from '../../server/platform';
 import { activeInstallation } from './installations';
 import { contactsOfProfile } from './records.repository';
 import { markWritebackPending, pendingWritebacks, writebackDone } from './writeback.repository';
@@ -29,7 +37,11 @@ export function batonProperties(card: CardView): Record<string, string> {
   };
 }
 
-const hashOf = (props: Record<string, string>): string => createHash('sha256').update(JSON.stringify(Object.entries(props).sort())).digest('hex').slice(0, 32);
+const hashOf = (props: Record<string, string>): string =>
+  createHash('sha256')
+    .update(JSON.stringify(Object.entries(props).sort()))
+    .digest('hex')
+    .slice(0, 32);
 
 export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () => CardService | undefined; clock?: Clock }): EventStage {
   return {
@@ -63,7 +75,12 @@ export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () 
  * differ from the last written ones in batch updates of up to 100. A row marked dirty again while the
  * job runs stays pending (its updated_at moved) and is picked up by the next window.
  */
-export function writebackHandler(deps: { db: Database; logger: Logger; api: () => HubSpotApi | undefined; cards: () => CardService | undefined }): JobHandler {
+export function writebackHandler(deps: {
+  db: Database;
+  logger: Logger;
+  api: () => HubSpotApi | undefined;
+  cards: () => CardService | undefined;
+}): JobHandler {
   return async (job) => {
     const api = deps.api();
     const cards = deps.cards();
@@ -84,7 +101,11 @@ export function writebackHandler(deps: { db: Database; logger: Logger; api: () =
       }
       if (inputs.size > 0) {
         try {
-          await api.batchUpdate(portalId, 'contact', [...inputs].map(([id, properties]) => ({ id, properties })));
+          await api.batchUpdate(
+            portalId,
+            'contact',
+            [...inputs].map(([id, properties]) => ({ id, properties })),
+          );
         } catch (err) {
           const failure = classifyHubSpotError(err, 'Baton property write-back');
           if (failure.category === 'rate_limited') throw new RateLimitedError(failure.message, failure.retryAfterMs ?? 10_000);

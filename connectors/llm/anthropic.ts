@@ -25,9 +25,8 @@ export function anthropicRequest(config: LlmProviderConfig, redactedText: string
 export function anthropicOutput(response: unknown): unknown {
   const content = (response as { content?: unknown } | null)?.content;
   if (!Array.isArray(content)) throw new Error('anthropic: response has no content');
-  const block = content.find(
-    (b: unknown) => typeof b === 'object' && b !== null && (b as { type?: unknown }).type === 'tool_use',
-  ) as { input?: unknown } | undefined;
+  const block = content.find((b: unknown) => typeof b === 'object' && b !== null && (b as { type?: unknown }).type === 'tool_use') as
+    { input?: unknown } | undefined;
   if (block === undefined) throw new Error('anthropic: no tool_use block in response');
   return block.input;
 }

@@ -21,7 +21,10 @@ export function signalExtractorFor(llm: Config['llm'], logger: Logger): { extrac
       model: llm.model ?? DEFAULT_MODEL[llm.provider],
       timeoutMs: llm.timeoutMs,
     },
-    { fallback: offline, onFallback: (err) => logger.warn({ err, provider: llm.provider }, 'LLM signal extraction failed; used the offline model') },
+    {
+      fallback: offline,
+      onFallback: (err) => logger.warn({ err, provider: llm.provider }, 'LLM signal extraction failed; used the offline model'),
+    },
   );
   return { extractor, name: llm.provider };
 }

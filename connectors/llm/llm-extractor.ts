@@ -44,8 +44,16 @@ export class LlmSignalExtractor implements SignalExtractor {
     }
   }
 
-  private async callProvider(text: string, callerSignal: AbortSignal | undefined, knownNames: readonly string[] | undefined): Promise<Signals> {
-    const redacted = redactAndClip(text, this.config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS, knownNames === undefined ? {} : { knownNames });
+  private async callProvider(
+    text: string,
+    callerSignal: AbortSignal | undefined,
+    knownNames: readonly string[] | undefined,
+  ): Promise<Signals> {
+    const redacted = redactAndClip(
+      text,
+      this.config.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS,
+      knownNames === undefined ? {} : { knownNames },
+    );
     const request = this.config.kind === 'anthropic' ? anthropicRequest(this.config, redacted) : openAiRequest(this.config, redacted);
     const timeout = AbortSignal.timeout(this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = callerSignal === undefined ? timeout : AbortSignal.any([timeout, callerSignal]);

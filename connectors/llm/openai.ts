@@ -41,6 +41,9 @@ export function openAiOutput(response: unknown): unknown {
 }
 
 export function parseJsonText(content: string): unknown {
-  const trimmed = content.trim().replace(/^```(?:json)?\s*/i, '').replace(/\s*```$/, '');
+  const trimmed = content
+    .trim()
+    .replace(/^```(?:json)?\s*/i, '')
+    .replace(/\s*```$/, '');
   return JSON.parse(trimmed) as unknown;
 }

@@ -41,8 +41,38 @@ const ORDINAL = String.raw`\d{1,4}(?:st|nd|rd|th)`;
 const STREET_WORD = `(?:${CAP_WORD}|${ORDINAL})`;
 /** Street types; the ones that are also common words ("way", "close", "drive") only when capitalised. */
 const EN_STREET_TYPES = String.raw`(?:${anyOf(['Street', 'Avenue', 'Road', 'Boulevard', 'Lane'])}|${[
-  'St', 'Ave', 'Rd', 'Blvd', 'Ln', 'Drive', 'Dr', 'Court', 'Ct', 'Place', 'Pl', 'Square', 'Sq', 'Terrace', 'Way', 'Close', 'Crescent',
-  'Parkway', 'Pkwy', 'Highway', 'Hwy', 'Circle', 'Cir', 'Row', 'Gardens', 'Grove', 'Walk', 'Mews', 'Alley', 'Trail', 'Plaza', 'Hill',
+  'St',
+  'Ave',
+  'Rd',
+  'Blvd',
+  'Ln',
+  'Drive',
+  'Dr',
+  'Court',
+  'Ct',
+  'Place',
+  'Pl',
+  'Square',
+  'Sq',
+  'Terrace',
+  'Way',
+  'Close',
+  'Crescent',
+  'Parkway',
+  'Pkwy',
+  'Highway',
+  'Hwy',
+  'Circle',
+  'Cir',
+  'Row',
+  'Gardens',
+  'Grove',
+  'Walk',
+  'Mews',
+  'Alley',
+  'Trail',
+  'Plaza',
+  'Hill',
 ].join('|')})`;
 const UNIT = String.raw`(?:${anyOf(['Apt', 'Apartment', 'Suite', 'Ste', 'Unit', 'Flat', 'Floor', 'Fl'])}\.?|#)\s*#?[\p{L}\d-]+`;
 /** "221B Baker Street", "1600 Pennsylvania Ave NW, Suite 5", "Flat 4, 12 High St." */
@@ -62,17 +92,42 @@ const TYPE_FIRST_STREET = new RegExp(
   String.raw`\b(?:${anyOf(['Calle', 'Avenida', 'Avda.', 'Paseo', 'Plaza', 'Carrer', 'Rua', 'Viale', 'Piazza', 'Corso', 'Largo', 'Rue'])}|Via|C/)\s*${ROMANCE_PARTICLES}${CAP_WORD}(?:\s+${ROMANCE_PARTICLES}${CAP_WORD}){0,3},?\s*(?:n[º°o.]?\s*)?\d{1,4}[A-Za-z]?\b`,
   'gu',
 );
-const GERMANIC_SUFFIXES = ['straße', 'strasse', 'str.', 'weg', 'gasse', 'platz', 'allee', 'damm', 'ufer', 'chaussee', 'straat', 'laan', 'gracht', 'kade', 'plein', 'singel', 'dijk', 'steeg', 'dreef'];
+const GERMANIC_SUFFIXES = [
+  'straße',
+  'strasse',
+  'str.',
+  'weg',
+  'gasse',
+  'platz',
+  'allee',
+  'damm',
+  'ufer',
+  'chaussee',
+  'straat',
+  'laan',
+  'gracht',
+  'kade',
+  'plein',
+  'singel',
+  'dijk',
+  'steeg',
+  'dreef',
+];
 /** "Hauptstraße 12a", "Karl-Marx-Straße 5", "Berliner Straße 7", "Keizersgracht 123" */
 const GERMANIC_STREET = new RegExp(
   String.raw`(?<![\p{L}\p{M}\d])\p{Lu}[\p{L}-]*(?:${anyOf(GERMANIC_SUFFIXES)}|\s+(?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm|Ufer))\s*\d{1,4}\s?[a-zA-Z]?\b`,
   'gu',
 );
-const PO_BOX = /\b(?:P\.?\s?O\.?\s?Box|Post(?:al)?\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|Casella\s+postale|Bo[iî]te\s+postale|Postbus)\s*\d{1,6}\b/giu;
+const PO_BOX =
+  /\b(?:P\.?\s?O\.?\s?Box|Post(?:al)?\s+Office\s+Box|Postfach|Apartado(?:\s+de\s+correos)?|Casella\s+postale|Bo[iî]te\s+postale|Postbus)\s*\d{1,6}\b/giu;
 
-const US_STATES = 'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR';
+const US_STATES =
+  'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR';
 /** "Springfield, IL 62704-1234": a state and ZIP (+4), with the city before it. */
-const US_CITY_STATE_ZIP = new RegExp(String.raw`(?:(?<![\p{L}\p{M}\d'’.-])${CAP_WORD}(?:\s+${CAP_WORD}){0,2},\s*)?\b(?:${US_STATES}),?\s+\d{5}(?:-\d{4})?\b`, 'gu');
+const US_CITY_STATE_ZIP = new RegExp(
+  String.raw`(?:(?<![\p{L}\p{M}\d'’.-])${CAP_WORD}(?:\s+${CAP_WORD}){0,2},\s*)?\b(?:${US_STATES}),?\s+\d{5}(?:-\d{4})?\b`,
+  'gu',
+);
 /** UK postcodes in their printed form (outward code, one space, inward code), with the town before them. */
 const UK_POSTCODE = new RegExp(
   String.raw`(?:(?<![\p{L}\p{M}\d'’.-])${CAP_WORD}(?:[ \t]+${CAP_WORD}){0,2},?[ \t]+)?\b(?:GIR 0AA|[A-PR-UWYZ](?:\d\d?|[A-HK-Y]\d\d?|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRV-Y]) \d[ABD-HJLNP-UW-Z]{2})\b`,
@@ -81,7 +136,8 @@ const UK_POSTCODE = new RegExp(
 /** Dutch "1017 AB Amsterdam" (the letter pairs SA, SD and SS are never used). */
 const NL_POSTCODE = /\b[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}\s+\p{Lu}\p{Ll}+(?:[\s-]\p{Lu}\p{Ll}+)?/gu;
 /** Five-digit postcode and city (DE, FR, ES, IT) after a comma, a line break or "in"/"aus"/"à"…: "…, 10115 Berlin". */
-const FIVE_DIGIT_POSTCODE_CITY = /(?<=(?:^|[,\n]\s*|\b(?:in|aus|nach|à|a|en)\s))(?:[DFI]-)?\d{5}\s+\p{Lu}\p{Ll}+(?:(?:\s(?:am|an der|im|sur|de|del)\s|[\s-])\p{Lu}\p{Ll}+)*/gu;
+const FIVE_DIGIT_POSTCODE_CITY =
+  /(?<=(?:^|[,\n]\s*|\b(?:in|aus|nach|à|a|en)\s))(?:[DFI]-)?\d{5}\s+\p{Lu}\p{Ll}+(?:(?:\s(?:am|an der|im|sur|de|del)\s|[\s-])\p{Lu}\p{Ll}+)*/gu;
 
 const ADDRESS_PATTERNS: readonly RegExp[] = [
   PO_BOX,
@@ -107,26 +163,191 @@ function redactAddresses(text: string): string {
 // ---------------------------------------------------------------------------------------------
 
 const NAME_TOKEN = String.raw`(?:\p{Lu}['’]\p{Lu}\p{Ll}+|\p{Lu}\p{Ll}[\p{L}\p{M}]*(?:[-'’]\p{Lu}[\p{L}\p{M}]*)*)`;
-const PARTICLES = ['van', 'von', 'de', 'der', 'den', 'del', 'della', 'di', 'da', 'du', 'dos', 'das', 'la', 'le', 'bin', 'ibn', 'al', 'ten', 'ter'];
+const PARTICLES = [
+  'van',
+  'von',
+  'de',
+  'der',
+  'den',
+  'del',
+  'della',
+  'di',
+  'da',
+  'du',
+  'dos',
+  'das',
+  'la',
+  'le',
+  'bin',
+  'ibn',
+  'al',
+  'ten',
+  'ter',
+];
 const FULL_NAME = String.raw`${NAME_TOKEN}(?:[ \t]+(?:(?:${PARTICLES.join('|')})[ \t]+)*${NAME_TOKEN}){0,2}`;
 
 /** Capitalised words that follow a greeting or sign-off without being a name. */
-const NOT_NAMES = new Set(
-  [
-    'team', 'support', 'sir', 'madam', 'all', 'everyone', 'everybody', 'there', 'again', 'guys', 'folks', 'customer', 'customers',
-    'service', 'services', 'billing', 'sales', 'friends', 'friend', 'colleagues', 'hello', 'hi', 'hey', 'thanks', 'thank', 'the',
-    'this', 'that', 'these', 'those', 'it', 'its', 'we', 'you', 'your', 'yours', 'my', 'our', 'please', 'for', 'and', 'but', 'so',
-    'will', 'can', 'could', 'would', 'should', 'let', 'looking', 'hope', 'have', 'has', 'had', 'is', 'are', 'was', 'were', 'do',
-    'does', 'did', 'just', 'not', 'no', 'yes', 'ok', 'okay', 'morning', 'afternoon', 'evening', 'good', 'best', 'kind', 'regards',
-    'sincerely', 'cheers', 'also', 'any', 'sorry', 'urgent', 'today', 'tomorrow', 'tonight', 'in', 'advance', 'much',
-    'very', 'lot', 'lots', 'anyway', 'an', 'if', 'when', 'what', 'how', 'why', 'who', 'where', 'happy', 'great',
-    'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'january', 'february', 'march', 'april',
-    'june', 'july', 'august', 'september', 'october', 'november', 'december', 'manager', 'management', 'account', 'accounts',
-    'hr', 'admin', 'administrator', 'owner', 'owners', 'helpdesk', 'desk', 'crew', 'people', 'gentlemen', 'ladies', 'mam',
-    'dringend', 'bitte', 'danke', 'grazie', 'gracias', 'merci', 'bedankt', 'urgente',
-    'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'herr', 'frau', 'mme', 'mlle', 'sr', 'sra', 'srta', 'sig', 'dhr', 'mevr',
-  ],
-);
+const NOT_NAMES = new Set([
+  'team',
+  'support',
+  'sir',
+  'madam',
+  'all',
+  'everyone',
+  'everybody',
+  'there',
+  'again',
+  'guys',
+  'folks',
+  'customer',
+  'customers',
+  'service',
+  'services',
+  'billing',
+  'sales',
+  'friends',
+  'friend',
+  'colleagues',
+  'hello',
+  'hi',
+  'hey',
+  'thanks',
+  'thank',
+  'the',
+  'this',
+  'that',
+  'these',
+  'those',
+  'it',
+  'its',
+  'we',
+  'you',
+  'your',
+  'yours',
+  'my',
+  'our',
+  'please',
+  'for',
+  'and',
+  'but',
+  'so',
+  'will',
+  'can',
+  'could',
+  'would',
+  'should',
+  'let',
+  'looking',
+  'hope',
+  'have',
+  'has',
+  'had',
+  'is',
+  'are',
+  'was',
+  'were',
+  'do',
+  'does',
+  'did',
+  'just',
+  'not',
+  'no',
+  'yes',
+  'ok',
+  'okay',
+  'morning',
+  'afternoon',
+  'evening',
+  'good',
+  'best',
+  'kind',
+  'regards',
+  'sincerely',
+  'cheers',
+  'also',
+  'any',
+  'sorry',
+  'urgent',
+  'today',
+  'tomorrow',
+  'tonight',
+  'in',
+  'advance',
+  'much',
+  'very',
+  'lot',
+  'lots',
+  'anyway',
+  'an',
+  'if',
+  'when',
+  'what',
+  'how',
+  'why',
+  'who',
+  'where',
+  'happy',
+  'great',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+  'january',
+  'february',
+  'march',
+  'april',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+  'manager',
+  'management',
+  'account',
+  'accounts',
+  'hr',
+  'admin',
+  'administrator',
+  'owner',
+  'owners',
+  'helpdesk',
+  'desk',
+  'crew',
+  'people',
+  'gentlemen',
+  'ladies',
+  'mam',
+  'dringend',
+  'bitte',
+  'danke',
+  'grazie',
+  'gracias',
+  'merci',
+  'bedankt',
+  'urgente',
+  'mr',
+  'mrs',
+  'ms',
+  'miss',
+  'mx',
+  'dr',
+  'prof',
+  'herr',
+  'frau',
+  'mme',
+  'mlle',
+  'sr',
+  'sra',
+  'srta',
+  'sig',
+  'dhr',
+  'mevr',
+]);
 
 /** Replaces the leading name part of `candidate` with [NAME]; words after a non-name word stay. */
 function nameIn(candidate: string): string | null {
@@ -149,18 +370,76 @@ function nameIn(candidate: string): string | null {
 }
 
 const GREETINGS = anyOf([
-  'Hi', 'Hello', 'Hey', 'Dear', 'Hiya', 'Howdy', 'Good morning', 'Good afternoon', 'Good evening', 'Morning', 'Hallo', 'Hola',
-  'Bonjour', 'Ciao', 'Buongiorno', 'Buenos días', 'Goedemorgen', 'Beste', 'Lieber', 'Liebe', 'Salut',
+  'Hi',
+  'Hello',
+  'Hey',
+  'Dear',
+  'Hiya',
+  'Howdy',
+  'Good morning',
+  'Good afternoon',
+  'Good evening',
+  'Morning',
+  'Hallo',
+  'Hola',
+  'Bonjour',
+  'Ciao',
+  'Buongiorno',
+  'Buenos días',
+  'Goedemorgen',
+  'Beste',
+  'Lieber',
+  'Liebe',
+  'Salut',
 ]);
 const SIGN_OFFS = anyOf([
-  'Thanks', 'Thank you', 'Many thanks', 'Thanks again', 'Cheers', 'Regards', 'Best', 'Best regards', 'Best wishes', 'Kind regards',
-  'Warm regards', 'Sincerely', 'Yours', 'Yours sincerely', 'Yours truly', 'Yours faithfully', 'Thx', 'Ta', 'Groeten',
-  'Met vriendelijke groet', 'Viele Grüße', 'Mit freundlichen Grüßen', 'Grüße', 'Saludos', 'Cordialement', 'Cordiali saluti',
-  'Grazie', 'Gracias', 'Merci', 'Danke', 'Bedankt',
+  'Thanks',
+  'Thank you',
+  'Many thanks',
+  'Thanks again',
+  'Cheers',
+  'Regards',
+  'Best',
+  'Best regards',
+  'Best wishes',
+  'Kind regards',
+  'Warm regards',
+  'Sincerely',
+  'Yours',
+  'Yours sincerely',
+  'Yours truly',
+  'Yours faithfully',
+  'Thx',
+  'Ta',
+  'Groeten',
+  'Met vriendelijke groet',
+  'Viele Grüße',
+  'Mit freundlichen Grüßen',
+  'Grüße',
+  'Saludos',
+  'Cordialement',
+  'Cordiali saluti',
+  'Grazie',
+  'Gracias',
+  'Merci',
+  'Danke',
+  'Bedankt',
 ]);
 const INTRODUCTIONS = anyOf([
-  'My name is', "My name's", 'This is', 'Name:', 'Mein Name ist', 'Ich heiße', 'Me llamo', 'Mi chiamo', "Je m'appelle", 'Ik ben',
-  'Mijn naam is', 'Signed', 'Sent by', 'From:',
+  'My name is',
+  "My name's",
+  'This is',
+  'Name:',
+  'Mein Name ist',
+  'Ich heiße',
+  'Me llamo',
+  'Mi chiamo',
+  "Je m'appelle",
+  'Ik ben',
+  'Mijn naam is',
+  'Signed',
+  'Sent by',
+  'From:',
 ]);
 const TITLES = String.raw`(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\.ra|Dhr|Mevr)`;
 const END_OF_NAME = String.raw`(?=[ \t]*(?:$|[\n\r.!,;:)]|[ \t]-))`;
@@ -168,7 +447,10 @@ const END_OF_NAME = String.raw`(?=[ \t]*(?:$|[\n\r.!,;:)]|[ \t]-))`;
 const GREETING_NAME = new RegExp(String.raw`(\b${GREETINGS}[,!]?[ \t]+)(${FULL_NAME})`, 'gu');
 const SIGN_OFF_NAME = new RegExp(String.raw`(?<=^|[\n.!?,;][ \t]*)(${SIGN_OFFS}[,.!]?\s+)(${FULL_NAME})${END_OF_NAME}`, 'gu');
 const INTRODUCED_NAME = new RegExp(String.raw`(\b${INTRODUCTIONS}[ \t]+)(${FULL_NAME})`, 'gu');
-const I_AM_NAME = new RegExp(String.raw`(\b(?:I'm|I’m|I am)[ \t]+)(${FULL_NAME})(?=[ \t]*(?:$|[\n\r.!,;]|[ \t](?:from|and|here|with|at|of)\b))`, 'gu');
+const I_AM_NAME = new RegExp(
+  String.raw`(\b(?:I'm|I’m|I am)[ \t]+)(${FULL_NAME})(?=[ \t]*(?:$|[\n\r.!,;]|[ \t](?:from|and|here|with|at|of)\b))`,
+  'gu',
+);
 const TITLED_NAME = new RegExp(String.raw`(\b${TITLES}\.?[ \t]+)(${FULL_NAME})`, 'gu');
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -182,7 +464,10 @@ function redactKnownNames(text: string, names: readonly string[]): string {
   const fulls = new Set<string>();
   const words = new Set<string>();
   for (const name of names) {
-    const tokens = name.trim().split(/\s+/).filter((t) => [...t].length >= 2);
+    const tokens = name
+      .trim()
+      .split(/\s+/)
+      .filter((t) => [...t].length >= 2);
     if (tokens.length > 1) fulls.add(tokens.map(escapeRegExp).join(String.raw`\s+`));
     for (const t of tokens) {
       if (PARTICLES.includes(t.toLowerCase())) continue;

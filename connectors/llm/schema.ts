@@ -7,7 +7,10 @@ export const llmSignalsSchema = z.object({
   intentConfidence: z.number().min(0).max(1),
   sentiment: z.number().min(-1).max(1),
   urgency: z.enum(['low', 'medium', 'high']),
-  language: z.string().regex(/^[a-z]{2}$/).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2}$/)
+    .optional(),
 });
 
 export type LlmSignals = z.infer<typeof llmSignalsSchema>;

@@ -13,16 +13,33 @@ import { cardActionRequestSchema, emptyCard } from '../../app/cards/card-view';
 import type { SalesforceCardAnswer } from '../../app/contracts';
 import { startRun } from '../../app/orchestration';
 import { SALESFORCE_ID, SIGNATURE_HEADERS, verifyRequest } from './client';
-import { assertNoNul, type CardService, type Database, HttpError, type Logger, type OutcomeService, type RunsService, validationError } from '../../server/platform';
+import {
+  assertNoNul,
+  type CardService,
+  type Database,
+  HttpError,
+  type Logger,
+  type OutcomeService,
+  type RunsService,
+  validationError,
+} from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 import { profileOfRecord } from './records.repository';
 import { systemClock } from '../../app/shared/clock';
 
 const recordId = z.string().regex(SALESFORCE_ID, 'must be a 15- or 18-character Salesforce id');
-const bulk = <T extends z.ZodType>(item: T) => z.strictObject({ requests: z.array(item).min(1).max(200, 'at most 200 requests per call (one Flow batch)') });
+const bulk = <T extends z.ZodType>(item: T) =>
+  z.strictObject({ requests: z.array(item).min(1).max(200, 'at most 200 requests per call (one Flow batch)') });
 const nbaSchema = bulk(z.object({ recordId, context: z.record(z.string(), z.unknown()).optional() }));
 const startSchema = bulk(z.object({ recordId, playbookId: z.string().min(1).max(200) }));
-const outcomeSchema = bulk(z.object({ recordId, decisionId: z.string().min(1).max(200).nullish(), outcome: z.enum(['positive', 'negative']), value: z.number().finite().optional() }));
+const outcomeSchema = bulk(
+  z.object({
+    recordId,
+    decisionId: z.string().min(1).max(200).nullish(),
+    outcome: z.enum(['positive', 'negative']),
+    value: z.number().finite().optional(),
+  }),
+);
 const cardActionSchema = z.strictObject({ recordId, action: cardActionRequestSchema });
 
 const installOf = (res: Response): Installation => res.locals['salesforceInstall'] as Installation;
@@ -59,7 +76,12 @@ export function apexRoutes(deps: ApexDeps): Router {
     const secret = await deps.installations.signingSecret(install);
     if (secret === undefined) return refuse('this organization has no signing secret; install Baton again');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verdict = verifyRequest(secret, { method: req.method, path: req.originalUrl, timestamp, orgId, body }, signature, Math.floor((deps.now?.() ?? systemClock.now()) / 1000));
+    const verdict = verifyRequest(
+      secret,
+      { method: req.method, path: req.originalUrl, timestamp, orgId, body },
+      signature,
+      Math.floor((deps.now?.() ?? systemClock.now()) / 1000),
+    );
     if (!verdict.ok) return refuse(verdict.reason);
     res.locals['salesforceInstall'] = install;
     if (body.length > 0) {
@@ -87,10 +109,14 @@ export function apexRoutes(deps: ApexDeps): Router {
     if (!parsed.success) throw validationError(parsed.error, 'card action');
     const install = installOf(res);
     const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, parsed.data.recordId);
-    if (profileId === null) throw new HttpError(404, 'record_unknown', 'Baton has not seen this record yet; it appears after its next change');
-    if (parsed.data.action.profileId !== profileId) throw new HttpError(409, 'stale_card', 'this card is out of date (the record now belongs to another profile); refresh it');
+    if (profileId === null)
+      throw new HttpError(404, 'record_unknown', 'Baton has not seen this record yet; it appears after its next change');
+    if (parsed.data.action.profileId !== profileId)
+      throw new HttpError(409, 'stale_card', 'this card is out of date (the record now belongs to another profile); refresh it');
     const userId = req.get('x-baton-user');
-    res.json(await cards().act(install.tenantId, parsed.data.action, { source: 'salesforce', ...(userId === undefined ? {} : { userId }) }));
+    res.json(
+      await cards().act(install.tenantId, parsed.data.action, { source: 'salesforce', ...(userId === undefined ? {} : { userId }) }),
+    );
   });
 
   router.post('/salesforce/flow/next-best-action', async (req, res) => {
@@ -102,11 +128,29 @@ export function apexRoutes(deps: ApexDeps): Router {
       try {
         const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, r.recordId);
         const nba = profileId === null ? null : (await cards().view(install.tenantId, profileId)).nextBestAction;
-        results.push(nba === null
-          ? { recordId: r.recordId, found: false, decisionId: null, actionId: null, actionLabel: null, channel: null, error: null }
-          : { recordId: r.recordId, found: true, decisionId: nba.decisionId, actionId: nba.action.id, actionLabel: nba.action.label, channel: nba.action.channel, error: null });
+        results.push(
+          nba === null
+            ? { recordId: r.recordId, found: false, decisionId: null, actionId: null, actionLabel: null, channel: null, error: null }
+            : {
+                recordId: r.recordId,
+                found: true,
+                decisionId: nba.decisionId,
+                actionId: nba.action.id,
+                actionLabel: nba.action.label,
+                channel: nba.action.channel,
+                error: null,
+              },
+        );
       } catch (err) {
-        results.push({ recordId: r.recordId, found: false, decisionId: null, actionId: null, actionLabel: null, channel: null, error: (err as Error).message });
+        results.push({
+          recordId: r.recordId,
+          found: false,
+          decisionId: null,
+          actionId: null,
+          actionLabel: null,
+          channel: null,
+          error: (err as Error).message,
+        });
       }
     }
     res.json({ results });
@@ -126,10 +170,17 @@ export function apexRoutes(deps: ApexDeps): Router {
         results.push({ recordId: r.recordId, runId: null, runStatus: null, error: 'Baton has not seen this record yet' });
         continue;
       }
-      const started = await startRun(runs.deps, { tenantId: install.tenantId, playbookId: r.playbookId, profileId, context: { salesforce: { orgId: install.orgId, recordId: r.recordId } } });
-      results.push(started.ok
-        ? { recordId: r.recordId, runId: started.snapshot.run.id, runStatus: started.snapshot.run.status, error: null }
-        : { recordId: r.recordId, runId: null, runStatus: null, error: started.error.message });
+      const started = await startRun(runs.deps, {
+        tenantId: install.tenantId,
+        playbookId: r.playbookId,
+        profileId,
+        context: { salesforce: { orgId: install.orgId, recordId: r.recordId } },
+      });
+      results.push(
+        started.ok
+          ? { recordId: r.recordId, runId: started.snapshot.run.id, runStatus: started.snapshot.run.status, error: null }
+          : { recordId: r.recordId, runId: null, runStatus: null, error: started.error.message },
+      );
     }
     res.json({ results });
   });
@@ -143,7 +194,14 @@ export function apexRoutes(deps: ApexDeps): Router {
     const results = [];
     // One at a time, in request order: a decision named twice in a batch is settled once, then already_settled.
     for (const r of parsed.data.requests) {
-      const failed = (error: string, decisionId: string | null = r.decisionId ?? null) => ({ recordId: r.recordId, status: 'failed', recorded: false, decisionId, learned: false, error });
+      const failed = (error: string, decisionId: string | null = r.decisionId ?? null) => ({
+        recordId: r.recordId,
+        status: 'failed',
+        recorded: false,
+        decisionId,
+        learned: false,
+        error,
+      });
       try {
         const profileId = await profileOfRecord(deps.db, install.tenantId, install.orgId, r.recordId);
         if (profileId === null) {
@@ -158,8 +216,10 @@ export function apexRoutes(deps: ApexDeps): Router {
         }
         // The same path as POST /api/v1/decisions/:id/outcome: settles the decision, updates the posterior, counts for lift.
         const result = await outcomes.record(install.tenantId, decisionId, r.outcome, r.value);
-        if (result.ok) results.push({ recordId: r.recordId, status: 'recorded', recorded: true, decisionId, learned: result.learned, error: null });
-        else if (result.reason === 'already_settled' || /already/.test(result.reason)) results.push({ recordId: r.recordId, status: 'already_settled', recorded: false, decisionId, learned: false, error: null });
+        if (result.ok)
+          results.push({ recordId: r.recordId, status: 'recorded', recorded: true, decisionId, learned: result.learned, error: null });
+        else if (result.reason === 'already_settled' || /already/.test(result.reason))
+          results.push({ recordId: r.recordId, status: 'already_settled', recorded: false, decisionId, learned: false, error: null });
         else results.push(failed(result.reason === 'not_found' ? `no decision ${decisionId} in Baton` : result.reason, decisionId));
       } catch (err) {
         deps.logger.warn({ err, orgId: install.orgId }, 'recording a Flow outcome failed');

@@ -21,7 +21,10 @@ return 1`;
 export class RedisApiUsage implements SharedApiUsage {
   private readonly redis: Redis;
 
-  constructor(redisUrl: string, private readonly prefix = 'baton:salesforce:api-usage') {
+  constructor(
+    redisUrl: string,
+    private readonly prefix = 'baton:salesforce:api-usage',
+  ) {
     // A slow or absent Redis must not hold up Salesforce calls: commands give up after a second.
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000, enableOfflineQueue: true, lazyConnect: false });
     this.redis.on('error', () => undefined);
@@ -40,7 +43,9 @@ export class RedisApiUsage implements SharedApiUsage {
     const raw = await this.redis.get(this.key(orgId));
     if (raw === null) return undefined;
     const u = JSON.parse(raw) as Partial<ApiUsage>;
-    return typeof u.used === 'number' && typeof u.limit === 'number' && typeof u.at === 'number' ? { used: u.used, limit: u.limit, at: u.at } : undefined;
+    return typeof u.used === 'number' && typeof u.limit === 'number' && typeof u.at === 'number'
+      ? { used: u.used, limit: u.limit, at: u.at }
+      : undefined;
   }
 
   async forget(orgId: string): Promise<void> {

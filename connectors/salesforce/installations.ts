@@ -7,8 +7,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ApiUsageTracker, refreshTokens, SalesforceClient, type BatonPackage, type InstalledOrg, type PersonFactSettings, type SharedApiUsage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from './client';
-import { type ConnectionFilter, connectionStore, type Database, type Logger, newId, type Queryable, type SealedSecrets, type SecretBox, type StoredConnection } from '../../server/platform';
+import {
+  ApiUsageTracker,
+  refreshTokens,
+  SalesforceClient,
+  type BatonPackage,
+  type InstalledOrg,
+  type PersonFactSettings,
+  type SharedApiUsage,
+  type SalesforceApp,
+  type SalesforceTokens,
+  type TokenKeeper,
+} from './client';
+import {
+  type ConnectionFilter,
+  connectionStore,
+  type Database,
+  type Logger,
+  newId,
+  type Queryable,
+  type SealedSecrets,
+  type SecretBox,
+  type StoredConnection,
+} from '../../server/platform';
 import { systemClock } from '../../app/shared/clock';
 import { savePackage, storedPackage } from './packages.repository';
 
@@ -35,7 +56,10 @@ export const orgSettingsSchema = z.strictObject({
     .string()
     .trim()
     .max(100)
-    .regex(/^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:__c)?$|^[A-Za-z][A-Za-z0-9]*__[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__c$/, 'must be a field API name such as Time_Zone__c (or acme__Time_Zone__c in a namespace)')
+    .regex(
+      /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:__c)?$|^[A-Za-z][A-Za-z0-9]*__[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__c$/,
+      'must be a field API name such as Time_Zone__c (or acme__Time_Zone__c in a namespace)',
+    )
     .nullable(),
 });
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
@@ -94,7 +118,16 @@ export class SalesforceInstallations {
   /** API usage per org; shared with the other processes when the module was given a SharedApiUsage. */
   readonly usage: ApiUsageTracker;
 
-  constructor(private readonly deps: { db: Database; secrets: SecretBox; logger: Logger; app: () => Omit<SalesforceApp, 'redirectUri'> | undefined; sharedUsage?: SharedApiUsage; requestTimeoutMs?: number }) {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      secrets: SecretBox;
+      logger: Logger;
+      app: () => Omit<SalesforceApp, 'redirectUri'> | undefined;
+      sharedUsage?: SharedApiUsage;
+      requestTimeoutMs?: number;
+    },
+  ) {
     this.usage = new ApiUsageTracker(undefined, undefined, deps.sharedUsage);
   }
 
@@ -121,7 +154,9 @@ export class SalesforceInstallations {
   }
 
   async allActive(): Promise<Installation[]> {
-    return (await connectionStore.find<SalesforceConnectionData>(this.deps.db, { type: 'salesforce', status: 'active' })).map(toInstallation);
+    return (await connectionStore.find<SalesforceConnectionData>(this.deps.db, { type: 'salesforce', status: 'active' })).map(
+      toInstallation,
+    );
   }
 
   /**
@@ -131,16 +166,40 @@ export class SalesforceInstallations {
   async save(tenantId: string, org: InstalledOrg): Promise<{ installation: Installation; signingSecret: string }> {
     const signingSecret = randomBytes(32).toString('base64');
     const installation = await this.deps.db.transaction(async (tx) => {
-      const row = await connectionStore.first<SalesforceConnectionData>(tx, { type: 'salesforce', externalId: org.orgId }, { forUpdate: true });
+      const row = await connectionStore.first<SalesforceConnectionData>(
+        tx,
+        { type: 'salesforce', externalId: org.orgId },
+        { forUpdate: true },
+      );
       const owner = row?.tenantId ?? tenantId;
       const id = row?.id ?? newId('con');
       const sealed = this.seal(owner, id, { accessToken: org.accessToken, refreshToken: org.refreshToken, signingSecret });
       // An admin's settings outlive a re-install (the same org keeps its time-zone field).
-      const config: SalesforceConnectionData = { instanceUrl: org.instanceUrl, userId: org.userId, identityUrl: org.identityUrl, installedAt: new Date(systemClock.now()).toISOString(), secretDelivered: false, ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}) };
+      const config: SalesforceConnectionData = {
+        instanceUrl: org.instanceUrl,
+        userId: org.userId,
+        identityUrl: org.identityUrl,
+        installedAt: new Date(systemClock.now()).toISOString(),
+        secretDelivered: false,
+        ...(typeof row?.config.timeZoneField === 'string' ? { timeZoneField: row.config.timeZoneField } : {}),
+      };
       const saved =
         row === undefined
-          ? await connectionStore.insert<SalesforceConnectionData>(tx, { tenantId: owner, id, type: 'salesforce', externalId: org.orgId, config, sealed })
-          : (await connectionStore.update<SalesforceConnectionData>(tx, { tenantId: owner, id }, { status: 'active', statusReason: null, config, sealed }))[0];
+          ? await connectionStore.insert<SalesforceConnectionData>(tx, {
+              tenantId: owner,
+              id,
+              type: 'salesforce',
+              externalId: org.orgId,
+              config,
+              sealed,
+            })
+          : (
+              await connectionStore.update<SalesforceConnectionData>(
+                tx,
+                { tenantId: owner, id },
+                { status: 'active', statusReason: null, config, sealed },
+              )
+            )[0];
       if (saved === undefined) throw new Error('installation vanished');
       return toInstallation(saved);
     });
@@ -158,8 +217,16 @@ export class SalesforceInstallations {
       await savePackage(tx, i.tenantId, i.connectionId, found);
       await connectionStore.update(tx, { ...ofRow(i), status: 'active' }, { statusReason: found.problem });
     });
-    if (found.problem !== null) this.deps.logger.warn({ tenantId: i.tenantId, orgId: i.orgId, problem: found.problem }, 'the Baton package is not usable in this Salesforce org');
-    else this.deps.logger.info({ tenantId: i.tenantId, orgId: i.orgId, namespace: found.namespace }, 'Baton package found in the Salesforce org');
+    if (found.problem !== null)
+      this.deps.logger.warn(
+        { tenantId: i.tenantId, orgId: i.orgId, problem: found.problem },
+        'the Baton package is not usable in this Salesforce org',
+      );
+    else
+      this.deps.logger.info(
+        { tenantId: i.tenantId, orgId: i.orgId, namespace: found.namespace },
+        'Baton package found in the Salesforce org',
+      );
     return found;
   }
 
@@ -174,7 +241,8 @@ export class SalesforceInstallations {
    */
   async packageOf(i: Installation): Promise<BatonPackage> {
     const stored = await this.storedPackage(i);
-    if (stored !== undefined && (stored.problem === null || systemClock.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS)) return stored;
+    if (stored !== undefined && (stored.problem === null || systemClock.now() - Date.parse(stored.checkedAt) < PACKAGE_RECHECK_MS))
+      return stored;
     return this.discoverPackage(i);
   }
 
@@ -207,11 +275,19 @@ export class SalesforceInstallations {
     const cached = this.clients.get(i.connectionId);
     if (cached !== undefined) return cached;
     const app = this.deps.app();
-    if (app === undefined) throw new Error('Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
+    if (app === undefined)
+      throw new Error('Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
     const row = await connectionStore.first<SalesforceConnectionData>(this.deps.db, ofRow(i));
     if (row === undefined || row.status !== 'active') throw new DisconnectedError(i.orgId, row?.statusReason ?? 'not installed');
     const s = this.open(row);
-    const client = new SalesforceClient({ app, orgId: i.orgId, tokens: { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? i.instanceUrl }, keeper: this.keeperFor(i), usage: this.usage, ...(this.deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.deps.requestTimeoutMs }) });
+    const client = new SalesforceClient({
+      app,
+      orgId: i.orgId,
+      tokens: { accessToken: s.accessToken, refreshToken: s.refreshToken, instanceUrl: row.config.instanceUrl ?? i.instanceUrl },
+      keeper: this.keeperFor(i),
+      usage: this.usage,
+      ...(this.deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.deps.requestTimeoutMs }),
+    });
     this.clients.set(i.connectionId, client);
     return client;
   }
@@ -225,14 +301,19 @@ export class SalesforceInstallations {
     return { renew: (stale, refresh) => this.renew(i, stale, refresh) };
   }
 
-  private async renew(i: Installation, stale: string, refresh: (refreshToken: string) => Promise<SalesforceTokens>): Promise<SalesforceTokens> {
+  private async renew(
+    i: Installation,
+    stale: string,
+    refresh: (refreshToken: string) => Promise<SalesforceTokens>,
+  ): Promise<SalesforceTokens> {
     const outcome = await this.deps.db.transaction(async (tx) => {
       const row = await connectionStore.first<SalesforceConnectionData>(tx, ofRow(i), { forUpdate: true });
       if (row === undefined || row.status !== 'active') return { disconnected: row?.statusReason ?? 'not installed' };
       const current = this.open(row);
       const instanceUrl = row.config.instanceUrl ?? i.instanceUrl;
       // Another process (or request) already rotated: use its tokens, never refresh twice.
-      if (current.accessToken !== stale) return { tokens: { accessToken: current.accessToken, refreshToken: current.refreshToken, instanceUrl } };
+      if (current.accessToken !== stale)
+        return { tokens: { accessToken: current.accessToken, refreshToken: current.refreshToken, instanceUrl } };
       try {
         const fresh = await refresh(current.refreshToken);
         const sealed = this.seal(row.tenantId, row.id, { ...current, accessToken: fresh.accessToken, refreshToken: fresh.refreshToken });
@@ -241,9 +322,17 @@ export class SalesforceInstallations {
       } catch (err) {
         const e = err as { name?: string; message?: string };
         if (e.name === 'invalid_grant' || /invalid_grant|expired access\/refresh token/.test(e.message ?? '')) {
-          const reason = 'Salesforce refused the refresh token (invalid_grant): access was revoked or the app was uninstalled. Install Baton in Salesforce again to reconnect.';
-          await connectionStore.update(tx, { tenantId: row.tenantId, id: row.id }, { status: 'disconnected', statusReason: reason, sealed: null });
-          this.deps.logger.warn({ orgId: i.orgId, tenantId: i.tenantId }, 'Salesforce refresh token refused: connection marked disconnected');
+          const reason =
+            'Salesforce refused the refresh token (invalid_grant): access was revoked or the app was uninstalled. Install Baton in Salesforce again to reconnect.';
+          await connectionStore.update(
+            tx,
+            { tenantId: row.tenantId, id: row.id },
+            { status: 'disconnected', statusReason: reason, sealed: null },
+          );
+          this.deps.logger.warn(
+            { orgId: i.orgId, tenantId: i.tenantId },
+            'Salesforce refresh token refused: connection marked disconnected',
+          );
           return { disconnected: reason };
         }
         throw err;

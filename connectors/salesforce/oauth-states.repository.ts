@@ -6,7 +6,10 @@ export interface SealedVerifier {
   readonly keyId: string;
 }
 
-export async function insertOAuthState(q: Queryable, state: { id: string; tenantId: string | null; verifier: SealedVerifier; expiresAt: number }): Promise<void> {
+export async function insertOAuthState(
+  q: Queryable,
+  state: { id: string; tenantId: string | null; verifier: SealedVerifier; expiresAt: number },
+): Promise<void> {
   await q.query(
     'INSERT INTO salesforce_oauth_states (id, tenant_id, verifier_ciphertext, verifier_key_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
     [state.id, state.tenantId, state.verifier.ciphertext, state.verifier.keyId, new Date(state.expiresAt).toISOString()],
@@ -20,5 +23,7 @@ export async function useOAuthState(q: Queryable, id: string): Promise<{ tenantI
     [id],
   );
   const row = r.rows[0];
-  return row === undefined ? undefined : { tenantId: row.tenant_id, verifier: { ciphertext: row.verifier_ciphertext, keyId: row.verifier_key_id } };
+  return row === undefined
+    ? undefined
+    : { tenantId: row.tenant_id, verifier: { ciphertext: row.verifier_ciphertext, keyId: row.verifier_key_id } };
 }

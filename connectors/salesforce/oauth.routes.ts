@@ -12,7 +12,17 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../app/shared/clock';
 import { beginAuthorization, exchangeCode, type SalesforceApp } from './client';
-import { createTenant, type Database, HttpError, type Logger, newToken, notConfigured as notConfiguredError, type SecretBox, tenantOf, validationError } from '../../server/platform';
+import {
+  createTenant,
+  type Database,
+  HttpError,
+  type Logger,
+  newToken,
+  notConfigured as notConfiguredError,
+  type SecretBox,
+  tenantOf,
+  validationError,
+} from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
 import { insertOAuthState, useOAuthState } from './oauth-states.repository';
 import { hasOutboundToken, issueOutboundToken, outboundUrl } from './outbound-token.repository';
@@ -34,7 +44,8 @@ export interface OAuthDeps {
   readonly clock?: Clock;
 }
 
-const notConfigured = (): HttpError => notConfiguredError('salesforce', 'Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
+const notConfigured = (): HttpError =>
+  notConfiguredError('salesforce', 'Salesforce is not configured on this server (set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET)');
 
 /** Every public (non-API) path of the Salesforce module: OAuth, Outbound Messages, the package's Apex calls. */
 const PUBLIC_PATHS = ['/oauth/salesforce', '/webhooks/salesforce', '/salesforce'];
@@ -55,7 +66,12 @@ async function mintInstall(deps: OAuthDeps, tenantId: string | null): Promise<st
 /** Consumes a state: the tenant it binds (null for a marketplace install) and the PKCE verifier. */
 async function consumeState(deps: OAuthDeps, state: string): Promise<{ tenantId: string | null; verifier: string }> {
   const row = await useOAuthState(deps.db, state);
-  if (row === undefined) throw new HttpError(400, 'invalid_state', 'this install link is unknown, expired (10 minutes) or already used; start the install again');
+  if (row === undefined)
+    throw new HttpError(
+      400,
+      'invalid_state',
+      'this install link is unknown, expired (10 minutes) or already used; start the install again',
+    );
   return { tenantId: row.tenantId, verifier: deps.secrets.open(row.verifier, stateAad(state)) };
 }
 
@@ -77,7 +93,12 @@ export function oauthRoutes(deps: OAuthDeps): Router {
   });
 
   router.get('/oauth/salesforce/callback', async (req, res) => {
-    if (typeof req.query['error'] === 'string') throw new HttpError(400, 'install_refused', `Salesforce did not grant access: ${String(req.query['error_description'] ?? req.query['error']).slice(0, 300)}`);
+    if (typeof req.query['error'] === 'string')
+      throw new HttpError(
+        400,
+        'install_refused',
+        `Salesforce did not grant access: ${String(req.query['error_description'] ?? req.query['error']).slice(0, 300)}`,
+      );
     const app = deps.app();
     if (app === undefined) throw notConfigured();
     const parsed = callbackSchema.safeParse(req.query);
@@ -88,11 +109,19 @@ export function oauthRoutes(deps: OAuthDeps): Router {
       org = await exchangeCode(app, parsed.data.code, verifier);
     } catch (err) {
       deps.logger.info({ err }, 'Salesforce refused the authorization code');
-      throw new HttpError(400, 'code_refused', 'Salesforce refused the authorization code (expired, already used or the PKCE check failed); start the install again');
+      throw new HttpError(
+        400,
+        'code_refused',
+        'Salesforce refused the authorization code (expired, already used or the PKCE check failed); start the install again',
+      );
     }
     const existing = await deps.installations.byOrg(deps.db, org.orgId);
     if (existing !== undefined && bound !== null && existing.tenantId !== bound) {
-      throw new HttpError(409, 'org_taken', `Salesforce org ${org.orgId} is already connected to another Baton tenant; disconnect it there first`);
+      throw new HttpError(
+        409,
+        'org_taken',
+        `Salesforce org ${org.orgId} is already connected to another Baton tenant; disconnect it there first`,
+      );
     }
     const created = existing === undefined && bound === null ? await createTenant(deps.db, `Salesforce org ${org.orgId}`) : undefined;
     const tenantId = existing?.tenantId ?? bound ?? created?.tenantId ?? '';
@@ -130,8 +159,17 @@ export function oauthApiRoutes(deps: OAuthDeps): Router {
       // How the Baton package is installed in the org (null before the first check); problems are in statusReason.
       const pkg = await deps.installations.storedPackage(i);
       connections.push({
-        connectionId: i.connectionId, orgId: i.orgId, status: i.status, statusReason: i.statusReason, instanceUrl: i.instanceUrl, installedAt: i.installedAt, packageConfigured: i.secretDelivered,
-        package: pkg === undefined ? null : { namespace: pkg.namespace, fieldsReady: pkg.fieldsReady, apexReady: pkg.apexReady, checkedAt: pkg.checkedAt },
+        connectionId: i.connectionId,
+        orgId: i.orgId,
+        status: i.status,
+        statusReason: i.statusReason,
+        instanceUrl: i.instanceUrl,
+        installedAt: i.installedAt,
+        packageConfigured: i.secretDelivered,
+        package:
+          pkg === undefined
+            ? null
+            : { namespace: pkg.namespace, fieldsReady: pkg.fieldsReady, apexReady: pkg.apexReady, checkedAt: pkg.checkedAt },
       });
     }
     res.json({ connections });

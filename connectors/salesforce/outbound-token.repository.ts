@@ -49,7 +49,10 @@ export async function hasOutboundToken(q: Queryable, tenantId: string, orgId: st
 export async function outboundTokenOwner(q: Queryable, token: string): Promise<{ tenantId: string; orgId: string } | undefined> {
   if (!looksLikeOutboundToken(token)) return undefined;
   const hash = hashOutboundToken(token);
-  const r = await q.query<{ tenant_id: string; org_id: string; token_hash: string }>('SELECT tenant_id, org_id, token_hash FROM salesforce_outbound_tokens WHERE token_hash = $1', [hash]);
+  const r = await q.query<{ tenant_id: string; org_id: string; token_hash: string }>(
+    'SELECT tenant_id, org_id, token_hash FROM salesforce_outbound_tokens WHERE token_hash = $1',
+    [hash],
+  );
   const row = r.rows[0];
   if (row === undefined || !safeEqual(row.token_hash, hash)) return undefined;
   return { tenantId: row.tenant_id, orgId: row.org_id };

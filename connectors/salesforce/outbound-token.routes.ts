@@ -12,16 +12,29 @@ import { issueOutboundToken, outboundUrl } from './outbound-token.repository';
 
 const rotateBody = z.object({ connectionId: z.string().min(1).max(100).optional() }).strict();
 
-export function outboundTokenApiRoutes(deps: { db: Database; logger: Logger; installations: SalesforceInstallations; publicUrl: string }): Router {
+export function outboundTokenApiRoutes(deps: {
+  db: Database;
+  logger: Logger;
+  installations: SalesforceInstallations;
+  publicUrl: string;
+}): Router {
   const router = Router();
   router.post('/salesforce/outbound-token', async (req, res) => {
     const parsed = rotateBody.safeParse(req.body ?? {});
     if (!parsed.success) throw validationError(parsed.error, 'body');
     const tenantId = tenantOf(res);
     const all = await deps.installations.ofTenant(tenantId);
-    const install = parsed.data.connectionId === undefined ? all.find((i) => i.status === 'active') : all.find((i) => i.connectionId === parsed.data.connectionId);
+    const install =
+      parsed.data.connectionId === undefined
+        ? all.find((i) => i.status === 'active')
+        : all.find((i) => i.connectionId === parsed.data.connectionId);
     if (install === undefined) throw new HttpError(404, 'not_found', 'this tenant has no Salesforce connection');
-    if (install.status !== 'active') throw new HttpError(409, 'not_active', `Salesforce org ${install.orgId} is ${install.status}; reinstall it to get an Outbound Message endpoint`);
+    if (install.status !== 'active')
+      throw new HttpError(
+        409,
+        'not_active',
+        `Salesforce org ${install.orgId} is ${install.status}; reinstall it to get an Outbound Message endpoint`,
+      );
     const token = await issueOutboundToken(deps.db, tenantId, install.orgId);
     deps.logger.info({ tenantId, orgId: install.orgId }, 'Salesforce Outbound Message token rotated; the previous one no longer works');
     res.status(201).json({

@@ -40,14 +40,20 @@ export function outboundRoutes(deps: {
   // The same body limit as the tokened path (413 for an oversized body, like every webhook).
   const body = express.text({ type: () => true, limit: '5mb' });
   router.post(OUTBOUND_PATH, body, (_req, res) => {
-    refused(res, `this endpoint needs the organization's token: set the Outbound Message endpoint URL to ${deps.publicUrl}${OUTBOUND_PATH}/<token> (the URL shown at install; POST /api/v1/salesforce/outbound-token issues a new one)`);
+    refused(
+      res,
+      `this endpoint needs the organization's token: set the Outbound Message endpoint URL to ${deps.publicUrl}${OUTBOUND_PATH}/<token> (the URL shown at install; POST /api/v1/salesforce/outbound-token issues a new one)`,
+    );
   });
 
   router.post(`${OUTBOUND_PATH}/:token`, body, async (req, res) => {
     const owner = await outboundTokenOwner(deps.db, String(req.params['token'] ?? ''));
     if (owner === undefined) {
       deps.logger.info('refused a Salesforce outbound message with an unknown token');
-      refused(res, `unknown or rotated Outbound Message token: set the endpoint URL to the current ${deps.publicUrl}${OUTBOUND_PATH}/<token>`);
+      refused(
+        res,
+        `unknown or rotated Outbound Message token: set the endpoint URL to the current ${deps.publicUrl}${OUTBOUND_PATH}/<token>`,
+      );
       return;
     }
     const xml = typeof req.body === 'string' ? req.body : '';
@@ -67,7 +73,10 @@ export function outboundRoutes(deps: {
       throw err;
     }
     if (!sameOrg(message.organizationId, owner.orgId)) {
-      deps.logger.warn({ tenantId: owner.tenantId, orgId: owner.orgId, claimed: message.organizationId }, 'refused a Salesforce outbound message: OrganizationId is not the token\'s org');
+      deps.logger.warn(
+        { tenantId: owner.tenantId, orgId: owner.orgId, claimed: message.organizationId },
+        "refused a Salesforce outbound message: OrganizationId is not the token's org",
+      );
       refused(res, `organization ${message.organizationId} is not the organization this endpoint token was issued for`);
       return;
     }

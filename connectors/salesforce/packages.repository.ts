@@ -19,9 +19,22 @@ export async function savePackage(q: Queryable, tenantId: string, connectionId: 
 }
 
 /** The stored package shape (undefined before the first discovery). */
-export async function storedPackage(q: Queryable, tenantId: string, connectionId: string): Promise<(BatonPackage & { checkedAt: string }) | undefined> {
-  const r = await q.query<PackageRow>('SELECT namespace, fields_ready, apex_ready, problem, checked_at FROM salesforce_packages WHERE tenant_id = $1 AND connection_id = $2', [tenantId, connectionId]);
+export async function storedPackage(
+  q: Queryable,
+  tenantId: string,
+  connectionId: string,
+): Promise<(BatonPackage & { checkedAt: string }) | undefined> {
+  const r = await q.query<PackageRow>(
+    'SELECT namespace, fields_ready, apex_ready, problem, checked_at FROM salesforce_packages WHERE tenant_id = $1 AND connection_id = $2',
+    [tenantId, connectionId],
+  );
   const row = r.rows[0];
   if (row === undefined) return undefined;
-  return { namespace: row.namespace, fieldsReady: row.fields_ready, apexReady: row.apex_ready, problem: row.problem, checkedAt: new Date(row.checked_at).toISOString() };
+  return {
+    namespace: row.namespace,
+    fieldsReady: row.fields_ready,
+    apexReady: row.apex_ready,
+    problem: row.problem,
+    checkedAt: new Date(row.checked_at).toISOString(),
+  };
 }

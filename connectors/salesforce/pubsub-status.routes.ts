@@ -13,7 +13,6 @@ import type { SalesforceInstallations } from './installations';
 import type { StreamManager } from './streams';
 import { streamPositions } from './stream-positions.repository';
 
-
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
 export function streamStatusRoutes(deps: { db: Database; installations: SalesforceInstallations; streams: StreamManager }): Router {
@@ -42,7 +41,9 @@ export function streamStatusRoutes(deps: { db: Database; installations: Salesfor
           expiredReplays: row?.expired_replays ?? 0,
           lastResyncAt: iso(row?.last_resync_at ?? null),
           lastProblem: row?.last_problem ?? null,
-          ...(live === undefined ? {} : { state: here?.entities.includes(entity) === true ? live.state : 'not_subscribed', retries: live.retries }),
+          ...(live === undefined
+            ? {}
+            : { state: here?.entities.includes(entity) === true ? live.state : 'not_subscribed', retries: live.retries }),
           ...(here?.flow[entity] === undefined ? {} : { flow: here.flow[entity] }),
         };
       }),

@@ -12,7 +12,8 @@ export async function orgEventIds(tx: Queryable, tenantId: string, org15: string
 /** The org's record links and the connection's stream and package rows. */
 export async function deleteOrgRows(tx: Queryable, tenantId: string, org15: string, connectionId: string): Promise<void> {
   await tx.query('DELETE FROM salesforce_records WHERE tenant_id = $1 AND left(org_id, 15) = $2', [tenantId, org15]);
-  for (const table of CONNECTION_TABLES) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [tenantId, connectionId]);
+  for (const table of CONNECTION_TABLES)
+    await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [tenantId, connectionId]);
 }
 
 /** Deletes the org's events (the transaction must be a privacy erasure); how many. */

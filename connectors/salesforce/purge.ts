@@ -20,7 +20,12 @@ export interface SalesforcePurgeResult {
 }
 
 /** Erases what Baton holds from this org and marks the connection disconnected (tokens dropped). */
-export async function purgeSalesforceOrg(db: Database, identity: IdentityService | undefined, i: Installation, reason: string): Promise<SalesforcePurgeResult> {
+export async function purgeSalesforceOrg(
+  db: Database,
+  identity: IdentityService | undefined,
+  i: Installation,
+  reason: string,
+): Promise<SalesforcePurgeResult> {
   const org15 = i.orgId.slice(0, 15);
   return db.transaction(async (tx) => {
     // The event log refuses DELETE except under privacy erasure, which this is.
@@ -43,7 +48,13 @@ export async function purgeSalesforceOrg(db: Database, identity: IdentityService
     await connectionStore.update(
       tx,
       { tenantId: i.tenantId, id: i.connectionId },
-      { status: 'disconnected', statusReason: reason, sealed: null, configNow: { purgedAt: 'text' }, configPatch: { secretDelivered: false } },
+      {
+        status: 'disconnected',
+        statusReason: reason,
+        sealed: null,
+        configNow: { purgedAt: 'text' },
+        configPatch: { secretDelivered: false },
+      },
     );
     return { events, ...graph };
   });

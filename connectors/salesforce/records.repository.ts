@@ -12,7 +12,14 @@ export interface SalesforceRecordRow {
   readonly written: BatonValues | null;
 }
 
-export async function linkRecord(q: Queryable, tenantId: string, orgId: string, recordId: string, objectType: string, profileId: string | null): Promise<void> {
+export async function linkRecord(
+  q: Queryable,
+  tenantId: string,
+  orgId: string,
+  recordId: string,
+  objectType: string,
+  profileId: string | null,
+): Promise<void> {
   await q.query(
     `INSERT INTO salesforce_records (tenant_id, org_id, record_id, object_type, profile_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (tenant_id, org_id, record_id) DO UPDATE SET profile_id = coalesce(EXCLUDED.profile_id, salesforce_records.profile_id), object_type = EXCLUDED.object_type, seen_at = now()`,
@@ -33,12 +40,20 @@ export async function recordsOfProfile(q: Queryable, tenantId: string, orgId: st
 }
 
 export async function profileOfRecord(q: Queryable, tenantId: string, orgId: string, recordId: string): Promise<string | null> {
-  const r = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM salesforce_records WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [tenantId, orgId, recordId]);
+  const r = await q.query<{ profile_id: string | null }>(
+    'SELECT profile_id FROM salesforce_records WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3',
+    [tenantId, orgId, recordId],
+  );
   return r.rows[0]?.profile_id ?? null;
 }
 
 export async function markWritten(q: Queryable, tenantId: string, orgId: string, recordId: string, values: BatonValues): Promise<void> {
-  await q.query('UPDATE salesforce_records SET written = $4, written_at = now() WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [tenantId, orgId, recordId, JSON.stringify(values)]);
+  await q.query('UPDATE salesforce_records SET written = $4, written_at = now() WHERE tenant_id = $1 AND org_id = $2 AND record_id = $3', [
+    tenantId,
+    orgId,
+    recordId,
+    JSON.stringify(values),
+  ]);
 }
 
 /** Contact (003) and Lead (00Q) key prefixes of Salesforce record ids. */
@@ -52,4 +67,5 @@ export async function personIdsOfProfile(q: Queryable, tenantId: string, profile
   return identifierValuesOfProfile(q, tenantId, profileId, 'salesforceId', orgId.slice(0, 15), PERSON_PREFIXES);
 }
 
-export const asLinked = (rows: readonly SalesforceRecordRow[]): LinkedRecord[] => rows.map((r) => ({ recordId: r.recordId, objectType: r.objectType }));
+export const asLinked = (rows: readonly SalesforceRecordRow[]): LinkedRecord[] =>
+  rows.map((r) => ({ recordId: r.recordId, objectType: r.objectType }));

@@ -12,8 +12,31 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { canonicalEventSchema, type CanonicalEvent } from '../../app/events/canonical-event';
 import type { ActionRequest } from '../../app/orchestration';
-import { objectOfId, revokeToken, SALESFORCE_ID, SalesforceActionPort, withPersonFacts, within, type LinkedRecord, type SalesforceApp } from './client';
-import { ACTION_REGISTRY, CARD_SERVICE, defineModule, HttpError, IDENTITY_SERVICE, ingestEvent, type ModuleFactory, OUTCOME_SERVICE, RetryLaterError, RUNS_SERVICE, SqlEffectLedger, tenantOf, validationError } from '../../server/platform';
+import {
+  objectOfId,
+  revokeToken,
+  SALESFORCE_ID,
+  SalesforceActionPort,
+  withPersonFacts,
+  within,
+  type LinkedRecord,
+  type SalesforceApp,
+} from './client';
+import {
+  ACTION_REGISTRY,
+  CARD_SERVICE,
+  defineModule,
+  HttpError,
+  IDENTITY_SERVICE,
+  ingestEvent,
+  type ModuleFactory,
+  OUTCOME_SERVICE,
+  RetryLaterError,
+  RUNS_SERVICE,
+  SqlEffectLedger,
+  tenantOf,
+  validationError,
+} from '../../server/platform';
 import { apexRoutes } from './apex.routes';
 import { SalesforceInstallations, type Installation } from './installations';
 import { oauthApiRoutes, oauthRoutes } from './oauth.routes';
@@ -77,175 +100,220 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
     name: 'salesforce',
     uses: { identity: IDENTITY_SERVICE, registry: ACTION_REGISTRY, cards: CARD_SERVICE, runs: RUNS_SERVICE, outcomes: OUTCOME_SERVICE },
     build(ctx, { identity, registry, cards, runs, outcomes }) {
-    const { config, db, work, logger, metrics, secrets } = ctx;
-    const app = (): SalesforceApp | undefined =>
-      config.salesforce.clientId === undefined || config.salesforce.clientSecret === undefined
-        ? undefined
-        : { loginUrl: config.salesforce.loginUrl, clientId: config.salesforce.clientId, clientSecret: config.salesforce.clientSecret, redirectUri: `${config.publicUrl}${CALLBACK_PATH}` };
-    // API usage per org shared by the fleet through Redis (in memory with embedded storage).
-    const sharedUsage = config.redisUrl === undefined ? undefined : new RedisApiUsage(config.redisUrl);
-    const installations = new SalesforceInstallations({
-      db, secrets, logger, app,
-      ...(sharedUsage === undefined ? {} : { sharedUsage }),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    });
-    const rateLimitRetryMs = options.rateLimitRetryMs ?? 60_000;
+      const { config, db, work, logger, metrics, secrets } = ctx;
+      const app = (): SalesforceApp | undefined =>
+        config.salesforce.clientId === undefined || config.salesforce.clientSecret === undefined
+          ? undefined
+          : {
+              loginUrl: config.salesforce.loginUrl,
+              clientId: config.salesforce.clientId,
+              clientSecret: config.salesforce.clientSecret,
+              redirectUri: `${config.publicUrl}${CALLBACK_PATH}`,
+            };
+      // API usage per org shared by the fleet through Redis (in memory with embedded storage).
+      const sharedUsage = config.redisUrl === undefined ? undefined : new RedisApiUsage(config.redisUrl);
+      const installations = new SalesforceInstallations({
+        db,
+        secrets,
+        logger,
+        app,
+        ...(sharedUsage === undefined ? {} : { sharedUsage }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      });
+      const rateLimitRetryMs = options.rateLimitRetryMs ?? 60_000;
 
-    /** The same path as POST /api/v1/events: validated, deduplicated, identity resolved, pipeline queued. */
-    const ingest = async (tenantId: string, events: readonly CanonicalEvent[]): Promise<void> => {
-      // Contact/Lead opt-outs become consent facts and the record's time zone a trait (normalize.ts).
-      const settings = await installations.personSettings(tenantId);
-      for (const raw of events.flatMap((e) => withPersonFacts(e, settings))) {
-        const parsed = canonicalEventSchema.safeParse(raw);
-        if (!parsed.success) {
-          logger.warn({ tenantId, type: raw.type, issues: parsed.error.issues.slice(0, 3) }, 'skipped a Salesforce record that does not make a valid event');
-          metrics.eventsIngested.inc({ source: 'salesforce', outcome: 'invalid' });
-          continue;
+      /** The same path as POST /api/v1/events: validated, deduplicated, identity resolved, pipeline queued. */
+      const ingest = async (tenantId: string, events: readonly CanonicalEvent[]): Promise<void> => {
+        // Contact/Lead opt-outs become consent facts and the record's time zone a trait (normalize.ts).
+        const settings = await installations.personSettings(tenantId);
+        for (const raw of events.flatMap((e) => withPersonFacts(e, settings))) {
+          const parsed = canonicalEventSchema.safeParse(raw);
+          if (!parsed.success) {
+            logger.warn(
+              { tenantId, type: raw.type, issues: parsed.error.issues.slice(0, 3) },
+              'skipped a Salesforce record that does not make a valid event',
+            );
+            metrics.eventsIngested.inc({ source: 'salesforce', outcome: 'invalid' });
+            continue;
+          }
+          const result = await ingestEvent(
+            db,
+            work,
+            tenantId,
+            parsed.data,
+            undefined,
+            identity === undefined ? undefined : (tx, input) => identity.identify(tx, input),
+          );
+          metrics.eventsIngested.inc({ source: 'salesforce', outcome: result.duplicate ? 'duplicate' : 'stored' });
         }
-        const result = await ingestEvent(db, work, tenantId, parsed.data, undefined, identity === undefined ? undefined : (tx, input) => identity.identify(tx, input));
-        metrics.eventsIngested.inc({ source: 'salesforce', outcome: result.duplicate ? 'duplicate' : 'stored' });
-      }
-    };
+      };
 
-    const streaming = (options.streams ?? true) && config.role !== 'web';
-    const streams = new StreamManager({
-      db,
-      logger,
-      installations,
-      ingest,
-      leaseMs: options.streamLeaseMs ?? 60_000,
-      pollMs: options.streamPollMs ?? 15_000,
-      restartMs: options.streamRestartMs ?? 5_000,
-      pubsubEndpoint: config.salesforce.pubsubEndpoint,
-      pubsubTls: config.salesforce.pubsubTls,
-      registry: metrics.registry,
-      ...(options.streamBatchSize === undefined ? {} : { batchSize: options.streamBatchSize }),
-      ...(options.streamIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.streamIdleTimeoutMs }),
-      ...(options.streamRetryMs === undefined ? {} : { retryInitialMs: options.streamRetryMs }),
-      ...(options.streamResyncPageSize === undefined ? {} : { resyncPageSize: options.streamResyncPageSize }),
-      ...(options.subscribeTimeoutMs === undefined ? {} : { subscribeTimeoutMs: options.subscribeTimeoutMs }),
-      ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
-    });
+      const streaming = (options.streams ?? true) && config.role !== 'web';
+      const streams = new StreamManager({
+        db,
+        logger,
+        installations,
+        ingest,
+        leaseMs: options.streamLeaseMs ?? 60_000,
+        pollMs: options.streamPollMs ?? 15_000,
+        restartMs: options.streamRestartMs ?? 5_000,
+        pubsubEndpoint: config.salesforce.pubsubEndpoint,
+        pubsubTls: config.salesforce.pubsubTls,
+        registry: metrics.registry,
+        ...(options.streamBatchSize === undefined ? {} : { batchSize: options.streamBatchSize }),
+        ...(options.streamIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.streamIdleTimeoutMs }),
+        ...(options.streamRetryMs === undefined ? {} : { retryInitialMs: options.streamRetryMs }),
+        ...(options.streamResyncPageSize === undefined ? {} : { resyncPageSize: options.streamResyncPageSize }),
+        ...(options.subscribeTimeoutMs === undefined ? {} : { subscribeTimeoutMs: options.subscribeTimeoutMs }),
+        ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
+      });
 
-    const port = new SalesforceActionPort({
-      clientFor: async (tenantId) => {
-        const i = await installations.active(tenantId);
-        return i === undefined ? null : installations.client(i);
-      },
-      records: async (tenantId, profileId, orgId) => {
-        // Records seen through this org's events, then Contacts/Leads the identity graph knows for the person.
-        const seen = asLinked(await recordsOfProfile(db, tenantId, orgId, profileId));
-        const known = new Set(seen.map((r) => r.recordId.slice(0, 15)));
-        const people: LinkedRecord[] = (await personIdsOfProfile(db, tenantId, profileId, orgId))
-          .filter((id) => !known.has(id.slice(0, 15)))
-          .map((id) => ({ recordId: id, objectType: objectOfId(id) ?? 'Contact' }));
-        return [...seen, ...people];
-      },
-      packageFor: async (tenantId) => {
-        const i = await installations.active(tenantId);
-        if (i === undefined) throw new Error('this tenant has no active Salesforce connection');
-        return installations.packageOf(i);
-      },
-      ledger: new SqlEffectLedger(db),
-      rateLimitRetryMs,
-    });
-    // Only for people this org holds: a Contact/Lead id of the org on the profile, or a step that names
-    // a Salesforce record. Otherwise the next CRM's port (HubSpot) gets the action.
-    const handles = async (request: ActionRequest): Promise<boolean> => {
-      const install = await installations.active(request.tenantId);
-      if (install === undefined) return false;
-      if (namesSalesforceRecord(request.params)) return true;
-      return (await personIdsOfProfile(db, request.tenantId, request.profileId, install.orgId)).length > 0;
-    };
-    const available = async (tenantId: string): Promise<boolean> => (await installations.active(tenantId)) !== undefined;
-    for (const kind of ['task', 'crm_update', 'email', 'workflow_enrollment', 'note', 'sequence_enrollment'] as const) registry?.register(kind, port, { handles, available, name: 'Salesforce' });
+      const port = new SalesforceActionPort({
+        clientFor: async (tenantId) => {
+          const i = await installations.active(tenantId);
+          return i === undefined ? null : installations.client(i);
+        },
+        records: async (tenantId, profileId, orgId) => {
+          // Records seen through this org's events, then Contacts/Leads the identity graph knows for the person.
+          const seen = asLinked(await recordsOfProfile(db, tenantId, orgId, profileId));
+          const known = new Set(seen.map((r) => r.recordId.slice(0, 15)));
+          const people: LinkedRecord[] = (await personIdsOfProfile(db, tenantId, profileId, orgId))
+            .filter((id) => !known.has(id.slice(0, 15)))
+            .map((id) => ({ recordId: id, objectType: objectOfId(id) ?? 'Contact' }));
+          return [...seen, ...people];
+        },
+        packageFor: async (tenantId) => {
+          const i = await installations.active(tenantId);
+          if (i === undefined) throw new Error('this tenant has no active Salesforce connection');
+          return installations.packageOf(i);
+        },
+        ledger: new SqlEffectLedger(db),
+        rateLimitRetryMs,
+      });
+      // Only for people this org holds: a Contact/Lead id of the org on the profile, or a step that names
+      // a Salesforce record. Otherwise the next CRM's port (HubSpot) gets the action.
+      const handles = async (request: ActionRequest): Promise<boolean> => {
+        const install = await installations.active(request.tenantId);
+        if (install === undefined) return false;
+        if (namesSalesforceRecord(request.params)) return true;
+        return (await personIdsOfProfile(db, request.tenantId, request.profileId, install.orgId)).length > 0;
+      };
+      const available = async (tenantId: string): Promise<boolean> => (await installations.active(tenantId)) !== undefined;
+      for (const kind of ['task', 'crm_update', 'email', 'workflow_enrollment', 'note', 'sequence_enrollment'] as const)
+        registry?.register(kind, port, { handles, available, name: 'Salesforce' });
 
-    const oauthDeps = {
-      db,
-      secrets,
-      logger,
-      app,
-      installations,
-      publicUrl: config.publicUrl,
-      onInstalled: async (i: Installation) => {
-        await work.enqueue({ tenantId: i.tenantId, kind: DELIVER_SECRET_JOB, payload: { connectionId: i.connectionId }, dedupeKey: `salesforce-secret:${i.connectionId}:${ctx.clock.now()}` });
-        // Not awaited: the admin's callback answers at once, even when the org's instance does not.
-        if (streaming) void streams.poke().catch((err: unknown) => logger.warn({ err, orgId: i.orgId }, 'could not start following the new org yet; the supervisor retries'));
-      },
-    };
-    const routes = Router();
-    routes.use(oauthRoutes(oauthDeps));
-    routes.use(outboundRoutes({ db, logger, installations, ingest, publicUrl: config.publicUrl }));
-    routes.use(apexRoutes({ db, logger, installations, cards, runs, outcomes, ...(options.now === undefined ? {} : { now: options.now }) }));
-    const wbDeps = { db, work, logger, cards, installations };
+      const oauthDeps = {
+        db,
+        secrets,
+        logger,
+        app,
+        installations,
+        publicUrl: config.publicUrl,
+        onInstalled: async (i: Installation) => {
+          await work.enqueue({
+            tenantId: i.tenantId,
+            kind: DELIVER_SECRET_JOB,
+            payload: { connectionId: i.connectionId },
+            dedupeKey: `salesforce-secret:${i.connectionId}:${ctx.clock.now()}`,
+          });
+          // Not awaited: the admin's callback answers at once, even when the org's instance does not.
+          if (streaming)
+            void streams
+              .poke()
+              .catch((err: unknown) =>
+                logger.warn({ err, orgId: i.orgId }, 'could not start following the new org yet; the supervisor retries'),
+              );
+        },
+      };
+      const routes = Router();
+      routes.use(oauthRoutes(oauthDeps));
+      routes.use(outboundRoutes({ db, logger, installations, ingest, publicUrl: config.publicUrl }));
+      routes.use(
+        apexRoutes({ db, logger, installations, cards, runs, outcomes, ...(options.now === undefined ? {} : { now: options.now }) }),
+      );
+      const wbDeps = { db, work, logger, cards, installations };
 
-    const api = oauthApiRoutes(oauthDeps);
-    api.use(outboundTokenApiRoutes({ db, logger, installations, publicUrl: config.publicUrl }));
-    api.use(settingsApiRoutes({ logger, installations }));
-    api.use(streamStatusRoutes({ db, installations, streams }));
-    api.delete('/salesforce/connection', async (req, res) => {
-      const parsed = disconnectQuery.safeParse(req.query);
-      if (!parsed.success) throw validationError(parsed.error, 'query');
-      const tenantId = tenantOf(res);
-      const all = await installations.ofTenant(tenantId);
-      const install = parsed.data.connectionId === undefined ? (all.find((i) => i.status === 'active') ?? all.at(-1)) : all.find((i) => i.connectionId === parsed.data.connectionId);
-      if (install === undefined) throw new HttpError(404, 'not_found', 'this tenant has no Salesforce connection');
-      // 1. Revoke at Salesforce (the refresh token: its access tokens go with it), bounded in time.
-      let revoked = false;
-      const tokens = await installations.tokens(install);
-      const sfApp = app();
-      if (tokens !== undefined && sfApp !== undefined) {
-        try {
-          const answered = await within(revokeToken(sfApp, tokens.refreshToken).then(() => true), options.revokeTimeoutMs ?? 10_000, false);
-          if (!answered) throw new Error('Salesforce did not answer the revocation in time');
-          revoked = true;
-        } catch (err) {
-          if (alreadyInvalid(err)) revoked = true;
-          else if (parsed.data.force !== 'true') {
-            logger.warn({ err, orgId: install.orgId }, 'Salesforce token revocation failed');
-            throw new HttpError(502, 'salesforce_unavailable', `Salesforce did not confirm the revocation (${(err as Error).message}); try again, or pass force=true to disconnect without it`);
+      const api = oauthApiRoutes(oauthDeps);
+      api.use(outboundTokenApiRoutes({ db, logger, installations, publicUrl: config.publicUrl }));
+      api.use(settingsApiRoutes({ logger, installations }));
+      api.use(streamStatusRoutes({ db, installations, streams }));
+      api.delete('/salesforce/connection', async (req, res) => {
+        const parsed = disconnectQuery.safeParse(req.query);
+        if (!parsed.success) throw validationError(parsed.error, 'query');
+        const tenantId = tenantOf(res);
+        const all = await installations.ofTenant(tenantId);
+        const install =
+          parsed.data.connectionId === undefined
+            ? (all.find((i) => i.status === 'active') ?? all.at(-1))
+            : all.find((i) => i.connectionId === parsed.data.connectionId);
+        if (install === undefined) throw new HttpError(404, 'not_found', 'this tenant has no Salesforce connection');
+        // 1. Revoke at Salesforce (the refresh token: its access tokens go with it), bounded in time.
+        let revoked = false;
+        const tokens = await installations.tokens(install);
+        const sfApp = app();
+        if (tokens !== undefined && sfApp !== undefined) {
+          try {
+            const answered = await within(
+              revokeToken(sfApp, tokens.refreshToken).then(() => true),
+              options.revokeTimeoutMs ?? 10_000,
+              false,
+            );
+            if (!answered) throw new Error('Salesforce did not answer the revocation in time');
+            revoked = true;
+          } catch (err) {
+            if (alreadyInvalid(err)) revoked = true;
+            else if (parsed.data.force !== 'true') {
+              logger.warn({ err, orgId: install.orgId }, 'Salesforce token revocation failed');
+              throw new HttpError(
+                502,
+                'salesforce_unavailable',
+                `Salesforce did not confirm the revocation (${(err as Error).message}); try again, or pass force=true to disconnect without it`,
+              );
+            }
           }
         }
-      }
-      // 2. Stop following the org here (other processes stop at their next supervision round).
-      await streams.stopConnection(install.connectionId);
-      installations.forget(install.connectionId);
-      // 3. Purge the org's data and mark the connection disconnected.
-      const purged = await purgeSalesforceOrg(db, identity, install, 'disconnected by an admin; Salesforce data purged');
-      await sharedUsage?.forget(install.orgId).catch(() => undefined);
-      logger.info({ tenantId, orgId: install.orgId, revoked, ...purged }, 'Salesforce org disconnected and purged');
-      res.json({ disconnected: true, connectionId: install.connectionId, orgId: install.orgId, revoked, purged });
-    });
+        // 2. Stop following the org here (other processes stop at their next supervision round).
+        await streams.stopConnection(install.connectionId);
+        installations.forget(install.connectionId);
+        // 3. Purge the org's data and mark the connection disconnected.
+        const purged = await purgeSalesforceOrg(db, identity, install, 'disconnected by an admin; Salesforce data purged');
+        await sharedUsage?.forget(install.orgId).catch(() => undefined);
+        logger.info({ tenantId, orgId: install.orgId, revoked, ...purged }, 'Salesforce org disconnected and purged');
+        res.json({ disconnected: true, connectionId: install.connectionId, orgId: install.orgId, revoked, purged });
+      });
 
-    return { module: {
-      name: 'salesforce',
-      routes,
-      api,
-      stages: [writebackStage(wbDeps)],
-      handlers: {
-        [WRITEBACK_JOB]: writebackHandler({ ...wbDeps, rateLimitRetryMs }),
-        [DELIVER_SECRET_JOB]: async (job) => {
-          const i = (await installations.ofTenant(job.tenantId)).find((c) => c.connectionId === job.payload['connectionId']);
-          if (i === undefined || i.status !== 'active' || i.secretDelivered) return;
-          const secret = await installations.signingSecret(i);
-          if (secret === undefined) return;
-          // At every install and reconnect: how the package is installed (namespace, fields, Apex REST),
-          // stored for the org; what is missing shows as the connection's statusReason.
-          const pkg = await installations.discoverPackage(i);
-          // Retried with backoff until the Baton package is installed in the org.
-          if (!pkg.apexReady || pkg.namespace === null) throw new RetryLaterError(pkg.problem ?? 'the Baton package is not installed in this org', 60_000);
-          await (await installations.client(i)).deliverSigningSecret(secret, pkg.namespace);
-          await installations.markSecretDelivered(i);
+      return {
+        module: {
+          name: 'salesforce',
+          routes,
+          api,
+          stages: [writebackStage(wbDeps)],
+          handlers: {
+            [WRITEBACK_JOB]: writebackHandler({ ...wbDeps, rateLimitRetryMs }),
+            [DELIVER_SECRET_JOB]: async (job) => {
+              const i = (await installations.ofTenant(job.tenantId)).find((c) => c.connectionId === job.payload['connectionId']);
+              if (i === undefined || i.status !== 'active' || i.secretDelivered) return;
+              const secret = await installations.signingSecret(i);
+              if (secret === undefined) return;
+              // At every install and reconnect: how the package is installed (namespace, fields, Apex REST),
+              // stored for the org; what is missing shows as the connection's statusReason.
+              const pkg = await installations.discoverPackage(i);
+              // Retried with backoff until the Baton package is installed in the org.
+              if (!pkg.apexReady || pkg.namespace === null)
+                throw new RetryLaterError(pkg.problem ?? 'the Baton package is not installed in this org', 60_000);
+              await (await installations.client(i)).deliverSigningSecret(secret, pkg.namespace);
+              await installations.markSecretDelivered(i);
+            },
+          },
+          async start() {
+            if (streaming) streams.start();
+          },
+          async stop() {
+            await streams.stop();
+            await sharedUsage?.close();
+          },
         },
-      },
-      async start() {
-        if (streaming) streams.start();
-      },
-      async stop() {
-        await streams.stop();
-        await sharedUsage?.close();
-      },
-    } };
+      };
     },
   });
 }

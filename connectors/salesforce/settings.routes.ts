@@ -16,7 +16,8 @@ export function settingsApiRoutes(deps: { logger: Logger; installations: Salesfo
   const router = Router();
   const activeOf = async (tenantId: string): Promise<Installation> => {
     const install = await deps.installations.active(tenantId);
-    if (install === undefined) throw new HttpError(404, 'not_found', 'this tenant has no active Salesforce connection; install Baton in Salesforce first');
+    if (install === undefined)
+      throw new HttpError(404, 'not_found', 'this tenant has no active Salesforce connection; install Baton in Salesforce first');
     return install;
   };
 
@@ -38,11 +39,19 @@ export function settingsApiRoutes(deps: { logger: Logger; installations: Salesfo
       let answer;
       try {
         const client = await deps.installations.client(install);
-        const subs: CompositeSubrequest[] = PERSON_OBJECTS.map((o) => ({ method: 'GET', url: `${client.dataPath}/sobjects/${o}/describe`, referenceId: o }));
+        const subs: CompositeSubrequest[] = PERSON_OBJECTS.map((o) => ({
+          method: 'GET',
+          url: `${client.dataPath}/sobjects/${o}/describe`,
+          referenceId: o,
+        }));
         answer = await client.composite(subs, false);
       } catch (err) {
         deps.logger.warn({ err, orgId: install.orgId }, 'could not describe Contact/Lead to check the time-zone field');
-        throw new HttpError(502, 'salesforce_unavailable', `Salesforce did not answer the check of ${field} (${(err as Error).message}); try again`);
+        throw new HttpError(
+          502,
+          'salesforce_unavailable',
+          `Salesforce did not answer the check of ${field} (${(err as Error).message}); try again`,
+        );
       }
       foundOn = PERSON_OBJECTS.filter((o) => {
         const r = answer.compositeResponse.find((x) => x.referenceId === o);
@@ -50,7 +59,12 @@ export function settingsApiRoutes(deps: { logger: Logger; installations: Salesfo
         return Array.isArray(fields) && fields.some((f) => typeof f.name === 'string' && names.has(f.name));
       });
       if (foundOn.length === 0) {
-        throw new HttpError(422, 'field_not_found', `neither Contact nor Lead has a field ${field} that the connected Salesforce user can see; check its API name and field-level security (Baton_Integration permission set)`, { field });
+        throw new HttpError(
+          422,
+          'field_not_found',
+          `neither Contact nor Lead has a field ${field} that the connected Salesforce user can see; check its API name and field-level security (Baton_Integration permission set)`,
+          { field },
+        );
       }
     }
     await deps.installations.saveSettings(install, parsed.data);

@@ -2,7 +2,13 @@
 import type { Queryable } from '../../server/platform';
 
 /** Takes the lease (or renews its own); false while another owner holds an unexpired one. */
-export async function acquireStreamLease(q: Queryable, tenantId: string, connectionId: string, owner: string, leaseMs: number): Promise<boolean> {
+export async function acquireStreamLease(
+  q: Queryable,
+  tenantId: string,
+  connectionId: string,
+  owner: string,
+  leaseMs: number,
+): Promise<boolean> {
   const r = await q.query(
     `INSERT INTO salesforce_stream_leases (tenant_id, connection_id, owner, expires_at) VALUES ($1, $2, $3, now() + ($4 || ' milliseconds')::interval)
      ON CONFLICT (tenant_id, connection_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
@@ -14,7 +20,13 @@ export async function acquireStreamLease(q: Queryable, tenantId: string, connect
 }
 
 /** Extends the owner's lease; false when it is no longer the owner. */
-export async function renewStreamLease(q: Queryable, tenantId: string, connectionId: string, owner: string, leaseMs: number): Promise<boolean> {
+export async function renewStreamLease(
+  q: Queryable,
+  tenantId: string,
+  connectionId: string,
+  owner: string,
+  leaseMs: number,
+): Promise<boolean> {
   const r = await q.query(
     `UPDATE salesforce_stream_leases SET expires_at = now() + ($4 || ' milliseconds')::interval WHERE tenant_id = $1 AND connection_id = $2 AND owner = $3`,
     [tenantId, connectionId, owner, String(leaseMs)],
@@ -23,5 +35,9 @@ export async function renewStreamLease(q: Queryable, tenantId: string, connectio
 }
 
 export async function releaseStreamLease(q: Queryable, tenantId: string, connectionId: string, owner: string): Promise<void> {
-  await q.query('DELETE FROM salesforce_stream_leases WHERE tenant_id = $1 AND connection_id = $2 AND owner = $3', [tenantId, connectionId, owner]);
+  await q.query('DELETE FROM salesforce_stream_leases WHERE tenant_id = $1 AND connection_id = $2 AND owner = $3', [
+    tenantId,
+    connectionId,
+    owner,
+  ]);
 }

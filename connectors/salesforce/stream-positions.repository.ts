@@ -23,7 +23,11 @@ export async function streamPositions(q: Queryable, tenantId: string, connection
 }
 
 /** The stored replay position and last event time of each channel of one connection. */
-export async function storedPositions(q: Queryable, tenantId: string, connectionId: string): Promise<{ channel: string; replay_id: unknown; last_event_at: Date | string | null }[]> {
+export async function storedPositions(
+  q: Queryable,
+  tenantId: string,
+  connectionId: string,
+): Promise<{ channel: string; replay_id: unknown; last_event_at: Date | string | null }[]> {
   const r = await q.query<{ channel: string; replay_id: unknown; last_event_at: Date | string | null }>(
     'SELECT channel, replay_id, last_event_at FROM salesforce_stream_positions WHERE tenant_id = $1 AND connection_id = $2',
     [tenantId, connectionId],
@@ -35,7 +39,14 @@ export async function storedPositions(q: Queryable, tenantId: string, connection
  * Saves a channel's position: `replayId` undefined keeps the stored one, `lastEventAt` never moves back
  * (null keeps it); last_heard_at is now.
  */
-export async function savePosition(q: Queryable, tenantId: string, connectionId: string, channel: string, replayId: Buffer | null | undefined, lastEventAt: string | null): Promise<void> {
+export async function savePosition(
+  q: Queryable,
+  tenantId: string,
+  connectionId: string,
+  channel: string,
+  replayId: Buffer | null | undefined,
+  lastEventAt: string | null,
+): Promise<void> {
   await q.query(
     `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, replay_id, last_event_at, last_heard_at) VALUES ($1, $2, $3, $4, $5, now())
      ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET replay_id = CASE WHEN $6 THEN salesforce_stream_positions.replay_id ELSE EXCLUDED.replay_id END,
@@ -45,16 +56,37 @@ export async function savePosition(q: Queryable, tenantId: string, connectionId:
 }
 
 /** Counts a stall, an expired replay id or a resync on the channel's row, and keeps the last problem. */
-export async function notePositionTrouble(q: Queryable, tenantId: string, connectionId: string, channel: string, kind: 'stall' | 'expired' | 'resynced' | 'problem', problem: string | null, now: number): Promise<void> {
-  const set = kind === 'stall' ? 'stalls = salesforce_stream_positions.stalls + 1, last_stall_at = now(), '
-    : kind === 'expired' ? 'expired_replays = salesforce_stream_positions.expired_replays + 1, '
-    : kind === 'resynced' ? 'last_resync_at = now(), '
-    : '';
+export async function notePositionTrouble(
+  q: Queryable,
+  tenantId: string,
+  connectionId: string,
+  channel: string,
+  kind: 'stall' | 'expired' | 'resynced' | 'problem',
+  problem: string | null,
+  now: number,
+): Promise<void> {
+  const set =
+    kind === 'stall'
+      ? 'stalls = salesforce_stream_positions.stalls + 1, last_stall_at = now(), '
+      : kind === 'expired'
+        ? 'expired_replays = salesforce_stream_positions.expired_replays + 1, '
+        : kind === 'resynced'
+          ? 'last_resync_at = now(), '
+          : '';
   const at = new Date(now).toISOString();
   await q.query(
     `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, stalls, last_stall_at, expired_replays, last_resync_at, last_problem)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET ${set}last_problem = coalesce($8, salesforce_stream_positions.last_problem), updated_at = now()`,
-    [tenantId, connectionId, channel, kind === 'stall' ? 1 : 0, kind === 'stall' ? at : null, kind === 'expired' ? 1 : 0, kind === 'resynced' ? at : null, problem],
+    [
+      tenantId,
+      connectionId,
+      channel,
+      kind === 'stall' ? 1 : 0,
+      kind === 'stall' ? at : null,
+      kind === 'expired' ? 1 : 0,
+      kind === 'resynced' ? at : null,
+      problem,
+    ],
   );
 }

@@ -13,7 +13,18 @@
  */
 import { hostname } from 'node:os';
 import { Counter, type Registry } from 'prom-client';
-import { canonicalOf, CDC_ENTITIES, personFactFields, channelOf, changeEventToCanonical, ChangeStream, within, type CdcEntity, type ChangeEventMessage, type FlowStats } from './client';
+import {
+  canonicalOf,
+  CDC_ENTITIES,
+  personFactFields,
+  channelOf,
+  changeEventToCanonical,
+  ChangeStream,
+  within,
+  type CdcEntity,
+  type ChangeEventMessage,
+  type FlowStats,
+} from './client';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { type Database, type Logger, newToken } from '../../server/platform';
 import type { Installation, SalesforceInstallations } from './installations';
@@ -80,14 +91,31 @@ interface Running {
 
 /** Counters for stream trouble; one set per registry (a service builds its own registry). */
 const countersOf = new WeakMap<Registry, { stalls: Counter<'entity'>; expired: Counter<'entity'>; retries: Counter<'entity'> }>();
-function streamCounters(registry: Registry | undefined): { stalls: Counter<'entity'>; expired: Counter<'entity'>; retries: Counter<'entity'> } | undefined {
+function streamCounters(
+  registry: Registry | undefined,
+): { stalls: Counter<'entity'>; expired: Counter<'entity'>; retries: Counter<'entity'> } | undefined {
   if (registry === undefined) return undefined;
   let c = countersOf.get(registry);
   if (c === undefined) {
     c = {
-      stalls: new Counter({ name: 'baton_salesforce_stream_stalls_total', help: 'Salesforce change event streams that went silent (no events, no keepalive while events were owed) and were subscribed again', labelNames: ['entity'] as const, registers: [registry] }),
-      expired: new Counter({ name: 'baton_salesforce_stream_replay_expired_total', help: 'Stored Salesforce replay ids refused as expired or invalid (gap filled by query)', labelNames: ['entity'] as const, registers: [registry] }),
-      retries: new Counter({ name: 'baton_salesforce_stream_retries_total', help: 'Salesforce change event streams that ended or failed transiently and were subscribed again', labelNames: ['entity'] as const, registers: [registry] }),
+      stalls: new Counter({
+        name: 'baton_salesforce_stream_stalls_total',
+        help: 'Salesforce change event streams that went silent (no events, no keepalive while events were owed) and were subscribed again',
+        labelNames: ['entity'] as const,
+        registers: [registry],
+      }),
+      expired: new Counter({
+        name: 'baton_salesforce_stream_replay_expired_total',
+        help: 'Stored Salesforce replay ids refused as expired or invalid (gap filled by query)',
+        labelNames: ['entity'] as const,
+        registers: [registry],
+      }),
+      retries: new Counter({
+        name: 'baton_salesforce_stream_retries_total',
+        help: 'Salesforce change event streams that ended or failed transiently and were subscribed again',
+        labelNames: ['entity'] as const,
+        registers: [registry],
+      }),
     };
     countersOf.set(registry, c);
   }
@@ -97,7 +125,8 @@ function streamCounters(registry: Registry | undefined): { stalls: Counter<'enti
 /** A SOQL dateTime literal (documented format, whole seconds). */
 const soqlTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const asBuffer = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v) : null);
+const asBuffer = (v: unknown): Buffer | null =>
+  v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : v instanceof Uint8Array ? Buffer.from(v) : null;
 
 export class StreamManager {
   private readonly owner = `${hostname()}:${process.pid}:${newToken(4)}`;
@@ -142,7 +171,14 @@ export class StreamManager {
   }
 
   /** Streams this process follows: subscribed entities, each one's health and flow-control counters (tests, status). */
-  status(): { tenantId: string; connectionId: string; orgId: string; entities: CdcEntity[]; health: EntityHealth[]; flow: Partial<Record<CdcEntity, FlowStats>> }[] {
+  status(): {
+    tenantId: string;
+    connectionId: string;
+    orgId: string;
+    entities: CdcEntity[];
+    health: EntityHealth[];
+    flow: Partial<Record<CdcEntity, FlowStats>>;
+  }[] {
     return [...this.running.values()].map((r) => ({
       tenantId: r.installation.tenantId,
       connectionId: r.installation.connectionId,
@@ -166,8 +202,13 @@ export class StreamManager {
       this.starting.add(i.connectionId);
       try {
         // Bounded even if Salesforce never answers: the stream is then stopped and retried next round.
-        const started = await within(this.startOne(i).then(() => true), this.subscribeMs + this.stopMs, false);
-        if (!started) throw new Error(`the change stream did not start within ${this.subscribeMs + this.stopMs} ms (is ${i.instanceUrl} reachable?)`);
+        const started = await within(
+          this.startOne(i).then(() => true),
+          this.subscribeMs + this.stopMs,
+          false,
+        );
+        if (!started)
+          throw new Error(`the change stream did not start within ${this.subscribeMs + this.stopMs} ms (is ${i.instanceUrl} reachable?)`);
       } catch (err) {
         this.o.logger.warn({ err, orgId: i.orgId }, 'could not start the Salesforce change stream; will retry');
         await this.pending.get(i.connectionId)?.stop();
@@ -193,19 +234,34 @@ export class StreamManager {
 
   private async positions(i: Installation): Promise<Map<string, { replayId: Buffer | null; lastEventAt: string | null }>> {
     const rows = await storedPositions(this.o.db, i.tenantId, i.connectionId);
-    return new Map(rows.map((row) => [row.channel, { replayId: asBuffer(row.replay_id), lastEventAt: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString() }]));
+    return new Map(
+      rows.map((row) => [
+        row.channel,
+        { replayId: asBuffer(row.replay_id), lastEventAt: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString() },
+      ]),
+    );
   }
 
   /**
    * `replayId` undefined keeps the stored one (a resync running beside the live stream must not erase it);
    * `lastEventAt` null keeps the stored time (a keepalive position carries none).
    */
-  private async savePosition(i: Installation, entity: CdcEntity, replayId: Buffer | null | undefined, lastEventAt: string | null): Promise<void> {
+  private async savePosition(
+    i: Installation,
+    entity: CdcEntity,
+    replayId: Buffer | null | undefined,
+    lastEventAt: string | null,
+  ): Promise<void> {
     await savePosition(this.o.db, i.tenantId, i.connectionId, channelOf(entity), replayId, lastEventAt);
   }
 
   /** Records trouble on the entity's position row (visible through the API from any process). */
-  private async noteTrouble(i: Installation, entity: CdcEntity, kind: 'stall' | 'expired' | 'resynced' | 'problem', problem: string | null): Promise<void> {
+  private async noteTrouble(
+    i: Installation,
+    entity: CdcEntity,
+    kind: 'stall' | 'expired' | 'resynced' | 'problem',
+    problem: string | null,
+  ): Promise<void> {
     await notePositionTrouble(this.o.db, i.tenantId, i.connectionId, channelOf(entity), kind, problem, systemClock.now());
   }
 
@@ -221,71 +277,98 @@ export class StreamManager {
       if (replayId === null) resync.push(entity);
       start.set(entity, replayId);
     }
-    const health = new Map<CdcEntity, EntityHealth>(CDC_ENTITIES.map((entity) => [entity, { entity, state: 'live', lastHeardAt: null, stalls: 0, retries: 0, expiredReplays: 0, lastProblem: null }]));
+    const health = new Map<CdcEntity, EntityHealth>(
+      CDC_ENTITIES.map((entity) => [
+        entity,
+        { entity, state: 'live', lastHeardAt: null, stalls: 0, retries: 0, expiredReplays: 0, lastProblem: null },
+      ]),
+    );
     const h = (entity: CdcEntity): EntityHealth => health.get(entity) as EntityHealth;
     let stream: ChangeStream | undefined = undefined;
-    stream = new ChangeStream({
-      endpoint: this.o.pubsubEndpoint,
-      tls: this.o.pubsubTls,
-      credentials: async () => {
-        const t = await this.o.installations.tokens(i);
-        if (t === undefined) throw new Error('the Salesforce connection has no tokens (disconnected)');
-        return { accessToken: t.accessToken, instanceUrl: t.instanceUrl || i.instanceUrl, tenantId: i.orgId };
+    stream = new ChangeStream(
+      {
+        endpoint: this.o.pubsubEndpoint,
+        tls: this.o.pubsubTls,
+        credentials: async () => {
+          const t = await this.o.installations.tokens(i);
+          if (t === undefined) throw new Error('the Salesforce connection has no tokens (disconnected)');
+          return { accessToken: t.accessToken, instanceUrl: t.instanceUrl || i.instanceUrl, tenantId: i.orgId };
+        },
+        subscribeMs: this.subscribeMs,
+        stopMs: this.stopMs,
+        ...(this.o.batchSize === undefined ? {} : { batchSize: this.o.batchSize }),
+        ...(this.o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.o.idleTimeoutMs }),
+        ...(this.o.retryInitialMs === undefined ? {} : { retryInitialMs: this.o.retryInitialMs }),
       },
-      subscribeMs: this.subscribeMs,
-      stopMs: this.stopMs,
-      ...(this.o.batchSize === undefined ? {} : { batchSize: this.o.batchSize }),
-      ...(this.o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.o.idleTimeoutMs }),
-      ...(this.o.retryInitialMs === undefined ? {} : { retryInitialMs: this.o.retryInitialMs }),
-    }, start, {
-      onEvent: async (entity, message, replayId) => {
-        h(entity).state = 'live';
-        h(entity).lastHeardAt = new Date(systemClock.now()).toISOString();
-        await this.onEvent(i, entity, message, replayId);
+      start,
+      {
+        onEvent: async (entity, message, replayId) => {
+          h(entity).state = 'live';
+          h(entity).lastHeardAt = new Date(systemClock.now()).toISOString();
+          await this.onEvent(i, entity, message, replayId);
+        },
+        onCaughtUp: async (entity, replayId) => {
+          h(entity).state = 'live';
+          h(entity).lastHeardAt = new Date(systemClock.now()).toISOString();
+          // Keeps a quiet entity's position inside the retention window (no needless resync after 72 h).
+          // Best effort: not stored, the position stays at the last event (still correct, only older).
+          await this.savePosition(i, entity, replayId, null).catch((err: unknown) =>
+            this.o.logger.warn({ err, orgId: i.orgId, entity }, 'could not store a caught-up CDC position; keeping the previous one'),
+          );
+        },
+        onTopicRefused: (entity, reason) => {
+          h(entity).lastProblem = reason;
+          this.o.logger.warn(
+            { orgId: i.orgId, entity, reason },
+            'Salesforce refused a change event topic; following the other objects (retried when the stream restarts)',
+          );
+          void this.noteTrouble(i, entity, 'problem', reason).catch((err: unknown) =>
+            this.o.logger.warn({ err, orgId: i.orgId }, 'could not record a refused topic'),
+          );
+        },
+        onReplayExpired: async (entity, detail) => {
+          h(entity).state = 'resyncing';
+          h(entity).expiredReplays += 1;
+          h(entity).lastProblem = `replay id refused: ${detail}`;
+          this.counters?.expired.inc({ entity });
+          this.o.logger.warn(
+            { orgId: i.orgId, entity, detail },
+            'stored CDC replay id refused (expired past the 72 h retention, or invalid): following new events and re-synchronising by query',
+          );
+          await this.noteTrouble(i, entity, 'expired', h(entity).lastProblem);
+          // Read now: events stored since this stream started moved the position on.
+          const since = (await this.positions(i)).get(channelOf(entity))?.lastEventAt ?? i.installedAt;
+          await this.resync(i, entity, since, true);
+          h(entity).state = 'live';
+        },
+        onStall: (entity, idleMs) => {
+          h(entity).stalls += 1;
+          h(entity).state = 'retrying';
+          h(entity).lastProblem = `silent for ${idleMs} ms while events were owed (no events, no keepalive)`;
+          this.counters?.stalls.inc({ entity });
+          this.o.logger.warn(
+            { orgId: i.orgId, entity, idleMs },
+            'Salesforce change event stream went silent; subscribing again from the stored position',
+          );
+          void this.noteTrouble(i, entity, 'stall', h(entity).lastProblem).catch((err: unknown) =>
+            this.o.logger.warn({ err, orgId: i.orgId }, 'could not record a stream stall'),
+          );
+        },
+        onRetry: (entity, reason, attempt, delayMs) => {
+          h(entity).retries += 1;
+          h(entity).state = 'retrying';
+          this.counters?.retries.inc({ entity });
+          this.o.logger.info(
+            { orgId: i.orgId, entity, reason, attempt, delayMs },
+            'Salesforce change event stream ended; subscribing again',
+          );
+        },
+        onFailure: (reason, cause, kind) => {
+          this.o.logger.warn({ orgId: i.orgId, reason, err: cause }, 'Salesforce change stream stopped');
+          void this.recover(i, stream, kind === 'auth');
+        },
       },
-      onCaughtUp: async (entity, replayId) => {
-        h(entity).state = 'live';
-        h(entity).lastHeardAt = new Date(systemClock.now()).toISOString();
-        // Keeps a quiet entity's position inside the retention window (no needless resync after 72 h).
-        // Best effort: not stored, the position stays at the last event (still correct, only older).
-        await this.savePosition(i, entity, replayId, null).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId, entity }, 'could not store a caught-up CDC position; keeping the previous one'));
-      },
-      onTopicRefused: (entity, reason) => {
-        h(entity).lastProblem = reason;
-        this.o.logger.warn({ orgId: i.orgId, entity, reason }, 'Salesforce refused a change event topic; following the other objects (retried when the stream restarts)');
-        void this.noteTrouble(i, entity, 'problem', reason).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId }, 'could not record a refused topic'));
-      },
-      onReplayExpired: async (entity, detail) => {
-        h(entity).state = 'resyncing';
-        h(entity).expiredReplays += 1;
-        h(entity).lastProblem = `replay id refused: ${detail}`;
-        this.counters?.expired.inc({ entity });
-        this.o.logger.warn({ orgId: i.orgId, entity, detail }, 'stored CDC replay id refused (expired past the 72 h retention, or invalid): following new events and re-synchronising by query');
-        await this.noteTrouble(i, entity, 'expired', h(entity).lastProblem);
-        // Read now: events stored since this stream started moved the position on.
-        const since = (await this.positions(i)).get(channelOf(entity))?.lastEventAt ?? i.installedAt;
-        await this.resync(i, entity, since, true);
-        h(entity).state = 'live';
-      },
-      onStall: (entity, idleMs) => {
-        h(entity).stalls += 1;
-        h(entity).state = 'retrying';
-        h(entity).lastProblem = `silent for ${idleMs} ms while events were owed (no events, no keepalive)`;
-        this.counters?.stalls.inc({ entity });
-        this.o.logger.warn({ orgId: i.orgId, entity, idleMs }, 'Salesforce change event stream went silent; subscribing again from the stored position');
-        void this.noteTrouble(i, entity, 'stall', h(entity).lastProblem).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId }, 'could not record a stream stall'));
-      },
-      onRetry: (entity, reason, attempt, delayMs) => {
-        h(entity).retries += 1;
-        h(entity).state = 'retrying';
-        this.counters?.retries.inc({ entity });
-        this.o.logger.info({ orgId: i.orgId, entity, reason, attempt, delayMs }, 'Salesforce change event stream ended; subscribing again');
-      },
-      onFailure: (reason, cause, kind) => {
-        this.o.logger.warn({ orgId: i.orgId, reason, err: cause }, 'Salesforce change stream stopped');
-        void this.recover(i, stream, kind === 'auth');
-      },
-    });
+    );
     this.pending.set(i.connectionId, stream);
     const subscribed = await stream.start();
     // Given up on meanwhile (timeout or stop): this stream was stopped by whoever gave up.
@@ -338,11 +421,26 @@ export class StreamManager {
     const namespace = await this.namespaceOf(i);
     const page = this.o.resyncPageSize ?? 2_000;
     // Contacts and leads also carry the person facts (opt-outs, address, the org's time-zone field).
-    const fields = entity === 'Contact' || entity === 'Lead' ? [...new Set([...RESYNC_FIELDS[entity], ...personFactFields(entity, i.timeZoneField)])] : RESYNC_FIELDS[entity];
+    const fields =
+      entity === 'Contact' || entity === 'Lead'
+        ? [...new Set([...RESYNC_FIELDS[entity], ...personFactFields(entity, i.timeZoneField)])]
+        : RESYNC_FIELDS[entity];
     const select = `SELECT ${fields.join(', ')} FROM ${entity}`;
     type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
     const store = async (rows: readonly Row[]): Promise<void> => {
-      const events = rows.map((row) => canonicalOf({ namespace, orgId: i.orgId, entity, recordId: row.Id, change: 'updated', occurredAt: new Date(row.SystemModstamp).toISOString(), fields: row, sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`, via: 'resync' }));
+      const events = rows.map((row) =>
+        canonicalOf({
+          namespace,
+          orgId: i.orgId,
+          entity,
+          recordId: row.Id,
+          change: 'updated',
+          occurredAt: new Date(row.SystemModstamp).toISOString(),
+          fields: row,
+          sourceEventId: `sync:${entity}:${row.Id}:${row.SystemModstamp}`,
+          via: 'resync',
+        }),
+      );
       for (let k = 0; k < events.length; k += 100) await this.o.ingest(i.tenantId, events.slice(k, k + 100));
       const last = rows.at(-1)?.SystemModstamp;
       await this.savePosition(i, entity, expired ? null : undefined, last === undefined ? null : new Date(last).toISOString());
@@ -359,7 +457,9 @@ export class StreamManager {
       const last = Math.floor(Date.parse(rows.at(-1)?.SystemModstamp ?? '') / 1000) * 1000;
       if (!Number.isFinite(last) || last <= from) {
         // A full page within one second: read that second whole, then page on after it.
-        const same = await client.query<Row>(`${select} WHERE SystemModstamp >= ${soqlTime(from)} AND SystemModstamp < ${soqlTime(from + 1000)} ORDER BY SystemModstamp`);
+        const same = await client.query<Row>(
+          `${select} WHERE SystemModstamp >= ${soqlTime(from)} AND SystemModstamp < ${soqlTime(from + 1000)} ORDER BY SystemModstamp`,
+        );
         await store(same);
         total += same.length;
         from += 1000;
@@ -377,7 +477,11 @@ export class StreamManager {
     if (current !== undefined && current.stream === stream) this.running.delete(i.connectionId);
     await stream?.stop().catch(() => undefined);
     if (authFailed) {
-      await this.o.installations.refreshNow(i).catch((err: unknown) => this.o.logger.warn({ err, orgId: i.orgId }, 'Salesforce token renewal after a stream auth failure did not succeed'));
+      await this.o.installations
+        .refreshNow(i)
+        .catch((err: unknown) =>
+          this.o.logger.warn({ err, orgId: i.orgId }, 'Salesforce token renewal after a stream auth failure did not succeed'),
+        );
     }
     this.o.installations.forget(i.connectionId);
     await this.releaseLease(i).catch(() => undefined);
@@ -401,7 +505,11 @@ export class StreamManager {
       this.pending.delete(id);
       await stream.stop();
     }
-    await within(this.ticking.catch(() => undefined), this.stopMs, undefined);
+    await within(
+      this.ticking.catch(() => undefined),
+      this.stopMs,
+      undefined,
+    );
     await Promise.all([...this.running.keys()].map((id) => this.stopOne(id)));
   }
 

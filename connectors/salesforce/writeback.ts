@@ -6,7 +6,16 @@
  * The write carries `client=Baton`, so its change event is recognised as an echo and skipped.
  */
 import { ApiBudgetError, batonFieldValues, classifyCode, describeError, type BatonValues } from './client';
-import { type CardService, type Database, type EventStage, type JobHandler, type Logger, RateLimitedError, RetryLaterError, type WorkQueue } from '../../server/platform';
+import {
+  type CardService,
+  type Database,
+  type EventStage,
+  type JobHandler,
+  type Logger,
+  RateLimitedError,
+  RetryLaterError,
+  type WorkQueue,
+} from '../../server/platform';
 import type { SalesforceInstallations } from './installations';
 import { linkRecord, markWritten, recordsOfProfile, unlinkRecord } from './records.repository';
 
@@ -67,7 +76,9 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
     const { cards } = deps;
     if (install === undefined || cards === undefined) return;
     const values = valuesOf(await cards.view(job.tenantId, profileId));
-    const stale = (await recordsOfProfile(deps.db, job.tenantId, install.orgId, profileId)).filter((r) => PERSON_OBJECTS.has(r.objectType) && !same(r.written, values));
+    const stale = (await recordsOfProfile(deps.db, job.tenantId, install.orgId, profileId)).filter(
+      (r) => PERSON_OBJECTS.has(r.objectType) && !same(r.written, values),
+    );
     if (stale.length === 0) return;
     const client = await deps.installations.client(install);
     let results;
@@ -76,16 +87,24 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
       // nothing to write, and the connection status tells the admin what to fix.
       const pkg = await deps.installations.packageOf(install);
       if (!pkg.fieldsReady || pkg.namespace === null) {
-        deps.logger.warn({ tenantId: job.tenantId, orgId: install.orgId, problem: pkg.problem }, 'Salesforce write-back skipped: the Baton fields are not usable in this org');
+        deps.logger.warn(
+          { tenantId: job.tenantId, orgId: install.orgId, problem: pkg.problem },
+          'Salesforce write-back skipped: the Baton fields are not usable in this org',
+        );
         return;
       }
-      results = await client.updateRecords(stale.map((r) => ({ type: r.objectType, id: r.recordId, fields: batonFieldValues(values, pkg.namespace ?? '') })));
+      results = await client.updateRecords(
+        stale.map((r) => ({ type: r.objectType, id: r.recordId, fields: batonFieldValues(values, pkg.namespace ?? '') })),
+      );
     } catch (err) {
       if (err instanceof ApiBudgetError) throw new RateLimitedError(err.message, err.retryAfterMs);
       const d = describeError(err);
       if (d.cls === 'rate_limited') throw new RateLimitedError(`Salesforce API limit: ${d.message}`, deps.rateLimitRetryMs);
       if (d.cls === 'auth') {
-        deps.logger.warn({ tenantId: job.tenantId, orgId: install.orgId, code: d.code }, 'Salesforce write-back skipped: the connection is not authorised');
+        deps.logger.warn(
+          { tenantId: job.tenantId, orgId: install.orgId, code: d.code },
+          'Salesforce write-back skipped: the connection is not authorised',
+        );
         return;
       }
       throw err;
@@ -99,9 +118,14 @@ export function writebackHandler(deps: Deps & { rateLimitRetryMs: number }): Job
         continue;
       }
       const code = r.errors[0]?.statusCode ?? r.errors[0]?.errorCode ?? 'UNKNOWN';
-      if (code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'NOT_FOUND') await unlinkRecord(deps.db, job.tenantId, install.orgId, record.recordId);
+      if (code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'NOT_FOUND')
+        await unlinkRecord(deps.db, job.tenantId, install.orgId, record.recordId);
       else if (classifyCode(code) !== 'permanent') retry = code;
-      else deps.logger.warn({ tenantId: job.tenantId, recordId: record.recordId, code, message: r.errors[0]?.message }, 'Salesforce refused a Baton field write-back');
+      else
+        deps.logger.warn(
+          { tenantId: job.tenantId, recordId: record.recordId, code, message: r.errors[0]?.message },
+          'Salesforce refused a Baton field write-back',
+        );
     }
     // Records locked or briefly unavailable: the job runs again (the written ones are skipped as unchanged).
     if (retry !== undefined) throw new RetryLaterError(`Salesforce could not update every record yet (${retry})`, 5_000);

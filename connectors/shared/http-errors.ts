@@ -23,8 +23,10 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 /** Classifies a finished HTTP exchange that failed with `status`. */
 export function classifyHttpStatus(vendor: string, status: number, message: string, retryAfterMs?: number): PortError {
   if (status === 429) return rateLimited(retryAfterMs ?? DEFAULT_RETRY_AFTER_MS, `${vendor}: rate limited (429): ${message}`);
-  if (status === 401 || status === 403) return authError(`${vendor}.http_${status}`, `${vendor}: credentials refused (${status}): ${message}`);
-  if (status === 408 || status === 409 || status === 425 || status >= 500) return transientError(`${vendor}.http_${status}`, `${vendor}: ${status}: ${message}`);
+  if (status === 401 || status === 403)
+    return authError(`${vendor}.http_${status}`, `${vendor}: credentials refused (${status}): ${message}`);
+  if (status === 408 || status === 409 || status === 425 || status >= 500)
+    return transientError(`${vendor}.http_${status}`, `${vendor}: ${status}: ${message}`);
   return permanentError(`${vendor}.http_${status}`, `${vendor}: request refused (${status}): ${message}`);
 }
 

@@ -2,4 +2,5 @@
 import type { TwilioConfig } from '../../server/platform';
 import { TwilioApi } from './client/api';
 
-export const twilioApiOf = (c: TwilioConfig): TwilioApi => new TwilioApi({ accountSid: c.accountSid, authToken: c.authToken, baseUrl: c.baseUrl });
+export const twilioApiOf = (c: TwilioConfig): TwilioApi =>
+  new TwilioApi({ accountSid: c.accountSid, authToken: c.authToken, baseUrl: c.baseUrl });

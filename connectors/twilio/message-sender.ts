@@ -19,12 +19,28 @@ export function twilioMessageSender(publicUrl: string): MessageSender<'twilio'> 
     async send(connection: Connection<'twilio'>, { params, address, windowOpen }): Promise<SendOutcome> {
       const config = connection.config;
       const template = typeof params.template === 'object' ? params.template : undefined;
-      const contentSid = params.contentSid ?? template?.contentSid ?? (typeof params.template === 'string' && /^HX[0-9a-fA-F]{32}$/.test(params.template) ? params.template : undefined);
+      const contentSid =
+        params.contentSid ??
+        template?.contentSid ??
+        (typeof params.template === 'string' && /^HX[0-9a-fA-F]{32}$/.test(params.template) ? params.template : undefined);
       const variables = params.contentVariables ?? template?.variables;
       const whatsapp = params.channel === 'whatsapp';
-      const from = whatsapp ? (config.whatsappFrom === undefined ? undefined : config.whatsappFrom.startsWith('whatsapp:') ? config.whatsappFrom : `whatsapp:${config.whatsappFrom}`) : config.smsFrom;
+      const from = whatsapp
+        ? config.whatsappFrom === undefined
+          ? undefined
+          : config.whatsappFrom.startsWith('whatsapp:')
+            ? config.whatsappFrom
+            : `whatsapp:${config.whatsappFrom}`
+        : config.smsFrom;
       if (from === undefined && config.messagingServiceSid === undefined) {
-        return { ok: false, noEffect: true, error: permanentError('twilio.no_sender', `the Twilio connection has no ${whatsapp ? 'whatsappFrom' : 'smsFrom'} number or messagingServiceSid`) };
+        return {
+          ok: false,
+          noEffect: true,
+          error: permanentError(
+            'twilio.no_sender',
+            `the Twilio connection has no ${whatsapp ? 'whatsappFrom' : 'smsFrom'} number or messagingServiceSid`,
+          ),
+        };
       }
       const useTemplate = whatsapp && !windowOpen;
       if (useTemplate && contentSid === undefined) return templateRequired();

@@ -7,8 +7,29 @@
 import express, { Router } from 'express';
 import { normalizeTwilioWebhook } from './client/inbound';
 import { TWILIO_OPTED_OUT } from './client/api';
-import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, verifyTwilioForm, verifyTwilioJson, type FormParams } from './client/signature';
-import { addressKey, assertNoNul, badSignature, type ConnectionsRepository, consentEvent, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, recordConsent, recordInbound, SqlEffectLedger, unknownConnection } from '../../server/platform';
+import {
+  TWILIO_SIGNATURE_HEADER,
+  TWILIO_SIGNATURE_SETTINGS_HEADER,
+  verifyTwilioForm,
+  verifyTwilioJson,
+  type FormParams,
+} from './client/signature';
+import {
+  addressKey,
+  assertNoNul,
+  badSignature,
+  type ConnectionsRepository,
+  consentEvent,
+  DELIVERY_RANK,
+  HttpError,
+  type Ingest,
+  linkProfile,
+  type ModuleContext,
+  recordConsent,
+  recordInbound,
+  SqlEffectLedger,
+  unknownConnection,
+} from '../../server/platform';
 import { systemClock } from '../../app/shared/clock';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -44,7 +65,8 @@ export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposit
       return;
     }
     const params = formParams(raw);
-    if (!verifyTwilioForm(signed, params)) throw badSignature('X-Twilio-Signature does not match PUBLIC_URL + path and the form parameters');
+    if (!verifyTwilioForm(signed, params))
+      throw badSignature('X-Twilio-Signature does not match PUBLIC_URL + path and the form parameters');
     assertNoNul(Object.values(params).flat().join(''), 'the form');
     const receivedAt = new Date(systemClock.now()).toISOString();
     const inbound = normalizeTwilioWebhook(params, receivedAt);
@@ -54,20 +76,51 @@ export function twilioWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposit
       res.status(200).type('text/xml').send(EMPTY_TWIML);
       return;
     }
-    if (inbound.accountSid !== accountSid) throw new HttpError(400, 'account_mismatch', 'the AccountSid of this webhook is not the account of this connection');
+    if (inbound.accountSid !== accountSid)
+      throw new HttpError(400, 'account_mismatch', 'the AccountSid of this webhook is not the account of this connection');
     const tenantId = connection.tenantId;
     if (inbound.kind === 'status') {
-      await new SqlEffectLedger(ctx.db).recordDelivery(tenantId, 'twilio', inbound.messageSid, inbound.status, DELIVERY_RANK[inbound.status] ?? 0, inbound.errorCode ?? null);
+      await new SqlEffectLedger(ctx.db).recordDelivery(
+        tenantId,
+        'twilio',
+        inbound.messageSid,
+        inbound.status,
+        DELIVERY_RANK[inbound.status] ?? 0,
+        inbound.errorCode ?? null,
+      );
       if (inbound.errorCode === String(TWILIO_OPTED_OUT) && inbound.to !== undefined) {
-        await recordConsent(ctx.db, tenantId, inbound.channel, addressKey(inbound.channel, inbound.to), 'opted_out', receivedAt, 'twilio:21610');
-        await ingest(tenantId, consentEvent('twilio', `twilio:${inbound.messageSid}:21610`, inbound.channel, inbound.to, 'opted_out', receivedAt, { provider: 'twilio', errorCode: inbound.errorCode }));
+        await recordConsent(
+          ctx.db,
+          tenantId,
+          inbound.channel,
+          addressKey(inbound.channel, inbound.to),
+          'opted_out',
+          receivedAt,
+          'twilio:21610',
+        );
+        await ingest(
+          tenantId,
+          consentEvent('twilio', `twilio:${inbound.messageSid}:21610`, inbound.channel, inbound.to, 'opted_out', receivedAt, {
+            provider: 'twilio',
+            errorCode: inbound.errorCode,
+          }),
+        );
       }
       res.status(200).type('text/xml').send(EMPTY_TWIML);
       return;
     }
     const address = addressKey(inbound.channel, inbound.address);
     await recordInbound(ctx.db, tenantId, inbound.channel, address, inbound.occurredAt);
-    if (inbound.consent !== undefined) await recordConsent(ctx.db, tenantId, inbound.channel, address, inbound.consent.status, inbound.occurredAt, `keyword:${inbound.consent.keyword}`);
+    if (inbound.consent !== undefined)
+      await recordConsent(
+        ctx.db,
+        tenantId,
+        inbound.channel,
+        address,
+        inbound.consent.status,
+        inbound.occurredAt,
+        `keyword:${inbound.consent.keyword}`,
+      );
     for (const event of inbound.events) {
       const stored = await ingest(tenantId, event);
       await linkProfile(ctx.db, tenantId, { channel: inbound.channel, address }, stored.profileId);

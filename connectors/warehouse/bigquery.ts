@@ -58,7 +58,9 @@ export class BigQueryWarehouse implements WarehouseClient {
     } else if (options.accessToken !== undefined) {
       const token = options.accessToken;
       // A fixed bearer token: the SDK asks its auth client for request headers and nothing else.
-      config.authClient = { getRequestHeaders: async () => new Headers({ authorization: `Bearer ${token}` }) } as unknown as NonNullable<BigQueryOptions['authClient']>;
+      config.authClient = { getRequestHeaders: async () => new Headers({ authorization: `Bearer ${token}` }) } as unknown as NonNullable<
+        BigQueryOptions['authClient']
+      >;
     }
     this.client = new BigQuery(config);
   }
@@ -69,7 +71,12 @@ export class BigQueryWarehouse implements WarehouseClient {
       named[`p${i + 1}`] = typeof p === 'string' && ISO_DATETIME.test(p) ? BigQuery.timestamp(p) : p;
     });
     try {
-      const [rows] = await this.client.query({ query, useLegacySql: false, ...(params.length === 0 ? {} : { params: named }), ...(this.options.location === undefined ? {} : { location: this.options.location }) });
+      const [rows] = await this.client.query({
+        query,
+        useLegacySql: false,
+        ...(params.length === 0 ? {} : { params: named }),
+        ...(this.options.location === undefined ? {} : { location: this.options.location }),
+      });
       return rows as Record<string, unknown>[];
     } catch (err) {
       throw classifyBigQueryError(err);

@@ -17,7 +17,8 @@ export type OpenWarehouse = (config: WarehouseConfig) => WarehouseClient;
 export function duckdbPathProblem(root: string, file: string): string | undefined {
   const resolved = path.resolve(file);
   const fence = path.resolve(root);
-  if (!resolved.startsWith(fence + path.sep)) return `must be a file inside ${fence} (the service's warehouse directory; copy or mount the file there)`;
+  if (!resolved.startsWith(fence + path.sep))
+    return `must be a file inside ${fence} (the service's warehouse directory; copy or mount the file there)`;
   return undefined;
 }
 
@@ -39,18 +40,35 @@ export function postgresUrlProblem(ownDatabaseUrl: string | undefined, url: stri
   return own !== undefined && endpointOf(url) === own ? "must not be Baton's own database; connect the warehouse's database" : undefined;
 }
 
-export const openWarehouseIn = (duckdbRoot: string): OpenWarehouse => (config) => {
-  switch (config.engine) {
-    case 'postgres':
-      return new PostgresWarehouse({ url: config.url ?? '' });
-    case 'duckdb': {
-      const problem = duckdbPathProblem(duckdbRoot, config.path ?? '');
-      if (problem !== undefined) throw new WarehouseError('query', `duckdb: path ${problem}`);
-      return new DuckDbWarehouse({ path: config.path ?? '' });
+export const openWarehouseIn =
+  (duckdbRoot: string): OpenWarehouse =>
+  (config) => {
+    switch (config.engine) {
+      case 'postgres':
+        return new PostgresWarehouse({ url: config.url ?? '' });
+      case 'duckdb': {
+        const problem = duckdbPathProblem(duckdbRoot, config.path ?? '');
+        if (problem !== undefined) throw new WarehouseError('query', `duckdb: path ${problem}`);
+        return new DuckDbWarehouse({ path: config.path ?? '' });
+      }
+      case 'snowflake':
+        return new SnowflakeWarehouse({
+          account: config.account ?? '',
+          username: config.username ?? '',
+          password: config.password ?? '',
+          warehouse: config.warehouse,
+          database: config.database,
+          schema: config.schema,
+          role: config.role,
+          accessUrl: config.accessUrl,
+        });
+      case 'bigquery':
+        return new BigQueryWarehouse({
+          projectId: config.projectId ?? '',
+          serviceAccountKey: config.serviceAccountKey,
+          accessToken: config.accessToken,
+          location: config.location,
+          apiEndpoint: config.apiEndpoint,
+        });
     }
-    case 'snowflake':
-      return new SnowflakeWarehouse({ account: config.account ?? '', username: config.username ?? '', password: config.password ?? '', warehouse: config.warehouse, database: config.database, schema: config.schema, role: config.role, accessUrl: config.accessUrl });
-    case 'bigquery':
-      return new BigQueryWarehouse({ projectId: config.projectId ?? '', serviceAccountKey: config.serviceAccountKey, accessToken: config.accessToken, location: config.location, apiEndpoint: config.apiEndpoint });
-  }
-};
+  };

@@ -56,10 +56,12 @@ export class DuckDbWarehouse implements WarehouseClient {
       }
       entry.users += 1;
       const opened = entry.instance;
-      this.connection = opened.then((i) => i.connect()).catch((err: unknown) => {
-        instances.delete(this.file);
-        throw classifyDuckDbError(err);
-      });
+      this.connection = opened
+        .then((i) => i.connect())
+        .catch((err: unknown) => {
+          instances.delete(this.file);
+          throw classifyDuckDbError(err);
+        });
     }
     return this.connection;
   }
@@ -96,9 +98,10 @@ export class DuckDbWarehouse implements WarehouseClient {
       await c.run('BEGIN TRANSACTION');
       try {
         for (const r of rows) {
-          await c.run(`INSERT OR REPLACE INTO ${t} (${EXPORT_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMPTZ), $6, current_timestamp)`, [
-            r.id, r.kind, r.tenantId, r.profileId, r.occurredAt, JSON.stringify(r.data),
-          ]);
+          await c.run(
+            `INSERT OR REPLACE INTO ${t} (${EXPORT_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMPTZ), $6, current_timestamp)`,
+            [r.id, r.kind, r.tenantId, r.profileId, r.occurredAt, JSON.stringify(r.data)],
+          );
         }
         await c.run('COMMIT');
       } catch (err) {

@@ -4,4 +4,13 @@
  * (server/warehouse: sync and export jobs, schedules, routes) uses them through this index only.
  */
 export { duckdbPathProblem, openWarehouseIn, postgresUrlProblem, type OpenWarehouse } from './clients';
-export { WAREHOUSE_ENGINES, WarehouseError, type ExportRow, type PageRequest, type WarehouseClient, type WarehouseEngine, type WarehouseRow, type WarehouseValue } from './types';
+export {
+  WAREHOUSE_ENGINES,
+  WarehouseError,
+  type ExportRow,
+  type PageRequest,
+  type WarehouseClient,
+  type WarehouseEngine,
+  type WarehouseRow,
+  type WarehouseValue,
+} from './types';

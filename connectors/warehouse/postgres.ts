@@ -15,7 +15,8 @@ export function classifyPgError(err: unknown): WarehouseError {
   const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : '';
   const message = `postgres: ${err instanceof Error ? err.message : String(err)}`;
   if (code.startsWith('28') || code === '42501') return new WarehouseError('auth', message);
-  if (code === '' || code.startsWith('08') || code.startsWith('57') || code.startsWith('53') || code.startsWith('40')) return new WarehouseError('transient', message);
+  if (code === '' || code.startsWith('08') || code.startsWith('57') || code.startsWith('53') || code.startsWith('40'))
+    return new WarehouseError('transient', message);
   return new WarehouseError('query', message);
 }
 
@@ -36,7 +37,13 @@ export class PostgresWarehouse implements WarehouseClient {
   private readonly pool: pg.Pool;
 
   constructor(options: PostgresWarehouseOptions) {
-    this.pool = new pg.Pool({ connectionString: options.url, max: 2, connectionTimeoutMillis: 10_000, statement_timeout: options.statementTimeoutMs ?? 120_000, types });
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: 2,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: options.statementTimeoutMs ?? 120_000,
+      types,
+    });
     this.pool.on('error', () => undefined); // an idle client dropped by the server; the next query reconnects
   }
 

@@ -60,7 +60,8 @@ export function toWarehouseValue(v: unknown): WarehouseValue {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (Buffer.isBuffer(v)) return v.toString('base64');
-  if (typeof v === 'object' && 'toISOString' in v && typeof (v as { toISOString: unknown }).toISOString === 'function') return (v as { toISOString(): string }).toISOString();
+  if (typeof v === 'object' && 'toISOString' in v && typeof (v as { toISOString: unknown }).toISOString === 'function')
+    return (v as { toISOString(): string }).toISOString();
   return JSON.stringify(v);
 }
 

@@ -46,7 +46,10 @@ export type WarehouseEngine = (typeof WAREHOUSE_ENGINES)[number];
 
 /** A failure talking to the warehouse, classified: `auth` and `query` need the customer, `transient` is retried. */
 export class WarehouseError extends Error {
-  constructor(readonly category: 'auth' | 'query' | 'transient', message: string) {
+  constructor(
+    readonly category: 'auth' | 'query' | 'transient',
+    message: string,
+  ) {
     super(message);
     this.name = 'WarehouseError';
   }

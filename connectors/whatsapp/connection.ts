@@ -2,4 +2,5 @@
 import type { WhatsAppConfig } from '../../server/platform';
 import { WhatsAppApi } from './client/api';
 
-export const whatsappApiOf = (c: WhatsAppConfig): WhatsAppApi => new WhatsAppApi({ phoneNumberId: c.phoneNumberId, accessToken: c.accessToken, baseUrl: c.baseUrl });
+export const whatsappApiOf = (c: WhatsAppConfig): WhatsAppApi =>
+  new WhatsAppApi({ phoneNumberId: c.phoneNumberId, accessToken: c.accessToken, baseUrl: c.baseUrl });

@@ -32,9 +32,14 @@ export const whatsappMessageSender: MessageSender<'whatsapp'> = {
       if (t === undefined) return templateRequired();
       // A template without its own language code goes out in the person's (localized steps pass `language`).
       const fallback = whatsAppLanguage(params.language);
-      const template = typeof t === 'string' ? { name: t, language: fallback } : { name: t.name, language: t.language ?? fallback, ...(t.components === undefined ? {} : { components: t.components }) };
+      const template =
+        typeof t === 'string'
+          ? { name: t, language: fallback }
+          : { name: t.name, language: t.language ?? fallback, ...(t.components === undefined ? {} : { components: t.components }) };
       r = await api.send(address, { template });
     }
-    return r.ok ? { ok: true, messageId: r.value.messageId, status: 'accepted', mode: windowOpen ? 'session' : 'template' } : { ok: false, error: r.error, noEffect: r.noEffect };
+    return r.ok
+      ? { ok: true, messageId: r.value.messageId, status: 'accepted', mode: windowOpen ? 'session' : 'template' }
+      : { ok: false, error: r.error, noEffect: r.noEffect };
   },
 };

@@ -3,7 +3,14 @@
  * handshake, inbound messages, delivery statuses) and the sender the `message` port prefers for
  * WhatsApp. The connection is made through the connections API.
  */
-import { connectorIngest, ConnectionsRepository, defineModule, IDENTITY_SERVICE, MESSAGE_SENDERS, type ModuleFactory } from '../../server/platform';
+import {
+  connectorIngest,
+  ConnectionsRepository,
+  defineModule,
+  IDENTITY_SERVICE,
+  MESSAGE_SENDERS,
+  type ModuleFactory,
+} from '../../server/platform';
 import { whatsappMessageSender } from './message-sender';
 import { whatsappWebhookRoutes } from './whatsapp.routes';
 
@@ -12,6 +19,11 @@ export const whatsappModule: ModuleFactory = defineModule({
   uses: { senders: MESSAGE_SENDERS, identity: IDENTITY_SERVICE },
   build(ctx, { senders, identity }) {
     senders?.register(whatsappMessageSender);
-    return { module: { name: 'whatsapp', routes: whatsappWebhookRoutes(ctx, new ConnectionsRepository(ctx.secrets), connectorIngest(ctx, identity)) } };
+    return {
+      module: {
+        name: 'whatsapp',
+        routes: whatsappWebhookRoutes(ctx, new ConnectionsRepository(ctx.secrets), connectorIngest(ctx, identity)),
+      },
+    };
   },
 });

@@ -5,7 +5,21 @@
 import express, { Router } from 'express';
 import { verifyHandshake, verifyWhatsAppSignature, WHATSAPP_SIGNATURE_HEADER } from './client/signature';
 import { normalizeWhatsAppPayload, whatsappPayloadSchema } from './client/webhook';
-import { assertNoNul, badSignature, type ConnectionsRepository, DELIVERY_RANK, HttpError, type Ingest, linkProfile, type ModuleContext, parseJsonBody, recordInbound, SqlEffectLedger, unknownConnection, validationError } from '../../server/platform';
+import {
+  assertNoNul,
+  badSignature,
+  type ConnectionsRepository,
+  DELIVERY_RANK,
+  HttpError,
+  type Ingest,
+  linkProfile,
+  type ModuleContext,
+  parseJsonBody,
+  recordInbound,
+  SqlEffectLedger,
+  unknownConnection,
+  validationError,
+} from '../../server/platform';
 
 export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest): Router {
   const router = Router();
@@ -21,7 +35,8 @@ export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepos
     const connection = await repo.byWebhookId(ctx.db, 'whatsapp', req.params['connectionId'] ?? '');
     if (connection === undefined) throw unknownConnection('whatsapp');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!verifyWhatsAppSignature([connection.config.appSecret], req.get(WHATSAPP_SIGNATURE_HEADER), raw)) throw badSignature('X-Hub-Signature-256 does not match the body and the app secret');
+    if (!verifyWhatsAppSignature([connection.config.appSecret], req.get(WHATSAPP_SIGNATURE_HEADER), raw))
+      throw badSignature('X-Hub-Signature-256 does not match the body and the app secret');
     assertNoNul(raw);
     const payload = whatsappPayloadSchema.safeParse(parseJsonBody(raw));
     if (!payload.success) throw validationError(payload.error, 'WhatsApp webhook');
@@ -41,8 +56,22 @@ export function whatsappWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepos
       if (r.duplicate) duplicates++;
       else stored++;
     }
-    for (const s of normalized.statuses) await new SqlEffectLedger(ctx.db).recordDelivery(tenantId, 'whatsapp', s.messageId, s.status, DELIVERY_RANK[s.status] ?? 0, s.errorCode === undefined ? null : String(s.errorCode));
-    res.status(200).json({ stored, duplicates, statuses: normalized.statuses.length, ignored: normalized.ignored.length, invalid: normalized.invalid.length });
+    for (const s of normalized.statuses)
+      await new SqlEffectLedger(ctx.db).recordDelivery(
+        tenantId,
+        'whatsapp',
+        s.messageId,
+        s.status,
+        DELIVERY_RANK[s.status] ?? 0,
+        s.errorCode === undefined ? null : String(s.errorCode),
+      );
+    res.status(200).json({
+      stored,
+      duplicates,
+      statuses: normalized.statuses.length,
+      ignored: normalized.ignored.length,
+      invalid: normalized.invalid.length,
+    });
   });
   return router;
 }

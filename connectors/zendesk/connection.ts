@@ -2,4 +2,5 @@
 import type { ZendeskConfig } from '../../server/platform';
 import { ZendeskApi } from './client/api';
 
-export const zendeskApiOf = (c: ZendeskConfig): ZendeskApi => new ZendeskApi({ subdomain: c.subdomain, email: c.email, apiToken: c.apiToken, oauthToken: c.oauthToken, baseUrl: c.baseUrl });
+export const zendeskApiOf = (c: ZendeskConfig): ZendeskApi =>
+  new ZendeskApi({ subdomain: c.subdomain, email: c.email, apiToken: c.apiToken, oauthToken: c.oauthToken, baseUrl: c.baseUrl });

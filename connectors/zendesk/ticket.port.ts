@@ -21,7 +21,10 @@ export const ticketParamsSchema = z.looseObject({
   public: z.boolean().optional(),
   priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
   status: z.enum(['new', 'open', 'pending', 'hold', 'solved']).optional(),
-  ticketId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]).transform(String).optional(),
+  ticketId: z
+    .union([z.string().regex(/^\d+$/), z.number().int().positive()])
+    .transform(String)
+    .optional(),
   tags: z.array(z.string().max(80)).max(20).optional(),
 });
 
@@ -43,27 +46,51 @@ export class TicketActionPort implements ActionPort {
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const parsed = ticketParamsSchema.safeParse(request.params);
-    if (!parsed.success) return { ok: false, error: permanentError('ticket.invalid_params', `ticket step: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`) };
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: permanentError(
+          'ticket.invalid_params',
+          `ticket step: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+        ),
+      };
     const p = parsed.data;
     const connection = await this.deps.repo.activeOfType(this.deps.db, request.tenantId, 'zendesk');
-    if (connection === undefined) return { ok: false, error: permanentError('ticket.not_connected', 'no active Zendesk connection for this tenant') };
+    if (connection === undefined)
+      return { ok: false, error: permanentError('ticket.not_connected', 'no active Zendesk connection for this tenant') };
     const api = zendeskApiOf(connection.config);
     const key = request.idempotencyKey;
     const update = p.ticketId !== undefined;
     const ledger = new SqlEffectLedger(this.deps.db);
     const claim = await ledger.reserve(
       {
-        tenantId: request.tenantId, idempotencyKey: key, vendor: 'zendesk', kind: 'ticket', accountId: connection.id, channel: 'ticket',
-        recipient: p.ticketId ?? null, profileId: request.profileId, runId: request.runId, request: { subject: p.subject, ...(p.ticketId !== undefined ? { ticketId: p.ticketId } : {}) },
+        tenantId: request.tenantId,
+        idempotencyKey: key,
+        vendor: 'zendesk',
+        kind: 'ticket',
+        accountId: connection.id,
+        channel: 'ticket',
+        recipient: p.ticketId ?? null,
+        profileId: request.profileId,
+        runId: request.runId,
+        request: { subject: p.subject, ...(p.ticketId !== undefined ? { ticketId: p.ticketId } : {}) },
       },
       { onConflict: 'reclaim-failed' },
     );
     if (!claim.fresh) {
       const row = claim.entry;
       if (row.state === 'done' && row.output !== null) return { ok: true, output: row.output };
-      if (row.state === 'pending' && (this.deps.now?.() ?? systemClock.now()) - row.updatedAt < IN_FLIGHT_MS) return { ok: false, error: transientError('ticket.in_flight', 'an attempt with this idempotency key is in flight') };
+      if (row.state === 'pending' && (this.deps.now?.() ?? systemClock.now()) - row.updatedAt < IN_FLIGHT_MS)
+        return { ok: false, error: transientError('ticket.in_flight', 'an attempt with this idempotency key is in flight') };
       // Creation is safe to repeat (Zendesk replays the original for the same Idempotency-Key); updates are not.
-      if (update) return { ok: false, error: permanentError('zendesk.outcome_unknown', 'an earlier ticket update lost its answer; not repeating it to avoid a duplicate comment') };
+      if (update)
+        return {
+          ok: false,
+          error: permanentError(
+            'zendesk.outcome_unknown',
+            'an earlier ticket update lost its answer; not repeating it to avoid a duplicate comment',
+          ),
+        };
     }
     if (update) {
       const body = p.comment ?? p.body;
@@ -73,10 +100,21 @@ export class TicketActionPort implements ActionPort {
         ...(p.priority === undefined ? {} : { priority: p.priority }),
       });
       if (!r.ok) {
-        await ledger.settle(request.tenantId, key, r.noEffect ? { state: 'failed', errorCode: r.error.code } : { state: 'unknown', errorCode: r.error.code });
+        await ledger.settle(
+          request.tenantId,
+          key,
+          r.noEffect ? { state: 'failed', errorCode: r.error.code } : { state: 'unknown', errorCode: r.error.code },
+        );
         return { ok: false, error: r.error };
       }
-      const output: JsonValue = { provider: 'zendesk', connectionId: connection.id, operation: 'update', ticketId: r.value.id, status: r.value.status ?? null, priority: r.value.priority ?? null };
+      const output: JsonValue = {
+        provider: 'zendesk',
+        connectionId: connection.id,
+        operation: 'update',
+        ticketId: r.value.id,
+        status: r.value.status ?? null,
+        priority: r.value.priority ?? null,
+      };
       await ledger.settle(request.tenantId, key, { state: 'done', output, providerRef: r.value.id });
       return { ok: true, output };
     }
@@ -85,7 +123,13 @@ export class TicketActionPort implements ActionPort {
     const email = addresses.emails[0];
     if (requesterId === undefined && email === undefined) {
       await ledger.settle(request.tenantId, key, { state: 'failed', errorCode: 'ticket.no_requester' });
-      return { ok: false, error: undeliverableError('ticket.no_requester', 'the profile has neither a Zendesk user in this account nor an email to open a ticket for') };
+      return {
+        ok: false,
+        error: undeliverableError(
+          'ticket.no_requester',
+          'the profile has neither a Zendesk user in this account nor an email to open a ticket for',
+        ),
+      };
     }
     const r = await api.createTicket(
       {
@@ -104,7 +148,15 @@ export class TicketActionPort implements ActionPort {
       await ledger.settle(request.tenantId, key, { state: r.noEffect ? 'failed' : 'unknown', errorCode: r.error.code });
       return { ok: false, error: r.error };
     }
-    const output: JsonValue = { provider: 'zendesk', connectionId: connection.id, operation: 'create', ticketId: r.value.id, status: r.value.status ?? null, priority: r.value.priority ?? null, replayed: r.idempotencyLookup === 'hit' };
+    const output: JsonValue = {
+      provider: 'zendesk',
+      connectionId: connection.id,
+      operation: 'create',
+      ticketId: r.value.id,
+      status: r.value.status ?? null,
+      priority: r.value.priority ?? null,
+      replayed: r.idempotencyLookup === 'hit',
+    };
     await ledger.settle(request.tenantId, key, { state: 'done', output, providerRef: r.value.id });
     return { ok: true, output };
   }

@@ -13,7 +13,8 @@ export function zendeskUserSync(ctx: ModuleContext, repo: ConnectionsRepository,
   return async (job) => {
     const connectionId = job.payload['connectionId'];
     const userId = job.payload['userId'];
-    if (typeof connectionId !== 'string' || typeof userId !== 'string') throw new Error('zendesk.user_sync job without connectionId/userId');
+    if (typeof connectionId !== 'string' || typeof userId !== 'string')
+      throw new Error('zendesk.user_sync job without connectionId/userId');
     const connection = await repo.get(ctx.db, job.tenantId, connectionId);
     if (connection?.type !== 'zendesk') return; // deleted since
     const api = zendeskApiOf(connection.config as Parameters<typeof zendeskApiOf>[0]);

@@ -3,7 +3,14 @@
  * lookup job, and the `ticket` action port (guarded by "this tenant has an active Zendesk connection").
  * The connection itself is made through the connections API (server/messaging).
  */
-import { ACTION_REGISTRY, connectorIngest, ConnectionsRepository, defineModule, IDENTITY_SERVICE, type ModuleFactory } from '../../server/platform';
+import {
+  ACTION_REGISTRY,
+  connectorIngest,
+  ConnectionsRepository,
+  defineModule,
+  IDENTITY_SERVICE,
+  type ModuleFactory,
+} from '../../server/platform';
 import { TicketActionPort } from './ticket.port';
 import { ZENDESK_USER_SYNC_JOB, zendeskWebhookRoutes } from './zendesk.routes';
 import { zendeskUserSync } from './zendesk-user-sync';
@@ -23,7 +30,11 @@ export function zendeskModuleWith(options: ZendeskModuleOptions = {}): ModuleFac
       const now = options.now ?? ((): number => ctx.clock.now());
       if (registry !== undefined) {
         const tickets = new TicketActionPort({ db: ctx.db, repo, now });
-        registry.register('ticket', tickets, { handles: (r) => tickets.handles(r), available: (tenantId) => tickets.available(tenantId), name: 'Zendesk' });
+        registry.register('ticket', tickets, {
+          handles: (r) => tickets.handles(r),
+          available: (tenantId) => tickets.available(tenantId),
+          name: 'Zendesk',
+        });
       }
       return {
         module: {

@@ -8,13 +8,29 @@ import express, { Router } from 'express';
 import { scoreSentiment } from '../../app/signals';
 import { normalizeZendeskEvent, zendeskEnvelopeSchema } from './client/webhook';
 import { verifyZendeskSignature, ZENDESK_SIGNATURE_HEADER, ZENDESK_TIMESTAMP_HEADER } from './client/signature';
-import { assertNoNul, badSignature, type ConnectionsRepository, type Ingest, linkProfile, type ModuleContext, parseJsonBody, unknownConnection, upsertTicket, validationError } from '../../server/platform';
+import {
+  assertNoNul,
+  badSignature,
+  type ConnectionsRepository,
+  type Ingest,
+  linkProfile,
+  type ModuleContext,
+  parseJsonBody,
+  unknownConnection,
+  upsertTicket,
+  validationError,
+} from '../../server/platform';
 import { systemClock } from '../../app/shared/clock';
 
 export const ZENDESK_USER_SYNC_JOB = 'zendesk.user_sync';
 const POSITIVE = 0.05;
 
-export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsRepository, ingest: Ingest, now: () => number = () => systemClock.now()): Router {
+export function zendeskWebhookRoutes(
+  ctx: ModuleContext,
+  repo: ConnectionsRepository,
+  ingest: Ingest,
+  now: () => number = () => systemClock.now(),
+): Router {
   const router = Router();
   router.post('/webhooks/zendesk/:connectionId', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const connection = await repo.byWebhookId(ctx.db, 'zendesk', req.params['connectionId'] ?? '');
@@ -43,8 +59,14 @@ export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposi
     if (ticket !== undefined) {
       const sentiment = ticket.requesterComment === undefined ? undefined : scoreSentiment(ticket.requesterComment).score;
       const row = await upsertTicket(ctx.db, {
-        tenantId: connection.tenantId, connectionId: connection.id, ticketId: ticket.ticketId, requesterId: ticket.requesterId,
-        status: ticket.status, priority: ticket.priority, sourceUpdatedAt: ticket.updatedAt, sentiment,
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        ticketId: ticket.ticketId,
+        requesterId: ticket.requesterId,
+        status: ticket.status,
+        priority: ticket.priority,
+        sourceUpdatedAt: ticket.updatedAt,
+        sentiment,
       });
       if (event.type === 'ticket.solved' && row.lastRequesterSentiment !== null) {
         const s = row.lastRequesterSentiment;
@@ -61,7 +83,8 @@ export function zendeskWebhookRoutes(ctx: ModuleContext, repo: ConnectionsReposi
       }
     }
     const result = await ingest(connection.tenantId, event);
-    if (ticket !== undefined) await linkProfile(ctx.db, connection.tenantId, { connectionId: connection.id, ticketId: ticket.ticketId }, result.profileId);
+    if (ticket !== undefined)
+      await linkProfile(ctx.db, connection.tenantId, { connectionId: connection.id, ticketId: ticket.ticketId }, result.profileId);
     if (ticket?.requesterId !== undefined && !result.duplicate) {
       await ctx.work.enqueue({
         tenantId: connection.tenantId,

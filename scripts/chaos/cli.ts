@@ -17,10 +17,19 @@ interface Args {
   keep: boolean;
 }
 
-const USAGE = 'usage: npm run chaos [-- --json] [-- --mode pg|embedded|both] [-- --duration SECONDS] [-- --seed N] [-- --rate EVENTS_PER_SECOND] [-- --drain-timeout SECONDS] [-- --keep]';
+const USAGE =
+  'usage: npm run chaos [-- --json] [-- --mode pg|embedded|both] [-- --duration SECONDS] [-- --seed N] [-- --rate EVENTS_PER_SECOND] [-- --drain-timeout SECONDS] [-- --keep]';
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, modes: ['pg', 'embedded'], durationMs: 300_000, seed: Math.floor(Math.random() * 2 ** 31), rate: 10, drainTimeoutMs: undefined, keep: false };
+  const args: Args = {
+    json: false,
+    modes: ['pg', 'embedded'],
+    durationMs: 300_000,
+    seed: Math.floor(Math.random() * 2 ** 31),
+    rate: 10,
+    drainTimeoutMs: undefined,
+    keep: false,
+  };
   const number = (flag: string, value: string | undefined, min: number): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n) || n < min) throw new Error(`${flag} needs a number ≥ ${min}`);
@@ -28,7 +37,8 @@ function parseArgs(argv: readonly string[]): Args {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a?.startsWith('--') === true && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a?.startsWith('--') === true && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--json':
@@ -92,7 +102,11 @@ export function figures(r: ChaosReport): Figure[] {
   const seen: Record<string, number> = {};
   for (const f of r.faults) {
     seen[f.kind] = (seen[f.kind] ?? 0) + 1;
-    out.push({ name: `${p}: recovery after ${f.kind} #${seen[f.kind]} (at ${(f.at / 1000).toFixed(0)} s)`, value: f.recoveryMs, unit: 'ms' });
+    out.push({
+      name: `${p}: recovery after ${f.kind} #${seen[f.kind]} (at ${(f.at / 1000).toFixed(0)} s)`,
+      value: f.recoveryMs,
+      unit: 'ms',
+    });
   }
   return out;
 }
@@ -119,7 +133,9 @@ export function formatReport(r: ChaosReport): string {
       ...(f.ackMs === null ? [] : [`first ack ${secs(f.ackMs)}`]),
       ...(f.vendorOkMs === null ? [] : [`first vendor 2xx ${secs(f.vendorOkMs)}`]),
     ];
-    lines.push(`    ${(f.at / 1000).toFixed(1).padStart(6)} s  ${f.kind.padEnd(12)} ${f.injected ? 'injected    ' : 'NOT INJECTED'}  recovery ${secs(f.recoveryMs).padStart(7)}  (${extra.join(', ')})`);
+    lines.push(
+      `    ${(f.at / 1000).toFixed(1).padStart(6)} s  ${f.kind.padEnd(12)} ${f.injected ? 'injected    ' : 'NOT INJECTED'}  recovery ${secs(f.recoveryMs).padStart(7)}  (${extra.join(', ')})`,
+    );
     lines.push(`              ${f.detail}`);
   }
   for (const problem of r.problems) lines.push(`  PROBLEM: ${problem}`);

@@ -100,7 +100,12 @@ export interface ChaosReport {
 }
 
 /** The faults of a run: `rounds` shuffled rounds of every kind, spread over 10 %–75 % of the load with seeded jitter. */
-export function planFaults(random: () => number, kinds: readonly FaultKind[], durationMs: number, rounds: number): { kind: FaultKind; at: number }[] {
+export function planFaults(
+  random: () => number,
+  kinds: readonly FaultKind[],
+  durationMs: number,
+  rounds: number,
+): { kind: FaultKind; at: number }[] {
   const order: FaultKind[] = [];
   for (let r = 0; r < rounds; r++) {
     const round = [...kinds];
@@ -131,7 +136,10 @@ interface Topology {
   /** Stops the service processes (SIGTERM), keeping the harness's own database connection. */
   stopProcesses(): Promise<void>;
   /** Kills `name` with SIGKILL and starts it again; resolves when the new one is ready. */
-  killAndRestart(name: string, pauseMs: number): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }>;
+  killAndRestart(
+    name: string,
+    pauseMs: number,
+  ): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }>;
   stop(): Promise<void>;
 }
 
@@ -157,7 +165,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  log(`chaos ${options.mode}: seed ${options.seed}, ${Math.round(options.durationMs / 1000)} s at ${options.rate} events/s; work dir ${workDir}`);
+  log(
+    `chaos ${options.mode}: seed ${options.seed}, ${Math.round(options.durationMs / 1000)} s at ${options.rate} events/s; work dir ${workDir}`,
+  );
   try {
     const hubspot = await startHubSpotSandbox();
     cleanups.push(() => hubspot.close());
@@ -166,7 +176,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cleanups.push(() => twilio.close());
     const hubspotProxy = await startFaultProxy('hubspot', hubspot.url, () => tenSecondly429().body);
     cleanups.push(() => hubspotProxy.close());
-    const twilioProxy = await startFaultProxy('twilio', twilio.url, () => ({ code: 20429, message: 'Too Many Requests', more_info: 'https://www.twilio.com/docs/errors/20429', status: 429 }));
+    const twilioProxy = await startFaultProxy('twilio', twilio.url, () => ({
+      code: 20429,
+      message: 'Too Many Requests',
+      more_info: 'https://www.twilio.com/docs/errors/20429',
+      status: 429,
+    }));
     cleanups.push(() => twilioProxy.close());
 
     const port = await freePort();
@@ -217,7 +232,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       tenant = await createTenantThroughAdmin(readLock(dataDir));
     }
     await setUpTenant({ baseUrl, apiKey: tenant.apiKey, hubspot, twilio: twilio.state, twilioUrl: twilioProxy.url });
-    log(`chaos ${options.mode}: tenant ${tenant.tenantId} set up (HubSpot portal ${PORTAL_ID}, Twilio, playbook ${PLAYBOOK_ID}); ${topology.processes().map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
+    log(
+      `chaos ${options.mode}: tenant ${tenant.tenantId} set up (HubSpot portal ${PORTAL_ID}, Twilio, playbook ${PLAYBOOK_ID}); ${topology
+        .processes()
+        .map((p) => `${p.name} pid ${p.pid}`)
+        .join(', ')}`,
+    );
 
     const kinds = FAULTS[options.mode];
     const rounds = options.rounds ?? Math.max(1, Math.floor(options.durationMs / (kinds.length * 12_000)));
@@ -242,10 +262,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const planned of plan) {
         // Faults do not overlap: a slow restart pushes the next one back (at least 5 s after it).
         await sleep(Math.max(loadStart + warm + planned.at, previousEnd + 5_000) - Date.now());
-        const record = await inject(planned.kind, { random, topology, redis, proxies: [hubspotProxy, twilioProxy], appName, dbName, loadStart, watchers });
+        const record = await inject(planned.kind, {
+          random,
+          topology,
+          redis,
+          proxies: [hubspotProxy, twilioProxy],
+          appName,
+          dbName,
+          loadStart,
+          watchers,
+        });
         faults.push(record);
         previousEnd = record.endedAt;
-        log(`chaos ${options.mode}: ${record.kind} at ${(record.at / 1000).toFixed(1)} s: ${record.injected ? '' : 'NOT INJECTED: '}${record.detail}`);
+        log(
+          `chaos ${options.mode}: ${record.kind} at ${(record.at / 1000).toFixed(1)} s: ${record.injected ? '' : 'NOT INJECTED: '}${record.detail}`,
+        );
       }
       await sleep(loadStart + warm + options.durationMs - Date.now());
     } finally {
@@ -253,14 +284,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       clearInterval(progress);
     }
     const loadMs = Date.now() - loadStart;
-    log(`chaos ${options.mode}: load stopped after ${(loadMs / 1000).toFixed(0)} s: ${load.stats.acknowledged} events acknowledged, ${load.stats.refusedAttempts} refused attempts; waiting for the work to drain`);
+    log(
+      `chaos ${options.mode}: load stopped after ${(loadMs / 1000).toFixed(0)} s: ${load.stats.acknowledged} events acknowledged, ${load.stats.refusedAttempts} refused attempts; waiting for the work to drain`,
+    );
 
     const drainStart = Date.now();
     const drainTimeoutMs = options.drainTimeoutMs ?? Math.max(180_000, options.durationMs);
     const drained = await waitForDrain(options.mode, topology, tenant, load.stats, drainStart + drainTimeoutMs, log);
     const drainMs = Date.now() - drainStart;
     await Promise.all(watchers);
-    log(`chaos ${options.mode}: ${drained ? `drained ${(drainMs / 1000).toFixed(1)} s after the load stopped` : `NOT drained within ${Math.round(drainTimeoutMs / 1000)} s`}`);
+    log(
+      `chaos ${options.mode}: ${drained ? `drained ${(drainMs / 1000).toFixed(1)} s after the load stopped` : `NOT drained within ${Math.round(drainTimeoutMs / 1000)} s`}`,
+    );
 
     // The embedded database is readable only when its service has stopped.
     // The service processes stop before anything is counted: work still in flight (an undrained run)
@@ -284,22 +319,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     }
     for (const f of faults) {
-      const storms = [hubspotProxy, twilioProxy].flatMap((p) => p.stats.storms).filter((s) => s.startedAt === f.injectedAt || (s.startedAt >= f.injectedAt && s.startedAt <= f.endedAt));
+      const storms = [hubspotProxy, twilioProxy]
+        .flatMap((p) => p.stats.storms)
+        .filter((s) => s.startedAt === f.injectedAt || (s.startedAt >= f.injectedAt && s.startedAt <= f.endedAt));
       const ok = storms.map((s) => s.firstOkAt).filter((x): x is number => x !== undefined);
       if (f.kind === 'vendor_429' || f.kind === 'vendor_5xx') f.vendorOkMs = ok.length === 0 ? null : Math.max(...ok) - f.endedAt;
       f.recoveryMs = recoveryOf(f);
     }
 
-    if (load.stats.errors.length > 0) problems.push(`${load.stats.errors.length} events refused with a 4xx (harness error): ${load.stats.errors.slice(0, 3).join('; ')}`);
-    for (const crash of topology.crashes) problems.push(`${crash.name} (pid ${crash.pid}) exited on its own at ${((crash.at - loadStart) / 1000).toFixed(1)} s (code ${String(crash.code)}, signal ${String(crash.signal)}); see ${path.join(workDir, `${crash.name}.log`)}`);
-    for (const failed of topology.failedStarts) problems.push(`${failed.name} failed to start at ${((failed.at - loadStart) / 1000).toFixed(1)} s: ${failed.error.slice(0, 300)}`);
-    for (const f of faults) if (!f.injected) problems.push(`fault ${f.kind} at ${(f.at / 1000).toFixed(1)} s could not be injected: ${f.detail}`);
+    if (load.stats.errors.length > 0)
+      problems.push(`${load.stats.errors.length} events refused with a 4xx (harness error): ${load.stats.errors.slice(0, 3).join('; ')}`);
+    for (const crash of topology.crashes)
+      problems.push(
+        `${crash.name} (pid ${crash.pid}) exited on its own at ${((crash.at - loadStart) / 1000).toFixed(1)} s (code ${String(crash.code)}, signal ${String(crash.signal)}); see ${path.join(workDir, `${crash.name}.log`)}`,
+      );
+    for (const failed of topology.failedStarts)
+      problems.push(`${failed.name} failed to start at ${((failed.at - loadStart) / 1000).toFixed(1)} s: ${failed.error.slice(0, 300)}`);
+    for (const f of faults)
+      if (!f.injected) problems.push(`fault ${f.kind} at ${(f.at / 1000).toFixed(1)} s could not be injected: ${f.detail}`);
     if (!drained) problems.push('the work did not drain before the deadline');
     if (verification.lost > 0) problems.push(`${verification.lost} acknowledged events lost: ${verification.lostSample.join('; ')}`);
-    if (verification.duplicateSms + verification.duplicateTasks > 0) problems.push(`${verification.duplicateSms + verification.duplicateTasks} duplicate side effects: ${verification.duplicateSample.join('; ')}`);
+    if (verification.duplicateSms + verification.duplicateTasks > 0)
+      problems.push(
+        `${verification.duplicateSms + verification.duplicateTasks} duplicate side effects: ${verification.duplicateSample.join('; ')}`,
+      );
     if (verification.runsStuck > 0) problems.push(`${verification.runsStuck} runs stuck (${JSON.stringify(verification.runs)})`);
     if (verification.runsFailed > 0) problems.push(`${verification.runsFailed} runs failed: ${verification.failedSample.join('; ')}`);
-    if (verification.silentSuccesses > 0) problems.push(`${verification.silentSuccesses} effects reported done that did not happen: ${verification.silentSample.join('; ')}`);
+    if (verification.silentSuccesses > 0)
+      problems.push(`${verification.silentSuccesses} effects reported done that did not happen: ${verification.silentSample.join('; ')}`);
     if (verification.acknowledged === 0) problems.push('no event was acknowledged');
 
     const { ackTimes: _t, acked: _a, eventIds: _e, people, ...loadRest } = load.stats;
@@ -366,7 +413,11 @@ class Supervisor {
   private readonly intended = new Set<number>();
   private stopping = false;
 
-  constructor(private readonly specs: Readonly<Record<string, Record<string, string>>>, private readonly workDir: string, private readonly log: (l: string) => void) {}
+  constructor(
+    private readonly specs: Readonly<Record<string, Record<string, string>>>,
+    private readonly workDir: string,
+    private readonly log: (l: string) => void,
+  ) {}
 
   async start(name: string): Promise<ServiceProcess> {
     const spec = this.specs[name];
@@ -388,13 +439,18 @@ class Supervisor {
     void started.exited.then((e) => {
       if (this.intended.has(started.pid) || this.stopping) return;
       this.crashes.push({ name, pid: started.pid, code: e.code, signal: e.signal, at: Date.now() });
-      this.log(`chaos: ${name} pid ${started.pid} EXITED ON ITS OWN (code ${String(e.code)}, signal ${String(e.signal)}); restarting it (log: ${path.join(this.workDir, `${name}.log`)})`);
+      this.log(
+        `chaos: ${name} pid ${started.pid} EXITED ON ITS OWN (code ${String(e.code)}, signal ${String(e.signal)}); restarting it (log: ${path.join(this.workDir, `${name}.log`)})`,
+      );
       this.start(name).catch((err: unknown) => this.log(`chaos: could not restart ${name}: ${String(err)}`));
     });
     return started;
   }
 
-  async killAndRestart(name: string, pauseMs: number): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }> {
+  async killAndRestart(
+    name: string,
+    pauseMs: number,
+  ): Promise<{ killed: ServiceProcess; signal: NodeJS.Signals | null; restarted: ServiceProcess }> {
     const killed = this.running.get(name);
     if (killed === undefined) throw new Error(`no process ${name}`);
     this.intended.add(killed.pid);
@@ -410,7 +466,13 @@ class Supervisor {
   }
 }
 
-async function startPg(env: Record<string, string>, port: number, workDir: string, harnessUrl: string, log: (l: string) => void): Promise<Topology> {
+async function startPg(
+  env: Record<string, string>,
+  port: number,
+  workDir: string,
+  harnessUrl: string,
+  log: (l: string) => void,
+): Promise<Topology> {
   const supervisor = new Supervisor(
     {
       web: { ...env, BATON_ROLE: 'web', PORT: String(port) },
@@ -472,7 +534,10 @@ async function watchReclaim(db: Queryable, record: FaultRecord, pid: number): Pr
   const deadline = record.injectedAt + 300_000;
   while (Date.now() < deadline) {
     const r = await db
-      .query<{ open: number }>(`SELECT count(*)::int AS open FROM outbox WHERE id = ANY($1::text[]) AND status = 'pending' AND (locked_by LIKE $2 OR locked_by IS NULL)`, [record.heldIds, `%:${pid}:%`])
+      .query<{ open: number }>(
+        `SELECT count(*)::int AS open FROM outbox WHERE id = ANY($1::text[]) AND status = 'pending' AND (locked_by LIKE $2 OR locked_by IS NULL)`,
+        [record.heldIds, `%:${pid}:%`],
+      )
       .catch(() => undefined);
     if (r?.rows[0]?.open === 0) {
       record.reclaimMs = Date.now() - record.injectedAt;
@@ -485,8 +550,22 @@ async function watchReclaim(db: Queryable, record: FaultRecord, pid: number): Pr
 async function inject(kind: FaultKind, c: InjectContext): Promise<FaultRecord> {
   const injectedAt = Date.now();
   const record: FaultRecord = {
-    kind, at: injectedAt - c.loadStart, injectedAt, endedAt: injectedAt, injected: false, detail: '',
-    recoveryMs: null, firstProcessedMs: null, backlogMs: null, runsBacklogMs: null, heldMs: null, reclaimMs: null, heldRows: 0, ackMs: null, vendorOkMs: null, heldIds: [],
+    kind,
+    at: injectedAt - c.loadStart,
+    injectedAt,
+    endedAt: injectedAt,
+    injected: false,
+    detail: '',
+    recoveryMs: null,
+    firstProcessedMs: null,
+    backlogMs: null,
+    runsBacklogMs: null,
+    heldMs: null,
+    reclaimMs: null,
+    heldRows: 0,
+    ackMs: null,
+    vendorOkMs: null,
+    heldIds: [],
   };
   try {
     switch (kind) {
@@ -494,7 +573,10 @@ async function inject(kind: FaultKind, c: InjectContext): Promise<FaultRecord> {
         const name = c.random() < 0.5 ? 'worker-1' : 'worker-2';
         const victim = c.topology.processes().find((p) => p.name === name);
         if (victim !== undefined && c.topology.db !== undefined) {
-          const held = await c.topology.db.query<{ id: string }>(`SELECT id FROM outbox WHERE status = 'pending' AND locked_until > now() AND locked_by LIKE $1`, [`%:${victim.pid}:%`]);
+          const held = await c.topology.db.query<{ id: string }>(
+            `SELECT id FROM outbox WHERE status = 'pending' AND locked_until > now() AND locked_by LIKE $1`,
+            [`%:${victim.pid}:%`],
+          );
           record.heldIds = held.rows.map((r) => r.id);
           record.heldRows = record.heldIds.length;
         }
@@ -559,7 +641,10 @@ async function inject(kind: FaultKind, c: InjectContext): Promise<FaultRecord> {
 async function measureRecoveries(q: Queryable, tenantId: string, faults: FaultRecord[], stats: LoadStats): Promise<void> {
   for (const f of faults) {
     const at = new Date(f.injectedAt).toISOString();
-    const first = await q.query<{ t: Date | null }>(`SELECT min(processed_at) AS t FROM events WHERE tenant_id = $1 AND processed_at > $2::timestamptz`, [tenantId, at]);
+    const first = await q.query<{ t: Date | null }>(
+      `SELECT min(processed_at) AS t FROM events WHERE tenant_id = $1 AND processed_at > $2::timestamptz`,
+      [tenantId, at],
+    );
     const t = first.rows[0]?.t;
     f.firstProcessedMs = t === null || t === undefined ? null : new Date(t).getTime() - f.injectedAt;
     const backlog = await q.query<{ open: number; t: Date | null }>(
@@ -589,7 +674,13 @@ async function measureRecoveries(q: Queryable, tenantId: string, faults: FaultRe
   }
 }
 
-async function progressLine(mode: ChaosMode, db: Queryable | undefined, tenantId: string, load: LoadGenerator, loadStart: number): Promise<string> {
+async function progressLine(
+  mode: ChaosMode,
+  db: Queryable | undefined,
+  tenantId: string,
+  load: LoadGenerator,
+  loadStart: number,
+): Promise<string> {
   const s = load.stats;
   const secs = (Date.now() - loadStart) / 1000;
   let processed = '';
@@ -604,24 +695,35 @@ async function progressLine(mode: ChaosMode, db: Queryable | undefined, tenantId
   return `chaos ${mode} ${secs.toFixed(0)} s: acknowledged ${s.acknowledged} (${(s.acknowledged / secs).toFixed(0)}/s)${processed}, refused attempts ${s.refusedAttempts}`;
 }
 
-async function waitForDrain(mode: ChaosMode, topology: Topology, tenant: { tenantId: string; apiKey: string }, stats: LoadStats, deadline: number, log: (l: string) => void): Promise<boolean> {
+async function waitForDrain(
+  mode: ChaosMode,
+  topology: Topology,
+  tenant: { tenantId: string; apiKey: string },
+  stats: LoadStats,
+  deadline: number,
+  log: (l: string) => void,
+): Promise<boolean> {
   let lastLog = 0;
   if (mode === 'pg') {
     const db = topology.db;
     if (db === undefined) return false;
     for (;;) {
-      const r = await db.query<{ processed: number; active: number; started: number }>(
-        `SELECT (SELECT count(*)::int FROM events WHERE tenant_id = $1 AND source_event_id = ANY($2::text[]) AND processed_at IS NOT NULL) AS processed,
+      const r = await db
+        .query<{ processed: number; active: number; started: number }>(
+          `SELECT (SELECT count(*)::int FROM events WHERE tenant_id = $1 AND source_event_id = ANY($2::text[]) AND processed_at IS NOT NULL) AS processed,
                 (SELECT count(*)::int FROM runs WHERE tenant_id = $1 AND playbook_id = $3 AND status IN ('pending', 'running', 'waiting')) AS active,
                 (SELECT count(*)::int FROM run_starts WHERE tenant_id = $1) AS started`,
-        [tenant.tenantId, stats.acked, PLAYBOOK_ID],
-      ).catch(() => undefined);
+          [tenant.tenantId, stats.acked, PLAYBOOK_ID],
+        )
+        .catch(() => undefined);
       const row = r?.rows[0];
       if (row !== undefined && row.processed >= stats.acked.length && row.active === 0 && row.started >= stats.acked.length) return true;
       if (Date.now() > deadline) return false;
       if (Date.now() - lastLog > 5_000 && row !== undefined) {
         lastLog = Date.now();
-        log(`chaos pg: draining: ${row.processed}/${stats.acked.length} events processed, ${row.started} runs started, ${row.active} active`);
+        log(
+          `chaos pg: draining: ${row.processed}/${stats.acked.length} events processed, ${row.started} runs started, ${row.active} active`,
+        );
       }
       await sleep(1_000);
     }
@@ -632,13 +734,19 @@ async function waitForDrain(mode: ChaosMode, topology: Topology, tenant: { tenan
   for (;;) {
     try {
       while (confirmed < stats.eventIds.length) {
-        const res = await fetch(`${topology.baseUrl}/api/v1/events/${stats.eventIds[confirmed] ?? ''}`, { headers, signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${topology.baseUrl}/api/v1/events/${stats.eventIds[confirmed] ?? ''}`, {
+          headers,
+          signal: AbortSignal.timeout(10_000),
+        });
         const body = (await res.json()) as { processedAt?: string | null };
         if (res.status !== 200 || body.processedAt === null || body.processedAt === undefined) break;
         confirmed++;
       }
       if (confirmed >= stats.eventIds.length) {
-        const res = await fetch(`${topology.baseUrl}/api/v1/runs?playbookId=${PLAYBOOK_ID}&status=pending,running,waiting&limit=1`, { headers, signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${topology.baseUrl}/api/v1/runs?playbookId=${PLAYBOOK_ID}&status=pending,running,waiting&limit=1`, {
+          headers,
+          signal: AbortSignal.timeout(10_000),
+        });
         const body = (await res.json()) as { runs?: unknown[] };
         if (res.status === 200 && body.runs?.length === 0) return true;
       }

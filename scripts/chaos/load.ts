@@ -55,8 +55,27 @@ export interface LoadGenerator {
   stop(): Promise<void>;
 }
 
-export function startLoad(options: { baseUrl: string; apiKey: string; rate: number; tag: string; hubspot: HubSpotSandbox; maxInFlight?: number; giveUpMs?: number }): LoadGenerator {
-  const stats: LoadStats = { sent: 0, acknowledged: 0, refusedAttempts: 0, abandoned: 0, throttled: 0, ackTimes: [], acked: [], eventIds: [], errors: [], people: [] };
+export function startLoad(options: {
+  baseUrl: string;
+  apiKey: string;
+  rate: number;
+  tag: string;
+  hubspot: HubSpotSandbox;
+  maxInFlight?: number;
+  giveUpMs?: number;
+}): LoadGenerator {
+  const stats: LoadStats = {
+    sent: 0,
+    acknowledged: 0,
+    refusedAttempts: 0,
+    abandoned: 0,
+    throttled: 0,
+    ackTimes: [],
+    acked: [],
+    eventIds: [],
+    errors: [],
+    people: [],
+  };
   const maxInFlight = options.maxInFlight ?? 64;
   const giveUpMs = options.giveUpMs ?? 180_000;
   let inFlight = 0;
@@ -70,7 +89,12 @@ export function startLoad(options: { baseUrl: string; apiKey: string; rate: numb
     if (existing !== undefined) return existing;
     const email = `p${index}-${options.tag}@chaos.example`;
     const phone = `+1617${String(2_000_000 + index).padStart(7, '0')}`;
-    const contact = options.hubspot.state.createObject(PORTAL_ID, 'contacts', { email, phone, firstname: `Person${index}`, lastname: 'Chaos' });
+    const contact = options.hubspot.state.createObject(PORTAL_ID, 'contacts', {
+      email,
+      phone,
+      firstname: `Person${index}`,
+      lastname: 'Chaos',
+    });
     const person = { index, email, phone, contactId: contact.id };
     stats.people[index] = person;
     return person;
@@ -112,7 +136,8 @@ export function startLoad(options: { baseUrl: string; apiKey: string; rate: numb
           stats.eventIds.push((JSON.parse(text) as { eventId: string }).eventId);
           return;
         }
-        if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new Error(`POST /api/v1/events answered ${res.status} for ${id}`);
+        if (res.status >= 400 && res.status < 500 && res.status !== 429)
+          throw new Error(`POST /api/v1/events answered ${res.status} for ${id}`);
       } catch (err) {
         if (err instanceof Error && err.message.startsWith('POST /api/v1/events answered')) throw err;
       }
@@ -142,9 +167,9 @@ export function startLoad(options: { baseUrl: string; apiKey: string; rate: numb
           stats.errors.push(err instanceof Error ? err.message : String(err));
         })
         .finally(() => {
-        inFlight--;
-        pending.delete(p);
-      });
+          inFlight--;
+          pending.delete(p);
+        });
       pending.add(p);
     }
   }, tickMs);

@@ -21,7 +21,12 @@ export interface ServiceProcess {
   kill(signal: 'SIGKILL' | 'SIGTERM', timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startServiceProcess(name: string, env: Record<string, string>, logFile: string, timeoutMs = 120_000): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  env: Record<string, string>,
+  logFile: string,
+  timeoutMs = 120_000,
+): Promise<ServiceProcess> {
   const startedAt = Date.now();
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   log.write(`--- ${new Date().toISOString()} start ${name}\n`);

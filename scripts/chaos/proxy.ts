@@ -109,7 +109,8 @@ export async function startFaultProxy(name: string, target: string, rateLimitBod
             return;
           }
           const last = current();
-          if (answer.status < 300 && last !== undefined && last.endedAt !== undefined && last.firstOkAt === undefined) last.firstOkAt = Date.now();
+          if (answer.status < 300 && last !== undefined && last.endedAt !== undefined && last.firstOkAt === undefined)
+            last.firstOkAt = Date.now();
           const headers = { ...answer.headers };
           delete headers['transfer-encoding'];
           delete headers['connection'];

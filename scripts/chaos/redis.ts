@@ -36,7 +36,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
   let firstProbe: { keys: number; runId: string } = { keys: -1, runId: '' };
   const launch = async (): Promise<ChildProcess> => {
-    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+    const p = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (p.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${p.exitCode} (is redis-server installed?)`);

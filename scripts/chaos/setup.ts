@@ -22,7 +22,11 @@ export const chaosPlaybook = {
   // Storms last seconds; a transient failure retries with backoff well past them (rate limits wait without using attempts).
   defaults: { retry: { maxAttempts: 10, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '20s', maxRateLimitWaits: 100 } },
   steps: [
-    { id: 'sms', kind: 'action', action: { type: 'message', params: { channel: 'sms', body: 'Thanks, we read your message ({{run.id}}).' } } },
+    {
+      id: 'sms',
+      kind: 'action',
+      action: { type: 'message', params: { channel: 'sms', body: 'Thanks, we read your message ({{run.id}}).' } },
+    },
     { id: 'task', kind: 'action', action: { type: 'task', params: { subject: 'Answer the customer ({{run.id}})', priority: 'HIGH' } } },
   ],
 } as const;
@@ -64,8 +68,12 @@ export async function setUpTenant(input: SetupInput): Promise<void> {
   const { url } = await api.ok<{ url: string }>('POST', '/hubspot/install-links');
   const callback = await input.hubspot.consent(url, PORTAL_ID);
   const done = await fetch(callback, { redirect: 'manual', signal: AbortSignal.timeout(60_000) });
-  if (done.status !== 200) throw new Error(`chaos setup: the HubSpot install callback answered ${done.status}: ${(await done.text()).slice(0, 300)}`);
-  await until(async () => (input.hubspot.state.portal(PORTAL_ID).properties.get('contacts')?.has('baton_enroll_trigger') === true ? true : undefined), 'the app properties in the HubSpot portal');
+  if (done.status !== 200)
+    throw new Error(`chaos setup: the HubSpot install callback answered ${done.status}: ${(await done.text()).slice(0, 300)}`);
+  await until(
+    async () => (input.hubspot.state.portal(PORTAL_ID).properties.get('contacts')?.has('baton_enroll_trigger') === true ? true : undefined),
+    'the app properties in the HubSpot portal',
+  );
   const twilio = await api.ok<{ connectionId: string }>('POST', '/connections', {
     type: 'twilio',
     config: { accountSid: input.twilio.accountSid, authToken: input.twilio.authToken, smsFrom: SMS_FROM, baseUrl: input.twilioUrl },
@@ -78,8 +86,11 @@ export async function setUpTenant(input: SetupInput): Promise<void> {
 }
 
 /** Creates a tenant on a running embedded service through its loopback admin route (the CLI's way). */
-export async function createTenantThroughAdmin(lock: { url?: string; adminToken?: string } | undefined): Promise<{ tenantId: string; apiKey: string }> {
-  if (lock?.url === undefined || lock.adminToken === undefined) throw new Error('chaos setup: the embedded service has not written its URL and admin token to its lock file');
+export async function createTenantThroughAdmin(
+  lock: { url?: string; adminToken?: string } | undefined,
+): Promise<{ tenantId: string; apiKey: string }> {
+  if (lock?.url === undefined || lock.adminToken === undefined)
+    throw new Error('chaos setup: the embedded service has not written its URL and admin token to its lock file');
   const res = await fetch(`${lock.url}/internal/admin/tenants`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-baton-admin-token': lock.adminToken },

@@ -37,7 +37,10 @@ export interface Verification {
 
 const RUN_IN_TEXT = /\((run_[0-9a-f]+)\)/;
 
-export async function verify(q: Queryable, input: { tenantId: string; acked: readonly string[]; messages: readonly TwilioMessageRow[]; tasks: readonly SandboxObject[] }): Promise<Verification> {
+export async function verify(
+  q: Queryable,
+  input: { tenantId: string; acked: readonly string[]; messages: readonly TwilioMessageRow[]; tasks: readonly SandboxObject[] },
+): Promise<Verification> {
   const { tenantId } = input;
   const events = await q.query<{ source_event_id: string; processed: boolean; run_id: string | null }>(
     `SELECT e.source_event_id, e.processed_at IS NOT NULL AS processed, rs.run_id

@@ -5,7 +5,11 @@ export interface ApiAnswer<T> {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly body: unknown, what: string) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    what: string,
+  ) {
     super(`${what} answered ${status}: ${JSON.stringify(body).slice(0, 500)}`);
     this.name = 'ApiError';
   }
@@ -22,7 +26,10 @@ async function parse(res: Response): Promise<unknown> {
 }
 
 export class BatonApi {
-  constructor(readonly baseUrl: string, private apiKey = '') {}
+  constructor(
+    readonly baseUrl: string,
+    private apiKey = '',
+  ) {}
 
   withKey(apiKey: string): BatonApi {
     return new BatonApi(this.baseUrl, apiKey);
@@ -48,7 +55,10 @@ export class BatonApi {
 
   /** A GET on a root route (OAuth, metrics) without following redirects. */
   async raw(path: string): Promise<{ status: number; location: string | null; body: unknown }> {
-    const res = await fetch(path.startsWith('http') ? path : `${this.baseUrl}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(path.startsWith('http') ? path : `${this.baseUrl}${path}`, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: res.status, location: res.headers.get('location'), body: await parse(res) };
   }
 }

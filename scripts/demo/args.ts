@@ -27,7 +27,9 @@ export class ArgsError extends Error {}
 function number(flag: string, raw: string | undefined, min: number, max: number, integer: boolean): number {
   const n = Number(raw);
   if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw new ArgsError(`${flag} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`);
+    throw new ArgsError(
+      `${flag} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`,
+    );
   }
   return n;
 }
@@ -40,7 +42,8 @@ export function parseArgs(argv: readonly string[], cwd: string): DemoArgs {
   let durationSeconds: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    const [flag = '', inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag = '', inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--data-dir': {

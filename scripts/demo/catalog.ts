@@ -8,19 +8,68 @@ import { newLeadNurtureDefinition } from '../../app/orchestration/samples/new-le
 import { renewalRescueDefinition } from '../../app/orchestration/samples/renewal-rescue';
 
 /** HubSpot marketing email ids of the demo portal (the sandbox sends any id). */
-export const EMAIL_TEMPLATES = { demoInvite: '90001', upgradeOffer: '90002', nurture: '90003', welcome: '90004', reminder: '90005' } as const;
+export const EMAIL_TEMPLATES = {
+  demoInvite: '90001',
+  upgradeOffer: '90002',
+  nurture: '90003',
+  welcome: '90004',
+  reminder: '90005',
+} as const;
 
 export const DEMO_CATALOG = {
   actions: [
-    { id: 'demo-invite-email', label: 'Invite to a product demo', channel: 'email', value: 80, cost: 1, template: EMAIL_TEMPLATES.demoInvite },
-    { id: 'upgrade-offer-email', label: 'Upgrade offer', channel: 'email', value: 120, cost: 1, template: EMAIL_TEMPLATES.upgradeOffer, requiresApproval: true },
+    {
+      id: 'demo-invite-email',
+      label: 'Invite to a product demo',
+      channel: 'email',
+      value: 80,
+      cost: 1,
+      template: EMAIL_TEMPLATES.demoInvite,
+    },
+    {
+      id: 'upgrade-offer-email',
+      label: 'Upgrade offer',
+      channel: 'email',
+      value: 120,
+      cost: 1,
+      template: EMAIL_TEMPLATES.upgradeOffer,
+      requiresApproval: true,
+    },
     { id: 'nurture-email', label: 'Helpful content email', channel: 'email', value: 30, template: EMAIL_TEMPLATES.nurture },
-    { id: 'sms-check-in', label: 'SMS check-in', channel: 'sms', value: 45, cost: 2, template: 'Hi from Baton Demo! Anything we can help with? Reply and a person will answer.' },
-    { id: 'whatsapp-offer', label: 'WhatsApp renewal offer', channel: 'whatsapp', value: 70, cost: 2, template: { name: 'renewal_offer', language: 'en' }, requiresApproval: true },
+    {
+      id: 'sms-check-in',
+      label: 'SMS check-in',
+      channel: 'sms',
+      value: 45,
+      cost: 2,
+      template: 'Hi from Baton Demo! Anything we can help with? Reply and a person will answer.',
+    },
+    {
+      id: 'whatsapp-offer',
+      label: 'WhatsApp renewal offer',
+      channel: 'whatsapp',
+      value: 70,
+      cost: 2,
+      template: { name: 'renewal_offer', language: 'en' },
+      requiresApproval: true,
+    },
     { id: 'call-task', label: 'Call them', channel: 'task', value: 100, cost: 10 },
-    { id: 'csm-ticket', label: 'Open a CSM follow-up ticket', channel: 'ticket', value: 50, cost: 5, template: 'Please reach out: Baton flagged this customer for a follow-up.' },
+    {
+      id: 'csm-ticket',
+      label: 'Open a CSM follow-up ticket',
+      channel: 'ticket',
+      value: 50,
+      cost: 5,
+      template: 'Please reach out: Baton flagged this customer for a follow-up.',
+    },
     // A crm_update needs properties to be chosen; baton_reason is a field both CRMs carry (see the samples).
-    { id: 'flag-hot-lead', label: 'Flag as hot in the CRM', channel: 'crm_update', value: 15, params: { properties: { baton_reason: 'Flagged hot by Baton: high intent and recent engagement' } } },
+    {
+      id: 'flag-hot-lead',
+      label: 'Flag as hot in the CRM',
+      channel: 'crm_update',
+      value: 15,
+      params: { properties: { baton_reason: 'Flagged hot by Baton: high intent and recent engagement' } },
+    },
   ],
 };
 
@@ -35,7 +84,9 @@ export const REQUESTED_ACTION_POLICY = {
   id: 'rep-requested-action',
   kind: 'applicability',
   description: 'A rep asking Baton to decide for one action (decision context requestedAction) gets only that action considered.',
-  rule: { or: [{ '!': [{ var: `context.${REQUESTED_ACTION}` }] }, { '==': [{ var: `context.${REQUESTED_ACTION}` }, { var: 'action.id' }] }] },
+  rule: {
+    or: [{ '!': [{ var: `context.${REQUESTED_ACTION}` }] }, { '==': [{ var: `context.${REQUESTED_ACTION}` }, { var: 'action.id' }] }],
+  },
 } as const;
 
 /** Simulated hours a decision waits for its outcome before it counts as "no response". */

@@ -22,7 +22,8 @@ export interface InstallReport {
 async function hop(url: string, what: string): Promise<string> {
   const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
   const location = res.headers.get('location');
-  if (res.status < 300 || res.status > 399 || location === null) throw new Error(`${what}: expected a redirect, got ${res.status} ${(await res.text()).slice(0, 300)}`);
+  if (res.status < 300 || res.status > 399 || location === null)
+    throw new Error(`${what}: expected a redirect, got ${res.status} ${(await res.text()).slice(0, 300)}`);
   return new URL(location, url).toString();
 }
 
@@ -35,7 +36,10 @@ async function callback(url: string, what: string): Promise<Record<string, unkno
 
 /** Salesforce: install URL → the org's authorize page (consent) → Baton's callback. */
 async function installSalesforce(base: BatonApi, api: BatonApi | undefined): Promise<Record<string, unknown>> {
-  const start = api === undefined ? await hop(`${base.baseUrl}/oauth/salesforce/install`, 'GET /oauth/salesforce/install') : (await api.ok<{ url: string }>('POST', '/salesforce/install-links')).url;
+  const start =
+    api === undefined
+      ? await hop(`${base.baseUrl}/oauth/salesforce/install`, 'GET /oauth/salesforce/install')
+      : (await api.ok<{ url: string }>('POST', '/salesforce/install-links')).url;
   const back = await hop(start, 'Salesforce authorize');
   return callback(back, 'Salesforce');
 }
@@ -58,9 +62,27 @@ interface ConnectionJson {
 async function ensureConnections(api: BatonApi, sandboxes: Sandboxes, store: DemoStateFile, steps: string[]): Promise<void> {
   const c = store.state.credentials;
   const wanted = {
-    zendesk: { subdomain: c.zendesk.subdomain, email: c.zendesk.email, apiToken: c.zendesk.token, webhookSecret: c.zendesk.webhookSecret, baseUrl: sandboxes.zendesk.url },
-    twilio: { accountSid: c.twilio.accountSid, authToken: c.twilio.authToken, smsFrom: c.twilio.smsFrom, whatsappFrom: c.twilio.whatsappFrom, baseUrl: sandboxes.twilio.url },
-    whatsapp: { phoneNumberId: c.whatsapp.phoneNumberId, accessToken: c.whatsapp.accessToken, appSecret: c.whatsapp.appSecret, verifyToken: c.whatsapp.verifyToken, baseUrl: sandboxes.whatsapp.url },
+    zendesk: {
+      subdomain: c.zendesk.subdomain,
+      email: c.zendesk.email,
+      apiToken: c.zendesk.token,
+      webhookSecret: c.zendesk.webhookSecret,
+      baseUrl: sandboxes.zendesk.url,
+    },
+    twilio: {
+      accountSid: c.twilio.accountSid,
+      authToken: c.twilio.authToken,
+      smsFrom: c.twilio.smsFrom,
+      whatsappFrom: c.twilio.whatsappFrom,
+      baseUrl: sandboxes.twilio.url,
+    },
+    whatsapp: {
+      phoneNumberId: c.whatsapp.phoneNumberId,
+      accessToken: c.whatsapp.accessToken,
+      appSecret: c.whatsapp.appSecret,
+      verifyToken: c.whatsapp.verifyToken,
+      baseUrl: sandboxes.whatsapp.url,
+    },
   } as const;
   const listed = (await api.ok<{ connections: ConnectionJson[] }>('GET', '/connections')).connections;
   for (const type of ['zendesk', 'twilio', 'whatsapp'] as const) {
@@ -95,7 +117,10 @@ async function ensureCatalogAndPolicies(api: BatonApi, steps: string[], speed: n
     steps.push(`policies set (20% holdout, outcomes attributed for 72 simulated hours = ${Math.round(72 / speed)} s)`);
   } else if (!policies.policies.engagementPolicies.some((p) => p.id === REQUESTED_ACTION_POLICY.id)) {
     // Data from a demo before the walkthrough: add the policy it asks Baton with, keep everything else.
-    await api.ok('PUT', '/policies', { ...policies.policies, engagementPolicies: [...policies.policies.engagementPolicies, REQUESTED_ACTION_POLICY] });
+    await api.ok('PUT', '/policies', {
+      ...policies.policies,
+      engagementPolicies: [...policies.policies.engagementPolicies, REQUESTED_ACTION_POLICY],
+    });
     steps.push(`policy ${REQUESTED_ACTION_POLICY.id} added`);
   }
 }
@@ -124,7 +149,9 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
   const { state } = store;
   let api = state.apiKey === undefined ? undefined : base.withKey(state.apiKey);
   if (api !== undefined && (await api.call('GET', '/actions')).status === 401) {
-    throw new Error(`the API key in ${store.file} is no longer accepted by the data in this directory; remove ${store.file} and the directory to start over`);
+    throw new Error(
+      `the API key in ${store.file} is no longer accepted by the data in this directory; remove ${store.file} and the directory to start over`,
+    );
   }
   if (api !== undefined) {
     const sfConnections = (await api.ok<{ connections: { orgId: string; status: string }[] }>('GET', '/salesforce/connection')).connections;
@@ -137,7 +164,9 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
   const sf = await installSalesforce(base, api);
   if (api === undefined) {
     if (typeof sf['apiKey'] !== 'string' || typeof sf['tenantId'] !== 'string') {
-      throw new Error(`Salesforce install did not create a tenant (the org is already connected to one in this data directory): ${JSON.stringify(sf)}`);
+      throw new Error(
+        `Salesforce install did not create a tenant (the org is already connected to one in this data directory): ${JSON.stringify(sf)}`,
+      );
     }
     state.tenantId = sf['tenantId'];
     state.apiKey = sf['apiKey'];
@@ -145,7 +174,8 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
     api = base.withKey(sf['apiKey']);
     steps.push(`tenant ${sf['tenantId']} created by the Salesforce install (org ${String(sf['orgId'])})`);
   } else {
-    if (sf['tenantId'] !== state.tenantId) throw new Error(`Salesforce answered for tenant ${String(sf['tenantId'])}, expected ${state.tenantId ?? '?'}`);
+    if (sf['tenantId'] !== state.tenantId)
+      throw new Error(`Salesforce answered for tenant ${String(sf['tenantId'])}, expected ${state.tenantId ?? '?'}`);
     steps.push(`Salesforce org ${String(sf['orgId'])} re-authorised`);
   }
   return finish(api, sandboxes, store, steps, speed);
@@ -154,11 +184,11 @@ export async function installDemoTenant(base: BatonApi, sandboxes: Sandboxes, st
 async function finish(api: BatonApi, sandboxes: Sandboxes, store: DemoStateFile, steps: string[], speed: number): Promise<InstallReport> {
   const { state } = store;
   const hs = await installHubSpot(api, sandboxes, state.credentials.hubspot.portalId);
-  if (hs['tenantId'] !== state.tenantId) throw new Error(`HubSpot answered for tenant ${String(hs['tenantId'])}, expected ${state.tenantId ?? '?'}`);
+  if (hs['tenantId'] !== state.tenantId)
+    throw new Error(`HubSpot answered for tenant ${String(hs['tenantId'])}, expected ${state.tenantId ?? '?'}`);
   steps.push(`HubSpot portal ${String(hs['portalId'])} connected`);
   await ensureConnections(api, sandboxes, store, steps);
   await ensureCatalogAndPolicies(api, steps, speed);
   await ensurePlaybooks(api, steps);
   return { tenantId: state.tenantId ?? '', apiKey: state.apiKey ?? '', steps };
 }
-

@@ -36,16 +36,88 @@ export interface Person {
   rescueStarted: boolean;
 }
 
-const FIRST = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Emeka', 'Fatima', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kavya', 'Liam', 'Maya', 'Noah', 'Olga', 'Pedro', 'Qi', 'Rosa', 'Sven', 'Tariq', 'Uma', 'Victor', 'Wen', 'Ximena', 'Yusuf', 'Zoe'];
-const LAST = ['Almeida', 'Becker', 'Chen', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Haddad', 'Ivanova', 'Jensen', 'Kowalski', 'Lopez', 'Müller', 'Nakamura', 'Okafor', 'Patel', 'Quinn', 'Rossi', 'Schmidt', 'Tanaka', 'Usman', 'Varga', 'Walsh', 'Xu', 'Yilmaz', 'Zhang'];
-const COMPANIES = ['Northwind', 'Contoso', 'Globex', 'Initech', 'Umbrella Labs', 'Stark Freight', 'Wayne Health', 'Acme Retail', 'Hooli', 'Vandelay Imports', 'Soylent Foods', 'Tyrell Systems'];
+const FIRST = [
+  'Ana',
+  'Ben',
+  'Chloé',
+  'Dmitri',
+  'Emeka',
+  'Fatima',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kavya',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Pedro',
+  'Qi',
+  'Rosa',
+  'Sven',
+  'Tariq',
+  'Uma',
+  'Victor',
+  'Wen',
+  'Ximena',
+  'Yusuf',
+  'Zoe',
+];
+const LAST = [
+  'Almeida',
+  'Becker',
+  'Chen',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'García',
+  'Haddad',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Müller',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Quinn',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Usman',
+  'Varga',
+  'Walsh',
+  'Xu',
+  'Yilmaz',
+  'Zhang',
+];
+const COMPANIES = [
+  'Northwind',
+  'Contoso',
+  'Globex',
+  'Initech',
+  'Umbrella Labs',
+  'Stark Freight',
+  'Wayne Health',
+  'Acme Retail',
+  'Hooli',
+  'Vandelay Imports',
+  'Soylent Foods',
+  'Tyrell Systems',
+];
 
-const ascii = (s: string): string => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+const ascii = (s: string): string =>
+  s
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
 const domainOf = (company: string): string => `${ascii(company)}.io`;
 
 /** Hidden preferences: each person has a favourite channel and a general responsiveness. */
 function preferencesOf(rng: Random, segment: Segment): Record<Touch, number> {
-  const responsiveness = segment === 'lead' ? 0.25 + rng.next() * 0.35 : segment === 'customer' ? 0.3 + rng.next() * 0.4 : 0.1 + rng.next() * 0.3;
+  const responsiveness =
+    segment === 'lead' ? 0.25 + rng.next() * 0.35 : segment === 'customer' ? 0.3 + rng.next() * 0.4 : 0.1 + rng.next() * 0.3;
   const favourite = (['email', 'sms', 'whatsapp', 'task', 'ticket'] as const)[randomInt(rng, 5)] ?? 'email';
   const base: Record<Touch, number> = { email: 0.35, sms: 0.5, whatsapp: 0.6, task: 0.7, ticket: segment === 'lead' ? 0.1 : 0.6 };
   const out = {} as Record<Touch, number>;
@@ -103,10 +175,26 @@ export const waIdOf = (p: Person): string => p.phone.replace(/^\+/, '');
 
 /** What people write, by what they want (the offline intent model reads these). */
 export const TEXTS = {
-  purchase: ['I want to buy the enterprise plan, can you send me a quote?', 'We are ready to upgrade to the business plan for 40 seats, what is the price?', 'Can I order another 10 licences this week?'],
-  demo: ["Hi, I'd love to book a demo for my team next week", 'Could you show us a demo of the reporting features?', 'Is there a time for a product walkthrough on Thursday?'],
-  billing: ['My invoice is wrong, I was charged twice this month', 'Why did my card get billed again? Please refund the duplicate charge', 'The invoice shows the wrong VAT number'],
-  complaint: ["The app keeps crashing and nobody answers, I'm really disappointed", 'Third outage this month, this is not acceptable', 'Support has ignored my emails for a week, very frustrated'],
+  purchase: [
+    'I want to buy the enterprise plan, can you send me a quote?',
+    'We are ready to upgrade to the business plan for 40 seats, what is the price?',
+    'Can I order another 10 licences this week?',
+  ],
+  demo: [
+    "Hi, I'd love to book a demo for my team next week",
+    'Could you show us a demo of the reporting features?',
+    'Is there a time for a product walkthrough on Thursday?',
+  ],
+  billing: [
+    'My invoice is wrong, I was charged twice this month',
+    'Why did my card get billed again? Please refund the duplicate charge',
+    'The invoice shows the wrong VAT number',
+  ],
+  complaint: [
+    "The app keeps crashing and nobody answers, I'm really disappointed",
+    'Third outage this month, this is not acceptable',
+    'Support has ignored my emails for a week, very frustrated',
+  ],
   question: ['How do I export my reports to Excel?', 'Where can I change the notification settings?', 'Can I add a colleague as an admin?'],
   cancel: ['We are thinking about cancelling our subscription at renewal', 'Please tell me how to cancel, it is too expensive for us'],
   reply: ['Yes please, that sounds great. Can someone call me tomorrow?', 'Thanks, that is really helpful!', 'Sounds good, tell me more'],

@@ -75,7 +75,12 @@ class Lanes {
   private readonly queue: (() => Promise<void>)[] = [];
   private idle: (() => void)[] = [];
 
-  constructor(private readonly limit: number, private readonly maxBacklog: number, private readonly onError: (err: unknown) => void, private readonly onDrop: () => void) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxBacklog: number,
+    private readonly onError: (err: unknown) => void,
+    private readonly onDrop: () => void,
+  ) {}
 
   run(task: () => Promise<void>): void {
     if (this.queue.length >= this.maxBacklog) {
@@ -137,7 +142,15 @@ export class Population {
   private readonly byEmail = new Map<string, Person>();
   private readonly byZendesk = new Map<string, Person>();
   private readonly pending: { at: number; run: () => Promise<void> }[] = [];
-  private readonly seen = { hubspotTasks: new Set<string>(), hubspotSends: new Set<string>(), sfTasks: new Set<string>(), sfActions: 0, twilio: 0, whatsapp: 0, zendesk: new Set<string>() };
+  private readonly seen = {
+    hubspotTasks: new Set<string>(),
+    hubspotSends: new Set<string>(),
+    sfTasks: new Set<string>(),
+    sfActions: 0,
+    twilio: 0,
+    whatsapp: 0,
+    zendesk: new Set<string>(),
+  };
   private readonly ownTickets = new Set<string>();
   private readonly acceptedIds = new Set<string>();
   private readonly answeredRuns = new Set<string>();
@@ -172,7 +185,12 @@ export class Population {
       acceptedDecisionIds: [],
       dropped: 0,
     };
-    this.lanes = new Lanes(4, 400, (err) => this.error(err), () => this.stats.dropped++);
+    this.lanes = new Lanes(
+      4,
+      400,
+      (err) => this.error(err),
+      () => this.stats.dropped++,
+    );
     for (const p of this.people) {
       this.byPhone.set(p.phone, p);
       this.byEmail.set(p.email.toLowerCase(), p);
@@ -210,7 +228,12 @@ export class Population {
     const events: Record<string, unknown>[] = [];
     for (const p of this.people) {
       const contact = hubspot.state.createObject(this.portalId, 'contacts', {
-        email: p.email, firstname: p.firstName, lastname: p.lastName, company: p.company, lifecyclestage: p.lifecycle, ...(p.texts || p.whatsapp ? { phone: p.phone } : {}),
+        email: p.email,
+        firstname: p.firstName,
+        lastname: p.lastName,
+        company: p.company,
+        lifecyclestage: p.lifecycle,
+        ...(p.texts || p.whatsapp ? { phone: p.phone } : {}),
       });
       p.hubspotId = contact.id;
       this.byHubSpot.set(contact.id, p);
@@ -232,8 +255,24 @@ export class Population {
     }
   }
 
-  private hubspotEvent(subscriptionType: string, objectId: string, at: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return { eventId: randomBytes(4).readUInt32BE(0), subscriptionId: 4711, portalId: Number(this.portalId), appId: 54321, occurredAt: at, subscriptionType, attemptNumber: 0, objectId: Number(objectId), changeSource: 'CRM', ...extra };
+  private hubspotEvent(
+    subscriptionType: string,
+    objectId: string,
+    at: number,
+    extra: Record<string, unknown> = {},
+  ): Record<string, unknown> {
+    return {
+      eventId: randomBytes(4).readUInt32BE(0),
+      subscriptionId: 4711,
+      portalId: Number(this.portalId),
+      appId: 54321,
+      occurredAt: at,
+      subscriptionType,
+      attemptNumber: 0,
+      objectId: Number(objectId),
+      changeSource: 'CRM',
+      ...extra,
+    };
   }
 
   // ---- time ------------------------------------------------------------------------------------
@@ -265,10 +304,23 @@ export class Population {
     this.ticks++;
     this.stats.simulatedHours += this.o.speed;
     // The first ticks make sure every source speaks early; after that, activity follows the rate.
-    const kickoff: ((p: Person) => Promise<void>)[] = [(p) => this.crmChange(p), (p) => this.salesforceChange(p), (p) => this.ticket(p), (p) => this.sms(p, pick(this.rng, TEXTS[spontaneousText(this.rng, p.segment)])), (p) => this.whatsapp(p, pick(this.rng, TEXTS[spontaneousText(this.rng, p.segment)]))];
+    const kickoff: ((p: Person) => Promise<void>)[] = [
+      (p) => this.crmChange(p),
+      (p) => this.salesforceChange(p),
+      (p) => this.ticket(p),
+      (p) => this.sms(p, pick(this.rng, TEXTS[spontaneousText(this.rng, p.segment)])),
+      (p) => this.whatsapp(p, pick(this.rng, TEXTS[spontaneousText(this.rng, p.segment)])),
+    ];
     const first = kickoff[this.ticks - 1];
     if (first !== undefined) {
-      const candidates = this.ticks === 2 ? this.people.filter((p) => p.salesforceId !== undefined) : this.ticks === 4 ? this.people.filter((p) => p.texts) : this.ticks === 5 ? this.people.filter((p) => p.whatsapp) : this.people;
+      const candidates =
+        this.ticks === 2
+          ? this.people.filter((p) => p.salesforceId !== undefined)
+          : this.ticks === 4
+            ? this.people.filter((p) => p.texts)
+            : this.ticks === 5
+              ? this.people.filter((p) => p.whatsapp)
+              : this.people;
       const p = pick(this.rng, candidates.length > 0 ? candidates : this.people);
       this.lanes.run(async () => {
         await first(p);
@@ -330,7 +382,9 @@ export class Population {
       contact.properties['lifecyclestage'] = next;
       contact.updatedAt = new Date().toISOString();
     }
-    const r = await this.o.sandboxes.hubspot.sendWebhooks(this.url('/webhooks/hubspot'), [this.hubspotEvent('contact.propertyChange', p.hubspotId, Date.now(), { propertyName: 'lifecyclestage', propertyValue: next })]);
+    const r = await this.o.sandboxes.hubspot.sendWebhooks(this.url('/webhooks/hubspot'), [
+      this.hubspotEvent('contact.propertyChange', p.hubspotId, Date.now(), { propertyName: 'lifecyclestage', propertyValue: next }),
+    ]);
     this.checked('hubspot', r, 'HubSpot webhook');
   }
 
@@ -343,9 +397,29 @@ export class Population {
       sf.update('Lead', p.salesforceId, { Status: status, Description: pick(this.rng, TEXTS[spontaneousText(this.rng, p.segment)]) }, null);
     } else if (this.rng.next() < 0.5) {
       const kind = spontaneousText(this.rng, p.segment);
-      sf.create('Case', { Subject: `${p.company}: ${kind}`, Description: pick(this.rng, TEXTS[kind]), Status: 'New', Priority: kind === 'complaint' ? 'High' : 'Medium', ContactId: p.salesforceId, SuppliedEmail: p.email }, null);
+      sf.create(
+        'Case',
+        {
+          Subject: `${p.company}: ${kind}`,
+          Description: pick(this.rng, TEXTS[kind]),
+          Status: 'New',
+          Priority: kind === 'complaint' ? 'High' : 'Medium',
+          ContactId: p.salesforceId,
+          SuppliedEmail: p.email,
+        },
+        null,
+      );
     } else {
-      sf.create('Opportunity', { Name: `${p.company} expansion`, StageName: 'Prospecting', ContactId: p.salesforceId, CloseDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) }, null);
+      sf.create(
+        'Opportunity',
+        {
+          Name: `${p.company} expansion`,
+          StageName: 'Prospecting',
+          ContactId: p.salesforceId,
+          CloseDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+        },
+        null,
+      );
     }
     this.stats.sent.salesforce++;
   }
@@ -356,14 +430,25 @@ export class Population {
 
   private zendeskEnvelope(type: string, detail: Record<string, unknown>, event: Record<string, unknown> = {}): Record<string, unknown> {
     return {
-      account_id: 12345, id: `01DEMO${randomBytes(8).toString('hex').toUpperCase()}`, type: `zen:event-type:${type}`, subject: `zen:ticket:${String(detail['id'])}`,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), zendesk_event_version: '2022-11-06', detail, event,
+      account_id: 12345,
+      id: `01DEMO${randomBytes(8).toString('hex').toUpperCase()}`,
+      type: `zen:event-type:${type}`,
+      subject: `zen:ticket:${String(detail['id'])}`,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      zendesk_event_version: '2022-11-06',
+      detail,
+      event,
     };
   }
 
   private zendeskUser(p: Person): string {
     if (p.zendeskUserId === undefined) {
-      const user = this.o.sandboxes.zendesk.state.addUser({ name: `${p.firstName} ${p.lastName}`, email: p.email, phone: null, role: 'end-user' });
+      const user = this.o.sandboxes.zendesk.state.addUser({
+        name: `${p.firstName} ${p.lastName}`,
+        email: p.email,
+        phone: null,
+        role: 'end-user',
+      });
       p.zendeskUserId = user.id;
       this.byZendesk.set(user.id, p);
     }
@@ -383,10 +468,35 @@ export class Population {
     const now = new Date().toISOString();
     const priority = kind === 'complaint' || kind === 'cancel' ? 'HIGH' : 'NORMAL';
     const text = pick(this.rng, TEXTS[kind]);
-    this.o.sandboxes.zendesk.state.tickets.set(id, { id, subject: text.slice(0, 60), status: 'new', priority: priority.toLowerCase(), requester_id: requester, external_id: null, tags: [], comments: [{ body: text, public: true, author_id: requester }], created_at: now, updated_at: now });
-    const detail = { id, requester_id: requester, status: 'NEW', priority, subject: text.slice(0, 60), updated_at: now, via: { channel: 'email' } };
+    this.o.sandboxes.zendesk.state.tickets.set(id, {
+      id,
+      subject: text.slice(0, 60),
+      status: 'new',
+      priority: priority.toLowerCase(),
+      requester_id: requester,
+      external_id: null,
+      tags: [],
+      comments: [{ body: text, public: true, author_id: requester }],
+      created_at: now,
+      updated_at: now,
+    });
+    const detail = {
+      id,
+      requester_id: requester,
+      status: 'NEW',
+      priority,
+      subject: text.slice(0, 60),
+      updated_at: now,
+      via: { channel: 'email' },
+    };
     await this.deliverZendesk(this.zendeskEnvelope('ticket.created', detail));
-    await this.deliverZendesk(this.zendeskEnvelope('ticket.comment_added', { ...detail, status: 'OPEN' }, { comment: { id: Number(id) * 10, body: text, is_public: true, author: { id: requester, is_staff: false } } }));
+    await this.deliverZendesk(
+      this.zendeskEnvelope(
+        'ticket.comment_added',
+        { ...detail, status: 'OPEN' },
+        { comment: { id: Number(id) * 10, body: text, is_public: true, author: { id: requester, is_staff: false } } },
+      ),
+    );
     // A solved ticket counts as engagement: a third are fixed within hours, the rest after the attribution window.
     const quick = this.rng.next() < 0.35;
     this.later(quick ? 2 + this.rng.next() * 10 : 80 + this.rng.next() * 120, () => this.solve(p, id, priority, this.rng.next() < 0.7));
@@ -397,27 +507,51 @@ export class Population {
     const row = this.o.sandboxes.zendesk.state.tickets.get(ticketId);
     if (row !== undefined) row.status = 'solved';
     const detail = { id: ticketId, requester_id: requester, status: 'OPEN', priority, updated_at: new Date().toISOString() };
-    await this.deliverZendesk(this.zendeskEnvelope('ticket.comment_added', detail, { comment: { id: Number(ticketId) * 10 + 1, body: pick(this.rng, happy ? TEXTS.thanks : TEXTS.unhappy), is_public: true, author: { id: requester, is_staff: false } } }));
-    await this.deliverZendesk(this.zendeskEnvelope('ticket.status_changed', { ...detail, status: 'SOLVED' }, { previous: 'OPEN', current: 'SOLVED' }));
+    await this.deliverZendesk(
+      this.zendeskEnvelope('ticket.comment_added', detail, {
+        comment: {
+          id: Number(ticketId) * 10 + 1,
+          body: pick(this.rng, happy ? TEXTS.thanks : TEXTS.unhappy),
+          is_public: true,
+          author: { id: requester, is_staff: false },
+        },
+      }),
+    );
+    await this.deliverZendesk(
+      this.zendeskEnvelope('ticket.status_changed', { ...detail, status: 'SOLVED' }, { previous: 'OPEN', current: 'SOLVED' }),
+    );
   }
 
   private async sms(p: Person, body: string): Promise<void> {
     if (!p.texts) return;
-    const r = await this.o.sandboxes.twilio.inbound(this.url(`/webhooks/twilio/${this.o.connections.twilio}`), { from: p.phone, to: this.o.credentials.twilio.smsFrom, body });
+    const r = await this.o.sandboxes.twilio.inbound(this.url(`/webhooks/twilio/${this.o.connections.twilio}`), {
+      from: p.phone,
+      to: this.o.credentials.twilio.smsFrom,
+      body,
+    });
     this.checked('twilio', r, 'Twilio webhook');
   }
 
   private async whatsapp(p: Person, text: string): Promise<void> {
     if (!p.whatsapp) return;
-    const r = await this.o.sandboxes.whatsapp.inbound(this.url(`/webhooks/whatsapp/${this.o.connections.whatsapp}`), { waId: waIdOf(p), name: `${p.firstName} ${p.lastName}`, text });
+    const r = await this.o.sandboxes.whatsapp.inbound(this.url(`/webhooks/whatsapp/${this.o.connections.whatsapp}`), {
+      waId: waIdOf(p),
+      name: `${p.firstName} ${p.lastName}`,
+      text,
+    });
     this.checked('whatsapp', r, 'WhatsApp webhook');
   }
 
   /** Another system (a calendar, an email tool) reporting through Baton's public event API. */
   private async apiEvent(p: Person, source: string, type: string, text?: string): Promise<void> {
     const r = await this.o.api.call('POST', '/events', {
-      id: `${source}-${randomBytes(8).toString('hex')}`, source, type, occurredAt: new Date().toISOString(),
-      subject: { identifiers: [{ type: 'email', value: p.email }], traits: {} }, ...(text === undefined ? {} : { text }), properties: {},
+      id: `${source}-${randomBytes(8).toString('hex')}`,
+      source,
+      type,
+      occurredAt: new Date().toISOString(),
+      subject: { identifiers: [{ type: 'email', value: p.email }], traits: {} },
+      ...(text === undefined ? {} : { text }),
+      properties: {},
     });
     this.checked('api', r, `POST /events ${type}`);
   }
@@ -441,7 +575,14 @@ export class Population {
       if (attempt < 4) this.later(1 + attempt, () => this.review(p, attempt + 1));
       return;
     }
-    const card = await this.o.api.call<{ nextBestAction?: { decisionId: string; status: string; requiresApproval?: boolean; draft?: { subject?: string; body: string } } | null }>('GET', `/profiles/${profileId}/card`);
+    const card = await this.o.api.call<{
+      nextBestAction?: {
+        decisionId: string;
+        status: string;
+        requiresApproval?: boolean;
+        draft?: { subject?: string; body: string };
+      } | null;
+    }>('GET', `/profiles/${profileId}/card`);
     if (card.status === 404) {
       delete p.profileId; // merged into another profile meanwhile
       return;
@@ -450,8 +591,17 @@ export class Population {
     if (nba !== undefined && nba !== null && nba.status === 'proposed' && !this.acceptedIds.has(nba.decisionId) && this.rng.next() < 0.85) {
       this.acceptedIds.add(nba.decisionId);
       // A drafted message is approved with the rep's own touch; anything else is accepted as proposed.
-      const draft = nba.requiresApproval === true && nba.draft !== undefined ? { ...nba.draft, body: `${nba.draft.body}\n\n${REP_SIGNATURE}` } : undefined;
-      const r = await this.o.api.call<{ message?: string }>('POST', '/cards/actions', draft === undefined ? { type: 'accept', profileId, decisionId: nba.decisionId } : { type: 'approve_draft', profileId, decisionId: nba.decisionId, draft });
+      const draft =
+        nba.requiresApproval === true && nba.draft !== undefined
+          ? { ...nba.draft, body: `${nba.draft.body}\n\n${REP_SIGNATURE}` }
+          : undefined;
+      const r = await this.o.api.call<{ message?: string }>(
+        'POST',
+        '/cards/actions',
+        draft === undefined
+          ? { type: 'accept', profileId, decisionId: nba.decisionId }
+          : { type: 'approve_draft', profileId, decisionId: nba.decisionId, draft },
+      );
       if (r.status === 200) {
         this.stats.accepted++;
         if (draft !== undefined) {
@@ -460,21 +610,36 @@ export class Population {
           if (runId !== undefined) keepLast(this.stats.draftRunIds, runId, 20);
         }
         keepLast(this.stats.acceptedDecisionIds, nba.decisionId, 50);
-      } else this.o.log(`card ${draft === undefined ? 'accept' : 'approve_draft'} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+      } else
+        this.o.log(
+          `card ${draft === undefined ? 'accept' : 'approve_draft'} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`,
+        );
     }
     const context = { profile: { firstName: p.firstName, email: p.email, timeZone: 'UTC' }, emails: DEMO_EMAILS };
     if (p.segment === 'lead' && !p.nurtureStarted && this.rng.next() < 0.5) {
       p.nurtureStarted = true;
-      await this.startRun('new-lead-nurture', profileId, { ...context, lead: { source: 'web', score: 30 + Math.floor(this.rng.next() * 70) } });
+      await this.startRun('new-lead-nurture', profileId, {
+        ...context,
+        lead: { source: 'web', score: 30 + Math.floor(this.rng.next() * 70) },
+      });
     } else if (p.segment === 'at_risk' && !p.rescueStarted && this.rng.next() < 0.6) {
       p.rescueStarted = true;
-      await this.startRun('renewal-rescue', profileId, { ...context, renewal: { arr: 10_000 + Math.floor(this.rng.next() * 90_000), renewalDate: new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10) } });
+      await this.startRun('renewal-rescue', profileId, {
+        ...context,
+        renewal: {
+          arr: 10_000 + Math.floor(this.rng.next() * 90_000),
+          renewalDate: new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10),
+        },
+      });
     }
   }
 
   /** The rep's approval queue: runs waiting for a person. Most are approved, some rejected (the run takes its other path). */
   private async approvalQueue(): Promise<void> {
-    const r = await this.o.api.call<{ runs?: { id: string; waitingFor: string | null; currentStep: string | null }[] }>('GET', '/runs?status=waiting&limit=100');
+    const r = await this.o.api.call<{ runs?: { id: string; waitingFor: string | null; currentStep: string | null }[] }>(
+      'GET',
+      '/runs?status=waiting&limit=100',
+    );
     for (const run of r.body.runs ?? []) {
       if (run.waitingFor !== 'approval' || this.answeredRuns.has(run.id)) continue;
       this.answeredRuns.add(run.id);
@@ -512,7 +677,8 @@ export class Population {
     const hubspotWrites = hubspot.state.requests.filter((r) => r.method !== 'GET' && !READS.test(r.path));
     w.hubspot = hubspotWrites.length;
     this.stats.hubspotRecordWrites = hubspotWrites.filter((r) => !r.path.startsWith('/crm/v3/properties/')).length;
-    w.salesforce = salesforce.state.requests.filter((r) => r.method !== 'GET' && !/\/query/.test(r.path)).length + salesforce.state.apexRest.length;
+    w.salesforce =
+      salesforce.state.requests.filter((r) => r.method !== 'GET' && !/\/query/.test(r.path)).length + salesforce.state.apexRest.length;
     w.sms = twilio.state.messages.filter((m) => !m.to.startsWith('whatsapp:')).length;
     w.whatsapp = whatsapp.state.sent.length + twilio.state.messages.filter((m) => m.to.startsWith('whatsapp:')).length;
     w.zendesk = zendesk.state.requests.filter((r) => r.method === 'POST' || r.method === 'PUT').length;
@@ -540,7 +706,9 @@ export class Population {
     for (const action of salesforce.state.actions.slice(this.seen.sfActions)) {
       if (action.name !== 'emailSimple') continue;
       for (const input of action.inputs) {
-        const p = this.bySalesforce.get(String(input['recipientId'] ?? '')) ?? this.byEmail.get(String(input['emailAddresses'] ?? '').toLowerCase());
+        const p =
+          this.bySalesforce.get(String(input['recipientId'] ?? '')) ??
+          this.byEmail.get(String(input['emailAddresses'] ?? '').toLowerCase());
         if (p !== undefined) this.touched(p, 'email');
       }
     }
@@ -559,7 +727,9 @@ export class Population {
     for (const t of zendesk.state.tickets.values()) {
       if (this.ownTickets.has(t.id) || this.seen.zendesk.has(t.id)) continue;
       this.seen.zendesk.add(t.id);
-      const p = this.byZendesk.get(t.requester_id) ?? this.people.find((x) => x.email.toLowerCase() === zendesk.state.users.get(t.requester_id)?.email?.toLowerCase());
+      const p =
+        this.byZendesk.get(t.requester_id) ??
+        this.people.find((x) => x.email.toLowerCase() === zendesk.state.users.get(t.requester_id)?.email?.toLowerCase());
       if (p !== undefined) {
         if (p.zendeskUserId === undefined) {
           p.zendeskUserId = t.requester_id;

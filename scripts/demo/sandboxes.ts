@@ -30,12 +30,29 @@ export async function startSandboxes(c: Credentials, options: { salesforcePort?:
     const hubspot = track(await startHubSpotSandbox({ clientId: c.hubspot.clientId, clientSecret: c.hubspot.clientSecret }));
     hubspot.state.nextInstallPortal = c.hubspot.portalId;
     const sfPort = options.salesforcePort !== undefined && (await portIsFree(options.salesforcePort)) ? options.salesforcePort : 0;
-    const salesforce = track(await startSalesforceSandbox({ port: sfPort, clientId: c.salesforce.clientId, clientSecret: c.salesforce.clientSecret, orgId: c.salesforce.orgId }));
+    const salesforce = track(
+      await startSalesforceSandbox({
+        port: sfPort,
+        clientId: c.salesforce.clientId,
+        clientSecret: c.salesforce.clientSecret,
+        orgId: c.salesforce.orgId,
+      }),
+    );
     const zendesk = track(await startZendeskSandbox({ email: c.zendesk.email, token: c.zendesk.token }));
     const twilio = track(await startTwilioSandbox({ accountSid: c.twilio.accountSid, authToken: c.twilio.authToken }));
-    const whatsapp = track(await startWhatsAppSandbox({ phoneNumberId: c.whatsapp.phoneNumberId, accessToken: c.whatsapp.accessToken, appSecret: c.whatsapp.appSecret }));
+    const whatsapp = track(
+      await startWhatsAppSandbox({
+        phoneNumberId: c.whatsapp.phoneNumberId,
+        accessToken: c.whatsapp.accessToken,
+        appSecret: c.whatsapp.appSecret,
+      }),
+    );
     return {
-      hubspot, salesforce, zendesk, twilio, whatsapp,
+      hubspot,
+      salesforce,
+      zendesk,
+      twilio,
+      whatsapp,
       async close() {
         await Promise.allSettled(started.map((s) => s.close()));
       },
@@ -90,7 +107,14 @@ export function salesforceOrgMemory(sandbox: SalesforceSandbox): SalesforceOrgMe
 /** Restores `salesforceOrgMemory` into a fresh sandbox (the org "was there all along"). */
 export function restoreSalesforceOrg(sandbox: SalesforceSandbox, saved: unknown): boolean {
   const m = saved as Partial<SalesforceOrgMemory> | undefined;
-  if (m === undefined || !Array.isArray(m.families) || !Array.isArray(m.refreshIndex) || !Array.isArray(m.accessTokens) || typeof m.nextReplay !== 'number') return false;
+  if (
+    m === undefined ||
+    !Array.isArray(m.families) ||
+    !Array.isArray(m.refreshIndex) ||
+    !Array.isArray(m.accessTokens) ||
+    typeof m.nextReplay !== 'number'
+  )
+    return false;
   const s = sandbox.state;
   for (const [k, v] of m.families) s.families.set(k, { ...v });
   for (const [k, v] of m.refreshIndex) s.refreshIndex.set(k, v);

@@ -39,14 +39,22 @@ function freshCredentials(): Credentials {
     salesforce: { clientId: `3MVG9demo${hex(10)}`, clientSecret: hex(16), orgId: '00D5e000000KQ2eEAG' },
     zendesk: { subdomain: 'baton-demo', email: 'agent@baton-demo.example', token: hex(16), webhookSecret: hex(16) },
     twilio: { accountSid: `AC${hex(16)}`, authToken: hex(16), smsFrom: '+14155550134', whatsappFrom: '+14155238886' },
-    whatsapp: { phoneNumberId: String(100_000_000_000_000 + (randomBytes(4).readUInt32BE(0) % 1e9)), accessToken: `EAAG${hex(12)}`, appSecret: hex(16), verifyToken: hex(8) },
+    whatsapp: {
+      phoneNumberId: String(100_000_000_000_000 + (randomBytes(4).readUInt32BE(0) % 1e9)),
+      accessToken: `EAAG${hex(12)}`,
+      appSecret: hex(16),
+      verifyToken: hex(8),
+    },
   };
 }
 
 export class DemoStateFile {
   readonly file: string;
 
-  private constructor(dataDir: string, readonly state: DemoState) {
+  private constructor(
+    dataDir: string,
+    readonly state: DemoState,
+  ) {
     this.file = path.join(dataDir, 'demo.json');
   }
 
@@ -56,7 +64,10 @@ export class DemoStateFile {
     const file = path.join(dataDir, 'demo.json');
     if (existsSync(file)) {
       const parsed = stateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (!parsed.success) throw new Error(`${file} is not a demo state file (${parsed.error.issues[0]?.message ?? 'invalid'}); remove it or pick another --data-dir`);
+      if (!parsed.success)
+        throw new Error(
+          `${file} is not a demo state file (${parsed.error.issues[0]?.message ?? 'invalid'}); remove it or pick another --data-dir`,
+        );
       return { store: new DemoStateFile(dataDir, parsed.data), resumed: parsed.data.tenantId !== undefined };
     }
     const store = new DemoStateFile(dataDir, { version: 1, credentials: freshCredentials(), connections: {}, runs: 0 });

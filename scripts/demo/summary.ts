@@ -17,7 +17,13 @@ export interface Summary {
   readonly events: { readonly total: number; readonly bySource: Record<string, number> };
   readonly decisions: { readonly total: number; readonly withAction: number; readonly holdout: number };
   readonly runs: { readonly total: number; readonly byStatus: Record<string, number> };
-  readonly lift: { readonly treated: { decisions: number; positives: number }; readonly control: { decisions: number; positives: number }; readonly lift: number | null; readonly confidenceInterval: readonly [number, number] | null; readonly significant: boolean } | null;
+  readonly lift: {
+    readonly treated: { decisions: number; positives: number };
+    readonly control: { decisions: number; positives: number };
+    readonly lift: number | null;
+    readonly confidenceInterval: readonly [number, number] | null;
+    readonly significant: boolean;
+  } | null;
   readonly population: PopulationStats | null;
   /** The scripted rep's pass (accept, snooze, explain, approve a draft, resume a failed run). */
   readonly walkthrough: WalkthroughReport | null;
@@ -25,7 +31,14 @@ export interface Summary {
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-export async function collectSummary(db: Database, api: BatonApi, tenantId: string, consoleUrl: string, population: PopulationStats | null, walkthrough: WalkthroughReport | null = null): Promise<Summary> {
+export async function collectSummary(
+  db: Database,
+  api: BatonApi,
+  tenantId: string,
+  consoleUrl: string,
+  population: PopulationStats | null,
+  walkthrough: WalkthroughReport | null = null,
+): Promise<Summary> {
   const [events, decisions, runs, lift] = await Promise.all([
     db.query<{ source: string; n: string }>('SELECT source, count(*) AS n FROM events WHERE tenant_id = $1 GROUP BY source', [tenantId]),
     db.query<{ total: string; with_action: string; holdout: string }>(
@@ -34,7 +47,9 @@ export async function collectSummary(db: Database, api: BatonApi, tenantId: stri
     ),
     db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM runs WHERE tenant_id = $1 GROUP BY status', [tenantId]),
     // A busy service may answer slowly; the summary then shows the rest without lift.
-    api.call<{ overall?: NonNullable<Summary['lift']> }>('GET', '/lift').catch(() => ({ status: 0, body: {} as { overall?: NonNullable<Summary['lift']> } })),
+    api
+      .call<{ overall?: NonNullable<Summary['lift']> }>('GET', '/lift')
+      .catch(() => ({ status: 0, body: {} as { overall?: NonNullable<Summary['lift']> } })),
   ]);
   const bySource: Record<string, number> = {};
   for (const r of events.rows) bySource[r.source] = num(r.n);
@@ -49,7 +64,10 @@ export async function collectSummary(db: Database, api: BatonApi, tenantId: stri
     events: { total: Object.values(bySource).reduce((a, b) => a + b, 0), bySource },
     decisions: { total: num(d?.total), withAction: num(d?.with_action), holdout: num(d?.holdout) },
     runs: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
-    lift: o === undefined ? null : { treated: o.treated, control: o.control, lift: o.lift, confidenceInterval: o.confidenceInterval, significant: o.significant },
+    lift:
+      o === undefined
+        ? null
+        : { treated: o.treated, control: o.control, lift: o.lift, confidenceInterval: o.confidenceInterval, significant: o.significant },
     population,
     walkthrough,
   };
@@ -67,14 +85,20 @@ export function formatSummary(s: Summary): string {
   const active = (s.runs.byStatus['running'] ?? 0) + (s.runs.byStatus['waiting'] ?? 0) + (s.runs.byStatus['pending'] ?? 0);
   const failed = s.runs.byStatus['failed'] ?? 0;
   const l = s.lift;
-  const groups = l === null ? '' : `(treated ${l.treated.positives}/${l.treated.decisions}, holdout ${l.control.positives}/${l.control.decisions})`;
+  const groups =
+    l === null ? '' : `(treated ${l.treated.positives}/${l.treated.decisions}, holdout ${l.control.positives}/${l.control.decisions})`;
   const lift =
-    l === null ? 'lift n/a'
-    : l.lift === null ? `lift so far pending ${groups}`
-    : `lift so far ${pct(l.lift)}${l.confidenceInterval === null ? '' : ` [${pct(l.confidenceInterval[0])}, ${pct(l.confidenceInterval[1])}]`}${l.significant ? ' significant' : ''} ${groups}`;
+    l === null
+      ? 'lift n/a'
+      : l.lift === null
+        ? `lift so far pending ${groups}`
+        : `lift so far ${pct(l.lift)}${l.confidenceInterval === null ? '' : ` [${pct(l.confidenceInterval[0])}, ${pct(l.confidenceInterval[1])}]`}${l.significant ? ' significant' : ''} ${groups}`;
   const p = s.population;
   const reps = p === null ? '' : ` · reps approved ${p.runApprovals} run(s), ${p.draftsApproved} draft(s)`;
-  const writes = p === null ? '' : `${reps} · Baton wrote: hs ${p.batonWrites.hubspot} sf ${p.batonWrites.salesforce} sms ${p.batonWrites.sms} wa ${p.batonWrites.whatsapp} zd ${p.batonWrites.zendesk}`;
+  const writes =
+    p === null
+      ? ''
+      : `${reps} · Baton wrote: hs ${p.batonWrites.hubspot} sf ${p.batonWrites.salesforce} sms ${p.batonWrites.sms} wa ${p.batonWrites.whatsapp} zd ${p.batonWrites.zendesk}`;
   const sim = p === null ? '' : `day ${Math.floor(p.simulatedHours / 24) + 1} · `;
   return `${sim}events ${s.events.total} (${sources || 'none yet'}) · decisions ${s.decisions.total} · runs ${s.runs.total} (${active} active, ${failed} failed) · ${lift}${writes}`;
 }

@@ -35,8 +35,18 @@ const REQUESTED: Record<WalkthroughRole, string> = {
 };
 
 const NAMES = [
-  ['Alma', 'Reyes'], ['Bruno', 'Keller'], ['Cleo', 'Marsh'], ['Dario', 'Conti'], ['Elif', 'Aydin'], ['Felix', 'Brandt'],
-  ['Gia', 'Moreau'], ['Hugo', 'Lind'], ['Iris', 'Novak'], ['Jude', 'Okoro'], ['Kira', 'Sato'], ['Leon', 'Berg'],
+  ['Alma', 'Reyes'],
+  ['Bruno', 'Keller'],
+  ['Cleo', 'Marsh'],
+  ['Dario', 'Conti'],
+  ['Elif', 'Aydin'],
+  ['Felix', 'Brandt'],
+  ['Gia', 'Moreau'],
+  ['Hugo', 'Lind'],
+  ['Iris', 'Novak'],
+  ['Jude', 'Okoro'],
+  ['Kira', 'Sato'],
+  ['Leon', 'Berg'],
 ] as const;
 /** With the demo's 20% holdout, five people outside it need about six candidates; forty not sufficing means the holdout share is wrong. */
 const MAX_CANDIDATES = 40;
@@ -79,7 +89,18 @@ export interface WalkthroughOptions {
 }
 
 export function emptyWalkthrough(): WalkthroughReport {
-  return { status: 'running', error: null, people: [], heldOut: 0, accepted: null, snoozed: null, explained: null, draftApproved: null, resumed: null, forYou: null };
+  return {
+    status: 'running',
+    error: null,
+    people: [],
+    heldOut: 0,
+    accepted: null,
+    snoozed: null,
+    explained: null,
+    draftApproved: null,
+    resumed: null,
+    forYou: null,
+  };
 }
 
 class WalkthroughError extends Error {}
@@ -120,7 +141,9 @@ export class Walkthrough {
     try {
       await this.steps();
       this.report.status = 'done';
-      this.o.out(`Walkthrough done: a rep accepted, snoozed, explained, approved a draft and resumed a failed run. Open ${this.report.forYou?.name ?? '?'} (${this.report.forYou?.email ?? '?'}) in the console to accept their next best action yourself.`);
+      this.o.out(
+        `Walkthrough done: a rep accepted, snoozed, explained, approved a draft and resumed a failed run. Open ${this.report.forYou?.name ?? '?'} (${this.report.forYou?.email ?? '?'}) in the console to accept their next best action yourself.`,
+      );
     } catch (err) {
       this.report.error = err instanceof Error ? err.message : String(err);
       this.report.status = this.stopped ? 'interrupted' : 'failed';
@@ -136,7 +159,8 @@ export class Walkthrough {
 
   private async ok<T>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.o.api.call<T>(method, path, body);
-    if (r.status < 200 || r.status > 299) throw new WalkthroughError(`${method} /api/v1${path} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+    if (r.status < 200 || r.status > 299)
+      throw new WalkthroughError(`${method} /api/v1${path} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
     return r.body;
   }
 
@@ -157,24 +181,40 @@ export class Walkthrough {
     // Snooze: a day later the card proposes it again.
     await this.card('snooze', people.snooze, { type: 'snooze', hours: 24 });
     const snoozed = await this.ok<DecisionJson & { until?: string }>('GET', `/decisions/${people.snooze.decisionId}`);
-    if (snoozed.status !== 'snoozed' || snoozed.until === undefined) throw new WalkthroughError(`the snoozed decision is ${snoozed.status}`);
+    if (snoozed.status !== 'snoozed' || snoozed.until === undefined)
+      throw new WalkthroughError(`the snoozed decision is ${snoozed.status}`);
     this.report.snoozed = { decisionId: people.snooze.decisionId, until: snoozed.until };
     out(`  rep snoozed "Helpful content email" for ${people.snooze.name} until ${snoozed.until}`);
 
     // Explain: every candidate of the accepted decision, chosen or ruled out by a policy.
     const explained = await this.ok<DecisionJson>('GET', `/decisions/${people.accept.decisionId}`);
     const ruledOut = explained.explanation.filter((c) => c.fate === 'blocked').length;
-    if (explained.action?.id !== REQUESTED.accept || explained.explanation.length < 2) throw new WalkthroughError(`the explanation of ${people.accept.decisionId} does not show its candidates`);
-    this.report.explained = { decisionId: people.accept.decisionId, chosen: explained.action.label, candidates: explained.explanation.length, ruledOut };
+    if (explained.action?.id !== REQUESTED.accept || explained.explanation.length < 2)
+      throw new WalkthroughError(`the explanation of ${people.accept.decisionId} does not show its candidates`);
+    this.report.explained = {
+      decisionId: people.accept.decisionId,
+      chosen: explained.action.label,
+      candidates: explained.explanation.length,
+      ruledOut,
+    };
     out(`  rep read why: ${explained.explanation.length} candidates, "${explained.action.label}" chosen, ${ruledOut} ruled out by policy`);
 
     // Approve a draft: the rep's edited words are what the run sends.
-    const card = await this.ok<{ nextBestAction: { decisionId: string; draft?: { subject?: string; body: string } } | null }>('GET', `/profiles/${people.draft.profileId}/card`);
+    const card = await this.ok<{ nextBestAction: { decisionId: string; draft?: { subject?: string; body: string } } | null }>(
+      'GET',
+      `/profiles/${people.draft.profileId}/card`,
+    );
     const draft = card.nextBestAction?.decisionId === people.draft.decisionId ? card.nextBestAction.draft : undefined;
     const base = draft ?? { subject: 'Upgrade offer', body: 'Upgrade offer' };
-    const drafted = await this.card('approve_draft', people.draft, { type: 'approve_draft', draft: { ...base, body: `${base.body}\n\n${signature}` } });
+    const drafted = await this.card('approve_draft', people.draft, {
+      type: 'approve_draft',
+      draft: { ...base, body: `${base.body}\n\n${signature}` },
+    });
     const draftRun = await this.ok<RunJson>('GET', `/runs/${drafted}`);
-    if (!JSON.stringify(draftRun.steps).includes(signature) && !JSON.stringify(await this.settled(drafted, 'the approved draft')).includes(signature)) {
+    if (
+      !JSON.stringify(draftRun.steps).includes(signature) &&
+      !JSON.stringify(await this.settled(drafted, 'the approved draft')).includes(signature)
+    ) {
       throw new WalkthroughError(`run ${drafted} does not carry the rep's edited draft`);
     }
     this.report.draftApproved = { decisionId: people.draft.decisionId, runId: drafted };
@@ -185,11 +225,17 @@ export class Walkthrough {
     this.o.sandboxes.hubspot.state.inject('POST', /^\/crm\/v3\/objects\/tasks$/, {
       status: 400,
       when: associatedWith(contactId),
-      body: { status: 'error', message: 'Property values were not valid: hubspot_owner_id 61000 is not an active owner (demo: HubSpot refuses this task once)', category: 'VALIDATION_ERROR', correlationId: 'demo-walkthrough' },
+      body: {
+        status: 'error',
+        message: 'Property values were not valid: hubspot_owner_id 61000 is not an active owner (demo: HubSpot refuses this task once)',
+        category: 'VALIDATION_ERROR',
+        correlationId: 'demo-walkthrough',
+      },
     });
     const failing = await this.card('accept', people.resume, { type: 'accept' });
     const failed = await this.settled(failing, 'the refused task');
-    if (failed.status !== 'failed') throw new WalkthroughError(`run ${failing} should have failed on HubSpot's refusal, it is ${failed.status}`);
+    if (failed.status !== 'failed')
+      throw new WalkthroughError(`run ${failing} should have failed on HubSpot's refusal, it is ${failed.status}`);
     const listed = await this.ok<{ runs: { id: string }[] }>('GET', '/runs?status=failed&limit=100&order=newest');
     if (!listed.runs.some((r) => r.id === failing)) throw new WalkthroughError(`run ${failing} is not in the failed runs list`);
     const failedWith = failed.steps.find((s) => s.status === 'failed')?.error?.message ?? failed.error?.message ?? 'failed';
@@ -207,16 +253,39 @@ export class Walkthrough {
   /** A new person in HubSpot (creation webhook), out of the holdout, with a decision for the role's action. */
   private async person(role: WalkthroughRole): Promise<WalkthroughPerson> {
     for (;;) {
-      if (this.candidates >= MAX_CANDIDATES) throw new WalkthroughError(`${MAX_CANDIDATES} people created and too few outside the holdout: check the holdout share`);
+      if (this.candidates >= MAX_CANDIDATES)
+        throw new WalkthroughError(`${MAX_CANDIDATES} people created and too few outside the holdout: check the holdout share`);
       const [first, last] = NAMES[this.candidates % NAMES.length] ?? ['Sam', 'Doe'];
       this.candidates++;
-      const email = `${first}.${last}.${this.o.runNumber}-${this.candidates}-${randomBytes(2).toString('hex')}@walkthrough.baton-demo.io`.toLowerCase();
+      const email =
+        `${first}.${last}.${this.o.runNumber}-${this.candidates}-${randomBytes(2).toString('hex')}@walkthrough.baton-demo.io`.toLowerCase();
       const { hubspot } = this.o.sandboxes;
-      const contact = hubspot.state.createObject(this.o.portalId, 'contacts', { email, firstname: first, lastname: last, company: 'Walkthrough Ltd', lifecyclestage: 'lead' });
-      const event = { eventId: randomBytes(4).readUInt32BE(0), subscriptionId: 4711, portalId: Number(this.o.portalId), appId: 54321, occurredAt: Date.now(), subscriptionType: 'contact.creation', attemptNumber: 0, objectId: Number(contact.id), changeSource: 'CRM' };
+      const contact = hubspot.state.createObject(this.o.portalId, 'contacts', {
+        email,
+        firstname: first,
+        lastname: last,
+        company: 'Walkthrough Ltd',
+        lifecyclestage: 'lead',
+      });
+      const event = {
+        eventId: randomBytes(4).readUInt32BE(0),
+        subscriptionId: 4711,
+        portalId: Number(this.o.portalId),
+        appId: 54321,
+        occurredAt: Date.now(),
+        subscriptionType: 'contact.creation',
+        attemptNumber: 0,
+        objectId: Number(contact.id),
+        changeSource: 'CRM',
+      };
       const sent = await hubspot.sendWebhooks(`${this.o.publicUrl}/webhooks/hubspot`, [event]);
       if (sent.status < 200 || sent.status > 299) throw new WalkthroughError(`HubSpot creation webhook answered ${sent.status}`);
-      const profileId = await until(async () => (await this.o.api.call<{ profiles?: { id: string }[] }>('GET', `/profiles?email=${encodeURIComponent(email)}`)).body.profiles?.[0]?.id, `the profile of ${email}`);
+      const profileId = await until(
+        async () =>
+          (await this.o.api.call<{ profiles?: { id: string }[] }>('GET', `/profiles?email=${encodeURIComponent(email)}`)).body.profiles?.[0]
+            ?.id,
+        `the profile of ${email}`,
+      );
       const decision = await this.decide(profileId, role);
       if (decision.holdout) {
         this.report.heldOut++;
@@ -229,14 +298,21 @@ export class Walkthrough {
   private async decide(profileId: string, role: WalkthroughRole): Promise<DecisionJson> {
     const decision = await this.ok<DecisionJson>('POST', '/decisions', { profileId, context: { [REQUESTED_ACTION]: REQUESTED[role] } });
     if (!decision.holdout && decision.action?.id !== REQUESTED[role]) {
-      throw new WalkthroughError(`asked for ${REQUESTED[role]} for ${profileId}, Baton chose ${decision.action?.id ?? 'nothing'} (${JSON.stringify(decision.explanation.find((c) => c.actionId === REQUESTED[role]))})`);
+      throw new WalkthroughError(
+        `asked for ${REQUESTED[role]} for ${profileId}, Baton chose ${decision.action?.id ?? 'nothing'} (${JSON.stringify(decision.explanation.find((c) => c.actionId === REQUESTED[role]))})`,
+      );
     }
     return decision;
   }
 
   /** A card button (POST /cards/actions, as the console sends it); the run it started, if any. */
   private async card(type: string, p: WalkthroughPerson, body: Record<string, unknown>): Promise<string> {
-    const r = await this.ok<{ message: string }>('POST', '/cards/actions', { ...body, type, profileId: p.profileId, decisionId: p.decisionId });
+    const r = await this.ok<{ message: string }>('POST', '/cards/actions', {
+      ...body,
+      type,
+      profileId: p.profileId,
+      decisionId: p.decisionId,
+    });
     return /\brun (\S+) started/.exec(r.message)?.[1] ?? '';
   }
 
@@ -260,7 +336,8 @@ export class Walkthrough {
     let current = p;
     for (let i = 0; i < 10; i++) {
       await new Promise((r) => setTimeout(r, 1_000));
-      const nba = (await this.ok<{ nextBestAction: { decisionId: string; status: string } | null }>('GET', `/profiles/${p.profileId}/card`)).nextBestAction;
+      const nba = (await this.ok<{ nextBestAction: { decisionId: string; status: string } | null }>('GET', `/profiles/${p.profileId}/card`))
+        .nextBestAction;
       if (nba?.decisionId === current.decisionId && nba.status === 'proposed') return current;
       current = { ...p, decisionId: (await this.decide(p.profileId, p.role)).decisionId };
     }

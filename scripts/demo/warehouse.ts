@@ -56,7 +56,10 @@ interface DecisionJson {
   explanation: { actionId: string; fate: string; blockedBy?: { policy: string; reason: string } }[];
 }
 
-async function withDuck(file: string, fn: (run: (sql: string, values?: (string | number)[]) => Promise<void>) => Promise<void>): Promise<void> {
+async function withDuck(
+  file: string,
+  fn: (run: (sql: string, values?: (string | number)[]) => Promise<void>) => Promise<void>,
+): Promise<void> {
   const instance = await DuckDBInstance.create(file);
   const c = await instance.connect();
   try {
@@ -99,7 +102,13 @@ const callDecision = (d: DecisionJson): string => {
   return blocked.reason.includes(WAREHOUSE_CALL_POLICY.id) ? `no call (policy ${WAREHOUSE_CALL_POLICY.id})` : `no call (${blocked.reason})`;
 };
 
-export async function warehouseScene(options: { api: BatonApi; dataDir: string; runNumber: number; speed: number; out: (line: string) => void }): Promise<void> {
+export async function warehouseScene(options: {
+  api: BatonApi;
+  dataDir: string;
+  runNumber: number;
+  speed: number;
+  out: (line: string) => void;
+}): Promise<void> {
   const { api, out } = options;
   const dir = path.join(path.resolve(options.dataDir), 'warehouse');
   mkdirSync(dir, { recursive: true });
@@ -108,7 +117,12 @@ export async function warehouseScene(options: { api: BatonApi; dataDir: string; 
   await withDuck(file, async (run) => {
     await run('CREATE OR REPLACE TABLE accounts (email VARCHAR, plan VARCHAR, weekly_active_users INTEGER, updated_at TIMESTAMP)');
     for (const [i, a] of ACCOUNTS.entries()) {
-      await run('INSERT INTO accounts VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP))', [emailOf(a, options.runNumber), a.plan, a.users, new Date(start - (ACCOUNTS.length - i) * 1000).toISOString()]);
+      await run('INSERT INTO accounts VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP))', [
+        emailOf(a, options.runNumber),
+        a.plan,
+        a.users,
+        new Date(start - (ACCOUNTS.length - i) * 1000).toISOString(),
+      ]);
     }
   });
 
@@ -116,7 +130,9 @@ export async function warehouseScene(options: { api: BatonApi; dataDir: string; 
   const profiles = new Map<Account, string>();
   for (const a of ACCOUNTS) {
     const r = await api.ok<{ profileId: string }>('POST', '/events', {
-      source: 'api', type: 'contact.created', occurredAt: new Date().toISOString(),
+      source: 'api',
+      type: 'contact.created',
+      occurredAt: new Date().toISOString(),
       subject: { identifiers: [{ type: 'email', value: emailOf(a, options.runNumber) }], traits: { firstName: a.first, lastName: a.last } },
     });
     profiles.set(a, r.profileId);
@@ -124,19 +140,34 @@ export async function warehouseScene(options: { api: BatonApi; dataDir: string; 
 
   const policies = await api.ok<{ policies: { engagementPolicies: { id: string }[] } }>('GET', '/policies');
   if (!policies.policies.engagementPolicies.some((p) => p.id === WAREHOUSE_CALL_POLICY.id)) {
-    const base = policies.policies.engagementPolicies.length > 0 ? policies.policies : (demoPolicies(options.speed) as { engagementPolicies: { id: string }[] });
+    const base =
+      policies.policies.engagementPolicies.length > 0
+        ? policies.policies
+        : (demoPolicies(options.speed) as { engagementPolicies: { id: string }[] });
     await api.ok('PUT', '/policies', { ...base, engagementPolicies: [...base.engagementPolicies, WAREHOUSE_CALL_POLICY] });
   }
 
   const connection = await api.ok<{ connectionId: string }>('POST', '/connections', {
     type: 'warehouse',
-    config: { engine: 'duckdb', path: file, query: 'SELECT email, plan, weekly_active_users, updated_at FROM accounts', identifiers: { email: 'email' }, traits: ['plan', 'weekly_active_users'], cursor: 'updated_at', exportTable: 'baton_export' },
+    config: {
+      engine: 'duckdb',
+      path: file,
+      query: 'SELECT email, plan, weekly_active_users, updated_at FROM accounts',
+      identifiers: { email: 'email' },
+      traits: ['plan', 'weekly_active_users'],
+      cursor: 'updated_at',
+      exportTable: 'baton_export',
+    },
   });
   const first = await sync(api, connection.connectionId);
-  out(`  ✓ warehouse: ${file} (plan and weekly active users of ${ACCOUNTS.length} accounts); sync read ${first.rowsRead} rows, ${first.profilesMatched} matched, ${first.profilesCreated} new`);
+  out(
+    `  ✓ warehouse: ${file} (plan and weekly active users of ${ACCOUNTS.length} accounts); sync read ${first.rowsRead} rows, ${first.profilesMatched} matched, ${first.profilesCreated} new`,
+  );
 
-  const traitsOf = async (profileId: string): Promise<Record<string, unknown>> => (await api.ok<{ traits: Record<string, unknown> }>('GET', `/profiles/${profileId}`)).traits;
-  const ask = (profileId: string): Promise<DecisionJson> => api.ok<DecisionJson>('POST', '/decisions', { profileId, context: { requestedAction: 'call-task' } });
+  const traitsOf = async (profileId: string): Promise<Record<string, unknown>> =>
+    (await api.ok<{ traits: Record<string, unknown> }>('GET', `/profiles/${profileId}`)).traits;
+  const ask = (profileId: string): Promise<DecisionJson> =>
+    api.ok<DecisionJson>('POST', '/decisions', { profileId, context: { requestedAction: 'call-task' } });
 
   // The first free, low-usage account outside the holdout (holdout people get no action at all).
   let chosen: { account: Account; profileId: string; before: DecisionJson } | undefined;
@@ -154,13 +185,25 @@ export async function warehouseScene(options: { api: BatonApi; dataDir: string; 
     return;
   }
   const name = `${chosen.account.first} ${chosen.account.last}`;
-  out(`  Warehouse says ${name} is on the free plan with ${chosen.account.users} weekly active users → asked for a call: ${callDecision(chosen.before)}`);
+  out(
+    `  Warehouse says ${name} is on the free plan with ${chosen.account.users} weekly active users → asked for a call: ${callDecision(chosen.before)}`,
+  );
 
   await withDuck(file, async (run) => {
-    await run('UPDATE accounts SET plan = $2, weekly_active_users = $3, updated_at = CAST($4 AS TIMESTAMP) WHERE email = $1', [emailOf(chosen.account, options.runNumber), 'enterprise', 85, new Date(Date.now() + 1000).toISOString()]);
+    await run('UPDATE accounts SET plan = $2, weekly_active_users = $3, updated_at = CAST($4 AS TIMESTAMP) WHERE email = $1', [
+      emailOf(chosen.account, options.runNumber),
+      'enterprise',
+      85,
+      new Date(Date.now() + 1000).toISOString(),
+    ]);
   });
   const second = await sync(api, connection.connectionId);
-  await until(async () => ((await traitsOf(chosen.profileId))['plan'] === 'enterprise' ? true : undefined), 'the upgraded plan on the profile');
+  await until(
+    async () => ((await traitsOf(chosen.profileId))['plan'] === 'enterprise' ? true : undefined),
+    'the upgraded plan on the profile',
+  );
   const after = await ask(chosen.profileId);
-  out(`  ${name} upgrades to enterprise with 85 weekly active users in the warehouse; the next sync read ${second.rowsRead} new row (trait.changed) → asked again: ${callDecision(after)}`);
+  out(
+    `  ${name} upgrades to enterprise with 85 weekly active users in the warehouse; the next sync read ${second.rowsRead} new row (trait.changed) → asked again: ${callDecision(after)}`,
+  );
 }

@@ -72,7 +72,13 @@ export class PipelineAutomation {
     if (action.requiresApproval) return null;
     const decisionId = decision.record.decisionId;
     if (decision.status !== 'accepted') {
-      const moved = await this.deps.decisioning.decisions.transition(this.deps.db, tenantId, decisionId, ['proposed', 'deferred'], 'accepted');
+      const moved = await this.deps.decisioning.decisions.transition(
+        this.deps.db,
+        tenantId,
+        decisionId,
+        ['proposed', 'deferred'],
+        'accepted',
+      );
       if (!moved) return null; // a person dismissed or snoozed it meanwhile
     } else if (decision.runId !== null) {
       return { playbookId: '', runId: decision.runId, created: false, decisionId };
@@ -105,7 +111,8 @@ export class PipelineAutomation {
     for (const { playbookId, trigger } of candidates) {
       if (trigger.when !== undefined) {
         const verdict = evaluateRule(trigger.when as JsonLogicRule, scope);
-        if (verdict.error !== undefined) this.deps.logger.warn({ tenantId, playbookId, err: verdict.error }, 'playbook trigger condition failed to evaluate; not started');
+        if (verdict.error !== undefined)
+          this.deps.logger.warn({ tenantId, playbookId, err: verdict.error }, 'playbook trigger condition failed to evaluate; not started');
         if (!verdict.value) continue;
       }
       const decisionId = input.decision?.record.decisionId;
@@ -131,7 +138,8 @@ export class PipelineAutomation {
     const state = await loadState(this.deps.db, input.tenantId, aliases);
     const merged = { ...(state?.traits ?? {}), ...event.subject.traits };
     const traits = toJson(merged);
-    const language = languageTrait(merged) ?? primaryLanguage(signals?.language) ?? (await latestMessageLanguage(this.deps.db, input.tenantId, aliases));
+    const language =
+      languageTrait(merged) ?? primaryLanguage(signals?.language) ?? (await latestMessageLanguage(this.deps.db, input.tenantId, aliases));
     return {
       event: {
         id: event.id,
@@ -146,12 +154,19 @@ export class PipelineAutomation {
         stage: state?.stage ?? null,
         hotness: state?.hotness.score ?? 0,
         traits: isJsonObject(traits) ? traits : {},
-        signal: signals === null ? null : { intent: signals.intent, sentiment: signals.sentiment, urgency: signals.urgency, ...(signals.language === undefined ? {} : { language: signals.language }) },
+        signal:
+          signals === null
+            ? null
+            : {
+                intent: signals.intent,
+                sentiment: signals.sentiment,
+                urgency: signals.urgency,
+                ...(signals.language === undefined ? {} : { language: signals.language }),
+              },
         ...(language === undefined ? {} : { language }),
       },
     };
   }
-
 }
 
 function triggerContext(event: StoredEvent, decisionId: string | undefined): JsonObject {

@@ -19,11 +19,24 @@ interface Backend {
   redrive(query: { tenant?: string; kind?: string; ids?: readonly string[] }): Promise<Redriven>;
 }
 
-
 /** The database directly: redriven rows are left for the service's sweeper to dispatch. */
 const databaseBackend: Backend = {
-  list: (q) => withDatabase((db) => deadLetterPage(db, { limit: q.limit, ...(q.tenant === undefined ? {} : { tenantId: q.tenant }), ...(q.kind === undefined ? {} : { kind: q.kind }) })),
-  redrive: (q) => withDatabase((db) => redriveDeadLetters(db, undefined, { ...(q.tenant === undefined ? {} : { tenantId: q.tenant }), ...(q.kind === undefined ? {} : { kind: q.kind }), ...(q.ids === undefined ? {} : { ids: q.ids }) })),
+  list: (q) =>
+    withDatabase((db) =>
+      deadLetterPage(db, {
+        limit: q.limit,
+        ...(q.tenant === undefined ? {} : { tenantId: q.tenant }),
+        ...(q.kind === undefined ? {} : { kind: q.kind }),
+      }),
+    ),
+  redrive: (q) =>
+    withDatabase((db) =>
+      redriveDeadLetters(db, undefined, {
+        ...(q.tenant === undefined ? {} : { tenantId: q.tenant }),
+        ...(q.kind === undefined ? {} : { kind: q.kind }),
+        ...(q.ids === undefined ? {} : { ids: q.ids }),
+      }),
+    ),
 };
 
 /** The running service that holds the embedded database, through its loopback admin routes. */
@@ -40,10 +53,19 @@ function serviceBackend(url: string, adminToken: string): Backend {
   };
   return {
     list: (q) => {
-      const params = new URLSearchParams({ limit: String(q.limit), ...(q.tenant === undefined ? {} : { tenant: q.tenant }), ...(q.kind === undefined ? {} : { kind: q.kind }) });
+      const params = new URLSearchParams({
+        limit: String(q.limit),
+        ...(q.tenant === undefined ? {} : { tenant: q.tenant }),
+        ...(q.kind === undefined ? {} : { kind: q.kind }),
+      });
       return call<Page>('GET', `/dead-letters?${params.toString()}`);
     },
-    redrive: (q) => call<Redriven>('POST', '/dead-letters/redrive', { ...(q.tenant === undefined ? {} : { tenant: q.tenant }), ...(q.kind === undefined ? {} : { kind: q.kind }), ...(q.ids === undefined ? { all: true } : { ids: q.ids }) }),
+    redrive: (q) =>
+      call<Redriven>('POST', '/dead-letters/redrive', {
+        ...(q.tenant === undefined ? {} : { tenant: q.tenant }),
+        ...(q.kind === undefined ? {} : { kind: q.kind }),
+        ...(q.ids === undefined ? { all: true } : { ids: q.ids }),
+      }),
   };
 }
 
@@ -72,7 +94,10 @@ function printTable(io: CliIo, page: Page): void {
     io.stdout.write('no dead letters\n');
     return;
   }
-  const rows = [['ID', 'TENANT', 'KIND', 'ATTEMPTS', 'DIED AT', 'ERROR'], ...page.deadLetters.map((d) => [d.id, d.tenantId, d.kind, `${d.attempts}/${d.maxAttempts}`, d.diedAt, oneLine(d.error, 100)])];
+  const rows = [
+    ['ID', 'TENANT', 'KIND', 'ATTEMPTS', 'DIED AT', 'ERROR'],
+    ...page.deadLetters.map((d) => [d.id, d.tenantId, d.kind, `${d.attempts}/${d.maxAttempts}`, d.diedAt, oneLine(d.error, 100)]),
+  ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   for (const r of rows) io.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}\n`);
   if (page.nextCursor !== null) io.stdout.write('(more dead letters than --limit; raise it or filter with --tenant / --kind)\n');
@@ -80,16 +105,22 @@ function printTable(io: CliIo, page: Page): void {
 
 export const deadLettersCommand: CliCommand = async (args, io) => {
   const [sub, ...rest] = args;
-  if (sub !== 'list' && sub !== 'redrive') throw new CliUsageError(sub === undefined ? USAGE : `unknown dead-letters command "${sub}"\n${USAGE}`);
+  if (sub !== 'list' && sub !== 'redrive')
+    throw new CliUsageError(sub === undefined ? USAGE : `unknown dead-letters command "${sub}"\n${USAGE}`);
 
   let run: (backend: Backend) => Promise<number>;
   if (sub === 'list') {
-    const { values } = parse(rest, { tenant: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const { values } = parse(
+      rest,
+      { tenant: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+      false,
+    );
     const tenant = nonEmpty('--tenant', values['tenant']);
     const kind = nonEmpty('--kind', values['kind']);
     const limitText = values['limit'];
     const limit = limitText === undefined ? 50 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new CliUsageError(`--limit must be a whole number from 1 to 200\n${USAGE}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      throw new CliUsageError(`--limit must be a whole number from 1 to 200\n${USAGE}`);
     run = async (backend) => {
       const page = await backend.list({ limit, ...(tenant === undefined ? {} : { tenant }), ...(kind === undefined ? {} : { kind }) });
       if (values['json'] === true) io.stdout.write(`${JSON.stringify(page)}\n`);
@@ -101,13 +132,20 @@ export const deadLettersCommand: CliCommand = async (args, io) => {
     const tenant = nonEmpty('--tenant', values['tenant']);
     const kind = nonEmpty('--kind', values['kind']);
     const all = values['all'] === true;
-    if (all === (positionals.length > 0)) throw new CliUsageError(`name the dead letters to redrive, or pass --all (not both)\n${USAGE}`);
+    if (all === positionals.length > 0) throw new CliUsageError(`name the dead letters to redrive, or pass --all (not both)\n${USAGE}`);
     if (positionals.length > REDRIVE_BATCH_LIMIT) throw new CliUsageError(`at most ${REDRIVE_BATCH_LIMIT} ids per call\n${USAGE}`);
     const ids = all ? undefined : [...new Set(positionals)];
     run = async (backend) => {
-      const result = await backend.redrive({ ...(tenant === undefined ? {} : { tenant }), ...(kind === undefined ? {} : { kind }), ...(ids === undefined ? {} : { ids }) });
+      const result = await backend.redrive({
+        ...(tenant === undefined ? {} : { tenant }),
+        ...(kind === undefined ? {} : { kind }),
+        ...(ids === undefined ? {} : { ids }),
+      });
       io.stdout.write(`${JSON.stringify(result)}\n`);
-      if (result.remaining > 0) io.stderr.write(`baton: ${result.remaining} dead letters remain; run the command again to redrive the next ${REDRIVE_BATCH_LIMIT}\n`);
+      if (result.remaining > 0)
+        io.stderr.write(
+          `baton: ${result.remaining} dead letters remain; run the command again to redrive the next ${REDRIVE_BATCH_LIMIT}\n`,
+        );
       const missed = ids?.filter((id) => !result.ids.includes(id)) ?? [];
       if (missed.length > 0) {
         io.stderr.write(`baton: not redriven (unknown, or not dead): ${missed.join(' ')}\n`);

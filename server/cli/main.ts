@@ -10,11 +10,18 @@ import { tenantsCommand } from './tenants.command';
 const commands: Record<string, { run: CliCommand; summary: string }> = {
   tenants: { run: tenantsCommand, summary: 'tenants create --name NAME      create a tenant; prints {"tenantId","apiKey"}' },
   resolve: { run: resolveCommand, summary: 'resolve A.csv [B.csv ...] --mapping M.json --out CLUSTERS.csv   batch identity resolution' },
-  signals: { run: signalsCommand, summary: 'signals                         one text per line on stdin → intent, sentiment, urgency as JSON lines' },
-  sync: { run: syncCommand, summary: 'sync <connectionId> --api-key KEY [--url URL]   run a warehouse sync on the running service and show its progress' },
+  signals: {
+    run: signalsCommand,
+    summary: 'signals                         one text per line on stdin → intent, sentiment, urgency as JSON lines',
+  },
+  sync: {
+    run: syncCommand,
+    summary: 'sync <connectionId> --api-key KEY [--url URL]   run a warehouse sync on the running service and show its progress',
+  },
   'dead-letters': {
     run: deadLettersCommand,
-    summary: 'dead-letters list [--tenant T] [--kind K] [--limit N] [--json] | redrive <id...> | --all [--tenant T]   work that used up its attempts',
+    summary:
+      'dead-letters list [--tenant T] [--kind K] [--limit N] [--json] | redrive <id...> | --all [--tenant T]   work that used up its attempts',
   },
 };
 
@@ -55,7 +62,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 export function main(argv: readonly string[]): void {
-  runCli(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), interactive: process.stderr.isTTY === true })
+  runCli(argv, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    interactive: process.stderr.isTTY === true,
+  })
     .then((code) => {
       process.exitCode = code;
     })

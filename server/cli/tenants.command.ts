@@ -7,7 +7,6 @@ import { CliUsageError, type CliCommand } from './io';
 
 const USAGE = 'usage: baton tenants create --name NAME';
 
-
 /** When the service holds the embedded database, the CLI asks it over loopback instead of opening the files. */
 async function createThroughService(url: string, adminToken: string, name: string): Promise<CreatedTenant> {
   const res = await fetch(`${url}/internal/admin/tenants`, {

@@ -17,11 +17,18 @@ const baseUrl = z
   .transform((v) => v.replace(/\/+$/, ''))
   .optional();
 const secret = (what: string) => z.string().trim().min(6, `${what} looks too short`).max(1000, `${what} is too long`);
-const e164 = z.string().trim().regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550100 (whatsapp: prefix allowed)');
+const e164 = z
+  .string()
+  .trim()
+  .regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550100 (whatsapp: prefix allowed)');
 
 export const zendeskConfigSchema = z
   .strictObject({
-    subdomain: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be the account subdomain, e.g. "acme" for acme.zendesk.com'),
+    subdomain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be the account subdomain, e.g. "acme" for acme.zendesk.com'),
     /** API-token auth: the agent's email and token. */
     email: z.string().trim().email('must be the email of the agent who owns the API token').optional(),
     apiToken: secret('apiToken').optional(),
@@ -34,23 +41,34 @@ export const zendeskConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.oauthToken !== undefined) return;
-    if (c.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is required with apiToken (or give oauthToken instead)' });
+    if (c.email === undefined)
+      ctx.addIssue({ code: 'custom', path: ['email'], message: 'is required with apiToken (or give oauthToken instead)' });
     if (c.apiToken === undefined) ctx.addIssue({ code: 'custom', path: ['apiToken'], message: 'is required (or give oauthToken instead)' });
   });
 
 export const twilioConfigSchema = z.strictObject({
-  accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC followed by 32 hex characters)'),
+  accountSid: z
+    .string()
+    .trim()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account SID (AC followed by 32 hex characters)'),
   authToken: secret('authToken'),
   /** The secondary token, accepted for signatures during a rotation. */
   secondaryAuthToken: secret('secondaryAuthToken').optional(),
   smsFrom: e164.optional(),
   whatsappFrom: e164.optional(),
-  messagingServiceSid: z.string().trim().regex(/^MG[0-9a-fA-F]{32}$/, 'must be a Messaging Service SID (MG…)').optional(),
+  messagingServiceSid: z
+    .string()
+    .trim()
+    .regex(/^MG[0-9a-fA-F]{32}$/, 'must be a Messaging Service SID (MG…)')
+    .optional(),
   baseUrl,
 });
 
 export const whatsappConfigSchema = z.strictObject({
-  phoneNumberId: z.string().trim().regex(/^\d{5,20}$/, 'must be the numeric phone number id from the WhatsApp Manager'),
+  phoneNumberId: z
+    .string()
+    .trim()
+    .regex(/^\d{5,20}$/, 'must be the numeric phone number id from the WhatsApp Manager'),
   accessToken: secret('accessToken'),
   appSecret: secret('appSecret'),
   verifyToken: secret('verifyToken'),
@@ -85,7 +103,10 @@ export const createConnectionSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()),
 });
 
-export function splitSecrets(type: MessagingConnectionType, config: Record<string, unknown>): { plain: Record<string, unknown>; secrets: Record<string, unknown> } {
+export function splitSecrets(
+  type: MessagingConnectionType,
+  config: Record<string, unknown>,
+): { plain: Record<string, unknown>; secrets: Record<string, unknown> } {
   const plain: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
@@ -101,7 +122,12 @@ export function splitSecrets(type: MessagingConnectionType, config: Record<strin
  * `audience`, the members of a named audience), read on demand or on a cron schedule, and a table
  * Baton exports its decisions, outcomes and run results to. Served by server/warehouse.
  */
-const column = z.string().trim().min(1, 'must name a column').max(128).regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain column name (letters, digits, _; as the query returns it)');
+const column = z
+  .string()
+  .trim()
+  .min(1, 'must name a column')
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain column name (letters, digits, _; as the query returns it)');
 const tableName = z
   .string()
   .trim()
@@ -117,8 +143,19 @@ const ENGINE_FIELDS = {
   snowflake: ['account', 'username', 'password', 'warehouse', 'database', 'schema', 'role', 'accessUrl'],
   bigquery: ['projectId', 'serviceAccountKey', 'accessToken', 'location', 'apiEndpoint'],
 } as const;
-const httpUrl = z.string().trim().max(500).regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be a base URL such as https://myorg-myaccount.snowflakecomputing.com').transform((v) => v.replace(/\/+$/, ''));
-const sfName = (what: string) => z.string().trim().min(1).max(255).regex(/^[A-Za-z0-9_$."-]+$/, `must be a Snowflake ${what} name`);
+const httpUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, 'must be a base URL such as https://myorg-myaccount.snowflakecomputing.com')
+  .transform((v) => v.replace(/\/+$/, ''));
+const sfName = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9_$."-]+$/, `must be a Snowflake ${what} name`);
 
 export const warehouseConfigSchema = z
   .strictObject({
@@ -131,9 +168,18 @@ export const warehouseConfigSchema = z
       .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
       .optional(),
     /** duckdb: absolute path of the database file; Parquet/CSV files beside it can be read by the query. */
-    path: z.string().trim().max(1000).regex(/^\/\S.*$/, 'must be an absolute path such as /data/warehouse.duckdb').optional(),
+    path: z
+      .string()
+      .trim()
+      .max(1000)
+      .regex(/^\/\S.*$/, 'must be an absolute path such as /data/warehouse.duckdb')
+      .optional(),
     /** snowflake: account identifier (orgname-accountname or locator[.region]). */
-    account: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'must be the Snowflake account identifier, e.g. myorg-myaccount').optional(),
+    account: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'must be the Snowflake account identifier, e.g. myorg-myaccount')
+      .optional(),
     username: z.string().trim().min(1).max(255).optional(),
     /** snowflake: the user's password (a secret). */
     password: z.string().min(1).max(1000).optional(),
@@ -144,7 +190,11 @@ export const warehouseConfigSchema = z
     /** snowflake: base URL instead of https://<account>.snowflakecomputing.com (private link, a stand-in). */
     accessUrl: httpUrl.optional(),
     /** bigquery: the project that runs (and pays for) the query. */
-    projectId: z.string().trim().regex(/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/, 'must be a Google Cloud project id such as acme-analytics').optional(),
+    projectId: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/, 'must be a Google Cloud project id such as acme-analytics')
+      .optional(),
     /** bigquery: a service-account key file's JSON (a secret). */
     serviceAccountKey: z
       .string()
@@ -160,7 +210,11 @@ export const warehouseConfigSchema = z
       .optional(),
     /** bigquery: an OAuth access token instead of a key (a secret). */
     accessToken: z.string().trim().min(10).max(4000).optional(),
-    location: z.string().trim().regex(/^[A-Za-z0-9-]{2,40}$/, 'must be a BigQuery location such as US or europe-west3').optional(),
+    location: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9-]{2,40}$/, 'must be a BigQuery location such as US or europe-west3')
+      .optional(),
     /** bigquery: API base URL instead of https://bigquery.googleapis.com (a stand-in). */
     apiEndpoint: httpUrl.optional(),
     /** One SELECT (or WITH … SELECT); Baton pages it in the order of the cursor and identifier columns. */
@@ -173,7 +227,12 @@ export const warehouseConfigSchema = z
       .refine((q) => !/;\s*\S/.test(q), 'must be a single statement (no ; followed by more SQL)'),
     /** Identifier type → column, e.g. { "email": "email", "phone": "mobile" }. */
     identifiers: z
-      .partialRecord(z.enum(['email', 'phone', 'whatsappId', 'hubspotContactId', 'salesforceId', 'zendeskUserId', 'externalId'], { error: 'must be an identifier type: email, phone, whatsappId, hubspotContactId, salesforceId, zendeskUserId or externalId' }), column)
+      .partialRecord(
+        z.enum(['email', 'phone', 'whatsappId', 'hubspotContactId', 'salesforceId', 'zendeskUserId', 'externalId'], {
+          error: 'must be an identifier type: email, phone, whatsappId, hubspotContactId, salesforceId, zendeskUserId or externalId',
+        }),
+        column,
+      )
       .refine((m) => Object.keys(m).length > 0, 'must map at least one identifier type to a column'),
     /** Columns whose values become traits of the person. */
     traits: z.array(column).max(100).default([]),
@@ -194,23 +253,42 @@ export const warehouseConfigSchema = z
       }, 'must be a cron expression such as "0 * * * *" (minute hour day month weekday)')
       .optional(),
     /** Makes the query define a named audience: its rows are the members (entered/left events). */
-    audience: z.string().trim().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case name such as trial_users').optional(),
+    audience: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case name such as trial_users')
+      .optional(),
     /** Table decisions, outcomes and run results are exported to (POST /connections/:id/export). */
     exportTable: tableName.default('baton_export'),
   })
   .superRefine((c, ctx) => {
-    const required: Record<WarehouseConfigEngine, readonly string[]> = { postgres: ['url'], duckdb: ['path'], snowflake: ['account', 'username', 'password'], bigquery: ['projectId'] };
+    const required: Record<WarehouseConfigEngine, readonly string[]> = {
+      postgres: ['url'],
+      duckdb: ['path'],
+      snowflake: ['account', 'username', 'password'],
+      bigquery: ['projectId'],
+    };
     const record = c as unknown as Record<string, unknown>;
-    for (const f of required[c.engine]) if (record[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `is required for engine ${c.engine}` });
+    for (const f of required[c.engine])
+      if (record[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `is required for engine ${c.engine}` });
     for (const [engine, fields] of Object.entries(ENGINE_FIELDS)) {
       if (engine === c.engine) continue;
-      for (const f of fields) if (record[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `is only for engine ${engine}` });
+      for (const f of fields)
+        if (record[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `is only for engine ${engine}` });
     }
-    if (c.engine === 'bigquery' && (c.serviceAccountKey === undefined) === (c.accessToken === undefined)) ctx.addIssue({ code: 'custom', path: ['serviceAccountKey'], message: 'give serviceAccountKey or accessToken (one of them)' });
-    if (c.audience === undefined && c.traits.length === 0) ctx.addIssue({ code: 'custom', path: ['traits'], message: 'must name at least one column (or set audience to define an audience)' });
-    if (c.audience !== undefined && c.cursor !== undefined) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'an audience is read whole on every sync (members who are gone have left it); remove cursor' });
+    if (c.engine === 'bigquery' && (c.serviceAccountKey === undefined) === (c.accessToken === undefined))
+      ctx.addIssue({ code: 'custom', path: ['serviceAccountKey'], message: 'give serviceAccountKey or accessToken (one of them)' });
+    if (c.audience === undefined && c.traits.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['traits'], message: 'must name at least one column (or set audience to define an audience)' });
+    if (c.audience !== undefined && c.cursor !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: 'an audience is read whole on every sync (members who are gone have left it); remove cursor',
+      });
     const used = new Set(Object.values(c.identifiers));
-    for (const [i, t] of c.traits.entries()) if (used.has(t)) ctx.addIssue({ code: 'custom', path: ['traits', i], message: `${t} is already an identifier column` });
+    for (const [i, t] of c.traits.entries())
+      if (used.has(t)) ctx.addIssue({ code: 'custom', path: ['traits', i], message: `${t} is already an identifier column` });
   });
 export type WarehouseConfig = z.infer<typeof warehouseConfigSchema>;
 type WarehouseConfigEngine = (typeof WAREHOUSE_ENGINES)[number];

@@ -14,7 +14,13 @@ export interface SealedConfig {
 }
 
 /** Seals `secrets` for the row and returns the plain part to store beside them. */
-export function sealConnection(box: SecretBox, tenantId: string, id: string, plain: Record<string, unknown>, secrets: Record<string, unknown>): SealedConfig {
+export function sealConnection(
+  box: SecretBox,
+  tenantId: string,
+  id: string,
+  plain: Record<string, unknown>,
+  secrets: Record<string, unknown>,
+): SealedConfig {
   const sealed = box.seal(JSON.stringify(secrets), aad(tenantId, id));
   return { plain: { ...plain, _secretNames: Object.keys(secrets) }, ciphertext: sealed.ciphertext, keyId: sealed.keyId };
 }
@@ -24,7 +30,13 @@ export function openConnection(
   box: SecretBox,
   row: { tenant_id: string; id: string; config: Record<string, unknown>; secret_ciphertext: string | null; secret_key_id: string | null },
 ): Record<string, unknown> {
-  const secrets = row.secret_ciphertext === null || row.secret_key_id === null ? {} : (JSON.parse(box.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as Record<string, unknown>);
+  const secrets =
+    row.secret_ciphertext === null || row.secret_key_id === null
+      ? {}
+      : (JSON.parse(box.open({ ciphertext: row.secret_ciphertext, keyId: row.secret_key_id }, aad(row.tenant_id, row.id))) as Record<
+          string,
+          unknown
+        >);
   const { _secretNames: _names, ...plain } = row.config;
   return { ...plain, ...secrets };
 }

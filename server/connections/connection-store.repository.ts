@@ -136,7 +136,11 @@ const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown })
 
 export class ConnectionStore {
   /** Rows matching the filter, oldest first; `forUpdate` locks them until the transaction ends. */
-  async find<C extends object = Record<string, unknown>>(q: Queryable, filter: ConnectionFilter, options: { forUpdate?: boolean; limit?: number; order?: 'created' | 'tenant' } = {}): Promise<StoredConnection<C>[]> {
+  async find<C extends object = Record<string, unknown>>(
+    q: Queryable,
+    filter: ConnectionFilter,
+    options: { forUpdate?: boolean; limit?: number; order?: 'created' | 'tenant' } = {},
+  ): Promise<StoredConnection<C>[]> {
     const params: unknown[] = [];
     const sql = `SELECT ${COLUMNS} FROM connections WHERE ${where(filter, params)} ORDER BY ${options.order === 'tenant' ? 'tenant_id, id' : 'created_at, id'}${options.limit === undefined ? '' : ` LIMIT ${Math.floor(options.limit)}`}${options.forUpdate === true ? ' FOR UPDATE' : ''}`;
     const r = await q.query<Row>(sql, params);
@@ -144,7 +148,11 @@ export class ConnectionStore {
   }
 
   /** The first row matching the filter (oldest), if any. */
-  async first<C extends object = Record<string, unknown>>(q: Queryable, filter: ConnectionFilter, options: { forUpdate?: boolean } = {}): Promise<StoredConnection<C> | undefined> {
+  async first<C extends object = Record<string, unknown>>(
+    q: Queryable,
+    filter: ConnectionFilter,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<StoredConnection<C> | undefined> {
     return (await this.find<C>(q, filter, { ...options, limit: 1 }))[0];
   }
 
@@ -159,7 +167,16 @@ export class ConnectionStore {
     try {
       const r = await q.query<Row>(
         `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-        [c.tenantId, c.id, c.type, c.externalId, c.status ?? 'active', JSON.stringify(c.config), c.sealed?.ciphertext ?? null, c.sealed?.keyId ?? null],
+        [
+          c.tenantId,
+          c.id,
+          c.type,
+          c.externalId,
+          c.status ?? 'active',
+          JSON.stringify(c.config),
+          c.sealed?.ciphertext ?? null,
+          c.sealed?.keyId ?? null,
+        ],
       );
       const row = r.rows[0];
       if (row === undefined) throw new Error('connection insert returned no row');
@@ -171,7 +188,11 @@ export class ConnectionStore {
   }
 
   /** Changes the rows matching the filter (updated_at = now); returns them as changed. ConnectionUniqueError on a taken external id. */
-  async update<C extends object = Record<string, unknown>>(q: Queryable, filter: ConnectionFilter, change: ConnectionChange): Promise<StoredConnection<C>[]> {
+  async update<C extends object = Record<string, unknown>>(
+    q: Queryable,
+    filter: ConnectionFilter,
+    change: ConnectionChange,
+  ): Promise<StoredConnection<C>[]> {
     const params: unknown[] = [];
     const p = (value: unknown): string => {
       params.push(value);
@@ -182,9 +203,11 @@ export class ConnectionStore {
     if (change.statusReason !== undefined) sets.push(`status_reason = ${p(change.statusReason)}`);
     let config = change.config === undefined ? 'config' : `${p(JSON.stringify(change.config))}::jsonb`;
     if (change.configPatch !== undefined) config = `${config} || ${p(JSON.stringify(change.configPatch))}::jsonb`;
-    for (const [key, form] of Object.entries(change.configNow ?? {})) config = `${config} || jsonb_build_object(${p(key)}::text, ${form === 'text' ? 'now()::text' : 'now()'})`;
+    for (const [key, form] of Object.entries(change.configNow ?? {}))
+      config = `${config} || jsonb_build_object(${p(key)}::text, ${form === 'text' ? 'now()::text' : 'now()'})`;
     if (config !== 'config') sets.push(`config = ${config}`);
-    if (change.sealed !== undefined) sets.push(`secret_ciphertext = ${p(change.sealed?.ciphertext ?? null)}`, `secret_key_id = ${p(change.sealed?.keyId ?? null)}`);
+    if (change.sealed !== undefined)
+      sets.push(`secret_ciphertext = ${p(change.sealed?.ciphertext ?? null)}`, `secret_key_id = ${p(change.sealed?.keyId ?? null)}`);
     if (change.externalId !== undefined) sets.push(`external_id = ${p(change.externalId)}`);
     sets.push('updated_at = now()');
     try {

@@ -7,7 +7,14 @@ import type { Queryable } from '../db/database';
 import { newId } from '../security/ids';
 import type { SecretBox } from '../security/secret-box';
 import { openConnection, sealConnection } from './connection-secrets';
-import { CONFIG_SCHEMAS, SECRET_FIELDS, externalIdOf, splitSecrets, type ConfigOf, type MessagingConnectionType } from './connection-config';
+import {
+  CONFIG_SCHEMAS,
+  SECRET_FIELDS,
+  externalIdOf,
+  splitSecrets,
+  type ConfigOf,
+  type MessagingConnectionType,
+} from './connection-config';
 import { ConnectionUniqueError, connectionStore, type SealedSecrets, type StoredConnection } from './connection-store.repository';
 
 export interface ConnectionView {
@@ -34,7 +41,10 @@ export interface Connection<T extends MessagingConnectionType = MessagingConnect
 const TYPES: readonly MessagingConnectionType[] = ['zendesk', 'twilio', 'whatsapp'];
 
 export class ConnectionConflictError extends Error {
-  constructor(readonly type: MessagingConnectionType, readonly externalId: string) {
+  constructor(
+    readonly type: MessagingConnectionType,
+    readonly externalId: string,
+  ) {
     super(`this ${type} account (${externalId}) is already connected to a Baton tenant; update or delete that connection instead`);
   }
 }
@@ -50,7 +60,10 @@ export class ConnectionsRepository {
       status: c.status,
       statusReason: c.statusReason,
       config: c.config,
-      secrets: c.sealed === null ? [] : SECRET_FIELDS[type].filter((f) => (c.config['_secretNames'] as string[] | undefined)?.includes(f) ?? false),
+      secrets:
+        c.sealed === null
+          ? []
+          : SECRET_FIELDS[type].filter((f) => (c.config['_secretNames'] as string[] | undefined)?.includes(f) ?? false),
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     };
@@ -58,11 +71,24 @@ export class ConnectionsRepository {
 
   private open(c: StoredConnection): Connection {
     const type = c.type as MessagingConnectionType;
-    const config = CONFIG_SCHEMAS[type].parse(openConnection(this.secrets, { tenant_id: c.tenantId, id: c.id, config: c.config, secret_ciphertext: c.sealed?.ciphertext ?? null, secret_key_id: c.sealed?.keyId ?? null }));
+    const config = CONFIG_SCHEMAS[type].parse(
+      openConnection(this.secrets, {
+        tenant_id: c.tenantId,
+        id: c.id,
+        config: c.config,
+        secret_ciphertext: c.sealed?.ciphertext ?? null,
+        secret_key_id: c.sealed?.keyId ?? null,
+      }),
+    );
     return { tenantId: c.tenantId, id: c.id, type, status: c.status, config } as Connection;
   }
 
-  private seal(tenantId: string, id: string, type: MessagingConnectionType, config: Record<string, unknown>): { plain: Record<string, unknown>; sealed: SealedSecrets } {
+  private seal(
+    tenantId: string,
+    id: string,
+    type: MessagingConnectionType,
+    config: Record<string, unknown>,
+  ): { plain: Record<string, unknown>; sealed: SealedSecrets } {
     const { plain, secrets } = splitSecrets(type, config);
     const s = sealConnection(this.secrets, tenantId, id, plain, secrets);
     return { plain: s.plain, sealed: { ciphertext: s.ciphertext, keyId: s.keyId } };
@@ -73,7 +99,9 @@ export class ConnectionsRepository {
     const record = config as unknown as Record<string, unknown>;
     const { plain, sealed } = this.seal(tenantId, id, type, record);
     try {
-      return this.view(await connectionStore.insert(q, { tenantId, id, type, externalId: `${externalIdOf(type, record)}`, config: plain, sealed }));
+      return this.view(
+        await connectionStore.insert(q, { tenantId, id, type, externalId: `${externalIdOf(type, record)}`, config: plain, sealed }),
+      );
     } catch (err) {
       if (err instanceof ConnectionUniqueError) throw new ConnectionConflictError(type, externalIdOf(type, record));
       throw err;
@@ -112,11 +140,21 @@ export class ConnectionsRepository {
   }
 
   /** Replaces the settings (merged over the stored ones by the caller) and re-seals the secrets. */
-  async update<T extends MessagingConnectionType>(q: Queryable, tenantId: string, id: string, type: T, config: ConfigOf[T]): Promise<ConnectionView | undefined> {
+  async update<T extends MessagingConnectionType>(
+    q: Queryable,
+    tenantId: string,
+    id: string,
+    type: T,
+    config: ConfigOf[T],
+  ): Promise<ConnectionView | undefined> {
     const record = config as unknown as Record<string, unknown>;
     const { plain, sealed } = this.seal(tenantId, id, type, record);
     try {
-      const [c] = await connectionStore.update(q, { tenantId, id }, { config: plain, sealed, externalId: externalIdOf(type, record), status: 'active', statusReason: null });
+      const [c] = await connectionStore.update(
+        q,
+        { tenantId, id },
+        { config: plain, sealed, externalId: externalIdOf(type, record), status: 'active', statusReason: null },
+      );
       return c === undefined ? undefined : this.view(c);
     } catch (err) {
       if (err instanceof ConnectionUniqueError) throw new ConnectionConflictError(type, externalIdOf(type, record));

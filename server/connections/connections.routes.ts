@@ -14,14 +14,16 @@ import { testConnection } from './connection-test';
 import { ConnectionConflictError, type ConnectionView, type ConnectionsRepository } from './connections.repository';
 
 const WEBHOOK_DOC: Readonly<Record<MessagingConnectionType, string>> = {
-  zendesk: 'Zendesk Admin Center → Webhooks: endpoint URL, POST, JSON, subscribe to ticket and user events; paste the signing secret as webhookSecret',
+  zendesk:
+    'Zendesk Admin Center → Webhooks: endpoint URL, POST, JSON, subscribe to ticket and user events; paste the signing secret as webhookSecret',
   twilio: 'Twilio Console → phone number / Messaging Service: "A message comes in" and status callback URL (HTTP POST)',
   whatsapp: 'Meta App Dashboard → WhatsApp → Configuration: callback URL and verify token; subscribe to the messages field',
 };
 
 export function connectionRoutes(deps: { db: Database; repo: ConnectionsRepository; publicUrl: string }): Router {
   const router = Router();
-  const withWebhook = (v: ConnectionView) => ({ ...v, webhookUrl: `${deps.publicUrl}/webhooks/${v.type}/${v.id}`, webhookSetup: WEBHOOK_DOC[v.type] }) satisfies ConnectionBody;
+  const withWebhook = (v: ConnectionView) =>
+    ({ ...v, webhookUrl: `${deps.publicUrl}/webhooks/${v.type}/${v.id}`, webhookSetup: WEBHOOK_DOC[v.type] }) satisfies ConnectionBody;
   const found = async (tenantId: string, id: string): Promise<ConnectionView> => {
     const v = await deps.repo.view1(deps.db, tenantId, id);
     if (v === undefined) throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
@@ -60,7 +62,8 @@ export function connectionRoutes(deps: { db: Database; repo: ConnectionsReposito
       throw new HttpError(400, 'invalid_request', 'expected { "config": { ...fields to change } }');
     }
     const current = await deps.repo.get(deps.db, tenantId, id);
-    if (current === undefined) throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
+    if (current === undefined)
+      throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
     const merged = mergePatch(current.config as Record<string, unknown>, body.config as Record<string, unknown>);
     const config = CONFIG_SCHEMAS[current.type].safeParse(merged);
     if (!config.success) throw validationError(config.error, `${current.type} config`);
@@ -80,7 +83,8 @@ export function connectionRoutes(deps: { db: Database; repo: ConnectionsReposito
   router.post('/connections/:id/test', async (req, res) => {
     const tenantId = tenantOf(res);
     const connection = await deps.repo.get(deps.db, tenantId, req.params['id'] ?? '');
-    if (connection === undefined) throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
+    if (connection === undefined)
+      throw new HttpError(404, 'not_found', 'no Zendesk, Twilio or WhatsApp connection with this id in your tenant');
     const result = await testConnection(connection);
     if (result.ok) await deps.repo.setStatus(deps.db, tenantId, connection.id, 'active', null);
     else if (result.error.category === 'auth') await deps.repo.setStatus(deps.db, tenantId, connection.id, 'error', result.error.message);

@@ -81,7 +81,10 @@ export function consoleRoutes(dir: string): Router {
 
 /** The console as a capability module; `dir` overrides where the built files are (tests). */
 export function createConsoleModule(options: { dir?: string } = {}): ModuleFactory {
-  return defineModule({ name: 'console', build: () => ({ module: { name: 'console', routes: consoleRoutes(options.dir ?? defaultConsoleDir()) } }) });
+  return defineModule({
+    name: 'console',
+    build: () => ({ module: { name: 'console', routes: consoleRoutes(options.dir ?? defaultConsoleDir()) } }),
+  });
 }
 
 export const consoleModule: ModuleFactory = createConsoleModule();

@@ -19,23 +19,60 @@ export const CONVERSATION_BACKFILL_JOB = 'conversation.backfill';
 export const BACKFILL_BATCH = 500;
 
 /** Stores the messages among one batch of events after `afterSeq`; answers the last seq read, or null at the end. */
-export async function backfillBatch(db: Database, tenantId: string, afterSeq: number, limit = BACKFILL_BATCH): Promise<{ stored: number; lastSeq: number | null }> {
+export async function backfillBatch(
+  db: Database,
+  tenantId: string,
+  afterSeq: number,
+  limit = BACKFILL_BATCH,
+): Promise<{ stored: number; lastSeq: number | null }> {
   const rows = await backfillEventRows(db, tenantId, afterSeq, limit);
   let stored = 0;
   for (const row of rows) {
     const event: StoredEvent = {
-      id: row.id, source: row.source, sourceEventId: row.source_event_id, type: row.type, occurredAt: new Date(row.occurred_at).toISOString(),
-      receivedAt: new Date(row.received_at).toISOString(), subject: row.subject, text: row.text, properties: row.properties, profileId: row.profile_id, processedAt: null,
+      id: row.id,
+      source: row.source,
+      sourceEventId: row.source_event_id,
+      type: row.type,
+      occurredAt: new Date(row.occurred_at).toISOString(),
+      receivedAt: new Date(row.received_at).toISOString(),
+      subject: row.subject,
+      text: row.text,
+      properties: row.properties,
+      profileId: row.profile_id,
+      processedAt: null,
     };
     const message = messageOf(event);
     if (message === null) continue;
     const signals: MessageSignals | null =
-      message.speaker !== 'customer' || message.text === null || row.intent === null || row.sentiment === null || row.sentiment_label === null || row.urgency === null
+      message.speaker !== 'customer' ||
+      message.text === null ||
+      row.intent === null ||
+      row.sentiment === null ||
+      row.sentiment_label === null ||
+      row.urgency === null
         ? null
-        : { intent: row.intent, intentConfidence: Number(row.intent_confidence ?? 0), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
+        : {
+            intent: row.intent,
+            intentConfidence: Number(row.intent_confidence ?? 0),
+            sentiment: Number(row.sentiment),
+            sentimentLabel: row.sentiment_label,
+            urgency: row.urgency,
+            language: row.language,
+          };
     const result = await recordMessage(db, {
-      tenantId, profileId: row.profile_id, sourceId: event.id, eventId: event.id, channel: message.channel, threadKey: message.threadKey, speaker: message.speaker,
-      occurredAt: event.occurredAt, source: event.source, eventType: event.type, subject: message.subject, text: message.text, signals,
+      tenantId,
+      profileId: row.profile_id,
+      sourceId: event.id,
+      eventId: event.id,
+      channel: message.channel,
+      threadKey: message.threadKey,
+      speaker: message.speaker,
+      occurredAt: event.occurredAt,
+      source: event.source,
+      eventType: event.type,
+      subject: message.subject,
+      text: message.text,
+      signals,
     });
     if (result.created) stored += 1;
   }
@@ -47,13 +84,20 @@ export function backfillHandler(db: Database, work: WorkQueue): JobHandler {
   return async (job) => {
     const after = typeof job.payload['afterSeq'] === 'number' ? job.payload['afterSeq'] : 0;
     const { lastSeq } = await backfillBatch(db, job.tenantId, after);
-    if (lastSeq !== null) await work.enqueue({ tenantId: job.tenantId, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: lastSeq }, dedupeKey: `${CONVERSATION_BACKFILL_JOB}:${lastSeq}` });
+    if (lastSeq !== null)
+      await work.enqueue({
+        tenantId: job.tenantId,
+        kind: CONVERSATION_BACKFILL_JOB,
+        payload: { afterSeq: lastSeq },
+        dedupeKey: `${CONVERSATION_BACKFILL_JOB}:${lastSeq}`,
+      });
   };
 }
 
 /** Enqueues the first batch for every tenant (once per tenant: the dedupe key outlives the job). */
 export async function enqueueBackfills(db: Database, work: WorkQueue): Promise<number> {
   const tenants = await tenantIds(db);
-  for (const tenantId of tenants) await work.enqueue({ tenantId, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: 0 }, dedupeKey: CONVERSATION_BACKFILL_JOB });
+  for (const tenantId of tenants)
+    await work.enqueue({ tenantId, kind: CONVERSATION_BACKFILL_JOB, payload: { afterSeq: 0 }, dedupeKey: CONVERSATION_BACKFILL_JOB });
   return tenants.length;
 }

@@ -11,7 +11,10 @@ export const CARD_TREND_POINTS = 20;
 const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
 
 export async function conversationCard(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<CardConversation> {
-  const [messages, trend] = await Promise.all([latestMessages(q, tenantId, profileIds, CARD_MESSAGES), loadTrend(q, tenantId, profileIds, CARD_TREND_POINTS)]);
+  const [messages, trend] = await Promise.all([
+    latestMessages(q, tenantId, profileIds, CARD_MESSAGES),
+    loadTrend(q, tenantId, profileIds, CARD_TREND_POINTS),
+  ]);
   return {
     latest: messages.map((m) => ({
       messageId: m.id,

@@ -4,7 +4,15 @@
  * (unique per tenant + source id); read newest first by keyset on (occurred_at, id); erased with the
  * person. Every read takes the person's profile ids (the live one and those merged into it).
  */
-import { sentimentTrend, sharpFalls, trendDirection, type ConversationChannel, type SentimentSample, type Speaker, type TrendPoint } from '../../app/conversation';
+import {
+  sentimentTrend,
+  sharpFalls,
+  trendDirection,
+  type ConversationChannel,
+  type SentimentSample,
+  type Speaker,
+  type TrendPoint,
+} from '../../app/conversation';
 import type { Queryable } from '../db/database';
 import type { StoredEvent } from '../events/events.repository';
 import type { PagePosition } from '../../app/shared/page-position';
@@ -93,7 +101,8 @@ interface Row {
   language: string | null;
 }
 
-const COLUMNS = 'id, thread_key, channel, speaker, occurred_at, source, event_type, event_id, subject, text, intent, intent_confidence, sentiment, sentiment_label, urgency, language';
+const COLUMNS =
+  'id, thread_key, channel, speaker, occurred_at, source, event_type, event_id, subject, text, intent, intent_confidence, sentiment, sentiment_label, urgency, language';
 const at = (v: Date | string): string => new Date(v).toISOString();
 
 function viewOf(row: Row): MessageView {
@@ -131,14 +140,33 @@ export async function recordMessage(q: Queryable, m: NewMessage): Promise<{ id: 
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
      ON CONFLICT (tenant_id, source_id) DO NOTHING RETURNING id`,
     [
-      m.tenantId, newId('msg'), m.sourceId, m.profileId, m.eventId, m.channel, m.threadKey, m.speaker, m.occurredAt, m.source, m.eventType,
-      m.subject === null ? null : m.subject.slice(0, 500), m.text,
-      s?.intent ?? null, s?.intentConfidence ?? null, s?.sentiment ?? null, s?.sentimentLabel ?? null, s?.urgency ?? null, s?.language ?? null,
+      m.tenantId,
+      newId('msg'),
+      m.sourceId,
+      m.profileId,
+      m.eventId,
+      m.channel,
+      m.threadKey,
+      m.speaker,
+      m.occurredAt,
+      m.source,
+      m.eventType,
+      m.subject === null ? null : m.subject.slice(0, 500),
+      m.text,
+      s?.intent ?? null,
+      s?.intentConfidence ?? null,
+      s?.sentiment ?? null,
+      s?.sentimentLabel ?? null,
+      s?.urgency ?? null,
+      s?.language ?? null,
     ],
   );
   const row = inserted.rows[0];
   if (row !== undefined) return { id: row.id, created: true };
-  const existing = await q.query<{ id: string }>('SELECT id FROM conversation_messages WHERE tenant_id = $1 AND source_id = $2', [m.tenantId, m.sourceId]);
+  const existing = await q.query<{ id: string }>('SELECT id FROM conversation_messages WHERE tenant_id = $1 AND source_id = $2', [
+    m.tenantId,
+    m.sourceId,
+  ]);
   const found = existing.rows[0];
   if (found === undefined) throw new Error('conversation message conflict without a stored row');
   return { id: found.id, created: false };
@@ -152,7 +180,12 @@ export interface MessagePageQuery {
 }
 
 /** One page of the person's messages, newest first; `next` is the position to continue from. */
-export async function messagePage(q: Queryable, tenantId: string, profileIds: readonly string[], page: MessagePageQuery): Promise<{ messages: MessageView[]; next: PagePosition | null }> {
+export async function messagePage(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  page: MessagePageQuery,
+): Promise<{ messages: MessageView[]; next: PagePosition | null }> {
   // One id (the usual case): equality lets the (tenant, profile, occurred_at DESC, id DESC) index stop after `limit` rows.
   const params: unknown[] = [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds]];
   const where = ['tenant_id = $1', profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'];
@@ -169,7 +202,10 @@ export async function messagePage(q: Queryable, tenantId: string, profileIds: re
     where.push(`(occurred_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
   }
   params.push(page.limit + 1);
-  const r = await q.query<Row>(`SELECT ${COLUMNS} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY occurred_at DESC, id DESC LIMIT $${params.length}`, params);
+  const r = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY occurred_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
   const rows = r.rows.slice(0, page.limit);
   const last = rows[rows.length - 1];
   return {
@@ -179,10 +215,22 @@ export async function messagePage(q: Queryable, tenantId: string, profileIds: re
 }
 
 /** The threads of a page's messages with their totals, most recent thread first. */
-export async function threadsOf(q: Queryable, tenantId: string, profileIds: readonly string[], messages: readonly MessageView[]): Promise<ThreadView[]> {
+export async function threadsOf(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  messages: readonly MessageView[],
+): Promise<ThreadView[]> {
   const keys = [...new Set(messages.map((m) => m.threadKey))];
   if (keys.length === 0) return [];
-  const r = await q.query<{ thread_key: string; channel: string; subject: string | null; first_at: Date | string; last_at: Date | string; n: string | number }>(
+  const r = await q.query<{
+    thread_key: string;
+    channel: string;
+    subject: string | null;
+    first_at: Date | string;
+    last_at: Date | string;
+    n: string | number;
+  }>(
     `SELECT thread_key, min(channel) AS channel, max(subject) AS subject, min(occurred_at) AS first_at, max(occurred_at) AS last_at, count(*) AS n
        FROM conversation_messages WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND thread_key = ANY($3::text[])
       GROUP BY thread_key`,
@@ -202,7 +250,12 @@ export async function threadsOf(q: Queryable, tenantId: string, profileIds: read
 }
 
 /** The customer's most recent messages with a sentiment (at most `limit`), for the trend. */
-export async function sentimentSamples(q: Queryable, tenantId: string, profileIds: readonly string[], limit = 200): Promise<SentimentSample[]> {
+export async function sentimentSamples(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  limit = 200,
+): Promise<SentimentSample[]> {
   const r = await q.query<{ id: string; occurred_at: Date | string; sentiment: number }>(
     `SELECT id, occurred_at, sentiment FROM conversation_messages
       WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND speaker = 'customer' AND sentiment IS NOT NULL
@@ -238,7 +291,11 @@ export async function latestMessages(q: Queryable, tenantId: string, profileIds:
 }
 
 /** Per channel: how many messages and the last one's time (the person's profile summary). */
-export async function channelSummary(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<{ channel: string; messages: number; lastAt: string }[]> {
+export async function channelSummary(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+): Promise<{ channel: string; messages: number; lastAt: string }[]> {
   const r = await q.query<{ channel: string; n: string | number; last_at: Date | string }>(
     `SELECT channel, count(*) AS n, max(occurred_at) AS last_at FROM conversation_messages
       WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) GROUP BY channel ORDER BY max(occurred_at) DESC, channel`,
@@ -254,13 +311,27 @@ export async function eraseConversation(tx: Queryable, tenantId: string, profile
 
 /** The stored signals of one event (null: none). */
 export async function messageSignals(q: Queryable, tenantId: string, eventId: string): Promise<MessageSignals | null> {
-  const r = await q.query<{ intent: string; intent_confidence: number; sentiment: number; sentiment_label: MessageSignals['sentimentLabel']; urgency: MessageSignals['urgency']; language: string | null }>(
+  const r = await q.query<{
+    intent: string;
+    intent_confidence: number;
+    sentiment: number;
+    sentiment_label: MessageSignals['sentimentLabel'];
+    urgency: MessageSignals['urgency'];
+    language: string | null;
+  }>(
     'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
     [tenantId, eventId],
   );
   const row = r.rows[0];
   if (row === undefined) return null;
-  return { intent: row.intent, intentConfidence: Number(row.intent_confidence), sentiment: Number(row.sentiment), sentimentLabel: row.sentiment_label, urgency: row.urgency, language: row.language };
+  return {
+    intent: row.intent,
+    intentConfidence: Number(row.intent_confidence),
+    sentiment: Number(row.sentiment),
+    sentimentLabel: row.sentiment_label,
+    urgency: row.urgency,
+    language: row.language,
+  };
 }
 
 /** A processed event with a profile, and the signals stored for it (the backfill's input). */

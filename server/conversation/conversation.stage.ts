@@ -59,7 +59,14 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
             ? await messageSignals(db, tenantId, event.id)
             : handed === null
               ? null
-              : { intent: handed.intent, intentConfidence: handed.intentConfidence, sentiment: handed.sentiment, sentimentLabel: handed.sentimentLabel, urgency: handed.urgency, language: handed.language ?? null };
+              : {
+                  intent: handed.intent,
+                  intentConfidence: handed.intentConfidence,
+                  sentiment: handed.sentiment,
+                  sentimentLabel: handed.sentimentLabel,
+                  urgency: handed.urgency,
+                  language: handed.language ?? null,
+                };
       const stored = await recordMessage(db, {
         tenantId,
         profileId,
@@ -79,7 +86,11 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
       // Only news raises a fall: the person's latest message, from the last `windowDays` (an import of
       // old e-mails or a late, older message is history, shown in the trend but not acted on).
       if (now() - Date.parse(event.occurredAt) > DEFAULT_FALL_RULE.windowDays * DAY_MS) return {};
-      const samples = await sentimentSamples(db, tenantId, shared?.aliases !== undefined ? [...shared.aliases] : await profileAliases(db, tenantId, profileId));
+      const samples = await sentimentSamples(
+        db,
+        tenantId,
+        shared?.aliases !== undefined ? [...shared.aliases] : await profileAliases(db, tenantId, profileId),
+      );
       const series = sentimentTrend(samples, DEFAULT_FALL_RULE.alpha);
       if (series[series.length - 1]?.id !== stored.id) return {};
       const fall = sharpFallAt(series, stored.id, DEFAULT_FALL_RULE);
@@ -107,7 +118,8 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
       };
       // The person is known: the derived event is theirs without resolving its identifiers again.
       const result = await ingestEvent(db, work, tenantId, dropped, undefined, async () => profileId);
-      if (!result.duplicate) logger.info({ tenantId, profileId, eventId: result.eventId, from: fall.from, to: fall.to }, 'sentiment dropped sharply');
+      if (!result.duplicate)
+        logger.info({ tenantId, profileId, eventId: result.eventId, from: fall.from, to: fall.to }, 'sentiment dropped sharply');
       return {};
     },
   };

@@ -17,7 +17,10 @@ export interface LockInfo {
 }
 
 export class DataDirLockedError extends Error {
-  constructor(readonly holder: LockInfo, dataDir: string) {
+  constructor(
+    readonly holder: LockInfo,
+    dataDir: string,
+  ) {
     super(
       `The data directory ${dataDir} is in use by another Baton process (pid ${holder.pid}, started ${holder.startedAt}). ` +
         `Embedded PostgreSQL allows one process at a time: stop that process, use another BATON_DATA_DIR, ` +

@@ -9,7 +9,18 @@
  */
 import { systemClock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../observability/logger';
 import { migrate } from './migrate';
@@ -36,7 +47,8 @@ function pglitePackage(): { version: string; nodeModules: string } | undefined {
       const file = path.join(dir, 'package.json');
       if (!existsSync(file)) continue;
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === '@electric-sql/pglite' && pkg.version !== undefined) return { version: pkg.version, nodeModules: path.resolve(dir, '..', '..') };
+      if (pkg.name === '@electric-sql/pglite' && pkg.version !== undefined)
+        return { version: pkg.version, nodeModules: path.resolve(dir, '..', '..') };
     }
   } catch {
     // Not resolvable: no template.
@@ -60,7 +72,12 @@ export function templateKey(migrations: readonly Migration[] = allMigrations): s
 const isCluster = (dir: string): boolean => existsSync(path.join(dir, 'PG_VERSION'));
 
 /** Builds the template in a staging folder (initdb + migrations, closed cleanly), then renames it into place. */
-async function buildTemplate(cacheDir: string, target: string, migrations: readonly Migration[], openPglite: typeof OpenPglite): Promise<void> {
+async function buildTemplate(
+  cacheDir: string,
+  target: string,
+  migrations: readonly Migration[],
+  openPglite: typeof OpenPglite,
+): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   const staging = mkdtempSync(path.join(cacheDir, 'staging-'));
   try {
@@ -72,7 +89,10 @@ async function buildTemplate(cacheDir: string, target: string, migrations: reado
     }
     const built = clusterDir(staging);
     appendFileSync(path.join(built, 'postgresql.conf'), CONF);
-    writeFileSync(path.join(built, MARKER), JSON.stringify({ migrations: migrations.map((m) => m.version), builtAt: new Date(systemClock.now()).toISOString() }));
+    writeFileSync(
+      path.join(built, MARKER),
+      JSON.stringify({ migrations: migrations.map((m) => m.version), builtAt: new Date(systemClock.now()).toISOString() }),
+    );
     try {
       renameSync(built, target);
     } catch (err) {
@@ -84,7 +104,8 @@ async function buildTemplate(cacheDir: string, target: string, migrations: reado
   }
   // Older templates (another PGlite or migration set) are of no further use.
   for (const name of readdirSync(cacheDir)) {
-    if (name.startsWith('pglite-template-') && path.join(cacheDir, name) !== target) rmSync(path.join(cacheDir, name), { recursive: true, force: true });
+    if (name.startsWith('pglite-template-') && path.join(cacheDir, name) !== target)
+      rmSync(path.join(cacheDir, name), { recursive: true, force: true });
   }
 }
 

@@ -52,7 +52,9 @@ export async function openPglite(options: PgliteOptions): Promise<Database> {
   const inTransaction = new AsyncLocalStorage<{ open: boolean }>();
   const outside = (what: string): void => {
     if (inTransaction.getStore()?.open === true) {
-      throw new Error(`${what} on the database inside one of its transactions would deadlock on PGlite's single connection: use the transaction's queryable`);
+      throw new Error(
+        `${what} on the database inside one of its transactions would deadlock on PGlite's single connection: use the transaction's queryable`,
+      );
     }
   };
   const base: Queryable & { exec(sql: string): Promise<void> } = {

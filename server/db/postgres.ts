@@ -52,7 +52,10 @@ async function checkOut(pool: Pool): Promise<{ client: PoolClient; release(faile
 /** Errors after which the connection cannot be trusted (terminated, dropped, not queryable). */
 function isConnectionError(err: Error): boolean {
   const code = (err as { code?: unknown }).code;
-  return (typeof code === 'string' && (code.startsWith('57P') || code.startsWith('08'))) || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test(err.message);
+  return (
+    (typeof code === 'string' && (code.startsWith('57P') || code.startsWith('08'))) ||
+    /Connection terminated|not queryable|ECONNRESET|EPIPE/.test(err.message)
+  );
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {

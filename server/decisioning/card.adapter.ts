@@ -5,7 +5,15 @@
  * time), and performs card buttons.
  */
 import { CUSTOMER_CONTACT_CHANNELS } from '../../app/shared/channels';
-import { emptyCard, type CardActionRequest, type CardActionResult, type CardNextAction, type CardRun, type CardSignal, type CardView } from '../../app/cards/card-view';
+import {
+  emptyCard,
+  type CardActionRequest,
+  type CardActionResult,
+  type CardNextAction,
+  type CardRun,
+  type CardSignal,
+  type CardView,
+} from '../../app/cards/card-view';
 import type { CandidateExplanation } from '../../app/decisioning';
 import { definePlaybook, resumeRun, startRun, type Playbook } from '../../app/orchestration';
 import type { CardService } from '../cards/card.service';
@@ -68,7 +76,10 @@ function reasonsOf(decision: StoredDecision): CardNextAction['reasons'] {
   }
   const signal = record.context['signal'] as { intent?: unknown; sentiment?: unknown; urgency?: unknown } | undefined;
   if (signal !== undefined && typeof signal.intent === 'string') {
-    reasons.push({ code: 'signal.intent', text: `Latest message: ${signal.intent.replace(/_/g, ' ')}, sentiment ${Number(signal.sentiment).toFixed(2)}, urgency ${String(signal.urgency)}.` });
+    reasons.push({
+      code: 'signal.intent',
+      text: `Latest message: ${signal.intent.replace(/_/g, ' ')}, sentiment ${Number(signal.sentiment).toFixed(2)}, urgency ${String(signal.urgency)}.`,
+    });
   }
   for (const note of record.notes) reasons.push({ code: 'decision.note', text: note });
   const others = record.explanation.filter((c) => c.fate !== 'chosen').slice(0, 8);
@@ -77,14 +88,17 @@ function reasonsOf(decision: StoredDecision): CardNextAction['reasons'] {
 }
 
 function otherReason(c: CandidateExplanation): { code: string; text: string } {
-  if (c.fate === 'blocked' && c.blockedBy !== undefined) return { code: `policy.${c.blockedBy.policy}`, text: `Not "${c.label}": ${c.blockedBy.reason}` };
-  if (c.fate === 'held_back') return { code: 'exploration.reach', text: `Not "${c.label}": new action, held back by its reach cap (${pct(c.reach ?? 0)}).` };
+  if (c.fate === 'blocked' && c.blockedBy !== undefined)
+    return { code: `policy.${c.blockedBy.policy}`, text: `Not "${c.label}": ${c.blockedBy.reason}` };
+  if (c.fate === 'held_back')
+    return { code: 'exploration.reach', text: `Not "${c.label}": new action, held back by its reach cap (${pct(c.reach ?? 0)}).` };
   return { code: 'rank.runner_up', text: `Not "${c.label}": ranked #${c.rank ?? '?'} with score ${(c.factors?.score ?? 0).toFixed(2)}.` };
 }
 
 /** The route a step's output names (`route`, or a decide step's `result.route`), for the card. */
 function routeOf(output: unknown): { route?: string } {
-  const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const obj = (v: unknown): Record<string, unknown> | undefined =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   const o = obj(output);
   const route = o?.['route'] ?? obj(o?.['result'])?.['route'];
   return typeof route === 'string' && route !== '' ? { route: route.slice(0, 64) } : {};
@@ -100,7 +114,10 @@ function nextActionOf(decision: StoredDecision | undefined): CardNextAction | nu
   const draft =
     decision.draft ??
     (MESSAGE_CHANNELS.has(action.channel) && action.requiresApproval
-      ? { ...(action.channel === 'email' ? { subject: action.params?.subject ?? action.label } : {}), body: action.params?.body ?? template ?? action.label }
+      ? {
+          ...(action.channel === 'email' ? { subject: action.params?.subject ?? action.label } : {}),
+          body: action.params?.body ?? template ?? action.label,
+        }
       : undefined);
   return {
     decisionId: record.decisionId,
@@ -141,7 +158,11 @@ export class DecisioningCardService implements CardService {
     const profileTraits = await traitsCard(db, tenantId, aliases);
     const possible = identity?.possibleMatches ?? [];
     const others = possible.map((m) => m.profiles.find((p) => p !== null && p !== live) ?? null);
-    const otherNames = await profileSummaries(db, tenantId, others.filter((p): p is string => p !== null));
+    const otherNames = await profileSummaries(
+      db,
+      tenantId,
+      others.filter((p): p is string => p !== null),
+    );
     const traits = state?.traits ?? {};
     const traitName = [traits['firstName'], traits['lastName']].filter((x): x is string => typeof x === 'string' && x !== '').join(' ');
     return {
@@ -175,7 +196,10 @@ export class DecisioningCardService implements CardService {
         otherProfileId: others[index] ?? '',
         displayName: otherNames.find((s) => s.id === others[index])?.name ?? null,
         probability: Math.max(0, Math.min(1, m.probability ?? 0)),
-        reasons: [...(m.reason === null ? [] : [m.reason]), ...(m.fields ?? []).map((f) => `${f.field}: ${f.level} (${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(1)})`)].slice(0, 20),
+        reasons: [
+          ...(m.reason === null ? [] : [m.reason]),
+          ...(m.fields ?? []).map((f) => `${f.field}: ${f.level} (${f.weight >= 0 ? '+' : ''}${f.weight.toFixed(1)})`),
+        ].slice(0, 20),
       })),
       signals,
       conversation,
@@ -213,7 +237,8 @@ export class DecisioningCardService implements CardService {
     return Promise.all(
       runs.map(async (run): Promise<CardRun> => {
         const key = `${run.playbookId}@${run.playbookVersion}`;
-        if (!names.has(key)) names.set(key, (await deps.playbooks.get(tenantId, run.playbookId, run.playbookVersion))?.playbook.name ?? run.playbookId);
+        if (!names.has(key))
+          names.set(key, (await deps.playbooks.get(tenantId, run.playbookId, run.playbookVersion))?.playbook.name ?? run.playbookId);
         const snapshot = await deps.runs.load(tenantId, run.id);
         return {
           runId: run.id,
@@ -267,7 +292,8 @@ export class DecisioningCardService implements CardService {
         const runs = this.requireRuns();
         const snapshot = await runs.deps.runs.load(tenantId, request.runId);
         if (snapshot === null) throw new HttpError(404, 'run_not_found', `no run ${request.runId} in your tenant`);
-        if (!aliases.includes(snapshot.run.profileId)) throw new HttpError(409, 'stale', `run ${request.runId} is not about profile ${request.profileId}; refresh the card`);
+        if (!aliases.includes(snapshot.run.profileId))
+          throw new HttpError(409, 'stale', `run ${request.runId} is not about profile ${request.profileId}; refresh the card`);
         const result = await resumeRun(runs.deps, tenantId, request.runId);
         if (!result.ok) throw new HttpError(result.code === 'run_not_found' ? 404 : 409, result.code, result.message);
         message = result.alreadyApplied ? `Run ${request.runId} was already resumed.` : `Retrying the failed step of run ${request.runId}.`;
@@ -276,11 +302,18 @@ export class DecisioningCardService implements CardService {
       case 'confirm_match':
       case 'reject_match': {
         const identity = this.deps.identity;
-        if (identity === undefined) throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed in this service');
+        if (identity === undefined)
+          throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed in this service');
         const decision = request.type === 'confirm_match' ? 'confirm' : 'reject';
-        const out = await decidePossibleMatch(this.deps.db, identity, { tenantId, profileId: live, reviewId: request.matchId, decision, actor: `card:${actor.source}` }, this.deps.decisioning.clock);
+        const out = await decidePossibleMatch(
+          this.deps.db,
+          identity,
+          { tenantId, profileId: live, reviewId: request.matchId, decision, actor: `card:${actor.source}` },
+          this.deps.decisioning.clock,
+        );
         if (out.profileId !== null) show = out.profileId;
-        message = decision === 'confirm' ? 'Confirmed: the two profiles are now one person.' : 'Rejected: Baton will keep these profiles apart.';
+        message =
+          decision === 'confirm' ? 'Confirmed: the two profiles are now one person.' : 'Rejected: Baton will keep these profiles apart.';
         break;
       }
     }
@@ -296,32 +329,56 @@ export class DecisioningCardService implements CardService {
   private async decisionOf(tenantId: string, aliases: readonly string[], decisionId: string): Promise<StoredDecision> {
     const decision = await this.deps.decisioning.decisions.get(this.deps.db, tenantId, decisionId);
     if (decision === undefined) throw new HttpError(404, 'decision_not_found', `no decision ${decisionId} in your tenant`);
-    if (!aliases.includes(decision.record.profileId)) throw new HttpError(409, 'stale', `decision ${decisionId} is not about this profile; refresh the card`);
+    if (!aliases.includes(decision.record.profileId))
+      throw new HttpError(409, 'stale', `decision ${decisionId} is not about this profile; refresh the card`);
     return decision;
   }
 
-  private async move(tenantId: string, decision: StoredDecision, from: Parameters<DecisionRepository['transition']>[3], to: Parameters<DecisionRepository['transition']>[4], extra: Parameters<DecisionRepository['transition']>[5] = {}): Promise<void> {
+  private async move(
+    tenantId: string,
+    decision: StoredDecision,
+    from: Parameters<DecisionRepository['transition']>[3],
+    to: Parameters<DecisionRepository['transition']>[4],
+    extra: Parameters<DecisionRepository['transition']>[5] = {},
+  ): Promise<void> {
     if (decision.record.action === null) throw new HttpError(409, 'no_action', `decision ${decision.record.decisionId} proposed no action`);
     const moved = await this.deps.decisioning.decisions.transition(this.deps.db, tenantId, decision.record.decisionId, from, to, extra);
-    if (!moved) throw new HttpError(409, 'already_decided', `decision ${decision.record.decisionId} is already ${decision.status}; refresh the card`);
+    if (!moved)
+      throw new HttpError(409, 'already_decided', `decision ${decision.record.decisionId} is already ${decision.status}; refresh the card`);
   }
 
-
   /** Accept (or approve the draft): the decision becomes a run of the accept playbook, visible on the card. */
-  private async accept(tenantId: string, live: string, aliases: readonly string[], request: Extract<CardActionRequest, { type: 'accept' | 'approve_draft' }>, actor: { source: string; userId?: string }): Promise<string> {
+  private async accept(
+    tenantId: string,
+    live: string,
+    aliases: readonly string[],
+    request: Extract<CardActionRequest, { type: 'accept' | 'approve_draft' }>,
+    actor: { source: string; userId?: string },
+  ): Promise<string> {
     const runs = this.requireRuns();
     const decision = await this.decisionOf(tenantId, aliases, request.decisionId);
     const action = decision.record.action;
     if (request.type === 'approve_draft' && (action === null || !MESSAGE_CHANNELS.has(action.channel))) {
       throw new HttpError(409, 'no_draft', `decision ${request.decisionId} does not send a message, so there is no draft to approve`);
     }
-    await this.move(tenantId, decision, ['proposed', 'deferred', 'snoozed'], 'accepted', request.type === 'approve_draft' ? { draft: { body: request.draft.body, ...(request.draft.subject === undefined ? {} : { subject: request.draft.subject }) } } : {});
+    await this.move(
+      tenantId,
+      decision,
+      ['proposed', 'deferred', 'snoozed'],
+      'accepted',
+      request.type === 'approve_draft'
+        ? { draft: { body: request.draft.body, ...(request.draft.subject === undefined ? {} : { subject: request.draft.subject }) } }
+        : {},
+    );
     await installAcceptPlaybook(runs, tenantId, this.installed);
     const started = await startRun(runs.deps, {
       tenantId,
       playbookId: ACCEPT_PLAYBOOK_ID,
       profileId: live,
-      context: { [ACCEPTED_DECISION_KEY]: request.decisionId, actor: { source: actor.source, ...(actor.userId === undefined ? {} : { userId: actor.userId }) } },
+      context: {
+        [ACCEPTED_DECISION_KEY]: request.decisionId,
+        actor: { source: actor.source, ...(actor.userId === undefined ? {} : { userId: actor.userId }) },
+      },
     });
     if (!started.ok) throw new HttpError(500, started.error.code, started.error.message);
     await this.deps.decisioning.decisions.setRun(this.deps.db, tenantId, request.decisionId, started.snapshot.run.id);

@@ -46,9 +46,15 @@ export class DecideUseCase {
     }
     const now = this.deps.clock.now();
     const aliases = options.aliases ?? (await profileAliases(db, tenantId, profileId));
-    const [{ catalog, config }, { snapshot }] = await Promise.all([this.deps.settings.settings(tenantId), loadSnapshot(db, tenantId, aliases, now)]);
+    const [{ catalog, config }, { snapshot }] = await Promise.all([
+      this.deps.settings.settings(tenantId),
+      loadSnapshot(db, tenantId, aliases, now),
+    ]);
     const holdoutAssignment = await this.deps.holdout.of(tenantId, profileId, config);
-    const store = new SqlDecisionStore(db, tenantId, { origin: options.origin, ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }) });
+    const store = new SqlDecisionStore(db, tenantId, {
+      origin: options.origin,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
     let saved: DecisionRecord | undefined;
     const service = new DecisioningService({
       clock: { now: () => now },
@@ -69,11 +75,21 @@ export class DecideUseCase {
       },
     });
     // The person's language rides on the decision so the chosen action goes out in it (actionParams).
-    const decisionContext = snapshot.language !== undefined && context['language'] === undefined ? { ...context, language: snapshot.language } : context;
+    const decisionContext =
+      snapshot.language !== undefined && context['language'] === undefined ? { ...context, language: snapshot.language } : context;
     await service.decide({ profile: snapshot, context: decisionContext, catalog, config, holdoutAssignment });
     if (saved !== undefined && store.lastSaveInserted) {
       const { status, until } = initialStatus(saved);
-      return { record: saved, settlement: null, origin: options.origin, status, until, statusAt: saved.decidedAt, draft: null, runId: null };
+      return {
+        record: saved,
+        settlement: null,
+        origin: options.origin,
+        status,
+        until,
+        statusAt: saved.decidedAt,
+        draft: null,
+        runId: null,
+      };
     }
     // Under a race on the idempotency key the first decision wins: read it back.
     const stored = options.idempotencyKey !== undefined ? await decisions.findByKey(db, tenantId, options.idempotencyKey) : undefined;

@@ -41,7 +41,10 @@ export function localizedAction(action: ChosenAction, language: unknown): { acti
   if (code === undefined || variant === undefined) return { action, language: null };
   const template = variant.template ?? action.template;
   const params = variant.params === undefined ? action.params : { ...(action.params ?? {}), ...variant.params };
-  return { action: { ...action, ...(template === undefined ? {} : { template }), ...(params === undefined ? {} : { params }) }, language: code };
+  return {
+    action: { ...action, ...(template === undefined ? {} : { template }), ...(params === undefined ? {} : { params }) },
+    language: code,
+  };
 }
 
 function channelParams(action: ChosenAction, draft: StoredDecision['draft']): JsonObject {
@@ -51,16 +54,30 @@ function channelParams(action: ChosenAction, draft: StoredDecision['draft']): Js
   const fromTemplate = (key: 'subject' | 'body'): string | undefined => (typeof template?.[key] === 'string' ? template[key] : undefined);
   const subject = draft?.subject ?? p.subject ?? fromTemplate('subject');
   const body = draft?.body ?? p.body ?? fromTemplate('body');
-  const templateJson = (): JsonObject => (action.template === undefined ? {} : { template: JSON.parse(JSON.stringify(action.template)) as JsonObject });
+  const templateJson = (): JsonObject =>
+    action.template === undefined ? {} : { template: JSON.parse(JSON.stringify(action.template)) as JsonObject };
   switch (action.channel) {
     case 'email':
-      return { templateId: p.templateId ?? templateName ?? action.id, subject: subject ?? action.label, body: body ?? action.label, ...templateJson() };
+      return {
+        templateId: p.templateId ?? templateName ?? action.id,
+        subject: subject ?? action.label,
+        body: body ?? action.label,
+        ...templateJson(),
+      };
     case 'sms':
     case 'whatsapp':
-      return { channel: action.channel, body: body ?? (typeof action.template === 'string' ? action.template : action.label), ...templateJson() };
+      return {
+        channel: action.channel,
+        body: body ?? (typeof action.template === 'string' ? action.template : action.label),
+        ...templateJson(),
+      };
     case 'task': {
       const priority = p.priority ?? (action.builtIn === true ? 'high' : undefined);
-      return { subject: subject ?? action.label, ...(body === undefined ? {} : { body }), ...(priority === undefined ? {} : { priority: TASK_PRIORITY[priority] }) };
+      return {
+        subject: subject ?? action.label,
+        ...(body === undefined ? {} : { body }),
+        ...(priority === undefined ? {} : { priority: TASK_PRIORITY[priority] }),
+      };
     }
     case 'ticket':
       return {
@@ -81,22 +98,37 @@ export function toDecideResult(decision: StoredDecision): DecideResult {
   return {
     decisionId: record.decisionId,
     holdout: record.holdout,
-    action: { id: record.action.id, label: record.action.label, channel: record.action.channel, params: actionParams(record.action, decision.draft, record.context['language']) },
+    action: {
+      id: record.action.id,
+      label: record.action.label,
+      channel: record.action.channel,
+      params: actionParams(record.action, decision.draft, record.context['language']),
+    },
     // Quiet hours: the run waits until the window opens, then acts (the engine's deferred attempt).
     ...(record.action.deliverAt === undefined ? {} : { notBefore: record.action.deliverAt }),
   };
 }
 
 export class DecisioningDecider implements Decider {
-  constructor(private readonly db: Database, private readonly d: Decisioning) {}
+  constructor(
+    private readonly db: Database,
+    private readonly d: Decisioning,
+  ) {}
 
   async decide(profileId: string, context: JsonObject, meta: DecideMeta): Promise<DecideResult> {
     const accepted = context[ACCEPTED_DECISION_KEY];
     if (typeof accepted === 'string') return this.executeAccepted(meta.tenantId, accepted);
     const { [ACCEPTED_DECISION_KEY]: _ignored, ...rest } = context;
-    const decision = await this.d.decide.decide(meta.tenantId, profileId, { ...rest, trigger: 'run', runId: meta.runId, stepId: meta.stepId }, { origin: 'run', idempotencyKey: `run:${meta.idempotencyKey}` });
+    const decision = await this.d.decide.decide(
+      meta.tenantId,
+      profileId,
+      { ...rest, trigger: 'run', runId: meta.runId, stepId: meta.stepId },
+      { origin: 'run', idempotencyKey: `run:${meta.idempotencyKey}` },
+    );
     if (decision.record.action !== null) {
-      await this.d.decisions.transition(this.db, meta.tenantId, decision.record.decisionId, ['proposed', 'deferred'], 'accepted', { runId: meta.runId });
+      await this.d.decisions.transition(this.db, meta.tenantId, decision.record.decisionId, ['proposed', 'deferred'], 'accepted', {
+        runId: meta.runId,
+      });
     }
     return toDecideResult(decision);
   }

@@ -63,14 +63,25 @@ export class DecisionRepository {
   }
 
   /** A page of the tenant's decisions, newest first (by decided_at, then id), optionally of some profile ids or one action. */
-  async list(q: Queryable, tenantId: string, filter: { profileIds?: readonly string[]; actionId?: string; limit: number; before?: { decidedAt: number; id: string } }): Promise<StoredDecision[]> {
+  async list(
+    q: Queryable,
+    tenantId: string,
+    filter: { profileIds?: readonly string[]; actionId?: string; limit: number; before?: { decidedAt: number; id: string } },
+  ): Promise<StoredDecision[]> {
     const r = await q.query<DecisionDbRow>(
       `${DECISION_SELECT}
         WHERE d.tenant_id = $1 AND ($2::text[] IS NULL OR d.profile_id = ANY($2::text[])) AND ($3::text IS NULL OR d.action_id = $3)
           AND ($4::timestamptz IS NULL OR (d.decided_at, d.id) < ($4::timestamptz, $5::text))
         ORDER BY d.decided_at DESC, d.id DESC
         LIMIT $6`,
-      [tenantId, filter.profileIds === undefined ? null : [...filter.profileIds], filter.actionId ?? null, filter.before === undefined ? null : new Date(filter.before.decidedAt).toISOString(), filter.before?.id ?? null, filter.limit],
+      [
+        tenantId,
+        filter.profileIds === undefined ? null : [...filter.profileIds],
+        filter.actionId ?? null,
+        filter.before === undefined ? null : new Date(filter.before.decidedAt).toISOString(),
+        filter.before?.id ?? null,
+        filter.limit,
+      ],
     );
     return r.rows.map(fromRow);
   }
@@ -99,11 +110,27 @@ export class DecisionRepository {
   }
 
   /** Moves a decision's status if it is currently in one of `from`; false when it was not (stale card, double click). */
-  async transition(q: Queryable, tenantId: string, decisionId: string, from: readonly DecisionStatus[], to: DecisionStatus, extra: TransitionExtra = {}): Promise<boolean> {
+  async transition(
+    q: Queryable,
+    tenantId: string,
+    decisionId: string,
+    from: readonly DecisionStatus[],
+    to: DecisionStatus,
+    extra: TransitionExtra = {},
+  ): Promise<boolean> {
     const r = await q.query(
       `UPDATE decisions SET status = $4, status_until = $5, status_at = $6, draft = coalesce($7::jsonb, draft), run_id = coalesce($8, run_id)
         WHERE tenant_id = $1 AND id = $2 AND status = ANY($3::text[])`,
-      [tenantId, decisionId, [...from], to, extra.until === undefined ? null : iso(extra.until), iso(this.clock.now()), extra.draft === undefined ? null : JSON.stringify(extra.draft), extra.runId ?? null],
+      [
+        tenantId,
+        decisionId,
+        [...from],
+        to,
+        extra.until === undefined ? null : iso(extra.until),
+        iso(this.clock.now()),
+        extra.draft === undefined ? null : JSON.stringify(extra.draft),
+        extra.runId ?? null,
+      ],
     );
     return r.rowCount === 1;
   }

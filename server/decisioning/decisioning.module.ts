@@ -36,7 +36,8 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
     provides: [DECISIONING, DECIDER, CONTACT_RECORDER, OUTCOME_SERVICE],
     build(ctx, { identity, sections }) {
       const d = createDecisioning(ctx.db, options.now === undefined ? ctx.clock : { now: options.now });
-      const chosen = options.extractor === undefined ? signalExtractorFor(ctx.config.llm, ctx.logger) : { extractor: options.extractor, name: 'custom' };
+      const chosen =
+        options.extractor === undefined ? signalExtractorFor(ctx.config.llm, ctx.logger) : { extractor: options.extractor, name: 'custom' };
       for (const section of decisioningSections(d)) sections?.add(section);
 
       const intervalMs = options.expiryIntervalMs ?? 60_000;
@@ -45,7 +46,9 @@ export function decisioningModuleWith(options: DecisioningModuleOptions = {}): M
         name: 'decisioning',
         api: decisioningRoutes({ db: ctx.db, decisioning: d, identity }),
         erase: (tx, tenantId, profileIds) => eraseDecisioningData(tx, tenantId, profileIds),
-        stages: [decisioningStage({ db: ctx.db, decisioning: d, extractor: chosen.extractor, extractorName: chosen.name, logger: ctx.logger })],
+        stages: [
+          decisioningStage({ db: ctx.db, decisioning: d, extractor: chosen.extractor, extractorName: chosen.name, logger: ctx.logger }),
+        ],
         async start() {
           if (ctx.config.role === 'web' || intervalMs <= 0) return;
           const expire = async (): Promise<void> => {

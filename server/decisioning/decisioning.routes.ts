@@ -27,7 +27,9 @@ const decisionRequest = z
     identifiers: z.array(identifierSchema).min(1, 'name at least one identifier').max(50).optional(),
     context: z.record(z.string(), z.unknown()).optional(),
   })
-  .refine((b) => (b.profileId === undefined) !== (b.identifiers === undefined), { message: 'give exactly one of profileId or identifiers' });
+  .refine((b) => (b.profileId === undefined) !== (b.identifiers === undefined), {
+    message: 'give exactly one of profileId or identifiers',
+  });
 const outcomeRequest = z.strictObject({
   outcome: z.enum(['positive', 'negative'], { error: 'must be positive or negative' }),
   value: z.number().finite().min(0, 'must be zero or positive').optional(),
@@ -49,8 +51,16 @@ const listQuery = z.strictObject({
 
 function issuesError(code: string, what: string, issues: { path: string; message: string }[]): HttpError {
   const first = issues[0];
-  const summary = first === undefined ? `invalid ${what}` : `invalid ${what}: ${first.path || '(root)'} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`;
-  return new HttpError(400, code, summary, issues.map((i) => ({ path: i.path || '(root)', message: i.message })));
+  const summary =
+    first === undefined
+      ? `invalid ${what}`
+      : `invalid ${what}: ${first.path || '(root)'} ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`;
+  return new HttpError(
+    400,
+    code,
+    summary,
+    issues.map((i) => ({ path: i.path || '(root)', message: i.message })),
+  );
 }
 
 function param(req: Request, name: string): string {
@@ -71,18 +81,30 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
   const router = Router();
 
   /** The live profile named by id or by identifiers; 404 when Baton has not seen the person. */
-  async function profileOf(tenantId: string, body: { profileId?: string | undefined; identifiers?: z.infer<typeof identifierSchema>[] | undefined }): Promise<string> {
+  async function profileOf(
+    tenantId: string,
+    body: { profileId?: string | undefined; identifiers?: z.infer<typeof identifierSchema>[] | undefined },
+  ): Promise<string> {
     if (body.profileId !== undefined) {
       const live = await currentProfileId(db, tenantId, body.profileId);
       if (live === undefined) throw new HttpError(404, 'profile_not_found', `no profile ${body.profileId} in your tenant`);
       return live;
     }
     const identity = deps.identity;
-    if (identity === undefined) throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed; name the profile by profileId');
-    const keys = await db.transaction(async (tx) => (await identity.resolver(tx, tenantId)).normalizer.normalize((body.identifiers ?? []).map(toRaw)).identifiers.map((i) => i.key));
-    if (keys.length === 0) throw new HttpError(400, 'invalid_identifier', 'none of the identifiers is usable (invalid, junk or a role address)');
+    if (identity === undefined)
+      throw new HttpError(503, 'identity_unavailable', 'identity resolution is not installed; name the profile by profileId');
+    const keys = await db.transaction(async (tx) =>
+      (await identity.resolver(tx, tenantId)).normalizer.normalize((body.identifiers ?? []).map(toRaw)).identifiers.map((i) => i.key),
+    );
+    if (keys.length === 0)
+      throw new HttpError(400, 'invalid_identifier', 'none of the identifiers is usable (invalid, junk or a role address)');
     const found = await profileByIdentifierKeys(db, tenantId, keys);
-    if (found === undefined) throw new HttpError(404, 'profile_not_found', 'no profile carries these identifiers; send an event about the person first (POST /api/v1/events)');
+    if (found === undefined)
+      throw new HttpError(
+        404,
+        'profile_not_found',
+        'no profile carries these identifiers; send an event about the person first (POST /api/v1/events)',
+      );
     return found;
   }
 
@@ -109,13 +131,22 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     const parsed = parseDecisioningConfig(req.body);
     if (!parsed.ok) throw issuesError('invalid_policies', 'policies', parsed.issues);
     if (!isValidTimeZone(parsed.config.quietHours.defaultTimeZone)) {
-      throw issuesError('invalid_policies', 'policies', [{ path: 'quietHours.defaultTimeZone', message: `"${parsed.config.quietHours.defaultTimeZone}" is not an IANA time zone (e.g. Europe/Berlin)` }]);
+      throw issuesError('invalid_policies', 'policies', [
+        {
+          path: 'quietHours.defaultTimeZone',
+          message: `"${parsed.config.quietHours.defaultTimeZone}" is not an IANA time zone (e.g. Europe/Berlin)`,
+        },
+      ]);
     }
     const tenantId = tenantOf(res);
     await savePolicies(db, tenantId, req.body ?? {});
     decisioning.settings.invalidate(tenantId);
     const stored = await loadPolicyInput(db, tenantId);
-    res.json({ policies: parsed.config, version: stored?.version ?? 1, updatedAt: stored?.updatedAt ?? null } satisfies PoliciesResponseBody);
+    res.json({
+      policies: parsed.config,
+      version: stored?.version ?? 1,
+      updatedAt: stored?.updatedAt ?? null,
+    } satisfies PoliciesResponseBody);
   });
 
   router.post('/decisions', async (req, res) => {
@@ -123,7 +154,12 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     if (!parsed.success) throw validationError(parsed.error);
     const tenantId = tenantOf(res);
     const profileId = await profileOf(tenantId, parsed.data);
-    const decision = await decisioning.decide.decide(tenantId, profileId, { trigger: 'api', ...(parsed.data.context ?? {}) }, { origin: 'api' });
+    const decision = await decisioning.decide.decide(
+      tenantId,
+      profileId,
+      { trigger: 'api', ...(parsed.data.context ?? {}) },
+      { origin: 'api' },
+    );
     res.json(decisionResponse(decision));
   });
 
@@ -146,7 +182,10 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     });
     const page = found.slice(0, limit);
     const last = page.at(-1)?.record;
-    res.json({ decisions: page.map(decisionSummary), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.decidedAt, id: last.decisionId }) : null } satisfies DecisionListBody);
+    res.json({
+      decisions: page.map(decisionSummary),
+      nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.decidedAt, id: last.decisionId }) : null,
+    } satisfies DecisionListBody);
   });
 
   router.get('/decisions/:decisionId', async (req, res) => {
@@ -166,7 +205,14 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
       throw new HttpError(409, 'outcome_refused', result.reason);
     }
     const s = result.settlement;
-    res.json({ decisionId: id, outcome: s.outcome, value: s.value, at: new Date(s.at).toISOString(), learned: s.posteriorUpdate !== null, lift: s.lift?.group ?? null } satisfies OutcomeRecordedBody);
+    res.json({
+      decisionId: id,
+      outcome: s.outcome,
+      value: s.value,
+      at: new Date(s.at).toISOString(),
+      learned: s.posteriorUpdate !== null,
+      lift: s.lift?.group ?? null,
+    } satisfies OutcomeRecordedBody);
   });
 
   router.get('/lift', async (req, res) => {
@@ -174,7 +220,10 @@ export function decisioningRoutes(deps: DecisioningRoutesDeps): Router {
     if (!parsed.success) throw validationError(parsed.error, 'query');
     try {
       const tenantId = tenantOf(res);
-      res.json({ ...(await liftOverTime(db, tenantId, parsed.data.bucket, parsed.data.confidence)), delivery: await deliveryReport(db, tenantId) } satisfies LiftReportBody);
+      res.json({
+        ...(await liftOverTime(db, tenantId, parsed.data.bucket, parsed.data.confidence)),
+        delivery: await deliveryReport(db, tenantId),
+      } satisfies LiftReportBody);
     } catch (err) {
       if (err instanceof SeriesTooLongError) throw new HttpError(400, 'series_too_long', err.message);
       throw err;

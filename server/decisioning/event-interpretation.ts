@@ -46,7 +46,8 @@ function prop(e: EventFacts, name: string): unknown {
 }
 
 /** Threats of legal action; the high-risk policy sends these to a person. */
-const LEGAL = /\b(lawyer|attorney|solicitor|lawsuit|sue|suing|legal action|take (you|this) to court|small claims|regulator|ombudsman|class action)\b/i;
+const LEGAL =
+  /\b(lawyer|attorney|solicitor|lawsuit|sue|suing|legal action|take (you|this) to court|small claims|regulator|ombudsman|class action)\b/i;
 export const mentionsLegalThreat = (text: string): boolean => LEGAL.test(text);
 
 const INBOUND_TYPES = /(^|\.)(received|replied|reply|inbound)$/;
@@ -69,7 +70,11 @@ function ticketOf(e: EventFacts): EventMeaning['ticket'] {
   const verb = e.type.slice('ticket.'.length);
   const solved = ['solved', 'closed'].includes(verb) || (status !== null && ['solved', 'closed'].includes(status));
   const priority = lower(e.properties['priority']);
-  return { id, status: solved ? 'solved' : 'open', priority: (priority !== null && PRIORITIES.has(priority) ? priority : 'normal') as TicketPriority };
+  return {
+    id,
+    status: solved ? 'solved' : 'open',
+    priority: (priority !== null && PRIORITIES.has(priority) ? priority : 'normal') as TicketPriority,
+  };
 }
 
 function dealOf(e: EventFacts): JourneyEvent | null {
@@ -108,7 +113,13 @@ export function satisfactionOf(e: Pick<EventFacts, 'properties'>): 'good' | 'bad
  * satisfaction: 'good' is positive, 'bad' negative, and a solved ticket nobody rated is neutral (no
  * outcome: the decision stays open for a later signal or runs out of its window as no response).
  */
-function outcomeOf(e: EventFacts, signals: Signals | null, deal: JourneyEvent | null, ticket: EventMeaning['ticket'], consent: EventMeaning['consent']): string | null {
+function outcomeOf(
+  e: EventFacts,
+  signals: Signals | null,
+  deal: JourneyEvent | null,
+  ticket: EventMeaning['ticket'],
+  consent: EventMeaning['consent'],
+): string | null {
   if (consent?.status === 'opted_out') return 'unsubscribe';
   if (signals?.intent === 'unsubscribe' && signals.intentConfidence >= 0.5) return 'unsubscribe';
   if (/(^|\.)meeting(s)?\.(booked|scheduled)$|^meeting_booked$/.test(e.type)) return 'meeting_booked';
@@ -123,7 +134,11 @@ function outcomeOf(e: EventFacts, signals: Signals | null, deal: JourneyEvent | 
 
 export function interpretEvent(e: EventFacts, signals: Signals | null): EventMeaning {
   const journey: JourneyEvent[] = [];
-  const lifecycle = lower(prop(e, 'lifecycleStage')) ?? lower(prop(e, 'lifecyclestage')) ?? lower(e.traits['lifecycleStage']) ?? lower(e.traits['lifecyclestage']);
+  const lifecycle =
+    lower(prop(e, 'lifecycleStage')) ??
+    lower(prop(e, 'lifecyclestage')) ??
+    lower(e.traits['lifecycleStage']) ??
+    lower(e.traits['lifecyclestage']);
   if (lifecycle !== null) journey.push({ kind: 'crm_lifecycle', at: e.at, value: lifecycle });
   const deal = dealOf(e);
   if (deal !== null) journey.push(deal);
@@ -131,14 +146,31 @@ export function interpretEvent(e: EventFacts, signals: Signals | null): EventMea
   if (ticket !== null) {
     const satisfaction = satisfactionOf(e);
     journey.push({
-      kind: 'ticket', at: e.at, status: ticket.status === 'open' ? 'opened' : 'solved', priority: ticket.priority,
+      kind: 'ticket',
+      at: e.at,
+      status: ticket.status === 'open' ? 'opened' : 'solved',
+      priority: ticket.priority,
       ...(satisfaction === null ? {} : { satisfaction }),
     });
   }
-  const milestone = e.type === 'subscription.cancelled' ? 'subscription_cancelled' : e.type === 'subscription.renewed' ? 'subscription_renewed' : e.type === 'onboarding.completed' ? 'onboarding_completed' : null;
+  const milestone =
+    e.type === 'subscription.cancelled'
+      ? 'subscription_cancelled'
+      : e.type === 'subscription.renewed'
+        ? 'subscription_renewed'
+        : e.type === 'onboarding.completed'
+          ? 'onboarding_completed'
+          : null;
   if (milestone !== null) journey.push({ kind: 'lifecycle_milestone', at: e.at, milestone });
   if (signals !== null) {
-    journey.push({ kind: 'intent', at: e.at, intent: signals.intent, sentiment: signals.sentiment, urgency: signals.urgency, confidence: signals.intentConfidence });
+    journey.push({
+      kind: 'intent',
+      at: e.at,
+      intent: signals.intent,
+      sentiment: signals.sentiment,
+      urgency: signals.urgency,
+      confidence: signals.intentConfidence,
+    });
   }
   const channel = channelOf(e);
   const consent = consentOf(e, channel);

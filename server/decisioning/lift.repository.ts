@@ -4,18 +4,37 @@
  * (overall, per action, and the cumulative series of each). With `bucket=auto` the bucket is the
  * smallest one that draws the observed span in at most 60 points.
  */
-import { bucketsBetween, chooseBucket, liftReportOverTime, type LiftBucket, type LiftReportOverTime, type TimedLiftRow } from '../../app/decisioning/learning/lift';
+import {
+  bucketsBetween,
+  chooseBucket,
+  liftReportOverTime,
+  type LiftBucket,
+  type LiftReportOverTime,
+  type TimedLiftRow,
+} from '../../app/decisioning/learning/lift';
 import type { Queryable } from '../db/database';
 
 export async function liftRowsByBucket(q: Queryable, tenantId: string, bucket: LiftBucket): Promise<TimedLiftRow[]> {
-  const r = await q.query<{ lift_group: 'treated' | 'holdout'; lift_action_id: string | null; bucket_ms: string | number; decisions: string | number; positives: string | number }>(
+  const r = await q.query<{
+    lift_group: 'treated' | 'holdout';
+    lift_action_id: string | null;
+    bucket_ms: string | number;
+    decisions: string | number;
+    positives: string | number;
+  }>(
     `SELECT lift_group, lift_action_id, (extract(epoch FROM date_trunc($2::text, at AT TIME ZONE 'UTC')) * 1000)::bigint AS bucket_ms,
             count(*) AS decisions, count(*) FILTER (WHERE lift_positive) AS positives
        FROM decision_outcomes WHERE tenant_id = $1 AND lift_group IS NOT NULL
       GROUP BY lift_group, lift_action_id, bucket_ms`,
     [tenantId, bucket],
   );
-  return r.rows.map((row) => ({ group: row.lift_group, actionId: row.lift_action_id, at: Number(row.bucket_ms), decisions: Number(row.decisions), positives: Number(row.positives) }));
+  return r.rows.map((row) => ({
+    group: row.lift_group,
+    actionId: row.lift_action_id,
+    at: Number(row.bucket_ms),
+    decisions: Number(row.decisions),
+    positives: Number(row.positives),
+  }));
 }
 
 /** First and last settlement time of the tenant's lift observations (epoch ms), or null when there are none. */
@@ -34,11 +53,18 @@ export const MAX_SERIES_BUCKETS = 2000;
 
 export class SeriesTooLongError extends Error {}
 
-export async function liftOverTime(q: Queryable, tenantId: string, bucket: LiftBucket | 'auto', confidenceLevel: number): Promise<LiftReportOverTime> {
+export async function liftOverTime(
+  q: Queryable,
+  tenantId: string,
+  bucket: LiftBucket | 'auto',
+  confidenceLevel: number,
+): Promise<LiftReportOverTime> {
   const span = await liftSpan(q, tenantId);
   const chosen: LiftBucket = bucket !== 'auto' ? bucket : span === null ? 'day' : chooseBucket(span.first, span.last);
   if (span !== null && bucketsBetween(span.first, span.last, chosen) > MAX_SERIES_BUCKETS) {
-    throw new SeriesTooLongError(`the outcomes span ${bucketsBetween(span.first, span.last, chosen)} ${chosen}s; ask for a larger bucket (at most ${MAX_SERIES_BUCKETS} points) or bucket=auto`);
+    throw new SeriesTooLongError(
+      `the outcomes span ${bucketsBetween(span.first, span.last, chosen)} ${chosen}s; ask for a larger bucket (at most ${MAX_SERIES_BUCKETS} points) or bucket=auto`,
+    );
   }
   return liftReportOverTime(await liftRowsByBucket(q, tenantId, chosen), chosen, confidenceLevel);
 }
@@ -64,7 +90,13 @@ export interface DeliveryReport {
  * Records whether a decision's action reached the person. `delivered` wins over an earlier
  * `undeliverable` (a resumed run delivered it after the CRM record appeared); never the reverse.
  */
-export async function recordDecisionDelivery(q: Queryable, tenantId: string, decisionId: string, delivered: boolean, reason: string | null): Promise<void> {
+export async function recordDecisionDelivery(
+  q: Queryable,
+  tenantId: string,
+  decisionId: string,
+  delivered: boolean,
+  reason: string | null,
+): Promise<void> {
   await q.query(
     `UPDATE decisions SET delivery = $3, delivery_reason = $4, delivery_at = now()
       WHERE tenant_id = $1 AND id = $2 AND (delivery IS NULL OR (delivery = 'undeliverable' AND $3 = 'delivered'))`,

@@ -33,7 +33,12 @@ export class OutcomesUseCase {
     });
   }
 
-  async recordOutcome(tenantId: string, decisionId: string, outcome: Outcome, value?: number): Promise<Awaited<ReturnType<DecisioningService['recordOutcome']>>> {
+  async recordOutcome(
+    tenantId: string,
+    decisionId: string,
+    outcome: Outcome,
+    value?: number,
+  ): Promise<Awaited<ReturnType<DecisioningService['recordOutcome']>>> {
     return this.deps.db.transaction((tx) => this.service(tx, tenantId).recordOutcome(decisionId, outcome, value));
   }
 
@@ -41,7 +46,14 @@ export class OutcomesUseCase {
    * An outcome-type event (reply, meeting booked…) settles the decision it is attributed to, also a
    * decision made on a profile id that has since been merged into this one; q is the pipeline's transaction.
    */
-  async recordOutcomeEvent(q: Queryable, tenantId: string, profileId: string, outcomeType: string, at: number, knownAliases?: readonly string[]): Promise<boolean> {
+  async recordOutcomeEvent(
+    q: Queryable,
+    tenantId: string,
+    profileId: string,
+    outcomeType: string,
+    at: number,
+    knownAliases?: readonly string[],
+  ): Promise<boolean> {
     const aliases = knownAliases ?? (await profileAliases(q, tenantId, profileId));
     const result = await this.service(q, tenantId).recordOutcomeEvent(aliases, outcomeType, at);
     return result?.ok === true;
@@ -63,7 +75,13 @@ export class OutcomesUseCase {
    * An outbound contact a run made (email, message, task step that succeeded): counts towards
    * frequency caps, once per key (the decision id, or the step's idempotency key).
    */
-  async recordContact(q: Queryable, tenantId: string, profileId: string, key: string, contact: { actionId: string; channel: Channel }): Promise<void> {
+  async recordContact(
+    q: Queryable,
+    tenantId: string,
+    profileId: string,
+    key: string,
+    contact: { actionId: string; channel: Channel },
+  ): Promise<void> {
     await new SqlContactHistory(q, tenantId).recordDelivery(profileId, key, { ...contact, at: this.deps.clock.now() });
   }
 

@@ -56,7 +56,13 @@ function factsOf(event: StoredEvent): EventFacts {
 
 /** Whether an event's text is the customer's: anything but a message a rep or Baton wrote. */
 export function customerWords(event: StoredEvent): boolean {
-  const speaker = classifyMessage({ type: event.type, source: event.source, text: event.text, properties: event.properties, identifiers: event.subject.identifiers })?.speaker;
+  const speaker = classifyMessage({
+    type: event.type,
+    source: event.source,
+    text: event.text,
+    properties: event.properties,
+    identifiers: event.subject.identifiers,
+  })?.speaker;
   return speaker !== 'rep' && speaker !== 'bot';
 }
 
@@ -73,7 +79,13 @@ export function namesOf(traits: EventFacts['traits']): string[] {
 export function decisioningStage(deps: PipelineDeps): EventStage {
   const { db, decisioning, extractor, logger } = deps;
 
-  async function signalsFor(tenantId: string, event: StoredEvent, facts: EventFacts, profileId: string, firstClaim: boolean): Promise<Signals | null> {
+  async function signalsFor(
+    tenantId: string,
+    event: StoredEvent,
+    facts: EventFacts,
+    profileId: string,
+    firstClaim: boolean,
+  ): Promise<Signals | null> {
     if (facts.text === null) return null;
     // A rep's or Baton's own words are part of the conversation, not signals of the customer (app/conversation).
     if (!customerWords(event)) return null;
@@ -82,7 +94,16 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     if (known !== null) return known;
     const names = namesOf(facts.traits);
     const s = await extractor.extract(facts.text, names.length === 0 ? {} : { knownNames: names });
-    const inserted = await insertEventSignals(db, { tenantId, eventId: event.id, profileId, occurredAt: facts.at, signals: s, legalThreat: mentionsLegalThreat(facts.text), channel: channelOf(facts), extractor: deps.extractorName });
+    const inserted = await insertEventSignals(db, {
+      tenantId,
+      eventId: event.id,
+      profileId,
+      occurredAt: facts.at,
+      signals: s,
+      legalThreat: mentionsLegalThreat(facts.text),
+      channel: channelOf(facts),
+      extractor: deps.extractorName,
+    });
     if (inserted) return s;
     // Under a race the first writer's signals win; read them back so every step uses the same ones.
     return (await eventSignals(db, tenantId, event.id)) ?? s;
@@ -109,8 +130,17 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       // Read before the transaction: embedded mode has one connection, a query outside it would wait for it.
       const outcomeAliases = meaning.outcome !== null ? await aliasesOf() : undefined;
       const applied = await db.transaction(async (tx) => {
-        const result = await applyEventToProfile(tx, { tenantId, profileId, eventId: event.id, at: facts.at, traits: facts.traits, signals, meaning });
-        if (result !== null && meaning.outcome !== null) await decisioning.outcomes.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
+        const result = await applyEventToProfile(tx, {
+          tenantId,
+          profileId,
+          eventId: event.id,
+          at: facts.at,
+          traits: facts.traits,
+          signals,
+          meaning,
+        });
+        if (result !== null && meaning.outcome !== null)
+          await decisioning.outcomes.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
         return result;
       });
       let stageChanged = applied?.stageChanged ?? false;
@@ -121,7 +151,10 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       // Decide when something relevant changed, or when the automation policy acts on this event type.
       const automated = matchesEventType((await decisioning.settings.settings(tenantId)).config.automation.events, event.type);
       // First application of this event: no decision can be logged under its key yet.
-      const decision = meaning.relevant || stageChanged || automated ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }) : null;
+      const decision =
+        meaning.relevant || stageChanged || automated
+          ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() })
+          : null;
       // The automation stage (server/automation) starts the runs this calls for.
       if (shared !== undefined) shared.decision = decision;
       return {};
@@ -129,7 +162,14 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
   };
 
   /** The next best action after a relevant event, logged under the event's key. */
-  async function decideAfter(tenantId: string, event: StoredEvent, facts: EventFacts, signals: Signals | null, profileId: string, known: { fresh: boolean; aliases: readonly string[] }): Promise<StoredDecision | null> {
+  async function decideAfter(
+    tenantId: string,
+    event: StoredEvent,
+    facts: EventFacts,
+    signals: Signals | null,
+    profileId: string,
+    known: { fresh: boolean; aliases: readonly string[] },
+  ): Promise<StoredDecision | null> {
     if ((await decisioning.settings.settings(tenantId)).catalog.length === 0 && signals === null) return null;
     const context = {
       trigger: event.type,
@@ -148,8 +188,15 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
             },
           }),
     };
-    const decision = await decisioning.decide.decide(tenantId, profileId, context, { origin: 'pipeline', idempotencyKey: pipelineDecisionKey(event.id), ...known });
-    logger.debug({ tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null }, 'decided after event');
+    const decision = await decisioning.decide.decide(tenantId, profileId, context, {
+      origin: 'pipeline',
+      idempotencyKey: pipelineDecisionKey(event.id),
+      ...known,
+    });
+    logger.debug(
+      { tenantId, eventId: event.id, decisionId: decision.record.decisionId, action: decision.record.action?.id ?? null },
+      'decided after event',
+    );
     return decision;
   }
 }

@@ -42,9 +42,10 @@ export function decisioningSections(d: Decisioning): ProfileSection[] {
       name: 'decision',
       async load(q, tenantId, profileId) {
         const current = await d.decisions.current(q, tenantId, await aliasesOf(q, tenantId, profileId));
-        return current === undefined ? null : { ...decisionResponse(current), decidedAt: iso(current.record.decidedAt), mode: current.record.mode };
+        return current === undefined
+          ? null
+          : { ...decisionResponse(current), decidedAt: iso(current.record.decidedAt), mode: current.record.mode };
       },
     },
   ];
 }
-

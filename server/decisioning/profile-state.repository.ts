@@ -62,7 +62,8 @@ export interface SignalView {
   readonly language: string | null;
 }
 
-const STATE_COLUMNS = 'profile_id, stage, entered_at, hotness_score, hotness_as_of, last_signal_at, last_signal_weight, traits, last_inbound, updated_at';
+const STATE_COLUMNS =
+  'profile_id, stage, entered_at, hotness_score, hotness_as_of, last_signal_at, last_signal_weight, traits, last_inbound, updated_at';
 
 function stateFromRow(row: StateRow): ProfileState {
   return {
@@ -94,7 +95,10 @@ export interface ApplyInput {
  */
 export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Promise<{ stageChanged: boolean } | null> {
   const { tenantId, profileId, eventId, at, signals, meaning } = input;
-  const first = await tx.query('INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, eventId, profileId]);
+  const first = await tx.query(
+    'INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [tenantId, eventId, profileId],
+  );
   if (first.rowCount !== 1) return null;
   const created = await tx.query(
     `INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of) VALUES ($1, $2, 'lead', $3, $3) ON CONFLICT DO NOTHING`,
@@ -106,7 +110,10 @@ export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Pro
       [tenantId, profileId, iso(at), eventId],
     );
   }
-  const r = await tx.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $2 FOR UPDATE`, [tenantId, profileId]);
+  const r = await tx.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $2 FOR UPDATE`, [
+    tenantId,
+    profileId,
+  ]);
   const row = r.rows[0];
   if (row === undefined) throw new Error(`journey state of ${profileId} vanished`);
   const state = stateFromRow(row);
@@ -143,7 +150,18 @@ export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Pro
     `UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
         traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
       WHERE tenant_id = $1 AND profile_id = $2`,
-    [tenantId, profileId, journey.stage, iso(journey.enteredAt), hotness.score, iso(hotness.asOf), lastSignalAt === null ? null : iso(lastSignalAt), lastSignalWeight, JSON.stringify(traits), JSON.stringify(lastInbound)],
+    [
+      tenantId,
+      profileId,
+      journey.stage,
+      iso(journey.enteredAt),
+      hotness.score,
+      iso(hotness.asOf),
+      lastSignalAt === null ? null : iso(lastSignalAt),
+      lastSignalWeight,
+      JSON.stringify(traits),
+      JSON.stringify(lastInbound),
+    ],
   );
 
   if (meaning.ticket !== null) {
@@ -159,7 +177,15 @@ export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Pro
   return { stageChanged };
 }
 
-export async function setConsent(q: Queryable, tenantId: string, profileId: string, channel: string, status: ConsentStatus, source: string, at: number): Promise<void> {
+export async function setConsent(
+  q: Queryable,
+  tenantId: string,
+  profileId: string,
+  channel: string,
+  status: ConsentStatus,
+  source: string,
+  at: number,
+): Promise<void> {
   await q.query(
     `INSERT INTO profile_consent (tenant_id, profile_id, channel, status, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (tenant_id, profile_id, channel) DO UPDATE SET status = excluded.status, source = excluded.source, updated_at = excluded.updated_at
@@ -179,7 +205,14 @@ export async function loadState(q: Queryable, tenantId: string, profileIds: read
 }
 
 export async function loadTransitions(q: Queryable, tenantId: string, profileId: string, limit = 20): Promise<TransitionView[]> {
-  const r = await q.query<{ from_stage: string | null; to_stage: string; at: Date | string; rule_id: string; reason: string; event_id: string | null }>(
+  const r = await q.query<{
+    from_stage: string | null;
+    to_stage: string;
+    at: Date | string;
+    rule_id: string;
+    reason: string;
+    event_id: string | null;
+  }>(
     `SELECT from_stage, to_stage, at, rule_id, reason, event_id FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 ORDER BY seq DESC LIMIT $3`,
     [tenantId, profileId, limit],
   );
@@ -193,8 +226,25 @@ export async function loadTransitions(q: Queryable, tenantId: string, profileId:
   }));
 }
 
-export async function loadSignals(q: Queryable, tenantId: string, profileIds: readonly string[], limit: number, since?: number): Promise<SignalView[]> {
-  const r = await q.query<{ event_id: string; occurred_at: Date | string; intent: string; intent_confidence: number; sentiment: number; sentiment_label: SignalView['sentimentLabel']; urgency: Urgency; legal_threat: boolean; channel: string | null; language: string | null }>(
+export async function loadSignals(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  limit: number,
+  since?: number,
+): Promise<SignalView[]> {
+  const r = await q.query<{
+    event_id: string;
+    occurred_at: Date | string;
+    intent: string;
+    intent_confidence: number;
+    sentiment: number;
+    sentiment_label: SignalView['sentimentLabel'];
+    urgency: Urgency;
+    legal_threat: boolean;
+    channel: string | null;
+    language: string | null;
+  }>(
     // One id (the usual case): equality lets the (tenant, profile, occurred_at DESC) index stop after `limit` rows.
     `SELECT event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel, language FROM event_signals
       WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
@@ -214,12 +264,22 @@ export async function loadSignals(q: Queryable, tenantId: string, profileIds: re
   }));
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v)
+    ? v
+    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+      ? Number(v)
+      : undefined;
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /** The person's language trait (a CRM language field), when one is set; ISO 639-1. */
 export function languageTrait(traits: Readonly<Record<string, unknown>>): string | undefined {
-  return primaryLanguage(traits['language']) ?? primaryLanguage(traits['locale']) ?? primaryLanguage(traits['preferredLanguage']) ?? primaryLanguage(traits['hs_language']);
+  return (
+    primaryLanguage(traits['language']) ??
+    primaryLanguage(traits['locale']) ??
+    primaryLanguage(traits['preferredLanguage']) ??
+    primaryLanguage(traits['hs_language'])
+  );
 }
 
 /** The language of the person's latest understood message that had one (ISO 639-1). */
@@ -232,7 +292,12 @@ export async function latestMessageLanguage(q: Queryable, tenantId: string, prof
 }
 
 /** Everything `decide` needs about one person, read in a few statements. */
-export async function loadSnapshot(q: Queryable, tenantId: string, profileIds: readonly string[], now: number): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null }> {
+export async function loadSnapshot(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  now: number,
+): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null }> {
   const profileId = profileIds[0] ?? '';
   const [state, signals, tickets, consent] = await Promise.all([
     loadState(q, tenantId, profileIds),
@@ -277,16 +342,33 @@ export async function loadSnapshot(q: Queryable, tenantId: string, profileIds: r
 }
 
 /** Display hotness: 0–100 now, and whether it is rising (a recent warming signal), cooling (quiet for two days) or steady. */
-export function hotnessView(state: ProfileState, now: number): { score: number; trend: 'rising' | 'steady' | 'cooling'; updatedAt: string } {
+export function hotnessView(
+  state: ProfileState,
+  now: number,
+): { score: number; trend: 'rising' | 'steady' | 'cooling'; updatedAt: string } {
   const score = hotnessIndex(state.hotness, now);
   const last = state.lastSignalAt;
-  const trend = last !== null && now - last < DAY_MS && (state.lastSignalWeight ?? 0) > 0 ? 'rising' : last === null || now - last > 2 * DAY_MS ? (score > 0 ? 'cooling' : 'steady') : 'steady';
+  const trend =
+    last !== null && now - last < DAY_MS && (state.lastSignalWeight ?? 0) > 0
+      ? 'rising'
+      : last === null || now - last > 2 * DAY_MS
+        ? score > 0
+          ? 'cooling'
+          : 'steady'
+        : 'steady';
   return { score, trend, updatedAt: iso(Math.max(state.hotness.asOf, state.updatedAt)) };
 }
 
 /** The signals stored for one event (null: none yet). */
 export async function eventSignals(q: Queryable, tenantId: string, eventId: string): Promise<Signals | null> {
-  const r = await q.query<{ intent: Signals['intent']; intent_confidence: number; sentiment: number; sentiment_label: Signals['sentimentLabel']; urgency: Signals['urgency']; language: string | null }>(
+  const r = await q.query<{
+    intent: Signals['intent'];
+    intent_confidence: number;
+    sentiment: number;
+    sentiment_label: Signals['sentimentLabel'];
+    urgency: Signals['urgency'];
+    language: string | null;
+  }>(
     'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
     [tenantId, eventId],
   );
@@ -321,14 +403,31 @@ export async function insertEventSignals(q: Queryable, row: EventSignalsRow): Pr
   const inserted = await q.query(
     `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
-    [row.tenantId, row.eventId, row.profileId, iso(row.occurredAt), s.intent, s.intentConfidence, s.sentiment, s.sentimentLabel, s.urgency, s.language ?? null, row.legalThreat, row.channel, row.extractor],
+    [
+      row.tenantId,
+      row.eventId,
+      row.profileId,
+      iso(row.occurredAt),
+      s.intent,
+      s.intentConfidence,
+      s.sentiment,
+      s.sentimentLabel,
+      s.urgency,
+      s.language ?? null,
+      row.legalThreat,
+      row.channel,
+      row.extractor,
+    ],
   );
   return inserted.rowCount === 1;
 }
 
 /** Whether this event moved the person's journey stage (from the transition history). */
 export async function eventMovedStage(q: Queryable, tenantId: string, profileId: string, eventId: string): Promise<boolean> {
-  const moved = await q.query(`SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`, [tenantId, profileId, eventId]);
+  const moved = await q.query(
+    `SELECT 1 FROM journey_transitions WHERE tenant_id = $1 AND profile_id = $2 AND event_id = $3 AND from_stage IS NOT NULL LIMIT 1`,
+    [tenantId, profileId, eventId],
+  );
   return moved.rows.length > 0;
 }
 
@@ -348,7 +447,12 @@ export interface EventSignalRow {
 }
 
 /** The `limit` latest events of these profiles (a person's aliases), newest first, with their signals. */
-export async function latestEventSignals(q: Queryable, tenantId: string, aliases: readonly string[], limit: number): Promise<EventSignalRow[]> {
+export async function latestEventSignals(
+  q: Queryable,
+  tenantId: string,
+  aliases: readonly string[],
+  limit: number,
+): Promise<EventSignalRow[]> {
   const r = await q.query<EventSignalRow>(
     `SELECT e.id, e.source, e.type, e.occurred_at, e.text, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
        FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id

@@ -20,14 +20,20 @@ const MAX_TENANTS = 10_000;
 export class SettingsCache {
   private readonly cache = new Map<string, { until: number; value: Promise<DecisioningSettings> }>();
 
-  constructor(private readonly q: Queryable, private readonly clock: Clock) {}
+  constructor(
+    private readonly q: Queryable,
+    private readonly clock: Clock,
+  ) {}
 
   /** The tenant's catalog and effective policies, cached briefly (decisions read them on every event). */
   settings(tenantId: string): Promise<DecisioningSettings> {
     const now = this.clock.now();
     const hit = this.cache.get(tenantId);
     if (hit !== undefined && hit.until > now) return hit.value;
-    const value = Promise.all([loadCatalog(this.q, tenantId), loadConfig(this.q, tenantId)]).then(([catalog, config]) => ({ catalog, config }));
+    const value = Promise.all([loadCatalog(this.q, tenantId), loadConfig(this.q, tenantId)]).then(([catalog, config]) => ({
+      catalog,
+      config,
+    }));
     if (this.cache.size > MAX_TENANTS) this.cache.clear();
     this.cache.set(tenantId, { until: now + SETTINGS_TTL_MS, value });
     value.catch(() => this.cache.delete(tenantId));

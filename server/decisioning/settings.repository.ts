@@ -3,7 +3,9 @@ import { parseDecisioningConfig, defaultDecisioningConfig, type Action, type Dec
 import type { Queryable } from '../db/database';
 
 export async function loadCatalog(q: Queryable, tenantId: string): Promise<Action[]> {
-  const r = await q.query<{ definition: Action }>('SELECT definition FROM decisioning_actions WHERE tenant_id = $1 ORDER BY position', [tenantId]);
+  const r = await q.query<{ definition: Action }>('SELECT definition FROM decisioning_actions WHERE tenant_id = $1 ORDER BY position', [
+    tenantId,
+  ]);
   return r.rows.map((row) => row.definition);
 }
 
@@ -19,8 +21,14 @@ export async function saveCatalog(tx: Queryable, tenantId: string, actions: read
 }
 
 /** The tenant's policies as they were given (null when never set). */
-export async function loadPolicyInput(q: Queryable, tenantId: string): Promise<{ config: unknown; version: number; updatedAt: string } | null> {
-  const r = await q.query<{ config: unknown; version: number; updated_at: Date | string }>('SELECT config, version, updated_at FROM decisioning_policies WHERE tenant_id = $1', [tenantId]);
+export async function loadPolicyInput(
+  q: Queryable,
+  tenantId: string,
+): Promise<{ config: unknown; version: number; updatedAt: string } | null> {
+  const r = await q.query<{ config: unknown; version: number; updated_at: Date | string }>(
+    'SELECT config, version, updated_at FROM decisioning_policies WHERE tenant_id = $1',
+    [tenantId],
+  );
   const row = r.rows[0];
   return row === undefined ? null : { config: row.config, version: row.version, updatedAt: new Date(row.updated_at).toISOString() };
 }

@@ -17,7 +17,10 @@ export type DecisionOrigin = 'api' | 'pipeline' | 'run' | 'card';
 export type DecisionStatus = 'proposed' | 'accepted' | 'snoozed' | 'dismissed' | 'deferred' | 'none';
 
 export class SqlPosteriorStore implements PosteriorStore {
-  constructor(private readonly q: Queryable, private readonly tenantId: string) {}
+  constructor(
+    private readonly q: Queryable,
+    private readonly tenantId: string,
+  ) {}
 
   async load(actionIds: readonly string[]): Promise<PropensityTable> {
     if (actionIds.length === 0) return {};
@@ -25,7 +28,10 @@ export class SqlPosteriorStore implements PosteriorStore {
       'SELECT action_id, segment, positives, negatives FROM decisioning_posteriors WHERE tenant_id = $1 AND action_id = ANY($2::text[])',
       [this.tenantId, [...actionIds]],
     );
-    const table: Record<string, { positives: number; negatives: number; segments: Record<string, { positives: number; negatives: number }> }> = {};
+    const table: Record<
+      string,
+      { positives: number; negatives: number; segments: Record<string, { positives: number; negatives: number }> }
+    > = {};
     for (const row of r.rows) {
       const entry = (table[row.action_id] ??= { positives: 0, negatives: 0, segments: {} });
       const positives = Number(row.positives);
@@ -50,7 +56,11 @@ export class SqlPosteriorStore implements PosteriorStore {
 
 export class SqlContactHistory implements ContactHistoryStore {
   /** @param aliases Ids merged into the profile: their contacts count too. */
-  constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly aliases: readonly string[] = []) {}
+  constructor(
+    private readonly q: Queryable,
+    private readonly tenantId: string,
+    private readonly aliases: readonly string[] = [],
+  ) {}
 
   async recent(profileId: string, since: number): Promise<ContactRecord[]> {
     const r = await this.q.query<{ action_id: string; channel: string; at: Date | string }>(
@@ -95,7 +105,11 @@ export class SqlDecisionStore implements DecisionStore {
   /** Whether the last `save` inserted its record (false: a decision with the same idempotency key was there). */
   lastSaveInserted = false;
 
-  constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly saveOptions: DecisionSaveOptions = { origin: 'api' }) {}
+  constructor(
+    private readonly q: Queryable,
+    private readonly tenantId: string,
+    private readonly saveOptions: DecisionSaveOptions = { origin: 'api' },
+  ) {}
 
   async save(record: DecisionRecord): Promise<void> {
     const { status, until } = initialStatus(record);
@@ -105,9 +119,21 @@ export class SqlDecisionStore implements DecisionStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $4)
        ON CONFLICT DO NOTHING`,
       [
-        this.tenantId, record.decisionId, record.profileId, iso(record.decidedAt), this.saveOptions.origin, this.saveOptions.idempotencyKey ?? null,
-        record.action?.id ?? null, record.holdout, record.mode, record.propensity, record.score, JSON.stringify(record),
-        iso(record.attributionEndsAt), status, until === null ? null : iso(until),
+        this.tenantId,
+        record.decisionId,
+        record.profileId,
+        iso(record.decidedAt),
+        this.saveOptions.origin,
+        this.saveOptions.idempotencyKey ?? null,
+        record.action?.id ?? null,
+        record.holdout,
+        record.mode,
+        record.propensity,
+        record.score,
+        JSON.stringify(record),
+        iso(record.attributionEndsAt),
+        status,
+        until === null ? null : iso(until),
       ],
     );
     this.lastSaveInserted = r.rowCount === 1;
@@ -129,8 +155,16 @@ export class SqlDecisionStore implements DecisionStore {
        SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM decisions WHERE tenant_id = $1 AND id = $2)
        ON CONFLICT DO NOTHING`,
       [
-        this.tenantId, settlement.decisionId, settlement.outcome, settlement.value, iso(settlement.at), settlement.implicit, JSON.stringify(settlement),
-        lift?.group ?? null, lift?.actionId ?? null, lift === null ? null : lift.positive,
+        this.tenantId,
+        settlement.decisionId,
+        settlement.outcome,
+        settlement.value,
+        iso(settlement.at),
+        settlement.implicit,
+        JSON.stringify(settlement),
+        lift?.group ?? null,
+        lift?.actionId ?? null,
+        lift === null ? null : lift.positive,
       ],
     );
     return r.rowCount === 1;
@@ -160,11 +194,21 @@ export class SqlDecisionStore implements DecisionStore {
   }
 
   async liftRows(): Promise<LiftRow[]> {
-    const r = await this.q.query<{ lift_group: 'treated' | 'holdout'; lift_action_id: string | null; decisions: string | number; positives: string | number }>(
+    const r = await this.q.query<{
+      lift_group: 'treated' | 'holdout';
+      lift_action_id: string | null;
+      decisions: string | number;
+      positives: string | number;
+    }>(
       `SELECT lift_group, lift_action_id, count(*) AS decisions, count(*) FILTER (WHERE lift_positive) AS positives
          FROM decision_outcomes WHERE tenant_id = $1 AND lift_group IS NOT NULL GROUP BY lift_group, lift_action_id`,
       [this.tenantId],
     );
-    return r.rows.map((row) => ({ group: row.lift_group, actionId: row.lift_action_id, decisions: Number(row.decisions), positives: Number(row.positives) }));
+    return r.rows.map((row) => ({
+      group: row.lift_group,
+      actionId: row.lift_action_id,
+      decisions: Number(row.decisions),
+      positives: Number(row.positives),
+    }));
   }
 }

@@ -11,7 +11,12 @@ export function explanationView(explanation: readonly CandidateExplanation[]): C
 /** The body of POST /api/v1/decisions (brief 4.3), plus the status. */
 export function decisionResponse(decision: StoredDecision): DecisionBody {
   const body = toDecisionResponse(decision.record);
-  return { ...body, explanation: explanationView(body.explanation), status: decision.status, ...(decision.until === null ? {} : { until: iso(decision.until) }) };
+  return {
+    ...body,
+    explanation: explanationView(body.explanation),
+    status: decision.status,
+    ...(decision.until === null ? {} : { until: iso(decision.until) }),
+  };
 }
 
 /** One row of GET /api/v1/decisions: what was chosen for whom, and what came of it (details at /decisions/:id). */
@@ -29,7 +34,10 @@ export function decisionSummary(decision: StoredDecision) {
     score: record.score,
     status: decision.status,
     runId: decision.runId,
-    outcome: settlement === null ? null : { outcome: settlement.outcome, value: settlement.value, at: iso(settlement.at), implicit: settlement.implicit },
+    outcome:
+      settlement === null
+        ? null
+        : { outcome: settlement.outcome, value: settlement.value, at: iso(settlement.at), implicit: settlement.implicit },
   } satisfies DecisionSummaryBody;
 }
 
@@ -39,7 +47,10 @@ export function decisionDetail(decision: StoredDecision): DecisionBody {
   return {
     ...decisionSummary(decision),
     segment: record.segment,
-    action: record.action === null ? null : { ...record.action, ...(record.action.deliverAt === undefined ? {} : { deliverAt: iso(record.action.deliverAt) }) },
+    action:
+      record.action === null
+        ? null
+        : { ...record.action, ...(record.action.deliverAt === undefined ? {} : { deliverAt: iso(record.action.deliverAt) }) },
     counterfactualActionId: record.counterfactualActionId,
     explanation: explanationView(record.explanation),
     notes: record.notes,

@@ -42,7 +42,8 @@ export interface OutboxRow {
 
 /** The columns a JobRef is built from. */
 const REF_COLUMNS = 'tenant_id, id, deliveries, due_at';
-const ROW_COLUMNS = 'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits, deliveries';
+const ROW_COLUMNS =
+  'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits, deliveries';
 /** A Date keeps milliseconds only; claims also return the due time to the microsecond, for ordering. */
 const DUE_US = (table: string): string => `(extract(epoch FROM ${table}due_at) * 1000000)::float8 AS due_us`;
 type RefRow = { tenant_id: string; id: string; deliveries: number; due_at: Date };
@@ -95,7 +96,9 @@ export interface RedriveQuery {
 }
 
 const DEAD_COLUMNS = 'tenant_id, id, kind, payload, attempts, max_attempts, rate_limit_waits, redrives, last_error, created_at, dead_at';
-const redriveSet = (dispatchedAt: 'now()' | 'NULL'): string => `status = 'pending', due_at = now(), attempts = 0, rate_limit_waits = 0, redrives = redrives + 1,
+const redriveSet = (
+  dispatchedAt: 'now()' | 'NULL',
+): string => `status = 'pending', due_at = now(), attempts = 0, rate_limit_waits = 0, redrives = redrives + 1,
               dead_at = NULL, locked_until = NULL, locked_by = NULL, dispatched_at = ${dispatchedAt}, updated_at = now()`;
 
 /** SQL for the outbox/timer table. Every statement takes the executor so callers choose the transaction. */
@@ -108,14 +111,22 @@ export const outbox = {
        VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7, now())
        ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
        RETURNING ${REF_COLUMNS}`,
-      [job.tenantId, id, job.kind, JSON.stringify(job.payload ?? {}), job.dedupeKey ?? null, job.dueAt?.toISOString() ?? null, job.maxAttempts ?? 10],
+      [
+        job.tenantId,
+        id,
+        job.kind,
+        JSON.stringify(job.payload ?? {}),
+        job.dedupeKey ?? null,
+        job.dueAt?.toISOString() ?? null,
+        job.maxAttempts ?? 10,
+      ],
     );
     const row = inserted.rows[0];
     if (row !== undefined) return toRef(row);
-    const existing = await q.query<RefRow>(
-      `SELECT ${REF_COLUMNS} FROM outbox WHERE tenant_id = $1 AND dedupe_key = $2`,
-      [job.tenantId, job.dedupeKey],
-    );
+    const existing = await q.query<RefRow>(`SELECT ${REF_COLUMNS} FROM outbox WHERE tenant_id = $1 AND dedupe_key = $2`, [
+      job.tenantId,
+      job.dedupeKey,
+    ]);
     const found = existing.rows[0];
     if (found === undefined) throw new Error('outbox dedupe conflict without a row');
     return toRef(found);
@@ -199,7 +210,9 @@ export const outbox = {
                   AND (locked_until IS NULL OR locked_until < now())
                 ORDER BY due_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) c
         WHERE o.tenant_id = c.tenant_id AND o.id = c.id
-        RETURNING ${ROW_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}, ${DUE_US('o.')}`,
+        RETURNING ${ROW_COLUMNS.split(', ')
+          .map((c) => `o.${c}`)
+          .join(', ')}, ${DUE_US('o.')}`,
       [tenantId, kind, workerId, leaseMs, limit],
     );
     return r.rows;
@@ -300,10 +313,10 @@ export const outbox = {
 
   async markDispatched(q: Queryable, refs: readonly JobRef[]): Promise<void> {
     if (refs.length === 0) return;
-    await q.query(
-      `UPDATE outbox SET dispatched_at = now() WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
-    );
+    await q.query(`UPDATE outbox SET dispatched_at = now() WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
+      refs.map((r) => r.tenantId),
+      refs.map((r) => r.id),
+    ]);
   },
 
   async counts(q: Queryable): Promise<{ pending: number; due: number; dead: number }> {
@@ -317,10 +330,7 @@ export const outbox = {
   },
 
   async get(q: Queryable, tenantId: string, id: string): Promise<OutboxRow | undefined> {
-    const r = await q.query<OutboxRow>(
-      `SELECT ${ROW_COLUMNS} FROM outbox WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
+    const r = await q.query<OutboxRow>(`SELECT ${ROW_COLUMNS} FROM outbox WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return r.rows[0];
   },
 };
@@ -335,13 +345,22 @@ export const deadLetters = {
           AND ($3::timestamptz IS NULL OR (dead_at, id) < ($3::timestamptz, $4::text))
         ORDER BY dead_at DESC, id DESC
         LIMIT $5`,
-      [query.tenantId ?? null, query.kind ?? null, query.before === undefined ? null : new Date(query.before.at).toISOString(), query.before?.id ?? '', query.limit],
+      [
+        query.tenantId ?? null,
+        query.kind ?? null,
+        query.before === undefined ? null : new Date(query.before.at).toISOString(),
+        query.before?.id ?? '',
+        query.limit,
+      ],
     );
     return r.rows;
   },
 
   async get(q: Queryable, tenantId: string, id: string): Promise<(DeadLetterRow & { status: string }) | undefined> {
-    const r = await q.query<DeadLetterRow & { status: string }>(`SELECT ${DEAD_COLUMNS}, status FROM outbox WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const r = await q.query<DeadLetterRow & { status: string }>(
+      `SELECT ${DEAD_COLUMNS}, status FROM outbox WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
     return r.rows[0];
   },
 

@@ -14,7 +14,12 @@ export interface PeriodicOptions {
   readonly initialDelayMs?: number;
 }
 
-export function startPeriodic(task: () => Promise<unknown>, intervalMs: number, onError: (err: unknown) => void, options: PeriodicOptions = {}): Periodic {
+export function startPeriodic(
+  task: () => Promise<unknown>,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+  options: PeriodicOptions = {},
+): Periodic {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const schedule = (ms: number): void => {

@@ -22,12 +22,21 @@ export class Sweeper {
   private periodic: Periodic | undefined;
   private running: Promise<number> | undefined;
 
-  constructor(private readonly db: Database, private readonly dispatcher: Dispatcher, private readonly options: SweeperOptions) {}
+  constructor(
+    private readonly db: Database,
+    private readonly dispatcher: Dispatcher,
+    private readonly options: SweeperOptions,
+  ) {}
 
   start(): void {
     if (this.periodic !== undefined) return;
     // sweep() reports its own failures; the first pass runs at once.
-    this.periodic = startPeriodic(() => this.sweep(), this.options.intervalMs, () => undefined, { initialDelayMs: 0 });
+    this.periodic = startPeriodic(
+      () => this.sweep(),
+      this.options.intervalMs,
+      () => undefined,
+      { initialDelayMs: 0 },
+    );
   }
 
   /** One pass; returns how many rows were dispatched. */

@@ -7,7 +7,10 @@ import { outbox, type JobRef, type NewJob } from './outbox.repository';
  * there is one), then ring the dispatcher after commit. If the process dies in between, the sweeper rings it.
  */
 export class WorkQueue {
-  constructor(private readonly db: Database, private readonly dispatcher: Dispatcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly dispatcher: Dispatcher,
+  ) {}
 
   /** Records a job inside the caller's transaction; call `notify` with the result after commit. */
   record(tx: Queryable, job: NewJob): Promise<JobRef> {

@@ -31,7 +31,10 @@ export type BatchJobHandler = (jobs: readonly JobContext[]) => Promise<ReadonlyM
 
 /** Thrown by a handler to be retried after a specific delay. The try counts as an attempt. */
 export class RetryLaterError extends Error {
-  constructor(message: string, readonly delayMs: number) {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
     super(message);
     this.name = 'RetryLaterError';
   }
@@ -83,7 +86,10 @@ export class WorkRunner {
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private accepting = true;
 
-  constructor(private readonly db: Database, private readonly options: WorkRunnerOptions) {}
+  constructor(
+    private readonly db: Database,
+    private readonly options: WorkRunnerOptions,
+  ) {}
 
   private now(): number {
     return (this.options.clock ?? systemClock).now();
@@ -125,19 +131,30 @@ export class WorkRunner {
     const done = new Promise<void>((r) => (resolveDone = r));
     const key = `${row.tenant_id}/${row.id}`;
     this.inFlight.set(key, { done, abort });
-    const heartbeat = setInterval(() => {
-      outbox
-        .extendLease(this.db, ref, workerId, leaseMs)
-        .then((held) => {
-          if (!held) abort.abort(new Error('lease lost'));
-        })
-        .catch(() => undefined);
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        outbox
+          .extendLease(this.db, ref, workerId, leaseMs)
+          .then((held) => {
+            if (!held) abort.abort(new Error('lease lost'));
+          })
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     heartbeat.unref();
     try {
       const handler = this.handlers.get(row.kind);
       if (handler === undefined) throw new Error(`no handler registered for job kind "${row.kind}"`);
-      await handler({ tenantId: row.tenant_id, id: row.id, kind: row.kind, payload: row.payload, attempt: row.attempts, firstClaim: row.deliveries === 1, signal: abort.signal });
+      await handler({
+        tenantId: row.tenant_id,
+        id: row.id,
+        kind: row.kind,
+        payload: row.payload,
+        attempt: row.attempts,
+        firstClaim: row.deliveries === 1,
+        signal: abort.signal,
+      });
       await outbox.complete(this.db, ref);
       this.options.onOutcome?.(row.kind, 'done');
     } catch (err) {
@@ -155,7 +172,10 @@ export class WorkRunner {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     if (err instanceof RateLimitedError && row.rate_limit_waits < (this.options.maxRateLimitWaits ?? DEFAULT_MAX_RATE_LIMIT_WAITS)) {
       // The vendor asked us to wait: reschedule at its time and give the attempt back.
-      logger.info({ job: row.id, kind: row.kind, attempt: row.attempts, waitMs: err.delayMs, waits: row.rate_limit_waits + 1 }, 'job rate limited; waiting without using an attempt');
+      logger.info(
+        { job: row.id, kind: row.kind, attempt: row.attempts, waitMs: err.delayMs, waits: row.rate_limit_waits + 1 },
+        'job rate limited; waiting without using an attempt',
+      );
       try {
         const next = await outbox.deferRateLimited(this.db, ref, message, new Date(this.now() + err.delayMs));
         if (next !== undefined) await this.options.reschedule(next);
@@ -168,7 +188,10 @@ export class WorkRunner {
     const exhausted = row.attempts >= row.max_attempts;
     const delay = err instanceof RetryLaterError ? err.delayMs : (this.options.backoffMs ?? defaultBackoff)(row.attempts);
     const retryAt = exhausted ? undefined : new Date(this.now() + delay);
-    logger.warn({ job: row.id, kind: row.kind, attempt: row.attempts, err: message, dead: exhausted }, exhausted ? 'job failed for good' : 'job failed; will retry');
+    logger.warn(
+      { job: row.id, kind: row.kind, attempt: row.attempts, err: message, dead: exhausted },
+      exhausted ? 'job failed for good' : 'job failed; will retry',
+    );
     try {
       const next = await outbox.fail(this.db, ref, message, retryAt);
       if (next !== undefined) await this.options.reschedule(next);
@@ -207,19 +230,32 @@ export class WorkRunner {
     const keys = rows.map(({ row }) => `${row.tenant_id}/${row.id}`);
     for (const key of keys) this.inFlight.set(key, { done, abort });
     const ids = rows.map(({ row }) => row.id);
-    const heartbeat = setInterval(() => {
-      outbox
-        .extendLeases(this.db, first.tenant_id, ids, workerId, leaseMs)
-        .then((lost) => {
-          if (lost.length > 0) abort.abort(new Error(`lease lost on ${lost.length} job(s) of the batch`));
-        })
-        .catch(() => undefined);
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        outbox
+          .extendLeases(this.db, first.tenant_id, ids, workerId, leaseMs)
+          .then((lost) => {
+            if (lost.length > 0) abort.abort(new Error(`lease lost on ${lost.length} job(s) of the batch`));
+          })
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     heartbeat.unref();
     try {
       let failures: ReadonlyMap<string, unknown>;
       try {
-        failures = await handler(rows.map(({ row }) => ({ tenantId: row.tenant_id, id: row.id, kind: row.kind, payload: row.payload, attempt: row.attempts, firstClaim: row.deliveries === 1, signal: abort.signal })));
+        failures = await handler(
+          rows.map(({ row }) => ({
+            tenantId: row.tenant_id,
+            id: row.id,
+            kind: row.kind,
+            payload: row.payload,
+            attempt: row.attempts,
+            firstClaim: row.deliveries === 1,
+            signal: abort.signal,
+          })),
+        );
       } catch (err) {
         failures = new Map(ids.map((id) => [id, err]));
       }
@@ -260,7 +296,10 @@ export class WorkRunner {
     if (timer !== undefined) clearTimeout(timer);
     if (result === 'timeout') {
       for (const f of this.inFlight.values()) f.abort.abort(new Error('shutting down'));
-      await Promise.race([Promise.allSettled([...this.inFlight.values()].map((f) => f.done)), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await Promise.race([
+        Promise.allSettled([...this.inFlight.values()].map((f) => f.done)),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]);
     }
   }
 }

@@ -4,7 +4,15 @@
  * the port, the server side forgets a vendor's entries (disconnect purges) and a profile's entries
  * (privacy erasure). Nothing else reads or writes the table.
  */
-import type { EffectEntry, EffectLedger, EffectOutcome, EffectReservation, EffectState, Reservation, ReserveOptions } from '../../app/orchestration/effect-ledger';
+import type {
+  EffectEntry,
+  EffectLedger,
+  EffectOutcome,
+  EffectReservation,
+  EffectState,
+  Reservation,
+  ReserveOptions,
+} from '../../app/orchestration/effect-ledger';
 import type { JsonValue } from '../../app/orchestration/json';
 import type { Queryable } from '../db/database';
 
@@ -28,7 +36,8 @@ interface Row {
   updated_at: Date | string;
 }
 
-const COLUMNS = 'vendor, kind, account_id, state, output, provider_ref, delivery_status, error_code, channel, recipient, profile_id, run_id, step_id, request, attempts, created_at, updated_at';
+const COLUMNS =
+  'vendor, kind, account_id, state, output, provider_ref, delivery_status, error_code, channel, recipient, profile_id, run_id, step_id, request, attempts, created_at, updated_at';
 
 const toEntry = (r: Row): EffectEntry => ({
   vendor: r.vendor,
@@ -59,8 +68,19 @@ export class SqlEffectLedger implements EffectLedger {
   async reserve(e: EffectReservation, options: ReserveOptions = {}): Promise<Reservation> {
     const done = options.doneOutput !== undefined;
     const params = [
-      e.tenantId, e.idempotencyKey, e.vendor, e.kind, e.accountId ?? null, e.channel ?? null, e.recipient ?? null, e.profileId ?? null, e.runId ?? null, e.stepId ?? null,
-      JSON.stringify(e.request ?? {}), done ? 'done' : 'pending', done ? JSON.stringify(options.doneOutput) : null,
+      e.tenantId,
+      e.idempotencyKey,
+      e.vendor,
+      e.kind,
+      e.accountId ?? null,
+      e.channel ?? null,
+      e.recipient ?? null,
+      e.profileId ?? null,
+      e.runId ?? null,
+      e.stepId ?? null,
+      JSON.stringify(e.request ?? {}),
+      done ? 'done' : 'pending',
+      done ? JSON.stringify(options.doneOutput) : null,
     ];
     switch (options.onConflict ?? 'keep') {
       case 'count': {
@@ -98,7 +118,10 @@ export class SqlEffectLedger implements EffectLedger {
   }
 
   async lookup(tenantId: string, idempotencyKey: string): Promise<EffectEntry | undefined> {
-    const r = await this.db.query<Row>(`SELECT ${COLUMNS} FROM effect_ledger WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, idempotencyKey]);
+    const r = await this.db.query<Row>(`SELECT ${COLUMNS} FROM effect_ledger WHERE tenant_id = $1 AND idempotency_key = $2`, [
+      tenantId,
+      idempotencyKey,
+    ]);
     const row = r.rows[0];
     return row === undefined ? undefined : toEntry(row);
   }
@@ -111,19 +134,35 @@ export class SqlEffectLedger implements EffectLedger {
         [tenantId, idempotencyKey, JSON.stringify(outcome.output), outcome.providerRef ?? null, outcome.deliveryStatus ?? null],
       );
     } else {
-      await this.db.query(`UPDATE effect_ledger SET state = $3, error_code = $4, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, idempotencyKey, outcome.state, outcome.errorCode]);
+      await this.db.query(
+        `UPDATE effect_ledger SET state = $3, error_code = $4, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`,
+        [tenantId, idempotencyKey, outcome.state, outcome.errorCode],
+      );
     }
   }
 
   async rearm(tenantId: string, idempotencyKey: string): Promise<void> {
-    await this.db.query(`UPDATE effect_ledger SET state = 'pending', attempts = attempts + 1, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, idempotencyKey]);
+    await this.db.query(
+      `UPDATE effect_ledger SET state = 'pending', attempts = attempts + 1, updated_at = now() WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [tenantId, idempotencyKey],
+    );
   }
 
   async release(tenantId: string, idempotencyKey: string): Promise<void> {
-    await this.db.query(`DELETE FROM effect_ledger WHERE tenant_id = $1 AND idempotency_key = $2 AND state = 'pending'`, [tenantId, idempotencyKey]);
+    await this.db.query(`DELETE FROM effect_ledger WHERE tenant_id = $1 AND idempotency_key = $2 AND state = 'pending'`, [
+      tenantId,
+      idempotencyKey,
+    ]);
   }
 
-  async recordDelivery(tenantId: string, vendor: string, providerRef: string, status: string, rank: number, errorCode: string | null): Promise<boolean> {
+  async recordDelivery(
+    tenantId: string,
+    vendor: string,
+    providerRef: string,
+    status: string,
+    rank: number,
+    errorCode: string | null,
+  ): Promise<boolean> {
     const r = await this.db.query(
       `UPDATE effect_ledger SET delivery_status = $4, delivery_rank = $5, error_code = coalesce($6, error_code), updated_at = now()
         WHERE tenant_id = $1 AND vendor = $2 AND provider_ref = $3 AND delivery_rank <= $5 RETURNING idempotency_key`,
@@ -132,7 +171,10 @@ export class SqlEffectLedger implements EffectLedger {
     return r.rows.length > 0;
   }
 
-  async hasDoneOutput(tenantId: string, m: { readonly vendor: string; readonly accountId?: string; readonly kind: string; readonly field: string; readonly value: string }): Promise<boolean> {
+  async hasDoneOutput(
+    tenantId: string,
+    m: { readonly vendor: string; readonly accountId?: string; readonly kind: string; readonly field: string; readonly value: string },
+  ): Promise<boolean> {
     const r = await this.db.query(
       `SELECT 1 FROM effect_ledger WHERE tenant_id = $1 AND vendor = $2 AND ($3::text IS NULL OR account_id = $3) AND kind = $4 AND state = 'done' AND output->>$5 = $6 LIMIT 1`,
       [tenantId, m.vendor, m.accountId ?? null, m.kind, m.field, m.value],

@@ -50,7 +50,13 @@ export function eventProcessor(db: Database, stages: readonly EventStage[]): Job
     const shared: StageShared = {};
     for (const stage of stages) {
       if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
-      const out = await stage.run({ tenantId: job.tenantId, event, profileId, shared, ...(job.firstClaim === true ? { firstClaim: true } : {}) });
+      const out = await stage.run({
+        tenantId: job.tenantId,
+        event,
+        profileId,
+        shared,
+        ...(job.firstClaim === true ? { firstClaim: true } : {}),
+      });
       if (out.profileId !== undefined) profileId = out.profileId;
     }
     await markEventProcessed(db, job.tenantId, eventId, profileId);
@@ -89,7 +95,11 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
       if (typeof eventId !== 'string' || job.tenantId !== tenantId) failures.set(job.id, new Error('event.process job without an eventId'));
       else wanted.push({ job, eventId });
     }
-    const events = await getEvents(db, tenantId, wanted.map((w) => w.eventId));
+    const events = await getEvents(
+      db,
+      tenantId,
+      wanted.map((w) => w.eventId),
+    );
     // One lane per person (events without a profile each alone), in the order the jobs were recorded.
     const lanes = new Map<string, Item[]>();
     for (const { job, eventId } of wanted) {

@@ -70,11 +70,22 @@ export async function ingestEvent(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
        RETURNING id`,
-      [tenantId, id, event.source, sourceEventId, event.type, event.occurredAt, JSON.stringify(event.subject), event.text ?? null, JSON.stringify(event.properties ?? {})],
+      [
+        tenantId,
+        id,
+        event.source,
+        sourceEventId,
+        event.type,
+        event.occurredAt,
+        JSON.stringify(event.subject),
+        event.text ?? null,
+        JSON.stringify(event.properties ?? {}),
+      ],
     );
     if (inserted.rows[0] !== undefined) {
       const profileId = identify === undefined ? null : await identify(tx, { tenantId, eventId: id, event });
-      if (profileId !== null) await tx.query('UPDATE events SET profile_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, id, profileId]);
+      if (profileId !== null)
+        await tx.query('UPDATE events SET profile_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, id, profileId]);
       ref = await work.record(tx, { tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` });
       return { eventId: id, profileId, duplicate: false };
     }
@@ -102,7 +113,13 @@ export interface IngestItem {
  * the dispatcher is rung once after commit. Answers a result per item, in order. Throws when anything
  * fails (nothing is stored then); the caller retries the items one by one to isolate a bad one.
  */
-export async function ingestEvents(db: Database, work: WorkQueue, tenantId: string, items: readonly IngestItem[], identify?: Identify): Promise<IngestResult[]> {
+export async function ingestEvents(
+  db: Database,
+  work: WorkQueue,
+  tenantId: string,
+  items: readonly IngestItem[],
+  identify?: Identify,
+): Promise<IngestResult[]> {
   if (items.length === 0) return [];
   const rows = items.map((item, ord) => ({
     ord,
@@ -141,7 +158,10 @@ export async function ingestEvents(db: Database, work: WorkQueue, tenantId: stri
       );
     }
     const newIds = rows.filter((row) => fresh.has(row.id)).map((row) => row.id);
-    refs = await work.recordMany(tx, newIds.map((id) => ({ tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` })));
+    refs = await work.recordMany(
+      tx,
+      newIds.map((id) => ({ tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` })),
+    );
     const dupes = rows.filter((row) => !fresh.has(row.id));
     const existing = new Map<string, { id: string; profile_id: string | null }>();
     if (dupes.length > 0) {
@@ -164,8 +184,17 @@ export async function ingestEvents(db: Database, work: WorkQueue, tenantId: stri
 }
 
 interface EventRow {
-  id: string; source: string; source_event_id: string; type: string; occurred_at: Date; received_at: Date;
-  subject: CanonicalEvent['subject']; text: string | null; properties: Record<string, unknown>; profile_id: string | null; processed_at: Date | null;
+  id: string;
+  source: string;
+  source_event_id: string;
+  type: string;
+  occurred_at: Date;
+  received_at: Date;
+  subject: CanonicalEvent['subject'];
+  text: string | null;
+  properties: Record<string, unknown>;
+  profile_id: string | null;
+  processed_at: Date | null;
 }
 
 const toStoredEvent = (row: EventRow): StoredEvent => ({
@@ -193,10 +222,17 @@ export async function getEvent(q: Queryable, tenantId: string, eventId: string):
 /** Several events of a tenant in one statement, by id (absent ids are missing from the map). */
 export async function getEvents(q: Queryable, tenantId: string, eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
   if (eventIds.length === 0) return new Map();
-  const r = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`, [tenantId, [...eventIds]]);
+  const r = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`, [
+    tenantId,
+    [...eventIds],
+  ]);
   return new Map(r.rows.map((row) => [row.id, toStoredEvent(row)]));
 }
 
 export async function markEventProcessed(q: Queryable, tenantId: string, eventId: string, profileId: string | null): Promise<void> {
-  await q.query('UPDATE events SET processed_at = now(), profile_id = coalesce($3, profile_id) WHERE tenant_id = $1 AND id = $2', [tenantId, eventId, profileId]);
+  await q.query('UPDATE events SET processed_at = now(), profile_id = coalesce($3, profile_id) WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    eventId,
+    profileId,
+  ]);
 }

@@ -37,7 +37,12 @@ export class IngestBatcher {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
 
-  constructor(private readonly db: Database, private readonly work: WorkQueue, private readonly identify: Identify | undefined, options: IngestBatcherOptions = {}) {
+  constructor(
+    private readonly db: Database,
+    private readonly work: WorkQueue,
+    private readonly identify: Identify | undefined,
+    options: IngestBatcherOptions = {},
+  ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? (identify === undefined ? 16 : 1));
     this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 32));
   }
@@ -70,7 +75,13 @@ export class IngestBatcher {
     for (const [tenantId, group] of byTenant) {
       if (group.length > 1) {
         try {
-          const results = await ingestEvents(this.db, this.work, tenantId, group.map((w) => ({ event: w.event, idempotencyKey: w.idempotencyKey })), this.identify);
+          const results = await ingestEvents(
+            this.db,
+            this.work,
+            tenantId,
+            group.map((w) => ({ event: w.event, idempotencyKey: w.idempotencyKey })),
+            this.identify,
+          );
           group.forEach((w, i) => {
             const r = results[i];
             if (r === undefined) w.reject(new Error('no ingest result'));

@@ -79,16 +79,24 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use((req, _res, next) => {
-    if (NUL_IN_URL.test(req.url)) throw new HttpError(400, 'invalid_request', 'the URL contains a NUL character (%00), which no parameter accepts');
+    if (NUL_IN_URL.test(req.url))
+      throw new HttpError(400, 'invalid_request', 'the URL contains a NUL character (%00), which no parameter accepts');
     next();
   });
   // Module routes (webhooks, OAuth) parse their own bodies: signatures need the exact bytes.
   for (const m of deps.modules ?? []) if (m.routes !== undefined) app.use(m.routes);
   app.use(express.json({ limit: deps.jsonLimit ?? '1mb', verify: keepRawBody }));
 
-  app.use(healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
+  app.use(
+    healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }),
+  );
   // adminRoutes' guard (loopback + token) runs first for every /internal/admin path, the dead-letter ones included.
-  if (deps.adminToken !== undefined) app.use('/internal/admin', adminRoutes({ db: deps.db, adminToken: deps.adminToken }), deadLetterAdminRoutes({ db: deps.db, work: deps.work }));
+  if (deps.adminToken !== undefined)
+    app.use(
+      '/internal/admin',
+      adminRoutes({ db: deps.db, adminToken: deps.adminToken }),
+      deadLetterAdminRoutes({ db: deps.db, work: deps.work }),
+    );
 
   const api = express.Router();
   api.use(requireApiKey(deps.db));

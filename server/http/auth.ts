@@ -5,12 +5,20 @@ import { tenantForApiKey } from '../tenants/tenants.repository';
 import { HttpError } from './errors';
 
 /** Bearer-key authentication: the tenant comes from the key, never from the request body or path. */
-export function requireApiKey(db: Queryable, cache = new Map<string, { tenantId: string; until: number }>(), clock: Clock = systemClock): RequestHandler {
+export function requireApiKey(
+  db: Queryable,
+  cache = new Map<string, { tenantId: string; until: number }>(),
+  clock: Clock = systemClock,
+): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match?.[1] === undefined) {
-      throw new HttpError(401, 'unauthorized', 'send your tenant API key as "Authorization: Bearer <apiKey>" (create one with: npx baton tenants create --name NAME)');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'send your tenant API key as "Authorization: Bearer <apiKey>" (create one with: npx baton tenants create --name NAME)',
+      );
     }
     const key = match[1];
     const now = clock.now();

@@ -21,7 +21,11 @@ const listQuery = z.strictObject({
 });
 
 const bulkBody = z.strictObject({
-  ids: z.array(jobId).min(1, 'must name at least one id (or leave "ids" out to redrive every dead letter)').max(REDRIVE_BATCH_LIMIT, `must name at most ${REDRIVE_BATCH_LIMIT} ids`).optional(),
+  ids: z
+    .array(jobId)
+    .min(1, 'must name at least one id (or leave "ids" out to redrive every dead letter)')
+    .max(REDRIVE_BATCH_LIMIT, `must name at most ${REDRIVE_BATCH_LIMIT} ids`)
+    .optional(),
   kind: kind.optional(),
 });
 
@@ -80,7 +84,8 @@ export async function deadLetterPage(
   const last = page[page.length - 1];
   return {
     deadLetters: page.map(deadLetterView),
-    nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor({ at: new Date(last.dead_at).getTime(), id: last.id }) : null,
+    nextCursor:
+      rows.length > query.limit && last !== undefined ? encodeCursor({ at: new Date(last.dead_at).getTime(), id: last.id }) : null,
   };
 }
 
@@ -108,14 +113,27 @@ export function deadLetterRoutes(deps: { db: Database; work: WorkQueue }): Route
     const query = listQuery.safeParse(req.query);
     if (!query.success) throw validationError(query.error, 'query');
     const { kind: k, limit, cursor } = query.data;
-    res.json(await deadLetterPage(deps.db, { tenantId: tenantOf(res), limit, ...(k === undefined ? {} : { kind: k }), ...(cursor === undefined ? {} : { cursor }) }));
+    res.json(
+      await deadLetterPage(deps.db, {
+        tenantId: tenantOf(res),
+        limit,
+        ...(k === undefined ? {} : { kind: k }),
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
   });
 
   router.post('/dead-letters/redrive', async (req, res) => {
     const body = bulkBody.safeParse(req.body ?? {});
     if (!body.success) throw validationError(body.error);
     const { ids, kind: k } = body.data;
-    res.json(await redriveDeadLetters(deps.db, deps.work, { tenantId: tenantOf(res), ...(ids === undefined ? {} : { ids }), ...(k === undefined ? {} : { kind: k }) }));
+    res.json(
+      await redriveDeadLetters(deps.db, deps.work, {
+        tenantId: tenantOf(res),
+        ...(ids === undefined ? {} : { ids }),
+        ...(k === undefined ? {} : { kind: k }),
+      }),
+    );
   });
 
   router.get('/dead-letters/:id', async (req, res) => {
@@ -131,7 +149,8 @@ export function deadLetterRoutes(deps: { db: Database; work: WorkQueue }): Route
     if (!id.success) throw validationError(id.error, 'path');
     const result = await deadLetters.redrive(deps.db, tenantOf(res), id.data);
     if (result === 'not_found') throw new HttpError(404, 'not_found', `no dead letter ${id.data}`);
-    if (result === 'not_dead') throw new HttpError(409, 'not_dead', `work ${id.data} is not dead (it is pending or done), so there is nothing to redrive`);
+    if (result === 'not_dead')
+      throw new HttpError(409, 'not_dead', `work ${id.data} is not dead (it is pending or done), so there is nothing to redrive`);
     await deps.work.notify([result]);
     res.json({ id: result.id, status: 'pending', dueAt: result.dueAt.toISOString() } satisfies RedriveOneBody);
   });
@@ -140,12 +159,14 @@ export function deadLetterRoutes(deps: { db: Database; work: WorkQueue }): Route
 }
 
 const adminListQuery = listQuery.extend({ tenant: z.string().trim().min(1).max(100).optional() });
-const adminRedriveBody = z.strictObject({
-  tenant: z.string().trim().min(1).max(100).optional(),
-  kind: kind.optional(),
-  ids: z.array(jobId).min(1).max(REDRIVE_BATCH_LIMIT).optional(),
-  all: z.boolean().optional(),
-}).refine((b) => (b.ids === undefined) !== (b.all !== true), { message: 'give either "ids" or "all": true' });
+const adminRedriveBody = z
+  .strictObject({
+    tenant: z.string().trim().min(1).max(100).optional(),
+    kind: kind.optional(),
+    ids: z.array(jobId).min(1).max(REDRIVE_BATCH_LIMIT).optional(),
+    all: z.boolean().optional(),
+  })
+  .refine((b) => (b.ids === undefined) !== (b.all !== true), { message: 'give either "ids" or "all": true' });
 
 /**
  * The operator's view across tenants, for the CLI while the service holds the embedded database.
@@ -158,13 +179,26 @@ export function deadLetterAdminRoutes(deps: { db: Database; work: WorkQueue }): 
     const query = adminListQuery.safeParse(req.query);
     if (!query.success) throw validationError(query.error, 'query');
     const { tenant, kind: k, limit, cursor } = query.data;
-    res.json(await deadLetterPage(deps.db, { limit, ...(tenant === undefined ? {} : { tenantId: tenant }), ...(k === undefined ? {} : { kind: k }), ...(cursor === undefined ? {} : { cursor }) }));
+    res.json(
+      await deadLetterPage(deps.db, {
+        limit,
+        ...(tenant === undefined ? {} : { tenantId: tenant }),
+        ...(k === undefined ? {} : { kind: k }),
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
   });
   router.post('/dead-letters/redrive', async (req, res) => {
     const body = adminRedriveBody.safeParse(req.body ?? {});
     if (!body.success) throw validationError(body.error);
     const { tenant, kind: k, ids } = body.data;
-    res.json(await redriveDeadLetters(deps.db, deps.work, { ...(tenant === undefined ? {} : { tenantId: tenant }), ...(k === undefined ? {} : { kind: k }), ...(ids === undefined ? {} : { ids }) }));
+    res.json(
+      await redriveDeadLetters(deps.db, deps.work, {
+        ...(tenant === undefined ? {} : { tenantId: tenant }),
+        ...(k === undefined ? {} : { kind: k }),
+        ...(ids === undefined ? {} : { ids }),
+      }),
+    );
   });
   return router;
 }

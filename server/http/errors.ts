@@ -9,7 +9,12 @@ import type { Logger } from '../observability/logger';
 export type ErrorEnvelope = ApiErrorBody;
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = 'HttpError';
   }
@@ -23,7 +28,10 @@ export function envelope(code: string, message: string, details?: unknown): Erro
 export function validationError(err: ZodError, what = 'request body'): HttpError {
   const details = err.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
   const first = details[0];
-  const summary = first === undefined ? `invalid ${what}` : `invalid ${what}: ${first.path} ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`;
+  const summary =
+    first === undefined
+      ? `invalid ${what}`
+      : `invalid ${what}: ${first.path} ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`;
   return new HttpError(400, 'invalid_request', summary, details);
 }
 
@@ -49,7 +57,8 @@ const JSON_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
  */
 export function assertNoNul(raw: Buffer | string, what = 'the request body'): void {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-  if (text.includes('\u0000') || JSON_NUL.test(text)) throw new HttpError(400, 'invalid_request', `${what} contains a NUL character (\\u0000), which no field accepts`);
+  if (text.includes('\u0000') || JSON_NUL.test(text))
+    throw new HttpError(400, 'invalid_request', `${what} contains a NUL character (\\u0000), which no field accepts`);
 }
 
 interface ClientError {
@@ -63,7 +72,10 @@ interface ClientError {
 const BODY_ERRORS: Record<string, { code: string; message: string }> = {
   'entity.parse.failed': { code: 'invalid_json', message: 'the request body is not valid JSON' },
   'entity.too.large': { code: 'payload_too_large', message: 'the request body is larger than this endpoint accepts' },
-  'encoding.unsupported': { code: 'unsupported_encoding', message: 'the Content-Encoding of the request body is not supported (use gzip, deflate, br or none)' },
+  'encoding.unsupported': {
+    code: 'unsupported_encoding',
+    message: 'the Content-Encoding of the request body is not supported (use gzip, deflate, br or none)',
+  },
   'charset.unsupported': { code: 'unsupported_charset', message: 'the charset of the request body is not supported (use utf-8)' },
   'request.size.invalid': { code: 'bad_request', message: 'the request body is not as long as its Content-Length says' },
   'request.aborted': { code: 'bad_request', message: 'the request was aborted before its body arrived' },
@@ -95,7 +107,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // Any other client error raised by Express or its middleware (body inflation, http-errors).
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json(envelope('bad_request', ce.expose === true && err instanceof Error ? err.message : 'the request could not be read'));
+      res
+        .status(status)
+        .json(envelope('bad_request', ce.expose === true && err instanceof Error ? err.message : 'the request could not be read'));
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
@@ -117,7 +131,14 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = JSON.stringify(envelope(status === 400 ? 'bad_request' : status === 431 ? 'headers_too_large' : 'request_timeout', status === 400 ? 'the request is not valid HTTP' : STATUS_CODES[status] ?? 'bad request'));
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify(
+      envelope(
+        status === 400 ? 'bad_request' : status === 431 ? 'headers_too_large' : 'request_timeout',
+        status === 400 ? 'the request is not valid HTTP' : (STATUS_CODES[status] ?? 'bad request'),
+      ),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 }

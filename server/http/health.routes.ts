@@ -6,7 +6,10 @@ import type { Metrics } from '../observability/metrics';
 async function check(name: string, fn: () => Promise<void>, timeoutMs: number): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
     return { name, ok: true };
   } catch (err) {
     return { name, ok: false, error: err instanceof Error ? err.message : String(err) };

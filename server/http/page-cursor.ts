@@ -6,7 +6,8 @@ export type { PagePosition };
 /** Opaque page cursors (base64url JSON of the last item's position), shared by the list endpoints. */
 const cursorSchema = z.strictObject({ c: z.number().int().min(0), i: z.string().min(1) });
 
-export const encodeCursor = (position: PagePosition): string => Buffer.from(JSON.stringify({ c: position.at, i: position.id })).toString('base64url');
+export const encodeCursor = (position: PagePosition): string =>
+  Buffer.from(JSON.stringify({ c: position.at, i: position.id })).toString('base64url');
 
 export const pageCursor = z.string().transform((value, ctx): PagePosition => {
   try {

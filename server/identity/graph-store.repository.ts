@@ -27,8 +27,20 @@ import type { CannotLink, EdgeRow, NodeRow, ProfileRow, ReviewItem } from '../..
 import type { IdentityGraphStore, IdentityGraphTx, ReadHints } from '../../app/identity/graph/store';
 import type { Queryable } from '../db/database';
 import {
-  EDGE_COLUMNS, REVIEW_COLUMNS, cannotLinkFromDb, edgeFromDb, edgeToJson, lastByKey, lockPair, nodeFromDb, nodeToJson,
-  reviewFromDb, reviewToJson, type EdgeDbRow, type NodeDbRow, type ReviewDbRow,
+  EDGE_COLUMNS,
+  REVIEW_COLUMNS,
+  cannotLinkFromDb,
+  edgeFromDb,
+  edgeToJson,
+  lastByKey,
+  lockPair,
+  nodeFromDb,
+  nodeToJson,
+  reviewFromDb,
+  reviewToJson,
+  type EdgeDbRow,
+  type NodeDbRow,
+  type ReviewDbRow,
 } from './sql-graph-rows';
 
 const MAX_ATTEMPTS = 12;
@@ -101,7 +113,11 @@ export class SqlGraphStore implements IdentityGraphStore {
   private readonly seq: SeqBlock;
   private eventRecords: EventRecordRow[];
 
-  constructor(private readonly q: Queryable, readonly tenantId: string, options: SqlGraphStoreOptions = {}) {
+  constructor(
+    private readonly q: Queryable,
+    readonly tenantId: string,
+    options: SqlGraphStoreOptions = {},
+  ) {
     this.seq = new SeqBlock(q);
     this.eventRecords = [...(options.eventRecords ?? [])];
   }
@@ -258,7 +274,13 @@ class OccGraphTx implements IdentityGraphTx {
   /** Profiles created by this unit (no database rows to read). */
   private readonly fresh = new Set<string>();
   /** Read set: what the decisions rest on, checked at apply. */
-  private readonly checks = { n: new Map<string, Fp>(), e: new Map<string, Fp>(), m: new Map<string, Fp>(), c: new Map<string, Fp>(), p: new Map<string, Fp>() };
+  private readonly checks = {
+    n: new Map<string, Fp>(),
+    e: new Map<string, Fp>(),
+    m: new Map<string, Fp>(),
+    c: new Map<string, Fp>(),
+    p: new Map<string, Fp>(),
+  };
   private readonly nodeLocks = new Set<string>();
   private readonly profileLocks = new Set<string>();
   // Buffered writes (null: delete).
@@ -273,7 +295,11 @@ class OccGraphTx implements IdentityGraphTx {
   /** Two reads disagreed (another transaction wrote between them): apply reports stale at once. */
   private inconsistent = false;
 
-  constructor(private readonly q: Queryable, private readonly tenantId: string, private readonly seq: SeqBlock) {}
+  constructor(
+    private readonly q: Queryable,
+    private readonly tenantId: string,
+    private readonly seq: SeqBlock,
+  ) {}
 
   lockNodeKeys(keys: readonly string[]): void {
     for (const k of keys) this.nodeLocks.add(k);
@@ -300,8 +326,17 @@ class OccGraphTx implements IdentityGraphTx {
     const drawSeq = this.seq.left >= wanted ? 0 : wanted;
     this.reads++;
     const r = await this.q.query<ReadRow>(READ_SQL, [
-      this.tenantId, nodeKeys, edgeKeys, memberProfiles, cannotKeys, profileIds,
-      blocking.map((b) => b[1]), blocking.map((b) => b[0]), maxBlock, drawSeq, closure,
+      this.tenantId,
+      nodeKeys,
+      edgeKeys,
+      memberProfiles,
+      cannotKeys,
+      profileIds,
+      blocking.map((b) => b[1]),
+      blocking.map((b) => b[0]),
+      maxBlock,
+      drawSeq,
+      closure,
     ]);
     const row = r.rows[0];
     if (row === undefined) throw new Error('identity read returned no row');
@@ -323,7 +358,8 @@ class OccGraphTx implements IdentityGraphTx {
     for (const [k, fp] of Object.entries(row.cannot_fps)) {
       if (!this.known(this.dbCannot, k, fp)) this.dbCannot.set(k, { links: links.filter((c) => c.a === k || c.b === k), fp });
     }
-    for (const p of row.profiles) this.learnProfile(p.id, { id: p.id, createdAt: new Date(p.created_at).toISOString(), seq: Number(p.seq) }, p.fp);
+    for (const p of row.profiles)
+      this.learnProfile(p.id, { id: p.id, createdAt: new Date(p.created_at).toISOString(), seq: Number(p.seq) }, p.fp);
     for (const id of profileIds) if (!this.dbProfiles.has(id)) this.dbProfiles.set(id, { row: null, fp: '-' });
     for (const b of row.blocks) this.dbBlocks.set(b.key, { big: b.size > maxBlock, records: new Set(), max: maxBlock });
     for (const [key, record] of row.block_members) this.dbBlocks.get(key)?.records.add(record);
@@ -418,10 +454,21 @@ class OccGraphTx implements IdentityGraphTx {
     return out;
   }
 
-  async readAround(nodeKeys: readonly string[], edgeKeys: readonly string[], hints?: ReadHints): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }> {
-    const blocking = hints?.blockingKeys === undefined || hints.record === undefined ? [] : hints.blockingKeys.map((k) => [hints.record as string, k] as const);
+  async readAround(
+    nodeKeys: readonly string[],
+    edgeKeys: readonly string[],
+    hints?: ReadHints,
+  ): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }> {
+    const blocking =
+      hints?.blockingKeys === undefined || hints.record === undefined
+        ? []
+        : hints.blockingKeys.map((k) => [hints.record as string, k] as const);
     await this.read({
-      nodeKeys: nodeKeys.filter((k) => !this.wNodes.has(k)), edgeKeys, blocking, maxBlockSize: hints?.maxBlockSize ?? 0, closure: true,
+      nodeKeys: nodeKeys.filter((k) => !this.wNodes.has(k)),
+      edgeKeys,
+      blocking,
+      maxBlockSize: hints?.maxBlockSize ?? 0,
+      closure: true,
     });
     return { nodes: await this.getNodes(nodeKeys), edges: await this.edgesOf(edgeKeys) };
   }
@@ -603,7 +650,10 @@ class OccGraphTx implements IdentityGraphTx {
   /** Takes locks before reading (a retry after contention); held until the transaction ends. */
   async lock(pairs: LockPairs): Promise<'ok' | 'deadlock'> {
     if (pairs.length === 0) return 'ok';
-    const r = await this.q.query<{ r: 'ok' | 'deadlock' }>('SELECT identity_lock($1::int[], $2::int[]) AS r', [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+    const r = await this.q.query<{ r: 'ok' | 'deadlock' }>('SELECT identity_lock($1::int[], $2::int[]) AS r', [
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    ]);
     return r.rows[0]?.r ?? 'deadlock';
   }
 
@@ -632,7 +682,12 @@ class OccGraphTx implements IdentityGraphTx {
       else profileRows.push({ id: p.id, created_at: p.createdAt, seq: p.seq });
     }
     const w = {
-      de: edgeIds, dn: nodes, n: nodeRows, e: edgeRows, p: profileRows, dp: profileIds,
+      de: edgeIds,
+      dn: nodes,
+      n: nodeRows,
+      e: edgeRows,
+      p: profileRows,
+      dp: profileIds,
       bk: [...this.wBlocking].map(([record_key, keys]) => ({ record_key, keys })),
       ops: this.ops.map(opToJson),
       er: eventRecords.map((r) => ({ event_id: r.eventId, record_key: r.recordKey })),
@@ -642,10 +697,21 @@ class OccGraphTx implements IdentityGraphTx {
     const checked = writes || this.reads > 1;
     const pairs = checked ? this.lockPairs() : [];
     const checks = checked
-      ? { n: Object.fromEntries(this.checks.n), e: Object.fromEntries(this.checks.e), m: Object.fromEntries(this.checks.m), c: Object.fromEntries(this.checks.c), p: Object.fromEntries(this.checks.p) }
+      ? {
+          n: Object.fromEntries(this.checks.n),
+          e: Object.fromEntries(this.checks.e),
+          m: Object.fromEntries(this.checks.m),
+          c: Object.fromEntries(this.checks.c),
+          p: Object.fromEntries(this.checks.p),
+        }
       : {};
     const r = await this.q.query<{ r: ApplyStatus }>('SELECT identity_apply($1, $2::int[], $3::int[], $4::jsonb, $5::jsonb, $6) AS r', [
-      this.tenantId, pairs.map((p) => p[0]), pairs.map((p) => p[1]), JSON.stringify(checks), JSON.stringify(w), wait,
+      this.tenantId,
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+      JSON.stringify(checks),
+      JSON.stringify(w),
+      wait,
     ]);
     return r.rows[0]?.r ?? 'stale';
   }
@@ -658,7 +724,14 @@ function sameNode(a: NodeRow, b: NodeRow | null | undefined): boolean {
 function opToJson(op: Op): Record<string, unknown> {
   switch (op.op) {
     case 'cannot+':
-      return { op: op.op, a: op.link.a, b: op.link.b, source: op.link.provenance.source, record_id: op.link.provenance.recordId, at: op.link.provenance.at };
+      return {
+        op: op.op,
+        a: op.link.a,
+        b: op.link.b,
+        source: op.link.provenance.source,
+        record_id: op.link.provenance.recordId,
+        at: op.link.provenance.at,
+      };
     case 'cannot-':
     case 'review-':
       return { op: op.op, keys: op.keys };
@@ -714,7 +787,10 @@ SELECT
   CASE WHEN $10::int > 0 THEN (SELECT jsonb_agg(v ORDER BY v) FROM (SELECT nextval('identity_seq') AS v FROM generate_series(1, $10::int)) s) END AS seq`;
 
 /** A store that opens its own transaction per unit of work (routes and tests; the ingest path uses SqlGraphStore on its transaction). */
-export function transactionalGraphStore(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> } & Queryable, tenantId: string): IdentityGraphStore {
+export function transactionalGraphStore(
+  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> } & Queryable,
+  tenantId: string,
+): IdentityGraphStore {
   return {
     unitOfWork: (lockKeys, work) => db.transaction((tx) => new SqlGraphStore(tx, tenantId).unitOfWork(lockKeys, work)),
     reviews: (profileId) => new SqlGraphStore(db, tenantId).reviews(profileId),

@@ -19,7 +19,20 @@ import { HttpError, validationError } from '../http/errors';
 import { newId } from '../security/ids';
 import type { IdentityService } from './identity.service';
 import { nodeKeyFromParam, requireMember } from './identifier-param';
-import { beginErasure, currentProfileId, eraseProfileData, firstRecordKey, loadProfileIdentity, profileAliases, profilesOfKeys, profilesWithKey, profileSummaries, reviewViews, searchProfiles, setReviewStatus } from './profiles.repository';
+import {
+  beginErasure,
+  currentProfileId,
+  eraseProfileData,
+  firstRecordKey,
+  loadProfileIdentity,
+  profileAliases,
+  profilesOfKeys,
+  profilesWithKey,
+  profileSummaries,
+  reviewViews,
+  searchProfiles,
+  setReviewStatus,
+} from './profiles.repository';
 
 /** Another module's part of GET /profiles/:id (stage, hotness, signals, runs, decision...). */
 export interface ProfileSection {
@@ -37,7 +50,9 @@ const searchSchema = z
   })
   .refine((s) => [s.email, s.phone, s.q].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of email, phone or q' });
 const explainSchema = z.object({ a: z.string().trim().min(1).max(400), b: z.string().trim().min(1).max(400) });
-const splitSchema = z.object({ a: z.string().trim().min(1).max(400), b: z.string().trim().min(1).max(400), note: z.string().max(500).optional() }).strict();
+const splitSchema = z
+  .object({ a: z.string().trim().min(1).max(400), b: z.string().trim().min(1).max(400), note: z.string().max(500).optional() })
+  .strict();
 const mergeSchema = z.object({ profileIds: z.array(profileIdSchema).min(2, 'name at least two profiles').max(20) }).strict();
 const decisionSchema = z.enum(['confirm', 'reject'], { error: 'must be confirm or reject' });
 
@@ -90,7 +105,12 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       else {
         const raw = s.email !== undefined ? { type: 'email', value: s.email } : { type: 'phone', value: s.phone ?? '' };
         const key = resolver.normalizer.normalize([raw]).identifiers.find((i) => i.type === raw.type)?.key;
-        if (key === undefined) throw new HttpError(400, 'invalid_identifier', `${raw.type} "${raw.value}" is not a usable ${raw.type} (invalid, junk or a role address)`);
+        if (key === undefined)
+          throw new HttpError(
+            400,
+            'invalid_identifier',
+            `${raw.type} "${raw.value}" is not a usable ${raw.type} (invalid, junk or a role address)`,
+          );
         ids = await profilesWithKey(tx, tenantId, key);
       }
       return profileSummaries(tx, tenantId, ids);
@@ -145,7 +165,10 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       const why = await resolver.explain({ key: a }, { key: b });
       const chain = why.sameProfile
         ? why.chain.map((s) => ({
-            from: s.from, to: s.to, kind: s.edge.kind, provenance: s.edge.provenance,
+            from: s.from,
+            to: s.to,
+            kind: s.edge.kind,
+            provenance: s.edge.provenance,
             ...(s.edge.detail === undefined ? {} : { probability: s.edge.detail.probability, fields: s.edge.detail.fields }),
           }))
         : [];
@@ -167,7 +190,13 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
       const change = await resolver.notSamePerson({ key: a }, { key: b }, { source: 'api', recordId: newId('split'), at: now() });
       const nodes = await profilesOfKeys(tx, tenantId, [a, b]);
       const profileOf = (k: string): string | null => nodes.get(k) ?? null;
-      return { profiles: change.profiles, created: change.created, removed: change.removed, a: { key: a, profileId: profileOf(a) }, b: { key: b, profileId: profileOf(b) } };
+      return {
+        profiles: change.profiles,
+        created: change.created,
+        removed: change.removed,
+        a: { key: a, profileId: profileOf(a) },
+        b: { key: b, profileId: profileOf(b) },
+      };
     });
     res.json(out);
   });
@@ -188,7 +217,16 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
         await m.erase(tx, tenantId, aliases);
         erasedBy.push(m.name);
       }
-      return { erased: { profileId: id, profileIds: aliases, identifiers: erased.identifiers.length, records: erased.records.length, events, modules: erasedBy } };
+      return {
+        erased: {
+          profileId: id,
+          profileIds: aliases,
+          identifiers: erased.identifiers.length,
+          records: erased.records.length,
+          events,
+          modules: erasedBy,
+        },
+      };
     });
     res.json(out);
   });
@@ -203,7 +241,8 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
   router.post('/identity/model/train', async (_req, res) => {
     const tenantId = tenantOf(res);
     const out = await db.transaction((tx) => service.trainModel(tx, tenantId));
-    if (out.model === undefined) throw new HttpError(409, 'not_enough_data', `cannot train a match model yet: ${out.reason ?? 'not enough data'}`);
+    if (out.model === undefined)
+      throw new HttpError(409, 'not_enough_data', `cannot train a match model yet: ${out.reason ?? 'not enough data'}`);
     res.json({ model: modelView(out.model) });
   });
 
@@ -225,17 +264,24 @@ export function identityRoutes(deps: IdentityRouteDeps): Router {
   router.post('/possible-matches/:reviewId/:decision', async (req, res) => {
     const reviewId = param(req, 'reviewId');
     const decision = decisionSchema.safeParse(req.params['decision']);
-    if (!decision.success) throw new HttpError(404, 'not_found', `no route for POST ${req.path}: use /possible-matches/:id/confirm or /possible-matches/:id/reject`);
+    if (!decision.success)
+      throw new HttpError(
+        404,
+        'not_found',
+        `no route for POST ${req.path}: use /possible-matches/:id/confirm or /possible-matches/:id/reject`,
+      );
     const tenantId = tenantOf(res);
     const out = await withResolver(tenantId, async (tx, resolver) => {
       const found = await reviewViews(tx, tenantId, 'r.public_id = $2', [reviewId]);
       const item = found[0];
       if (item === undefined) throw new HttpError(404, 'not_found', `no possible match ${reviewId} in your tenant`);
       if (item.status !== 'open') throw new HttpError(409, 'already_decided', `possible match ${reviewId} was already ${item.status}`);
-      if (item.profiles[0] === null || item.profiles[1] === null) throw new HttpError(409, 'stale', 'one side of this possible match no longer exists');
+      if (item.profiles[0] === null || item.profiles[1] === null)
+        throw new HttpError(409, 'stale', 'one side of this possible match no longer exists');
       const provenance = { source: 'review', recordId: reviewId, at: now() };
       let profileId: string | null = null;
-      if (decision.data === 'confirm') profileId = (await resolver.merge({ key: item.a }, { key: item.b }, provenance, 'manual-merge')).profileId ?? null;
+      if (decision.data === 'confirm')
+        profileId = (await resolver.merge({ key: item.a }, { key: item.b }, provenance, 'manual-merge')).profileId ?? null;
       else if (item.kind !== 'conflict') await resolver.notSamePerson({ key: item.a }, { key: item.b }, provenance);
       const status = decision.data === 'confirm' ? 'confirmed' : 'rejected';
       await setReviewStatus(tx, tenantId, reviewId, status);
@@ -258,7 +304,12 @@ function modelView(model: StoredTenantModel): unknown {
     lambda: model.params.lambda,
     fields: config.comparisons.map((c, i) => ({
       field: c.field,
-      levels: c.levels.map((label, l) => ({ level: label, m: model.params.m[i]?.[l], u: model.params.u[i]?.[l], weight: weights[i]?.[l + 1] })),
+      levels: c.levels.map((label, l) => ({
+        level: label,
+        m: model.params.m[i]?.[l],
+        u: model.params.u[i]?.[l],
+        weight: weights[i]?.[l + 1],
+      })),
     })),
   };
 }

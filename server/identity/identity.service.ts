@@ -28,7 +28,10 @@ import { SqlGraphStore } from './graph-store.repository';
 
 /** `tenants.settings.identity`; every field optional. */
 const settingsSchema = z.object({
-  defaultRegion: z.string().regex(/^[A-Z]{2}$/).optional(),
+  defaultRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
   ownValues: z.array(identifierSchema).max(200).optional(),
   blockedValues: z.array(identifierSchema).max(1000).optional(),
   maxProfilesPerIdentifier: z.number().int().min(1).max(100).optional(),
@@ -44,7 +47,11 @@ interface TenantIdentity {
   readonly until: number;
 }
 
-const CRM_ID_OF_SOURCE: Readonly<Record<string, IdentifierType>> = { hubspot: 'hubspotContactId', salesforce: 'salesforceId', zendesk: 'zendeskUserId' };
+const CRM_ID_OF_SOURCE: Readonly<Record<string, IdentifierType>> = {
+  hubspot: 'hubspotContactId',
+  salesforce: 'salesforceId',
+  zendesk: 'zendeskUserId',
+};
 const DELETION_TYPES: ReadonlySet<string> = new Set(['contact.deleted', 'lead.deleted', 'user.deleted']);
 /** What IdentityService.purgeSource drops: one source's evidence (e.g. a disconnected CRM account's). */
 export interface SourcePurge {
@@ -89,12 +96,18 @@ export class IdentityService {
       ...(s.ownValues === undefined ? {} : { ownValues: s.ownValues.map(toRaw) }),
       ...(s.blockedValues === undefined ? {} : { blockedValues: s.blockedValues.map(toRaw) }),
     });
-    const policy = s.maxProfilesPerIdentifier === undefined ? DEFAULT_POLICY : { ...DEFAULT_POLICY, maxProfilesPerIdentifier: s.maxProfilesPerIdentifier };
+    const policy =
+      s.maxProfilesPerIdentifier === undefined
+        ? DEFAULT_POLICY
+        : { ...DEFAULT_POLICY, maxProfilesPerIdentifier: s.maxProfilesPerIdentifier };
     const trained = s.onlineMatching === false ? undefined : await loadTenantModel(q, tenantId);
-    const matcher = s.onlineMatching === false ? undefined : new OnlineMatcher(trained, {
-      ...(s.linkThreshold === undefined ? {} : { linkThreshold: s.linkThreshold }),
-      ...(s.reviewThreshold === undefined ? {} : { reviewThreshold: s.reviewThreshold }),
-    });
+    const matcher =
+      s.onlineMatching === false
+        ? undefined
+        : new OnlineMatcher(trained, {
+            ...(s.linkThreshold === undefined ? {} : { linkThreshold: s.linkThreshold }),
+            ...(s.reviewThreshold === undefined ? {} : { reviewThreshold: s.reviewThreshold }),
+          });
     const entry = { normalizer, policy, matcher, until: this.clock.now() + this.cacheMs };
     if (this.tenants.size > 10_000) this.tenants.clear();
     this.tenants.set(tenantId, entry);
@@ -110,7 +123,11 @@ export class IdentityService {
    * Trains the tenant's online match model on its own records (EM, as a batch run does) and stores
    * it; the next resolution uses it. Undefined model: not enough data, with the reason.
    */
-  async trainModel(q: Queryable, tenantId: string, maxRecords = 50_000): Promise<{ model: StoredTenantModel | undefined; reason?: string }> {
+  async trainModel(
+    q: Queryable,
+    tenantId: string,
+    maxRecords = 50_000,
+  ): Promise<{ model: StoredTenantModel | undefined; reason?: string }> {
     const vectors = await recordVectors(q, tenantId, maxRecords);
     const result = trainTenantModel(vectors, seededRandom(vectors.length));
     if (result.model === undefined) return { model: undefined, reason: result.reason };
@@ -133,11 +150,19 @@ export class IdentityService {
     for (const key of records) await resolver.deleteRecord({ source: purge.source, recordId: key.slice(ownPrefix.length) }, purge.at);
     const scopes = (purge.identifierScopes ?? []).map((s) => ({ ...s, prefix: `${s.type}:${s.scope}:` }));
     let identifiers = 0;
-    for (const { identifierKey, recordKey: carrier } of await carriersOfIdentifiers(tx, tenantId, scopes.map((s) => s.prefix))) {
+    for (const { identifierKey, recordKey: carrier } of await carriersOfIdentifiers(
+      tx,
+      tenantId,
+      scopes.map((s) => s.prefix),
+    )) {
       const scope = scopes.find((s) => identifierKey.startsWith(s.prefix));
       const colon = carrier.indexOf(':', 4);
       if (scope === undefined || colon < 0) continue;
-      await resolver.removeIdentifier({ source: carrier.slice(4, colon), recordId: carrier.slice(colon + 1) }, { type: scope.type, scope: scope.scope, value: identifierKey.slice(scope.prefix.length) }, purge.at);
+      await resolver.removeIdentifier(
+        { source: carrier.slice(4, colon), recordId: carrier.slice(colon + 1) },
+        { type: scope.type, scope: scope.scope, value: identifierKey.slice(scope.prefix.length) },
+        purge.at,
+      );
       identifiers++;
     }
     await forgetEventRecords(tx, tenantId, purge.eventIds ?? []);
@@ -185,11 +210,17 @@ export class IdentityService {
    * of each event in input order (null: a deletion, or no identifier at all). On contention with
    * another transaction the whole batch is decided again; after MAX_ATTEMPTS it throws.
    */
-  async linkMany(tx: Queryable, tenantId: string, events: readonly { eventId: string; event: CanonicalEvent }[]): Promise<(string | null)[]> {
+  async linkMany(
+    tx: Queryable,
+    tenantId: string,
+    events: readonly { eventId: string; event: CanonicalEvent }[],
+  ): Promise<(string | null)[]> {
     if (events.length === 0) return [];
     const t = await this.tenantIdentity(tx, tenantId);
     const records = events.map((e) => recordOf(t.normalizer, e.event, e.eventId));
-    const store = new SqlGraphStore(tx, tenantId, { eventRecords: events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf(records[i] as RecordRef) })) });
+    const store = new SqlGraphStore(tx, tenantId, {
+      eventRecords: events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf(records[i] as RecordRef) })),
+    });
     const planner = this.resolverOn(store, t);
     const nodeKeys = new Set<string>();
     const edgeKeys = new Set<string>();
@@ -229,7 +260,11 @@ function recordKeyOf(record: RecordRef): string {
 /** One event's identity work on `resolver` (its store decides how and when it is written). */
 async function identifyWith(resolver: IdentityResolver, event: CanonicalEvent, eventId: string, record: RecordRef): Promise<string | null> {
   const provenance = provenanceOf(event, eventId);
-  if (DELETION_TYPES.has(event.type) && CRM_ID_OF_SOURCE[event.source] !== undefined && record.recordId.startsWith(`${CRM_ID_OF_SOURCE[event.source]}:`)) {
+  if (
+    DELETION_TYPES.has(event.type) &&
+    CRM_ID_OF_SOURCE[event.source] !== undefined &&
+    record.recordId.startsWith(`${CRM_ID_OF_SOURCE[event.source]}:`)
+  ) {
     await resolver.deleteRecord(record, provenance.at);
     return null;
   }
@@ -272,7 +307,10 @@ export function recordOf(normalizer: IdentifierNormalizer, event: CanonicalEvent
   if (crmId !== undefined) return { source: event.source, recordId: crmId.key };
   if (normalized.identifiers.length === 0) return { source: event.source, recordId: `event:${eventId}` };
   const first = firstNameOf(traits) ?? '';
-  const basis = `${normalized.identifiers.map((i) => i.key).sort().join('|')}#${first}`;
+  const basis = `${normalized.identifiers
+    .map((i) => i.key)
+    .sort()
+    .join('|')}#${first}`;
   return { source: event.source, recordId: `sender:${createHash('sha256').update(basis).digest('hex').slice(0, 24)}` };
 }
 

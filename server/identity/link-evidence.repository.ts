@@ -5,7 +5,12 @@ import { EDGE_COLUMNS, NODE_COLUMNS, edgeFromDb, nodeFromDb, type EdgeDbRow, typ
 
 /** Identifier key → one sentence of evidence ("same phone +1 303 555 0142, name Joe ≈ Joseph · HubSpot contact ↔ WhatsApp sender"). */
 export async function loadIdentityEvidence(q: Queryable, tenantId: string, profileId: string): Promise<Map<string, string>> {
-  const members = (await q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 ORDER BY seq`, [tenantId, profileId])).rows.map(nodeFromDb);
+  const members = (
+    await q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 ORDER BY seq`, [
+      tenantId,
+      profileId,
+    ])
+  ).rows.map(nodeFromDb);
   if (members.length === 0) return new Map();
   const keys = members.map((m) => m.key);
   const edges = (

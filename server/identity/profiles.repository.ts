@@ -1,7 +1,16 @@
 /** Read models of the identity tables for the API, profile aliases, and privacy erasure. */
 import type { FieldWeight } from '../../app/identity/model/matcher';
 import type { Queryable } from '../db/database';
-import { EDGE_COLUMNS, NODE_COLUMNS, REVIEW_COLUMNS, edgeFromDb, nodeFromDb, type EdgeDbRow, type NodeDbRow, type ReviewDbRow } from './sql-graph-rows';
+import {
+  EDGE_COLUMNS,
+  NODE_COLUMNS,
+  REVIEW_COLUMNS,
+  edgeFromDb,
+  nodeFromDb,
+  type EdgeDbRow,
+  type NodeDbRow,
+  type ReviewDbRow,
+} from './sql-graph-rows';
 
 export interface ProvenanceView {
   readonly source: string;
@@ -73,7 +82,9 @@ export async function currentProfileId(q: Queryable, tenantId: string, id: strin
 
 export async function reviewViews(q: Queryable, tenantId: string, where: string, params: readonly unknown[]): Promise<ReviewView[]> {
   const r = await q.query<ReviewDbRow & { pa: string | null; pb: string | null }>(
-    `SELECT ${REVIEW_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, na.profile_id AS pa, nb.profile_id AS pb
+    `SELECT ${REVIEW_COLUMNS.split(', ')
+      .map((c) => `r.${c}`)
+      .join(', ')}, na.profile_id AS pa, nb.profile_id AS pb
        FROM identity_reviews r
        LEFT JOIN identity_nodes na ON na.tenant_id = r.tenant_id AND na.key = r.a
        LEFT JOIN identity_nodes nb ON nb.tenant_id = r.tenant_id AND nb.key = r.b
@@ -95,23 +106,43 @@ export async function reviewViews(q: Queryable, tenantId: string, where: string,
 }
 
 export async function loadProfileIdentity(q: Queryable, tenantId: string, profileId: string): Promise<ProfileIdentity | undefined> {
-  const p = await q.query<{ id: string; created_at: Date | string }>('SELECT id, created_at FROM identity_profiles WHERE tenant_id = $1 AND id = $2', [tenantId, profileId]);
+  const p = await q.query<{ id: string; created_at: Date | string }>(
+    'SELECT id, created_at FROM identity_profiles WHERE tenant_id = $1 AND id = $2',
+    [tenantId, profileId],
+  );
   const row = p.rows[0];
   if (row === undefined) return undefined;
-  const members = (await q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 ORDER BY seq`, [tenantId, profileId])).rows.map(nodeFromDb);
+  const members = (
+    await q.query<NodeDbRow>(`SELECT ${NODE_COLUMNS} FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 ORDER BY seq`, [
+      tenantId,
+      profileId,
+    ])
+  ).rows.map(nodeFromDb);
   const keys = members.map((m) => m.key);
-  const edges = (await q.query<EdgeDbRow>(`SELECT ${EDGE_COLUMNS} FROM identity_edges WHERE tenant_id = $1 AND b = ANY($2::text[]) AND kind = 'carries' AND status = 'active' ORDER BY seq`, [tenantId, keys])).rows.map(edgeFromDb);
+  const edges = (
+    await q.query<EdgeDbRow>(
+      `SELECT ${EDGE_COLUMNS} FROM identity_edges WHERE tenant_id = $1 AND b = ANY($2::text[]) AND kind = 'carries' AND status = 'active' ORDER BY seq`,
+      [tenantId, keys],
+    )
+  ).rows.map(edgeFromDb);
   const identities: IdentityView[] = members
     .filter((m) => m.kind === 'identifier')
     .map((m) => ({
       key: m.key,
       ...splitIdentifierKey(m.key),
       shared: m.shared,
-      provenance: edges.filter((e) => e.b === m.key).map((e) => ({ source: e.provenance.source, recordId: e.provenance.recordId, at: e.provenance.at, record: e.a })),
+      provenance: edges
+        .filter((e) => e.b === m.key)
+        .map((e) => ({ source: e.provenance.source, recordId: e.provenance.recordId, at: e.provenance.at, record: e.a })),
     }));
   const records = members.filter((m) => m.kind === 'record').map((m) => ({ key: m.key, ...splitRecordKey(m.key) }));
-  const reviews = (await reviewViews(q, tenantId, `r.status = 'open' AND (r.a = ANY($2::text[]) OR r.b = ANY($2::text[]))`, [keys])).filter((r) => r.profiles[0] !== r.profiles[1]);
-  const aliases = await q.query<{ profile_id: string }>('SELECT profile_id FROM identity_profile_aliases WHERE tenant_id = $1 AND merged_into = $2 ORDER BY at', [tenantId, profileId]);
+  const reviews = (await reviewViews(q, tenantId, `r.status = 'open' AND (r.a = ANY($2::text[]) OR r.b = ANY($2::text[]))`, [keys])).filter(
+    (r) => r.profiles[0] !== r.profiles[1],
+  );
+  const aliases = await q.query<{ profile_id: string }>(
+    'SELECT profile_id FROM identity_profile_aliases WHERE tenant_id = $1 AND merged_into = $2 ORDER BY at',
+    [tenantId, profileId],
+  );
   return {
     id: row.id,
     createdAt: new Date(row.created_at).toISOString(),
@@ -138,8 +169,16 @@ export async function profileSummaries(q: Queryable, tenantId: string, ids: read
   return ids.map((id) => {
     const rows = r.rows.filter((n) => n.profile_id === id);
     const named = rows.find((n) => n.match?.['firstName'] !== undefined || n.match?.['lastName'] !== undefined)?.match;
-    const name = named === undefined || named === null ? null : [named['firstName'], named['lastName']].filter((x) => x !== undefined).join(' ');
-    return { id, identifiers: rows.filter((n) => n.kind === 'identifier').slice(0, 20).map((n) => splitIdentifierKey(n.key)), name };
+    const name =
+      named === undefined || named === null ? null : [named['firstName'], named['lastName']].filter((x) => x !== undefined).join(' ');
+    return {
+      id,
+      identifiers: rows
+        .filter((n) => n.kind === 'identifier')
+        .slice(0, 20)
+        .map((n) => splitIdentifierKey(n.key)),
+      name,
+    };
   });
 }
 
@@ -158,7 +197,10 @@ export async function searchProfiles(q: Queryable, tenantId: string, text: strin
 
 /** Ids that name this profile: itself and every profile merged into it. */
 export async function profileAliases(q: Queryable, tenantId: string, profileId: string): Promise<string[]> {
-  const r = await q.query<{ profile_id: string }>('SELECT profile_id FROM identity_profile_aliases WHERE tenant_id = $1 AND merged_into = $2', [tenantId, profileId]);
+  const r = await q.query<{ profile_id: string }>(
+    'SELECT profile_id FROM identity_profile_aliases WHERE tenant_id = $1 AND merged_into = $2',
+    [tenantId, profileId],
+  );
   return [profileId, ...r.rows.map((row) => row.profile_id)];
 }
 
@@ -167,45 +209,69 @@ export async function profileAliases(q: Queryable, tenantId: string, profileId: 
  * their profile ids) and the identity rows the graph erasure does not cover. Runs inside the erasure
  * transaction, which must have set baton.erasure.
  */
-export async function eraseProfileData(q: Queryable, tenantId: string, profileIds: readonly string[], recordKeys: readonly string[]): Promise<number> {
+export async function eraseProfileData(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  recordKeys: readonly string[],
+): Promise<number> {
   const events = await q.query(
     `DELETE FROM events WHERE tenant_id = $1 AND (profile_id = ANY($2::text[])
         OR id IN (SELECT event_id FROM identity_event_records WHERE tenant_id = $1 AND record_key = ANY($3::text[])))`,
     [tenantId, [...profileIds], [...recordKeys]],
   );
   await q.query('DELETE FROM identity_event_records WHERE tenant_id = $1 AND record_key = ANY($2::text[])', [tenantId, [...recordKeys]]);
-  await q.query('DELETE FROM identity_profile_aliases WHERE tenant_id = $1 AND (merged_into = ANY($2::text[]) OR profile_id = ANY($2::text[]))', [tenantId, [...profileIds]]);
+  await q.query(
+    'DELETE FROM identity_profile_aliases WHERE tenant_id = $1 AND (merged_into = ANY($2::text[]) OR profile_id = ANY($2::text[]))',
+    [tenantId, [...profileIds]],
+  );
   await q.query('DELETE FROM identity_blocking_keys WHERE tenant_id = $1 AND record_key = ANY($2::text[])', [tenantId, [...recordKeys]]);
   return events.rowCount;
 }
 
 /** The profile of the earliest identity node carrying one of these identifier keys, if any. */
 export async function profileByIdentifierKeys(q: Queryable, tenantId: string, keys: readonly string[]): Promise<string | undefined> {
-  const r = await q.query<{ profile_id: string }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[]) AND profile_id IS NOT NULL ORDER BY seq LIMIT 1', [tenantId, [...keys]]);
+  const r = await q.query<{ profile_id: string }>(
+    'SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[]) AND profile_id IS NOT NULL ORDER BY seq LIMIT 1',
+    [tenantId, [...keys]],
+  );
   return r.rows[0]?.profile_id;
 }
 
 /** The profile ids of the identity node with this key (none when the key is unknown or unattached). */
 export async function profilesWithKey(q: Queryable, tenantId: string, key: string): Promise<string[]> {
-  const found = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [tenantId, key]);
+  const found = await q.query<{ profile_id: string | null }>('SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2', [
+    tenantId,
+    key,
+  ]);
   return found.rows.flatMap((r) => (r.profile_id === null ? [] : [r.profile_id]));
 }
 
 /** The key of a profile's first record node ('' when it has none), the anchor a manual merge names it by. */
 export async function firstRecordKey(q: Queryable, tenantId: string, profileId: string): Promise<string> {
-  const r = await q.query<{ key: string }>(`SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'record' ORDER BY seq LIMIT 1`, [tenantId, profileId]);
+  const r = await q.query<{ key: string }>(
+    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND profile_id = $2 AND kind = 'record' ORDER BY seq LIMIT 1`,
+    [tenantId, profileId],
+  );
   return r.rows[0]?.key ?? '';
 }
 
 /** The profile of each of these node keys (null: the node is unattached; absent: unknown). */
 export async function profilesOfKeys(q: Queryable, tenantId: string, keys: readonly string[]): Promise<Map<string, string | null>> {
-  const nodes = await q.query<{ key: string; profile_id: string | null }>('SELECT key, profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])', [tenantId, [...keys]]);
+  const nodes = await q.query<{ key: string; profile_id: string | null }>(
+    'SELECT key, profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = ANY($2::text[])',
+    [tenantId, [...keys]],
+  );
   return new Map(nodes.rows.map((r) => [r.key, r.profile_id]));
 }
 
 /** Records a possible match's verdict. */
 export async function setReviewStatus(q: Queryable, tenantId: string, reviewId: string, status: 'confirmed' | 'rejected'): Promise<void> {
-  await q.query(`UPDATE identity_reviews SET status = $3, decided_at = now() WHERE tenant_id = $1 AND public_id = $2`, [tenantId, reviewId, status]);
+  await q.query(`UPDATE identity_reviews SET status = $3, decided_at = now() WHERE tenant_id = $1 AND public_id = $2`, [
+    tenantId,
+    reviewId,
+    status,
+  ]);
 }
 
 /**

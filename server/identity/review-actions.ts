@@ -28,14 +28,18 @@ export async function decidePossibleMatch(
     return await db.transaction(async (tx) => {
       const resolver = await service.resolver(tx, tenantId);
       const item = (await reviewViews(tx, tenantId, 'r.public_id = $2', [reviewId]))[0];
-      if (item === undefined || item.kind === 'conflict') throw new HttpError(404, 'not_found', `no possible match ${reviewId} in your tenant`);
+      if (item === undefined || item.kind === 'conflict')
+        throw new HttpError(404, 'not_found', `no possible match ${reviewId} in your tenant`);
       const live = (await currentProfileId(tx, tenantId, input.profileId)) ?? input.profileId;
-      if (!item.profiles.includes(live)) throw new HttpError(409, 'stale', `possible match ${reviewId} does not involve profile ${input.profileId}; refresh the card`);
+      if (!item.profiles.includes(live))
+        throw new HttpError(409, 'stale', `possible match ${reviewId} does not involve profile ${input.profileId}; refresh the card`);
       if (item.status !== 'open') throw new HttpError(409, 'already_decided', `possible match ${reviewId} was already ${item.status}`);
-      if (item.profiles[0] === null || item.profiles[1] === null) throw new HttpError(409, 'stale', 'one side of this possible match no longer exists');
+      if (item.profiles[0] === null || item.profiles[1] === null)
+        throw new HttpError(409, 'stale', 'one side of this possible match no longer exists');
       const provenance = { source: input.actor, recordId: reviewId, at: new Date(clock.now()).toISOString() };
       let profileId: string | null = null;
-      if (decision === 'confirm') profileId = (await resolver.merge({ key: item.a }, { key: item.b }, provenance, 'manual-merge')).profileId ?? null;
+      if (decision === 'confirm')
+        profileId = (await resolver.merge({ key: item.a }, { key: item.b }, provenance, 'manual-merge')).profileId ?? null;
       else await resolver.notSamePerson({ key: item.a }, { key: item.b }, provenance);
       const status = decision === 'confirm' ? 'confirmed' : 'rejected';
       await setReviewStatus(tx, tenantId, reviewId, status);

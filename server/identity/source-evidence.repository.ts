@@ -8,7 +8,10 @@ import type { Queryable } from '../db/database';
 
 /** Record node keys starting with `prefix` (a `rec:<source>:…` prefix). */
 export async function recordKeysWithPrefix(q: Queryable, tenantId: string, prefix: string): Promise<string[]> {
-  const r = await q.query<{ key: string }>(`SELECT key FROM identity_nodes WHERE tenant_id = $1 AND kind = 'record' AND left(key, $2) = $3 ORDER BY key`, [tenantId, prefix.length, prefix]);
+  const r = await q.query<{ key: string }>(
+    `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND kind = 'record' AND left(key, $2) = $3 ORDER BY key`,
+    [tenantId, prefix.length, prefix],
+  );
   return r.rows.map((row) => row.key);
 }
 
@@ -16,7 +19,11 @@ export async function recordKeysWithPrefix(q: Queryable, tenantId: string, prefi
  * Identifier nodes whose key starts with one of `prefixes` (`<type>:<scope>:`), each with the record
  * nodes that carry it (any edge from a record to it).
  */
-export async function carriersOfIdentifiers(q: Queryable, tenantId: string, prefixes: readonly string[]): Promise<{ identifierKey: string; recordKey: string }[]> {
+export async function carriersOfIdentifiers(
+  q: Queryable,
+  tenantId: string,
+  prefixes: readonly string[],
+): Promise<{ identifierKey: string; recordKey: string }[]> {
   if (prefixes.length === 0) return [];
   const r = await q.query<{ key: string; a: string }>(
     `SELECT DISTINCT n.key, e.a

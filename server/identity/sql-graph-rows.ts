@@ -63,7 +63,17 @@ export function nodeFromDb(r: NodeDbRow): NodeRow {
 }
 
 export function nodeToJson(n: NodeRow): Record<string, unknown> {
-  return { key: n.key, kind: n.kind, profile_id: n.profileId ?? null, type: n.type ?? null, limit_group: n.limitGroup ?? null, shared: n.shared, first_names: n.firstNames, match: n.match ?? null, seq: n.seq };
+  return {
+    key: n.key,
+    kind: n.kind,
+    profile_id: n.profileId ?? null,
+    type: n.type ?? null,
+    limit_group: n.limitGroup ?? null,
+    shared: n.shared,
+    first_names: n.firstNames,
+    match: n.match ?? null,
+    seq: n.seq,
+  };
 }
 
 export function edgeFromDb(r: EdgeDbRow): EdgeRow {
@@ -81,7 +91,19 @@ export function edgeFromDb(r: EdgeDbRow): EdgeRow {
 }
 
 export function edgeToJson(e: EdgeRow): Record<string, unknown> {
-  return { id: e.id, kind: e.kind, a: e.a, b: e.b, source: e.provenance.source, record_id: e.provenance.recordId, at: e.provenance.at, seq: e.seq, status: e.status, reason: e.reason ?? null, detail: e.detail ?? null };
+  return {
+    id: e.id,
+    kind: e.kind,
+    a: e.a,
+    b: e.b,
+    source: e.provenance.source,
+    record_id: e.provenance.recordId,
+    at: e.provenance.at,
+    seq: e.seq,
+    status: e.status,
+    reason: e.reason ?? null,
+    detail: e.detail ?? null,
+  };
 }
 
 export function cannotLinkFromDb(r: { a: string; b: string; source: string; record_id: string; at: string }): CannotLink {
@@ -108,8 +130,17 @@ export function reviewFromDb(r: ReviewDbRow): ReviewItem {
 
 export function reviewToJson(item: ReviewItem): Record<string, unknown> {
   return {
-    id: item.id, public_id: reviewPublicId(item.id), kind: item.kind, a: item.a, b: item.b, profiles: item.profiles,
-    reason: item.reason ?? null, detail: item.detail ?? null, source: item.provenance.source, record_id: item.provenance.recordId, at: item.provenance.at,
+    id: item.id,
+    public_id: reviewPublicId(item.id),
+    kind: item.kind,
+    a: item.a,
+    b: item.b,
+    profiles: item.profiles,
+    reason: item.reason ?? null,
+    detail: item.detail ?? null,
+    source: item.provenance.source,
+    record_id: item.provenance.recordId,
+    at: item.provenance.at,
   };
 }
 

@@ -30,7 +30,9 @@ export type SendOutcome =
       readonly optedOutCode?: string;
     };
 
-export type FindOutcome = { readonly ok: true; readonly value: { readonly messageId: string; readonly status: string } | undefined } | { readonly ok: false; readonly error: PortError };
+export type FindOutcome =
+  | { readonly ok: true; readonly value: { readonly messageId: string; readonly status: string } | undefined }
+  | { readonly ok: false; readonly error: PortError };
 
 export interface MessageSender<P extends MessagingProvider = MessagingProvider> {
   readonly provider: P;
@@ -40,7 +42,10 @@ export interface MessageSender<P extends MessagingProvider = MessagingProvider> 
   readonly priority: number;
   send(connection: Connection<P>, message: OutgoingMessage): Promise<SendOutcome>;
   /** Whether a message like this one was sent since `since` (an attempt whose answer was lost); without it such an attempt is not repeated. */
-  findSent?(connection: Connection<P>, query: { channel: MessagingChannel; address: string; since: Date; body: string }): Promise<FindOutcome>;
+  findSent?(
+    connection: Connection<P>,
+    query: { channel: MessagingChannel; address: string; since: Date; body: string },
+  ): Promise<FindOutcome>;
 }
 
 /** The senders registered by the messaging vendors, in preference order per channel. */
@@ -70,5 +75,8 @@ export const MESSAGE_SENDERS = serviceKey<MessageSenders>('messaging.senders');
 export const templateRequired = (): SendOutcome => ({
   ok: false,
   noEffect: true,
-  error: permanentError('message.template_required', 'more than 24 hours since the person last wrote on WhatsApp: only an approved template may be sent, and this step names none (template / contentSid)'),
+  error: permanentError(
+    'message.template_required',
+    'more than 24 hours since the person last wrote on WhatsApp: only an approved template may be sent, and this step names none (template / contentSid)',
+  ),
 });

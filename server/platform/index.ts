@@ -67,6 +67,12 @@ export { addressKey, consentEvent, DELIVERY_RANK } from '../messaging/channel-st
 export { profileAddresses } from '../messaging/recipients';
 export { MESSAGE_SENDERS, templateRequired, type MessageSender, type SendOutcome } from '../messaging/senders';
 // The one connection store (every vendor's connection or installation row)
-export { connectionStore, ConnectionUniqueError, type ConnectionFilter, type SealedSecrets, type StoredConnection } from '../connections/connection-store.repository';
+export {
+  connectionStore,
+  ConnectionUniqueError,
+  type ConnectionFilter,
+  type SealedSecrets,
+  type StoredConnection,
+} from '../connections/connection-store.repository';
 // Identity's public reads of record ↔ profile mapping (vendors never read identity's tables)
 export { identifierValuesOfProfile, profileOfNodeKey } from '../identity/identifier-lookups.repository';

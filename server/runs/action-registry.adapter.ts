@@ -54,7 +54,8 @@ const KIND_LABEL: Readonly<Record<ActionKind, string>> = {
   book_meeting: 'a meeting booking',
 };
 
-const list = (names: readonly string[]): string => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1] ?? ''}`);
+const list = (names: readonly string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1] ?? ''}`;
 
 /**
  * The ActionPort the engine sees: routes each request by its kind to the first registered port whose

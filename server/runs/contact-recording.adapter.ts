@@ -62,14 +62,27 @@ export function outboundContactOf(request: ActionRequest): OutboundContact | nul
 }
 
 export class ContactRecordingActionPort implements ActionPort {
-  constructor(private readonly inner: ActionPort, private readonly recorder: ContactRecorder | undefined) {}
+  constructor(
+    private readonly inner: ActionPort,
+    private readonly recorder: ContactRecorder | undefined,
+  ) {}
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const result = await this.inner.execute(request);
     const recorder = this.recorder;
     const decisionId = request.params['decisionId'];
-    if (recorder?.delivery !== undefined && typeof decisionId === 'string' && decisionId !== '' && (result.ok || isUndeliverable(result.error))) {
-      await recorder.delivery({ tenantId: request.tenantId, decisionId, delivered: result.ok, reason: result.ok ? null : result.error.message });
+    if (
+      recorder?.delivery !== undefined &&
+      typeof decisionId === 'string' &&
+      decisionId !== '' &&
+      (result.ok || isUndeliverable(result.error))
+    ) {
+      await recorder.delivery({
+        tenantId: request.tenantId,
+        decisionId,
+        delivered: result.ok,
+        reason: result.ok ? null : result.error.message,
+      });
     }
     // Only a delivered contact counts toward frequency caps: an undeliverable or failed step sent nothing.
     if (!result.ok) return result;

@@ -8,6 +8,10 @@ import type { DecideMeta, Decider, DecideResult, JsonObject } from '../../app/or
  */
 export class NoDecisioningDecider implements Decider {
   async decide(_profileId: string, _context: JsonObject, _meta: DecideMeta): Promise<DecideResult> {
-    return { decisionId: 'none:decisioning-not-installed', action: null, reason: 'decisioning is not installed for this service, so no action was proposed' };
+    return {
+      decisionId: 'none:decisioning-not-installed',
+      action: null,
+      reason: 'decisioning is not installed for this service, so no action was proposed',
+    };
   }
 }

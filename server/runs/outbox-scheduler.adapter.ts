@@ -36,7 +36,10 @@ export const wakeJob = (request: WakeRequest): NewJob => ({
  * Two concurrent re-arms may both insert; a duplicate wake-up is harmless.
  */
 export class OutboxScheduler implements Scheduler {
-  constructor(private readonly db: Database, private readonly work: WorkQueue) {}
+  constructor(
+    private readonly db: Database,
+    private readonly work: WorkQueue,
+  ) {}
 
   async wakeAt(request: WakeRequest): Promise<void> {
     const ref = await rearmWake(this.db, this.work, request);

@@ -1,4 +1,11 @@
-import type { InsertPlaybookResult, Playbook, PlaybookStatus, PlaybookStore, SetPlaybookStatusResult, StoredPlaybook } from '../../app/orchestration';
+import type {
+  InsertPlaybookResult,
+  Playbook,
+  PlaybookStatus,
+  PlaybookStore,
+  SetPlaybookStatusResult,
+  StoredPlaybook,
+} from '../../app/orchestration';
 import type { Queryable } from '../db/database';
 import { CommitBatcher } from './commit-batcher';
 
@@ -37,9 +44,13 @@ export class SqlPlaybookStore implements PlaybookStore {
     this.latest = new CommitBatcher((items) => this.latestPublishedOf(items), { maxInFlight: 2, maxBatch: 200, distinctKeys: false });
   }
 
-  private async latestPublishedOf(items: readonly { readonly tenantId: string; readonly playbookId: string }[]): Promise<(StoredPlaybook | null)[]> {
+  private async latestPublishedOf(
+    items: readonly { readonly tenantId: string; readonly playbookId: string }[],
+  ): Promise<(StoredPlaybook | null)[]> {
     const r = await this.db.query<PlaybookRow & { id: string }>(
-      `SELECT DISTINCT ON (p.tenant_id, p.id) p.id, ${COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}
+      `SELECT DISTINCT ON (p.tenant_id, p.id) p.id, ${COLUMNS.split(', ')
+        .map((c) => `p.${c}`)
+        .join(', ')}
          FROM playbooks p JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, id) ON p.tenant_id = k.tenant_id AND p.id = k.id
         WHERE p.status = 'published'
         ORDER BY p.tenant_id, p.id, p.version DESC`,
@@ -65,7 +76,11 @@ export class SqlPlaybookStore implements PlaybookStore {
   }
 
   async get(tenantId: string, playbookId: string, version: number): Promise<StoredPlaybook | null> {
-    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3`, [tenantId, playbookId, version]);
+    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3`, [
+      tenantId,
+      playbookId,
+      version,
+    ]);
     const row = r.rows[0];
     return row === undefined ? null : toStored(row);
   }
@@ -75,7 +90,10 @@ export class SqlPlaybookStore implements PlaybookStore {
   }
 
   async listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]> {
-    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 ORDER BY version`, [tenantId, playbookId]);
+    const r = await this.db.query<PlaybookRow>(`SELECT ${COLUMNS} FROM playbooks WHERE tenant_id = $1 AND id = $2 ORDER BY version`, [
+      tenantId,
+      playbookId,
+    ]);
     return r.rows.map(toStored);
   }
 
@@ -84,13 +102,24 @@ export class SqlPlaybookStore implements PlaybookStore {
     return r.rows.map(toStored);
   }
 
-  async setStatus(tenantId: string, playbookId: string, version: number, from: PlaybookStatus, to: PlaybookStatus, now: number): Promise<SetPlaybookStatusResult> {
+  async setStatus(
+    tenantId: string,
+    playbookId: string,
+    version: number,
+    from: PlaybookStatus,
+    to: PlaybookStatus,
+    now: number,
+  ): Promise<SetPlaybookStatusResult> {
     const r = await this.db.query(
       `UPDATE playbooks SET status = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND version = $3 AND status = $4 RETURNING id`,
       [tenantId, playbookId, version, from, to, new Date(now).toISOString()],
     );
     if (r.rows.length > 0) return { ok: true };
-    const exists = await this.db.query('SELECT 1 FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3', [tenantId, playbookId, version]);
+    const exists = await this.db.query('SELECT 1 FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3', [
+      tenantId,
+      playbookId,
+      version,
+    ]);
     return { ok: false, reason: exists.rows.length === 0 ? 'not_found' : 'status_changed' };
   }
 }

@@ -17,7 +17,16 @@ export interface ProfileRunRow {
 }
 
 export async function profileRuns(q: Queryable, tenantId: string, aliases: readonly string[], limit: number): Promise<ProfileRunRow[]> {
-  const r = await q.query<{ id: string; playbook_id: string; playbook_version: number; status: string; cursor: string | null; error: unknown; created_at: Date | string; updated_at: Date | string }>(
+  const r = await q.query<{
+    id: string;
+    playbook_id: string;
+    playbook_version: number;
+    status: string;
+    cursor: string | null;
+    error: unknown;
+    created_at: Date | string;
+    updated_at: Date | string;
+  }>(
     `SELECT id, playbook_id, playbook_version, status, cursor, error, created_at, updated_at FROM runs
       WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY created_at DESC LIMIT $3`,
     [tenantId, [...aliases], limit],

@@ -1,4 +1,16 @@
-import type { JsonObject, JsonValue, Run, RunEnd, RunStatus, StepExecution, StepStatus, WaitReason, AttemptRecord, StepError, StepKind } from '../../app/orchestration';
+import type {
+  JsonObject,
+  JsonValue,
+  Run,
+  RunEnd,
+  RunStatus,
+  StepExecution,
+  StepStatus,
+  WaitReason,
+  AttemptRecord,
+  StepError,
+  StepKind,
+} from '../../app/orchestration';
 
 /**
  * Mapping between run/step rows and the engine's objects. Rows are read as `to_jsonb(row)`, so both
@@ -29,7 +41,8 @@ const str = (value: JsonValue | undefined, what: string): string => {
 const optStr = (value: JsonValue | undefined): string | null => (typeof value === 'string' ? value : null);
 const int = (value: JsonValue | undefined): number => (typeof value === 'number' ? value : 0);
 const json = (value: JsonValue | undefined): JsonValue => (value === undefined ? null : value);
-const obj = (value: JsonValue | undefined): JsonObject => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {});
+const obj = (value: JsonValue | undefined): JsonObject =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 
 /** Stored JSON written by this adapter from the engine's own typed values, read back as those types. */
 function stored<T>(value: JsonValue | undefined): T | null {

@@ -27,5 +27,7 @@ export async function publishedTriggers(q: Queryable, tenantId: string): Promise
       WHERE tenant_id = $1 AND status = 'published' ORDER BY id, version DESC`,
     [tenantId],
   );
-  return r.rows.filter((row) => row.trigger !== null && typeof row.trigger === 'object').map((row) => ({ playbookId: row.id, trigger: row.trigger }));
+  return r.rows
+    .filter((row) => row.trigger !== null && typeof row.trigger === 'object')
+    .map((row) => ({ playbookId: row.id, trigger: row.trigger }));
 }

@@ -75,7 +75,11 @@ interface CommitItem {
 const runKey = (tenantId: string, runId: string): string => `${tenantId}\u0000${runId}`;
 
 function commitItem(snapshot: RunSnapshot, expectedVersion: number, base: RunSnapshot | undefined): CommitItem {
-  return { key: runKey(snapshot.run.tenantId, snapshot.run.id), run: runCommitRecord(snapshot.run, expectedVersion), steps: changedStepRecords(snapshot, base) };
+  return {
+    key: runKey(snapshot.run.tenantId, snapshot.run.id),
+    run: runCommitRecord(snapshot.run, expectedVersion),
+    steps: changedStepRecords(snapshot, base),
+  };
 }
 
 /** The run columns a commit sets, as a record for `jsonb_to_recordset` (RUN_COMMIT_COLUMNS). */
@@ -110,7 +114,10 @@ const RUN_COMMIT_COLUMNS = `tenant_id text, id text, expected integer, status te
  * no such run). The items must be of distinct runs.
  */
 async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(number | false)[]> {
-  const r = await q.query<{ tenant_id: string; id: string; version: number }>(`WITH ${commitRunsCtes(items, 1)} SELECT tenant_id, id, version FROM updated`, commitRunsParams(items));
+  const r = await q.query<{ tenant_id: string; id: string; version: number }>(
+    `WITH ${commitRunsCtes(items, 1)} SELECT tenant_id, id, version FROM updated`,
+    commitRunsParams(items),
+  );
   const versions = new Map(r.rows.map((row) => [runKey(row.tenant_id, row.id), row.version]));
   return items.map((item) => versions.get(item.key) ?? false);
 }
@@ -128,7 +135,10 @@ const commitRunsCtes = (items: readonly CommitItem[], p: number): string => `
         RETURNING r.tenant_id, r.id, r.version),
      steps AS (${upsertStepsSql('updated u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', `$${p + 1}`)})`;
 
-const commitRunsParams = (items: readonly CommitItem[]): unknown[] => [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps))];
+const commitRunsParams = (items: readonly CommitItem[]): unknown[] => [
+  JSON.stringify(items.map((item) => item.run)),
+  JSON.stringify(items.flatMap((item) => item.steps)),
+];
 
 const RUN_CREATE_COLUMNS = `tenant_id, id, playbook_id, playbook_version, profile_id, concurrency_key, status, context, cursor, waiting_for, wake_at,
   error, ended_by, lease_owner, lease_expires_at, resume_count, consumed_event_ids, version, created_at, updated_at, started_at, ended_at`;
@@ -221,7 +231,15 @@ export class SqlRunStore implements RunStore {
          SELECT $1, $2, $3, $4::jsonb, coalesce($5::timestamptz, now()), $6, now() WHERE EXISTS (SELECT 1 FROM ${wrote})
          RETURNING tenant_id, id, deliveries, due_at)
        SELECT tenant_id, id, deliveries, due_at FROM wake`,
-      [job.tenantId, newId('job'), job.kind, JSON.stringify(job.payload ?? {}), job.dueAt?.toISOString() ?? null, job.maxAttempts ?? 10, ...params],
+      [
+        job.tenantId,
+        newId('job'),
+        job.kind,
+        JSON.stringify(job.payload ?? {}),
+        job.dueAt?.toISOString() ?? null,
+        job.maxAttempts ?? 10,
+        ...params,
+      ],
     );
     const row = r.rows[0];
     if (row === undefined) return false;
@@ -233,10 +251,11 @@ export class SqlRunStore implements RunStore {
   async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
     const { run } = snapshot;
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const created = await this.creates.submit(
-        `${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`,
-        { run: runCreateRecord(run), steps: stepRecords(snapshot), wake: wake === undefined ? null : wakeRecord(wake) },
-      );
+      const created = await this.creates.submit(`${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`, {
+        run: runCreateRecord(run),
+        steps: stepRecords(snapshot),
+        wake: wake === undefined ? null : wakeRecord(wake),
+      });
       if (created) {
         const stored = structuredClone(snapshot);
         stored.run.version = 1;
@@ -261,8 +280,15 @@ export class SqlRunStore implements RunStore {
    */
   private async createRuns(items: readonly CreateItem[]): Promise<boolean[]> {
     const wakes = items.flatMap((item) => (item.wake === null ? [] : [item.wake]));
-    if (wakes.length > 0 && this.work === undefined) throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
-    const r = await this.db.query<{ what: 'run' | 'wake'; tenant_id: string; id: string; deliveries: number | null; due_at: Date | string | null }>(
+    if (wakes.length > 0 && this.work === undefined)
+      throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
+    const r = await this.db.query<{
+      what: 'run' | 'wake';
+      tenant_id: string;
+      id: string;
+      deliveries: number | null;
+      due_at: Date | string | null;
+    }>(
       `WITH created AS (
          INSERT INTO runs (${RUN_CREATE_COLUMNS})
          SELECT ${RUN_CREATE_COLUMNS} FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)
@@ -279,7 +305,14 @@ export class SqlRunStore implements RunStore {
        UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at FROM wakes`,
       [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps)), JSON.stringify(wakes)],
     );
-    const refs: JobRef[] = r.rows.filter((row) => row.what === 'wake').map((row) => ({ tenantId: row.tenant_id, id: row.id, attempt: row.deliveries ?? 0, dueAt: new Date(row.due_at ?? this.clock.now()) }));
+    const refs: JobRef[] = r.rows
+      .filter((row) => row.what === 'wake')
+      .map((row) => ({
+        tenantId: row.tenant_id,
+        id: row.id,
+        attempt: row.deliveries ?? 0,
+        dueAt: new Date(row.due_at ?? this.clock.now()),
+      }));
     if (refs.length > 0) await this.work?.notify(refs);
     const created = new Set(r.rows.filter((row) => row.what === 'run').map((row) => runKey(row.tenant_id, row.id)));
     return items.map((item) => created.has(runKey(String(item.run['tenant_id']), String(item.run['id']))));
@@ -288,11 +321,16 @@ export class SqlRunStore implements RunStore {
   /** Several runs of a tenant in ONE statement (each a consistent snapshot), by id; missing runs are absent. */
   async loadMany(tenantId: string, runIds: readonly string[]): Promise<Map<string, RunSnapshot>> {
     if (runIds.length === 0) return new Map();
-    const r = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = ANY($2::text[])`, [tenantId, [...new Set(runIds)]]);
-    return new Map(r.rows.map((row) => {
-      const snapshot = toSnapshot(row);
-      return [snapshot.run.id, snapshot];
-    }));
+    const r = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = ANY($2::text[])`, [
+      tenantId,
+      [...new Set(runIds)],
+    ]);
+    return new Map(
+      r.rows.map((row) => {
+        const snapshot = toSnapshot(row);
+        return [snapshot.run.id, snapshot];
+      }),
+    );
   }
 
   async load(tenantId: string, runId: string): Promise<RunSnapshot | null> {
@@ -311,7 +349,11 @@ export class SqlRunStore implements RunStore {
       result = await this.batcher.submit(item.key, item);
     } else {
       // With a wake-up, the commit and its outbox row go in one statement of their own.
-      const wrote = await this.writeWithWake(wake, (p) => ({ ctes: commitRunsCtes([item], p), wrote: 'updated', params: commitRunsParams([item]) }));
+      const wrote = await this.writeWithWake(wake, (p) => ({
+        ctes: commitRunsCtes([item], p),
+        wrote: 'updated',
+        params: commitRunsParams([item]),
+      }));
       result = wrote ? expectedVersion + 1 : false;
     }
     if (result !== false) return { ok: true, version: result };
@@ -334,8 +376,13 @@ export class SqlRunStore implements RunStore {
         ORDER BY ${order}
         LIMIT $5`,
       [
-        tenantId, filter.profileId ?? null, filter.playbookId ?? null, filter.statuses === undefined ? null : [...filter.statuses], filter.limit ?? null,
-        toTimestamp(filter.after?.at ?? null), filter.after?.id ?? null,
+        tenantId,
+        filter.profileId ?? null,
+        filter.playbookId ?? null,
+        filter.statuses === undefined ? null : [...filter.statuses],
+        filter.limit ?? null,
+        toTimestamp(filter.after?.at ?? null),
+        filter.after?.id ?? null,
       ],
     );
     return r.rows.map((row) => runFromJson(row.run));

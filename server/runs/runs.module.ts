@@ -70,7 +70,10 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
       // id or an IBAN is blocked with the field and reason on the step, and nothing is sent.
       const base = new PiiGuardPort(options.actions ?? registry, {
         onBlocked: (request, violations) =>
-          ctx.logger.warn({ tenantId: request.tenantId, runId: request.runId, stepId: request.stepId, fields: violations.map((v) => v.path) }, 'outbound content blocked by the PII policy'),
+          ctx.logger.warn(
+            { tenantId: request.tenantId, runId: request.runId, stepId: request.stepId, fields: violations.map((v) => v.path) },
+            'outbound content blocked by the PII policy',
+          ),
       });
       const service = new RunsService({
         db: ctx.db,
@@ -101,9 +104,16 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
           stages: [runsStage(service)],
           async start() {
             // Added once every module is built, so `runs` stays the last part of GET /profiles/:id as it always was.
-            sections?.add({ name: 'runs', load: async (q, tenantId, profileId) => profileRuns(q, tenantId, await profileAliases(q, tenantId, profileId), 20) });
+            sections?.add({
+              name: 'runs',
+              load: async (q, tenantId, profileId) => profileRuns(q, tenantId, await profileAliases(q, tenantId, profileId), 20),
+            });
             if (!sweeps) return;
-            sweeper = startPeriodic(() => service.sweepStuckRuns(graceMs), intervalMs, (err) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'));
+            sweeper = startPeriodic(
+              () => service.sweepStuckRuns(graceMs),
+              intervalMs,
+              (err) => ctx.logger.warn({ err }, 'stuck-run sweep failed; will try again'),
+            );
           },
           async stop() {
             await sweeper?.stop();

@@ -1,7 +1,17 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { RunControlBody, RunListBody } from '../../app/contracts';
-import { cancelRun, jsonObjectSchema, resumeRun, RUN_STATUSES, startRun, submitApproval, updateRunContext, type ControlResult, type RunStatus } from '../../app/orchestration';
+import {
+  cancelRun,
+  jsonObjectSchema,
+  resumeRun,
+  RUN_STATUSES,
+  startRun,
+  submitApproval,
+  updateRunContext,
+  type ControlResult,
+  type RunStatus,
+} from '../../app/orchestration';
 import { tenantOf } from '../http/auth';
 import { HttpError, validationError } from '../http/errors';
 import { encodeCursor, pageCursor } from '../http/page-cursor';
@@ -16,7 +26,12 @@ const startBody = z.strictObject({
 });
 const statusList = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  )
   .pipe(z.array(z.enum(RUN_STATUSES, { error: `each status must be one of ${RUN_STATUSES.join(', ')}` })));
 const listQuery = z.strictObject({
   profileId: z.string().min(1).optional(),
@@ -56,9 +71,18 @@ export function runRoutes(service: RunsService): Router {
     const body = startBody.safeParse(req.body ?? {});
     if (!body.success) throw validationError(body.error);
     const { playbookId, profileId, context, version } = body.data;
-    const result = await startRun(deps, { tenantId, playbookId, profileId, ...(context === undefined ? {} : { context }), ...(version === undefined ? {} : { version }) });
+    const result = await startRun(deps, {
+      tenantId,
+      playbookId,
+      profileId,
+      ...(context === undefined ? {} : { context }),
+      ...(version === undefined ? {} : { version }),
+    });
     if (!result.ok) {
-      const hint = result.error.code === 'playbook_not_found' ? ' (GET /api/v1/playbooks lists yours)' : ' (publish it with POST /api/v1/playbooks/:id/publish)';
+      const hint =
+        result.error.code === 'playbook_not_found'
+          ? ' (GET /api/v1/playbooks lists yours)'
+          : ' (publish it with POST /api/v1/playbooks/:id/publish)';
       throw new HttpError(result.error.code === 'playbook_not_found' ? 404 : 409, result.error.code, `${result.error.message}${hint}`);
     }
     res.status(result.created ? 201 : 200).json({ ...snapshotView(result.snapshot), created: result.created } satisfies RunControlBody);
@@ -80,7 +104,10 @@ export function runRoutes(service: RunsService): Router {
     });
     const page = found.slice(0, limit);
     const last = page.at(-1);
-    res.json({ runs: page.map(runView), nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.createdAt, id: last.id }) : null } satisfies RunListBody);
+    res.json({
+      runs: page.map(runView),
+      nextCursor: found.length > limit && last !== undefined ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+    } satisfies RunListBody);
   });
 
   router.get('/runs/:runId', async (req, res) => {
@@ -105,7 +132,11 @@ export function runRoutes(service: RunsService): Router {
     if (!body.success) throw validationError(body.error);
     const result = await updateRunContext(deps, tenantOf(res), runIdOf(req.params), body.data.context);
     if (!result.ok) throw new HttpError(result.code === 'run_not_found' ? 404 : 409, result.code, result.message);
-    res.json({ ...snapshotView(result.snapshot), effect: result.effect, ...(result.effect === 'exited' ? { criterionId: result.criterionId } : {}) });
+    res.json({
+      ...snapshotView(result.snapshot),
+      effect: result.effect,
+      ...(result.effect === 'exited' ? { criterionId: result.criterionId } : {}),
+    });
   });
 
   router.post('/runs/:runId/approve', async (req, res) => {
@@ -117,11 +148,20 @@ export function runRoutes(service: RunsService): Router {
     if (stepId === undefined) {
       const snapshot = await deps.runs.load(tenantId, runId);
       if (snapshot === null) throw new HttpError(404, 'run_not_found', `no run "${runId}" in your tenant`);
-      if (snapshot.run.cursor === null) throw new HttpError(409, 'not_awaiting_approval', `run ${runId} is ${snapshot.run.status} and waits for nothing`);
+      if (snapshot.run.cursor === null)
+        throw new HttpError(409, 'not_awaiting_approval', `run ${runId} is ${snapshot.run.status} and waits for nothing`);
       stepId = snapshot.run.cursor;
     }
     const { decision, actor, comment } = body.data;
-    answer(res, await submitApproval(deps, tenantId, runId, { stepId, decision, ...(actor === undefined ? {} : { actor }), ...(comment === undefined ? {} : { comment }) }));
+    answer(
+      res,
+      await submitApproval(deps, tenantId, runId, {
+        stepId,
+        decision,
+        ...(actor === undefined ? {} : { actor }),
+        ...(comment === undefined ? {} : { comment }),
+      }),
+    );
   });
   return router;
 }

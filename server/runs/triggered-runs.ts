@@ -19,7 +19,8 @@ export type TriggeredStart =
   | { readonly ok: true; readonly runId: string; readonly created: boolean }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
 /**
  * Starts the run for `key` once. `created: false` when the run for this key already exists, or when
@@ -38,7 +39,12 @@ export async function startTriggeredRun(
   const deps = { ...runs.deps, ids: { newId: (prefix: string) => (prefix === 'run' ? runId : runs.deps.ids.newId(prefix)) } };
   let started: StartRunResult;
   try {
-    started = await startRun(deps, { tenantId: input.tenantId, playbookId: input.playbookId, profileId: input.profileId, context: input.context });
+    started = await startRun(deps, {
+      tenantId: input.tenantId,
+      playbookId: input.playbookId,
+      profileId: input.profileId,
+      context: input.context,
+    });
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: true, runId, created: false };
     throw error;

@@ -33,7 +33,12 @@ export async function tryStuckSweepLock(tx: Queryable): Promise<boolean> {
  * a wake-up row died after its attempts. Returns them
  * (at most `limit`) so the caller re-arms a wake-up.
  */
-export async function findStuckRuns(q: Queryable, now: number, graceMs: number, limit: number): Promise<{ tenantId: string; runId: string }[]> {
+export async function findStuckRuns(
+  q: Queryable,
+  now: number,
+  graceMs: number,
+  limit: number,
+): Promise<{ tenantId: string; runId: string }[]> {
   const r = await q.query<{ tenant_id: string; id: string }>(
     `SELECT r.tenant_id, r.id FROM runs r
       WHERE r.status IN ('pending', 'running', 'waiting')

@@ -17,7 +17,12 @@ export function hashApiKey(key: string): string {
 }
 
 export function issueApiKey(): IssuedKey {
-  const id = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12).padEnd(12, '0');
+  const id = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12)
+    .padEnd(12, '0');
   const secret = randomBytes(24).toString('base64url');
   const key = `bk_${id}_${secret}`;
   return { id, key, hash: hashApiKey(key) };

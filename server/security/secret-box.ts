@@ -43,7 +43,10 @@ export class SecretBox {
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return { ciphertext: ['v1', iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join('.'), keyId: this.currentKeyId };
+    return {
+      ciphertext: ['v1', iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join('.'),
+      keyId: this.currentKeyId,
+    };
   }
 
   open(sealed: Sealed, associatedData: string): string {
@@ -52,7 +55,8 @@ export class SecretBox {
       throw new Error(`secret sealed with key ${sealed.keyId}, which is not configured (add it to BATON_ENCRYPTION_PREVIOUS_KEYS)`);
     }
     const [version, iv, tag, body] = sealed.ciphertext.split('.');
-    if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined) throw new Error('unrecognised sealed secret format');
+    if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined)
+      throw new Error('unrecognised sealed secret format');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));

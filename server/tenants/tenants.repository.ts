@@ -21,7 +21,12 @@ export async function createTenant(db: Database, name: string): Promise<CreatedT
   const key = issueApiKey();
   await db.transaction(async (tx) => {
     await tx.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [tenantId, trimmed]);
-    await tx.query('INSERT INTO api_keys (tenant_id, id, key_hash, label) VALUES ($1, $2, $3, $4)', [tenantId, key.id, key.hash, 'created with the tenant']);
+    await tx.query('INSERT INTO api_keys (tenant_id, id, key_hash, label) VALUES ($1, $2, $3, $4)', [
+      tenantId,
+      key.id,
+      key.hash,
+      'created with the tenant',
+    ]);
   });
   return { tenantId, apiKey: key.key };
 }
@@ -29,7 +34,9 @@ export async function createTenant(db: Database, name: string): Promise<CreatedT
 /** The tenant an API key belongs to, or undefined for an unknown, malformed or revoked key. */
 export async function tenantForApiKey(q: Queryable, apiKey: string): Promise<string | undefined> {
   if (!looksLikeApiKey(apiKey)) return undefined;
-  const r = await q.query<{ tenant_id: string }>('SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(apiKey)]);
+  const r = await q.query<{ tenant_id: string }>('SELECT tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+    hashApiKey(apiKey),
+  ]);
   return r.rows[0]?.tenant_id;
 }
 

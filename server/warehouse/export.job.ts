@@ -12,7 +12,17 @@ import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
 import { newId } from '../security/ids';
-import { EXPORT_KINDS, type ExportRecord, exportBatch, exportPosition, finishExport, getExport, insertQueuedExport, markExportRunning, recordExportProgress } from './export.repository';
+import {
+  EXPORT_KINDS,
+  type ExportRecord,
+  exportBatch,
+  exportPosition,
+  finishExport,
+  getExport,
+  insertQueuedExport,
+  markExportRunning,
+  recordExportProgress,
+} from './export.repository';
 import type { WarehouseRepository } from './warehouse.repository';
 
 export const WAREHOUSE_EXPORT_JOB = 'warehouse.export';
@@ -20,25 +30,46 @@ const BATCH = 500;
 const EXPORT_MAX_ATTEMPTS = 8;
 
 /** A queued export (or the connection's active one) and its job, in one transaction. */
-export async function startExport(deps: { db: Database; work: WorkQueue }, tenantId: string, connectionId: string, table: string): Promise<{ export: ExportRecord; created: boolean }> {
+export async function startExport(
+  deps: { db: Database; work: WorkQueue },
+  tenantId: string,
+  connectionId: string,
+  table: string,
+): Promise<{ export: ExportRecord; created: boolean }> {
   const refs: Awaited<ReturnType<WorkQueue['record']>>[] = [];
   const out = await deps.db.transaction(async (tx) => {
     const id = newId('exp');
     const queued = await insertQueuedExport(tx, tenantId, id, connectionId, table);
-    if (queued.created) refs.push(await deps.work.record(tx, { tenantId, kind: WAREHOUSE_EXPORT_JOB, payload: { exportId: id }, dedupeKey: `warehouse.export:${id}`, maxAttempts: EXPORT_MAX_ATTEMPTS }));
+    if (queued.created)
+      refs.push(
+        await deps.work.record(tx, {
+          tenantId,
+          kind: WAREHOUSE_EXPORT_JOB,
+          payload: { exportId: id },
+          dedupeKey: `warehouse.export:${id}`,
+          maxAttempts: EXPORT_MAX_ATTEMPTS,
+        }),
+      );
     return queued;
   });
   await deps.work.notify(refs);
   return out;
 }
 
-export function warehouseExportJob(deps: { db: Database; repo: WarehouseRepository; open: OpenWarehouse; horizonMs: number; now: () => number }): JobHandler {
+export function warehouseExportJob(deps: {
+  db: Database;
+  repo: WarehouseRepository;
+  open: OpenWarehouse;
+  horizonMs: number;
+  now: () => number;
+}): JobHandler {
   return async (job) => {
     const exportId = job.payload['exportId'];
     if (typeof exportId !== 'string') throw new Error('warehouse.export job without an exportId');
     const ex = await getExport(deps.db, job.tenantId, exportId);
     if (ex === undefined || ex.status === 'succeeded' || ex.status === 'failed') return;
-    const finish = (status: 'succeeded' | 'failed', error: string | null): Promise<void> => finishExport(deps.db, job.tenantId, exportId, status, error);
+    const finish = (status: 'succeeded' | 'failed', error: string | null): Promise<void> =>
+      finishExport(deps.db, job.tenantId, exportId, status, error);
     const connection = await deps.repo.get(deps.db, job.tenantId, ex.connectionId);
     if (connection === undefined) return finish('failed', 'the connection was deleted');
     await markExportRunning(deps.db, job.tenantId, exportId);
@@ -61,7 +92,8 @@ export function warehouseExportJob(deps: { db: Database; repo: WarehouseReposito
       await finish('succeeded', null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if ((err instanceof WarehouseError && err.category !== 'transient') || job.attempt >= EXPORT_MAX_ATTEMPTS) return finish('failed', message);
+      if ((err instanceof WarehouseError && err.category !== 'transient') || job.attempt >= EXPORT_MAX_ATTEMPTS)
+        return finish('failed', message);
       throw err;
     } finally {
       await client?.close().catch(() => undefined);

@@ -52,14 +52,23 @@ export async function getExport(q: Queryable, tenantId: string, id: string): Pro
 }
 
 /** Queues export `id` unless the connection already has a queued or running one, which is returned instead. */
-export async function insertQueuedExport(tx: Queryable, tenantId: string, id: string, connectionId: string, table: string): Promise<{ export: ExportRecord; created: boolean }> {
+export async function insertQueuedExport(
+  tx: Queryable,
+  tenantId: string,
+  id: string,
+  connectionId: string,
+  table: string,
+): Promise<{ export: ExportRecord; created: boolean }> {
   const inserted = await tx.query<ExportDbRow>(
     `INSERT INTO warehouse_exports (tenant_id, id, connection_id, status, table_name) VALUES ($1, $2, $3, 'queued', $4)
      ON CONFLICT (tenant_id, connection_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING *`,
     [tenantId, id, connectionId, table],
   );
   if (inserted.rows[0] !== undefined) return { export: recordOf(inserted.rows[0]), created: true };
-  const active = await tx.query<ExportDbRow>(`SELECT * FROM warehouse_exports WHERE tenant_id = $1 AND connection_id = $2 AND status IN ('queued', 'running')`, [tenantId, connectionId]);
+  const active = await tx.query<ExportDbRow>(
+    `SELECT * FROM warehouse_exports WHERE tenant_id = $1 AND connection_id = $2 AND status IN ('queued', 'running')`,
+    [tenantId, connectionId],
+  );
   if (active.rows[0] === undefined) throw new Error('export conflict without an active export');
   return { export: recordOf(active.rows[0]), created: false };
 }
@@ -69,8 +78,17 @@ export async function markExportRunning(q: Queryable, tenantId: string, id: stri
 }
 
 /** Ends a queued or running export (a finished one stays as it is). */
-export async function finishExport(q: Queryable, tenantId: string, id: string, status: 'succeeded' | 'failed', error: string | null): Promise<void> {
-  await q.query(`UPDATE warehouse_exports SET status = $3, error = $4, finished_at = now() WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`, [tenantId, id, status, error]);
+export async function finishExport(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  status: 'succeeded' | 'failed',
+  error: string | null,
+): Promise<void> {
+  await q.query(
+    `UPDATE warehouse_exports SET status = $3, error = $4, finished_at = now() WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`,
+    [tenantId, id, status, error],
+  );
 }
 
 export interface Position {
@@ -80,13 +98,24 @@ export interface Position {
 
 /** How far this connection's exports of `kind` have written, or null before the first batch. */
 export async function exportPosition(q: Queryable, tenantId: string, connectionId: string, kind: ExportKind): Promise<Position | null> {
-  const pos = await q.query<{ after_at: Date | string; after_id: string }>('SELECT after_at, after_id FROM warehouse_export_positions WHERE tenant_id = $1 AND connection_id = $2 AND kind = $3', [tenantId, connectionId, kind]);
+  const pos = await q.query<{ after_at: Date | string; after_id: string }>(
+    'SELECT after_at, after_id FROM warehouse_export_positions WHERE tenant_id = $1 AND connection_id = $2 AND kind = $3',
+    [tenantId, connectionId, kind],
+  );
   const p = pos.rows[0];
   return p === undefined ? null : { at: new Date(p.after_at).toISOString(), id: p.after_id };
 }
 
 /** A written batch: the connection's position of `kind` moves to `last`, the export counts `rows` more. */
-export async function recordExportProgress(tx: Queryable, tenantId: string, exportId: string, connectionId: string, kind: ExportKind, last: Position, rows: number): Promise<void> {
+export async function recordExportProgress(
+  tx: Queryable,
+  tenantId: string,
+  exportId: string,
+  connectionId: string,
+  kind: ExportKind,
+  last: Position,
+  rows: number,
+): Promise<void> {
   await tx.query(
     `INSERT INTO warehouse_export_positions (tenant_id, connection_id, kind, after_at, after_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (tenant_id, connection_id, kind) DO UPDATE SET after_at = EXCLUDED.after_at, after_id = EXCLUDED.after_id`,
@@ -111,14 +140,28 @@ const SOURCES: Readonly<Record<ExportKind, string>> = {
 };
 
 /** The next batch of one kind after `after`, no newer than `until`. */
-export async function exportBatch(q: Queryable, tenantId: string, kind: ExportKind, after: Position | null, until: Date, limit: number): Promise<{ rows: ExportRow[]; last: Position | null }> {
+export async function exportBatch(
+  q: Queryable,
+  tenantId: string,
+  kind: ExportKind,
+  after: Position | null,
+  until: Date,
+  limit: number,
+): Promise<{ rows: ExportRow[]; last: Position | null }> {
   const r = await q.query<{ item_id: string; profile_id: string | null; at: Date | string; data: Record<string, unknown> }>(
     `SELECT * FROM (${SOURCES[kind]}) s
       WHERE s.at <= $2 AND ($3::timestamptz IS NULL OR (s.at, s.item_id) > ($3::timestamptz, $4::text))
       ORDER BY s.at, s.item_id LIMIT $5`,
     [tenantId, until.toISOString(), after?.at ?? null, after?.id ?? '', limit],
   );
-  const rows = r.rows.map((x) => ({ id: `${kind}:${x.item_id}`, kind, tenantId, profileId: x.profile_id, occurredAt: new Date(x.at).toISOString(), data: x.data }));
+  const rows = r.rows.map((x) => ({
+    id: `${kind}:${x.item_id}`,
+    kind,
+    tenantId,
+    profileId: x.profile_id,
+    occurredAt: new Date(x.at).toISOString(),
+    data: x.data,
+  }));
   const tail = r.rows[r.rows.length - 1];
   return { rows, last: tail === undefined ? null : { at: new Date(tail.at).toISOString(), id: tail.item_id } };
 }

@@ -47,7 +47,13 @@ export function readRow(config: WarehouseConfig, normalizer: IdentifierNormalize
     if (value.length > 320) return { ok: false, reason: `${type} (column ${column}) is longer than 320 characters` };
     raws.push({ type, value });
   }
-  if (raws.length === 0) return { ok: false, reason: `no identifier: ${Object.entries(config.identifiers).map(([t, c]) => `${t} (column ${c})`).join(', ')} empty` };
+  if (raws.length === 0)
+    return {
+      ok: false,
+      reason: `no identifier: ${Object.entries(config.identifiers)
+        .map(([t, c]) => `${t} (column ${c})`)
+        .join(', ')} empty`,
+    };
   const normalized = normalizer.normalize(raws);
   if (normalized.identifiers.length === 0) {
     const why = normalized.rejected.map((r) => `${r.raw.type} ${reasonText(r.reason)}`).join('; ');
@@ -56,12 +62,19 @@ export function readRow(config: WarehouseConfig, normalizer: IdentifierNormalize
   const traits: Record<string, WarehouseValue> = {};
   for (const column of config.traits) {
     const v = row[column] ?? null;
-    if (typeof v === 'string' && v.length > MAX_TRAIT_TEXT) return { ok: false, reason: `trait ${column} is longer than ${MAX_TRAIT_TEXT} characters` };
+    if (typeof v === 'string' && v.length > MAX_TRAIT_TEXT)
+      return { ok: false, reason: `trait ${column} is longer than ${MAX_TRAIT_TEXT} characters` };
     traits[column] = v;
   }
   const keys = normalized.identifiers.map((i) => i.key).sort();
   const identifiers = raws.filter((r) => !normalized.rejected.some((x) => x.raw.type === r.type && x.raw.value === r.value));
-  return { ok: true, identifiers, traits, rowKey: sha256(keys.join('|')).slice(0, 40), traitsHash: sha256(stableJson(traits)).slice(0, 40) };
+  return {
+    ok: true,
+    identifiers,
+    traits,
+    rowKey: sha256(keys.join('|')).slice(0, 40),
+    traitsHash: sha256(stableJson(traits)).slice(0, 40),
+  };
 }
 
 function reasonText(reason: string): string {
@@ -80,7 +93,10 @@ function reasonText(reason: string): string {
 }
 
 /** The traits that differ: name → { from, to }. */
-export function traitChanges(before: Readonly<Record<string, WarehouseValue>>, after: Readonly<Record<string, WarehouseValue>>): Record<string, { from: WarehouseValue; to: WarehouseValue }> {
+export function traitChanges(
+  before: Readonly<Record<string, WarehouseValue>>,
+  after: Readonly<Record<string, WarehouseValue>>,
+): Record<string, { from: WarehouseValue; to: WarehouseValue }> {
   const out: Record<string, { from: WarehouseValue; to: WarehouseValue }> = {};
   for (const [k, v] of Object.entries(after)) {
     const was = before[k] ?? null;

@@ -33,7 +33,13 @@ export function dueSlot(schedule: string, after: Date, now: Date): Date | null {
   return due;
 }
 
-export async function runSchedules(deps: { db: Database; work: WorkQueue; repo: WarehouseRepository; logger: Logger; now: () => number }): Promise<number> {
+export async function runSchedules(deps: {
+  db: Database;
+  work: WorkQueue;
+  repo: WarehouseRepository;
+  logger: Logger;
+  now: () => number;
+}): Promise<number> {
   const now = new Date(deps.now());
   let started = 0;
   for (const c of await deps.repo.scheduled(deps.db)) {

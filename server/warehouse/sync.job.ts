@@ -44,11 +44,25 @@ export interface SyncDeps {
 }
 
 /** Records a sync and its job in one transaction; rings the dispatcher after commit. */
-export async function startSync(deps: Pick<SyncDeps, 'db' | 'work' | 'repo'>, tenantId: string, connectionId: string, trigger: SyncRecord['trigger']): Promise<{ sync: SyncRecord; created: boolean }> {
+export async function startSync(
+  deps: Pick<SyncDeps, 'db' | 'work' | 'repo'>,
+  tenantId: string,
+  connectionId: string,
+  trigger: SyncRecord['trigger'],
+): Promise<{ sync: SyncRecord; created: boolean }> {
   const refs: Awaited<ReturnType<WorkQueue['record']>>[] = [];
   const out = await deps.db.transaction(async (tx) => {
     const result = await deps.repo.createSync(tx, tenantId, connectionId, trigger);
-    if (result.created) refs.push(await deps.work.record(tx, { tenantId, kind: WAREHOUSE_SYNC_JOB, payload: { syncId: result.sync.id }, dedupeKey: `warehouse.sync:${result.sync.id}`, maxAttempts: SYNC_MAX_ATTEMPTS }));
+    if (result.created)
+      refs.push(
+        await deps.work.record(tx, {
+          tenantId,
+          kind: WAREHOUSE_SYNC_JOB,
+          payload: { syncId: result.sync.id },
+          dedupeKey: `warehouse.sync:${result.sync.id}`,
+          maxAttempts: SYNC_MAX_ATTEMPTS,
+        }),
+      );
     return result;
   });
   await deps.work.notify(refs);
@@ -79,7 +93,8 @@ export function warehouseSyncJob(deps: SyncDeps): JobHandler {
       if (permanent || job.attempt >= SYNC_MAX_ATTEMPTS) {
         const latest = (await deps.repo.sync(deps.db, job.tenantId, syncId)) ?? found;
         await deps.db.transaction((tx) => deps.repo.finishSync(tx, latest, 'failed', message, false));
-        if (err instanceof WarehouseError && err.category === 'auth') await deps.repo.setStatus(deps.db, job.tenantId, connection.id, 'error', message);
+        if (err instanceof WarehouseError && err.category === 'auth')
+          await deps.repo.setStatus(deps.db, job.tenantId, connection.id, 'error', message);
         deps.logger.warn({ tenantId: job.tenantId, syncId, err: message }, 'warehouse sync failed');
         return;
       }
@@ -90,7 +105,13 @@ export function warehouseSyncJob(deps: SyncDeps): JobHandler {
   };
 }
 
-async function runSync(deps: SyncDeps, connection: WarehouseConnection, initial: SyncRecord, client: WarehouseClient, signal: AbortSignal): Promise<void> {
+async function runSync(
+  deps: SyncDeps,
+  connection: WarehouseConnection,
+  initial: SyncRecord,
+  client: WarehouseClient,
+  signal: AbortSignal,
+): Promise<void> {
   const { tenantId } = connection;
   const config = connection.config;
   let sync = initial;
@@ -109,16 +130,33 @@ async function runSync(deps: SyncDeps, connection: WarehouseConnection, initial:
   const occurredAt = sync.startedAt ?? sync.createdAt;
   let pageIndex = 0;
   // The window is empty when the cursor has not moved past the last sync (or the query has no rows).
-  const emptyWindow = config.cursor !== undefined && (sync.cursorUpTo === null || (sync.cursorAfter !== null && sync.cursorUpTo === sync.cursorAfter));
+  const emptyWindow =
+    config.cursor !== undefined && (sync.cursorUpTo === null || (sync.cursorAfter !== null && sync.cursorUpTo === sync.cursorAfter));
   while (!emptyWindow) {
     if (signal.aborted) throw new Error('warehouse sync aborted (lease lost or shutting down); it resumes from its checkpoint');
     const cursor = config.cursor === undefined ? undefined : { column: config.cursor, after: sync.cursorAfter, upTo: sync.cursorUpTo };
-    const rows = await client.readPage({ query: config.query, orderBy, ...(cursor === undefined ? {} : { cursor }), offset: sync.offsetRows, limit: deps.pageSize });
+    const rows = await client.readPage({
+      query: config.query,
+      orderBy,
+      ...(cursor === undefined ? {} : { cursor }),
+      offset: sync.offsetRows,
+      limit: deps.pageSize,
+    });
     if (rows.length === 0) break;
     const first = rows[0];
     const missing = first === undefined ? [] : missingColumns(config, first);
-    if (missing.length > 0) throw new WarehouseError('query', `the query returns no column ${missing.join(', ')} (columns: ${Object.keys(first ?? {}).join(', ')})`);
-    const page = await applyPage(deps, connection, sync, rows.map((r) => readRow(config, normalizer, r)), { normalizer, identify, occurredAt });
+    if (missing.length > 0)
+      throw new WarehouseError(
+        'query',
+        `the query returns no column ${missing.join(', ')} (columns: ${Object.keys(first ?? {}).join(', ')})`,
+      );
+    const page = await applyPage(
+      deps,
+      connection,
+      sync,
+      rows.map((r) => readRow(config, normalizer, r)),
+      { normalizer, identify, occurredAt },
+    );
     await deps.beforeCheckpoint?.(sync, pageIndex, signal);
     const committed = await deps.db.transaction((tx) => deps.repo.checkpoint(tx, sync, sync.offsetRows, page));
     if (!committed) throw new Error('the sync moved on elsewhere (another worker holds it); leaving it');
@@ -128,7 +166,9 @@ async function runSync(deps: SyncDeps, connection: WarehouseConnection, initial:
   }
   if (config.audience !== undefined) await leaveAudience(deps, connection, sync, identify, occurredAt, config.audience, signal);
   const done = (await deps.repo.sync(deps.db, tenantId, sync.id)) ?? sync;
-  await deps.db.transaction((tx) => deps.repo.finishSync(tx, done, 'succeeded', null, config.cursor !== undefined && done.cursorUpTo !== null));
+  await deps.db.transaction((tx) =>
+    deps.repo.finishSync(tx, done, 'succeeded', null, config.cursor !== undefined && done.cursorUpTo !== null),
+  );
 }
 
 async function applyPage(
@@ -140,7 +180,12 @@ async function applyPage(
 ): Promise<PageCheckpoint> {
   const { tenantId, config } = { tenantId: connection.tenantId, config: connection.config };
   const accepted = read.filter((r): r is AcceptedRow => r.ok);
-  const known = await deps.repo.rowStates(deps.db, tenantId, connection.id, accepted.map((r) => r.rowKey));
+  const known = await deps.repo.rowStates(
+    deps.db,
+    tenantId,
+    connection.id,
+    accepted.map((r) => r.rowKey),
+  );
   const rejections: Rejection[] = [];
   const states: RowState[] = [];
   let unchanged = 0;
@@ -167,7 +212,13 @@ async function applyPage(
       source: 'warehouse',
       type: entering ? 'audience.entered' : 'trait.changed',
       occurredAt: ctx.occurredAt,
-      subject: { identifiers: r.identifiers.map((x) => ({ type: x.type as CanonicalEvent['subject']['identifiers'][number]['type'], value: x.value })), traits },
+      subject: {
+        identifiers: r.identifiers.map((x) => ({
+          type: x.type as CanonicalEvent['subject']['identifiers'][number]['type'],
+          value: x.value,
+        })),
+        traits,
+      },
       properties: {
         connectionId: connection.id,
         syncId: sync.id,
@@ -183,7 +234,14 @@ async function applyPage(
     const createdPerson = result.duplicate ? (await getEvent(deps.db, tenantId, result.eventId))?.properties['newPerson'] === true : isNew;
     if (createdPerson) created += 1;
     else matched += 1;
-    states.push({ rowKey: r.rowKey, identifiers: r.identifiers, traits: r.traits, traitsHash: r.traitsHash, profileId: result.profileId, seenSyncId: sync.id });
+    states.push({
+      rowKey: r.rowKey,
+      identifiers: r.identifiers,
+      traits: r.traits,
+      traitsHash: r.traitsHash,
+      profileId: result.profileId,
+      seenSyncId: sync.id,
+    });
   }
   return { rows: read.length, rejected: rejections.length, unchanged, matched, created, events, rejections, states };
 }
@@ -195,7 +253,15 @@ async function isNewPerson(db: Database, tenantId: string, normalizer: Identifie
 }
 
 /** Members the audience query no longer returns: an `audience.left` event each, then their row is dropped. */
-async function leaveAudience(deps: SyncDeps, connection: WarehouseConnection, sync: SyncRecord, identify: Identify, occurredAt: string, audience: string, signal: AbortSignal): Promise<void> {
+async function leaveAudience(
+  deps: SyncDeps,
+  connection: WarehouseConnection,
+  sync: SyncRecord,
+  identify: Identify,
+  occurredAt: string,
+  audience: string,
+  signal: AbortSignal,
+): Promise<void> {
   let left = 0;
   for (;;) {
     if (signal.aborted) throw new Error('warehouse sync aborted (lease lost or shutting down); it resumes where it stopped');
@@ -207,7 +273,13 @@ async function leaveAudience(deps: SyncDeps, connection: WarehouseConnection, sy
         source: 'warehouse',
         type: 'audience.left',
         occurredAt,
-        subject: { identifiers: row.identifiers.map((x) => ({ type: x.type as CanonicalEvent['subject']['identifiers'][number]['type'], value: x.value })), traits: { [audienceTrait(audience)]: false } },
+        subject: {
+          identifiers: row.identifiers.map((x) => ({
+            type: x.type as CanonicalEvent['subject']['identifiers'][number]['type'],
+            value: x.value,
+          })),
+          traits: { [audienceTrait(audience)]: false },
+        },
         properties: { connectionId: connection.id, syncId: sync.id, audience },
       };
       await ingestEvent(deps.db, deps.work, connection.tenantId, event, undefined, identify);
@@ -216,7 +288,8 @@ async function leaveAudience(deps: SyncDeps, connection: WarehouseConnection, sy
       // killed after this commit finds the row gone. (Counting once per batch after the drops lost the
       // count of the rows dropped before a kill.)
       await deps.db.transaction(async (tx) => {
-        if (await deps.repo.dropRow(tx, connection.tenantId, connection.id, row.rowKey, sync.id)) await deps.repo.countLeft(tx, connection.tenantId, sync.id, 1);
+        if (await deps.repo.dropRow(tx, connection.tenantId, connection.id, row.rowKey, sync.id))
+          await deps.repo.countLeft(tx, connection.tenantId, sync.id, 1);
       });
       left += 1;
       await deps.afterAudienceLeft?.(sync, left, signal);

@@ -3,14 +3,33 @@ import type { Queryable } from '../db/database';
 import { profileAliases } from '../identity/profiles.repository';
 
 /** Records an event's subject traits in one statement (names are unique within an event); an older value never overwrites a newer one. */
-export async function recordTraits(q: Queryable, input: { tenantId: string; profileId: string; source: string; eventId: string; at: string; traits: readonly (readonly [string, unknown])[] }): Promise<void> {
+export async function recordTraits(
+  q: Queryable,
+  input: {
+    tenantId: string;
+    profileId: string;
+    source: string;
+    eventId: string;
+    at: string;
+    traits: readonly (readonly [string, unknown])[];
+  },
+): Promise<void> {
   const { traits } = input;
-  const values = traits.map((_, i) => `($1, $2, $${i * 2 + 5}, $${i * 2 + 6}::jsonb, $3, $4, $${traits.length * 2 + 5}::timestamptz)`).join(', ');
+  const values = traits
+    .map((_, i) => `($1, $2, $${i * 2 + 5}, $${i * 2 + 6}::jsonb, $3, $4, $${traits.length * 2 + 5}::timestamptz)`)
+    .join(', ');
   await q.query(
     `INSERT INTO profile_traits (tenant_id, profile_id, name, value, source, event_id, updated_at) VALUES ${values}
      ON CONFLICT (tenant_id, profile_id, name) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
      WHERE profile_traits.updated_at <= EXCLUDED.updated_at`,
-    [input.tenantId, input.profileId, input.source, input.eventId, ...traits.flatMap(([name, value]) => [name, JSON.stringify(value)]), input.at],
+    [
+      input.tenantId,
+      input.profileId,
+      input.source,
+      input.eventId,
+      ...traits.flatMap(([name, value]) => [name, JSON.stringify(value)]),
+      input.at,
+    ],
   );
 }
 
@@ -21,7 +40,11 @@ export interface TraitSource {
 }
 
 /** The person's traits (their profile and every profile merged into it; the newest value per name). */
-export async function profileTraits(q: Queryable, tenantId: string, profileId: string): Promise<{ traits: Record<string, unknown>; sources: Record<string, TraitSource> }> {
+export async function profileTraits(
+  q: Queryable,
+  tenantId: string,
+  profileId: string,
+): Promise<{ traits: Record<string, unknown>; sources: Record<string, TraitSource> }> {
   const ids = await profileAliases(q, tenantId, profileId);
   const r = await q.query<{ name: string; value: unknown; source: string; event_id: string; updated_at: Date | string }>(
     'SELECT name, value, source, event_id, updated_at FROM profile_traits WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY updated_at, name',

@@ -43,7 +43,10 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
       const duckdbRoot = path.resolve(options.duckdbRoot ?? path.join(ctx.config.dataDir, 'warehouse'));
       const open = options.open ?? openWarehouseIn(duckdbRoot);
       sections?.add({ name: 'traits', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).traits });
-      sections?.add({ name: 'traitSources', load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).sources });
+      sections?.add({
+        name: 'traitSources',
+        load: async (q, tenantId, profileId) => (await profileTraits(q, tenantId, profileId)).sources,
+      });
       const syncDeps: SyncDeps = {
         db: ctx.db,
         work: ctx.work,
@@ -60,7 +63,15 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
       return {
         module: {
           name: 'warehouse',
-          api: warehouseRoutes({ db: ctx.db, work: ctx.work, repo, open, now, checkPath: (file) => duckdbPathProblem(duckdbRoot, file), checkUrl: (url) => postgresUrlProblem(ctx.config.databaseUrl, url) }),
+          api: warehouseRoutes({
+            db: ctx.db,
+            work: ctx.work,
+            repo,
+            open,
+            now,
+            checkPath: (file) => duckdbPathProblem(duckdbRoot, file),
+            checkUrl: (url) => postgresUrlProblem(ctx.config.databaseUrl, url),
+          }),
           handlers: {
             [WAREHOUSE_SYNC_JOB]: warehouseSyncJob(syncDeps),
             [WAREHOUSE_EXPORT_JOB]: warehouseExportJob({ db: ctx.db, repo, open, horizonMs: options.exportHorizonMs ?? 5_000, now }),
@@ -69,7 +80,11 @@ export function warehouseModuleWith(options: WarehouseModuleOptions = {}): Modul
           erase: (tx, tenantId, profileIds) => eraseWarehouseData(tx, tenantId, profileIds),
           async start() {
             if (!consumes) return;
-            periodic = startPeriodic(() => runSchedules({ db: ctx.db, work: ctx.work, repo, logger: ctx.logger, now }), options.scheduleTickMs ?? 30_000, (err) => ctx.logger.warn({ err }, 'warehouse schedule check failed'));
+            periodic = startPeriodic(
+              () => runSchedules({ db: ctx.db, work: ctx.work, repo, logger: ctx.logger, now }),
+              options.scheduleTickMs ?? 30_000,
+              (err) => ctx.logger.warn({ err }, 'warehouse schedule check failed'),
+            );
           },
           async stop() {
             await periodic?.stop();

@@ -155,11 +155,27 @@ export class WarehouseRepository {
   }
 
   private open(row: ConnectionRow): WarehouseConnection {
-    const opened = openConnection(this.secrets, { tenant_id: row.tenantId, id: row.id, config: row.config, secret_ciphertext: row.sealed?.ciphertext ?? null, secret_key_id: row.sealed?.keyId ?? null });
-    return { tenantId: row.tenantId, id: row.id, status: row.status, config: warehouseConfigSchema.parse(opened), createdAt: row.createdAt };
+    const opened = openConnection(this.secrets, {
+      tenant_id: row.tenantId,
+      id: row.id,
+      config: row.config,
+      secret_ciphertext: row.sealed?.ciphertext ?? null,
+      secret_key_id: row.sealed?.keyId ?? null,
+    });
+    return {
+      tenantId: row.tenantId,
+      id: row.id,
+      status: row.status,
+      config: warehouseConfigSchema.parse(opened),
+      createdAt: row.createdAt,
+    };
   }
 
-  private seal(tenantId: string, id: string, config: WarehouseConfig): { plain: Record<string, unknown>; ciphertext: string; keyId: string } {
+  private seal(
+    tenantId: string,
+    id: string,
+    config: WarehouseConfig,
+  ): { plain: Record<string, unknown>; ciphertext: string; keyId: string } {
     const plain: Record<string, unknown> = {};
     const secrets: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config)) {
@@ -173,12 +189,25 @@ export class WarehouseRepository {
   async create(q: Queryable, tenantId: string, config: WarehouseConfig): Promise<WarehouseConnectionView> {
     const id = newId('con');
     const sealed = this.seal(tenantId, id, config);
-    return this.view(await connectionStore.insert(q, { tenantId, id, type: 'warehouse', externalId: null, config: sealed.plain, sealed: { ciphertext: sealed.ciphertext, keyId: sealed.keyId } }));
+    return this.view(
+      await connectionStore.insert(q, {
+        tenantId,
+        id,
+        type: 'warehouse',
+        externalId: null,
+        config: sealed.plain,
+        sealed: { ciphertext: sealed.ciphertext, keyId: sealed.keyId },
+      }),
+    );
   }
 
   async update(q: Queryable, tenantId: string, id: string, config: WarehouseConfig): Promise<WarehouseConnectionView | undefined> {
     const sealed = this.seal(tenantId, id, config);
-    const [row] = await connectionStore.update(q, { tenantId, id, type: 'warehouse' }, { config: sealed.plain, sealed: { ciphertext: sealed.ciphertext, keyId: sealed.keyId }, status: 'active', statusReason: null });
+    const [row] = await connectionStore.update(
+      q,
+      { tenantId, id, type: 'warehouse' },
+      { config: sealed.plain, sealed: { ciphertext: sealed.ciphertext, keyId: sealed.keyId }, status: 'active', statusReason: null },
+    );
     return row === undefined ? undefined : this.view(row);
   }
 
@@ -198,7 +227,9 @@ export class WarehouseRepository {
 
   /** Active warehouse connections with a schedule, across tenants (the scheduler's scan). */
   async scheduled(q: Queryable): Promise<WarehouseConnection[]> {
-    return (await connectionStore.find(q, { type: 'warehouse', status: 'active', configHas: ['schedule'] }, { order: 'tenant' })).map((row) => this.open(row));
+    return (await connectionStore.find(q, { type: 'warehouse', status: 'active', configHas: ['schedule'] }, { order: 'tenant' })).map(
+      (row) => this.open(row),
+    );
   }
 
   async setStatus(q: Queryable, tenantId: string, id: string, status: 'active' | 'error', reason: string | null): Promise<void> {
@@ -217,7 +248,12 @@ export class WarehouseRepository {
   // ---- syncs ----
 
   /** A new queued sync, or the connection's active one (one at a time per connection). */
-  async createSync(q: Queryable, tenantId: string, connectionId: string, trigger: SyncTrigger): Promise<{ sync: SyncRecord; created: boolean }> {
+  async createSync(
+    q: Queryable,
+    tenantId: string,
+    connectionId: string,
+    trigger: SyncTrigger,
+  ): Promise<{ sync: SyncRecord; created: boolean }> {
     const id = newId('sync');
     const inserted = await q.query<SyncRow>(
       `INSERT INTO warehouse_syncs (tenant_id, id, connection_id, status, trigger) VALUES ($1, $2, $3, 'queued', $4)
@@ -225,7 +261,10 @@ export class WarehouseRepository {
       [tenantId, id, connectionId, trigger],
     );
     if (inserted.rows[0] !== undefined) return { sync: syncOf(inserted.rows[0]), created: true };
-    const active = await q.query<SyncRow>(`SELECT * FROM warehouse_syncs WHERE tenant_id = $1 AND connection_id = $2 AND status IN ('queued', 'running')`, [tenantId, connectionId]);
+    const active = await q.query<SyncRow>(
+      `SELECT * FROM warehouse_syncs WHERE tenant_id = $1 AND connection_id = $2 AND status IN ('queued', 'running')`,
+      [tenantId, connectionId],
+    );
     if (active.rows[0] === undefined) throw new Error('sync conflict without an active sync');
     return { sync: syncOf(active.rows[0]), created: false };
   }
@@ -236,7 +275,10 @@ export class WarehouseRepository {
   }
 
   async syncs(q: Queryable, tenantId: string, connectionId: string, limit = 20): Promise<SyncRecord[]> {
-    const r = await q.query<SyncRow>('SELECT * FROM warehouse_syncs WHERE tenant_id = $1 AND connection_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3', [tenantId, connectionId, limit]);
+    const r = await q.query<SyncRow>(
+      'SELECT * FROM warehouse_syncs WHERE tenant_id = $1 AND connection_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3',
+      [tenantId, connectionId, limit],
+    );
     return r.rows.map(syncOf);
   }
 
@@ -253,7 +295,12 @@ export class WarehouseRepository {
    * Applies one page: the rows' state and the counters move with the checkpoint, only from the
    * offset the page was read at (a stale worker's page is refused). False when refused.
    */
-  async checkpoint(tx: Queryable, sync: { tenantId: string; id: string; connectionId: string }, fromOffset: number, page: PageCheckpoint): Promise<boolean> {
+  async checkpoint(
+    tx: Queryable,
+    sync: { tenantId: string; id: string; connectionId: string },
+    fromOffset: number,
+    page: PageCheckpoint,
+  ): Promise<boolean> {
     const moved = await tx.query(
       `UPDATE warehouse_syncs SET offset_rows = offset_rows + $4, rows_read = rows_read + $4, rows_rejected = rows_rejected + $5,
               rows_unchanged = rows_unchanged + $6, profiles_matched = profiles_matched + $7, profiles_created = profiles_created + $8,
@@ -261,7 +308,18 @@ export class WarehouseRepository {
               rejections = CASE WHEN jsonb_array_length(rejections) >= ${MAX_REJECTIONS_KEPT} THEN rejections ELSE rejections || $10::jsonb END,
               updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND offset_rows = $3 AND status = 'running'`,
-      [sync.tenantId, sync.id, fromOffset, page.rows, page.rejected, page.unchanged, page.matched, page.created, page.events, JSON.stringify(page.rejections.slice(0, MAX_REJECTIONS_KEPT))],
+      [
+        sync.tenantId,
+        sync.id,
+        fromOffset,
+        page.rows,
+        page.rejected,
+        page.unchanged,
+        page.matched,
+        page.created,
+        page.events,
+        JSON.stringify(page.rejections.slice(0, MAX_REJECTIONS_KEPT)),
+      ],
     );
     if (moved.rowCount !== 1) return false;
     for (const s of page.states) {
@@ -270,16 +328,32 @@ export class WarehouseRepository {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
          ON CONFLICT (tenant_id, connection_id, row_key) DO UPDATE SET identifiers = EXCLUDED.identifiers, traits = EXCLUDED.traits,
            traits_hash = EXCLUDED.traits_hash, profile_id = coalesce(EXCLUDED.profile_id, warehouse_rows.profile_id), seen_sync_id = EXCLUDED.seen_sync_id, updated_at = now()`,
-        [sync.tenantId, sync.connectionId, s.rowKey, JSON.stringify(s.identifiers), JSON.stringify(s.traits), s.traitsHash, s.profileId, s.seenSyncId],
+        [
+          sync.tenantId,
+          sync.connectionId,
+          s.rowKey,
+          JSON.stringify(s.identifiers),
+          JSON.stringify(s.traits),
+          s.traitsHash,
+          s.profileId,
+          s.seenSyncId,
+        ],
       );
     }
     return true;
   }
 
-  async finishSync(tx: Queryable, sync: SyncRecord, status: 'succeeded' | 'failed', error: string | null, advanceCursor: boolean): Promise<void> {
-    await tx.query(`UPDATE warehouse_syncs SET status = $3, error = $4, finished_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`, [
-      sync.tenantId, sync.id, status, error,
-    ]);
+  async finishSync(
+    tx: Queryable,
+    sync: SyncRecord,
+    status: 'succeeded' | 'failed',
+    error: string | null,
+    advanceCursor: boolean,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE warehouse_syncs SET status = $3, error = $4, finished_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`,
+      [sync.tenantId, sync.id, status, error],
+    );
     if (status !== 'succeeded') return;
     await tx.query(
       `INSERT INTO warehouse_state (tenant_id, connection_id, cursor_value, last_sync_id) VALUES ($1, $2, $3::jsonb, $4)
@@ -289,14 +363,20 @@ export class WarehouseRepository {
   }
 
   async state(q: Queryable, tenantId: string, connectionId: string): Promise<{ cursor: WarehouseValue; lastSlotAt: string | null }> {
-    const r = await q.query<{ cursor_value: WarehouseValue; last_slot_at: Date | string | null }>('SELECT cursor_value, last_slot_at FROM warehouse_state WHERE tenant_id = $1 AND connection_id = $2', [tenantId, connectionId]);
+    const r = await q.query<{ cursor_value: WarehouseValue; last_slot_at: Date | string | null }>(
+      'SELECT cursor_value, last_slot_at FROM warehouse_state WHERE tenant_id = $1 AND connection_id = $2',
+      [tenantId, connectionId],
+    );
     const row = r.rows[0];
     return { cursor: row?.cursor_value ?? null, lastSlotAt: row === undefined ? null : isoOrNull(row.last_slot_at) };
   }
 
   /** Claims a schedule slot (compare-and-set, so two processes never both start it). */
   async claimSlot(q: Queryable, tenantId: string, connectionId: string, previous: string | null, slot: string): Promise<boolean> {
-    await q.query('INSERT INTO warehouse_state (tenant_id, connection_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [tenantId, connectionId]);
+    await q.query('INSERT INTO warehouse_state (tenant_id, connection_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      tenantId,
+      connectionId,
+    ]);
     const r = await q.query(
       'UPDATE warehouse_state SET last_slot_at = $4 WHERE tenant_id = $1 AND connection_id = $2 AND last_slot_at IS NOT DISTINCT FROM $3::timestamptz',
       [tenantId, connectionId, previous, slot],
@@ -306,29 +386,69 @@ export class WarehouseRepository {
 
   async rowStates(q: Queryable, tenantId: string, connectionId: string, rowKeys: readonly string[]): Promise<Map<string, RowState>> {
     if (rowKeys.length === 0) return new Map();
-    const r = await q.query<{ row_key: string; identifiers: RowState['identifiers']; traits: RowState['traits']; traits_hash: string; profile_id: string | null; seen_sync_id: string }>(
+    const r = await q.query<{
+      row_key: string;
+      identifiers: RowState['identifiers'];
+      traits: RowState['traits'];
+      traits_hash: string;
+      profile_id: string | null;
+      seen_sync_id: string;
+    }>(
       'SELECT row_key, identifiers, traits, traits_hash, profile_id, seen_sync_id FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2 AND row_key = ANY($3::text[])',
       [tenantId, connectionId, [...rowKeys]],
     );
-    return new Map(r.rows.map((x) => [x.row_key, { rowKey: x.row_key, identifiers: x.identifiers, traits: x.traits, traitsHash: x.traits_hash, profileId: x.profile_id, seenSyncId: x.seen_sync_id }]));
+    return new Map(
+      r.rows.map((x) => [
+        x.row_key,
+        {
+          rowKey: x.row_key,
+          identifiers: x.identifiers,
+          traits: x.traits,
+          traitsHash: x.traits_hash,
+          profileId: x.profile_id,
+          seenSyncId: x.seen_sync_id,
+        },
+      ]),
+    );
   }
 
   /** Rows an audience sync did not see (members who left), a batch at a time. */
   async unseenRows(q: Queryable, tenantId: string, connectionId: string, syncId: string, limit: number): Promise<RowState[]> {
-    const r = await q.query<{ row_key: string; identifiers: RowState['identifiers']; traits: RowState['traits']; traits_hash: string; profile_id: string | null; seen_sync_id: string }>(
+    const r = await q.query<{
+      row_key: string;
+      identifiers: RowState['identifiers'];
+      traits: RowState['traits'];
+      traits_hash: string;
+      profile_id: string | null;
+      seen_sync_id: string;
+    }>(
       'SELECT row_key, identifiers, traits, traits_hash, profile_id, seen_sync_id FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2 AND seen_sync_id <> $3 ORDER BY row_key LIMIT $4',
       [tenantId, connectionId, syncId, limit],
     );
-    return r.rows.map((x) => ({ rowKey: x.row_key, identifiers: x.identifiers, traits: x.traits, traitsHash: x.traits_hash, profileId: x.profile_id, seenSyncId: x.seen_sync_id }));
+    return r.rows.map((x) => ({
+      rowKey: x.row_key,
+      identifiers: x.identifiers,
+      traits: x.traits,
+      traitsHash: x.traits_hash,
+      profileId: x.profile_id,
+      seenSyncId: x.seen_sync_id,
+    }));
   }
 
   /** Drops a member the audience query no longer returns; true when this call removed it (false: already gone or seen again). */
   async dropRow(q: Queryable, tenantId: string, connectionId: string, rowKey: string, syncId: string): Promise<boolean> {
-    const r = await q.query('DELETE FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2 AND row_key = $3 AND seen_sync_id <> $4', [tenantId, connectionId, rowKey, syncId]);
+    const r = await q.query(
+      'DELETE FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2 AND row_key = $3 AND seen_sync_id <> $4',
+      [tenantId, connectionId, rowKey, syncId],
+    );
     return r.rowCount === 1;
   }
 
   async countLeft(q: Queryable, tenantId: string, syncId: string, n: number): Promise<void> {
-    await q.query('UPDATE warehouse_syncs SET events_emitted = events_emitted + $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, syncId, n]);
+    await q.query('UPDATE warehouse_syncs SET events_emitted = events_emitted + $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [
+      tenantId,
+      syncId,
+      n,
+    ]);
   }
 }

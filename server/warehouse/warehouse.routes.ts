@@ -35,9 +35,11 @@ function checkedConfig(deps: WarehouseRouteDeps, input: unknown): WarehouseConfi
   const config = warehouseConfigSchema.safeParse(input);
   if (!config.success) throw validationError(config.error, 'warehouse config');
   const problem = config.data.engine === 'duckdb' ? deps.checkPath(config.data.path ?? '') : undefined;
-  if (problem !== undefined) throw new HttpError(400, 'invalid_request', `invalid warehouse config: path ${problem}`, [{ path: 'path', message: problem }]);
+  if (problem !== undefined)
+    throw new HttpError(400, 'invalid_request', `invalid warehouse config: path ${problem}`, [{ path: 'path', message: problem }]);
   const urlProblem = config.data.engine === 'postgres' ? deps.checkUrl(config.data.url ?? '') : undefined;
-  if (urlProblem !== undefined) throw new HttpError(400, 'invalid_request', `invalid warehouse config: url ${urlProblem}`, [{ path: 'url', message: urlProblem }]);
+  if (urlProblem !== undefined)
+    throw new HttpError(400, 'invalid_request', `invalid warehouse config: url ${urlProblem}`, [{ path: 'url', message: urlProblem }]);
   return config.data;
 }
 
@@ -66,7 +68,17 @@ export function syncView(s: SyncRecord): Record<string, unknown> {
   };
 }
 
-const exportView = (e: ExportRecord): Record<string, unknown> => ({ exportId: e.id, connectionId: e.connectionId, status: e.status, table: e.table, rowsWritten: e.rowsWritten, counts: e.counts, error: e.error, createdAt: e.createdAt, finishedAt: e.finishedAt });
+const exportView = (e: ExportRecord): Record<string, unknown> => ({
+  exportId: e.id,
+  connectionId: e.connectionId,
+  status: e.status,
+  table: e.table,
+  rowsWritten: e.rowsWritten,
+  counts: e.counts,
+  error: e.error,
+  createdAt: e.createdAt,
+  finishedAt: e.finishedAt,
+});
 
 export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
   const router = Router();
@@ -76,7 +88,11 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     const schedule = typeof v.config['schedule'] === 'string' ? v.config['schedule'] : undefined;
     const state = await repo.state(db, tenantId, v.id);
     const last = (await repo.syncs(db, tenantId, v.id, 1))[0];
-    const nextSyncAt = schedule === undefined ? null : nextSlot(schedule, new Date(Math.max(deps.now() - 1, new Date(state.lastSlotAt ?? v.createdAt).getTime())))?.toISOString() ?? null;
+    const nextSyncAt =
+      schedule === undefined
+        ? null
+        : (nextSlot(schedule, new Date(Math.max(deps.now() - 1, new Date(state.lastSlotAt ?? v.createdAt).getTime())))?.toISOString() ??
+          null);
     return { connectionId: v.id, ...v, cursor: state.cursor, nextSyncAt, lastSync: last === undefined ? null : syncView(last) };
   };
   const mine = async (res: Response, id: string): Promise<WarehouseConnectionView | undefined> => repo.view1(db, tenantOf(res), id);
@@ -90,7 +106,12 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     const body = req.body as { type?: unknown; config?: unknown } | undefined;
     if (body === undefined || body === null || typeof body !== 'object' || body.type !== 'warehouse') return next();
     const extra = Object.keys(body).filter((k) => k !== 'type' && k !== 'config');
-    if (extra.length > 0) throw new HttpError(400, 'invalid_request', `invalid connection: unknown field ${extra.join(', ')} (expected { "type": "warehouse", "config": { … } })`);
+    if (extra.length > 0)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `invalid connection: unknown field ${extra.join(', ')} (expected { "type": "warehouse", "config": { … } })`,
+      );
     const view = await repo.create(db, tenantOf(res), checkedConfig(deps, body.config));
     res.status(201).json(await present(tenantOf(res), view));
   });
@@ -102,7 +123,11 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
     const send = res.json.bind(res);
     res.json = ((payload: unknown) => {
       const p = payload as { connections?: unknown } | null;
-      return send(p !== null && typeof p === 'object' && Array.isArray(p.connections) ? { ...p, connections: [...(p.connections as unknown[]), ...list] } : payload);
+      return send(
+        p !== null && typeof p === 'object' && Array.isArray(p.connections)
+          ? { ...p, connections: [...(p.connections as unknown[]), ...list] }
+          : payload,
+      );
     }) as typeof res.json;
     next();
   });
@@ -145,7 +170,12 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
       client = deps.open(connection.config);
       const rows = await client.readPage({ query: connection.config.query, orderBy: [], offset: 0, limit: 1 });
       await repo.setStatus(db, tenantId, connection.id, 'active', null);
-      res.json({ connectionId: connection.id, type: 'warehouse', ok: true, details: { columns: rows[0] === undefined ? [] : Object.keys(rows[0]) } });
+      res.json({
+        connectionId: connection.id,
+        type: 'warehouse',
+        ok: true,
+        details: { columns: rows[0] === undefined ? [] : Object.keys(rows[0]) },
+      });
     } catch (err) {
       const category = typeof (err as { category?: unknown }).category === 'string' ? (err as { category: string }).category : 'transient';
       const message = err instanceof Error ? err.message : String(err);
@@ -176,12 +206,20 @@ export function warehouseRoutes(deps: WarehouseRouteDeps): Router {
 
   router.post('/connections/:id/export', async (req, res) => {
     const tenantId = tenantOf(res);
-    const parsed = exportBodySchema.safeParse(req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0) ? undefined : req.body);
+    const parsed = exportBodySchema.safeParse(
+      req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0)
+        ? undefined
+        : req.body,
+    );
     if (!parsed.success) throw validationError(parsed.error, 'export request (set exportTable on the connection instead)');
     const connection = await repo.get(db, tenantId, req.params['id'] ?? '');
     if (connection === undefined) throw new HttpError(404, 'not_found', 'no warehouse connection with this id in your tenant');
     if (!EXPORT_ENGINES.includes(connection.config.engine)) {
-      throw new HttpError(400, 'export_unsupported', `export writes to a PostgreSQL or DuckDB warehouse; this connection is ${connection.config.engine} (create a postgres or duckdb connection for the export)`);
+      throw new HttpError(
+        400,
+        'export_unsupported',
+        `export writes to a PostgreSQL or DuckDB warehouse; this connection is ${connection.config.engine} (create a postgres or duckdb connection for the export)`,
+      );
     }
     const out = await startExport(deps, tenantId, connection.id, connection.config.exportTable);
     res.status(202).json({ exportId: out.export.id, status: out.export.status, table: out.export.table, alreadyRunning: !out.created });

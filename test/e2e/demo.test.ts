@@ -68,7 +68,11 @@ async function inTheBrowser(consoleUrl: string, apiKey: string, person: Walkthro
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
     await page.getByLabel('Find a person by email, phone or name').fill(person.email);
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('region', { name: `Results for “${person.email}”` }).locator(`a[href*="/profiles/${person.profileId}"]`).first().click();
+    await page
+      .getByRole('region', { name: `Results for “${person.email}”` })
+      .locator(`a[href*="/profiles/${person.profileId}"]`)
+      .first()
+      .click();
     const card = page.getByRole('article', { name: `Record card for ${person.name}` });
     const accept = card.getByRole('region', { name: 'Next best action' }).getByRole('button', { name: 'Accept', exact: true });
     await accept.waitFor({ timeout: 30_000 });
@@ -105,7 +109,16 @@ describe('npm run demo', () => {
   });
 
   const start = (durationSeconds: number): Child => {
-    const child = spawnTs('scripts/demo.ts', { PORT: '0', LOG_LEVEL: 'info' }, ['--duration', String(durationSeconds), '--people', String(PEOPLE), '--seed', String(SEED), '--data-dir', dir]);
+    const child = spawnTs('scripts/demo.ts', { PORT: '0', LOG_LEVEL: 'info' }, [
+      '--duration',
+      String(durationSeconds),
+      '--people',
+      String(PEOPLE),
+      '--seed',
+      String(SEED),
+      '--data-dir',
+      dir,
+    ]);
     children.push(child);
     return child;
   };
@@ -126,59 +139,95 @@ describe('npm run demo', () => {
     expect([200, 503]).toContain(consolePage.status); // 503 names the build step when dist/console is missing
 
     // Events from every vendor, counted by the service as it stored them.
-    await waitFor(async () => {
-      const metrics = await (await fetch(`${base}/metrics`)).text();
-      const stored = (source: string): number => Number(new RegExp(`baton_events_ingested_total\\{source="${source}",outcome="stored"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-      return ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp'].every((s) => stored(s) > 0);
-    }, 'events from HubSpot, Salesforce, Zendesk, Twilio and WhatsApp', 120_000, 1_000);
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${base}/metrics`)).text();
+        const stored = (source: string): number =>
+          Number(new RegExp(`baton_events_ingested_total\\{source="${source}",outcome="stored"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+        return ['hubspot', 'salesforce', 'zendesk', 'twilio', 'whatsapp'].every((s) => stored(s) > 0);
+      },
+      'events from HubSpot, Salesforce, Zendesk, Twilio and WhatsApp',
+      120_000,
+      1_000,
+    );
 
     progress('events from every vendor');
     // Decisions on the people's profiles, found by their email like the console's search does.
     const people = buildPopulation(PEOPLE, SEED);
-    await waitFor(async () => {
-      for (const p of people) {
-        const found = await call<{ profiles?: { id: string }[] }>(`/profiles?email=${encodeURIComponent(p.email)}`);
-        const id = found.body.profiles?.[0]?.id;
-        if (id === undefined) continue;
-        const profile = await call<{ decision?: { decisionId: string } | null }>(`/profiles/${id}`);
-        if (profile.body.decision?.decisionId !== undefined) return true;
-      }
-      return false;
-    }, 'a decision on some profile', 120_000, 2_000);
+    await waitFor(
+      async () => {
+        for (const p of people) {
+          const found = await call<{ profiles?: { id: string }[] }>(`/profiles?email=${encodeURIComponent(p.email)}`);
+          const id = found.body.profiles?.[0]?.id;
+          if (id === undefined) continue;
+          const profile = await call<{ decision?: { decisionId: string } | null }>(`/profiles/${id}`);
+          if (profile.body.decision?.decisionId !== undefined) return true;
+        }
+        return false;
+      },
+      'a decision on some profile',
+      120_000,
+      2_000,
+    );
 
     progress('a decision');
-    await waitFor(async () => ((await call<{ runs: unknown[] }>('/runs?limit=5')).body.runs.length > 0 ? true : undefined), 'a run', 120_000, 1_000);
+    await waitFor(
+      async () => ((await call<{ runs: unknown[] }>('/runs?limit=5')).body.runs.length > 0 ? true : undefined),
+      'a run',
+      120_000,
+      1_000,
+    );
 
     progress('a run');
     // What the HubSpot sandbox received from Baton (record writes, not the install's property setup).
-    const status = await waitFor(async () => {
-      const s = JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status;
-      return (s.population?.hubspotRecordWrites ?? 0) > 0 ? s : undefined;
-    }, 'a HubSpot write from Baton', 120_000, 1_000);
+    const status = await waitFor(
+      async () => {
+        const s = JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status;
+        return (s.population?.hubspotRecordWrites ?? 0) > 0 ? s : undefined;
+      },
+      'a HubSpot write from Baton',
+      120_000,
+      1_000,
+    );
     expect(status.decisions.total).toBeGreaterThan(0);
 
     progress('a HubSpot write');
     // Lift compares both groups: holdout people get no automated action but still engage at their base
     // rate, and unanswered decisions settle as negative after the (compressed) attribution window.
-    const lift = await waitFor(async () => {
-      const r = await call<LiftJson>('/lift');
-      return r.body.overall.treated.decisions > 0 && r.body.overall.control.decisions > 0 ? r.body : undefined;
-    }, 'lift with treated and holdout observations', 240_000, 2_000);
+    const lift = await waitFor(
+      async () => {
+        const r = await call<LiftJson>('/lift');
+        return r.body.overall.treated.decisions > 0 && r.body.overall.control.decisions > 0 ? r.body : undefined;
+      },
+      'lift with treated and holdout observations',
+      240_000,
+      2_000,
+    );
     const last = lift.series.at(-1);
     expect(last?.treated).toEqual(lift.overall.treated);
     expect(last?.control).toEqual(lift.overall.control);
     expect(first.lines.some((l) => /lift so far /.test(l))).toBe(true);
 
-    progress(`lift: treated ${lift.overall.treated.positives}/${lift.overall.treated.decisions}, holdout ${lift.overall.control.positives}/${lift.overall.control.decisions}`);
+    progress(
+      `lift: treated ${lift.overall.treated.positives}/${lift.overall.treated.decisions}, holdout ${lift.overall.control.positives}/${lift.overall.control.decisions}`,
+    );
     // The scripted rep went through every step; each one is checked through Baton's API.
-    const walk = await waitFor(async () => {
-      const w = (JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status).walkthrough;
-      if (w?.status === 'failed' || w?.status === 'interrupted') throw new Error(`the walkthrough ${w.status}: ${w.error ?? ''}`);
-      return w?.status === 'done' ? w : undefined;
-    }, 'the walkthrough (accept, snooze, explain, approve a draft, resume a failed run)', 240_000, 1_000);
+    const walk = await waitFor(
+      async () => {
+        const w = (JSON.parse(readFileSync(path.join(dir, 'demo-status.json'), 'utf8')) as Status).walkthrough;
+        if (w?.status === 'failed' || w?.status === 'interrupted') throw new Error(`the walkthrough ${w.status}: ${w.error ?? ''}`);
+        return w?.status === 'done' ? w : undefined;
+      },
+      'the walkthrough (accept, snooze, explain, approve a draft, resume a failed run)',
+      240_000,
+      1_000,
+    );
     const { accepted, snoozed, explained, draftApproved, resumed, forYou } = walk;
-    if (accepted === null || snoozed === null || explained === null || draftApproved === null || resumed === null || forYou === null) throw new Error(`incomplete walkthrough: ${JSON.stringify(walk)}`);
-    expect(first.lines).toContain(`Walkthrough done: a rep accepted, snoozed, explained, approved a draft and resumed a failed run. Open ${forYou.name} (${forYou.email}) in the console to accept their next best action yourself.`);
+    if (accepted === null || snoozed === null || explained === null || draftApproved === null || resumed === null || forYou === null)
+      throw new Error(`incomplete walkthrough: ${JSON.stringify(walk)}`);
+    expect(first.lines).toContain(
+      `Walkthrough done: a rep accepted, snoozed, explained, approved a draft and resumed a failed run. Open ${forYou.name} (${forYou.email}) in the console to accept their next best action yourself.`,
+    );
     // Accept: the decision is accepted, its run carried out the call task.
     expect((await call<DecisionJson>(`/decisions/${accepted.decisionId}`)).body.status).toBe('accepted');
     expect((await call<RunJson>(`/runs/${accepted.runId}`)).body.status).toBe('completed');
@@ -195,7 +244,9 @@ describe('npm run demo', () => {
     // Resume a failed run: HubSpot refused the task once; resumed from the failed step, the run completed.
     expect(resumed.failedWith).toMatch(/not an active owner/);
     expect((await call<RunJson>(`/runs/${resumed.runId}`)).body.status).toBe('completed');
-    progress(`walkthrough: accepted ${accepted.runId}, snoozed ${snoozed.decisionId}, explained ${explained.decisionId}, draft ${draftApproved.runId}, resumed ${resumed.runId}`);
+    progress(
+      `walkthrough: accepted ${accepted.runId}, snoozed ${snoozed.decisionId}, explained ${explained.decisionId}, draft ${draftApproved.runId}, resumed ${resumed.runId}`,
+    );
 
     if (requireOrSkip(chromiumInstalled(), `Chromium (${CHROMIUM}; .ci/run installs it)`).step('the demo in the browser')) {
       await inTheBrowser(consoleUrl, apiKey, forYou, call);
@@ -212,7 +263,11 @@ describe('npm run demo', () => {
     expect((await second.waitForLine(/^Tenant: (ten_\S+)$/, 180_000))[1]).toBe(tenantId);
     expect((await second.waitForLine(/^API key: (bk_\S+)$/))[1]).toBe(apiKey);
     expect(await second.exited).toBe(0);
-    expect(second.lines.filter((l) => /created by the Salesforce install|action catalog loaded|playbook .* published|✓ (zendesk|twilio|whatsapp) connected$/.test(l))).toEqual([]);
+    expect(
+      second.lines.filter((l) =>
+        /created by the Salesforce install|action catalog loaded|playbook .* published|✓ (zendesk|twilio|whatsapp) connected$/.test(l),
+      ),
+    ).toEqual([]);
     expect(second.lines.some((l) => /zendesk connection reused/.test(l))).toBe(true);
   });
 });

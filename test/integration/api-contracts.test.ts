@@ -6,9 +6,29 @@
  */
 import request from 'supertest';
 import {
-  apiErrorSchema, cardActionResultSchema, cardViewSchema, catalogSchema, connectionListSchema, connectionTestSchema, conversationPageSchema, deadLetterListSchema, decisionListSchema,
-  decisionSchema, liftReportSchema, liftReportSentSchema, outcomeRecordedSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, redriveManySchema, redriveOneSchema, runControlSchema, runDetailSchema,
-  runListSchema, type CatalogAction,
+  apiErrorSchema,
+  cardActionResultSchema,
+  cardViewSchema,
+  catalogSchema,
+  connectionListSchema,
+  connectionTestSchema,
+  conversationPageSchema,
+  deadLetterListSchema,
+  decisionListSchema,
+  decisionSchema,
+  liftReportSchema,
+  liftReportSentSchema,
+  outcomeRecordedSchema,
+  playbookListSchema,
+  playbookSchema,
+  policiesResponseSchema,
+  profileSearchSchema,
+  redriveManySchema,
+  redriveOneSchema,
+  runControlSchema,
+  runDetailSchema,
+  runListSchema,
+  type CatalogAction,
 } from '../../app/contracts';
 import { ApiError, createApiClient } from '../../extensions/console/src/api/http';
 import { endpoints, type Endpoints } from '../../extensions/console/src/api/endpoints';
@@ -38,24 +58,33 @@ for (const { mode, needs } of modes) {
       });
       ({ apiKey, tenantId } = await createTenant(svc.runtime.db, 'Contracts'));
       api = endpoints(createApiClient({ apiKey, baseUrl: svc.url }));
-      const event = await request(svc.url).post('/api/v1/events').set('authorization', `Bearer ${apiKey}`).send({
-        source: 'api',
-        type: 'message.received',
-        occurredAt: new Date(Date.now() - 60_000).toISOString(),
-        subject: { identifiers: [{ type: 'email', value: 'ada.lovelace@analytical-engines.io' }], traits: { firstName: 'Ada', lastName: 'Lovelace' } },
-        text: 'Could we book a demo next week? We are ready to buy.',
-      });
+      const event = await request(svc.url)
+        .post('/api/v1/events')
+        .set('authorization', `Bearer ${apiKey}`)
+        .send({
+          source: 'api',
+          type: 'message.received',
+          occurredAt: new Date(Date.now() - 60_000).toISOString(),
+          subject: {
+            identifiers: [{ type: 'email', value: 'ada.lovelace@analytical-engines.io' }],
+            traits: { firstName: 'Ada', lastName: 'Lovelace' },
+          },
+          text: 'Could we book a demo next week? We are ready to buy.',
+        });
       expect(event.status).toBe(202);
       profileId = String(event.body.profileId);
       await waitFor(async () => {
-        const e = await request(svc.url).get(`/api/v1/events/${String(event.body.eventId)}`).set('authorization', `Bearer ${apiKey}`);
+        const e = await request(svc.url)
+          .get(`/api/v1/events/${String(event.body.eventId)}`)
+          .set('authorization', `Bearer ${apiKey}`);
         return e.body.processedAt !== null;
       }, 'the event to be processed');
     });
     afterAll(async () => svc.stop());
 
     /** The raw body of a GET, for the schemas themselves. */
-    const body = async (path: string): Promise<unknown> => (await request(svc.url).get(`/api/v1${path}`).set('authorization', `Bearer ${apiKey}`).expect(200)).body;
+    const body = async (path: string): Promise<unknown> =>
+      (await request(svc.url).get(`/api/v1${path}`).set('authorization', `Bearer ${apiKey}`).expect(200)).body;
 
     it('profiles, the record card and the conversation', async () => {
       expect((await api.searchProfiles({ email: 'ada.lovelace@analytical-engines.io' })).map((p) => p.id)).toEqual([profileId]);
@@ -89,7 +118,11 @@ for (const { mode, needs } of modes) {
     });
 
     it('playbooks and runs', async () => {
-      const created = await api.createPlaybook({ id: 'contracts', name: 'Contracts', steps: [{ id: 'sign-off', kind: 'wait', wait: { type: 'approval', timeout: '1d', prompt: 'Go on?' } }] });
+      const created = await api.createPlaybook({
+        id: 'contracts',
+        name: 'Contracts',
+        steps: [{ id: 'sign-off', kind: 'wait', wait: { type: 'approval', timeout: '1d', prompt: 'Go on?' } }],
+      });
       expect(created.status).toBe('draft');
       expect((await api.publishPlaybook('contracts')).status).toBe('published');
       expect((await api.playbooks()).map((p) => p.id)).toContain('contracts');
@@ -109,12 +142,17 @@ for (const { mode, needs } of modes) {
     });
 
     it('connections and dead letters', async () => {
-      const { connectionId } = await api.createConnection('zendesk', { subdomain: 'contracts', email: 'agent@example.com', apiToken: 'token-123456', webhookSecret: 'secret-123456', baseUrl: 'http://127.0.0.1:9' });
+      const { connectionId } = await api.createConnection('zendesk', {
+        subdomain: 'contracts',
+        email: 'agent@example.com',
+        apiToken: 'token-123456',
+        webhookSecret: 'secret-123456',
+        baseUrl: 'http://127.0.0.1:9',
+      });
       expect((await api.connections()).map((c) => c.connectionId)).toContain(connectionId);
       connectionListSchema.parse(await body('/connections'));
       // Nothing listens on port 9: the test runs and reports the classified failure.
       expect(connectionTestSchema.parse(await api.testConnection(connectionId)).ok).toBe(false);
-
 
       const dead = await svc.runtime.work.enqueue({ tenantId, kind: 'test.contract', payload: { profileId }, maxAttempts: 1 });
       const page = await waitFor(async () => {

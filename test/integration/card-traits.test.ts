@@ -27,21 +27,37 @@ for (const { mode, needs } of modes) {
       const started = await call('POST', `/connections/${connectionId}/sync`);
       expect(started.status).toBe(202);
       const syncId = started.json['syncId'] as string;
-      return waitFor(async () => {
-        const s = (await call('GET', `/connections/${connectionId}/syncs/${syncId}`)).json;
-        return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
-      }, `sync ${syncId}`, 60_000, 100);
+      return waitFor(
+        async () => {
+          const s = (await call('GET', `/connections/${connectionId}/syncs/${syncId}`)).json;
+          return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
+        },
+        `sync ${syncId}`,
+        60_000,
+        100,
+      );
     };
     /** A sync's traits carry the time the sync started (every row of one sync the same). */
     const startedAt = (sync: Json): string => new Date(String(sync['startedAt'])).toISOString();
     const processed = async (): Promise<void> => {
-      await waitFor(async () => {
-        const r = await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NULL`, [tenantId]);
-        return (r.rows[0]?.n ?? 1) === 0;
-      }, 'every event processed', 30_000, 100);
+      await waitFor(
+        async () => {
+          const r = await svc.runtime.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NULL`,
+            [tenantId],
+          );
+          return (r.rows[0]?.n ?? 1) === 0;
+        },
+        'every event processed',
+        30_000,
+        100,
+      );
     };
     const connect = async (config: Record<string, unknown>): Promise<string> => {
-      const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(dir, 'wh.duckdb'), ...config } });
+      const created = await call('POST', '/connections', {
+        type: 'warehouse',
+        config: { engine: 'duckdb', path: path.join(dir, 'wh.duckdb'), ...config },
+      });
       expect(created.status).toBe(201);
       return created.json['connectionId'] as string;
     };
@@ -54,7 +70,9 @@ for (const { mode, needs } of modes) {
     };
 
     beforeAll(async () => {
-      svc = await startTestService(mode, { modules: [identityModule, decisioningModule, cardsModule, warehouseModuleWith({ scheduleTickMs: 60_000 })] });
+      svc = await startTestService(mode, {
+        modules: [identityModule, decisioningModule, cardsModule, warehouseModuleWith({ scheduleTickMs: 60_000 })],
+      });
       dir = path.join(svc.runtime.config.dataDir, 'warehouse');
       mkdirSync(dir, { recursive: true });
       const t = await createTenant(svc.runtime.db, 'Card traits');
@@ -65,20 +83,38 @@ for (const { mode, needs } of modes) {
       await svc?.stop();
     });
 
-    it('shows a warehouse sync\'s traits and audience on the card with the connection and the sync time, beside other sources\' traits, over merged profiles', async () => {
+    it("shows a warehouse sync's traits and audience on the card with the connection and the sync time, beside other sources' traits, over merged profiles", async () => {
       // Ana is known from the API (first name) and, as another profile, from a phone (VIP flag).
-      const known = await call('POST', '/events', { source: 'api', type: 'contact.created', occurredAt: '2026-11-01T10:00:00Z', subject: { identifiers: [{ type: 'email', value: 'ana@acme.io' }], traits: { firstName: 'Ana' } } });
+      const known = await call('POST', '/events', {
+        source: 'api',
+        type: 'contact.created',
+        occurredAt: '2026-11-01T10:00:00Z',
+        subject: { identifiers: [{ type: 'email', value: 'ana@acme.io' }], traits: { firstName: 'Ana' } },
+      });
       expect(known.status).toBeLessThan(300);
       const ana = known.json['profileId'] as string;
-      const other = await call('POST', '/events', { source: 'api', type: 'contact.created', occurredAt: '2026-11-02T10:00:00Z', subject: { identifiers: [{ type: 'phone', value: '+14155550199' }], traits: { vip: true } } });
+      const other = await call('POST', '/events', {
+        source: 'api',
+        type: 'contact.created',
+        occurredAt: '2026-11-02T10:00:00Z',
+        subject: { identifiers: [{ type: 'phone', value: '+14155550199' }], traits: { vip: true } },
+      });
       const phoneProfile = other.json['profileId'] as string;
       expect(phoneProfile).not.toBe(ana);
 
       const note = `Renewal call ${'x'.repeat(300)}`;
       writeFileSync(path.join(dir, 'accounts.csv'), `email,plan,seats,note\nana@acme.io,enterprise,60,${note}\nbo@acme.io,free,1,\n`);
       writeFileSync(path.join(dir, 'trial.csv'), 'email\nana@acme.io\n');
-      const accounts = await connect({ query: `SELECT * FROM read_csv('${path.join(dir, 'accounts.csv')}')`, identifiers: { email: 'email' }, traits: ['plan', 'seats', 'note'] });
-      const trial = await connect({ query: `SELECT email FROM read_csv('${path.join(dir, 'trial.csv')}')`, identifiers: { email: 'email' }, audience: 'trial' });
+      const accounts = await connect({
+        query: `SELECT * FROM read_csv('${path.join(dir, 'accounts.csv')}')`,
+        identifiers: { email: 'email' },
+        traits: ['plan', 'seats', 'note'],
+      });
+      const trial = await connect({
+        query: `SELECT email FROM read_csv('${path.join(dir, 'trial.csv')}')`,
+        identifiers: { email: 'email' },
+        audience: 'trial',
+      });
 
       const accountsSync = await syncAndWait(accounts);
       expect(accountsSync).toMatchObject({ status: 'succeeded', rowsRead: 2, profilesMatched: 1 });
@@ -93,8 +129,19 @@ for (const { mode, needs } of modes) {
       const traits = await cardTraits(survivor);
       expect(traits.map((t) => t.name)).toEqual(['audience_trial', 'note', 'plan', 'seats', 'vip', 'firstName']);
       const byName = new Map(traits.map((t) => [t.name, t]));
-      expect(byName.get('audience_trial')).toEqual({ name: 'audience_trial', value: true, source: `warehouse:${trial}`, at: startedAt(trialSync), audience: 'trial' });
-      expect(byName.get('plan')).toEqual({ name: 'plan', value: 'enterprise', source: `warehouse:${accounts}`, at: startedAt(accountsSync) });
+      expect(byName.get('audience_trial')).toEqual({
+        name: 'audience_trial',
+        value: true,
+        source: `warehouse:${trial}`,
+        at: startedAt(trialSync),
+        audience: 'trial',
+      });
+      expect(byName.get('plan')).toEqual({
+        name: 'plan',
+        value: 'enterprise',
+        source: `warehouse:${accounts}`,
+        at: startedAt(accountsSync),
+      });
       expect(byName.get('seats')).toMatchObject({ value: 60, source: `warehouse:${accounts}` });
       expect(byName.get('vip')).toEqual({ name: 'vip', value: true, source: 'api', at: '2026-11-02T10:00:00.000Z' });
       expect(byName.get('firstName')).toEqual({ name: 'firstName', value: 'Ana', source: 'api', at: '2026-11-01T10:00:00.000Z' });
@@ -115,10 +162,21 @@ for (const { mode, needs } of modes) {
       expect(leftSync).toMatchObject({ status: 'succeeded' });
       await processed();
       const after = await cardTraits(survivor);
-      expect(after[0]).toEqual({ name: 'audience_trial', value: false, source: `warehouse:${trial}`, at: startedAt(leftSync), audience: 'trial' });
+      expect(after[0]).toEqual({
+        name: 'audience_trial',
+        value: false,
+        source: `warehouse:${trial}`,
+        at: startedAt(leftSync),
+        audience: 'trial',
+      });
 
       // A person without traits gets an empty list, not a missing one.
-      const bare = await call('POST', '/events', { source: 'api', type: 'contact.created', occurredAt: '2026-11-03T10:00:00Z', subject: { identifiers: [{ type: 'email', value: 'cy@acme.io' }] } });
+      const bare = await call('POST', '/events', {
+        source: 'api',
+        type: 'contact.created',
+        occurredAt: '2026-11-03T10:00:00Z',
+        subject: { identifiers: [{ type: 'email', value: 'cy@acme.io' }] },
+      });
       await processed();
       expect(await cardTraits(bare.json['profileId'] as string)).toEqual([]);
     }, 120_000);

@@ -51,7 +51,9 @@ describeWith(['postgres'], 'a database connection terminated while checked out',
     }
     expect(crashes).toEqual([]);
     // The broken connections were discarded: every pooled connection works.
-    const results = await Promise.all(Array.from({ length: 8 }, () => db.transaction(async (tx) => (await tx.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => db.transaction(async (tx) => (await tx.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one)),
+    );
     expect(results).toEqual(Array(8).fill(1));
     expect(await db.withAdvisoryLock(42, async (conn) => (await conn.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one)).toBe(1);
   });

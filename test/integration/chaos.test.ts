@@ -30,7 +30,8 @@ const expectClean = (report: ChaosReport, mode: ChaosMode): void => {
   expect(v.sms).toBe(v.runs['completed']);
   expect(v.tasks).toBe(v.runs['completed']);
   expect(report.faults.map((f) => f.kind).sort()).toEqual([...FAULTS[mode]].sort());
-  for (const f of report.faults) expect({ kind: f.kind, injected: f.injected, detail: f.detail }).toEqual({ kind: f.kind, injected: true, detail: f.detail });
+  for (const f of report.faults)
+    expect({ kind: f.kind, injected: f.injected, detail: f.detail }).toEqual({ kind: f.kind, injected: true, detail: f.detail });
   expect(report.drained).toBe(true);
 };
 

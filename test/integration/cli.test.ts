@@ -5,7 +5,10 @@ import { spawnTs, type Child } from '../support/child';
 import { TEST_KEY } from '../support/runtime';
 
 /** Runs `baton <args>` as a user would (a separate process) and collects its output. */
-async function baton(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function baton(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnTs('server/cli/main.ts', env, args);
   const code = await child.exited;
   return { code, stdout: child.lines.join('\n'), stderr: child.stderr() };
@@ -22,7 +25,12 @@ describe('baton tenants create (embedded storage)', () => {
     for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
   });
 
-  const envFor = (dataDir: string): Record<string, string> => ({ BATON_DATA_DIR: dataDir, BATON_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'warn', PORT: '0' });
+  const envFor = (dataDir: string): Record<string, string> => ({
+    BATON_DATA_DIR: dataDir,
+    BATON_ENCRYPTION_KEY: TEST_KEY,
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+  });
 
   it('creates a tenant in the data directory when no service runs, and the service then accepts its key', async () => {
     const env = envFor(mkdtempSync(path.join(tmpdir(), 'baton-cli-')));
@@ -61,15 +69,22 @@ describe('baton tenants create (embedded storage)', () => {
     [['tenants', 'create', '--nmae', 'x'], /Unknown option '--nmae'/],
     [['tenants', 'delete'], /unknown tenants command "delete"/],
     [['frobnicate'], /unknown command "frobnicate"/],
-  ])('rejects %j with exit code 2 and a message saying what to fix', async (args, message) => {
-    const out = await baton(args, envFor(mkdtempSync(path.join(tmpdir(), 'baton-cli-'))));
-    expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(message);
-    expect(out.stdout).not.toMatch(/apiKey/);
-  }, 60_000);
+  ])(
+    'rejects %j with exit code 2 and a message saying what to fix',
+    async (args, message) => {
+      const out = await baton(args, envFor(mkdtempSync(path.join(tmpdir(), 'baton-cli-'))));
+      expect(out.code).toBe(2);
+      expect(out.stderr).toMatch(message);
+      expect(out.stdout).not.toMatch(/apiKey/);
+    },
+    60_000,
+  );
 
   it('names the bad variable when the configuration is invalid', async () => {
-    const out = await baton(['tenants', 'create', '--name', 'x'], { ...envFor(mkdtempSync(path.join(tmpdir(), 'baton-cli-'))), BATON_ENCRYPTION_KEY: 'short' });
+    const out = await baton(['tenants', 'create', '--name', 'x'], {
+      ...envFor(mkdtempSync(path.join(tmpdir(), 'baton-cli-'))),
+      BATON_ENCRYPTION_KEY: 'short',
+    });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/BATON_ENCRYPTION_KEY/);
   }, 60_000);

@@ -20,7 +20,11 @@ const event = (i: number) => ({
 });
 
 async function post(url: string, apiKey: string, body: unknown): Promise<{ eventId: string }> {
-  const res = await fetch(`${url}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as { eventId: string };
 }
@@ -41,7 +45,9 @@ for (const mode of ['embedded', 'postgres+redis'] as const) {
       BATON_DATA_DIR: dataDir,
       BATON_ENCRYPTION_KEY: TEST_KEY,
       CHILD_HANG_FIRST: '1',
-      ...(mode === 'postgres+redis' ? { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, CHILD_SCHEMA: schema, CHILD_QUEUE: queue } : {}),
+      ...(mode === 'postgres+redis'
+        ? { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, CHILD_SCHEMA: schema, CHILD_QUEUE: queue }
+        : {}),
     };
     const children: Child[] = [];
     afterAll(async () => {
@@ -61,7 +67,11 @@ for (const mode of ['embedded', 'postgres+redis'] as const) {
       if (mode === 'embedded') {
         // The service holds the embedded database: tenants are created through it, as the CLI does.
         const lock = readLock(dataDir);
-        const res = await fetch(`${lock?.url}/internal/admin/tenants`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-baton-admin-token': lock?.adminToken ?? '' }, body: JSON.stringify({ name: 'Crash' }) });
+        const res = await fetch(`${lock?.url}/internal/admin/tenants`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-baton-admin-token': lock?.adminToken ?? '' },
+          body: JSON.stringify({ name: 'Crash' }),
+        });
         tenant = (await res.json()) as { tenantId: string; apiKey: string };
       } else {
         const db = await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 1 });
@@ -82,9 +92,13 @@ for (const mode of ['embedded', 'postgres+redis'] as const) {
       children.push(second);
       const url2 = (await second.waitForLine(/^READY (\S+)/))[1] ?? '';
       for (const id of [hanging.eventId, ...others]) {
-        await waitFor(async () => processed(url2, tenant.apiKey, id), `event ${id} processed after restart`, 45_000, 100).catch((err: unknown) => {
-          throw new Error(`${String(err)}\nfirst: ${first.lines.join('\n')}\nsecond: ${second.lines.join('\n')}\n${second.stderr().slice(-3000)}`);
-        });
+        await waitFor(async () => processed(url2, tenant.apiKey, id), `event ${id} processed after restart`, 45_000, 100).catch(
+          (err: unknown) => {
+            throw new Error(
+              `${String(err)}\nfirst: ${first.lines.join('\n')}\nsecond: ${second.lines.join('\n')}\n${second.stderr().slice(-3000)}`,
+            );
+          },
+        );
       }
       expect(second.lines).toContain(`STARTED ${hanging.eventId} 2`);
 
@@ -97,10 +111,15 @@ for (const mode of ['embedded', 'postgres+redis'] as const) {
         db = await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 1 });
       }
       try {
-        const effects = await db.query<{ event_id: string; n: number }>('SELECT event_id, n FROM test_effects WHERE tenant_id = $1', [tenant.tenantId]);
+        const effects = await db.query<{ event_id: string; n: number }>('SELECT event_id, n FROM test_effects WHERE tenant_id = $1', [
+          tenant.tenantId,
+        ]);
         expect(effects.rows).toHaveLength(11);
         expect(effects.rows.every((r) => r.n === 1)).toBe(true);
-        const attempts = await db.query<{ attempts: number }>('SELECT attempts FROM test_attempts WHERE tenant_id = $1 AND event_id = $2', [tenant.tenantId, hanging.eventId]);
+        const attempts = await db.query<{ attempts: number }>('SELECT attempts FROM test_attempts WHERE tenant_id = $1 AND event_id = $2', [
+          tenant.tenantId,
+          hanging.eventId,
+        ]);
         expect(attempts.rows[0]?.attempts).toBe(2);
         const pending = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status <> 'done'`);
         expect(pending.rows[0]?.n).toBe(0);

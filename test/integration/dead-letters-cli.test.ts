@@ -18,14 +18,24 @@ interface Listed {
 }
 
 /** Runs `baton <args>` as a user would (a separate process) and collects its output. */
-async function baton(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function baton(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnTs('server/cli/main.ts', env, args);
   const code = await child.exited;
   return { code, stdout: child.lines.join('\n'), stderr: child.stderr() };
 }
 
 /** A row of `kind` that used up its attempts with `error`, as the work runner leaves it. */
-async function deadRow(db: Database, tenantId: string, kind: string, payload: Record<string, unknown>, error: string, maxAttempts: number): Promise<string> {
+async function deadRow(
+  db: Database,
+  tenantId: string,
+  kind: string,
+  payload: Record<string, unknown>,
+  error: string,
+  maxAttempts: number,
+): Promise<string> {
   const ref = await outbox.insert(db, { tenantId, kind, payload, maxAttempts });
   await db.query(
     `UPDATE outbox SET status = 'dead', attempts = max_attempts, deliveries = max_attempts, last_error = $3, dead_at = date_trunc('milliseconds', now())
@@ -40,7 +50,12 @@ describe('baton dead-letters (embedded storage)', () => {
   afterAll(() => {
     for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
   });
-  const envFor = (dataDir: string): Record<string, string> => ({ BATON_DATA_DIR: dataDir, BATON_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'warn', PORT: '0' });
+  const envFor = (dataDir: string): Record<string, string> => ({
+    BATON_DATA_DIR: dataDir,
+    BATON_ENCRYPTION_KEY: TEST_KEY,
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+  });
 
   it('lists and redrives on the data directory, then through the running service that holds it', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-dl-'));
@@ -61,7 +76,9 @@ describe('baton dead-letters (embedded storage)', () => {
     expect((JSON.parse(all.stdout) as Listed).deadLetters.map((d) => d.id).sort()).toEqual([gone, orphan].sort());
 
     const one = await baton(['dead-letters', 'list', '--tenant', t1, '--json'], env);
-    expect((JSON.parse(one.stdout) as Listed).deadLetters).toEqual([expect.objectContaining({ id: gone, tenantId: t1, kind: 'event.process', error: 'Error: boom\nat somewhere', attempts: 3 })]);
+    expect((JSON.parse(one.stdout) as Listed).deadLetters).toEqual([
+      expect.objectContaining({ id: gone, tenantId: t1, kind: 'event.process', error: 'Error: boom\nat somewhere', attempts: 3 }),
+    ]);
 
     const table = await baton(['dead-letters', 'list', '--kind', 'event.process'], env);
     expect(table.code).toBe(0);
@@ -82,16 +99,23 @@ describe('baton dead-letters (embedded storage)', () => {
     const url = (await service.waitForLine(/^READY (\S+)/))[1] ?? '';
     // The operator routes answer only the CLI (the lock file's token), like the tenants one.
     expect((await fetch(`${url}/internal/admin/dead-letters`)).status).toBe(403);
-    expect((await fetch(`${url}/internal/admin/dead-letters/redrive`, { method: 'POST', headers: { 'x-baton-admin-token': 'guess' } })).status).toBe(403);
+    expect(
+      (await fetch(`${url}/internal/admin/dead-letters/redrive`, { method: 'POST', headers: { 'x-baton-admin-token': 'guess' } })).status,
+    ).toBe(403);
 
     const through = await baton(['dead-letters', 'redrive', '--all', '--tenant', t2], env);
     expect(through.stderr).toBe('');
     expect(JSON.parse(through.stdout)).toEqual({ redriven: 1, ids: [orphan], remaining: 0 });
-    const diedAgain = await waitFor(async () => {
-      const listed = await baton(['dead-letters', 'list', '--json'], env);
-      const found = (JSON.parse(listed.stdout) as Listed).deadLetters;
-      return found.find((d) => d.id === orphan && d.redrives === 1) !== undefined ? found : undefined;
-    }, 'the redriven orphan to die again in the service', 60_000, 500);
+    const diedAgain = await waitFor(
+      async () => {
+        const listed = await baton(['dead-letters', 'list', '--json'], env);
+        const found = (JSON.parse(listed.stdout) as Listed).deadLetters;
+        return found.find((d) => d.id === orphan && d.redrives === 1) !== undefined ? found : undefined;
+      },
+      'the redriven orphan to die again in the service',
+      60_000,
+      500,
+    );
     expect(diedAgain.map((d) => d.id)).toEqual([orphan]); // the redriven event job is no longer dead
     expect(diedAgain[0]?.error).toMatch(/no handler registered for job kind "test.no-handler"/);
 
@@ -115,12 +139,16 @@ describe('baton dead-letters (embedded storage)', () => {
     [['dead-letters', 'list', '--tenant'], /argument missing/],
     [['dead-letters', 'list', 'extra'], /Unexpected argument 'extra'/],
     [['dead-letters', 'list', '--tenat', 'x'], /Unknown option '--tenat'/],
-  ])('rejects %j with exit code 2 and a usage message', async (args, message) => {
-    const out = await baton(args, envFor(mkdtempSync(path.join(tmpdir(), 'baton-dl-'))));
-    expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(message);
-    expect(out.stdout).toBe('');
-  }, 60_000);
+  ])(
+    'rejects %j with exit code 2 and a usage message',
+    async (args, message) => {
+      const out = await baton(args, envFor(mkdtempSync(path.join(tmpdir(), 'baton-dl-'))));
+      expect(out.code).toBe(2);
+      expect(out.stderr).toMatch(message);
+      expect(out.stdout).toBe('');
+    },
+    60_000,
+  );
 });
 
 describeWith(['postgres'], 'baton dead-letters (PostgreSQL)', () => {
@@ -149,12 +177,20 @@ describeWith(['postgres'], 'baton dead-letters (PostgreSQL)', () => {
 
       const listed = await baton(['dead-letters', 'list', '--json', '--limit', '5'], env);
       expect(listed.stderr).toBe('');
-      expect(JSON.parse(listed.stdout)).toEqual({ deadLetters: [expect.objectContaining({ id, tenantId: t, kind: 'hubspot.webhook-batch', error: 'Error: HubSpot 500', attempts: 5 })], nextCursor: null });
+      expect(JSON.parse(listed.stdout)).toEqual({
+        deadLetters: [
+          expect.objectContaining({ id, tenantId: t, kind: 'hubspot.webhook-batch', error: 'Error: HubSpot 500', attempts: 5 }),
+        ],
+        nextCursor: null,
+      });
 
       const out = await baton(['dead-letters', 'redrive', '--all', '--kind', 'hubspot.webhook-batch'], env);
       expect(out.code).toBe(0);
       expect(JSON.parse(out.stdout)).toEqual({ redriven: 1, ids: [id], remaining: 0 });
-      const row = await db.query<{ status: string; attempts: number; dispatched_at: Date | null; redrives: number }>('SELECT status, attempts, dispatched_at, redrives FROM outbox WHERE tenant_id = $1 AND id = $2', [t, id]);
+      const row = await db.query<{ status: string; attempts: number; dispatched_at: Date | null; redrives: number }>(
+        'SELECT status, attempts, dispatched_at, redrives FROM outbox WHERE tenant_id = $1 AND id = $2',
+        [t, id],
+      );
       expect(row.rows[0]).toEqual({ status: 'pending', attempts: 0, dispatched_at: null, redrives: 1 });
       // Due now and never dispatched: exactly what the sweeper picks up next.
       expect((await outbox.takeDue(db, 0, 30_000, 10)).map((r) => r.id)).toEqual([id]);

@@ -32,7 +32,10 @@ interface ErrorJson {
 /** A vendor that answers the first `times` calls of each run as rate limited (Retry-After `waitMs`), then succeeds. */
 class RateLimitedActionPort implements ActionPort {
   readonly calls = new Map<string, number>();
-  constructor(private readonly times: number, private readonly waitMs: number) {}
+  constructor(
+    private readonly times: number,
+    private readonly waitMs: number,
+  ) {}
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const n = (this.calls.get(request.runId) ?? 0) + 1;
@@ -100,7 +103,12 @@ for (const { mode, needs } of modes) {
     /** A `test.fail` job of tenant A that dies after `maxAttempts` (its tag is broken). */
     async function deadJob(tag: string, maxAttempts = 1, kind = 'test.fail', tenantId = tenantA): Promise<string> {
       broken.add(tag);
-      const ref = await svc.runtime.work.enqueue({ tenantId, kind, payload: { tag, profileId: 'prof_1', events: [1, 2, 3], nested: { a: 1 } }, maxAttempts });
+      const ref = await svc.runtime.work.enqueue({
+        tenantId,
+        kind,
+        payload: { tag, profileId: 'prof_1', events: [1, 2, 3], nested: { a: 1 } },
+        maxAttempts,
+      });
       await waitFor(statusOf(tenantId, ref.id, 'dead'), `job ${tag} to die`);
       return ref.id;
     }
@@ -194,7 +202,11 @@ for (const { mode, needs } of modes) {
       expect(r.body).toMatchObject({ id, status: 'pending' });
       const row = await waitFor(statusOf(tenantA, id, 'done'), 'the redriven job to succeed');
       expect(row.attempts).toBe(1);
-      expect(ran.filter((x) => x.id === id).map((x) => [x.attempt, x.ok])).toEqual([[1, false], [2, false], [1, true]]);
+      expect(ran.filter((x) => x.id === id).map((x) => [x.attempt, x.ok])).toEqual([
+        [1, false],
+        [2, false],
+        [1, true],
+      ]);
       expect((await a.call<PageJson>('GET', '/dead-letters?limit=200')).body.deadLetters.map((d) => d.id)).not.toContain(id);
 
       const again = await a.call<ErrorJson>('POST', `/dead-letters/${id}/redrive`, {});
@@ -223,7 +235,9 @@ for (const { mode, needs } of modes) {
       broken.delete('bulk-1');
       broken.delete('bulk-2');
 
-      const byKind = await api.call<{ redriven: number; ids: string[]; remaining: number }>('POST', '/dead-letters/redrive', { kind: 'test.fail' });
+      const byKind = await api.call<{ redriven: number; ids: string[]; remaining: number }>('POST', '/dead-letters/redrive', {
+        kind: 'test.fail',
+      });
       expect(byKind.status).toBe(200);
       expect(byKind.body).toEqual({ redriven: 2, ids: expect.arrayContaining(fails) as unknown, remaining: 0 });
       for (const id of fails) await waitFor(statusOf(tenant.tenantId, id, 'done'), `bulk-redriven ${id} to succeed`);
@@ -237,7 +251,11 @@ for (const { mode, needs } of modes) {
       expect(all.body).toMatchObject({ redriven: 1, ids: [other] });
       expect((await outbox.get(svc.runtime.db, tenantA, foreign))?.status).toBe('dead');
 
-      for (const [body, message] of [[{ ids: [] }, /ids must name at least one id/], [{ ids: 'x' }, /ids/], [{ everything: true }, /everything|Unrecognized/i]] as const) {
+      for (const [body, message] of [
+        [{ ids: [] }, /ids must name at least one id/],
+        [{ ids: 'x' }, /ids/],
+        [{ everything: true }, /everything|Unrecognized/i],
+      ] as const) {
         const bad = await api.call<ErrorJson>('POST', '/dead-letters/redrive', body);
         expect(bad.status).toBe(400);
         expect(bad.body.error.message).toMatch(message);
@@ -245,7 +263,9 @@ for (const { mode, needs } of modes) {
     });
 
     it('a rate-limited job waits for Retry-After without using up its attempts', async () => {
-      const ref = await svc.runtime.db.transaction((tx) => svc.runtime.work.record(tx, { tenantId: tenantA, kind: 'test.limited', maxAttempts: 2 }));
+      const ref = await svc.runtime.db.transaction((tx) =>
+        svc.runtime.work.record(tx, { tenantId: tenantA, kind: 'test.limited', maxAttempts: 2 }),
+      );
       limitedLeft.set(ref.id, 4);
       await svc.runtime.work.notify([ref]);
       const row = await waitFor(statusOf(tenantA, ref.id, 'done'), 'the rate-limited job to succeed');
@@ -312,7 +332,12 @@ for (const backend of backends) {
         const ref = await outbox.insert(db, { tenantId: tenant.tenantId, kind: 'test.always-limited', maxAttempts: 2 });
         for (let i = 0; i < 6; i++) await runner.deliver(ref);
         const row = await outbox.get(db, tenant.tenantId, ref.id);
-        expect(row).toMatchObject({ status: 'dead', attempts: 2, rate_limit_waits: 2, last_error: 'RateLimitedError: vendor says 429 forever' });
+        expect(row).toMatchObject({
+          status: 'dead',
+          attempts: 2,
+          rate_limit_waits: 2,
+          last_error: 'RateLimitedError: vendor says 429 forever',
+        });
         // Two free waits (attempt 1 given back twice), then two counted attempts; the sixth delivery finds it dead.
         expect(seen).toEqual([1, 1, 1, 2]);
         // Every reschedule is a new queue message: refs carry the delivery count, which never goes back.

@@ -26,13 +26,24 @@ function startStub(): Promise<{ url: string; prompts: string[]; state: { failing
       }
       const content = JSON.stringify({ intent: 'cancellation', intentConfidence: 0.93, sentiment: -0.6, urgency: 'high' });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+      res.end(
+        JSON.stringify({
+          id: 'x',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        }),
+      );
     });
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}/v1`, prompts, state, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())) ) });
+      resolve({
+        url: `http://127.0.0.1:${port}/v1`,
+        prompts,
+        state,
+        close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+      });
     }),
   );
 }
@@ -44,7 +55,11 @@ describe('decisioning with an LLM signal provider (embedded)', () => {
 
   beforeAll(async () => {
     stub = await startStub();
-    svc = await startTestService('embedded', { modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), cardsModule] }, { LLM_PROVIDER: 'openai', LLM_BASE_URL: stub.url, LLM_MODEL: 'stub-model', LLM_TIMEOUT_MS: '3000' });
+    svc = await startTestService(
+      'embedded',
+      { modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), cardsModule] },
+      { LLM_PROVIDER: 'openai', LLM_BASE_URL: stub.url, LLM_MODEL: 'stub-model', LLM_TIMEOUT_MS: '3000' },
+    );
     api = apiClient(svc.url, (await createTenant(svc.runtime.db, 'LLM')).apiKey);
   });
   afterAll(async () => {
@@ -53,8 +68,13 @@ describe('decisioning with an LLM signal provider (embedded)', () => {
   });
 
   it('uses the provider for signals, without the PII, and falls back to the offline model when it fails', async () => {
-    const p = await ingest(api, 'llm.person@acme.io', 'message.received', { text: 'Hello, this is llm.person@acme.io, call me on +1 415 555 0134 about my account' });
-    const signals = await svc.runtime.db.query<{ intent: string; urgency: string; extractor: string }>('SELECT intent, urgency, extractor FROM event_signals WHERE profile_id = $1', [p.profileId]);
+    const p = await ingest(api, 'llm.person@acme.io', 'message.received', {
+      text: 'Hello, this is llm.person@acme.io, call me on +1 415 555 0134 about my account',
+    });
+    const signals = await svc.runtime.db.query<{ intent: string; urgency: string; extractor: string }>(
+      'SELECT intent, urgency, extractor FROM event_signals WHERE profile_id = $1',
+      [p.profileId],
+    );
     expect(signals.rows).toEqual([{ intent: 'cancellation', urgency: 'high', extractor: 'openai' }]);
     expect(stub.prompts[0]).not.toMatch(/llm\.person@acme\.io|555 0134/);
 
@@ -64,7 +84,7 @@ describe('decisioning with an LLM signal provider (embedded)', () => {
     expect(profile.body.signals.map((s) => s.intent)).toEqual(['positive_feedback', 'cancellation']);
   });
 
-  it('redacts the person\'s own names (from the event traits) and their street address before the text leaves', async () => {
+  it("redacts the person's own names (from the event traits) and their street address before the text leaves", async () => {
     stub.state.failing = false;
     const before = stub.prompts.length;
     await ingest(api, 'zoe.k@acme.io', 'message.received', {

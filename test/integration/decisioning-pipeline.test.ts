@@ -16,8 +16,21 @@ jest.setTimeout(180_000);
 
 const catalog = {
   actions: [
-    { id: 'upsell-email', label: 'Upgrade offer', channel: 'email', value: 1000, template: { name: 'upgrade-offer', subject: 'Time to upgrade', body: 'Hi, here is an offer.' }, params: { templateId: '90002' } },
-    { id: 'flag-hot', label: 'Flag as hot', channel: 'crm_update', value: 1, params: { properties: { baton_hot: true, lifecycle_note: 'hot lead' } } },
+    {
+      id: 'upsell-email',
+      label: 'Upgrade offer',
+      channel: 'email',
+      value: 1000,
+      template: { name: 'upgrade-offer', subject: 'Time to upgrade', body: 'Hi, here is an offer.' },
+      params: { templateId: '90002' },
+    },
+    {
+      id: 'flag-hot',
+      label: 'Flag as hot',
+      channel: 'crm_update',
+      value: 1,
+      params: { properties: { baton_hot: true, lifecycle_note: 'hot lead' } },
+    },
   ],
 };
 const calm = { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } };
@@ -35,7 +48,18 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 })],
+        modules: [
+          identityModule,
+          decisioningModuleWith({ expiryIntervalMs: 0 }),
+          automationModule,
+          cardsModule,
+          runsModule({
+            catchAll: (db) => new RecordingActionPort(db),
+            engine: { leaseMs: 5_000 },
+            stuckSweepIntervalMs: 500,
+            stuckGraceMs: 2_000,
+          }),
+        ],
       });
     });
     afterAll(async () => svc.stop());
@@ -49,7 +73,11 @@ for (const { mode, needs } of modes) {
       return { api, tenantId: t.tenantId };
     }
     const runsOf = async (profileId: string): Promise<RunRow[]> =>
-      (await svc.runtime.db.query<RunRow>('SELECT id, playbook_id, status, context FROM runs WHERE profile_id = $1 ORDER BY created_at', [profileId])).rows;
+      (
+        await svc.runtime.db.query<RunRow>('SELECT id, playbook_id, status, context FROM runs WHERE profile_id = $1 ORDER BY created_at', [
+          profileId,
+        ])
+      ).rows;
     /** Runs the decisioning stage again for an event, as a redelivery would. */
     async function redeliver(tenantId: string, eventId: string, profileId: string): Promise<void> {
       const stage = svc.runtime.modules.find((m) => m.name === 'decisioning')?.stages?.[0] as EventStage;
@@ -60,8 +88,14 @@ for (const { mode, needs } of modes) {
 
     it('runs the decision of an automated event type once, records the run on the decision, and passes the catalog params to the port', async () => {
       const { api, tenantId } = await tenant('Auto', { ...calm, automation: { events: ['message.*'] } });
-      const p = await ingest(api, 'auto@acme.io', 'message.received', { text: 'I want to buy the enterprise plan, can you send me a quote?', traits: { timeZone: dayZone() } });
-      const [run] = await waitFor(async () => ((await runsOf(p.profileId)).length > 0 ? runsOf(p.profileId) : undefined), 'the automated run');
+      const p = await ingest(api, 'auto@acme.io', 'message.received', {
+        text: 'I want to buy the enterprise plan, can you send me a quote?',
+        traits: { timeZone: dayZone() },
+      });
+      const [run] = await waitFor(
+        async () => ((await runsOf(p.profileId)).length > 0 ? runsOf(p.profileId) : undefined),
+        'the automated run',
+      );
       expect(run).toMatchObject({ playbook_id: 'baton-accepted-action' });
       const decisionId = String(run?.context['acceptedDecisionId']);
       expect(run?.context['trigger']).toMatchObject({ eventId: p.eventId, eventType: 'message.received', decisionId });
@@ -71,7 +105,18 @@ for (const { mode, needs } of modes) {
       expect(logged.body).toMatchObject({ status: 'accepted', runId: run?.id, origin: 'pipeline' });
       // The email's params come from the catalog: template id, the template's subject and body.
       const effects = await effectsOfRun(svc.runtime.db, tenantId, run?.id ?? '');
-      expect(effects.map((e) => [e.kind, e.params])).toEqual([['email', expect.objectContaining({ templateId: '90002', subject: 'Time to upgrade', body: 'Hi, here is an offer.', actionId: 'upsell-email', decisionId })]]);
+      expect(effects.map((e) => [e.kind, e.params])).toEqual([
+        [
+          'email',
+          expect.objectContaining({
+            templateId: '90002',
+            subject: 'Time to upgrade',
+            body: 'Hi, here is an offer.',
+            actionId: 'upsell-email',
+            decisionId,
+          }),
+        ],
+      ]);
 
       // Redelivery of the event: the same decision, no second run.
       await redeliver(tenantId, p.eventId, p.profileId);
@@ -93,16 +138,26 @@ for (const { mode, needs } of modes) {
       };
       expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
       expect((await api.call('POST', '/playbooks/urgent-ticket/publish', {})).status).toBe(200);
-      const bad = await api.call<{ error: { message: string } }>('POST', '/playbooks', { ...playbook, id: 'bad-trigger', trigger: { events: ['ticket created'] } });
+      const bad = await api.call<{ error: { message: string } }>('POST', '/playbooks', {
+        ...playbook,
+        id: 'bad-trigger',
+        trigger: { events: ['ticket created'] },
+      });
       expect(bad.status).toBe(400);
       expect(JSON.stringify(bad.body)).toMatch(/trigger\.events/);
       // Publishing is seen by the pipeline within its 2 s cache.
       await new Promise((r) => setTimeout(r, 2_100));
 
-      const low = await ingest(api, 'trig@acme.io', 'ticket.created', { traits: { timeZone: dayZone() }, properties: { ticketId: 'T-1', priority: 'low' } });
+      const low = await ingest(api, 'trig@acme.io', 'ticket.created', {
+        traits: { timeZone: dayZone() },
+        properties: { ticketId: 'T-1', priority: 'low' },
+      });
       expect(await runsOf(low.profileId)).toEqual([]);
       const urgent = await ingest(api, 'trig@acme.io', 'ticket.updated', { properties: { ticketId: 'T-1', priority: 'urgent' } });
-      const runs = await waitFor(async () => ((await runsOf(urgent.profileId)).length > 0 ? runsOf(urgent.profileId) : undefined), 'the triggered run');
+      const runs = await waitFor(
+        async () => ((await runsOf(urgent.profileId)).length > 0 ? runsOf(urgent.profileId) : undefined),
+        'the triggered run',
+      );
       expect(runs.map((r) => r.playbook_id)).toEqual(['urgent-ticket']);
       expect(runs[0]?.context['trigger']).toMatchObject({ eventId: urgent.eventId, eventType: 'ticket.updated' });
       await waitForRun(api, runs[0]?.id ?? '', (r) => r.status === 'completed', 'the triggered run');
@@ -118,8 +173,12 @@ for (const { mode, needs } of modes) {
       const started = await api.call<RunJson>('POST', '/runs', { playbookId: 'ask', profileId: urgent.profileId });
       await waitForRun(api, started.body.id, (r) => r.status === 'completed', 'the decide run');
       const effects = await effectsOfRun(svc.runtime.db, tenantId, started.body.id);
-      expect(effects.map((e) => [e.kind, e.params])).toEqual([['crm_update', expect.objectContaining({ properties: { baton_hot: true, lifecycle_note: 'hot lead' } })]]);
-      const noProps = await api.call<{ error: { details: { path: string }[] } }>('PUT', '/actions', { actions: [{ id: 'x', label: 'X', channel: 'sms', value: 1, params: { properties: { a: 1 } } }] });
+      expect(effects.map((e) => [e.kind, e.params])).toEqual([
+        ['crm_update', expect.objectContaining({ properties: { baton_hot: true, lifecycle_note: 'hot lead' } })],
+      ]);
+      const noProps = await api.call<{ error: { details: { path: string }[] } }>('PUT', '/actions', {
+        actions: [{ id: 'x', label: 'X', channel: 'sms', value: 1, params: { properties: { a: 1 } } }],
+      });
       expect(noProps.status).toBe(400);
       expect(noProps.body.error.details.map((d) => d.path)).toContain('actions.0.params.properties');
     });
@@ -127,8 +186,14 @@ for (const { mode, needs } of modes) {
     it('does not start a second run when an event is redelivered after the run it joined has ended', async () => {
       const { api, tenantId } = await tenant('Joined', calm);
       await api.call('POST', '/playbooks', {
-        id: 'nurture-once', version: 1, name: 'One at a time', concurrency: 'one_per_profile', trigger: { events: ['form.submitted'] },
-        steps: [{ id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'form.done'] }, timeout: '1d' } }],
+        id: 'nurture-once',
+        version: 1,
+        name: 'One at a time',
+        concurrency: 'one_per_profile',
+        trigger: { events: ['form.submitted'] },
+        steps: [
+          { id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'form.done'] }, timeout: '1d' } },
+        ],
       });
       await api.call('POST', '/playbooks/nurture-once/publish', {});
       await new Promise((r) => setTimeout(r, 2_100));
@@ -145,10 +210,19 @@ for (const { mode, needs } of modes) {
 
     it('never starts an automated run for a holdout profile', async () => {
       const { api } = await tenant('Holdout', { ...calm, holdout: { share: 1 }, automation: { events: ['*'] } });
-      await api.call('POST', '/playbooks', { id: 'every-reply', version: 1, name: 'Every reply', trigger: { events: ['email.replied'] }, steps: [{ id: 'n', kind: 'action', action: { type: 'note', params: { body: 'x' } } }] });
+      await api.call('POST', '/playbooks', {
+        id: 'every-reply',
+        version: 1,
+        name: 'Every reply',
+        trigger: { events: ['email.replied'] },
+        steps: [{ id: 'n', kind: 'action', action: { type: 'note', params: { body: 'x' } } }],
+      });
       await api.call('POST', '/playbooks/every-reply/publish', {});
       await new Promise((r) => setTimeout(r, 2_100));
-      const p = await ingest(api, 'held@acme.io', 'email.replied', { text: 'Sounds great, I want to buy it', traits: { timeZone: dayZone() } });
+      const p = await ingest(api, 'held@acme.io', 'email.replied', {
+        text: 'Sounds great, I want to buy it',
+        traits: { timeZone: dayZone() },
+      });
       const decision = await api.call<{ decision: DecisionJson | null }>('GET', `/profiles/${p.profileId}`);
       expect(decision.body.decision).toMatchObject({ holdout: true, action: null });
       expect(await runsOf(p.profileId)).toEqual([]);
@@ -157,14 +231,22 @@ for (const { mode, needs } of modes) {
     it('counts emails sent by plain playbook steps toward frequency caps', async () => {
       const { api } = await tenant('Caps', { ...calm, frequencyCaps: [{ channel: 'email', period: 'day', max: 1 }] });
       const p = await ingest(api, 'capped@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
-      await api.call('POST', '/playbooks', { id: 'mailer', version: 1, name: 'Mailer', steps: [{ id: 'mail', kind: 'action', action: { type: 'email', params: { templateId: '1' } } }] });
+      await api.call('POST', '/playbooks', {
+        id: 'mailer',
+        version: 1,
+        name: 'Mailer',
+        steps: [{ id: 'mail', kind: 'action', action: { type: 'email', params: { templateId: '1' } } }],
+      });
       await api.call('POST', '/playbooks/mailer/publish', {});
       const before = await api.call<DecisionJson>('POST', '/decisions', { profileId: p.profileId });
       expect(before.body.action?.id).toBe('upsell-email');
       const run = await api.call<RunJson>('POST', '/runs', { playbookId: 'mailer', profileId: p.profileId });
       await waitForRun(api, run.body.id, (r) => r.status === 'completed', 'the mailer run');
       const after = await api.call<DecisionJson>('POST', '/decisions', { profileId: p.profileId });
-      expect(after.body.explanation.find((c) => c.actionId === 'upsell-email')).toMatchObject({ fate: 'blocked', blockedBy: { policy: 'frequency_cap' } });
+      expect(after.body.explanation.find((c) => c.actionId === 'upsell-email')).toMatchObject({
+        fate: 'blocked',
+        blockedBy: { policy: 'frequency_cap' },
+      });
     });
 
     it('settles a decision made before an identity merge from an outcome event on the merged person, and reads ticket satisfaction', async () => {
@@ -173,7 +255,9 @@ for (const { mode, needs } of modes) {
       const b = await ingest(api, 'second@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
       const before = await api.call<DecisionJson>('POST', '/decisions', { profileId: a.profileId });
       expect(before.body.action).not.toBeNull();
-      const merged = await api.call<{ profileId: string; merged: string[] }>('POST', '/profiles/merge', { profileIds: [a.profileId, b.profileId] });
+      const merged = await api.call<{ profileId: string; merged: string[] }>('POST', '/profiles/merge', {
+        profileIds: [a.profileId, b.profileId],
+      });
       expect(merged.status).toBe(200);
       // The outcome arrives about the other identifier; the live profile may be either id.
       await ingest(api, 'second@acme.io', 'meeting.booked');
@@ -183,7 +267,12 @@ for (const { mode, needs } of modes) {
       // Ticket solved: 'bad' satisfaction is a negative outcome; unrated settles nothing.
       const c = await ingest(api, 'rated@acme.io', 'contact.updated', { traits: { timeZone: dayZone() } });
       const outcomes = async (): Promise<string[]> =>
-        (await svc.runtime.db.query<{ outcome: string }>('SELECT o.outcome FROM decision_outcomes o JOIN decisions d ON d.tenant_id = o.tenant_id AND d.id = o.decision_id WHERE d.profile_id = $1', [c.profileId])).rows.map((r) => r.outcome);
+        (
+          await svc.runtime.db.query<{ outcome: string }>(
+            'SELECT o.outcome FROM decision_outcomes o JOIN decisions d ON d.tenant_id = o.tenant_id AND d.id = o.decision_id WHERE d.profile_id = $1',
+            [c.profileId],
+          )
+        ).rows.map((r) => r.outcome);
       expect((await api.call<DecisionJson>('POST', '/decisions', { profileId: c.profileId })).body.action).not.toBeNull();
       await ingest(api, 'rated@acme.io', 'ticket.solved', { properties: { ticketId: 'Z-1' } });
       expect(await outcomes()).toEqual([]);
@@ -191,11 +280,14 @@ for (const { mode, needs } of modes) {
       expect(await outcomes()).toEqual(['negative']);
     });
 
-    it('makes an automated run wait for the end of the recipient\'s quiet hours instead of sending', async () => {
+    it("makes an automated run wait for the end of the recipient's quiet hours instead of sending", async () => {
       const { api, tenantId } = await tenant('Quiet', { ...calm, automation: { events: ['contact.updated'] } });
       // contact.updated alone changes nothing relevant; the automation policy makes the pipeline decide on it.
       const p = await ingest(api, 'sleeper@acme.io', 'contact.updated', { traits: { timeZone: nightZone() } });
-      const [run] = await waitFor(async () => ((await runsOf(p.profileId)).length > 0 ? runsOf(p.profileId) : undefined), 'the automated run');
+      const [run] = await waitFor(
+        async () => ((await runsOf(p.profileId)).length > 0 ? runsOf(p.profileId) : undefined),
+        'the automated run',
+      );
       const waiting = await waitForRun(api, run?.id ?? '', (r) => r.status === 'waiting', 'the deferred run');
       expect(waiting.waitingFor).toBe('time_window');
       expect(Date.parse(waiting.wakeAt ?? '')).toBeGreaterThan(Date.now());

@@ -28,9 +28,17 @@ for (const backend of backends) {
 
     it('increments posteriors atomically under concurrent updates, per tenant', async () => {
       const store = new SqlPosteriorStore(t.db, tenantId);
-      await Promise.all(Array.from({ length: 20 }, (_, i) => store.apply({ actionId: 'x', segment: i % 2 === 0 ? 'lead' : 'active', positive: i % 4 === 0 })));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.apply({ actionId: 'x', segment: i % 2 === 0 ? 'lead' : 'active', positive: i % 4 === 0 }),
+        ),
+      );
       const table = await store.load(['x', 'unknown']);
-      expect(table['x']).toEqual({ positives: 5, negatives: 15, segments: { lead: { positives: 5, negatives: 5 }, active: { positives: 0, negatives: 10 } } });
+      expect(table['x']).toEqual({
+        positives: 5,
+        negatives: 15,
+        segments: { lead: { positives: 5, negatives: 5 }, active: { positives: 0, negatives: 10 } },
+      });
       expect(table['unknown']).toBeUndefined();
       expect(await new SqlPosteriorStore(t.db, otherTenant).load(['x'])).toEqual({});
     });
@@ -38,7 +46,11 @@ for (const backend of backends) {
     it('settles a decision once even when outcomes race', async () => {
       const d = await d0.decide.decide(tenantId, 'prof_race', {}, { origin: 'api' });
       expect(d.record.action?.id).toBe('nudge');
-      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => d0.outcomes.recordOutcome(tenantId, d.record.decisionId, i % 2 === 0 ? 'positive' : 'negative')));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          d0.outcomes.recordOutcome(tenantId, d.record.decisionId, i % 2 === 0 ? 'positive' : 'negative'),
+        ),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const evidence = await new SqlPosteriorStore(t.db, tenantId).load(['nudge']);
       expect((evidence['nudge']?.positives ?? 0) + (evidence['nudge']?.negatives ?? 0)).toBe(1);
@@ -51,7 +63,10 @@ for (const backend of backends) {
         d0.decide.decide(tenantId, 'prof_key', { goal: 'x' }, { origin: 'run', idempotencyKey: 'run:k1' }),
       ]);
       expect(a.record.decisionId).toBe(b.record.decisionId);
-      const n = await t.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM decisions WHERE tenant_id = $1 AND idempotency_key = 'run:k1'`, [tenantId]);
+      const n = await t.db.query<{ n: string | number }>(
+        `SELECT count(*) AS n FROM decisions WHERE tenant_id = $1 AND idempotency_key = 'run:k1'`,
+        [tenantId],
+      );
       expect(Number(n.rows[0]?.n)).toBe(1);
     });
 

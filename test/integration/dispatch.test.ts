@@ -52,7 +52,9 @@ for (const { mode, needs } of modes) {
     });
 
     it('picks up work whose queue message was never sent (crash between commit and notify)', async () => {
-      const ref = await svc.runtime.db.transaction((tx) => svc.runtime.work.record(tx, { tenantId, kind: 'test.record', payload: { lost: true } }));
+      const ref = await svc.runtime.db.transaction((tx) =>
+        svc.runtime.work.record(tx, { tenantId, kind: 'test.record', payload: { lost: true } }),
+      );
       // No notify: only the sweeper can find it.
       await waitFor(doneRow(ref.id), 'the sweeper to dispatch the row', 15_000);
       expect(runs.filter((r) => r.id === ref.id)).toHaveLength(1);
@@ -81,7 +83,8 @@ for (const { mode, needs } of modes) {
       it('loses nothing when Redis forgets every message (restart without persistence)', async () => {
         const refs = [];
         // Delayed so they are still in Redis when it is wiped.
-        for (let i = 0; i < 5; i++) refs.push(await svc.runtime.work.enqueue({ tenantId, kind: 'test.record', dueAt: new Date(Date.now() + 800), payload: { i } }));
+        for (let i = 0; i < 5; i++)
+          refs.push(await svc.runtime.work.enqueue({ tenantId, kind: 'test.record', dueAt: new Date(Date.now() + 800), payload: { i } }));
         const q = new Queue(svc.queueName ?? '', { connection: { url: TEST_REDIS_URL } });
         await q.obliterate({ force: true });
         await q.close();

@@ -36,7 +36,12 @@ const message = (id: string, email: string, text: string, at: number): Canonical
  * Records events without ringing the dispatcher, so one delivery finds them all waiting: one transaction
  * each, or all in one (`together`, as a group commit stores them).
  */
-async function recordQuietly(svc: TestService, tenantId: string, events: readonly CanonicalEvent[], together = false): Promise<{ refs: JobRef[]; eventIds: string[] }> {
+async function recordQuietly(
+  svc: TestService,
+  tenantId: string,
+  events: readonly CanonicalEvent[],
+  together = false,
+): Promise<{ refs: JobRef[]; eventIds: string[] }> {
   const refs: JobRef[] = [];
   const quiet = {
     record: async (tx: Parameters<WorkQueue['record']>[0], job: Parameters<WorkQueue['record']>[1]) => {
@@ -53,7 +58,13 @@ async function recordQuietly(svc: TestService, tenantId: string, events: readonl
   } as unknown as WorkQueue;
   const identify = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
   if (together) {
-    const results = await ingestEvents(svc.runtime.db, quiet, tenantId, events.map((event) => ({ event })), identify);
+    const results = await ingestEvents(
+      svc.runtime.db,
+      quiet,
+      tenantId,
+      events.map((event) => ({ event })),
+      identify,
+    );
     return { refs, eventIds: results.map((r) => r.eventId) };
   }
   const eventIds: string[] = [];
@@ -78,7 +89,12 @@ for (const { mode, needs } of modes) {
           },
         };
         // No sweeps during a test: the rows recorded quietly wait for the one delivery the test makes (a retry is rung by the runner itself).
-        svc = await startTestService(mode, { modules: [identityModule], stages: [probe], sweepIntervalMs: 60_000, redispatchAfterMs: 60_000 });
+        svc = await startTestService(mode, {
+          modules: [identityModule],
+          stages: [probe],
+          sweepIntervalMs: 60_000,
+          redispatchAfterMs: 60_000,
+        });
       });
       afterAll(async () => svc.stop());
       beforeEach(() => {
@@ -87,7 +103,12 @@ for (const { mode, needs } of modes) {
       });
 
       const processed = async (tenantId: string, ids: readonly string[]): Promise<number> =>
-        (await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND id = ANY($2::text[]) AND processed_at IS NOT NULL', [tenantId, [...ids]])).rows[0]?.n ?? 0;
+        (
+          await svc.runtime.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND id = ANY($2::text[]) AND processed_at IS NOT NULL',
+            [tenantId, [...ids]],
+          )
+        ).rows[0]?.n ?? 0;
 
       it('runs waiting events as one batch; a failing event is retried alone and the others run once', async () => {
         const { tenantId } = await createTenant(svc.runtime.db, 'Batch isolation');
@@ -109,7 +130,10 @@ for (const { mode, needs } of modes) {
         const counts = new Map<string, number>();
         for (const s of seen) counts.set(s.text ?? '', (counts.get(s.text ?? '') ?? 0) + 1);
         expect(Object.fromEntries(counts)).toEqual({ 'hello 0': 1, 'hello 1': 1, 'hello 2': 1, 'hello 3': 2, 'hello 4': 1, 'hello 5': 1 });
-        const rows = await svc.runtime.db.query<{ status: string }>(`SELECT status FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`, [tenantId]);
+        const rows = await svc.runtime.db.query<{ status: string }>(
+          `SELECT status FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
+          [tenantId],
+        );
         expect(rows.rows.map((r) => r.status)).toEqual(Array(6).fill('done'));
       });
 
@@ -118,8 +142,19 @@ for (const { mode, needs } of modes) {
           const { tenantId } = await createTenant(svc.runtime.db, `Batch order ${together}`);
           const t0 = Date.now() - 60_000;
           // Interleaved: ana 1, bo 1, ana 2, ana 3, bo 2 (occurrence times deliberately not in that order).
-          const plan = [['ana', 'a1', 5], ['bo', 'b1', 4], ['ana', 'a2', 3], ['ana', 'a3', 2], ['bo', 'b2', 1]] as const;
-          const { refs, eventIds } = await recordQuietly(svc, tenantId, plan.map(([who, text, back]) => message(`ord-${text}`, `${who}@order.io`, text, t0 - back * 1000)), together);
+          const plan = [
+            ['ana', 'a1', 5],
+            ['bo', 'b1', 4],
+            ['ana', 'a2', 3],
+            ['ana', 'a3', 2],
+            ['bo', 'b2', 1],
+          ] as const;
+          const { refs, eventIds } = await recordQuietly(
+            svc,
+            tenantId,
+            plan.map(([who, text, back]) => message(`ord-${text}`, `${who}@order.io`, text, t0 - back * 1000)),
+            together,
+          );
           await svc.runtime.runner.deliver(refs[0] as JobRef);
           expect(await processed(tenantId, eventIds)).toBe(5);
           const order = (who: string) => seen.filter((s) => s.text?.startsWith(who[0] ?? '') === true).map((s) => s.text);
@@ -138,7 +173,13 @@ for (const { mode, needs } of modes) {
       let svc: TestService;
       beforeAll(async () => {
         svc = await startTestService(mode, {
-          modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 })],
+          modules: [
+            identityModule,
+            decisioningModuleWith({ expiryIntervalMs: 0 }),
+            automationModule,
+            cardsModule,
+            runsModule({ catchAll: (db) => new RecordingActionPort(db), stuckSweepIntervalMs: 0 }),
+          ],
           sweepIntervalMs: 60_000,
         });
       });
@@ -147,34 +188,60 @@ for (const { mode, needs } of modes) {
       it('a batch redelivered after a crash makes no second decision and starts no second run', async () => {
         const t = await createTenant(svc.runtime.db, 'Batch redelivery');
         const api = apiClient(svc.url, t.apiKey);
-        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(200);
-        expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(200);
+        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(
+          200,
+        );
+        expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(
+          200,
+        );
         const playbook = {
           id: 'follow',
           version: 1,
           name: 'Follow',
           trigger: { events: ['message.received'] },
-          steps: [{ id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'never.happens'] }, timeout: '1d' } }],
+          steps: [
+            { id: 'hold', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'never.happens'] }, timeout: '1d' } },
+          ],
         };
         expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
         expect((await api.call('POST', '/playbooks/follow/publish', {})).status).toBe(200);
         const now = Date.now() - 30_000;
-        const events = Array.from({ length: 5 }, (_, i) => message(`redo-${i}`, `buyer${i}@redo.io`, 'I want to buy the enterprise plan, please send a quote', now + i));
+        const events = Array.from({ length: 5 }, (_, i) =>
+          message(`redo-${i}`, `buyer${i}@redo.io`, 'I want to buy the enterprise plan, please send a quote', now + i),
+        );
         const { refs, eventIds } = await recordQuietly(svc, t.tenantId, events);
         await svc.runtime.runner.deliver(refs[0] as JobRef);
-        const count = async (table: string): Promise<number> => (await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [t.tenantId])).rows[0]?.n ?? 0;
+        const count = async (table: string): Promise<number> =>
+          (await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [t.tenantId])).rows[0]
+            ?.n ?? 0;
         const decisions = await count('decisions');
         const runs = await count('runs');
         expect(decisions).toBe(5);
         expect(runs).toBe(5);
         // The crash: the worker died after the stages, before marking the events and completing the rows.
-        await svc.runtime.db.query('UPDATE events SET processed_at = NULL WHERE tenant_id = $1 AND id = ANY($2::text[])', [t.tenantId, eventIds]);
-        await svc.runtime.db.query(`UPDATE outbox SET status = 'pending', locked_until = NULL, attempts = 0, done_at = NULL WHERE tenant_id = $1 AND kind = 'event.process'`, [t.tenantId]);
-        const again = await svc.runtime.db.query<{ tenant_id: string; id: string; deliveries: number; due_at: Date }>(`SELECT tenant_id, id, deliveries, due_at FROM outbox WHERE tenant_id = $1 AND kind = 'event.process' ORDER BY due_at LIMIT 1`, [t.tenantId]);
+        await svc.runtime.db.query('UPDATE events SET processed_at = NULL WHERE tenant_id = $1 AND id = ANY($2::text[])', [
+          t.tenantId,
+          eventIds,
+        ]);
+        await svc.runtime.db.query(
+          `UPDATE outbox SET status = 'pending', locked_until = NULL, attempts = 0, done_at = NULL WHERE tenant_id = $1 AND kind = 'event.process'`,
+          [t.tenantId],
+        );
+        const again = await svc.runtime.db.query<{ tenant_id: string; id: string; deliveries: number; due_at: Date }>(
+          `SELECT tenant_id, id, deliveries, due_at FROM outbox WHERE tenant_id = $1 AND kind = 'event.process' ORDER BY due_at LIMIT 1`,
+          [t.tenantId],
+        );
         const row = again.rows[0];
         if (row === undefined) throw new Error('no row');
         await svc.runtime.runner.deliver({ tenantId: row.tenant_id, id: row.id, attempt: row.deliveries, dueAt: new Date(row.due_at) });
-        expect((await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL', [t.tenantId])).rows[0]?.n).toBe(5);
+        expect(
+          (
+            await svc.runtime.db.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL',
+              [t.tenantId],
+            )
+          ).rows[0]?.n,
+        ).toBe(5);
         expect(await count('decisions')).toBe(decisions);
         expect(await count('runs')).toBe(runs);
       });

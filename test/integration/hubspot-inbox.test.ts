@@ -38,7 +38,13 @@ for (const { mode, needs } of modes) {
     afterAll(async () => h?.stop());
 
     const newMessage = (threadId: string, messageId: string, messageType = 'MESSAGE') =>
-      h.event({ subscriptionType: 'conversation.newMessage', objectId: Number(threadId), messageId, messageType, changeFlag: 'NEW_MESSAGE' });
+      h.event({
+        subscriptionType: 'conversation.newMessage',
+        objectId: Number(threadId),
+        messageId,
+        messageType,
+        changeFlag: 'NEW_MESSAGE',
+      });
 
     const messageRow = async (threadId: string, textLike: string): Promise<MessageRow | undefined> =>
       (
@@ -48,29 +54,47 @@ for (const { mode, needs } of modes) {
           [h.tenantId, `hubspot:${h.portalId}:${threadId}`, `${textLike}%`],
         )
       ).rows[0];
-    const signalsOf = async (eventId: string): Promise<number> => (await h.svc.runtime.db.query('SELECT 1 FROM event_signals WHERE tenant_id = $1 AND event_id = $2', [h.tenantId, eventId])).rows.length;
+    const signalsOf = async (eventId: string): Promise<number> =>
+      (await h.svc.runtime.db.query('SELECT 1 FROM event_signals WHERE tenant_id = $1 AND event_id = $2', [h.tenantId, eventId])).rows
+        .length;
 
     it("stores the customer's message with its text on the thread's contact, with signals; the agent's reply is the rep's, without", async () => {
       const { contactId, profileId } = await h.contactProfile('ana@inbox.io');
       const thread = createThread(h.sandbox.state, h.portalId, { associatedContactId: contactId, assignedTo: 'A-901' });
       const customer = { actorId: 'V-5501', name: 'Ana', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'ana@inbox.io' } };
-      const asked = addMessage(h.sandbox.state, h.portalId, thread.id, { from: customer, text: 'I am furious, the invoice charged me twice and nobody answers. I want a refund now.', subject: 'Double charge' });
+      const asked = addMessage(h.sandbox.state, h.portalId, thread.id, {
+        from: customer,
+        text: 'I am furious, the invoice charged me twice and nobody answers. I want a refund now.',
+        subject: 'Double charge',
+      });
       expect((await h.webhook([newMessage(thread.id, asked.id)])).status).toBe(200);
 
       const row = await waitFor(() => messageRow(thread.id, 'I am furious'), 'the stored customer message');
       expect(row).toMatchObject({ profile_id: profileId, speaker: 'customer', channel: 'hubspot_inbox' });
       await waitFor(async () => (await signalsOf(row.event_id)) > 0 || undefined, 'signals of the customer message');
 
-      const answer = addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'A-901', name: 'Rep' }, to: [customer], text: 'Sorry about that, I have refunded the second charge.' });
+      const answer = addMessage(h.sandbox.state, h.portalId, thread.id, {
+        from: { actorId: 'A-901', name: 'Rep' },
+        to: [customer],
+        text: 'Sorry about that, I have refunded the second charge.',
+      });
       expect((await h.webhook([newMessage(thread.id, answer.id)])).status).toBe(200);
       const reply = await waitFor(() => messageRow(thread.id, 'Sorry about that'), 'the stored agent reply');
       expect(reply).toMatchObject({ profile_id: profileId, speaker: 'rep' });
       // Processed (it is in the graph) yet no customer signals.
       expect(await signalsOf(reply.event_id)).toBe(0);
 
-      const page = await h.api.call<{ messages: { speaker: string; channel: string; text: string | null }[] }>('GET', `/profiles/${profileId}/conversation`);
+      const page = await h.api.call<{ messages: { speaker: string; channel: string; text: string | null }[] }>(
+        'GET',
+        `/profiles/${profileId}/conversation`,
+      );
       expect(page.status).toBe(200);
-      expect(page.body.messages.filter((m) => m.channel === 'hubspot_inbox').map((m) => m.speaker).sort()).toEqual(['customer', 'rep']);
+      expect(
+        page.body.messages
+          .filter((m) => m.channel === 'hubspot_inbox')
+          .map((m) => m.speaker)
+          .sort(),
+      ).toEqual(['customer', 'rep']);
     });
 
     it('reads the original content of a message HubSpot cut, attaches a contactless thread to the sender, skips comments and reads duplicates once', async () => {
@@ -79,9 +103,16 @@ for (const { mode, needs } of modes) {
       expect(long.length).toBeGreaterThan(SANDBOX_TRUNCATE_AT);
       const visitor = { actorId: 'V-7702', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'Chat.Visitor@Example.io' } };
       const cut = addMessage(h.sandbox.state, h.portalId, thread.id, { from: visitor, text: long });
-      const note = addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'A-901' }, text: 'Internal: VIP customer', type: 'COMMENT' });
+      const note = addMessage(h.sandbox.state, h.portalId, thread.id, {
+        from: { actorId: 'A-901' },
+        text: 'Internal: VIP customer',
+        type: 'COMMENT',
+      });
       const delivery = newMessage(thread.id, cut.id);
-      const results = await Promise.all([h.webhook([delivery, newMessage(thread.id, note.id, 'COMMENT')]), h.webhook([{ ...delivery, attemptNumber: 1 }])]);
+      const results = await Promise.all([
+        h.webhook([delivery, newMessage(thread.id, note.id, 'COMMENT')]),
+        h.webhook([{ ...delivery, attemptNumber: 1 }]),
+      ]);
       expect(results.map((r) => r.status)).toEqual([200, 200]);
 
       const row = await waitFor(() => messageRow(thread.id, 'Hello, we have been'), 'the stored long message');
@@ -94,7 +125,12 @@ for (const { mode, needs } of modes) {
       expect(h.sandbox.state.count('GET', path(cut.id))).toBe(1);
       expect(h.sandbox.state.count('GET', /original-content$/)).toBe(1);
       expect(h.sandbox.state.count('GET', path(note.id))).toBe(0);
-      const stored = await h.svc.runtime.db.query('SELECT id FROM events WHERE tenant_id = $1 AND type = $2 AND properties->>$3 = $4', [h.tenantId, 'conversation.message_received', 'threadId', thread.id]);
+      const stored = await h.svc.runtime.db.query('SELECT id FROM events WHERE tenant_id = $1 AND type = $2 AND properties->>$3 = $4', [
+        h.tenantId,
+        'conversation.message_received',
+        'threadId',
+        thread.id,
+      ]);
       expect(stored.rows).toHaveLength(1);
     });
 
@@ -102,28 +138,59 @@ for (const { mode, needs } of modes) {
       const { contactId, profileId } = await h.contactProfile('rui@inbox.io');
       const thread = createThread(h.sandbox.state, h.portalId, { associatedContactId: contactId, assignedTo: 'A-902' });
       const customer = { actorId: 'V-8803', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'rui@inbox.io' } };
-      const asked = addMessage(h.sandbox.state, h.portalId, thread.id, { from: customer, text: 'Can I move my plan to annual billing?', subject: 'Billing' });
+      const asked = addMessage(h.sandbox.state, h.portalId, thread.id, {
+        from: customer,
+        text: 'Can I move my plan to annual billing?',
+        subject: 'Billing',
+      });
       await h.webhook([newMessage(thread.id, asked.id)]);
       await waitFor(() => messageRow(thread.id, 'Can I move'), 'the stored question');
 
-      expect((await h.api.call('POST', '/playbooks', {
-        id: 'inbox-reply',
-        name: 'Inbox reply',
-        concurrency: 'unlimited',
-        defaults: { retry: { maxAttempts: 3, initialInterval: '100ms', maxInterval: '300ms' } },
-        steps: [{ id: 'answer', kind: 'action', action: { type: 'reply_in_thread', params: { body: 'Yes: annual billing saves two months. Reply here to switch.' } } }, { id: 'end', kind: 'exit', reason: 'done' }],
-      })).status).toBe(201);
+      expect(
+        (
+          await h.api.call('POST', '/playbooks', {
+            id: 'inbox-reply',
+            name: 'Inbox reply',
+            concurrency: 'unlimited',
+            defaults: { retry: { maxAttempts: 3, initialInterval: '100ms', maxInterval: '300ms' } },
+            steps: [
+              {
+                id: 'answer',
+                kind: 'action',
+                action: { type: 'reply_in_thread', params: { body: 'Yes: annual billing saves two months. Reply here to switch.' } },
+              },
+              { id: 'end', kind: 'exit', reason: 'done' },
+            ],
+          })
+        ).status,
+      ).toBe(201);
       expect((await h.api.call('POST', '/playbooks/inbox-reply/publish', {})).status).toBe(200);
       // The first send fails after HubSpot may have acted (a 502): the retry must not send a second reply.
-      h.sandbox.state.inject('POST', new RegExp(`^/conversations/v3/conversations/threads/${thread.id}/messages$`), { status: 502, body: { status: 'error', message: 'bad gateway' } });
+      h.sandbox.state.inject('POST', new RegExp(`^/conversations/v3/conversations/threads/${thread.id}/messages$`), {
+        status: 502,
+        body: { status: 'error', message: 'bad gateway' },
+      });
       const started = await h.api.call<{ id: string }>('POST', '/runs', { playbookId: 'inbox-reply', profileId });
       expect(started.status).toBe(201);
-      const run = await waitForRun(h.api, started.body.id, (x) => x.status === 'completed' || x.status === 'failed', 'the reply run', 40_000);
+      const run = await waitForRun(
+        h.api,
+        started.body.id,
+        (x) => x.status === 'completed' || x.status === 'failed',
+        'the reply run',
+        40_000,
+      );
       expect(run.status).toBe('completed');
 
       const sent = inboxOf(h.sandbox.state, h.portalId).sent.filter((s) => s.threadId === thread.id);
       expect(sent).toHaveLength(1);
-      expect(sent[0]?.body).toMatchObject({ type: 'MESSAGE', senderActorId: 'A-902', channelId: '1002', channelAccountId: '55501', subject: 'Re: Billing', recipients: [{ actorId: 'V-8803', deliveryIdentifiers: [{ type: 'HS_EMAIL_ADDRESS', value: 'rui@inbox.io' }] }] });
+      expect(sent[0]?.body).toMatchObject({
+        type: 'MESSAGE',
+        senderActorId: 'A-902',
+        channelId: '1002',
+        channelAccountId: '55501',
+        subject: 'Re: Billing',
+        recipients: [{ actorId: 'V-8803', deliveryIdentifiers: [{ type: 'HS_EMAIL_ADDRESS', value: 'rui@inbox.io' }] }],
+      });
       const output = run.steps.find((s) => s.stepId === 'answer')?.output as { threadId: string; messageId: string };
       expect(output.threadId).toBe(thread.id);
       expect(thread.messages.at(-1)?.id).toBe(output.messageId);
@@ -135,33 +202,80 @@ for (const { mode, needs } of modes) {
 
       // A thread without an assignee and a step without a sender is refused with a reason a person can act on.
       const orphan = createThread(h.sandbox.state, h.portalId, { associatedContactId: contactId });
-      expect((await h.api.call('POST', '/playbooks', {
-        id: 'inbox-reply-orphan',
-        name: 'Inbox reply without agent',
-        concurrency: 'unlimited',
-        steps: [{ id: 'answer', kind: 'action', action: { type: 'reply_in_thread', params: { body: 'Hello', threadId: orphan.id } } }, { id: 'end', kind: 'exit', reason: 'done' }],
-      })).status).toBe(201);
+      expect(
+        (
+          await h.api.call('POST', '/playbooks', {
+            id: 'inbox-reply-orphan',
+            name: 'Inbox reply without agent',
+            concurrency: 'unlimited',
+            steps: [
+              { id: 'answer', kind: 'action', action: { type: 'reply_in_thread', params: { body: 'Hello', threadId: orphan.id } } },
+              { id: 'end', kind: 'exit', reason: 'done' },
+            ],
+          })
+        ).status,
+      ).toBe(201);
       expect((await h.api.call('POST', '/playbooks/inbox-reply-orphan/publish', {})).status).toBe(200);
       const refused = await h.api.call<{ id: string }>('POST', '/runs', { playbookId: 'inbox-reply-orphan', profileId });
-      const failed = await waitForRun(h.api, refused.body.id, (x) => x.status === 'completed' || x.status === 'failed', 'the refused reply run', 30_000);
+      const failed = await waitForRun(
+        h.api,
+        refused.body.id,
+        (x) => x.status === 'completed' || x.status === 'failed',
+        'the refused reply run',
+        30_000,
+      );
       expect(failed.status).toBe('failed');
-      expect(failed.steps.find((s) => s.stepId === 'answer')?.error).toMatchObject({ category: 'permanent', message: expect.stringMatching(/senderActorId/) });
+      expect(failed.steps.find((s) => s.stepId === 'answer')?.error).toMatchObject({
+        category: 'permanent',
+        message: expect.stringMatching(/senderActorId/),
+      });
     });
 
     it('a reply retried after an attempt that reached HubSpot adopts the sent message instead of sending again', async () => {
       const installs = new Installations({ db: h.svc.runtime.db, secrets: h.svc.runtime.secrets, logger: h.svc.runtime.logger });
-      const api = new HubSpotApi({ basePath: h.sandbox.url, clientId: h.sandbox.state.clientId, clientSecret: h.sandbox.state.clientSecret, tokens: installs });
+      const api = new HubSpotApi({
+        basePath: h.sandbox.url,
+        clientId: h.sandbox.state.clientId,
+        clientSecret: h.sandbox.state.clientSecret,
+        tokens: installs,
+      });
       installs.api = api;
       const ledger = new SqlEffectLedger(h.svc.runtime.db);
-      const port = new HubSpotActionPort({ api, ledger, target: async () => ({ portalId: h.portalId, objectType: 'conversation', objectId: '' }) });
+      const port = new HubSpotActionPort({
+        api,
+        ledger,
+        target: async () => ({ portalId: h.portalId, objectType: 'conversation', objectId: '' }),
+      });
       const thread = createThread(h.sandbox.state, h.portalId, { assignedTo: 'A-903' });
-      addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'V-9904', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'eve@inbox.io' } }, text: 'Is there a discount for nonprofits?' });
+      addMessage(h.sandbox.state, h.portalId, thread.id, {
+        from: { actorId: 'V-9904', deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'eve@inbox.io' } },
+        text: 'Is there a discount for nonprofits?',
+      });
       // The earlier attempt began, HubSpot posted the reply, then the process died before recording it.
       const key = `k-reply-crash-${Date.now()}`;
-      expect(await ledger.reserve({ tenantId: h.tenantId, idempotencyKey: key, vendor: 'hubspot', kind: 'reply_in_thread', accountId: h.portalId }, { onConflict: 'count' })).toEqual({ fresh: true });
-      const landed = addMessage(h.sandbox.state, h.portalId, thread.id, { from: { actorId: 'A-903' }, to: [{ actorId: 'V-9904' }], text: 'Yes, 30% off.', direction: 'OUTGOING' });
+      expect(
+        await ledger.reserve(
+          { tenantId: h.tenantId, idempotencyKey: key, vendor: 'hubspot', kind: 'reply_in_thread', accountId: h.portalId },
+          { onConflict: 'count' },
+        ),
+      ).toEqual({ fresh: true });
+      const landed = addMessage(h.sandbox.state, h.portalId, thread.id, {
+        from: { actorId: 'A-903' },
+        to: [{ actorId: 'V-9904' }],
+        text: 'Yes, 30% off.',
+        direction: 'OUTGOING',
+      });
       const sentBefore = inboxOf(h.sandbox.state, h.portalId).sent.length;
-      const request = { tenantId: h.tenantId, runId: 'r-crash', stepId: 'answer', profileId: 'p-crash', kind: 'reply_in_thread' as const, params: { body: 'Yes, 30% off.', threadId: thread.id }, idempotencyKey: key, attempt: 2 };
+      const request = {
+        tenantId: h.tenantId,
+        runId: 'r-crash',
+        stepId: 'answer',
+        profileId: 'p-crash',
+        kind: 'reply_in_thread' as const,
+        params: { body: 'Yes, 30% off.', threadId: thread.id },
+        idempotencyKey: key,
+        attempt: 2,
+      };
       const again = await port.execute(request);
       expect(again).toEqual({ ok: true, output: { portalId: h.portalId, threadId: thread.id, messageId: landed.id, recovered: true } });
       expect(inboxOf(h.sandbox.state, h.portalId).sent.length).toBe(sentBefore);

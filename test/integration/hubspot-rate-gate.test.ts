@@ -3,7 +3,12 @@ import { describeWith, TEST_REDIS_URL, uniqueName } from '../support/services';
 
 const limits = { general: { points: 5, durationSeconds: 10 }, search: { points: 2, durationSeconds: 1 } };
 
-async function drain(gate: HubSpotRateGate, portal: string, bucket: 'general' | 'search', n: number): Promise<{ ok: number; refused: number[] }> {
+async function drain(
+  gate: HubSpotRateGate,
+  portal: string,
+  bucket: 'general' | 'search',
+  n: number,
+): Promise<{ ok: number; refused: number[] }> {
   const out = { ok: 0, refused: [] as number[] };
   for (let i = 0; i < n; i++) {
     const r = await gate.take(portal, bucket);

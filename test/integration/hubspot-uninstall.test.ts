@@ -30,19 +30,36 @@ for (const { mode, needs } of modes) {
     let h: HubSpotHarness;
 
     beforeAll(async () => {
-      const modules: ModuleFactory[] = defaultModules.map((m) => (m === hubspotModule ? hubspotModuleWith({ uninstallGraceMs: GRACE_MS, uninstallProbeMs: 150 }) : m));
+      const modules: ModuleFactory[] = defaultModules.map((m) =>
+        m === hubspotModule ? hubspotModuleWith({ uninstallGraceMs: GRACE_MS, uninstallProbeMs: 150 }) : m,
+      );
       h = await startHubSpotHarness(mode, { modules });
     }, 90_000);
     afterAll(async () => h?.stop());
 
     const connection = async (): Promise<ConnectionRow> => {
-      const r = await h.svc.runtime.db.query<ConnectionRow>(`SELECT status, status_reason, config FROM connections WHERE tenant_id = $1 AND type = 'hubspot' AND external_id = $2`, [h.tenantId, h.portalId]);
+      const r = await h.svc.runtime.db.query<ConnectionRow>(
+        `SELECT status, status_reason, config FROM connections WHERE tenant_id = $1 AND type = 'hubspot' AND external_id = $2`,
+        [h.tenantId, h.portalId],
+      );
       if (r.rows[0] === undefined) throw new Error('no connection row');
       return r.rows[0];
     };
-    const hubspotEvents = async (): Promise<number> => Number((await h.svc.runtime.db.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE tenant_id = $1 AND source = 'hubspot'`, [h.tenantId])).rows[0]?.n);
+    const hubspotEvents = async (): Promise<number> =>
+      Number(
+        (
+          await h.svc.runtime.db.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE tenant_id = $1 AND source = 'hubspot'`, [
+            h.tenantId,
+          ])
+        ).rows[0]?.n,
+      );
     const purgeJobs = async (): Promise<{ status: string; payload: { installedAt: string } }[]> =>
-      (await h.svc.runtime.db.query<{ status: string; payload: { installedAt: string } }>(`SELECT status, payload FROM outbox WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at`, [h.tenantId, HUBSPOT_UNINSTALL_PURGE_JOB])).rows;
+      (
+        await h.svc.runtime.db.query<{ status: string; payload: { installedAt: string } }>(
+          `SELECT status, payload FROM outbox WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at`,
+          [h.tenantId, HUBSPOT_UNINSTALL_PURGE_JOB],
+        )
+      ).rows;
     const uninstallInHubSpot = (): void => {
       h.sandbox.state.portal(h.portalId).uninstalled = true;
       h.sandbox.state.revokeRefreshTokens(h.portalId);
@@ -92,20 +109,34 @@ for (const { mode, needs } of modes) {
       expect(detected.config.purgedAt).toBeUndefined();
       expect(await hubspotEvents()).toBeGreaterThan(0);
 
-      const purged = await waitFor(async () => {
-        const c = await connection();
-        return c.config.purgedAt !== undefined && c;
-      }, 'the purge after the grace period', 30_000);
+      const purged = await waitFor(
+        async () => {
+          const c = await connection();
+          return c.config.purgedAt !== undefined && c;
+        },
+        'the purge after the grace period',
+        30_000,
+      );
       expect(Date.parse(purged.config.purgedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(detected.config.purgeDueAt ?? ''));
       expect(purged.status).toBe('disconnected');
       expect(purged.status_reason).toMatch(/uninstalled from HubSpot.*purged/);
       expect(await hubspotEvents()).toBe(0);
-      const evidence = await h.svc.runtime.db.query(`SELECT key FROM identity_nodes WHERE tenant_id = $1 AND (left(key, 12) = 'rec:hubspot:' OR key LIKE $2)`, [h.tenantId, `hubspotContactId:${h.portalId}:%`]);
+      const evidence = await h.svc.runtime.db.query(
+        `SELECT key FROM identity_nodes WHERE tenant_id = $1 AND (left(key, 12) = 'rec:hubspot:' OR key LIKE $2)`,
+        [h.tenantId, `hubspotContactId:${h.portalId}:%`],
+      );
       expect(evidence.rows).toEqual([]);
       expect((await purgeJobs()).map((j) => j.status)).toEqual(['done', 'done']);
 
       // HubSpot's late deliveries for the purged portal are acknowledged and ignored.
-      const late = await h.webhook([h.event({ subscriptionType: 'contact.propertyChange', objectId: Number(contactId), propertyName: 'email', propertyValue: 'ivo@gone.io' })]);
+      const late = await h.webhook([
+        h.event({
+          subscriptionType: 'contact.propertyChange',
+          objectId: Number(contactId),
+          propertyName: 'email',
+          propertyValue: 'ivo@gone.io',
+        }),
+      ]);
       expect(late.status).toBe(200);
       expect(JSON.parse(late.body)).toMatchObject({ accepted: 0, ignored: 1 });
     });

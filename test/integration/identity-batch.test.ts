@@ -30,10 +30,38 @@ function eventOf(r: SyntheticRecord): CanonicalEvent {
 function stream(): CanonicalEvent[] {
   const events = generateCrmPopulation(seededRandom(16), 40).map(eventOf);
   const hub = (id: string, email: string, extra: Partial<CanonicalEvent> = {}): CanonicalEvent =>
-    ({ source: 'hubspot', type: 'contact.updated', occurredAt: AT, subject: { identifiers: [{ type: 'hubspotContactId', value: id }, { type: 'email', value: email }], traits: { firstName: 'Ada' } }, ...extra }) as CanonicalEvent;
+    ({
+      source: 'hubspot',
+      type: 'contact.updated',
+      occurredAt: AT,
+      subject: {
+        identifiers: [
+          { type: 'hubspotContactId', value: id },
+          { type: 'email', value: email },
+        ],
+        traits: { firstName: 'Ada' },
+      },
+      ...extra,
+    }) as CanonicalEvent;
   events.splice(10, 0, hub('9100001', 'ada.one@acme.io'), hub('9100002', 'ada.two@acme.io'));
-  events.splice(30, 0, hub('9100001', 'ada.one@acme.io', { type: 'contact.merged', properties: { mergedFrom: { type: 'hubspotContactId', value: '9100002' } } }));
-  events.splice(50, 0, hub('9100003', 'bo@acme.io'), hub('9100003', 'bo@acme.io', { type: 'contact.updated', subject: { identifiers: [{ type: 'hubspotContactId', value: '9100003' }], traits: {} }, properties: { removedIdentifiers: [{ type: 'email', value: 'bo@acme.io' }] } }));
+  events.splice(
+    30,
+    0,
+    hub('9100001', 'ada.one@acme.io', {
+      type: 'contact.merged',
+      properties: { mergedFrom: { type: 'hubspotContactId', value: '9100002' } },
+    }),
+  );
+  events.splice(
+    50,
+    0,
+    hub('9100003', 'bo@acme.io'),
+    hub('9100003', 'bo@acme.io', {
+      type: 'contact.updated',
+      subject: { identifiers: [{ type: 'hubspotContactId', value: '9100003' }], traits: {} },
+      properties: { removedIdentifiers: [{ type: 'email', value: 'bo@acme.io' }] },
+    }),
+  );
   events.push(hub('9100004', 'cy@acme.io'), { ...hub('9100004', 'cy@acme.io'), type: 'contact.deleted' });
   return events;
 }
@@ -77,7 +105,9 @@ for (const backend of backends) {
       const oneIds = events.map((_, i) => `evt_one_${i}`);
       const oneReturned: (string | null)[] = [];
       for (const [i, event] of events.entries()) {
-        oneReturned.push(await t.db.transaction((tx) => service.identify(tx, { tenantId: one.tenantId, eventId: oneIds[i] as string, event })));
+        oneReturned.push(
+          await t.db.transaction((tx) => service.identify(tx, { tenantId: one.tenantId, eventId: oneIds[i] as string, event })),
+        );
       }
       const many = await createTenant(t.db, 'Batches');
       const manyIds = events.map((_, i) => `evt_many_${i}`);
@@ -97,7 +127,15 @@ for (const backend of backends) {
       expect(manyReturned[events.length - 1]).toBeNull();
       const count = async (tenantId: string, table: string): Promise<number> =>
         (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows[0]?.n ?? -1;
-      for (const table of ['identity_nodes', 'identity_edges', 'identity_profiles', 'identity_profile_aliases', 'identity_reviews', 'identity_blocking_keys', 'identity_event_records']) {
+      for (const table of [
+        'identity_nodes',
+        'identity_edges',
+        'identity_profiles',
+        'identity_profile_aliases',
+        'identity_reviews',
+        'identity_blocking_keys',
+        'identity_event_records',
+      ]) {
         expect([table, await count(many.tenantId, table)]).toEqual([table, await count(one.tenantId, table)]);
       }
     }, 180_000);
@@ -120,7 +158,9 @@ for (const backend of backends) {
       const profiles = await t.db.transaction((tx) => service.linkMany(counting(tx, batch), tenantId, rest));
       expect(profiles.every((p) => typeof p === 'string')).toBe(true);
       expect(batch.n).toBeLessThanOrEqual(Math.ceil(rest.length / 4));
-      const stored = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM identity_event_records WHERE tenant_id = $1', [tenantId]);
+      const stored = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM identity_event_records WHERE tenant_id = $1', [
+        tenantId,
+      ]);
       expect(stored.rows[0]?.n).toBe(rest.length + 2);
     }, 60_000);
 
@@ -130,13 +170,39 @@ for (const backend of backends) {
       for (let round = 0; round < 4; round++) {
         const email = `race-${round}@acme.io`;
         const ev = (i: number): CanonicalEvent =>
-          ({ source: `src${i}`, type: 'message.received', occurredAt: AT, subject: { identifiers: [{ type: 'email', value: email }, { type: 'phone', value: `+1 415 555 ${String(4000 + round * 10 + i)}` }] } }) as CanonicalEvent;
+          ({
+            source: `src${i}`,
+            type: 'message.received',
+            occurredAt: AT,
+            subject: {
+              identifiers: [
+                { type: 'email', value: email },
+                { type: 'phone', value: `+1 415 555 ${String(4000 + round * 10 + i)}` },
+              ],
+            },
+          }) as CanonicalEvent;
         const filler = (i: number): CanonicalEvent =>
-          ({ source: 'api', type: 'message.received', occurredAt: AT, subject: { identifiers: [{ type: 'email', value: `other-${round}-${i}@acme.io` }] } }) as CanonicalEvent;
+          ({
+            source: 'api',
+            type: 'message.received',
+            occurredAt: AT,
+            subject: { identifiers: [{ type: 'email', value: `other-${round}-${i}@acme.io` }] },
+          }) as CanonicalEvent;
         // Two "workers": micro-batches sharing the new email, and single events carrying it, at once.
         const results = await Promise.all([
-          t.db.transaction((tx) => service.linkMany(tx, tenantId, [{ eventId: `evt_r${round}_a0`, event: filler(0) }, { eventId: `evt_r${round}_a1`, event: ev(1) }, { eventId: `evt_r${round}_a2`, event: filler(2) }])),
-          t.db.transaction((tx) => service.linkMany(tx, tenantId, [{ eventId: `evt_r${round}_b0`, event: ev(2) }, { eventId: `evt_r${round}_b1`, event: filler(3) }])),
+          t.db.transaction((tx) =>
+            service.linkMany(tx, tenantId, [
+              { eventId: `evt_r${round}_a0`, event: filler(0) },
+              { eventId: `evt_r${round}_a1`, event: ev(1) },
+              { eventId: `evt_r${round}_a2`, event: filler(2) },
+            ]),
+          ),
+          t.db.transaction((tx) =>
+            service.linkMany(tx, tenantId, [
+              { eventId: `evt_r${round}_b0`, event: ev(2) },
+              { eventId: `evt_r${round}_b1`, event: filler(3) },
+            ]),
+          ),
           t.db.transaction((tx) => service.identify(tx, { tenantId, eventId: `evt_r${round}_c`, event: ev(3) })),
           t.db.transaction((tx) => service.identify(tx, { tenantId, eventId: `evt_r${round}_d`, event: ev(4) })),
         ]);

@@ -30,7 +30,10 @@ for (const { mode, needs } of modes) {
     }
 
     async function ingest(event: Record<string, unknown>): Promise<string> {
-      const r = await call<{ profileId: string }>('POST', '/events', { occurredAt: new Date(Date.UTC(2026, 2, 1, 9, 0, ++n)).toISOString(), ...event });
+      const r = await call<{ profileId: string }>('POST', '/events', {
+        occurredAt: new Date(Date.UTC(2026, 2, 1, 9, 0, ++n)).toISOString(),
+        ...event,
+      });
       expect(r.status).toBe(202);
       return r.json.profileId;
     }
@@ -80,14 +83,21 @@ for (const { mode, needs } of modes) {
         source: 'hubspot',
         type: 'contact.created',
         subject: {
-          identifiers: [{ type: 'hubspotContactId', value: '9501', scope: '62515' }, { type: 'email', value: 'Joseph.Sample@acme.io' }, { type: 'phone', value: '+1 303 555 0142' }],
+          identifiers: [
+            { type: 'hubspotContactId', value: '9501', scope: '62515' },
+            { type: 'email', value: 'Joseph.Sample@acme.io' },
+            { type: 'phone', value: '+1 303 555 0142' },
+          ],
           traits: { firstName: 'Joseph', lastName: 'Sample' },
         },
       });
       const namesake = await ingest({
         source: 'form',
         type: 'form.submitted',
-        subject: { identifiers: [{ type: 'email', value: 'joseph.sample1988@gmail.com' }], traits: { firstName: 'Joseph', lastName: 'Sample' } },
+        subject: {
+          identifiers: [{ type: 'email', value: 'joseph.sample1988@gmail.com' }],
+          traits: { firstName: 'Joseph', lastName: 'Sample' },
+        },
       });
       expect(namesake).not.toBe(contact);
       const view = await card(namesake);
@@ -98,7 +108,9 @@ for (const { mode, needs } of modes) {
       expect(match?.otherProfileId).toBe(contact);
       expect(match?.probability).toBeGreaterThanOrEqual(0.5);
       expect(match?.probability).toBeLessThan(0.99);
-      expect(match?.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^firstName: exact/), expect.stringMatching(/^lastName: exact/)]));
+      expect(match?.reasons).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^firstName: exact/), expect.stringMatching(/^lastName: exact/)]),
+      );
       expect((await card(contact)).possibleMatches.map((m) => [m.matchId, m.otherProfileId])).toEqual([[match?.matchId, namesake]]);
 
       // Same name and nothing else (an unrelated address): not even a review item.

@@ -27,10 +27,22 @@ function probeModule(seen: Seen[], fail: { on: boolean }): ModuleFactory {
     },
     async erase(tx: Queryable, tenantId: string, profileIds: readonly string[]) {
       const setting = await tx.query<{ s: string | null }>(`SELECT current_setting('baton.erasure', true) AS s`);
-      const events = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
-      const own = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM erasure_probe WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
+      const events = await tx.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND profile_id = ANY($2::text[])',
+        [tenantId, [...profileIds]],
+      );
+      const own = await tx.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM erasure_probe WHERE tenant_id = $1 AND profile_id = ANY($2::text[])',
+        [tenantId, [...profileIds]],
+      );
       await tx.query('DELETE FROM erasure_probe WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
-      seen.push({ tenantId, profileIds, erasureSetting: setting.rows[0]?.s ?? '', eventsLeft: events.rows[0]?.n ?? -1, ownRowsBefore: own.rows[0]?.n ?? -1 });
+      seen.push({
+        tenantId,
+        profileIds,
+        erasureSetting: setting.rows[0]?.s ?? '',
+        eventsLeft: events.rows[0]?.n ?? -1,
+        ownRowsBefore: own.rows[0]?.n ?? -1,
+      });
       if (fail.on) throw new Error('probe refuses');
     },
   });
@@ -61,15 +73,25 @@ for (const { mode, needs } of modes) {
     }
 
     async function ingest(identifiers: { type: string; value: string }[]): Promise<{ eventId: string; profileId: string }> {
-      const r = await call('POST', '/events', { source: 'api', type: 'note', occurredAt: new Date(Date.UTC(2026, 0, 2, 0, 0, ++n)).toISOString(), subject: { identifiers, traits: {} } });
+      const r = await call('POST', '/events', {
+        source: 'api',
+        type: 'note',
+        occurredAt: new Date(Date.UTC(2026, 0, 2, 0, 0, ++n)).toISOString(),
+        subject: { identifiers, traits: {} },
+      });
       expect(r.status).toBe(202);
       return r.json as unknown as { eventId: string; profileId: string };
     }
 
-    it('calls every module erase hook with all the person\'s profile ids, after the events are gone', async () => {
+    it("calls every module erase hook with all the person's profile ids, after the events are gone", async () => {
       const a = await ingest([{ type: 'email', value: `erase-a-${mode}@acme.io`.replace(/\+/g, '') }]);
       const b = await ingest([{ type: 'phone', value: '+1 415 555 0177' }]);
-      await svc.runtime.db.query('INSERT INTO erasure_probe VALUES ($1, $2), ($1, $3), ($1, $4)', [tenantId, a.profileId, b.profileId, 'prof_someone_else']);
+      await svc.runtime.db.query('INSERT INTO erasure_probe VALUES ($1, $2), ($1, $3), ($1, $4)', [
+        tenantId,
+        a.profileId,
+        b.profileId,
+        'prof_someone_else',
+      ]);
       const merged = await call('POST', '/profiles/merge', { profileIds: [a.profileId, b.profileId] });
       expect(merged.status).toBe(200);
       const survivor = merged.json['profileId'] as string;
@@ -80,7 +102,9 @@ for (const { mode, needs } of modes) {
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ tenantId, erasureSetting: 'on', eventsLeft: 0, ownRowsBefore: 2 });
       expect([...(seen[0]?.profileIds ?? [])].sort()).toEqual([a.profileId, b.profileId].sort());
-      const left = await svc.runtime.db.query<{ profile_id: string }>('SELECT profile_id FROM erasure_probe WHERE tenant_id = $1', [tenantId]);
+      const left = await svc.runtime.db.query<{ profile_id: string }>('SELECT profile_id FROM erasure_probe WHERE tenant_id = $1', [
+        tenantId,
+      ]);
       expect(left.rows.map((r) => r.profile_id)).toEqual(['prof_someone_else']);
       for (const e of [a, b]) expect((await call('GET', `/events/${e.eventId}`)).status).toBe(404);
     });

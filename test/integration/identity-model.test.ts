@@ -32,7 +32,7 @@ for (const { mode, needs } of modes) {
       return { status: res.status, json: (await res.json()) as Json };
     }
 
-    it('trains on the tenant\'s records, shows the parameters, is used by resolution and can be removed', async () => {
+    it("trains on the tenant's records, shows the parameters, is used by resolution and can be removed", async () => {
       expect((await call('GET', '/identity/model')).json).toEqual({ model: null });
       const early = await call('POST', '/identity/model/train');
       expect(early.status).toBe(409);
@@ -40,23 +40,36 @@ for (const { mode, needs } of modes) {
 
       const records = generateCrmPopulation(seededRandom(77), 170);
       for (let start = 0; start < records.length; start += 10) {
-        await Promise.all(records.slice(start, start + 10).map(async (r, k) => {
-          const v = r.values;
-          const identifiers = [
-            ...(v.email ? [{ type: 'email', value: v.email }] : []),
-            ...(v.phone ? [{ type: 'phone', value: v.phone }] : []),
-            ...(v.hubspotContactId ? [{ type: 'hubspotContactId', value: v.hubspotContactId }] : []),
-          ];
-          if (identifiers.length === 0) identifiers.push({ type: 'externalId', value: `${r.source}-${r.recordId}` });
-          const traits = Object.fromEntries(Object.entries(v).filter(([f]) => !['email', 'phone', 'hubspotContactId', 'zendeskUserId', 'whatsappId'].includes(f)));
-          const res = await call('POST', '/events', { source: 'api', type: 'contact.updated', occurredAt: new Date(Date.UTC(2026, 1, 1, 0, 0, start + k)).toISOString(), subject: { identifiers, traits } });
-          expect(res.status).toBe(202);
-        }));
+        await Promise.all(
+          records.slice(start, start + 10).map(async (r, k) => {
+            const v = r.values;
+            const identifiers = [
+              ...(v.email ? [{ type: 'email', value: v.email }] : []),
+              ...(v.phone ? [{ type: 'phone', value: v.phone }] : []),
+              ...(v.hubspotContactId ? [{ type: 'hubspotContactId', value: v.hubspotContactId }] : []),
+            ];
+            if (identifiers.length === 0) identifiers.push({ type: 'externalId', value: `${r.source}-${r.recordId}` });
+            const traits = Object.fromEntries(
+              Object.entries(v).filter(([f]) => !['email', 'phone', 'hubspotContactId', 'zendeskUserId', 'whatsappId'].includes(f)),
+            );
+            const res = await call('POST', '/events', {
+              source: 'api',
+              type: 'contact.updated',
+              occurredAt: new Date(Date.UTC(2026, 1, 1, 0, 0, start + k)).toISOString(),
+              subject: { identifiers, traits },
+            });
+            expect(res.status).toBe(202);
+          }),
+        );
       }
 
       const trained = await call('POST', '/identity/model/train');
       expect(trained.status).toBe(200);
-      const model = trained.json['model'] as { records: number; lambda: number; fields: { field: string; levels: { level: string; m: number; u: number; weight: number }[] }[] };
+      const model = trained.json['model'] as {
+        records: number;
+        lambda: number;
+        fields: { field: string; levels: { level: string; m: number; u: number; weight: number }[] }[];
+      };
       expect(model.records).toBeGreaterThanOrEqual(200);
       expect(model.lambda).toBeGreaterThan(0);
       const lastName = model.fields.find((f) => f.field === 'lastName');
@@ -67,7 +80,12 @@ for (const { mode, needs } of modes) {
 
       // Resolution goes on with the trained model: a known email still lands on its profile.
       const known = records.find((r) => r.values.email !== undefined);
-      const again = await call('POST', '/events', { source: 'api', type: 'note', occurredAt: '2026-02-02T00:00:00.000Z', subject: { identifiers: [{ type: 'email', value: known?.values.email }], traits: {} } });
+      const again = await call('POST', '/events', {
+        source: 'api',
+        type: 'note',
+        occurredAt: '2026-02-02T00:00:00.000Z',
+        subject: { identifiers: [{ type: 'email', value: known?.values.email }], traits: {} },
+      });
       const found = await call('GET', `/profiles?email=${encodeURIComponent(known?.values.email ?? '')}`);
       expect(found.json['profiles']).toEqual([expect.objectContaining({ id: again.json['profileId'] })]);
 

@@ -27,9 +27,38 @@ function shuffled(n: number, seed: number): number[] {
 
 /** Joseph's CRM contact and his WhatsApp sender share nothing until a Salesforce contact carries both. */
 const base = { occurredAt: '2025-06-01T10:00:00.000Z', categories: ['ordinary' as const], groups: [], variants: [] };
-const joseph: TrapRecord = { ...base, recordId: 'hs-bridge-1', system: 'hubspot', truthId: 'PB', identifiers: [{ type: 'email', value: 'joseph.miller@acme.io' }, { type: 'crm_id', value: '99000000001', scope: 'hubspot:4410321' }], traits: { firstName: 'Joseph', lastName: 'Miller' } };
-const joe: TrapRecord = { ...base, recordId: 'wa-bridge-2', system: 'whatsapp', truthId: 'PB', identifiers: [{ type: 'whatsapp', value: '13035550142' }], traits: { displayName: 'Joe 🎸' } };
-const bridge: TrapRecord = { ...base, recordId: 'sf-bridge-3', system: 'salesforce', truthId: 'PB', occurredAt: '2025-09-01T10:00:00.000Z', identifiers: [{ type: 'email', value: 'Joseph.Miller@acme.io' }, { type: 'phone', value: '(303) 555-0142' }, { type: 'crm_id', value: '003000000000BRG', scope: 'salesforce:00D000000000001' }], traits: { firstName: 'Joseph', lastName: 'Miller' } };
+const joseph: TrapRecord = {
+  ...base,
+  recordId: 'hs-bridge-1',
+  system: 'hubspot',
+  truthId: 'PB',
+  identifiers: [
+    { type: 'email', value: 'joseph.miller@acme.io' },
+    { type: 'crm_id', value: '99000000001', scope: 'hubspot:4410321' },
+  ],
+  traits: { firstName: 'Joseph', lastName: 'Miller' },
+};
+const joe: TrapRecord = {
+  ...base,
+  recordId: 'wa-bridge-2',
+  system: 'whatsapp',
+  truthId: 'PB',
+  identifiers: [{ type: 'whatsapp', value: '13035550142' }],
+  traits: { displayName: 'Joe 🎸' },
+};
+const bridge: TrapRecord = {
+  ...base,
+  recordId: 'sf-bridge-3',
+  system: 'salesforce',
+  truthId: 'PB',
+  occurredAt: '2025-09-01T10:00:00.000Z',
+  identifiers: [
+    { type: 'email', value: 'Joseph.Miller@acme.io' },
+    { type: 'phone', value: '(303) 555-0142' },
+    { type: 'crm_id', value: '003000000000BRG', scope: 'salesforce:00D000000000001' },
+  ],
+  traits: { firstName: 'Joseph', lastName: 'Miller' },
+};
 
 async function checkBridgeAndSplit(store: IdentityGraphStore | undefined): Promise<void> {
   const live = await resolveTrapsLive([joseph, joe], store === undefined ? {} : { store });

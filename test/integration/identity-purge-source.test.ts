@@ -31,22 +31,63 @@ for (const backend of backends) {
     async function seed(): Promise<string> {
       const { tenantId } = await createTenant(db, 'Purge');
       const events: [string, CanonicalEvent][] = [
-        ['evt_hub', event('hubspot', [{ type: 'hubspotContactId', value: '101', scope: PORTAL }, { type: 'email', value: 'ann@acme-labs.io' }, { type: 'phone', value: '+14155550101' }])],
+        [
+          'evt_hub',
+          event('hubspot', [
+            { type: 'hubspotContactId', value: '101', scope: PORTAL },
+            { type: 'email', value: 'ann@acme-labs.io' },
+            { type: 'phone', value: '+14155550101' },
+          ]),
+        ],
         // Zendesk knows Ann's email and, from an app integration, her HubSpot contact id.
-        ['evt_zen', event('zendesk', [{ type: 'zendeskUserId', value: '7', scope: 'acme' }, { type: 'email', value: 'ann@acme-labs.io' }, { type: 'hubspotContactId', value: '101', scope: PORTAL }])],
-        ['evt_sfa', event('salesforce', [{ type: 'salesforceId', value: '003000000000001', scope: ORG_A }, { type: 'email', value: 'bob@acme-labs.io' }])],
-        ['evt_sfb', event('salesforce', [{ type: 'salesforceId', value: '003000000000002', scope: ORG_B }, { type: 'email', value: 'cy@acme-labs.io' }])],
+        [
+          'evt_zen',
+          event('zendesk', [
+            { type: 'zendeskUserId', value: '7', scope: 'acme' },
+            { type: 'email', value: 'ann@acme-labs.io' },
+            { type: 'hubspotContactId', value: '101', scope: PORTAL },
+          ]),
+        ],
+        [
+          'evt_sfa',
+          event('salesforce', [
+            { type: 'salesforceId', value: '003000000000001', scope: ORG_A },
+            { type: 'email', value: 'bob@acme-labs.io' },
+          ]),
+        ],
+        [
+          'evt_sfb',
+          event('salesforce', [
+            { type: 'salesforceId', value: '003000000000002', scope: ORG_B },
+            { type: 'email', value: 'cy@acme-labs.io' },
+          ]),
+        ],
         // An API event carrying Bob's org A id.
-        ['evt_api', event('api', [{ type: 'salesforceId', value: '003000000000001', scope: ORG_A }, { type: 'email', value: 'bob@acme-labs.io' }])],
+        [
+          'evt_api',
+          event('api', [
+            { type: 'salesforceId', value: '003000000000001', scope: ORG_A },
+            { type: 'email', value: 'bob@acme-labs.io' },
+          ]),
+        ],
       ];
       for (const [eventId, e] of events) await db.transaction((tx) => identity.identify(tx, { tenantId, eventId, event: e }));
       return tenantId;
     }
 
     const keys = async (tenantId: string, like: string): Promise<string[]> =>
-      (await db.query<{ key: string }>('SELECT key FROM identity_nodes WHERE tenant_id = $1 AND key LIKE $2 ORDER BY key', [tenantId, like])).rows.map((r) => r.key);
+      (
+        await db.query<{ key: string }>('SELECT key FROM identity_nodes WHERE tenant_id = $1 AND key LIKE $2 ORDER BY key', [
+          tenantId,
+          like,
+        ])
+      ).rows.map((r) => r.key);
     const eventRecords = async (tenantId: string): Promise<string[]> =>
-      (await db.query<{ event_id: string }>('SELECT event_id FROM identity_event_records WHERE tenant_id = $1 ORDER BY event_id', [tenantId])).rows.map((r) => r.event_id);
+      (
+        await db.query<{ event_id: string }>('SELECT event_id FROM identity_event_records WHERE tenant_id = $1 ORDER BY event_id', [
+          tenantId,
+        ])
+      ).rows.map((r) => r.event_id);
     const profileOfEmail = async (tenantId: string, email: string): Promise<{ records: string[]; identifiers: string[] } | undefined> =>
       db.transaction(async (tx) => (await identity.resolver(tx, tenantId)).profileOf({ identifier: { type: 'email', value: email } }));
 
@@ -56,7 +97,10 @@ for (const backend of backends) {
       const result = await db.transaction((tx) =>
         identity.purgeSource(tx, tenantId, {
           source: 'hubspot',
-          identifierScopes: [{ type: 'hubspotContactId', scope: PORTAL }, { type: 'externalId', scope: `hubspot-${PORTAL}` }],
+          identifierScopes: [
+            { type: 'hubspotContactId', scope: PORTAL },
+            { type: 'externalId', scope: `hubspot-${PORTAL}` },
+          ],
           eventIds: ['evt_hub'],
           at: AT,
         }),
@@ -78,10 +122,18 @@ for (const backend of backends) {
       const tenantId = await seed();
       const org15 = ORG_A.slice(0, 15);
       const result = await db.transaction((tx) =>
-        identity.purgeSource(tx, tenantId, { source: 'salesforce', recordIdPrefix: `salesforceId:${org15}:`, identifierScopes: [{ type: 'salesforceId', scope: org15 }], eventIds: ['evt_sfa'], at: AT }),
+        identity.purgeSource(tx, tenantId, {
+          source: 'salesforce',
+          recordIdPrefix: `salesforceId:${org15}:`,
+          identifierScopes: [{ type: 'salesforceId', scope: org15 }],
+          eventIds: ['evt_sfa'],
+          at: AT,
+        }),
       );
       expect(result).toEqual({ records: 1, identifiers: 1 });
-      expect(await keys(tenantId, 'rec:salesforce:%')).toEqual([expect.stringMatching(`^rec:salesforce:salesforceId:${ORG_B.slice(0, 15)}:003000000000002`)]);
+      expect(await keys(tenantId, 'rec:salesforce:%')).toEqual([
+        expect.stringMatching(`^rec:salesforce:salesforceId:${ORG_B.slice(0, 15)}:003000000000002`),
+      ]);
       expect(await keys(tenantId, `salesforceId:${org15}:%`)).toEqual([]);
       expect(await keys(tenantId, `salesforceId:${ORG_B.slice(0, 15)}:%`)).toHaveLength(1);
       // Bob keeps a profile from what the API told (his email), without the org's id.

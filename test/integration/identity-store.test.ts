@@ -17,7 +17,11 @@ for (const backend of backends) {
         (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows[0]?.n ?? -1;
       return {
         store: transactionalGraphStore(t.db, tenantId),
-        counts: async () => ({ nodes: await count('identity_nodes'), edges: await count('identity_edges'), profiles: await count('identity_profiles') }),
+        counts: async () => ({
+          nodes: await count('identity_nodes'),
+          edges: await count('identity_edges'),
+          profiles: await count('identity_profiles'),
+        }),
         close: async () => undefined,
       };
     });

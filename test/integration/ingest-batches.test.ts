@@ -38,7 +38,11 @@ for (const { mode, needs } of modes) {
       // 30 people x 2 messages, plus a resubmission of every fifth first message, all at once.
       const bodies = Array.from({ length: 60 }, (_, i) => message(`gc-${i}`, `p${i % 30}@gc.io`, `hello ${i}`));
       const resent = bodies.filter((_, i) => i % 5 === 0 && i < 30);
-      const answers = await Promise.all([...bodies, ...resent].map((b) => api.call<{ eventId: string; profileId: string | null; duplicate: boolean }>('POST', '/events', b)));
+      const answers = await Promise.all(
+        [...bodies, ...resent].map((b) =>
+          api.call<{ eventId: string; profileId: string | null; duplicate: boolean }>('POST', '/events', b),
+        ),
+      );
       expect(answers.every((a) => a.status === 202)).toBe(true);
       const first = answers.slice(0, 60).map((a) => a.body);
       const again = answers.slice(60).map((a) => a.body);
@@ -58,7 +62,13 @@ for (const { mode, needs } of modes) {
       const stored = await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1', [t.tenantId]);
       expect(stored.rows[0]?.n).toBe(60);
       await waitFor(
-        async () => ((await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL', [t.tenantId])).rows[0]?.n ?? 0) === 60,
+        async () =>
+          ((
+            await svc.runtime.db.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL',
+              [t.tenantId],
+            )
+          ).rows[0]?.n ?? 0) === 60,
         'every event processed',
         60_000,
       );
@@ -74,16 +84,36 @@ for (const { mode, needs } of modes) {
       const identity = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
       if (identity === undefined) throw new Error('no identity module');
       // Identity refuses one event: its batch rolls back and every event is tried alone.
-      const batcher = new IngestBatcher(svc.runtime.db, svc.runtime.work, async (tx, input) => {
-        if (input.event.text === 'poison') throw new Error('identity refused');
-        return identity(tx, input);
-      }, { maxInFlight: 1, maxBatch: 16 });
+      const batcher = new IngestBatcher(
+        svc.runtime.db,
+        svc.runtime.work,
+        async (tx, input) => {
+          if (input.event.text === 'poison') throw new Error('identity refused');
+          return identity(tx, input);
+        },
+        { maxInFlight: 1, maxBatch: 16 },
+      );
       const events = Array.from({ length: 8 }, (_, i) => message(`iso-${i}`, `q${i}@gc.io`, i === 5 ? 'poison' : `fine ${i}`));
       const settled = await Promise.allSettled(events.map((e) => batcher.ingest(t.tenantId, e)));
-      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-      const stored = await svc.runtime.db.query<{ source_event_id: string }>('SELECT source_event_id FROM events WHERE tenant_id = $1 ORDER BY source_event_id', [t.tenantId]);
+      expect(settled.map((s) => s.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const stored = await svc.runtime.db.query<{ source_event_id: string }>(
+        'SELECT source_event_id FROM events WHERE tenant_id = $1 ORDER BY source_event_id',
+        [t.tenantId],
+      );
       expect(stored.rows.map((r) => r.source_event_id)).toEqual(['iso-0', 'iso-1', 'iso-2', 'iso-3', 'iso-4', 'iso-6', 'iso-7']);
-      const jobs = await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`, [t.tenantId]);
+      const jobs = await svc.runtime.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
+        [t.tenantId],
+      );
       expect(jobs.rows[0]?.n).toBe(7);
     });
   });

@@ -43,8 +43,20 @@ for (const { mode, needs } of modes) {
       const t = await createTenant(svc.runtime.db, 'Lift series');
       tenantId = t.tenantId;
       api = apiClient(svc.url, t.apiKey);
-      expect((await api.call('PUT', '/actions', { actions: [{ id: 'offer', label: 'Offer', channel: 'email', value: 10, template: 'offer' }] })).status).toBe(200);
-      expect((await api.call('PUT', '/policies', { holdout: { share: 0.5 }, randomControlShare: 0, reach: { initial: 1 }, quietHours: { enabled: false } })).status).toBe(200);
+      expect(
+        (await api.call('PUT', '/actions', { actions: [{ id: 'offer', label: 'Offer', channel: 'email', value: 10, template: 'offer' }] }))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await api.call('PUT', '/policies', {
+            holdout: { share: 0.5 },
+            randomControlShare: 0,
+            reach: { initial: 1 },
+            quietHours: { enabled: false },
+          })
+        ).status,
+      ).toBe(200);
       // 30 people, each decided once; outcome positive for 2 in 3 treated and 1 in 3 holdout decisions.
       const decisions: DecisionJson[] = [];
       for (let i = 0; i < 30; i++) {
@@ -59,11 +71,17 @@ for (const { mode, needs } of modes) {
       expect(held.length).toBeGreaterThan(2);
       for (const [i, d] of [...treated.entries(), ...held.entries()]) {
         const positive = d.holdout ? i % 3 === 0 : i % 3 !== 0;
-        expect((await api.call('POST', `/decisions/${d.decisionId}/outcome`, { outcome: positive ? 'positive' : 'negative' })).status).toBe(200);
+        expect((await api.call('POST', `/decisions/${d.decisionId}/outcome`, { outcome: positive ? 'positive' : 'negative' })).status).toBe(
+          200,
+        );
       }
       // Spread the settlements over five days (decision i settles on day i mod 5, 10:00 UTC).
       for (const [i, d] of decisions.entries()) {
-        await svc.runtime.db.query('UPDATE decision_outcomes SET at = $3 WHERE tenant_id = $1 AND decision_id = $2', [tenantId, d.decisionId, new Date(day0 + (i % 5) * DAY + 10 * 3_600_000).toISOString()]);
+        await svc.runtime.db.query('UPDATE decision_outcomes SET at = $3 WHERE tenant_id = $1 AND decision_id = $2', [
+          tenantId,
+          d.decisionId,
+          new Date(day0 + (i % 5) * DAY + 10 * 3_600_000).toISOString(),
+        ]);
       }
     });
     afterAll(async () => svc.stop());
@@ -96,7 +114,10 @@ for (const { mode, needs } of modes) {
       const bad = await api.call<{ error: { code: string; message: string } }>('GET', '/lift?bucket=fortnight');
       expect(bad.status).toBe(400);
       expect(bad.body.error.message).toMatch(/bucket/);
-      await svc.runtime.db.query('UPDATE decision_outcomes SET at = $2 WHERE tenant_id = $1 AND decision_id = (SELECT decision_id FROM decision_outcomes WHERE tenant_id = $1 LIMIT 1)', [tenantId, new Date(day0 - 30 * DAY).toISOString()]);
+      await svc.runtime.db.query(
+        'UPDATE decision_outcomes SET at = $2 WHERE tenant_id = $1 AND decision_id = (SELECT decision_id FROM decision_outcomes WHERE tenant_id = $1 LIMIT 1)',
+        [tenantId, new Date(day0 - 30 * DAY).toISOString()],
+      );
       const tooLong = await api.call<{ error: { code: string } }>('GET', '/lift?bucket=minute');
       expect([tooLong.status, tooLong.body.error.code]).toEqual([400, 'series_too_long']);
       expect((await api.call<LiftJson>('GET', '/lift')).body.bucket).toBe('day');

@@ -20,7 +20,14 @@ const BUDGET_MS = TIMEOUT_MS + 2_500;
 const offline = new OfflineSignalExtractor();
 
 const VALID = { intent: 'cancellation', intentConfidence: 0.91, sentiment: -0.55, urgency: 'high', language: 'en' } as const;
-const EXPECTED_VALID: Signals = { intent: 'cancellation', intentConfidence: 0.91, sentiment: -0.55, sentimentLabel: 'negative', urgency: 'high', language: 'en' };
+const EXPECTED_VALID: Signals = {
+  intent: 'cancellation',
+  intentConfidence: 0.91,
+  sentiment: -0.55,
+  sentimentLabel: 'negative',
+  urgency: 'high',
+  language: 'en',
+};
 
 const TEXT = 'The onboarding was lovely, thanks, but I need help exporting my invoices before Friday.';
 
@@ -33,7 +40,14 @@ interface Harness {
 function harness(sandbox: LlmSandbox, overrides: Partial<LlmProviderConfig> = {}): Harness {
   const fallbacks: unknown[] = [];
   const fallbackTexts: string[] = [];
-  const config: LlmProviderConfig = { kind: sandbox.format, baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey, model: `${sandbox.format}-sandbox-model`, timeoutMs: TIMEOUT_MS, ...overrides };
+  const config: LlmProviderConfig = {
+    kind: sandbox.format,
+    baseUrl: sandbox.baseUrl,
+    apiKey: sandbox.apiKey,
+    model: `${sandbox.format}-sandbox-model`,
+    timeoutMs: TIMEOUT_MS,
+    ...overrides,
+  };
   const extractor = new LlmSignalExtractor(config, {
     fallback: {
       extract: async (text, opts) => {
@@ -69,7 +83,10 @@ const MALFORMED_TEXT: readonly (readonly [string, string])[] = [
 
 /** Broken HTTP answers, for both formats. */
 const BROKEN_HTTP: readonly (readonly [string, LlmAnswer])[] = [
-  ['an HTML page with status 200', { kind: 'raw', status: 200, body: '<html><body>Gateway says hi</body></html>', headers: { 'content-type': 'text/html' } }],
+  [
+    'an HTML page with status 200',
+    { kind: 'raw', status: 200, body: '<html><body>Gateway says hi</body></html>', headers: { 'content-type': 'text/html' } },
+  ],
   ['a truncated envelope', { kind: 'raw', status: 200, body: '{"id":"x","choices":[{"message":{"content":"{\\"intent\\"' }],
   ['an empty JSON object', { kind: 'raw', status: 200, body: '{}' }],
   ['JSON null', { kind: 'raw', status: 200, body: 'null' }],
@@ -102,7 +119,13 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
     expect(h.fallbackTexts).toEqual([]);
 
     sandbox.script({ kind: 'signals', signals: { intent: 'positive_feedback', intentConfidence: 0.8, sentiment: 0.7, urgency: 'low' } });
-    await expect(h.extractor.extract(TEXT)).resolves.toEqual({ intent: 'positive_feedback', intentConfidence: 0.8, sentiment: 0.7, sentimentLabel: 'positive', urgency: 'low' });
+    await expect(h.extractor.extract(TEXT)).resolves.toEqual({
+      intent: 'positive_feedback',
+      intentConfidence: 0.8,
+      sentiment: 0.7,
+      sentimentLabel: 'positive',
+      urgency: 'low',
+    });
     expect(h.fallbacks).toEqual([]);
     expect(sandbox.requests.map((r) => r.status)).toEqual([200, 200]);
   });
@@ -121,7 +144,10 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
       expect(request?.path).toBe('/v1/chat/completions');
       expect(request?.headers.authorization).toBe(`Bearer ${sandbox.apiKey}`);
       expect(request?.headers['x-api-key']).toBeUndefined();
-      expect(body['response_format']).toMatchObject({ type: 'json_schema', json_schema: { name: 'customer_signals', schema: { type: 'object' } } });
+      expect(body['response_format']).toMatchObject({
+        type: 'json_schema',
+        json_schema: { name: 'customer_signals', schema: { type: 'object' } },
+      });
       const messages = body['messages'] as { role: string; content: string }[];
       expect(messages.map((m) => m.role)).toEqual(['system', 'user']);
       expect(messages[1]?.content).toContain(TEXT);
@@ -139,7 +165,7 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
     }
   });
 
-  it('never sends emails, phone numbers, a card number or the person\'s known names', async () => {
+  it("never sends emails, phone numbers, a card number or the person's known names", async () => {
     const h = harness(sandbox);
     const text =
       "Hi, I'm Zofia Kowalczyk. Reach me at zofia.kowalczyk@example.com or +44 20 7946 0958. " +
@@ -147,7 +173,8 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
     await expect(h.extractor.extract(text, { knownNames: ['Zofia', 'Kowalczyk'] })).resolves.toEqual(EXPECTED_VALID);
     expect(sandbox.requests).toHaveLength(1);
     const raw = sandbox.requests[0]?.raw ?? '';
-    for (const secret of ['Zofia', 'zofia', 'Kowalczyk', 'kowalczyk', 'example.com', '7946', '0958', '4111', '1111']) expect(raw).not.toContain(secret);
+    for (const secret of ['Zofia', 'zofia', 'Kowalczyk', 'kowalczyk', 'example.com', '7946', '0958', '4111', '1111'])
+      expect(raw).not.toContain(secret);
     expect(raw.replace(/\D/g, '')).not.toMatch(/4111111111111111|442079460958/);
     expect(raw).toContain('[EMAIL]');
     expect(raw).toContain('[NAME]');
@@ -239,7 +266,19 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
       const h = harness(sandbox);
       sandbox.script(
         { kind: 'raw', status: 200, body: JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] }) },
-        { kind: 'raw', status: 200, body: JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }] }) },
+        {
+          kind: 'raw',
+          status: 200,
+          body: JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 1,
+            model: 'm',
+            choices: [
+              { index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' },
+            ],
+          }),
+        },
       );
       await expect(h.extractor.extract(TEXT)).resolves.toEqual(await offline.extract(TEXT));
       await expect(h.extractor.extract(TEXT)).resolves.toEqual(await offline.extract(TEXT));
@@ -267,7 +306,19 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
 
     it('falls back on an empty content list', async () => {
       const h = harness(sandbox);
-      sandbox.script({ kind: 'raw', status: 200, body: JSON.stringify({ id: 'msg_x', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 0 } }) });
+      sandbox.script({
+        kind: 'raw',
+        status: 200,
+        body: JSON.stringify({
+          id: 'msg_x',
+          type: 'message',
+          role: 'assistant',
+          model: 'm',
+          content: [],
+          stop_reason: 'end_turn',
+          usage: { input_tokens: 1, output_tokens: 0 },
+        }),
+      });
       await expect(h.extractor.extract(TEXT)).resolves.toEqual(await offline.extract(TEXT));
       expect(h.fallbacks).toHaveLength(1);
     });
@@ -276,7 +327,13 @@ describe.each<LlmFormat>(['openai', 'anthropic'])('LLM signal provider against a
   it('is chosen from the LLM_* configuration, honouring LLM_TIMEOUT_MS, and logs each fallback', async () => {
     const lines: string[] = [];
     const logger = createLogger('warn', { write: (line: string) => void lines.push(line) });
-    const config = parseConfig({ LLM_PROVIDER: format, LLM_BASE_URL: sandbox.baseUrl, LLM_API_KEY: sandbox.apiKey, LLM_MODEL: 'configured-model', LLM_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const config = parseConfig({
+      LLM_PROVIDER: format,
+      LLM_BASE_URL: sandbox.baseUrl,
+      LLM_API_KEY: sandbox.apiKey,
+      LLM_MODEL: 'configured-model',
+      LLM_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
     const { extractor, name } = signalExtractorFor(config.llm, logger);
     expect(name).toBe(format);
 

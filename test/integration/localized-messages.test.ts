@@ -26,7 +26,9 @@ const catalog = {
       value: 100,
       params: { templateId: 'renewal-en', subject: 'Your renewal', body: 'Your plan renews soon. Reply YES to keep it.' },
       localized: {
-        es: { params: { templateId: 'renewal-es', subject: 'Tu renovación', body: 'Tu plan se renueva pronto. Responde SÍ para mantenerlo.' } },
+        es: {
+          params: { templateId: 'renewal-es', subject: 'Tu renovación', body: 'Tu plan se renueva pronto. Responde SÍ para mantenerlo.' },
+        },
         pt: { params: { body: 'Seu plano será renovado em breve. Responda SIM para mantê-lo.' } },
       },
     },
@@ -42,7 +44,13 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 } })],
+        modules: [
+          identityModule,
+          decisioningModuleWith({ expiryIntervalMs: 0 }),
+          automationModule,
+          cardsModule,
+          runsModule({ catchAll: (db) => new RecordingActionPort(db), engine: { leaseMs: 5_000 } }),
+        ],
       });
       const t = await createTenant(svc.runtime.db, 'Localized');
       tenantId = t.tenantId;
@@ -77,16 +85,36 @@ for (const { mode, needs } of modes) {
         traits: { timeZone: dayZone() },
       });
       const runId = await runOf(p.profileId);
-      expect(await sent(runId, 'email')).toMatchObject({ templateId: 'renewal-es', subject: 'Tu renovación', body: 'Tu plan se renueva pronto. Responde SÍ para mantenerlo.', language: 'es' });
-      const decisions = await svc.runtime.db.query<{ record: { context: Record<string, unknown> } }>('SELECT record FROM decisions WHERE tenant_id = $1 AND profile_id = $2', [tenantId, p.profileId]);
+      expect(await sent(runId, 'email')).toMatchObject({
+        templateId: 'renewal-es',
+        subject: 'Tu renovación',
+        body: 'Tu plan se renueva pronto. Responde SÍ para mantenerlo.',
+        language: 'es',
+      });
+      const decisions = await svc.runtime.db.query<{ record: { context: Record<string, unknown> } }>(
+        'SELECT record FROM decisions WHERE tenant_id = $1 AND profile_id = $2',
+        [tenantId, p.profileId],
+      );
       expect(decisions.rows[0]?.record.context['language']).toBe('es');
     });
 
     it('prefers an explicit language trait (a CRM locale such as pt-BR) over the text, and falls back to the base text', async () => {
-      const pt = await ingest(api, 'joao@exemplo.com.br', 'message.received', { text: 'Hello, when does my plan renew?', traits: { timeZone: dayZone(), locale: 'pt-BR' } });
-      expect(await sentBody(await runOf(pt.profileId))).toEqual({ body: 'Seu plano será renovado em breve. Responda SIM para mantê-lo.', language: 'pt' });
-      const de = await ingest(api, 'anna@beispiel.de', 'message.received', { text: 'Hello, when does my plan renew?', traits: { timeZone: dayZone(), language: 'de' } });
-      expect(await sentBody(await runOf(de.profileId))).toEqual({ body: 'Your plan renews soon. Reply YES to keep it.', language: undefined });
+      const pt = await ingest(api, 'joao@exemplo.com.br', 'message.received', {
+        text: 'Hello, when does my plan renew?',
+        traits: { timeZone: dayZone(), locale: 'pt-BR' },
+      });
+      expect(await sentBody(await runOf(pt.profileId))).toEqual({
+        body: 'Seu plano será renovado em breve. Responda SIM para mantê-lo.',
+        language: 'pt',
+      });
+      const de = await ingest(api, 'anna@beispiel.de', 'message.received', {
+        text: 'Hello, when does my plan renew?',
+        traits: { timeZone: dayZone(), language: 'de' },
+      });
+      expect(await sentBody(await runOf(de.profileId))).toEqual({
+        body: 'Your plan renews soon. Reply YES to keep it.',
+        language: undefined,
+      });
     });
 
     it('gives a triggered playbook the person’s language for its localized steps', async () => {
@@ -100,7 +128,11 @@ for (const { mode, needs } of modes) {
           {
             id: 'welcome',
             kind: 'action',
-            action: { type: 'message', params: { channel: 'sms', body: 'Welcome aboard!' }, localized: { fr: { body: 'Bienvenue à bord !' } } },
+            action: {
+              type: 'message',
+              params: { channel: 'sms', body: 'Welcome aboard!' },
+              localized: { fr: { body: 'Bienvenue à bord !' } },
+            },
           },
         ],
       };

@@ -59,7 +59,9 @@ function routesOf(stack: readonly Layer[], prefix = ''): RouteInfo[] {
   for (const layer of stack) {
     if (layer.route !== undefined) {
       const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      for (const p of paths) for (const method of Object.keys(layer.route.methods)) if (method !== '_all') out.push({ method: method.toUpperCase(), path: prefix + String(p) });
+      for (const p of paths)
+        for (const method of Object.keys(layer.route.methods))
+          if (method !== '_all') out.push({ method: method.toUpperCase(), path: prefix + String(p) });
     } else if (layer.handle?.stack !== undefined) {
       const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
       out.push(...routesOf(layer.handle.stack, prefix + mount));
@@ -73,10 +75,14 @@ const appRoutes = (app: Express): RouteInfo[] => routesOf((app as unknown as { r
 type Vendor = 'hubspot' | 'zendesk' | 'twilio' | 'whatsapp' | undefined;
 
 const vendorOf = (path: string): Vendor =>
-  path.startsWith('/webhooks/hubspot') || path.startsWith('/hubspot/') ? 'hubspot'
-    : path.startsWith('/webhooks/zendesk') ? 'zendesk'
-      : path.startsWith('/webhooks/twilio') ? 'twilio'
-        : path.startsWith('/webhooks/whatsapp') ? 'whatsapp'
+  path.startsWith('/webhooks/hubspot') || path.startsWith('/hubspot/')
+    ? 'hubspot'
+    : path.startsWith('/webhooks/zendesk')
+      ? 'zendesk'
+      : path.startsWith('/webhooks/twilio')
+        ? 'twilio'
+        : path.startsWith('/webhooks/whatsapp')
+          ? 'whatsapp'
           : undefined;
 
 interface Case {
@@ -104,24 +110,64 @@ const bodies = fc.oneof(
   fc.object({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v))),
   fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-  fc.constantFrom('{', '{"a":', '[1,2', 'null', '""', '0', 'true', '[]', '{}', '{"__proto__":{"x":1}}', '\u0000', '{"text":"a\\u0000b"}',
-    '{"source":"api","type":"message.received","occurredAt":"2026-11-23T10:00:00Z","subject":{"identifiers":[{"type":"email","value":"a@b.example"}]},"text":"nul \\u0000 here"}', '\ufeff{}', 'a=1&a=2&b[c]=3').map((s) => Buffer.from(s)),
+  fc
+    .constantFrom(
+      '{',
+      '{"a":',
+      '[1,2',
+      'null',
+      '""',
+      '0',
+      'true',
+      '[]',
+      '{}',
+      '{"__proto__":{"x":1}}',
+      '\u0000',
+      '{"text":"a\\u0000b"}',
+      '{"source":"api","type":"message.received","occurredAt":"2026-11-23T10:00:00Z","subject":{"identifiers":[{"type":"email","value":"a@b.example"}]},"text":"nul \\u0000 here"}',
+      '\ufeff{}',
+      'a=1&a=2&b[c]=3',
+    )
+    .map((s) => Buffer.from(s)),
   fc.dictionary(ascii(12), ascii(30), { maxKeys: 6 }).map((d) => Buffer.from(new URLSearchParams(d).toString())),
-  fc.oneof(
-    fc.constant(soap('')),
-    fc.constant(soap('<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>00D000000000001</OrganizationId></notifications>')),
-    fc.constant(soap('<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>00D000000000001EAA</OrganizationId><Notification><Id>04l</Id><sObject xsi:type="sf:Contact" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>003</sf:Id></sObject></Notification></notifications>')),
-    fc.constant('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><x>&b;&b;&b;</x>'),
-    fc.constant('<a><b></a>'),
-    fc.constant('<'),
-    ascii(100).map((s) => soap(`<notifications>${s}</notifications>`)),
-  ).map((s) => Buffer.from(s)),
+  fc
+    .oneof(
+      fc.constant(soap('')),
+      fc.constant(
+        soap(
+          '<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>00D000000000001</OrganizationId></notifications>',
+        ),
+      ),
+      fc.constant(
+        soap(
+          '<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>00D000000000001EAA</OrganizationId><Notification><Id>04l</Id><sObject xsi:type="sf:Contact" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"><sf:Id>003</sf:Id></sObject></Notification></notifications>',
+        ),
+      ),
+      fc.constant('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><x>&b;&b;&b;</x>'),
+      fc.constant('<a><b></a>'),
+      fc.constant('<'),
+      ascii(100).map((s) => soap(`<notifications>${s}</notifications>`)),
+    )
+    .map((s) => Buffer.from(s)),
 );
 
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/json; charset=bogus',
-  'text/xml', 'text/xml; charset=utf-8', 'application/soap+xml', 'application/x-www-form-urlencoded', 'text/plain',
-  'multipart/form-data', 'multipart/form-data; boundary=x', 'application/octet-stream', '*/*', 'garbage', ';;;', 'application/vnd.api+json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=utf-16',
+  'application/json; charset=bogus',
+  'text/xml',
+  'text/xml; charset=utf-8',
+  'application/soap+xml',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  'multipart/form-data',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+  '*/*',
+  'garbage',
+  ';;;',
+  'application/vnd.api+json',
 ];
 
 function caseArb(routes: readonly RouteInfo[], ids: readonly string[]): fc.Arbitrary<Case> {
@@ -137,7 +183,17 @@ function caseArb(routes: readonly RouteInfo[], ids: readonly string[]): fc.Arbit
     query: fc.oneof(
       fc.constant(''),
       fc.dictionary(ascii(10), ascii(40), { maxKeys: 5 }).map((d) => `?${new URLSearchParams(d).toString()}`),
-      fc.constantFrom('?a[b][c]=1&a=2', '?%zz=1', '?userId=1&portalId=abc&objectId=x&objectTypeId=0-1', '?cursor=%E0%A4%A', '?limit=-1&cursor=zzz', '?code=x&state=y', '?error=access_denied', '?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1', '?recordId=003000000000001'),
+      fc.constantFrom(
+        '?a[b][c]=1&a=2',
+        '?%zz=1',
+        '?userId=1&portalId=abc&objectId=x&objectTypeId=0-1',
+        '?cursor=%E0%A4%A',
+        '?limit=-1&cursor=zzz',
+        '?code=x&state=y',
+        '?error=access_denied',
+        '?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1',
+        '?recordId=003000000000001',
+      ),
     ),
     contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { freq: 6 }),
     encoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'bogus'), { freq: 8 }),
@@ -178,7 +234,13 @@ function send(base: string, method: string, path: string, headers: Record<string
     const req = http.request({ host: url.hostname, port: url.port, method, path, headers, timeout: 20_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 20 s')));
@@ -212,18 +274,44 @@ describe.each([
     // File-backed (a fresh data dir, seeded from the template): the loopback admin routes are mounted too.
     svc = await startTestService('embedded', { inMemory: false }, { PUBLIC_URL, ...(configured ? VENDORS : {}) });
     // The loopback admin token is in the data dir's lock file (server/db/data-dir-lock.ts), as the CLI reads it.
-    adminToken = (JSON.parse(readFileSync(nodePath.join(svc.runtime.config.dataDir, 'baton.lock'), 'utf8')) as { adminToken?: string }).adminToken ?? '';
+    adminToken =
+      (JSON.parse(readFileSync(nodePath.join(svc.runtime.config.dataDir, 'baton.lock'), 'utf8')) as { adminToken?: string }).adminToken ??
+      '';
     expect(adminToken).not.toBe('');
     const tenant = await createTenant(svc.runtime.db, 'Fuzz');
     apiKey = tenant.apiKey;
     if (configured) {
       const configs = [
-        { type: 'zendesk', config: { subdomain: 'fuzz', email: 'agent@fuzz.example', apiToken: 'fuzz-api-token', webhookSecret: ZENDESK_SECRET, baseUrl: 'http://127.0.0.1:9' } },
+        {
+          type: 'zendesk',
+          config: {
+            subdomain: 'fuzz',
+            email: 'agent@fuzz.example',
+            apiToken: 'fuzz-api-token',
+            webhookSecret: ZENDESK_SECRET,
+            baseUrl: 'http://127.0.0.1:9',
+          },
+        },
         { type: 'twilio', config: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, baseUrl: 'http://127.0.0.1:9' } },
-        { type: 'whatsapp', config: { phoneNumberId: '1234567', accessToken: 'fuzz-access-token', appSecret: WHATSAPP_SECRET, verifyToken: 'fuzz-verify-token', baseUrl: 'http://127.0.0.1:9' } },
+        {
+          type: 'whatsapp',
+          config: {
+            phoneNumberId: '1234567',
+            accessToken: 'fuzz-access-token',
+            appSecret: WHATSAPP_SECRET,
+            verifyToken: 'fuzz-verify-token',
+            baseUrl: 'http://127.0.0.1:9',
+          },
+        },
       ];
       for (const c of configs) {
-        const r = await send(svc.url, 'POST', '/api/v1/connections', { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(c)));
+        const r = await send(
+          svc.url,
+          'POST',
+          '/api/v1/connections',
+          { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          Buffer.from(JSON.stringify(c)),
+        );
         expect(r.status).toBe(201);
         const id = (JSON.parse(r.text) as { id: string }).id;
         ids.push(id);
@@ -237,10 +325,19 @@ describe.each([
     const text = body.toString('utf8');
     switch (vendor) {
       case 'hubspot':
-        return signedHeaders({ clientSecret: HUBSPOT_SECRET, method, uri: `${PUBLIC_URL}${pathAndQuery}`, body: text, timestampMs: Date.now() });
+        return signedHeaders({
+          clientSecret: HUBSPOT_SECRET,
+          method,
+          uri: `${PUBLIC_URL}${pathAndQuery}`,
+          body: text,
+          timestampMs: Date.now(),
+        });
       case 'zendesk': {
         const timestamp = new Date().toISOString();
-        return { 'x-zendesk-webhook-signature': zendeskSignature(ZENDESK_SECRET, timestamp, body), 'x-zendesk-webhook-signature-timestamp': timestamp };
+        return {
+          'x-zendesk-webhook-signature': zendeskSignature(ZENDESK_SECRET, timestamp, body),
+          'x-zendesk-webhook-signature-timestamp': timestamp,
+        };
       }
       case 'whatsapp':
         return { 'x-hub-signature-256': whatsappSignature(WHATSAPP_SECRET, body) };
@@ -256,55 +353,91 @@ describe.each([
     if (app === undefined) throw new Error('the service serves no HTTP');
     const routes = appRoutes(app);
     // The walk finds the API (under /api/v1), the webhooks, OAuth, cards and the console.
-    for (const expected of ['/api/v1/events', '/internal/admin/tenants', '/webhooks/salesforce/outbound', '/webhooks/salesforce/outbound/:token', '/webhooks/hubspot', '/oauth/hubspot/callback', '/hubspot/cards/record', '/webhooks/twilio/:connectionId', '/readyz']) {
+    for (const expected of [
+      '/api/v1/events',
+      '/internal/admin/tenants',
+      '/webhooks/salesforce/outbound',
+      '/webhooks/salesforce/outbound/:token',
+      '/webhooks/hubspot',
+      '/oauth/hubspot/callback',
+      '/hubspot/cards/record',
+      '/webhooks/twilio/:connectionId',
+      '/readyz',
+    ]) {
       expect(routes.map((r) => r.path)).toContain(expected);
     }
     const failures: string[] = [];
-    await fc.assert(
-      fc.asyncProperty(caseArb(routes, ids), async (c) => {
-        const method = c.method ?? c.route.method;
-        let n = 0;
-        const path = c.route.path
-          .replace(/\*(\w+)/g, () => `${c.params[n++ % 4] ?? 'x'}/${c.params[n++ % 4] ?? 'y'}`)
-          .replace(/[{}]/g, '')
-          .replace(/:(\w+)/g, () => c.params[n++ % 4] ?? 'x');
-        const pathAndQuery = path + c.query;
-        const body = c.body ?? Buffer.alloc(0);
-        const headers: Record<string, string> = { ...c.headers };
-        if (c.contentType !== null) headers['content-type'] = c.contentType;
-        if (c.encoding !== null) headers['content-encoding'] = c.encoding;
-        if (c.auth === 'valid') headers['authorization'] = `Bearer ${apiKey}`;
-        if (c.auth === 'valid' && path.startsWith('/internal/admin')) headers['x-baton-admin-token'] = adminToken;
-        else if (c.auth === 'other') headers['authorization'] = `Bearer bk_${'x'.repeat(40)}`;
-        const vendor = vendorOf(path);
-        if (configured && c.sign && vendor !== undefined) Object.assign(headers, signature(vendor, method, pathAndQuery, method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : body));
-        const answer = await send(svc.url, method, pathAndQuery, headers, c.body);
-        const where = `${method} ${pathAndQuery} ${JSON.stringify(headers)} ${JSON.stringify(body.toString('utf8').slice(0, 120))}`;
-        if (answer.status >= 500) failures.push(`${where} → ${answer.status} ${answer.text.slice(0, 300)}`);
-        else if (answer.status >= 400 && method !== 'HEAD') {
-          const soapFault = path.startsWith('/webhooks/salesforce/outbound') && answer.text.includes('<soapenv:Fault>');
-          const consoleAsset = path.startsWith('/console') && answer.contentType.startsWith('text/plain');
-          if (!hasEnvelope(answer) && !soapFault && !consoleAsset) failures.push(`${where} → ${answer.status} without the error envelope: ${answer.text.slice(0, 200)}`);
-        }
-        return answer.status < 500;
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    ).catch((err: unknown) => failures.push(`fast-check: ${String(err).split('\n').slice(0, 6).join(' | ')}`));
+    await fc
+      .assert(
+        fc.asyncProperty(caseArb(routes, ids), async (c) => {
+          const method = c.method ?? c.route.method;
+          let n = 0;
+          const path = c.route.path
+            .replace(/\*(\w+)/g, () => `${c.params[n++ % 4] ?? 'x'}/${c.params[n++ % 4] ?? 'y'}`)
+            .replace(/[{}]/g, '')
+            .replace(/:(\w+)/g, () => c.params[n++ % 4] ?? 'x');
+          const pathAndQuery = path + c.query;
+          const body = c.body ?? Buffer.alloc(0);
+          const headers: Record<string, string> = { ...c.headers };
+          if (c.contentType !== null) headers['content-type'] = c.contentType;
+          if (c.encoding !== null) headers['content-encoding'] = c.encoding;
+          if (c.auth === 'valid') headers['authorization'] = `Bearer ${apiKey}`;
+          if (c.auth === 'valid' && path.startsWith('/internal/admin')) headers['x-baton-admin-token'] = adminToken;
+          else if (c.auth === 'other') headers['authorization'] = `Bearer bk_${'x'.repeat(40)}`;
+          const vendor = vendorOf(path);
+          if (configured && c.sign && vendor !== undefined)
+            Object.assign(headers, signature(vendor, method, pathAndQuery, method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : body));
+          const answer = await send(svc.url, method, pathAndQuery, headers, c.body);
+          const where = `${method} ${pathAndQuery} ${JSON.stringify(headers)} ${JSON.stringify(body.toString('utf8').slice(0, 120))}`;
+          if (answer.status >= 500) failures.push(`${where} → ${answer.status} ${answer.text.slice(0, 300)}`);
+          else if (answer.status >= 400 && method !== 'HEAD') {
+            const soapFault = path.startsWith('/webhooks/salesforce/outbound') && answer.text.includes('<soapenv:Fault>');
+            const consoleAsset = path.startsWith('/console') && answer.contentType.startsWith('text/plain');
+            if (!hasEnvelope(answer) && !soapFault && !consoleAsset)
+              failures.push(`${where} → ${answer.status} without the error envelope: ${answer.text.slice(0, 200)}`);
+          }
+          return answer.status < 500;
+        }),
+        { numRuns: RUNS, endOnFailure: true },
+      )
+      .catch((err: unknown) => failures.push(`fast-check: ${String(err).split('\n').slice(0, 6).join(' | ')}`));
     expect(failures).toEqual([]);
 
     const ready = await send(svc.url, 'GET', '/readyz', {}, undefined);
     expect(ready.status).toBe(200);
-    const event = { source: 'api', type: 'message.received', occurredAt: '2026-11-23T10:00:00Z', subject: { identifiers: [{ type: 'email', value: 'still.alive@fuzz.example' }] }, text: 'still here?' };
-    const ingest = await send(svc.url, 'POST', '/api/v1/events', { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(event)));
+    const event = {
+      source: 'api',
+      type: 'message.received',
+      occurredAt: '2026-11-23T10:00:00Z',
+      subject: { identifiers: [{ type: 'email', value: 'still.alive@fuzz.example' }] },
+      text: 'still here?',
+    };
+    const ingest = await send(
+      svc.url,
+      'POST',
+      '/api/v1/events',
+      { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify(event)),
+    );
     expect(ingest.status).toBe(202);
   }, 240_000);
 
   if (configured) {
     it('answers a body larger than a route accepts with 413 and the error envelope', async () => {
       const big = Buffer.alloc(6 * 1024 * 1024, 'a');
-      for (const path of ['/api/v1/events', '/webhooks/hubspot', '/webhooks/salesforce/outbound', `/webhooks/salesforce/outbound/${'t'.repeat(43)}`, `/webhooks/zendesk/${ids[0] ?? 'x'}`]) {
+      for (const path of [
+        '/api/v1/events',
+        '/webhooks/hubspot',
+        '/webhooks/salesforce/outbound',
+        `/webhooks/salesforce/outbound/${'t'.repeat(43)}`,
+        `/webhooks/zendesk/${ids[0] ?? 'x'}`,
+      ]) {
         const a = await send(svc.url, 'POST', path, { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, big);
-        expect({ path, status: a.status, code: hasEnvelope(a) ? (JSON.parse(a.text) as { error: { code: string } }).error.code : a.text.slice(0, 80) }).toEqual({ path, status: 413, code: 'payload_too_large' });
+        expect({
+          path,
+          status: a.status,
+          code: hasEnvelope(a) ? (JSON.parse(a.text) as { error: { code: string } }).error.code : a.text.slice(0, 80),
+        }).toEqual({ path, status: 413, code: 'payload_too_large' });
       }
     });
   }
@@ -320,7 +453,9 @@ describe.each([
         socket.on('error', reject);
       });
       expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-      expect(JSON.parse(raw.split('\r\n\r\n')[1] ?? '')).toEqual({ error: { code: 'bad_request', message: 'the request is not valid HTTP' } });
+      expect(JSON.parse(raw.split('\r\n\r\n')[1] ?? '')).toEqual({
+        error: { code: 'bad_request', message: 'the request is not valid HTTP' },
+      });
     });
 
     it('answers every vendor route with one status and code: 404 not_configured', async () => {
@@ -342,8 +477,18 @@ describe.each([
       ];
       const answers = [];
       for (const [method, path] of vendorPaths) {
-        const a = await send(svc.url, method, path, { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, Buffer.from('{}'));
-        answers.push({ route: `${method} ${path}`, status: a.status, code: hasEnvelope(a) ? (JSON.parse(a.text) as { error: { code: string } }).error.code : a.text.slice(0, 80) });
+        const a = await send(
+          svc.url,
+          method,
+          path,
+          { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+          Buffer.from('{}'),
+        );
+        answers.push({
+          route: `${method} ${path}`,
+          status: a.status,
+          code: hasEnvelope(a) ? (JSON.parse(a.text) as { error: { code: string } }).error.code : a.text.slice(0, 80),
+        });
       }
       expect(answers).toEqual(vendorPaths.map(([method, path]) => ({ route: `${method} ${path}`, status: 404, code: 'not_configured' })));
     });

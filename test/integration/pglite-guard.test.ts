@@ -33,9 +33,11 @@ describe('embedded database: no silent self-deadlock', () => {
     let later: Promise<unknown> | undefined;
     await db.transaction(async (tx) => {
       await tx.query('INSERT INTO t VALUES (3)');
-      later = new Promise((resolve, reject) => setTimeout(() => {
-        db.query<{ n: number }>('SELECT count(*)::int AS n FROM t').then(resolve, reject);
-      }, 10));
+      later = new Promise((resolve, reject) =>
+        setTimeout(() => {
+          db.query<{ n: number }>('SELECT count(*)::int AS n FROM t').then(resolve, reject);
+        }, 10),
+      );
     });
     await expect(later).resolves.toMatchObject({ rows: [{ n: 1 }] });
   });

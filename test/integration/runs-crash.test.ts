@@ -25,7 +25,13 @@ for (const { mode, needs } of modes) {
     const env: Record<string, string> =
       mode === 'embedded'
         ? { BATON_DATA_DIR: dataDir }
-        : { BATON_DATA_DIR: dataDir, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, RUNS_CHILD_SCHEMA: schema, RUNS_CHILD_QUEUE: queue };
+        : {
+            BATON_DATA_DIR: dataDir,
+            DATABASE_URL: TEST_DATABASE_URL,
+            REDIS_URL: TEST_REDIS_URL,
+            RUNS_CHILD_SCHEMA: schema,
+            RUNS_CHILD_QUEUE: queue,
+          };
     const children: ChildService[] = [];
     const start = async (extra: Record<string, string> = {}): Promise<ChildService> => {
       const child = await spawnService({ ...env, RUNS_CHILD_SLOW_MS: '500', RUNS_CHILD_LEASE_MS: '2500', ...extra });
@@ -51,18 +57,30 @@ for (const { mode, needs } of modes) {
       expect((await api.call('POST', '/playbooks', crashPlaybook('crash', '40s'))).status).toBe(201);
       await api.call('POST', '/playbooks/crash/publish', {});
       const ids: string[] = [];
-      for (let i = 0; i < RUNS; i++) ids.push((await api.call<RunJson>('POST', '/runs', { playbookId: 'crash', profileId: `c-${i}` })).body.id);
+      for (let i = 0; i < RUNS; i++)
+        ids.push((await api.call<RunJson>('POST', '/runs', { playbookId: 'crash', profileId: `c-${i}` })).body.id);
 
       const list = async (): Promise<RunJson[]> => (await api.call<{ runs: RunJson[] }>('GET', '/runs?limit=1000')).body.runs;
       // 1. Kill while side-effecting calls are in flight.
-      await waitFor(async () => (await list()).filter((r) => r.status === 'running' && r.currentStep === 'first').length >= 3, 'action calls in flight', 30_000, 20);
+      await waitFor(
+        async () => (await list()).filter((r) => r.status === 'running' && r.currentStep === 'first').length >= 3,
+        'action calls in flight',
+        30_000,
+        20,
+      );
       await first.kill('SIGKILL');
 
       // 2. Restart, let runs reach the timer, kill again while they wait.
       const second = await start();
       api = apiClient(second.url ?? '', apiKey);
-      const states = async (): Promise<string> => JSON.stringify((await list()).map((r) => [r.id, r.status, r.currentStep, r.wakeAt, r.leaseExpiresAt]));
-      await waitFor(async () => (await list()).filter((r) => r.status === 'waiting' && r.currentStep === 'pause').length >= RUNS / 2, 'runs waiting on the timer', 40_000, 50).catch(async (err: unknown) => {
+      const states = async (): Promise<string> =>
+        JSON.stringify((await list()).map((r) => [r.id, r.status, r.currentStep, r.wakeAt, r.leaseExpiresAt]));
+      await waitFor(
+        async () => (await list()).filter((r) => r.status === 'waiting' && r.currentStep === 'pause').length >= RUNS / 2,
+        'runs waiting on the timer',
+        40_000,
+        50,
+      ).catch(async (err: unknown) => {
         throw new Error(`${String(err)}; runs: ${await states()} at ${new Date().toISOString()}`);
       });
       await second.kill('SIGKILL');
@@ -70,24 +88,44 @@ for (const { mode, needs } of modes) {
       // 3. A third process finishes everything.
       const third = await start();
       api = apiClient(third.url ?? '', apiKey);
-      const done = await waitFor(async () => {
-        const runs = await list();
-        return runs.length === RUNS && runs.every((r) => r.status === 'completed') ? runs : undefined;
-      }, 'every run to complete', 100_000, 200).catch(async (err: unknown) => {
+      const done = await waitFor(
+        async () => {
+          const runs = await list();
+          return runs.length === RUNS && runs.every((r) => r.status === 'completed') ? runs : undefined;
+        },
+        'every run to complete',
+        100_000,
+        200,
+      ).catch(async (err: unknown) => {
         const unfinished = (await list()).filter((r) => r.status !== 'completed');
-        throw new Error(`${String(err)}; unfinished: ${JSON.stringify(unfinished.map((r) => [r.id, r.status, r.currentStep, r.wakeAt, r.leaseExpiresAt]))} at ${new Date().toISOString()}`);
+        throw new Error(
+          `${String(err)}; unfinished: ${JSON.stringify(unfinished.map((r) => [r.id, r.status, r.currentStep, r.wakeAt, r.leaseExpiresAt]))} at ${new Date().toISOString()}`,
+        );
       });
       expect(done.map((r) => r.id).sort()).toEqual([...ids].sort());
       const details = await Promise.all(ids.map(async (id) => (await api.call<RunJson>('GET', `/runs/${id}`)).body));
-      for (const run of details) expect(run.steps.map((s) => [s.stepId, s.status])).toEqual([['first', 'succeeded'], ['pause', 'succeeded'], ['second', 'succeeded'], ['done', 'succeeded']]);
+      for (const run of details)
+        expect(run.steps.map((s) => [s.stepId, s.status])).toEqual([
+          ['first', 'succeeded'],
+          ['pause', 'succeeded'],
+          ['second', 'succeeded'],
+          ['done', 'succeeded'],
+        ]);
       // The first kill really interrupted calls: some attempts were recorded as abandoned and retried with the same key.
-      const abandoned = details.flatMap((r) => r.steps.flatMap((s) => ((s as unknown as { attempts: { outcome: string; idempotencyKey: string | null }[] }).attempts ?? []).filter((a) => a.outcome === 'abandoned').map((a) => ({ key: a.idempotencyKey, final: s.idempotencyKey }))));
+      const abandoned = details.flatMap((r) =>
+        r.steps.flatMap((s) =>
+          ((s as unknown as { attempts: { outcome: string; idempotencyKey: string | null }[] }).attempts ?? [])
+            .filter((a) => a.outcome === 'abandoned')
+            .map((a) => ({ key: a.idempotencyKey, final: s.idempotencyKey })),
+        ),
+      );
       expect(abandoned.length).toBeGreaterThan(0);
       for (const a of abandoned) expect(a.key).toBe(a.final);
       await third.kill('SIGTERM');
 
       // 4. The effects table, read directly: one row per (run, step), 2 per run, nothing else.
-      const db: Database = mode === 'embedded' ? await openPglite({ dataDir }) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
+      const db: Database =
+        mode === 'embedded' ? await openPglite({ dataDir }) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
       try {
         const r = await db.query<{ run_id: string; step_id: string; n: number; replays: number }>(
           `SELECT run_id, step_id, count(*)::int AS n, sum(attempts - 1)::int AS replays FROM effect_ledger WHERE vendor = 'recorder' GROUP BY run_id, step_id ORDER BY run_id, step_id`,

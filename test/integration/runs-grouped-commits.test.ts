@@ -58,7 +58,10 @@ for (const backend of backends) {
       for (let i = 1; i < 12; i++) {
         const stored = await store.load('t', `run_g${i}`);
         expect(stored?.run).toMatchObject({ status: 'running', version: 2, context: { n: i } });
-        expect(stored?.steps.map((s) => [s.stepId, s.status, s.attempt, s.idempotencyKey])).toEqual([['a', 'running', 1, `key_${i}`], ['b', 'scheduled', 0, null]]);
+        expect(stored?.steps.map((s) => [s.stepId, s.status, s.attempt, s.idempotencyKey])).toEqual([
+          ['a', 'running', 1, `key_${i}`],
+          ['b', 'scheduled', 0, null],
+        ]);
       }
       // The loser wrote nothing: its run is as the winner left it, without step b.
       const lost = await store.load('t', 'run_g0');
@@ -68,7 +71,9 @@ for (const backend of backends) {
 
     it('groups concurrent creates: one run per active concurrency key, a wake-up row only for the runs created', async () => {
       const recorded: string[] = [];
-      const work = { notify: async (refs: readonly { id: string }[]) => void recorded.push(...refs.map((r) => r.id)) } as unknown as WorkQueue;
+      const work = {
+        notify: async (refs: readonly { id: string }[]) => void recorded.push(...refs.map((r) => r.id)),
+      } as unknown as WorkQueue;
       const db = counting(t.db);
       const store = new SqlRunStore(db, work);
       const wake = (runId: string) => ({ tenantId: 't', runId, at: Date.now(), reason: 'start' });
@@ -81,7 +86,9 @@ for (const backend of backends) {
       expect(sameResults.every((r) => r.snapshot.run.id === holder)).toBe(true);
       expect(results.slice(4).every((r) => r.created)).toBe(true);
       expect(db.statements).toBeLessThan(results.length);
-      const rows = await t.db.query<{ run_id: string; id: string }>(`SELECT payload->>'runId' AS run_id, id FROM outbox WHERE kind = 'run.advance' AND (payload->>'runId' LIKE 'run_k%' OR payload->>'runId' LIKE 'run_d%') ORDER BY 1`);
+      const rows = await t.db.query<{ run_id: string; id: string }>(
+        `SELECT payload->>'runId' AS run_id, id FROM outbox WHERE kind = 'run.advance' AND (payload->>'runId' LIKE 'run_k%' OR payload->>'runId' LIKE 'run_d%') ORDER BY 1`,
+      );
       expect(rows.rows.map((r) => r.run_id)).toEqual([...Array.from({ length: 8 }, (_, i) => `run_d${i}`), holder].sort());
       // Each recorded wake-up was rung (after its statement), and only those.
       expect([...recorded].sort()).toEqual(rows.rows.map((r) => r.id).sort());
@@ -98,13 +105,23 @@ for (const backend of backends) {
       next.steps.push(step('b', base.run.createdAt));
       await t.db.query(`UPDATE run_steps SET attempt = 7 WHERE run_id = 'run_base' AND step_id = 'a'`);
       expect(await store.commit(next, 1, undefined, base)).toEqual({ ok: true, version: 2 });
-      const partial = await t.db.query<{ step_id: string; attempt: number }>(`SELECT step_id, attempt FROM run_steps WHERE run_id = 'run_base' ORDER BY position`);
-      expect(partial.rows).toEqual([{ step_id: 'a', attempt: 7 }, { step_id: 'b', attempt: 0 }]);
+      const partial = await t.db.query<{ step_id: string; attempt: number }>(
+        `SELECT step_id, attempt FROM run_steps WHERE run_id = 'run_base' ORDER BY position`,
+      );
+      expect(partial.rows).toEqual([
+        { step_id: 'a', attempt: 7 },
+        { step_id: 'b', attempt: 0 },
+      ]);
       const again = structuredClone(next);
       again.run.version = 2;
       expect(await store.commit(again, 2)).toEqual({ ok: true, version: 3 });
-      const full = await t.db.query<{ step_id: string; attempt: number }>(`SELECT step_id, attempt FROM run_steps WHERE run_id = 'run_base' ORDER BY position`);
-      expect(full.rows).toEqual([{ step_id: 'a', attempt: 0 }, { step_id: 'b', attempt: 0 }]);
+      const full = await t.db.query<{ step_id: string; attempt: number }>(
+        `SELECT step_id, attempt FROM run_steps WHERE run_id = 'run_base' ORDER BY position`,
+      );
+      expect(full.rows).toEqual([
+        { step_id: 'a', attempt: 0 },
+        { step_id: 'b', attempt: 0 },
+      ]);
     });
   });
 }

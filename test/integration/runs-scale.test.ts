@@ -14,7 +14,13 @@ const RUNS = 300;
 describeWith(['postgres', 'redis'], 'runs scale out over web and worker processes (postgres+redis)', () => {
   const schema = uniqueName('scale');
   const queue = uniqueName('q');
-  const env = { BATON_DATA_DIR: '/tmp/baton-scale-unused', DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, RUNS_CHILD_SCHEMA: schema, RUNS_CHILD_QUEUE: queue };
+  const env = {
+    BATON_DATA_DIR: '/tmp/baton-scale-unused',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    RUNS_CHILD_SCHEMA: schema,
+    RUNS_CHILD_QUEUE: queue,
+  };
   const children: ChildService[] = [];
 
   afterAll(async () => {
@@ -42,7 +48,9 @@ describeWith(['postgres', 'redis'], 'runs scale out over web and worker processe
     const ids: string[] = [];
     for (let batch = 0; batch < RUNS; batch += 20) {
       const started = await Promise.all(
-        Array.from({ length: Math.min(20, RUNS - batch) }, (_, i) => (i % 2 === 0 ? apis[0] : apis[1]).call<RunJson>('POST', '/runs', { playbookId: 'five', profileId: `s-${batch + i}` })),
+        Array.from({ length: Math.min(20, RUNS - batch) }, (_, i) =>
+          (i % 2 === 0 ? apis[0] : apis[1]).call<RunJson>('POST', '/runs', { playbookId: 'five', profileId: `s-${batch + i}` }),
+        ),
       );
       for (const r of started) {
         expect(r.status).toBe(201);
@@ -50,10 +58,15 @@ describeWith(['postgres', 'redis'], 'runs scale out over web and worker processe
       }
     }
 
-    await waitFor(async () => {
-      const r = await apis[1].call<{ runs: RunJson[] }>('GET', '/runs?status=completed&limit=1000');
-      return r.body.runs.length === RUNS;
-    }, `all ${RUNS} runs to complete`, 120_000, 500);
+    await waitFor(
+      async () => {
+        const r = await apis[1].call<{ runs: RunJson[] }>('GET', '/runs?status=completed&limit=1000');
+        return r.body.runs.length === RUNS;
+      },
+      `all ${RUNS} runs to complete`,
+      120_000,
+      500,
+    );
 
     const db = await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
     try {

@@ -31,7 +31,12 @@ for (const backend of backends) {
     let dispatcher: RecordingDispatcher;
     let scheduler: OutboxScheduler;
     const rows = async (runId: string) =>
-      (await t.db.query<{ id: string; status: string }>(`SELECT id, status FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' = $1 ORDER BY created_at, id`, [runId])).rows;
+      (
+        await t.db.query<{ id: string; status: string }>(
+          `SELECT id, status FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' = $1 ORDER BY created_at, id`,
+          [runId],
+        )
+      ).rows;
 
     beforeAll(async () => {
       t = await backend.open();
@@ -71,14 +76,30 @@ for (const backend of backends) {
       const loaded = await store.load('t', 'run_tx');
       if (loaded === null) throw new Error('run_tx missing');
       loaded.run.status = 'running';
-      expect(await store.commit(loaded, 1, { tenantId: 't', runId: 'run_tx', at: at + 60_000, reason: 'wait' })).toEqual({ ok: true, version: 2 });
-      expect(seenAtRing).toEqual([{ version: 1, rows: 1 }, { version: 2, rows: 2 }]);
-      const due = (await t.db.query<{ due_at: Date; payload: { reason: string } }>(`SELECT due_at, payload FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' = 'run_tx' ORDER BY due_at`)).rows;
-      expect(due.map((r) => [new Date(r.due_at).getTime(), r.payload.reason])).toEqual([[at, 'start'], [at + 60_000, 'wait']]);
+      expect(await store.commit(loaded, 1, { tenantId: 't', runId: 'run_tx', at: at + 60_000, reason: 'wait' })).toEqual({
+        ok: true,
+        version: 2,
+      });
+      expect(seenAtRing).toEqual([
+        { version: 1, rows: 1 },
+        { version: 2, rows: 2 },
+      ]);
+      const due = (
+        await t.db.query<{ due_at: Date; payload: { reason: string } }>(
+          `SELECT due_at, payload FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' = 'run_tx' ORDER BY due_at`,
+        )
+      ).rows;
+      expect(due.map((r) => [new Date(r.due_at).getTime(), r.payload.reason])).toEqual([
+        [at, 'start'],
+        [at + 60_000, 'wait'],
+      ]);
 
       // A commit that loses its race writes nothing, so it records no wake-up and rings nothing.
       dispatcher.rung.length = 0;
-      expect(await store.commit(loaded, 1, { tenantId: 't', runId: 'run_tx', at: at + 1, reason: 'stale' })).toEqual({ ok: false, reason: 'version_conflict' });
+      expect(await store.commit(loaded, 1, { tenantId: 't', runId: 'run_tx', at: at + 1, reason: 'stale' })).toEqual({
+        ok: false,
+        reason: 'version_conflict',
+      });
       // A start that finds the concurrency slot taken does not record a wake-up either.
       const second = await store.create(pendingRun('t', 'run_tx2', 'key_tx'), { tenantId: 't', runId: 'run_tx2', at, reason: 'start' });
       expect(second).toMatchObject({ created: false, snapshot: { run: { id: 'run_tx' } } });
@@ -92,7 +113,9 @@ for (const backend of backends) {
       const store = new SqlRunStore(t.db, new WorkQueue(t.db, dispatcher));
       dispatcher.rung.length = 0;
       // The run row is written first; recording the (invalid) wake-up then fails inside the same transaction.
-      await expect(store.create(pendingRun('t', 'run_rollback', null), { tenantId: 't', runId: 'run_rollback', at: Number.NaN, reason: 'start' })).rejects.toThrow();
+      await expect(
+        store.create(pendingRun('t', 'run_rollback', null), { tenantId: 't', runId: 'run_rollback', at: Number.NaN, reason: 'start' }),
+      ).rejects.toThrow();
       expect(await store.load('t', 'run_rollback')).toBeNull();
       expect(await rows('run_rollback')).toHaveLength(0);
       expect(dispatcher.rung).toEqual([]);
@@ -115,7 +138,13 @@ for (const backend of backends) {
 
       const stuck = (await findStuckRuns(t.db, now, 2_000, 100)).map((r) => r.runId).sort();
       expect(stuck).toEqual(['run_dead_lease', 'run_stuck']);
-      const service = new RunsService({ db: t.db, work: new WorkQueue(t.db, dispatcher), logger: createLogger('silent'), actions: new RecordingActionPort(t.db), decider: new NoDecisioningDecider() });
+      const service = new RunsService({
+        db: t.db,
+        work: new WorkQueue(t.db, dispatcher),
+        logger: createLogger('silent'),
+        actions: new RecordingActionPort(t.db),
+        decider: new NoDecisioningDecider(),
+      });
       expect(await service.sweepStuckRuns(2_000)).toBe(2);
       // A pending wake-up due now exists for each: the next pass leaves them alone.
       expect(await service.sweepStuckRuns(2_000)).toBe(0);

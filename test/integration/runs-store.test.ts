@@ -16,18 +16,20 @@ interface Target {
 }
 
 const targets: Target[] = [
-  { name: 'memory', needs: [], open: async () => ({ runs: new MemoryRunStore(), playbooks: new MemoryPlaybookStore(), close: async () => undefined }) },
-  ...backends.map(
-    (backend): Target => ({
-      name: `SQL on ${backend.name}`,
-      needs: backend.needs,
-      async open() {
-        const t: TestDb = await backend.open();
-        for (const tenant of ['t', 'other-tenant']) await t.db.query('INSERT INTO tenants (id, name) VALUES ($1, $1)', [tenant]);
-        return { runs: new SqlRunStore(t.db), playbooks: new SqlPlaybookStore(t.db), db: t.db, close: () => t.cleanup() };
-      },
-    }),
-  ),
+  {
+    name: 'memory',
+    needs: [],
+    open: async () => ({ runs: new MemoryRunStore(), playbooks: new MemoryPlaybookStore(), close: async () => undefined }),
+  },
+  ...backends.map((backend): Target => ({
+    name: `SQL on ${backend.name}`,
+    needs: backend.needs,
+    async open() {
+      const t: TestDb = await backend.open();
+      for (const tenant of ['t', 'other-tenant']) await t.db.query('INSERT INTO tenants (id, name) VALUES ($1, $1)', [tenant]);
+      return { runs: new SqlRunStore(t.db), playbooks: new SqlPlaybookStore(t.db), db: t.db, close: () => t.cleanup() };
+    },
+  })),
 ];
 
 for (const target of targets) {
@@ -75,7 +77,10 @@ for (const target of targets) {
       if (current === null) throw new Error('missing');
       current.run.status = 'failed';
       expect(await runs.commit(current, current.run.version)).toMatchObject({ ok: true });
-      expect(await runs.create(pendingRun('t', 'run_k3', 'key_1'))).toMatchObject({ created: false, snapshot: { run: { id: 'run_k1', status: 'failed' } } });
+      expect(await runs.create(pendingRun('t', 'run_k3', 'key_1'))).toMatchObject({
+        created: false,
+        snapshot: { run: { id: 'run_k1', status: 'failed' } },
+      });
       current.run.status = 'cancelled';
       expect(await runs.commit(current, current.run.version + 1)).toMatchObject({ ok: true });
       expect(await runs.create(pendingRun('t', 'run_k4', 'key_1'))).toMatchObject({ created: true });
@@ -98,7 +103,10 @@ for (const target of targets) {
       loaded.run.status = 'completed';
       expect((await runs.load('t', 'run_copy'))?.run.status).toBe('pending');
       expect(await runs.load('other-tenant', 'run_copy')).toBeNull();
-      expect(await runs.commit({ ...loaded, run: { ...loaded.run, tenantId: 'other-tenant' } }, 1)).toEqual({ ok: false, reason: 'not_found' });
+      expect(await runs.commit({ ...loaded, run: { ...loaded.run, tenantId: 'other-tenant' } }, 1)).toEqual({
+        ok: false,
+        reason: 'not_found',
+      });
     });
 
     it('stores steps with their JSON and timestamps exactly, upserting by step id in entry order', async () => {
@@ -116,15 +124,38 @@ for (const target of targets) {
         attempt: 2,
         error: null,
         idempotencyKey: 'baton:v1:t:run_steps:a:g0',
-        attempts: [{ attempt: 1, startedAt: 1_700_000_000_100, finishedAt: 1_700_000_000_200, outcome: 'failed', error: { code: 'http_503', message: 'down', category: 'transient' }, idempotencyKey: 'baton:v1:t:run_steps:a:g0' }],
+        attempts: [
+          {
+            attempt: 1,
+            startedAt: 1_700_000_000_100,
+            finishedAt: 1_700_000_000_200,
+            outcome: 'failed',
+            error: { code: 'http_503', message: 'down', category: 'transient' },
+            idempotencyKey: 'baton:v1:t:run_steps:a:g0',
+          },
+        ],
         startedAt: 1_700_000_000_100,
         attemptStartedAt: 1_700_000_000_300,
         finishedAt: 1_700_000_000_400,
         updatedAt: 1_700_000_000_400,
       });
-      const second = { ...step('b', 1_700_000_000_400), kind: 'decide' as const, status: 'failed' as const, decision: { decisionId: 'd1', action: null }, error: { code: 'x', message: 'y', category: 'permanent' as const }, dueAt: 1_700_000_009_999 };
+      const second = {
+        ...step('b', 1_700_000_000_400),
+        kind: 'decide' as const,
+        status: 'failed' as const,
+        decision: { decisionId: 'd1', action: null },
+        error: { code: 'x', message: 'y', category: 'permanent' as const },
+        dueAt: 1_700_000_009_999,
+      };
       s.steps.push(second);
-      Object.assign(s.run, { status: 'failed', cursor: 'b', error: { code: 'x', message: 'y', category: 'permanent', stepId: 'b' }, lease: { owner: 'adv_1', expiresAt: 1_700_000_060_000 }, consumedEventIds: ['evt_1'], startedAt: 1_700_000_000_050 });
+      Object.assign(s.run, {
+        status: 'failed',
+        cursor: 'b',
+        error: { code: 'x', message: 'y', category: 'permanent', stepId: 'b' },
+        lease: { owner: 'adv_1', expiresAt: 1_700_000_060_000 },
+        consumedEventIds: ['evt_1'],
+        startedAt: 1_700_000_000_050,
+      });
       expect(await runs.commit(s, 1)).toEqual({ ok: true, version: 2 });
       const back = await runs.load('t', 'run_steps');
       expect(back).toEqual({ run: { ...s.run, version: 2 }, steps: s.steps });
@@ -153,18 +184,35 @@ for (const target of targets) {
 
     it('pages through runs after a (createdAt, id) position, ties broken by id', async () => {
       const at = 1_700_000_200_000;
-      for (const [id, createdAt] of [['run_pb', at], ['run_pa', at], ['run_pc', at + 1], ['run_pd', at + 2]] as const) {
+      for (const [id, createdAt] of [
+        ['run_pb', at],
+        ['run_pa', at],
+        ['run_pc', at + 1],
+        ['run_pd', at + 2],
+      ] as const) {
         await runs.create(pendingRun('t', id, null, { profileId: 'pp', createdAt }));
       }
       const all = (await runs.list('t', { profileId: 'pp' })).map((r) => r.id);
       expect(all).toEqual(['run_pa', 'run_pb', 'run_pc', 'run_pd']);
-      expect((await runs.list('t', { profileId: 'pp', after: { at, id: 'run_pa' }, limit: 2 })).map((r) => r.id)).toEqual(['run_pb', 'run_pc']);
+      expect((await runs.list('t', { profileId: 'pp', after: { at, id: 'run_pa' }, limit: 2 })).map((r) => r.id)).toEqual([
+        'run_pb',
+        'run_pc',
+      ]);
       expect((await runs.list('t', { profileId: 'pp', after: { at: at + 1, id: 'run_pc' } })).map((r) => r.id)).toEqual(['run_pd']);
       expect(await runs.list('t', { profileId: 'pp', after: { at: at + 2, id: 'run_pd' } })).toEqual([]);
       // Newest first: the same positions, read the other way.
-      expect((await runs.list('t', { profileId: 'pp', order: 'newest' })).map((r) => r.id)).toEqual(['run_pd', 'run_pc', 'run_pb', 'run_pa']);
-      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { at: at + 1, id: 'run_pc' }, limit: 1 })).map((r) => r.id)).toEqual(['run_pb']);
-      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { at: at, id: 'run_pb' } })).map((r) => r.id)).toEqual(['run_pa']);
+      expect((await runs.list('t', { profileId: 'pp', order: 'newest' })).map((r) => r.id)).toEqual([
+        'run_pd',
+        'run_pc',
+        'run_pb',
+        'run_pa',
+      ]);
+      expect(
+        (await runs.list('t', { profileId: 'pp', order: 'newest', after: { at: at + 1, id: 'run_pc' }, limit: 1 })).map((r) => r.id),
+      ).toEqual(['run_pb']);
+      expect((await runs.list('t', { profileId: 'pp', order: 'newest', after: { at: at, id: 'run_pb' } })).map((r) => r.id)).toEqual([
+        'run_pa',
+      ]);
       expect(await runs.list('t', { profileId: 'pp', order: 'newest', after: { at, id: 'run_pa' } })).toEqual([]);
     });
 
@@ -185,14 +233,28 @@ for (const target of targets) {
       expect(await playbooks.insert('t', v2, 1_700_000_000_001)).toEqual({ ok: true });
       expect(await playbooks.latestPublished('t', 'pb-contract')).toBeNull();
       expect(await playbooks.setStatus('t', 'pb-contract', 1, 'draft', 'published', 1_700_000_000_010)).toEqual({ ok: true });
-      expect(await playbooks.setStatus('t', 'pb-contract', 1, 'draft', 'published', 1_700_000_000_011)).toEqual({ ok: false, reason: 'status_changed' });
-      expect(await playbooks.setStatus('t', 'pb-contract', 9, 'draft', 'published', 1_700_000_000_011)).toEqual({ ok: false, reason: 'not_found' });
-      expect(await playbooks.latestPublished('t', 'pb-contract')).toMatchObject({ playbook: { version: 1, status: 'published' }, updatedAt: 1_700_000_000_010 });
+      expect(await playbooks.setStatus('t', 'pb-contract', 1, 'draft', 'published', 1_700_000_000_011)).toEqual({
+        ok: false,
+        reason: 'status_changed',
+      });
+      expect(await playbooks.setStatus('t', 'pb-contract', 9, 'draft', 'published', 1_700_000_000_011)).toEqual({
+        ok: false,
+        reason: 'not_found',
+      });
+      expect(await playbooks.latestPublished('t', 'pb-contract')).toMatchObject({
+        playbook: { version: 1, status: 'published' },
+        updatedAt: 1_700_000_000_010,
+      });
       await playbooks.setStatus('t', 'pb-contract', 2, 'draft', 'published', 1_700_000_000_020);
       await playbooks.setStatus('t', 'pb-contract', 1, 'published', 'archived', 1_700_000_000_020);
       expect((await playbooks.latestPublished('t', 'pb-contract'))?.playbook.version).toBe(2);
       const archived = await playbooks.get('t', 'pb-contract', 1);
-      expect(archived).toEqual({ tenantId: 't', playbook: { ...v1, status: 'archived' }, createdAt: 1_700_000_000_000, updatedAt: 1_700_000_000_020 });
+      expect(archived).toEqual({
+        tenantId: 't',
+        playbook: { ...v1, status: 'archived' },
+        createdAt: 1_700_000_000_000,
+        updatedAt: 1_700_000_000_020,
+      });
       expect((await playbooks.listVersions('t', 'pb-contract')).map((s) => s.playbook.version)).toEqual([1, 2]);
       expect(await playbooks.get('other-tenant', 'pb-contract', 1)).toBeNull();
       expect(await playbooks.list('other-tenant')).toEqual([]);

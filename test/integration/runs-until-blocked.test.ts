@@ -24,8 +24,16 @@ interface Observed {
 function observing(db: () => Database, seen: Observed[], crashed: Set<string>): (port: ActionPort) => ActionPort {
   return (port) => ({
     async execute(request: ActionRequest) {
-      const rows = await db().query<{ step_id: string; status: string }>('SELECT step_id, status FROM run_steps WHERE tenant_id = $1 AND run_id = $2 ORDER BY position', [request.tenantId, request.runId]);
-      seen.push({ runId: request.runId, stepId: request.stepId, key: request.idempotencyKey, stored: rows.rows.map((r) => [r.step_id, r.status]) });
+      const rows = await db().query<{ step_id: string; status: string }>(
+        'SELECT step_id, status FROM run_steps WHERE tenant_id = $1 AND run_id = $2 ORDER BY position',
+        [request.tenantId, request.runId],
+      );
+      seen.push({
+        runId: request.runId,
+        stepId: request.stepId,
+        key: request.idempotencyKey,
+        stored: rows.rows.map((r) => [r.step_id, r.status]),
+      });
       const result = await port.execute(request);
       if (request.profileId.startsWith('crash-') && request.stepId === 's4' && !crashed.has(request.runId)) {
         crashed.add(request.runId);
@@ -53,10 +61,12 @@ for (const { mode, needs } of modes) {
     const crashed = new Set<string>();
 
     const advanceJobs = async (runId: string) =>
-      (await svc.runtime.db.query<{ status: string; deliveries: number; reason: string }>(
-        `SELECT status, deliveries, payload->>'reason' AS reason FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance' AND payload->>'runId' = $2 ORDER BY created_at, id`,
-        [tenantId, runId],
-      )).rows;
+      (
+        await svc.runtime.db.query<{ status: string; deliveries: number; reason: string }>(
+          `SELECT status, deliveries, payload->>'reason' AS reason FROM outbox WHERE tenant_id = $1 AND kind = 'run.advance' AND payload->>'runId' = $2 ORDER BY created_at, id`,
+          [tenantId, runId],
+        )
+      ).rows;
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
@@ -101,7 +111,10 @@ for (const { mode, needs } of modes) {
       const calls = seen.filter((s) => s.runId === runId);
       expect(calls.map((c) => c.stepId)).toEqual(['s1', 's2', 's3', 's4', 's5']);
       calls.forEach(({ stored }, i) => {
-        expect(stored).toEqual([...Array.from({ length: i }, (_, j): [string, string] => [`s${j + 1}`, 'succeeded']), [`s${i + 1}`, 'running']]);
+        expect(stored).toEqual([
+          ...Array.from({ length: i }, (_, j): [string, string] => [`s${j + 1}`, 'succeeded']),
+          [`s${i + 1}`, 'running'],
+        ]);
       });
       const effects = await effectsOfRun(svc.runtime.db, tenantId, runId);
       expect(effects.map((e) => [e.stepId, e.replays])).toEqual([1, 2, 3, 4, 5].map((n) => [`s${n}`, 0]));
@@ -117,7 +130,12 @@ for (const { mode, needs } of modes) {
       expect(calls.map((c) => c.stepId)).toEqual(['s1', 's2', 's3', 's4', 's4', 's5']);
       expect(calls[3]?.key).toBe(calls[4]?.key);
       // The retry found s1-s3 stored succeeded and s4 running again (its abandoned attempt recorded).
-      expect(calls[4]?.stored).toEqual([['s1', 'succeeded'], ['s2', 'succeeded'], ['s3', 'succeeded'], ['s4', 'running']]);
+      expect(calls[4]?.stored).toEqual([
+        ['s1', 'succeeded'],
+        ['s2', 'succeeded'],
+        ['s3', 'succeeded'],
+        ['s4', 'running'],
+      ]);
       expect(run.steps.map((s) => [s.stepId, s.attempts.map((a) => a.outcome)])).toEqual([
         ['s1', ['succeeded']],
         ['s2', ['succeeded']],
@@ -128,7 +146,13 @@ for (const { mode, needs } of modes) {
       expect(run.status).toBe('completed');
       // One effect per step; s4's second call was answered from its first effect (a replay), not sent again.
       const effects = await effectsOfRun(svc.runtime.db, tenantId, runId);
-      expect(effects.map((e) => [e.stepId, e.replays])).toEqual([['s1', 0], ['s2', 0], ['s3', 0], ['s4', 1], ['s5', 0]]);
+      expect(effects.map((e) => [e.stepId, e.replays])).toEqual([
+        ['s1', 0],
+        ['s2', 0],
+        ['s3', 0],
+        ['s4', 1],
+        ['s5', 0],
+      ]);
     }, 90_000);
 
     it('parks a run at a wait step: the step after it runs in a later job, after the timer', async () => {

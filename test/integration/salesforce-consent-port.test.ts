@@ -21,7 +21,14 @@ import {
 import { startSalesforceSandbox, type SalesforceSandbox } from '../sandboxes/salesforce';
 
 const consent = (over: Partial<TypeConsent>): TypeConsent => ({
-  id: over.id ?? 'cptc', contactPointType: 'Email', status: 'OptIn', effectiveFrom: null, effectiveTo: null, capturedAt: null, dataUsePurposeId: null, ...over,
+  id: over.id ?? 'cptc',
+  contactPointType: 'Email',
+  status: 'OptIn',
+  effectiveFrom: null,
+  effectiveTo: null,
+  capturedAt: null,
+  dataUsePurposeId: null,
+  ...over,
 });
 
 describe('which consent record is in force (2026 dates)', () => {
@@ -40,16 +47,39 @@ describe('which consent record is in force (2026 dates)', () => {
     // A month later the future opt-out is in force.
     expect(effectiveConsent(rows, 'Email', Date.parse('2026-04-10T00:00:00Z'))?.id).toBe('future-out');
     // Without dates, the later capture decides.
-    expect(effectiveConsent([consent({ id: 'a', status: 'OptOut', capturedAt: '2026-01-05T00:00:00Z' }), consent({ id: 'b', capturedAt: '2026-02-05T00:00:00Z' })], 'Email', now)?.id).toBe('b');
+    expect(
+      effectiveConsent(
+        [
+          consent({ id: 'a', status: 'OptOut', capturedAt: '2026-01-05T00:00:00Z' }),
+          consent({ id: 'b', capturedAt: '2026-02-05T00:00:00Z' }),
+        ],
+        'Email',
+        now,
+      )?.id,
+    ).toBe('b');
     expect(effectiveConsent([], 'Email', now)).toBeUndefined();
   });
 
   it('refuses by flag first, then by the record in force, each with its own code', () => {
-    const base = { recordId: '003000000000001AAA', objectType: 'Contact' as const, hasOptedOutOfEmail: false, doNotCall: false, typeConsents: null };
-    expect(consentRefusal({ ...base, hasOptedOutOfEmail: true }, 'Email', now)).toMatchObject({ category: 'undeliverable', code: 'salesforce.opted_out_email' });
+    const base = {
+      recordId: '003000000000001AAA',
+      objectType: 'Contact' as const,
+      hasOptedOutOfEmail: false,
+      doNotCall: false,
+      typeConsents: null,
+    };
+    expect(consentRefusal({ ...base, hasOptedOutOfEmail: true }, 'Email', now)).toMatchObject({
+      category: 'undeliverable',
+      code: 'salesforce.opted_out_email',
+    });
     expect(consentRefusal({ ...base, hasOptedOutOfEmail: true }, 'Phone', now)).toBeUndefined();
-    expect(consentRefusal({ ...base, doNotCall: true }, 'Phone', now)).toMatchObject({ category: 'undeliverable', code: 'salesforce.do_not_call' });
-    expect(consentRefusal({ ...base, typeConsents: [consent({ status: 'OptOut' })] }, 'Email', now)).toMatchObject({ code: 'salesforce.consent_opt_out_email' });
+    expect(consentRefusal({ ...base, doNotCall: true }, 'Phone', now)).toMatchObject({
+      category: 'undeliverable',
+      code: 'salesforce.do_not_call',
+    });
+    expect(consentRefusal({ ...base, typeConsents: [consent({ status: 'OptOut' })] }, 'Email', now)).toMatchObject({
+      code: 'salesforce.consent_opt_out_email',
+    });
     expect(consentRefusal({ ...base, typeConsents: [consent({ status: 'Seen' })] }, 'Email', now)).toBeUndefined();
   });
 });
@@ -62,7 +92,14 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
   let n = 0;
 
   const request = (kind: 'email' | 'task', profileId: string, params: JsonObject, key = `run_${++n}:step`): ActionRequest => ({
-    tenantId: 't1', runId: key.split(':')[0] ?? 'run', stepId: 'step', profileId, kind, params, idempotencyKey: key, attempt: 1,
+    tenantId: 't1',
+    runId: key.split(':')[0] ?? 'run',
+    stepId: 'step',
+    profileId,
+    kind,
+    params,
+    idempotencyKey: key,
+    attempt: 1,
   });
   const person = (type: 'Contact' | 'Lead', fields: Record<string, unknown>): { profileId: string; id: string } => {
     const r = sb.state.create(type, { LastName: `P${++n}`, ...(type === 'Lead' ? { Company: 'Acme' } : {}), ...fields }, null);
@@ -70,22 +107,38 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     people.set(profileId, [{ recordId: r.Id, objectType: type }]);
     return { profileId, id: r.Id };
   };
-  const emailsTo = (id: string) => sb.state.actions.filter((a) => a.name === 'emailSimple').flatMap((a) => a.inputs).filter((i) => i['recipientId'] === id);
+  const emailsTo = (id: string) =>
+    sb.state.actions
+      .filter((a) => a.name === 'emailSimple')
+      .flatMap((a) => a.inputs)
+      .filter((i) => i['recipientId'] === id);
   const tasksOf = (id: string) => sb.state.tasks().filter((t) => t['WhoId'] === id);
   const email = { subject: 'Hello', body: 'A note from us' };
   const failed = (r: ActionResult) => (r.ok ? undefined : r.error);
 
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ connectHoldMs: 300 });
-    const app = { loginUrl: sb.url, clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret', redirectUri: 'http://baton.test/oauth/salesforce/callback' };
+    const app = {
+      loginUrl: sb.url,
+      clientId: 'sandbox-client-id',
+      clientSecret: 'sandbox-client-secret',
+      redirectUri: 'http://baton.test/oauth/salesforce/callback',
+    };
     const pending = beginAuthorization(app);
     const consentPage = await fetch(pending.url, { redirect: 'manual' });
     const code = new URL(consentPage.headers.get('location') ?? '').searchParams.get('code') ?? '';
     const org = await exchangeCode(app, code, pending.codeVerifier);
     let tokens: SalesforceTokens = { accessToken: org.accessToken, refreshToken: org.refreshToken, instanceUrl: org.instanceUrl };
-    const keeper = { renew: async (_stale: string, refresh: (rt: string) => Promise<SalesforceTokens>) => (tokens = await refresh(tokens.refreshToken)) };
+    const keeper = {
+      renew: async (_stale: string, refresh: (rt: string) => Promise<SalesforceTokens>) => (tokens = await refresh(tokens.refreshToken)),
+    };
     const client = new SalesforceClient({ app, orgId: org.orgId, tokens, keeper, usage: new ApiUsageTracker() });
-    port = new SalesforceActionPort({ clientFor: async () => client, records: async (_t, profileId) => people.get(profileId) ?? [], ledger, rateLimitRetryMs: 50 });
+    port = new SalesforceActionPort({
+      clientFor: async () => client,
+      records: async (_t, profileId) => people.get(profileId) ?? [],
+      ledger,
+      rateLimitRetryMs: 50,
+    });
   });
   afterAll(async () => sb.close());
   beforeEach(() => {
@@ -98,7 +151,10 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     const result = await port.execute(request('email', p.profileId, email));
     expect(result).toMatchObject({ ok: true, output: { action: 'emailSimple', recipientId: p.id } });
     expect(emailsTo(p.id)).toHaveLength(1);
-    expect(sb.state.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /composite', 'POST /actions/standard/emailSimple']);
+    expect(sb.state.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /composite',
+      'POST /actions/standard/emailSimple',
+    ]);
   });
 
   it('ends an email step to a Contact with Email Opt Out as undeliverable, sends nothing and leaves no ledger key', async () => {
@@ -111,7 +167,7 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     expect(await ledger.lookup('t1', req.idempotencyKey)).toBeUndefined();
   });
 
-  it('honours a Lead\'s Email Opt Out the same way', async () => {
+  it("honours a Lead's Email Opt Out the same way", async () => {
     const p = person('Lead', { HasOptedOutOfEmail: true });
     expect(failed(await port.execute(request('email', p.profileId, email)))).toMatchObject({ code: 'salesforce.opted_out_email' });
     expect(emailsTo(p.id)).toEqual([]);
@@ -119,19 +175,24 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
 
   it('refuses a call task for a Do Not Call Lead, yet creates an ordinary task for them and a call task for others', async () => {
     const dnc = person('Lead', { DoNotCall: true });
-    expect(failed(await port.execute(request('task', dnc.profileId, { subject: 'Call about renewal', type: 'call' })))).toMatchObject({ category: 'undeliverable', code: 'salesforce.do_not_call' });
+    expect(failed(await port.execute(request('task', dnc.profileId, { subject: 'Call about renewal', type: 'call' })))).toMatchObject({
+      category: 'undeliverable',
+      code: 'salesforce.do_not_call',
+    });
     expect(tasksOf(dnc.id)).toEqual([]);
     expect(await port.execute(request('task', dnc.profileId, { subject: 'Review account' }))).toMatchObject({ ok: true });
     expect(tasksOf(dnc.id).map((t) => t['Subject'])).toEqual(['Review account']);
     // A call task naming the Do Not Call Lead as its WhoId is refused too, whoever the profile is.
     const other = person('Contact', {});
-    expect(failed(await port.execute(request('task', other.profileId, { subject: 'Call them', type: 'call', whoId: dnc.id })))).toMatchObject({ code: 'salesforce.do_not_call' });
+    expect(
+      failed(await port.execute(request('task', other.profileId, { subject: 'Call them', type: 'call', whoId: dnc.id }))),
+    ).toMatchObject({ code: 'salesforce.do_not_call' });
     const ok = person('Contact', {});
     expect(await port.execute(request('task', ok.profileId, { subject: 'Call Ada', taskSubtype: 'Call' }))).toMatchObject({ ok: true });
     expect(tasksOf(ok.id)).toEqual([expect.objectContaining({ Subject: 'Call Ada', Type: 'Call' })]);
   });
 
-  it('ends the step undeliverable when the Individual\'s consent record in force for the channel is OptOut', async () => {
+  it("ends the step undeliverable when the Individual's consent record in force for the channel is OptOut", async () => {
     const p = person('Contact', {});
     sb.state.recordConsent(p.id, 'Email', 'OptOut', { from: '2026-01-01T00:00:00Z' });
     const error = failed(await port.execute(request('email', p.profileId, email)));
@@ -141,7 +202,9 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
     // Phone consent is a separate contact point type: email opt-out does not stop a call task.
     expect(await port.execute(request('task', p.profileId, { subject: 'Call', type: 'call' }))).toMatchObject({ ok: true });
     sb.state.recordConsent(p.id, 'Phone', 'OptOut');
-    expect(failed(await port.execute(request('task', p.profileId, { subject: 'Call again', type: 'call' })))).toMatchObject({ code: 'salesforce.consent_opt_out_phone' });
+    expect(failed(await port.execute(request('task', p.profileId, { subject: 'Call again', type: 'call' })))).toMatchObject({
+      code: 'salesforce.consent_opt_out_phone',
+    });
   });
 
   it('sends when the opt-out has expired or a later opt-in is in force, and not yet when an opt-out only starts later', async () => {
@@ -173,7 +236,12 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
   it('reads consent once per step: a retried step reuses the read, a new step reads again', async () => {
     const p = person('Contact', {});
     const req = request('task', p.profileId, { subject: 'Call', type: 'call' });
-    sb.state.failNext({ method: 'PATCH', path: /^\/sobjects\/Task\//, status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }] });
+    sb.state.failNext({
+      method: 'PATCH',
+      path: /^\/sobjects\/Task\//,
+      status: 503,
+      body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }],
+    });
     const before = sb.state.requests.length;
     expect(failed(await port.execute(req))).toMatchObject({ category: 'transient' });
     expect(await port.execute({ ...req, attempt: 2 })).toMatchObject({ ok: true });
@@ -185,7 +253,12 @@ describe('Salesforce action port: opt-outs and consent records at send time (san
   it('a transient failure of the consent read retries the step without marking an email as possibly sent', async () => {
     const p = person('Contact', {});
     const req = request('email', p.profileId, email);
-    sb.state.failNext({ method: 'POST', path: /^\/composite$/, status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }] });
+    sb.state.failNext({
+      method: 'POST',
+      path: /^\/composite$/,
+      status: 503,
+      body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'try later' }],
+    });
     expect(failed(await port.execute(req))).toMatchObject({ category: 'transient' });
     expect(await ledger.lookup('t1', req.idempotencyKey)).toBeUndefined();
     expect(await port.execute({ ...req, attempt: 2 })).toMatchObject({ ok: true });

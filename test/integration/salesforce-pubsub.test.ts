@@ -54,15 +54,35 @@ interface EntityStatus {
   expiredReplays: number;
   lastResyncAt: string | null;
   state?: string;
-  flow?: { owed: number; queued: number; maxInFlight: number; requested: number; received: number; handled: number; subscribes: number; stalls: number };
+  flow?: {
+    owed: number;
+    queued: number;
+    maxInFlight: number;
+    requested: number;
+    received: number;
+    handled: number;
+    subscribes: number;
+    stalls: number;
+  };
 }
 
-function modules(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[]): ModuleFactory[] {
+function modules(
+  values: Map<string, StubValues>,
+  acts: { tenantId: string; request: CardActionRequest; source: string }[],
+): ModuleFactory[] {
   return [
     identityModule,
     runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
     stubCards(values, acts),
-    salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, streamBatchSize: BATCH, streamIdleTimeoutMs: IDLE_MS, streamRetryMs: 100, streamResyncPageSize: RESYNC_PAGE }),
+    salesforceModuleWith({
+      streamPollMs: 200,
+      streamLeaseMs: 3_000,
+      streamRestartMs: 200,
+      streamBatchSize: BATCH,
+      streamIdleTimeoutMs: IDLE_MS,
+      streamRetryMs: 100,
+      streamResyncPageSize: RESYNC_PAGE,
+    }),
   ];
 }
 
@@ -80,7 +100,11 @@ for (const { mode, needs } of modes) {
     const acts: { tenantId: string; request: CardActionRequest; source: string }[] = [];
 
     const start = async (): Promise<TestService> => {
-      const s = await startTestService(mode as Mode, { modules: modules(values, acts), ...(schema === undefined ? {} : { schema }), ...(queueName === undefined ? {} : { queueName }) }, { ...sfEnv(sb), BATON_DATA_DIR: dataDir });
+      const s = await startTestService(
+        mode as Mode,
+        { modules: modules(values, acts), ...(schema === undefined ? {} : { schema }), ...(queueName === undefined ? {} : { queueName }) },
+        { ...sfEnv(sb), BATON_DATA_DIR: dataDir },
+      );
       schema ??= s.schema;
       queueName ??= s.queueName;
       svc = s;
@@ -96,7 +120,12 @@ for (const { mode, needs } of modes) {
       return svc;
     };
     const rows = async (): Promise<Row[]> =>
-      (await running().runtime.db.query<Row>(`SELECT source_event_id, type, properties FROM events WHERE tenant_id = $1 AND source = 'salesforce' ORDER BY seq`, [tenantId])).rows;
+      (
+        await running().runtime.db.query<Row>(
+          `SELECT source_event_id, type, properties FROM events WHERE tenant_id = $1 AND source = 'salesforce' ORDER BY seq`,
+          [tenantId],
+        )
+      ).rows;
     const status = async (): Promise<{ followedHere: boolean; entities: EntityStatus[] }> => {
       const res = await fetch(`${running().url}/api/v1/salesforce/stream`, { headers: { authorization: `Bearer ${apiKey}` } });
       expect(res.status).toBe(200);
@@ -107,7 +136,8 @@ for (const { mode, needs } of modes) {
       if (c === undefined) throw new Error('no Contact entry');
       return c;
     };
-    const allSubscribed = () => waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.length === 5), 'five change event subscriptions');
+    const allSubscribed = () =>
+      waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.length === 5), 'five change event subscriptions');
     const queries = (): number => sb.state.requests.filter((r) => r.path.startsWith('/query')).length;
 
     beforeAll(async () => {
@@ -136,18 +166,34 @@ for (const { mode, needs } of modes) {
       const lead = sb.state.create('Lead', { LastName: 'Babbage', Company: 'Engines', Email: 'charles@example.com' }, null);
       const got = await waitFor(async () => {
         const r = await rows();
-        return r.filter((e) => e.properties.recordId === ada.Id).length === 2 && r.some((e) => e.properties.recordId === lead.Id) ? r : undefined;
+        return r.filter((e) => e.properties.recordId === ada.Id).length === 2 && r.some((e) => e.properties.recordId === lead.Id)
+          ? r
+          : undefined;
       }, 'the three changes as events');
       const adas = got.filter((e) => e.properties.recordId === ada.Id);
       expect(adas.map((e) => e.type)).toEqual(['contact.created', 'contact.updated']);
-      expect(adas[0]?.properties).toMatchObject({ via: 'cdc', fields: { FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@example.com' } });
+      expect(adas[0]?.properties).toMatchObject({
+        via: 'cdc',
+        fields: { FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@example.com' },
+      });
       expect(adas[1]?.properties.changedFields).toEqual(['Title', 'LastModifiedDate']);
       expect(adas[1]?.properties.fields?.['Title']).toBe('Countess');
-      expect(got.find((e) => e.properties.recordId === lead.Id)).toMatchObject({ type: 'lead.created', properties: { via: 'cdc', fields: { Company: 'Engines' } } });
+      expect(got.find((e) => e.properties.recordId === lead.Id)).toMatchObject({
+        type: 'lead.created',
+        properties: { via: 'cdc', fields: { Company: 'Engines' } },
+      });
       // Event ids carry Salesforce's replay id of the change (not Baton's own write-backs, whose echoes are
       // skipped); the stored position is at or past it (past once a keepalive said the stream is caught up).
-      const header = (e: (typeof sb.state.events)[number]): { recordIds: string[]; changeType: string; changeOrigin: string } => e.data.payload['ChangeEventHeader'] as never;
-      const update = sb.state.events.find((e) => e.channel === '/data/ContactChangeEvent' && header(e).recordIds.includes(ada.Id) && header(e).changeType === 'UPDATE' && !header(e).changeOrigin.includes('client=Baton'))?.replayId ?? Infinity;
+      const header = (e: (typeof sb.state.events)[number]): { recordIds: string[]; changeType: string; changeOrigin: string } =>
+        e.data.payload['ChangeEventHeader'] as never;
+      const update =
+        sb.state.events.find(
+          (e) =>
+            e.channel === '/data/ContactChangeEvent' &&
+            header(e).recordIds.includes(ada.Id) &&
+            header(e).changeType === 'UPDATE' &&
+            !header(e).changeOrigin.includes('client=Baton'),
+        )?.replayId ?? Infinity;
       expect(adas[1]?.source_event_id).toBe(`cdc:Contact:${update}:${ada.Id}`);
       await waitFor(async () => Number((await contactStatus()).replayId) >= update, 'the Contact replay id stored');
       expect(await status()).toMatchObject({ followedHere: true });
@@ -192,8 +238,10 @@ for (const { mode, needs } of modes) {
       await start();
       const got = await waitFor(async () => {
         const r = await rows();
-        const ok = leads.every((id) => r.some((e) => e.properties.recordId === id)) && r.some((e) => e.properties.recordId === kase)
-          && r.some((e) => e.properties.recordId === ada && e.properties.fields?.['Title'] === 'Enchantress of Numbers');
+        const ok =
+          leads.every((id) => r.some((e) => e.properties.recordId === id)) &&
+          r.some((e) => e.properties.recordId === kase) &&
+          r.some((e) => e.properties.recordId === ada && e.properties.fields?.['Title'] === 'Enchantress of Numbers');
         return ok ? r : undefined;
       }, 'the changes made while down');
       const fresh = got.slice(beforeRows.length);
@@ -211,20 +259,35 @@ for (const { mode, needs } of modes) {
       const expiredBefore = (await contactStatus()).expiredReplays;
       await halt();
       sb.state.update('Contact', ada, { Title: 'Analyst' }, null);
-      const grace = sb.state.create('Contact', { FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com', HasOptedOutOfEmail: true, MailingCountry: 'Japan' }, null);
+      const grace = sb.state.create(
+        'Contact',
+        { FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com', HasOptedOutOfEmail: true, MailingCountry: 'Japan' },
+        null,
+      );
       const many = Array.from({ length: 8 }, (_x, k) => sb.state.create('Contact', { LastName: `Gap ${k}` }, null).Id);
       sb.state.purgeRetainedEvents(); // 72 hours pass: every stored replay id is now refused
       await start();
-      const synced = await waitFor(async () => {
-        const r = await rows();
-        const g = r.find((e) => e.properties.recordId === grace.Id && e.properties.via === 'resync');
-        const a = r.find((e) => e.properties.recordId === ada && e.properties.via === 'resync' && e.properties.fields?.['Title'] === 'Analyst');
-        const all = many.every((id) => r.some((e) => e.properties.recordId === id && e.properties.via === 'resync'));
-        return g !== undefined && a !== undefined && all ? { g, a } : undefined;
-      }, `all ${many.length + 2} changes made while the replay id expired, re-read by query ${RESYNC_PAGE} at a time`);
-      expect(synced.g).toMatchObject({ type: 'contact.updated', properties: { fields: { Email: 'grace@example.com', LastName: 'Hopper', HasOptedOutOfEmail: true, MailingCountry: 'Japan' } } });
+      const synced = await waitFor(
+        async () => {
+          const r = await rows();
+          const g = r.find((e) => e.properties.recordId === grace.Id && e.properties.via === 'resync');
+          const a = r.find(
+            (e) => e.properties.recordId === ada && e.properties.via === 'resync' && e.properties.fields?.['Title'] === 'Analyst',
+          );
+          const all = many.every((id) => r.some((e) => e.properties.recordId === id && e.properties.via === 'resync'));
+          return g !== undefined && a !== undefined && all ? { g, a } : undefined;
+        },
+        `all ${many.length + 2} changes made while the replay id expired, re-read by query ${RESYNC_PAGE} at a time`,
+      );
+      expect(synced.g).toMatchObject({
+        type: 'contact.updated',
+        properties: { fields: { Email: 'grace@example.com', LastName: 'Hopper', HasOptedOutOfEmail: true, MailingCountry: 'Japan' } },
+      });
       const after = sb.state.create('Contact', { LastName: 'Franklin' }, null);
-      await waitFor(async () => (await rows()).some((e) => e.properties.recordId === after.Id && e.properties.via === 'cdc'), 'new events after the resync');
+      await waitFor(
+        async () => (await rows()).some((e) => e.properties.recordId === after.Id && e.properties.via === 'cdc'),
+        'new events after the resync',
+      );
       const c = await contactStatus();
       expect(c.expiredReplays).toBeGreaterThan(expiredBefore);
       expect(c.lastResyncAt).not.toBeNull();
@@ -263,7 +326,10 @@ for (const { mode, needs } of modes) {
         return r.length > 0 ? r : undefined;
       }, 'a change after the renewal');
       expect(got).toHaveLength(1);
-      const row = await running().runtime.db.query<{ status: string }>(`SELECT status FROM connections WHERE tenant_id = $1 AND type = 'salesforce'`, [tenantId]);
+      const row = await running().runtime.db.query<{ status: string }>(
+        `SELECT status FROM connections WHERE tenant_id = $1 AND type = 'salesforce'`,
+        [tenantId],
+      );
       expect(row.rows[0]?.status).toBe('active');
     });
   });
@@ -274,7 +340,12 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
   let org: { orgId: string; accessToken: string; instanceUrl: string };
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ pubsubKeepaliveMs: 200 });
-    const app = { loginUrl: sb.url, clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret', redirectUri: 'http://baton.test/cb' };
+    const app = {
+      loginUrl: sb.url,
+      clientId: 'sandbox-client-id',
+      clientSecret: 'sandbox-client-secret',
+      redirectUri: 'http://baton.test/cb',
+    };
     const pending = beginAuthorization(app);
     const cb = await approve(pending.url);
     org = await exchangeCode(app, cb.get('code') ?? '', pending.codeVerifier);
@@ -288,7 +359,12 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
     const retries: { reason: string; attempt: number; delayMs: number }[] = [];
     const failures: string[] = [];
     const stream = new ChangeStream(
-      { endpoint: sb.pubsub.address, tls: false, retryInitialMs: 50, credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
+      {
+        endpoint: sb.pubsub.address,
+        tls: false,
+        retryInitialMs: 50,
+        credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }),
+      },
       new Map([['Lead', null]]),
       {
         onEvent: async (_e, m) => void got.push(...m.payload.ChangeEventHeader.recordIds),
@@ -319,9 +395,17 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
   it('reports a refused token as an authentication failure and subscribes to nothing', async () => {
     const failures: { reason: string; kind: string | undefined }[] = [];
     const stream = new ChangeStream(
-      { endpoint: sb.pubsub.address, tls: false, credentials: async () => ({ accessToken: 'not-a-token', instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
+      {
+        endpoint: sb.pubsub.address,
+        tls: false,
+        credentials: async () => ({ accessToken: 'not-a-token', instanceUrl: org.instanceUrl, tenantId: org.orgId }),
+      },
       new Map([['Contact', null]]),
-      { onEvent: async () => undefined, onReplayExpired: async () => undefined, onFailure: (reason, _c, kind) => void failures.push({ reason, kind }) },
+      {
+        onEvent: async () => undefined,
+        onReplayExpired: async () => undefined,
+        onFailure: (reason, _c, kind) => void failures.push({ reason, kind }),
+      },
     );
     expect(await stream.start()).toEqual([]);
     await stream.stop();
@@ -334,13 +418,28 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
     const failures: string[] = [];
     const got: string[] = [];
     const stream = new ChangeStream(
-      { endpoint: sb.pubsub.address, tls: false, credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
-      new Map([['Contact', null], ['Case', null]]),
-      { onEvent: async (_e, m) => void got.push(m.payload.ChangeEventHeader.entityName), onReplayExpired: async () => undefined, onTopicRefused: (entity) => void refused.push(entity), onFailure: (r) => void failures.push(r) },
+      {
+        endpoint: sb.pubsub.address,
+        tls: false,
+        credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }),
+      },
+      new Map([
+        ['Contact', null],
+        ['Case', null],
+      ]),
+      {
+        onEvent: async (_e, m) => void got.push(m.payload.ChangeEventHeader.entityName),
+        onReplayExpired: async () => undefined,
+        onTopicRefused: (entity) => void refused.push(entity),
+        onFailure: (r) => void failures.push(r),
+      },
     );
     try {
       expect(await stream.start()).toEqual(['Contact']);
-      await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')), 'the Contact subscription');
+      await waitFor(
+        async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')),
+        'the Contact subscription',
+      );
       sb.state.create('Case', { Subject: 'Unseen' }, null);
       sb.state.create('Contact', { LastName: 'Seen' }, null);
       await waitFor(async () => got.length > 0, 'the Contact change');
@@ -362,14 +461,21 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
     const failures: string[] = [];
     let during = '';
     const stream = new ChangeStream(
-      { endpoint: sb.pubsub.address, tls: false, credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }) },
+      {
+        endpoint: sb.pubsub.address,
+        tls: false,
+        credentials: async () => ({ accessToken: org.accessToken, instanceUrl: org.instanceUrl, tenantId: org.orgId }),
+      },
       new Map([['Contact', expired]]),
       {
         onEvent: async (_e, m) => void got.push(m),
         onReplayExpired: async (_entity, detail) => {
           expect(detail).toMatch(/replayid\.corrupted/);
           // The owner's query runs here; a change committed meanwhile must come through the new stream.
-          await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')), 'the LATEST subscription');
+          await waitFor(
+            async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')),
+            'the LATEST subscription',
+          );
           during = sb.state.create('Contact', { LastName: 'During the query' }, null).Id;
           expect(got).toHaveLength(0); // the new stream's events wait for the gap to be filled
         },
@@ -377,7 +483,10 @@ describe('Pub/Sub change stream (connector, against the local server)', () => {
       },
     );
     expect(await stream.start()).toEqual(['Contact']);
-    await waitFor(async () => got.some((m) => m.payload.ChangeEventHeader.recordIds.includes(during)), 'the change made while the gap was filled');
+    await waitFor(
+      async () => got.some((m) => m.payload.ChangeEventHeader.recordIds.includes(during)),
+      'the change made while the gap was filled',
+    );
     await stream.stop();
     // The expired event itself is not redelivered (that is the query's job).
     expect(got.some((m) => m.payload.ChangeEventHeader.recordIds.includes(old.Id))).toBe(false);

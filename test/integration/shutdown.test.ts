@@ -27,13 +27,22 @@ for (const { mode, needs } of modes) {
       };
       const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-shutdown-'));
       // The foundation only: no capability modules, so the slow stage is the only work in flight.
-      const svc = await startTestService(mode, { modules: [], stages: [slow], inMemory: false }, { BATON_DATA_DIR: dataDir, BATON_SHUTDOWN_TIMEOUT_MS: '20000' });
+      const svc = await startTestService(
+        mode,
+        { modules: [], stages: [slow], inMemory: false },
+        { BATON_DATA_DIR: dataDir, BATON_SHUTDOWN_TIMEOUT_MS: '20000' },
+      );
       const schema = svc.schema;
       const { apiKey, tenantId } = await createTenant(svc.runtime.db, 'Shutdown');
       const res = await fetch(`${svc.url}/api/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify({ source: 'api', type: 'note.added', occurredAt: '2026-11-23T10:00:00Z', subject: { identifiers: [{ type: 'email', value: 'drain@example.com' }] } }),
+        body: JSON.stringify({
+          source: 'api',
+          type: 'note.added',
+          occurredAt: '2026-11-23T10:00:00Z',
+          subject: { identifiers: [{ type: 'email', value: 'drain@example.com' }] },
+        }),
       });
       expect(res.status).toBe(202);
       const { eventId } = (await res.json()) as { eventId: string };
@@ -54,7 +63,10 @@ for (const { mode, needs } of modes) {
       if (mode === 'embedded') db = await openPglite({ dataDir });
       else db = await openPostgres({ connectionString: TEST_DATABASE_URL, schema: schema ?? '', max: 1 });
       try {
-        const ev = await db.query<{ processed_at: Date | null }>('SELECT processed_at FROM events WHERE tenant_id = $1 AND id = $2', [tenantId, eventId]);
+        const ev = await db.query<{ processed_at: Date | null }>('SELECT processed_at FROM events WHERE tenant_id = $1 AND id = $2', [
+          tenantId,
+          eventId,
+        ]);
         expect(ev.rows[0]?.processed_at).not.toBeNull();
         const pending = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status <> 'done'`);
         expect(pending.rows[0]?.n).toBe(0);

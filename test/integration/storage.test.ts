@@ -48,7 +48,9 @@ for (const backend of backends) {
           WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'`,
       );
       expect(withTenant.rows.length).toBeGreaterThan(TENANT_OWNED.length);
-      const unkeyed = withTenant.rows.map((row) => row.table_name).filter((table) => !PRE_TENANT.has(table) && firstKeyColumn[table] !== 'tenant_id');
+      const unkeyed = withTenant.rows
+        .map((row) => row.table_name)
+        .filter((table) => !PRE_TENANT.has(table) && firstKeyColumn[table] !== 'tenant_id');
       expect(unkeyed).toEqual([]);
     });
 

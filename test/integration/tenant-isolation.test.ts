@@ -71,7 +71,15 @@ describe('tenant isolation across every public API route (embedded)', () => {
     const playbooks = JSON.parse((await call(a.apiKey, 'GET', '/playbooks')).text) as { playbooks: { id: string; status: string }[] };
     expect(playbooks.playbooks.map((p) => p.status)).toEqual(['draft', 'draft']);
     const playbookId = 'iso-wait';
-    expect((await call(a.apiKey, 'POST', '/playbooks', { id: playbookId, name: 'Isolated wait', steps: [{ id: 'w', kind: 'wait', wait: { type: 'duration', duration: '1h' } }] })).status).toBe(201);
+    expect(
+      (
+        await call(a.apiKey, 'POST', '/playbooks', {
+          id: playbookId,
+          name: 'Isolated wait',
+          steps: [{ id: 'w', kind: 'wait', wait: { type: 'duration', duration: '1h' } }],
+        })
+      ).status,
+    ).toBe(201);
     expect((await call(a.apiKey, 'POST', `/playbooks/${playbookId}/publish`, {})).status).toBe(200);
     const run = await call(a.apiKey, 'POST', '/runs', { playbookId, profileId });
     expect(run.status).toBeLessThan(300);
@@ -79,7 +87,12 @@ describe('tenant isolation across every public API route (embedded)', () => {
     expect(runId).not.toBe('');
     // The parts of A's profile that only A's own events can change (time in stage, hotness move on their own).
     const stableProfile = async (): Promise<unknown> => {
-      const p = JSON.parse((await call(a.apiKey, 'GET', `/profiles/${profileId}`)).text) as { id: string; identities: unknown; records: unknown; journey?: { stage: string } };
+      const p = JSON.parse((await call(a.apiKey, 'GET', `/profiles/${profileId}`)).text) as {
+        id: string;
+        identities: unknown;
+        records: unknown;
+        journey?: { stage: string };
+      };
       return { id: p.id, identities: p.identities, records: p.records, stage: p.journey?.stage };
     };
     const before = {
@@ -107,7 +120,10 @@ describe('tenant isolation across every public API route (embedded)', () => {
       for (const path of paths) {
         for (const body of route.method === 'GET' ? [undefined] : bodies) {
           const sent = `${path} ${JSON.stringify(body ?? {})}`;
-          const r = await call(b.apiKey, route.method, path, body).catch((err: unknown) => ({ status: 0, text: `no answer: ${String(err)}` }));
+          const r = await call(b.apiKey, route.method, path, body).catch((err: unknown) => ({
+            status: 0,
+            text: `no answer: ${String(err)}`,
+          }));
           const where = `${route.method} ${path} ${body === undefined ? '' : JSON.stringify(body)} → ${r.status}`;
           if (r.status === 0 || r.status === 500) leaks.push(`${where} ${r.text.slice(0, 200)}`);
           // Something of A's that B did not name itself (an echo of B's own request is not a leak).

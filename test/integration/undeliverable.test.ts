@@ -29,8 +29,15 @@ const fakeCrm: ModuleFactory = (ctx) => {
   return { name: 'fake-crm' };
 };
 
-const catalog = { actions: [{ id: 'upsell-email', label: 'Upgrade offer', channel: 'email', value: 1000, params: { templateId: '90002' } }] };
-const policies = { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 }, frequencyCaps: [{ channel: 'email', period: 'day', max: 1 }] };
+const catalog = {
+  actions: [{ id: 'upsell-email', label: 'Upgrade offer', channel: 'email', value: 1000, params: { templateId: '90002' } }],
+};
+const policies = {
+  holdout: { share: 0 },
+  randomControlShare: 0,
+  reach: { initial: 1 },
+  frequencyCaps: [{ channel: 'email', period: 'day', max: 1 }],
+};
 
 interface ErrorJson {
   error: { code: string; message: string; details?: { stepId: string; kind: string; reason: string }[] };
@@ -54,7 +61,14 @@ for (const { mode, needs } of modes) {
 
     beforeAll(async () => {
       svc = await startTestService(mode, {
-        modules: [identityModule, decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule, runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }), fakeCrm],
+        modules: [
+          identityModule,
+          decisioningModuleWith({ expiryIntervalMs: 0 }),
+          automationModule,
+          cardsModule,
+          runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
+          fakeCrm,
+        ],
       });
       const t = await createTenant(svc.runtime.db, 'Undeliverable');
       tenantId = t.tenantId;
@@ -78,7 +92,12 @@ for (const { mode, needs } of modes) {
     });
 
     it('refuses to publish a playbook with a step nothing connected can carry out, naming the step, unless it names a fallback', async () => {
-      const ticket = { id: 'escalate', version: 1, name: 'Escalate', steps: [{ id: 'open-ticket', kind: 'action', action: { type: 'ticket', params: { subject: 'Help' } } }] };
+      const ticket = {
+        id: 'escalate',
+        version: 1,
+        name: 'Escalate',
+        steps: [{ id: 'open-ticket', kind: 'action', action: { type: 'ticket', params: { subject: 'Help' } } }],
+      };
       expect((await api.call('POST', '/playbooks', ticket)).status).toBe(201);
       const refused = await api.call<ErrorJson>('POST', '/playbooks/escalate/publish', {});
       expect(refused.status).toBe(400);
@@ -92,7 +111,13 @@ for (const { mode, needs } of modes) {
         ...ticket,
         version: 2,
         steps: [
-          { id: 'open-ticket', kind: 'action', action: { type: 'ticket', params: { subject: 'Help' } }, onUndeliverable: { fallback: 'owner-task' }, next: 'done' },
+          {
+            id: 'open-ticket',
+            kind: 'action',
+            action: { type: 'ticket', params: { subject: 'Help' } },
+            onUndeliverable: { fallback: 'owner-task' },
+            next: 'done',
+          },
           { id: 'done', kind: 'exit' },
           { id: 'owner-task', kind: 'action', action: { type: 'task', params: { subject: 'Call them' } } },
         ],
@@ -147,9 +172,15 @@ for (const { mode, needs } of modes) {
       const delivered = await waitForRun(api, sent.body.id, (r) => r.status === 'completed', 'the delivered run');
       expect(delivered.steps[0]).toMatchObject({ status: 'succeeded' });
       const capped = await api.call<DecisionJson>('POST', '/decisions', { profileId: customer.profileId });
-      expect(capped.body.explanation.find((c) => c.actionId === 'upsell-email')).toMatchObject({ fate: 'blocked', blockedBy: { policy: 'frequency_cap' } });
+      expect(capped.body.explanation.find((c) => c.actionId === 'upsell-email')).toMatchObject({
+        fate: 'blocked',
+        blockedBy: { policy: 'frequency_cap' },
+      });
 
-      const lift = await api.call<{ delivery: { overall: DeliveryJson; perAction: (DeliveryJson & { actionId: string })[] } }>('GET', '/lift');
+      const lift = await api.call<{ delivery: { overall: DeliveryJson; perAction: (DeliveryJson & { actionId: string })[] } }>(
+        'GET',
+        '/lift',
+      );
       expect(lift.status).toBe(200);
       expect(lift.body.delivery.perAction).toEqual([{ actionId: 'upsell-email', attempted: 2, delivered: 1, undeliverable: 1, rate: 0.5 }]);
       expect(lift.body.delivery.overall).toEqual({ attempted: 2, delivered: 1, undeliverable: 1, rate: 0.5 });
@@ -157,7 +188,9 @@ for (const { mode, needs } of modes) {
 
     it('onUndeliverable "fail" parks the run; once the CRM holds the person, resume delivers it', async () => {
       await api.call('POST', '/playbooks', {
-        id: 'strict-mail', version: 1, name: 'Strict mail',
+        id: 'strict-mail',
+        version: 1,
+        name: 'Strict mail',
         steps: [{ id: 'mail', kind: 'action', action: { type: 'email', params: { templateId: '1' } }, onUndeliverable: 'fail' }],
       });
       expect((await api.call('POST', '/playbooks/strict-mail/publish', {})).status).toBe(200);

@@ -27,7 +27,15 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
   const queueName = uniqueName('q');
   const dir = mkdtempSync(path.join(tmpdir(), 'baton-whcrash-'));
   const runtimes: Runtime[] = [];
-  const config = parseConfig({ PORT: '0', LOG_LEVEL: 'silent', BATON_ENCRYPTION_KEY: TEST_KEY, BATON_DATA_DIR: dir, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, BATON_SHUTDOWN_TIMEOUT_MS: '300' });
+  const config = parseConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    BATON_ENCRYPTION_KEY: TEST_KEY,
+    BATON_DATA_DIR: dir,
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    BATON_SHUTDOWN_TIMEOUT_MS: '300',
+  });
   const start = async (warehouse: WarehouseModuleOptions): Promise<Runtime> => {
     const runtime = await startService(config, {
       host: '127.0.0.1',
@@ -36,7 +44,14 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
       leaseMs: 1500,
       sweepIntervalMs: 200,
       redispatchAfterMs: 500,
-      modules: [identityModule, decisioningModule, automationModule, cardsModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 3, ...warehouse })],
+      modules: [
+        identityModule,
+        decisioningModule,
+        automationModule,
+        cardsModule,
+        runsModule({ stuckSweepIntervalMs: 0 }),
+        warehouseModuleWith({ pageSize: 3, ...warehouse }),
+      ],
     });
     runtimes.push(runtime);
     return runtime;
@@ -69,7 +84,17 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
     const csv = path.join(files, 'rows.csv');
     writeFileSync(csv, `${lines.join('\n')}\n`);
     const call1 = api(first.url ?? '', t.apiKey);
-    const created = await call1('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(files, 'wh.duckdb'), query: `SELECT * FROM read_csv('${csv}')`, identifiers: { email: 'email' }, traits: ['plan', 'seats'], cursor: 'updated_at' } });
+    const created = await call1('POST', '/connections', {
+      type: 'warehouse',
+      config: {
+        engine: 'duckdb',
+        path: path.join(files, 'wh.duckdb'),
+        query: `SELECT * FROM read_csv('${csv}')`,
+        identifiers: { email: 'email' },
+        traits: ['plan', 'seats'],
+        cursor: 'updated_at',
+      },
+    });
     const id = created.json['connectionId'] as string;
     const syncId = (await call1('POST', `/connections/${id}/sync`)).json['syncId'] as string;
     await hung;
@@ -82,18 +107,33 @@ describeWith(['postgres', 'redis'], 'warehouse sync: the worker stops between a 
 
     const second = await start({});
     const call2 = api(second.url ?? '', t.apiKey);
-    const done = await waitFor(async () => {
-      const s = (await call2('GET', `/connections/${id}/syncs/${syncId}`)).json;
-      return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
-    }, 'the resumed sync', 60_000, 100);
-    expect(done).toMatchObject({ status: 'succeeded', rowsRead: 10, rowsRejected: 0, eventsEmitted: 10, profilesCreated: 10, profilesMatched: 0 });
+    const done = await waitFor(
+      async () => {
+        const s = (await call2('GET', `/connections/${id}/syncs/${syncId}`)).json;
+        return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
+      },
+      'the resumed sync',
+      60_000,
+      100,
+    );
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      rowsRead: 10,
+      rowsRejected: 0,
+      eventsEmitted: 10,
+      profilesCreated: 10,
+      profilesMatched: 0,
+    });
     const events = await second.db.query<{ n: number; ids: number; people: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT source_event_id)::int AS ids, count(DISTINCT profile_id)::int AS people FROM events WHERE tenant_id = $1 AND source = 'warehouse'`,
       [t.tenantId],
     );
     expect(events.rows[0]).toEqual({ n: 10, ids: 10, people: 10 });
     const traits = await waitFor(async () => {
-      const r = await second.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM profile_traits WHERE tenant_id = $1 AND name IN ('plan', 'seats')`, [t.tenantId]);
+      const r = await second.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM profile_traits WHERE tenant_id = $1 AND name IN ('plan', 'seats')`,
+        [t.tenantId],
+      );
       return r.rows[0]?.n === 20 ? r.rows[0].n : undefined;
     }, 'the traits of every row');
     expect(traits).toBe(20);

@@ -46,8 +46,13 @@ const seedRow = (i: number): Row => ({ email: email(i), plan: PLANS[i % 3] ?? 'f
 /** Seed people whose index is a multiple of 5 change; everyone from SEED on is new. */
 const isChanged = (i: number): boolean => i >= SEED || i % 5 === 0;
 const secondRow = (i: number): Row => (i < SEED && i % 5 === 0 ? { email: email(i), plan: 'enterprise', seats: i + 1000 } : seedRow(i));
-const secondRows: Row[] = [...Array.from({ length: ROWS }, (_, i) => secondRow(i)), { email: 'zz-not-an-email', plan: 'team', seats: 1 }, { email: null, plan: 'pro', seats: 2 }];
-const toCsv = (rows: readonly Row[]): string => `email,plan,seats\n${rows.map((r) => `${r.email ?? ''},${r.plan},${r.seats}`).join('\n')}\n`;
+const secondRows: Row[] = [
+  ...Array.from({ length: ROWS }, (_, i) => secondRow(i)),
+  { email: 'zz-not-an-email', plan: 'team', seats: 1 },
+  { email: null, plan: 'pro', seats: 2 },
+];
+const toCsv = (rows: readonly Row[]): string =>
+  `email,plan,seats\n${rows.map((r) => `${r.email ?? ''},${r.plan},${r.seats}`).join('\n')}\n`;
 
 type SyncJson = Record<string, unknown> & { status?: string; rowsRead?: number };
 
@@ -62,10 +67,14 @@ for (const { mode, needs } of modes) {
       BATON_DATA_DIR: dataDir,
       BATON_ENCRYPTION_KEY: TEST_KEY,
       WH_CHILD_PAGE_SIZE: String(PAGE),
-      ...(mode === 'postgres+redis' ? { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, WH_CHILD_SCHEMA: schema, WH_CHILD_QUEUE: queue } : {}),
+      ...(mode === 'postgres+redis'
+        ? { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, WH_CHILD_SCHEMA: schema, WH_CHILD_QUEUE: queue }
+        : {}),
     };
     const children: Child[] = [];
-    const start = async (extra: Record<string, string> = {}): Promise<{ child: Child; url: string; tenantId?: string; apiKey?: string }> => {
+    const start = async (
+      extra: Record<string, string> = {},
+    ): Promise<{ child: Child; url: string; tenantId?: string; apiKey?: string }> => {
       const child = spawnTs('test/support/warehouse-child.ts', { ...env, ...extra });
       children.push(child);
       const line = (await child.waitForLine(/^(\{.*\})$/, 120_000))[1] ?? '{}';
@@ -78,11 +87,14 @@ for (const { mode, needs } of modes) {
     };
     /** Waits until the child reports, after line `mark`, that its outbox holds nothing pending. */
     const drained = async (child: Child, mark: number): Promise<void> => {
-      await waitFor(async () => child.lines.slice(mark).includes('PENDING 0'), 'every event to be processed', 120_000, 100).catch((err: unknown) => {
-        throw new Error(`${String(err)}; last report: ${child.lines.filter((l) => l.startsWith('PENDING')).at(-1) ?? 'none'}`);
-      });
+      await waitFor(async () => child.lines.slice(mark).includes('PENDING 0'), 'every event to be processed', 120_000, 100).catch(
+        (err: unknown) => {
+          throw new Error(`${String(err)}; last report: ${child.lines.filter((l) => l.startsWith('PENDING')).at(-1) ?? 'none'}`);
+        },
+      );
     };
-    const openDb = async (): Promise<Database> => (mode === 'embedded' ? openPglite({ dataDir }) : openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 }));
+    const openDb = async (): Promise<Database> =>
+      mode === 'embedded' ? openPglite({ dataDir }) : openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
 
     // A test's processes never outlive it: a leftover one would take the next test's jobs.
     afterEach(async () => {
@@ -111,35 +123,63 @@ for (const { mode, needs } of modes) {
       writeFileSync(csv, toCsv(Array.from({ length: SEED }, (_, i) => seedRow(i))));
 
       let call = api(first.url, apiKey);
-      const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(files, 'wh.duckdb'), query: `SELECT * FROM read_csv('${csv}')`, identifiers: { email: 'email' }, traits: ['plan', 'seats'] } });
+      const created = await call('POST', '/connections', {
+        type: 'warehouse',
+        config: {
+          engine: 'duckdb',
+          path: path.join(files, 'wh.duckdb'),
+          query: `SELECT * FROM read_csv('${csv}')`,
+          identifiers: { email: 'email' },
+          traits: ['plan', 'seats'],
+        },
+      });
       expect(created.status).toBe(201);
       const connectionId = created.json['connectionId'] as string;
-      const syncOf = async (syncId: string): Promise<SyncJson> => (await call('GET', `/connections/${connectionId}/syncs/${syncId}`)).json as SyncJson;
+      const syncOf = async (syncId: string): Promise<SyncJson> =>
+        (await call('GET', `/connections/${connectionId}/syncs/${syncId}`)).json as SyncJson;
       const finished = async (syncId: string, timeoutMs: number): Promise<SyncJson> =>
-        waitFor(async () => {
-          const s = await syncOf(syncId);
-          return s.status === 'succeeded' || s.status === 'failed' ? s : undefined;
-        }, `sync ${syncId} to finish`, timeoutMs, 100);
+        waitFor(
+          async () => {
+            const s = await syncOf(syncId);
+            return s.status === 'succeeded' || s.status === 'failed' ? s : undefined;
+          },
+          `sync ${syncId} to finish`,
+          timeoutMs,
+          100,
+        );
 
       // 1. The seed sync (fewer pages than HOLD_PAGE, so it is not held).
       const seedId = (await call('POST', `/connections/${connectionId}/sync`)).json['syncId'] as string;
-      expect(await finished(seedId, 60_000)).toMatchObject({ status: 'succeeded', rowsRead: SEED, profilesCreated: SEED, eventsEmitted: SEED });
+      expect(await finished(seedId, 60_000)).toMatchObject({
+        status: 'succeeded',
+        rowsRead: SEED,
+        profilesCreated: SEED,
+        eventsEmitted: SEED,
+      });
 
       // 2. The table changes; the second sync is killed between page HOLD_PAGE's rows and its checkpoint.
       writeFileSync(csv, toCsv(secondRows));
       const started = await call('POST', `/connections/${connectionId}/sync`);
       expect(started.status).toBe(202);
       const syncId = started.json['syncId'] as string;
-      await waitFor(async () => {
-        const s = await syncOf(syncId);
-        return s.status === 'running' && (s.rowsRead ?? 0) > 0;
-      }, 'the sync to be running with rows read', 60_000, 20);
+      await waitFor(
+        async () => {
+          const s = await syncOf(syncId);
+          return s.status === 'running' && (s.rowsRead ?? 0) > 0;
+        },
+        'the sync to be running with rows read',
+        60_000,
+        20,
+      );
       await first.child.waitForLine(new RegExp(`^HELD ${syncId} ${HOLD_PAGE} `), 60_000);
       await kill(first.child);
 
       // What the kill left: HOLD_PAGE pages checkpointed, page HOLD_PAGE's rows ingested on top.
-      const sorted = [...secondRows].sort((a, b) => (a.email === null ? 1 : b.email === null ? -1 : a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-      const changedIn = (rows: readonly Row[]): number => rows.filter((r) => r.email !== null && r.email.startsWith('p') && isChanged(Number(r.email.slice(1, r.email.indexOf('@'))))).length;
+      const sorted = [...secondRows].sort((a, b) =>
+        a.email === null ? 1 : b.email === null ? -1 : a.email < b.email ? -1 : a.email > b.email ? 1 : 0,
+      );
+      const changedIn = (rows: readonly Row[]): number =>
+        rows.filter((r) => r.email !== null && r.email.startsWith('p') && isChanged(Number(r.email.slice(1, r.email.indexOf('@'))))).length;
       let db = await openDb();
       try {
         const midway = await db.query<{ status: string; offset_rows: number; rows_read: number; events: number }>(
@@ -148,7 +188,12 @@ for (const { mode, needs } of modes) {
            FROM warehouse_syncs s WHERE s.tenant_id = $1 AND s.id = $2`,
           [tenantId, syncId],
         );
-        expect(midway.rows[0]).toEqual({ status: 'running', offset_rows: HOLD_PAGE * PAGE, rows_read: HOLD_PAGE * PAGE, events: changedIn(sorted.slice(0, (HOLD_PAGE + 1) * PAGE)) });
+        expect(midway.rows[0]).toEqual({
+          status: 'running',
+          offset_rows: HOLD_PAGE * PAGE,
+          rows_read: HOLD_PAGE * PAGE,
+          events: changedIn(sorted.slice(0, (HOLD_PAGE + 1) * PAGE)),
+        });
       } finally {
         await db.close();
       }
@@ -156,11 +201,16 @@ for (const { mode, needs } of modes) {
       // 3. A restarted process resumes the sync; it is killed again once it has made progress.
       const second = await start();
       call = api(second.url, apiKey);
-      const atSecondKill = await waitFor(async () => {
-        const s = await syncOf(syncId);
-        if (s.status !== 'running') return s.status === 'queued' ? undefined : s;
-        return (s.rowsRead ?? 0) > (HOLD_PAGE + 2) * PAGE ? s : undefined;
-      }, 'the resumed sync to make progress', 90_000, 10);
+      const atSecondKill = await waitFor(
+        async () => {
+          const s = await syncOf(syncId);
+          if (s.status !== 'running') return s.status === 'queued' ? undefined : s;
+          return (s.rowsRead ?? 0) > (HOLD_PAGE + 2) * PAGE ? s : undefined;
+        },
+        'the resumed sync to make progress',
+        90_000,
+        10,
+      );
       expect(atSecondKill.status).toBe('running'); // killed mid-sync, not after it
       await kill(second.child);
 
@@ -190,10 +240,19 @@ for (const { mode, needs } of modes) {
       third.child.proc.kill('SIGTERM');
       expect(await third.child.exited).toBe(0);
       db = await openDb();
-      const outboxDone = async (q: Database): Promise<boolean> => ((await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND status <> 'done'`, [tenantId])).rows[0]?.n ?? 1) === 0;
+      const outboxDone = async (q: Database): Promise<boolean> =>
+        ((await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND status <> 'done'`, [tenantId]))
+          .rows[0]?.n ?? 1) === 0;
       try {
         expect(await outboxDone(db)).toBe(true);
-        const events = await db.query<{ source_event_id: string; id: string; type: string; subject: { identifiers: { type: string; value: string }[] }; properties: Record<string, unknown>; profile_id: string | null }>(
+        const events = await db.query<{
+          source_event_id: string;
+          id: string;
+          type: string;
+          subject: { identifiers: { type: string; value: string }[] };
+          properties: Record<string, unknown>;
+          profile_id: string | null;
+        }>(
           `SELECT source_event_id, id, type, subject, properties, profile_id FROM events WHERE tenant_id = $1 AND source = 'warehouse' ORDER BY seq`,
           [tenantId],
         );
@@ -226,13 +285,18 @@ for (const { mode, needs } of modes) {
         expect(profiles.rows[0]?.n).toBe(ROWS);
         expect((done['profilesCreated'] as number) + SEED).toBe(profiles.rows[0]?.n);
 
-        const traits = await db.query<{ profile_id: string; name: string; value: unknown }>(`SELECT profile_id, name, value FROM profile_traits WHERE tenant_id = $1`, [tenantId]);
+        const traits = await db.query<{ profile_id: string; name: string; value: unknown }>(
+          `SELECT profile_id, name, value FROM profile_traits WHERE tenant_id = $1`,
+          [tenantId],
+        );
         const byProfile = new Map<string, Record<string, unknown>>();
         for (const t of traits.rows) byProfile.set(t.profile_id, { ...byProfile.get(t.profile_id), [t.name]: t.value });
         const mismatches = secondRows.slice(0, ROWS).flatMap((r) => {
           const profileId = [...(profileOf.get(r.email ?? '') ?? [])][0] ?? '';
           const got = byProfile.get(profileId);
-          return got?.['plan'] === r.plan && Number(got['seats']) === r.seats ? [] : [{ email: r.email, want: { plan: r.plan, seats: r.seats }, got }];
+          return got?.['plan'] === r.plan && Number(got['seats']) === r.seats
+            ? []
+            : [{ email: r.email, want: { plan: r.plan, seats: r.seats }, got }];
         });
         expect(mismatches).toEqual([]);
         expect(byProfile.size).toBe(ROWS);
@@ -253,16 +317,36 @@ for (const { mode, needs } of modes) {
       writeFileSync(csv, members(MEMBERS));
 
       let call = api(first.url, apiKey);
-      const created = await call('POST', '/connections', { type: 'warehouse', config: { engine: 'duckdb', path: path.join(files, 'vip.duckdb'), query: `SELECT * FROM read_csv('${csv}')`, identifiers: { email: 'email' }, traits: ['plan'], audience: 'vip' } });
+      const created = await call('POST', '/connections', {
+        type: 'warehouse',
+        config: {
+          engine: 'duckdb',
+          path: path.join(files, 'vip.duckdb'),
+          query: `SELECT * FROM read_csv('${csv}')`,
+          identifiers: { email: 'email' },
+          traits: ['plan'],
+          audience: 'vip',
+        },
+      });
       expect(created.status).toBe(201);
       const connectionId = created.json['connectionId'] as string;
       const finished = async (syncId: string): Promise<SyncJson> =>
-        waitFor(async () => {
-          const s = (await call('GET', `/connections/${connectionId}/syncs/${syncId}`)).json as SyncJson;
-          return s.status === 'succeeded' || s.status === 'failed' ? s : undefined;
-        }, `sync ${syncId} to finish`, 120_000, 100);
+        waitFor(
+          async () => {
+            const s = (await call('GET', `/connections/${connectionId}/syncs/${syncId}`)).json as SyncJson;
+            return s.status === 'succeeded' || s.status === 'failed' ? s : undefined;
+          },
+          `sync ${syncId} to finish`,
+          120_000,
+          100,
+        );
       const seedId = (await call('POST', `/connections/${connectionId}/sync`)).json['syncId'] as string;
-      expect(await finished(seedId)).toMatchObject({ status: 'succeeded', rowsRead: MEMBERS, eventsEmitted: MEMBERS, profilesCreated: MEMBERS });
+      expect(await finished(seedId)).toMatchObject({
+        status: 'succeeded',
+        rowsRead: MEMBERS,
+        eventsEmitted: MEMBERS,
+        profilesCreated: MEMBERS,
+      });
 
       // Only the first STAY members remain: the others leave, and the sync is killed after HOLD_LEFT of them.
       writeFileSync(csv, members(STAY));
@@ -288,7 +372,14 @@ for (const { mode, needs } of modes) {
       call = api(second.url, apiKey);
       const mark = second.child.lines.length;
       const done = await finished(syncId);
-      expect(done).toMatchObject({ status: 'succeeded', rowsRead: STAY, rowsUnchanged: STAY, profilesMatched: STAY, profilesCreated: 0, eventsEmitted: MEMBERS - STAY });
+      expect(done).toMatchObject({
+        status: 'succeeded',
+        rowsRead: STAY,
+        rowsUnchanged: STAY,
+        profilesMatched: STAY,
+        profilesCreated: 0,
+        eventsEmitted: MEMBERS - STAY,
+      });
       await drained(second.child, mark);
       second.child.proc.kill('SIGTERM');
       expect(await second.child.exited).toBe(0);
@@ -300,10 +391,18 @@ for (const { mode, needs } of modes) {
           [tenantId, syncId],
         );
         expect(new Set(left.rows.map((e) => e.source_event_id)).size).toBe(left.rows.length);
-        expect(left.rows.map((e) => e.subject.identifiers[0]?.value ?? '').sort()).toEqual(Array.from({ length: MEMBERS - STAY }, (_, i) => member(STAY + i)));
-        const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2', [tenantId, connectionId]);
+        expect(left.rows.map((e) => e.subject.identifiers[0]?.value ?? '').sort()).toEqual(
+          Array.from({ length: MEMBERS - STAY }, (_, i) => member(STAY + i)),
+        );
+        const rows = await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM warehouse_rows WHERE tenant_id = $1 AND connection_id = $2',
+          [tenantId, connectionId],
+        );
         expect(rows.rows[0]?.n).toBe(STAY);
-        const flags = await db.query<{ value: unknown; n: number }>(`SELECT value, count(*)::int AS n FROM profile_traits WHERE tenant_id = $1 AND name = 'audience_vip' GROUP BY value ORDER BY n`, [tenantId]);
+        const flags = await db.query<{ value: unknown; n: number }>(
+          `SELECT value, count(*)::int AS n FROM profile_traits WHERE tenant_id = $1 AND name = 'audience_vip' GROUP BY value ORDER BY n`,
+          [tenantId],
+        );
         expect(flags.rows).toEqual([
           { value: true, n: STAY },
           { value: false, n: MEMBERS - STAY },

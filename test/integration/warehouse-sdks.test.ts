@@ -34,7 +34,16 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
     [snowflake, bigquery] = await Promise.all([startSnowflakeSandbox(), startBigQuerySandbox()]);
     await snowflake.sql(TABLE);
     await bigquery.sql(TABLE.replace(/@sf\.io/g, '@bq.io'));
-    svc = await startTestService('embedded', { modules: [identityModule, decisioningModule, automationModule, cardsModule, runsModule({ stuckSweepIntervalMs: 0 }), warehouseModuleWith({ pageSize: 2 })] });
+    svc = await startTestService('embedded', {
+      modules: [
+        identityModule,
+        decisioningModule,
+        automationModule,
+        cardsModule,
+        runsModule({ stuckSweepIntervalMs: 0 }),
+        warehouseModuleWith({ pageSize: 2 }),
+      ],
+    });
     const t = await createTenant(svc.runtime.db, 'SDK warehouses');
     tenantId = t.tenantId;
     call = api(svc.url, t.apiKey);
@@ -47,14 +56,22 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
   const syncAndWait = async (id: string): Promise<Json> => {
     const started = await call('POST', `/connections/${id}/sync`);
     expect(started.status).toBe(202);
-    return waitFor(async () => {
-      const s = (await call('GET', `/connections/${id}/syncs/${started.json['syncId'] as string}`)).json;
-      return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
-    }, 'the sync', 30_000, 100);
+    return waitFor(
+      async () => {
+        const s = (await call('GET', `/connections/${id}/syncs/${started.json['syncId'] as string}`)).json;
+        return s['status'] === 'succeeded' || s['status'] === 'failed' ? s : undefined;
+      },
+      'the sync',
+      30_000,
+      100,
+    );
   };
   const traitsOf = async (email: string): Promise<Record<string, unknown>> => {
     const p = await waitFor(async () => {
-      const r = await svc.runtime.db.query<{ profile_id: string }>(`SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2`, [tenantId, `email::${email}`]);
+      const r = await svc.runtime.db.query<{ profile_id: string }>(
+        `SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = $2`,
+        [tenantId, `email::${email}`],
+      );
       return r.rows[0]?.profile_id;
     }, email);
     return waitFor(async () => {
@@ -65,15 +82,34 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
 
   it('validates engine-specific fields', async () => {
     const base = { query: 'SELECT 1', identifiers: { email: 'email' }, traits: ['plan'] };
-    const sf = await call('POST', '/connections', { type: 'warehouse', config: { ...base, engine: 'snowflake', account: 'acme', path: '/tmp/x.duckdb' } });
+    const sf = await call('POST', '/connections', {
+      type: 'warehouse',
+      config: { ...base, engine: 'snowflake', account: 'acme', path: '/tmp/x.duckdb' },
+    });
     expect(sf.status).toBe(400);
-    expect((sf.json.error?.details as { path: string }[]).map((d) => d.path)).toEqual(expect.arrayContaining(['username', 'password', 'path']));
-    const bq = await call('POST', '/connections', { type: 'warehouse', config: { ...base, engine: 'bigquery', projectId: 'acme-analytics', serviceAccountKey: '{"nope":1}' } });
+    expect((sf.json.error?.details as { path: string }[]).map((d) => d.path)).toEqual(
+      expect.arrayContaining(['username', 'password', 'path']),
+    );
+    const bq = await call('POST', '/connections', {
+      type: 'warehouse',
+      config: { ...base, engine: 'bigquery', projectId: 'acme-analytics', serviceAccountKey: '{"nope":1}' },
+    });
     expect((bq.json.error?.details as { path: string }[]).map((d) => d.path)).toContain('serviceAccountKey');
   });
 
   it('Snowflake: syncs traits through snowflake-sdk, incrementally; wrong password fails the sync and marks the connection', async () => {
-    const config = { engine: 'snowflake', account: snowflake.account, username: snowflake.username, password: snowflake.password, warehouse: 'COMPUTE_WH', accessUrl: snowflake.url, query: 'SELECT email, plan, seats, updated_at FROM customers', identifiers: { email: 'email' }, traits: ['plan', 'seats'], cursor: 'updated_at' };
+    const config = {
+      engine: 'snowflake',
+      account: snowflake.account,
+      username: snowflake.username,
+      password: snowflake.password,
+      warehouse: 'COMPUTE_WH',
+      accessUrl: snowflake.url,
+      query: 'SELECT email, plan, seats, updated_at FROM customers',
+      identifiers: { email: 'email' },
+      traits: ['plan', 'seats'],
+      cursor: 'updated_at',
+    };
     const created = await call('POST', '/connections', { type: 'warehouse', config });
     expect(created.status).toBe(201);
     const id = created.json['connectionId'] as string;
@@ -92,11 +128,23 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
     expect((await call('PATCH', `/connections/${id}`, { config: { password: 'wrong-password' } })).status).toBe(200);
     const refused = await syncAndWait(id);
     expect(refused).toMatchObject({ status: 'failed', error: expect.stringMatching(/Incorrect username or password/) });
-    expect((await call('GET', `/connections/${id}`)).json).toMatchObject({ status: 'error', statusReason: expect.stringMatching(/Incorrect username or password/) });
+    expect((await call('GET', `/connections/${id}`)).json).toMatchObject({
+      status: 'error',
+      statusReason: expect.stringMatching(/Incorrect username or password/),
+    });
   }, 60_000);
 
   it('BigQuery: syncs traits through @google-cloud/bigquery with named parameters, the cursor as a TIMESTAMP; a bad token fails the sync', async () => {
-    const config = { engine: 'bigquery', projectId: bigquery.projectId, accessToken: bigquery.token, apiEndpoint: bigquery.url, query: 'SELECT email, plan, seats, updated_at FROM customers', identifiers: { email: 'email' }, traits: ['plan', 'seats'], cursor: 'updated_at' };
+    const config = {
+      engine: 'bigquery',
+      projectId: bigquery.projectId,
+      accessToken: bigquery.token,
+      apiEndpoint: bigquery.url,
+      query: 'SELECT email, plan, seats, updated_at FROM customers',
+      identifiers: { email: 'email' },
+      traits: ['plan', 'seats'],
+      cursor: 'updated_at',
+    };
     const created = await call('POST', '/connections', { type: 'warehouse', config });
     expect(created.status).toBe(201);
     const id = created.json['connectionId'] as string;
@@ -111,7 +159,13 @@ describe('warehouse connections through the Snowflake and BigQuery SDKs (stand-i
     await waitFor(async () => ((await traitsOf('kim@bq.io'))['plan'] === 'pro' ? true : undefined), 'the pro plan');
 
     // Privacy erasure takes the person's warehouse traits and row state with it.
-    const kim = (await svc.runtime.db.query<{ profile_id: string }>(`SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = 'email::kim@bq.io'`, [tenantId])).rows[0]?.profile_id ?? '';
+    const kim =
+      (
+        await svc.runtime.db.query<{ profile_id: string }>(
+          `SELECT profile_id FROM identity_nodes WHERE tenant_id = $1 AND key = 'email::kim@bq.io'`,
+          [tenantId],
+        )
+      ).rows[0]?.profile_id ?? '';
     expect((await call('DELETE', `/profiles/${kim}`)).status).toBeLessThan(300);
     const left = await svc.runtime.db.query<{ traits: number; rows: number }>(
       `SELECT (SELECT count(*)::int FROM profile_traits WHERE tenant_id = $1 AND profile_id = $2) AS traits, (SELECT count(*)::int FROM warehouse_rows WHERE tenant_id = $1 AND profile_id = $2) AS rows`,

@@ -22,7 +22,10 @@ export class Injections {
     const hit = this.queue.find((i) => i.method === req.method && i.path.test(req.path) && i.responses.length > 0);
     const injected = hit?.responses.shift();
     if (injected === undefined) return false;
-    res.status(injected.status).set(injected.headers ?? {}).json(injected.body ?? {});
+    res
+      .status(injected.status)
+      .set(injected.headers ?? {})
+      .json(injected.body ?? {});
     return true;
   }
 }

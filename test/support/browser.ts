@@ -14,11 +14,15 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 /** Builds the console into dist/console with the same command as the package.json script. */
 export async function buildConsole(): Promise<void> {
-  await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--config', 'extensions/console/vite.config.mts', '--logLevel', 'error'], {
-    cwd: ROOT,
-    env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
-    timeout: 180_000,
-  });
+  await promisify(execFile)(
+    path.join(ROOT, 'node_modules', '.bin', 'vite'),
+    ['build', '--config', 'extensions/console/vite.config.mts', '--logLevel', 'error'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+      timeout: 180_000,
+    },
+  );
 }
 
 export interface BrowserProblem {
@@ -43,7 +47,16 @@ export async function openBrowser(artifactDir: string): Promise<Browser> {
   const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());

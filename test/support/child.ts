@@ -57,7 +57,10 @@ export function spawnTs(script: string, env: Record<string, string>, args: reado
         if (m !== null) return Promise.resolve(m);
       }
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr:\n${err.slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr:\n${err.slice(-2000)}`)),
+          timeoutMs,
+        );
         const onExit = (code: number | null) => {
           clearTimeout(timer);
           reject(new Error(`process exited (${code}) before printing ${pattern}; stderr:\n${err.slice(-2000)}`));

@@ -27,7 +27,13 @@ export async function ingest(
   api: ApiClient,
   email: string,
   type: string,
-  extra: { text?: string; traits?: Record<string, string | number | boolean>; properties?: Record<string, unknown>; occurredAt?: string; id?: string } = {},
+  extra: {
+    text?: string;
+    traits?: Record<string, string | number | boolean>;
+    properties?: Record<string, unknown>;
+    occurredAt?: string;
+    id?: string;
+  } = {},
 ): Promise<Ingested> {
   counter += 1;
   const r = await api.call<Ingested & { error?: unknown }>('POST', '/events', {
@@ -54,7 +60,15 @@ export interface DecisionJson {
   propensity: number;
   score: number | null;
   status: string;
-  explanation: { actionId: string; fate: string; blockedBy?: { policy: string; reason: string }; deferredUntil?: string; deferReason?: string; factors?: { evidence: number; propensityMean: number; score: number } }[];
+  explanation: {
+    actionId: string;
+    fate: string;
+    blockedBy?: { policy: string; reason: string };
+    deferredUntil?: string;
+    deferReason?: string;
+    factors?: { evidence: number; propensityMean: number; score: number };
+  }[];
 }
 
-export const card = async (api: ApiClient, profileId: string): Promise<CardView> => (await api.call<CardView>('GET', `/profiles/${profileId}/card`)).body;
+export const card = async (api: ApiClient, profileId: string): Promise<CardView> =>
+  (await api.call<CardView>('GET', `/profiles/${profileId}/card`)).body;

@@ -24,14 +24,18 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
 export default async function globalSetup(): Promise<void> {
   process.env['TEST_DATABASE_URL'] ??= 'postgresql://postgres@127.0.0.1:5432/test';
   process.env['TEST_REDIS_URL'] ??= 'redis://127.0.0.1:6379';
-  const [pg, redis] = await Promise.all([reachable(process.env['TEST_DATABASE_URL'], 5432), reachable(process.env['TEST_REDIS_URL'], 6379)]);
+  const [pg, redis] = await Promise.all([
+    reachable(process.env['TEST_DATABASE_URL'], 5432),
+    reachable(process.env['TEST_REDIS_URL'], 6379),
+  ]);
   process.env['BATON_TEST_POSTGRES'] = pg ? 'up' : 'down';
   process.env['BATON_TEST_REDIS'] = redis ? 'up' : 'down';
   const missing = [!pg && 'PostgreSQL (TEST_DATABASE_URL)', !redis && 'Redis (TEST_REDIS_URL)'].filter(Boolean);
   if (missing.length > 0) {
-    const msg = process.env['CI'] === 'true'
-      ? `\n[baton tests] CI=true and ${missing.join(' and ')} not reachable: integration suites will FAIL.\n`
-      : `\n[baton tests] ${missing.join(' and ')} not reachable: integration suites that need them are SKIPPED (set CI=true to make that an error).\n`;
+    const msg =
+      process.env['CI'] === 'true'
+        ? `\n[baton tests] CI=true and ${missing.join(' and ')} not reachable: integration suites will FAIL.\n`
+        : `\n[baton tests] ${missing.join(' and ')} not reachable: integration suites that need them are SKIPPED (set CI=true to make that an error).\n`;
     process.stderr.write(msg);
   }
 }

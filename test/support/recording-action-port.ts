@@ -24,7 +24,16 @@ export class RecordingActionPort implements ActionPort {
   async execute(request: ActionRequest): Promise<ActionResult> {
     const output: JsonValue = { effectId: newId('eff'), kind: request.kind, channel: 'test-recorder' };
     const reserved = await this.ledger.reserve(
-      { tenantId: request.tenantId, idempotencyKey: request.idempotencyKey, vendor: RECORDER, kind: request.kind, runId: request.runId, stepId: request.stepId, profileId: request.profileId, request: request.params },
+      {
+        tenantId: request.tenantId,
+        idempotencyKey: request.idempotencyKey,
+        vendor: RECORDER,
+        kind: request.kind,
+        runId: request.runId,
+        stepId: request.stepId,
+        profileId: request.profileId,
+        request: request.params,
+      },
       { onConflict: 'count', doneOutput: output },
     );
     return { ok: true, output: reserved.fresh ? output : reserved.entry.output };

@@ -6,16 +6,16 @@
  */
 
 export type Verdict =
-  | { readonly kind: 'run' }
-  | { readonly kind: 'skip'; readonly reason: string }
-  | { readonly kind: 'fail'; readonly reason: string };
+  { readonly kind: 'run' } | { readonly kind: 'skip'; readonly reason: string } | { readonly kind: 'fail'; readonly reason: string };
 
 const isCi = (): boolean => process.env['CI'] === 'true';
 
 /** What to do with a test that needs `what`: run it, skip it (not CI), or fail it (CI). */
 export function verdictFor(available: boolean, what: string, ci: boolean = isCi()): Verdict {
   if (available) return { kind: 'run' };
-  return ci ? { kind: 'fail', reason: `${what} is missing, and CI=true requires it` } : { kind: 'skip', reason: `skipped: ${what} is missing (CI=true makes this a failure)` };
+  return ci
+    ? { kind: 'fail', reason: `${what} is missing, and CI=true requires it` }
+    : { kind: 'skip', reason: `skipped: ${what} is missing (CI=true makes this a failure)` };
 }
 
 type TestFn = (name: string, fn: () => unknown, timeout?: number) => void;
@@ -45,7 +45,10 @@ export interface Requirement {
  */
 export function requireOrSkip(available: boolean, what: string, options: { ci?: boolean; globals?: JestGlobals } = {}): Requirement {
   const verdict = verdictFor(available, what, options.ci ?? isCi());
-  const g: JestGlobals = options.globals ?? { it: it as unknown as JestGlobals['it'], describe: describe as unknown as JestGlobals['describe'] };
+  const g: JestGlobals = options.globals ?? {
+    it: it as unknown as JestGlobals['it'],
+    describe: describe as unknown as JestGlobals['describe'],
+  };
   const failure = (): never => {
     throw new Error(verdict.kind === 'run' ? 'unreachable' : verdict.reason);
   };

@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   });
   const tenantName = env['RUNS_CHILD_TENANT'];
   const tenant = tenantName === undefined ? undefined : await createTenant(runtime.db, tenantName);
-  process.stdout.write(`${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { apiKey: tenant.apiKey }) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { apiKey: tenant.apiKey }) })}\n`,
+  );
   const stop = (): void => {
     runtime.shutdown('SIGTERM').then(
       () => process.exit(0),

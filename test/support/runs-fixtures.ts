@@ -1,7 +1,12 @@
 import type { PlaybookInput, RunSnapshot, StepExecution } from '../../app/orchestration';
 
 /** A minimal pending run snapshot, for store contract tests. */
-export function pendingRun(tenantId: string, runId: string, concurrencyKey: string | null, extra: { profileId?: string; playbookId?: string; createdAt?: number } = {}): RunSnapshot {
+export function pendingRun(
+  tenantId: string,
+  runId: string,
+  concurrencyKey: string | null,
+  extra: { profileId?: string; playbookId?: string; createdAt?: number } = {},
+): RunSnapshot {
   const createdAt = extra.createdAt ?? 1_700_000_000_000;
   return {
     run: {
@@ -79,6 +84,10 @@ export function fiveStepPlaybook(id: string): PlaybookDraft {
     id,
     name: `Five steps ${id}`,
     concurrency: 'unlimited',
-    steps: [1, 2, 3, 4, 5].map((n) => ({ id: `s${n}`, kind: 'action' as const, action: { type: 'note' as const, params: { body: `step ${n}` } } })),
+    steps: [1, 2, 3, 4, 5].map((n) => ({
+      id: `s${n}`,
+      kind: 'action' as const,
+      action: { type: 'note' as const, params: { body: `step ${n}` } },
+    })),
   };
 }

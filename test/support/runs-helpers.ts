@@ -17,7 +17,10 @@ export const externalIdIdentity: ModuleFactory = () => ({
  */
 export class RefuseOnceActionPort implements ActionPort {
   private readonly refused = new Set<string>();
-  constructor(private readonly inner: ActionPort, private readonly stepIds: readonly string[]) {}
+  constructor(
+    private readonly inner: ActionPort,
+    private readonly stepIds: readonly string[],
+  ) {}
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const first = this.stepIds.includes(request.stepId) && !this.refused.has(request.runId);
@@ -83,17 +86,30 @@ export interface RunJson {
   [key: string]: unknown;
 }
 
-export async function waitForRun(api: ApiClient, runId: string, accept: (run: RunJson) => boolean, what: string, timeoutMs = 20_000): Promise<RunJson> {
-  return waitFor(async () => {
-    const r = await api.call<RunJson>('GET', `/runs/${runId}`);
-    return r.status === 200 && accept(r.body) ? r.body : undefined;
-  }, `${what} (run ${runId})`, timeoutMs, 100);
+export async function waitForRun(
+  api: ApiClient,
+  runId: string,
+  accept: (run: RunJson) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<RunJson> {
+  return waitFor(
+    async () => {
+      const r = await api.call<RunJson>('GET', `/runs/${runId}`);
+      return r.status === 200 && accept(r.body) ? r.body : undefined;
+    },
+    `${what} (run ${runId})`,
+    timeoutMs,
+    100,
+  );
 }
 
 /** An IANA zone where it is a weekday between 09:00 and 16:00 right now, if there is one. */
 export function zoneInBusinessHours(now = new Date()): string | undefined {
   for (const zone of Intl.supportedValuesOf('timeZone')) {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: 'numeric', hourCycle: 'h23' }).formatToParts(now);
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: 'numeric', hourCycle: 'h23' }).formatToParts(
+      now,
+    );
     const weekday = parts.find((p) => p.type === 'weekday')?.value ?? '';
     const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? -1);
     if (!['Sat', 'Sun'].includes(weekday) && hour >= 9 && hour <= 15) return zone;

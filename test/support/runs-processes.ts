@@ -20,7 +20,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export function spawnService(env: Record<string, string>, timeoutMs = 120_000): Promise<ChildService> {
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'test', 'support', 'runs-child.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', LOG_LEVEL: 'silent', BATON_ENCRYPTION_KEY: TEST_KEY, BATON_WORKER_CONCURRENCY: '8', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      BATON_ENCRYPTION_KEY: TEST_KEY,
+      BATON_WORKER_CONCURRENCY: '8',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: tsx runs the script in a child node process, and a signal to the group
     // reaches both (a SIGKILL of the tsx wrapper alone would orphan the service).

@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     ...(env['WH_CHILD_QUEUE'] === undefined ? {} : { queueName: env['WH_CHILD_QUEUE'] }),
     modules: [
       identityModule,
-      decisioningModule, automationModule, cardsModule,
+      decisioningModule,
+      automationModule,
+      cardsModule,
       runsModule({ stuckSweepIntervalMs: 0 }),
       warehouseModuleWith({
         pageSize,
@@ -57,7 +59,9 @@ async function main(): Promise<void> {
   });
   const tenantName = env['WH_CHILD_TENANT'];
   const tenant = tenantName === undefined ? undefined : await createTenant(runtime.db, tenantName);
-  process.stdout.write(`${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { tenantId: tenant.tenantId, apiKey: tenant.apiKey }) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: runtime.url ?? null, pid: process.pid, ...(tenant === undefined ? {} : { tenantId: tenant.tenantId, apiKey: tenant.apiKey }) })}\n`,
+  );
   const pending = setInterval(() => {
     runtime.db
       .query<{ n: number; kind: string | null; attempts: number | null; due_in_ms: number | null; last_error: string | null }>(
@@ -67,7 +71,10 @@ async function main(): Promise<void> {
       .then(
         (r) => {
           const row = r.rows[0];
-          const latest = row?.kind === null || row === undefined ? '' : ` latest ${JSON.stringify({ kind: row.kind, attempts: row.attempts, dueInMs: row.due_in_ms, lastError: row.last_error?.slice(0, 300) ?? null })}`;
+          const latest =
+            row?.kind === null || row === undefined
+              ? ''
+              : ` latest ${JSON.stringify({ kind: row.kind, attempts: row.attempts, dueInMs: row.due_in_ms, lastError: row.last_error?.slice(0, 300) ?? null })}`;
           process.stdout.write(`PENDING ${row?.n ?? -1}${latest}\n`);
         },
         (err: unknown) => process.stdout.write(`PENDING ? ${String(err)}\n`),

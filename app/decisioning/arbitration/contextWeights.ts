@@ -15,7 +15,12 @@ export interface ContextWeighting {
 
 const NEUTRAL = { weight: 1, matched: [] as readonly string[] };
 
-export function bindContextWeights(config: DecisioningConfig, profile: ProfileSnapshot, context: DecisionContext, now: number): ContextWeighting {
+export function bindContextWeights(
+  config: DecisioningConfig,
+  profile: ProfileSnapshot,
+  context: DecisionContext,
+  now: number,
+): ContextWeighting {
   const rules = config.contextWeights;
   if (rules.length === 0) return { weightFor: () => NEUTRAL };
   const data = { profile, context, now };

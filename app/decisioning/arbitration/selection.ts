@@ -98,7 +98,12 @@ function thompsonRound(
  * wins. This gives the same answer as drawing everyone (up to the envelope's 4-sigma tails) at a
  * fraction of the cost.
  */
-function estimateWins(contenders: readonly Contender[], chosen: number, maxRounds: number, sampler: Sampler): { wins: number; rounds: number } {
+function estimateWins(
+  contenders: readonly Contender[],
+  chosen: number,
+  maxRounds: number,
+  sampler: Sampler,
+): { wins: number; rounds: number } {
   const rng = sampler.rng;
   const target = contenders[chosen] as Contender;
   const others: { contender: Contender; high: number }[] = [];
@@ -153,7 +158,12 @@ function matureFloor(contenders: readonly Contender[], except: number): number {
   return floor;
 }
 
-function winsRound(target: Contender, others: readonly { contender: Contender; high: number }[], sampler: Sampler, gated: boolean): boolean {
+function winsRound(
+  target: Contender,
+  others: readonly { contender: Contender; high: number }[],
+  sampler: Sampler,
+  gated: boolean,
+): boolean {
   const theta = sampler.beta(target.posterior.alpha, target.posterior.beta);
   const score = theta * target.weight;
   for (const other of others) {

@@ -59,7 +59,15 @@ export function relativeLift(treated: GroupCounts, control: GroupCounts, confide
   const z = zFor(confidenceLevel);
   const low = lift - z * standardError;
   const high = lift + z * standardError;
-  return { treated: t, control: c, lift, standardError, confidenceInterval: [low, high], confidenceLevel, significant: low > 0 || high < 0 };
+  return {
+    treated: t,
+    control: c,
+    lift,
+    standardError,
+    confidenceInterval: [low, high],
+    confidenceLevel,
+    significant: low > 0 || high < 0,
+  };
 }
 
 export interface LiftReport {
@@ -99,7 +107,10 @@ export function liftReport(rows: readonly LiftRow[], confidenceLevel = 0.95): Li
   const actionIds = [...new Set(rows.map((r) => r.actionId).filter((id): id is string => id !== null))].sort();
   return {
     overall: relativeLift(sum('treated'), sum('holdout'), confidenceLevel),
-    perAction: actionIds.map((actionId) => ({ actionId, ...relativeLift(sum('treated', actionId), sum('holdout', actionId), confidenceLevel) })),
+    perAction: actionIds.map((actionId) => ({
+      actionId,
+      ...relativeLift(sum('treated', actionId), sum('holdout', actionId), confidenceLevel),
+    })),
   };
 }
 

@@ -57,7 +57,10 @@ export interface Settlement {
 
 export type SettleResult = { ok: true; settlement: Settlement } | { ok: false; reason: string };
 
-type Settleable = Pick<DecisionRecord, 'decisionId' | 'decidedAt' | 'attributionEndsAt' | 'holdout' | 'action' | 'counterfactualActionId' | 'segment' | 'mode'>;
+type Settleable = Pick<
+  DecisionRecord,
+  'decisionId' | 'decidedAt' | 'attributionEndsAt' | 'holdout' | 'action' | 'counterfactualActionId' | 'segment' | 'mode'
+>;
 
 function build(decision: Settleable, outcome: Outcome, at: number, value: number, implicit: boolean): Settlement {
   const positive = outcome === 'positive';

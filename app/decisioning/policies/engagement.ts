@@ -25,7 +25,13 @@ export interface EngagementEvaluator {
   check(candidate: PreparedAction): EngagementFailure | null;
 }
 
-export function bindEngagement(profile: ProfileSnapshot, context: DecisionContext, now: number, sharedSlots: number, keyedSlots = 0): EngagementEvaluator {
+export function bindEngagement(
+  profile: ProfileSnapshot,
+  context: DecisionContext,
+  now: number,
+  sharedSlots: number,
+  keyedSlots = 0,
+): EngagementEvaluator {
   const keyedResults: (Map<string, { value: boolean; error?: string }> | undefined)[] = new Array<undefined>(keyedSlots);
   // 0 = not evaluated yet, 1 = true, 2 = false, 3 = error
   const shared = new Uint8Array(sharedSlots);
@@ -70,7 +76,8 @@ export function bindEngagement(profile: ProfileSnapshot, context: DecisionContex
         }
         if (!passed) {
           const what = check.description !== undefined ? `${check.label} (${check.description})` : check.label;
-          const reason = error !== undefined ? `${check.kind} rule ${what} failed to evaluate: ${error}` : `${check.kind} rule ${what} is false`;
+          const reason =
+            error !== undefined ? `${check.kind} rule ${what} failed to evaluate: ${error}` : `${check.kind} rule ${what} is false`;
           return { kind: check.kind, reason };
         }
       }

@@ -46,7 +46,9 @@ export const frequencyCapPolicy: ContactPolicy = {
         const entry = counts[cap.period].get(cap.channel);
         const used = entry?.count ?? 0;
         if (used >= cap.max) {
-          const frees = entry ? ` (oldest counted contact leaves the window at ${formatInstant(entry.oldest + PERIOD_MS[cap.period])})` : '';
+          const frees = entry
+            ? ` (oldest counted contact leaves the window at ${formatInstant(entry.oldest + PERIOD_MS[cap.period])})`
+            : '';
           const scope = cap.channel === 'all' ? 'all channels' : cap.channel;
           return { kind: 'block', reason: `${scope} cap ${cap.max}/${cap.period} reached: ${used} in the last ${cap.period}${frees}` };
         }

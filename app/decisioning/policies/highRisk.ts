@@ -22,7 +22,11 @@ export function classifyRisk(signal: SignalObservation, profile: ProfileSnapshot
   }
   const value = profile.accountValue ?? 0;
   if (signal.intent === 'cancellation' && value >= highValueThreshold) {
-    return { kind: 'high_value_cancellation', signal, description: `cancellation request at ${at} from an account worth ${value} (≥ ${highValueThreshold})` };
+    return {
+      kind: 'high_value_cancellation',
+      signal,
+      description: `cancellation request at ${at} from an account worth ${value} (≥ ${highValueThreshold})`,
+    };
   }
   return null;
 }

@@ -20,7 +20,15 @@ export const CONTACT_POLICIES: readonly ContactPolicy[] = [
   quietHoursPolicy,
 ];
 
-export { consentPolicy, frequencyCapPolicy, highRiskPolicy, quietHoursPolicy, sentimentSuppressionPolicy, ticketSuppressionPolicy, whatsappWindowPolicy };
+export {
+  consentPolicy,
+  frequencyCapPolicy,
+  highRiskPolicy,
+  quietHoursPolicy,
+  sentimentSuppressionPolicy,
+  ticketSuppressionPolicy,
+  whatsappWindowPolicy,
+};
 export { bindEngagement } from './engagement';
 export { classifyRisk, findHighRisk, type HighRiskFinding } from './highRisk';
 export { quietWindowAt } from './quietHours';

@@ -27,7 +27,12 @@ export const quietHoursPolicy: ContactPolicy = {
     if (!settings.enabled) return () => ALLOW;
     const profileZone = input.profile.timeZone;
     const zone = profileZone !== undefined && isValidTimeZone(profileZone) ? profileZone : settings.defaultTimeZone;
-    const zoneNote = profileZone === undefined ? ' (no time zone on profile: tenant default)' : zone !== profileZone ? ` (unknown zone "${profileZone}": tenant default)` : '';
+    const zoneNote =
+      profileZone === undefined
+        ? ' (no time zone on profile: tenant default)'
+        : zone !== profileZone
+          ? ` (unknown zone "${profileZone}": tenant default)`
+          : '';
     let verdict: PolicyVerdict = ALLOW;
     if (isValidTimeZone(zone)) {
       const window = quietWindowAt(input.now, zone, settings.start, settings.end);

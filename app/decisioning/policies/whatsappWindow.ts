@@ -21,12 +21,16 @@ export const whatsappWindowPolicy: ContactPolicy = {
     const windowMs = input.config.whatsapp.sessionWindowHours * HOUR_MS;
     const last = lastWhatsAppInbound(input);
     const open = last !== undefined && input.now - last < windowMs;
-    const outside = last === undefined ? 'no inbound WhatsApp message on record' : `last inbound WhatsApp message at ${formatInstant(last)}`;
+    const outside =
+      last === undefined ? 'no inbound WhatsApp message on record' : `last inbound WhatsApp message at ${formatInstant(last)}`;
     const templateNote = { kind: 'allow', note: `template message (session window closed: ${outside})` } as const;
     return (candidate) => {
       if (candidate.action.channel !== 'whatsapp' || open) return ALLOW;
       if (candidate.action.template !== undefined) return templateNote;
-      return { kind: 'block', reason: `outside the ${input.config.whatsapp.sessionWindowHours} h WhatsApp window (${outside}): only a template may be sent` };
+      return {
+        kind: 'block',
+        reason: `outside the ${input.config.whatsapp.sessionWindowHours} h WhatsApp window (${outside}): only a template may be sent`,
+      };
     };
   },
 };

@@ -72,7 +72,12 @@ interface Lane {
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 
-export function simulate(world: World, strategies: readonly Strategy[], settings: SimulationSettings = DEFAULT_SIMULATION, progress?: (done: number) => void): SimulationReport {
+export function simulate(
+  world: World,
+  strategies: readonly Strategy[],
+  settings: SimulationSettings = DEFAULT_SIMULATION,
+  progress?: (done: number) => void,
+): SimulationReport {
   const pick = createSeededRandom(`pick:${settings.seed}`);
   const outcomes = createSeededRandom(`outcome:${settings.seed}`);
   const actionIndex = new Map(world.catalog.map((a, i) => [a.id, i]));
@@ -144,7 +149,8 @@ export function simulate(world: World, strategies: readonly Strategy[], settings
         if (choice.record !== undefined) {
           const settled = settleDecision(choice.record, positive ? 'positive' : 'negative', now);
           if (settled.ok) {
-            if (settled.settlement.posteriorUpdate) lane.propensities = applyPosteriorUpdate(lane.propensities, settled.settlement.posteriorUpdate);
+            if (settled.settlement.posteriorUpdate)
+              lane.propensities = applyPosteriorUpdate(lane.propensities, settled.settlement.posteriorUpdate);
             if (settled.settlement.lift) lane.observations.push(settled.settlement.lift);
           }
         }

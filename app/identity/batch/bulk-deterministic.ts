@@ -53,11 +53,21 @@ function runPass(records: readonly BulkRecord[], policy: LinkPolicy, shared: Rea
     const recordRow: NodeRow = { key: rKey, kind: 'record', profileId: undefined, shared: false, firstNames, seq: old?.seq ?? ++seq };
     nodes.set(rKey, recordRow);
     builder.addNode(recordRow);
-    const ids = r.identifiers.length > 1 ? [...r.identifiers].sort((a, b) => policy.priority[a.type] - policy.priority[b.type]) : r.identifiers;
+    const ids =
+      r.identifiers.length > 1 ? [...r.identifiers].sort((a, b) => policy.priority[a.type] - policy.priority[b.type]) : r.identifiers;
     for (const list of [ids, r.candidates]) {
       for (const id of list) {
         if (nodes.has(id.key)) continue;
-        const row: NodeRow = { key: id.key, kind: 'identifier', profileId: undefined, type: id.type, limitGroup: limitGroupOf(id), shared: shared.has(id.key), firstNames: [], seq: ++seq };
+        const row: NodeRow = {
+          key: id.key,
+          kind: 'identifier',
+          profileId: undefined,
+          type: id.type,
+          limitGroup: limitGroupOf(id),
+          shared: shared.has(id.key),
+          firstNames: [],
+          seq: ++seq,
+        };
         nodes.set(id.key, row);
         builder.addNode(row);
       }
@@ -72,7 +82,9 @@ function runPass(records: readonly BulkRecord[], policy: LinkPolicy, shared: Rea
         if (triedAndRefused.has(eid)) retried = true;
         triedAndRefused.add(eid);
         // A refused edge is tried again when the record comes back (as online), so it is not remembered.
-        edges.push(outcome.reason === undefined ? { ...edge, status: outcome.status } : { ...edge, status: outcome.status, reason: outcome.reason });
+        edges.push(
+          outcome.reason === undefined ? { ...edge, status: outcome.status } : { ...edge, status: outcome.status, reason: outcome.reason },
+        );
         continue;
       }
       if (triedAndRefused.has(eid)) retried = true;
@@ -148,7 +160,15 @@ function householdLinks(records: readonly BulkRecord[], pass: Pass, at: string):
     }
     if (compatible.size !== 1) continue;
     const target = [...compatible.values()][0] as string;
-    const edge: EdgeRow = { id: edgeId('household', rKey, target), kind: 'household', a: rKey, b: target, provenance: { source: r.source, recordId: r.recordId, at }, seq: ++seq, status: 'active' };
+    const edge: EdgeRow = {
+      id: edgeId('household', rKey, target),
+      kind: 'household',
+      a: rKey,
+      b: target,
+      provenance: { source: r.source, recordId: r.recordId, at },
+      seq: ++seq,
+      status: 'active',
+    };
     const outcome = builder.tryJoin(edge);
     if (outcome.status === 'active') edges.push(edge);
   }
@@ -181,7 +201,11 @@ export class BulkGraph {
       pass = runPass(records, policy, shared, at);
     }
     const seq = householdLinks(records, pass, at);
-    return new BulkGraph(pass, records.map((r) => recordKey(r.source, r.recordId)), seq);
+    return new BulkGraph(
+      pass,
+      records.map((r) => recordKey(r.source, r.recordId)),
+      seq,
+    );
   }
 
   /** Records i and j are in one profile already. */
@@ -194,9 +218,20 @@ export class BulkGraph {
   link(i: number, j: number, detail: ProbabilisticDetail, provenance: Provenance): JoinOutcome {
     const a = this.keys[i] as string;
     const b = this.keys[j] as string;
-    const edge: EdgeRow = { id: edgeId('probabilistic', a, b), kind: 'probabilistic', a, b, provenance, seq: ++this.seq, status: 'active', detail };
+    const edge: EdgeRow = {
+      id: edgeId('probabilistic', a, b),
+      kind: 'probabilistic',
+      a,
+      b,
+      provenance,
+      seq: ++this.seq,
+      status: 'active',
+      detail,
+    };
     const outcome = this.pass.builder.tryJoin(edge);
-    this.pass.edges.push(outcome.reason === undefined ? { ...edge, status: outcome.status } : { ...edge, status: outcome.status, reason: outcome.reason });
+    this.pass.edges.push(
+      outcome.reason === undefined ? { ...edge, status: outcome.status } : { ...edge, status: outcome.status, reason: outcome.reason },
+    );
     return outcome;
   }
 
@@ -228,5 +263,4 @@ export class BulkGraph {
     for (const n of nodes.values()) rows.push({ ...n, profileId: profileOfRoot.get(builder.root(n.key)) });
     store.bulkLoad(rows, edges, profiles, this.seq);
   }
-
 }

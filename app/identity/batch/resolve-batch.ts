@@ -65,8 +65,13 @@ export interface BatchResult {
 }
 
 const IDENTIFIER_FIELDS: readonly (readonly [MappingField, string])[] = [
-  ['hubspotContactId', 'hubspotContactId'], ['salesforceId', 'salesforceId'], ['zendeskUserId', 'zendeskUserId'],
-  ['nationalId', 'nationalId'], ['email', 'email'], ['whatsappId', 'whatsapp'], ['phone', 'phone'],
+  ['hubspotContactId', 'hubspotContactId'],
+  ['salesforceId', 'salesforceId'],
+  ['zendeskUserId', 'zendeskUserId'],
+  ['nationalId', 'nationalId'],
+  ['email', 'email'],
+  ['whatsappId', 'whatsapp'],
+  ['phone', 'phone'],
 ];
 
 export async function resolveBatch(records: readonly BatchRecord[], options: BatchOptions): Promise<BatchResult> {
@@ -84,7 +89,10 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
   const present = new Set<string>();
   for (const r of records) for (const f of Object.keys(r.values)) present.add(f);
   const matchFields = MATCH_FIELDS.filter(
-    (f) => present.has(f) || ((f === 'firstName' || f === 'lastName') && present.has('fullName')) || (f === 'phone' && present.has('whatsappId')),
+    (f) =>
+      present.has(f) ||
+      ((f === 'firstName' || f === 'lastName') && present.has('fullName')) ||
+      (f === 'phone' && present.has('whatsappId')),
   );
   const columns: Record<string, string[]> = {};
   for (const f of matchFields) columns[f] = new Array<string>(n).fill('');
@@ -104,7 +112,13 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     if (options.deterministic === 'one-by-one') {
       await resolver.resolve({ identifiers, traits: record.values }, { source: record.source, recordId: record.recordId, at: options.at });
     } else {
-      bulk.push({ source: record.source, recordId: record.recordId, identifiers: normalized.identifiers, candidates: normalized.candidates, firstName: firstNameOf(traits) });
+      bulk.push({
+        source: record.source,
+        recordId: record.recordId,
+        identifiers: normalized.identifiers,
+        candidates: normalized.candidates,
+        firstName: firstNameOf(traits),
+      });
     }
     for (const f of matchFields) {
       const col = columns[f] as string[];
@@ -124,10 +138,10 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
     graph !== undefined
       ? graph.profileIds(newProfileId)
       : store.unitOfWork([], async (tx) => {
-      const keys = records.map((r) => recordKey(r.source, r.recordId));
-      const nodes = await tx.getNodes(keys);
-      return keys.map((k) => nodes.get(k)?.profileId ?? '');
-    });
+          const keys = records.map((r) => recordKey(r.source, r.recordId));
+          const nodes = await tx.getNodes(keys);
+          return keys.map((k) => nodes.get(k)?.profileId ?? '');
+        });
 
   options.onProgress?.('training', 0, 1);
   // u needs enough random pairs to see rare agreements, but not more than the data can use
@@ -144,7 +158,8 @@ export async function resolveBatch(records: readonly BatchRecord[], options: Bat
   options.onProgress?.('training', 1, 1);
 
   const probabilities = new Float64Array(pairs.count);
-  for (let p = 0; p < pairs.count; p++) probabilities[p] = probabilityFromWeight(model.weightOf(columns as Columns, pairs.left[p] as number, levels, p * C));
+  for (let p = 0; p < pairs.count; p++)
+    probabilities[p] = probabilityFromWeight(model.weightOf(columns as Columns, pairs.left[p] as number, levels, p * C));
   const above: number[] = [];
   for (let p = 0; p < pairs.count; p++) if ((probabilities[p] as number) >= config.reviewThreshold) above.push(p);
   const order = Int32Array.from(above).sort((x, y) => (probabilities[y] as number) - (probabilities[x] as number) || x - y);
@@ -200,7 +215,14 @@ function givenNamesAllowLink(col: readonly string[] | undefined, i: number, j: n
   return a.length === 0 || b.length === 0 || compatibleNames(a, b);
 }
 
-function finish(profileIds: string[], possibleMatches: PossibleMatch[], candidatePairs: number, probabilisticLinks: number, refusedLinks: number, emIterations: number): BatchResult {
+function finish(
+  profileIds: string[],
+  possibleMatches: PossibleMatch[],
+  candidatePairs: number,
+  probabilisticLinks: number,
+  refusedLinks: number,
+  emIterations: number,
+): BatchResult {
   return {
     profileIds,
     possibleMatches,
@@ -209,7 +231,10 @@ function finish(profileIds: string[], possibleMatches: PossibleMatch[], candidat
 }
 
 /** Which records share a profile, for the one-by-one path (the bulk graph answers this itself). */
-function oneByOneTogether(n: number, profileIds: readonly string[]): { together(i: number, j: number): boolean; union(i: number, j: number): void } {
+function oneByOneTogether(
+  n: number,
+  profileIds: readonly string[],
+): { together(i: number, j: number): boolean; union(i: number, j: number): void } {
   const sets = new UnionFind(n);
   const firstOf = new Map<string, number>();
   profileIds.forEach((pid, i) => {

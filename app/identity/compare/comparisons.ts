@@ -53,20 +53,21 @@ export function nameComparison(field: string, otherField: string | undefined, tf
       const col = column(columns, field);
       const other = otherField === undefined ? undefined : column(columns, otherField);
       return (i, j) => {
-      const a = col[i] ?? '';
-      const b = col[j] ?? '';
-      if (a.length === 0 || b.length === 0) return 0;
-      if (a === b) return 1;
-      if (areNicknames(a, b)) return 2;
-      const s = jaroWinklerAtLeast(a, b, 0.7);
-      if (s >= 0.94) return 3;
-      if (s >= 0.85) return 4;
-      if (other !== undefined) {
-        const ob = other[j] ?? '';
-        const oa = other[i] ?? '';
-        if ((ob.length > 0 && jaroWinklerAtLeast(a, ob, 0.9) >= 0.9) || (oa.length > 0 && jaroWinklerAtLeast(oa, b, 0.9) >= 0.9)) return 5;
-      }
-      return s >= 0.7 ? 6 : 7;
+        const a = col[i] ?? '';
+        const b = col[j] ?? '';
+        if (a.length === 0 || b.length === 0) return 0;
+        if (a === b) return 1;
+        if (areNicknames(a, b)) return 2;
+        const s = jaroWinklerAtLeast(a, b, 0.7);
+        if (s >= 0.94) return 3;
+        if (s >= 0.85) return 4;
+        if (other !== undefined) {
+          const ob = other[j] ?? '';
+          const oa = other[i] ?? '';
+          if ((ob.length > 0 && jaroWinklerAtLeast(a, ob, 0.9) >= 0.9) || (oa.length > 0 && jaroWinklerAtLeast(oa, b, 0.9) >= 0.9))
+            return 5;
+        }
+        return s >= 0.7 ? 6 : 7;
       };
     },
   };
@@ -81,14 +82,14 @@ export function textComparison(field: string, tf = false): Comparison {
     prepare(columns) {
       const col = column(columns, field);
       return (i, j) => {
-      const a = col[i] ?? '';
-      const b = col[j] ?? '';
-      if (a.length === 0 || b.length === 0) return 0;
-      if (a === b) return 1;
-      if (equalIgnoringSpaces(a, b)) return 2;
-      const s = jaroWinklerAtLeast(a, b, 0.8);
-      if (s >= 0.92) return 3;
-      return s >= 0.8 ? 4 : 5;
+        const a = col[i] ?? '';
+        const b = col[j] ?? '';
+        if (a.length === 0 || b.length === 0) return 0;
+        if (a === b) return 1;
+        if (equalIgnoringSpaces(a, b)) return 2;
+        const s = jaroWinklerAtLeast(a, b, 0.8);
+        if (s >= 0.92) return 3;
+        return s >= 0.8 ? 4 : 5;
       };
     },
   };
@@ -103,13 +104,13 @@ export function codeComparison(field: string, tf = false): Comparison {
     prepare(columns) {
       const col = column(columns, field);
       return (i, j) => {
-      const a = col[i] ?? '';
-      const b = col[j] ?? '';
-      if (a.length === 0 || b.length === 0) return 0;
-      if (a === b) return 1;
-      const d = editDistance(a, b, 2);
-      if (d <= 1) return 2;
-      return d <= 2 && Math.min(a.length, b.length) >= 5 ? 3 : 4;
+        const a = col[i] ?? '';
+        const b = col[j] ?? '';
+        if (a.length === 0 || b.length === 0) return 0;
+        if (a === b) return 1;
+        const d = editDistance(a, b, 2);
+        if (d <= 1) return 2;
+        return d <= 2 && Math.min(a.length, b.length) >= 5 ? 3 : 4;
       };
     },
   };
@@ -123,16 +124,22 @@ export function dateComparison(field: string): Comparison {
     prepare(columns) {
       const col = column(columns, field);
       return (i, j) => {
-      const a = col[i] ?? '';
-      const b = col[j] ?? '';
-      if (a.length === 0 || b.length === 0) return 0;
-      if (a === b) return 1;
-      const d = editDistance(a, b, 2);
-      if (d <= 1) return 2;
-      if (a.length === 8 && b.length === 8 && a.slice(0, 4) === b.slice(0, 4) && a.slice(4, 6) === b.slice(6, 8) && a.slice(6, 8) === b.slice(4, 6)) {
-        return 3;
-      }
-      return d <= 2 ? 4 : 5;
+        const a = col[i] ?? '';
+        const b = col[j] ?? '';
+        if (a.length === 0 || b.length === 0) return 0;
+        if (a === b) return 1;
+        const d = editDistance(a, b, 2);
+        if (d <= 1) return 2;
+        if (
+          a.length === 8 &&
+          b.length === 8 &&
+          a.slice(0, 4) === b.slice(0, 4) &&
+          a.slice(4, 6) === b.slice(6, 8) &&
+          a.slice(6, 8) === b.slice(4, 6)
+        ) {
+          return 3;
+        }
+        return d <= 2 ? 4 : 5;
       };
     },
   };
@@ -147,10 +154,10 @@ export function exactComparison(field: string, tf = false): Comparison {
     prepare(columns) {
       const col = column(columns, field);
       return (i, j) => {
-      const a = col[i] ?? '';
-      const b = col[j] ?? '';
-      if (a.length === 0 || b.length === 0) return 0;
-      return a === b ? 1 : 2;
+        const a = col[i] ?? '';
+        const b = col[j] ?? '';
+        if (a.length === 0 || b.length === 0) return 0;
+        return a === b ? 1 : 2;
       };
     },
   };
@@ -164,14 +171,14 @@ export function emailComparison(field: string): Comparison {
     prepare(columns) {
       const col = column(columns, field);
       return (i, j) => {
-      const a = col[i] ?? '';
-      const b = col[j] ?? '';
-      if (a.length === 0 || b.length === 0) return 0;
-      if (a === b) return 1;
-      const la = a.slice(0, a.lastIndexOf('@'));
-      const lb = b.slice(0, b.lastIndexOf('@'));
-      if (la === lb) return 2;
-      return jaroWinklerAtLeast(la, lb, 0.9) >= 0.9 ? 3 : 4;
+        const a = col[i] ?? '';
+        const b = col[j] ?? '';
+        if (a.length === 0 || b.length === 0) return 0;
+        if (a === b) return 1;
+        const la = a.slice(0, a.lastIndexOf('@'));
+        const lb = b.slice(0, b.lastIndexOf('@'));
+        if (la === lb) return 2;
+        return jaroWinklerAtLeast(la, lb, 0.9) >= 0.9 ? 3 : 4;
       };
     },
   };

@@ -42,7 +42,7 @@ function differingCharacters(a: string, a0: number, a1: number, b: string, b0: n
     const c = a.charCodeAt(i);
     if (c < 128) counts[c] = 0;
   }
-  return ascii ? Math.max(unmatched, (b1 - b0) - (a1 - a0 - unmatched)) : 0;
+  return ascii ? Math.max(unmatched, b1 - b0 - (a1 - a0 - unmatched)) : 0;
 }
 
 /**
@@ -76,10 +76,7 @@ export function editDistance(a: string, b: string, max = Number.MAX_SAFE_INTEGER
       const cb = b.charCodeAt(start + j - 1);
       const cost = ca === cb ? 0 : 1;
       let v = Math.min((prev[j] as number) + 1, (curr[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (
-        transpositions && i > 1 && j > 1 && ca === b.charCodeAt(start + j - 2) &&
-        a.charCodeAt(start + i - 2) === cb
-      ) {
+      if (transpositions && i > 1 && j > 1 && ca === b.charCodeAt(start + j - 2) && a.charCodeAt(start + i - 2) === cb) {
         v = Math.min(v, (prev2[j - 2] as number) + 1);
       }
       curr[j] = v;

@@ -29,7 +29,13 @@ export interface ApplyResult {
  * `read` optionally holds rows the caller already read in this unit of work.
  * Edges whose id already exists with status `active` must not be passed again.
  */
-export async function applyEvidence(ctx: ApplyContext, anchor: string, nodes: readonly NodeRow[], edges: readonly EdgeRow[], read?: ReadonlyMap<string, NodeRow>): Promise<ApplyResult> {
+export async function applyEvidence(
+  ctx: ApplyContext,
+  anchor: string,
+  nodes: readonly NodeRow[],
+  edges: readonly EdgeRow[],
+  read?: ReadonlyMap<string, NodeRow>,
+): Promise<ApplyResult> {
   const { tx, policy } = ctx;
   const rows = new Map<string, NodeRow>();
   for (const n of nodes) rows.set(n.key, n);
@@ -63,7 +69,9 @@ export async function applyEvidence(ctx: ApplyContext, anchor: string, nodes: re
   for (const edge of edges) {
     const outcome = builder.tryJoin(edge);
     const { reason: _drop, ...base } = edge;
-    stored.push(outcome.reason === undefined ? { ...base, status: outcome.status } : { ...base, status: outcome.status, reason: outcome.reason });
+    stored.push(
+      outcome.reason === undefined ? { ...base, status: outcome.status } : { ...base, status: outcome.status, reason: outcome.reason },
+    );
   }
 
   const component = builder.membersOf(anchor);

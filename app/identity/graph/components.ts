@@ -37,7 +37,10 @@ export class ComponentBuilder {
   private readonly summaries: (Summary | undefined)[] = [];
   private readonly cannot = new Map<string, Set<string>>();
 
-  constructor(private readonly policy: LinkPolicy, cannotLinks: readonly CannotLink[]) {
+  constructor(
+    private readonly policy: LinkPolicy,
+    cannotLinks: readonly CannotLink[],
+  ) {
     for (const c of cannotLinks) {
       this.forbid(c.a, c.b);
       this.forbid(c.b, c.a);
@@ -70,7 +73,10 @@ export class ComponentBuilder {
     this.keys.push(row.key);
     this.parent.push(i);
     this.rows.push(row);
-    const groups = row.kind === 'identifier' && row.limitGroup !== undefined ? new Map([[row.limitGroup, new Set([row.key])]]) : (NO_GROUPS as Map<string, Set<string>>);
+    const groups =
+      row.kind === 'identifier' && row.limitGroup !== undefined
+        ? new Map([[row.limitGroup, new Set([row.key])]])
+        : (NO_GROUPS as Map<string, Set<string>>);
     const names = row.firstNames.length > 0 ? new Set(row.firstNames) : (NO_NAMES as Set<string>);
     this.summaries.push({ members: [row.key], groups, names });
   }
@@ -119,7 +125,8 @@ export class ComponentBuilder {
     const sa = this.summaries[ra] as Summary;
     const sb = this.summaries[rb] as Summary;
     if (this.forbidden(sa, rb) || this.forbidden(sb, ra)) return { status: 'conflict', reason: 'cannot-link' };
-    if (!isAuthoritative(edge.kind) && this.breaksLimit(sa, sb, edge.kind === 'probabilistic')) return { status: 'conflict', reason: 'limit' };
+    if (!isAuthoritative(edge.kind) && this.breaksLimit(sa, sb, edge.kind === 'probabilistic'))
+      return { status: 'conflict', reason: 'limit' };
     if (edge.kind === 'carries') {
       const ident = na.kind === 'identifier' ? na : nb;
       if (ident.type !== undefined && this.policy.guardedTypes.has(ident.type) && !anyCompatible(sa.names, sb.names)) {

@@ -115,7 +115,13 @@ export class IdentityResolver {
    */
   plan(subject: Subject, provenance: Provenance, options: ResolveOptions = {}): ResolvePlan {
     const p = this.prepare(subject, provenance, options);
-    return { record: p.rKey, nodeKeys: p.lockKeys, edgeKeys: p.edgeKeys, blockingKeys: p.blockingKeys, maxBlockSize: this.matcher?.options.maxBlockSize ?? 0 };
+    return {
+      record: p.rKey,
+      nodeKeys: p.lockKeys,
+      edgeKeys: p.edgeKeys,
+      blockingKeys: p.blockingKeys,
+      maxBlockSize: this.matcher?.options.maxBlockSize ?? 0,
+    };
   }
 
   /** Resolves the subject of one event: links its identifiers and returns its profile. */
@@ -152,18 +158,30 @@ export class IdentityResolver {
         const eid = edgeId('carries', rKey, id.key);
         const prior = priorEdges.get(eid);
         if (prior?.status === 'active') continue;
-        edges.push({ id: eid, kind: 'carries', a: rKey, b: id.key, provenance: prior?.provenance ?? provenance, seq: prior?.seq ?? (await tx.nextSeq()), status: 'active' });
+        edges.push({
+          id: eid,
+          kind: 'carries',
+          a: rKey,
+          b: id.key,
+          provenance: prior?.provenance ?? provenance,
+          seq: prior?.seq ?? (await tx.nextSeq()),
+          status: 'active',
+        });
       }
       for (const c of normalized.candidates) {
         const eid = edgeId('candidate', rKey, c.key);
-        if (!priorEdges.has(eid)) edges.push({ id: eid, kind: 'candidate', a: rKey, b: c.key, provenance, seq: await tx.nextSeq(), status: 'inactive' });
+        if (!priorEdges.has(eid))
+          edges.push({ id: eid, kind: 'candidate', a: rKey, b: c.key, provenance, seq: await tx.nextSeq(), status: 'inactive' });
       }
       const applied = await applyEvidence(ctx, rKey, nodes, edges, existing);
       const profileId = applied.profileId as string;
       const refused = applied.edges.filter((e) => e.kind === 'carries' && e.status !== 'active');
       const candidateEdges = [...nearEdges, ...edges].filter((e) => e.kind === 'candidate');
       const reviews = await this.reviewsFor(tx, rKey, profileId, refused, candidateEdges, provenance);
-      const { markedShared, recomputed } = await this.markShared(ctx, refused.map((e) => e.b));
+      const { markedShared, recomputed } = await this.markShared(
+        ctx,
+        refused.map((e) => e.b),
+      );
       let onlineLink: OnlineLink | undefined;
       // The record row as applyEvidence wrote it, unless a recompute moved it since.
       const written = nodes[0] === undefined ? undefined : { ...nodes[0], profileId: applied.profileId };
@@ -198,17 +216,41 @@ export class IdentityResolver {
   }
 
   private async identifierNode(tx: IdentityGraphTx, id: Identifier): Promise<NodeRow> {
-    return { key: id.key, kind: 'identifier', profileId: undefined, type: id.type, limitGroup: limitGroupOf(id), shared: false, firstNames: [], seq: await tx.nextSeq() };
+    return {
+      key: id.key,
+      kind: 'identifier',
+      profileId: undefined,
+      type: id.type,
+      limitGroup: limitGroupOf(id),
+      shared: false,
+      firstNames: [],
+      seq: await tx.nextSeq(),
+    };
   }
 
   /** Conflicts and quirk candidates touching this record become review items. */
-  private async reviewsFor(tx: IdentityGraphTx, rKey: string, profileId: string, refused: readonly EdgeRow[], candidateEdges: readonly EdgeRow[], provenance: Provenance): Promise<ReviewItem[]> {
+  private async reviewsFor(
+    tx: IdentityGraphTx,
+    rKey: string,
+    profileId: string,
+    refused: readonly EdgeRow[],
+    candidateEdges: readonly EdgeRow[],
+    provenance: Provenance,
+  ): Promise<ReviewItem[]> {
     const items: ReviewItem[] = [];
     const touched = await tx.getNodes([...refused.map((e) => e.b)]);
     for (const e of refused) {
       if (e.reason === 'shared' || e.reason === undefined) continue;
       const other = touched.get(e.b)?.profileId;
-      items.push({ id: `conflict|${e.id}`, kind: 'conflict', a: rKey, b: e.b, profiles: other ? [profileId, other] : [profileId], reason: e.reason, provenance });
+      items.push({
+        id: `conflict|${e.id}`,
+        kind: 'conflict',
+        a: rKey,
+        b: e.b,
+        profiles: other ? [profileId, other] : [profileId],
+        reason: e.reason,
+        provenance,
+      });
     }
     const unique = [...new Map(candidateEdges.map((e) => [e.id, e])).values()];
     const ends = await tx.getNodes(unique.flatMap((e) => [e.a, e.b]));
@@ -243,14 +285,30 @@ export class IdentityResolver {
   }
 
   /** A probabilistic link between two records (batch matcher or online scoring). */
-  async linkRecords(a: RecordRef, b: RecordRef, detail: ProbabilisticDetail, provenance: Provenance): Promise<{ profileId: string | undefined; status: EdgeRow['status']; reason?: RefusalReason }> {
+  async linkRecords(
+    a: RecordRef,
+    b: RecordRef,
+    detail: ProbabilisticDetail,
+    provenance: Provenance,
+  ): Promise<{ profileId: string | undefined; status: EdgeRow['status']; reason?: RefusalReason }> {
     const ka = recordKey(a.source, a.recordId);
     const kb = recordKey(b.source, b.recordId);
     return this.store.unitOfWork([ka, kb], async (tx) => {
-      const edge: EdgeRow = { id: edgeId('probabilistic', ka, kb), kind: 'probabilistic', a: ka, b: kb, provenance, seq: await tx.nextSeq(), status: 'active', detail };
+      const edge: EdgeRow = {
+        id: edgeId('probabilistic', ka, kb),
+        kind: 'probabilistic',
+        a: ka,
+        b: kb,
+        provenance,
+        seq: await tx.nextSeq(),
+        status: 'active',
+        detail,
+      };
       const applied = await applyEvidence(this.ctx(tx, provenance.at), ka, [], [edge]);
       const stored = applied.edges[0] as EdgeRow;
-      return stored.reason === undefined ? { profileId: applied.profileId, status: stored.status } : { profileId: applied.profileId, status: stored.status, reason: stored.reason };
+      return stored.reason === undefined
+        ? { profileId: applied.profileId, status: stored.status }
+        : { profileId: applied.profileId, status: stored.status, reason: stored.reason };
     });
   }
 
@@ -258,22 +316,39 @@ export class IdentityResolver {
    * A CRM merge event, or a person confirming two are one: the two records / identifiers are one
    * person (authoritative, no limits).
    */
-  async merge(a: NodeRef, b: NodeRef, provenance: Provenance, kind: 'crm-merge' | 'manual-merge' = 'crm-merge'): Promise<{ profileId: string | undefined; merged: readonly string[] }> {
+  async merge(
+    a: NodeRef,
+    b: NodeRef,
+    provenance: Provenance,
+    kind: 'crm-merge' | 'manual-merge' = 'crm-merge',
+  ): Promise<{ profileId: string | undefined; merged: readonly string[] }> {
     const ka = nodeKeyOf(a, this.normalizer);
     const kb = nodeKeyOf(b, this.normalizer);
     return this.store.unitOfWork([ka, kb], async (tx) => {
       const existing = await tx.getNodes([ka, kb]);
       const nodes: NodeRow[] = [];
-      for (const [ref, key] of [[a, ka], [b, kb]] as const) {
+      for (const [ref, key] of [
+        [a, ka],
+        [b, kb],
+      ] as const) {
         if (existing.has(key)) continue;
         if ('key' in ref) throw new UnknownIdentifierError(`no node ${key}`);
-        if ('record' in ref) nodes.push({ key, kind: 'record', profileId: undefined, shared: false, firstNames: [], seq: await tx.nextSeq() });
+        if ('record' in ref)
+          nodes.push({ key, kind: 'record', profileId: undefined, shared: false, firstNames: [], seq: await tx.nextSeq() });
         else {
           const id = this.normalizer.normalize([ref.identifier]).identifiers[0];
           if (id !== undefined) nodes.push(await this.identifierNode(tx, id));
         }
       }
-      const edge: EdgeRow = { id: edgeId(kind, ka, kb, provenance.recordId), kind, a: ka, b: kb, provenance, seq: await tx.nextSeq(), status: 'active' };
+      const edge: EdgeRow = {
+        id: edgeId(kind, ka, kb, provenance.recordId),
+        kind,
+        a: ka,
+        b: kb,
+        provenance,
+        seq: await tx.nextSeq(),
+        status: 'active',
+      };
       const applied = await applyEvidence(this.ctx(tx, provenance.at), ka, nodes, [edge]);
       return { profileId: applied.profileId, merged: applied.merged };
     });
@@ -303,8 +378,13 @@ export class IdentityResolver {
       await tx.deleteNodes([rKey]);
       await tx.deleteCannotLinksOf([rKey]);
       await tx.deleteReviewsOf([rKey]);
-      await this.dropOrphans(tx, edges.map((e) => (e.a === rKey ? e.b : e.a)));
-      return node.profileId === undefined ? { profiles: [], created: [], removed: [] } : recomputeProfiles(this.ctx(tx, at), [node.profileId]);
+      await this.dropOrphans(
+        tx,
+        edges.map((e) => (e.a === rKey ? e.b : e.a)),
+      );
+      return node.profileId === undefined
+        ? { profiles: [], created: [], removed: [] }
+        : recomputeProfiles(this.ctx(tx, at), [node.profileId]);
     });
   }
 
@@ -343,8 +423,14 @@ export class IdentityResolver {
       const members = await tx.profileMembers(profileId);
       return {
         profileId,
-        records: members.filter((m) => m.kind === 'record').map((m) => m.key).sort(),
-        identifiers: members.filter((m) => m.kind === 'identifier').map((m) => m.key).sort(),
+        records: members
+          .filter((m) => m.kind === 'record')
+          .map((m) => m.key)
+          .sort(),
+        identifiers: members
+          .filter((m) => m.kind === 'identifier')
+          .map((m) => m.key)
+          .sort(),
       };
     });
   }
@@ -362,7 +448,10 @@ export class IdentityResolver {
       await tx.deleteNodes(keys);
       await tx.deleteProfiles([profileId]);
       const memberSet = new Set(keys);
-      await this.dropOrphans(tx, edges.flatMap((e) => [e.a, e.b]).filter((k) => !memberSet.has(k)));
+      await this.dropOrphans(
+        tx,
+        edges.flatMap((e) => [e.a, e.b]).filter((k) => !memberSet.has(k)),
+      );
       return {
         records: members.filter((m) => m.kind === 'record').map((m) => m.key),
         identifiers: members.filter((m) => m.kind === 'identifier').map((m) => m.key),

@@ -46,7 +46,7 @@ export async function explainLink(tx: IdentityGraphTx, a: string, b: string): Pr
     }
   }
   const chain: EvidenceStep[] = [];
-  for (let node = b; node !== a; ) {
+  for (let node = b; node !== a;) {
     const step = via.get(node);
     if (step === undefined) return { sameProfile: true, profileId: pa, chain: [] };
     chain.unshift(step);

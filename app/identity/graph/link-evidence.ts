@@ -44,8 +44,18 @@ export interface RecordLink {
 export const MAX_EVIDENCE_LENGTH = 200;
 
 const SOURCE_LABELS: Readonly<Record<string, string>> = {
-  hubspot: 'HubSpot', salesforce: 'Salesforce', zendesk: 'Zendesk', whatsapp: 'WhatsApp', twilio: 'Twilio',
-  sms: 'SMS', email: 'Email', api: 'API', csv: 'CSV', form: 'Form', intercom: 'Intercom', shopify: 'Shopify',
+  hubspot: 'HubSpot',
+  salesforce: 'Salesforce',
+  zendesk: 'Zendesk',
+  whatsapp: 'WhatsApp',
+  twilio: 'Twilio',
+  sms: 'SMS',
+  email: 'Email',
+  api: 'API',
+  csv: 'CSV',
+  form: 'Form',
+  intercom: 'Intercom',
+  shopify: 'Shopify',
 };
 
 function sourceLabel(source: string): string {
@@ -118,7 +128,17 @@ export function describeIdentifier(key: string): string {
   }
 }
 
-const IDENTIFIER_ORDER = ['phone', 'email', 'whatsapp', 'nationalId', 'hubspotContactId', 'salesforceId', 'zendeskUserId', 'externalId', 'twilioAddress'];
+const IDENTIFIER_ORDER = [
+  'phone',
+  'email',
+  'whatsapp',
+  'nationalId',
+  'hubspotContactId',
+  'salesforceId',
+  'zendeskUserId',
+  'externalId',
+  'twilioAddress',
+];
 
 /** The shared identifiers worth naming: a WhatsApp id that is the shared phone is said once; at most two. */
 function sharedIdentifiers(keys: readonly string[]): string[] {
@@ -178,8 +198,18 @@ export function describeNames(joining: LinkEnd, existing: LinkEnd): string | und
 }
 
 const FIELD_LABELS: Readonly<Record<string, string>> = {
-  birthDate: 'birth date', nationalId: 'national id', email: 'email', phone: 'phone', postcode: 'postcode', street: 'street',
-  streetNumber: 'street number', addressLine2: 'address line 2', city: 'city', region: 'region', country: 'country', company: 'company',
+  birthDate: 'birth date',
+  nationalId: 'national id',
+  email: 'email',
+  phone: 'phone',
+  postcode: 'postcode',
+  street: 'street',
+  streetNumber: 'street number',
+  addressLine2: 'address line 2',
+  city: 'city',
+  region: 'region',
+  country: 'country',
+  company: 'company',
 };
 const EXACT_LEVELS: ReadonlySet<string> = new Set(['exact', 'exact-no-spaces']);
 
@@ -285,7 +315,9 @@ export function profileRecordLinks(members: readonly NodeRow[], edges: readonly 
         const link = linkBetween(other, record, shared, direct.get(pairKey(other.key, record.key)) ?? [], carriedAny);
         if (link === undefined) continue;
         // More shared identifiers first, then the earlier record.
-        const rank = (link.kind === 'identifier' ? 1000 - link.identifiers.length * 10 : 5000 + DIRECT_KINDS.indexOf(link.kind)) * 10_000 + (order.get(other.key) ?? 0);
+        const rank =
+          (link.kind === 'identifier' ? 1000 - link.identifiers.length * 10 : 5000 + DIRECT_KINDS.indexOf(link.kind)) * 10_000 +
+          (order.get(other.key) ?? 0);
         if (best === undefined || rank < best.rank) best = { link, rank };
       }
       return best?.link;
@@ -296,9 +328,17 @@ export function profileRecordLinks(members: readonly NodeRow[], edges: readonly 
   return links;
 }
 
-function linkBetween(from: NodeRow, to: NodeRow, shared: readonly string[], direct: readonly EdgeRow[], carriedAny: ReadonlyMap<string, ReadonlySet<string>>): RecordLink | undefined {
+function linkBetween(
+  from: NodeRow,
+  to: NodeRow,
+  shared: readonly string[],
+  direct: readonly EdgeRow[],
+  carriedAny: ReadonlyMap<string, ReadonlySet<string>>,
+): RecordLink | undefined {
   if (shared.length > 0) return { kind: 'identifier', from, to, identifiers: shared };
-  const edge = [...direct].sort((x, y) => DIRECT_KINDS.indexOf(x.kind as RecordLinkKind) - DIRECT_KINDS.indexOf(y.kind as RecordLinkKind) || x.seq - y.seq)[0];
+  const edge = [...direct].sort(
+    (x, y) => DIRECT_KINDS.indexOf(x.kind as RecordLinkKind) - DIRECT_KINDS.indexOf(y.kind as RecordLinkKind) || x.seq - y.seq,
+  )[0];
   if (edge === undefined) return undefined;
   // A household link rests on an identifier both carry that does not link by itself (shared, or refused).
   const a = carriedAny.get(from.key) ?? new Set<string>();

@@ -23,7 +23,14 @@ export interface OnlineLink {
   readonly probability?: number;
 }
 
-export async function householdLink(ctx: ApplyContext, rKey: string, firstName: string, identifierKeys: readonly string[], ownProfile: string, provenance: Provenance): Promise<OnlineLink | undefined> {
+export async function householdLink(
+  ctx: ApplyContext,
+  rKey: string,
+  firstName: string,
+  identifierKeys: readonly string[],
+  ownProfile: string,
+  provenance: Provenance,
+): Promise<OnlineLink | undefined> {
   const { tx } = ctx;
   if (identifierKeys.length === 0) return undefined;
   const carriers = (await tx.edgesOf(identifierKeys)).filter((e) => e.kind === 'carries' && e.a !== rKey);
@@ -37,7 +44,15 @@ export async function householdLink(ctx: ApplyContext, rKey: string, firstName: 
   }
   if (compatible.size !== 1) return undefined;
   const target = [...compatible.values()][0] as string;
-  const edge: EdgeRow = { id: edgeId('household', rKey, target), kind: 'household', a: rKey, b: target, provenance, seq: await tx.nextSeq(), status: 'active' };
+  const edge: EdgeRow = {
+    id: edgeId('household', rKey, target),
+    kind: 'household',
+    a: rKey,
+    b: target,
+    provenance,
+    seq: await tx.nextSeq(),
+    status: 'active',
+  };
   const applied = await applyEvidence(ctx, rKey, [], [edge]);
   if (applied.edges[0]?.status !== 'active' || applied.profileId === undefined) return undefined;
   return { profileId: applied.profileId, kind: 'household', with: target };
@@ -51,7 +66,14 @@ export interface ProbabilisticOutcome {
 /** At most this many possible matches are recorded per record. */
 const MAX_REVIEWS = 3;
 
-export async function probabilisticLink(ctx: ApplyContext, matcher: OnlineMatcher, rKey: string, vector: MatchVector, ownProfile: string, provenance: Provenance): Promise<ProbabilisticOutcome> {
+export async function probabilisticLink(
+  ctx: ApplyContext,
+  matcher: OnlineMatcher,
+  rKey: string,
+  vector: MatchVector,
+  ownProfile: string,
+  provenance: Provenance,
+): Promise<ProbabilisticOutcome> {
   const { tx } = ctx;
   const keys = matcher.blockingKeys(vector);
   if (keys.length === 0) return { link: undefined, reviews: [] };
@@ -68,8 +90,22 @@ export async function probabilisticLink(ctx: ApplyContext, matcher: OnlineMatche
   const possible: typeof scored = [];
   for (const s of scored) {
     const detail = { probability: s.score.probability, fields: s.score.fields };
-    if (link === undefined && s.score.probability >= linkThreshold && matcher.namesAllowLink(vector, s.node.match as MatchVector) && hasAnchorEvidence(s.score.fields)) {
-      const edge: EdgeRow = { id: edgeId('probabilistic', rKey, s.node.key), kind: 'probabilistic', a: rKey, b: s.node.key, provenance, seq: await tx.nextSeq(), status: 'active', detail };
+    if (
+      link === undefined &&
+      s.score.probability >= linkThreshold &&
+      matcher.namesAllowLink(vector, s.node.match as MatchVector) &&
+      hasAnchorEvidence(s.score.fields)
+    ) {
+      const edge: EdgeRow = {
+        id: edgeId('probabilistic', rKey, s.node.key),
+        kind: 'probabilistic',
+        a: rKey,
+        b: s.node.key,
+        provenance,
+        seq: await tx.nextSeq(),
+        status: 'active',
+        detail,
+      };
       const applied = await applyEvidence(ctx, rKey, [], [edge]);
       if (applied.edges[0]?.status === 'active' && applied.profileId !== undefined) {
         link = { profileId: applied.profileId, kind: 'probabilistic', with: s.node.key, probability: s.score.probability };

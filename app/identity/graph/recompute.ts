@@ -17,7 +17,11 @@ export interface RecomputeResult {
   readonly removed: readonly string[];
 }
 
-export async function recomputeProfiles(ctx: ApplyContext, profileIds: readonly string[], extraNodes: readonly NodeRow[] = []): Promise<RecomputeResult> {
+export async function recomputeProfiles(
+  ctx: ApplyContext,
+  profileIds: readonly string[],
+  extraNodes: readonly NodeRow[] = [],
+): Promise<RecomputeResult> {
   const { tx, policy } = ctx;
   const ids = [...new Set(profileIds)].sort();
   await tx.lockProfiles(ids);
@@ -38,7 +42,9 @@ export async function recomputeProfiles(ctx: ApplyContext, profileIds: readonly 
     const outcome = builder.tryJoin(edge);
     if (outcome.status !== edge.status || outcome.reason !== edge.reason) {
       const { reason: _old, ...base } = edge;
-      changedEdges.push(outcome.reason === undefined ? { ...base, status: outcome.status } : { ...base, status: outcome.status, reason: outcome.reason });
+      changedEdges.push(
+        outcome.reason === undefined ? { ...base, status: outcome.status } : { ...base, status: outcome.status, reason: outcome.reason },
+      );
     }
   }
 

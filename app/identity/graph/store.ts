@@ -45,7 +45,11 @@ export interface IdentityGraphTx {
    * getNodes(nodeKeys) and edgesOf(edgeKeys) at once (one round trip on SQL). `hints` says what the
    * unit of work will probably read next, so an adapter can read it in the same round trip.
    */
-  readAround(nodeKeys: readonly string[], edgeKeys: readonly string[], hints?: ReadHints): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }>;
+  readAround(
+    nodeKeys: readonly string[],
+    edgeKeys: readonly string[],
+    hints?: ReadHints,
+  ): Promise<{ nodes: Map<string, NodeRow>; edges: EdgeRow[] }>;
   /** Insert or replace by id. */
   putEdges(rows: readonly EdgeRow[]): Promise<void>;
   deleteEdges(ids: readonly string[]): Promise<void>;

@@ -62,7 +62,11 @@ function encode(columns: Columns, n: number, field: string, prefix: number): { i
  * or its block is too small or too large to use. Keys are built from per-column value ids, so no
  * string is made per record.
  */
-function keyIds(n: number, parts: readonly { ids: Int32Array; distinct: number }[], maxBlockSize: number): { ids: Int32Array; sizes: number[] } {
+function keyIds(
+  n: number,
+  parts: readonly { ids: Int32Array; distinct: number }[],
+  maxBlockSize: number,
+): { ids: Int32Array; sizes: number[] } {
   const index = new Map<number | string, number>();
   const ids = new Int32Array(n);
   const sizes: number[] = [];
@@ -114,7 +118,13 @@ export function candidatePairs(columns: Columns, n: number, rules: readonly Bloc
     if (e === undefined) encoded.set(name, (e = encode(columns, n, field, prefix)));
     return e;
   };
-  const keys = rules.map((rule) => keyIds(n, rule.parts.map(([f, p]) => partIds(f, p)), maxBlockSize));
+  const keys = rules.map((rule) =>
+    keyIds(
+      n,
+      rule.parts.map(([f, p]) => partIds(f, p)),
+      maxBlockSize,
+    ),
+  );
   let left = new Int32Array(1024);
   let right = new Int32Array(1024);
   let mask = new Uint32Array(1024);

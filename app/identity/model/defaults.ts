@@ -13,8 +13,20 @@ import type { MatcherConfig } from './matcher';
 
 /** Columns the matcher knows how to compare (traits plus the identifiers that help as evidence). */
 export const MATCH_FIELDS = [
-  'firstName', 'lastName', 'company', 'streetNumber', 'street', 'addressLine2', 'city', 'postcode',
-  'region', 'country', 'birthDate', 'nationalId', 'email', 'phone',
+  'firstName',
+  'lastName',
+  'company',
+  'streetNumber',
+  'street',
+  'addressLine2',
+  'city',
+  'postcode',
+  'region',
+  'country',
+  'birthDate',
+  'nationalId',
+  'email',
+  'phone',
 ] as const;
 export type MatchField = (typeof MATCH_FIELDS)[number];
 

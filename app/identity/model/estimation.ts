@@ -9,7 +9,13 @@ import type { Random } from '../util/prng';
 import { initialM, type ModelParameters } from './parameters';
 
 /** Comparison levels of many pairs, row-major: levels[p * C + c]. */
-export function compareAll(columns: Columns, comparisons: readonly Comparison[], left: Int32Array, right: Int32Array, count: number): Uint8Array {
+export function compareAll(
+  columns: Columns,
+  comparisons: readonly Comparison[],
+  left: Int32Array,
+  right: Int32Array,
+  count: number,
+): Uint8Array {
   const C = comparisons.length;
   const out = new Uint8Array(count * C);
   for (let c = 0; c < C; c++) {
@@ -53,7 +59,12 @@ export interface Patterns {
  * Groups identical comparison vectors. `rows` selects pairs (all when absent); comparisons flagged in
  * `ignore` count as missing (level 0). `radix[c]` is one more than comparison c's highest level.
  */
-export function collectPatterns(levels: Uint8Array, count: number, C: number, options: { rows?: Int32Array; ignore?: readonly boolean[]; radix?: readonly number[] } = {}): Patterns {
+export function collectPatterns(
+  levels: Uint8Array,
+  count: number,
+  C: number,
+  options: { rows?: Int32Array; ignore?: readonly boolean[]; radix?: readonly number[] } = {},
+): Patterns {
   const { rows, ignore, radix } = options;
   const index = new Map<number, number>();
   const out: number[] = [];
@@ -63,7 +74,8 @@ export function collectPatterns(levels: Uint8Array, count: number, C: number, op
     const p = rows === undefined ? r : (rows[r] as number);
     // Mixed radix (levels < 8 without radix): exact while the product of radices stays below 2^53.
     let key = 0;
-    for (let c = 0; c < C; c++) key = key * (radix === undefined ? 8 : (radix[c] as number)) + (ignore?.[c] === true ? 0 : (levels[p * C + c] as number));
+    for (let c = 0; c < C; c++)
+      key = key * (radix === undefined ? 8 : (radix[c] as number)) + (ignore?.[c] === true ? 0 : (levels[p * C + c] as number));
     let id = index.get(key);
     if (id === undefined) {
       id = counts.length;

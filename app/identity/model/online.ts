@@ -24,7 +24,12 @@ export interface OnlineMatchOptions {
   readonly maxCandidates: number;
 }
 
-export const DEFAULT_ONLINE_OPTIONS: OnlineMatchOptions = { linkThreshold: 0.99, reviewThreshold: 0.5, maxBlockSize: 200, maxCandidates: 50 };
+export const DEFAULT_ONLINE_OPTIONS: OnlineMatchOptions = {
+  linkThreshold: 0.99,
+  reviewThreshold: 0.5,
+  maxBlockSize: 200,
+  maxCandidates: 50,
+};
 
 /** m and u per level (level 1 first) for each field's default comparison. */
 const PRIORS: Readonly<Record<MatchField, { m: readonly number[]; u: readonly number[] }>> = {
@@ -83,7 +88,10 @@ export class OnlineMatcher {
   private readonly compare: ((i: number, j: number) => number)[];
 
   /** `fields` names the comparisons `params` were estimated for, in defaultMatcherConfig order. */
-  constructor(model: { fields: readonly string[]; params: ModelParameters } = defaultOnlineParameters(), options: Partial<OnlineMatchOptions> = {}) {
+  constructor(
+    model: { fields: readonly string[]; params: ModelParameters } = defaultOnlineParameters(),
+    options: Partial<OnlineMatchOptions> = {},
+  ) {
     this.options = { ...DEFAULT_ONLINE_OPTIONS, ...options };
     const config = defaultMatcherConfig(model.fields);
     if (config.comparisons.length !== model.params.m.length) throw new Error('online model: parameters do not fit the fields');

@@ -31,9 +31,14 @@ export const DEFAULT_TENANT_TRAINING: TenantTrainingOptions = { minRecords: 200,
 
 export type TenantTrainingResult = { readonly model: TenantModel } | { readonly model: undefined; readonly reason: string };
 
-export function trainTenantModel(vectors: readonly MatchVector[], random: Random, options: TenantTrainingOptions = DEFAULT_TENANT_TRAINING): TenantTrainingResult {
+export function trainTenantModel(
+  vectors: readonly MatchVector[],
+  random: Random,
+  options: TenantTrainingOptions = DEFAULT_TENANT_TRAINING,
+): TenantTrainingResult {
   const n = vectors.length;
-  if (n < options.minRecords) return { model: undefined, reason: `${n} records with match fields; at least ${options.minRecords} are needed` };
+  if (n < options.minRecords)
+    return { model: undefined, reason: `${n} records with match fields; at least ${options.minRecords} are needed` };
   const columns: Record<string, string[]> = {};
   const fields: string[] = [];
   for (const f of MATCH_FIELDS) {
@@ -44,7 +49,8 @@ export function trainTenantModel(vectors: readonly MatchVector[], random: Random
     }
   }
   const config = defaultMatcherConfig(fields, { uSamples: Math.min(20_000, Math.max(5_000, n)) });
-  if (config.comparisons.length < 2 || config.blocking.length === 0) return { model: undefined, reason: `too few filled match fields (${fields.join(', ') || 'none'})` };
+  if (config.comparisons.length < 2 || config.blocking.length === 0)
+    return { model: undefined, reason: `too few filled match fields (${fields.join(', ') || 'none'})` };
   const { model, pairs } = trainMatcher(config, columns as Columns, n, random);
   if (pairs.count === 0) return { model: undefined, reason: 'no candidate pairs: nothing for EM to learn from' };
   return { model: { fields: config.comparisons.map((c) => c.field), params: model.params, records: n, pairs: pairs.count } };
@@ -62,6 +68,8 @@ export const tenantModelSchema = z
     const comparisons = defaultMatcherConfig(v.fields).comparisons;
     return (
       comparisons.length === v.fields.length &&
-      [v.params.m, v.params.u].every((rows) => rows.length === comparisons.length && rows.every((row, c) => row.length === comparisons[c]?.levels.length))
+      [v.params.m, v.params.u].every(
+        (rows) => rows.length === comparisons.length && rows.every((row, c) => row.length === comparisons[c]?.levels.length),
+      )
     );
   }, 'parameters do not fit the fields');

@@ -1,15 +1,45 @@
 /** Values that are never identifiers: junk placeholders, test values, the tenant's own addresses. */
 
 const JUNK_VALUES = new Set([
-  'null', 'nil', 'none', 'undefined', 'n/a', 'na', 'nan', '-1', 'anonymous', 'unknown', 'test',
-  'void', 'abc123', 'asdf', 'xxx', 'tbd', 'noemail', 'no email', 'no-email', 'not provided', 'false',
-  'true', '[object object]',
+  'null',
+  'nil',
+  'none',
+  'undefined',
+  'n/a',
+  'na',
+  'nan',
+  '-1',
+  'anonymous',
+  'unknown',
+  'test',
+  'void',
+  'abc123',
+  'asdf',
+  'xxx',
+  'tbd',
+  'noemail',
+  'no email',
+  'no-email',
+  'not provided',
+  'false',
+  'true',
+  '[object object]',
 ]);
 
 /** Whole-address junk; domains reserved for examples and tests are handled separately. */
 const JUNK_EMAILS = new Set([
-  'test@test.com', 'a@a.com', 'a@b.com', 'abc@abc.com', 'asdf@asdf.com', 'none@none.com', 'no@no.com',
-  'noemail@noemail.com', 'email@email.com', 'user@domain.com', 'name@domain.com', 'test@gmail.com',
+  'test@test.com',
+  'a@a.com',
+  'a@b.com',
+  'abc@abc.com',
+  'asdf@asdf.com',
+  'none@none.com',
+  'no@no.com',
+  'noemail@noemail.com',
+  'email@email.com',
+  'user@domain.com',
+  'name@domain.com',
+  'test@gmail.com',
 ]);
 /**
  * Placeholder domains (RFC 2606 second-level names and the reserved TLDs on their own, any host under

@@ -39,9 +39,17 @@ type One = { ok: true; ids: Identifier[]; candidates: Identifier[] } | { ok: fal
 const NO_SCOPE = '';
 const SCOPED: ReadonlySet<IdentifierType> = new Set(['hubspotContactId', 'salesforceId', 'zendeskUserId', 'externalId']);
 const TYPE_ALIASES: Readonly<Record<string, IdentifierType>> = {
-  wa_id: 'whatsapp', waId: 'whatsapp', whatsappId: 'whatsapp', hubspot: 'hubspotContactId',
-  salesforce: 'salesforceId', zendesk: 'zendeskUserId', twilio: 'twilioAddress', national_id: 'nationalId',
-  external_id: 'externalId', mobile: 'phone', tel: 'phone',
+  wa_id: 'whatsapp',
+  waId: 'whatsapp',
+  whatsappId: 'whatsapp',
+  hubspot: 'hubspotContactId',
+  salesforce: 'salesforceId',
+  zendesk: 'zendeskUserId',
+  twilio: 'twilioAddress',
+  national_id: 'nationalId',
+  external_id: 'externalId',
+  mobile: 'phone',
+  tel: 'phone',
 };
 
 export class IdentifierNormalizer {
@@ -105,7 +113,12 @@ export class IdentifierNormalizer {
       const type = resolveType(raw.type);
       if (type !== 'whatsapp' && type !== 'phone' && type !== 'twilioAddress') continue;
       const value = typeof raw.value === 'string' ? raw.value.trim() : '';
-      const e164 = type === 'whatsapp' || /^whatsapp:/i.test(value) ? this.phones.whatsapp(value).e164 : value.startsWith('+') || value.startsWith('00') ? this.phones.phone(value).e164 : undefined;
+      const e164 =
+        type === 'whatsapp' || /^whatsapp:/i.test(value)
+          ? this.phones.whatsapp(value).e164
+          : value.startsWith('+') || value.startsWith('00')
+            ? this.phones.phone(value).e164
+            : undefined;
       const region = e164 === undefined ? undefined : regionOfE164(e164);
       if (region !== undefined) return region;
     }

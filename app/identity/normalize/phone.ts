@@ -72,7 +72,10 @@ export class PhoneNormalizer {
 
   /** A WhatsApp id: digits of the number without `+` (Meta `wa_id`, Twilio `WaId`) or `whatsapp:+…`. */
   whatsapp(raw: string): { waId: string | undefined } & PhoneParse {
-    const digits = raw.trim().replace(/^whatsapp:/i, '').replace(/[^\d]/g, '');
+    const digits = raw
+      .trim()
+      .replace(/^whatsapp:/i, '')
+      .replace(/[^\d]/g, '');
     if (digits.length < 8 || digits.length > 15) return { waId: undefined, ...INVALID };
     return { waId: digits, ...this.memo(`w|${digits}`, () => whatsappPhone(digits)) };
   }
@@ -137,14 +140,64 @@ export function quirkCandidates(digits: string): string[] {
 }
 
 const COUNTRY_NAMES: Readonly<Record<string, Region>> = {
-  'united states': 'US', 'united states of america': 'US', usa: 'US', 'u s a': 'US', 'u s': 'US', america: 'US',
-  'united kingdom': 'GB', uk: 'GB', 'great britain': 'GB', england: 'GB', scotland: 'GB', wales: 'GB', 'northern ireland': 'GB',
-  canada: 'CA', mexico: 'MX', 'méxico': 'MX', brazil: 'BR', brasil: 'BR', argentina: 'AR', colombia: 'CO', chile: 'CL', peru: 'PE',
-  spain: 'ES', 'españa': 'ES', espana: 'ES', france: 'FR', germany: 'DE', deutschland: 'DE', italy: 'IT', italia: 'IT',
-  portugal: 'PT', netherlands: 'NL', 'the netherlands': 'NL', holland: 'NL', belgium: 'BE', switzerland: 'CH', austria: 'AT',
-  ireland: 'IE', sweden: 'SE', norway: 'NO', denmark: 'DK', finland: 'FI', poland: 'PL', india: 'IN', australia: 'AU',
-  'new zealand': 'NZ', 'south africa': 'ZA', nigeria: 'NG', kenya: 'KE', singapore: 'SG', japan: 'JP', china: 'CN',
-  indonesia: 'ID', philippines: 'PH', 'united arab emirates': 'AE', uae: 'AE', israel: 'IL', turkey: 'TR',
+  'united states': 'US',
+  'united states of america': 'US',
+  usa: 'US',
+  'u s a': 'US',
+  'u s': 'US',
+  america: 'US',
+  'united kingdom': 'GB',
+  uk: 'GB',
+  'great britain': 'GB',
+  england: 'GB',
+  scotland: 'GB',
+  wales: 'GB',
+  'northern ireland': 'GB',
+  canada: 'CA',
+  mexico: 'MX',
+  méxico: 'MX',
+  brazil: 'BR',
+  brasil: 'BR',
+  argentina: 'AR',
+  colombia: 'CO',
+  chile: 'CL',
+  peru: 'PE',
+  spain: 'ES',
+  españa: 'ES',
+  espana: 'ES',
+  france: 'FR',
+  germany: 'DE',
+  deutschland: 'DE',
+  italy: 'IT',
+  italia: 'IT',
+  portugal: 'PT',
+  netherlands: 'NL',
+  'the netherlands': 'NL',
+  holland: 'NL',
+  belgium: 'BE',
+  switzerland: 'CH',
+  austria: 'AT',
+  ireland: 'IE',
+  sweden: 'SE',
+  norway: 'NO',
+  denmark: 'DK',
+  finland: 'FI',
+  poland: 'PL',
+  india: 'IN',
+  australia: 'AU',
+  'new zealand': 'NZ',
+  'south africa': 'ZA',
+  nigeria: 'NG',
+  kenya: 'KE',
+  singapore: 'SG',
+  japan: 'JP',
+  china: 'CN',
+  indonesia: 'ID',
+  philippines: 'PH',
+  'united arab emirates': 'AE',
+  uae: 'AE',
+  israel: 'IL',
+  turkey: 'TR',
 };
 
 /** An ISO 3166-1 alpha-2 region from a country trait ("US", "usa", "United States", "Brasil"). */

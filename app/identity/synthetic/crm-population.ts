@@ -12,10 +12,187 @@ export interface SyntheticRecord extends BatchRecord {
   readonly person: number;
 }
 
-const FIRST = ['james', 'mary', 'robert', 'patricia', 'john', 'jennifer', 'michael', 'linda', 'william', 'elizabeth', 'david', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'charles', 'karen', 'christopher', 'nancy', 'daniel', 'lisa', 'matthew', 'margaret', 'anthony', 'sandra', 'mark', 'ashley', 'steven', 'emily', 'andrew', 'donna', 'joshua', 'michelle', 'kenneth', 'carol', 'kevin', 'amanda', 'brian', 'melissa', 'george', 'deborah', 'timothy', 'stephanie', 'ronald', 'rebecca', 'jason', 'laura', 'edward', 'helen', 'ryan', 'amy', 'jacob', 'angela', 'gary', 'anna', 'nicholas', 'olivia', 'eric', 'priya', 'jonathan', 'wei', 'samuel', 'fatima', 'lucas', 'yuki', 'mateo', 'amara'];
-const NICK: Readonly<Record<string, string>> = { robert: 'bob', william: 'bill', richard: 'rick', james: 'jim', michael: 'mike', thomas: 'tom', elizabeth: 'liz', jennifer: 'jenny', joseph: 'joe', daniel: 'dan', matthew: 'matt', anthony: 'tony', christopher: 'chris', margaret: 'maggie', rebecca: 'becky', kenneth: 'ken', patricia: 'trish', edward: 'ed', samuel: 'sam', nicholas: 'nick', timothy: 'tim', deborah: 'debbie', stephanie: 'steph' };
-const LAST = ['smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez', 'hernandez', 'lopez', 'gonzalez', 'wilson', 'anderson', 'thomas', 'taylor', 'moore', 'jackson', 'martin', 'lee', 'perez', 'thompson', 'white', 'harris', 'sanchez', 'clark', 'ramirez', 'lewis', 'robinson', 'walker', 'young', 'allen', 'king', 'wright', 'scott', 'torres', 'nguyen', 'hill', 'flores', 'green', 'adams', 'nelson', 'baker', 'hall', 'rivera', 'campbell', 'mitchell', 'carter', 'roberts', 'okafor', 'kowalski', 'nakamura', 'patel', 'schmidt', 'rossi', 'dubois', 'van der berg', 'oconnor', 'fischer'];
-const COMPANY = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Cyberdyne', 'Soylent', 'Tyrell', 'Wonka', 'Vandelay', 'Pied Piper', 'Dunder Mifflin', 'Massive Dynamic', 'Aperture', 'Oscorp', 'Gringotts', 'Monsters Inc', 'Blue Sun'];
+const FIRST = [
+  'james',
+  'mary',
+  'robert',
+  'patricia',
+  'john',
+  'jennifer',
+  'michael',
+  'linda',
+  'william',
+  'elizabeth',
+  'david',
+  'barbara',
+  'richard',
+  'susan',
+  'joseph',
+  'jessica',
+  'thomas',
+  'sarah',
+  'charles',
+  'karen',
+  'christopher',
+  'nancy',
+  'daniel',
+  'lisa',
+  'matthew',
+  'margaret',
+  'anthony',
+  'sandra',
+  'mark',
+  'ashley',
+  'steven',
+  'emily',
+  'andrew',
+  'donna',
+  'joshua',
+  'michelle',
+  'kenneth',
+  'carol',
+  'kevin',
+  'amanda',
+  'brian',
+  'melissa',
+  'george',
+  'deborah',
+  'timothy',
+  'stephanie',
+  'ronald',
+  'rebecca',
+  'jason',
+  'laura',
+  'edward',
+  'helen',
+  'ryan',
+  'amy',
+  'jacob',
+  'angela',
+  'gary',
+  'anna',
+  'nicholas',
+  'olivia',
+  'eric',
+  'priya',
+  'jonathan',
+  'wei',
+  'samuel',
+  'fatima',
+  'lucas',
+  'yuki',
+  'mateo',
+  'amara',
+];
+const NICK: Readonly<Record<string, string>> = {
+  robert: 'bob',
+  william: 'bill',
+  richard: 'rick',
+  james: 'jim',
+  michael: 'mike',
+  thomas: 'tom',
+  elizabeth: 'liz',
+  jennifer: 'jenny',
+  joseph: 'joe',
+  daniel: 'dan',
+  matthew: 'matt',
+  anthony: 'tony',
+  christopher: 'chris',
+  margaret: 'maggie',
+  rebecca: 'becky',
+  kenneth: 'ken',
+  patricia: 'trish',
+  edward: 'ed',
+  samuel: 'sam',
+  nicholas: 'nick',
+  timothy: 'tim',
+  deborah: 'debbie',
+  stephanie: 'steph',
+};
+const LAST = [
+  'smith',
+  'johnson',
+  'williams',
+  'brown',
+  'jones',
+  'garcia',
+  'miller',
+  'davis',
+  'rodriguez',
+  'martinez',
+  'hernandez',
+  'lopez',
+  'gonzalez',
+  'wilson',
+  'anderson',
+  'thomas',
+  'taylor',
+  'moore',
+  'jackson',
+  'martin',
+  'lee',
+  'perez',
+  'thompson',
+  'white',
+  'harris',
+  'sanchez',
+  'clark',
+  'ramirez',
+  'lewis',
+  'robinson',
+  'walker',
+  'young',
+  'allen',
+  'king',
+  'wright',
+  'scott',
+  'torres',
+  'nguyen',
+  'hill',
+  'flores',
+  'green',
+  'adams',
+  'nelson',
+  'baker',
+  'hall',
+  'rivera',
+  'campbell',
+  'mitchell',
+  'carter',
+  'roberts',
+  'okafor',
+  'kowalski',
+  'nakamura',
+  'patel',
+  'schmidt',
+  'rossi',
+  'dubois',
+  'van der berg',
+  'oconnor',
+  'fischer',
+];
+const COMPANY = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Stark Industries',
+  'Wayne Enterprises',
+  'Cyberdyne',
+  'Soylent',
+  'Tyrell',
+  'Wonka',
+  'Vandelay',
+  'Pied Piper',
+  'Dunder Mifflin',
+  'Massive Dynamic',
+  'Aperture',
+  'Oscorp',
+  'Gringotts',
+  'Monsters Inc',
+  'Blue Sun',
+];
 const FREEMAIL = ['gmail.com', 'yahoo.com', 'outlook.com', 'hotmail.com', 'icloud.com'];
 const AREA = ['212', '310', '415', '646', '617', '312', '503', '206', '512', '305', '404', '702', '720', '808', '919'];
 const ROLES = ['info', 'sales', 'support', 'office', 'hello', 'admin'];
@@ -46,13 +223,19 @@ function formatPhone(random: Random, digits: string): string {
 function typo(random: Random, word: string): string {
   if (word.length < 4) return word;
   const i = 1 + randomInt(random, word.length - 2);
-  return random.next() < 0.5 ? word.slice(0, i) + (word[i + 1] ?? '') + (word[i] ?? '') + word.slice(i + 2) : word.slice(0, i) + word.slice(i + 1);
+  return random.next() < 0.5
+    ? word.slice(0, i) + (word[i + 1] ?? '') + (word[i] ?? '') + word.slice(i + 2)
+    : word.slice(0, i) + word.slice(i + 1);
 }
 
 function emailVariant(random: Random, email: string): string {
   const [local = '', domain = ''] = email.split('@');
   const r = random.next();
-  if (domain === 'gmail.com' && r < 0.3) return `${local.split('').join(random.next() < 0.5 ? '' : '.').slice(0, 200)}+${pick(random, ['news', 'crm', 'x'])}@${random.next() < 0.3 ? 'googlemail.com' : 'gmail.com'}`;
+  if (domain === 'gmail.com' && r < 0.3)
+    return `${local
+      .split('')
+      .join(random.next() < 0.5 ? '' : '.')
+      .slice(0, 200)}+${pick(random, ['news', 'crm', 'x'])}@${random.next() < 0.3 ? 'googlemail.com' : 'gmail.com'}`;
   if (r < 0.6) return `${local.charAt(0).toUpperCase()}${local.slice(1)}@${domain.toUpperCase()}`;
   return ` ${email} `;
 }
@@ -89,17 +272,27 @@ export function generateCrmPopulation(random: Random, people: number): Synthetic
   };
   for (const p of persons) {
     add('hubspot', `hs-${p.id}`, p, {
-      hubspotContactId: String(1000 + p.id), email: p.email, phone: formatPhone(random, p.phone),
-      firstName: cap(p.first), lastName: cap(p.last), company: `${p.company}${random.next() < 0.3 ? ' Inc.' : ''}`,
+      hubspotContactId: String(1000 + p.id),
+      email: p.email,
+      phone: formatPhone(random, p.phone),
+      firstName: cap(p.first),
+      lastName: cap(p.last),
+      company: `${p.company}${random.next() < 0.3 ? ' Inc.' : ''}`,
     });
     if (random.next() < 0.6) {
       const name = random.next() < 0.3 && NICK[p.first] ? NICK[p.first] : p.first;
       add('zendesk', `zd-${p.id}`, p, {
-        zendeskUserId: String(50_000 + p.id), email: emailVariant(random, p.email), fullName: `${cap(name ?? p.first)} ${cap(p.last)}`,
+        zendeskUserId: String(50_000 + p.id),
+        email: emailVariant(random, p.email),
+        fullName: `${cap(name ?? p.first)} ${cap(p.last)}`,
         ...(random.next() < 0.4 ? { phone: formatPhone(random, p.phone) } : {}),
       });
     }
-    if (random.next() < 0.5) add('whatsapp', `wa-${p.id}`, p, { whatsappId: `1${p.phone}`, fullName: cap(random.next() < 0.5 ? p.first : `${p.first} ${p.last}`) });
+    if (random.next() < 0.5)
+      add('whatsapp', `wa-${p.id}`, p, {
+        whatsappId: `1${p.phone}`,
+        fullName: cap(random.next() < 0.5 ? p.first : `${p.first} ${p.last}`),
+      });
     const forms = randomInt(random, 3);
     for (let f = 0; f < forms; f++) {
       const r = random.next();

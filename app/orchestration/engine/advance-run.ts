@@ -27,7 +27,8 @@ export const wakeRequest = (tenantId: string, runId: string, wake: Wake | null):
   wake === null ? undefined : { tenantId, runId, at: wake.at, reason: wake.reason };
 
 /** The current step is `running`: an attempt was begun (and committed) whose call has not been answered yet. */
-const attemptBegun = (snapshot: RunSnapshot): boolean => snapshot.run.cursor !== null && findExecution(snapshot, snapshot.run.cursor)?.status === 'running';
+const attemptBegun = (snapshot: RunSnapshot): boolean =>
+  snapshot.run.cursor !== null && findExecution(snapshot, snapshot.run.cursor)?.status === 'running';
 
 const outcomeOf = (run: Run): AdvanceOutcome =>
   run.status === 'completed' || run.status === 'exited' || run.status === 'cancelled' || run.status === 'failed' ? run.status : 'idle';
@@ -42,7 +43,12 @@ const outcomeOf = (run: Run): AdvanceOutcome =>
  * - port calls carry idempotency keys, so re-executing a call after a crash has no second effect.
  * Throws only for bugs, store failures and crashes; the dispatcher retries the invocation.
  */
-export async function advanceRun(deps: EngineDeps, tenantId: string, runId: string, preloaded?: RunSnapshot | null): Promise<AdvanceResult> {
+export async function advanceRun(
+  deps: EngineDeps,
+  tenantId: string,
+  runId: string,
+  preloaded?: RunSnapshot | null,
+): Promise<AdvanceResult> {
   const options = engineOptions(deps);
   const me = deps.ids.newId('adv');
   const began = deps.clock.now();
@@ -102,7 +108,8 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
   };
 
   /** State changes still allowed to fold into a commit: none once the time bound is reached (the next step then starts in a new invocation). */
-  const budget = (used: number): number => (deps.clock.now() - began >= options.maxInvocationMs ? 0 : Math.max(0, options.maxTransitionsPerInvocation - used));
+  const budget = (used: number): number =>
+    deps.clock.now() - began >= options.maxInvocationMs ? 0 : Math.max(0, options.maxTransitionsPerInvocation - used);
 
   // 1. Claim the run (with the state changes that follow the claim at once).
   let transitions: number;
@@ -113,7 +120,10 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
       if (claim.wake !== null) await deps.scheduler.wakeAt({ tenantId, runId, at: claim.wake.at, reason: claim.wake.reason });
       return { outcome: claim.kind === 'busy' ? 'busy' : 'idle', run: snapshot.run };
     }
-    const { plan: claimed, folded } = fold({ kind: 'commit', next: claim.next, wake: null, release: false }, options.maxTransitionsPerInvocation);
+    const { plan: claimed, folded } = fold(
+      { kind: 'commit', next: claim.next, wake: null, release: false },
+      options.maxTransitionsPerInvocation,
+    );
     if (await commit(claimed.next, claimed.wake, claimed.release)) {
       if (claimed.release) return { outcome: outcomeOf(snapshot.run), run: snapshot.run };
       transitions = folded;
@@ -124,14 +134,16 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
 
   // 2. Step through the run while this invocation holds it.
   for (; ; transitions += 1) {
-    if (snapshot.run.lease?.owner !== me) return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
+    if (snapshot.run.lease?.owner !== me)
+      return { outcome: outcomeOf(snapshot.run) === 'idle' ? 'busy' : outcomeOf(snapshot.run), run: snapshot.run };
     const now = deps.clock.now();
     // Run until blocked, but bounded: past maxTransitionsPerInvocation state changes or
     // maxInvocationMs, the run is handed back to the queue (released with an immediate wake-up), so
     // one long run cannot hold a worker slot while others wait. An attempt this invocation has
     // already begun (committed `running`, not yet called) is called first: released, it would be
     // taken for an abandoned attempt.
-    const yielding = (transitions >= options.maxTransitionsPerInvocation || now - began >= options.maxInvocationMs) && !attemptBegun(snapshot);
+    const yielding =
+      (transitions >= options.maxTransitionsPerInvocation || now - began >= options.maxInvocationMs) && !attemptBegun(snapshot);
     let plan: Plan | null = yielding
       ? { kind: 'commit', next: cloneSnapshot(snapshot), wake: { at: now, reason: 'yield' }, release: true }
       : planNext(snapshot, playbook, { now, me, leaseMs: options.leaseMs });
@@ -142,7 +154,9 @@ export async function advanceRun(deps: EngineDeps, tenantId: string, runId: stri
       const stepId = plan.kind === 'call_action' ? plan.request.stepId : plan.meta.stepId;
       const apply =
         plan.kind === 'call_action'
-          ? await deps.actions.execute(plan.request).then((result) => (s: RunSnapshot) => applyActionResult(s, playbook, stepId, me, result, deps.clock.now()))
+          ? await deps.actions
+              .execute(plan.request)
+              .then((result) => (s: RunSnapshot) => applyActionResult(s, playbook, stepId, me, result, deps.clock.now()))
           : await deps.decider
               .decide(plan.profileId, plan.context, plan.meta)
               .then((result) => (s: RunSnapshot) => applyDecision(s, playbook, stepId, me, result, deps.clock.now()));

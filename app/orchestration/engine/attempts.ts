@@ -45,7 +45,14 @@ const record = (exec: StepExecution, now: number, outcome: AttemptRecord['outcom
 };
 
 /** The call succeeded: keep the output and move on. */
-export function completeAttempt(snapshot: RunSnapshot, playbook: Playbook, exec: StepExecution, output: JsonValue, nextId: string | null, now: number): void {
+export function completeAttempt(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  exec: StepExecution,
+  output: JsonValue,
+  nextId: string | null,
+  now: number,
+): void {
   record(exec, now, 'succeeded', null);
   succeedStep(snapshot, playbook, exec, output, nextId, now);
 }
@@ -54,7 +61,14 @@ export function completeAttempt(snapshot: RunSnapshot, playbook: Playbook, exec:
  * The call failed (or was abandoned by a dead invocation): retry later or park the run as failed.
  * Returns the wake-up the retry needs, or null when the run is now failed.
  */
-export function failAttempt(snapshot: RunSnapshot, exec: StepExecution, policy: RetryPolicy, failure: FailedCall, now: number, abandoned = false): Wake | null {
+export function failAttempt(
+  snapshot: RunSnapshot,
+  exec: StepExecution,
+  policy: RetryPolicy,
+  failure: FailedCall,
+  now: number,
+  abandoned = false,
+): Wake | null {
   const decision = decideRetry(policy, exec.attempt, exec.rateLimitWaits, failure);
   const error = { code: failure.code, message: failure.message, category: failure.category };
   record(exec, now, abandoned ? 'abandoned' : failure.category === 'rate_limited' ? 'rate_limited' : 'failed', error);

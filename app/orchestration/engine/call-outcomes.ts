@@ -22,7 +22,14 @@ function runningStepHeldBy(snapshot: RunSnapshot, stepId: string, me: string): S
   return exec.status === 'running' ? exec : null;
 }
 
-export function applyActionResult(snapshot: RunSnapshot, playbook: Playbook, stepId: string, me: string, result: ActionResult, now: number): Plan | null {
+export function applyActionResult(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  stepId: string,
+  me: string,
+  result: ActionResult,
+  now: number,
+): Plan | null {
   if (runningStepHeldBy(snapshot, stepId, me) === null) return null;
   const step = findStep(playbook, stepId);
   if (step === undefined || (step.kind !== 'action' && step.kind !== 'decide')) throw new Error(`step "${stepId}" does not call an action`);
@@ -35,14 +42,30 @@ export function applyActionResult(snapshot: RunSnapshot, playbook: Playbook, ste
   }
   if (isUndeliverable(result.error)) {
     const error = { code: result.error.code, message: result.error.message, category: result.error.category };
-    undeliverableAttempt(next, playbook, exec, error, undeliverablePolicy(playbook, step), nextStepId(playbook, stepId), now, step.kind === 'decide' ? decisionOutput(exec.decision ?? {}, false, null) : undefined);
+    undeliverableAttempt(
+      next,
+      playbook,
+      exec,
+      error,
+      undeliverablePolicy(playbook, step),
+      nextStepId(playbook, stepId),
+      now,
+      step.kind === 'decide' ? decisionOutput(exec.decision ?? {}, false, null) : undefined,
+    );
     return { kind: 'commit', next, wake: null, release: false };
   }
   const wake = failAttempt(next, exec, policyFor(playbook, step), result.error, now);
   return { kind: 'commit', next, wake, release: wake !== null };
 }
 
-export function applyDecision(snapshot: RunSnapshot, playbook: Playbook, stepId: string, me: string, result: DecideResult, now: number): Plan | null {
+export function applyDecision(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  stepId: string,
+  me: string,
+  result: DecideResult,
+  now: number,
+): Plan | null {
   if (runningStepHeldBy(snapshot, stepId, me) === null) return null;
   const step = findStep(playbook, stepId);
   if (step?.kind !== 'decide') throw new Error(`step "${stepId}" is not a decide step`);
@@ -69,7 +92,12 @@ export function applyDecision(snapshot: RunSnapshot, playbook: Playbook, stepId:
       exec.dueAt = result.notBefore;
       exec.input = { ...exec.input, notBefore: result.notBefore };
       setRunStatus(next, 'waiting', now, 'time_window');
-      return { kind: 'commit', next, wake: { at: result.notBefore, reason: `step "${stepId}" deferred until its delivery window opens` }, release: true };
+      return {
+        kind: 'commit',
+        next,
+        wake: { at: result.notBefore, reason: `step "${stepId}" deferred until its delivery window opens` },
+        release: true,
+      };
     }
   }
   return { kind: 'commit', next, wake: null, release: false };

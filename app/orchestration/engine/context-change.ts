@@ -13,7 +13,8 @@ export type ContextChangeResult =
   | { readonly ok: true; readonly effect: 'exited'; readonly criterionId: string; readonly snapshot: RunSnapshot }
   | { readonly ok: false; readonly code: 'run_not_found' | 'run_already_ended'; readonly message: string; readonly snapshot?: RunSnapshot };
 
-type Verdict = { readonly effect: 'updated' | 'unchanged' } | { readonly effect: 'exited'; readonly criterionId: string } | { readonly effect: 'ended' };
+type Verdict =
+  { readonly effect: 'updated' | 'unchanged' } | { readonly effect: 'exited'; readonly criterionId: string } | { readonly effect: 'ended' };
 
 /** A condition that cannot be evaluated does not match. */
 export function safeCondition(expression: JsonValue, scope: JsonValue): boolean {
@@ -57,12 +58,19 @@ export function contextMutation(snapshot: RunSnapshot, playbook: Playbook, patch
  * their outputs and the pinned playbook version are untouched. A run that has ended is refused.
  */
 export async function updateRunContext(deps: EngineDeps, tenantId: string, runId: string, patch: JsonObject): Promise<ContextChangeResult> {
-  const outcome = await mutateRun<Verdict>(deps, tenantId, runId, (snapshot, playbook, now) => contextMutation(snapshot, playbook, patch, now));
+  const outcome = await mutateRun<Verdict>(deps, tenantId, runId, (snapshot, playbook, now) =>
+    contextMutation(snapshot, playbook, patch, now),
+  );
   if (outcome === null) return { ok: false, code: 'run_not_found', message: `no run ${runId}` };
   const { result, snapshot } = outcome;
   switch (result.effect) {
     case 'ended':
-      return { ok: false, code: 'run_already_ended', message: `run ${runId} already ${snapshot.run.status}; its context can no longer change`, snapshot };
+      return {
+        ok: false,
+        code: 'run_already_ended',
+        message: `run ${runId} already ${snapshot.run.status}; its context can no longer change`,
+        snapshot,
+      };
     case 'exited':
       return { ok: true, effect: 'exited', criterionId: result.criterionId, snapshot };
     default:
@@ -71,7 +79,12 @@ export async function updateRunContext(deps: EngineDeps, tenantId: string, runId
 }
 
 /** Applies a context patch to every unfinished run of a profile (e.g. its CRM record changed). */
-export async function updateProfileRunsContext(deps: EngineDeps, tenantId: string, profileId: string, patch: JsonObject): Promise<ContextChangeResult[]> {
+export async function updateProfileRunsContext(
+  deps: EngineDeps,
+  tenantId: string,
+  profileId: string,
+  patch: JsonObject,
+): Promise<ContextChangeResult[]> {
   const runs = await deps.runs.listActiveForProfile(tenantId, profileId);
   const results: ContextChangeResult[] = [];
   for (const run of runs) results.push(await updateRunContext(deps, tenantId, run.id, patch));

@@ -8,11 +8,23 @@ import { cloneSnapshot, currentExecution, endRun, setRunStatus, succeedStep } fr
 
 export type ControlResult =
   | { readonly ok: true; readonly snapshot: RunSnapshot; readonly alreadyApplied: boolean }
-  | { readonly ok: false; readonly code: 'run_not_found' | 'run_not_failed' | 'run_already_ended' | 'not_awaiting_approval'; readonly message: string; readonly snapshot?: RunSnapshot };
+  | {
+      readonly ok: false;
+      readonly code: 'run_not_found' | 'run_not_failed' | 'run_already_ended' | 'not_awaiting_approval';
+      readonly message: string;
+      readonly snapshot?: RunSnapshot;
+    };
 
-type Verdict = { readonly ok: true; readonly alreadyApplied: boolean } | { readonly ok: false; readonly code: Exclude<ControlResult, { ok: true }>['code']; readonly message: string };
+type Verdict =
+  | { readonly ok: true; readonly alreadyApplied: boolean }
+  | { readonly ok: false; readonly code: Exclude<ControlResult, { ok: true }>['code']; readonly message: string };
 
-async function control(deps: EngineDeps, tenantId: string, runId: string, mutate: Parameters<typeof mutateRun<Verdict>>[3]): Promise<ControlResult> {
+async function control(
+  deps: EngineDeps,
+  tenantId: string,
+  runId: string,
+  mutate: Parameters<typeof mutateRun<Verdict>>[3],
+): Promise<ControlResult> {
   const outcome = await mutateRun<Verdict>(deps, tenantId, runId, mutate);
   if (outcome === null) return { ok: false, code: 'run_not_found', message: `no run ${runId}` };
   const { result, snapshot } = outcome;
@@ -27,7 +39,10 @@ async function control(deps: EngineDeps, tenantId: string, runId: string, mutate
 export function resumeRun(deps: EngineDeps, tenantId: string, runId: string): Promise<ControlResult> {
   return control(deps, tenantId, runId, (snapshot, _playbook, now): Mutation<Verdict> => {
     if (snapshot.run.status !== 'failed') {
-      return { kind: 'skip', result: { ok: false, code: 'run_not_failed', message: `run ${runId} is ${snapshot.run.status}; only failed runs can be resumed` } };
+      return {
+        kind: 'skip',
+        result: { ok: false, code: 'run_not_failed', message: `run ${runId} is ${snapshot.run.status}; only failed runs can be resumed` },
+      };
     }
     const next = cloneSnapshot(snapshot);
     const exec = currentExecution(next);
@@ -81,17 +96,26 @@ export function submitApproval(deps: EngineDeps, tenantId: string, runId: string
     const step = findStep(playbook, input.stepId);
     const exec = snapshot.steps.find((s) => s.stepId === input.stepId);
     if (step?.kind !== 'wait' || step.wait.type !== 'approval') {
-      return { kind: 'skip', result: { ok: false, code: 'not_awaiting_approval', message: `step "${input.stepId}" is not an approval step` } };
+      return {
+        kind: 'skip',
+        result: { ok: false, code: 'not_awaiting_approval', message: `step "${input.stepId}" is not an approval step` },
+      };
     }
     if (exec?.status === 'succeeded') {
       const output = exec.output;
       const same = typeof output === 'object' && output !== null && !Array.isArray(output) && output['decision'] === input.decision;
       return same
         ? { kind: 'skip', result: { ok: true, alreadyApplied: true } }
-        : { kind: 'skip', result: { ok: false, code: 'not_awaiting_approval', message: `step "${input.stepId}" was already decided or timed out` } };
+        : {
+            kind: 'skip',
+            result: { ok: false, code: 'not_awaiting_approval', message: `step "${input.stepId}" was already decided or timed out` },
+          };
     }
     if (run.cursor !== input.stepId || exec?.status !== 'waiting') {
-      return { kind: 'skip', result: { ok: false, code: 'not_awaiting_approval', message: `run ${runId} is not waiting for approval at "${input.stepId}"` } };
+      return {
+        kind: 'skip',
+        result: { ok: false, code: 'not_awaiting_approval', message: `run ${runId} is not waiting for approval at "${input.stepId}"` },
+      };
     }
     const next = cloneSnapshot(snapshot);
     const target = input.decision === 'rejected' ? (step.wait.onRejected ?? nextStepId(playbook, step.id)) : nextStepId(playbook, step.id);

@@ -43,7 +43,10 @@ export const engineOptions = (deps: EngineDeps): EngineOptions => ({ ...DEFAULT_
 
 /** Thrown when the store keeps reporting conflicts: a hot run or a broken adapter. Retried by the dispatcher. */
 export class RunContentionError extends Error {
-  constructor(readonly runId: string, readonly conflicts: number) {
+  constructor(
+    readonly runId: string,
+    readonly conflicts: number,
+  ) {
     super(`run ${runId}: gave up after ${conflicts} optimistic-concurrency conflicts`);
     this.name = 'RunContentionError';
   }
@@ -51,7 +54,11 @@ export class RunContentionError extends Error {
 
 /** Thrown when a run points at a playbook version that does not exist (data corruption). */
 export class PinnedPlaybookMissingError extends Error {
-  constructor(readonly runId: string, readonly playbookId: string, readonly version: number) {
+  constructor(
+    readonly runId: string,
+    readonly playbookId: string,
+    readonly version: number,
+  ) {
     super(`run ${runId} is pinned to playbook ${playbookId} v${version}, which is missing`);
     this.name = 'PinnedPlaybookMissingError';
   }

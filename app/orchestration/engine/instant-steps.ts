@@ -28,7 +28,12 @@ export function planBranch(snapshot: RunSnapshot, playbook: Playbook, step: Bran
     exec.startedAt = now;
     succeedStep(next, playbook, exec, { matchedCase: index >= 0 ? index : null, next: target }, target, now);
   } catch (error) {
-    failStep(next, exec, { code: ENGINE_ERROR_CODES.expressionFailed, message: `branch condition failed: ${String(error)}`, category: 'engine' }, now);
+    failStep(
+      next,
+      exec,
+      { code: ENGINE_ERROR_CODES.expressionFailed, message: `branch condition failed: ${String(error)}`, category: 'engine' },
+      now,
+    );
   }
   return { kind: 'commit', next, wake: null, release: false };
 }
@@ -63,7 +68,13 @@ export function decisionOutput(decision: JsonObject, executed: boolean, result: 
 }
 
 /** A decide step whose decider proposed nothing to execute: done, continue at onNoAction (or next). */
-export function completeDecideWithoutAction(snapshot: RunSnapshot, playbook: Playbook, step: DecideStep, exec: StepExecution, now: number): void {
+export function completeDecideWithoutAction(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  step: DecideStep,
+  exec: StepExecution,
+  now: number,
+): void {
   const decision: JsonObject = exec.decision ?? {};
   const hasAction = decision['action'] !== null && decision['action'] !== undefined;
   const target = hasAction ? nextStepId(playbook, step.id) : (step.onNoAction ?? nextStepId(playbook, step.id));

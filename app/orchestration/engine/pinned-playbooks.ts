@@ -15,7 +15,10 @@ const caches = new WeakMap<PlaybookStore, Map<string, Promise<Playbook>>>();
  * the definition is used here; a version's status (which does change) is never read from this cache.
  * A failed read is not kept, so a missing version is asked for again next time.
  */
-export function pinnedPlaybook(store: PlaybookStore, run: Pick<Run, 'id' | 'tenantId' | 'playbookId' | 'playbookVersion'>): Promise<Playbook> {
+export function pinnedPlaybook(
+  store: PlaybookStore,
+  run: Pick<Run, 'id' | 'tenantId' | 'playbookId' | 'playbookVersion'>,
+): Promise<Playbook> {
   let cache = caches.get(store);
   if (cache === undefined) {
     cache = new Map();

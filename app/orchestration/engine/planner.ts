@@ -63,11 +63,17 @@ function planStart(snapshot: RunSnapshot, playbook: Playbook, step: Step, ctx: P
       const exec = currentExecution(next);
       try {
         const scope = buildScope(snapshot);
-        const params = step.kind === 'action' ? localizeParams(step.action.params, step.action.localized, scopeLanguage(scope)).params : step.context;
+        const params =
+          step.kind === 'action' ? localizeParams(step.action.params, step.action.localized, scopeLanguage(scope)).params : step.context;
         const resolved = resolveParams(params, scope);
         exec.input = step.kind === 'action' ? resolved : { context: resolved };
       } catch (error) {
-        failStep(next, exec, { code: ENGINE_ERROR_CODES.expressionFailed, message: `could not resolve parameters: ${String(error)}`, category: 'engine' }, ctx.now);
+        failStep(
+          next,
+          exec,
+          { code: ENGINE_ERROR_CODES.expressionFailed, message: `could not resolve parameters: ${String(error)}`, category: 'engine' },
+          ctx.now,
+        );
         return { kind: 'commit', next, wake: null, release: false };
       }
       return planAttempt(next, ctx, exec.stepId, true);
@@ -100,7 +106,16 @@ function planCall(snapshot: RunSnapshot, step: Step, exec: StepExecution): Plan 
     const params = isJsonObject(exec.input) ? exec.input : {};
     return {
       kind: 'call_action',
-      request: { tenantId: run.tenantId, runId: run.id, stepId: exec.stepId, profileId: run.profileId, kind: step.action.type, params, idempotencyKey: key, attempt: exec.attempt },
+      request: {
+        tenantId: run.tenantId,
+        runId: run.id,
+        stepId: exec.stepId,
+        profileId: run.profileId,
+        kind: step.action.type,
+        params,
+        idempotencyKey: key,
+        attempt: exec.attempt,
+      },
     };
   }
   if (step.kind !== 'decide') throw new Error(`run ${run.id}: a ${step.kind} step cannot be running`);
@@ -120,7 +135,16 @@ function planCall(snapshot: RunSnapshot, step: Step, exec: StepExecution): Plan 
   if (kind === null) throw new Error(`run ${run.id}: step "${exec.stepId}" is running with a decision that has nothing to execute`);
   return {
     kind: 'call_action',
-    request: { tenantId: run.tenantId, runId: run.id, stepId: exec.stepId, profileId: run.profileId, kind, params: decidedParams(exec.decision), idempotencyKey: key, attempt: exec.attempt },
+    request: {
+      tenantId: run.tenantId,
+      runId: run.id,
+      stepId: exec.stepId,
+      profileId: run.profileId,
+      kind,
+      params: decidedParams(exec.decision),
+      idempotencyKey: key,
+      attempt: exec.attempt,
+    },
   };
 }
 

@@ -14,11 +14,18 @@ export type EventEffect =
   | { readonly runId: string; readonly effect: 'ignored'; readonly reason: string };
 
 /** What one event does to one run: exit criteria first, then a matching wait-for-event step. */
-export function eventMutation(snapshot: RunSnapshot, playbook: Playbook, event: RunEvent, now: number, memory: number): Mutation<EventEffect> {
+export function eventMutation(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  event: RunEvent,
+  now: number,
+  memory: number,
+): Mutation<EventEffect> {
   const { run } = snapshot;
   const ignore = (reason: string): Mutation<EventEffect> => ({ kind: 'skip', result: { runId: run.id, effect: 'ignored', reason } });
   if (run.profileId !== event.profileId) return ignore('other profile');
-  if (run.status !== 'pending' && run.status !== 'running' && run.status !== 'waiting' && run.status !== 'failed') return ignore(`run is ${run.status}`);
+  if (run.status !== 'pending' && run.status !== 'running' && run.status !== 'waiting' && run.status !== 'failed')
+    return ignore(`run is ${run.status}`);
   if (run.consumedEventIds.includes(event.id)) return ignore('event already consumed');
   const scope = buildScope(snapshot, event);
 
@@ -39,7 +46,12 @@ export function eventMutation(snapshot: RunSnapshot, playbook: Playbook, event: 
   const next = cloneSnapshot(snapshot);
   rememberEvent(next, event.id, memory);
   succeedStep(next, playbook, currentExecution(next), { timedOut: false, event: toJson(event) }, nextStepId(playbook, step.id), now);
-  return { kind: 'commit', next, wake: { at: now, reason: `event ${event.type}` }, result: { runId: run.id, effect: 'resumed', stepId: step.id } };
+  return {
+    kind: 'commit',
+    next,
+    wake: { at: now, reason: `event ${event.type}` },
+    result: { runId: run.id, effect: 'resumed', stepId: step.id },
+  };
 }
 
 /**
@@ -52,7 +64,9 @@ export async function deliverEvent(deps: EngineDeps, tenantId: string, event: Ru
   const runs = await deps.runs.listActiveForProfile(tenantId, event.profileId);
   const effects: EventEffect[] = [];
   for (const run of runs) {
-    const outcome = await mutateRun(deps, tenantId, run.id, (snapshot, playbook, now) => eventMutation(snapshot, playbook, event, now, memory));
+    const outcome = await mutateRun(deps, tenantId, run.id, (snapshot, playbook, now) =>
+      eventMutation(snapshot, playbook, event, now, memory),
+    );
     if (outcome !== null) effects.push(outcome.result);
   }
   return effects;

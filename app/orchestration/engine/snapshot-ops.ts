@@ -70,7 +70,14 @@ export function enterStep(snapshot: RunSnapshot, playbook: Playbook, stepId: str
 }
 
 /** Marks the current step succeeded with its output and enters `nextId`. */
-export function succeedStep(snapshot: RunSnapshot, playbook: Playbook, exec: StepExecution, output: JsonValue, nextId: string | null, now: number): void {
+export function succeedStep(
+  snapshot: RunSnapshot,
+  playbook: Playbook,
+  exec: StepExecution,
+  output: JsonValue,
+  nextId: string | null,
+  now: number,
+): void {
   transitionStep(exec, 'succeeded');
   exec.output = output;
   exec.error = null;
@@ -88,7 +95,10 @@ export function endRun(snapshot: RunSnapshot, to: 'completed' | 'exited' | 'canc
   if (run.cursor !== null) {
     const exec = findExecution(snapshot, run.cursor);
     // An unfinished step is cancelled; a failed one keeps its status and error for the record.
-    if (exec !== undefined && (exec.status === 'scheduled' || exec.status === 'running' || exec.status === 'retrying' || exec.status === 'waiting')) {
+    if (
+      exec !== undefined &&
+      (exec.status === 'scheduled' || exec.status === 'running' || exec.status === 'retrying' || exec.status === 'waiting')
+    ) {
       transitionStep(exec, 'cancelled');
       exec.dueAt = null;
       exec.finishedAt = now;

@@ -17,8 +17,7 @@ export interface StartRunInput {
 export type StartRunError = { readonly code: 'playbook_not_found' | 'playbook_not_published'; readonly message: string };
 
 export type StartRunResult =
-  | { readonly ok: true; readonly created: boolean; readonly snapshot: RunSnapshot }
-  | { readonly ok: false; readonly error: StartRunError };
+  { readonly ok: true; readonly created: boolean; readonly snapshot: RunSnapshot } | { readonly ok: false; readonly error: StartRunError };
 
 export const concurrencyKeyFor = (playbookId: string, profileId: string): string => `${playbookId}:${profileId}`;
 

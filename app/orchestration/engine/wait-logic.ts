@@ -19,7 +19,11 @@ export function recipientTimeZone(snapshot: RunSnapshot, spec: Extract<WaitSpec,
 }
 
 /** When a wait that starts at `now` is over (duration end, window opening) or times out. */
-export function waitDeadline(snapshot: RunSnapshot, spec: WaitSpec, now: number): { readonly deadline: number; readonly input: JsonObject } {
+export function waitDeadline(
+  snapshot: RunSnapshot,
+  spec: WaitSpec,
+  now: number,
+): { readonly deadline: number; readonly input: JsonObject } {
   switch (spec.type) {
     case 'duration':
       return { deadline: now + spec.duration, input: { type: spec.type, durationMs: spec.duration, until: now + spec.duration } };

@@ -4,8 +4,7 @@ import type { ActionPort, ActionRequest, ActionResult } from '../ports';
 
 /** A scripted answer for the next call of a step: fail without effect, or apply and then fail (lost answer). */
 export type ScriptedCall =
-  | { readonly kind: 'fail'; readonly error: PortError }
-  | { readonly kind: 'apply_then_fail'; readonly error: PortError };
+  { readonly kind: 'fail'; readonly error: PortError } | { readonly kind: 'apply_then_fail'; readonly error: PortError };
 
 export interface AppliedEffect {
   readonly tenantId: string;

@@ -27,9 +27,23 @@ export class MemoryEffectLedger implements EffectLedger {
     if (stored === undefined) {
       const done = options.doneOutput !== undefined;
       this.entries.set(id, {
-        vendor: r.vendor, kind: r.kind, accountId: r.accountId ?? null, state: done ? 'done' : 'pending', output: done ? (options.doneOutput ?? null) : null,
-        providerRef: null, deliveryStatus: null, errorCode: null, channel: r.channel ?? null, recipient: r.recipient ?? null, profileId: r.profileId ?? null,
-        runId: r.runId ?? null, stepId: r.stepId ?? null, request: r.request ?? {}, attempts: 1, createdAt: at, updatedAt: at,
+        vendor: r.vendor,
+        kind: r.kind,
+        accountId: r.accountId ?? null,
+        state: done ? 'done' : 'pending',
+        output: done ? (options.doneOutput ?? null) : null,
+        providerRef: null,
+        deliveryStatus: null,
+        errorCode: null,
+        channel: r.channel ?? null,
+        recipient: r.recipient ?? null,
+        profileId: r.profileId ?? null,
+        runId: r.runId ?? null,
+        stepId: r.stepId ?? null,
+        request: r.request ?? {},
+        attempts: 1,
+        createdAt: at,
+        updatedAt: at,
       });
       return { fresh: true };
     }
@@ -41,8 +55,16 @@ export class MemoryEffectLedger implements EffectLedger {
     }
     if (mode === 'reclaim-failed' && stored.state === 'failed') {
       this.entries.set(id, {
-        ...stored, state: 'pending', attempts: stored.attempts + 1, vendor: r.vendor, accountId: r.accountId ?? null, channel: r.channel ?? null,
-        recipient: r.recipient ?? null, request: r.request ?? {}, errorCode: null, updatedAt: at,
+        ...stored,
+        state: 'pending',
+        attempts: stored.attempts + 1,
+        vendor: r.vendor,
+        accountId: r.accountId ?? null,
+        channel: r.channel ?? null,
+        recipient: r.recipient ?? null,
+        request: r.request ?? {},
+        errorCode: null,
+        updatedAt: at,
       });
       return { fresh: true };
     }
@@ -56,7 +78,12 @@ export class MemoryEffectLedger implements EffectLedger {
   async settle(tenantId: string, idempotencyKey: string, outcome: EffectOutcome): Promise<void> {
     this.update(tenantId, idempotencyKey, (e) =>
       outcome.state === 'done'
-        ? { state: 'done', output: outcome.output, providerRef: outcome.providerRef ?? e.providerRef, deliveryStatus: e.deliveryStatus ?? outcome.deliveryStatus ?? null }
+        ? {
+            state: 'done',
+            output: outcome.output,
+            providerRef: outcome.providerRef ?? e.providerRef,
+            deliveryStatus: e.deliveryStatus ?? outcome.deliveryStatus ?? null,
+          }
         : { state: outcome.state, errorCode: outcome.errorCode },
     );
   }
@@ -70,7 +97,14 @@ export class MemoryEffectLedger implements EffectLedger {
     if (this.entries.get(id)?.state === 'pending') this.entries.delete(id);
   }
 
-  async recordDelivery(tenantId: string, vendor: string, providerRef: string, status: string, rank: number, errorCode: string | null): Promise<boolean> {
+  async recordDelivery(
+    tenantId: string,
+    vendor: string,
+    providerRef: string,
+    status: string,
+    rank: number,
+    errorCode: string | null,
+  ): Promise<boolean> {
     let matched = false;
     for (const [id, e] of this.entries) {
       if (!id.startsWith(`${tenantId}\u0000`) || e.vendor !== vendor || e.providerRef !== providerRef) continue;
@@ -83,13 +117,23 @@ export class MemoryEffectLedger implements EffectLedger {
     return matched;
   }
 
-
-  async hasDoneOutput(tenantId: string, m: { readonly vendor: string; readonly accountId?: string; readonly kind: string; readonly field: string; readonly value: string }): Promise<boolean> {
+  async hasDoneOutput(
+    tenantId: string,
+    m: { readonly vendor: string; readonly accountId?: string; readonly kind: string; readonly field: string; readonly value: string },
+  ): Promise<boolean> {
     for (const [id, e] of this.entries) {
       if (!id.startsWith(`${tenantId}\u0000`) || e.vendor !== m.vendor || e.kind !== m.kind || e.state !== 'done') continue;
       if (m.accountId !== undefined && e.accountId !== m.accountId) continue;
       const out = e.output;
-      if (typeof out === 'object' && out !== null && !Array.isArray(out) && out[m.field] !== undefined && out[m.field] !== null && String(out[m.field]) === m.value) return true;
+      if (
+        typeof out === 'object' &&
+        out !== null &&
+        !Array.isArray(out) &&
+        out[m.field] !== undefined &&
+        out[m.field] !== null &&
+        String(out[m.field]) === m.value
+      )
+        return true;
     }
     return false;
   }

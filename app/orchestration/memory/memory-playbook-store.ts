@@ -38,7 +38,14 @@ export class MemoryPlaybookStore implements PlaybookStore {
       .map((s) => structuredClone(s));
   }
 
-  async setStatus(tenantId: string, playbookId: string, version: number, from: PlaybookStatus, to: PlaybookStatus, now: number): Promise<SetPlaybookStatusResult> {
+  async setStatus(
+    tenantId: string,
+    playbookId: string,
+    version: number,
+    from: PlaybookStatus,
+    to: PlaybookStatus,
+    now: number,
+  ): Promise<SetPlaybookStatusResult> {
     const k = key(tenantId, playbookId, version);
     const stored = this.rows.get(k);
     if (stored === undefined) return { ok: false, reason: 'not_found' };

@@ -16,7 +16,11 @@ export class ScriptedDecider implements Decider {
    */
   constructor(
     private readonly choose: (profileId: string, context: JsonObject) => DecidedAction | null,
-    private readonly explain?: (profileId: string, context: JsonObject, action: DecidedAction | null) => Pick<DecideResult, 'reason' | 'explanation'>,
+    private readonly explain?: (
+      profileId: string,
+      context: JsonObject,
+      action: DecidedAction | null,
+    ) => Pick<DecideResult, 'reason' | 'explanation'>,
   ) {}
 
   async decide(profileId: string, context: JsonObject, meta: DecideMeta): Promise<DecideResult> {

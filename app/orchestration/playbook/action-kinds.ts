@@ -50,5 +50,4 @@ export const CHANNEL_TO_ACTION_KIND: Readonly<Record<DecisionChannel, ActionKind
   none: null,
 };
 
-export const isDecisionChannel = (value: string): value is DecisionChannel =>
-  (DECISION_CHANNELS as readonly string[]).includes(value);
+export const isDecisionChannel = (value: string): value is DecisionChannel => (DECISION_CHANNELS as readonly string[]).includes(value);

@@ -24,7 +24,11 @@ export interface Localized {
 }
 
 /** Lays the variant for `language` over `params` (shallow, key by key); base params when none matches. */
-export function localizeParams(params: JsonObject, localized: Readonly<Record<string, JsonObject>> | undefined, language: unknown): Localized {
+export function localizeParams(
+  params: JsonObject,
+  localized: Readonly<Record<string, JsonObject>> | undefined,
+  language: unknown,
+): Localized {
   const code = primaryLanguage(language);
   if (localized === undefined || code === undefined) return { params, language: null };
   const variant = localized[code];

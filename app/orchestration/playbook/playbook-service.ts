@@ -19,10 +19,16 @@ function refuse(stored: StoredPlaybook, to: PlaybookStatus): PlaybookServiceResu
  * Creates a new version as a draft. The version number is the next free one unless the definition
  * names one (then it must be free). Steps are immutable once stored: a change is a new version.
  */
-export async function createPlaybookVersion(store: PlaybookStore, clock: Clock, tenantId: string, input: unknown): Promise<PlaybookServiceResult> {
+export async function createPlaybookVersion(
+  store: PlaybookStore,
+  clock: Clock,
+  tenantId: string,
+  input: unknown,
+): Promise<PlaybookServiceResult> {
   const withVersion = await defaultVersion(store, tenantId, input);
   const parsed = parsePlaybook(withVersion);
-  if (!parsed.ok) return { ok: false, code: 'invalid_playbook', message: `the playbook has ${parsed.issues.length} problem(s)`, issues: parsed.issues };
+  if (!parsed.ok)
+    return { ok: false, code: 'invalid_playbook', message: `the playbook has ${parsed.issues.length} problem(s)`, issues: parsed.issues };
   const playbook = { ...parsed.playbook, status: 'draft' as const };
   const now = clock.now();
   const inserted = await store.insert(tenantId, playbook, now);
@@ -43,7 +49,13 @@ async function defaultVersion(store: PlaybookStore, tenantId: string, input: unk
  * Publishes a draft version: new runs start on it. Previously published versions are archived;
  * runs already in flight keep executing the version they pinned.
  */
-export async function publishPlaybook(store: PlaybookStore, clock: Clock, tenantId: string, playbookId: string, version: number): Promise<PlaybookServiceResult> {
+export async function publishPlaybook(
+  store: PlaybookStore,
+  clock: Clock,
+  tenantId: string,
+  playbookId: string,
+  version: number,
+): Promise<PlaybookServiceResult> {
   const stored = await store.get(tenantId, playbookId, version);
   if (stored === null) return { ok: false, code: 'playbook_not_found', message: `no playbook "${playbookId}" v${version}` };
   const refused = refuse(stored, 'published');
@@ -60,7 +72,13 @@ export async function publishPlaybook(store: PlaybookStore, clock: Clock, tenant
 }
 
 /** Archives a version: no new runs start on it; in-flight runs finish on it. */
-export async function archivePlaybook(store: PlaybookStore, clock: Clock, tenantId: string, playbookId: string, version: number): Promise<PlaybookServiceResult> {
+export async function archivePlaybook(
+  store: PlaybookStore,
+  clock: Clock,
+  tenantId: string,
+  playbookId: string,
+  version: number,
+): Promise<PlaybookServiceResult> {
   const stored = await store.get(tenantId, playbookId, version);
   if (stored === null) return { ok: false, code: 'playbook_not_found', message: `no playbook "${playbookId}" v${version}` };
   const refused = refuse(stored, 'archived');

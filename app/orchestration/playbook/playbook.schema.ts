@@ -118,14 +118,21 @@ export const decideStepSchema = z
 
 export const exitStepSchema = z.object({ ...stepBase, kind: z.literal('exit'), reason: z.string().optional() }).strict();
 
-export const stepSchema = z.discriminatedUnion('kind', [actionStepSchema, waitStepSchema, branchStepSchema, decideStepSchema, exitStepSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of action, wait, branch, decide, exit' : undefined),
-});
+export const stepSchema = z.discriminatedUnion(
+  'kind',
+  [actionStepSchema, waitStepSchema, branchStepSchema, decideStepSchema, exitStepSchema],
+  {
+    error: (issue) => (issue.code === 'invalid_union' ? 'kind must be one of action, wait, branch, decide, exit' : undefined),
+  },
+);
 
 /** An event type ("email.replied"), a prefix ("ticket.*") or every event ("*"). */
 export const eventTypePatternSchema = z
   .string()
-  .regex(/^\*$|^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/, 'an event type pattern is a dotted type ("email.replied"), a prefix ("ticket.*") or "*"');
+  .regex(
+    /^\*$|^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/,
+    'an event type pattern is a dotted type ("email.replied"), a prefix ("ticket.*") or "*"',
+  );
 
 /** True when `type` matches one of the patterns (see eventTypePatternSchema). */
 export function matchesEventType(patterns: readonly string[], type: string): boolean {
@@ -155,11 +162,16 @@ export const playbookSchema = z
     description: z.string().optional(),
     status: z.enum(PLAYBOOK_STATUSES).default('draft'),
     /** A criterion that holds for an incoming event or after a context change ends the run (status `exited`). */
-    exitCriteria: z.array(z.object({ id: idSchema('an exit criterion id'), description: z.string().optional(), when: expressionSchema }).strict()).default([]),
+    exitCriteria: z
+      .array(z.object({ id: idSchema('an exit criterion id'), description: z.string().optional(), when: expressionSchema }).strict())
+      .default([]),
     /** one_per_profile: starting a run while one is active for (profile, playbook) returns the active one. */
     concurrency: z.enum(['one_per_profile', 'unlimited']).default('one_per_profile'),
     /** `onUndeliverable` applies to steps that do not set their own (default `skip`). */
-    defaults: z.object({ retry: retryPolicySchema.optional(), onUndeliverable: z.enum(UNDELIVERABLE_POLICIES).optional() }).strict().default({}),
+    defaults: z
+      .object({ retry: retryPolicySchema.optional(), onUndeliverable: z.enum(UNDELIVERABLE_POLICIES).optional() })
+      .strict()
+      .default({}),
     steps: z.array(stepSchema).min(1, 'a playbook needs at least one step'),
     trigger: triggerSchema.optional(),
   })

@@ -16,7 +16,8 @@ export interface PlaybookIssue {
   readonly message: string;
 }
 
-export type PlaybookParseResult = { readonly ok: true; readonly playbook: Playbook } | { readonly ok: false; readonly issues: readonly PlaybookIssue[] };
+export type PlaybookParseResult =
+  { readonly ok: true; readonly playbook: Playbook } | { readonly ok: false; readonly issues: readonly PlaybookIssue[] };
 
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc === '' ? String(key) : `${acc}.${String(key)}`), '');
@@ -25,7 +26,8 @@ function zodIssues(error: z.ZodError, input: unknown): PlaybookIssue[] {
   const steps = typeof input === 'object' && input !== null ? (input as { steps?: unknown }).steps : undefined;
   return error.issues.map((issue) => {
     const [first, index] = issue.path;
-    const raw = first === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown } | undefined) : undefined;
+    const raw =
+      first === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown } | undefined) : undefined;
     const stepId = typeof raw?.id === 'string' ? raw.id : undefined;
     const path = formatPath(issue.path) || '(playbook)';
     return { path, message: `${path}: ${issue.message}`, ...(stepId !== undefined ? { stepId } : {}) };
@@ -77,7 +79,8 @@ function checkSemantics(playbook: Playbook): PlaybookIssue[] {
   if (first !== undefined) {
     const reachable = reachableFrom(graph, first.id);
     steps.forEach((step, i) => {
-      if (!reachable.has(step.id)) add(`steps[${i}]`, `${label(i, step)} can never run: no path leads to it from the first step "${first.id}"`, step.id);
+      if (!reachable.has(step.id))
+        add(`steps[${i}]`, `${label(i, step)} can never run: no path leads to it from the first step "${first.id}"`, step.id);
     });
   }
 
@@ -128,15 +131,21 @@ function checkSemantics(playbook: Playbook): PlaybookIssue[] {
       }
       checkRetry(`${at}.retry`, step.retry, add, step.id);
     }
-    if (step.kind === 'branch') step.branches.forEach((b, j) => checkExpression(`${at}.branches[${j}].when`, b.when, RUN_SCOPE_ROOTS, step));
+    if (step.kind === 'branch')
+      step.branches.forEach((b, j) => checkExpression(`${at}.branches[${j}].when`, b.when, RUN_SCOPE_ROOTS, step));
     if (step.kind === 'wait') {
       const spec = step.wait;
       if (spec.type === 'event') checkExpression(`${at}.wait.match`, spec.match, EVENT_SCOPE_ROOTS, step);
       if (spec.type === 'time_window') {
         if (parseClockTime(spec.start) >= parseClockTime(spec.end)) {
-          add(`${at}.wait`, `the window must start before it ends (got ${spec.start}–${spec.end}; overnight windows are not supported)`, step.id);
+          add(
+            `${at}.wait`,
+            `the window must start before it ends (got ${spec.start}–${spec.end}; overnight windows are not supported)`,
+            step.id,
+          );
         }
-        if (!isValidTimeZone(spec.defaultTimeZone)) add(`${at}.wait.defaultTimeZone`, `"${spec.defaultTimeZone}" is not an IANA time zone`, step.id);
+        if (!isValidTimeZone(spec.defaultTimeZone))
+          add(`${at}.wait.defaultTimeZone`, `"${spec.defaultTimeZone}" is not an IANA time zone`, step.id);
         checkReads(`${at}.wait.timeZoneFrom`, [spec.timeZoneFrom], RUN_SCOPE_ROOTS, step);
       }
     }

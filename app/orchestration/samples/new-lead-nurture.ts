@@ -27,7 +27,12 @@ export const newLeadNurtureDefinition = {
       when: {
         or: [
           { '==': [{ var: 'event.properties.lifecycleStage' }, 'customer'] },
-          { and: [{ '==': [{ var: 'event.properties.propertyName' }, 'lifecyclestage'] }, { '==': [{ var: 'event.properties.propertyValue' }, 'customer'] }] },
+          {
+            and: [
+              { '==': [{ var: 'event.properties.propertyName' }, 'lifecyclestage'] },
+              { '==': [{ var: 'event.properties.propertyValue' }, 'customer'] },
+            ],
+          },
         ],
       },
     },
@@ -53,7 +58,12 @@ export const newLeadNurtureDefinition = {
       kind: 'wait',
       wait: {
         type: 'event',
-        match: { in: [{ var: 'event.type' }, ['email.opened', 'email.clicked', 'form.submitted', 'email_opened', 'email_clicked', 'form_submitted']] },
+        match: {
+          in: [
+            { var: 'event.type' },
+            ['email.opened', 'email.clicked', 'form.submitted', 'email_opened', 'email_clicked', 'form_submitted'],
+          ],
+        },
         timeout: '3d',
         onTimeout: 'daytime',
       },
@@ -63,7 +73,12 @@ export const newLeadNurtureDefinition = {
       kind: 'branch',
       branches: [
         {
-          when: { or: [{ '>=': [{ var: 'context.lead.score' }, 70] }, { in: [{ var: 'steps.await-engagement.output.event.type' }, ['form.submitted', 'form_submitted']] }] },
+          when: {
+            or: [
+              { '>=': [{ var: 'context.lead.score' }, 70] },
+              { in: [{ var: 'steps.await-engagement.output.event.type' }, ['form.submitted', 'form_submitted']] },
+            ],
+          },
           next: 'approve-handoff',
         },
       ],
@@ -80,7 +95,13 @@ export const newLeadNurtureDefinition = {
       action: { type: 'task', params: { subject: 'Hot lead: {{context.profile.firstName}} ({{context.lead.source}})', priority: 'HIGH' } },
       next: 'handed-off',
     },
-    { id: 'next-touch', kind: 'decide', context: { goal: 'nurture', score: { $expr: { var: 'context.lead.score' } } }, next: 'nurtured', onNoAction: 'nurtured' },
+    {
+      id: 'next-touch',
+      kind: 'decide',
+      context: { goal: 'nurture', score: { $expr: { var: 'context.lead.score' } } },
+      next: 'nurtured',
+      onNoAction: 'nurtured',
+    },
     { id: 'daytime', kind: 'wait', wait: { type: 'time_window', days: [1, 2, 3, 4, 5], start: '10:00', end: '16:00' } },
     {
       id: 'reminder-email',

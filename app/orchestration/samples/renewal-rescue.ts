@@ -26,7 +26,12 @@ export const renewalRescueDefinition = {
       when: {
         and: [
           { or: [{ in: ['deal', { var: 'event.type' }] }, { in: ['opportunity', { var: 'event.type' }] }] },
-          { or: [{ in: [{ var: 'event.properties.stage' }, ['closedwon', 'Closed Won']] }, { '==': [{ var: 'event.properties.isWon' }, true] }] },
+          {
+            or: [
+              { in: [{ var: 'event.properties.stage' }, ['closedwon', 'Closed Won']] },
+              { '==': [{ var: 'event.properties.isWon' }, true] },
+            ],
+          },
         ],
       },
     },
@@ -34,7 +39,12 @@ export const renewalRescueDefinition = {
     {
       id: 'urgent-ticket',
       description: 'A high-priority ticket is open: humans take over',
-      when: { and: [{ in: [{ var: 'event.type' }, ['ticket.created', 'ticket_opened']] }, { in: [{ var: 'event.properties.priority' }, ['high', 'urgent']] }] },
+      when: {
+        and: [
+          { in: [{ var: 'event.type' }, ['ticket.created', 'ticket_opened']] },
+          { in: [{ var: 'event.properties.priority' }, ['high', 'urgent']] },
+        ],
+      },
     },
   ],
   defaults: { retry: { maxAttempts: 5, initialInterval: '2s', backoffCoefficient: 2, maxInterval: '5m' } },
@@ -67,13 +77,23 @@ export const renewalRescueDefinition = {
       kind: 'wait',
       wait: { type: 'time_window', days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
     },
-    { id: 'outreach', kind: 'decide', context: { goal: 'renewal', arr: { $expr: { var: 'context.renewal.arr' } } }, onNoAction: 'csm-ticket' },
+    {
+      id: 'outreach',
+      kind: 'decide',
+      context: { goal: 'renewal', arr: { $expr: { var: 'context.renewal.arr' } } },
+      onNoAction: 'csm-ticket',
+    },
     {
       id: 'await-reply',
       kind: 'wait',
       wait: {
         type: 'event',
-        match: { in: [{ var: 'event.type' }, ['email.replied', 'message.received', 'meeting.booked', 'email_replied', 'message_received', 'meeting_booked']] },
+        match: {
+          in: [
+            { var: 'event.type' },
+            ['email.replied', 'message.received', 'meeting.booked', 'email_replied', 'message_received', 'meeting_booked'],
+          ],
+        },
         timeout: '5d',
         onTimeout: 'csm-ticket',
       },
@@ -83,7 +103,11 @@ export const renewalRescueDefinition = {
       kind: 'action',
       action: {
         type: 'task',
-        params: { subject: 'Renewal: {{context.profile.firstName}} answered the outreach ({{steps.await-reply.output.event.type}}), follow up', priority: 'MEDIUM', dueInDays: 1 },
+        params: {
+          subject: 'Renewal: {{context.profile.firstName}} answered the outreach ({{steps.await-reply.output.event.type}}), follow up',
+          priority: 'MEDIUM',
+          dueInDays: 1,
+        },
       },
     },
     { id: 'engaged', kind: 'exit', reason: 'customer engaged' },

@@ -15,13 +15,30 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { permanentError, undeliverableError, type ActionPort, type ActionRequest, type ActionResult, type EffectLedger, type JsonValue } from '../../../app/orchestration';
+import {
+  permanentError,
+  undeliverableError,
+  type ActionPort,
+  type ActionRequest,
+  type ActionResult,
+  type EffectLedger,
+  type JsonValue,
+} from '../../../app/orchestration';
 import type { HubSpotApi } from './api';
 import { HubSpotConversations, type InboxMessage } from './conversations';
 import { HubSpotScheduler, pickLink } from './scheduler';
 import { classifyHubSpotError, HubSpotCallError } from './errors';
 import { recordOwner } from './account';
-import { EMAIL_ROUTES, logEmail, marketingSend, routeRefusal, transactionalSend, type EmailCapabilities, type EmailCapability, type EmailRoute } from './email';
+import {
+  EMAIL_ROUTES,
+  logEmail,
+  marketingSend,
+  routeRefusal,
+  transactionalSend,
+  type EmailCapabilities,
+  type EmailCapability,
+  type EmailRoute,
+} from './email';
 import { emailOptOutReason, emailSubscriptionStatus } from './preferences';
 
 export const IDEMPOTENCY_PROPERTY = 'baton_idempotency_key';
@@ -52,10 +69,24 @@ export interface EmailRouting {
   markOff(tenantId: string, portalId: string, capability: EmailCapability, reason: string): Promise<void>;
   /** Why this address must not be emailed (a reported bounce), if so. */
   bounced?(tenantId: string, profileId: string, address: string): Promise<string | undefined>;
-  recordSend(send: { tenantId: string; portalId: string; idempotencyKey: string; profileId: string; contactId: string; runId: string; route: EmailRoute; recipient: string; sendId: string }): Promise<void>;
+  recordSend(send: {
+    tenantId: string;
+    portalId: string;
+    idempotencyKey: string;
+    profileId: string;
+    contactId: string;
+    runId: string;
+    route: EmailRoute;
+    recipient: string;
+    sendId: string;
+  }): Promise<void>;
 }
 
-const assumed = (available: boolean, reason: string): { available: boolean; reason: string; at: string } => ({ available, reason, at: new Date(0).toISOString() });
+const assumed = (available: boolean, reason: string): { available: boolean; reason: string; at: string } => ({
+  available,
+  reason,
+  at: new Date(0).toISOString(),
+});
 /** Without capability knowledge: the marketing single-send (as before issue #20), then a task. */
 const LEGACY_CAPABILITIES: EmailCapabilities = {
   transactional: assumed(false, 'no capability record'),
@@ -73,8 +104,17 @@ const EMAIL_CONTACT_PROPERTIES = ['email', 'hs_email_optout', 'hubspot_owner_id'
  * Reserves a HubSpot effect in the effect ledger (every attempt counted): `new` on the first attempt,
  * `retry` when an earlier attempt may have acted, `done` with its output.
  */
-async function beginEffect(ledger: EffectLedger, tenantId: string, key: string, portalId: string, kind: string): Promise<{ state: 'new' | 'retry' } | { state: 'done'; output: JsonValue }> {
-  const reserved = await ledger.reserve({ tenantId, idempotencyKey: key, vendor: 'hubspot', kind, accountId: portalId }, { onConflict: 'count' });
+async function beginEffect(
+  ledger: EffectLedger,
+  tenantId: string,
+  key: string,
+  portalId: string,
+  kind: string,
+): Promise<{ state: 'new' | 'retry' } | { state: 'done'; output: JsonValue }> {
+  const reserved = await ledger.reserve(
+    { tenantId, idempotencyKey: key, vendor: 'hubspot', kind, accountId: portalId },
+    { onConflict: 'count' },
+  );
   if (reserved.fresh) return { state: 'new' };
   return reserved.entry.state === 'done' ? { state: 'done', output: reserved.entry.output } : { state: 'retry' };
 }
@@ -84,9 +124,18 @@ async function finishEffect(ledger: EffectLedger, tenantId: string, key: string,
 }
 
 const str = z.union([z.string(), z.number(), z.boolean()]).transform(String);
-const targetParams = { objectType: z.enum(['contact', 'company', 'deal', 'ticket']).optional(), objectId: z.string().regex(/^\d{1,20}$/).optional() };
+const targetParams = {
+  objectType: z.enum(['contact', 'company', 'deal', 'ticket']).optional(),
+  objectId: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
+};
 const schemas = {
-  crm_update: z.object({ properties: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'must be a HubSpot property name'), str.nullable()), ...targetParams }),
+  crm_update: z.object({
+    properties: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'must be a HubSpot property name'), str.nullable()),
+    ...targetParams,
+  }),
   task: z.object({
     subject: z.string().min(1).max(500),
     body: z.string().max(60_000).optional(),
@@ -113,22 +162,34 @@ const schemas = {
       contactProperties: z.record(z.string(), z.string()).optional(),
       customProperties: z.record(z.string(), z.string()).optional(),
     })
-    .refine((e) => e.templateId !== undefined || e.subject !== undefined || e.sequenceId !== undefined, { message: 'an email step needs a templateId, a sequenceId or a subject', path: ['templateId'] }),
+    .refine((e) => e.templateId !== undefined || e.subject !== undefined || e.sequenceId !== undefined, {
+      message: 'an email step needs a templateId, a sequenceId or a subject',
+      path: ['templateId'],
+    }),
   sequence_enrollment: z.object({ sequenceId: str, userId: str, senderEmail: z.email() }),
   workflow_enrollment: z.object({ workflowId: str, ...targetParams }),
   reply_in_thread: z.object({
     body: z.string().trim().min(1).max(20_000),
     threadId: z.union([z.string().regex(/^\d{1,20}$/), z.number().int().positive().transform(String)]).optional(),
-    senderActorId: z.string().regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)').optional(),
+    senderActorId: z
+      .string()
+      .regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)')
+      .optional(),
     richText: z.string().max(60_000).optional(),
   }),
   book_meeting: z.object({
     /** Book at this time (through the owner's scheduling page); without it the step sends the page's link. */
     startTime: z.iso.datetime({ offset: true }).optional(),
-    durationMinutes: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(5).max(480)).default(30),
+    durationMinutes: z
+      .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+      .pipe(z.number().int().min(5).max(480))
+      .default(30),
     timezone: z.string().trim().min(1).max(64).default('UTC'),
     /** A scheduling page slug; default the organiser's default page. */
-    slug: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/_-]{0,199}$/, 'must be a HubSpot meeting link slug such as jane-doe or jane-doe/15min').optional(),
+    slug: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9/_-]{0,199}$/, 'must be a HubSpot meeting link slug such as jane-doe or jane-doe/15min')
+      .optional(),
     /** Whose page (HubSpot user id); default the contact's owner (hubspot_owner_id). */
     ownerId: str.optional(),
     /** The message that carries the link; `{link}` is replaced by the page's URL. */
@@ -136,9 +197,16 @@ const schemas = {
     /** `inbox`: send the link in the person's HubSpot inbox thread; `none`: only resolve it (output.link) for a later step. */
     deliver: z.enum(['inbox', 'none']).default('inbox'),
     threadId: z.union([z.string().regex(/^\d{1,20}$/), z.number().int().positive().transform(String)]).optional(),
-    senderActorId: z.string().regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)').optional(),
+    senderActorId: z
+      .string()
+      .regex(/^A-\d{1,20}$/, 'must be an agent actor id such as A-1234567 (A- and the HubSpot user id)')
+      .optional(),
   }),
-  callback_completion: z.object({ callbackId: z.string().min(1), outputFields: z.record(z.string(), str).default({}), executionState: z.enum(['SUCCESS', 'FAIL_CONTINUE']).default('SUCCESS') }),
+  callback_completion: z.object({
+    callbackId: z.string().min(1),
+    outputFields: z.record(z.string(), str).default({}),
+    executionState: z.enum(['SUCCESS', 'FAIL_CONTINUE']).default('SUCCESS'),
+  }),
 } as const;
 
 export type HubSpotActionKind = keyof typeof schemas;
@@ -153,11 +221,18 @@ export class HubSpotActionPort implements ActionPort {
   async execute(request: ActionRequest): Promise<ActionResult> {
     const kind = request.kind as HubSpotActionKind;
     const schema = schemas[kind] as z.ZodType | undefined;
-    if (schema === undefined) return { ok: false, error: permanentError('hubspot.unsupported_kind', `HubSpot does not perform "${request.kind}" actions`) };
+    if (schema === undefined)
+      return { ok: false, error: permanentError('hubspot.unsupported_kind', `HubSpot does not perform "${request.kind}" actions`) };
     const parsed = schema.safeParse(request.params);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { ok: false, error: permanentError('hubspot.invalid_params', `step "${request.stepId}": ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid parameters'}`) };
+      return {
+        ok: false,
+        error: permanentError(
+          'hubspot.invalid_params',
+          `step "${request.stepId}": ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid parameters'}`,
+        ),
+      };
     }
     const target = await this.deps.target(request);
     if ('error' in target) return { ok: false, error: undeliverableError('hubspot.no_record', target.error) };
@@ -169,13 +244,20 @@ export class HubSpotActionPort implements ActionPort {
     }
   }
 
-  private async perform(kind: HubSpotActionKind, p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
+  private async perform(
+    kind: HubSpotActionKind,
+    p: Record<string, unknown>,
+    request: ActionRequest,
+    target: HubSpotTarget,
+  ): Promise<JsonValue> {
     const { api } = this.deps;
     const { portalId } = target;
     const record = { objectType: target.objectType, id: target.objectId };
     switch (kind) {
       case 'crm_update': {
-        const properties = Object.fromEntries(Object.entries(p['properties'] as Record<string, string | null>).map(([k, v]) => [k, v ?? '']));
+        const properties = Object.fromEntries(
+          Object.entries(p['properties'] as Record<string, string | null>).map(([k, v]) => [k, v ?? '']),
+        );
         await api.updateObject(portalId, record.objectType, record.id, properties);
         return { portalId, objectType: record.objectType, objectId: record.id, properties };
       }
@@ -191,10 +273,15 @@ export class HubSpotActionPort implements ActionPort {
         throw new Error('email steps are routed by HubSpotActionPort.email');
       case 'sequence_enrollment': {
         try {
-          const r = (await api.enrollInSequence(portalId, p['userId'] as string, { contactId: target.objectId, sequenceId: p['sequenceId'] as string, senderEmail: p['senderEmail'] as string })) as { id?: string } | undefined;
+          const r = (await api.enrollInSequence(portalId, p['userId'] as string, {
+            contactId: target.objectId,
+            sequenceId: p['sequenceId'] as string,
+            senderEmail: p['senderEmail'] as string,
+          })) as { id?: string } | undefined;
           return { portalId, contactId: target.objectId, sequenceId: p['sequenceId'] as string, enrollmentId: r?.id ?? null };
         } catch (err) {
-          if (err instanceof HubSpotCallError && err.status === 409) return { portalId, contactId: target.objectId, sequenceId: p['sequenceId'] as string, alreadyEnrolled: true };
+          if (err instanceof HubSpotCallError && err.status === 409)
+            return { portalId, contactId: target.objectId, sequenceId: p['sequenceId'] as string, alreadyEnrolled: true };
           throw err;
         }
       }
@@ -222,39 +309,70 @@ export class HubSpotActionPort implements ActionPort {
   private async bookMeeting(p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
     const { api, ledger } = this.deps;
     const portalId = target.portalId;
-    if (target.objectType !== 'contact') throw new HubSpotCallError(400, { message: 'a meeting is booked for a contact; the step names another record' }, {}, 'not a contact');
+    if (target.objectType !== 'contact')
+      throw new HubSpotCallError(400, { message: 'a meeting is booked for a contact; the step names another record' }, {}, 'not a contact');
     const scheduler = new HubSpotScheduler(api);
-    const contact = (await api.batchRead(portalId, 'contact', [target.objectId], ['email', 'firstname', 'lastname', 'hubspot_owner_id']))[0]?.properties ?? {};
+    const contact =
+      (await api.batchRead(portalId, 'contact', [target.objectId], ['email', 'firstname', 'lastname', 'hubspot_owner_id']))[0]
+        ?.properties ?? {};
     const ownerId = (p['ownerId'] as string | undefined) ?? contact['hubspot_owner_id'] ?? undefined;
     let slug = p['slug'] as string | undefined;
     let link: string | undefined;
     if (slug === undefined) {
       const chosen = pickLink(await scheduler.meetingLinks(portalId, ownerId ?? undefined), ownerId ?? undefined);
-      if (chosen === undefined) throw new HubSpotCallError(400, { message: `no meeting scheduling page for ${ownerId === undefined || ownerId === null ? 'this portal' : `owner ${ownerId}`}; create one in HubSpot or give the step a slug` }, {}, 'no meeting link');
+      if (chosen === undefined)
+        throw new HubSpotCallError(
+          400,
+          {
+            message: `no meeting scheduling page for ${ownerId === undefined || ownerId === null ? 'this portal' : `owner ${ownerId}`}; create one in HubSpot or give the step a slug`,
+          },
+          {},
+          'no meeting link',
+        );
       slug = chosen.slug;
       link = chosen.link;
     }
     const startTime = p['startTime'] as string | undefined;
     if (startTime === undefined) {
       link ??= (await scheduler.meetingLinks(portalId)).find((l) => l.slug === slug)?.link;
-      if (link === undefined) throw new HubSpotCallError(400, { message: `no meeting scheduling page with slug ${slug}` }, {}, 'unknown slug');
+      if (link === undefined)
+        throw new HubSpotCallError(400, { message: `no meeting scheduling page with slug ${slug}` }, {}, 'unknown slug');
       // deliver 'none': the step only resolves the link for a later step (nothing is sent, nor claimed to be).
       if (p['deliver'] === 'none') return { portalId, mode: 'link', slug, link, sentTo: null };
-      const text = (p['body'] as string).includes('{link}') ? (p['body'] as string).split('{link}').join(link) : `${p['body'] as string} ${link}`;
+      const text = (p['body'] as string).includes('{link}')
+        ? (p['body'] as string).split('{link}').join(link)
+        : `${p['body'] as string} ${link}`;
       const reply = await this.replyInThread({ body: text, threadId: p['threadId'], senderActorId: p['senderActorId'] }, request, target);
       return { portalId, mode: 'link', slug, link, sentTo: 'inbox', reply };
     }
     const email = contact['email'];
-    if (email === undefined || email === null || email === '') throw new HubSpotCallError(400, { message: `contact ${target.objectId} has no email address to book a meeting with` }, {}, 'no email address');
+    if (email === undefined || email === null || email === '')
+      throw new HubSpotCallError(
+        400,
+        { message: `contact ${target.objectId} has no email address to book a meeting with` },
+        {},
+        'no email address',
+      );
     const startMs = Date.parse(startTime);
     const started = await beginEffect(ledger, request.tenantId, request.idempotencyKey, portalId, 'book_meeting');
     if (started.state === 'done') return started.output;
     if (started.state === 'retry') {
       const found = await scheduler.meetingsStartingAt(portalId, startMs);
-      const withContact = await scheduler.meetingContacts(portalId, found.map((m) => m.id));
+      const withContact = await scheduler.meetingContacts(
+        portalId,
+        found.map((m) => m.id),
+      );
       const mine = found.find((m) => withContact.get(m.id)?.includes(target.objectId) === true);
       if (mine !== undefined) {
-        const output = { portalId, mode: 'booked', slug, contactId: target.objectId, meetingId: mine.id, start: new Date(startMs).toISOString(), recovered: true };
+        const output = {
+          portalId,
+          mode: 'booked',
+          slug,
+          contactId: target.objectId,
+          meetingId: mine.id,
+          start: new Date(startMs).toISOString(),
+          recovered: true,
+        };
         await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
         return output;
       }
@@ -268,7 +386,15 @@ export class HubSpotActionPort implements ActionPort {
       durationMs: (p['durationMinutes'] as number) * 60_000,
       timezone: p['timezone'] as string,
     });
-    const output = { portalId, mode: 'booked', slug, contactId: booked.contactId ?? target.objectId, start: booked.start, end: booked.end ?? null, calendarEventId: booked.calendarEventId ?? null };
+    const output = {
+      portalId,
+      mode: 'booked',
+      slug,
+      contactId: booked.contactId ?? target.objectId,
+      start: booked.start,
+      end: booked.end ?? null,
+      calendarEventId: booked.calendarEventId ?? null,
+    };
     await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
     return output;
   }
@@ -277,18 +403,34 @@ export class HubSpotActionPort implements ActionPort {
     const { api, ledger } = this.deps;
     const portalId = target.portalId;
     const threadId = (p['threadId'] as string | undefined) ?? (await this.deps.latestThread?.(request, portalId));
-    if (threadId === undefined) throw new HubSpotCallError(400, { message: `profile ${request.profileId} has no HubSpot inbox thread to reply in; give the step a threadId` }, {}, 'no thread');
+    if (threadId === undefined)
+      throw new HubSpotCallError(
+        400,
+        { message: `profile ${request.profileId} has no HubSpot inbox thread to reply in; give the step a threadId` },
+        {},
+        'no thread',
+      );
     const conversations = new HubSpotConversations(api);
     const text = p['body'] as string;
     const started = await beginEffect(ledger, request.tenantId, request.idempotencyKey, portalId, 'reply_in_thread');
     if (started.state === 'done') return started.output;
     const thread = await conversations.thread(portalId, threadId);
-    const sender = (p['senderActorId'] as string | undefined) ?? (thread.assignedTo?.startsWith('A-') === true ? thread.assignedTo : undefined);
-    if (sender === undefined) throw new HubSpotCallError(400, { message: `thread ${threadId} has no assigned agent; give the step a senderActorId (A- and a HubSpot user id)` }, {}, 'no sender');
-    if (thread.originalChannelId === undefined || thread.originalChannelAccountId === undefined) throw new HubSpotCallError(400, { message: `thread ${threadId} has no channel to reply on` }, {}, 'no channel');
+    const sender =
+      (p['senderActorId'] as string | undefined) ?? (thread.assignedTo?.startsWith('A-') === true ? thread.assignedTo : undefined);
+    if (sender === undefined)
+      throw new HubSpotCallError(
+        400,
+        { message: `thread ${threadId} has no assigned agent; give the step a senderActorId (A- and a HubSpot user id)` },
+        {},
+        'no sender',
+      );
+    if (thread.originalChannelId === undefined || thread.originalChannelAccountId === undefined)
+      throw new HubSpotCallError(400, { message: `thread ${threadId} has no channel to reply on` }, {}, 'no channel');
     const history = await conversations.messages(portalId, threadId);
     if (started.state === 'retry') {
-      const sent = history.find((m) => m.type === 'MESSAGE' && m.direction === 'OUTGOING' && m.text === text && m.senders.some((s) => s.actorId === sender));
+      const sent = history.find(
+        (m) => m.type === 'MESSAGE' && m.direction === 'OUTGOING' && m.text === text && m.senders.some((s) => s.actorId === sender),
+      );
       if (sent !== undefined) {
         const output = { portalId, threadId, messageId: sent.id, recovered: true };
         await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
@@ -297,7 +439,16 @@ export class HubSpotActionPort implements ActionPort {
     }
     const lastIncoming: InboxMessage | undefined = [...history].reverse().find((m) => m.type === 'MESSAGE' && m.direction === 'INCOMING');
     const recipients = (lastIncoming?.senders ?? []).flatMap((s) =>
-      s.actorId === undefined ? [] : [{ actorId: s.actorId, ...(s.deliveryIdentifier === undefined ? {} : { deliveryIdentifiers: [{ type: s.deliveryIdentifier.type, value: s.deliveryIdentifier.value }] }) }],
+      s.actorId === undefined
+        ? []
+        : [
+            {
+              actorId: s.actorId,
+              ...(s.deliveryIdentifier === undefined
+                ? {}
+                : { deliveryIdentifiers: [{ type: s.deliveryIdentifier.type, value: s.deliveryIdentifier.value }] }),
+            },
+          ],
     );
     const sent = await conversations.send(portalId, threadId, {
       text,
@@ -306,7 +457,9 @@ export class HubSpotActionPort implements ActionPort {
       channelId: thread.originalChannelId,
       channelAccountId: thread.originalChannelAccountId,
       recipients,
-      ...(lastIncoming?.subject === undefined ? {} : { subject: lastIncoming.subject.startsWith('Re:') ? lastIncoming.subject : `Re: ${lastIncoming.subject}` }),
+      ...(lastIncoming?.subject === undefined
+        ? {}
+        : { subject: lastIncoming.subject.startsWith('Re:') ? lastIncoming.subject : `Re: ${lastIncoming.subject}` }),
     });
     const output = { portalId, threadId, messageId: sent.id };
     await finishEffect(ledger, request.tenantId, request.idempotencyKey, output);
@@ -323,23 +476,44 @@ export class HubSpotActionPort implements ActionPort {
     const routing = this.deps.email;
     const { portalId } = target;
     const { tenantId } = request;
-    const contact = target.objectType === 'contact' ? (await api.batchRead(portalId, 'contact', [target.objectId], EMAIL_CONTACT_PROPERTIES))[0] : undefined;
+    const contact =
+      target.objectType === 'contact'
+        ? (await api.batchRead(portalId, 'contact', [target.objectId], EMAIL_CONTACT_PROPERTIES))[0]
+        : undefined;
     const props = contact?.properties ?? {};
     const to = p.to ?? props['email'] ?? undefined;
-    if (to === undefined || to === null || to === '') return { ok: false, error: undeliverableError('hubspot.no_email_address', `${target.objectType} ${target.objectId} has no email address in HubSpot portal ${portalId}`) };
+    if (to === undefined || to === null || to === '')
+      return {
+        ok: false,
+        error: undeliverableError(
+          'hubspot.no_email_address',
+          `${target.objectType} ${target.objectId} has no email address in HubSpot portal ${portalId}`,
+        ),
+      };
     const bounce = await routing?.bounced?.(tenantId, request.profileId, to);
-    if (bounce !== undefined) return { ok: false, error: undeliverableError('hubspot.email_bounced', `${bounce}; the address is marked invalid, nothing was sent`) };
+    if (bounce !== undefined)
+      return {
+        ok: false,
+        error: undeliverableError('hubspot.email_bounced', `${bounce}; the address is marked invalid, nothing was sent`),
+      };
     const caps = routing === undefined ? LEGACY_CAPABILITIES : await routing.capabilities(tenantId, portalId);
     const consentChecked: string[] = [];
     if (p.purpose === 'marketing') {
       if (String(props['hs_email_optout'] ?? '').toLowerCase() === 'true') {
-        return { ok: false, error: undeliverableError('hubspot.email_opted_out', `${to} opted out of all email in HubSpot (hs_email_optout); nothing was sent`) };
+        return {
+          ok: false,
+          error: undeliverableError(
+            'hubspot.email_opted_out',
+            `${to} opted out of all email in HubSpot (hs_email_optout); nothing was sent`,
+          ),
+        };
       }
       if (contact !== undefined) consentChecked.push('hs_email_optout');
       if (routing !== undefined && caps.preferences.available) {
         try {
           const reason = emailOptOutReason(await emailSubscriptionStatus(api, portalId, to), p.subscriptionId);
-          if (reason !== null) return { ok: false, error: undeliverableError('hubspot.email_opted_out', `${to} is ${reason}; nothing was sent`) };
+          if (reason !== null)
+            return { ok: false, error: undeliverableError('hubspot.email_opted_out', `${to} is ${reason}; nothing was sent`) };
           consentChecked.push('subscription_status');
         } catch (err) {
           const refusal = routeRefusal(err);
@@ -363,7 +537,16 @@ export class HubSpotActionPort implements ActionPort {
           routesTried.push({ route, skipped: String(sent['skipped']) });
           continue;
         }
-        const output: JsonValue = { portalId, objectType: target.objectType, objectId: target.objectId, route, recipient: to, ...sent, routesTried, consentChecked };
+        const output: JsonValue = {
+          portalId,
+          objectType: target.objectType,
+          objectId: target.objectId,
+          route,
+          recipient: to,
+          ...sent,
+          routesTried,
+          consentChecked,
+        };
         await finishEffect(ledger, tenantId, request.idempotencyKey, output);
         return { ok: true, output };
       } catch (err) {
@@ -373,11 +556,24 @@ export class HubSpotActionPort implements ActionPort {
         routesTried.push({ route, refused: refusal });
       }
     }
-    return { ok: false, error: undeliverableError('hubspot.no_email_route', `no email route is available in HubSpot portal ${portalId}: ${routesTried.map((r) => `${r.route}: ${r.refused ?? r.skipped ?? ''}`).join('; ')}`) };
+    return {
+      ok: false,
+      error: undeliverableError(
+        'hubspot.no_email_route',
+        `no email route is available in HubSpot portal ${portalId}: ${routesTried.map((r) => `${r.route}: ${r.refused ?? r.skipped ?? ''}`).join('; ')}`,
+      ),
+    };
   }
 
   /** One route; `skipped` when the step or the record lacks what this route needs. */
-  private async sendBy(route: EmailRoute, p: EmailParams, request: ActionRequest, target: HubSpotTarget, to: string, props: Readonly<Record<string, string | null>>): Promise<Record<string, JsonValue>> {
+  private async sendBy(
+    route: EmailRoute,
+    p: EmailParams,
+    request: ActionRequest,
+    target: HubSpotTarget,
+    to: string,
+    props: Readonly<Record<string, string | null>>,
+  ): Promise<Record<string, JsonValue>> {
     const { api } = this.deps;
     const { portalId } = target;
     const sendId = request.idempotencyKey;
@@ -385,11 +581,26 @@ export class HubSpotActionPort implements ActionPort {
       case 'transactional':
       case 'marketing': {
         if (p.templateId === undefined) return { skipped: 'the step names no templateId' };
-        const body = { emailId: p.templateId, message: { to, sendId }, ...(p.contactProperties === undefined ? {} : { contactProperties: p.contactProperties }), ...(p.customProperties === undefined ? {} : { customProperties: p.customProperties }) };
+        const body = {
+          emailId: p.templateId,
+          message: { to, sendId },
+          ...(p.contactProperties === undefined ? {} : { contactProperties: p.contactProperties }),
+          ...(p.customProperties === undefined ? {} : { customProperties: p.customProperties }),
+        };
         const status = route === 'transactional' ? await transactionalSend(api, portalId, body) : await marketingSend(api, portalId, body);
         const routing = this.deps.email;
         if (routing === undefined) return { sendId, statusId: status.statusId };
-        await routing.recordSend({ tenantId: request.tenantId, portalId, idempotencyKey: request.idempotencyKey, profileId: request.profileId, contactId: target.objectId, runId: request.runId, route, recipient: to, sendId });
+        await routing.recordSend({
+          tenantId: request.tenantId,
+          portalId,
+          idempotencyKey: request.idempotencyKey,
+          profileId: request.profileId,
+          contactId: target.objectId,
+          runId: request.runId,
+          route,
+          recipient: to,
+          sendId,
+        });
         return { sendId, statusId: status.statusId, sendResult: status.sendResult, ...(await this.logSent(p, request, target, to)) };
       }
       case 'sequence': {
@@ -397,20 +608,36 @@ export class HubSpotActionPort implements ActionPort {
         const ownerId = props['hubspot_owner_id'];
         if (ownerId === undefined || ownerId === null || ownerId === '') return { skipped: 'the record has no owner to send the sequence' };
         const owner = await recordOwner(api, portalId, ownerId);
-        if (owner.userId === null || owner.email === null) return { skipped: `owner ${ownerId} is not a HubSpot user with an email address` };
+        if (owner.userId === null || owner.email === null)
+          return { skipped: `owner ${ownerId} is not a HubSpot user with an email address` };
         try {
-          const r = (await api.enrollInSequence(portalId, owner.userId, { contactId: target.objectId, sequenceId: p.sequenceId, senderEmail: owner.email })) as { id?: unknown } | undefined;
+          const r = (await api.enrollInSequence(portalId, owner.userId, {
+            contactId: target.objectId,
+            sequenceId: p.sequenceId,
+            senderEmail: owner.email,
+          })) as { id?: unknown } | undefined;
           return { sequenceId: p.sequenceId, ownerId, senderEmail: owner.email, enrollmentId: r?.id === undefined ? null : String(r.id) };
         } catch (err) {
-          if (err instanceof HubSpotCallError && err.status === 409) return { sequenceId: p.sequenceId, ownerId, senderEmail: owner.email, alreadyEnrolled: true };
+          if (err instanceof HubSpotCallError && err.status === 409)
+            return { sequenceId: p.sequenceId, ownerId, senderEmail: owner.email, alreadyEnrolled: true };
           throw err;
         }
       }
       case 'task': {
         const subject = p.subject ?? (p.templateId === undefined ? `Email ${to}` : `Send email template ${p.templateId} to ${to}`);
-        const draft = [`To: ${to}`, `Subject: ${subject}`, '', p.body ?? (p.templateId === undefined ? '' : `Use the HubSpot email template ${p.templateId}.`)].join('\n');
+        const draft = [
+          `To: ${to}`,
+          `Subject: ${subject}`,
+          '',
+          p.body ?? (p.templateId === undefined ? '' : `Use the HubSpot email template ${p.templateId}.`),
+        ].join('\n');
         const ownerId = props['hubspot_owner_id'];
-        const task = (await this.createOnce('task', { subject: `Email: ${subject}`.slice(0, 500), body: draft, type: 'EMAIL', priority: 'MEDIUM', ...(ownerId ? { ownerId } : {}) }, { ...request, idempotencyKey: `${request.idempotencyKey}:task` }, target)) as Record<string, JsonValue>;
+        const task = (await this.createOnce(
+          'task',
+          { subject: `Email: ${subject}`.slice(0, 500), body: draft, type: 'EMAIL', priority: 'MEDIUM', ...(ownerId ? { ownerId } : {}) },
+          { ...request, idempotencyKey: `${request.idempotencyKey}:task` },
+          target,
+        )) as Record<string, JsonValue>;
         return { taskId: task['taskId'] ?? null, ownerId: ownerId ?? null };
       }
     }
@@ -424,7 +651,12 @@ export class HubSpotActionPort implements ActionPort {
     if (started.state === 'done') return { logged: true, emailLogId: (started.output as { id?: JsonValue } | null)?.id ?? null };
     if (started.state === 'retry') return { logged: false, logNote: 'an earlier attempt may have logged it; not logged twice' };
     try {
-      const id = await logEmail(this.deps.api, target.portalId, target.objectId, { subject: p.subject ?? `HubSpot email ${p.templateId ?? ''}`.trim(), text: p.body ?? `Sent by Baton (template ${p.templateId ?? 'none'})`, to, at: new Date() });
+      const id = await logEmail(this.deps.api, target.portalId, target.objectId, {
+        subject: p.subject ?? `HubSpot email ${p.templateId ?? ''}`.trim(),
+        text: p.body ?? `Sent by Baton (template ${p.templateId ?? 'none'})`,
+        to,
+        at: new Date(),
+      });
       await finishEffect(this.deps.ledger, request.tenantId, key, { id });
       return { logged: true, emailLogId: id };
     } catch (err) {
@@ -432,7 +664,12 @@ export class HubSpotActionPort implements ActionPort {
     }
   }
 
-  private async createOnce(kind: 'task' | 'note', p: Record<string, unknown>, request: ActionRequest, target: HubSpotTarget): Promise<JsonValue> {
+  private async createOnce(
+    kind: 'task' | 'note',
+    p: Record<string, unknown>,
+    request: ActionRequest,
+    target: HubSpotTarget,
+  ): Promise<JsonValue> {
     const { api, ledger } = this.deps;
     const started = await beginEffect(ledger, request.tenantId, request.idempotencyKey, target.portalId, kind);
     if (started.state === 'done') return started.output;

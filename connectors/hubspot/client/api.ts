@@ -76,7 +76,20 @@ export const ASSOCIATION_TYPE_IDS: Readonly<Record<'task' | 'note', Readonly<Rec
   note: { contact: 202, company: 190, deal: 214, ticket: 228 },
 };
 
-const OBJECT_PATHS: Readonly<Record<string, string>> = { contact: 'contacts', company: 'companies', deal: 'deals', ticket: 'tickets', contacts: 'contacts', companies: 'companies', deals: 'deals', tickets: 'tickets', '0-1': 'contacts', '0-2': 'companies', '0-3': 'deals', '0-5': 'tickets' };
+const OBJECT_PATHS: Readonly<Record<string, string>> = {
+  contact: 'contacts',
+  company: 'companies',
+  deal: 'deals',
+  ticket: 'tickets',
+  contacts: 'contacts',
+  companies: 'companies',
+  deals: 'deals',
+  tickets: 'tickets',
+  '0-1': 'contacts',
+  '0-2': 'companies',
+  '0-3': 'deals',
+  '0-5': 'tickets',
+};
 
 /** `contact`, `0-1` or `contacts` → `contacts` (undefined for types Baton does not handle). */
 export const objectPathOf = (objectType: string): string | undefined => OBJECT_PATHS[objectType];
@@ -138,7 +151,11 @@ export class HubSpotApi {
 
   private sdk(accessToken?: string): Client {
     // A fresh client per call: no shared mutable token across tenants (reference §9, stale tokens).
-    return new Client({ basePath: this.options.basePath, numberOfApiCallRetries: 0, ...(accessToken === undefined ? {} : { accessToken }) });
+    return new Client({
+      basePath: this.options.basePath,
+      numberOfApiCallRetries: 0,
+      ...(accessToken === undefined ? {} : { accessToken }),
+    });
   }
 
   private async call<T>(portalId: string, bucket: RateBucket, fn: (client: Client) => Promise<T>): Promise<T> {
@@ -155,7 +172,12 @@ export class HubSpotApi {
   /** One call to an endpoint the SDK lacks (same gate, token, deadline and error mapping). */
   async raw(portalId: string, request: { method: string; path: string; body?: unknown; qs?: Record<string, string> }): Promise<unknown> {
     return this.call(portalId, 'general', async (client) => {
-      const res = await client.apiRequest({ method: request.method, path: request.path, ...(request.body === undefined ? {} : { body: request.body }), ...(request.qs === undefined ? {} : { qs: request.qs }) });
+      const res = await client.apiRequest({
+        method: request.method,
+        path: request.path,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.qs === undefined ? {} : { qs: request.qs }),
+      });
       if (!res.ok) throw await responseError(res);
       const text = await res.text();
       return text === '' ? undefined : (JSON.parse(text) as unknown);
@@ -184,7 +206,13 @@ export class HubSpotApi {
 
   private async tokenGrant(form: Record<string, string>): Promise<TokenResponse> {
     const parsed = tokenAnswer.safeParse(await this.oauthForm(OAUTH_TOKEN_PATH, form));
-    if (!parsed.success) throw new HubSpotCallError(502, { message: `unexpected token answer: ${parsed.error.issues[0]?.message ?? 'invalid'}` }, {}, 'unexpected token answer');
+    if (!parsed.success)
+      throw new HubSpotCallError(
+        502,
+        { message: `unexpected token answer: ${parsed.error.issues[0]?.message ?? 'invalid'}` },
+        {},
+        'unexpected token answer',
+      );
     const t = parsed.data;
     return {
       accessToken: t.access_token,
@@ -206,8 +234,11 @@ export class HubSpotApi {
 
   /** Token metadata through introspection: the portal (hub) the token belongs to, and its scopes. */
   async tokenInfo(accessToken: string): Promise<{ hubId: string; scopes: string[]; user: string | undefined }> {
-    const parsed = introspectAnswer.safeParse(await this.oauthForm(OAUTH_INTROSPECT_PATH, { token: accessToken, token_type_hint: 'access_token' }));
-    if (!parsed.success || !parsed.data.active || parsed.data.hub_id === undefined) throw new HubSpotCallError(401, { message: 'the access token is not active' }, {}, 'inactive access token');
+    const parsed = introspectAnswer.safeParse(
+      await this.oauthForm(OAUTH_INTROSPECT_PATH, { token: accessToken, token_type_hint: 'access_token' }),
+    );
+    if (!parsed.success || !parsed.data.active || parsed.data.hub_id === undefined)
+      throw new HubSpotCallError(401, { message: 'the access token is not active' }, {}, 'inactive access token');
     return { hubId: String(parsed.data.hub_id), scopes: parsed.data.scopes ?? [], user: parsed.data.user };
   }
 
@@ -230,11 +261,16 @@ export class HubSpotApi {
     const out = new Map<string, string[]>();
     for (let i = 0; i < ids.length; i += 100) {
       const chunk = ids.slice(i, i + 100);
-      const r = await this.call(portalId, 'general', (c) => c.crm.associations.v4.batchApi.getPage(path, 'contacts', { inputs: chunk.map((id) => ({ id })) }));
+      const r = await this.call(portalId, 'general', (c) =>
+        c.crm.associations.v4.batchApi.getPage(path, 'contacts', { inputs: chunk.map((id) => ({ id })) }),
+      );
       for (const result of r.results) {
         // The primary contact first (labelled "Primary", or company→contact type 2), then by id: a stable choice.
-        const primary = (t: (typeof result.to)[number]): number => (t.associationTypes.some((a) => a.label === 'Primary' || (path === 'companies' && a.typeId === 2)) ? 0 : 1);
-        const contacts = [...result.to].sort((a, b) => primary(a) - primary(b) || Number(a.toObjectId) - Number(b.toObjectId)).map((t) => String(t.toObjectId));
+        const primary = (t: (typeof result.to)[number]): number =>
+          t.associationTypes.some((a) => a.label === 'Primary' || (path === 'companies' && a.typeId === 2)) ? 0 : 1;
+        const contacts = [...result.to]
+          .sort((a, b) => primary(a) - primary(b) || Number(a.toObjectId) - Number(b.toObjectId))
+          .map((t) => String(t.toObjectId));
         if (contacts.length > 0) out.set(String(result._from.id), contacts);
       }
     }
@@ -248,9 +284,15 @@ export class HubSpotApi {
   }
 
   /** Up to 100 updates in one call (reference §6.1). */
-  async batchUpdate(portalId: string, objectType: string, inputs: readonly { id: string; properties: Record<string, string> }[]): Promise<CrmObject[]> {
+  async batchUpdate(
+    portalId: string,
+    objectType: string,
+    inputs: readonly { id: string; properties: Record<string, string> }[],
+  ): Promise<CrmObject[]> {
     const path = requirePath(objectType);
-    const r = await this.call(portalId, 'general', (c) => c.crm.objects.batchApi.update(path, { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }));
+    const r = await this.call(portalId, 'general', (c) =>
+      c.crm.objects.batchApi.update(path, { inputs: inputs.map((i) => ({ id: i.id, properties: i.properties })) }),
+    );
     return r.results.map((o) => ({ id: o.id, properties: o.properties }));
   }
 
@@ -269,17 +311,32 @@ export class HubSpotApi {
   }
 
   /** A task or note associated to one record (HubSpot-defined association types). */
-  async createEngagement(portalId: string, kind: 'task' | 'note', properties: Record<string, string>, to: { objectType: string; id: string }): Promise<CrmObject> {
+  async createEngagement(
+    portalId: string,
+    kind: 'task' | 'note',
+    properties: Record<string, string>,
+    to: { objectType: string; id: string },
+  ): Promise<CrmObject> {
     const typeId = ASSOCIATION_TYPE_IDS[kind][to.objectType];
-    const associations = typeId === undefined ? [] : [{ to: { id: to.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: typeId }] }];
+    const associations =
+      typeId === undefined
+        ? []
+        : [{ to: { id: to.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: typeId }] }];
     const o = await this.call(portalId, 'general', (c) =>
-      kind === 'task' ? c.crm.objects.tasks.basicApi.create({ properties, associations }) : c.crm.objects.notes.basicApi.create({ properties, associations }),
+      kind === 'task'
+        ? c.crm.objects.tasks.basicApi.create({ properties, associations })
+        : c.crm.objects.notes.basicApi.create({ properties, associations }),
     );
     return { id: o.id, properties: o.properties };
   }
 
   /** Creates the app's property group and properties on one object type; existing ones are left alone (409). */
-  async ensureProperties(portalId: string, objectType: string, group: { name: string; label: string }, properties: readonly PropertyDefinition[]): Promise<{ created: string[] }> {
+  async ensureProperties(
+    portalId: string,
+    objectType: string,
+    group: { name: string; label: string },
+    properties: readonly PropertyDefinition[],
+  ): Promise<{ created: string[] }> {
     const created: string[] = [];
     const ignoreConflict = async (fn: () => Promise<unknown>, name: string): Promise<void> => {
       try {
@@ -289,10 +346,19 @@ export class HubSpotApi {
         if (!(err instanceof HubSpotCallError && err.status === 409)) throw err;
       }
     };
-    await ignoreConflict(() => this.call(portalId, 'general', (c) => c.crm.properties.groupsApi.create(objectType, { name: group.name, label: group.label, displayOrder: -1 })), `group:${group.name}`);
+    await ignoreConflict(
+      () =>
+        this.call(portalId, 'general', (c) =>
+          c.crm.properties.groupsApi.create(objectType, { name: group.name, label: group.label, displayOrder: -1 }),
+        ),
+      `group:${group.name}`,
+    );
     for (const p of properties) {
       await ignoreConflict(
-        () => this.call(portalId, 'general', (c) => c.crm.properties.coreApi.create(objectType, { ...p, groupName: group.name, hidden: p.hidden ?? false } as never)),
+        () =>
+          this.call(portalId, 'general', (c) =>
+            c.crm.properties.coreApi.create(objectType, { ...p, groupName: group.name, hidden: p.hidden ?? false } as never),
+          ),
         p.name,
       );
     }
@@ -305,11 +371,23 @@ export class HubSpotApi {
     await this.call(portalId, 'general', (c) => c.automation.actions.callbacksApi.complete(callbackId, { outputFields } as never));
   }
 
-  async singleSend(portalId: string, body: { emailId: number; message: { to: string; sendId: string }; contactProperties?: Record<string, string>; customProperties?: Record<string, string> }): Promise<unknown> {
+  async singleSend(
+    portalId: string,
+    body: {
+      emailId: number;
+      message: { to: string; sendId: string };
+      contactProperties?: Record<string, string>;
+      customProperties?: Record<string, string>;
+    },
+  ): Promise<unknown> {
     return this.raw(portalId, { method: 'POST', path: '/marketing/v4/email/single-send', body });
   }
 
-  async enrollInSequence(portalId: string, userId: string, body: { contactId: string; sequenceId: string; senderEmail: string }): Promise<unknown> {
+  async enrollInSequence(
+    portalId: string,
+    userId: string,
+    body: { contactId: string; sequenceId: string; senderEmail: string },
+  ): Promise<unknown> {
     return this.raw(portalId, { method: 'POST', path: '/automation/v4/sequences/enrollments', qs: { userId }, body });
   }
 
@@ -317,7 +395,10 @@ export class HubSpotApi {
    * A JSON call to an endpoint the SDK lacks (conversations, scheduler: connectors/hubspot/client/conversations.ts,
    * scheduler.ts), with the same gate, token, deadline and error classification as every other call.
    */
-  async request(portalId: string, request: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown; qs?: Record<string, string> }): Promise<unknown> {
+  async request(
+    portalId: string,
+    request: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown; qs?: Record<string, string> },
+  ): Promise<unknown> {
     return this.raw(portalId, request);
   }
 
@@ -329,6 +410,7 @@ export class HubSpotApi {
 
 function requirePath(objectType: string): string {
   const path = objectPathOf(objectType);
-  if (path === undefined) throw new HubSpotCallError(400, { message: `unsupported object type ${objectType}` }, {}, `unsupported object type ${objectType}`);
+  if (path === undefined)
+    throw new HubSpotCallError(400, { message: `unsupported object type ${objectType}` }, {}, `unsupported object type ${objectType}`);
   return path;
 }

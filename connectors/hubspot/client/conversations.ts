@@ -60,9 +60,17 @@ const originalContentSchema = z.looseObject({ text: opt(z.string()), richText: o
 const messagePageSchema = z.looseObject({ results: z.array(z.unknown()).default([]) });
 
 export type ActorKind = 'visitor' | 'agent' | 'bot' | 'email' | 'integration' | 'system' | 'unknown';
-const ACTOR_PREFIXES: Readonly<Record<string, ActorKind>> = { V: 'visitor', A: 'agent', B: 'bot', E: 'email', I: 'integration', S: 'system' };
+const ACTOR_PREFIXES: Readonly<Record<string, ActorKind>> = {
+  V: 'visitor',
+  A: 'agent',
+  B: 'bot',
+  E: 'email',
+  I: 'integration',
+  S: 'system',
+};
 
-export const actorKindOf = (actorId: string | undefined): ActorKind => (actorId === undefined ? 'unknown' : (ACTOR_PREFIXES[actorId.slice(0, actorId.indexOf('-'))] ?? 'unknown'));
+export const actorKindOf = (actorId: string | undefined): ActorKind =>
+  actorId === undefined ? 'unknown' : (ACTOR_PREFIXES[actorId.slice(0, actorId.indexOf('-'))] ?? 'unknown');
 
 /**
  * Who spoke, in the conversation classifier's terms (app/conversation/messages.ts): a visitor or an
@@ -112,13 +120,15 @@ function customerParties(message: InboxMessage): InboxMessage['senders'] {
  * customer party's e-mail address or phone number; otherwise its actor id inside the portal.
  */
 export function subjectIdentifiers(portalId: string, thread: InboxThread, message: InboxMessage): Identifier[] {
-  if (thread.associatedContactId !== undefined && thread.associatedContactId !== '') return [contactIdentifier(portalId, thread.associatedContactId)];
+  if (thread.associatedContactId !== undefined && thread.associatedContactId !== '')
+    return [contactIdentifier(portalId, thread.associatedContactId)];
   const out: Identifier[] = [];
   const parties = customerParties(message);
   for (const p of parties) {
     const d = p.deliveryIdentifier;
     if (d === undefined || d.value.trim() === '') continue;
-    if (d.type === 'HS_EMAIL_ADDRESS' && d.value.includes('@')) out.push({ type: 'email', value: d.value.trim().toLowerCase().slice(0, 320) });
+    if (d.type === 'HS_EMAIL_ADDRESS' && d.value.includes('@'))
+      out.push({ type: 'email', value: d.value.trim().toLowerCase().slice(0, 320) });
     if (d.type === 'HS_PHONE_NUMBER') out.push({ type: 'phone', value: d.value.trim().slice(0, 320) });
   }
   if (out.length > 0) return out;
@@ -132,12 +142,19 @@ export function subjectIdentifiers(portalId: string, thread: InboxThread, messag
  * (`conversation.message_received`, thread id in `objectId`, `speaker` declared, text filled);
  * null for other message types (internal COMMENTs, thread activity) or when nobody can be named.
  */
-export function inboxMessageEvent(portalId: string, thread: InboxThread, message: InboxMessage, fullText?: { text?: string | undefined; richText?: string | undefined }): CanonicalEvent | null {
+export function inboxMessageEvent(
+  portalId: string,
+  thread: InboxThread,
+  message: InboxMessage,
+  fullText?: { text?: string | undefined; richText?: string | undefined },
+): CanonicalEvent | null {
   if (message.type !== 'MESSAGE') return null;
   const identifiers = subjectIdentifiers(portalId, thread, message);
   if (identifiers.length === 0) return null;
   const source = fullText ?? message;
-  const text = (source.text !== undefined && source.text.trim() !== '' ? source.text : source.richText !== undefined ? plainText(source.richText) : '').slice(0, MAX_TEXT);
+  const text = (
+    source.text !== undefined && source.text.trim() !== '' ? source.text : source.richText !== undefined ? plainText(source.richText) : ''
+  ).slice(0, MAX_TEXT);
   const sender = message.senders[0];
   const properties: Record<string, unknown> = {
     portalId,
@@ -178,7 +195,13 @@ export interface SendMessageInput {
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new HubSpotCallError(502, { message: `unexpected ${what} answer: ${r.error.issues[0]?.message ?? 'invalid'}` }, {}, `unexpected ${what} answer`);
+  if (!r.success)
+    throw new HubSpotCallError(
+      502,
+      { message: `unexpected ${what} answer: ${r.error.issues[0]?.message ?? 'invalid'}` },
+      {},
+      `unexpected ${what} answer`,
+    );
   return r.data;
 }
 
@@ -192,20 +215,50 @@ export class HubSpotConversations {
   constructor(private readonly api: HubSpotApi) {}
 
   async message(portalId: string, threadId: string, messageId: string): Promise<InboxMessage> {
-    return parsed(inboxMessageSchema, await this.api.request(portalId, { method: 'GET', path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages/${encodeURIComponent(messageId)}` }), 'message');
+    return parsed(
+      inboxMessageSchema,
+      await this.api.request(portalId, {
+        method: 'GET',
+        path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages/${encodeURIComponent(messageId)}`,
+      }),
+      'message',
+    );
   }
 
-  async originalContent(portalId: string, threadId: string, messageId: string): Promise<{ text?: string | undefined; richText?: string | undefined }> {
-    return parsed(originalContentSchema, await this.api.request(portalId, { method: 'GET', path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages/${encodeURIComponent(messageId)}/original-content` }), 'original content');
+  async originalContent(
+    portalId: string,
+    threadId: string,
+    messageId: string,
+  ): Promise<{ text?: string | undefined; richText?: string | undefined }> {
+    return parsed(
+      originalContentSchema,
+      await this.api.request(portalId, {
+        method: 'GET',
+        path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages/${encodeURIComponent(messageId)}/original-content`,
+      }),
+      'original content',
+    );
   }
 
   async thread(portalId: string, threadId: string): Promise<InboxThread> {
-    return parsed(inboxThreadSchema, await this.api.request(portalId, { method: 'GET', path: `${BASE}/${digitsOnly(threadId, 'threadId')}` }), 'thread');
+    return parsed(
+      inboxThreadSchema,
+      await this.api.request(portalId, { method: 'GET', path: `${BASE}/${digitsOnly(threadId, 'threadId')}` }),
+      'thread',
+    );
   }
 
   /** The thread's messages (HubSpot answers newest last); entries that do not parse as messages are skipped. */
   async messages(portalId: string, threadId: string): Promise<InboxMessage[]> {
-    const page = parsed(messagePageSchema, await this.api.request(portalId, { method: 'GET', path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages`, qs: { limit: '100' } }), 'message list');
+    const page = parsed(
+      messagePageSchema,
+      await this.api.request(portalId, {
+        method: 'GET',
+        path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages`,
+        qs: { limit: '100' },
+      }),
+      'message list',
+    );
     return page.results.flatMap((m) => {
       const r = inboxMessageSchema.safeParse(m);
       return r.success ? [r.data] : [];
@@ -223,6 +276,10 @@ export class HubSpotConversations {
       ...(input.recipients === undefined || input.recipients.length === 0 ? {} : { recipients: input.recipients }),
       ...(input.subject === undefined ? {} : { subject: input.subject }),
     };
-    return parsed(inboxMessageSchema, await this.api.request(portalId, { method: 'POST', path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages`, body }), 'sent message');
+    return parsed(
+      inboxMessageSchema,
+      await this.api.request(portalId, { method: 'POST', path: `${BASE}/${digitsOnly(threadId, 'threadId')}/messages`, body }),
+      'sent message',
+    );
   }
 }

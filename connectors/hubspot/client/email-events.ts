@@ -19,9 +19,16 @@ const eventSchema = z.looseObject({
   category: z.string().optional().nullable(),
   response: z.string().optional().nullable(),
   portalSubscriptionStatus: z.string().optional().nullable(),
-  subscriptions: z.array(z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), status: z.string() })).optional().nullable(),
+  subscriptions: z
+    .array(z.looseObject({ id: z.union([z.string(), z.number()]).transform(String), status: z.string() }))
+    .optional()
+    .nullable(),
 });
-const pageSchema = z.looseObject({ events: z.array(eventSchema), hasMore: z.boolean().default(false), offset: z.string().optional().nullable() });
+const pageSchema = z.looseObject({
+  events: z.array(eventSchema),
+  hasMore: z.boolean().default(false),
+  offset: z.string().optional().nullable(),
+});
 
 export type EmailEvent = z.infer<typeof eventSchema>;
 export interface EmailEventPage {
@@ -30,8 +37,16 @@ export interface EmailEventPage {
   readonly offset: string | null;
 }
 
-export async function listEmailEvents(api: HubSpotApi, portalId: string, query: { startTimestamp: number; endTimestamp: number; offset?: string | null; limit?: number }): Promise<EmailEventPage> {
-  const qs: Record<string, string> = { startTimestamp: String(query.startTimestamp), endTimestamp: String(query.endTimestamp), limit: String(query.limit ?? 300) };
+export async function listEmailEvents(
+  api: HubSpotApi,
+  portalId: string,
+  query: { startTimestamp: number; endTimestamp: number; offset?: string | null; limit?: number },
+): Promise<EmailEventPage> {
+  const qs: Record<string, string> = {
+    startTimestamp: String(query.startTimestamp),
+    endTimestamp: String(query.endTimestamp),
+    limit: String(query.limit ?? 300),
+  };
   if (query.offset !== undefined && query.offset !== null) qs['offset'] = query.offset;
   const parsed = pageSchema.safeParse(await api.raw(portalId, { method: 'GET', path: '/email/public/v1/events', qs }));
   if (!parsed.success) throw new Error(`unexpected email events answer: ${parsed.error.issues[0]?.message ?? 'invalid'}`);

@@ -41,7 +41,9 @@ export interface SingleSendBody {
   readonly customProperties?: Readonly<Record<string, string>>;
 }
 
-const sendAnswer = z.looseObject({ statusId: z.string().optional(), status: z.string().optional(), sendResult: z.string().optional() }).optional();
+const sendAnswer = z
+  .looseObject({ statusId: z.string().optional(), status: z.string().optional(), sendResult: z.string().optional() })
+  .optional();
 export interface SendStatus {
   readonly statusId: string | null;
   readonly status: string | null;
@@ -62,7 +64,12 @@ export async function marketingSend(api: HubSpotApi, portalId: string, body: Sin
 }
 
 /** Logs an email Baton sent on the contact's timeline; returns the engagement id. */
-export async function logEmail(api: HubSpotApi, portalId: string, contactId: string, email: { subject: string; text: string; to: string; at: Date }): Promise<string> {
+export async function logEmail(
+  api: HubSpotApi,
+  portalId: string,
+  contactId: string,
+  email: { subject: string; text: string; to: string; at: Date },
+): Promise<string> {
   const answer = (await api.raw(portalId, {
     method: 'POST',
     path: '/crm/v3/objects/emails',
@@ -87,8 +94,14 @@ export async function logEmail(api: HubSpotApi, portalId: string, contactId: str
  */
 export function routeRefusal(err: unknown): string | undefined {
   if (!(err instanceof HubSpotCallError) || err.status !== 403) return undefined;
-  const body = (typeof err.body === 'object' && err.body !== null ? err.body : {}) as { category?: unknown; message?: unknown; errors?: { context?: { requiredGranularScopes?: unknown } }[] };
-  const scopes = (body.errors ?? []).flatMap((e) => (Array.isArray(e.context?.requiredGranularScopes) ? (e.context.requiredGranularScopes as unknown[]).map(String) : []));
+  const body = (typeof err.body === 'object' && err.body !== null ? err.body : {}) as {
+    category?: unknown;
+    message?: unknown;
+    errors?: { context?: { requiredGranularScopes?: unknown } }[];
+  };
+  const scopes = (body.errors ?? []).flatMap((e) =>
+    Array.isArray(e.context?.requiredGranularScopes) ? (e.context.requiredGranularScopes as unknown[]).map(String) : [],
+  );
   const category = typeof body.category === 'string' ? body.category : 'FORBIDDEN';
   const message = typeof body.message === 'string' ? body.message.slice(0, 300) : 'forbidden';
   return `HubSpot answered 403 ${category}${scopes.length > 0 ? ` (needs ${scopes.join(', ')})` : ''}: ${message}`;

@@ -20,7 +20,10 @@ export class HubSpotCallError extends Error {
 
 /** The portal's connection is unusable (refresh refused, uninstalled): a person must reconnect. */
 export class HubSpotDisconnectedError extends Error {
-  constructor(readonly portalId: string, readonly reason: string) {
+  constructor(
+    readonly portalId: string,
+    readonly reason: string,
+  ) {
     super(`HubSpot portal ${portalId} is disconnected: ${reason}`);
     this.name = 'HubSpotDisconnectedError';
   }
@@ -28,7 +31,10 @@ export class HubSpotDisconnectedError extends Error {
 
 /** HubSpot did not answer within the adapter's deadline (the call may or may not have taken effect). */
 export class HubSpotTimeoutError extends Error {
-  constructor(readonly what: string, readonly timeoutMs: number) {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
     super(`${what}: HubSpot did not answer within ${timeoutMs} ms`);
     this.name = 'HubSpotTimeoutError';
   }
@@ -36,7 +42,10 @@ export class HubSpotTimeoutError extends Error {
 
 /** Our own per-portal limiter refused the call before it left the process. */
 export class HubSpotThrottledError extends Error {
-  constructor(readonly retryAfterMs: number, readonly bucket: string) {
+  constructor(
+    readonly retryAfterMs: number,
+    readonly bucket: string,
+  ) {
     super(`HubSpot ${bucket} budget for this portal is used up; retry in ${retryAfterMs} ms`);
     this.name = 'HubSpotThrottledError';
   }
@@ -75,7 +84,8 @@ function messageOf(body: unknown, fallback: string): string {
 export function classifyHubSpotError(err: unknown, what: string): PortError {
   if (err instanceof HubSpotThrottledError) return rateLimited(err.retryAfterMs, err.message);
   if (err instanceof HubSpotTimeoutError) return transientError('hubspot.timeout', `${what}: ${err.message}`.slice(0, 500));
-  if (err instanceof HubSpotDisconnectedError) return authError('hubspot.disconnected', `${err.message}; reconnect HubSpot, then resume the run`);
+  if (err instanceof HubSpotDisconnectedError)
+    return authError('hubspot.disconnected', `${err.message}; reconnect HubSpot, then resume the run`);
   const e = err as { code?: unknown; status?: unknown; body?: unknown; headers?: unknown };
   const status = typeof e.status === 'number' ? e.status : typeof e.code === 'number' ? e.code : undefined;
   if (status === undefined) return transientError('hubspot.network', `${what}: ${(err as Error).message ?? String(err)}`.slice(0, 500));

@@ -23,7 +23,10 @@ const statusAnswer = z.looseObject({
 export type EmailSubscriptionStatus = z.infer<typeof statusAnswer>;
 
 export async function emailSubscriptionStatus(api: HubSpotApi, portalId: string, email: string): Promise<EmailSubscriptionStatus> {
-  const answer = await api.raw(portalId, { method: 'GET', path: `/communication-preferences/v3/status/email/${encodeURIComponent(email)}` });
+  const answer = await api.raw(portalId, {
+    method: 'GET',
+    path: `/communication-preferences/v3/status/email/${encodeURIComponent(email)}`,
+  });
   const parsed = statusAnswer.safeParse(answer);
   if (!parsed.success) throw new Error(`unexpected subscription status answer: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
@@ -33,7 +36,8 @@ export async function emailSubscriptionStatus(api: HubSpotApi, portalId: string,
 export function emailOptOutReason(status: EmailSubscriptionStatus, subscriptionId?: string): string | null {
   const off = status.subscriptionStatuses.filter((s) => s.status === 'NOT_SUBSCRIBED');
   const all = off.find((s) => s.sourceOfStatus === 'PORTAL_WIDE_STATUS' || s.sourceOfStatus === 'BRAND_WIDE_STATUS');
-  if (all !== undefined) return `unsubscribed from all email in HubSpot (${all.sourceOfStatus === 'BRAND_WIDE_STATUS' ? 'brand-wide' : 'portal-wide'})`;
+  if (all !== undefined)
+    return `unsubscribed from all email in HubSpot (${all.sourceOfStatus === 'BRAND_WIDE_STATUS' ? 'brand-wide' : 'portal-wide'})`;
   if (subscriptionId !== undefined) {
     const one = off.find((s) => s.id === subscriptionId);
     if (one !== undefined) return `unsubscribed from the subscription type "${one.name ?? one.id}" in HubSpot`;

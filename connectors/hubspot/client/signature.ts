@@ -11,7 +11,18 @@ export const MAX_SIGNATURE_AGE_MS = 300_000;
 export const MAX_FUTURE_SKEW_MS = 60_000;
 
 const DECODINGS: Readonly<Record<string, string>> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 /** Decodes exactly the percent-encodings HubSpot lists (case-insensitive hex); leaves every other one as received. */
@@ -34,7 +45,8 @@ export function signV1(input: { clientSecret: string; body: string }): string {
 }
 
 export type SignatureFailure = 'missing' | 'stale' | 'future' | 'malformed_timestamp' | 'mismatch';
-export type SignatureCheck = { readonly ok: true; readonly version: 'v2' | 'v3' } | { readonly ok: false; readonly reason: SignatureFailure };
+export type SignatureCheck =
+  { readonly ok: true; readonly version: 'v2' | 'v3' } | { readonly ok: false; readonly reason: SignatureFailure };
 
 export interface SignedRequest {
   readonly method: string;
@@ -45,7 +57,12 @@ export interface SignedRequest {
 }
 
 /** Verifies the v3 signature; with `allowV2`, falls back to v2 only when no v3 headers are present. */
-export function verifyHubSpotRequest(req: SignedRequest, clientSecret: string, nowMs: number, options: { allowV2?: boolean } = {}): SignatureCheck {
+export function verifyHubSpotRequest(
+  req: SignedRequest,
+  clientSecret: string,
+  nowMs: number,
+  options: { allowV2?: boolean } = {},
+): SignatureCheck {
   const v3 = req.header('x-hubspot-signature-v3');
   const ts = req.header('x-hubspot-request-timestamp');
   if (v3 !== undefined && v3 !== '') {
@@ -68,10 +85,22 @@ export function verifyHubSpotRequest(req: SignedRequest, clientSecret: string, n
 }
 
 /** Headers a HubSpot sender (the sandbox, benches, tests) puts on a v3-signed request. */
-export function signedHeaders(input: { clientSecret: string; method: string; uri: string; body: string; timestampMs: number }): Record<string, string> {
+export function signedHeaders(input: {
+  clientSecret: string;
+  method: string;
+  uri: string;
+  body: string;
+  timestampMs: number;
+}): Record<string, string> {
   const timestamp = String(input.timestampMs);
   return {
-    'x-hubspot-signature-v3': signV3({ clientSecret: input.clientSecret, method: input.method, uri: input.uri, body: input.body, timestamp }),
+    'x-hubspot-signature-v3': signV3({
+      clientSecret: input.clientSecret,
+      method: input.method,
+      uri: input.uri,
+      body: input.body,
+      timestamp,
+    }),
     'x-hubspot-request-timestamp': timestamp,
   };
 }

@@ -58,7 +58,11 @@ export function dedupeKeyOf(e: HubSpotWebhookEvent): string {
 }
 
 /** `hubspotContactId` scoped by portal: contact ids are only unique inside one HubSpot account. */
-export const contactIdentifier = (portalId: string, contactId: string): Identifier => ({ type: 'hubspotContactId', value: contactId, scope: portalId });
+export const contactIdentifier = (portalId: string, contactId: string): Identifier => ({
+  type: 'hubspotContactId',
+  value: contactId,
+  scope: portalId,
+});
 
 /** A non-contact record (company, deal, ticket, thread) as its own external id inside the portal. */
 export const recordIdentifier = (portalId: string, objectType: string, objectId: string): Identifier => ({
@@ -85,11 +89,14 @@ export function normalizeWebhookEvent(e: HubSpotWebhookEvent): NormalizedWebhook
   if (kind === undefined) return { kind: 'unsupported', reason: `subscription type ${e.subscriptionType}` };
   const canonicalAction = ACTIONS[kind.action];
   if (canonicalAction === undefined) return { kind: 'unsupported', reason: `subscription type ${e.subscriptionType}` };
-  if (kind.objectType === 'contact' && kind.action === 'privacyDeletion') return { kind: 'privacy_deletion', portalId: e.portalId, contactId: e.objectId };
+  if (kind.objectType === 'contact' && kind.action === 'privacyDeletion')
+    return { kind: 'privacy_deletion', portalId: e.portalId, contactId: e.objectId };
 
   const isContact = kind.objectType === 'contact';
   const subjectId = kind.action === 'merge' ? (e.primaryObjectId ?? e.newObjectId ?? e.objectId) : e.objectId;
-  const identifiers: Identifier[] = [isContact ? contactIdentifier(e.portalId, subjectId) : recordIdentifier(e.portalId, kind.objectType, subjectId)];
+  const identifiers: Identifier[] = [
+    isContact ? contactIdentifier(e.portalId, subjectId) : recordIdentifier(e.portalId, kind.objectType, subjectId),
+  ];
   const properties: Record<string, unknown> = {
     portalId: e.portalId,
     objectType: kind.objectType,
@@ -102,13 +109,20 @@ export function normalizeWebhookEvent(e: HubSpotWebhookEvent): NormalizedWebhook
     properties['propertyName'] = e.propertyName;
     properties['propertyValue'] = typeof e.propertyValue === 'string' || typeof e.propertyValue === 'number' ? e.propertyValue : null;
     const personField = isContact ? PERSON_PROPERTIES[e.propertyName] : undefined;
-    if (personField !== undefined && typeof e.propertyValue === 'string' && e.propertyValue.trim() !== '' && e.propertyValue !== 'REDACTED') {
+    if (
+      personField !== undefined &&
+      typeof e.propertyValue === 'string' &&
+      e.propertyValue.trim() !== '' &&
+      e.propertyValue !== 'REDACTED'
+    ) {
       identifiers.push({ type: personField, value: e.propertyValue.trim().slice(0, 320) });
     }
   }
   if (kind.action === 'merge') {
     const merged = (e.mergedObjectIds ?? []).filter((m) => m !== subjectId);
-    properties['mergedFrom'] = merged.map((m) => (isContact ? contactIdentifier(e.portalId, m) : recordIdentifier(e.portalId, kind.objectType, m)));
+    properties['mergedFrom'] = merged.map((m) =>
+      isContact ? contactIdentifier(e.portalId, m) : recordIdentifier(e.portalId, kind.objectType, m),
+    );
   }
   if (e.messageId !== undefined) properties['messageId'] = e.messageId;
   if (e.messageType !== undefined) properties['messageType'] = e.messageType;
@@ -139,7 +153,10 @@ export function needsAssociatedContact(n: NormalizedWebhook): n is Extract<Norma
  * record associated with several contacts over time would merge them all. The record stays in the
  * properties (`objectType`, `objectId`) for everything downstream.
  */
-export function attachToContact(n: Extract<NormalizedWebhook, { kind: 'event' }>, contactId: string): Extract<NormalizedWebhook, { kind: 'event' }> {
+export function attachToContact(
+  n: Extract<NormalizedWebhook, { kind: 'event' }>,
+  contactId: string,
+): Extract<NormalizedWebhook, { kind: 'event' }> {
   const portalId = String(n.event.properties?.['portalId'] ?? '');
   return {
     ...n,

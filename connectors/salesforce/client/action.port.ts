@@ -22,7 +22,6 @@ export interface LinkedRecord {
   readonly objectType: string;
 }
 
-
 export interface SalesforceActionDeps {
   /** The tenant's org client, or null when the tenant has no active Salesforce connection. */
   clientFor(tenantId: string): Promise<SalesforceClient | null>;
@@ -80,7 +79,10 @@ export type ContactPoint = 'Email' | 'Phone';
 export function effectiveConsent(consents: readonly TypeConsent[], point: ContactPoint, now: number): TypeConsent | undefined {
   const at = (v: string | null): number => (v === null ? Number.NaN : Date.parse(v));
   const inForce = consents.filter((c) => c.contactPointType === point && !(at(c.effectiveFrom) > now) && !(at(c.effectiveTo) <= now));
-  const key = (c: TypeConsent): [number, number] => [Number.isNaN(at(c.effectiveFrom)) ? 0 : at(c.effectiveFrom), Number.isNaN(at(c.capturedAt)) ? 0 : at(c.capturedAt)];
+  const key = (c: TypeConsent): [number, number] => [
+    Number.isNaN(at(c.effectiveFrom)) ? 0 : at(c.effectiveFrom),
+    Number.isNaN(at(c.capturedAt)) ? 0 : at(c.capturedAt),
+  ];
   return inForce.sort((a, b) => {
     const [fa, ca] = key(a);
     const [fb, cb] = key(b);
@@ -94,22 +96,35 @@ export function effectiveConsent(consents: readonly TypeConsent[], point: Contac
  * consent record in force for that contact point type.
  */
 export function consentRefusal(c: RecipientConsent, point: ContactPoint, now: number): PortError | undefined {
-  if (point === 'Email' && c.hasOptedOutOfEmail) return undeliverableError('salesforce.opted_out_email', `${c.objectType} ${c.recordId} has opted out of email in Salesforce (Email Opt Out); nothing was sent`);
-  if (point === 'Phone' && c.doNotCall) return undeliverableError('salesforce.do_not_call', `${c.objectType} ${c.recordId} is marked Do Not Call in Salesforce; no call task was created`);
+  if (point === 'Email' && c.hasOptedOutOfEmail)
+    return undeliverableError(
+      'salesforce.opted_out_email',
+      `${c.objectType} ${c.recordId} has opted out of email in Salesforce (Email Opt Out); nothing was sent`,
+    );
+  if (point === 'Phone' && c.doNotCall)
+    return undeliverableError(
+      'salesforce.do_not_call',
+      `${c.objectType} ${c.recordId} is marked Do Not Call in Salesforce; no call task was created`,
+    );
   const record = c.typeConsents === null ? undefined : effectiveConsent(c.typeConsents, point, now);
   if (record?.status === 'OptOut') {
-    return undeliverableError(`salesforce.consent_opt_out_${point === 'Email' ? 'email' : 'phone'}`, `the Individual of ${c.objectType} ${c.recordId} opted out of ${point.toLowerCase()} contact (ContactPointTypeConsent ${record.id}, PrivacyConsentStatus OptOut${record.effectiveFrom === null ? '' : ` since ${record.effectiveFrom}`}); nothing was sent`);
+    return undeliverableError(
+      `salesforce.consent_opt_out_${point === 'Email' ? 'email' : 'phone'}`,
+      `the Individual of ${c.objectType} ${c.recordId} opted out of ${point.toLowerCase()} contact (ContactPointTypeConsent ${record.id}, PrivacyConsentStatus OptOut${record.effectiveFrom === null ? '' : ` since ${record.effectiveFrom}`}); nothing was sent`,
+    );
   }
   return undefined;
 }
 
 /** A task step that is a call (`type` or `taskSubtype` "call"): the person's Do Not Call applies. */
-export const isCallTask = (params: JsonObject): boolean => ['type', 'taskSubtype', 'taskType'].some((k) => String(params[k] ?? '').toLowerCase() === 'call');
+export const isCallTask = (params: JsonObject): boolean =>
+  ['type', 'taskSubtype', 'taskType'].some((k) => String(params[k] ?? '').toLowerCase() === 'call');
 
 const MANAGED: BatonPackage = { namespace: PACKAGE_NAMESPACE, fieldsReady: true, apexReady: true, problem: null };
 
 /** A Composite subrequest rolled back only because another one failed (allOrNone). */
-const halted = (body: unknown): boolean => Array.isArray(body) && (body as { errorCode?: unknown }[]).every((e) => e.errorCode === 'PROCESSING_HALTED');
+const halted = (body: unknown): boolean =>
+  Array.isArray(body) && (body as { errorCode?: unknown }[]).every((e) => e.errorCode === 'PROCESSING_HALTED');
 
 const PRIORITY: Readonly<Record<string, string>> = { high: 'High', normal: 'Normal', medium: 'Normal', low: 'Low' };
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -145,7 +160,8 @@ function dueDate(params: JsonObject, now: Date): string | undefined {
   const given = str(params['dueDate']);
   if (given !== undefined && /^\d{4}-\d{2}-\d{2}/.test(given)) return given.slice(0, 10);
   const days = params['dueInDays'];
-  if (typeof days === 'number' && Number.isFinite(days)) return new Date(now.getTime() + Math.round(days) * 86_400_000).toISOString().slice(0, 10);
+  if (typeof days === 'number' && Number.isFinite(days))
+    return new Date(now.getTime() + Math.round(days) * 86_400_000).toISOString().slice(0, 10);
   return undefined;
 }
 
@@ -176,7 +192,10 @@ export class SalesforceActionPort implements ActionPort {
   private async refusal(client: SalesforceClient, request: ActionRequest, point: ContactPoint): Promise<PortError | undefined> {
     // A task naming its WhoId reaches that person, whoever the profile's records are.
     const named = str(request.params['whoId']);
-    const who = named !== undefined && SALESFORCE_ID.test(named) && request.kind === 'task' ? { recordId: named, objectType: objectOfId(named) ?? 'Unknown' } : (await this.person(client, request)).who;
+    const who =
+      named !== undefined && SALESFORCE_ID.test(named) && request.kind === 'task'
+        ? { recordId: named, objectType: objectOfId(named) ?? 'Unknown' }
+        : (await this.person(client, request)).who;
     if (who === undefined || (who.objectType !== 'Contact' && who.objectType !== 'Lead')) return undefined;
     const key = `${request.tenantId}:${request.idempotencyKey}:${who.recordId}`;
     const now = Date.now();
@@ -205,12 +224,27 @@ export class SalesforceActionPort implements ActionPort {
     const privacy = since === undefined || Date.now() - since > NO_PRIVACY_RECHECK_MS;
     const q = (soql: string): string => `${client.dataPath}/query?q=${encodeURIComponent(soql)}`;
     const subrequests: CompositeSubrequest[] = [
-      { method: 'GET', url: q(`SELECT Id, HasOptedOutOfEmail, DoNotCall${privacy ? ', IndividualId' : ''} FROM ${objectType} WHERE Id = ${id}`), referenceId: 'person' },
-      ...(privacy ? [{ method: 'GET' as const, url: q(`SELECT Id, ContactPointType, PrivacyConsentStatus, EffectiveFrom, EffectiveTo, CaptureDate, DataUsePurposeId FROM ContactPointTypeConsent WHERE PartyId IN (SELECT IndividualId FROM ${objectType} WHERE Id = ${id})`), referenceId: 'consent' }] : []),
+      {
+        method: 'GET',
+        url: q(`SELECT Id, HasOptedOutOfEmail, DoNotCall${privacy ? ', IndividualId' : ''} FROM ${objectType} WHERE Id = ${id}`),
+        referenceId: 'person',
+      },
+      ...(privacy
+        ? [
+            {
+              method: 'GET' as const,
+              url: q(
+                `SELECT Id, ContactPointType, PrivacyConsentStatus, EffectiveFrom, EffectiveTo, CaptureDate, DataUsePurposeId FROM ContactPointTypeConsent WHERE PartyId IN (SELECT IndividualId FROM ${objectType} WHERE Id = ${id})`,
+              ),
+              referenceId: 'consent',
+            },
+          ]
+        : []),
     ];
     const { compositeResponse } = await client.composite(subrequests, false);
     const person = compositeResponse.find((r) => r.referenceId === 'person');
-    if (person === undefined) throw Object.assign(new Error('Salesforce answered the consent read without the record'), { errorCode: 'UNKNOWN_EXCEPTION' });
+    if (person === undefined)
+      throw Object.assign(new Error('Salesforce answered the consent read without the record'), { errorCode: 'UNKNOWN_EXCEPTION' });
     if (person.httpStatusCode >= 400) {
       const errors = Array.isArray(person.body) ? (person.body as { errorCode?: string; message?: string }[]) : [];
       if (privacy && errors.some((e) => e.errorCode === 'INVALID_FIELD' && /IndividualId/.test(e.message ?? ''))) {
@@ -218,7 +252,10 @@ export class SalesforceActionPort implements ActionPort {
         return this.readConsent(client, recordId, objectType);
       }
       const first = errors[0];
-      throw Object.assign(new Error(`Salesforce refused to read ${objectType} ${recordId}'s opt-outs: ${first?.message ?? `HTTP ${person.httpStatusCode}`}`), { errorCode: first?.errorCode ?? 'UNKNOWN_EXCEPTION' });
+      throw Object.assign(
+        new Error(`Salesforce refused to read ${objectType} ${recordId}'s opt-outs: ${first?.message ?? `HTTP ${person.httpStatusCode}`}`),
+        { errorCode: first?.errorCode ?? 'UNKNOWN_EXCEPTION' },
+      );
     }
     const row = ((person.body as { records?: Record<string, unknown>[] } | null)?.records ?? [])[0];
     // A record Salesforce no longer has: the step's own call reports that.
@@ -226,28 +263,38 @@ export class SalesforceActionPort implements ActionPort {
     const consent = compositeResponse.find((r) => r.referenceId === 'consent');
     const individual = typeof row['IndividualId'] === 'string' ? row['IndividualId'] : null;
     // The consent query fails (INVALID_TYPE) where the objects are not enabled or not visible: no consent records then.
-    const rows = individual !== null && consent !== undefined && consent.httpStatusCode < 300 ? ((consent.body as { records?: Record<string, unknown>[] } | null)?.records ?? []) : null;
+    const rows =
+      individual !== null && consent !== undefined && consent.httpStatusCode < 300
+        ? ((consent.body as { records?: Record<string, unknown>[] } | null)?.records ?? [])
+        : null;
     const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
     return {
       recordId,
       objectType,
       hasOptedOutOfEmail: row['HasOptedOutOfEmail'] === true,
       doNotCall: row['DoNotCall'] === true,
-      typeConsents: rows === null ? null : rows.map((r) => ({
-        id: String(r['Id'] ?? ''),
-        contactPointType: String(r['ContactPointType'] ?? ''),
-        status: String(r['PrivacyConsentStatus'] ?? ''),
-        effectiveFrom: text(r['EffectiveFrom']),
-        effectiveTo: text(r['EffectiveTo']),
-        capturedAt: text(r['CaptureDate']),
-        dataUsePurposeId: text(r['DataUsePurposeId']),
-      })),
+      typeConsents:
+        rows === null
+          ? null
+          : rows.map((r) => ({
+              id: String(r['Id'] ?? ''),
+              contactPointType: String(r['ContactPointType'] ?? ''),
+              status: String(r['PrivacyConsentStatus'] ?? ''),
+              effectiveFrom: text(r['EffectiveFrom']),
+              effectiveTo: text(r['EffectiveTo']),
+              capturedAt: text(r['CaptureDate']),
+              dataUsePurposeId: text(r['DataUsePurposeId']),
+            })),
     };
   }
 
   async execute(request: ActionRequest): Promise<ActionResult> {
     const client = await this.deps.clientFor(request.tenantId);
-    if (client === null) return { ok: false, error: authError('salesforce.not_connected', 'this tenant has no active Salesforce connection; install Baton in Salesforce again') };
+    if (client === null)
+      return {
+        ok: false,
+        error: authError('salesforce.not_connected', 'this tenant has no active Salesforce connection; install Baton in Salesforce again'),
+      };
     try {
       switch (request.kind) {
         case 'task': {
@@ -270,7 +317,10 @@ export class SalesforceActionPort implements ActionPort {
         case 'sequence_enrollment':
           return await this.sequence(client, request);
         default:
-          return { ok: false, error: permanentError('salesforce.unsupported_action', `Salesforce does not handle "${request.kind}" actions`) };
+          return {
+            ok: false,
+            error: permanentError('salesforce.unsupported_action', `Salesforce does not handle "${request.kind}" actions`),
+          };
       }
     } catch (err) {
       return { ok: false, error: this.errorOf(err) };
@@ -286,14 +336,23 @@ export class SalesforceActionPort implements ActionPort {
   private async namespace(request: ActionRequest, what: string): Promise<{ ns: string } | { error: PortError }> {
     const pkg = (await this.deps.packageFor?.(request.tenantId)) ?? MANAGED;
     if (pkg.fieldsReady && pkg.namespace !== null) return { ns: pkg.namespace };
-    return { error: undeliverableError('salesforce.package_missing', `${what} needs the Baton package in Salesforce: ${pkg.problem ?? 'the Baton fields are not usable in this org'}`) };
+    return {
+      error: undeliverableError(
+        'salesforce.package_missing',
+        `${what} needs the Baton package in Salesforce: ${pkg.problem ?? 'the Baton fields are not usable in this org'}`,
+      ),
+    };
   }
 
-  private async person(client: SalesforceClient, request: ActionRequest): Promise<{ who: LinkedRecord | undefined; what: LinkedRecord | undefined }> {
+  private async person(
+    client: SalesforceClient,
+    request: ActionRequest,
+  ): Promise<{ who: LinkedRecord | undefined; what: LinkedRecord | undefined }> {
     const explicit = str(request.params['recordId']);
-    const records = explicit !== undefined && SALESFORCE_ID.test(explicit)
-      ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
-      : await this.deps.records(request.tenantId, request.profileId, client.orgId);
+    const records =
+      explicit !== undefined && SALESFORCE_ID.test(explicit)
+        ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
+        : await this.deps.records(request.tenantId, request.profileId, client.orgId);
     return {
       who: records.find((r) => r.objectType === 'Contact') ?? records.find((r) => r.objectType === 'Lead'),
       what: records.find((r) => r.objectType === 'Opportunity' || r.objectType === 'Case' || r.objectType === 'Account'),
@@ -305,9 +364,20 @@ export class SalesforceActionPort implements ActionPort {
     const { who, what } = await this.person(client, request);
     const whoId = str(p['whoId']) ?? who?.recordId;
     const whatId = str(p['whatId']) ?? (who?.objectType === 'Lead' ? undefined : what?.recordId);
-    if (whoId === undefined && whatId === undefined) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact, Lead or related record is known for this person, so the Task has nothing to attach to') };
+    if (whoId === undefined && whatId === undefined)
+      return {
+        ok: false,
+        error: undeliverableError(
+          'salesforce.no_record',
+          'no Salesforce Contact, Lead or related record is known for this person, so the Task has nothing to attach to',
+        ),
+      };
     const priority = PRIORITY[String(p['priority'] ?? 'normal').toLowerCase()];
-    if (priority === undefined) return { ok: false, error: permanentError('salesforce.bad_priority', `priority must be high, normal or low, not "${String(p['priority'])}"`) };
+    if (priority === undefined)
+      return {
+        ok: false,
+        error: permanentError('salesforce.bad_priority', `priority must be high, normal or low, not "${String(p['priority'])}"`),
+      };
     const due = dueDate(p, new Date());
     const fields: Record<string, unknown> = {
       Subject: String(p['subject']).slice(0, 255),
@@ -328,7 +398,8 @@ export class SalesforceActionPort implements ActionPort {
 
   private async crmUpdate(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
     const props = request.params['properties'];
-    if (props === null || typeof props !== 'object' || Array.isArray(props)) return { ok: false, error: permanentError('salesforce.bad_properties', 'properties must be an object of field names to values') };
+    if (props === null || typeof props !== 'object' || Array.isArray(props))
+      return { ok: false, error: permanentError('salesforce.bad_properties', 'properties must be an object of field names to values') };
     let namespace = PACKAGE_NAMESPACE;
     if (Object.keys(props).some(isBatonProperty)) {
       const ns = await this.namespace(request, 'updating Baton fields');
@@ -336,12 +407,23 @@ export class SalesforceActionPort implements ActionPort {
       namespace = ns.ns;
     }
     const { fields, unknown } = mapProperties(props, namespace);
-    if (unknown.length > 0) return { ok: false, error: permanentError('salesforce.unknown_fields', `Salesforce has no Baton mapping for: ${unknown.join(', ')} (use stage, nextAction, hotness, reason or a field API name ending in __c)`) };
+    if (unknown.length > 0)
+      return {
+        ok: false,
+        error: permanentError(
+          'salesforce.unknown_fields',
+          `Salesforce has no Baton mapping for: ${unknown.join(', ')} (use stage, nextAction, hotness, reason or a field API name ending in __c)`,
+        ),
+      };
     const explicit = str(request.params['recordId']);
-    const targets = explicit !== undefined
-      ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? '' }]
-      : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter((r) => r.objectType === 'Contact' || r.objectType === 'Lead');
-    if (targets.length === 0) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person') };
+    const targets =
+      explicit !== undefined
+        ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? '' }]
+        : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter(
+            (r) => r.objectType === 'Contact' || r.objectType === 'Lead',
+          );
+    if (targets.length === 0)
+      return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person') };
     const results = await client.updateRecords(targets.slice(0, 200).map((t) => ({ type: t.objectType, id: t.recordId, fields })));
     const failed = results.find((r) => !r.success);
     if (failed !== undefined) return { ok: false, error: itemPortError(failed.errors, this.deps.rateLimitRetryMs) };
@@ -352,7 +434,11 @@ export class SalesforceActionPort implements ActionPort {
     const p = request.params;
     const { who } = await this.person(client, request);
     const to = str(p['to']);
-    if (who === undefined && to === undefined) return { ok: false, error: undeliverableError('salesforce.no_recipient', 'no Salesforce Contact or Lead (or "to" address) for this person') };
+    if (who === undefined && to === undefined)
+      return {
+        ok: false,
+        error: undeliverableError('salesforce.no_recipient', 'no Salesforce Contact or Lead (or "to" address) for this person'),
+      };
     const template = str(p['templateId']) ?? '';
     const isTemplateId = /^00X[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(template);
     const input: Record<string, unknown> = {
@@ -363,7 +449,14 @@ export class SalesforceActionPort implements ActionPort {
       ...(str(p['senderAddress']) === undefined ? {} : { senderAddress: str(p['senderAddress']) }),
       logEmailOnSend: true,
     };
-    if (!isTemplateId && input['emailBody'] === '') return { ok: false, error: permanentError('salesforce.empty_email', `"${template}" is not a Salesforce email template id (00X...) and the step gives no body`) };
+    if (!isTemplateId && input['emailBody'] === '')
+      return {
+        ok: false,
+        error: permanentError(
+          'salesforce.empty_email',
+          `"${template}" is not a Salesforce email template id (00X...) and the step gives no body`,
+        ),
+      };
     const [result] = await client.emailSimple([input]);
     if (result === undefined || !result.isSuccess) return { ok: false, error: itemPortError(result?.errors, this.deps.rateLimitRetryMs) };
     return { ok: true, output: { channel: 'salesforce', action: 'emailSimple', recipientId: who?.recordId ?? null } };
@@ -371,13 +464,20 @@ export class SalesforceActionPort implements ActionPort {
 
   private async flow(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
     const name = String(request.params['workflowId']);
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) return { ok: false, error: permanentError('salesforce.bad_flow_name', `"${name}" is not a Flow API name`) };
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
+      return { ok: false, error: permanentError('salesforce.bad_flow_name', `"${name}" is not a Flow API name`) };
     const { who, what } = await this.person(client, request);
     const extra = request.params['inputs'];
-    const input = { ...(who === undefined && what === undefined ? {} : { recordId: (who ?? what)?.recordId }), ...(extra !== null && typeof extra === 'object' && !Array.isArray(extra) ? extra : {}) };
+    const input = {
+      ...(who === undefined && what === undefined ? {} : { recordId: (who ?? what)?.recordId }),
+      ...(extra !== null && typeof extra === 'object' && !Array.isArray(extra) ? extra : {}),
+    };
     const [result] = await client.launchFlow(name, [input]);
     if (result === undefined || !result.isSuccess) return { ok: false, error: itemPortError(result?.errors, this.deps.rateLimitRetryMs) };
-    return { ok: true, output: { channel: 'salesforce', flow: name, status: String(result.outputValues?.['Flow__InterviewStatus'] ?? 'Started') } };
+    return {
+      ok: true,
+      output: { channel: 'salesforce', flow: name, status: String(result.outputValues?.['Flow__InterviewStatus'] ?? 'Started') },
+    };
   }
 
   private async note(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
@@ -385,23 +485,46 @@ export class SalesforceActionPort implements ActionPort {
     const body = typeof p['body'] === 'string' || typeof p['body'] === 'number' ? String(p['body']) : '';
     if (body.trim() === '') return { ok: false, error: permanentError('salesforce.empty_note', 'a note step needs a non-empty "body"') };
     const explicit = str(p['recordId']);
-    const targets = explicit !== undefined && SALESFORCE_ID.test(explicit)
-      ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
-      : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter((r) => r.objectType === 'Contact' || r.objectType === 'Lead');
-    if (targets.length === 0) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so the note has nothing to attach to') };
+    const targets =
+      explicit !== undefined && SALESFORCE_ID.test(explicit)
+        ? [{ recordId: explicit, objectType: objectOfId(explicit) ?? 'Unknown' }]
+        : (await this.deps.records(request.tenantId, request.profileId, client.orgId)).filter(
+            (r) => r.objectType === 'Contact' || r.objectType === 'Lead',
+          );
+    if (targets.length === 0)
+      return {
+        ok: false,
+        error: undeliverableError(
+          'salesforce.no_record',
+          'no Salesforce Contact or Lead is known for this person, so the note has nothing to attach to',
+        ),
+      };
     const title = (str(p['title']) ?? DEFAULT_NOTE_TITLE).slice(0, 255);
     const linked = [...new Map(targets.map((t) => [t.recordId.slice(0, 15), t.recordId])).values()].slice(0, MAX_NOTE_LINKS);
     const subrequests: CompositeSubrequest[] = [
-      { method: 'POST', url: `${client.dataPath}/sobjects/ContentNote`, referenceId: 'note', body: { Title: title, Content: noteContent(body) } },
+      {
+        method: 'POST',
+        url: `${client.dataPath}/sobjects/ContentNote`,
+        referenceId: 'note',
+        body: { Title: title, Content: noteContent(body) },
+      },
       // ShareType I: who may see the note follows who may see the record; AllUsers includes portal users who can.
-      ...linked.map((id, i): CompositeSubrequest => ({ method: 'POST', url: `${client.dataPath}/sobjects/ContentDocumentLink`, referenceId: `link${i}`, body: { ContentDocumentId: '@{note.id}', LinkedEntityId: id, ShareType: 'I', Visibility: 'AllUsers' } })),
+      ...linked.map((id, i): CompositeSubrequest => ({
+        method: 'POST',
+        url: `${client.dataPath}/sobjects/ContentDocumentLink`,
+        referenceId: `link${i}`,
+        body: { ContentDocumentId: '@{note.id}', LinkedEntityId: id, ShareType: 'I', Visibility: 'AllUsers' },
+      })),
     ];
     return this.once(request, async () => {
       const { compositeResponse } = await client.composite(subrequests, true);
-      const failure = compositeResponse.find((r) => r.httpStatusCode >= 400 && !halted(r.body)) ?? compositeResponse.find((r) => r.httpStatusCode >= 400);
-      if (failure !== undefined) return { ok: false, error: itemPortError(Array.isArray(failure.body) ? failure.body : [], this.deps.rateLimitRetryMs) };
+      const failure =
+        compositeResponse.find((r) => r.httpStatusCode >= 400 && !halted(r.body)) ?? compositeResponse.find((r) => r.httpStatusCode >= 400);
+      if (failure !== undefined)
+        return { ok: false, error: itemPortError(Array.isArray(failure.body) ? failure.body : [], this.deps.rateLimitRetryMs) };
       const noteId = (compositeResponse[0]?.body as { id?: unknown } | null)?.id;
-      if (typeof noteId !== 'string') return { ok: false, error: permanentError('salesforce.no_note_id', 'Salesforce accepted the note but returned no id') };
+      if (typeof noteId !== 'string')
+        return { ok: false, error: permanentError('salesforce.no_note_id', 'Salesforce accepted the note but returned no id') };
       const linkIds = compositeResponse.slice(1).map((r) => String((r.body as { id?: unknown } | null)?.id ?? ''));
       return { ok: true, output: { channel: 'salesforce', noteId, title, linkedTo: linked, linkIds } };
     });
@@ -410,36 +533,68 @@ export class SalesforceActionPort implements ActionPort {
   private async sequence(client: SalesforceClient, request: ActionRequest): Promise<ActionResult> {
     const p = request.params;
     const cadence = typeof p['sequenceId'] === 'number' ? String(p['sequenceId']) : str(p['sequenceId']);
-    if (cadence === undefined) return { ok: false, error: permanentError('salesforce.bad_cadence', 'sequenceId must name a Sales Engagement cadence (its name or 77C... id)') };
+    if (cadence === undefined)
+      return {
+        ok: false,
+        error: permanentError('salesforce.bad_cadence', 'sequenceId must name a Sales Engagement cadence (its name or 77C... id)'),
+      };
     const userId = str(p['userId']);
-    if (userId !== undefined && !USER_ID.test(userId)) return { ok: false, error: permanentError('salesforce.bad_user', `userId "${userId}" is not a Salesforce User id (005...); leave it out to assign the cadence to the connected user`) };
+    if (userId !== undefined && !USER_ID.test(userId))
+      return {
+        ok: false,
+        error: permanentError(
+          'salesforce.bad_user',
+          `userId "${userId}" is not a Salesforce User id (005...); leave it out to assign the cadence to the connected user`,
+        ),
+      };
     const { who } = await this.person(client, request);
-    if (who === undefined) return { ok: false, error: undeliverableError('salesforce.no_record', 'no Salesforce Contact or Lead is known for this person, so there is no cadence target') };
-    const enrolled = (trackerId: string, extra: JsonObject): ActionResult => ({ ok: true, output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId, trackerId, ...extra } });
+    if (who === undefined)
+      return {
+        ok: false,
+        error: undeliverableError(
+          'salesforce.no_record',
+          'no Salesforce Contact or Lead is known for this person, so there is no cadence target',
+        ),
+      };
+    const enrolled = (trackerId: string, extra: JsonObject): ActionResult => ({
+      ok: true,
+      output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId, trackerId, ...extra },
+    });
     const recover = async (): Promise<ActionResult | undefined> => {
       const tracker = await this.enrolledTracker(client, who.recordId, cadence);
       return tracker === undefined ? undefined : enrolled(tracker, { recovered: true });
     };
-    return this.once(request, async () => {
-      const [result] = await client.assignTargetToSalesCadence([{ salesCadenceNameOrId: cadence, targetId: who.recordId, ...(userId === undefined ? {} : { userId }) }]);
-      // The action has no documented outputs; the tracker is looked up only when it matters (recovery, refusal).
-      if (result?.isSuccess === true) return { ok: true, output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId } };
-      const error = itemPortError(result?.errors, this.deps.rateLimitRetryMs);
-      // A target is in one cadence at a time: refused because it already is in this one means done (as HubSpot's 409).
-      if (error.category === 'permanent') {
-        const tracker = await this.enrolledTracker(client, who.recordId, cadence);
-        if (tracker !== undefined) return enrolled(tracker, { alreadyEnrolled: true });
-      }
-      return { ok: false, error };
-    }, recover);
+    return this.once(
+      request,
+      async () => {
+        const [result] = await client.assignTargetToSalesCadence([
+          { salesCadenceNameOrId: cadence, targetId: who.recordId, ...(userId === undefined ? {} : { userId }) },
+        ]);
+        // The action has no documented outputs; the tracker is looked up only when it matters (recovery, refusal).
+        if (result?.isSuccess === true)
+          return { ok: true, output: { channel: 'salesforce', action: 'assignTargetToSalesCadence', cadence, targetId: who.recordId } };
+        const error = itemPortError(result?.errors, this.deps.rateLimitRetryMs);
+        // A target is in one cadence at a time: refused because it already is in this one means done (as HubSpot's 409).
+        if (error.category === 'permanent') {
+          const tracker = await this.enrolledTracker(client, who.recordId, cadence);
+          if (tracker !== undefined) return enrolled(tracker, { alreadyEnrolled: true });
+        }
+        return { ok: false, error };
+      },
+      recover,
+    );
   }
 
   /** The target's tracker in the cadence (by id or name) while it is enrolled there, if any. */
   private async enrolledTracker(client: SalesforceClient, targetId: string, cadence: string): Promise<string | undefined> {
-    const cadenceIds = CADENCE_ID.test(cadence) ? [cadence] : (await client.query<{ Id: string }>(`SELECT Id FROM ActionCadence WHERE Name = ${soqlString(cadence)}`)).map((r) => r.Id);
+    const cadenceIds = CADENCE_ID.test(cadence)
+      ? [cadence]
+      : (await client.query<{ Id: string }>(`SELECT Id FROM ActionCadence WHERE Name = ${soqlString(cadence)}`)).map((r) => r.Id);
     if (cadenceIds.length === 0) return undefined;
     const ids = new Set(cadenceIds.map((id) => id.slice(0, 15)));
-    const trackers = await client.query<{ Id: string; ActionCadenceId: string | null; State: string | null }>(`SELECT Id, ActionCadenceId, State FROM ActionCadenceTracker WHERE TargetId = ${soqlString(targetId)}`);
+    const trackers = await client.query<{ Id: string; ActionCadenceId: string | null; State: string | null }>(
+      `SELECT Id, ActionCadenceId, State FROM ActionCadenceTracker WHERE TargetId = ${soqlString(targetId)}`,
+    );
     return trackers.find((t) => ENROLLED_STATES.has(t.State ?? '') && ids.has((t.ActionCadenceId ?? '').slice(0, 15)))?.Id;
   }
 
@@ -448,7 +603,11 @@ export class SalesforceActionPort implements ActionPort {
    * effect of an earlier attempt whose outcome is unknown; without it (or when it finds nothing it can
    * vouch for) such a retry fails as outcome_unknown rather than risk doing the effect twice.
    */
-  private async once(request: ActionRequest, act: () => Promise<ActionResult>, recover?: () => Promise<ActionResult | undefined>): Promise<ActionResult> {
+  private async once(
+    request: ActionRequest,
+    act: () => Promise<ActionResult>,
+    recover?: () => Promise<ActionResult | undefined>,
+  ): Promise<ActionResult> {
     const { ledger } = this.deps;
     const prior = await ledger.lookup(request.tenantId, request.idempotencyKey);
     if (prior?.state === 'done') return { ok: true, output: prior.output ?? null };
@@ -460,7 +619,13 @@ export class SalesforceActionPort implements ActionPort {
       }
       // A recover that found nothing proves the earlier attempt left no effect: do it now.
       if (recover === undefined) {
-        return { ok: false, error: permanentError('salesforce.outcome_unknown', `an earlier attempt of this ${request.kind} step may have reached Salesforce (the call did not answer); Baton does not send it twice. Check the record's activity, then resume or cancel the run`) };
+        return {
+          ok: false,
+          error: permanentError(
+            'salesforce.outcome_unknown',
+            `an earlier attempt of this ${request.kind} step may have reached Salesforce (the call did not answer); Baton does not send it twice. Check the record's activity, then resume or cancel the run`,
+          ),
+        };
       }
     }
     await ledger.reserve({ tenantId: request.tenantId, idempotencyKey: request.idempotencyKey, vendor: 'salesforce', kind: request.kind });

@@ -1,5 +1,13 @@
 import { Connection } from 'jsforce';
-import { apexRestPath, assessPackage, PACKAGE_DESCRIBES, SECRET_REST_CLASS, SECRET_REST_MAPPING, type BatonPackage, type PackageEvidence } from './fields';
+import {
+  apexRestPath,
+  assessPackage,
+  PACKAGE_DESCRIBES,
+  SECRET_REST_CLASS,
+  SECRET_REST_MAPPING,
+  type BatonPackage,
+  type PackageEvidence,
+} from './fields';
 import type { ApiUsageTracker } from './limits';
 import { refreshTokens, type SalesforceApp } from './oauth';
 import { BATON_CLIENT_TAG, SALESFORCE_API_VERSION } from './version';
@@ -23,7 +31,11 @@ export interface TokenKeeper {
 /** Thrown before a call when Baton is holding back to leave the org's API allocation to its owner. */
 export class ApiBudgetError extends Error {
   readonly errorCode = 'REQUEST_LIMIT_EXCEEDED';
-  constructor(readonly retryAfterMs: number, used: number, limit: number) {
+  constructor(
+    readonly retryAfterMs: number,
+    used: number,
+    limit: number,
+  ) {
     super(`Baton pauses Salesforce calls near the org's daily API limit (${used}/${limit} used)`);
     this.name = 'REQUEST_LIMIT_EXCEEDED';
   }
@@ -79,7 +91,8 @@ export interface CompositeResponse {
   readonly compositeResponse: readonly { body: unknown; httpStatusCode: number; referenceId: string }[];
 }
 
-const isActionResult = (v: unknown): v is ActionResultItem => v !== null && typeof v === 'object' && typeof (v as { isSuccess?: unknown }).isSuccess === 'boolean';
+const isActionResult = (v: unknown): v is ActionResultItem =>
+  v !== null && typeof v === 'object' && typeof (v as { isSuccess?: unknown }).isSuccess === 'boolean';
 
 /** The per-input results inside a thrown invocable-action error (jsforce keeps a one-item body as text in `data.message`, several in `data`). */
 function actionResultsOf(err: unknown): ActionResultItem[] | undefined {
@@ -157,11 +170,21 @@ export class SalesforceClient {
   }
 
   /** Upsert by an external-id field: creates once, updates afterwards (retry-safe creation). */
-  upsert(type: string, externalIdField: string, externalId: string, fields: Readonly<Record<string, unknown>>): Promise<{ id: string; created: boolean }> {
+  upsert(
+    type: string,
+    externalIdField: string,
+    externalId: string,
+    fields: Readonly<Record<string, unknown>>,
+  ): Promise<{ id: string; created: boolean }> {
     return this.call(async () => {
-      const res = await this.conn.requestPatch<{ id: string; created?: boolean } | null>(`/sobjects/${type}/${externalIdField}/${encodeURIComponent(externalId)}`, fields);
+      const res = await this.conn.requestPatch<{ id: string; created?: boolean } | null>(
+        `/sobjects/${type}/${externalIdField}/${encodeURIComponent(externalId)}`,
+        fields,
+      );
       if (res?.id !== undefined) return { id: res.id, created: res.created ?? false };
-      const found = await this.conn.query<{ Id: string }>(`SELECT Id FROM ${type} WHERE ${externalIdField} = '${externalId.replace(/'/g, "\\'")}' LIMIT 1`);
+      const found = await this.conn.query<{ Id: string }>(
+        `SELECT Id FROM ${type} WHERE ${externalIdField} = '${externalId.replace(/'/g, "\\'")}' LIMIT 1`,
+      );
       const id = found.records[0]?.Id;
       if (id === undefined) throw new Error(`upsert of ${type} ${externalId} returned no id`);
       return { id, created: false };
@@ -193,7 +216,9 @@ export class SalesforceClient {
   }
 
   /** Sales Engagement: adds a Contact, Lead or person account to a cadence (`assignTargetToSalesCadence`, API 45.0+). */
-  assignTargetToSalesCadence(inputs: readonly { salesCadenceNameOrId: string; targetId: string; userId?: string }[]): Promise<ActionResultItem[]> {
+  assignTargetToSalesCadence(
+    inputs: readonly { salesCadenceNameOrId: string; targetId: string; userId?: string }[],
+  ): Promise<ActionResultItem[]> {
     return this.invoke('/actions/standard/assignTargetToSalesCadence', inputs);
   }
 
@@ -204,7 +229,11 @@ export class SalesforceClient {
   }
 
   query<T extends Record<string, unknown>>(soql: string): Promise<T[]> {
-    return this.call(async () => (await this.conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 })).records, false, 5 * (this.options.requestTimeoutMs ?? 60_000));
+    return this.call(
+      async () => (await this.conn.query<T>(soql, { autoFetch: true, maxFetch: 10_000 })).records,
+      false,
+      5 * (this.options.requestTimeoutMs ?? 60_000),
+    );
   }
 
   /** Hands the package its per-org signing secret (Apex REST endpoint of the Baton package, `/services/apexrest/[ns/]secret/v1`). */
@@ -219,10 +248,21 @@ export class SalesforceClient {
    */
   async discoverPackage(): Promise<BatonPackage> {
     const subs: CompositeSubrequest[] = [
-      ...PACKAGE_DESCRIBES.map((o): CompositeSubrequest => ({ method: 'GET', url: `${this.dataPath}/sobjects/${o}/describe`, referenceId: `describe${o}` })),
-      { method: 'GET', url: `${this.dataPath}/query?q=${encodeURIComponent(`SELECT NamespacePrefix, Name FROM ApexClass WHERE Name = '${SECRET_REST_CLASS}'`)}`, referenceId: 'apex' },
+      ...PACKAGE_DESCRIBES.map((o): CompositeSubrequest => ({
+        method: 'GET',
+        url: `${this.dataPath}/sobjects/${o}/describe`,
+        referenceId: `describe${o}`,
+      })),
+      {
+        method: 'GET',
+        url: `${this.dataPath}/query?q=${encodeURIComponent(`SELECT NamespacePrefix, Name FROM ApexClass WHERE Name = '${SECRET_REST_CLASS}'`)}`,
+        referenceId: 'apex',
+      },
     ];
-    const res = await this.call(() => this.conn.requestPost<CompositeResponse>('/composite', { allOrNone: false, compositeRequest: subs }), true);
+    const res = await this.call(
+      () => this.conn.requestPost<CompositeResponse>('/composite', { allOrNone: false, compositeRequest: subs }),
+      true,
+    );
     const ok = (ref: string): unknown => {
       const r = res.compositeResponse.find((x) => x.referenceId === ref);
       return r !== undefined && r.httpStatusCode < 300 ? r.body : undefined;
@@ -236,7 +276,9 @@ export class SalesforceClient {
     // Every API user can describe Contact: a failure there is a failed call, not a verdict on the package.
     if (describes['Contact'] === undefined) {
       const r = res.compositeResponse.find((x) => x.referenceId === 'describeContact');
-      throw Object.assign(new Error(`Salesforce did not describe Contact (HTTP ${r?.httpStatusCode ?? 'no answer'})`), { errorCode: 'UNKNOWN_EXCEPTION' });
+      throw Object.assign(new Error(`Salesforce did not describe Contact (HTTP ${r?.httpStatusCode ?? 'no answer'})`), {
+        errorCode: 'UNKNOWN_EXCEPTION',
+      });
     }
     return assessPackage({ describes, apexClasses: Array.isArray(records) ? (records as PackageEvidence['apexClasses']) : [] });
   }

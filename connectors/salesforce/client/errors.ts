@@ -6,11 +6,36 @@ import { authError, permanentError, rateLimited, transientError, type PortError 
  * one-element array into an HttpApiError whose `errorCode` is that code, several into
  * `MULTIPLE_API_ERRORS` with the array in `data`, and a body without an array into `ERROR_HTTP_<status>`.
  */
-const AUTH_CODES = new Set(['INVALID_SESSION_ID', 'INVALID_AUTH_HEADER', 'INVALID_GRANT', 'invalid_grant', 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD', 'API_DISABLED_FOR_ORG', 'OAUTH_APP_BLOCKED', 'inactive_user', 'inactive_org']);
+const AUTH_CODES = new Set([
+  'INVALID_SESSION_ID',
+  'INVALID_AUTH_HEADER',
+  'INVALID_GRANT',
+  'invalid_grant',
+  'INVALID_OPERATION_WITH_EXPIRED_PASSWORD',
+  'API_DISABLED_FOR_ORG',
+  'OAUTH_APP_BLOCKED',
+  'inactive_user',
+  'inactive_org',
+]);
 const RATE_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'ERROR_HTTP_429', 'ERROR_HTTP_420', 'TOO_MANY_REQUESTS']);
 const TRANSIENT_CODES = new Set([
-  'SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW', 'UNKNOWN_EXCEPTION', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT', 'TXN_SECURITY_METERING_ERROR',
-  'ERROR_HTTP_500', 'ERROR_HTTP_502', 'ERROR_HTTP_503', 'ERROR_HTTP_504', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'AbortError', 'TimeoutError',
+  'SERVER_UNAVAILABLE',
+  'UNABLE_TO_LOCK_ROW',
+  'UNKNOWN_EXCEPTION',
+  'REQUEST_RUNNING_TOO_LONG',
+  'QUERY_TIMEOUT',
+  'TXN_SECURITY_METERING_ERROR',
+  'ERROR_HTTP_500',
+  'ERROR_HTTP_502',
+  'ERROR_HTTP_503',
+  'ERROR_HTTP_504',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'AbortError',
+  'TimeoutError',
 ]);
 
 export type ErrorClass = 'auth' | 'rate_limited' | 'transient' | 'permanent';
@@ -34,14 +59,25 @@ const SEVERITY: Readonly<Record<ErrorClass, number>> = { permanent: 0, transient
 export function describeError(err: unknown): { code: string; message: string; cls: ErrorClass } {
   const e = err as { errorCode?: unknown; name?: unknown; code?: unknown; message?: unknown; data?: unknown; cause?: unknown } | null;
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  if (/Unable to refresh session|expired access\/refresh token|invalid_grant/i.test(message)) return { code: 'INVALID_GRANT', message, cls: 'auth' };
+  if (/Unable to refresh session|expired access\/refresh token|invalid_grant/i.test(message))
+    return { code: 'INVALID_GRANT', message, cls: 'auth' };
   if (e?.errorCode === 'MULTIPLE_API_ERRORS' && Array.isArray(e.data)) {
     const items = (e.data as SfErrorItem[]).map((i) => ({ code: i.errorCode ?? i.statusCode ?? 'UNKNOWN', message: i.message ?? '' }));
     const worst = items.map((i) => ({ ...i, cls: classifyCode(i.code) })).sort((a, b) => SEVERITY[b.cls] - SEVERITY[a.cls])[0];
     if (worst !== undefined) return { code: worst.code, message: items.map((i) => `${i.code}: ${i.message}`).join('; '), cls: worst.cls };
   }
-  const code = typeof e?.errorCode === 'string' ? e.errorCode : typeof e?.code === 'string' ? e.code : typeof (e?.cause as { code?: unknown } | undefined)?.code === 'string' ? String((e?.cause as { code: string }).code) : typeof e?.name === 'string' && e.name !== 'Error' ? e.name : 'UNKNOWN';
-  if (code === 'UNKNOWN' && /fetch failed|socket hang up|network|ECONN/i.test(message)) return { code: 'NETWORK', message, cls: 'transient' };
+  const code =
+    typeof e?.errorCode === 'string'
+      ? e.errorCode
+      : typeof e?.code === 'string'
+        ? e.code
+        : typeof (e?.cause as { code?: unknown } | undefined)?.code === 'string'
+          ? String((e?.cause as { code: string }).code)
+          : typeof e?.name === 'string' && e.name !== 'Error'
+            ? e.name
+            : 'UNKNOWN';
+  if (code === 'UNKNOWN' && /fetch failed|socket hang up|network|ECONN/i.test(message))
+    return { code: 'NETWORK', message, cls: 'transient' };
   return { code, message, cls: classifyCode(code) };
 }
 

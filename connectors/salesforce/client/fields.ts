@@ -23,10 +23,12 @@ export const BATON_FIELD_OBJECTS = ['Contact', 'Lead'] as const;
 /** External id on Task (an Activity field) that makes Task creation retry-safe (upsert by key). */
 export const TASK_KEY_FIELD = 'Baton_Key__c';
 
-export const apiName = (field: string, namespace: string = PACKAGE_NAMESPACE): string => (namespace === '' ? field : `${namespace}__${field}`);
+export const apiName = (field: string, namespace: string = PACKAGE_NAMESPACE): string =>
+  namespace === '' ? field : `${namespace}__${field}`;
 
 /** A package field's bare name (`baton__Baton_Stage__c` → `Baton_Stage__c` in an org with namespace `baton`). */
-export const bareName = (field: string, namespace: string): string => (namespace !== '' && field.startsWith(`${namespace}__`) ? field.slice(namespace.length + 2) : field);
+export const bareName = (field: string, namespace: string): string =>
+  namespace !== '' && field.startsWith(`${namespace}__`) ? field.slice(namespace.length + 2) : field;
 
 /** The package's Apex REST resource that receives the per-org signing secret, and its urlMapping. */
 export const SECRET_REST_CLASS = 'BatonSecretRest';
@@ -67,8 +69,19 @@ export function assessPackage(e: PackageEvidence): BatonPackage {
   const apex = e.apexClasses.find((c) => c.Name === SECRET_REST_CLASS);
   const apexNs = apex === undefined ? undefined : typeof apex.NamespacePrefix === 'string' ? apex.NamespacePrefix : '';
   if (stage === undefined || stage === null) {
-    if (apexNs === undefined) return { namespace: null, fieldsReady: false, apexReady: false, problem: `the Baton package is not installed in this org: Contact has no ${BATON_FIELDS.stage} field and there is no ${SECRET_REST_CLASS} Apex class; ${DEPLOY_HINT}` };
-    return { namespace: apexNs, fieldsReady: false, apexReady: true, problem: `the Baton package is installed but the connected user cannot see Contact.${apiName(BATON_FIELDS.stage, apexNs)}; ${ASSIGN_HINT}` };
+    if (apexNs === undefined)
+      return {
+        namespace: null,
+        fieldsReady: false,
+        apexReady: false,
+        problem: `the Baton package is not installed in this org: Contact has no ${BATON_FIELDS.stage} field and there is no ${SECRET_REST_CLASS} Apex class; ${DEPLOY_HINT}`,
+      };
+    return {
+      namespace: apexNs,
+      fieldsReady: false,
+      apexReady: true,
+      problem: `the Baton package is installed but the connected user cannot see Contact.${apiName(BATON_FIELDS.stage, apexNs)}; ${ASSIGN_HINT}`,
+    };
   }
   const namespace = stage[1] ?? '';
   const problems: string[] = [];
@@ -84,11 +97,25 @@ export function assessPackage(e: PackageEvidence): BatonPackage {
     if (found === undefined) missing.push(`${object}.${name}`);
     else if (found.updateable === false || (use === 'upsert' && found.createable === false)) readOnly.push(`${object}.${name}`);
   }
-  if (missing.length > 0) problems.push(`the Baton package is incomplete in this org or hidden from the connected user: no ${missing.join(', ')}; ${DEPLOY_HINT} and ${ASSIGN_HINT}`);
+  if (missing.length > 0)
+    problems.push(
+      `the Baton package is incomplete in this org or hidden from the connected user: no ${missing.join(', ')}; ${DEPLOY_HINT} and ${ASSIGN_HINT}`,
+    );
   if (readOnly.length > 0) problems.push(`the connected user cannot edit ${readOnly.join(', ')}; ${ASSIGN_HINT}`);
-  if (apexNs === undefined) problems.push(`the Baton package has no ${SECRET_REST_CLASS} Apex class in this org, so Baton cannot hand over the signing secret; ${DEPLOY_HINT}`);
-  else if (apexNs !== namespace) problems.push(`the Baton fields use namespace "${namespace}" but ${SECRET_REST_CLASS} has "${apexNs}": the package is installed twice; remove one copy`);
-  return { namespace, fieldsReady: missing.length === 0 && readOnly.length === 0, apexReady: apexNs === namespace, problem: problems.length === 0 ? null : problems.join('; ') };
+  if (apexNs === undefined)
+    problems.push(
+      `the Baton package has no ${SECRET_REST_CLASS} Apex class in this org, so Baton cannot hand over the signing secret; ${DEPLOY_HINT}`,
+    );
+  else if (apexNs !== namespace)
+    problems.push(
+      `the Baton fields use namespace "${namespace}" but ${SECRET_REST_CLASS} has "${apexNs}": the package is installed twice; remove one copy`,
+    );
+  return {
+    namespace,
+    fieldsReady: missing.length === 0 && readOnly.length === 0,
+    apexReady: apexNs === namespace,
+    problem: problems.length === 0 ? null : problems.join('; '),
+  };
 }
 
 /** What Baton shows on a record: written back whenever one of them changes. */
@@ -112,24 +139,40 @@ export function batonFieldValues(v: BatonValues, namespace: string = PACKAGE_NAM
 
 /** Names a playbook's `crm_update` step may use for Baton's fields (plain, HubSpot-style or API names). */
 const ALIASES: Readonly<Record<string, BatonFieldKey>> = {
-  stage: 'stage', baton_stage: 'stage',
-  nextAction: 'nextAction', next_action: 'nextAction', baton_next_action: 'nextAction',
-  hotness: 'hotness', baton_hotness: 'hotness',
-  reason: 'reason', baton_reason: 'reason',
+  stage: 'stage',
+  baton_stage: 'stage',
+  nextAction: 'nextAction',
+  next_action: 'nextAction',
+  baton_next_action: 'nextAction',
+  hotness: 'hotness',
+  baton_hotness: 'hotness',
+  reason: 'reason',
+  baton_reason: 'reason',
 };
 
 /** True when a step property names one of Baton's own fields (so the org's package must be there). */
-export const isBatonProperty = (name: string): boolean => ALIASES[name] !== undefined || new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*__)?(?:${Object.values(BATON_FIELDS).join('|')})$`).test(name);
+export const isBatonProperty = (name: string): boolean =>
+  ALIASES[name] !== undefined || new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*__)?(?:${Object.values(BATON_FIELDS).join('|')})$`).test(name);
 
 /** Maps step properties to Salesforce field API names; unknown names are reported, not guessed. */
-export function mapProperties(properties: Readonly<Record<string, unknown>>, namespace: string = PACKAGE_NAMESPACE): { fields: Record<string, unknown>; unknown: string[] } {
+export function mapProperties(
+  properties: Readonly<Record<string, unknown>>,
+  namespace: string = PACKAGE_NAMESPACE,
+): { fields: Record<string, unknown>; unknown: string[] } {
   const fields: Record<string, unknown> = {};
   const unknown: string[] = [];
   for (const [k, v] of Object.entries(properties)) {
     // A Baton field named with or without some namespace goes by the org's own name for it.
-    const alias = ALIASES[k] ?? (Object.keys(BATON_FIELDS) as BatonFieldKey[]).find((f) => new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*__)?${BATON_FIELDS[f]}$`).test(k));
-    if (alias !== undefined) fields[apiName(BATON_FIELDS[alias], namespace)] = alias === 'hotness' && typeof v === 'number' ? Math.round(v) : v;
-    else if (/^[A-Za-z][A-Za-z0-9_]*__c$/.test(k) || /^(FirstName|LastName|Title|Phone|MobilePhone|Email|Description|Status|LeadSource|Rating)$/.test(k)) fields[k] = v;
+    const alias =
+      ALIASES[k] ??
+      (Object.keys(BATON_FIELDS) as BatonFieldKey[]).find((f) => new RegExp(`^(?:[A-Za-z][A-Za-z0-9]*__)?${BATON_FIELDS[f]}$`).test(k));
+    if (alias !== undefined)
+      fields[apiName(BATON_FIELDS[alias], namespace)] = alias === 'hotness' && typeof v === 'number' ? Math.round(v) : v;
+    else if (
+      /^[A-Za-z][A-Za-z0-9_]*__c$/.test(k) ||
+      /^(FirstName|LastName|Title|Phone|MobilePhone|Email|Description|Status|LeadSource|Rating)$/.test(k)
+    )
+      fields[k] = v;
     else unknown.push(k);
   }
   return { fields, unknown };

@@ -29,7 +29,11 @@ export class ApiUsageTracker {
    * @param reserve share of the daily allocation Baton leaves untouched (default 10%).
    * @param shared the fleet's readings (absent: this process only).
    */
-  constructor(private readonly reserve = 0.1, private readonly pauseMs = 15 * 60_000, private readonly shared?: SharedApiUsage) {}
+  constructor(
+    private readonly reserve = 0.1,
+    private readonly pauseMs = 15 * 60_000,
+    private readonly shared?: SharedApiUsage,
+  ) {}
 
   record(orgId: string, usage: { used: number; limit: number } | undefined, now = Date.now()): void {
     if (usage === undefined || usage.limit <= 0) return;

@@ -73,7 +73,8 @@ export const flatFieldName = (name: string): string => name.replace(/^(\w*)Addre
 function identifiersOf(orgId: string, entity: string, recordId: string, fields: Record<string, unknown>): Identifier[] {
   const ids: Identifier[] = [{ type: 'salesforceId', value: recordId, scope: orgId }];
   const contactId = str(fields['ContactId']);
-  if ((entity === 'Case' || entity === 'Opportunity') && contactId !== undefined) ids.push({ type: 'salesforceId', value: contactId, scope: orgId });
+  if ((entity === 'Case' || entity === 'Opportunity') && contactId !== undefined)
+    ids.push({ type: 'salesforceId', value: contactId, scope: orgId });
   for (const f of ['Email', 'SuppliedEmail', 'PersonEmail']) {
     const v = str(fields[f]);
     if (v !== undefined) ids.push({ type: 'email', value: v });
@@ -87,7 +88,13 @@ function identifiersOf(orgId: string, entity: string, recordId: string, fields: 
 
 function traitsOf(fields: Record<string, unknown>): Record<string, string> {
   const t: Record<string, string> = {};
-  const map: Record<string, string> = { FirstName: 'firstName', LastName: 'lastName', Company: 'company', Title: 'title', SuppliedName: 'fullName' };
+  const map: Record<string, string> = {
+    FirstName: 'firstName',
+    LastName: 'lastName',
+    Company: 'company',
+    Title: 'title',
+    SuppliedName: 'fullName',
+  };
   for (const [f, trait] of Object.entries(map)) {
     const v = str(fields[f]);
     if (v !== undefined) t[trait] = v;
@@ -133,7 +140,9 @@ export function canonicalOf(c: RecordChange): CanonicalEvent {
       recordId: c.recordId,
       via: c.via,
       fields: plainFields(c.fields, c.namespace ?? ''),
-      ...(c.changedFields === undefined ? {} : { changedFields: c.changedFields.map((f) => bareName(flatFieldName(f), c.namespace ?? '')) }),
+      ...(c.changedFields === undefined
+        ? {}
+        : { changedFields: c.changedFields.map((f) => bareName(flatFieldName(f), c.namespace ?? '')) }),
       ...(stage === undefined ? {} : { recordStage: stage }),
     },
   };
@@ -199,7 +208,11 @@ export function timeZoneOfValue(value: unknown): string | undefined {
  * a zone, else the mailing country/state (Contact) or country/state (Lead), through the region tables.
  * `source` names the field it came from. Undefined when neither tells (Baton then uses the tenant default).
  */
-export function recordTimeZone(entity: string, fields: Readonly<Record<string, unknown>>, settings: PersonFactSettings = {}): { timeZone: string; source: string } | undefined {
+export function recordTimeZone(
+  entity: string,
+  fields: Readonly<Record<string, unknown>>,
+  settings: PersonFactSettings = {},
+): { timeZone: string; source: string } | undefined {
   const configured = settings.timeZoneField ?? undefined;
   if (configured !== undefined) {
     const bare = bareName(configured, settings.namespace ?? '');
@@ -208,7 +221,8 @@ export function recordTimeZone(entity: string, fields: Readonly<Record<string, u
   }
   const prefix = entity === 'Contact' ? 'Mailing' : entity === 'Lead' ? '' : undefined;
   if (prefix === undefined) return undefined;
-  const text = (f: string): string | undefined => (typeof fields[f] === 'string' && (fields[f] as string).trim() !== '' ? (fields[f] as string) : undefined);
+  const text = (f: string): string | undefined =>
+    typeof fields[f] === 'string' && (fields[f] as string).trim() !== '' ? (fields[f] as string) : undefined;
   const country = text(`${prefix}CountryCode`) ?? text(`${prefix}Country`);
   const state = text(`${prefix}StateCode`) ?? text(`${prefix}State`);
   const found = regionTimeZone(country, state);
@@ -235,12 +249,23 @@ export function withPersonFacts(event: CanonicalEvent, settings: PersonFactSetti
   const fields = (props['fields'] ?? {}) as Record<string, unknown>;
   const changed = Array.isArray(props['changedFields']) ? (props['changedFields'] as unknown[]).map(String) : undefined;
   const zone = recordTimeZone(entity, fields, settings);
-  const main: CanonicalEvent = zone === undefined ? event : { ...event, subject: { ...event.subject, traits: { ...event.subject.traits, timeZone: zone.timeZone, timeZoneSource: zone.source } } };
+  const main: CanonicalEvent =
+    zone === undefined
+      ? event
+      : {
+          ...event,
+          subject: { ...event.subject, traits: { ...event.subject.traits, timeZone: zone.timeZone, timeZoneSource: zone.source } },
+        };
   const facts: CanonicalEvent[] = [];
   const consent = (flag: string, channels: readonly string[]): void => {
     const v = fields[flag];
     // Outbound Messages carry checkboxes as xsd:boolean text.
-    const status = v === true || v === 'true' ? 'opted_out' : v === false && props['via'] === 'cdc' && changed?.includes(flag) === true ? 'unknown' : undefined;
+    const status =
+      v === true || v === 'true'
+        ? 'opted_out'
+        : v === false && props['via'] === 'cdc' && changed?.includes(flag) === true
+          ? 'unknown'
+          : undefined;
     if (status === undefined) return;
     for (const channel of channels) {
       facts.push({
@@ -249,7 +274,15 @@ export function withPersonFacts(event: CanonicalEvent, settings: PersonFactSetti
         type: 'consent.updated',
         occurredAt: event.occurredAt,
         subject: { identifiers: event.subject.identifiers, traits: {} },
-        properties: { channel, status, field: flag, orgId: props['orgId'], objectType: entity, recordId: props['recordId'], via: props['via'] },
+        properties: {
+          channel,
+          status,
+          field: flag,
+          orgId: props['orgId'],
+          objectType: entity,
+          recordId: props['recordId'],
+          via: props['via'],
+        },
       });
     }
   };

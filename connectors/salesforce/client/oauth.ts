@@ -24,7 +24,13 @@ export interface PendingAuthorization {
  * back to `exchangeCode`.
  */
 export function beginAuthorization(app: SalesforceApp): PendingAuthorization {
-  const oauth2 = new OAuth2({ loginUrl: app.loginUrl, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri, useVerifier: true });
+  const oauth2 = new OAuth2({
+    loginUrl: app.loginUrl,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: app.redirectUri,
+    useVerifier: true,
+  });
   // jsforce's own verifier is 171 characters; RFC 7636 allows 43–128, so use 86 (64 random bytes).
   const codeVerifier = randomBytes(64).toString('base64url');
   oauth2.codeVerifier = codeVerifier;
@@ -47,22 +53,38 @@ export function parseIdentityUrl(idUrl: string): { orgId: string; userId: string
   const parts = new URL(idUrl).pathname.split('/').filter((p) => p !== '');
   const userId = parts.at(-1);
   const orgId = parts.at(-2);
-  if (parts.at(-3) !== 'id' || orgId === undefined || userId === undefined || !/^00D/.test(orgId)) throw new Error(`not a Salesforce identity URL: ${idUrl}`);
+  if (parts.at(-3) !== 'id' || orgId === undefined || userId === undefined || !/^00D/.test(orgId))
+    throw new Error(`not a Salesforce identity URL: ${idUrl}`);
   return { orgId, userId };
 }
 
 /** Exchanges the authorization code (with the persisted verifier) for tokens; org and user from `id`. */
 export async function exchangeCode(app: SalesforceApp, code: string, codeVerifier: string): Promise<InstalledOrg> {
-  const oauth2 = new OAuth2({ loginUrl: app.loginUrl, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri });
+  const oauth2 = new OAuth2({
+    loginUrl: app.loginUrl,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: app.redirectUri,
+  });
   oauth2.codeVerifier = codeVerifier;
   const res: TokenResponse = await oauth2.requestToken(code);
   if (res.refresh_token === undefined) throw new Error('Salesforce returned no refresh token: the app needs the refresh_token scope');
   const { orgId, userId } = parseIdentityUrl(res.id);
-  return { orgId, userId, instanceUrl: res.instance_url, accessToken: res.access_token, refreshToken: res.refresh_token, identityUrl: res.id };
+  return {
+    orgId,
+    userId,
+    instanceUrl: res.instance_url,
+    accessToken: res.access_token,
+    refreshToken: res.refresh_token,
+    identityUrl: res.id,
+  };
 }
 
 /** One refresh-token grant. With rotation on, the response carries the NEW refresh token to persist. */
-export async function refreshTokens(app: Omit<SalesforceApp, 'redirectUri'>, refreshToken: string): Promise<{ accessToken: string; refreshToken: string; instanceUrl: string }> {
+export async function refreshTokens(
+  app: Omit<SalesforceApp, 'redirectUri'>,
+  refreshToken: string,
+): Promise<{ accessToken: string; refreshToken: string; instanceUrl: string }> {
   const oauth2 = new OAuth2({ loginUrl: app.loginUrl, clientId: app.clientId, clientSecret: app.clientSecret });
   const res = await oauth2.refreshToken(refreshToken);
   return { accessToken: res.access_token, refreshToken: res.refresh_token ?? refreshToken, instanceUrl: res.instance_url };

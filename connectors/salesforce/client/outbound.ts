@@ -83,10 +83,12 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
   const n = body?.['notifications'] as Record<string, unknown> | undefined;
   if (n === undefined) throw new OutboundMessageError('not an Outbound Message: no soapenv:Envelope/soapenv:Body/notifications element');
   const organizationId = text(n['OrganizationId']);
-  if (organizationId === null || !/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(organizationId)) throw new OutboundMessageError('OrganizationId is missing or not an organisation id');
+  if (organizationId === null || !/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(organizationId))
+    throw new OutboundMessageError('OrganizationId is missing or not an organisation id');
   const list = (n['Notification'] as unknown[] | undefined) ?? [];
   if (list.length === 0) throw new OutboundMessageError('the message carries no Notification');
-  if (list.length > MAX_NOTIFICATIONS) throw new OutboundMessageError(`at most ${MAX_NOTIFICATIONS} notifications per message, got ${list.length}`);
+  if (list.length > MAX_NOTIFICATIONS)
+    throw new OutboundMessageError(`at most ${MAX_NOTIFICATIONS} notifications per message, got ${list.length}`);
   const notifications = list.map((raw, i) => {
     const note = raw as Record<string, unknown>;
     const id = text(note['Id']);
@@ -95,7 +97,8 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     const objectType = String(sobject['@_type'] ?? '').replace(/^[^:]*:/, '');
     const fields: Record<string, string | null> = {};
     for (const [k, v] of Object.entries(sobject)) if (!k.startsWith('@_')) fields[k] = text(v);
-    if (objectType === '' || fields['Id'] === null || fields['Id'] === undefined) throw new OutboundMessageError(`Notification ${id} has no sObject type or record Id`);
+    if (objectType === '' || fields['Id'] === null || fields['Id'] === undefined)
+      throw new OutboundMessageError(`Notification ${id} has no sObject type or record Id`);
     return { id, objectType, fields };
   });
   return { organizationId, actionId: text(n['ActionId']) ?? '', notifications };
@@ -105,7 +108,19 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
 export function outboundToCanonical(orgId: string, message: OutboundMessage, receivedAt: Date): CanonicalEvent[] {
   return message.notifications.map((n) => {
     const modified = n.fields['LastModifiedDate'] ?? n.fields['SystemModstamp'];
-    const at = modified !== null && modified !== undefined && !Number.isNaN(Date.parse(modified)) ? new Date(modified).toISOString() : receivedAt.toISOString();
-    return canonicalOf({ orgId, entity: n.objectType, recordId: n.fields['Id'] ?? '', change: 'updated', occurredAt: at, fields: n.fields, sourceEventId: `om:${n.id}`, via: 'outbound_message' });
+    const at =
+      modified !== null && modified !== undefined && !Number.isNaN(Date.parse(modified))
+        ? new Date(modified).toISOString()
+        : receivedAt.toISOString();
+    return canonicalOf({
+      orgId,
+      entity: n.objectType,
+      recordId: n.fields['Id'] ?? '',
+      change: 'updated',
+      occurredAt: at,
+      fields: n.fields,
+      sourceEventId: `om:${n.id}`,
+      via: 'outbound_message',
+    });
   });
 }

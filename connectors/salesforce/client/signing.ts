@@ -37,7 +37,8 @@ export type VerifyResult = { readonly ok: true } | { readonly ok: false; readonl
 /** Constant-time check of the signature plus the timestamp window (replays older than 5 minutes fail). */
 export function verifyRequest(secretBase64: string, r: SignedRequest, signature: string, nowSeconds: number): VerifyResult {
   if (!/^\d{9,11}$/.test(r.timestamp)) return { ok: false, reason: 'X-Baton-Timestamp must be Unix seconds' };
-  if (Math.abs(nowSeconds - Number(r.timestamp)) > MAX_CLOCK_SKEW_SECONDS) return { ok: false, reason: 'the request timestamp is outside the 5-minute window' };
+  if (Math.abs(nowSeconds - Number(r.timestamp)) > MAX_CLOCK_SKEW_SECONDS)
+    return { ok: false, reason: 'the request timestamp is outside the 5-minute window' };
   if (!safeEqual(signRequest(secretBase64, r), signature)) return { ok: false, reason: 'signature mismatch' };
   return { ok: true };
 }

@@ -66,8 +66,17 @@ export class ChangeStream {
   private readonly subscriptions = new Map<CdcEntity, Subscription>();
   private stopped = false;
 
-  constructor(private readonly o: ChangeStreamOptions, private readonly positions: ReadonlyMap<CdcEntity, Buffer | null>, private readonly handlers: ChangeStreamHandlers) {
-    this.client = new PubSubClient({ endpoint: o.endpoint, tls: o.tls, credentials: o.credentials, callTimeoutMs: o.subscribeMs ?? 30_000 });
+  constructor(
+    private readonly o: ChangeStreamOptions,
+    private readonly positions: ReadonlyMap<CdcEntity, Buffer | null>,
+    private readonly handlers: ChangeStreamHandlers,
+  ) {
+    this.client = new PubSubClient({
+      endpoint: o.endpoint,
+      tls: o.tls,
+      credentials: o.credentials,
+      callTimeoutMs: o.subscribeMs ?? 30_000,
+    });
   }
 
   /**
@@ -78,19 +87,25 @@ export class ChangeStream {
   async start(): Promise<CdcEntity[]> {
     const entities = [...this.positions.keys()];
     let authFailure: { reason: string; cause: unknown } | undefined;
-    const checked = await Promise.all(entities.map(async (entity) => {
-      try {
-        const topic = await this.client.getTopic(channelOf(entity));
-        if (!topic.canSubscribe) this.handlers.onTopicRefused?.(entity, `the connected user may not subscribe to ${channelOf(entity)} (View All on ${entity} and its Change Data Capture selection are needed)`);
-        return topic.canSubscribe;
-      } catch (err) {
-        const e = err as { code?: number; details?: string; message?: string };
-        const reason = `checking ${channelOf(entity)} failed: ${e.details ?? e.message ?? String(err)}`;
-        if (e.code === 16) authFailure ??= { reason, cause: err };
-        else this.handlers.onTopicRefused?.(entity, reason);
-        return false;
-      }
-    }));
+    const checked = await Promise.all(
+      entities.map(async (entity) => {
+        try {
+          const topic = await this.client.getTopic(channelOf(entity));
+          if (!topic.canSubscribe)
+            this.handlers.onTopicRefused?.(
+              entity,
+              `the connected user may not subscribe to ${channelOf(entity)} (View All on ${entity} and its Change Data Capture selection are needed)`,
+            );
+          return topic.canSubscribe;
+        } catch (err) {
+          const e = err as { code?: number; details?: string; message?: string };
+          const reason = `checking ${channelOf(entity)} failed: ${e.details ?? e.message ?? String(err)}`;
+          if (e.code === 16) authFailure ??= { reason, cause: err };
+          else this.handlers.onTopicRefused?.(entity, reason);
+          return false;
+        }
+      }),
+    );
     if (authFailure !== undefined) {
       this.handlers.onFailure(authFailure.reason, authFailure.cause, 'auth');
       return [];
@@ -99,20 +114,26 @@ export class ChangeStream {
     if (this.stopped) return [];
     for (const entity of ok) {
       const replayId = this.positions.get(entity) ?? null;
-      const sub = this.client.subscribe(channelOf(entity), {
-        start: replayId === null ? { preset: 'LATEST' } : { preset: 'CUSTOM', replayId },
-        ...(this.o.batchSize === undefined ? {} : { batchSize: this.o.batchSize }),
-        ...(this.o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.o.idleTimeoutMs }),
-        ...(this.o.retryInitialMs === undefined ? {} : { retryInitialMs: this.o.retryInitialMs }),
-        ...(this.o.retryMaxMs === undefined ? {} : { retryMaxMs: this.o.retryMaxMs }),
-      }, {
-        onEvent: (e) => this.handlers.onEvent(entity, toChangeEventMessage(e), e.replayId),
-        onReplayInvalid: (detail) => this.handlers.onReplayExpired(entity, detail),
-        ...(this.handlers.onCaughtUp === undefined ? {} : { onCaughtUp: (id: Buffer) => this.handlers.onCaughtUp?.(entity, id) ?? Promise.resolve() }),
-        onStall: (idleMs) => this.handlers.onStall?.(entity, idleMs),
-        onRetry: (reason, attempt, delayMs) => this.handlers.onRetry?.(entity, reason, attempt, delayMs),
-        onFailure: (kind, reason, cause) => this.handlers.onFailure(reason, cause, kind),
-      });
+      const sub = this.client.subscribe(
+        channelOf(entity),
+        {
+          start: replayId === null ? { preset: 'LATEST' } : { preset: 'CUSTOM', replayId },
+          ...(this.o.batchSize === undefined ? {} : { batchSize: this.o.batchSize }),
+          ...(this.o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.o.idleTimeoutMs }),
+          ...(this.o.retryInitialMs === undefined ? {} : { retryInitialMs: this.o.retryInitialMs }),
+          ...(this.o.retryMaxMs === undefined ? {} : { retryMaxMs: this.o.retryMaxMs }),
+        },
+        {
+          onEvent: (e) => this.handlers.onEvent(entity, toChangeEventMessage(e), e.replayId),
+          onReplayInvalid: (detail) => this.handlers.onReplayExpired(entity, detail),
+          ...(this.handlers.onCaughtUp === undefined
+            ? {}
+            : { onCaughtUp: (id: Buffer) => this.handlers.onCaughtUp?.(entity, id) ?? Promise.resolve() }),
+          onStall: (idleMs) => this.handlers.onStall?.(entity, idleMs),
+          onRetry: (reason, attempt, delayMs) => this.handlers.onRetry?.(entity, reason, attempt, delayMs),
+          onFailure: (kind, reason, cause) => this.handlers.onFailure(reason, cause, kind),
+        },
+      );
       this.subscriptions.set(entity, sub);
     }
     return ok;
@@ -135,7 +156,11 @@ export class ChangeStream {
       s.stop();
       return s.drain().catch(() => undefined);
     });
-    await within(Promise.all(chains).then(() => undefined), this.o.stopMs ?? 5_000, undefined);
+    await within(
+      Promise.all(chains).then(() => undefined),
+      this.o.stopMs ?? 5_000,
+      undefined,
+    );
     this.client.close();
   }
 }

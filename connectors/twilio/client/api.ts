@@ -52,7 +52,11 @@ interface Captured {
 
 /** A RequestClient that sends to `baseUrl` instead of Twilio's hosts and remembers the last response headers. */
 class RoutedRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string | undefined, private readonly captured: Captured, timeoutMs: number) {
+  constructor(
+    private readonly baseUrl: string | undefined,
+    private readonly captured: Captured,
+    timeoutMs: number,
+  ) {
     super({ timeout: timeoutMs, autoRetry: false });
   }
 
@@ -74,15 +78,32 @@ export function classifyTwilioError(err: unknown, captured: Captured): { error: 
   const code = typeof e.code === 'number' ? e.code : undefined;
   const message = typeof e.message === 'string' ? e.message : `HTTP ${e.status}`;
   const base = code === undefined ? {} : { twilioCode: code };
-  if (code === TWILIO_OPTED_OUT) return { error: permanentError('twilio.opted_out', `twilio 21610: the recipient opted out of messages from this sender: ${message}`), noEffect: true, ...base };
+  if (code === TWILIO_OPTED_OUT)
+    return {
+      error: permanentError('twilio.opted_out', `twilio 21610: the recipient opted out of messages from this sender: ${message}`),
+      noEffect: true,
+      ...base,
+    };
   if (code === TWILIO_TEMPLATE_REQUIRED) {
-    return { error: permanentError('twilio.template_required', `twilio 63016: outside the WhatsApp 24-hour window only an approved template (ContentSid) may be sent: ${message}`), noEffect: true, ...base };
+    return {
+      error: permanentError(
+        'twilio.template_required',
+        `twilio 63016: outside the WhatsApp 24-hour window only an approved template (ContentSid) may be sent: ${message}`,
+      ),
+      noEffect: true,
+      ...base,
+    };
   }
-  if (code === 20003) return { error: authError('twilio.auth', `twilio 20003: authentication failed: ${message}`), noEffect: true, ...base };
+  if (code === 20003)
+    return { error: authError('twilio.auth', `twilio 20003: authentication failed: ${message}`), noEffect: true, ...base };
   const retryAfter = captured.headers?.['retry-after'];
   const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined);
   const error = classifyHttpStatus('twilio', e.status, code === undefined ? message : `${code}: ${message}`, retryAfterMs);
-  return { error: code === undefined ? error : { ...error, code: error.category === 'rate_limited' ? error.code : `twilio.${code}` }, noEffect: provesNoEffect(e.status) || e.status === 429, ...base };
+  return {
+    error: code === undefined ? error : { ...error, code: error.category === 'rate_limited' ? error.code : `twilio.${code}` },
+    noEffect: provesNoEffect(e.status) || e.status === 429,
+    ...base,
+  };
 }
 
 export class TwilioApi {

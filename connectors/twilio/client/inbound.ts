@@ -9,7 +9,17 @@ import type { CanonicalEvent, Identifier } from '../../../app/events/canonical-e
 import type { FormParams } from './signature';
 
 /** Twilio's default opt-out / opt-in keywords (single-word messages only). */
-export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'ARRET', 'ARRETE', 'ARRETT']);
+export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set([
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'ARRET',
+  'ARRETE',
+  'ARRETT',
+]);
 export const OPT_IN_KEYWORDS: ReadonlySet<string> = new Set(['START', 'YES', 'UNSTOP']);
 
 export type MessagingChannel = 'sms' | 'whatsapp';
@@ -41,17 +51,38 @@ const statusSchema = z.looseObject({
 });
 
 export type TwilioInbound =
-  | { readonly kind: 'message'; readonly channel: MessagingChannel; readonly accountSid: string; readonly address: string; readonly events: CanonicalEvent[]; readonly consent?: ConsentChange; readonly occurredAt: string }
-  | { readonly kind: 'status'; readonly accountSid: string; readonly messageSid: string; readonly status: string; readonly errorCode?: string; readonly to?: string; readonly channel: MessagingChannel }
+  | {
+      readonly kind: 'message';
+      readonly channel: MessagingChannel;
+      readonly accountSid: string;
+      readonly address: string;
+      readonly events: CanonicalEvent[];
+      readonly consent?: ConsentChange;
+      readonly occurredAt: string;
+    }
+  | {
+      readonly kind: 'status';
+      readonly accountSid: string;
+      readonly messageSid: string;
+      readonly status: string;
+      readonly errorCode?: string;
+      readonly to?: string;
+      readonly channel: MessagingChannel;
+    }
   | { readonly kind: 'invalid'; readonly message: string }
   | { readonly kind: 'unknown'; readonly type: string };
 
 const stripChannel = (address: string): { channel: MessagingChannel; value: string } =>
-  address.toLowerCase().startsWith('whatsapp:') ? { channel: 'whatsapp', value: address.slice('whatsapp:'.length).trim() } : { channel: 'sms', value: address.trim() };
+  address.toLowerCase().startsWith('whatsapp:')
+    ? { channel: 'whatsapp', value: address.slice('whatsapp:'.length).trim() }
+    : { channel: 'sms', value: address.trim() };
 
 /** The consent keyword a single-word message carries, if any. */
 export function consentKeyword(body: string, channel: MessagingChannel): ConsentChange | undefined {
-  const word = body.trim().toUpperCase().replace(/[.!]+$/, '');
+  const word = body
+    .trim()
+    .toUpperCase()
+    .replace(/[.!]+$/, '');
   if (word === '' || /\s/.test(word)) return undefined;
   if (OPT_OUT_KEYWORDS.has(word)) return { channel, status: 'opted_out', keyword: word };
   if (OPT_IN_KEYWORDS.has(word)) return { channel, status: 'opted_in', keyword: word };
@@ -63,7 +94,8 @@ export function normalizeTwilioWebhook(params: FormParams, receivedAt: string): 
   const isStatus = params['MessageStatus'] !== undefined && params['SmsStatus'] !== 'received';
   if (isStatus) {
     const parsed = statusSchema.safeParse(params);
-    if (!parsed.success) return { kind: 'invalid', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    if (!parsed.success)
+      return { kind: 'invalid', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const p = parsed.data;
     const to = p.To === undefined ? undefined : stripChannel(p.To);
     return {
@@ -131,5 +163,13 @@ export function normalizeTwilioWebhook(params: FormParams, receivedAt: string): 
       },
     });
   }
-  return { kind: 'message', channel: from.channel, accountSid: p.AccountSid, address: from.value, events, occurredAt: receivedAt, ...(consent === undefined ? {} : { consent }) };
+  return {
+    kind: 'message',
+    channel: from.channel,
+    accountSid: p.AccountSid,
+    address: from.value,
+    events,
+    occurredAt: receivedAt,
+    ...(consent === undefined ? {} : { consent }),
+  };
 }

@@ -103,7 +103,10 @@ export function normalizeWhatsAppPayload(payload: WhatsAppPayload, phoneNumberId
           source: 'whatsapp',
           type: 'message.received',
           occurredAt: at,
-          subject: { identifiers: [{ type: 'whatsappId', value: m.from }], traits: name === undefined || name === '' ? {} : { profileName: name.slice(0, 200) } },
+          subject: {
+            identifiers: [{ type: 'whatsappId', value: m.from }],
+            traits: name === undefined || name === '' ? {} : { profileName: name.slice(0, 200) },
+          },
           ...(text === undefined || text === '' ? {} : { text: text.slice(0, 20_000) }),
           properties: {
             channel: 'whatsapp',
@@ -119,7 +122,13 @@ export function normalizeWhatsAppPayload(payload: WhatsAppPayload, phoneNumberId
         });
       }
       for (const s of value.statuses ?? []) {
-        out.statuses.push({ messageId: s.id, status: s.status.toLowerCase(), recipientId: s.recipient_id, errorCode: s.errors?.[0]?.code, at: iso(s.timestamp) });
+        out.statuses.push({
+          messageId: s.id,
+          status: s.status.toLowerCase(),
+          recipientId: s.recipient_id,
+          errorCode: s.errors?.[0]?.code,
+          at: iso(s.timestamp),
+        });
       }
     }
   }

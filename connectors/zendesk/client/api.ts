@@ -27,9 +27,28 @@ export type ZendeskResult<T> =
   | { readonly ok: false; readonly error: PortError; readonly noEffect: boolean };
 
 const idString = z.union([z.string(), z.number()]).transform(String);
-const userSchema = z.looseObject({ id: idString, name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish(), role: z.string().nullish(), external_id: z.string().nullish() });
-const identitySchema = z.looseObject({ id: idString, type: z.string(), value: z.string(), primary: z.boolean().nullish(), verified: z.boolean().nullish() });
-const ticketSchema = z.looseObject({ id: idString, status: z.string().nullish(), priority: z.string().nullish(), requester_id: idString.nullish(), subject: z.string().nullish() });
+const userSchema = z.looseObject({
+  id: idString,
+  name: z.string().nullish(),
+  email: z.string().nullish(),
+  phone: z.string().nullish(),
+  role: z.string().nullish(),
+  external_id: z.string().nullish(),
+});
+const identitySchema = z.looseObject({
+  id: idString,
+  type: z.string(),
+  value: z.string(),
+  primary: z.boolean().nullish(),
+  verified: z.boolean().nullish(),
+});
+const ticketSchema = z.looseObject({
+  id: idString,
+  status: z.string().nullish(),
+  priority: z.string().nullish(),
+  requester_id: idString.nullish(),
+  subject: z.string().nullish(),
+});
 
 export type ZendeskUser = z.infer<typeof userSchema>;
 export type ZendeskIdentity = z.infer<typeof identitySchema>;
@@ -78,7 +97,9 @@ export class ZendeskApi {
     const timeoutMs = this.credentials.timeoutMs ?? 10_000;
     const { oauthToken } = this.credentials;
     return createClient({
-      ...(oauthToken === undefined ? { username: this.credentials.email ?? '', token: this.credentials.apiToken ?? '' } : { token: oauthToken, oauth: true }),
+      ...(oauthToken === undefined
+        ? { username: this.credentials.email ?? '', token: this.credentials.apiToken ?? '' }
+        : { token: oauthToken, oauth: true }),
       endpointUri: zendeskEndpoint(this.credentials),
       throwOriginalException: true,
       customHeaders: headers,
@@ -96,14 +117,24 @@ export class ZendeskApi {
           return res;
         },
         responseAdapter(res: Response) {
-          return { json: () => res.json(), status: res.status, headers: { get: (name: string) => res.headers.get(name) }, statusText: res.statusText };
+          return {
+            json: () => res.json(),
+            status: res.status,
+            headers: { get: (name: string) => res.headers.get(name) },
+            statusText: res.statusText,
+          };
         },
       },
     });
   }
 
   /** Runs one SDK call and turns its outcome (status captured by the transport) into a result. */
-  private async call<T>(what: string, schema: z.ZodType<T>, fn: (client: ReturnType<ZendeskApi['client']>) => Promise<unknown>, headers?: Record<string, string>): Promise<ZendeskResult<T>> {
+  private async call<T>(
+    what: string,
+    schema: z.ZodType<T>,
+    fn: (client: ReturnType<ZendeskApi['client']>) => Promise<unknown>,
+    headers?: Record<string, string>,
+  ): Promise<ZendeskResult<T>> {
     const exchange: Exchange = {};
     let value: unknown;
     try {
@@ -114,20 +145,37 @@ export class ZendeskApi {
     const status = exchange.status ?? 0;
     if (status >= 400 || status === 0) {
       const retryAfterMs = parseRetryAfter(exchange.retryAfter);
-      return { ok: false, error: classifyHttpStatus('zendesk', status, `${what} failed`, retryAfterMs), noEffect: provesNoEffect(status) || status === 429 };
+      return {
+        ok: false,
+        error: classifyHttpStatus('zendesk', status, `${what} failed`, retryAfterMs),
+        noEffect: provesNoEffect(status) || status === 429,
+      };
     }
     const parsed = schema.safeParse(value);
-    if (!parsed.success) return { ok: false, error: { category: 'permanent', code: 'zendesk.unexpected_response', message: `zendesk: ${what}: unexpected response shape` }, noEffect: false };
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: { category: 'permanent', code: 'zendesk.unexpected_response', message: `zendesk: ${what}: unexpected response shape` },
+        noEffect: false,
+      };
     return { ok: true, value: parsed.data, idempotencyLookup: exchange.idempotencyLookup ?? undefined };
   }
 
   /** The authenticated user (the connection test). */
   me(): Promise<ZendeskResult<ZendeskUser>> {
-    return this.call('GET users/me', z.object({ result: userSchema }).transform((r) => r.result), (c) => c.users.me());
+    return this.call(
+      'GET users/me',
+      z.object({ result: userSchema }).transform((r) => r.result),
+      (c) => c.users.me(),
+    );
   }
 
   showUser(userId: string): Promise<ZendeskResult<ZendeskUser>> {
-    return this.call(`GET users/${userId}`, z.object({ result: userSchema }).transform((r) => r.result), (c) => c.users.show(asSdkId(userId)));
+    return this.call(
+      `GET users/${userId}`,
+      z.object({ result: userSchema }).transform((r) => r.result),
+      (c) => c.users.show(asSdkId(userId)),
+    );
   }
 
   listIdentities(userId: string): Promise<ZendeskResult<ZendeskIdentity[]>> {
@@ -150,7 +198,12 @@ export class ZendeskApi {
       ...(input.externalId === undefined ? {} : { external_id: input.externalId }),
       ...(input.tags === undefined ? {} : { tags: [...input.tags] }),
     };
-    return this.call('POST tickets', z.object({ result: ticketSchema }).transform((r) => r.result), (c) => c.tickets.create({ ticket } as SdkBody), { 'Idempotency-Key': idempotencyKey });
+    return this.call(
+      'POST tickets',
+      z.object({ result: ticketSchema }).transform((r) => r.result),
+      (c) => c.tickets.create({ ticket } as SdkBody),
+      { 'Idempotency-Key': idempotencyKey },
+    );
   }
 
   /** Adds a public or internal comment and/or changes status and priority. */
@@ -160,6 +213,10 @@ export class ZendeskApi {
       ...(input.status === undefined ? {} : { status: input.status }),
       ...(input.priority === undefined ? {} : { priority: input.priority }),
     };
-    return this.call(`PUT tickets/${ticketId}`, z.object({ result: ticketSchema }).transform((r) => r.result), (c) => c.tickets.update(asSdkId(ticketId), { ticket } as SdkBody));
+    return this.call(
+      `PUT tickets/${ticketId}`,
+      z.object({ result: ticketSchema }).transform((r) => r.result),
+      (c) => c.tickets.update(asSdkId(ticketId), { ticket } as SdkBody),
+    );
   }
 }

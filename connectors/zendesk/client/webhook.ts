@@ -12,7 +12,10 @@ const id = z.union([z.string().trim().min(1).max(40), z.number().int().nonnegati
 export const zendeskEnvelopeSchema = z.object({
   account_id: id.optional(),
   id: z.string().trim().min(1).max(200),
-  type: z.string().trim().regex(/^zen:event-type:[a-z_]+\.[a-z_]+$/, 'must look like zen:event-type:ticket.created'),
+  type: z
+    .string()
+    .trim()
+    .regex(/^zen:event-type:[a-z_]+\.[a-z_]+$/, 'must look like zen:event-type:ticket.created'),
   subject: z.string().max(200).optional(),
   time: z.iso.datetime({ offset: true }),
   zendesk_event_version: z.string().max(40).optional(),
@@ -48,8 +51,10 @@ export type ZendeskNormalized =
 const TICKET_TYPES = new Set(['created', 'status_changed', 'comment_added', 'priority_changed']);
 const USER_TYPES = new Set(['created', 'identity_created', 'identity_changed', 'identity_deleted', 'merged', 'deleted', 'active_changed']);
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
-const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 export function normalizeStatus(v: unknown): TicketStatus | undefined {
   const s = str(v)?.toLowerCase();
@@ -82,12 +87,20 @@ export function normalizeZendeskEvent(envelope: ZendeskEnvelope, subdomain: stri
   return { kind: 'unknown', type: envelope.type };
 }
 
-function base(envelope: ZendeskEnvelope, subdomain: string): { id: string; source: string; occurredAt: string; zendesk: Record<string, unknown> } {
+function base(
+  envelope: ZendeskEnvelope,
+  subdomain: string,
+): { id: string; source: string; occurredAt: string; zendesk: Record<string, unknown> } {
   return {
     id: `zendesk:${envelope.id}`,
     source: 'zendesk',
     occurredAt: envelope.time,
-    zendesk: { eventId: envelope.id, eventType: envelope.type, subdomain, ...(envelope.account_id === undefined ? {} : { accountId: envelope.account_id }) },
+    zendesk: {
+      eventId: envelope.id,
+      eventType: envelope.type,
+      subdomain,
+      ...(envelope.account_id === undefined ? {} : { accountId: envelope.account_id }),
+    },
   };
 }
 
@@ -119,10 +132,13 @@ function ticketEvent(envelope: ZendeskEnvelope, subdomain: string, action: strin
     ...(action === 'priority_changed' ? { previousPriority: normalizePriority(ev['previous']) ?? null } : {}),
   };
   const journey =
-    action === 'created' ? { kind: 'ticket', status: 'opened', ...(priority === undefined ? {} : { priority }) }
-    : type === 'ticket.solved' ? { kind: 'ticket', status: 'solved', ...(priority === undefined ? {} : { priority }) }
-    : action === 'priority_changed' && status !== undefined && OPEN_STATUSES.has(status) ? { kind: 'ticket', status: 'opened', ...(priority === undefined ? {} : { priority }) }
-    : undefined;
+    action === 'created'
+      ? { kind: 'ticket', status: 'opened', ...(priority === undefined ? {} : { priority }) }
+      : type === 'ticket.solved'
+        ? { kind: 'ticket', status: 'solved', ...(priority === undefined ? {} : { priority }) }
+        : action === 'priority_changed' && status !== undefined && OPEN_STATUSES.has(status)
+          ? { kind: 'ticket', status: 'opened', ...(priority === undefined ? {} : { priority }) }
+          : undefined;
   const event: CanonicalEvent = {
     id: b.id,
     source: b.source,
@@ -154,7 +170,15 @@ function ticketEvent(envelope: ZendeskEnvelope, subdomain: string, action: strin
   return {
     kind: 'event',
     event,
-    ticket: { ticketId, requesterId, status, priority, subject: str(d['subject']), updatedAt: str(d['updated_at']) ?? envelope.time, requesterComment },
+    ticket: {
+      ticketId,
+      requesterId,
+      status,
+      priority,
+      subject: str(d['subject']),
+      updatedAt: str(d['updated_at']) ?? envelope.time,
+      requesterComment,
+    },
   };
 }
 
@@ -187,7 +211,8 @@ function userEvent(envelope: ZendeskEnvelope, subdomain: string, action: string)
     }
     properties['mergedFrom'] = [...others].map((value) => ({ type: 'zendeskUserId', value, scope: subdomain }));
   } else if (action === 'active_changed') {
-    if (ev['current'] !== false && str(ev['current'])?.toLowerCase() !== 'false') return { kind: 'unknown', type: `${envelope.type} (reactivated)` };
+    if (ev['current'] !== false && str(ev['current'])?.toLowerCase() !== 'false')
+      return { kind: 'unknown', type: `${envelope.type} (reactivated)` };
     type = 'user.deleted';
   }
   if (email !== undefined && action !== 'identity_deleted' && type !== 'user.deleted') identifiers.push({ type: 'email', value: email });

@@ -64,26 +64,42 @@ export function App() {
     setApiKey(null);
   }, []);
 
-  const ctx = useMemo<ConsoleContext | null>(() => (apiKey === null ? null : { api: endpoints(createApiClient({ apiKey })), navigate, signOut }), [apiKey, navigate, signOut]);
+  const ctx = useMemo<ConsoleContext | null>(
+    () => (apiKey === null ? null : { api: endpoints(createApiClient({ apiKey })), navigate, signOut }),
+    [apiKey, navigate, signOut],
+  );
 
   if (ctx === null) {
-    return <SignIn onSignedIn={(key) => { saveApiKey(key); setApiKey(key); }} />;
+    return (
+      <SignIn
+        onSignedIn={(key) => {
+          saveApiKey(key);
+          setApiKey(key);
+        }}
+      />
+    );
   }
   return (
     <Console.Provider value={ctx}>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="top">
         <span className="brand">Baton</span>
         <nav aria-label="Console">
           <ul>
             {NAV.map((item) => (
               <li key={item.label}>
-                <Link to={item.route} current={item.pages.includes(route.page)}>{item.label}</Link>
+                <Link to={item.route} current={item.pages.includes(route.page)}>
+                  {item.label}
+                </Link>
               </li>
             ))}
           </ul>
         </nav>
-        <button type="button" className="link" onClick={signOut}>Sign out</button>
+        <button type="button" className="link" onClick={signOut}>
+          Sign out
+        </button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         <Page route={route} />

@@ -8,7 +8,11 @@ import { deadLetter as letter } from './dead-letter-fixture';
 describe('console: the Dead letters page', () => {
   it('shows each dead letter with its error, kind, attempts and time of death, and a Redrive button per row', () => {
     const html = renderToStaticMarkup(
-      <DeadLetterList list={[letter('job_1'), letter('job_2', { kind: 'zendesk.user_sync', error: null, attempts: 3, maxAttempts: 3, redrives: 2 })]} busy={new Set(['job_2'])} onRedrive={() => undefined} />,
+      <DeadLetterList
+        list={[letter('job_1'), letter('job_2', { kind: 'zendesk.user_sync', error: null, attempts: 3, maxAttempts: 3, redrives: 2 })]}
+        busy={new Set(['job_2'])}
+        onRedrive={() => undefined}
+      />,
     );
     expect(html).toContain('<code>hubspot.webhook-batch</code>');
     expect(html).toContain('Error: HubSpot answered 500');
@@ -26,8 +30,21 @@ describe('console: the Dead letters page', () => {
   });
 
   it('starts loading with "Redrive all" disabled until there is something to redrive', () => {
-    const ctx = { api: endpoints(createApiClient({ apiKey: 'k', fetch: async () => ({ status: 200, ok: true, text: async () => '{"deadLetters":[],"nextCursor":null}' }) })), navigate: () => undefined, signOut: () => undefined } satisfies ConsoleContext;
-    const html = renderToStaticMarkup(<Console.Provider value={ctx}><DeadLettersPage /></Console.Provider>);
+    const ctx = {
+      api: endpoints(
+        createApiClient({
+          apiKey: 'k',
+          fetch: async () => ({ status: 200, ok: true, text: async () => '{"deadLetters":[],"nextCursor":null}' }),
+        }),
+      ),
+      navigate: () => undefined,
+      signOut: () => undefined,
+    } satisfies ConsoleContext;
+    const html = renderToStaticMarkup(
+      <Console.Provider value={ctx}>
+        <DeadLettersPage />
+      </Console.Provider>,
+    );
     expect(html).toContain('<h1>Dead letters</h1>');
     expect(html).toContain('Loading dead letters…');
     expect(html).toMatch(/<button type="button" disabled="">Redrive all<\/button>/);

@@ -14,9 +14,11 @@ const identities: CardView['identities'] = [
   },
 ];
 
-describe('console: the record card\'s linked identities', () => {
+describe("console: the record card's linked identities", () => {
   it('shows the evidence of a link as a muted line under the identity it brought, and none where the profile started', () => {
-    const html = renderToStaticMarkup(<Identities profileId="prof_1" identities={identities} matches={[]} busy={false} act={async () => undefined} />);
+    const html = renderToStaticMarkup(
+      <Identities profileId="prof_1" identities={identities} matches={[]} busy={false} act={async () => undefined} />,
+    );
     const rows = html.match(/<tr[^>]*>.*?<\/tr>/g) ?? [];
     // Header, three identities, one evidence line.
     expect(rows).toHaveLength(1 + 3 + 1);

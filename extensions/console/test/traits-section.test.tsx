@@ -11,12 +11,14 @@ const traits: CardTrait[] = [
   { name: 'firstName', value: '<img src=x onerror=alert(1)>', source: 'hubspot', at: '2026-11-01T10:00:00.000Z' },
 ];
 
-describe('console: the record card\'s traits', () => {
-  it('shows a table of traits in the card\'s order with value, source and time, values as text', () => {
+describe("console: the record card's traits", () => {
+  it("shows a table of traits in the card's order with value, source and time, values as text", () => {
     const html = renderToStaticMarkup(<Traits traits={traits} />);
     const rows = html.match(/<tr>.*?<\/tr>/g) ?? [];
     expect(rows).toHaveLength(1 + 4);
-    expect(rows[1]).toBe('<tr><td>plan</td><td><code>enterprise</code></td><td>warehouse:con_7</td><td><time dateTime="2026-11-30T08:00:00.000Z">2026-11-30 08:00 UTC</time></td></tr>');
+    expect(rows[1]).toBe(
+      '<tr><td>plan</td><td><code>enterprise</code></td><td>warehouse:con_7</td><td><time dateTime="2026-11-30T08:00:00.000Z">2026-11-30 08:00 UTC</time></td></tr>',
+    );
     expect(rows[2]).toContain('<td><code>60</code></td>');
     expect(rows[3]).toContain('<td>vip</td><td><code>no</code></td><td>salesforce</td>');
     // Markup in a value is escaped, never rendered.

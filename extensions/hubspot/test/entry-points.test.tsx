@@ -13,7 +13,14 @@ const mockFetch = jest.fn<Promise<{ ok: boolean; status: number; json: () => Pro
 
 jest.mock('@hubspot/ui-extensions', () => {
   const actual = jest.requireActual<Record<string, unknown>>('@hubspot/ui-extensions');
-  return { ...actual, hubspot: { extend: (cb: (api: unknown) => ReactElement) => mockExtend(cb), fetch: (url: string, options: unknown) => mockFetch(url, options), serverless: jest.fn() } };
+  return {
+    ...actual,
+    hubspot: {
+      extend: (cb: (api: unknown) => ReactElement) => mockExtend(cb),
+      fetch: (url: string, options: unknown) => mockFetch(url, options),
+      serverless: jest.fn(),
+    },
+  };
 });
 
 /** Loads an entry file (once: React must stay one instance) and returns what it gave hubspot.extend. */
@@ -36,9 +43,17 @@ describe('entry points', () => {
     mockFetch.mockResolvedValue({ ok: true, status: 200, json: async () => fullCard() });
     const renderer = createRenderer('crm.record.tab');
     const render = registered('../src/app/cards/BatonRecordCard');
-    renderer.render(render({ context: { ...renderer.mocks.context, variables: { PUBLIC_URL: 'https://baton.example.com' } }, actions: renderer.mocks.actions }));
+    renderer.render(
+      render({
+        context: { ...renderer.mocks.context, variables: { PUBLIC_URL: 'https://baton.example.com' } },
+        actions: renderer.mocks.actions,
+      }),
+    );
     await renderer.waitFor(() => expect(renderer.findByTestId(Text, 'nba-label').text).toBe('Send the fintech case study'));
-    expect(mockFetch).toHaveBeenCalledWith('https://baton.example.com/hubspot/cards/record?objectTypeId=0-1&objectId=123', { method: 'GET', timeout: 15000 });
+    expect(mockFetch).toHaveBeenCalledWith('https://baton.example.com/hubspot/cards/record?objectTypeId=0-1&objectId=123', {
+      method: 'GET',
+      timeout: 15000,
+    });
   });
 
   it('the record card without a PUBLIC_URL profile variable calls nothing and says what is missing', () => {
@@ -54,7 +69,12 @@ describe('entry points', () => {
     mockFetch.mockResolvedValue({ ok: true, status: 200, json: async () => settingsView() });
     const renderer = createRenderer('settings');
     const render = registered('../src/app/settings/BatonSettings');
-    renderer.render(render({ context: { ...renderer.mocks.context, variables: { PUBLIC_URL: 'https://baton.example.com' } }, actions: renderer.mocks.actions }));
+    renderer.render(
+      render({
+        context: { ...renderer.mocks.context, variables: { PUBLIC_URL: 'https://baton.example.com' } },
+        actions: renderer.mocks.actions,
+      }),
+    );
     await renderer.waitFor(() => expect(renderer.findByTestId(Text, 'connection-detail').text).toContain('62515'));
     expect(mockFetch).toHaveBeenCalledWith('https://baton.example.com/hubspot/settings', { method: 'GET', timeout: 15000 });
   });

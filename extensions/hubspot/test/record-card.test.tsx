@@ -1,9 +1,35 @@
-import { Button, EmptyState, ErrorState, Input, LineChart, List, LoadingSpinner, Select, StatusTag, Table, TableRow, Tag, Text, TextArea } from '@hubspot/ui-extensions';
+import {
+  Button,
+  EmptyState,
+  ErrorState,
+  Input,
+  LineChart,
+  List,
+  LoadingSpinner,
+  Select,
+  StatusTag,
+  Table,
+  TableRow,
+  Tag,
+  Text,
+  TextArea,
+} from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import { type AddAlert, backendUrlFrom, createBatonApi, NOT_CONFIGURED } from '../src/app/cards/lib/api';
 import { RecordCard } from '../src/app/cards/components/RecordCard';
 import type { CardView } from '../src/app/cards/lib/contract/card-view';
-import { allText, BASE_URL, deferred, fire, fullCard, type RecordedCall, type Reply, recordingFetch, settle, unknownRecordCard } from './support';
+import {
+  allText,
+  BASE_URL,
+  deferred,
+  fire,
+  fullCard,
+  type RecordedCall,
+  type Reply,
+  recordingFetch,
+  settle,
+  unknownRecordCard,
+} from './support';
 
 interface Setup {
   readonly renderer: ReturnType<typeof createRenderer<'crm.record.tab'>>;
@@ -57,7 +83,9 @@ describe('Baton record card: states', () => {
 
   it('says so when Baton has not seen the record yet', async () => {
     const { renderer } = setup(() => cardReply(unknownRecordCard()));
-    await renderer.waitFor(() => expect(renderer.findByTestId(EmptyState, 'baton-empty').props.title).toBe('Baton has not seen this record yet'));
+    await renderer.waitFor(() =>
+      expect(renderer.findByTestId(EmptyState, 'baton-empty').props.title).toBe('Baton has not seen this record yet'),
+    );
     expect(renderer.maybeFind(Button)).toBeNull();
   });
 
@@ -65,7 +93,9 @@ describe('Baton record card: states', () => {
     let attempt = 0;
     const { renderer, calls } = setup(() => {
       attempt += 1;
-      return attempt === 1 ? { status: 503, body: { error: { code: 'unavailable', message: 'Baton is restarting, try again in a minute.' } } } : cardReply(fullCard());
+      return attempt === 1
+        ? { status: 503, body: { error: { code: 'unavailable', message: 'Baton is restarting, try again in a minute.' } } }
+        : cardReply(fullCard());
     });
     await renderer.waitFor(() => expect(renderer.findByTestId(ErrorState, 'baton-error')).toBeDefined());
     expect(renderer.findByTestId(Text, 'baton-error-message').text).toBe('Baton is restarting, try again in a minute.');
@@ -75,8 +105,13 @@ describe('Baton record card: states', () => {
   });
 
   it('refuses an answer that does not match the card contract instead of rendering it', async () => {
-    const { renderer } = setup(() => ({ status: 200, body: { ...fullCard(), hotness: { score: 140, trend: 'rising', updatedAt: '2026-11-30T11:00:00Z' } } }));
-    await renderer.waitFor(() => expect(renderer.findByTestId(Text, 'baton-error-message').text).toMatch(/does not understand \(hotness\.score/));
+    const { renderer } = setup(() => ({
+      status: 200,
+      body: { ...fullCard(), hotness: { score: 140, trend: 'rising', updatedAt: '2026-11-30T11:00:00Z' } },
+    }));
+    await renderer.waitFor(() =>
+      expect(renderer.findByTestId(Text, 'baton-error-message').text).toMatch(/does not understand \(hotness\.score/),
+    );
   });
 
   it('explains a missing backend URL without calling anything', () => {
@@ -93,7 +128,12 @@ describe('Baton record card: states', () => {
     expect(renderer.findByTestId(Text, 'hotness').text).toBe('82 / 100');
     expect(renderer.findByTestId(Tag, 'hotness-trend').text).toBe('Rising');
     expect(renderer.findByTestId(Tag, 'nba-status').text).toBe('Proposed');
-    expect(renderer.findByTestId(List, 'nba-reasons').findAll(Text).map((t) => t.text)).toEqual(['Asked about pricing yesterday (purchase intent).', 'Similar people replied 31% of the time.']);
+    expect(
+      renderer
+        .findByTestId(List, 'nba-reasons')
+        .findAll(Text)
+        .map((t) => t.text),
+    ).toEqual(['Asked about pricing yesterday (purchase intent).', 'Similar people replied 31% of the time.']);
     expect(renderer.findByTestId(TextArea, 'draft-body').props.value).toBe('Hi Ada, here is the case study we discussed.');
     expect(renderer.findByTestId(StatusTag, 'run-status-run_failed').props.variant).toBe('danger');
     expect(renderer.findByTestId(StatusTag, 'step-status-run_failed-create_task').text).toBe('Failed');
@@ -104,7 +144,9 @@ describe('Baton record card: states', () => {
     // Header, three identities, and the evidence line under the one a link brought.
     expect(renderer.findByTestId(Table, 'identities').findAll(TableRow)).toHaveLength(1 + 3 + 1);
     expect(renderer.findByTestId(Text, 'identity-evidence-phone::+447700900123').props.variant).toBe('microcopy');
-    expect(renderer.findByTestId(Text, 'identity-evidence-phone::+447700900123').text).toBe('same email a…@example.com, name Ada ≈ Adah · HubSpot contact ↔ Zendesk user');
+    expect(renderer.findByTestId(Text, 'identity-evidence-phone::+447700900123').text).toBe(
+      'same email a…@example.com, name Ada ≈ Adah · HubSpot contact ↔ Zendesk user',
+    );
     expect(renderer.maybeFindByTestId(Text, 'identity-evidence-email::ada@example.com')).toBeNull();
     expect(allText(renderer.getRootNode())).toContain('123 (62515)');
     expect(allText(renderer.getRootNode())).toContain('A. Lovelace: 87% likely the same person');
@@ -119,7 +161,9 @@ describe('Baton record card: states', () => {
     const { renderer } = await loadedCard(fullCard());
     const rows = renderer.findByTestId(Table, 'conversation').findAll(TableRow);
     expect(rows).toHaveLength(1 + 3);
-    expect(allText(rows[1] ?? renderer.getRootNode())).toBe('2026-11-30 09:00 UTC WhatsApp · Customer Complaint Urgent Negative -0.72 es Esto es inaceptable, nadie me responde.');
+    expect(allText(rows[1] ?? renderer.getRootNode())).toBe(
+      '2026-11-30 09:00 UTC WhatsApp · Customer Complaint Urgent Negative -0.72 es Esto es inaceptable, nadie me responde.',
+    );
     expect(allText(rows[2] ?? renderer.getRootNode())).toContain('WhatsApp · Baton');
     expect(allText(rows[3] ?? renderer.getRootNode())).toContain('Zendesk · Rep');
     expect(renderer.findByTestId(Text, 'trend-latest').text).toBe('Sentiment trend -0.12');
@@ -133,7 +177,9 @@ describe('Baton record card: states', () => {
     const { conversation: _c, ...older } = fullCard();
     const { renderer } = await loadedCard(older);
     expect(renderer.maybeFindByTestId(Table, 'conversation')).toBeNull();
-    const empty = await loadedCard(fullCard({ conversation: { latest: [], trend: { points: [], latest: null, direction: 'steady', falls: [] } } }));
+    const empty = await loadedCard(
+      fullCard({ conversation: { latest: [], trend: { points: [], latest: null, direction: 'steady', falls: [] } } }),
+    );
     expect(empty.renderer.findByTestId(Text, 'conversation-none').text).toBe('No messages with this person yet.');
     expect(empty.renderer.findByTestId(Text, 'trend-none')).toBeDefined();
     expect(empty.renderer.maybeFindByTestId(LineChart, 'trend-chart')).toBeNull();
@@ -188,11 +234,19 @@ describe('Baton record card: buttons', () => {
 
   it('"Do it" accepts the decision, shows the refreshed card and asks HubSpot to reload the properties Baton wrote', async () => {
     const accepted = noDraft();
-    const after = fullCard({ nextBestAction: accepted.nextBestAction === null ? null : { ...accepted.nextBestAction, status: 'accepted' } });
-    const { renderer, calls, alerts, refreshes } = await loadedCard(noDraft(), () => actionReply('Queued: Send the fintech case study.', after));
+    const after = fullCard({
+      nextBestAction: accepted.nextBestAction === null ? null : { ...accepted.nextBestAction, status: 'accepted' },
+    });
+    const { renderer, calls, alerts, refreshes } = await loadedCard(noDraft(), () =>
+      actionReply('Queued: Send the fintech case study.', after),
+    );
     fire(renderer.findByTestId(Button, 'nba-accept'), 'onClick');
     await renderer.waitFor(() => expect(renderer.findByTestId(Tag, 'nba-status').text).toBe('Accepted'));
-    expect(calls[1]).toEqual({ url: `${BASE_URL}/hubspot/cards/actions`, method: 'POST', body: { type: 'accept', profileId: 'prof_1', decisionId: 'dec_1' } });
+    expect(calls[1]).toEqual({
+      url: `${BASE_URL}/hubspot/cards/actions`,
+      method: 'POST',
+      body: { type: 'accept', profileId: 'prof_1', decisionId: 'dec_1' },
+    });
     expect(alerts).toEqual([{ type: 'success', message: 'Queued: Send the fintech case study.' }]);
     expect(refreshes.count).toBe(1);
     expect(renderer.maybeFindByTestId(Button, 'nba-accept')).toBeNull();
@@ -221,7 +275,12 @@ describe('Baton record card: buttons', () => {
     expect(calls[1]).toEqual({
       url: `${BASE_URL}/hubspot/cards/actions`,
       method: 'POST',
-      body: { type: 'approve_draft', profileId: 'prof_1', decisionId: 'dec_1', draft: { subject: 'Your case study', body: 'Hi Ada, as promised: the case study. Best, Sam' } },
+      body: {
+        type: 'approve_draft',
+        profileId: 'prof_1',
+        decisionId: 'dec_1',
+        draft: { subject: 'Your case study', body: 'Hi Ada, as promised: the case study. Best, Sam' },
+      },
     });
   });
 
@@ -230,7 +289,9 @@ describe('Baton record card: buttons', () => {
     fire(renderer.findByTestId(TextArea, 'draft-body'), 'onChange', '   ');
     await renderer.waitFor(() => expect(renderer.findByTestId(TextArea, 'draft-body').props.value).toBe('   '));
     fire(renderer.findByTestId(Button, 'draft-approve'), 'onClick');
-    await renderer.waitFor(() => expect(renderer.findByTestId(TextArea, 'draft-body').props.validationMessage).toBe('The message is empty.'));
+    await renderer.waitFor(() =>
+      expect(renderer.findByTestId(TextArea, 'draft-body').props.validationMessage).toBe('The message is empty.'),
+    );
     expect(calls).toHaveLength(1);
   });
 
@@ -260,10 +321,17 @@ describe('Baton record card: buttons', () => {
   });
 
   it('keeps the card and tells the rep when an action fails', async () => {
-    const { renderer, alerts } = await loadedCard(noDraft(), () => ({ status: 409, body: { error: { code: 'stale_decision', message: 'This decision was replaced; reload the card.' } } }));
+    const { renderer, alerts } = await loadedCard(noDraft(), () => ({
+      status: 409,
+      body: { error: { code: 'stale_decision', message: 'This decision was replaced; reload the card.' } },
+    }));
     fire(renderer.findByTestId(Button, 'nba-accept'), 'onClick');
     await renderer.waitFor(() => expect(alerts).toHaveLength(1));
-    expect(alerts[0]).toEqual({ type: 'danger', title: 'Baton could not do that', message: 'This decision was replaced; reload the card.' });
+    expect(alerts[0]).toEqual({
+      type: 'danger',
+      title: 'Baton could not do that',
+      message: 'This decision was replaced; reload the card.',
+    });
     expect(renderer.findByTestId(Tag, 'nba-status').text).toBe('Proposed');
     await renderer.waitFor(() => expect(renderer.findByTestId(Button, 'nba-accept').props.disabled).toBe(false));
   });

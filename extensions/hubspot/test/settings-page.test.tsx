@@ -18,7 +18,10 @@ async function loaded(view: SettingsView) {
   const s = setup((call) => {
     if (call.method === 'GET') return { status: 200, body: view };
     const body = call.body as { policies: SettingsView['policies']; playbooks: { playbookId: string; enabled: boolean }[] };
-    const playbooks = view.playbooks.map((p) => ({ ...p, enabled: body.playbooks.find((b) => b.playbookId === p.playbookId)?.enabled ?? p.enabled }));
+    const playbooks = view.playbooks.map((p) => ({
+      ...p,
+      enabled: body.playbooks.find((b) => b.playbookId === p.playbookId)?.enabled ?? p.enabled,
+    }));
     return { status: 200, body: { message: 'Settings saved.', settings: { ...view, policies: body.policies, playbooks } } };
   });
   await s.renderer.waitFor(() => expect(s.renderer.findByTestId(Button, 'settings-save')).toBeDefined());
@@ -41,7 +44,16 @@ describe('Baton settings page', () => {
   });
 
   it('shows a revoked connection with its reason and a way to reconnect', async () => {
-    const view = settingsView({ connection: { status: 'disconnected', portalId: '62515', reason: 'invalid_grant', connectedAt: null, scopes: [], installUrl: 'https://baton.example.com/oauth/hubspot/install' } });
+    const view = settingsView({
+      connection: {
+        status: 'disconnected',
+        portalId: '62515',
+        reason: 'invalid_grant',
+        connectedAt: null,
+        scopes: [],
+        installUrl: 'https://baton.example.com/oauth/hubspot/install',
+      },
+    });
     const { renderer } = await loaded(view);
     expect(renderer.findByTestId(StatusTag, 'connection-status').props.variant).toBe('danger');
     expect(renderer.findByTestId(Text, 'connection-detail').text).toContain('(invalid_grant); runs are paused');
@@ -49,8 +61,13 @@ describe('Baton settings page', () => {
   });
 
   it('shows why the settings could not be loaded', async () => {
-    const { renderer } = setup(() => ({ status: 401, body: { error: { code: 'unauthorized', message: 'This HubSpot account is not connected to Baton.' } } }));
-    await renderer.waitFor(() => expect(allText(renderer.findByTestId(ErrorState, 'settings-error'))).toContain('This HubSpot account is not connected to Baton.'));
+    const { renderer } = setup(() => ({
+      status: 401,
+      body: { error: { code: 'unauthorized', message: 'This HubSpot account is not connected to Baton.' } },
+    }));
+    await renderer.waitFor(() =>
+      expect(allText(renderer.findByTestId(ErrorState, 'settings-error'))).toContain('This HubSpot account is not connected to Baton.'),
+    );
   });
 
   it('saves edited policies and playbook switches with PUT /hubspot/settings', async () => {
@@ -66,7 +83,12 @@ describe('Baton settings page', () => {
       url: `${BASE_URL}/hubspot/settings`,
       method: 'PUT',
       body: {
-        policies: { quietHours: { enabled: true, start: '22:30', end: '08:00' }, frequencyCaps: { perDay: 1, perWeek: 4 }, holdoutShare: 0.1, randomControlShare: 0.02 },
+        policies: {
+          quietHours: { enabled: true, start: '22:30', end: '08:00' },
+          frequencyCaps: { perDay: 1, perWeek: 4 },
+          holdoutShare: 0.1,
+          randomControlShare: 0.02,
+        },
         playbooks: [
           { playbookId: 'pb_onboarding', enabled: false },
           { playbookId: 'pb_winback', enabled: false },
@@ -95,21 +117,35 @@ describe('Baton settings page', () => {
   });
 
   it('shows the fields the backend refused next to them', async () => {
-    const refusal = { error: { code: 'invalid_request', message: 'invalid settings: policies.holdoutShare at most 50% of people can be held out', details: [{ path: 'policies.holdoutShare', message: 'at most 50% of people can be held out' }] } };
+    const refusal = {
+      error: {
+        code: 'invalid_request',
+        message: 'invalid settings: policies.holdoutShare at most 50% of people can be held out',
+        details: [{ path: 'policies.holdoutShare', message: 'at most 50% of people can be held out' }],
+      },
+    };
     const s = setup((call) => (call.method === 'GET' ? { status: 200, body: settingsView() } : { status: 400, body: refusal }));
     await s.renderer.waitFor(() => expect(s.renderer.findByTestId(Button, 'settings-save')).toBeDefined());
     fire(s.renderer.findByTestId(Button, 'settings-save'), 'onClick');
-    await s.renderer.waitFor(() => expect(s.renderer.findByTestId(NumberInput, 'holdout').props.validationMessage).toBe('at most 50% of people can be held out'));
+    await s.renderer.waitFor(() =>
+      expect(s.renderer.findByTestId(NumberInput, 'holdout').props.validationMessage).toBe('at most 50% of people can be held out'),
+    );
     expect(s.renderer.findByTestId(NumberInput, 'holdout').props.error).toBe(true);
     expect(s.renderer.findByTestId(Input, 'quiet-start').props.error).toBe(false);
     expect(s.alerts).toEqual([{ type: 'danger', title: 'Settings not saved', message: refusal.error.message }]);
   });
 
   it('tells the admin when the backend refuses the save and keeps the form', async () => {
-    const s = setup((call) => (call.method === 'GET' ? { status: 200, body: settingsView() } : { status: 422, body: { error: { code: 'validation_failed', message: 'Playbook pb_gone does not exist.' } } }));
+    const s = setup((call) =>
+      call.method === 'GET'
+        ? { status: 200, body: settingsView() }
+        : { status: 422, body: { error: { code: 'validation_failed', message: 'Playbook pb_gone does not exist.' } } },
+    );
     await s.renderer.waitFor(() => expect(s.renderer.findByTestId(Button, 'settings-save')).toBeDefined());
     fire(s.renderer.findByTestId(Button, 'settings-save'), 'onClick');
-    await s.renderer.waitFor(() => expect(s.alerts).toEqual([{ type: 'danger', title: 'Settings not saved', message: 'Playbook pb_gone does not exist.' }]));
+    await s.renderer.waitFor(() =>
+      expect(s.alerts).toEqual([{ type: 'danger', title: 'Settings not saved', message: 'Playbook pb_gone does not exist.' }]),
+    );
     expect(s.renderer.findByTestId(Button, 'settings-save').props.disabled).toBe(false);
   });
 });

@@ -44,7 +44,10 @@ export function fire(node: Pick<RenderedElementNode, 'nodeType'> & { trigger: un
 export function allText(node: RenderedNode): string {
   if (node.nodeType === 'text') return node.text;
   const children = 'childNodes' in node ? node.childNodes : [];
-  return children.map(allText).filter((t) => t !== '').join(' ');
+  return children
+    .map(allText)
+    .filter((t) => t !== '')
+    .join(' ');
 }
 
 /** Lets pending effects and promise callbacks run (the renderer does not flush React effects synchronously). */
@@ -92,7 +95,14 @@ export function fullCard(overrides: Partial<CardView> = {}): CardView {
         canRetry: true,
         steps: [
           { stepId: 'welcome', kind: 'action', status: 'completed', attempts: 1, route: 'owner_task', updatedAt: '2026-11-28T10:00:01Z' },
-          { stepId: 'create_task', kind: 'action', status: 'failed', attempts: 5, error: { code: 'rate_limited', message: 'HubSpot answered 429 five times' }, updatedAt: '2026-11-30T10:00:00Z' },
+          {
+            stepId: 'create_task',
+            kind: 'action',
+            status: 'failed',
+            attempts: 5,
+            error: { code: 'rate_limited', message: 'HubSpot answered 429 five times' },
+            updatedAt: '2026-11-30T10:00:00Z',
+          },
         ],
       },
       {
@@ -110,18 +120,91 @@ export function fullCard(overrides: Partial<CardView> = {}): CardView {
     identities: [
       { type: 'email', value: 'ada@example.com', source: 'hubspot', linkedAt: '2026-11-01T10:00:00Z' },
       { type: 'hubspot_contact_id', value: '123', scope: '62515', source: 'hubspot', linkedAt: '2026-11-01T10:00:00Z' },
-      { type: 'phone', value: '+447700900123', source: 'zendesk', linkedAt: '2026-11-10T10:00:00Z', evidence: 'same email a…@example.com, name Ada ≈ Adah · HubSpot contact ↔ Zendesk user' },
+      {
+        type: 'phone',
+        value: '+447700900123',
+        source: 'zendesk',
+        linkedAt: '2026-11-10T10:00:00Z',
+        evidence: 'same email a…@example.com, name Ada ≈ Adah · HubSpot contact ↔ Zendesk user',
+      },
     ],
-    possibleMatches: [{ matchId: 'm_1', otherProfileId: 'prof_9', displayName: 'A. Lovelace', probability: 0.87, reasons: ['same last name', 'same company domain'] }],
+    possibleMatches: [
+      {
+        matchId: 'm_1',
+        otherProfileId: 'prof_9',
+        displayName: 'A. Lovelace',
+        probability: 0.87,
+        reasons: ['same last name', 'same company domain'],
+      },
+    ],
     signals: [
-      { eventId: 'ev_2', source: 'zendesk', type: 'ticket.comment', occurredAt: '2026-11-29T15:00:00Z', excerpt: 'What would it cost for 40 seats?', intent: 'purchase_intent', intentConfidence: 0.92, sentiment: 0.35, sentimentLabel: 'positive', urgency: 'medium', language: 'en' },
-      { eventId: 'ev_1', source: 'hubspot', type: 'contact.propertyChange', occurredAt: '2026-11-28T15:00:00Z', excerpt: null, intent: null, intentConfidence: null, sentiment: null, sentimentLabel: null, urgency: null },
+      {
+        eventId: 'ev_2',
+        source: 'zendesk',
+        type: 'ticket.comment',
+        occurredAt: '2026-11-29T15:00:00Z',
+        excerpt: 'What would it cost for 40 seats?',
+        intent: 'purchase_intent',
+        intentConfidence: 0.92,
+        sentiment: 0.35,
+        sentimentLabel: 'positive',
+        urgency: 'medium',
+        language: 'en',
+      },
+      {
+        eventId: 'ev_1',
+        source: 'hubspot',
+        type: 'contact.propertyChange',
+        occurredAt: '2026-11-28T15:00:00Z',
+        excerpt: null,
+        intent: null,
+        intentConfidence: null,
+        sentiment: null,
+        sentimentLabel: null,
+        urgency: null,
+      },
     ],
     conversation: {
       latest: [
-        { messageId: 'msg_3', threadKey: 'whatsapp:447700900123', channel: 'whatsapp', speaker: 'customer', occurredAt: '2026-11-30T09:00:00Z', excerpt: 'Esto es inaceptable, nadie me responde.', intent: 'complaint', sentiment: -0.72, sentimentLabel: 'negative', urgency: 'high', language: 'es' },
-        { messageId: 'msg_2', threadKey: 'whatsapp:447700900123', channel: 'whatsapp', speaker: 'bot', occurredAt: '2026-11-29T16:00:00Z', excerpt: 'Your order ships today.', intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
-        { messageId: 'msg_1', threadKey: 'zendesk:acme:42', channel: 'zendesk', speaker: 'rep', occurredAt: '2026-11-29T15:30:00Z', excerpt: null, intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
+        {
+          messageId: 'msg_3',
+          threadKey: 'whatsapp:447700900123',
+          channel: 'whatsapp',
+          speaker: 'customer',
+          occurredAt: '2026-11-30T09:00:00Z',
+          excerpt: 'Esto es inaceptable, nadie me responde.',
+          intent: 'complaint',
+          sentiment: -0.72,
+          sentimentLabel: 'negative',
+          urgency: 'high',
+          language: 'es',
+        },
+        {
+          messageId: 'msg_2',
+          threadKey: 'whatsapp:447700900123',
+          channel: 'whatsapp',
+          speaker: 'bot',
+          occurredAt: '2026-11-29T16:00:00Z',
+          excerpt: 'Your order ships today.',
+          intent: null,
+          sentiment: null,
+          sentimentLabel: null,
+          urgency: null,
+          language: null,
+        },
+        {
+          messageId: 'msg_1',
+          threadKey: 'zendesk:acme:42',
+          channel: 'zendesk',
+          speaker: 'rep',
+          occurredAt: '2026-11-29T15:30:00Z',
+          excerpt: null,
+          intent: null,
+          sentiment: null,
+          sentimentLabel: null,
+          urgency: null,
+          language: null,
+        },
       ],
       trend: {
         points: [
@@ -141,8 +224,20 @@ export function fullCard(overrides: Partial<CardView> = {}): CardView {
 
 export function settingsView(overrides: Partial<SettingsView> = {}): SettingsView {
   return settingsViewSchema.parse({
-    connection: { status: 'connected', portalId: '62515', reason: null, connectedAt: '2026-11-01T10:00:00Z', scopes: ['oauth', 'crm.objects.contacts.read'], installUrl: 'https://baton.example.com/oauth/hubspot/install' },
-    policies: { quietHours: { enabled: true, start: '21:00', end: '08:00' }, frequencyCaps: { perDay: 1, perWeek: 3 }, holdoutShare: 0.05, randomControlShare: 0.02 },
+    connection: {
+      status: 'connected',
+      portalId: '62515',
+      reason: null,
+      connectedAt: '2026-11-01T10:00:00Z',
+      scopes: ['oauth', 'crm.objects.contacts.read'],
+      installUrl: 'https://baton.example.com/oauth/hubspot/install',
+    },
+    policies: {
+      quietHours: { enabled: true, start: '21:00', end: '08:00' },
+      frequencyCaps: { perDay: 1, perWeek: 3 },
+      holdoutShare: 0.05,
+      randomControlShare: 0.02,
+    },
     playbooks: [
       { playbookId: 'pb_onboarding', name: 'Onboarding', version: 3, description: 'Welcome new customers', enabled: true },
       { playbookId: 'pb_winback', name: 'Win-back', version: null, description: null, enabled: false },

@@ -27,7 +27,8 @@ function parseArgs(args: readonly string[]): Args {
   let out: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (flag === '--mapping' || flag === '--out') {
       const value = inline ?? args[++i];
       if (value === undefined || value.length === 0) throw new CliUsageError(`${flag} needs a file path. ${USAGE}`);
@@ -124,7 +125,14 @@ function progressReporter(io: CliIo): { update: (phase: BatchPhase, done: number
     };
   }
   // The caller decided the stream is interactive (a terminal), so draw even if it does not say isTTY.
-  const bar = new SingleBar({ stream: io.stderr, format: 'resolve {phase} [{bar}] {percentage}% | {value}/{total}', hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 200 });
+  const bar = new SingleBar({
+    stream: io.stderr,
+    format: 'resolve {phase} [{bar}] {percentage}% | {value}/{total}',
+    hideCursor: true,
+    clearOnComplete: false,
+    noTTYOutput: true,
+    notTTYSchedule: 200,
+  });
   let current: BatchPhase | undefined;
   return {
     update: (phase, done, total) => {
@@ -150,20 +158,29 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   for (const file of parsed.files) {
     const text = await readInput(resolvePath(file), 'input file');
     const source = path.basename(file);
-    if (sources.has(source)) throw new CliUsageError(`two input files share the base name ${source}; rename one so output rows can be told apart`);
+    if (sources.has(source))
+      throw new CliUsageError(`two input files share the base name ${source}; rename one so output rows can be told apart`);
     sources.add(source);
     const missing: MissingColumns = [];
     records.push(...loadRecords(file, text, mapping, missing));
-    for (const [field, column] of missing) missingIn.set(`${field}\u0000${column}`, [...(missingIn.get(`${field}\u0000${column}`) ?? []), file]);
+    for (const [field, column] of missing)
+      missingIn.set(`${field}\u0000${column}`, [...(missingIn.get(`${field}\u0000${column}`) ?? []), file]);
   }
   for (const [key, files] of missingIn) {
     const [field, column] = key.split('\u0000') as [string, string];
     // In no file at all: a typo in the mapping, not a source that lacks the field.
-    if (files.length === parsed.files.length) throw new CliUsageError(`mapping field ${field} names column "${column}", which no input file has (${files.join(', ')}); fix the mapping or remove the field`);
+    if (files.length === parsed.files.length)
+      throw new CliUsageError(
+        `mapping field ${field} names column "${column}", which no input file has (${files.join(', ')}); fix the mapping or remove the field`,
+      );
     io.stderr.write(`baton: warning: ${files.join(', ')} has no column "${column}" (mapped to ${field}); treated as missing there\n`);
   }
   const progress = progressReporter(io);
-  const result = await resolveBatch(records, { random: seededRandom(20260101), at: new Date(systemClock.now()).toISOString(), onProgress: progress.update });
+  const result = await resolveBatch(records, {
+    random: seededRandom(20260101),
+    at: new Date(systemClock.now()).toISOString(),
+    onProgress: progress.update,
+  });
   progress.stop();
   const rows = records.map((r, i) => [r.source, r.recordId, result.profileIds[i] ?? '']);
   const csv = stringify(rows, { header: true, columns: ['source', 'record_id', 'profile_id'] });

@@ -29,7 +29,8 @@ interface Progress {
 }
 
 function progressOf(io: CliIo): Progress {
-  const line = (s: SyncJson): string => `${s.status}: ${s.rowsRead} rows read, ${s.profilesMatched} matched, ${s.profilesCreated} created, ${s.rowsRejected} rejected`;
+  const line = (s: SyncJson): string =>
+    `${s.status}: ${s.rowsRead} rows read, ${s.profilesMatched} matched, ${s.profilesCreated} created, ${s.rowsRejected} rejected`;
   if (!io.interactive) {
     let last = '';
     return {
@@ -43,7 +44,14 @@ function progressOf(io: CliIo): Progress {
   }
   // The total is not known before the query is read: the bar shows the rows read so far against the
   // last page's reach, growing with them.
-  const bar = new SingleBar({ stream: io.stderr, format: 'sync {status} [{bar}] {value} rows | {matched} matched | {created} created | {rejected} rejected', hideCursor: true, clearOnComplete: false, noTTYOutput: true, notTTYSchedule: 200 });
+  const bar = new SingleBar({
+    stream: io.stderr,
+    format: 'sync {status} [{bar}] {value} rows | {matched} matched | {created} created | {rejected} rejected',
+    hideCursor: true,
+    clearOnComplete: false,
+    noTTYOutput: true,
+    notTTYSchedule: 200,
+  });
   let started = false;
   return {
     update: (s) => {
@@ -66,25 +74,34 @@ function progressOf(io: CliIo): Progress {
 export const syncCommand: CliCommand = async (args, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options: { 'api-key': { type: 'string' }, url: { type: 'string' }, 'interval-ms': { type: 'string' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: [...args],
+      options: { 'api-key': { type: 'string' }, url: { type: 'string' }, 'interval-ms': { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (err) {
     throw new CliUsageError(`${(err as Error).message}\n${USAGE}`);
   }
   const [connectionId, ...extra] = parsed.positionals;
-  if (connectionId === undefined || extra.length > 0 || !/^[A-Za-z0-9_-]{1,100}$/.test(connectionId)) throw new CliUsageError(`give one connection id\n${USAGE}`);
+  if (connectionId === undefined || extra.length > 0 || !/^[A-Za-z0-9_-]{1,100}$/.test(connectionId))
+    throw new CliUsageError(`give one connection id\n${USAGE}`);
   const apiKey = parsed.values['api-key']?.trim();
   if (apiKey === undefined || apiKey === '') throw new CliUsageError(`--api-key is required (the tenant's API key)\n${USAGE}`);
   const base = (parsed.values.url ?? 'http://localhost:3000').replace(/\/+$/, '');
   if (!/^https?:\/\/\S+$/.test(base)) throw new CliUsageError(`--url must be the service's http(s) URL\n${USAGE}`);
   const interval = Number(parsed.values['interval-ms'] ?? '500');
-  if (!Number.isInteger(interval) || interval < 10 || interval > 60_000) throw new CliUsageError(`--interval-ms must be an integer from 10 to 60000\n${USAGE}`);
+  if (!Number.isInteger(interval) || interval < 10 || interval > 60_000)
+    throw new CliUsageError(`--interval-ms must be an integer from 10 to 60000\n${USAGE}`);
 
   const call = async <T>(method: 'GET' | 'POST', path: string): Promise<T> => {
     let res: Response;
     try {
       res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'x-baton-client': 'cli' } });
     } catch (err) {
-      throw new Error(`cannot reach the service at ${base} (${err instanceof Error ? err.message : String(err)}); is it running? (--url)`, { cause: err });
+      throw new Error(`cannot reach the service at ${base} (${err instanceof Error ? err.message : String(err)}); is it running? (--url)`, {
+        cause: err,
+      });
     }
     const body = (await res.json().catch(() => ({}))) as T & { error?: { message?: string } };
     if (!res.ok) throw new Error(`the service answered ${res.status}: ${body.error?.message ?? res.statusText}`);

@@ -34,7 +34,13 @@ export function registryProbe(): { factory: ModuleFactory; services: () => Servi
 }
 
 let n = 0;
-export function actionRequest(tenantId: string, profileId: string, kind: ActionRequest['kind'], params: ActionRequest['params'], key = `key-${Date.now()}-${++n}`): ActionRequest {
+export function actionRequest(
+  tenantId: string,
+  profileId: string,
+  kind: ActionRequest['kind'],
+  params: ActionRequest['params'],
+  key = `key-${Date.now()}-${++n}`,
+): ActionRequest {
   return { tenantId, runId: `run_test${n}`, stepId: 'send', profileId, kind, params, idempotencyKey: key, attempt: 1 };
 }
 

@@ -1,4 +1,15 @@
-import { ApiUsageTracker, beginAuthorization, ChangeStream, describeError, exchangeCode, SalesforceClient, type ChangeEventMessage, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../../connectors/salesforce/client';
+import {
+  ApiUsageTracker,
+  beginAuthorization,
+  ChangeStream,
+  describeError,
+  exchangeCode,
+  SalesforceClient,
+  type ChangeEventMessage,
+  type SalesforceApp,
+  type SalesforceTokens,
+  type TokenKeeper,
+} from '../../../connectors/salesforce/client';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { waitFor } from '../../support/services';
 
@@ -30,7 +41,12 @@ describe('Salesforce connector against the sandbox, through jsforce', () => {
 
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ connectHoldMs: 300 });
-    app = { loginUrl: sb.url, clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret', redirectUri: 'http://baton.test/oauth/salesforce/callback' };
+    app = {
+      loginUrl: sb.url,
+      clientId: 'sandbox-client-id',
+      clientSecret: 'sandbox-client-secret',
+      redirectUri: 'http://baton.test/oauth/salesforce/callback',
+    };
     const pending = beginAuthorization(app);
     const url = new URL(pending.url);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
@@ -69,10 +85,15 @@ describe('Salesforce connector against the sandbox, through jsforce', () => {
     const b = await client.upsert('Task', 'baton__Baton_Key__c', 'k1', { Subject: 'Call', WhoId: c.Id });
     expect(a.created).toBe(true);
     expect(b).toEqual({ id: a.id, created: false });
-    const comp = await client.composite([{ method: 'PATCH', url: `${client.dataPath}/sobjects/Contact/${c.Id}`, referenceId: 'c', body: { Title: 'CTO' } }], true);
+    const comp = await client.composite(
+      [{ method: 'PATCH', url: `${client.dataPath}/sobjects/Contact/${c.Id}`, referenceId: 'c', body: { Title: 'CTO' } }],
+      true,
+    );
     expect(comp.compositeResponse[0]?.httpStatusCode).toBe(204);
     expect((await client.emailSimple([{ recipientId: c.Id, emailSubject: 'Hi', emailBody: 'Hello' }]))[0]?.isSuccess).toBe(true);
-    expect((await client.launchFlow('Baton_Follow_Up', [{ recordId: c.Id }]))[0]?.outputValues).toEqual({ Flow__InterviewStatus: 'Finished' });
+    expect((await client.launchFlow('Baton_Follow_Up', [{ recordId: c.Id }]))[0]?.outputValues).toEqual({
+      Flow__InterviewStatus: 'Finished',
+    });
     expect(sb.state.requests.every((r) => r.client === 'Baton')).toBe(true);
     expect(usage.get(sb.state.orgId)?.used).toBe(sb.state.apiUsed);
   });
@@ -80,17 +101,29 @@ describe('Salesforce connector against the sandbox, through jsforce', () => {
   it('surfaces REST error arrays with their codes', async () => {
     const err = await client.upsert('Task', 'baton__Baton_Key__c', 'k2', { Subject: 'x', Priority: 'Urgent' }).catch((e: unknown) => e);
     expect(describeError(err)).toMatchObject({ code: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', cls: 'permanent' });
-    sb.state.failNext({ path: /^\/sobjects\/Task/, status: 403, body: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }] });
-    expect(describeError(await client.upsert('Task', 'baton__Baton_Key__c', 'k3', { Subject: 'x' }).catch((e: unknown) => e)).cls).toBe('rate_limited');
+    sb.state.failNext({
+      path: /^\/sobjects\/Task/,
+      status: 403,
+      body: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }],
+    });
+    expect(describeError(await client.upsert('Task', 'baton__Baton_Key__c', 'k3', { Subject: 'x' }).catch((e: unknown) => e)).cls).toBe(
+      'rate_limited',
+    );
     sb.state.failNext({ path: /^\/sobjects\/Task/, status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'down' }] });
-    expect(describeError(await client.upsert('Task', 'baton__Baton_Key__c', 'k3', { Subject: 'x' }).catch((e: unknown) => e)).cls).toBe('transient');
+    expect(describeError(await client.upsert('Task', 'baton__Baton_Key__c', 'k3', { Subject: 'x' }).catch((e: unknown) => e)).cls).toBe(
+      'transient',
+    );
   });
 
   it('streams change events over the Pub/Sub API with replay ids and resumes after them', async () => {
     const options = {
       endpoint: sb.pubsub.address,
       tls: false,
-      credentials: async () => ({ accessToken: keeper.tokens.accessToken, instanceUrl: keeper.tokens.instanceUrl, tenantId: sb.state.orgId }),
+      credentials: async () => ({
+        accessToken: keeper.tokens.accessToken,
+        instanceUrl: keeper.tokens.instanceUrl,
+        tenantId: sb.state.orgId,
+      }),
     };
     const got: { message: ChangeEventMessage; replayId: Buffer }[] = [];
     const failures: string[] = [];
@@ -100,7 +133,10 @@ describe('Salesforce connector against the sandbox, through jsforce', () => {
       onFailure: (r) => void failures.push(r),
     });
     expect(await stream.start()).toEqual(['Contact']);
-    await waitFor(async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')), 'the Contact subscription');
+    await waitFor(
+      async () => sb.pubsub.subscriptions.some((s) => s.channels.includes('/data/ContactChangeEvent')),
+      'the Contact subscription',
+    );
     const c = sb.state.create('Contact', { FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com' }, null);
     await waitFor(async () => got.length >= 1, 'a change event');
     await stream.stop();
@@ -111,7 +147,11 @@ describe('Salesforce connector against the sandbox, through jsforce', () => {
     expect(first.message.payload).toMatchObject({ FirstName: 'Grace', LastName: 'Hopper', Email: 'grace@example.com' });
     sb.state.update('Contact', c.Id, { Title: 'Admiral' }, null);
     const resumed: ChangeEventMessage[] = [];
-    const again = new ChangeStream(options, new Map([['Contact', first.replayId]]), { onEvent: async (_e, m) => void resumed.push(m), onReplayExpired: async () => undefined, onFailure: (r) => void failures.push(r) });
+    const again = new ChangeStream(options, new Map([['Contact', first.replayId]]), {
+      onEvent: async (_e, m) => void resumed.push(m),
+      onReplayExpired: async () => undefined,
+      onFailure: (r) => void failures.push(r),
+    });
     await again.start();
     await waitFor(async () => resumed.length >= 1, 'the missed update');
     await again.stop();

@@ -32,7 +32,11 @@ export interface StubOutcome {
   value: number | undefined;
 }
 
-export function stubCards(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[], outcomes: StubOutcome[] = []): ModuleFactory {
+export function stubCards(
+  values: Map<string, StubValues>,
+  acts: { tenantId: string; request: CardActionRequest; source: string }[],
+  outcomes: StubOutcome[] = [],
+): ModuleFactory {
   const service: CardService = {
     async view(_tenantId, profileId) {
       const v = values.get(profileId);
@@ -44,11 +48,19 @@ export function stubCards(values: Map<string, StubValues>, acts: { tenantId: str
         profileId,
         journey: v.stage === undefined ? null : { stage: v.stage, enteredAt: now, timeInStageMs: 0, history: [] },
         hotness: v.hotness === undefined ? null : { score: v.hotness, trend: 'rising', updatedAt: now },
-        nextBestAction: v.nextAction === undefined ? null : {
-          decisionId: v.nextAction.decisionId,
-          action: { id: v.nextAction.id, label: v.nextAction.label, channel: 'task' },
-          score: 0.5, propensity: 0.3, reasons: [{ code: 'score.propensity', text: v.nextAction.reason }], requiresApproval: false, status: 'proposed', decidedAt: now,
-        },
+        nextBestAction:
+          v.nextAction === undefined
+            ? null
+            : {
+                decisionId: v.nextAction.decisionId,
+                action: { id: v.nextAction.id, label: v.nextAction.label, channel: 'task' },
+                score: 0.5,
+                propensity: 0.3,
+                reasons: [{ code: 'score.propensity', text: v.nextAction.reason }],
+                requiresApproval: false,
+                status: 'proposed',
+                decidedAt: now,
+              },
       };
     },
     async act(tenantId, request, actor) {
@@ -61,7 +73,8 @@ export function stubCards(values: Map<string, StubValues>, acts: { tenantId: str
     // Stands in for decisioning's outcome recording: each decision settles once.
     ctx.services.provide(OUTCOME_SERVICE, {
       async record(tenantId, decisionId, outcome, value) {
-        if (outcomes.some((o) => o.tenantId === tenantId && o.decisionId === decisionId)) return { ok: false, decisionId, reason: 'already_settled' };
+        if (outcomes.some((o) => o.tenantId === tenantId && o.decisionId === decisionId))
+          return { ok: false, decisionId, reason: 'already_settled' };
         outcomes.push({ tenantId, decisionId, outcome, value });
         return { ok: true, decisionId, outcome, learned: true };
       },
@@ -72,7 +85,11 @@ export function stubCards(values: Map<string, StubValues>, acts: { tenantId: str
   };
 }
 
-export function sfModules(values: Map<string, StubValues>, acts: { tenantId: string; request: CardActionRequest; source: string }[], outcomes: StubOutcome[] = []): ModuleFactory[] {
+export function sfModules(
+  values: Map<string, StubValues>,
+  acts: { tenantId: string; request: CardActionRequest; source: string }[],
+  outcomes: StubOutcome[] = [],
+): ModuleFactory[] {
   return [
     identityModule,
     runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
@@ -103,7 +120,9 @@ export async function startOnSchema(schema: string, sb: SalesforceSandbox, modul
 }
 
 /** Installs Baton in the sandbox org the way an admin does: install → Salesforce consent → callback. */
-export async function installOrg(baseUrl: string): Promise<{ status: number; body: { connected?: boolean; orgId: string; tenantId: string; apiKey?: string; newTenant: boolean } }> {
+export async function installOrg(
+  baseUrl: string,
+): Promise<{ status: number; body: { connected?: boolean; orgId: string; tenantId: string; apiKey?: string; newTenant: boolean } }> {
   const start = await fetch(`${baseUrl}/oauth/salesforce/install`, { redirect: 'manual' });
   const authorize = start.headers.get('location');
   if (start.status !== 302 || authorize === null) throw new Error(`install answered ${start.status}`);
@@ -115,13 +134,26 @@ export async function installOrg(baseUrl: string): Promise<{ status: number; bod
 }
 
 /** A request signed the way the package's Apex code signs it. */
-export async function signedFetch(baseUrl: string, secret: string, orgId: string, method: string, pathWithQuery: string, body?: unknown, at = Math.floor(Date.now() / 1000)): Promise<Response> {
+export async function signedFetch(
+  baseUrl: string,
+  secret: string,
+  orgId: string,
+  method: string,
+  pathWithQuery: string,
+  body?: unknown,
+  at = Math.floor(Date.now() / 1000),
+): Promise<Response> {
   const payload = body === undefined ? '' : JSON.stringify(body);
   const timestamp = String(at);
   const signature = signRequest(secret, { method, path: pathWithQuery, timestamp, orgId, body: payload });
   return fetch(`${baseUrl}${pathWithQuery}`, {
     method,
-    headers: { 'x-baton-org': orgId, 'x-baton-timestamp': timestamp, 'x-baton-signature': signature, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      'x-baton-org': orgId,
+      'x-baton-timestamp': timestamp,
+      'x-baton-signature': signature,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: payload }),
   });
 }

@@ -31,7 +31,8 @@ function otherCrm(received: ActionRequest[]): ModuleFactory {
     },
   };
   return (ctx) => {
-    for (const kind of ['task', 'crm_update', 'email'] as const) ctx.services.get(ACTION_REGISTRY)?.register(kind, port, { name: 'other-crm' });
+    for (const kind of ['task', 'crm_update', 'email'] as const)
+      ctx.services.get(ACTION_REGISTRY)?.register(kind, port, { name: 'other-crm' });
     return { name: 'other-crm' };
   };
 }
@@ -50,31 +51,54 @@ for (const { mode, needs } of modes) {
     const secret = () => String((sb.state.apexRest.at(-1)?.body as { secret?: string } | undefined)?.secret ?? '');
     const profileOf = (recordId: string) =>
       waitFor(async () => {
-        const r = await svc.runtime.db.query<{ profile_id: string | null }>(`SELECT profile_id FROM events WHERE tenant_id = $1 AND source = 'salesforce' AND properties->>'recordId' = $2 AND processed_at IS NOT NULL ORDER BY seq DESC LIMIT 1`, [tenantId, recordId]);
+        const r = await svc.runtime.db.query<{ profile_id: string | null }>(
+          `SELECT profile_id FROM events WHERE tenant_id = $1 AND source = 'salesforce' AND properties->>'recordId' = $2 AND processed_at IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+          [tenantId, recordId],
+        );
         return r.rows[0]?.profile_id ?? undefined;
       }, `the profile of ${recordId}`);
-    const runTask = async (profileId: string, id: string): Promise<{ status: string; steps: { stepId: string; output: { channel?: string; taskId?: string } | null }[] }> => {
-      const playbook = { id, name: id, concurrency: 'unlimited', steps: [{ id: 'call', kind: 'action', action: { type: 'task', params: { subject: `Call (${id})` } } }, { id: 'done', kind: 'exit', reason: 'ok' }] };
+    const runTask = async (
+      profileId: string,
+      id: string,
+    ): Promise<{ status: string; steps: { stepId: string; output: { channel?: string; taskId?: string } | null }[] }> => {
+      const playbook = {
+        id,
+        name: id,
+        concurrency: 'unlimited',
+        steps: [
+          { id: 'call', kind: 'action', action: { type: 'task', params: { subject: `Call (${id})` } } },
+          { id: 'done', kind: 'exit', reason: 'ok' },
+        ],
+      };
       expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
       expect((await api.call('POST', `/playbooks/${id}/publish`, {})).status).toBe(200);
       const run = await api.call<{ id: string }>('POST', '/runs', { playbookId: id, profileId });
       return waitFor(async () => {
-        const r = await api.call<{ status: string; steps: { stepId: string; output: { channel?: string; taskId?: string } | null }[] }>('GET', `/runs/${run.body.id}`);
+        const r = await api.call<{ status: string; steps: { stepId: string; output: { channel?: string; taskId?: string } | null }[] }>(
+          'GET',
+          `/runs/${run.body.id}`,
+        );
         return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
       }, `run ${id}`);
     };
 
     beforeAll(async () => {
       sb = await startSalesforceSandbox({ connectHoldMs: 300 });
-      svc = await startTestService(mode, {
-        modules: [
-          identityModule,
-          decisioningModuleWith({ expiryIntervalMs: 0 }), automationModule, cardsModule,
-          runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
-          salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, rateLimitRetryMs: 100 }),
-          otherCrm(received),
-        ],
-      }, { ...sfEnv(sb), ...(process.env['SF_LOG'] === undefined ? {} : { LOG_LEVEL: process.env['SF_LOG'] }) });
+      svc = await startTestService(
+        mode,
+        {
+          modules: [
+            identityModule,
+            decisioningModuleWith({ expiryIntervalMs: 0 }),
+            automationModule,
+            cardsModule,
+            runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
+            salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, rateLimitRetryMs: 100 }),
+            otherCrm(received),
+          ],
+        },
+        { ...sfEnv(sb), ...(process.env['SF_LOG'] === undefined ? {} : { LOG_LEVEL: process.env['SF_LOG'] }) },
+      );
       const installed = await installOrg(svc.url);
       expect(installed.status).toBe(200);
       tenantId = installed.body.tenantId;
@@ -82,7 +106,10 @@ for (const { mode, needs } of modes) {
       api = apiClient(svc.url, installed.body.apiKey ?? '');
       expect((await api.call('PUT', '/actions', catalog)).status).toBe(200);
       expect((await api.call('PUT', '/policies', policies)).status).toBe(200);
-      await waitFor(async () => sb.state.apexRest.length > 0 && sb.pubsub.subscriptions.some((s) => s.channels.length === 5), 'the secret delivered and the stream subscribed');
+      await waitFor(
+        async () => sb.state.apexRest.length > 0 && sb.pubsub.subscriptions.some((s) => s.channels.length === 5),
+        'the secret delivered and the stream subscribed',
+      );
     });
     afterAll(async () => {
       await svc.stop();
@@ -110,7 +137,9 @@ for (const { mode, needs } of modes) {
         ],
       });
       expect(res.status).toBe(200);
-      const { results } = (await res.json()) as { results: { recordId: string; status: string; decisionId: string | null; learned: boolean; error: string | null }[] };
+      const { results } = (await res.json()) as {
+        results: { recordId: string; status: string; decisionId: string | null; learned: boolean; error: string | null }[];
+      };
       expect(results.map((r) => [r.recordId, r.status, r.decisionId])).toEqual([
         [ada.Id, 'recorded', d1.body.decisionId],
         [unknown, 'failed', null],
@@ -122,7 +151,9 @@ for (const { mode, needs } of modes) {
       expect(results[4]?.error).toMatch(/no decision dec_nope/);
       const settled = await api.call<{ outcome: { outcome: string; value?: number } | null }>('GET', `/decisions/${d1.body.decisionId}`);
       expect(settled.body.outcome).toMatchObject({ outcome: 'positive' });
-      expect((await api.call<{ outcome: { outcome: string } | null }>('GET', `/decisions/${d2.body.decisionId}`)).body.outcome).toMatchObject({ outcome: 'negative' });
+      expect(
+        (await api.call<{ outcome: { outcome: string } | null }>('GET', `/decisions/${d2.body.decisionId}`)).body.outcome,
+      ).toMatchObject({ outcome: 'negative' });
       // The next decision sees the new evidence: the positive and the negative outcome both count.
       const next = await api.call<DecisionJson>('POST', '/decisions', { profileId: adaProfile });
       expect(evidence(next.body)).toBe(before + 2);
@@ -147,8 +178,13 @@ for (const { mode, needs } of modes) {
       // Dorothy also writes through the API with the email her Salesforce Lead carries: that evidence stays.
       const dorothy = sb.state.create('Lead', { LastName: 'Vaughan', Company: 'NACA', Email: 'dorothy@langley-research.org' }, null);
       const profileId = await profileOf(dorothy.Id);
-      const count = async (sql: string, params: unknown[]): Promise<number> => Number((await svc.runtime.db.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
-      const sfNodes = () => count(`SELECT count(*) AS n FROM identity_nodes WHERE tenant_id = $1 AND (key LIKE 'salesforceId:%' OR key LIKE 'rec:salesforce:%')`, [tenantId]);
+      const count = async (sql: string, params: unknown[]): Promise<number> =>
+        Number((await svc.runtime.db.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
+      const sfNodes = () =>
+        count(
+          `SELECT count(*) AS n FROM identity_nodes WHERE tenant_id = $1 AND (key LIKE 'salesforceId:%' OR key LIKE 'rec:salesforce:%')`,
+          [tenantId],
+        );
       expect(await sfNodes()).toBeGreaterThan(0);
       expect(await count(`SELECT count(*) AS n FROM salesforce_records WHERE tenant_id = $1`, [tenantId])).toBeGreaterThan(0);
       const live = [...sb.state.families.values()].filter((f) => !f.revoked);
@@ -160,10 +196,15 @@ for (const { mode, needs } of modes) {
       sb.state.revokeUnavailable = false;
       expect([refused.status, refused.body.error.code]).toEqual([502, 'salesforce_unavailable']);
       expect(refused.body.error.message).toMatch(/force=true/);
-      expect((await api.call<{ connections: { status: string }[] }>('GET', '/salesforce/connection')).body.connections[0]?.status).toBe('active');
+      expect((await api.call<{ connections: { status: string }[] }>('GET', '/salesforce/connection')).body.connections[0]?.status).toBe(
+        'active',
+      );
       expect(await sfNodes()).toBeGreaterThan(0);
 
-      const res = await api.call<{ disconnected: boolean; revoked: boolean; purged: { events: number; records: number } }>('DELETE', '/salesforce/connection');
+      const res = await api.call<{ disconnected: boolean; revoked: boolean; purged: { events: number; records: number } }>(
+        'DELETE',
+        '/salesforce/connection',
+      );
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ disconnected: true, revoked: true });
       expect(res.body.purged.events).toBeGreaterThan(0);
@@ -172,12 +213,18 @@ for (const { mode, needs } of modes) {
       expect(live.some((f) => sb.state.families.get(f.id)?.revoked === true)).toBe(true);
       await waitFor(async () => sb.pubsub.subscriptions.length === 0, 'the change stream stopped');
       const conn = await api.call<{ connections: { status: string; statusReason: string }[] }>('GET', '/salesforce/connection');
-      expect(conn.body.connections[0]).toMatchObject({ status: 'disconnected', statusReason: expect.stringMatching(/disconnected by an admin/) });
+      expect(conn.body.connections[0]).toMatchObject({
+        status: 'disconnected',
+        statusReason: expect.stringMatching(/disconnected by an admin/),
+      });
       expect(await sfNodes()).toBe(0);
       for (const table of ['salesforce_records', 'salesforce_stream_positions', 'salesforce_stream_leases']) {
         expect([table, await count(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = $1`, [tenantId])]).toEqual([table, 0]);
       }
-      expect(['effect_ledger', await count(`SELECT count(*) AS n FROM effect_ledger WHERE tenant_id = $1 AND vendor = 'salesforce'`, [tenantId])]).toEqual(['effect_ledger', 0]);
+      expect([
+        'effect_ledger',
+        await count(`SELECT count(*) AS n FROM effect_ledger WHERE tenant_id = $1 AND vendor = 'salesforce'`, [tenantId]),
+      ]).toEqual(['effect_ledger', 0]);
       expect(await count(`SELECT count(*) AS n FROM events WHERE tenant_id = $1 AND source = 'salesforce'`, [tenantId])).toBe(0);
       // Dorothy keeps a profile for what the API told Baton (her email; recomputed, so possibly a new id),
       // without her Salesforce Lead id.

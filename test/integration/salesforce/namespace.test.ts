@@ -13,7 +13,8 @@ import { describeWith, waitFor as waitForWithin } from '../../support/services';
 import { installOrg, sfEnv, sfModules, type StubValues } from './helpers';
 
 jest.setTimeout(180_000);
-const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> => waitForWithin(probe, what, timeoutMs);
+const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> =>
+  waitForWithin(probe, what, timeoutMs);
 
 interface Connection {
   status: string;
@@ -36,7 +37,10 @@ for (const { mode, needs } of modes) {
       const acts: { tenantId: string; request: CardActionRequest; source: string }[] = [];
       const profileOf = (recordId: string): Promise<string> =>
         waitFor(async () => {
-          const r = await svc.runtime.db.query<{ profile_id: string | null }>(`SELECT profile_id FROM events WHERE tenant_id = $1 AND source = 'salesforce' AND properties->>'recordId' = $2 AND profile_id IS NOT NULL`, [tenantId, recordId]);
+          const r = await svc.runtime.db.query<{ profile_id: string | null }>(
+            `SELECT profile_id FROM events WHERE tenant_id = $1 AND source = 'salesforce' AND properties->>'recordId' = $2 AND profile_id IS NOT NULL`,
+            [tenantId, recordId],
+          );
           return r.rows[0]?.profile_id ?? undefined;
         }, `the event of ${recordId}`);
 
@@ -60,23 +64,41 @@ for (const { mode, needs } of modes) {
           const c = (await api.call<{ connections: Connection[] }>('GET', '/salesforce/connection')).body.connections[0];
           return c?.packageConfigured === true ? c : undefined;
         }, 'the connection to show the package configured');
-        expect(conn).toMatchObject({ status: 'active', statusReason: null, package: { namespace: ns, fieldsReady: true, apexReady: true } });
+        expect(conn).toMatchObject({
+          status: 'active',
+          statusReason: null,
+          package: { namespace: ns, fieldsReady: true, apexReady: true },
+        });
       });
 
-      it('writes the Baton fields under the org\'s names and upserts a Task step by its Baton_Key__c', async () => {
+      it("writes the Baton fields under the org's names and upserts a Task step by its Baton_Key__c", async () => {
         const c = sb.state.create('Contact', { LastName: 'Lovelace', Email: `ada-${ns || 'none'}@example.com` }, null);
         const profileId = await profileOf(c.Id);
-        values.set(profileId, { stage: 'engaged', hotness: 70.2, nextAction: { decisionId: 'dec_ns', id: 'call', label: 'Call Ada', reason: 'Opened every email' } });
+        values.set(profileId, {
+          stage: 'engaged',
+          hotness: 70.2,
+          nextAction: { decisionId: 'dec_ns', id: 'call', label: 'Call Ada', reason: 'Opened every email' },
+        });
         sb.state.update('Contact', c.Id, { Title: 'Countess' }, null);
         await waitFor(async () => sb.state.find(c.Id)?.record[f('Baton_Stage__c')] === 'engaged', 'the Baton fields written');
-        expect(sb.state.find(c.Id)?.record).toMatchObject({ [f('Baton_Hotness__c')]: 70, [f('Baton_Next_Action__c')]: 'Call Ada', [f('Baton_Reason__c')]: 'Opened every email' });
+        expect(sb.state.find(c.Id)?.record).toMatchObject({
+          [f('Baton_Hotness__c')]: 70,
+          [f('Baton_Next_Action__c')]: 'Call Ada',
+          [f('Baton_Reason__c')]: 'Opened every email',
+        });
 
         const playbook = {
-          id: 'ns-task', name: 'Task', concurrency: 'unlimited',
+          id: 'ns-task',
+          name: 'Task',
+          concurrency: 'unlimited',
           defaults: { retry: { maxAttempts: 3, initialInterval: '50ms', maxInterval: '200ms' } },
           steps: [
             { id: 'call', kind: 'action', action: { type: 'task', params: { subject: 'Call Ada', priority: 'high' } } },
-            { id: 'stage', kind: 'action', action: { type: 'crm_update', params: { properties: { stage: 'qualified', Baton_Reason__c: 'Asked for pricing' } } } },
+            {
+              id: 'stage',
+              kind: 'action',
+              action: { type: 'crm_update', params: { properties: { stage: 'qualified', Baton_Reason__c: 'Asked for pricing' } } },
+            },
             { id: 'done', kind: 'exit', reason: 'done' },
           ],
         };
@@ -101,7 +123,16 @@ for (const { mode, needs } of modes) {
 
       it('reports Baton fields of change events by their bare names', async () => {
         const c = sb.state.create('Lead', { LastName: 'Byron', Company: 'Analytical', [f('Baton_Stage__c')]: 'new' }, null);
-        const r = await waitFor(async () => (await svc.runtime.db.query<{ properties: { fields: Record<string, unknown> } }>(`SELECT properties FROM events WHERE tenant_id = $1 AND properties->>'recordId' = $2`, [tenantId, c.Id])).rows[0], 'the lead event');
+        const r = await waitFor(
+          async () =>
+            (
+              await svc.runtime.db.query<{ properties: { fields: Record<string, unknown> } }>(
+                `SELECT properties FROM events WHERE tenant_id = $1 AND properties->>'recordId' = $2`,
+                [tenantId, c.Id],
+              )
+            ).rows[0],
+          'the lead event',
+        );
         expect(r.properties.fields['Baton_Stage__c']).toBe('new');
       });
     });
@@ -112,7 +143,8 @@ for (const { mode, needs } of modes) {
     let svc: TestService;
     let api: ApiClient;
     const values = new Map<string, StubValues>();
-    const connection = async (): Promise<Connection | undefined> => (await api.call<{ connections: Connection[] }>('GET', '/salesforce/connection')).body.connections[0];
+    const connection = async (): Promise<Connection | undefined> =>
+      (await api.call<{ connections: Connection[] }>('GET', '/salesforce/connection')).body.connections[0];
 
     beforeAll(async () => {
       sb = await startSalesforceSandbox({ connectHoldMs: 300, packageNamespace: null });
@@ -132,21 +164,37 @@ for (const { mode, needs } of modes) {
         return c?.statusReason !== null && c?.statusReason !== undefined ? c : undefined;
       }, 'a status reason');
       expect(conn.status).toBe('active');
-      expect(conn.statusReason).toMatch(/the Baton package is not installed in this org: Contact has no Baton_Stage__c field.*deploy extensions\/salesforce \(README/);
+      expect(conn.statusReason).toMatch(
+        /the Baton package is not installed in this org: Contact has no Baton_Stage__c field.*deploy extensions\/salesforce \(README/,
+      );
       expect(conn).toMatchObject({ packageConfigured: false, package: { namespace: null, fieldsReady: false, apexReady: false } });
       expect(sb.state.apexRest).toHaveLength(0);
 
       const c = sb.state.create('Contact', { LastName: 'Babbage', Email: 'charles@example.com' }, null);
       const profileId = await waitFor(async () => {
-        const r = await svc.runtime.db.query<{ profile_id: string | null }>(`SELECT profile_id FROM events WHERE source = 'salesforce' AND properties->>'recordId' = $1 AND profile_id IS NOT NULL`, [c.Id]);
+        const r = await svc.runtime.db.query<{ profile_id: string | null }>(
+          `SELECT profile_id FROM events WHERE source = 'salesforce' AND properties->>'recordId' = $1 AND profile_id IS NOT NULL`,
+          [c.Id],
+        );
         return r.rows[0]?.profile_id ?? undefined;
       }, 'the contact event');
-      const playbook = { id: 'np-task', name: 'Task', concurrency: 'unlimited', steps: [{ id: 'call', kind: 'action', action: { type: 'task', params: { subject: 'Call Charles' } } }, { id: 'done', kind: 'exit', reason: 'done' }] };
+      const playbook = {
+        id: 'np-task',
+        name: 'Task',
+        concurrency: 'unlimited',
+        steps: [
+          { id: 'call', kind: 'action', action: { type: 'task', params: { subject: 'Call Charles' } } },
+          { id: 'done', kind: 'exit', reason: 'done' },
+        ],
+      };
       expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
       expect((await api.call('POST', '/playbooks/np-task/publish', {})).status).toBe(200);
       const run = await api.call<{ id: string }>('POST', '/runs', { playbookId: 'np-task', profileId });
       const step = await waitFor(async () => {
-        const r = await api.call<{ steps: { stepId: string; status: string; error: { code?: string; message?: string } | null }[] }>('GET', `/runs/${run.body.id}`);
+        const r = await api.call<{ steps: { stepId: string; status: string; error: { code?: string; message?: string } | null }[] }>(
+          'GET',
+          `/runs/${run.body.id}`,
+        );
         const s = r.body.steps.find((x) => x.stepId === 'call');
         return s !== undefined && !['scheduled', 'running', 'retrying'].includes(s.status) ? s : undefined;
       }, 'the task step to end');
@@ -163,7 +211,9 @@ for (const { mode, needs } of modes) {
         const c = await connection();
         return c?.package?.namespace === '' && c.statusReason !== null ? c : undefined;
       }, 'the read-only fields reported');
-      expect(conn.statusReason).toMatch(/cannot edit Contact\.Baton_Stage__c.*Task\.Baton_Key__c; assign the Baton_Integration permission set/);
+      expect(conn.statusReason).toMatch(
+        /cannot edit Contact\.Baton_Stage__c.*Task\.Baton_Key__c; assign the Baton_Integration permission set/,
+      );
 
       sb.state.batonFieldAccess = 'edit';
       expect((await installOrg(svc.url)).status).toBe(200);

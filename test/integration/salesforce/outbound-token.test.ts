@@ -15,7 +15,10 @@ const ORG_B = '00D5e000000ZZ9zEAG';
 const URL_SHAPE = new RegExp(`^${PUBLIC_URL.replace(/\./g, '\\.')}/webhooks/salesforce/outbound/([A-Za-z0-9_-]{43})$`);
 const FAULT = /<soapenv:Fault>\s*<faultcode>soapenv:Client<\/faultcode>\s*<faultstring>[^<]+<\/faultstring>\s*<\/soapenv:Fault>/;
 
-interface Installed { status: number; body: { orgId: string; tenantId: string; apiKey?: string; outboundMessageUrl?: string } }
+interface Installed {
+  status: number;
+  body: { orgId: string; tenantId: string; apiKey?: string; outboundMessageUrl?: string };
+}
 const tokenOf = (url: string | undefined): string => URL_SHAPE.exec(url ?? '')?.[1] ?? `no token in ${String(url)}`;
 
 for (const { mode, needs } of modes) {
@@ -30,12 +33,26 @@ for (const { mode, needs } of modes) {
     let n = 0;
 
     const omEvents = async (): Promise<{ tenant_id: string; source_event_id: string }[]> =>
-      (await svc.runtime.db.query<{ tenant_id: string; source_event_id: string }>(`SELECT tenant_id, source_event_id FROM events WHERE source_event_id LIKE 'om:%' ORDER BY seq`)).rows;
+      (
+        await svc.runtime.db.query<{ tenant_id: string; source_event_id: string }>(
+          `SELECT tenant_id, source_event_id FROM events WHERE source_event_id LIKE 'om:%' ORDER BY seq`,
+        )
+      ).rows;
     const message = (orgId: string): string => {
       n += 1;
-      return outboundMessageXml({ orgId, notifications: [{ id: `04l5e00000Tk${String(n).padStart(3, '0')}AAJ`, sobjectType: 'Lead', fields: { Id: '00Q5g00000AbCdEAAF', Email: `lead${n}@example.com` } }] });
+      return outboundMessageXml({
+        orgId,
+        notifications: [
+          {
+            id: `04l5e00000Tk${String(n).padStart(3, '0')}AAJ`,
+            sobjectType: 'Lead',
+            fields: { Id: '00Q5g00000AbCdEAAF', Email: `lead${n}@example.com` },
+          },
+        ],
+      });
     };
-    const post = (path: string, body: string) => fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
+    const post = (path: string, body: string) =>
+      fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
     const withToken = (token: string, body: string) => post(`/webhooks/salesforce/outbound/${token}`, body);
     const refusedAndNothingStored = async (send: () => Promise<Response>, reason: RegExp): Promise<void> => {
       const before = (await omEvents()).length;
@@ -80,7 +97,12 @@ for (const { mode, needs } of modes) {
       tokenB = tokenOf(b.outboundMessageUrl);
       expect(tokenA).not.toBe(tokenB);
       expect(Buffer.from(tokenA, 'base64url')).toHaveLength(32);
-      const rows = (await svc.runtime.db.query<{ tenant_id: string; org_id: string; token_hash: string }>('SELECT tenant_id, org_id, token_hash FROM salesforce_outbound_tokens WHERE tenant_id = $1', [a.tenantId])).rows;
+      const rows = (
+        await svc.runtime.db.query<{ tenant_id: string; org_id: string; token_hash: string }>(
+          'SELECT tenant_id, org_id, token_hash FROM salesforce_outbound_tokens WHERE tenant_id = $1',
+          [a.tenantId],
+        )
+      ).rows;
       expect(rows).toEqual([{ tenant_id: a.tenantId, org_id: a.orgId, token_hash: createHash('sha256').update(tokenA).digest('hex') }]);
       expect(JSON.stringify(rows)).not.toContain(tokenA);
 
@@ -92,7 +114,7 @@ for (const { mode, needs } of modes) {
       expect(JSON.stringify(again.body)).not.toContain(tokenA);
     });
 
-    it('acknowledges a message with its org\'s token with the exact Ack, storing each notification once', async () => {
+    it("acknowledges a message with its org's token with the exact Ack, storing each notification once", async () => {
       const xml = message(a.orgId);
       const res = await withToken(tokenA, xml);
       expect(res.status).toBe(200);
@@ -108,20 +130,35 @@ for (const { mode, needs } of modes) {
       expect((await omEvents()).at(-1)?.tenant_id).toBe(b.tenantId);
     });
 
-    it('refuses with a 401 SOAP fault, storing nothing: no token, unknown token, another tenant\'s token, another org\'s message', async () => {
-      await refusedAndNothingStored(() => post('/webhooks/salesforce/outbound', message(a.orgId)), new RegExp(`${PUBLIC_URL.replace(/\./g, '\\.')}/webhooks/salesforce/outbound/&lt;token&gt;`));
+    it("refuses with a 401 SOAP fault, storing nothing: no token, unknown token, another tenant's token, another org's message", async () => {
+      await refusedAndNothingStored(
+        () => post('/webhooks/salesforce/outbound', message(a.orgId)),
+        new RegExp(`${PUBLIC_URL.replace(/\./g, '\\.')}/webhooks/salesforce/outbound/&lt;token&gt;`),
+      );
       await refusedAndNothingStored(() => withToken('A'.repeat(43), message(a.orgId)), /unknown or rotated Outbound Message token/);
       await refusedAndNothingStored(() => withToken('short', message(a.orgId)), /unknown or rotated Outbound Message token/);
-      await refusedAndNothingStored(() => withToken(tokenA.slice(0, 42) + (tokenA.endsWith('A') ? 'B' : 'A'), message(a.orgId)), /unknown or rotated/);
+      await refusedAndNothingStored(
+        () => withToken(tokenA.slice(0, 42) + (tokenA.endsWith('A') ? 'B' : 'A'), message(a.orgId)),
+        /unknown or rotated/,
+      );
       // Tenant B's token presented with org A's message (and the other way round).
       await refusedAndNothingStored(() => withToken(tokenB, message(a.orgId)), /not the organization this endpoint token was issued for/);
       await refusedAndNothingStored(() => withToken(tokenA, message(ORG_B)), /not the organization this endpoint token was issued for/);
       // A valid token with an OrganizationId no one installed.
-      await refusedAndNothingStored(() => withToken(tokenA, message('00D000000000001AAA')), /not the organization this endpoint token was issued for/);
+      await refusedAndNothingStored(
+        () => withToken(tokenA, message('00D000000000001AAA')),
+        /not the organization this endpoint token was issued for/,
+      );
     });
 
     it('answers malformed XML with a valid token with a 400 SOAP fault, never a 5xx', async () => {
-      for (const body of [message(a.orgId).slice(0, 300), '', 'not xml at all', '<a><b/></a>', message(a.orgId).replace('<Notification>', '<Notification><Id>\u0000</Id>')]) {
+      for (const body of [
+        message(a.orgId).slice(0, 300),
+        '',
+        'not xml at all',
+        '<a><b/></a>',
+        message(a.orgId).replace('<Notification>', '<Notification><Id>\u0000</Id>'),
+      ]) {
         const res = await withToken(tokenA, body);
         expect({ body: body.slice(0, 40), status: res.status }).toEqual({ body: body.slice(0, 40), status: 400 });
         expect(await res.text()).toMatch(FAULT);
@@ -145,7 +182,12 @@ for (const { mode, needs } of modes) {
 
       // API-key auth, tenant-scoped: no key → 401; a connection of another tenant is not found.
       expect((await fetch(`${svc.url}/api/v1/salesforce/outbound-token`, { method: 'POST' })).status).toBe(401);
-      const connB = (await svc.runtime.db.query<{ id: string }>(`SELECT id FROM connections WHERE tenant_id = $1 AND type = 'salesforce'`, [b.tenantId])).rows[0]?.id ?? 'missing';
+      const connB =
+        (
+          await svc.runtime.db.query<{ id: string }>(`SELECT id FROM connections WHERE tenant_id = $1 AND type = 'salesforce'`, [
+            b.tenantId,
+          ])
+        ).rows[0]?.id ?? 'missing';
       expect((await apiA.call('POST', '/salesforce/outbound-token', { connectionId: connB })).status).toBe(404);
       expect((await withToken(tokenB, message(ORG_B))).status).toBe(200);
       expect((await apiA.call('POST', '/salesforce/outbound-token', { other: 1 })).status).toBe(400);

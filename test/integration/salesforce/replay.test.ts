@@ -29,10 +29,18 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
     rt = undefined;
   };
   const rows = async (r: Runtime): Promise<Row[]> =>
-    (await r.db.query<Row>(`SELECT source_event_id, type, properties FROM events WHERE tenant_id = $1 AND source = 'salesforce' ORDER BY seq`, [tenantId])).rows;
+    (
+      await r.db.query<Row>(
+        `SELECT source_event_id, type, properties FROM events WHERE tenant_id = $1 AND source = 'salesforce' ORDER BY seq`,
+        [tenantId],
+      )
+    ).rows;
   /** The stored Contact replay id as the sandbox's number (Pub/Sub replay ids are 8 bytes, big-endian). */
   const storedContactReplay = async (r: Runtime): Promise<number> => {
-    const stored = await r.db.query<{ replay_id: Uint8Array | null }>(`SELECT replay_id FROM salesforce_stream_positions WHERE tenant_id = $1 AND channel = '/data/ContactChangeEvent'`, [tenantId]);
+    const stored = await r.db.query<{ replay_id: Uint8Array | null }>(
+      `SELECT replay_id FROM salesforce_stream_positions WHERE tenant_id = $1 AND channel = '/data/ContactChangeEvent'`,
+      [tenantId],
+    );
     const bytes = stored.rows[0]?.replay_id;
     return bytes === null || bytes === undefined || bytes.length !== 8 ? 0 : Number(Buffer.from(bytes).readBigUInt64BE());
   };
@@ -55,7 +63,10 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
     await subscribed();
     // The install's gap-filling queries (one per object) run beside the live stream; a record created
     // before they ran would arrive both ways. Create after them, so each change has one way in.
-    await waitFor(async () => sb.state.requests.filter((r) => r.path.startsWith('/query')).length >= queriesBefore + 5, 'the install\'s five catch-up queries');
+    await waitFor(
+      async () => sb.state.requests.filter((r) => r.path.startsWith('/query')).length >= queriesBefore + 5,
+      "the install's five catch-up queries",
+    );
     const ada = sb.state.create('Contact', { LastName: 'Lovelace', Email: 'ada@example.com' }, null);
     await waitFor(async () => (await rows(r1)).some((e) => e.properties.recordId === ada.Id), 'the first event');
     // The replay id is written right after the event is stored.
@@ -67,7 +78,10 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
     const r2 = await start();
     await waitFor(async () => {
       const got = await rows(r2);
-      return got.some((e) => e.properties.recordId === bob.Id) && got.some((e) => e.properties.recordId === ada.Id && e.type === 'contact.updated');
+      return (
+        got.some((e) => e.properties.recordId === bob.Id) &&
+        got.some((e) => e.properties.recordId === ada.Id && e.type === 'contact.updated')
+      );
     }, 'the changes made while down');
     const all = await rows(r2);
     expect(all.filter((e) => e.properties.recordId === ada.Id).map((e) => e.type)).toEqual(['contact.created', 'contact.updated']);
@@ -82,12 +96,18 @@ describeWith(['postgres'], 'Salesforce change events across restarts (PostgreSQL
     const grace = sb.state.create('Contact', { LastName: 'Hopper', Email: 'grace@example.com' }, null);
     sb.state.purgeRetainedEvents();
     const r3 = await start();
-    const synced = await waitFor(async () => (await rows(r3)).find((e) => e.properties.recordId === grace.Id && e.properties.via === 'resync'), 'the resync event for the record changed while the replay id expired');
+    const synced = await waitFor(
+      async () => (await rows(r3)).find((e) => e.properties.recordId === grace.Id && e.properties.via === 'resync'),
+      'the resync event for the record changed while the replay id expired',
+    );
     expect(synced.type).toBe('contact.updated');
     expect(synced.properties.fields?.['Email']).toBe('grace@example.com');
     await subscribed();
     const after = sb.state.create('Contact', { LastName: 'Franklin' }, null);
-    await waitFor(async () => (await rows(r3)).some((e) => e.properties.recordId === after.Id && e.properties.via === 'cdc'), 'new events after the resync');
+    await waitFor(
+      async () => (await rows(r3)).some((e) => e.properties.recordId === after.Id && e.properties.via === 'cdc'),
+      'new events after the resync',
+    );
     await waitFor(async () => (await storedContactReplay(r3)) > sb.state.purgedThrough, 'a retained replay id stored again');
   });
 });

@@ -39,14 +39,25 @@ describe('Salesforce org whose instance URL never answers', () => {
     sb.state.instanceUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
     const values = new Map<string, StubValues>();
     const acts: { tenantId: string; request: CardActionRequest; source: string }[] = [];
-    svc = await startTestService('embedded', {
-      modules: [
-        identityModule,
-        runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
-        stubCards(values, acts),
-        salesforceModuleWith({ streamPollMs: 200, streamLeaseMs: 3_000, streamRestartMs: 200, subscribeTimeoutMs: 1_000, stopTimeoutMs: 500, requestTimeoutMs: 1_500 }),
-      ],
-    }, { ...sfEnv(sb), BATON_SHUTDOWN_TIMEOUT_MS: '3000' });
+    svc = await startTestService(
+      'embedded',
+      {
+        modules: [
+          identityModule,
+          runsModule({ engine: { leaseMs: 5_000 }, stuckSweepIntervalMs: 500, stuckGraceMs: 2_000 }),
+          stubCards(values, acts),
+          salesforceModuleWith({
+            streamPollMs: 200,
+            streamLeaseMs: 3_000,
+            streamRestartMs: 200,
+            subscribeTimeoutMs: 1_000,
+            stopTimeoutMs: 500,
+            requestTimeoutMs: 1_500,
+          }),
+        ],
+      },
+      { ...sfEnv(sb), BATON_SHUTDOWN_TIMEOUT_MS: '3000' },
+    );
   });
   afterAll(async () => {
     await svc?.stop();
@@ -60,7 +71,9 @@ describe('Salesforce org whose instance URL never answers', () => {
     if (running === undefined) throw new Error('service not started');
     const installed = await finishes(installOrg(running.url), 20_000, 'the OAuth callback');
     expect(installed.status).toBe(200);
-    const row = await running.runtime.db.query<{ status: string; config: { instanceUrl?: string } }>(`SELECT status, config FROM connections WHERE type = 'salesforce'`);
+    const row = await running.runtime.db.query<{ status: string; config: { instanceUrl?: string } }>(
+      `SELECT status, config FROM connections WHERE type = 'salesforce'`,
+    );
     expect(row.rows[0]).toMatchObject({ status: 'active', config: { instanceUrl: sb.state.instanceUrl } });
     // The stream's catch-up queries (and the secret hand-over) reach for the stalled instance, more than
     // once: it retries. (The Pub/Sub API is its own endpoint, so the subscriptions themselves may succeed.)

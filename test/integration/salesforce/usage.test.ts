@@ -3,7 +3,16 @@
  * process took near the limit holds back the others' optional calls (Redis), where per-process
  * tracking would let them spend the org's last requests.
  */
-import { ApiBudgetError, ApiUsageTracker, beginAuthorization, exchangeCode, SalesforceClient, type SalesforceApp, type SalesforceTokens, type TokenKeeper } from '../../../connectors/salesforce/client';
+import {
+  ApiBudgetError,
+  ApiUsageTracker,
+  beginAuthorization,
+  exchangeCode,
+  SalesforceClient,
+  type SalesforceApp,
+  type SalesforceTokens,
+  type TokenKeeper,
+} from '../../../connectors/salesforce/client';
 import { RedisApiUsage } from '../../../connectors/salesforce/api-usage';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { describeWith, TEST_REDIS_URL, uniqueName } from '../../support/services';
@@ -27,7 +36,12 @@ describeWith(['redis'], 'Salesforce API usage shared across processes (Redis)', 
 
   beforeAll(async () => {
     sb = await startSalesforceSandbox({ dailyApiLimit: 1_000 });
-    app = { loginUrl: sb.url, clientId: 'sandbox-client-id', clientSecret: 'sandbox-client-secret', redirectUri: 'http://baton.test/oauth/salesforce/callback' };
+    app = {
+      loginUrl: sb.url,
+      clientId: 'sandbox-client-id',
+      clientSecret: 'sandbox-client-secret',
+      redirectUri: 'http://baton.test/oauth/salesforce/callback',
+    };
     const pending = beginAuthorization(app);
     const consent = await fetch(pending.url, { redirect: 'manual' });
     const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';

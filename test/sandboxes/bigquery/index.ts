@@ -84,15 +84,31 @@ export async function startBigQuerySandbox(options: { projectId?: string; token?
     const query = String(body['query'] ?? '');
     const params: Record<string, unknown> = {};
     const types: Record<string, string> = {};
-    for (const p of (body['queryParameters'] ?? []) as { name: string; parameterType: { type: string }; parameterValue: { value: unknown } }[]) {
+    for (const p of (body['queryParameters'] ?? []) as {
+      name: string;
+      parameterType: { type: string };
+      parameterValue: { value: unknown };
+    }[]) {
       const raw = p.parameterValue.value;
       types[p.name] = p.parameterType.type;
-      params[p.name] = raw === null || raw === undefined ? null : ['INT64', 'FLOAT64', 'NUMERIC'].includes(p.parameterType.type) ? Number(raw) : p.parameterType.type === 'BOOL' ? raw === 'true' || raw === true : String(raw);
+      params[p.name] =
+        raw === null || raw === undefined
+          ? null
+          : ['INT64', 'FLOAT64', 'NUMERIC'].includes(p.parameterType.type)
+            ? Number(raw)
+            : p.parameterType.type === 'BOOL'
+              ? raw === 'true' || raw === true
+              : String(raw);
     }
     queries.push({ query, params, types });
     const sql = query.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string) => `$${name}`).replace(/`/g, '"');
-    const reader = await db.runAndReadAll(sql, Object.keys(params).length === 0 ? undefined : (params as Record<string, string | number | boolean | null>));
-    const fields = reader.columnNames().map((name, i) => ({ name, type: bqType(reader.columnTypes()[i]?.toString() ?? 'VARCHAR'), mode: 'NULLABLE' as const }));
+    const reader = await db.runAndReadAll(
+      sql,
+      Object.keys(params).length === 0 ? undefined : (params as Record<string, string | number | boolean | null>),
+    );
+    const fields = reader
+      .columnNames()
+      .map((name, i) => ({ name, type: bqType(reader.columnTypes()[i]?.toString() ?? 'VARCHAR'), mode: 'NULLABLE' as const }));
     const formatOptions = (body['formatOptions'] ?? {}) as { useInt64Timestamp?: boolean };
     const stored = { fields, rows: reader.getRowsJS() as unknown[][], useInt64Timestamp: formatOptions.useInt64Timestamp === true };
     const jobId = `job_${randomUUID().replace(/-/g, '')}`;
@@ -119,7 +135,13 @@ export async function startBigQuerySandbox(options: { projectId?: string; token?
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.headers['authorization'] !== `Bearer ${token}`) {
-        return error(res, 401, 'required', 'Request is missing required authentication credential. Expected OAuth 2 access token.', 'UNAUTHENTICATED');
+        return error(
+          res,
+          401,
+          'required',
+          'Request is missing required authentication credential. Expected OAuth 2 access token.',
+          'UNAUTHENTICATED',
+        );
       }
       const m = /^\/bigquery\/v2\/projects\/([^/]+)\/(queries|jobs)(?:\/([^/]+))?$/.exec(url.pathname);
       if (m === null) return error(res, 404, 'notFound', `Not found: ${url.pathname}`, 'NOT_FOUND');
@@ -135,12 +157,20 @@ export async function startBigQuerySandbox(options: { projectId?: string; token?
         if (req.method === 'POST' && kind === 'jobs' && jobId === undefined) {
           const config = ((body['configuration'] ?? {}) as { query?: Record<string, unknown> }).query ?? {};
           const { jobId: id } = await run(config);
-          return send(res, 200, { kind: 'bigquery#job', id: `${projectId}:US.${id}`, jobReference: { projectId, jobId: id, location: 'US' }, configuration: body['configuration'], status: { state: 'DONE' }, statistics: { creationTime: String(Date.now()) } });
+          return send(res, 200, {
+            kind: 'bigquery#job',
+            id: `${projectId}:US.${id}`,
+            jobReference: { projectId, jobId: id, location: 'US' },
+            configuration: body['configuration'],
+            status: { state: 'DONE' },
+            statistics: { creationTime: String(Date.now()) },
+          });
         }
         if (req.method === 'GET' && jobId !== undefined) {
           const stored = jobs.get(jobId);
           if (stored === undefined) return error(res, 404, 'notFound', `Not found: Job ${projectId}:US.${jobId}`, 'NOT_FOUND');
-          if (kind === 'jobs') return send(res, 200, { kind: 'bigquery#job', jobReference: { projectId, jobId, location: 'US' }, status: { state: 'DONE' } });
+          if (kind === 'jobs')
+            return send(res, 200, { kind: 'bigquery#job', jobReference: { projectId, jobId, location: 'US' }, status: { state: 'DONE' } });
           const start = Number(url.searchParams.get('pageToken') ?? url.searchParams.get('startIndex') ?? '0');
           const max = Number(url.searchParams.get('maxResults') ?? '10000');
           return send(res, 200, page(jobId, stored, start, max));

@@ -72,14 +72,35 @@ export function inboxOf(state: SandboxState, portalId: string): SandboxInbox {
 }
 
 /** Opens a thread (EMAIL channel 1002 by default, as HubSpot numbers its email channel). */
-export function createThread(state: SandboxState, portalId: string, over: Partial<Omit<SandboxThread, 'id' | 'messages'>> = {}): SandboxThread {
-  const thread: SandboxThread = { id: next(), originalChannelId: '1002', originalChannelAccountId: '55501', inboxId: '301', status: 'OPEN', createdAt: new Date().toISOString(), ...over, messages: [] };
+export function createThread(
+  state: SandboxState,
+  portalId: string,
+  over: Partial<Omit<SandboxThread, 'id' | 'messages'>> = {},
+): SandboxThread {
+  const thread: SandboxThread = {
+    id: next(),
+    originalChannelId: '1002',
+    originalChannelAccountId: '55501',
+    inboxId: '301',
+    status: 'OPEN',
+    createdAt: new Date().toISOString(),
+    ...over,
+    messages: [],
+  };
   inboxOf(state, portalId).threads.set(thread.id, thread);
   return thread;
 }
 
 /** Posts a message into a thread as the CRM would (a customer's e-mail or chat, an agent's reply, a comment). */
-type NewMessage = { from: SandboxParty; to?: SandboxParty[]; text: string; direction?: 'INCOMING' | 'OUTGOING'; type?: 'MESSAGE' | 'COMMENT'; subject?: string; truncation?: 'TRUNCATED_TO_MOST_RECENT_REPLY' };
+type NewMessage = {
+  from: SandboxParty;
+  to?: SandboxParty[];
+  text: string;
+  direction?: 'INCOMING' | 'OUTGOING';
+  type?: 'MESSAGE' | 'COMMENT';
+  subject?: string;
+  truncation?: 'TRUNCATED_TO_MOST_RECENT_REPLY';
+};
 
 export function addMessage(state: SandboxState, portalId: string, threadId: string, m: NewMessage): SandboxMessage {
   const thread = inboxOf(state, portalId).threads.get(threadId);
@@ -144,12 +165,16 @@ export function registerConversations(app: Express): void {
     res.json({ results: t.messages.map(view), paging: {} });
   });
   app.get(`${base}/:threadId/messages/:messageId`, (req, res) => {
-    const m = inbox(res).threads.get(req.params.threadId)?.messages.find((x) => x.id === req.params.messageId);
+    const m = inbox(res)
+      .threads.get(req.params.threadId)
+      ?.messages.find((x) => x.id === req.params.messageId);
     if (m === undefined) return notFound(res, `message ${req.params.messageId}`);
     res.json(view(m));
   });
   app.get(`${base}/:threadId/messages/:messageId/original-content`, (req, res) => {
-    const m = inbox(res).threads.get(req.params.threadId)?.messages.find((x) => x.id === req.params.messageId);
+    const m = inbox(res)
+      .threads.get(req.params.threadId)
+      ?.messages.find((x) => x.id === req.params.messageId);
     if (m === undefined) return notFound(res, `message ${req.params.messageId}`);
     res.json({ text: m.original, richText: `<div>${m.original}</div>` });
   });
@@ -157,17 +182,27 @@ export function registerConversations(app: Express): void {
     const t = inbox(res).threads.get(req.params.threadId);
     if (t === undefined) return notFound(res, `thread ${req.params.threadId}`);
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const bad = (message: string): void => void res.status(400).json({ status: 'error', message, category: 'VALIDATION_ERROR', correlationId: 'sandbox' });
+    const bad = (message: string): void =>
+      void res.status(400).json({ status: 'error', message, category: 'VALIDATION_ERROR', correlationId: 'sandbox' });
     if (b['type'] !== 'MESSAGE' && b['type'] !== 'COMMENT') return bad('type must be MESSAGE or COMMENT');
     if (typeof b['text'] !== 'string' || b['text'] === '') return bad('text is required');
-    if (typeof b['senderActorId'] !== 'string' || !b['senderActorId'].startsWith('A-')) return bad('senderActorId must be an agent actor (A-<userId>)');
-    if (b['type'] === 'MESSAGE' && (b['channelId'] !== t.originalChannelId || b['channelAccountId'] !== t.originalChannelAccountId)) return bad('channelId and channelAccountId must be those of the thread');
-    const recipients = (Array.isArray(b['recipients']) ? b['recipients'] : []) as { actorId?: string; deliveryIdentifiers?: { type: string; value: string }[] }[];
-    if (b['type'] === 'MESSAGE' && t.originalChannelId === '1002' && recipients.length === 0) return bad('recipients are required on the email channel');
+    if (typeof b['senderActorId'] !== 'string' || !b['senderActorId'].startsWith('A-'))
+      return bad('senderActorId must be an agent actor (A-<userId>)');
+    if (b['type'] === 'MESSAGE' && (b['channelId'] !== t.originalChannelId || b['channelAccountId'] !== t.originalChannelAccountId))
+      return bad('channelId and channelAccountId must be those of the thread');
+    const recipients = (Array.isArray(b['recipients']) ? b['recipients'] : []) as {
+      actorId?: string;
+      deliveryIdentifiers?: { type: string; value: string }[];
+    }[];
+    if (b['type'] === 'MESSAGE' && t.originalChannelId === '1002' && recipients.length === 0)
+      return bad('recipients are required on the email channel');
     inbox(res).sent.push({ threadId: t.id, body: b });
     const m = pushMessage(t, {
       from: { actorId: b['senderActorId'] },
-      to: recipients.map((r) => ({ actorId: r.actorId ?? '', ...(r.deliveryIdentifiers?.[0] === undefined ? {} : { deliveryIdentifier: r.deliveryIdentifiers[0] }) })),
+      to: recipients.map((r) => ({
+        actorId: r.actorId ?? '',
+        ...(r.deliveryIdentifiers?.[0] === undefined ? {} : { deliveryIdentifier: r.deliveryIdentifiers[0] }),
+      })),
       text: b['text'],
       type: b['type'],
       direction: 'OUTGOING',

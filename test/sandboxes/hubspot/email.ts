@@ -35,7 +35,13 @@ export interface PortalEmailState {
 }
 
 /** Scopes every sandbox install grants on top of the CRM ones (an Enterprise portal without the add-on). */
-export const DEFAULT_EMAIL_SCOPES = ['marketing-email', 'communication_preferences.read', 'content', 'automation.sequences.enrollments.write', 'crm.objects.owners.read'];
+export const DEFAULT_EMAIL_SCOPES = [
+  'marketing-email',
+  'communication_preferences.read',
+  'content',
+  'automation.sequences.enrollments.write',
+  'crm.objects.owners.read',
+];
 
 const emailStates = new WeakMap<SandboxState, { portals: Map<string, PortalEmailState>; granted: string[] }>();
 
@@ -50,7 +56,15 @@ export function emailPortal(state: SandboxState, portalId: string): PortalEmailS
   const portals = stateOf(state).portals;
   let p = portals.get(portalId);
   if (p === undefined) {
-    p = { transactionalAddOn: false, marketingEnterprise: true, transactionalSends: new Map(), subscriptions: new Map(), owners: new Map(), loggedEmails: [], emailEvents: [] };
+    p = {
+      transactionalAddOn: false,
+      marketingEnterprise: true,
+      transactionalSends: new Map(),
+      subscriptions: new Map(),
+      owners: new Map(),
+      loggedEmails: [],
+      emailEvents: [],
+    };
     portals.set(portalId, p);
   }
   return p;
@@ -69,7 +83,8 @@ export function grantEmailScopes(state: SandboxState, scopes: readonly string[])
 const missingScopes = (res: Response, scope: string): void => {
   res.status(403).json({
     status: 'error',
-    message: "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    message:
+      "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
     correlationId: 'sandbox',
     errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: [scope] } }],
     links: { scopes: 'https://developers.hubspot.com/scopes' },
@@ -94,18 +109,34 @@ export function registerEmailSandbox(app: Express, state: SandboxState, grantedS
     const sendId = typeof b.message.sendId === 'string' ? b.message.sendId : randomBytes(6).toString('hex');
     const first = !p.transactionalSends.has(sendId);
     if (first) p.transactionalSends.set(sendId, b as Record<string, unknown>);
-    res.json({ status: 'PENDING', statusId: `tx-${sendId}`, requestedAt: new Date().toISOString(), sendResult: first ? 'SENT' : 'IDEMPOTENT_IGNORE' });
+    res.json({
+      status: 'PENDING',
+      statusId: `tx-${sendId}`,
+      requestedAt: new Date().toISOString(),
+      sendResult: first ? 'SENT' : 'IDEMPOTENT_IGNORE',
+    });
   });
 
   // Marketing single-send needs Marketing Hub Enterprise; the send itself is index.ts's handler.
   app.post('/marketing/v4/email/single-send', (_req, res, next) => {
     if (portalOf(res).marketingEnterprise) return next();
-    res.status(403).json({ status: 'error', message: 'The single send API requires a Marketing Hub Enterprise subscription.', correlationId: 'sandbox', category: 'FORBIDDEN' });
+    res.status(403).json({
+      status: 'error',
+      message: 'The single send API requires a Marketing Hub Enterprise subscription.',
+      correlationId: 'sandbox',
+      category: 'FORBIDDEN',
+    });
   });
 
   app.get('/communication-preferences/v3/status/email/:emailAddress', (req, res) => {
     const statuses = portalOf(res).subscriptions.get(req.params.emailAddress.toLowerCase()) ?? [
-      { id: '1', name: 'Marketing Information', description: 'Marketing offers and updates.', status: 'SUBSCRIBED', sourceOfStatus: 'SUBSCRIPTION_STATUS' },
+      {
+        id: '1',
+        name: 'Marketing Information',
+        description: 'Marketing offers and updates.',
+        status: 'SUBSCRIBED',
+        sourceOfStatus: 'SUBSCRIPTION_STATUS',
+      },
     ];
     res.json({ recipient: req.params.emailAddress, subscriptionStatuses: statuses });
   });
@@ -125,11 +156,17 @@ export function registerEmailSandbox(app: Express, state: SandboxState, grantedS
     const limit = Math.min(Number(req.query['limit'] ?? 100), 1000);
     const from = Number(req.query['offset'] ?? 0);
     if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isInteger(from) || from < 0) {
-      res.status(400).json({ status: 'error', message: 'startTimestamp, endTimestamp and offset must be numbers', category: 'VALIDATION_ERROR' });
+      res
+        .status(400)
+        .json({ status: 'error', message: 'startTimestamp, endTimestamp and offset must be numbers', category: 'VALIDATION_ERROR' });
       return;
     }
-    const all = portalOf(res).emailEvents.filter((e) => e.created >= start && e.created <= end).sort((a, b) => a.created - b.created);
-    const events = all.slice(from, from + limit).map((e) => ({ portalId: Number((res.locals['portal'] as PortalState).portalId), appId: 0, appName: 'Batch', ...e }));
+    const all = portalOf(res)
+      .emailEvents.filter((e) => e.created >= start && e.created <= end)
+      .sort((a, b) => a.created - b.created);
+    const events = all
+      .slice(from, from + limit)
+      .map((e) => ({ portalId: Number((res.locals['portal'] as PortalState).portalId), appId: 0, appName: 'Batch', ...e }));
     const hasMore = from + limit < all.length;
     res.json({ events, hasMore, offset: String(from + events.length) });
   });

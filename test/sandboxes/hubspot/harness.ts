@@ -23,7 +23,11 @@ export interface HubSpotHarness {
   /** Baton's public URL → the loopback address the test service listens on. */
   local(publicUrl: string): string;
   /** A request signed (v3) by "HubSpot" for PUBLIC_URL + pathAndQuery. */
-  signedFetch(method: 'GET' | 'POST' | 'PUT', pathAndQuery: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  signedFetch(
+    method: 'GET' | 'POST' | 'PUT',
+    pathAndQuery: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   webhook(events: Record<string, unknown>[], options?: WebhookOptions): Promise<{ status: number; body: string }>;
   /** A webhook event of the harness portal with the usual fields filled in. */
   event(over: Record<string, unknown>): Record<string, unknown>;
@@ -33,7 +37,10 @@ export interface HubSpotHarness {
   stop(): Promise<void>;
 }
 
-export async function startHubSpotHarness(mode: Mode, options: { portalId?: string; modules?: readonly ModuleFactory[] } = {}): Promise<HubSpotHarness> {
+export async function startHubSpotHarness(
+  mode: Mode,
+  options: { portalId?: string; modules?: readonly ModuleFactory[] } = {},
+): Promise<HubSpotHarness> {
   const portalId = options.portalId ?? '62515';
   const sandbox = await startHubSpotSandbox();
   const svc = await startTestService(mode, options.modules === undefined ? {} : { modules: options.modules }, {
@@ -49,13 +56,25 @@ export async function startHubSpotHarness(mode: Mode, options: { portalId?: stri
   const link = await api.call<{ url: string }>('POST', '/hubspot/install-links');
   const done = await fetch(local(await sandbox.consent(link.body.url, portalId)));
   if (done.status !== 200) throw new Error(`install answered ${done.status}: ${await done.text()}`);
-  await waitFor(async () => sandbox.state.portal(portalId).properties.get('contacts')?.has('baton_enroll_trigger'), 'app properties in the portal');
+  await waitFor(
+    async () => sandbox.state.portal(portalId).properties.get('contacts')?.has('baton_enroll_trigger'),
+    'app properties in the portal',
+  );
 
   const profileOfEmail = async (email: string): Promise<string | undefined> => {
     const r = await api.call<{ profiles: { id: string }[] }>('GET', `/profiles?email=${encodeURIComponent(email)}`);
     return r.body.profiles?.[0]?.id;
   };
-  const event = (over: Record<string, unknown>) => ({ eventId: Math.floor(Math.random() * 1e9), subscriptionId: 1, portalId: Number(portalId), appId: 54321, occurredAt: Date.now(), attemptNumber: 0, changeSource: 'CRM', ...over });
+  const event = (over: Record<string, unknown>) => ({
+    eventId: Math.floor(Math.random() * 1e9),
+    subscriptionId: 1,
+    portalId: Number(portalId),
+    appId: 54321,
+    occurredAt: Date.now(),
+    attemptNumber: 0,
+    changeSource: 'CRM',
+    ...over,
+  });
   const webhook = (events: Record<string, unknown>[], opts: WebhookOptions = {}) =>
     sandbox.sendWebhooks(`${PUBLIC_URL}/webhooks/hubspot`, events, { deliverTo: `${svc.url}/webhooks/hubspot`, ...opts });
 
@@ -68,7 +87,16 @@ export async function startHubSpotHarness(mode: Mode, options: { portalId?: stri
     local,
     async signedFetch(method, pathAndQuery, body) {
       const text = body === undefined ? '' : JSON.stringify(body);
-      const headers = { ...signedHeaders({ clientSecret: sandbox.state.clientSecret, method, uri: `${PUBLIC_URL}${pathAndQuery}`, body: text, timestampMs: Date.now() }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+      const headers = {
+        ...signedHeaders({
+          clientSecret: sandbox.state.clientSecret,
+          method,
+          uri: `${PUBLIC_URL}${pathAndQuery}`,
+          body: text,
+          timestampMs: Date.now(),
+        }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      };
       const r = await fetch(`${svc.url}${pathAndQuery}`, { method, headers, ...(body === undefined ? {} : { body: text }) });
       const answer = await r.text();
       return { status: r.status, body: (answer === '' ? {} : JSON.parse(answer)) as Record<string, unknown> };

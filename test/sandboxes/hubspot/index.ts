@@ -48,8 +48,10 @@ export interface InjectedResponse {
 }
 
 /** Matches a create request (task, note) associated with the contact `contactId`. */
-export const associatedWith = (contactId: string) => (body: unknown): boolean =>
-  ((body as { associations?: { to?: { id?: unknown } }[] } | null)?.associations ?? []).some((a) => String(a.to?.id) === contactId);
+export const associatedWith =
+  (contactId: string) =>
+  (body: unknown): boolean =>
+    ((body as { associations?: { to?: { id?: unknown } }[] } | null)?.associations ?? []).some((a) => String(a.to?.id) === contactId);
 
 export interface SandboxState {
   readonly clientId: string;
@@ -76,7 +78,12 @@ export interface SandboxState {
   /** Requests whose path matches. */
   count(method: string, path: RegExp): number;
   /** Associates two records (HubSpot-defined type id), both directions, as the CRM UI does. */
-  associate(portalId: string, from: { objectType: string; id: string }, to: { objectType: string; id: string }, associationTypeId: number): void;
+  associate(
+    portalId: string,
+    from: { objectType: string; id: string },
+    to: { objectType: string; id: string },
+    associationTypeId: number,
+  ): void;
   /** Bodies of the OAuth token requests received (form fields, client secret removed), in order. */
   readonly tokenRequests: { path: string; form: Record<string, string> }[];
 }
@@ -94,14 +101,31 @@ export interface HubSpotSandbox {
   readonly url: string;
   readonly state: SandboxState;
   /** Signs (v3) and POSTs a webhook batch to `targetUrl`, as HubSpot does; returns the status. */
-  sendWebhooks(targetUrl: string, events: readonly Record<string, unknown>[], options?: WebhookOptions): Promise<{ status: number; body: string }>;
+  sendWebhooks(
+    targetUrl: string,
+    events: readonly Record<string, unknown>[],
+    options?: WebhookOptions,
+  ): Promise<{ status: number; body: string }>;
   /** Simulates a user consenting: follows the authorize URL and returns Baton's callback URL with code and state. */
   consent(authorizeUrl: string, portalId?: string): Promise<string>;
   close(): Promise<void>;
 }
 
 const OBJECT_TYPES = new Set(['contacts', 'companies', 'deals', 'tickets', 'tasks', 'notes', 'meetings']);
-const ALIASES: Record<string, string> = { '0-1': 'contacts', '0-2': 'companies', '0-3': 'deals', '0-5': 'tickets', contact: 'contacts', company: 'companies', deal: 'deals', ticket: 'tickets', task: 'tasks', note: 'notes', meeting: 'meetings', '0-47': 'meetings' };
+const ALIASES: Record<string, string> = {
+  '0-1': 'contacts',
+  '0-2': 'companies',
+  '0-3': 'deals',
+  '0-5': 'tickets',
+  contact: 'contacts',
+  company: 'companies',
+  deal: 'deals',
+  ticket: 'tickets',
+  task: 'tasks',
+  note: 'notes',
+  meeting: 'meetings',
+  '0-47': 'meetings',
+};
 const objectPath = (t: string): string => ALIASES[t] ?? t;
 const RATE_HEADERS = { 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000', 'X-HubSpot-RateLimit-Max': '110' };
 
@@ -109,11 +133,20 @@ export function tenSecondly429(): InjectedResponse {
   return {
     status: 429,
     headers: { ...RATE_HEADERS, 'X-HubSpot-RateLimit-Remaining': '0' },
-    body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: 'c93e06a4-sandbox', policyName: 'TEN_SECONDLY_ROLLING', groupName: 'publicapi:sandbox' },
+    body: {
+      status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
+      errorType: 'RATE_LIMIT',
+      correlationId: 'c93e06a4-sandbox',
+      policyName: 'TEN_SECONDLY_ROLLING',
+      groupName: 'publicapi:sandbox',
+    },
   };
 }
 
-export async function startHubSpotSandbox(options: { port?: number; clientId?: string; clientSecret?: string } = {}): Promise<HubSpotSandbox> {
+export async function startHubSpotSandbox(
+  options: { port?: number; clientId?: string; clientSecret?: string } = {},
+): Promise<HubSpotSandbox> {
   const clientId = options.clientId ?? 'sandbox-client-id';
   const clientSecret = options.clientSecret ?? 'sandbox-client-secret';
   const portals = new Map<string, PortalState>();
@@ -129,7 +162,16 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   const portal = (portalId: string): PortalState => {
     let p = portals.get(portalId);
     if (p === undefined) {
-      p = { portalId, objects: new Map([...OBJECT_TYPES].map((t) => [t, new Map()])), propertyGroups: new Map(), properties: new Map(), callbacks: new Map(), singleSends: new Map(), sequenceEnrollments: [], uninstalled: false };
+      p = {
+        portalId,
+        objects: new Map([...OBJECT_TYPES].map((t) => [t, new Map()])),
+        propertyGroups: new Map(),
+        properties: new Map(),
+        callbacks: new Map(),
+        singleSends: new Map(),
+        sequenceEnrollments: [],
+        uninstalled: false,
+      };
       portals.set(portalId, p);
     }
     return p;
@@ -137,7 +179,13 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
 
   const createObject = (portalId: string, objectType: string, properties: Record<string, string>): SandboxObject => {
     const now = new Date().toISOString();
-    const o: SandboxObject = { id: nextId(), properties: { ...properties, hs_object_id: null, createdate: now }, createdAt: now, updatedAt: now, archived: false };
+    const o: SandboxObject = {
+      id: nextId(),
+      properties: { ...properties, hs_object_id: null, createdate: now },
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+    };
     o.properties['hs_object_id'] = o.id;
     const store = portal(portalId).objects.get(objectPath(objectType));
     if (store === undefined) throw new Error(`sandbox has no object type ${objectType}`);
@@ -171,7 +219,8 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     associate(portalId, from, to, associationTypeId) {
       const a = portal(portalId).objects.get(objectPath(from.objectType))?.get(from.id);
       const b = portal(portalId).objects.get(objectPath(to.objectType))?.get(to.id);
-      if (a === undefined || b === undefined) throw new Error(`sandbox: no ${from.objectType} ${from.id} or ${to.objectType} ${to.id} in portal ${portalId}`);
+      if (a === undefined || b === undefined)
+        throw new Error(`sandbox: no ${from.objectType} ${from.id} or ${to.objectType} ${to.id} in portal ${portalId}`);
       (a.associations ??= []).push({ toObjectType: objectPath(to.objectType), toId: to.id, associationTypeId });
       (b.associations ??= []).push({ toObjectType: objectPath(from.objectType), toId: from.id, associationTypeId });
     },
@@ -180,12 +229,32 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
 
   const GRANTED_SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'];
   /** The 2026-03 answer (v1 callers ignore the extra fields). */
-  const issueTokens = (portalId: string): { access_token: string; refresh_token: string; expires_in: number; token_type: string; hub_id: number; user_id: number; scopes: string[]; token_use: string } => {
+  const issueTokens = (
+    portalId: string,
+  ): {
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+    token_type: string;
+    hub_id: number;
+    user_id: number;
+    scopes: string[];
+    token_use: string;
+  } => {
     const access = `at-${portalId}-${randomBytes(8).toString('hex')}`;
     const refresh = `rt-${portalId}-${randomBytes(8).toString('hex')}`;
     accessTokens.set(access, { portalId, expiresAt: Date.now() + state.accessTokenTtlSeconds * 1000, scopes: GRANTED_SCOPES });
     refreshTokens.set(refresh, portalId);
-    return { access_token: access, refresh_token: refresh, expires_in: state.accessTokenTtlSeconds, token_type: 'bearer', hub_id: Number(portalId), user_id: 123, scopes: GRANTED_SCOPES, token_use: 'access_token' };
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      expires_in: state.accessTokenTtlSeconds,
+      token_type: 'bearer',
+      hub_id: Number(portalId),
+      user_id: 123,
+      scopes: GRANTED_SCOPES,
+      token_use: 'access_token',
+    };
   };
 
   const app = express();
@@ -266,7 +335,18 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
       res.json({ active: false });
       return;
     }
-    res.json({ active: true, hub_id: Number(t.portalId), app_id: 54321, user_id: 123, user: 'installer@example.com', hub_domain: `portal-${t.portalId}.hubspot.com`, scopes: t.scopes, expires_in: Math.round((t.expiresAt - Date.now()) / 1000), token_type: 'access_token', is_private_distribution: false });
+    res.json({
+      active: true,
+      hub_id: Number(t.portalId),
+      app_id: 54321,
+      user_id: 123,
+      user: 'installer@example.com',
+      hub_domain: `portal-${t.portalId}.hubspot.com`,
+      scopes: t.scopes,
+      expires_in: Math.round((t.expiresAt - Date.now()) / 1000),
+      token_type: 'access_token',
+      is_private_distribution: false,
+    });
   });
 
   app.get('/oauth/v1/access-tokens/:token', (req, res) => {
@@ -275,7 +355,17 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
       res.status(404).json({ status: 'error', message: 'access token not found or expired' });
       return;
     }
-    res.json({ token: req.params.token, user: 'installer@example.com', hub_domain: `portal-${t.portalId}.hubspot.com`, scopes: t.scopes, hub_id: Number(t.portalId), app_id: 54321, expires_in: Math.round((t.expiresAt - Date.now()) / 1000), user_id: 123, token_type: 'access' });
+    res.json({
+      token: req.params.token,
+      user: 'installer@example.com',
+      hub_domain: `portal-${t.portalId}.hubspot.com`,
+      scopes: t.scopes,
+      hub_id: Number(t.portalId),
+      app_id: 54321,
+      expires_in: Math.round((t.expiresAt - Date.now()) / 1000),
+      user_id: 123,
+      token_type: 'access',
+    });
   });
 
   // Everything below is an authenticated API call: bearer token, injected failures, rate-limit headers.
@@ -284,7 +374,9 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const token = /^Bearer (.+)$/.exec(auth)?.[1];
     const t = token === undefined ? undefined : accessTokens.get(token);
     requests.push({ method: req.method, path: req.path, query: new URL(req.originalUrl, 'http://sandbox').search, portalId: t?.portalId });
-    const i = injected.findIndex((x) => x.method === req.method && x.path.test(req.path) && (x.response.when === undefined || x.response.when(req.body)));
+    const i = injected.findIndex(
+      (x) => x.method === req.method && x.path.test(req.path) && (x.response.when === undefined || x.response.when(req.body)),
+    );
     if (i >= 0) {
       const [hit] = injected.splice(i, 1);
       if (hit !== undefined) {
@@ -300,7 +392,12 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
       }
     }
     if (t === undefined || t.expiresAt < Date.now() || portal(t.portalId).uninstalled) {
-      res.status(401).json({ status: 'error', message: 'Authentication credentials not found or expired.', category: 'EXPIRED_AUTHENTICATION', correlationId: 'sandbox' });
+      res.status(401).json({
+        status: 'error',
+        message: 'Authentication credentials not found or expired.',
+        category: 'EXPIRED_AUTHENTICATION',
+        correlationId: 'sandbox',
+      });
       return;
     }
     res.locals['portal'] = portal(t.portalId);
@@ -311,7 +408,8 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   const store = (res: Response, type: string): Map<string, SandboxObject> | undefined => P(res).objects.get(objectPath(type));
   const view = (o: SandboxObject, props?: readonly string[]): Record<string, unknown> => {
     const properties: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries(o.properties)) if (props === undefined || props.length === 0 || props.includes(k) || k === 'hs_object_id') properties[k] = v;
+    for (const [k, v] of Object.entries(o.properties))
+      if (props === undefined || props.length === 0 || props.includes(k) || k === 'hs_object_id') properties[k] = v;
     return { id: o.id, properties, createdAt: o.createdAt, updatedAt: o.updatedAt, archived: o.archived };
   };
   const notFound = (res: Response, what: string): void => {
@@ -356,7 +454,19 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     }
     props.set(String(b['name']), b);
     const now = new Date().toISOString();
-    res.status(201).json({ ...b, options: b['options'] ?? [], createdAt: now, updatedAt: now, archived: false, hidden: b['hidden'] ?? false, formField: false, calculated: false, externalOptions: false, hasUniqueValue: false, modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false } });
+    res.status(201).json({
+      ...b,
+      options: b['options'] ?? [],
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+      hidden: b['hidden'] ?? false,
+      formField: false,
+      calculated: false,
+      externalOptions: false,
+      hasUniqueValue: false,
+      modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+    });
   });
 
   const unknownProperties = (res: Response, type: string, properties: Record<string, unknown>): string[] => {
@@ -368,10 +478,16 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   app.post('/crm/v3/objects/:objectType/search', (req, res) => {
     const s = store(res, req.params.objectType);
     if (s === undefined) return notFound(res, `object type ${req.params.objectType}`);
-    const b = req.body as { filterGroups?: { filters?: { propertyName: string; operator: string; value?: string }[] }[]; properties?: string[]; limit?: number };
+    const b = req.body as {
+      filterGroups?: { filters?: { propertyName: string; operator: string; value?: string }[] }[];
+      properties?: string[];
+      limit?: number;
+    };
     const groups = b.filterGroups ?? [];
-    const results = [...s.values()].filter((o) =>
-      groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => f.operator === 'EQ' && o.properties[f.propertyName] === f.value)),
+    const results = [...s.values()].filter(
+      (o) =>
+        groups.length === 0 ||
+        groups.some((g) => (g.filters ?? []).every((f) => f.operator === 'EQ' && o.properties[f.propertyName] === f.value)),
     );
     res.json({ total: results.length, results: results.slice(0, b.limit ?? 10).map((o) => view(o, b.properties)) });
   });
@@ -387,20 +503,42 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const now = new Date().toISOString();
     const found = inputs.map((i) => s.get(i.id)).filter((o): o is SandboxObject => o !== undefined);
     const missing = inputs.filter((i) => !s.has(i.id));
-    const body = { status: 'COMPLETE', results: found.map((o) => view(o, b.properties)), startedAt: now, completedAt: now, ...(missing.length > 0 ? { numErrors: missing.length, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some objects', context: { ids: missing.map((m) => m.id) } }] } : {}) };
+    const body = {
+      status: 'COMPLETE',
+      results: found.map((o) => view(o, b.properties)),
+      startedAt: now,
+      completedAt: now,
+      ...(missing.length > 0
+        ? {
+            numErrors: missing.length,
+            errors: [
+              {
+                status: 'error',
+                category: 'OBJECT_NOT_FOUND',
+                message: 'Could not get some objects',
+                context: { ids: missing.map((m) => m.id) },
+              },
+            ],
+          }
+        : {}),
+    };
     res.status(missing.length > 0 ? 207 : 200).json(body);
   });
   app.post('/crm/v3/objects/:objectType/batch/update', (req, res) => {
     const s = store(res, req.params.objectType);
     if (s === undefined) return notFound(res, `object type ${req.params.objectType}`);
-    const inputs = ((req.body as { inputs?: { id: string; properties: Record<string, string> }[] }).inputs ?? []);
+    const inputs = (req.body as { inputs?: { id: string; properties: Record<string, string> }[] }).inputs ?? [];
     if (inputs.length === 0 || inputs.length > 100) {
       res.status(400).json({ status: 'error', message: 'inputs must hold 1 to 100 records', category: 'VALIDATION_ERROR' });
       return;
     }
     const bad = inputs.flatMap((i) => unknownProperties(res, req.params.objectType, i.properties));
     if (bad.length > 0) {
-      res.status(400).json({ status: 'error', message: `Property values were not valid: ${bad.join(', ')} does not exist`, category: 'VALIDATION_ERROR' });
+      res.status(400).json({
+        status: 'error',
+        message: `Property values were not valid: ${bad.join(', ')} does not exist`,
+        category: 'VALIDATION_ERROR',
+      });
       return;
     }
     const now = new Date().toISOString();
@@ -423,10 +561,14 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   app.patch('/crm/v3/objects/:objectType/:id', (req, res) => {
     const o = store(res, req.params.objectType)?.get(req.params.id);
     if (o === undefined) return notFound(res, `object ${req.params.id}`);
-    const properties = ((req.body as { properties?: Record<string, string> }).properties ?? {});
+    const properties = (req.body as { properties?: Record<string, string> }).properties ?? {};
     const bad = unknownProperties(res, req.params.objectType, properties);
     if (bad.length > 0) {
-      res.status(400).json({ status: 'error', message: `Property values were not valid: ${bad.join(', ')} does not exist`, category: 'VALIDATION_ERROR' });
+      res.status(400).json({
+        status: 'error',
+        message: `Property values were not valid: ${bad.join(', ')} does not exist`,
+        category: 'VALIDATION_ERROR',
+      });
       return;
     }
     Object.assign(o.properties, properties);
@@ -436,9 +578,14 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   app.post('/crm/v3/objects/:objectType', (req, res) => {
     const type = objectPath(req.params.objectType);
     if (!OBJECT_TYPES.has(type)) return notFound(res, `object type ${req.params.objectType}`);
-    const b = req.body as { properties?: Record<string, string>; associations?: { to: { id: string }; types: { associationCategory: string; associationTypeId: number }[] }[] };
+    const b = req.body as {
+      properties?: Record<string, string>;
+      associations?: { to: { id: string }; types: { associationCategory: string; associationTypeId: number }[] }[];
+    };
     const o = createObject(P(res).portalId, type, b.properties ?? {});
-    o.associations = (b.associations ?? []).flatMap((a) => a.types.map((t) => ({ toObjectType: 'unknown', toId: a.to.id, associationTypeId: t.associationTypeId })));
+    o.associations = (b.associations ?? []).flatMap((a) =>
+      a.types.map((t) => ({ toObjectType: 'unknown', toId: a.to.id, associationTypeId: t.associationTypeId })),
+    );
     res.status(201).json(view(o));
   });
 
@@ -446,8 +593,9 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', (req, res) => {
     const from = store(res, req.params.fromObjectType);
     const toType = objectPath(req.params.toObjectType);
-    if (from === undefined || !OBJECT_TYPES.has(toType)) return notFound(res, `object type ${req.params.fromObjectType} or ${req.params.toObjectType}`);
-    const inputs = ((req.body as { inputs?: { id: string }[] }).inputs ?? []);
+    if (from === undefined || !OBJECT_TYPES.has(toType))
+      return notFound(res, `object type ${req.params.fromObjectType} or ${req.params.toObjectType}`);
+    const inputs = (req.body as { inputs?: { id: string }[] }).inputs ?? [];
     if (inputs.length === 0 || inputs.length > 1000) {
       res.status(400).json({ status: 'error', message: 'inputs must hold 1 to 1000 ids', category: 'VALIDATION_ERROR' });
       return;
@@ -456,7 +604,12 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const results = inputs.flatMap((i) => {
       const o = from.get(String(i.id));
       if (o === undefined) return [];
-      const to = (o.associations ?? []).filter((a) => a.toObjectType === toType).map((a) => ({ toObjectId: Number(a.toId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.associationTypeId, label: null }] }));
+      const to = (o.associations ?? [])
+        .filter((a) => a.toObjectType === toType)
+        .map((a) => ({
+          toObjectId: Number(a.toId),
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.associationTypeId, label: null }],
+        }));
       return to.length === 0 ? [] : [{ from: { id: o.id }, to }];
     });
     res.json({ status: 'COMPLETE', results, startedAt: now, completedAt: now });
@@ -464,7 +617,8 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
 
   // Workflow-action callbacks (single and batch).
   app.post('/automation/v4/actions/callbacks/complete', (req, res) => {
-    for (const input of ((req.body as { inputs?: { callbackId: string; outputFields: Record<string, unknown> }[] }).inputs ?? [])) P(res).callbacks.set(input.callbackId, input.outputFields);
+    for (const input of (req.body as { inputs?: { callbackId: string; outputFields: Record<string, unknown> }[] }).inputs ?? [])
+      P(res).callbacks.set(input.callbackId, input.outputFields);
     res.status(204).end();
   });
   app.post('/automation/v4/actions/callbacks/:callbackId/complete', (req, res) => {
@@ -487,13 +641,20 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     const sendId = b.message.sendId ?? randomBytes(6).toString('hex');
     const existing = P(res).singleSends.get(sendId);
     if (existing === undefined) P(res).singleSends.set(sendId, b as Record<string, unknown>);
-    res.json({ status: 'PENDING', statusId: `status-${sendId}`, requestedAt: new Date().toISOString(), sendResult: existing === undefined ? 'SENT' : 'IDEMPOTENCY_FAIL' });
+    res.json({
+      status: 'PENDING',
+      statusId: `status-${sendId}`,
+      requestedAt: new Date().toISOString(),
+      sendResult: existing === undefined ? 'SENT' : 'IDEMPOTENCY_FAIL',
+    });
   });
 
   app.post('/automation/v4/sequences/enrollments', (req, res) => {
     const b = req.body as { contactId?: string; sequenceId?: string; senderEmail?: string };
     if (typeof req.query['userId'] !== 'string' || b.contactId === undefined || b.sequenceId === undefined || b.senderEmail === undefined) {
-      res.status(400).json({ status: 'error', message: 'userId, contactId, sequenceId and senderEmail are required', category: 'VALIDATION_ERROR' });
+      res
+        .status(400)
+        .json({ status: 'error', message: 'userId, contactId, sequenceId and senderEmail are required', category: 'VALIDATION_ERROR' });
       return;
     }
     if (P(res).sequenceEnrollments.some((e) => e['contactId'] === b.contactId && e['sequenceId'] === b.sequenceId)) {
@@ -525,7 +686,10 @@ export async function startHubSpotSandbox(options: { port?: number; clientId?: s
     state,
     async sendWebhooks(targetUrl, events, opts = {}) {
       const body = opts.rawBody ?? JSON.stringify(events);
-      let headers: Record<string, string> = { 'content-type': 'application/json', ...signedHeaders({ clientSecret, method: 'POST', uri: targetUrl, body, timestampMs: Date.now() }) };
+      let headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...signedHeaders({ clientSecret, method: 'POST', uri: targetUrl, body, timestampMs: Date.now() }),
+      };
       if (opts.signatureOf !== undefined) headers = { 'content-type': 'application/json', ...opts.signatureOf(headers) };
       return deliver(opts.deliverTo ?? targetUrl, body, headers);
     },

@@ -43,20 +43,40 @@ export function schedulerOf(state: SandboxState, portalId: string): SandboxSched
   return s;
 }
 
-export function addMeetingLink(state: SandboxState, portalId: string, over: Partial<SandboxMeetingLink> & { organizerUserId: string; slug: string }): SandboxMeetingLink {
-  const link: SandboxMeetingLink = { id: String(++seq), link: `https://meetings.hubspot.com/${over.slug}`, name: over.slug, type: 'PERSONAL_LINK', defaultLink: false, durations: [1_800_000, 3_600_000], ...over };
+export function addMeetingLink(
+  state: SandboxState,
+  portalId: string,
+  over: Partial<SandboxMeetingLink> & { organizerUserId: string; slug: string },
+): SandboxMeetingLink {
+  const link: SandboxMeetingLink = {
+    id: String(++seq),
+    link: `https://meetings.hubspot.com/${over.slug}`,
+    name: over.slug,
+    type: 'PERSONAL_LINK',
+    defaultLink: false,
+    durations: [1_800_000, 3_600_000],
+    ...over,
+  };
   schedulerOf(state, portalId).links.push(link);
   return link;
 }
 
 export function registerScheduler(app: Express, state: SandboxState): void {
   const portalOf = (res: Response): PortalState => res.locals['portal'] as PortalState;
-  const bad = (res: Response, message: string, status = 400): void => void res.status(status).json({ status: 'error', message, category: 'VALIDATION_ERROR', correlationId: 'sandbox' });
+  const bad = (res: Response, message: string, status = 400): void =>
+    void res.status(status).json({ status: 'error', message, category: 'VALIDATION_ERROR', correlationId: 'sandbox' });
 
   app.get('/scheduler/v3/meetings/meeting-links', (req, res) => {
     const s = schedulerOf(state, portalOf(res).portalId);
     const organizer = typeof req.query['organizerUserId'] === 'string' ? req.query['organizerUserId'] : undefined;
-    const results = s.links.filter((l) => organizer === undefined || l.organizerUserId === organizer).map(({ durations: _d, ...wire }) => ({ ...wire, userIdsOfLinkMembers: [wire.organizerUserId], createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' }));
+    const results = s.links
+      .filter((l) => organizer === undefined || l.organizerUserId === organizer)
+      .map(({ durations: _d, ...wire }) => ({
+        ...wire,
+        userIdsOfLinkMembers: [wire.organizerUserId],
+        createdAt: '2026-01-01T00:00:00Z',
+        updatedAt: '2026-01-01T00:00:00Z',
+      }));
     res.json({ total: results.length, results });
   });
 
@@ -72,13 +92,21 @@ export function registerScheduler(app: Express, state: SandboxState): void {
     if (typeof b['timezone'] !== 'string' || b['timezone'] === '') return bad(res, 'timezone is required');
     const start = typeof b['startTime'] === 'string' ? Date.parse(b['startTime']) : NaN;
     if (Number.isNaN(start)) return bad(res, 'startTime must be an ISO date-time');
-    if (typeof b['duration'] !== 'number' || !link.durations.includes(b['duration'])) return bad(res, `duration must be one of ${link.durations.join(', ')} (ms)`);
+    if (typeof b['duration'] !== 'number' || !link.durations.includes(b['duration']))
+      return bad(res, `duration must be one of ${link.durations.join(', ')} (ms)`);
     const meetings = portal.objects.get('meetings');
     if (meetings === undefined) throw new Error('sandbox has no meetings store');
-    const taken = [...meetings.values()].some((m) => m.properties['hubspot_owner_id'] === link.organizerUserId && m.properties['hs_meeting_start_time'] === String(start) && m.properties['hs_meeting_outcome'] !== 'CANCELED');
+    const taken = [...meetings.values()].some(
+      (m) =>
+        m.properties['hubspot_owner_id'] === link.organizerUserId &&
+        m.properties['hs_meeting_start_time'] === String(start) &&
+        m.properties['hs_meeting_outcome'] !== 'CANCELED',
+    );
     if (taken) return bad(res, 'the requested time is no longer available', 409);
     const contacts = portal.objects.get('contacts');
-    const contact = [...(contacts?.values() ?? [])].find((c) => c.properties['email'] === b['email']) ?? state.createObject(portal.portalId, 'contacts', { email: b['email'], firstname: b['firstName'], lastname: b['lastName'] });
+    const contact =
+      [...(contacts?.values() ?? [])].find((c) => c.properties['email'] === b['email']) ??
+      state.createObject(portal.portalId, 'contacts', { email: b['email'], firstname: b['firstName'], lastname: b['lastName'] });
     const end = start + b['duration'];
     const meeting = state.createObject(portal.portalId, 'meetings', {
       hs_meeting_title: `${link.name} with ${b['firstName']} ${b['lastName']}`.trim(),
@@ -88,7 +116,12 @@ export function registerScheduler(app: Express, state: SandboxState): void {
       hs_meeting_outcome: 'SCHEDULED',
       hubspot_owner_id: link.organizerUserId,
     });
-    state.associate(portal.portalId, { objectType: 'meetings', id: meeting.id }, { objectType: 'contacts', id: contact.id }, MEETING_TO_CONTACT);
+    state.associate(
+      portal.portalId,
+      { objectType: 'meetings', id: meeting.id },
+      { objectType: 'contacts', id: contact.id },
+      MEETING_TO_CONTACT,
+    );
     res.json({
       bookingTimezone: b['timezone'],
       calendarEventId: `cal-${meeting.id}`,

@@ -87,13 +87,27 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 // OpenAI-compatible
 // ---------------------------------------------------------------------------------------------
 
-function openAiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): void {
+function openAiError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, { error: { message, type, param: null, code } }, headers);
 }
 
 function openAiScriptedError(res: ServerResponse, answer: Extract<LlmAnswer, { kind: 'error' }>): void {
   if (answer.status === 429) {
-    openAiError(res, 429, answer.message ?? 'Rate limit reached for requests per min. Please try again in 20s.', 'requests', 'rate_limit_exceeded', { 'retry-after': answer.retryAfter ?? '20' });
+    openAiError(
+      res,
+      429,
+      answer.message ?? 'Rate limit reached for requests per min. Please try again in 20s.',
+      'requests',
+      'rate_limit_exceeded',
+      { 'retry-after': answer.retryAfter ?? '20' },
+    );
   } else if (answer.status === 503) {
     openAiError(res, 503, answer.message ?? 'The engine is currently overloaded, please try again later', 'server_error', null);
   } else if (answer.status >= 500) {
@@ -115,7 +129,13 @@ function openAiRejects(req: IncomingMessage, body: unknown, apiKey: string, res:
     return true;
   }
   const roles = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
-  if (!Array.isArray(b.messages) || b.messages.length === 0 || !b.messages.every((m: { role?: unknown; content?: unknown }) => typeof m.role === 'string' && roles.has(m.role) && typeof m.content === 'string')) {
+  if (
+    !Array.isArray(b.messages) ||
+    b.messages.length === 0 ||
+    !b.messages.every(
+      (m: { role?: unknown; content?: unknown }) => typeof m.role === 'string' && roles.has(m.role) && typeof m.content === 'string',
+    )
+  ) {
     openAiError(res, 400, "Invalid value for 'messages'.", 'invalid_request_error', null);
     return true;
   }
@@ -143,7 +163,9 @@ function anthropicError(res: ServerResponse, status: number, type: string, messa
 
 function anthropicScriptedError(res: ServerResponse, answer: Extract<LlmAnswer, { kind: 'error' }>): void {
   if (answer.status === 429) {
-    anthropicError(res, 429, 'rate_limit_error', answer.message ?? 'Number of request tokens has exceeded your per-minute rate limit', { 'retry-after': answer.retryAfter ?? '20' });
+    anthropicError(res, 429, 'rate_limit_error', answer.message ?? 'Number of request tokens has exceeded your per-minute rate limit', {
+      'retry-after': answer.retryAfter ?? '20',
+    });
   } else if (answer.status === 529) {
     anthropicError(res, 529, 'overloaded_error', answer.message ?? 'Overloaded');
   } else if (answer.status >= 500) {
@@ -176,8 +198,17 @@ function anthropicRejects(req: IncomingMessage, body: unknown, apiKey: string, r
     anthropicError(res, 400, 'invalid_request_error', 'system: Input should be a valid string or list');
     return true;
   }
-  if (!Array.isArray(b.messages) || b.messages.length === 0 || !b.messages.every((m: { role?: unknown }) => m.role === 'user' || m.role === 'assistant')) {
-    anthropicError(res, 400, 'invalid_request_error', 'messages: roles must be "user" or "assistant" (system goes in the top-level system parameter)');
+  if (
+    !Array.isArray(b.messages) ||
+    b.messages.length === 0 ||
+    !b.messages.every((m: { role?: unknown }) => m.role === 'user' || m.role === 'assistant')
+  ) {
+    anthropicError(
+      res,
+      400,
+      'invalid_request_error',
+      'messages: roles must be "user" or "assistant" (system goes in the top-level system parameter)',
+    );
     return true;
   }
   return false;
@@ -211,7 +242,10 @@ function forcedTool(body: AnthropicBody): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function startLlmSandbox(format: LlmFormat, options: { apiKey?: string; defaultSignals?: Record<string, unknown> } = {}): Promise<LlmSandbox> {
+export async function startLlmSandbox(
+  format: LlmFormat,
+  options: { apiKey?: string; defaultSignals?: Record<string, unknown> } = {},
+): Promise<LlmSandbox> {
   const apiKey = options.apiKey ?? `sk-sandbox-${randomBytes(8).toString('hex')}`;
   const queue: LlmAnswer[] = [];
   const requests: LlmRecordedRequest[] = [];
@@ -223,7 +257,8 @@ export async function startLlmSandbox(format: LlmFormat, options: { apiKey?: str
       record.status = res.statusCode;
     });
     if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== path) {
-      if (format === 'openai') openAiError(res, 404, `Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error', 'unknown_url');
+      if (format === 'openai')
+        openAiError(res, 404, `Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error', 'unknown_url');
       else anthropicError(res, 404, 'not_found_error', `Not found: ${req.method} ${req.url}`);
       return;
     }
@@ -239,7 +274,11 @@ export async function startLlmSandbox(format: LlmFormat, options: { apiKey?: str
       case 'hang':
         if (answer.afterHeaders === true) {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.write(format === 'openai' ? '{"id":"chatcmpl-stall","object":"chat.completion","choices":[' : '{"id":"msg_stall","type":"message","content":[');
+          res.write(
+            format === 'openai'
+              ? '{"id":"chatcmpl-stall","object":"chat.completion","choices":['
+              : '{"id":"msg_stall","type":"message","content":[',
+          );
         }
         return; // the socket stays open until the client gives up (or the sandbox closes)
       case 'raw':
@@ -283,7 +322,16 @@ export async function startLlmSandbox(format: LlmFormat, options: { apiKey?: str
       } catch {
         body = undefined;
       }
-      const record: LlmRecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body, status: undefined, closed, clientAborted: false };
+      const record: LlmRecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        raw,
+        body,
+        status: undefined,
+        closed,
+        clientAborted: false,
+      };
       requests.push(record);
       res.on('close', () => {
         if (!res.writableFinished) record.clientAborted = true;
@@ -322,5 +370,7 @@ export async function startLlmSandbox(format: LlmFormat, options: { apiKey?: str
   };
 }
 
-export const startOpenAiSandbox = (options?: { apiKey?: string; defaultSignals?: Record<string, unknown> }): Promise<LlmSandbox> => startLlmSandbox('openai', options);
-export const startAnthropicSandbox = (options?: { apiKey?: string; defaultSignals?: Record<string, unknown> }): Promise<LlmSandbox> => startLlmSandbox('anthropic', options);
+export const startOpenAiSandbox = (options?: { apiKey?: string; defaultSignals?: Record<string, unknown> }): Promise<LlmSandbox> =>
+  startLlmSandbox('openai', options);
+export const startAnthropicSandbox = (options?: { apiKey?: string; defaultSignals?: Record<string, unknown> }): Promise<LlmSandbox> =>
+  startLlmSandbox('anthropic', options);

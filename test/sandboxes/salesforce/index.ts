@@ -96,7 +96,9 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
     return {
       access_token: accessToken,
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
-      signature: createHash('sha256').update(id + issuedAt).digest('base64'),
+      signature: createHash('sha256')
+        .update(id + issuedAt)
+        .digest('base64'),
       scope: 'refresh_token api id',
       instance_url: state.instanceUrl ?? base,
       id,
@@ -118,14 +120,16 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
       if (code.redirectUri !== b['redirect_uri']) return fail('redirect_uri_mismatch', 'redirect_uri must match configuration');
       const verifier = b['code_verifier'];
       if (verifier === undefined) return fail('invalid_grant', 'invalid code verifier');
-      if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge) return fail('invalid_request', 'invalid code verifier');
+      if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge)
+        return fail('invalid_request', 'invalid code verifier');
       code.used = true;
       const { accessToken, refreshToken } = state.newFamily();
       res.json(tokenResponse(accessToken, refreshToken));
       return;
     }
     if (b['grant_type'] === 'refresh_token') {
-      if (b['client_secret'] !== undefined && b['client_secret'] !== state.options.clientSecret) return fail('invalid_client', 'invalid client credentials');
+      if (b['client_secret'] !== undefined && b['client_secret'] !== state.options.clientSecret)
+        return fail('invalid_client', 'invalid client credentials');
       const rotated = state.rotate(b['refresh_token'] ?? '');
       if ('error' in rotated) return fail('invalid_grant', rotated.error);
       res.json(tokenResponse(rotated.accessToken, rotated.refreshToken));
@@ -164,7 +168,11 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
       email: 'admin@sandbox.example',
       user_type: 'STANDARD',
       active: true,
-      urls: { rest: `${base}/services/data/v${v}/`, sobjects: `${base}/services/data/v${v}/sobjects/`, query: `${base}/services/data/v${v}/query/` },
+      urls: {
+        rest: `${base}/services/data/v${v}/`,
+        sobjects: `${base}/services/data/v${v}/sobjects/`,
+        query: `${base}/services/data/v${v}/query/`,
+      },
     });
   });
 
@@ -197,7 +205,8 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
     if (m === null) return next();
     if (!authorised(req, res) || !counted(res)) return;
     const path = m[2] ?? '/';
-    const origin = `com/salesforce/api/rest/${m[1] ?? ''}` + (callOptionsClient(req) === null ? '' : `;client=${callOptionsClient(req) ?? ''}`);
+    const origin =
+      `com/salesforce/api/rest/${m[1] ?? ''}` + (callOptionsClient(req) === null ? '' : `;client=${callOptionsClient(req) ?? ''}`);
     state.requests.push({ method: req.method, path, client: callOptionsClient(req), body: req.body as unknown });
     const fault = state.takeFault(req.method, path);
     if (fault !== undefined && fault.afterApply !== true) {
@@ -207,7 +216,10 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
     const query = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)]));
     let result;
     if (path === '/composite' && req.method === 'POST') {
-      const body = (req.body ?? {}) as { allOrNone?: boolean; compositeRequest?: { method: string; url: string; referenceId: string; body?: unknown }[] };
+      const body = (req.body ?? {}) as {
+        allOrNone?: boolean;
+        compositeRequest?: { method: string; url: string; referenceId: string; body?: unknown }[];
+      };
       const subs = body.compositeRequest ?? [];
       if (subs.length > 25) {
         restError(res, 400, 'INVALID_FIELD', 'Composite requests can contain up to 25 subrequests');
@@ -215,11 +227,29 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
       }
       const responses: { body: unknown; httpHeaders: object; httpStatusCode: number; referenceId: string }[] = [];
       const refs = new Map<string, unknown>();
-      const halted = { body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }], httpHeaders: {}, httpStatusCode: 400 };
+      const halted = {
+        body: [
+          {
+            errorCode: 'PROCESSING_HALTED',
+            message: 'The transaction was rolled back since another operation in the same transaction failed.',
+          },
+        ],
+        httpHeaders: {},
+        httpStatusCode: 400,
+      };
       // @{referenceId.field} in a subrequest's URL or body names a field of an earlier subrequest's answer.
-      const resolve = (text: string): string => text.replace(/@\{(\w+)\.(\w+)\}/g, (_m, ref: string, field: string) => String((refs.get(ref) as Record<string, unknown> | undefined)?.[field] ?? ''));
+      const resolve = (text: string): string =>
+        text.replace(/@\{(\w+)\.(\w+)\}/g, (_m, ref: string, field: string) =>
+          String((refs.get(ref) as Record<string, unknown> | undefined)?.[field] ?? ''),
+        );
       const resolveBody = (v: unknown): unknown =>
-        typeof v === 'string' ? resolve(v) : Array.isArray(v) ? v.map(resolveBody) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveBody(x)])) : v;
+        typeof v === 'string'
+          ? resolve(v)
+          : Array.isArray(v)
+            ? v.map(resolveBody)
+            : v !== null && typeof v === 'object'
+              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveBody(x)]))
+              : v;
       const before = body.allOrNone === true ? state.snapshot() : undefined;
       let failed = false;
       for (const sub of subs) {
@@ -229,7 +259,18 @@ export async function startSalesforceSandbox(options: StartSalesforceSandboxOpti
         }
         const url = resolve(sub.url);
         const sm = VERSIONED.exec(url.split('?')[0] ?? '');
-        const r = sm === null ? { status: 400, body: [{ errorCode: 'INVALID_URL', message: `bad url ${url}` }] } : handleRest(state, sub.method, sm[2] ?? '/', Object.fromEntries(new URL(url, base).searchParams), resolveBody(sub.body), origin, flows);
+        const r =
+          sm === null
+            ? { status: 400, body: [{ errorCode: 'INVALID_URL', message: `bad url ${url}` }] }
+            : handleRest(
+                state,
+                sub.method,
+                sm[2] ?? '/',
+                Object.fromEntries(new URL(url, base).searchParams),
+                resolveBody(sub.body),
+                origin,
+                flows,
+              );
         if (r.status >= 400) failed = true;
         refs.set(sub.referenceId, r.body);
         responses.push({ body: r.body, httpHeaders: {}, httpStatusCode: r.status, referenceId: sub.referenceId });

@@ -8,7 +8,12 @@ export interface OutboundNotification {
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function outboundMessageXml(input: { orgId: string; actionId?: string; instanceUrl?: string; notifications: readonly OutboundNotification[] }): string {
+export function outboundMessageXml(input: {
+  orgId: string;
+  actionId?: string;
+  instanceUrl?: string;
+  notifications: readonly OutboundNotification[];
+}): string {
   const instance = input.instanceUrl ?? 'https://sandbox.my.salesforce.com';
   const notes = input.notifications
     .map((n) => {

@@ -27,11 +27,63 @@ const MAX_OUTSTANDING = 100;
 const NAME_PARTS = ['Salutation', 'FirstName', 'LastName', 'MiddleName', 'Suffix'] as const;
 /** Fields every schema of the object has, in this order after the header (more are added as they appear in changes). */
 const BASE_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Contact: ['Name', 'AccountId', 'Email', 'Phone', 'MobilePhone', 'Title', 'OwnerId', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById'],
-  Lead: ['Name', 'Company', 'Email', 'Phone', 'MobilePhone', 'Title', 'Status', 'OwnerId', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById'],
+  Contact: [
+    'Name',
+    'AccountId',
+    'Email',
+    'Phone',
+    'MobilePhone',
+    'Title',
+    'OwnerId',
+    'CreatedDate',
+    'CreatedById',
+    'LastModifiedDate',
+    'LastModifiedById',
+  ],
+  Lead: [
+    'Name',
+    'Company',
+    'Email',
+    'Phone',
+    'MobilePhone',
+    'Title',
+    'Status',
+    'OwnerId',
+    'CreatedDate',
+    'CreatedById',
+    'LastModifiedDate',
+    'LastModifiedById',
+  ],
   Account: ['Name', 'Phone', 'OwnerId', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById'],
-  Opportunity: ['AccountId', 'ContactId', 'Name', 'StageName', 'Amount', 'CloseDate', 'OwnerId', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById'],
-  Case: ['ContactId', 'AccountId', 'SuppliedEmail', 'SuppliedName', 'SuppliedPhone', 'Subject', 'Status', 'Priority', 'Description', 'OwnerId', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById'],
+  Opportunity: [
+    'AccountId',
+    'ContactId',
+    'Name',
+    'StageName',
+    'Amount',
+    'CloseDate',
+    'OwnerId',
+    'CreatedDate',
+    'CreatedById',
+    'LastModifiedDate',
+    'LastModifiedById',
+  ],
+  Case: [
+    'ContactId',
+    'AccountId',
+    'SuppliedEmail',
+    'SuppliedName',
+    'SuppliedPhone',
+    'Subject',
+    'Status',
+    'Priority',
+    'Description',
+    'OwnerId',
+    'CreatedDate',
+    'CreatedById',
+    'LastModifiedDate',
+    'LastModifiedById',
+  ],
 };
 const SKIPPED = new Set(['Id', 'SystemModstamp', 'attributes']);
 const DATETIME = /^(CreatedDate|LastModifiedDate|SystemModstamp|LastActivityDate|CloseDate)$/;
@@ -43,7 +95,15 @@ const HEADER_SCHEMA = {
   fields: [
     { name: 'entityName', type: 'string' },
     { name: 'recordIds', type: { type: 'array', items: 'string' } },
-    { name: 'changeType', type: { type: 'enum', name: 'ChangeType', namespace: 'com.sforce.eventbus', symbols: ['CREATE', 'DELETE', 'UNDELETE', 'UPDATE', 'GAP_CREATE', 'GAP_DELETE', 'GAP_UNDELETE', 'GAP_UPDATE', 'GAP_OVERFLOW'] } },
+    {
+      name: 'changeType',
+      type: {
+        type: 'enum',
+        name: 'ChangeType',
+        namespace: 'com.sforce.eventbus',
+        symbols: ['CREATE', 'DELETE', 'UNDELETE', 'UPDATE', 'GAP_CREATE', 'GAP_DELETE', 'GAP_UNDELETE', 'GAP_UPDATE', 'GAP_OVERFLOW'],
+      },
+    },
     { name: 'changeOrigin', type: 'string' },
     { name: 'transactionKey', type: 'string' },
     { name: 'sequenceNumber', type: 'int' },
@@ -124,7 +184,10 @@ export class PubSubEndpoint {
   readonly deniedTopics = new Set<string>();
   address = '';
 
-  constructor(private readonly state: SalesforceSandboxState, private readonly keepaliveMs: number) {}
+  constructor(
+    private readonly state: SalesforceSandboxState,
+    private readonly keepaliveMs: number,
+  ) {}
 
   async listen(port = 0): Promise<string> {
     const service = (eventbusPackage()['PubSub'] as grpc.ServiceClientConstructor).service;
@@ -132,11 +195,18 @@ export class PubSubEndpoint {
       GetTopic: (call: grpc.ServerUnaryCall<{ topic_name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => this.getTopic(call, cb),
       GetSchema: (call: grpc.ServerUnaryCall<{ schema_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => this.getSchema(call, cb),
       Subscribe: (call: grpc.ServerDuplexStream<unknown, FetchResponseMsg>) => this.subscribe(call),
-      Publish: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'the sandbox serves change events only' }),
-      PublishStream: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the sandbox serves change events only' }),
-      ManagedSubscribe: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the sandbox serves Subscribe only' }),
+      Publish: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+        cb({ code: grpc.status.UNIMPLEMENTED, details: 'the sandbox serves change events only' }),
+      PublishStream: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the sandbox serves change events only' }),
+      ManagedSubscribe: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'the sandbox serves Subscribe only' }),
     });
-    const bound = await new Promise<number>((resolve, reject) => this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err === null ? resolve(p) : reject(err))));
+    const bound = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err === null ? resolve(p) : reject(err),
+      ),
+    );
     this.address = `127.0.0.1:${bound}`;
     this.unlisten = this.state.onEvent(() => this.pumpAll());
     this.keepalive = setInterval(() => this.keepAll(), Math.max(20, Math.floor(this.keepaliveMs / 2)));
@@ -163,7 +233,14 @@ export class PubSubEndpoint {
 
   /** Every subscription since the start, with what it requested and was sent. */
   records(): SubscriptionRecord[] {
-    return this.history.map((s) => ({ id: s.id, channel: s.channel, requests: [...s.requests], maxPending: s.maxPending, delivered: s.delivered, open: !s.closed }));
+    return this.history.map((s) => ({
+      id: s.id,
+      channel: s.channel,
+      requests: [...s.requests],
+      maxPending: s.maxPending,
+      delivered: s.delivered,
+      open: !s.closed,
+    }));
   }
 
   /** The current streams stop answering (no events, no keepalives) and never end: a silent stop. */
@@ -177,7 +254,11 @@ export class PubSubEndpoint {
   }
 
   /** The next `times` Subscribe calls fail at their first request with `code` (default UNAVAILABLE). */
-  failSubscribes(times: number, code: grpc.status = grpc.status.UNAVAILABLE, errorCode = 'sfdc.platform.eventbus.grpc.service.unavailable'): void {
+  failSubscribes(
+    times: number,
+    code: grpc.status = grpc.status.UNAVAILABLE,
+    errorCode = 'sfdc.platform.eventbus.grpc.service.unavailable',
+  ): void {
     this.refusals = { code, errorCode, remaining: times };
   }
 
@@ -212,7 +293,8 @@ export class PubSubEndpoint {
     for (const e of this.state.events) {
       if (e.channel !== `/data/${entity}ChangeEvent`) continue;
       for (const k of Object.keys(e.data.payload)) {
-        if (k === 'ChangeEventHeader' || SKIPPED.has(k) || names.includes(k) || (person && (NAME_PARTS as readonly string[]).includes(k))) continue;
+        if (k === 'ChangeEventHeader' || SKIPPED.has(k) || names.includes(k) || (person && (NAME_PARTS as readonly string[]).includes(k)))
+          continue;
         extra.add(k);
       }
     }
@@ -220,12 +302,22 @@ export class PubSubEndpoint {
     const nullable = (t: unknown): unknown => ['null', t];
     const avroFields = fields.map((f) => ({
       name: f.name,
-      type: f.kind === 'name'
-        ? nullable({ type: 'record', name: 'Switchable_PersonName', fields: NAME_PARTS.map((p) => ({ name: p, type: ['null', 'string'], default: null })) })
-        : nullable(f.kind),
+      type:
+        f.kind === 'name'
+          ? nullable({
+              type: 'record',
+              name: 'Switchable_PersonName',
+              fields: NAME_PARTS.map((p) => ({ name: p, type: ['null', 'string'], default: null })),
+            })
+          : nullable(f.kind),
       default: null,
     }));
-    const schema = { type: 'record', name: `${entity}ChangeEvent`, namespace: 'com.sforce.eventbus', fields: [{ name: 'ChangeEventHeader', type: HEADER_SCHEMA }, ...avroFields] };
+    const schema = {
+      type: 'record',
+      name: `${entity}ChangeEvent`,
+      namespace: 'com.sforce.eventbus',
+      fields: [{ name: 'ChangeEventHeader', type: HEADER_SCHEMA }, ...avroFields],
+    };
     const json = JSON.stringify(schema);
     const id = createHash('sha256').update(json).digest('base64url').slice(0, 22);
     let built = this.schemas.get(id);
@@ -301,7 +393,11 @@ export class PubSubEndpoint {
     const token = String(meta.get('accesstoken')[0] ?? '');
     const tenant = String(meta.get('tenantid')[0] ?? '');
     if (this.state.tokenValid(token) && tenant.slice(0, 15) === this.state.orgId.slice(0, 15)) return undefined;
-    return this.error(grpc.status.UNAUTHENTICATED, 'An authentication exception occurred. Provide valid authentication via metadata headers.', 'sfdc.platform.eventbus.grpc.service.auth.error');
+    return this.error(
+      grpc.status.UNAUTHENTICATED,
+      'An authentication exception occurred. Provide valid authentication via metadata headers.',
+      'sfdc.platform.eventbus.grpc.service.auth.error',
+    );
   }
 
   private error(code: grpc.status, details: string, errorCode: string): grpc.ServiceError {
@@ -321,15 +417,32 @@ export class PubSubEndpoint {
     const refused = this.refusal(call.metadata);
     if (refused !== undefined) return cb(refused);
     const entity = this.entityOf(call.request.topic_name);
-    if (entity === undefined) return cb(this.error(grpc.status.NOT_FOUND, `Topic ${call.request.topic_name} not found or not accessible.`, 'sfdc.platform.eventbus.grpc.topic.not.found'));
-    cb(null, { topic_name: call.request.topic_name, tenant_guid: this.state.orgId, can_publish: false, can_subscribe: !this.deniedTopics.has(call.request.topic_name), schema_id: this.schemaOf(entity).id, rpc_id: randomBytes(8).toString('hex') });
+    if (entity === undefined)
+      return cb(
+        this.error(
+          grpc.status.NOT_FOUND,
+          `Topic ${call.request.topic_name} not found or not accessible.`,
+          'sfdc.platform.eventbus.grpc.topic.not.found',
+        ),
+      );
+    cb(null, {
+      topic_name: call.request.topic_name,
+      tenant_guid: this.state.orgId,
+      can_publish: false,
+      can_subscribe: !this.deniedTopics.has(call.request.topic_name),
+      schema_id: this.schemaOf(entity).id,
+      rpc_id: randomBytes(8).toString('hex'),
+    });
   }
 
   private getSchema(call: grpc.ServerUnaryCall<{ schema_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>): void {
     const refused = this.refusal(call.metadata);
     if (refused !== undefined) return cb(refused);
     const s = this.schemas.get(call.request.schema_id);
-    if (s === undefined) return cb(this.error(grpc.status.NOT_FOUND, `Schema ${call.request.schema_id} not found.`, 'sfdc.platform.eventbus.grpc.schema.not.found'));
+    if (s === undefined)
+      return cb(
+        this.error(grpc.status.NOT_FOUND, `Schema ${call.request.schema_id} not found.`, 'sfdc.platform.eventbus.grpc.schema.not.found'),
+      );
     cb(null, { schema_json: s.json, schema_id: s.id, rpc_id: randomBytes(8).toString('hex') });
   }
 
@@ -339,7 +452,20 @@ export class PubSubEndpoint {
       call.emit('error', refused);
       return;
     }
-    const sub: ServerSubscription = { id: randomBytes(6).toString('hex'), token: String(call.metadata.get('accesstoken')[0] ?? ''), call, channel: undefined, cursor: 0, pending: 0, silent: false, closed: false, lastSent: Date.now(), requests: [], maxPending: 0, delivered: 0 };
+    const sub: ServerSubscription = {
+      id: randomBytes(6).toString('hex'),
+      token: String(call.metadata.get('accesstoken')[0] ?? ''),
+      call,
+      channel: undefined,
+      cursor: 0,
+      pending: 0,
+      silent: false,
+      closed: false,
+      lastSent: Date.now(),
+      requests: [],
+      maxPending: 0,
+      delivered: 0,
+    };
     const fail = (e: grpc.ServiceError): void => {
       this.drop(sub);
       call.emit('error', e);
@@ -353,11 +479,24 @@ export class PubSubEndpoint {
           return fail(this.error(this.refusals.code, 'The service is unavailable. Try again later.', this.refusals.errorCode));
         }
         const entity = this.entityOf(raw.topic_name);
-        if (entity === undefined) return fail(this.error(grpc.status.NOT_FOUND, `Topic ${raw.topic_name} not found or not accessible.`, 'sfdc.platform.eventbus.grpc.topic.not.found'));
+        if (entity === undefined)
+          return fail(
+            this.error(
+              grpc.status.NOT_FOUND,
+              `Topic ${raw.topic_name} not found or not accessible.`,
+              'sfdc.platform.eventbus.grpc.topic.not.found',
+            ),
+          );
         if (raw.replay_preset === 'CUSTOM') {
           const n = raw.replay_id.length === 8 ? Number(raw.replay_id.readBigUInt64BE()) : NaN;
           if (!Number.isFinite(n) || n < 0 || !this.state.replayValid(n)) {
-            return fail(this.error(grpc.status.INVALID_ARGUMENT, 'The Replay ID validation failed. Ensure that the replay_id field value in FetchRequest is valid and refers to an event that is within the retention window.', 'sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted'));
+            return fail(
+              this.error(
+                grpc.status.INVALID_ARGUMENT,
+                'The Replay ID validation failed. Ensure that the replay_id field value in FetchRequest is valid and refers to an event that is within the retention window.',
+                'sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted',
+              ),
+            );
           }
           sub.cursor = n;
         } else {
@@ -367,12 +506,24 @@ export class PubSubEndpoint {
         this.subs.set(sub.id, sub);
         this.history.push(sub);
       } else if (raw.topic_name !== '' && raw.topic_name !== sub.channel) {
-        return fail(this.error(grpc.status.INVALID_ARGUMENT, 'The topic name of a subscription cannot change.', 'sfdc.platform.eventbus.grpc.subscription.topic.changed'));
+        return fail(
+          this.error(
+            grpc.status.INVALID_ARGUMENT,
+            'The topic name of a subscription cannot change.',
+            'sfdc.platform.eventbus.grpc.subscription.topic.changed',
+          ),
+        );
       }
       sub.requests.push(raw.num_requested);
       if (raw.num_requested <= 0 || sub.pending + raw.num_requested > MAX_OUTSTANDING) {
         this.violations.push(`${sub.channel}: asked for ${raw.num_requested} with ${sub.pending} outstanding`);
-        return fail(this.error(grpc.status.INVALID_ARGUMENT, `num_requested must be 1…${MAX_OUTSTANDING} in total outstanding.`, 'sfdc.platform.eventbus.grpc.flow.control.invalid'));
+        return fail(
+          this.error(
+            grpc.status.INVALID_ARGUMENT,
+            `num_requested must be 1…${MAX_OUTSTANDING} in total outstanding.`,
+            'sfdc.platform.eventbus.grpc.flow.control.invalid',
+          ),
+        );
       }
       sub.pending += raw.num_requested;
       sub.maxPending = Math.max(sub.maxPending, sub.pending);
@@ -404,7 +555,10 @@ export class PubSubEndpoint {
       const chunk = ready.slice(k, k + 10);
       const events = chunk.map((e) => {
         const { schemaId, payload } = this.encode(entity, e);
-        return { event: { id: randomBytes(8).toString('hex'), schema_id: schemaId, payload, headers: [] }, replay_id: replayBytes(e.replayId) };
+        return {
+          event: { id: randomBytes(8).toString('hex'), schema_id: schemaId, payload, headers: [] },
+          replay_id: replayBytes(e.replayId),
+        };
       });
       const last = chunk.at(-1);
       if (last === undefined) break;
@@ -412,7 +566,12 @@ export class PubSubEndpoint {
       sub.pending -= chunk.length;
       sub.delivered += chunk.length;
       sub.lastSent = Date.now();
-      sub.call.write({ events, latest_replay_id: replayBytes(sub.cursor), rpc_id: randomBytes(8).toString('hex'), pending_num_requested: sub.pending });
+      sub.call.write({
+        events,
+        latest_replay_id: replayBytes(sub.cursor),
+        rpc_id: randomBytes(8).toString('hex'),
+        pending_num_requested: sub.pending,
+      });
     }
   }
 
@@ -423,7 +582,14 @@ export class PubSubEndpoint {
       if (s.closed || s.silent || s.channel === undefined) continue;
       if (!this.state.tokenValid(s.token)) {
         this.drop(s);
-        s.call.emit('error', this.error(grpc.status.UNAUTHENTICATED, 'An authentication exception occurred. Provide valid authentication via metadata headers.', 'sfdc.platform.eventbus.grpc.service.auth.error'));
+        s.call.emit(
+          'error',
+          this.error(
+            grpc.status.UNAUTHENTICATED,
+            'An authentication exception occurred. Provide valid authentication via metadata headers.',
+            'sfdc.platform.eventbus.grpc.service.auth.error',
+          ),
+        );
         continue;
       }
       if (now - s.lastSent < this.keepaliveMs) continue;
@@ -431,7 +597,12 @@ export class PubSubEndpoint {
       const undelivered = this.state.eventsAfter(s.channel, s.cursor).length > 0;
       const latest = undelivered ? s.cursor : Math.max(s.cursor, this.state.latestReplayId());
       s.lastSent = now;
-      s.call.write({ events: [], latest_replay_id: replayBytes(latest), rpc_id: randomBytes(8).toString('hex'), pending_num_requested: s.pending });
+      s.call.write({
+        events: [],
+        latest_replay_id: replayBytes(latest),
+        rpc_id: randomBytes(8).toString('hex'),
+        pending_num_requested: s.pending,
+      });
     }
   }
 }

@@ -49,7 +49,16 @@ const INSERT_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>
 /** Key prefixes of the privacy objects (Individual is 0PK; the consent prefix only has to be stable here, Baton never reads it). */
 const PRIVACY_PREFIX: Readonly<Record<string, string>> = { Individual: '0PK', ContactPointTypeConsent: '0ZY' };
 
-export const PACKAGE_CLASSES = ['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonNextBestAction', 'BatonRecordOutcome', 'BatonSecretRest', 'BatonSigner', 'BatonStartPlaybook'] as const;
+export const PACKAGE_CLASSES = [
+  'BatonCardController',
+  'BatonClient',
+  'BatonFlow',
+  'BatonNextBestAction',
+  'BatonRecordOutcome',
+  'BatonSecretRest',
+  'BatonSigner',
+  'BatonStartPlaybook',
+] as const;
 
 export interface SandboxOptions {
   readonly clientId: string;
@@ -204,7 +213,11 @@ export class SalesforceSandboxState {
     const links = [...this.table('ContentDocumentLink').values()];
     return [...this.table('ContentNote').values()]
       .filter((n) => links.some((l) => l['ContentDocumentId'] === n.Id && same(l['LinkedEntityId'])))
-      .map((note) => ({ note, html: Buffer.from(String(note['Content'] ?? ''), 'base64').toString('utf8'), links: links.filter((l) => l['ContentDocumentId'] === note.Id) }));
+      .map((note) => ({
+        note,
+        html: Buffer.from(String(note['Content'] ?? ''), 'base64').toString('utf8'),
+        links: links.filter((l) => l['ContentDocumentId'] === note.Id),
+      }));
   }
 
   /**
@@ -212,33 +225,63 @@ export class SalesforceSandboxState {
    * linked through the record's IndividualId when it has none) and a ContactPointTypeConsent for one
    * contact point type (Email, Phone...) with its status and effective period.
    */
-  recordConsent(recordId: string, contactPointType: string, status: 'OptIn' | 'OptOut' | 'NotSeen' | 'Seen', period: { from?: string; to?: string; captured?: string } = {}): SObject {
+  recordConsent(
+    recordId: string,
+    contactPointType: string,
+    status: 'OptIn' | 'OptOut' | 'NotSeen' | 'Seen',
+    period: { from?: string; to?: string; captured?: string } = {},
+  ): SObject {
     const found = this.find(recordId);
     if (found === undefined) throw new Error(`no record ${recordId}`);
     let individualId = found.record['IndividualId'];
     if (typeof individualId !== 'string') {
-      const individual = this.create('Individual', { LastName: found.record['LastName'] ?? 'Unknown', FirstName: found.record['FirstName'] ?? null }, null);
+      const individual = this.create(
+        'Individual',
+        { LastName: found.record['LastName'] ?? 'Unknown', FirstName: found.record['FirstName'] ?? null },
+        null,
+      );
       individualId = individual.Id;
       this.update(found.type, found.record.Id, { IndividualId: individual.Id }, null);
     }
-    return this.create('ContactPointTypeConsent', {
-      Name: `${contactPointType} consent`, PartyId: individualId, ContactPointType: contactPointType, PrivacyConsentStatus: status,
-      CaptureDate: period.captured ?? new Date().toISOString(), CaptureSource: 'sandbox', CaptureContactPointType: 'Web',
-      EffectiveFrom: period.from ?? null, EffectiveTo: period.to ?? null, DataUsePurposeId: null,
-    }, null);
+    return this.create(
+      'ContactPointTypeConsent',
+      {
+        Name: `${contactPointType} consent`,
+        PartyId: individualId,
+        ContactPointType: contactPointType,
+        PrivacyConsentStatus: status,
+        CaptureDate: period.captured ?? new Date().toISOString(),
+        CaptureSource: 'sandbox',
+        CaptureContactPointType: 'Web',
+        EffectiveFrom: period.from ?? null,
+        EffectiveTo: period.to ?? null,
+        DataUsePurposeId: null,
+      },
+      null,
+    );
   }
 
   /** An active Sales Engagement cadence (cadences are built in Cadence Builder, not through the API). */
   addCadence(name: string): SObject {
     const now = new Date().toISOString();
-    const record: SObject = { Id: newSalesforceId('ActionCadence'), Name: name, State: 'Active', CreatedDate: now, LastModifiedDate: now, SystemModstamp: now };
+    const record: SObject = {
+      Id: newSalesforceId('ActionCadence'),
+      Name: name,
+      State: 'Active',
+      CreatedDate: now,
+      LastModifiedDate: now,
+      SystemModstamp: now,
+    };
     this.table('ActionCadence').set(record.Id, record);
     return record;
   }
 
   /** A copy of every record and the event count, for rolling back an all-or-none Composite request. */
   snapshot(): { records: Map<string, Map<string, SObject>>; events: number } {
-    return { records: new Map([...this.records].map(([type, t]) => [type, new Map([...t].map(([id, r]) => [id, { ...r }]))])), events: this.events.length };
+    return {
+      records: new Map([...this.records].map(([type, t]) => [type, new Map([...t].map(([id, r]) => [id, { ...r }]))])),
+      events: this.events.length,
+    };
   }
 
   /** Undoes everything since `snapshot()`: records and the change events they published (never committed). */
@@ -272,14 +315,24 @@ export class SalesforceSandboxState {
     const include = changeType === 'UPDATE' ? changed : changeType === 'DELETE' ? [] : Object.keys(record).filter((k) => k !== 'Id');
     for (const k of include) fields[k] = record[k] ?? null;
     const channel = `/data/${type}ChangeEvent`;
-    this.events.push({ channel, replayId, data: { schema: createHash('md5').update(type).digest('base64url').slice(0, 22), payload: { ChangeEventHeader: header, ...fields }, event: { replayId } } });
+    this.events.push({
+      channel,
+      replayId,
+      data: {
+        schema: createHash('md5').update(type).digest('base64url').slice(0, 22),
+        payload: { ChangeEventHeader: header, ...fields },
+        event: { replayId },
+      },
+    });
     for (const l of this.listeners) l();
   }
 
   /** Events on a channel after `replayId` (-1: none of the retained ones, -2: all retained). */
   eventsAfter(channel: string, replayId: number): ChangeEventMessage[] {
     if (replayId === -1) return [];
-    return this.events.filter((e) => e.channel === channel && e.replayId > this.purgedThrough && (replayId === -2 || e.replayId > replayId));
+    return this.events.filter(
+      (e) => e.channel === channel && e.replayId > this.purgedThrough && (replayId === -2 || e.replayId > replayId),
+    );
   }
 
   replayValid(replayId: number): boolean {

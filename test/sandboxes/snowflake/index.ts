@@ -39,7 +39,18 @@ async function body(req: IncomingMessage): Promise<unknown> {
 /** Snowflake's rowtype for a DuckDB column type (the SDK converts rowset text by it). */
 function rowtypeOf(name: string, duckType: string): Record<string, unknown> {
   const t = duckType.toUpperCase();
-  const base = { name, database: '', schema: '', table: '', nullable: true, byteLength: null, length: null, scale: null, precision: null, collation: null };
+  const base = {
+    name,
+    database: '',
+    schema: '',
+    table: '',
+    nullable: true,
+    byteLength: null,
+    length: null,
+    scale: null,
+    precision: null,
+    collation: null,
+  };
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UBIGINT|UINTEGER)/.test(t)) return { ...base, type: 'fixed', precision: 38, scale: 0 };
   if (/^DECIMAL\((\d+),(\d+)\)/.test(t)) {
     const m = /^DECIMAL\((\d+),(\d+)\)/.exec(t);
@@ -67,7 +78,9 @@ function cellOf(v: unknown, rowtype: Record<string, unknown>): string | null {
   return typeof v === 'bigint' ? v.toString() : String(v);
 }
 
-export async function startSnowflakeSandbox(options: { account?: string; username?: string; password?: string } = {}): Promise<SnowflakeSandbox> {
+export async function startSnowflakeSandbox(
+  options: { account?: string; username?: string; password?: string } = {},
+): Promise<SnowflakeSandbox> {
   const account = options.account ?? 'baton-test';
   const username = options.username ?? 'BATON_SYNC';
   const password = options.password ?? `pw-${randomUUID()}`;
@@ -80,7 +93,12 @@ export async function startSnowflakeSandbox(options: { account?: string; usernam
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(payload));
   };
-  const failure = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ success: false, code, message, data: { ...extra } });
+  const failure = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
+    success: false,
+    code,
+    message,
+    data: { ...extra },
+  });
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -88,8 +106,19 @@ export async function startSnowflakeSandbox(options: { account?: string; usernam
       const input = (await body(req)) as Record<string, unknown>;
       if (req.method === 'POST' && url.pathname === '/session/v1/login-request') {
         const data = (input['data'] ?? {}) as Record<string, unknown>;
-        if (String(data['ACCOUNT_NAME'] ?? '').toLowerCase() !== account.toLowerCase() || data['LOGIN_NAME'] !== username || data['PASSWORD'] !== password) {
-          return send(res, 200, failure('390100', 'Incorrect username or password was specified.', { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD' }));
+        if (
+          String(data['ACCOUNT_NAME'] ?? '').toLowerCase() !== account.toLowerCase() ||
+          data['LOGIN_NAME'] !== username ||
+          data['PASSWORD'] !== password
+        ) {
+          return send(
+            res,
+            200,
+            failure('390100', 'Incorrect username or password was specified.', {
+              nextAction: 'RETRY_LOGIN',
+              authnMethod: 'USERNAME_PASSWORD',
+            }),
+          );
         }
         const token = `ver:1-hint:1-${randomUUID()}`;
         tokens.add(token);
@@ -106,7 +135,10 @@ export async function startSnowflakeSandbox(options: { account?: string; usernam
             serverVersion: '9.0.0',
             firstLogin: false,
             sessionId: Date.now(),
-            parameters: [{ name: 'TIMEZONE', value: 'UTC' }, { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 }],
+            parameters: [
+              { name: 'TIMEZONE', value: 'UTC' },
+              { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 },
+            ],
             sessionInfo: { databaseName: null, schemaName: null, warehouseName: null, roleName: 'PUBLIC' },
           },
         });
@@ -117,7 +149,8 @@ export async function startSnowflakeSandbox(options: { account?: string; usernam
         return send(res, 200, { success: true, code: null, message: null, data: null });
       }
       if (url.pathname === '/telemetry/send') return send(res, 200, { success: true, data: 'Log Received', code: null, message: null });
-      if (auth?.[1] === undefined || !tokens.has(auth[1])) return send(res, 401, failure('390104', 'Session no longer exists.  New login required to access the service.'));
+      if (auth?.[1] === undefined || !tokens.has(auth[1]))
+        return send(res, 401, failure('390104', 'Session no longer exists.  New login required to access the service.'));
       if (req.method === 'POST' && url.pathname === '/queries/v1/query-request') {
         const sqlText = String(input['sqlText'] ?? '');
         const bindings = (input['bindings'] ?? {}) as Record<string, { type: string; value: unknown }>;
@@ -127,7 +160,11 @@ export async function startSnowflakeSandbox(options: { account?: string; usernam
             const b = bindings[k];
             if (b === undefined) return null;
             if (b.value === null) return null;
-            return b.type === 'FIXED' || b.type === 'REAL' ? Number(b.value) : b.type === 'BOOLEAN' ? b.value === 'true' || b.value === true : String(b.value);
+            return b.type === 'FIXED' || b.type === 'REAL'
+              ? Number(b.value)
+              : b.type === 'BOOLEAN'
+                ? b.value === 'true' || b.value === true
+                : String(b.value);
           });
         queries.push({ sqlText, binds });
         try {
@@ -161,7 +198,16 @@ export async function startSnowflakeSandbox(options: { account?: string; usernam
             },
           });
         } catch (err) {
-          return send(res, 200, failure('002003', `SQL compilation error: ${err instanceof Error ? err.message : String(err)}`, { sqlState: '42S02', queryId: randomUUID(), errorCode: '002003', internalError: false }));
+          return send(
+            res,
+            200,
+            failure('002003', `SQL compilation error: ${err instanceof Error ? err.message : String(err)}`, {
+              sqlState: '42S02',
+              queryId: randomUUID(),
+              errorCode: '002003',
+              internalError: false,
+            }),
+          );
         }
       }
       send(res, 404, failure('404', `no route ${req.method ?? ''} ${url.pathname}`));

@@ -9,7 +9,14 @@ import express from 'express';
 import { whatsappSignature } from '../../../connectors/whatsapp/client/signature';
 import { answer, Injections, listen, type Injected } from '../messaging-support';
 
-export interface SentRow { id: string; to: string; type: 'text' | 'template'; text?: string; template?: string; at: number }
+export interface SentRow {
+  id: string;
+  to: string;
+  type: 'text' | 'template';
+  text?: string;
+  template?: string;
+  at: number;
+}
 
 export interface WhatsAppSandboxState {
   readonly phoneNumberId: string;
@@ -28,7 +35,10 @@ export interface WhatsAppSandbox {
   readonly url: string;
   readonly state: WhatsAppSandboxState;
   /** Delivers a signed text message from `waId` to `target` and opens the window. */
-  inbound(target: string, message: { waId: string; name?: string; text: string; at?: number }): Promise<{ status: number; body: unknown; messageId: string }>;
+  inbound(
+    target: string,
+    message: { waId: string; name?: string; text: string; at?: number },
+  ): Promise<{ status: number; body: unknown; messageId: string }>;
   /** Delivers a signed status notification for a sent message. */
   status(target: string, messageId: string, status: string): Promise<{ status: number; body: unknown }>;
   /** POSTs `body` with the signature of `signedBody ?? body` (tests of tampering). */
@@ -38,7 +48,9 @@ export interface WhatsAppSandbox {
 
 const WINDOW_MS = 24 * 60 * 60_000;
 
-export async function startWhatsAppSandbox(options: { port?: number; phoneNumberId?: string; appSecret?: string; accessToken?: string; now?: () => number } = {}): Promise<WhatsAppSandbox> {
+export async function startWhatsAppSandbox(
+  options: { port?: number; phoneNumberId?: string; appSecret?: string; accessToken?: string; now?: () => number } = {},
+): Promise<WhatsAppSandbox> {
   const now = options.now ?? Date.now;
   const injections = new Injections();
   const state: WhatsAppSandboxState = {
@@ -53,17 +65,43 @@ export async function startWhatsAppSandbox(options: { port?: number; phoneNumber
       injections.add(method, path, responses);
     },
   };
-  const graphError = (code: number, message: string, type = 'OAuthException') => ({ error: { message, type, code, fbtrace_id: randomBytes(8).toString('hex') } });
+  const graphError = (code: number, message: string, type = 'OAuthException') => ({
+    error: { message, type, code, fbtrace_id: randomBytes(8).toString('hex') },
+  });
 
   const postRaw = async (target: string, body: string, signature?: string) => {
-    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? whatsappSignature(state.appSecret, body) }, body });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? whatsappSignature(state.appSecret, body) },
+      body,
+    });
     return answer(res);
   };
   const envelope = (value: Record<string, unknown>) =>
-    JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: state.displayPhoneNumber, phone_number_id: state.phoneNumberId }, ...value } }] }] });
+    JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: state.displayPhoneNumber, phone_number_id: state.phoneNumberId },
+                ...value,
+              },
+            },
+          ],
+        },
+      ],
+    });
   const sendStatus = (target: string, messageId: string, status: string) => {
     const row = state.sent.find((x) => x.id === messageId);
-    return postRaw(target, envelope({ statuses: [{ id: messageId, status, timestamp: String(Math.floor(now() / 1000)), recipient_id: row?.to ?? '0' }] }));
+    return postRaw(
+      target,
+      envelope({ statuses: [{ id: messageId, status, timestamp: String(Math.floor(now() / 1000)), recipient_id: row?.to ?? '0' }] }),
+    );
   };
 
   const app = express();
@@ -77,17 +115,32 @@ export async function startWhatsAppSandbox(options: { port?: number; phoneNumber
   });
   app.get('/:version/:id', (req, res) => {
     if (req.params['id'] !== state.phoneNumberId) {
-      res.status(400).json(graphError(100, `Unsupported get request. Object with ID '${String(req.params['id'])}' does not exist`, 'GraphMethodException'));
+      res
+        .status(400)
+        .json(
+          graphError(100, `Unsupported get request. Object with ID '${String(req.params['id'])}' does not exist`, 'GraphMethodException'),
+        );
       return;
     }
-    res.json({ id: state.phoneNumberId, display_phone_number: state.displayPhoneNumber, verified_name: 'Sandbox Business', quality_rating: 'GREEN' });
+    res.json({
+      id: state.phoneNumberId,
+      display_phone_number: state.displayPhoneNumber,
+      verified_name: 'Sandbox Business',
+      quality_rating: 'GREEN',
+    });
   });
   app.post('/:version/:id/messages', (req, res) => {
     if (req.params['id'] !== state.phoneNumberId) {
       res.status(400).json(graphError(100, 'Invalid parameter'));
       return;
     }
-    const b = req.body as { messaging_product?: string; to?: string; type?: string; text?: { body?: string }; template?: { name?: string; language?: { code?: string } } };
+    const b = req.body as {
+      messaging_product?: string;
+      to?: string;
+      type?: string;
+      text?: { body?: string };
+      template?: { name?: string; language?: { code?: string } };
+    };
     if (b.messaging_product !== 'whatsapp' || typeof b.to !== 'string' || (b.type !== 'text' && b.type !== 'template')) {
       res.status(400).json(graphError(100, '(#100) Invalid parameter'));
       return;
@@ -108,7 +161,13 @@ export async function startWhatsAppSandbox(options: { port?: number; phoneNumber
       return;
     }
     const id = `wamid.${randomBytes(18).toString('base64url')}`;
-    state.sent.push({ id, to: waId, type: b.type, ...(b.type === 'text' ? { text: b.text?.body ?? '' } : { template: b.template?.name ?? '' }), at: now() });
+    state.sent.push({
+      id,
+      to: waId,
+      type: b.type,
+      ...(b.type === 'text' ? { text: b.text?.body ?? '' } : { template: b.template?.name ?? '' }),
+      at: now(),
+    });
     res.json({ messaging_product: 'whatsapp', contacts: [{ input: b.to, wa_id: waId }], messages: [{ id }] });
     const hook = state.webhook;
     if (hook !== undefined) {

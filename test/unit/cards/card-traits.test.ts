@@ -2,7 +2,12 @@ import { cardTraits, cardTraitValue, clipText, type StoredTrait } from '../../..
 import { CARD_TRAIT_VALUE_MAX, CARD_TRAITS_MAX, cardTraitSchema } from '../../../app/cards/card-view';
 
 const T0 = Date.parse('2026-11-01T00:00:00.000Z');
-const t = (name: string, value: unknown, minutes: number, source = 'api'): StoredTrait => ({ name, value, source, at: T0 + minutes * 60_000 });
+const t = (name: string, value: unknown, minutes: number, source = 'api'): StoredTrait => ({
+  name,
+  value,
+  source,
+  at: T0 + minutes * 60_000,
+});
 
 describe('record card traits', () => {
   it('keeps the newest value per name across merged profiles and lists the most recently changed first', () => {
@@ -21,7 +26,11 @@ describe('record card traits', () => {
   });
 
   it('shows audience_<name> traits as memberships, joined and left', () => {
-    const out = cardTraits([t('audience_trial', true, 2, 'warehouse:c1'), t('audience_churn_risk', false, 1, 'warehouse:c2'), t('audience_', true, 0)]);
+    const out = cardTraits([
+      t('audience_trial', true, 2, 'warehouse:c1'),
+      t('audience_churn_risk', false, 1, 'warehouse:c2'),
+      t('audience_', true, 0),
+    ]);
     expect(out.map((x) => [x.name, x.audience, x.value])).toEqual([
       ['audience_trial', 'trial', true],
       ['audience_churn_risk', 'churn_risk', false],

@@ -12,7 +12,15 @@ describe('Zendesk webhook signature (reference 1.2)', () => {
 
   it('reproduces the timestamp+body vector with the secret used as a literal string', () => {
     expect(zendeskSignature(secret, timestamp, body)).toBe('H7Dl1Q4WrI4RM7nHH8ROQTPsLUDCIpeE4KIz3TaNwaM=');
-    expect(verifyZendeskSignature({ secrets: [secret], signature: 'H7Dl1Q4WrI4RM7nHH8ROQTPsLUDCIpeE4KIz3TaNwaM=', timestamp, rawBody: Buffer.from(body), now })).toEqual({ ok: true });
+    expect(
+      verifyZendeskSignature({
+        secrets: [secret],
+        signature: 'H7Dl1Q4WrI4RM7nHH8ROQTPsLUDCIpeE4KIz3TaNwaM=',
+        timestamp,
+        rawBody: Buffer.from(body),
+        now,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it('matches the legacy docs sample only in its documented timestamp+body form, not body+timestamp', () => {
@@ -25,7 +33,10 @@ describe('Zendesk webhook signature (reference 1.2)', () => {
     const sig = zendeskSignature(secret, timestamp, body);
     expect(verifyZendeskSignature({ secrets: [secret], signature: sig, timestamp, rawBody: `${body} `, now }).ok).toBe(false);
     expect(verifyZendeskSignature({ secrets: ['other'], signature: sig, timestamp, rawBody: body, now }).ok).toBe(false);
-    expect(verifyZendeskSignature({ secrets: [secret], signature: sig, timestamp, rawBody: body, now: now + 10 * 60_000 })).toEqual({ ok: false, reason: 'stale signature timestamp' });
+    expect(verifyZendeskSignature({ secrets: [secret], signature: sig, timestamp, rawBody: body, now: now + 10 * 60_000 })).toEqual({
+      ok: false,
+      reason: 'stale signature timestamp',
+    });
     expect(verifyZendeskSignature({ secrets: [secret], signature: sig, timestamp: undefined, rawBody: body, now }).ok).toBe(false);
     expect(verifyZendeskSignature({ secrets: ['old', secret], signature: sig, timestamp, rawBody: body, now }).ok).toBe(true);
   });
@@ -39,19 +50,47 @@ describe('Twilio request validation (twilio-node spec vectors, reference 3.6)', 
   it('validates the form-parameter vectors, with and without the standard port', () => {
     expect(twilioSignature(token, url, params)).toBe('RSOYDt4T1cUTdK1PDd93/VVr8B8=');
     expect(verifyTwilioForm({ authTokens: [token], signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', url }, params)).toBe(true);
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'kvajT1Ptam85bY51eRf/AJRuM3w=', url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2' }, params)).toBe(true);
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'Zmvh+3yNM1Phv2jhDCwEM3q5ebU=', url: 'http://mycompany.com:1234/myapp.php?foo=1&bar=2' }, params)).toBe(true);
+    expect(
+      verifyTwilioForm(
+        { authTokens: [token], signature: 'kvajT1Ptam85bY51eRf/AJRuM3w=', url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2' },
+        params,
+      ),
+    ).toBe(true);
+    expect(
+      verifyTwilioForm(
+        { authTokens: [token], signature: 'Zmvh+3yNM1Phv2jhDCwEM3q5ebU=', url: 'http://mycompany.com:1234/myapp.php?foo=1&bar=2' },
+        params,
+      ),
+    ).toBe(true);
     // Special characters in the URL: both the current and the legacy (unencoded quote) vectors pass.
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'TfZzewPq8wqrGlMfyAud8+/IvJ0=', url: `${url}&Body=It's+amazing` }, params)).toBe(true);
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'dsq4Ehbj6cs+KdTkpF5sSSplOWw=', url: `${url}&Body=It's+amazing` }, params)).toBe(true);
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'CukzLTc1tT5dXEDIHm/tKBanW10=', url: 'https://user:pass@mycompany.com/myapp.php?foo=1&bar=2' }, params)).toBe(true);
+    expect(
+      verifyTwilioForm({ authTokens: [token], signature: 'TfZzewPq8wqrGlMfyAud8+/IvJ0=', url: `${url}&Body=It's+amazing` }, params),
+    ).toBe(true);
+    expect(
+      verifyTwilioForm({ authTokens: [token], signature: 'dsq4Ehbj6cs+KdTkpF5sSSplOWw=', url: `${url}&Body=It's+amazing` }, params),
+    ).toBe(true);
+    expect(
+      verifyTwilioForm(
+        { authTokens: [token], signature: 'CukzLTc1tT5dXEDIHm/tKBanW10=', url: 'https://user:pass@mycompany.com/myapp.php?foo=1&bar=2' },
+        params,
+      ),
+    ).toBe(true);
   });
 
   it('validates array parameters in any order', () => {
     const sig = '83O6e2vORAoJHUNzJjDWN1jz+BA=';
-    expect(verifyTwilioForm({ authTokens: [token], signature: sig, url }, { 'MessagingBinding.Address': ['+1415xxxxxxx', '+1325xxxxxxx'] })).toBe(true);
-    expect(verifyTwilioForm({ authTokens: [token], signature: sig, url }, { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'] })).toBe(true);
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'IK+Dwps556ElfBT0I3Rgjkr1wJU=', url }, { Sid: 'CA123', SidAccount: 'AC123', Digits: ['5678', '1234', '1234'] })).toBe(true);
+    expect(
+      verifyTwilioForm({ authTokens: [token], signature: sig, url }, { 'MessagingBinding.Address': ['+1415xxxxxxx', '+1325xxxxxxx'] }),
+    ).toBe(true);
+    expect(
+      verifyTwilioForm({ authTokens: [token], signature: sig, url }, { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'] }),
+    ).toBe(true);
+    expect(
+      verifyTwilioForm(
+        { authTokens: [token], signature: 'IK+Dwps556ElfBT0I3Rgjkr1wJU=', url },
+        { Sid: 'CA123', SidAccount: 'AC123', Digits: ['5678', '1234', '1234'] },
+      ),
+    ).toBe(true);
   });
 
   it('validates the JSON-body variant (bodySHA256 in the URL, signature over the URL only)', () => {
@@ -60,13 +99,17 @@ describe('Twilio request validation (twilio-node spec vectors, reference 3.6)', 
     expect(hash).toBe('0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620');
     const signed = `${url}&bodySHA256=${hash}`;
     expect(verifyTwilioJson({ authTokens: [token], signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', url: signed }, body)).toBe(true);
-    expect(verifyTwilioJson({ authTokens: [token], signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', url: signed }, '{"property": "other"}')).toBe(false);
+    expect(verifyTwilioJson({ authTokens: [token], signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', url: signed }, '{"property": "other"}')).toBe(
+      false,
+    );
     expect(verifyTwilioJson({ authTokens: [token], signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', url }, body)).toBe(false);
   });
 
   it('refuses a wrong token, a changed parameter and a missing signature', () => {
     expect(verifyTwilioForm({ authTokens: ['54321'], signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', url }, params)).toBe(false);
-    expect(verifyTwilioForm({ authTokens: [token], signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', url }, { ...params, Digits: '1235' })).toBe(false);
+    expect(verifyTwilioForm({ authTokens: [token], signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', url }, { ...params, Digits: '1235' })).toBe(
+      false,
+    );
     expect(verifyTwilioForm({ authTokens: [token], signature: undefined, url }, params)).toBe(false);
   });
 });
@@ -90,7 +133,10 @@ describe('WhatsApp Cloud X-Hub-Signature-256 and handshake (reference 4.1, 4.2)'
   });
 
   it('answers the handshake only for subscribe with the configured token', () => {
-    expect(verifyHandshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'tok', 'hub.challenge': '1158201444' }, 'tok')).toEqual({ ok: true, challenge: '1158201444' });
+    expect(verifyHandshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'tok', 'hub.challenge': '1158201444' }, 'tok')).toEqual({
+      ok: true,
+      challenge: '1158201444',
+    });
     expect(verifyHandshake({ 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' }, 'tok').ok).toBe(false);
     expect(verifyHandshake({ 'hub.mode': 'unsubscribe', 'hub.verify_token': 'tok', 'hub.challenge': '1' }, 'tok').ok).toBe(false);
   });

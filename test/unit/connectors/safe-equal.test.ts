@@ -14,7 +14,11 @@ describe('the one constant-time compare', () => {
   });
 
   it('is the only caller of timingSafeEqual in the code base', () => {
-    const files = execFileSync('git', ['grep', '-l', 'timingSafeEqual', '--', 'app', 'server', 'connectors', 'scripts', 'bin'], { encoding: 'utf8' }).trim().split('\n');
+    const files = execFileSync('git', ['grep', '-l', 'timingSafeEqual', '--', 'app', 'server', 'connectors', 'scripts', 'bin'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n');
     expect(files).toEqual(['connectors/shared/safe-equal.ts']);
     expect(readFileSync('connectors/shared/safe-equal.ts', 'utf8')).toContain('export function safeEqual');
   });

@@ -36,17 +36,38 @@ describe('console API client', () => {
     const calls: Call[] = [];
     const api = createApiClient({ apiKey: 'k_123', baseUrl: 'http://baton', fetch: fakeFetch(200, { n: 1, extra: true }, calls) });
     await expect(api.request('POST', '/things', z.looseObject({ n: z.number() }), { a: 1 })).resolves.toEqual({ n: 1, extra: true });
-    expect(calls).toEqual([{ url: 'http://baton/api/v1/things', method: 'POST', headers: { Authorization: 'Bearer k_123', Accept: 'application/json', 'Content-Type': 'application/json' }, body: '{"a":1}' }]);
+    expect(calls).toEqual([
+      {
+        url: 'http://baton/api/v1/things',
+        method: 'POST',
+        headers: { Authorization: 'Bearer k_123', Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: '{"a":1}',
+      },
+    ]);
   });
 
   it("turns the server's error envelope into an http failure with its code and message", async () => {
-    const api = createApiClient({ apiKey: 'k', fetch: fakeFetch(409, { error: { code: 'run_not_failed', message: 'run r1 is completed', details: { x: 1 } } }) });
-    await expect(failureOf(api.request('POST', '/runs/r1/resume', z.unknown(), {}))).resolves.toEqual({ kind: 'http', status: 409, code: 'run_not_failed', message: 'run r1 is completed', details: { x: 1 } });
+    const api = createApiClient({
+      apiKey: 'k',
+      fetch: fakeFetch(409, { error: { code: 'run_not_failed', message: 'run r1 is completed', details: { x: 1 } } }),
+    });
+    await expect(failureOf(api.request('POST', '/runs/r1/resume', z.unknown(), {}))).resolves.toEqual({
+      kind: 'http',
+      status: 409,
+      code: 'run_not_failed',
+      message: 'run r1 is completed',
+      details: { x: 1 },
+    });
   });
 
   it('names the endpoint and status when an error answer has no envelope (a proxy page, an empty body)', async () => {
     const api = createApiClient({ apiKey: 'k', fetch: fakeFetch(502, '<html>Bad gateway</html>') });
-    await expect(failureOf(api.request('GET', '/lift?x=1', z.unknown()))).resolves.toEqual({ kind: 'http', status: 502, code: 'http_502', message: 'GET /api/v1/lift failed with HTTP 502' });
+    await expect(failureOf(api.request('GET', '/lift?x=1', z.unknown()))).resolves.toEqual({
+      kind: 'http',
+      status: 502,
+      code: 'http_502',
+      message: 'GET /api/v1/lift failed with HTTP 502',
+    });
   });
 
   it('reports a 2xx answer in the wrong shape as a contract failure naming the bad fields', async () => {
@@ -58,12 +79,21 @@ describe('console API client', () => {
 
   it('reports an unreachable server as a network failure', async () => {
     const api = createApiClient({ apiKey: 'k', fetch: async () => Promise.reject(new TypeError('Failed to fetch')) });
-    await expect(failureOf(api.request('GET', '/runs', z.unknown()))).resolves.toEqual({ kind: 'network', message: 'could not reach Baton (Failed to fetch)' });
+    await expect(failureOf(api.request('GET', '/runs', z.unknown()))).resolves.toEqual({
+      kind: 'network',
+      message: 'could not reach Baton (Failed to fetch)',
+    });
   });
 
   it('recognises a route the server does not have, and only that, as a missing endpoint', async () => {
-    const missing = createApiClient({ apiKey: 'k', fetch: fakeFetch(404, { error: { code: 'not_found', message: 'no route for GET /api/v1/lift' } }) });
-    const notFound = createApiClient({ apiKey: 'k', fetch: fakeFetch(404, { error: { code: 'run_not_found', message: 'no run "x" in your tenant' } }) });
+    const missing = createApiClient({
+      apiKey: 'k',
+      fetch: fakeFetch(404, { error: { code: 'not_found', message: 'no route for GET /api/v1/lift' } }),
+    });
+    const notFound = createApiClient({
+      apiKey: 'k',
+      fetch: fakeFetch(404, { error: { code: 'run_not_found', message: 'no run "x" in your tenant' } }),
+    });
     const lift = missing.request('GET', '/lift', z.unknown());
     await expect(lift).rejects.toBeInstanceOf(ApiError);
     expect(isMissingEndpoint(await lift.catch((e: unknown) => e))).toBe(true);
@@ -74,7 +104,12 @@ describe('console API client', () => {
     const card = emptyCard(new Date('2026-11-30T12:00:00Z'));
     const ok = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, card) }));
     await expect(ok.card('p1')).resolves.toEqual(cardViewSchema.parse(card));
-    const bad = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { ...card, hotness: { score: 180, trend: 'rising', updatedAt: card.generatedAt } }) }));
+    const bad = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: fakeFetch(200, { ...card, hotness: { score: 180, trend: 'rising', updatedAt: card.generatedAt } }),
+      }),
+    );
     await expect(failureOf(bad.card('p1'))).resolves.toMatchObject({ kind: 'contract', endpoint: 'GET /api/v1/profiles/p1/card' });
   });
 
@@ -89,20 +124,47 @@ describe('console API client', () => {
 
   it('reads policies wrapped as the server answers them (or bare), and saves the settings themselves', async () => {
     const calls: Call[] = [];
-    const wrapped = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { policies: { holdout: { share: 0.2 } }, version: 3, updatedAt: null }, calls) }));
+    const wrapped = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: fakeFetch(200, { policies: { holdout: { share: 0.2 } }, version: 3, updatedAt: null }, calls),
+      }),
+    );
     const policies = await wrapped.policies();
     expect(policies).toEqual({ holdout: { share: 0.2 } });
     await wrapped.savePolicies({ ...policies, holdout: { share: 0.1 } });
     expect([calls[1]?.method, JSON.parse(calls[1]?.body ?? '')]).toEqual(['PUT', { holdout: { share: 0.1 } }]);
-    const bare = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { holdout: { share: 0.05 }, quietHours: { enabled: false } }) }));
+    const bare = endpoints(
+      createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { holdout: { share: 0.05 }, quietHours: { enabled: false } }) }),
+    );
     await expect(bare.policies()).resolves.toEqual({ holdout: { share: 0.05 }, quietHours: { enabled: false } });
   });
 
   it('accepts connections listed with id or connectionId, and lift series points named at or periodStart', async () => {
-    const conns = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { connections: [{ id: 'c1', type: 'zendesk', status: 'active' }, { connectionId: 'c2', type: 'twilio' }] }) }));
+    const conns = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: fakeFetch(200, {
+          connections: [
+            { id: 'c1', type: 'zendesk', status: 'active' },
+            { connectionId: 'c2', type: 'twilio' },
+          ],
+        }),
+      }),
+    );
     expect((await conns.connections()).map((c) => c.connectionId)).toEqual(['c1', 'c2']);
-    const estimate = { treated: { decisions: 10, positives: 3, rate: 0.3 }, control: { decisions: 10, positives: 2, rate: 0.2 }, lift: 0.5, confidenceInterval: [-0.2, 1.2] };
-    const lift = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(200, { overall: estimate, perAction: [], series: [{ ...estimate, periodStart: '2026-11-01T00:00:00Z' }] }) }));
+    const estimate = {
+      treated: { decisions: 10, positives: 3, rate: 0.3 },
+      control: { decisions: 10, positives: 2, rate: 0.2 },
+      lift: 0.5,
+      confidenceInterval: [-0.2, 1.2],
+    };
+    const lift = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: fakeFetch(200, { overall: estimate, perAction: [], series: [{ ...estimate, periodStart: '2026-11-01T00:00:00Z' }] }),
+      }),
+    );
     expect((await lift.lift()).series?.[0]?.at).toBe('2026-11-01T00:00:00Z');
   });
 
@@ -130,11 +192,24 @@ describe('console API client', () => {
     expect(calls.map((c) => c.url)).toEqual(['/api/v1/profiles?q=4155550100&limit=20']);
     calls.length = 0;
     expect(await api.searchProfiles(profileQueryFor('+1 (415) 555-0100'))).toEqual([linus]);
-    expect(calls.map((c) => c.url).sort()).toEqual(['/api/v1/profiles?phone=%2B1%20(415)%20555-0100&limit=20', '/api/v1/profiles?q=14155550100&limit=20']);
+    expect(calls.map((c) => c.url).sort()).toEqual([
+      '/api/v1/profiles?phone=%2B1%20(415)%20555-0100&limit=20',
+      '/api/v1/profiles?q=14155550100&limit=20',
+    ]);
     // A malformed international number the server refuses (400) still gets the digit search.
-    const refusing = endpoints(createApiClient({ apiKey: 'k', fetch: async (url) => (url.includes('phone=')
-      ? { status: 400, ok: false, text: async () => JSON.stringify({ error: { code: 'invalid_identifier', message: 'not a usable phone' } }) }
-      : { status: 200, ok: true, text: async () => JSON.stringify({ profiles: [linus] }) }) }));
+    const refusing = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: async (url) =>
+          url.includes('phone=')
+            ? {
+                status: 400,
+                ok: false,
+                text: async () => JSON.stringify({ error: { code: 'invalid_identifier', message: 'not a usable phone' } }),
+              }
+            : { status: 200, ok: true, text: async () => JSON.stringify({ profiles: [linus] }) },
+      }),
+    );
     expect(await refusing.searchProfiles(profileQueryFor('+1 415 555 01'))).toEqual([linus]);
     // Other failures are not swallowed.
     const down = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch(500, { error: { code: 'internal', message: 'boom' } }) }));

@@ -28,14 +28,19 @@ describe('console: dead letters', () => {
 
   it('lists a page, redrives one and redrives all through the API with the key', async () => {
     const calls: Call[] = [];
-    const api = endpoints(createApiClient({
-      apiKey: 'k',
-      fetch: fakeFetch([
-        { status: 200, body: { deadLetters: [letter('job_1')], nextCursor: 'c2' } },
-        { status: 200, body: { id: 'job_1', status: 'pending', dueAt: '2026-11-23T10:00:00.000Z' } },
-        { status: 200, body: { redriven: 3, ids: ['a', 'b', 'c'], remaining: 0 } },
-      ], calls),
-    }));
+    const api = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: fakeFetch(
+          [
+            { status: 200, body: { deadLetters: [letter('job_1')], nextCursor: 'c2' } },
+            { status: 200, body: { id: 'job_1', status: 'pending', dueAt: '2026-11-23T10:00:00.000Z' } },
+            { status: 200, body: { redriven: 3, ids: ['a', 'b', 'c'], remaining: 0 } },
+          ],
+          calls,
+        ),
+      }),
+    );
     await expect(api.deadLettersPage({ limit: 25, cursor: 'c1' })).resolves.toEqual({ deadLetters: [letter('job_1')], nextCursor: 'c2' });
     await expect(api.redriveDeadLetter('job/1')).resolves.toMatchObject({ id: 'job_1', status: 'pending' });
     await expect(api.redriveAllDeadLetters()).resolves.toEqual({ redriven: 3, ids: ['a', 'b', 'c'], remaining: 0 });
@@ -47,7 +52,12 @@ describe('console: dead letters', () => {
   });
 
   it("turns a 409 (not dead any more) into the server's message", async () => {
-    const api = endpoints(createApiClient({ apiKey: 'k', fetch: fakeFetch([{ status: 409, body: { error: { code: 'not_dead', message: 'work job_1 is not dead' } } }], []) }));
+    const api = endpoints(
+      createApiClient({
+        apiKey: 'k',
+        fetch: fakeFetch([{ status: 409, body: { error: { code: 'not_dead', message: 'work job_1 is not dead' } } }], []),
+      }),
+    );
     const err = await api.redriveDeadLetter('job_1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).failure).toMatchObject({ kind: 'http', status: 409, code: 'not_dead', message: 'work job_1 is not dead' });

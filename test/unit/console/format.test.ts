@@ -1,4 +1,17 @@
-import { displayName, formatDuration, formatInstant, formatInterval, formatJson, formatLift, formatNumber, formatPercent, formatRelative, formatSentiment, humanize, toDate } from '../../../extensions/console/src/lib/format';
+import {
+  displayName,
+  formatDuration,
+  formatInstant,
+  formatInterval,
+  formatJson,
+  formatLift,
+  formatNumber,
+  formatPercent,
+  formatRelative,
+  formatSentiment,
+  humanize,
+  toDate,
+} from '../../../extensions/console/src/lib/format';
 import { actionRows, seriesRows } from '../../../extensions/console/src/lib/lift';
 import { parseRoute, routeHref, type Route } from '../../../extensions/console/src/lib/route';
 
@@ -16,7 +29,12 @@ describe('console formatting', () => {
     expect(formatRelative(now - 10_000, now)).toBe('just now');
     expect(formatRelative(now - 3 * 60_000, now)).toBe('3 min ago');
     expect(formatRelative(new Date(now + 2 * 3_600_000).toISOString(), now)).toBe('in 2 h');
-    expect([formatDuration(45_000), formatDuration(90 * 60_000), formatDuration(5 * 86_400_000), formatDuration(-1)]).toEqual(['45 s', '2 h', '5 d', '—']);
+    expect([formatDuration(45_000), formatDuration(90 * 60_000), formatDuration(5 * 86_400_000), formatDuration(-1)]).toEqual([
+      '45 s',
+      '2 h',
+      '5 d',
+      '—',
+    ]);
   });
 
   it('formats shares, lifts and confidence intervals with signs', () => {
@@ -28,12 +46,27 @@ describe('console formatting', () => {
   });
 
   it('formats numbers, codes, JSON and sentiment for people', () => {
-    expect([formatNumber(1234.567), formatNumber(0.12345), formatNumber(0.00001234), formatNumber(null)]).toEqual(['1,230', '0.123', '1.23e-5', '—']);
+    expect([formatNumber(1234.567), formatNumber(0.12345), formatNumber(0.00001234), formatNumber(null)]).toEqual([
+      '1,230',
+      '0.123',
+      '1.23e-5',
+      '—',
+    ]);
     expect([humanize('at_risk'), humanize('new-lead-nurture'), humanize('')]).toEqual(['At risk', 'New lead nurture', '']);
-    expect([humanize('sms'), humanize('whatsapp'), humanize('crm_update'), humanize('hubspot')]).toEqual(['SMS', 'WhatsApp', 'CRM update', 'HubSpot']);
+    expect([humanize('sms'), humanize('whatsapp'), humanize('crm_update'), humanize('hubspot')]).toEqual([
+      'SMS',
+      'WhatsApp',
+      'CRM update',
+      'HubSpot',
+    ]);
     expect(formatJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect([formatJson(undefined), formatJson(null)]).toEqual(['(none)', 'null']);
-    expect([formatSentiment(-0.62, 'negative'), formatSentiment(0.5, null), formatSentiment(null, 'neutral'), formatSentiment(null, null)]).toEqual(['negative (-0.62)', '+0.50', 'neutral', '—']);
+    expect([
+      formatSentiment(-0.62, 'negative'),
+      formatSentiment(0.5, null),
+      formatSentiment(null, 'neutral'),
+      formatSentiment(null, null),
+    ]).toEqual(['negative (-0.62)', '+0.50', 'neutral', '—']);
   });
 });
 
@@ -47,16 +80,38 @@ describe('console lift chart rows', () => {
   });
 
   it('puts the overall estimate first and keeps each CI as a [low, high] range, in percent', () => {
-    const rows = actionRows({ overall: est([100, 30], [50, 10], 0.5, [0.1, 0.9]), perAction: [{ actionId: 'email', ...est([10, 1], [0, 0], null, null) }] });
-    expect(rows[0]).toEqual({ actionId: 'Overall', treatedRate: 30, controlRate: 20, lift: 50, liftRange: [10, 90], treated: 100, control: 50, significant: true });
-    expect(rows[1]).toMatchObject({ actionId: 'email', treatedRate: 10, controlRate: null, lift: null, liftRange: null, significant: false });
+    const rows = actionRows({
+      overall: est([100, 30], [50, 10], 0.5, [0.1, 0.9]),
+      perAction: [{ actionId: 'email', ...est([10, 1], [0, 0], null, null) }],
+    });
+    expect(rows[0]).toEqual({
+      actionId: 'Overall',
+      treatedRate: 30,
+      controlRate: 20,
+      lift: 50,
+      liftRange: [10, 90],
+      treated: 100,
+      control: 50,
+      significant: true,
+    });
+    expect(rows[1]).toMatchObject({
+      actionId: 'email',
+      treatedRate: 10,
+      controlRate: null,
+      lift: null,
+      liftRange: null,
+      significant: false,
+    });
   });
 
   it('orders series points by time and keeps the CI as a range', () => {
     const rows = seriesRows({
       overall: est([1, 1], [1, 1], 0, null),
       perAction: [],
-      series: [{ at: '2026-11-02T00:00:00Z', ...est([10, 5], [10, 4], 0.25, [-0.1, 0.6]) }, { at: '2026-11-01T00:00:00Z', ...est([10, 2], [10, 2], 0, null) }],
+      series: [
+        { at: '2026-11-02T00:00:00Z', ...est([10, 5], [10, 4], 0.25, [-0.1, 0.6]) },
+        { at: '2026-11-01T00:00:00Z', ...est([10, 2], [10, 2], 0, null) },
+      ],
     });
     expect(rows.map((r) => r.label)).toEqual(['2026-11-01', '2026-11-02']);
     expect(rows[1]).toEqual({ label: '2026-11-02', treatedRate: 50, controlRate: 40, lift: 25, liftRange: [-10, 60] });

@@ -20,7 +20,11 @@ describe('console: lift over time', () => {
       { at: '2026-11-30T14:05:00.000Z', ...est([10, 3], [5, 1], 0.5, null) },
     ],
     perAction: [
-      { actionId: 'call', ...est([20, 8], [10, 2], 1, [-0.2, 2.2]), series: [{ at: '2026-11-30T14:06:00.000Z', ...est([20, 8], [10, 2], 1, [-0.2, 2.2]) }] },
+      {
+        actionId: 'call',
+        ...est([20, 8], [10, 2], 1, [-0.2, 2.2]),
+        series: [{ at: '2026-11-30T14:06:00.000Z', ...est([20, 8], [10, 2], 1, [-0.2, 2.2]) }],
+      },
       { actionId: 'sms', ...est([0, 0], [0, 0], null, null), series: [] },
     ],
   });
@@ -34,8 +38,13 @@ describe('console: lift over time', () => {
   });
 
   it('orders the series and draws one chart per action that has points', () => {
-    expect(seriesRows(report).map((r) => [r.label, r.lift, r.liftRange])).toEqual([['14:05', 50, null], ['14:06', 100, [-20, 220]]]);
-    expect(actionSeries(report)).toEqual([{ actionId: 'call', rows: [{ label: '14:06', treatedRate: 40, controlRate: 20, lift: 100, liftRange: [-20, 220] }] }]);
+    expect(seriesRows(report).map((r) => [r.label, r.lift, r.liftRange])).toEqual([
+      ['14:05', 50, null],
+      ['14:06', 100, [-20, 220]],
+    ]);
+    expect(actionSeries(report)).toEqual([
+      { actionId: 'call', rows: [{ label: '14:06', treatedRate: 40, controlRate: 20, lift: 100, liftRange: [-20, 220] }] },
+    ]);
   });
 
   it('says how to read the chart', () => {

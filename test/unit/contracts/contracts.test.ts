@@ -7,7 +7,14 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import type { DeadLetterListBody, LiftReportBody, ProfileSearchBody, RedriveManyBody } from '../../../app/contracts';
-import { apiErrorSchema, cardActionResultSchema, cardViewSchema, emptyCard, runDetailSchema, settingsUpdateResultSchema } from '../../../app/contracts';
+import {
+  apiErrorSchema,
+  cardActionResultSchema,
+  cardViewSchema,
+  emptyCard,
+  runDetailSchema,
+  settingsUpdateResultSchema,
+} from '../../../app/contracts';
 import { CONTRACT_SOURCES } from '../../../connectors/hubspot/project';
 import { hubSpotProjectDrift } from '../../../scripts/generate-hubspot-project';
 import type { deliveryReport, liftOverTime } from '../../../server/decisioning/lift.repository';
@@ -19,7 +26,10 @@ export type Fits<Sent extends Body, Body> = Sent;
 export type DeadLetterPageFits = Fits<Awaited<ReturnType<typeof deadLetterPage>>, DeadLetterListBody>;
 export type RedriveManyFits = Fits<Awaited<ReturnType<typeof redriveDeadLetters>>, RedriveManyBody>;
 export type ProfileSearchFits = Fits<{ profiles: Awaited<ReturnType<typeof profileSummaries>> }, ProfileSearchBody>;
-export type LiftFits = Fits<Awaited<ReturnType<typeof liftOverTime>> & { delivery: Awaited<ReturnType<typeof deliveryReport>> }, LiftReportBody>;
+export type LiftFits = Fits<
+  Awaited<ReturnType<typeof liftOverTime>> & { delivery: Awaited<ReturnType<typeof deliveryReport>> },
+  LiftReportBody
+>;
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -29,7 +39,18 @@ describe('API contract', () => {
     expect(cardViewSchema.parse(card)).toEqual(card);
     expect(cardActionResultSchema.parse({ message: 'Dismissed.', card }).message).toBe('Dismissed.');
     expect(settingsUpdateResultSchema.safeParse({ message: 'Saved.', settings: {} }).success).toBe(false);
-    const run = { id: 'run_1', playbookId: 'p', playbookVersion: 1, profileId: 'prof_1', status: 'waiting', currentStep: 'a', error: null, createdAt: '2026-12-06T10:00:00.000Z', updatedAt: null, steps: [{ stepId: 'a', kind: 'wait', status: 'waiting', input: null, output: null, attempt: 0, error: null }] };
+    const run = {
+      id: 'run_1',
+      playbookId: 'p',
+      playbookVersion: 1,
+      profileId: 'prof_1',
+      status: 'waiting',
+      currentStep: 'a',
+      error: null,
+      createdAt: '2026-12-06T10:00:00.000Z',
+      updatedAt: null,
+      steps: [{ stepId: 'a', kind: 'wait', status: 'waiting', input: null, output: null, attempt: 0, error: null }],
+    };
     // Defaults apply on the reader's side (no attempts yet: an empty list); extra fields pass.
     expect(runDetailSchema.parse({ ...run, version: 3 }).steps[0]?.attempts).toEqual([]);
     expect(apiErrorSchema.parse({ error: { code: 'not_found', message: 'no route for GET /x' } }).error.code).toBe('not_found');
@@ -37,11 +58,16 @@ describe('API contract', () => {
   });
 
   it('ships each contract file into the HubSpot project unchanged but for its relative imports', () => {
-    expect(CONTRACT_SOURCES.map((s) => s.from)).toEqual(expect.arrayContaining(['app/cards/card-view.ts', 'app/cards/settings-view.ts', 'app/contracts/common.ts']));
+    expect(CONTRACT_SOURCES.map((s) => s.from)).toEqual(
+      expect.arrayContaining(['app/cards/card-view.ts', 'app/cards/settings-view.ts', 'app/contracts/common.ts']),
+    );
     for (const { from, to } of CONTRACT_SOURCES) {
       const copy = readFileSync(path.join(ROOT, 'extensions/hubspot', to), 'utf8');
       const original = readFileSync(path.join(ROOT, from), 'utf8');
-      expect({ to, body: copy.slice(copy.indexOf('\n') + 1).replace(/from '\.\/(stages|channels)'/g, 'from \'…\'') }).toEqual({ to, body: original.replace(/from '\.\.\/(journey\/stages|shared\/channels)'/g, 'from \'…\'') });
+      expect({ to, body: copy.slice(copy.indexOf('\n') + 1).replace(/from '\.\/(stages|channels)'/g, "from '…'") }).toEqual({
+        to,
+        body: original.replace(/from '\.\.\/(journey\/stages|shared\/channels)'/g, "from '…'"),
+      });
     }
   });
 
@@ -50,7 +76,10 @@ describe('API contract', () => {
     try {
       symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'));
       cpSync(path.join(ROOT, 'manifest.json'), path.join(root, 'manifest.json'));
-      cpSync(path.join(ROOT, 'extensions/hubspot'), path.join(root, 'extensions/hubspot'), { recursive: true, filter: (src) => !src.includes('node_modules') });
+      cpSync(path.join(ROOT, 'extensions/hubspot'), path.join(root, 'extensions/hubspot'), {
+        recursive: true,
+        filter: (src) => !src.includes('node_modules'),
+      });
       for (const { from } of CONTRACT_SOURCES) {
         mkdirSync(path.dirname(path.join(root, from)), { recursive: true });
         cpSync(path.join(ROOT, from), path.join(root, from));

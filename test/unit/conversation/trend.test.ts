@@ -1,7 +1,15 @@
-import { DEFAULT_FALL_RULE, sentimentTrend, sharpFallAt, sharpFalls, trendDirection, type SentimentSample } from '../../../app/conversation';
+import {
+  DEFAULT_FALL_RULE,
+  sentimentTrend,
+  sharpFallAt,
+  sharpFalls,
+  trendDirection,
+  type SentimentSample,
+} from '../../../app/conversation';
 
 const DAY = 86_400_000;
-const series = (values: number[], stepMs = 3_600_000): SentimentSample[] => values.map((sentiment, i) => ({ id: `m${i}`, at: 1_800_000_000_000 + i * stepMs, sentiment }));
+const series = (values: number[], stepMs = 3_600_000): SentimentSample[] =>
+  values.map((sentiment, i) => ({ id: `m${i}`, at: 1_800_000_000_000 + i * stepMs, sentiment }));
 
 describe('sentiment trend (EWMA, α = 0.5)', () => {
   it('weights the latest message half and sorts by time, ties by id', () => {
@@ -9,11 +17,19 @@ describe('sentiment trend (EWMA, α = 0.5)', () => {
     const t = sentimentTrend(shuffled);
     expect(t.map((p) => p.id)).toEqual(['m0', 'm1', 'm2']);
     expect(t.map((p) => p.trend)).toEqual([0.8, 0.6000000000000001, 0.10000000000000003]);
-    expect(sentimentTrend([{ id: 'b', at: 1, sentiment: 1 }, { id: 'a', at: 1, sentiment: -1 }]).map((p) => p.id)).toEqual(['a', 'b']);
+    expect(
+      sentimentTrend([
+        { id: 'b', at: 1, sentiment: 1 },
+        { id: 'a', at: 1, sentiment: -1 },
+      ]).map((p) => p.id),
+    ).toEqual(['a', 'b']);
   });
 
   it('clamps to [-1, 1], skips non-finite samples and refuses a bad alpha', () => {
-    const t = sentimentTrend([{ id: 'a', at: 1, sentiment: 3 }, { id: 'b', at: 2, sentiment: Number.NaN }]);
+    const t = sentimentTrend([
+      { id: 'a', at: 1, sentiment: 3 },
+      { id: 'b', at: 2, sentiment: Number.NaN },
+    ]);
     expect(t).toEqual([{ id: 'a', at: 1, sentiment: 1, trend: 1 }]);
     expect(() => sentimentTrend([], 0)).toThrow(RangeError);
   });
@@ -39,7 +55,10 @@ describe('sharp fall rule', () => {
     expect(sharpFalls(sentimentTrend(series([-0.3, -0.5, -0.9, -0.95])))).toEqual([]);
     expect(sharpFalls(sentimentTrend(series([0.3, 0.2, -0.2])))).toEqual([]);
     // The happy message is 20 days before the angry ones: outside the 14-day window.
-    const old: SentimentSample[] = [{ id: 'a', at: 0, sentiment: 0.9 }, { id: 'b', at: 20 * DAY, sentiment: -0.9 }];
+    const old: SentimentSample[] = [
+      { id: 'a', at: 0, sentiment: 0.9 },
+      { id: 'b', at: 20 * DAY, sentiment: -0.9 },
+    ];
     expect(sharpFalls(sentimentTrend(old))).toEqual([]);
     expect(sharpFalls(sentimentTrend(series([0.9, 0.9, 0.9, 0.2])))).toEqual([]); // drop 0.35, still positive
   });

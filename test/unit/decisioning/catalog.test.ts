@@ -5,7 +5,16 @@ describe('action catalog (PUT /api/v1/actions body)', () => {
   it('accepts the documented shape with every optional field', () => {
     const result = parseCatalog({
       actions: [
-        { id: 'upsell', label: 'Upgrade offer', channel: 'email', value: 100, cost: 1, eligibility: { '==': [{ var: 'profile.stage' }, 'active'] }, requiresApproval: true, template: 'tpl_1' },
+        {
+          id: 'upsell',
+          label: 'Upgrade offer',
+          channel: 'email',
+          value: 100,
+          cost: 1,
+          eligibility: { '==': [{ var: 'profile.stage' }, 'active'] },
+          requiresApproval: true,
+          template: 'tpl_1',
+        },
         { id: 'call', label: 'Call', channel: 'task', value: 0 },
         { id: 'wa', label: 'WhatsApp', channel: 'whatsapp', value: 5, template: { name: 'renewal', language: 'en' } },
       ],
@@ -20,9 +29,26 @@ describe('action catalog (PUT /api/v1/actions body)', () => {
     ['a missing label', { actions: [{ id: 'a', channel: 'email', value: 1 }] }, 'actions.0.label'],
     ['a misspelt key', { actions: [{ id: 'a', label: 'A', channel: 'email', value: 1, eligibilty: true }] }, 'actions.0'],
     ['an id with spaces', { actions: [{ id: 'a b', label: 'A', channel: 'email', value: 1 }] }, 'actions.0.id'],
-    ['an unknown JSON-logic operator', { actions: [{ id: 'a', label: 'A', channel: 'email', value: 1, eligibility: { frobnicate: [1] } }] }, 'actions.0.eligibility'],
-    ['a non-rule eligibility', { actions: [{ id: 'a', label: 'A', channel: 'email', value: 1, eligibility: { a: 1, b: 2 } }] }, 'actions.0.eligibility'],
-    ['duplicate ids', { actions: [{ id: 'a', label: 'A', channel: 'email', value: 1 }, { id: 'a', label: 'B', channel: 'sms', value: 1 }] }, 'actions.1.id'],
+    [
+      'an unknown JSON-logic operator',
+      { actions: [{ id: 'a', label: 'A', channel: 'email', value: 1, eligibility: { frobnicate: [1] } }] },
+      'actions.0.eligibility',
+    ],
+    [
+      'a non-rule eligibility',
+      { actions: [{ id: 'a', label: 'A', channel: 'email', value: 1, eligibility: { a: 1, b: 2 } }] },
+      'actions.0.eligibility',
+    ],
+    [
+      'duplicate ids',
+      {
+        actions: [
+          { id: 'a', label: 'A', channel: 'email', value: 1 },
+          { id: 'a', label: 'B', channel: 'sms', value: 1 },
+        ],
+      },
+      'actions.1.id',
+    ],
     ['no actions array', { items: [] }, ''],
   ])('refuses %s and names the field', (_what, body, path) => {
     const result = parseCatalog(body);

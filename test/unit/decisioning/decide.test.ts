@@ -10,7 +10,11 @@ describe('decide', () => {
   it('returns the chosen action, its selection probability, score and every candidate with P, C, V, L', () => {
     const record = decide(
       decisionInput({
-        propensities: { upsell_email: { positives: 300, negatives: 700 }, sms_nudge: { positives: 250, negatives: 750 }, call_task: { positives: 210, negatives: 790 } },
+        propensities: {
+          upsell_email: { positives: 300, negatives: 700 },
+          sms_nudge: { positives: 250, negatives: 750 },
+          call_task: { positives: 210, negatives: 790 },
+        },
       }),
       rng(),
     );
@@ -61,7 +65,9 @@ describe('decide', () => {
     const retention: Action = { id: 'retention', label: 'Retention offer', channel: 'email', value: 10 };
     const upsell: Action = { id: 'upsell', label: 'Upsell', channel: 'email', value: 10 };
     const cfg = config({
-      contextWeights: [{ id: 'cancel-boost', when: { '==': [{ var: 'context.intent' }, 'cancellation'] }, actions: ['retention'], weightPct: 100 }],
+      contextWeights: [
+        { id: 'cancel-boost', when: { '==': [{ var: 'context.intent' }, 'cancellation'] }, actions: ['retention'], weightPct: 100 },
+      ],
       actionSettings: { upsell: { leverPct: -50 } },
       levers: { channels: { email: 10 } },
     });
@@ -109,7 +115,12 @@ describe('decide', () => {
 
   it('prefers a catalog task over the built-in escalation when one is eligible', () => {
     const record = decide(
-      decisionInput({ profile: profile({ accountValue: 80_000, recentSignals: [{ intent: 'cancellation', sentiment: -0.2, urgency: 'medium', at: NOON_UTC - HOUR }] }) }),
+      decisionInput({
+        profile: profile({
+          accountValue: 80_000,
+          recentSignals: [{ intent: 'cancellation', sentiment: -0.2, urgency: 'medium', at: NOON_UTC - HOUR }],
+        }),
+      }),
       rng(),
     );
     expect(record.action?.id).toBe('call_task');
@@ -128,7 +139,10 @@ describe('decide', () => {
     const catalog: Action[] = Array.from({ length: 20 }, (_, i) => ({ id: `new_${i}`, label: `New ${i}`, channel: 'email', value: 1 }));
     const generator = createSeededRandom('day-one');
     for (let i = 0; i < 200; i++) {
-      const record = decide(decisionInput({ catalog, now: NOON_UTC + i * 1000, profile: profile({ profileId: profileIdWithHoldout(false) }) }), generator);
+      const record = decide(
+        decisionInput({ catalog, now: NOON_UTC + i * 1000, profile: profile({ profileId: profileIdWithHoldout(false) }) }),
+        generator,
+      );
       expect(record.action).not.toBeNull();
     }
   });
@@ -142,11 +156,17 @@ describe('decide', () => {
 describe('context signal', () => {
   it('accepts an ISO timestamp and ignores a malformed signal', () => {
     const iso = decide(
-      decisionInput({ catalog: [upsellEmail, callTask], context: { signal: { intent: 'complaint', sentiment: -0.9, urgency: 'high', at: new Date(NOON_UTC - HOUR).toISOString() } } }),
+      decisionInput({
+        catalog: [upsellEmail, callTask],
+        context: { signal: { intent: 'complaint', sentiment: -0.9, urgency: 'high', at: new Date(NOON_UTC - HOUR).toISOString() } },
+      }),
       createSeededRandom(1),
     );
     expect(iso.escalation?.kind).toBe('complaint_high_urgency');
-    const junk = decide(decisionInput({ catalog: [upsellEmail], context: { signal: { intent: 'complaint', urgency: 'extreme' } } }), createSeededRandom(1));
+    const junk = decide(
+      decisionInput({ catalog: [upsellEmail], context: { signal: { intent: 'complaint', urgency: 'extreme' } } }),
+      createSeededRandom(1),
+    );
     expect(junk.escalation).toBeUndefined();
     expect(junk.action?.id).toBe('upsell_email');
   });

@@ -29,7 +29,13 @@ export function profile(overrides: Partial<ProfileSnapshot> = {}): ProfileSnapsh
 export const upsellEmail: Action = { id: 'upsell_email', label: 'Upgrade offer', channel: 'email', value: 50 };
 export const smsNudge: Action = { id: 'sms_nudge', label: 'SMS nudge', channel: 'sms', value: 10 };
 export const waSession: Action = { id: 'wa_session', label: 'WhatsApp reply', channel: 'whatsapp', value: 10 };
-export const waTemplate: Action = { id: 'wa_template', label: 'WhatsApp template', channel: 'whatsapp', value: 10, template: 'renewal_reminder' };
+export const waTemplate: Action = {
+  id: 'wa_template',
+  label: 'WhatsApp template',
+  channel: 'whatsapp',
+  value: 10,
+  template: 'renewal_reminder',
+};
 export const callTask: Action = { id: 'call_task', label: 'Call the customer', channel: 'task', value: 20 };
 export const crmUpdate: Action = { id: 'crm_flag', label: 'Flag in CRM', channel: 'crm_update', value: 1 };
 

@@ -35,9 +35,18 @@ describe('lift with delta-method confidence intervals', () => {
   });
 
   it.each([
-    [{ decisions: 0, positives: 0 }, { decisions: 100, positives: 5 }],
-    [{ decisions: 100, positives: 5 }, { decisions: 0, positives: 0 }],
-    [{ decisions: 100, positives: 5 }, { decisions: 100, positives: 0 }],
+    [
+      { decisions: 0, positives: 0 },
+      { decisions: 100, positives: 5 },
+    ],
+    [
+      { decisions: 100, positives: 5 },
+      { decisions: 0, positives: 0 },
+    ],
+    [
+      { decisions: 100, positives: 5 },
+      { decisions: 100, positives: 0 },
+    ],
   ])('is undefined (null), not infinite, without data or with a zero control rate', (treated, control) => {
     const estimate = relativeLift(treated, control);
     expect(estimate.lift).toBeNull();
@@ -46,7 +55,12 @@ describe('lift with delta-method confidence intervals', () => {
   });
 
   it('computes rates and refuses unsupported confidence levels', () => {
-    expect(rateEstimate({ decisions: 4, positives: 1 })).toEqual({ decisions: 4, positives: 1, rate: 0.25, standardError: Math.sqrt(0.25 * 0.75 / 4) });
+    expect(rateEstimate({ decisions: 4, positives: 1 })).toEqual({
+      decisions: 4,
+      positives: 1,
+      rate: 0.25,
+      standardError: Math.sqrt((0.25 * 0.75) / 4),
+    });
     expect(zFor(0.95)).toBe(1.96);
     expect(() => zFor(0.42)).toThrow(RangeError);
   });

@@ -1,4 +1,10 @@
-import { InMemoryContactHistory, InMemoryDecisionStore, InMemoryPosteriorStore, ManualClock, SequentialIds } from '../../../app/decisioning/memory';
+import {
+  InMemoryContactHistory,
+  InMemoryDecisionStore,
+  InMemoryPosteriorStore,
+  ManualClock,
+  SequentialIds,
+} from '../../../app/decisioning/memory';
 import { createSeededRandom } from '../../../app/decisioning/random/prng';
 import { DecisioningService } from '../../../app/decisioning/service';
 import { callTask, config, HOUR, NOON_UTC, profile, profileIdWithHoldout, upsellEmail } from './fixtures';
@@ -8,10 +14,21 @@ describe('outcome events after identity merges', () => {
     const clock = new ManualClock(NOON_UTC);
     const posteriors = new InMemoryPosteriorStore();
     const decisions = new InMemoryDecisionStore();
-    const svc = new DecisioningService({ clock, random: createSeededRandom(5), ids: new SequentialIds(), posteriors, contacts: new InMemoryContactHistory(), decisions });
+    const svc = new DecisioningService({
+      clock,
+      random: createSeededRandom(5),
+      ids: new SequentialIds(),
+      posteriors,
+      contacts: new InMemoryContactHistory(),
+      decisions,
+    });
     return { svc, clock, decisions };
   }
-  const request = (profileId: string) => ({ profile: profile({ profileId }), catalog: [upsellEmail, callTask], config: config({ holdout: { share: 0 } }) });
+  const request = (profileId: string) => ({
+    profile: profile({ profileId }),
+    catalog: [upsellEmail, callTask],
+    config: config({ holdout: { share: 0 } }),
+  });
 
   it('settles a decision made on a profile id that was merged into the live one', async () => {
     const { svc, clock, decisions } = service();
@@ -29,7 +46,7 @@ describe('outcome events after identity merges', () => {
     expect(await svc.recordOutcomeEvent([live, merged], 'reply', clock.now())).toBeNull();
   });
 
-  it('attributes to the latest decision across all the person\'s ids (last touch)', async () => {
+  it("attributes to the latest decision across all the person's ids (last touch)", async () => {
     const { svc, clock } = service();
     const old = profileIdWithHoldout(false);
     const live = `live-${old}`;

@@ -1,13 +1,33 @@
 import { decide } from '../../../app/decisioning/decide';
-import { applyPosteriorUpdate, attributeEvent, expireDecision, outcomeForEvent, settleDecision } from '../../../app/decisioning/learning/outcomes';
-import { InMemoryContactHistory, InMemoryDecisionStore, InMemoryPosteriorStore, ManualClock, SequentialIds } from '../../../app/decisioning/memory';
+import {
+  applyPosteriorUpdate,
+  attributeEvent,
+  expireDecision,
+  outcomeForEvent,
+  settleDecision,
+} from '../../../app/decisioning/learning/outcomes';
+import {
+  InMemoryContactHistory,
+  InMemoryDecisionStore,
+  InMemoryPosteriorStore,
+  ManualClock,
+  SequentialIds,
+} from '../../../app/decisioning/memory';
 import { createSeededRandom } from '../../../app/decisioning/random/prng';
 import { DecisioningService } from '../../../app/decisioning/service';
 import { callTask, config, decisionInput, HOUR, NOON_UTC, profile, profileIdWithHoldout, upsellEmail } from './fixtures';
 
-const treated = () => decide(decisionInput({ catalog: [upsellEmail], profile: profile({ profileId: profileIdWithHoldout(false) }) }), createSeededRandom(1));
+const treated = () =>
+  decide(decisionInput({ catalog: [upsellEmail], profile: profile({ profileId: profileIdWithHoldout(false) }) }), createSeededRandom(1));
 const heldOut = () =>
-  decide(decisionInput({ catalog: [upsellEmail], config: config({ holdout: { share: 0.05 } }), profile: profile({ profileId: profileIdWithHoldout(true) }) }), createSeededRandom(1));
+  decide(
+    decisionInput({
+      catalog: [upsellEmail],
+      config: config({ holdout: { share: 0.05 } }),
+      profile: profile({ profileId: profileIdWithHoldout(true) }),
+    }),
+    createSeededRandom(1),
+  );
 
 describe('outcome attribution and learning', () => {
   it.each([
@@ -18,11 +38,15 @@ describe('outcome attribution and learning', () => {
   ])('%s', (_name, outcome, at, accepted) => {
     const result = settleDecision(treated(), outcome, at);
     expect(result.ok).toBe(accepted);
-    if (result.ok) expect(result.settlement.posteriorUpdate).toEqual({ actionId: 'upsell_email', segment: 'active', positive: outcome === 'positive' });
+    if (result.ok)
+      expect(result.settlement.posteriorUpdate).toEqual({ actionId: 'upsell_email', segment: 'active', positive: outcome === 'positive' });
   });
 
   it('refuses a second outcome', () => {
-    expect(settleDecision(treated(), 'positive', NOON_UTC + HOUR, { alreadySettled: true })).toEqual({ ok: false, reason: 'an outcome was already recorded for this decision' });
+    expect(settleDecision(treated(), 'positive', NOON_UTC + HOUR, { alreadySettled: true })).toEqual({
+      ok: false,
+      reason: 'an outcome was already recorded for this decision',
+    });
   });
 
   it('does not update posteriors for holdout decisions but counts them for lift under the counterfactual action', () => {
@@ -37,7 +61,11 @@ describe('outcome attribution and learning', () => {
   it('settles an unanswered decision as negative when its window ends', () => {
     const record = treated();
     expect(expireDecision(record, record.attributionEndsAt)).toBeNull();
-    expect(expireDecision(record, record.attributionEndsAt + 1)).toMatchObject({ outcome: 'negative', implicit: true, posteriorUpdate: { positive: false } });
+    expect(expireDecision(record, record.attributionEndsAt + 1)).toMatchObject({
+      outcome: 'negative',
+      implicit: true,
+      posteriorUpdate: { positive: false },
+    });
   });
 
   it('maps events to outcomes', () => {
@@ -60,7 +88,11 @@ describe('outcome attribution and learning', () => {
     const after = applyPosteriorUpdate(before, { actionId: 'x', segment: 's', positive: true });
     expect(after.x).toEqual({ positives: 2, negatives: 1, segments: { s: { positives: 2, negatives: 1 } } });
     expect(before.x.positives).toBe(1);
-    expect(applyPosteriorUpdate({}, { actionId: 'y', segment: 't', positive: false }).y).toEqual({ positives: 0, negatives: 1, segments: { t: { positives: 0, negatives: 1 } } });
+    expect(applyPosteriorUpdate({}, { actionId: 'y', segment: 't', positive: false }).y).toEqual({
+      positives: 0,
+      negatives: 1,
+      segments: { t: { positives: 0, negatives: 1 } },
+    });
   });
 });
 
@@ -73,7 +105,11 @@ describe('DecisioningService over in-memory ports', () => {
     const svc = new DecisioningService({ clock, random: createSeededRandom(3), ids: new SequentialIds(), posteriors, contacts, decisions });
     return { svc, clock, posteriors, decisions, contacts };
   }
-  const request = (profileId: string) => ({ profile: profile({ profileId }), catalog: [upsellEmail, callTask], config: config({ holdout: { share: 0.05 } }) });
+  const request = (profileId: string) => ({
+    profile: profile({ profileId }),
+    catalog: [upsellEmail, callTask],
+    config: config({ holdout: { share: 0.05 } }),
+  });
 
   it('stores the decision, learns from one outcome only, and reports lift', async () => {
     const { svc, clock, posteriors } = service();

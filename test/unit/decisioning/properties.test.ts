@@ -12,19 +12,21 @@ import { type ConsentStatus, type ContactRecord, type SignalObservation } from '
 import { config, HOUR, NOON_UTC, profile } from './fixtures';
 
 const actionArb = (index: number): fc.Arbitrary<Action> =>
-  fc.record({
-    channel: fc.constantFrom(...CHANNELS),
-    value: fc.double({ min: 0, max: 100, noNaN: true }),
-    template: fc.option(fc.constant('tpl'), { nil: undefined }),
-    minAge: fc.option(fc.integer({ min: 10, max: 70 }), { nil: undefined }),
-  }).map(({ channel, value, template, minAge }) => ({
-    id: `a${index}`,
-    label: `Action ${index}`,
-    channel,
-    value,
-    ...(template !== undefined ? { template } : {}),
-    ...(minAge !== undefined ? { eligibility: { '>=': [{ var: 'profile.traits.age' }, minAge] } } : {}),
-  }));
+  fc
+    .record({
+      channel: fc.constantFrom(...CHANNELS),
+      value: fc.double({ min: 0, max: 100, noNaN: true }),
+      template: fc.option(fc.constant('tpl'), { nil: undefined }),
+      minAge: fc.option(fc.integer({ min: 10, max: 70 }), { nil: undefined }),
+    })
+    .map(({ channel, value, template, minAge }) => ({
+      id: `a${index}`,
+      label: `Action ${index}`,
+      channel,
+      value,
+      ...(template !== undefined ? { template } : {}),
+      ...(minAge !== undefined ? { eligibility: { '>=': [{ var: 'profile.traits.age' }, minAge] } } : {}),
+    }));
 
 const catalogArb = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => actionArb(i))));
 const consentArb = fc.constantFrom<ConsentStatus>('opted_in', 'opted_out', 'unknown');
@@ -36,7 +38,11 @@ const signalArb: fc.Arbitrary<SignalObservation> = fc.record({
   legalThreat: fc.boolean(),
 });
 const historyArb: fc.Arbitrary<ContactRecord[]> = fc.array(
-  fc.record({ actionId: fc.constant('old'), channel: fc.constantFrom(...CHANNELS), at: fc.integer({ min: NOON_UTC - 8 * 24 * HOUR, max: NOON_UTC }) }),
+  fc.record({
+    actionId: fc.constant('old'),
+    channel: fc.constantFrom(...CHANNELS),
+    at: fc.integer({ min: NOON_UTC - 8 * 24 * HOUR, max: NOON_UTC }),
+  }),
   { maxLength: 8 },
 );
 const evidenceArb = fc.record({ positives: fc.nat(300), negatives: fc.nat(3000) });
@@ -49,7 +55,13 @@ const scenarioArb = fc.record({
   sms: consentArb,
   whatsapp: consentArb,
   signals: fc.array(signalArb, { maxLength: 3 }),
-  tickets: fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 4 }), priority: fc.constantFrom('low' as const, 'normal' as const, 'high' as const, 'urgent' as const) }), { maxLength: 2 }),
+  tickets: fc.array(
+    fc.record({
+      id: fc.string({ minLength: 1, maxLength: 4 }),
+      priority: fc.constantFrom('low' as const, 'normal' as const, 'high' as const, 'urgent' as const),
+    }),
+    { maxLength: 2 },
+  ),
   history: historyArb,
   hourOffset: fc.integer({ min: 0, max: 23 }),
   evidence: fc.array(evidenceArb, { minLength: 12, maxLength: 12 }),

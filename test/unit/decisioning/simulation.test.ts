@@ -1,4 +1,11 @@
-import { batonStrategy, buildWorld, ruleListStrategy, simulate, uniformRandomStrategy, DEFAULT_SIMULATION } from '../../../app/decisioning/simulation';
+import {
+  batonStrategy,
+  buildWorld,
+  ruleListStrategy,
+  simulate,
+  uniformRandomStrategy,
+  DEFAULT_SIMULATION,
+} from '../../../app/decisioning/simulation';
 
 describe('decisioning simulator', () => {
   const world = buildWorld({ seed: 3, actions: 12, customers: 400, segments: ['a', 'b', 'c'], organicRate: 0.01 });
@@ -10,7 +17,12 @@ describe('decisioning simulator', () => {
   });
 
   it('learns: Baton beats uniform random and the rule list over the same customers and eligible actions', () => {
-    const report = simulate(world, [batonStrategy, uniformRandomStrategy, ruleListStrategy(world.ruleListOrder)], { ...DEFAULT_SIMULATION, decisions: 4000, checkpoints: 4, stepMs: 30 * 60_000 });
+    const report = simulate(world, [batonStrategy, uniformRandomStrategy, ruleListStrategy(world.ruleListOrder)], {
+      ...DEFAULT_SIMULATION,
+      decisions: 4000,
+      checkpoints: 4,
+      stepMs: 30 * 60_000,
+    });
     const [baton, random, rules] = report.strategies;
     expect(baton?.decisions).toBe(random?.decisions);
     expect(rules?.decisions).toBe(random?.decisions);

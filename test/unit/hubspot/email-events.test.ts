@@ -11,7 +11,11 @@ describe('engagementOf', () => {
     expect(engagementOf(ev({ type: 'SPAMREPORT' }))).toBe('unsubscribed');
     expect(engagementOf(ev({ type: 'STATUSCHANGE', portalSubscriptionStatus: 'UNSUBSCRIBED' }))).toBe('unsubscribed');
     expect(engagementOf(ev({ type: 'STATUSCHANGE', subscriptions: [{ id: '7', status: 'UNSUBSCRIBED' }] }))).toBe('unsubscribed');
-    expect(engagementOf(ev({ type: 'STATUSCHANGE', portalSubscriptionStatus: 'SUBSCRIBED', subscriptions: [{ id: '7', status: 'SUBSCRIBED' }] }))).toBeNull();
+    expect(
+      engagementOf(
+        ev({ type: 'STATUSCHANGE', portalSubscriptionStatus: 'SUBSCRIBED', subscriptions: [{ id: '7', status: 'SUBSCRIBED' }] }),
+      ),
+    ).toBeNull();
     for (const type of ['SENT', 'DELIVERED', 'PROCESSED', 'DEFERRED', 'DROPPED']) expect(engagementOf(ev({ type }))).toBeNull();
   });
 });

@@ -5,7 +5,9 @@ describe('ianaZoneOfHubSpot', () => {
     expect(ianaZoneOfHubSpot('america_slash_new_york')).toBe('America/New_York');
     expect(ianaZoneOfHubSpot('europe_slash_berlin')).toBe('Europe/Berlin');
     // ICU may name this zone by its canonical alias.
-    expect(['America/Argentina/Buenos_Aires', 'America/Buenos_Aires']).toContain(ianaZoneOfHubSpot('america_slash_argentina_slash_buenos_aires'));
+    expect(['America/Argentina/Buenos_Aires', 'America/Buenos_Aires']).toContain(
+      ianaZoneOfHubSpot('america_slash_argentina_slash_buenos_aires'),
+    );
     expect(ianaZoneOfHubSpot('Asia/Tokyo')).toBe('Asia/Tokyo');
     expect(ianaZoneOfHubSpot('utc')).toBe('UTC');
   });

@@ -21,7 +21,13 @@ describe('HubSpot "Next best action" workflow output: In holdout group', () => {
   });
 
   it('is false with an action, and when the decider does not say', async () => {
-    const chosen = await decideWithin(answering(toDecideResult(stored(false, { id: 'call', label: 'Call', channel: 'email' }))), 'prof_1', 'ten_1', 'cb-3', undefined);
+    const chosen = await decideWithin(
+      answering(toDecideResult(stored(false, { id: 'call', label: 'Call', channel: 'email' }))),
+      'prof_1',
+      'ten_1',
+      'cb-3',
+      undefined,
+    );
     expect(chosen).toMatchObject({ actionId: 'call', holdout: 'false' });
     const silent = await decideWithin(answering({ decisionId: 'dec_2', action: null }), 'prof_1', 'ten_1', 'cb-4', undefined);
     expect(silent).toMatchObject({ holdout: 'false' });

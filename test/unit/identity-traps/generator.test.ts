@@ -1,8 +1,23 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { canonicalEventSchema } from '../../../app/events/canonical-event';
 import {
-  ALL_CATEGORIES, BATCH_MAPPING, HELD_OUT_PEOPLE, HELD_OUT_SEED, TRAP_CATEGORIES, TUNING_SEEDS, clusterByKeys, clustersFromCsv,
-  generateTrapPopulation, mailboxKey, pairsByCategory, scorePairs, summarizePopulation, toBatchCsv, toCanonicalEvents, type TrapIdentifier, type TrapRecord,
+  ALL_CATEGORIES,
+  BATCH_MAPPING,
+  HELD_OUT_PEOPLE,
+  HELD_OUT_SEED,
+  TRAP_CATEGORIES,
+  TUNING_SEEDS,
+  clusterByKeys,
+  clustersFromCsv,
+  generateTrapPopulation,
+  mailboxKey,
+  pairsByCategory,
+  scorePairs,
+  summarizePopulation,
+  toBatchCsv,
+  toCanonicalEvents,
+  type TrapIdentifier,
+  type TrapRecord,
 } from '../../fixtures/identity-traps/generator';
 
 const heldOut = generateTrapPopulation({ seed: HELD_OUT_SEED, people: HELD_OUT_PEOPLE });
@@ -23,7 +38,9 @@ const emailKey = (id: TrapIdentifier): string | undefined => (id.type === 'email
 /** Naive baselines: union on raw values; on normalised email/phone (no role-address or shared-line awareness). */
 const rawUnion = clusterByKeys(records, (r) => r.identifiers.filter((i) => i.type !== 'crm_id').map((i) => i.value));
 const emailUnion = clusterByKeys(records, (r) => r.identifiers.flatMap((i) => emailKey(i) ?? []));
-const normalisedUnion = clusterByKeys(records, (r) => r.identifiers.flatMap((i) => [emailKey(i), e164Of(i)].filter((k): k is string => k !== undefined)));
+const normalisedUnion = clusterByKeys(records, (r) =>
+  r.identifiers.flatMap((i) => [emailKey(i), e164Of(i)].filter((k): k is string => k !== undefined)),
+);
 
 describe('identity-trap generator', () => {
   it('never gives two people one mailbox (Gmail ignores dots and +tags in the local part)', () => {
@@ -43,7 +60,14 @@ describe('identity-trap generator', () => {
         }
       }
       // Only role mailboxes and household family addresses are shared on purpose.
-      const unexpected = [...shared].filter((key) => !records.some((r) => r.categories.some((c) => c === 'role_address' || c === 'household') && r.identifiers.some((i) => i.type === 'email' && mailboxKey(i.value) === key)));
+      const unexpected = [...shared].filter(
+        (key) =>
+          !records.some(
+            (r) =>
+              r.categories.some((c) => c === 'role_address' || c === 'household') &&
+              r.identifiers.some((i) => i.type === 'email' && mailboxKey(i.value) === key),
+          ),
+      );
       expect(unexpected).toEqual([]);
     }
   });
@@ -69,10 +93,20 @@ describe('identity-trap generator', () => {
   });
 
   it('holds plenty of every category in the held-out draw', () => {
-    const minimum = { messaging_nickname: 40, role_address: 40, common_name: 20, changed_email: 30, household: 15, nickname_typo: 30, ordinary: 100 } as const;
+    const minimum = {
+      messaging_nickname: 40,
+      role_address: 40,
+      common_name: 20,
+      changed_email: 30,
+      household: 15,
+      nickname_typo: 30,
+      ordinary: 100,
+    } as const;
     for (const c of ALL_CATEGORIES) expect(pairs[c].shouldMatch.length + pairs[c].mustNotMatch.length).toBeGreaterThanOrEqual(minimum[c]);
-    for (const c of ['role_address', 'common_name', 'household'] as const) expect(pairs[c].mustNotMatch.length).toBeGreaterThanOrEqual(minimum[c] / 2);
-    for (const c of ['role_address', 'messaging_nickname', 'changed_email', 'nickname_typo'] as const) expect(pairs[c].shouldMatch.length).toBeGreaterThanOrEqual(minimum[c] / 2);
+    for (const c of ['role_address', 'common_name', 'household'] as const)
+      expect(pairs[c].mustNotMatch.length).toBeGreaterThanOrEqual(minimum[c] / 2);
+    for (const c of ['role_address', 'messaging_nickname', 'changed_email', 'nickname_typo'] as const)
+      expect(pairs[c].shouldMatch.length).toBeGreaterThanOrEqual(minimum[c] / 2);
     for (const r of records) for (const c of r.categories) expect(ALL_CATEGORIES).toContain(c);
   });
 
@@ -92,7 +126,8 @@ describe('identity-trap generator', () => {
     }
     // Common-name pairs share the full name and nothing else.
     for (const [a, b] of pairs.common_name.mustNotMatch) {
-      const keys = (r: TrapRecord): string[] => r.identifiers.flatMap((i) => [emailKey(i), e164Of(i)].filter((k): k is string => k !== undefined));
+      const keys = (r: TrapRecord): string[] =>
+        r.identifiers.flatMap((i) => [emailKey(i), e164Of(i)].filter((k): k is string => k !== undefined));
       expect(keys(rec(a)).filter((k) => keys(rec(b)).includes(k))).toEqual([]);
     }
     // Household pairs share a line and a surname but not a first name.
@@ -107,7 +142,8 @@ describe('identity-trap generator', () => {
       for (const id of r.identifiers) {
         if (id.type === 'whatsapp') expect(id.value).toMatch(/^[1-9]\d{9,14}$/);
         if (r.system === 'sms' && id.type === 'phone') expect(id.value).toMatch(/^\+[1-9]\d{9,14}$/);
-        if (id.type === 'phone') expect([id.value, parsePhoneNumberFromString(id.value.trim().replace(/^00/, '+'), 'US')?.isValid()]).toEqual([id.value, true]);
+        if (id.type === 'phone')
+          expect([id.value, parsePhoneNumberFromString(id.value.trim().replace(/^00/, '+'), 'US')?.isValid()]).toEqual([id.value, true]);
       }
     }
     // A messaging sender's number is its CRM contact's phone, except the Brazilian and Mexican wa_id quirks.
@@ -117,7 +153,16 @@ describe('identity-trap generator', () => {
       if (!quirk) expect(phones(rec(a)).some((p) => phones(rec(b)).includes(p))).toBe(true);
     }
     const variants = records.flatMap((r) => r.variants);
-    for (const v of ['phone:00-prefix', 'phone:us-national', 'phone:trunk-in-brackets', 'display:emoji', 'display:empty', 'display:first-initial', 'email:whitespace', 'email:case']) {
+    for (const v of [
+      'phone:00-prefix',
+      'phone:us-national',
+      'phone:trunk-in-brackets',
+      'display:emoji',
+      'display:empty',
+      'display:first-initial',
+      'email:whitespace',
+      'email:case',
+    ]) {
       expect([v, variants.includes(v)]).toEqual([v, true]);
     }
   });

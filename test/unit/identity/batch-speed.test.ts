@@ -20,7 +20,10 @@ const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'é', ' 
 
 describe('bounded comparisons', () => {
   it('the Jaro-Winkler upper bound is never below the exact value', () => {
-    fc.assert(fc.property(word, word, (a, b) => jaroWinklerUpperBound(a, b) >= jaroWinkler(a, b) - 1e-12), { numRuns: 3000 });
+    fc.assert(
+      fc.property(word, word, (a, b) => jaroWinklerUpperBound(a, b) >= jaroWinkler(a, b) - 1e-12),
+      { numRuns: 3000 },
+    );
   });
 
   it('jaroWinklerAtLeast gives the exact value whenever it reaches the threshold, and a value below it otherwise', () => {
@@ -57,10 +60,11 @@ function naivePairs(columns: Record<string, string[]>, n: number, rules: readonl
     }
     for (const block of blocks.values()) {
       if (block.length < 2 || block.length > max) continue;
-      for (let x = 0; x < block.length; x++) for (let y = x + 1; y < block.length; y++) {
-        const id = `${block[x]}-${block[y]}`;
-        out.set(id, (out.get(id) ?? 0) | (1 << r));
-      }
+      for (let x = 0; x < block.length; x++)
+        for (let y = x + 1; y < block.length; y++) {
+          const id = `${block[x]}-${block[y]}`;
+          out.set(id, (out.get(id) ?? 0) | (1 << r));
+        }
     }
   });
   return out;
@@ -98,7 +102,15 @@ describe('EM on comparison patterns', () => {
     for (let k = 0; k < 100; k++) levels.push(4, 1);
     const patterns = collectPatterns(Uint8Array.from(levels), 2300, 2, { radix: [5, 3] });
     expect(patterns.size).toBe(3);
-    const { params } = expectationMaximisation(patterns, comparisons, [[0.001, 0.01, 0.01, 0.979], [0.1, 0.9]], { maxIterations: 100, tolerance: 1e-9, initialLambda: 0.1 });
+    const { params } = expectationMaximisation(
+      patterns,
+      comparisons,
+      [
+        [0.001, 0.01, 0.01, 0.979],
+        [0.1, 0.9],
+      ],
+      { maxIterations: 100, tolerance: 1e-9, initialLambda: 0.1 },
+    );
     expect(params.lambda).toBeGreaterThan(0.08);
     expect(params.lambda).toBeLessThan(0.1);
     expect((params.m[0] as number[])[0]).toBeGreaterThan(0.95);
@@ -116,7 +128,12 @@ describe('batch graph', () => {
   it('keeps every probabilistic link with its per-field weights, explainable like an online link', async () => {
     const records = generateCrmPopulation(seededRandom(21), 400);
     const store = new InMemoryGraphStore();
-    const result = await resolveBatch(records, { random: seededRandom(22), at: '2026-01-01T00:00:00.000Z', normalizer: { defaultRegion: 'US' }, graphStore: store });
+    const result = await resolveBatch(records, {
+      random: seededRandom(22),
+      at: '2026-01-01T00:00:00.000Z',
+      normalizer: { defaultRegion: 'US' },
+      graphStore: store,
+    });
     expect(result.stats.probabilisticLinks).toBeGreaterThan(0);
     const keys = records.map((r) => recordKey(r.source, r.recordId));
     const edges = await store.unitOfWork([], (tx) => tx.edgesOf(keys));

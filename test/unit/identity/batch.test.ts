@@ -30,9 +30,31 @@ describe('mapping', () => {
 describe('batch resolution', () => {
   it('links records by identifiers and by the probabilistic model, never across HubSpot ids', async () => {
     const records: BatchRecord[] = [
-      { source: 'a.csv', recordId: '1', values: { hubspotContactId: '1', email: 'ann.lee@acme.io', firstName: 'Ann', lastName: 'Lee', birthDate: '19800101', city: 'Springfield' } },
+      {
+        source: 'a.csv',
+        recordId: '1',
+        values: {
+          hubspotContactId: '1',
+          email: 'ann.lee@acme.io',
+          firstName: 'Ann',
+          lastName: 'Lee',
+          birthDate: '19800101',
+          city: 'Springfield',
+        },
+      },
       { source: 'b.csv', recordId: '1', values: { email: 'ANN.LEE@acme.io', firstName: 'Ann', lastName: 'Lee' } },
-      { source: 'b.csv', recordId: '2', values: { hubspotContactId: '2', email: 'bo@zeta.io', firstName: 'Bo', lastName: 'Zhang', birthDate: '19700505', city: 'Shelbyville' } },
+      {
+        source: 'b.csv',
+        recordId: '2',
+        values: {
+          hubspotContactId: '2',
+          email: 'bo@zeta.io',
+          firstName: 'Bo',
+          lastName: 'Zhang',
+          birthDate: '19700505',
+          city: 'Shelbyville',
+        },
+      },
     ];
     const result = await resolveBatch(records, { random: seededRandom(1), at: AT });
     expect(result.profileIds[0]).toBe(result.profileIds[1]);
@@ -42,7 +64,10 @@ describe('batch resolution', () => {
   it('reaches high precision and recall on the synthetic CRM population', async () => {
     const records = generateCrmPopulation(seededRandom(3), 400);
     const result = await resolveBatch(records, { random: seededRandom(4), at: AT, normalizer: { defaultRegion: 'US' } });
-    const scores = pairwiseScores(result.profileIds, records.map((r) => String(r.person)));
+    const scores = pairwiseScores(
+      result.profileIds,
+      records.map((r) => String(r.person)),
+    );
     expect(scores.precision).toBeGreaterThanOrEqual(0.99);
     expect(scores.recall).toBeGreaterThanOrEqual(0.9);
   });
@@ -56,16 +81,30 @@ describe('batch resolution', () => {
 
   const febrl1 = path.resolve(__dirname, '../../../../shared/datasets/febrl/dataset1.csv');
   // In ../shared, absent from a fresh clone: skipped there, a failure under CI=true.
-  requireOrSkip(existsSync(febrl1), 'the FEBRL1 dataset (../shared/datasets/febrl/dataset1.csv)').it('FEBRL1: F1 at least 0.99', async () => {
-    const rows = parse(readFileSync(febrl1, 'utf8'), { columns: true, trim: true }) as Record<string, string>[];
-    const map: Record<string, string> = { given_name: 'firstName', surname: 'lastName', street_number: 'streetNumber', address_1: 'street', address_2: 'addressLine2', suburb: 'city', postcode: 'postcode', state: 'region', date_of_birth: 'birthDate', soc_sec_id: 'nationalId' };
-    const records: BatchRecord[] = rows.map((row) => {
-      const values: Record<string, string> = {};
-      for (const [col, field] of Object.entries(map)) if (row[col]) values[field] = row[col];
-      return { source: 'dataset1.csv', recordId: row['rec_id'] ?? '', values };
-    });
-    const result = await resolveBatch(records, { random: seededRandom(1), at: AT });
-    const truth = rows.map((row) => (row['rec_id'] ?? '').split('-')[1] ?? '');
-    expect(pairwiseScores(result.profileIds, truth).f1).toBeGreaterThanOrEqual(0.99);
-  });
+  requireOrSkip(existsSync(febrl1), 'the FEBRL1 dataset (../shared/datasets/febrl/dataset1.csv)').it(
+    'FEBRL1: F1 at least 0.99',
+    async () => {
+      const rows = parse(readFileSync(febrl1, 'utf8'), { columns: true, trim: true }) as Record<string, string>[];
+      const map: Record<string, string> = {
+        given_name: 'firstName',
+        surname: 'lastName',
+        street_number: 'streetNumber',
+        address_1: 'street',
+        address_2: 'addressLine2',
+        suburb: 'city',
+        postcode: 'postcode',
+        state: 'region',
+        date_of_birth: 'birthDate',
+        soc_sec_id: 'nationalId',
+      };
+      const records: BatchRecord[] = rows.map((row) => {
+        const values: Record<string, string> = {};
+        for (const [col, field] of Object.entries(map)) if (row[col]) values[field] = row[col];
+        return { source: 'dataset1.csv', recordId: row['rec_id'] ?? '', values };
+      });
+      const result = await resolveBatch(records, { random: seededRandom(1), at: AT });
+      const truth = rows.map((row) => (row['rec_id'] ?? '').split('-')[1] ?? '');
+      expect(pairwiseScores(result.profileIds, truth).f1).toBeGreaterThanOrEqual(0.99);
+    },
+  );
 });

@@ -5,7 +5,9 @@ import { jaro, jaroWinkler } from '../../../app/identity/compare/jaro-winkler';
 
 /** Textbook dynamic-programming OSA distance, as an oracle. */
 function naiveOsa(a: string, b: string, transpositions = true): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const row = d[i] as number[];

@@ -24,7 +24,10 @@ const hubspot = (value: string): RawIdentifier => ({ type: 'hubspotContactId', v
 describe('deterministic linking', () => {
   it('creates a profile, then links records sharing a normalized identifier', async () => {
     const { resolver } = setup();
-    const a = await resolver.resolve({ identifiers: [hubspot('1'), email('Jane.Doe@gmail.com')], traits: { firstName: 'Jane' } }, prov('hubspot', 'c1'));
+    const a = await resolver.resolve(
+      { identifiers: [hubspot('1'), email('Jane.Doe@gmail.com')], traits: { firstName: 'Jane' } },
+      prov('hubspot', 'c1'),
+    );
     expect(a.created).toBe(true);
     const b = await resolver.resolve({ identifiers: [email('janedoe+promo@googlemail.com'), phone('(415) 555-0134')] }, prov('form', 'f1'));
     expect(b.profileId).toBe(a.profileId);
@@ -68,9 +71,16 @@ describe('limits, guard and shared identifiers', () => {
   it('refuses a link that would give a profile more HubSpot ids in one portal than the limit, and records a conflict', async () => {
     const { resolver, store } = setup();
     // Up to three contacts of one portal may be one person (duplicates); a fourth breaks the limit.
-    for (const id of ['7', '8']) await resolver.resolve({ identifiers: [hubspot(id), phone('+14155550134')], traits: { firstName: 'Ann' } }, prov('hubspot', id));
-    const a = await resolver.resolve({ identifiers: [hubspot('1'), phone('+14155550134')], traits: { firstName: 'Ann' } }, prov('hubspot', '1'));
-    const b = await resolver.resolve({ identifiers: [hubspot('2'), phone('+14155550134')], traits: { firstName: 'Ann' } }, prov('hubspot', '2'));
+    for (const id of ['7', '8'])
+      await resolver.resolve({ identifiers: [hubspot(id), phone('+14155550134')], traits: { firstName: 'Ann' } }, prov('hubspot', id));
+    const a = await resolver.resolve(
+      { identifiers: [hubspot('1'), phone('+14155550134')], traits: { firstName: 'Ann' } },
+      prov('hubspot', '1'),
+    );
+    const b = await resolver.resolve(
+      { identifiers: [hubspot('2'), phone('+14155550134')], traits: { firstName: 'Ann' } },
+      prov('hubspot', '2'),
+    );
     expect(b.profileId).not.toBe(a.profileId);
     expect(b.refused).toEqual([{ identifier: 'phone::+14155550134', reason: 'limit' }]);
     const reviews = await store.reviews(b.profileId);
@@ -84,18 +94,33 @@ describe('limits, guard and shared identifiers', () => {
 
   it('allows one HubSpot id per portal: other portals are other scopes', async () => {
     const { resolver } = setup();
-    const a = await resolver.resolve({ identifiers: [{ type: 'hubspotContactId', value: '1', scope: 'p1' }, email('x@acme.io')] }, prov('hs', '1'));
-    const b = await resolver.resolve({ identifiers: [{ type: 'hubspotContactId', value: '9', scope: 'p2' }, email('x@acme.io')] }, prov('hs', '2'));
+    const a = await resolver.resolve(
+      { identifiers: [{ type: 'hubspotContactId', value: '1', scope: 'p1' }, email('x@acme.io')] },
+      prov('hs', '1'),
+    );
+    const b = await resolver.resolve(
+      { identifiers: [{ type: 'hubspotContactId', value: '9', scope: 'p2' }, email('x@acme.io')] },
+      prov('hs', '2'),
+    );
     expect(b.profileId).toBe(a.profileId);
   });
 
   it('does not link family members sharing a phone when their given names disagree', async () => {
     const { resolver } = setup();
-    const john = await resolver.resolve({ identifiers: [email('john@smith.family'), phone('+14155550134')], traits: { firstName: 'John', lastName: 'Smith' } }, prov('form', 'j'));
-    const mary = await resolver.resolve({ identifiers: [email('mary@smith.family'), phone('+14155550134')], traits: { firstName: 'Mary', lastName: 'Smith' } }, prov('form', 'm'));
+    const john = await resolver.resolve(
+      { identifiers: [email('john@smith.family'), phone('+14155550134')], traits: { firstName: 'John', lastName: 'Smith' } },
+      prov('form', 'j'),
+    );
+    const mary = await resolver.resolve(
+      { identifiers: [email('mary@smith.family'), phone('+14155550134')], traits: { firstName: 'Mary', lastName: 'Smith' } },
+      prov('form', 'm'),
+    );
     expect(mary.profileId).not.toBe(john.profileId);
     expect(mary.refused).toEqual([{ identifier: 'phone::+14155550134', reason: 'name-mismatch' }]);
-    const bob = await resolver.resolve({ identifiers: [email('rob@acme.io'), phone('+1 415 555 0199')], traits: { firstName: 'Robert' } }, prov('form', 'r1'));
+    const bob = await resolver.resolve(
+      { identifiers: [email('rob@acme.io'), phone('+1 415 555 0199')], traits: { firstName: 'Robert' } },
+      prov('form', 'r1'),
+    );
     const bob2 = await resolver.resolve({ identifiers: [phone('415-555-0199')], traits: { firstName: 'Bob' } }, prov('sms', 'r2'));
     expect(bob2.profileId).toBe(bob.profileId);
   });
@@ -142,7 +167,11 @@ describe('merges, removals, deletions and splits', () => {
     const { resolver } = setup();
     const a = await resolver.resolve({ identifiers: [hubspot('1'), email('shared@acme.io')] }, prov('hubspot', '1'));
     await resolver.resolve({ identifiers: [email('shared@acme.io'), phone('+14155550134')] }, prov('zendesk', '2'));
-    const change = await resolver.notSamePerson({ record: { source: 'hubspot', recordId: '1' } }, { record: { source: 'zendesk', recordId: '2' } }, prov('rep', 'split-1'));
+    const change = await resolver.notSamePerson(
+      { record: { source: 'hubspot', recordId: '1' } },
+      { record: { source: 'zendesk', recordId: '2' } },
+      prov('rep', 'split-1'),
+    );
     expect(change.profiles).toHaveLength(2);
     const zd = await resolver.profileOf({ record: { source: 'zendesk', recordId: '2' } });
     expect(zd?.profileId).not.toBe(a.profileId);
@@ -190,7 +219,9 @@ describe('country quirks and concurrency', () => {
   it('concurrent events for one person never create two profiles', async () => {
     const { resolver, store } = setup();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => resolver.resolve({ identifiers: [email('same@acme.io'), phone(`+1415555${String(1000 + i)}`)] }, prov('api', `e${i}`))),
+      Array.from({ length: 20 }, (_, i) =>
+        resolver.resolve({ identifiers: [email('same@acme.io'), phone(`+1415555${String(1000 + i)}`)] }, prov('api', `e${i}`)),
+      ),
     );
     expect(new Set(results.map((r) => r.profileId)).size).toBe(1);
     expect(store.stats().profiles).toBe(1);

@@ -8,15 +8,36 @@ import { pick, seededRandom } from '../../../app/identity/util/prng';
 function population(count: number): { columns: Columns; truth: number[] } {
   const random = seededRandom(11);
   const first = ['anna', 'ben', 'carla', 'dmitri', 'elena', 'farid', 'greta', 'hugo', 'ines', 'jonas', 'kira', 'lars'];
-  const last = ['berg', 'costa', 'dahl', 'eklund', 'fontaine', 'garcia', 'horvat', 'ivanov', 'jensen', 'kowal', 'lindqvist', 'moreau', 'novak', 'olsen'];
+  const last = [
+    'berg',
+    'costa',
+    'dahl',
+    'eklund',
+    'fontaine',
+    'garcia',
+    'horvat',
+    'ivanov',
+    'jensen',
+    'kowal',
+    'lindqvist',
+    'moreau',
+    'novak',
+    'olsen',
+  ];
   const cols: Record<string, string[]> = { firstName: [], lastName: [], birthDate: [], city: [] };
   const truth: number[] = [];
   const typo = (s: string): string => (s.length > 3 ? s.slice(0, 1) + s.slice(2) : s);
   for (let p = 0; p < count; p++) {
-    const rec = { firstName: pick(random, first), lastName: pick(random, last), birthDate: `19${50 + Math.floor(random.next() * 50)}0${1 + Math.floor(random.next() * 9)}1${Math.floor(random.next() * 9)}`, city: pick(random, ['oslo', 'bergen', 'malmo', 'turku', 'aarhus']) };
+    const rec = {
+      firstName: pick(random, first),
+      lastName: pick(random, last),
+      birthDate: `19${50 + Math.floor(random.next() * 50)}0${1 + Math.floor(random.next() * 9)}1${Math.floor(random.next() * 9)}`,
+      city: pick(random, ['oslo', 'bergen', 'malmo', 'turku', 'aarhus']),
+    };
     for (let copy = 0; copy < 2; copy++) {
       const field = copy === 1 ? pick(random, ['firstName', 'lastName', 'city'] as const) : undefined;
-      for (const key of Object.keys(cols)) (cols[key] as string[]).push(field === key ? typo(rec[key as keyof typeof rec]) : rec[key as keyof typeof rec]);
+      for (const key of Object.keys(cols))
+        (cols[key] as string[]).push(field === key ? typo(rec[key as keyof typeof rec]) : rec[key as keyof typeof rec]);
       truth.push(p);
     }
   }

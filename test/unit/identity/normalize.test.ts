@@ -36,7 +36,10 @@ describe('email normalization', () => {
 describe('identifier normalizer', () => {
   const n = new IdentifierNormalizer({
     defaultRegion: 'US',
-    ownValues: [{ type: 'phone', value: '+1 415 523 8886' }, { type: 'email', value: 'hello.team@baton.dev' }],
+    ownValues: [
+      { type: 'phone', value: '+1 415 523 8886' },
+      { type: 'email', value: 'hello.team@baton.dev' },
+    ],
   });
 
   it('turns national and international phone formats into one E.164 key', () => {
@@ -120,8 +123,15 @@ describe('traits', () => {
   });
 
   it('cleans names and splits full names', () => {
-    expect(normalizeTraits({ fullName: 'Dr. José  van Dyke' })).toEqual({ fullName: 'dr jose van dyke', firstName: 'jose', lastName: 'van dyke' });
-    expect(normalizeTraits({ company: 'Acme, Inc.', postcode: 'sw1a 1aa', firstName: '' })).toEqual({ company: 'acme', postcode: 'SW1A1AA' });
+    expect(normalizeTraits({ fullName: 'Dr. José  van Dyke' })).toEqual({
+      fullName: 'dr jose van dyke',
+      firstName: 'jose',
+      lastName: 'van dyke',
+    });
+    expect(normalizeTraits({ company: 'Acme, Inc.', postcode: 'sw1a 1aa', firstName: '' })).toEqual({
+      company: 'acme',
+      postcode: 'SW1A1AA',
+    });
   });
 
   it('recognises junk placeholders', () => {

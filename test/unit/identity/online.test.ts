@@ -7,7 +7,8 @@ import { generateCrmPopulation } from '../../../app/identity/synthetic/crm-popul
 import { seededRandom } from '../../../app/identity/util/prng';
 
 const normalizer = new IdentifierNormalizer({ defaultRegion: 'US' });
-const vector = (traits: Record<string, string>, ids: { type: string; value: string }[] = []) => matchVectorOf(normalizer.normalize(ids).identifiers, normalizeTraits(traits));
+const vector = (traits: Record<string, string>, ids: { type: string; value: string }[] = []) =>
+  matchVectorOf(normalizer.normalize(ids).identifiers, normalizeTraits(traits));
 
 describe('online matcher', () => {
   const matcher = new OnlineMatcher();
@@ -15,7 +16,9 @@ describe('online matcher', () => {
 
   it('builds blocking keys only from the fields a record has', () => {
     const keys = matcher.blockingKeys(vector(base, [{ type: 'email', value: 'K@x.io' }]));
-    expect(keys).toEqual(expect.arrayContaining(['birthDate=19840317\u0001', 'email=k@x.io\u0001', 'firstName+lastName=katherine\u0001oyelaran\u0001']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['birthDate=19840317\u0001', 'email=k@x.io\u0001', 'firstName+lastName=katherine\u0001oyelaran\u0001']),
+    );
     expect(keys.some((k) => k.startsWith('phone='))).toBe(false);
     expect(matcher.blockingKeys({})).toEqual([]);
   });
@@ -33,8 +36,12 @@ describe('online matcher', () => {
   });
 
   it('never auto-links incompatible given names (family members at one address)', () => {
-    const john = vector({ firstName: 'John', lastName: 'Smith', street: '1 Main St', postcode: '94110' }, [{ type: 'phone', value: '+14155550134' }]);
-    const mary = vector({ firstName: 'Mary', lastName: 'Smith', street: '1 Main St', postcode: '94110' }, [{ type: 'phone', value: '+14155550134' }]);
+    const john = vector({ firstName: 'John', lastName: 'Smith', street: '1 Main St', postcode: '94110' }, [
+      { type: 'phone', value: '+14155550134' },
+    ]);
+    const mary = vector({ firstName: 'Mary', lastName: 'Smith', street: '1 Main St', postcode: '94110' }, [
+      { type: 'phone', value: '+14155550134' },
+    ]);
     expect(matcher.namesAllowLink(john, mary)).toBe(false);
     expect(matcher.namesAllowLink(john, vector({ firstName: 'Johnny' }))).toBe(true);
   });
@@ -48,7 +55,9 @@ describe('bulk deterministic phase', () => {
     const bulk = await resolveBatch(records, options);
     const oneByOne = await resolveBatch(records, { ...options, random: seededRandom(12), deterministic: 'one-by-one' });
     expect(pairwiseScores(bulk.profileIds, oneByOne.profileIds).f1).toBeGreaterThanOrEqual(0.98);
-    expect(pairwiseScores(bulk.profileIds, truth).precision).toBeGreaterThanOrEqual(pairwiseScores(oneByOne.profileIds, truth).precision - 0.002);
+    expect(pairwiseScores(bulk.profileIds, truth).precision).toBeGreaterThanOrEqual(
+      pairwiseScores(oneByOne.profileIds, truth).precision - 0.002,
+    );
     expect(pairwiseScores(bulk.profileIds, truth).recall).toBeGreaterThanOrEqual(0.95);
   });
 });

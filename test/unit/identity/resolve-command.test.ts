@@ -18,7 +18,10 @@ describe('baton resolve', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'baton-resolve-'));
     writeFileSync(path.join(dir, 'crm.csv'), 'Id,Email,First,Last,Extra\n1, Ann.Lee@Acme.io ,Ann,Lee,x\n2,bo@zeta.io,Bo,Zhang,y\n');
     writeFileSync(path.join(dir, 'support.csv'), 'Id,Email,First,Last\nz1,ann.lee@acme.io,Ann,\nz2,,Cy,Young\n');
-    writeFileSync(path.join(dir, 'map.json'), JSON.stringify({ id: 'Id', fields: { email: 'Email', firstName: 'First', lastName: 'Last' } }));
+    writeFileSync(
+      path.join(dir, 'map.json'),
+      JSON.stringify({ id: 'Id', fields: { email: 'Email', firstName: 'First', lastName: 'Last' } }),
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

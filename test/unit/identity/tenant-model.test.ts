@@ -19,7 +19,7 @@ describe('per-tenant match model', () => {
   const records = generateCrmPopulation(seededRandom(31), 600);
   const vectors = records.map(vectorOf);
 
-  it('is estimated by EM from the tenant\'s own records and separates the same person from others', () => {
+  it("is estimated by EM from the tenant's own records and separates the same person from others", () => {
     const result = trainTenantModel(vectors, seededRandom(1));
     expect(result.model).toBeDefined();
     const model = result.model;
@@ -28,14 +28,18 @@ describe('per-tenant match model', () => {
     expect(model.fields).toEqual(expect.arrayContaining(['firstName', 'lastName', 'email']));
     expect(tenantModelSchema.safeParse(model).success).toBe(true);
     // Agreement is likelier among matches than among non-matches, for every field's exact level.
-    model.fields.forEach((_, c) => expect((model.params.m[c] as number[])[0]).toBeGreaterThan((model.params.u[c] as number[])[0] as number));
+    model.fields.forEach((_, c) =>
+      expect((model.params.m[c] as number[])[0]).toBeGreaterThan((model.params.u[c] as number[])[0] as number),
+    );
 
     const matcher = new OnlineMatcher(model);
     const byPerson = new Map<number, number[]>();
     records.forEach((r, i) => byPerson.set(r.person, [...(byPerson.get(r.person) ?? []), i]));
     const same = [...byPerson.values()].filter((l) => l.length > 1).slice(0, 60);
     const sameScores = same.map(([i, j]) => matcher.score(vectors[i as number] ?? {}, vectors[j as number] ?? {}).weight);
-    const otherScores = same.map(([i], k) => matcher.score(vectors[i as number] ?? {}, vectors[(same[(k + 7) % same.length] as number[])[0] as number] ?? {}).weight);
+    const otherScores = same.map(
+      ([i], k) => matcher.score(vectors[i as number] ?? {}, vectors[(same[(k + 7) % same.length] as number[])[0] as number] ?? {}).weight,
+    );
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     expect(median(sameScores)).toBeGreaterThan(median(otherScores) + 10);
   });

@@ -61,7 +61,12 @@ export interface TrapLiveRun {
 /** A fresh tenant's identity resolver (no settings): what the service builds for `identify`. */
 export function liveResolver(store: IdentityGraphStore = new InMemoryGraphStore()): IdentityResolver {
   let n = 0;
-  return new IdentityResolver({ store, normalizer: new IdentifierNormalizer(), matcher: new OnlineMatcher(), newProfileId: () => `live${String(++n).padStart(6, '0')}` });
+  return new IdentityResolver({
+    store,
+    normalizer: new IdentifierNormalizer(),
+    matcher: new OnlineMatcher(),
+    newProfileId: () => `live${String(++n).padStart(6, '0')}`,
+  });
 }
 
 /** Resolves one canonical event as IdentityService.identify does (record mapping included). */
@@ -77,7 +82,10 @@ export async function identifyEvent(resolver: IdentityResolver, event: Canonical
  * The live path over `records` in the given order (default: the population's own order), over an
  * in-memory store unless `store` (e.g. the SQL store of an integration test) is given.
  */
-export async function resolveTrapsLive(records: readonly TrapRecord[], options: { order?: readonly number[]; store?: IdentityGraphStore } = {}): Promise<TrapLiveRun> {
+export async function resolveTrapsLive(
+  records: readonly TrapRecord[],
+  options: { order?: readonly number[]; store?: IdentityGraphStore } = {},
+): Promise<TrapLiveRun> {
   const { order } = options;
   const store = options.store ?? new InMemoryGraphStore();
   const resolver = liveResolver(store);
@@ -97,7 +105,11 @@ export async function resolveTrapsLive(records: readonly TrapRecord[], options: 
 }
 
 /** Two clusterings of the same records agree (same partition, whatever the profile ids). */
-export function samePartition(ids: readonly string[], a: (id: string) => string, b: (id: string) => string): { same: boolean; differing: string[][] } {
+export function samePartition(
+  ids: readonly string[],
+  a: (id: string) => string,
+  b: (id: string) => string,
+): { same: boolean; differing: string[][] } {
   const aToB = new Map<string, string>();
   const bToA = new Map<string, string>();
   const differing: string[][] = [];

@@ -1,4 +1,10 @@
-import { generateTrapPopulation, HELD_OUT_PEOPLE, HELD_OUT_SEED, scorePairs, TRAP_CATEGORIES } from '../../fixtures/identity-traps/generator';
+import {
+  generateTrapPopulation,
+  HELD_OUT_PEOPLE,
+  HELD_OUT_SEED,
+  scorePairs,
+  TRAP_CATEGORIES,
+} from '../../fixtures/identity-traps/generator';
 import { resolveTrapsBatch, resolveTrapsLive } from './trap-harness';
 
 /**

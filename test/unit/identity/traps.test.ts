@@ -13,8 +13,16 @@ import { identifyEvent, liveResolver } from './trap-harness';
 
 const AT = '2026-03-01T10:00:00.000Z';
 let seq = 0;
-const event = (source: string, identifiers: CanonicalEvent['subject']['identifiers'], traits: Record<string, string> = {}): CanonicalEvent => ({
-  id: `${source}-${++seq}`, source, type: source === 'hubspot' || source === 'salesforce' ? 'contact.updated' : 'message.received', occurredAt: AT, subject: { identifiers, traits },
+const event = (
+  source: string,
+  identifiers: CanonicalEvent['subject']['identifiers'],
+  traits: Record<string, string> = {},
+): CanonicalEvent => ({
+  id: `${source}-${++seq}`,
+  source,
+  type: source === 'hubspot' || source === 'salesforce' ? 'contact.updated' : 'message.received',
+  occurredAt: AT,
+  subject: { identifiers, traits },
 });
 
 async function profilesOf(events: readonly CanonicalEvent[]): Promise<string[]> {
@@ -26,41 +34,89 @@ async function profilesOf(events: readonly CanonicalEvent[]): Promise<string[]> 
   return out;
 }
 
-const hubspotJoseph = event('hubspot', [{ type: 'hubspotContactId', value: '5101', scope: '4410321' }, { type: 'email', value: 'joseph.miller@acme.io' }, { type: 'phone', value: '(303) 555-0142' }], { firstName: 'Joseph', lastName: 'Miller' });
+const hubspotJoseph = event(
+  'hubspot',
+  [
+    { type: 'hubspotContactId', value: '5101', scope: '4410321' },
+    { type: 'email', value: 'joseph.miller@acme.io' },
+    { type: 'phone', value: '(303) 555-0142' },
+  ],
+  { firstName: 'Joseph', lastName: 'Miller' },
+);
 
 describe('messaging senders whose WhatsApp id or SMS number is the CRM phone', () => {
-  it.each([['Joe 🎸'], ['Joe'], ['Joseph'], ['Joseph M.'], ['🌻'], ['joey']])('links a WhatsApp sender named %s to the CRM contact', async (displayName) => {
-    const [crm, wa] = await profilesOf([hubspotJoseph, event('whatsapp', [{ type: 'whatsappId', value: '13035550142' }], { displayName })]);
-    expect(wa).toBe(crm);
-  });
+  it.each([['Joe 🎸'], ['Joe'], ['Joseph'], ['Joseph M.'], ['🌻'], ['joey']])(
+    'links a WhatsApp sender named %s to the CRM contact',
+    async (displayName) => {
+      const [crm, wa] = await profilesOf([
+        hubspotJoseph,
+        event('whatsapp', [{ type: 'whatsappId', value: '13035550142' }], { displayName }),
+      ]);
+      expect(wa).toBe(crm);
+    },
+  );
 
   it('links an SMS sender with no name, and a Mexican 521 wa_id to the +52 number', async () => {
     const [crm, sms] = await profilesOf([hubspotJoseph, event('twilio', [{ type: 'phone', value: '+13035550142' }])]);
     expect(sms).toBe(crm);
     const [mx, wa] = await profilesOf([
-      event('salesforce', [{ type: 'salesforceId', value: '003000000000001AAA' }, { type: 'phone', value: '+52 55 1234 5678' }], { firstName: 'Guadalupe', lastName: 'López' }),
+      event(
+        'salesforce',
+        [
+          { type: 'salesforceId', value: '003000000000001AAA' },
+          { type: 'phone', value: '+52 55 1234 5678' },
+        ],
+        { firstName: 'Guadalupe', lastName: 'López' },
+      ),
       event('whatsapp', [{ type: 'whatsappId', value: '5215512345678' }], { displayName: 'Lupita' }),
     ]);
     expect(wa).toBe(mx);
   });
 
   it('does not link a sender whose name is another person’s', async () => {
-    const [crm, wa] = await profilesOf([hubspotJoseph, event('whatsapp', [{ type: 'whatsappId', value: '13035550142' }], { displayName: 'Maria' })]);
+    const [crm, wa] = await profilesOf([
+      hubspotJoseph,
+      event('whatsapp', [{ type: 'whatsappId', value: '13035550142' }], { displayName: 'Maria' }),
+    ]);
     expect(wa).not.toBe(crm);
   });
 });
 
 describe('role addresses', () => {
   it('detects shared mailboxes with separators, qualifiers and digits, not people', () => {
-    for (const a of ['info@acme.io', 'support-team@acme.io', 'sales.us@acme.io', 'customer.service@acme.io', 'no_reply@acme.io', 'billing2@acme.io']) expect(parseEmail(a)?.role).toBe(true);
+    for (const a of [
+      'info@acme.io',
+      'support-team@acme.io',
+      'sales.us@acme.io',
+      'customer.service@acme.io',
+      'no_reply@acme.io',
+      'billing2@acme.io',
+    ])
+      expect(parseEmail(a)?.role).toBe(true);
     for (const a of ['info.jane@acme.io', 'jane.support@acme.io', 'hans@acme.io', 'ola@acme.io']) expect(parseEmail(a)?.role).toBe(false);
   });
 
   it('links a Zendesk requester writing from info@ to the CRM contact with the same phone and name, never to a colleague', async () => {
     const zendesk = (name: string, phone?: string): CanonicalEvent =>
-      event('zendesk', [{ type: 'zendeskUserId', value: '9000001', scope: 'acme-help' }, { type: 'email', value: 'info@globex.io' }, ...(phone ? [{ type: 'phone' as const, value: phone }] : [])], { name });
+      event(
+        'zendesk',
+        [
+          { type: 'zendeskUserId', value: '9000001', scope: 'acme-help' },
+          { type: 'email', value: 'info@globex.io' },
+          ...(phone ? [{ type: 'phone' as const, value: phone }] : []),
+        ],
+        { name },
+      );
     const [jane, janeTicket, samTicket, anonymous] = await profilesOf([
-      event('hubspot', [{ type: 'hubspotContactId', value: '77' }, { type: 'email', value: 'jane.doe@globex.io' }, { type: 'phone', value: '+44 7400 123456' }], { firstName: 'Jane', lastName: 'Doe' }),
+      event(
+        'hubspot',
+        [
+          { type: 'hubspotContactId', value: '77' },
+          { type: 'email', value: 'jane.doe@globex.io' },
+          { type: 'phone', value: '+44 7400 123456' },
+        ],
+        { firstName: 'Jane', lastName: 'Doe' },
+      ),
       zendesk('Jane Doe', '+447400123456'),
       zendesk('Sam Lee', '+447400654321'),
       zendesk('Jane Doe'),
@@ -78,11 +134,32 @@ describe('common names', () => {
     const records: BatchRecord[] = [];
     // Enough people for the model to train on, two of them namesakes.
     for (let i = 0; i < 60; i++) {
-      records.push({ source: 'hubspot.csv', recordId: `h${i}`, values: { firstName: ['Ann', 'Raj', 'Li', 'Omar', 'Eva'][i % 5] as string, lastName: `Surname${i}`, email: `person${i}@mail.io`, phone: `+1303555${String(1000 + i)}` } });
-      records.push({ source: 'zendesk.csv', recordId: `z${i}`, values: { fullName: `${['Ann', 'Raj', 'Li', 'Omar', 'Eva'][i % 5] as string} Surname${i}`, email: `person${i}@mail.io` } });
+      records.push({
+        source: 'hubspot.csv',
+        recordId: `h${i}`,
+        values: {
+          firstName: ['Ann', 'Raj', 'Li', 'Omar', 'Eva'][i % 5] as string,
+          lastName: `Surname${i}`,
+          email: `person${i}@mail.io`,
+          phone: `+1303555${String(1000 + i)}`,
+        },
+      });
+      records.push({
+        source: 'zendesk.csv',
+        recordId: `z${i}`,
+        values: { fullName: `${['Ann', 'Raj', 'Li', 'Omar', 'Eva'][i % 5] as string} Surname${i}`, email: `person${i}@mail.io` },
+      });
     }
-    records.push({ source: 'hubspot.csv', recordId: 'tp1', values: { firstName: 'Theodore', lastName: 'Patel', email: 'theodore.patel@gmail.com' } });
-    records.push({ source: 'salesforce.csv', recordId: 'tp2', values: { firstName: 'Theodore', lastName: 'Patel', email: 'teddy.p@yahoo.com' } });
+    records.push({
+      source: 'hubspot.csv',
+      recordId: 'tp1',
+      values: { firstName: 'Theodore', lastName: 'Patel', email: 'theodore.patel@gmail.com' },
+    });
+    records.push({
+      source: 'salesforce.csv',
+      recordId: 'tp2',
+      values: { firstName: 'Theodore', lastName: 'Patel', email: 'teddy.p@yahoo.com' },
+    });
     const result = await resolveBatch(records, { random: seededRandom(3), at: AT });
     const [a, b] = [records.length - 2, records.length - 1];
     expect(result.profileIds[a]).not.toBe(result.profileIds[b]);
@@ -93,8 +170,24 @@ describe('common names', () => {
 describe('changed email', () => {
   it('links an old address in one contact and a new one in another through the same phone and name', async () => {
     const [old, neu] = await profilesOf([
-      event('hubspot', [{ type: 'hubspotContactId', value: '1' }, { type: 'email', value: 'stephen.schmidt@hotmail.com' }, { type: 'phone', value: '+1 312 555 5528' }], { firstName: 'Stephen', lastName: 'Schmidt' }),
-      event('hubspot', [{ type: 'hubspotContactId', value: '2' }, { type: 'email', value: 'stephenschmidt@tyrell.io' }, { type: 'phone', value: '+13125555528' }], { firstName: 'Steve', lastName: 'Schmidt' }),
+      event(
+        'hubspot',
+        [
+          { type: 'hubspotContactId', value: '1' },
+          { type: 'email', value: 'stephen.schmidt@hotmail.com' },
+          { type: 'phone', value: '+1 312 555 5528' },
+        ],
+        { firstName: 'Stephen', lastName: 'Schmidt' },
+      ),
+      event(
+        'hubspot',
+        [
+          { type: 'hubspotContactId', value: '2' },
+          { type: 'email', value: 'stephenschmidt@tyrell.io' },
+          { type: 'phone', value: '+13125555528' },
+        ],
+        { firstName: 'Steve', lastName: 'Schmidt' },
+      ),
     ]);
     expect(neu).toBe(old);
   });
@@ -103,8 +196,24 @@ describe('changed email', () => {
 describe('households', () => {
   it('keeps two people sharing a landline, a family address and a last name apart', async () => {
     const [a, b] = await profilesOf([
-      event('hubspot', [{ type: 'hubspotContactId', value: '10' }, { type: 'email', value: 'thepatels@gmail.com' }, { type: 'phone', value: '(919) 555-9889' }], { firstName: 'Katherine', lastName: 'Patel' }),
-      event('salesforce', [{ type: 'salesforceId', value: '003000000000002AAA' }, { type: 'email', value: 'thepatels@gmail.com' }, { type: 'phone', value: '+1 919 555 9889' }], { firstName: 'Ekaterina', lastName: 'Patel' }),
+      event(
+        'hubspot',
+        [
+          { type: 'hubspotContactId', value: '10' },
+          { type: 'email', value: 'thepatels@gmail.com' },
+          { type: 'phone', value: '(919) 555-9889' },
+        ],
+        { firstName: 'Katherine', lastName: 'Patel' },
+      ),
+      event(
+        'salesforce',
+        [
+          { type: 'salesforceId', value: '003000000000002AAA' },
+          { type: 'email', value: 'thepatels@gmail.com' },
+          { type: 'phone', value: '+1 919 555 9889' },
+        ],
+        { firstName: 'Ekaterina', lastName: 'Patel' },
+      ),
     ]);
     expect(b).not.toBe(a);
   });
@@ -118,13 +227,25 @@ describe('households', () => {
 
 describe('nicknames and typos', () => {
   it.each([
-    ['bob', 'robert'], ['liz', 'elizabeth'], ['vicky', 'victoria'], ['pepe', 'jose'], ['sasha', 'alexandra'],
-    ['jhon', 'john'], ['sue', 'susn'], ['sammy', 'saamantha'], ['bob', 'robrt'], ['j', 'joseph'],
+    ['bob', 'robert'],
+    ['liz', 'elizabeth'],
+    ['vicky', 'victoria'],
+    ['pepe', 'jose'],
+    ['sasha', 'alexandra'],
+    ['jhon', 'john'],
+    ['sue', 'susn'],
+    ['sammy', 'saamantha'],
+    ['bob', 'robrt'],
+    ['j', 'joseph'],
   ])('%s and %s may be one person', (a, b) => {
     expect(compatibleNames(a, b)).toBe(true);
   });
 
-  it.each([['mary', 'john'], ['bob', 'william'], ['liz', 'victoria']])('%s and %s are not', (a, b) => {
+  it.each([
+    ['mary', 'john'],
+    ['bob', 'william'],
+    ['liz', 'victoria'],
+  ])('%s and %s are not', (a, b) => {
     expect(compatibleNames(a, b)).toBe(false);
   });
 

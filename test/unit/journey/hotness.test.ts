@@ -1,4 +1,13 @@
-import { addSignal, decayFactor, DEFAULT_HOTNESS, emptyHotness, hotnessAt, hotnessIndex, signalWeight, type HotnessSettings } from '../../../app/journey/hotness';
+import {
+  addSignal,
+  decayFactor,
+  DEFAULT_HOTNESS,
+  emptyHotness,
+  hotnessAt,
+  hotnessIndex,
+  signalWeight,
+  type HotnessSettings,
+} from '../../../app/journey/hotness';
 
 const T0 = Date.UTC(2025, 0, 1);
 const HOUR = 3_600_000;

@@ -1,4 +1,11 @@
-import { applyJourneyEvent, initialJourney, replayJourney, timeInStage, timePerStage, type JourneyState } from '../../../app/journey/machine';
+import {
+  applyJourneyEvent,
+  initialJourney,
+  replayJourney,
+  timeInStage,
+  timePerStage,
+  type JourneyState,
+} from '../../../app/journey/machine';
 import { DEFAULT_TRANSITIONS, transitionTableSchema } from '../../../app/journey/transitions';
 import { type JourneyEvent } from '../../../app/journey/events';
 import { STAGES, type Stage } from '../../../app/journey/stages';
@@ -80,11 +87,22 @@ describe('journey state machine (default transitions)', () => {
     expect(transitionTableSchema.safeParse(DEFAULT_TRANSITIONS).success).toBe(true);
     for (const rule of DEFAULT_TRANSITIONS) expect(STAGES).toContain(rule.to);
     expect(new Set(DEFAULT_TRANSITIONS.map((r) => r.id)).size).toBe(DEFAULT_TRANSITIONS.length);
-    expect(transitionTableSchema.safeParse([{ id: 'x', from: ['lead'], on: 'intent', to: 'nowhere', description: 'bad' }]).success).toBe(false);
+    expect(transitionTableSchema.safeParse([{ id: 'x', from: ['lead'], on: 'intent', to: 'nowhere', description: 'bad' }]).success).toBe(
+      false,
+    );
   });
 
   it('accepts a tenant-specific table', () => {
-    const rules = [{ id: 'vip', from: 'any' as const, on: 'engagement' as const, when: { '==': [{ var: 'type' }, 'vip_signup'] }, to: 'active' as const, description: 'VIP' }];
+    const rules = [
+      {
+        id: 'vip',
+        from: 'any' as const,
+        on: 'engagement' as const,
+        when: { '==': [{ var: 'type' }, 'vip_signup'] },
+        to: 'active' as const,
+        description: 'VIP',
+      },
+    ];
     expect(applyJourneyEvent(state('lead'), { kind: 'engagement', at: at(1), type: 'vip_signup' }, rules).state.stage).toBe('active');
     expect(applyJourneyEvent(state('lead'), { kind: 'engagement', at: at(1), type: 'email_reply' }, rules).changed).toBe(false);
   });

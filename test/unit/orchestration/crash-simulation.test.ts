@@ -28,7 +28,9 @@ const waitingForReply = (snapshot: RunSnapshot) =>
  * sent, and an operator resumes the run if crashes ever exhaust a step's attempts.
  */
 async function drive(world: World, deps: EngineDeps): Promise<string> {
-  const started = await redeliverUntilDone(() => startRun(deps, { tenantId: TENANT, playbookId: 'renewal-rescue', profileId: PROFILE, context }));
+  const started = await redeliverUntilDone(() =>
+    startRun(deps, { tenantId: TENANT, playbookId: 'renewal-rescue', profileId: PROFILE, context }),
+  );
   if (!started.ok) throw new Error(started.error.message);
   const runId = started.snapshot.run.id;
   let replied = false;
@@ -104,9 +106,13 @@ describe('crash at every port call', () => {
 
   it('every effect happens exactly once under several crashes anywhere (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: cleanCalls * 2 }), { minLength: 1, maxLength: 8 }), fc.constantFrom('before' as const, 'after' as const), async (calls, when) => {
-        expectExactlyOnce(await scenario(new Set(calls), when));
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: cleanCalls * 2 }), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('before' as const, 'after' as const),
+        async (calls, when) => {
+          expectExactlyOnce(await scenario(new Set(calls), when));
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -7,9 +7,19 @@ const twoActions = actionPlaybook({
     {
       id: 'update',
       kind: 'action',
-      action: { type: 'crm_update', params: { properties: { arr: { $expr: { '*': [{ var: 'context.deal.amount' }, 12] } }, owner: '{{context.owner}}' } } },
+      action: {
+        type: 'crm_update',
+        params: { properties: { arr: { $expr: { '*': [{ var: 'context.deal.amount' }, 12] } }, owner: '{{context.owner}}' } },
+      },
     },
-    { id: 'log', kind: 'action', action: { type: 'note', params: { body: 'Updated ({{steps.update.output.effectId}}) for {{context.owner}}', ref: '{{steps.update.output}}' } } },
+    {
+      id: 'log',
+      kind: 'action',
+      action: {
+        type: 'note',
+        params: { body: 'Updated ({{steps.update.output.effectId}}) for {{context.owner}}', ref: '{{steps.update.output}}' },
+      },
+    },
   ],
 });
 
@@ -27,7 +37,12 @@ describe('action steps', () => {
       ['log', 'note', { body: 'Updated (effect_1) for Ada', ref: { effectId: 'effect_1', kind: 'crm_update' } }],
     ]);
     const update = stepOf(snapshot, 'update');
-    expect(update).toMatchObject({ status: 'succeeded', attempt: 1, output: { effectId: 'effect_1' }, idempotencyKey: `baton:v1:${TENANT}:${run.id}:update:g0` });
+    expect(update).toMatchObject({
+      status: 'succeeded',
+      attempt: 1,
+      output: { effectId: 'effect_1' },
+      idempotencyKey: `baton:v1:${TENANT}:${run.id}:update:g0`,
+    });
     expect(update.attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', startedAt: T0, finishedAt: T0 })]);
   });
 
@@ -40,7 +55,12 @@ describe('action steps', () => {
 
     let snapshot = await load(world, run.id);
     expect(snapshot.run).toMatchObject({ status: 'waiting', waitingFor: 'retry', wakeAt: T0 + 10 * SECOND });
-    expect(stepOf(snapshot, 'send')).toMatchObject({ status: 'retrying', attempt: 1, dueAt: T0 + 10 * SECOND, error: { code: 'http_503', category: 'transient' } });
+    expect(stepOf(snapshot, 'send')).toMatchObject({
+      status: 'retrying',
+      attempt: 1,
+      dueAt: T0 + 10 * SECOND,
+      error: { code: 'http_503', category: 'transient' },
+    });
 
     world.clock.set(T0 + 10 * SECOND - 1);
     expect((await advanceRun(world.deps, TENANT, run.id)).outcome).toBe('idle');
@@ -55,7 +75,9 @@ describe('action steps', () => {
     await pump(world);
     snapshot = await load(world, run.id);
     expect(snapshot.run.status).toBe('completed');
-    expect(world.actions.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual([1, 2, 3].map((a) => [a, `baton:v1:${TENANT}:${run.id}:send:g0`]));
+    expect(world.actions.calls.map((c) => [c.attempt, c.idempotencyKey])).toEqual(
+      [1, 2, 3].map((a) => [a, `baton:v1:${TENANT}:${run.id}:send:g0`]),
+    );
     expect(stepOf(snapshot, 'send').attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'succeeded']);
   });
 
@@ -105,7 +127,10 @@ describe('action steps', () => {
     ['a non-retryable code', transientError('contact_deleted', 'gone'), { nonRetryableErrorCodes: ['contact_deleted'] }],
   ])('does not retry %s', async (_name, error, retry) => {
     const world = makeWorld();
-    await publish(world, actionPlaybook({ steps: [{ id: 'send', kind: 'action', action: { type: 'email', params: { templateId: 't' } }, retry }] }));
+    await publish(
+      world,
+      actionPlaybook({ steps: [{ id: 'send', kind: 'action', action: { type: 'email', params: { templateId: 't' } }, retry }] }),
+    );
     world.actions.failNext('send', error);
     const { run } = await start(world, 'single');
     await runToQuiet(world);

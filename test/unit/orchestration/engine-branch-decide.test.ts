@@ -46,7 +46,11 @@ describe('branch steps', () => {
       id: 'fall',
       version: 1,
       name: 'Fallthrough',
-      steps: [{ id: 'route', kind: 'branch', branches: [{ when: { var: 'context.flag' }, next: 'flagged' }] }, { ...note('plain'), next: 'flagged' }, note('flagged')],
+      steps: [
+        { id: 'route', kind: 'branch', branches: [{ when: { var: 'context.flag' }, next: 'flagged' }] },
+        { ...note('plain'), next: 'flagged' },
+        note('flagged'),
+      ],
     });
     const { run } = await start(world, 'fall', { flag: [] }); // JSON-logic: an empty array is false
     await pump(world);
@@ -77,12 +81,24 @@ describe('decide steps', () => {
     await pump(world);
 
     expect(world.decider.calls).toEqual([
-      { profileId: 'profile_1', context: { arr: 900, region: 'emea', goal: 'renewal' }, meta: { tenantId: TENANT, runId: run.id, stepId: 'nba', idempotencyKey: `baton:v1:${TENANT}:${run.id}:nba:g0` } },
+      {
+        profileId: 'profile_1',
+        context: { arr: 900, region: 'emea', goal: 'renewal' },
+        meta: { tenantId: TENANT, runId: run.id, stepId: 'nba', idempotencyKey: `baton:v1:${TENANT}:${run.id}:nba:g0` },
+      },
     ]);
     const call = world.actions.callsFor('nba')[0];
-    expect(call).toMatchObject({ kind: 'message', params: { body: 'Hi!', channel: 'sms', actionId: 'sms-offer', actionLabel: 'SMS offer', decisionId: 'decision_1' } });
+    expect(call).toMatchObject({
+      kind: 'message',
+      params: { body: 'Hi!', channel: 'sms', actionId: 'sms-offer', actionLabel: 'SMS offer', decisionId: 'decision_1' },
+    });
     const snapshot = await load(world, run.id);
-    expect(stepOf(snapshot, 'nba').output).toMatchObject({ decisionId: 'decision_1', action: { id: 'sms-offer' }, executed: true, result: { kind: 'message' } });
+    expect(stepOf(snapshot, 'nba').output).toMatchObject({
+      decisionId: 'decision_1',
+      action: { id: 'sms-offer' },
+      executed: true,
+      result: { kind: 'message' },
+    });
     expect(world.actions.calls.map((c) => c.stepId)).toEqual(['nba', 'after']);
   });
 
@@ -91,13 +107,22 @@ describe('decide steps', () => {
     await publish(world, deciding);
     const { run } = await start(world, 'dec');
     await pump(world);
-    expect(stepOf(await load(world, run.id), 'nba').output).toEqual({ decisionId: 'decision_1', action: null, reason: null, executed: false, result: null });
+    expect(stepOf(await load(world, run.id), 'nba').output).toEqual({
+      decisionId: 'decision_1',
+      action: null,
+      reason: null,
+      executed: false,
+      result: null,
+    });
     expect(world.actions.calls.map((c) => c.stepId)).toEqual(['nothing']);
   });
 
   it("records the decider's reason and explanation on the step, readable by later steps", async () => {
     const action: DecidedAction = { id: 'email-offer', label: 'Email offer', channel: 'email', params: { templateId: 'offer' } };
-    const explanation = [{ actionId: 'email-offer', eligible: true, score: 0.42 }, { actionId: 'sms-offer', eligible: false, blockedBy: 'consent' }];
+    const explanation = [
+      { actionId: 'email-offer', eligible: true, score: 0.42 },
+      { actionId: 'sms-offer', eligible: false, blockedBy: 'consent' },
+    ];
     const world = makeWorld({ decide: () => action, explain: () => ({ reason: 'highest score among eligible actions', explanation }) });
     await publish(world, {
       ...deciding,
@@ -110,7 +135,12 @@ describe('decide steps', () => {
     const { run } = await start(world, 'dec-why');
     await pump(world);
     const snapshot = await load(world, run.id);
-    expect(stepOf(snapshot, 'nba').output).toMatchObject({ decisionId: 'decision_1', reason: 'highest score among eligible actions', explanation, executed: true });
+    expect(stepOf(snapshot, 'nba').output).toMatchObject({
+      decisionId: 'decision_1',
+      reason: 'highest score among eligible actions',
+      explanation,
+      executed: true,
+    });
     expect(stepOf(snapshot, 'nba').decision).toMatchObject({ reason: 'highest score among eligible actions', explanation });
     expect(world.actions.callsFor('log-why')[0]?.params).toEqual({ body: 'highest score among eligible actions' });
   });

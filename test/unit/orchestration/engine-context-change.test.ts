@@ -20,7 +20,12 @@ const context = { deal: { stage: 'negotiation' }, offer: 'renewal-10', profile: 
 
 describe('context changes', () => {
   it('merges a patch as JSON Merge Patch (RFC 7386)', () => {
-    expect(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { b: { c: null, x: 'y' }, e: [2, 3], f: true })).toEqual({ a: 1, b: { d: 3, x: 'y' }, e: [2, 3], f: true });
+    expect(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { b: { c: null, x: 'y' }, e: [2, 3], f: true })).toEqual({
+      a: 1,
+      b: { d: 3, x: 'y' },
+      e: [2, 3],
+      f: true,
+    });
     expect(mergePatch({ a: 1 }, { a: null })).toEqual({});
   });
 
@@ -35,7 +40,11 @@ describe('context changes', () => {
     expect(result).toMatchObject({ ok: true, effect: 'exited', criterionId: 'deal-won' });
     await runUntil(world, T0 + 2 * DAY);
     const snapshot = await load(world, run.id);
-    expect(snapshot.run).toMatchObject({ status: 'exited', end: { kind: 'exit_criteria', detail: 'deal-won' }, context: { deal: { stage: 'closedwon' }, offer: 'renewal-10' } });
+    expect(snapshot.run).toMatchObject({
+      status: 'exited',
+      end: { kind: 'exit_criteria', detail: 'deal-won' },
+      context: { deal: { stage: 'closedwon' }, offer: 'renewal-10' },
+    });
     expect(stepOf(snapshot, 'flag').status).toBe('succeeded');
     expect(stepOf(snapshot, 'pause').status).toBe('cancelled');
     // The wait's wake-up came and found the run ended: the offer was never sent.
@@ -48,7 +57,10 @@ describe('context changes', () => {
     await publish(world, renewal);
     const { run } = await start(world, 'renewal', context);
     await pump(world);
-    expect(await updateRunContext(world.deps, TENANT, run.id, { offer: 'renewal-20', profile: { timeZone: null } })).toMatchObject({ ok: true, effect: 'updated' });
+    expect(await updateRunContext(world.deps, TENANT, run.id, { offer: 'renewal-20', profile: { timeZone: null } })).toMatchObject({
+      ok: true,
+      effect: 'updated',
+    });
     expect(await updateRunContext(world.deps, TENANT, run.id, { offer: 'renewal-20' })).toMatchObject({ ok: true, effect: 'unchanged' });
     await runToQuiet(world);
     const snapshot = await load(world, run.id);
@@ -66,7 +78,12 @@ describe('context changes', () => {
     const other = await start(world, 'upsell', context, 'profile_10');
     await pump(world);
     const results = await updateProfileRunsContext(world.deps, TENANT, 'profile_9', { profile: { optedOut: true } });
-    expect(results.map((r) => (r.ok ? [r.snapshot.run.id, r.effect] : r.code)).sort()).toEqual([[a.run.id, 'exited'], [b.run.id, 'exited']].sort());
+    expect(results.map((r) => (r.ok ? [r.snapshot.run.id, r.effect] : r.code)).sort()).toEqual(
+      [
+        [a.run.id, 'exited'],
+        [b.run.id, 'exited'],
+      ].sort(),
+    );
     expect((await load(world, other.run.id)).run.status).toBe('waiting');
     expect(await updateRunContext(world.deps, TENANT, a.run.id, { offer: 'x' })).toMatchObject({ ok: false, code: 'run_already_ended' });
     expect(await updateRunContext(world.deps, TENANT, 'run_missing', { offer: 'x' })).toMatchObject({ ok: false, code: 'run_not_found' });

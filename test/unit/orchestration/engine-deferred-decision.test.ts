@@ -9,7 +9,12 @@ function deferringDecider(notBefore: number | undefined): Decider & { calls: num
       decider.calls += 1;
       return {
         decisionId: 'dec_quiet',
-        action: { id: 'upsell', label: 'Upgrade offer', channel: 'email', params: { templateId: 'upgrade', subject: 'Upgrade', body: 'Hi' } },
+        action: {
+          id: 'upsell',
+          label: 'Upgrade offer',
+          channel: 'email',
+          params: { templateId: 'upgrade', subject: 'Upgrade', body: 'Hi' },
+        },
         ...(notBefore === undefined ? {} : { notBefore }),
       };
     },
@@ -29,7 +34,7 @@ const playbook: PlaybookInput = {
 };
 
 describe('a decided action deferred by quiet hours', () => {
-  it('makes the run wait until the window opens, then acts once with the step\'s key', async () => {
+  it("makes the run wait until the window opens, then acts once with the step's key", async () => {
     const world = makeWorld();
     const opensAt = T0 + 7 * HOUR;
     const decider = deferringDecider(opensAt);
@@ -43,7 +48,12 @@ describe('a decided action deferred by quiet hours', () => {
     // Decided, nothing sent, the run waits for the window with a wake-up at its opening.
     let snapshot = await load(world, runId);
     expect(snapshot.run).toMatchObject({ status: 'waiting', waitingFor: 'time_window', wakeAt: opensAt, lease: null });
-    expect(stepOf(snapshot, 'nba')).toMatchObject({ status: 'retrying', dueAt: opensAt, attempt: 0, input: expect.objectContaining({ notBefore: opensAt }) });
+    expect(stepOf(snapshot, 'nba')).toMatchObject({
+      status: 'retrying',
+      dueAt: opensAt,
+      attempt: 0,
+      input: expect.objectContaining({ notBefore: opensAt }),
+    });
     expect(world.actions.calls).toEqual([]);
     expect(world.scheduler.nextAt()).toBe(opensAt);
 
@@ -56,9 +66,16 @@ describe('a decided action deferred by quiet hours', () => {
     world.clock.set(opensAt);
     await pump(world, deps);
     snapshot = await load(world, runId);
-    expect(world.actions.calls.map((c) => [c.stepId, c.kind])).toEqual([['nba', 'email'], ['after', 'note']]);
+    expect(world.actions.calls.map((c) => [c.stepId, c.kind])).toEqual([
+      ['nba', 'email'],
+      ['after', 'note'],
+    ]);
     expect(world.actions.calls[0]?.params).toMatchObject({ templateId: 'upgrade', decisionId: 'dec_quiet', actionId: 'upsell' });
-    expect(stepOf(snapshot, 'nba')).toMatchObject({ status: 'succeeded', attempt: 1, output: expect.objectContaining({ executed: true, decisionId: 'dec_quiet' }) });
+    expect(stepOf(snapshot, 'nba')).toMatchObject({
+      status: 'succeeded',
+      attempt: 1,
+      output: expect.objectContaining({ executed: true, decisionId: 'dec_quiet' }),
+    });
     expect(snapshot.run.status).toBe('completed');
     expect(decider.calls).toBe(1);
   });

@@ -23,7 +23,11 @@ async function failedAtSecond(world: World, ...script: Parameters<World['actions
 describe('resume and cancel', () => {
   it('resumes from the failed step without re-running completed steps, keeping their outputs', async () => {
     const world = makeWorld();
-    const runId = await failedAtSecond(world, { kind: 'fail', error: transientError('t', 'x') }, { kind: 'fail', error: transientError('t', 'y') });
+    const runId = await failedAtSecond(
+      world,
+      { kind: 'fail', error: transientError('t', 'x') },
+      { kind: 'fail', error: transientError('t', 'y') },
+    );
     const before = stepOf(await load(world, runId), 'first');
 
     const resumed = await resumeRun(world.deps, TENANT, runId);
@@ -34,7 +38,10 @@ describe('resume and cancel', () => {
     expect(snapshot.run.status).toBe('completed');
     expect(world.actions.callsFor('first')).toHaveLength(1);
     expect(stepOf(snapshot, 'first')).toEqual(before);
-    expect(world.actions.callsFor('second').at(-1)?.params).toEqual({ templateId: 'x', ref: before.output && (before.output as { effectId: string }).effectId });
+    expect(world.actions.callsFor('second').at(-1)?.params).toEqual({
+      templateId: 'x',
+      ref: before.output && (before.output as { effectId: string }).effectId,
+    });
     expect(stepOf(snapshot, 'second').attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'succeeded']);
     expect(world.actions.effects().map((e) => e.request.stepId)).toEqual(['first', 'second', 'third']);
   });
@@ -42,7 +49,11 @@ describe('resume and cancel', () => {
   it('keeps the idempotency key across resume after an ambiguous error, so a landed effect is not repeated', async () => {
     const world = makeWorld();
     // The first call times out; the last one lands at the vendor but its answer is lost.
-    const runId = await failedAtSecond(world, { kind: 'fail', error: transientError('timeout', 'lost') }, { kind: 'apply_then_fail', error: transientError('timeout', 'lost') });
+    const runId = await failedAtSecond(
+      world,
+      { kind: 'fail', error: transientError('timeout', 'lost') },
+      { kind: 'apply_then_fail', error: transientError('timeout', 'lost') },
+    );
     expect(world.actions.effectsFor(runId, 'second')).toHaveLength(1);
 
     await resumeRun(world.deps, TENANT, runId);
@@ -81,11 +92,24 @@ describe('resume and cancel', () => {
 
   it('cancels a waiting run: the step is cancelled and later wake-ups do nothing', async () => {
     const world = makeWorld();
-    await publish(world, actionPlaybook({ id: 'w', steps: [{ id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '1d' } }, { id: 'send', kind: 'action', action: { type: 'email', params: { templateId: 't' } } }] }));
+    await publish(
+      world,
+      actionPlaybook({
+        id: 'w',
+        steps: [
+          { id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '1d' } },
+          { id: 'send', kind: 'action', action: { type: 'email', params: { templateId: 't' } } },
+        ],
+      }),
+    );
     const { run } = await start(world, 'w');
     await pump(world);
     const cancelled = await cancelRun(world.deps, TENANT, run.id, 'customer asked');
-    expect(cancelled).toMatchObject({ ok: true, alreadyApplied: false, snapshot: { run: { status: 'cancelled', end: { kind: 'cancelled', detail: 'customer asked' } } } });
+    expect(cancelled).toMatchObject({
+      ok: true,
+      alreadyApplied: false,
+      snapshot: { run: { status: 'cancelled', end: { kind: 'cancelled', detail: 'customer asked' } } },
+    });
     await runToQuiet(world);
     const snapshot = await load(world, run.id);
     expect(stepOf(snapshot, 'pause').status).toBe('cancelled');

@@ -5,7 +5,11 @@ const fiveSteps: PlaybookInput = {
   id: 'five',
   version: 1,
   name: 'Five actions',
-  steps: [1, 2, 3, 4, 5].map((n) => ({ id: `s${n}`, kind: 'action' as const, action: { type: 'note' as const, params: { body: `step ${n}` } } })),
+  steps: [1, 2, 3, 4, 5].map((n) => ({
+    id: `s${n}`,
+    kind: 'action' as const,
+    action: { type: 'note' as const, params: { body: `step ${n}` } },
+  })),
 };
 
 /** A port that, at each call, records what the store holds for the run: every earlier step must already be persisted. */
@@ -36,7 +40,10 @@ describe('run until blocked', () => {
     // When step N's side effect is made, steps 1..N-1 are stored succeeded and step N is stored running (with its key).
     expect(seen.map((s) => s.stepId)).toEqual(['s1', 's2', 's3', 's4', 's5']);
     seen.forEach(({ stored }, i) => {
-      expect(stored).toEqual([...Array.from({ length: i }, (_, j): [string, string] => [`s${j + 1}`, 'succeeded']), [`s${i + 1}`, 'running']]);
+      expect(stored).toEqual([
+        ...Array.from({ length: i }, (_, j): [string, string] => [`s${j + 1}`, 'succeeded']),
+        [`s${i + 1}`, 'running'],
+      ]);
     });
     expect(world.actions.effects()).toHaveLength(5);
   });
@@ -53,7 +60,12 @@ describe('run until blocked', () => {
     expect(first.outcome).toBe('yielded');
     const parked = await load(world, run.run.id);
     // The third step finished; the fourth was entered but not begun, and the run is free for the next invocation.
-    expect(statuses(parked)).toEqual([['s1', 'succeeded', 1], ['s2', 'succeeded', 1], ['s3', 'succeeded', 1], ['s4', 'scheduled', 0]]);
+    expect(statuses(parked)).toEqual([
+      ['s1', 'succeeded', 1],
+      ['s2', 'succeeded', 1],
+      ['s3', 'succeeded', 1],
+      ['s4', 'scheduled', 0],
+    ]);
     expect(parked.run.lease).toBeNull();
     // Handed back to the queue: a wake-up due at once.
     expect(world.scheduler.nextAt()).toBe(world.clock.now());
@@ -74,7 +86,9 @@ describe('run until blocked', () => {
     expect(results.slice(0, -1).every((r) => r.outcome === 'yielded')).toBe(true);
     expect(results.at(-1)?.outcome).toBe('completed');
     const done = await load(world, run.run.id);
-    expect(done.steps.map((s) => [s.stepId, s.status, s.attempts.map((a) => a.outcome)])).toEqual([1, 2, 3, 4, 5].map((n) => [`s${n}`, 'succeeded', ['succeeded']]));
+    expect(done.steps.map((s) => [s.stepId, s.status, s.attempts.map((a) => a.outcome)])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [`s${n}`, 'succeeded', ['succeeded']]),
+    );
     expect(world.actions.effects()).toHaveLength(5);
   });
 

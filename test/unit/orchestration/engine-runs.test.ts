@@ -26,7 +26,10 @@ describe('runs: versioning, concurrency, exit criteria', () => {
     const world = makeWorld();
     const created = await createPlaybookVersion(world.playbooks, world.clock, TENANT, { ...waitThenSend(1, 'v1'), version: undefined });
     expect(created).toMatchObject({ ok: true, stored: { playbook: { version: 1, status: 'draft' } } });
-    expect(await startRun(world.deps, { tenantId: TENANT, playbookId: 'nurture', profileId: 'p1' })).toMatchObject({ ok: false, error: { code: 'playbook_not_published' } });
+    expect(await startRun(world.deps, { tenantId: TENANT, playbookId: 'nurture', profileId: 'p1' })).toMatchObject({
+      ok: false,
+      error: { code: 'playbook_not_published' },
+    });
     await publishPlaybook(world.playbooks, world.clock, TENANT, 'nurture', 1);
 
     const old = await start(world, 'nurture', {}, 'p1');
@@ -45,9 +48,15 @@ describe('runs: versioning, concurrency, exit criteria', () => {
       ['p2', 'v2'],
     ]);
     expect(await archivePlaybook(world.playbooks, world.clock, TENANT, 'nurture', 2)).toMatchObject({ ok: true });
-    expect(await startRun(world.deps, { tenantId: TENANT, playbookId: 'nurture', profileId: 'p3' })).toMatchObject({ ok: false, error: { code: 'playbook_not_published' } });
+    expect(await startRun(world.deps, { tenantId: TENANT, playbookId: 'nurture', profileId: 'p3' })).toMatchObject({
+      ok: false,
+      error: { code: 'playbook_not_published' },
+    });
     expect(await publishPlaybook(world.playbooks, world.clock, TENANT, 'nurture', 1)).toMatchObject({ ok: false, code: 'status_conflict' });
-    expect(await startRun(world.deps, { tenantId: TENANT, playbookId: 'ghost', profileId: 'p3' })).toMatchObject({ ok: false, error: { code: 'playbook_not_found' } });
+    expect(await startRun(world.deps, { tenantId: TENANT, playbookId: 'ghost', profileId: 'p3' })).toMatchObject({
+      ok: false,
+      error: { code: 'playbook_not_found' },
+    });
   });
 
   it('returns the active run instead of starting a second one for the same profile', async () => {
@@ -107,17 +116,35 @@ describe('runs: versioning, concurrency, exit criteria', () => {
     const { run } = await start(world, 'nurture');
     expect(await world.runs.load('tenant_b', run.id)).toBeNull();
     expect((await advanceRun(world.deps, 'tenant_b', run.id)).outcome).toBe('not_found');
-    expect(await deliverEvent(world.deps, 'tenant_b', { id: 'e', type: 'unsubscribe', occurredAt: T0, profileId: 'profile_1' })).toEqual([]);
-    expect(await startRun(world.deps, { tenantId: 'tenant_b', playbookId: 'nurture', profileId: 'profile_1' })).toMatchObject({ ok: false, error: { code: 'playbook_not_found' } });
+    expect(await deliverEvent(world.deps, 'tenant_b', { id: 'e', type: 'unsubscribe', occurredAt: T0, profileId: 'profile_1' })).toEqual(
+      [],
+    );
+    expect(await startRun(world.deps, { tenantId: 'tenant_b', playbookId: 'nurture', profileId: 'profile_1' })).toMatchObject({
+      ok: false,
+      error: { code: 'playbook_not_found' },
+    });
   });
 });
 
 describe('runs: concurrent and crashed advancers', () => {
   it('two concurrent advances of the same run produce each effect once', async () => {
     const world = makeWorld();
-    await publish(world, actionPlaybook({ steps: [0, 1, 2].map((i) => ({ id: `s${i}`, kind: 'action' as const, action: { type: 'note' as const, params: { body: `${i}` } } })) }));
+    await publish(
+      world,
+      actionPlaybook({
+        steps: [0, 1, 2].map((i) => ({
+          id: `s${i}`,
+          kind: 'action' as const,
+          action: { type: 'note' as const, params: { body: `${i}` } },
+        })),
+      }),
+    );
     const { run } = await start(world, 'single');
-    const outcomes = await Promise.all([advanceRun(world.deps, TENANT, run.id), advanceRun(world.deps, TENANT, run.id), advanceRun(world.deps, TENANT, run.id)]);
+    const outcomes = await Promise.all([
+      advanceRun(world.deps, TENANT, run.id),
+      advanceRun(world.deps, TENANT, run.id),
+      advanceRun(world.deps, TENANT, run.id),
+    ]);
     await runToQuiet(world);
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(['busy', 'busy', 'completed']);
     expect(world.actions.effects().map((e) => e.request.stepId)).toEqual(['s0', 's1', 's2']);
@@ -156,7 +183,16 @@ describe('runs: concurrent and crashed advancers', () => {
 
   it('yields after too many transitions and finishes on the next wake-up', async () => {
     const world = makeWorld({ engine: { maxTransitionsPerInvocation: 3 } });
-    await publish(world, actionPlaybook({ steps: [0, 1, 2, 3].map((i) => ({ id: `s${i}`, kind: 'action' as const, action: { type: 'note' as const, params: { body: `${i}` } } })) }));
+    await publish(
+      world,
+      actionPlaybook({
+        steps: [0, 1, 2, 3].map((i) => ({
+          id: `s${i}`,
+          kind: 'action' as const,
+          action: { type: 'note' as const, params: { body: `${i}` } },
+        })),
+      }),
+    );
     const { run } = await start(world, 'single');
     world.scheduler.takeDue(world.clock.now());
     expect((await advanceRun(world.deps, TENANT, run.id)).outcome).toBe('yielded');

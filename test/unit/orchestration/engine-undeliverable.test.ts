@@ -8,10 +8,24 @@ function emailThenTask(onUndeliverable?: OnUndeliverable, defaults?: PlaybookInp
     id: 'mail-then-task',
     ...(defaults === undefined ? {} : { defaults }),
     steps: [
-      { id: 'mail', kind: 'action', action: { type: 'email', params: { templateId: 't1' } }, ...(onUndeliverable === undefined ? {} : { onUndeliverable }), next: 'task' },
+      {
+        id: 'mail',
+        kind: 'action',
+        action: { type: 'email', params: { templateId: 't1' } },
+        ...(onUndeliverable === undefined ? {} : { onUndeliverable }),
+        next: 'task',
+      },
       { id: 'task', kind: 'action', action: { type: 'task', params: { subject: 'Follow up' } }, next: 'done' },
       { id: 'done', kind: 'exit', reason: 'done' },
-      ...(typeof onUndeliverable === 'object' ? [{ id: 'call-instead', kind: 'action' as const, action: { type: 'task' as const, params: { subject: 'Call: email could not be sent' } } }] : []),
+      ...(typeof onUndeliverable === 'object'
+        ? [
+            {
+              id: 'call-instead',
+              kind: 'action' as const,
+              action: { type: 'task' as const, params: { subject: 'Call: email could not be sent' } },
+            },
+          ]
+        : []),
     ],
   });
 }
@@ -32,7 +46,10 @@ describe('undeliverable steps', () => {
     const mail = stepOf(snapshot, 'mail');
     expect(mail.status).toBe('undeliverable');
     expect(mail.error).toEqual({ category: 'undeliverable', code: 'no_record_for_person', message: noRecord.message });
-    expect(mail.output).toEqual({ delivered: false, undeliverable: { code: 'no_record_for_person', reason: noRecord.message, then: 'skipped' } });
+    expect(mail.output).toEqual({
+      delivered: false,
+      undeliverable: { code: 'no_record_for_person', reason: noRecord.message, then: 'skipped' },
+    });
     expect(mail.attempts.map((a) => a.outcome)).toEqual(['undeliverable']);
     expect(world.actions.callsFor('mail')).toHaveLength(1);
     expect(world.actions.effectsFor(snapshot.run.id, 'mail')).toHaveLength(0);
@@ -66,7 +83,10 @@ describe('undeliverable steps', () => {
     const world = makeWorld();
     const snapshot = await runWith(world, emailThenTask({ fallback: 'call-instead' }));
     expect(snapshot.run.status).toBe('completed');
-    expect(stepOf(snapshot, 'mail').output).toMatchObject({ delivered: false, undeliverable: { then: 'fell back to step "call-instead"' } });
+    expect(stepOf(snapshot, 'mail').output).toMatchObject({
+      delivered: false,
+      undeliverable: { then: 'fell back to step "call-instead"' },
+    });
     expect(snapshot.steps.map((s) => [s.stepId, s.status])).toEqual([
       ['mail', 'undeliverable'],
       ['call-instead', 'succeeded'],
@@ -81,7 +101,9 @@ describe('undeliverable steps', () => {
   });
 
   it('a decide step whose chosen action is undeliverable records the decision as not executed', async () => {
-    const world = makeWorld({ decide: () => ({ id: 'upsell-email', label: 'Upsell email', channel: 'email', params: { templateId: 'up' } }) });
+    const world = makeWorld({
+      decide: () => ({ id: 'upsell-email', label: 'Upsell email', channel: 'email', params: { templateId: 'up' } }),
+    });
     const playbook = actionPlaybook({
       id: 'decide-then-task',
       steps: [
@@ -97,16 +119,27 @@ describe('undeliverable steps', () => {
     expect(snapshot.run.status).toBe('completed');
     expect(stepOf(snapshot, 'nba')).toMatchObject({
       status: 'undeliverable',
-      output: { executed: false, delivered: false, action: { id: 'upsell-email' }, undeliverable: { code: 'no_record_for_person', then: 'skipped' } },
+      output: {
+        executed: false,
+        delivered: false,
+        action: { id: 'upsell-email' },
+        undeliverable: { code: 'no_record_for_person', then: 'skipped' },
+      },
     });
   });
 
   it('validation: a fallback must name a step of the playbook, and the policy must be one of skip, fail or a fallback', () => {
     const base = { id: 'p', version: 1, name: 'P' };
-    const unknown = parsePlaybook({ ...base, steps: [{ id: 'a', kind: 'action', action: { type: 'note', params: { body: 'x' } }, onUndeliverable: { fallback: 'nowhere' } }] });
+    const unknown = parsePlaybook({
+      ...base,
+      steps: [{ id: 'a', kind: 'action', action: { type: 'note', params: { body: 'x' } }, onUndeliverable: { fallback: 'nowhere' } }],
+    });
     expect(unknown.ok).toBe(false);
     if (!unknown.ok) expect(unknown.issues.map((i) => i.message)).toEqual([expect.stringContaining('points to unknown step "nowhere"')]);
-    const bad = parsePlaybook({ ...base, steps: [{ id: 'a', kind: 'action', action: { type: 'note', params: { body: 'x' } }, onUndeliverable: 'ignore' }] });
+    const bad = parsePlaybook({
+      ...base,
+      steps: [{ id: 'a', kind: 'action', action: { type: 'note', params: { body: 'x' } }, onUndeliverable: 'ignore' }],
+    });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.issues[0]?.message).toContain('onUndeliverable must be "skip", "fail" or { "fallback": "<step id>" }');
   });

@@ -2,14 +2,24 @@ import { advanceRun, deliverEvent, submitApproval, type PlaybookInput, type RunE
 import { DAY, HOUR, T0, TENANT, load, makeWorld, publish, pump, runUntil, start, stepOf } from './support/harness';
 
 const send = (id: string, templateId = id) => ({ id, kind: 'action' as const, action: { type: 'email' as const, params: { templateId } } });
-const event = (type: string, id: string, properties: Record<string, string> = {}): RunEvent => ({ id, type, occurredAt: T0, profileId: 'profile_1', properties });
+const event = (type: string, id: string, properties: Record<string, string> = {}): RunEvent => ({
+  id,
+  type,
+  occurredAt: T0,
+  profileId: 'profile_1',
+  properties,
+});
 
 const eventPlaybook: PlaybookInput = {
   id: 'ev',
   version: 1,
   name: 'Event wait',
   steps: [
-    { id: 'await-reply', kind: 'wait', wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'email_replied'] }, timeout: '2d', onTimeout: 'nudge' } },
+    {
+      id: 'await-reply',
+      kind: 'wait',
+      wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'email_replied'] }, timeout: '2d', onTimeout: 'nudge' },
+    },
     { ...send('thank'), next: 'done' },
     send('nudge'),
     { id: 'done', kind: 'exit', reason: 'replied' },
@@ -21,7 +31,11 @@ const approvalPlaybook: PlaybookInput = {
   version: 1,
   name: 'Approval',
   steps: [
-    { id: 'approve', kind: 'wait', wait: { type: 'approval', timeout: '1d', prompt: 'Send the offer?', onRejected: 'rejected', onTimeout: 'expired' } },
+    {
+      id: 'approve',
+      kind: 'wait',
+      wait: { type: 'approval', timeout: '1d', prompt: 'Send the offer?', onRejected: 'rejected', onTimeout: 'expired' },
+    },
     { ...send('offer'), next: 'end' },
     { id: 'rejected', kind: 'exit', reason: 'rejected' },
     { id: 'expired', kind: 'exit', reason: 'no answer' },
@@ -32,7 +46,12 @@ const approvalPlaybook: PlaybookInput = {
 describe('wait steps', () => {
   it('waits for a duration, and an early wake-up does nothing', async () => {
     const world = makeWorld();
-    await publish(world, { id: 'd', version: 1, name: 'd', steps: [{ id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '2d' } }, send('later')] });
+    await publish(world, {
+      id: 'd',
+      version: 1,
+      name: 'd',
+      steps: [{ id: 'pause', kind: 'wait', wait: { type: 'duration', duration: '2d' } }, send('later')],
+    });
     const { run } = await start(world, 'd');
     await pump(world);
     let snapshot = await load(world, run.id);
@@ -55,9 +74,13 @@ describe('wait steps', () => {
     const { run } = await start(world, 'ev');
     await pump(world);
 
-    expect(await deliverEvent(world.deps, TENANT, event('email_opened', 'evt_1'))).toEqual([{ runId: run.id, effect: 'ignored', reason: 'does not match the wait' }]);
+    expect(await deliverEvent(world.deps, TENANT, event('email_opened', 'evt_1'))).toEqual([
+      { runId: run.id, effect: 'ignored', reason: 'does not match the wait' },
+    ]);
     world.clock.advance(HOUR);
-    expect(await deliverEvent(world.deps, TENANT, event('email_replied', 'evt_2'))).toEqual([{ runId: run.id, effect: 'resumed', stepId: 'await-reply' }]);
+    expect(await deliverEvent(world.deps, TENANT, event('email_replied', 'evt_2'))).toEqual([
+      { runId: run.id, effect: 'resumed', stepId: 'await-reply' },
+    ]);
     await pump(world);
 
     const snapshot = await load(world, run.id);
@@ -79,7 +102,9 @@ describe('wait steps', () => {
     await pump(world);
     await deliverEvent(world.deps, TENANT, event('ping', 'evt_1'));
     await pump(world);
-    expect(await deliverEvent(world.deps, TENANT, event('ping', 'evt_1'))).toEqual([{ runId: run.id, effect: 'ignored', reason: 'event already consumed' }]);
+    expect(await deliverEvent(world.deps, TENANT, event('ping', 'evt_1'))).toEqual([
+      { runId: run.id, effect: 'ignored', reason: 'event already consumed' },
+    ]);
     expect((await load(world, run.id)).run.cursor).toBe('w2');
   });
 
@@ -108,7 +133,10 @@ describe('wait steps', () => {
 
     const result = await submitApproval(world.deps, TENANT, run.id, { stepId: 'approve', decision, actor: 'rep@example.com' });
     expect(result).toMatchObject({ ok: true, alreadyApplied: false });
-    expect(await submitApproval(world.deps, TENANT, run.id, { stepId: 'approve', decision })).toMatchObject({ ok: true, alreadyApplied: true });
+    expect(await submitApproval(world.deps, TENANT, run.id, { stepId: 'approve', decision })).toMatchObject({
+      ok: true,
+      alreadyApplied: true,
+    });
     await pump(world);
 
     const snapshot = await load(world, run.id);
@@ -122,11 +150,17 @@ describe('wait steps', () => {
     await publish(world, approvalPlaybook);
     const { run } = await start(world, 'ap');
     await pump(world);
-    expect(await submitApproval(world.deps, TENANT, run.id, { stepId: 'offer', decision: 'approved' })).toMatchObject({ ok: false, code: 'not_awaiting_approval' });
+    expect(await submitApproval(world.deps, TENANT, run.id, { stepId: 'offer', decision: 'approved' })).toMatchObject({
+      ok: false,
+      code: 'not_awaiting_approval',
+    });
     await runUntil(world, T0 + DAY);
     const snapshot = await load(world, run.id);
     expect(snapshot.run.end).toEqual({ kind: 'exit_step', detail: 'no answer' });
-    expect(await submitApproval(world.deps, TENANT, run.id, { stepId: 'approve', decision: 'approved' })).toMatchObject({ ok: false, code: 'not_awaiting_approval' });
+    expect(await submitApproval(world.deps, TENANT, run.id, { stepId: 'approve', decision: 'approved' })).toMatchObject({
+      ok: false,
+      code: 'not_awaiting_approval',
+    });
   });
 
   it('waits until the window opens in the recipient time zone', async () => {
@@ -135,7 +169,10 @@ describe('wait steps', () => {
       id: 'tw',
       version: 1,
       name: 'tw',
-      steps: [{ id: 'office-hours', kind: 'wait', wait: { type: 'time_window', days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' } }, send('call-me')],
+      steps: [
+        { id: 'office-hours', kind: 'wait', wait: { type: 'time_window', days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' } },
+        send('call-me'),
+      ],
     });
     // T0 is Monday 08:00 UTC: 00:00 in Los Angeles, 09:00 in Paris.
     const la = await start(world, 'tw', { profile: { timeZone: 'America/Los_Angeles' } }, 'profile_la');
@@ -145,8 +182,15 @@ describe('wait steps', () => {
 
     expect((await load(world, paris.run.id)).run.status).toBe('completed');
     const waiting = await load(world, la.run.id);
-    expect(stepOf(waiting, 'office-hours')).toMatchObject({ status: 'waiting', dueAt: Date.UTC(2025, 2, 3, 17), input: { timeZone: 'America/Los_Angeles' } });
-    expect(stepOf(await load(world, nowhere.run.id), 'office-hours').input).toMatchObject({ timeZone: 'UTC', opensAt: Date.UTC(2025, 2, 3, 9) });
+    expect(stepOf(waiting, 'office-hours')).toMatchObject({
+      status: 'waiting',
+      dueAt: Date.UTC(2025, 2, 3, 17),
+      input: { timeZone: 'America/Los_Angeles' },
+    });
+    expect(stepOf(await load(world, nowhere.run.id), 'office-hours').input).toMatchObject({
+      timeZone: 'UTC',
+      opensAt: Date.UTC(2025, 2, 3, 9),
+    });
 
     await runUntil(world, Date.UTC(2025, 2, 3, 17));
     expect((await load(world, la.run.id)).run.status).toBe('completed');

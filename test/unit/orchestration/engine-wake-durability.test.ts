@@ -12,7 +12,15 @@ import {
   type Scheduler,
   type WakeRequest,
 } from '../../../app/orchestration';
-import { CountingActionPort, ManualClock, MemoryPlaybookStore, MemoryRunStore, MemoryScheduler, ScriptedDecider, SequentialIds } from '../../../app/orchestration/memory';
+import {
+  CountingActionPort,
+  ManualClock,
+  MemoryPlaybookStore,
+  MemoryRunStore,
+  MemoryScheduler,
+  ScriptedDecider,
+  SequentialIds,
+} from '../../../app/orchestration/memory';
 import { defaultDecision, DAY, T0, TENANT, stepOf } from './support/harness';
 
 /**
@@ -28,7 +36,10 @@ class EagerScheduler implements Scheduler {
   deps: EngineDeps | null = null;
   private depth = 0;
 
-  constructor(private readonly store: () => MemoryRunStore, private readonly clock: ManualClock) {}
+  constructor(
+    private readonly store: () => MemoryRunStore,
+    private readonly clock: ManualClock,
+  ) {}
 
   async wakeAt(request: WakeRequest): Promise<void> {
     this.handedOver.push({ request, stored: await this.store().load(request.tenantId, request.runId) });
@@ -55,7 +66,15 @@ function eagerWorld() {
   runs = new MemoryRunStore(scheduler);
   const playbooks = new MemoryPlaybookStore();
   const actions = new CountingActionPort();
-  const deps: EngineDeps = { runs, playbooks, scheduler, actions, decider: new ScriptedDecider(defaultDecision), clock, ids: new SequentialIds() };
+  const deps: EngineDeps = {
+    runs,
+    playbooks,
+    scheduler,
+    actions,
+    decider: new ScriptedDecider(defaultDecision),
+    clock,
+    ids: new SequentialIds(),
+  };
   scheduler.deps = deps;
   return { clock, runs, playbooks, actions, scheduler, deps };
 }

@@ -12,7 +12,10 @@ const greeting = actionPlaybook({
         params: { channel: 'whatsapp', body: 'Hi {{context.profile.firstName}}, your order shipped.', template: { name: 'order_shipped' } },
         localized: {
           es: { body: 'Hola {{context.profile.firstName}}, tu pedido ya salió.' },
-          pt: { body: 'Olá {{context.profile.firstName}}, seu pedido foi enviado.', template: { name: 'order_shipped', language: 'pt_PT' } },
+          pt: {
+            body: 'Olá {{context.profile.firstName}}, seu pedido foi enviado.',
+            template: { name: 'order_shipped', language: 'pt_PT' },
+          },
         },
       },
     },
@@ -33,7 +36,10 @@ describe('language tags', () => {
 
   it('lays the variant over the base params key by key and names the language', () => {
     const base = { channel: 'sms', body: 'Hi', mediaUrl: ['https://x.example/a.png'] };
-    expect(localizeParams(base, { fr: { body: 'Bonjour' } }, 'fr-CA')).toEqual({ params: { channel: 'sms', body: 'Bonjour', mediaUrl: ['https://x.example/a.png'], language: 'fr' }, language: 'fr' });
+    expect(localizeParams(base, { fr: { body: 'Bonjour' } }, 'fr-CA')).toEqual({
+      params: { channel: 'sms', body: 'Bonjour', mediaUrl: ['https://x.example/a.png'], language: 'fr' },
+      language: 'fr',
+    });
     expect(localizeParams(base, { fr: { body: 'Bonjour' } }, 'de')).toEqual({ params: base, language: null });
     expect(localizeParams(base, undefined, 'fr')).toEqual({ params: base, language: null });
     expect(localizeParams(base, { fr: { body: 'Bonjour' } }, undefined)).toEqual({ params: base, language: null });
@@ -51,7 +57,12 @@ describe('localized action steps', () => {
     await pump(world);
     expect(world.actions.calls.map((c) => c.params)).toEqual([
       { channel: 'whatsapp', body: 'Hola Lucía, tu pedido ya salió.', template: { name: 'order_shipped' }, language: 'es' },
-      { channel: 'whatsapp', body: 'Olá João, seu pedido foi enviado.', template: { name: 'order_shipped', language: 'pt_PT' }, language: 'pt' },
+      {
+        channel: 'whatsapp',
+        body: 'Olá João, seu pedido foi enviado.',
+        template: { name: 'order_shipped', language: 'pt_PT' },
+        language: 'pt',
+      },
       // No German variant, no known language: the base text as written.
       { channel: 'whatsapp', body: 'Hi Ada, your order shipped.', template: { name: 'order_shipped' } },
       { channel: 'whatsapp', body: 'Hi Sam, your order shipped.', template: { name: 'order_shipped' } },
@@ -82,7 +93,11 @@ describe('localized action steps', () => {
         {
           id: 'send',
           kind: 'action',
-          action: { type: 'message', params: { channel: 'sms', body: 'Hi' }, localized: { es: { body: 'Hola {{person.name}}', to: { $expr: { nope: [1] } } } } },
+          action: {
+            type: 'message',
+            params: { channel: 'sms', body: 'Hi' },
+            localized: { es: { body: 'Hola {{person.name}}', to: { $expr: { nope: [1] } } } },
+          },
         },
       ],
     });

@@ -1,6 +1,11 @@
 import { matchesEventType, parsePlaybook } from '../../../app/orchestration';
 
-const base = { id: 'tp', version: 1, name: 'Triggered', steps: [{ id: 'n', kind: 'action', action: { type: 'note', params: { body: 'x' } } }] };
+const base = {
+  id: 'tp',
+  version: 1,
+  name: 'Triggered',
+  steps: [{ id: 'n', kind: 'action', action: { type: 'note', params: { body: 'x' } } }],
+};
 
 describe('playbook triggers', () => {
   it.each([
@@ -16,7 +21,13 @@ describe('playbook triggers', () => {
   });
 
   it('accepts event types and a condition over event and profile', () => {
-    const parsed = parsePlaybook({ ...base, trigger: { events: ['ticket.*'], when: { and: [{ '==': [{ var: 'event.properties.priority' }, 'urgent'] }, { '>': [{ var: 'profile.hotness' }, 10] }] } } });
+    const parsed = parsePlaybook({
+      ...base,
+      trigger: {
+        events: ['ticket.*'],
+        when: { and: [{ '==': [{ var: 'event.properties.priority' }, 'urgent'] }, { '>': [{ var: 'profile.hotness' }, 10] }] },
+      },
+    });
     expect(parsed.ok).toBe(true);
   });
 

@@ -1,4 +1,10 @@
-import { newLeadNurtureDefinition, parseDuration, parsePlaybook, renewalRescueDefinition, type PlaybookInput } from '../../../app/orchestration';
+import {
+  newLeadNurtureDefinition,
+  parseDuration,
+  parsePlaybook,
+  renewalRescueDefinition,
+  type PlaybookInput,
+} from '../../../app/orchestration';
 
 const base = (steps: unknown[], extra: Record<string, unknown> = {}): unknown => ({ id: 'pb', version: 1, name: 'Test', steps, ...extra });
 const issuesOf = (input: unknown) => {
@@ -66,14 +72,26 @@ describe('playbook validation', () => {
   });
 
   it('reports steps that can never run', () => {
-    const issues = issuesOf(base([{ id: 'a', kind: 'exit' }, { id: 'orphan', kind: 'exit' }]));
+    const issues = issuesOf(
+      base([
+        { id: 'a', kind: 'exit' },
+        { id: 'orphan', kind: 'exit' },
+      ]),
+    );
     expect(issues).toEqual([expect.objectContaining({ stepId: 'orphan', message: expect.stringContaining('can never run') })]);
   });
 
   it('rejects unknown JSON-logic operators and the console-writing "log"', () => {
     const issues = issuesOf(
       base([
-        { id: 'a', kind: 'branch', branches: [{ when: { and: [true, { regex: ['x', 'y'] }] }, next: 'b' }, { when: { log: 1 }, next: 'b' }] },
+        {
+          id: 'a',
+          kind: 'branch',
+          branches: [
+            { when: { and: [true, { regex: ['x', 'y'] }] }, next: 'b' },
+            { when: { log: 1 }, next: 'b' },
+          ],
+        },
         { id: 'b', kind: 'exit' },
       ]),
     );
@@ -98,9 +116,15 @@ describe('playbook validation', () => {
 
   it('only lets event matches and exit criteria read the event', () => {
     const issues = issuesOf(
-      base([{ id: 'a', kind: 'branch', branches: [{ when: { '==': [{ var: 'event.type' }, 'x'] }, next: 'b' }] }, { id: 'b', kind: 'exit' }], {
-        exitCriteria: [{ id: 'ok', when: { '==': [{ var: 'event.type' }, 'unsubscribe'] } }],
-      }),
+      base(
+        [
+          { id: 'a', kind: 'branch', branches: [{ when: { '==': [{ var: 'event.type' }, 'x'] }, next: 'b' }] },
+          { id: 'b', kind: 'exit' },
+        ],
+        {
+          exitCriteria: [{ id: 'ok', when: { '==': [{ var: 'event.type' }, 'unsubscribe'] } }],
+        },
+      ),
     );
     expect(issues).toHaveLength(1);
     expect(issues[0]?.message).toContain('reads "event.type", but expressions can only read context.*, steps.*, run.*');
@@ -116,7 +140,9 @@ describe('playbook validation', () => {
       base([{ id: 'a', kind: 'wait', wait: { type: 'time_window', start: '18:00', end: '09:00', defaultTimeZone: 'Mars/Olympus' } }]),
     );
     expect(issues.map((i) => i.path)).toEqual(['steps[0].wait', 'steps[0].wait.defaultTimeZone']);
-    expect(issuesOf(base([{ id: 'a', kind: 'wait', wait: { type: 'time_window', start: '9:00', end: '17:00' } }]))[0]?.message).toContain('"HH:MM"');
+    expect(issuesOf(base([{ id: 'a', kind: 'wait', wait: { type: 'time_window', start: '9:00', end: '17:00' } }]))[0]?.message).toContain(
+      '"HH:MM"',
+    );
   });
 
   it('checks retry intervals', () => {
@@ -124,7 +150,9 @@ describe('playbook validation', () => {
       id: 'pb',
       version: 1,
       name: 'x',
-      steps: [{ id: 'a', kind: 'action', action: { type: 'note', params: { body: 'x' } }, retry: { initialInterval: '1m', maxInterval: '10s' } }],
+      steps: [
+        { id: 'a', kind: 'action', action: { type: 'note', params: { body: 'x' } }, retry: { initialInterval: '1m', maxInterval: '10s' } },
+      ],
     };
     expect(issuesOf(input)[0]?.message).toBe('steps[0].retry: maxInterval (10000 ms) is shorter than initialInterval (60000 ms)');
   });

@@ -20,13 +20,32 @@ const context = {
   renewal: { arr: 64000, renewalDate: '2027-01-31' },
   emails: { welcome: 90004, reminder: 90005 },
 };
-const scope = { context, steps: { 'await-reply': { output: { event: { type: 'email.replied' } } }, 'await-engagement': { output: { event: { type: 'email.opened' } } } } };
+const scope = {
+  context,
+  steps: {
+    'await-reply': { output: { event: { type: 'email.replied' } } },
+    'await-engagement': { output: { event: { type: 'email.opened' } } },
+  },
+};
 
 const actionSteps = samplePlaybooks.flatMap((playbook) =>
-  playbook.steps.flatMap((step) => (step.kind === 'action' ? [{ name: `${playbook.id}/${step.id}`, kind: step.action.type, params: resolveParams(step.action.params as JsonObject, scope) }] : [])),
+  playbook.steps.flatMap((step) =>
+    step.kind === 'action'
+      ? [{ name: `${playbook.id}/${step.id}`, kind: step.action.type, params: resolveParams(step.action.params as JsonObject, scope) }]
+      : [],
+  ),
 );
 
-const request = (kind: ActionRequest['kind'], params: JsonObject, stepId: string): ActionRequest => ({ tenantId: 't1', runId: 'run_1', stepId, profileId: 'p1', kind, params, idempotencyKey: `run_1:${stepId}`, attempt: 1 });
+const request = (kind: ActionRequest['kind'], params: JsonObject, stepId: string): ActionRequest => ({
+  tenantId: 't1',
+  runId: 'run_1',
+  stepId,
+  profileId: 'p1',
+  kind,
+  params,
+  idempotencyKey: `run_1:${stepId}`,
+  attempt: 1,
+});
 
 function hubspotPort(): { port: HubSpotActionPort; written: Record<string, string>[] } {
   const known = new Set(CONTACT_PROPERTIES.map((p) => p.name));
@@ -35,7 +54,8 @@ function hubspotPort(): { port: HubSpotActionPort; written: Record<string, strin
     async updateObject(_portal: string, _type: string, id: string, properties: Record<string, string>) {
       const unknown = Object.keys(properties).filter((k) => !known.has(k));
       // What HubSpot answers for a property the portal does not have.
-      if (unknown.length > 0) throw Object.assign(new Error(`Property values were not valid: ${unknown.join(', ')} does not exist`), { status: 400 });
+      if (unknown.length > 0)
+        throw Object.assign(new Error(`Property values were not valid: ${unknown.join(', ')} does not exist`), { status: 400 });
       written.push(properties);
       return { id, properties };
     },
@@ -53,7 +73,10 @@ function hubspotPort(): { port: HubSpotActionPort; written: Record<string, strin
     },
   } as unknown as HubSpotApi; // only the calls these action kinds make
   const ledger = new MemoryEffectLedger();
-  return { port: new HubSpotActionPort({ api, target: async () => ({ portalId: '42', objectType: 'contact', objectId: '101' }), ledger }), written };
+  return {
+    port: new HubSpotActionPort({ api, target: async () => ({ portalId: '42', objectType: 'contact', objectId: '101' }), ledger }),
+    written,
+  };
 }
 
 function salesforcePort(): SalesforceActionPort {
@@ -71,11 +94,24 @@ function salesforcePort(): SalesforceActionPort {
     dataPath: '/services/data/v62.0',
     // The email step reads the recipient's opt-outs first (one Composite call): not opted out.
     async composite() {
-      return { compositeResponse: [{ referenceId: 'person', httpStatusCode: 200, body: { records: [{ Id: '003000000000001AAA', HasOptedOutOfEmail: false, DoNotCall: false, IndividualId: null }] } }] };
+      return {
+        compositeResponse: [
+          {
+            referenceId: 'person',
+            httpStatusCode: 200,
+            body: { records: [{ Id: '003000000000001AAA', HasOptedOutOfEmail: false, DoNotCall: false, IndividualId: null }] },
+          },
+        ],
+      };
     },
   } as unknown as SalesforceClient; // only the calls these action kinds make
   const ledger = new MemoryEffectLedger();
-  return new SalesforceActionPort({ clientFor: async () => client, records: async () => [{ recordId: '003000000000001AAA', objectType: 'Contact' }], ledger, rateLimitRetryMs: 1000 });
+  return new SalesforceActionPort({
+    clientFor: async () => client,
+    records: async () => [{ recordId: '003000000000001AAA', objectType: 'Contact' }],
+    ledger,
+    rateLimitRetryMs: 1000,
+  });
 }
 
 describe('sample playbooks through the CRM ports', () => {
@@ -85,17 +121,23 @@ describe('sample playbooks through the CRM ports', () => {
     expect(new Set(actionSteps.map((s) => s.kind))).toEqual(new Set(['crm_update', 'task', 'email', 'ticket']));
   });
 
-  it.each(actionSteps.filter((s) => crmKinds.has(s.kind)).map((s) => [s.name, s] as const))('%s is accepted by the HubSpot port', async (_name, step) => {
-    const { port, written } = hubspotPort();
-    const result = await port.execute(request(step.kind, step.params, step.name));
-    expect(result).toMatchObject({ ok: true });
-    if (step.kind === 'crm_update') expect(written).toHaveLength(1);
-  });
+  it.each(actionSteps.filter((s) => crmKinds.has(s.kind)).map((s) => [s.name, s] as const))(
+    '%s is accepted by the HubSpot port',
+    async (_name, step) => {
+      const { port, written } = hubspotPort();
+      const result = await port.execute(request(step.kind, step.params, step.name));
+      expect(result).toMatchObject({ ok: true });
+      if (step.kind === 'crm_update') expect(written).toHaveLength(1);
+    },
+  );
 
-  it.each(actionSteps.filter((s) => crmKinds.has(s.kind)).map((s) => [s.name, s] as const))('%s is accepted by the Salesforce port', async (_name, step) => {
-    const result = await salesforcePort().execute(request(step.kind, step.params, step.name));
-    expect(result).toMatchObject({ ok: true });
-  });
+  it.each(actionSteps.filter((s) => crmKinds.has(s.kind)).map((s) => [s.name, s] as const))(
+    '%s is accepted by the Salesforce port',
+    async (_name, step) => {
+      const result = await salesforcePort().execute(request(step.kind, step.params, step.name));
+      expect(result).toMatchObject({ ok: true });
+    },
+  );
 
   it('sends HubSpot the marketing email id from the run context, Salesforce the subject and body', () => {
     const welcome = actionSteps.find((s) => s.name === 'new-lead-nurture/welcome-email');
@@ -142,7 +184,13 @@ describe('sample playbooks hear the events the pipeline stores', () => {
       await publish(world, renewalRescueDefinition);
       const { run } = await start(world, 'renewal-rescue', { profile: context.profile, renewal: context.renewal });
       await pump(world);
-      await deliverEvent(world.deps, TENANT, { id: 'e1', type: 'ticket.created', occurredAt: T0, profileId: 'profile_1', properties: { priority: 'normal' } });
+      await deliverEvent(world.deps, TENANT, {
+        id: 'e1',
+        type: 'ticket.created',
+        occurredAt: T0,
+        profileId: 'profile_1',
+        properties: { priority: 'normal' },
+      });
       await pump(world);
       expect((await load(world, run.id)).run.status).not.toBe('exited');
       await deliverEvent(world.deps, TENANT, { id: 'e2', type, occurredAt: T0, profileId: 'profile_1', properties });

@@ -2,7 +2,10 @@ import { deliverEvent, newLeadNurture, renewalRescue, samplePlaybooks, submitApp
 import { newLeadNurtureDefinition, renewalRescueDefinition } from '../../../app/orchestration/samples';
 import { DAY, T0, TENANT, load, makeWorld, publish, pump, runToQuiet, runUntil, start, stepOf } from './support/harness';
 
-const lead = (score: number) => ({ profile: { firstName: 'Lin', email: 'lin@example.com', timeZone: 'Europe/Berlin' }, lead: { source: 'webinar', score } });
+const lead = (score: number) => ({
+  profile: { firstName: 'Lin', email: 'lin@example.com', timeZone: 'Europe/Berlin' },
+  lead: { source: 'webinar', score },
+});
 
 describe('sample playbooks', () => {
   it('are valid, published and use every step kind', () => {
@@ -55,7 +58,9 @@ describe('sample playbooks', () => {
     const { run } = await start(world, 'renewal-rescue', { profile: { timeZone: 'Europe/Paris', email: 'a@b.c' }, renewal: { arr: 1200 } });
     await pump(world);
     expect(world.actions.calls.map((c) => c.stepId)).toEqual(['flag-at-risk', 'outreach']);
-    expect(world.actions.callsFor('flag-at-risk')[0]?.params).toEqual({ properties: { baton_reason: 'Renewal at risk: 1200 ARR, renews ' } });
+    expect(world.actions.callsFor('flag-at-risk')[0]?.params).toEqual({
+      properties: { baton_reason: 'Renewal at risk: 1200 ARR, renews ' },
+    });
     await deliverEvent(world.deps, TENANT, { id: 'u', type: 'unsubscribe', occurredAt: T0, profileId: 'profile_1' });
     await runToQuiet(world);
     expect((await load(world, run.id)).run).toMatchObject({ status: 'exited', end: { detail: 'unsubscribed' } });

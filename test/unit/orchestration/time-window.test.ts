@@ -51,17 +51,31 @@ describe('time windows in the recipient time zone', () => {
   it('opens at the local start the day before a transition that happens 11 hours later (Lord Howe, 30-minute DST)', () => {
     // Saturday 28 March 2026, 16:00 LHDT (UTC+11): next Saturday's 15:00 is still UTC+11, even though
     // the clocks go back from 02:00 to 01:30 that night.
-    expect(nextWindowOpening(utc('2026-03-28T05:00:00Z'), 'Australia/Lord_Howe', { days: [6], start: '15:00', end: '16:00' })).toBe(utc('2026-04-04T04:00:00Z'));
+    expect(nextWindowOpening(utc('2026-03-28T05:00:00Z'), 'Australia/Lord_Howe', { days: [6], start: '15:00', end: '16:00' })).toBe(
+      utc('2026-04-04T04:00:00Z'),
+    );
   });
 
   it('opens at the first of two 01:00s when the clocks go back', () => {
     // Sunday 3 November 2024 in New York: 01:00 EDT (05:00Z), then 01:00 again in EST (06:00Z).
-    expect(nextWindowOpening(utc('2024-10-28T06:00:00Z'), 'America/New_York', { days: [7, 1], start: '01:00', end: '02:00' })).toBe(utc('2024-11-03T05:00:00Z'));
+    expect(nextWindowOpening(utc('2024-10-28T06:00:00Z'), 'America/New_York', { days: [7, 1], start: '01:00', end: '02:00' })).toBe(
+      utc('2024-11-03T05:00:00Z'),
+    );
   });
 
   it('finds the earliest open instant at or after now (property)', () => {
-    const zones = ['UTC', 'America/New_York', 'Europe/Paris', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/Sao_Paulo'];
-    const clock = fc.integer({ min: 0, max: 23 * 4 }).map((q) => `${String(Math.floor(q / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`);
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'Europe/Paris',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/Sao_Paulo',
+    ];
+    const clock = fc
+      .integer({ min: 0, max: 23 * 4 })
+      .map((q) => `${String(Math.floor(q / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`);
     fc.assert(
       fc.property(
         fc.integer({ min: utc('2024-01-01T00:00:00Z'), max: utc('2026-12-31T00:00:00Z') }),

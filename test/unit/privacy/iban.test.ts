@@ -42,7 +42,8 @@ describe('IBAN', () => {
   });
 
   it('finds IBANs in a refund request, spaced or not, and keeps the country in the mask', () => {
-    const text = 'Hello, please send the refund to GB82 WEST 1234 5698 7654 32. If that fails use my German account DE89370400440532013000 instead.';
+    const text =
+      'Hello, please send the refund to GB82 WEST 1234 5698 7654 32. If that fails use my German account DE89370400440532013000 instead.';
     const found = findSensitiveData(text);
     expect(found.map((f) => [f.kind, text.slice(f.start, f.end)])).toEqual([
       ['iban', 'GB82 WEST 1234 5698 7654 32'],

@@ -25,19 +25,22 @@ describe('LLM prompt redaction on realistic support messages', () => {
   });
 
   it('a British refund request with an IBAN, a NI number and a postcode', () => {
-    const text = 'Dear Support, my name is Tom Ashworth. Please refund to GB82 WEST 1234 5698 7654 32; payroll also asked for my NI number AB 12 34 56 C. Flat 3, 18 Wellington Road, Manchester M14 6HP. Kind regards, Tom';
+    const text =
+      'Dear Support, my name is Tom Ashworth. Please refund to GB82 WEST 1234 5698 7654 32; payroll also asked for my NI number AB 12 34 56 C. Flat 3, 18 Wellington Road, Manchester M14 6HP. Kind regards, Tom';
     expect(redactPii(text)).toBe(
       'Dear Support, my name is [NAME]. Please refund to [IBAN]; payroll also asked for my NI number [NATIONAL_ID]. [ADDRESS]. Kind regards, [NAME]',
     );
   });
 
   it('a German message with a street, postcode and city, and a titled name', () => {
-    const text = 'Guten Tag, bitte schicken Sie die Rechnung an Frau Schneider, Karl-Marx-Straße 45, 12043 Berlin. Viele Grüße, Jonas Weber';
+    const text =
+      'Guten Tag, bitte schicken Sie die Rechnung an Frau Schneider, Karl-Marx-Straße 45, 12043 Berlin. Viele Grüße, Jonas Weber';
     expect(redactPii(text)).toBe('Guten Tag, bitte schicken Sie die Rechnung an Frau [NAME], [ADDRESS]. Viele Grüße, [NAME]');
   });
 
   it('a Dutch message with a BSN, a street and a postcode', () => {
-    const text = 'Hallo Pieter, mijn BSN is 111222333 en mijn nieuwe adres is Kalverstraat 92, 1012 PH Amsterdam. Groeten, Sanne van der Berg';
+    const text =
+      'Hallo Pieter, mijn BSN is 111222333 en mijn nieuwe adres is Kalverstraat 92, 1012 PH Amsterdam. Groeten, Sanne van der Berg';
     expect(redactPii(text)).toBe('Hallo [NAME], mijn BSN is [NATIONAL_ID] en mijn nieuwe adres is [ADDRESS]. Groeten, [NAME]');
   });
 
@@ -54,9 +57,9 @@ describe('LLM prompt redaction on realistic support messages', () => {
   });
 
   it('PO boxes and self-introductions in chat', () => {
-    expect(redactPii("hey, this is Aisha Khan from Brightline. Our billing address is PO Box 7731, Austin, TX 78701. I'm Aisha, by the way")).toBe(
-      'hey, this is [NAME] from Brightline. Our billing address is [ADDRESS]. I\'m [NAME], by the way',
-    );
+    expect(
+      redactPii("hey, this is Aisha Khan from Brightline. Our billing address is PO Box 7731, Austin, TX 78701. I'm Aisha, by the way"),
+    ).toBe("hey, this is [NAME] from Brightline. Our billing address is [ADDRESS]. I'm [NAME], by the way");
   });
 
   it('the profile names the caller knows, anywhere and in any case for the full name', () => {

@@ -20,7 +20,10 @@ describe('scanOutboundParams', () => {
   it('walks nested objects and arrays, and integers, with JSON paths', () => {
     const violations = scanOutboundParams({
       properties: { notes: 'refund to NL91 ABNA 0417 1643 00', 'tax id': 'SSN 536-22-8817', card_on_file: 4111111111111111 },
-      attachments: [{ name: 'summary.txt', text: 'nothing here' }, { name: 'id.txt', text: 'DNI 12345678Z' }],
+      attachments: [
+        { name: 'summary.txt', text: 'nothing here' },
+        { name: 'id.txt', text: 'DNI 12345678Z' },
+      ],
     });
     expect(violations.map((v) => [v.path, v.kind])).toEqual([
       ['params.properties.notes', 'iban'],
@@ -28,8 +31,12 @@ describe('scanOutboundParams', () => {
       ['params.properties.card_on_file', 'payment_card'],
       ['params.attachments[1].text', 'national_id'],
     ]);
-    expect(violations[0]?.reason).toBe('params.properties.notes carries an IBAN (NL) ending 4300; remove it or send it through a secure channel');
-    expect(violations[1]?.reason).toBe('params.properties["tax id"] carries a US Social Security number ending 8817; remove it or send it through a secure channel');
+    expect(violations[0]?.reason).toBe(
+      'params.properties.notes carries an IBAN (NL) ending 4300; remove it or send it through a secure channel',
+    );
+    expect(violations[1]?.reason).toBe(
+      'params.properties["tax id"] carries a US Social Security number ending 8817; remove it or send it through a secure channel',
+    );
   });
 
   it('passes ordinary outbound content', () => {

@@ -1,6 +1,9 @@
 import { cardScheme, findPaymentCards, findSensitiveData, isPaymentCardNumber, luhnValid } from '../../../app/privacy';
 
-const found = (text: string): string[] => findSensitiveData(text).filter((f) => f.kind === 'payment_card').map((f) => text.slice(f.start, f.end));
+const found = (text: string): string[] =>
+  findSensitiveData(text)
+    .filter((f) => f.kind === 'payment_card')
+    .map((f) => text.slice(f.start, f.end));
 
 describe('payment card numbers', () => {
   it.each([
@@ -28,7 +31,14 @@ describe('payment card numbers', () => {
 
   it('masks all but the last four digits and keeps the separators', () => {
     const [card] = findPaymentCards('use 4242 4242 4242 4242 please');
-    expect(card).toMatchObject({ kind: 'payment_card', start: 4, end: 23, masked: '•••• •••• •••• 4242', last4: '4242', label: 'payment card number' });
+    expect(card).toMatchObject({
+      kind: 'payment_card',
+      start: 4,
+      end: 23,
+      masked: '•••• •••• •••• 4242',
+      last4: '4242',
+      label: 'payment card number',
+    });
   });
 
   it.each([

@@ -17,7 +17,9 @@ describe('PiiGuardPort', () => {
   it('blocks a message carrying a card number without calling the inner port', async () => {
     const inner = new CountingActionPort();
     const guard = new PiiGuardPort(inner);
-    const result = await guard.execute(request({ channel: 'whatsapp', body: 'Your card 4111 1111 1111 1111 was declined, reply with a new one' }));
+    const result = await guard.execute(
+      request({ channel: 'whatsapp', body: 'Your card 4111 1111 1111 1111 was declined, reply with a new one' }),
+    );
     expect(inner.calls).toHaveLength(0);
     expect(inner.effects()).toHaveLength(0);
     expect(result.ok).toBe(false);
@@ -32,10 +34,15 @@ describe('PiiGuardPort', () => {
     const blocked: string[][] = [];
     const guard = new PiiGuardPort(inner, { onBlocked: (_r, v) => blocked.push(v.map((x) => x.path)) });
     const result = await guard.execute(
-      request({ properties: { bank_details: 'IBAN GB82 WEST 1234 5698 7654 32', ni: 'AB 12 34 56 C', lifecyclestage: 'customer' } }, 'crm_update'),
+      request(
+        { properties: { bank_details: 'IBAN GB82 WEST 1234 5698 7654 32', ni: 'AB 12 34 56 C', lifecyclestage: 'customer' } },
+        'crm_update',
+      ),
     );
     expect(inner.calls).toHaveLength(0);
-    expect(result.ok ? '' : result.error.message).toMatch(/params\.properties\.bank_details carries an IBAN \(GB\) ending 5432.*\| params\.properties\.ni carries a UK National Insurance number/);
+    expect(result.ok ? '' : result.error.message).toMatch(
+      /params\.properties\.bank_details carries an IBAN \(GB\) ending 5432.*\| params\.properties\.ni carries a UK National Insurance number/,
+    );
     expect(blocked).toEqual([['params.properties.bank_details', 'params.properties.ni']]);
   });
 

@@ -4,11 +4,26 @@ import { redactPii } from '../../../connectors/llm/redact';
 
 /** Card prefixes from each network's IIN ranges, with a length that network issues. */
 const CARD_SHAPES: readonly (readonly [prefix: string, length: number])[] = [
-  ['4', 16], ['4', 13], ['4', 19], ['51', 16], ['55', 16], ['2221', 16], ['2720', 16], ['34', 15], ['37', 15],
-  ['6011', 16], ['65', 16], ['3528', 16], ['3589', 16], ['62', 16], ['36', 14], ['2200', 16],
+  ['4', 16],
+  ['4', 13],
+  ['4', 19],
+  ['51', 16],
+  ['55', 16],
+  ['2221', 16],
+  ['2720', 16],
+  ['34', 15],
+  ['37', 15],
+  ['6011', 16],
+  ['65', 16],
+  ['3528', 16],
+  ['3589', 16],
+  ['62', 16],
+  ['36', 14],
+  ['2200', 16],
 ];
 
-const digits = (n: number): fc.Arbitrary<string> => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
+const digits = (n: number): fc.Arbitrary<string> =>
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
 
 const cardNumber: fc.Arbitrary<string> = fc
   .constantFrom(...CARD_SHAPES)
@@ -22,7 +37,23 @@ const written = (card: string): fc.Arbitrary<string> =>
 const prose: fc.Arbitrary<string> = fc
   .array(
     fc.oneof(
-      fc.constantFrom('please', 'charge', 'my', 'card', 'the', 'refund', 'Hi', 'Thanks,', 'urgent!', 'order', 'Visa', 'again', '—', '(new)', 'ok:'),
+      fc.constantFrom(
+        'please',
+        'charge',
+        'my',
+        'card',
+        'the',
+        'refund',
+        'Hi',
+        'Thanks,',
+        'urgent!',
+        'order',
+        'Visa',
+        'again',
+        '—',
+        '(new)',
+        'ok:',
+      ),
       fc.stringMatching(/^[a-zA-Z]{1,8}[.,!?]?$/),
     ),
     { maxLength: 8 },
@@ -105,14 +136,21 @@ describe('properties', () => {
   });
 
   it('valid-area SSNs written with dashes are always found; never-issued areas never are', () => {
-    const part = (min: number, max: number, width: number): fc.Arbitrary<string> => fc.integer({ min, max }).map((n) => String(n).padStart(width, '0'));
+    const part = (min: number, max: number, width: number): fc.Arbitrary<string> =>
+      fc.integer({ min, max }).map((n) => String(n).padStart(width, '0'));
     const issuedArea = part(1, 899, 3).filter((a) => a !== '666');
     fc.assert(
-      fc.property(issuedArea, part(1, 99, 2), part(1, 9999, 4), fc.constantFrom('000', '666', '900', '987', '999'), (area, group, serial, badArea) => {
-        fc.pre(`${area}${group}${serial}` !== '078051120' && `${area}${group}${serial}` !== '219099999');
-        expect(findSensitiveData(`my SSN: ${area}-${group}-${serial}`).map((f) => f.scheme)).toEqual(['us_ssn']);
-        expect(findSensitiveData(`my SSN: ${badArea}-${group}-${serial}`)).toEqual([]);
-      }),
+      fc.property(
+        issuedArea,
+        part(1, 99, 2),
+        part(1, 9999, 4),
+        fc.constantFrom('000', '666', '900', '987', '999'),
+        (area, group, serial, badArea) => {
+          fc.pre(`${area}${group}${serial}` !== '078051120' && `${area}${group}${serial}` !== '219099999');
+          expect(findSensitiveData(`my SSN: ${area}-${group}-${serial}`).map((f) => f.scheme)).toEqual(['us_ssn']);
+          expect(findSensitiveData(`my SSN: ${badArea}-${group}-${serial}`)).toEqual([]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

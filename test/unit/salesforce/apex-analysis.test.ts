@@ -10,7 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireOrSkip } from '../../support/require-or-skip';
-import { apexToolsAvailable, checkApex, DEFAULT_PROJECT, formatReport, type ApexCheck, type ApexFinding } from '../../../scripts/check-apex';
+import {
+  apexToolsAvailable,
+  checkApex,
+  DEFAULT_PROJECT,
+  formatReport,
+  type ApexCheck,
+  type ApexFinding,
+} from '../../../scripts/check-apex';
 
 const RULESET = path.join(DEFAULT_PROJECT, 'pmd-ruleset.xml');
 const BAD = path.join(__dirname, '../../fixtures/apex-bad');
@@ -53,7 +60,7 @@ java.describe('Apex analysis (apex-ls CheckForIssues + PMD, scripts/check-apex.t
     expect(formatReport(pkg)).toMatch(/: clean\n$/);
   });
 
-  it('keeps no stale PMD suppression: each @SuppressWarnings(\'PMD.Rule\') silences that rule in its file, and nothing else is silenced', () => {
+  it("keeps no stale PMD suppression: each @SuppressWarnings('PMD.Rule') silences that rule in its file, and nothing else is silenced", () => {
     const named = new Set<string>();
     for (const f of readdirSync(path.join(DEFAULT_PROJECT, CLASSES)).filter((x) => x.endsWith('.cls'))) {
       const source = readFileSync(path.join(DEFAULT_PROJECT, CLASSES, f), 'utf8');

@@ -84,7 +84,13 @@ function testMethodsOf(source: string, code: string): TestMethod[] {
 
 function readApex(name: string, source: string): ApexFile {
   const code = blankOut(source);
-  return { name, source, code, isTest: /@IsTest(?:\([^)]*\))?\s+(?:(?:public|private|global)\s+)?class\s/i.test(code), testMethods: testMethodsOf(source, code) };
+  return {
+    name,
+    source,
+    code,
+    isTest: /@IsTest(?:\([^)]*\))?\s+(?:(?:public|private|global)\s+)?class\s/i.test(code),
+    testMethods: testMethodsOf(source, code),
+  };
 }
 
 const files = readdirSync(classesDir)
@@ -100,7 +106,7 @@ const allTestMethods = tests.flatMap((t) => t.testMethods.map((m) => ({ ...m, cl
 /** Runtime classes that reach BatonClient.call (themselves, or through a class that does), to a fixed point. */
 function calloutClasses(): string[] {
   const out = new Set(runtime.filter((c) => /\bnew\s+Http\s*\(\s*\)\s*\.send\s*\(/.test(c.code)).map((c) => c.name));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const c of runtime) {
       if (!out.has(c.name) && [...out].some((o) => names(c.code, o))) {
@@ -114,8 +120,13 @@ function calloutClasses(): string[] {
 
 describe('Apex test classes of extensions/salesforce (static)', () => {
   it('finds the classes (control: the scanner reads test methods and blanks strings and comments)', () => {
-    expect(runtime.map((c) => c.name)).toEqual(expect.arrayContaining(['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonSecretRest', 'BatonSigner']));
-    const sample = readApex('X', "@IsTest\nprivate class X {\n  // BatonClient {\n  @IsTest\n  static void a() { String s = '}BatonFlow'; Assert.isTrue(true, 'x'); }\n  static void helper() {}\n}\n");
+    expect(runtime.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonSecretRest', 'BatonSigner']),
+    );
+    const sample = readApex(
+      'X',
+      "@IsTest\nprivate class X {\n  // BatonClient {\n  @IsTest\n  static void a() { String s = '}BatonFlow'; Assert.isTrue(true, 'x'); }\n  static void helper() {}\n}\n",
+    );
     expect(sample.isTest).toBe(true);
     expect(sample.testMethods.map((m) => m.name)).toEqual(['a']);
     expect(sample.testMethods[0]?.body).toContain("'}BatonFlow'");
@@ -139,12 +150,20 @@ describe('Apex test classes of extensions/salesforce (static)', () => {
       expect([t.name, tests.some((o) => o !== t && o.testMethods.length > 0 && names(o.code, t.name))]).toEqual([t.name, true]);
     }
     // A "test" that only expects an exception must fail when none comes.
-    for (const m of allTestMethods.filter((x) => /\bcatch\s*\(/.test(x.code))) expect([`${m.cls}.${m.name}`, /Assert\.fail\(|System\.assert\(\s*false/.test(m.code)]).toEqual([`${m.cls}.${m.name}`, true]);
+    for (const m of allTestMethods.filter((x) => /\bcatch\s*\(/.test(x.code)))
+      expect([`${m.cls}.${m.name}`, /Assert\.fail\(|System\.assert\(\s*false/.test(m.code)]).toEqual([`${m.cls}.${m.name}`, true]);
   });
 
   it('tests every class that calls out with an HttpCalloutMock: success, Baton refusing (4xx) or down (5xx, unreachable), and the org not connected', () => {
     const callouts = calloutClasses();
-    expect(callouts).toEqual(['BatonCardController', 'BatonClient', 'BatonFlow', 'BatonNextBestAction', 'BatonRecordOutcome', 'BatonStartPlaybook']);
+    expect(callouts).toEqual([
+      'BatonCardController',
+      'BatonClient',
+      'BatonFlow',
+      'BatonNextBestAction',
+      'BatonRecordOutcome',
+      'BatonStartPlaybook',
+    ]);
     for (const c of callouts) {
       const mine = allTestMethods.filter((m) => names(m.code, c) && /Test\.setMock\(\s*HttpCalloutMock\.class/.test(m.code));
       const ok = mine.some((m) => /new BatonTestMock\(\s*2\d\d\b/.test(m.code) && !/BatonTestMock\.down\(\)/.test(m.code));
@@ -158,7 +177,9 @@ describe('Apex test classes of extensions/salesforce (static)', () => {
     const invocables = runtime.filter((c) => /@InvocableMethod\b/.test(c.code)).map((c) => c.name);
     expect(invocables.length).toBe(3);
     for (const c of invocables) {
-      const bulk = allTestMethods.filter((m) => names(m.code, c) && /\bBATCH\b|\b200\b/.test(m.code) && /Assert\.areEqual\(\s*1\s*,\s*mock\.calls/.test(m.code));
+      const bulk = allTestMethods.filter(
+        (m) => names(m.code, c) && /\bBATCH\b|\b200\b/.test(m.code) && /Assert\.areEqual\(\s*1\s*,\s*mock\.calls/.test(m.code),
+      );
       expect([c, bulk.length > 0]).toEqual([c, true]);
     }
     const constant = files.filter((f) => /static final Integer BATCH = 200;/.test(f.code)).map((f) => f.name);
@@ -176,7 +197,11 @@ describe('Apex test classes of extensions/salesforce (static)', () => {
         for (let j = i - 1; j >= 0 && /^\s*\/\//.test(lines[j] ?? ''); j--) why.unshift((lines[j] ?? '').replace(/^\s*\/\/\s?/, ''));
         expect([`${f.name}.cls:${i + 1}`, why.join(' ').length >= 60]).toEqual([`${f.name}.cls:${i + 1}`, true]);
         // Named rules only: a bare 'PMD' would silence every rule at once.
-        for (const value of line.match(/'([^']*)'/)?.[1]?.split(',').map((s) => s.trim()) ?? []) expect([`${f.name}.cls:${i + 1}`, value]).toEqual([`${f.name}.cls:${i + 1}`, expect.stringMatching(/^(PMD\.\w+|Unused)$/)]);
+        for (const value of line
+          .match(/'([^']*)'/)?.[1]
+          ?.split(',')
+          .map((s) => s.trim()) ?? [])
+          expect([`${f.name}.cls:${i + 1}`, value]).toEqual([`${f.name}.cls:${i + 1}`, expect.stringMatching(/^(PMD\.\w+|Unused)$/)]);
       });
     }
     expect(count).toBeGreaterThan(0);

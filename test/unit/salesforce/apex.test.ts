@@ -80,7 +80,8 @@ function annotationsOf(mods: readonly { annotation(): AnnotationContext | null }
     const a = m.annotation();
     if (a === null) return [];
     const pairs = new Map<string, string>();
-    for (const p of a.elementValuePairs()?.elementValuePair_list() ?? []) pairs.set(lower(p.id().getText()), lower(p.elementValue().getText()));
+    for (const p of a.elementValuePairs()?.elementValuePair_list() ?? [])
+      pairs.set(lower(p.id().getText()), lower(p.elementValue().getText()));
     return [{ name: lower(a.id().getText()), pairs }];
   });
 }
@@ -136,7 +137,7 @@ const production = classes.filter((c) => !c.isTest);
 /** Classes that call out: `new Http()…send(` themselves, or call a class that does (to a fixed point). */
 function calloutClasses(): Set<string> {
   const out = new Set(production.filter((c) => c.text.includes('newhttp()') && c.text.includes('.send(')).map((c) => lower(c.name)));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const c of production) {
       const n = lower(c.name);
@@ -155,7 +156,8 @@ const isTestMethod = (m: ApexMethod): boolean => m.annotations.some((a) => a.nam
 describe('Apex of extensions/salesforce, parsed offline (@apexdevtools/apex-parser)', () => {
   it('parses every class without a syntax error, one outer class named after its file', () => {
     expect(classes.length).toBeGreaterThanOrEqual(12);
-    for (const c of classes) expect({ file: c.file, errors: c.errors, name: c.name }).toEqual({ file: c.file, errors: [], name: path.basename(c.file, '.cls') });
+    for (const c of classes)
+      expect({ file: c.file, errors: c.errors, name: c.name }).toEqual({ file: c.file, errors: [], name: path.basename(c.file, '.cls') });
   });
 
   it('reports a syntax error (control: the check is not vacuous)', () => {
@@ -178,9 +180,16 @@ describe('Apex of extensions/salesforce, parsed offline (@apexdevtools/apex-pars
     const aura = ctl?.methods.filter((m) => m.annotations.some((a) => a.name === 'auraenabled')) ?? [];
     expect(aura.map((m) => m.name).sort()).toEqual(['act', 'getcard']);
     for (const m of aura) {
-      expect([m.name, m.modifiers.includes('static'), m.modifiers.includes('public') || m.modifiers.includes('global')]).toEqual([m.name, true, true]);
+      expect([m.name, m.modifiers.includes('static'), m.modifiers.includes('public') || m.modifiers.includes('global')]).toEqual([
+        m.name,
+        true,
+        true,
+      ]);
       // The access check runs before the callout in every Aura method.
-      expect([m.name, m.body.indexOf('requireaccess(recordid)') >= 0 && m.body.indexOf('requireaccess(recordid)') < m.body.indexOf('batonclient.call(')]).toEqual([m.name, true]);
+      expect([
+        m.name,
+        m.body.indexOf('requireaccess(recordid)') >= 0 && m.body.indexOf('requireaccess(recordid)') < m.body.indexOf('batonclient.call('),
+      ]).toEqual([m.name, true]);
     }
     const access = ctl?.methods.find((m) => m.name === 'requireaccess');
     expect(access?.body).toContain('accesslevel.user_mode');
@@ -195,8 +204,16 @@ describe('Apex of extensions/salesforce, parsed offline (@apexdevtools/apex-pars
       expect([c.name, ms.length]).toEqual([c.name, 1]);
       const m = ms[0] as ApexMethod;
       const a = m.annotations.find((x) => x.name === 'invocablemethod');
-      expect({ c: c.name, callout: a?.pairs.get('callout'), label: (a?.pairs.get('label') ?? '').length > 2 }).toEqual({ c: c.name, callout: 'true', label: true });
-      expect({ c: c.name, static: m.modifiers.includes('static'), params: m.params.length }).toEqual({ c: c.name, static: true, params: 1 });
+      expect({ c: c.name, callout: a?.pairs.get('callout'), label: (a?.pairs.get('label') ?? '').length > 2 }).toEqual({
+        c: c.name,
+        callout: 'true',
+        label: true,
+      });
+      expect({ c: c.name, static: m.modifiers.includes('static'), params: m.params.length }).toEqual({
+        c: c.name,
+        static: true,
+        params: 1,
+      });
       expect([c.name, m.params[0]]).toEqual([c.name, expect.stringMatching(/^list<\w+>$/)]);
       expect([c.name, m.returnType]).toEqual([c.name, expect.stringMatching(/^list<\w+>$/)]);
       // Same count out as in: the results are built in a loop over what the backend answered for the whole list.
@@ -208,7 +225,14 @@ describe('Apex of extensions/salesforce, parsed offline (@apexdevtools/apex-pars
     const mocks = tests.filter((t) => t.implementsTypes.includes('httpcalloutmock'));
     expect(mocks.map((m) => m.name)).toEqual(['BatonTestMock']);
     const callouts = calloutClasses();
-    expect([...callouts].sort()).toEqual(['batoncardcontroller', 'batonclient', 'batonflow', 'batonnextbestaction', 'batonrecordoutcome', 'batonstartplaybook']);
+    expect([...callouts].sort()).toEqual([
+      'batoncardcontroller',
+      'batonclient',
+      'batonflow',
+      'batonnextbestaction',
+      'batonrecordoutcome',
+      'batonstartplaybook',
+    ]);
     const testMethods = tests.flatMap((t) => t.methods.filter(isTestMethod));
     for (const c of callouts) {
       expect([c, testMethods.some((m) => m.ids.has(c) && setsMock(m))]).toEqual([c, true]);

@@ -23,14 +23,20 @@ interface Report {
 describe('extensions/salesforce LWC jest tests (sfdx-lwc-jest)', () => {
   it('pass: every batonCard state, button and accessibility check', () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'baton-lwc-')), 'report.json');
-    const run = spawnSync(process.execPath, [path.join(root, 'node_modules/@salesforce/sfdx-lwc-jest/bin/sfdx-lwc-jest'), '--', '--ci', '--json', `--outputFile=${out}`], {
-      cwd: project,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-      timeout: 170_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/@salesforce/sfdx-lwc-jest/bin/sfdx-lwc-jest'), '--', '--ci', '--json', `--outputFile=${out}`],
+      {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+        timeout: 170_000,
+      },
+    );
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    const failures = report.testResults.flatMap((s) => s.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.title}: ${a.status}`));
+    const failures = report.testResults.flatMap((s) =>
+      s.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.title}: ${a.status}`),
+    );
     expect({ status: run.status, failures }).toEqual({ status: 0, failures: [] });
     expect(report.success).toBe(true);
     expect(report.numFailedTests).toBe(0);
@@ -38,9 +44,16 @@ describe('extensions/salesforce LWC jest tests (sfdx-lwc-jest)', () => {
     // 14 tests in lwc/batonCard/__tests__/batonCard.test.js today; fewer means tests went missing.
     expect(report.numPassedTests).toBeGreaterThanOrEqual(14);
     const titles = report.testResults.flatMap((s) => s.assertionResults.map((a) => a.title));
-    for (const t of ['shows a spinner while the card loads, then the card', 'lists runs and retries only the failed one', 'lists linked identities and confirms or rejects a possible match', 'shows the latest signals with intent, sentiment, urgency and excerpt']) {
+    for (const t of [
+      'shows a spinner while the card loads, then the card',
+      'lists runs and retries only the failed one',
+      'lists linked identities and confirms or rejects a possible match',
+      'shows the latest signals with intent, sentiment, urgency and excerpt',
+    ]) {
       expect(titles).toContain(t);
     }
-    expect(report.testResults.map((s) => path.relative(project, s.name))).toContain('force-app/main/default/lwc/batonCard/__tests__/batonCard.test.js');
+    expect(report.testResults.map((s) => path.relative(project, s.name))).toContain(
+      'force-app/main/default/lwc/batonCard/__tests__/batonCard.test.js',
+    );
   }, 180_000);
 });

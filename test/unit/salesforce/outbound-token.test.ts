@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { soapFault } from '../../../connectors/salesforce/client';
-import { hashOutboundToken, looksLikeOutboundToken, newOutboundToken, outboundUrl } from '../../../connectors/salesforce/outbound-token.repository';
+import {
+  hashOutboundToken,
+  looksLikeOutboundToken,
+  newOutboundToken,
+  outboundUrl,
+} from '../../../connectors/salesforce/outbound-token.repository';
 
 describe('Salesforce Outbound Message endpoint tokens', () => {
   it('are 32 random bytes in base64url, hashed with SHA-256, and put in the endpoint URL', () => {

@@ -3,7 +3,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { cardActionRequestSchema } from '../../../app/cards/card-view';
-import { BATON_FIELDS, CDC_ENTITIES, PACKAGE_NAMESPACE, SALESFORCE_API_VERSION, signRequest, TASK_KEY_FIELD, verifyRequest } from '../../../connectors/salesforce/client';
+import {
+  BATON_FIELDS,
+  CDC_ENTITIES,
+  PACKAGE_NAMESPACE,
+  SALESFORCE_API_VERSION,
+  signRequest,
+  TASK_KEY_FIELD,
+  verifyRequest,
+} from '../../../connectors/salesforce/client';
 import { manifestSchema } from '../../../server/manifest/manifest.schema';
 
 const root = path.join(__dirname, '../../..');
@@ -11,7 +19,10 @@ const pkg = path.join(root, 'extensions/salesforce');
 const src = path.join(pkg, 'force-app/main/default');
 const manifest = manifestSchema.parse(JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8')));
 const sf = manifest.platforms.salesforce;
-const parser = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['object', 'target', 'classAccesses', 'fieldPermissions', 'namedCredentialParameters'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  isArray: (name) => ['object', 'target', 'classAccesses', 'fieldPermissions', 'namedCredentialParameters'].includes(name),
+});
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -24,7 +35,11 @@ const read = (p: string): string => readFileSync(p, 'utf8');
 const xml = (p: string): Record<string, Record<string, unknown>> => parser.parse(read(p)) as Record<string, Record<string, unknown>>;
 
 /** Removes strings and comments from Apex so brackets can be counted. */
-const stripApex = (code: string): string => code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').replace(/'(?:\\.|[^'\\])*'/g, "''");
+const stripApex = (code: string): string =>
+  code
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '')
+    .replace(/'(?:\\.|[^'\\])*'/g, "''");
 
 describe('extensions/salesforce (SFDX project) against manifest.json and the backend', () => {
   it('pins one API version and namespace everywhere', () => {
@@ -35,7 +50,11 @@ describe('extensions/salesforce (SFDX project) against manifest.json and the bac
     expect(PACKAGE_NAMESPACE).toBe(sf.namespace);
     const metas = all.filter((f) => f.endsWith('-meta.xml') && /<apiVersion>/.test(read(f)));
     expect(metas.length).toBeGreaterThan(10);
-    for (const f of metas) expect([path.relative(src, f), /<apiVersion>([\d.]+)<\/apiVersion>/.exec(read(f))?.[1]]).toEqual([path.relative(src, f), sf.apiVersion]);
+    for (const f of metas)
+      expect([path.relative(src, f), /<apiVersion>([\d.]+)<\/apiVersion>/.exec(read(f))?.[1]]).toEqual([
+        path.relative(src, f),
+        sf.apiVersion,
+      ]);
   });
 
   it('ships only well-formed XML metadata', () => {
@@ -53,8 +72,16 @@ describe('extensions/salesforce (SFDX project) against manifest.json and the bac
       });
     const key = (x: { object: string; name: string; type: string }): string => `${x.object}.${x.name}:${x.type}`;
     expect(declared.map(key).sort()).toEqual(sf.customFields.map(key).sort());
-    for (const f of declared) expect(path.basename(all.find((p) => p.endsWith(`${f.object}/fields/${f.name}.field-meta.xml`)) ?? '')).toBe(`${f.name}.field-meta.xml`);
-    expect(sf.customFields.filter((f) => f.object === 'Contact').map((f) => f.name).sort()).toEqual(Object.values(BATON_FIELDS).sort());
+    for (const f of declared)
+      expect(path.basename(all.find((p) => p.endsWith(`${f.object}/fields/${f.name}.field-meta.xml`)) ?? '')).toBe(
+        `${f.name}.field-meta.xml`,
+      );
+    expect(
+      sf.customFields
+        .filter((f) => f.object === 'Contact')
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(Object.values(BATON_FIELDS).sort());
     expect(sf.customFields.find((f) => f.object === 'Activity')?.name).toBe(TASK_KEY_FIELD);
     const key2 = xml(path.join(src, 'objects/Activity/fields/Baton_Key__c.field-meta.xml'))['CustomField'] ?? {};
     expect([key2['externalId'], key2['unique']]).toEqual([true, true]);
@@ -64,14 +91,16 @@ describe('extensions/salesforce (SFDX project) against manifest.json and the bac
     const meta = xml(path.join(src, 'lwc/batonCard/batonCard.js-meta.xml'))['LightningComponentBundle'] ?? {};
     expect(meta['isExposed']).toBe(true);
     expect((meta['targets'] as { target: string[] }).target).toEqual(['lightning__RecordPage']);
-    const objects = ((meta['targetConfigs'] as { targetConfig: { objects: { object: string[] } } }).targetConfig.objects.object);
+    const objects = (meta['targetConfigs'] as { targetConfig: { objects: { object: string[] } } }).targetConfig.objects.object;
     expect(objects).toEqual(sf.cards[0]?.objects);
     const js = read(path.join(src, 'lwc/batonCard/batonCard.js'));
     const sent = [...js.matchAll(/type: '([a-z_]+)'/g)].map((m) => m[1]);
     expect(new Set(sent)).toEqual(new Set(cardActionRequestSchema.options.map((o) => o.shape.type.value)));
     const html = read(path.join(src, 'lwc/batonCard/batonCard.html'));
-    for (const tag of ['template', 'lightning-card', 'div', 'section', 'ul', 'li', 'p']) expect([tag, html.split(new RegExp(`<${tag}[\\s>]`)).length]).toEqual([tag, html.split(`</${tag}>`).length]);
-    for (const handler of [...html.matchAll(/on(?:click|change)=\{(\w+)\}/g)].map((m) => m[1] ?? '')) expect(js).toMatch(new RegExp(`\\n    (async )?${handler}\\(`));
+    for (const tag of ['template', 'lightning-card', 'div', 'section', 'ul', 'li', 'p'])
+      expect([tag, html.split(new RegExp(`<${tag}[\\s>]`)).length]).toEqual([tag, html.split(`</${tag}>`).length]);
+    for (const handler of [...html.matchAll(/on(?:click|change)=\{(\w+)\}/g)].map((m) => m[1] ?? ''))
+      expect(js).toMatch(new RegExp(`\\n    (async )?${handler}\\(`));
     for (const state of ['loading', 'error', 'isEmpty']) expect(html).toContain(`{${state}}`);
     expect(js).toMatch(/@salesforce\/apex\/BatonCardController\.getCard/);
   });
@@ -93,13 +122,19 @@ describe('extensions/salesforce (SFDX project) against manifest.json and the bac
     const classes = all.filter((f) => f.endsWith('.cls'));
     for (const f of classes) {
       const code = stripApex(read(f));
-      for (const [open, close] of [['{', '}'], ['(', ')'], ['[', ']']] as const) expect([path.basename(f), code.split(open).length]).toEqual([path.basename(f), code.split(close).length]);
+      for (const [open, close] of [
+        ['{', '}'],
+        ['(', ')'],
+        ['[', ']'],
+      ] as const)
+        expect([path.basename(f), code.split(open).length]).toEqual([path.basename(f), code.split(close).length]);
       expect(all).toContain(`${f}-meta.xml`);
       expect(code).toMatch(/\b(class|interface)\s+\w+/);
     }
     const tests = classes.filter((f) => /@IsTest/.test(read(f)));
     const covered = tests.map(read).join('\n');
-    for (const f of classes.filter((c) => !tests.includes(c))) expect([path.basename(f), covered.includes(path.basename(f, '.cls'))]).toEqual([path.basename(f), true]);
+    for (const f of classes.filter((c) => !tests.includes(c)))
+      expect([path.basename(f), covered.includes(path.basename(f, '.cls'))]).toEqual([path.basename(f), true]);
     expect(covered).toMatch(/Test\.setMock\(HttpCalloutMock\.class/);
   });
 
@@ -109,7 +144,12 @@ describe('extensions/salesforce (SFDX project) against manifest.json and the bac
     for (const c of granted) expect(all).toContain(path.join(src, `classes/${c}.cls`));
     for (const a of sf.flowActions) expect(granted).toContain(a.uid);
     const fields = (ps['fieldPermissions'] as { field: string }[]).map((p) => p.field).sort();
-    expect(fields).toEqual(sf.customFields.filter((f) => f.object !== 'Activity').map((f) => `${f.object}.${f.name}`).sort());
+    expect(fields).toEqual(
+      sf.customFields
+        .filter((f) => f.object !== 'Activity')
+        .map((f) => `${f.object}.${f.name}`)
+        .sort(),
+    );
     expect(JSON.stringify(ps['externalCredentialPrincipalAccesses'])).toContain('Baton_Backend-');
     const nc = xml(path.join(src, 'namedCredentials/Baton_Backend.namedCredential-meta.xml'))['NamedCredential'] ?? {};
     expect(JSON.stringify(nc)).toContain('"externalCredential":"Baton_Backend"');
@@ -127,18 +167,33 @@ describe('extensions/salesforce (SFDX project) against manifest.json and the bac
       if (m?.[1] === undefined) throw new Error(`no ${name} in BatonSignerTest.cls`);
       return m[1].replace(/\\'/g, "'");
     };
-    const [secret, orgId, timestamp, p, body, expected] = ['SECRET', 'ORG_ID', 'TIMESTAMP', 'PATH', 'BODY', 'EXPECTED'].map(constant) as [string, string, string, string, string, string];
+    const [secret, orgId, timestamp, p, body, expected] = ['SECRET', 'ORG_ID', 'TIMESTAMP', 'PATH', 'BODY', 'EXPECTED'].map(constant) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     // Independently of the server code: the canonical string written out by hand.
     const canonical = `v1\nPOST\n${p}\n${timestamp}\n${orgId}\n${createHash('sha256').update(body).digest('hex')}`;
     expect(`v1=${createHmac('sha256', Buffer.from(secret, 'base64')).update(canonical).digest('base64')}`).toBe(expected);
     expect(signRequest(secret, { method: 'POST', path: p, timestamp, orgId, body })).toBe(expected);
-    expect(verifyRequest(secret, { method: 'POST', path: p, timestamp, orgId, body }, expected, Number(timestamp) + 10)).toEqual({ ok: true });
-    expect(verifyRequest(secret, { method: 'POST', path: p, timestamp, orgId, body: body.replace('AF', 'AG') }, expected, Number(timestamp))).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(verifyRequest(secret, { method: 'POST', path: p, timestamp, orgId, body }, expected, Number(timestamp) + 10)).toEqual({
+      ok: true,
+    });
+    expect(
+      verifyRequest(secret, { method: 'POST', path: p, timestamp, orgId, body: body.replace('AF', 'AG') }, expected, Number(timestamp)),
+    ).toEqual({ ok: false, reason: 'signature mismatch' });
     expect(verifyRequest(secret, { method: 'POST', path: p, timestamp, orgId, body }, expected, Number(timestamp) + 301).ok).toBe(false);
     const signer = stripApex(read(path.join(src, 'classes/BatonSigner.cls')));
-    expect(read(path.join(src, 'classes/BatonSigner.cls'))).toContain(`String.join(new List<String>{ 'v1', method.toUpperCase(), path, timestamp, orgId, bodyHash }, '\\n')`);
+    expect(read(path.join(src, 'classes/BatonSigner.cls'))).toContain(
+      `String.join(new List<String>{ 'v1', method.toUpperCase(), path, timestamp, orgId, bodyHash }, '\\n')`,
+    );
     expect(signer).toContain(`Crypto.generateDigest('SHA-256'`.replace(/'[^']*'/g, "''"));
-    expect(read(path.join(src, 'classes/BatonSigner.cls'))).toContain(`Crypto.generateMac('hmacSHA256', Blob.valueOf(canonical(method, path, timestamp, orgId, body)), EncodingUtil.base64Decode(secretBase64))`);
+    expect(read(path.join(src, 'classes/BatonSigner.cls'))).toContain(
+      `Crypto.generateMac('hmacSHA256', Blob.valueOf(canonical(method, path, timestamp, orgId, body)), EncodingUtil.base64Decode(secretBase64))`,
+    );
     expect(read(path.join(src, 'classes/BatonClient.cls'))).toMatch(/X-Baton-Org[\s\S]*X-Baton-Timestamp[\s\S]*X-Baton-Signature/);
   });
 });

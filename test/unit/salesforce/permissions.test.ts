@@ -9,39 +9,68 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { BATON_FIELD_OBJECTS, BATON_FIELDS, CDC_ENTITIES, SECRET_REST_CLASS, SECRET_REST_MAPPING, TASK_KEY_FIELD } from '../../../connectors/salesforce/client';
+import {
+  BATON_FIELD_OBJECTS,
+  BATON_FIELDS,
+  CDC_ENTITIES,
+  SECRET_REST_CLASS,
+  SECRET_REST_MAPPING,
+  TASK_KEY_FIELD,
+} from '../../../connectors/salesforce/client';
 
 const src = path.join(__dirname, '../../../extensions/salesforce/force-app/main/default');
 const read = (...p: string[]): string => readFileSync(path.join(src, ...p), 'utf8');
-const parser = new XMLParser({ isArray: (name) => ['classAccesses', 'fieldPermissions', 'objectPermissions', 'userPermissions'].includes(name) });
+const parser = new XMLParser({
+  isArray: (name) => ['classAccesses', 'fieldPermissions', 'objectPermissions', 'userPermissions'].includes(name),
+});
 
 interface PermissionSet {
   classAccesses?: { apexClass: string; enabled: boolean }[];
   fieldPermissions?: { field: string; readable: boolean; editable: boolean }[];
-  objectPermissions?: { object: string; allowRead: boolean; allowEdit: boolean; allowCreate: boolean; allowDelete: boolean; viewAllRecords: boolean; modifyAllRecords: boolean }[];
+  objectPermissions?: {
+    object: string;
+    allowRead: boolean;
+    allowEdit: boolean;
+    allowCreate: boolean;
+    allowDelete: boolean;
+    viewAllRecords: boolean;
+    modifyAllRecords: boolean;
+  }[];
   userPermissions?: { name: string; enabled: boolean }[];
 }
-const permissionSet = (name: string): PermissionSet => (parser.parse(read('permissionsets', `${name}.permissionset-meta.xml`)) as { PermissionSet: PermissionSet }).PermissionSet;
+const permissionSet = (name: string): PermissionSet =>
+  (parser.parse(read('permissionsets', `${name}.permissionset-meta.xml`)) as { PermissionSet: PermissionSet }).PermissionSet;
 const user = permissionSet('Baton_User');
 const integration = permissionSet('Baton_Integration');
 const field = (ps: PermissionSet, name: string) => ps.fieldPermissions?.find((f) => f.field === name);
-const classes = (ps: PermissionSet): string[] => (ps.classAccesses ?? []).filter((c) => c.enabled).map((c) => c.apexClass).sort();
+const classes = (ps: PermissionSet): string[] =>
+  (ps.classAccesses ?? [])
+    .filter((c) => c.enabled)
+    .map((c) => c.apexClass)
+    .sort();
 
 /** Every custom field the package declares, as `Object.Field` (the protected custom setting aside: only its Apex touches it). */
 const declaredFields = readdirSync(path.join(src, 'objects'))
   .filter((o) => !o.endsWith('__c'))
   .flatMap((o) => readdirSync(path.join(src, 'objects', o, 'fields')).map((f) => `${o}.${f.replace('.field-meta.xml', '')}`))
   .sort();
-const apexClasses = readdirSync(path.join(src, 'classes')).filter((f) => f.endsWith('.cls')).map((f) => f.slice(0, -4));
+const apexClasses = readdirSync(path.join(src, 'classes'))
+  .filter((f) => f.endsWith('.cls'))
+  .map((f) => f.slice(0, -4));
 const testClasses = apexClasses.filter((c) => /@IsTest/i.test(read('classes', `${c}.cls`)));
 const runtimeClasses = apexClasses.filter((c) => !testClasses.includes(c)).sort();
 const lwcApex = readdirSync(path.join(src, 'lwc')).flatMap((c) =>
-  readdirSync(path.join(src, 'lwc', c)).filter((f) => f.endsWith('.js')).flatMap((f) => [...read('lwc', c, f).matchAll(/@salesforce\/apex\/(?:\w+\.)?(\w+)\.\w+/g)].map((m) => m[1] ?? '')),
+  readdirSync(path.join(src, 'lwc', c))
+    .filter((f) => f.endsWith('.js'))
+    .flatMap((f) => [...read('lwc', c, f).matchAll(/@salesforce\/apex\/(?:\w+\.)?(\w+)\.\w+/g)].map((m) => m[1] ?? '')),
 );
 
 describe('permission sets (least privilege, complete)', () => {
   it('declares exactly the fields the backend writes', () => {
-    const backend = [...BATON_FIELD_OBJECTS.flatMap((o) => Object.values(BATON_FIELDS).map((f) => `${o}.${f}`)), `Activity.${TASK_KEY_FIELD}`].sort();
+    const backend = [
+      ...BATON_FIELD_OBJECTS.flatMap((o) => Object.values(BATON_FIELDS).map((f) => `${o}.${f}`)),
+      `Activity.${TASK_KEY_FIELD}`,
+    ].sort();
     expect(declaredFields).toEqual(backend);
   });
 
@@ -72,9 +101,20 @@ describe('permission sets (least privilege, complete)', () => {
     expect(objects.map((o) => o.object).sort()).toEqual([...CDC_ENTITIES].sort());
     for (const o of objects) {
       const editable = (BATON_FIELD_OBJECTS as readonly string[]).includes(o.object);
-      expect([o.object, o.allowRead, o.viewAllRecords, o.allowEdit, o.allowCreate, o.allowDelete, o.modifyAllRecords]).toEqual([o.object, true, true, editable, false, false, false]);
+      expect([o.object, o.allowRead, o.viewAllRecords, o.allowEdit, o.allowCreate, o.allowDelete, o.modifyAllRecords]).toEqual([
+        o.object,
+        true,
+        true,
+        editable,
+        false,
+        false,
+        false,
+      ]);
     }
-    const perms = (integration.userPermissions ?? []).filter((p) => p.enabled).map((p) => p.name).sort();
+    const perms = (integration.userPermissions ?? [])
+      .filter((p) => p.enabled)
+      .map((p) => p.name)
+      .sort();
     expect(perms).toEqual(['ApiEnabled', 'EditTask']);
   });
 });

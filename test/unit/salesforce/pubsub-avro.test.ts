@@ -3,7 +3,13 @@
  * fields (hex, bit i = schema field i, `p-0x…` for a compound field's parts) and replay id text.
  */
 import { Type } from 'avsc';
-import { decodeChangeEvent, decodeFieldBitmaps, fieldsOfBitmap, parseEventSchema, replayIdText } from '../../../connectors/salesforce/client/pubsub';
+import {
+  decodeChangeEvent,
+  decodeFieldBitmaps,
+  fieldsOfBitmap,
+  parseEventSchema,
+  replayIdText,
+} from '../../../connectors/salesforce/client/pubsub';
 
 const header = {
   type: 'record',
@@ -12,7 +18,14 @@ const header = {
   fields: [
     { name: 'entityName', type: 'string' },
     { name: 'recordIds', type: { type: 'array', items: 'string' } },
-    { name: 'changeType', type: { type: 'enum', name: 'ChangeType', symbols: ['CREATE', 'DELETE', 'UNDELETE', 'UPDATE', 'GAP_CREATE', 'GAP_DELETE', 'GAP_UNDELETE', 'GAP_UPDATE', 'GAP_OVERFLOW'] } },
+    {
+      name: 'changeType',
+      type: {
+        type: 'enum',
+        name: 'ChangeType',
+        symbols: ['CREATE', 'DELETE', 'UNDELETE', 'UPDATE', 'GAP_CREATE', 'GAP_DELETE', 'GAP_UNDELETE', 'GAP_UPDATE', 'GAP_OVERFLOW'],
+      },
+    },
     { name: 'changeOrigin', type: 'string' },
     { name: 'transactionKey', type: 'string' },
     { name: 'sequenceNumber', type: 'int' },
@@ -32,11 +45,25 @@ const schema = {
   namespace: 'com.sforce.eventbus',
   fields: [
     { name: 'ChangeEventHeader', type: header },
-    { name: 'Name', ...nullable({ type: 'record', name: 'Switchable_PersonName', fields: ['Salutation', 'FirstName', 'LastName'].map((n) => ({ name: n, ...nullable('string') })) }) },
+    {
+      name: 'Name',
+      ...nullable({
+        type: 'record',
+        name: 'Switchable_PersonName',
+        fields: ['Salutation', 'FirstName', 'LastName'].map((n) => ({ name: n, ...nullable('string') })),
+      }),
+    },
     { name: 'Email', ...nullable('string') },
     { name: 'Phone', ...nullable('string') },
     { name: 'Title', ...nullable('string') },
-    { name: 'MailingAddress', ...nullable({ type: 'record', name: 'Address', fields: ['Street', 'City', 'State', 'Country'].map((n) => ({ name: n, ...nullable('string') })) }) },
+    {
+      name: 'MailingAddress',
+      ...nullable({
+        type: 'record',
+        name: 'Address',
+        fields: ['Street', 'City', 'State', 'Country'].map((n) => ({ name: n, ...nullable('string') })),
+      }),
+    },
     { name: 'LastModifiedDate', ...nullable('long') },
     { name: 'baton__Baton_Stage__c', ...nullable('string') },
   ],
@@ -46,11 +73,28 @@ const parsed = parseEventSchema('s1', json);
 
 const encode = (value: Record<string, unknown>): Buffer => Type.forSchema(schema as never).toBuffer(value);
 const baseHeader = {
-  entityName: 'Contact', recordIds: ['0035e00000AbCdEAAF'], changeType: 'UPDATE', changeOrigin: 'com/salesforce/api/rest/66.0;client=Someone',
-  transactionKey: 'tx-1', sequenceNumber: 1, commitTimestamp: 1767225600000, commitNumber: 11657372702432, commitUser: '0055g00000XyZabAAB',
-  nulledFields: [] as string[], diffFields: [] as string[], changedFields: [] as string[],
+  entityName: 'Contact',
+  recordIds: ['0035e00000AbCdEAAF'],
+  changeType: 'UPDATE',
+  changeOrigin: 'com/salesforce/api/rest/66.0;client=Someone',
+  transactionKey: 'tx-1',
+  sequenceNumber: 1,
+  commitTimestamp: 1767225600000,
+  commitNumber: 11657372702432,
+  commitUser: '0055g00000XyZabAAB',
+  nulledFields: [] as string[],
+  diffFields: [] as string[],
+  changedFields: [] as string[],
 };
-const empty = { Name: null, Email: null, Phone: null, Title: null, MailingAddress: null, LastModifiedDate: null, baton__Baton_Stage__c: null };
+const empty = {
+  Name: null,
+  Email: null,
+  Phone: null,
+  Title: null,
+  MailingAddress: null,
+  LastModifiedDate: null,
+  baton__Baton_Stage__c: null,
+};
 
 describe('Pub/Sub change event bitmaps', () => {
   it('reads bit i as the schema field at position i, least significant bit first', () => {
@@ -68,7 +112,13 @@ describe('Pub/Sub change event bitmaps', () => {
 
   it('decodes compound parts from "parent-0x…" entries as Parent.Child, and passes field names through', () => {
     // 0x02 → Name (1); 1-0x06 → Name's FirstName (1) and LastName (2); 5-0x04 → MailingAddress.State
-    expect(decodeFieldBitmaps(['0x22', '1-0x06', '5-0x04'], parsed.type)).toEqual(['Name', 'MailingAddress', 'Name.FirstName', 'Name.LastName', 'MailingAddress.State']);
+    expect(decodeFieldBitmaps(['0x22', '1-0x06', '5-0x04'], parsed.type)).toEqual([
+      'Name',
+      'MailingAddress',
+      'Name.FirstName',
+      'Name.LastName',
+      'MailingAddress.State',
+    ]);
     expect(decodeFieldBitmaps(['Title', 'LastModifiedDate'], parsed.type)).toEqual(['Title', 'LastModifiedDate']);
     expect(() => decodeFieldBitmaps(['2-0x01'], parsed.type)).toThrow(/not a compound field/);
     expect(decodeFieldBitmaps(null, parsed.type)).toEqual([]);
@@ -87,12 +137,29 @@ describe('Pub/Sub change event decoding', () => {
       baton__Baton_Stage__c: 'Nurture',
     });
     const e = decodeChangeEvent(parsed, payload);
-    expect(e.header).toMatchObject({ entityName: 'Contact', recordIds: ['0035e00000AbCdEAAF'], changeType: 'UPDATE', commitTimestamp: 1767225600000, commitNumber: 11657372702432, commitUser: '0055g00000XyZabAAB', transactionKey: 'tx-1', sequenceNumber: 1 });
+    expect(e.header).toMatchObject({
+      entityName: 'Contact',
+      recordIds: ['0035e00000AbCdEAAF'],
+      changeType: 'UPDATE',
+      commitTimestamp: 1767225600000,
+      commitNumber: 11657372702432,
+      commitUser: '0055g00000XyZabAAB',
+      transactionKey: 'tx-1',
+      sequenceNumber: 1,
+    });
     // 0xD2 = 1101 0010: Name (1), Title (4), LastModifiedDate (6), baton__Baton_Stage__c (7); Name's part FirstName
     expect(e.header.changedFields).toEqual(['Title', 'LastModifiedDate', 'baton__Baton_Stage__c', 'FirstName', 'MailingAddress.State']);
     expect(e.header.nulledFields).toEqual(['Phone']);
     expect(e.header.diffFields).toEqual([]);
-    expect(e.fields).toMatchObject({ FirstName: 'Ada', LastName: null, Title: null, Phone: null, LastModifiedDate: 1767225600000, baton__Baton_Stage__c: 'Nurture', MailingAddress: { State: 'CA' } });
+    expect(e.fields).toMatchObject({
+      FirstName: 'Ada',
+      LastName: null,
+      Title: null,
+      Phone: null,
+      LastModifiedDate: 1767225600000,
+      baton__Baton_Stage__c: 'Nurture',
+      MailingAddress: { State: 'CA' },
+    });
     expect(e.fields).not.toHaveProperty('Name');
     expect(e.fields).not.toHaveProperty('ChangeEventHeader');
   });
@@ -100,7 +167,10 @@ describe('Pub/Sub change event decoding', () => {
   it('keeps a commitNumber past 2^53 exact (as text)', () => {
     // Encoded through the exact-long type (2^53 + 1 does not fit a JS number, so avsc's default long refuses it).
     expect(() => encode({ ...empty, ChangeEventHeader: { ...baseHeader, commitNumber: '9007199254740993' } })).toThrow(/invalid "long"/);
-    const big = parsed.type.toBuffer({ ...empty, ChangeEventHeader: { ...baseHeader, commitNumber: '9007199254740993', changeType: 'CREATE' } });
+    const big = parsed.type.toBuffer({
+      ...empty,
+      ChangeEventHeader: { ...baseHeader, commitNumber: '9007199254740993', changeType: 'CREATE' },
+    });
     const e = decodeChangeEvent(parsed, big);
     expect(e.header.commitNumber).toBe('9007199254740993');
     expect(e.header.changeType).toBe('CREATE');
@@ -108,8 +178,18 @@ describe('Pub/Sub change event decoding', () => {
 
   it('refuses a payload of another schema and a schema that is not a change event', () => {
     expect(() => decodeChangeEvent(parsed, Buffer.from([1, 2, 3]))).toThrow();
-    const platformEvent = parseEventSchema('pe', JSON.stringify({ type: 'record', name: 'Signal__e', fields: [{ name: 'CreatedDate', type: 'long' }] }));
-    expect(() => decodeChangeEvent(platformEvent, Type.forSchema({ type: 'record', name: 'Signal__e', fields: [{ name: 'CreatedDate', type: 'long' }] } as never).toBuffer({ CreatedDate: 1 }))).toThrow(/no ChangeEventHeader/);
+    const platformEvent = parseEventSchema(
+      'pe',
+      JSON.stringify({ type: 'record', name: 'Signal__e', fields: [{ name: 'CreatedDate', type: 'long' }] }),
+    );
+    expect(() =>
+      decodeChangeEvent(
+        platformEvent,
+        Type.forSchema({ type: 'record', name: 'Signal__e', fields: [{ name: 'CreatedDate', type: 'long' }] } as never).toBuffer({
+          CreatedDate: 1,
+        }),
+      ),
+    ).toThrow(/no ChangeEventHeader/);
     expect(() => parseEventSchema('x', '"string"')).toThrow(/not an Avro record/);
   });
 

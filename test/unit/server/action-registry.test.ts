@@ -35,16 +35,35 @@ describe('ActionRegistry', () => {
   it('answers undeliverable, naming the systems, when a connected CRM has no record of the person', async () => {
     const calls: string[] = [];
     const registry = new ActionRegistry();
-    registry.register('crm_update', recordingPort('hubspot', calls), { handles: async () => false, available: async () => true, name: 'HubSpot' });
-    registry.register('crm_update', recordingPort('salesforce', calls), { handles: async () => false, available: async () => false, name: 'Salesforce' });
+    registry.register('crm_update', recordingPort('hubspot', calls), {
+      handles: async () => false,
+      available: async () => true,
+      name: 'HubSpot',
+    });
+    registry.register('crm_update', recordingPort('salesforce', calls), {
+      handles: async () => false,
+      available: async () => false,
+      name: 'Salesforce',
+    });
     const result = await registry.execute(request('ten_x'));
     expect(calls).toEqual([]);
-    expect(result).toEqual({ ok: false, error: { category: 'undeliverable', code: 'no_record_for_person', message: expect.stringContaining('HubSpot has no record of this person') } });
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        category: 'undeliverable',
+        code: 'no_record_for_person',
+        message: expect.stringContaining('HubSpot has no record of this person'),
+      },
+    });
   });
 
   it('answers undeliverable with the systems to connect when none is connected, and when no system can do the kind at all', async () => {
     const registry = new ActionRegistry();
-    registry.register('ticket', recordingPort('zendesk', []), { handles: async () => false, available: async () => false, name: 'Zendesk' });
+    registry.register('ticket', recordingPort('zendesk', []), {
+      handles: async () => false,
+      available: async () => false,
+      name: 'Zendesk',
+    });
     const ticket = await registry.execute(request('ten_x', 'ticket'));
     expect(ticket.ok).toBe(false);
     if (!ticket.ok) {
@@ -74,7 +93,13 @@ describe('ActionRegistry', () => {
       version: 1,
       name: 'P',
       steps: [
-        { id: 'mail', kind: 'action', action: { type: 'email', params: { templateId: '1' } }, onUndeliverable: { fallback: 'call' }, next: 'ticket' },
+        {
+          id: 'mail',
+          kind: 'action',
+          action: { type: 'email', params: { templateId: '1' } },
+          onUndeliverable: { fallback: 'call' },
+          next: 'ticket',
+        },
         { id: 'call', kind: 'action', action: { type: 'task', params: { subject: 'Call' } } },
         { id: 'ticket', kind: 'action', action: { type: 'ticket', params: { subject: 'Help' } }, onUndeliverable: 'skip' },
       ],
@@ -84,7 +109,10 @@ describe('ActionRegistry', () => {
     expect(hs[0]?.reason).toContain('no system Baton connects to can deliver a ticket');
     const none = await registry.unsupportedSteps('ten_none', playbook);
     // "mail" names a fallback; its fallback "call" is checked on its own.
-    expect(none.map((p) => [p.stepId, p.kind])).toEqual([['call', 'task'], ['ticket', 'ticket']]);
+    expect(none.map((p) => [p.stepId, p.kind])).toEqual([
+      ['call', 'task'],
+      ['ticket', 'ticket'],
+    ]);
     expect(none[0]?.reason).toContain('needs HubSpot, which this tenant has not connected');
   });
 });

@@ -31,7 +31,13 @@ describe('canonical event', () => {
 
   it('derives the same source event id for the same content, whatever the key order', () => {
     const a = canonicalEventSchema.parse(valid);
-    const b = canonicalEventSchema.parse({ text: valid.text, subject: valid.subject, occurredAt: valid.occurredAt, type: valid.type, source: valid.source });
+    const b = canonicalEventSchema.parse({
+      text: valid.text,
+      subject: valid.subject,
+      occurredAt: valid.occurredAt,
+      type: valid.type,
+      source: valid.source,
+    });
     expect(sourceEventIdOf(a)).toBe(sourceEventIdOf(b));
     expect(sourceEventIdOf(a)).not.toBe(sourceEventIdOf({ ...a, text: 'other' }));
     expect(sourceEventIdOf({ ...a, id: 'hs-1' })).toBe('hs-1');

@@ -34,7 +34,13 @@ describe('CommitBatcher', () => {
   it('puts at most one commit per run in a batch and caps the batch size', async () => {
     const w = manualWrite();
     const batcher = new CommitBatcher<string, string>(w.write, { maxInFlight: 1, maxBatch: 2 });
-    const all = [batcher.submit('r0', 'x'), batcher.submit('r1', 'a1'), batcher.submit('r1', 'a2'), batcher.submit('r2', 'b'), batcher.submit('r3', 'c')];
+    const all = [
+      batcher.submit('r0', 'x'),
+      batcher.submit('r1', 'a1'),
+      batcher.submit('r1', 'a2'),
+      batcher.submit('r2', 'b'),
+      batcher.submit('r3', 'c'),
+    ];
     for (let i = 0; i < 4; i++) {
       await w.flush();
       w.pending[i]?.release();
@@ -69,7 +75,11 @@ describe('CommitBatcher', () => {
       { maxInFlight: 1, maxBatch: 10 },
     );
     const results = await Promise.allSettled([batcher.submit('r1', 'a'), batcher.submit('r2', 'bad'), batcher.submit('r3', 'c')]);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['ok:a', 'constraint violated', 'ok:c']);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'ok:a',
+      'constraint violated',
+      'ok:c',
+    ]);
     expect(written).toEqual([['a'], ['bad', 'c'], ['bad'], ['c']]);
   });
 });

@@ -28,9 +28,19 @@ describe('configuration', () => {
 
   it('reads every documented variable', () => {
     const c = parseConfig({
-      PORT: '8080', PUBLIC_URL: 'https://baton.example.com/', DATABASE_URL: 'postgres://u@db:5432/baton', REDIS_URL: 'redis://cache:6379',
-      BATON_DATA_DIR: '/var/baton', BATON_ENCRYPTION_KEY: KEY, LOG_LEVEL: 'warn', HUBSPOT_CLIENT_ID: 'id', HUBSPOT_CLIENT_SECRET: 's',
-      HUBSPOT_APP_ID: '42', HUBSPOT_API_BASE_URL: 'http://127.0.0.1:9000/', SALESFORCE_CLIENT_ID: 'sf', SALESFORCE_CLIENT_SECRET: 'x',
+      PORT: '8080',
+      PUBLIC_URL: 'https://baton.example.com/',
+      DATABASE_URL: 'postgres://u@db:5432/baton',
+      REDIS_URL: 'redis://cache:6379',
+      BATON_DATA_DIR: '/var/baton',
+      BATON_ENCRYPTION_KEY: KEY,
+      LOG_LEVEL: 'warn',
+      HUBSPOT_CLIENT_ID: 'id',
+      HUBSPOT_CLIENT_SECRET: 's',
+      HUBSPOT_APP_ID: '42',
+      HUBSPOT_API_BASE_URL: 'http://127.0.0.1:9000/',
+      SALESFORCE_CLIENT_ID: 'sf',
+      SALESFORCE_CLIENT_SECRET: 'x',
       SALESFORCE_LOGIN_URL: 'http://127.0.0.1:9100',
     });
     expect(c.port).toBe(8080);
@@ -64,7 +74,9 @@ describe('configuration', () => {
   });
 
   it('requires a shared encryption key when PostgreSQL is used', () => {
-    expect(problems({ DATABASE_URL: 'postgresql://localhost/baton' })).toEqual([expect.objectContaining({ variable: 'BATON_ENCRYPTION_KEY' })]);
+    expect(problems({ DATABASE_URL: 'postgresql://localhost/baton' })).toEqual([
+      expect.objectContaining({ variable: 'BATON_ENCRYPTION_KEY' }),
+    ]);
   });
 
   it('requires secrets that go with client ids', () => {
@@ -83,7 +95,10 @@ describe('configuration', () => {
   });
 
   it('accepts previous keys for rotation and rejects malformed ones', () => {
-    expect(parseConfig({ BATON_ENCRYPTION_KEY: KEY, BATON_ENCRYPTION_PREVIOUS_KEYS: `${Buffer.alloc(32, 1).toString('base64')}` }).previousEncryptionKeys).toHaveLength(1);
+    expect(
+      parseConfig({ BATON_ENCRYPTION_KEY: KEY, BATON_ENCRYPTION_PREVIOUS_KEYS: `${Buffer.alloc(32, 1).toString('base64')}` })
+        .previousEncryptionKeys,
+    ).toHaveLength(1);
     expect(problems({ BATON_ENCRYPTION_PREVIOUS_KEYS: 'nope' })[0]?.variable).toBe('BATON_ENCRYPTION_PREVIOUS_KEYS');
   });
 });

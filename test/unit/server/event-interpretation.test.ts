@@ -3,8 +3,23 @@ import type { Signals } from '../../../app/signals';
 import { outcomeForEvent } from '../../../app/decisioning/learning/outcomes';
 
 const at = Date.parse('2026-11-23T10:00:00Z');
-const facts = (type: string, extra: Partial<EventFacts> = {}): EventFacts => ({ type, source: 'api', at, text: null, properties: {}, traits: {}, ...extra });
-const signals = (intent: Signals['intent'], extra: Partial<Signals> = {}): Signals => ({ intent, intentConfidence: 0.9, sentiment: 0, sentimentLabel: 'neutral', urgency: 'low', ...extra });
+const facts = (type: string, extra: Partial<EventFacts> = {}): EventFacts => ({
+  type,
+  source: 'api',
+  at,
+  text: null,
+  properties: {},
+  traits: {},
+  ...extra,
+});
+const signals = (intent: Signals['intent'], extra: Partial<Signals> = {}): Signals => ({
+  intent,
+  intentConfidence: 0.9,
+  sentiment: 0,
+  sentimentLabel: 'neutral',
+  urgency: 'low',
+  ...extra,
+});
 
 describe('interpretEvent', () => {
   it.each([
@@ -38,11 +53,20 @@ describe('interpretEvent', () => {
   });
 
   it('reads CRM property changes carried as propertyName/propertyValue, and Salesforce record stages', () => {
-    const hubspot = interpretEvent(facts('contact.property_changed', { properties: { propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead' } }), null);
+    const hubspot = interpretEvent(
+      facts('contact.property_changed', { properties: { propertyName: 'lifecyclestage', propertyValue: 'salesqualifiedlead' } }),
+      null,
+    );
     expect(hubspot.journey).toContainEqual({ kind: 'crm_lifecycle', at, value: 'salesqualifiedlead' });
-    const other = interpretEvent(facts('contact.property_changed', { properties: { propertyName: 'phone', propertyValue: '+33612345678' } }), null);
+    const other = interpretEvent(
+      facts('contact.property_changed', { properties: { propertyName: 'phone', propertyValue: '+33612345678' } }),
+      null,
+    );
     expect(other.journey.some((j) => j.kind === 'crm_lifecycle')).toBe(false);
-    const deal = interpretEvent(facts('deal.property_changed', { properties: { propertyName: 'dealstage', propertyValue: 'closedwon' } }), null);
+    const deal = interpretEvent(
+      facts('deal.property_changed', { properties: { propertyName: 'dealstage', propertyValue: 'closedwon' } }),
+      null,
+    );
     expect(deal.outcome).toBe('deal_stage_advanced');
     const opportunity = interpretEvent(facts('opportunity.updated', { properties: { recordStage: 'Closed Won' } }), null);
     expect(opportunity.journey).toContainEqual({ kind: 'deal_stage', at, stage: 'closed won', isClosed: true, isWon: true });
@@ -58,8 +82,15 @@ describe('interpretEvent', () => {
   });
 
   it('tracks tickets with their priority and status', () => {
-    expect(interpretEvent(facts('ticket.created', { properties: { id: 42, priority: 'URGENT' } }), null).ticket).toEqual({ id: '42', status: 'open', priority: 'urgent' });
-    expect(interpretEvent(facts('ticket.updated', { properties: { ticketId: 'T', status: 'closed' } }), null).ticket).toMatchObject({ status: 'solved', priority: 'normal' });
+    expect(interpretEvent(facts('ticket.created', { properties: { id: 42, priority: 'URGENT' } }), null).ticket).toEqual({
+      id: '42',
+      status: 'open',
+      priority: 'urgent',
+    });
+    expect(interpretEvent(facts('ticket.updated', { properties: { ticketId: 'T', status: 'closed' } }), null).ticket).toMatchObject({
+      status: 'solved',
+      priority: 'normal',
+    });
     expect(interpretEvent(facts('ticket.created'), null).ticket).toBeNull();
   });
 
@@ -68,7 +99,10 @@ describe('interpretEvent', () => {
     expect(sms.outcome).toBe('unsubscribe');
     expect(sms.inbound).toBe('sms');
     expect(interpretEvent(facts('whatsapp.unsubscribed'), null).consent).toEqual({ channel: 'whatsapp', status: 'opted_out' });
-    expect(interpretEvent(facts('consent.updated', { properties: { channel: 'sms', status: 'opted_in' } }), null).consent).toEqual({ channel: 'sms', status: 'opted_in' });
+    expect(interpretEvent(facts('consent.updated', { properties: { channel: 'sms', status: 'opted_in' } }), null).consent).toEqual({
+      channel: 'sms',
+      status: 'opted_in',
+    });
   });
 
   it('maps lifecycle stages, milestones and intents onto journey events, and says when a decision is due', () => {
@@ -78,7 +112,9 @@ describe('interpretEvent', () => {
     const msg = interpretEvent(facts('message.received', { text: 'demo please' }), signals('demo_request', { urgency: 'medium' }));
     expect(msg.journey).toContainEqual({ kind: 'intent', at, intent: 'demo_request', sentiment: 0, urgency: 'medium', confidence: 0.9 });
     expect(msg.relevant).toBe(true);
-    expect(interpretEvent(facts('subscription.cancelled'), null).journey).toEqual([{ kind: 'lifecycle_milestone', at, milestone: 'subscription_cancelled' }]);
+    expect(interpretEvent(facts('subscription.cancelled'), null).journey).toEqual([
+      { kind: 'lifecycle_milestone', at, milestone: 'subscription_cancelled' },
+    ]);
   });
 
   it('finds the channel and legal threats', () => {

@@ -21,11 +21,15 @@ describe('manifest.json', () => {
     for (const object of ['contact', 'company', 'deal', 'ticket']) {
       for (const type of ['object.creation', 'object.merge', 'object.deletion']) expect(subs).toContain(`${object}:${type}`);
     }
-    expect(m.platforms.hubspot.webhooks.hubEvents.map((h) => h.subscriptionType)).toEqual(expect.arrayContaining(['conversation.newMessage', 'contact.privacyDeletion']));
+    expect(m.platforms.hubspot.webhooks.hubEvents.map((h) => h.subscriptionType)).toEqual(
+      expect.arrayContaining(['conversation.newMessage', 'contact.privacyDeletion']),
+    );
   });
 
   it('rejects a manifest with a broken declaration, naming the field', () => {
-    const broken = structuredClone(manifest) as { platforms: { hubspot: { auth: { requiredScopes: string[] }; workflowActions: { path: string }[] } } };
+    const broken = structuredClone(manifest) as {
+      platforms: { hubspot: { auth: { requiredScopes: string[] }; workflowActions: { path: string }[] } };
+    };
     broken.platforms.hubspot.auth.requiredScopes = ['crm.objects.contacts.read'];
     const first = broken.platforms.hubspot.workflowActions[0];
     if (first !== undefined) first.path = '/elsewhere';

@@ -71,10 +71,14 @@ describe('the one periodic-task helper', () => {
   it('stop() waits for the run in flight and no run starts after it', async () => {
     let runs = 0;
     let finish: (() => void) | undefined;
-    const p = startPeriodic(() => {
-      runs += 1;
-      return new Promise<void>((resolve) => (finish = resolve));
-    }, 100, () => undefined);
+    const p = startPeriodic(
+      () => {
+        runs += 1;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+      100,
+      () => undefined,
+    );
     jest.advanceTimersByTime(100);
     let stopped = false;
     const stopping = p.stop().then(() => (stopped = true));

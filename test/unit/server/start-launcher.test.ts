@@ -43,7 +43,11 @@ function builtCheckout(): string {
 }
 
 const launch = (root: string) =>
-  spawnSync(process.execPath, [LAUNCHER], { env: { PATH: process.env['PATH'] ?? '', BATON_ROOT: root }, encoding: 'utf8', timeout: 20_000 });
+  spawnSync(process.execPath, [LAUNCHER], {
+    env: { PATH: process.env['PATH'] ?? '', BATON_ROOT: root },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 
 describe('npm start launcher (bin/start.js)', () => {
   const roots: string[] = [];

@@ -21,7 +21,22 @@ describe('the one channel list', () => {
   });
 
   it('is declared once in the source (the HubSpot card carries a generated copy)', () => {
-    const hits = execFileSync('git', ['grep', '-l', "'email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'", '--', 'app', 'server', 'connectors', 'extensions/console/src'], { encoding: 'utf8' }).trim().split('\n');
+    const hits = execFileSync(
+      'git',
+      [
+        'grep',
+        '-l',
+        "'email', 'sms', 'whatsapp', 'task', 'crm_update', 'ticket', 'none'",
+        '--',
+        'app',
+        'server',
+        'connectors',
+        'extensions/console/src',
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
     expect(hits).toEqual(['app/shared/channels.ts']);
   });
 });

@@ -1,16 +1,35 @@
 import fc from 'fast-check';
-import { jsonLogicRuleSchema as decisioningRuleSchema, evaluateRule as decisioningEvaluateRule } from '../../../app/decisioning/expressions';
+import {
+  jsonLogicRuleSchema as decisioningRuleSchema,
+  evaluateRule as decisioningEvaluateRule,
+} from '../../../app/decisioning/expressions';
 import { analyseExpression as playbookAnalyse, evaluateCondition } from '../../../app/orchestration/playbook/expression';
-import { ALLOWED_OPERATORS, analyseExpression, applyExpression, evaluateRule, jsonLogicRuleSchema, ruleProblem } from '../../../app/shared/json-logic';
+import {
+  ALLOWED_OPERATORS,
+  analyseExpression,
+  applyExpression,
+  evaluateRule,
+  jsonLogicRuleSchema,
+  ruleProblem,
+} from '../../../app/shared/json-logic';
 
 const unrecognised = (error: unknown): boolean => error instanceof Error && /Unrecognized operation/.test(error.message);
 
 /** Expressions built from the allowed operators, a few unknown ones and literals. */
 const expression: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('op')),
-  leaf: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom('a', 'b', 'x.y', ''), fc.boolean(), fc.constant(null), fc.constantFrom({ var: 'profile.stage' }, { var: 'n' }, { var: ['missing', 0] })),
+  leaf: fc.oneof(
+    fc.integer({ min: -5, max: 5 }),
+    fc.constantFrom('a', 'b', 'x.y', ''),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom({ var: 'profile.stage' }, { var: 'n' }, { var: ['missing', 0] }),
+  ),
   op: fc
-    .tuple(fc.oneof(fc.constantFrom(...ALLOWED_OPERATORS), fc.constantFrom('log', 'method', 'nope', 'eval')), fc.array(tie('node'), { maxLength: 3 }))
+    .tuple(
+      fc.oneof(fc.constantFrom(...ALLOWED_OPERATORS), fc.constantFrom('log', 'method', 'nope', 'eval')),
+      fc.array(tie('node'), { maxLength: 3 }),
+    )
     .map(([op, args]) => ({ [op]: args })),
 })).node;
 

@@ -9,7 +9,12 @@ describe('the one page position and its cursor', () => {
       { at: 1, id: 'a' },
       { at: 2, id: 'a' },
     ].sort(comparePositions);
-    expect(sorted).toEqual([{ at: 1, id: 'a' }, { at: 1, id: 'b' }, { at: 2, id: 'a' }, { at: 2, id: 'a' }]);
+    expect(sorted).toEqual([
+      { at: 1, id: 'a' },
+      { at: 1, id: 'b' },
+      { at: 2, id: 'a' },
+      { at: 2, id: 'a' },
+    ]);
     expect(comparePositions({ at: 5, id: 'x' }, { at: 5, id: 'x' })).toBe(0);
   });
 
@@ -18,7 +23,12 @@ describe('the one page position and its cursor', () => {
     const cursor = encodeCursor(position);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(pageCursor.parse(cursor)).toEqual(position);
-    for (const bad of ['', 'not-a-cursor', Buffer.from('{"c":-1,"i":"x"}').toString('base64url'), Buffer.from('{"c":1}').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'not-a-cursor',
+      Buffer.from('{"c":-1,"i":"x"}').toString('base64url'),
+      Buffer.from('{"c":1}').toString('base64url'),
+    ]) {
       expect(pageCursor.safeParse(bad).success).toBe(false);
     }
   });

@@ -51,7 +51,16 @@ describe('region → time zone', () => {
   });
 
   it('every zone in the tables is one this runtime can convert with', () => {
-    const states: [string, string][] = [['US', 'NY'], ['US', 'HI'], ['US', 'IN'], ['CA', 'NL'], ['AU', 'NT'], ['BR', 'AC'], ['MX', 'BCN'], ['MX', 'YUC']];
+    const states: [string, string][] = [
+      ['US', 'NY'],
+      ['US', 'HI'],
+      ['US', 'IN'],
+      ['CA', 'NL'],
+      ['AU', 'NT'],
+      ['BR', 'AC'],
+      ['MX', 'BCN'],
+      ['MX', 'YUC'],
+    ];
     for (const [c, s] of states) {
       const z = stateTimeZone(c, s);
       expect(z !== undefined && isValidTimeZone(z)).toBe(true);

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { quietWindowAt } from '../../../app/decisioning/policies/quietHours';
-import { canonicalTimeZone, instantOfWallTime, isValidTimeZone, localWindowAt, nextWindowOpening, wallClockAt } from '../../../app/shared/time-zone';
+import {
+  canonicalTimeZone,
+  instantOfWallTime,
+  isValidTimeZone,
+  localWindowAt,
+  nextWindowOpening,
+  wallClockAt,
+} from '../../../app/shared/time-zone';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -106,8 +113,24 @@ describe('shared time-zone module: the 2026 DST transitions', () => {
 
 describe('shared time-zone module: readings and names', () => {
   it('reads the local day, hour, minute and ISO weekday of an instant', () => {
-    expect(wallClockAt(at('2026-03-08T06:59:30Z'), 'America/New_York')).toEqual({ year: 2026, month: 3, day: 8, hour: 1, minute: 59, second: 30, weekday: 7 });
-    expect(wallClockAt(at('2026-12-31T23:30:00Z'), 'Australia/Sydney')).toEqual({ year: 2027, month: 1, day: 1, hour: 10, minute: 30, second: 0, weekday: 5 });
+    expect(wallClockAt(at('2026-03-08T06:59:30Z'), 'America/New_York')).toEqual({
+      year: 2026,
+      month: 3,
+      day: 8,
+      hour: 1,
+      minute: 59,
+      second: 30,
+      weekday: 7,
+    });
+    expect(wallClockAt(at('2026-12-31T23:30:00Z'), 'Australia/Sydney')).toEqual({
+      year: 2027,
+      month: 1,
+      day: 1,
+      hour: 10,
+      minute: 30,
+      second: 0,
+      weekday: 5,
+    });
   });
 
   it('accepts IANA names in any case and refuses fixed offsets and unknown names', () => {
@@ -121,43 +144,99 @@ describe('shared time-zone module: readings and names', () => {
   });
 
   it('a window that does not cross midnight, and start = end as no window', () => {
-    expect(localWindowAt(at('2026-06-03T12:30:00Z'), 'UTC', '12:00', '14:00')).toEqual({ inside: true, endsAt: at('2026-06-03T14:00:00Z') });
+    expect(localWindowAt(at('2026-06-03T12:30:00Z'), 'UTC', '12:00', '14:00')).toEqual({
+      inside: true,
+      endsAt: at('2026-06-03T14:00:00Z'),
+    });
     expect(localWindowAt(at('2026-06-03T14:00:00Z'), 'UTC', '12:00', '14:00')).toEqual({ inside: false });
     expect(localWindowAt(at('2026-06-03T12:30:00Z'), 'UTC', '09:00', '09:00')).toEqual({ inside: false });
   });
 });
 
 describe('shared time-zone module: readings agree with the runtime tz database (property)', () => {
-  const ZONES = ['America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Apia', 'Africa/Casablanca', 'America/Sao_Paulo', 'Asia/Tokyo', 'UTC'];
+  const ZONES = [
+    'America/New_York',
+    'Europe/Berlin',
+    'Australia/Sydney',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'Asia/Kathmandu',
+    'America/St_Johns',
+    'Pacific/Apia',
+    'Africa/Casablanca',
+    'America/Sao_Paulo',
+    'Asia/Tokyo',
+    'UTC',
+  ];
   const formatters = new Map(
-    ZONES.map((zone) => [zone, new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' })]),
+    ZONES.map((zone) => [
+      zone,
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        weekday: 'short',
+      }),
+    ]),
   );
   const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   const intlReading = (ms: number, zone: string) => {
     const parts = Object.fromEntries((formatters.get(zone) as Intl.DateTimeFormat).formatToParts(ms).map((p) => [p.type, p.value]));
-    return { year: Number(parts['year']), month: Number(parts['month']), day: Number(parts['day']), hour: Number(parts['hour']), minute: Number(parts['minute']), second: Number(parts['second']), weekday: WEEKDAYS.indexOf(parts['weekday'] ?? '') + 1 };
+    return {
+      year: Number(parts['year']),
+      month: Number(parts['month']),
+      day: Number(parts['day']),
+      hour: Number(parts['hour']),
+      minute: Number(parts['minute']),
+      second: Number(parts['second']),
+      weekday: WEEKDAYS.indexOf(parts['weekday'] ?? '') + 1,
+    };
   };
 
   it('wallClockAt reads what Intl.DateTimeFormat reads, in any order of instants and zones', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: Date.parse('1990-01-01T00:00:00Z'), max: Date.parse('2040-01-01T00:00:00Z') }), fc.constantFrom(...ZONES)), { minLength: 1, maxLength: 20 }), (probes) => {
-        for (const [ms, zone] of probes) expect(wallClockAt(ms, zone)).toEqual(intlReading(ms, zone));
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: Date.parse('1990-01-01T00:00:00Z'), max: Date.parse('2040-01-01T00:00:00Z') }),
+            fc.constantFrom(...ZONES),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (probes) => {
+          for (const [ms, zone] of probes) expect(wallClockAt(ms, zone)).toEqual(intlReading(ms, zone));
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('instantOfWallTime gives back the earliest instant with the same local minute', () => {
     fc.assert(
-      fc.property(fc.integer({ min: Date.parse('2000-01-01T00:00:00Z'), max: Date.parse('2035-01-01T00:00:00Z') }), fc.constantFrom(...ZONES), (ms, zone) => {
-        const minuteStart = Math.floor(ms / 60_000) * 60_000;
-        const w = wallClockAt(minuteStart, zone);
-        const back = instantOfWallTime(w, zone);
-        expect(back).toBeLessThanOrEqual(minuteStart);
-        expect(wallClockAt(back, zone)).toMatchObject({ year: w.year, month: w.month, day: w.day, hour: w.hour, minute: w.minute });
-        // The earliest one: the minute before reads another wall time.
-        expect(wallClockAt(back - 60_000, zone)).not.toMatchObject({ year: w.year, month: w.month, day: w.day, hour: w.hour, minute: w.minute });
-      }),
+      fc.property(
+        fc.integer({ min: Date.parse('2000-01-01T00:00:00Z'), max: Date.parse('2035-01-01T00:00:00Z') }),
+        fc.constantFrom(...ZONES),
+        (ms, zone) => {
+          const minuteStart = Math.floor(ms / 60_000) * 60_000;
+          const w = wallClockAt(minuteStart, zone);
+          const back = instantOfWallTime(w, zone);
+          expect(back).toBeLessThanOrEqual(minuteStart);
+          expect(wallClockAt(back, zone)).toMatchObject({ year: w.year, month: w.month, day: w.day, hour: w.hour, minute: w.minute });
+          // The earliest one: the minute before reads another wall time.
+          expect(wallClockAt(back - 60_000, zone)).not.toMatchObject({
+            year: w.year,
+            month: w.month,
+            day: w.day,
+            hour: w.hour,
+            minute: w.minute,
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -65,14 +65,31 @@ describe('LlmSignalExtractor', () => {
     stub.requests.length = 0;
   });
 
-  const openai = (): LlmProviderConfig => ({ kind: 'openai', baseUrl: `${stub.baseUrl}/v1`, apiKey: 'sk-test', model: 'gpt-test', timeoutMs: 2000 });
+  const openai = (): LlmProviderConfig => ({
+    kind: 'openai',
+    baseUrl: `${stub.baseUrl}/v1`,
+    apiKey: 'sk-test',
+    model: 'gpt-test',
+    timeoutMs: 2000,
+  });
 
   it('uses a schema-valid OpenAI-compatible answer', async () => {
     stub.handler = (_b, _q, res) =>
-      json(res, 200, chatAnswer(JSON.stringify({ intent: 'cancellation', intentConfidence: 0.91, sentiment: -0.4, urgency: 'medium', language: 'en' })));
+      json(
+        res,
+        200,
+        chatAnswer(JSON.stringify({ intent: 'cancellation', intentConfidence: 0.91, sentiment: -0.4, urgency: 'medium', language: 'en' })),
+      );
     const fallback = fallbackExtractor();
     const s = await new LlmSignalExtractor(openai(), { fallback }).extract('Cancel my plan please');
-    expect(s).toEqual({ intent: 'cancellation', intentConfidence: 0.91, sentiment: -0.4, sentimentLabel: 'negative', urgency: 'medium', language: 'en' });
+    expect(s).toEqual({
+      intent: 'cancellation',
+      intentConfidence: 0.91,
+      sentiment: -0.4,
+      sentimentLabel: 'negative',
+      urgency: 'medium',
+      language: 'en',
+    });
     expect(fallback.calls).toBe(0);
     const req = stub.requests[0];
     expect(req?.url).toBe('/v1/chat/completions');
@@ -95,7 +112,8 @@ describe('LlmSignalExtractor', () => {
   });
 
   it('redacts cards, addresses and the profile names it is given before the prompt leaves', async () => {
-    stub.handler = (_b, _q, res) => json(res, 200, chatAnswer('{"intent":"billing_issue","intentConfidence":0.8,"sentiment":-0.5,"urgency":"medium"}'));
+    stub.handler = (_b, _q, res) =>
+      json(res, 200, chatAnswer('{"intent":"billing_issue","intentConfidence":0.8,"sentiment":-0.5,"urgency":"medium"}'));
     const fallback = fallbackExtractor();
     await new LlmSignalExtractor(openai(), { fallback }).extract(
       'Hello, Okafor speaking. You charged 5555 5555 5555 4444 twice; send the refund letter to 14 Elm Road, Leeds LS6 2AB.',
@@ -108,7 +126,10 @@ describe('LlmSignalExtractor', () => {
   });
 
   it.each([
-    ['an intent outside the canonical set', () => chatAnswer('{"intent":"buy_now","intentConfidence":0.9,"sentiment":0.2,"urgency":"low"}')],
+    [
+      'an intent outside the canonical set',
+      () => chatAnswer('{"intent":"buy_now","intentConfidence":0.9,"sentiment":0.2,"urgency":"low"}'),
+    ],
     ['sentiment out of range', () => chatAnswer('{"intent":"complaint","intentConfidence":0.9,"sentiment":-3,"urgency":"high"}')],
     ['text that is not JSON', () => chatAnswer('I think this is a complaint')],
     ['no choices', () => ({ choices: [] })],
@@ -133,7 +154,9 @@ describe('LlmSignalExtractor', () => {
     stub.handler = () => undefined; // never answers
     const fallback = fallbackExtractor();
     const errors: unknown[] = [];
-    const s = await new LlmSignalExtractor({ ...openai(), timeoutMs: 100 }, { fallback, onFallback: (e) => errors.push(e) }).extract('hello');
+    const s = await new LlmSignalExtractor({ ...openai(), timeoutMs: 100 }, { fallback, onFallback: (e) => errors.push(e) }).extract(
+      'hello',
+    );
     expect(s).toEqual(FALLBACK);
     expect((errors[0] as Error).name).toMatch(/TimeoutError|AbortError/);
   });
@@ -157,10 +180,25 @@ describe('LlmSignalExtractor', () => {
   it('speaks the Anthropic-compatible messages protocol with a forced tool call', async () => {
     stub.handler = (_b, _q, res) =>
       json(res, 200, {
-        id: 'msg', type: 'message', role: 'assistant',
-        content: [{ type: 'tool_use', id: 't1', name: 'record_signals', input: { intent: 'demo_request', intentConfidence: 0.8, sentiment: 0.3, urgency: 'low' } }],
+        id: 'msg',
+        type: 'message',
+        role: 'assistant',
+        content: [
+          {
+            type: 'tool_use',
+            id: 't1',
+            name: 'record_signals',
+            input: { intent: 'demo_request', intentConfidence: 0.8, sentiment: 0.3, urgency: 'low' },
+          },
+        ],
       });
-    const config: LlmProviderConfig = { kind: 'anthropic', baseUrl: stub.baseUrl, apiKey: 'ak-test', model: 'claude-test', timeoutMs: 2000 };
+    const config: LlmProviderConfig = {
+      kind: 'anthropic',
+      baseUrl: stub.baseUrl,
+      apiKey: 'ak-test',
+      model: 'claude-test',
+      timeoutMs: 2000,
+    };
     const s = await new LlmSignalExtractor(config, { fallback: fallbackExtractor() }).extract('Show us a demo');
     expect(s).toEqual({ intent: 'demo_request', intentConfidence: 0.8, sentiment: 0.3, sentimentLabel: 'positive', urgency: 'low' });
     // Earlier tests leave unanswered requests behind; pick this test's one by path.
@@ -188,6 +226,8 @@ describe('redactPii', () => {
   });
 
   it('redacts the names the caller knows', () => {
-    expect(redactPii('Maria Garcia here, my husband will call', { knownNames: ['Maria Garcia'] })).toBe('[NAME] here, my husband will call');
+    expect(redactPii('Maria Garcia here, my husband will call', { knownNames: ['Maria Garcia'] })).toBe(
+      '[NAME] here, my husband will call',
+    );
   });
 });

@@ -109,27 +109,48 @@ describe('multilingual signals', () => {
   it.each([
     ['fresh', MULTILINGUAL_FRESH_PATH],
     ['chat-style', MULTILINGUAL_CHAT_PATH],
-  ])('reaches 0.80 intent accuracy overall (0.70 in each language) and 0.90 language accuracy on the %s held-out multilingual set', (_name, file) => {
-    const examples = loadMultilingualEval(root, file);
-    expect(examples.length).toBeGreaterThanOrEqual(160);
-    const right = (e: { text: string; label: string }): boolean => extractor.extractSync(e.text).intent === e.label;
-    expect(examples.filter(right).length / examples.length).toBeGreaterThanOrEqual(0.8);
-    for (const language of ['es', 'pt', 'fr', 'de']) {
-      const mine = examples.filter((e) => e.language === language);
-      expect(mine.length).toBeGreaterThanOrEqual(40);
-      expect(mine.filter(right).length / mine.length).toBeGreaterThanOrEqual(0.7);
-    }
-    expect(examples.filter((e) => extractor.extractSync(e.text).language === e.language).length / examples.length).toBeGreaterThanOrEqual(0.9);
-  });
+  ])(
+    'reaches 0.80 intent accuracy overall (0.70 in each language) and 0.90 language accuracy on the %s held-out multilingual set',
+    (_name, file) => {
+      const examples = loadMultilingualEval(root, file);
+      expect(examples.length).toBeGreaterThanOrEqual(160);
+      const right = (e: { text: string; label: string }): boolean => extractor.extractSync(e.text).intent === e.label;
+      expect(examples.filter(right).length / examples.length).toBeGreaterThanOrEqual(0.8);
+      for (const language of ['es', 'pt', 'fr', 'de']) {
+        const mine = examples.filter((e) => e.language === language);
+        expect(mine.length).toBeGreaterThanOrEqual(40);
+        expect(mine.filter(right).length / mine.length).toBeGreaterThanOrEqual(0.7);
+      }
+      expect(examples.filter((e) => extractor.extractSync(e.text).language === e.language).length / examples.length).toBeGreaterThanOrEqual(
+        0.9,
+      );
+    },
+  );
 
   it('neither multilingual evaluation set shares a line with the training examples', () => {
     const dir = path.join(root, 'app/signals/training/i18n');
     const training = new Set(
-      ['cancellation', 'unsubscribe', 'billing_issue', 'support_request', 'complaint', 'human_handoff', 'demo_request', 'purchase_intent', 'objection', 'positive_feedback', 'other']
+      [
+        'cancellation',
+        'unsubscribe',
+        'billing_issue',
+        'support_request',
+        'complaint',
+        'human_handoff',
+        'demo_request',
+        'purchase_intent',
+        'objection',
+        'positive_feedback',
+        'other',
+      ]
         .flatMap((f) => readFileSync(path.join(dir, `${f}.txt`), 'utf8').split('\n'))
         .map((l) => l.trim().toLowerCase()),
     );
-    const both = [...loadMultilingualEval(root), ...loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH), ...loadMultilingualEval(root, MULTILINGUAL_CHAT_PATH)];
+    const both = [
+      ...loadMultilingualEval(root),
+      ...loadMultilingualEval(root, MULTILINGUAL_FRESH_PATH),
+      ...loadMultilingualEval(root, MULTILINGUAL_CHAT_PATH),
+    ];
     expect(both.filter((e) => training.has(e.text.trim().toLowerCase()))).toEqual([]);
   });
 });

@@ -33,7 +33,7 @@ function tinyModel(): SentimentCnnJson {
 }
 
 describe('convolutional sentiment model', () => {
-  it('tokenizes as the training script does (n\'t split off, clitics kept, other characters alone)', () => {
+  it("tokenizes as the training script does (n't split off, clitics kept, other characters alone)", () => {
     expect(cnnTokens("I don't LOVE it's battery!!")).toEqual(['i', 'do', "n't", 'love', 'it', "'s", 'battery', '!', '!']);
     expect(cnnTokens('It’s 5 stars')).toEqual(['it', "'s", '5', 'stars']);
     expect(cnnTokens('')).toEqual([]);

@@ -51,7 +51,15 @@ describe('trained sentiment', () => {
     expect(text.length).toBeLessThan(5 * 1024 * 1024);
     expect(parseSentimentModelJson(JSON.parse(text)).classes).toEqual(['negative', 'neutral', 'positive']);
     expect(() => parseSentimentModelJson({ format: 'nope' })).toThrow(/format/);
-    expect(() => parseSentimentModelJson({ format: 'baton-sentiment-softmax/1', classes: ['a', 'b'], bias: [0, 0], weights: {}, neutralThreshold: 0.5 })).toThrow(/classes/);
+    expect(() =>
+      parseSentimentModelJson({
+        format: 'baton-sentiment-softmax/1',
+        classes: ['a', 'b'],
+        bias: [0, 0],
+        weights: {},
+        neutralThreshold: 0.5,
+      }),
+    ).toThrow(/classes/);
     expect(defaultSentimentModel().neutralThreshold).toBeGreaterThan(0);
   });
 

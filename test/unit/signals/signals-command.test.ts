@@ -18,8 +18,16 @@ describe('baton signals', () => {
   it('writes one JSON object per non-blank input line', async () => {
     const t = io('I want to cancel my subscription\n\n   \nthe weather is nice today\r\nplease remove me from your list');
     expect(await signalsCommand([], t.io)).toBe(0);
-    const lines = t.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l.text)).toEqual(['I want to cancel my subscription', 'the weather is nice today', 'please remove me from your list']);
+    const lines = t
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.text)).toEqual([
+      'I want to cancel my subscription',
+      'the weather is nice today',
+      'please remove me from your list',
+    ]);
     expect(lines.map((l) => l.intent)).toEqual(['cancellation', 'other', 'unsubscribe']);
     for (const l of lines) {
       expect(Object.keys(l).sort()).toEqual(['intent', 'intentConfidence', 'language', 'sentiment', 'sentimentLabel', 'text', 'urgency']);
@@ -48,7 +56,11 @@ describe('baton signals', () => {
   it('prints the language of every line: an ISO 639-1 code, or und when nothing tells', async () => {
     const t = io('Quiero cancelar mi suscripción\nJe veux parler à un conseiller\nI was charged twice\nok\n');
     expect(await signalsCommand([], t.io)).toBe(0);
-    const lines = t.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = t
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.language)).toEqual(['es', 'fr', 'en', 'und']);
     expect(lines[0]).toMatchObject({ intent: 'cancellation' });
   });

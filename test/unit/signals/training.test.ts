@@ -43,7 +43,12 @@ describe('intent training', () => {
     const gold = test.map((e) => e.label);
     const predicted = test.map((e) => model.score(e.text).intent);
     const majority = majorityLabel(train.map((e) => e.label));
-    expect(macroF1(gold, predicted)).toBeGreaterThan(macroF1(gold, gold.map(() => majority)) + 0.3);
+    expect(macroF1(gold, predicted)).toBeGreaterThan(
+      macroF1(
+        gold,
+        gold.map(() => majority),
+      ) + 0.3,
+    );
   });
 
   it('maps Bitext intents, splitting the newsletter rows by wording', () => {
@@ -64,7 +69,9 @@ describe('intent training', () => {
 
   it('rejects a corrupt artifact', () => {
     expect(() => parseIntentModelJson({ format: 'nope' })).toThrow(/format/);
-    expect(() => parseIntentModelJson({ format: 'baton-intent-softmax/1', classes: ['x'], bias: [0], weights: {}, otherThreshold: 2 })).toThrow();
+    expect(() =>
+      parseIntentModelJson({ format: 'baton-intent-softmax/1', classes: ['x'], bias: [0], weights: {}, otherThreshold: 2 }),
+    ).toThrow();
   });
 
   // Byte-for-byte reproduction needs the public sets (not in the repo): `npx tsx scripts/train-intent.ts
@@ -79,6 +86,11 @@ describe('intent training', () => {
     expect(macroF1(gold, predicted)).toBeGreaterThan(0.8);
     expect(accuracy(gold, predicted)).toBeGreaterThan(0.9);
     const majority = majorityLabel(train.map((e) => e.label));
-    expect(macroF1(gold, gold.map(() => majority))).toBeLessThan(0.1);
+    expect(
+      macroF1(
+        gold,
+        gold.map(() => majority),
+      ),
+    ).toBeLessThan(0.1);
   });
 });

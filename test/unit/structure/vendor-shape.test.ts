@@ -57,7 +57,11 @@ describe('vendor folders (connectors/<vendor>/)', () => {
   it('are the vendors the lint rules know (eslint.config.mjs, .dependency-cruiser.cjs)', () => {
     for (const config of ['eslint.config.mjs', '.dependency-cruiser.cjs']) {
       const m = /const vendors = \[([^\]]*)\]/.exec(read(path.join(ROOT, config)));
-      const listed = (m?.[1] ?? '').split(',').map((s) => s.trim().replace(/^'|'$/g, '')).filter((s) => s !== '').sort();
+      const listed = (m?.[1] ?? '')
+        .split(',')
+        .map((s) => s.trim().replace(/^'|'$/g, ''))
+        .filter((s) => s !== '')
+        .sort();
       expect({ config, vendors: listed }).toEqual({ config, vendors });
     }
   });
@@ -107,7 +111,9 @@ describe('vendor folders (connectors/<vendor>/)', () => {
 
     if (LIBRARY_VENDORS[vendor] !== undefined) {
       it(`is used through its index by ${LIBRARY_VENDORS[vendor]}`, () => {
-        const users = filesUnder(path.join(ROOT, 'server')).filter((f) => specifiers(read(f)).some((s) => target(f, s) === `connectors/${vendor}`));
+        const users = filesUnder(path.join(ROOT, 'server')).filter((f) =>
+          specifiers(read(f)).some((s) => target(f, s) === `connectors/${vendor}`),
+        );
         expect(users).not.toEqual([]);
       });
     } else {

@@ -36,7 +36,9 @@ describe('time only from the clock', () => {
   const found = new Map(files.map((f) => [f, offenders(f)] as const));
 
   it('scans the server and the vendor folders', () => {
-    expect(files).toEqual(expect.arrayContaining(['server/runtime.ts', 'server/decisioning/decide.use-case.ts', 'connectors/hubspot/oauth.routes.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['server/runtime.ts', 'server/decisioning/decide.use-case.ts', 'connectors/hubspot/oauth.routes.ts']),
+    );
   });
 
   it('no server file reads the system time itself', () => {

@@ -52,7 +52,11 @@ describe('module wiring', () => {
         return { module: { name: 'uses-a' } };
       },
     });
-    const providesA = defineModule({ name: 'provides-a', provides: [A], build: () => ({ module: { name: 'provides-a' }, provided: [provide(A, { a: 1 })] }) });
+    const providesA = defineModule({
+      name: 'provides-a',
+      provides: [A],
+      build: () => ({ module: { name: 'provides-a' }, provided: [provide(A, { a: 1 })] }),
+    });
     buildModules([usesA], context());
     buildModules([usesA, providesA], context());
     expect(seen).toEqual([undefined, { a: 1 }]);
@@ -60,13 +64,27 @@ describe('module wiring', () => {
 
   it('refuses a need no module provides, naming the module and the service', () => {
     const needsA = defineModule({ name: 'needs-a', needs: { a: A }, build: () => ({ module: { name: 'needs-a' } }) });
-    expect(() => buildModules([needsA], context())).toThrow(new ModuleWiringError('module "needs-a" needs service "test.a", which no module in the registry provides (server/modules.ts)'));
+    expect(() => buildModules([needsA], context())).toThrow(
+      new ModuleWiringError('module "needs-a" needs service "test.a", which no module in the registry provides (server/modules.ts)'),
+    );
   });
 
   it('refuses a cycle, naming what each module waits for', () => {
-    const one = defineModule({ name: 'one', needs: { b: B }, provides: [A], build: () => ({ module: { name: 'one' }, provided: [provide(A, { a: 1 })] }) });
-    const two = defineModule({ name: 'two', needs: { a: A }, provides: [B], build: () => ({ module: { name: 'two' }, provided: [provide(B, { b: '' })] }) });
-    expect(() => buildModules([one, two], context())).toThrow(/cycle: "one" waits for service "test.b" of module "two"; "two" waits for service "test.a" of module "one"/);
+    const one = defineModule({
+      name: 'one',
+      needs: { b: B },
+      provides: [A],
+      build: () => ({ module: { name: 'one' }, provided: [provide(A, { a: 1 })] }),
+    });
+    const two = defineModule({
+      name: 'two',
+      needs: { a: A },
+      provides: [B],
+      build: () => ({ module: { name: 'two' }, provided: [provide(B, { b: '' })] }),
+    });
+    expect(() => buildModules([one, two], context())).toThrow(
+      /cycle: "one" waits for service "test.b" of module "two"; "two" waits for service "test.a" of module "one"/,
+    );
   });
 
   it('refuses a service provided twice, or declared and not provided', () => {
@@ -83,8 +101,17 @@ describe('module wiring', () => {
       order.push(`legacy saw ${JSON.stringify(ctx.services.get(B))}`);
       return { name: 'legacy' };
     };
-    const needsA = defineModule({ name: 'needs-a', needs: { a: A }, provides: [B], build: () => (order.push('needs-a'), { module: { name: 'needs-a' }, provided: [provide(B, { b: 'x' })] }) });
-    const providesA = defineModule({ name: 'provides-a', provides: [A], build: () => (order.push('provides-a'), { module: { name: 'provides-a' }, provided: [provide(A, { a: 1 })] }) });
+    const needsA = defineModule({
+      name: 'needs-a',
+      needs: { a: A },
+      provides: [B],
+      build: () => (order.push('needs-a'), { module: { name: 'needs-a' }, provided: [provide(B, { b: 'x' })] }),
+    });
+    const providesA = defineModule({
+      name: 'provides-a',
+      provides: [A],
+      build: () => (order.push('provides-a'), { module: { name: 'provides-a' }, provided: [provide(A, { a: 1 })] }),
+    });
     buildModules([needsA, legacy, providesA], context());
     expect(order).toEqual(['provides-a', 'needs-a', 'legacy saw {"b":"x"}']);
   });
@@ -96,7 +123,11 @@ describe('module wiring', () => {
       return { name: 'legacy-a' };
     };
     const needsB = defineModule({ name: 'needs-b', needs: { b: B }, build: () => ({ module: { name: 'needs-b' } }) });
-    const providesB = defineModule({ name: 'provides-b', provides: [B], build: () => ({ module: { name: 'provides-b' }, provided: [provide(B, { b: '' })] }) });
+    const providesB = defineModule({
+      name: 'provides-b',
+      provides: [B],
+      build: () => ({ module: { name: 'provides-b' }, provided: [provide(B, { b: '' })] }),
+    });
     const usesA = defineModule({ name: 'uses-a', uses: { a: A }, build: (_ctx, { a }) => (seen.push(a), { module: { name: 'uses-a' } }) });
     buildModules([needsB, legacyProvidesA, usesA, providesB], context());
     expect(seen).toEqual([{ a: 3 }]);
@@ -116,8 +147,11 @@ describe('module wiring', () => {
     }
     for (const m of registry) {
       if (typeof m === 'function') continue;
-      for (const key of Object.values(m.needs ?? {})) expect(`${m.name} needs ${key.name}: ${provided.has(key.name)}`).toBe(`${m.name} needs ${key.name}: true`);
+      for (const key of Object.values(m.needs ?? {}))
+        expect(`${m.name} needs ${key.name}: ${provided.has(key.name)}`).toBe(`${m.name} needs ${key.name}: true`);
     }
-    expect([...names]).toEqual(expect.arrayContaining(['identity', 'decisioning', 'automation', 'cards', 'runs', 'messaging', 'hubspot', 'salesforce']));
+    expect([...names]).toEqual(
+      expect.arrayContaining(['identity', 'decisioning', 'automation', 'cards', 'runs', 'messaging', 'hubspot', 'salesforce']),
+    );
   });
 });

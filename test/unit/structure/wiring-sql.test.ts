@@ -23,18 +23,31 @@ function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
 describe('SQL only in repositories', () => {
   const files = ['server', 'connectors']
     .flatMap((dir) => filesUnder(dir, (name) => name.endsWith('.ts')))
-    .filter((file) => file.endsWith('.routes.ts') || file.endsWith('.stage.ts') || DEFINES_STAGE.test(readFileSync(path.join(ROOT, file), 'utf8')));
+    .filter(
+      (file) =>
+        file.endsWith('.routes.ts') || file.endsWith('.stage.ts') || DEFINES_STAGE.test(readFileSync(path.join(ROOT, file), 'utf8')),
+    );
 
   it('finds the route and stage files', () => {
     expect(files.length).toBeGreaterThan(10);
-    expect(files).toEqual(expect.arrayContaining(['server/decisioning/pipeline.stage.ts', 'server/identity/identity.routes.ts', 'connectors/hubspot/writeback.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'server/decisioning/pipeline.stage.ts',
+        'server/identity/identity.routes.ts',
+        'connectors/hubspot/writeback.ts',
+      ]),
+    );
   });
 
   it('no route or stage file issues a statement', () => {
     const offenders = files.flatMap((file) =>
       readFileSync(path.join(ROOT, file), 'utf8')
         .split('\n')
-        .flatMap((line, i) => (SQL_CALL.test(line) && !line.trimStart().startsWith('//') && !line.trimStart().startsWith('*') ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+        .flatMap((line, i) =>
+          SQL_CALL.test(line) && !line.trimStart().startsWith('//') && !line.trimStart().startsWith('*')
+            ? [`${file}:${i + 1}: ${line.trim()}`]
+            : [],
+        ),
     );
     expect(offenders).toEqual([]);
   });

@@ -5,10 +5,13 @@ function recorder(): { globals: JestGlobals; registered: { kind: string; name: s
   const registered: { kind: string; name: string; fn: () => unknown }[] = [];
   const add = (kind: string) => (name: string, fn: () => unknown) => void registered.push({ kind, name, fn });
   const it = Object.assign(add('it'), { skip: add('it.skip') });
-  const describe = Object.assign((name: string, fn: () => void) => {
-    registered.push({ kind: 'describe', name, fn });
-    fn();
-  }, { skip: add('describe.skip') });
+  const describe = Object.assign(
+    (name: string, fn: () => void) => {
+      registered.push({ kind: 'describe', name, fn });
+      fn();
+    },
+    { skip: add('describe.skip') },
+  );
   return { globals: { it, describe }, registered };
 }
 
@@ -16,7 +19,10 @@ describe('requireOrSkip: a missing service or tool skips locally and fails under
   it('decides run / skip / fail from availability and CI', () => {
     expect(verdictFor(true, 'Chromium', true)).toEqual({ kind: 'run' });
     expect(verdictFor(true, 'Chromium', false)).toEqual({ kind: 'run' });
-    expect(verdictFor(false, 'Chromium', false)).toEqual({ kind: 'skip', reason: 'skipped: Chromium is missing (CI=true makes this a failure)' });
+    expect(verdictFor(false, 'Chromium', false)).toEqual({
+      kind: 'skip',
+      reason: 'skipped: Chromium is missing (CI=true makes this a failure)',
+    });
     expect(verdictFor(false, 'Chromium', true)).toEqual({ kind: 'fail', reason: 'Chromium is missing, and CI=true requires it' });
   });
 
@@ -41,7 +47,11 @@ describe('requireOrSkip: a missing service or tool skips locally and fails under
     const { globals, registered } = recorder();
     requireOrSkip(false, 'the dataset', { ci: true, globals }).it('scores', () => 42);
     requireOrSkip(false, 'Redis', { ci: true, globals }).describe('queues', () => undefined);
-    expect(registered.map((r) => [r.kind, r.name])).toEqual([['it', 'scores'], ['describe', 'queues'], ['it', 'needs Redis']]);
+    expect(registered.map((r) => [r.kind, r.name])).toEqual([
+      ['it', 'scores'],
+      ['describe', 'queues'],
+      ['it', 'needs Redis'],
+    ]);
     for (const r of registered.filter((x) => x.kind === 'it')) expect(r.fn).toThrow(/is missing, and CI=true requires it/);
   });
 
@@ -54,6 +64,8 @@ describe('requireOrSkip: a missing service or tool skips locally and fails under
     } finally {
       write.mockRestore();
     }
-    expect(() => requireOrSkip(false, 'Chromium', { ci: true }).step('the browser part')).toThrow('the browser part: Chromium is missing, and CI=true requires it');
+    expect(() => requireOrSkip(false, 'Chromium', { ci: true }).step('the browser part')).toThrow(
+      'the browser part: Chromium is missing, and CI=true requires it',
+    );
   });
 });

@@ -32,7 +32,8 @@ const exactLong = types.LongType.__with({
   },
   fromJSON: (v: unknown): number | string => (typeof v === 'number' ? v : String(v)),
   toJSON: (v: number | string): number | string => v,
-  isValid: (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)),
+  isValid: (v: unknown): boolean =>
+    (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)),
   compare: (a: number | string, b: number | string): number => {
     const x = BigInt(a);
     const y = BigInt(b);
@@ -85,7 +86,8 @@ export function decodeFieldBitmaps(entries: readonly string[] | null | undefined
     }
     const parent = schema.fields[Number(nested[1])];
     const child = parent === undefined ? undefined : recordOf(parent.type);
-    if (parent === undefined || child === undefined) throw new Error(`field bitmap ${entry} names position ${nested[1] ?? '?'}, which is not a compound field of the schema`);
+    if (parent === undefined || child === undefined)
+      throw new Error(`field bitmap ${entry} names position ${nested[1] ?? '?'}, which is not a compound field of the schema`);
     out.push(...fieldsOfBitmap(nested[2] ?? '', child.fields).map((name) => `${parent.name}.${name}`));
   }
   return out;
@@ -127,7 +129,8 @@ function flattenNames(names: readonly string[], flattened: ReadonlySet<string>):
   for (const n of names) {
     const dot = n.indexOf('.');
     if (dot > 0 && flattened.has(n.slice(0, dot))) out.push(n.slice(dot + 1));
-    else if (flattened.has(n) && names.some((m) => m.startsWith(`${n}.`))) continue; // its parts are listed
+    else if (flattened.has(n) && names.some((m) => m.startsWith(`${n}.`)))
+      continue; // its parts are listed
     else out.push(n);
   }
   return [...new Set(out)];

@@ -45,7 +45,8 @@ export interface TopicInfo {
   readonly schemaId: string;
 }
 
-export type ReplayStart = { readonly preset: 'LATEST' } | { readonly preset: 'EARLIEST' } | { readonly preset: 'CUSTOM'; readonly replayId: Buffer };
+export type ReplayStart =
+  { readonly preset: 'LATEST' } | { readonly preset: 'EARLIEST' } | { readonly preset: 'CUSTOM'; readonly replayId: Buffer };
 
 /** The API refuses more than 100 events outstanding on one Subscribe stream. */
 export const MAX_BATCH = 100;
@@ -118,7 +119,12 @@ export interface FetchResponseMsg {
   rpc_id: string;
   pending_num_requested: number;
 }
-type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall;
+type Unary<Req, Res> = (
+  req: Req,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => grpc.ClientUnaryCall;
 interface PubSubStub extends grpc.Client {
   GetTopic: Unary<{ topic_name: string }, { topic_name: string; tenant_guid: string; can_subscribe: boolean; schema_id: string }>;
   GetSchema: Unary<{ schema_id: string }, { schema_json: string; schema_id: string }>;
@@ -135,7 +141,9 @@ export function protoPath(): string {
 let definition: grpc.GrpcObject | undefined;
 /** The `eventbus.v1` package (loaded once; also used by the local test server). */
 export function eventbusPackage(): grpc.GrpcObject {
-  definition ??= grpc.loadPackageDefinition(protoLoader.loadSync(protoPath(), { keepCase: true, enums: String, longs: String, defaults: true, oneofs: true }));
+  definition ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(protoPath(), { keepCase: true, enums: String, longs: String, defaults: true, oneofs: true }),
+  );
   return (definition['eventbus'] as grpc.GrpcObject)['v1'] as grpc.GrpcObject;
 }
 
@@ -147,7 +155,15 @@ export function errorCodeOf(err: Partial<grpc.StatusObject>): string {
 
 const INVALID_REPLAY = /replayid\.(corrupted|validation\.failed)/;
 /** Codes after which subscribing again from the stored position is the right thing. */
-const TRANSIENT = new Set([grpc.status.UNAVAILABLE, grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED, grpc.status.ABORTED, grpc.status.CANCELLED]);
+const TRANSIENT = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.INTERNAL,
+  grpc.status.UNKNOWN,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.ABORTED,
+  grpc.status.CANCELLED,
+]);
 
 export class PubSubClient {
   private readonly stub: PubSubStub;
@@ -174,7 +190,9 @@ export class PubSubClient {
   private async unary<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
     const metadata = await this.metadata();
     return new Promise<Res>((resolve, reject) => {
-      method.call(this.stub, req, metadata, { deadline: Date.now() + this.callTimeoutMs }, (err, res) => (err !== null || res === undefined ? reject(err ?? new Error('empty answer')) : resolve(res)));
+      method.call(this.stub, req, metadata, { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
+        err !== null || res === undefined ? reject(err ?? new Error('empty answer')) : resolve(res),
+      );
     });
   }
 
@@ -232,7 +250,12 @@ export class Subscription {
   private stopped = false;
   private readonly stats = { maxInFlight: 0, requested: 0, received: 0, handled: 0, subscribes: 0, stalls: 0 };
 
-  constructor(private readonly client: PubSubClient, readonly topicName: string, options: SubscribeOptions, private readonly handlers: SubscriptionHandlers) {
+  constructor(
+    private readonly client: PubSubClient,
+    readonly topicName: string,
+    options: SubscribeOptions,
+    private readonly handlers: SubscriptionHandlers,
+  ) {
     this.batch = Math.min(MAX_BATCH, Math.max(1, Math.floor(options.batchSize ?? MAX_BATCH)));
     this.idleMs = options.idleTimeoutMs ?? 300_000;
     this.retryInitialMs = options.retryInitialMs ?? 500;
@@ -308,11 +331,13 @@ export class Subscription {
       const latest = r.latest_replay_id;
       if (latest.length > 0 && this.owed > 0 && this.queue.length === 0 && !this.handling && this.handlers.onCaughtUp !== undefined) {
         const onCaughtUp = this.handlers.onCaughtUp;
-        this.chain = this.chain.then(async () => {
-          if (gen !== this.generation || this.stopped || this.queue.length > 0) return;
-          await onCaughtUp(latest);
-          this.position = latest;
-        }).catch(() => undefined);
+        this.chain = this.chain
+          .then(async () => {
+            if (gen !== this.generation || this.stopped || this.queue.length > 0) return;
+            await onCaughtUp(latest);
+            this.position = latest;
+          })
+          .catch(() => undefined);
       }
       return;
     }
@@ -349,7 +374,12 @@ export class Subscription {
   private async decode(e: ConsumerEventMsg): Promise<ReceivedEvent> {
     if (e.event === null) throw new Error('a ConsumerEvent without its event');
     const schema = await this.client.getSchema(e.event.schema_id);
-    return { ...decodeChangeEvent(schema, e.event.payload), replayId: e.replay_id, replayKey: replayIdText(e.replay_id), schemaId: e.event.schema_id };
+    return {
+      ...decodeChangeEvent(schema, e.event.payload),
+      replayId: e.replay_id,
+      replayKey: replayIdText(e.replay_id),
+      schemaId: e.event.schema_id,
+    };
   }
 
   private onError(gen: number, start: ReplayStart, err: grpc.ServiceError): void {
@@ -363,10 +393,14 @@ export class Subscription {
       this.position = undefined;
       this.start = { preset: 'LATEST' };
       this.stream = undefined;
-      this.chain = this.chain.then(async () => {
-        this.open();
-        await this.handlers.onReplayInvalid(text);
-      }).catch((e: unknown) => this.fail('handler', `filling the gap after an expired replay id of ${this.topicName} failed: ${(e as Error).message}`, e));
+      this.chain = this.chain
+        .then(async () => {
+          this.open();
+          await this.handlers.onReplayInvalid(text);
+        })
+        .catch((e: unknown) =>
+          this.fail('handler', `filling the gap after an expired replay id of ${this.topicName} failed: ${(e as Error).message}`, e),
+        );
       return;
     }
     if (err.code === grpc.status.UNAUTHENTICATED) return this.fail('auth', `Pub/Sub authentication failed: ${text}`, err);
@@ -393,16 +427,19 @@ export class Subscription {
 
   private armWatchdog(): void {
     if (this.watchdog !== undefined) return;
-    this.watchdog = setInterval(() => {
-      if (this.stopped || this.stream === undefined) return;
-      // Silence only counts while the server owes events: a slow handler is not the server's fault.
-      const idle = Date.now() - this.lastHeard;
-      if (this.owed > 0 && idle > this.idleMs) {
-        this.stats.stalls += 1;
-        this.handlers.onStall?.(idle);
-        this.retry(this.generation, `no events and no keepalive for ${idle} ms`);
-      }
-    }, Math.max(50, Math.floor(this.idleMs / 4)));
+    this.watchdog = setInterval(
+      () => {
+        if (this.stopped || this.stream === undefined) return;
+        // Silence only counts while the server owes events: a slow handler is not the server's fault.
+        const idle = Date.now() - this.lastHeard;
+        if (this.owed > 0 && idle > this.idleMs) {
+          this.stats.stalls += 1;
+          this.handlers.onStall?.(idle);
+          this.retry(this.generation, `no events and no keepalive for ${idle} ms`);
+        }
+      },
+      Math.max(50, Math.floor(this.idleMs / 4)),
+    );
     this.watchdog.unref();
   }
 

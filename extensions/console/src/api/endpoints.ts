@@ -1,8 +1,27 @@
 /** Every API call the console makes, typed end to end (paths per product.md 4.3; answers checked against app/contracts). */
 import {
-  cardActionResultSchema, cardViewSchema, catalogSchema, conversationPageSchema, connectionCreatedSchema, connectionListSchema, connectionTestSchema, decisionListSchema, decisionSchema, liftReportSchema,
-  outcomeRecordedSchema, playbookListSchema, playbookSchema, policiesResponseSchema, profileSearchSchema, runControlSchema, runDetailSchema, runListSchema,
-  type CardActionRequest, type CatalogAction, type Policies, type ProfileSummary,
+  cardActionResultSchema,
+  cardViewSchema,
+  catalogSchema,
+  conversationPageSchema,
+  connectionCreatedSchema,
+  connectionListSchema,
+  connectionTestSchema,
+  decisionListSchema,
+  decisionSchema,
+  liftReportSchema,
+  outcomeRecordedSchema,
+  playbookListSchema,
+  playbookSchema,
+  policiesResponseSchema,
+  profileSearchSchema,
+  runControlSchema,
+  runDetailSchema,
+  runListSchema,
+  type CardActionRequest,
+  type CatalogAction,
+  type Policies,
+  type ProfileSummary,
 } from '../../../../app/contracts';
 import { deadLetterEndpoints } from './dead-letters';
 import { ApiError, query, type ApiClient } from './http';
@@ -55,17 +74,20 @@ export function endpoints(api: ApiClient) {
      * and "+1 415-555-0100" all find +14155550100.
      */
     searchProfiles: async (q: ProfileQuery): Promise<ProfileSummary[]> => {
-      const search = (params: ProfileQuery) => api.request('GET', `/profiles${query({ ...params, limit: 20 })}`, profileSearchSchema).then((r) => r.profiles);
+      const search = (params: ProfileQuery) =>
+        api.request('GET', `/profiles${query({ ...params, limit: 20 })}`, profileSearchSchema).then((r) => r.profiles);
       if (!('phone' in q)) return search(q);
       const digits = phoneDigits(q.phone);
       const international = /^\s*(\+|00)/.test(q.phone) && digits.length >= 8;
       const [exact, partial] = await Promise.all([
         // Only a number with its country code is looked up exactly: the server cannot normalize the
         // others without a default region (a 400); a malformed one still answers 400, shown as no match.
-        international ? search(q).catch((err: unknown) => {
-          if (err instanceof ApiError && err.failure.kind === 'http' && err.failure.status === 400) return [];
-          throw err;
-        }) : Promise.resolve([]),
+        international
+          ? search(q).catch((err: unknown) => {
+              if (err instanceof ApiError && err.failure.kind === 'http' && err.failure.status === 400) return [];
+              throw err;
+            })
+          : Promise.resolve([]),
         digits.length >= 6 ? search({ q: digits }) : Promise.resolve([]),
       ]);
       return mergeProfiles(exact, partial);
@@ -73,17 +95,24 @@ export function endpoints(api: ApiClient) {
     card: (profileId: string) => api.request('GET', `/profiles/${id(profileId)}/card`, cardViewSchema),
     /** One page of the person's conversation, newest first (`cursor`: the previous page's nextCursor). */
     conversation: (profileId: string, page: { cursor?: string; channel?: string; limit?: number } = {}) =>
-      api.request('GET', `/profiles/${id(profileId)}/conversation${query({ limit: page.limit ?? 25, cursor: page.cursor, channel: page.channel })}`, conversationPageSchema),
+      api.request(
+        'GET',
+        `/profiles/${id(profileId)}/conversation${query({ limit: page.limit ?? 25, cursor: page.cursor, channel: page.channel })}`,
+        conversationPageSchema,
+      ),
     cardAction: (request: CardActionRequest) => api.request('POST', '/cards/actions', cardActionResultSchema, request),
     runs: (filter: { status?: string; profileId?: string; playbookId?: string; limit?: number }) =>
       api.request('GET', `/runs${query({ ...filter, limit: filter.limit ?? 100, order: 'newest' })}`, runListSchema).then((r) => r.runs),
     /** One page of runs, oldest first, and the cursor of the next page (null on the last one). */
-    runsPage: (filter: { status?: string; limit: number; cursor?: string }) => api.request('GET', `/runs${query({ ...filter, order: 'newest' })}`, runListSchema),
+    runsPage: (filter: { status?: string; limit: number; cursor?: string }) =>
+      api.request('GET', `/runs${query({ ...filter, order: 'newest' })}`, runListSchema),
     run: (runId: string) => api.request('GET', `/runs/${id(runId)}`, runDetailSchema),
     resumeRun: (runId: string) => api.request('POST', `/runs/${id(runId)}/resume`, runControlSchema, {}),
-    cancelRun: (runId: string, reason?: string) => api.request('POST', `/runs/${id(runId)}/cancel`, runControlSchema, reason === undefined ? {} : { reason }),
+    cancelRun: (runId: string, reason?: string) =>
+      api.request('POST', `/runs/${id(runId)}/cancel`, runControlSchema, reason === undefined ? {} : { reason }),
     /** Answers the approval the run waits for (its current step). */
-    approveRun: (runId: string, decision: 'approved' | 'rejected') => api.request('POST', `/runs/${id(runId)}/approve`, runControlSchema, { decision, actor: 'console' }),
+    approveRun: (runId: string, decision: 'approved' | 'rejected') =>
+      api.request('POST', `/runs/${id(runId)}/approve`, runControlSchema, { decision, actor: 'console' }),
     startRun: (playbookId: string, profileId: string) => api.request('POST', '/runs', runControlSchema, { playbookId, profileId }),
     playbooks: () => api.request('GET', '/playbooks', playbookListSchema).then((r) => r.playbooks),
     actions: () => api.request('GET', '/actions', catalogSchema).then((r) => r.actions),
@@ -100,7 +129,8 @@ export function endpoints(api: ApiClient) {
     decision: (decisionId: string) => api.request('GET', `/decisions/${id(decisionId)}`, decisionSchema),
     /** The tenant's decisions, newest first, a page at a time. */
     decisionsPage: (filter: { limit: number; cursor?: string }) => api.request('GET', `/decisions${query(filter)}`, decisionListSchema),
-    recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') => api.request('POST', `/decisions/${id(decisionId)}/outcome`, outcomeRecordedSchema, { outcome }),
+    recordOutcome: (decisionId: string, outcome: 'positive' | 'negative') =>
+      api.request('POST', `/decisions/${id(decisionId)}/outcome`, outcomeRecordedSchema, { outcome }),
     lift: () => api.request('GET', '/lift', liftReportSchema),
     /** GET answers `{ policies, version, updatedAt }` (older servers: the settings bare). */
     policies: async (): Promise<Policies> => {

@@ -23,11 +23,16 @@ export class ApiError extends Error {
 
 /** True when the server has no such route (an endpoint another part of Baton has not shipped yet). */
 export function isMissingEndpoint(err: unknown): boolean {
-  return err instanceof ApiError && err.failure.kind === 'http' && err.failure.status === 404 && err.failure.message.startsWith('no route for ');
+  return (
+    err instanceof ApiError && err.failure.kind === 'http' && err.failure.status === 404 && err.failure.message.startsWith('no route for ')
+  );
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{
   status: number;
   ok: boolean;
   text(): Promise<string>;
@@ -85,13 +90,20 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       const parsed = parseJson(await res.text());
       if (!res.ok) {
         const env = envelopeOf(parsed);
-        throw new ApiError(env === undefined
-          ? { kind: 'http', status: res.status, code: `http_${res.status}`, message: `${endpoint} failed with HTTP ${res.status}` }
-          : { kind: 'http', status: res.status, ...env });
+        throw new ApiError(
+          env === undefined
+            ? { kind: 'http', status: res.status, code: `http_${res.status}`, message: `${endpoint} failed with HTTP ${res.status}` }
+            : { kind: 'http', status: res.status, ...env },
+        );
       }
       const checked = schema.safeParse(parsed);
       if (!checked.success) {
-        throw new ApiError({ kind: 'contract', status: res.status, endpoint, message: `${endpoint} answered in an unexpected shape: ${describeIssues(checked.error)}` });
+        throw new ApiError({
+          kind: 'contract',
+          status: res.status,
+          endpoint,
+          message: `${endpoint} answered in an unexpected shape: ${describeIssues(checked.error)}`,
+        });
       }
       return checked.data;
     },

@@ -8,11 +8,15 @@ import type { AsyncState } from '../lib/useAsync';
 /** What went wrong, in words a person can act on. */
 export function describeError(error: unknown): { title: string; detail: string } {
   if (isMissingEndpoint(error)) {
-    return { title: 'Not available on this server yet', detail: `${(error as ApiError).message}. This part of Baton is not installed on the server you are connected to.` };
+    return {
+      title: 'Not available on this server yet',
+      detail: `${(error as ApiError).message}. This part of Baton is not installed on the server you are connected to.`,
+    };
   }
   if (error instanceof ApiError) {
     const f = error.failure;
-    if (f.kind === 'contract') return { title: 'Unexpected answer from the server', detail: `${f.message}. The console and the server may be different versions.` };
+    if (f.kind === 'contract')
+      return { title: 'Unexpected answer from the server', detail: `${f.message}. The console and the server may be different versions.` };
     if (f.kind === 'network') return { title: 'Baton is unreachable', detail: f.message };
     if (f.status === 401) return { title: 'Not signed in', detail: f.message };
     return { title: `${humanize(f.code)} (HTTP ${f.status})`, detail: f.message };
@@ -34,27 +38,69 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
     <div className="error-state" role="alert">
       <strong>{title}</strong>
       <p>{detail}</p>
-      {signedOut && ctx !== null ? <button type="button" onClick={ctx.signOut}>Sign in again</button> : null}
-      {onRetry === undefined || signedOut ? null : <button type="button" onClick={onRetry}>Try again</button>}
+      {signedOut && ctx !== null ? (
+        <button type="button" onClick={ctx.signOut}>
+          Sign in again
+        </button>
+      ) : null}
+      {onRetry === undefined || signedOut ? null : (
+        <button type="button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
     </div>
   );
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p className="muted" role="status" aria-live="polite">Loading {what}…</p>;
+  return (
+    <p className="muted" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
 }
 
 /** Renders an async state: loading, error (with retry), or the content. */
-export function Async<T>({ state, what, children }: { state: AsyncState<T> & { reload(): void }; what: string; children: (data: T) => ReactNode }) {
+export function Async<T>({
+  state,
+  what,
+  children,
+}: {
+  state: AsyncState<T> & { reload(): void };
+  what: string;
+  children: (data: T) => ReactNode;
+}) {
   if (state.status === 'error') return <ErrorState error={state.error} onRetry={state.reload} />;
   if ('data' in state && state.data !== undefined) return <>{children(state.data)}</>;
   return <Loading what={what} />;
 }
 
 const TONES: Record<string, string> = {
-  completed: 'good', succeeded: 'good', chosen: 'good', accepted: 'good', positive: 'good', active: 'good', connected: 'good', published: 'good',
-  failed: 'bad', blocked: 'bad', cancelled: 'muted', dismissed: 'muted', negative: 'bad', error: 'bad', churned: 'bad', at_risk: 'warn',
-  waiting: 'warn', retrying: 'warn', undeliverable: 'warn', deferred: 'warn', snoozed: 'warn', held_back: 'warn', proposed: 'info', running: 'info', pending: 'info',
+  completed: 'good',
+  succeeded: 'good',
+  chosen: 'good',
+  accepted: 'good',
+  positive: 'good',
+  active: 'good',
+  connected: 'good',
+  published: 'good',
+  failed: 'bad',
+  blocked: 'bad',
+  cancelled: 'muted',
+  dismissed: 'muted',
+  negative: 'bad',
+  error: 'bad',
+  churned: 'bad',
+  at_risk: 'warn',
+  waiting: 'warn',
+  retrying: 'warn',
+  undeliverable: 'warn',
+  deferred: 'warn',
+  snoozed: 'warn',
+  held_back: 'warn',
+  proposed: 'info',
+  running: 'info',
+  pending: 'info',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }) {
@@ -65,7 +111,9 @@ export function JsonBlock({ label, value }: { label: string; value: unknown }) {
   return (
     <figure className="json">
       <figcaption>{label}</figcaption>
-      <pre tabIndex={0} aria-label={label}>{formatJson(value)}</pre>
+      <pre tabIndex={0} aria-label={label}>
+        {formatJson(value)}
+      </pre>
     </figure>
   );
 }
@@ -84,7 +132,17 @@ export function Section({ title, children, actions }: { title: string; children:
 }
 
 /** An in-app link: a real href (open in new tab, copy link) that navigates without reloading. */
-export function Link({ to, children, className, current }: { to: Route; children: ReactNode; className?: string | undefined; current?: boolean }) {
+export function Link({
+  to,
+  children,
+  className,
+  current,
+}: {
+  to: Route;
+  children: ReactNode;
+  className?: string | undefined;
+  current?: boolean;
+}) {
   const { navigate } = useConsole();
   return (
     <a
@@ -118,7 +176,11 @@ export function Facts({ items }: { items: readonly (readonly [string, ReactNode]
 
 /** A one-line result of a button ("Accepted: run started"), announced to screen readers. */
 export function Notice({ text, tone = 'info' }: { text: string | null; tone?: 'info' | 'bad' }) {
-  return <p className={`notice notice-${tone}`} role="status" aria-live="polite">{text ?? ''}</p>;
+  return (
+    <p className={`notice notice-${tone}`} role="status" aria-live="polite">
+      {text ?? ''}
+    </p>
+  );
 }
 
 /**
@@ -139,7 +201,11 @@ export function TableWrap({ label, children }: { label: string; children: ReactN
     return () => observer.disconnect();
   }, []);
   return (
-    <div ref={box} className="table-wrap" {...(scrolls ? { tabIndex: 0, role: 'region', 'aria-label': `${label} (scrolls sideways)` } : {})}>
+    <div
+      ref={box}
+      className="table-wrap"
+      {...(scrolls ? { tabIndex: 0, role: 'region', 'aria-label': `${label} (scrolls sideways)` } : {})}
+    >
       {children}
     </div>
   );

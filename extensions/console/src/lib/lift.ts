@@ -23,7 +23,8 @@ export interface LiftPointRow {
   readonly liftRange: readonly [number, number] | null;
 }
 
-const pct = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10000) / 100);
+const pct = (v: number | null | undefined): number | null =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10000) / 100;
 
 function range(ci: LiftEstimate['confidenceInterval']): readonly [number, number] | null {
   if (ci === null) return null;
@@ -74,11 +75,15 @@ export function seriesRows(report: LiftReport): LiftPointRow[] {
 
 /** Per action: its series as chart rows (actions the server sent no series for are left out). */
 export function actionSeries(report: LiftReport): { actionId: string; rows: LiftPointRow[] }[] {
-  return report.perAction.flatMap((a) => (a.series === undefined || a.series.length === 0 ? [] : [{ actionId: a.actionId, rows: pointRows(a.series, report.bucket) }]));
+  return report.perAction.flatMap((a) =>
+    a.series === undefined || a.series.length === 0 ? [] : [{ actionId: a.actionId, rows: pointRows(a.series, report.bucket) }],
+  );
 }
 
 /** "cumulative, per day (UTC)": how to read the over-time chart. */
 export function seriesCaption(report: LiftReport): string {
   const per = report.bucket === undefined ? 'per period' : `per ${report.bucket}`;
-  return report.cumulative === true ? `Cumulative: each point counts every outcome up to the end of its ${report.bucket ?? 'period'} (UTC).` : `One point ${per} (UTC).`;
+  return report.cumulative === true
+    ? `Cumulative: each point counts every outcome up to the end of its ${report.bucket ?? 'period'} (UTC).`
+    : `One point ${per} (UTC).`;
 }

@@ -30,6 +30,12 @@ export function playbookRows(list: readonly Playbook[]): PlaybookRow[] {
  */
 export function enablePlan(row: PlaybookRow): { kind: 'publish' } | { kind: 'republish'; definition: Record<string, unknown> } {
   if (row.newest.status === 'draft') return { kind: 'publish' };
-  const { version: _version, status: _status, createdAt: _created, updatedAt: _updated, ...definition } = row.newest as Playbook & { createdAt?: unknown; updatedAt?: unknown };
+  const {
+    version: _version,
+    status: _status,
+    createdAt: _created,
+    updatedAt: _updated,
+    ...definition
+  } = row.newest as Playbook & { createdAt?: unknown; updatedAt?: unknown };
   return { kind: 'republish', definition };
 }

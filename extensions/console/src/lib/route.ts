@@ -53,7 +53,9 @@ export function routeHref(route: Route): string {
   const q = (key: string, value: string | undefined): string => (value === undefined ? '' : `?${key}=${encodeURIComponent(value)}`);
   switch (route.page) {
     case 'record':
-      return route.profileId === undefined ? `${BASE}/profiles${q('q', route.search)}` : `${BASE}/profiles/${encodeURIComponent(route.profileId)}${q('q', route.search)}`;
+      return route.profileId === undefined
+        ? `${BASE}/profiles${q('q', route.search)}`
+        : `${BASE}/profiles/${encodeURIComponent(route.profileId)}${q('q', route.search)}`;
     case 'runs':
       return `${BASE}/runs${q('status', route.status)}`;
     case 'run':

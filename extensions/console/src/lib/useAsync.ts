@@ -23,7 +23,9 @@ export function useAsync<T>(load: (() => Promise<T>) | null, deps: readonly unkn
     setState((s) => ('data' in s && s.data !== undefined ? { status: 'loading', data: s.data } : { status: 'loading' }));
     load().then(
       (data) => n === latest.current && setState({ status: 'ok', data }),
-      (error: unknown) => n === latest.current && setState((s) => ('data' in s && s.data !== undefined ? { status: 'error', error, data: s.data } : { status: 'error', error })),
+      (error: unknown) =>
+        n === latest.current &&
+        setState((s) => ('data' in s && s.data !== undefined ? { status: 'error', error, data: s.data } : { status: 'error', error })),
     );
     return () => {
       if (n === latest.current) latest.current += 1;

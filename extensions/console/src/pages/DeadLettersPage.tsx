@@ -10,26 +10,63 @@ import { useAsync } from '../lib/useAsync';
 const PAGE = 25;
 
 /** The table of dead letters, or the empty state; pure, so it renders the same in tests. */
-export function DeadLetterList({ list, busy, onRedrive }: { list: readonly DeadLetter[]; busy: ReadonlySet<string>; onRedrive: (id: string) => void }) {
+export function DeadLetterList({
+  list,
+  busy,
+  onRedrive,
+}: {
+  list: readonly DeadLetter[];
+  busy: ReadonlySet<string>;
+  onRedrive: (id: string) => void;
+}) {
   if (list.length === 0) return <p className="muted">No dead letters: every piece of work finished or is still being retried.</p>;
   return (
     <TableWrap label="Dead letters">
       <table>
         <caption className="sr-only">Work that used up its attempts, most recent first</caption>
         <thead>
-          <tr><th scope="col">Died</th><th scope="col">Kind</th><th scope="col">Attempts</th><th scope="col">Error</th><th scope="col">Job</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+          <tr>
+            <th scope="col">Died</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Error</th>
+            <th scope="col">Job</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
         </thead>
         <tbody>
           {list.map((d) => (
             <tr key={d.id}>
-              <td><span title={formatInstant(d.diedAt)}>{formatRelative(d.diedAt)}</span></td>
-              <td><code>{d.kind}</code></td>
-              <td>{d.attempts} of {d.maxAttempts}{d.redrives !== undefined && d.redrives > 0 ? <> <Badge value="retrying" label={`redriven ${d.redrives}×`} /></> : null}</td>
-              <td>{d.error === null ? <span className="muted">no error recorded</span> : <span title={d.error}>{shortError(d.error)}</span>}</td>
-              <td><code>{d.id}</code></td>
+              <td>
+                <span title={formatInstant(d.diedAt)}>{formatRelative(d.diedAt)}</span>
+              </td>
+              <td>
+                <code>{d.kind}</code>
+              </td>
+              <td>
+                {d.attempts} of {d.maxAttempts}
+                {d.redrives !== undefined && d.redrives > 0 ? (
+                  <>
+                    {' '}
+                    <Badge value="retrying" label={`redriven ${d.redrives}×`} />
+                  </>
+                ) : null}
+              </td>
+              <td>
+                {d.error === null ? <span className="muted">no error recorded</span> : <span title={d.error}>{shortError(d.error)}</span>}
+              </td>
+              <td>
+                <code>{d.id}</code>
+              </td>
               <td>
                 <button type="button" className="secondary" disabled={busy.has(d.id)} onClick={() => onRedrive(d.id)}>
-                  Redrive<span className="sr-only"> {d.kind} job {d.id}</span>
+                  Redrive
+                  <span className="sr-only">
+                    {' '}
+                    {d.kind} job {d.id}
+                  </span>
                 </button>
               </td>
             </tr>
@@ -47,10 +84,11 @@ export function DeadLettersPage() {
   const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
   const [notice, setNotice] = useState<{ text: string; tone: 'info' | 'bad' } | null>(null);
   const letters = useAsync(
-    () => firstPages(pages, async (cursor) => {
-      const page = await api.deadLettersPage({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
-      return { items: page.deadLetters, nextCursor: page.nextCursor };
-    }),
+    () =>
+      firstPages(pages, async (cursor) => {
+        const page = await api.deadLettersPage({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
+        return { items: page.deadLetters, nextCursor: page.nextCursor };
+      }),
     [api, pages],
   );
 
@@ -83,20 +121,32 @@ export function DeadLettersPage() {
   return (
     <div>
       <h1>Dead letters</h1>
-      <p className="muted">Work that used up its attempts stops here with its last error. Fix the cause, then redrive it: it runs again with fresh attempts.</p>
+      <p className="muted">
+        Work that used up its attempts stops here with its last error. Fix the cause, then redrive it: it runs again with fresh attempts.
+      </p>
       <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />
       <Section
         title="Dead letters"
-        actions={<div className="buttons compact">
-          <button type="button" className="secondary" onClick={letters.reload}>Refresh</button>
-          <button type="button" disabled={!hasAny || busy.has('*')} onClick={() => void redriveAll()}>Redrive all</button>
-        </div>}
+        actions={
+          <div className="buttons compact">
+            <button type="button" className="secondary" onClick={letters.reload}>
+              Refresh
+            </button>
+            <button type="button" disabled={!hasAny || busy.has('*')} onClick={() => void redriveAll()}>
+              Redrive all
+            </button>
+          </div>
+        }
       >
         <Async state={letters} what="dead letters">
           {({ list, more }) => (
             <>
               <DeadLetterList list={list} busy={busy} onRedrive={(id) => void redrive(id)} />
-              {more ? <button type="button" className="secondary" onClick={() => setPages((n) => n + 1)}>Load {PAGE} more</button> : null}
+              {more ? (
+                <button type="button" className="secondary" onClick={() => setPages((n) => n + 1)}>
+                  Load {PAGE} more
+                </button>
+              ) : null}
             </>
           )}
         </Async>

@@ -10,7 +10,12 @@ export function outcomeText(outcome: Decision['outcome']): string {
 }
 
 function Why({ c }: { c: Candidate }) {
-  if (c.blockedBy !== undefined) return <><code>{c.blockedBy.policy}</code> {c.blockedBy.reason}</>;
+  if (c.blockedBy !== undefined)
+    return (
+      <>
+        <code>{c.blockedBy.policy}</code> {c.blockedBy.reason}
+      </>
+    );
   const parts = [c.deferReason, ...(c.notes ?? [])].filter((x): x is string => x !== undefined);
   return parts.length === 0 ? <span className="muted">—</span> : <>{parts.join('; ')}</>;
 }
@@ -27,38 +32,73 @@ export function DecisionView({ decision }: { decision: Decision }) {
           ['Mode', decision.holdout ? 'holdout (nothing sent, measured as control)' : humanize(decision.mode ?? 'model')],
           ...(decision.status === undefined ? [] : [['Status', <Badge key="s" value={decision.status} />] as const]),
           ...(decision.segment === undefined ? [] : [['Segment', decision.segment] as const]),
-          ...(decision.runId === null || decision.runId === undefined ? [] : [['Run', <Link key="r" to={{ page: 'run', runId: decision.runId }}><code>{decision.runId}</code></Link>] as const]),
+          ...(decision.runId === null || decision.runId === undefined
+            ? []
+            : [
+                [
+                  'Run',
+                  <Link key="r" to={{ page: 'run', runId: decision.runId }}>
+                    <code>{decision.runId}</code>
+                  </Link>,
+                ] as const,
+              ]),
           ['Score', formatNumber(decision.score)],
           ['Selection probability', formatPercent(decision.propensity)],
-          ...(decision.profileId === undefined ? [] : [['Profile', <Link key="p" to={{ page: 'record', profileId: decision.profileId }}><code>{decision.profileId}</code></Link>] as const]),
+          ...(decision.profileId === undefined
+            ? []
+            : [
+                [
+                  'Profile',
+                  <Link key="p" to={{ page: 'record', profileId: decision.profileId }}>
+                    <code>{decision.profileId}</code>
+                  </Link>,
+                ] as const,
+              ]),
           ...(decision.decidedAt === undefined ? [] : [['Decided', formatInstant(decision.decidedAt)] as const]),
           ['Outcome', outcomeText(decision.outcome)],
         ]}
       />
       {decision.notes === undefined || decision.notes.length === 0 ? null : (
-        <ul className="reasons">{decision.notes.map((n) => <li key={n}>{n}</li>)}</ul>
+        <ul className="reasons">
+          {decision.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
       )}
       <TableWrap label="Candidates">
         <table>
           <caption>Candidates ({decision.explanation.length}): Priority = Propensity × Context × Value × Levers</caption>
           <thead>
             <tr>
-              <th scope="col">Rank</th><th scope="col">Action</th><th scope="col">Fate</th><th scope="col">P</th><th scope="col">C</th>
-              <th scope="col">V</th><th scope="col">L</th><th scope="col">Score</th><th scope="col">Why</th>
+              <th scope="col">Rank</th>
+              <th scope="col">Action</th>
+              <th scope="col">Fate</th>
+              <th scope="col">P</th>
+              <th scope="col">C</th>
+              <th scope="col">V</th>
+              <th scope="col">L</th>
+              <th scope="col">Score</th>
+              <th scope="col">Why</th>
             </tr>
           </thead>
           <tbody>
             {ranked.map((c) => (
               <tr key={c.actionId} className={c.fate === 'chosen' ? 'chosen' : undefined}>
                 <td>{c.rank ?? '—'}</td>
-                <td>{c.label} <span className="muted">{c.channel}</span></td>
-                <td><Badge value={c.fate} /></td>
+                <td>
+                  {c.label} <span className="muted">{c.channel}</span>
+                </td>
+                <td>
+                  <Badge value={c.fate} />
+                </td>
                 <td>{formatNumber(c.factors?.propensity)}</td>
                 <td>{formatNumber(c.factors?.contextWeight)}</td>
                 <td>{formatNumber(c.factors?.value)}</td>
                 <td>{formatNumber(c.factors?.levers)}</td>
                 <td>{formatNumber(c.factors?.score)}</td>
-                <td><Why c={c} /></td>
+                <td>
+                  <Why c={c} />
+                </td>
               </tr>
             ))}
           </tbody>

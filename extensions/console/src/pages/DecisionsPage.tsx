@@ -45,8 +45,12 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
 
   const outcomeButtons = (target: string) => (
     <div className="buttons" role="group" aria-label="Record an outcome">
-      <button type="button" onClick={() => void outcome('positive', target)}>Record positive outcome</button>
-      <button type="button" className="secondary" onClick={() => void outcome('negative', target)}>Record negative outcome</button>
+      <button type="button" onClick={() => void outcome('positive', target)}>
+        Record positive outcome
+      </button>
+      <button type="button" className="secondary" onClick={() => void outcome('negative', target)}>
+        Record negative outcome
+      </button>
     </div>
   );
 
@@ -54,7 +58,13 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
     <div>
       <h1>Decisions</h1>
       <div className="two-forms">
-        <form className="row" onSubmit={(e) => { e.preventDefault(); if (decisionId.trim() !== '') navigate({ page: 'decisions', decisionId: decisionId.trim() }); }}>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (decisionId.trim() !== '') navigate({ page: 'decisions', decisionId: decisionId.trim() });
+          }}
+        >
           <label htmlFor="decision-id">Decision id</label>
           <input id="decision-id" value={decisionId} onChange={(e) => setDecisionId(e.target.value)} required />
           <button type="submit">Explain</button>
@@ -75,7 +85,12 @@ export function DecisionsPage({ route }: { route: Extract<Route, { page: 'decisi
       {id === undefined ? null : (
         <Section title="Explanation">
           <Async state={loaded} what="the decision">
-            {(d) => <><DecisionView decision={d} />{outcomeButtons(d.decisionId)}</>}
+            {(d) => (
+              <>
+                <DecisionView decision={d} />
+                {outcomeButtons(d.decisionId)}
+              </>
+            )}
           </Async>
         </Section>
       )}

@@ -1,4 +1,17 @@
-import { Area, Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { ActionLiftRow, LiftPointRow } from '../lib/lift';
 
 const TREATED = '#2457c5';
@@ -16,7 +29,17 @@ const percentAxes = (xKey: string) => [
 ];
 
 /** Conversion of treated vs holdout over time, and the lift with its confidence band. */
-export function LiftOverTimeChart({ rows, label = 'Treated and holdout conversion rates and lift over time', height = 300, caption }: { rows: readonly LiftPointRow[]; label?: string; height?: number; caption?: string }) {
+export function LiftOverTimeChart({
+  rows,
+  label = 'Treated and holdout conversion rates and lift over time',
+  height = 300,
+  caption,
+}: {
+  rows: readonly LiftPointRow[];
+  label?: string;
+  height?: number;
+  caption?: string;
+}) {
   return (
     <figure className="chart" aria-label={label}>
       <ResponsiveContainer width="100%" height={height}>
@@ -33,7 +56,9 @@ export function LiftOverTimeChart({ rows, label = 'Treated and holdout conversio
           <Line yAxisId="rate" dataKey="controlRate" name="Holdout rate" stroke={CONTROL} strokeDasharray="4 4" isAnimationActive={false} />
         </ComposedChart>
       </ResponsiveContainer>
-      <figcaption className="muted">{caption ?? 'Left axis: positive-outcome rate. Right axis: relative lift with its confidence interval (shaded).'}</figcaption>
+      <figcaption className="muted">
+        {caption ?? 'Left axis: positive-outcome rate. Right axis: relative lift with its confidence interval (shaded).'}
+      </figcaption>
     </figure>
   );
 }

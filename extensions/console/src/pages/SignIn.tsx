@@ -50,8 +50,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (apiKey: string) => void })
         <p id="signin-help" className="muted">
           Create one with <code>npx baton tenants create --name NAME</code>. It is kept in this browser tab only.
         </p>
-        {error === null ? null : <p id="signin-error" className="field-error" role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Sign in'}</button>
+        {error === null ? null : (
+          <p id="signin-error" className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Checking…' : 'Sign in'}
+        </button>
       </form>
     </main>
   );

@@ -50,7 +50,11 @@ describe('quiet hours policy', () => {
   });
 
   it('uses the tenant default zone for a profile with an unknown zone, and says so', () => {
-    const input = policyInput({ now: at('2025-06-03T22:00:00Z'), profile: profile({ timeZone: 'Mars/Olympus' }), config: config({ quietHours: { defaultTimeZone: 'UTC' } }) });
+    const input = policyInput({
+      now: at('2025-06-03T22:00:00Z'),
+      profile: profile({ timeZone: 'Mars/Olympus' }),
+      config: config({ quietHours: { defaultTimeZone: 'UTC' } }),
+    });
     const verdict = quietHoursPolicy.bind(input)({ action: upsellEmail, promotional: true });
     expect(verdict.kind).toBe('defer');
     if (verdict.kind === 'defer') expect(verdict.reason).toMatch(/unknown zone "Mars\/Olympus"/);

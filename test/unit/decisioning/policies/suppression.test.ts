@@ -18,7 +18,12 @@ describe('ticket suppression', () => {
 });
 
 describe('sentiment suppression', () => {
-  const signal = (sentiment: number, hoursAgo: number): SignalObservation => ({ intent: 'billing_issue', sentiment, urgency: 'medium', at: NOON_UTC - hoursAgo * HOUR });
+  const signal = (sentiment: number, hoursAgo: number): SignalObservation => ({
+    intent: 'billing_issue',
+    sentiment,
+    urgency: 'medium',
+    at: NOON_UTC - hoursAgo * HOUR,
+  });
 
   it.each<[string, SignalObservation[], boolean, 'allow' | 'block']>([
     ['no messages', [], true, 'allow'],

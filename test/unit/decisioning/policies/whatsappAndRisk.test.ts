@@ -22,7 +22,9 @@ describe('WhatsApp 24-hour window', () => {
   });
 
   it('opens the window from the triggering WhatsApp message', () => {
-    const signals: SignalObservation[] = [{ intent: 'support_request', sentiment: 0, urgency: 'low', at: NOON_UTC - HOUR, channel: 'whatsapp' }];
+    const signals: SignalObservation[] = [
+      { intent: 'support_request', sentiment: 0, urgency: 'low', at: NOON_UTC - HOUR, channel: 'whatsapp' },
+    ];
     expect(whatsappWindowPolicy.bind(policyInput({ signals }))({ action: waSession, promotional: false }).kind).toBe('allow');
   });
 
@@ -33,7 +35,13 @@ describe('WhatsApp 24-hour window', () => {
 });
 
 describe('high-risk intents go to a person', () => {
-  const signal = (overrides: Partial<SignalObservation>): SignalObservation => ({ intent: 'other', sentiment: 0, urgency: 'low', at: NOON_UTC - HOUR, ...overrides });
+  const signal = (overrides: Partial<SignalObservation>): SignalObservation => ({
+    intent: 'other',
+    sentiment: 0,
+    urgency: 'low',
+    at: NOON_UTC - HOUR,
+    ...overrides,
+  });
 
   it.each<[string, SignalObservation, number, string | null]>([
     ['complaint, high urgency', signal({ intent: 'complaint', urgency: 'high', sentiment: -0.7 }), 0, 'complaint_high_urgency'],

@@ -1,6 +1,10 @@
 /** Thrown by a wrapped port to simulate the process dying at that point. */
 export class SimulatedCrash extends Error {
-  constructor(readonly call: number, readonly where: string, readonly when: 'before' | 'after') {
+  constructor(
+    readonly call: number,
+    readonly where: string,
+    readonly when: 'before' | 'after',
+  ) {
     super(`simulated crash ${when} call #${call} (${where})`);
     this.name = 'SimulatedCrash';
   }

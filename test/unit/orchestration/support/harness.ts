@@ -40,7 +40,12 @@ export interface World {
   readonly deps: EngineDeps;
 }
 
-export const defaultDecision = (): DecidedAction => ({ id: 'renewal-offer', label: 'Renewal offer', channel: 'email', params: { templateId: 'renewal-offer' } });
+export const defaultDecision = (): DecidedAction => ({
+  id: 'renewal-offer',
+  label: 'Renewal offer',
+  channel: 'email',
+  params: { templateId: 'renewal-offer' },
+});
 
 export function makeWorld(
   options: {
@@ -56,7 +61,16 @@ export function makeWorld(
   const playbooks = new MemoryPlaybookStore();
   const actions = new CountingActionPort();
   const decider = new ScriptedDecider(options.decide ?? defaultDecision, options.explain);
-  const deps: EngineDeps = { runs, playbooks, scheduler, actions, decider, clock, ids, ...(options.engine ? { options: options.engine } : {}) };
+  const deps: EngineDeps = {
+    runs,
+    playbooks,
+    scheduler,
+    actions,
+    decider,
+    clock,
+    ids,
+    ...(options.engine ? { options: options.engine } : {}),
+  };
   return { clock, ids, runs, playbooks, scheduler, actions, decider, deps };
 }
 
@@ -67,7 +81,13 @@ export async function publish(world: World, input: PlaybookInput, tenantId = TEN
   if (!inserted.ok) throw new Error(`could not insert ${playbook.id} v${playbook.version}`);
 }
 
-export async function start(world: World, playbookId: string, context: JsonObject = {}, profileId = 'profile_1', tenantId = TENANT): Promise<RunSnapshot> {
+export async function start(
+  world: World,
+  playbookId: string,
+  context: JsonObject = {},
+  profileId = 'profile_1',
+  tenantId = TENANT,
+): Promise<RunSnapshot> {
   const result: StartRunResult = await startRun(world.deps, { tenantId, playbookId, profileId, context });
   if (!result.ok) throw new Error(result.error.message);
   return result.snapshot;

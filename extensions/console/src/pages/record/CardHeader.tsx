@@ -12,12 +12,19 @@ export function CardHeader({ card }: { card: CardView }) {
         items={[
           ['Stage', j === null ? 'unknown' : <Badge value={j.stage} />],
           ['Time in stage', j === null ? '—' : formatDuration(j.timeInStageMs)],
-          ['Hotness', h === null ? '—' : (
-            <span>
-              <meter min={0} max={100} low={30} high={70} optimum={100} value={h.score} aria-label="Hotness score">{h.score}</meter>{' '}
-              {Math.round(h.score)} / 100, {h.trend}
-            </span>
-          )],
+          [
+            'Hotness',
+            h === null ? (
+              '—'
+            ) : (
+              <span>
+                <meter min={0} max={100} low={30} high={70} optimum={100} value={h.score} aria-label="Hotness score">
+                  {h.score}
+                </meter>{' '}
+                {Math.round(h.score)} / 100, {h.trend}
+              </span>
+            ),
+          ],
           ['Profile', <code key="id">{card.profileId}</code>],
           ['Card built', <span title={formatInstant(card.generatedAt)}>{formatRelative(card.generatedAt)}</span>],
         ]}
@@ -28,7 +35,8 @@ export function CardHeader({ card }: { card: CardView }) {
           <ol className="timeline">
             {j.history.map((t) => (
               <li key={`${t.at}-${t.to}`}>
-                {formatInstant(t.at)}: {t.from === null ? 'entered' : `${humanize(t.from)} →`} <strong>{humanize(t.to)}</strong> — {t.reason}
+                {formatInstant(t.at)}: {t.from === null ? 'entered' : `${humanize(t.from)} →`} <strong>{humanize(t.to)}</strong> —{' '}
+                {t.reason}
               </li>
             ))}
           </ol>

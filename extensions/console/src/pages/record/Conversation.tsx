@@ -6,9 +6,22 @@ import { formatInstant, formatSentiment, humanize } from '../../lib/format';
 import { chartGeometry, DEFAULT_BOX } from '../../lib/sentiment-chart';
 
 export const CHANNEL_LABELS: Readonly<Record<string, string>> = {
-  email: 'E-mail', crm_note: 'CRM note', crm_case: 'Case', hubspot_inbox: 'HubSpot inbox', zendesk: 'Zendesk', sms: 'SMS', whatsapp: 'WhatsApp', chat: 'Chat', api: 'API',
+  email: 'E-mail',
+  crm_note: 'CRM note',
+  crm_case: 'Case',
+  hubspot_inbox: 'HubSpot inbox',
+  zendesk: 'Zendesk',
+  sms: 'SMS',
+  whatsapp: 'WhatsApp',
+  chat: 'Chat',
+  api: 'API',
 };
-export const SPEAKER_LABELS: Readonly<Record<ConversationMessage['speaker'], string>> = { customer: 'Customer', rep: 'Rep', bot: 'Baton', unknown: 'Unknown sender' };
+export const SPEAKER_LABELS: Readonly<Record<ConversationMessage['speaker'], string>> = {
+  customer: 'Customer',
+  rep: 'Rep',
+  bot: 'Baton',
+  unknown: 'Unknown sender',
+};
 const channelLabel = (c: string): string => CHANNEL_LABELS[c] ?? humanize(c);
 
 /** The customer's sentiment trend as an SVG line over their messages' own sentiment, sharp falls marked. */
@@ -19,13 +32,36 @@ export function SentimentChart({ trend }: { trend: SentimentTrend }) {
   return (
     <figure className="chart sentiment-chart">
       <svg viewBox={`0 0 ${DEFAULT_BOX.width} ${DEFAULT_BOX.height}`} role="img" aria-label={summary} width="100%">
-        <line x1={DEFAULT_BOX.pad} x2={DEFAULT_BOX.width - DEFAULT_BOX.pad} y1={g.zeroY} y2={g.zeroY} stroke="currentColor" strokeOpacity="0.25" />
+        <line
+          x1={DEFAULT_BOX.pad}
+          x2={DEFAULT_BOX.width - DEFAULT_BOX.pad}
+          y1={g.zeroY}
+          y2={g.zeroY}
+          stroke="currentColor"
+          strokeOpacity="0.25"
+        />
         {g.falls.map((f) => (
-          <line key={f.messageId} className="fall" x1={f.x} x2={f.x} y1={f.y1} y2={f.y2} stroke="var(--bad)" strokeWidth="3" strokeOpacity="0.6" />
+          <line
+            key={f.messageId}
+            className="fall"
+            x1={f.x}
+            x2={f.x}
+            y1={f.y1}
+            y2={f.y2}
+            stroke="var(--bad)"
+            strokeWidth="3"
+            strokeOpacity="0.6"
+          />
         ))}
         <path className="trend" d={g.trendPath} fill="none" stroke="var(--info)" strokeWidth="2" />
         {g.dots.map((d) => (
-          <circle key={d.messageId} cx={d.x} cy={d.y} r="3" fill={d.sentiment < -0.05 ? 'var(--bad)' : d.sentiment > 0.05 ? 'var(--good)' : 'var(--muted)'} />
+          <circle
+            key={d.messageId}
+            cx={d.x}
+            cy={d.y}
+            r="3"
+            fill={d.sentiment < -0.05 ? 'var(--bad)' : d.sentiment > 0.05 ? 'var(--good)' : 'var(--muted)'}
+          />
         ))}
       </svg>
       <figcaption>
@@ -40,10 +76,13 @@ function MessageItem({ m }: { m: ConversationMessage }) {
   return (
     <li className={`message message-${m.speaker}`}>
       <p>
-        <time dateTime={m.occurredAt}>{formatInstant(m.occurredAt)}</time> · {channelLabel(m.channel)} · <strong>{SPEAKER_LABELS[m.speaker]}</strong>
+        <time dateTime={m.occurredAt}>{formatInstant(m.occurredAt)}</time> · {channelLabel(m.channel)} ·{' '}
+        <strong>{SPEAKER_LABELS[m.speaker]}</strong>
         {s === null ? null : (
           <>
-            {' '}· <Badge value={s.intent} /> · {formatSentiment(s.sentiment, s.sentimentLabel)} · urgency {s.urgency} · language {s.language ?? 'unknown'}
+            {' '}
+            · <Badge value={s.intent} /> · {formatSentiment(s.sentiment, s.sentimentLabel)} · urgency {s.urgency} · language{' '}
+            {s.language ?? 'unknown'}
           </>
         )}
       </p>
@@ -53,12 +92,22 @@ function MessageItem({ m }: { m: ConversationMessage }) {
 }
 
 /** The messages as one timeline (newest first) or grouped by thread (most recent thread first). */
-export function ConversationView({ messages, threads, view }: { messages: readonly ConversationMessage[]; threads: readonly ConversationThread[]; view: 'timeline' | 'threads' }) {
+export function ConversationView({
+  messages,
+  threads,
+  view,
+}: {
+  messages: readonly ConversationMessage[];
+  threads: readonly ConversationThread[];
+  view: 'timeline' | 'threads';
+}) {
   if (messages.length === 0) return <p className="muted">No messages with this person yet.</p>;
   if (view === 'timeline') {
     return (
       <ol className="timeline conversation" aria-label="Messages, newest first">
-        {messages.map((m) => <MessageItem key={m.id} m={m} />)}
+        {messages.map((m) => (
+          <MessageItem key={m.id} m={m} />
+        ))}
       </ol>
     );
   }
@@ -68,7 +117,10 @@ export function ConversationView({ messages, threads, view }: { messages: readon
       {threads.map((t) => (
         <section key={t.threadKey} className="thread" aria-label={`Thread ${t.subject ?? t.threadKey}`}>
           <h3>
-            {channelLabel(t.channel)}: {t.subject ?? t.threadKey} <span className="muted">({t.messageCount} message{t.messageCount === 1 ? '' : 's'}, last {formatInstant(t.lastAt)})</span>
+            {channelLabel(t.channel)}: {t.subject ?? t.threadKey}{' '}
+            <span className="muted">
+              ({t.messageCount} message{t.messageCount === 1 ? '' : 's'}, last {formatInstant(t.lastAt)})
+            </span>
           </h3>
           <ol className="timeline">
             {t.messageIds.flatMap((id) => {
@@ -129,7 +181,11 @@ export function Conversation({ profileId }: { profileId: string }) {
         Channel{' '}
         <select value={channel} onChange={(e) => setChannel(e.target.value)}>
           <option value="">All</option>
-          {Object.entries(CHANNEL_LABELS).map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+          {Object.entries(CHANNEL_LABELS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
         </select>
       </label>
       <button type="button" aria-pressed={view === 'threads'} onClick={() => setView(view === 'timeline' ? 'threads' : 'timeline')}>
@@ -140,7 +196,11 @@ export function Conversation({ profileId }: { profileId: string }) {
   return (
     <Section title="Conversation" actions={controls}>
       {error !== null ? <ErrorState error={error} onRetry={() => void load(null)} /> : null}
-      {shown === null ? (error === null ? <Loading what="the conversation" /> : null) : (
+      {shown === null ? (
+        error === null ? (
+          <Loading what="the conversation" />
+        ) : null
+      ) : (
         <>
           <SentimentChart trend={shown.trend} />
           <ConversationView messages={shown.messages} threads={shown.threads} view={view} />

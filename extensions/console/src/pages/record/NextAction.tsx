@@ -31,14 +31,17 @@ export function NextAction({ profileId, next, busy, act }: Props) {
   return (
     <Section title="Next best action" actions={<Link to={{ page: 'decisions', decisionId: next.decisionId }}>Why this action?</Link>}>
       <p className="nba-title">
-        <strong>{next.action.label}</strong> <Badge value={next.action.channel} label={humanize(next.action.channel)} /> <Badge value={next.status} />
+        <strong>{next.action.label}</strong> <Badge value={next.action.channel} label={humanize(next.action.channel)} />{' '}
+        <Badge value={next.status} />
       </p>
       <Facts
         items={[
           ['Score (P×C×V×L)', formatNumber(next.score)],
           ['Selection probability', formatPercent(next.propensity)],
           ['Decided', formatInstant(next.decidedAt)],
-          ...(next.until === undefined ? [] : [[next.status === 'snoozed' ? 'Snoozed until' : 'Deferred until', formatInstant(next.until)] as const]),
+          ...(next.until === undefined
+            ? []
+            : [[next.status === 'snoozed' ? 'Snoozed until' : 'Deferred until', formatInstant(next.until)] as const]),
         ]}
       />
       <h3>Reasons</h3>
@@ -66,13 +69,27 @@ export function NextAction({ profileId, next, busy, act }: Props) {
         </fieldset>
       ) : null}
       <div className="buttons" role="group" aria-label="Next best action">
-        {hasDraft ? null : <button type="button" disabled={busy || !open} onClick={() => void act({ type: 'accept', ...base })}>Accept</button>}
-        <label htmlFor={hoursId} className="inline">Snooze for</label>
+        {hasDraft ? null : (
+          <button type="button" disabled={busy || !open} onClick={() => void act({ type: 'accept', ...base })}>
+            Accept
+          </button>
+        )}
+        <label htmlFor={hoursId} className="inline">
+          Snooze for
+        </label>
         <select id={hoursId} value={hours} onChange={(e) => setHours(Number(e.target.value))} disabled={busy || !open}>
-          {[1, 4, 24, 72, 168].map((h) => <option key={h} value={h}>{h < 24 ? `${h} h` : `${h / 24} d`}</option>)}
+          {[1, 4, 24, 72, 168].map((h) => (
+            <option key={h} value={h}>
+              {h < 24 ? `${h} h` : `${h / 24} d`}
+            </option>
+          ))}
         </select>
-        <button type="button" disabled={busy || !open} onClick={() => void act({ type: 'snooze', ...base, hours })}>Snooze</button>
-        <button type="button" className="secondary" disabled={busy || !open} onClick={() => void act({ type: 'dismiss', ...base })}>Dismiss</button>
+        <button type="button" disabled={busy || !open} onClick={() => void act({ type: 'snooze', ...base, hours })}>
+          Snooze
+        </button>
+        <button type="button" className="secondary" disabled={busy || !open} onClick={() => void act({ type: 'dismiss', ...base })}>
+          Dismiss
+        </button>
       </div>
     </Section>
   );

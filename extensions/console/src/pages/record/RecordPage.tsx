@@ -29,7 +29,15 @@ export function RecordPage({ route }: { route: RecordRoute }) {
       <form className="search" role="search" onSubmit={submit}>
         <label htmlFor="profile-search">Find a person by email, phone or name</label>
         <div className="row">
-          <input id="profile-search" type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="ada@example.com, +44 20 7946 0958, Ada" minLength={2} required />
+          <input
+            id="profile-search"
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="ada@example.com, +44 20 7946 0958, Ada"
+            minLength={2}
+            required
+          />
           <button type="submit">Search</button>
         </div>
       </form>
@@ -46,7 +54,13 @@ export function RecordPage({ route }: { route: RecordRoute }) {
                       <Link to={{ page: 'record', profileId: p.id, search }} current={p.id === route.profileId}>
                         <strong>{p.name === null ? (p.identifiers[0]?.value ?? p.id) : displayName(p.name)}</strong>
                       </Link>
-                      <span className="muted"> {p.identifiers.slice(0, 3).map((i) => `${i.type}: ${i.value}`).join(' · ')}</span>
+                      <span className="muted">
+                        {' '}
+                        {p.identifiers
+                          .slice(0, 3)
+                          .map((i) => `${i.type}: ${i.value}`)
+                          .join(' · ')}
+                      </span>
                     </li>
                   ))}
                 </ul>

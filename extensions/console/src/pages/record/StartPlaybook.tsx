@@ -20,7 +20,9 @@ export function StartPlaybook({ profileId, onStarted }: { profileId: string; onS
     setError(null);
     try {
       const run = await api.startRun(chosen, profileId);
-      onStarted(run.created === false ? `Already running: ${run.playbookId} (${run.status}).` : `Started ${run.playbookId} (${run.status}).`);
+      onStarted(
+        run.created === false ? `Already running: ${run.playbookId} (${run.status}).` : `Started ${run.playbookId} (${run.status}).`,
+      );
     } catch (err) {
       const d = describeError(err);
       setError(`${d.title}: ${d.detail}`);
@@ -40,14 +42,24 @@ export function StartPlaybook({ profileId, onStarted }: { profileId: string; onS
               <label htmlFor={id}>Playbook</label>
               <select id={id} value={chosen} onChange={(e) => setChosen(e.target.value)} required>
                 <option value="">Choose…</option>
-                {published.map((p) => <option key={`${p.id}@${p.version}`} value={p.id}>{p.name} (v{p.version})</option>)}
+                {published.map((p) => (
+                  <option key={`${p.id}@${p.version}`} value={p.id}>
+                    {p.name} (v{p.version})
+                  </option>
+                ))}
               </select>
-              <button type="submit" disabled={busy || chosen === ''}>{busy ? 'Starting…' : 'Start'}</button>
+              <button type="submit" disabled={busy || chosen === ''}>
+                {busy ? 'Starting…' : 'Start'}
+              </button>
             </form>
           );
         }}
       </Async>
-      {error === null ? null : <p className="field-error" role="alert">{error}</p>}
+      {error === null ? null : (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
     </Section>
   );
 }

@@ -20,8 +20,17 @@ export function Traits({ traits }: { traits: readonly CardTrait[] }) {
           {audiences.map((t) => (
             <li key={t.name}>
               <strong>{t.audience}</strong>{' '}
-              {t.value === true ? <Badge value="active" label="member" /> : t.value === false ? <Badge value="cancelled" label="left" /> : <code>{traitValueText(t.value)}</code>}
-              <span className="muted"> · {t.source} · <time dateTime={t.at}>{formatInstant(t.at)}</time></span>
+              {t.value === true ? (
+                <Badge value="active" label="member" />
+              ) : t.value === false ? (
+                <Badge value="cancelled" label="left" />
+              ) : (
+                <code>{traitValueText(t.value)}</code>
+              )}
+              <span className="muted">
+                {' '}
+                · {t.source} · <time dateTime={t.at}>{formatInstant(t.at)}</time>
+              </span>
             </li>
           ))}
         </ul>
@@ -30,14 +39,25 @@ export function Traits({ traits }: { traits: readonly CardTrait[] }) {
         <TableWrap label="Traits">
           <table>
             <caption className="sr-only">Traits of this person, most recently changed first</caption>
-            <thead><tr><th scope="col">Trait</th><th scope="col">Value</th><th scope="col">Source</th><th scope="col">Changed</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Trait</th>
+                <th scope="col">Value</th>
+                <th scope="col">Source</th>
+                <th scope="col">Changed</th>
+              </tr>
+            </thead>
             <tbody>
               {plain.map((t) => (
                 <tr key={t.name}>
                   <td>{t.name}</td>
-                  <td><code>{traitValueText(t.value)}</code></td>
+                  <td>
+                    <code>{traitValueText(t.value)}</code>
+                  </td>
                   <td>{t.source}</td>
-                  <td><time dateTime={t.at}>{formatInstant(t.at)}</time></td>
+                  <td>
+                    <time dateTime={t.at}>{formatInstant(t.at)}</time>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -19,7 +19,12 @@ export function RunDetailPage({ runId }: { runId: string }) {
   async function control(what: 'resume' | 'cancel' | 'approved' | 'rejected') {
     setBusy(true);
     try {
-      const r = what === 'resume' ? await api.resumeRun(runId) : what === 'cancel' ? await api.cancelRun(runId, 'cancelled from the console') : await api.approveRun(runId, what);
+      const r =
+        what === 'resume'
+          ? await api.resumeRun(runId)
+          : what === 'cancel'
+            ? await api.cancelRun(runId, 'cancelled from the console')
+            : await api.approveRun(runId, what);
       setOverride(r);
       const done = { resume: 'Resumed', cancel: 'Cancelled', approved: 'Approved', rejected: 'Rejected' }[what];
       setNotice({ text: `${done}${r.alreadyApplied === true ? ' (it already was)' : ''}: the run is ${r.status}.`, tone: 'info' });
@@ -51,43 +56,75 @@ export function RunDetailPage({ runId }: { runId: string }) {
 
   return (
     <div>
-      <p><Link to={{ page: 'runs' }}>← All runs</Link></p>
+      <p>
+        <Link to={{ page: 'runs' }}>← All runs</Link>
+      </p>
       <Async state={loaded} what="the run">
         {(fetched) => {
           const run = override ?? fetched;
           return (
             <>
-              <h1>Run <code>{run.id}</code> <Badge value={run.status} /></h1>
+              <h1>
+                Run <code>{run.id}</code> <Badge value={run.status} />
+              </h1>
               <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />
               <div className="buttons" role="group" aria-label="Run controls">
-                <button type="button" onClick={() => void control('resume')} disabled={busy || run.status !== 'failed'}>Resume from the failed step</button>
+                <button type="button" onClick={() => void control('resume')} disabled={busy || run.status !== 'failed'}>
+                  Resume from the failed step
+                </button>
                 {run.waitingFor === 'approval' ? (
                   <>
-                    <button type="button" onClick={() => void control('approved')} disabled={busy}>Approve step {run.currentStep}</button>
-                    <button type="button" className="secondary" onClick={() => void control('rejected')} disabled={busy}>Reject</button>
+                    <button type="button" onClick={() => void control('approved')} disabled={busy}>
+                      Approve step {run.currentStep}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => void control('rejected')} disabled={busy}>
+                      Reject
+                    </button>
                   </>
                 ) : null}
-                <button type="button" className="secondary" onClick={() => void control('cancel')} disabled={busy || ENDED.includes(run.status)}>Cancel run</button>
-                <button type="button" className="link" onClick={refresh} disabled={busy}>Refresh</button>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => void control('cancel')}
+                  disabled={busy || ENDED.includes(run.status)}
+                >
+                  Cancel run
+                </button>
+                <button type="button" className="link" onClick={refresh} disabled={busy}>
+                  Refresh
+                </button>
               </div>
               <Facts
                 items={[
                   ['Playbook', `${run.playbookId} v${run.playbookVersion}`],
-                  ['Profile', <Link key="p" to={{ page: 'record', profileId: run.profileId }}><code>{run.profileId}</code></Link>],
+                  [
+                    'Profile',
+                    <Link key="p" to={{ page: 'record', profileId: run.profileId }}>
+                      <code>{run.profileId}</code>
+                    </Link>,
+                  ],
                   ['Current step', run.currentStep ?? '—'],
                   ['Waiting for', run.waitingFor === null || run.waitingFor === undefined ? '—' : humanize(run.waitingFor)],
                   ['Resumed', String(run.resumeCount ?? 0)],
                   ['Created', formatInstant(run.createdAt)],
                   ['Updated', formatInstant(run.updatedAt)],
-                  ...(run.end === null || run.end === undefined ? [] : [['Ended', `${humanize(run.end.kind)}${run.end.detail === null ? '' : `: ${run.end.detail}`}`] as const]),
+                  ...(run.end === null || run.end === undefined
+                    ? []
+                    : [['Ended', `${humanize(run.end.kind)}${run.end.detail === null ? '' : `: ${run.end.detail}`}`] as const]),
                 ]}
               />
               {run.error === null ? null : (
-                <p className="error-state" role="alert"><strong>{run.error.code}</strong> at step {run.error.stepId ?? run.currentStep ?? '?'}: {run.error.message}</p>
+                <p className="error-state" role="alert">
+                  <strong>{run.error.code}</strong> at step {run.error.stepId ?? run.currentStep ?? '?'}: {run.error.message}
+                </p>
               )}
               <Section title={`Steps (${run.steps.length})`}>
                 <ol className="step-list">
-                  {run.steps.map((s) => <li key={s.stepId}><StepDetail step={s} /></li>)}
+                  {run.steps.map((s) => (
+                    <li key={s.stepId}>
+                      <StepDetail step={s} />
+                    </li>
+                  ))}
                 </ol>
               </Section>
               <JsonBlock label="Run context" value={run['context']} />

@@ -41,18 +41,32 @@ function NewConnection({ onCreated }: { onCreated: (id: string) => void }) {
         <legend>Connect a channel</legend>
         <label htmlFor="conn-type">Type</label>
         <select id="conn-type" value={type} onChange={(e) => setType(e.target.value as ConnectionType)}>
-          {Object.keys(CONNECTION_FIELDS).map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
+          {Object.keys(CONNECTION_FIELDS).map((t) => (
+            <option key={t} value={t}>
+              {humanize(t)}
+            </option>
+          ))}
         </select>
         {fields.map((f) => (
           <div key={`${type}-${f}`}>
             <label htmlFor={`conn-${f}`}>{f === 'baseUrl' ? 'baseUrl (optional: sandbox or proxy)' : f}</label>
-            <input id={`conn-${f}`} type={SECRET.test(f) ? 'password' : 'text'} autoComplete="off" required={f !== 'baseUrl'}
-              value={values[f] ?? ''} onChange={(e) => setValues({ ...values, [f]: e.target.value })} />
+            <input
+              id={`conn-${f}`}
+              type={SECRET.test(f) ? 'password' : 'text'}
+              autoComplete="off"
+              required={f !== 'baseUrl'}
+              value={values[f] ?? ''}
+              onChange={(e) => setValues({ ...values, [f]: e.target.value })}
+            />
           </div>
         ))}
         <button type="submit">Connect</button>
       </fieldset>
-      {error === null ? null : <p className="field-error" role="alert">{error}</p>}
+      {error === null ? null : (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }
@@ -65,7 +79,11 @@ export function Connections() {
   async function test(connectionId: string) {
     try {
       const r = await api.testConnection(connectionId);
-      setNotice(r.ok ? `${connectionId}: the vendor accepted the credentials.` : `${connectionId}: ${r.error?.code ?? 'failed'}: ${r.error?.message ?? 'the vendor refused'}`);
+      setNotice(
+        r.ok
+          ? `${connectionId}: the vendor accepted the credentials.`
+          : `${connectionId}: ${r.error?.code ?? 'failed'}: ${r.error?.message ?? 'the vendor refused'}`,
+      );
     } catch (err) {
       const d = describeError(err);
       setNotice(`${d.title}: ${d.detail}`);
@@ -76,25 +94,48 @@ export function Connections() {
   return (
     <Section title="Connections">
       <Async state={list} what="connections">
-        {(connections) => connections.length === 0 ? <p className="muted">No Zendesk, Twilio or WhatsApp connections yet.</p> : (
-          <ul className="connections">
-            {connections.map((c) => (
-              <li key={c.connectionId}>
-                <strong>{humanize(c.type)}</strong> <code>{c.connectionId}</code> <Badge value={c.status ?? 'unknown'} />
-                {c.createdAt === undefined ? null : <span className="muted"> since {formatInstant(c.createdAt)}</span>}
-                {c.statusReason === null || c.statusReason === undefined ? null : <span className="field-error"> {c.statusReason}</span>}
-                <button type="button" className="link" aria-label={`Test the ${c.type} connection ${c.connectionId}`} onClick={() => void test(c.connectionId)}>Test</button>
-                {c.webhookUrl === undefined ? null : <p className="muted">Webhook: <code>{c.webhookUrl}</code>{c.webhookSetup === undefined ? null : <> — {c.webhookSetup}</>}</p>}
-                {c.lastError === null || c.lastError === undefined ? null : (
-                  <p className="field-error">{typeof c.lastError === 'string' ? c.lastError : `${c.lastError.code}: ${c.lastError.message}`}</p>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+        {(connections) =>
+          connections.length === 0 ? (
+            <p className="muted">No Zendesk, Twilio or WhatsApp connections yet.</p>
+          ) : (
+            <ul className="connections">
+              {connections.map((c) => (
+                <li key={c.connectionId}>
+                  <strong>{humanize(c.type)}</strong> <code>{c.connectionId}</code> <Badge value={c.status ?? 'unknown'} />
+                  {c.createdAt === undefined ? null : <span className="muted"> since {formatInstant(c.createdAt)}</span>}
+                  {c.statusReason === null || c.statusReason === undefined ? null : <span className="field-error"> {c.statusReason}</span>}
+                  <button
+                    type="button"
+                    className="link"
+                    aria-label={`Test the ${c.type} connection ${c.connectionId}`}
+                    onClick={() => void test(c.connectionId)}
+                  >
+                    Test
+                  </button>
+                  {c.webhookUrl === undefined ? null : (
+                    <p className="muted">
+                      Webhook: <code>{c.webhookUrl}</code>
+                      {c.webhookSetup === undefined ? null : <> — {c.webhookSetup}</>}
+                    </p>
+                  )}
+                  {c.lastError === null || c.lastError === undefined ? null : (
+                    <p className="field-error">
+                      {typeof c.lastError === 'string' ? c.lastError : `${c.lastError.code}: ${c.lastError.message}`}
+                    </p>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
       </Async>
       <Notice text={notice} />
-      <NewConnection onCreated={(id) => { setNotice(`Connected: ${id}.`); list.reload(); }} />
+      <NewConnection
+        onCreated={(id) => {
+          setNotice(`Connected: ${id}.`);
+          list.reload();
+        }}
+      />
     </Section>
   );
 }

@@ -35,23 +35,34 @@ export function Playbooks() {
     <Section title="Playbooks">
       <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />
       <Async state={playbooks} what="playbooks">
-        {(list) => list.length === 0 ? <p className="muted">No playbooks.</p> : (
-          <ul className="playbooks">
-            {playbookRows(list).map((row) => (
-              <li key={row.id}>
-                <div className="row">
-                  <strong>{row.shown.name}</strong> <code>{row.id}</code> v{row.shown.version} <Badge value={row.shown.status} />
-                  <label className="inline switch">
-                    <input type="checkbox" role="switch" aria-label={`Playbook ${row.shown.name}`} checked={row.on} disabled={busy} onChange={() => void toggle(row)} />
-                    <span aria-hidden="true"> {row.on ? 'On' : 'Off'}</span>
-                  </label>
-                </div>
-                {row.shown.description === undefined ? null : <p className="muted">{row.shown.description}</p>}
-                <p className="muted">{row.shown.steps.map((s) => `${s.id} (${s.kind})`).join(' → ')}</p>
-              </li>
-            ))}
-          </ul>
-        )}
+        {(list) =>
+          list.length === 0 ? (
+            <p className="muted">No playbooks.</p>
+          ) : (
+            <ul className="playbooks">
+              {playbookRows(list).map((row) => (
+                <li key={row.id}>
+                  <div className="row">
+                    <strong>{row.shown.name}</strong> <code>{row.id}</code> v{row.shown.version} <Badge value={row.shown.status} />
+                    <label className="inline switch">
+                      <input
+                        type="checkbox"
+                        role="switch"
+                        aria-label={`Playbook ${row.shown.name}`}
+                        checked={row.on}
+                        disabled={busy}
+                        onChange={() => void toggle(row)}
+                      />
+                      <span aria-hidden="true"> {row.on ? 'On' : 'Off'}</span>
+                    </label>
+                  </div>
+                  {row.shown.description === undefined ? null : <p className="muted">{row.shown.description}</p>}
+                  <p className="muted">{row.shown.steps.map((s) => `${s.id} (${s.kind})`).join(' → ')}</p>
+                </li>
+              ))}
+            </ul>
+          )
+        }
       </Async>
     </Section>
   );

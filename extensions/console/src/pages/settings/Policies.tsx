@@ -48,7 +48,14 @@ export function Policies() {
                 items={[
                   ['Holdout share', formatPercent(p.holdout?.share ?? null)],
                   ['Random control share', formatPercent(p.randomControlShare ?? null)],
-                  ['Quiet hours', q === undefined ? '—' : q.enabled === false ? 'off' : `${q.start ?? '?'}–${q.end ?? '?'} recipient time (default ${q.defaultTimeZone ?? 'UTC'})`],
+                  [
+                    'Quiet hours',
+                    q === undefined
+                      ? '—'
+                      : q.enabled === false
+                        ? 'off'
+                        : `${q.start ?? '?'}–${q.end ?? '?'} recipient time (default ${q.defaultTimeZone ?? 'UTC'})`,
+                  ],
                   ['Frequency caps', (p.frequencyCaps ?? []).map((c) => `${c.max} per ${c.period} (${c.channel})`).join(', ') || '—'],
                   ['Engagement policies', (p.engagementPolicies ?? []).map((e) => `${e.id} (${humanize(e.kind)})`).join(', ') || 'none'],
                 ]}
@@ -59,27 +66,84 @@ export function Policies() {
                     <legend>Holdout</legend>
                     <div>
                       <label htmlFor="holdout-share">Holdout share (%)</label>
-                      <input id="holdout-share" type="number" min={0} max={50} step={0.5} value={form.share} onChange={(e) => set({ share: e.target.value })} aria-describedby={`${ids}-holdout-help`} />
-                      <p id={`${ids}-holdout-help`} className="muted">People held out get no action; lift compares everyone else with them.</p>
+                      <input
+                        id="holdout-share"
+                        type="number"
+                        min={0}
+                        max={50}
+                        step={0.5}
+                        value={form.share}
+                        onChange={(e) => set({ share: e.target.value })}
+                        aria-describedby={`${ids}-holdout-help`}
+                      />
+                      <p id={`${ids}-holdout-help`} className="muted">
+                        People held out get no action; lift compares everyone else with them.
+                      </p>
                     </div>
                   </fieldset>
                   <fieldset>
                     <legend>Quiet hours (recipient time)</legend>
-                    <div><label className="inline"><input type="checkbox" checked={form.quietOn} onChange={(e) => set({ quietOn: e.target.checked })} /> Hold messages during quiet hours</label></div>
-                    <div><label htmlFor={`${ids}-start`}>From</label><input id={`${ids}-start`} type="time" value={form.start} onChange={(e) => set({ start: e.target.value })} disabled={!form.quietOn} /></div>
-                    <div><label htmlFor={`${ids}-end`}>Until</label><input id={`${ids}-end`} type="time" value={form.end} onChange={(e) => set({ end: e.target.value })} disabled={!form.quietOn} /></div>
-                    <div><label htmlFor={`${ids}-tz`}>Default time zone</label><input id={`${ids}-tz`} value={form.timeZone} onChange={(e) => set({ timeZone: e.target.value })} autoComplete="off" /></div>
+                    <div>
+                      <label className="inline">
+                        <input type="checkbox" checked={form.quietOn} onChange={(e) => set({ quietOn: e.target.checked })} /> Hold messages
+                        during quiet hours
+                      </label>
+                    </div>
+                    <div>
+                      <label htmlFor={`${ids}-start`}>From</label>
+                      <input
+                        id={`${ids}-start`}
+                        type="time"
+                        value={form.start}
+                        onChange={(e) => set({ start: e.target.value })}
+                        disabled={!form.quietOn}
+                      />
+                    </div>
+                    <div>
+                      <label htmlFor={`${ids}-end`}>Until</label>
+                      <input
+                        id={`${ids}-end`}
+                        type="time"
+                        value={form.end}
+                        onChange={(e) => set({ end: e.target.value })}
+                        disabled={!form.quietOn}
+                      />
+                    </div>
+                    <div>
+                      <label htmlFor={`${ids}-tz`}>Default time zone</label>
+                      <input
+                        id={`${ids}-tz`}
+                        value={form.timeZone}
+                        onChange={(e) => set({ timeZone: e.target.value })}
+                        autoComplete="off"
+                      />
+                    </div>
                   </fieldset>
                   <fieldset>
                     <legend>Frequency caps (most actions per person)</legend>
-                    {form.caps.length === 0 ? <p className="muted">No caps.</p> : form.caps.map((c, i) => (
-                      <div key={`${c.channel}-${c.period}`}>
-                        <label htmlFor={`${ids}-cap-${i}`}>{c.channel === 'all' ? 'All channels' : humanize(c.channel)} per {c.period}</label>
-                        <input id={`${ids}-cap-${i}`} type="number" min={0} step={1} value={c.max} onChange={(e) => set({ caps: form.caps.map((x, j) => (j === i ? { ...x, max: e.target.value } : x)) })} />
-                      </div>
-                    ))}
+                    {form.caps.length === 0 ? (
+                      <p className="muted">No caps.</p>
+                    ) : (
+                      form.caps.map((c, i) => (
+                        <div key={`${c.channel}-${c.period}`}>
+                          <label htmlFor={`${ids}-cap-${i}`}>
+                            {c.channel === 'all' ? 'All channels' : humanize(c.channel)} per {c.period}
+                          </label>
+                          <input
+                            id={`${ids}-cap-${i}`}
+                            type="number"
+                            min={0}
+                            step={1}
+                            value={c.max}
+                            onChange={(e) => set({ caps: form.caps.map((x, j) => (j === i ? { ...x, max: e.target.value } : x)) })}
+                          />
+                        </div>
+                      ))
+                    )}
                   </fieldset>
-                  <div className="buttons"><button type="submit">Save</button></div>
+                  <div className="buttons">
+                    <button type="submit">Save</button>
+                  </div>
                 </form>
               )}
               <Notice text={notice?.text ?? null} tone={notice?.tone ?? 'info'} />

@@ -1,7 +1,27 @@
-import { Alert, Button, Divider, ErrorState, Flex, Heading, Input, Link, LoadingSpinner, NumberInput, StatusTag, Text, Toggle } from '@hubspot/ui-extensions';
+import {
+  Alert,
+  Button,
+  Divider,
+  ErrorState,
+  Flex,
+  Heading,
+  Input,
+  Link,
+  LoadingSpinner,
+  NumberInput,
+  StatusTag,
+  Text,
+  Toggle,
+} from '@hubspot/ui-extensions';
 import { useCallback, useEffect, useState } from 'react';
 import { type AddAlert, type BatonApi, BatonApiError, describeError, type FieldIssue, NOT_CONFIGURED } from '../cards/lib/api';
-import { SETTINGS_BOUNDS, type SettingsPolicies, type SettingsUpdateRequest, type SettingsView, settingsUpdateRequestSchema } from '../cards/lib/contract/settings-view';
+import {
+  SETTINGS_BOUNDS,
+  type SettingsPolicies,
+  type SettingsUpdateRequest,
+  type SettingsView,
+  settingsUpdateRequestSchema,
+} from '../cards/lib/contract/settings-view';
 import { formatTime, humanize } from '../cards/lib/format';
 
 export interface SettingsPageProps {
@@ -92,7 +112,8 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
   }, [api]);
   useEffect(load, [load]);
 
-  if (state.kind === 'loading' || (state.kind === 'ready' && form === null)) return <LoadingSpinner label="Loading Baton settings…" layout="centered" testId="settings-loading" />;
+  if (state.kind === 'loading' || (state.kind === 'ready' && form === null))
+    return <LoadingSpinner label="Loading Baton settings…" layout="centered" testId="settings-loading" />;
   if (state.kind === 'error' || form === null) {
     return (
       <ErrorState title="Baton settings could not be loaded" testId="settings-error">
@@ -139,7 +160,9 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
     <Flex direction="column" gap="md" testId="settings">
       <Heading>HubSpot connection</Heading>
       <Flex direction="row" gap="xs" align="center" wrap>
-        <StatusTag variant={c.status === 'connected' ? 'success' : 'danger'} testId="connection-status">{humanize(c.status)}</StatusTag>
+        <StatusTag variant={c.status === 'connected' ? 'success' : 'danger'} testId="connection-status">
+          {humanize(c.status)}
+        </StatusTag>
         <Text testId="connection-detail">
           {c.status === 'connected'
             ? `HubSpot account ${c.portalId ?? '?'}${c.connectedAt !== null ? `, connected ${formatTime(c.connectedAt)}` : ''}`
@@ -149,29 +172,101 @@ export function SettingsPage({ api, addAlert }: SettingsPageProps) {
       </Flex>
       <Divider />
       <Heading>Contact policies</Heading>
-      <Toggle label="Quiet hours" name="quietHoursEnabled" checked={form.quietHoursEnabled} onChange={(v) => set('quietHoursEnabled', v)} testId="quiet-enabled" />
+      <Toggle
+        label="Quiet hours"
+        name="quietHoursEnabled"
+        checked={form.quietHoursEnabled}
+        onChange={(v) => set('quietHoursEnabled', v)}
+        testId="quiet-enabled"
+      />
       <Flex direction="row" gap="sm" wrap>
-        <Input label="Quiet from (HH:MM, recipient's time)" name="quietStart" value={form.quietStart} onChange={(v) => set('quietStart', v)} readOnly={!form.quietHoursEnabled} {...fieldError('quietStart')} testId="quiet-start" />
-        <Input label="Quiet until (HH:MM)" name="quietEnd" value={form.quietEnd} onChange={(v) => set('quietEnd', v)} readOnly={!form.quietHoursEnabled} {...fieldError('quietEnd')} testId="quiet-end" />
+        <Input
+          label="Quiet from (HH:MM, recipient's time)"
+          name="quietStart"
+          value={form.quietStart}
+          onChange={(v) => set('quietStart', v)}
+          readOnly={!form.quietHoursEnabled}
+          {...fieldError('quietStart')}
+          testId="quiet-start"
+        />
+        <Input
+          label="Quiet until (HH:MM)"
+          name="quietEnd"
+          value={form.quietEnd}
+          onChange={(v) => set('quietEnd', v)}
+          readOnly={!form.quietHoursEnabled}
+          {...fieldError('quietEnd')}
+          testId="quiet-end"
+        />
       </Flex>
       <Flex direction="row" gap="sm" wrap>
-        <NumberInput label="Messages per person per day" name="perDay" value={form.perDay} min={SETTINGS_BOUNDS.perDay.min} max={SETTINGS_BOUNDS.perDay.max} onChange={(v) => set('perDay', v)} {...fieldError('perDay')} testId="cap-day" />
-        <NumberInput label="Messages per person per week" name="perWeek" value={form.perWeek} min={SETTINGS_BOUNDS.perWeek.min} max={SETTINGS_BOUNDS.perWeek.max} onChange={(v) => set('perWeek', v)} {...fieldError('perWeek')} testId="cap-week" />
+        <NumberInput
+          label="Messages per person per day"
+          name="perDay"
+          value={form.perDay}
+          min={SETTINGS_BOUNDS.perDay.min}
+          max={SETTINGS_BOUNDS.perDay.max}
+          onChange={(v) => set('perDay', v)}
+          {...fieldError('perDay')}
+          testId="cap-day"
+        />
+        <NumberInput
+          label="Messages per person per week"
+          name="perWeek"
+          value={form.perWeek}
+          min={SETTINGS_BOUNDS.perWeek.min}
+          max={SETTINGS_BOUNDS.perWeek.max}
+          onChange={(v) => set('perWeek', v)}
+          {...fieldError('perWeek')}
+          testId="cap-week"
+        />
       </Flex>
       <Flex direction="row" gap="sm" wrap>
-        <NumberInput label="Holdout share (%)" name="holdoutPct" description="People Baton never acts for, to measure lift." value={form.holdoutPct} min={0} max={toPct(SETTINGS_BOUNDS.holdoutShare.max)} precision={2} onChange={(v) => set('holdoutPct', v)} {...fieldError('holdoutPct')} testId="holdout" />
-        <NumberInput label="Random-control share (%)" name="randomControlPct" description="Decisions taken at random, to keep learning honest." value={form.randomControlPct} min={0} max={toPct(SETTINGS_BOUNDS.randomControlShare.max)} precision={2} onChange={(v) => set('randomControlPct', v)} {...fieldError('randomControlPct')} testId="random-control" />
+        <NumberInput
+          label="Holdout share (%)"
+          name="holdoutPct"
+          description="People Baton never acts for, to measure lift."
+          value={form.holdoutPct}
+          min={0}
+          max={toPct(SETTINGS_BOUNDS.holdoutShare.max)}
+          precision={2}
+          onChange={(v) => set('holdoutPct', v)}
+          {...fieldError('holdoutPct')}
+          testId="holdout"
+        />
+        <NumberInput
+          label="Random-control share (%)"
+          name="randomControlPct"
+          description="Decisions taken at random, to keep learning honest."
+          value={form.randomControlPct}
+          min={0}
+          max={toPct(SETTINGS_BOUNDS.randomControlShare.max)}
+          precision={2}
+          onChange={(v) => set('randomControlPct', v)}
+          {...fieldError('randomControlPct')}
+          testId="random-control"
+        />
       </Flex>
       <Divider />
       <Heading>Playbooks</Heading>
       {view.playbooks.length === 0 ? <Text>No playbooks yet: publish one through the Baton API.</Text> : null}
       {view.playbooks.map((pb) => (
         <Flex key={pb.playbookId} direction="column" gap="flush">
-          <Toggle label={`${pb.name}${pb.version !== null ? ` (v${pb.version})` : ' (draft)'}`} name={`playbook-${pb.playbookId}`} checked={form.playbooks[pb.playbookId] ?? pb.enabled} onChange={(v) => setForm((f) => (f === null ? f : { ...f, playbooks: { ...f.playbooks, [pb.playbookId]: v } }))} testId={`playbook-${pb.playbookId}`} />
+          <Toggle
+            label={`${pb.name}${pb.version !== null ? ` (v${pb.version})` : ' (draft)'}`}
+            name={`playbook-${pb.playbookId}`}
+            checked={form.playbooks[pb.playbookId] ?? pb.enabled}
+            onChange={(v) => setForm((f) => (f === null ? f : { ...f, playbooks: { ...f.playbooks, [pb.playbookId]: v } }))}
+            testId={`playbook-${pb.playbookId}`}
+          />
           {pb.description !== null ? <Text variant="microcopy">{pb.description}</Text> : null}
         </Flex>
       ))}
-      {hasErrors ? <Alert title="Some settings need fixing" variant="error" testId="settings-invalid">Nothing was saved.</Alert> : null}
+      {hasErrors ? (
+        <Alert title="Some settings need fixing" variant="error" testId="settings-invalid">
+          Nothing was saved.
+        </Alert>
+      ) : null}
       <Button variant="primary" disabled={saving} onClick={save} testId="settings-save">
         Save settings
       </Button>

@@ -6,7 +6,15 @@ const SENTIMENT_VARIANT = { positive: 'success', neutral: 'default', negative: '
 const DIRECTION_VARIANT = { rising: 'success', steady: 'default', falling: 'warning' } as const;
 const SPEAKER = { customer: 'Customer', rep: 'Rep', bot: 'Baton', unknown: 'Unknown sender' } as const;
 const CHANNEL: Readonly<Record<string, string>> = {
-  email: 'E-mail', crm_note: 'CRM note', crm_case: 'Case', hubspot_inbox: 'HubSpot inbox', zendesk: 'Zendesk', sms: 'SMS', whatsapp: 'WhatsApp', chat: 'Chat', api: 'API',
+  email: 'E-mail',
+  crm_note: 'CRM note',
+  crm_case: 'Case',
+  hubspot_inbox: 'HubSpot inbox',
+  zendesk: 'Zendesk',
+  sms: 'SMS',
+  whatsapp: 'WhatsApp',
+  chat: 'Chat',
+  api: 'API',
 };
 
 /** The latest messages across channels with their signals, and the customer's sentiment trend. */
@@ -22,9 +30,14 @@ export function Conversation({ conversation }: { readonly conversation: CardConv
       ) : (
         <Flex direction="row" gap="xs" align="center">
           <Text testId="trend-latest">{`Sentiment trend ${formatSentiment(trend.latest)}`}</Text>
-          <Tag variant={DIRECTION_VARIANT[trend.direction]} testId="trend-direction">{humanize(trend.direction)}</Tag>
+          <Tag variant={DIRECTION_VARIANT[trend.direction]} testId="trend-direction">
+            {humanize(trend.direction)}
+          </Tag>
           {fall === undefined ? null : (
-            <Tag variant="error" testId="trend-fall">{`Sharp fall ${formatSentiment(fall.from)} → ${formatSentiment(fall.to)} (${formatTime(fall.at)})`}</Tag>
+            <Tag
+              variant="error"
+              testId="trend-fall"
+            >{`Sharp fall ${formatSentiment(fall.from)} → ${formatSentiment(fall.to)} (${formatTime(fall.at)})`}</Tag>
           )}
         </Flex>
       )}
@@ -32,7 +45,10 @@ export function Conversation({ conversation }: { readonly conversation: CardConv
         <LineChart
           testId="trend-chart"
           data={trend.points.map((p, i) => ({ message: `#${i + 1} ${formatTime(p.at)}`, trend: p.trend, sentiment: p.sentiment }))}
-          axes={{ x: { field: 'message', fieldType: 'category', label: 'Customer message' }, y: { field: 'trend', fieldType: 'linear', label: 'Sentiment trend (−1 to +1)' } }}
+          axes={{
+            x: { field: 'message', fieldType: 'category', label: 'Customer message' },
+            y: { field: 'trend', fieldType: 'linear', label: 'Sentiment trend (−1 to +1)' },
+          }}
           options={{ showTooltips: true }}
         />
       ) : null}
@@ -60,7 +76,13 @@ export function Conversation({ conversation }: { readonly conversation: CardConv
                   {m.urgency === 'high' ? <Tag variant="error">Urgent</Tag> : null}
                 </TableCell>
                 <TableCell>
-                  {m.sentimentLabel === null ? '—' : <Tag variant={SENTIMENT_VARIANT[m.sentimentLabel]}>{`${humanize(m.sentimentLabel)}${m.sentiment !== null ? ` ${formatSentiment(m.sentiment)}` : ''}`}</Tag>}
+                  {m.sentimentLabel === null ? (
+                    '—'
+                  ) : (
+                    <Tag
+                      variant={SENTIMENT_VARIANT[m.sentimentLabel]}
+                    >{`${humanize(m.sentimentLabel)}${m.sentiment !== null ? ` ${formatSentiment(m.sentiment)}` : ''}`}</Tag>
+                  )}
                 </TableCell>
                 <TableCell>{m.language ?? '—'}</TableCell>
                 <TableCell>{m.excerpt ?? ''}</TableCell>

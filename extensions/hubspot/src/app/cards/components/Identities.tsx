@@ -1,4 +1,16 @@
-import { Button, ButtonRow, Flex, Heading, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text } from '@hubspot/ui-extensions';
+import {
+  Button,
+  ButtonRow,
+  Flex,
+  Heading,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+  Text,
+} from '@hubspot/ui-extensions';
 import type { CardActionRequest, CardView } from '../lib/contract/card-view';
 import { formatPercent, formatTime, humanize } from '../lib/format';
 
@@ -44,7 +56,9 @@ export function Identities({ profileId, identities, possibleMatches, busy, onAct
                     row,
                     <TableRow key={`${key}#evidence`}>
                       <TableCell colSpan={4}>
-                        <Text variant="microcopy" testId={`identity-evidence-${key}`}>{id.evidence}</Text>
+                        <Text variant="microcopy" testId={`identity-evidence-${key}`}>
+                          {id.evidence}
+                        </Text>
                       </TableCell>
                     </TableRow>,
                   ];
@@ -58,10 +72,22 @@ export function Identities({ profileId, identities, possibleMatches, busy, onAct
           <Text>{`${m.displayName ?? m.otherProfileId}: ${formatPercent(m.probability)} likely the same person`}</Text>
           {m.reasons.length > 0 ? <Text variant="microcopy">{m.reasons.join('; ')}</Text> : null}
           <ButtonRow>
-            <Button size="sm" variant="primary" disabled={busy} onClick={() => onAct({ type: 'confirm_match', profileId, matchId: m.matchId })} testId={`match-confirm-${m.matchId}`}>
+            <Button
+              size="sm"
+              variant="primary"
+              disabled={busy}
+              onClick={() => onAct({ type: 'confirm_match', profileId, matchId: m.matchId })}
+              testId={`match-confirm-${m.matchId}`}
+            >
               Same person
             </Button>
-            <Button size="sm" variant="secondary" disabled={busy} onClick={() => onAct({ type: 'reject_match', profileId, matchId: m.matchId })} testId={`match-reject-${m.matchId}`}>
+            <Button
+              size="sm"
+              variant="secondary"
+              disabled={busy}
+              onClick={() => onAct({ type: 'reject_match', profileId, matchId: m.matchId })}
+              testId={`match-reject-${m.matchId}`}
+            >
               Not the same
             </Button>
           </ButtonRow>

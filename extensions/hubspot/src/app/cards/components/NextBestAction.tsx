@@ -51,9 +51,13 @@ export function NextBestAction({ profileId, nba, busy, onAct }: NextBestActionPr
     <Flex direction="column" gap="xs">
       <Heading>Next best action</Heading>
       <Flex direction="row" gap="xs" align="center" wrap>
-        <Text format={{ fontWeight: 'bold' }} testId="nba-label">{nba.action.label}</Text>
+        <Text format={{ fontWeight: 'bold' }} testId="nba-label">
+          {nba.action.label}
+        </Text>
         <Tag variant="default">{humanize(nba.action.channel)}</Tag>
-        <Tag variant={STATUS_VARIANT[nba.status]} testId="nba-status">{humanize(nba.status)}</Tag>
+        <Tag variant={STATUS_VARIANT[nba.status]} testId="nba-status">
+          {humanize(nba.status)}
+        </Tag>
         <Text variant="microcopy">{`Likelihood ${formatPercent(nba.propensity)}`}</Text>
       </Flex>
       {nba.until !== undefined ? <Text variant="microcopy" testId="nba-until">{`Until ${formatTime(nba.until)}`}</Text> : null}
@@ -91,18 +95,40 @@ export function NextBestAction({ profileId, nba, busy, onAct }: NextBestActionPr
                 Approve and send
               </Button>
             ) : (
-              <Button variant="primary" disabled={busy} onClick={() => onAct({ type: 'accept', profileId, decisionId })} testId="nba-accept">
+              <Button
+                variant="primary"
+                disabled={busy}
+                onClick={() => onAct({ type: 'accept', profileId, decisionId })}
+                testId="nba-accept"
+              >
                 {nba.requiresApproval ? 'Approve' : 'Do it'}
               </Button>
             )}
-            <Button variant="secondary" disabled={busy} onClick={() => onAct({ type: 'snooze', profileId, decisionId, hours: snoozeHours })} testId="nba-snooze">
+            <Button
+              variant="secondary"
+              disabled={busy}
+              onClick={() => onAct({ type: 'snooze', profileId, decisionId, hours: snoozeHours })}
+              testId="nba-snooze"
+            >
               Snooze
             </Button>
-            <Button variant="destructive" disabled={busy} onClick={() => onAct({ type: 'dismiss', profileId, decisionId })} testId="nba-dismiss">
+            <Button
+              variant="destructive"
+              disabled={busy}
+              onClick={() => onAct({ type: 'dismiss', profileId, decisionId })}
+              testId="nba-dismiss"
+            >
               Dismiss
             </Button>
           </ButtonRow>
-          <Select label="Snooze for" name="snoozeHours" value={snoozeHours} options={SNOOZE_OPTIONS} onChange={(v) => setSnoozeHours(Number(v))} testId="snooze-hours" />
+          <Select
+            label="Snooze for"
+            name="snoozeHours"
+            value={snoozeHours}
+            options={SNOOZE_OPTIONS}
+            onChange={(v) => setSnoozeHours(Number(v))}
+            testId="snooze-hours"
+          />
         </Flex>
       ) : null}
     </Flex>

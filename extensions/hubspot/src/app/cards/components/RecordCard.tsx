@@ -1,4 +1,15 @@
-import { Button, DescriptionList, DescriptionListItem, Divider, EmptyState, ErrorState, Flex, LoadingSpinner, Tag, Text } from '@hubspot/ui-extensions';
+import {
+  Button,
+  DescriptionList,
+  DescriptionListItem,
+  Divider,
+  EmptyState,
+  ErrorState,
+  Flex,
+  LoadingSpinner,
+  Tag,
+  Text,
+} from '@hubspot/ui-extensions';
 import { useCallback, useEffect, useState } from 'react';
 import { type AddAlert, type BatonApi, describeError, NOT_CONFIGURED } from '../lib/api';
 import type { CardActionRequest, CardView } from '../lib/contract/card-view';
@@ -77,7 +88,10 @@ export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjec
   if (card.profileId === null) {
     return (
       <EmptyState title="Baton has not seen this record yet" layout="vertical" testId="baton-empty">
-        <Text>Nothing Baton received (CRM changes, messages, tickets) carried this record's identifiers so far. The card fills in as soon as it does.</Text>
+        <Text>
+          Nothing Baton received (CRM changes, messages, tickets) carried this record's identifiers so far. The card fills in as soon as it
+          does.
+        </Text>
       </EmptyState>
     );
   }
@@ -86,10 +100,18 @@ export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjec
     <Flex direction="column" gap="md" testId="baton-card">
       <DescriptionList direction="row">
         <DescriptionListItem label="Journey stage">
-          {card.journey === null ? <Text>Unknown</Text> : <Tag variant="info" testId="journey-stage">{humanize(card.journey.stage)}</Tag>}
+          {card.journey === null ? (
+            <Text>Unknown</Text>
+          ) : (
+            <Tag variant="info" testId="journey-stage">
+              {humanize(card.journey.stage)}
+            </Tag>
+          )}
         </DescriptionListItem>
         <DescriptionListItem label="Time in stage">
-          <Text testId="time-in-stage">{card.journey === null ? '—' : `${formatDuration(card.journey.timeInStageMs)} (since ${formatTime(card.journey.enteredAt)})`}</Text>
+          <Text testId="time-in-stage">
+            {card.journey === null ? '—' : `${formatDuration(card.journey.timeInStageMs)} (since ${formatTime(card.journey.enteredAt)})`}
+          </Text>
         </DescriptionListItem>
         <DescriptionListItem label="Hotness">
           {card.hotness === null ? (
@@ -97,13 +119,21 @@ export function RecordCard({ objectTypeId, objectId, api, addAlert, refreshObjec
           ) : (
             <Flex direction="row" gap="xs" align="center">
               <Text format={{ fontWeight: 'bold' }} testId="hotness">{`${Math.round(card.hotness.score)} / 100`}</Text>
-              <Tag variant={TREND_VARIANT[card.hotness.trend]} testId="hotness-trend">{humanize(card.hotness.trend)}</Tag>
+              <Tag variant={TREND_VARIANT[card.hotness.trend]} testId="hotness-trend">
+                {humanize(card.hotness.trend)}
+              </Tag>
             </Flex>
           )}
         </DescriptionListItem>
       </DescriptionList>
       <Divider />
-      <NextBestAction key={card.nextBestAction?.decisionId ?? 'none'} profileId={profileId} nba={card.nextBestAction} busy={busy} onAct={act} />
+      <NextBestAction
+        key={card.nextBestAction?.decisionId ?? 'none'}
+        profileId={profileId}
+        nba={card.nextBestAction}
+        busy={busy}
+        onAct={act}
+      />
       <Divider />
       <Runs profileId={profileId} runs={card.runs} busy={busy} onAct={act} />
       <Divider />

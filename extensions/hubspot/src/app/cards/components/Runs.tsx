@@ -1,4 +1,16 @@
-import { Button, Flex, Heading, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text } from '@hubspot/ui-extensions';
+import {
+  Button,
+  Flex,
+  Heading,
+  StatusTag,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+  Text,
+} from '@hubspot/ui-extensions';
 import type { CardActionRequest, CardRun } from '../lib/contract/card-view';
 import { formatTime, humanize } from '../lib/format';
 
@@ -29,7 +41,9 @@ export function Runs({ profileId, runs, busy, onAct }: RunsProps) {
         <Flex key={run.runId} direction="column" gap="xs" testId={`run-${run.runId}`}>
           <Flex direction="row" gap="xs" align="center" wrap>
             <Text format={{ fontWeight: 'bold' }}>{`${run.playbookName} v${run.playbookVersion}`}</Text>
-            <StatusTag variant={statusVariant(run.status)} testId={`run-status-${run.runId}`}>{humanize(run.status)}</StatusTag>
+            <StatusTag variant={statusVariant(run.status)} testId={`run-status-${run.runId}`}>
+              {humanize(run.status)}
+            </StatusTag>
             <Text variant="microcopy">{`Started ${formatTime(run.startedAt)}, updated ${formatTime(run.updatedAt)}`}</Text>
           </Flex>
           {run.steps.length > 0 ? (
@@ -48,7 +62,9 @@ export function Runs({ profileId, runs, busy, onAct }: RunsProps) {
                   <TableRow key={step.stepId}>
                     <TableCell>{`${step.stepId} (${step.kind})`}</TableCell>
                     <TableCell>
-                      <StatusTag variant={statusVariant(step.status)} testId={`step-status-${run.runId}-${step.stepId}`}>{humanize(step.status)}</StatusTag>
+                      <StatusTag variant={statusVariant(step.status)} testId={`step-status-${run.runId}-${step.stepId}`}>
+                        {humanize(step.status)}
+                      </StatusTag>
                     </TableCell>
                     <TableCell>{String(step.attempts)}</TableCell>
                     <TableCell>{step.route !== undefined ? humanize(step.route) : ''}</TableCell>
@@ -59,7 +75,13 @@ export function Runs({ profileId, runs, busy, onAct }: RunsProps) {
             </Table>
           ) : null}
           {run.canRetry ? (
-            <Button variant="secondary" size="sm" disabled={busy} onClick={() => onAct({ type: 'retry_step', profileId, runId: run.runId })} testId={`retry-${run.runId}`}>
+            <Button
+              variant="secondary"
+              size="sm"
+              disabled={busy}
+              onClick={() => onAct({ type: 'retry_step', profileId, runId: run.runId })}
+              testId={`retry-${run.runId}`}
+            >
               Retry failed step
             </Button>
           ) : null}

@@ -28,11 +28,19 @@ export function Signals({ signals }: { readonly signals: readonly CardSignal[] }
                 <TableCell>{formatTime(s.occurredAt)}</TableCell>
                 <TableCell>{`${s.source} · ${humanize(s.type)}`}</TableCell>
                 <TableCell>
-                  {s.intent === null ? '—' : `${humanize(s.intent)}${s.intentConfidence !== null ? ` (${formatPercent(s.intentConfidence)})` : ''}`}
+                  {s.intent === null
+                    ? '—'
+                    : `${humanize(s.intent)}${s.intentConfidence !== null ? ` (${formatPercent(s.intentConfidence)})` : ''}`}
                   {s.urgency === 'high' ? <Tag variant="error">Urgent</Tag> : null}
                 </TableCell>
                 <TableCell>
-                  {s.sentimentLabel === null ? '—' : <Tag variant={SENTIMENT_VARIANT[s.sentimentLabel]}>{`${humanize(s.sentimentLabel)}${s.sentiment !== null ? ` ${formatSentiment(s.sentiment)}` : ''}`}</Tag>}
+                  {s.sentimentLabel === null ? (
+                    '—'
+                  ) : (
+                    <Tag
+                      variant={SENTIMENT_VARIANT[s.sentimentLabel]}
+                    >{`${humanize(s.sentimentLabel)}${s.sentiment !== null ? ` ${formatSentiment(s.sentiment)}` : ''}`}</Tag>
+                  )}
                 </TableCell>
                 <TableCell>{s.language ?? '—'}</TableCell>
                 <TableCell>{s.excerpt ?? ''}</TableCell>

@@ -14,7 +14,15 @@ export function traitValueText(value: CardTrait['value']): string {
 
 /** `warehouse:conn_1` → "Warehouse conn_1", `hubspot` → "HubSpot". */
 export function traitSourceText(source: string): string {
-  const known: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce', api: 'API', zendesk: 'Zendesk', twilio: 'Twilio', whatsapp: 'WhatsApp', warehouse: 'Warehouse' };
+  const known: Record<string, string> = {
+    hubspot: 'HubSpot',
+    salesforce: 'Salesforce',
+    api: 'API',
+    zendesk: 'Zendesk',
+    twilio: 'Twilio',
+    whatsapp: 'WhatsApp',
+    warehouse: 'Warehouse',
+  };
   const at = source.indexOf(':');
   const kind = at < 0 ? source : source.slice(0, at);
   const name = known[kind] ?? kind;
@@ -28,9 +36,7 @@ export function Traits({ traits }: TraitsProps) {
   return (
     <Flex direction="column" gap="xs">
       <Heading>Traits</Heading>
-      {traits.length === 0 ? (
-        <Text testId="traits-empty">No traits recorded for this person yet.</Text>
-      ) : null}
+      {traits.length === 0 ? <Text testId="traits-empty">No traits recorded for this person yet.</Text> : null}
       {audiences.length === 0 ? null : (
         <Flex direction="row" gap="xs" wrap="wrap" testId="audiences">
           {audiences.map((t) => (

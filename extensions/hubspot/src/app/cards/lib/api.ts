@@ -5,9 +5,23 @@
  * against the shared contract before they leave, answers are checked before anything renders them.
  */
 import { z } from 'zod';
-import { type CardActionRequest, type CardActionResult, type CardView, cardActionRequestSchema, cardActionResultSchema, cardViewSchema } from './contract/card-view';
+import {
+  type CardActionRequest,
+  type CardActionResult,
+  type CardView,
+  cardActionRequestSchema,
+  cardActionResultSchema,
+  cardViewSchema,
+} from './contract/card-view';
 import { apiErrorSchema, type FieldIssue, fieldIssueSchema } from './contract/common';
-import { type SettingsUpdateRequest, type SettingsUpdateResult, type SettingsView, settingsUpdateRequestSchema, settingsUpdateResultSchema, settingsViewSchema } from './contract/settings-view';
+import {
+  type SettingsUpdateRequest,
+  type SettingsUpdateResult,
+  type SettingsView,
+  settingsUpdateRequestSchema,
+  settingsUpdateResultSchema,
+  settingsViewSchema,
+} from './contract/settings-view';
 import { BACKEND_PATHS, PUBLIC_URL_VARIABLE } from './generated/backend';
 
 /** What Baton needs of `hubspot.fetch` (and what the tests provide). */
@@ -16,7 +30,10 @@ export interface FetchResponse {
   readonly status: number;
   json(): Promise<unknown>;
 }
-export type HubSpotFetch = (url: string, options?: { method?: 'GET' | 'POST' | 'PUT'; body?: Record<string, unknown>; timeout?: number }) => Promise<FetchResponse>;
+export type HubSpotFetch = (
+  url: string,
+  options?: { method?: 'GET' | 'POST' | 'PUT'; body?: Record<string, unknown>; timeout?: number },
+) => Promise<FetchResponse>;
 
 /** One field Baton refused: the contract path (`policies.holdoutShare`) and why. */
 export type { FieldIssue };
@@ -69,7 +86,11 @@ export function backendUrlFrom(context: { variables?: Record<string, unknown> } 
 export function createBatonApi(options: { baseUrl: string; fetch: HubSpotFetch }): BatonApi {
   const { baseUrl, fetch } = options;
 
-  async function call<T>(path: string, schema: z.ZodType<T>, init: { method: 'GET' | 'POST' | 'PUT'; body?: Record<string, unknown> }): Promise<T> {
+  async function call<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    init: { method: 'GET' | 'POST' | 'PUT'; body?: Record<string, unknown> },
+  ): Promise<T> {
     let response: FetchResponse;
     try {
       response = await fetch(`${baseUrl}${path}`, { ...init, timeout: TIMEOUT_MS });
@@ -84,13 +105,23 @@ export function createBatonApi(options: { baseUrl: string; fetch: HubSpotFetch }
     }
     if (!response.ok) {
       const envelope = apiErrorSchema.safeParse(body);
-      if (envelope.success) throw new BatonApiError(envelope.data.error.message, response.status, envelope.data.error.code, fieldIssues.parse(envelope.data.error.details));
+      if (envelope.success)
+        throw new BatonApiError(
+          envelope.data.error.message,
+          response.status,
+          envelope.data.error.code,
+          fieldIssues.parse(envelope.data.error.details),
+        );
       throw new BatonApiError(`Baton answered ${response.status}.`, response.status, 'http_error');
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      throw new BatonApiError(`Baton sent an answer this card does not understand${first ? ` (${first.path.join('.') || 'body'}: ${first.message})` : ''}.`, response.status, 'invalid_response');
+      throw new BatonApiError(
+        `Baton sent an answer this card does not understand${first ? ` (${first.path.join('.') || 'body'}: ${first.message})` : ''}.`,
+        response.status,
+        'invalid_response',
+      );
     }
     return parsed.data;
   }

@@ -187,9 +187,19 @@ export const cardActionRequestSchema = z.discriminatedUnion('type', [
     type: z.literal('snooze'),
     profileId: z.string().min(1),
     decisionId: z.string().min(1),
-    hours: z.number().int().min(1, 'snooze for at least 1 hour').max(24 * 30, 'snooze for at most 30 days').default(24),
+    hours: z
+      .number()
+      .int()
+      .min(1, 'snooze for at least 1 hour')
+      .max(24 * 30, 'snooze for at most 30 days')
+      .default(24),
   }),
-  z.strictObject({ type: z.literal('dismiss'), profileId: z.string().min(1), decisionId: z.string().min(1), reason: z.string().max(500).optional() }),
+  z.strictObject({
+    type: z.literal('dismiss'),
+    profileId: z.string().min(1),
+    decisionId: z.string().min(1),
+    reason: z.string().max(500).optional(),
+  }),
   z.strictObject({
     type: z.literal('approve_draft'),
     profileId: z.string().min(1),
@@ -216,5 +226,16 @@ export type CardActionResult = z.infer<typeof cardActionResultSchema>;
 
 /** An empty card for a record Baton has not seen yet. */
 export function emptyCard(now: Date): CardView {
-  return { profileId: null, displayName: null, journey: null, hotness: null, nextBestAction: null, runs: [], identities: [], possibleMatches: [], signals: [], generatedAt: now.toISOString() };
+  return {
+    profileId: null,
+    displayName: null,
+    journey: null,
+    hotness: null,
+    nextBestAction: null,
+    runs: [],
+    identities: [],
+    possibleMatches: [],
+    signals: [],
+    generatedAt: now.toISOString(),
+  };
 }

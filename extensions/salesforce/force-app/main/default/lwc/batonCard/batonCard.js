@@ -84,7 +84,9 @@ export default class BatonCard extends LightningElement {
     /** Traits other than audience memberships, in the card's order (most recently changed first). */
     get traitRows() {
         return this.hasTraitSection
-            ? this.card.traits.filter((t) => !t.audience).map((t) => ({ name: t.name, value: traitValue(t.value), source: sourceLabel(t.source), at: instant(t.at) }))
+            ? this.card.traits
+                  .filter((t) => !t.audience)
+                  .map((t) => ({ name: t.name, value: traitValue(t.value), source: sourceLabel(t.source), at: instant(t.at) }))
             : [];
     }
     get hasTraitRows() {
@@ -111,7 +113,10 @@ export default class BatonCard extends LightningElement {
     get signalRows() {
         return this.card.signals.map((s) => {
             const parts = [`${s.source} · ${humanize(s.type)}`];
-            if (s.intent) parts.push(`intent ${humanize(s.intent)}${s.intentConfidence === null || s.intentConfidence === undefined ? '' : ` (${Math.round(s.intentConfidence * 100)}%)`}`);
+            if (s.intent)
+                parts.push(
+                    `intent ${humanize(s.intent)}${s.intentConfidence === null || s.intentConfidence === undefined ? '' : ` (${Math.round(s.intentConfidence * 100)}%)`}`,
+                );
             if (s.sentimentLabel) parts.push(`${s.sentimentLabel} sentiment`);
             if (s.language) parts.push(`language ${s.language}`);
             return { eventId: s.eventId, summary: parts.join(' — '), urgent: s.urgency === 'high', excerpt: s.excerpt };
@@ -133,7 +138,13 @@ export default class BatonCard extends LightningElement {
             if (m.intent) parts.push(`intent ${humanize(m.intent)}`);
             if (m.sentimentLabel) parts.push(`${m.sentimentLabel} sentiment ${signed(m.sentiment)}`);
             if (m.language) parts.push(`language ${m.language}`);
-            return { messageId: m.messageId, summary: parts.join(' — '), urgent: m.urgency === 'high', excerpt: m.excerpt, occurredAt: m.occurredAt };
+            return {
+                messageId: m.messageId,
+                summary: parts.join(' — '),
+                urgent: m.urgency === 'high',
+                excerpt: m.excerpt,
+                occurredAt: m.occurredAt,
+            };
         });
     }
     get trendSummary() {
@@ -202,10 +213,28 @@ export default class BatonCard extends LightningElement {
     }
 }
 
-const CHANNELS = { email: 'E-mail', crm_note: 'CRM note', crm_case: 'Case', hubspot_inbox: 'HubSpot inbox', zendesk: 'Zendesk', sms: 'SMS', whatsapp: 'WhatsApp', chat: 'Chat', api: 'API' };
+const CHANNELS = {
+    email: 'E-mail',
+    crm_note: 'CRM note',
+    crm_case: 'Case',
+    hubspot_inbox: 'HubSpot inbox',
+    zendesk: 'Zendesk',
+    sms: 'SMS',
+    whatsapp: 'WhatsApp',
+    chat: 'Chat',
+    api: 'API',
+};
 const SPEAKERS = { customer: 'Customer', rep: 'Rep', bot: 'Baton', unknown: 'Unknown sender' };
 
-const SOURCES = { hubspot: 'HubSpot', salesforce: 'Salesforce', api: 'API', zendesk: 'Zendesk', twilio: 'Twilio', whatsapp: 'WhatsApp', warehouse: 'Warehouse' };
+const SOURCES = {
+    hubspot: 'HubSpot',
+    salesforce: 'Salesforce',
+    api: 'API',
+    zendesk: 'Zendesk',
+    twilio: 'Twilio',
+    whatsapp: 'WhatsApp',
+    warehouse: 'Warehouse',
+};
 
 /** A trait value as text (the template renders it as text, never as markup): yes/no for booleans. */
 function traitValue(value) {

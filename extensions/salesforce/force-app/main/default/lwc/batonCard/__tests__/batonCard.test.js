@@ -31,24 +31,111 @@ function fullCard(overrides = {}) {
             decidedAt: NOW,
         },
         runs: [
-            { runId: 'run_failed', playbookId: 'p1', playbookName: 'New lead nurture', playbookVersion: 1, status: 'failed', startedAt: NOW, updatedAt: NOW, canRetry: true, steps: [] },
-            { runId: 'run_ok', playbookId: 'p2', playbookName: 'Renewal', playbookVersion: 1, status: 'running', startedAt: NOW, updatedAt: NOW, canRetry: false, steps: [] },
+            {
+                runId: 'run_failed',
+                playbookId: 'p1',
+                playbookName: 'New lead nurture',
+                playbookVersion: 1,
+                status: 'failed',
+                startedAt: NOW,
+                updatedAt: NOW,
+                canRetry: true,
+                steps: [],
+            },
+            {
+                runId: 'run_ok',
+                playbookId: 'p2',
+                playbookName: 'Renewal',
+                playbookVersion: 1,
+                status: 'running',
+                startedAt: NOW,
+                updatedAt: NOW,
+                canRetry: false,
+                steps: [],
+            },
         ],
         identities: [
             { type: 'email', value: 'ada@example.com', source: 'salesforce', linkedAt: NOW },
             { type: 'salesforce_contact_id', value: RECORD_ID, scope: '00D5e000000KQ2eEAG', source: 'salesforce', linkedAt: NOW },
-            { type: 'whatsapp', value: '13035550142', source: 'whatsapp', linkedAt: NOW, evidence: 'same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender' },
+            {
+                type: 'whatsapp',
+                value: '13035550142',
+                source: 'whatsapp',
+                linkedAt: NOW,
+                evidence: 'same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender',
+            },
         ],
-        possibleMatches: [{ matchId: 'mt_1', otherProfileId: 'prf_2', displayName: 'A. Lovelace', probability: 0.83, reasons: ['same phone'] }],
+        possibleMatches: [
+            { matchId: 'mt_1', otherProfileId: 'prf_2', displayName: 'A. Lovelace', probability: 0.83, reasons: ['same phone'] },
+        ],
         signals: [
-            { eventId: 'evt_1', source: 'zendesk', type: 'ticket.created', occurredAt: NOW, excerpt: 'Can we see a demo?', intent: 'demo_request', intentConfidence: 0.91, sentiment: 0.4, sentimentLabel: 'positive', urgency: 'high', language: 'en' },
-            { eventId: 'evt_2', source: 'salesforce', type: 'contact.updated', occurredAt: NOW, excerpt: null, intent: null, intentConfidence: null, sentiment: null, sentimentLabel: null, urgency: null },
+            {
+                eventId: 'evt_1',
+                source: 'zendesk',
+                type: 'ticket.created',
+                occurredAt: NOW,
+                excerpt: 'Can we see a demo?',
+                intent: 'demo_request',
+                intentConfidence: 0.91,
+                sentiment: 0.4,
+                sentimentLabel: 'positive',
+                urgency: 'high',
+                language: 'en',
+            },
+            {
+                eventId: 'evt_2',
+                source: 'salesforce',
+                type: 'contact.updated',
+                occurredAt: NOW,
+                excerpt: null,
+                intent: null,
+                intentConfidence: null,
+                sentiment: null,
+                sentimentLabel: null,
+                urgency: null,
+            },
         ],
         conversation: {
             latest: [
-                { messageId: 'msg_3', threadKey: 'whatsapp:13035550142', channel: 'whatsapp', speaker: 'customer', occurredAt: NOW, excerpt: 'Ça ne marche toujours pas, c’est inadmissible.', intent: 'complaint', sentiment: -0.7, sentimentLabel: 'negative', urgency: 'high', language: 'fr' },
-                { messageId: 'msg_2', threadKey: 'whatsapp:13035550142', channel: 'whatsapp', speaker: 'bot', occurredAt: NOW, excerpt: 'Your order ships today.', intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
-                { messageId: 'msg_1', threadKey: 'zendesk:acme:42', channel: 'zendesk', speaker: 'rep', occurredAt: NOW, excerpt: null, intent: null, sentiment: null, sentimentLabel: null, urgency: null, language: null },
+                {
+                    messageId: 'msg_3',
+                    threadKey: 'whatsapp:13035550142',
+                    channel: 'whatsapp',
+                    speaker: 'customer',
+                    occurredAt: NOW,
+                    excerpt: 'Ça ne marche toujours pas, c’est inadmissible.',
+                    intent: 'complaint',
+                    sentiment: -0.7,
+                    sentimentLabel: 'negative',
+                    urgency: 'high',
+                    language: 'fr',
+                },
+                {
+                    messageId: 'msg_2',
+                    threadKey: 'whatsapp:13035550142',
+                    channel: 'whatsapp',
+                    speaker: 'bot',
+                    occurredAt: NOW,
+                    excerpt: 'Your order ships today.',
+                    intent: null,
+                    sentiment: null,
+                    sentimentLabel: null,
+                    urgency: null,
+                    language: null,
+                },
+                {
+                    messageId: 'msg_1',
+                    threadKey: 'zendesk:acme:42',
+                    channel: 'zendesk',
+                    speaker: 'rep',
+                    occurredAt: NOW,
+                    excerpt: null,
+                    intent: null,
+                    sentiment: null,
+                    sentimentLabel: null,
+                    urgency: null,
+                    language: null,
+                },
             ],
             trend: {
                 points: [
@@ -106,7 +193,10 @@ describe('c-baton-card', () => {
     });
 
     it('says Baton has not seen the record when the card has no profile', async () => {
-        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ profileId: null, nextBestAction: null, runs: [], identities: [], possibleMatches: [], signals: [] }) });
+        getCard.mockResolvedValue({
+            recordId: RECORD_ID,
+            card: fullCard({ profileId: null, nextBestAction: null, runs: [], identities: [], possibleMatches: [], signals: [] }),
+        });
         const element = await mount();
         expect(text(element)).toContain('Baton has not seen this record yet');
         expect($$(element, 'lightning-button')).toHaveLength(0);
@@ -141,7 +231,10 @@ describe('c-baton-card', () => {
         const nba = $(element, 'section[aria-label="Next best action"]');
         expect(nba.textContent).toContain('Call Ada');
         expect(nba.textContent).toContain('proposed');
-        expect([...nba.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Likely to answer a call this week', 'Asked for a demo yesterday']);
+        expect([...nba.querySelectorAll('li')].map((li) => li.textContent)).toEqual([
+            'Likely to answer a call this week',
+            'Asked for a demo yesterday',
+        ]);
         await expect(element).toBeAccessible();
     });
 
@@ -151,7 +244,10 @@ describe('c-baton-card', () => {
         ['Dismiss', { type: 'dismiss', profileId: 'prf_1', decisionId: 'dec_1' }],
     ])('"%s" sends its action through the controller and shows the refreshed card', async (label, expected) => {
         getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard() });
-        act.mockResolvedValue({ message: `${label} done`, card: fullCard({ nextBestAction: { ...fullCard().nextBestAction, status: 'accepted' } }) });
+        act.mockResolvedValue({
+            message: `${label} done`,
+            card: fullCard({ nextBestAction: { ...fullCard().nextBestAction, status: 'accepted' } }),
+        });
         const element = await mount();
         button(element, label).dispatchEvent(new CustomEvent('click'));
         await flush();
@@ -171,7 +267,12 @@ describe('c-baton-card', () => {
         textarea.dispatchEvent(new CustomEvent('change', { detail: { value: 'Hi Ada, Thursday works' } }));
         button(element, 'Approve and send').dispatchEvent(new CustomEvent('click'));
         await flush();
-        expect(sentAction().action).toEqual({ type: 'approve_draft', profileId: 'prf_1', decisionId: 'dec_1', draft: { subject: 'Your demo', body: 'Hi Ada, Thursday works' } });
+        expect(sentAction().action).toEqual({
+            type: 'approve_draft',
+            profileId: 'prf_1',
+            decisionId: 'dec_1',
+            draft: { subject: 'Your demo', body: 'Hi Ada, Thursday works' },
+        });
         await expect(element).toBeAccessible();
     });
 
@@ -199,7 +300,9 @@ describe('c-baton-card', () => {
             'Whatsapp: 13035550142 (whatsapp)same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender',
         ]);
         // The evidence of a link is its own muted line, only under the identity a link brought.
-        expect($$(element, 'ul.identities .evidence').map((e) => e.textContent)).toEqual(['same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender']);
+        expect($$(element, 'ul.identities .evidence').map((e) => e.textContent)).toEqual([
+            'same phone +1 303 555 0142, name Joe ≈ Joseph · Salesforce contact ↔ WhatsApp sender',
+        ]);
         expect($(element, 'ul.matches').textContent).toContain('A. Lovelace: 83% likely the same person');
         button(element, 'Same person').dispatchEvent(new CustomEvent('click'));
         await flush();
@@ -247,7 +350,15 @@ describe('c-baton-card', () => {
         const element = await mount();
         expect($(element, 'ul.messages')).toBeNull();
         expect(text(element)).not.toContain('Conversation');
-        getCard.mockResolvedValue({ recordId: RECORD_ID, card: fullCard({ conversation: { latest: [], trend: { points: [{ at: NOW, sentiment: 0.2, trend: 0.2 }], latest: 0.2, direction: 'steady', falls: [] } } }) });
+        getCard.mockResolvedValue({
+            recordId: RECORD_ID,
+            card: fullCard({
+                conversation: {
+                    latest: [],
+                    trend: { points: [{ at: NOW, sentiment: 0.2, trend: 0.2 }], latest: 0.2, direction: 'steady', falls: [] },
+                },
+            }),
+        });
         const single = await mount();
         expect($(single, 'p.trend').textContent).toBe('Sentiment trend +0.20 (steady)');
         expect($(single, 'svg.trend-line')).toBeNull();
