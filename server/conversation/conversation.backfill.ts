@@ -10,7 +10,7 @@
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import type { JobHandler } from '../dispatch/work-runner';
-import type { StoredEvent } from '../events/events.repository';
+import { toStoredEvent } from '../events/events.repository';
 import { tenantIds } from '../tenants/tenants.repository';
 import { backfillEventRows, recordMessage, type MessageSignals } from './conversation.repository';
 import { messageOf } from './conversation.stage';
@@ -28,19 +28,7 @@ export async function backfillBatch(
   const rows = await backfillEventRows(db, tenantId, afterSeq, limit);
   let stored = 0;
   for (const row of rows) {
-    const event: StoredEvent = {
-      id: row.id,
-      source: row.source,
-      sourceEventId: row.source_event_id,
-      type: row.type,
-      occurredAt: new Date(row.occurred_at).toISOString(),
-      receivedAt: new Date(row.received_at).toISOString(),
-      subject: row.subject,
-      text: row.text,
-      properties: row.properties,
-      profileId: row.profile_id,
-      processedAt: null,
-    };
+    const event = toStoredEvent(row);
     const message = messageOf(event);
     if (message === null) continue;
     const signals: MessageSignals | null =

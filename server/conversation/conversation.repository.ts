@@ -14,9 +14,11 @@ import {
   type TrendPoint,
 } from '../../app/conversation';
 import type { Queryable } from '../db/database';
-import type { StoredEvent } from '../events/events.repository';
+import type { EventRow } from '../events/events.repository';
+import type { Signals } from '../../app/signals';
 import type { PagePosition } from '../../app/shared/page-position';
 import { newId } from '../security/ids';
+import { eventSignals } from '../decisioning/profile-state.repository';
 
 export interface MessageSignals {
   readonly intent: string;
@@ -309,43 +311,27 @@ export async function eraseConversation(tx: Queryable, tenantId: string, profile
   await tx.query('DELETE FROM conversation_messages WHERE tenant_id = $1 AND profile_id = ANY($2::text[])', [tenantId, [...profileIds]]);
 }
 
-/** The stored signals of one event (null: none). */
+/** The stored signals of one event (null: none), read by the one reader of `event_signals`. */
 export async function messageSignals(q: Queryable, tenantId: string, eventId: string): Promise<MessageSignals | null> {
-  const r = await q.query<{
-    intent: string;
-    intent_confidence: number;
-    sentiment: number;
-    sentiment_label: MessageSignals['sentimentLabel'];
-    urgency: MessageSignals['urgency'];
-    language: string | null;
-  }>(
-    'SELECT intent, intent_confidence, sentiment, sentiment_label, urgency, language FROM event_signals WHERE tenant_id = $1 AND event_id = $2',
-    [tenantId, eventId],
-  );
-  const row = r.rows[0];
-  if (row === undefined) return null;
+  const s = await eventSignals(q, tenantId, eventId);
+  return s === null ? null : toMessageSignals(s);
+}
+
+/** The part of an event's signals a message keeps (language null when the extractor could not tell). */
+export function toMessageSignals(s: Signals): MessageSignals {
   return {
-    intent: row.intent,
-    intentConfidence: Number(row.intent_confidence),
-    sentiment: Number(row.sentiment),
-    sentimentLabel: row.sentiment_label,
-    urgency: row.urgency,
-    language: row.language,
+    intent: s.intent,
+    intentConfidence: s.intentConfidence,
+    sentiment: s.sentiment,
+    sentimentLabel: s.sentimentLabel,
+    urgency: s.urgency,
+    language: s.language ?? null,
   };
 }
 
 /** A processed event with a profile, and the signals stored for it (the backfill's input). */
-export interface BackfillEventRow {
-  id: string;
+export interface BackfillEventRow extends EventRow {
   seq: string | number;
-  source: string;
-  source_event_id: string;
-  type: string;
-  occurred_at: Date | string;
-  received_at: Date | string;
-  subject: StoredEvent['subject'];
-  text: string | null;
-  properties: Record<string, unknown>;
   profile_id: string;
   intent: string | null;
   intent_confidence: number | null;
@@ -359,7 +345,7 @@ export interface BackfillEventRow {
 export async function backfillEventRows(q: Queryable, tenantId: string, afterSeq: number, limit: number): Promise<BackfillEventRow[]> {
   const r = await q.query<BackfillEventRow>(
     `SELECT e.id, e.seq, e.source, e.source_event_id, e.type, e.occurred_at, e.received_at, e.subject, e.text, e.properties, e.profile_id,
-            s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
+            e.processed_at, s.intent, s.intent_confidence, s.sentiment, s.sentiment_label, s.urgency, s.language
        FROM events e LEFT JOIN event_signals s ON s.tenant_id = e.tenant_id AND s.event_id = e.id
       WHERE e.tenant_id = $1 AND e.seq > $2 AND e.profile_id IS NOT NULL AND e.processed_at IS NOT NULL
       ORDER BY e.seq LIMIT $3`,

@@ -18,7 +18,7 @@ import type { EventStage } from '../events/event-processor';
 import { ingestEvent, type StoredEvent } from '../events/events.repository';
 import { profileAliases } from '../identity/profiles.repository';
 import type { Logger } from '../observability/logger';
-import { messageSignals, recordMessage, sentimentSamples } from './conversation.repository';
+import { messageSignals, recordMessage, sentimentSamples, toMessageSignals } from './conversation.repository';
 
 export const SENTIMENT_DROPPED = 'sentiment.dropped';
 
@@ -59,14 +59,7 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
             ? await messageSignals(db, tenantId, event.id)
             : handed === null
               ? null
-              : {
-                  intent: handed.intent,
-                  intentConfidence: handed.intentConfidence,
-                  sentiment: handed.sentiment,
-                  sentimentLabel: handed.sentimentLabel,
-                  urgency: handed.urgency,
-                  language: handed.language ?? null,
-                };
+              : toMessageSignals(handed);
       const stored = await recordMessage(db, {
         tenantId,
         profileId,

@@ -183,7 +183,8 @@ export async function ingestEvents(
   return results;
 }
 
-interface EventRow {
+/** A row of `events` as the event readers select it (EVENT_COLUMNS). */
+export interface EventRow {
   id: string;
   source: string;
   source_event_id: string;
@@ -197,7 +198,7 @@ interface EventRow {
   processed_at: Date | null;
 }
 
-const toStoredEvent = (row: EventRow): StoredEvent => ({
+export const toStoredEvent = (row: EventRow): StoredEvent => ({
   id: row.id,
   source: row.source,
   sourceEventId: row.source_event_id,
