@@ -5,6 +5,7 @@ import { labelSentiment, SENTIMENT_THRESHOLD, type SentimentLabel } from './sign
 import { parseSentimentModelJson, SentimentModel } from './sentiment-model';
 import cnnArtifact from './model/sentiment-cnn.json';
 import { parseSentimentCnnJson, SentimentCnn } from './sentiment-cnn';
+import { guessLanguage } from './language';
 
 export interface SentimentResult {
   readonly score: number;
@@ -112,27 +113,22 @@ export function defaultSentimentCnn(): SentimentCnn {
 }
 
 /**
- * The convolutional model reads English only: text guessed to be in another language, or with no
- * evidence of any (`und`), uses the linear model alone; no language given means English.
- */
-function readsEnglish(language: string | undefined): boolean {
-  return language === undefined || language === 'en';
-}
-
-/**
  * The classifiers' verdict on `text`: for English, the mix of the convolutional and the linear
  * model (weights and neutral threshold calibrated together, `model.ensemble`); otherwise, or with
- * `cnn` null or a model without ensemble settings, the linear model alone.
+ * `cnn` null or a model without ensemble settings, the linear model alone. `language`: the text's guessed
+ * language (guessed here when the caller has none, as the linear model's features would).
  */
 export function classifySentiment(
   text: string,
   model: SentimentModel = defaultSentimentModel(),
-  language?: string,
+  language: string = guessLanguage(text).language,
   cnn: SentimentCnn | null = defaultSentimentCnn(),
 ): { label: SentimentLabel; polarity: number; probabilities: Readonly<Record<SentimentLabel, number>> } {
   const linear = model.predict(text, model.neutralThreshold, language);
   const ensemble = model.ensemble;
-  if (cnn === null || ensemble === undefined || !readsEnglish(language)) return linear;
+  // The convolutional model reads English only: text guessed to be in another language, or with no
+  // evidence of any (`und`), is read by the linear model alone.
+  if (cnn === null || ensemble === undefined || language !== 'en') return linear;
   const c = cnn.byLabel(text);
   const w = ensemble.cnnWeight;
   const l = linear.probabilities;
