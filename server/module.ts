@@ -6,6 +6,7 @@ import type { Database, Queryable } from './db/database';
 import type { WorkQueue } from './dispatch/work-queue';
 import type { BatchJobHandler, JobHandler } from './dispatch/work-runner';
 import type { EventStage } from './events/event-processor';
+import type { IdentifyMany } from './events/events.repository';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import type { SecretBox } from './security/secret-box';
@@ -53,6 +54,11 @@ export interface ServiceModule {
    * can answer with the profile id. At most one module provides it (identity).
    */
   readonly identify?: (tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }) => Promise<string | null>;
+  /**
+   * `identify` for a group-commit micro-batch of one tenant's new events, in order (each sees the ones
+   * before it): one profile id (or null) per event. Provided with `identify` by the same module.
+   */
+  readonly identifyMany?: IdentifyMany;
   /**
    * Privacy erasure (DELETE /api/v1/profiles/:id): deletes this module's data about the person, whose
    * profile ids (the profile and every profile merged into it) are `profileIds`. Runs inside the

@@ -53,6 +53,15 @@ export function sourceEventIdOf(event: CanonicalEvent, idempotencyKey?: string):
  */
 export type Identify = (tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }) => Promise<string | null>;
 
+/**
+ * `Identify` for several new events of one tenant at once, in order (each sees the ones before it, as
+ * one by one would): a profile id or null per event, in input order.
+ */
+export type IdentifyMany = (
+  tx: Queryable,
+  input: { tenantId: string; events: readonly { eventId: string; event: CanonicalEvent }[] },
+) => Promise<(string | null)[]>;
+
 export async function ingestEvent(
   db: Database,
   work: WorkQueue,
@@ -119,6 +128,7 @@ export async function ingestEvents(
   tenantId: string,
   items: readonly IngestItem[],
   identify?: Identify,
+  identifyMany?: IdentifyMany,
 ): Promise<IngestResult[]> {
   if (items.length === 0) return [];
   const rows = items.map((item, ord) => ({
@@ -145,10 +155,17 @@ export async function ingestEvents(
     );
     const fresh = new Set(inserted.rows.map((r) => r.id));
     const profiles = new Map<string, string | null>();
-    for (const [i, row] of rows.entries()) {
+    const news = rows.flatMap((row, i) => {
       const item = items[i];
-      if (!fresh.has(row.id) || item === undefined) continue;
-      profiles.set(row.id, identify === undefined ? null : await identify(tx, { tenantId, eventId: row.id, event: item.event }));
+      return fresh.has(row.id) && item !== undefined ? [{ eventId: row.id, event: item.event }] : [];
+    });
+    if (identifyMany !== undefined && news.length > 0) {
+      // The batch's identity in one read and one write (IdentityService.linkMany), in recorded order.
+      const ids = await identifyMany(tx, { tenantId, events: news });
+      if (ids.length !== news.length) throw new Error(`identity answered ${ids.length} profiles for ${news.length} events`);
+      news.forEach((n, i) => profiles.set(n.eventId, ids[i] ?? null));
+    } else {
+      for (const n of news) profiles.set(n.eventId, identify === undefined ? null : await identify(tx, { tenantId, ...n }));
     }
     const resolved = [...profiles].filter(([, p]) => p !== null).map(([id, profile_id]) => ({ id, profile_id }));
     if (resolved.length > 0) {

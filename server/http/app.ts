@@ -100,8 +100,16 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(requireApiKey(deps.db));
-  const identify = (deps.modules ?? []).find((m) => m.identify !== undefined)?.identify;
-  api.use(eventRoutes({ db: deps.db, work: deps.work, metrics: deps.metrics, ...(identify === undefined ? {} : { identify }) }));
+  const identifier = (deps.modules ?? []).find((m) => m.identify !== undefined);
+  api.use(
+    eventRoutes({
+      db: deps.db,
+      work: deps.work,
+      metrics: deps.metrics,
+      ...(identifier?.identify === undefined ? {} : { identify: identifier.identify }),
+      ...(identifier?.identifyMany === undefined ? {} : { identifyMany: identifier.identifyMany }),
+    }),
+  );
   api.use(deadLetterRoutes({ db: deps.db, work: deps.work }));
   for (const m of deps.modules ?? []) if (m.api !== undefined) api.use(m.api);
   app.use('/api/v1', api);

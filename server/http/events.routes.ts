@@ -2,16 +2,27 @@ import { Router } from 'express';
 import { canonicalEventSchema } from '../../app/events/canonical-event';
 import type { Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
-import { getEvent, type Identify } from '../events/events.repository';
+import { getEvent, type Identify, type IdentifyMany } from '../events/events.repository';
 import { IngestBatcher } from '../events/ingest-batcher';
 import type { Metrics } from '../observability/metrics';
 import { tenantOf } from './auth';
 import { HttpError, validationError } from './errors';
 
-export function eventRoutes(deps: { db: Database; work: WorkQueue; metrics: Metrics; identify?: Identify }): Router {
+export function eventRoutes(deps: {
+  db: Database;
+  work: WorkQueue;
+  metrics: Metrics;
+  identify?: Identify;
+  identifyMany?: IdentifyMany;
+}): Router {
   const router = Router();
   // Concurrent requests share one transaction (group commit); each is answered after its commit.
-  const batcher = new IngestBatcher(deps.db, deps.work, deps.identify);
+  const batcher = new IngestBatcher(
+    deps.db,
+    deps.work,
+    deps.identify,
+    deps.identifyMany === undefined ? {} : { identifyMany: deps.identifyMany },
+  );
   router.post('/events', async (req, res) => {
     const parsed = canonicalEventSchema.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error, 'event');

@@ -40,6 +40,7 @@ export function identityModuleWith(options: IdentityModuleOptions = {}): ModuleF
           // Erasure reaches every loaded module, most of them built after identity: late-bound (ctx.loadedModules).
           api: identityRoutes({ db: ctx.db, service, sections, modules: ctx.loadedModules, clock: ctx.clock }),
           identify: (tx, input) => service.identify(tx, input),
+          identifyMany: (tx, input) => service.linkMany(tx, input.tenantId, input.events),
         },
         provided: [provide(PROFILE_SECTIONS, profileSections), provide(IDENTITY_SERVICE, service)],
       };

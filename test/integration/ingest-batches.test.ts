@@ -79,6 +79,65 @@ for (const { mode, needs } of modes) {
       expect(jobs.rows[0]).toEqual({ n: 60, done: 60 });
     });
 
+    it('resolves a whole batch with one identity call, to the profiles one-by-one resolution gives', async () => {
+      const module = svc.runtime.modules.find((m) => m.identifyMany !== undefined);
+      const identify = module?.identify;
+      const identifyMany = module?.identifyMany;
+      if (identify === undefined || identifyMany === undefined) throw new Error('no batch identity');
+      // Per person: an email-only message, a message with email and phone (the bridge), a phone-only one;
+      // people 0 and 1 share nothing; person 2's phone-only message comes before the bridge.
+      const person = (p: number): CanonicalEvent[] => {
+        const email = { type: 'email', value: `bridge${p}@gc.io` };
+        const phone = { type: 'phone', value: `+1415555${String(1000 + p)}` };
+        const ev = (k: number, identifiers: { type: string; value: string }[]): CanonicalEvent => ({
+          id: `br-${p}-${k}`,
+          source: 'api',
+          type: 'message.received',
+          occurredAt: '2026-11-23T10:00:00Z',
+          subject: { identifiers, traits: {} },
+          text: `message ${k}`,
+        });
+        return p === 2 ? [ev(0, [phone]), ev(1, [email]), ev(2, [email, phone])] : [ev(0, [email]), ev(1, [email, phone]), ev(2, [phone])];
+      };
+      const events = [0, 1, 2].flatMap(person);
+      const batched = await createTenant(svc.runtime.db, 'Batch identity');
+      const sizes: number[] = [];
+      const batcher = new IngestBatcher(svc.runtime.db, svc.runtime.work, identify, {
+        maxInFlight: 1,
+        maxBatch: 32,
+        identifyMany: async (tx, input) => {
+          sizes.push(input.events.length);
+          return identifyMany(tx, input);
+        },
+      });
+      const many = await Promise.all(events.map((e) => batcher.ingest(batched.tenantId, e)));
+      // The first request goes alone (per-event identity), the rest wait for it and go together.
+      expect(sizes).toEqual([events.length - 1]);
+      const single = await createTenant(svc.runtime.db, 'One by one identity');
+      const alone = new IngestBatcher(svc.runtime.db, svc.runtime.work, identify, { maxInFlight: 1, maxBatch: 1 });
+      const one: { profileId: string | null }[] = [];
+      for (const e of events) one.push(await alone.ingest(single.tenantId, e));
+      // Same partition of events into people both ways, and each person one profile.
+      const partition = (rs: readonly { profileId: string | null }[]): number[] => {
+        const seen = new Map<string | null, number>();
+        return rs.map((r) => {
+          if (!seen.has(r.profileId)) seen.set(r.profileId, seen.size);
+          return seen.get(r.profileId) ?? -1;
+        });
+      };
+      expect(many.every((r) => typeof r.profileId === 'string')).toBe(true);
+      expect(partition(many)).toEqual(partition(one));
+      // Person 2's email-only message was answered before the bridge merged its profile into the phone's.
+      expect(partition(many)).toEqual([0, 0, 0, 1, 1, 1, 2, 3, 2]);
+      // The profile each event is stored with is the one its request was answered with.
+      const stored = await svc.runtime.db.query<{ id: string; profile_id: string }>(
+        'SELECT id, profile_id FROM events WHERE tenant_id = $1',
+        [batched.tenantId],
+      );
+      const byId = new Map(stored.rows.map((r) => [r.id, r.profile_id]));
+      for (const r of many) expect(byId.get(r.eventId)).toBe(r.profileId);
+    });
+
     it('fails only the event that cannot be stored when its batch fails', async () => {
       const t = await createTenant(svc.runtime.db, 'Group commit isolation');
       const identity = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
