@@ -87,9 +87,9 @@ for (const { mode, needs } of modes) {
       // Per person: an email-only message, a message with email and phone (the bridge), a phone-only one;
       // people 0 and 1 share nothing; person 2's phone-only message comes before the bridge.
       const person = (p: number): CanonicalEvent[] => {
-        const email = { type: 'email', value: `bridge${p}@gc.io` };
-        const phone = { type: 'phone', value: `+1415555${String(1000 + p)}` };
-        const ev = (k: number, identifiers: { type: string; value: string }[]): CanonicalEvent => ({
+        const email = { type: 'email' as const, value: `bridge${p}@gc.io` };
+        const phone = { type: 'phone' as const, value: `+1415555${String(1000 + p)}` };
+        const ev = (k: number, identifiers: CanonicalEvent['subject']['identifiers']): CanonicalEvent => ({
           id: `br-${p}-${k}`,
           source: 'api',
           type: 'message.received',
