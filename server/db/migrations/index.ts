@@ -20,6 +20,7 @@ import * as m022 from './022_hubspot_email';
 import * as m023 from './023_event_batches';
 import * as m024 from './024_identity_apply';
 import * as m025 from './025_effect_ledger';
+import * as m026 from './026_identity_apply_custom_plans';
 
 export interface Migration {
   readonly version: number;
@@ -54,4 +55,5 @@ export const migrations: readonly Migration[] = [
   { version: 23, name: 'event_batches', sql: m023.sql },
   { version: 24, name: 'identity_apply', sql: m024.sql },
   { version: 25, name: 'effect_ledger', sql: m025.sql },
+  { version: 26, name: 'identity_apply_custom_plans', sql: m026.sql },
 ];
