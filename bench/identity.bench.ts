@@ -4,6 +4,11 @@
  * and SQL round trips per event, and a seeded CRM-like
  * synthetic population. Baselines measured in the same run: exact match on all fields (accuracy),
  * a trivial normalise-and-hash pass over the same rows (speed), exact-email linking (synthetic).
+ * The incremental SQL figures include the ingest path's shape (issue #16, target 4: >= 2,000 link
+ * operations/s on PostgreSQL at <= 3 statements per event): linkMany on micro-batches of 16 and 32
+ * events, one and two transactions at a time, each beside one-row INSERT transactions at the same
+ * concurrency. Knobs: BATON_BENCH_IDENTITY_EVENTS (events per incremental run, default 1500),
+ * BATON_BENCH_IDENTITY_SQL (which databases, default pglite,postgres).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -210,6 +215,9 @@ async function insertBaseline(db: Database, records: readonly SyntheticRecord[],
 }
 
 const BATCH = 100;
+/** The ingest path's shape: one linkMany per group-commit micro-batch (8–32 events), up to two transactions at a time. */
+const INGEST_BATCHES = [16, 32] as const;
+const INGEST_TARGET = { opsPerS: 2000, statementsPerEvent: 3 };
 
 async function sqlModeFigures(
   mode: 'pglite' | 'postgres',
@@ -227,19 +235,13 @@ async function sqlModeFigures(
     baseline: Math.round(baseline),
     ratio: round(rate / baseline),
   });
-  // [concurrent transactions, events per transaction]: identify one by one, and linkMany micro-batches.
+  // [concurrent transactions, events per transaction]: identify one by one, linkMany in the ingest
+  // path's micro-batches (16 and 32 events, one and two streams), and linkMany in batches of 100.
+  const ingest: [number, number][] = INGEST_BATCHES.flatMap((size) => [[1, size] as [number, number], [2, size] as [number, number]]);
   const runs: [number, number][] =
     mode === 'postgres'
-      ? [
-          [1, 1],
-          [1, BATCH],
-          [8, 1],
-          [2, BATCH],
-        ]
-      : [
-          [1, 1],
-          [1, BATCH],
-        ];
+      ? [[1, 1], [8, 1], ...ingest, [1, BATCH], [2, BATCH]]
+      : [[1, 1], ...INGEST_BATCHES.map((size): [number, number] => [1, size]), [1, BATCH]];
   const baselines = new Map<number, number>();
   for (const [c, size] of runs) {
     let baseline = baselines.get(c);
@@ -249,8 +251,12 @@ async function sqlModeFigures(
     }
     const run = await sqlIdentity(db, events, c, size);
     const name = `${prefix}${c === 1 ? '' : `_${c}_concurrent`}${size === 1 ? '' : `.batch_${size}`}`;
-    figures.push(fig(`${name}.link_ops_per_s`, run.rate, baseline));
-    if (c === 1) figures.push({ name: `${name}.statements_per_event`, value: round(run.statementsPerEvent), unit: 'statements' });
+    const shape = (INGEST_BATCHES as readonly number[]).includes(size) && c <= 2;
+    const target = shape
+      ? ` (ingest shape; target >= ${INGEST_TARGET.opsPerS} ops/s at <= ${INGEST_TARGET.statementsPerEvent} statements/event)`
+      : '';
+    figures.push(fig(`${name}.link_ops_per_s${target}`, run.rate, baseline));
+    figures.push({ name: `${name}.statements_per_event`, value: round(run.statementsPerEvent), unit: 'statements' });
     progress(
       `incremental through SQL: ${mode}, ${events.length} events, ${c} transaction(s) at a time, ${size === 1 ? 'identify (one event per transaction)' : `linkMany (${size} events per transaction)`}: ${Math.round(run.rate)}/s, ${round(run.statementsPerEvent)} statements/event; baseline ${Math.round(baseline)} one-row INSERT transactions/s`,
     );
@@ -261,13 +267,17 @@ async function sqlModeFigures(
 export async function sqlFigures(synthetic: readonly SyntheticRecord[], progress: (m: string) => void): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   const sample = synthetic.slice(0, Number(process.env['BATON_BENCH_IDENTITY_EVENTS'] ?? 1500));
-  const lite = await openPglite({ dataDir: undefined });
-  try {
-    await migrate(lite);
-    figures.push(...(await sqlModeFigures('pglite', lite, sample, progress)));
-  } finally {
-    await lite.close();
+  const modes = (process.env['BATON_BENCH_IDENTITY_SQL'] ?? 'pglite,postgres').split(',');
+  if (modes.includes('pglite')) {
+    const lite = await openPglite({ dataDir: undefined });
+    try {
+      await migrate(lite);
+      figures.push(...(await sqlModeFigures('pglite', lite, sample, progress)));
+    } finally {
+      await lite.close();
+    }
   }
+  if (!modes.includes('postgres')) return figures;
   const schema = `bench_identity_${Date.now().toString(36)}`;
   let pg: Database | undefined;
   try {
