@@ -6,6 +6,7 @@
  * Runs are started two ways: through the API (POST /runs, one HTTP request each), and in-process
  * through the start path triggered runs take (as the raw BullMQ baseline adds its jobs in bulk
  * without HTTP). Also: SQL statements and run.advance jobs per run.
+ * Knobs: BENCH_MODES (embedded,postgres+redis), BENCH_STARTS (in-process,api), BENCH_RUNS (default 300).
  */
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
@@ -21,7 +22,7 @@ import { startService, type Runtime } from '../server/runtime';
 import { createTenant } from '../server/tenants/tenants.repository';
 import type { BenchFigure, BenchSuite } from './types';
 
-const RUNS = 300;
+const RUNS = Number(process.env['BENCH_RUNS'] ?? '300');
 const CONCURRENCY = 8;
 /** Concurrent API clients starting runs. */
 const API_CLIENTS = 20;
@@ -209,7 +210,11 @@ export const orchestrationBench: BenchSuite = {
     const redis = await reachable(REDIS_URL, 6379);
     const postgres = await reachable(DATABASE_URL, 5432);
     if (!redis) progress('Redis not reachable: no raw BullMQ baseline');
-    const modes: ('embedded' | 'postgres+redis')[] = ['embedded', ...(redis && postgres ? ['postgres+redis' as const] : [])];
+    const only = process.env['BENCH_MODES']?.split(',');
+    const modes = (['embedded', ...(redis && postgres ? ['postgres+redis' as const] : [])] as const).filter(
+      (m) => only === undefined || only.includes(m),
+    );
+    const starts = process.env['BENCH_STARTS']?.split(',') ?? ['in-process', 'api'];
     /** Raw BullMQ jobs/s measured right before and right after `measure` (this machine's load drifts), averaged. */
     const beside = async <T>(label: string, measure: () => Promise<T>): Promise<{ result: T; bullmq: number | undefined }> => {
       if (!redis) return { result: await measure(), bullmq: undefined };
@@ -224,45 +229,59 @@ export const orchestrationBench: BenchSuite = {
     const vsBullmq = (runsPerSecond: number, bullmq: number | undefined): Pick<BenchFigure, 'baseline' | 'ratio'> =>
       bullmq === undefined ? {} : { baseline: round(bullmq / 5), ratio: round(runsPerSecond / (bullmq / 5), 3) };
     for (const mode of modes) {
-      progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook started in-process`);
-      const { result: inProcess, bullmq } = await beside(mode, () => measureRuns(mode, 'in-process'));
-      if (bullmq !== undefined)
+      let statementsPerRun: { api?: number; inProcess?: number } = {};
+      let latest: RunsMeasure | undefined;
+      if (starts.includes('in-process')) {
+        progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook started in-process`);
+        const { result: inProcess, bullmq } = await beside(mode, () => measureRuns(mode, 'in-process'));
+        if (bullmq !== undefined)
+          figures.push({
+            name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} in-process runs)`,
+            value: round(bullmq),
+            unit: 'jobs/s',
+          });
         figures.push({
-          name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} in-process runs)`,
-          value: round(bullmq),
-          unit: 'jobs/s',
+          name: `orchestration (${mode}): runs/s, 5 no-op action steps, started in-process like triggered runs (baseline: raw BullMQ jobs/s ÷ 5)`,
+          value: round(inProcess.runsPerSecond),
+          unit: 'runs/s',
+          ...vsBullmq(inProcess.runsPerSecond, bullmq),
         });
-      figures.push({
-        name: `orchestration (${mode}): runs/s, 5 no-op action steps, started in-process like triggered runs (baseline: raw BullMQ jobs/s ÷ 5)`,
-        value: round(inProcess.runsPerSecond),
-        unit: 'runs/s',
-        ...vsBullmq(inProcess.runsPerSecond, bullmq),
-      });
-      progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook through the API`);
-      const { result: api, bullmq: bullmqApi } = await beside(`${mode} API`, () => measureRuns(mode, 'api'));
-      const { runsPerSecond, latencies, inRun, statementsPerRun, advanceJobsPerRun } = api;
-      if (bullmqApi !== undefined)
+        statementsPerRun = { ...statementsPerRun, inProcess: inProcess.statementsPerRun };
+        latest = inProcess;
+      }
+      if (starts.includes('api')) {
+        progress(`${mode}: ${RUNS} runs of a 5-step no-op playbook through the API`);
+        const { result: api, bullmq: bullmqApi } = await beside(`${mode} API`, () => measureRuns(mode, 'api'));
+        if (bullmqApi !== undefined)
+          figures.push({
+            name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} API runs)`,
+            value: round(bullmqApi),
+            unit: 'jobs/s',
+          });
         figures.push({
-          name: `orchestration: raw BullMQ no-op jobs/s (baseline, mean of the measures just before and after the ${mode} API runs)`,
-          value: round(bullmqApi),
-          unit: 'jobs/s',
+          name: `orchestration (${mode}): runs/s, 5 no-op action steps, started through the API (baseline: raw BullMQ jobs/s ÷ 5)`,
+          value: round(api.runsPerSecond),
+          unit: 'runs/s',
+          ...vsBullmq(api.runsPerSecond, bullmqApi),
         });
-      figures.push({
-        name: `orchestration (${mode}): runs/s, 5 no-op action steps, started through the API (baseline: raw BullMQ jobs/s ÷ 5)`,
-        value: round(runsPerSecond),
-        unit: 'runs/s',
-        ...vsBullmq(runsPerSecond, bullmqApi),
-      });
-      figures.push({
-        name: `orchestration (${mode}): SQL statements per run, start through the API to completion (5 steps)`,
-        value: round(statementsPerRun, 2),
-        unit: 'statements',
-      });
-      figures.push({
-        name: `orchestration (${mode}): SQL statements per run, started in-process (5 steps)`,
-        value: round(inProcess.statementsPerRun, 2),
-        unit: 'statements',
-      });
+        statementsPerRun = { ...statementsPerRun, api: api.statementsPerRun };
+        latest = api;
+      }
+      if (statementsPerRun.api !== undefined)
+        figures.push({
+          name: `orchestration (${mode}): SQL statements per run, start through the API to completion (5 steps)`,
+          value: round(statementsPerRun.api, 2),
+          unit: 'statements',
+        });
+      if (statementsPerRun.inProcess !== undefined)
+        figures.push({
+          name: `orchestration (${mode}): SQL statements per run, started in-process (5 steps)`,
+          value: round(statementsPerRun.inProcess, 2),
+          unit: 'statements',
+        });
+      if (latest === undefined) continue;
+      // Latencies and jobs: of the API runs when they were measured (the in-process runs otherwise).
+      const { latencies, inRun, advanceJobsPerRun } = latest;
       figures.push({
         name: `orchestration (${mode}): run.advance jobs per run (5 steps that do not wait run in one job)`,
         value: round(advanceJobsPerRun, 2),

@@ -46,21 +46,40 @@ const upsertStepsSql = (guard: string, param = '$1'): string => `
 const stepRecords = (snapshot: RunSnapshot): Record<string, unknown>[] =>
   snapshot.steps.map((exec, position) => stepRecord(snapshot.run.tenantId, snapshot.run.id, position, exec));
 
+/** Deep equality of plain data (run snapshots): false whenever unsure, which only costs a write. */
+function samePlain(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePlain(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!samePlain((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
 /**
  * The step records a commit must write: every step, or, given the committed snapshot `base` the
  * new one was planned from, only those that differ from their stored counterpart (a step usually
- * changes in the commit that finishes it and in the one that enters it, not in the others).
+ * changes in the commit that finishes it and in the one that enters it, not in the others). Steps
+ * are compared as objects (same position, deeply equal), not as rendered records: a commit of the
+ * k-th step no longer renders and serialises the k-1 unchanged ones twice.
  */
 function changedStepRecords(snapshot: RunSnapshot, base: RunSnapshot | undefined): Record<string, unknown>[] {
   const { tenantId, id } = snapshot.run;
-  const stored = new Map<string, string>();
-  if (base !== undefined && base.run.tenantId === tenantId && base.run.id === id) {
-    base.steps.forEach((exec, position) => stored.set(exec.stepId, JSON.stringify(stepRecord(tenantId, id, position, exec))));
-  }
+  const stored = base !== undefined && base.run.tenantId === tenantId && base.run.id === id ? base.steps : [];
   const records: Record<string, unknown>[] = [];
   snapshot.steps.forEach((exec, position) => {
-    const record = stepRecord(tenantId, id, position, exec);
-    if (stored.get(exec.stepId) !== JSON.stringify(record)) records.push(record);
+    const before = stored[position];
+    if (before === undefined || before.stepId !== exec.stepId || !samePlain(before, exec))
+      records.push(stepRecord(tenantId, id, position, exec));
   });
   return records;
 }

@@ -9,7 +9,32 @@ import { transitionRun, transitionStep } from '../runs/transitions';
  * Pure building blocks for state changes. Each mutates the snapshot it is given, so callers work on
  * a clone (`cloneSnapshot`) and commit it; every status change goes through the transition tables.
  */
-export const cloneSnapshot = (snapshot: RunSnapshot): RunSnapshot => structuredClone(snapshot);
+export const cloneSnapshot = (snapshot: RunSnapshot): RunSnapshot => clonePlain(snapshot);
+
+/**
+ * A deep copy of plain data (what run snapshots are made of: strings, numbers, booleans, null,
+ * arrays and plain objects), several times faster than `structuredClone` for the small objects of
+ * a run step, which matters because every state change clones its snapshot. Anything else (a Date,
+ * a Map…) is handed to `structuredClone`, so the copy is never shallower than before.
+ */
+export function clonePlain<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = clonePlain(value[i] as unknown);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const copy = clonePlain((value as Record<string, unknown>)[key]);
+    // An own "__proto__" key (JSON.parse makes one) must stay a key, not become the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return out as T;
+}
 
 /** The step execution the run's cursor points at; throws if the snapshot is inconsistent (a bug). */
 export function currentExecution(snapshot: RunSnapshot): StepExecution {
