@@ -109,11 +109,16 @@ export async function eraseContact(
 /**
  * Accepts a verified batch: validates it (400 when malformed), drops events of unknown or disconnected
  * portals and of types Baton does not handle (counted), and records the rest as one durable job per
- * portal, all in ONE transaction, before the 200. The job (`hubspot.webhook_batch`) normalises and
+ * portal, all in ONE statement (with `recorder`, together with concurrent requests' jobs), before the 200. The job (`hubspot.webhook_batch`) normalises and
  * ingests each event through the shared ingest path; duplicates collapse there on the composite key.
  * Answering after a single insert keeps HubSpot's 5-second deadline whatever the pipeline's backlog.
  */
-export async function acceptWebhookBatch(deps: WebhookDeps, body: unknown, installs: InstallCache): Promise<WebhookOutcome> {
+export async function acceptWebhookBatch(
+  deps: WebhookDeps,
+  body: unknown,
+  installs: InstallCache,
+  recorder?: WebhookRecorder,
+): Promise<WebhookOutcome> {
   const parsed = webhookBatchSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error, 'webhook batch');
   const out: WebhookOutcome = { received: parsed.data.length, accepted: 0, ignored: 0 };
@@ -136,16 +141,89 @@ export async function acceptWebhookBatch(deps: WebhookDeps, body: unknown, insta
     out.accepted++;
   }
   if (byPortal.size === 0) return out;
-  const refs = await deps.db.transaction(async (tx) => {
-    const recorded: JobRef[] = [];
-    for (const [portalId, group] of byPortal)
-      recorded.push(
-        await deps.work.record(tx, { tenantId: group.tenantId, kind: HUBSPOT_WEBHOOK_JOB, payload: { portalId, events: group.events } }),
-      );
-    return recorded;
-  });
-  await deps.work.notify(refs);
+  const jobs = [...byPortal].map(([portalId, group]) => ({
+    tenantId: group.tenantId,
+    kind: HUBSPOT_WEBHOOK_JOB,
+    payload: { portalId, events: group.events },
+  }));
+  if (recorder !== undefined) await recorder.record(jobs);
+  else await deps.work.notify(await deps.work.recordMany(deps.db, jobs));
   return out;
+}
+
+type NewJob = Parameters<WorkQueue['recordMany']>[1][number];
+
+/**
+ * Group commit of accepted batches: the jobs of every request that arrives while one INSERT is running
+ * are written together by the next one (ONE statement, so all or none of them is stored), and each
+ * request is answered when the statement holding its jobs has committed. The dispatcher is rung the
+ * same way, one call for whatever was stored meanwhile, after the requests are answered: the rows are
+ * durable, and the sweeper rings them if that call fails or the process dies first.
+ */
+export class WebhookRecorder {
+  private waiting: { jobs: readonly NewJob[]; done: (err?: unknown) => void }[] = [];
+  private writing = false;
+  private toNotify: JobRef[] = [];
+  private notifying: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly work: WorkQueue,
+    /** Jobs per INSERT at most (a request's jobs are never split). */
+    private readonly maxJobs = 500,
+  ) {}
+
+  /** Resolves once `jobs` are committed (rejects if their statement failed). */
+  record(jobs: readonly NewJob[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ jobs, done: (err) => (err === undefined ? resolve() : reject(err as Error)) });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  /** Settles when everything recorded so far has been handed to the dispatcher (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.writing || this.notifying !== undefined) await (this.notifying ?? new Promise((r) => setImmediate(r)));
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        let n = 0;
+        let count = 0;
+        while (n < this.waiting.length && (n === 0 || count + (this.waiting[n]?.jobs.length ?? 0) <= this.maxJobs))
+          count += this.waiting[n++]?.jobs.length ?? 0;
+        const group = this.waiting.splice(0, n);
+        try {
+          const refs = await this.work.recordMany(
+            this.db,
+            group.flatMap((g) => g.jobs),
+          );
+          for (const g of group) g.done();
+          this.toNotify.push(...refs);
+          this.notify();
+        } catch (err) {
+          for (const g of group) g.done(err ?? new Error('webhook batch not stored'));
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private notify(): void {
+    if (this.notifying !== undefined) return;
+    this.notifying = (async () => {
+      while (this.toNotify.length > 0) {
+        const refs = this.toNotify;
+        this.toNotify = [];
+        await this.work.notify(refs);
+      }
+    })().finally(() => {
+      this.notifying = undefined;
+    });
+  }
 }
 
 /** Installations by portal, cached briefly: every webhook request needs them. */
@@ -157,17 +235,35 @@ export interface InstallCache {
 
 export function installCache(db: Database, ttlMs = 5_000): InstallCache {
   const cache = new Map<string, { value: Installation | undefined; until: number }>();
+  // One read per portal at a time: concurrent requests of an expired portal share it.
+  const reading = new Map<string, Promise<Installation | undefined>>();
   return {
     async get(portalId) {
       const hit = cache.get(portalId);
       if (hit !== undefined && hit.until > systemClock.now()) return hit.value;
-      const value = await installationByPortal(db, portalId);
-      if (cache.size > 10_000) cache.clear();
-      cache.set(portalId, { value, until: systemClock.now() + ttlMs });
-      return value;
+      let read = reading.get(portalId);
+      if (read === undefined) {
+        read = installationByPortal(db, portalId).then(
+          (value) => {
+            if (reading.get(portalId) === read) {
+              if (cache.size > 10_000) cache.clear();
+              cache.set(portalId, { value, until: systemClock.now() + ttlMs });
+              reading.delete(portalId);
+            }
+            return value;
+          },
+          (err: unknown) => {
+            if (reading.get(portalId) === read) reading.delete(portalId);
+            throw err;
+          },
+        );
+        reading.set(portalId, read);
+      }
+      return read;
     },
     invalidate(portalId) {
       cache.delete(portalId);
+      reading.delete(portalId);
     },
   };
 }
@@ -260,12 +356,13 @@ async function associatedContactsOf(
 
 export function webhookRoutes(deps: WebhookDeps, installs: InstallCache): Router {
   const router = Router();
+  const recorder = new WebhookRecorder(deps.db, deps.work);
   router.post(
     '/webhooks/hubspot',
     rawBody,
     requireSignature({ publicUrl: deps.publicUrl, clientSecret: deps.clientSecret }),
     async (req, res) => {
-      res.status(200).json(await acceptWebhookBatch(deps, jsonBody(req), installs));
+      res.status(200).json(await acceptWebhookBatch(deps, jsonBody(req), installs, recorder));
     },
   );
   return router;
