@@ -36,6 +36,7 @@ export {
   DEFAULT_ENGINE_OPTIONS,
   RunContentionError,
   PinnedPlaybookMissingError,
+  StalePlaybookError,
   type EngineDeps,
   type EngineOptions,
 } from './engine/engine-deps';

@@ -14,6 +14,16 @@ export type CommitResult =
 export type CreateRunResult =
   { readonly created: true; readonly snapshot: RunSnapshot } | { readonly created: false; readonly snapshot: RunSnapshot };
 
+export interface CreateRunOptions {
+  /**
+   * The run's playbook version was chosen as the latest published one, possibly from a cache
+   * (`PlaybookStore.latestPublished(…, { cached: true })`): create the run only if that version is
+   * STILL the highest published version when the run is written, else write nothing and throw
+   * StalePlaybookError (the engine then reads the playbook afresh and tries again).
+   */
+  readonly requireLatestPublished?: boolean;
+}
+
 export interface RunListFilter {
   readonly profileId?: string;
   readonly playbookId?: string;
@@ -54,9 +64,12 @@ export type { PagePosition } from '../shared/page-position';
  *    SQL: the outbox row is inserted in the commit's transaction; the dispatcher is rung after COMMIT.
  * 7. `list` returns runs ordered by (createdAt, id), ascending or (`order: 'newest'`) descending;
  *    with `after`, only runs strictly after that position in that order (keyset pagination).
+ * 8. `create` with `requireLatestPublished` checks, in the same statement as the write, that the
+ *    run's playbook version is the highest published one (see CreateRunOptions). A store paired
+ *    with a PlaybookStore that never answers from a cache (the in-memory ones) may skip the check.
  */
 export interface RunStore {
-  create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult>;
+  create(snapshot: RunSnapshot, wake?: WakeRequest, options?: CreateRunOptions): Promise<CreateRunResult>;
   load(tenantId: string, runId: string): Promise<RunSnapshot | null>;
   /**
    * `base`, when given, is the committed snapshot (at `expectedVersion`) that `snapshot` was derived
@@ -85,12 +98,15 @@ export type SetPlaybookStatusResult = { readonly ok: true } | { readonly ok: fal
  * - `insert` fails with `version_exists` if (tenant, id, version) is taken (SQL: primary key).
  * - `setStatus(…, from, to)` is a compare-and-set on the status (`status_changed` if it is not `from`).
  * - `get` returns any version whatever its status (in-flight runs keep loading archived versions).
- * - `latestPublished` returns the highest version whose status is `published`, or null.
+ * - `latestPublished` returns the highest version whose status is `published`, or null. With
+ *   `{ cached: true }` it may answer from a cache (a version's definition never changes, but which
+ *   version is the latest published one does): the caller must then create the run with
+ *   `requireLatestPublished` (RunStore contract item 8), which catches a stale answer.
  */
 export interface PlaybookStore {
   insert(tenantId: string, playbook: Playbook, now: number): Promise<InsertPlaybookResult>;
   get(tenantId: string, playbookId: string, version: number): Promise<StoredPlaybook | null>;
-  latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null>;
+  latestPublished(tenantId: string, playbookId: string, options?: { readonly cached?: boolean }): Promise<StoredPlaybook | null>;
   listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]>;
   list(tenantId: string): Promise<StoredPlaybook[]>;
   setStatus(

@@ -18,6 +18,9 @@ interface PlaybookRow {
 }
 
 const COLUMNS = 'tenant_id, status, definition, created_at, updated_at';
+const cacheKey = (tenantId: string, playbookId: string): string => `${tenantId}\u0000${playbookId}`;
+/** Playbooks whose latest published version is kept (per store); past it the cache starts over. */
+const MAX_CACHED = 10_000;
 const ms = (value: Date | string): number => new Date(value).getTime();
 
 /** The definition was validated before insert and is never rewritten; the status column is authoritative. */
@@ -39,6 +42,12 @@ export class SqlPlaybookStore implements PlaybookStore {
    * committed before the call is always seen.
    */
   private readonly latest: CommitBatcher<{ readonly tenantId: string; readonly playbookId: string }, StoredPlaybook | null>;
+  /**
+   * The latest published version of each playbook as last read here, answered to `{ cached: true }`
+   * (run starts, which then create the run only if it is still the latest: RunStore contract item 8).
+   * Forgotten when this store changes the playbook; another process's publish is caught by that check.
+   */
+  private readonly published = new Map<string, StoredPlaybook>();
 
   constructor(private readonly db: Queryable) {
     this.latest = new CommitBatcher((items) => this.latestPublishedOf(items), { maxInFlight: 2, maxBatch: 200, distinctKeys: false });
@@ -64,6 +73,7 @@ export class SqlPlaybookStore implements PlaybookStore {
   }
 
   async insert(tenantId: string, playbook: Playbook, now: number): Promise<InsertPlaybookResult> {
+    this.published.delete(cacheKey(tenantId, playbook.id));
     const at = new Date(now).toISOString();
     const r = await this.db.query(
       `INSERT INTO playbooks (tenant_id, id, version, status, name, definition, created_at, updated_at)
@@ -72,6 +82,7 @@ export class SqlPlaybookStore implements PlaybookStore {
        RETURNING id`,
       [tenantId, playbook.id, playbook.version, playbook.status, playbook.name, JSON.stringify(playbook), at],
     );
+    this.published.delete(cacheKey(tenantId, playbook.id));
     return r.rows.length === 0 ? { ok: false, reason: 'version_exists' } : { ok: true };
   }
 
@@ -85,8 +96,17 @@ export class SqlPlaybookStore implements PlaybookStore {
     return row === undefined ? null : toStored(row);
   }
 
-  latestPublished(tenantId: string, playbookId: string): Promise<StoredPlaybook | null> {
-    return this.latest.submit(`${tenantId}\u0000${playbookId}`, { tenantId, playbookId });
+  async latestPublished(tenantId: string, playbookId: string, options?: { readonly cached?: boolean }): Promise<StoredPlaybook | null> {
+    const key = cacheKey(tenantId, playbookId);
+    const hit = options?.cached === true ? this.published.get(key) : undefined;
+    if (hit !== undefined) return hit;
+    const read = await this.latest.submit(key, { tenantId, playbookId });
+    if (read === null) this.published.delete(key);
+    else {
+      if (this.published.size >= MAX_CACHED) this.published.clear();
+      this.published.set(key, read);
+    }
+    return read;
   }
 
   async listVersions(tenantId: string, playbookId: string): Promise<StoredPlaybook[]> {
@@ -110,10 +130,12 @@ export class SqlPlaybookStore implements PlaybookStore {
     to: PlaybookStatus,
     now: number,
   ): Promise<SetPlaybookStatusResult> {
+    this.published.delete(cacheKey(tenantId, playbookId));
     const r = await this.db.query(
       `UPDATE playbooks SET status = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND version = $3 AND status = $4 RETURNING id`,
       [tenantId, playbookId, version, from, to, new Date(now).toISOString()],
     );
+    this.published.delete(cacheKey(tenantId, playbookId));
     if (r.rows.length > 0) return { ok: true };
     const exists = await this.db.query('SELECT 1 FROM playbooks WHERE tenant_id = $1 AND id = $2 AND version = $3', [
       tenantId,

@@ -1,7 +1,9 @@
 import { systemClock, type Clock } from '../../app/shared/clock';
 import {
   ACTIVE_RUN_STATUSES,
+  StalePlaybookError,
   type CommitResult,
+  type CreateRunOptions,
   type CreateRunResult,
   type Run,
   type RunListFilter,
@@ -164,10 +166,15 @@ const RUN_CREATE_COLUMNS = `tenant_id, id, playbook_id, playbook_version, profil
 
 /** One run to create: its row, its step rows and its first wake-up's outbox row (as outbox.insert would write it). */
 interface CreateItem {
+  /** Create only if the run's playbook version is the latest published one (CreateRunOptions). */
+  readonly requireLatest: boolean;
   readonly run: Record<string, unknown>;
   readonly steps: readonly Record<string, unknown>[];
   readonly wake: Record<string, unknown> | null;
 }
+
+/** What became of one run of a create batch: written, refused by an active run holding its concurrency key, or refused because its playbook version is no longer the latest published one. */
+type CreateOutcome = 'created' | 'taken' | 'stale';
 
 const wakeRecord = (wake: WakeRequest): Record<string, unknown> => {
   const job = wakeJob(wake);
@@ -208,7 +215,7 @@ const runCreateRecord = (run: Run): Record<string, unknown> => ({
  */
 export class SqlRunStore implements RunStore {
   private readonly batcher: CommitBatcher<CommitItem, number | false>;
-  private readonly creates: CommitBatcher<CreateItem, boolean>;
+  private readonly creates: CommitBatcher<CreateItem, CreateOutcome>;
 
   /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
   constructor(
@@ -267,19 +274,21 @@ export class SqlRunStore implements RunStore {
     return true;
   }
 
-  async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
+  async create(snapshot: RunSnapshot, wake?: WakeRequest, options?: CreateRunOptions): Promise<CreateRunResult> {
     const { run } = snapshot;
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const created = await this.creates.submit(`${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`, {
+      const outcome = await this.creates.submit(`${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`, {
+        requireLatest: options?.requireLatestPublished === true,
         run: runCreateRecord(run),
         steps: stepRecords(snapshot),
         wake: wake === undefined ? null : wakeRecord(wake),
       });
-      if (created) {
+      if (outcome === 'created') {
         const stored = structuredClone(snapshot);
         stored.run.version = 1;
         return { created: true, snapshot: stored };
       }
+      if (outcome === 'stale') throw new StalePlaybookError(run.playbookId, run.playbookVersion);
       const existing = await this.db.query<SnapshotRow>(
         `${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.concurrency_key = $2 AND r.status IN ${ACTIVE_SQL}`,
         [run.tenantId, run.concurrencyKey],
@@ -293,24 +302,32 @@ export class SqlRunStore implements RunStore {
 
   /**
    * Inserts several new runs in ONE statement (a data-modifying CTE, atomic): each run unless an
-   * active run holds its concurrency key, the steps and the wake-up's outbox row of exactly the runs
-   * inserted; then rings the dispatcher once for all their wake-ups, after the commit. Answers, per
-   * item, whether its run was inserted.
+   * active run holds its concurrency key or (when asked) its playbook version is no longer the latest
+   * published one, the steps and the wake-up's outbox row of exactly the runs inserted; then rings
+   * the dispatcher once for all their wake-ups, after the commit. Answers, per item, what became of it.
    */
-  private async createRuns(items: readonly CreateItem[]): Promise<boolean[]> {
+  private async createRuns(items: readonly CreateItem[]): Promise<CreateOutcome[]> {
     const wakes = items.flatMap((item) => (item.wake === null ? [] : [item.wake]));
     if (wakes.length > 0 && this.work === undefined)
       throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
     const r = await this.db.query<{
-      what: 'run' | 'wake';
+      what: 'run' | 'wake' | 'stale';
       tenant_id: string;
       id: string;
       deliveries: number | null;
       due_at: Date | string | null;
     }>(
-      `WITH created AS (
+      // `fresh`: the runs that may be written — all but those whose start took "the latest published
+      // version" (ids in $4) when that version no longer is (CreateRunOptions.requireLatestPublished).
+      `WITH input AS (SELECT * FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)),
+       fresh AS (
+         SELECT i.* FROM input i
+          WHERE i.id <> ALL($4::text[])
+             OR i.playbook_version = (SELECT max(p.version) FROM playbooks p
+                                       WHERE p.tenant_id = i.tenant_id AND p.id = i.playbook_id AND p.status = 'published')),
+       created AS (
          INSERT INTO runs (${RUN_CREATE_COLUMNS})
-         SELECT ${RUN_CREATE_COLUMNS} FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)
+         SELECT ${RUN_CREATE_COLUMNS} FROM fresh
          ON CONFLICT (tenant_id, concurrency_key) WHERE concurrency_key IS NOT NULL AND status IN ${ACTIVE_SQL} DO NOTHING
          RETURNING tenant_id, id),
        steps AS (${upsertStepsSql('created u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', '$2')}),
@@ -321,8 +338,15 @@ export class SqlRunStore implements RunStore {
           WHERE EXISTS (SELECT 1 FROM created c WHERE c.tenant_id = w.tenant_id AND c.id = w.run_id)
          RETURNING tenant_id, id, deliveries, due_at)
        SELECT 'run' AS what, tenant_id, id, NULL::integer AS deliveries, NULL::timestamptz AS due_at FROM created
-       UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at FROM wakes`,
-      [JSON.stringify(items.map((item) => item.run)), JSON.stringify(items.flatMap((item) => item.steps)), JSON.stringify(wakes)],
+       UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at FROM wakes
+       UNION ALL SELECT 'stale', i.tenant_id, i.id, NULL, NULL FROM input i
+        WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.tenant_id = i.tenant_id AND f.id = i.id)`,
+      [
+        JSON.stringify(items.map((item) => item.run)),
+        JSON.stringify(items.flatMap((item) => item.steps)),
+        JSON.stringify(wakes),
+        items.filter((item) => item.requireLatest).map((item) => String(item.run['id'])),
+      ],
     );
     const refs: JobRef[] = r.rows
       .filter((row) => row.what === 'wake')
@@ -333,8 +357,11 @@ export class SqlRunStore implements RunStore {
         dueAt: new Date(row.due_at ?? this.clock.now()),
       }));
     if (refs.length > 0) await this.work?.notify(refs);
-    const created = new Set(r.rows.filter((row) => row.what === 'run').map((row) => runKey(row.tenant_id, row.id)));
-    return items.map((item) => created.has(runKey(String(item.run['tenant_id']), String(item.run['id']))));
+    const outcomes = new Map(r.rows.filter((row) => row.what !== 'wake').map((row) => [runKey(row.tenant_id, row.id), row.what]));
+    return items.map((item) => {
+      const what = outcomes.get(runKey(String(item.run['tenant_id']), String(item.run['id'])));
+      return what === 'run' ? 'created' : what === 'stale' ? 'stale' : 'taken';
+    });
   }
 
   /** Several runs of a tenant in ONE statement (each a consistent snapshot), by id; missing runs are absent. */

@@ -63,3 +63,18 @@ export class PinnedPlaybookMissingError extends Error {
     this.name = 'PinnedPlaybookMissingError';
   }
 }
+
+/**
+ * Thrown by `RunStore.create` with `requireLatestPublished` when the run's playbook version is no
+ * longer the latest published one (a newer version was published, or this one archived): nothing
+ * was written. `startRun` reads the playbook afresh and tries again.
+ */
+export class StalePlaybookError extends Error {
+  constructor(
+    readonly playbookId: string,
+    readonly version: number,
+  ) {
+    super(`playbook ${playbookId} v${version} is no longer the latest published version`);
+    this.name = 'StalePlaybookError';
+  }
+}

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../json';
 import type { StoredPlaybook } from '../ports';
 import { ACTIVE_RUN_STATUSES, type Run, type RunSnapshot } from '../runs/run.types';
-import type { EngineDeps } from './engine-deps';
+import { StalePlaybookError, type EngineDeps } from './engine-deps';
 import { newExecution } from './snapshot-ops';
 
 export interface StartRunInput {
@@ -21,10 +21,14 @@ export type StartRunResult =
 
 export const concurrencyKeyFor = (playbookId: string, profileId: string): string => `${playbookId}:${profileId}`;
 
-async function choosePlaybook(deps: EngineDeps, input: StartRunInput): Promise<StoredPlaybook | StartRunError> {
+/** Fresh reads of the latest published version after a cached one turned out stale, at most. */
+const STALE_RETRIES = 5;
+
+/** `cached`: the latest published version may come from the store's cache (the create then checks it is still the latest). */
+async function choosePlaybook(deps: EngineDeps, input: StartRunInput, cached: boolean): Promise<StoredPlaybook | StartRunError> {
   const { tenantId, playbookId, version } = input;
   if (version === undefined) {
-    const latest = await deps.playbooks.latestPublished(tenantId, playbookId);
+    const latest = await deps.playbooks.latestPublished(tenantId, playbookId, { cached });
     if (latest !== null) return latest;
     const any = await deps.playbooks.listVersions(tenantId, playbookId);
     return any.length === 0
@@ -44,9 +48,24 @@ async function choosePlaybook(deps: EngineDeps, input: StartRunInput): Promise<S
  * playbook (one_per_profile, Temporal's "UseExisting" conflict policy). The first advance is
  * recorded in the same transaction that creates the run, so it is delivered only once the run exists
  * (and not at all when an active run already held the slot).
+ *
+ * The latest published version is first taken from the playbook store's cache (no read per start);
+ * the create then writes the run only if that version is still the latest published one, in the
+ * same statement, so a publish (or archive) committed before the start is always honoured: on a
+ * stale answer nothing is written and the playbook is read afresh.
  */
 export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<StartRunResult> {
-  const chosen = await choosePlaybook(deps, input);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await startOnce(deps, input, attempt === 0);
+    } catch (error) {
+      if (!(error instanceof StalePlaybookError) || attempt >= STALE_RETRIES) throw error;
+    }
+  }
+}
+
+async function startOnce(deps: EngineDeps, input: StartRunInput, cached: boolean): Promise<StartRunResult> {
+  const chosen = await choosePlaybook(deps, input, cached);
   if ('code' in chosen) return { ok: false, error: chosen };
   const { playbook } = chosen;
   const { tenantId, profileId } = input;
@@ -88,6 +107,11 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
     endedAt: null,
   };
   const snapshot: RunSnapshot = { run, steps: [newExecution(playbook, first.id, now)] };
-  const created = await deps.runs.create(snapshot, { tenantId, runId: run.id, at: now, reason: 'start' });
+  const created = await deps.runs.create(
+    snapshot,
+    { tenantId, runId: run.id, at: now, reason: 'start' },
+    // Only a version chosen as "the latest" is checked: a start on an explicit version needs it published, as read above.
+    { requireLatestPublished: input.version === undefined },
+  );
   return { ok: true, created: created.created, snapshot: created.snapshot };
 }
