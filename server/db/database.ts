@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * One SQL interface over PostgreSQL (`pg`) and embedded PostgreSQL (PGlite), so every repository
  * runs the same SQL in both modes. Parameters use `$1, $2, ...`.
@@ -37,4 +39,33 @@ export function lockKey(name: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h & 0x7fffffff;
+}
+
+/**
+ * Durability of commits. Acknowledged input, effects and everything an API answers commit durably: the
+ * commit returns once its WAL is flushed. Derived work — what the event pipeline computes from stored
+ * events (signals, journey, decisions, conversation, run starts, the processed mark) — can be recomputed
+ * from the event log, so it may commit without waiting for the flush (PostgreSQL's `synchronous_commit =
+ * off`): a PostgreSQL crash can lose its last commits (≈ 3 × wal_writer_delay), and since the WAL is one
+ * ordered log, it then also loses every commit after them, durable or not — never a later durable commit's
+ * predecessors, because a durable commit flushes the log up to itself. The event's job is completed by a
+ * durable commit after its stages, so a lost pipeline result leaves the job pending and it runs again. A
+ * process crash loses nothing (the commit is done in PostgreSQL). Embedded mode ignores the scope.
+ */
+export type Durability = 'relaxed' | 'strict';
+const durability = new AsyncLocalStorage<Durability>();
+
+/** Runs `fn` (and everything it calls) with relaxed commits: for derived, recomputable work only. */
+export function withRelaxedDurability<T>(fn: () => Promise<T>): Promise<T> {
+  return durability.run('relaxed', fn);
+}
+
+/** Runs `fn` with durable commits even inside a relaxed scope (effects recorded in the ledger). */
+export function withStrictDurability<T>(fn: () => Promise<T>): Promise<T> {
+  return durability.getStore() === 'relaxed' ? durability.run('strict', fn) : fn();
+}
+
+/** The durability asked for here (strict unless inside withRelaxedDurability). */
+export function currentDurability(): Durability {
+  return durability.getStore() ?? 'strict';
 }

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient, types } from 'pg';
-import { lockKey, type Database, type Queryable, type QueryResult } from './database';
+import { currentDurability, lockKey, type Database, type Queryable, type QueryResult } from './database';
 
 // int8 (COUNT(*), BIGINT) as JavaScript numbers: Baton's counters stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
@@ -71,6 +71,23 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Relaxed durability (database.ts): a second pool, opened on first use, whose sessions commit without
+  // waiting for the WAL flush; statements and transactions inside withRelaxedDurability go there.
+  let relaxedPool: Pool | undefined;
+  const poolFor = (): Pool => {
+    if (currentDurability() === 'strict') return pool;
+    if (relaxedPool === undefined) {
+      relaxedPool = new Pool({
+        connectionString: options.connectionString,
+        max: options.max ?? 10,
+        application_name: `${options.applicationName ?? 'baton'}-derived`,
+        connectionTimeoutMillis: 5000,
+        options: `-c search_path=${schema} -c synchronous_commit=off`,
+      });
+      relaxedPool.on('error', () => undefined);
+    }
+    return relaxedPool;
+  };
   if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const url = new URL(options.connectionString);
   const description = `PostgreSQL ${url.hostname}:${url.port || '5432'}${url.pathname}${schema === 'public' ? '' : ` (schema ${schema})`}`;
@@ -79,14 +96,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     kind: 'postgres',
     description,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const r = await pool.query(sql, params as unknown[] | undefined);
+      const r = await poolFor().query(sql, params as unknown[] | undefined);
       return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
     },
     async exec(sql: string): Promise<void> {
       await pool.query(sql);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const { client, release } = await checkOut(pool);
+      const { client, release } = await checkOut(poolFor());
       let failed: unknown;
       try {
         await client.query('BEGIN');
@@ -123,7 +140,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await pool.query('SELECT 1');
     },
     async close(): Promise<void> {
-      await pool.end();
+      await Promise.all([pool.end(), relaxedPool?.end()]);
     },
   };
 }

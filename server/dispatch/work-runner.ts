@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../app/shared/clock';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database';
+import { withStrictDurability, type Database } from '../db/database';
 import { outbox, type JobRef, type OutboxRow } from './outbox.repository';
 
 export interface JobContext {
@@ -114,8 +114,14 @@ export class WorkRunner {
     return this.inFlight.size;
   }
 
-  /** Entry point for dispatchers. Never throws: failures are recorded on the row. */
-  deliver = async (ref: JobRef): Promise<void> => {
+  /**
+   * Entry point for dispatchers. Never throws: failures are recorded on the row. A job runs with durable
+   * commits whatever context rang the dispatcher (an in-process doorbell rung from the event pipeline's
+   * relaxed work, server/db/database.ts); a handler of derived work relaxes its own part.
+   */
+  deliver = (ref: JobRef): Promise<void> => withStrictDurability(() => this.deliverNow(ref));
+
+  private deliverNow = async (ref: JobRef): Promise<void> => {
     if (!this.accepting) return; // the row stays pending; another process or the next start picks it up
     if (this.moot.delete(`${ref.tenantId}/${ref.id}/${ref.attempt}`)) return; // claimed and handled in a batch here
     const { workerId, leaseMs, logger } = this.options;

@@ -14,7 +14,7 @@ import type {
   ReserveOptions,
 } from '../../app/orchestration/effect-ledger';
 import type { JsonValue } from '../../app/orchestration/json';
-import type { Queryable } from '../db/database';
+import { withStrictDurability, type Queryable } from '../db/database';
 
 interface Row {
   vendor: string;
@@ -63,7 +63,16 @@ const INSERT = `INSERT INTO effect_ledger (tenant_id, idempotency_key, vendor, k
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
 export class SqlEffectLedger implements EffectLedger {
-  constructor(private readonly db: Queryable) {}
+  private readonly db: Queryable;
+
+  /**
+   * On a database (not a transaction's queryable) every statement commits durably, even when called
+   * from derived work running with relaxed durability (server/db/database.ts): a side effect's record is
+   * never one a PostgreSQL crash could take back after the vendor saw the call.
+   */
+  constructor(db: Queryable) {
+    this.db = { query: (sql, params) => withStrictDurability(() => db.query(sql, params)) };
+  }
 
   async reserve(e: EffectReservation, options: ReserveOptions = {}): Promise<Reservation> {
     const done = options.doneOutput !== undefined;

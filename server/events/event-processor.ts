@@ -1,5 +1,5 @@
 import type { Signals } from '../../app/signals';
-import type { Database } from '../db/database';
+import { withRelaxedDurability, type Database } from '../db/database';
 import type { BatchJobHandler, JobContext, JobHandler } from '../dispatch/work-runner';
 import { getEvent, getEvents, markEventProcessed, type StoredEvent } from './events.repository';
 
@@ -46,20 +46,23 @@ export function eventProcessor(db: Database, stages: readonly EventStage[]): Job
     const event = await getEvent(db, job.tenantId, eventId);
     if (event === undefined) return; // erased by a privacy deletion since it was queued
     if (event.processedAt !== null) return; // a redelivery of finished work
-    let profileId = event.profileId;
-    const shared: StageShared = {};
-    for (const stage of stages) {
-      if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
-      const out = await stage.run({
-        tenantId: job.tenantId,
-        event,
-        profileId,
-        shared,
-        ...(job.firstClaim === true ? { firstClaim: true } : {}),
-      });
-      if (out.profileId !== undefined) profileId = out.profileId;
-    }
-    await markEventProcessed(db, job.tenantId, eventId, profileId);
+    // Derived work: relaxed commits (server/db/database.ts); the job's completion after it is durable.
+    await withRelaxedDurability(async () => {
+      let profileId = event.profileId;
+      const shared: StageShared = {};
+      for (const stage of stages) {
+        if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
+        const out = await stage.run({
+          tenantId: job.tenantId,
+          event,
+          profileId,
+          shared,
+          ...(job.firstClaim === true ? { firstClaim: true } : {}),
+        });
+        if (out.profileId !== undefined) profileId = out.profileId;
+      }
+      await markEventProcessed(db, job.tenantId, eventId, profileId);
+    });
   };
 }
 
@@ -130,7 +133,8 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    // Derived work: relaxed commits (server/db/database.ts); the jobs' completion after it is durable.
+    await withRelaxedDurability(() => Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker)));
     return failures;
   };
 }

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '../../app/events/canonical-event';
-import type { Database } from '../db/database';
+import { withStrictDurability, type Database } from '../db/database';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, ingestEvents, type Identify, type IdentifyMany, type IngestResult } from './events.repository';
 
@@ -68,7 +68,8 @@ export class IngestBatcher {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       this.inFlight++;
-      void this.flush(batch).finally(() => {
+      // Acknowledged input commits durably, whoever's call started the flush.
+      void withStrictDurability(() => this.flush(batch)).finally(() => {
         this.inFlight--;
         this.pump();
       });

@@ -1,3 +1,5 @@
+import { currentDurability, withRelaxedDurability, withStrictDurability, type Durability } from '../db/database';
+
 /**
  * Group commit for run state: commits submitted while earlier ones are still being written are
  * sent together, as ONE statement, when a writing slot frees up. Nothing waits for a timer: a commit
@@ -20,6 +22,8 @@ export interface BatchOptions {
 
 interface Pending<I, R> {
   readonly key: string;
+  /** The durability its caller runs under (server/db/database.ts): a batch is relaxed only if every item is. */
+  readonly durability: Durability;
   readonly item: I;
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
@@ -40,7 +44,7 @@ export class CommitBatcher<I, R> {
 
   submit(key: string, item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ key, item, resolve, reject });
+      this.queue.push({ key, item, durability: currentDurability(), resolve, reject });
       this.pump();
     });
   }
@@ -60,7 +64,9 @@ export class CommitBatcher<I, R> {
       }
       this.queue = rest;
       this.inFlight += 1;
-      void this.flush(batch).finally(() => {
+      // A strict caller's commit (an API's) never rides in a relaxed batch (the event pipeline's).
+      const durably = batch.every((p) => p.durability === 'relaxed') ? withRelaxedDurability : withStrictDurability;
+      void durably(() => this.flush(batch)).finally(() => {
         this.inFlight -= 1;
         this.pump();
       });
