@@ -11,6 +11,7 @@ import type { HubSpotApi } from './client/api';
 import { classifyHubSpotError } from './client/errors';
 import {
   type CardService,
+  connectionStore,
   type Database,
   type EventStage,
   type JobHandler,
@@ -18,7 +19,6 @@ import {
   RateLimitedError,
   type WorkQueue,
 } from '../../server/platform';
-import { activeInstallation } from './installations';
 import { contactsOfProfile } from './records.repository';
 import { markWritebackPending, pendingWritebacks, writebackDone } from './writeback.repository';
 import { systemClock, type Clock } from '../../app/shared/clock';
@@ -50,8 +50,11 @@ export function writebackStage(deps: { db: Database; work: WorkQueue; cards: () 
     // is built once per profile per window by the job, not once per event.
     async run({ tenantId, profileId }) {
       if (profileId === null || deps.cards() === undefined) return {};
-      const install = await activeInstallation(deps.db, tenantId);
-      if (install === undefined) return {};
+      // The tenant's active portal from the connection store's short cache (a read per event otherwise);
+      // the window job reads the installation afresh before it writes.
+      const active = (await connectionStore.ofTenantCached(deps.db, tenantId, 'hubspot')).find((c) => c.status === 'active');
+      if (active === undefined || active.externalId === null) return {};
+      const install = { portalId: active.externalId };
       const contacts = await contactsOfProfile(deps.db, tenantId, profileId, install.portalId);
       if (contacts.length === 0) return {};
       for (const contactId of contacts.slice(0, 5)) {

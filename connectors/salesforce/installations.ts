@@ -153,6 +153,12 @@ export class SalesforceInstallations {
     return (await this.ofTenant(tenantId)).find((i) => i.status === 'active');
   }
 
+  /** `active` for per-event hot paths (the write-back stage): the store's short cache (ConnectionStore.ofTenantCached). */
+  async activeCached(tenantId: string): Promise<Installation | undefined> {
+    const rows = await connectionStore.ofTenantCached<SalesforceConnectionData>(this.deps.db, tenantId, 'salesforce');
+    return rows.map(toInstallation).find((i) => i.status === 'active');
+  }
+
   async allActive(): Promise<Installation[]> {
     return (await connectionStore.find<SalesforceConnectionData>(this.deps.db, { type: 'salesforce', status: 'active' })).map(
       toInstallation,

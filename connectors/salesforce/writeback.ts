@@ -54,7 +54,7 @@ export function writebackStage(deps: Deps): EventStage {
         else await linkRecord(deps.db, tenantId, props['orgId'], props['recordId'], String(props['objectType'] ?? ''), profileId);
       }
       if (profileId === null) return {};
-      const install = await deps.installations.active(tenantId);
+      const install = await deps.installations.activeCached(tenantId);
       const { cards } = deps;
       if (install === undefined || cards === undefined) return {};
       const records = (await recordsOfProfile(deps.db, tenantId, install.orgId, profileId)).filter((r) => PERSON_OBJECTS.has(r.objectType));

@@ -134,7 +134,51 @@ export class ConnectionUniqueError extends Error {
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown }).code === '23505';
 
+/** How long a cached tenant's connections of one type are served without a read (other processes' changes). */
+export const CONNECTION_CACHE_MS = 2_000;
+
 export class ConnectionStore {
+  private readonly cache = new Map<string, { readonly until: number; readonly rows: Promise<StoredConnection[]> }>();
+  private generation = 0;
+
+  /**
+   * A tenant's connections of one type, oldest first, for hot paths that run per event (the CRM
+   * write-back stages ask for the active installation of every event's tenant). Served from memory for
+   * at most CONNECTION_CACHE_MS; every write through this store in this process empties the cache at
+   * once (and a read that started before a write is not kept), so a change made here is seen by the
+   * next call and one made by another process within CONNECTION_CACHE_MS. Not for decisions that must
+   * see a row under a lock: use `find` (with `forUpdate`) in the transaction.
+   */
+  async ofTenantCached<C extends object = Record<string, unknown>>(
+    q: Queryable,
+    tenantId: string,
+    type: string,
+  ): Promise<StoredConnection<C>[]> {
+    const key = `${tenantId}\u0000${type}`;
+    const now = performance.now();
+    const hit = this.cache.get(key);
+    if (hit !== undefined && hit.until > now) return (await hit.rows) as StoredConnection<C>[];
+    const generation = this.generation;
+    const rows = this.find(q, { tenantId, type });
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(key, { until: now + CONNECTION_CACHE_MS, rows });
+    try {
+      const found = await rows;
+      // Changed (here) while it was read: not kept.
+      if (generation !== this.generation && this.cache.get(key)?.rows === rows) this.cache.delete(key);
+      return found as StoredConnection<C>[];
+    } catch (err) {
+      if (this.cache.get(key)?.rows === rows) this.cache.delete(key);
+      throw err;
+    }
+  }
+
+  /** Empties the hot-path cache (every write through the store calls it). */
+  invalidate(): void {
+    this.generation++;
+    this.cache.clear();
+  }
+
   /** Rows matching the filter, oldest first; `forUpdate` locks them until the transaction ends. */
   async find<C extends object = Record<string, unknown>>(
     q: Queryable,
@@ -164,6 +208,7 @@ export class ConnectionStore {
 
   /** Inserts a row; ConnectionUniqueError when its (type, external id) is already connected. */
   async insert<C extends object = Record<string, unknown>>(q: Queryable, c: NewConnection): Promise<StoredConnection<C>> {
+    this.invalidate();
     try {
       const r = await q.query<Row>(
         `INSERT INTO connections (tenant_id, id, type, external_id, status, config, secret_ciphertext, secret_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
@@ -178,6 +223,7 @@ export class ConnectionStore {
           c.sealed?.keyId ?? null,
         ],
       );
+      this.invalidate();
       const row = r.rows[0];
       if (row === undefined) throw new Error('connection insert returned no row');
       return toConnection<C>(row);
@@ -210,8 +256,10 @@ export class ConnectionStore {
       sets.push(`secret_ciphertext = ${p(change.sealed?.ciphertext ?? null)}`, `secret_key_id = ${p(change.sealed?.keyId ?? null)}`);
     if (change.externalId !== undefined) sets.push(`external_id = ${p(change.externalId)}`);
     sets.push('updated_at = now()');
+    this.invalidate();
     try {
       const r = await q.query<Row>(`UPDATE connections SET ${sets.join(', ')} WHERE ${where(filter, params)} RETURNING ${COLUMNS}`, params);
+      this.invalidate();
       return r.rows.map((row) => toConnection<C>(row));
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConnectionUniqueError();
@@ -221,8 +269,10 @@ export class ConnectionStore {
 
   /** Deletes the rows matching the filter; how many went. */
   async remove(q: Queryable, filter: ConnectionFilter): Promise<number> {
+    this.invalidate();
     const params: unknown[] = [];
     const r = await q.query<{ id: string }>(`DELETE FROM connections WHERE ${where(filter, params)} RETURNING id`, params);
+    this.invalidate();
     return r.rows.length;
   }
 }
