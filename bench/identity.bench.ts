@@ -7,8 +7,11 @@
  * The incremental SQL figures include the ingest path's shape (issue #16, target 4: >= 2,000 link
  * operations/s on PostgreSQL at <= 3 statements per event): linkMany on micro-batches of 16 and 32
  * events, one and two transactions at a time, each beside one-row INSERT transactions at the same
- * concurrency. Knobs: BATON_BENCH_IDENTITY_EVENTS (events per incremental run, default 1500),
- * BATON_BENCH_IDENTITY_SQL (which databases, default pglite,postgres).
+ * concurrency, with CPU ms per event of this process and (PostgreSQL on this machine) of the database
+ * backends serving the bench, read from /proc: wall-clock rates swing with the machine's other load.
+ * Knobs: BATON_BENCH_IDENTITY_EVENTS (events per incremental run, default 1500),
+ * BATON_BENCH_IDENTITY_SQL (which databases, default pglite,postgres), BATON_BENCH_IDENTITY_RUNS=ingest
+ * (only the ingest-shape SQL runs).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -164,6 +167,60 @@ function eventOf(r: SyntheticRecord): CanonicalEvent {
 interface SqlRun {
   rate: number;
   statementsPerEvent: number;
+  /** CPU ms per event: this process (user + system) and the database's backends (PostgreSQL only). */
+  nodeCpuMs: number;
+  dbCpuMs: number | undefined;
+}
+
+/** CPU seconds (user + system) of a local process, from /proc/<pid>/stat; undefined when unreadable. */
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state (field 3): utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving this bench's pool (found by application_name in
+ * pg_stat_activity), read from /proc: the database runs on this machine in the bench setup. A backend
+ * that appears during the run counts from zero. Undefined when the database is not local (no /proc).
+ */
+class BackendCpu {
+  private constructor(
+    private readonly db: Database,
+    private readonly appName: string,
+    private readonly start: Map<number, number>,
+  ) {}
+
+  static async begin(db: Database, appName: string | undefined): Promise<BackendCpu | undefined> {
+    if (appName === undefined) return undefined;
+    const cpu = new BackendCpu(db, appName, new Map());
+    for (const [pid, s] of await cpu.sample()) cpu.start.set(pid, s);
+    return cpu;
+  }
+
+  private async sample(): Promise<Map<number, number>> {
+    const r = await this.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [this.appName]);
+    const out = new Map<number, number>();
+    for (const { pid } of r.rows) {
+      const s = procCpuSeconds(Number(pid));
+      if (s !== undefined) out.set(Number(pid), s);
+    }
+    return out;
+  }
+
+  /** CPU seconds used by the backends since begin(); undefined when none could be read. */
+  async end(): Promise<number | undefined> {
+    const now = await this.sample();
+    if (now.size === 0) return undefined;
+    let total = 0;
+    for (const [pid, s] of now) total += s - (this.start.get(pid) ?? 0);
+    return total;
+  }
 }
 
 /**
@@ -173,7 +230,13 @@ interface SqlRun {
  * Deterministic, household and probabilistic matching on. Every statement identity sends inside the
  * transaction is counted (BEGIN / COMMIT belong to the caller's transaction and are not).
  */
-async function sqlIdentity(db: Database, events: readonly CanonicalEvent[], concurrency: number, batchSize: number): Promise<SqlRun> {
+async function sqlIdentity(
+  db: Database,
+  events: readonly CanonicalEvent[],
+  concurrency: number,
+  batchSize: number,
+  appName: string | undefined,
+): Promise<SqlRun> {
   const { tenantId } = await createTenant(db, 'bench');
   await db.query(`UPDATE tenants SET settings = jsonb_set(settings, '{identity}', '{"defaultRegion":"US"}') WHERE id = $1`, [tenantId]);
   const service = new IdentityService();
@@ -193,9 +256,19 @@ async function sqlIdentity(db: Database, events: readonly CanonicalEvent[], conc
       );
     }
   };
+  const backends = await BackendCpu.begin(db, appName);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rate: events.length / ((performance.now() - t0) / 1000), statementsPerEvent: statements / events.length };
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const dbCpu = await backends?.end();
+  return {
+    rate: events.length / (wall / 1000),
+    statementsPerEvent: statements / events.length,
+    nodeCpuMs: (c.user + c.system) / 1000 / events.length,
+    dbCpuMs: dbCpu === undefined ? undefined : (dbCpu * 1000) / events.length,
+  };
 }
 
 /** Baseline: the same number of durable one-row INSERT transactions on the same database, `concurrency` at a time. */
@@ -224,6 +297,7 @@ async function sqlModeFigures(
   db: Database,
   sample: readonly SyntheticRecord[],
   progress: (m: string) => void,
+  appName?: string,
 ): Promise<BenchFigure[]> {
   const events = sample.map(eventOf);
   const figures: BenchFigure[] = [];
@@ -238,10 +312,11 @@ async function sqlModeFigures(
   // [concurrent transactions, events per transaction]: identify one by one, linkMany in the ingest
   // path's micro-batches (16 and 32 events, one and two streams), and linkMany in batches of 100.
   const ingest: [number, number][] = INGEST_BATCHES.flatMap((size) => [[1, size] as [number, number], [2, size] as [number, number]]);
-  const runs: [number, number][] =
+  const all: [number, number][] =
     mode === 'postgres'
       ? [[1, 1], [8, 1], ...ingest, [1, BATCH], [2, BATCH]]
       : [[1, 1], ...INGEST_BATCHES.map((size): [number, number] => [1, size]), [1, BATCH]];
+  const runs = process.env['BATON_BENCH_IDENTITY_RUNS'] === 'ingest' ? all.filter(([c, size]) => c <= 2 && size > 1 && size < BATCH) : all;
   const baselines = new Map<number, number>();
   for (const [c, size] of runs) {
     let baseline = baselines.get(c);
@@ -249,7 +324,7 @@ async function sqlModeFigures(
       baseline = await insertBaseline(db, sample, c);
       baselines.set(c, baseline);
     }
-    const run = await sqlIdentity(db, events, c, size);
+    const run = await sqlIdentity(db, events, c, size, appName);
     const name = `${prefix}${c === 1 ? '' : `_${c}_concurrent`}${size === 1 ? '' : `.batch_${size}`}`;
     const shape = (INGEST_BATCHES as readonly number[]).includes(size) && c <= 2;
     const target = shape
@@ -257,8 +332,16 @@ async function sqlModeFigures(
       : '';
     figures.push(fig(`${name}.link_ops_per_s${target}`, run.rate, baseline));
     figures.push({ name: `${name}.statements_per_event`, value: round(run.statementsPerEvent), unit: 'statements' });
+    // CPU per event (wall-clock rates swing with the machine's other load): the bench process, and the
+    // database's backends when it is local (PostgreSQL; PGlite runs inside this process).
+    figures.push({ name: `${name}.node_cpu_ms_per_event`, value: round(run.nodeCpuMs), unit: 'ms' });
+    if (run.dbCpuMs !== undefined) {
+      figures.push({ name: `${name}.db_cpu_ms_per_event`, value: round(run.dbCpuMs), unit: 'ms' });
+      figures.push({ name: `${name}.cpu_ms_per_event`, value: round(run.dbCpuMs + run.nodeCpuMs), unit: 'ms' });
+    }
+    const cpu = `CPU ${run.nodeCpuMs.toFixed(3)} ms/event node${run.dbCpuMs === undefined ? '' : ` + ${run.dbCpuMs.toFixed(3)} ms/event database`}`;
     progress(
-      `incremental through SQL: ${mode}, ${events.length} events, ${c} transaction(s) at a time, ${size === 1 ? 'identify (one event per transaction)' : `linkMany (${size} events per transaction)`}: ${Math.round(run.rate)}/s, ${round(run.statementsPerEvent)} statements/event; baseline ${Math.round(baseline)} one-row INSERT transactions/s`,
+      `incremental through SQL: ${mode}, ${events.length} events, ${c} transaction(s) at a time, ${size === 1 ? 'identify (one event per transaction)' : `linkMany (${size} events per transaction)`}: ${Math.round(run.rate)}/s, ${round(run.statementsPerEvent)} statements/event, ${cpu}; baseline ${Math.round(baseline)} one-row INSERT transactions/s`,
     );
   }
   return figures;
@@ -281,7 +364,7 @@ export async function sqlFigures(synthetic: readonly SyntheticRecord[], progress
   const schema = `bench_identity_${Date.now().toString(36)}`;
   let pg: Database | undefined;
   try {
-    pg = await openPostgres({ connectionString: POSTGRES_URL, schema, max: 8 });
+    pg = await openPostgres({ connectionString: POSTGRES_URL, schema, max: 8, applicationName: schema });
     await migrate(pg);
   } catch (err) {
     progress(`incremental through SQL: PostgreSQL not reachable (${(err as Error).message}), skipped`);
@@ -289,7 +372,7 @@ export async function sqlFigures(synthetic: readonly SyntheticRecord[], progress
     return figures;
   }
   try {
-    figures.push(...(await sqlModeFigures('postgres', pg, sample, progress)));
+    figures.push(...(await sqlModeFigures('postgres', pg, sample, progress, schema)));
   } finally {
     await pg.close();
     await dropSchema(POSTGRES_URL, schema);
