@@ -26,16 +26,25 @@ export class HoldoutAssignments {
   }
 
   private async assign(tenantId: string, profileId: string, config: DecisioningConfig): Promise<boolean> {
-    const select = 'SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2';
-    const known = await this.db.query<{ in_holdout: boolean }>(select, [tenantId, profileId]);
-    if (known.rows[0] !== undefined) return known.rows[0].in_holdout;
     const drawn = isInHoldout(profileId, config.holdout);
-    await this.db.query(
-      `INSERT INTO holdout_assignments (tenant_id, profile_id, in_holdout, share, salt) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    // One statement: the stored assignment, or this draw stored now. The first assignment wins: on a
+    // conflict the stored row is answered (read in the statement's snapshot).
+    const r = await this.db.query<{ in_holdout: boolean }>(
+      `WITH drawn AS (
+         INSERT INTO holdout_assignments (tenant_id, profile_id, in_holdout, share, salt) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING RETURNING in_holdout)
+       SELECT in_holdout FROM drawn
+       UNION ALL
+       SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2
+       LIMIT 1`,
       [tenantId, profileId, drawn, config.holdout.share, config.holdout.salt],
     );
-    // Under a race the first assignment wins.
-    const r = await this.db.query<{ in_holdout: boolean }>(select, [tenantId, profileId]);
-    return r.rows[0]?.in_holdout ?? drawn;
+    if (r.rows[0] !== undefined) return r.rows[0].in_holdout;
+    // A racing assignment committed while this statement ran (not in its snapshot): read it.
+    const again = await this.db.query<{ in_holdout: boolean }>(
+      'SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2',
+      [tenantId, profileId],
+    );
+    return again.rows[0]?.in_holdout ?? drawn;
   }
 }

@@ -95,26 +95,37 @@ export interface ApplyInput {
  */
 export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Promise<{ stageChanged: boolean } | null> {
   const { tenantId, profileId, eventId, at, signals, meaning } = input;
-  const first = await tx.query(
-    'INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-    [tenantId, eventId, profileId],
+  // One statement: mark the event applied (nothing more on a redelivery), create the state row on the
+  // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
+  // the statement's snapshot: a row another transaction created after it is locked by the read below.
+  const first = await tx.query<{ applied: boolean; created: StateRow | null; existing: StateRow | null }>(
+    `WITH applied AS (
+       INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),
+     created AS (
+       INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of)
+       SELECT $1, $3, 'lead', $4, $4 WHERE EXISTS (SELECT 1 FROM applied)
+       ON CONFLICT DO NOTHING RETURNING ${STATE_COLUMNS}),
+     first_seen AS (
+       INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id)
+       SELECT $1, $3, NULL, 'lead', $4, 'first-seen', 'first seen', $2 FROM created),
+     existing AS (
+       SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $3 AND EXISTS (SELECT 1 FROM applied) FOR UPDATE)
+     SELECT EXISTS (SELECT 1 FROM applied) AS applied,
+            (SELECT to_jsonb(c) FROM created c) AS created,
+            (SELECT to_jsonb(e) FROM existing e) AS existing`,
+    [tenantId, eventId, profileId, iso(at)],
   );
-  if (first.rowCount !== 1) return null;
-  const created = await tx.query(
-    `INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of) VALUES ($1, $2, 'lead', $3, $3) ON CONFLICT DO NOTHING`,
-    [tenantId, profileId, iso(at)],
-  );
-  if (created.rowCount === 1) {
-    await tx.query(
-      `INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id) VALUES ($1, $2, NULL, 'lead', $3, 'first-seen', 'first seen', $4)`,
-      [tenantId, profileId, iso(at), eventId],
-    );
+  const outcome = first.rows[0];
+  if (outcome?.applied !== true) return null;
+  let row = outcome.created ?? outcome.existing ?? undefined;
+  if (row === undefined) {
+    // Created by another transaction after this statement's snapshot: lock it now.
+    const r = await tx.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $2 FOR UPDATE`, [
+      tenantId,
+      profileId,
+    ]);
+    row = r.rows[0];
   }
-  const r = await tx.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $2 FOR UPDATE`, [
-    tenantId,
-    profileId,
-  ]);
-  const row = r.rows[0];
   if (row === undefined) throw new Error(`journey state of ${profileId} vanished`);
   const state = stateFromRow(row);
 
@@ -226,6 +237,39 @@ export async function loadTransitions(q: Queryable, tenantId: string, profileId:
   }));
 }
 
+interface SignalRow {
+  event_id: string;
+  occurred_at: Date | string;
+  intent: string;
+  intent_confidence: number;
+  sentiment: number;
+  sentiment_label: SignalView['sentimentLabel'];
+  urgency: Urgency;
+  legal_threat: boolean;
+  channel: string | null;
+  language: string | null;
+}
+
+const SIGNAL_COLUMNS =
+  'event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel, language';
+
+/** One id (the usual case): equality lets the (tenant, profile, occurred_at DESC) index stop after `limit` rows. */
+const signalsWhere = (ids: readonly string[], p: string): string =>
+  ids.length === 1 ? `profile_id = ${p}` : `profile_id = ANY(${p}::text[])`;
+
+const signalFromRow = (row: SignalRow): SignalView => ({
+  eventId: row.event_id,
+  at: toMs(row.occurred_at),
+  intent: row.intent,
+  intentConfidence: Number(row.intent_confidence),
+  sentiment: Number(row.sentiment),
+  sentimentLabel: row.sentiment_label,
+  urgency: row.urgency,
+  legalThreat: row.legal_threat,
+  channel: row.channel as Channel | null,
+  language: row.language,
+});
+
 export async function loadSignals(
   q: Queryable,
   tenantId: string,
@@ -233,35 +277,12 @@ export async function loadSignals(
   limit: number,
   since?: number,
 ): Promise<SignalView[]> {
-  const r = await q.query<{
-    event_id: string;
-    occurred_at: Date | string;
-    intent: string;
-    intent_confidence: number;
-    sentiment: number;
-    sentiment_label: SignalView['sentimentLabel'];
-    urgency: Urgency;
-    legal_threat: boolean;
-    channel: string | null;
-    language: string | null;
-  }>(
-    // One id (the usual case): equality lets the (tenant, profile, occurred_at DESC) index stop after `limit` rows.
-    `SELECT event_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, legal_threat, channel, language FROM event_signals
-      WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
+  const r = await q.query<SignalRow>(
+    `SELECT ${SIGNAL_COLUMNS} FROM event_signals
+      WHERE tenant_id = $1 AND ${signalsWhere(profileIds, '$2')} AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT $4`,
     [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds], iso(since ?? 0), limit],
   );
-  return r.rows.map((row) => ({
-    eventId: row.event_id,
-    at: toMs(row.occurred_at),
-    intent: row.intent,
-    intentConfidence: Number(row.intent_confidence),
-    sentiment: Number(row.sentiment),
-    sentimentLabel: row.sentiment_label,
-    urgency: row.urgency,
-    legalThreat: row.legal_threat,
-    channel: row.channel as Channel | null,
-    language: row.language,
-  }));
+  return r.rows.map(signalFromRow);
 }
 
 const num = (v: unknown): number | undefined =>
@@ -299,18 +320,29 @@ export async function loadSnapshot(
   now: number,
 ): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null }> {
   const profileId = profileIds[0] ?? '';
-  const [state, signals, tickets, consent] = await Promise.all([
-    loadState(q, tenantId, profileIds),
-    loadSignals(q, tenantId, profileIds, 50, now - 30 * DAY_MS),
-    q.query<{ ticket_id: string; priority: TicketPriority; opened_at: Date | string }>(
-      `SELECT ticket_id, priority, opened_at FROM profile_tickets WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status = 'open'`,
-      [tenantId, [...profileIds]],
-    ),
-    q.query<{ channel: Channel; status: ConsentStatus }>(
-      'SELECT channel, status FROM profile_consent WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) ORDER BY updated_at',
-      [tenantId, [...profileIds]],
-    ),
-  ]);
+  // One statement for the state, the recent signals, open tickets and consent (each a JSON column).
+  const r = await q.query<{
+    state: StateRow | null;
+    signals: SignalRow[];
+    tickets: { ticket_id: string; priority: TicketPriority; opened_at: string }[];
+    consent: { channel: Channel; status: ConsentStatus }[];
+  }>(
+    `SELECT
+       (SELECT to_jsonb(s) FROM (SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = ANY($2::text[])
+          ORDER BY (profile_id = $3) DESC, updated_at DESC LIMIT 1) s) AS state,
+       (SELECT coalesce(jsonb_agg(g ORDER BY g.occurred_at DESC), '[]'::jsonb) FROM (SELECT ${SIGNAL_COLUMNS} FROM event_signals
+          WHERE tenant_id = $1 AND ${signalsWhere(profileIds, profileIds.length === 1 ? '$3' : '$2')} AND occurred_at >= $4 ORDER BY occurred_at DESC LIMIT 50) g) AS signals,
+       (SELECT coalesce(jsonb_agg(t), '[]'::jsonb) FROM (SELECT ticket_id, priority, opened_at FROM profile_tickets
+          WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status = 'open') t) AS tickets,
+       (SELECT coalesce(jsonb_agg(c ORDER BY c.updated_at), '[]'::jsonb) FROM (SELECT channel, status, updated_at FROM profile_consent
+          WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) c) AS consent`,
+    [tenantId, [...profileIds], profileId, iso(now - 30 * DAY_MS)],
+  );
+  const row = r.rows[0];
+  const state = row?.state === null || row?.state === undefined ? null : stateFromRow(row.state);
+  const signals = (row?.signals ?? []).map(signalFromRow);
+  const tickets = { rows: row?.tickets ?? [] };
+  const consent = { rows: row?.consent ?? [] };
   const traits = state?.traits ?? {};
   const timeZone = text(traits['timeZone']) ?? text(traits['timezone']) ?? text(traits['tz']);
   const accountValue = num(traits['accountValue']) ?? num(traits['arr']) ?? num(traits['annualRevenue']) ?? num(traits['amount']);
