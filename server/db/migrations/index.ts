@@ -21,6 +21,7 @@ import * as m023 from './023_event_batches';
 import * as m024 from './024_identity_apply';
 import * as m025 from './025_effect_ledger';
 import * as m026 from './026_identity_apply_custom_plans';
+import * as m028 from './028_identity_tenant_cascade';
 
 export interface Migration {
   readonly version: number;
@@ -56,4 +57,5 @@ export const migrations: readonly Migration[] = [
   { version: 24, name: 'identity_apply', sql: m024.sql },
   { version: 25, name: 'effect_ledger', sql: m025.sql },
   { version: 26, name: 'identity_apply_custom_plans', sql: m026.sql },
+  { version: 28, name: 'identity_tenant_cascade', sql: m028.sql },
 ];
