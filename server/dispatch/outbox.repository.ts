@@ -218,6 +218,22 @@ export const outbox = {
     return r.rows;
   },
 
+  /**
+   * The oldest due, unlocked, never-tried pending row of one tenant and kind (what the next batch claim
+   * would take first), as a ref to ring for; undefined when there is none.
+   */
+  async nextBatchable(q: Queryable, tenantId: string, kind: string): Promise<JobRef | undefined> {
+    const r = await q.query<RefRow>(
+      `SELECT ${REF_COLUMNS} FROM outbox
+        WHERE tenant_id = $1 AND kind = $2 AND status = 'pending' AND attempts = 0 AND due_at <= now()
+          AND (locked_until IS NULL OR locked_until < now())
+        ORDER BY due_at, id LIMIT 1`,
+      [tenantId, kind],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : toRef(row);
+  },
+
   /** Extends the lease of every row of a batch this worker holds; answers the ids it no longer holds. */
   async extendLeases(q: Queryable, tenantId: string, ids: readonly string[], workerId: string, leaseMs: number): Promise<string[]> {
     const r = await q.query<{ id: string }>(

@@ -274,10 +274,23 @@ export class WorkRunner {
         logger.error({ err, jobs: succeeded.length }, 'could not complete a batch; the lease expiry will retry it');
       }
       for (const { ref: r, row } of rows) if (failures.has(row.id)) await this.recordFailure(r, row, failures.get(row.id));
+      // A full batch may have left due rows behind whose only doorbell was a message this claim made
+      // moot (ingest rings once per group-commit batch): ring for the oldest of them.
+      if (rows.length >= maxBatch) await this.ringNext(first.tenant_id, first.kind);
     } finally {
       clearInterval(heartbeat);
       for (const key of keys) this.inFlight.delete(key);
       resolveDone();
+    }
+  }
+
+  private async ringNext(tenantId: string, kind: string): Promise<void> {
+    try {
+      const next = await outbox.nextBatchable(this.db, tenantId, kind);
+      if (next !== undefined) await this.options.reschedule(next);
+    } catch (err) {
+      // The sweeper re-dispatches rows nobody rang for.
+      this.options.logger.warn({ err, kind }, 'could not ring for the next batch');
     }
   }
 

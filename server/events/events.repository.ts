@@ -196,7 +196,11 @@ export async function ingestEvents(
       return { eventId: hit.id, profileId: hit.profile_id, duplicate: true };
     });
   });
-  if (refs.length > 0) await work.notify(refs);
+  // One doorbell per batch: the first event's delivery claims the others with it (WorkRunner's batch
+  // claim takes a tenant's due event jobs, oldest first, up to its batch size; a full batch rings for
+  // what it left), so the queue carries a message per batch rather than per event. The sweeper
+  // re-dispatches any row left without one.
+  if (refs.length > 0) await work.notify(refs.slice(0, 1));
   return results;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { IngestBatcher } from '../../server/events/ingest-batcher';
+import { ingestEvents } from '../../server/events/events.repository';
 import { identityModule } from '../../server/identity/identity.module';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { describeWith, waitFor } from '../support/services';
@@ -174,6 +175,60 @@ for (const { mode, needs } of modes) {
         [t.tenantId],
       );
       expect(jobs.rows[0]?.n).toBe(7);
+    });
+  });
+}
+
+for (const { mode, needs } of modes) {
+  describeWith(needs, `ingest doorbells (${mode})`, () => {
+    let svc: TestService;
+    beforeAll(async () => {
+      // Batches of 4 in the worker, and a sweeper that would only help after 10 minutes: every event
+      // below is processed because a doorbell was rung for it, not because the sweeper found it.
+      svc = await startTestService(mode, { modules: [identityModule], eventBatchSize: 4, redispatchAfterMs: 600_000 });
+    });
+    afterAll(async () => svc.stop());
+
+    it('rings once per ingest batch, and a full worker batch rings for the rest', async () => {
+      const t = await createTenant(svc.runtime.db, 'Doorbells');
+      const rung: number[] = [];
+      const notify = svc.runtime.work.notify.bind(svc.runtime.work);
+      const spy = jest.spyOn(svc.runtime.work, 'notify').mockImplementation(async (refs) => {
+        rung.push(refs.length);
+        return notify(refs);
+      });
+      try {
+        const results = await ingestEvents(
+          svc.runtime.db,
+          svc.runtime.work,
+          t.tenantId,
+          Array.from({ length: 11 }, (_, i) => ({ event: message(`bell-${i}`, `bell${i}@gc.io`, `ring ${i}`) })),
+        );
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(11);
+        // The ingest rang once, for one event.
+        expect(rung[0]).toBe(1);
+        await waitFor(
+          async () =>
+            ((
+              await svc.runtime.db.query<{ n: number }>(
+                'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL',
+                [t.tenantId],
+              )
+            ).rows[0]?.n ?? 0) === 11,
+          'every event processed',
+          30_000,
+        );
+      } finally {
+        spy.mockRestore();
+      }
+      // 11 events in batches of 4: the ingest's bell, then one bell after each full batch (4, 4), the
+      // last batch (3) is not full and rings for nothing.
+      expect(rung.filter((n) => n === 1).length).toBeGreaterThanOrEqual(3);
+      const jobs = await svc.runtime.db.query<{ done: number }>(
+        `SELECT count(*) FILTER (WHERE status = 'done')::int AS done FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
+        [t.tenantId],
+      );
+      expect(jobs.rows[0]?.done).toBe(11);
     });
   });
 }
