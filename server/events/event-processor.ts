@@ -68,8 +68,10 @@ export function eventProcessor(db: Database, stages: readonly EventStage[]): Job
 
 export interface BatchProcessorOptions {
   /**
-   * How many people's events run at once within a batch (default 1: batches already run side by side,
-   * up to BATON_WORKER_CONCURRENCY, so the pipelines in flight stay within what the pool serves).
+   * How many people's events run at once within a batch (default 4 on PostgreSQL, 1 embedded, whose one
+   * connection serves a statement at a time). Ingest rings one doorbell per group-commit batch, so a
+   * delivered event claims many people's events and few batches run side by side: the batch's people
+   * go through the stages a few at a time, each person's events in order.
    */
   concurrency?: number;
 }
@@ -87,7 +89,7 @@ interface Item {
  * batch). An event whose stage fails leaves the batch: its job is retried alone; the others go on.
  */
 export function eventBatchProcessor(db: Database, stages: readonly EventStage[], options: BatchProcessorOptions = {}): BatchJobHandler {
-  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const concurrency = Math.max(1, options.concurrency ?? (db.kind === 'pglite' ? 1 : 4));
   return async (jobs) => {
     const failures = new Map<string, unknown>();
     const tenantId = jobs[0]?.tenantId;
