@@ -27,8 +27,10 @@ import {
   type Database,
   eraseProfileData,
   type Identify,
+  type IdentifyMany,
   type IdentityService,
   ingestEvent,
+  ingestEvents,
   type JobHandler,
   type JobRef,
   type Metrics,
@@ -278,7 +280,32 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
     if (install === undefined || install.tenantId !== job.tenantId || install.purged) return; // disconnected and purged since
     const identity = deps.identity();
     const identify: Identify | undefined = identity === undefined ? undefined : (tx, input) => identity.identify(tx, input);
+    const identifyMany: IdentifyMany | undefined =
+      identity === undefined ? undefined : (tx, input) => identity.linkMany(tx, input.tenantId, input.events);
     const toEnrich = new Set<string>();
+    // Events are ingested in runs, each run in one transaction with its identity resolved at once
+    // (ingestEvents + IdentityService.linkMany; a 100-event import batch costs a few statements, not a
+    // few per event). A privacy deletion ends a run: what came before it is stored first, in order.
+    let run: { event: CanonicalEvent; enrich?: string }[] = [];
+    const flush = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const items = run;
+      run = [];
+      const results = await ingestEvents(
+        deps.db,
+        deps.work,
+        job.tenantId,
+        items.map((i) => ({ event: i.event })),
+        identify,
+        identifyMany,
+      );
+      items.forEach((item, k) => {
+        const result = results[k];
+        if (result === undefined) return;
+        deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
+        if (!result.duplicate && item.enrich !== undefined) toEnrich.add(item.enrich);
+      });
+    };
     const announced: AnnouncedMessage[] = [];
     const normalized = parsed.data.map(normalizeWebhookEvent);
     const contactOf = await associatedContactsOf(deps, portalId, normalized);
@@ -297,17 +324,17 @@ export function webhookBatchHandler(deps: WebhookDeps): JobHandler {
         continue;
       }
       if (n.kind === 'privacy_deletion') {
+        await flush();
         if (identity !== undefined) await eraseContact(deps.db, identity, deps.modules(), job.tenantId, n.portalId, n.contactId);
         continue;
       }
       const [main, ...implied] = withContactPreferences(n.event);
-      const result = await ingestEvent(deps.db, deps.work, job.tenantId, main ?? n.event, undefined, identify);
-      deps.metrics.eventsIngested.inc({ source: 'hubspot', outcome: result.duplicate ? 'duplicate' : 'stored' });
+      const created = n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored');
+      run.push({ event: main ?? n.event, ...(created ? { enrich: n.objectId } : {}) });
       // A preference change (hs_email_optout) also says something about consent.
-      for (const extra of implied) await ingestEvent(deps.db, deps.work, job.tenantId, extra, undefined, identify);
-      if (!result.duplicate && n.objectType === 'contact' && (n.event.type === 'contact.created' || n.event.type === 'contact.restored'))
-        toEnrich.add(n.objectId);
+      for (const extra of implied) run.push({ event: extra });
     }
+    await flush();
     for (const m of announced) await deps.work.enqueue(inboxJob(job.tenantId, portalId, m));
     const meetings = parsed.data.filter(isMeetingCreation).map((e) => ({ id: e.objectId, occurredAt: e.occurredAt }));
     if (meetings.length > 0 && deps.api?.() !== undefined) await deps.work.enqueue(meetingsJob(job.tenantId, portalId, job.id, meetings));

@@ -29,7 +29,7 @@ export type { JobRef } from '../dispatch/outbox.repository';
 export { startPeriodic, type Periodic } from '../dispatch/periodic';
 
 // Events in: storing a vendor's canonical event, and pipeline stages
-export { ingestEvent, type Identify } from '../events/events.repository';
+export { ingestEvent, ingestEvents, type Identify, type IdentifyMany } from '../events/events.repository';
 export type { EventStage } from '../events/event-processor';
 
 // HTTP

@@ -11,6 +11,7 @@ import { HubSpotDisconnectedError } from '../../connectors/hubspot/client/errors
 import { signedHeaders } from '../../connectors/hubspot/client/signature';
 import { Installations } from '../../connectors/hubspot/installations';
 import { SqlEffectLedger } from '../../server/effects/effect-ledger.repository';
+import { IdentityService } from '../../server/identity/identity.service';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../sandboxes/hubspot';
 import { modes, startTestService, type TestService } from '../support/runtime';
@@ -130,6 +131,38 @@ for (const { mode, needs } of modes) {
 
       const status = await api.call<{ connections: { portalId: string; status: string }[] }>('GET', '/hubspot/connection');
       expect(status.body.connections).toEqual([expect.objectContaining({ portalId: PORTAL, status: 'active' })]);
+    });
+
+    it("ingests a webhook batch's events in one transaction with one identity call (an import of many contacts)", async () => {
+      const contacts = Array.from({ length: 30 }, (_, i) =>
+        sandbox.state.createObject(PORTAL, 'contacts', { email: `import${i}@bulk.io`, firstname: `Imported${i}` }),
+      );
+      const linkMany = jest.spyOn(IdentityService.prototype, 'linkMany');
+      const identify = jest.spyOn(IdentityService.prototype, 'identify');
+      try {
+        const sent = await webhook(
+          contacts.map((c) => event({ subscriptionType: 'contact.creation', objectId: Number(c.id), changeFlag: 'NEW' })),
+        );
+        expect(JSON.parse(sent.body)).toMatchObject({ accepted: 30 });
+        // Enrichment adds the e-mails later; the contact ids alone already make 30 people.
+        await waitFor(
+          async () =>
+            (
+              await svc.runtime.db.query<{ n: number }>(
+                `SELECT count(DISTINCT profile_id)::int AS n FROM events WHERE tenant_id = $1 AND source = 'hubspot' AND type = 'contact.created'
+                   AND subject::text LIKE ANY($2::text[])`,
+                [tenantId, contacts.map((c) => `%"${c.id}"%`)],
+              )
+            ).rows[0]?.n === 30,
+          'thirty imported people',
+        );
+        const batchCalls = linkMany.mock.calls.filter(([, , events]) => events.some((e) => e.event.type === 'contact.created'));
+        expect(batchCalls.map(([, , events]) => events.length)).toContain(30);
+        expect(identify.mock.calls.filter(([, input]) => input.event.type === 'contact.created')).toHaveLength(0);
+      } finally {
+        linkMany.mockRestore();
+        identify.mockRestore();
+      }
     });
 
     it('the marketplace install route redirects to HubSpot with a state', async () => {
