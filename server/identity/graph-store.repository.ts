@@ -27,7 +27,6 @@ import type { CannotLink, EdgeRow, NodeRow, ProfileRow, ReviewItem } from '../..
 import type { IdentityGraphStore, IdentityGraphTx, ReadHints } from '../../app/identity/graph/store';
 import type { Queryable } from '../db/database';
 import {
-  EDGE_COLUMNS,
   REVIEW_COLUMNS,
   cannotLinkFromDb,
   edgeFromDb,
@@ -743,48 +742,13 @@ function opToJson(op: Op): Record<string, unknown> {
 }
 
 /**
- * The one read statement. $2 node keys, $3 keys whose edges are read, $4 profiles whose members are
- * read, $5 keys whose cannot-links are read, $6 profile rows, $7/$8 blocking keys and the record each
- * is for ('' = always; else only while that record is not in the graph), $9 max block size, $10 blocks
- * of sequence values to draw, $11 closure: also the profiles of the nodes read, their members, and
- * the cannot-links of all of them.
+ * The one read statement: identity_read() (migration 029; its header says what each argument reads),
+ * parsed once per session and planned per call with the call's values.
  */
-const READ_SQL = `
-WITH
-  n AS (SELECT x.*, md5(x::text) AS fp FROM unnest($2::text[]) AS k(key),
-          LATERAL (SELECT * FROM identity_nodes y WHERE y.tenant_id = $1 AND y.key = k.key LIMIT 1) x),
-  ps AS (SELECT DISTINCT profile_id AS id FROM n WHERE $11::boolean AND profile_id IS NOT NULL UNION SELECT unnest($4::text[])),
-  m AS (SELECT x.*, md5(x::text) AS fp FROM ps, LATERAL (SELECT * FROM identity_nodes y WHERE y.tenant_id = $1 AND y.profile_id = ps.id OFFSET 0) x),
-  ck AS (SELECT unnest($5::text[]) AS key UNION SELECT unnest($2::text[]) WHERE $11::boolean UNION SELECT key FROM m),
-  pr AS (SELECT id FROM ps UNION SELECT unnest($6::text[])),
-  hb AS (SELECT DISTINCT h.key FROM unnest($7::text[], $8::text[]) AS h(key, rec)
-           LEFT JOIN LATERAL (SELECT 1 AS found FROM identity_nodes y WHERE y.tenant_id = $1 AND y.key = h.rec LIMIT 1) f ON true
-          WHERE h.rec = '' OR f.found IS NULL),
-  bs AS (SELECT hb.key, (SELECT count(*) FROM (SELECT 1 FROM identity_blocking_keys b WHERE b.tenant_id = $1 AND b.key = hb.key LIMIT $9::int + 1) s)::int AS size FROM hb),
-  bm AS (SELECT bs.key, b.record_key FROM bs, LATERAL (SELECT record_key FROM identity_blocking_keys b WHERE b.tenant_id = $1 AND b.key = bs.key OFFSET 0) b WHERE bs.size <= $9::int),
-  ek AS (SELECT k.key AS k, x.* FROM unnest($3::text[]) AS k(key),
-          LATERAL (SELECT ${EDGE_COLUMNS}, md5(y::text) AS h FROM identity_edges y WHERE y.tenant_id = $1 AND y.a = k.key
-                   UNION SELECT ${EDGE_COLUMNS}, md5(y::text) FROM identity_edges y WHERE y.tenant_id = $1 AND y.b = k.key) x),
-  cl AS (SELECT ck.key AS k, x.* FROM ck,
-          LATERAL (SELECT a, b, source, record_id, at, md5(y::text) AS h FROM identity_cannot_links y WHERE y.tenant_id = $1 AND y.a = ck.key
-                   UNION SELECT a, b, source, record_id, at, md5(y::text) FROM identity_cannot_links y WHERE y.tenant_id = $1 AND y.b = ck.key) x),
-  cn AS (SELECT DISTINCT ON (bm.record_key) x.*, md5(x::text) AS fp FROM bm,
-          LATERAL (SELECT * FROM identity_nodes y WHERE y.tenant_id = $1 AND y.key = bm.record_key LIMIT 1) x)
-SELECT
-  (SELECT coalesce(jsonb_agg(to_jsonb(n)), '[]'::jsonb) FROM n) AS nodes,
-  (SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]'::jsonb) FROM m) AS members,
-  (SELECT coalesce(jsonb_object_agg(ps.id, coalesce((SELECT md5(string_agg(m.key, ',' ORDER BY m.key)) FROM m WHERE m.profile_id = ps.id), '-')), '{}'::jsonb) FROM ps) AS member_fps,
-  (SELECT coalesce(jsonb_agg(to_jsonb(e) - 'k' - 'h'), '[]'::jsonb) FROM (SELECT DISTINCT ON (id) * FROM ek) e) AS edges,
-  (SELECT coalesce(jsonb_object_agg(k.key, coalesce((SELECT md5(string_agg(ek.h, '' ORDER BY ek.id)) FROM ek WHERE ek.k = k.key), '-')), '{}'::jsonb)
-     FROM unnest($3::text[]) AS k(key)) AS edge_fps,
-  (SELECT coalesce(jsonb_agg(to_jsonb(c) - 'k' - 'h'), '[]'::jsonb) FROM (SELECT DISTINCT ON (a, b) * FROM cl) c) AS cannot,
-  (SELECT coalesce(jsonb_object_agg(ck.key, coalesce((SELECT md5(string_agg(cl.h, '' ORDER BY cl.a, cl.b)) FROM cl WHERE cl.k = ck.key), '-')), '{}'::jsonb) FROM ck) AS cannot_fps,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'created_at', p.created_at, 'seq', p.seq, 'fp', md5(p::text))), '[]'::jsonb)
-     FROM pr, LATERAL (SELECT * FROM identity_profiles y WHERE y.tenant_id = $1 AND y.id = pr.id LIMIT 1) p) AS profiles,
-  (SELECT coalesce(jsonb_agg(jsonb_build_object('key', key, 'size', size)), '[]'::jsonb) FROM bs) AS blocks,
-  (SELECT coalesce(jsonb_agg(jsonb_build_array(key, record_key)), '[]'::jsonb) FROM bm) AS block_members,
-  (SELECT coalesce(jsonb_agg(to_jsonb(cn)), '[]'::jsonb) FROM cn) AS candidates,
-  CASE WHEN $10::int > 0 THEN (SELECT jsonb_agg(v ORDER BY v) FROM (SELECT nextval('identity_seq') AS v FROM generate_series(1, $10::int)) s) END AS seq`;
+const READ_SQL = `SELECT o_nodes AS nodes, o_members AS members, o_member_fps AS member_fps, o_edges AS edges, o_edge_fps AS edge_fps,
+  o_cannot AS cannot, o_cannot_fps AS cannot_fps, o_profiles AS profiles, o_blocks AS blocks, o_block_members AS block_members,
+  o_candidates AS candidates, o_seq AS seq
+  FROM identity_read($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int, $10::int, $11::boolean)`;
 
 /** A store that opens its own transaction per unit of work (routes and tests; the ingest path uses SqlGraphStore on its transaction). */
 export function transactionalGraphStore(

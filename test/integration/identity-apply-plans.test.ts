@@ -1,6 +1,8 @@
 /**
  * Migration 026: identity_apply plans each statement for the call at hand (no generic plan kept from
  * when the identity tables were small), and a record's blocking keys still follow its current keys.
+ * Migration 029: identity_read is planned per call too, and its fingerprints are the ones
+ * identity_apply checks.
  */
 import type { Database } from '../../server/db/database';
 import { migrate } from '../../server/db/migrate';
@@ -61,5 +63,51 @@ describe('identity_apply (migration 026)', () => {
     expect(await keys('rec:b')).toEqual(['k1']);
     expect(await apply({ bk: [{ record_key: 'rec:b', keys: [] }] })).toBe('ok');
     expect(await keys('rec:b')).toEqual([]);
+  });
+
+  it('identity_read is planned per call and fingerprints rows as identity_apply checks them', async () => {
+    const r = await db.query<{ config: string[] | null }>(`SELECT proconfig AS config FROM pg_proc WHERE proname = 'identity_read'`);
+    expect(r.rows[0]?.config).toContain('plan_cache_mode=force_custom_plan');
+    const node = {
+      key: 'email::ada@x.io',
+      kind: 'identifier',
+      profile_id: 'prof_a',
+      type: 'email',
+      limit_group: null,
+      shared: false,
+      first_names: [],
+      match: null,
+      seq: 7,
+    };
+    expect(await apply({ n: [node], p: [{ id: 'prof_a', created_at: '2026-01-01T00:00:00.000Z', seq: 7 }] })).toBe('ok');
+    const read = await db.query<{
+      nodes: { key: string; fp: string; seq: number }[];
+      member_fps: Record<string, string>;
+      profiles: { id: string; fp: string }[];
+    }>(
+      `SELECT o_nodes AS nodes, o_member_fps AS member_fps, o_profiles AS profiles
+         FROM identity_read($1, $2::text[], '{}', '{}', '{}', '{}', '{}', '{}', 0, 0, true)`,
+      [tenantId, ['email::ada@x.io', 'email::nobody@x.io']],
+    );
+    const row = read.rows[0];
+    expect(row?.nodes.map((n) => [n.key, n.seq])).toEqual([['email::ada@x.io', 7]]);
+    expect(row?.nodes[0]).not.toHaveProperty('tenant_id');
+    const checks = {
+      n: { 'email::ada@x.io': row?.nodes[0]?.fp, 'email::nobody@x.io': '-' },
+      m: row?.member_fps,
+      p: { prof_a: row?.profiles[0]?.fp },
+    };
+    const check = async (c: unknown): Promise<string | undefined> =>
+      (
+        await db.query<{ r: string }>('SELECT identity_apply($1, $2::int[], $3::int[], $4::jsonb, $5::jsonb, true) AS r', [
+          tenantId,
+          [],
+          [],
+          JSON.stringify(c),
+          '{}',
+        ])
+      ).rows[0]?.r;
+    expect(await check(checks)).toBe('ok');
+    expect(await check({ ...checks, n: { 'email::ada@x.io': 'changed' } })).toBe('stale');
   });
 });

@@ -22,6 +22,7 @@ import * as m024 from './024_identity_apply';
 import * as m025 from './025_effect_ledger';
 import * as m026 from './026_identity_apply_custom_plans';
 import * as m028 from './028_identity_tenant_cascade';
+import * as m029 from './029_identity_read';
 
 export interface Migration {
   readonly version: number;
@@ -58,4 +59,5 @@ export const migrations: readonly Migration[] = [
   { version: 25, name: 'effect_ledger', sql: m025.sql },
   { version: 26, name: 'identity_apply_custom_plans', sql: m026.sql },
   { version: 28, name: 'identity_tenant_cascade', sql: m028.sql },
+  { version: 29, name: 'identity_read', sql: m029.sql },
 ];
