@@ -106,7 +106,7 @@ async function durableAppend(mode: Mode, run: string): Promise<Load> {
   }
 }
 
-async function baton(mode: Mode, run: string): Promise<Load> {
+async function baton(mode: Mode, run: string, extraHeaders: Record<string, string> = {}): Promise<Load> {
   const schema = `bench_ack_${run}`;
   const config = parseConfig({
     PORT: '0',
@@ -118,7 +118,7 @@ async function baton(mode: Mode, run: string): Promise<Load> {
   const runtime = await startService(config, { host: '127.0.0.1', ...(mode === 'postgres+redis' ? { schema, queueName: schema } : {}) });
   try {
     const { apiKey } = await createTenant(runtime.db, 'Bench ack');
-    return await load(`${runtime.url ?? ''}/api/v1/events`, { authorization: `Bearer ${apiKey}` }, run);
+    return await load(`${runtime.url ?? ''}/api/v1/events`, { authorization: `Bearer ${apiKey}`, ...extraHeaders }, run);
   } finally {
     await runtime.shutdown('bench');
     if (mode === 'postgres+redis') {
@@ -248,6 +248,22 @@ export const ackBench: BenchSuite = {
           ratio: round(ours.rps / Math.max(base.rps, 0.001), 3),
         });
         figures.push({ name: `ack.${mode}.p99_latency (baseline: durable append)`, value: ours.p99, unit: 'ms', baseline: base.p99 });
+        progress(`${mode}: POST /api/v1/events with Prefer: respond-async (identity in the worker), a new person per request`);
+        const deferred = await baton(mode, `${run}${mode === 'embedded' ? 'v' : 'w'}`, { prefer: 'respond-async' });
+        if (deferred.non2xx > 0) progress(`${mode}: ${deferred.non2xx} respond-async requests failed or were not 2xx`);
+        figures.push({
+          name: `ack.${mode}.respond_async_events_per_s (${role}; Prefer: respond-async, profileId resolved in the worker; distinct people; baseline: Express + one INSERT per request)`,
+          value: round(deferred.rps),
+          unit: 'req/s',
+          baseline: round(base.rps),
+          ratio: round(deferred.rps / Math.max(base.rps, 0.001), 3),
+        });
+        figures.push({
+          name: `ack.${mode}.respond_async_p99_latency (baseline: durable append)`,
+          value: deferred.p99,
+          unit: 'ms',
+          baseline: base.p99,
+        });
         if (sandbox !== undefined) {
           progress(`${mode}: POST /webhooks/hubspot, signed batches of ${HUBSPOT_BATCH} events for new contacts`);
           const hs = await batonHubSpot(mode, `${run}${mode === 'embedded' ? 'h' : 'k'}`, sandbox);

@@ -182,7 +182,13 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     all.loaded = loaded;
     const stages = [...loaded.flatMap((m) => m.stages ?? []), ...(options.stages ?? [])];
     // Micro-batches: a delivered event claims up to a batch of the tenant's waiting events (docs/ARCHITECTURE.md, "Throughput").
-    runner.registerBatch(EVENT_PROCESS_JOB, eventBatchProcessor(db, stages), options.eventBatchSize ?? 50);
+    // Events acknowledged with `Prefer: respond-async` get their identity in the worker, a batch at a time.
+    const identifyMany = loaded.find((m) => m.identifyMany !== undefined)?.identifyMany;
+    runner.registerBatch(
+      EVENT_PROCESS_JOB,
+      eventBatchProcessor(db, stages, identifyMany === undefined ? {} : { identifyMany }),
+      options.eventBatchSize ?? 50,
+    );
     for (const m of loaded) for (const [kind, handler] of Object.entries(m.handlers ?? {})) runner.register(kind, handler);
     for (const m of loaded)
       for (const [kind, batch] of Object.entries(m.batchHandlers ?? {})) runner.registerBatch(kind, batch.handler, batch.maxBatch);

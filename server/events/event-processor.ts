@@ -1,7 +1,16 @@
 import type { Signals } from '../../app/signals';
 import { withRelaxedDurability, type Database } from '../db/database';
 import type { BatchJobHandler, JobContext, JobHandler } from '../dispatch/work-runner';
-import { getEvent, getEvents, markEventProcessed, type StoredEvent } from './events.repository';
+import type { CanonicalEvent } from '../../app/events/canonical-event';
+import {
+  getEvent,
+  getEvents,
+  IDENTIFY_IN_WORKER,
+  markEventProcessed,
+  setEventProfiles,
+  type IdentifyMany,
+  type StoredEvent,
+} from './events.repository';
 
 export interface StageInput {
   tenantId: string;
@@ -74,6 +83,24 @@ export interface BatchProcessorOptions {
    * go through the stages a few at a time, each person's events in order.
    */
   concurrency?: number;
+  /**
+   * Identity for events acknowledged before it ran (`Prefer: respond-async`: their jobs carry
+   * IDENTIFY_IN_WORKER): the batch's such events are resolved together, in recorded order, in one
+   * transaction (one read and one write), before their stages run.
+   */
+  identifyMany?: IdentifyMany;
+}
+
+/** The canonical event a stored one was ingested as (what identity resolves). */
+function canonicalOf(e: StoredEvent): CanonicalEvent {
+  return {
+    source: e.source,
+    type: e.type,
+    occurredAt: e.occurredAt,
+    subject: e.subject,
+    ...(e.text === null ? {} : { text: e.text }),
+    properties: e.properties,
+  };
 }
 
 interface Item {
@@ -105,6 +132,43 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
       tenantId,
       wanted.map((w) => w.eventId),
     );
+    // Events acknowledged before identity ran: resolved now, together (durably: not derived work).
+    const unresolved = wanted.flatMap(({ job, eventId }) => {
+      const event = events.get(eventId);
+      return job.payload[IDENTIFY_IN_WORKER] === true && event !== undefined && event.processedAt === null && event.profileId === null
+        ? [{ job, event }]
+        : [];
+    });
+    if (unresolved.length > 0 && options.identifyMany !== undefined) {
+      const identifyMany = options.identifyMany;
+      try {
+        const profiles = await db.transaction(async (tx) => {
+          const ids = await identifyMany(tx, {
+            tenantId,
+            events: unresolved.map((u) => ({ eventId: u.event.id, event: canonicalOf(u.event) })),
+          });
+          await setEventProfiles(
+            tx,
+            tenantId,
+            unresolved.flatMap((u, i) => {
+              const profileId = ids[i];
+              return profileId === null || profileId === undefined ? [] : [{ id: u.event.id, profileId }];
+            }),
+          );
+          return ids;
+        });
+        unresolved.forEach((u, i) => {
+          const profileId = profiles[i];
+          if (profileId !== null && profileId !== undefined) events.set(u.event.id, { ...u.event, profileId });
+        });
+      } catch (err) {
+        // Retried alone (a retried row never joins a batch), as any failed event.
+        for (const u of unresolved) {
+          failures.set(u.job.id, err);
+          events.delete(u.event.id);
+        }
+      }
+    }
     // One lane per person (events without a profile each alone), in the order the jobs were recorded.
     const lanes = new Map<string, Item[]>();
     for (const { job, eventId } of wanted) {

@@ -129,6 +129,7 @@ export async function ingestEvents(
   items: readonly IngestItem[],
   identify?: Identify,
   identifyMany?: IdentifyMany,
+  options: { deferIdentity?: boolean } = {},
 ): Promise<IngestResult[]> {
   if (items.length === 0) return [];
   const rows = items.map((item, ord) => ({
@@ -159,7 +160,11 @@ export async function ingestEvents(
       const item = items[i];
       return fresh.has(row.id) && item !== undefined ? [{ eventId: row.id, event: item.event }] : [];
     });
-    if (identifyMany !== undefined && news.length > 0) {
+    // Deferred (`Prefer: respond-async`): the events' jobs resolve identity in the worker, a batch at a time.
+    const defer = options.deferIdentity === true && (identify !== undefined || identifyMany !== undefined);
+    if (defer) {
+      for (const n of news) profiles.set(n.eventId, null);
+    } else if (identifyMany !== undefined && news.length > 0) {
       // The batch's identity in one read and one write (IdentityService.linkMany), in recorded order.
       const ids = await identifyMany(tx, { tenantId, events: news });
       if (ids.length !== news.length) throw new Error(`identity answered ${ids.length} profiles for ${news.length} events`);
@@ -167,17 +172,20 @@ export async function ingestEvents(
     } else {
       for (const n of news) profiles.set(n.eventId, identify === undefined ? null : await identify(tx, { tenantId, ...n }));
     }
-    const resolved = [...profiles].filter(([, p]) => p !== null).map(([id, profile_id]) => ({ id, profile_id }));
-    if (resolved.length > 0) {
-      await tx.query(
-        `UPDATE events e SET profile_id = r.profile_id FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text) WHERE e.tenant_id = $1 AND e.id = r.id`,
-        [tenantId, JSON.stringify(resolved)],
-      );
-    }
+    await setEventProfiles(
+      tx,
+      tenantId,
+      [...profiles].flatMap(([id, profileId]) => (profileId === null ? [] : [{ id, profileId }])),
+    );
     const newIds = rows.filter((row) => fresh.has(row.id)).map((row) => row.id);
     refs = await work.recordMany(
       tx,
-      newIds.map((id) => ({ tenantId, kind: EVENT_PROCESS_JOB, payload: { eventId: id }, dedupeKey: `event:${id}` })),
+      newIds.map((id) => ({
+        tenantId,
+        kind: EVENT_PROCESS_JOB,
+        payload: defer ? { eventId: id, [IDENTIFY_IN_WORKER]: true } : { eventId: id },
+        dedupeKey: `event:${id}`,
+      })),
     );
     const dupes = rows.filter((row) => !fresh.has(row.id));
     const existing = new Map<string, { id: string; profile_id: string | null }>();
@@ -202,6 +210,22 @@ export async function ingestEvents(
   // re-dispatches any row left without one.
   if (refs.length > 0) await work.notify(refs.slice(0, 1));
   return results;
+}
+
+/** Set on an `event.process` job whose event was acknowledged before identity resolved it (`Prefer: respond-async`). */
+export const IDENTIFY_IN_WORKER = 'identify';
+
+/** Stores resolved profile ids of events in one statement. */
+export async function setEventProfiles(
+  q: Queryable,
+  tenantId: string,
+  resolved: readonly { id: string; profileId: string }[],
+): Promise<void> {
+  if (resolved.length === 0) return;
+  await q.query(
+    `UPDATE events e SET profile_id = r.profile_id FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text) WHERE e.tenant_id = $1 AND e.id = r.id`,
+    [tenantId, JSON.stringify(resolved.map((r) => ({ id: r.id, profile_id: r.profileId })))],
+  );
 }
 
 /** A row of `events` as the event readers select it (EVENT_COLUMNS). */

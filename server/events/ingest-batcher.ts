@@ -25,6 +25,8 @@ export interface IngestBatcherOptions {
 
 interface Waiting {
   tenantId: string;
+  /** Acknowledged before identity resolves the event (`Prefer: respond-async`): resolved in the worker. */
+  deferIdentity: boolean;
   event: CanonicalEvent;
   idempotencyKey: string | undefined;
   resolve: (r: IngestResult) => void;
@@ -57,9 +59,14 @@ export class IngestBatcher {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 2));
   }
 
-  ingest(tenantId: string, event: CanonicalEvent, idempotencyKey?: string): Promise<IngestResult> {
+  ingest(
+    tenantId: string,
+    event: CanonicalEvent,
+    idempotencyKey?: string,
+    options: { deferIdentity?: boolean } = {},
+  ): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ tenantId, event, idempotencyKey, resolve, reject });
+      this.waiting.push({ tenantId, deferIdentity: options.deferIdentity === true, event, idempotencyKey, resolve, reject });
       this.pump();
     });
   }
@@ -76,14 +83,26 @@ export class IngestBatcher {
     }
   }
 
+  /** One event in its own transaction (a lone request, or one of a failed batch). */
+  private async ingestOne(tenantId: string, w: Waiting): Promise<IngestResult> {
+    if (!w.deferIdentity) return ingestEvent(this.db, this.work, tenantId, w.event, w.idempotencyKey, this.identify);
+    const [result] = await ingestEvents(this.db, this.work, tenantId, [w], this.identify, this.identifyMany, { deferIdentity: true });
+    if (result === undefined) throw new Error('no ingest result');
+    return result;
+  }
+
   private async flush(batch: readonly Waiting[]): Promise<void> {
+    // One transaction per tenant and identity mode (resolved now, or deferred to the worker).
     const byTenant = new Map<string, Waiting[]>();
     for (const w of batch) {
-      const group = byTenant.get(w.tenantId);
-      if (group === undefined) byTenant.set(w.tenantId, [w]);
+      const key = `${w.tenantId}\u0000${w.deferIdentity ? 'deferred' : 'now'}`;
+      const group = byTenant.get(key);
+      if (group === undefined) byTenant.set(key, [w]);
       else group.push(w);
     }
-    for (const [tenantId, group] of byTenant) {
+    for (const group of byTenant.values()) {
+      const tenantId = group[0]?.tenantId ?? '';
+      const deferIdentity = group[0]?.deferIdentity === true;
       if (group.length > 1) {
         try {
           const results = await ingestEvents(
@@ -93,6 +112,7 @@ export class IngestBatcher {
             group.map((w) => ({ event: w.event, idempotencyKey: w.idempotencyKey })),
             this.identify,
             this.identifyMany,
+            { deferIdentity },
           );
           group.forEach((w, i) => {
             const r = results[i];
@@ -106,7 +126,7 @@ export class IngestBatcher {
       }
       for (const w of group) {
         try {
-          w.resolve(await ingestEvent(this.db, this.work, tenantId, w.event, w.idempotencyKey, this.identify));
+          w.resolve(await this.ingestOne(tenantId, w));
         } catch (err) {
           w.reject(err);
         }

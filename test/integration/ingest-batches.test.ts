@@ -8,6 +8,7 @@
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { IngestBatcher } from '../../server/events/ingest-batcher';
 import { ingestEvents } from '../../server/events/events.repository';
+import { prefersAsync } from '../../server/http/events.routes';
 import { identityModule } from '../../server/identity/identity.module';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { describeWith, waitFor } from '../support/services';
@@ -224,11 +225,104 @@ for (const { mode, needs } of modes) {
       // 11 events in batches of 4: the ingest's bell, then one bell after each full batch (4, 4), the
       // last batch (3) is not full and rings for nothing.
       expect(rung.filter((n) => n === 1).length).toBeGreaterThanOrEqual(3);
-      const jobs = await svc.runtime.db.query<{ done: number }>(
-        `SELECT count(*) FILTER (WHERE status = 'done')::int AS done FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
-        [t.tenantId],
+      // Each batch's jobs are completed right after its events are marked processed.
+      await waitFor(
+        async () =>
+          (
+            await svc.runtime.db.query<{ done: number }>(
+              `SELECT count(*) FILTER (WHERE status = 'done')::int AS done FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
+              [t.tenantId],
+            )
+          ).rows[0]?.done === 11,
+        'every event job completed',
       );
-      expect(jobs.rows[0]?.done).toBe(11);
+    });
+  });
+}
+
+describe('Prefer header', () => {
+  it('asks for respond-async whatever the case, among other preferences, with parameters', () => {
+    expect(prefersAsync('respond-async')).toBe(true);
+    expect(prefersAsync('return=minimal, Respond-Async')).toBe(true);
+    expect(prefersAsync('respond-async; foo=1, wait=10')).toBe(true);
+    expect(prefersAsync('return=minimal')).toBe(false);
+    expect(prefersAsync('respond-asynchronously')).toBe(false);
+    expect(prefersAsync(undefined)).toBe(false);
+  });
+});
+
+for (const { mode, needs } of modes) {
+  describeWith(needs, `ingest with Prefer: respond-async (${mode})`, () => {
+    let svc: TestService;
+    beforeAll(async () => {
+      svc = await startTestService(mode, { modules: [identityModule] });
+    });
+    afterAll(async () => svc.stop());
+
+    const person = (p: number, k: number): CanonicalEvent => ({
+      id: `async-${p}-${k}`,
+      source: 'api',
+      type: 'message.received',
+      occurredAt: '2026-11-23T10:00:00Z',
+      // Message 0: e-mail only; 1: e-mail and phone (the bridge); 2: phone only.
+      subject: {
+        identifiers: [
+          ...(k < 2 ? [{ type: 'email' as const, value: `async${p}@gc.io` }] : []),
+          ...(k > 0 ? [{ type: 'phone' as const, value: `+1415556${String(1000 + p)}` }] : []),
+        ],
+        traits: {},
+      },
+      text: `message ${k}`,
+    });
+
+    it('answers before identity with profileId null, and the worker gives each event the profile one-by-one resolution gives', async () => {
+      const t = await createTenant(svc.runtime.db, 'Respond async');
+      const events = [0, 1, 2, 3].flatMap((p) => [0, 1, 2].map((k) => person(p, k)));
+      const answers = await Promise.all(
+        events.map(async (e) => {
+          const r = await fetch(`${svc.url}/api/v1/events`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json', prefer: 'respond-async' },
+            body: JSON.stringify(e),
+          });
+          return {
+            status: r.status,
+            applied: r.headers.get('preference-applied'),
+            body: (await r.json()) as { eventId: string; profileId: string | null },
+          };
+        }),
+      );
+      expect(answers.every((a) => a.status === 202 && a.applied === 'respond-async' && a.body.profileId === null)).toBe(true);
+      const profiles = await waitFor(async () => {
+        const r = await svc.runtime.db.query<{ id: string; profile_id: string | null; processed: boolean }>(
+          'SELECT id, profile_id, processed_at IS NOT NULL AS processed FROM events WHERE tenant_id = $1',
+          [t.tenantId],
+        );
+        return r.rows.length === events.length && r.rows.every((row) => row.processed)
+          ? new Map(r.rows.map((row) => [row.id, row.profile_id]))
+          : undefined;
+      }, 'every event resolved and processed');
+      // Each person's three messages end on one profile (merges leave aliases: compare live profiles).
+      const live = async (profileId: string | null | undefined): Promise<string | null> => {
+        if (profileId === null || profileId === undefined) return null;
+        const r = await fetch(`${svc.url}/api/v1/profiles/${profileId}`, { headers: { authorization: `Bearer ${t.apiKey}` } });
+        return ((await r.json()) as { id?: string; profileId?: string }).id ?? null;
+      };
+      const people: (string | null)[] = [];
+      for (const a of answers) people.push(await live(profiles.get(a.body.eventId)));
+      expect(people.every((p) => typeof p === 'string')).toBe(true);
+      for (let p = 0; p < 4; p++) expect(new Set(people.slice(p * 3, p * 3 + 3)).size).toBe(1);
+      expect(new Set(people).size).toBe(4);
+
+      // Without the preference the answer carries the profile, as before.
+      const sync = await fetch(`${svc.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...person(0, 0), id: 'sync-0' }),
+      });
+      expect(sync.headers.get('preference-applied')).toBeNull();
+      const body = (await sync.json()) as { profileId: string | null };
+      expect(await live(body.profileId)).toBe(people[0]);
     });
   });
 }
