@@ -11,7 +11,8 @@
  * (BATON_ROLE). Baseline in the same run: the same load through the same service with no capability
  * modules (ingest, outbox, claim, processed mark only: the floor of the machinery around the stages).
  * On PostgreSQL it also reports the SQL statements per event (ingest and pipeline, one process).
- * Knobs: BENCH_PEOPLE, BENCH_MODES (postgres+redis,embedded,split), BENCH_DRAIN_TIMEOUT_MS.
+ * Knobs: BENCH_PEOPLE, BENCH_MODES (postgres+redis,embedded,split,respond_async: PostgreSQL + Redis in one process, posted with
+ * `Prefer: respond-async`, beside the postgres+redis run), BENCH_DRAIN_TIMEOUT_MS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -167,7 +168,8 @@ async function api(url: string, apiKey: string, method: string, route: string, b
   if (res.status >= 300) throw new Error(`${method} ${route} answered ${res.status}: ${await res.text()}`);
 }
 
-type Mode = 'postgres+redis' | 'embedded' | 'split';
+/** `respond_async`: PostgreSQL + Redis in one process, events posted with `Prefer: respond-async` (identity in the worker). */
+type Mode = 'postgres+redis' | 'embedded' | 'split' | 'respond_async';
 
 interface Result {
   eventsPerS: number;
@@ -240,7 +242,11 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
           setupRequest: (req) => ({
             ...req,
             method: 'POST',
-            headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+            headers: {
+              authorization: `Bearer ${apiKey}`,
+              'content-type': 'application/json',
+              ...(mode === 'respond_async' ? { prefer: 'respond-async' } : {}),
+            },
             body: JSON.stringify(sustainedEvent(run, next++)),
           }),
         },
@@ -280,7 +286,7 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
       runs: final?.runs ?? 0,
       non2xx: posted.non2xx + posted.errors,
       statementsPerEvent:
-        mode === 'postgres+redis' && statementsBefore !== undefined && final?.statements !== undefined
+        (mode === 'postgres+redis' || mode === 'respond_async') && statementsBefore !== undefined && final?.statements !== undefined
           ? (final.statements - statementsBefore) / EVENTS
           : undefined,
     };
@@ -298,7 +304,7 @@ export const sustainedBench: BenchSuite = {
     if ((await reachable(BENCH_DATABASE_URL, 5432)) && (await reachable(BENCH_REDIS_URL, 6379))) modes.push('postgres+redis');
     else progress('PostgreSQL or Redis not reachable: postgres+redis and split modes skipped');
     modes.push('embedded');
-    if (modes.includes('postgres+redis')) modes.push('split');
+    if (modes.includes('postgres+redis')) modes.push('split', 'respond_async');
     // BENCH_MODES=postgres+redis,embedded,split picks some (the split figure's baseline needs postgres+redis).
     const only = process.env['BENCH_MODES']?.split(',');
     if (only !== undefined) modes.splice(0, modes.length, ...modes.filter((m) => only.includes(m)));
@@ -306,14 +312,17 @@ export const sustainedBench: BenchSuite = {
     for (const mode of modes) {
       const target = mode === 'embedded' ? 500 : 1000;
       progress(`${mode}: ${PEOPLE} people x 2 events, no stages (baseline)`);
-      const base = mode === 'split' ? results.get('postgres+redis') : await sustained(mode, false, progress);
+      const base = mode === 'split' || mode === 'respond_async' ? results.get('postgres+redis') : await sustained(mode, false, progress);
       progress(`${mode}: ${PEOPLE} people x 2 events, the whole pipeline`);
       const ours = await sustained(mode, true, progress);
       results.set(mode, ours);
       if (ours.non2xx > 0) progress(`${mode}: ${ours.non2xx} requests failed or were not 2xx`);
       progress(`${mode}: ${ours.decisions} decisions, ${ours.runs} runs started`);
-      const label = mode === 'split' ? 'split_1web_2workers' : mode;
-      const baseName = mode === 'split' ? 'the whole pipeline in one process, PostgreSQL + Redis' : 'the same load with no stages';
+      const label = mode === 'split' ? 'split_1web_2workers' : mode === 'respond_async' ? 'postgres+redis.respond_async' : mode;
+      const baseName =
+        mode === 'split' || mode === 'respond_async'
+          ? 'the whole pipeline in one process, PostgreSQL + Redis'
+          : 'the same load with no stages';
       figures.push({
         name: `sustained.${label}.events_per_s (target >= ${target}; ${EVENTS} events, ${PEOPLE} people, until drained; baseline: ${baseName})`,
         value: round(ours.eventsPerS),
