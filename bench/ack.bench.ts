@@ -106,6 +106,17 @@ async function durableAppend(mode: Mode, run: string): Promise<Load> {
   }
 }
 
+/** Shuts a bench service down and, on PostgreSQL + Redis, drops its queue and schema. */
+async function stopService(runtime: { shutdown(reason: string): Promise<void> }, mode: Mode, schema: string): Promise<void> {
+  await runtime.shutdown('bench');
+  if (mode !== 'postgres+redis') return;
+  const { Queue } = await import('bullmq');
+  const q = new Queue(schema, { connection: { url: BENCH_REDIS_URL } });
+  await q.obliterate({ force: true }).catch(() => undefined);
+  await q.close();
+  await dropSchema(BENCH_DATABASE_URL, schema);
+}
+
 async function baton(mode: Mode, run: string, extraHeaders: Record<string, string> = {}): Promise<Load> {
   const schema = `bench_ack_${run}`;
   const config = parseConfig({
@@ -120,14 +131,7 @@ async function baton(mode: Mode, run: string, extraHeaders: Record<string, strin
     const { apiKey } = await createTenant(runtime.db, 'Bench ack');
     return await load(`${runtime.url ?? ''}/api/v1/events`, { authorization: `Bearer ${apiKey}`, ...extraHeaders }, run);
   } finally {
-    await runtime.shutdown('bench');
-    if (mode === 'postgres+redis') {
-      const { Queue } = await import('bullmq');
-      const q = new Queue(schema, { connection: { url: BENCH_REDIS_URL } });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-      await dropSchema(BENCH_DATABASE_URL, schema);
-    }
+    await stopService(runtime, mode, schema);
   }
 }
 
@@ -204,14 +208,7 @@ async function batonHubSpot(mode: Mode, run: string, sandbox: HubSpotSandbox): P
     });
     return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
   } finally {
-    await runtime.shutdown('bench');
-    if (mode === 'postgres+redis') {
-      const { Queue } = await import('bullmq');
-      const q = new Queue(schema, { connection: { url: BENCH_REDIS_URL } });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-      await dropSchema(BENCH_DATABASE_URL, schema);
-    }
+    await stopService(runtime, mode, schema);
   }
 }
 
