@@ -16,12 +16,17 @@ export interface RateGateLimits {
 /** A little below HubSpot's 110/10 s, so our own traffic never earns a 429 (listing rule: errors < 5%). */
 export const HUBSPOT_LIMITS: RateGateLimits = { general: { points: 100, durationSeconds: 10 }, search: { points: 4, durationSeconds: 1 } };
 
+/** The longest a refused caller is told to wait for its place in line (then it asks again). */
+const MAX_QUEUE_WAIT_S = 300;
+
 export class HubSpotRateGate implements RateGate {
   private readonly limiters: Record<RateBucket, RateLimiterAbstract>;
   private readonly redis: Redis | undefined;
+  private readonly limits: RateGateLimits;
 
   constructor(options: { redisUrl?: string; limits?: RateGateLimits; keyPrefix?: string }) {
     const limits = options.limits ?? HUBSPOT_LIMITS;
+    this.limits = limits;
     const prefix = options.keyPrefix ?? 'baton:hubspot:rl';
     if (options.redisUrl !== undefined) {
       this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
@@ -53,7 +58,16 @@ export class HubSpotRateGate implements RateGate {
       await this.limiters[bucket].consume(portalId, 1);
       return { ok: true };
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
+      if (err instanceof RateLimiterRes) {
+        // A place in line: the k-th caller over the budget in this window waits k / points windows more,
+        // so a backlog (hundreds of run steps after an outage) drains in arrival order. Told only "the
+        // window frees in X ms", every refused caller came back together and most lost again, until
+        // some ran out of their step's rate-limit waits (npm run chaos, seed 5).
+        const { points, durationSeconds } = this.limits[bucket];
+        const over = Math.max(0, err.consumedPoints - points - 1);
+        const windows = Math.min(Math.floor(over / points), Math.floor(MAX_QUEUE_WAIT_S / durationSeconds));
+        return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) + windows * durationSeconds * 1000 };
+      }
       throw err; // Redis unreachable: a crash-class failure, retried by the dispatcher
     }
   }

@@ -30,6 +30,20 @@ describe('HubSpot per-portal budget (memory, embedded mode)', () => {
     expect((await drain(gate, 'p1', 'search', 3)).ok).toBe(2); // search is limited separately
     await gate.close();
   });
+
+  it('gives callers over the budget their place in line: later ones wait whole windows more', async () => {
+    const gate = new HubSpotRateGate({ limits });
+    // Search: 2 a second. 2 admitted, then 6 refused: places 0-1 wait for the next window, 2-3 one more, 4-5 two more.
+    const r = await drain(gate, 'line', 'search', 8);
+    expect(r.ok).toBe(2);
+    const [w0, w1, w2, w3, w4, w5] = r.refused;
+    for (const w of [w0, w1]) expect(w).toBeLessThanOrEqual(1_000);
+    for (const w of [w2, w3]) expect(w).toBeGreaterThan(1_000);
+    for (const w of [w2, w3]) expect(w).toBeLessThanOrEqual(2_000);
+    for (const w of [w4, w5]) expect(w).toBeGreaterThan(2_000);
+    for (const w of [w4, w5]) expect(w).toBeLessThanOrEqual(3_000);
+    await gate.close();
+  });
 });
 
 describeWith(['redis'], 'HubSpot per-portal budget (Redis, shared across processes)', () => {
