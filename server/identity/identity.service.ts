@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { identifierSchema, type CanonicalEvent } from '../../app/events/canonical-event';
-import { IdentityResolver } from '../../app/identity/graph/engine';
+import { IdentityResolver, type NormalizedSubject } from '../../app/identity/graph/engine';
 import type { RecordRef } from '../../app/identity/graph/refs';
 import { recordKey } from '../../app/identity/graph/model';
 import type { IdentityGraphStore } from '../../app/identity/graph/store';
@@ -194,9 +194,12 @@ export class IdentityService {
   async identify(tx: Queryable, input: { tenantId: string; eventId: string; event: CanonicalEvent }): Promise<string | null> {
     const { tenantId, eventId, event } = input;
     const t = await this.tenantIdentity(tx, tenantId);
-    const record = recordOf(t.normalizer, event, eventId);
-    const store = new SqlGraphStore(tx, tenantId, { eventRecords: [{ eventId, recordKey: recordKey(record.source, record.recordId) }] });
-    const profileId = await identifyWith(this.resolverOn(store, t), event, eventId, record);
+    const store = new SqlGraphStore(tx, tenantId);
+    const resolver = this.resolverOn(store, t);
+    const normalized = resolver.normalizeSubject(subjectOf(event));
+    const record = recordFrom(event, eventId, normalized);
+    store.addEventRecords([{ eventId, recordKey: recordKeyOf(record) }]);
+    const profileId = await identifyWith(resolver, event, eventId, record, normalized);
     await store.flushEventRecords();
     return profileId;
   }
@@ -217,18 +220,22 @@ export class IdentityService {
   ): Promise<(string | null)[]> {
     if (events.length === 0) return [];
     const t = await this.tenantIdentity(tx, tenantId);
-    const records = events.map((e) => recordOf(t.normalizer, e.event, e.eventId));
-    const store = new SqlGraphStore(tx, tenantId, {
-      eventRecords: events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf(records[i] as RecordRef) })),
-    });
+    const store = new SqlGraphStore(tx, tenantId);
     const planner = this.resolverOn(store, t);
+    // Each event is normalised once: for its record, its plan and its resolution.
+    const subjects = events.map((e) => planner.normalizeSubject(subjectOf(e.event)));
+    const records = events.map((e, i) => recordFrom(e.event, e.eventId, subjects[i] as NormalizedSubject));
+    store.addEventRecords(events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf(records[i] as RecordRef) })));
     const nodeKeys = new Set<string>();
     const edgeKeys = new Set<string>();
     const blocking: [string, string][] = [];
     let maxBlockSize = 0;
     events.forEach((e, i) => {
       const record = records[i] as RecordRef;
-      const plan = planner.plan(subjectOf(e.event), provenanceOf(e.event, e.eventId), { record });
+      const plan = planner.plan(subjectOf(e.event), provenanceOf(e.event, e.eventId), {
+        record,
+        normalized: subjects[i] as NormalizedSubject,
+      });
       for (const k of plan.nodeKeys) nodeKeys.add(k);
       for (const k of plan.edgeKeys) edgeKeys.add(k);
       for (const k of plan.blockingKeys) blocking.push([plan.record, k]);
@@ -237,7 +244,8 @@ export class IdentityService {
     const profiles = await store.batch({ nodeKeys: [...nodeKeys], edgeKeys: [...edgeKeys], blocking, maxBlockSize }, async (nested) => {
       const resolver = this.resolverOn(nested, t);
       const out: (string | null)[] = [];
-      for (const [i, e] of events.entries()) out.push(await identifyWith(resolver, e.event, e.eventId, records[i] as RecordRef));
+      for (const [i, e] of events.entries())
+        out.push(await identifyWith(resolver, e.event, e.eventId, records[i] as RecordRef, subjects[i] as NormalizedSubject));
       return out;
     });
     await store.flushEventRecords();
@@ -258,7 +266,13 @@ function recordKeyOf(record: RecordRef): string {
 }
 
 /** One event's identity work on `resolver` (its store decides how and when it is written). */
-async function identifyWith(resolver: IdentityResolver, event: CanonicalEvent, eventId: string, record: RecordRef): Promise<string | null> {
+async function identifyWith(
+  resolver: IdentityResolver,
+  event: CanonicalEvent,
+  eventId: string,
+  record: RecordRef,
+  normalized: NormalizedSubject,
+): Promise<string | null> {
   const provenance = provenanceOf(event, eventId);
   if (
     DELETION_TYPES.has(event.type) &&
@@ -268,7 +282,7 @@ async function identifyWith(resolver: IdentityResolver, event: CanonicalEvent, e
     await resolver.deleteRecord(record, provenance.at);
     return null;
   }
-  const outcome = await resolver.resolve(subjectOf(event), provenance, { record });
+  const outcome = await resolver.resolve(subjectOf(event), provenance, { record, normalized });
   let profileId = outcome.profileId;
   if (/\.merged$/.test(event.type)) {
     const merged = mergedSchema.safeParse(event.properties?.['mergedFrom'] ?? event.properties?.['merged']);
@@ -302,11 +316,17 @@ async function identifyWith(resolver: IdentityResolver, event: CanonicalEvent, e
 export function recordOf(normalizer: IdentifierNormalizer, event: CanonicalEvent, eventId: string): RecordRef {
   const traits = normalizeTraits(event.subject.traits);
   const normalized = normalizer.normalize(event.subject.identifiers.map(toRaw), { country: traits.country });
+  return recordFrom(event, eventId, { normalized, first: firstNameOf(traits) });
+}
+
+/** recordOf() from the event's subject as the resolver normalised it. */
+function recordFrom(event: CanonicalEvent, eventId: string, subject: Pick<NormalizedSubject, 'normalized' | 'first'>): RecordRef {
+  const { normalized } = subject;
   const crmType = CRM_ID_OF_SOURCE[event.source];
   const crmId = crmType === undefined ? undefined : normalized.identifiers.find((i) => i.type === crmType);
   if (crmId !== undefined) return { source: event.source, recordId: crmId.key };
   if (normalized.identifiers.length === 0) return { source: event.source, recordId: `event:${eventId}` };
-  const first = firstNameOf(traits) ?? '';
+  const first = subject.first ?? '';
   const basis = `${normalized.identifiers
     .map((i) => i.key)
     .sort()

@@ -2,13 +2,22 @@
  * The identity resolver: the one entry point for every change to the identity graph, used online
  * by the service (one canonical event subject at a time) and by the batch resolver.
  */
-import { IdentifierNormalizer } from '../normalize/identifier';
+import { IdentifierNormalizer, type NormalizedIdentifiers } from '../normalize/identifier';
 import { matchVectorOf, type OnlineMatcher } from '../model/online';
 import { firstNameOf, normalizeTraits, type DateOrder } from '../normalize/traits';
-import type { Identifier, Provenance, RawIdentifier, RejectedIdentifier, Subject } from '../types';
+import type { Identifier, Provenance, RawIdentifier, RejectedIdentifier, Subject, Traits } from '../types';
 import { applyEvidence, type ApplyContext } from './apply';
 import { explainLink, type Explanation } from './explain';
-import { edgeId, recordKey, type EdgeRow, type NodeRow, type ProbabilisticDetail, type RefusalReason, type ReviewItem } from './model';
+import {
+  edgeId,
+  recordKey,
+  type EdgeRow,
+  type MatchVector,
+  type NodeRow,
+  type ProbabilisticDetail,
+  type RefusalReason,
+  type ReviewItem,
+} from './model';
 import { householdLink, probabilisticLink, type OnlineLink } from './online-links';
 import { DEFAULT_POLICY, limitGroupOf, type LinkPolicy } from './policy';
 import { recomputeProfiles } from './recompute';
@@ -32,6 +41,22 @@ export interface ResolverOptions {
 export interface ResolveOptions {
   /** The source record the subject belongs to; defaults to (provenance.source, provenance.recordId). */
   readonly record?: RecordRef;
+  /**
+   * The subject as this resolver's normalizeSubject() returned it, when the caller already has it
+   * (a micro-batch normalises each event once for its record, its plan and its resolution).
+   */
+  readonly normalized?: NormalizedSubject;
+}
+
+/** A subject's traits and identifiers normalised, and what follows from them alone (see normalizeSubject). */
+export interface NormalizedSubject {
+  readonly traits: Traits;
+  readonly normalized: NormalizedIdentifiers;
+  readonly first: string | undefined;
+  readonly vector: MatchVector | undefined;
+  /** The identifiers in link priority order. */
+  readonly ids: readonly Identifier[];
+  readonly blockingKeys: readonly string[];
 }
 
 export interface Refusal {
@@ -94,18 +119,24 @@ export class IdentityResolver {
     return { tx, policy: this.policy, newProfileId: this.newProfileId, at };
   }
 
-  private prepare(subject: Subject, provenance: Provenance, options: ResolveOptions) {
+  /** Normalises a subject's traits and identifiers (what resolve() does first; pure). */
+  normalizeSubject(subject: Subject): NormalizedSubject {
     const traits = normalizeTraits(subject.traits, this.dateOrder);
     const normalized = this.normalizer.normalize(subject.identifiers, { country: traits.country });
     const first = firstNameOf(traits);
-    const record = options.record ?? provenance;
-    const rKey = recordKey(record.source, record.recordId);
     const vector = this.matcher === undefined ? undefined : matchVectorOf(normalized.identifiers, traits);
     const ids = [...normalized.identifiers].sort((a, b) => this.policy.priority[a.type] - this.policy.priority[b.type]);
-    const lockKeys = [rKey, ...ids.map((i) => i.key), ...normalized.candidates.map((c) => c.key)];
-    const edgeKeys = [rKey, ...ids.map((i) => i.key)];
     // A new record's candidates for probabilistic matching (its vector is all it has).
     const blockingKeys = this.matcher === undefined || vector === undefined ? [] : this.matcher.blockingKeys(vector);
+    return { traits, normalized, first, vector, ids, blockingKeys };
+  }
+
+  private prepare(subject: Subject, provenance: Provenance, options: ResolveOptions) {
+    const { traits, normalized, first, vector, ids, blockingKeys } = options.normalized ?? this.normalizeSubject(subject);
+    const record = options.record ?? provenance;
+    const rKey = recordKey(record.source, record.recordId);
+    const lockKeys = [rKey, ...ids.map((i) => i.key), ...normalized.candidates.map((c) => c.key)];
+    const edgeKeys = [rKey, ...ids.map((i) => i.key)];
     return { traits, normalized, first, rKey, vector, ids, lockKeys, edgeKeys, blockingKeys };
   }
 
