@@ -119,8 +119,11 @@ export interface IngestItem {
  * `ingestEvent` for several events of one tenant in ONE transaction (group commit): one statement
  * appends the events (duplicates stored once, also within the batch), identity resolves each new one
  * in order, one statement stores their profiles and one records their jobs (due in the given order);
- * the dispatcher is rung once after commit. Answers a result per item, in order. Throws when anything
- * fails (nothing is stored then); the caller retries the items one by one to isolate a bad one.
+ * the dispatcher is rung once after commit. When identity does not run here (deferred to the worker,
+ * or no identity at all), the events and their jobs are ONE statement committed on its own (no
+ * BEGIN/COMMIT round trips). Answers a result per item, in order. Throws when anything fails (nothing
+ * is stored then); the caller retries the items one by one to isolate a bad one. With `ring`, the
+ * doorbell is handed to it after commit instead of being awaited here (the batcher answers first).
  */
 export async function ingestEvents(
   db: Database,
@@ -129,7 +132,7 @@ export async function ingestEvents(
   items: readonly IngestItem[],
   identify?: Identify,
   identifyMany?: IdentifyMany,
-  options: { deferIdentity?: boolean } = {},
+  options: { deferIdentity?: boolean; ring?: (refs: readonly JobRef[]) => void } = {},
 ): Promise<IngestResult[]> {
   if (items.length === 0) return [];
   const rows = items.map((item, ord) => ({
@@ -143,73 +146,146 @@ export async function ingestEvents(
     text: item.event.text ?? null,
     properties: item.event.properties ?? {},
   }));
-  let refs: JobRef[] = [];
-  const results = await db.transaction(async (tx) => {
-    const inserted = await tx.query<{ id: string }>(
-      `INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
-       SELECT $1, r.id, r.source, r.source_event_id, r.type, r.occurred_at, r.subject, r.text, r.properties
-         FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int)
-        ORDER BY r.ord
-       ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
-       RETURNING id`,
-      [tenantId, JSON.stringify(rows)],
-    );
-    const fresh = new Set(inserted.rows.map((r) => r.id));
-    const profiles = new Map<string, string | null>();
-    const news = rows.flatMap((row, i) => {
-      const item = items[i];
-      return fresh.has(row.id) && item !== undefined ? [{ eventId: row.id, event: item.event }] : [];
-    });
-    // Deferred (`Prefer: respond-async`): the events' jobs resolve identity in the worker, a batch at a time.
-    const defer = options.deferIdentity === true && (identify !== undefined || identifyMany !== undefined);
-    if (defer) {
-      for (const n of news) profiles.set(n.eventId, null);
-    } else if (identifyMany !== undefined && news.length > 0) {
-      // The batch's identity in one read and one write (IdentityService.linkMany), in recorded order.
-      const ids = await identifyMany(tx, { tenantId, events: news });
-      if (ids.length !== news.length) throw new Error(`identity answered ${ids.length} profiles for ${news.length} events`);
-      news.forEach((n, i) => profiles.set(n.eventId, ids[i] ?? null));
-    } else {
-      for (const n of news) profiles.set(n.eventId, identify === undefined ? null : await identify(tx, { tenantId, ...n }));
-    }
-    await setEventProfiles(
-      tx,
+  // Deferred (`Prefer: respond-async`): the events' jobs resolve identity in the worker, a batch at a time.
+  const defer = options.deferIdentity === true && (identify !== undefined || identifyMany !== undefined);
+  const payloadOf = (id: string): Record<string, unknown> => (defer ? { eventId: id, [IDENTIFY_IN_WORKER]: true } : { eventId: id });
+  let fresh: Set<string>;
+  let refs: JobRef[];
+  const profiles = new Map<string, string | null>();
+  let existing = new Map<string, { id: string; profile_id: string | null }>();
+  if (defer || (identify === undefined && identifyMany === undefined)) {
+    // Nothing to resolve here: events and jobs in one statement, committed on its own.
+    ({ fresh, refs } = await appendWithJobs(db, tenantId, rows, payloadOf));
+    existing = await existingEvents(
+      db,
       tenantId,
-      [...profiles].flatMap(([id, profileId]) => (profileId === null ? [] : [{ id, profileId }])),
+      rows.filter((row) => !fresh.has(row.id)),
     );
-    const newIds = rows.filter((row) => fresh.has(row.id)).map((row) => row.id);
-    refs = await work.recordMany(
-      tx,
-      newIds.map((id) => ({
-        tenantId,
-        kind: EVENT_PROCESS_JOB,
-        payload: defer ? { eventId: id, [IDENTIFY_IN_WORKER]: true } : { eventId: id },
-        dedupeKey: `event:${id}`,
-      })),
-    );
-    const dupes = rows.filter((row) => !fresh.has(row.id));
-    const existing = new Map<string, { id: string; profile_id: string | null }>();
-    if (dupes.length > 0) {
-      const found = await tx.query<{ id: string; profile_id: string | null; source: string; source_event_id: string }>(
-        `SELECT e.id, e.profile_id, e.source, e.source_event_id FROM events e
-          WHERE e.tenant_id = $1 AND (e.source, e.source_event_id) IN (SELECT r.source, r.source_event_id FROM jsonb_to_recordset($2::jsonb) AS r(source text, source_event_id text))`,
-        [tenantId, JSON.stringify(dupes.map((d) => ({ source: d.source, source_event_id: d.source_event_id })))],
+  } else {
+    ({ fresh, refs, existing } = await db.transaction(async (tx) => {
+      const inserted = await tx.query<{ id: string }>(
+        `INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
+         SELECT $1, r.id, r.source, r.source_event_id, r.type, r.occurred_at, r.subject, r.text, r.properties
+           FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int)
+          ORDER BY r.ord
+         ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
+         RETURNING id`,
+        [tenantId, JSON.stringify(rows)],
       );
-      for (const f of found.rows) existing.set(`${f.source}\u0000${f.source_event_id}`, f);
-    }
-    return rows.map((row): IngestResult => {
-      if (fresh.has(row.id)) return { eventId: row.id, profileId: profiles.get(row.id) ?? null, duplicate: false };
-      const hit = existing.get(`${row.source}\u0000${row.source_event_id}`);
-      if (hit === undefined) throw new Error('event conflict without a stored row');
-      return { eventId: hit.id, profileId: hit.profile_id, duplicate: true };
-    });
+      const stored = new Set(inserted.rows.map((r) => r.id));
+      const news = rows.flatMap((row, i) => {
+        const item = items[i];
+        return stored.has(row.id) && item !== undefined ? [{ eventId: row.id, event: item.event }] : [];
+      });
+      if (identifyMany !== undefined && news.length > 0) {
+        // The batch's identity in one read and one write (IdentityService.linkMany), in recorded order.
+        const ids = await identifyMany(tx, { tenantId, events: news });
+        if (ids.length !== news.length) throw new Error(`identity answered ${ids.length} profiles for ${news.length} events`);
+        news.forEach((n, i) => profiles.set(n.eventId, ids[i] ?? null));
+      } else {
+        for (const n of news) profiles.set(n.eventId, identify === undefined ? null : await identify(tx, { tenantId, ...n }));
+      }
+      await setEventProfiles(
+        tx,
+        tenantId,
+        [...profiles].flatMap(([id, profileId]) => (profileId === null ? [] : [{ id, profileId }])),
+      );
+      const jobs = await work.recordMany(
+        tx,
+        rows
+          .filter((row) => stored.has(row.id))
+          .map((row) => ({ tenantId, kind: EVENT_PROCESS_JOB, payload: payloadOf(row.id), dedupeKey: `event:${row.id}` })),
+      );
+      const found = await existingEvents(
+        tx,
+        tenantId,
+        rows.filter((row) => !stored.has(row.id)),
+      );
+      return { fresh: stored, refs: jobs, existing: found };
+    }));
+  }
+  const results = rows.map((row): IngestResult => {
+    if (fresh.has(row.id)) return { eventId: row.id, profileId: profiles.get(row.id) ?? null, duplicate: false };
+    const hit = existing.get(`${row.source}\u0000${row.source_event_id}`);
+    if (hit === undefined) throw new Error('event conflict without a stored row');
+    return { eventId: hit.id, profileId: hit.profile_id, duplicate: true };
   });
   // One doorbell per batch: the first event's delivery claims the others with it (WorkRunner's batch
   // claim takes a tenant's due event jobs, oldest first, up to its batch size; a full batch rings for
   // what it left), so the queue carries a message per batch rather than per event. The sweeper
   // re-dispatches any row left without one.
-  if (refs.length > 0) await work.notify(refs.slice(0, 1));
+  if (refs.length > 0) {
+    if (options.ring !== undefined) options.ring(refs.slice(0, 1));
+    else await work.notify(refs.slice(0, 1));
+  }
   return results;
+}
+
+interface AppendRow {
+  ord: number;
+  id: string;
+  source: string;
+  source_event_id: string;
+}
+
+/**
+ * Appends events and records their `event.process` jobs in ONE statement (autocommit: durable once
+ * it returns, all or nothing). Jobs are due in the given order, a microsecond apart, like
+ * `WorkQueue.recordMany`'s; only events actually stored (not duplicates) get one.
+ */
+async function appendWithJobs(
+  db: Queryable,
+  tenantId: string,
+  rows: readonly (AppendRow & Record<string, unknown>)[],
+  payloadOf: (id: string) => Record<string, unknown>,
+): Promise<{ fresh: Set<string>; refs: JobRef[] }> {
+  const input = rows.map((row) => ({ ...row, job_id: newId('job'), payload: payloadOf(row.id), dedupe_key: `event:${row.id}` }));
+  const r = await db.query<{ event_id: string; job_id: string | null; deliveries: number | null; due_at: Date | null }>(
+    `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int, job_id text, payload jsonb, dedupe_key text)
+     ), ev AS (
+       INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
+       SELECT $1, r.id, r.source, r.source_event_id, r.type, r.occurred_at, r.subject, r.text, r.properties FROM r ORDER BY r.ord
+       ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
+       RETURNING id
+     ), job AS (
+       INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
+       SELECT $1, r.job_id, $3, r.payload, r.dedupe_key, now() + r.ord * interval '1 microsecond', 10, now()
+         FROM r JOIN ev ON ev.id = r.id ORDER BY r.ord
+       ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING id, deliveries, due_at
+     )
+     SELECT ev.id AS event_id, job.id AS job_id, job.deliveries, job.due_at
+       FROM ev JOIN r ON r.id = ev.id LEFT JOIN job ON job.id = r.job_id`,
+    [tenantId, JSON.stringify(input), EVENT_PROCESS_JOB],
+  );
+  const byEvent = new Map(r.rows.map((row) => [row.event_id, row]));
+  const refs: JobRef[] = [];
+  for (const row of input) {
+    const hit = byEvent.get(row.id);
+    if (hit === undefined) continue;
+    // A new event's id is new, so is its dedupe key: its job row was inserted with it.
+    if (hit.job_id === null || hit.deliveries === null || hit.due_at === null) throw new Error(`event ${row.id} stored without its job`);
+    refs.push({ tenantId, id: hit.job_id, attempt: hit.deliveries, dueAt: new Date(hit.due_at) });
+  }
+  return { fresh: new Set(byEvent.keys()), refs };
+}
+
+/** The stored events that `dupes` (rows not inserted: same source and source event id) collapsed into. */
+async function existingEvents(
+  q: Queryable,
+  tenantId: string,
+  dupes: readonly AppendRow[],
+): Promise<Map<string, { id: string; profile_id: string | null }>> {
+  const existing = new Map<string, { id: string; profile_id: string | null }>();
+  if (dupes.length === 0) return existing;
+  const found = await q.query<{ id: string; profile_id: string | null; source: string; source_event_id: string }>(
+    `SELECT e.id, e.profile_id, e.source, e.source_event_id FROM events e
+      WHERE e.tenant_id = $1 AND (e.source, e.source_event_id) IN (SELECT r.source, r.source_event_id FROM jsonb_to_recordset($2::jsonb) AS r(source text, source_event_id text))`,
+    [tenantId, JSON.stringify(dupes.map((d) => ({ source: d.source, source_event_id: d.source_event_id })))],
+  );
+  for (const f of found.rows) existing.set(`${f.source}\u0000${f.source_event_id}`, f);
+  return existing;
 }
 
 /** Set on an `event.process` job whose event was acknowledged before identity resolved it (`Prefer: respond-async`). */

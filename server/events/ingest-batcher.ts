@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { withStrictDurability, type Database } from '../db/database';
+import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, ingestEvents, type Identify, type IdentifyMany, type IngestResult } from './events.repository';
 
@@ -39,7 +40,9 @@ interface Waiting {
  * one for their jobs, one commit), so the durable write costs a few statements per batch rather than per
  * event. A request alone goes at once (no timer). Each caller is answered only after the transaction
  * holding its event committed; when a batch fails, its events are retried one by one, so one bad event
- * fails alone.
+ * fails alone. The queue's doorbells are rung after the callers are answered (the rows are durable;
+ * the sweeper rings them if the transport is down or the process dies first), whatever was committed
+ * while a ring was under way going together in the next call.
  */
 export class IngestBatcher {
   private readonly waiting: Waiting[] = [];
@@ -47,6 +50,8 @@ export class IngestBatcher {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly identifyMany: IdentifyMany | undefined;
+  private toRing: JobRef[] = [];
+  private ringing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -71,6 +76,26 @@ export class IngestBatcher {
     });
   }
 
+  /** Settles once every doorbell of what was committed so far has been handed to the dispatcher (tests). */
+  async rung(): Promise<void> {
+    while (this.ringing !== undefined) await this.ringing;
+  }
+
+  private readonly ring = (refs: readonly JobRef[]): void => {
+    this.toRing.push(...refs);
+    this.ringing ??= this.ringAll();
+  };
+
+  private async ringAll(): Promise<void> {
+    // Called with refs waiting, so the loop awaits before `ringing` is cleared (never before it is set).
+    while (this.toRing.length > 0) {
+      const next = this.toRing;
+      this.toRing = [];
+      await this.work.notify(next).catch(() => undefined);
+    }
+    this.ringing = undefined;
+  }
+
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
@@ -86,7 +111,10 @@ export class IngestBatcher {
   /** One event in its own transaction (a lone request, or one of a failed batch). */
   private async ingestOne(tenantId: string, w: Waiting): Promise<IngestResult> {
     if (!w.deferIdentity) return ingestEvent(this.db, this.work, tenantId, w.event, w.idempotencyKey, this.identify);
-    const [result] = await ingestEvents(this.db, this.work, tenantId, [w], this.identify, this.identifyMany, { deferIdentity: true });
+    const [result] = await ingestEvents(this.db, this.work, tenantId, [w], this.identify, this.identifyMany, {
+      deferIdentity: true,
+      ring: this.ring,
+    });
     if (result === undefined) throw new Error('no ingest result');
     return result;
   }
@@ -112,7 +140,7 @@ export class IngestBatcher {
             group.map((w) => ({ event: w.event, idempotencyKey: w.idempotencyKey })),
             this.identify,
             this.identifyMany,
-            { deferIdentity },
+            { deferIdentity, ring: this.ring },
           );
           group.forEach((w, i) => {
             const r = results[i];

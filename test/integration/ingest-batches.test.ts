@@ -275,6 +275,50 @@ for (const { mode, needs } of modes) {
       text: `message ${k}`,
     });
 
+    it('stores a deferred batch and its jobs in one statement: duplicates once, each new event one job, the bell after commit', async () => {
+      const t = await createTenant(svc.runtime.db, 'Respond async batch');
+      const identify = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
+      if (identify === undefined) throw new Error('no identity module');
+      const earlier = await ingestEvents(svc.runtime.db, svc.runtime.work, t.tenantId, [{ event: person(9, 0) }], identify, undefined, {
+        deferIdentity: true,
+      });
+      const rung: string[][] = [];
+      const ring = (refs: readonly { id: string }[]): void => void rung.push(refs.map((r) => r.id));
+      // person(9, 0) again (stored before), person(8, 1) twice in the batch, and two new ones.
+      const batch = [person(8, 0), person(9, 0), person(8, 1), person(8, 1), person(8, 2)].map((event) => ({ event }));
+      const results = await ingestEvents(svc.runtime.db, svc.runtime.work, t.tenantId, batch, identify, undefined, {
+        deferIdentity: true,
+        ring,
+      });
+      expect(results.map((r) => r.duplicate)).toEqual([false, true, false, true, false]);
+      expect(results[1]?.eventId).toBe(earlier[0]?.eventId);
+      expect(results[3]?.eventId).toBe(results[2]?.eventId);
+      expect(results.every((r) => r.profileId === null)).toBe(true);
+      const jobs = await svc.runtime.db.query<{ id: string; event_id: string; identify: boolean; dedupe_key: string; status: string }>(
+        `SELECT id, payload->>'eventId' AS event_id, (payload->>'identify')::boolean AS identify, dedupe_key, status
+           FROM outbox WHERE tenant_id = $1 AND kind = 'event.process' ORDER BY due_at, id`,
+        [t.tenantId],
+      );
+      // One job per stored event (4), in the order the events came; the batch's are due in its order.
+      expect(jobs.rows.map((j) => j.event_id)).toEqual([earlier[0], results[0], results[2], results[4]].map((r) => r?.eventId));
+      expect(jobs.rows.every((j) => j.identify && j.dedupe_key === `event:${j.event_id}`)).toBe(true);
+      // One bell for the batch, handed over after the commit: its job row is there.
+      expect(rung).toEqual([[jobs.rows[1]?.id]]);
+      const stored = await svc.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1', [t.tenantId]);
+      expect(stored.rows[0]?.n).toBe(4);
+      await waitFor(
+        async () =>
+          ((
+            await svc.runtime.db.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL AND profile_id IS NOT NULL',
+              [t.tenantId],
+            )
+          ).rows[0]?.n ?? 0) === 4,
+        'every event resolved and processed',
+        60_000,
+      );
+    });
+
     it('answers before identity with profileId null, and the worker gives each event the profile one-by-one resolution gives', async () => {
       const t = await createTenant(svc.runtime.db, 'Respond async');
       const events = [0, 1, 2, 3].flatMap((p) => [0, 1, 2].map((k) => person(p, k)));
