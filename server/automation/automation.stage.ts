@@ -12,7 +12,15 @@ export function automationStage(automation: PipelineAutomation): EventStage {
     name: 'automation',
     async run({ tenantId, event, profileId, shared }) {
       if (profileId === null || shared?.decision === undefined) return {};
-      await automation.run({ tenantId, event, profileId, signals: shared.signals ?? null, decision: shared.decision });
+      await automation.run({
+        tenantId,
+        event,
+        profileId,
+        signals: shared.signals ?? null,
+        decision: shared.decision,
+        ...(shared.aliases === undefined ? {} : { aliases: shared.aliases }),
+        ...(shared.state === undefined ? {} : { state: shared.state }),
+      });
       return {};
     },
   };

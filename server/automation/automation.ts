@@ -22,7 +22,7 @@ import type { RunsService } from '../runs/runs.service';
 import { startTriggeredRun, TriggeredPlaybooks } from '../runs/triggered-runs';
 import { ACCEPT_PLAYBOOK_ID, installAcceptPlaybook } from '../decisioning/card.adapter';
 import { ACCEPTED_DECISION_KEY } from '../decisioning/decider.adapter';
-import { languageTrait, latestMessageLanguage, loadState } from '../decisioning/profile-state.repository';
+import { languageTrait, latestMessageLanguage, loadState, type ProfileState } from '../decisioning/profile-state.repository';
 
 export interface AutomationDeps {
   readonly db: Database;
@@ -38,6 +38,10 @@ export interface AutomationInput {
   readonly signals: Signals | null;
   /** The pipeline's decision for this event, when it made one. */
   readonly decision: StoredDecision | null;
+  /** The person's ids (live first), when an earlier stage read them. */
+  readonly aliases?: readonly string[];
+  /** The person's journey state as this event left it, when an earlier stage wrote it. */
+  readonly state?: ProfileState;
 }
 
 export interface AutomationResult {
@@ -134,8 +138,8 @@ export class PipelineAutomation {
 
   private async scopeOf(input: AutomationInput): Promise<{ event: JsonObject; profile: JsonObject }> {
     const { event, signals } = input;
-    const aliases = await profileAliases(this.deps.db, input.tenantId, input.profileId);
-    const state = await loadState(this.deps.db, input.tenantId, aliases);
+    const aliases = input.aliases ?? (await profileAliases(this.deps.db, input.tenantId, input.profileId));
+    const state = input.state ?? (await loadState(this.deps.db, input.tenantId, aliases));
     const merged = { ...(state?.traits ?? {}), ...event.subject.traits };
     const traits = toJson(merged);
     const language =

@@ -3,7 +3,7 @@
  * holdout assignment, runs the pure core (app/decisioning) over the SQL ports and logs the decision
  * with its explanation, once per idempotency key.
  */
-import { DecisioningService, type DecisionContext, type DecisionRecord } from '../../app/decisioning';
+import { DecisioningService, type Action, type ActionCatalog, type DecisionContext, type DecisionRecord } from '../../app/decisioning';
 import type { Clock } from '../../app/shared/clock';
 import type { Random } from '../../app/shared/random';
 import type { Database } from '../db/database';
@@ -13,7 +13,20 @@ import type { DecisionRepository, StoredDecision } from './decision.repository';
 import type { HoldoutAssignments } from './holdout.repository';
 import { loadSnapshot } from './profile-state.repository';
 import type { SettingsCache } from './settings-cache';
-import { initialStatus, SqlContactHistory, SqlDecisionStore, SqlPosteriorStore, type DecisionOrigin } from './stores.repository';
+import {
+  contactRecord,
+  initialStatus,
+  PreloadedContactHistory,
+  PreloadedPosteriorStore,
+  propensityTable,
+  SqlContactHistory,
+  SqlDecisionStore,
+  SqlPosteriorStore,
+  type DecisionOrigin,
+} from './stores.repository';
+
+/** The core looks at a person's contacts of the last week (app/decisioning/service.ts); read ahead with the snapshot. */
+const CONTACTS_WINDOW_MS = 7 * 24 * 3_600_000;
 
 export interface DecideOptions {
   readonly origin: DecisionOrigin;
@@ -46,10 +59,12 @@ export class DecideUseCase {
     }
     const now = this.deps.clock.now();
     const aliases = options.aliases ?? (await profileAliases(db, tenantId, profileId));
-    const [{ catalog, config }, { snapshot }] = await Promise.all([
-      this.deps.settings.settings(tenantId),
-      loadSnapshot(db, tenantId, aliases, now),
-    ]);
+    const { catalog, config } = await this.deps.settings.settings(tenantId);
+    // The posteriors of the catalog's actions and the person's contacts of the last week (what the core
+    // reads next) come with the snapshot, in its statement.
+    const actionIds = (Array.isArray(catalog) ? (catalog as readonly Action[]) : (catalog as ActionCatalog).actions).map((a) => a.id);
+    const contactsSince = now - CONTACTS_WINDOW_MS;
+    const { snapshot, posteriors, contacts } = await loadSnapshot(db, tenantId, aliases, now, { actionIds, contactsSince });
     const holdoutAssignment = await this.deps.holdout.of(tenantId, profileId, config);
     const store = new SqlDecisionStore(db, tenantId, {
       origin: options.origin,
@@ -60,8 +75,13 @@ export class DecideUseCase {
       clock: { now: () => now },
       random: this.deps.random,
       ids: { newId },
-      posteriors: new SqlPosteriorStore(db, tenantId),
-      contacts: new SqlContactHistory(db, tenantId, aliases),
+      posteriors: new PreloadedPosteriorStore(actionIds, propensityTable(posteriors ?? []), new SqlPosteriorStore(db, tenantId)),
+      contacts: new PreloadedContactHistory(
+        profileId,
+        contactsSince,
+        (contacts ?? []).map(contactRecord),
+        new SqlContactHistory(db, tenantId, aliases),
+      ),
       decisions: {
         get: (id) => store.get(id),
         settle: (s) => store.settle(s),

@@ -13,14 +13,14 @@ import { classifyMessage } from '../../app/conversation';
 import { matchesEventType } from '../../app/orchestration';
 import type { Signals, SignalExtractor } from '../../app/signals';
 import type { Database } from '../db/database';
-import type { EventStage } from '../events/event-processor';
+import type { BatchScope, EventStage } from '../events/event-processor';
 import type { StoredEvent } from '../events/events.repository';
 import type { Logger } from '../observability/logger';
 import type { StoredDecision } from './decision.repository';
 import type { Decisioning } from './decisioning';
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
-import { profileAliases } from '../identity/profiles.repository';
-import { applyEventToProfile, eventMovedStage, eventSignals, insertEventSignals } from './profile-state.repository';
+import { profileAliases, profileAliasesMany } from '../identity/profiles.repository';
+import { applyEventToProfile, eventMovedStage, eventSignals, insertEventSignals, type ProfileState } from './profile-state.repository';
 
 declare module '../events/event-processor' {
   interface StageShared {
@@ -29,6 +29,8 @@ declare module '../events/event-processor' {
      * stage after it. Unset: the decisioning stage passed the event over (or is not loaded).
      */
     decision?: StoredDecision | null;
+    /** The person's journey state as this event left it (unset: not applied by this delivery; read it). */
+    state?: ProfileState;
   }
 }
 
@@ -109,9 +111,22 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     return (await eventSignals(db, tenantId, event.id)) ?? s;
   }
 
+  /**
+   * The person's ids, read for the whole batch at once (the stages merge nobody; a merge an ingest lands
+   * meanwhile is seen by the person's next event, as with a read a moment earlier), or alone.
+   */
+  async function aliasesIn(batch: BatchScope | undefined, tenantId: string, profileId: string): Promise<string[]> {
+    if (batch?.profileIds.includes(profileId) === true) {
+      const all = await batch.memo('identity.aliases', () => profileAliasesMany(db, tenantId, batch.profileIds));
+      const ids = all.get(profileId);
+      if (ids !== undefined) return [...ids];
+    }
+    return profileAliases(db, tenantId, profileId);
+  }
+
   return {
     name: 'decisioning',
-    async run({ tenantId, event, profileId, firstClaim, shared }) {
+    async run({ tenantId, event, profileId, firstClaim, shared, batch }) {
       if (profileId === null) return {};
       const facts = factsOf(event);
       if (!Number.isFinite(facts.at)) return {};
@@ -123,7 +138,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       // The person's ids (live first, then those merged into it), read once for outcomes and the decision.
       let aliases: Promise<string[]> | undefined;
       const aliasesOf = (): Promise<string[]> =>
-        (aliases ??= profileAliases(db, tenantId, profileId).then((ids) => {
+        (aliases ??= aliasesIn(batch, tenantId, profileId).then((ids) => {
           if (shared !== undefined) shared.aliases = ids;
           return ids;
         }));
@@ -143,6 +158,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
           await decisioning.outcomes.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
         return result;
       });
+      if (applied !== null && shared !== undefined) shared.state = applied.state;
       let stageChanged = applied?.stageChanged ?? false;
       if (applied === null) {
         // A redelivery: whether this event moved the stage is in the transition history.

@@ -10,7 +10,7 @@ import { addSignal, applyJourneyEvent, hotnessIndex, isStage, signalWeight, type
 import type { Signals } from '../../app/signals';
 import type { Queryable } from '../db/database';
 import type { EventMeaning } from './event-interpretation';
-import { iso, toMs } from './stores.repository';
+import { iso, toMs, type ContactRow, type PosteriorRow } from './stores.repository';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -93,7 +93,10 @@ export interface ApplyInput {
  * Applies one event to the profile's state, once: returns null when the event was applied before
  * (a redelivery). Must run inside a transaction (the state row is locked while it changes).
  */
-export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Promise<{ stageChanged: boolean } | null> {
+export async function applyEventToProfile(
+  tx: Queryable,
+  input: ApplyInput,
+): Promise<{ stageChanged: boolean; state: ProfileState } | null> {
   const { tenantId, profileId, eventId, at, signals, meaning } = input;
   // One statement: mark the event applied (nothing more on a redelivery), create the state row on the
   // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
@@ -157,10 +160,10 @@ export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Pro
   const lastInbound: Partial<Record<Channel, number>> = { ...state.lastInbound };
   if (meaning.inbound !== null) lastInbound[meaning.inbound] = Math.max(lastInbound[meaning.inbound] ?? 0, at);
   const traits = { ...state.traits, ...Object.fromEntries(Object.entries(input.traits).filter(([, v]) => v !== null && v !== '')) };
-  await tx.query(
+  const updated = await tx.query<{ updated_at: Date | string }>(
     `UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
         traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
-      WHERE tenant_id = $1 AND profile_id = $2`,
+      WHERE tenant_id = $1 AND profile_id = $2 RETURNING updated_at`,
     [
       tenantId,
       profileId,
@@ -185,7 +188,19 @@ export async function applyEventToProfile(tx: Queryable, input: ApplyInput): Pro
     );
   }
   if (meaning.consent !== null) await setConsent(tx, tenantId, profileId, meaning.consent.channel, meaning.consent.status, 'event', at);
-  return { stageChanged };
+  // The row as written (what loadState would read back now), for the stages after this one.
+  const written: ProfileState = {
+    profileId,
+    stage: journey.stage,
+    enteredAt: journey.enteredAt,
+    hotness: { score: hotness.score, asOf: hotness.asOf },
+    lastSignalAt,
+    lastSignalWeight,
+    traits,
+    lastInbound,
+    updatedAt: toMs(updated.rows[0]?.updated_at ?? state.updatedAt),
+  };
+  return { stageChanged, state: written };
 }
 
 export async function setConsent(
@@ -313,19 +328,31 @@ export async function latestMessageLanguage(q: Queryable, tenantId: string, prof
 }
 
 /** Everything `decide` needs about one person, read in a few statements. */
+/** What the decision reads besides the snapshot, fetched in the snapshot's statement when asked for. */
+export interface SnapshotAhead {
+  /** The catalog's actions: their posteriors (decisioning_posteriors rows). */
+  readonly actionIds: readonly string[];
+  /** The person's contacts (every alias) at or after this time (epoch ms), oldest first. */
+  readonly contactsSince: number;
+}
+
 export async function loadSnapshot(
   q: Queryable,
   tenantId: string,
   profileIds: readonly string[],
   now: number,
-): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null }> {
+  ahead?: SnapshotAhead,
+): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null; posteriors?: PosteriorRow[]; contacts?: ContactRow[] }> {
   const profileId = profileIds[0] ?? '';
-  // One statement for the state, the recent signals, open tickets and consent (each a JSON column).
+  // One statement for the state, the recent signals, open tickets and consent (each a JSON column), and
+  // when asked the posteriors and contacts the decision reads next.
   const r = await q.query<{
     state: StateRow | null;
     signals: SignalRow[];
     tickets: { ticket_id: string; priority: TicketPriority; opened_at: string }[];
     consent: { channel: Channel; status: ConsentStatus }[];
+    posteriors?: PosteriorRow[];
+    contacts?: ContactRow[];
   }>(
     `SELECT
        (SELECT to_jsonb(s) FROM (SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = ANY($2::text[])
@@ -335,8 +362,22 @@ export async function loadSnapshot(
        (SELECT coalesce(jsonb_agg(t), '[]'::jsonb) FROM (SELECT ticket_id, priority, opened_at FROM profile_tickets
           WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status = 'open') t) AS tickets,
        (SELECT coalesce(jsonb_agg(c ORDER BY c.updated_at), '[]'::jsonb) FROM (SELECT channel, status, updated_at FROM profile_consent
-          WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) c) AS consent`,
-    [tenantId, [...profileIds], profileId, iso(now - 30 * DAY_MS)],
+          WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) c) AS consent${
+            ahead === undefined
+              ? ''
+              : `,
+       (SELECT coalesce(jsonb_agg(p), '[]'::jsonb) FROM (SELECT action_id, segment, positives, negatives FROM decisioning_posteriors
+          WHERE tenant_id = $1 AND action_id = ANY($5::text[])) p) AS posteriors,
+       (SELECT coalesce(jsonb_agg(h ORDER BY h.at), '[]'::jsonb) FROM (SELECT action_id, channel, at FROM contact_history
+          WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND at >= $6) h) AS contacts`
+          }`,
+    [
+      tenantId,
+      [...profileIds],
+      profileId,
+      iso(now - 30 * DAY_MS),
+      ...(ahead === undefined ? [] : [[...ahead.actionIds], iso(ahead.contactsSince)]),
+    ],
   );
   const row = r.rows[0];
   const state = row?.state === null || row?.state === undefined ? null : stateFromRow(row.state);
@@ -370,7 +411,12 @@ export async function loadSnapshot(
     openTickets,
     recentSignals,
   };
-  return { snapshot, state };
+  return {
+    snapshot,
+    state,
+    ...(row?.posteriors === undefined ? {} : { posteriors: row.posteriors }),
+    ...(row?.contacts === undefined ? {} : { contacts: row.contacts }),
+  };
 }
 
 /** Display hotness: 0–100 now, and whether it is rising (a recent warming signal), cooling (quiet for two days) or steady. */

@@ -16,6 +16,30 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 export type DecisionOrigin = 'api' | 'pipeline' | 'run' | 'card';
 export type DecisionStatus = 'proposed' | 'accepted' | 'snoozed' | 'dismissed' | 'deferred' | 'none';
 
+export interface PosteriorRow {
+  action_id: string;
+  segment: string;
+  positives: string | number;
+  negatives: string | number;
+}
+
+/** Posterior rows (one per action and segment) as the table the core reads. */
+export function propensityTable(rows: readonly PosteriorRow[]): PropensityTable {
+  const table: Record<
+    string,
+    { positives: number; negatives: number; segments: Record<string, { positives: number; negatives: number }> }
+  > = {};
+  for (const row of rows) {
+    const entry = (table[row.action_id] ??= { positives: 0, negatives: 0, segments: {} });
+    const positives = Number(row.positives);
+    const negatives = Number(row.negatives);
+    entry.positives += positives;
+    entry.negatives += negatives;
+    entry.segments[row.segment] = { positives, negatives };
+  }
+  return table as Record<string, ActionEvidence>;
+}
+
 export class SqlPosteriorStore implements PosteriorStore {
   constructor(
     private readonly q: Queryable,
@@ -24,23 +48,11 @@ export class SqlPosteriorStore implements PosteriorStore {
 
   async load(actionIds: readonly string[]): Promise<PropensityTable> {
     if (actionIds.length === 0) return {};
-    const r = await this.q.query<{ action_id: string; segment: string; positives: string | number; negatives: string | number }>(
+    const r = await this.q.query<PosteriorRow>(
       'SELECT action_id, segment, positives, negatives FROM decisioning_posteriors WHERE tenant_id = $1 AND action_id = ANY($2::text[])',
       [this.tenantId, [...actionIds]],
     );
-    const table: Record<
-      string,
-      { positives: number; negatives: number; segments: Record<string, { positives: number; negatives: number }> }
-    > = {};
-    for (const row of r.rows) {
-      const entry = (table[row.action_id] ??= { positives: 0, negatives: 0, segments: {} });
-      const positives = Number(row.positives);
-      const negatives = Number(row.negatives);
-      entry.positives += positives;
-      entry.negatives += negatives;
-      entry.segments[row.segment] = { positives, negatives };
-    }
-    return table as Record<string, ActionEvidence>;
+    return propensityTable(r.rows);
   }
 
   async apply(update: PosteriorUpdate): Promise<void> {
@@ -54,6 +66,62 @@ export class SqlPosteriorStore implements PosteriorStore {
   }
 }
 
+export interface ContactRow {
+  action_id: string;
+  channel: string;
+  at: Date | string;
+}
+
+export const contactRecord = (row: ContactRow): ContactRecord => ({
+  actionId: row.action_id,
+  channel: row.channel as Channel,
+  at: toMs(row.at),
+});
+
+/**
+ * Posteriors read ahead (with the decision's snapshot, in the same statement): `load` of exactly those
+ * actions is served from them, anything else and every write goes to `fallback`.
+ */
+export class PreloadedPosteriorStore implements PosteriorStore {
+  constructor(
+    private readonly actionIds: readonly string[],
+    private readonly table: PropensityTable,
+    private readonly fallback: PosteriorStore,
+  ) {}
+
+  load(actionIds: readonly string[]): Promise<PropensityTable> {
+    const same = actionIds.length === this.actionIds.length && actionIds.every((id, i) => id === this.actionIds[i]);
+    return same ? Promise.resolve(this.table) : this.fallback.load(actionIds);
+  }
+
+  apply(update: PosteriorUpdate): Promise<void> {
+    return this.fallback.apply(update);
+  }
+}
+
+/**
+ * A person's contacts since `since` read ahead (with the decision's snapshot): `recent` for that person
+ * and any later time is served from them (oldest first, as the SQL store returns them); anything else
+ * and every write goes to `fallback`.
+ */
+export class PreloadedContactHistory implements ContactHistoryStore {
+  constructor(
+    private readonly profileId: string,
+    private readonly since: number,
+    private readonly records: readonly ContactRecord[],
+    private readonly fallback: ContactHistoryStore,
+  ) {}
+
+  recent(profileId: string, since: number): Promise<ContactRecord[]> {
+    if (profileId !== this.profileId || since < this.since) return this.fallback.recent(profileId, since);
+    return Promise.resolve(this.records.filter((r) => r.at >= since));
+  }
+
+  append(profileId: string, record: ContactRecord): Promise<void> {
+    return this.fallback.append(profileId, record);
+  }
+}
+
 export class SqlContactHistory implements ContactHistoryStore {
   /** @param aliases Ids merged into the profile: their contacts count too. */
   constructor(
@@ -63,11 +131,11 @@ export class SqlContactHistory implements ContactHistoryStore {
   ) {}
 
   async recent(profileId: string, since: number): Promise<ContactRecord[]> {
-    const r = await this.q.query<{ action_id: string; channel: string; at: Date | string }>(
+    const r = await this.q.query<ContactRow>(
       'SELECT action_id, channel, at FROM contact_history WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND at >= $3 ORDER BY at',
       [this.tenantId, [profileId, ...this.aliases.filter((a) => a !== profileId)], iso(since)],
     );
-    return r.rows.map((row) => ({ actionId: row.action_id, channel: row.channel as Channel, at: toMs(row.at) }));
+    return r.rows.map(contactRecord);
   }
 
   async append(profileId: string, record: ContactRecord): Promise<void> {

@@ -1,12 +1,11 @@
 import type { Signals } from '../../app/signals';
 import { withRelaxedDurability, type Database } from '../db/database';
-import type { BatchJobHandler, JobContext, JobHandler } from '../dispatch/work-runner';
+import type { BatchJobHandler, JobContext } from '../dispatch/work-runner';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import {
-  getEvent,
   getEvents,
   IDENTIFY_IN_WORKER,
-  markEventProcessed,
+  markEventsProcessed,
   setEventProfiles,
   type IdentifyMany,
   type StoredEvent,
@@ -27,6 +26,39 @@ export interface StageInput {
    * Absent or unset: read it.
    */
   shared?: StageShared;
+  /**
+   * The micro-batch this event is processed in (absent for a direct call): the people it holds, and a
+   * memo a stage uses to read something for all of them at once instead of once an event.
+   */
+  batch?: BatchScope;
+}
+
+/**
+ * What the events of one micro-batch share. `memo(key, load)` runs `load` once per batch and key and
+ * hands every caller the same answer; a stage that reads ahead must only read what its own later
+ * writes in the batch cannot change (or account for them).
+ */
+export interface BatchScope {
+  /** Every profile the batch's events resolved to (live ids), each once. */
+  readonly profileIds: readonly string[];
+  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+function batchScope(profileIds: readonly string[]): BatchScope {
+  const memos = new Map<string, Promise<unknown>>();
+  return {
+    profileIds,
+    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let p = memos.get(key) as Promise<T> | undefined;
+      if (p === undefined) {
+        p = load();
+        memos.set(key, p);
+        // A failed read is not kept: the next caller tries again.
+        p.catch(() => memos.delete(key));
+      }
+      return p;
+    },
+  };
 }
 
 export interface StageShared {
@@ -45,34 +77,6 @@ export interface StageOutput {
 export interface EventStage {
   readonly name: string;
   run(input: StageInput): Promise<StageOutput>;
-}
-
-/** The single-event handler (one job, one event). */
-export function eventProcessor(db: Database, stages: readonly EventStage[]): JobHandler {
-  return async (job) => {
-    const eventId = job.payload['eventId'];
-    if (typeof eventId !== 'string') throw new Error('event.process job without an eventId');
-    const event = await getEvent(db, job.tenantId, eventId);
-    if (event === undefined) return; // erased by a privacy deletion since it was queued
-    if (event.processedAt !== null) return; // a redelivery of finished work
-    // Derived work: relaxed commits (server/db/database.ts); the job's completion after it is durable.
-    await withRelaxedDurability(async () => {
-      let profileId = event.profileId;
-      const shared: StageShared = {};
-      for (const stage of stages) {
-        if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
-        const out = await stage.run({
-          tenantId: job.tenantId,
-          event,
-          profileId,
-          shared,
-          ...(job.firstClaim === true ? { firstClaim: true } : {}),
-        });
-        if (out.profileId !== undefined) profileId = out.profileId;
-      }
-      await markEventProcessed(db, job.tenantId, eventId, profileId);
-    });
-  };
 }
 
 export interface BatchProcessorOptions {
@@ -111,9 +115,10 @@ interface Item {
 /**
  * The micro-batch handler of `event.process` (issue #16). One statement loads the batch's events; the
  * events are grouped by person, groups run a few at a time, and within a group each event goes through
- * every stage in the order the events were recorded, then is marked processed at once, as a single job
- * would be (so a crash between an event's stages and its mark re-runs that event only, never a whole
- * batch). An event whose stage fails leaves the batch: its job is retried alone; the others go on.
+ * every stage in the order the events were recorded; the events that went through every stage are
+ * marked processed together, in one statement, when the batch is done (a crash before that re-runs
+ * them on redelivery: every stage is idempotent). An event whose stage fails leaves the batch unmarked:
+ * its job is retried alone; the others go on.
  */
 export function eventBatchProcessor(db: Database, stages: readonly EventStage[], options: BatchProcessorOptions = {}): BatchJobHandler {
   const concurrency = Math.max(1, options.concurrency ?? (db.kind === 'pglite' ? 1 : 4));
@@ -181,6 +186,10 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
       else lane.push({ job, event });
     }
     const queue = [...lanes.values()];
+    const batch = batchScope([
+      ...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId])))),
+    ]);
+    const processed: { job: JobContext; id: string; profileId: string | null }[] = [];
     const worker = async (): Promise<void> => {
       for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) {
         for (const { job, event } of lane) {
@@ -189,10 +198,17 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
             const shared: StageShared = {};
             for (const stage of stages) {
               if (job.signal.aborted) throw new Error(`aborted before stage ${stage.name}`);
-              const out = await stage.run({ tenantId, event, profileId, shared, ...(job.firstClaim === true ? { firstClaim: true } : {}) });
+              const out = await stage.run({
+                tenantId,
+                event,
+                profileId,
+                shared,
+                batch,
+                ...(job.firstClaim === true ? { firstClaim: true } : {}),
+              });
               if (out.profileId !== undefined) profileId = out.profileId;
             }
-            await markEventProcessed(db, tenantId, event.id, profileId);
+            processed.push({ job, id: event.id, profileId });
           } catch (err) {
             failures.set(job.id, err);
           }
@@ -200,7 +216,16 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
       }
     };
     // Derived work: relaxed commits (server/db/database.ts); the jobs' completion after it is durable.
-    await withRelaxedDurability(() => Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker)));
+    await withRelaxedDurability(async () => {
+      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      // The batch's processed marks in one statement. A crash before it re-runs the batch's events on
+      // redelivery (every stage is idempotent), as a crash before the jobs' completion always did.
+      try {
+        await markEventsProcessed(db, tenantId, processed);
+      } catch (err) {
+        for (const p of processed) failures.set(p.job.id, err);
+      }
+    });
     return failures;
   };
 }

@@ -351,10 +351,17 @@ export async function getEvents(q: Queryable, tenantId: string, eventIds: readon
   return new Map(r.rows.map((row) => [row.id, toStoredEvent(row)]));
 }
 
-export async function markEventProcessed(q: Queryable, tenantId: string, eventId: string, profileId: string | null): Promise<void> {
-  await q.query('UPDATE events SET processed_at = now(), profile_id = coalesce($3, profile_id) WHERE tenant_id = $1 AND id = $2', [
-    tenantId,
-    eventId,
-    profileId,
-  ]);
+/** Marks events processed (with the profile each was processed for, when it has one), in one statement. */
+export async function markEventsProcessed(
+  q: Queryable,
+  tenantId: string,
+  events: readonly { id: string; profileId: string | null }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await q.query(
+    `UPDATE events e SET processed_at = now(), profile_id = coalesce(r.profile_id, e.profile_id)
+       FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text)
+      WHERE e.tenant_id = $1 AND e.id = r.id`,
+    [tenantId, JSON.stringify(events.map((e) => ({ id: e.id, profile_id: e.profileId })))],
+  );
 }

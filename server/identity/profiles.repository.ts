@@ -195,6 +195,18 @@ export async function searchProfiles(q: Queryable, tenantId: string, text: strin
   return r.rows.map((row) => row.profile_id);
 }
 
+/** `profileAliases` of several profiles in one statement: each id (as given) → itself, then the profiles merged into it. */
+export async function profileAliasesMany(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(profileIds.map((id) => [id, [id]]));
+  if (profileIds.length === 0) return out;
+  const r = await q.query<{ merged_into: string; profile_id: string }>(
+    'SELECT merged_into, profile_id FROM identity_profile_aliases WHERE tenant_id = $1 AND merged_into = ANY($2::text[])',
+    [tenantId, [...profileIds]],
+  );
+  for (const row of r.rows) out.get(row.merged_into)?.push(row.profile_id);
+  return out;
+}
+
 /** Ids that name this profile: itself and every profile merged into it. */
 export async function profileAliases(q: Queryable, tenantId: string, profileId: string): Promise<string[]> {
   const r = await q.query<{ profile_id: string }>(

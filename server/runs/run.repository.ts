@@ -213,6 +213,16 @@ const runCreateRecord = (run: Run): Record<string, unknown> => ({
  *   only after COMMIT: a wake-up never runs before the state it wakes for is durable, and committed
  *   state that needs a wake-up always has one.
  */
+/** Which of these profiles have an active run (pending, running, waiting or failed), in one statement. */
+export async function profilesWithActiveRuns(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<Set<string>> {
+  if (profileIds.length === 0) return new Set();
+  const r = await q.query<{ profile_id: string }>(
+    `SELECT DISTINCT profile_id FROM runs WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status IN ${ACTIVE_SQL}`,
+    [tenantId, [...profileIds]],
+  );
+  return new Set(r.rows.map((row) => row.profile_id));
+}
+
 export class SqlRunStore implements RunStore {
   private readonly batcher: CommitBatcher<CommitItem, number | false>;
   private readonly creates: CommitBatcher<CreateItem, CreateOutcome>;

@@ -101,7 +101,7 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
           // Micro-batches of wake-ups (a single job when only one is due): one claim, one read and one
           // completion for many runs, whose commits then group too (commit-batcher.ts).
           batchHandlers: { [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? 32 } },
-          stages: [runsStage(service)],
+          stages: [runsStage(service, ctx.db)],
           async start() {
             // Added once every module is built, so `runs` stays the last part of GET /profiles/:id as it always was.
             sections?.add({

@@ -126,6 +126,43 @@ for (const { mode, needs } of modes) {
       expect((await runsOf(p.profileId)).length).toBe(1);
     });
 
+    it("evaluates a trigger's condition on the person's state as this very event left it (traits, stage, hotness)", async () => {
+      const { api, tenantId } = await tenant('Trigger state', calm);
+      const playbook = {
+        id: 'hot-pro',
+        version: 1,
+        name: 'Hot pro',
+        concurrency: 'unlimited',
+        trigger: {
+          events: ['message.received'],
+          when: {
+            and: [
+              { '==': [{ var: 'profile.traits.plan' }, 'pro'] },
+              { '>': [{ var: 'profile.hotness' }, 0] },
+              { '!!': [{ var: 'profile.stage' }] },
+            ],
+          },
+        },
+        steps: [{ id: 'note', kind: 'action', action: { type: 'note', params: { body: 'hot pro {{context.trigger.eventId}}' } } }],
+      };
+      expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
+      expect((await api.call('POST', '/playbooks/hot-pro/publish', {})).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2_100));
+      const text = 'How much does the pro plan cost for 20 seats? We want to buy this week.';
+      // The traits, the hotness and the state row itself come from this first event of each person.
+      const pro = await ingest(api, 'hot-pro@acme.io', 'message.received', { text, traits: { plan: 'pro', timeZone: dayZone() } });
+      const free = await ingest(api, 'hot-free@acme.io', 'message.received', { text, traits: { plan: 'free', timeZone: dayZone() } });
+      const runs = await waitFor(async () => ((await runsOf(pro.profileId)).length > 0 ? runsOf(pro.profileId) : undefined), 'the run');
+      expect(runs.map((r) => r.playbook_id)).toEqual(['hot-pro']);
+      expect(await runsOf(free.profileId)).toEqual([]);
+      const stored = await svc.runtime.db.query<{ stage: string; hotness_score: number }>(
+        'SELECT stage, hotness_score FROM journey_states WHERE tenant_id = $1 AND profile_id = $2',
+        [tenantId, pro.profileId],
+      );
+      expect(stored.rows[0]?.hotness_score).toBeGreaterThan(0);
+      expect(runs[0]?.context['profile']).toMatchObject({ id: pro.profileId, stage: stored.rows[0]?.stage, timeZone: dayZone() });
+    });
+
     it('starts a triggered playbook when the event type and condition match, once per event, with the crm_update properties of the catalog', async () => {
       const { api, tenantId } = await tenant('Triggers', calm);
       const playbook = {

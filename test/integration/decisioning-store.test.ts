@@ -1,6 +1,15 @@
 import { createDecisioning, type Decisioning } from '../../server/decisioning/decisioning';
 import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
-import { SqlDecisionStore, SqlPosteriorStore } from '../../server/decisioning/stores.repository';
+import { loadSnapshot } from '../../server/decisioning/profile-state.repository';
+import {
+  contactRecord,
+  PreloadedContactHistory,
+  PreloadedPosteriorStore,
+  propensityTable,
+  SqlContactHistory,
+  SqlDecisionStore,
+  SqlPosteriorStore,
+} from '../../server/decisioning/stores.repository';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { backends, describeWith, type TestDb } from '../support/services';
 
@@ -95,6 +104,55 @@ for (const backend of backends) {
       expect(again.record.notes.join(' ')).toMatch(/holdout group \(assigned at first decision/);
       const fresh = await d0.decide.decide(tenantId, 'prof_new', {}, { origin: 'api' });
       expect(fresh.record.holdout).toBe(false);
+    });
+
+    it('reads posteriors and contacts with the snapshot exactly as the SQL stores read them; other asks go to the stores', async () => {
+      const posteriors = new SqlPosteriorStore(t.db, tenantId);
+      await posteriors.apply({ actionId: 'ahead-a', segment: 'lead', positive: true });
+      await posteriors.apply({ actionId: 'ahead-a', segment: 'active', positive: false });
+      await posteriors.apply({ actionId: 'ahead-b', segment: 'lead', positive: false });
+      await new SqlPosteriorStore(t.db, otherTenant).apply({ actionId: 'ahead-a', segment: 'lead', positive: true });
+      const contacts = new SqlContactHistory(t.db, tenantId, ['prof_ahead', 'prof_ahead_old']);
+      const day = 24 * HOUR;
+      await contacts.recordDelivery('prof_ahead', 'dec_1', { actionId: 'ahead-a', channel: 'email', at: now - 2 * day });
+      await contacts.recordDelivery('prof_ahead_old', 'dec_2', { actionId: 'ahead-b', channel: 'task', at: now - day });
+      await contacts.recordDelivery('prof_ahead', 'dec_3', { actionId: 'ahead-a', channel: 'email', at: now - 9 * day });
+      await contacts.recordDelivery('prof_other', 'dec_4', { actionId: 'ahead-a', channel: 'email', at: now - day });
+
+      const actionIds = ['ahead-a', 'ahead-b', 'ahead-none'];
+      const since = now - 7 * day;
+      const read = await loadSnapshot(t.db, tenantId, ['prof_ahead', 'prof_ahead_old'], now, { actionIds, contactsSince: since });
+      expect(propensityTable(read.posteriors ?? [])).toEqual(await posteriors.load(actionIds));
+      const viaStore = await contacts.recent('prof_ahead', since);
+      expect(viaStore.map((c) => c.actionId)).toEqual(['ahead-a', 'ahead-b']);
+      expect((read.contacts ?? []).map(contactRecord)).toEqual(viaStore);
+      // Without the ask the snapshot's statement reads neither.
+      const plain = await loadSnapshot(t.db, tenantId, ['prof_ahead'], now);
+      expect(plain.posteriors).toBeUndefined();
+      expect(plain.contacts).toBeUndefined();
+
+      // Served from what was read ahead: the same actions, the same person at or after the time read from.
+      const fallbackCalls: string[] = [];
+      const spyPosteriors = {
+        load: (ids: readonly string[]) => (fallbackCalls.push(`load ${ids.join(',')}`), posteriors.load(ids)),
+        apply: (u: Parameters<SqlPosteriorStore['apply']>[0]) => (fallbackCalls.push(`apply ${u.actionId}`), posteriors.apply(u)),
+      };
+      const spyContacts = {
+        recent: (p: string, at: number) => (fallbackCalls.push(`recent ${p}`), contacts.recent(p, at)),
+        append: (p: string, c: Parameters<SqlContactHistory['append']>[1]) => (fallbackCalls.push(`append ${p}`), contacts.append(p, c)),
+      };
+      const pre = new PreloadedPosteriorStore(actionIds, propensityTable(read.posteriors ?? []), spyPosteriors);
+      const preContacts = new PreloadedContactHistory('prof_ahead', since, (read.contacts ?? []).map(contactRecord), spyContacts);
+      expect(await pre.load(actionIds)).toEqual(await posteriors.load(actionIds));
+      expect((await preContacts.recent('prof_ahead', now - 1.5 * day)).map((c) => c.actionId)).toEqual(['ahead-b']);
+      expect(fallbackCalls).toEqual([]);
+      // Anything else is asked of the stores.
+      await pre.load(['ahead-a']);
+      expect((await preContacts.recent('prof_ahead', now - 10 * day)).map((c) => c.actionId)).toEqual(['ahead-a', 'ahead-a', 'ahead-b']);
+      await preContacts.recent('prof_other', since);
+      await pre.apply({ actionId: 'ahead-b', segment: 'lead', positive: true });
+      await preContacts.append('prof_ahead', { actionId: 'ahead-b', channel: 'task', at: now });
+      expect(fallbackCalls).toEqual(['load ahead-a', 'recent prof_ahead', 'recent prof_other', 'apply ahead-b', 'append prof_ahead']);
     });
   });
 }

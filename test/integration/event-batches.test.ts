@@ -185,6 +185,82 @@ for (const { mode, needs } of modes) {
       });
       afterAll(async () => svc.stop());
 
+      it("reads the batch's people's aliases and active runs once for all of them, and still hands an event to a waiting run", async () => {
+        const t = await createTenant(svc.runtime.db, 'Batch reads');
+        const api = apiClient(svc.url, t.apiKey);
+        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(
+          200,
+        );
+        const playbook = {
+          id: 'await-reply',
+          version: 1,
+          name: 'Await reply',
+          steps: [
+            {
+              id: 'hold',
+              kind: 'wait',
+              wait: { type: 'event', match: { '==': [{ var: 'event.type' }, 'message.received'] }, timeout: '1d' },
+            },
+            { id: 'note', kind: 'action', action: { type: 'note', params: { body: 'replied' } } },
+          ],
+        };
+        expect((await api.call('POST', '/playbooks', playbook)).status).toBe(201);
+        expect((await api.call('POST', '/playbooks/await-reply/publish', {})).status).toBe(200);
+        // Ana is known and has a run waiting for her next message; the others are new.
+        const first = await api.call<{ eventId: string; profileId: string }>(
+          'POST',
+          '/events',
+          message('reads-0', 'ana@reads.io', 'hi', Date.now() - 60_000),
+        );
+        expect(first.status).toBe(202);
+        const ana = first.body.profileId;
+        await waitFor(
+          async () => (await api.call<{ processedAt: string | null }>('GET', `/events/${first.body.eventId}`)).body.processedAt !== null,
+          'the first event',
+        );
+        const run = await api.call<{ id: string; status: string }>('POST', '/runs', { playbookId: 'await-reply', profileId: ana });
+        expect(run.status).toBe(201);
+        await waitFor(
+          async () => (await api.call<{ status: string }>('GET', `/runs/${run.body.id}`)).body.status === 'waiting',
+          'the waiting run',
+        );
+
+        const now = Date.now() - 30_000;
+        const events = [
+          message('reads-1', 'ana@reads.io', 'here is my reply', now),
+          ...Array.from({ length: 4 }, (_, i) => message(`reads-${i + 2}`, `new${i}@reads.io`, `hello ${i}`, now + i + 1)),
+        ];
+        const { refs } = await recordQuietly(svc, t.tenantId, events);
+        const db = svc.runtime.db as { query: typeof svc.runtime.db.query };
+        const query = db.query;
+        const sent: string[] = [];
+        db.query = ((sql: string, params?: readonly unknown[]) => (
+          sent.push(sql),
+          query.call(svc.runtime.db, sql, params)
+        )) as typeof db.query;
+        try {
+          await svc.runtime.runner.deliver(refs[0] as JobRef);
+        } finally {
+          db.query = query;
+        }
+        const matching = (re: RegExp): number => sent.filter((q) => re.test(q)).length;
+        // One read of every person's aliases and one of who has an active run, for the five events.
+        expect(matching(/FROM identity_profile_aliases WHERE tenant_id = \$1 AND merged_into = ANY/)).toBe(1);
+        expect(matching(/FROM identity_profile_aliases WHERE tenant_id = \$1 AND merged_into = \$2/)).toBe(0);
+        expect(matching(/SELECT DISTINCT profile_id FROM runs/)).toBe(1);
+        // Only Ana's runs were listed, and her reply resumed her run.
+        expect(matching(/SELECT to_jsonb\(r\) AS run FROM runs r/)).toBe(1);
+        await waitFor(
+          async () => (await api.call<{ status: string }>('GET', `/runs/${run.body.id}`)).body.status === 'completed',
+          'the resumed run',
+        );
+        const processed = await svc.runtime.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL',
+          [t.tenantId],
+        );
+        expect(processed.rows[0]?.n).toBe(6);
+      });
+
       it('a batch redelivered after a crash makes no second decision and starts no second run', async () => {
         const t = await createTenant(svc.runtime.db, 'Batch redelivery');
         const api = apiClient(svc.url, t.apiKey);
