@@ -23,6 +23,7 @@ import * as m025 from './025_effect_ledger';
 import * as m026 from './026_identity_apply_custom_plans';
 import * as m028 from './028_identity_tenant_cascade';
 import * as m029 from './029_identity_read';
+import * as m030 from './030_identity_generic_plans';
 
 export interface Migration {
   readonly version: number;
@@ -60,4 +61,5 @@ export const migrations: readonly Migration[] = [
   { version: 26, name: 'identity_apply_custom_plans', sql: m026.sql },
   { version: 28, name: 'identity_tenant_cascade', sql: m028.sql },
   { version: 29, name: 'identity_read', sql: m029.sql },
+  { version: 30, name: 'identity_generic_plans', sql: m030.sql },
 ];
