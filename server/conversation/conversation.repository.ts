@@ -134,44 +134,70 @@ function viewOf(row: Row): MessageView {
 }
 
 /** Stores a message once per source id; answers the stored row's id and whether this call stored it. */
-export async function recordMessage(q: Queryable, m: NewMessage): Promise<{ id: string; created: boolean }> {
+/**
+ * Stores a message once per source id. With `samplesOf` (the person's ids) and a fresh insert, the same
+ * statement also answers `sentimentSamples` of those ids, the new message included (null otherwise:
+ * read them apart).
+ */
+export async function recordMessage(
+  q: Queryable,
+  m: NewMessage,
+  samplesOf?: readonly string[],
+): Promise<{ id: string; created: boolean; samples: SentimentSample[] | null }> {
   const s = m.speaker === 'customer' ? m.signals : null;
-  const inserted = await q.query<{ id: string }>(
-    `INSERT INTO conversation_messages (tenant_id, id, source_id, profile_id, event_id, channel, thread_key, speaker, occurred_at, source, event_type, subject, text,
+  const insert = `INSERT INTO conversation_messages (tenant_id, id, source_id, profile_id, event_id, channel, thread_key, speaker, occurred_at, source, event_type, subject, text,
        intent, intent_confidence, sentiment, sentiment_label, urgency, language)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-     ON CONFLICT (tenant_id, source_id) DO NOTHING RETURNING id`,
-    [
-      m.tenantId,
-      newId('msg'),
-      m.sourceId,
-      m.profileId,
-      m.eventId,
-      m.channel,
-      m.threadKey,
-      m.speaker,
-      m.occurredAt,
-      m.source,
-      m.eventType,
-      m.subject === null ? null : m.subject.slice(0, 500),
-      m.text,
-      s?.intent ?? null,
-      s?.intentConfidence ?? null,
-      s?.sentiment ?? null,
-      s?.sentimentLabel ?? null,
-      s?.urgency ?? null,
-      s?.language ?? null,
-    ],
-  );
-  const row = inserted.rows[0];
-  if (row !== undefined) return { id: row.id, created: true };
+     ON CONFLICT (tenant_id, source_id) DO NOTHING`;
+  const params: unknown[] = [
+    m.tenantId,
+    newId('msg'),
+    m.sourceId,
+    m.profileId,
+    m.eventId,
+    m.channel,
+    m.threadKey,
+    m.speaker,
+    m.occurredAt,
+    m.source,
+    m.eventType,
+    m.subject === null ? null : m.subject.slice(0, 500),
+    m.text,
+    s?.intent ?? null,
+    s?.intentConfidence ?? null,
+    s?.sentiment ?? null,
+    s?.sentimentLabel ?? null,
+    s?.urgency ?? null,
+    s?.language ?? null,
+  ];
+  let inserted: { id: string; samples?: SampleRow[] } | undefined;
+  if (samplesOf === undefined) {
+    inserted = (await q.query<{ id: string }>(`${insert} RETURNING id`, params)).rows[0];
+  } else {
+    // The CTE's insert is not visible to the statement's own read: the new row joins the samples from RETURNING.
+    const r = await q.query<{ id: string | null; samples: SampleRow[] }>(
+      `WITH ins AS (${insert} RETURNING id, occurred_at, sentiment, speaker)
+       SELECT (SELECT id FROM ins) AS id,
+              (SELECT coalesce(jsonb_agg(u ORDER BY u.occurred_at DESC, u.id DESC), '[]'::jsonb) FROM (
+                 SELECT id, occurred_at, sentiment FROM ins WHERE speaker = 'customer' AND sentiment IS NOT NULL
+                 UNION ALL
+                 (SELECT id, occurred_at, sentiment FROM conversation_messages
+                   WHERE tenant_id = $1 AND profile_id = ANY($20::text[]) AND speaker = 'customer' AND sentiment IS NOT NULL
+                   ORDER BY occurred_at DESC, id DESC LIMIT ${SAMPLES_LIMIT})
+                 ORDER BY occurred_at DESC, id DESC LIMIT ${SAMPLES_LIMIT}) u) AS samples`,
+      [...params, [...samplesOf]],
+    );
+    const row = r.rows[0];
+    if (row?.id !== null && row?.id !== undefined) inserted = { id: row.id, samples: row.samples };
+  }
+  if (inserted !== undefined) return { id: inserted.id, created: true, samples: inserted.samples?.map(sampleOf) ?? null };
   const existing = await q.query<{ id: string }>('SELECT id FROM conversation_messages WHERE tenant_id = $1 AND source_id = $2', [
     m.tenantId,
     m.sourceId,
   ]);
   const found = existing.rows[0];
   if (found === undefined) throw new Error('conversation message conflict without a stored row');
-  return { id: found.id, created: false };
+  return { id: found.id, created: false, samples: null };
 }
 
 export interface MessagePageQuery {
@@ -252,19 +278,34 @@ export async function threadsOf(
 }
 
 /** The customer's most recent messages with a sentiment (at most `limit`), for the trend. */
+/** How many of a person's latest scored messages the trend reads. */
+const SAMPLES_LIMIT = 200;
+
+interface SampleRow {
+  id: string;
+  occurred_at: Date | string;
+  sentiment: number;
+}
+
+const sampleOf = (row: SampleRow): SentimentSample => ({
+  id: row.id,
+  at: new Date(row.occurred_at).getTime(),
+  sentiment: Number(row.sentiment),
+});
+
 export async function sentimentSamples(
   q: Queryable,
   tenantId: string,
   profileIds: readonly string[],
-  limit = 200,
+  limit = SAMPLES_LIMIT,
 ): Promise<SentimentSample[]> {
-  const r = await q.query<{ id: string; occurred_at: Date | string; sentiment: number }>(
+  const r = await q.query<SampleRow>(
     `SELECT id, occurred_at, sentiment FROM conversation_messages
       WHERE tenant_id = $1 AND ${profileIds.length === 1 ? 'profile_id = $2' : 'profile_id = ANY($2::text[])'} AND speaker = 'customer' AND sentiment IS NOT NULL
       ORDER BY occurred_at DESC, id DESC LIMIT $3`,
     [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds], limit],
   );
-  return r.rows.map((row) => ({ id: row.id, at: new Date(row.occurred_at).getTime(), sentiment: Number(row.sentiment) }));
+  return r.rows.map(sampleOf);
 }
 
 /** The trend view of a series: the last `points` points, the direction and the sharp falls among them. */

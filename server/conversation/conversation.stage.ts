@@ -60,30 +60,36 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
             : handed === null
               ? null
               : toMessageSignals(handed);
-      const stored = await recordMessage(db, {
-        tenantId,
-        profileId,
-        sourceId: event.id,
-        eventId: event.id,
-        channel: message.channel,
-        threadKey: message.threadKey,
-        speaker: message.speaker,
-        occurredAt: event.occurredAt,
-        source: event.source,
-        eventType: event.type,
-        subject: message.subject,
-        text: message.text,
-        signals,
-      });
-      if (signals === null) return {};
       // Only news raises a fall: the person's latest message, from the last `windowDays` (an import of
       // old e-mails or a late, older message is history, shown in the trend but not acted on).
-      if (now() - Date.parse(event.occurredAt) > DEFAULT_FALL_RULE.windowDays * DAY_MS) return {};
-      const samples = await sentimentSamples(
+      const news = signals !== null && now() - Date.parse(event.occurredAt) <= DEFAULT_FALL_RULE.windowDays * DAY_MS;
+      // For news the trend's samples come back with the insert, in its statement.
+      const aliases = !news
+        ? undefined
+        : shared?.aliases !== undefined
+          ? [...shared.aliases]
+          : await profileAliases(db, tenantId, profileId);
+      const stored = await recordMessage(
         db,
-        tenantId,
-        shared?.aliases !== undefined ? [...shared.aliases] : await profileAliases(db, tenantId, profileId),
+        {
+          tenantId,
+          profileId,
+          sourceId: event.id,
+          eventId: event.id,
+          channel: message.channel,
+          threadKey: message.threadKey,
+          speaker: message.speaker,
+          occurredAt: event.occurredAt,
+          source: event.source,
+          eventType: event.type,
+          subject: message.subject,
+          text: message.text,
+          signals,
+        },
+        aliases,
       );
+      if (signals === null || aliases === undefined) return {};
+      const samples = stored.samples ?? (await sentimentSamples(db, tenantId, aliases));
       const series = sentimentTrend(samples, DEFAULT_FALL_RULE.alpha);
       if (series[series.length - 1]?.id !== stored.id) return {};
       const fall = sharpFallAt(series, stored.id, DEFAULT_FALL_RULE);

@@ -10,7 +10,25 @@ import type { Database, Queryable } from '../db/database';
 import { profileAliases } from '../identity/profiles.repository';
 import { newId } from '../security/ids';
 import type { DecisionRepository, StoredDecision } from './decision.repository';
+import type { DecisionRecord } from '../../app/decisioning/record';
 import { SqlContactHistory, SqlDecisionStore, SqlPosteriorStore } from './stores.repository';
+
+/** The SQL decision store answering `openFor` of exactly the ids and time read ahead from what was read. */
+class OpenReadAhead extends SqlDecisionStore {
+  constructor(
+    q: Queryable,
+    tenantId: string,
+    private readonly open: { ids: readonly string[]; at: number; records: readonly DecisionRecord[] },
+  ) {
+    super(q, tenantId);
+  }
+
+  override openFor(profileIds: readonly string[], at: number): Promise<DecisionRecord[]> {
+    const { ids, records } = this.open;
+    const same = at === this.open.at && profileIds.length === ids.length && profileIds.every((id, i) => id === ids[i]);
+    return same ? Promise.resolve([...records]) : super.openFor(profileIds, at);
+  }
+}
 
 export interface OutcomesDeps {
   readonly db: Database;
@@ -22,14 +40,20 @@ export interface OutcomesDeps {
 export class OutcomesUseCase {
   constructor(private readonly deps: OutcomesDeps) {}
 
-  private service(q: Queryable, tenantId: string): DecisioningService {
+  /** The core over the SQL ports; `open`: what `openFor(ids, at)` answers, read ahead (anything else asks SQL). */
+  private service(
+    q: Queryable,
+    tenantId: string,
+    open?: { ids: readonly string[]; at: number; records: readonly DecisionRecord[] },
+  ): DecisioningService {
+    const decisions = open === undefined ? new SqlDecisionStore(q, tenantId) : new OpenReadAhead(q, tenantId, open);
     return new DecisioningService({
       clock: this.deps.clock,
       random: this.deps.random,
       ids: { newId },
       posteriors: new SqlPosteriorStore(q, tenantId),
       contacts: new SqlContactHistory(q, tenantId),
-      decisions: new SqlDecisionStore(q, tenantId),
+      decisions,
     });
   }
 
@@ -53,9 +77,15 @@ export class OutcomesUseCase {
     outcomeType: string,
     at: number,
     knownAliases?: readonly string[],
+    /** The open decisions of `knownAliases` at `at`, when the caller read them already (applyEventToProfile). */
+    knownOpen?: readonly DecisionRecord[],
   ): Promise<boolean> {
     const aliases = knownAliases ?? (await profileAliases(q, tenantId, profileId));
-    const result = await this.service(q, tenantId).recordOutcomeEvent(aliases, outcomeType, at);
+    const service =
+      knownAliases === undefined || knownOpen === undefined
+        ? this.service(q, tenantId)
+        : this.service(q, tenantId, { ids: aliases, at, records: knownOpen });
+    const result = await service.recordOutcomeEvent(aliases, outcomeType, at);
     return result?.ok === true;
   }
 

@@ -153,9 +153,18 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
           traits: facts.traits,
           signals,
           meaning,
+          ...(meaning.outcome !== null && outcomeAliases !== undefined ? { openDecisionsOf: outcomeAliases } : {}),
         });
         if (result !== null && meaning.outcome !== null)
-          await decisioning.outcomes.recordOutcomeEvent(tx, tenantId, profileId, meaning.outcome, facts.at, outcomeAliases);
+          await decisioning.outcomes.recordOutcomeEvent(
+            tx,
+            tenantId,
+            profileId,
+            meaning.outcome,
+            facts.at,
+            outcomeAliases,
+            result.openDecisions,
+          );
         return result;
       });
       if (applied !== null && shared !== undefined) shared.state = applied.state;

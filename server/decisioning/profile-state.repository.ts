@@ -10,7 +10,8 @@ import { addSignal, applyJourneyEvent, hotnessIndex, isStage, signalWeight, type
 import type { Signals } from '../../app/signals';
 import type { Queryable } from '../db/database';
 import type { EventMeaning } from './event-interpretation';
-import { iso, toMs, type ContactRow, type PosteriorRow } from './stores.repository';
+import type { DecisionRecord } from '../../app/decisioning/record';
+import { iso, openDecisionsSql, toMs, type ContactRow, type PosteriorRow } from './stores.repository';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -87,6 +88,11 @@ export interface ApplyInput {
   readonly traits: Readonly<Record<string, unknown>>;
   readonly signals: Signals | null;
   readonly meaning: EventMeaning;
+  /**
+   * The person's ids (live first) when the event is an outcome: their open decisions at `at` (what
+   * `DecisionStore.openFor` reads) come back with the state, read in the same statement.
+   */
+  readonly openDecisionsOf?: readonly string[];
 }
 
 /**
@@ -96,12 +102,13 @@ export interface ApplyInput {
 export async function applyEventToProfile(
   tx: Queryable,
   input: ApplyInput,
-): Promise<{ stageChanged: boolean; state: ProfileState } | null> {
+): Promise<{ stageChanged: boolean; state: ProfileState; openDecisions?: DecisionRecord[] } | null> {
   const { tenantId, profileId, eventId, at, signals, meaning } = input;
+  const openOf = input.openDecisionsOf;
   // One statement: mark the event applied (nothing more on a redelivery), create the state row on the
   // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
   // the statement's snapshot: a row another transaction created after it is locked by the read below.
-  const first = await tx.query<{ applied: boolean; created: StateRow | null; existing: StateRow | null }>(
+  const first = await tx.query<{ applied: boolean; created: StateRow | null; existing: StateRow | null; open?: DecisionRecord[] }>(
     `WITH applied AS (
        INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),
      created AS (
@@ -115,8 +122,13 @@ export async function applyEventToProfile(
        SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = $3 AND EXISTS (SELECT 1 FROM applied) FOR UPDATE)
      SELECT EXISTS (SELECT 1 FROM applied) AS applied,
             (SELECT to_jsonb(c) FROM created c) AS created,
-            (SELECT to_jsonb(e) FROM existing e) AS existing`,
-    [tenantId, eventId, profileId, iso(at)],
+            (SELECT to_jsonb(e) FROM existing e) AS existing${
+              openOf === undefined
+                ? ''
+                : `,
+            (SELECT coalesce(jsonb_agg(o.record), '[]'::jsonb) FROM (${openDecisionsSql('$1', '$5', '$4')}) o) AS open`
+            }`,
+    [tenantId, eventId, profileId, iso(at), ...(openOf === undefined ? [] : [[...openOf]])],
   );
   const outcome = first.rows[0];
   if (outcome?.applied !== true) return null;
@@ -133,18 +145,15 @@ export async function applyEventToProfile(
   const state = stateFromRow(row);
 
   let journey: JourneyState = { stage: state.stage, enteredAt: state.enteredAt, history: [] };
-  let stageChanged = false;
+  const transitions: { from_stage: string; to_stage: string; at: string; rule_id: string; reason: string; ord: number }[] = [];
   for (const event of meaning.journey) {
     const step = applyJourneyEvent(journey, event);
     if (!step.changed) continue;
-    stageChanged = true;
     journey = step.state;
     const t = step.transition;
-    await tx.query(
-      `INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [tenantId, profileId, t.from, t.to, iso(t.at), t.ruleId, t.reason, eventId],
-    );
+    transitions.push({ from_stage: t.from, to_stage: t.to, at: iso(t.at), rule_id: t.ruleId, reason: t.reason, ord: transitions.length });
   }
+  const stageChanged = transitions.length > 0;
 
   let hotness = state.hotness;
   let lastSignalAt = state.lastSignalAt;
@@ -160,8 +169,18 @@ export async function applyEventToProfile(
   const lastInbound: Partial<Record<Channel, number>> = { ...state.lastInbound };
   if (meaning.inbound !== null) lastInbound[meaning.inbound] = Math.max(lastInbound[meaning.inbound] ?? 0, at);
   const traits = { ...state.traits, ...Object.fromEntries(Object.entries(input.traits).filter(([, v]) => v !== null && v !== '')) };
+  // The state and the transitions this event made (in order), in one statement.
   const updated = await tx.query<{ updated_at: Date | string }>(
-    `UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
+    `${
+      stageChanged
+        ? `WITH moved AS (
+       INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id)
+       SELECT $1, $2, t.from_stage, t.to_stage, t.at, t.rule_id, t.reason, $12
+         FROM jsonb_to_recordset($11::jsonb) AS t(from_stage text, to_stage text, at timestamptz, rule_id text, reason text, ord int)
+        ORDER BY t.ord)
+     `
+        : ''
+    }UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
         traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
       WHERE tenant_id = $1 AND profile_id = $2 RETURNING updated_at`,
     [
@@ -175,6 +194,7 @@ export async function applyEventToProfile(
       lastSignalWeight,
       JSON.stringify(traits),
       JSON.stringify(lastInbound),
+      ...(stageChanged ? [JSON.stringify(transitions), eventId] : []),
     ],
   );
 
@@ -200,7 +220,7 @@ export async function applyEventToProfile(
     lastInbound,
     updatedAt: toMs(updated.rows[0]?.updated_at ?? state.updatedAt),
   };
-  return { stageChanged, state: written };
+  return { stageChanged, state: written, ...(openOf === undefined ? {} : { openDecisions: outcome.open ?? [] }) };
 }
 
 export async function setConsent(

@@ -40,6 +40,17 @@ export function propensityTable(rows: readonly PosteriorRow[]): PropensityTable 
   return table as Record<string, ActionEvidence>;
 }
 
+/**
+ * The statement of `DecisionStore.openFor`: a person's unsettled decisions whose attribution window holds
+ * `at`, newest first, with the placeholders given (so another statement can carry it as a subquery).
+ */
+export const openDecisionsSql = (tenant: string, ids: string, at: string): string =>
+  `SELECT d.record FROM decisions d
+    WHERE d.tenant_id = ${tenant} AND d.profile_id = ANY(${ids}::text[]) AND d.decided_at <= ${at}::timestamptz AND d.attribution_ends_at >= ${at}::timestamptz
+      AND (d.action_id IS NOT NULL OR d.holdout)
+      AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)
+    ORDER BY d.decided_at DESC LIMIT 50`;
+
 export class SqlPosteriorStore implements PosteriorStore {
   constructor(
     private readonly q: Queryable,
@@ -239,14 +250,7 @@ export class SqlDecisionStore implements DecisionStore {
   }
 
   async openFor(profileIds: readonly string[], at: number): Promise<DecisionRecord[]> {
-    const r = await this.q.query<{ record: DecisionRecord }>(
-      `SELECT d.record FROM decisions d
-        WHERE d.tenant_id = $1 AND d.profile_id = ANY($2::text[]) AND d.decided_at <= $3 AND d.attribution_ends_at >= $3
-          AND (d.action_id IS NOT NULL OR d.holdout)
-          AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)
-        ORDER BY d.decided_at DESC LIMIT 50`,
-      [this.tenantId, [...profileIds], iso(at)],
-    );
+    const r = await this.q.query<{ record: DecisionRecord }>(openDecisionsSql('$1', '$2', '$3'), [this.tenantId, [...profileIds], iso(at)]);
     return r.rows.map((row) => row.record);
   }
 
