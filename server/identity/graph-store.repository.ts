@@ -716,8 +716,22 @@ class OccGraphTx implements IdentityGraphTx {
   }
 }
 
+/** The same row as written (what comparing the two rows' JSON gives, field by field). */
 function sameNode(a: NodeRow, b: NodeRow | null | undefined): boolean {
-  return b !== null && b !== undefined && JSON.stringify(nodeToJson(a)) === JSON.stringify(nodeToJson(b));
+  if (b === null || b === undefined) return false;
+  if (
+    a.key !== b.key ||
+    a.kind !== b.kind ||
+    (a.profileId ?? null) !== (b.profileId ?? null) ||
+    (a.type ?? null) !== (b.type ?? null) ||
+    (a.limitGroup ?? null) !== (b.limitGroup ?? null) ||
+    a.shared !== b.shared ||
+    a.seq !== b.seq ||
+    a.firstNames.length !== b.firstNames.length
+  )
+    return false;
+  for (let i = 0; i < a.firstNames.length; i++) if (a.firstNames[i] !== b.firstNames[i]) return false;
+  return a.match === b.match || JSON.stringify(a.match ?? null) === JSON.stringify(b.match ?? null);
 }
 
 function opToJson(op: Op): Record<string, unknown> {

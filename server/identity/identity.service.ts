@@ -196,10 +196,9 @@ export class IdentityService {
     const t = await this.tenantIdentity(tx, tenantId);
     const store = new SqlGraphStore(tx, tenantId);
     const resolver = this.resolverOn(store, t);
-    const normalized = resolver.normalizeSubject(subjectOf(event));
-    const record = recordFrom(event, eventId, normalized);
-    store.addEventRecords([{ eventId, recordKey: recordKeyOf(record) }]);
-    const profileId = await identifyWith(resolver, event, eventId, record, normalized);
+    const prepared = prepareEvent(resolver, event, eventId);
+    store.addEventRecords([{ eventId, recordKey: recordKeyOf(prepared.record) }]);
+    const profileId = await identifyWith(resolver, event, prepared);
     await store.flushEventRecords();
     return profileId;
   }
@@ -223,19 +222,14 @@ export class IdentityService {
     const store = new SqlGraphStore(tx, tenantId);
     const planner = this.resolverOn(store, t);
     // Each event is normalised once: for its record, its plan and its resolution.
-    const subjects = events.map((e) => planner.normalizeSubject(subjectOf(e.event)));
-    const records = events.map((e, i) => recordFrom(e.event, e.eventId, subjects[i] as NormalizedSubject));
-    store.addEventRecords(events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf(records[i] as RecordRef) })));
+    const inputs = events.map((e) => prepareEvent(planner, e.event, e.eventId));
+    store.addEventRecords(events.map((e, i) => ({ eventId: e.eventId, recordKey: recordKeyOf((inputs[i] as PreparedEvent).record) })));
     const nodeKeys = new Set<string>();
     const edgeKeys = new Set<string>();
     const blocking: [string, string][] = [];
     let maxBlockSize = 0;
-    events.forEach((e, i) => {
-      const record = records[i] as RecordRef;
-      const plan = planner.plan(subjectOf(e.event), provenanceOf(e.event, e.eventId), {
-        record,
-        normalized: subjects[i] as NormalizedSubject,
-      });
+    inputs.forEach(({ subject, provenance, record, normalized }) => {
+      const plan = planner.plan(subject, provenance, { record, normalized });
       for (const k of plan.nodeKeys) nodeKeys.add(k);
       for (const k of plan.edgeKeys) edgeKeys.add(k);
       for (const k of plan.blockingKeys) blocking.push([plan.record, k]);
@@ -244,8 +238,7 @@ export class IdentityService {
     const profiles = await store.batch({ nodeKeys: [...nodeKeys], edgeKeys: [...edgeKeys], blocking, maxBlockSize }, async (nested) => {
       const resolver = this.resolverOn(nested, t);
       const out: (string | null)[] = [];
-      for (const [i, e] of events.entries())
-        out.push(await identifyWith(resolver, e.event, e.eventId, records[i] as RecordRef, subjects[i] as NormalizedSubject));
+      for (const [i, e] of events.entries()) out.push(await identifyWith(resolver, e.event, inputs[i] as PreparedEvent));
       return out;
     });
     await store.flushEventRecords();
@@ -265,15 +258,23 @@ function recordKeyOf(record: RecordRef): string {
   return recordKey(record.source, record.recordId);
 }
 
+/** An event's subject, provenance, normalised subject and record, worked out once per event. */
+interface PreparedEvent {
+  readonly subject: Subject;
+  readonly provenance: Provenance;
+  readonly normalized: NormalizedSubject;
+  readonly record: RecordRef;
+}
+
+function prepareEvent(resolver: IdentityResolver, event: CanonicalEvent, eventId: string): PreparedEvent {
+  const subject = subjectOf(event);
+  const normalized = resolver.normalizeSubject(subject);
+  return { subject, provenance: provenanceOf(event, eventId), normalized, record: recordFrom(event, eventId, normalized) };
+}
+
 /** One event's identity work on `resolver` (its store decides how and when it is written). */
-async function identifyWith(
-  resolver: IdentityResolver,
-  event: CanonicalEvent,
-  eventId: string,
-  record: RecordRef,
-  normalized: NormalizedSubject,
-): Promise<string | null> {
-  const provenance = provenanceOf(event, eventId);
+async function identifyWith(resolver: IdentityResolver, event: CanonicalEvent, input: PreparedEvent): Promise<string | null> {
+  const { subject, provenance, normalized, record } = input;
   if (
     DELETION_TYPES.has(event.type) &&
     CRM_ID_OF_SOURCE[event.source] !== undefined &&
@@ -282,7 +283,7 @@ async function identifyWith(
     await resolver.deleteRecord(record, provenance.at);
     return null;
   }
-  const outcome = await resolver.resolve(subjectOf(event), provenance, { record, normalized });
+  const outcome = await resolver.resolve(subject, provenance, { record, normalized });
   let profileId = outcome.profileId;
   if (/\.merged$/.test(event.type)) {
     const merged = mergedSchema.safeParse(event.properties?.['mergedFrom'] ?? event.properties?.['merged']);
