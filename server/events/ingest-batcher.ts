@@ -83,7 +83,7 @@ export class IngestBatcher {
 
   private readonly ring = (refs: readonly JobRef[]): void => {
     this.toRing.push(...refs);
-    this.ringing ??= this.ringAll();
+    if (this.toRing.length > 0) this.ringing ??= this.ringAll();
   };
 
   private async ringAll(): Promise<void> {

@@ -83,21 +83,7 @@ export function createApp(deps: AppDeps): Express {
       throw new HttpError(400, 'invalid_request', 'the URL contains a NUL character (%00), which no parameter accepts');
     next();
   });
-  // Module routes (webhooks, OAuth) parse their own bodies: signatures need the exact bytes.
-  for (const m of deps.modules ?? []) if (m.routes !== undefined) app.use(m.routes);
-  app.use(express.json({ limit: deps.jsonLimit ?? '1mb', verify: keepRawBody }));
-
-  app.use(
-    healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }),
-  );
-  // adminRoutes' guard (loopback + token) runs first for every /internal/admin path, the dead-letter ones included.
-  if (deps.adminToken !== undefined)
-    app.use(
-      '/internal/admin',
-      adminRoutes({ db: deps.db, adminToken: deps.adminToken }),
-      deadLetterAdminRoutes({ db: deps.db, work: deps.work }),
-    );
-
+  const json = express.json({ limit: deps.jsonLimit ?? '1mb', verify: keepRawBody });
   const api = express.Router();
   api.use(requireApiKey(deps.db));
   const identifier = (deps.modules ?? []).find((m) => m.identify !== undefined);
@@ -112,7 +98,24 @@ export function createApp(deps: AppDeps): Express {
   );
   api.use(deadLetterRoutes({ db: deps.db, work: deps.work }));
   for (const m of deps.modules ?? []) if (m.api !== undefined) api.use(m.api);
-  app.use('/api/v1', api);
+  // The public API first: its requests (the bulk of the traffic) skip the module routers below, none
+  // of which serves a path under /api/v1.
+  app.use('/api/v1', json, api);
+
+  // Module routes (webhooks, OAuth) parse their own bodies: signatures need the exact bytes.
+  for (const m of deps.modules ?? []) if (m.routes !== undefined) app.use(m.routes);
+  app.use(json);
+
+  app.use(
+    healthRoutes({ db: deps.db, dispatcher: deps.dispatcher, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown ?? (() => false) }),
+  );
+  // adminRoutes' guard (loopback + token) runs first for every /internal/admin path, the dead-letter ones included.
+  if (deps.adminToken !== undefined)
+    app.use(
+      '/internal/admin',
+      adminRoutes({ db: deps.db, adminToken: deps.adminToken }),
+      deadLetterAdminRoutes({ db: deps.db, work: deps.work }),
+    );
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));
