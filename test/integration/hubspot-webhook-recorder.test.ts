@@ -68,6 +68,49 @@ describe('HubSpot webhook recorder (group commit)', () => {
     expect(bell.calls).toBeLessThan(12);
   });
 
+  it('runs up to maxInFlight statements at once, each request settling after its own statement', async () => {
+    let running = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    const gated: Queryable = {
+      query: async (sql, params) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((open) => gates.push(open));
+        try {
+          return await db.query(sql, params);
+        } finally {
+          running--;
+        }
+      },
+    };
+    const bell = doorbell();
+    const recorder = new WebhookRecorder(gated as Database, new WorkQueue(db, bell), 500, 2);
+    const settled: number[] = [];
+    const all = Promise.all(Array.from({ length: 6 }, (_, i) => recorder.record([job('13', i)]).then(() => settled.push(i))));
+    // Two statements started (one request each); the other four wait for the next free one.
+    await new Promise((r) => setImmediate(r));
+    expect(gates).toHaveLength(2);
+    gates.shift()?.();
+    while (settled.length === 0) await new Promise((r) => setImmediate(r));
+    expect(settled).toEqual([0]);
+    // The freed writer took the four waiting requests in one statement.
+    expect(gates).toHaveLength(2);
+    for (let open = gates.shift(); open !== undefined || settled.length < 6; open = gates.shift()) {
+      open?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await all;
+    await recorder.flush();
+    expect(most).toBe(2);
+    expect(bell.rung).toHaveLength(6);
+    const stored = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1 AND payload->>'portalId' = '13'`,
+      [tenantId],
+    );
+    expect(stored.rows[0]?.n).toBe(6);
+  });
+
   it('fails the requests of a statement that failed, and stores later ones', async () => {
     let fail = true;
     const flaky: Queryable = {
