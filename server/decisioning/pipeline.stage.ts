@@ -20,7 +20,7 @@ import type { StoredDecision } from './decision.repository';
 import type { Decisioning } from './decisioning';
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
 import { profileAliases, profileAliasesMany } from '../identity/profiles.repository';
-import { applyEventToProfile, eventMovedStage, eventSignals, insertEventSignals, type ProfileState } from './profile-state.repository';
+import { applyEventToProfile, eventMovedStage, eventSignals, type EventSignalsRow, type ProfileState } from './profile-state.repository';
 
 declare module '../events/event-processor' {
   interface StageShared {
@@ -81,34 +81,39 @@ export function namesOf(traits: EventFacts['traits']): string[] {
 export function decisioningStage(deps: PipelineDeps): EventStage {
   const { db, decisioning, extractor, logger } = deps;
 
+  /**
+   * The event's signals: none for an event without the customer's words; the stored ones on a later
+   * processing; otherwise extracted now, with the row that stores them (`store`), which the state's
+   * first statement writes (applyEventToProfile) — the first writer wins.
+   */
   async function signalsFor(
     tenantId: string,
     event: StoredEvent,
     facts: EventFacts,
     profileId: string,
     firstClaim: boolean,
-  ): Promise<Signals | null> {
-    if (facts.text === null) return null;
+  ): Promise<{ signals: Signals | null; store?: EventSignalsRow }> {
+    if (facts.text === null) return { signals: null };
     // A rep's or Baton's own words are part of the conversation, not signals of the customer (app/conversation).
-    if (!customerWords(event)) return null;
+    if (!customerWords(event)) return { signals: null };
     // On the event's first processing nothing can be stored yet; on a later one the stored signals win.
     const known = firstClaim ? null : await eventSignals(db, tenantId, event.id);
-    if (known !== null) return known;
+    if (known !== null) return { signals: known };
     const names = namesOf(facts.traits);
     const s = await extractor.extract(facts.text, names.length === 0 ? {} : { knownNames: names });
-    const inserted = await insertEventSignals(db, {
-      tenantId,
-      eventId: event.id,
-      profileId,
-      occurredAt: facts.at,
+    return {
       signals: s,
-      legalThreat: mentionsLegalThreat(facts.text),
-      channel: channelOf(facts),
-      extractor: deps.extractorName,
-    });
-    if (inserted) return s;
-    // Under a race the first writer's signals win; read them back so every step uses the same ones.
-    return (await eventSignals(db, tenantId, event.id)) ?? s;
+      store: {
+        tenantId,
+        eventId: event.id,
+        profileId,
+        occurredAt: facts.at,
+        signals: s,
+        legalThreat: mentionsLegalThreat(facts.text),
+        channel: channelOf(facts),
+        extractor: deps.extractorName,
+      },
+    };
   }
 
   /**
@@ -130,9 +135,8 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       if (profileId === null) return {};
       const facts = factsOf(event);
       if (!Number.isFinite(facts.at)) return {};
-      const signals = await signalsFor(tenantId, event, facts, profileId, firstClaim === true);
-      // Later stages (conversation) take these instead of reading them back.
-      if (shared !== undefined) shared.signals = signals;
+      const extracted = await signalsFor(tenantId, event, facts, profileId, firstClaim === true);
+      let signals = extracted.signals;
       const meaning = interpretEvent(facts, signals);
 
       // The person's ids (live first, then those merged into it), read once for outcomes and the decision.
@@ -154,6 +158,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
           signals,
           meaning,
           ...(meaning.outcome !== null && outcomeAliases !== undefined ? { openDecisionsOf: outcomeAliases } : {}),
+          ...(extracted.store === undefined ? {} : { storeSignals: extracted.store }),
         });
         if (result !== null && meaning.outcome !== null)
           await decisioning.outcomes.recordOutcomeEvent(
@@ -167,6 +172,11 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
           );
         return result;
       });
+      // Under a race (or a redelivery) the first writer's signals win: read them back so every step uses the same ones.
+      if (extracted.store !== undefined && applied?.signalsStored !== true)
+        signals = (await eventSignals(db, tenantId, event.id)) ?? signals;
+      // Later stages (conversation) take these instead of reading them back.
+      if (shared !== undefined) shared.signals = signals;
       if (applied !== null && shared !== undefined) shared.state = applied.state;
       let stageChanged = applied?.stageChanged ?? false;
       if (applied === null) {

@@ -93,6 +93,8 @@ export interface ApplyInput {
    * `DecisionStore.openFor` reads) come back with the state, read in the same statement.
    */
   readonly openDecisionsOf?: readonly string[];
+  /** Signals extracted for this event, stored (once: the first writer wins) by the same statement. */
+  readonly storeSignals?: EventSignalsRow;
 }
 
 /**
@@ -102,14 +104,30 @@ export interface ApplyInput {
 export async function applyEventToProfile(
   tx: Queryable,
   input: ApplyInput,
-): Promise<{ stageChanged: boolean; state: ProfileState; openDecisions?: DecisionRecord[] } | null> {
+): Promise<{ stageChanged: boolean; state: ProfileState; openDecisions?: DecisionRecord[]; signalsStored?: boolean } | null> {
   const { tenantId, profileId, eventId, at, signals, meaning } = input;
   const openOf = input.openDecisionsOf;
+  const params: unknown[] = [tenantId, eventId, profileId, iso(at)];
+  const openParam = openOf === undefined ? '' : `$${params.push([...openOf])}`;
+  const sig = input.storeSignals;
+  const sigValues = sig === undefined ? [] : signalsValues(sig).map((v) => `$${params.push(v)}`);
   // One statement: mark the event applied (nothing more on a redelivery), create the state row on the
   // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
   // the statement's snapshot: a row another transaction created after it is locked by the read below.
-  const first = await tx.query<{ applied: boolean; created: StateRow | null; existing: StateRow | null; open?: DecisionRecord[] }>(
-    `WITH applied AS (
+  const first = await tx.query<{
+    applied: boolean;
+    created: StateRow | null;
+    existing: StateRow | null;
+    open?: DecisionRecord[];
+    signals_stored?: boolean;
+  }>(
+    `WITH ${
+      sig === undefined
+        ? ''
+        : `sig AS (
+       INSERT INTO event_signals (${SIGNALS_INSERT_COLUMNS}) VALUES (${sigValues.join(', ')}) ON CONFLICT DO NOTHING RETURNING 1),
+     `
+    }applied AS (
        INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),
      created AS (
        INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of)
@@ -126,9 +144,14 @@ export async function applyEventToProfile(
               openOf === undefined
                 ? ''
                 : `,
-            (SELECT coalesce(jsonb_agg(o.record), '[]'::jsonb) FROM (${openDecisionsSql('$1', '$5', '$4')}) o) AS open`
+            (SELECT coalesce(jsonb_agg(o.record), '[]'::jsonb) FROM (${openDecisionsSql('$1', openParam, '$4')}) o) AS open`
+            }${
+              sig === undefined
+                ? ''
+                : `,
+            EXISTS (SELECT 1 FROM sig) AS signals_stored`
             }`,
-    [tenantId, eventId, profileId, iso(at), ...(openOf === undefined ? [] : [[...openOf]])],
+    params,
   );
   const outcome = first.rows[0];
   if (outcome?.applied !== true) return null;
@@ -220,7 +243,12 @@ export async function applyEventToProfile(
     lastInbound,
     updatedAt: toMs(updated.rows[0]?.updated_at ?? state.updatedAt),
   };
-  return { stageChanged, state: written, ...(openOf === undefined ? {} : { openDecisions: outcome.open ?? [] }) };
+  return {
+    stageChanged,
+    state: written,
+    ...(openOf === undefined ? {} : { openDecisions: outcome.open ?? [] }),
+    ...(sig === undefined ? {} : { signalsStored: outcome.signals_stored === true }),
+  };
 }
 
 export async function setConsent(
@@ -495,29 +523,27 @@ export interface EventSignalsRow {
   readonly extractor: string;
 }
 
-/** Stores an event's signals once; false when some were stored already (the first writer wins). */
-export async function insertEventSignals(q: Queryable, row: EventSignalsRow): Promise<boolean> {
+const SIGNALS_INSERT_COLUMNS =
+  'tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor';
+
+/** The values of an event_signals row, in SIGNALS_INSERT_COLUMNS order. */
+function signalsValues(row: EventSignalsRow): unknown[] {
   const s = row.signals;
-  const inserted = await q.query(
-    `INSERT INTO event_signals (tenant_id, event_id, profile_id, occurred_at, intent, intent_confidence, sentiment, sentiment_label, urgency, language, legal_threat, channel, extractor)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
-    [
-      row.tenantId,
-      row.eventId,
-      row.profileId,
-      iso(row.occurredAt),
-      s.intent,
-      s.intentConfidence,
-      s.sentiment,
-      s.sentimentLabel,
-      s.urgency,
-      s.language ?? null,
-      row.legalThreat,
-      row.channel,
-      row.extractor,
-    ],
-  );
-  return inserted.rowCount === 1;
+  return [
+    row.tenantId,
+    row.eventId,
+    row.profileId,
+    iso(row.occurredAt),
+    s.intent,
+    s.intentConfidence,
+    s.sentiment,
+    s.sentimentLabel,
+    s.urgency,
+    s.language ?? null,
+    row.legalThreat,
+    row.channel,
+    row.extractor,
+  ];
 }
 
 /** Whether this event moved the person's journey stage (from the transition history). */

@@ -1,6 +1,8 @@
 import { createDecisioning, type Decisioning } from '../../server/decisioning/decisioning';
 import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
-import { loadSnapshot } from '../../server/decisioning/profile-state.repository';
+import type { Signals } from '../../app/signals';
+import { interpretEvent } from '../../server/decisioning/event-interpretation';
+import { applyEventToProfile, eventSignals, loadSnapshot } from '../../server/decisioning/profile-state.repository';
 import {
   contactRecord,
   PreloadedContactHistory,
@@ -153,6 +155,83 @@ for (const backend of backends) {
       await pre.apply({ actionId: 'ahead-b', segment: 'lead', positive: true });
       await preContacts.append('prof_ahead', { actionId: 'ahead-b', channel: 'task', at: now });
       expect(fallbackCalls).toEqual(['load ahead-a', 'recent prof_ahead', 'recent prof_other', 'apply ahead-b', 'append prof_ahead']);
+    });
+
+    it("stores an event's signals with its first application, once: a second application stores and applies nothing", async () => {
+      const at = now - HOUR;
+      const facts = { type: 'message.received', source: 'api', at, text: 'I want to buy 20 seats', properties: {}, traits: {} };
+      const first: Signals = {
+        intent: 'purchase_intent',
+        intentConfidence: 0.9,
+        sentiment: 0.6,
+        sentimentLabel: 'positive',
+        urgency: 'high',
+        language: 'en',
+      };
+      for (const id of ['evt_sig_1', 'evt_sig_2'])
+        await t.db.query(
+          `INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
+           VALUES ($1, $2, 'api', $2, 'message.received', $3, '{}'::jsonb, $4, '{}'::jsonb)`,
+          [tenantId, id, new Date(at).toISOString(), facts.text],
+        );
+      const row = (signals: Signals) => ({
+        tenantId,
+        eventId: 'evt_sig_1',
+        profileId: 'prof_sig',
+        occurredAt: at,
+        signals,
+        legalThreat: false,
+        channel: 'email',
+        extractor: 'offline',
+      });
+      const applied = await t.db.transaction((tx) =>
+        applyEventToProfile(tx, {
+          tenantId,
+          profileId: 'prof_sig',
+          eventId: 'evt_sig_1',
+          at,
+          traits: {},
+          signals: first,
+          meaning: interpretEvent(facts, first),
+          storeSignals: row(first),
+        }),
+      );
+      expect(applied?.signalsStored).toBe(true);
+      expect(applied?.state.hotness.score).toBeGreaterThan(0);
+      expect(await eventSignals(t.db, tenantId, 'evt_sig_1')).toMatchObject({ intent: 'purchase_intent', sentiment: 0.6, urgency: 'high' });
+      // The same event again (a redelivery with other signals): nothing applied, the first signals kept.
+      const other: Signals = { ...first, intent: 'complaint', sentiment: -0.7, sentimentLabel: 'negative' };
+      const again = await t.db.transaction((tx) =>
+        applyEventToProfile(tx, {
+          tenantId,
+          profileId: 'prof_sig',
+          eventId: 'evt_sig_1',
+          at,
+          traits: {},
+          signals: other,
+          meaning: interpretEvent(facts, other),
+          storeSignals: row(other),
+        }),
+      );
+      expect(again).toBeNull();
+      expect(await eventSignals(t.db, tenantId, 'evt_sig_1')).toMatchObject({ intent: 'purchase_intent', sentiment: 0.6 });
+      // A failed transaction stores neither the application nor the signals.
+      await expect(
+        t.db.transaction(async (tx) => {
+          await applyEventToProfile(tx, {
+            tenantId,
+            profileId: 'prof_sig',
+            eventId: 'evt_sig_2',
+            at,
+            traits: {},
+            signals: first,
+            meaning: interpretEvent(facts, first),
+            storeSignals: { ...row(first), eventId: 'evt_sig_2' },
+          });
+          throw new Error('the outcome failed');
+        }),
+      ).rejects.toThrow('the outcome failed');
+      expect(await eventSignals(t.db, tenantId, 'evt_sig_2')).toBeNull();
     });
   });
 }
