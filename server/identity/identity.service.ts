@@ -77,8 +77,13 @@ export interface SourcePurgeResult {
 const mergedSchema = z.union([identifierSchema, z.array(identifierSchema).max(20)]);
 const removedSchema = z.array(identifierSchema).max(50);
 
+/** How long after a micro-batch of a tenant was decided again its batches take their locks first. */
+const LOCK_FIRST_MS = 10_000;
+
 export class IdentityService {
   private readonly tenants = new Map<string, TenantIdentity>();
+  /** When a micro-batch of each tenant was last decided again (contention with another transaction). */
+  private readonly contended = new Map<string, number>();
 
   constructor(
     private readonly cacheMs = 30_000,
@@ -219,7 +224,9 @@ export class IdentityService {
   ): Promise<(string | null)[]> {
     if (events.length === 0) return [];
     const t = await this.tenantIdentity(tx, tenantId);
-    const store = new SqlGraphStore(tx, tenantId);
+    // After contention, the batch waits for the locks of what it will read instead of deciding twice.
+    const lockFirst = (this.contended.get(tenantId) ?? -Infinity) > this.clock.now() - LOCK_FIRST_MS;
+    const store = new SqlGraphStore(tx, tenantId, { lockFirst });
     const planner = this.resolverOn(store, t);
     // Each event is normalised once: for its record, its plan and its resolution.
     const inputs = events.map((e) => prepareEvent(planner, e.event, e.eventId));
@@ -242,6 +249,10 @@ export class IdentityService {
       return out;
     });
     await store.flushEventRecords();
+    if (store.contended) {
+      if (this.contended.size > 10_000) this.contended.clear();
+      this.contended.set(tenantId, this.clock.now());
+    }
     return profiles;
   }
 }
