@@ -247,8 +247,8 @@ function handled(e: HubSpotWebhookEvent): boolean {
  * request is answered when the statement holding its jobs has committed. A few statements run at once
  * (default 2 on PostgreSQL, whose commits of concurrent statements share a WAL flush; 1 embedded), so
  * requests are not all waiting on one commit. The dispatcher is rung the same way, one call for
- * whatever was stored meanwhile, after the requests are answered: the rows are durable, and the
- * sweeper rings them if that call fails or the process dies first.
+ * whatever was stored within a short window or while the last call ran, after the requests are
+ * answered: the rows are durable, and the sweeper rings them if that call fails or the process dies first.
  */
 export class WebhookRecorder {
   private waiting: { jobs: readonly NewJob[]; done: (err?: unknown) => void }[] = [];
@@ -264,6 +264,8 @@ export class WebhookRecorder {
     private readonly maxJobs = 500,
     /** INSERTs running at once. */
     maxInFlight?: number,
+    /** How long stored jobs wait to be rung together (one dispatcher call for the window's requests). */
+    private readonly ringWindowMs = 10,
   ) {
     this.maxWriters = Math.max(1, maxInFlight ?? (db.kind === 'postgres' ? 2 : 1));
   }
@@ -314,6 +316,7 @@ export class WebhookRecorder {
   private async ringAll(): Promise<void> {
     // Called with refs waiting, so the loop awaits before `notifying` is cleared (never before it is
     // set), and refs pushed while the last call ran are rung by this loop, not left to the sweeper.
+    await ringWindow(this.ringWindowMs);
     while (this.toNotify.length > 0) {
       const refs = this.toNotify;
       this.toNotify = [];
@@ -321,6 +324,11 @@ export class WebhookRecorder {
     }
     this.notifying = undefined;
   }
+}
+
+/** Waits `ms` (0: not at all) without keeping the process alive: a pending doorbell is the sweeper's if it exits. */
+function ringWindow(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((r) => void setTimeout(r, ms).unref());
 }
 
 /** Installations by portal, cached briefly: every webhook request needs them. */

@@ -22,6 +22,12 @@ export interface IngestBatcherOptions {
   maxInFlight?: number;
   /** Identity for a whole batch (IdentityService.linkMany); without it, `identify` runs per event. */
   identifyMany?: IdentifyMany;
+  /**
+   * How long committed batches' doorbells wait to be rung together (default 10 ms): one dispatcher call
+   * (a BullMQ pipeline, a Redis write) for the batches of the window rather than one per batch; each
+   * batch still gets its own message.
+   */
+  ringWindowMs?: number;
 }
 
 interface Waiting {
@@ -41,8 +47,8 @@ interface Waiting {
  * event. A request alone goes at once (no timer). Each caller is answered only after the transaction
  * holding its event committed; when a batch fails, its events are retried one by one, so one bad event
  * fails alone. The queue's doorbells are rung after the callers are answered (the rows are durable;
- * the sweeper rings them if the transport is down or the process dies first), whatever was committed
- * while a ring was under way going together in the next call.
+ * the sweeper rings them if the transport is down or the process dies first), those of the batches
+ * committed within a short window, or while a ring was under way, together in one call.
  */
 export class IngestBatcher {
   private readonly waiting: Waiting[] = [];
@@ -52,6 +58,7 @@ export class IngestBatcher {
   private readonly identifyMany: IdentifyMany | undefined;
   private toRing: JobRef[] = [];
   private ringing: Promise<void> | undefined;
+  private readonly ringWindowMs: number;
 
   constructor(
     private readonly db: Database,
@@ -62,6 +69,7 @@ export class IngestBatcher {
     this.identifyMany = identify === undefined ? undefined : options.identifyMany;
     this.maxBatch = Math.max(1, options.maxBatch ?? (identify === undefined ? 16 : this.identifyMany !== undefined ? 32 : 1));
     this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 2));
+    this.ringWindowMs = Math.max(0, options.ringWindowMs ?? 10);
   }
 
   ingest(
@@ -88,6 +96,7 @@ export class IngestBatcher {
 
   private async ringAll(): Promise<void> {
     // Called with refs waiting, so the loop awaits before `ringing` is cleared (never before it is set).
+    await ringWindow(this.ringWindowMs);
     while (this.toRing.length > 0) {
       const next = this.toRing;
       this.toRing = [];
@@ -161,4 +170,9 @@ export class IngestBatcher {
       }
     }
   }
+}
+
+/** Waits `ms` (0: not at all) without keeping the process alive: a pending doorbell is the sweeper's if it exits. */
+function ringWindow(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((r) => void setTimeout(r, ms).unref());
 }

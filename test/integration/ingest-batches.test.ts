@@ -237,6 +237,43 @@ for (const { mode, needs } of modes) {
         'every event job completed',
       );
     });
+    it('rings the bells of batches committed together in one dispatcher call, after answering, each batch its message', async () => {
+      const t = await createTenant(svc.runtime.db, 'Bells together');
+      const identify = svc.runtime.modules.find((m) => m.identify !== undefined)?.identify;
+      const calls: number[] = [];
+      const notify = svc.runtime.work.notify.bind(svc.runtime.work);
+      const spy = jest.spyOn(svc.runtime.work, 'notify').mockImplementation(async (refs) => {
+        calls.push(refs.length);
+        return notify(refs);
+      });
+      try {
+        // Batches of one event, so 12 batches: a bell each, rung a window's worth at a time.
+        const batcher = new IngestBatcher(svc.runtime.db, svc.runtime.work, identify, { maxBatch: 1, maxInFlight: 4, ringWindowMs: 200 });
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            batcher.ingest(t.tenantId, message(`tog-${i}`, `tog${i}@gc.io`, `t ${i}`), undefined, { deferIdentity: true }),
+          ),
+        );
+        expect(results.every((r) => !r.duplicate && r.profileId === null)).toBe(true);
+        await batcher.rung();
+        expect(calls.reduce((a, b) => a + b, 0)).toBe(12);
+        expect(calls.length).toBeLessThan(12);
+        // Only the bells can have started them: the sweeper waits 10 minutes here.
+        await waitFor(
+          async () =>
+            ((
+              await svc.runtime.db.query<{ n: number }>(
+                'SELECT count(*)::int AS n FROM events WHERE tenant_id = $1 AND processed_at IS NOT NULL',
+                [t.tenantId],
+              )
+            ).rows[0]?.n ?? 0) === 12,
+          'every event processed',
+          30_000,
+        );
+      } finally {
+        spy.mockRestore();
+      }
+    });
   });
 }
 
