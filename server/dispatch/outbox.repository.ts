@@ -46,13 +46,29 @@ const ROW_COLUMNS =
   'tenant_id, id, kind, payload, status, due_at, attempts, max_attempts, locked_by, last_error, rate_limit_waits, deliveries';
 /** A Date keeps milliseconds only; claims also return the due time to the microsecond, for ordering. */
 const DUE_US = (table: string): string => `(extract(epoch FROM ${table}due_at) * 1000000)::float8 AS due_us`;
-type RefRow = { tenant_id: string; id: string; deliveries: number; due_at: Date };
+export type RefRow = { tenant_id: string; id: string; deliveries: number; due_at: Date | string };
+
+/** A job's attempts when its recorder names none. */
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * The statement that records jobs, around the rows `source` gives (VALUES, or a SELECT with the columns
+ * tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at in that order): a
+ * duplicate dedupe key records nothing, and every recorded row returns what its JobRef is made of
+ * (`toRef`). Exported for a statement that stores jobs beside what they are about (ingest's one-statement
+ * append), so every recorder writes the outbox the same way.
+ */
+export const insertJobsSql = (source: string): string =>
+  `INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
+       ${source}
+       ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING ${REF_COLUMNS}`;
 
 /**
  * A ref carries the row's delivery count (claims so far, never reset), not its attempts: an attempt
  * given back after a rate limit, or reset by a redrive, must still make a new queue message.
  */
-const toRef = (row: RefRow): JobRef => ({
+export const toRef = (row: RefRow): JobRef => ({
   tenantId: row.tenant_id,
   id: row.id,
   attempt: row.deliveries,
@@ -106,21 +122,15 @@ export const outbox = {
   /** Inserts the row (inside the caller's transaction). Returns the existing row's ref for a duplicate dedupe key. */
   async insert(q: Queryable, job: NewJob): Promise<JobRef> {
     const id = newId('job');
-    const inserted = await q.query<RefRow>(
-      `INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
-       VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7, now())
-       ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-       RETURNING ${REF_COLUMNS}`,
-      [
-        job.tenantId,
-        id,
-        job.kind,
-        JSON.stringify(job.payload ?? {}),
-        job.dedupeKey ?? null,
-        job.dueAt?.toISOString() ?? null,
-        job.maxAttempts ?? 10,
-      ],
-    );
+    const inserted = await q.query<RefRow>(insertJobsSql('VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7, now())'), [
+      job.tenantId,
+      id,
+      job.kind,
+      JSON.stringify(job.payload ?? {}),
+      job.dedupeKey ?? null,
+      job.dueAt?.toISOString() ?? null,
+      job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    ]);
     const row = inserted.rows[0];
     if (row !== undefined) return toRef(row);
     const existing = await q.query<RefRow>(`SELECT ${REF_COLUMNS} FROM outbox WHERE tenant_id = $1 AND dedupe_key = $2`, [
@@ -146,16 +156,13 @@ export const outbox = {
       payload: job.payload ?? {},
       dedupe_key: job.dedupeKey ?? null,
       due_at: job.dueAt?.toISOString() ?? null,
-      max_attempts: job.maxAttempts ?? 10,
+      max_attempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       ord: i,
     }));
     const inserted = await q.query<RefRow & { dedupe_key: string | null; ord: number }>(
-      `INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
-       SELECT r.tenant_id, r.id, r.kind, r.payload, r.dedupe_key, coalesce(r.due_at, now() + r.ord * interval '1 microsecond'), r.max_attempts, now()
+      insertJobsSql(`SELECT r.tenant_id, r.id, r.kind, r.payload, r.dedupe_key, coalesce(r.due_at, now() + r.ord * interval '1 microsecond'), r.max_attempts, now()
          FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, id text, kind text, payload jsonb, dedupe_key text, due_at timestamptz, max_attempts int, ord int)
-        ORDER BY r.ord
-       ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-       RETURNING ${REF_COLUMNS}`,
+        ORDER BY r.ord`),
       [JSON.stringify(rows)],
     );
     const byId = new Map(inserted.rows.map((row) => [row.id, toRef(row)]));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import type { Database, Queryable } from '../db/database';
-import type { JobRef } from '../dispatch/outbox.repository';
+import { DEFAULT_MAX_ATTEMPTS, insertJobsSql, toRef, type JobRef, type RefRow } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { newId } from '../security/ids';
 
@@ -240,7 +240,7 @@ async function appendWithJobs(
   payloadOf: (id: string) => Record<string, unknown>,
 ): Promise<{ fresh: Set<string>; refs: JobRef[] }> {
   const input = rows.map((row) => ({ ...row, job_id: newId('job'), payload: payloadOf(row.id), dedupe_key: `event:${row.id}` }));
-  const r = await db.query<{ event_id: string; job_id: string | null; deliveries: number | null; due_at: Date | null }>(
+  const r = await db.query<{ event_id: string; job: RefRow | null }>(
     `WITH r AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int, job_id text, payload jsonb, dedupe_key text)
      ), ev AS (
@@ -249,15 +249,12 @@ async function appendWithJobs(
        ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
        RETURNING id
      ), job AS (
-       INSERT INTO outbox (tenant_id, id, kind, payload, dedupe_key, due_at, max_attempts, dispatched_at)
-       SELECT $1, r.job_id, $3, r.payload, r.dedupe_key, now() + r.ord * interval '1 microsecond', 10, now()
-         FROM r JOIN ev ON ev.id = r.id ORDER BY r.ord
-       ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-       RETURNING id, deliveries, due_at
+       ${insertJobsSql(`SELECT $1, r.job_id, $3, r.payload, r.dedupe_key, now() + r.ord * interval '1 microsecond', $4::int, now()
+         FROM r JOIN ev ON ev.id = r.id ORDER BY r.ord`)}
      )
-     SELECT ev.id AS event_id, job.id AS job_id, job.deliveries, job.due_at
+     SELECT ev.id AS event_id, CASE WHEN job.id IS NULL THEN NULL ELSE to_jsonb(job) END AS job
        FROM ev JOIN r ON r.id = ev.id LEFT JOIN job ON job.id = r.job_id`,
-    [tenantId, JSON.stringify(input), EVENT_PROCESS_JOB],
+    [tenantId, JSON.stringify(input), EVENT_PROCESS_JOB, DEFAULT_MAX_ATTEMPTS],
   );
   const byEvent = new Map(r.rows.map((row) => [row.event_id, row]));
   const refs: JobRef[] = [];
@@ -265,8 +262,8 @@ async function appendWithJobs(
     const hit = byEvent.get(row.id);
     if (hit === undefined) continue;
     // A new event's id is new, so is its dedupe key: its job row was inserted with it.
-    if (hit.job_id === null || hit.deliveries === null || hit.due_at === null) throw new Error(`event ${row.id} stored without its job`);
-    refs.push({ tenantId, id: hit.job_id, attempt: hit.deliveries, dueAt: new Date(hit.due_at) });
+    if (hit.job === null) throw new Error(`event ${row.id} stored without its job`);
+    refs.push(toRef(hit.job));
   }
   return { fresh: new Set(byEvent.keys()), refs };
 }
