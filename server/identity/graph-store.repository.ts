@@ -339,7 +339,11 @@ class OccGraphTx implements IdentityGraphTx {
     const cannotKeys = [...new Set(req.cannotKeys ?? [])].filter((k) => !this.dbCannot.has(k));
     const profileIds = [...new Set(req.profileIds ?? [])].filter((p) => !this.dbProfiles.has(p) && !this.fresh.has(p));
     const maxBlock = req.maxBlockSize ?? 0;
-    const blocking = (req.blocking ?? []).filter(([, key]) => this.dbBlocks.get(key)?.max !== maxBlock);
+    // A record's keys are read only while the record is not in the graph (identity_read skips the others):
+    // a record this unit already found stored needs no statement for them.
+    const blocking = (req.blocking ?? []).filter(
+      ([record, key]) => this.dbBlocks.get(key)?.max !== maxBlock && (record === '' || (this.dbNodes.get(record)?.row ?? null) === null),
+    );
     const closure = req.closure === true;
     if (nodeKeys.length + edgeKeys.length + memberProfiles.length + cannotKeys.length + profileIds.length + blocking.length === 0) return;
     // Sequence values for what this read will lead to writing (records, identifiers, edges, profiles).
