@@ -8,7 +8,8 @@
  * without HTTP). Also: SQL statements and run.advance jobs per run.
  * Knobs: BENCH_MODES (embedded,postgres+redis), BENCH_STARTS (in-process,api), BENCH_RUNS (default 300).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,8 +79,112 @@ function countStatements(db: Database): { readonly count: () => number; readonly
   return { count: () => n, uncounted: { query } };
 }
 
+/** CPU seconds (user + system) of a local process, from /proc/<pid>/stat; undefined when unreadable. */
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state (field 3): utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The local TCP ports of this process's connections to `dbPort` (Linux: its socket inodes in
+ * /proc/self/fd, matched in /proc/net/tcp{,6}); empty elsewhere. Other processes on the machine (other
+ * benches) use the same database and application name: their backends are told apart by client port.
+ */
+function ownDatabasePorts(dbPort: number): number[] {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync('/proc/self/fd')) {
+      const link = ((): string => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })();
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    }
+    const ports: number[] = [];
+    for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        const [local, remote, inode] = [cols[1], cols[2], cols[9]];
+        if (local === undefined || remote === undefined || inode === undefined || !inodes.has(inode)) continue;
+        if (Number.parseInt(remote.split(':')[1] ?? '', 16) !== dbPort) continue;
+        ports.push(Number.parseInt(local.split(':')[1] ?? '', 16));
+      }
+    }
+    return ports;
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds of the PostgreSQL backends serving this process (local database only); a backend that appears later counts from zero. */
+class BackendCpu {
+  private readonly start = new Map<number, number>();
+  private constructor(
+    private readonly db: Queryable,
+    private readonly dbPort: number,
+  ) {}
+
+  static async begin(db: Queryable, databaseUrl: string): Promise<BackendCpu> {
+    const cpu = new BackendCpu(db, Number(new URL(databaseUrl).port || 5432));
+    for (const [pid, s] of await cpu.sample()) cpu.start.set(pid, s);
+    return cpu;
+  }
+
+  private async sample(): Promise<Map<number, number>> {
+    const ports = ownDatabasePorts(this.dbPort);
+    const r = await this.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])`, [ports]);
+    const out = new Map<number, number>();
+    for (const { pid } of r.rows) {
+      const s = procCpuSeconds(Number(pid));
+      if (s !== undefined) out.set(Number(pid), s);
+    }
+    return out;
+  }
+
+  /** CPU seconds used by the backends since begin(); undefined when none could be read. */
+  async end(): Promise<number | undefined> {
+    const now = await this.sample();
+    if (now.size === 0) return undefined;
+    let total = 0;
+    for (const [pid, s] of now) total += s - (this.start.get(pid) ?? 0);
+    return total;
+  }
+}
+
+/**
+ * BENCH_CPU_PROFILE=dir: a V8 CPU profile of this process over each measured window only (not the
+ * service's start, nor the BullMQ baseline), written as dir/<mode>-<start>.cpuprofile. Returns the stop.
+ */
+async function startProfile(): Promise<((label: string) => Promise<void>) | undefined> {
+  const dir = process.env['BENCH_CPU_PROFILE'];
+  if (dir === undefined || dir === '') return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async (label) => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 interface RunsMeasure {
   runsPerSecond: number;
+  /** CPU ms per run: this process (service and bench client, user + system) and its PostgreSQL backends (local PostgreSQL only). */
+  nodeCpuMs: number;
+  dbCpuMs: number | undefined;
   latencies: number[];
   inRun: number[];
   statementsPerRun: number;
@@ -122,6 +227,9 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
     await call(runtime, apiKey, 'POST', '/playbooks', PLAYBOOK);
     await call(runtime, apiKey, 'POST', `/playbooks/${PLAYBOOK.id}/publish`, {});
     const statements = countStatements(runtime.db);
+    const backends = mode === 'postgres+redis' ? await BackendCpu.begin(statements.uncounted, DATABASE_URL) : undefined;
+    const profiler = await startProfile();
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     if (start === 'api') {
       // 20 requests in flight at all times (not lock-step batches of 20 that wait for their slowest).
@@ -139,17 +247,29 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
         }),
       );
     }
-    // The bench's own polling is not the service's work: not counted.
-    const completed = (): Promise<number> =>
+    // The bench's own polling is not the service's work: not counted. It counts the runs still
+    // unfinished (few, through runs_status_idx) rather than the completed ones: counting a growing
+    // number of completed rows every 20 ms cost the database more than some of the work measured.
+    const unfinished = (): Promise<number> =>
       statements.uncounted
-        .query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`, [tenantId])
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status IN ('pending', 'running', 'waiting')`, [
+          tenantId,
+        ])
         .then((r) => r.rows[0]?.n ?? 0);
     for (;;) {
-      if ((await completed()) >= RUNS) break;
+      if ((await unfinished()) === 0) break;
       if (performance.now() - started > 300_000) throw new Error('bench runs did not complete within 5 minutes');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const dbCpu = await backends?.end();
+    await profiler?.(`${mode}-${start}`);
+    const done = await statements.uncounted.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM runs WHERE tenant_id = $1 AND status = 'completed'`,
+      [tenantId],
+    );
+    if (done.rows[0]?.n !== RUNS) throw new Error(`${done.rows[0]?.n ?? 0} of ${RUNS} bench runs completed (the others failed)`);
     const steps = await runtime.db.query<{ ms: number; first: boolean }>(
       `SELECT (extract(epoch FROM finished_at - scheduled_at) * 1000)::float8 AS ms, position = 0 AS first FROM run_steps WHERE tenant_id = $1 ORDER BY 1`,
       [tenantId],
@@ -160,6 +280,8 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
     );
     return {
       runsPerSecond: RUNS / seconds,
+      nodeCpuMs: (cpu.user + cpu.system) / 1000 / RUNS,
+      dbCpuMs: dbCpu === undefined ? undefined : (dbCpu * 1000) / RUNS,
       latencies: steps.rows.map((r) => r.ms),
       inRun: steps.rows.filter((r) => !r.first).map((r) => r.ms),
       statementsPerRun: statements.count() / RUNS,
@@ -201,6 +323,22 @@ async function measureBullmq(jobs: number): Promise<number> {
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
   return perSecond;
+}
+
+/**
+ * CPU per run, steadier than runs/s on a machine shared with other work: the bench process (the
+ * service, and for API starts also its HTTP client) and the PostgreSQL backends serving it.
+ */
+function cpuFigures(mode: string, how: string, m: RunsMeasure): BenchFigure[] {
+  const figures: BenchFigure[] = [
+    { name: `orchestration (${mode}): Node CPU per run, ${how} (service and bench client)`, value: round(m.nodeCpuMs, 3), unit: 'ms' },
+  ];
+  if (m.dbCpuMs !== undefined)
+    figures.push(
+      { name: `orchestration (${mode}): PostgreSQL CPU per run, ${how} (its backends)`, value: round(m.dbCpuMs, 3), unit: 'ms' },
+      { name: `orchestration (${mode}): CPU per run, ${how} (Node + PostgreSQL)`, value: round(m.nodeCpuMs + m.dbCpuMs, 3), unit: 'ms' },
+    );
+  return figures;
 }
 
 export const orchestrationBench: BenchSuite = {
@@ -246,6 +384,7 @@ export const orchestrationBench: BenchSuite = {
           unit: 'runs/s',
           ...vsBullmq(inProcess.runsPerSecond, bullmq),
         });
+        figures.push(...cpuFigures(mode, 'started in-process', inProcess));
         statementsPerRun = { ...statementsPerRun, inProcess: inProcess.statementsPerRun };
         latest = inProcess;
       }
@@ -264,6 +403,7 @@ export const orchestrationBench: BenchSuite = {
           unit: 'runs/s',
           ...vsBullmq(api.runsPerSecond, bullmqApi),
         });
+        figures.push(...cpuFigures(mode, 'started through the API', api));
         statementsPerRun = { ...statementsPerRun, api: api.statementsPerRun };
         latest = api;
       }
