@@ -29,10 +29,10 @@ import {
   type Identify,
   type IdentifyMany,
   type IdentityService,
+  Doorbell,
   ingestEvent,
   ingestEvents,
   type JobHandler,
-  type JobRef,
   type Metrics,
   profileAliases,
   RateLimitedError,
@@ -254,8 +254,7 @@ function handled(e: HubSpotWebhookEvent): boolean {
 export class WebhookRecorder {
   private waiting: { jobs: readonly NewJob[]; done: (err?: unknown) => void }[] = [];
   private writers = 0;
-  private toNotify: JobRef[] = [];
-  private notifying: Promise<void> | undefined;
+  private readonly doorbell: Doorbell;
   private readonly maxWriters: number;
 
   constructor(
@@ -266,9 +265,10 @@ export class WebhookRecorder {
     /** INSERTs running at once (default 1). */
     maxInFlight = 1,
     /** How long stored jobs wait to be rung together (one dispatcher call for the window's requests). */
-    private readonly ringWindowMs = 10,
+    ringWindowMs = 10,
   ) {
     this.maxWriters = Math.max(1, maxInFlight);
+    this.doorbell = new Doorbell(work, ringWindowMs);
   }
 
   /** Resolves once `jobs` are committed (rejects if their statement failed). */
@@ -281,7 +281,7 @@ export class WebhookRecorder {
 
   /** Settles when everything recorded so far has been handed to the dispatcher (tests, shutdown). */
   async flush(): Promise<void> {
-    while (this.writers > 0 || this.notifying !== undefined) await (this.notifying ?? new Promise((r) => setImmediate(r)));
+    while (this.writers > 0 || this.doorbell.busy) await (this.writers > 0 ? new Promise((r) => setImmediate(r)) : this.doorbell.settled());
   }
 
   private async write(): Promise<void> {
@@ -299,8 +299,7 @@ export class WebhookRecorder {
             group.flatMap((g) => g.jobs),
           );
           for (const g of group) g.done();
-          this.toNotify.push(...refs);
-          this.notify();
+          this.doorbell.ring(refs);
         } catch (err) {
           for (const g of group) g.done(err ?? new Error('webhook batch not stored'));
         }
@@ -309,27 +308,6 @@ export class WebhookRecorder {
       this.writers--;
     }
   }
-
-  private notify(): void {
-    if (this.toNotify.length > 0) this.notifying ??= this.ringAll();
-  }
-
-  private async ringAll(): Promise<void> {
-    // Called with refs waiting, so the loop awaits before `notifying` is cleared (never before it is
-    // set), and refs pushed while the last call ran are rung by this loop, not left to the sweeper.
-    await ringWindow(this.ringWindowMs);
-    while (this.toNotify.length > 0) {
-      const refs = this.toNotify;
-      this.toNotify = [];
-      await this.work.notify(refs).catch(() => undefined);
-    }
-    this.notifying = undefined;
-  }
-}
-
-/** Waits `ms` (0: not at all) without keeping the process alive: a pending doorbell is the sweeper's if it exits. */
-function ringWindow(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((r) => void setTimeout(r, ms).unref());
 }
 
 /** Installations by portal, cached briefly: every webhook request needs them. */

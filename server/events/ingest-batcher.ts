@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '../../app/events/canonical-event';
 import { withStrictDurability, type Database } from '../db/database';
+import { Doorbell } from '../dispatch/doorbell';
 import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { ingestEvent, ingestEvents, type Identify, type IdentifyMany, type IngestResult } from './events.repository';
@@ -56,9 +57,7 @@ export class IngestBatcher {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly identifyMany: IdentifyMany | undefined;
-  private toRing: JobRef[] = [];
-  private ringing: Promise<void> | undefined;
-  private readonly ringWindowMs: number;
+  private readonly doorbell: Doorbell;
 
   constructor(
     private readonly db: Database,
@@ -69,7 +68,7 @@ export class IngestBatcher {
     this.identifyMany = identify === undefined ? undefined : options.identifyMany;
     this.maxBatch = Math.max(1, options.maxBatch ?? (identify === undefined ? 16 : this.identifyMany !== undefined ? 32 : 1));
     this.maxInFlight = Math.max(1, options.maxInFlight ?? (db.kind === 'pglite' ? 1 : 2));
-    this.ringWindowMs = Math.max(0, options.ringWindowMs ?? 10);
+    this.doorbell = new Doorbell(work, Math.max(0, options.ringWindowMs ?? 10));
   }
 
   ingest(
@@ -85,25 +84,11 @@ export class IngestBatcher {
   }
 
   /** Settles once every doorbell of what was committed so far has been handed to the dispatcher (tests). */
-  async rung(): Promise<void> {
-    while (this.ringing !== undefined) await this.ringing;
+  rung(): Promise<void> {
+    return this.doorbell.settled();
   }
 
-  private readonly ring = (refs: readonly JobRef[]): void => {
-    this.toRing.push(...refs);
-    if (this.toRing.length > 0) this.ringing ??= this.ringAll();
-  };
-
-  private async ringAll(): Promise<void> {
-    // Called with refs waiting, so the loop awaits before `ringing` is cleared (never before it is set).
-    await ringWindow(this.ringWindowMs);
-    while (this.toRing.length > 0) {
-      const next = this.toRing;
-      this.toRing = [];
-      await this.work.notify(next).catch(() => undefined);
-    }
-    this.ringing = undefined;
-  }
+  private readonly ring = (refs: readonly JobRef[]): void => this.doorbell.ring(refs);
 
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
@@ -170,9 +155,4 @@ export class IngestBatcher {
       }
     }
   }
-}
-
-/** Waits `ms` (0: not at all) without keeping the process alive: a pending doorbell is the sweeper's if it exits. */
-function ringWindow(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((r) => void setTimeout(r, ms).unref());
 }

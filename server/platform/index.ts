@@ -24,6 +24,7 @@ export type { ServiceRegistry } from '../services';
 
 // Durable work
 export type { WorkQueue } from '../dispatch/work-queue';
+export { Doorbell } from '../dispatch/doorbell';
 export { RateLimitedError, RetryLaterError, type JobHandler } from '../dispatch/work-runner';
 export type { JobRef } from '../dispatch/outbox.repository';
 export { startPeriodic, type Periodic } from '../dispatch/periodic';
