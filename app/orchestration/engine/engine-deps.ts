@@ -3,7 +3,9 @@ import type { ActionPort, Clock, Decider, IdGenerator, PlaybookStore, RunStore, 
 export interface EngineOptions {
   /**
    * How long an advance invocation holds a run (and how long a port call may take) before another
-   * invocation may take over. Ports must time out well within it. Default 60 s.
+   * invocation may take over. Ports must time out well within it. Default 60 s. An attempt renews
+   * the lease unless at most a twentieth of it has run (leaseRenewSlackMs): a port call starts with
+   * at least 95% of it.
    */
   readonly leaseMs: number;
   /** State changes one invocation makes before yielding (it schedules an immediate wake-up). Default 50. */

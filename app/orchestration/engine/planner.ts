@@ -87,13 +87,24 @@ function planStart(snapshot: RunSnapshot, playbook: Playbook, step: Step, ctx: P
   }
 }
 
-/** Start an attempt and renew the lease so it covers the port call. */
+/**
+ * How much of a lease may already have run when an attempt begins under it without renewing it: a
+ * twentieth (3 s of the default 60 s). The consecutive steps of a run that advances until blocked
+ * then usually begin under the lease their invocation's claim took, so their commits leave the
+ * run's lease (an indexed column) as it is and PostgreSQL can write them as HOT updates. A port call
+ * still has at least 95% of `leaseMs` (ports must time out well within it).
+ */
+export const leaseRenewSlackMs = (leaseMs: number): number => Math.floor(leaseMs / 20);
+
+/** Start an attempt and renew the lease so it covers the port call (unless this invocation's lease nearly does: leaseRenewSlackMs). */
 function planAttempt(snapshot: RunSnapshot, ctx: PlanContext, stepId: string, alreadyCloned = false): Plan {
   const next = alreadyCloned ? snapshot : cloneSnapshot(snapshot);
   const exec = currentExecution(next);
   if (exec.stepId !== stepId) throw new Error(`cursor moved from "${stepId}" to "${exec.stepId}"`);
   beginAttempt(next, exec, ctx.now);
-  next.run.lease = { owner: ctx.me, expiresAt: ctx.now + ctx.leaseMs };
+  const held = next.run.lease;
+  if (held === null || held.owner !== ctx.me || held.expiresAt < ctx.now + ctx.leaseMs - leaseRenewSlackMs(ctx.leaseMs))
+    next.run.lease = { owner: ctx.me, expiresAt: ctx.now + ctx.leaseMs };
   return { kind: 'commit', next, wake: null, release: false };
 }
 
