@@ -143,7 +143,13 @@ async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(
   return items.map((item) => versions.get(item.key) ?? false);
 }
 
-/** The CTEs of a commit (`updated` answers the runs written), with parameters from `$p`. */
+/**
+ * The CTEs of a commit (`updated` answers the runs written), with parameters from `$p`. The runs are
+ * also named by key arrays (`= ANY`), which the planner sees the size of: it looks them up through
+ * the primary key. Joined only to the input (whose size it takes for 100 rows), it hashed the whole
+ * runs table on every commit once the table had a few thousand rows (a sequential scan per commit,
+ * growing with the table).
+ */
 const commitRunsCtes = (items: readonly CommitItem[], p: number): string => `
      input AS (SELECT * FROM jsonb_to_recordset($${p}::jsonb) AS i(${RUN_COMMIT_COLUMNS})),
      updated AS (
@@ -153,12 +159,15 @@ const commitRunsCtes = (items: readonly CommitItem[], p: number): string => `
               ended_at = i.ended_at, context = i.context
          FROM input i
         WHERE r.tenant_id = i.tenant_id AND r.id = i.id AND r.version = i.expected
+          AND r.tenant_id = ANY($${p + 2}::text[]) AND r.id = ANY($${p + 3}::text[])
         RETURNING r.tenant_id, r.id, r.version),
      steps AS (${upsertStepsSql('updated u WHERE u.tenant_id = x.tenant_id AND u.id = x.run_id', `$${p + 1}`)})`;
 
 const commitRunsParams = (items: readonly CommitItem[]): unknown[] => [
   JSON.stringify(items.map((item) => item.run)),
   JSON.stringify(items.flatMap((item) => item.steps)),
+  [...new Set(items.map((item) => String(item.run['tenant_id'])))],
+  items.map((item) => String(item.run['id'])),
 ];
 
 const RUN_CREATE_COLUMNS = `tenant_id, id, playbook_id, playbook_version, profile_id, concurrency_key, status, context, cursor, waiting_for, wake_at,
