@@ -18,8 +18,26 @@ import type {
  */
 export type RunJson = Record<string, JsonValue>;
 
+/**
+ * The ISO text of the instants rendered last, in slots by their low bits: a commit renders the same
+ * few instants many times (the step finished, the next one scheduled and started, the run updated,
+ * all at one `now`; the unchanged timestamps of earlier commits), and `Date#toISOString` was the
+ * largest single cost of turning a commit into records.
+ */
+const ISO_SLOTS = 16;
+const isoMs = new Float64Array(ISO_SLOTS).fill(Number.NaN);
+const isoText: string[] = new Array<string>(ISO_SLOTS).fill('');
+
 /** Epoch ms → ISO timestamp parameter (null stays null). */
-export const toTimestamp = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+export function toTimestamp(ms: number | null): string | null {
+  if (ms === null) return null;
+  const slot = ms & (ISO_SLOTS - 1);
+  if (isoMs[slot] === ms) return isoText[slot] ?? new Date(ms).toISOString();
+  const iso = new Date(ms).toISOString();
+  isoMs[slot] = ms;
+  isoText[slot] = iso;
+  return iso;
+}
 
 const ms = (value: JsonValue | undefined): number | null => {
   if (value === null || value === undefined) return null;
