@@ -99,7 +99,8 @@ export async function advanceRun(
     let current = plan;
     let folded = 0;
     while (!current.release && current.wake === null && folded < budget) {
-      const following = planNext(current.next, playbook, { now: deps.clock.now(), me, leaseMs: options.leaseMs });
+      // `current.next` is this fold's own uncommitted copy: planned on in place, not cloned again.
+      const following = planNext(current.next, playbook, { now: deps.clock.now(), me, leaseMs: options.leaseMs, owned: true });
       if (following.kind !== 'commit') break;
       current = following;
       folded += 1;

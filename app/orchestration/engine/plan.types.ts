@@ -26,4 +26,9 @@ export interface PlanContext {
   readonly now: number;
   readonly me: string;
   readonly leaseMs: number;
+  /**
+   * The snapshot is the caller's own uncommitted copy (advance-run's fold): the planner may change it
+   * in place instead of cloning it first. Never set for a committed snapshot.
+   */
+  readonly owned?: boolean;
 }

@@ -26,7 +26,7 @@ export function planNext(snapshot: RunSnapshot, playbook: Playbook, ctx: PlanCon
   if (step === undefined) throw new Error(`run ${run.id}: step "${exec.stepId}" is not in playbook ${playbook.id} v${playbook.version}`);
 
   if (run.status === 'pending') {
-    const next = cloneSnapshot(snapshot);
+    const next = ctx.owned === true ? snapshot : cloneSnapshot(snapshot);
     setRunStatus(next, 'running', ctx.now);
     return { kind: 'commit', next, wake: null, release: false };
   }
@@ -59,7 +59,7 @@ function planStart(snapshot: RunSnapshot, playbook: Playbook, step: Step, ctx: P
   switch (step.kind) {
     case 'action':
     case 'decide': {
-      const next = cloneSnapshot(snapshot);
+      const next = ctx.owned === true ? snapshot : cloneSnapshot(snapshot);
       const exec = currentExecution(next);
       try {
         const scope = buildScope(snapshot);
@@ -98,7 +98,7 @@ export const leaseRenewSlackMs = (leaseMs: number): number => Math.floor(leaseMs
 
 /** Start an attempt and renew the lease so it covers the port call (unless this invocation's lease nearly does: leaseRenewSlackMs). */
 function planAttempt(snapshot: RunSnapshot, ctx: PlanContext, stepId: string, alreadyCloned = false): Plan {
-  const next = alreadyCloned ? snapshot : cloneSnapshot(snapshot);
+  const next = alreadyCloned || ctx.owned === true ? snapshot : cloneSnapshot(snapshot);
   const exec = currentExecution(next);
   if (exec.stepId !== stepId) throw new Error(`cursor moved from "${stepId}" to "${exec.stepId}"`);
   beginAttempt(next, exec, ctx.now);
