@@ -77,6 +77,13 @@ export interface StageOutput {
 export interface EventStage {
   readonly name: string;
   run(input: StageInput): Promise<StageOutput>;
+  /**
+   * A stage whose work for many events is one statement: the batch handler calls this instead of `run`,
+   * once per micro-batch, after every per-event stage, with the events that went through them (in the
+   * order they were recorded), wherever the stage sits in the list — so nothing a per-event stage does
+   * may depend on it. Must be idempotent; if it fails, every one of those events' jobs is retried (alone).
+   */
+  runBatch?(inputs: readonly StageInput[]): Promise<void>;
 }
 
 export interface BatchProcessorOptions {
@@ -120,7 +127,9 @@ interface Item {
  * them on redelivery: every stage is idempotent). An event whose stage fails leaves the batch unmarked:
  * its job is retried alone; the others go on.
  */
-export function eventBatchProcessor(db: Database, stages: readonly EventStage[], options: BatchProcessorOptions = {}): BatchJobHandler {
+export function eventBatchProcessor(db: Database, allStages: readonly EventStage[], options: BatchProcessorOptions = {}): BatchJobHandler {
+  const stages = allStages.filter((s) => s.runBatch === undefined);
+  const batchStages = allStages.filter((s) => s.runBatch !== undefined);
   const concurrency = Math.max(1, options.concurrency ?? (db.kind === 'pglite' ? 1 : 4));
   return async (jobs) => {
     const failures = new Map<string, unknown>();
@@ -189,7 +198,7 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
     const batch = batchScope([
       ...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId])))),
     ]);
-    const processed: { job: JobContext; id: string; profileId: string | null }[] = [];
+    let processed: { job: JobContext; event: StoredEvent; id: string; profileId: string | null }[] = [];
     const worker = async (): Promise<void> => {
       for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) {
         for (const { job, event } of lane) {
@@ -208,7 +217,7 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
               });
               if (out.profileId !== undefined) profileId = out.profileId;
             }
-            processed.push({ job, id: event.id, profileId });
+            processed.push({ job, event, id: event.id, profileId });
           } catch (err) {
             failures.set(job.id, err);
           }
@@ -218,6 +227,26 @@ export function eventBatchProcessor(db: Database, stages: readonly EventStage[],
     // Derived work: relaxed commits (server/db/database.ts); the jobs' completion after it is durable.
     await withRelaxedDurability(async () => {
       await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      // The batch stages, in recorded order (`wanted`'s), for the events every per-event stage finished.
+      const order = new Map(wanted.map((w, i) => [w.eventId, i]));
+      processed.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+      for (const stage of batchStages) {
+        if (processed.length === 0) break;
+        try {
+          await stage.runBatch?.(
+            processed.map((p) => ({
+              tenantId,
+              event: p.event,
+              profileId: p.profileId,
+              batch,
+              ...(p.job.firstClaim === true ? { firstClaim: true } : {}),
+            })),
+          );
+        } catch (err) {
+          for (const p of processed) failures.set(p.job.id, err);
+          processed = [];
+        }
+      }
       // The batch's processed marks in one statement. A crash before it re-runs the batch's events on
       // redelivery (every stage is idempotent), as a crash before the jobs' completion always did.
       try {

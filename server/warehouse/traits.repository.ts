@@ -33,6 +33,50 @@ export async function recordTraits(
   );
 }
 
+export interface TraitWrite {
+  readonly profileId: string;
+  readonly name: string;
+  readonly value: unknown;
+  readonly source: string;
+  readonly eventId: string;
+  /** ISO time the value was first seen (the event's occurrence). */
+  readonly at: string;
+}
+
+/**
+ * Records many events' traits in one statement, with the outcome of recording them one event at a time
+ * in the given order: per profile and name the newest value wins, and of equally new ones the later row.
+ */
+export async function recordTraitsMany(q: Queryable, tenantId: string, rows: readonly TraitWrite[]): Promise<void> {
+  const newest = new Map<string, TraitWrite>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.profileId, row.name]);
+    const had = newest.get(key);
+    if (had === undefined || Date.parse(had.at) <= Date.parse(row.at)) newest.set(key, row);
+  }
+  if (newest.size === 0) return;
+  await q.query(
+    `INSERT INTO profile_traits (tenant_id, profile_id, name, value, source, event_id, updated_at)
+     SELECT $1, r.profile_id, r.name, r.value, r.source, r.event_id, r.at
+       FROM jsonb_to_recordset($2::jsonb) AS r(profile_id text, name text, value jsonb, source text, event_id text, at timestamptz)
+     ON CONFLICT (tenant_id, profile_id, name) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
+     WHERE profile_traits.updated_at <= EXCLUDED.updated_at`,
+    [
+      tenantId,
+      JSON.stringify(
+        [...newest.values()].map((r) => ({
+          profile_id: r.profileId,
+          name: r.name,
+          value: r.value,
+          source: r.source,
+          event_id: r.eventId,
+          at: r.at,
+        })),
+      ),
+    ],
+  );
+}
+
 export interface TraitSource {
   readonly source: string;
   readonly eventId: string;

@@ -78,8 +78,17 @@ for (const { mode, needs } of modes) {
       let svc: TestService;
       const seen: { eventId: string; profileId: string | null; text: string | null }[] = [];
       let failOnce = new Set<string>();
+      // What the batch stage (EventStage.runBatch) was handed, a call per batch: the events' texts.
+      const batches: (string | null)[][] = [];
 
       beforeAll(async () => {
+        const batchProbe: EventStage = {
+          name: 'batch-probe',
+          run: () => Promise.reject(new Error('a batch stage is not run per event')),
+          async runBatch(inputs) {
+            batches.push(inputs.map((i) => i.event.text));
+          },
+        };
         const probe: EventStage = {
           name: 'probe',
           async run({ event, profileId }) {
@@ -91,7 +100,8 @@ for (const { mode, needs } of modes) {
         // No sweeps during a test: the rows recorded quietly wait for the one delivery the test makes (a retry is rung by the runner itself).
         svc = await startTestService(mode, {
           modules: [identityModule],
-          stages: [probe],
+          // The batch stage first in the list: it still runs after every per-event stage.
+          stages: [batchProbe, probe],
           sweepIntervalMs: 60_000,
           redispatchAfterMs: 60_000,
         });
@@ -99,6 +109,7 @@ for (const { mode, needs } of modes) {
       afterAll(async () => svc.stop());
       beforeEach(() => {
         seen.length = 0;
+        batches.length = 0;
         failOnce = new Set();
       });
 
@@ -130,6 +141,8 @@ for (const { mode, needs } of modes) {
         const counts = new Map<string, number>();
         for (const s of seen) counts.set(s.text ?? '', (counts.get(s.text ?? '') ?? 0) + 1);
         expect(Object.fromEntries(counts)).toEqual({ 'hello 0': 1, 'hello 1': 1, 'hello 2': 1, 'hello 3': 2, 'hello 4': 1, 'hello 5': 1 });
+        // The batch stage: once for the five that passed (recorded order), once for the retried one.
+        expect(batches).toEqual([['hello 0', 'hello 1', 'hello 2', 'hello 4', 'hello 5'], ['hello 3']]);
         const rows = await svc.runtime.db.query<{ status: string }>(
           `SELECT status FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
           [tenantId],
@@ -162,9 +175,12 @@ for (const { mode, needs } of modes) {
           expect(order('bo')).toEqual(['b1', 'b2']);
           // Each person has one profile, carried into the stage.
           expect(new Set(seen.filter((s) => s.text?.startsWith('a') === true).map((s) => s.profileId)).size).toBe(1);
+          // The batch stage once, with the events in the order they were recorded.
+          expect(batches).toEqual([['a1', 'b1', 'a2', 'a3', 'b2']]);
           // Redelivering any of the batch's messages does nothing more.
           for (const ref of refs) await svc.runtime.runner.deliver(ref);
           expect(seen).toHaveLength(5);
+          expect(batches).toHaveLength(1);
         });
       }
     });
