@@ -7,8 +7,15 @@
  * full pages every commit added an entry to each of the runs' five indexes (measured: 0 HOT updates
  * of 4,171), and every key lookup of the run (the step rows' foreign-key check, the next commit,
  * the next load) then walked the run's dead versions. Applies to pages written from now on.
+ *
+ * And an index for the work runner's batch claim (outbox.claimBatch, outbox.nextBatchable: a tenant's
+ * due, never-tried pending rows of one kind, oldest first): without it each claim read and sorted
+ * every pending row of the tenant, so a burst of run starts (or of events) cost each claim of ~30
+ * rows a sort of the whole backlog (orchestration bench, 3,000 runs started at once: 6.7 -> 1.4 ms
+ * a claim, 0.75 -> 0.11 ms a nextBatchable). A claimed row leaves it (attempts > 0).
  */
 export const sql = `
 ALTER TABLE runs SET (fillfactor = 70);
 ALTER TABLE run_steps SET (fillfactor = 80);
+CREATE INDEX outbox_batchable_idx ON outbox (tenant_id, kind, due_at, id) WHERE status = 'pending' AND attempts = 0;
 `;
