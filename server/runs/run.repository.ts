@@ -12,6 +12,7 @@ import {
   type WakeRequest,
 } from '../../app/orchestration';
 import type { Database, Queryable } from '../db/database';
+import { Doorbell } from '../dispatch/doorbell';
 import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { newId } from '../security/ids';
@@ -232,16 +233,52 @@ export async function profilesWithActiveRuns(q: Queryable, tenantId: string, pro
   return new Set(r.rows.map((row) => row.profile_id));
 }
 
+/**
+ * The refs worth a queue message among new runs' first wake-ups: a delivered `run.advance` wake-up
+ * claims up to `batch` - 1 more of its tenant's due, never-tried ones (oldest first; the work
+ * runner's batch claim, which rings for the oldest left behind when its batch was full), so of a
+ * tenant's refs due by `now`, in the order they were recorded, one in `batch` is rung (the 1st, the
+ * `batch`+1st, …: each message's claim takes the ones after it). Refs due later are all rung (a batch
+ * claim takes only due rows). A ref nobody rang for is still a durable row: the sweeper dispatches it.
+ */
+export function refsToRing(refs: readonly JobRef[], batch: number, now: number): JobRef[] {
+  if (batch <= 1) return [...refs];
+  const seen = new Map<string, number>();
+  return refs.filter((ref) => {
+    if (ref.dueAt.getTime() > now) return true;
+    const n = seen.get(ref.tenantId) ?? 0;
+    seen.set(ref.tenantId, n + 1);
+    return n % batch === 0;
+  });
+}
+
+export interface SqlRunStoreOptions {
+  /**
+   * Due `run.advance` wake-ups one delivery claims together (the runs module's advanceBatchSize): new
+   * runs' first wake-ups are rung one per this many (refsToRing). Default 1: every one is rung.
+   */
+  readonly advanceBatchSize?: number;
+}
+
 export class SqlRunStore implements RunStore {
   private readonly batcher: CommitBatcher<CommitItem, number | false>;
   private readonly creates: CommitBatcher<CreateItem, CreateOutcome>;
+  /**
+   * Rings new runs' first wake-ups after their create committed, without holding up the starts that
+   * wait for it; the refs of creates committed while a ring is under way go in its next call.
+   */
+  private readonly startBell: Doorbell | undefined;
 
   /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
   constructor(
     private readonly db: Database,
     private readonly work?: WorkQueue,
     private readonly clock: Clock = systemClock,
+    options: SqlRunStoreOptions = {},
   ) {
+    const every = options.advanceBatchSize ?? 1;
+    this.startBell =
+      work === undefined ? undefined : new Doorbell({ notify: (refs) => work.notify(refsToRing(refs, every, this.clock.now())) }, 0);
     // PGlite runs one statement at a time: one batch in flight, the next one forms behind it.
     const grouping = db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 4, maxBatch: 64 };
     this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), grouping);
@@ -375,7 +412,7 @@ export class SqlRunStore implements RunStore {
         attempt: row.deliveries ?? 0,
         dueAt: new Date(row.due_at ?? this.clock.now()),
       }));
-    if (refs.length > 0) await this.work?.notify(refs);
+    if (refs.length > 0) this.startBell?.ring(refs);
     const outcomes = new Map(r.rows.filter((row) => row.what !== 'wake').map((row) => [runKey(row.tenant_id, row.id), row.what]));
     return items.map((item) => {
       const what = outcomes.get(runKey(String(item.run['tenant_id']), String(item.run['id'])));

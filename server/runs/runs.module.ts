@@ -17,6 +17,9 @@ import { runRoutes } from './runs.routes';
 import { RunsService } from './runs.service';
 import { runsStage } from './runs.stage';
 
+/** Due `run.advance` wake-ups of a tenant claimed and advanced together, by default. */
+const ADVANCE_BATCH_SIZE = 32;
+
 /** The runs module's action registry: connectors register their ports for the kinds they handle. */
 export const ACTION_REGISTRY = serviceKey<ActionRegistry>('runs.actions');
 /** A Decider for `decide` steps, provided by the decisioning module (without it: NoDecisioningDecider). */
@@ -84,6 +87,7 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
         decider: options.decider ?? decider ?? new NoDecisioningDecider(),
         ...(options.actions === undefined ? { deliverability: (tenantId, playbook) => registry.unsupportedSteps(tenantId, playbook) } : {}),
         ...(options.engine === undefined ? {} : { engine: options.engine }),
+        advanceBatchSize: options.advanceBatchSize ?? ADVANCE_BATCH_SIZE,
       });
       const api = Router();
       api.use(playbookRoutes(service));
@@ -100,7 +104,9 @@ export function runsModule(options: RunsModuleOptions = {}): ModuleFactory {
           api,
           // Micro-batches of wake-ups (a single job when only one is due): one claim, one read and one
           // completion for many runs, whose commits then group too (commit-batcher.ts).
-          batchHandlers: { [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? 32 } },
+          batchHandlers: {
+            [RUN_ADVANCE_JOB]: { handler: service.advanceBatchHandler, maxBatch: options.advanceBatchSize ?? ADVANCE_BATCH_SIZE },
+          },
           stages: [runsStage(service, ctx.db)],
           async start() {
             // Added once every module is built, so `runs` stays the last part of GET /profiles/:id as it always was.

@@ -31,6 +31,8 @@ export interface RunsServiceDeps {
   readonly decider: Decider;
   readonly engine?: Partial<EngineOptions>;
   readonly now?: () => number;
+  /** Due `run.advance` wake-ups one delivery claims together (the batch handler's maxBatch): new runs' wake-ups are rung one per this many. Default 1. */
+  readonly advanceBatchSize?: number;
   /**
    * The action steps of a playbook this tenant's connected systems cannot carry out (see
    * ActionRegistry.unsupportedSteps); publishing refuses them. Absent: every step counts as supported.
@@ -52,7 +54,7 @@ export class RunsService {
 
   constructor(private readonly options: RunsServiceDeps) {
     const now = options.now ?? ((): number => systemClock.now());
-    this.store = new SqlRunStore(options.db, options.work, { now });
+    this.store = new SqlRunStore(options.db, options.work, { now }, { advanceBatchSize: options.advanceBatchSize ?? 1 });
     this.deps = {
       runs: this.store,
       playbooks: new SqlPlaybookStore(options.db),

@@ -2,6 +2,7 @@ import type { RunSnapshot } from '../../app/orchestration';
 import type { Database } from '../../server/db/database';
 import type { WorkQueue } from '../../server/dispatch/work-queue';
 import { SqlRunStore } from '../../server/runs';
+import { refsToRing } from '../../server/runs/run.repository';
 import { backends, describeWith, type TestDb } from '../support/services';
 import { pendingRun, step } from '../support/runs-fixtures';
 
@@ -92,6 +93,40 @@ for (const backend of backends) {
       expect(rows.rows.map((r) => r.run_id)).toEqual([...Array.from({ length: 8 }, (_, i) => `run_d${i}`), holder].sort());
       // Each recorded wake-up was rung (after its statement), and only those.
       expect([...recorded].sort()).toEqual(rows.rows.map((r) => r.id).sort());
+    });
+
+    it('rings one of every advanceBatchSize due first wake-ups of a tenant (a delivery claims the others), every one recorded', async () => {
+      const recorded: string[] = [];
+      const work = {
+        notify: async (refs: readonly { id: string }[]) => void recorded.push(...refs.map((r) => r.id)),
+      } as unknown as WorkQueue;
+      const store = new SqlRunStore(t.db, work, undefined, { advanceBatchSize: 32 });
+      const wake = (runId: string) => ({ tenantId: 't', runId, at: Date.now(), reason: 'start' });
+      const created = await Promise.all(
+        Array.from({ length: 70 }, (_, i) => store.create(pendingRun('t', `run_r${i}`, null), wake(`run_r${i}`))),
+      );
+      expect(created.every((c) => c.created)).toBe(true);
+      const rows = await t.db.query<{ id: string }>(
+        `SELECT id FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' LIKE 'run_r%' AND status = 'pending' AND attempts = 0`,
+      );
+      expect(rows.rows).toHaveLength(70);
+      // Creates go in a few grouped statements; each ring takes the 1st, 33rd, 65th… of its refs.
+      expect(recorded.length).toBeGreaterThan(0);
+      expect(recorded.length).toBeLessThanOrEqual(12);
+      expect(rows.rows.map((r) => r.id)).toEqual(expect.arrayContaining(recorded));
+    });
+
+    it('rings every wake-up due later, and every one with a batch size of 1', () => {
+      const now = Date.now();
+      const ref = (tenantId: string, id: string, dueAt: number) => ({ tenantId, id, attempt: 0, dueAt: new Date(dueAt) });
+      const refs = [
+        ...Array.from({ length: 5 }, (_, i) => ref('a', `a${i}`, now)),
+        ...Array.from({ length: 3 }, (_, i) => ref('b', `b${i}`, now - 1)),
+        ref('a', 'later', now + 60_000),
+      ];
+      expect(refsToRing(refs, 2, now).map((r) => r.id)).toEqual(['a0', 'a2', 'a4', 'b0', 'b2', 'later']);
+      expect(refsToRing(refs, 32, now).map((r) => r.id)).toEqual(['a0', 'b0', 'later']);
+      expect(refsToRing(refs, 1, now)).toHaveLength(refs.length);
     });
 
     it('writes only the steps that changed when given the committed base, and every step without it', async () => {
