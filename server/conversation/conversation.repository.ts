@@ -279,7 +279,7 @@ export async function threadsOf(
 
 /** The customer's most recent messages with a sentiment (at most `limit`), for the trend. */
 /** How many of a person's latest scored messages the trend reads. */
-const SAMPLES_LIMIT = 200;
+export const SAMPLES_LIMIT = 200;
 
 interface SampleRow {
   id: string;
@@ -306,6 +306,90 @@ export async function sentimentSamples(
     [tenantId, profileIds.length === 1 ? profileIds[0] : [...profileIds], limit],
   );
   return r.rows.map(sampleOf);
+}
+
+/**
+ * Stores many messages in one statement, each once per source id (as `recordMessage` one at a time).
+ * Answers, per source id, the stored row's id and whether this call stored it; a message stored before
+ * (a redelivery) costs a second statement that reads its id.
+ */
+export async function recordMessages(
+  q: Queryable,
+  tenantId: string,
+  messages: readonly NewMessage[],
+): Promise<Map<string, { id: string; created: boolean }>> {
+  const out = new Map<string, { id: string; created: boolean }>();
+  if (messages.length === 0) return out;
+  const rows = messages.map((m) => {
+    const s = m.speaker === 'customer' ? m.signals : null;
+    return {
+      id: newId('msg'),
+      source_id: m.sourceId,
+      profile_id: m.profileId,
+      event_id: m.eventId,
+      channel: m.channel,
+      thread_key: m.threadKey,
+      speaker: m.speaker,
+      occurred_at: m.occurredAt,
+      source: m.source,
+      event_type: m.eventType,
+      subject: m.subject === null ? null : m.subject.slice(0, 500),
+      text: m.text,
+      intent: s?.intent ?? null,
+      intent_confidence: s?.intentConfidence ?? null,
+      sentiment: s?.sentiment ?? null,
+      sentiment_label: s?.sentimentLabel ?? null,
+      urgency: s?.urgency ?? null,
+      language: s?.language ?? null,
+    };
+  });
+  // Of two messages with one source id, the first is stored (DO NOTHING skips the second).
+  const r = await q.query<{ id: string; source_id: string }>(
+    `INSERT INTO conversation_messages (tenant_id, id, source_id, profile_id, event_id, channel, thread_key, speaker, occurred_at, source, event_type, subject, text,
+       intent, intent_confidence, sentiment, sentiment_label, urgency, language)
+     SELECT $1, m.id, m.source_id, m.profile_id, m.event_id, m.channel, m.thread_key, m.speaker, m.occurred_at, m.source, m.event_type,
+            m.subject, m.text, m.intent, m.intent_confidence, m.sentiment, m.sentiment_label, m.urgency, m.language
+       FROM jsonb_to_recordset($2::jsonb) AS m(id text, source_id text, profile_id text, event_id text, channel text, thread_key text,
+              speaker text, occurred_at timestamptz, source text, event_type text, subject text, text text, intent text, intent_confidence double precision,
+              sentiment double precision, sentiment_label text, urgency text, language text)
+     ON CONFLICT (tenant_id, source_id) DO NOTHING RETURNING id, source_id`,
+    [tenantId, JSON.stringify(rows)],
+  );
+  for (const row of r.rows) out.set(row.source_id, { id: row.id, created: true });
+  const before = [...new Set(messages.map((m) => m.sourceId).filter((id) => !out.has(id)))];
+  if (before.length > 0) {
+    const existing = await q.query<{ id: string; source_id: string }>(
+      'SELECT id, source_id FROM conversation_messages WHERE tenant_id = $1 AND source_id = ANY($2::text[])',
+      [tenantId, before],
+    );
+    for (const row of existing.rows) out.set(row.source_id, { id: row.id, created: false });
+  }
+  return out;
+}
+
+/**
+ * `sentimentSamples` of many people in one statement: per key, the `limit` newest samples of its
+ * profile ids (a person's live id and those merged into it), newest first.
+ */
+export async function sentimentSamplesMany(
+  q: Queryable,
+  tenantId: string,
+  people: ReadonlyMap<string, { ids: readonly string[]; limit: number }>,
+): Promise<Map<string, SentimentSample[]>> {
+  const out = new Map<string, SentimentSample[]>();
+  if (people.size === 0) return out;
+  for (const key of people.keys()) out.set(key, []);
+  const r = await q.query<SampleRow & { key: string }>(
+    `SELECT g.key, s.id, s.occurred_at, s.sentiment
+       FROM jsonb_to_recordset($2::jsonb) AS g(key text, ids text[], lim int),
+            LATERAL (SELECT id, occurred_at, sentiment FROM conversation_messages
+                      WHERE tenant_id = $1 AND profile_id = ANY(g.ids) AND speaker = 'customer' AND sentiment IS NOT NULL
+                      ORDER BY occurred_at DESC, id DESC LIMIT g.lim) s
+      ORDER BY g.key, s.occurred_at DESC, s.id DESC`,
+    [tenantId, JSON.stringify([...people].map(([key, p]) => ({ key, ids: p.ids, lim: p.limit })))],
+  );
+  for (const row of r.rows) out.get(row.key)?.push(sampleOf(row));
+  return out;
 }
 
 /** The trend view of a series: the last `points` points, the direction and the sharp falls among them. */

@@ -80,8 +80,8 @@ export interface EventStage {
   /**
    * A stage whose work for many events is one statement: the batch handler calls this instead of `run`,
    * once per micro-batch, after every per-event stage, with the events that went through them (in the
-   * order they were recorded), wherever the stage sits in the list — so nothing a per-event stage does
-   * may depend on it. Must be idempotent; if it fails, every one of those events' jobs is retried (alone).
+   * order they were recorded, each with what the per-event stages shared), wherever the stage sits in
+   * the list — so nothing a per-event stage does may depend on it. Must be idempotent; if it fails, every one of those events' jobs is retried (alone).
    */
   runBatch?(inputs: readonly StageInput[]): Promise<void>;
 }
@@ -198,7 +198,7 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
     const batch = batchScope([
       ...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId])))),
     ]);
-    let processed: { job: JobContext; event: StoredEvent; id: string; profileId: string | null }[] = [];
+    let processed: { job: JobContext; event: StoredEvent; id: string; profileId: string | null; shared: StageShared }[] = [];
     const worker = async (): Promise<void> => {
       for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) {
         for (const { job, event } of lane) {
@@ -217,7 +217,7 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
               });
               if (out.profileId !== undefined) profileId = out.profileId;
             }
-            processed.push({ job, event, id: event.id, profileId });
+            processed.push({ job, event, id: event.id, profileId, shared });
           } catch (err) {
             failures.set(job.id, err);
           }
@@ -238,6 +238,7 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
               tenantId,
               event: p.event,
               profileId: p.profileId,
+              shared: p.shared,
               batch,
               ...(p.job.firstClaim === true ? { firstClaim: true } : {}),
             })),
