@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import { Temporal } from 'temporal-polyfill';
 import { quietWindowAt } from '../../../app/decisioning/policies/quietHours';
 import {
+  addLocalDays,
   canonicalTimeZone,
   instantOfWallTime,
   isValidTimeZone,
@@ -239,5 +241,27 @@ describe('shared time-zone module: readings agree with the runtime tz database (
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('shared time-zone module: local calendar days', () => {
+  it('adds days as Temporal.PlainDate does, across months, leap years and centuries (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9998 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: -800, max: 800 }),
+        (year, month, rawDay, days) => {
+          const day = Math.min(rawDay, Temporal.PlainDate.from({ year, month, day: 1 }).daysInMonth);
+          const t = Temporal.PlainDate.from({ year, month, day }).add({ days });
+          expect(addLocalDays({ year, month, day }, days)).toEqual({ year: t.year, month: t.month, day: t.day });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(addLocalDays({ year: 2028, month: 2, day: 28 }, 1)).toEqual({ year: 2028, month: 2, day: 29 });
+    expect(addLocalDays({ year: 2100, month: 2, day: 28 }, 1)).toEqual({ year: 2100, month: 3, day: 1 });
+    expect(addLocalDays({ year: 50, month: 12, day: 31 }, 1)).toEqual({ year: 51, month: 1, day: 1 });
   });
 });
