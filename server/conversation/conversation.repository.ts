@@ -379,16 +379,33 @@ export async function sentimentSamplesMany(
   const out = new Map<string, SentimentSample[]>();
   if (people.size === 0) return out;
   for (const key of people.keys()) out.set(key, []);
+  // One row per (person, profile id): each reads its id's newest samples by equality on the
+  // (tenant, profile, occurred_at, id) index; the person's newest across ids are merged here.
+  const pairs = [...people].flatMap(([key, p]) => [...new Set(p.ids)].map((id) => ({ key, id, lim: p.limit })));
   const r = await q.query<SampleRow & { key: string }>(
     `SELECT g.key, s.id, s.occurred_at, s.sentiment
-       FROM jsonb_to_recordset($2::jsonb) AS g(key text, ids text[], lim int),
+       FROM jsonb_to_recordset($2::jsonb) AS g(key text, id text, lim int),
             LATERAL (SELECT id, occurred_at, sentiment FROM conversation_messages
-                      WHERE tenant_id = $1 AND profile_id = ANY(g.ids) AND speaker = 'customer' AND sentiment IS NOT NULL
-                      ORDER BY occurred_at DESC, id DESC LIMIT g.lim) s
-      ORDER BY g.key, s.occurred_at DESC, s.id DESC`,
-    [tenantId, JSON.stringify([...people].map(([key, p]) => ({ key, ids: p.ids, lim: p.limit })))],
+                      WHERE tenant_id = $1 AND profile_id = g.id AND speaker = 'customer' AND sentiment IS NOT NULL
+                      ORDER BY occurred_at DESC, id DESC LIMIT g.lim) s`,
+    [tenantId, JSON.stringify(pairs)],
   );
-  for (const row of r.rows) out.get(row.key)?.push(sampleOf(row));
+  const rows = new Map<string, SampleRow[]>();
+  for (const row of r.rows) {
+    const list = rows.get(row.key);
+    if (list === undefined) rows.set(row.key, [row]);
+    else list.push(row);
+  }
+  for (const [key, list] of rows) {
+    const limit = people.get(key)?.limit ?? 0;
+    const ordered = list
+      .map((row) => ({ sample: sampleOf(row), id: row.id }))
+      .sort((a, b) => b.sample.at - a.sample.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    out.set(
+      key,
+      ordered.slice(0, limit).map((o) => o.sample),
+    );
+  }
   return out;
 }
 
