@@ -43,8 +43,7 @@ for (const backend of backends) {
       const next = structuredClone(base);
       next.steps.push(step('b', base.run.createdAt));
       expect(await store.commit(next, 7, undefined, base)).toEqual({ ok: false, reason: 'version_conflict' });
-      const missing = structuredClone(next);
-      missing.run.id = 'run_gone';
+      const missing = { ...next, run: { ...next.run, id: 'run_gone' } };
       expect(await store.commit(missing, 1)).toEqual({ ok: false, reason: 'not_found' });
       expect(await stepsOf('t2')).toEqual(['run_c/a', 'run_c/b', 'run_d/a']);
     });
