@@ -78,10 +78,11 @@ export interface EventStage {
   readonly name: string;
   run(input: StageInput): Promise<StageOutput>;
   /**
-   * A stage whose work for many events is one statement: the batch handler calls this instead of `run`,
-   * once per micro-batch, after every per-event stage, with the events that went through them (in the
-   * order they were recorded, each with what the per-event stages shared), wherever the stage sits in
-   * the list — so nothing a per-event stage does may depend on it. Must be idempotent; if it fails, every one of those events' jobs is retried (alone).
+   * A stage whose work for many events is one statement: the batch handler calls this instead of
+   * `run`, once per micro-batch, after every per-event stage, with the events that went through them
+   * (in the order they were recorded, each with what the per-event stages shared), wherever the stage
+   * sits in the list — so nothing a per-event stage does may depend on it. Must be idempotent; if it
+   * fails, every one of those events' jobs is retried (alone).
    */
   runBatch?(inputs: readonly StageInput[]): Promise<void>;
 }
@@ -231,6 +232,9 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
       const order = new Map(wanted.map((w, i) => [w.eventId, i]));
       processed.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
       for (const stage of batchStages) {
+        // A job whose claim was lost (aborted) goes no further, as between per-event stages.
+        for (const p of processed) if (p.job.signal.aborted) failures.set(p.job.id, new Error(`aborted before stage ${stage.name}`));
+        processed = processed.filter((p) => !p.job.signal.aborted);
         if (processed.length === 0) break;
         try {
           await stage.runBatch?.(
