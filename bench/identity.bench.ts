@@ -32,6 +32,7 @@ import { IdentityService } from '../server/identity/identity.service';
 import type { CanonicalEvent } from '../app/events/canonical-event';
 import { createTenant } from '../server/tenants/tenants.repository';
 import type { SyntheticRecord } from '../app/identity/synthetic/crm-population';
+import { BackendCpu } from './support';
 import type { BenchFigure, BenchSuite } from './types';
 import {
   ALL_CATEGORIES,
@@ -172,57 +173,6 @@ interface SqlRun {
   dbCpuMs: number | undefined;
 }
 
-/** CPU seconds (user + system) of a local process, from /proc/<pid>/stat; undefined when unreadable. */
-function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is the state (field 3): utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU time of the PostgreSQL backends serving this bench's pool (found by application_name in
- * pg_stat_activity), read from /proc: the database runs on this machine in the bench setup. A backend
- * that appears during the run counts from zero. Undefined when the database is not local (no /proc).
- */
-class BackendCpu {
-  private constructor(
-    private readonly db: Database,
-    private readonly appName: string,
-    private readonly start: Map<number, number>,
-  ) {}
-
-  static async begin(db: Database, appName: string | undefined): Promise<BackendCpu | undefined> {
-    if (appName === undefined) return undefined;
-    const cpu = new BackendCpu(db, appName, new Map());
-    for (const [pid, s] of await cpu.sample()) cpu.start.set(pid, s);
-    return cpu;
-  }
-
-  private async sample(): Promise<Map<number, number>> {
-    const r = await this.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [this.appName]);
-    const out = new Map<number, number>();
-    for (const { pid } of r.rows) {
-      const s = procCpuSeconds(Number(pid));
-      if (s !== undefined) out.set(Number(pid), s);
-    }
-    return out;
-  }
-
-  /** CPU seconds used by the backends since begin(); undefined when none could be read. */
-  async end(): Promise<number | undefined> {
-    const now = await this.sample();
-    if (now.size === 0) return undefined;
-    let total = 0;
-    for (const [pid, s] of now) total += s - (this.start.get(pid) ?? 0);
-    return total;
-  }
-}
-
 /**
  * Incremental link operations/s through the service's identity path on SQL, as the pipeline runs it:
  * `identify` (one event per transaction, the ingest hook) or `linkMany` (a micro-batch of events per
@@ -256,7 +206,15 @@ async function sqlIdentity(
       );
     }
   };
-  const backends = await BackendCpu.begin(db, appName);
+  // This bench's backends, by the pool's application name (none embedded).
+  const backends =
+    appName === undefined
+      ? undefined
+      : await BackendCpu.begin(async () =>
+          (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName])).rows.map((r) =>
+            Number(r.pid),
+          ),
+        );
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -21,6 +21,7 @@ import type { Database, Queryable } from '../server/db/database';
 import { runsModule, RUNS_SERVICE, type RunsService } from '../server/runs';
 import { startService, type Runtime } from '../server/runtime';
 import { createTenant } from '../server/tenants/tenants.repository';
+import { BackendCpu } from './support';
 import type { BenchFigure, BenchSuite } from './types';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? '300');
@@ -79,18 +80,6 @@ function countStatements(db: Database): { readonly count: () => number; readonly
   return { count: () => n, uncounted: { query } };
 }
 
-/** CPU seconds (user + system) of a local process, from /proc/<pid>/stat; undefined when unreadable. */
-function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is the state (field 3): utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The local TCP ports of this process's connections to `dbPort` (Linux: its socket inodes in
  * /proc/self/fd, matched in /proc/net/tcp{,6}); empty elsewhere. Other processes on the machine (other
@@ -123,41 +112,6 @@ function ownDatabasePorts(dbPort: number): number[] {
     return ports;
   } catch {
     return [];
-  }
-}
-
-/** CPU seconds of the PostgreSQL backends serving this process (local database only); a backend that appears later counts from zero. */
-class BackendCpu {
-  private readonly start = new Map<number, number>();
-  private constructor(
-    private readonly db: Queryable,
-    private readonly dbPort: number,
-  ) {}
-
-  static async begin(db: Queryable, databaseUrl: string): Promise<BackendCpu> {
-    const cpu = new BackendCpu(db, Number(new URL(databaseUrl).port || 5432));
-    for (const [pid, s] of await cpu.sample()) cpu.start.set(pid, s);
-    return cpu;
-  }
-
-  private async sample(): Promise<Map<number, number>> {
-    const ports = ownDatabasePorts(this.dbPort);
-    const r = await this.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])`, [ports]);
-    const out = new Map<number, number>();
-    for (const { pid } of r.rows) {
-      const s = procCpuSeconds(Number(pid));
-      if (s !== undefined) out.set(Number(pid), s);
-    }
-    return out;
-  }
-
-  /** CPU seconds used by the backends since begin(); undefined when none could be read. */
-  async end(): Promise<number | undefined> {
-    const now = await this.sample();
-    if (now.size === 0) return undefined;
-    let total = 0;
-    for (const [pid, s] of now) total += s - (this.start.get(pid) ?? 0);
-    return total;
   }
 }
 
@@ -227,7 +181,18 @@ async function measureRuns(mode: 'embedded' | 'postgres+redis', start: 'api' | '
     await call(runtime, apiKey, 'POST', '/playbooks', PLAYBOOK);
     await call(runtime, apiKey, 'POST', `/playbooks/${PLAYBOOK.id}/publish`, {});
     const statements = countStatements(runtime.db);
-    const backends = mode === 'postgres+redis' ? await BackendCpu.begin(statements.uncounted, DATABASE_URL) : undefined;
+    // This process's backends, by client port (other benches share the database and application name).
+    const dbPort = Number(new URL(DATABASE_URL).port || 5432);
+    const backends =
+      mode === 'postgres+redis'
+        ? await BackendCpu.begin(async () =>
+            (
+              await statements.uncounted.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [
+                ownDatabasePorts(dbPort),
+              ])
+            ).rows.map((r) => Number(r.pid)),
+          )
+        : undefined;
     const profiler = await startProfile();
     const cpu0 = process.cpuUsage();
     const started = performance.now();

@@ -13,7 +13,7 @@ import type { JobHandler } from '../dispatch/work-runner';
 import { toStoredEvent } from '../events/events.repository';
 import { tenantIds } from '../tenants/tenants.repository';
 import { backfillEventRows, recordMessage, type MessageSignals } from './conversation.repository';
-import { messageOf } from './conversation.stage';
+import { messageOf, messageRow } from './conversation.stage';
 
 export const CONVERSATION_BACKFILL_JOB = 'conversation.backfill';
 export const BACKFILL_BATCH = 500;
@@ -47,21 +47,7 @@ export async function backfillBatch(
             urgency: row.urgency,
             language: row.language,
           };
-    const result = await recordMessage(db, {
-      tenantId,
-      profileId: row.profile_id,
-      sourceId: event.id,
-      eventId: event.id,
-      channel: message.channel,
-      threadKey: message.threadKey,
-      speaker: message.speaker,
-      occurredAt: event.occurredAt,
-      source: event.source,
-      eventType: event.type,
-      subject: message.subject,
-      text: message.text,
-      signals,
-    });
+    const result = await recordMessage(db, messageRow(tenantId, row.profile_id, event, message, signals));
     if (result.created) stored += 1;
   }
   const last = rows[rows.length - 1];

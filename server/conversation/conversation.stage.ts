@@ -52,6 +52,31 @@ export function messageOf(event: StoredEvent): ClassifiedMessage | null {
   });
 }
 
+/** The conversation row of an event's message (its source id is the event's id). */
+export function messageRow(
+  tenantId: string,
+  profileId: string,
+  event: StoredEvent,
+  message: ClassifiedMessage,
+  signals: MessageSignals | null,
+): NewMessage {
+  return {
+    tenantId,
+    profileId,
+    sourceId: event.id,
+    eventId: event.id,
+    channel: message.channel,
+    threadKey: message.threadKey,
+    speaker: message.speaker,
+    occurredAt: event.occurredAt,
+    source: event.source,
+    eventType: event.type,
+    subject: message.subject,
+    text: message.text,
+    signals,
+  };
+}
+
 /** What an event brings to the conversation: its message row, and whether it is news (see `run`). */
 interface Prepared {
   readonly input: StageInput & { profileId: string };
@@ -89,21 +114,7 @@ export function conversationStage(deps: ConversationStageDeps): EventStage {
       message,
       signals,
       news,
-      row: {
-        tenantId,
-        profileId,
-        sourceId: event.id,
-        eventId: event.id,
-        channel: message.channel,
-        threadKey: message.threadKey,
-        speaker: message.speaker,
-        occurredAt: event.occurredAt,
-        source: event.source,
-        eventType: event.type,
-        subject: message.subject,
-        text: message.text,
-        signals,
-      },
+      row: messageRow(tenantId, profileId, event, message, signals),
     };
   }
 
