@@ -1,17 +1,6 @@
 import { leaseRenewSlackMs } from '../../../app/orchestration/engine/planner';
-import type { ActionPort, ActionRequest, PlaybookInput } from '../../../app/orchestration';
-import { SECOND, T0, load, makeWorld, publish, pump, start, type World } from './support/harness';
-
-const fiveSteps: PlaybookInput = {
-  id: 'five',
-  version: 1,
-  name: 'Five actions',
-  steps: [1, 2, 3, 4, 5].map((n) => ({
-    id: `s${n}`,
-    kind: 'action' as const,
-    action: { type: 'note' as const, params: { body: `step ${n}` } },
-  })),
-};
+import type { ActionPort, ActionRequest } from '../../../app/orchestration';
+import { fiveSteps, SECOND, T0, load, makeWorld, publish, pump, start, type World } from './support/harness';
 
 /** Records, at each call, the engine time and the run's lease as stored; each call then takes `tick` ms of engine time. */
 function leaseProbe(world: World, seen: { at: number; owner: string | null; expiresAt: number | null }[], tick: number): ActionPort {

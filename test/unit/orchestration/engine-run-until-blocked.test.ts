@@ -1,16 +1,5 @@
-import { advanceRun, type ActionPort, type ActionRequest, type PlaybookInput, type RunSnapshot } from '../../../app/orchestration';
-import { SECOND, TENANT, load, makeWorld, publish, pump, start, stepOf, type World } from './support/harness';
-
-const fiveSteps: PlaybookInput = {
-  id: 'five',
-  version: 1,
-  name: 'Five actions',
-  steps: [1, 2, 3, 4, 5].map((n) => ({
-    id: `s${n}`,
-    kind: 'action' as const,
-    action: { type: 'note' as const, params: { body: `step ${n}` } },
-  })),
-};
+import { advanceRun, type ActionPort, type ActionRequest, type RunSnapshot } from '../../../app/orchestration';
+import { fiveSteps, SECOND, TENANT, load, makeWorld, publish, pump, start, stepOf, type World } from './support/harness';
 
 /** A port that, at each call, records what the store holds for the run: every earlier step must already be persisted. */
 function observingPort(world: World, inner: ActionPort, seen: { stepId: string; stored: [string, string][] }[], tick = 0): ActionPort {

@@ -151,3 +151,15 @@ export function actionPlaybook(overrides: Partial<PlaybookInput> = {}): Playbook
     ...overrides,
   };
 }
+
+/** Five consecutive action steps that do not wait (a run that advances until blocked, in one go). */
+export const fiveSteps: PlaybookInput = {
+  id: 'five',
+  version: 1,
+  name: 'Five actions',
+  steps: [1, 2, 3, 4, 5].map((n) => ({
+    id: `s${n}`,
+    kind: 'action' as const,
+    action: { type: 'note' as const, params: { body: `step ${n}` } },
+  })),
+};
