@@ -77,8 +77,11 @@ export interface RunStore {
    * stored already). The result must be the same as writing every step.
    */
   commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest, base?: RunSnapshot): Promise<CommitResult>;
-  /** Active runs of a profile (pending, running, waiting, failed), for event delivery. */
-  listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]>;
+  /**
+   * Active runs of a profile (pending, running, waiting, failed), for event delivery: each a snapshot
+   * of one committed version (as `load` answers), oldest first, so a delivery need not load them again.
+   */
+  listActiveForProfile(tenantId: string, profileId: string): Promise<RunSnapshot[]>;
   list(tenantId: string, filter: RunListFilter): Promise<Run[]>;
 }
 

@@ -1,6 +1,5 @@
 import { systemClock, type Clock } from '../../app/shared/clock';
 import {
-  ACTIVE_RUN_STATUSES,
   StalePlaybookError,
   type CommitResult,
   type CreateRunOptions,
@@ -463,8 +462,13 @@ export class SqlRunStore implements RunStore {
     return { ok: false, reason: exists.rows.length === 0 ? 'not_found' : 'version_conflict' };
   }
 
-  async listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]> {
-    return this.list(tenantId, { profileId, statuses: ACTIVE_RUN_STATUSES });
+  /** The profile's active runs with their steps, oldest first, in one statement (each row one committed version). */
+  async listActiveForProfile(tenantId: string, profileId: string): Promise<RunSnapshot[]> {
+    const r = await this.db.query<SnapshotRow>(
+      `${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.profile_id = $2 AND r.status IN ${ACTIVE_SQL} ORDER BY r.created_at, r.id`,
+      [tenantId, profileId],
+    );
+    return r.rows.map(toSnapshot);
   }
 
   async list(tenantId: string, filter: RunListFilter): Promise<Run[]> {

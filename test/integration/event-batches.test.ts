@@ -264,8 +264,9 @@ for (const { mode, needs } of modes) {
         expect(matching(/FROM identity_profile_aliases WHERE tenant_id = \$1 AND merged_into = ANY/)).toBe(1);
         expect(matching(/FROM identity_profile_aliases WHERE tenant_id = \$1 AND merged_into = \$2/)).toBe(0);
         expect(matching(/SELECT DISTINCT profile_id FROM runs/)).toBe(1);
-        // Only Ana's runs were listed, and her reply resumed her run.
-        expect(matching(/SELECT to_jsonb\(r\) AS run FROM runs r/)).toBe(1);
+        // Only Ana's runs were listed (with their steps: her run is not read again), and her reply resumed her run.
+        expect(matching(/FROM runs r WHERE r\.tenant_id = \$1 AND r\.profile_id = \$2 AND r\.status IN/)).toBe(1);
+        expect(matching(/FROM runs r WHERE r\.tenant_id = \$1 AND r\.id = \$2/)).toBe(0);
         await waitFor(
           async () => (await api.call<{ status: string }>('GET', `/runs/${run.body.id}`)).body.status === 'completed',
           'the resumed run',

@@ -178,8 +178,8 @@ for (const target of targets) {
       expect((await runs.list('t', { profileId: 'lp', playbookId: 'pl' })).map((r) => r.id)).toEqual(['run_l1']);
       expect((await runs.list('t', { profileId: 'lp', statuses: ['completed'] })).map((r) => r.id)).toEqual(['run_l2']);
       expect((await runs.list('t', { profileId: 'lp', limit: 1 })).map((r) => r.id)).toEqual(['run_l1']);
-      expect((await runs.listActiveForProfile('t', 'lp')).map((r) => r.id)).toEqual(['run_l1']);
-      expect((await runs.listActiveForProfile('other-tenant', 'lp')).map((r) => r.id)).toEqual(['run_l3']);
+      expect((await runs.listActiveForProfile('t', 'lp')).map((s) => s.run.id)).toEqual(['run_l1']);
+      expect((await runs.listActiveForProfile('other-tenant', 'lp')).map((s) => s.run.id)).toEqual(['run_l3']);
     });
 
     it('pages through runs after a (createdAt, id) position, ties broken by id', async () => {

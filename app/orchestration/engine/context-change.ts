@@ -56,10 +56,21 @@ export function contextMutation(snapshot: RunSnapshot, playbook: Playbook, patch
  * criteria against it. A criterion that now holds ends the run as `exited` (an in-flight port
  * answer is then dropped; a pending wake-up finds the run ended and does nothing). Completed steps,
  * their outputs and the pinned playbook version are untouched. A run that has ended is refused.
+ * `preloaded`: a committed snapshot of the run the caller already read, planned on first (mutateRun).
  */
-export async function updateRunContext(deps: EngineDeps, tenantId: string, runId: string, patch: JsonObject): Promise<ContextChangeResult> {
-  const outcome = await mutateRun<Verdict>(deps, tenantId, runId, (snapshot, playbook, now) =>
-    contextMutation(snapshot, playbook, patch, now),
+export async function updateRunContext(
+  deps: EngineDeps,
+  tenantId: string,
+  runId: string,
+  patch: JsonObject,
+  preloaded?: RunSnapshot,
+): Promise<ContextChangeResult> {
+  const outcome = await mutateRun<Verdict>(
+    deps,
+    tenantId,
+    runId,
+    (snapshot, playbook, now) => contextMutation(snapshot, playbook, patch, now),
+    preloaded,
   );
   if (outcome === null) return { ok: false, code: 'run_not_found', message: `no run ${runId}` };
   const { result, snapshot } = outcome;
@@ -78,7 +89,10 @@ export async function updateRunContext(deps: EngineDeps, tenantId: string, runId
   }
 }
 
-/** Applies a context patch to every unfinished run of a profile (e.g. its CRM record changed). */
+/**
+ * Applies a context patch to every unfinished run of a profile (e.g. its CRM record changed),
+ * planning on the listed snapshots (a run changed since is read afresh: mutateRun).
+ */
 export async function updateProfileRunsContext(
   deps: EngineDeps,
   tenantId: string,
@@ -87,6 +101,6 @@ export async function updateProfileRunsContext(
 ): Promise<ContextChangeResult[]> {
   const runs = await deps.runs.listActiveForProfile(tenantId, profileId);
   const results: ContextChangeResult[] = [];
-  for (const run of runs) results.push(await updateRunContext(deps, tenantId, run.id, patch));
+  for (const listed of runs) results.push(await updateRunContext(deps, tenantId, listed.run.id, patch, listed));
   return results;
 }

@@ -13,17 +13,23 @@ export type Mutation<R> =
  * `mutate` is pure and re-run after every lost optimistic-concurrency race. A needed wake-up is
  * recorded atomically with the commit (delivered only once it is durable). Returns null if the run
  * does not exist.
+ *
+ * `preloaded`, when given, is a committed snapshot of this run the caller already read (e.g. the
+ * list of a profile's active runs): the first try plans on it instead of loading the run again. It
+ * may be stale; the commit's version check then loses and the run is loaded afresh, as after any
+ * lost race. It must not be used by the caller afterwards (the mutation may take it as its own).
  */
 export async function mutateRun<R>(
   deps: EngineDeps,
   tenantId: string,
   runId: string,
   mutate: (snapshot: RunSnapshot, playbook: Playbook, now: number) => Mutation<R>,
+  preloaded?: RunSnapshot,
 ): Promise<{ readonly result: R; readonly snapshot: RunSnapshot } | null> {
   const options = engineOptions(deps);
   let playbook: Playbook | null = null;
   for (let conflicts = 0; conflicts <= options.maxConflicts; conflicts += 1) {
-    const snapshot = await deps.runs.load(tenantId, runId);
+    const snapshot = conflicts === 0 && preloaded !== undefined ? preloaded : await deps.runs.load(tenantId, runId);
     if (snapshot === null) return null;
     playbook ??= await loadPinnedPlaybook(deps, snapshot.run);
     const mutation = mutate(snapshot, playbook, deps.clock.now());

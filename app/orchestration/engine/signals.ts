@@ -58,14 +58,22 @@ export function eventMutation(
  * Delivers an event to the profile's active runs: an exit criterion match ends a run (`exited`),
  * a wait-for-event match resumes it (its advance is scheduled). Redelivering the same event id is
  * a no-op. Events are not buffered: a wait only sees events that arrive while it is waiting.
+ *
+ * The list's snapshots are planned on as they were read (no second read of each run): a run that
+ * changed since loses its commit's version check and is read afresh (mutateRun), so an event to a
+ * run that ignores it costs the list alone.
  */
 export async function deliverEvent(deps: EngineDeps, tenantId: string, event: RunEvent): Promise<EventEffect[]> {
   const memory = engineOptions(deps).consumedEventMemory;
   const runs = await deps.runs.listActiveForProfile(tenantId, event.profileId);
   const effects: EventEffect[] = [];
-  for (const run of runs) {
-    const outcome = await mutateRun(deps, tenantId, run.id, (snapshot, playbook, now) =>
-      eventMutation(snapshot, playbook, event, now, memory),
+  for (const listed of runs) {
+    const outcome = await mutateRun(
+      deps,
+      tenantId,
+      listed.run.id,
+      (snapshot, playbook, now) => eventMutation(snapshot, playbook, event, now, memory),
+      listed,
     );
     if (outcome !== null) effects.push(outcome.result);
   }

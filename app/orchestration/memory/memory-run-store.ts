@@ -69,8 +69,11 @@ export class MemoryRunStore implements RunStore {
     return { ok: true, version: next.run.version };
   }
 
-  async listActiveForProfile(tenantId: string, profileId: string): Promise<Run[]> {
-    return this.select(tenantId, (r) => r.profileId === profileId && isRunActive(r.status));
+  async listActiveForProfile(tenantId: string, profileId: string): Promise<RunSnapshot[]> {
+    return this.select(tenantId, (r) => r.profileId === profileId && isRunActive(r.status)).flatMap((r) => {
+      const stored = this.rows.get(key(tenantId, r.id));
+      return stored === undefined ? [] : [copy(stored)];
+    });
   }
 
   async list(tenantId: string, filter: RunListFilter): Promise<Run[]> {

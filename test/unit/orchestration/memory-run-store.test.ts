@@ -38,4 +38,11 @@ describe('MemoryRunStore (the contract the SQL adapter must honour)', () => {
     expect((await store.load('t', 'run_1'))?.run.status).toBe('pending');
     expect(await store.load('other-tenant', 'run_1')).toBeNull();
   });
+
+  it("lists a profile's active runs as snapshots with their steps", async () => {
+    const store = new MemoryRunStore();
+    await store.create(newExecutionForTest('run_1', null));
+    const [listed] = await store.listActiveForProfile('t', (await store.load('t', 'run_1'))?.run.profileId ?? '');
+    expect(listed).toEqual(await store.load('t', 'run_1'));
+  });
 });
