@@ -22,6 +22,14 @@ export interface CreateRunOptions {
    * StalePlaybookError (the engine then reads the playbook afresh and tries again).
    */
   readonly requireLatestPublished?: boolean;
+  /**
+   * What caused this start (an event and playbook, a decision), when it may be delivered again:
+   * the store remembers, IN THE SAME WRITE, that this key started the run (or joined the active run
+   * holding its concurrency key). A key that already started or joined a run, or a run whose id is
+   * already taken, writes nothing and answers that run (`created: false`). The first run remembered
+   * for a key is the one it keeps.
+   */
+  readonly startKey?: string;
 }
 
 export interface RunListFilter {
@@ -67,6 +75,10 @@ export type { PagePosition } from '../shared/page-position';
  * 8. `create` with `requireLatestPublished` checks, in the same statement as the write, that the
  *    run's playbook version is the highest published one (see CreateRunOptions). A store paired
  *    with a PlaybookStore that never answers from a cache (the in-memory ones) may skip the check.
+ * 9. `create` with a `startKey` (see CreateRunOptions) checks the key, writes the run and remembers
+ *    the key atomically: two starts with one key, at once or one after the other, end with one run.
+ *    SQL: one statement (a data-modifying CTE) over run_starts and runs; a start racing another
+ *    insert of the same run id may still fail with the primary key's unique violation.
  */
 export interface RunStore {
   create(snapshot: RunSnapshot, wake?: WakeRequest, options?: CreateRunOptions): Promise<CreateRunResult>;

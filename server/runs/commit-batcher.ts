@@ -7,6 +7,8 @@ import { currentDurability, withRelaxedDurability, withStrictDurability, type Du
  * save a round trip (and a WAL flush) per run step. Each item keeps its own compare-and-set and
  * gets its own answer. At most one item per key (run) goes into a batch: a second commit for the
  * same run (two racing invocations) waits for the next batch, where the version check decides.
+ * An item may have several keys (a run create: its concurrency key and its start key); it shares a
+ * batch with no item that has any of them.
  */
 export interface BatchOptions {
   /** Batches being written at once (statements in flight). */
@@ -21,7 +23,8 @@ export interface BatchOptions {
 }
 
 interface Pending<I, R> {
-  readonly key: string;
+  /** The keys it may share a batch with no other item of (distinctKeys). */
+  readonly keys: readonly string[];
   /** The durability its caller runs under (server/db/database.ts): a batch is relaxed only if every item is. */
   readonly durability: Durability;
   readonly item: I;
@@ -42,9 +45,11 @@ export class CommitBatcher<I, R> {
     private readonly options: BatchOptions,
   ) {}
 
-  submit(key: string, item: I): Promise<R> {
+  /** `key`: what at most one item of a batch may have (a run; or several things, e.g. a run's concurrency key and its start key). */
+  submit(key: string | readonly string[], item: I): Promise<R> {
+    const keys = typeof key === 'string' ? [key] : key;
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ key, item, durability: currentDurability(), resolve, reject });
+      this.queue.push({ keys, item, durability: currentDurability(), resolve, reject });
       this.pump();
     });
   }
@@ -55,9 +60,9 @@ export class CommitBatcher<I, R> {
       const keys = new Set<string>();
       const rest: Pending<I, R>[] = [];
       for (const pending of this.queue) {
-        if (batch.length < this.options.maxBatch && (this.options.distinctKeys === false || !keys.has(pending.key))) {
+        if (batch.length < this.options.maxBatch && (this.options.distinctKeys === false || !pending.keys.some((k) => keys.has(k)))) {
           batch.push(pending);
-          keys.add(pending.key);
+          for (const k of pending.keys) keys.add(k);
         } else {
           rest.push(pending);
         }

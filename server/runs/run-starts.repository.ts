@@ -5,7 +5,10 @@
 import type { PlaybookTrigger } from '../../app/orchestration';
 import type { Queryable } from '../db/database';
 
-/** The run this key started before, or the run with this id if it exists. */
+/**
+ * The run this key started before, or the run with this id if it exists. (A start checks its key in
+ * its create statement, SqlRunStore.createRuns; this is for a start that could not get that far.)
+ */
 export async function knownStart(q: Queryable, tenantId: string, key: string, runId: string): Promise<string | undefined> {
   const known = await q.query<{ run_id: string }>(
     `SELECT run_id FROM run_starts WHERE tenant_id = $1 AND start_key = $2
@@ -15,7 +18,10 @@ export async function knownStart(q: Queryable, tenantId: string, key: string, ru
   return known.rows[0]?.run_id;
 }
 
-/** The key started (or joined) this run; the first remembered run wins. */
+/**
+ * The key started (or joined) this run; the first remembered run wins. (A create remembers its key
+ * itself; this is for a create that joined a run its statement could not see, SqlRunStore.create.)
+ */
 export async function rememberStart(q: Queryable, tenantId: string, key: string, runId: string): Promise<void> {
   await q.query('INSERT INTO run_starts (tenant_id, start_key, run_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, key, runId]);
 }

@@ -16,12 +16,15 @@ import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { newId } from '../security/ids';
 import { CommitBatcher } from './commit-batcher';
+import { rememberStart } from './run-starts.repository';
 import { wakeJob } from './outbox-scheduler.adapter';
 import { runFromJson, stepFromJson, stepRecord, STEP_RECORD_COLUMNS, toTimestamp, type RunJson } from './run-row.mapping';
 
 const ACTIVE_SQL = `('pending', 'running', 'waiting', 'failed')`;
-const SNAPSHOT_SELECT = `SELECT to_jsonb(r) AS run,
-  coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.position) FROM run_steps s WHERE s.tenant_id = r.tenant_id AND s.run_id = r.id), '[]'::jsonb) AS steps
+/** A run `r` and its steps as the columns `run` and `steps` of a SnapshotRow. */
+const SNAPSHOT_COLUMNS = `to_jsonb(r) AS run,
+  coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.position) FROM run_steps s WHERE s.tenant_id = r.tenant_id AND s.run_id = r.id), '[]'::jsonb) AS steps`;
+const SNAPSHOT_SELECT = `SELECT ${SNAPSHOT_COLUMNS}
   FROM runs r`;
 
 interface SnapshotRow {
@@ -177,13 +180,36 @@ const RUN_CREATE_COLUMNS = `tenant_id, id, playbook_id, playbook_version, profil
 interface CreateItem {
   /** Create only if the run's playbook version is the latest published one (CreateRunOptions). */
   readonly requireLatest: boolean;
+  /** The start key to check and remember with the run (CreateRunOptions.startKey), if any. */
+  readonly startKey: string | null;
   readonly run: Record<string, unknown>;
   readonly steps: readonly Record<string, unknown>[];
   readonly wake: Record<string, unknown> | null;
 }
 
-/** What became of one run of a create batch: written, refused by an active run holding its concurrency key, or refused because its playbook version is no longer the latest published one. */
-type CreateOutcome = 'created' | 'taken' | 'stale';
+/**
+ * The tenant, run id and start key of each create with a start key, as three arrays (for `unnest`: the
+ * planner sees how many there are, and reads run_starts and runs through their primary keys for
+ * them; a jsonb recordset it takes for 100 rows, and hashed both whole tables for a single start).
+ */
+function keyedParams(items: readonly CreateItem[]): [string[], string[], string[]] {
+  const keyed = items.filter((item) => item.startKey !== null);
+  return [
+    keyed.map((item) => String(item.run['tenant_id'])),
+    keyed.map((item) => String(item.run['id'])),
+    keyed.map((item) => String(item.startKey)),
+  ];
+}
+
+/**
+ * What became of one run of a create batch: written (`created`); not written because its start key
+ * already started or joined a run, or its id is taken (`known`: that run), because an active run
+ * holds its concurrency key (`joined`: that run, its start key now remembered with it), because an
+ * active run this statement could not see yet holds the key (`taken`: a concurrent create committed
+ * meanwhile), or because its playbook version is no longer the latest published one (`stale`).
+ */
+type CreateOutcome =
+  { readonly what: 'created' | 'taken' | 'stale' } | { readonly what: 'known' | 'joined'; readonly snapshot: RunSnapshot };
 
 const wakeRecord = (wake: WakeRequest): Record<string, unknown> => {
   const job = wakeJob(wake);
@@ -329,57 +355,103 @@ export class SqlRunStore implements RunStore {
     return true;
   }
 
+  /**
+   * One statement (createRuns, grouped with concurrent creates) whatever the outcome, but for a
+   * create that lost a race with one this statement could not see (`taken`): the active run holding
+   * the concurrency key is then read (and the start key remembered with it) in one or two more.
+   * A created run is answered from the snapshot given (stored as version 1), not read back.
+   */
   async create(snapshot: RunSnapshot, wake?: WakeRequest, options?: CreateRunOptions): Promise<CreateRunResult> {
     const { run } = snapshot;
+    const startKey = options?.startKey ?? null;
+    // One create per concurrency key (or run) and per start key in a statement.
+    const keys = [`${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`];
+    if (startKey !== null) keys.push(`${run.tenantId}\u0000start\u0000${startKey}`);
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const outcome = await this.creates.submit(`${run.tenantId}\u0000${run.concurrencyKey ?? run.id}`, {
+      const outcome = await this.creates.submit(keys, {
         requireLatest: options?.requireLatestPublished === true,
+        startKey,
         run: runCreateRecord(run),
         steps: stepRecords(snapshot),
         wake: wake === undefined ? null : wakeRecord(wake),
       });
-      if (outcome === 'created') {
-        const stored = structuredClone(snapshot);
-        stored.run.version = 1;
-        return { created: true, snapshot: stored };
+      switch (outcome.what) {
+        case 'created': {
+          const stored = structuredClone(snapshot);
+          stored.run.version = 1;
+          return { created: true, snapshot: stored };
+        }
+        case 'known':
+        case 'joined':
+          return { created: false, snapshot: outcome.snapshot };
+        case 'stale':
+          throw new StalePlaybookError(run.playbookId, run.playbookVersion);
+        case 'taken':
+          break;
       }
-      if (outcome === 'stale') throw new StalePlaybookError(run.playbookId, run.playbookVersion);
       const existing = await this.db.query<SnapshotRow>(
         `${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.concurrency_key = $2 AND r.status IN ${ACTIVE_SQL}`,
         [run.tenantId, run.concurrencyKey],
       );
       const row = existing.rows[0];
-      if (row !== undefined) return { created: false, snapshot: toSnapshot(row) };
+      if (row !== undefined) {
+        const holder = toSnapshot(row);
+        if (startKey !== null) await rememberStart(this.db, run.tenantId, startKey, holder.run.id);
+        return { created: false, snapshot: holder };
+      }
       // The holder ended between our insert and our read: the key is free again, try once more.
     }
     throw new Error(`run ${run.id}: concurrency key ${run.concurrencyKey ?? ''} kept changing hands`);
   }
 
   /**
-   * Inserts several new runs in ONE statement (a data-modifying CTE, atomic): each run unless an
-   * active run holds its concurrency key or (when asked) its playbook version is no longer the latest
-   * published one, the steps and the wake-up's outbox row of exactly the runs inserted; then rings
-   * the dispatcher once for all their wake-ups, after the commit. Answers, per item, what became of it.
+   * Inserts several new runs in ONE statement (a data-modifying CTE, atomic): each run unless its
+   * start key already started or joined a run or its id is taken (`known`), an active run holds its
+   * concurrency key (`joined`, or `taken` when that run was not visible to the statement) or (when
+   * asked) its playbook version is no longer the latest published one (`stale`); the steps and the
+   * wake-up's outbox row of exactly the runs inserted; and the start key of each run created or
+   * joined (run_starts). Answers, per item, what became of it, with the run it found (`known`,
+   * `joined`) as a snapshot read by the same statement. Then rings the dispatcher once for all the
+   * wake-ups, after the commit.
+   *
+   * All of the statement's parts read one snapshot, taken before its writes: `held` does not see the
+   * runs `created` inserts, and a create that loses its concurrency key to a create committed after
+   * the snapshot (the index check waits for it) sees no holder: `taken`. Two creates with one start
+   * key race on the run id (the triggered starts' id is a hash of the key): the loser's statement
+   * fails with the primary key's unique violation and writes nothing.
    */
   private async createRuns(items: readonly CreateItem[]): Promise<CreateOutcome[]> {
     const wakes = items.flatMap((item) => (item.wake === null ? [] : [item.wake]));
     if (wakes.length > 0 && this.work === undefined)
       throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
     const r = await this.db.query<{
-      what: 'run' | 'wake' | 'stale';
+      what: 'run' | 'wake' | 'stale' | 'known' | 'joined';
       tenant_id: string;
       id: string;
       deliveries: number | null;
       due_at: Date | string | null;
+      run: RunJson | null;
+      steps: RunJson[] | null;
     }>(
-      // `fresh`: the runs that may be written — all but those whose start took "the latest published
-      // version" (ids in $4) when that version no longer is (CreateRunOptions.requireLatestPublished).
+      // `known`: the run each start key ($5-$7) started or joined before, or the run already holding the
+      // new run's id. `fresh`: the runs that may be written — all but those and those whose start took
+      // "the latest published version" (ids in $4) when that version no longer is
+      // (CreateRunOptions.requireLatestPublished). `held`: the active run holding the concurrency key
+      // of a run not written. `remembered`: the start keys of the runs created or joined (or known
+      // only by id).
       `WITH input AS (SELECT * FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)),
+       keyed AS (SELECT * FROM unnest($5::text[], $6::text[], $7::text[]) AS k(tenant_id, id, start_key)),
+       known AS (
+         SELECT k.tenant_id, k.id, k.start_key, r.id AS run_id, rs.run_id IS NOT NULL AS remembered, ${SNAPSHOT_COLUMNS}
+           FROM keyed k
+           LEFT JOIN run_starts rs ON rs.tenant_id = k.tenant_id AND rs.start_key = k.start_key
+           JOIN runs r ON r.tenant_id = k.tenant_id AND r.id = coalesce(rs.run_id, k.id)),
        fresh AS (
          SELECT i.* FROM input i
-          WHERE i.id <> ALL($4::text[])
-             OR i.playbook_version = (SELECT max(p.version) FROM playbooks p
-                                       WHERE p.tenant_id = i.tenant_id AND p.id = i.playbook_id AND p.status = 'published')),
+          WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.tenant_id = i.tenant_id AND k.id = i.id)
+            AND (i.id <> ALL($4::text[])
+                 OR i.playbook_version = (SELECT max(p.version) FROM playbooks p
+                                           WHERE p.tenant_id = i.tenant_id AND p.id = i.playbook_id AND p.status = 'published'))),
        created AS (
          INSERT INTO runs (${RUN_CREATE_COLUMNS})
          SELECT ${RUN_CREATE_COLUMNS} FROM fresh
@@ -391,16 +463,36 @@ export class SqlRunStore implements RunStore {
          SELECT w.tenant_id, w.id, w.kind, w.payload, coalesce(w.due_at, now()), w.max_attempts, now()
            FROM jsonb_to_recordset($3::jsonb) AS w(tenant_id text, id text, run_id text, kind text, payload jsonb, due_at timestamptz, max_attempts integer)
           WHERE EXISTS (SELECT 1 FROM created c WHERE c.tenant_id = w.tenant_id AND c.id = w.run_id)
-         RETURNING tenant_id, id, deliveries, due_at)
-       SELECT 'run' AS what, tenant_id, id, NULL::integer AS deliveries, NULL::timestamptz AS due_at FROM created
-       UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at FROM wakes
-       UNION ALL SELECT 'stale', i.tenant_id, i.id, NULL, NULL FROM input i
-        WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.tenant_id = i.tenant_id AND f.id = i.id)`,
+         RETURNING tenant_id, id, deliveries, due_at),
+       held AS (
+         SELECT i.tenant_id, i.id, r.id AS run_id, ${SNAPSHOT_COLUMNS}
+           FROM input i
+           JOIN runs r ON r.tenant_id = i.tenant_id AND r.concurrency_key = i.concurrency_key AND r.status IN ${ACTIVE_SQL}
+          WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.tenant_id = i.tenant_id AND k.id = i.id)
+            AND NOT EXISTS (SELECT 1 FROM created c WHERE c.tenant_id = i.tenant_id AND c.id = i.id)),
+       remembered AS (
+         INSERT INTO run_starts (tenant_id, start_key, run_id)
+         SELECT k.tenant_id, k.start_key, coalesce(c.id, h.run_id, n.run_id) FROM keyed k
+           LEFT JOIN created c ON c.tenant_id = k.tenant_id AND c.id = k.id
+           LEFT JOIN held h ON h.tenant_id = k.tenant_id AND h.id = k.id
+           LEFT JOIN known n ON n.tenant_id = k.tenant_id AND n.id = k.id
+          WHERE coalesce(c.id, h.run_id, n.run_id) IS NOT NULL AND n.remembered IS NOT TRUE
+         ON CONFLICT DO NOTHING)
+       SELECT 'run' AS what, tenant_id, id, NULL::integer AS deliveries, NULL::timestamptz AS due_at, NULL::jsonb AS run, NULL::jsonb AS steps
+         FROM created
+       UNION ALL SELECT 'wake', tenant_id, id, deliveries, due_at, NULL, NULL FROM wakes
+       UNION ALL SELECT 'known', tenant_id, id, NULL, NULL, run, steps FROM known
+       UNION ALL SELECT 'joined', tenant_id, id, NULL, NULL, run, steps FROM held
+       UNION ALL SELECT 'stale', i.tenant_id, i.id, NULL, NULL, NULL, NULL FROM input i
+        WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.tenant_id = i.tenant_id AND f.id = i.id)
+          AND NOT EXISTS (SELECT 1 FROM known k WHERE k.tenant_id = i.tenant_id AND k.id = i.id)
+          AND NOT EXISTS (SELECT 1 FROM held h WHERE h.tenant_id = i.tenant_id AND h.id = i.id)`,
       [
         JSON.stringify(items.map((item) => item.run)),
         JSON.stringify(items.flatMap((item) => item.steps)),
         JSON.stringify(wakes),
         items.filter((item) => item.requireLatest).map((item) => String(item.run['id'])),
+        ...keyedParams(items),
       ],
     );
     const refs: JobRef[] = r.rows
@@ -412,11 +504,15 @@ export class SqlRunStore implements RunStore {
         dueAt: new Date(row.due_at ?? this.clock.now()),
       }));
     if (refs.length > 0) this.startBell?.ring(refs);
-    const outcomes = new Map(r.rows.filter((row) => row.what !== 'wake').map((row) => [runKey(row.tenant_id, row.id), row.what]));
-    return items.map((item) => {
-      const what = outcomes.get(runKey(String(item.run['tenant_id']), String(item.run['id'])));
-      return what === 'run' ? 'created' : what === 'stale' ? 'stale' : 'taken';
-    });
+    const outcomes = new Map<string, CreateOutcome>();
+    for (const row of r.rows) {
+      const key = runKey(row.tenant_id, row.id);
+      if (row.what === 'run') outcomes.set(key, { what: 'created' });
+      else if (row.what === 'stale') outcomes.set(key, { what: 'stale' });
+      else if ((row.what === 'known' || row.what === 'joined') && row.run !== null && row.steps !== null)
+        outcomes.set(key, { what: row.what, snapshot: toSnapshot({ run: row.run, steps: row.steps }) });
+    }
+    return items.map((item) => outcomes.get(runKey(String(item.run['tenant_id']), String(item.run['id']))) ?? { what: 'taken' });
   }
 
   /** Several runs of a tenant in ONE statement (each a consistent snapshot), by id; missing runs are absent. */

@@ -1,15 +1,17 @@
 /**
  * Runs started by ingested events (playbook triggers, automated decisions). Each start carries a key
  * derived from what caused it (event id + playbook id, or the decision id), remembered in
- * `run_starts` with the run it started or joined; the run id is also a hash of (tenant, key), so two
- * racing deliveries (the second insert hits the primary key) or a crash before the key was remembered
- * still end with one run. A redelivered event never starts a second run.
+ * `run_starts` with the run it started or joined, in the statement that creates (or joins) the run
+ * (RunStore contract item 9); the run id is also a hash of (tenant, key), so two racing deliveries
+ * (the second insert hits the primary key) still end with one run, and a run whose key was never
+ * remembered (written before the key and the run were one statement) is found by its id. A
+ * redelivered event never starts a second run.
  */
 import { systemClock, type Clock } from '../../app/shared/clock';
 import { createHash } from 'node:crypto';
 import { matchesEventType, startRun, type JsonObject, type PlaybookTrigger, type StartRunResult } from '../../app/orchestration';
 import type { Database } from '../db/database';
-import { knownStart, publishedTriggers, rememberStart } from './run-starts.repository';
+import { knownStart, publishedTriggers } from './run-starts.repository';
 import type { RunsService } from './runs.service';
 
 export const triggeredRunId = (tenantId: string, key: string): string =>
@@ -25,17 +27,17 @@ const isUniqueViolation = (error: unknown): boolean =>
 /**
  * Starts the run for `key` once. `created: false` when the run for this key already exists, or when
  * the profile already has an active run of a one-per-profile playbook (its id is returned).
+ *
+ * One statement when the playbook's latest published version is cached (the usual case): the create
+ * checks the key, writes the run (or finds the active run it joins) and remembers the key together.
+ * A start whose playbook can no longer be started (unpublished since) still answers the run its key
+ * started before, if any (one more statement).
  */
 export async function startTriggeredRun(
   runs: RunsService,
   input: { tenantId: string; playbookId: string; profileId: string; context: JsonObject; key: string },
 ): Promise<TriggeredStart> {
   const runId = triggeredRunId(input.tenantId, input.key);
-  const startedBefore = await knownStart(runs.db, input.tenantId, input.key, runId);
-  if (startedBefore !== undefined) {
-    await rememberStart(runs.db, input.tenantId, input.key, startedBefore);
-    return { ok: true, runId: startedBefore, created: false };
-  }
   const deps = { ...runs.deps, ids: { newId: (prefix: string) => (prefix === 'run' ? runId : runs.deps.ids.newId(prefix)) } };
   let started: StartRunResult;
   try {
@@ -44,13 +46,18 @@ export async function startTriggeredRun(
       playbookId: input.playbookId,
       profileId: input.profileId,
       context: input.context,
+      startKey: input.key,
     });
   } catch (error) {
+    // A concurrent start with this key created the run (and remembered the key) first.
     if (isUniqueViolation(error)) return { ok: true, runId, created: false };
     throw error;
   }
-  if (!started.ok) return { ok: false, code: started.error.code, message: started.error.message };
-  await rememberStart(runs.db, input.tenantId, input.key, started.snapshot.run.id);
+  if (!started.ok) {
+    const startedBefore = await knownStart(runs.db, input.tenantId, input.key, runId);
+    if (startedBefore !== undefined) return { ok: true, runId: startedBefore, created: false };
+    return { ok: false, code: started.error.code, message: started.error.message };
+  }
   return { ok: true, runId: started.snapshot.run.id, created: started.created };
 }
 

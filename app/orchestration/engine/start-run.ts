@@ -1,6 +1,6 @@
 import type { JsonObject } from '../json';
 import type { StoredPlaybook } from '../ports';
-import { ACTIVE_RUN_STATUSES, type Run, type RunSnapshot } from '../runs/run.types';
+import type { Run, RunSnapshot } from '../runs/run.types';
 import { StalePlaybookError, type EngineDeps } from './engine-deps';
 import { newExecution } from './snapshot-ops';
 
@@ -12,6 +12,11 @@ export interface StartRunInput {
   readonly context?: JsonObject;
   /** Start on this published version instead of the latest published one. */
   readonly version?: number;
+  /**
+   * What caused this start, when it may be delivered again (CreateRunOptions.startKey): a key that
+   * already started or joined a run answers that run (`created: false`) and writes nothing.
+   */
+  readonly startKey?: string;
 }
 
 export type StartRunError = { readonly code: 'playbook_not_found' | 'playbook_not_published'; readonly message: string };
@@ -47,7 +52,9 @@ async function choosePlaybook(deps: EngineDeps, input: StartRunInput, cached: bo
  * Starts a run pinned to a published playbook version, or returns the profile's active run of that
  * playbook (one_per_profile, Temporal's "UseExisting" conflict policy). The first advance is
  * recorded in the same transaction that creates the run, so it is delivered only once the run exists
- * (and not at all when an active run already held the slot).
+ * (and not at all when an active run already held the slot). The active run is found by the create
+ * itself (RunStore contract item 2), not read before it: a start is one write, whether it creates
+ * the run or joins one (and, with a start key, remembers the key in that write too).
  *
  * The latest published version is first taken from the playbook store's cache (no read per start);
  * the create then writes the run only if that version is still the latest published one, in the
@@ -70,16 +77,6 @@ async function startOnce(deps: EngineDeps, input: StartRunInput, cached: boolean
   const { playbook } = chosen;
   const { tenantId, profileId } = input;
   const concurrencyKey = playbook.concurrency === 'one_per_profile' ? concurrencyKeyFor(playbook.id, profileId) : null;
-
-  if (concurrencyKey !== null) {
-    const active = await deps.runs.list(tenantId, { profileId, playbookId: playbook.id, statuses: ACTIVE_RUN_STATUSES });
-    const existing = active.find((r) => r.concurrencyKey === concurrencyKey);
-    if (existing !== undefined) {
-      const snapshot = await deps.runs.load(tenantId, existing.id);
-      if (snapshot !== null) return { ok: true, created: false, snapshot };
-    }
-  }
-
   const now = deps.clock.now();
   const first = playbook.steps[0];
   if (first === undefined) throw new Error(`playbook ${playbook.id} v${playbook.version} has no steps`);
@@ -111,7 +108,7 @@ async function startOnce(deps: EngineDeps, input: StartRunInput, cached: boolean
     snapshot,
     { tenantId, runId: run.id, at: now, reason: 'start' },
     // Only a version chosen as "the latest" is checked: a start on an explicit version needs it published, as read above.
-    { requireLatestPublished: input.version === undefined },
+    { requireLatestPublished: input.version === undefined, ...(input.startKey === undefined ? {} : { startKey: input.startKey }) },
   );
   return { ok: true, created: created.created, snapshot: created.snapshot };
 }

@@ -1,5 +1,14 @@
 import { comparePositions } from '../../shared/page-position';
-import type { CommitResult, CreateRunResult, PagePosition, RunListFilter, RunStore, Scheduler, WakeRequest } from '../ports';
+import type {
+  CommitResult,
+  CreateRunOptions,
+  CreateRunResult,
+  PagePosition,
+  RunListFilter,
+  RunStore,
+  Scheduler,
+  WakeRequest,
+} from '../ports';
 import { isRunActive, type Run, type RunSnapshot } from '../runs/run.types';
 
 const key = (tenantId: string, runId: string) => `${tenantId}\u0000${runId}`;
@@ -12,6 +21,8 @@ const copy = <T>(value: T): T => structuredClone(value);
  */
 export class MemoryRunStore implements RunStore {
   private readonly rows = new Map<string, RunSnapshot>();
+  /** Start keys (CreateRunOptions.startKey), by tenant and key: the run each started or joined. */
+  private readonly starts = new Map<string, string>();
   /** Number of commits refused for a stale version (for tests). */
   conflicts = 0;
 
@@ -24,12 +35,21 @@ export class MemoryRunStore implements RunStore {
     await this.wakes.wakeAt(wake);
   }
 
-  async create(snapshot: RunSnapshot, wake?: WakeRequest): Promise<CreateRunResult> {
+  async create(snapshot: RunSnapshot, wake?: WakeRequest, options?: CreateRunOptions): Promise<CreateRunResult> {
     const { run } = snapshot;
+    const startKey = options?.startKey === undefined ? undefined : key(run.tenantId, options.startKey);
+    if (startKey !== undefined) {
+      const known = this.rows.get(key(run.tenantId, this.starts.get(startKey) ?? run.id));
+      if (known !== undefined) {
+        if (!this.starts.has(startKey)) this.starts.set(startKey, known.run.id);
+        return { created: false, snapshot: copy(known) };
+      }
+    }
     if (run.concurrencyKey !== null) {
       for (const stored of this.rows.values()) {
         const other = stored.run;
         if (other.tenantId === run.tenantId && other.concurrencyKey === run.concurrencyKey && isRunActive(other.status)) {
+          if (startKey !== undefined && !this.starts.has(startKey)) this.starts.set(startKey, other.id);
           return { created: false, snapshot: copy(stored) };
         }
       }
@@ -38,6 +58,7 @@ export class MemoryRunStore implements RunStore {
     const stored = copy(snapshot);
     stored.run.version = 1;
     this.rows.set(key(run.tenantId, run.id), stored);
+    if (startKey !== undefined && !this.starts.has(startKey)) this.starts.set(startKey, run.id);
     await this.deliverAfterWrite(wake);
     return { created: true, snapshot: copy(stored) };
   }

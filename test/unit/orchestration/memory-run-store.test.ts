@@ -39,6 +39,36 @@ describe('MemoryRunStore (the contract the SQL adapter must honour)', () => {
     expect(await store.load('other-tenant', 'run_1')).toBeNull();
   });
 
+  it('answers the run a start key started or joined, and the run already holding the id, without writing', async () => {
+    const store = new MemoryRunStore();
+    expect(await store.create(newExecutionForTest('run_1', 'key_1'), undefined, { startKey: 'e1' })).toMatchObject({ created: true });
+    // A second key joins the active run holding the concurrency key, and is remembered with it.
+    expect(await store.create(newExecutionForTest('run_2', 'key_1'), undefined, { startKey: 'e2' })).toMatchObject({
+      created: false,
+      snapshot: { run: { id: 'run_1' } },
+    });
+    const current = await store.load('t', 'run_1');
+    if (current === null) throw new Error('missing');
+    current.run.status = 'cancelled';
+    await store.commit(current, current.run.version);
+    // The key is free again, but both start keys still answer the run they started or joined.
+    for (const [id, key] of [
+      ['run_3', 'e1'],
+      ['run_2', 'e2'],
+    ] as const)
+      expect(await store.create(newExecutionForTest(id, 'key_1'), undefined, { startKey: key })).toMatchObject({
+        created: false,
+        snapshot: { run: { id: 'run_1', status: 'cancelled' } },
+      });
+    // A new key whose run id is taken answers that run.
+    expect(await store.create(newExecutionForTest('run_1', null), undefined, { startKey: 'e3' })).toMatchObject({
+      created: false,
+      snapshot: { run: { id: 'run_1' } },
+    });
+    expect(await store.create(newExecutionForTest('run_4', 'key_1'), undefined, { startKey: 'e4' })).toMatchObject({ created: true });
+    expect(store.all('t').map((s) => s.run.id)).toEqual(['run_1', 'run_4']);
+  });
+
   it("lists a profile's active runs as snapshots with their steps", async () => {
     const store = new MemoryRunStore();
     await store.create(newExecutionForTest('run_1', null));
