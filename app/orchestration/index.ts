@@ -27,7 +27,7 @@ export { idempotencyKey } from './runs/idempotency';
 export { advanceRun, type AdvanceResult } from './engine/advance-run';
 export type { AdvanceOutcome } from './engine/plan.types';
 export { startRun, concurrencyKeyFor, type StartRunInput, type StartRunResult } from './engine/start-run';
-export { deliverEvent, type EventEffect } from './engine/signals';
+export { deliverEvent, deliverEventToRuns, type EventEffect } from './engine/signals';
 export { resumeRun, cancelRun, submitApproval, type ApprovalInput, type ControlResult } from './engine/control';
 export { decideRetry, type RetryDecision } from './engine/retry-decision';
 export { updateRunContext, updateProfileRunsContext, type ContextChangeResult } from './engine/context-change';

@@ -248,14 +248,24 @@ const runCreateRecord = (run: Run): Record<string, unknown> => ({
  *   only after COMMIT: a wake-up never runs before the state it wakes for is durable, and committed
  *   state that needs a wake-up always has one.
  */
-/** Which of these profiles have an active run (pending, running, waiting or failed), in one statement. */
-export async function profilesWithActiveRuns(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<Set<string>> {
-  if (profileIds.length === 0) return new Set();
-  const r = await q.query<{ profile_id: string }>(
-    `SELECT DISTINCT profile_id FROM runs WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status IN ${ACTIVE_SQL}`,
+/**
+ * The active runs (pending, running, waiting or failed) of each of these profiles, with their steps
+ * (each a committed snapshot), oldest first, in one statement; a profile with none is absent.
+ */
+export async function activeRunsOf(q: Queryable, tenantId: string, profileIds: readonly string[]): Promise<Map<string, RunSnapshot[]>> {
+  const byProfile = new Map<string, RunSnapshot[]>();
+  if (profileIds.length === 0) return byProfile;
+  const r = await q.query<SnapshotRow>(
+    `${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.profile_id = ANY($2::text[]) AND r.status IN ${ACTIVE_SQL} ORDER BY r.created_at, r.id`,
     [tenantId, [...profileIds]],
   );
-  return new Set(r.rows.map((row) => row.profile_id));
+  for (const row of r.rows) {
+    const snapshot = toSnapshot(row);
+    const runs = byProfile.get(snapshot.run.profileId);
+    if (runs === undefined) byProfile.set(snapshot.run.profileId, [snapshot]);
+    else runs.push(snapshot);
+  }
+  return byProfile;
 }
 
 /**

@@ -1,9 +1,11 @@
 import { advanceRun, deliverEvent, definePlaybook, updateRunContext, type RunSnapshot } from '../../app/orchestration';
 import type { Database } from '../../server/db/database';
 import type { Dispatcher } from '../../server/dispatch/dispatcher';
+import type { StoredEvent } from '../../server/events/events.repository';
 import { WorkQueue } from '../../server/dispatch/work-queue';
 import { createLogger } from '../../server/observability/logger';
 import { NoDecisioningDecider, RunsService } from '../../server/runs';
+import { runsStage } from '../../server/runs/runs.stage';
 import { startTriggeredRun, triggeredRunId } from '../../server/runs/triggered-runs';
 import { RecordingActionPort } from '../support/recording-action-port';
 import { backends, describeWith, type TestDb } from '../support/services';
@@ -133,6 +135,38 @@ for (const backend of backends) {
         started.runId,
       ]);
       expect(outbox.rows.length).toBeGreaterThan(0);
+    });
+
+    it("delivers a micro-batch's events on one read of its people's active runs: ignored events cost nothing, a resume its commit", async () => {
+      const started = await start('p7', 'event:w3:waiter', 'waiter');
+      if (!started.ok) throw new Error(started.message);
+      await advanceRun(runs.deps, 't', started.runId);
+      const memos = new Map<string, Promise<unknown>>();
+      const scope = {
+        profileIds: ['p7', 'nobody'],
+        eventIds: ['b1', 'b2', 'b3', 'b4'],
+        memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+          if (!memos.has(key)) memos.set(key, load());
+          return memos.get(key) as Promise<T>;
+        },
+      };
+      const stage = runsStage(runs, db);
+      const event = (id: string, type: string) =>
+        ({ id, type, occurredAt: new Date().toISOString(), properties: {} }) as unknown as StoredEvent;
+      const { statements } = await counted(async () => {
+        for (const [id, type, profileId] of [
+          ['b1', 'noise', 'p7'],
+          ['b2', 'go', 'p7'],
+          ['b3', 'go', 'p7'],
+          ['b4', 'go', 'nobody'],
+        ] as const)
+          await stage.run({ tenantId: 't', event: event(id, type), profileId, batch: scope });
+      });
+      // The batch's one read of the people's active runs, and the commit that resumed the run (its wake-up in it).
+      expect(statements).toHaveLength(2);
+      const stored = await runs.deps.runs.load('t', started.runId);
+      expect(stored?.run.consumedEventIds).toEqual(['b2']);
+      expect(stored?.steps.find((step) => step.stepId === 'go')?.status).toBe('succeeded');
     });
 
     it('plans a delivery on a listed run that changed since afresh: the stale commit loses and nothing of the change is lost', async () => {

@@ -17,7 +17,7 @@ export type Mutation<R> =
  * `preloaded`, when given, is a committed snapshot of this run the caller already read (e.g. the
  * list of a profile's active runs): the first try plans on it instead of loading the run again. It
  * may be stale; the commit's version check then loses and the run is loaded afresh, as after any
- * lost race. It must not be used by the caller afterwards (the mutation may take it as its own).
+ * lost race. `mutate` must not modify it (it clones what it changes, as every mutation here does).
  */
 export async function mutateRun<R>(
   deps: EngineDeps,

@@ -64,9 +64,31 @@ export function eventMutation(
  * run that ignores it costs the list alone.
  */
 export async function deliverEvent(deps: EngineDeps, tenantId: string, event: RunEvent): Promise<EventEffect[]> {
-  const memory = engineOptions(deps).consumedEventMemory;
   const runs = await deps.runs.listActiveForProfile(tenantId, event.profileId);
+  return (await deliverEventToRuns(deps, tenantId, event, runs)).effects;
+}
+
+/**
+ * deliverEvent to runs the caller has read already: the profile's active runs as committed snapshots
+ * (e.g. read for many people in one statement, server/runs/runs.stage.ts), read AFTER the event was
+ * stored — a run that began waiting after that read began after the event arrived, so, events not
+ * being buffered, it has nothing to receive from it. A snapshot that is stale (the run changed since)
+ * is caught by the commit's version check and the run read afresh; an event the stale snapshot
+ * ignores writes nothing. An event to runs that ignore it costs no statement.
+ *
+ * The snapshots given are not modified. Answers the effects and, for each run, its snapshot as this
+ * delivery left it (committed or read), in the same order, to hand to the person's next event; a run
+ * found gone is left out.
+ */
+export async function deliverEventToRuns(
+  deps: EngineDeps,
+  tenantId: string,
+  event: RunEvent,
+  runs: readonly RunSnapshot[],
+): Promise<{ readonly effects: EventEffect[]; readonly runs: RunSnapshot[] }> {
+  const memory = engineOptions(deps).consumedEventMemory;
   const effects: EventEffect[] = [];
+  const after: RunSnapshot[] = [];
   for (const listed of runs) {
     const outcome = await mutateRun(
       deps,
@@ -75,7 +97,9 @@ export async function deliverEvent(deps: EngineDeps, tenantId: string, event: Ru
       (snapshot, playbook, now) => eventMutation(snapshot, playbook, event, now, memory),
       listed,
     );
-    if (outcome !== null) effects.push(outcome.result);
+    if (outcome === null) continue;
+    effects.push(outcome.result);
+    after.push(outcome.snapshot);
   }
-  return effects;
+  return { effects, runs: after };
 }
