@@ -31,6 +31,30 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+const PREPARED = '/* prepared */ ';
+
+/**
+ * Marks a statement to keep prepared on each PostgreSQL connection (issue #16): it is parsed and
+ * analysed once per connection rather than on every call, and PostgreSQL's plan cache (the default
+ * `plan_cache_mode = auto`) plans it per call for its first five executions and then keeps one generic
+ * plan if that plan is estimated no dearer. For statements run per event only, and only when both hold:
+ * - the text is a constant (or one of a few variants): each distinct text stays prepared on every
+ *   connection for the connection's life;
+ * - a plan that does not know the parameters' values is as good as one that does: equality on key
+ *   columns, multi-row input from `jsonb_to_recordset`. Not for catch-all filters (`$2 IS NULL OR
+ *   col = $2`), ranges or `= ANY(array)` reads whose best index depends on the values: a generic plan
+ *   of those can read a whole tenant.
+ * Embedded mode (PGlite) runs the text as it is; the marker is a comment.
+ */
+export function prepared(sql: string): string {
+  return PREPARED + sql;
+}
+
+/** Whether a statement was marked by `prepared`. */
+export function isPrepared(sql: string): boolean {
+  return sql.startsWith(PREPARED);
+}
+
 /** A stable 31-bit integer from a string, for advisory-lock keys. */
 export function lockKey(name: string): number {
   let h = 0x811c9dc5;

@@ -1,5 +1,6 @@
-import { Pool, type PoolClient, types } from 'pg';
-import { currentDurability, lockKey, type Database, type Queryable, type QueryResult } from './database';
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient, type QueryConfig, types } from 'pg';
+import { currentDurability, isPrepared, lockKey, type Database, type Queryable, type QueryResult } from './database';
 
 // int8 (COUNT(*), BIGINT) as JavaScript numbers: Baton's counters stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
@@ -14,10 +15,28 @@ export interface PostgresOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Names of the statements marked `prepared` (database.ts), by text: a hash, so every connection agrees. */
+const statementNames = new Map<string, string>();
+
+/**
+ * The driver's query for a statement: a marked one is named, so node-postgres parses it once per
+ * connection (the server keeps it prepared) and afterwards only binds and executes it.
+ */
+function queryOf(sql: string, params: readonly unknown[] | undefined): QueryConfig {
+  const values = params as unknown[] | undefined;
+  if (!isPrepared(sql)) return values === undefined ? { text: sql } : { text: sql, values };
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `baton_${createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return values === undefined ? { name, text: sql } : { name, text: sql, values };
+}
+
 function clientQueryable(client: PoolClient): Queryable & { exec(sql: string): Promise<void> } {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const r = await client.query(sql, params as unknown[] | undefined);
+      const r = await client.query(queryOf(sql, params));
       return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
     },
     async exec(sql: string): Promise<void> {
@@ -96,7 +115,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     kind: 'postgres',
     description,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const r = await poolFor().query(sql, params as unknown[] | undefined);
+      const r = await poolFor().query(queryOf(sql, params));
       return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
     },
     async exec(sql: string): Promise<void> {

@@ -4,7 +4,7 @@
  * assigned (their history would otherwise mix both groups). Remembered per process, since it never changes.
  */
 import { isInHoldout, type DecisioningConfig } from '../../app/decisioning';
-import type { Database } from '../db/database';
+import { prepared, type Database } from '../db/database';
 
 /** Holdout assignments never change once drawn: remembered per (tenant, profile) in this process. */
 const HOLDOUT_CACHE_MAX = 100_000;
@@ -30,13 +30,13 @@ export class HoldoutAssignments {
     // One statement: the stored assignment, or this draw stored now. The first assignment wins: on a
     // conflict the stored row is answered (read in the statement's snapshot).
     const r = await this.db.query<{ in_holdout: boolean }>(
-      `WITH drawn AS (
+      prepared(`WITH drawn AS (
          INSERT INTO holdout_assignments (tenant_id, profile_id, in_holdout, share, salt) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING in_holdout)
        SELECT in_holdout FROM drawn
        UNION ALL
        SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2
-       LIMIT 1`,
+       LIMIT 1`),
       [tenantId, profileId, drawn, config.holdout.share, config.holdout.salt],
     );
     if (r.rows[0] !== undefined) return r.rows[0].in_holdout;

@@ -8,7 +8,7 @@ import type { LiftRow } from '../../app/decisioning/learning/lift';
 import type { PosteriorUpdate, Settlement } from '../../app/decisioning/learning/outcomes';
 import type { DecisionRecord } from '../../app/decisioning/record';
 import type { ActionEvidence, Channel, ContactRecord, PropensityTable } from '../../app/decisioning/types';
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 
 export const toMs = (v: Date | string | number): number => (typeof v === 'number' ? v : new Date(v).getTime());
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -193,10 +193,10 @@ export class SqlDecisionStore implements DecisionStore {
   async save(record: DecisionRecord): Promise<void> {
     const { status, until } = initialStatus(record);
     const r = await this.q.query(
-      `INSERT INTO decisions (tenant_id, id, profile_id, decided_at, origin, idempotency_key, action_id, holdout, mode, propensity, score,
+      prepared(`INSERT INTO decisions (tenant_id, id, profile_id, decided_at, origin, idempotency_key, action_id, holdout, mode, propensity, score,
           record, attribution_ends_at, status, status_until, status_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $4)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING`),
       [
         this.tenantId,
         record.decisionId,

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import { newId } from '../security/ids';
 
 /** A reference to one unit of durable work, as carried by a queue message. */
@@ -160,9 +160,11 @@ export const outbox = {
       ord: i,
     }));
     const inserted = await q.query<RefRow & { dedupe_key: string | null; ord: number }>(
-      insertJobsSql(`SELECT r.tenant_id, r.id, r.kind, r.payload, r.dedupe_key, coalesce(r.due_at, now() + r.ord * interval '1 microsecond'), r.max_attempts, now()
+      prepared(
+        insertJobsSql(`SELECT r.tenant_id, r.id, r.kind, r.payload, r.dedupe_key, coalesce(r.due_at, now() + r.ord * interval '1 microsecond'), r.max_attempts, now()
          FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, id text, kind text, payload jsonb, dedupe_key text, due_at timestamptz, max_attempts int, ord int)
         ORDER BY r.ord`),
+      ),
       [JSON.stringify(rows)],
     );
     const byId = new Map(inserted.rows.map((row) => [row.id, toRef(row)]));
@@ -191,11 +193,11 @@ export const outbox = {
    */
   async claim(q: Queryable, ref: Pick<JobRef, 'tenantId' | 'id'>, workerId: string, leaseMs: number): Promise<OutboxRow | undefined> {
     const r = await q.query<OutboxRow>(
-      `UPDATE outbox SET locked_until = now() + ($4::int * interval '1 millisecond'), locked_by = $3,
+      prepared(`UPDATE outbox SET locked_until = now() + ($4::int * interval '1 millisecond'), locked_by = $3,
               attempts = attempts + 1, deliveries = deliveries + 1, updated_at = now()
         WHERE tenant_id = $1 AND id = $2 AND status = 'pending' AND due_at <= now()
           AND (locked_until IS NULL OR locked_until < now())
-        RETURNING ${ROW_COLUMNS}, ${DUE_US('')}`,
+        RETURNING ${ROW_COLUMNS}, ${DUE_US('')}`),
       [ref.tenantId, ref.id, workerId, leaseMs],
     );
     return r.rows[0];
@@ -210,7 +212,7 @@ export const outbox = {
   async claimBatch(q: Queryable, tenantId: string, kind: string, workerId: string, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     if (limit <= 0) return [];
     const r = await q.query<OutboxRow>(
-      `UPDATE outbox o SET locked_until = now() + ($4::int * interval '1 millisecond'), locked_by = $3,
+      prepared(`UPDATE outbox o SET locked_until = now() + ($4::int * interval '1 millisecond'), locked_by = $3,
               attempts = o.attempts + 1, deliveries = o.deliveries + 1, updated_at = now()
          FROM (SELECT tenant_id, id FROM outbox
                 WHERE tenant_id = $1 AND kind = $2 AND status = 'pending' AND attempts = 0 AND due_at <= now()
@@ -219,7 +221,7 @@ export const outbox = {
         WHERE o.tenant_id = c.tenant_id AND o.id = c.id
         RETURNING ${ROW_COLUMNS.split(', ')
           .map((c) => `o.${c}`)
-          .join(', ')}, ${DUE_US('o.')}`,
+          .join(', ')}, ${DUE_US('o.')}`),
       [tenantId, kind, workerId, leaseMs, limit],
     );
     return r.rows;
@@ -257,8 +259,8 @@ export const outbox = {
   async completeMany(q: Queryable, tenantId: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await q.query(
-      `UPDATE outbox SET status = 'done', done_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
-        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND status = 'pending'`,
+      prepared(`UPDATE outbox SET status = 'done', done_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
+        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND status = 'pending'`),
       [tenantId, [...ids]],
     );
   },
@@ -274,8 +276,8 @@ export const outbox = {
 
   async complete(q: Queryable, ref: Pick<JobRef, 'tenantId' | 'id'>): Promise<void> {
     await q.query(
-      `UPDATE outbox SET status = 'done', done_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
-        WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`,
+      prepared(`UPDATE outbox SET status = 'done', done_at = now(), updated_at = now(), locked_until = NULL, last_error = NULL
+        WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`),
       [ref.tenantId, ref.id],
     );
   },

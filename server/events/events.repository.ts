@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalEvent } from '../../app/events/canonical-event';
-import type { Database, Queryable } from '../db/database';
+import { prepared, type Database, type Queryable } from '../db/database';
 import { DEFAULT_MAX_ATTEMPTS, insertJobsSql, toRef, type JobRef, type RefRow } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
 import { newId } from '../security/ids';
@@ -164,12 +164,12 @@ export async function ingestEvents(
   } else {
     ({ fresh, refs, existing } = await db.transaction(async (tx) => {
       const inserted = await tx.query<{ id: string }>(
-        `INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
+        prepared(`INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
          SELECT $1, r.id, r.source, r.source_event_id, r.type, r.occurred_at, r.subject, r.text, r.properties
            FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int)
           ORDER BY r.ord
          ON CONFLICT (tenant_id, source, source_event_id) DO NOTHING
-         RETURNING id`,
+         RETURNING id`),
         [tenantId, JSON.stringify(rows)],
       );
       const stored = new Set(inserted.rows.map((r) => r.id));
@@ -241,7 +241,7 @@ async function appendWithJobs(
 ): Promise<{ fresh: Set<string>; refs: JobRef[] }> {
   const input = rows.map((row) => ({ ...row, job_id: newId('job'), payload: payloadOf(row.id), dedupe_key: `event:${row.id}` }));
   const r = await db.query<{ event_id: string; job: RefRow | null }>(
-    `WITH r AS (
+    prepared(`WITH r AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(id text, source text, source_event_id text, type text, occurred_at timestamptz, subject jsonb, text text, properties jsonb, ord int, job_id text, payload jsonb, dedupe_key text)
      ), ev AS (
        INSERT INTO events (tenant_id, id, source, source_event_id, type, occurred_at, subject, text, properties)
@@ -253,7 +253,7 @@ async function appendWithJobs(
          FROM r JOIN ev ON ev.id = r.id ORDER BY r.ord`)}
      )
      SELECT ev.id AS event_id, CASE WHEN job.id IS NULL THEN NULL ELSE to_jsonb(job) END AS job
-       FROM ev JOIN r ON r.id = ev.id LEFT JOIN job ON job.id = r.job_id`,
+       FROM ev JOIN r ON r.id = ev.id LEFT JOIN job ON job.id = r.job_id`),
     [tenantId, JSON.stringify(input), EVENT_PROCESS_JOB, DEFAULT_MAX_ATTEMPTS],
   );
   const byEvent = new Map(r.rows.map((row) => [row.event_id, row]));
@@ -296,7 +296,9 @@ export async function setEventProfiles(
 ): Promise<void> {
   if (resolved.length === 0) return;
   await q.query(
-    `UPDATE events e SET profile_id = r.profile_id FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text) WHERE e.tenant_id = $1 AND e.id = r.id`,
+    prepared(
+      `UPDATE events e SET profile_id = r.profile_id FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text) WHERE e.tenant_id = $1 AND e.id = r.id`,
+    ),
     [tenantId, JSON.stringify(resolved.map((r) => ({ id: r.id, profile_id: r.profileId })))],
   );
 }
@@ -341,7 +343,7 @@ export async function getEvent(q: Queryable, tenantId: string, eventId: string):
 /** Several events of a tenant in one statement, by id (absent ids are missing from the map). */
 export async function getEvents(q: Queryable, tenantId: string, eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
   if (eventIds.length === 0) return new Map();
-  const r = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`, [
+  const r = await q.query<EventRow>(prepared(`SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`), [
     tenantId,
     [...eventIds],
   ]);
@@ -356,9 +358,9 @@ export async function markEventsProcessed(
 ): Promise<void> {
   if (events.length === 0) return;
   await q.query(
-    `UPDATE events e SET processed_at = now(), profile_id = coalesce(r.profile_id, e.profile_id)
+    prepared(`UPDATE events e SET processed_at = now(), profile_id = coalesce(r.profile_id, e.profile_id)
        FROM jsonb_to_recordset($2::jsonb) AS r(id text, profile_id text)
-      WHERE e.tenant_id = $1 AND e.id = r.id`,
+      WHERE e.tenant_id = $1 AND e.id = r.id`),
     [tenantId, JSON.stringify(events.map((e) => ({ id: e.id, profile_id: e.profileId })))],
   );
 }

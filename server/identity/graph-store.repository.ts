@@ -25,7 +25,7 @@
  */
 import type { CannotLink, EdgeRow, NodeRow, ProfileRow, ReviewItem } from '../../app/identity/graph/model';
 import type { IdentityGraphStore, IdentityGraphTx, ReadHints } from '../../app/identity/graph/store';
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import {
   REVIEW_COLUMNS,
   cannotLinkFromDb,
@@ -730,14 +730,10 @@ class OccGraphTx implements IdentityGraphTx {
           p: Object.fromEntries(this.checks.p),
         }
       : {};
-    const r = await this.q.query<{ r: ApplyStatus }>('SELECT identity_apply($1, $2::int[], $3::int[], $4::jsonb, $5::jsonb, $6) AS r', [
-      this.tenantId,
-      pairs.map((p) => p[0]),
-      pairs.map((p) => p[1]),
-      JSON.stringify(checks),
-      JSON.stringify(w),
-      wait,
-    ]);
+    const r = await this.q.query<{ r: ApplyStatus }>(
+      prepared('SELECT identity_apply($1, $2::int[], $3::int[], $4::jsonb, $5::jsonb, $6) AS r'),
+      [this.tenantId, pairs.map((p) => p[0]), pairs.map((p) => p[1]), JSON.stringify(checks), JSON.stringify(w), wait],
+    );
     return r.rows[0]?.r ?? 'stale';
   }
 }
@@ -788,12 +784,14 @@ function opToJson(op: Op): Record<string, unknown> {
 
 /**
  * The one read statement: identity_read() (migration 029; its header says what each argument reads),
- * parsed once per session and planned per call with the call's values.
+ * parsed once per session and planned per call with the call's values. The call itself is kept
+ * prepared on the connection (`prepared`: a function call, nothing to plan).
  */
-const READ_SQL = `SELECT o_nodes AS nodes, o_members AS members, o_member_fps AS member_fps, o_edges AS edges, o_edge_fps AS edge_fps,
+const READ_SQL =
+  prepared(`SELECT o_nodes AS nodes, o_members AS members, o_member_fps AS member_fps, o_edges AS edges, o_edge_fps AS edge_fps,
   o_cannot AS cannot, o_cannot_fps AS cannot_fps, o_profiles AS profiles, o_blocks AS blocks, o_block_members AS block_members,
   o_candidates AS candidates, o_seq AS seq
-  FROM identity_read($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int, $10::int, $11::boolean)`;
+  FROM identity_read($1, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int, $10::int, $11::boolean)`);
 
 /** A store that opens its own transaction per unit of work (routes and tests; the ingest path uses SqlGraphStore on its transaction). */
 export function transactionalGraphStore(

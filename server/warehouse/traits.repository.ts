@@ -1,5 +1,5 @@
 /** profile_traits: each profile's traits with the source and event they came from (newest first-seen wins). */
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import { profileAliases } from '../identity/profiles.repository';
 
 /** Records an event's subject traits in one statement (names are unique within an event); an older value never overwrites a newer one. */
@@ -56,11 +56,11 @@ export async function recordTraitsMany(q: Queryable, tenantId: string, rows: rea
   }
   if (newest.size === 0) return;
   await q.query(
-    `INSERT INTO profile_traits (tenant_id, profile_id, name, value, source, event_id, updated_at)
+    prepared(`INSERT INTO profile_traits (tenant_id, profile_id, name, value, source, event_id, updated_at)
      SELECT $1, r.profile_id, r.name, r.value, r.source, r.event_id, r.at
        FROM jsonb_to_recordset($2::jsonb) AS r(profile_id text, name text, value jsonb, source text, event_id text, at timestamptz)
      ON CONFLICT (tenant_id, profile_id, name) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at
-     WHERE profile_traits.updated_at <= EXCLUDED.updated_at`,
+     WHERE profile_traits.updated_at <= EXCLUDED.updated_at`),
     [
       tenantId,
       JSON.stringify(
