@@ -20,7 +20,20 @@ import type { StoredDecision } from './decision.repository';
 import type { Decisioning } from './decisioning';
 import { channelOf, interpretEvent, mentionsLegalThreat, type EventFacts } from './event-interpretation';
 import { profileAliases, profileAliasesMany } from '../identity/profiles.repository';
-import { applyEventToProfile, eventMovedStage, eventSignals, type EventSignalsRow, type ProfileState } from './profile-state.repository';
+import {
+  applyEventOptimistic,
+  applyEventToProfile,
+  appliesOptimistically,
+  eventMovedStage,
+  eventSignals,
+  loadStatesForApply,
+  type ApplyInput,
+  type EventSignalsRow,
+  type ProfileState,
+} from './profile-state.repository';
+
+/** What applying an event to the person's state answered (null: applied before). */
+type Applied = { stageChanged: boolean; state: ProfileState; signalsStored?: boolean };
 
 declare module '../events/event-processor' {
   interface StageShared {
@@ -148,30 +161,19 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         }));
       // Read before the transaction: embedded mode has one connection, a query outside it would wait for it.
       const outcomeAliases = meaning.outcome !== null ? await aliasesOf() : undefined;
-      const applied = await db.transaction(async (tx) => {
-        const result = await applyEventToProfile(tx, {
-          tenantId,
-          profileId,
-          eventId: event.id,
-          at: facts.at,
-          traits: facts.traits,
-          signals,
-          meaning,
-          ...(meaning.outcome !== null && outcomeAliases !== undefined ? { openDecisionsOf: outcomeAliases } : {}),
-          ...(extracted.store === undefined ? {} : { storeSignals: extracted.store }),
-        });
-        if (result !== null && meaning.outcome !== null)
-          await decisioning.outcomes.recordOutcomeEvent(
-            tx,
-            tenantId,
-            profileId,
-            meaning.outcome,
-            facts.at,
-            outcomeAliases,
-            result.openDecisions,
-          );
-        return result;
-      });
+      const input: ApplyInput = {
+        tenantId,
+        profileId,
+        eventId: event.id,
+        at: facts.at,
+        traits: facts.traits,
+        signals,
+        meaning,
+        ...(meaning.outcome !== null && outcomeAliases !== undefined ? { openDecisionsOf: outcomeAliases } : {}),
+        ...(extracted.store === undefined ? {} : { storeSignals: extracted.store }),
+      };
+      const fast = await applyInBatch(batch, input);
+      const applied = fast !== undefined ? fast : await applyInTransaction(input, outcomeAliases);
       // Under a race (or a redelivery) the first writer's signals win: read them back so every step uses the same ones.
       if (extracted.store !== undefined && applied?.signalsStored !== true)
         signals = (await eventSignals(db, tenantId, event.id)) ?? signals;
@@ -195,6 +197,50 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       return {};
     },
   };
+
+  /**
+   * The event applied to the person's state in one statement, against the state the micro-batch read
+   * for all its people at once (applyEventOptimistic; null: applied before, a redelivery), when it only
+   * changes the state row (an outcome with no decision open to settle). Undefined: not so (outside a
+   * batch, a ticket or consent, a decision to settle, or the row changed since it was read): the
+   * transaction below applies it.
+   */
+  async function applyInBatch(batch: BatchScope | undefined, input: ApplyInput): Promise<Applied | null | undefined> {
+    if (batch === undefined || !batch.profileIds.includes(input.profileId) || !appliesOptimistically(input)) return undefined;
+    const read = await batch.memo('decisioning.states', async () => ({
+      ...(await loadStatesForApply(db, input.tenantId, batch.profileIds, batch.eventIds)),
+      // People whose row this batch wrote through a transaction: their version is unknown here.
+      unknown: new Set<string>(),
+    }));
+    if (read.applied.has(input.eventId)) return null;
+    if (read.unknown.has(input.profileId)) return undefined;
+    // Each person's events run one after another within the batch (their lane): the entry is this lane's.
+    const result = await applyEventOptimistic(db, input, read.states.get(input.profileId) ?? null);
+    if (result === 'stale') {
+      read.unknown.add(input.profileId);
+      return undefined;
+    }
+    read.states.set(input.profileId, { state: result.state, version: result.version });
+    return result;
+  }
+
+  /** The event applied in one transaction that locks the person's state row (any event). */
+  async function applyInTransaction(input: ApplyInput, outcomeAliases: readonly string[] | undefined): Promise<Applied | null> {
+    return db.transaction(async (tx) => {
+      const result = await applyEventToProfile(tx, input);
+      if (result !== null && input.meaning.outcome !== null)
+        await decisioning.outcomes.recordOutcomeEvent(
+          tx,
+          input.tenantId,
+          input.profileId,
+          input.meaning.outcome,
+          input.at,
+          outcomeAliases,
+          result.openDecisions,
+        );
+      return result;
+    });
+  }
 
   /** The next best action after a relevant event, logged under the event's key. */
   async function decideAfter(

@@ -8,7 +8,7 @@ import type { ConsentStatus, OpenTicket, ProfileSnapshot, SignalObservation, Tic
 import { primaryLanguage } from '../../app/orchestration';
 import { addSignal, applyJourneyEvent, hotnessIndex, isStage, signalWeight, type JourneyState, type Stage } from '../../app/journey';
 import type { Signals } from '../../app/signals';
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import type { EventMeaning } from './event-interpretation';
 import type { DecisionRecord } from '../../app/decisioning/record';
 import { iso, openDecisionsSql, toMs, type ContactRow, type PosteriorRow } from './stores.repository';
@@ -97,6 +97,225 @@ export interface ApplyInput {
   readonly storeSignals?: EventSignalsRow;
 }
 
+/** What one event makes of a person's state (pure): the new values and the transitions, in order. */
+interface NextState {
+  readonly journey: JourneyState;
+  readonly transitions: readonly { from_stage: string; to_stage: string; at: string; rule_id: string; reason: string; ord: number }[];
+  readonly hotness: { score: number; asOf: number };
+  readonly lastSignalAt: number | null;
+  readonly lastSignalWeight: number | null;
+  readonly lastInbound: Partial<Record<Channel, number>>;
+  readonly traits: Record<string, unknown>;
+}
+
+function nextState(state: ProfileState, input: ApplyInput): NextState {
+  const { at, signals, meaning } = input;
+  let journey: JourneyState = { stage: state.stage, enteredAt: state.enteredAt, history: [] };
+  const transitions: NextState['transitions'][number][] = [];
+  for (const event of meaning.journey) {
+    const step = applyJourneyEvent(journey, event);
+    if (!step.changed) continue;
+    journey = step.state;
+    const t = step.transition;
+    transitions.push({ from_stage: t.from, to_stage: t.to, at: iso(t.at), rule_id: t.ruleId, reason: t.reason, ord: transitions.length });
+  }
+  let hotness = state.hotness;
+  let lastSignalAt = state.lastSignalAt;
+  let lastSignalWeight = state.lastSignalWeight;
+  if (signals !== null) {
+    const signal = { intent: signals.intent, at, urgency: signals.urgency, confidence: signals.intentConfidence };
+    hotness = addSignal(hotness, signal);
+    if (lastSignalAt === null || at >= lastSignalAt) {
+      lastSignalAt = at;
+      lastSignalWeight = signalWeight(signal);
+    }
+  }
+  const lastInbound: Partial<Record<Channel, number>> = { ...state.lastInbound };
+  if (meaning.inbound !== null) lastInbound[meaning.inbound] = Math.max(lastInbound[meaning.inbound] ?? 0, at);
+  const traits = { ...state.traits, ...Object.fromEntries(Object.entries(input.traits).filter(([, v]) => v !== null && v !== '')) };
+  return { journey, transitions, hotness, lastSignalAt, lastSignalWeight, lastInbound, traits };
+}
+
+/** The journey_states values of a next state: stage … last_inbound (8 parameters, in the UPDATE's order). */
+function stateValues(next: NextState): unknown[] {
+  return [
+    next.journey.stage,
+    iso(next.journey.enteredAt),
+    next.hotness.score,
+    iso(next.hotness.asOf),
+    next.lastSignalAt === null ? null : iso(next.lastSignalAt),
+    next.lastSignalWeight,
+    JSON.stringify(next.traits),
+    JSON.stringify(next.lastInbound),
+  ];
+}
+
+/** The row as written (what loadState would read back now), for the stages after this one. */
+function writtenState(profileId: string, next: NextState, updatedAt: Date | string | number): ProfileState {
+  return {
+    profileId,
+    stage: next.journey.stage,
+    enteredAt: next.journey.enteredAt,
+    hotness: { score: next.hotness.score, asOf: next.hotness.asOf },
+    lastSignalAt: next.lastSignalAt,
+    lastSignalWeight: next.lastSignalWeight,
+    traits: next.traits,
+    lastInbound: next.lastInbound,
+    updatedAt: typeof updatedAt === 'number' ? updatedAt : toMs(updatedAt),
+  };
+}
+
+/** The text of the error an optimistic apply raises to undo itself (applyEventOptimistic). */
+const CONCURRENT_APPLY = 'baton: event applied concurrently';
+
+/** A person's state as read for an optimistic apply, with the row version it was read at. */
+export interface VersionedState {
+  readonly state: ProfileState;
+  /** The row version (PostgreSQL's xmin: changes with every write of the row, by anyone). */
+  readonly version: string;
+}
+
+/** What `loadStatesForApply` read for a micro-batch. */
+export interface StatesForApply {
+  /** The people's state rows (absent: no row yet), by profile id. */
+  readonly states: Map<string, VersionedState>;
+  /** Of the events asked about, those applied already (a redelivery). */
+  readonly applied: ReadonlySet<string>;
+}
+
+/**
+ * A micro-batch's journey states and applied marks in one statement, for `applyEventOptimistic`: the
+ * rows of these people (with their versions) and which of these events were applied already.
+ */
+export async function loadStatesForApply(
+  q: Queryable,
+  tenantId: string,
+  profileIds: readonly string[],
+  eventIds: readonly string[],
+): Promise<StatesForApply> {
+  const r = await q.query<{ state: (StateRow & { v: string }) | null; applied: string | null }>(
+    prepared(`SELECT to_jsonb(s) AS state, NULL AS applied FROM (SELECT ${STATE_COLUMNS}, xmin::text AS v FROM journey_states
+        WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) s
+      UNION ALL
+      SELECT NULL, event_id FROM decisioning_applied_events WHERE tenant_id = $1 AND event_id = ANY($3::text[])`),
+    [tenantId, [...profileIds], [...eventIds]],
+  );
+  const states = new Map<string, VersionedState>();
+  const applied = new Set<string>();
+  for (const row of r.rows) {
+    if (row.state !== null) states.set(row.state.profile_id, { state: stateFromRow(row.state), version: row.state.v });
+    if (row.applied !== null) applied.add(row.applied);
+  }
+  return { states, applied };
+}
+
+/**
+ * Whether an event can be applied without a transaction (`applyEventOptimistic`): it changes no ticket
+ * or consent, and if it is an outcome, the person's ids to look for open decisions are given (it then
+ * applies only while none is open: settling one takes the transaction).
+ */
+export function appliesOptimistically(input: Pick<ApplyInput, 'meaning' | 'openDecisionsOf'>): boolean {
+  return (
+    input.meaning.ticket === null &&
+    input.meaning.consent === null &&
+    (input.meaning.outcome === null || input.openDecisionsOf !== undefined)
+  );
+}
+
+/**
+ * Applies an event that only changes the person's journey_states row (appliesOptimistically) in ONE
+ * autocommit statement, against the state the caller read (`known`; null: no row yet): the row is
+ * written only if it is still at the version read (or, with no row, created only if still absent),
+ * and the event is marked applied, its transitions and its signals stored, in the same statement. An
+ * outcome (`openDecisionsOf` given) is written only while no decision of those ids is open at its time:
+ * it has nothing to settle then (recordOutcomeEvent would find nothing); one open answers 'stale'.
+ * Answers `'stale'` when the row changed since it was read (another writer, or this event applied
+ * meanwhile: nothing was written but the signals, first writer wins), for the caller to take the
+ * transactional path (applyEventToProfile), which locks the row. The caller checks the applied mark
+ * first: a concurrent application of the same event to this row moves the row's version, and one to
+ * another row (another profile id of the person) fails the statement (nothing of it stands: 'stale').
+ */
+export async function applyEventOptimistic(
+  q: Queryable,
+  input: ApplyInput,
+  known: VersionedState | null,
+): Promise<{ stageChanged: boolean; state: ProfileState; version: string; signalsStored?: boolean } | 'stale'> {
+  const { tenantId, profileId, eventId, at } = input;
+  const base: ProfileState = known?.state ?? {
+    profileId,
+    stage: 'lead',
+    enteredAt: at,
+    hotness: { score: 0, asOf: at },
+    lastSignalAt: null,
+    lastSignalWeight: null,
+    traits: {},
+    lastInbound: {},
+    updatedAt: at,
+  };
+  const next = nextState(base, input);
+  // A new row's first transition is its first sighting (as applyEventToProfile records it).
+  const transitions =
+    known === null
+      ? [{ from_stage: null, to_stage: 'lead', at: iso(at), rule_id: 'first-seen', reason: 'first seen', ord: -1 }, ...next.transitions]
+      : next.transitions;
+  const sig = input.storeSignals;
+  const params: unknown[] = [tenantId, profileId, ...stateValues(next), JSON.stringify(transitions), eventId, known?.version ?? null];
+  const sigValues = sig === undefined ? [] : signalsValues(sig).map((v) => `$${params.push(v)}`);
+  const openOf = input.openDecisionsOf;
+  // An outcome's open decisions are read by an id array and times: planned per call (not `prepared`).
+  const noneOpen =
+    openOf === undefined ? '' : ` AND NOT EXISTS (${openDecisionsSql('$1', `$${params.push([...openOf])}`, `$${params.push(iso(at))}`)})`;
+  const sql = `WITH ${
+    sig === undefined
+      ? ''
+      : `sig AS (
+       INSERT INTO event_signals (${SIGNALS_INSERT_COLUMNS}) VALUES (${sigValues.join(', ')}) ON CONFLICT DO NOTHING RETURNING 1),
+     `
+  }upd AS (
+       UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
+              traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
+        WHERE tenant_id = $1 AND profile_id = $2 AND $13::text IS NOT NULL AND xmin::text = $13::text${noneOpen}
+        RETURNING updated_at, xmin::text AS v),
+     ins AS (
+       INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_score, hotness_as_of, last_signal_at, last_signal_weight, traits, last_inbound)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb WHERE $13::text IS NULL${noneOpen}
+       ON CONFLICT DO NOTHING RETURNING updated_at, xmin::text AS v),
+     done AS (SELECT updated_at, v FROM upd UNION ALL SELECT updated_at, v FROM ins),
+     applied AS (
+       INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) SELECT $1, $12, $2 WHERE EXISTS (SELECT 1 FROM done)
+       ON CONFLICT DO NOTHING RETURNING 1),
+     moved AS (
+       INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id)
+       SELECT $1, $2, t.from_stage, t.to_stage, t.at, t.rule_id, t.reason, $12
+         FROM jsonb_to_recordset($11::jsonb) AS t(from_stage text, to_stage text, at timestamptz, rule_id text, reason text, ord int)
+        WHERE EXISTS (SELECT 1 FROM applied)
+        ORDER BY t.ord)
+     SELECT d.updated_at, d.v${sig === undefined ? '' : ', EXISTS (SELECT 1 FROM sig) AS signals_stored'},
+            -- Written, but the event's mark was taken meanwhile by a write to another row (another profile
+            -- id of the person, after a merge): the statement fails, so nothing of it stands.
+            CASE WHEN d.v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM applied)
+                 THEN (SELECT '${CONCURRENT_APPLY} ' || count(*) FROM done)::int END AS guard
+       FROM (SELECT 1) one LEFT JOIN done d ON true`;
+  const r = await q
+    .query<{ updated_at: Date | string | null; v: string | null; signals_stored?: boolean }>(
+      openOf === undefined ? prepared(sql) : sql,
+      params,
+    )
+    .catch((err: unknown) => {
+      if (err instanceof Error && err.message.includes(CONCURRENT_APPLY)) return 'stale' as const;
+      throw err;
+    });
+  if (r === 'stale') return 'stale';
+  const row = r.rows[0];
+  if (row === undefined || row.v === null || row.updated_at === null) return 'stale';
+  return {
+    stageChanged: next.transitions.length > 0,
+    state: writtenState(profileId, next, row.updated_at),
+    version: row.v,
+    ...(sig === undefined ? {} : { signalsStored: row.signals_stored === true }),
+  };
+}
+
 /**
  * Applies one event to the profile's state, once: returns null when the event was applied before
  * (a redelivery). Must run inside a transaction (the state row is locked while it changes).
@@ -105,7 +324,7 @@ export async function applyEventToProfile(
   tx: Queryable,
   input: ApplyInput,
 ): Promise<{ stageChanged: boolean; state: ProfileState; openDecisions?: DecisionRecord[]; signalsStored?: boolean } | null> {
-  const { tenantId, profileId, eventId, at, signals, meaning } = input;
+  const { tenantId, profileId, eventId, at, meaning } = input;
   const openOf = input.openDecisionsOf;
   const params: unknown[] = [tenantId, eventId, profileId, iso(at)];
   const openParam = openOf === undefined ? '' : `$${params.push([...openOf])}`;
@@ -114,20 +333,14 @@ export async function applyEventToProfile(
   // One statement: mark the event applied (nothing more on a redelivery), create the state row on the
   // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
   // the statement's snapshot: a row another transaction created after it is locked by the read below.
-  const first = await tx.query<{
-    applied: boolean;
-    created: StateRow | null;
-    existing: StateRow | null;
-    open?: DecisionRecord[];
-    signals_stored?: boolean;
-  }>(
-    `WITH ${
-      sig === undefined
-        ? ''
-        : `sig AS (
+  // The variant without open decisions (most events) is prepared: key equality only (see `prepared`).
+  const applySql = `WITH ${
+    sig === undefined
+      ? ''
+      : `sig AS (
        INSERT INTO event_signals (${SIGNALS_INSERT_COLUMNS}) VALUES (${sigValues.join(', ')}) ON CONFLICT DO NOTHING RETURNING 1),
      `
-    }applied AS (
+  }applied AS (
        INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),
      created AS (
        INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of)
@@ -150,9 +363,14 @@ export async function applyEventToProfile(
                 ? ''
                 : `,
             EXISTS (SELECT 1 FROM sig) AS signals_stored`
-            }`,
-    params,
-  );
+            }`;
+  const first = await tx.query<{
+    applied: boolean;
+    created: StateRow | null;
+    existing: StateRow | null;
+    open?: DecisionRecord[];
+    signals_stored?: boolean;
+  }>(openOf === undefined ? prepared(applySql) : applySql, params);
   const outcome = first.rows[0];
   if (outcome?.applied !== true) return null;
   let row = outcome.created ?? outcome.existing ?? undefined;
@@ -166,35 +384,11 @@ export async function applyEventToProfile(
   }
   if (row === undefined) throw new Error(`journey state of ${profileId} vanished`);
   const state = stateFromRow(row);
-
-  let journey: JourneyState = { stage: state.stage, enteredAt: state.enteredAt, history: [] };
-  const transitions: { from_stage: string; to_stage: string; at: string; rule_id: string; reason: string; ord: number }[] = [];
-  for (const event of meaning.journey) {
-    const step = applyJourneyEvent(journey, event);
-    if (!step.changed) continue;
-    journey = step.state;
-    const t = step.transition;
-    transitions.push({ from_stage: t.from, to_stage: t.to, at: iso(t.at), rule_id: t.ruleId, reason: t.reason, ord: transitions.length });
-  }
-  const stageChanged = transitions.length > 0;
-
-  let hotness = state.hotness;
-  let lastSignalAt = state.lastSignalAt;
-  let lastSignalWeight = state.lastSignalWeight;
-  if (signals !== null) {
-    const signal = { intent: signals.intent, at, urgency: signals.urgency, confidence: signals.intentConfidence };
-    hotness = addSignal(hotness, signal);
-    if (lastSignalAt === null || at >= lastSignalAt) {
-      lastSignalAt = at;
-      lastSignalWeight = signalWeight(signal);
-    }
-  }
-  const lastInbound: Partial<Record<Channel, number>> = { ...state.lastInbound };
-  if (meaning.inbound !== null) lastInbound[meaning.inbound] = Math.max(lastInbound[meaning.inbound] ?? 0, at);
-  const traits = { ...state.traits, ...Object.fromEntries(Object.entries(input.traits).filter(([, v]) => v !== null && v !== '')) };
+  const next = nextState(state, input);
+  const stageChanged = next.transitions.length > 0;
   // The state and the transitions this event made (in order), in one statement.
   const updated = await tx.query<{ updated_at: Date | string }>(
-    `${
+    prepared(`${
       stageChanged
         ? `WITH moved AS (
        INSERT INTO journey_transitions (tenant_id, profile_id, from_stage, to_stage, at, rule_id, reason, event_id)
@@ -205,20 +399,8 @@ export async function applyEventToProfile(
         : ''
     }UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
         traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
-      WHERE tenant_id = $1 AND profile_id = $2 RETURNING updated_at`,
-    [
-      tenantId,
-      profileId,
-      journey.stage,
-      iso(journey.enteredAt),
-      hotness.score,
-      iso(hotness.asOf),
-      lastSignalAt === null ? null : iso(lastSignalAt),
-      lastSignalWeight,
-      JSON.stringify(traits),
-      JSON.stringify(lastInbound),
-      ...(stageChanged ? [JSON.stringify(transitions), eventId] : []),
-    ],
+      WHERE tenant_id = $1 AND profile_id = $2 RETURNING updated_at`),
+    [tenantId, profileId, ...stateValues(next), ...(stageChanged ? [JSON.stringify(next.transitions), eventId] : [])],
   );
 
   if (meaning.ticket !== null) {
@@ -232,17 +414,7 @@ export async function applyEventToProfile(
   }
   if (meaning.consent !== null) await setConsent(tx, tenantId, profileId, meaning.consent.channel, meaning.consent.status, 'event', at);
   // The row as written (what loadState would read back now), for the stages after this one.
-  const written: ProfileState = {
-    profileId,
-    stage: journey.stage,
-    enteredAt: journey.enteredAt,
-    hotness: { score: hotness.score, asOf: hotness.asOf },
-    lastSignalAt,
-    lastSignalWeight,
-    traits,
-    lastInbound,
-    updatedAt: toMs(updated.rows[0]?.updated_at ?? state.updatedAt),
-  };
+  const written = writtenState(profileId, next, updated.rows[0]?.updated_at ?? state.updatedAt);
   return {
     stageChanged,
     state: written,

@@ -41,13 +41,16 @@ export interface StageInput {
 export interface BatchScope {
   /** Every profile the batch's events resolved to (live ids), each once. */
   readonly profileIds: readonly string[];
+  /** The ids of the batch's events that go through the stages. */
+  readonly eventIds: readonly string[];
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
-function batchScope(profileIds: readonly string[]): BatchScope {
+function batchScope(profileIds: readonly string[], eventIds: readonly string[]): BatchScope {
   const memos = new Map<string, Promise<unknown>>();
   return {
     profileIds,
+    eventIds,
     memo<T>(key: string, load: () => Promise<T>): Promise<T> {
       let p = memos.get(key) as Promise<T> | undefined;
       if (p === undefined) {
@@ -196,9 +199,10 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
       else lane.push({ job, event });
     }
     const queue = [...lanes.values()];
-    const batch = batchScope([
-      ...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId])))),
-    ]);
+    const batch = batchScope(
+      [...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId]))))],
+      queue.flatMap((lane) => lane.map((i) => i.event.id)),
+    );
     let processed: { job: JobContext; event: StoredEvent; id: string; profileId: string | null; shared: StageShared }[] = [];
     const worker = async (): Promise<void> => {
       for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) {
