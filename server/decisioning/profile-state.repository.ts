@@ -165,6 +165,11 @@ function writtenState(profileId: string, next: NextState, updatedAt: Date | stri
   };
 }
 
+/** The CTE `sig` storing an event's signals (first writer wins), its values given as placeholders. */
+const signalsCte = (values: readonly string[]): string => `sig AS (
+       INSERT INTO event_signals (${SIGNALS_INSERT_COLUMNS}) VALUES (${values.join(', ')}) ON CONFLICT DO NOTHING RETURNING 1),
+     `;
+
 /** The text of the error an optimistic apply raises to undo itself (applyEventOptimistic). */
 const CONCURRENT_APPLY = 'baton: event applied concurrently';
 
@@ -265,13 +270,7 @@ export async function applyEventOptimistic(
   // An outcome's open decisions are read by an id array and times: planned per call (not `prepared`).
   const noneOpen =
     openOf === undefined ? '' : ` AND NOT EXISTS (${openDecisionsSql('$1', `$${params.push([...openOf])}`, `$${params.push(iso(at))}`)})`;
-  const sql = `WITH ${
-    sig === undefined
-      ? ''
-      : `sig AS (
-       INSERT INTO event_signals (${SIGNALS_INSERT_COLUMNS}) VALUES (${sigValues.join(', ')}) ON CONFLICT DO NOTHING RETURNING 1),
-     `
-  }upd AS (
+  const sql = `WITH ${sig === undefined ? '' : signalsCte(sigValues)}upd AS (
        UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
               traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
         WHERE tenant_id = $1 AND profile_id = $2 AND $13::text IS NOT NULL AND xmin::text = $13::text${noneOpen}
@@ -334,13 +333,7 @@ export async function applyEventToProfile(
   // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
   // the statement's snapshot: a row another transaction created after it is locked by the read below.
   // The variant without open decisions (most events) is prepared: key equality only (see `prepared`).
-  const applySql = `WITH ${
-    sig === undefined
-      ? ''
-      : `sig AS (
-       INSERT INTO event_signals (${SIGNALS_INSERT_COLUMNS}) VALUES (${sigValues.join(', ')}) ON CONFLICT DO NOTHING RETURNING 1),
-     `
-  }applied AS (
+  const applySql = `WITH ${sig === undefined ? '' : signalsCte(sigValues)}applied AS (
        INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),
      created AS (
        INSERT INTO journey_states (tenant_id, profile_id, stage, entered_at, hotness_as_of)
