@@ -28,6 +28,7 @@ import {
   eventSignals,
   loadStatesForApply,
   type ApplyInput,
+  type StatesForApply,
   type EventSignalsRow,
   type ProfileState,
 } from './profile-state.repository';
@@ -192,6 +193,13 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         meaning.relevant || stageChanged || automated
           ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }, batch)
           : null;
+      // A decision an outcome can settle: the person's later outcomes in this batch take the transaction.
+      if (
+        batch?.profileIds.includes(profileId) === true &&
+        decision !== null &&
+        (decision.record.action !== null || decision.record.holdout)
+      )
+        (await statesOf(batch, tenantId)).open.add(profileId);
       // The automation stage (server/automation) starts the runs this calls for.
       if (shared !== undefined) shared.decision = decision;
       return {};
@@ -207,13 +215,11 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
    */
   async function applyInBatch(batch: BatchScope | undefined, input: ApplyInput): Promise<Applied | null | undefined> {
     if (batch === undefined || !batch.profileIds.includes(input.profileId) || !appliesOptimistically(input)) return undefined;
-    const read = await batch.memo('decisioning.states', async () => ({
-      ...(await loadStatesForApply(db, input.tenantId, batch.profileIds, batch.eventIds)),
-      // People whose row this batch wrote through a transaction: their version is unknown here.
-      unknown: new Set<string>(),
-    }));
+    const read = await statesOf(batch, input.tenantId);
     if (read.applied.has(input.eventId)) return null;
     if (read.unknown.has(input.profileId)) return undefined;
+    // An outcome with a decision to settle takes the transaction (the statement would only answer 'stale').
+    if (input.meaning.outcome !== null && read.open.has(input.profileId)) return undefined;
     // Each person's events run one after another within the batch (their lane): the entry is this lane's.
     const result = await applyEventOptimistic(db, input, read.states.get(input.profileId) ?? null);
     if (result === 'stale') {
@@ -222,6 +228,15 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     }
     read.states.set(input.profileId, { state: result.state, version: result.version });
     return result;
+  }
+
+  /** The batch's states, applied marks and open decisions, read once (loadStatesForApply). */
+  function statesOf(batch: BatchScope, tenantId: string): Promise<StatesForApply & { unknown: Set<string> }> {
+    return batch.memo('decisioning.states', async () => ({
+      ...(await loadStatesForApply(db, tenantId, batch.profileIds, batch.eventIds, batch.earliestAt)),
+      // People whose row this batch wrote through a transaction: their version is unknown here.
+      unknown: new Set<string>(),
+    }));
   }
 
   /** The event applied in one transaction that locks the person's state row (any event). */

@@ -186,32 +186,48 @@ export interface StatesForApply {
   readonly states: Map<string, VersionedState>;
   /** Of the events asked about, those applied already (a redelivery). */
   readonly applied: ReadonlySet<string>;
+  /**
+   * Of these people, those with a decision an outcome could settle (unsettled, with an action or in
+   * the holdout, its attribution window open at or after `openSince`): a hint that their outcomes take
+   * the transaction (applyEventOptimistic would answer 'stale'); decisions on merged ids are not in it.
+   */
+  readonly open: Set<string>;
 }
 
 /**
- * A micro-batch's journey states and applied marks in one statement, for `applyEventOptimistic`: the
- * rows of these people (with their versions) and which of these events were applied already.
+ * A micro-batch's journey states, applied marks and open decisions in one statement, for
+ * `applyEventOptimistic`: the rows of these people (with their versions), which of these events were
+ * applied already, and who has a decision open at or after `openSince` (epoch ms: the batch's earliest
+ * event). Planned per call (an id array with a time range: not `prepared`); one a batch.
  */
 export async function loadStatesForApply(
   q: Queryable,
   tenantId: string,
   profileIds: readonly string[],
   eventIds: readonly string[],
+  openSince: number,
 ): Promise<StatesForApply> {
-  const r = await q.query<{ state: (StateRow & { v: string }) | null; applied: string | null }>(
-    prepared(`SELECT to_jsonb(s) AS state, NULL AS applied FROM (SELECT ${STATE_COLUMNS}, xmin::text AS v FROM journey_states
+  const r = await q.query<{ state: (StateRow & { v: string }) | null; applied: string | null; open: string | null }>(
+    `SELECT to_jsonb(s) AS state, NULL AS applied, NULL AS open FROM (SELECT ${STATE_COLUMNS}, xmin::text AS v FROM journey_states
         WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) s
       UNION ALL
-      SELECT NULL, event_id FROM decisioning_applied_events WHERE tenant_id = $1 AND event_id = ANY($3::text[])`),
-    [tenantId, [...profileIds], [...eventIds]],
+      SELECT NULL, event_id, NULL FROM decisioning_applied_events WHERE tenant_id = $1 AND event_id = ANY($3::text[])
+      UNION ALL
+      SELECT DISTINCT NULL::jsonb, NULL::text, d.profile_id FROM decisions d
+       WHERE d.tenant_id = $1 AND d.profile_id = ANY($2::text[]) AND d.attribution_ends_at >= $4::timestamptz
+         AND (d.action_id IS NOT NULL OR d.holdout)
+         AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)`,
+    [tenantId, [...profileIds], [...eventIds], iso(openSince)],
   );
   const states = new Map<string, VersionedState>();
   const applied = new Set<string>();
+  const open = new Set<string>();
   for (const row of r.rows) {
     if (row.state !== null) states.set(row.state.profile_id, { state: stateFromRow(row.state), version: row.state.v });
     if (row.applied !== null) applied.add(row.applied);
+    if (row.open !== null) open.add(row.open);
   }
-  return { states, applied };
+  return { states, applied, open };
 }
 
 /**

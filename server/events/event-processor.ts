@@ -43,14 +43,17 @@ export interface BatchScope {
   readonly profileIds: readonly string[];
   /** The ids of the batch's events that go through the stages. */
   readonly eventIds: readonly string[];
+  /** When the batch's earliest event occurred (epoch ms; now for an empty batch). */
+  readonly earliestAt: number;
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
-function batchScope(profileIds: readonly string[], eventIds: readonly string[]): BatchScope {
+function batchScope(profileIds: readonly string[], eventIds: readonly string[], earliestAt: number): BatchScope {
   const memos = new Map<string, Promise<unknown>>();
   return {
     profileIds,
     eventIds,
+    earliestAt,
     memo<T>(key: string, load: () => Promise<T>): Promise<T> {
       let p = memos.get(key) as Promise<T> | undefined;
       if (p === undefined) {
@@ -202,6 +205,7 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
     const batch = batchScope(
       [...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId]))))],
       queue.flatMap((lane) => lane.map((i) => i.event.id)),
+      queue.reduce((min, lane) => lane.reduce((m, i) => Math.min(m, Date.parse(i.event.occurredAt) || m), min), Date.now()),
     );
     let processed: { job: JobContext; event: StoredEvent; id: string; profileId: string | null; shared: StageShared }[] = [];
     const worker = async (): Promise<void> => {

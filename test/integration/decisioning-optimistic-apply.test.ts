@@ -100,7 +100,7 @@ for (const backend of backends) {
       ).rows.map((r) => r.event_id);
 
     it('writes what the transaction writes, one statement an event, each against the version the last one returned', async () => {
-      let known = (await loadStatesForApply(t.db, tenantId, ['p-opt'], [])).states.get('p-opt') ?? null;
+      let known = (await loadStatesForApply(t.db, tenantId, ['p-opt'], [], T0)).states.get('p-opt') ?? null;
       expect(known).toBeNull();
       for (const e of story()) {
         const opt = input(tenantId, 'p-opt', e.id, e.facts, e.signals);
@@ -112,7 +112,7 @@ for (const backend of backends) {
         expect(r.stageChanged).toBe(tx?.stageChanged);
         expect(comparable(r.state)).toEqual(comparable(tx?.state ?? null));
         // The state handed on is the row as stored, and the version is the row's.
-        const reread = (await loadStatesForApply(t.db, tenantId, ['p-opt'], [])).states.get('p-opt');
+        const reread = (await loadStatesForApply(t.db, tenantId, ['p-opt'], [], T0)).states.get('p-opt');
         expect(reread?.version).toBe(r.version);
         expect(comparable(reread?.state ?? null)).toEqual(comparable(r.state));
         known = { state: r.state, version: r.version };
@@ -124,7 +124,7 @@ for (const backend of backends) {
       expect(optTransitions.length).toBeGreaterThanOrEqual(2);
       expect(shape(optTransitions)).toEqual(shape(await loadTransitions(t.db, tenantId, 'p-tx')));
       expect(await applied(['p-opt-e1', 'p-opt-e2', 'p-opt-e3'])).toEqual(['p-opt-e1', 'p-opt-e2', 'p-opt-e3']);
-      const marks = await loadStatesForApply(t.db, tenantId, [], ['p-opt-e2', 'p-opt-e9']);
+      const marks = await loadStatesForApply(t.db, tenantId, [], ['p-opt-e2', 'p-opt-e9'], T0);
       expect([...marks.applied]).toEqual(['p-opt-e2']);
     });
 
@@ -155,7 +155,7 @@ for (const backend of backends) {
       const [e1, e2, e3] = story();
       if (e1 === undefined || e2 === undefined || e3 === undefined) throw new Error('story');
       await t.db.transaction((q) => applyEventToProfile(q, input(tenantId, 'p-stale', e1.id, e1.facts, e1.signals)));
-      const read = (await loadStatesForApply(t.db, tenantId, ['p-stale'], [])).states.get('p-stale') ?? null;
+      const read = (await loadStatesForApply(t.db, tenantId, ['p-stale'], [], T0)).states.get('p-stale') ?? null;
       expect(read).not.toBeNull();
       // Another writer moves the row on (a second batch, the API).
       await t.db.transaction((q) => applyEventToProfile(q, input(tenantId, 'p-stale', e2.id, e2.facts, e2.signals)));
@@ -181,7 +181,7 @@ for (const backend of backends) {
       const [e1, e2] = story();
       if (e1 === undefined || e2 === undefined) throw new Error('story');
       await t.db.transaction((q) => applyEventToProfile(q, input(tenantId, 'p-live', e1.id, e1.facts, e1.signals)));
-      const read = (await loadStatesForApply(t.db, tenantId, ['p-live'], [])).states.get('p-live') ?? null;
+      const read = (await loadStatesForApply(t.db, tenantId, ['p-live'], [], T0)).states.get('p-live') ?? null;
       // The same event, applied first under the person's other (merged) id.
       const shared = { ...input(tenantId, 'p-merged', e2.id, e2.facts, e2.signals), eventId: 'shared-e2' };
       expect(await t.db.transaction((q) => applyEventToProfile(q, shared))).not.toBeNull();
@@ -200,6 +200,10 @@ for (const backend of backends) {
       expect(decision.record.action?.id).toBe('nudge');
       const reply = input(tenantId, 'p-out', e3.id, e3.facts, e3.signals);
       expect(reply.meaning.outcome).toBe('reply');
+      // The batch's read tells it beforehand: an open decision (its window still open after the event).
+      const hint = await loadStatesForApply(t.db, tenantId, ['p-out', 'p-opt'], [], e3.facts.at);
+      expect([...hint.open]).toEqual(['p-out']);
+      expect((await loadStatesForApply(t.db, tenantId, ['p-out'], [], T0 + 48 * 3_600_000)).open.size).toBe(0);
       const before = await loadState(t.db, tenantId, ['p-out']);
       expect(await applyEventOptimistic(t.db, reply, { state: first.state, version: first.version })).toBe('stale');
       expect(await loadState(t.db, tenantId, ['p-out'])).toEqual(before);

@@ -145,6 +145,7 @@ for (const backend of backends) {
       const scope = {
         profileIds: ['p7', 'nobody'],
         eventIds: ['b1', 'b2', 'b3', 'b4'],
+        earliestAt: Date.now(),
         memo<T>(key: string, load: () => Promise<T>): Promise<T> {
           if (!memos.has(key)) memos.set(key, load());
           return memos.get(key) as Promise<T>;
