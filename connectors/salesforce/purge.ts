@@ -28,6 +28,19 @@ export async function purgeSalesforceOrg(
 ): Promise<SalesforcePurgeResult> {
   const org15 = i.orgId.slice(0, 15);
   return db.transaction(async (tx) => {
+    // Marked first: a stream position written meanwhile waits for this transaction and then writes
+    // nothing, or was written before the mark and is deleted below (stream-positions.repository.ts).
+    await connectionStore.update(
+      tx,
+      { tenantId: i.tenantId, id: i.connectionId },
+      {
+        status: 'disconnected',
+        statusReason: reason,
+        sealed: null,
+        configNow: { purgedAt: 'text' },
+        configPatch: { secretDelivered: false },
+      },
+    );
     // The event log refuses DELETE except under privacy erasure, which this is.
     await beginErasure(tx);
     const eventIds = await orgEventIds(tx, i.tenantId, org15);
@@ -45,17 +58,6 @@ export async function purgeSalesforceOrg(
     const others = await connectionStore.count(tx, { tenantId: i.tenantId, type: 'salesforce', status: 'active', notId: i.connectionId });
     if (others === 0) await new SqlEffectLedger(tx).forgetVendor(i.tenantId, ['salesforce']);
     const events = await deleteOrgEvents(tx, i.tenantId, org15);
-    await connectionStore.update(
-      tx,
-      { tenantId: i.tenantId, id: i.connectionId },
-      {
-        status: 'disconnected',
-        statusReason: reason,
-        sealed: null,
-        configNow: { purgedAt: 'text' },
-        configPatch: { secretDelivered: false },
-      },
-    );
     return { events, ...graph };
   });
 }

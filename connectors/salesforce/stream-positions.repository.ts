@@ -36,6 +36,13 @@ export async function storedPositions(
 }
 
 /**
+ * Positions are written only for a connection not disconnected, its row share-locked: a write racing
+ * the disconnect purge (purgeSalesforceOrg marks the connection first, then deletes its positions)
+ * either lands before the mark and is deleted with the rest, or waits for the purge and writes nothing.
+ */
+const CONNECTED = `EXISTS (SELECT 1 FROM connections c WHERE c.tenant_id = $1 AND c.id = $2 AND c.status <> 'disconnected' FOR SHARE)`;
+
+/**
  * Saves a channel's position: `replayId` undefined keeps the stored one, `lastEventAt` never moves back
  * (null keeps it); last_heard_at is now.
  */
@@ -48,7 +55,8 @@ export async function savePosition(
   lastEventAt: string | null,
 ): Promise<void> {
   await q.query(
-    `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, replay_id, last_event_at, last_heard_at) VALUES ($1, $2, $3, $4, $5, now())
+    `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, replay_id, last_event_at, last_heard_at)
+     SELECT $1::text, $2::text, $3::text, $4::bytea, $5::timestamptz, now() WHERE ${CONNECTED}
      ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET replay_id = CASE WHEN $6 THEN salesforce_stream_positions.replay_id ELSE EXCLUDED.replay_id END,
        last_event_at = greatest(salesforce_stream_positions.last_event_at, EXCLUDED.last_event_at), last_heard_at = now(), updated_at = now()`,
     [tenantId, connectionId, channel, replayId ?? null, lastEventAt, replayId === undefined],
@@ -76,7 +84,7 @@ export async function notePositionTrouble(
   const at = new Date(now).toISOString();
   await q.query(
     `INSERT INTO salesforce_stream_positions (tenant_id, connection_id, channel, stalls, last_stall_at, expired_replays, last_resync_at, last_problem)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     SELECT $1::text, $2::text, $3::text, $4::int, $5::timestamptz, $6::int, $7::timestamptz, $8::text WHERE ${CONNECTED}
      ON CONFLICT (tenant_id, connection_id, channel) DO UPDATE SET ${set}last_problem = coalesce($8, salesforce_stream_positions.last_problem), updated_at = now()`,
     [
       tenantId,
