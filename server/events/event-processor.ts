@@ -43,9 +43,15 @@ export interface BatchScope {
   readonly profileIds: readonly string[];
   /** The ids of the batch's events that go through the stages. */
   readonly eventIds: readonly string[];
-  /** When the batch's earliest event occurred (epoch ms; now for an empty batch). */
+  /** When the batch's earliest event occurred (epoch ms; 0 when none has a valid time). */
   readonly earliestAt: number;
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+/** The earliest of these times (epoch ms), 0 when none is valid. */
+function earliest(times: readonly number[]): number {
+  const valid = times.filter(Number.isFinite);
+  return valid.length === 0 ? 0 : Math.min(...valid);
 }
 
 function batchScope(profileIds: readonly string[], eventIds: readonly string[], earliestAt: number): BatchScope {
@@ -205,7 +211,7 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
     const batch = batchScope(
       [...new Set(queue.flatMap((lane) => lane.flatMap((i) => (i.event.profileId === null ? [] : [i.event.profileId]))))],
       queue.flatMap((lane) => lane.map((i) => i.event.id)),
-      queue.reduce((min, lane) => lane.reduce((m, i) => Math.min(m, Date.parse(i.event.occurredAt) || m), min), Date.now()),
+      earliest(queue.flatMap((lane) => lane.map((i) => Date.parse(i.event.occurredAt)))),
     );
     let processed: { job: JobContext; event: StoredEvent; id: string; profileId: string | null; shared: StageShared }[] = [];
     const worker = async (): Promise<void> => {
