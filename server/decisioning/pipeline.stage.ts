@@ -191,7 +191,7 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
       // First application of this event: no decision can be logged under its key yet.
       const decision =
         meaning.relevant || stageChanged || automated
-          ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() }, batch)
+          ? await decideAfter(tenantId, event, facts, signals, profileId, { fresh: applied !== null, aliases: await aliasesOf() })
           : null;
       // A decision an outcome can settle: the person's later outcomes in this batch take the transaction.
       if (
@@ -265,7 +265,6 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     signals: Signals | null,
     profileId: string,
     known: { fresh: boolean; aliases: readonly string[] },
-    batch: BatchScope | undefined,
   ): Promise<StoredDecision | null> {
     if ((await decisioning.settings.settings(tenantId)).catalog.length === 0 && signals === null) return null;
     const context = {
@@ -285,11 +284,6 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
             },
           }),
     };
-    // The batch's people's holdout assignments, drawn or read in one statement before the first decision.
-    if (batch?.profileIds.includes(profileId) === true) {
-      const { config } = await decisioning.settings.settings(tenantId);
-      await batch.memo('decisioning.holdout', () => decisioning.holdout.assignMany(tenantId, batch.profileIds, config));
-    }
     const decision = await decisioning.decide.decide(tenantId, profileId, context, {
       origin: 'pipeline',
       idempotencyKey: pipelineDecisionKey(event.id),
