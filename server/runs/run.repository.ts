@@ -315,7 +315,11 @@ export class SqlRunStore implements RunStore {
     this.startBell =
       work === undefined ? undefined : new Doorbell({ notify: (refs) => work.notify(refsToRing(refs, every, this.clock.now())) }, 0);
     // PGlite runs one statement at a time: one batch in flight, the next one forms behind it.
-    const grouping = db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 4, maxBatch: 64 };
+    // On PostgreSQL two statements in flight: with four, most commits and creates of the event pipeline
+    // (a few people's lanes at once) went alone, each planned and sent on its own; with two they group,
+    // and the database spends less per run (issue #16, measured: 3,000 runs of 5 steps, PostgreSQL CPU
+    // 1.35-1.41 -> 1.11-1.24 ms a run, 823-842 -> 903-952 runs/s; create statements per triggered start 0.9 -> 0.7).
+    const grouping = db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 2, maxBatch: 64 };
     this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), grouping);
     // Creates group the same way (one per run or concurrency key per statement); their wake-ups are rung together after it.
     this.creates = new CommitBatcher((items) => this.createRuns(items), grouping);
