@@ -574,7 +574,29 @@ export async function loadSnapshot(
 ): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null; posteriors?: PosteriorRow[]; contacts?: ContactRow[] }> {
   const profileId = profileIds[0] ?? '';
   // One statement for the state, the recent signals, open tickets and consent (each a JSON column), and
-  // when asked the posteriors and contacts the decision reads next.
+  // when asked the posteriors and contacts the decision reads next. A person with one id (the usual
+  // case) is read by equality on that id: every read is a key lookup whatever the values, so the
+  // statement is kept prepared (a generic plan of the `= ANY` form read a whole tenant's states and
+  // contacts: measured); a merged person's several ids take the `= ANY` form, planned per call.
+  const single = profileIds.length === 1;
+  const byProfile = single ? 'profile_id = $2' : 'profile_id = ANY($2::text[])';
+  const sql = `SELECT
+       (SELECT to_jsonb(s) FROM (SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND ${byProfile}
+          ${single ? '' : `ORDER BY (profile_id = $4) DESC, updated_at DESC `}LIMIT 1) s) AS state,
+       (SELECT coalesce(jsonb_agg(g ORDER BY g.occurred_at DESC), '[]'::jsonb) FROM (SELECT ${SIGNAL_COLUMNS} FROM event_signals
+          WHERE tenant_id = $1 AND ${signalsWhere(profileIds, '$2')} AND occurred_at >= $3 ORDER BY occurred_at DESC LIMIT 50) g) AS signals,
+       (SELECT coalesce(jsonb_agg(t), '[]'::jsonb) FROM (SELECT ticket_id, priority, opened_at FROM profile_tickets
+          WHERE tenant_id = $1 AND ${byProfile} AND status = 'open') t) AS tickets,
+       (SELECT coalesce(jsonb_agg(c ORDER BY c.updated_at), '[]'::jsonb) FROM (SELECT channel, status, updated_at FROM profile_consent
+          WHERE tenant_id = $1 AND ${byProfile}) c) AS consent${
+            ahead === undefined
+              ? ''
+              : `,
+       (SELECT coalesce(jsonb_agg(p), '[]'::jsonb) FROM (SELECT action_id, segment, positives, negatives FROM decisioning_posteriors
+          WHERE tenant_id = $1 AND action_id = ANY($${single ? 4 : 5}::text[])) p) AS posteriors,
+       (SELECT coalesce(jsonb_agg(h ORDER BY h.at), '[]'::jsonb) FROM (SELECT action_id, channel, at FROM contact_history
+          WHERE tenant_id = $1 AND ${byProfile} AND at >= $${single ? 5 : 6}) h) AS contacts`
+          }`;
   const r = await q.query<{
     state: StateRow | null;
     signals: SignalRow[];
@@ -582,32 +604,13 @@ export async function loadSnapshot(
     consent: { channel: Channel; status: ConsentStatus }[];
     posteriors?: PosteriorRow[];
     contacts?: ContactRow[];
-  }>(
-    `SELECT
-       (SELECT to_jsonb(s) FROM (SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND profile_id = ANY($2::text[])
-          ORDER BY (profile_id = $3) DESC, updated_at DESC LIMIT 1) s) AS state,
-       (SELECT coalesce(jsonb_agg(g ORDER BY g.occurred_at DESC), '[]'::jsonb) FROM (SELECT ${SIGNAL_COLUMNS} FROM event_signals
-          WHERE tenant_id = $1 AND ${signalsWhere(profileIds, profileIds.length === 1 ? '$3' : '$2')} AND occurred_at >= $4 ORDER BY occurred_at DESC LIMIT 50) g) AS signals,
-       (SELECT coalesce(jsonb_agg(t), '[]'::jsonb) FROM (SELECT ticket_id, priority, opened_at FROM profile_tickets
-          WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND status = 'open') t) AS tickets,
-       (SELECT coalesce(jsonb_agg(c ORDER BY c.updated_at), '[]'::jsonb) FROM (SELECT channel, status, updated_at FROM profile_consent
-          WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) c) AS consent${
-            ahead === undefined
-              ? ''
-              : `,
-       (SELECT coalesce(jsonb_agg(p), '[]'::jsonb) FROM (SELECT action_id, segment, positives, negatives FROM decisioning_posteriors
-          WHERE tenant_id = $1 AND action_id = ANY($5::text[])) p) AS posteriors,
-       (SELECT coalesce(jsonb_agg(h ORDER BY h.at), '[]'::jsonb) FROM (SELECT action_id, channel, at FROM contact_history
-          WHERE tenant_id = $1 AND profile_id = ANY($2::text[]) AND at >= $6) h) AS contacts`
-          }`,
-    [
-      tenantId,
-      [...profileIds],
-      profileId,
-      iso(now - 30 * DAY_MS),
-      ...(ahead === undefined ? [] : [[...ahead.actionIds], iso(ahead.contactsSince)]),
-    ],
-  );
+  }>(single ? prepared(sql) : sql, [
+    tenantId,
+    single ? profileId : [...profileIds],
+    iso(now - 30 * DAY_MS),
+    ...(single ? [] : [profileId]),
+    ...(ahead === undefined ? [] : [[...ahead.actionIds], iso(ahead.contactsSince)]),
+  ]);
   const row = r.rows[0];
   const state = row?.state === null || row?.state === undefined ? null : stateFromRow(row.state);
   const signals = (row?.signals ?? []).map(signalFromRow);
