@@ -40,7 +40,10 @@ async function main(): Promise<void> {
   const runtime = await startService(config, {
     host: '127.0.0.1',
     stages: [stage],
-    leaseMs: 1500,
+    // Long enough that a claim's lease outlives a stall of the busy CI machine (a lapsed lease lets a
+    // second claim run the stage again, and the test's effect counts runs, not keys); short enough that
+    // the restarted service takes over the killed one's claims within seconds.
+    leaseMs: 4000,
     sweepIntervalMs: 200,
     redispatchAfterMs: 500,
     ...(schema === undefined ? {} : { schema }),
