@@ -6,7 +6,9 @@
  * Runs are started two ways: through the API (POST /runs, one HTTP request each), and in-process
  * through the start path triggered runs take (as the raw BullMQ baseline adds its jobs in bulk
  * without HTTP). Also: SQL statements and run.advance jobs per run.
- * Knobs: BENCH_MODES (embedded,postgres+redis), BENCH_STARTS (in-process,api), BENCH_RUNS (default 300).
+ * Knobs: BENCH_MODES (embedded,postgres+redis), BENCH_STARTS (in-process,api), BENCH_RUNS (default 3,000:
+ * with 300 a measure lasts well under a second and mostly times the start-up — connections, first
+ * plans, JIT — of both sides: 0.29× against 0.43–0.47× at 3,000 on the same machine).
  */
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -24,7 +26,7 @@ import { createTenant } from '../server/tenants/tenants.repository';
 import { BackendCpu } from './support';
 import type { BenchFigure, BenchSuite } from './types';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? '300');
+const RUNS = Number(process.env['BENCH_RUNS'] ?? '3000');
 const CONCURRENCY = 8;
 /** Concurrent API clients starting runs. */
 const API_CLIENTS = 20;
