@@ -93,10 +93,11 @@ export interface EventStage {
    * A stage whose work for many events is one statement: the batch handler calls this instead of
    * `run`, once per micro-batch, after every per-event stage, with the events that went through them
    * (in the order they were recorded, each with what the per-event stages shared), wherever the stage
-   * sits in the list — so nothing a per-event stage does may depend on it. Must be idempotent; if it
-   * fails, every one of those events' jobs is retried (alone).
+   * sits in the list — so nothing a per-event stage does may depend on it. Must be idempotent. If it
+   * throws, every one of those events' jobs is retried (alone); if it answers failures (event id →
+   * error), only those events' jobs are, and the others go on to the next batch stage.
    */
-  runBatch?(inputs: readonly StageInput[]): Promise<void>;
+  runBatch?(inputs: readonly StageInput[]): Promise<void | ReadonlyMap<string, unknown>>;
 }
 
 export interface BatchProcessorOptions {
@@ -251,7 +252,7 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
         processed = processed.filter((p) => !p.job.signal.aborted);
         if (processed.length === 0) break;
         try {
-          await stage.runBatch?.(
+          const failed = await stage.runBatch?.(
             processed.map((p) => ({
               tenantId,
               event: p.event,
@@ -261,6 +262,10 @@ export function eventBatchProcessor(db: Database, allStages: readonly EventStage
               ...(p.job.firstClaim === true ? { firstClaim: true } : {}),
             })),
           );
+          if (failed !== undefined && failed.size > 0) {
+            for (const p of processed) if (failed.has(p.id)) failures.set(p.job.id, failed.get(p.id));
+            processed = processed.filter((p) => !failed.has(p.id));
+          }
         } catch (err) {
           for (const p of processed) failures.set(p.job.id, err);
           processed = [];

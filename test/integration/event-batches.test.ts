@@ -78,8 +78,12 @@ for (const { mode, needs } of modes) {
       let svc: TestService;
       const seen: { eventId: string; profileId: string | null; text: string | null }[] = [];
       let failOnce = new Set<string>();
+      // Texts the batch stage answers as failed, once each (its per-event failures).
+      let failInBatchOnce = new Set<string>();
       // What the batch stage (EventStage.runBatch) was handed, a call per batch: the events' texts.
       const batches: (string | null)[][] = [];
+      // What the batch stage listed after it was handed, a call per batch.
+      const laterBatches: (string | null)[][] = [];
 
       beforeAll(async () => {
         const batchProbe: EventStage = {
@@ -87,6 +91,18 @@ for (const { mode, needs } of modes) {
           run: () => Promise.reject(new Error('a batch stage is not run per event')),
           async runBatch(inputs) {
             batches.push(inputs.map((i) => i.event.text));
+            const failed = new Map<string, unknown>();
+            for (const i of inputs)
+              if (i.event.text !== null && failInBatchOnce.delete(i.event.text))
+                failed.set(i.event.id, new Error(`batch probe refuses "${i.event.text}" once`));
+            return failed;
+          },
+        };
+        const laterBatchProbe: EventStage = {
+          name: 'later-batch-probe',
+          run: () => Promise.reject(new Error('a batch stage is not run per event')),
+          async runBatch(inputs) {
+            laterBatches.push(inputs.map((i) => i.event.text));
           },
         };
         const probe: EventStage = {
@@ -101,7 +117,7 @@ for (const { mode, needs } of modes) {
         svc = await startTestService(mode, {
           modules: [identityModule],
           // The batch stage first in the list: it still runs after every per-event stage.
-          stages: [batchProbe, probe],
+          stages: [batchProbe, probe, laterBatchProbe],
           sweepIntervalMs: 60_000,
           redispatchAfterMs: 60_000,
         });
@@ -110,7 +126,9 @@ for (const { mode, needs } of modes) {
       beforeEach(() => {
         seen.length = 0;
         batches.length = 0;
+        laterBatches.length = 0;
         failOnce = new Set();
+        failInBatchOnce = new Set();
       });
 
       const processed = async (tenantId: string, ids: readonly string[]): Promise<number> =>
@@ -152,6 +170,35 @@ for (const { mode, needs } of modes) {
           ).rows.map((r) => r.status);
         await waitFor(async () => (await statuses()).every((s) => s === 'done'), 'the retried job completed', 10_000);
         expect(await statuses()).toEqual(Array(6).fill('done'));
+      });
+
+      it('an event a batch stage answers as failed is retried alone; the batch goes on without it', async () => {
+        const { tenantId } = await createTenant(svc.runtime.db, 'Batch stage failures');
+        const t0 = Date.now() - 60_000;
+        const events = Array.from({ length: 5 }, (_, i) => message(`bsf-${i}`, `bsf${i}@batch.io`, `bsf ${i}`, t0 + i * 1000));
+        const { refs, eventIds } = await recordQuietly(svc, tenantId, events);
+        failInBatchOnce.add('bsf 1');
+        await svc.runtime.runner.deliver(refs[0] as JobRef);
+        // The four others are processed; the refused one is pending with the batch stage's error, and the
+        // batch stage after it never saw it.
+        expect(await processed(tenantId, eventIds)).toBe(4);
+        const failed = await svc.runtime.db.query<{ status: string; attempts: number; last_error: string | null }>(
+          `SELECT status, attempts, last_error FROM outbox WHERE tenant_id = $1 AND payload->>'eventId' = $2`,
+          [tenantId, eventIds[1]],
+        );
+        expect(failed.rows[0]).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          last_error: expect.stringContaining('batch probe refuses'),
+        });
+        expect(batches[0]).toEqual(['bsf 0', 'bsf 1', 'bsf 2', 'bsf 3', 'bsf 4']);
+        expect(laterBatches[0]).toEqual(['bsf 0', 'bsf 2', 'bsf 3', 'bsf 4']);
+        // Its retry runs it alone, through every stage again.
+        await waitFor(async () => (await processed(tenantId, eventIds)) === 5, 'the retried event', 30_000);
+        expect(batches.slice(1)).toEqual([['bsf 1']]);
+        expect(laterBatches.slice(1)).toEqual([['bsf 1']]);
+        expect(seen.filter((x) => x.text === 'bsf 1')).toHaveLength(2);
+        expect(seen.filter((x) => x.text === 'bsf 2')).toHaveLength(1);
       });
 
       for (const together of [false, true]) {
@@ -307,7 +354,24 @@ for (const { mode, needs } of modes) {
           message(`redo-${i}`, `buyer${i}@redo.io`, 'I want to buy the enterprise plan, please send a quote', now + i),
         );
         const { refs, eventIds } = await recordQuietly(svc, t.tenantId, events);
-        await svc.runtime.runner.deliver(refs[0] as JobRef);
+        const db = svc.runtime.db as { query: typeof svc.runtime.db.query };
+        const query = db.query;
+        const sent: string[] = [];
+        db.query = ((sql: string, params?: readonly unknown[]) => (
+          sent.push(sql),
+          query.call(svc.runtime.db, sql, params)
+        )) as typeof db.query;
+        try {
+          await svc.runtime.runner.deliver(refs[0] as JobRef);
+        } finally {
+          db.query = query;
+        }
+        // The automation stage runs for the batch's people together, after the per-event stages: the five
+        // triggered starts reach the run store side by side and are written in grouped statements (the
+        // first alone, at once; the others while it is in flight), not one statement a start.
+        const starts = sent.filter((q) => /INSERT INTO run_starts/.test(q)).length;
+        expect(starts).toBeGreaterThanOrEqual(1);
+        expect(starts).toBeLessThan(5);
         const count = async (table: string): Promise<number> =>
           (await svc.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [t.tenantId])).rows[0]
             ?.n ?? 0;
