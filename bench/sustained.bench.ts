@@ -10,18 +10,20 @@
  * Modes: PostgreSQL + Redis (one process), embedded (one process), and 1 web + 2 worker processes
  * (BATON_ROLE). Baseline in the same run: the same load through the same service with no capability
  * modules (ingest, outbox, claim, processed mark only: the floor of the machinery around the stages).
- * On PostgreSQL it also reports the SQL statements per event (ingest and pipeline, one process).
+ * On PostgreSQL it also reports the SQL statements per event (ingest and pipeline, one process), and in
+ * every mode the CPU milliseconds per event of the service's processes and of PostgreSQL (all its
+ * processes on this machine), from the first post to drained: steadier than events/s on a shared machine.
  * Knobs: BENCH_PEOPLE, BENCH_MODES (postgres+redis,embedded,split,respond_async: PostgreSQL + Redis in one process, posted with
  * `Prefer: respond-async`, beside the postgres+redis run), BENCH_DRAIN_TIMEOUT_MS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { dropSchema } from '../server/db/postgres';
 import { CATALOG, TEXTS as PIPELINE_TEXTS } from './pipeline.bench';
-import { BENCH_DATABASE_URL, BENCH_REDIS_URL, reachable, round } from './support';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, procCpuSeconds, reachable, round } from './support';
 import type { BenchFigure, BenchSuite } from './types';
 
 const PEOPLE = Number(process.env['BENCH_PEOPLE'] ?? '3000');
@@ -168,6 +170,38 @@ async function api(url: string, apiKey: string, method: string, route: string, b
   if (res.status >= 300) throw new Error(`${method} ${route} answered ${res.status}: ${await res.text()}`);
 }
 
+/** The pids of this machine's PostgreSQL processes (server and backends; Linux /proc), empty elsewhere. */
+function postgresPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds of these processes now, by pid (unreadable ones left out). */
+function cpuOf(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const s = procCpuSeconds(pid);
+    if (s !== undefined) out.set(pid, s);
+  }
+  return out;
+}
+
+/** CPU seconds used between two samples (a process that appeared in between counts from zero). */
+const cpuBetween = (before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number =>
+  [...after].reduce((sum, [pid, s]) => sum + s - (before.get(pid) ?? 0), 0);
+
 /** `respond_async`: PostgreSQL + Redis in one process, events posted with `Prefer: respond-async` (identity in the worker). */
 type Mode = 'postgres+redis' | 'embedded' | 'split' | 'respond_async';
 
@@ -182,6 +216,13 @@ interface Result {
   non2xx: number;
   /** SQL statements per event (single PostgreSQL process only: web and workers in one). */
   statementsPerEvent: number | undefined;
+  /**
+   * CPU milliseconds per event from the first post to drained: the service's processes, and every
+   * PostgreSQL process of this machine (PostgreSQL modes; undefined when /proc is not readable).
+   * Steadier than events/s on a machine shared with other work.
+   */
+  serviceCpuMs: number | undefined;
+  databaseCpuMs: number | undefined;
 }
 
 async function sustained(mode: Mode, stages: boolean, progress: (m: string) => void): Promise<Result> {
@@ -230,6 +271,7 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
         )),
       250,
     );
+    const cpuBefore = { service: cpuOf(pids), database: pg ? cpuOf(postgresPids()) : new Map<number, number>() };
     let next = 0;
     const t0 = performance.now();
     const posted = await autocannon({
@@ -270,6 +312,7 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
         progress(`${mode}: ${JSON.stringify(s ?? {})}`);
       }
     }
+    const cpuAfter = { service: cpuOf(pids), database: pg ? cpuOf(postgresPids()) : new Map<number, number>() };
     clearInterval(sampler);
     if (drainedAt === undefined) throw new Error(`${mode}: not drained within ${DRAIN_TIMEOUT_MS} ms: ${JSON.stringify(reporter.status)}`);
     const final = reporter.status;
@@ -289,6 +332,8 @@ async function sustained(mode: Mode, stages: boolean, progress: (m: string) => v
         (mode === 'postgres+redis' || mode === 'respond_async') && statementsBefore !== undefined && final?.statements !== undefined
           ? (final.statements - statementsBefore) / EVENTS
           : undefined,
+      serviceCpuMs: cpuAfter.service.size === 0 ? undefined : (cpuBetween(cpuBefore.service, cpuAfter.service) * 1000) / EVENTS,
+      databaseCpuMs: cpuAfter.database.size === 0 ? undefined : (cpuBetween(cpuBefore.database, cpuAfter.database) * 1000) / EVENTS,
     };
   } finally {
     for (const p of procs) await stopService(p);
@@ -343,6 +388,20 @@ export const sustainedBench: BenchSuite = {
           ...(base?.statementsPerEvent === undefined ? {} : { baseline: round(base.statementsPerEvent) }),
         });
       }
+      if (ours.serviceCpuMs !== undefined)
+        figures.push({
+          name: `sustained.${label}.service_cpu_per_event (all service processes, first post to drained; baseline: ${baseName})`,
+          value: round(ours.serviceCpuMs, 2),
+          unit: 'ms',
+          ...(base?.serviceCpuMs === undefined ? {} : { baseline: round(base.serviceCpuMs, 2) }),
+        });
+      if (ours.databaseCpuMs !== undefined)
+        figures.push({
+          name: `sustained.${label}.postgres_cpu_per_event (every PostgreSQL process of the machine, first post to drained; baseline: ${baseName})`,
+          value: round(ours.databaseCpuMs, 2),
+          unit: 'ms',
+          ...(base?.databaseCpuMs === undefined ? {} : { baseline: round(base.databaseCpuMs, 2) }),
+        });
       figures.push({
         name: `sustained.${label}.decisions_and_runs (decisions made; runs started, baseline column)`,
         value: ours.decisions,
