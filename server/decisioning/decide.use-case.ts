@@ -64,8 +64,16 @@ export class DecideUseCase {
     // reads next) come with the snapshot, in its statement.
     const actionIds = (Array.isArray(catalog) ? (catalog as readonly Action[]) : (catalog as ActionCatalog).actions).map((a) => a.id);
     const contactsSince = now - CONTACTS_WINDOW_MS;
-    const { snapshot, posteriors, contacts } = await loadSnapshot(db, tenantId, aliases, now, { actionIds, contactsSince });
-    const holdoutAssignment = await this.deps.holdout.of(tenantId, profileId, config);
+    // A person's first decision draws their holdout assignment in the snapshot's statement.
+    const knownHoldout = this.deps.holdout.known(tenantId, profileId);
+    const { snapshot, posteriors, contacts, inHoldout } = await loadSnapshot(db, tenantId, aliases, now, {
+      actionIds,
+      contactsSince,
+      ...(knownHoldout === undefined ? { holdout: { profileId, ...this.deps.holdout.draw(profileId, config) } } : {}),
+    });
+    if (inHoldout !== undefined && inHoldout !== null) this.deps.holdout.remember(tenantId, profileId, inHoldout);
+    const holdoutAssignment =
+      knownHoldout ?? (inHoldout === undefined || inHoldout === null ? await this.deps.holdout.of(tenantId, profileId, config) : inHoldout);
     const store = new SqlDecisionStore(db, tenantId, {
       origin: options.origin,
       ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),

@@ -16,13 +16,27 @@ export class HoldoutAssignments {
 
   /** Whether the profile is in the holdout group, assigned now (under `config.holdout`) if it never was. */
   async of(tenantId: string, profileId: string, config: DecisioningConfig): Promise<boolean> {
-    const cacheKey = `${tenantId}\u0000${profileId}`;
-    const cached = this.cache.get(cacheKey);
+    const cached = this.known(tenantId, profileId);
     if (cached !== undefined) return cached;
     const assigned = await this.assign(tenantId, profileId, config);
-    if (this.cache.size >= HOLDOUT_CACHE_MAX) this.cache.clear();
-    this.cache.set(cacheKey, assigned);
+    this.remember(tenantId, profileId, assigned);
     return assigned;
+  }
+
+  /** The assignment this process knows already (undefined: read or draw it). */
+  known(tenantId: string, profileId: string): boolean | undefined {
+    return this.cache.get(`${tenantId}\u0000${profileId}`);
+  }
+
+  /** What a draw for this profile stores if it never was assigned (for a statement that draws it, e.g. decide's snapshot). */
+  draw(profileId: string, config: DecisioningConfig): { drawn: boolean; share: number; salt: string } {
+    return { drawn: isInHoldout(profileId, config.holdout), share: config.holdout.share, salt: config.holdout.salt };
+  }
+
+  /** Keeps an assignment read from the database (stored: it never changes). */
+  remember(tenantId: string, profileId: string, inHoldout: boolean): void {
+    if (this.cache.size >= HOLDOUT_CACHE_MAX) this.cache.clear();
+    this.cache.set(`${tenantId}\u0000${profileId}`, inHoldout);
   }
 
   private async assign(tenantId: string, profileId: string, config: DecisioningConfig): Promise<boolean> {

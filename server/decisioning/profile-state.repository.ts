@@ -563,6 +563,11 @@ export interface SnapshotAhead {
   readonly actionIds: readonly string[];
   /** The person's contacts (every alias) at or after this time (epoch ms), oldest first. */
   readonly contactsSince: number;
+  /**
+   * The holdout assignment of `profileId` (the person's live id), drawn in the same statement if it never
+   * was: this draw is stored unless one is (as HoldoutAssignments.assign: the first wins).
+   */
+  readonly holdout?: { readonly profileId: string; readonly drawn: boolean; readonly share: number; readonly salt: string };
 }
 
 export async function loadSnapshot(
@@ -571,7 +576,14 @@ export async function loadSnapshot(
   profileIds: readonly string[],
   now: number,
   ahead?: SnapshotAhead,
-): Promise<{ snapshot: ProfileSnapshot; state: ProfileState | null; posteriors?: PosteriorRow[]; contacts?: ContactRow[] }> {
+): Promise<{
+  snapshot: ProfileSnapshot;
+  state: ProfileState | null;
+  posteriors?: PosteriorRow[];
+  contacts?: ContactRow[];
+  /** With `ahead.holdout`: the stored assignment (null: a racing draw committed meanwhile, not in this statement's view). */
+  inHoldout?: boolean | null;
+}> {
   const profileId = profileIds[0] ?? '';
   // One statement for the state, the recent signals, open tickets and consent (each a JSON column), and
   // when asked the posteriors and contacts the decision reads next. A person with one id (the usual
@@ -580,7 +592,25 @@ export async function loadSnapshot(
   // contacts: measured); a merged person's several ids take the `= ANY` form, planned per call.
   const single = profileIds.length === 1;
   const byProfile = single ? 'profile_id = $2' : 'profile_id = ANY($2::text[])';
-  const sql = `SELECT
+  const params: unknown[] = [
+    tenantId,
+    single ? profileId : [...profileIds],
+    iso(now - 30 * DAY_MS),
+    ...(single ? [] : [profileId]),
+    ...(ahead === undefined ? [] : [[...ahead.actionIds], iso(ahead.contactsSince)]),
+  ];
+  // The holdout draw (a person's first decision): stored unless one is, in this statement (one round
+  // trip fewer than HoldoutAssignments.assign's own statement); the stored one answered.
+  const holdout = ahead?.holdout;
+  const drawSql =
+    holdout === undefined
+      ? ''
+      : `WITH drawn AS (
+         INSERT INTO holdout_assignments (tenant_id, profile_id, in_holdout, share, salt)
+         VALUES ($1, $${params.push(holdout.profileId)}, $${params.push(holdout.drawn)}, $${params.push(holdout.share)}, $${params.push(holdout.salt)})
+         ON CONFLICT DO NOTHING RETURNING in_holdout)
+     `;
+  const sql = `${drawSql}SELECT
        (SELECT to_jsonb(s) FROM (SELECT ${STATE_COLUMNS} FROM journey_states WHERE tenant_id = $1 AND ${byProfile}
           ${single ? '' : `ORDER BY (profile_id = $4) DESC, updated_at DESC `}LIMIT 1) s) AS state,
        (SELECT coalesce(jsonb_agg(g ORDER BY g.occurred_at DESC), '[]'::jsonb) FROM (SELECT ${SIGNAL_COLUMNS} FROM event_signals
@@ -596,6 +626,12 @@ export async function loadSnapshot(
           WHERE tenant_id = $1 AND action_id = ANY($${single ? 4 : 5}::text[])) p) AS posteriors,
        (SELECT coalesce(jsonb_agg(h ORDER BY h.at), '[]'::jsonb) FROM (SELECT action_id, channel, at FROM contact_history
           WHERE tenant_id = $1 AND ${byProfile} AND at >= $${single ? 5 : 6}) h) AS contacts`
+          }${
+            holdout === undefined
+              ? ''
+              : `,
+       coalesce((SELECT in_holdout FROM drawn),
+                (SELECT in_holdout FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $${params.length - 3})) AS in_holdout`
           }`;
   const r = await q.query<{
     state: StateRow | null;
@@ -604,13 +640,8 @@ export async function loadSnapshot(
     consent: { channel: Channel; status: ConsentStatus }[];
     posteriors?: PosteriorRow[];
     contacts?: ContactRow[];
-  }>(single ? prepared(sql) : sql, [
-    tenantId,
-    single ? profileId : [...profileIds],
-    iso(now - 30 * DAY_MS),
-    ...(single ? [] : [profileId]),
-    ...(ahead === undefined ? [] : [[...ahead.actionIds], iso(ahead.contactsSince)]),
-  ]);
+    in_holdout?: boolean | null;
+  }>(single ? prepared(sql) : sql, params);
   const row = r.rows[0];
   const state = row?.state === null || row?.state === undefined ? null : stateFromRow(row.state);
   const signals = (row?.signals ?? []).map(signalFromRow);
@@ -648,6 +679,7 @@ export async function loadSnapshot(
     state,
     ...(row?.posteriors === undefined ? {} : { posteriors: row.posteriors }),
     ...(row?.contacts === undefined ? {} : { contacts: row.contacts }),
+    ...(holdout === undefined ? {} : { inHoldout: row?.in_holdout ?? null }),
   };
 }
 

@@ -12,6 +12,8 @@
  */
 import type { Signals } from '../../app/signals';
 import { isPrepared, type Queryable } from '../../server/db/database';
+import { isInHoldout } from '../../app/decisioning';
+import { createDecisioning } from '../../server/decisioning/decisioning';
 import { interpretEvent } from '../../server/decisioning/event-interpretation';
 import { applyEventToProfile, loadSnapshot } from '../../server/decisioning/profile-state.repository';
 import { SqlContactHistory, SqlPosteriorStore } from '../../server/decisioning/stores.repository';
@@ -138,6 +140,67 @@ for (const backend of backends) {
       const plain = await loadSnapshot(t.db, tenantId, ['prof_two'], now);
       expect(plain.posteriors).toBeUndefined();
       expect(plain.snapshot.consent).toEqual({ email: 'opted_out' });
+    });
+
+    it("draws a person's holdout assignment in the snapshot statement, once: the first draw stays", async () => {
+      const ahead = { actionIds: ['nudge'], contactsSince: now - 7 * DAY };
+      const assignment = async (profileId: string): Promise<unknown> =>
+        (
+          await t.db.query('SELECT in_holdout, share, salt FROM holdout_assignments WHERE tenant_id = $1 AND profile_id = $2', [
+            tenantId,
+            profileId,
+          ])
+        ).rows;
+      const first = recording(t.db);
+      const drawn = await loadSnapshot(first.q, tenantId, ['prof_one'], now, {
+        ...ahead,
+        holdout: { profileId: 'prof_one', drawn: true, share: 0.1, salt: 's1' },
+      });
+      expect(drawn.inHoldout).toBe(true);
+      expect(first.seen.map((x) => x.prepared)).toEqual([true]);
+      expect(await assignment('prof_one')).toEqual([{ in_holdout: true, share: 0.1, salt: 's1' }]);
+      // The same read as without the draw.
+      expect({ ...drawn, inHoldout: undefined }).toEqual({
+        ...(await loadSnapshot(t.db, tenantId, ['prof_one'], now, ahead)),
+        inHoldout: undefined,
+      });
+      // Drawn again (another process, new settings): the stored assignment is answered and kept.
+      const again = await loadSnapshot(t.db, tenantId, ['prof_one'], now, {
+        ...ahead,
+        holdout: { profileId: 'prof_one', drawn: false, share: 0.5, salt: 's2' },
+      });
+      expect(again.inHoldout).toBe(true);
+      expect(await assignment('prof_one')).toEqual([{ in_holdout: true, share: 0.1, salt: 's1' }]);
+      // A merged person's read (the `= ANY` form) draws for the live id given.
+      const merged = await loadSnapshot(t.db, tenantId, ['prof_two', 'prof_nobody'], now, {
+        ...ahead,
+        holdout: { profileId: 'prof_two', drawn: false, share: 0.1, salt: 's1' },
+      });
+      expect(merged.inHoldout).toBe(false);
+      expect(await assignment('prof_two')).toEqual([{ in_holdout: false, share: 0.1, salt: 's1' }]);
+      expect(await assignment('prof_nobody')).toEqual([]);
+    });
+
+    it("decides for a new person without a statement of its own for the holdout draw; the next decision reads it from the snapshot's", async () => {
+      const sent: string[] = [];
+      const db = Object.create(t.db) as typeof t.db;
+      db.query = (sql, params) => (sent.push(sql), t.db.query(sql, params));
+      const fresh = createDecisioning(db);
+      const first = await fresh.decide.decide(tenantId, 'prof_new', { trigger: 'test' }, { origin: 'api' });
+      const expected = isInHoldout('prof_new', (await fresh.settings.settings(tenantId)).config.holdout);
+      expect(first.record.holdout).toBe(expected);
+      expect(sent.filter((q) => q.includes('holdout_assignments'))).toHaveLength(1);
+      expect(sent.find((q) => q.includes('holdout_assignments'))).toContain('journey_states');
+      // Another process (nothing cached): the stored assignment, read in its snapshot statement too.
+      sent.length = 0;
+      const other = createDecisioning(db);
+      const second = await other.decide.decide(tenantId, 'prof_new', { trigger: 'test' }, { origin: 'api' });
+      expect(second.record.holdout).toBe(expected);
+      expect(sent.filter((q) => q.includes('holdout_assignments'))).toHaveLength(1);
+      // This one now knows it: no draw in its next snapshot.
+      sent.length = 0;
+      await other.decide.decide(tenantId, 'prof_new', { trigger: 'test' }, { origin: 'api' });
+      expect(sent.filter((q) => q.includes('holdout_assignments'))).toHaveLength(0);
     });
 
     if (backend.name === 'postgres')
