@@ -283,9 +283,12 @@ export async function applyEventOptimistic(
   const params: unknown[] = [tenantId, profileId, ...stateValues(next), JSON.stringify(transitions), eventId, known?.version ?? null];
   const sigValues = sig === undefined ? [] : signalsValues(sig).map((v) => `$${params.push(v)}`);
   const openOf = input.openDecisionsOf;
-  // An outcome's open decisions are read by an id array and times: planned per call (not `prepared`).
+  // An outcome's open decisions, asked through a function (migration 032) that plans its read per call,
+  // so this statement stays prepared: its own reads are key lookups.
   const noneOpen =
-    openOf === undefined ? '' : ` AND NOT EXISTS (${openDecisionsSql('$1', `$${params.push([...openOf])}`, `$${params.push(iso(at))}`)})`;
+    openOf === undefined
+      ? ''
+      : ` AND NOT decisions_open_exists($1, $${params.push([...openOf])}::text[], $${params.push(iso(at))}::timestamptz)`;
   const sql = `WITH ${sig === undefined ? '' : signalsCte(sigValues)}upd AS (
        UPDATE journey_states SET stage = $3, entered_at = $4, hotness_score = $5, hotness_as_of = $6, last_signal_at = $7, last_signal_weight = $8,
               traits = $9::jsonb, last_inbound = $10::jsonb, updated_at = now()
@@ -312,10 +315,7 @@ export async function applyEventOptimistic(
                  THEN (SELECT '${CONCURRENT_APPLY} ' || count(*) FROM done)::int END AS guard
        FROM (SELECT 1) one LEFT JOIN done d ON true`;
   const r = await q
-    .query<{ updated_at: Date | string | null; v: string | null; signals_stored?: boolean }>(
-      openOf === undefined ? prepared(sql) : sql,
-      params,
-    )
+    .query<{ updated_at: Date | string | null; v: string | null; signals_stored?: boolean }>(prepared(sql), params)
     .catch((err: unknown) => {
       if (err instanceof Error && err.message.includes(CONCURRENT_APPLY)) return 'stale' as const;
       throw err;

@@ -7,8 +7,9 @@
  * nearly empty tables (the `= ANY` form's generic plan read the tenant's states and contacts,
  * measured on the sustained bench's data: why that form is planned per call). Not so the open
  * decisions of an outcome (decisions by person and time, newest first): made on an empty table its
- * generic plan walked the tenant's decisions even by equality, so those statements stay planned per
- * call.
+ * generic plan walked the tenant's decisions even by equality, so that read is planned per call (a
+ * subquery of the transaction's apply; a function, decisions_open_exists, in the one-statement apply,
+ * which stays prepared: decisioning-optimistic-apply.test.ts).
  */
 import type { Signals } from '../../app/signals';
 import { isPrepared, type Queryable } from '../../server/db/database';

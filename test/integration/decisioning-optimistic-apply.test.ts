@@ -5,6 +5,7 @@
  * nothing written ('stale'), so the pipeline falls back to the transaction.
  */
 import type { Signals } from '../../app/signals';
+import { isPrepared } from '../../server/db/database';
 import { createDecisioning } from '../../server/decisioning/decisioning';
 import { interpretEvent, type EventFacts } from '../../server/decisioning/event-interpretation';
 import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
@@ -205,9 +206,22 @@ for (const backend of backends) {
       expect([...hint.open]).toEqual(['p-out']);
       expect((await loadStatesForApply(t.db, tenantId, ['p-out'], [], T0 + 48 * 3_600_000)).open.size).toBe(0);
       const before = await loadState(t.db, tenantId, ['p-out']);
-      expect(await applyEventOptimistic(t.db, reply, { state: first.state, version: first.version })).toBe('stale');
+      // The outcome's statement is kept prepared: the open-decision check is a function that plans its read per call (migration 032).
+      const sent: string[] = [];
+      const watched = { query: <Row>(sql: string, params?: readonly unknown[]) => (sent.push(sql), t.db.query<Row>(sql, params)) };
+      expect(await applyEventOptimistic(watched, reply, { state: first.state, version: first.version })).toBe('stale');
+      expect(sent.map(isPrepared)).toEqual([true]);
+      expect(sent[0]).toContain('decisions_open_exists');
       expect(await loadState(t.db, tenantId, ['p-out'])).toEqual(before);
       expect(await applied(['p-out-e3'])).toEqual([]);
+      // Once the decision is settled (an outcome recorded), nothing is open: the reply applies in one statement.
+      await t.db.query(
+        `INSERT INTO decision_outcomes (tenant_id, decision_id, outcome, value, at, implicit, settlement) VALUES ($1, $2, 'positive', 1, $3, true, '{}')`,
+        [tenantId, decision.record.decisionId, new Date(e3.facts.at).toISOString()],
+      );
+      const settled = await applyEventOptimistic(t.db, reply, { state: first.state, version: first.version });
+      expect(settled === 'stale' ? 'stale' : 'applied').toBe('applied');
+      expect(await applied(['p-out-e3'])).toEqual(['p-out-e3']);
       // Without the person's ids it cannot look: not for this path.
       const { openDecisionsOf: _ids, ...blind } = reply;
       expect(appliesOptimistically(blind)).toBe(false);

@@ -25,6 +25,7 @@ import * as m028 from './028_identity_tenant_cascade';
 import * as m029 from './029_identity_read';
 import * as m030 from './030_identity_generic_plans';
 import * as m031 from './031_runs_hot_updates';
+import * as m032 from './032_decisions_open';
 
 export interface Migration {
   readonly version: number;
@@ -64,4 +65,5 @@ export const migrations: readonly Migration[] = [
   { version: 29, name: 'identity_read', sql: m029.sql },
   { version: 30, name: 'identity_generic_plans', sql: m030.sql },
   { version: 31, name: 'runs_hot_updates', sql: m031.sql },
+  { version: 32, name: 'decisions_open', sql: m032.sql },
 ];
