@@ -94,15 +94,26 @@ interface CommitItem {
   readonly key: string;
   readonly run: Record<string, unknown>;
   readonly steps: readonly Record<string, unknown>[];
+  /** The wake-up the commit records (its outbox row, as wakeRecord makes it), written only if the run is. */
+  readonly wake: Record<string, unknown> | null;
 }
+
+/** What a commit of a batch answered: the run's new version and its wake-up's row (false: lost race or no such run). */
+type CommitAnswer = { readonly version: number; readonly wake: JobRef | null } | false;
 
 const runKey = (tenantId: string, runId: string): string => `${tenantId}\u0000${runId}`;
 
-function commitItem(snapshot: RunSnapshot, expectedVersion: number, base: RunSnapshot | undefined): CommitItem {
+function commitItem(
+  snapshot: RunSnapshot,
+  expectedVersion: number,
+  base: RunSnapshot | undefined,
+  wake: WakeRequest | undefined,
+): CommitItem {
   return {
     key: runKey(snapshot.run.tenantId, snapshot.run.id),
     run: runCommitRecord(snapshot.run, expectedVersion),
     steps: changedStepRecords(snapshot, base),
+    wake: wake === undefined ? null : wakeRecord(wake),
   };
 }
 
@@ -133,17 +144,52 @@ const RUN_COMMIT_COLUMNS = `tenant_id text, id text, expected integer, status te
 
 /**
  * Commits several runs in ONE statement (a data-modifying CTE, atomic): each run row is updated
- * only if its version is the expected one (compare-and-set), and the step rows of exactly the runs
- * that were updated are upserted. Answers, per item in order, the new version or false (lost race or
- * no such run). The items must be of distinct runs.
+ * only if its version is the expected one (compare-and-set), and the step rows and the wake-up's
+ * outbox row of exactly the runs that were updated are written. Answers, per item in order, the new
+ * version with the wake-up's row, or false (lost race or no such run). The items must be of distinct runs.
  */
-async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(number | false)[]> {
-  const r = await q.query<{ tenant_id: string; id: string; version: number }>(
-    `WITH ${commitRunsCtes(items, 1)} SELECT tenant_id, id, version FROM updated`,
-    commitRunsParams(items),
+async function commitRuns(q: Queryable, items: readonly CommitItem[], now: number): Promise<CommitAnswer[]> {
+  const wakes = items.flatMap((item) => (item.wake === null ? [] : [item.wake]));
+  const r = await q.query<{
+    what: 'run' | 'wake';
+    tenant_id: string;
+    id: string;
+    version: number | null;
+    deliveries: number | null;
+    due_at: Date | string | null;
+  }>(
+    wakes.length === 0
+      ? `WITH ${commitRunsCtes(1)} SELECT 'run' AS what, tenant_id, id, version, NULL::integer AS deliveries, NULL::timestamptz AS due_at FROM updated`
+      : `WITH ${commitRunsCtes(1)},
+       wakes AS (
+         INSERT INTO outbox (tenant_id, id, kind, payload, due_at, max_attempts, dispatched_at)
+         SELECT w.tenant_id, w.id, w.kind, w.payload, coalesce(w.due_at, now()), w.max_attempts, now()
+           FROM jsonb_to_recordset($5::jsonb) AS w(tenant_id text, id text, run_id text, kind text, payload jsonb, due_at timestamptz, max_attempts integer)
+          WHERE EXISTS (SELECT 1 FROM updated u WHERE u.tenant_id = w.tenant_id AND u.id = w.run_id)
+         RETURNING tenant_id, id, deliveries, due_at)
+       SELECT 'run' AS what, tenant_id, id, version, NULL::integer AS deliveries, NULL::timestamptz AS due_at FROM updated
+       UNION ALL SELECT 'wake', tenant_id, id, NULL, deliveries, due_at FROM wakes`,
+    [...commitRunsParams(items), ...(wakes.length === 0 ? [] : [JSON.stringify(wakes)])],
   );
-  const versions = new Map(r.rows.map((row) => [runKey(row.tenant_id, row.id), row.version]));
-  return items.map((item) => versions.get(item.key) ?? false);
+  const versions = new Map<string, number>();
+  // A wake-up's row by its (tenant, job id): each item's wake record carries the job id it was given.
+  const refs = new Map<string, JobRef>();
+  for (const row of r.rows) {
+    if (row.what === 'run' && row.version !== null) versions.set(runKey(row.tenant_id, row.id), row.version);
+    else if (row.what === 'wake')
+      refs.set(runKey(row.tenant_id, row.id), {
+        tenantId: row.tenant_id,
+        id: row.id,
+        attempt: row.deliveries ?? 0,
+        dueAt: new Date(row.due_at ?? now),
+      });
+  }
+  return items.map((item) => {
+    const version = versions.get(item.key);
+    if (version === undefined) return false;
+    const wake = item.wake === null ? null : (refs.get(runKey(String(item.wake['tenant_id']), String(item.wake['id']))) ?? null);
+    return { version, wake };
+  });
 }
 
 /**
@@ -153,7 +199,7 @@ async function commitRuns(q: Queryable, items: readonly CommitItem[]): Promise<(
  * runs table on every commit once the table had a few thousand rows (a sequential scan per commit,
  * growing with the table).
  */
-const commitRunsCtes = (items: readonly CommitItem[], p: number): string => `
+const commitRunsCtes = (p: number): string => `
      input AS (SELECT * FROM jsonb_to_recordset($${p}::jsonb) AS i(${RUN_COMMIT_COLUMNS})),
      updated AS (
        UPDATE runs r SET status = i.status, cursor = i.cursor, waiting_for = i.waiting_for, wake_at = i.wake_at, error = i.error,
@@ -290,19 +336,19 @@ export function refsToRing(refs: readonly JobRef[], batch: number, now: number):
 export interface SqlRunStoreOptions {
   /**
    * Due `run.advance` wake-ups one delivery claims together (the runs module's advanceBatchSize): new
-   * runs' first wake-ups are rung one per this many (refsToRing). Default 1: every one is rung.
+   * runs' first wake-ups and commits' due wake-ups are rung one per this many (refsToRing). Default 1: every one is rung.
    */
   readonly advanceBatchSize?: number;
 }
 
 export class SqlRunStore implements RunStore {
-  private readonly batcher: CommitBatcher<CommitItem, number | false>;
+  private readonly batcher: CommitBatcher<CommitItem, CommitAnswer>;
   private readonly creates: CommitBatcher<CreateItem, CreateOutcome>;
   /**
-   * Rings new runs' first wake-ups after their create committed, without holding up the starts that
-   * wait for it; the refs of creates committed while a ring is under way go in its next call.
+   * Rings wake-ups after the create or commit that recorded them committed, without holding up the
+   * callers that wait for it; the refs of statements committed while a ring is under way go in its next call.
    */
-  private readonly startBell: Doorbell | undefined;
+  private readonly wakeBell: Doorbell | undefined;
 
   /** @param work Records and rings wake-ups; required only when wake-ups are passed. */
   constructor(
@@ -312,7 +358,7 @@ export class SqlRunStore implements RunStore {
     options: SqlRunStoreOptions = {},
   ) {
     const every = options.advanceBatchSize ?? 1;
-    this.startBell =
+    this.wakeBell =
       work === undefined ? undefined : new Doorbell({ notify: (refs) => work.notify(refsToRing(refs, every, this.clock.now())) }, 0);
     // PGlite runs one statement at a time: one batch in flight, the next one forms behind it.
     // On PostgreSQL two statements in flight: with four, most commits and creates of the event pipeline
@@ -320,53 +366,9 @@ export class SqlRunStore implements RunStore {
     // and the database spends less per run (issue #16, measured: 3,000 runs of 5 steps, PostgreSQL CPU
     // 1.35-1.41 -> 1.11-1.24 ms a run, 823-842 -> 903-952 runs/s; create statements per triggered start 0.9 -> 0.7).
     const grouping = db.kind === 'pglite' ? { maxInFlight: 1, maxBatch: 64 } : { maxInFlight: 2, maxBatch: 64 };
-    this.batcher = new CommitBatcher((items) => commitRuns(this.db, items), grouping);
+    this.batcher = new CommitBatcher((items) => commitRuns(this.db, items, this.clock.now()), grouping);
     // Creates group the same way (one per run or concurrency key per statement); their wake-ups are rung together after it.
     this.creates = new CommitBatcher((items) => this.createRuns(items), grouping);
-  }
-
-  /**
-   * Runs `write` — one statement that answers whether it wrote (e.g. `SELECT id FROM created`) — and,
-   * with a wake-up, records the wake-up's outbox row IN THE SAME STATEMENT, only if the write happened
-   * (a data-modifying CTE; atomic, one round trip instead of BEGIN, write, insert, COMMIT); then rings
-   * the dispatcher, after the commit. `write` gets the number of the first parameter it may use.
-   */
-  private async writeWithWake(
-    wake: WakeRequest | undefined,
-    write: (firstParam: number) => { readonly ctes: string; readonly wrote: string; readonly params: readonly unknown[] },
-  ): Promise<boolean> {
-    if (wake === undefined) {
-      const { ctes, wrote, params } = write(1);
-      const r = await this.db.query(`WITH ${ctes} SELECT 1 FROM ${wrote}`, params);
-      return r.rows.length > 0;
-    }
-    const work = this.work;
-    if (work === undefined) throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
-    const job = wakeJob(wake);
-    const { ctes, wrote, params } = write(7);
-    // The row outbox.insert (WorkQueue.record) would insert for this job: wake-ups have no dedupe key.
-    const r = await this.db.query<{ tenant_id: string; id: string; deliveries: number; due_at: Date | string }>(
-      `WITH ${ctes},
-       wake AS (
-         INSERT INTO outbox (tenant_id, id, kind, payload, due_at, max_attempts, dispatched_at)
-         SELECT $1, $2, $3, $4::jsonb, coalesce($5::timestamptz, now()), $6, now() WHERE EXISTS (SELECT 1 FROM ${wrote})
-         RETURNING tenant_id, id, deliveries, due_at)
-       SELECT tenant_id, id, deliveries, due_at FROM wake`,
-      [
-        job.tenantId,
-        newId('job'),
-        job.kind,
-        JSON.stringify(job.payload ?? {}),
-        job.dueAt?.toISOString() ?? null,
-        job.maxAttempts ?? 10,
-        ...params,
-      ],
-    );
-    const row = r.rows[0];
-    if (row === undefined) return false;
-    const ref: JobRef = { tenantId: row.tenant_id, id: row.id, attempt: row.deliveries, dueAt: new Date(row.due_at) };
-    await work.notify([ref]);
-    return true;
   }
 
   /**
@@ -517,7 +519,7 @@ export class SqlRunStore implements RunStore {
         attempt: row.deliveries ?? 0,
         dueAt: new Date(row.due_at ?? this.clock.now()),
       }));
-    if (refs.length > 0) this.startBell?.ring(refs);
+    if (refs.length > 0) this.wakeBell?.ring(refs);
     const outcomes = new Map<string, CreateOutcome>();
     for (const row of r.rows) {
       const key = runKey(row.tenant_id, row.id);
@@ -551,23 +553,17 @@ export class SqlRunStore implements RunStore {
   }
 
   async commit(snapshot: RunSnapshot, expectedVersion: number, wake?: WakeRequest, base?: RunSnapshot): Promise<CommitResult> {
-    const item = commitItem(snapshot, expectedVersion, base);
+    if (wake !== undefined && this.work === undefined)
+      throw new Error('SqlRunStore was given a wake-up but has no work queue to record it in');
+    const item = commitItem(snapshot, expectedVersion, base, wake);
     const { run } = snapshot;
-    // Without a wake-up, commits of different runs are grouped into one statement under load; with
-    // one, the commit and its outbox row need their own transaction.
-    let result: number | false;
-    if (wake === undefined) {
-      result = await this.batcher.submit(item.key, item);
-    } else {
-      // With a wake-up, the commit and its outbox row go in one statement of their own.
-      const wrote = await this.writeWithWake(wake, (p) => ({
-        ctes: commitRunsCtes([item], p),
-        wrote: 'updated',
-        params: commitRunsParams([item]),
-      }));
-      result = wrote ? expectedVersion + 1 : false;
+    // Commits of different runs are grouped into one statement under load, each with its wake-up's
+    // outbox row written only if its run is; the wake-ups are rung after the statement committed.
+    const result = await this.batcher.submit(item.key, item);
+    if (result !== false) {
+      if (result.wake !== null) this.wakeBell?.ring([result.wake]);
+      return { ok: true, version: result.version };
     }
-    if (result !== false) return { ok: true, version: result };
     const exists = await this.db.query('SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2', [run.tenantId, run.id]);
     return { ok: false, reason: exists.rows.length === 0 ? 'not_found' : 'version_conflict' };
   }

@@ -3,7 +3,7 @@ import type { Database } from '../../server/db/database';
 import type { WorkQueue } from '../../server/dispatch/work-queue';
 import { SqlRunStore } from '../../server/runs';
 import { refsToRing } from '../../server/runs/run.repository';
-import { backends, describeWith, type TestDb } from '../support/services';
+import { backends, describeWith, waitFor, type TestDb } from '../support/services';
 import { pendingRun, step } from '../support/runs-fixtures';
 
 /** Counts the statements sent through `db` (the store's grouped commits must send fewer than one per commit). */
@@ -92,6 +92,46 @@ for (const backend of backends) {
       );
       expect(rows.rows.map((r) => r.run_id)).toEqual([...Array.from({ length: 8 }, (_, i) => `run_d${i}`), holder].sort());
       // Each recorded wake-up was rung (after its statement), and only those.
+      expect([...recorded].sort()).toEqual(rows.rows.map((r) => r.id).sort());
+    });
+
+    it('groups concurrent commits that record wake-ups: a wake-up row only for the runs written, each rung after its statement', async () => {
+      const recorded: string[] = [];
+      const work = {
+        notify: async (refs: readonly { id: string }[]) => void recorded.push(...refs.map((r) => r.id)),
+      } as unknown as WorkQueue;
+      const store = new SqlRunStore(t.db, work);
+      const loaded: RunSnapshot[] = [];
+      for (let i = 0; i < 10; i++) {
+        await store.create(pendingRun('t', `run_w${i}`, null));
+        const snapshot = await store.load('t', `run_w${i}`);
+        if (snapshot === null) throw new Error('missing run');
+        loaded.push(snapshot);
+      }
+      // Run 0 moves on first: its commit below, planned from its old version, must lose and record nothing.
+      const moved = structuredClone(loaded[0] as RunSnapshot);
+      moved.run.status = 'running';
+      expect(await store.commit(moved, 1, undefined, loaded[0])).toEqual({ ok: true, version: 2 });
+      const db = counting(t.db);
+      const grouped = new SqlRunStore(db, work);
+      const at = Date.now() + 3_600_000;
+      const results = await Promise.all(
+        loaded.map((base, i) => {
+          const next = structuredClone(base);
+          next.run.status = 'waiting';
+          return grouped.commit(next, 1, { tenantId: 't', runId: base.run.id, at: at + i, reason: 'wait' }, base);
+        }),
+      );
+      expect(results[0]).toEqual({ ok: false, reason: 'version_conflict' });
+      expect(results.slice(1)).toEqual(Array.from({ length: 9 }, () => ({ ok: true, version: 2 })));
+      // Fewer statements than commits (plus the lost race's lookup).
+      expect(db.statements).toBeLessThan(loaded.length);
+      const rows = await t.db.query<{ run_id: string; id: string; due_at: Date }>(
+        `SELECT payload->>'runId' AS run_id, id, due_at FROM outbox WHERE kind = 'run.advance' AND payload->>'runId' LIKE 'run_w%' ORDER BY 1`,
+      );
+      expect(rows.rows.map((r) => r.run_id)).toEqual(Array.from({ length: 9 }, (_, i) => `run_w${i + 1}`));
+      expect(rows.rows.map((r) => new Date(r.due_at).getTime())).toEqual(Array.from({ length: 9 }, (_, i) => at + i + 1));
+      await waitFor(async () => recorded.length >= 9, 'the wake-ups rung');
       expect([...recorded].sort()).toEqual(rows.rows.map((r) => r.id).sort());
     });
 

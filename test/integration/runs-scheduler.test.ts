@@ -5,7 +5,7 @@ import { createLogger } from '../../server/observability/logger';
 import { NoDecisioningDecider, OutboxScheduler, RunsService, SqlRunStore } from '../../server/runs';
 import { findStuckRuns } from '../../server/runs/wakeups.repository';
 import { RecordingActionPort } from '../support/recording-action-port';
-import { backends, describeWith, type TestDb } from '../support/services';
+import { backends, describeWith, waitFor, type TestDb } from '../support/services';
 import { pendingRun } from '../support/runs-fixtures';
 
 /** Records what the scheduler rings, instead of delivering it; optionally looks at the database when rung. */
@@ -80,6 +80,8 @@ for (const backend of backends) {
         ok: true,
         version: 2,
       });
+      // Rung once each statement committed (the store's doorbell rings after the commit, without holding up the caller).
+      await waitFor(async () => seenAtRing.length >= 2, 'both wake-ups rung');
       expect(seenAtRing).toEqual([
         { version: 1, rows: 1 },
         { version: 2, rows: 2 },
