@@ -72,6 +72,20 @@ async function recordQuietly(
   return { refs, eventIds };
 }
 
+/** The statements the service's database is sent while `fn` runs. */
+async function statementsOf(svc: TestService, fn: () => Promise<unknown>): Promise<string[]> {
+  const db = svc.runtime.db as { query: typeof svc.runtime.db.query };
+  const query = db.query;
+  const sent: string[] = [];
+  db.query = ((sql: string, params?: readonly unknown[]) => (sent.push(sql), query.call(svc.runtime.db, sql, params))) as typeof db.query;
+  try {
+    await fn();
+  } finally {
+    db.query = query;
+  }
+  return sent;
+}
+
 for (const { mode, needs } of modes) {
   describeWith(needs, `event micro-batches (${mode})`, () => {
     describe('with a probe stage', () => {
@@ -139,6 +153,15 @@ for (const { mode, needs } of modes) {
           )
         ).rows[0]?.n ?? 0;
 
+      /** The `event.process` row of an event: its status, tries and last error. */
+      const jobOf = async (tenantId: string, eventId: string | undefined): Promise<unknown> =>
+        (
+          await svc.runtime.db.query<{ status: string; attempts: number; last_error: string | null }>(
+            `SELECT status, attempts, last_error FROM outbox WHERE tenant_id = $1 AND payload->>'eventId' = $2`,
+            [tenantId, eventId],
+          )
+        ).rows[0];
+
       it('runs waiting events as one batch; a failing event is retried alone and the others run once', async () => {
         const { tenantId } = await createTenant(svc.runtime.db, 'Batch isolation');
         const t0 = Date.now() - 60_000;
@@ -149,11 +172,11 @@ for (const { mode, needs } of modes) {
         // One delivery ran all six: five processed, the refused one pending with its error, tried once.
         expect(seen.map((s) => s.text).sort()).toEqual(['hello 0', 'hello 1', 'hello 2', 'hello 3', 'hello 4', 'hello 5']);
         expect(await processed(tenantId, eventIds)).toBe(5);
-        const failed = await svc.runtime.db.query<{ status: string; attempts: number; last_error: string | null }>(
-          `SELECT status, attempts, last_error FROM outbox WHERE tenant_id = $1 AND payload->>'eventId' = $2`,
-          [tenantId, eventIds[3]],
-        );
-        expect(failed.rows[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('probe refuses') });
+        expect(await jobOf(tenantId, eventIds[3])).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          last_error: expect.stringContaining('probe refuses'),
+        });
         // Its retry runs it alone; nobody else runs twice.
         await waitFor(async () => (await processed(tenantId, eventIds)) === 6, 'the retried event', 30_000);
         const counts = new Map<string, number>();
@@ -182,11 +205,7 @@ for (const { mode, needs } of modes) {
         // The four others are processed; the refused one is pending with the batch stage's error, and the
         // batch stage after it never saw it.
         expect(await processed(tenantId, eventIds)).toBe(4);
-        const failed = await svc.runtime.db.query<{ status: string; attempts: number; last_error: string | null }>(
-          `SELECT status, attempts, last_error FROM outbox WHERE tenant_id = $1 AND payload->>'eventId' = $2`,
-          [tenantId, eventIds[1]],
-        );
-        expect(failed.rows[0]).toMatchObject({
+        expect(await jobOf(tenantId, eventIds[1])).toMatchObject({
           status: 'pending',
           attempts: 1,
           last_error: expect.stringContaining('batch probe refuses'),
@@ -298,18 +317,7 @@ for (const { mode, needs } of modes) {
           ...Array.from({ length: 4 }, (_, i) => message(`reads-${i + 2}`, `new${i}@reads.io`, `hello ${i}`, now + i + 1)),
         ];
         const { refs } = await recordQuietly(svc, t.tenantId, events);
-        const db = svc.runtime.db as { query: typeof svc.runtime.db.query };
-        const query = db.query;
-        const sent: string[] = [];
-        db.query = ((sql: string, params?: readonly unknown[]) => (
-          sent.push(sql),
-          query.call(svc.runtime.db, sql, params)
-        )) as typeof db.query;
-        try {
-          await svc.runtime.runner.deliver(refs[0] as JobRef);
-        } finally {
-          db.query = query;
-        }
+        const sent = await statementsOf(svc, () => svc.runtime.runner.deliver(refs[0] as JobRef));
         const matching = (re: RegExp): number => sent.filter((q) => re.test(q)).length;
         // One read of every person's aliases and one of the people's active runs, for the five events.
         expect(matching(/FROM identity_profile_aliases WHERE tenant_id = \$1 AND merged_into = ANY/)).toBe(1);
@@ -354,18 +362,7 @@ for (const { mode, needs } of modes) {
           message(`redo-${i}`, `buyer${i}@redo.io`, 'I want to buy the enterprise plan, please send a quote', now + i),
         );
         const { refs, eventIds } = await recordQuietly(svc, t.tenantId, events);
-        const db = svc.runtime.db as { query: typeof svc.runtime.db.query };
-        const query = db.query;
-        const sent: string[] = [];
-        db.query = ((sql: string, params?: readonly unknown[]) => (
-          sent.push(sql),
-          query.call(svc.runtime.db, sql, params)
-        )) as typeof db.query;
-        try {
-          await svc.runtime.runner.deliver(refs[0] as JobRef);
-        } finally {
-          db.query = query;
-        }
+        const sent = await statementsOf(svc, () => svc.runtime.runner.deliver(refs[0] as JobRef));
         // The automation stage runs for the batch's people together, after the per-event stages: the five
         // triggered starts reach the run store side by side and are written in grouped statements (the
         // first alone, at once; the others while it is in flight), not one statement a start.

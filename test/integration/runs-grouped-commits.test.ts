@@ -13,6 +13,18 @@ function counting(db: Database): Database & { statements: number } {
   return counted;
 }
 
+/** `count` new pending runs of tenant t (ids `prefix`0, 1, …), created one by one, as loaded back. */
+async function createdRuns(store: SqlRunStore, prefix: string, count: number): Promise<RunSnapshot[]> {
+  const loaded: RunSnapshot[] = [];
+  for (let i = 0; i < count; i++) {
+    await store.create(pendingRun('t', `${prefix}${i}`, null));
+    const snapshot = await store.load('t', `${prefix}${i}`);
+    if (snapshot === null) throw new Error('missing run');
+    loaded.push(snapshot);
+  }
+  return loaded;
+}
+
 for (const backend of backends) {
   describeWith(backend.needs, `grouped run commits (${backend.name})`, () => {
     let t: TestDb;
@@ -25,13 +37,7 @@ for (const backend of backends) {
     it('commits many runs at once in fewer statements, each with its own compare-and-set and only its changed steps', async () => {
       const db = counting(t.db);
       const store = new SqlRunStore(db);
-      const loaded: RunSnapshot[] = [];
-      for (let i = 0; i < 12; i++) {
-        await store.create(pendingRun('t', `run_g${i}`, null));
-        const snapshot = await store.load('t', `run_g${i}`);
-        if (snapshot === null) throw new Error('missing run');
-        loaded.push(snapshot);
-      }
+      const loaded = await createdRuns(store, 'run_g', 12);
       // Run 0 moves on first, so the commit below planned from its old version must lose.
       const moved = structuredClone(loaded[0] as RunSnapshot);
       moved.run.status = 'running';
@@ -101,13 +107,7 @@ for (const backend of backends) {
         notify: async (refs: readonly { id: string }[]) => void recorded.push(...refs.map((r) => r.id)),
       } as unknown as WorkQueue;
       const store = new SqlRunStore(t.db, work);
-      const loaded: RunSnapshot[] = [];
-      for (let i = 0; i < 10; i++) {
-        await store.create(pendingRun('t', `run_w${i}`, null));
-        const snapshot = await store.load('t', `run_w${i}`);
-        if (snapshot === null) throw new Error('missing run');
-        loaded.push(snapshot);
-      }
+      const loaded = await createdRuns(store, 'run_w', 10);
       // Run 0 moves on first: its commit below, planned from its old version, must lose and record nothing.
       const moved = structuredClone(loaded[0] as RunSnapshot);
       moved.run.status = 'running';
