@@ -14,6 +14,7 @@ import type { Dispatcher } from './dispatch/dispatcher';
 import { InProcessDispatcher } from './dispatch/in-process.dispatcher';
 import { outbox } from './dispatch/outbox.repository';
 import { Sweeper } from './dispatch/sweeper';
+import { startPlannerStatistics } from './db/planner-statistics';
 import { WorkQueue } from './dispatch/work-queue';
 import { WorkRunner, type JobHandler } from './dispatch/work-runner';
 import { EVENT_PROCESS_JOB } from './events/events.repository';
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
   stages?: readonly EventStage[];
   leaseMs?: number;
   sweepIntervalMs?: number;
+  /** How often PostgreSQL tables never analyzed are looked for and analyzed (server/db/planner-statistics.ts; default 2 s; 0: never). */
+  statisticsIntervalMs?: number;
   redispatchAfterMs?: number;
   /** Listen on this host (default: all interfaces). */
   host?: string;
@@ -143,6 +146,12 @@ export async function startService(config: Config, options: RuntimeOptions = {})
     const migration = await migrate(db);
     phase('migrations');
     if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+    // Fresh tables get planner statistics early (autovacuum comes within a minute); PostgreSQL only.
+    const statisticsMs = options.statisticsIntervalMs ?? 2_000;
+    if (statisticsMs > 0 && db.kind === 'postgres') {
+      const statistics = startPlannerStatistics(db, logger, statisticsMs);
+      cleanup.unshift(async () => statistics.stop());
+    }
 
     const dispatcher: Dispatcher =
       config.redisUrl !== undefined
