@@ -135,5 +135,68 @@ for (const backend of backends) {
       await checksAgree(large.tenantId, 'email::ada@acme.io');
       await batchMatchesOneByOne(31);
     }, 120_000);
+
+    it('plans generically once each table has statistics of 16 pages or more, before 1 MB (033)', async () => {
+      const s = await backend.open();
+      try {
+        const genericIn = async (): Promise<boolean> =>
+          (await s.db.query<{ g: boolean }>('SELECT identity_generic_plans() AS g')).rows[0]?.g === true;
+        // Autovacuum stays out: the ANALYZE below is the one that counts.
+        if (backend.name === 'postgres')
+          for (const table of ['identity_nodes', 'identity_edges', 'identity_blocking_keys'])
+            await s.db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+        const size = async (): Promise<number> =>
+          (
+            await s.db.query<{ pages: number }>(
+              `SELECT min(pg_relation_size(c) / 8192)::int AS pages FROM unnest(ARRAY['identity_nodes', 'identity_edges', 'identity_blocking_keys']::regclass[]) c`,
+            )
+          ).rows[0]?.pages ?? 0;
+        const fill = async (from: number, to: number): Promise<void> => {
+          await s.db.query(
+            `INSERT INTO identity_nodes (tenant_id, key, kind, shared, first_names, seq)
+             SELECT 'ten_filler', 'email::' || i || '@filler.io', 'identifier', false, '[]'::jsonb, i FROM generate_series($1::int, $2::int) i`,
+            [from, to],
+          );
+          await s.db.query(
+            `INSERT INTO identity_edges (tenant_id, id, kind, a, b, source, record_id, at, seq, status)
+             SELECT 'ten_filler', 'carries|' || i, 'carries', 'rec:filler:' || i, 'email::' || i || '@filler.io', 'filler', 'r', '${AT}', i, 'active'
+               FROM generate_series($1::int, $2::int) i`,
+            [from, to],
+          );
+          await s.db.query(
+            `INSERT INTO identity_blocking_keys (tenant_id, key, record_key)
+             SELECT 'ten_filler', 'email=' || i || '@filler.io', 'rec:filler:' || i FROM generate_series($1::int, $2::int) i`,
+            [from, to],
+          );
+        };
+        const analyze = (): Promise<unknown> => s.db.exec('ANALYZE identity_nodes, identity_edges, identity_blocking_keys');
+
+        // Statistics of a few pages do not count.
+        await fill(1, 40);
+        await analyze();
+        expect(await genericIn()).toBe(false);
+
+        // 16 pages or more each, well under 1 MB: without statistics still per call; analyzed, generic.
+        await fill(41, 2000);
+        expect(await size()).toBeGreaterThanOrEqual(16);
+        expect(await size()).toBeLessThan(128);
+        expect(await genericIn()).toBe(false);
+        await analyze();
+        expect(await genericIn()).toBe(true);
+
+        // Same results under the generic plans.
+        const tenant = await createTenant(s.db, 'Analyzed tables');
+        const savedDb = t; // the helpers above read `t`
+        t = s;
+        try {
+          await checksAgree(tenant.tenantId, 'email::ada@acme.io');
+          await batchMatchesOneByOne(32);
+        } finally {
+          t = savedDb;
+        }
+      } finally {
+        await s.cleanup();
+      }
+    }, 120_000);
   });
 }

@@ -26,6 +26,7 @@ import * as m029 from './029_identity_read';
 import * as m030 from './030_identity_generic_plans';
 import * as m031 from './031_runs_hot_updates';
 import * as m032 from './032_decisions_open';
+import * as m033 from './033_identity_generic_plans_analyzed';
 
 export interface Migration {
   readonly version: number;
@@ -66,4 +67,5 @@ export const migrations: readonly Migration[] = [
   { version: 30, name: 'identity_generic_plans', sql: m030.sql },
   { version: 31, name: 'runs_hot_updates', sql: m031.sql },
   { version: 32, name: 'decisions_open', sql: m032.sql },
+  { version: 33, name: 'identity_generic_plans_analyzed', sql: m033.sql },
 ];
