@@ -11,7 +11,7 @@ import type { Signals } from '../../app/signals';
 import { prepared, type Queryable } from '../db/database';
 import type { EventMeaning } from './event-interpretation';
 import type { DecisionRecord } from '../../app/decisioning/record';
-import { iso, openDecisionsSql, toMs, type ContactRow, type PosteriorRow } from './stores.repository';
+import { iso, toMs, type ContactRow, type PosteriorRow } from './stores.repository';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -348,7 +348,8 @@ export async function applyEventToProfile(
   // One statement: mark the event applied (nothing more on a redelivery), create the state row on the
   // person's first event (with its first-seen transition), or lock the existing one. All three CTEs see
   // the statement's snapshot: a row another transaction created after it is locked by the read below.
-  // The variant without open decisions (most events) is prepared: key equality only (see `prepared`).
+  // Prepared in every variant: key equality only (see `prepared`); an outcome's open decisions come from a
+  // function that plans its own read per call (migration 034, the rows of openDecisionsSql).
   const applySql = `WITH ${sig === undefined ? '' : signalsCte(sigValues)}applied AS (
        INSERT INTO decisioning_applied_events (tenant_id, event_id, profile_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1),
      created AS (
@@ -366,7 +367,7 @@ export async function applyEventToProfile(
               openOf === undefined
                 ? ''
                 : `,
-            (SELECT coalesce(jsonb_agg(o.record), '[]'::jsonb) FROM (${openDecisionsSql('$1', openParam, '$4')}) o) AS open`
+            decisions_open($1, ${openParam}::text[], $4::timestamptz) AS open`
             }${
               sig === undefined
                 ? ''
@@ -379,7 +380,7 @@ export async function applyEventToProfile(
     existing: StateRow | null;
     open?: DecisionRecord[];
     signals_stored?: boolean;
-  }>(openOf === undefined ? prepared(applySql) : applySql, params);
+  }>(prepared(applySql), params);
   const outcome = first.rows[0];
   if (outcome?.applied !== true) return null;
   let row = outcome.created ?? outcome.existing ?? undefined;

@@ -9,6 +9,7 @@ import { isPrepared } from '../../server/db/database';
 import { createDecisioning } from '../../server/decisioning/decisioning';
 import { interpretEvent, type EventFacts } from '../../server/decisioning/event-interpretation';
 import { saveCatalog, savePolicies } from '../../server/decisioning/settings.repository';
+import { SqlDecisionStore } from '../../server/decisioning/stores.repository';
 import {
   applyEventOptimistic,
   applyEventToProfile,
@@ -225,6 +226,31 @@ for (const backend of backends) {
       // Without the person's ids it cannot look: not for this path.
       const { openDecisionsOf: _ids, ...blind } = reply;
       expect(appliesOptimistically(blind)).toBe(false);
+    });
+
+    it("the transaction's outcome apply reads openFor's decisions in its first statement, kept prepared (migration 034)", async () => {
+      const [e1, , e3] = story();
+      if (e1 === undefined || e3 === undefined) throw new Error('story');
+      await t.db.transaction((q) => applyEventToProfile(q, input(tenantId, 'p-txo', e1.id, e1.facts, e1.signals)));
+      const decide = (at: number): Promise<unknown> =>
+        createDecisioning(t.db, { now: () => at }).decide.decide(tenantId, 'p-txo', {}, { origin: 'api' });
+      await decide(T0 + 30_000);
+      await decide(T0 + 90_000);
+      // Another person's decision and one decided after the reply are not among them.
+      await createDecisioning(t.db, { now: () => T0 + 30_000 }).decide.decide(tenantId, 'p-other', {}, { origin: 'api' });
+      await decide(e3.facts.at + 60_000);
+      const expected = await new SqlDecisionStore(t.db, tenantId).openFor(['p-txo'], e3.facts.at);
+      expect(expected.map((d) => d.decidedAt)).toEqual([T0 + 90_000, T0 + 30_000]);
+      const sent: string[] = [];
+      const result = await t.db.transaction((tx) =>
+        applyEventToProfile(
+          { query: <Row>(sql: string, params?: readonly unknown[]) => (sent.push(sql), tx.query<Row>(sql, params)) },
+          input(tenantId, 'p-txo', e3.id, e3.facts, e3.signals),
+        ),
+      );
+      expect(result?.openDecisions).toEqual(expected);
+      expect(sent[0]).toContain('decisions_open(');
+      expect(sent.map(isPrepared)).toEqual(sent.map(() => true));
     });
 
     it('leaves tickets and consent to the transaction', () => {
