@@ -64,12 +64,12 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ANALYZE_TURN = 'baton:planner-statistics:';
 
 /**
- * One pass: analyzes the tables due (dueForAnalyze) and returns their names; none while another
- * process of the same database holds the turn, and none in embedded mode.
+ * One pass: analyzes the tables due (dueForAnalyze) but those in `tried`, and returns their names;
+ * none while another process of the same schema holds the turn, and none in embedded mode.
  */
-export async function analyzeDueTables(db: Database): Promise<string[]> {
+export async function analyzeDueTables(db: Database, tried: ReadonlySet<string> = new Set()): Promise<string[]> {
   if (db.kind !== 'postgres') return [];
-  const due = dueForAnalyze(await tableStatistics(db)).filter((name) => IDENTIFIER.test(name));
+  const due = dueForAnalyze(await tableStatistics(db)).filter((name) => IDENTIFIER.test(name) && !tried.has(name));
   if (due.length === 0) return [];
   return db.transaction(async (tx) => {
     const turn = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1 || current_schema())) AS ok`, [
@@ -83,9 +83,12 @@ export async function analyzeDueTables(db: Database): Promise<string[]> {
 
 /** Runs `analyzeDueTables` every `intervalMs` (its first pass after one interval) until stopped. */
 export function startPlannerStatistics(db: Database, logger: Logger, intervalMs: number): Periodic {
+  const tried = new Set<string>();
   return startPeriodic(
     async () => {
-      const analyzed = await analyzeDueTables(db);
+      const analyzed = await analyzeDueTables(db, tried);
+      // Once a process: a table the service's role may not analyze (PostgreSQL then only warns) is left to autovacuum.
+      for (const name of analyzed) tried.add(name);
       if (analyzed.length > 0) logger.debug({ tables: analyzed }, 'analyzed tables for the planner');
     },
     intervalMs,

@@ -88,6 +88,8 @@ describeWith(['postgres'], 'planner statistics on postgres', () => {
       await other.query(`SELECT pg_advisory_xact_lock(hashtext('baton:planner-statistics:' || current_schema()))`);
       expect(await analyzeDueTables(t.db)).toEqual([]);
     });
+    // A table this process tried before is left alone (a role that may not analyze it only gets a warning).
+    expect(await analyzeDueTables(t.db, new Set(['filler']))).not.toContain('filler');
     // Its turn over, the next pass analyzes it.
     expect(await analyzeDueTables(t.db)).toContain('filler');
   });
