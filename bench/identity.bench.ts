@@ -27,7 +27,9 @@ import { seededRandom } from '../app/identity/util/prng';
 import { migrate } from '../server/db/migrate';
 import type { Database, Queryable } from '../server/db/database';
 import { openPglite } from '../server/db/pglite';
+import { startPlannerStatistics } from '../server/db/planner-statistics';
 import { dropSchema, openPostgres } from '../server/db/postgres';
+import { createLogger } from '../server/observability/logger';
 import { IdentityService } from '../server/identity/identity.service';
 import type { CanonicalEvent } from '../app/events/canonical-event';
 import { createTenant } from '../server/tenants/tenants.repository';
@@ -329,9 +331,12 @@ export async function sqlFigures(synthetic: readonly SyntheticRecord[], progress
     await pg?.close();
     return figures;
   }
+  // As the service does (server/runtime.ts): tables never analyzed get statistics once they hold 16 pages.
+  const statistics = startPlannerStatistics(pg, createLogger('silent'), 2_000);
   try {
     figures.push(...(await sqlModeFigures('postgres', pg, sample, progress, schema)));
   } finally {
+    await statistics.stop();
     await pg.close();
     await dropSchema(POSTGRES_URL, schema);
   }
