@@ -3,7 +3,7 @@ import { startPeriodic, type Periodic } from '../dispatch/periodic';
 import type { Database } from './database';
 
 /**
- * Planner statistics for tables that have none yet (issue #16), on PostgreSQL.
+ * Planner statistics for young tables (issue #16), on PostgreSQL.
  *
  * A table PostgreSQL has never analyzed has no column statistics, so the planner cannot tell its
  * indexes on `tenant_id` apart: a lookup by `(tenant_id, id)` costs the same through the primary key
@@ -17,26 +17,31 @@ import type { Database } from './database';
  * first import pays it for every event of that minute.
  *
  * So the service analyzes a table itself once it holds `ANALYZE_FROM_PAGES` pages and has never been
- * analyzed: one catalog read a pass, one ANALYZE a table in its life (it replaces the kept plans once);
- * autovacuum keeps the statistics current from then on. Not earlier: statistics of a table of a few
- * pages make a sequential scan the cheapest lookup, and a plan kept from then would scan the table while
- * it grows until autovacuum's next analysis. Processes sharing a database take turns (an advisory lock).
+ * analyzed, and again each time it has doubled since, until its statistics were taken at
+ * `ANALYZE_UNTIL_PAGES` or more; from there autovacuum's rule (a tenth of the rows changed) keeps them
+ * current. Why again: statistics of a small table make a sequential scan the cheapest way to find a
+ * handful of ids (`id = ANY($2)` of ten ids: below about 30 pages of `events`, checked with EXPLAIN),
+ * and a plan kept from then would scan the table while it grows; analyzed again at twice the size, the
+ * kept plans are made anew, so no scan outgrows twice the size it was planned at. One catalog read a
+ * pass; a handful of ANALYZEs a table in its life. Processes sharing a database take turns (an advisory
+ * lock per schema).
  *
  * Not in embedded mode: PGlite has no autovacuum, but measured on the sustained bench, analyzing its
- * tables (also again as they doubled) made nothing faster, and each pass's catalog read costs 4–50 ms of
- * its one connection.
+ * tables (also as they doubled, without a cap) made nothing faster, and each pass's catalog read costs
+ * 4–50 ms of its one connection.
  */
 
-/**
- * A table is analyzed once it holds this many pages (8 kB each; a few hundred rows): from about 8
- * pages a key lookup through an index is costed below a sequential scan with PostgreSQL's default costs.
- */
+/** A table is first analyzed once it holds this many pages (8 kB each; a few hundred rows). */
 export const ANALYZE_FROM_PAGES = 16;
+/** ... and again at every doubling until its statistics were taken at this many pages (2 MB). */
+export const ANALYZE_UNTIL_PAGES = 256;
 
 export interface TableStatistics {
   readonly name: string;
   /** Whether PostgreSQL holds statistics from an ANALYZE (manual or autovacuum's). */
   readonly analyzed: boolean;
+  /** Pages at the last ANALYZE or VACUUM (pg_class.relpages). */
+  readonly relpages: number;
   /** Pages now. */
   readonly pages: number;
 }
@@ -46,6 +51,7 @@ export async function tableStatistics(db: Database): Promise<TableStatistics[]> 
   const r = await db.query<TableStatistics>(
     `SELECT c.relname AS name,
             (pg_stat_get_last_analyze_time(c.oid) IS NOT NULL OR pg_stat_get_last_autoanalyze_time(c.oid) IS NOT NULL) AS analyzed,
+            c.relpages::int AS relpages,
             (pg_relation_size(c.oid) / current_setting('block_size')::int)::int AS pages
        FROM pg_class c
       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
@@ -54,9 +60,18 @@ export async function tableStatistics(db: Database): Promise<TableStatistics[]> 
   return r.rows;
 }
 
-/** Which tables to analyze now: never analyzed, at least `ANALYZE_FROM_PAGES` pages. */
+/**
+ * Which tables to analyze now: never analyzed and at least `ANALYZE_FROM_PAGES` pages; or analyzed at
+ * fewer than `ANALYZE_UNTIL_PAGES` pages and at least twice that size now.
+ */
 export function dueForAnalyze(tables: readonly TableStatistics[]): string[] {
-  return tables.filter((t) => !t.analyzed && t.pages >= ANALYZE_FROM_PAGES).map((t) => t.name);
+  return tables
+    .filter((t) =>
+      t.analyzed
+        ? t.relpages < ANALYZE_UNTIL_PAGES && t.pages >= 2 * Math.max(t.relpages, ANALYZE_FROM_PAGES)
+        : t.pages >= ANALYZE_FROM_PAGES,
+    )
+    .map((t) => t.name);
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -64,12 +79,16 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ANALYZE_TURN = 'baton:planner-statistics:';
 
 /**
- * One pass: analyzes the tables due (dueForAnalyze) but those in `tried`, and returns their names;
- * none while another process of the same schema holds the turn, and none in embedded mode.
+ * One pass: analyzes the tables due (dueForAnalyze) and returns their names; none while another
+ * process of the same schema holds the turn, and none in embedded mode. `tried`: tables this process
+ * analyzed before, with their size then (the pass adds the ones it analyzes); one is left alone until
+ * it has doubled again (an ANALYZE the role may not run only warns and leaves relpages as it was).
  */
-export async function analyzeDueTables(db: Database, tried: ReadonlySet<string> = new Set()): Promise<string[]> {
+export async function analyzeDueTables(db: Database, tried: Map<string, number> = new Map()): Promise<string[]> {
   if (db.kind !== 'postgres') return [];
-  const due = dueForAnalyze(await tableStatistics(db)).filter((name) => IDENTIFIER.test(name) && !tried.has(name));
+  const tables = await tableStatistics(db);
+  const size = new Map(tables.map((t) => [t.name, t.pages]));
+  const due = dueForAnalyze(tables).filter((name) => IDENTIFIER.test(name) && (size.get(name) ?? 0) >= 2 * (tried.get(name) ?? 0));
   if (due.length === 0) return [];
   return db.transaction(async (tx) => {
     const turn = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1 || current_schema())) AS ok`, [
@@ -77,18 +96,17 @@ export async function analyzeDueTables(db: Database, tried: ReadonlySet<string> 
     ]);
     if (turn.rows[0]?.ok !== true) return [];
     await tx.query(`ANALYZE ${due.join(', ')}`);
+    for (const name of due) tried.set(name, size.get(name) ?? 0);
     return due;
   });
 }
 
 /** Runs `analyzeDueTables` every `intervalMs` (its first pass after one interval) until stopped. */
 export function startPlannerStatistics(db: Database, logger: Logger, intervalMs: number): Periodic {
-  const tried = new Set<string>();
+  const tried = new Map<string, number>();
   return startPeriodic(
     async () => {
       const analyzed = await analyzeDueTables(db, tried);
-      // Once a process: a table the service's role may not analyze (PostgreSQL then only warns) is left to autovacuum.
-      for (const name of analyzed) tried.add(name);
       if (analyzed.length > 0) logger.debug({ tables: analyzed }, 'analyzed tables for the planner');
     },
     intervalMs,

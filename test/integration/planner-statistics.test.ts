@@ -1,11 +1,19 @@
 /**
- * Planner statistics for fresh tables (server/db/planner-statistics.ts, issue #16): a table never
- * analyzed gets one ANALYZE from the service once it holds a few pages, so a plan kept on a connection
- * (a foreign-key check, a prepared statement) is made again with statistics and looks a key up through
- * the primary key instead of another index on the tenant.
+ * Planner statistics for young tables (server/db/planner-statistics.ts, issue #16): a table never
+ * analyzed gets an ANALYZE from the service once it holds a few pages, and another each time it has
+ * doubled while small, so a plan kept on a connection (a foreign-key check, a prepared statement) is
+ * made again with statistics of about its size: a key looked up through the primary key instead of
+ * another index on the tenant, a handful of ids no longer found by reading the table.
  */
 import type { Queryable } from '../../server/db/database';
-import { ANALYZE_FROM_PAGES, analyzeDueTables, dueForAnalyze, tableStatistics } from '../../server/db/planner-statistics';
+import {
+  ANALYZE_FROM_PAGES,
+  ANALYZE_UNTIL_PAGES,
+  analyzeDueTables,
+  dueForAnalyze,
+  tableStatistics,
+  type TableStatistics,
+} from '../../server/db/planner-statistics';
 import { createTenant } from '../../server/tenants/tenants.repository';
 import { describeWith, openTestPglite, openTestPostgres, type TestDb } from '../support/services';
 
@@ -20,15 +28,22 @@ async function storeEvents(q: Queryable, tenantId: string, prefix: string, count
 }
 
 describe('dueForAnalyze', () => {
-  it('takes tables never analyzed from ANALYZE_FROM_PAGES pages on, and nothing analyzed before', () => {
+  it('takes tables never analyzed from ANALYZE_FROM_PAGES pages on, and young analyzed ones that doubled', () => {
+    const F = ANALYZE_FROM_PAGES;
     expect(
       dueForAnalyze([
-        { name: 'events', analyzed: false, pages: ANALYZE_FROM_PAGES },
-        { name: 'outbox', analyzed: false, pages: ANALYZE_FROM_PAGES - 1 },
-        { name: 'runs', analyzed: true, pages: 10 * ANALYZE_FROM_PAGES },
-        { name: 'decisions', analyzed: false, pages: 5 * ANALYZE_FROM_PAGES },
+        { name: 'events', analyzed: false, relpages: 0, pages: F },
+        { name: 'outbox', analyzed: false, relpages: 0, pages: F - 1 },
+        { name: 'runs', analyzed: true, relpages: F, pages: 2 * F - 1 },
+        { name: 'run_steps', analyzed: true, relpages: F, pages: 2 * F },
+        // Analyzed while tiny (autovacuum): at twice ANALYZE_FROM_PAGES, not before.
+        { name: 'decisions', analyzed: true, relpages: 2, pages: 2 * F - 1 },
+        { name: 'journey_states', analyzed: true, relpages: 2, pages: 2 * F },
+        // Statistics taken at ANALYZE_UNTIL_PAGES or more: autovacuum's from then on.
+        { name: 'identity_nodes', analyzed: true, relpages: ANALYZE_UNTIL_PAGES, pages: 10 * ANALYZE_UNTIL_PAGES },
+        { name: 'identity_edges', analyzed: true, relpages: ANALYZE_UNTIL_PAGES - 1, pages: 2 * ANALYZE_UNTIL_PAGES },
       ]),
-    ).toEqual(['events', 'decisions']);
+    ).toEqual(['events', 'run_steps', 'journey_states', 'identity_edges']);
   });
 });
 
@@ -39,46 +54,55 @@ describeWith(['postgres'], 'planner statistics on postgres', () => {
   });
   afterAll(async () => t.cleanup());
 
-  it('analyzes a fresh table once it holds some pages, once; a kept plan then reads the primary key', async () => {
+  it('analyzes a fresh table once it holds some pages, again when it doubled; kept plans then read the primary key', async () => {
     // Autovacuum stays out of this table for the test: the service's pass is what is tested.
     await t.db.query('ALTER TABLE events SET (autovacuum_enabled = false)');
     const tenant = await createTenant(t.db, 'Statistics');
-    expect(tenant.tenantId).toMatch(/^[A-Za-z0-9_-]+$/); // written into the EXPLAIN below
+    expect(tenant.tenantId).toMatch(/^[A-Za-z0-9_-]+$/); // written into the EXPLAINs below
     await storeEvents(t.db, tenant.tenantId, 'first_', 20);
     expect(await analyzeDueTables(t.db)).toEqual([]); // a page or two: not yet
+    const events = async (): Promise<TableStatistics | undefined> => (await tableStatistics(t.db)).find((s) => s.name === 'events');
 
-    // One connection plans a key lookup while the table is small and keeps the plan, as a foreign-key
-    // check does; then the table grows.
+    // One connection plans while the table is small and keeps its plans (as foreign-key checks and
+    // prepared statements do); the table grows meanwhile.
     await t.db.withAdvisoryLock(918_273, async (conn) => {
-      const plan = async (): Promise<string> =>
-        (await conn.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE look('${tenant.tenantId}', 'more_300')`)).rows
-          .map((r) => r['QUERY PLAN'])
-          .join('\n');
+      const plan = async (statement: string): Promise<string> =>
+        (await conn.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${statement}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      const look = `look('${tenant.tenantId}', 'more_300')`;
+      const idsOf = `ids_of('${tenant.tenantId}', '{more_1,more_2,more_3}')`;
       await conn.exec(`SET plan_cache_mode = force_generic_plan;
         PREPARE look(text, text) AS SELECT 1 FROM events x WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE OF x`);
       try {
         // Precondition (PostgreSQL 15): with no statistics the tie between the tenant's indexes goes elsewhere.
-        expect(await plan()).not.toContain('events_pkey');
+        expect(await plan(look)).not.toContain('events_pkey');
         await storeEvents(t.db, tenant.tenantId, 'more_', 600);
-        const events = (await tableStatistics(t.db)).find((s) => s.name === 'events');
-        expect(events).toMatchObject({ analyzed: false });
-        expect(events?.pages).toBeGreaterThanOrEqual(ANALYZE_FROM_PAGES);
-        expect(await plan()).not.toContain('events_pkey'); // kept while the table grew
+        expect(await events()).toMatchObject({ analyzed: false });
+        expect((await events())?.pages).toBeGreaterThanOrEqual(ANALYZE_FROM_PAGES);
+        expect(await plan(look)).not.toContain('events_pkey'); // kept while the table grew
 
         const analyzed = await analyzeDueTables(t.db);
         expect(analyzed).toContain('events');
         expect(analyzed).not.toContain('tenants'); // one row: not due
-        expect((await tableStatistics(t.db)).find((s) => s.name === 'events')).toMatchObject({ analyzed: true });
-
+        expect(await events()).toMatchObject({ analyzed: true });
         // The kept plan was made again with the statistics: the primary key.
-        expect(await plan()).toContain('events_pkey');
+        expect(await plan(look)).toContain('events_pkey');
+
+        // With statistics of a small table, a handful of ids is cheapest found by reading the table.
+        await conn.exec(`PREPARE ids_of(text, text[]) AS SELECT id FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`);
+        expect(await plan(idsOf)).toContain('Seq Scan on events'); // precondition
+        expect(await analyzeDueTables(t.db)).not.toContain('events'); // not again until it has doubled
+        const analyzedAt = (await events())?.relpages ?? 0;
+        await storeEvents(t.db, tenant.tenantId, 'grown_', 2000);
+        expect((await events())?.pages).toBeGreaterThanOrEqual(2 * analyzedAt);
+        expect(await plan(idsOf)).toContain('Seq Scan on events'); // kept while the table grew
+        expect(await analyzeDueTables(t.db)).toContain('events');
+        expect((await events())?.relpages).toBeGreaterThanOrEqual(2 * analyzedAt);
+        // Made anew at the new size: the primary key.
+        expect(await plan(idsOf)).toContain('events_pkey');
       } finally {
-        await conn.exec('DEALLOCATE look; RESET plan_cache_mode');
+        await conn.exec('DEALLOCATE ALL; RESET plan_cache_mode');
       }
     });
-
-    // Once only: autovacuum keeps it current from here.
-    expect(await analyzeDueTables(t.db)).not.toContain('events');
   });
 
   it('skips the pass while another process of the same schema holds the turn', async () => {
@@ -88,8 +112,9 @@ describeWith(['postgres'], 'planner statistics on postgres', () => {
       await other.query(`SELECT pg_advisory_xact_lock(hashtext('baton:planner-statistics:' || current_schema()))`);
       expect(await analyzeDueTables(t.db)).toEqual([]);
     });
-    // A table this process tried before is left alone (a role that may not analyze it only gets a warning).
-    expect(await analyzeDueTables(t.db, new Set(['filler']))).not.toContain('filler');
+    // A table this process tried at this size is left alone (a role that may not analyze it only gets a warning).
+    const pages = (await tableStatistics(t.db)).find((s) => s.name === 'filler')?.pages ?? 0;
+    expect(await analyzeDueTables(t.db, new Map([['filler', pages]]))).not.toContain('filler');
     // Its turn over, the next pass analyzes it.
     expect(await analyzeDueTables(t.db)).toContain('filler');
   });
