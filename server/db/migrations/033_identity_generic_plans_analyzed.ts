@@ -6,10 +6,10 @@
  * because a generic plan made on tables without statistics cannot tell a key's own index from another
  * index on the tenant, and is kept for the session. With statistics the planner picks the key's index
  * (030's measurement: "with statistics always"); from about 8 pages a key lookup through an index is
- * also costed below a sequential scan. The service now analyzes a table once it holds 16 pages
- * (server/db/planner-statistics.ts), so on PostgreSQL the tables have such statistics within seconds of
- * holding a few hundred rows; before that, and in embedded mode until 1 MB, the statements stay planned
- * per call. The sustained bench's identity tables (1,500 people) stay under 1 MB: each read was planned
+ * also costed below a sequential scan. The service now analyzes a table when it first holds 16 pages,
+ * and again as it doubles while small (server/db/planner-statistics.ts), so on PostgreSQL the tables
+ * have such statistics within seconds of holding a few hundred rows; before that, and in embedded mode
+ * until 1 MB, the statements stay planned per call. The sustained bench's identity tables (1,500 people) stay under 1 MB: each read was planned
  * per call, some 5.5 ms a read for a micro-batch of about ten events.
  *
  * relpages is the table's size at its last ANALYZE or VACUUM, so "analyzed and relpages >= 16" means
