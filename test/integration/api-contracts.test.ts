@@ -99,11 +99,7 @@ for (const { mode, needs } of modes) {
       expect((await api.saveActions(CATALOG)).map((a) => a.id)).toEqual(['call-lead', 'demo-invite']);
       catalogSchema.parse(await body('/actions'));
       const policies = await api.policies();
-      // No frequency caps: the pipeline's own decisions for this person (from the setup's events, made
-      // while this runs) count as contacts, and two in a day blocked every action now and then.
-      policiesResponseSchema.parse(
-        await api.savePolicies({ ...policies, holdout: { share: 0 }, quietHours: { enabled: false }, frequencyCaps: [] }),
-      );
+      policiesResponseSchema.parse(await api.savePolicies({ ...policies, holdout: { share: 0 }, quietHours: { enabled: false } }));
       policiesResponseSchema.parse(await body('/policies'));
 
       const decided = await api.decide(profileId);
