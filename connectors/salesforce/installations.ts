@@ -252,6 +252,17 @@ export class SalesforceInstallations {
     return this.discoverPackage(i);
   }
 
+  /**
+   * `packageOf` the tenant's active org, for a step that already holds a client. Throws DisconnectedError
+   * (an auth failure to the engine, as the step's own refresh would) when the org was disconnected since.
+   */
+  async activePackage(tenantId: string): Promise<BatonPackage> {
+    const all = await this.ofTenant(tenantId);
+    const i = all.find((x) => x.status === 'active');
+    if (i === undefined) throw new DisconnectedError(all[0]?.orgId ?? 'of this tenant', 'no active Salesforce connection');
+    return this.packageOf(i);
+  }
+
   /** Stores the admin's settings for the org (validated with `orgSettingsSchema` by the route). */
   async saveSettings(i: Installation, settings: OrgSettings): Promise<void> {
     await connectionStore.update(this.deps.db, ofRow(i), { configPatch: { timeZoneField: settings.timeZoneField } });

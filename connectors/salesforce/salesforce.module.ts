@@ -182,11 +182,7 @@ export function salesforceModuleWith(options: SalesforceModuleOptions = {}): Mod
             .map((id) => ({ recordId: id, objectType: objectOfId(id) ?? 'Contact' }));
           return [...seen, ...people];
         },
-        packageFor: async (tenantId) => {
-          const i = await installations.active(tenantId);
-          if (i === undefined) throw new Error('this tenant has no active Salesforce connection');
-          return installations.packageOf(i);
-        },
+        packageFor: (tenantId) => installations.activePackage(tenantId),
         ledger: new SqlEffectLedger(db),
         rateLimitRetryMs,
       });

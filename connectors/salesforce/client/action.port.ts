@@ -289,13 +289,17 @@ export class SalesforceActionPort implements ActionPort {
   }
 
   async execute(request: ActionRequest): Promise<ActionResult> {
-    const client = await this.deps.clientFor(request.tenantId);
-    if (client === null)
-      return {
-        ok: false,
-        error: authError('salesforce.not_connected', 'this tenant has no active Salesforce connection; install Baton in Salesforce again'),
-      };
     try {
+      // Inside the try: an org disconnected between the lookup and the client (DisconnectedError) is an auth failure.
+      const client = await this.deps.clientFor(request.tenantId);
+      if (client === null)
+        return {
+          ok: false,
+          error: authError(
+            'salesforce.not_connected',
+            'this tenant has no active Salesforce connection; install Baton in Salesforce again',
+          ),
+        };
       switch (request.kind) {
         case 'task': {
           const refused = isCallTask(request.params) ? await this.refusal(client, request, 'Phone') : undefined;

@@ -16,11 +16,13 @@ import {
   type LinkedRecord,
   type SalesforceTokens,
 } from '../../../connectors/salesforce/client';
+import { DisconnectedError } from '../../../connectors/salesforce/installations';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 
 describe('Salesforce action port: notes and cadences against the sandbox, through jsforce', () => {
   let sb: SalesforceSandbox;
   let port: SalesforceActionPort;
+  let client: SalesforceClient;
   const ledger = new MemoryEffectLedger();
   const people = new Map<string, LinkedRecord[]>();
   let n = 0;
@@ -68,7 +70,7 @@ describe('Salesforce action port: notes and cadences against the sandbox, throug
     const keeper = {
       renew: async (_stale: string, refresh: (rt: string) => Promise<SalesforceTokens>) => (tokens = await refresh(tokens.refreshToken)),
     };
-    const client = new SalesforceClient({ app, orgId: org.orgId, tokens, keeper, usage: new ApiUsageTracker() });
+    client = new SalesforceClient({ app, orgId: org.orgId, tokens, keeper, usage: new ApiUsageTracker() });
     port = new SalesforceActionPort({
       clientFor: async () => client,
       records: async (_t, profileId) => people.get(profileId) ?? [],
@@ -307,6 +309,42 @@ describe('Salesforce action port: notes and cadences against the sandbox, throug
           ),
         ),
       ).toMatchObject({ category: 'permanent', code: 'salesforce.bad_user' });
+    });
+  });
+
+  describe('an org disconnected while a step runs', () => {
+    // Another request or the change stream may meet the revocation first and mark the org disconnected
+    // between the step's routing and its own lookups; that is the revocation, an auth failure, never a
+    // permanent refusal of the step (a clean-clone CI run once saw "permanent" here).
+    const gone = () => new DisconnectedError(sb.state.orgId, 'no active Salesforce connection');
+
+    it('is an auth failure when the client can no longer be made', async () => {
+      const p = new SalesforceActionPort({
+        clientFor: async () => Promise.reject(gone()),
+        records: async (_t, profileId) => people.get(profileId) ?? [],
+        ledger,
+        rateLimitRetryMs: 50,
+      });
+      const profileId = person([contact('Franklin')]);
+      expect(failed(await p.execute(request('note', profileId, { body: 'x' })))).toMatchObject({
+        category: 'auth',
+        code: 'salesforce.INVALID_GRANT',
+      });
+    });
+
+    it('is an auth failure when the package lookup finds the org disconnected, and nothing reaches Salesforce', async () => {
+      const p = new SalesforceActionPort({
+        clientFor: async () => client,
+        records: async (_t, profileId) => people.get(profileId) ?? [],
+        packageFor: async () => Promise.reject(gone()),
+        ledger,
+        rateLimitRetryMs: 50,
+      });
+      const c = contact('Curie');
+      const tasksBefore = sb.state.table('Task').size;
+      const req = { ...request('note', person([c]), {}), kind: 'task' as const, params: { subject: 'Call Marie' } };
+      expect(failed(await p.execute(req))).toMatchObject({ category: 'auth', code: 'salesforce.INVALID_GRANT' });
+      expect(sb.state.table('Task').size).toBe(tasksBefore);
     });
   });
 

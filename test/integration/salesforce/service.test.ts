@@ -1,6 +1,10 @@
 import type { CardActionRequest } from '../../../app/cards/card-view';
 import { salesforceCardAnswerSchema } from '../../../app/contracts';
-import { ACK_XML } from '../../../connectors/salesforce/client';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { ACK_XML, toPortError } from '../../../connectors/salesforce/client';
+import { DisconnectedError, SalesforceInstallations } from '../../../connectors/salesforce/installations';
+import { SecretBox } from '../../../server/security/secret-box';
 import { outboundMessageXml, startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce';
 import { modes, startTestService, type TestService } from '../../support/runtime';
 import { apiClient, type ApiClient } from '../../support/runs-helpers';
@@ -482,6 +486,21 @@ for (const { mode, needs } of modes) {
         ).rows[0]?.secret_ciphertext,
       ).toBeNull();
       expect(sb.state.tasks().filter((t) => t['WhoId'] === c.Id)).toHaveLength(0);
+      // A step that took its client before the disconnection still asks for the org's package: that lookup
+      // now finds no active org and says so as the revocation it is (an auth failure), never a plain error
+      // the engine would take for a permanent refusal of the step.
+      const installations = new SalesforceInstallations({
+        db: svc.runtime.db,
+        secrets: new SecretBox(randomBytes(32).toString('base64')),
+        logger: pino({ level: 'silent' }),
+        app: () => undefined,
+      });
+      const lookup = await installations.activePackage(tenantId).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(lookup).toBeInstanceOf(DisconnectedError);
+      expect(toPortError(lookup, 1_000)).toMatchObject({ category: 'auth', code: 'salesforce.INVALID_GRANT' });
     });
   });
 }
