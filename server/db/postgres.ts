@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryConfig, types } from 'pg';
-import { currentDurability, isPrepared, lockKey, type Database, type Queryable, type QueryResult } from './database';
+import { currentDurability, isGeneric, isPrepared, lockKey, type Database, type Queryable, type QueryResult } from './database';
 
 // int8 (COUNT(*), BIGINT) as JavaScript numbers: Baton's counters stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
@@ -14,6 +14,13 @@ export interface PostgresOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Tells the database's functions that this session's tables get planner statistics as they grow (the
+ * service's statistics pass, server/db/planner-statistics.ts, then autovacuum), so a function may keep
+ * one generic plan for a key lookup (migration 035). Not set on PGlite, which has no autovacuum.
+ */
+const GENERIC_PLANS = '-c baton.generic_plans=on';
 
 /** Names of the statements marked `prepared` (database.ts), by text: a hash, so every connection agrees. */
 const statementNames = new Map<string, string>();
@@ -86,26 +93,32 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     application_name: options.applicationName ?? 'baton',
     connectionTimeoutMillis: 5000,
     // search_path is set per connection so the same unqualified SQL works in every schema.
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema} ${GENERIC_PLANS}`,
   });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  // Relaxed durability (database.ts): a second pool, opened on first use, whose sessions commit without
-  // waiting for the WAL flush; statements and transactions inside withRelaxedDurability go there.
-  let relaxedPool: Pool | undefined;
-  const poolFor = (): Pool => {
-    if (currentDurability() === 'strict') return pool;
-    if (relaxedPool === undefined) {
-      relaxedPool = new Pool({
+  // Relaxed durability (database.ts): sessions that commit without waiting for the WAL flush; statements
+  // and transactions inside withRelaxedDurability go there. Statements marked preparedGeneric (outside a
+  // transaction) go to sessions that force generic plans. Each extra pool opens on first use.
+  const extra = new Map<string, Pool>();
+  const poolFor = (generic = false): Pool => {
+    const relaxed = currentDurability() !== 'strict';
+    if (!relaxed && !generic) return pool;
+    const key = `${relaxed ? 'relaxed' : 'strict'}${generic ? '-generic' : ''}`;
+    let p = extra.get(key);
+    if (p === undefined) {
+      p = new Pool({
         connectionString: options.connectionString,
-        max: options.max ?? 10,
-        application_name: `${options.applicationName ?? 'baton'}-derived`,
+        // A generic-plan statement is one kind of statement (a grouped commit): a few connections suffice.
+        max: generic ? Math.min(4, options.max ?? 10) : (options.max ?? 10),
+        application_name: `${options.applicationName ?? 'baton'}${relaxed ? '-derived' : ''}${generic ? '-generic' : ''}`,
         connectionTimeoutMillis: 5000,
-        options: `-c search_path=${schema} -c synchronous_commit=off`,
+        options: `-c search_path=${schema} ${GENERIC_PLANS}${relaxed ? ' -c synchronous_commit=off' : ''}${generic ? ' -c plan_cache_mode=force_generic_plan' : ''}`,
       });
-      relaxedPool.on('error', () => undefined);
+      p.on('error', () => undefined);
+      extra.set(key, p);
     }
-    return relaxedPool;
+    return p;
   };
   if (schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const url = new URL(options.connectionString);
@@ -115,7 +128,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     kind: 'postgres',
     description,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const r = await poolFor().query(queryOf(sql, params));
+      const r = await poolFor(isGeneric(sql)).query(queryOf(sql, params));
       return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
     },
     async exec(sql: string): Promise<void> {
@@ -159,7 +172,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await pool.query('SELECT 1');
     },
     async close(): Promise<void> {
-      await Promise.all([pool.end(), relaxedPool?.end()]);
+      await Promise.all([pool.end(), ...[...extra.values()].map((p) => p.end())]);
     },
   };
 }

@@ -10,7 +10,7 @@ import {
   type RunStore,
   type WakeRequest,
 } from '../../app/orchestration';
-import type { Database, Queryable } from '../db/database';
+import { preparedGeneric, type Database, type Queryable } from '../db/database';
 import { Doorbell } from '../dispatch/doorbell';
 import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
@@ -455,7 +455,7 @@ export class SqlRunStore implements RunStore {
       // (CreateRunOptions.requireLatestPublished). `held`: the active run holding the concurrency key
       // of a run not written. `remembered`: the start keys of the runs created or joined (or known
       // only by id).
-      `WITH input AS (SELECT * FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)),
+      preparedGeneric(`WITH input AS (SELECT * FROM jsonb_populate_recordset(NULL::runs, $1::jsonb)),
        keyed AS (SELECT * FROM unnest($5::text[], $6::text[], $7::text[]) AS k(tenant_id, id, start_key)),
        known AS (
          SELECT k.tenant_id, k.id, k.start_key, r.id AS run_id, rs.run_id IS NOT NULL AS remembered, ${SNAPSHOT_COLUMNS}
@@ -502,7 +502,7 @@ export class SqlRunStore implements RunStore {
        UNION ALL SELECT 'stale', i.tenant_id, i.id, NULL, NULL, NULL, NULL FROM input i
         WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.tenant_id = i.tenant_id AND f.id = i.id)
           AND NOT EXISTS (SELECT 1 FROM known k WHERE k.tenant_id = i.tenant_id AND k.id = i.id)
-          AND NOT EXISTS (SELECT 1 FROM held h WHERE h.tenant_id = i.tenant_id AND h.id = i.id)`,
+          AND NOT EXISTS (SELECT 1 FROM held h WHERE h.tenant_id = i.tenant_id AND h.id = i.id)`),
       [
         JSON.stringify(items.map((item) => item.run)),
         JSON.stringify(items.flatMap((item) => item.steps)),
