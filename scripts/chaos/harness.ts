@@ -603,8 +603,11 @@ async function inject(kind: FaultKind, c: InjectContext): Promise<FaultRecord> {
       }
       case 'db_terminate': {
         if (c.topology.db === undefined || c.dbName === undefined) throw new Error('no PostgreSQL in this mode');
+        // Every pool of the service. The URL's application_name names them all today (it overrides the
+        // pools' own); the suffixes server/db/postgres.ts gives its other pools (-derived, -generic) count too.
         const r = await c.topology.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND pid <> pg_backend_pid()) t`,
+          `SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND (application_name = $2 OR starts_with(application_name, $2 || '-')) AND pid <> pg_backend_pid()) t`,
           [c.dbName, c.appName],
         );
         const n = r.rows[0]?.n ?? 0;
