@@ -10,7 +10,7 @@ import {
   type RunStore,
   type WakeRequest,
 } from '../../app/orchestration';
-import { preparedGeneric, type Database, type Queryable } from '../db/database';
+import { prepared, preparedGeneric, type Database, type Queryable } from '../db/database';
 import { Doorbell } from '../dispatch/doorbell';
 import type { JobRef } from '../dispatch/outbox.repository';
 import type { WorkQueue } from '../dispatch/work-queue';
@@ -26,6 +26,8 @@ const SNAPSHOT_COLUMNS = `to_jsonb(r) AS run,
   coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.position) FROM run_steps s WHERE s.tenant_id = r.tenant_id AND s.run_id = r.id), '[]'::jsonb) AS steps`;
 const SNAPSHOT_SELECT = `SELECT ${SNAPSHOT_COLUMNS}
   FROM runs r`;
+
+const LOAD_SQL = prepared(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = $2`);
 
 interface SnapshotRow {
   run: RunJson;
@@ -547,7 +549,8 @@ export class SqlRunStore implements RunStore {
   }
 
   async load(tenantId: string, runId: string): Promise<RunSnapshot | null> {
-    const r = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = $2`, [tenantId, runId]);
+    // Kept prepared (a key lookup whatever the values): every step of every run loads its run (issue #16).
+    const r = await this.db.query<SnapshotRow>(LOAD_SQL, [tenantId, runId]);
     const row = r.rows[0];
     return row === undefined ? null : toSnapshot(row);
   }
