@@ -57,8 +57,10 @@ const GENERIC = '/* prepared, generic plan */ ';
  * force_generic_plan`), also where the plan cache would keep planning it per call because its generic
  * plan is costed dearer than the plans made for the values (issue #16: the grouped run start, whose
  * `unnest` and `jsonb_to_recordset` inputs a generic plan guesses at 100 rows, was planned on every call,
- * 3.6 ms a call, for 0.3 ms of execution between equality lookups on primary keys). Only for statements
- * whose every read is an equality on a key: the plan is the same whatever the values. Outside a
+ * 3.6 ms of planning a call for about 3 ms of execution). Only for statements whose every read is an
+ * equality on a key, so that the best plan does not depend on the values: lookups through the keys'
+ * indexes once the tables are large (on small analyzed tables a scan may be cheaper, and is kept only
+ * until the table's next analysis). Outside a
  * transaction it runs on connections of their own whose sessions force generic plans (no extra
  * statement); inside one, on the transaction's connection, as `prepared`. A generic plan is made again
  * when a table it reads is analyzed (server/db/planner-statistics.ts, then autovacuum), so it follows
