@@ -13,7 +13,6 @@ jest.setTimeout(60_000);
 /** `db`, with every statement sent outside a transaction recorded. */
 function recording(db: Database, sent: string[]): Database {
   return {
-    ...db,
     kind: db.kind,
     description: db.description,
     query: (sql, params) => (sent.push(sql), db.query(sql, params)),
