@@ -28,6 +28,7 @@ const SNAPSHOT_SELECT = `SELECT ${SNAPSHOT_COLUMNS}
   FROM runs r`;
 
 const LOAD_SQL = prepared(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = $2`);
+const LOAD_MANY_SQL = preparedGeneric(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = ANY($2::text[])`);
 
 interface SnapshotRow {
   run: RunJson;
@@ -542,10 +543,8 @@ export class SqlRunStore implements RunStore {
   /** Several runs of a tenant in ONE statement (each a consistent snapshot), by id; missing runs are absent. */
   async loadMany(tenantId: string, runIds: readonly string[]): Promise<Map<string, RunSnapshot>> {
     if (runIds.length === 0) return new Map();
-    const r = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE r.tenant_id = $1 AND r.id = ANY($2::text[])`, [
-      tenantId,
-      [...new Set(runIds)],
-    ]);
+    // A key lookup whatever the ids (a batch of run.advance wake-ups loads its runs): one generic plan.
+    const r = await this.db.query<SnapshotRow>(LOAD_MANY_SQL, [tenantId, [...new Set(runIds)]]);
     return new Map(
       r.rows.map((row) => {
         const snapshot = toSnapshot(row);

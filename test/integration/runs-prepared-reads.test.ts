@@ -1,9 +1,9 @@
 /**
  * The run store's statements that every step sends (issue #16): loading a run by id is a key lookup
- * kept prepared on PostgreSQL, and the grouped run start and the grouped run commit (with and without
- * wake-ups) run with a generic plan (preparedGeneric); they answer as before, on both backends, and on
- * PostgreSQL the commit's generic plan reads runs and their steps through their keys on a table of
- * thousands of analyzed runs.
+ * kept prepared on PostgreSQL; loading several by id, the grouped run start and the grouped run
+ * commit (with and without wake-ups) run with a generic plan (preparedGeneric). They answer as before,
+ * on both backends, and on PostgreSQL the commit's generic plan reads runs and their steps through
+ * their keys on a table of thousands of analyzed runs.
  */
 import { Client } from 'pg';
 import type { RunSnapshot } from '../../app/orchestration';
@@ -47,7 +47,7 @@ for (const backend of backends) {
     });
     afterAll(async () => t.cleanup());
 
-    it('starts runs with the generic-plan statement and loads a run by id with a prepared one, answering as before', async () => {
+    it('starts runs with the generic-plan statement, loads a run by id with a prepared one and several with a generic one, answering as before', async () => {
       const sent: string[] = [];
       const store = new SqlRunStore(recording(t.db, sent));
       const started = await Promise.all([1, 2, 3].map((i) => store.create(pendingRun('t', `run_p${i}`, null, { profileId: `p${i}` }))));
@@ -64,6 +64,15 @@ for (const backend of backends) {
       expect(await store.load('t', 'run_missing')).toBeNull();
       expect(sent).toHaveLength(8);
       expect(sent.every((sql) => isPrepared(sql) && !isGeneric(sql))).toBe(true);
+
+      // Several runs by id (a batch of wake-ups): one generic-plan statement, missing ids absent.
+      sent.length = 0;
+      const many = await store.loadMany('t', ['run_p3', 'run_p1', 'run_missing', 'run_p1']);
+      expect([...many.keys()].sort()).toEqual(['run_p1', 'run_p3']);
+      expect(many.get('run_p3')?.run).toMatchObject({ id: 'run_p3', profileId: 'p3', status: 'pending' });
+      expect(many.get('run_p1')?.steps.map((x) => x.stepId)).toEqual(['a']);
+      expect(sent).toHaveLength(1);
+      expect(sent.every(isGeneric)).toBe(true);
     });
 
     it('commits runs, with and without wake-ups, with the generic-plan statements, answering as before', async () => {
