@@ -1,6 +1,7 @@
 /**
  * Migration 030: identity_read and identity_apply's checks use a generic plan once the identity tables
- * are large (identity_generic_plans()), planned per call before. Either way the read's fingerprints
+ * are large (identity_generic_plans()), planned per call before; 033: or analyzed at 16 pages; 036: a
+ * true answer is remembered for the session. Either way the read's fingerprints
  * are the ones the apply checks (a changed node or a new edge is 'stale', an unchanged read 'ok'),
  * and a micro-batch gives the profiles of one-by-one resolution.
  */
@@ -136,6 +137,30 @@ for (const backend of backends) {
       await batchMatchesOneByOne(31);
     }, 120_000);
 
+    it('keeps a true answer for the session and computes a false one again at each call (036)', async () => {
+      const s = await backend.open();
+      try {
+        const name = `'baton.identity_generic_plans_' || md5(current_schema())`;
+        const answer = async (): Promise<{ g: boolean; v: string | null }> =>
+          (await s.db.query<{ g: boolean; v: string | null }>(`SELECT identity_generic_plans() AS g, current_setting(${name}, true) AS v`))
+            .rows[0] ?? { g: false, v: null };
+        // Empty tables: false, and nothing remembered.
+        const first = await answer();
+        expect(first.g).toBe(false);
+        expect(first.v ?? '').toBe('');
+        // A session whose setting says so answers true without looking at the tables (still empty here).
+        const inSession = await s.db.transaction(async (tx) => {
+          await tx.query(`SELECT set_config(${name}, 'on', true)`);
+          return (await tx.query<{ g: boolean }>('SELECT identity_generic_plans() AS g')).rows[0]?.g;
+        });
+        expect(inSession).toBe(true);
+        // The setting was local to that transaction: the tables are looked at again, still false.
+        expect((await answer()).g).toBe(false);
+      } finally {
+        await s.cleanup();
+      }
+    });
+
     it('plans generically once each table has statistics of 16 pages or more, before 1 MB (033)', async () => {
       const s = await backend.open();
       try {
@@ -183,6 +208,17 @@ for (const backend of backends) {
         expect(await genericIn()).toBe(false);
         await analyze();
         expect(await genericIn()).toBe(true);
+
+        // The answer is remembered for the session (036): a later call in it reads only that setting.
+        const remembered = await s.db.transaction(async (tx) => {
+          await tx.query('SELECT identity_generic_plans()');
+          return (
+            await tx.query<{ v: string | null }>(
+              `SELECT current_setting('baton.identity_generic_plans_' || md5(current_schema()), true) AS v`,
+            )
+          ).rows[0]?.v;
+        });
+        expect(remembered).toBe('on');
 
         // Same results under the generic plans.
         const tenant = await createTenant(s.db, 'Analyzed tables');

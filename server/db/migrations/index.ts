@@ -29,6 +29,7 @@ import * as m032 from './032_decisions_open';
 import * as m033 from './033_identity_generic_plans_analyzed';
 import * as m034 from './034_decisions_open_records';
 import * as m035 from './035_decisions_open_generic_plans';
+import * as m036 from './036_identity_generic_plans_remembered';
 
 export interface Migration {
   readonly version: number;
@@ -72,4 +73,5 @@ export const migrations: readonly Migration[] = [
   { version: 33, name: 'identity_generic_plans_analyzed', sql: m033.sql },
   { version: 34, name: 'decisions_open_records', sql: m034.sql },
   { version: 35, name: 'decisions_open_generic_plans', sql: m035.sql },
+  { version: 36, name: 'identity_generic_plans_remembered', sql: m036.sql },
 ];
