@@ -27,6 +27,8 @@ import {
   eventMovedStage,
   eventSignals,
   loadStatesForApply,
+  mayBeOpenAt,
+  widenOpen,
   type ApplyInput,
   type StatesForApply,
   type EventSignalsRow,
@@ -199,7 +201,10 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
         decision !== null &&
         (decision.record.action !== null || decision.record.holdout)
       )
-        (await statesOf(batch, tenantId)).open.add(profileId);
+        widenOpen((await statesOf(batch, tenantId)).open, profileId, {
+          from: decision.record.decidedAt,
+          until: decision.record.attributionEndsAt,
+        });
       // The automation stage (server/automation) starts the runs this calls for.
       if (shared !== undefined) shared.decision = decision;
       return {};
@@ -219,7 +224,8 @@ export function decisioningStage(deps: PipelineDeps): EventStage {
     if (read.applied.has(input.eventId)) return null;
     if (read.unknown.has(input.profileId)) return undefined;
     // An outcome with a decision to settle takes the transaction (the statement would only answer 'stale').
-    if (input.meaning.outcome !== null && read.open.has(input.profileId)) return undefined;
+    // One outside every open decision's span (e.g. sent before the decision was made) settles nothing.
+    if (input.meaning.outcome !== null && mayBeOpenAt(read.open.get(input.profileId), input.at)) return undefined;
     // Each person's events run one after another within the batch (their lane): the entry is this lane's.
     const result = await applyEventOptimistic(db, input, read.states.get(input.profileId) ?? null);
     if (result === 'stale') {

@@ -188,10 +188,29 @@ export interface StatesForApply {
   readonly applied: ReadonlySet<string>;
   /**
    * Of these people, those with a decision an outcome could settle (unsettled, with an action or in
-   * the holdout, its attribution window open at or after `openSince`): a hint that their outcomes take
-   * the transaction (applyEventOptimistic would answer 'stale'); decisions on merged ids are not in it.
+   * the holdout, its attribution window open at or after `openSince`), with the span their open
+   * decisions cover (earliest decision to latest end of window): a hint that their outcomes in that
+   * span take the transaction (applyEventOptimistic would answer 'stale'); an outcome outside it has
+   * nothing to settle. Decisions on merged ids are not in it (the statement's own check covers them).
    */
-  readonly open: Set<string>;
+  readonly open: Map<string, OpenSpan>;
+}
+
+/** The times (epoch ms) a person's open decisions cover: an outcome in [from, until] may settle one. */
+export interface OpenSpan {
+  readonly from: number;
+  readonly until: number;
+}
+
+/** The open span widened by another open decision (decided at `from`, its window ending at `until`). */
+export function widenOpen(open: Map<string, OpenSpan>, profileId: string, span: OpenSpan): void {
+  const known = open.get(profileId);
+  open.set(profileId, known === undefined ? span : { from: Math.min(known.from, span.from), until: Math.max(known.until, span.until) });
+}
+
+/** Whether an outcome at `at` may settle one of the person's open decisions (false: none covers it). */
+export function mayBeOpenAt(span: OpenSpan | undefined, at: number): boolean {
+  return span !== undefined && span.from <= at && at <= span.until;
 }
 
 /**
@@ -207,25 +226,35 @@ export async function loadStatesForApply(
   eventIds: readonly string[],
   openSince: number,
 ): Promise<StatesForApply> {
-  const r = await q.query<{ state: (StateRow & { v: string }) | null; applied: string | null; open: string | null }>(
-    `SELECT to_jsonb(s) AS state, NULL AS applied, NULL AS open FROM (SELECT ${STATE_COLUMNS}, xmin::text AS v FROM journey_states
+  const r = await q.query<{
+    state: (StateRow & { v: string }) | null;
+    applied: string | null;
+    open: string | null;
+    open_from: number | null;
+    open_until: number | null;
+  }>(
+    `SELECT to_jsonb(s) AS state, NULL AS applied, NULL AS open, NULL::float8 AS open_from, NULL::float8 AS open_until FROM (SELECT ${STATE_COLUMNS}, xmin::text AS v FROM journey_states
         WHERE tenant_id = $1 AND profile_id = ANY($2::text[])) s
       UNION ALL
-      SELECT NULL, event_id, NULL FROM decisioning_applied_events WHERE tenant_id = $1 AND event_id = ANY($3::text[])
+      SELECT NULL, event_id, NULL, NULL, NULL FROM decisioning_applied_events WHERE tenant_id = $1 AND event_id = ANY($3::text[])
       UNION ALL
-      SELECT DISTINCT NULL::jsonb, NULL::text, d.profile_id FROM decisions d
+      SELECT NULL::jsonb, NULL::text, d.profile_id,
+             (extract(epoch FROM min(d.decided_at)) * 1000)::float8, (extract(epoch FROM max(d.attribution_ends_at)) * 1000)::float8
+        FROM decisions d
        WHERE d.tenant_id = $1 AND d.profile_id = ANY($2::text[]) AND d.attribution_ends_at >= $4::timestamptz
          AND (d.action_id IS NOT NULL OR d.holdout)
-         AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)`,
+         AND NOT EXISTS (SELECT 1 FROM decision_outcomes o WHERE o.tenant_id = d.tenant_id AND o.decision_id = d.id)
+       GROUP BY d.profile_id`,
     [tenantId, [...profileIds], [...eventIds], iso(openSince)],
   );
   const states = new Map<string, VersionedState>();
   const applied = new Set<string>();
-  const open = new Set<string>();
+  const open = new Map<string, OpenSpan>();
   for (const row of r.rows) {
     if (row.state !== null) states.set(row.state.profile_id, { state: stateFromRow(row.state), version: row.state.v });
     if (row.applied !== null) applied.add(row.applied);
-    if (row.open !== null) open.add(row.open);
+    if (row.open !== null && row.open_from !== null && row.open_until !== null)
+      open.set(row.open, { from: Number(row.open_from), until: Number(row.open_until) });
   }
   return { states, applied, open };
 }

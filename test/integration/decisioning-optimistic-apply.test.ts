@@ -17,6 +17,7 @@ import {
   eventSignals,
   loadState,
   loadStatesForApply,
+  mayBeOpenAt,
   loadTransitions,
   type ApplyInput,
   type ProfileState,
@@ -204,8 +205,13 @@ for (const backend of backends) {
       expect(reply.meaning.outcome).toBe('reply');
       // The batch's read tells it beforehand: an open decision (its window still open after the event).
       const hint = await loadStatesForApply(t.db, tenantId, ['p-out', 'p-opt'], [], e3.facts.at);
-      expect([...hint.open]).toEqual(['p-out']);
-      expect((await loadStatesForApply(t.db, tenantId, ['p-out'], [], T0 + 48 * 3_600_000)).open.size).toBe(0);
+      // With the span its open decisions cover: from the decision to the end of its window.
+      expect([...hint.open]).toEqual([['p-out', { from: decision.record.decidedAt, until: decision.record.attributionEndsAt }]]);
+      expect(mayBeOpenAt(hint.open.get('p-out'), e3.facts.at)).toBe(true);
+      expect(mayBeOpenAt(hint.open.get('p-out'), decision.record.decidedAt - 1)).toBe(false);
+      expect(mayBeOpenAt(hint.open.get('p-out'), decision.record.attributionEndsAt + 1)).toBe(false);
+      expect(mayBeOpenAt(hint.open.get('p-opt'), e3.facts.at)).toBe(false);
+      expect((await loadStatesForApply(t.db, tenantId, ['p-out'], [], T0 + 100 * 3_600_000)).open.size).toBe(0);
       const before = await loadState(t.db, tenantId, ['p-out']);
       // The outcome's statement is kept prepared: the open-decision check is a function that plans its read per call (migration 032).
       const sent: string[] = [];

@@ -72,16 +72,22 @@ async function recordQuietly(
   return { refs, eventIds };
 }
 
-/** The statements the service's database is sent while `fn` runs. */
+/** The statements the service's database is sent while `fn` runs (inside its transactions too, after a `BEGIN`). */
 async function statementsOf(svc: TestService, fn: () => Promise<unknown>): Promise<string[]> {
-  const db = svc.runtime.db as { query: typeof svc.runtime.db.query };
-  const query = db.query;
+  const db = svc.runtime.db as { query: typeof svc.runtime.db.query; transaction: typeof svc.runtime.db.transaction };
+  const { query, transaction } = db;
   const sent: string[] = [];
   db.query = ((sql: string, params?: readonly unknown[]) => (sent.push(sql), query.call(svc.runtime.db, sql, params))) as typeof db.query;
+  db.transaction = ((work: Parameters<typeof transaction>[0]) =>
+    transaction.call(svc.runtime.db, (tx) => {
+      sent.push('BEGIN');
+      return work({ query: (sql, params) => (sent.push(sql), tx.query(sql, params)) });
+    })) as typeof db.transaction;
   try {
     await fn();
   } finally {
     db.query = query;
+    db.transaction = transaction;
   }
   return sent;
 }
@@ -402,6 +408,46 @@ for (const { mode, needs } of modes) {
         ).toBe(5);
         expect(await count('decisions')).toBe(decisions);
         expect(await count('runs')).toBe(runs);
+      });
+
+      it("a reply sent before the person's decision was made applies without a transaction; one sent after it settles the decision", async () => {
+        const t = await createTenant(svc.runtime.db, 'Batch replies');
+        const api = apiClient(svc.url, t.apiKey);
+        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(
+          200,
+        );
+        expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(
+          200,
+        );
+        const count = async (sql: string): Promise<number> =>
+          (await svc.runtime.db.query<{ n: number }>(sql, [t.tenantId])).rows[0]?.n ?? 0;
+        // The transaction's first statement (applyEventToProfile) locks the person's row.
+        const transactional = (sent: readonly string[]): number => sent.filter((q) => /existing AS \(/.test(q)).length;
+        // Two messages of one person in one batch, both sent before the batch ran: the first is decided on
+        // (an action: a decision a reply could settle), the second is a reply from before that decision.
+        const now = Date.now() - 30_000;
+        const events = [
+          message('reply-1', 'rita@replies.io', 'I want to buy the enterprise plan, please send a quote', now),
+          message('reply-2', 'rita@replies.io', 'also, can we talk tomorrow?', now + 1_000),
+        ];
+        const { refs } = await recordQuietly(svc, t.tenantId, events);
+        const sent = await statementsOf(svc, () => svc.runtime.runner.deliver(refs[0] as JobRef));
+        const decided = await svc.runtime.db.query<{ decided_at: Date }>(
+          `SELECT decided_at FROM decisions WHERE tenant_id = $1 AND action_id IS NOT NULL ORDER BY decided_at LIMIT 1`,
+          [t.tenantId],
+        );
+        const decidedAt = decided.rows[0]?.decided_at;
+        if (decidedAt === undefined) throw new Error('the first message made no decision with an action');
+        expect(new Date(decidedAt).getTime()).toBeGreaterThan(now + 1_000);
+        expect(transactional(sent)).toBe(0);
+        expect(await count('SELECT count(*)::int AS n FROM decisioning_applied_events WHERE tenant_id = $1')).toBe(2);
+        expect(await count('SELECT count(*)::int AS n FROM decision_outcomes WHERE tenant_id = $1')).toBe(0);
+        // A reply sent after the decision: its batch reads the decision's span and settles it in the transaction.
+        const later = await recordQuietly(svc, t.tenantId, [message('reply-3', 'rita@replies.io', 'yes, call me', Date.now())]);
+        const settling = await statementsOf(svc, () => svc.runtime.runner.deliver(later.refs[0] as JobRef));
+        expect(transactional(settling)).toBe(1);
+        expect(await count('SELECT count(*)::int AS n FROM decisioning_applied_events WHERE tenant_id = $1')).toBe(3);
+        expect(await count(`SELECT count(*)::int AS n FROM decision_outcomes WHERE tenant_id = $1 AND outcome = 'positive'`)).toBe(1);
       });
     });
   });
