@@ -30,6 +30,7 @@ import * as m033 from './033_identity_generic_plans_analyzed';
 import * as m034 from './034_decisions_open_records';
 import * as m035 from './035_decisions_open_generic_plans';
 import * as m036 from './036_identity_generic_plans_remembered';
+import * as m037 from './037_decisions_lz4';
 
 export interface Migration {
   readonly version: number;
@@ -74,4 +75,5 @@ export const migrations: readonly Migration[] = [
   { version: 34, name: 'decisions_open_records', sql: m034.sql },
   { version: 35, name: 'decisions_open_generic_plans', sql: m035.sql },
   { version: 36, name: 'identity_generic_plans_remembered', sql: m036.sql },
+  { version: 37, name: 'decisions_lz4', sql: m037.sql },
 ];
