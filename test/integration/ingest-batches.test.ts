@@ -74,11 +74,16 @@ for (const { mode, needs } of modes) {
         'every event processed',
         60_000,
       );
-      const jobs = await svc.runtime.db.query<{ n: number; done: number }>(
-        `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'done')::int AS done FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
-        [t.tenantId],
-      );
-      expect(jobs.rows[0]).toEqual({ n: 60, done: 60 });
+      // The batch marks its events processed, then completes its jobs: wait for the jobs too (not a race).
+      const jobs = async (): Promise<{ n: number; done: number } | undefined> =>
+        (
+          await svc.runtime.db.query<{ n: number; done: number }>(
+            `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'done')::int AS done FROM outbox WHERE tenant_id = $1 AND kind = 'event.process'`,
+            [t.tenantId],
+          )
+        ).rows[0];
+      await waitFor(async () => (await jobs())?.done === 60, 'every event.process job done', 60_000);
+      expect(await jobs()).toEqual({ n: 60, done: 60 });
     });
 
     it('resolves a whole batch with one identity call, to the profiles one-by-one resolution gives', async () => {
