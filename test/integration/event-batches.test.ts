@@ -92,6 +92,15 @@ async function statementsOf(svc: TestService, fn: () => Promise<unknown>): Promi
   return sent;
 }
 
+/** A tenant whose every decision picks its one action (no holdout, no random control, full reach). */
+async function decidingTenant(svc: TestService, name: string): Promise<{ t: { tenantId: string }; api: ReturnType<typeof apiClient> }> {
+  const t = await createTenant(svc.runtime.db, name);
+  const api = apiClient(svc.url, t.apiKey);
+  expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(200);
+  expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(200);
+  return { t, api };
+}
+
 for (const { mode, needs } of modes) {
   describeWith(needs, `event micro-batches (${mode})`, () => {
     describe('with a probe stage', () => {
@@ -344,14 +353,7 @@ for (const { mode, needs } of modes) {
       });
 
       it('a batch redelivered after a crash makes no second decision and starts no second run', async () => {
-        const t = await createTenant(svc.runtime.db, 'Batch redelivery');
-        const api = apiClient(svc.url, t.apiKey);
-        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(
-          200,
-        );
-        expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(
-          200,
-        );
+        const { t, api } = await decidingTenant(svc, 'Batch redelivery');
         const playbook = {
           id: 'follow',
           version: 1,
@@ -411,14 +413,7 @@ for (const { mode, needs } of modes) {
       });
 
       it("a reply sent before the person's decision was made applies without a transaction; one sent after it settles the decision", async () => {
-        const t = await createTenant(svc.runtime.db, 'Batch replies');
-        const api = apiClient(svc.url, t.apiKey);
-        expect((await api.call('PUT', '/actions', { actions: [{ id: 'call', label: 'Call', channel: 'task', value: 10 }] })).status).toBe(
-          200,
-        );
-        expect((await api.call('PUT', '/policies', { holdout: { share: 0 }, randomControlShare: 0, reach: { initial: 1 } })).status).toBe(
-          200,
-        );
+        const { t } = await decidingTenant(svc, 'Batch replies');
         const count = async (sql: string): Promise<number> =>
           (await svc.runtime.db.query<{ n: number }>(sql, [t.tenantId])).rows[0]?.n ?? 0;
         // The transaction's first statement (applyEventToProfile) locks the person's row.
